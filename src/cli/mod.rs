@@ -1,0 +1,362 @@
+//! The human CLI: clap commands that call the same service use cases as the MCP tools, and
+//! print tables and sentences.
+//!
+//! **Architecture invariant:** the only module that knows clap and terminal output.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{ContentArrangement, Table};
+
+use crate::domain::entities::Track;
+use crate::domain::time::format_hmm;
+use crate::domain::track::elapsed_seconds;
+use crate::mcp::StintServer;
+use crate::service::{Caller, Frontend, ListTracks, NewTrack, Service, StartTimer, StopTimer};
+use crate::store;
+
+/// stint: a local-first time tracker you drive from your AI assistant or the terminal.
+#[derive(Debug, Parser)]
+#[command(name = "stint", version, about, long_about = None)]
+pub struct Cli {
+    /// Database file [default: the platform data dir, e.g. ~/.local/share/stint/stint.db].
+    #[arg(long, global = true, env = "STINT_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve MCP on stdin/stdout (what Claude Code, Claude Desktop and Cursor spawn).
+    Mcp,
+    /// Start a timer (stops the running one first).
+    Start(StartArgs),
+    /// Stop the running timer.
+    Stop(StopArgs),
+    /// Show running timers.
+    Status,
+    /// Log finished work: a start and an end or a duration.
+    Log(LogArgs),
+    /// List tracks as a table, newest first.
+    Tracks(TracksArgs),
+    /// Database commands.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+/// `stint start`.
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// What you are working on.
+    pub description: Option<String>,
+    /// Project id or name.
+    #[arg(short, long)]
+    pub project: Option<String>,
+    /// Tag id or name (repeatable).
+    #[arg(short, long = "tag")]
+    pub tags: Vec<String>,
+    /// Billable (default: the project's setting).
+    #[arg(long, overrides_with = "no_billable")]
+    pub billable: bool,
+    /// Not billable.
+    #[arg(long)]
+    pub no_billable: bool,
+    /// Start time, e.g. 09:00 or "2026-11-20 09:00" [default: now].
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+/// `stint stop`.
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// End time [default: now].
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Which timer, when several run.
+    #[arg(long)]
+    pub id: Option<i64>,
+}
+
+/// `stint log`.
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// What was done.
+    pub description: Option<String>,
+    /// Start, e.g. 09:00, "yesterday 14:00" or "2026-11-20 09:00".
+    #[arg(long)]
+    pub start: String,
+    /// End (or give --duration).
+    #[arg(long, conflicts_with = "duration")]
+    pub end: Option<String>,
+    /// Duration, e.g. 1h30m, 90m, 1.5h, 01:30.
+    #[arg(long)]
+    pub duration: Option<String>,
+    /// Project id or name.
+    #[arg(short, long)]
+    pub project: Option<String>,
+    /// Tag id or name (repeatable).
+    #[arg(short, long = "tag")]
+    pub tags: Vec<String>,
+    /// Billable (default: the project's setting).
+    #[arg(long, overrides_with = "no_billable")]
+    pub billable: bool,
+    /// Not billable.
+    #[arg(long)]
+    pub no_billable: bool,
+    /// Hourly rate for this track only.
+    #[arg(long)]
+    pub rate: Option<String>,
+}
+
+/// `stint tracks`.
+#[derive(Debug, Args)]
+pub struct TracksArgs {
+    /// From date or date-time (dates include the whole day).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// To date (included) or date-time (excluded).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Only this project.
+    #[arg(short, long)]
+    pub project: Option<String>,
+    /// Only this client.
+    #[arg(long)]
+    pub client: Option<String>,
+    /// Only this tag.
+    #[arg(short, long)]
+    pub tag: Option<String>,
+    /// Only tracks whose description contains this.
+    #[arg(long)]
+    pub search: Option<String>,
+    /// How many tracks to show.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+}
+
+/// `stint db`.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Print the database path in use.
+    Path,
+}
+
+fn billable_flag(yes: bool, no: bool) -> Option<bool> {
+    match (yes, no) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    }
+}
+
+fn db_path(cli: &Cli) -> anyhow::Result<PathBuf> {
+    match &cli.db {
+        Some(p) => Ok(p.clone()),
+        None => store::default_path()
+            .context("cannot find a data directory for the database; pass --db PATH or set STINT_DB"),
+    }
+}
+
+fn open(cli: &Cli, frontend: Frontend) -> anyhow::Result<Service> {
+    let path = db_path(cli)?;
+    Ok(Service::open(
+        &path,
+        Caller {
+            frontend,
+            token_name: None,
+        },
+    )?)
+}
+
+/// Runs a parsed command line.
+///
+/// # Errors
+/// Any failure, with a message for the person at the terminal.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Command::Mcp => {
+            let svc = open(&cli, Frontend::McpStdio)?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(crate::mcp::stdio::serve_stdio(StintServer::new(svc)))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Start(a) => {
+            let svc = open(&cli, Frontend::Cli)?;
+            let r = svc.start_timer(StartTimer {
+                description: a.description.clone(),
+                project: a.project.clone(),
+                tags: a.tags.clone(),
+                billable: billable_flag(a.billable, a.no_billable),
+                start: a.at.clone(),
+            })?;
+            let now = svc.now();
+            for t in &r.stopped {
+                println!("Stopped #{} {} after {}", t.id, label(t), format_hmm(elapsed_seconds(t.start, t.end, now)));
+            }
+            println!("Started #{} {} at {}", r.track.id, label(&r.track), local_time(&r.track, r.track.start));
+            print_overlaps(&r.overlaps);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Stop(a) => {
+            let svc = open(&cli, Frontend::Cli)?;
+            let w = svc.stop_timer(StopTimer {
+                track_id: a.id,
+                end: a.at.clone(),
+            })?;
+            let t = &w.track;
+            println!(
+                "Stopped #{} {} after {}",
+                t.id,
+                label(t),
+                format_hmm(elapsed_seconds(t.start, t.end, svc.now()))
+            );
+            print_overlaps(&w.overlaps);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status => {
+            let svc = open(&cli, Frontend::Cli)?;
+            let running = svc.list_running_timers()?;
+            if running.is_empty() {
+                println!("No timer is running.");
+            }
+            let now = svc.now();
+            for t in &running {
+                println!(
+                    "Running #{} {} since {} ({})",
+                    t.id,
+                    label(t),
+                    local_time(t, t.start),
+                    format_hmm(elapsed_seconds(t.start, None, now))
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Log(a) => {
+            let svc = open(&cli, Frontend::Cli)?;
+            if a.end.is_none() && a.duration.is_none() {
+                bail!("give --end or --duration (e.g. --duration 1h30m)");
+            }
+            let w = svc.create_track(NewTrack {
+                description: a.description.clone(),
+                project: a.project.clone(),
+                tags: a.tags.clone(),
+                billable: billable_flag(a.billable, a.no_billable),
+                start: a.start.clone(),
+                end: a.end.clone(),
+                duration: a.duration.clone(),
+                hourly_rate: a.rate.clone(),
+            })?;
+            let t = &w.track;
+            println!(
+                "Logged #{} {} {} to {} ({})",
+                t.id,
+                label(t),
+                local_time(t, t.start),
+                t.end.map(|e| local_time(t, e)).unwrap_or_default(),
+                format_hmm(elapsed_seconds(t.start, t.end, svc.now()))
+            );
+            print_overlaps(&w.overlaps);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tracks(a) => {
+            let svc = open(&cli, Frontend::Cli)?;
+            let page = svc.list_tracks(ListTracks {
+                from: a.from.clone(),
+                to: a.to.clone(),
+                project: a.project.clone(),
+                client: a.client.clone(),
+                tag: a.tag.clone(),
+                search: a.search.clone(),
+                limit: Some(a.limit),
+                ..ListTracks::default()
+            })?;
+            print_tracks(&page.items, svc.now());
+            if page.next_cursor.is_some() {
+                println!("(more tracks: raise --limit or narrow --from/--to)");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Db(DbCommand::Path) => {
+            println!("{}", db_path(&cli)?.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn label(t: &Track) -> String {
+    let mut parts = Vec::new();
+    if !t.description.is_empty() {
+        parts.push(format!("\"{}\"", t.description));
+    }
+    if let Some(p) = &t.project_name {
+        parts.push(format!("on {p}"));
+    }
+    if !t.tags.is_empty() {
+        parts.push(
+            t.tags
+                .iter()
+                .map(|(_, n)| format!("#{n}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+    }
+    if parts.is_empty() {
+        "(no description)".to_owned()
+    } else {
+        parts.join(" ")
+    }
+}
+
+fn local_time(t: &Track, at: chrono::DateTime<chrono::Utc>) -> String {
+    let tz: chrono_tz::Tz = t.timezone.parse().unwrap_or(chrono_tz::UTC);
+    at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+fn print_overlaps(overlaps: &[crate::domain::TrackId]) {
+    if !overlaps.is_empty() {
+        println!(
+            "Note: overlaps track(s) {}",
+            overlaps
+                .iter()
+                .map(|t| format!("#{t}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+}
+
+fn print_tracks(tracks: &[Track], now: chrono::DateTime<chrono::Utc>) {
+    if tracks.is_empty() {
+        println!("No tracks.");
+        return;
+    }
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(["id", "start", "end", "h:mm", "project", "description", "tags", "billable"]);
+    let mut total = 0;
+    for t in tracks {
+        let secs = elapsed_seconds(t.start, t.end, now);
+        total += secs;
+        table.add_row([
+            t.id.to_string(),
+            local_time(t, t.start),
+            t.end.map_or_else(|| "running".to_owned(), |e| local_time(t, e)),
+            format_hmm(secs),
+            t.project_name.clone().unwrap_or_default(),
+            t.description.clone(),
+            t.tags.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(", "),
+            if t.billable { "yes" } else { "no" }.to_owned(),
+        ]);
+    }
+    println!("{table}");
+    println!("{} tracks, {} h:mm", tracks.len(), format_hmm(total));
+}

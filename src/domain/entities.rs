@@ -1,0 +1,139 @@
+//! The records stint keeps: clients, projects, tags and tracks, as plain data.
+//!
+//! Instants are UTC; durations are seconds; rates are decimals in major units of a currency.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use super::money::Currency;
+use super::{ClientId, InvoiceId, ProjectId, TagId, TrackId};
+
+/// A client: whom work is billed to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Client {
+    pub id: ClientId,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub tax_id: Option<String>,
+    pub notes: Option<String>,
+    pub hourly_rate: Option<Decimal>,
+    pub currency: Option<Currency>,
+    pub archived: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Period a project budget covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BudgetPeriod {
+    /// The whole life of the project.
+    Total,
+    /// Each calendar month in the configured time zone.
+    Monthly,
+}
+
+impl BudgetPeriod {
+    /// Parses `total` or `monthly`.
+    pub fn parse(input: &str) -> Result<Self, super::DomainError> {
+        match input.trim().to_ascii_lowercase().as_str() {
+            "total" => Ok(Self::Total),
+            "monthly" => Ok(Self::Monthly),
+            _ => Err(super::DomainError::parse(
+                "budget period",
+                input,
+                "send total or monthly",
+            )),
+        }
+    }
+
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Total => "total",
+            Self::Monthly => "monthly",
+        }
+    }
+}
+
+/// A project budget: hours, money or both, over a period, with an alert threshold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Budget {
+    /// Hours budget, in seconds.
+    pub seconds: Option<i64>,
+    /// Money budget, in major units of the project's currency.
+    pub amount: Option<Decimal>,
+    pub period: BudgetPeriod,
+    /// Percent of the budget at which the status turns to `alert` (default 80).
+    pub alert_percent: u32,
+}
+
+/// A project, optionally for a client.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Project {
+    pub id: ProjectId,
+    pub name: String,
+    pub client_id: Option<ClientId>,
+    /// Name of the client, filled in by the store for display.
+    pub client_name: Option<String>,
+    pub color: Option<String>,
+    pub hourly_rate: Option<Decimal>,
+    pub currency: Option<Currency>,
+    pub billable_by_default: bool,
+    pub budget: Budget,
+    pub archived: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Project {
+    /// `Website (Acme)`: the name with its client, to tell same-named projects apart.
+    pub fn label(&self) -> String {
+        match &self.client_name {
+            Some(c) => format!("{} ({c})", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// A tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    pub id: TagId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A track, with the names of its project, client and tags for display.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Track {
+    pub id: TrackId,
+    pub start: DateTime<Utc>,
+    /// `None` while the timer runs.
+    pub end: Option<DateTime<Utc>>,
+    /// IANA zone the track was recorded in.
+    pub timezone: String,
+    pub description: String,
+    pub project_id: Option<ProjectId>,
+    pub project_name: Option<String>,
+    pub client_id: Option<ClientId>,
+    pub client_name: Option<String>,
+    /// `(id, name)` of each tag, sorted by name.
+    pub tags: Vec<(TagId, String)>,
+    pub billable: bool,
+    /// Hourly rate override, in major units.
+    pub hourly_rate: Option<Decimal>,
+    /// The invoice this track was billed on, if any.
+    pub invoice_id: Option<InvoiceId>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Track {
+    /// Whether the timer is still running.
+    pub fn is_running(&self) -> bool {
+        self.end.is_none()
+    }
+}

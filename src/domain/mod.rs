@@ -1,0 +1,16 @@
+//! Pure rules and types: ids, instants and ranges, durations, tracks, settings, money.
+//!
+//! **Architecture invariant:** nothing here does I/O, touches SQL or serde, or reads the clock.
+//! Functions that need "now" take it as an argument; the service layer gets it from a
+//! [`crate::service::Clock`].
+
+pub mod entities;
+pub mod error;
+pub mod ids;
+pub mod money;
+pub mod settings;
+pub mod time;
+pub mod track;
+
+pub use error::DomainError;
+pub use ids::{ClientId, InvoiceId, ProjectId, TagId, TrackId};

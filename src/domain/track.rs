@@ -1,0 +1,95 @@
+//! Tracks: a span of work with a description, project, tags and billing flags.
+//!
+//! A running timer is a track whose `end` is `None`.
+
+use chrono::{DateTime, Utc};
+
+use super::DomainError;
+use crate::domain::time::format_hmm;
+
+/// Checks the span of a track against the rules of DESIGN.md ("Timers and tracks"): the end is
+/// after the start (no zero-length tracks) and neither end lies in the future.
+///
+/// `end = None` is a running timer: only its start is checked.
+///
+/// # Errors
+/// [`DomainError::Invalid`] naming both instants and what to send instead.
+pub fn validate_span(
+    start: DateTime<Utc>,
+    end: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    if start > now {
+        return Err(DomainError::Invalid(format!(
+            "the start {} is in the future (now is {}); tracks record work already done, so send \
+             a start at or before now",
+            start.to_rfc3339(),
+            now.to_rfc3339()
+        )));
+    }
+    let Some(end) = end else { return Ok(()) };
+    if end < start {
+        return Err(DomainError::Invalid(format!(
+            "the end {} is before the start {}; swap them, or send a duration instead of an end",
+            end.to_rfc3339(),
+            start.to_rfc3339()
+        )));
+    }
+    if end == start {
+        return Err(DomainError::Invalid(format!(
+            "the track would last zero seconds ({} to {}); send an end after the start",
+            start.to_rfc3339(),
+            end.to_rfc3339()
+        )));
+    }
+    if end > now {
+        return Err(DomainError::Invalid(format!(
+            "the end {} is in the future (now is {}); to track ongoing work, start a timer \
+             instead, or send an end at or before now",
+            end.to_rfc3339(),
+            now.to_rfc3339()
+        )));
+    }
+    Ok(())
+}
+
+/// Seconds a track has lasted: up to `end`, or up to `now` while it runs.
+pub fn elapsed_seconds(start: DateTime<Utc>, end: Option<DateTime<Utc>>, now: DateTime<Utc>) -> i64 {
+    (end.unwrap_or(now) - start).num_seconds().max(0)
+}
+
+/// Human form of a duration for messages: `1:30 (h:mm)`.
+pub fn describe_seconds(seconds: i64) -> String {
+    format!("{} h:mm", format_hmm(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn spans() {
+        let now = t("2026-11-21T10:00:00Z");
+        let check = |start: &str, end: Option<&str>, expected: Result<(), &str>| {
+            let got = validate_span(t(start), end.map(t), now);
+            match (got, expected) {
+                (Ok(()), Ok(())) => {}
+                (Err(e), Err(fragment)) => assert!(e.to_string().contains(fragment), "{e}"),
+                (got, want) => panic!("{start}..{end:?}: got {got:?}, want {want:?}"),
+            }
+        };
+        check("2026-11-21T08:00:00Z", Some("2026-11-21T09:00:00Z"), Ok(()));
+        check("2026-11-21T08:00:00Z", Some("2026-11-21T10:00:00Z"), Ok(()));
+        check("2026-11-21T08:00:00Z", None, Ok(()));
+        check("2026-11-21T09:00:00Z", Some("2026-11-21T08:00:00Z"), Err("is before the start"));
+        check("2026-11-21T09:00:00Z", Some("2026-11-21T09:00:00Z"), Err("zero seconds"));
+        check("2026-11-21T09:00:00Z", Some("2026-11-21T11:00:00Z"), Err("end 2026-11-21T11:00:00+00:00 is in the future"));
+        check("2026-11-21T11:00:00Z", None, Err("start 2026-11-21T11:00:00+00:00 is in the future"));
+        assert_eq!(elapsed_seconds(t("2026-11-21T08:00:00Z"), None, now), 7200);
+        assert_eq!(describe_seconds(7200), "2:00 h:mm");
+    }
+}

@@ -1,0 +1,741 @@
+//! Use cases for projects, clients and tags, and resolving them by id or name.
+
+use rust_decimal::Decimal;
+
+use super::{
+    Ctx, Page, Result, Service, ServiceError, clean, decode_cursor, encode_cursor, page_size,
+    paginate, unique_violation,
+};
+use crate::domain::entities::{Budget, BudgetPeriod, Client, Project, Tag};
+use crate::domain::money::{Currency, parse_rate};
+use crate::domain::time::parse_duration;
+use crate::domain::{ClientId, DomainError, ProjectId, TagId};
+use crate::store::clients::{self, ClientFields};
+use crate::store::projects::{self, ProjectFields, ProjectFilter};
+use crate::store::tags;
+
+fn list_candidates(names: &[String]) -> String {
+    if names.is_empty() {
+        "there are none yet".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Parses a reference as an id when it is all digits.
+fn as_id(reference: &str) -> Option<i64> {
+    let r = reference.trim().trim_start_matches('#');
+    (!r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| r.parse().ok())
+        .flatten()
+}
+
+/// Finds a project by id or exact name (case-insensitive).
+///
+/// # Errors
+/// [`ServiceError::NotFound`] listing similar names; [`ServiceError::Ambiguous`] listing each
+/// match with its id and client.
+pub(crate) fn resolve_project(ctx: &Ctx<'_>, reference: &str) -> Result<Project> {
+    if let Some(id) = as_id(reference)
+        && let Some(p) = projects::get(ctx.tx, ProjectId(id))?
+    {
+        return Ok(p);
+    }
+    let mut found = projects::find_by_name(ctx.tx, reference)?;
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(ServiceError::NotFound(format!(
+            "no project is named or numbered {reference:?}; known projects: {}. Send an exact \
+             name or id, or create it with create_project",
+            list_candidates(&projects::suggestions(ctx.tx, reference)?)
+        ))),
+        _ => Err(ServiceError::Ambiguous(format!(
+            "{} projects are named {reference:?}: {}; send the project's id instead",
+            found.len(),
+            found
+                .iter()
+                .map(|p| format!("id {} = {}", p.id, p.label()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// Finds a client by id or exact name (case-insensitive).
+pub(crate) fn resolve_client(ctx: &Ctx<'_>, reference: &str) -> Result<Client> {
+    if let Some(id) = as_id(reference)
+        && let Some(c) = clients::get(ctx.tx, ClientId(id))?
+    {
+        return Ok(c);
+    }
+    let mut found = clients::find_by_name(ctx.tx, reference)?;
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => Err(ServiceError::NotFound(format!(
+            "no client is named or numbered {reference:?}; known clients: {}. Send an exact \
+             name or id, or create it with create_client",
+            list_candidates(&clients::suggestions(ctx.tx, reference)?)
+        ))),
+        _ => Err(ServiceError::Ambiguous(format!(
+            "{} clients are named {reference:?}: {}; send the client's id instead",
+            found.len(),
+            found
+                .iter()
+                .map(|c| format!("id {} = {}", c.id, c.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// Finds a tag by id or exact name (case-insensitive).
+pub(crate) fn resolve_tag(ctx: &Ctx<'_>, reference: &str) -> Result<Tag> {
+    if let Some(id) = as_id(reference)
+        && let Some(t) = tags::get(ctx.tx, TagId(id))?
+    {
+        return Ok(t);
+    }
+    tags::find_by_name(ctx.tx, reference)?.ok_or_else(|| {
+        match tags::suggestions(ctx.tx, reference) {
+            Ok(names) => ServiceError::NotFound(format!(
+                "no tag is named or numbered {reference:?}; known tags: {}. Send an exact name \
+                 or id, or create it with create_tag",
+                list_candidates(&names)
+            )),
+            Err(e) => e.into(),
+        }
+    })
+}
+
+/// Resolves every tag reference, deduplicated, in the order given.
+pub(crate) fn resolve_tags(ctx: &Ctx<'_>, references: &[String]) -> Result<Vec<TagId>> {
+    let mut ids = Vec::with_capacity(references.len());
+    for r in references {
+        let id = resolve_tag(ctx, r)?.id;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+fn require_name(name: &str, what: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(DomainError::Invalid(format!("a {what} needs a non-empty name")).into());
+    }
+    if name.len() > 200 {
+        return Err(DomainError::Invalid(format!(
+            "the {what} name is {} bytes long; keep it under 200",
+            name.len()
+        ))
+        .into());
+    }
+    Ok(name.to_owned())
+}
+
+fn parse_opt_rate(rate: Option<&str>) -> Result<Option<Decimal>> {
+    Ok(match rate.map(str::trim) {
+        None | Some("") => None,
+        Some(r) => Some(parse_rate(r)?),
+    })
+}
+
+fn parse_opt_currency(currency: Option<&str>) -> Result<Option<Currency>> {
+    Ok(match currency.map(str::trim) {
+        None | Some("") => None,
+        Some(c) => Some(Currency::parse(c)?),
+    })
+}
+
+/// Parses a budget in hours: a decimal number of hours (`40`, `37.5`) or a duration (`40h`).
+fn parse_budget_hours(input: &str) -> Result<i64> {
+    let s = input.trim();
+    if let Ok(hours) = s.parse::<Decimal>() {
+        let seconds = (hours * Decimal::from(3600)).round();
+        let seconds: i64 = seconds.try_into().unwrap_or(0);
+        if seconds <= 0 {
+            return Err(DomainError::Invalid(format!(
+                "a budget of {input} hours is not positive; send more than 0, or \"\" to remove it"
+            ))
+            .into());
+        }
+        return Ok(seconds);
+    }
+    Ok(parse_duration(s)?)
+}
+
+fn parse_opt_budget_amount(input: Option<&str>) -> Result<Option<Decimal>> {
+    match input.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => {
+            let amount = parse_rate(s)?;
+            if amount.is_zero() {
+                return Err(DomainError::Invalid(
+                    "a money budget of 0 is not a budget; send a positive amount, or \"\" to remove it"
+                        .to_owned(),
+                )
+                .into());
+            }
+            Ok(Some(amount))
+        }
+    }
+}
+
+fn validate_alert_percent(p: u32) -> Result<u32> {
+    if (1..=1000).contains(&p) {
+        Ok(p)
+    } else {
+        Err(DomainError::Invalid(format!(
+            "budget_alert_percent {p} is out of range; send 1 to 1000 (80 means alert at 80 % used)"
+        ))
+        .into())
+    }
+}
+
+fn validate_color(color: Option<String>) -> Result<Option<String>> {
+    let Some(c) = clean(color) else {
+        return Ok(None);
+    };
+    let hex = c.strip_prefix('#').unwrap_or(&c);
+    if (hex.len() == 6 || hex.len() == 3) && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(Some(format!("#{}", hex.to_ascii_lowercase())))
+    } else {
+        Err(DomainError::parse("color", &c, "send a hex color such as #3b82f6").into())
+    }
+}
+
+/// Input of `create_project`. Texts are as the user sent them; this layer parses them.
+#[derive(Debug, Clone, Default)]
+pub struct NewProject {
+    pub name: String,
+    /// Client id or exact name.
+    pub client: Option<String>,
+    pub color: Option<String>,
+    pub hourly_rate: Option<String>,
+    pub currency: Option<String>,
+    /// Defaults to true.
+    pub billable_by_default: Option<bool>,
+    /// Hours as a decimal number or a duration.
+    pub budget_hours: Option<String>,
+    pub budget_amount: Option<String>,
+    pub budget_period: Option<String>,
+    pub budget_alert_percent: Option<u32>,
+}
+
+/// Input of `update_project`: `None` leaves a field as it is; an empty text clears it.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectChanges {
+    pub name: Option<String>,
+    pub client: Option<String>,
+    pub color: Option<String>,
+    pub hourly_rate: Option<String>,
+    pub currency: Option<String>,
+    pub billable_by_default: Option<bool>,
+    pub budget_hours: Option<String>,
+    pub budget_amount: Option<String>,
+    pub budget_period: Option<String>,
+    pub budget_alert_percent: Option<u32>,
+    pub archived: Option<bool>,
+}
+
+/// Input of `list_projects`.
+#[derive(Debug, Clone, Default)]
+pub struct ListProjects {
+    pub client: Option<String>,
+    pub include_archived: bool,
+    pub search: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Input of `delete_project`.
+#[derive(Debug, Clone, Default)]
+pub struct DeleteProject {
+    pub project: String,
+    /// Archive instead of deleting (keeps its tracks; hides it from lists).
+    pub archive: bool,
+}
+
+/// Input of `create_client`.
+#[derive(Debug, Clone, Default)]
+pub struct NewClient {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub tax_id: Option<String>,
+    pub notes: Option<String>,
+    pub hourly_rate: Option<String>,
+    pub currency: Option<String>,
+}
+
+/// Input of `update_client`: `None` leaves a field as it is; an empty text clears it.
+#[derive(Debug, Clone, Default)]
+pub struct ClientChanges {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub tax_id: Option<String>,
+    pub notes: Option<String>,
+    pub hourly_rate: Option<String>,
+    pub currency: Option<String>,
+    pub archived: Option<bool>,
+}
+
+/// Input of `list_clients`.
+#[derive(Debug, Clone, Default)]
+pub struct ListClients {
+    pub include_archived: bool,
+    pub search: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Input of `delete_client`.
+#[derive(Debug, Clone, Default)]
+pub struct DeleteClient {
+    pub client: String,
+    pub archive: bool,
+}
+
+/// Input of `list_tags`.
+#[derive(Debug, Clone, Default)]
+pub struct ListTags {
+    pub search: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Input of `delete_tag`.
+#[derive(Debug, Clone, Default)]
+pub struct DeleteTag {
+    pub tag: String,
+    /// Remove the tag from its tracks too (the tracks stay).
+    pub force: bool,
+}
+
+/// A tag and how many tracks carry it.
+#[derive(Debug, Clone)]
+pub struct TagWithUsage {
+    pub tag: Tag,
+    pub track_count: i64,
+}
+
+/// What a delete did.
+#[derive(Debug, Clone)]
+pub struct Deleted {
+    pub id: i64,
+    pub name: String,
+    /// `deleted` or `archived`.
+    pub action: &'static str,
+    /// Extra effects, e.g. "removed from 3 tracks".
+    pub note: Option<String>,
+}
+
+fn name_cursor(name: &str, id: i64) -> Vec<String> {
+    vec![name.to_owned(), id.to_string()]
+}
+
+fn decode_name_cursor(kind: &str, cursor: Option<&str>) -> Result<Option<(String, i64)>> {
+    let Some(c) = cursor.filter(|c| !c.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let parts = decode_cursor(kind, c)?;
+    match parts.as_slice() {
+        [name, id] => Ok(Some((
+            name.clone(),
+            id.parse().map_err(|_| decode_cursor("\u{0}", c).unwrap_err())?,
+        ))),
+        _ => Err(decode_cursor("\u{0}", c).unwrap_err()),
+    }
+}
+
+impl Service {
+    /// Creates a project. Currency and rate are optional (they fall back to the client's, then
+    /// the settings'); `billable_by_default` defaults to true.
+    ///
+    /// # Errors
+    /// An empty or taken name (per client), an unknown client, a bad rate, currency or budget.
+    pub fn create_project(&self, req: NewProject) -> Result<Project> {
+        self.write("create_project", |ctx| {
+            let name = require_name(&req.name, "project")?;
+            let client = match clean(req.client) {
+                Some(c) => Some(resolve_client(ctx, &c)?),
+                None => None,
+            };
+            let budget = Budget {
+                seconds: match clean(req.budget_hours) {
+                    Some(h) => Some(parse_budget_hours(&h)?),
+                    None => None,
+                },
+                amount: parse_opt_budget_amount(req.budget_amount.as_deref())?,
+                period: match clean(req.budget_period) {
+                    Some(p) => BudgetPeriod::parse(&p)?,
+                    None => BudgetPeriod::Total,
+                },
+                alert_percent: validate_alert_percent(req.budget_alert_percent.unwrap_or(80))?,
+            };
+            let fields = ProjectFields {
+                name: name.clone(),
+                client_id: client.as_ref().map(|c| c.id),
+                color: validate_color(req.color)?,
+                hourly_rate: parse_opt_rate(req.hourly_rate.as_deref())?,
+                currency: parse_opt_currency(req.currency.as_deref())?,
+                billable_by_default: req.billable_by_default.unwrap_or(true),
+                budget,
+                archived: false,
+            };
+            let id = projects::insert(ctx.tx, &fields, ctx.now).map_err(|e| {
+                unique_violation(e, || {
+                    format!(
+                        "a project named {name:?} already exists{}; choose another name, or \
+                         update the existing one with update_project",
+                        client.as_ref().map(|c| format!(" for client {}", c.name)).unwrap_or_default()
+                    )
+                })
+            })?;
+            ctx.audit("project", &[id.0], Some(&name))?;
+            Ok(projects::get(ctx.tx, id)?.expect("just inserted"))
+        })
+    }
+
+    /// Reads one project by id or name.
+    pub fn get_project(&self, project: &str) -> Result<Project> {
+        self.read(|ctx| resolve_project(ctx, project))
+    }
+
+    /// Lists projects by name, paged.
+    pub fn list_projects(&self, req: ListProjects) -> Result<Page<Project>> {
+        self.read(|ctx| {
+            let size = page_size(req.limit)?;
+            let client_id = match clean(req.client) {
+                Some(c) => Some(resolve_client(ctx, &c)?.id),
+                None => None,
+            };
+            let after = decode_name_cursor("projects", req.cursor.as_deref())?;
+            let search = clean(req.search);
+            let filter = ProjectFilter {
+                client_id,
+                include_archived: req.include_archived,
+                search: search.as_deref(),
+            };
+            let rows = projects::list(
+                ctx.tx,
+                &filter,
+                after.as_ref().map(|(n, i)| (n.as_str(), *i)),
+                size + 1,
+            )?;
+            Ok(paginate(rows, size, |p| {
+                encode_cursor("projects", &name_cursor(&p.name, p.id.0))
+            }))
+        })
+    }
+
+    /// Changes fields of a project; absent fields stay, empty texts clear.
+    pub fn update_project(&self, project: &str, req: ProjectChanges) -> Result<Project> {
+        self.write("update_project", |ctx| {
+            let current = resolve_project(ctx, project)?;
+            let mut f = ProjectFields::from(&current);
+            if let Some(name) = req.name {
+                f.name = require_name(&name, "project")?;
+            }
+            if let Some(client) = req.client {
+                f.client_id = match clean(Some(client)) {
+                    Some(c) => Some(resolve_client(ctx, &c)?.id),
+                    None => None,
+                };
+            }
+            if req.color.is_some() {
+                f.color = validate_color(req.color)?;
+            }
+            if let Some(rate) = req.hourly_rate {
+                f.hourly_rate = parse_opt_rate(Some(&rate))?;
+            }
+            if let Some(currency) = req.currency {
+                f.currency = parse_opt_currency(Some(&currency))?;
+            }
+            if let Some(b) = req.billable_by_default {
+                f.billable_by_default = b;
+            }
+            if let Some(h) = req.budget_hours {
+                f.budget.seconds = match clean(Some(h)) {
+                    Some(h) => Some(parse_budget_hours(&h)?),
+                    None => None,
+                };
+            }
+            if let Some(a) = req.budget_amount {
+                f.budget.amount = parse_opt_budget_amount(Some(&a))?;
+            }
+            if let Some(p) = clean(req.budget_period) {
+                f.budget.period = BudgetPeriod::parse(&p)?;
+            }
+            if let Some(p) = req.budget_alert_percent {
+                f.budget.alert_percent = validate_alert_percent(p)?;
+            }
+            if let Some(a) = req.archived {
+                f.archived = a;
+            }
+            let name = f.name.clone();
+            projects::update(ctx.tx, current.id, &f, ctx.now).map_err(|e| {
+                unique_violation(e, || {
+                    format!("another project of the same client is already named {name:?}; choose another name")
+                })
+            })?;
+            ctx.audit("project", &[current.id.0], None)?;
+            Ok(projects::get(ctx.tx, current.id)?.expect("exists"))
+        })
+    }
+
+    /// Deletes a project without tracks, or archives it (`archive`), which keeps its tracks.
+    ///
+    /// # Errors
+    /// [`ServiceError::Conflict`] when tracks are attached and `archive` is false.
+    pub fn delete_project(&self, req: DeleteProject) -> Result<Deleted> {
+        let operation = if req.archive { "archive_project" } else { "delete_project" };
+        self.write(operation, |ctx| {
+            let p = resolve_project(ctx, &req.project)?;
+            if req.archive {
+                let mut f = ProjectFields::from(&p);
+                f.archived = true;
+                projects::update(ctx.tx, p.id, &f, ctx.now)?;
+                ctx.audit("project", &[p.id.0], Some("archived"))?;
+                return Ok(Deleted {
+                    id: p.id.0,
+                    name: p.name,
+                    action: "archived",
+                    note: Some("its tracks are kept; unarchive with update_project archived=false".into()),
+                });
+            }
+            let n = projects::track_count(ctx.tx, p.id)?;
+            if n > 0 {
+                return Err(ServiceError::Conflict(format!(
+                    "project {} has {n} tracks, so deleting it would lose time; archive it \
+                     instead (delete_project with archive=true), or move or delete its tracks first",
+                    p.label()
+                )));
+            }
+            projects::delete(ctx.tx, p.id)?;
+            ctx.audit("project", &[p.id.0], Some("deleted"))?;
+            Ok(Deleted {
+                id: p.id.0,
+                name: p.name,
+                action: "deleted",
+                note: None,
+            })
+        })
+    }
+
+    /// Creates a client.
+    pub fn create_client(&self, req: NewClient) -> Result<Client> {
+        self.write("create_client", |ctx| {
+            let name = require_name(&req.name, "client")?;
+            let fields = ClientFields {
+                name: name.clone(),
+                email: clean(req.email),
+                phone: clean(req.phone),
+                address: clean(req.address),
+                tax_id: clean(req.tax_id),
+                notes: clean(req.notes),
+                hourly_rate: parse_opt_rate(req.hourly_rate.as_deref())?,
+                currency: parse_opt_currency(req.currency.as_deref())?,
+                archived: false,
+            };
+            let id = clients::insert(ctx.tx, &fields, ctx.now).map_err(|e| {
+                unique_violation(e, || {
+                    format!("a client named {name:?} already exists; choose another name, or update it with update_client")
+                })
+            })?;
+            ctx.audit("client", &[id.0], Some(&name))?;
+            Ok(clients::get(ctx.tx, id)?.expect("just inserted"))
+        })
+    }
+
+    /// Reads one client by id or name.
+    pub fn get_client(&self, client: &str) -> Result<Client> {
+        self.read(|ctx| resolve_client(ctx, client))
+    }
+
+    /// Lists clients by name, paged.
+    pub fn list_clients(&self, req: ListClients) -> Result<Page<Client>> {
+        self.read(|ctx| {
+            let size = page_size(req.limit)?;
+            let after = decode_name_cursor("clients", req.cursor.as_deref())?;
+            let search = clean(req.search);
+            let rows = clients::list(
+                ctx.tx,
+                req.include_archived,
+                search.as_deref(),
+                after.as_ref().map(|(n, i)| (n.as_str(), *i)),
+                size + 1,
+            )?;
+            Ok(paginate(rows, size, |c| {
+                encode_cursor("clients", &name_cursor(&c.name, c.id.0))
+            }))
+        })
+    }
+
+    /// Changes fields of a client; absent fields stay, empty texts clear.
+    pub fn update_client(&self, client: &str, req: ClientChanges) -> Result<Client> {
+        self.write("update_client", |ctx| {
+            let current = resolve_client(ctx, client)?;
+            let mut f = ClientFields::from(&current);
+            if let Some(name) = req.name {
+                f.name = require_name(&name, "client")?;
+            }
+            for (slot, value) in [
+                (&mut f.email, req.email),
+                (&mut f.phone, req.phone),
+                (&mut f.address, req.address),
+                (&mut f.tax_id, req.tax_id),
+                (&mut f.notes, req.notes),
+            ] {
+                if value.is_some() {
+                    *slot = clean(value);
+                }
+            }
+            if let Some(rate) = req.hourly_rate {
+                f.hourly_rate = parse_opt_rate(Some(&rate))?;
+            }
+            if let Some(currency) = req.currency {
+                f.currency = parse_opt_currency(Some(&currency))?;
+            }
+            if let Some(a) = req.archived {
+                f.archived = a;
+            }
+            let name = f.name.clone();
+            clients::update(ctx.tx, current.id, &f, ctx.now).map_err(|e| {
+                unique_violation(e, || {
+                    format!("another client is already named {name:?}; choose another name")
+                })
+            })?;
+            ctx.audit("client", &[current.id.0], None)?;
+            Ok(clients::get(ctx.tx, current.id)?.expect("exists"))
+        })
+    }
+
+    /// Deletes a client that has no tracks and no issued invoices (its empty projects and draft
+    /// invoices go with it), or archives it (`archive`).
+    ///
+    /// # Errors
+    /// [`ServiceError::Conflict`] when tracks or issued invoices are attached.
+    pub fn delete_client(&self, req: DeleteClient) -> Result<Deleted> {
+        let operation = if req.archive { "archive_client" } else { "delete_client" };
+        self.write(operation, |ctx| {
+            let c = resolve_client(ctx, &req.client)?;
+            let (project_count, track_count, issued) = clients::usage(ctx.tx, c.id)?;
+            if req.archive {
+                let mut f = ClientFields::from(&c);
+                f.archived = true;
+                clients::update(ctx.tx, c.id, &f, ctx.now)?;
+                ctx.audit("client", &[c.id.0], Some("archived"))?;
+                return Ok(Deleted {
+                    id: c.id.0,
+                    name: c.name,
+                    action: "archived",
+                    note: Some("its projects, tracks and invoices are kept; unarchive with update_client archived=false".into()),
+                });
+            }
+            if issued > 0 {
+                return Err(ServiceError::Conflict(format!(
+                    "client {} has {issued} issued invoices, which must be kept; archive the \
+                     client instead (delete_client with archive=true)",
+                    c.name
+                )));
+            }
+            if track_count > 0 {
+                return Err(ServiceError::Conflict(format!(
+                    "client {} has {track_count} tracks on its projects, so deleting it would \
+                     lose time; archive it instead (delete_client with archive=true)",
+                    c.name
+                )));
+            }
+            clients::delete(ctx.tx, c.id)?;
+            ctx.audit("client", &[c.id.0], Some("deleted"))?;
+            Ok(Deleted {
+                id: c.id.0,
+                name: c.name,
+                action: "deleted",
+                note: (project_count > 0)
+                    .then(|| format!("its {project_count} empty projects were deleted too")),
+            })
+        })
+    }
+
+    /// Creates a tag (names are unique, ignoring case).
+    pub fn create_tag(&self, name: &str) -> Result<Tag> {
+        self.write("create_tag", |ctx| {
+            let name = require_name(name, "tag")?;
+            if as_id(&name).is_some() {
+                return Err(DomainError::Invalid(format!(
+                    "a tag name cannot be only digits ({name:?}), since digits are read as a tag id; add a letter"
+                ))
+                .into());
+            }
+            let id = tags::insert(ctx.tx, &name, ctx.now).map_err(|e| {
+                unique_violation(e, || format!("a tag named {name:?} already exists; use it as it is"))
+            })?;
+            ctx.audit("tag", &[id.0], Some(&name))?;
+            Ok(tags::get(ctx.tx, id)?.expect("just inserted"))
+        })
+    }
+
+    /// Lists tags by name with their track counts, paged.
+    pub fn list_tags(&self, req: ListTags) -> Result<Page<TagWithUsage>> {
+        self.read(|ctx| {
+            let size = page_size(req.limit)?;
+            let after = decode_name_cursor("tags", req.cursor.as_deref())?;
+            let search = clean(req.search);
+            let rows = tags::list(
+                ctx.tx,
+                search.as_deref(),
+                after.as_ref().map(|(n, i)| (n.as_str(), *i)),
+                size + 1,
+            )?;
+            let rows = rows
+                .into_iter()
+                .map(|(tag, track_count)| TagWithUsage { tag, track_count })
+                .collect();
+            Ok(paginate(rows, size, |t: &TagWithUsage| {
+                encode_cursor("tags", &name_cursor(&t.tag.name, t.tag.id.0))
+            }))
+        })
+    }
+
+    /// Renames a tag.
+    pub fn update_tag(&self, tag: &str, name: &str) -> Result<Tag> {
+        self.write("update_tag", |ctx| {
+            let current = resolve_tag(ctx, tag)?;
+            let name = require_name(name, "tag")?;
+            tags::rename(ctx.tx, current.id, &name, ctx.now).map_err(|e| {
+                unique_violation(e, || format!("another tag is already named {name:?}; choose another name"))
+            })?;
+            ctx.audit("tag", &[current.id.0], Some(&name))?;
+            Ok(tags::get(ctx.tx, current.id)?.expect("exists"))
+        })
+    }
+
+    /// Deletes a tag; with tracks attached only when `force`, which removes it from them.
+    pub fn delete_tag(&self, req: DeleteTag) -> Result<Deleted> {
+        self.write("delete_tag", |ctx| {
+            let t = resolve_tag(ctx, &req.tag)?;
+            let n = tags::track_count(ctx.tx, t.id)?;
+            if n > 0 && !req.force {
+                return Err(ServiceError::Conflict(format!(
+                    "tag {} is on {n} tracks; send force=true to remove it from them (the tracks \
+                     stay), or rename it with update_tag",
+                    t.name
+                )));
+            }
+            tags::delete(ctx.tx, t.id)?;
+            ctx.audit("tag", &[t.id.0], Some("deleted"))?;
+            Ok(Deleted {
+                id: t.id.0,
+                name: t.name,
+                action: "deleted",
+                note: (n > 0).then(|| format!("removed from {n} tracks")),
+            })
+        })
+    }
+}

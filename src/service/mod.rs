@@ -1,0 +1,359 @@
+//! Use cases: the one API that every front end (MCP over stdio or HTTP, the CLI) calls.
+//!
+//! Each write is one `BEGIN IMMEDIATE` transaction that also appends to the audit log, so a
+//! failed call leaves nothing half-written. Requests arrive as loosely typed strings (what a
+//! user or an agent sent); this layer resolves names, parses times with the configured zone and
+//! the injected [`Clock`], applies the domain rules, and returns domain records.
+//!
+//! **Architecture invariant:** no JSON-RPC, clap or terminal output here; the clock is read
+//! only through [`Clock`].
+
+mod catalog;
+mod settings;
+mod tracks;
+
+use std::fmt;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use rusqlite::{Connection, Transaction};
+use thiserror::Error;
+
+use crate::domain::DomainError;
+use crate::domain::settings::Settings;
+use crate::store::{self, StoreError, audit};
+
+pub use catalog::{
+    ClientChanges, DeleteClient, DeleteProject, DeleteTag, Deleted, ListClients, ListProjects,
+    ListTags, NewClient, NewProject, ProjectChanges, TagWithUsage,
+};
+pub use settings::{RoundingChanges, SettingsChanges, SettingsView};
+pub use tracks::{
+    ListTracks, NewTrack, StartTimer, StopTimer, TimerStarted, TrackChanges, TrackWritten,
+};
+
+/// Source of "now". The service reads time only through this, so tests can freeze it.
+pub trait Clock: Send + Sync + fmt::Debug {
+    /// The current instant, UTC.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)] // the one place that reads the system clock
+    fn now(&self) -> DateTime<Utc> {
+        let now = Utc::now();
+        // Whole seconds: stored instants are seconds, and a sub-second "now" would make a track
+        // started and stopped within the same second look longer than it is stored.
+        DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now)
+    }
+}
+
+/// A clock that stands still until moved: for tests and reproducible scripted sessions.
+#[derive(Debug)]
+pub struct FixedClock(Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    /// A clock reading `now`.
+    pub fn new(now: DateTime<Utc>) -> Self {
+        FixedClock(Mutex::new(now))
+    }
+
+    /// Moves the clock to `now`.
+    pub fn set(&self, now: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = now;
+    }
+
+    /// Moves the clock forward by `seconds`.
+    pub fn advance(&self, seconds: i64) {
+        let mut t = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *t += chrono::Duration::seconds(seconds);
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Which front end a call came through; recorded in the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frontend {
+    McpStdio,
+    McpHttp,
+    Cli,
+}
+
+impl Frontend {
+    /// The audit log's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Frontend::McpStdio => "mcp-stdio",
+            Frontend::McpHttp => "mcp-http",
+            Frontend::Cli => "cli",
+        }
+    }
+}
+
+/// Who is calling: the front end and, over HTTP, the token's name.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub frontend: Frontend,
+    pub token_name: Option<String>,
+}
+
+/// Errors of the use cases. Every message says what went wrong and what to send next.
+#[derive(Debug, Error)]
+pub enum ServiceError {
+    /// A parse or rule failure in the input.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// No row with that id or name.
+    #[error("{0}")]
+    NotFound(String),
+    /// A name that matches several rows.
+    #[error("{0}")]
+    Ambiguous(String),
+    /// The request is valid but the state does not allow it (nothing running, an invoiced
+    /// track, a name already taken, ...).
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for ServiceError {
+    fn from(e: rusqlite::Error) -> Self {
+        ServiceError::Store(StoreError::from(e))
+    }
+}
+
+/// Result of use cases.
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// A page of a list, and the cursor for the next one (`None` on the last page).
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// Default and largest page sizes for list use cases.
+pub const DEFAULT_PAGE: usize = 50;
+pub const MAX_PAGE: usize = 500;
+
+#[derive(Debug)]
+struct Inner {
+    conn: Mutex<Connection>,
+    clock: Arc<dyn Clock>,
+}
+
+/// The stint service over one database connection.
+///
+/// Cheap to clone; clones share the connection and clock, and may carry another [`Caller`].
+#[derive(Debug, Clone)]
+pub struct Service {
+    inner: Arc<Inner>,
+    caller: Arc<Caller>,
+}
+
+/// What a use case sees inside its transaction.
+pub(crate) struct Ctx<'a> {
+    pub tx: &'a Transaction<'a>,
+    pub now: DateTime<Utc>,
+    pub settings: Settings,
+    /// The configured zone (setting `timezone`, else the system's).
+    pub tz: Tz,
+    caller: &'a Caller,
+    operation: &'static str,
+}
+
+impl Ctx<'_> {
+    /// Records this write in the audit log.
+    pub fn audit(&self, entity: &str, ids: &[i64], detail: Option<&str>) -> Result<()> {
+        audit::record(
+            self.tx,
+            &audit::AuditEntry {
+                at: self.now,
+                frontend: self.caller.frontend.as_str(),
+                token_name: self.caller.token_name.as_deref(),
+                operation: self.operation,
+                entity,
+                entity_ids: ids,
+                detail,
+            },
+        )?;
+        Ok(())
+    }
+}
+
+/// The system's time zone: `TZ` if it names an IANA zone, else the platform's setting, else UTC.
+pub fn system_time_zone() -> Tz {
+    std::env::var("TZ")
+        .ok()
+        .and_then(|tz| tz.trim_start_matches(':').parse::<Tz>().ok())
+        .or_else(|| iana_time_zone::get_timezone().ok()?.parse::<Tz>().ok())
+        .unwrap_or(Tz::UTC)
+}
+
+impl Service {
+    /// Opens the database at `path` (see [`store::open`]) with the system clock.
+    pub fn open(path: &Path, caller: Caller) -> Result<Service> {
+        Self::with_clock(path, caller, Arc::new(SystemClock))
+    }
+
+    /// Opens the database at `path` with the given clock.
+    pub fn with_clock(path: &Path, caller: Caller, clock: Arc<dyn Clock>) -> Result<Service> {
+        let conn = store::open(path)?;
+        Ok(Service {
+            inner: Arc::new(Inner {
+                conn: Mutex::new(conn),
+                clock,
+            }),
+            caller: Arc::new(caller),
+        })
+    }
+
+    /// The same service, acting for another caller.
+    pub fn for_caller(&self, caller: Caller) -> Service {
+        Service {
+            inner: Arc::clone(&self.inner),
+            caller: Arc::new(caller),
+        }
+    }
+
+    /// The current instant from the service's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.inner.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs a write use case in one `BEGIN IMMEDIATE` transaction.
+    pub(crate) fn write<T>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&Ctx<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let now = self.now();
+        let mut conn = self.conn();
+        store::write(&mut conn, |tx| {
+            let settings = store::settings::load(tx)?;
+            let tz = settings.timezone.unwrap_or_else(system_time_zone);
+            let ctx = Ctx {
+                tx,
+                now,
+                settings,
+                tz,
+                caller: &self.caller,
+                operation,
+            };
+            f(&ctx)
+        })
+    }
+
+    /// Runs a read use case in one snapshot.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Ctx<'_>) -> Result<T>) -> Result<T> {
+        let now = self.now();
+        let mut conn = self.conn();
+        store::read(&mut conn, |tx| {
+            let settings = store::settings::load(tx)?;
+            let tz = settings.timezone.unwrap_or_else(system_time_zone);
+            let ctx = Ctx {
+                tx,
+                now,
+                settings,
+                tz,
+                caller: &self.caller,
+                operation: "read",
+            };
+            f(&ctx)
+        })
+    }
+
+    /// Schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(store::schema_version(&self.conn())?)
+    }
+}
+
+/// Encodes a keyset position as an opaque cursor.
+pub(crate) fn encode_cursor(kind: &str, parts: &[String]) -> String {
+    let raw = format!("{kind}\u{1f}{}", parts.join("\u{1f}"));
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// Decodes a cursor made by [`encode_cursor`] for list `kind`.
+pub(crate) fn decode_cursor(kind: &str, cursor: &str) -> Result<Vec<String>> {
+    let bad = || {
+        ServiceError::Domain(DomainError::Invalid(format!(
+            "the cursor {cursor:?} was not issued for this list; send the next_cursor of the \
+             previous page unchanged, or leave cursor out to start from the first page"
+        )))
+    };
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor.trim())
+        .map_err(|_| bad())?;
+    let raw = String::from_utf8(raw).map_err(|_| bad())?;
+    let mut parts = raw.split('\u{1f}');
+    if parts.next() != Some(kind) {
+        return Err(bad());
+    }
+    Ok(parts.map(str::to_owned).collect())
+}
+
+/// Clamps a requested page size to `1..=MAX_PAGE`, defaulting to [`DEFAULT_PAGE`].
+pub(crate) fn page_size(limit: Option<u32>) -> Result<usize> {
+    match limit {
+        None => Ok(DEFAULT_PAGE),
+        Some(0) => Err(DomainError::Invalid(
+            "limit must be at least 1; leave it out for pages of 50".to_owned(),
+        )
+        .into()),
+        Some(n) => Ok((n as usize).min(MAX_PAGE)),
+    }
+}
+
+/// Fetches one more row than the page size to know whether another page exists.
+pub(crate) fn paginate<T>(
+    mut rows: Vec<T>,
+    size: usize,
+    cursor_of: impl Fn(&T) -> String,
+) -> Page<T> {
+    let next_cursor = if rows.len() > size {
+        rows.truncate(size);
+        rows.last().map(cursor_of)
+    } else {
+        None
+    };
+    Page {
+        items: rows,
+        next_cursor,
+    }
+}
+
+/// Trims an optional text field; empty means "none".
+pub(crate) fn clean(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// Maps a UNIQUE-constraint failure to a [`ServiceError::Conflict`] with `message`.
+pub(crate) fn unique_violation(e: StoreError, message: impl FnOnce() -> String) -> ServiceError {
+    match &e {
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+        {
+            ServiceError::Conflict(message())
+        }
+        _ => ServiceError::Store(e),
+    }
+}

@@ -1,0 +1,120 @@
+//! Use cases for settings.
+
+use chrono_tz::Tz;
+
+use super::{Result, Service, clean, system_time_zone};
+use crate::domain::money::{Currency, parse_rate};
+use crate::domain::settings::{
+    RoundingMode, RoundingScope, Settings, validate_increment, validate_invoice_number_format,
+};
+use crate::domain::time::{WeekStart, parse_time_zone};
+use crate::domain::DomainError;
+use crate::store;
+
+/// Settings as stored, plus the zone in effect (the system's when `timezone` is unset).
+#[derive(Debug, Clone)]
+pub struct SettingsView {
+    pub settings: Settings,
+    pub effective_timezone: Tz,
+}
+
+/// Changes to the rounding setting; `None` leaves a part as it is.
+#[derive(Debug, Clone, Default)]
+pub struct RoundingChanges {
+    pub mode: Option<String>,
+    pub increment_minutes: Option<u32>,
+    pub scope: Option<String>,
+}
+
+/// Input of `update_settings`: `None` leaves a setting as it is. For `timezone`,
+/// `business_name` and `business_address`, an empty text returns to the default.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsChanges {
+    pub timezone: Option<String>,
+    pub week_start: Option<String>,
+    pub default_currency: Option<String>,
+    pub default_hourly_rate: Option<String>,
+    pub rounding: Option<RoundingChanges>,
+    pub invoice_number_format: Option<String>,
+    pub invoice_due_days: Option<u32>,
+    pub allow_concurrent_timers: Option<bool>,
+    pub business_name: Option<String>,
+    pub business_address: Option<String>,
+}
+
+impl Service {
+    /// All settings with defaults filled in.
+    pub fn get_settings(&self) -> Result<SettingsView> {
+        self.read(|ctx| {
+            Ok(SettingsView {
+                settings: ctx.settings.clone(),
+                effective_timezone: ctx.tz,
+            })
+        })
+    }
+
+    /// Changes settings; every value is checked before any is written.
+    ///
+    /// # Errors
+    /// An unknown time zone or currency, a bad rate, rounding or invoice number format.
+    pub fn update_settings(&self, req: SettingsChanges) -> Result<SettingsView> {
+        self.write("update_settings", |ctx| {
+            let mut s = ctx.settings.clone();
+            if let Some(tz) = req.timezone {
+                s.timezone = match clean(Some(tz)) {
+                    Some(tz) => Some(parse_time_zone(&tz)?),
+                    None => None,
+                };
+            }
+            if let Some(w) = req.week_start {
+                s.week_start = WeekStart::parse(&w)?;
+            }
+            if let Some(c) = req.default_currency {
+                s.default_currency = Currency::parse(&c)?;
+            }
+            if let Some(r) = req.default_hourly_rate {
+                s.default_hourly_rate = parse_rate(&r)?;
+            }
+            if let Some(r) = req.rounding {
+                if let Some(m) = r.mode {
+                    s.rounding.mode = RoundingMode::parse(&m)?;
+                }
+                if let Some(i) = r.increment_minutes {
+                    s.rounding.increment_minutes = validate_increment(i)?;
+                }
+                if let Some(sc) = r.scope {
+                    s.rounding.scope = RoundingScope::parse(&sc)?;
+                }
+            }
+            if let Some(f) = req.invoice_number_format {
+                let f = f.trim().to_owned();
+                validate_invoice_number_format(&f)?;
+                s.invoice_number_format = f;
+            }
+            if let Some(d) = req.invoice_due_days {
+                if d > 365 {
+                    return Err(DomainError::Invalid(format!(
+                        "invoice_due_days {d} is more than a year; send 0 to 365"
+                    ))
+                    .into());
+                }
+                s.invoice_due_days = d;
+            }
+            if let Some(a) = req.allow_concurrent_timers {
+                s.allow_concurrent_timers = a;
+            }
+            if let Some(n) = req.business_name {
+                s.business_name = clean(Some(n));
+            }
+            if let Some(a) = req.business_address {
+                s.business_address = clean(Some(a));
+            }
+            store::settings::save(ctx.tx, &s, ctx.now)?;
+            ctx.audit("settings", &[], None)?;
+            Ok(SettingsView {
+                effective_timezone: s.timezone.unwrap_or_else(system_time_zone),
+                settings: s,
+            })
+        })
+    }
+}

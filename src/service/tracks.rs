@@ -1,0 +1,484 @@
+//! Use cases for timers and tracks.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::catalog::{resolve_client, resolve_project, resolve_tag, resolve_tags};
+use super::{
+    Ctx, Page, Result, Service, ServiceError, clean, decode_cursor, encode_cursor, page_size,
+    paginate,
+};
+use crate::domain::entities::Track;
+use crate::domain::money::parse_rate;
+use crate::domain::time::{Range, parse_bound, parse_duration, parse_instant};
+use crate::domain::track::validate_span;
+use crate::domain::{DomainError, TrackId};
+use crate::store::tracks::{self, TrackFields, TrackFilter};
+
+/// Input of `start_timer`.
+#[derive(Debug, Clone, Default)]
+pub struct StartTimer {
+    pub description: Option<String>,
+    /// Project id or exact name.
+    pub project: Option<String>,
+    /// Tag ids or exact names.
+    pub tags: Vec<String>,
+    /// Defaults to the project's `billable_by_default` (false without a project).
+    pub billable: Option<bool>,
+    /// When the work started; defaults to now.
+    pub start: Option<String>,
+}
+
+/// Result of `start_timer`: the new timer, the timers it stopped, and overlapping tracks.
+#[derive(Debug, Clone)]
+pub struct TimerStarted {
+    pub track: Track,
+    pub stopped: Vec<Track>,
+    pub overlaps: Vec<TrackId>,
+}
+
+/// Input of `stop_timer`.
+#[derive(Debug, Clone, Default)]
+pub struct StopTimer {
+    /// Which timer; may be left out when exactly one runs.
+    pub track_id: Option<i64>,
+    /// When the work ended; defaults to now.
+    pub end: Option<String>,
+}
+
+/// Input of `create_track`: `start` and one of `end` or `duration`.
+#[derive(Debug, Clone, Default)]
+pub struct NewTrack {
+    pub description: Option<String>,
+    pub project: Option<String>,
+    pub tags: Vec<String>,
+    pub billable: Option<bool>,
+    pub start: String,
+    pub end: Option<String>,
+    pub duration: Option<String>,
+    pub hourly_rate: Option<String>,
+}
+
+/// A written track and the other tracks it overlaps.
+#[derive(Debug, Clone)]
+pub struct TrackWritten {
+    pub track: Track,
+    pub overlaps: Vec<TrackId>,
+}
+
+/// Input of `update_track`: `None` leaves a field as it is; an empty text clears project and
+/// hourly rate; `tags` replaces the tags.
+#[derive(Debug, Clone, Default)]
+pub struct TrackChanges {
+    pub description: Option<String>,
+    pub project: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub billable: Option<bool>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    /// Sets the end to start + duration.
+    pub duration: Option<String>,
+    pub hourly_rate: Option<String>,
+}
+
+/// Input of `list_tracks`. Dates include whole local days; date-times are half-open.
+#[derive(Debug, Clone, Default)]
+pub struct ListTracks {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub project: Option<String>,
+    pub client: Option<String>,
+    pub tag: Option<String>,
+    pub billable: Option<bool>,
+    pub invoiced: Option<bool>,
+    pub running: Option<bool>,
+    pub search: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+fn load_track(ctx: &Ctx<'_>, id: i64) -> Result<Track> {
+    tracks::get(ctx.tx, TrackId(id))?.ok_or_else(|| {
+        ServiceError::NotFound(format!(
+            "no track has id {id}; find the right one with list_tracks (or list_running_timers \
+             for timers)"
+        ))
+    })
+}
+
+/// Refuses changes to a track that is on an invoice, naming the invoice.
+fn ensure_not_invoiced(ctx: &Ctx<'_>, track: &Track, action: &str) -> Result<()> {
+    let Some(invoice) = track.invoice_id else {
+        return Ok(());
+    };
+    let (number, status) = tracks::invoice_label(ctx.tx, invoice)?
+        .unwrap_or((None, "unknown".to_owned()));
+    let label = match number {
+        Some(n) => format!("invoice {n} (id {invoice}, {status})"),
+        None => format!("draft invoice id {invoice}"),
+    };
+    let how = if status == "draft" {
+        "delete that draft invoice (delete_invoice) first to release it"
+    } else {
+        "void that invoice (void_invoice) first to release it"
+    };
+    Err(ServiceError::Conflict(format!(
+        "track {} is billed on {label}, so it cannot be {action}; {how}",
+        track.id
+    )))
+}
+
+fn billable_default(ctx: &Ctx<'_>, project: Option<&str>) -> Result<(Option<crate::domain::ProjectId>, bool)> {
+    match project {
+        Some(p) => {
+            let p = resolve_project(ctx, p)?;
+            if p.archived {
+                return Err(ServiceError::Conflict(format!(
+                    "project {} is archived; unarchive it first (update_project archived=false) \
+                     or choose another project",
+                    p.label()
+                )));
+            }
+            Ok((Some(p.id), p.billable_by_default))
+        }
+        None => Ok((None, false)),
+    }
+}
+
+fn parse_opt_instant(ctx: &Ctx<'_>, input: Option<&str>) -> Result<Option<DateTime<Utc>>> {
+    match input.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Ok(Some(parse_instant(s, ctx.tz, ctx.now)?)),
+        None => Ok(None),
+    }
+}
+
+fn add_seconds(t: DateTime<Utc>, seconds: i64) -> Result<DateTime<Utc>> {
+    t.checked_add_signed(Duration::seconds(seconds)).ok_or_else(|| {
+        DomainError::Invalid(format!("a duration of {seconds} seconds is too long")).into()
+    })
+}
+
+impl Service {
+    /// Starts a timer. Unless the setting `allow_concurrent_timers` is on, running timers are
+    /// stopped first, at the new timer's start, and returned in `stopped`.
+    ///
+    /// # Errors
+    /// A start in the future; an unknown project or tag; a running timer that began after the
+    /// requested start (it cannot be stopped before it began).
+    pub fn start_timer(&self, req: StartTimer) -> Result<TimerStarted> {
+        self.write("start_timer", |ctx| {
+            let start = parse_opt_instant(ctx, req.start.as_deref())?.unwrap_or(ctx.now);
+            validate_span(start, None, ctx.now)?;
+            let (project_id, default_billable) = billable_default(ctx, clean(req.project).as_deref())?;
+            let tag_ids = resolve_tags(ctx, &req.tags)?;
+            let mut stopped = Vec::new();
+            if !ctx.settings.allow_concurrent_timers {
+                for running in tracks::running(ctx.tx)? {
+                    if running.start >= start {
+                        return Err(ServiceError::Conflict(format!(
+                            "timer {} has been running since {}, which is not before the new \
+                             start {}; stop it first (stop_timer), or start the new timer later",
+                            running.id,
+                            running.start.to_rfc3339(),
+                            start.to_rfc3339()
+                        )));
+                    }
+                    let mut f = TrackFields::from(&running);
+                    f.end = Some(start);
+                    tracks::update(ctx.tx, running.id, &f, ctx.now)?;
+                    stopped.push(running.id);
+                }
+            }
+            let fields = TrackFields {
+                start,
+                end: None,
+                timezone: ctx.tz.name().to_owned(),
+                description: req.description.map(|d| d.trim().to_owned()).unwrap_or_default(),
+                project_id,
+                billable: req.billable.unwrap_or(default_billable),
+                hourly_rate: None,
+            };
+            let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
+            tracks::set_tags(ctx.tx, id, &tag_ids)?;
+            let overlaps = tracks::overlapping(ctx.tx, start, None, ctx.now, Some(id))?;
+            let mut ids = vec![id.0];
+            ids.extend(stopped.iter().map(|t| t.0));
+            let detail = (!stopped.is_empty()).then(|| {
+                format!(
+                    "stopped {}",
+                    stopped.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                )
+            });
+            ctx.audit("track", &ids, detail.as_deref())?;
+            let stopped = stopped
+                .into_iter()
+                .map(|t| load_track(ctx, t.0))
+                .collect::<Result<_>>()?;
+            Ok(TimerStarted {
+                track: load_track(ctx, id.0)?,
+                stopped,
+                overlaps,
+            })
+        })
+    }
+
+    /// Stops a running timer (the only one, or `track_id`) at `end` or now.
+    ///
+    /// # Errors
+    /// [`ServiceError::Conflict`] when nothing runs, when several run and no id was given, or
+    /// when the track is not running; an end before the start or in the future.
+    pub fn stop_timer(&self, req: StopTimer) -> Result<TrackWritten> {
+        self.write("stop_timer", |ctx| {
+            let running = tracks::running(ctx.tx)?;
+            let track = match req.track_id {
+                Some(id) => {
+                    let t = load_track(ctx, id)?;
+                    if !t.is_running() {
+                        return Err(ServiceError::Conflict(format!(
+                            "track {id} is not running (it ended at {}); running timers: {}",
+                            t.end.map(|e| e.to_rfc3339()).unwrap_or_default(),
+                            describe_running(&running)
+                        )));
+                    }
+                    t
+                }
+                None => match running.len() {
+                    0 => {
+                        return Err(ServiceError::Conflict(
+                            "no timer is running, so there is nothing to stop; start one with \
+                             start_timer, or record finished work with create_track"
+                                .to_owned(),
+                        ));
+                    }
+                    1 => running.into_iter().next().expect("one"),
+                    n => {
+                        return Err(ServiceError::Conflict(format!(
+                            "{n} timers are running ({}); send track_id to say which to stop",
+                            describe_running(&running)
+                        )));
+                    }
+                },
+            };
+            let end = parse_opt_instant(ctx, req.end.as_deref())?.unwrap_or(ctx.now);
+            validate_span(track.start, Some(end), ctx.now)?;
+            let mut f = TrackFields::from(&track);
+            f.end = Some(end);
+            tracks::update(ctx.tx, track.id, &f, ctx.now)?;
+            let overlaps = tracks::overlapping(ctx.tx, track.start, Some(end), ctx.now, Some(track.id))?;
+            ctx.audit("track", &[track.id.0], None)?;
+            Ok(TrackWritten {
+                track: load_track(ctx, track.id.0)?,
+                overlaps,
+            })
+        })
+    }
+
+    /// Running timers, oldest first.
+    pub fn list_running_timers(&self) -> Result<Vec<Track>> {
+        self.read(|ctx| Ok(tracks::running(ctx.tx)?))
+    }
+
+    /// Records a finished track from `start` and `end` or `duration`.
+    ///
+    /// # Errors
+    /// Neither or both of end and duration; an end before the start, a zero duration, an end in
+    /// the future; unknown project or tags; a bad rate.
+    pub fn create_track(&self, req: NewTrack) -> Result<TrackWritten> {
+        self.write("create_track", |ctx| {
+            let start = parse_instant(&req.start, ctx.tz, ctx.now)?;
+            let end = match (clean(req.end), clean(req.duration)) {
+                (Some(e), None) => parse_instant(&e, ctx.tz, ctx.now)?,
+                (None, Some(d)) => add_seconds(start, parse_duration(&d)?)?,
+                (Some(_), Some(_)) => {
+                    return Err(DomainError::Invalid(
+                        "send either end or duration, not both".to_owned(),
+                    )
+                    .into());
+                }
+                (None, None) => {
+                    return Err(DomainError::Invalid(
+                        "a track needs an end or a duration (e.g. end \"11:00\" or duration \
+                         \"1h30m\"); to track ongoing work, use start_timer"
+                            .to_owned(),
+                    )
+                    .into());
+                }
+            };
+            validate_span(start, Some(end), ctx.now)?;
+            let (project_id, default_billable) = billable_default(ctx, clean(req.project).as_deref())?;
+            let tag_ids = resolve_tags(ctx, &req.tags)?;
+            let hourly_rate = match clean(req.hourly_rate) {
+                Some(r) => Some(parse_rate(&r)?),
+                None => None,
+            };
+            let fields = TrackFields {
+                start,
+                end: Some(end),
+                timezone: ctx.tz.name().to_owned(),
+                description: req.description.map(|d| d.trim().to_owned()).unwrap_or_default(),
+                project_id,
+                billable: req.billable.unwrap_or(default_billable),
+                hourly_rate,
+            };
+            let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
+            tracks::set_tags(ctx.tx, id, &tag_ids)?;
+            let overlaps = tracks::overlapping(ctx.tx, start, Some(end), ctx.now, Some(id))?;
+            ctx.audit("track", &[id.0], None)?;
+            Ok(TrackWritten {
+                track: load_track(ctx, id.0)?,
+                overlaps,
+            })
+        })
+    }
+
+    /// Reads one track.
+    pub fn get_track(&self, track_id: i64) -> Result<Track> {
+        self.read(|ctx| load_track(ctx, track_id))
+    }
+
+    /// Lists tracks, newest first, paged.
+    pub fn list_tracks(&self, req: ListTracks) -> Result<Page<Track>> {
+        self.read(|ctx| {
+            let size = page_size(req.limit)?;
+            let range = match (clean(req.from), clean(req.to)) {
+                (None, None) => None,
+                (from, to) => {
+                    let from = match from {
+                        Some(f) => parse_bound(&f, ctx.tz, ctx.now)?,
+                        None => crate::domain::time::Bound::Instant(DateTime::<Utc>::UNIX_EPOCH),
+                    };
+                    let to = match to {
+                        Some(t) => parse_bound(&t, ctx.tz, ctx.now)?,
+                        None => crate::domain::time::Bound::Instant(add_seconds(ctx.now, 1)?),
+                    };
+                    let r = Range::from_bounds(from, to, ctx.tz)?;
+                    Some((r.start, r.end))
+                }
+            };
+            let filter = TrackFilter {
+                range,
+                project_id: match clean(req.project) {
+                    Some(p) => Some(resolve_project(ctx, &p)?.id),
+                    None => None,
+                },
+                client_id: match clean(req.client) {
+                    Some(c) => Some(resolve_client(ctx, &c)?.id),
+                    None => None,
+                },
+                tag_id: match clean(req.tag) {
+                    Some(t) => Some(resolve_tag(ctx, &t)?.id),
+                    None => None,
+                },
+                billable: req.billable,
+                invoiced: req.invoiced,
+                running: req.running,
+                search: clean(req.search),
+            };
+            let after = match req.cursor.as_deref().filter(|c| !c.trim().is_empty()) {
+                Some(c) => {
+                    let parts = decode_cursor("tracks", c)?;
+                    match parts.as_slice() {
+                        [s, i] => match (s.parse(), i.parse()) {
+                            (Ok(s), Ok(i)) => Some((s, i)),
+                            _ => return Err(decode_cursor("\u{0}", c).unwrap_err()),
+                        },
+                        _ => return Err(decode_cursor("\u{0}", c).unwrap_err()),
+                    }
+                }
+                None => None,
+            };
+            let rows = tracks::list(ctx.tx, &filter, after, size + 1)?;
+            Ok(paginate(rows, size, |t| {
+                encode_cursor("tracks", &[t.start.timestamp().to_string(), t.id.0.to_string()])
+            }))
+        })
+    }
+
+    /// Changes fields of a track.
+    ///
+    /// # Errors
+    /// The track is on an invoice (the message names it); the new span breaks the rules; an
+    /// unknown project or tag; both `end` and `duration`.
+    pub fn update_track(&self, track_id: i64, req: TrackChanges) -> Result<TrackWritten> {
+        self.write("update_track", |ctx| {
+            let track = load_track(ctx, track_id)?;
+            ensure_not_invoiced(ctx, &track, "edited")?;
+            let mut f = TrackFields::from(&track);
+            if let Some(d) = req.description {
+                f.description = d.trim().to_owned();
+            }
+            if let Some(p) = req.project {
+                f.project_id = match clean(Some(p)) {
+                    Some(p) => billable_default(ctx, Some(&p))?.0,
+                    None => None,
+                };
+            }
+            if let Some(b) = req.billable {
+                f.billable = b;
+            }
+            if let Some(r) = req.hourly_rate {
+                f.hourly_rate = match clean(Some(r)) {
+                    Some(r) => Some(parse_rate(&r)?),
+                    None => None,
+                };
+            }
+            if let Some(s) = parse_opt_instant(ctx, req.start.as_deref())? {
+                f.start = s;
+            }
+            match (clean(req.end), clean(req.duration)) {
+                (Some(_), Some(_)) => {
+                    return Err(DomainError::Invalid(
+                        "send either end or duration, not both".to_owned(),
+                    )
+                    .into());
+                }
+                (Some(e), None) => f.end = Some(parse_instant(&e, ctx.tz, ctx.now)?),
+                (None, Some(d)) => f.end = Some(add_seconds(f.start, parse_duration(&d)?)?),
+                (None, None) => {}
+            }
+            validate_span(f.start, f.end, ctx.now)?;
+            tracks::update(ctx.tx, track.id, &f, ctx.now)?;
+            if let Some(tags) = req.tags {
+                let ids = resolve_tags(ctx, &tags)?;
+                tracks::set_tags(ctx.tx, track.id, &ids)?;
+            }
+            let overlaps = tracks::overlapping(ctx.tx, f.start, f.end, ctx.now, Some(track.id))?;
+            ctx.audit("track", &[track.id.0], None)?;
+            Ok(TrackWritten {
+                track: load_track(ctx, track.id.0)?,
+                overlaps,
+            })
+        })
+    }
+
+    /// Deletes a track (a running timer too) and returns it as it was.
+    ///
+    /// # Errors
+    /// The track is on an invoice; no such track.
+    pub fn delete_track(&self, track_id: i64) -> Result<Track> {
+        self.write("delete_track", |ctx| {
+            let track = load_track(ctx, track_id)?;
+            ensure_not_invoiced(ctx, &track, "deleted")?;
+            tracks::delete(ctx.tx, track.id)?;
+            ctx.audit("track", &[track.id.0], Some(&track.description))?;
+            Ok(track)
+        })
+    }
+}
+
+fn describe_running(running: &[Track]) -> String {
+    if running.is_empty() {
+        return "none".to_owned();
+    }
+    running
+        .iter()
+        .map(|t| {
+            let what = if t.description.is_empty() {
+                t.project_name.clone().unwrap_or_else(|| "no description".to_owned())
+            } else {
+                t.description.clone()
+            };
+            format!("id {} \"{what}\" since {}", t.id, t.start.to_rfc3339())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}

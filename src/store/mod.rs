@@ -1,0 +1,242 @@
+//! The SQLite store: the only module with SQL.
+//!
+//! One open path ([`open`]): create the folder, set pragmas (WAL, foreign keys, busy timeout),
+//! refuse a schema newer than this binary, run refinery's embedded migrations. Query functions
+//! take a `&Connection` (a `Transaction` derefs to one), so the service layer composes several
+//! in one transaction; writes go through [`write`], which opens it with `BEGIN IMMEDIATE` so that
+//! concurrent writers from other processes queue on the busy timeout instead of failing.
+//!
+//! Storage conventions (see `migrations/V1__initial.sql`): instants are INTEGER Unix seconds in
+//! UTC, durations INTEGER seconds, money TEXT decimals, booleans 0/1.
+
+pub mod audit;
+pub mod clients;
+pub mod projects;
+pub mod settings;
+pub mod tags;
+pub mod tracks;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use thiserror::Error;
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+/// How long a writer waits for another process's write to finish before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Errors from the store.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error(
+        "the database {path} has schema version {found}, newer than this stint understands \
+         (up to {supported}); upgrade stint, or point --db / STINT_DB at another file"
+    )]
+    SchemaTooNew {
+        path: String,
+        found: i64,
+        supported: i64,
+    },
+    #[error("cannot create the folder for the database {path}: {source}")]
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "the database {path} is not a stint database or is damaged ({source}); restore it from a \
+         backup, or point --db / STINT_DB at another file"
+    )]
+    NotADatabase {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("the database is read-only ({0}); check the file's permissions and the disk")]
+    ReadOnly(rusqlite::Error),
+    #[error("the disk is full ({0}); free some space and retry: nothing was written")]
+    DiskFull(rusqlite::Error),
+    #[error("cannot migrate the database schema: {0}")]
+    Migration(#[from] refinery::Error),
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::ReadOnly) => StoreError::ReadOnly(e),
+            Some(ErrorCode::DiskFull) => StoreError::DiskFull(e),
+            _ => StoreError::Sqlite(e),
+        }
+    }
+}
+
+/// Result of store functions.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The schema version this binary creates and understands: the newest embedded migration.
+pub fn supported_schema_version() -> i64 {
+    embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| i64::from(m.version()))
+        .max()
+        .unwrap_or(0)
+}
+
+/// The schema version recorded in an open database (0 for a new file).
+pub fn schema_version(conn: &Connection) -> Result<i64> {
+    let has_history: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_history {
+        return Ok(0);
+    }
+    Ok(conn.query_row(
+        "SELECT ifnull(max(version), 0) FROM refinery_schema_history",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Opens (creating if needed) the database at `path` and brings its schema up to date.
+///
+/// # Errors
+/// [`StoreError::SchemaTooNew`] when the file was written by a newer stint;
+/// [`StoreError::NotADatabase`] for a file that is not SQLite; I/O and SQLite errors otherwise.
+pub fn open(path: &Path) -> Result<Connection> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let mut conn = Connection::open_with_flags(path, flags)?;
+    let not_a_db = |source: rusqlite::Error| StoreError::NotADatabase {
+        path: path.display().to_string(),
+        source,
+    };
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // journal_mode returns a row; WAL lets readers and one writer work at once across processes.
+    let _mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(not_a_db)?;
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         PRAGMA synchronous = NORMAL;",
+    )?;
+    let found = schema_version(&conn).map_err(|e| match e {
+        StoreError::Sqlite(source) => not_a_db(source),
+        other => other,
+    })?;
+    let supported = supported_schema_version();
+    if found > supported {
+        return Err(StoreError::SchemaTooNew {
+            path: path.display().to_string(),
+            found,
+            supported,
+        });
+    }
+    if found < supported {
+        // Serialise migrations between processes opening a new file at the same moment.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let again = schema_version(&tx)?;
+        tx.commit()?;
+        if again < supported {
+            embedded::migrations::runner().run(&mut conn)?;
+        }
+    }
+    Ok(conn)
+}
+
+/// Runs `f` in one `BEGIN IMMEDIATE` transaction: committed if `f` returns `Ok`, rolled back
+/// otherwise, so a failed use case leaves nothing half-written.
+pub fn write<T, E>(conn: &mut Connection, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(StoreError::from)?;
+    let value = f(&tx)?;
+    tx.commit().map_err(StoreError::from)?;
+    Ok(value)
+}
+
+/// Runs `f` in one deferred (read) transaction, so it sees one consistent snapshot.
+pub fn read<T, E>(conn: &mut Connection, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Deferred)
+        .map_err(StoreError::from)?;
+    let value = f(&tx)?;
+    tx.commit().map_err(StoreError::from)?;
+    Ok(value)
+}
+
+/// The default database path: the platform data dir (e.g. `~/.local/share/stint/stint.db`).
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "stint").map(|d| d.data_dir().join("stint.db"))
+}
+
+pub(crate) fn to_ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+pub(crate) fn from_ts(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
+}
+
+pub(crate) fn decimal_col(s: Option<String>) -> Option<rust_decimal::Decimal> {
+    s.and_then(|s| s.parse().ok())
+}
+
+pub(crate) fn currency_col(s: Option<String>) -> Option<crate::domain::money::Currency> {
+    s.and_then(|s| crate::domain::money::Currency::parse(&s).ok())
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
+pub(crate) fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Up to 20 values of `table.column` containing `fragment` (case-insensitive), or the first 20
+/// values when none does: the candidates an error lists after an unknown name.
+pub(crate) fn suggest(conn: &Connection, table: &str, column: &str, fragment: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {column} FROM {table} WHERE {column} LIKE '%' || ?1 || '%' ESCAPE '\\'
+         ORDER BY {column} COLLATE NOCASE LIMIT 20"
+    ))?;
+    let found: Vec<String> = stmt
+        .query_map([like_escape(fragment.trim())], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if !found.is_empty() {
+        return Ok(found);
+    }
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {column} FROM {table} ORDER BY {column} COLLATE NOCASE LIMIT 20"
+    ))?;
+    Ok(stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}

@@ -1,0 +1,101 @@
+//! Rows of `tags` and `track_tags`.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::{Result, from_ts, to_ts};
+use crate::domain::TagId;
+use crate::domain::entities::Tag;
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Tag> {
+    Ok(Tag {
+        id: TagId(r.get(0)?),
+        name: r.get(1)?,
+        created_at: from_ts(r.get(2)?),
+        updated_at: from_ts(r.get(3)?),
+    })
+}
+
+/// Inserts a tag and returns its id.
+pub fn insert(conn: &Connection, name: &str, now: DateTime<Utc>) -> Result<TagId> {
+    conn.execute(
+        "INSERT INTO tags (name, created_at, updated_at) VALUES (?1, ?2, ?2)",
+        params![name, to_ts(now)],
+    )?;
+    Ok(TagId(conn.last_insert_rowid()))
+}
+
+/// Renames tag `id`.
+pub fn rename(conn: &Connection, id: TagId, name: &str, now: DateTime<Utc>) -> Result<()> {
+    conn.execute(
+        "UPDATE tags SET name = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id.0, name, to_ts(now)],
+    )?;
+    Ok(())
+}
+
+/// The tag with this id.
+pub fn get(conn: &Connection, id: TagId) -> Result<Option<Tag>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, name, created_at, updated_at FROM tags WHERE id = ?1",
+            [id.0],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// The tag named `name`, ignoring case (tag names are unique ignoring case).
+pub fn find_by_name(conn: &Connection, name: &str) -> Result<Option<Tag>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, name, created_at, updated_at FROM tags WHERE name = ?1 COLLATE NOCASE",
+            [name.trim()],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// Candidate tag names for an unknown-name error.
+pub fn suggestions(conn: &Connection, fragment: &str) -> Result<Vec<String>> {
+    super::suggest(conn, "tags", "name", fragment)
+}
+
+/// Tags with the number of tracks using each, ordered by name then id, after `(name, id)`.
+pub fn list(
+    conn: &Connection,
+    search: Option<&str>,
+    after: Option<(&str, i64)>,
+    limit: usize,
+) -> Result<Vec<(Tag, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.id, t.name, t.created_at, t.updated_at,
+                (SELECT count(*) FROM track_tags tt WHERE tt.tag_id = t.id)
+           FROM tags t
+          WHERE (?1 IS NULL OR t.name LIKE '%' || ?1 || '%' ESCAPE '\\')
+            AND (?2 IS NULL OR t.name COLLATE NOCASE > ?2 OR (t.name COLLATE NOCASE = ?2 AND t.id > ?3))
+          ORDER BY t.name COLLATE NOCASE, t.id LIMIT ?4",
+    )?;
+    let (after_name, after_id) = after.map_or((None, 0), |(n, i)| (Some(n), i));
+    let rows = stmt.query_map(
+        params![search.map(super::like_escape), after_name, after_id, limit as i64],
+        |r| Ok((from_row(r)?, r.get(4)?)),
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Number of tracks carrying tag `id`.
+pub fn track_count(conn: &Connection, id: TagId) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM track_tags WHERE tag_id = ?1",
+        [id.0],
+        |r| r.get(0),
+    )?)
+}
+
+/// Deletes tag `id` and removes it from every track.
+pub fn delete(conn: &Connection, id: TagId) -> Result<()> {
+    conn.execute("DELETE FROM track_tags WHERE tag_id = ?1", [id.0])?;
+    conn.execute("DELETE FROM tags WHERE id = ?1", [id.0])?;
+    Ok(())
+}

@@ -1,0 +1,238 @@
+//! Rows of `tracks` (a running timer is a track with `end_at IS NULL`) and their tags.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use rust_decimal::Decimal;
+
+use super::{Result, decimal_col, from_ts, to_ts};
+use crate::domain::entities::Track;
+use crate::domain::{ClientId, InvoiceId, ProjectId, TagId, TrackId};
+
+/// Every writable column of a track (tags are set with [`set_tags`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackFields {
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+    /// IANA zone name the track was recorded in.
+    pub timezone: String,
+    pub description: String,
+    pub project_id: Option<ProjectId>,
+    pub billable: bool,
+    pub hourly_rate: Option<Decimal>,
+}
+
+impl From<&Track> for TrackFields {
+    fn from(t: &Track) -> Self {
+        TrackFields {
+            start: t.start,
+            end: t.end,
+            timezone: t.timezone.clone(),
+            description: t.description.clone(),
+            project_id: t.project_id,
+            billable: t.billable,
+            hourly_rate: t.hourly_rate,
+        }
+    }
+}
+
+const SELECT: &str = "SELECT t.id, t.start_at, t.end_at, t.timezone, t.description, t.project_id,
+       p.name, p.client_id, c.name, t.billable, t.hourly_rate, t.invoice_id, t.created_at,
+       t.updated_at,
+       (SELECT group_concat(g.id || char(31) || g.name, char(30))
+          FROM track_tags tt JOIN tags g ON g.id = tt.tag_id WHERE tt.track_id = t.id)
+  FROM tracks t
+  LEFT JOIN projects p ON p.id = t.project_id
+  LEFT JOIN clients c ON c.id = p.client_id";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Track> {
+    let tags: Option<String> = r.get(14)?;
+    let mut tags: Vec<(TagId, String)> = tags
+        .as_deref()
+        .unwrap_or("")
+        .split('\u{1e}')
+        .filter_map(|pair| {
+            let (id, name) = pair.split_once('\u{1f}')?;
+            Some((TagId(id.parse().ok()?), name.to_owned()))
+        })
+        .collect();
+    tags.sort_by_key(|(_, name)| name.to_lowercase());
+    Ok(Track {
+        id: TrackId(r.get(0)?),
+        start: from_ts(r.get(1)?),
+        end: r.get::<_, Option<i64>>(2)?.map(from_ts),
+        timezone: r.get(3)?,
+        description: r.get(4)?,
+        project_id: r.get::<_, Option<i64>>(5)?.map(ProjectId),
+        project_name: r.get(6)?,
+        client_id: r.get::<_, Option<i64>>(7)?.map(ClientId),
+        client_name: r.get(8)?,
+        tags,
+        billable: r.get(9)?,
+        hourly_rate: decimal_col(r.get(10)?),
+        invoice_id: r.get::<_, Option<i64>>(11)?.map(InvoiceId),
+        created_at: from_ts(r.get(12)?),
+        updated_at: from_ts(r.get(13)?),
+    })
+}
+
+/// Inserts a track and returns its id.
+pub fn insert(conn: &Connection, f: &TrackFields, now: DateTime<Utc>) -> Result<TrackId> {
+    conn.execute(
+        "INSERT INTO tracks (start_at, end_at, timezone, description, project_id, billable,
+           hourly_rate, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        params![
+            to_ts(f.start),
+            f.end.map(to_ts),
+            f.timezone,
+            f.description,
+            f.project_id.map(|p| p.0),
+            f.billable,
+            f.hourly_rate.map(|d| d.to_string()),
+            to_ts(now)
+        ],
+    )?;
+    Ok(TrackId(conn.last_insert_rowid()))
+}
+
+/// Overwrites every writable column of track `id`.
+pub fn update(conn: &Connection, id: TrackId, f: &TrackFields, now: DateTime<Utc>) -> Result<()> {
+    conn.execute(
+        "UPDATE tracks SET start_at = ?2, end_at = ?3, timezone = ?4, description = ?5,
+           project_id = ?6, billable = ?7, hourly_rate = ?8, updated_at = ?9
+         WHERE id = ?1",
+        params![
+            id.0,
+            to_ts(f.start),
+            f.end.map(to_ts),
+            f.timezone,
+            f.description,
+            f.project_id.map(|p| p.0),
+            f.billable,
+            f.hourly_rate.map(|d| d.to_string()),
+            to_ts(now)
+        ],
+    )?;
+    Ok(())
+}
+
+/// Replaces the tags of track `id`.
+pub fn set_tags(conn: &Connection, id: TrackId, tags: &[TagId]) -> Result<()> {
+    conn.execute("DELETE FROM track_tags WHERE track_id = ?1", [id.0])?;
+    let mut stmt =
+        conn.prepare_cached("INSERT OR IGNORE INTO track_tags (track_id, tag_id) VALUES (?1, ?2)")?;
+    for tag in tags {
+        stmt.execute([id.0, tag.0])?;
+    }
+    Ok(())
+}
+
+/// The track with this id.
+pub fn get(conn: &Connection, id: TrackId) -> Result<Option<Track>> {
+    Ok(conn
+        .query_row(&format!("{SELECT} WHERE t.id = ?1"), [id.0], from_row)
+        .optional()?)
+}
+
+/// Running timers, oldest first.
+pub fn running(conn: &Connection) -> Result<Vec<Track>> {
+    let mut stmt =
+        conn.prepare_cached(&format!("{SELECT} WHERE t.end_at IS NULL ORDER BY t.start_at, t.id"))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Filter for [`list`]. Every field narrows the result; `None` means "any".
+#[derive(Debug, Clone, Default)]
+pub struct TrackFilter {
+    /// Tracks overlapping `[start, end)` (a running track extends to now).
+    pub range: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    pub project_id: Option<ProjectId>,
+    pub client_id: Option<ClientId>,
+    pub tag_id: Option<TagId>,
+    pub billable: Option<bool>,
+    pub invoiced: Option<bool>,
+    pub running: Option<bool>,
+    /// Case-insensitive substring of the description.
+    pub search: Option<String>,
+}
+
+/// Tracks matching `filter`, newest start first, after the keyset `after = (start, id)`.
+pub fn list(
+    conn: &Connection,
+    filter: &TrackFilter,
+    after: Option<(i64, i64)>,
+    limit: usize,
+) -> Result<Vec<Track>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT}
+         WHERE (?1 IS NULL OR (t.start_at < ?2 AND (t.end_at IS NULL OR t.end_at > ?1)))
+           AND (?3 IS NULL OR t.project_id = ?3)
+           AND (?4 IS NULL OR p.client_id = ?4)
+           AND (?5 IS NULL OR EXISTS (SELECT 1 FROM track_tags x WHERE x.track_id = t.id AND x.tag_id = ?5))
+           AND (?6 IS NULL OR t.billable = ?6)
+           AND (?7 IS NULL OR (t.invoice_id IS NOT NULL) = ?7)
+           AND (?8 IS NULL OR (t.end_at IS NULL) = ?8)
+           AND (?9 IS NULL OR t.description LIKE '%' || ?9 || '%' ESCAPE '\\')
+           AND (?10 IS NULL OR t.start_at < ?10 OR (t.start_at = ?10 AND t.id < ?11))
+         ORDER BY t.start_at DESC, t.id DESC
+         LIMIT ?12"
+    ))?;
+    let rows = stmt.query_map(
+        params![
+            filter.range.map(|r| to_ts(r.0)),
+            filter.range.map(|r| to_ts(r.1)),
+            filter.project_id.map(|p| p.0),
+            filter.client_id.map(|c| c.0),
+            filter.tag_id.map(|t| t.0),
+            filter.billable,
+            filter.invoiced,
+            filter.running,
+            filter.search.as_deref().map(super::like_escape),
+            after.map(|a| a.0),
+            after.map_or(0, |a| a.1),
+            limit as i64
+        ],
+        from_row,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Ids of other tracks that overlap `[start, end)`; `end = None` (a running timer) extends to
+/// `now`, as does any running track it is compared with.
+pub fn overlapping(
+    conn: &Connection,
+    start: DateTime<Utc>,
+    end: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    exclude: Option<TrackId>,
+) -> Result<Vec<TrackId>> {
+    let end = end.unwrap_or(now);
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM tracks
+          WHERE start_at < ?2 AND ifnull(end_at, ?3) > ?1 AND id != ?4
+          ORDER BY start_at, id LIMIT 50",
+    )?;
+    let rows = stmt.query_map(
+        params![to_ts(start), to_ts(end), to_ts(now), exclude.map_or(0, |t| t.0)],
+        |r| Ok(TrackId(r.get(0)?)),
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The invoice number (or `draft #id`) and status of invoice `id`, for error messages.
+pub fn invoice_label(conn: &Connection, id: InvoiceId) -> Result<Option<(Option<String>, String)>> {
+    Ok(conn
+        .query_row(
+            "SELECT number, status FROM invoices WHERE id = ?1",
+            [id.0],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// Deletes track `id` and its tag links.
+pub fn delete(conn: &Connection, id: TrackId) -> Result<()> {
+    conn.execute("DELETE FROM tracks WHERE id = ?1", [id.0])?;
+    Ok(())
+}
