@@ -1,1 +1,3 @@
-//! Integration tests.
+//! Integration tests: one test binary (`autotests = false`), one module per area.
+
+mod it;

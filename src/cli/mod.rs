@@ -157,8 +157,9 @@ fn billable_flag(yes: bool, no: bool) -> Option<bool> {
 fn db_path(cli: &Cli) -> anyhow::Result<PathBuf> {
     match &cli.db {
         Some(p) => Ok(p.clone()),
-        None => store::default_path()
-            .context("cannot find a data directory for the database; pass --db PATH or set STINT_DB"),
+        None => store::default_path().context(
+            "cannot find a data directory for the database; pass --db PATH or set STINT_DB",
+        ),
     }
 }
 
@@ -198,9 +199,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
             let now = svc.now();
             for t in &r.stopped {
-                println!("Stopped #{} {} after {}", t.id, label(t), format_hmm(elapsed_seconds(t.start, t.end, now)));
+                println!(
+                    "Stopped #{} {} after {}",
+                    t.id,
+                    label(t),
+                    format_hmm(elapsed_seconds(t.start, t.end, now))
+                );
             }
-            println!("Started #{} {} at {}", r.track.id, label(&r.track), local_time(&r.track, r.track.start));
+            println!(
+                "Started #{} {} at {}",
+                r.track.id,
+                label(&r.track),
+                local_time(&r.track, r.track.start)
+            );
             print_overlaps(&r.overlaps);
             Ok(ExitCode::SUCCESS)
         }
@@ -341,7 +352,16 @@ fn print_tracks(tracks: &[Track], now: chrono::DateTime<chrono::Utc>) {
     table
         .load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(["id", "start", "end", "h:mm", "project", "description", "tags", "billable"]);
+        .set_header([
+            "id",
+            "start",
+            "end",
+            "h:mm",
+            "project",
+            "description",
+            "tags",
+            "billable",
+        ]);
     let mut total = 0;
     for t in tracks {
         let secs = elapsed_seconds(t.start, t.end, now);
@@ -349,11 +369,16 @@ fn print_tracks(tracks: &[Track], now: chrono::DateTime<chrono::Utc>) {
         table.add_row([
             t.id.to_string(),
             local_time(t, t.start),
-            t.end.map_or_else(|| "running".to_owned(), |e| local_time(t, e)),
+            t.end
+                .map_or_else(|| "running".to_owned(), |e| local_time(t, e)),
             format_hmm(secs),
             t.project_name.clone().unwrap_or_default(),
             t.description.clone(),
-            t.tags.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(", "),
+            t.tags
+                .iter()
+                .map(|(_, n)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             if t.billable { "yes" } else { "no" }.to_owned(),
         ]);
     }

@@ -54,7 +54,11 @@ impl std::fmt::Display for Currency {
 /// [`DomainError::Parse`] for a non-number, [`DomainError::Invalid`] for a negative rate.
 pub fn parse_rate(input: &str) -> Result<Decimal, DomainError> {
     let rate: Decimal = input.trim().parse().map_err(|_| {
-        DomainError::parse("hourly rate", input, "send a decimal number such as 120 or 95.50")
+        DomainError::parse(
+            "hourly rate",
+            input,
+            "send a decimal number such as 120 or 95.50",
+        )
     })?;
     if rate.is_sign_negative() && !rate.is_zero() {
         return Err(DomainError::Invalid(format!(
@@ -86,7 +90,17 @@ mod tests {
         assert_eq!(parse_rate("120").unwrap(), Decimal::from(120));
         assert_eq!(parse_rate("95.50").unwrap().to_string(), "95.5");
         assert_eq!(parse_rate("0").unwrap(), Decimal::ZERO);
-        assert!(parse_rate("-1").unwrap_err().to_string().contains("negative"));
-        assert!(parse_rate("ten").unwrap_err().to_string().contains("decimal number"));
+        assert!(
+            parse_rate("-1")
+                .unwrap_err()
+                .to_string()
+                .contains("negative")
+        );
+        assert!(
+            parse_rate("ten")
+                .unwrap_err()
+                .to_string()
+                .contains("decimal number")
+        );
     }
 }

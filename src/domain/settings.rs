@@ -130,9 +130,9 @@ pub fn validate_invoice_number_format(format: &str) -> Result<(), DomainError> {
         match token {
             "YYYY" | "YY" | "MM" => {}
             "SEQ" => seq += 1,
-            t if t.strip_prefix("SEQ:").is_some_and(|n| {
-                n.len() == 1 && n.as_bytes()[0].is_ascii_digit() && n != "0"
-            }) =>
+            t if t
+                .strip_prefix("SEQ:")
+                .is_some_and(|n| n.len() == 1 && n.as_bytes()[0].is_ascii_digit() && n != "0") =>
             {
                 seq += 1
             }
@@ -187,17 +187,33 @@ mod tests {
 
     #[test]
     fn invoice_number_formats() {
-        for ok in ["INV-{YYYY}-{SEQ:4}", "{SEQ}", "{YY}{MM}-{SEQ:3}", "ACME/{SEQ:9}"] {
+        for ok in [
+            "INV-{YYYY}-{SEQ:4}",
+            "{SEQ}",
+            "{YY}{MM}-{SEQ:3}",
+            "ACME/{SEQ:9}",
+        ] {
             assert!(validate_invoice_number_format(ok).is_ok(), "{ok}");
         }
-        for bad in ["INV-{YYYY}", "{SEQ}{SEQ}", "{SEQ:0}", "{SEQ:10}", "{DD}-{SEQ}", "{SEQ", ""] {
+        for bad in [
+            "INV-{YYYY}",
+            "{SEQ}{SEQ}",
+            "{SEQ:0}",
+            "{SEQ:10}",
+            "{DD}-{SEQ}",
+            "{SEQ",
+            "",
+        ] {
             assert!(validate_invoice_number_format(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn rounding_values() {
-        assert_eq!(RoundingMode::parse("Nearest").unwrap(), RoundingMode::Nearest);
+        assert_eq!(
+            RoundingMode::parse("Nearest").unwrap(),
+            RoundingMode::Nearest
+        );
         assert!(RoundingMode::parse("ceil").is_err());
         assert_eq!(RoundingScope::parse("total").unwrap(), RoundingScope::Total);
         assert!(RoundingScope::parse("day").is_err());

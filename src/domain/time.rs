@@ -62,7 +62,11 @@ pub fn local_to_utc(local: NaiveDateTime, tz: Tz) -> Result<DateTime<Utc>, Domai
 /// # Errors
 /// [`DomainError::Parse`] for anything else, [`DomainError::Invalid`] for a local time inside a
 /// daylight-saving gap.
-pub fn parse_instant(input: &str, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, DomainError> {
+pub fn parse_instant(
+    input: &str,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, DomainError> {
     let s = input.trim();
     if s.eq_ignore_ascii_case("now") {
         return Ok(now);
@@ -120,7 +124,8 @@ pub fn parse_date(input: &str, tz: Tz, now: DateTime<Utc>) -> Result<NaiveDate, 
     if s.eq_ignore_ascii_case("yesterday") {
         return Ok(today.pred_opt().unwrap_or(today));
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| DomainError::parse("date", input, DATE_HINT))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| DomainError::parse("date", input, DATE_HINT))
 }
 
 /// One end of a range as the user gave it: a whole local date or an exact instant.
@@ -224,7 +229,11 @@ pub fn local_day_seconds(day: NaiveDate, tz: Tz) -> i64 {
 
 /// Splits `[start, end)` at local midnights in `tz`: one `(local date, seconds)` per day touched,
 /// in order. The parts add up to `end - start` exactly. Empty for an empty or backwards span.
-pub fn split_by_local_day(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz) -> Vec<(NaiveDate, i64)> {
+pub fn split_by_local_day(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    tz: Tz,
+) -> Vec<(NaiveDate, i64)> {
     let mut parts = Vec::new();
     if end <= start {
         return parts;
@@ -440,15 +449,25 @@ mod tests {
                 .and_then(|f| Ok((f, parse_bound(to, BERLIN, now)?)))
                 .and_then(|(f, t)| Range::from_bounds(f, t, BERLIN));
             match (got, expected) {
-                (Ok(r), Ok((s, e))) => assert_eq!((r.start, r.end), (utc(s), utc(e)), "{from}..{to}"),
+                (Ok(r), Ok((s, e))) => {
+                    assert_eq!((r.start, r.end), (utc(s), utc(e)), "{from}..{to}")
+                }
                 (Err(e), Err(fragment)) => assert!(e.to_string().contains(fragment), "{e}"),
                 (got, want) => panic!("{from}..{to}: got {got:?}, want {want:?}"),
             }
         };
         // A week given as dates includes both ends.
-        check("2025-06-02", "2025-06-08", Ok(("2025-06-01T22:00:00Z", "2025-06-08T22:00:00Z")));
+        check(
+            "2025-06-02",
+            "2025-06-08",
+            Ok(("2025-06-01T22:00:00Z", "2025-06-08T22:00:00Z")),
+        );
         // One day: the same date twice.
-        check("2026-11-20", "2026-11-20", Ok(("2026-11-19T23:00:00Z", "2026-11-20T23:00:00Z")));
+        check(
+            "2026-11-20",
+            "2026-11-20",
+            Ok(("2026-11-19T23:00:00Z", "2026-11-20T23:00:00Z")),
+        );
         // Date-times are half-open and taken as they are.
         check(
             "2026-11-20 09:00",
@@ -456,19 +475,30 @@ mod tests {
             Ok(("2026-11-20T08:00:00Z", "2026-11-20T10:00:00Z")),
         );
         // A date range over the fall-back day is 25 hours longer than 24 h per day.
-        check("2026-10-25", "2026-10-25", Ok(("2026-10-24T22:00:00Z", "2026-10-25T23:00:00Z")));
+        check(
+            "2026-10-25",
+            "2026-10-25",
+            Ok(("2026-10-24T22:00:00Z", "2026-10-25T23:00:00Z")),
+        );
         check("2026-11-20", "2026-11-19", Err("range is empty"));
-        check("2026-11-20 11:00", "2026-11-20 11:00", Err("range is empty"));
+        check(
+            "2026-11-20 11:00",
+            "2026-11-20 11:00",
+            Err("range is empty"),
+        );
         check("last week", "today", Err("cannot read date or instant"));
     }
 
     #[test]
     fn durations() {
-        let check = |input: &str, expected: Result<i64, &str>| match (parse_duration(input), expected) {
-            (Ok(s), Ok(want)) => assert_eq!(s, want, "{input}"),
-            (Err(e), Err(fragment)) => assert!(e.to_string().contains(fragment), "{input}: {e}"),
-            (got, want) => panic!("{input}: got {got:?}, want {want:?}"),
-        };
+        let check =
+            |input: &str, expected: Result<i64, &str>| match (parse_duration(input), expected) {
+                (Ok(s), Ok(want)) => assert_eq!(s, want, "{input}"),
+                (Err(e), Err(fragment)) => {
+                    assert!(e.to_string().contains(fragment), "{input}: {e}")
+                }
+                (got, want) => panic!("{input}: got {got:?}, want {want:?}"),
+            };
         check("1h30m", Ok(5400));
         check("1h 30m", Ok(5400));
         check("90m", Ok(5400));
@@ -516,10 +546,10 @@ mod tests {
             let total: i64 = parts.iter().map(|p| p.1).sum();
             assert_eq!(total, (utc(end) - utc(start)).num_seconds().max(0));
         };
-        // 22:00-02:00 Berlin local, across midnight.
+        // 22:00-01:00 Berlin local, across midnight.
         check(
             "2026-11-20T21:00:00Z",
-            "2026-11-21T01:00:00Z",
+            "2026-11-21T00:00:00Z",
             BERLIN,
             &[("2026-11-20", 7200), ("2026-11-21", 3600)],
         );
@@ -528,13 +558,27 @@ mod tests {
             "2026-10-24T21:00:00Z",
             "2026-10-26T00:00:00Z",
             BERLIN,
-            &[("2026-10-24", 3600), ("2026-10-25", 90_000), ("2026-10-26", 3600)],
+            &[
+                ("2026-10-24", 3600),
+                ("2026-10-25", 90_000),
+                ("2026-10-26", 3600),
+            ],
         );
         // Spring-forward night: 00:00-04:00 local is only 3 h of real time.
-        check("2026-03-28T23:00:00Z", "2026-03-29T02:00:00Z", BERLIN, &[("2026-03-29", 10_800)]);
+        check(
+            "2026-03-28T23:00:00Z",
+            "2026-03-29T02:00:00Z",
+            BERLIN,
+            &[("2026-03-29", 10_800)],
+        );
         check("2026-11-20T10:00:00Z", "2026-11-20T10:00:00Z", BERLIN, &[]);
         // Same instants in UTC stay on one day.
-        check("2026-11-20T21:00:00Z", "2026-11-20T23:00:00Z", chrono_tz::UTC, &[("2026-11-20", 7200)]);
+        check(
+            "2026-11-20T21:00:00Z",
+            "2026-11-20T23:00:00Z",
+            chrono_tz::UTC,
+            &[("2026-11-20", 7200)],
+        );
     }
 
     #[test]
@@ -543,7 +587,10 @@ mod tests {
         let tz: Tz = chrono_tz::America::Santiago;
         let day = NaiveDate::from_ymd_opt(2026, 9, 6).unwrap();
         let start = local_day_start(day, tz);
-        assert_eq!(start.with_timezone(&tz).format("%H:%M").to_string(), "01:00");
+        assert_eq!(
+            start.with_timezone(&tz).format("%H:%M").to_string(),
+            "01:00"
+        );
         assert_eq!(local_day_seconds(day, tz), 82_800);
     }
 

@@ -54,7 +54,11 @@ pub fn validate_span(
 }
 
 /// Seconds a track has lasted: up to `end`, or up to `now` while it runs.
-pub fn elapsed_seconds(start: DateTime<Utc>, end: Option<DateTime<Utc>>, now: DateTime<Utc>) -> i64 {
+pub fn elapsed_seconds(
+    start: DateTime<Utc>,
+    end: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> i64 {
     (end.unwrap_or(now) - start).num_seconds().max(0)
 }
 
@@ -85,10 +89,26 @@ mod tests {
         check("2026-11-21T08:00:00Z", Some("2026-11-21T09:00:00Z"), Ok(()));
         check("2026-11-21T08:00:00Z", Some("2026-11-21T10:00:00Z"), Ok(()));
         check("2026-11-21T08:00:00Z", None, Ok(()));
-        check("2026-11-21T09:00:00Z", Some("2026-11-21T08:00:00Z"), Err("is before the start"));
-        check("2026-11-21T09:00:00Z", Some("2026-11-21T09:00:00Z"), Err("zero seconds"));
-        check("2026-11-21T09:00:00Z", Some("2026-11-21T11:00:00Z"), Err("end 2026-11-21T11:00:00+00:00 is in the future"));
-        check("2026-11-21T11:00:00Z", None, Err("start 2026-11-21T11:00:00+00:00 is in the future"));
+        check(
+            "2026-11-21T09:00:00Z",
+            Some("2026-11-21T08:00:00Z"),
+            Err("is before the start"),
+        );
+        check(
+            "2026-11-21T09:00:00Z",
+            Some("2026-11-21T09:00:00Z"),
+            Err("zero seconds"),
+        );
+        check(
+            "2026-11-21T09:00:00Z",
+            Some("2026-11-21T11:00:00Z"),
+            Err("end 2026-11-21T11:00:00+00:00 is in the future"),
+        );
+        check(
+            "2026-11-21T11:00:00Z",
+            None,
+            Err("start 2026-11-21T11:00:00+00:00 is in the future"),
+        );
         assert_eq!(elapsed_seconds(t("2026-11-21T08:00:00Z"), None, now), 7200);
         assert_eq!(describe_seconds(7200), "2:00 h:mm");
     }

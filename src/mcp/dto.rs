@@ -882,10 +882,11 @@ impl From<&Project> for ProjectOut {
             hourly_rate: p.hourly_rate,
             currency: p.currency.map(|c| c.code().to_owned()),
             billable_by_default: p.billable_by_default,
-            budget_hours: p
-                .budget
-                .seconds
-                .map(|s| (Decimal::from(s) / Decimal::from(3600)).round_dp(2).normalize()),
+            budget_hours: p.budget.seconds.map(|s| {
+                (Decimal::from(s) / Decimal::from(3600))
+                    .round_dp(2)
+                    .normalize()
+            }),
             budget_amount: p.budget.amount,
             budget_period: p.budget.period.as_str().to_owned(),
             budget_alert_percent: p.budget.alert_percent,

@@ -23,8 +23,6 @@ accepted by id or exact name (case-insensitive). Times accept RFC 3339, local da
 Date ranges given as dates include both days. Lists are paged: pass next_cursor back as cursor. \
 Errors say what to send instead.";
 
-type ToolResult<T> = Result<Json<T>, String>;
-
 fn fail(e: ServiceError) -> String {
     if let ServiceError::Store(inner) = &e {
         tracing::warn!(error = %inner, "store error in a tool call");
@@ -64,9 +62,18 @@ impl StintServer {
     #[tool(
         name = "start_timer",
         description = "Start a timer for work beginning now (or at `start`), stopping the running timer first unless concurrent timers are allowed.",
-        annotations(title = "Start timer", read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = false)
+        annotations(
+            title = "Start timer",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
     )]
-    async fn start_timer(&self, Parameters(a): Parameters<StartTimerArgs>) -> ToolResult<TimerStartedOut> {
+    async fn start_timer(
+        &self,
+        Parameters(a): Parameters<StartTimerArgs>,
+    ) -> Result<Json<TimerStartedOut>, String> {
         let r = self.svc.start_timer(a.into()).map_err(fail)?;
         let now = self.svc.now();
         Ok(Json(TimerStartedOut {
@@ -79,9 +86,18 @@ impl StintServer {
     #[tool(
         name = "stop_timer",
         description = "Stop the running timer (or the one given by `track_id`) now or at `end`, turning it into a finished track.",
-        annotations(title = "Stop timer", read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = false)
+        annotations(
+            title = "Stop timer",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
     )]
-    async fn stop_timer(&self, Parameters(a): Parameters<StopTimerArgs>) -> ToolResult<TrackWrittenOut> {
+    async fn stop_timer(
+        &self,
+        Parameters(a): Parameters<StopTimerArgs>,
+    ) -> Result<Json<TrackWrittenOut>, String> {
         let w = self
             .svc
             .stop_timer(StopTimer {
@@ -95,9 +111,15 @@ impl StintServer {
     #[tool(
         name = "list_running_timers",
         description = "List the timers that are running now, with the time elapsed so far.",
-        annotations(title = "List running timers", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "List running timers",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn list_running_timers(&self) -> ToolResult<RunningTimersOut> {
+    async fn list_running_timers(&self) -> Result<Json<RunningTimersOut>, String> {
         let timers = self.svc.list_running_timers().map_err(fail)?;
         let now = self.svc.now();
         Ok(Json(RunningTimersOut {
@@ -111,9 +133,18 @@ impl StintServer {
     #[tool(
         name = "create_track",
         description = "Record finished work as a track from a start and an end or a duration.",
-        annotations(title = "Create track", read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = false)
+        annotations(
+            title = "Create track",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
     )]
-    async fn create_track(&self, Parameters(a): Parameters<CreateTrackArgs>) -> ToolResult<TrackWrittenOut> {
+    async fn create_track(
+        &self,
+        Parameters(a): Parameters<CreateTrackArgs>,
+    ) -> Result<Json<TrackWrittenOut>, String> {
         let w = self.svc.create_track(a.into()).map_err(fail)?;
         Ok(self.track_written(w))
     }
@@ -121,9 +152,18 @@ impl StintServer {
     #[tool(
         name = "list_tracks",
         description = "List tracks, newest first, filtered by date range, project, client, tag, billable, invoiced or text, one page at a time.",
-        annotations(title = "List tracks", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "List tracks",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn list_tracks(&self, Parameters(a): Parameters<ListTracksArgs>) -> ToolResult<TrackPageOut> {
+    async fn list_tracks(
+        &self,
+        Parameters(a): Parameters<ListTracksArgs>,
+    ) -> Result<Json<TrackPageOut>, String> {
         let page = self.svc.list_tracks(a.into()).map_err(fail)?;
         let now = self.svc.now();
         Ok(Json(TrackPageOut {
@@ -135,9 +175,18 @@ impl StintServer {
     #[tool(
         name = "get_track",
         description = "Get one track by id.",
-        annotations(title = "Get track", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Get track",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn get_track(&self, Parameters(a): Parameters<TrackIdArgs>) -> ToolResult<TrackResultOut> {
+    async fn get_track(
+        &self,
+        Parameters(a): Parameters<TrackIdArgs>,
+    ) -> Result<Json<TrackResultOut>, String> {
         let t = self.svc.get_track(a.track_id.0).map_err(fail)?;
         Ok(Json(TrackResultOut {
             track: TrackOut::new(&t, self.svc.now()),
@@ -147,9 +196,18 @@ impl StintServer {
     #[tool(
         name = "update_track",
         description = "Change a track's description, project, tags, billable flag, times or rate; tracks on an invoice are refused.",
-        annotations(title = "Update track", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Update track",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn update_track(&self, Parameters(a): Parameters<UpdateTrackArgs>) -> ToolResult<TrackWrittenOut> {
+    async fn update_track(
+        &self,
+        Parameters(a): Parameters<UpdateTrackArgs>,
+    ) -> Result<Json<TrackWrittenOut>, String> {
         let (id, changes) = a.into_parts();
         let w = self.svc.update_track(id, changes).map_err(fail)?;
         Ok(self.track_written(w))
@@ -158,9 +216,18 @@ impl StintServer {
     #[tool(
         name = "delete_track",
         description = "Delete a track or running timer for good; tracks on an invoice are refused.",
-        annotations(title = "Delete track", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Delete track",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn delete_track(&self, Parameters(a): Parameters<TrackIdArgs>) -> ToolResult<TrackDeletedOut> {
+    async fn delete_track(
+        &self,
+        Parameters(a): Parameters<TrackIdArgs>,
+    ) -> Result<Json<TrackDeletedOut>, String> {
         let t = self.svc.delete_track(a.track_id.0).map_err(fail)?;
         Ok(Json(TrackDeletedOut {
             deleted: TrackOut::new(&t, self.svc.now()),
@@ -172,19 +239,39 @@ impl StintServer {
     #[tool(
         name = "create_project",
         description = "Create a project, optionally for a client, with its rate, currency, billable default and budget.",
-        annotations(title = "Create project", read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = false)
+        annotations(
+            title = "Create project",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
     )]
-    async fn create_project(&self, Parameters(a): Parameters<CreateProjectArgs>) -> ToolResult<ProjectResultOut> {
+    async fn create_project(
+        &self,
+        Parameters(a): Parameters<CreateProjectArgs>,
+    ) -> Result<Json<ProjectResultOut>, String> {
         let p = self.svc.create_project(a.into()).map_err(fail)?;
-        Ok(Json(ProjectResultOut { project: (&p).into() }))
+        Ok(Json(ProjectResultOut {
+            project: (&p).into(),
+        }))
     }
 
     #[tool(
         name = "list_projects",
         description = "List projects by name, optionally for one client or including archived ones, one page at a time.",
-        annotations(title = "List projects", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "List projects",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn list_projects(&self, Parameters(a): Parameters<ListProjectsArgs>) -> ToolResult<ProjectPageOut> {
+    async fn list_projects(
+        &self,
+        Parameters(a): Parameters<ListProjectsArgs>,
+    ) -> Result<Json<ProjectPageOut>, String> {
         let page = self
             .svc
             .list_projects(ListProjects {
@@ -204,30 +291,61 @@ impl StintServer {
     #[tool(
         name = "get_project",
         description = "Get one project by id or exact name.",
-        annotations(title = "Get project", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Get project",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn get_project(&self, Parameters(a): Parameters<ProjectRefArgs>) -> ToolResult<ProjectResultOut> {
+    async fn get_project(
+        &self,
+        Parameters(a): Parameters<ProjectRefArgs>,
+    ) -> Result<Json<ProjectResultOut>, String> {
         let p = self.svc.get_project(&a.project.0).map_err(fail)?;
-        Ok(Json(ProjectResultOut { project: (&p).into() }))
+        Ok(Json(ProjectResultOut {
+            project: (&p).into(),
+        }))
     }
 
     #[tool(
         name = "update_project",
         description = "Change a project's name, client, color, rate, currency, billable default, budget or archived flag.",
-        annotations(title = "Update project", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Update project",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn update_project(&self, Parameters(a): Parameters<UpdateProjectArgs>) -> ToolResult<ProjectResultOut> {
+    async fn update_project(
+        &self,
+        Parameters(a): Parameters<UpdateProjectArgs>,
+    ) -> Result<Json<ProjectResultOut>, String> {
         let (project, changes) = a.into_parts();
         let p = self.svc.update_project(&project, changes).map_err(fail)?;
-        Ok(Json(ProjectResultOut { project: (&p).into() }))
+        Ok(Json(ProjectResultOut {
+            project: (&p).into(),
+        }))
     }
 
     #[tool(
         name = "delete_project",
         description = "Delete a project without tracks, or archive it with `archive` to keep its tracks.",
-        annotations(title = "Delete project", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Delete project",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn delete_project(&self, Parameters(a): Parameters<DeleteProjectArgs>) -> ToolResult<DeletedOut> {
+    async fn delete_project(
+        &self,
+        Parameters(a): Parameters<DeleteProjectArgs>,
+    ) -> Result<Json<DeletedOut>, String> {
         let d = self
             .svc
             .delete_project(DeleteProject {
@@ -243,9 +361,18 @@ impl StintServer {
     #[tool(
         name = "create_tag",
         description = "Create a tag to label tracks, such as \"meeting\" or \"review\".",
-        annotations(title = "Create tag", read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = false)
+        annotations(
+            title = "Create tag",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
     )]
-    async fn create_tag(&self, Parameters(a): Parameters<CreateTagArgs>) -> ToolResult<TagResultOut> {
+    async fn create_tag(
+        &self,
+        Parameters(a): Parameters<CreateTagArgs>,
+    ) -> Result<Json<TagResultOut>, String> {
         let t = self.svc.create_tag(&a.name).map_err(fail)?;
         Ok(Json(TagResultOut { tag: (&t).into() }))
     }
@@ -253,9 +380,18 @@ impl StintServer {
     #[tool(
         name = "list_tags",
         description = "List tags by name with how many tracks carry each, one page at a time.",
-        annotations(title = "List tags", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "List tags",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn list_tags(&self, Parameters(a): Parameters<ListTagsArgs>) -> ToolResult<TagPageOut> {
+    async fn list_tags(
+        &self,
+        Parameters(a): Parameters<ListTagsArgs>,
+    ) -> Result<Json<TagPageOut>, String> {
         let page = self
             .svc
             .list_tags(ListTags {
@@ -273,9 +409,18 @@ impl StintServer {
     #[tool(
         name = "update_tag",
         description = "Rename a tag.",
-        annotations(title = "Rename tag", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Rename tag",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn update_tag(&self, Parameters(a): Parameters<UpdateTagArgs>) -> ToolResult<TagResultOut> {
+    async fn update_tag(
+        &self,
+        Parameters(a): Parameters<UpdateTagArgs>,
+    ) -> Result<Json<TagResultOut>, String> {
         let t = self.svc.update_tag(&a.tag.0, &a.name).map_err(fail)?;
         Ok(Json(TagResultOut { tag: (&t).into() }))
     }
@@ -283,9 +428,18 @@ impl StintServer {
     #[tool(
         name = "delete_tag",
         description = "Delete a tag; a tag in use needs `force`, which removes it from its tracks.",
-        annotations(title = "Delete tag", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Delete tag",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn delete_tag(&self, Parameters(a): Parameters<DeleteTagArgs>) -> ToolResult<DeletedOut> {
+    async fn delete_tag(
+        &self,
+        Parameters(a): Parameters<DeleteTagArgs>,
+    ) -> Result<Json<DeletedOut>, String> {
         let d = self
             .svc
             .delete_tag(DeleteTag {
@@ -301,19 +455,39 @@ impl StintServer {
     #[tool(
         name = "create_client",
         description = "Create a client with contact details, tax id, default hourly rate and currency.",
-        annotations(title = "Create client", read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = false)
+        annotations(
+            title = "Create client",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
     )]
-    async fn create_client(&self, Parameters(a): Parameters<CreateClientArgs>) -> ToolResult<ClientResultOut> {
+    async fn create_client(
+        &self,
+        Parameters(a): Parameters<CreateClientArgs>,
+    ) -> Result<Json<ClientResultOut>, String> {
         let c = self.svc.create_client(a.into()).map_err(fail)?;
-        Ok(Json(ClientResultOut { client: (&c).into() }))
+        Ok(Json(ClientResultOut {
+            client: (&c).into(),
+        }))
     }
 
     #[tool(
         name = "list_clients",
         description = "List clients by name, optionally including archived ones, one page at a time.",
-        annotations(title = "List clients", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "List clients",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn list_clients(&self, Parameters(a): Parameters<ListClientsArgs>) -> ToolResult<ClientPageOut> {
+    async fn list_clients(
+        &self,
+        Parameters(a): Parameters<ListClientsArgs>,
+    ) -> Result<Json<ClientPageOut>, String> {
         let page = self
             .svc
             .list_clients(ListClients {
@@ -332,30 +506,61 @@ impl StintServer {
     #[tool(
         name = "get_client",
         description = "Get one client by id or exact name.",
-        annotations(title = "Get client", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Get client",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn get_client(&self, Parameters(a): Parameters<ClientRefArgs>) -> ToolResult<ClientResultOut> {
+    async fn get_client(
+        &self,
+        Parameters(a): Parameters<ClientRefArgs>,
+    ) -> Result<Json<ClientResultOut>, String> {
         let c = self.svc.get_client(&a.client.0).map_err(fail)?;
-        Ok(Json(ClientResultOut { client: (&c).into() }))
+        Ok(Json(ClientResultOut {
+            client: (&c).into(),
+        }))
     }
 
     #[tool(
         name = "update_client",
         description = "Change a client's name, contact details, tax id, notes, rate, currency or archived flag.",
-        annotations(title = "Update client", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Update client",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn update_client(&self, Parameters(a): Parameters<UpdateClientArgs>) -> ToolResult<ClientResultOut> {
+    async fn update_client(
+        &self,
+        Parameters(a): Parameters<UpdateClientArgs>,
+    ) -> Result<Json<ClientResultOut>, String> {
         let (client, changes) = a.into_parts();
         let c = self.svc.update_client(&client, changes).map_err(fail)?;
-        Ok(Json(ClientResultOut { client: (&c).into() }))
+        Ok(Json(ClientResultOut {
+            client: (&c).into(),
+        }))
     }
 
     #[tool(
         name = "delete_client",
         description = "Delete a client without tracks or issued invoices, or archive it with `archive`.",
-        annotations(title = "Delete client", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Delete client",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn delete_client(&self, Parameters(a): Parameters<DeleteClientArgs>) -> ToolResult<DeletedOut> {
+    async fn delete_client(
+        &self,
+        Parameters(a): Parameters<DeleteClientArgs>,
+    ) -> Result<Json<DeletedOut>, String> {
         let d = self
             .svc
             .delete_client(DeleteClient {
@@ -371,9 +576,15 @@ impl StintServer {
     #[tool(
         name = "get_settings",
         description = "Get the settings: time zone, week start, currency, default rate, rounding, invoice numbering, timers and business details.",
-        annotations(title = "Get settings", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Get settings",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn get_settings(&self) -> ToolResult<SettingsOut> {
+    async fn get_settings(&self) -> Result<Json<SettingsOut>, String> {
         let v = self.svc.get_settings().map_err(fail)?;
         Ok(Json((&v).into()))
     }
@@ -381,9 +592,18 @@ impl StintServer {
     #[tool(
         name = "update_settings",
         description = "Change one or more settings; each value is checked before any is saved.",
-        annotations(title = "Update settings", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Update settings",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn update_settings(&self, Parameters(a): Parameters<UpdateSettingsArgs>) -> ToolResult<SettingsOut> {
+    async fn update_settings(
+        &self,
+        Parameters(a): Parameters<UpdateSettingsArgs>,
+    ) -> Result<Json<SettingsOut>, String> {
         let v = self.svc.update_settings(a.into()).map_err(fail)?;
         Ok(Json((&v).into()))
     }
@@ -395,7 +615,9 @@ impl ServerHandler for StintServer {
         let mut info = rmcp::model::Implementation::new("stint", env!("CARGO_PKG_VERSION"));
         info.title = Some("stint time tracker".to_owned());
         rmcp::model::ServerConfig::new(
-            rmcp::model::ServerCapabilities::builder().enable_tools().build(),
+            rmcp::model::ServerCapabilities::builder()
+                .enable_tools()
+                .build(),
         )
         .with_server_info(info)
         .with_instructions(INSTRUCTIONS.to_owned())

@@ -20,7 +20,9 @@ use std::collections::VecDeque;
 use rmcp::ServiceExt;
 use rmcp::model::ClientJsonRpcMessage;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{
+    AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader,
+};
 use tokio::sync::mpsc;
 
 use super::StintServer;
@@ -34,7 +36,12 @@ const AUTO_INIT_ID: &str = "stint-auto-initialize";
 
 /// Serves MCP on this process's stdin and stdout until end of input.
 pub async fn serve_stdio(server: StintServer) -> anyhow::Result<()> {
-    serve_lines(server, BufReader::new(tokio::io::stdin()), tokio::io::stdout()).await
+    serve_lines(
+        server,
+        BufReader::new(tokio::io::stdin()),
+        tokio::io::stdout(),
+    )
+    .await
 }
 
 fn error_line(id: Value, code: i64, message: String) -> String {
@@ -66,7 +73,9 @@ fn classify(bytes: &[u8]) -> Line {
             return Line::Answer(error_line(
                 Value::Null,
                 -32700,
-                format!("Parse error: the line is not JSON ({e}); send one JSON-RPC object per line"),
+                format!(
+                    "Parse error: the line is not JSON ({e}); send one JSON-RPC object per line"
+                ),
             ));
         }
     };
@@ -76,7 +85,11 @@ fn classify(bytes: &[u8]) -> Line {
         } else {
             "a JSON-RPC message must be an object with jsonrpc, method and (for requests) id"
         };
-        return Line::Answer(error_line(Value::Null, -32600, format!("Invalid Request: {what}")));
+        return Line::Answer(error_line(
+            Value::Null,
+            -32600,
+            format!("Invalid Request: {what}"),
+        ));
     };
     let id = map.get("id").cloned();
     let is_request = map.contains_key("method") && id.is_some();
@@ -126,7 +139,10 @@ async fn read_line<R: AsyncBufRead + Unpin>(
         let mut sink = Vec::new();
         loop {
             sink.clear();
-            let m = (&mut *input).take(64 * 1024).read_until(b'\n', &mut sink).await?;
+            let m = (&mut *input)
+                .take(64 * 1024)
+                .read_until(b'\n', &mut sink)
+                .await?;
             if m == 0 || sink.last() == Some(&b'\n') {
                 break;
             }
@@ -140,7 +156,11 @@ async fn read_line<R: AsyncBufRead + Unpin>(
 ///
 /// # Errors
 /// I/O errors on `output`; rmcp failing to start. End of input before any message is not an error.
-pub async fn serve_lines<R, W>(server: StintServer, mut input: R, mut output: W) -> anyhow::Result<()>
+pub async fn serve_lines<R, W>(
+    server: StintServer,
+    mut input: R,
+    mut output: W,
+) -> anyhow::Result<()>
 where
     R: AsyncBufRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
@@ -194,7 +214,7 @@ where
     let mut early_answers: VecDeque<Value> = VecDeque::new();
     let mut buf = Vec::new();
     let send = async |to_rmcp: &mut tokio::io::WriteHalf<tokio::io::DuplexStream>,
-                          message: &Value|
+                      message: &Value|
            -> std::io::Result<()> {
         let mut bytes = serde_json::to_vec(message).expect("a Value serialises");
         bytes.push(b'\n');

@@ -346,7 +346,8 @@ fn decode_name_cursor(kind: &str, cursor: Option<&str>) -> Result<Option<(String
     match parts.as_slice() {
         [name, id] => Ok(Some((
             name.clone(),
-            id.parse().map_err(|_| decode_cursor("\u{0}", c).unwrap_err())?,
+            id.parse()
+                .map_err(|_| decode_cursor("\u{0}", c).unwrap_err())?,
         ))),
         _ => Err(decode_cursor("\u{0}", c).unwrap_err()),
     }
@@ -392,7 +393,10 @@ impl Service {
                     format!(
                         "a project named {name:?} already exists{}; choose another name, or \
                          update the existing one with update_project",
-                        client.as_ref().map(|c| format!(" for client {}", c.name)).unwrap_or_default()
+                        client
+                            .as_ref()
+                            .map(|c| format!(" for client {}", c.name))
+                            .unwrap_or_default()
                     )
                 })
             })?;
@@ -493,7 +497,11 @@ impl Service {
     /// # Errors
     /// [`ServiceError::Conflict`] when tracks are attached and `archive` is false.
     pub fn delete_project(&self, req: DeleteProject) -> Result<Deleted> {
-        let operation = if req.archive { "archive_project" } else { "delete_project" };
+        let operation = if req.archive {
+            "archive_project"
+        } else {
+            "delete_project"
+        };
         self.write(operation, |ctx| {
             let p = resolve_project(ctx, &req.project)?;
             if req.archive {
@@ -621,7 +629,11 @@ impl Service {
     /// # Errors
     /// [`ServiceError::Conflict`] when tracks or issued invoices are attached.
     pub fn delete_client(&self, req: DeleteClient) -> Result<Deleted> {
-        let operation = if req.archive { "archive_client" } else { "delete_client" };
+        let operation = if req.archive {
+            "archive_client"
+        } else {
+            "delete_client"
+        };
         self.write(operation, |ctx| {
             let c = resolve_client(ctx, &req.client)?;
             let (project_count, track_count, issued) = clients::usage(ctx.tx, c.id)?;
@@ -709,7 +721,9 @@ impl Service {
             let current = resolve_tag(ctx, tag)?;
             let name = require_name(name, "tag")?;
             tags::rename(ctx.tx, current.id, &name, ctx.now).map_err(|e| {
-                unique_violation(e, || format!("another tag is already named {name:?}; choose another name"))
+                unique_violation(e, || {
+                    format!("another tag is already named {name:?}; choose another name")
+                })
             })?;
             ctx.audit("tag", &[current.id.0], Some(&name))?;
             Ok(tags::get(ctx.tx, current.id)?.expect("exists"))

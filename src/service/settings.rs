@@ -3,12 +3,12 @@
 use chrono_tz::Tz;
 
 use super::{Result, Service, clean, system_time_zone};
+use crate::domain::DomainError;
 use crate::domain::money::{Currency, parse_rate};
 use crate::domain::settings::{
     RoundingMode, RoundingScope, Settings, validate_increment, validate_invoice_number_format,
 };
 use crate::domain::time::{WeekStart, parse_time_zone};
-use crate::domain::DomainError;
 use crate::store;
 
 /// Settings as stored, plus the zone in effect (the system's when `timezone` is unset).

@@ -110,8 +110,8 @@ fn ensure_not_invoiced(ctx: &Ctx<'_>, track: &Track, action: &str) -> Result<()>
     let Some(invoice) = track.invoice_id else {
         return Ok(());
     };
-    let (number, status) = tracks::invoice_label(ctx.tx, invoice)?
-        .unwrap_or((None, "unknown".to_owned()));
+    let (number, status) =
+        tracks::invoice_label(ctx.tx, invoice)?.unwrap_or((None, "unknown".to_owned()));
     let label = match number {
         Some(n) => format!("invoice {n} (id {invoice}, {status})"),
         None => format!("draft invoice id {invoice}"),
@@ -127,7 +127,10 @@ fn ensure_not_invoiced(ctx: &Ctx<'_>, track: &Track, action: &str) -> Result<()>
     )))
 }
 
-fn billable_default(ctx: &Ctx<'_>, project: Option<&str>) -> Result<(Option<crate::domain::ProjectId>, bool)> {
+fn billable_default(
+    ctx: &Ctx<'_>,
+    project: Option<&str>,
+) -> Result<(Option<crate::domain::ProjectId>, bool)> {
     match project {
         Some(p) => {
             let p = resolve_project(ctx, p)?;
@@ -152,9 +155,10 @@ fn parse_opt_instant(ctx: &Ctx<'_>, input: Option<&str>) -> Result<Option<DateTi
 }
 
 fn add_seconds(t: DateTime<Utc>, seconds: i64) -> Result<DateTime<Utc>> {
-    t.checked_add_signed(Duration::seconds(seconds)).ok_or_else(|| {
-        DomainError::Invalid(format!("a duration of {seconds} seconds is too long")).into()
-    })
+    t.checked_add_signed(Duration::seconds(seconds))
+        .ok_or_else(|| {
+            DomainError::Invalid(format!("a duration of {seconds} seconds is too long")).into()
+        })
 }
 
 impl Service {
@@ -168,7 +172,8 @@ impl Service {
         self.write("start_timer", |ctx| {
             let start = parse_opt_instant(ctx, req.start.as_deref())?.unwrap_or(ctx.now);
             validate_span(start, None, ctx.now)?;
-            let (project_id, default_billable) = billable_default(ctx, clean(req.project).as_deref())?;
+            let (project_id, default_billable) =
+                billable_default(ctx, clean(req.project).as_deref())?;
             let tag_ids = resolve_tags(ctx, &req.tags)?;
             let mut stopped = Vec::new();
             if !ctx.settings.allow_concurrent_timers {
@@ -192,20 +197,27 @@ impl Service {
                 start,
                 end: None,
                 timezone: ctx.tz.name().to_owned(),
-                description: req.description.map(|d| d.trim().to_owned()).unwrap_or_default(),
+                description: req
+                    .description
+                    .map(|d| d.trim().to_owned())
+                    .unwrap_or_default(),
                 project_id,
                 billable: req.billable.unwrap_or(default_billable),
                 hourly_rate: None,
             };
             let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
             tracks::set_tags(ctx.tx, id, &tag_ids)?;
-            let overlaps = tracks::overlapping(ctx.tx, start, None, ctx.now, Some(id))?;
+            let overlaps = tracks::overlapping(ctx.tx, start, None, Some(id))?;
             let mut ids = vec![id.0];
             ids.extend(stopped.iter().map(|t| t.0));
             let detail = (!stopped.is_empty()).then(|| {
                 format!(
                     "stopped {}",
-                    stopped.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                    stopped
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             });
             ctx.audit("track", &ids, detail.as_deref())?;
@@ -259,11 +271,19 @@ impl Service {
                 },
             };
             let end = parse_opt_instant(ctx, req.end.as_deref())?.unwrap_or(ctx.now);
+            if end == track.start {
+                return Err(ServiceError::Conflict(format!(
+                    "timer {} started less than a second ago, so stopping it now would record \
+                     zero seconds; wait a moment, send an `end`, or delete it with delete_track \
+                     if it was started by mistake",
+                    track.id
+                )));
+            }
             validate_span(track.start, Some(end), ctx.now)?;
             let mut f = TrackFields::from(&track);
             f.end = Some(end);
             tracks::update(ctx.tx, track.id, &f, ctx.now)?;
-            let overlaps = tracks::overlapping(ctx.tx, track.start, Some(end), ctx.now, Some(track.id))?;
+            let overlaps = tracks::overlapping(ctx.tx, track.start, Some(end), Some(track.id))?;
             ctx.audit("track", &[track.id.0], None)?;
             Ok(TrackWritten {
                 track: load_track(ctx, track.id.0)?,
@@ -304,7 +324,8 @@ impl Service {
                 }
             };
             validate_span(start, Some(end), ctx.now)?;
-            let (project_id, default_billable) = billable_default(ctx, clean(req.project).as_deref())?;
+            let (project_id, default_billable) =
+                billable_default(ctx, clean(req.project).as_deref())?;
             let tag_ids = resolve_tags(ctx, &req.tags)?;
             let hourly_rate = match clean(req.hourly_rate) {
                 Some(r) => Some(parse_rate(&r)?),
@@ -314,14 +335,17 @@ impl Service {
                 start,
                 end: Some(end),
                 timezone: ctx.tz.name().to_owned(),
-                description: req.description.map(|d| d.trim().to_owned()).unwrap_or_default(),
+                description: req
+                    .description
+                    .map(|d| d.trim().to_owned())
+                    .unwrap_or_default(),
                 project_id,
                 billable: req.billable.unwrap_or(default_billable),
                 hourly_rate,
             };
             let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
             tracks::set_tags(ctx.tx, id, &tag_ids)?;
-            let overlaps = tracks::overlapping(ctx.tx, start, Some(end), ctx.now, Some(id))?;
+            let overlaps = tracks::overlapping(ctx.tx, start, Some(end), Some(id))?;
             ctx.audit("track", &[id.0], None)?;
             Ok(TrackWritten {
                 track: load_track(ctx, id.0)?,
@@ -388,7 +412,10 @@ impl Service {
             };
             let rows = tracks::list(ctx.tx, &filter, after, size + 1)?;
             Ok(paginate(rows, size, |t| {
-                encode_cursor("tracks", &[t.start.timestamp().to_string(), t.id.0.to_string()])
+                encode_cursor(
+                    "tracks",
+                    &[t.start.timestamp().to_string(), t.id.0.to_string()],
+                )
             }))
         })
     }
@@ -441,7 +468,7 @@ impl Service {
                 let ids = resolve_tags(ctx, &tags)?;
                 tracks::set_tags(ctx.tx, track.id, &ids)?;
             }
-            let overlaps = tracks::overlapping(ctx.tx, f.start, f.end, ctx.now, Some(track.id))?;
+            let overlaps = tracks::overlapping(ctx.tx, f.start, f.end, Some(track.id))?;
             ctx.audit("track", &[track.id.0], None)?;
             Ok(TrackWritten {
                 track: load_track(ctx, track.id.0)?,
@@ -473,7 +500,9 @@ fn describe_running(running: &[Track]) -> String {
         .iter()
         .map(|t| {
             let what = if t.description.is_empty() {
-                t.project_name.clone().unwrap_or_else(|| "no description".to_owned())
+                t.project_name
+                    .clone()
+                    .unwrap_or_else(|| "no description".to_owned())
             } else {
                 t.description.clone()
             };

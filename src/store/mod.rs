@@ -162,7 +162,10 @@ pub fn open(path: &Path) -> Result<Connection> {
 
 /// Runs `f` in one `BEGIN IMMEDIATE` transaction: committed if `f` returns `Ok`, rolled back
 /// otherwise, so a failed use case leaves nothing half-written.
-pub fn write<T, E>(conn: &mut Connection, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+pub fn write<T, E>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+) -> Result<T, E>
 where
     E: From<StoreError>,
 {
@@ -175,7 +178,10 @@ where
 }
 
 /// Runs `f` in one deferred (read) transaction, so it sees one consistent snapshot.
-pub fn read<T, E>(conn: &mut Connection, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+pub fn read<T, E>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+) -> Result<T, E>
 where
     E: From<StoreError>,
 {
@@ -222,7 +228,12 @@ pub(crate) fn like_escape(s: &str) -> String {
 
 /// Up to 20 values of `table.column` containing `fragment` (case-insensitive), or the first 20
 /// values when none does: the candidates an error lists after an unknown name.
-pub(crate) fn suggest(conn: &Connection, table: &str, column: &str, fragment: &str) -> Result<Vec<String>> {
+pub(crate) fn suggest(
+    conn: &Connection,
+    table: &str,
+    column: &str,
+    fragment: &str,
+) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {column} FROM {table} WHERE {column} LIKE '%' || ?1 || '%' ESCAPE '\\'
          ORDER BY {column} COLLATE NOCASE LIMIT 20"

@@ -91,7 +91,12 @@ pub fn insert(conn: &Connection, f: &ProjectFields, now: DateTime<Utc>) -> Resul
 }
 
 /// Overwrites every writable column of project `id`.
-pub fn update(conn: &Connection, id: ProjectId, f: &ProjectFields, now: DateTime<Utc>) -> Result<()> {
+pub fn update(
+    conn: &Connection,
+    id: ProjectId,
+    f: &ProjectFields,
+    now: DateTime<Utc>,
+) -> Result<()> {
     conn.execute(
         "UPDATE projects SET name = ?2, client_id = ?3, color = ?4, hourly_rate = ?5, currency = ?6,
            billable_by_default = ?7, budget_seconds = ?8, budget_amount = ?9, budget_period = ?10,
@@ -125,8 +130,9 @@ pub fn get(conn: &Connection, id: ProjectId) -> Result<Option<Project>> {
 
 /// Projects whose name equals `name`, ignoring case (several clients may each have one).
 pub fn find_by_name(conn: &Connection, name: &str) -> Result<Vec<Project>> {
-    let mut stmt =
-        conn.prepare_cached(&format!("{SELECT} WHERE p.name = ?1 COLLATE NOCASE ORDER BY p.id"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT} WHERE p.name = ?1 COLLATE NOCASE ORDER BY p.id"
+    ))?;
     let rows = stmt.query_map([name.trim()], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -185,7 +191,10 @@ pub fn track_count(conn: &Connection, id: ProjectId) -> Result<i64> {
 
 /// Deletes project `id` (which must have no tracks).
 pub fn delete(conn: &Connection, id: ProjectId) -> Result<()> {
-    conn.execute("UPDATE invoice_lines SET project_id = NULL WHERE project_id = ?1", [id.0])?;
+    conn.execute(
+        "UPDATE invoice_lines SET project_id = NULL WHERE project_id = ?1",
+        [id.0],
+    )?;
     conn.execute("DELETE FROM projects WHERE id = ?1", [id.0])?;
     Ok(())
 }

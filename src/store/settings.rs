@@ -54,14 +54,29 @@ pub fn save(conn: &Connection, s: &Settings, now: DateTime<Utc>) -> Result<()> {
     let pairs: [(&str, Option<String>); 12] = [
         ("timezone", s.timezone.map(|tz| tz.name().to_owned())),
         ("week_start", Some(s.week_start.as_str().to_owned())),
-        ("default_currency", Some(s.default_currency.code().to_owned())),
-        ("default_hourly_rate", Some(s.default_hourly_rate.to_string())),
+        (
+            "default_currency",
+            Some(s.default_currency.code().to_owned()),
+        ),
+        (
+            "default_hourly_rate",
+            Some(s.default_hourly_rate.to_string()),
+        ),
         ("rounding.mode", Some(mode.as_str().to_owned())),
-        ("rounding.increment_minutes", Some(increment_minutes.to_string())),
+        (
+            "rounding.increment_minutes",
+            Some(increment_minutes.to_string()),
+        ),
         ("rounding.scope", Some(scope.as_str().to_owned())),
-        ("invoice_number_format", Some(s.invoice_number_format.clone())),
+        (
+            "invoice_number_format",
+            Some(s.invoice_number_format.clone()),
+        ),
         ("invoice_due_days", Some(s.invoice_due_days.to_string())),
-        ("allow_concurrent_timers", Some(s.allow_concurrent_timers.to_string())),
+        (
+            "allow_concurrent_timers",
+            Some(s.allow_concurrent_timers.to_string()),
+        ),
         ("business_name", s.business_name.clone()),
         ("business_address", s.business_address.clone()),
     ];

@@ -78,7 +78,12 @@ pub fn list(
     )?;
     let (after_name, after_id) = after.map_or((None, 0), |(n, i)| (Some(n), i));
     let rows = stmt.query_map(
-        params![search.map(super::like_escape), after_name, after_id, limit as i64],
+        params![
+            search.map(super::like_escape),
+            after_name,
+            after_id,
+            limit as i64
+        ],
         |r| Ok((from_row(r)?, r.get(4)?)),
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

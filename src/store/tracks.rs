@@ -136,8 +136,9 @@ pub fn get(conn: &Connection, id: TrackId) -> Result<Option<Track>> {
 
 /// Running timers, oldest first.
 pub fn running(conn: &Connection) -> Result<Vec<Track>> {
-    let mut stmt =
-        conn.prepare_cached(&format!("{SELECT} WHERE t.end_at IS NULL ORDER BY t.start_at, t.id"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT} WHERE t.end_at IS NULL ORDER BY t.start_at, t.id"
+    ))?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -198,23 +199,23 @@ pub fn list(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Ids of other tracks that overlap `[start, end)`; `end = None` (a running timer) extends to
-/// `now`, as does any running track it is compared with.
+/// Ids of other tracks that overlap `[start, end)`. A running track (`end = None`, here or in
+/// the table) is open-ended: it overlaps everything after its start.
 pub fn overlapping(
     conn: &Connection,
     start: DateTime<Utc>,
     end: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
     exclude: Option<TrackId>,
 ) -> Result<Vec<TrackId>> {
-    let end = end.unwrap_or(now);
     let mut stmt = conn.prepare_cached(
         "SELECT id FROM tracks
-          WHERE start_at < ?2 AND ifnull(end_at, ?3) > ?1 AND id != ?4
+          WHERE start_at < ifnull(?2, 9223372036854775807)
+            AND ifnull(end_at, 9223372036854775807) > ?1
+            AND id != ?3
           ORDER BY start_at, id LIMIT 50",
     )?;
     let rows = stmt.query_map(
-        params![to_ts(start), to_ts(end), to_ts(now), exclude.map_or(0, |t| t.0)],
+        params![to_ts(start), end.map(to_ts), exclude.map_or(0, |t| t.0)],
         |r| Ok(TrackId(r.get(0)?)),
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

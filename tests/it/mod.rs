@@ -1,0 +1,6 @@
+mod cli;
+mod protocol;
+mod service_catalog;
+mod service_tracks;
+mod store;
+mod util;

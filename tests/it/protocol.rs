@@ -1,0 +1,228 @@
+//! The MCP protocol in-process: JSON-RPC lines in, answers out, through rmcp and the stdio
+//! adapter, on a real database.
+
+use serde_json::{Value, json};
+use stint::mcp::{StintServer, stdio::serve_lines};
+use tokio::io::AsyncReadExt;
+
+use super::util::Env;
+
+/// Every tool of the catalogue this build serves (DESIGN.md; billing tools come later).
+const TOOLS: [&str; 24] = [
+    "start_timer",
+    "stop_timer",
+    "list_running_timers",
+    "create_track",
+    "list_tracks",
+    "get_track",
+    "update_track",
+    "delete_track",
+    "create_project",
+    "list_projects",
+    "get_project",
+    "update_project",
+    "delete_project",
+    "create_tag",
+    "list_tags",
+    "update_tag",
+    "delete_tag",
+    "create_client",
+    "list_clients",
+    "get_client",
+    "update_client",
+    "delete_client",
+    "get_settings",
+    "update_settings",
+];
+
+/// Feeds `input` (newline-delimited) to a server on `env` and returns the answer lines.
+fn session(env: &Env, input: &str) -> Vec<Value> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = StintServer::new(env.svc.clone());
+    let input = input.to_owned();
+    rt.block_on(async move {
+        let (out_w, mut out_r) = tokio::io::duplex(1 << 22);
+        let reader = tokio::io::BufReader::new(std::io::Cursor::new(input.into_bytes()));
+        let serve = tokio::spawn(serve_lines(server, reader, out_w));
+        let mut text = String::new();
+        out_r.read_to_string(&mut text).await.unwrap();
+        serve.await.unwrap().unwrap();
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    })
+}
+
+fn call(id: i64, name: &str, args: Value) -> String {
+    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name, "arguments": args}})
+        .to_string()
+}
+
+#[test]
+fn bare_tool_call_without_initialize() {
+    let env = Env::new();
+    let out = session(
+        &env,
+        &format!("{}\n", call(1, "list_running_timers", json!({}))),
+    );
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0]["id"], 1);
+    assert_eq!(
+        out[0]["result"]["structuredContent"],
+        json!({"count": 0, "timers": []})
+    );
+    assert_eq!(out[0]["result"]["isError"], false);
+}
+
+#[test]
+fn initialize_then_list_tools() {
+    let env = Env::new();
+    let input = [
+        json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}}).to_string(),
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string(),
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).to_string(),
+    ]
+    .join("\n");
+    let out = session(&env, &input);
+    assert_eq!(out.len(), 2, "{out:?}");
+    let info = &out[0]["result"];
+    assert_eq!(info["serverInfo"]["name"], "stint");
+    assert_eq!(info["serverInfo"]["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(info["protocolVersion"], "2025-06-18");
+    let tools = out[1]["result"]["tools"].as_array().unwrap();
+    let names: Vec<&str> = tools.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    for name in TOOLS {
+        assert!(names.contains(&name), "missing tool {name}");
+    }
+    for t in tools {
+        let name = &t["name"];
+        assert!(
+            t["description"].as_str().is_some_and(|d| d.ends_with('.')),
+            "{name}: one sentence"
+        );
+        assert!(t["annotations"]["title"].is_string(), "{name}: title");
+        for hint in ["readOnlyHint", "destructiveHint", "idempotentHint"] {
+            assert!(t["annotations"][hint].is_boolean(), "{name}: {hint}");
+        }
+        assert_eq!(t["annotations"]["openWorldHint"], false, "{name}");
+        assert_eq!(t["inputSchema"]["type"], "object", "{name}");
+        assert_eq!(t["outputSchema"]["type"], "object", "{name}");
+        let props = t["inputSchema"]["properties"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        for (field, schema) in props {
+            assert!(
+                schema["description"].is_string(),
+                "{name}.{field} has no description"
+            );
+        }
+    }
+}
+
+#[test]
+fn answers_in_order_with_errors_in_between() {
+    let env = Env::new();
+    let input = [
+        call(1, "create_client", json!({"name": "Acme", "currency": "EUR", "hourly_rate": 100})),
+        "{not json".to_owned(),
+        call(2, "create_project", json!({"name": "Website", "client": "acme"})),
+        "[]".to_owned(),
+        String::new(),
+        call(3, "create_track", json!({"start": "2026-11-20 11:00", "end": "2026-11-20 09:00"})),
+        call(4, "get_track", json!({"track_id": 99})),
+        call(5, "create_track", json!({"project": "Website", "start": "2026-11-20 09:00", "duration": "1h30m"})),
+        json!({"jsonrpc": "2.0", "id": 6, "method": "tools/call", "params": {"name": "no_such_tool", "arguments": {}}}).to_string(),
+        call(7, "create_track", json!({"start": 5})),
+        call(8, "update_settings", json!({"timezone": "Mars/Olympus"})),
+    ]
+    .join("\n");
+    let out = session(&env, &input);
+    let ids: Vec<Value> = out.iter().map(|o| o["id"].clone()).collect();
+    assert_eq!(
+        ids,
+        [
+            json!(1),
+            Value::Null,
+            json!(2),
+            Value::Null,
+            json!(3),
+            json!(4),
+            json!(5),
+            json!(6),
+            json!(7),
+            json!(8)
+        ]
+    );
+    assert_eq!(out[1]["error"]["code"], -32700);
+    assert_eq!(out[3]["error"]["code"], -32600);
+    assert_eq!(out[4]["result"]["isError"], true);
+    assert!(
+        out[4]["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("before the start")
+    );
+    assert!(
+        out[5]["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("no track has id 99")
+    );
+    let track = &out[6]["result"]["structuredContent"]["track"];
+    assert_eq!(track["duration_seconds"], 5400);
+    assert_eq!(track["duration"], "1:30");
+    assert_eq!(track["start"], "2026-11-20T09:00:00+01:00");
+    assert_eq!(track["project"], "Website");
+    assert_eq!(track["client"], "Acme");
+    assert_eq!(track["billable"], true);
+    assert!(
+        out[7]["error"].is_object(),
+        "unknown tool is a protocol error: {}",
+        out[7]
+    );
+    // rmcp answers arguments that break the schema with a tool error that names the field.
+    assert_eq!(out[8]["result"]["isError"], true, "{}", out[8]);
+    assert!(
+        out[8]["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("expected a string")
+    );
+    assert_eq!(out[9]["result"]["isError"], true);
+    assert_eq!(env.count("SELECT count(*) FROM tracks"), 1);
+}
+
+#[test]
+fn stateless_request_with_meta() {
+    let env = Env::new();
+    let req = json!({
+        "jsonrpc": "2.0", "id": "a", "method": "tools/call",
+        "params": {
+            "name": "get_settings", "arguments": {},
+            "_meta": {
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": {},
+                "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"}
+            }
+        }
+    });
+    let out = session(&env, &format!("{req}\n"));
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0]["id"], "a");
+    assert!(
+        out[0]["result"].is_object() || out[0]["error"].is_object(),
+        "{}",
+        out[0]
+    );
+}
+
+#[test]
+fn empty_input_is_a_clean_exit() {
+    let env = Env::new();
+    assert!(session(&env, "").is_empty());
+    assert!(session(&env, "\n\n").is_empty());
+}

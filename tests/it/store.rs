@@ -1,0 +1,60 @@
+//! Opening databases: migrations, a schema newer than the binary, a file that is not SQLite.
+
+use stint::store;
+
+#[test]
+fn new_database_gets_the_current_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/dir/stint.db");
+    let conn = store::open(&path).unwrap();
+    assert_eq!(
+        store::schema_version(&conn).unwrap(),
+        store::supported_schema_version()
+    );
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let fk: i64 = conn
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(fk, 1);
+    drop(conn);
+    // Opening again is a no-op.
+    let conn = store::open(&path).unwrap();
+    assert_eq!(
+        store::schema_version(&conn).unwrap(),
+        store::supported_schema_version()
+    );
+}
+
+#[test]
+fn newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stint.db");
+    let conn = store::open(&path).unwrap();
+    conn.execute(
+        "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES (999, 'future', '', '0')",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let err = store::open(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("schema version 999") && err.contains("upgrade stint"),
+        "{err}"
+    );
+}
+
+#[test]
+fn not_a_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.txt");
+    std::fs::write(
+        &path,
+        "this is a text file, not SQLite, and it is long enough to matter".repeat(20),
+    )
+    .unwrap();
+    let err = store::open(&path).unwrap_err().to_string();
+    assert!(err.contains("not a stint database"), "{err}");
+}
