@@ -106,9 +106,11 @@ fn to_minor_units(amount: Decimal, currency: Currency) -> Decimal {
     with_scale(amount.round_dp_with_strategy(dp, HALF_UP), dp)
 }
 
-/// Sets the number of decimals shown (`120` -> `120.00`) without changing the value.
+/// Pads to `dp` decimals (`120` -> `120.00`); never drops digits, so the value is unchanged.
 fn with_scale(mut value: Decimal, dp: u32) -> Decimal {
-    value.rescale(dp);
+    if value.scale() < dp {
+        value.rescale(dp);
+    }
     value
 }
 
@@ -242,8 +244,10 @@ pub fn build_lines(
     rounding: Rounding,
     currency: Currency,
 ) -> Vec<LineDraft> {
-    let mut sorted: Vec<(GroupKey, &BillableTrack)> =
-        tracks.iter().map(|t| (GroupKey::of(t, group_by), t)).collect();
+    let mut sorted: Vec<(GroupKey, &BillableTrack)> = tracks
+        .iter()
+        .map(|t| (GroupKey::of(t, group_by), t))
+        .collect();
     sorted.sort_by(|(ka, a), (kb, b)| {
         (ka, a.unit_rate, a.start, a.id).cmp(&(kb, b.unit_rate, b.start, b.id))
     });
@@ -260,7 +264,10 @@ pub fn build_lines(
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum GroupKey {
     /// Each track alone, by start.
-    Track { start: DateTime<Utc>, id: i64 },
+    Track {
+        start: DateTime<Utc>,
+        id: i64,
+    },
     /// Named projects by name; then tracks without a project.
     Project {
         missing: bool,
@@ -329,7 +336,9 @@ fn price_line(
             .find(|s| !s.is_empty())
             .unwrap_or(DEFAULT_DESCRIPTION)
             .to_owned(),
-        GroupKey::Project { .. } => project_name.clone().unwrap_or_else(|| NO_PROJECT.to_owned()),
+        GroupKey::Project { .. } => project_name
+            .clone()
+            .unwrap_or_else(|| NO_PROJECT.to_owned()),
         GroupKey::Day(date) => match &project_name {
             Some(p) => format!("{} - {p}", date.format("%Y-%m-%d")),
             None => date.format("%Y-%m-%d").to_string(),
@@ -363,10 +372,7 @@ pub struct Totals {
 /// subtotal = sum of line amounts; tax = [`tax_amount`] of the subtotal at `tax_rate_percent`
 /// (19 for 19 %); total = subtotal + tax. These equalities hold exactly. No lines give zeros.
 pub fn totals(lines: &[LineDraft], tax_rate_percent: Decimal, currency: Currency) -> Totals {
-    let subtotal = with_scale(
-        lines.iter().map(|l| l.amount).sum(),
-        currency.minor_units(),
-    );
+    let subtotal = with_scale(lines.iter().map(|l| l.amount).sum(), currency.minor_units());
     let tax = tax_amount(subtotal, tax_rate_percent, currency);
     Totals {
         subtotal,
@@ -386,19 +392,19 @@ pub fn totals(lines: &[LineDraft], tax_rate_percent: Decimal, currency: Currency
 pub fn format_invoice_number(format: &str, issue_date: NaiveDate, seq: u32) -> String {
     let mut out = String::with_capacity(format.len() + 8);
     let mut rest = format;
-    while let Some(open) = rest.find('{') {
+    while let Some((open, close)) = rest
+        .find('{')
+        .and_then(|open| Some((open, open + rest[open..].find('}')?)))
+    {
         out.push_str(&rest[..open]);
-        let after = &rest[open..];
-        let Some(close) = after.find('}') else { break };
-        let token = &after[1..close];
-        match token_value(token, issue_date, seq) {
+        let braced = &rest[open..=close];
+        match token_value(&braced[1..braced.len() - 1], issue_date, seq) {
             Some(value) => out.push_str(&value),
-            None => out.push_str(&after[..=close]),
+            None => out.push_str(braced),
         }
-        rest = &after[close + 1..];
+        rest = &rest[close + 1..];
     }
-    // Either no brace is left, or an unclosed one: copy the remainder as it is.
-    out.push_str(&rest[rest.find('{').unwrap_or(rest.len()).min(rest.len())..]);
+    out.push_str(rest);
     out
 }
 
@@ -408,10 +414,14 @@ fn token_value(token: &str, date: NaiveDate, seq: u32) -> Option<String> {
         "YY" => Some(format!("{:02}", date.year().rem_euclid(100))),
         "MM" => Some(format!("{:02}", date.month())),
         "SEQ" => Some(seq.to_string()),
-        _ => {
-            let width: usize = token.strip_prefix("SEQ:")?.parse().ok()?;
-            Some(format!("{seq:0width$}"))
-        }
+        // Widths 1 to 9, as the format check allows; anything else is not a token.
+        _ => match token.strip_prefix("SEQ:")?.as_bytes() {
+            &[d @ b'1'..=b'9'] => {
+                let width = usize::from(d - b'0');
+                Some(format!("{seq:0width$}"))
+            }
+            _ => None,
+        },
     }
 }
 
@@ -462,7 +472,11 @@ impl BudgetStatus {
 /// the budget (compared exactly, not on the rounded percent); else `ok`. Exactly at the budget
 /// is `alert` (for any threshold up to 100), not `over`. A zero budget reports 0.0 % while
 /// nothing is used and 100.0 % (`over`) once anything is.
-pub fn budget_status(used: Decimal, budget: Decimal, alert_percent: u32) -> (BudgetStatus, Decimal) {
+pub fn budget_status(
+    used: Decimal,
+    budget: Decimal,
+    alert_percent: u32,
+) -> (BudgetStatus, Decimal) {
     let percent = if budget.is_zero() {
         if used > Decimal::ZERO {
             Decimal::ONE_HUNDRED
@@ -472,14 +486,22 @@ pub fn budget_status(used: Decimal, budget: Decimal, alert_percent: u32) -> (Bud
     } else {
         used * Decimal::ONE_HUNDRED / budget
     };
+    let at_threshold = if budget.is_zero() {
+        percent >= Decimal::from(alert_percent)
+    } else {
+        used * Decimal::ONE_HUNDRED >= budget * Decimal::from(alert_percent)
+    };
     let status = if used > budget {
         BudgetStatus::Over
-    } else if used * Decimal::ONE_HUNDRED >= budget * Decimal::from(alert_percent) {
+    } else if at_threshold {
         BudgetStatus::Alert
     } else {
         BudgetStatus::Ok
     };
-    (status, with_scale(percent.round_dp_with_strategy(1, HALF_UP), 1))
+    (
+        status,
+        with_scale(percent.round_dp_with_strategy(1, HALF_UP), 1),
+    )
 }
 
 #[cfg(test)]
@@ -544,11 +566,17 @@ mod tests {
 
     #[test]
     fn rates_resolve_in_order() {
-        let check = |t: Option<&str>, p: Option<&str>, c: Option<&str>, want: (&str, RateSource)| {
-            let got = resolve_rate(t.map(dec), p.map(dec), c.map(dec), dec("50"));
-            assert_eq!(got, (dec(want.0), want.1), "{t:?} {p:?} {c:?}");
-        };
-        check(Some("150"), Some("120"), Some("100"), ("150", RateSource::Track));
+        let check =
+            |t: Option<&str>, p: Option<&str>, c: Option<&str>, want: (&str, RateSource)| {
+                let got = resolve_rate(t.map(dec), p.map(dec), c.map(dec), dec("50"));
+                assert_eq!(got, (dec(want.0), want.1), "{t:?} {p:?} {c:?}");
+            };
+        check(
+            Some("150"),
+            Some("120"),
+            Some("100"),
+            ("150", RateSource::Track),
+        );
         check(None, Some("120"), Some("100"), ("120", RateSource::Project));
         check(None, None, Some("100"), ("100", RateSource::Client));
         check(None, None, None, ("50", RateSource::Default));
@@ -658,10 +686,7 @@ mod tests {
         ];
         assert_eq!(got.len(), want.len());
         for (g, w) in got.iter().zip(want) {
-            assert_eq!(
-                (g.0, g.1, g.2, g.3.as_str(), g.4.as_str(), g.5.as_str()),
-                w
-            );
+            assert_eq!((g.0, g.1, g.2, g.3.as_str(), g.4.as_str(), g.5.as_str()), w);
         }
         assert_eq!(lines[2].track_ids, [3]);
         assert_eq!(lines[2].date, Some(date("2026-11-03")));
@@ -669,7 +694,11 @@ mod tests {
 
         let t = totals(&lines, dec("19"), eur);
         assert_eq!(
-            (t.subtotal.to_string(), t.tax.to_string(), t.total.to_string()),
+            (
+                t.subtotal.to_string(),
+                t.tax.to_string(),
+                t.total.to_string()
+            ),
             ("337.50".into(), "64.13".into(), "401.63".into())
         );
 
@@ -710,7 +739,11 @@ mod tests {
         assert_eq!(amounts, ["407", "2905"]); // 0.33 x 1234 = 407.22; 0.83 x 3500 = 2905
         let t = totals(&lines, dec("10"), jpy);
         assert_eq!(
-            (t.subtotal.to_string(), t.tax.to_string(), t.total.to_string()),
+            (
+                t.subtotal.to_string(),
+                t.tax.to_string(),
+                t.total.to_string()
+            ),
             ("3312".into(), "331".into(), "3643".into()) // 331.2
         );
 
@@ -724,13 +757,24 @@ mod tests {
         assert_eq!(amounts, ["6.173", "15.431"]);
         let t = totals(&lines, dec("5"), kwd);
         assert_eq!(
-            (t.subtotal.to_string(), t.tax.to_string(), t.total.to_string()),
+            (
+                t.subtotal.to_string(),
+                t.tax.to_string(),
+                t.total.to_string()
+            ),
             ("21.604".into(), "1.080".into(), "22.684".into()) // 1.0802
         );
     }
 
     /// `(description, project_id, date, track_ids, rounded seconds, amount)` of each line.
-    type Summary = (String, Option<i64>, Option<NaiveDate>, Vec<i64>, i64, String);
+    type Summary = (
+        String,
+        Option<i64>,
+        Option<NaiveDate>,
+        Vec<i64>,
+        i64,
+        String,
+    );
 
     fn summarize(lines: &[LineDraft]) -> Vec<Summary> {
         lines
@@ -811,7 +855,7 @@ mod tests {
             &[
                 row("API", Some(1), d2, &[1], 900, "25.00"),
                 row("Fix header", Some(2), d2, &[2], 900, "25.00"),
-                row("Work", None, d2, &[3], 900, "25.00"),
+                row("Work", None, d2, &[3], 1800, "50.00"),
                 row("Deploy", Some(2), d3, &[4], 900, "25.00"),
                 row("website", Some(2), d3, &[5], 1800, "40.00"),
             ],
@@ -823,7 +867,7 @@ mod tests {
             &[
                 row("API", Some(1), d2, &[1], 900, "25.00"),
                 row("Fix header", Some(2), d2, &[2], 900, "25.00"),
-                row("Work", None, d2, &[3], 900, "25.00"),
+                row("Work", None, d2, &[3], 1800, "50.00"),
                 row("Deploy", Some(2), d3, &[4], 900, "25.00"),
                 row("website", Some(2), d3, &[5], 1800, "40.00"),
             ],
@@ -836,7 +880,7 @@ mod tests {
                 row("API", Some(1), d2, &[1], 900, "25.00"),
                 row("website", Some(2), d3, &[5], 1800, "40.00"),
                 row("website", Some(2), None, &[2, 4], 1800, "50.00"),
-                row("No project", None, d2, &[3], 900, "25.00"),
+                row("No project", None, d2, &[3], 1800, "50.00"),
             ],
         );
         // 5 + 10 minutes summed before rounding: one quarter hour instead of two.
@@ -847,14 +891,14 @@ mod tests {
                 row("API", Some(1), d2, &[1], 900, "25.00"),
                 row("website", Some(2), d3, &[5], 1800, "40.00"),
                 row("website", Some(2), None, &[2, 4], 900, "25.00"),
-                row("No project", None, d2, &[3], 900, "25.00"),
+                row("No project", None, d2, &[3], 1800, "50.00"),
             ],
         );
         check_lines(
             GroupBy::Day,
             Entry,
             &[
-                row("2026-11-02", None, d2, &[1, 2, 3], 2700, "75.00"),
+                row("2026-11-02", None, d2, &[1, 2, 3], 3600, "100.00"),
                 row("2026-11-03 - website", Some(2), d3, &[5], 1800, "40.00"),
                 row("2026-11-03 - website", Some(2), d3, &[4], 900, "25.00"),
             ],
@@ -868,17 +912,17 @@ mod tests {
                 row("2026-11-03 - website", Some(2), d3, &[4], 900, "25.00"),
             ],
         );
-        // Track 4 (ops, Backend) goes to "Backend" only, and "Backend" and "backend" are two
-        // tags; untagged tracks at two rates give two "(untagged)" lines, last.
+        // Track 4 (ops, Backend) goes to "Backend" only; "Backend" and "backend" are two tags,
+        // ordered case-insensitively, then exactly. Untagged tracks at two rates give two "(untagged)" lines, last.
         check_lines(
             GroupBy::Tag,
             Entry,
             &[
-                row("backend", Some(1), d2, &[1], 900, "25.00"),
                 row("Backend", Some(2), d3, &[4], 900, "25.00"),
+                row("backend", Some(1), d2, &[1], 900, "25.00"),
                 row("design", Some(2), d2, &[2], 900, "25.00"),
                 row("(untagged)", Some(2), d3, &[5], 1800, "40.00"),
-                row("(untagged)", None, d2, &[3], 900, "25.00"),
+                row("(untagged)", None, d2, &[3], 1800, "50.00"),
             ],
         );
     }
@@ -890,7 +934,11 @@ mod tests {
         }
         let t = totals(&[], dec("19"), cur("EUR"));
         assert_eq!(
-            (t.subtotal.to_string(), t.tax.to_string(), t.total.to_string()),
+            (
+                t.subtotal.to_string(),
+                t.tax.to_string(),
+                t.total.to_string()
+            ),
             ("0.00".into(), "0.00".into(), "0.00".into())
         );
     }
@@ -910,12 +958,34 @@ mod tests {
     fn invoice_numbers() {
         let check = |format: &str, day: &str, seq: u32, want: &str, scope: &str| {
             let d = date(day);
-            assert_eq!(format_invoice_number(format, d, seq), want, "{format} {seq}");
+            assert_eq!(
+                format_invoice_number(format, d, seq),
+                want,
+                "{format} {seq}"
+            );
             assert_eq!(sequence_scope(format, d), scope, "{format}");
         };
-        check("INV-{YYYY}-{SEQ:4}", "2026-11-20", 7, "INV-2026-0007", "2026");
-        check("INV-{YYYY}-{SEQ:4}", "2027-01-01", 1, "INV-2027-0001", "2027");
-        check("INV-{YYYY}-{SEQ:4}", "2026-11-20", 12345, "INV-2026-12345", "2026");
+        check(
+            "INV-{YYYY}-{SEQ:4}",
+            "2026-11-20",
+            7,
+            "INV-2026-0007",
+            "2026",
+        );
+        check(
+            "INV-{YYYY}-{SEQ:4}",
+            "2027-01-01",
+            1,
+            "INV-2027-0001",
+            "2027",
+        );
+        check(
+            "INV-{YYYY}-{SEQ:4}",
+            "2026-11-20",
+            12345,
+            "INV-2026-12345",
+            "2026",
+        );
         check("{SEQ}", "2026-11-20", 42, "42", "all");
         check("{YY}{MM}-{SEQ:3}", "2026-03-05", 9, "2603-009", "2026-03");
         check("{YYYY}/{MM}/{SEQ}", "2026-12-31", 3, "2026/12/3", "2026-12");
@@ -926,6 +996,13 @@ mod tests {
         check("{DD}-{SEQ}", "2026-11-20", 5, "{DD}-5", "all");
         check("A{SEQ}{", "2026-11-20", 5, "A5{", "all");
         check("A{SEQ}{x", "2026-11-20", 5, "A5{x", "all");
+        check(
+            "{SEQ:10}-{SEQ:0}-{SEQ:2}",
+            "2026-11-20",
+            5,
+            "{SEQ:10}-{SEQ:0}-05",
+            "all",
+        );
     }
 
     #[test]
@@ -993,12 +1070,12 @@ mod tests {
     fn arb_tracks() -> impl Strategy<Value = Vec<BillableTrack>> {
         proptest::collection::vec(
             (
-                0u32..5,                                         // day
-                0i64..86_400,                                    // start second of the day
-                1i64..36_000,                                    // duration, seconds
-                prop::option::of(0i64..3),                       // project
-                proptest::collection::vec(0usize..4, 0..3),      // tags
-                prop_oneof![Just(0i64), 1i64..1_000_000],        // rate in thousandths
+                0u32..5,                                    // day
+                0i64..86_400,                               // start second of the day
+                1i64..36_000,                               // duration, seconds
+                prop::option::of(0i64..3),                  // project
+                proptest::collection::vec(0usize..4, 0..3), // tags
+                prop_oneof![Just(0i64), 1i64..1_000_000],   // rate in thousandths
             ),
             0..25,
         )

@@ -1,13 +1,16 @@
-//! Pure rules and types: ids, instants and ranges, durations, tracks, settings, money.
+//! Pure rules and types: ids, instants and ranges, durations, tracks, settings, money, rounding,
+//! and billing (rates, invoice lines and totals, invoice numbers, budget status).
 //!
 //! **Architecture invariant:** nothing here does I/O, touches SQL or serde, or reads the clock.
 //! Functions that need "now" take it as an argument; the service layer gets it from a
 //! [`crate::service::Clock`].
 
+pub mod billing;
 pub mod entities;
 pub mod error;
 pub mod ids;
 pub mod money;
+pub mod rounding;
 pub mod settings;
 pub mod time;
 pub mod track;

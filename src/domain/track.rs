@@ -3,6 +3,7 @@
 //! A running timer is a track whose `end` is `None`.
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 use super::DomainError;
 use crate::domain::time::format_hmm;
@@ -10,7 +11,7 @@ use crate::domain::time::format_hmm;
 /// Checks the span of a track against the rules of DESIGN.md ("Timers and tracks"): the end is
 /// after the start (no zero-length tracks) and neither end lies in the future.
 ///
-/// `end = None` is a running timer: only its start is checked.
+/// `end = None` is a running timer: only its start is checked. Messages show instants in `tz`.
 ///
 /// # Errors
 /// [`DomainError::Invalid`] naming both instants and what to send instead.
@@ -18,36 +19,38 @@ pub fn validate_span(
     start: DateTime<Utc>,
     end: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
+    tz: Tz,
 ) -> Result<(), DomainError> {
+    let show = |t: DateTime<Utc>| t.with_timezone(&tz).to_rfc3339();
     if start > now {
         return Err(DomainError::Invalid(format!(
             "the start {} is in the future (now is {}); tracks record work already done, so send \
              a start at or before now",
-            start.to_rfc3339(),
-            now.to_rfc3339()
+            show(start),
+            show(now)
         )));
     }
     let Some(end) = end else { return Ok(()) };
     if end < start {
         return Err(DomainError::Invalid(format!(
             "the end {} is before the start {}; swap them, or send a duration instead of an end",
-            end.to_rfc3339(),
-            start.to_rfc3339()
+            show(end),
+            show(start)
         )));
     }
     if end == start {
         return Err(DomainError::Invalid(format!(
             "the track would last zero seconds ({} to {}); send an end after the start",
-            start.to_rfc3339(),
-            end.to_rfc3339()
+            show(start),
+            show(end)
         )));
     }
     if end > now {
         return Err(DomainError::Invalid(format!(
             "the end {} is in the future (now is {}); to track ongoing work, start a timer \
              instead, or send an end at or before now",
-            end.to_rfc3339(),
-            now.to_rfc3339()
+            show(end),
+            show(now)
         )));
     }
     Ok(())
@@ -79,7 +82,7 @@ mod tests {
     fn spans() {
         let now = t("2026-11-21T10:00:00Z");
         let check = |start: &str, end: Option<&str>, expected: Result<(), &str>| {
-            let got = validate_span(t(start), end.map(t), now);
+            let got = validate_span(t(start), end.map(t), now, chrono_tz::UTC);
             match (got, expected) {
                 (Ok(()), Ok(())) => {}
                 (Err(e), Err(fragment)) => assert!(e.to_string().contains(fragment), "{e}"),

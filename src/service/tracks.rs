@@ -171,7 +171,7 @@ impl Service {
     pub fn start_timer(&self, req: StartTimer) -> Result<TimerStarted> {
         self.write("start_timer", |ctx| {
             let start = parse_opt_instant(ctx, req.start.as_deref())?.unwrap_or(ctx.now);
-            validate_span(start, None, ctx.now)?;
+            validate_span(start, None, ctx.now, ctx.tz)?;
             let (project_id, default_billable) =
                 billable_default(ctx, clean(req.project).as_deref())?;
             let tag_ids = resolve_tags(ctx, &req.tags)?;
@@ -279,7 +279,7 @@ impl Service {
                     track.id
                 )));
             }
-            validate_span(track.start, Some(end), ctx.now)?;
+            validate_span(track.start, Some(end), ctx.now, ctx.tz)?;
             let mut f = TrackFields::from(&track);
             f.end = Some(end);
             tracks::update(ctx.tx, track.id, &f, ctx.now)?;
@@ -323,7 +323,7 @@ impl Service {
                     .into());
                 }
             };
-            validate_span(start, Some(end), ctx.now)?;
+            validate_span(start, Some(end), ctx.now, ctx.tz)?;
             let (project_id, default_billable) =
                 billable_default(ctx, clean(req.project).as_deref())?;
             let tag_ids = resolve_tags(ctx, &req.tags)?;
@@ -462,7 +462,7 @@ impl Service {
                 (None, Some(d)) => f.end = Some(add_seconds(f.start, parse_duration(&d)?)?),
                 (None, None) => {}
             }
-            validate_span(f.start, f.end, ctx.now)?;
+            validate_span(f.start, f.end, ctx.now, ctx.tz)?;
             tracks::update(ctx.tx, track.id, &f, ctx.now)?;
             if let Some(tags) = req.tags {
                 let ids = resolve_tags(ctx, &tags)?;

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what the interop checks need, under target/ (ignored by git):
+#   target/interop-venv  Python venv with the official MCP SDK (mcp from PyPI)
+#   target/inspector     the MCP Inspector CLI (npm @modelcontextprotocol/inspector)
+# Both checks also install these themselves when missing; this only does it up front.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x target/interop-venv/bin/python ]; then
+  python3 -m venv target/interop-venv
+fi
+target/interop-venv/bin/pip install -q mcp==2.3.0
+if [ ! -x target/inspector/node_modules/.bin/mcp-inspector ]; then
+  mkdir -p target/inspector
+  HOME="$(mktemp -d)" npm install --prefix target/inspector --no-audit --no-fund --silent \
+    @modelcontextprotocol/inspector@2.12.0
+fi
+echo "interop tools ready: target/interop-venv, target/inspector"

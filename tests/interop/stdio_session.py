@@ -1,0 +1,495 @@
+#!/usr/bin/env python3
+"""Interop check: drive `stint mcp` with the official MCP Python SDK and with raw JSON-RPC lines.
+
+What it checks
+  1. SDK session in the SDK's default mode ("auto": 2026-07-28 discovery, else initialize):
+     serverInfo, the tool catalogue (names, titles, annotations, output schemas), settings,
+     clients/projects/tags, timers (start, switch, stop), 60 past tracks in both forms
+     (start+end, start+duration), paging with limit + cursor, get/update of a track.
+  2. SDK session with mode="legacy" (initialize, 2025-11-25) on the same database: the data is
+     still there, and refused calls (bad time ranges, unknown or ambiguous names, bad time zone,
+     missing ids, nothing to stop) come back as isError results with useful messages and
+     change nothing.
+  3. Raw newline-delimited JSON-RPC piped into `stint mcp` (no initialize): a bare tools/call is
+     answered, a malformed line gets -32700 and the next line is still answered, one answer per
+     request in order, exit code 0, writes committed at exit.
+
+How to run
+  tests/interop/run.sh                      (sets up the venv, uses $STINT_BIN)
+  python stdio_session.py BIN [WORKDIR]     (needs `mcp==2.3.0`; WORKDIR defaults to a temp dir)
+
+Prints one line per step and ends with "N passed, M failed"; exits 1 when anything failed.
+STINT_INTEROP_VERBOSE=1 also prints the message of every refused call (to review their wording).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import traceback
+from datetime import datetime, timedelta, timezone
+
+import anyio
+from mcp import Client, MCPError, StdioServerParameters
+
+EXPECTED_TOOLS = [
+    "start_timer", "stop_timer", "list_running_timers",
+    "create_track", "list_tracks", "get_track", "update_track", "delete_track",
+    "create_project", "list_projects", "get_project", "update_project", "delete_project",
+    "create_tag", "list_tags", "update_tag", "delete_tag",
+    "create_client", "list_clients", "get_client", "update_client", "delete_client",
+    "get_settings", "update_settings",
+]
+MISSING_ID = 987654
+VERBOSE = os.environ.get("STINT_INTEROP_VERBOSE") == "1"  # print every refusal message
+
+
+# ----- bookkeeping ---------------------------------------------------------------------------
+
+class Checks:
+    """Counts checks; prints failures at once and one summary line per step."""
+
+    def __init__(self) -> None:
+        self.passed = 0
+        self.failed = 0
+        self._step = ""
+        self._step_passed = 0
+        self._step_failed = 0
+
+    def step(self, name: str) -> None:
+        self.end_step()
+        self._step, self._step_passed, self._step_failed = name, 0, 0
+
+    def end_step(self) -> None:
+        if self._step:
+            status = "ok" if self._step_failed == 0 else f"FAILED {self._step_failed}"
+            print(f"[{status:>8}] {self._step} ({self._step_passed} checks passed)", flush=True)
+            self._step = ""
+
+    def check(self, cond: object, what: str, detail: object = "") -> bool:
+        if cond:
+            self.passed += 1
+            self._step_passed += 1
+            return True
+        self.failed += 1
+        self._step_failed += 1
+        print(f"  FAIL: {what}" + (f"\n        {detail}" if detail != "" else ""), flush=True)
+        return False
+
+    def equal(self, got: object, want: object, what: str) -> bool:
+        return self.check(got == want, what, f"got {got!r}, want {want!r}")
+
+
+C = Checks()
+
+
+def text_of(result) -> str:
+    return " ".join(getattr(c, "text", "") for c in result.content)
+
+
+async def ok(client: Client, tool: str, args: dict) -> dict:
+    """Calls a tool that must succeed; returns its structuredContent (or {} after a failure)."""
+    r = await client.call_tool(tool, args)
+    good = C.check(not r.is_error and isinstance(r.structured_content, dict),
+                   f"{tool} succeeds with structuredContent", f"args={args} -> {text_of(r)[:400]}")
+    return r.structured_content if good else {}
+
+
+async def refused(client: Client, tool: str, args: dict, *needles: str) -> str:
+    """Calls a tool that must be refused with isError; the message must contain every needle."""
+    r = await client.call_tool(tool, args)
+    msg = text_of(r)
+    if VERBOSE:
+        print(f"           {tool} {json.dumps(args)}\n             -> {msg}")
+    C.check(r.is_error, f"{tool} {args} is refused with isError", f"got: {msg[:400]}")
+    for n in needles:
+        C.check(n.lower() in msg.lower(), f"{tool} refusal mentions {n!r}", f"message: {msg}")
+    return msg
+
+
+async def all_tracks(client: Client, args: dict, limit: int) -> tuple[list[dict], int]:
+    """Every track of a list_tracks query, page by page; returns (tracks, pages)."""
+    tracks, pages, cursor = [], 0, None
+    while True:
+        a = dict(args, limit=limit)
+        if cursor:
+            a["cursor"] = cursor
+        page = await ok(client, "list_tracks", a)
+        pages += 1
+        tracks += page.get("tracks", [])
+        C.check(len(page.get("tracks", [])) <= limit, "a page holds at most `limit` tracks")
+        cursor = page.get("next_cursor")
+        if not cursor or pages > 1000:
+            return tracks, pages
+
+
+async def snapshot(client: Client) -> dict:
+    """Everything a refused call could have changed."""
+    tracks, _ = await all_tracks(client, {}, 100)
+    listed = {}
+    for tool, key in [("list_projects", "projects"), ("list_clients", "clients"), ("list_tags", "tags")]:
+        listed[key] = (await ok(client, tool, {"limit": 500, **({} if key == "tags" else {"include_archived": True})})).get(key)
+    return {
+        "tracks": sorted(json.dumps(t, sort_keys=True) for t in tracks if not t.get("running")),
+        "running": [t["id"] for t in (await ok(client, "list_running_timers", {})).get("timers", [])],
+        "settings": await ok(client, "get_settings", {}),
+        **listed,
+    }
+
+
+def server_params(binary: str, db: str) -> StdioServerParameters:
+    env = {"STINT_DB": db, "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "RUST_LOG": "warn"}
+    return StdioServerParameters(command=binary, args=["mcp"], env=env)
+
+
+def rfc3339(t: datetime) -> str:
+    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_instant(s: str) -> datetime:
+    return datetime.fromisoformat(s.replace("Z", "+00:00"))
+
+
+# ----- session 1: the SDK's default mode ---------------------------------------------------
+
+async def default_mode_session(binary: str, db: str, state: dict) -> None:
+    C.step("connect in the SDK's default mode")
+    async with Client(server_params(binary, db)) as c:
+        C.check(c.server_info is not None and c.server_info.name == "stint",
+                "serverInfo.name is 'stint'", f"server_info={c.server_info}")
+        print(f"           protocol {c.protocol_version}, server {c.server_info}")
+
+        C.step("tools/list: catalogue, titles, annotations, output schemas")
+        listing = await c.list_tools()
+        tools = list(listing.tools)
+        cursor = listing.next_cursor
+        while cursor:
+            page = await c.list_tools(cursor=cursor)
+            tools += page.tools
+            cursor = page.next_cursor
+        by_name = {t.name: t for t in tools}
+        C.equal(len(by_name), len(tools), "tool names are unique")
+        missing = [n for n in EXPECTED_TOOLS if n not in by_name]
+        C.check(not missing, "all 24 catalogue tools are listed", f"missing: {missing}")
+        no_title = [n for n, t in by_name.items() if not (t.title or (t.annotations and t.annotations.title))]
+        C.check(not no_title, "every tool has a title (tool.title or annotations.title)", f"no title: {no_title}")
+        no_ann = [n for n, t in by_name.items()
+                  if not t.annotations or None in (t.annotations.read_only_hint, t.annotations.destructive_hint,
+                                                   t.annotations.idempotent_hint, t.annotations.open_world_hint)]
+        C.check(not no_ann, "every tool has all four annotation hints", f"incomplete: {no_ann}")
+        open_world = [n for n, t in by_name.items() if t.annotations and t.annotations.open_world_hint is not False]
+        C.check(not open_world, "openWorldHint is false everywhere", f"not false: {open_world}")
+        reads = [n for n in by_name if n.startswith(("list_", "get_"))]
+        not_ro = [n for n in reads if not by_name[n].annotations or not by_name[n].annotations.read_only_hint]
+        C.check(not not_ro, "list_*/get_* tools are readOnlyHint", f"not read-only: {not_ro}")
+        deletes = [n for n in by_name if n.startswith("delete_")]
+        not_destr = [n for n in deletes if not by_name[n].annotations or not by_name[n].annotations.destructive_hint]
+        C.check(not not_destr, "delete_* tools are destructiveHint", f"not destructive: {not_destr}")
+        no_desc = [n for n, t in by_name.items() if not t.description]
+        C.check(not no_desc, "every tool has a description", f"no description: {no_desc}")
+        bad_input = [n for n, t in by_name.items() if t.input_schema.get("type") != "object"]
+        C.check(not bad_input, "every inputSchema is object-rooted", f"bad: {bad_input}")
+        no_output = sorted(n for n, t in by_name.items() if not t.output_schema)
+        C.check(not no_output, "every tool has an outputSchema",
+                f"{len(no_output)} of {len(by_name)} without: {', '.join(no_output)}")
+        bad_output = [n for n, t in by_name.items() if t.output_schema and t.output_schema.get("type") != "object"]
+        C.check(not bad_output, "every outputSchema is object-rooted", f"bad: {bad_output}")
+
+        C.step("update_settings: time zone Europe/Berlin")
+        s = await ok(c, "update_settings", {"timezone": "Europe/Berlin"})
+        C.equal(s.get("timezone"), "Europe/Berlin", "update_settings answers the new time zone")
+        s = await ok(c, "get_settings", {})
+        C.equal(s.get("timezone"), "Europe/Berlin", "get_settings reads the time zone back")
+
+        C.step("clients, projects and tags")
+        acme = (await ok(c, "create_client", {"name": "Acme", "currency": "EUR", "hourly_rate": 100})).get("client", {})
+        C.equal((acme.get("name"), acme.get("currency")), ("Acme", "EUR"), "client Acme in EUR")
+        C.check(str(acme.get("hourly_rate")) in ("100", "100.0", "100.00"), "Acme's rate is 100", acme)
+        globex = (await ok(c, "create_client", {"name": "Globex", "currency": "USD", "hourly_rate": "80.50"})).get("client", {})
+        web = (await ok(c, "create_project", {"name": "Website", "client": "Acme"})).get("project", {})
+        C.equal((web.get("name"), web.get("client_id")), ("Website", acme.get("id")), "Website belongs to Acme")
+        intranet = (await ok(c, "create_project", {"name": "Intranet", "client": acme.get("id")})).get("project", {})
+        web2 = (await ok(c, "create_project", {"name": "Website", "client": "globex"})).get("project", {})
+        C.equal(web2.get("client_id"), globex.get("id"), "a second Website, for Globex (client name case-insensitive)")
+        C.check(web.get("id") != web2.get("id"), "the two Website projects have distinct ids")
+        tags = {}
+        for name in ["design", "meeting", "review"]:
+            tags[name] = (await ok(c, "create_tag", {"name": name})).get("tag", {}).get("id")
+        C.check(all(tags.values()), "three tags created", tags)
+        got = await ok(c, "get_project", {"project": intranet.get("id")})
+        C.equal(got.get("project", {}).get("name"), "Intranet", "get_project by id")
+        got = await ok(c, "get_client", {"client": "ACME"})
+        C.equal(got.get("client", {}).get("id"), acme.get("id"), "get_client by name, case-insensitive")
+        state.update(acme=acme.get("id"), globex=globex.get("id"), web=web.get("id"), web2=web2.get("id"),
+                     intranet=intranet.get("id"))
+
+        C.step("timers: start, start another (first is stopped), stop")
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        t1_start, t2_start = now - timedelta(minutes=40), now - timedelta(minutes=15)
+        r1 = await ok(c, "start_timer", {"description": "Homepage hero", "project": web.get("id"),
+                                         "tags": ["design"], "start": rfc3339(t1_start)})
+        t1 = r1.get("track", {})
+        C.check(t1.get("running") is True and not t1.get("end"), "the first timer runs", t1)
+        C.equal(r1.get("stopped"), [], "nothing was running before")
+        C.equal(t1.get("project_id"), web.get("id"), "the timer is on Acme's Website")
+        C.equal(t1.get("billable"), True, "billable by the project's default")
+        r2 = await ok(c, "start_timer", {"description": "Standup", "tags": ["Meeting"], "start": rfc3339(t2_start)})
+        t2 = r2.get("track", {})
+        stopped = r2.get("stopped", [])
+        C.equal([t.get("id") for t in stopped], [t1.get("id")], "starting a second timer reports the first in `stopped`")
+        if stopped:
+            C.equal(parse_instant(stopped[0]["end"]), t2_start, "the first timer ends where the second starts")
+            C.equal(stopped[0].get("duration_seconds"), 25 * 60, "the first timer lasted 25 minutes")
+        C.equal(t2.get("tags"), ["meeting"], "tag given by name in another case resolves")
+        running = await ok(c, "list_running_timers", {})
+        C.equal([t.get("id") for t in running.get("timers", [])], [t2.get("id")], "only the second timer runs")
+        done = (await ok(c, "stop_timer", {})).get("track", {})
+        C.equal(done.get("id"), t2.get("id"), "stop_timer stops the running timer")
+        C.check(done.get("running") is False and done.get("end"), "the stopped timer has an end", done)
+        C.check(15 * 60 <= (done.get("duration_seconds") or 0) < 16 * 60, "it lasted about 15 minutes",
+                done.get("duration_seconds"))
+        running = await ok(c, "list_running_timers", {})
+        C.equal(running.get("count"), 0, "no timer runs any more")
+        state["timer_ids"] = [t1.get("id"), t2.get("id")]
+
+        C.step("create 60 tracks in October 2026 (start+end and start+duration)")
+        durations = [("1h30m", 5400), ("90m", 5400), ("1.5h", 5400), ("01:30", 5400), ("PT1H30M", 5400),
+                     ("45m", 2700), ("2h", 7200), ("PT20M", 1200)]
+        projects = [web.get("id"), "Intranet", web2.get("id"), None]
+        tag_sets = [["design"], ["meeting"], ["design", "review"], []]
+        created, expected_seconds, per_project, per_tag = [], 0, {}, {}
+        for day in range(1, 31):
+            for half in range(2):
+                i = len(created)
+                args: dict = {"description": f"October work #{i:02d}"}
+                if half == 0:
+                    # start + end, local date-times in Europe/Berlin.
+                    if day == 25:
+                        # The night summer time ends: 01:00 CEST to 03:00 CET is three hours.
+                        args.update(start="2026-10-25 01:00", end="2026-10-25 03:00")
+                        seconds = 3 * 3600
+                    else:
+                        minutes = 30 + 15 * (i % 7)
+                        args.update(start=f"2026-10-{day:02d} 09:00",
+                                    end=f"2026-10-{day:02d} {9 + minutes // 60:02d}:{minutes % 60:02d}")
+                        seconds = minutes * 60
+                else:
+                    # start + duration, RFC 3339 in UTC.
+                    text, seconds = durations[i % len(durations)]
+                    args.update(start=f"2026-10-{day:02d}T13:00:00Z", duration=text)
+                project = projects[i % len(projects)]
+                if project is not None:
+                    args["project"] = project
+                tag_set = tag_sets[(i // 3) % len(tag_sets)]
+                if tag_set:
+                    args["tags"] = tag_set
+                r = await ok(c, "create_track", args)
+                track = r.get("track", {})
+                C.equal(track.get("duration_seconds"), seconds, f"track #{i:02d} lasts {seconds} s ({args})")
+                C.equal(r.get("overlaps"), [], f"track #{i:02d} overlaps nothing")
+                created.append(track.get("id"))
+                expected_seconds += seconds
+                key = {None: None, "Intranet": intranet.get("id")}.get(project, project)
+                per_project[key] = per_project.get(key, 0) + 1
+                for t in tag_set:
+                    per_tag[t] = per_tag.get(t, 0) + 1
+        C.equal(len(set(created)), 60, "60 distinct track ids")
+        state.update(october=created, october_seconds=expected_seconds, per_project=per_project, per_tag=per_tag)
+
+        C.step("list_tracks across pages (limit + cursor)")
+        october = {"from": "2026-10-01", "to": "2026-10-31"}
+        listed, pages = await all_tracks(c, october, 7)
+        ids = [t.get("id") for t in listed]
+        C.equal(len(ids), 60, "October holds 60 tracks")
+        C.equal(len(set(ids)), len(ids), "no track is listed twice across pages")
+        C.equal(set(ids), set(created), "the pages hold exactly the created tracks")
+        C.equal(pages, 9, "60 tracks at 7 per page make 9 pages")
+        starts = [parse_instant(t["start"]) for t in listed]
+        C.check(all(a >= b for a, b in zip(starts, starts[1:])), "tracks come newest first across pages")
+        C.equal(sum(t.get("duration_seconds", 0) for t in listed), expected_seconds, "durations add up")
+        everything, _ = await all_tracks(c, {}, 25)
+        C.equal(len(everything), 62, "all tracks: 60 in October + 2 timers")
+        C.equal(len({t.get("id") for t in everything}), 62, "no duplicates without a filter either")
+        first = await ok(c, "list_tracks", {})
+        C.check(len(first.get("tracks", [])) == 50 and first.get("next_cursor"),
+                "the default page is 50 tracks with a next_cursor (not truncated silently)",
+                f"{len(first.get('tracks', []))} tracks, next_cursor={first.get('next_cursor')!r}")
+        for pid, n in per_project.items():
+            if pid is None:
+                continue
+            got, _ = await all_tracks(c, dict(october, project=pid), 50)
+            C.equal(len(got), n, f"project {pid} filter finds {n} tracks")
+        got, _ = await all_tracks(c, dict(october, tag="review"), 50)
+        C.equal(len(got), per_tag.get("review"), "tag filter finds the review tracks")
+        got, _ = await all_tracks(c, {"from": "2026-10-25", "to": "2026-10-25"}, 50)
+        C.equal(len(got), 2, "one local day (the DST day) holds its 2 tracks")
+
+        C.step("get_track and update_track (description, tags, project)")
+        tid = created[5]
+        before = (await ok(c, "get_track", {"track_id": tid})).get("track", {})
+        C.equal(before.get("id"), tid, "get_track answers the asked track")
+        upd = (await ok(c, "update_track", {"track_id": tid, "description": "Sprint review with Acme",
+                                            "tags": ["review", "meeting"], "project": "Intranet"})).get("track", {})
+        C.equal(upd.get("description"), "Sprint review with Acme", "description updated")
+        C.equal(sorted(upd.get("tags", [])), ["meeting", "review"], "tags replaced")
+        C.equal(upd.get("project_id"), intranet.get("id"), "project changed by name")
+        after = (await ok(c, "get_track", {"track_id": tid})).get("track", {})
+        C.equal({k: after.get(k) for k in ("description", "tags", "project_id")},
+                {k: upd.get(k) for k in ("description", "tags", "project_id")}, "get_track reads the update back")
+        C.equal((after.get("start"), after.get("end"), after.get("duration_seconds")),
+                (before.get("start"), before.get("end"), before.get("duration_seconds")), "times untouched")
+        cleared = (await ok(c, "update_track", {"track_id": tid, "tags": [], "project": ""})).get("track", {})
+        C.check(not cleared.get("tags") and not cleared.get("project_id"), "tags [] and project \"\" clear them", cleared)
+        state["updated_track"] = tid
+
+
+# ----- session 2: mode="legacy", refused calls ----------------------------------------------
+
+async def legacy_session(binary: str, db: str, state: dict) -> None:
+    C.step('connect with mode="legacy" (initialize) to the same database')
+    async with Client(server_params(binary, db), mode="legacy") as c:
+        C.check(c.server_info is not None and c.server_info.name == "stint", "serverInfo.name is 'stint'", c.server_info)
+        print(f"           protocol {c.protocol_version}, server {c.server_info}")
+        tools = await c.list_tools()
+        C.check(set(EXPECTED_TOOLS) <= {t.name for t in tools.tools}, "legacy tools/list has the catalogue")
+        october, _ = await all_tracks(c, {"from": "2026-10-01", "to": "2026-10-31"}, 500)
+        C.equal(len(october), 60, "the 60 October tracks are still there")
+        s = await ok(c, "get_settings", {})
+        C.equal(s.get("timezone"), "Europe/Berlin", "the time zone setting persisted")
+
+        C.step("refused calls come back as isError with a useful message")
+        before = await snapshot(c)
+        await refused(c, "create_track", {"start": "2026-10-10 11:00", "end": "2026-10-10 10:00"}, "before")
+        await refused(c, "create_track", {"start": "2026-10-10 11:00", "duration": "0m"}, "zero")
+        await refused(c, "create_track", {"start": "2026-10-10 11:00", "end": "2026-10-10 12:00", "duration": "1h"})
+        future = rfc3339(datetime.now(timezone.utc) + timedelta(days=3))
+        await refused(c, "create_track", {"start": future, "duration": "1h"}, "future")
+        await refused(c, "create_track", {"start": "2026-10-10 11:00", "duration": "1h", "project": "Websyte"},
+                      "Websyte", "Website", "Intranet")
+        await refused(c, "create_track", {"start": "2026-10-10 11:00", "duration": "1h", "project": "Website"},
+                      str(state["web"]), str(state["web2"]), "Acme", "Globex")
+        await refused(c, "start_timer", {"project": "website"}, str(state["web"]), str(state["web2"]))
+        await refused(c, "create_track", {"start": "2026-10-10 11:00", "duration": "1h", "tags": ["nosuchtag"]},
+                      "nosuchtag")
+        await refused(c, "update_settings", {"timezone": "Mars/Olympus"}, "Mars/Olympus", "IANA")
+        await refused(c, "update_settings", {"week_start": "sunday", "timezone": "Mars/Olympus"}, "Mars/Olympus")
+        await refused(c, "get_track", {"track_id": MISSING_ID}, str(MISSING_ID), "list_tracks")
+        await refused(c, "delete_track", {"track_id": MISSING_ID}, str(MISSING_ID))
+        await refused(c, "update_track", {"track_id": MISSING_ID, "description": "x"}, str(MISSING_ID))
+        await refused(c, "update_track", {"track_id": state["updated_track"], "end": "2026-10-01 00:00"}, "before")
+        await refused(c, "stop_timer", {}, "no timer")
+        await refused(c, "list_tracks", {"cursor": "not-a-cursor"}, "cursor")
+        await refused(c, "create_project", {"name": "Website", "client": "Acme"}, "Website")
+        try:
+            r = await c.call_tool("no_such_tool", {})
+            C.check(False, "an unknown tool is a JSON-RPC error (MCPError)", f"got a result: {text_of(r)}")
+        except MCPError as e:
+            C.equal(e.code, -32602, "an unknown tool is JSON-RPC error -32602")
+
+        C.step("refused calls changed nothing")
+        after = await snapshot(c)
+        for key in before:
+            C.equal(after[key] == before[key], True, f"{key} unchanged by the refused calls")
+        C.equal(after["settings"].get("week_start"), before["settings"].get("week_start"),
+                "update_settings with one bad value saved none of them")
+
+        C.step("delete_track removes exactly one track")
+        victim = state["october"][-1]
+        r = await ok(c, "delete_track", {"track_id": victim})
+        C.check(r is not None, "delete_track answers")
+        await refused(c, "get_track", {"track_id": victim}, str(victim))
+        rest, _ = await all_tracks(c, {}, 500)
+        C.equal(len(rest), len(before["tracks"]) - 1, "one track fewer")
+
+
+# ----- raw JSON-RPC lines, no SDK ------------------------------------------------------------
+
+def raw_lines(binary: str, db: str) -> None:
+    C.step("raw JSON-RPC lines: bare tools/call, malformed line, order, exit code")
+
+    def call(id_, name, args):
+        return json.dumps({"jsonrpc": "2.0", "id": id_, "method": "tools/call",
+                           "params": {"name": name, "arguments": args}})
+
+    lines = [
+        call(1, "create_track", {"start": "2026-10-02T08:00:00Z", "duration": "1h", "description": "piped"}),
+        json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}),  # a notification: no answer
+        "",                                                                     # blank: skipped
+        '{"jsonrpc": "2.0", "id": 99, "method": "tools/call", "params": {',     # malformed
+        call("three", "list_tracks", {}),
+        json.dumps({"jsonrpc": "2.0", "id": 4, "method": "tools/list"}),
+        call(5, "get_track", {"track_id": MISSING_ID}),
+        json.dumps({"jsonrpc": "2.0", "id": 6, "method": "no/such/method"}),
+        call(7, "list_running_timers", {}),
+    ]
+    env = {"STINT_DB": db, "PATH": os.environ.get("PATH", "")}
+    p = subprocess.run([binary, "mcp"], input="\n".join(lines) + "\n", capture_output=True, text=True,
+                       env=env, timeout=60)
+    C.equal(p.returncode, 0, "stint mcp exits 0 at end of input")
+    out = p.stdout.splitlines()
+    try:
+        answers = [json.loads(line) for line in out]
+    except json.JSONDecodeError as e:
+        C.check(False, "every stdout line is JSON", f"{e}: {p.stdout[:500]}")
+        return
+    C.equal([a.get("id") for a in answers], [1, None, "three", 4, 5, 6, 7],
+            "one answer per request, in input order (the malformed line answered with id null)")
+    C.check(all(a.get("jsonrpc") == "2.0" for a in answers), "every answer is JSON-RPC 2.0")
+    if len(answers) != 7:
+        print(f"        stdout: {p.stdout[:2000]}\n        stderr: {p.stderr[-2000:]}")
+        return
+    created, parse_error, listed, tools, missing, unknown, timers = answers
+    C.check("result" in created and not created["result"].get("isError"),
+            "a bare tools/call without initialize works", created)
+    track_id = created.get("result", {}).get("structuredContent", {}).get("track", {}).get("id")
+    C.equal(parse_error.get("error", {}).get("code"), -32700, "the malformed line gets -32700")
+    C.check(parse_error.get("error", {}).get("message"), "the parse error has a message")
+    C.equal([t.get("id") for t in listed.get("result", {}).get("structuredContent", {}).get("tracks", [])],
+            [track_id], "the line after the malformed one is answered (and sees the earlier write)")
+    C.check(set(EXPECTED_TOOLS) <= {t["name"] for t in tools.get("result", {}).get("tools", [])},
+            "raw tools/list has the catalogue")
+    C.check(missing.get("result", {}).get("isError") is True, "a missing track is an isError result", missing)
+    C.equal(unknown.get("error", {}).get("code"), -32601, "an unknown method is -32601")
+    C.equal(timers.get("result", {}).get("structuredContent", {}).get("count"), 0, "the last request is answered")
+    C.check(all(line.startswith("{") for line in out), "stdout carries only JSON-RPC")
+
+    again = subprocess.run([binary, "mcp"], input=call(1, "get_track", {"track_id": track_id}) + "\n",
+                           capture_output=True, text=True, env=env, timeout=60)
+    C.equal(again.returncode, 0, "a second process exits 0")
+    got = json.loads(again.stdout.splitlines()[0]) if again.stdout else {}
+    C.equal(got.get("result", {}).get("structuredContent", {}).get("track", {}).get("description"), "piped",
+            "the piped write was committed before exit")
+
+    empty = subprocess.run([binary, "mcp"], input="", capture_output=True, text=True, env=env, timeout=60)
+    C.equal((empty.returncode, empty.stdout), (0, ""), "empty input: no output, exit 0")
+
+
+# ----- main ----------------------------------------------------------------------------------
+
+def main() -> int:
+    if len(sys.argv) < 2:
+        print(__doc__)
+        return 2
+    binary = os.path.abspath(sys.argv[1])
+    with tempfile.TemporaryDirectory(prefix="stint-interop-") as tmp:
+        workdir = sys.argv[2] if len(sys.argv) > 2 else tmp
+        state: dict = {}
+        for name, run in [("default-mode session", lambda: anyio.run(default_mode_session, binary,
+                                                                         os.path.join(workdir, "session.db"), state)),
+                          ("legacy session", lambda: anyio.run(legacy_session, binary,
+                                                               os.path.join(workdir, "session.db"), state)),
+                          ("raw lines", lambda: raw_lines(binary, os.path.join(workdir, "raw.db")))]:
+            try:
+                run()
+            except Exception as e:  # noqa: BLE001 - a crash is one failed check, then go on
+                C.check(False, f"{name} ran to the end", "".join(traceback.format_exception(e))[-3000:])
+        C.end_step()
+    print(f"{C.passed} passed, {C.failed} failed")
+    return 0 if C.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
