@@ -3,6 +3,8 @@
 //!
 //! **Architecture invariant:** the only module that knows clap and terminal output.
 
+mod billing;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -42,8 +44,15 @@ pub enum Command {
     Status,
     /// Log finished work: a start and an end or a duration.
     Log(LogArgs),
-    /// List tracks as a table, newest first.
+    /// List tracks as a table, newest first (or all of them as CSV with --csv).
     Tracks(TracksArgs),
+    /// Time report: a table grouped by period, project, client or tag.
+    Report(billing::ReportArgs),
+    /// Budget use of projects with a budget.
+    Budget(billing::BudgetArgs),
+    /// Invoices: create, list, show, send, paid, void, delete, export.
+    #[command(subcommand)]
+    Invoice(billing::InvoiceCommand),
     /// Database commands.
     #[command(subcommand)]
     Db(DbCommand),
@@ -134,9 +143,13 @@ pub struct TracksArgs {
     /// Only tracks whose description contains this.
     #[arg(long)]
     pub search: Option<String>,
-    /// How many tracks to show.
+    /// How many tracks to show in the table.
     #[arg(long, default_value_t = 50)]
     pub limit: u32,
+    /// Write every matching track as CSV to this file (`-` for standard output), with rounded
+    /// and unrounded durations.
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
 }
 
 /// `stint db`.
@@ -276,6 +289,40 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_overlaps(&w.overlaps);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Tracks(a) if a.csv.is_some() => {
+            let svc = open(&cli, Frontend::Cli)?;
+            let mut all = Vec::new();
+            let mut cursor = None;
+            loop {
+                let page = svc.list_tracks(ListTracks {
+                    from: a.from.clone(),
+                    to: a.to.clone(),
+                    project: a.project.clone(),
+                    client: a.client.clone(),
+                    tag: a.tag.clone(),
+                    search: a.search.clone(),
+                    limit: Some(crate::service::MAX_PAGE as u32),
+                    cursor,
+                    ..ListTracks::default()
+                })?;
+                all.extend(page.items);
+                match page.next_cursor {
+                    Some(c) => cursor = Some(c),
+                    None => break,
+                }
+            }
+            all.reverse();
+            let rounding = svc.get_settings()?.settings.rounding;
+            let text = crate::service::tracks_csv(&all, rounding, svc.now());
+            let path = a.csv.as_ref().expect("guarded");
+            if path.as_os_str() == "-" {
+                print!("{text}");
+            } else {
+                std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+                eprintln!("Wrote {} tracks to {}", all.len(), path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Tracks(a) => {
             let svc = open(&cli, Frontend::Cli)?;
             let page = svc.list_tracks(ListTracks {
@@ -292,6 +339,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if page.next_cursor.is_some() {
                 println!("(more tracks: raise --limit or narrow --from/--to)");
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report(a) => {
+            billing::report(&open(&cli, Frontend::Cli)?, a)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Budget(a) => {
+            billing::budget(&open(&cli, Frontend::Cli)?, a)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Invoice(cmd) => {
+            billing::invoice(&open(&cli, Frontend::Cli)?, cmd)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Db(DbCommand::Path) => {

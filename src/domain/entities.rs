@@ -137,3 +137,102 @@ impl Track {
         self.end.is_none()
     }
 }
+
+/// Lifecycle of an invoice (DESIGN.md, "Invoices"): draft -> sent -> paid; draft or sent -> void.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvoiceStatus {
+    /// Editable and deletable; has no number yet; its tracks are held.
+    Draft,
+    /// Numbered and frozen; its tracks are held.
+    Sent,
+    /// Frozen.
+    Paid,
+    /// Cancelled; keeps its number (if it had one); its tracks are released.
+    Void,
+}
+
+impl InvoiceStatus {
+    /// Parses `draft`, `sent`, `paid` or `void`.
+    pub fn parse(input: &str) -> Result<Self, super::DomainError> {
+        match input.trim().to_ascii_lowercase().as_str() {
+            "draft" => Ok(Self::Draft),
+            "sent" => Ok(Self::Sent),
+            "paid" => Ok(Self::Paid),
+            "void" => Ok(Self::Void),
+            _ => Err(super::DomainError::parse(
+                "invoice status",
+                input,
+                "send draft, sent, paid or void",
+            )),
+        }
+    }
+
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Sent => "sent",
+            Self::Paid => "paid",
+            Self::Void => "void",
+        }
+    }
+}
+
+/// One line of an invoice, frozen when the invoice was generated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvoiceLine {
+    pub position: u32,
+    pub description: String,
+    pub project_id: Option<ProjectId>,
+    pub project_name: Option<String>,
+    pub date: Option<chrono::NaiveDate>,
+    pub duration_seconds: i64,
+    pub rounded_duration_seconds: i64,
+    /// Hours billed, 2 decimals.
+    pub quantity_hours: Decimal,
+    /// Major units per hour.
+    pub unit_rate: Decimal,
+    /// Major units.
+    pub amount: Decimal,
+    /// Tracks billed on this line (empty once a void invoice released them).
+    pub track_ids: Vec<TrackId>,
+}
+
+/// An invoice with its lines. Money in major units of `currency`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invoice {
+    /// 0 for an invoice not saved (a dry run).
+    pub id: InvoiceId,
+    /// Assigned when the invoice is marked sent.
+    pub number: Option<String>,
+    pub status: InvoiceStatus,
+    pub client_id: Option<ClientId>,
+    pub currency: Currency,
+    /// Tracks starting in `[period_start, period_end)` were selected.
+    pub period_start: DateTime<Utc>,
+    pub period_end: DateTime<Utc>,
+    pub issue_date: Option<chrono::NaiveDate>,
+    pub due_date: Option<chrono::NaiveDate>,
+    pub group_by: super::billing::GroupBy,
+    pub tax_rate_percent: Decimal,
+    pub subtotal: Decimal,
+    pub tax: Decimal,
+    pub total: Decimal,
+    pub notes: Option<String>,
+    pub seller_name: Option<String>,
+    pub seller_address: Option<String>,
+    pub client_name: Option<String>,
+    pub client_email: Option<String>,
+    pub client_address: Option<String>,
+    pub client_tax_id: Option<String>,
+    /// The rounding in force when the invoice was generated.
+    pub rounding: super::settings::Rounding,
+    /// Zone the invoice's dates are in.
+    pub timezone: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub voided_at: Option<DateTime<Utc>>,
+    pub lines: Vec<InvoiceLine>,
+}

@@ -60,6 +60,11 @@ pub fn parse_rate(input: &str) -> Result<Decimal, DomainError> {
             "send a decimal number such as 120 or 95.50",
         )
     })?;
+    if rate > Decimal::from(1_000_000_000u64) {
+        return Err(DomainError::Invalid(format!(
+            "the amount {input} is larger than stint accepts (1 000 000 000); check the number"
+        )));
+    }
     if rate.is_sign_negative() && !rate.is_zero() {
         return Err(DomainError::Invalid(format!(
             "the hourly rate {input} is negative; send zero or more"

@@ -4,6 +4,7 @@
 //! the [`crate::service`] API and converts its records into the DTOs of [`dto`].
 
 pub mod dto;
+pub mod dto_billing;
 pub mod server;
 pub mod stdio;
 

@@ -1,17 +1,19 @@
 //! The MCP tool catalogue: one rmcp handler, served on stdio (and later over HTTP).
 //!
 //! Tool names are a contract (DESIGN.md, "MCP tool catalogue"). Business errors are tool
-//! results with `isError: true` whose text says what to do next; only protocol faults (bad
-//! arguments for the schema, unknown tool) are JSON-RPC errors.
+//! results with `isError: true` whose text says what to do next. rmcp answers arguments that do
+//! not fit the input schema with a tool error naming the field, and an unknown tool or method
+//! with a JSON-RPC error.
 
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{ServerHandler, tool, tool_handler, tool_router};
 
 use super::dto::*;
+use super::dto_billing::*;
 use crate::service::{
-    DeleteClient, DeleteProject, DeleteTag, ListClients, ListProjects, ListTags, Service,
-    ServiceError, StopTimer,
+    DeleteClient, DeleteProject, DeleteTag, InvoiceChanges, ListClients, ListInvoices,
+    ListProjects, ListTags, Service, ServiceError, StopTimer, TimeSummary,
 };
 
 /// What the server tells a client about itself at `initialize`.
@@ -569,6 +571,231 @@ impl StintServer {
             })
             .map_err(fail)?;
         Ok(Json(d.into()))
+    }
+
+    // ----- invoices -------------------------------------------------------------------------
+
+    #[tool(
+        name = "create_invoice",
+        description = "Generate a draft invoice from billable, finished, uninvoiced tracks of a client and/or projects in a period, or preview it with `dry_run`.",
+        title = "Create invoice",
+        annotations(title = "Create invoice", read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = false)
+    )]
+    async fn create_invoice(&self, Parameters(a): Parameters<CreateInvoiceArgs>) -> Result<Json<InvoiceResultOut>, String> {
+        let req: crate::service::NewInvoice = a.into();
+        let dry_run = req.dry_run;
+        let inv = self.svc.create_invoice(req).map_err(fail)?;
+        Ok(Json(InvoiceResultOut { invoice: InvoiceOut::new(&inv, dry_run) }))
+    }
+
+    #[tool(
+        name = "list_invoices",
+        description = "List invoices, newest first, optionally by status or client, one page at a time.",
+        title = "List invoices",
+        annotations(title = "List invoices", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+    )]
+    async fn list_invoices(&self, Parameters(a): Parameters<ListInvoicesArgs>) -> Result<Json<InvoicePageOut>, String> {
+        let page = self
+            .svc
+            .list_invoices(ListInvoices {
+                status: a.status,
+                client: a.client.map(|r| r.0),
+                limit: a.limit,
+                cursor: a.cursor,
+            })
+            .map_err(fail)?;
+        Ok(Json(InvoicePageOut {
+            invoices: page.items.iter().map(|i| InvoiceOut::new(i, false)).collect(),
+            next_cursor: page.next_cursor,
+        }))
+    }
+
+    #[tool(
+        name = "get_invoice",
+        description = "Get one invoice with its lines, by id or number.",
+        title = "Get invoice",
+        annotations(title = "Get invoice", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+    )]
+    async fn get_invoice(&self, Parameters(a): Parameters<InvoiceRefArgs>) -> Result<Json<InvoiceResultOut>, String> {
+        let inv = self.svc.get_invoice(&a.invoice_id.0).map_err(fail)?;
+        Ok(Json(InvoiceResultOut { invoice: InvoiceOut::new(&inv, false) }))
+    }
+
+    #[tool(
+        name = "update_invoice",
+        description = "Change the notes, tax rate or due date of a draft invoice.",
+        title = "Update invoice",
+        annotations(title = "Update invoice", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = false)
+    )]
+    async fn update_invoice(&self, Parameters(a): Parameters<UpdateInvoiceArgs>) -> Result<Json<InvoiceResultOut>, String> {
+        let inv = self
+            .svc
+            .update_invoice(
+                &a.invoice_id.0,
+                InvoiceChanges {
+                    notes: a.notes,
+                    tax_rate_percent: a.tax_rate_percent.map(|d| d.0),
+                    due_date: a.due_date,
+                },
+            )
+            .map_err(fail)?;
+        Ok(Json(InvoiceResultOut { invoice: InvoiceOut::new(&inv, false) }))
+    }
+
+    #[tool(
+        name = "mark_invoice_sent",
+        description = "Issue a draft invoice: give it the next invoice number and an issue date, and freeze it.",
+        title = "Mark invoice sent",
+        annotations(title = "Mark invoice sent", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = false)
+    )]
+    async fn mark_invoice_sent(&self, Parameters(a): Parameters<MarkSentArgs>) -> Result<Json<InvoiceResultOut>, String> {
+        let inv = self
+            .svc
+            .mark_invoice_sent(&a.invoice_id.0, a.issue_date.as_deref())
+            .map_err(fail)?;
+        Ok(Json(InvoiceResultOut { invoice: InvoiceOut::new(&inv, false) }))
+    }
+
+    #[tool(
+        name = "mark_invoice_paid",
+        description = "Record that a sent invoice was paid.",
+        title = "Mark invoice paid",
+        annotations(title = "Mark invoice paid", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = false)
+    )]
+    async fn mark_invoice_paid(&self, Parameters(a): Parameters<InvoiceRefArgs>) -> Result<Json<InvoiceResultOut>, String> {
+        let inv = self.svc.mark_invoice_paid(&a.invoice_id.0).map_err(fail)?;
+        Ok(Json(InvoiceResultOut { invoice: InvoiceOut::new(&inv, false) }))
+    }
+
+    #[tool(
+        name = "void_invoice",
+        description = "Void a draft or sent invoice, keeping its number and releasing its tracks for editing and re-invoicing.",
+        title = "Void invoice",
+        annotations(title = "Void invoice", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = false)
+    )]
+    async fn void_invoice(&self, Parameters(a): Parameters<InvoiceRefArgs>) -> Result<Json<InvoiceResultOut>, String> {
+        let inv = self.svc.void_invoice(&a.invoice_id.0).map_err(fail)?;
+        Ok(Json(InvoiceResultOut { invoice: InvoiceOut::new(&inv, false) }))
+    }
+
+    #[tool(
+        name = "delete_invoice",
+        description = "Delete a draft invoice and release its tracks; issued invoices are voided instead.",
+        title = "Delete invoice",
+        annotations(title = "Delete invoice", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = false)
+    )]
+    async fn delete_invoice(&self, Parameters(a): Parameters<InvoiceRefArgs>) -> Result<Json<InvoiceResultOut>, String> {
+        let inv = self.svc.delete_invoice(&a.invoice_id.0).map_err(fail)?;
+        Ok(Json(InvoiceResultOut { invoice: InvoiceOut::new(&inv, false) }))
+    }
+
+    #[tool(
+        name = "export_invoice_csv",
+        description = "Export an invoice as RFC 4180 CSV text, one row per line item plus subtotal, tax and total, optionally also written to a file.",
+        title = "Export invoice as CSV",
+        annotations(title = "Export invoice as CSV", read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+    )]
+    async fn export_invoice_csv(&self, Parameters(a): Parameters<ExportCsvArgs>) -> Result<Json<CsvExportOut>, String> {
+        let (inv, csv) = self.svc.export_invoice_csv(&a.invoice_id.0).map_err(fail)?;
+        let path = match a.path.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            Some(p) => {
+                std::fs::write(p, &csv).map_err(|e| {
+                    format!("cannot write {p}: {e}; send a path in a folder that exists and is writable, or leave path out to get the CSV text only")
+                })?;
+                Some(p.to_owned())
+            }
+            None => None,
+        };
+        Ok(Json(CsvExportOut {
+            invoice_id: inv.id.0,
+            number: inv.number.clone(),
+            rows: csv.lines().count().saturating_sub(1),
+            csv,
+            path,
+        }))
+    }
+
+    // ----- analytics ------------------------------------------------------------------------
+
+    #[tool(
+        name = "time_summary",
+        description = "Sum tracked time in a range grouped by one or two of day, week, month, year, project, client and tag, with rounded and unrounded durations and billable amounts.",
+        title = "Time summary",
+        annotations(title = "Time summary", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+    )]
+    async fn time_summary(&self, Parameters(a): Parameters<TimeSummaryArgs>) -> Result<Json<SummaryOut>, String> {
+        let s = self
+            .svc
+            .time_summary(TimeSummary {
+                from: a.from,
+                to: a.to,
+                group_by: a.group_by,
+                project: a.project.map(|r| r.0),
+                client: a.client.map(|r| r.0),
+                tag: a.tag.map(|r| r.0),
+                billable: a.billable,
+            })
+            .map_err(fail)?;
+        Ok(Json((&s).into()))
+    }
+
+    #[tool(
+        name = "top_projects",
+        description = "Rank the projects with the most tracked time in a range, with each one's share.",
+        title = "Top projects",
+        annotations(title = "Top projects", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+    )]
+    async fn top_projects(&self, Parameters(a): Parameters<TopProjectsArgs>) -> Result<Json<TopProjectsOut>, String> {
+        let limit = a.limit.unwrap_or(5).clamp(1, 500) as usize;
+        let (s, shares) = self.svc.top_projects(&a.from, &a.to, limit).map_err(fail)?;
+        Ok(Json(TopProjectsOut {
+            from: s.start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            to: s.end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            projects: s
+                .rows
+                .iter()
+                .zip(shares)
+                .map(|(r, share)| TopProjectOut {
+                    project_id: r.keys[0].id,
+                    project: r.keys[0].value.clone(),
+                    share_percent: share,
+                    figures: (&r.figures).into(),
+                })
+                .collect(),
+            totals: (&s.totals).into(),
+        }))
+    }
+
+    #[tool(
+        name = "budget_status",
+        description = "Show hours and money used against each project's budget in its current period, with ok, alert or over.",
+        title = "Budget status",
+        annotations(title = "Budget status", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+    )]
+    async fn budget_status(&self, Parameters(a): Parameters<BudgetStatusArgs>) -> Result<Json<BudgetsOut>, String> {
+        let reports = self
+            .svc
+            .budget_status(a.project.as_ref().map(|r| r.0.as_str()))
+            .map_err(fail)?;
+        Ok(Json(BudgetsOut { budgets: reports.iter().map(Into::into).collect() }))
+    }
+
+    #[tool(
+        name = "unbilled_summary",
+        description = "Sum billable, finished work not yet on an invoice, by client and project, with amounts per currency.",
+        title = "Unbilled work",
+        annotations(title = "Unbilled work", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+    )]
+    async fn unbilled_summary(&self, Parameters(a): Parameters<UnbilledSummaryArgs>) -> Result<Json<SummaryOut>, String> {
+        let s = self
+            .svc
+            .unbilled_summary(
+                a.client.as_ref().map(|r| r.0.as_str()),
+                a.from.as_deref(),
+                a.to.as_deref(),
+            )
+            .map_err(fail)?;
+        Ok(Json((&s).into()))
     }
 
     // ----- settings -------------------------------------------------------------------------

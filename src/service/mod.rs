@@ -9,6 +9,9 @@
 //! only through [`Clock`].
 
 mod catalog;
+mod export;
+mod invoices;
+mod reports;
 mod settings;
 mod tracks;
 
@@ -29,6 +32,11 @@ use crate::store::{self, StoreError, audit};
 pub use catalog::{
     ClientChanges, DeleteClient, DeleteProject, DeleteTag, Deleted, ListClients, ListProjects,
     ListTags, NewClient, NewProject, ProjectChanges, TagWithUsage,
+};
+pub use export::{INVOICE_CSV_HEADER, TRACKS_CSV_HEADER, invoice_csv, tracks_csv};
+pub use invoices::{InvoiceChanges, ListInvoices, NewInvoice};
+pub use reports::{
+    BudgetReport, BudgetUse, Figures, GroupDim, GroupKey, Summary, SummaryRow, TimeSummary,
 };
 pub use settings::{RoundingChanges, SettingsChanges, SettingsView};
 pub use tracks::{

@@ -179,13 +179,24 @@ impl Service {
             if !ctx.settings.allow_concurrent_timers {
                 for running in tracks::running(ctx.tx)? {
                     if running.start >= start {
-                        return Err(ServiceError::Conflict(format!(
-                            "timer {} has been running since {}, which is not before the new \
-                             start {}; stop it first (stop_timer), or start the new timer later",
-                            running.id,
-                            running.start.to_rfc3339(),
-                            start.to_rfc3339()
-                        )));
+                        let show = |t: DateTime<Utc>| t.with_timezone(&ctx.tz).to_rfc3339();
+                        return Err(ServiceError::Conflict(if running.start == ctx.now {
+                            format!(
+                                "timer {} started this very second, so stopping it now would \
+                                 record zero seconds; wait a second and retry, or delete it \
+                                 with delete_track if it was started by mistake",
+                                running.id
+                            )
+                        } else {
+                            format!(
+                                "timer {} has been running since {}, which is not before the new \
+                                 start {}; stop it at an earlier end (stop_timer with end), or \
+                                 start the new timer later",
+                                running.id,
+                                show(running.start),
+                                show(start)
+                            )
+                        }));
                     }
                     let mut f = TrackFields::from(&running);
                     f.end = Some(start);

@@ -11,7 +11,9 @@
 
 pub mod audit;
 pub mod clients;
+pub mod invoices;
 pub mod projects;
+pub mod reports;
 pub mod settings;
 pub mod tags;
 pub mod tracks;

@@ -137,9 +137,27 @@ pub fn find_by_name(conn: &Connection, name: &str) -> Result<Vec<Project>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Candidate project names for an unknown-name error.
+/// Candidate projects for an unknown-name error, as `Website (Acme)`: up to 20 whose name
+/// contains `fragment`, else the first 20 by name.
 pub fn suggestions(conn: &Connection, fragment: &str) -> Result<Vec<String>> {
-    super::suggest(conn, "projects", "name", fragment)
+    let query = |filter: bool| -> Result<Vec<String>> {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT p.name, c.name FROM projects p LEFT JOIN clients c ON c.id = p.client_id
+              WHERE NOT ?2 OR p.name LIKE '%' || ?1 || '%' ESCAPE '\\'
+              ORDER BY p.name COLLATE NOCASE, c.name COLLATE NOCASE LIMIT 20"
+        ))?;
+        let rows = stmt.query_map(params![super::like_escape(fragment.trim()), filter], |r| {
+            let name: String = r.get(0)?;
+            let client: Option<String> = r.get(1)?;
+            Ok(match client {
+                Some(c) => format!("{name} ({c})"),
+                None => name,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    };
+    let found = query(true)?;
+    if found.is_empty() { query(false) } else { Ok(found) }
 }
 
 /// Filter for [`list`].

@@ -170,7 +170,7 @@ fn refused_tracks_change_nothing() {
                 project: Some("Nope".into()),
                 ..track("2026-11-20 09:00", "2026-11-20 10:00")
             },
-            "no project is named or numbered \"Nope\"; known projects: Internal, Website, Website",
+            "no project is named or numbered \"Nope\"; known projects: Internal, Website (Acme), Website (Globex)",
         ),
         (
             NewTrack {
@@ -494,7 +494,7 @@ fn start_timer_in_the_past_stops_at_that_start() {
             ..Default::default()
         })
         .unwrap_err();
-    assert!(err.to_string().contains("stop it first"), "{err}");
+    assert!(err.to_string().contains("not before the new start"), "{err}");
     let b = env
         .svc
         .start_timer(StartTimer {

@@ -1,0 +1,361 @@
+//! CLI commands for reports, budgets and invoices.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{CellAlignment, ContentArrangement, Table};
+use rust_decimal::prelude::ToPrimitive;
+
+use crate::domain::entities::Invoice;
+use crate::domain::time::format_hmm;
+use crate::service::{Figures, ListInvoices, NewInvoice, Service, Summary, TimeSummary};
+
+/// `stint report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// From date or date-time [default: 6 days ago, so a week up to today].
+    #[arg(long)]
+    pub from: Option<String>,
+    /// To date (included) or date-time (excluded) [default: today].
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Grouping, one or two, comma-separated: day, week, month, year, project, client, tag.
+    #[arg(long, default_value = "project", value_delimiter = ',')]
+    pub group_by: Vec<String>,
+    /// Only this project.
+    #[arg(short, long)]
+    pub project: Option<String>,
+    /// Only this client.
+    #[arg(long)]
+    pub client: Option<String>,
+    /// Only this tag.
+    #[arg(short, long)]
+    pub tag: Option<String>,
+}
+
+/// `stint budget`.
+#[derive(Debug, Args)]
+pub struct BudgetArgs {
+    /// Only this project.
+    #[arg(short, long)]
+    pub project: Option<String>,
+}
+
+/// `stint invoice ...`.
+#[derive(Debug, Subcommand)]
+pub enum InvoiceCommand {
+    /// Generate a draft invoice from billable, uninvoiced tracks.
+    Create(CreateInvoiceArgs),
+    /// List invoices.
+    List {
+        /// Only this status: draft, sent, paid, void.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only this client.
+        #[arg(long)]
+        client: Option<String>,
+    },
+    /// Show an invoice with its lines.
+    Show {
+        /// Invoice id or number.
+        invoice: String,
+    },
+    /// Issue a draft: assign its number and freeze it.
+    Send {
+        /// Invoice id or number.
+        invoice: String,
+        /// Issue date YYYY-MM-DD [default: today].
+        #[arg(long)]
+        date: Option<String>,
+    },
+    /// Record payment of a sent invoice.
+    Paid {
+        /// Invoice id or number.
+        invoice: String,
+    },
+    /// Void a draft or sent invoice and release its tracks.
+    Void {
+        /// Invoice id or number.
+        invoice: String,
+    },
+    /// Delete a draft and release its tracks.
+    Delete {
+        /// Invoice id or number.
+        invoice: String,
+    },
+    /// Export an invoice as CSV.
+    Export {
+        /// Invoice id or number.
+        invoice: String,
+        /// File to write (`-` for standard output).
+        #[arg(long, value_name = "FILE")]
+        csv: PathBuf,
+    },
+}
+
+/// `stint invoice create`.
+#[derive(Debug, Args)]
+pub struct CreateInvoiceArgs {
+    /// Client id or name.
+    #[arg(long)]
+    pub client: Option<String>,
+    /// Project id or name (repeatable).
+    #[arg(short, long = "project")]
+    pub projects: Vec<String>,
+    /// First day of the period.
+    #[arg(long)]
+    pub from: String,
+    /// Last day of the period (included).
+    #[arg(long)]
+    pub to: String,
+    /// Lines per track, project, day or tag.
+    #[arg(long)]
+    pub group_by: Option<String>,
+    /// Tax rate in percent.
+    #[arg(long)]
+    pub tax: Option<String>,
+    /// Days until due.
+    #[arg(long)]
+    pub due_days: Option<u32>,
+    /// Notes printed on the invoice.
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// Show the invoice without saving it.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+fn table() -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    t
+}
+
+fn amounts(f: &Figures) -> String {
+    f.amounts
+        .iter()
+        .map(|(c, a)| format!("{a} {c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn right(t: &mut Table, columns: std::ops::Range<usize>) {
+    for i in columns {
+        if let Some(c) = t.column_mut(i) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+}
+
+/// Prints a summary as a table with a total row.
+pub fn print_summary(s: &Summary) {
+    let mut t = table();
+    let mut header: Vec<String> = s.group_by.iter().map(|g| g.as_str().to_owned()).collect();
+    let n = header.len();
+    header.extend(["h:mm", "rounded", "billable h:mm", "amount"].map(String::from));
+    t.set_header(header);
+    for r in &s.rows {
+        let mut row: Vec<String> = r.keys.iter().map(|k| k.value.clone()).collect();
+        let day = r
+            .day_length_seconds
+            .filter(|l| *l != 86_400)
+            .map(|l| format!(" ({}h day)", l / 3600))
+            .unwrap_or_default();
+        if let Some(first) = row.first_mut() {
+            first.push_str(&day);
+        }
+        row.extend([
+            format_hmm(r.figures.duration_seconds)
+                + if r.figures.running_count > 0 { " (running)" } else { "" },
+            format_hmm(r.figures.rounded_duration_seconds),
+            format_hmm(r.figures.billable_seconds),
+            amounts(&r.figures),
+        ]);
+        t.add_row(row);
+    }
+    let mut total: Vec<String> = vec![String::new(); n];
+    total[0] = "total".to_owned();
+    total.extend([
+        format_hmm(s.totals.duration_seconds),
+        format_hmm(s.totals.rounded_duration_seconds),
+        format_hmm(s.totals.billable_seconds),
+        amounts(&s.totals),
+    ]);
+    t.add_row(total);
+    right(&mut t, n..n + 4);
+    println!("{t}");
+    println!(
+        "{} to {} (rounding: {} to {} min per {})",
+        s.start.format("%Y-%m-%d %H:%M UTC"),
+        s.end.format("%Y-%m-%d %H:%M UTC"),
+        s.rounding.mode.as_str(),
+        s.rounding.increment_minutes,
+        s.rounding.scope.as_str()
+    );
+}
+
+/// `stint report`.
+pub fn report(svc: &Service, a: &ReportArgs) -> anyhow::Result<()> {
+    let s = svc.time_summary(TimeSummary {
+        from: a.from.clone().unwrap_or_else(|| {
+            (svc.now() - chrono::Duration::days(6)).format("%Y-%m-%d").to_string()
+        }),
+        to: a.to.clone().unwrap_or_else(|| "today".to_owned()),
+        group_by: a.group_by.clone(),
+        project: a.project.clone(),
+        client: a.client.clone(),
+        tag: a.tag.clone(),
+        billable: None,
+    })?;
+    print_summary(&s);
+    Ok(())
+}
+
+/// `stint budget`.
+pub fn budget(svc: &Service, a: &BudgetArgs) -> anyhow::Result<()> {
+    let reports = svc.budget_status(a.project.as_deref())?;
+    if reports.is_empty() {
+        println!("No project has a budget; set one with budget_hours or budget_amount.");
+        return Ok(());
+    }
+    let mut t = table();
+    t.set_header(["project", "period", "hours used / budget", "money used / budget", "status"]);
+    for r in &reports {
+        let hours = r.hours.as_ref().map_or(String::new(), |u| {
+            format!(
+                "{} / {} ({}%)",
+                format_hmm(u.used.to_i64().unwrap_or(0)),
+                format_hmm(u.budget.to_i64().unwrap_or(0)),
+                u.percent
+            )
+        });
+        let money = r.money.as_ref().map_or(String::new(), |u| {
+            format!("{} / {} {} ({}%)", u.used, u.budget, r.currency, u.percent)
+        });
+        t.add_row([
+            r.project.label(),
+            r.project.budget.period.as_str().to_owned(),
+            hours,
+            money,
+            r.status.as_str().to_owned(),
+        ]);
+    }
+    println!("{t}");
+    Ok(())
+}
+
+fn invoice_title(inv: &Invoice) -> String {
+    match &inv.number {
+        Some(n) => format!("Invoice {n} (id {}, {})", inv.id, inv.status.as_str()),
+        None if inv.id.0 == 0 => "Invoice preview (dry run, nothing saved)".to_owned(),
+        None => format!("Draft invoice id {} ({})", inv.id, inv.status.as_str()),
+    }
+}
+
+/// Prints an invoice with its lines and totals.
+pub fn print_invoice(inv: &Invoice) {
+    println!("{}", invoice_title(inv));
+    if let Some(c) = &inv.client_name {
+        println!("Client: {c}");
+    }
+    if let (Some(i), Some(d)) = (inv.issue_date, inv.due_date) {
+        println!("Issued {i}, due {d}");
+    }
+    let mut t = table();
+    t.set_header(["#", "description", "hours", "rate", "amount"]);
+    for l in &inv.lines {
+        t.add_row([
+            l.position.to_string(),
+            l.description.clone(),
+            format!("{:.2}", l.quantity_hours),
+            l.unit_rate.normalize().to_string(),
+            l.amount.to_string(),
+        ]);
+    }
+    let c = inv.currency.code();
+    t.add_row(["", "Subtotal", "", "", &format!("{} {c}", inv.subtotal)].map(String::from));
+    t.add_row(
+        ["", &format!("Tax {}%", inv.tax_rate_percent.normalize()), "", "", &format!("{} {c}", inv.tax)]
+            .map(String::from),
+    );
+    t.add_row(["", "Total", "", "", &format!("{} {c}", inv.total)].map(String::from));
+    right(&mut t, 2..5);
+    println!("{t}");
+}
+
+/// `stint invoice ...`.
+pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
+    match cmd {
+        InvoiceCommand::Create(a) => {
+            let inv = svc.create_invoice(NewInvoice {
+                client: a.client.clone(),
+                projects: a.projects.clone(),
+                from: a.from.clone(),
+                to: a.to.clone(),
+                group_by: a.group_by.clone(),
+                tax_rate_percent: a.tax.clone(),
+                due_days: a.due_days,
+                notes: a.notes.clone(),
+                dry_run: a.dry_run,
+            })?;
+            print_invoice(&inv);
+        }
+        InvoiceCommand::List { status, client } => {
+            let mut cursor = None;
+            let mut t = table();
+            t.set_header(["id", "number", "status", "client", "issued", "due", "total"]);
+            loop {
+                let page = svc.list_invoices(ListInvoices {
+                    status: status.clone(),
+                    client: client.clone(),
+                    limit: Some(500),
+                    cursor,
+                })?;
+                for i in &page.items {
+                    t.add_row([
+                        i.id.to_string(),
+                        i.number.clone().unwrap_or_default(),
+                        i.status.as_str().to_owned(),
+                        i.client_name.clone().unwrap_or_default(),
+                        i.issue_date.map(|d| d.to_string()).unwrap_or_default(),
+                        i.due_date.map(|d| d.to_string()).unwrap_or_default(),
+                        format!("{} {}", i.total, i.currency),
+                    ]);
+                }
+                match page.next_cursor {
+                    Some(c) => cursor = Some(c),
+                    None => break,
+                }
+            }
+            println!("{t}");
+        }
+        InvoiceCommand::Show { invoice } => print_invoice(&svc.get_invoice(invoice)?),
+        InvoiceCommand::Send { invoice, date } => {
+            let inv = svc.mark_invoice_sent(invoice, date.as_deref())?;
+            println!("{}: issued {}", invoice_title(&inv), inv.issue_date.map(|d| d.to_string()).unwrap_or_default());
+        }
+        InvoiceCommand::Paid { invoice } => {
+            println!("{}", invoice_title(&svc.mark_invoice_paid(invoice)?));
+        }
+        InvoiceCommand::Void { invoice } => {
+            println!("{}; its tracks are released", invoice_title(&svc.void_invoice(invoice)?));
+        }
+        InvoiceCommand::Delete { invoice } => {
+            let inv = svc.delete_invoice(invoice)?;
+            println!("Deleted draft invoice id {}; its tracks are released", inv.id);
+        }
+        InvoiceCommand::Export { invoice, csv } => {
+            let (inv, text) = svc.export_invoice_csv(invoice)?;
+            if csv.as_os_str() == "-" {
+                print!("{text}");
+            } else {
+                std::fs::write(csv, &text).with_context(|| format!("cannot write {}", csv.display()))?;
+                eprintln!("Wrote {} ({} lines) to {}", invoice_title(&inv), inv.lines.len(), csv.display());
+            }
+        }
+    }
+    Ok(())
+}

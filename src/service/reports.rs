@@ -1,0 +1,639 @@
+//! Analytics: time summaries grouped by period and by project, client or tag; top projects;
+//! budget status; unbilled work.
+//!
+//! Rules (DESIGN.md): time inside the range counts, running timers up to now; tracks that cross
+//! local midnight count toward each day for their part; rounding follows the settings (each
+//! track's part rounded then summed, or each group's sum rounded once); amounts are billable time
+//! at the rate in force now (track, project, client, default), before tax, per currency.
+//! Grouping by project, client or tag alone is summed in SQL; grouping by a period splits tracks
+//! at local midnights in Rust, reading only the tracks in the range.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use super::catalog::{resolve_client, resolve_project, resolve_tag};
+use super::{Ctx, Result, Service, clean};
+use crate::domain::DomainError;
+use crate::domain::billing::{BudgetStatus, budget_status};
+use crate::domain::entities::{BudgetPeriod, Project};
+use crate::domain::money::Currency;
+use crate::domain::rounding::round_seconds;
+use crate::domain::settings::{Rounding, RoundingScope};
+use crate::domain::time::{Bound, Range, local_day_seconds, local_day_start, parse_bound, split_by_local_day};
+use crate::store::projects::{self, ProjectFilter};
+use crate::store::reports::{self, AggRow, Dim, ReportQuery};
+
+/// A way to group a summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GroupDim {
+    Day,
+    Week,
+    Month,
+    Year,
+    Project,
+    Client,
+    Tag,
+}
+
+impl GroupDim {
+    /// Parses `day`, `week`, `month`, `year`, `project`, `client` or `tag`.
+    pub fn parse(input: &str) -> Result<Self> {
+        Ok(match input.trim().to_ascii_lowercase().as_str() {
+            "day" => Self::Day,
+            "week" => Self::Week,
+            "month" => Self::Month,
+            "year" => Self::Year,
+            "project" => Self::Project,
+            "client" => Self::Client,
+            "tag" => Self::Tag,
+            _ => {
+                return Err(DomainError::parse(
+                    "grouping",
+                    input,
+                    "send day, week, month, year, project, client or tag",
+                )
+                .into());
+            }
+        })
+    }
+
+    /// The spelling `parse` accepts.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Day => "day",
+            Self::Week => "week",
+            Self::Month => "month",
+            Self::Year => "year",
+            Self::Project => "project",
+            Self::Client => "client",
+            Self::Tag => "tag",
+        }
+    }
+
+    fn is_period(self) -> bool {
+        matches!(self, Self::Day | Self::Week | Self::Month | Self::Year)
+    }
+}
+
+/// Input of `time_summary`.
+#[derive(Debug, Clone, Default)]
+pub struct TimeSummary {
+    pub from: String,
+    pub to: String,
+    /// One or two of day, week, month, year, project, client, tag.
+    pub group_by: Vec<String>,
+    pub project: Option<String>,
+    pub client: Option<String>,
+    pub tag: Option<String>,
+    pub billable: Option<bool>,
+}
+
+/// One value of a grouping: a period label (`2026-11-20`, week start `2026-11-16`, `2026-11`,
+/// `2026`) or a project, client or tag (id and name; no id for "none").
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GroupKey {
+    pub dim: GroupDim,
+    pub id: Option<i64>,
+    pub value: String,
+}
+
+/// Sums for a group. Seconds are clipped to the range; amounts in major units per currency.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    pub duration_seconds: i64,
+    pub rounded_duration_seconds: i64,
+    pub billable_seconds: i64,
+    /// Billable amount per ISO 4217 code, rounded half-up to the currency's minor unit.
+    pub amounts: BTreeMap<String, Decimal>,
+    /// Tracks (or, grouping by period, track parts) counted.
+    pub track_count: i64,
+    /// How many of them are running timers.
+    pub running_count: i64,
+}
+
+/// A row of a summary.
+#[derive(Debug, Clone)]
+pub struct SummaryRow {
+    pub keys: Vec<GroupKey>,
+    pub figures: Figures,
+    /// For rows grouped by day: the day's length (82 800 or 90 000 on daylight-saving days).
+    pub day_length_seconds: Option<i64>,
+}
+
+/// Result of `time_summary`.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub group_by: Vec<GroupDim>,
+    pub rows: Vec<SummaryRow>,
+    /// Over all tracks once (a track with two tags counts once here, in two tag rows).
+    pub totals: Figures,
+    pub rounding: Rounding,
+}
+
+/// Sums of one (billable, rate, currency) slice of a group.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slice {
+    seconds: i64,
+    entry_rounded: i64,
+    tracks: i64,
+    running: i64,
+}
+
+type SliceKey = (bool, Option<Decimal>, Option<String>);
+
+#[derive(Debug, Default)]
+struct Acc(HashMap<SliceKey, Slice>);
+
+impl Acc {
+    fn add(&mut self, key: SliceKey, s: Slice) {
+        let e = self.0.entry(key).or_default();
+        e.seconds += s.seconds;
+        e.entry_rounded += s.entry_rounded;
+        e.tracks += s.tracks;
+        e.running += s.running;
+    }
+
+    fn merge(&mut self, other: &Acc) {
+        for (k, s) in &other.0 {
+            self.add(k.clone(), *s);
+        }
+    }
+
+    fn figures(&self, ctx: &Ctx<'_>) -> Figures {
+        let rounding = ctx.settings.rounding;
+        let mut f = Figures::default();
+        let mut raw_amounts: BTreeMap<String, Decimal> = BTreeMap::new();
+        for ((billable, rate, currency), s) in &self.0 {
+            f.duration_seconds += s.seconds;
+            f.track_count += s.tracks;
+            f.running_count += s.running;
+            if *billable {
+                f.billable_seconds += s.seconds;
+                let rounded = match rounding.scope {
+                    RoundingScope::Entry => s.entry_rounded,
+                    RoundingScope::Total => round_seconds(s.seconds, rounding),
+                };
+                let rate = rate.unwrap_or(ctx.settings.default_hourly_rate);
+                let code = currency
+                    .clone()
+                    .unwrap_or_else(|| ctx.settings.default_currency.code().to_owned());
+                *raw_amounts.entry(code).or_default() +=
+                    Decimal::from(rounded) * rate / Decimal::from(3600);
+            }
+        }
+        f.rounded_duration_seconds = match rounding.scope {
+            RoundingScope::Entry => self.0.values().map(|s| s.entry_rounded).sum(),
+            RoundingScope::Total => round_seconds(f.duration_seconds, rounding),
+        };
+        f.amounts = raw_amounts
+            .into_iter()
+            .map(|(code, amount)| {
+                let digits = Currency::parse(&code).map_or(2, Currency::minor_units);
+                let mut a = amount.round_dp_with_strategy(digits, RoundingStrategy::MidpointAwayFromZero);
+                a.rescale(digits);
+                (code, a)
+            })
+            .collect();
+        f
+    }
+}
+
+fn slice_of(row: &AggRow) -> (SliceKey, Slice) {
+    (
+        (row.billable, row.rate, row.currency.clone()),
+        Slice {
+            seconds: row.seconds,
+            entry_rounded: row.entry_rounded_seconds,
+            tracks: row.tracks,
+            running: row.running,
+        },
+    )
+}
+
+fn sort_key(k: &GroupKey) -> (bool, String, i64) {
+    if k.dim.is_period() {
+        (false, k.value.clone(), 0)
+    } else {
+        (k.id.is_none(), k.value.to_lowercase(), k.id.unwrap_or(0))
+    }
+}
+
+fn none_label(dim: GroupDim) -> &'static str {
+    match dim {
+        GroupDim::Project => "(no project)",
+        GroupDim::Client => "(no client)",
+        GroupDim::Tag => "(untagged)",
+        _ => "",
+    }
+}
+
+fn period_label(dim: GroupDim, day: NaiveDate, week_start: crate::domain::time::WeekStart) -> String {
+    match dim {
+        GroupDim::Day => day.to_string(),
+        GroupDim::Week => week_start.week_of(day).to_string(),
+        GroupDim::Month => format!("{:04}-{:02}", day.year(), day.month()),
+        _ => format!("{:04}", day.year()),
+    }
+}
+
+impl Service {
+    fn report_query(&self, ctx: &Ctx<'_>, start: DateTime<Utc>, end: DateTime<Utc>) -> ReportQuery {
+        ReportQuery {
+            start: start.timestamp(),
+            end: end.timestamp(),
+            now: ctx.now.timestamp(),
+            project_id: None,
+            client_id: None,
+            tag_id: None,
+            billable: None,
+            invoiced: None,
+            finished_only: false,
+            rounding: ctx.settings.rounding,
+        }
+    }
+
+    /// Sums time in a range, grouped by one or two of day, week, month, year, project, client
+    /// and tag, with rounded and unrounded durations and billable amounts per currency.
+    ///
+    /// # Errors
+    /// A bad range, an unknown grouping, more than two groupings, or an unknown filter name.
+    pub fn time_summary(&self, req: TimeSummary) -> Result<Summary> {
+        self.read(|ctx| {
+            let dims: Vec<GroupDim> = req
+                .group_by
+                .iter()
+                .map(|g| GroupDim::parse(g))
+                .collect::<Result<_>>()?;
+            if dims.is_empty() || dims.len() > 2 {
+                return Err(DomainError::Invalid(format!(
+                    "group_by takes one or two of day, week, month, year, project, client, tag \
+                     (got {}); e.g. [\"project\"] or [\"day\", \"project\"]",
+                    dims.len()
+                ))
+                .into());
+            }
+            if dims.len() == 2 && dims[0] == dims[1] {
+                return Err(DomainError::Invalid("group_by names the same grouping twice".into()).into());
+            }
+            let range = Range::from_bounds(
+                parse_bound(&req.from, ctx.tz, ctx.now)?,
+                parse_bound(&req.to, ctx.tz, ctx.now)?,
+                ctx.tz,
+            )?;
+            let mut q = self.report_query(ctx, range.start, range.end);
+            q.project_id = match clean(req.project.clone()) {
+                Some(p) => Some(resolve_project(ctx, &p)?.id),
+                None => None,
+            };
+            q.client_id = match clean(req.client.clone()) {
+                Some(c) => Some(resolve_client(ctx, &c)?.id),
+                None => None,
+            };
+            q.tag_id = match clean(req.tag.clone()) {
+                Some(t) => Some(resolve_tag(ctx, &t)?.id),
+                None => None,
+            };
+            q.billable = req.billable;
+            let mut groups: HashMap<Vec<GroupKey>, Acc> = HashMap::new();
+            if dims.iter().any(|d| d.is_period()) {
+                self.group_spans(ctx, &q, &dims, range, &mut groups)?;
+            } else {
+                let sql_dims: Vec<Dim> = dims
+                    .iter()
+                    .map(|d| match d {
+                        GroupDim::Project => Dim::Project,
+                        GroupDim::Client => Dim::Client,
+                        _ => Dim::Tag,
+                    })
+                    .collect();
+                for row in reports::aggregate(ctx.tx, &q, &sql_dims)? {
+                    let keys = dims
+                        .iter()
+                        .zip(&row.keys)
+                        .map(|(d, (id, name))| GroupKey {
+                            dim: *d,
+                            id: *id,
+                            value: name.clone().unwrap_or_else(|| none_label(*d).to_owned()),
+                        })
+                        .collect();
+                    let (k, s) = slice_of(&row);
+                    groups.entry(keys).or_default().add(k, s);
+                }
+            }
+            let totals = if dims.contains(&GroupDim::Tag) {
+                let mut acc = Acc::default();
+                for row in reports::aggregate(ctx.tx, &q, &[])? {
+                    let (k, s) = slice_of(&row);
+                    acc.add(k, s);
+                }
+                acc.figures(ctx)
+            } else {
+                let mut acc = Acc::default();
+                for g in groups.values() {
+                    acc.merge(g);
+                }
+                acc.figures(ctx)
+            };
+            let mut rows: Vec<SummaryRow> = groups
+                .into_iter()
+                .map(|(keys, acc)| {
+                    let day_length_seconds = keys.iter().find(|k| k.dim == GroupDim::Day).and_then(|k| {
+                        NaiveDate::parse_from_str(&k.value, "%Y-%m-%d")
+                            .ok()
+                            .map(|d| local_day_seconds(d, ctx.tz))
+                    });
+                    SummaryRow {
+                        figures: acc.figures(ctx),
+                        keys,
+                        day_length_seconds,
+                    }
+                })
+                .collect();
+            rows.sort_by(|a, b| {
+                let ka: Vec<_> = a.keys.iter().map(sort_key).collect();
+                let kb: Vec<_> = b.keys.iter().map(sort_key).collect();
+                ka.cmp(&kb)
+            });
+            Ok(Summary {
+                start: range.start,
+                end: range.end,
+                group_by: dims,
+                rows,
+                totals,
+                rounding: ctx.settings.rounding,
+            })
+        })
+    }
+
+    fn group_spans(
+        &self,
+        ctx: &Ctx<'_>,
+        q: &ReportQuery,
+        dims: &[GroupDim],
+        range: Range,
+        groups: &mut HashMap<Vec<GroupKey>, Acc>,
+    ) -> Result<()> {
+        let with_tags = dims.contains(&GroupDim::Tag);
+        for span in reports::spans(ctx.tx, q, with_tags)? {
+            let start = span.start.max(range.start);
+            let end = span.end.unwrap_or(ctx.now).min(range.end);
+            let running = i64::from(span.end.is_none());
+            for (day, secs) in split_by_local_day(start, end, ctx.tz) {
+                let mut key_sets: Vec<Vec<GroupKey>> = vec![Vec::new()];
+                for d in dims {
+                    let options: Vec<GroupKey> = match d {
+                        GroupDim::Project => vec![GroupKey {
+                            dim: *d,
+                            id: span.project_id,
+                            value: span.project_name.clone().unwrap_or_else(|| none_label(*d).into()),
+                        }],
+                        GroupDim::Client => vec![GroupKey {
+                            dim: *d,
+                            id: span.client_id,
+                            value: span.client_name.clone().unwrap_or_else(|| none_label(*d).into()),
+                        }],
+                        GroupDim::Tag if span.tags.is_empty() => vec![GroupKey {
+                            dim: *d,
+                            id: None,
+                            value: none_label(*d).into(),
+                        }],
+                        GroupDim::Tag => span
+                            .tags
+                            .iter()
+                            .map(|(id, name)| GroupKey { dim: *d, id: Some(*id), value: name.clone() })
+                            .collect(),
+                        period => vec![GroupKey {
+                            dim: *period,
+                            id: None,
+                            value: period_label(*period, day, ctx.settings.week_start),
+                        }],
+                    };
+                    key_sets = key_sets
+                        .into_iter()
+                        .flat_map(|prefix| {
+                            options.iter().map(move |o| {
+                                let mut k = prefix.clone();
+                                k.push(o.clone());
+                                k
+                            })
+                        })
+                        .collect();
+                }
+                let slice = Slice {
+                    seconds: secs,
+                    entry_rounded: round_seconds(secs, ctx.settings.rounding),
+                    tracks: 1,
+                    running,
+                };
+                for keys in key_sets {
+                    groups
+                        .entry(keys)
+                        .or_default()
+                        .add((span.billable, span.rate, span.currency.clone()), slice);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The projects with the most time in a range, by rounded duration, with their share.
+    pub fn top_projects(&self, from: &str, to: &str, limit: usize) -> Result<(Summary, Vec<Decimal>)> {
+        let summary = self.time_summary(TimeSummary {
+            from: from.to_owned(),
+            to: to.to_owned(),
+            group_by: vec!["project".into()],
+            ..Default::default()
+        })?;
+        let total = Decimal::from(summary.totals.rounded_duration_seconds.max(1));
+        let mut rows = summary.rows.clone();
+        rows.sort_by(|a, b| {
+            b.figures
+                .rounded_duration_seconds
+                .cmp(&a.figures.rounded_duration_seconds)
+                .then_with(|| a.keys[0].value.to_lowercase().cmp(&b.keys[0].value.to_lowercase()))
+        });
+        rows.truncate(limit.max(1));
+        let shares = rows
+            .iter()
+            .map(|r| {
+                (Decimal::from(r.figures.rounded_duration_seconds) * Decimal::ONE_HUNDRED / total)
+                    .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
+            })
+            .collect();
+        Ok((Summary { rows, ..summary }, shares))
+    }
+
+    /// Budget use and status of each project with a budget (or of one project).
+    pub fn budget_status(&self, project: Option<&str>) -> Result<Vec<BudgetReport>> {
+        self.read(|ctx| {
+            let projects: Vec<Project> = match project.map(str::trim).filter(|p| !p.is_empty()) {
+                Some(p) => vec![resolve_project(ctx, p)?],
+                None => projects::list(
+                    ctx.tx,
+                    &ProjectFilter { include_archived: false, ..Default::default() },
+                    None,
+                    10_000,
+                )?
+                .into_iter()
+                .filter(|p| p.budget.seconds.is_some() || p.budget.amount.is_some())
+                .collect(),
+            };
+            projects.into_iter().map(|p| self.budget_of(ctx, p)).collect()
+        })
+    }
+
+    fn budget_of(&self, ctx: &Ctx<'_>, project: Project) -> Result<BudgetReport> {
+        let (start, end) = match project.budget.period {
+            BudgetPeriod::Total => (Utc.timestamp_opt(0, 0).single().unwrap_or_default(), ctx.now + chrono::Duration::seconds(1)),
+            BudgetPeriod::Monthly => {
+                let today = ctx.now.with_timezone(&ctx.tz).date_naive();
+                let first = today.with_day(1).unwrap_or(today);
+                let next = first.checked_add_months(chrono::Months::new(1)).unwrap_or(first + Days::new(31));
+                (local_day_start(first, ctx.tz), local_day_start(next, ctx.tz))
+            }
+        };
+        let mut q = self.report_query(ctx, start, end);
+        q.project_id = Some(project.id);
+        let mut acc = Acc::default();
+        for row in reports::aggregate(ctx.tx, &q, &[])? {
+            let (k, s) = slice_of(&row);
+            acc.add(k, s);
+        }
+        let f = acc.figures(ctx);
+        let currency = project
+            .currency
+            .or_else(|| {
+                project.client_id.and_then(|c| {
+                    crate::store::clients::get(ctx.tx, c).ok().flatten().and_then(|c| c.currency)
+                })
+            })
+            .unwrap_or(ctx.settings.default_currency);
+        let used_amount = f.amounts.get(currency.code()).copied().unwrap_or_default();
+        let hours = project.budget.seconds.map(|budget| {
+            let (status, percent) = budget_status(
+                Decimal::from(f.rounded_duration_seconds),
+                Decimal::from(budget),
+                project.budget.alert_percent,
+            );
+            BudgetUse {
+                budget: Decimal::from(budget),
+                used: Decimal::from(f.rounded_duration_seconds),
+                percent,
+                status,
+            }
+        });
+        let money = project.budget.amount.map(|budget| {
+            let (status, percent) = budget_status(used_amount, budget, project.budget.alert_percent);
+            BudgetUse { budget, used: used_amount, percent, status }
+        });
+        let status = [hours.as_ref(), money.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|u| u.status)
+            .max_by_key(|s| match s {
+                BudgetStatus::Ok => 0,
+                BudgetStatus::Alert => 1,
+                BudgetStatus::Over => 2,
+            })
+            .unwrap_or(BudgetStatus::Ok);
+        Ok(BudgetReport {
+            project,
+            period_start: start,
+            period_end: end,
+            currency,
+            hours,
+            money,
+            status,
+        })
+    }
+
+    /// Billable, finished work not yet on an invoice, by client and project, optionally in a
+    /// range (all time by default).
+    pub fn unbilled_summary(
+        &self,
+        client: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Summary> {
+        self.read(|ctx| {
+            let from = match from.map(str::trim).filter(|s| !s.is_empty()) {
+                Some(f) => parse_bound(f, ctx.tz, ctx.now)?,
+                None => Bound::Instant(Utc.timestamp_opt(0, 0).single().unwrap_or_default()),
+            };
+            let to = match to.map(str::trim).filter(|s| !s.is_empty()) {
+                Some(t) => parse_bound(t, ctx.tz, ctx.now)?,
+                None => Bound::Instant(ctx.now + chrono::Duration::seconds(1)),
+            };
+            let range = Range::from_bounds(from, to, ctx.tz)?;
+            let mut q = self.report_query(ctx, range.start, range.end);
+            q.billable = Some(true);
+            q.invoiced = Some(false);
+            q.finished_only = true;
+            q.client_id = match client.map(str::trim).filter(|c| !c.is_empty()) {
+                Some(c) => Some(resolve_client(ctx, c)?.id),
+                None => None,
+            };
+            let dims = vec![GroupDim::Client, GroupDim::Project];
+            let mut groups: HashMap<Vec<GroupKey>, Acc> = HashMap::new();
+            let mut all = Acc::default();
+            for row in reports::aggregate(ctx.tx, &q, &[Dim::Client, Dim::Project])? {
+                let keys = dims
+                    .iter()
+                    .zip(&row.keys)
+                    .map(|(d, (id, name))| GroupKey {
+                        dim: *d,
+                        id: *id,
+                        value: name.clone().unwrap_or_else(|| none_label(*d).to_owned()),
+                    })
+                    .collect();
+                let (k, s) = slice_of(&row);
+                all.add(k.clone(), s);
+                groups.entry(keys).or_default().add(k, s);
+            }
+            let mut rows: Vec<SummaryRow> = groups
+                .into_iter()
+                .map(|(keys, acc)| SummaryRow { figures: acc.figures(ctx), keys, day_length_seconds: None })
+                .collect();
+            rows.sort_by(|a, b| {
+                let ka: Vec<_> = a.keys.iter().map(sort_key).collect();
+                let kb: Vec<_> = b.keys.iter().map(sort_key).collect();
+                ka.cmp(&kb)
+            });
+            Ok(Summary {
+                start: range.start,
+                end: range.end,
+                group_by: dims,
+                rows,
+                totals: all.figures(ctx),
+                rounding: ctx.settings.rounding,
+            })
+        })
+    }
+}
+
+/// Use of one kind of budget. Hours budgets are in seconds; money budgets in major units.
+#[derive(Debug, Clone)]
+pub struct BudgetUse {
+    pub budget: Decimal,
+    pub used: Decimal,
+    /// Percent used, 1 decimal.
+    pub percent: Decimal,
+    pub status: BudgetStatus,
+}
+
+/// Budget status of a project for its current period.
+#[derive(Debug, Clone)]
+pub struct BudgetReport {
+    pub project: Project,
+    pub period_start: DateTime<Utc>,
+    pub period_end: DateTime<Utc>,
+    pub currency: Currency,
+    pub hours: Option<BudgetUse>,
+    pub money: Option<BudgetUse>,
+    /// The worse of the hours and money statuses.
+    pub status: BudgetStatus,
+}

@@ -1,0 +1,358 @@
+//! Rows of `invoices`, `invoice_lines` and `invoice_sequences`, and the billable tracks an
+//! invoice is generated from.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use rust_decimal::Decimal;
+
+use super::{Result, currency_col, decimal_col, from_ts, to_ts};
+use crate::domain::billing::GroupBy;
+use crate::domain::entities::{Invoice, InvoiceLine, InvoiceStatus};
+use crate::domain::money::Currency;
+use crate::domain::settings::{Rounding, RoundingMode, RoundingScope};
+use crate::domain::{ClientId, InvoiceId, ProjectId, TrackId};
+
+/// A billable, finished, not yet invoiced track with the rates and currencies that may apply.
+#[derive(Debug, Clone)]
+pub struct BillableRow {
+    pub id: TrackId,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub timezone: String,
+    pub description: String,
+    pub project_id: Option<ProjectId>,
+    pub project_name: Option<String>,
+    pub client_id: Option<ClientId>,
+    pub client_name: Option<String>,
+    pub track_rate: Option<Decimal>,
+    pub project_rate: Option<Decimal>,
+    pub client_rate: Option<Decimal>,
+    pub project_currency: Option<Currency>,
+    pub client_currency: Option<Currency>,
+    pub tags: Vec<String>,
+}
+
+/// Which tracks to bill: starting in `[start, end)`, of a client and/or some projects.
+#[derive(Debug, Clone, Default)]
+pub struct BillableQuery {
+    pub start: i64,
+    pub end: i64,
+    pub client_id: Option<ClientId>,
+    pub project_ids: Vec<ProjectId>,
+}
+
+/// Billable, finished, not yet invoiced tracks matching `q`, by start.
+pub fn billable_tracks(conn: &Connection, q: &BillableQuery) -> Result<Vec<BillableRow>> {
+    let mut sql = String::from(
+        "SELECT t.id, t.start_at, t.end_at, t.timezone, t.description, t.project_id, p.name,
+                p.client_id, c.name, t.hourly_rate, p.hourly_rate, c.hourly_rate, p.currency,
+                c.currency,
+                (SELECT group_concat(g.name, char(30)) FROM track_tags tt JOIN tags g ON g.id = tt.tag_id
+                  WHERE tt.track_id = t.id)
+           FROM tracks t
+           LEFT JOIN projects p ON p.id = t.project_id
+           LEFT JOIN clients c ON c.id = p.client_id
+          WHERE t.billable = 1 AND t.end_at IS NOT NULL AND t.invoice_id IS NULL
+            AND t.start_at >= ?1 AND t.start_at < ?2
+            AND (?3 IS NULL OR p.client_id = ?3)",
+    );
+    let mut args: Vec<rusqlite::types::Value> = vec![
+        q.start.into(),
+        q.end.into(),
+        q.client_id.map(|c| c.0).into(),
+    ];
+    if !q.project_ids.is_empty() {
+        let marks: Vec<String> = (0..q.project_ids.len()).map(|i| format!("?{}", i + 4)).collect();
+        sql.push_str(&format!(" AND t.project_id IN ({})", marks.join(", ")));
+        args.extend(q.project_ids.iter().map(|p| rusqlite::types::Value::from(p.0)));
+    }
+    sql.push_str(" ORDER BY t.start_at, t.id");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args), |r| {
+        let tags: Option<String> = r.get(14)?;
+        Ok(BillableRow {
+            id: TrackId(r.get(0)?),
+            start: from_ts(r.get(1)?),
+            end: from_ts(r.get(2)?),
+            timezone: r.get(3)?,
+            description: r.get(4)?,
+            project_id: r.get::<_, Option<i64>>(5)?.map(ProjectId),
+            project_name: r.get(6)?,
+            client_id: r.get::<_, Option<i64>>(7)?.map(ClientId),
+            client_name: r.get(8)?,
+            track_rate: decimal_col(r.get(9)?),
+            project_rate: decimal_col(r.get(10)?),
+            client_rate: decimal_col(r.get(11)?),
+            project_currency: currency_col(r.get(12)?),
+            client_currency: currency_col(r.get(13)?),
+            tags: tags
+                .map(|t| t.split('\u{1e}').map(str::to_owned).collect())
+                .unwrap_or_default(),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn date_text(d: Option<NaiveDate>) -> Option<String> {
+    d.map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+fn date_col(s: Option<String>) -> Option<NaiveDate> {
+    s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+}
+
+/// Saves a new invoice with its lines and marks its tracks as billed on it. Returns its id.
+pub fn insert(conn: &Connection, inv: &Invoice) -> Result<InvoiceId> {
+    conn.execute(
+        "INSERT INTO invoices (number, status, client_id, currency, period_start, period_end,
+           issue_date, due_date, group_by, tax_rate_percent, subtotal, tax, total, notes,
+           seller_name, seller_address, client_name, client_email, client_address, client_tax_id,
+           rounding_mode, rounding_increment_minutes, rounding_scope, timezone, created_at,
+           updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+           ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?25)",
+        params![
+            inv.number,
+            inv.status.as_str(),
+            inv.client_id.map(|c| c.0),
+            inv.currency.code(),
+            to_ts(inv.period_start),
+            to_ts(inv.period_end),
+            date_text(inv.issue_date),
+            date_text(inv.due_date),
+            inv.group_by.as_str(),
+            inv.tax_rate_percent.to_string(),
+            inv.subtotal.to_string(),
+            inv.tax.to_string(),
+            inv.total.to_string(),
+            inv.notes,
+            inv.seller_name,
+            inv.seller_address,
+            inv.client_name,
+            inv.client_email,
+            inv.client_address,
+            inv.client_tax_id,
+            inv.rounding.mode.as_str(),
+            inv.rounding.increment_minutes,
+            inv.rounding.scope.as_str(),
+            inv.timezone,
+            to_ts(inv.created_at),
+        ],
+    )?;
+    let id = InvoiceId(conn.last_insert_rowid());
+    let mut line_stmt = conn.prepare_cached(
+        "INSERT INTO invoice_lines (invoice_id, position, description, project_id, project_name,
+           line_date, duration_seconds, rounded_duration_seconds, quantity_hours, unit_rate, amount)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?;
+    let mut track_stmt = conn.prepare_cached(
+        "UPDATE tracks SET invoice_id = ?1, invoice_line_id = ?2 WHERE id = ?3 AND invoice_id IS NULL",
+    )?;
+    for line in &inv.lines {
+        line_stmt.execute(params![
+            id.0,
+            line.position,
+            line.description,
+            line.project_id.map(|p| p.0),
+            line.project_name,
+            date_text(line.date),
+            line.duration_seconds,
+            line.rounded_duration_seconds,
+            line.quantity_hours.to_string(),
+            line.unit_rate.to_string(),
+            line.amount.to_string(),
+        ])?;
+        let line_id = conn.last_insert_rowid();
+        for t in &line.track_ids {
+            track_stmt.execute(params![id.0, line_id, t.0])?;
+        }
+    }
+    Ok(id)
+}
+
+const SELECT: &str = "SELECT id, number, status, client_id, currency, period_start, period_end,
+       issue_date, due_date, group_by, tax_rate_percent, subtotal, tax, total, notes, seller_name,
+       seller_address, client_name, client_email, client_address, client_tax_id, rounding_mode,
+       rounding_increment_minutes, rounding_scope, timezone, created_at, updated_at, sent_at,
+       paid_at, voided_at
+  FROM invoices";
+
+fn header(r: &Row<'_>) -> rusqlite::Result<Invoice> {
+    let status: String = r.get(2)?;
+    let group_by: String = r.get(9)?;
+    let mode: String = r.get(21)?;
+    let scope: String = r.get(23)?;
+    let currency: String = r.get(4)?;
+    Ok(Invoice {
+        id: InvoiceId(r.get(0)?),
+        number: r.get(1)?,
+        status: InvoiceStatus::parse(&status).unwrap_or(InvoiceStatus::Draft),
+        client_id: r.get::<_, Option<i64>>(3)?.map(ClientId),
+        currency: Currency::parse(&currency)
+            .unwrap_or_else(|_| Currency::parse("XXX").expect("XXX is ISO 4217")),
+        period_start: from_ts(r.get(5)?),
+        period_end: from_ts(r.get(6)?),
+        issue_date: date_col(r.get(7)?),
+        due_date: date_col(r.get(8)?),
+        group_by: GroupBy::parse(&group_by).unwrap_or_default(),
+        tax_rate_percent: decimal_col(r.get(10)?).unwrap_or_default(),
+        subtotal: decimal_col(r.get(11)?).unwrap_or_default(),
+        tax: decimal_col(r.get(12)?).unwrap_or_default(),
+        total: decimal_col(r.get(13)?).unwrap_or_default(),
+        notes: r.get(14)?,
+        seller_name: r.get(15)?,
+        seller_address: r.get(16)?,
+        client_name: r.get(17)?,
+        client_email: r.get(18)?,
+        client_address: r.get(19)?,
+        client_tax_id: r.get(20)?,
+        rounding: Rounding {
+            mode: RoundingMode::parse(&mode).unwrap_or(RoundingMode::None),
+            increment_minutes: r.get(22)?,
+            scope: RoundingScope::parse(&scope).unwrap_or(RoundingScope::Entry),
+        },
+        timezone: r.get(24)?,
+        created_at: from_ts(r.get(25)?),
+        updated_at: from_ts(r.get(26)?),
+        sent_at: r.get::<_, Option<i64>>(27)?.map(from_ts),
+        paid_at: r.get::<_, Option<i64>>(28)?.map(from_ts),
+        voided_at: r.get::<_, Option<i64>>(29)?.map(from_ts),
+        lines: Vec::new(),
+    })
+}
+
+fn load_lines(conn: &Connection, inv: &mut Invoice) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.id, l.position, l.description, l.project_id, l.project_name, l.line_date,
+                l.duration_seconds, l.rounded_duration_seconds, l.quantity_hours, l.unit_rate,
+                l.amount,
+                (SELECT group_concat(t.id) FROM tracks t WHERE t.invoice_line_id = l.id)
+           FROM invoice_lines l WHERE l.invoice_id = ?1 ORDER BY l.position",
+    )?;
+    let rows = stmt.query_map([inv.id.0], |r| {
+        let ids: Option<String> = r.get(11)?;
+        let mut track_ids: Vec<TrackId> = ids
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|s| s.parse().ok().map(TrackId))
+            .collect();
+        track_ids.sort();
+        Ok(InvoiceLine {
+            position: r.get(1)?,
+            description: r.get(2)?,
+            project_id: r.get::<_, Option<i64>>(3)?.map(ProjectId),
+            project_name: r.get(4)?,
+            date: date_col(r.get(5)?),
+            duration_seconds: r.get(6)?,
+            rounded_duration_seconds: r.get(7)?,
+            quantity_hours: decimal_col(r.get(8)?).unwrap_or_default(),
+            unit_rate: decimal_col(r.get(9)?).unwrap_or_default(),
+            amount: decimal_col(r.get(10)?).unwrap_or_default(),
+            track_ids,
+        })
+    })?;
+    inv.lines = rows.collect::<rusqlite::Result<_>>()?;
+    Ok(())
+}
+
+/// The invoice with this id, with its lines.
+pub fn get(conn: &Connection, id: InvoiceId) -> Result<Option<Invoice>> {
+    let inv = conn
+        .query_row(&format!("{SELECT} WHERE id = ?1"), [id.0], header)
+        .optional()?;
+    match inv {
+        Some(mut inv) => {
+            load_lines(conn, &mut inv)?;
+            Ok(Some(inv))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The id of the invoice numbered `number` (case-insensitive).
+pub fn find_by_number(conn: &Connection, number: &str) -> Result<Option<InvoiceId>> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM invoices WHERE number = ?1 COLLATE NOCASE",
+            [number.trim()],
+            |r| Ok(InvoiceId(r.get(0)?)),
+        )
+        .optional()?)
+}
+
+/// Invoices (headers only), newest first, after invoice id `after`.
+pub fn list(
+    conn: &Connection,
+    status: Option<InvoiceStatus>,
+    client_id: Option<ClientId>,
+    after: Option<i64>,
+    limit: usize,
+) -> Result<Vec<Invoice>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT} WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR client_id = ?2)
+           AND (?3 IS NULL OR id < ?3)
+         ORDER BY id DESC LIMIT ?4"
+    ))?;
+    let rows = stmt.query_map(
+        params![
+            status.map(InvoiceStatus::as_str),
+            client_id.map(|c| c.0),
+            after,
+            limit as i64
+        ],
+        header,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Writes the header fields that change over an invoice's life.
+pub fn update_header(conn: &Connection, inv: &Invoice, now: DateTime<Utc>) -> Result<()> {
+    conn.execute(
+        "UPDATE invoices SET number = ?2, status = ?3, issue_date = ?4, due_date = ?5,
+           tax_rate_percent = ?6, subtotal = ?7, tax = ?8, total = ?9, notes = ?10,
+           sent_at = ?11, paid_at = ?12, voided_at = ?13, updated_at = ?14
+         WHERE id = ?1",
+        params![
+            inv.id.0,
+            inv.number,
+            inv.status.as_str(),
+            date_text(inv.issue_date),
+            date_text(inv.due_date),
+            inv.tax_rate_percent.to_string(),
+            inv.subtotal.to_string(),
+            inv.tax.to_string(),
+            inv.total.to_string(),
+            inv.notes,
+            inv.sent_at.map(to_ts),
+            inv.paid_at.map(to_ts),
+            inv.voided_at.map(to_ts),
+            to_ts(now),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Takes the next number of the gapless sequence `scope` (1 for a new scope).
+pub fn next_sequence(conn: &Connection, scope: &str) -> Result<u32> {
+    Ok(conn.query_row(
+        "INSERT INTO invoice_sequences (scope, last_seq) VALUES (?1, 1)
+         ON CONFLICT (scope) DO UPDATE SET last_seq = last_seq + 1
+         RETURNING last_seq",
+        [scope],
+        |r| r.get(0),
+    )?)
+}
+
+/// Releases the tracks billed on invoice `id`, so they can be edited and invoiced again.
+pub fn release_tracks(conn: &Connection, id: InvoiceId) -> Result<usize> {
+    Ok(conn.execute(
+        "UPDATE tracks SET invoice_id = NULL, invoice_line_id = NULL WHERE invoice_id = ?1",
+        [id.0],
+    )?)
+}
+
+/// Deletes invoice `id` and its lines (release its tracks first).
+pub fn delete(conn: &Connection, id: InvoiceId) -> Result<()> {
+    conn.execute("DELETE FROM invoices WHERE id = ?1", [id.0])?;
+    Ok(())
+}
