@@ -62,6 +62,9 @@ expected=(start_timer stop_timer list_running_timers
           create_project list_projects get_project update_project delete_project
           create_tag list_tags update_tag delete_tag
           create_client list_clients get_client update_client delete_client
+          create_invoice list_invoices get_invoice update_invoice mark_invoice_sent
+          mark_invoice_paid void_invoice delete_invoice export_invoice_csv
+          time_summary top_projects budget_status unbilled_summary
           get_settings update_settings)
 listed="$(node -e '
     const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));

@@ -10,7 +10,16 @@ What it checks
      still there, and refused calls (bad time ranges, unknown or ambiguous names, bad time zone,
      missing ids, nothing to stop) come back as isError results with useful messages and
      change nothing.
-  3. Raw newline-delimited JSON-RPC piped into `stint mcp` (no initialize): a bare tools/call is
+  3. Billing session (SDK default mode, its own database): rounding (up, 15 min, per entry) and
+     business name; a client and projects with rates, a rate override, non-billable work, the
+     October 2026 DST night; create_invoice as dry_run (nothing saved) then for real; get_invoice;
+     export_invoice_csv parsed with the csv module (header, rows, subtotal/tax/total agree with the
+     invoice and with each other) and written to a `path` (file == returned text);
+     mark_invoice_sent (INV-2026-0001); tracks on a sent invoice cannot be edited or deleted, a
+     sent invoice cannot be deleted or changed; void_invoice keeps the number and releases the
+     tracks; re-invoicing gets the next number (gapless), mark_invoice_paid, a paid invoice cannot
+     be voided; time_summary by project and by day, top_projects, budget_status, unbilled_summary.
+  4. Raw newline-delimited JSON-RPC piped into `stint mcp` (no initialize): a bare tools/call is
      answered, a malformed line gets -32700 and the next line is still answered, one answer per
      request in order, exit code 0, writes committed at exit.
 
@@ -24,6 +33,8 @@ STINT_INTEROP_VERBOSE=1 also prints the message of every refused call (to review
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -31,6 +42,7 @@ import sys
 import tempfile
 import traceback
 from datetime import datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import anyio
 from mcp import Client, MCPError, StdioServerParameters
@@ -41,6 +53,9 @@ EXPECTED_TOOLS = [
     "create_project", "list_projects", "get_project", "update_project", "delete_project",
     "create_tag", "list_tags", "update_tag", "delete_tag",
     "create_client", "list_clients", "get_client", "update_client", "delete_client",
+    "create_invoice", "list_invoices", "get_invoice", "update_invoice", "mark_invoice_sent",
+    "mark_invoice_paid", "void_invoice", "delete_invoice", "export_invoice_csv",
+    "time_summary", "top_projects", "budget_status", "unbilled_summary",
     "get_settings", "update_settings",
 ]
 MISSING_ID = 987654
@@ -173,7 +188,7 @@ async def default_mode_session(binary: str, db: str, state: dict) -> None:
         by_name = {t.name: t for t in tools}
         C.equal(len(by_name), len(tools), "tool names are unique")
         missing = [n for n in EXPECTED_TOOLS if n not in by_name]
-        C.check(not missing, "all 24 catalogue tools are listed", f"missing: {missing}")
+        C.check(not missing, f"all {len(EXPECTED_TOOLS)} catalogue tools are listed", f"missing: {missing}")
         no_title = [n for n, t in by_name.items() if not (t.title or (t.annotations and t.annotations.title))]
         C.check(not no_title, "every tool has a title (tool.title or annotations.title)", f"no title: {no_title}")
         no_ann = [n for n, t in by_name.items()
@@ -405,6 +420,283 @@ async def legacy_session(binary: str, db: str, state: dict) -> None:
         C.equal(len(rest), len(before["tracks"]) - 1, "one track fewer")
 
 
+# ----- session 3: billing and reports ------------------------------------------------------
+
+CENT = Decimal("0.01")
+
+# The billing session's tracks, in Europe/Berlin local time, with rounding up to 15 min per entry.
+# key: (start, duration or end, project, description, extra args, rounded minutes, billed amount)
+BILLING_TRACKS = {
+    "schema":   ("2026-10-05 09:00", "1h10m", "Migration", 'Schema design, "v2"', {}, 75, "150.63"),
+    "ticket":   ("2026-10-06 09:00", "50m", "Support", "Ticket #42", {}, 60, "90.00"),
+    "import":   ("2026-10-07 14:00", "2h", "Migration", "Data import", {"hourly_rate": "150"}, 120, "300.00"),
+    "call":     ("2026-10-08 10:00", "7m", "Support", "Quick call", {}, 15, "22.50"),
+    "planning": ("2026-10-09 10:00", "1h", "Internal", "Planning", {}, 60, None),           # not billable (project)
+    "followup": ("2026-10-12 10:00", "1h", "Support", "Follow-up", {"billable": False}, 60, None),
+    "cutover":  ("2026-10-25 01:00", "@2026-10-25 03:00", "Migration", "Cutover night", {}, 180, "361.50"),
+    "kickoff":  ("2026-09-29 10:00", "1h", "Migration", "Kick-off", {}, 60, None),          # before the period
+}
+BILLED = [k for k, v in BILLING_TRACKS.items() if v[6] is not None]
+SUBTOTAL = sum(Decimal(BILLING_TRACKS[k][6]) for k in BILLED)        # 924.63
+TAX = (SUBTOTAL * Decimal("0.19")).quantize(CENT, ROUND_HALF_UP)      # 175.68
+TOTAL = SUBTOTAL + TAX                                                # 1100.31
+CSV_COLUMNS = {"invoice_number", "status", "issue_date", "due_date", "client", "description", "project",
+               "hours", "unit_rate", "amount", "currency"}
+
+
+def dec(v: object) -> Decimal | None:
+    try:
+        return Decimal(str(v))
+    except (InvalidOperation, TypeError):
+        return None
+
+
+def amounts(row: dict) -> dict:
+    """{currency: Decimal} of a report row's `amounts`."""
+    return {a.get("currency"): dec(a.get("amount")) for a in row.get("amounts", [])}
+
+
+def check_invoice_csv(text: str, invoice: dict, number: str | None, status: str) -> None:
+    """Parses exported CSV with the csv module and compares it with the invoice it came from."""
+    C.check("\r\n" in text, "CSV lines end with CRLF (RFC 4180)")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = reader.fieldnames or []
+    C.check(CSV_COLUMNS <= set(header), "the CSV header names number, dates, client, description, project, "
+            "hours, unit rate, amount, currency", f"header {header}, missing {sorted(CSV_COLUMNS - set(header))}")
+    C.equal(len(header), len(set(header)), "CSV column names are unique")
+    rows = list(reader)
+    C.check(all(None not in r and len(r) == len(header) for r in rows), "every CSV row has one field per column")
+    lines = invoice.get("lines", [])
+    by_label = {r.get("description"): r for r in rows[len(lines):]}
+    C.equal(len(rows), len(lines) + 3, "one CSV row per invoice line plus Subtotal, Tax and Total")
+    C.equal(sorted(by_label), ["Subtotal", "Tax", "Total"], "the last three rows are Subtotal, Tax, Total")
+    for row, line in zip(rows, lines):
+        C.equal((row.get("description"), row.get("project"), row.get("date") or None),
+                (line.get("description"), line.get("project"), line.get("date")),
+                f"CSV row {line.get('position')} has the line's description, project and date")
+        C.equal((dec(row.get("hours")), dec(row.get("unit_rate")), dec(row.get("amount"))),
+                (dec(line.get("quantity_hours")), dec(line.get("unit_rate")), dec(line.get("amount"))),
+                f"CSV row {line.get('position')} has the line's hours, unit rate and amount")
+    C.check(all(r.get("currency") == invoice.get("currency") for r in rows), "every CSV row is in the invoice currency")
+    C.check(all(r.get("client") == invoice.get("client") for r in rows), "every CSV row names the client")
+    C.check(all(r.get("status") == status for r in rows), f"every CSV row has status {status}", rows[:1])
+    if number is not None:
+        C.check(all(r.get("invoice_number") == number for r in rows), f"every CSV row carries number {number}",
+                [r.get("invoice_number") for r in rows])
+    subtotal, tax, total = (dec(by_label.get(k, {}).get("amount")) for k in ("Subtotal", "Tax", "Total"))
+    C.equal((subtotal, tax, total), (dec(invoice.get("subtotal")), dec(invoice.get("tax")), dec(invoice.get("total"))),
+            "CSV Subtotal, Tax and Total rows equal the invoice's")
+    C.equal(sum((dec(r.get("amount")) or Decimal(0) for r in rows[:len(lines)]), Decimal(0)), subtotal,
+            "CSV line amounts add up to the Subtotal row")
+    rate = dec(invoice.get("tax_rate_percent")) or Decimal(0)
+    if subtotal is not None and tax is not None:
+        C.equal(tax, (subtotal * rate / 100).quantize(CENT, ROUND_HALF_UP), "CSV Tax = Subtotal x rate, half-up")
+        C.equal(total, subtotal + tax, "CSV Total = Subtotal + Tax")
+
+
+async def billing_session(binary: str, db: str, workdir: str) -> None:
+    C.step("billing setup: rounding up 15 min per entry, business name, client, projects with rates")
+    async with Client(server_params(binary, db)) as c:
+        s = await ok(c, "update_settings", {"timezone": "Europe/Berlin", "business_name": "Jane Doe Consulting",
+                                            "rounding": {"mode": "up", "increment_minutes": 15, "scope": "entry"}})
+        C.equal(s.get("rounding"), {"mode": "up", "increment_minutes": 15, "scope": "entry"}, "rounding saved")
+        C.equal(s.get("business_name"), "Jane Doe Consulting", "business name saved")
+        client = (await ok(c, "create_client", {"name": "Initech", "currency": "EUR", "hourly_rate": 90,
+                                                "tax_id": "DE123456789"})).get("client", {})
+        mig = (await ok(c, "create_project", {"name": "Migration", "client": "Initech", "hourly_rate": "120.50",
+                                              "budget_hours": 8, "budget_amount": 900})).get("project", {})
+        C.equal(dec(mig.get("hourly_rate")), Decimal("120.50"), "Migration's rate is 120.50")
+        sup = (await ok(c, "create_project", {"name": "Support", "client": "Initech"})).get("project", {})
+        internal = (await ok(c, "create_project", {"name": "Internal", "client": "Initech",
+                                                   "billable_by_default": False})).get("project", {})
+        project_ids = {"Migration": mig.get("id"), "Support": sup.get("id"), "Internal": internal.get("id")}
+
+        C.step("billing tracks in October 2026 (and one in September)")
+        ids: dict[str, int] = {}
+        for key, (start, length, project, desc, extra, _, _) in BILLING_TRACKS.items():
+            args = {"start": start, "project": project, "description": desc, **extra}
+            if length.startswith("@"):
+                args["end"] = length[1:]
+            else:
+                args["duration"] = length
+            track = (await ok(c, "create_track", args)).get("track", {})
+            C.equal(track.get("billable"), BILLING_TRACKS[key][6] is not None or key == "kickoff",
+                    f"track {key!r} billable flag")
+            ids[key] = track.get("id")
+
+        C.step("create_invoice dry_run: shown, nothing saved, no track held")
+        period = {"client": "Initech", "from": "2026-10-01", "to": "2026-10-31", "tax_rate_percent": 19,
+                  "due_days": 14, "notes": "Bank transfer within 14 days"}
+        dry = (await ok(c, "create_invoice", dict(period, dry_run=True))).get("invoice", {})
+        C.equal(dry.get("dry_run"), True, "the answer says dry_run")
+        C.equal(len(dry.get("lines", [])), len(BILLED), f"{len(BILLED)} lines (one per billable October track)")
+        C.equal(sorted(t for line in dry.get("lines", []) for t in line.get("track_ids", [])),
+                sorted(ids[k] for k in BILLED), "the lines hold exactly the billable, uninvoiced October tracks")
+        C.equal((dec(dry.get("subtotal")), dec(dry.get("tax")), dec(dry.get("total"))), (SUBTOTAL, TAX, TOTAL),
+                f"subtotal {SUBTOTAL}, tax {TAX}, total {TOTAL}")
+        listed = await ok(c, "list_invoices", {})
+        C.equal(listed.get("invoices"), [], "list_invoices is empty after a dry run")
+        held = await ok(c, "list_tracks", {"invoiced": True})
+        C.equal(held.get("tracks"), [], "no track is invoiced after a dry run")
+
+        C.step("create_invoice for real, get_invoice")
+        inv = (await ok(c, "create_invoice", period)).get("invoice", {})
+        inv_id = inv.get("id")
+        C.check(isinstance(inv_id, int) and inv_id > 0, "the invoice has an id", inv_id)
+        C.equal((inv.get("status"), inv.get("number"), inv.get("dry_run")), ("draft", None, False),
+                "a new invoice is a draft without a number")
+        C.equal((inv.get("seller_name"), inv.get("client"), inv.get("client_id"), inv.get("currency")),
+                ("Jane Doe Consulting", "Initech", client.get("id"), "EUR"), "seller, client and currency")
+        C.equal(inv.get("rounding"), {"mode": "up", "increment_minutes": 15, "scope": "entry"}, "rounding frozen on it")
+        C.equal(inv.get("lines"), dry.get("lines"), "the same lines as the dry run")
+        by_track = {line.get("track_ids", [None])[0]: line for line in inv.get("lines", []) if line.get("track_ids")}
+        for key in BILLED:
+            line = by_track.get(ids[key], {})
+            minutes, amount = BILLING_TRACKS[key][5], Decimal(BILLING_TRACKS[key][6])
+            C.equal((line.get("rounded_duration_seconds"), dec(line.get("quantity_hours")), dec(line.get("amount"))),
+                    (minutes * 60, (Decimal(minutes) / 60).quantize(CENT), amount),
+                    f"line for {key!r}: rounded minutes, hours, amount")
+        C.equal(dec(by_track.get(ids["import"], {}).get("unit_rate")), Decimal(150), "the track's rate override wins")
+        C.equal(dec(by_track.get(ids["ticket"], {}).get("unit_rate")), Decimal(90), "Support falls back to the client rate")
+        C.equal(sum((dec(line.get("amount")) for line in inv.get("lines", [])), Decimal(0)), dec(inv.get("subtotal")),
+                "line amounts add up to the subtotal")
+        await refused(c, "create_invoice", period, "no billable")
+        got = (await ok(c, "get_invoice", {"invoice_id": inv_id})).get("invoice", {})
+        C.equal({k: got.get(k) for k in ("id", "status", "subtotal", "tax", "total", "lines", "notes", "due_date")},
+                {k: inv.get(k) for k in ("id", "status", "subtotal", "tax", "total", "lines", "notes", "due_date")},
+                "get_invoice reads the invoice back")
+        listed = await ok(c, "list_invoices", {})
+        C.equal([i.get("id") for i in listed.get("invoices", [])], [inv_id], "list_invoices lists it")
+        await refused(c, "update_track", {"track_id": ids["schema"], "description": "x"}, "draft", "delete_invoice")
+
+        C.step("export_invoice_csv: text parsed with csv, and written to a path")
+        exp = await ok(c, "export_invoice_csv", {"invoice_id": inv_id})
+        text = exp.get("csv", "")
+        check_invoice_csv(text, inv, None, "draft")
+        C.check('"Schema design, ""v2"""' in text, "a description with a comma and quotes is quoted (RFC 4180)")
+        path = os.path.join(workdir, "invoice-draft.csv")
+        exp2 = await ok(c, "export_invoice_csv", {"invoice_id": inv_id, "path": path})
+        C.equal(exp2.get("csv"), text, "exporting again gives the same text")
+        try:
+            with open(path, encoding="utf-8", newline="") as f:
+                written = f.read()
+        except OSError as e:
+            written = f"<{e}>"
+        C.equal(written, exp2.get("csv"), "the file at `path` holds exactly the returned CSV text")
+
+        C.step("mark_invoice_sent: number INV-2026-0001; its tracks and the invoice are frozen")
+        sent = (await ok(c, "mark_invoice_sent", {"invoice_id": inv_id, "issue_date": "2026-11-02"})).get("invoice", {})
+        C.equal((sent.get("status"), sent.get("number")), ("sent", "INV-2026-0001"), "sent, numbered INV-2026-0001")
+        C.equal((sent.get("issue_date"), sent.get("due_date")), ("2026-11-02", "2026-11-16"),
+                "issue date as given, due 14 days later")
+        C.equal((sent.get("subtotal"), sent.get("total")), (inv.get("subtotal"), inv.get("total")), "amounts unchanged")
+        got = (await ok(c, "get_invoice", {"invoice_id": "INV-2026-0001"})).get("invoice", {})
+        C.equal(got.get("id"), inv_id, "get_invoice by number")
+        exp = await ok(c, "export_invoice_csv", {"invoice_id": "INV-2026-0001"})
+        check_invoice_csv(exp.get("csv", ""), sent, "INV-2026-0001", "sent")
+        await refused(c, "update_track", {"track_id": ids["schema"], "description": "changed"},
+                      "INV-2026-0001", "void_invoice")
+        await refused(c, "delete_track", {"track_id": ids["cutover"]}, "INV-2026-0001")
+        await refused(c, "delete_invoice", {"invoice_id": inv_id}, "INV-2026-0001", "void")
+        await refused(c, "update_invoice", {"invoice_id": inv_id, "notes": "changed"}, "INV-2026-0001")
+        await refused(c, "mark_invoice_sent", {"invoice_id": inv_id}, "INV-2026-0001")
+        track = (await ok(c, "get_track", {"track_id": ids["schema"]})).get("track", {})
+        C.equal((track.get("description"), track.get("invoice_id")), ('Schema design, "v2"', inv_id),
+                "the refused update changed nothing; the track points at the invoice")
+
+        C.step("void_invoice keeps the number and releases the tracks")
+        void = (await ok(c, "void_invoice", {"invoice_id": "INV-2026-0001"})).get("invoice", {})
+        C.equal((void.get("status"), void.get("number"), void.get("total")), ("void", "INV-2026-0001", inv.get("total")),
+                "void, number and amounts kept")
+        upd = (await ok(c, "update_track", {"track_id": ids["schema"], "description": "Schema design v2"})).get("track", {})
+        C.equal(upd.get("description"), "Schema design v2", "update_track works on a released track")
+        C.check(not upd.get("invoice_id"), "the released track is on no invoice", upd.get("invoice_id"))
+        held = await ok(c, "list_tracks", {"invoiced": True})
+        C.equal(held.get("tracks"), [], "no track is invoiced after the void")
+        voids = await ok(c, "list_invoices", {"status": "void"})
+        C.equal([i.get("number") for i in voids.get("invoices", [])], ["INV-2026-0001"], "list_invoices by status void")
+
+        C.step("unbilled_summary after the void: all billable work is unbilled again")
+        unbilled = await ok(c, "unbilled_summary", {})
+        rows = {r.get("group", {}).get("project"): r for r in unbilled.get("rows", [])}
+        C.equal(sorted(rows), ["Migration", "Support"], "one row per project with billable work (not Internal)")
+        C.check(all(r.get("group", {}).get("client") == "Initech" for r in rows.values()), "rows are by client too")
+        mig_minutes = sum(v[5] for k, v in BILLING_TRACKS.items() if v[2] == "Migration")
+        C.equal(rows.get("Migration", {}).get("rounded_duration_seconds"), mig_minutes * 60,
+                "Migration: October and September, rounded")
+        C.equal(amounts(rows.get("Migration", {})), {"EUR": Decimal("932.63")}, "Migration unbilled 932.63 EUR")
+        C.equal(amounts(rows.get("Support", {})), {"EUR": Decimal("112.50")}, "Support unbilled 112.50 EUR (billable only)")
+        C.equal(amounts(unbilled.get("totals", {})), {"EUR": Decimal("1045.13")}, "unbilled total 1045.13 EUR")
+
+        C.step("re-invoice: next number INV-2026-0002 (gapless), paid, a paid invoice cannot be voided")
+        again = (await ok(c, "create_invoice", period)).get("invoice", {})
+        C.equal(dec(again.get("total")), TOTAL, "the released tracks invoice to the same total")
+        sent2 = (await ok(c, "mark_invoice_sent", {"invoice_id": again.get("id"), "issue_date": "2026-11-03"})).get("invoice", {})
+        C.equal(sent2.get("number"), "INV-2026-0002", "the next number follows the voided one")
+        paid = (await ok(c, "mark_invoice_paid", {"invoice_id": "INV-2026-0002"})).get("invoice", {})
+        C.check(paid.get("status") == "paid" and paid.get("paid_at"), "marked paid with paid_at", paid.get("status"))
+        await refused(c, "void_invoice", {"invoice_id": "INV-2026-0002"}, "paid")
+        await refused(c, "mark_invoice_paid", {"invoice_id": "INV-2026-0002"}, "paid")
+        await refused(c, "update_track", {"track_id": ids["ticket"], "description": "x"}, "INV-2026-0002")
+        listed = await ok(c, "list_invoices", {})
+        C.equal([(i.get("number"), i.get("status")) for i in listed.get("invoices", [])],
+                [("INV-2026-0002", "paid"), ("INV-2026-0001", "void")], "list_invoices newest first with statuses")
+
+        C.step("time_summary by project and by day")
+        october = {"from": "2026-10-01", "to": "2026-10-31"}
+        in_october = {k: v for k, v in BILLING_TRACKS.items() if v[0].startswith("2026-10")}
+        summary = await ok(c, "time_summary", dict(october, group_by=["project"]))
+        rows = {r.get("group", {}).get("project"): r for r in summary.get("rows", [])}
+        C.equal(sorted(rows), ["Internal", "Migration", "Support"], "one row per project")
+        for name in ("Migration", "Support", "Internal"):
+            minutes = sum(v[5] for v in in_october.values() if v[2] == name)
+            C.equal(rows.get(name, {}).get("rounded_duration_seconds"), minutes * 60, f"{name}: {minutes} rounded minutes")
+            C.equal(rows.get(name, {}).get("group", {}).get("project_id"), project_ids[name], f"{name}: project_id")
+        C.equal(amounts(rows.get("Migration", {})), {"EUR": Decimal("812.13")}, "Migration billable 812.13 EUR")
+        C.equal(amounts(rows.get("Support", {})), {"EUR": Decimal("112.50")}, "Support billable 112.50 EUR")
+        C.equal(amounts(rows.get("Internal", {})), {}, "Internal has no billable amount")
+        totals = summary.get("totals", {})
+        C.equal(totals.get("duration_seconds"), 32820, "total unrounded 9:07")
+        C.equal(totals.get("rounded_duration_seconds"), sum(v[5] for v in in_october.values()) * 60, "total rounded 9:30")
+        C.equal(amounts(totals), {"EUR": SUBTOTAL}, "the billable total equals the invoice subtotal")
+        C.equal(sum(r.get("duration_seconds", 0) for r in rows.values()), totals.get("duration_seconds"),
+                "rows add up to the totals")
+        days = await ok(c, "time_summary", dict(october, group_by=["day"]))
+        by_day = {r.get("group", {}).get("day"): r for r in days.get("rows", [])}
+        want_days = sorted({v[0][:10] for v in in_october.values()})
+        C.equal(sorted(by_day), want_days, "one row per day with work")
+        C.equal(by_day.get("2026-10-25", {}).get("day_length_seconds"), 25 * 3600, "the DST day is 25 hours long")
+        C.equal(by_day.get("2026-10-25", {}).get("duration_seconds"), 3 * 3600, "01:00-03:00 on the DST day is 3 h")
+        C.equal(by_day.get("2026-10-05", {}).get("day_length_seconds"), 24 * 3600, "an ordinary day is 24 hours")
+        C.equal(days.get("totals"), totals, "by day and by project give the same totals")
+
+        C.step("top_projects, budget_status, unbilled_summary")
+        top = await ok(c, "top_projects", october)
+        ranked = top.get("projects", [])
+        C.equal([p.get("project") for p in ranked], ["Migration", "Support", "Internal"], "ranked by time")
+        shares = [dec(p.get("share_percent")) or Decimal(0) for p in ranked]
+        C.check(abs(sum(shares) - 100) <= Decimal("0.2"), "shares add up to 100 %", shares)
+        C.equal(top.get("totals", {}).get("rounded_duration_seconds"), totals.get("rounded_duration_seconds"),
+                "top_projects totals match time_summary")
+        one = await ok(c, "top_projects", dict(october, limit=1))
+        C.equal([p.get("project") for p in one.get("projects", [])], ["Migration"], "limit 1 gives the top project")
+        budgets = (await ok(c, "budget_status", {})).get("budgets", [])
+        C.equal([b.get("project_id") for b in budgets], [mig.get("id")], "only Migration has a budget")
+        b = budgets[0] if budgets else {}
+        C.equal((dec(b.get("hours", {}).get("used_hours")), b.get("hours", {}).get("status")),
+                (Decimal("7.25"), "alert"), "hours: 7.25 of 8 used, alert (past 80 %)")
+        C.equal((dec(b.get("money", {}).get("used")), b.get("money", {}).get("status")),
+                (Decimal("932.63"), "over"), "money: 932.63 of 900 EUR used, over")
+        C.equal(b.get("status"), "over", "the project's budget status is the worst of the two")
+        one = (await ok(c, "budget_status", {"project": "Migration"})).get("budgets", [])
+        C.equal(one, budgets, "budget_status for one project by name")
+        unbilled = await ok(c, "unbilled_summary", {})
+        rows = unbilled.get("rows", [])
+        C.equal([(r.get("group", {}).get("project"), r.get("track_count")) for r in rows], [("Migration", 1)],
+                "only the September track is unbilled now")
+        C.equal(amounts(unbilled.get("totals", {})), {"EUR": Decimal("120.50")}, "unbilled 1 h at 120.50 EUR")
+
+
 # ----- raw JSON-RPC lines, no SDK ------------------------------------------------------------
 
 def raw_lines(binary: str, db: str) -> None:
@@ -481,6 +773,8 @@ def main() -> int:
                                                                          os.path.join(workdir, "session.db"), state)),
                           ("legacy session", lambda: anyio.run(legacy_session, binary,
                                                                os.path.join(workdir, "session.db"), state)),
+                          ("billing session", lambda: anyio.run(billing_session, binary,
+                                                                os.path.join(workdir, "billing.db"), workdir)),
                           ("raw lines", lambda: raw_lines(binary, os.path.join(workdir, "raw.db")))]:
             try:
                 run()
