@@ -169,7 +169,11 @@ pub fn print_summary(s: &Summary) {
         }
         row.extend([
             format_hmm(r.figures.duration_seconds)
-                + if r.figures.running_count > 0 { " (running)" } else { "" },
+                + if r.figures.running_count > 0 {
+                    " (running)"
+                } else {
+                    ""
+                },
             format_hmm(r.figures.rounded_duration_seconds),
             format_hmm(r.figures.billable_seconds),
             amounts(&r.figures),
@@ -201,7 +205,9 @@ pub fn print_summary(s: &Summary) {
 pub fn report(svc: &Service, a: &ReportArgs) -> anyhow::Result<()> {
     let s = svc.time_summary(TimeSummary {
         from: a.from.clone().unwrap_or_else(|| {
-            (svc.now() - chrono::Duration::days(6)).format("%Y-%m-%d").to_string()
+            (svc.now() - chrono::Duration::days(6))
+                .format("%Y-%m-%d")
+                .to_string()
         }),
         to: a.to.clone().unwrap_or_else(|| "today".to_owned()),
         group_by: a.group_by.clone(),
@@ -222,7 +228,13 @@ pub fn budget(svc: &Service, a: &BudgetArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let mut t = table();
-    t.set_header(["project", "period", "hours used / budget", "money used / budget", "status"]);
+    t.set_header([
+        "project",
+        "period",
+        "hours used / budget",
+        "money used / budget",
+        "status",
+    ]);
     for r in &reports {
         let hours = r.hours.as_ref().map_or(String::new(), |u| {
             format!(
@@ -278,8 +290,14 @@ pub fn print_invoice(inv: &Invoice) {
     let c = inv.currency.code();
     t.add_row(["", "Subtotal", "", "", &format!("{} {c}", inv.subtotal)].map(String::from));
     t.add_row(
-        ["", &format!("Tax {}%", inv.tax_rate_percent.normalize()), "", "", &format!("{} {c}", inv.tax)]
-            .map(String::from),
+        [
+            "",
+            &format!("Tax {}%", inv.tax_rate_percent.normalize()),
+            "",
+            "",
+            &format!("{} {c}", inv.tax),
+        ]
+        .map(String::from),
     );
     t.add_row(["", "Total", "", "", &format!("{} {c}", inv.total)].map(String::from));
     right(&mut t, 2..5);
@@ -335,25 +353,41 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
         InvoiceCommand::Show { invoice } => print_invoice(&svc.get_invoice(invoice)?),
         InvoiceCommand::Send { invoice, date } => {
             let inv = svc.mark_invoice_sent(invoice, date.as_deref())?;
-            println!("{}: issued {}", invoice_title(&inv), inv.issue_date.map(|d| d.to_string()).unwrap_or_default());
+            println!(
+                "{}: issued {}",
+                invoice_title(&inv),
+                inv.issue_date.map(|d| d.to_string()).unwrap_or_default()
+            );
         }
         InvoiceCommand::Paid { invoice } => {
             println!("{}", invoice_title(&svc.mark_invoice_paid(invoice)?));
         }
         InvoiceCommand::Void { invoice } => {
-            println!("{}; its tracks are released", invoice_title(&svc.void_invoice(invoice)?));
+            println!(
+                "{}; its tracks are released",
+                invoice_title(&svc.void_invoice(invoice)?)
+            );
         }
         InvoiceCommand::Delete { invoice } => {
             let inv = svc.delete_invoice(invoice)?;
-            println!("Deleted draft invoice id {}; its tracks are released", inv.id);
+            println!(
+                "Deleted draft invoice id {}; its tracks are released",
+                inv.id
+            );
         }
         InvoiceCommand::Export { invoice, csv } => {
             let (inv, text) = svc.export_invoice_csv(invoice)?;
             if csv.as_os_str() == "-" {
                 print!("{text}");
             } else {
-                std::fs::write(csv, &text).with_context(|| format!("cannot write {}", csv.display()))?;
-                eprintln!("Wrote {} ({} lines) to {}", invoice_title(&inv), inv.lines.len(), csv.display());
+                std::fs::write(csv, &text)
+                    .with_context(|| format!("cannot write {}", csv.display()))?;
+                eprintln!(
+                    "Wrote {} ({} lines) to {}",
+                    invoice_title(&inv),
+                    inv.lines.len(),
+                    csv.display()
+                );
             }
         }
     }

@@ -53,9 +53,58 @@ pub enum Command {
     /// Invoices: create, list, show, send, paid, void, delete, export.
     #[command(subcommand)]
     Invoice(billing::InvoiceCommand),
+    /// Serve MCP over HTTP at /api/mcp (Streamable HTTP and plain JSON-RPC POST), plus /health.
+    Serve(ServeArgs),
+    /// API tokens for `stint serve`.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Database commands.
     #[command(subcommand)]
     Db(DbCommand),
+}
+
+/// `stint serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; anything but loopback needs a token to exist.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8765)]
+    pub port: u16,
+    /// Also accept this Host header (repeatable), e.g. a LAN name.
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allow_hosts: Vec<String>,
+    /// Also accept this browser Origin (repeatable), e.g. https://app.example:443.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origins: Vec<String>,
+    /// Database connections for concurrent requests.
+    #[arg(long, default_value_t = 4)]
+    pub connections: usize,
+}
+
+/// `stint token`.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print its secret (shown only once).
+    Create {
+        /// A name to recognise it by, e.g. laptop-script.
+        #[arg(long)]
+        name: String,
+        /// read: read-only tools; write: adds creating and changing; admin: everything.
+        #[arg(long)]
+        scope: String,
+        /// Let it see client contact details (email, phone, address, tax id).
+        #[arg(long)]
+        sensitive: bool,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by name.
+    Revoke {
+        /// The token's name.
+        name: String,
+    },
 }
 
 /// `stint start`.
@@ -178,13 +227,7 @@ fn db_path(cli: &Cli) -> anyhow::Result<PathBuf> {
 
 fn open(cli: &Cli, frontend: Frontend) -> anyhow::Result<Service> {
     let path = db_path(cli)?;
-    Ok(Service::open(
-        &path,
-        Caller {
-            frontend,
-            token_name: None,
-        },
-    )?)
+    Ok(Service::open(&path, Caller::local(frontend))?)
 }
 
 /// Runs a parsed command line.
@@ -318,7 +361,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if path.as_os_str() == "-" {
                 print!("{text}");
             } else {
-                std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+                std::fs::write(path, text)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
                 eprintln!("Wrote {} tracks to {}", all.len(), path.display());
             }
             Ok(ExitCode::SUCCESS)
@@ -351,6 +395,74 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Invoice(cmd) => {
             billing::invoice(&open(&cli, Frontend::Cli)?, cmd)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(a) => {
+            let path = db_path(&cli)?;
+            let svc = Service::with_pool(
+                &path,
+                Caller::local(Frontend::McpHttp),
+                std::sync::Arc::new(crate::service::SystemClock),
+                a.connections,
+            )?;
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(crate::mcp::http::serve_http(
+                svc,
+                crate::mcp::http::HttpOptions {
+                    host: a.host,
+                    port: a.port,
+                    allowed_hosts: a.allow_hosts.clone(),
+                    allowed_origins: a.allow_origins.clone(),
+                },
+            ))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token(cmd) => {
+            let svc = open(&cli, Frontend::Cli)?;
+            match cmd {
+                TokenCommand::Create {
+                    name,
+                    scope,
+                    sensitive,
+                } => {
+                    let (row, secret) = svc.create_token(name, scope, *sensitive)?;
+                    println!("{secret}");
+                    eprintln!(
+                        "Created token {:?} (scope {}{}). The secret above is shown only once: store it now.",
+                        row.name,
+                        row.scope,
+                        if row.sensitive { ", sensitive" } else { "" }
+                    );
+                }
+                TokenCommand::List => {
+                    let mut table = Table::new();
+                    table.load_preset(UTF8_FULL_CONDENSED).set_header([
+                        "name",
+                        "scope",
+                        "sensitive",
+                        "created",
+                        "revoked",
+                    ]);
+                    for t in svc.list_tokens()? {
+                        table.add_row([
+                            t.name,
+                            t.scope,
+                            if t.sensitive { "yes" } else { "no" }.to_owned(),
+                            t.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                            t.revoked_at
+                                .map(|r| r.format("%Y-%m-%d %H:%M UTC").to_string())
+                                .unwrap_or_default(),
+                        ]);
+                    }
+                    println!("{table}");
+                }
+                TokenCommand::Revoke { name } => {
+                    let t = svc.revoke_token(name)?;
+                    println!("Revoked token {:?}", t.name);
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Db(DbCommand::Path) => {

@@ -15,7 +15,8 @@ use crate::service::{self, BudgetReport, BudgetUse, Figures, GroupDim, Summary, 
 
 fn local(t: DateTime<Utc>, tz: &str) -> String {
     let tz: Tz = tz.parse().unwrap_or(Tz::UTC);
-    t.with_timezone(&tz).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    t.with_timezone(&tz)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn utc(t: DateTime<Utc>) -> String {
@@ -58,7 +59,12 @@ impl From<CreateInvoiceArgs> for service::NewInvoice {
     fn from(a: CreateInvoiceArgs) -> Self {
         service::NewInvoice {
             client: a.client.map(|r| r.0),
-            projects: a.projects.unwrap_or_default().into_iter().map(|r| r.0).collect(),
+            projects: a
+                .projects
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| r.0)
+                .collect(),
             from: a.from,
             to: a.to,
             group_by: a.group_by,
@@ -438,7 +444,10 @@ impl From<&Figures> for FiguresOut {
             amounts: f
                 .amounts
                 .iter()
-                .map(|(c, a)| AmountOut { currency: c.clone(), amount: *a })
+                .map(|(c, a)| AmountOut {
+                    currency: c.clone(),
+                    amount: *a,
+                })
                 .collect(),
             track_count: f.track_count,
             running: f.running_count > 0,
@@ -477,7 +486,12 @@ impl From<&SummaryRow> for SummaryRowOut {
         }
         SummaryRowOut {
             group: g,
-            label: r.keys.iter().map(|k| k.value.as_str()).collect::<Vec<_>>().join(" / "),
+            label: r
+                .keys
+                .iter()
+                .map(|k| k.value.as_str())
+                .collect::<Vec<_>>()
+                .join(" / "),
             figures: (&r.figures).into(),
             day_length_seconds: r.day_length_seconds,
         }
@@ -590,7 +604,8 @@ pub struct BudgetOut {
 
 /// Seconds as decimal hours with exactly 2 places, half-up.
 fn secs_hours(d: Decimal) -> Decimal {
-    let mut h = (d / Decimal::from(3600)).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    let mut h =
+        (d / Decimal::from(3600)).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
     h.rescale(2);
     h
 }

@@ -5,6 +5,7 @@
 
 pub mod dto;
 pub mod dto_billing;
+pub mod http;
 pub mod server;
 pub mod stdio;
 

@@ -5,15 +5,24 @@
 //! not fit the input schema with a tool error naming the field, and an unknown tool or method
 //! with a JSON-RPC error.
 
+use std::sync::Arc;
+
 use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::handler::server::wrapper::{Json, Parameters};
-use rmcp::{ServerHandler, tool, tool_handler, tool_router};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ListToolsResult,
+    PaginatedRequestParams, ResultType,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler, tool, tool_handler, tool_router};
 
 use super::dto::*;
 use super::dto_billing::*;
 use crate::service::{
-    DeleteClient, DeleteProject, DeleteTag, InvoiceChanges, ListClients, ListInvoices,
-    ListProjects, ListTags, Service, ServiceError, StopTimer, TimeSummary,
+    Caller, DeleteClient, DeleteProject, DeleteTag, Frontend, InvoiceChanges, ListClients,
+    ListInvoices, ListProjects, ListTags, Scope, Service, ServiceError, StopTimer, TimeSummary,
+    TokenInfo,
 };
 
 /// What the server tells a client about itself at `initialize`.
@@ -32,11 +41,36 @@ fn fail(e: ServiceError) -> String {
     e.to_string()
 }
 
+/// The scope a tool needs over HTTP (DESIGN.md, "HTTP front end"): `read` for read-only
+/// tools; `write` for writes that add or change data; `admin` for deletes, invoice state
+/// changes and settings.
+pub fn required_scope(tool: &str) -> Scope {
+    match tool {
+        "delete_track" | "delete_project" | "delete_tag" | "delete_client" | "delete_invoice"
+        | "mark_invoice_sent" | "mark_invoice_paid" | "void_invoice" | "update_settings" => {
+            Scope::Admin
+        }
+        "start_timer" | "stop_timer" | "create_track" | "update_track" | "create_project"
+        | "update_project" | "create_tag" | "update_tag" | "create_client" | "update_client"
+        | "create_invoice" | "update_invoice" => Scope::Write,
+        _ => Scope::Read,
+    }
+}
+
+/// The token of an HTTP request, put there by the HTTP layer's authentication.
+fn token_of(context: &RequestContext<RoleServer>) -> Option<TokenInfo> {
+    context
+        .extensions
+        .get::<axum::http::request::Parts>()
+        .and_then(|p| p.extensions.get::<TokenInfo>())
+        .cloned()
+}
+
 /// The stint MCP server: the tool router over a [`Service`].
 #[derive(Debug, Clone)]
 pub struct StintServer {
     svc: Service,
-    tool_router: ToolRouter<Self>,
+    tool_router: Arc<ToolRouter<Self>>,
 }
 
 impl StintServer {
@@ -44,7 +78,7 @@ impl StintServer {
     pub fn new(svc: Service) -> Self {
         StintServer {
             svc,
-            tool_router: Self::tool_router(),
+            tool_router: Arc::new(Self::tool_router()),
         }
     }
 
@@ -579,22 +613,42 @@ impl StintServer {
         name = "create_invoice",
         description = "Generate a draft invoice from billable, finished, uninvoiced tracks of a client and/or projects in a period, or preview it with `dry_run`.",
         title = "Create invoice",
-        annotations(title = "Create invoice", read_only_hint = false, destructive_hint = false, idempotent_hint = false, open_world_hint = false)
+        annotations(
+            title = "Create invoice",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
     )]
-    async fn create_invoice(&self, Parameters(a): Parameters<CreateInvoiceArgs>) -> Result<Json<InvoiceResultOut>, String> {
+    async fn create_invoice(
+        &self,
+        Parameters(a): Parameters<CreateInvoiceArgs>,
+    ) -> Result<Json<InvoiceResultOut>, String> {
         let req: crate::service::NewInvoice = a.into();
         let dry_run = req.dry_run;
         let inv = self.svc.create_invoice(req).map_err(fail)?;
-        Ok(Json(InvoiceResultOut { invoice: InvoiceOut::new(&inv, dry_run) }))
+        Ok(Json(InvoiceResultOut {
+            invoice: InvoiceOut::new(&inv, dry_run),
+        }))
     }
 
     #[tool(
         name = "list_invoices",
         description = "List invoices, newest first, optionally by status or client, one page at a time.",
         title = "List invoices",
-        annotations(title = "List invoices", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "List invoices",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn list_invoices(&self, Parameters(a): Parameters<ListInvoicesArgs>) -> Result<Json<InvoicePageOut>, String> {
+    async fn list_invoices(
+        &self,
+        Parameters(a): Parameters<ListInvoicesArgs>,
+    ) -> Result<Json<InvoicePageOut>, String> {
         let page = self
             .svc
             .list_invoices(ListInvoices {
@@ -605,7 +659,11 @@ impl StintServer {
             })
             .map_err(fail)?;
         Ok(Json(InvoicePageOut {
-            invoices: page.items.iter().map(|i| InvoiceOut::new(i, false)).collect(),
+            invoices: page
+                .items
+                .iter()
+                .map(|i| InvoiceOut::new(i, false))
+                .collect(),
             next_cursor: page.next_cursor,
         }))
     }
@@ -614,20 +672,40 @@ impl StintServer {
         name = "get_invoice",
         description = "Get one invoice with its lines, by id or number.",
         title = "Get invoice",
-        annotations(title = "Get invoice", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Get invoice",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn get_invoice(&self, Parameters(a): Parameters<InvoiceRefArgs>) -> Result<Json<InvoiceResultOut>, String> {
+    async fn get_invoice(
+        &self,
+        Parameters(a): Parameters<InvoiceRefArgs>,
+    ) -> Result<Json<InvoiceResultOut>, String> {
         let inv = self.svc.get_invoice(&a.invoice_id.0).map_err(fail)?;
-        Ok(Json(InvoiceResultOut { invoice: InvoiceOut::new(&inv, false) }))
+        Ok(Json(InvoiceResultOut {
+            invoice: InvoiceOut::new(&inv, false),
+        }))
     }
 
     #[tool(
         name = "update_invoice",
         description = "Change the notes, tax rate or due date of a draft invoice.",
         title = "Update invoice",
-        annotations(title = "Update invoice", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Update invoice",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn update_invoice(&self, Parameters(a): Parameters<UpdateInvoiceArgs>) -> Result<Json<InvoiceResultOut>, String> {
+    async fn update_invoice(
+        &self,
+        Parameters(a): Parameters<UpdateInvoiceArgs>,
+    ) -> Result<Json<InvoiceResultOut>, String> {
         let inv = self
             .svc
             .update_invoice(
@@ -639,63 +717,118 @@ impl StintServer {
                 },
             )
             .map_err(fail)?;
-        Ok(Json(InvoiceResultOut { invoice: InvoiceOut::new(&inv, false) }))
+        Ok(Json(InvoiceResultOut {
+            invoice: InvoiceOut::new(&inv, false),
+        }))
     }
 
     #[tool(
         name = "mark_invoice_sent",
         description = "Issue a draft invoice: give it the next invoice number and an issue date, and freeze it.",
         title = "Mark invoice sent",
-        annotations(title = "Mark invoice sent", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = false)
+        annotations(
+            title = "Mark invoice sent",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
     )]
-    async fn mark_invoice_sent(&self, Parameters(a): Parameters<MarkSentArgs>) -> Result<Json<InvoiceResultOut>, String> {
+    async fn mark_invoice_sent(
+        &self,
+        Parameters(a): Parameters<MarkSentArgs>,
+    ) -> Result<Json<InvoiceResultOut>, String> {
         let inv = self
             .svc
             .mark_invoice_sent(&a.invoice_id.0, a.issue_date.as_deref())
             .map_err(fail)?;
-        Ok(Json(InvoiceResultOut { invoice: InvoiceOut::new(&inv, false) }))
+        Ok(Json(InvoiceResultOut {
+            invoice: InvoiceOut::new(&inv, false),
+        }))
     }
 
     #[tool(
         name = "mark_invoice_paid",
         description = "Record that a sent invoice was paid.",
         title = "Mark invoice paid",
-        annotations(title = "Mark invoice paid", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = false)
+        annotations(
+            title = "Mark invoice paid",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
     )]
-    async fn mark_invoice_paid(&self, Parameters(a): Parameters<InvoiceRefArgs>) -> Result<Json<InvoiceResultOut>, String> {
+    async fn mark_invoice_paid(
+        &self,
+        Parameters(a): Parameters<InvoiceRefArgs>,
+    ) -> Result<Json<InvoiceResultOut>, String> {
         let inv = self.svc.mark_invoice_paid(&a.invoice_id.0).map_err(fail)?;
-        Ok(Json(InvoiceResultOut { invoice: InvoiceOut::new(&inv, false) }))
+        Ok(Json(InvoiceResultOut {
+            invoice: InvoiceOut::new(&inv, false),
+        }))
     }
 
     #[tool(
         name = "void_invoice",
         description = "Void a draft or sent invoice, keeping its number and releasing its tracks for editing and re-invoicing.",
         title = "Void invoice",
-        annotations(title = "Void invoice", read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = false)
+        annotations(
+            title = "Void invoice",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
     )]
-    async fn void_invoice(&self, Parameters(a): Parameters<InvoiceRefArgs>) -> Result<Json<InvoiceResultOut>, String> {
+    async fn void_invoice(
+        &self,
+        Parameters(a): Parameters<InvoiceRefArgs>,
+    ) -> Result<Json<InvoiceResultOut>, String> {
         let inv = self.svc.void_invoice(&a.invoice_id.0).map_err(fail)?;
-        Ok(Json(InvoiceResultOut { invoice: InvoiceOut::new(&inv, false) }))
+        Ok(Json(InvoiceResultOut {
+            invoice: InvoiceOut::new(&inv, false),
+        }))
     }
 
     #[tool(
         name = "delete_invoice",
         description = "Delete a draft invoice and release its tracks; issued invoices are voided instead.",
         title = "Delete invoice",
-        annotations(title = "Delete invoice", read_only_hint = false, destructive_hint = true, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Delete invoice",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn delete_invoice(&self, Parameters(a): Parameters<InvoiceRefArgs>) -> Result<Json<InvoiceResultOut>, String> {
+    async fn delete_invoice(
+        &self,
+        Parameters(a): Parameters<InvoiceRefArgs>,
+    ) -> Result<Json<InvoiceResultOut>, String> {
         let inv = self.svc.delete_invoice(&a.invoice_id.0).map_err(fail)?;
-        Ok(Json(InvoiceResultOut { invoice: InvoiceOut::new(&inv, false) }))
+        Ok(Json(InvoiceResultOut {
+            invoice: InvoiceOut::new(&inv, false),
+        }))
     }
 
     #[tool(
         name = "export_invoice_csv",
         description = "Export an invoice as RFC 4180 CSV text, one row per line item plus subtotal, tax and total, optionally also written to a file.",
         title = "Export invoice as CSV",
-        annotations(title = "Export invoice as CSV", read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Export invoice as CSV",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn export_invoice_csv(&self, Parameters(a): Parameters<ExportCsvArgs>) -> Result<Json<CsvExportOut>, String> {
+    async fn export_invoice_csv(
+        &self,
+        Parameters(a): Parameters<ExportCsvArgs>,
+    ) -> Result<Json<CsvExportOut>, String> {
         let (inv, csv) = self.svc.export_invoice_csv(&a.invoice_id.0).map_err(fail)?;
         let path = match a.path.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
             Some(p) => {
@@ -721,9 +854,18 @@ impl StintServer {
         name = "time_summary",
         description = "Sum tracked time in a range grouped by one or two of day, week, month, year, project, client and tag, with rounded and unrounded durations and billable amounts.",
         title = "Time summary",
-        annotations(title = "Time summary", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Time summary",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn time_summary(&self, Parameters(a): Parameters<TimeSummaryArgs>) -> Result<Json<SummaryOut>, String> {
+    async fn time_summary(
+        &self,
+        Parameters(a): Parameters<TimeSummaryArgs>,
+    ) -> Result<Json<SummaryOut>, String> {
         let s = self
             .svc
             .time_summary(TimeSummary {
@@ -743,9 +885,18 @@ impl StintServer {
         name = "top_projects",
         description = "Rank the projects with the most tracked time in a range, with each one's share.",
         title = "Top projects",
-        annotations(title = "Top projects", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Top projects",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn top_projects(&self, Parameters(a): Parameters<TopProjectsArgs>) -> Result<Json<TopProjectsOut>, String> {
+    async fn top_projects(
+        &self,
+        Parameters(a): Parameters<TopProjectsArgs>,
+    ) -> Result<Json<TopProjectsOut>, String> {
         let limit = a.limit.unwrap_or(5).clamp(1, 500) as usize;
         let (s, shares) = self.svc.top_projects(&a.from, &a.to, limit).map_err(fail)?;
         Ok(Json(TopProjectsOut {
@@ -770,23 +921,43 @@ impl StintServer {
         name = "budget_status",
         description = "Show hours and money used against each project's budget in its current period, with ok, alert or over.",
         title = "Budget status",
-        annotations(title = "Budget status", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Budget status",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn budget_status(&self, Parameters(a): Parameters<BudgetStatusArgs>) -> Result<Json<BudgetsOut>, String> {
+    async fn budget_status(
+        &self,
+        Parameters(a): Parameters<BudgetStatusArgs>,
+    ) -> Result<Json<BudgetsOut>, String> {
         let reports = self
             .svc
             .budget_status(a.project.as_ref().map(|r| r.0.as_str()))
             .map_err(fail)?;
-        Ok(Json(BudgetsOut { budgets: reports.iter().map(Into::into).collect() }))
+        Ok(Json(BudgetsOut {
+            budgets: reports.iter().map(Into::into).collect(),
+        }))
     }
 
     #[tool(
         name = "unbilled_summary",
         description = "Sum billable, finished work not yet on an invoice, by client and project, with amounts per currency.",
         title = "Unbilled work",
-        annotations(title = "Unbilled work", read_only_hint = true, destructive_hint = false, idempotent_hint = true, open_world_hint = false)
+        annotations(
+            title = "Unbilled work",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
     )]
-    async fn unbilled_summary(&self, Parameters(a): Parameters<UnbilledSummaryArgs>) -> Result<Json<SummaryOut>, String> {
+    async fn unbilled_summary(
+        &self,
+        Parameters(a): Parameters<UnbilledSummaryArgs>,
+    ) -> Result<Json<SummaryOut>, String> {
         let s = self
             .svc
             .unbilled_summary(
@@ -838,6 +1009,74 @@ impl StintServer {
 
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for StintServer {
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let scope = token_of(&context).map(|t| t.scope);
+        let tools = self
+            .tool_router
+            .list_all()
+            .into_iter()
+            .filter(|t| scope.is_none_or(|s| required_scope(&t.name) <= s))
+            .collect();
+        let mut result = ListToolsResult::with_all_items(tools);
+        result.result_type = Some(ResultType::COMPLETE);
+        Ok(result)
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let Some(token) = token_of(&context) else {
+            return self
+                .tool_router
+                .call(ToolCallContext::new(self, request, context))
+                .await;
+        };
+        let needed = required_scope(&request.name);
+        let path_given = request
+            .arguments
+            .as_ref()
+            .is_some_and(|a| a.get("path").is_some_and(|p| !p.is_null()));
+        let needed = if request.name == "export_invoice_csv" && path_given {
+            Scope::Admin
+        } else {
+            needed
+        };
+        if needed > token.scope && self.tool_router.has_route(&request.name) {
+            return Ok(CallToolResult::error(vec![ContentBlock::text(format!(
+                "the token {:?} has scope {}, but {} needs scope {}{}; use a token with that scope \
+                 (stint token create --scope {})",
+                token.name,
+                token.scope.as_str(),
+                request.name,
+                needed.as_str(),
+                if request.name == "export_invoice_csv" {
+                    " when it writes a file (leave out path to get the CSV text)"
+                } else {
+                    ""
+                },
+                needed.as_str()
+            ))])
+            .into());
+        }
+        let server = StintServer {
+            svc: self.svc.for_caller(Caller {
+                frontend: Frontend::McpHttp,
+                token_name: Some(token.name.clone()),
+                redact_contacts: !token.sensitive,
+            }),
+            tool_router: Arc::clone(&self.tool_router),
+        };
+        self.tool_router
+            .call(ToolCallContext::new(&server, request, context))
+            .await
+    }
+
     fn get_info(&self) -> rmcp::model::ServerConfig {
         let mut info = rmcp::model::Implementation::new("stint", env!("CARGO_PKG_VERSION"));
         info.title = Some("stint time tracker".to_owned());

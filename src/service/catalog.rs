@@ -537,6 +537,10 @@ impl Service {
 
     /// Creates a client.
     pub fn create_client(&self, req: NewClient) -> Result<Client> {
+        self.create_client_inner(req).map(|c| self.shown_client(c))
+    }
+
+    fn create_client_inner(&self, req: NewClient) -> Result<Client> {
         self.write("create_client", |ctx| {
             let name = require_name(&req.name, "client")?;
             let fields = ClientFields {
@@ -563,6 +567,7 @@ impl Service {
     /// Reads one client by id or name.
     pub fn get_client(&self, client: &str) -> Result<Client> {
         self.read(|ctx| resolve_client(ctx, client))
+            .map(|c| self.shown_client(c))
     }
 
     /// Lists clients by name, paged.
@@ -582,10 +587,19 @@ impl Service {
                 encode_cursor("clients", &name_cursor(&c.name, c.id.0))
             }))
         })
+        .map(|p| Page {
+            items: p.items.into_iter().map(|c| self.shown_client(c)).collect(),
+            next_cursor: p.next_cursor,
+        })
     }
 
     /// Changes fields of a client; absent fields stay, empty texts clear.
     pub fn update_client(&self, client: &str, req: ClientChanges) -> Result<Client> {
+        self.update_client_inner(client, req)
+            .map(|c| self.shown_client(c))
+    }
+
+    fn update_client_inner(&self, client: &str, req: ClientChanges) -> Result<Client> {
         self.write("update_client", |ctx| {
             let current = resolve_client(ctx, client)?;
             let mut f = ClientFields::from(&current);

@@ -42,7 +42,10 @@ pub fn invoice_csv(inv: &Invoice) -> String {
         .from_writer(Vec::new());
     let digits = inv.currency.minor_units();
     let money = |d: Decimal| format!("{:.*}", digits as usize, d.round_dp(digits));
-    let number = inv.number.clone().unwrap_or_else(|| format!("DRAFT-{}", inv.id));
+    let number = inv
+        .number
+        .clone()
+        .unwrap_or_else(|| format!("DRAFT-{}", inv.id));
     let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let common = [
         number,
@@ -73,7 +76,11 @@ pub fn invoice_csv(inv: &Invoice) -> String {
         ]);
         let _ = w.write_record(&row);
     }
-    for (what, amount) in [("Subtotal", inv.subtotal), ("Tax", inv.tax), ("Total", inv.total)] {
+    for (what, amount) in [
+        ("Subtotal", inv.subtotal),
+        ("Tax", inv.tax),
+        ("Total", inv.total),
+    ] {
         let mut row: Vec<String> = common.to_vec();
         row.extend([
             String::new(),
@@ -128,7 +135,10 @@ pub fn tracks_csv(tracks: &[Track], rounding: Rounding, now: DateTime<Utc>) -> S
     let _ = w.write_record(TRACKS_CSV_HEADER);
     for t in tracks {
         let tz: chrono_tz::Tz = t.timezone.parse().unwrap_or(chrono_tz::UTC);
-        let show = |at: DateTime<Utc>| at.with_timezone(&tz).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let show = |at: DateTime<Utc>| {
+            at.with_timezone(&tz)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        };
         let secs = elapsed_seconds(t.start, t.end, now);
         let rounded = round_seconds(secs, rounding);
         let _ = w.write_record([
@@ -142,10 +152,16 @@ pub fn tracks_csv(tracks: &[Track], rounding: Rounding, now: DateTime<Utc>) -> S
             hours_text(rounded),
             t.project_name.clone().unwrap_or_default(),
             t.client_name.clone().unwrap_or_default(),
-            t.tags.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(";"),
+            t.tags
+                .iter()
+                .map(|(_, n)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
             t.description.clone(),
             t.billable.to_string(),
-            t.hourly_rate.map(|r| r.normalize().to_string()).unwrap_or_default(),
+            t.hourly_rate
+                .map(|r| r.normalize().to_string())
+                .unwrap_or_default(),
             t.invoice_id.map(|i| i.to_string()).unwrap_or_default(),
             t.is_running().to_string(),
         ]);

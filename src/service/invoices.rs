@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Days};
+use chrono::Days;
 use rust_decimal::Decimal;
 
 use super::catalog::{resolve_client, resolve_project};
@@ -65,9 +65,10 @@ fn parse_tax_rate(input: Option<&str>) -> Result<Decimal> {
     let Some(s) = input.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(Decimal::ZERO);
     };
-    let rate: Decimal = s.trim_end_matches('%').trim().parse().map_err(|_| {
-        DomainError::parse("tax rate", s, "send a percentage such as 19 or 7.5")
-    })?;
+    let rate: Decimal =
+        s.trim_end_matches('%').trim().parse().map_err(|_| {
+            DomainError::parse("tax rate", s, "send a percentage such as 19 or 7.5")
+        })?;
     if rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED {
         return Err(DomainError::Invalid(format!(
             "a tax rate of {s} % is out of range; send 0 to 100"
@@ -159,20 +160,32 @@ impl Service {
             )));
         }
         let default_rate = ctx.settings.default_hourly_rate;
-        let mut by_currency: BTreeMap<&'static str, (Currency, Vec<String>, usize)> = BTreeMap::new();
+        let mut by_currency: BTreeMap<&'static str, (Currency, Vec<String>, usize)> =
+            BTreeMap::new();
         let mut tracks = Vec::with_capacity(rows.len());
         let mut currency = None;
         for row in &rows {
-            let c = resolve_currency(row.project_currency, row.client_currency, ctx.settings.default_currency);
+            let c = resolve_currency(
+                row.project_currency,
+                row.client_currency,
+                ctx.settings.default_currency,
+            );
             let entry = by_currency.entry(c.code()).or_insert((c, Vec::new(), 0));
             entry.2 += 1;
-            let what = row.project_name.clone().unwrap_or_else(|| "no project".to_owned());
+            let what = row
+                .project_name
+                .clone()
+                .unwrap_or_else(|| "no project".to_owned());
             if !entry.1.contains(&what) {
                 entry.1.push(what);
             }
             currency = Some(c);
-            let (unit_rate, _) =
-                resolve_rate(row.track_rate, row.project_rate, row.client_rate, default_rate);
+            let (unit_rate, _) = resolve_rate(
+                row.track_rate,
+                row.project_rate,
+                row.client_rate,
+                default_rate,
+            );
             tracks.push(BillableTrack {
                 id: row.id.0,
                 start: row.start,
@@ -188,7 +201,9 @@ impl Service {
         if by_currency.len() > 1 {
             let parts: Vec<String> = by_currency
                 .iter()
-                .map(|(code, (_, projects, n))| format!("{code}: {n} tracks on {}", projects.join(", ")))
+                .map(|(code, (_, projects, n))| {
+                    format!("{code}: {n} tracks on {}", projects.join(", "))
+                })
                 .collect();
             return Err(ServiceError::Conflict(format!(
                 "the selected tracks are billed in {} currencies ({}); an invoice has one \
@@ -203,14 +218,12 @@ impl Service {
         // The invoice's client: the one asked for, else the one all tracks share.
         let client = match client {
             Some(c) => Some(c),
-            None => {
-                let first = rows[0].client_id;
-                if first.is_some() && rows.iter().all(|r| r.client_id == first) {
-                    Some(crate::store::clients::get(ctx.tx, first.expect("checked"))?.expect("exists"))
-                } else {
-                    None
+            None => match rows[0].client_id {
+                Some(first) if rows.iter().all(|r| r.client_id == Some(first)) => {
+                    crate::store::clients::get(ctx.tx, first)?
                 }
-            }
+                _ => None,
+            },
         };
         let issue = ctx.now.with_timezone(&ctx.tz).date_naive();
         Ok(Invoice {
@@ -270,20 +283,38 @@ impl Service {
     /// No matching tracks; tracks in several currencies (named); unknown client or project; a
     /// bad period, grouping or tax rate.
     pub fn create_invoice(&self, req: NewInvoice) -> Result<Invoice> {
+        self.create_invoice_inner(req)
+            .map(|i| self.shown_invoice(i))
+    }
+
+    fn create_invoice_inner(&self, req: NewInvoice) -> Result<Invoice> {
         if req.dry_run {
             return self.read(|ctx| self.build_invoice(ctx, &req));
         }
         self.write("create_invoice", |ctx| {
             let inv = self.build_invoice(ctx, &req)?;
             let id = invoices::insert(ctx.tx, &inv)?;
-            let track_ids: Vec<i64> = inv.lines.iter().flat_map(|l| l.track_ids.iter().map(|t| t.0)).collect();
-            ctx.audit("invoice", &[id.0], Some(&format!("{} tracks", track_ids.len())))?;
+            let track_ids: Vec<i64> = inv
+                .lines
+                .iter()
+                .flat_map(|l| l.track_ids.iter().map(|t| t.0))
+                .collect();
+            ctx.audit(
+                "invoice",
+                &[id.0],
+                Some(&format!("{} tracks", track_ids.len())),
+            )?;
             Ok(invoices::get(ctx.tx, id)?.expect("just inserted"))
         })
     }
 
     /// Reads one invoice by id or number, with its lines.
     pub fn get_invoice(&self, invoice: &str) -> Result<Invoice> {
+        self.get_invoice_inner(invoice)
+            .map(|i| self.shown_invoice(i))
+    }
+
+    fn get_invoice_inner(&self, invoice: &str) -> Result<Invoice> {
         self.read(|ctx| resolve_invoice(ctx, invoice))
     }
 
@@ -302,9 +333,12 @@ impl Service {
             let after = match req.cursor.as_deref().filter(|c| !c.trim().is_empty()) {
                 Some(c) => {
                     let parts = super::decode_cursor("invoices", c)?;
-                    Some(parts.first().and_then(|p| p.parse().ok()).ok_or_else(|| {
-                        super::decode_cursor("\u{0}", c).unwrap_err()
-                    })?)
+                    Some(
+                        parts
+                            .first()
+                            .and_then(|p| p.parse().ok())
+                            .ok_or_else(|| super::decode_cursor("\u{0}", c).unwrap_err())?,
+                    )
                 }
                 None => None,
             };
@@ -313,6 +347,10 @@ impl Service {
                 super::encode_cursor("invoices", &[i.id.0.to_string()])
             }))
         })
+        .map(|p| Page {
+            items: p.items.into_iter().map(|i| self.shown_invoice(i)).collect(),
+            next_cursor: p.next_cursor,
+        })
     }
 
     /// Changes notes, tax rate or due date of a draft.
@@ -320,6 +358,11 @@ impl Service {
     /// # Errors
     /// The invoice is not a draft (sent and paid invoices are frozen).
     pub fn update_invoice(&self, invoice: &str, req: InvoiceChanges) -> Result<Invoice> {
+        self.update_invoice_inner(invoice, req)
+            .map(|i| self.shown_invoice(i))
+    }
+
+    fn update_invoice_inner(&self, invoice: &str, req: InvoiceChanges) -> Result<Invoice> {
         self.write("update_invoice", |ctx| {
             let mut inv = resolve_invoice(ctx, invoice)?;
             if inv.status != InvoiceStatus::Draft {
@@ -360,6 +403,11 @@ impl Service {
     /// # Errors
     /// The invoice is not a draft.
     pub fn mark_invoice_sent(&self, invoice: &str, issue_date: Option<&str>) -> Result<Invoice> {
+        self.mark_invoice_sent_inner(invoice, issue_date)
+            .map(|i| self.shown_invoice(i))
+    }
+
+    fn mark_invoice_sent_inner(&self, invoice: &str, issue_date: Option<&str>) -> Result<Invoice> {
         self.write("mark_invoice_sent", |ctx| {
             let mut inv = resolve_invoice(ctx, invoice)?;
             if inv.status != InvoiceStatus::Draft {
@@ -401,6 +449,11 @@ impl Service {
 
     /// Records payment of a sent invoice.
     pub fn mark_invoice_paid(&self, invoice: &str) -> Result<Invoice> {
+        self.mark_invoice_paid_inner(invoice)
+            .map(|i| self.shown_invoice(i))
+    }
+
+    fn mark_invoice_paid_inner(&self, invoice: &str) -> Result<Invoice> {
         self.write("mark_invoice_paid", |ctx| {
             let mut inv = resolve_invoice(ctx, invoice)?;
             if inv.status != InvoiceStatus::Sent {
@@ -408,7 +461,11 @@ impl Service {
                     "{} is {}; only a sent invoice can be marked paid{}",
                     label(&inv),
                     inv.status.as_str(),
-                    if inv.status == InvoiceStatus::Draft { " (mark it sent first)" } else { "" }
+                    if inv.status == InvoiceStatus::Draft {
+                        " (mark it sent first)"
+                    } else {
+                        ""
+                    }
                 )));
             }
             inv.status = InvoiceStatus::Paid;
@@ -421,6 +478,11 @@ impl Service {
 
     /// Voids a draft or sent invoice: it keeps its number, and its tracks are released.
     pub fn void_invoice(&self, invoice: &str) -> Result<Invoice> {
+        self.void_invoice_inner(invoice)
+            .map(|i| self.shown_invoice(i))
+    }
+
+    fn void_invoice_inner(&self, invoice: &str) -> Result<Invoice> {
         self.write("void_invoice", |ctx| {
             let mut inv = resolve_invoice(ctx, invoice)?;
             if !matches!(inv.status, InvoiceStatus::Draft | InvoiceStatus::Sent) {
@@ -434,7 +496,11 @@ impl Service {
             inv.status = InvoiceStatus::Void;
             inv.voided_at = Some(ctx.now);
             invoices::update_header(ctx.tx, &inv, ctx.now)?;
-            ctx.audit("invoice", &[inv.id.0], Some(&format!("released {released} tracks")))?;
+            ctx.audit(
+                "invoice",
+                &[inv.id.0],
+                Some(&format!("released {released} tracks")),
+            )?;
             Ok(invoices::get(ctx.tx, inv.id)?.expect("exists"))
         })
     }
@@ -444,6 +510,11 @@ impl Service {
     /// # Errors
     /// The invoice is not a draft: issued invoices are kept (void them instead).
     pub fn delete_invoice(&self, invoice: &str) -> Result<Invoice> {
+        self.delete_invoice_inner(invoice)
+            .map(|i| self.shown_invoice(i))
+    }
+
+    fn delete_invoice_inner(&self, invoice: &str) -> Result<Invoice> {
         self.write("delete_invoice", |ctx| {
             let inv = resolve_invoice(ctx, invoice)?;
             if inv.status != InvoiceStatus::Draft {
@@ -477,4 +548,3 @@ fn describe_selection(client: Option<&str>, projects: &[String]) -> String {
         (None, true) => "at all".to_owned(),
     }
 }
-

@@ -13,6 +13,7 @@ mod export;
 mod invoices;
 mod reports;
 mod settings;
+mod tokens;
 mod tracks;
 
 use std::fmt;
@@ -39,6 +40,7 @@ pub use reports::{
     BudgetReport, BudgetUse, Figures, GroupDim, GroupKey, Summary, SummaryRow, TimeSummary,
 };
 pub use settings::{RoundingChanges, SettingsChanges, SettingsView};
+pub use tokens::{SECRET_PREFIX, Scope, TokenInfo};
 pub use tracks::{
     ListTracks, NewTrack, StartTimer, StopTimer, TimerStarted, TrackChanges, TrackWritten,
 };
@@ -115,7 +117,24 @@ impl Frontend {
 pub struct Caller {
     pub frontend: Frontend,
     pub token_name: Option<String>,
+    /// Show client contact details (email, phone, address, tax id) as [`REDACTED`]: for HTTP
+    /// tokens created without `--sensitive`.
+    pub redact_contacts: bool,
 }
+
+impl Caller {
+    /// A local caller (CLI or stdio) that sees everything.
+    pub fn local(frontend: Frontend) -> Caller {
+        Caller {
+            frontend,
+            token_name: None,
+            redact_contacts: false,
+        }
+    }
+}
+
+/// What redacted contact details read as.
+pub const REDACTED: &str = "[redacted]";
 
 /// Errors of the use cases. Every message says what went wrong and what to send next.
 #[derive(Debug, Error)]
@@ -159,7 +178,9 @@ pub const MAX_PAGE: usize = 500;
 
 #[derive(Debug)]
 struct Inner {
-    conn: Mutex<Connection>,
+    /// One connection per concurrent caller; a use case takes whichever is free.
+    conns: Vec<Mutex<Connection>>,
+    next: std::sync::atomic::AtomicUsize,
     clock: Arc<dyn Clock>,
 }
 
@@ -219,10 +240,25 @@ impl Service {
 
     /// Opens the database at `path` with the given clock.
     pub fn with_clock(path: &Path, caller: Caller, clock: Arc<dyn Clock>) -> Result<Service> {
-        let conn = store::open(path)?;
+        Self::with_pool(path, caller, clock, 1)
+    }
+
+    /// Opens `connections` connections to the database at `path` (at least 1), for front ends
+    /// that serve several requests at once.
+    pub fn with_pool(
+        path: &Path,
+        caller: Caller,
+        clock: Arc<dyn Clock>,
+        connections: usize,
+    ) -> Result<Service> {
+        let mut conns = vec![Mutex::new(store::open(path)?)];
+        for _ in 1..connections.max(1) {
+            conns.push(Mutex::new(store::open(path)?));
+        }
         Ok(Service {
             inner: Arc::new(Inner {
-                conn: Mutex::new(conn),
+                conns,
+                next: std::sync::atomic::AtomicUsize::new(0),
                 clock,
             }),
             caller: Arc::new(caller),
@@ -237,13 +273,64 @@ impl Service {
         }
     }
 
+    /// Who this service acts for.
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+
+    /// `c` as this caller may see it (contact details redacted for non-sensitive tokens).
+    pub(crate) fn shown_client(
+        &self,
+        mut c: crate::domain::entities::Client,
+    ) -> crate::domain::entities::Client {
+        if self.caller.redact_contacts {
+            for f in [&mut c.email, &mut c.phone, &mut c.address, &mut c.tax_id] {
+                if f.is_some() {
+                    *f = Some(REDACTED.to_owned());
+                }
+            }
+        }
+        c
+    }
+
+    /// `inv` as this caller may see it (the client's contact details redacted for
+    /// non-sensitive tokens).
+    pub(crate) fn shown_invoice(
+        &self,
+        mut inv: crate::domain::entities::Invoice,
+    ) -> crate::domain::entities::Invoice {
+        if self.caller.redact_contacts {
+            for f in [
+                &mut inv.client_email,
+                &mut inv.client_address,
+                &mut inv.client_tax_id,
+            ] {
+                if f.is_some() {
+                    *f = Some(REDACTED.to_owned());
+                }
+            }
+        }
+        inv
+    }
+
     /// The current instant from the service's clock.
     pub fn now(&self) -> DateTime<Utc> {
         self.inner.clock.now()
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
-        self.inner.conn.lock().unwrap_or_else(|e| e.into_inner())
+        let conns = &self.inner.conns;
+        for c in conns {
+            if let Ok(guard) = c.try_lock() {
+                return guard;
+            }
+        }
+        let i = self
+            .inner
+            .next
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            % conns.len();
+        conns[i].lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Runs a write use case in one `BEGIN IMMEDIATE` transaction.

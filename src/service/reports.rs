@@ -21,7 +21,9 @@ use crate::domain::entities::{BudgetPeriod, Project};
 use crate::domain::money::Currency;
 use crate::domain::rounding::round_seconds;
 use crate::domain::settings::{Rounding, RoundingScope};
-use crate::domain::time::{Bound, Range, local_day_seconds, local_day_start, parse_bound, split_by_local_day};
+use crate::domain::time::{
+    Bound, Range, local_day_seconds, local_day_start, parse_bound, split_by_local_day,
+};
 use crate::store::projects::{self, ProjectFilter};
 use crate::store::reports::{self, AggRow, Dim, ReportQuery};
 
@@ -193,7 +195,8 @@ impl Acc {
             .into_iter()
             .map(|(code, amount)| {
                 let digits = Currency::parse(&code).map_or(2, Currency::minor_units);
-                let mut a = amount.round_dp_with_strategy(digits, RoundingStrategy::MidpointAwayFromZero);
+                let mut a =
+                    amount.round_dp_with_strategy(digits, RoundingStrategy::MidpointAwayFromZero);
                 a.rescale(digits);
                 (code, a)
             })
@@ -231,7 +234,11 @@ fn none_label(dim: GroupDim) -> &'static str {
     }
 }
 
-fn period_label(dim: GroupDim, day: NaiveDate, week_start: crate::domain::time::WeekStart) -> String {
+fn period_label(
+    dim: GroupDim,
+    day: NaiveDate,
+    week_start: crate::domain::time::WeekStart,
+) -> String {
     match dim {
         GroupDim::Day => day.to_string(),
         GroupDim::Week => week_start.week_of(day).to_string(),
@@ -277,7 +284,9 @@ impl Service {
                 .into());
             }
             if dims.len() == 2 && dims[0] == dims[1] {
-                return Err(DomainError::Invalid("group_by names the same grouping twice".into()).into());
+                return Err(
+                    DomainError::Invalid("group_by names the same grouping twice".into()).into(),
+                );
             }
             let range = Range::from_bounds(
                 parse_bound(&req.from, ctx.tz, ctx.now)?,
@@ -341,11 +350,12 @@ impl Service {
             let mut rows: Vec<SummaryRow> = groups
                 .into_iter()
                 .map(|(keys, acc)| {
-                    let day_length_seconds = keys.iter().find(|k| k.dim == GroupDim::Day).and_then(|k| {
-                        NaiveDate::parse_from_str(&k.value, "%Y-%m-%d")
-                            .ok()
-                            .map(|d| local_day_seconds(d, ctx.tz))
-                    });
+                    let day_length_seconds =
+                        keys.iter().find(|k| k.dim == GroupDim::Day).and_then(|k| {
+                            NaiveDate::parse_from_str(&k.value, "%Y-%m-%d")
+                                .ok()
+                                .map(|d| local_day_seconds(d, ctx.tz))
+                        });
                     SummaryRow {
                         figures: acc.figures(ctx),
                         keys,
@@ -389,12 +399,18 @@ impl Service {
                         GroupDim::Project => vec![GroupKey {
                             dim: *d,
                             id: span.project_id,
-                            value: span.project_name.clone().unwrap_or_else(|| none_label(*d).into()),
+                            value: span
+                                .project_name
+                                .clone()
+                                .unwrap_or_else(|| none_label(*d).into()),
                         }],
                         GroupDim::Client => vec![GroupKey {
                             dim: *d,
                             id: span.client_id,
-                            value: span.client_name.clone().unwrap_or_else(|| none_label(*d).into()),
+                            value: span
+                                .client_name
+                                .clone()
+                                .unwrap_or_else(|| none_label(*d).into()),
                         }],
                         GroupDim::Tag if span.tags.is_empty() => vec![GroupKey {
                             dim: *d,
@@ -404,7 +420,11 @@ impl Service {
                         GroupDim::Tag => span
                             .tags
                             .iter()
-                            .map(|(id, name)| GroupKey { dim: *d, id: Some(*id), value: name.clone() })
+                            .map(|(id, name)| GroupKey {
+                                dim: *d,
+                                id: Some(*id),
+                                value: name.clone(),
+                            })
                             .collect(),
                         period => vec![GroupKey {
                             dim: *period,
@@ -441,7 +461,12 @@ impl Service {
     }
 
     /// The projects with the most time in a range, by rounded duration, with their share.
-    pub fn top_projects(&self, from: &str, to: &str, limit: usize) -> Result<(Summary, Vec<Decimal>)> {
+    pub fn top_projects(
+        &self,
+        from: &str,
+        to: &str,
+        limit: usize,
+    ) -> Result<(Summary, Vec<Decimal>)> {
         let summary = self.time_summary(TimeSummary {
             from: from.to_owned(),
             to: to.to_owned(),
@@ -454,7 +479,12 @@ impl Service {
             b.figures
                 .rounded_duration_seconds
                 .cmp(&a.figures.rounded_duration_seconds)
-                .then_with(|| a.keys[0].value.to_lowercase().cmp(&b.keys[0].value.to_lowercase()))
+                .then_with(|| {
+                    a.keys[0]
+                        .value
+                        .to_lowercase()
+                        .cmp(&b.keys[0].value.to_lowercase())
+                })
         });
         rows.truncate(limit.max(1));
         let shares = rows
@@ -474,7 +504,10 @@ impl Service {
                 Some(p) => vec![resolve_project(ctx, p)?],
                 None => projects::list(
                     ctx.tx,
-                    &ProjectFilter { include_archived: false, ..Default::default() },
+                    &ProjectFilter {
+                        include_archived: false,
+                        ..Default::default()
+                    },
                     None,
                     10_000,
                 )?
@@ -482,18 +515,29 @@ impl Service {
                 .filter(|p| p.budget.seconds.is_some() || p.budget.amount.is_some())
                 .collect(),
             };
-            projects.into_iter().map(|p| self.budget_of(ctx, p)).collect()
+            projects
+                .into_iter()
+                .map(|p| self.budget_of(ctx, p))
+                .collect()
         })
     }
 
     fn budget_of(&self, ctx: &Ctx<'_>, project: Project) -> Result<BudgetReport> {
         let (start, end) = match project.budget.period {
-            BudgetPeriod::Total => (Utc.timestamp_opt(0, 0).single().unwrap_or_default(), ctx.now + chrono::Duration::seconds(1)),
+            BudgetPeriod::Total => (
+                Utc.timestamp_opt(0, 0).single().unwrap_or_default(),
+                ctx.now + chrono::Duration::seconds(1),
+            ),
             BudgetPeriod::Monthly => {
                 let today = ctx.now.with_timezone(&ctx.tz).date_naive();
                 let first = today.with_day(1).unwrap_or(today);
-                let next = first.checked_add_months(chrono::Months::new(1)).unwrap_or(first + Days::new(31));
-                (local_day_start(first, ctx.tz), local_day_start(next, ctx.tz))
+                let next = first
+                    .checked_add_months(chrono::Months::new(1))
+                    .unwrap_or(first + Days::new(31));
+                (
+                    local_day_start(first, ctx.tz),
+                    local_day_start(next, ctx.tz),
+                )
             }
         };
         let mut q = self.report_query(ctx, start, end);
@@ -508,7 +552,10 @@ impl Service {
             .currency
             .or_else(|| {
                 project.client_id.and_then(|c| {
-                    crate::store::clients::get(ctx.tx, c).ok().flatten().and_then(|c| c.currency)
+                    crate::store::clients::get(ctx.tx, c)
+                        .ok()
+                        .flatten()
+                        .and_then(|c| c.currency)
                 })
             })
             .unwrap_or(ctx.settings.default_currency);
@@ -527,8 +574,14 @@ impl Service {
             }
         });
         let money = project.budget.amount.map(|budget| {
-            let (status, percent) = budget_status(used_amount, budget, project.budget.alert_percent);
-            BudgetUse { budget, used: used_amount, percent, status }
+            let (status, percent) =
+                budget_status(used_amount, budget, project.budget.alert_percent);
+            BudgetUse {
+                budget,
+                used: used_amount,
+                percent,
+                status,
+            }
         });
         let status = [hours.as_ref(), money.as_ref()]
             .into_iter()
@@ -596,7 +649,11 @@ impl Service {
             }
             let mut rows: Vec<SummaryRow> = groups
                 .into_iter()
-                .map(|(keys, acc)| SummaryRow { figures: acc.figures(ctx), keys, day_length_seconds: None })
+                .map(|(keys, acc)| SummaryRow {
+                    figures: acc.figures(ctx),
+                    keys,
+                    day_length_seconds: None,
+                })
                 .collect();
             rows.sort_by(|a, b| {
                 let ka: Vec<_> = a.keys.iter().map(sort_key).collect();

@@ -62,9 +62,15 @@ pub fn billable_tracks(conn: &Connection, q: &BillableQuery) -> Result<Vec<Billa
         q.client_id.map(|c| c.0).into(),
     ];
     if !q.project_ids.is_empty() {
-        let marks: Vec<String> = (0..q.project_ids.len()).map(|i| format!("?{}", i + 4)).collect();
+        let marks: Vec<String> = (0..q.project_ids.len())
+            .map(|i| format!("?{}", i + 4))
+            .collect();
         sql.push_str(&format!(" AND t.project_id IN ({})", marks.join(", ")));
-        args.extend(q.project_ids.iter().map(|p| rusqlite::types::Value::from(p.0)));
+        args.extend(
+            q.project_ids
+                .iter()
+                .map(|p| rusqlite::types::Value::from(p.0)),
+        );
     }
     sql.push_str(" ORDER BY t.start_at, t.id");
     let mut stmt = conn.prepare(&sql)?;

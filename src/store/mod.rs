@@ -16,6 +16,7 @@ pub mod projects;
 pub mod reports;
 pub mod settings;
 pub mod tags;
+pub mod tokens;
 pub mod tracks;
 
 use std::path::{Path, PathBuf};

@@ -141,11 +141,11 @@ pub fn find_by_name(conn: &Connection, name: &str) -> Result<Vec<Project>> {
 /// contains `fragment`, else the first 20 by name.
 pub fn suggestions(conn: &Connection, fragment: &str) -> Result<Vec<String>> {
     let query = |filter: bool| -> Result<Vec<String>> {
-        let mut stmt = conn.prepare_cached(&format!(
+        let mut stmt = conn.prepare_cached(
             "SELECT p.name, c.name FROM projects p LEFT JOIN clients c ON c.id = p.client_id
               WHERE NOT ?2 OR p.name LIKE '%' || ?1 || '%' ESCAPE '\\'
-              ORDER BY p.name COLLATE NOCASE, c.name COLLATE NOCASE LIMIT 20"
-        ))?;
+              ORDER BY p.name COLLATE NOCASE, c.name COLLATE NOCASE LIMIT 20",
+        )?;
         let rows = stmt.query_map(params![super::like_escape(fragment.trim()), filter], |r| {
             let name: String = r.get(0)?;
             let client: Option<String> = r.get(1)?;
@@ -157,7 +157,11 @@ pub fn suggestions(conn: &Connection, fragment: &str) -> Result<Vec<String>> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     };
     let found = query(true)?;
-    if found.is_empty() { query(false) } else { Ok(found) }
+    if found.is_empty() {
+        query(false)
+    } else {
+        Ok(found)
+    }
 }
 
 /// Filter for [`list`].

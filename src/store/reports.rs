@@ -61,7 +61,10 @@ fn filters(q: &ReportQuery, sql: &mut String, args: &mut Vec<Value>) {
     sql.push_str(" WHERE t.start_at < ?2 AND ifnull(t.end_at, ?3) > ?1");
     let mut push = |cond: &str, v: Value| {
         args.push(v);
-        sql.push_str(&format!(" AND {cond}", cond = cond.replace('?', &format!("?{}", args.len()))));
+        sql.push_str(&format!(
+            " AND {cond}",
+            cond = cond.replace('?', &format!("?{}", args.len()))
+        ));
     };
     if let Some(p) = q.project_id {
         push("t.project_id = ?", p.0.into());
@@ -110,10 +113,12 @@ pub fn aggregate(conn: &Connection, q: &ReportQuery, dims: &[Dim]) -> Result<Vec
             }
         }
     }
-    let mut sql = String::from("WITH parts AS (SELECT t.billable AS billable, (t.end_at IS NULL) AS running,
+    let mut sql = String::from(
+        "WITH parts AS (SELECT t.billable AS billable, (t.end_at IS NULL) AS running,
         max(0, min(ifnull(t.end_at, ?3), ?2) - max(t.start_at, ?1)) AS secs,
         coalesce(t.hourly_rate, p.hourly_rate, c.hourly_rate) AS rate,
-        coalesce(p.currency, c.currency) AS currency");
+        coalesce(p.currency, c.currency) AS currency",
+    );
     for (i, (id, name)) in cols.iter().enumerate() {
         sql.push_str(&format!(", {id} AS k{i}, {name} AS n{i}"));
     }
@@ -129,7 +134,11 @@ pub fn aggregate(conn: &Connection, q: &ReportQuery, dims: &[Dim]) -> Result<Vec
     let mut args = Vec::new();
     filters(q, &mut sql, &mut args);
     let keys: Vec<String> = (0..cols.len()).map(|i| format!("k{i}, n{i}")).collect();
-    let key_list = if keys.is_empty() { String::new() } else { format!("{}, ", keys.join(", ")) };
+    let key_list = if keys.is_empty() {
+        String::new()
+    } else {
+        format!("{}, ", keys.join(", "))
+    };
     sql.push_str(&format!(
         ") SELECT {key_list}billable, rate, currency, sum(secs), sum({}), count(*), sum(running)
            FROM parts GROUP BY {key_list}billable, rate, currency",
@@ -140,7 +149,10 @@ pub fn aggregate(conn: &Connection, q: &ReportQuery, dims: &[Dim]) -> Result<Vec
     let rows = stmt.query_map(params_from_iter(args), |r| {
         let mut keys = Vec::with_capacity(n);
         for i in 0..n {
-            keys.push((r.get::<_, Option<i64>>(2 * i)?, r.get::<_, Option<String>>(2 * i + 1)?));
+            keys.push((
+                r.get::<_, Option<i64>>(2 * i)?,
+                r.get::<_, Option<String>>(2 * i + 1)?,
+            ));
         }
         let b = 2 * n;
         Ok(AggRow {

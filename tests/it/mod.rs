@@ -1,4 +1,6 @@
+mod billing;
 mod cli;
+mod http;
 mod protocol;
 mod service_catalog;
 mod service_tracks;

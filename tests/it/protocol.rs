@@ -7,8 +7,8 @@ use tokio::io::AsyncReadExt;
 
 use super::util::Env;
 
-/// Every tool of the catalogue this build serves (DESIGN.md; billing tools come later).
-const TOOLS: [&str; 24] = [
+/// Every tool of DESIGN.md's catalogue: names are a contract.
+const TOOLS: [&str; 37] = [
     "start_timer",
     "stop_timer",
     "list_running_timers",
@@ -31,6 +31,19 @@ const TOOLS: [&str; 24] = [
     "get_client",
     "update_client",
     "delete_client",
+    "create_invoice",
+    "list_invoices",
+    "get_invoice",
+    "update_invoice",
+    "mark_invoice_sent",
+    "mark_invoice_paid",
+    "void_invoice",
+    "delete_invoice",
+    "export_invoice_csv",
+    "time_summary",
+    "top_projects",
+    "budget_status",
+    "unbilled_summary",
     "get_settings",
     "update_settings",
 ];
@@ -97,6 +110,11 @@ fn initialize_then_list_tools() {
     for name in TOOLS {
         assert!(names.contains(&name), "missing tool {name}");
     }
+    assert_eq!(
+        names.len(),
+        TOOLS.len(),
+        "no tool outside the catalogue: {names:?}"
+    );
     for t in tools {
         let name = &t["name"];
         assert!(

@@ -494,7 +494,10 @@ fn start_timer_in_the_past_stops_at_that_start() {
             ..Default::default()
         })
         .unwrap_err();
-    assert!(err.to_string().contains("not before the new start"), "{err}");
+    assert!(
+        err.to_string().contains("not before the new start"),
+        "{err}"
+    );
     let b = env
         .svc
         .start_timer(StartTimer {

@@ -26,10 +26,7 @@ impl Env {
         let clock = Arc::new(FixedClock::new(utc(NOW)));
         let svc = Service::with_clock(
             &dir.path().join("stint.db"),
-            Caller {
-                frontend: Frontend::Cli,
-                token_name: None,
-            },
+            Caller::local(Frontend::Cli),
             clock.clone(),
         )
         .unwrap();

@@ -1,0 +1,86 @@
+//! Rows of `api_tokens`: bearer tokens for the HTTP front end. Only a SHA-256 hash of each
+//! secret is stored.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::{Result, from_ts, to_ts};
+
+/// A token as stored (without its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    /// `read`, `write` or `admin`.
+    pub scope: String,
+    /// May see client contact details.
+    pub sensitive: bool,
+    /// Hex SHA-256 of the secret.
+    pub secret_hash: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<TokenRow> {
+    Ok(TokenRow {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        scope: r.get(2)?,
+        sensitive: r.get(3)?,
+        secret_hash: r.get(4)?,
+        created_at: from_ts(r.get(5)?),
+        last_used_at: r.get::<_, Option<i64>>(6)?.map(from_ts),
+        revoked_at: r.get::<_, Option<i64>>(7)?.map(from_ts),
+    })
+}
+
+const SELECT: &str = "SELECT id, name, scope, sensitive, secret_hash, created_at, last_used_at, \
+                      revoked_at FROM api_tokens";
+
+/// Inserts a token and returns its id.
+pub fn insert(
+    conn: &Connection,
+    name: &str,
+    scope: &str,
+    sensitive: bool,
+    secret_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO api_tokens (name, scope, sensitive, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![name, scope, sensitive, secret_hash, to_ts(now)],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Every token, by name (revoked ones too).
+pub fn list(conn: &Connection) -> Result<Vec<TokenRow>> {
+    let mut stmt = conn.prepare_cached(&format!("{SELECT} ORDER BY name"))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Tokens not revoked.
+pub fn active(conn: &Connection) -> Result<Vec<TokenRow>> {
+    let mut stmt =
+        conn.prepare_cached(&format!("{SELECT} WHERE revoked_at IS NULL ORDER BY id"))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The token named `name`.
+pub fn by_name(conn: &Connection, name: &str) -> Result<Option<TokenRow>> {
+    Ok(conn
+        .query_row(&format!("{SELECT} WHERE name = ?1"), [name], from_row)
+        .optional()?)
+}
+
+/// Marks token `id` revoked.
+pub fn revoke(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<()> {
+    conn.execute(
+        "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1",
+        params![id, to_ts(now)],
+    )?;
+    Ok(())
+}
