@@ -52,7 +52,8 @@ fn error_line(id: Value, code: i64, message: String) -> String {
 }
 
 /// What to do with one input line.
-enum Line {
+#[derive(Debug)]
+pub enum Line {
     /// Nothing (blank line).
     Skip,
     /// Answer directly without involving rmcp.
@@ -61,7 +62,10 @@ enum Line {
     Forward { message: Value, id: Option<Value> },
 }
 
-fn classify(bytes: &[u8]) -> Line {
+/// Decides what to do with one input line (without its newline): skip it, answer it directly
+/// (a parse error or an invalid request, as a JSON-RPC error line), or forward it to rmcp.
+/// Never panics, whatever the bytes.
+pub fn classify(bytes: &[u8]) -> Line {
     let text = String::from_utf8_lossy(bytes);
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     if trimmed.is_empty() {
