@@ -58,9 +58,41 @@ pub enum Command {
     /// API tokens for `stint serve`.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Import tracks from a file.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Database commands.
     #[command(subcommand)]
     Db(DbCommand),
+}
+
+/// `stint import`.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import tracks from CSV with a header row: start, end, project, client, tags (`;`-separated),
+    /// description, billable. Missing projects, clients and tags are created; rows imported
+    /// before are recognised and skipped.
+    Csv {
+        /// The CSV file (`-` for standard input).
+        file: PathBuf,
+    },
+}
+
+/// An indicatif progress bar on a terminal, nothing otherwise.
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl crate::service::ImportProgress for Progress {
+    fn checked(&self, rows: usize) {
+        if let Some(bar) = &self.0 {
+            bar.set_length(rows as u64);
+            bar.set_message("importing");
+        }
+    }
+    fn written(&self, rows: usize) {
+        if let Some(bar) = &self.0 {
+            bar.set_position(rows as u64);
+        }
+    }
 }
 
 /// `stint serve`.
@@ -463,6 +495,41 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("Revoked token {:?}", t.name);
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import(ImportCommand::Csv { file }) => {
+            use std::io::IsTerminal;
+            let svc = open(&cli, Frontend::Cli)?;
+            let bar = std::io::stderr().is_terminal().then(|| {
+                let bar = indicatif::ProgressBar::new(0);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} rows ({per_sec}, {eta})")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                bar.set_message("checking");
+                bar
+            });
+            let progress = Progress(bar);
+            let started = std::time::Instant::now();
+            let summary = if file.as_os_str() == "-" {
+                svc.import_csv(std::io::stdin().lock(), &progress)?
+            } else {
+                let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+                svc.import_csv(std::io::BufReader::new(f), &progress)?
+            };
+            if let Some(bar) = &progress.0 {
+                bar.finish_and_clear();
+            }
+            println!(
+                "Imported {} tracks from {} rows ({} already present, skipped) in {:.1} s; created {} projects, {} clients, {} tags.",
+                summary.imported,
+                summary.rows,
+                summary.skipped,
+                started.elapsed().as_secs_f64(),
+                summary.created_projects,
+                summary.created_clients,
+                summary.created_tags
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Db(DbCommand::Path) => {

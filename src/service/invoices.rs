@@ -78,20 +78,31 @@ fn parse_tax_rate(input: Option<&str>) -> Result<Decimal> {
     Ok(rate.normalize())
 }
 
-/// Finds an invoice by id or by number (`INV-2026-0001`).
+/// Finds an invoice by number (`INV-2026-0001`, case-insensitive) or by id. A reference that is
+/// one invoice's number and another's id is refused as ambiguous.
 pub(crate) fn resolve_invoice(ctx: &Ctx<'_>, reference: &str) -> Result<Invoice> {
-    let r = reference.trim().trim_start_matches('#');
-    let id = match r.parse::<i64>() {
-        Ok(id) => Some(InvoiceId(id)),
-        Err(_) => invoices::find_by_number(ctx.tx, r)?,
+    let r = reference.trim();
+    let by_number = invoices::find_by_number(ctx.tx, r)?;
+    let by_id = match r.trim_start_matches('#').parse::<i64>() {
+        Ok(id) => invoices::get(ctx.tx, InvoiceId(id))?.map(|i| i.id),
+        Err(_) => None,
     };
-    id.and_then(|id| invoices::get(ctx.tx, id).transpose())
-        .transpose()?
-        .ok_or_else(|| {
-            ServiceError::NotFound(format!(
+    let id = match (by_number, by_id) {
+        (Some(n), Some(i)) if n != i => {
+            return Err(ServiceError::Ambiguous(format!(
+                "{reference:?} is the number of invoice id {n} and the id of another invoice; \
+                 send the number with its full text, or the id as \"#{i}\""
+            )));
+        }
+        (Some(n), _) => n,
+        (None, Some(i)) => i,
+        (None, None) => {
+            return Err(ServiceError::NotFound(format!(
                 "no invoice has id or number {reference:?}; find it with list_invoices"
-            ))
-        })
+            )));
+        }
+    };
+    Ok(invoices::get(ctx.tx, id)?.expect("exists"))
 }
 
 fn label(inv: &Invoice) -> String {

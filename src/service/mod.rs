@@ -10,6 +10,7 @@
 
 mod catalog;
 mod export;
+mod import;
 mod invoices;
 mod reports;
 mod settings;
@@ -35,6 +36,7 @@ pub use catalog::{
     ListTags, NewClient, NewProject, ProjectChanges, TagWithUsage,
 };
 pub use export::{INVOICE_CSV_HEADER, TRACKS_CSV_HEADER, invoice_csv, tracks_csv};
+pub use import::{BATCH_ROWS, ImportProgress, ImportSummary, NoProgress};
 pub use invoices::{InvoiceChanges, ListInvoices, NewInvoice};
 pub use reports::{
     BudgetReport, BudgetUse, Figures, GroupDim, GroupKey, Summary, SummaryRow, TimeSummary,

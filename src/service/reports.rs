@@ -16,7 +16,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use super::catalog::{resolve_client, resolve_project, resolve_tag};
 use super::{Ctx, Result, Service, clean};
 use crate::domain::DomainError;
-use crate::domain::billing::{BudgetStatus, budget_status};
+use crate::domain::billing::{BudgetStatus, budget_status, hours_quantity, line_amount};
 use crate::domain::entities::{BudgetPeriod, Project};
 use crate::domain::money::Currency;
 use crate::domain::rounding::round_seconds;
@@ -159,11 +159,6 @@ impl Acc {
         e.running += s.running;
     }
 
-    fn merge(&mut self, other: &Acc) {
-        for (k, s) in &other.0 {
-            self.add(k.clone(), *s);
-        }
-    }
 
     fn figures(&self, ctx: &Ctx<'_>) -> Figures {
         let rounding = ctx.settings.rounding;
@@ -180,11 +175,14 @@ impl Acc {
                     RoundingScope::Total => round_seconds(s.seconds, rounding),
                 };
                 let rate = rate.unwrap_or(ctx.settings.default_hourly_rate);
-                let code = currency
-                    .clone()
-                    .unwrap_or_else(|| ctx.settings.default_currency.code().to_owned());
-                *raw_amounts.entry(code).or_default() +=
-                    Decimal::from(rounded) * rate / Decimal::from(3600);
+                let currency = currency
+                    .as_deref()
+                    .and_then(|c| Currency::parse(c).ok())
+                    .unwrap_or(ctx.settings.default_currency);
+                // Priced like an invoice line: hours to 2 decimals, times the rate, to the
+                // currency's minor unit.
+                *raw_amounts.entry(currency.code().to_owned()).or_default() +=
+                    line_amount(hours_quantity(rounded), rate, currency);
             }
         }
         f.rounded_duration_seconds = match rounding.scope {
@@ -333,20 +331,13 @@ impl Service {
                     groups.entry(keys).or_default().add(k, s);
                 }
             }
-            let totals = if dims.contains(&GroupDim::Tag) {
-                let mut acc = Acc::default();
-                for row in reports::aggregate(ctx.tx, &q, &[])? {
-                    let (k, s) = slice_of(&row);
-                    acc.add(k, s);
-                }
-                acc.figures(ctx)
-            } else {
-                let mut acc = Acc::default();
-                for g in groups.values() {
-                    acc.merge(g);
-                }
-                acc.figures(ctx)
-            };
+            // Totals count each track once, rounded once, whatever the grouping.
+            let mut all = Acc::default();
+            for row in reports::aggregate(ctx.tx, &q, &[])? {
+                let (k, s) = slice_of(&row);
+                all.add(k, s);
+            }
+            let totals = all.figures(ctx);
             let mut rows: Vec<SummaryRow> = groups
                 .into_iter()
                 .map(|(keys, acc)| {
@@ -392,6 +383,9 @@ impl Service {
             let start = span.start.max(range.start);
             let end = span.end.unwrap_or(ctx.now).min(range.end);
             let running = i64::from(span.end.is_none());
+            // A track's parts in one group (two days of one week) are one entry: sum them
+            // first, then round once.
+            let mut parts: HashMap<Vec<GroupKey>, i64> = HashMap::new();
             for (day, secs) in split_by_local_day(start, end, ctx.tz) {
                 let mut key_sets: Vec<Vec<GroupKey>> = vec![Vec::new()];
                 for d in dims {
@@ -443,18 +437,21 @@ impl Service {
                         })
                         .collect();
                 }
+                for keys in key_sets {
+                    *parts.entry(keys).or_default() += secs;
+                }
+            }
+            for (keys, secs) in parts {
                 let slice = Slice {
                     seconds: secs,
                     entry_rounded: round_seconds(secs, ctx.settings.rounding),
                     tracks: 1,
                     running,
                 };
-                for keys in key_sets {
-                    groups
-                        .entry(keys)
-                        .or_default()
-                        .add((span.billable, span.rate, span.currency.clone()), slice);
-                }
+                groups
+                    .entry(keys)
+                    .or_default()
+                    .add((span.billable, span.rate, span.currency.clone()), slice);
             }
         }
         Ok(())

@@ -58,7 +58,10 @@ pub enum StoreError {
         path: String,
         source: rusqlite::Error,
     },
-    #[error("the database is read-only ({0}); check the file's permissions and the disk")]
+    #[error(
+        "the database is read-only ({0}); make the file and its folder writable (stint also \
+         writes its -wal and -shm files beside it), or point --db / STINT_DB at a writable copy"
+    )]
     ReadOnly(rusqlite::Error),
     #[error("the disk is full ({0}); free some space and retry: nothing was written")]
     DiskFull(rusqlite::Error),
@@ -126,9 +129,14 @@ pub fn open(path: &Path) -> Result<Connection> {
         | OpenFlags::SQLITE_OPEN_NO_MUTEX
         | OpenFlags::SQLITE_OPEN_URI;
     let mut conn = Connection::open_with_flags(path, flags)?;
-    let not_a_db = |source: rusqlite::Error| StoreError::NotADatabase {
-        path: path.display().to_string(),
-        source,
+    let not_a_db = |source: rusqlite::Error| match source.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+            StoreError::NotADatabase {
+                path: path.display().to_string(),
+                source,
+            }
+        }
+        _ => StoreError::from(source),
     };
     conn.busy_timeout(BUSY_TIMEOUT)?;
     // journal_mode returns a row; WAL lets readers and one writer work at once across processes.

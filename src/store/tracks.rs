@@ -237,3 +237,17 @@ pub fn delete(conn: &Connection, id: TrackId) -> Result<()> {
     conn.execute("DELETE FROM tracks WHERE id = ?1", [id.0])?;
     Ok(())
 }
+
+/// Whether a track imported from a row with this key exists.
+pub fn has_import_key(conn: &Connection, key: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM tracks WHERE import_key = ?1")?
+        .exists([key])?)
+}
+
+/// Records the import key of track `id` (see `migrations/V2__import_keys.sql`).
+pub fn set_import_key(conn: &Connection, id: TrackId, key: &str) -> Result<()> {
+    conn.prepare_cached("UPDATE tracks SET import_key = ?2 WHERE id = ?1")?
+        .execute(params![id.0, key])?;
+    Ok(())
+}

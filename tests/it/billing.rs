@@ -1922,7 +1922,8 @@ fn summary_rounding_per_entry_and_per_total() {
     // No rounding by default: both durations are the same.
     let s = by_project();
     check_rows(&s, &[("P", 900, 900), ("Q", 420, 420)]);
-    assert_eq!(amounts(&s.totals.amounts), "EUR 37.00");
+    // Priced like invoice lines: 0.25 h x 120 = 30.00 and 7 min = 0.12 h x 60 = 7.20.
+    assert_eq!(amounts(&s.totals.amounts), "EUR 37.20");
 
     // Per entry: each 5-minute track becomes 15 minutes.
     set_rounding(&env, "up", 15, "entry");
