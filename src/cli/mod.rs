@@ -503,8 +503,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let bar = std::io::stderr().is_terminal().then(|| {
                 let bar = indicatif::ProgressBar::new(0);
                 bar.set_style(
-                    indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} rows ({per_sec}, {eta})")
-                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                    indicatif::ProgressStyle::with_template(
+                        "{msg} {bar:40} {pos}/{len} rows ({per_sec}, {eta})",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
                 );
                 bar.set_message("checking");
                 bar
@@ -514,7 +516,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let summary = if file.as_os_str() == "-" {
                 svc.import_csv(std::io::stdin().lock(), &progress)?
             } else {
-                let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+                let f = std::fs::File::open(file)
+                    .with_context(|| format!("cannot open {}", file.display()))?;
                 svc.import_csv(std::io::BufReader::new(f), &progress)?
             };
             if let Some(bar) = &progress.0 {

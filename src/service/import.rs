@@ -83,11 +83,22 @@ fn parse_bool(line: u64, s: &str) -> Result<Option<bool>> {
         "" => Ok(None),
         "true" | "yes" | "y" | "1" => Ok(Some(true)),
         "false" | "no" | "n" | "0" => Ok(Some(false)),
-        other => Err(bad(line, format!("billable {other:?} is not true/false/yes/no/1/0"))),
+        other => Err(bad(
+            line,
+            format!("billable {other:?} is not true/false/yes/no/1/0"),
+        )),
     }
 }
 
-fn import_key(start: i64, end: i64, project: &str, client: &str, tags: &[String], description: &str, billable: Option<bool>) -> String {
+fn import_key(
+    start: i64,
+    end: i64,
+    project: &str,
+    client: &str,
+    tags: &[String],
+    description: &str,
+    billable: Option<bool>,
+) -> String {
     let mut h = Sha256::new();
     let mut sorted: Vec<String> = tags.iter().map(|t| t.to_lowercase()).collect();
     sorted.sort();
@@ -103,7 +114,11 @@ fn import_key(start: i64, end: i64, project: &str, client: &str, tags: &[String]
         h.update(part.as_bytes());
         h.update([0u8]);
     }
-    h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
+    h.finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl Service {
@@ -113,11 +128,18 @@ impl Service {
     /// A missing `start` or `end` column; a bad row (line number and reason; nothing written);
     /// an ambiguous project name without a client column; store errors (what was written by
     /// this import is removed).
-    pub fn import_csv(&self, input: impl Read, progress: &dyn ImportProgress) -> Result<ImportSummary> {
+    pub fn import_csv(
+        &self,
+        input: impl Read,
+        progress: &dyn ImportProgress,
+    ) -> Result<ImportSummary> {
         let settings = self.get_settings()?;
         let tz = settings.effective_timezone;
         let now = self.now();
-        let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(input);
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(input);
         let headers: Vec<String> = reader
             .headers()
             .map_err(|e| bad(1, format!("cannot read the header row ({e})")))?
@@ -125,7 +147,8 @@ impl Service {
             .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
             .collect();
         let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
-        let (Some(c_start), Some(c_end)) = (col(&["start", "start_utc"]), col(&["end", "end_utc"])) else {
+        let (Some(c_start), Some(c_end)) = (col(&["start", "start_utc"]), col(&["end", "end_utc"]))
+        else {
             return Err(bad(
                 1,
                 format!(
@@ -145,16 +168,26 @@ impl Service {
         for (i, record) in reader.records().enumerate() {
             let line = i as u64 + 2;
             let record = record.map_err(|e| bad(line, format!("cannot read the row ({e})")))?;
-            let get = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or("").trim().to_owned();
+            let get = |c: Option<usize>| {
+                c.and_then(|c| record.get(c))
+                    .unwrap_or("")
+                    .trim()
+                    .to_owned()
+            };
             let start_text = get(Some(c_start));
             let end_text = get(Some(c_end));
-            let start = parse_instant(&start_text, tz, now).map_err(|e| bad(line, format!("start: {e}")))?;
-            let end = parse_instant(&end_text, tz, now).map_err(|e| bad(line, format!("end: {e}")))?;
+            let start = parse_instant(&start_text, tz, now)
+                .map_err(|e| bad(line, format!("start: {e}")))?;
+            let end =
+                parse_instant(&end_text, tz, now).map_err(|e| bad(line, format!("end: {e}")))?;
             validate_span(start, Some(end), now, tz).map_err(|e| bad(line, e))?;
             let project = Some(get(c_project)).filter(|s| !s.is_empty());
             let client = Some(get(c_client)).filter(|s| !s.is_empty());
             if client.is_some() && project.is_none() {
-                return Err(bad(line, "a client is given without a project; add the project"));
+                return Err(bad(
+                    line,
+                    "a client is given without a project; add the project",
+                ));
             }
             let tags: Vec<String> = get(c_tags)
                 .split([';', ','])
@@ -163,7 +196,10 @@ impl Service {
                 .map(str::to_owned)
                 .collect();
             if let Some(t) = tags.iter().find(|t| t.bytes().all(|b| b.is_ascii_digit())) {
-                return Err(bad(line, format!("tag {t:?} is only digits; tag names need a letter")));
+                return Err(bad(
+                    line,
+                    format!("tag {t:?} is only digits; tag names need a letter"),
+                ));
             }
             let description = get(c_desc);
             let billable = parse_bool(line, &get(c_billable))?;
@@ -176,11 +212,24 @@ impl Service {
                 &description,
                 billable,
             );
-            rows.push(Row { line, start, end, project, client, tags, description, billable, key });
+            rows.push(Row {
+                line,
+                start,
+                end,
+                project,
+                client,
+                tags,
+                description,
+                billable,
+                key,
+            });
         }
         progress.checked(rows.len());
 
-        let mut summary = ImportSummary { rows: rows.len(), ..Default::default() };
+        let mut summary = ImportSummary {
+            rows: rows.len(),
+            ..Default::default()
+        };
         let mut inserted = Vec::new();
         let mut project_cache: HashMap<(String, String), (ProjectId, bool)> = HashMap::new();
         let mut client_cache: HashMap<String, ClientId> = HashMap::new();
@@ -198,11 +247,20 @@ impl Service {
                         let (project_id, default_billable) = match &row.project {
                             None => (None, false),
                             Some(p) => {
-                                let cache_key = (p.to_lowercase(), row.client.clone().unwrap_or_default().to_lowercase());
+                                let cache_key = (
+                                    p.to_lowercase(),
+                                    row.client.clone().unwrap_or_default().to_lowercase(),
+                                );
                                 if let Some(hit) = project_cache.get(&cache_key) {
                                     (Some(hit.0), hit.1)
                                 } else {
-                                    let found = self.import_project(ctx, row, p, &mut client_cache, &mut summary)?;
+                                    let found = self.import_project(
+                                        ctx,
+                                        row,
+                                        p,
+                                        &mut client_cache,
+                                        &mut summary,
+                                    )?;
                                     project_cache.insert(cache_key, found);
                                     (Some(found.0), found.1)
                                 }
@@ -250,7 +308,10 @@ impl Service {
                     ctx.audit(
                         "track",
                         &ids,
-                        Some(&format!("imported {} rows from line {first_line}", ids.len())),
+                        Some(&format!(
+                            "imported {} rows from line {first_line}",
+                            ids.len()
+                        )),
                     )?;
                     Ok(ids)
                 });
@@ -279,7 +340,14 @@ impl Service {
                             tracks::delete(ctx.tx, crate::domain::TrackId(*id))?;
                         }
                     }
-                    ctx.audit("track", &[], Some(&format!("removed {} rows of a failed import", inserted.len())))?;
+                    ctx.audit(
+                        "track",
+                        &[],
+                        Some(&format!(
+                            "removed {} rows of a failed import",
+                            inserted.len()
+                        )),
+                    )?;
                     Ok(())
                 });
                 if let Err(undo_err) = undo {
@@ -313,7 +381,14 @@ impl Service {
                         Some(found) => found.id,
                         None => {
                             summary.created_clients += 1;
-                            clients::insert(ctx.tx, &ClientFields { name: c.clone(), ..Default::default() }, ctx.now)?
+                            clients::insert(
+                                ctx.tx,
+                                &ClientFields {
+                                    name: c.clone(),
+                                    ..Default::default()
+                                },
+                                ctx.now,
+                            )?
                         }
                     };
                     client_cache.insert(c.to_lowercase(), id);
@@ -323,7 +398,10 @@ impl Service {
         };
         let candidates = projects::find_by_name(ctx.tx, name)?;
         let matching: Vec<_> = match client_id {
-            Some(cid) => candidates.iter().filter(|p| p.client_id == Some(cid)).collect(),
+            Some(cid) => candidates
+                .iter()
+                .filter(|p| p.client_id == Some(cid))
+                .collect(),
             None => candidates.iter().collect(),
         };
         match matching.as_slice() {
@@ -356,7 +434,11 @@ impl Service {
                 format!(
                     "{} projects are named {name:?} ({}); add a client column to say which",
                     several.len(),
-                    several.iter().map(|p| p.label()).collect::<Vec<_>>().join(", ")
+                    several
+                        .iter()
+                        .map(|p| p.label())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )),
         }

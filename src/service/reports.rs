@@ -159,7 +159,6 @@ impl Acc {
         e.running += s.running;
     }
 
-
     fn figures(&self, ctx: &Ctx<'_>) -> Figures {
         let rounding = ctx.settings.rounding;
         let mut f = Figures::default();
