@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Interop check of `stint mcp` against the official MCP Python SDK (mcp==2.3.0) and raw
-# newline-delimited JSON-RPC; see stdio_session.py for the list of checks.
+# Interop check of `stint mcp` and `stint serve` against the official MCP Python SDK (mcp==2.3.0),
+# raw newline-delimited JSON-RPC and plain HTTP; see the scripts for the list of checks:
+#   stdio_session.py   `stint mcp` through the SDK and raw lines
+#   http_session.py    `stint serve` through the SDK with bearer tokens: scopes, redaction, 401
+#   concurrency.py     2 stdio servers, HTTP and the CLI writing one file at once
+# Each prints "N passed, M failed"; all three run even when one fails.
 #
 # Usage:  cargo build --release && tests/interop/run.sh
 #         STINT_BIN=/path/to/stint tests/interop/run.sh
@@ -28,4 +32,10 @@ fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/stint-interop.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-"$venv/bin/python" "$root/tests/interop/stdio_session.py" "$bin" "$work"
+status=0
+for script in stdio_session.py http_session.py concurrency.py; do
+    echo "== $script"
+    mkdir -p "$work/${script%.py}"
+    "$venv/bin/python" "$root/tests/interop/$script" "$bin" "$work/${script%.py}" || status=1
+done
+exit $status
