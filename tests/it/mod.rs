@@ -1,8 +1,11 @@
 mod billing;
 mod cli;
+mod crash;
+mod disk;
 mod http;
 mod protocol;
 mod service_catalog;
 mod service_tracks;
 mod store;
+mod upgrade;
 mod util;
