@@ -287,7 +287,7 @@ impl Service {
                                 tag_ids.push(id);
                             }
                         }
-                        let id = tracks::insert(
+                        let id = tracks::insert_imported(
                             ctx.tx,
                             &tracks::TrackFields {
                                 start: row.start,
@@ -298,10 +298,10 @@ impl Service {
                                 billable: row.billable.unwrap_or(default_billable),
                                 hourly_rate: None,
                             },
+                            &row.key,
+                            &tag_ids,
                             ctx.now,
                         )?;
-                        tracks::set_import_key(ctx.tx, id, &row.key)?;
-                        tracks::set_tags(ctx.tx, id, &tag_ids)?;
                         ids.push(id.0);
                     }
                     let first_line = batch.first().map_or(0, |r| r.line);

@@ -5,6 +5,8 @@
 //! counts up to `now`. Rounding per entry is done in SQL with the same rule as
 //! [`crate::domain::rounding::round_seconds`], on each track's clipped part.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params_from_iter, types::Value};
 use rust_decimal::Decimal;
@@ -56,21 +58,23 @@ pub struct AggRow {
     pub running: i64,
 }
 
+/// Appends the conditions of `q` other than the range to `sql`, as ` AND ...` terms on `t`.
 fn filters(q: &ReportQuery, sql: &mut String, args: &mut Vec<Value>) {
-    args.extend([Value::from(q.start), Value::from(q.end), Value::from(q.now)]);
-    sql.push_str(" WHERE t.start_at < ?2 AND ifnull(t.end_at, ?3) > ?1");
     let mut push = |cond: &str, v: Value| {
         args.push(v);
         sql.push_str(&format!(
-            " AND {cond}",
-            cond = cond.replace('?', &format!("?{}", args.len()))
+            " AND {}",
+            cond.replace('?', &format!("?{}", args.len()))
         ));
     };
     if let Some(p) = q.project_id {
         push("t.project_id = ?", p.0.into());
     }
     if let Some(c) = q.client_id {
-        push("p.client_id = ?", c.0.into());
+        push(
+            "t.project_id IN (SELECT id FROM projects WHERE client_id = ?)",
+            c.0.into(),
+        );
     }
     if let Some(t) = q.tag_id {
         push(
@@ -89,84 +93,243 @@ fn filters(q: &ReportQuery, sql: &mut String, args: &mut Vec<Value>) {
     }
 }
 
-fn rounding_sql(r: Rounding) -> String {
+/// `SELECT {columns} FROM tracks t {joins} WHERE` the track overlaps the range and matches `q`,
+/// as three index-friendly parts joined by `UNION ALL`: tracks starting in the range (covering
+/// index on the start), tracks starting before it that end inside or after it (index on the
+/// end), and running tracks that started before it. `?1`..`?3` are start, end and now.
+fn overlapping_tracks(
+    q: &ReportQuery,
+    columns: &str,
+    joins: &str,
+    args: &mut Vec<Value>,
+) -> String {
+    args.extend([Value::from(q.start), Value::from(q.end), Value::from(q.now)]);
+    let mut out = Vec::new();
+    for range in [
+        "t.start_at >= ?1 AND t.start_at < ?2",
+        // `+` keeps SQLite from scanning every earlier start instead of using the end index.
+        "t.end_at > ?1 AND +t.start_at < ?1",
+        "t.end_at IS NULL AND +t.start_at < ?1 AND ?3 > ?1",
+    ] {
+        let mut sql = format!("SELECT {columns} FROM tracks t {joins} WHERE {range}");
+        filters(q, &mut sql, args);
+        out.push(sql);
+    }
+    out.join(" UNION ALL ")
+}
+
+/// SQL rounding `secs` (an expression) per the rounding setting, as
+/// [`crate::domain::rounding::round_seconds`] does.
+fn rounding_sql(r: Rounding, secs: &str) -> String {
     let inc = i64::from(r.increment_minutes) * 60;
     match r.mode {
-        RoundingMode::None => "secs".to_owned(),
-        RoundingMode::Up => format!("((secs + {inc} - 1) / {inc}) * {inc}"),
-        RoundingMode::Down => format!("(secs / {inc}) * {inc}"),
-        RoundingMode::Nearest => format!("((secs + {}) / {inc}) * {inc}", inc / 2),
+        RoundingMode::None => secs.to_owned(),
+        RoundingMode::Up => format!("((({secs}) + {inc} - 1) / {inc}) * {inc}"),
+        RoundingMode::Down => format!("(({secs}) / {inc}) * {inc}"),
+        RoundingMode::Nearest => format!("((({secs}) + {}) / {inc}) * {inc}", inc / 2),
     }
 }
 
-/// Sums time by the given dimensions (and by billable flag, rate and currency) in SQL.
-pub fn aggregate(conn: &Connection, q: &ReportQuery, dims: &[Dim]) -> Result<Vec<AggRow>> {
-    let mut cols = Vec::new();
-    let mut join_tags = false;
-    for d in dims {
-        match d {
-            Dim::Project => cols.push(("t.project_id", "p.name")),
-            Dim::Client => cols.push(("p.client_id", "c.name")),
-            Dim::Tag => {
-                join_tags = true;
-                cols.push(("tt.tag_id", "g.name"));
-            }
-        }
-    }
-    let mut sql = String::from(
-        "WITH parts AS (SELECT t.billable AS billable, (t.end_at IS NULL) AS running,
-        max(0, min(ifnull(t.end_at, ?3), ?2) - max(t.start_at, ?1)) AS secs,
-        coalesce(t.hourly_rate, p.hourly_rate, c.hourly_rate) AS rate,
-        coalesce(p.currency, c.currency) AS currency",
-    );
-    for (i, (id, name)) in cols.iter().enumerate() {
-        sql.push_str(&format!(", {id} AS k{i}, {name} AS n{i}"));
-    }
-    sql.push_str(
-        " FROM tracks t LEFT JOIN projects p ON p.id = t.project_id
-          LEFT JOIN clients c ON c.id = p.client_id",
-    );
-    if join_tags {
-        sql.push_str(
-            " LEFT JOIN track_tags tt ON tt.track_id = t.id LEFT JOIN tags g ON g.id = tt.tag_id",
-        );
-    }
-    let mut args = Vec::new();
-    filters(q, &mut sql, &mut args);
-    let keys: Vec<String> = (0..cols.len()).map(|i| format!("k{i}, n{i}")).collect();
-    let key_list = if keys.is_empty() {
-        String::new()
-    } else {
-        format!("{}, ", keys.join(", "))
+/// Clipped seconds of track `t` inside the range `?1..?2`, running tracks up to `?3`.
+const CLIPPED: &str = "max(0, min(ifnull(t.end_at, ?3), ?2) - max(t.start_at, ?1))";
+
+/// Whether the range covers enough of the tracks that one pass over them all, in project
+/// order, beats looking up those in the range: a quarter of the time span they cover.
+fn is_wide(conn: &Connection, q: &ReportQuery) -> Result<bool> {
+    let (first, last): (Option<i64>, Option<i64>) = conn.query_row(
+        "SELECT (SELECT min(start_at) FROM tracks), (SELECT max(start_at) FROM tracks)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let (Some(first), Some(last)) = (first, last) else {
+        return Ok(false);
     };
-    sql.push_str(&format!(
-        ") SELECT {key_list}billable, rate, currency, sum(secs), sum({}), count(*), sum(running)
-           FROM parts GROUP BY {key_list}billable, rate, currency",
-        rounding_sql(q.rounding)
-    ));
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let n = cols.len();
-    let rows = stmt.query_map(params_from_iter(args), |r| {
-        let mut keys = Vec::with_capacity(n);
-        for i in 0..n {
-            keys.push((
-                r.get::<_, Option<i64>>(2 * i)?,
-                r.get::<_, Option<String>>(2 * i + 1)?,
-            ));
-        }
-        let b = 2 * n;
-        Ok(AggRow {
-            keys,
-            billable: r.get(b)?,
-            rate: decimal_col(r.get(b + 1)?),
-            currency: r.get(b + 2)?,
-            seconds: r.get(b + 3)?,
-            entry_rounded_seconds: r.get(b + 4)?,
-            tracks: r.get(b + 5)?,
-            running: r.get(b + 6)?,
-        })
+    let span = (last - first).max(1);
+    let covered = (q.end.min(last) - q.start.max(first)).max(0);
+    Ok(covered * 4 > span)
+}
+
+/// SQL summing time by project, tag (when `with_tags`), billable flag and track rate.
+fn grouped_sql(
+    conn: &Connection,
+    q: &ReportQuery,
+    with_tags: bool,
+    args: &mut Vec<Value>,
+) -> Result<String> {
+    if !with_tags && is_wide(conn, q)? {
+        // One pass over the project-ordered covering index: no temporary B-tree for GROUP BY.
+        args.extend([Value::from(q.start), Value::from(q.end), Value::from(q.now)]);
+        let mut sql = format!(
+            "SELECT t.project_id, NULL, t.billable, t.hourly_rate, sum({CLIPPED}), sum({}),
+                    count(*), sum(t.end_at IS NULL)
+               FROM tracks t INDEXED BY tracks_by_project
+              WHERE t.start_at < ?2 AND ifnull(t.end_at, ?3) > ?1",
+            rounding_sql(q.rounding, CLIPPED)
+        );
+        filters(q, &mut sql, args);
+        sql.push_str(" GROUP BY t.project_id, t.billable, t.hourly_rate");
+        return Ok(sql);
+    }
+    let parts = overlapping_tracks(
+        q,
+        &format!(
+            "t.id AS id, t.project_id AS project_id, t.billable AS billable, \
+             t.hourly_rate AS rate, (t.end_at IS NULL) AS running, {CLIPPED} AS secs"
+        ),
+        "",
+        args,
+    );
+    let (tag_col, tag_join, group_tag) = if with_tags {
+        (
+            ", tt.tag_id",
+            " LEFT JOIN track_tags tt ON tt.track_id = parts.id",
+            ", tt.tag_id",
+        )
+    } else {
+        (", NULL", "", "")
+    };
+    Ok(format!(
+        "WITH parts AS ({parts})
+         SELECT project_id{tag_col}, billable, rate, sum(secs), sum({}), count(*), sum(running)
+           FROM parts{tag_join}
+          GROUP BY project_id{group_tag}, billable, rate",
+        rounding_sql(q.rounding, "secs")
+    ))
+}
+
+/// What a project contributes to a report row: its name, client and billing fallbacks.
+#[derive(Debug, Clone, Default)]
+struct ProjectInfo {
+    name: String,
+    client_id: Option<i64>,
+    client_name: Option<String>,
+    project_rate: Option<String>,
+    client_rate: Option<String>,
+    project_currency: Option<String>,
+    client_currency: Option<String>,
+}
+
+fn project_infos(conn: &Connection) -> Result<HashMap<i64, ProjectInfo>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.id, p.name, p.client_id, c.name, p.hourly_rate, c.hourly_rate, p.currency, c.currency
+           FROM projects p LEFT JOIN clients c ON c.id = p.client_id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            ProjectInfo {
+                name: r.get(1)?,
+                client_id: r.get(2)?,
+                client_name: r.get(3)?,
+                project_rate: r.get(4)?,
+                client_rate: r.get(5)?,
+                project_currency: r.get(6)?,
+                client_currency: r.get(7)?,
+            },
+        ))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// One SQL group: per project, tag, billable flag and track rate.
+struct RawGroup {
+    project_id: Option<i64>,
+    tag_id: Option<i64>,
+    billable: bool,
+    track_rate: Option<String>,
+    secs: i64,
+    rounded: i64,
+    tracks: i64,
+    running: i64,
+}
+
+/// Keys, billable flag, rate and currency of an [`AggRow`].
+type MergeKey = (
+    Vec<(Option<i64>, Option<String>)>,
+    bool,
+    Option<String>,
+    Option<String>,
+);
+
+/// Sums time by the given dimensions (and by billable flag, rate and currency).
+///
+/// SQL sums clipped and rounded seconds per project, tag, billable flag and track rate from the
+/// tracks alone (over the covering index); the few resulting groups are then mapped to names,
+/// clients, rates and currencies here.
+pub fn aggregate(conn: &Connection, q: &ReportQuery, dims: &[Dim]) -> Result<Vec<AggRow>> {
+    let with_tags = dims.contains(&Dim::Tag);
+    let mut args = Vec::new();
+    let sql = grouped_sql(conn, q, with_tags, &mut args)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let raw: Vec<RawGroup> = stmt
+        .query_map(params_from_iter(args), |r| {
+            Ok(RawGroup {
+                project_id: r.get(0)?,
+                tag_id: r.get(1)?,
+                billable: r.get(2)?,
+                track_rate: r.get(3)?,
+                secs: r.get(4)?,
+                rounded: r.get(5)?,
+                tracks: r.get(6)?,
+                running: r.get(7)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let projects = project_infos(conn)?;
+    let tag_names: HashMap<i64, String> = if with_tags {
+        conn.prepare_cached("SELECT id, name FROM tags")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?
+    } else {
+        HashMap::new()
+    };
+    let none = ProjectInfo::default();
+    let mut merged: HashMap<MergeKey, AggRow> = HashMap::new();
+    for RawGroup {
+        project_id,
+        tag_id,
+        billable,
+        track_rate,
+        secs,
+        rounded,
+        tracks,
+        running,
+    } in raw
+    {
+        let info = project_id.and_then(|p| projects.get(&p)).unwrap_or(&none);
+        let keys: Vec<(Option<i64>, Option<String>)> = dims
+            .iter()
+            .map(|d| match d {
+                Dim::Project => (project_id, project_id.map(|_| info.name.clone())),
+                Dim::Client => (info.client_id, info.client_name.clone()),
+                Dim::Tag => (tag_id, tag_id.and_then(|t| tag_names.get(&t).cloned())),
+            })
+            .collect();
+        let rate = track_rate
+            .or_else(|| info.project_rate.clone())
+            .or_else(|| info.client_rate.clone());
+        let currency = info
+            .project_currency
+            .clone()
+            .or_else(|| info.client_currency.clone());
+        let row = merged
+            .entry((keys.clone(), billable, rate.clone(), currency.clone()))
+            .or_insert_with(|| AggRow {
+                keys,
+                billable,
+                rate: decimal_col(rate),
+                currency,
+                seconds: 0,
+                entry_rounded_seconds: 0,
+                tracks: 0,
+                running: 0,
+            });
+        row.seconds += secs;
+        row.entry_rounded_seconds += rounded;
+        row.tracks += tracks;
+        row.running += running;
+    }
+    Ok(merged.into_values().collect())
 }
 
 /// A track overlapping the range, for grouping by local day in Rust.
@@ -188,38 +351,37 @@ pub struct Span {
 
 /// Tracks overlapping the query's range, by start.
 pub fn spans(conn: &Connection, q: &ReportQuery, with_tags: bool) -> Result<Vec<Span>> {
-    let mut sql = String::from(
-        "SELECT t.start_at, t.end_at, t.billable, t.project_id, p.name, p.client_id, c.name,
-                coalesce(t.hourly_rate, p.hourly_rate, c.hourly_rate), coalesce(p.currency, c.currency)",
-    );
-    if with_tags {
-        sql.push_str(
-            ", (SELECT group_concat(g.id || char(31) || g.name, char(30)) FROM track_tags tt
-                 JOIN tags g ON g.id = tt.tag_id WHERE tt.track_id = t.id)",
-        );
+    let tags = if with_tags {
+        "(SELECT group_concat(g.id || char(31) || g.name, char(30)) FROM track_tags tt
+            JOIN tags g ON g.id = tt.tag_id WHERE tt.track_id = t.id)"
     } else {
-        sql.push_str(", NULL");
-    }
-    sql.push_str(
-        " FROM tracks t LEFT JOIN projects p ON p.id = t.project_id
-          LEFT JOIN clients c ON c.id = p.client_id",
-    );
+        "NULL"
+    };
     let mut args = Vec::new();
-    filters(q, &mut sql, &mut args);
-    sql.push_str(" ORDER BY t.start_at, t.id");
+    let parts = overlapping_tracks(
+        q,
+        &format!(
+            "t.id AS id, t.start_at AS start_at, t.end_at, t.billable, t.project_id, p.name, \
+             p.client_id, c.name, coalesce(t.hourly_rate, p.hourly_rate, c.hourly_rate), \
+             coalesce(p.currency, c.currency), {tags}"
+        ),
+        "LEFT JOIN projects p ON p.id = t.project_id LEFT JOIN clients c ON c.id = p.client_id",
+        &mut args,
+    );
+    let sql = format!("{parts} ORDER BY start_at, id");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), |r| {
-        let tags: Option<String> = r.get(9)?;
+        let tags: Option<String> = r.get(10)?;
         Ok(Span {
-            start: from_ts(r.get(0)?),
-            end: r.get::<_, Option<i64>>(1)?.map(from_ts),
-            billable: r.get(2)?,
-            project_id: r.get(3)?,
-            project_name: r.get(4)?,
-            client_id: r.get(5)?,
-            client_name: r.get(6)?,
-            rate: decimal_col(r.get(7)?),
-            currency: r.get(8)?,
+            start: from_ts(r.get(1)?),
+            end: r.get::<_, Option<i64>>(2)?.map(from_ts),
+            billable: r.get(3)?,
+            project_id: r.get(4)?,
+            project_name: r.get(5)?,
+            client_id: r.get(6)?,
+            client_name: r.get(7)?,
+            rate: decimal_col(r.get(8)?),
+            currency: r.get(9)?,
             tags: tags
                 .unwrap_or_default()
                 .split('\u{1e}')

@@ -245,9 +245,36 @@ pub fn has_import_key(conn: &Connection, key: &str) -> Result<bool> {
         .exists([key])?)
 }
 
-/// Records the import key of track `id` (see `migrations/V2__import_keys.sql`).
-pub fn set_import_key(conn: &Connection, id: TrackId, key: &str) -> Result<()> {
-    conn.prepare_cached("UPDATE tracks SET import_key = ?2 WHERE id = ?1")?
-        .execute(params![id.0, key])?;
-    Ok(())
+/// Inserts an imported track with its import key (see `migrations/V2__import_keys.sql`) and
+/// tags, and returns its id.
+pub fn insert_imported(
+    conn: &Connection,
+    f: &TrackFields,
+    key: &str,
+    tags: &[TagId],
+    now: DateTime<Utc>,
+) -> Result<TrackId> {
+    conn.prepare_cached(
+        "INSERT INTO tracks (start_at, end_at, timezone, description, project_id, billable,
+           hourly_rate, import_key, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+    )?
+    .execute(params![
+        to_ts(f.start),
+        f.end.map(to_ts),
+        f.timezone,
+        f.description,
+        f.project_id.map(|p| p.0),
+        f.billable,
+        f.hourly_rate.map(|d| d.to_string()),
+        key,
+        to_ts(now)
+    ])?;
+    let id = TrackId(conn.last_insert_rowid());
+    let mut stmt =
+        conn.prepare_cached("INSERT OR IGNORE INTO track_tags (track_id, tag_id) VALUES (?1, ?2)")?;
+    for tag in tags {
+        stmt.execute([id.0, tag.0])?;
+    }
+    Ok(id)
 }
