@@ -45,19 +45,34 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
-    #[error("cannot create the folder for the database {path}: {source}")]
-    CreateDir {
-        path: String,
-        source: std::io::Error,
-    },
     #[error(
-        "the database {path} is not a stint database or is damaged ({source}); restore it from a \
+        "cannot create the folder {path} for the database ({cause}); if a file of that name is in \
+         the way, move it, or point --db / STINT_DB at another path"
+    )]
+    CreateDir { path: String, cause: std::io::Error },
+    #[error(
+        "cannot open the database {path}: {reason}; point --db / STINT_DB at a file in a folder \
+         you can write to"
+    )]
+    CannotOpen { path: String, reason: String },
+    #[error(
+        "the database {path} is not a stint database or is damaged ({cause}); restore it from a \
          backup, or point --db / STINT_DB at another file"
     )]
     NotADatabase {
         path: String,
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
+    #[error(
+        "the database is damaged ({0}); restore it from a backup (`stint db path` shows which \
+         file), or check it with sqlite3's PRAGMA integrity_check"
+    )]
+    Corrupt(rusqlite::Error),
+    #[error(
+        "the disk failed to read or write the database ({0}); check free space, quotas and \
+         file-size limits (ulimit -f) and retry: nothing was written"
+    )]
+    Io(rusqlite::Error),
     #[error(
         "the database is read-only ({0}); make the file and its folder writable (stint also \
          writes its -wal and -shm files beside it), or point --db / STINT_DB at a writable copy"
@@ -77,6 +92,8 @@ impl From<rusqlite::Error> for StoreError {
         match e.sqlite_error_code() {
             Some(ErrorCode::ReadOnly) => StoreError::ReadOnly(e),
             Some(ErrorCode::DiskFull) => StoreError::DiskFull(e),
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreError::Corrupt(e),
+            Some(ErrorCode::SystemIoFailure) => StoreError::Io(e),
             _ => StoreError::Sqlite(e),
         }
     }
@@ -119,24 +136,41 @@ pub fn schema_version(conn: &Connection) -> Result<i64> {
 /// [`StoreError::NotADatabase`] for a file that is not SQLite; I/O and SQLite errors otherwise.
 pub fn open(path: &Path) -> Result<Connection> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+        std::fs::create_dir_all(dir).map_err(|cause| StoreError::CreateDir {
             path: dir.display().to_string(),
-            source,
+            cause,
         })?;
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX
         | OpenFlags::SQLITE_OPEN_URI;
-    let mut conn = Connection::open_with_flags(path, flags)?;
-    let not_a_db = |source: rusqlite::Error| match source.sqlite_error_code() {
+    if path.is_dir() {
+        return Err(StoreError::CannotOpen {
+            path: path.display().to_string(),
+            reason: "it is a folder, not a file".to_owned(),
+        });
+    }
+    let mut conn =
+        Connection::open_with_flags(path, flags).map_err(|e| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::CannotOpen) => StoreError::CannotOpen {
+                path: path.display().to_string(),
+                reason: if path.exists() {
+                    "the file cannot be opened for reading and writing".to_owned()
+                } else {
+                    "the file cannot be created there (is the folder writable?)".to_owned()
+                },
+            },
+            _ => StoreError::from(e),
+        })?;
+    let not_a_db = |cause: rusqlite::Error| match cause.sqlite_error_code() {
         Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
             StoreError::NotADatabase {
                 path: path.display().to_string(),
-                source,
+                cause,
             }
         }
-        _ => StoreError::from(source),
+        _ => StoreError::from(cause),
     };
     conn.busy_timeout(BUSY_TIMEOUT)?;
     // journal_mode returns a row; WAL lets readers and one writer work at once across processes.
@@ -148,7 +182,7 @@ pub fn open(path: &Path) -> Result<Connection> {
          PRAGMA synchronous = NORMAL;",
     )?;
     let found = schema_version(&conn).map_err(|e| match e {
-        StoreError::Sqlite(source) => not_a_db(source),
+        StoreError::Sqlite(cause) | StoreError::Corrupt(cause) => not_a_db(cause),
         other => other,
     })?;
     let supported = supported_schema_version();

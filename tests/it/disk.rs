@@ -144,15 +144,12 @@ fn folder_that_is_a_file() {
 
     let err = cli_error(stint_cmd(&db, &["status"]));
     assert!(
-        err.contains("cannot create the folder for the database")
-            && err.contains(&file.display().to_string()),
-        "{err}"
+        err.contains("cannot create the folder")
+            && err.contains(&file.display().to_string())
+            && err.contains("in the way")
+            && err.matches("File exists").count() == 1,
+        "the cause once, and what to do: {err}"
     );
-    // Gap: today's text is "cannot create the folder for the database <dir>: File exists (os
-    // error 17): File exists (os error 17)": the cause is printed twice (the thiserror message
-    // embeds `{source}` and main prints the chain with `{:#}`), "File exists" does not say that
-    // a *file* is in the way, and nothing says what to do.
-
     // `stint mcp` refuses to start the same way, with nothing on stdout.
     let r = run(
         stint_cmd(&db, &["mcp"]),
@@ -162,8 +159,7 @@ fn folder_that_is_a_file() {
     assert_eq!(r.stdout, "");
     assert_no_panic(&r.stderr);
     assert!(
-        r.stderr
-            .contains("cannot create the folder for the database"),
+        r.stderr.contains("cannot create the folder"),
         "{}",
         r.stderr
     );
@@ -185,15 +181,15 @@ fn database_path_that_is_a_folder() {
 
     let err = cli_error(stint_cmd(&db, &["status"]));
     assert!(
-        err.contains("unable to open database file") && err.contains(&db.display().to_string()),
+        err.contains("it is a folder, not a file")
+            && err.contains(&db.display().to_string())
+            && err.contains("--db / STINT_DB"),
         "{err}"
     );
-    // Gap: today's text is "database error: unable to open database file: <path>": it does not
-    // say that the path is a folder, nor to pass a file path with --db / STINT_DB.
 
     let e = Service::open(&db, Caller::local(Frontend::Cli)).unwrap_err();
     assert!(
-        matches!(e, ServiceError::Store(StoreError::Sqlite(_))),
+        matches!(e, ServiceError::Store(StoreError::CannotOpen { .. })),
         "{e:?}"
     );
     assert!(e.to_string().contains(&db.display().to_string()), "{e}");
@@ -311,11 +307,10 @@ fn read_only_file_in_a_writable_folder() {
     let new_db = locked.join("stint.db");
     let err = cli_error(stint_as(&prefix, &new_db, &["status"]));
     assert!(
-        err.contains("unable to open database file") && err.contains(&new_db.display().to_string()),
+        err.contains("cannot be created there (is the folder writable?)")
+            && err.contains(&new_db.display().to_string()),
         "{err}"
     );
-    // Gap: today's text is "database error: unable to open database file: <path>": it does not
-    // say that the folder is not writable, nor what to do.
     chmod(&locked, 0o755);
 }
 
@@ -623,13 +618,16 @@ fn file_size_limit() {
         "--duration",
         "1h",
     ]));
-    assert_eq!(err.trim_end(), "stint: database error: disk I/O error");
+    assert!(
+        err.contains("disk I/O error")
+            && err.contains("file-size limits")
+            && err.contains("nothing was written"),
+        "{err}"
+    );
     let errors = check_limited_run(&r.stdout, N, &db);
     for e in &errors {
         assert!(e.contains("disk I/O error"), "{e}");
     }
-    // Gap: today's text is "database error: disk I/O error": it names neither the file nor a
-    // next step (check free space, quotas and file-size limits; nothing was written).
     assert_eq!(integrity(&db), "ok");
     eprintln!(
         "disk: file-size limit: {} writes committed, {} refused with {:?}",
@@ -669,11 +667,12 @@ fn damaged_pages() {
     std::fs::write(&db, bytes).unwrap();
 
     let err = cli_error(stint_cmd(&db, &["tracks", "--csv", "-"]));
-    assert!(err.contains("malformed"), "{err}");
-    // Gap: today's text is "database error: database disk image is malformed": unlike a file
-    // that is not SQLite at all ("... is not a stint database or is damaged ...; restore it from
-    // a backup, or point --db / STINT_DB at another file"), it names neither the file nor what
-    // to do. SQLITE_CORRUPT after opening should map to the same typed error.
+    assert!(
+        err.contains("malformed")
+            && err.contains("damaged")
+            && err.contains("restore it from a backup"),
+        "{err}"
+    );
 
     let r = run(
         stint_cmd(&db, &["mcp"]),
