@@ -368,8 +368,8 @@ pub fn spans(conn: &Connection, q: &ReportQuery, with_tags: bool) -> Result<Vec<
         "LEFT JOIN projects p ON p.id = t.project_id LEFT JOIN clients c ON c.id = p.client_id",
         &mut args,
     );
-    let sql = format!("{parts} ORDER BY start_at, id");
-    let mut stmt = conn.prepare_cached(&sql)?;
+    // No ORDER BY: it would make SQLite walk a whole index to merge the parts in order.
+    let mut stmt = conn.prepare_cached(&parts)?;
     let rows = stmt.query_map(params_from_iter(args), |r| {
         let tags: Option<String> = r.get(10)?;
         Ok(Span {
@@ -392,5 +392,7 @@ pub fn spans(conn: &Connection, q: &ReportQuery, with_tags: bool) -> Result<Vec<
                 .collect(),
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut spans: Vec<Span> = rows.collect::<rusqlite::Result<_>>()?;
+    spans.sort_by_key(|s| s.start);
+    Ok(spans)
 }
