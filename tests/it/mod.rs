@@ -3,6 +3,7 @@ mod cli;
 mod crash;
 mod disk;
 mod http;
+mod parsers;
 mod protocol;
 mod service_catalog;
 mod service_tracks;
