@@ -67,6 +67,15 @@ pub fn parse_instant(
     tz: Tz,
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, DomainError> {
+    parse_instant_exact(input, tz, now)
+        .map(|t| DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t))
+}
+
+fn parse_instant_exact(
+    input: &str,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, DomainError> {
     let s = input.trim();
     if s.eq_ignore_ascii_case("now") {
         return Ok(now);
@@ -242,6 +251,11 @@ pub fn split_by_local_day(
     let mut cursor = start;
     while cursor < end {
         let day_end = local_day_start(next_day(day), tz);
+        if day_end <= cursor {
+            // The last date chrono knows has no next day: the rest counts toward it.
+            parts.push((day, (end - cursor).num_seconds()));
+            break;
+        }
         let part_end = day_end.min(end);
         if part_end > cursor {
             parts.push((day, (part_end - cursor).num_seconds()));

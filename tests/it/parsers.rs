@@ -109,7 +109,7 @@ proptest! {
     #![proptest_config(config())]
 
     /// RFC 3339 with any offset (and `Z`, and a space for `T`) parses back to the same instant,
-    /// fractions of a second included.
+    /// with any fraction of a second dropped (instants are whole seconds).
     #[test]
     fn rfc3339_round_trip(
         secs in YEARS_2_TO_9998,
@@ -122,7 +122,7 @@ proptest! {
         let offset = FixedOffset::east_opt(offset_min * 60).unwrap();
         let local = t.with_timezone(&offset);
         let rfc = local.to_rfc3339_opts(SecondsFormat::AutoSi, use_z);
-        prop_assert_eq!(parse_instant(&rfc, tz, utc(NOW)), Ok(t), "{}", rfc);
+        prop_assert_eq!(parse_instant(&rfc, tz, utc(NOW)), Ok(whole_seconds(t)), "{}", rfc);
         let spaced = local.format("%Y-%m-%d %H:%M:%S%:z").to_string();
         prop_assert_eq!(
             parse_instant(&spaced, tz, utc(NOW)),
@@ -412,12 +412,10 @@ fn check_split(start: DateTime<Utc>, length: i64, tz: Tz) -> Result<(), TestCase
 /// Instants that are not whole seconds, as they are today (a gap, reported): `parse_instant`
 /// keeps the fraction of an RFC 3339 instant, and reads second 60 (in any form) as a chrono leap
 /// second; `split_by_local_day` truncates each part to whole seconds, so a span from such an
-/// instant over local midnight loses a second, although the parts should add up to the span
-/// exactly. (Stored tracks are whole seconds, so reports only meet this through a range bound.)
-/// When `parse_instant` returns whole seconds, this test should expect parts adding up to the
-/// span. Found by `fuzz/` (`regressions/time_parsers/leap-second`).
+/// instant over local midnight used to lose a second. `parse_instant` now returns whole seconds,
+/// so the parts add up to the span. Found by `fuzz/` (`regressions/time_parsers/leap-second`).
 #[test]
-fn instants_between_seconds_today() {
+fn instants_between_seconds() {
     // The parsed instant's nanoseconds, and the sum of the parts of `[t, t + span)`.
     let check = |input: &str, tz: Tz, now: &str, span: i64| {
         let t = parse_instant(input, tz, utc(now)).unwrap();
@@ -429,17 +427,19 @@ fn instants_between_seconds_today() {
     };
     let (berlin, santiago) = (chrono_tz::Europe::Berlin, chrono_tz::America::Santiago);
     let in_berlin = |input: &str, span: i64| check(input, berlin, NOW, span);
-    assert_eq!(
-        in_berlin("2026-11-20T23:59:59.5+01:00", 1),
-        (500_000_000, 0)
-    );
-    assert_eq!(
-        in_berlin("2026-11-20T10:00:00.5Z", 90_000),
-        (500_000_000, 89_999)
-    );
-    // A leap second: 02:02:60 in Santiago is 05:02:59 UTC and one more second.
+    assert_eq!(in_berlin("2026-11-20T23:59:59.5+01:00", 1), (0, 1));
+    assert_eq!(in_berlin("2026-11-20T10:00:00.5Z", 90_000), (0, 90_000));
+    // A leap second reads as the second before it.
     let leap = check("2:2:60", santiago, "2026-11-21T10:00:00Z", 90_000);
-    assert_eq!(leap, (1_000_000_000, 89_999));
+    assert_eq!(leap, (0, 90_000));
+}
+
+/// The last date chrono knows has no next day; splitting a span on it still returns.
+#[test]
+fn split_on_the_last_date_returns() {
+    let t = parse_instant("+262142-12-31 12:00", chrono_tz::UTC, utc(NOW)).unwrap();
+    let parts = split_by_local_day(t, t + TimeDelta::seconds(1), chrono_tz::UTC);
+    assert_eq!(parts, [(chrono::NaiveDate::MAX, 1)]);
 }
 
 // ---------------------------------------------------------------------------------------------
