@@ -45,7 +45,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import traceback
 from datetime import datetime, timedelta, timezone
 import urllib.error
