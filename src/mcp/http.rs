@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use super::StintServer;
-use crate::service::{Service, TokenInfo};
+use crate::service::{Authentication, Service};
 
 /// Largest request body accepted, in bytes (1 MiB).
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -139,25 +139,15 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
                 .or_else(|| v.strip_prefix("bearer "))
         })
         .map(|s| s.trim().to_owned());
-    let checked = tokio::task::spawn_blocking(
-        move || -> crate::service::Result<Option<Option<TokenInfo>>> {
-            if svc.active_token_count()? == 0 {
-                return Ok(None);
-            }
-            Ok(Some(match presented {
-                Some(secret) => svc.authenticate(&secret)?,
-                None => None,
-            }))
-        },
-    )
-    .await;
+    let checked =
+        tokio::task::spawn_blocking(move || svc.authenticate_request(presented.as_deref())).await;
     match checked {
-        Ok(Ok(None)) => next.run(req).await,
-        Ok(Ok(Some(Some(token)))) => {
+        Ok(Ok(Authentication::Open)) => next.run(req).await,
+        Ok(Ok(Authentication::Token(token))) => {
             req.extensions_mut().insert(token);
             next.run(req).await
         }
-        Ok(Ok(Some(None))) => unauthorized(
+        Ok(Ok(Authentication::Refused)) => unauthorized(
             "send Authorization: Bearer <secret> with a token from `stint token create`",
         ),
         Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),

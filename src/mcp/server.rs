@@ -74,12 +74,31 @@ pub struct StintServer {
 }
 
 impl StintServer {
-    /// A server whose tools call `svc`.
+    /// A server whose tools call `svc`. The tool router is built once per process: over HTTP
+    /// rmcp makes a server per request.
     pub fn new(svc: Service) -> Self {
+        static ROUTER: std::sync::OnceLock<Arc<ToolRouter<StintServer>>> =
+            std::sync::OnceLock::new();
         StintServer {
             svc,
-            tool_router: Arc::new(Self::tool_router()),
+            tool_router: Arc::clone(ROUTER.get_or_init(|| Arc::new(Self::tool_router()))),
         }
+    }
+
+    /// Runs a tool call on the blocking pool: tools do SQLite work (and may wait for another
+    /// process's write), which must not stall the async workers serving other requests.
+    async fn call_blocking(
+        self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            let router = Arc::clone(&self.tool_router);
+            handle.block_on(router.call(ToolCallContext::new(&self, request, context)))
+        })
+        .await
+        .map_err(|e| ErrorData::internal_error(format!("the tool call failed: {e}"), None))?
     }
 
     fn track_written(&self, w: crate::service::TrackWritten) -> Json<TrackWrittenOut> {
@@ -1032,10 +1051,7 @@ impl ServerHandler for StintServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let Some(token) = token_of(&context) else {
-            return self
-                .tool_router
-                .call(ToolCallContext::new(self, request, context))
-                .await;
+            return self.clone().call_blocking(request, context).await;
         };
         let needed = required_scope(&request.name);
         let path_given = request
@@ -1072,9 +1088,7 @@ impl ServerHandler for StintServer {
             }),
             tool_router: Arc::clone(&self.tool_router),
         };
-        self.tool_router
-            .call(ToolCallContext::new(&server, request, context))
-            .await
+        server.call_blocking(request, context).await
     }
 
     fn get_info(&self) -> rmcp::model::ServerConfig {

@@ -42,7 +42,7 @@ pub use reports::{
     BudgetReport, BudgetUse, Figures, GroupDim, GroupKey, Summary, SummaryRow, TimeSummary,
 };
 pub use settings::{RoundingChanges, SettingsChanges, SettingsView};
-pub use tokens::{SECRET_PREFIX, Scope, TokenInfo};
+pub use tokens::{Authentication, SECRET_PREFIX, Scope, TokenInfo};
 pub use tracks::{
     ListTracks, NewTrack, StartTimer, StopTimer, TimerStarted, TrackChanges, TrackWritten,
 };
@@ -226,12 +226,16 @@ impl Ctx<'_> {
 }
 
 /// The system's time zone: `TZ` if it names an IANA zone, else the platform's setting, else UTC.
+/// Looked up once per process.
 pub fn system_time_zone() -> Tz {
-    std::env::var("TZ")
-        .ok()
-        .and_then(|tz| tz.trim_start_matches(':').parse::<Tz>().ok())
-        .or_else(|| iana_time_zone::get_timezone().ok()?.parse::<Tz>().ok())
-        .unwrap_or(Tz::UTC)
+    static ZONE: std::sync::OnceLock<Tz> = std::sync::OnceLock::new();
+    *ZONE.get_or_init(|| {
+        std::env::var("TZ")
+            .ok()
+            .and_then(|tz| tz.trim_start_matches(':').parse::<Tz>().ok())
+            .or_else(|| iana_time_zone::get_timezone().ok()?.parse::<Tz>().ok())
+            .unwrap_or(Tz::UTC)
+    })
 }
 
 impl Service {

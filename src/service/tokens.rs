@@ -129,20 +129,52 @@ impl Service {
         self.read(|ctx| Ok(tokens::active(ctx.tx)?.len()))
     }
 
+    /// Decides who an HTTP request is, in one read: `Open` when no token exists (loopback
+    /// only, checked at start-up), else the token matching `secret`, else `Refused`.
+    pub fn authenticate_request(&self, secret: Option<&str>) -> Result<Authentication> {
+        let rows = self.read(|ctx| Ok(tokens::active(ctx.tx)?))?;
+        if rows.is_empty() {
+            return Ok(Authentication::Open);
+        }
+        Ok(match secret {
+            Some(secret) => match match_token(&rows, secret)? {
+                Some(t) => Authentication::Token(t),
+                None => Authentication::Refused,
+            },
+            None => Authentication::Refused,
+        })
+    }
+
     /// Checks a presented secret against every active token, comparing hashes in constant time.
     pub fn authenticate(&self, secret: &str) -> Result<Option<TokenInfo>> {
-        let presented = hash_secret(secret);
         let rows = self.read(|ctx| Ok(tokens::active(ctx.tx)?))?;
-        let mut found = None;
-        for row in rows {
-            if bool::from(row.secret_hash.as_bytes().ct_eq(presented.as_bytes())) {
-                found = Some(TokenInfo {
-                    name: row.name.clone(),
-                    scope: Scope::parse(&row.scope)?,
-                    sensitive: row.sensitive,
-                });
-            }
-        }
-        Ok(found)
+        match_token(&rows, secret)
     }
+}
+
+/// Outcome of [`Service::authenticate_request`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Authentication {
+    /// No token exists: the server is open to local processes.
+    Open,
+    /// A valid token.
+    Token(TokenInfo),
+    /// Missing or wrong secret.
+    Refused,
+}
+
+/// The token whose hash equals the hash of `secret`; every row is compared, in constant time.
+fn match_token(rows: &[TokenRow], secret: &str) -> Result<Option<TokenInfo>> {
+    let presented = hash_secret(secret);
+    let mut found = None;
+    for row in rows {
+        if bool::from(row.secret_hash.as_bytes().ct_eq(presented.as_bytes())) {
+            found = Some(TokenInfo {
+                name: row.name.clone(),
+                scope: Scope::parse(&row.scope)?,
+                sensitive: row.sensitive,
+            });
+        }
+    }
+    Ok(found)
 }

@@ -199,8 +199,11 @@ pub fn list(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Ids of other tracks that overlap `[start, end)`. A running track (`end = None`, here or in
-/// the table) is open-ended: it overlaps everything after its start.
+/// Ids of other tracks that overlap `[start, end)`, by start. A running track (`end = None`,
+/// here or in the table) is open-ended: it overlaps everything after its start.
+///
+/// Reads only nearby tracks: those starting inside the span (index on the start), those that
+/// started before it and end inside or after it (index on the end), and running ones.
 pub fn overlapping(
     conn: &Connection,
     start: DateTime<Utc>,
@@ -208,17 +211,21 @@ pub fn overlapping(
     exclude: Option<TrackId>,
 ) -> Result<Vec<TrackId>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id FROM tracks
-          WHERE start_at < ifnull(?2, 9223372036854775807)
-            AND ifnull(end_at, 9223372036854775807) > ?1
-            AND id != ?3
-          ORDER BY start_at, id LIMIT 50",
+        "SELECT id, start_at FROM tracks
+          WHERE start_at >= ?1 AND start_at < ifnull(?2, 9223372036854775807) AND id != ?3
+         UNION
+         SELECT id, start_at FROM tracks WHERE end_at > ?1 AND +start_at < ?1 AND id != ?3
+         UNION
+         SELECT id, start_at FROM tracks WHERE end_at IS NULL AND +start_at < ?1 AND id != ?3",
     )?;
-    let rows = stmt.query_map(
-        params![to_ts(start), end.map(to_ts), exclude.map_or(0, |t| t.0)],
-        |r| Ok(TrackId(r.get(0)?)),
-    )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut rows: Vec<(i64, i64)> = stmt
+        .query_map(
+            params![to_ts(start), end.map(to_ts), exclude.map_or(0, |t| t.0)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    rows.sort_by_key(|&(id, start)| (start, id));
+    Ok(rows.into_iter().map(|(id, _)| TrackId(id)).collect())
 }
 
 /// The invoice number (or `draft #id`) and status of invoice `id`, for error messages.
