@@ -277,7 +277,8 @@ def bench_size(binary: str, n: int, runs: int, rebuild: bool) -> tuple[dict[str,
                              f"{inv.get('track_count')} tracks in {len(inv.get('lines', []))} lines "
                              f"(expected {expected} tracks), total {inv.get('total')} {inv.get('currency')}")
             elif label.startswith("time_summary one week by day"):
-                notes.append(f"one week: {last.get('totals', {}).get('track_count')} track parts "
+                parts = sum(r.get("track_count", 0) for r in last.get("rows", []))
+                notes.append(f"one week: {last.get('totals', {}).get('track_count')} tracks, {parts} track parts "
                              f"in {len(last.get('rows', []))} day rows")
             elif label.startswith("time_summary all time"):
                 notes.append(f"all time: {last.get('totals', {}).get('track_count')} tracks "
