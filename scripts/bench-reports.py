@@ -20,6 +20,7 @@ line per request over a pipe), it times each answer from writing the request to 
 answer line (warm-up, then the median of --runs):
   time_summary, all time (2020-01-01..2026-12-31) by project
   time_summary, one week (2026-10-19..2026-10-25, Mon-Sun, with the DST night) by day, and by project
+  time_summary, an old week (2025-03-03..2025-03-09) by day: the range lies far from the newest tracks
   top_projects, all time
   budget_status (6 projects with budgets)
   unbilled_summary (all time)
@@ -57,6 +58,7 @@ TAGS = ["design", "meeting", "review", "support", "research"]
 INVOICE_TARGET = 10_000
 ALL_TIME = {"from": "2020-01-01", "to": "2026-12-31"}
 WEEK = {"from": "2026-10-19", "to": "2026-10-25"}
+OLD_WEEK = {"from": "2025-03-03", "to": "2025-03-09"}  # a week with 20 months of tracks after it
 
 
 # ----- dataset ---------------------------------------------------------------------------------
@@ -256,6 +258,7 @@ def bench_size(binary: str, n: int, runs: int, rebuild: bool) -> tuple[dict[str,
             ("time_summary all time by project", "time_summary", dict(ALL_TIME, group_by=["project"])),
             ("time_summary one week by day", "time_summary", dict(WEEK, group_by=["day"])),
             ("time_summary one week by project", "time_summary", dict(WEEK, group_by=["project"])),
+            ("time_summary an old week by day", "time_summary", dict(OLD_WEEK, group_by=["day"])),
             ("top_projects all time", "top_projects", dict(ALL_TIME)),
             ("budget_status", "budget_status", {}),
             ("unbilled_summary", "unbilled_summary", {}),
