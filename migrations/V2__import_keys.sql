@@ -11,3 +11,6 @@ CREATE UNIQUE INDEX tracks_import_key ON tracks (import_key) WHERE import_key IS
 CREATE INDEX tracks_report ON tracks (start_at, end_at, project_id, billable, hourly_rate);
 CREATE INDEX tracks_by_project ON tracks (project_id, billable, hourly_rate, start_at, end_at);
 CREATE INDEX tracks_end ON tracks (end_at);
+-- The longest finished track, so a query for tracks reaching into a range from before it only
+-- looks back that far.
+CREATE INDEX tracks_length ON tracks ((end_at - start_at)) WHERE end_at IS NOT NULL;

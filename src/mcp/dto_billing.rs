@@ -284,7 +284,7 @@ pub struct InvoiceResultOut {
     pub invoice: InvoiceOut,
 }
 
-/// A page of invoices, newest first (without their lines: use get_invoice).
+/// A page of invoices with their lines, newest first.
 #[derive(Debug, Serialize, JsonSchema)]
 #[schemars(transform = no_null)]
 pub struct InvoicePageOut {

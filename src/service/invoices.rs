@@ -329,7 +329,7 @@ impl Service {
         self.read(|ctx| resolve_invoice(ctx, invoice))
     }
 
-    /// Lists invoices, newest first, paged (headers only: `lines` is empty).
+    /// Lists invoices with their lines, newest first, paged.
     pub fn list_invoices(&self, req: ListInvoices) -> Result<Page<Invoice>> {
         self.read(|ctx| {
             let size = page_size(req.limit)?;

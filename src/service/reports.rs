@@ -330,11 +330,24 @@ impl Service {
                     groups.entry(keys).or_default().add(k, s);
                 }
             }
-            // Totals count each track once, rounded once, whatever the grouping.
+            // Totals count each track once, rounded once, whatever the grouping. Grouped by
+            // project or client alone, each track is in exactly one group: add the groups up
+            // instead of reading the tracks again.
             let mut all = Acc::default();
-            for row in reports::aggregate(ctx.tx, &q, &[])? {
-                let (k, s) = slice_of(&row);
-                all.add(k, s);
+            if dims
+                .iter()
+                .all(|d| matches!(d, GroupDim::Project | GroupDim::Client))
+            {
+                for g in groups.values() {
+                    for (k, s) in &g.0 {
+                        all.add(k.clone(), *s);
+                    }
+                }
+            } else {
+                for row in reports::aggregate(ctx.tx, &q, &[])? {
+                    let (k, s) = slice_of(&row);
+                    all.add(k, s);
+                }
             }
             let totals = all.figures(ctx);
             let mut rows: Vec<SummaryRow> = groups

@@ -116,10 +116,12 @@ fn ensure_not_invoiced(ctx: &Ctx<'_>, track: &Track, action: &str) -> Result<()>
         Some(n) => format!("invoice {n} (id {invoice}, {status})"),
         None => format!("draft invoice id {invoice}"),
     };
-    let how = if status == "draft" {
-        "delete that draft invoice (delete_invoice) first to release it"
-    } else {
-        "void that invoice (void_invoice) first to release it"
+    let how = match status.as_str() {
+        "draft" => "delete that draft invoice (delete_invoice) first to release it",
+        "paid" => {
+            "a paid invoice is final, so its tracks stay as billed; record a correction as a new track instead"
+        }
+        _ => "void that invoice (void_invoice) first to release it",
     };
     Err(ServiceError::Conflict(format!(
         "track {} is billed on {label}, so it cannot be {action}; {how}",

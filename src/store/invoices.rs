@@ -286,7 +286,7 @@ pub fn find_by_number(conn: &Connection, number: &str) -> Result<Option<InvoiceI
         .optional()?)
 }
 
-/// Invoices (headers only), newest first, after invoice id `after`.
+/// Invoices with their lines, newest first, after invoice id `after`.
 pub fn list(
     conn: &Connection,
     status: Option<InvoiceStatus>,
@@ -308,7 +308,11 @@ pub fn list(
         ],
         header,
     )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut invoices: Vec<Invoice> = rows.collect::<rusqlite::Result<_>>()?;
+    for inv in &mut invoices {
+        load_lines(conn, inv)?;
+    }
+    Ok(invoices)
 }
 
 /// Writes the header fields that change over an invoice's life.

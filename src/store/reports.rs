@@ -95,8 +95,9 @@ fn filters(q: &ReportQuery, sql: &mut String, args: &mut Vec<Value>) {
 
 /// `SELECT {columns} FROM tracks t {joins} WHERE` the track overlaps the range and matches `q`,
 /// as three index-friendly parts joined by `UNION ALL`: tracks starting in the range (covering
-/// index on the start), tracks starting before it that end inside or after it (index on the
-/// end), and running tracks that started before it. `?1`..`?3` are start, end and now.
+/// index on the start), finished tracks starting before it that end inside or after it (a
+/// bounded stretch of the same index), and running tracks that started before it (index on the
+/// end). `?1`..`?3` are start, end and now.
 fn overlapping_tracks(
     q: &ReportQuery,
     columns: &str,
@@ -107,8 +108,11 @@ fn overlapping_tracks(
     let mut out = Vec::new();
     for range in [
         "t.start_at >= ?1 AND t.start_at < ?2",
-        // `+` keeps SQLite from scanning every earlier start instead of using the end index.
-        "t.end_at > ?1 AND +t.start_at < ?1",
+        // Finished tracks that start before the range and reach into it: they started at most
+        // the longest track's length before it (index on the length), so only that stretch of
+        // the start index is read.
+        "t.start_at < ?1 AND t.start_at >= ?1 - (SELECT ifnull(max(end_at - start_at), 0) \
+         FROM tracks WHERE end_at IS NOT NULL) AND t.end_at > ?1",
         "t.end_at IS NULL AND +t.start_at < ?1 AND ?3 > ?1",
     ] {
         let mut sql = format!("SELECT {columns} FROM tracks t {joins} WHERE {range}");

@@ -214,7 +214,10 @@ pub fn overlapping(
         "SELECT id, start_at FROM tracks
           WHERE start_at >= ?1 AND start_at < ifnull(?2, 9223372036854775807) AND id != ?3
          UNION
-         SELECT id, start_at FROM tracks WHERE end_at > ?1 AND +start_at < ?1 AND id != ?3
+         SELECT id, start_at FROM tracks
+          WHERE start_at < ?1 AND end_at > ?1 AND id != ?3
+            AND start_at >= ?1 - (SELECT ifnull(max(end_at - start_at), 0) FROM tracks
+                                   WHERE end_at IS NOT NULL)
          UNION
          SELECT id, start_at FROM tracks WHERE end_at IS NULL AND +start_at < ?1 AND id != ?3",
     )?;
