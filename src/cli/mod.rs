@@ -227,8 +227,8 @@ pub struct TracksArgs {
     /// How many tracks to show in the table.
     #[arg(long, default_value_t = 50)]
     pub limit: u32,
-    /// Write every matching track as CSV to this file (`-` for standard output), with rounded
-    /// and unrounded durations.
+    /// Write every matching track as CSV to this file (`-` for standard output), newest first,
+    /// with rounded and unrounded durations.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
 }
@@ -366,36 +366,63 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Tracks(a) if a.csv.is_some() => {
             let svc = open(&cli, Frontend::Cli)?;
-            let mut all = Vec::new();
-            let mut cursor = None;
+            let rounding = svc.get_settings()?.settings.rounding;
+            let path = a.csv.as_ref().expect("guarded");
+            // A file is written beside the target and renamed at the end, so a failed export
+            // leaves no half-written file.
+            // (Only for regular files: /dev/null or a pipe is written directly.)
+            let to_stdout = path.as_os_str() == "-";
+            let direct = to_stdout || (path.exists() && !path.is_file());
+            let partial = if direct {
+                path.clone()
+            } else {
+                path.with_extension("csv.partial")
+            };
+            let out: Box<dyn std::io::Write> = if to_stdout {
+                Box::new(std::io::stdout().lock())
+            } else {
+                Box::new(
+                    std::fs::File::create(&partial)
+                        .with_context(|| format!("cannot write {}", partial.display()))?,
+                )
+            };
+            let mut csv =
+                crate::service::TracksCsv::new(std::io::BufWriter::new(out), rounding, svc.now());
+            let (mut cursor, mut count) = (None, 0);
+            let cleanup = |e: anyhow::Error| {
+                if !direct {
+                    let _ = std::fs::remove_file(&partial);
+                }
+                e
+            };
             loop {
-                let page = svc.list_tracks(ListTracks {
-                    from: a.from.clone(),
-                    to: a.to.clone(),
-                    project: a.project.clone(),
-                    client: a.client.clone(),
-                    tag: a.tag.clone(),
-                    search: a.search.clone(),
-                    limit: Some(crate::service::MAX_PAGE as u32),
-                    cursor,
-                    ..ListTracks::default()
-                })?;
-                all.extend(page.items);
+                let page = svc
+                    .list_tracks(ListTracks {
+                        from: a.from.clone(),
+                        to: a.to.clone(),
+                        project: a.project.clone(),
+                        client: a.client.clone(),
+                        tag: a.tag.clone(),
+                        search: a.search.clone(),
+                        limit: Some(crate::service::MAX_PAGE as u32),
+                        cursor,
+                        ..ListTracks::default()
+                    })
+                    .map_err(|e| cleanup(e.into()))?;
+                count += page.items.len();
+                csv.write(&page.items).map_err(|e| cleanup(e.into()))?;
                 match page.next_cursor {
                     Some(c) => cursor = Some(c),
                     None => break,
                 }
             }
-            all.reverse();
-            let rounding = svc.get_settings()?.settings.rounding;
-            let text = crate::service::tracks_csv(&all, rounding, svc.now());
-            let path = a.csv.as_ref().expect("guarded");
-            if path.as_os_str() == "-" {
-                print!("{text}");
-            } else {
-                std::fs::write(path, text)
+            csv.finish().map_err(|e| cleanup(e.into()))?;
+            if !direct {
+                std::fs::rename(&partial, path)
                     .with_context(|| format!("cannot write {}", path.display()))?;
-                eprintln!("Wrote {} tracks to {}", all.len(), path.display());
+            }
+            if !to_stdout {
+                eprintln!("Wrote {count} tracks to {}", path.display());
             }
             Ok(ExitCode::SUCCESS)
         }

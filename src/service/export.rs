@@ -129,42 +129,92 @@ fn hours_text(seconds: i64) -> String {
 /// `rounding`) duration; a running track counts up to `now`. Times are RFC 3339 in the zone the
 /// track was recorded in; tags are joined with `;`.
 pub fn tracks_csv(tracks: &[Track], rounding: Rounding, now: DateTime<Utc>) -> String {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    let _ = w.write_record(TRACKS_CSV_HEADER);
-    for t in tracks {
-        let tz: chrono_tz::Tz = t.timezone.parse().unwrap_or(chrono_tz::UTC);
-        let show = |at: DateTime<Utc>| {
-            at.with_timezone(&tz)
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-        };
-        let secs = elapsed_seconds(t.start, t.end, now);
-        let rounded = round_seconds(secs, rounding);
-        let _ = w.write_record([
-            t.id.to_string(),
-            show(t.start),
-            t.end.map(show).unwrap_or_default(),
-            t.timezone.clone(),
-            secs.to_string(),
-            rounded.to_string(),
-            hours_text(secs),
-            hours_text(rounded),
-            t.project_name.clone().unwrap_or_default(),
-            t.client_name.clone().unwrap_or_default(),
-            t.tags
-                .iter()
-                .map(|(_, n)| n.as_str())
-                .collect::<Vec<_>>()
-                .join(";"),
-            t.description.clone(),
-            t.billable.to_string(),
-            t.hourly_rate
-                .map(|r| r.normalize().to_string())
-                .unwrap_or_default(),
-            t.invoice_id.map(|i| i.to_string()).unwrap_or_default(),
-            t.is_running().to_string(),
-        ]);
+    let mut out = TracksCsv::new(Vec::new(), rounding, now);
+    // Writing to a Vec cannot fail.
+    let _ = out.write(tracks);
+    String::from_utf8(out.finish().unwrap_or_default()).unwrap_or_default()
+}
+
+/// A tracks CSV written a page at a time, so exporting years of tracks needs little memory.
+#[derive(Debug)]
+pub struct TracksCsv<W: std::io::Write> {
+    w: csv::Writer<W>,
+    rounding: Rounding,
+    now: DateTime<Utc>,
+    header_written: bool,
+}
+
+impl<W: std::io::Write> TracksCsv<W> {
+    /// Starts a CSV on `out`; nothing is written until the first [`TracksCsv::write`] or
+    /// [`TracksCsv::finish`], so a failure before that leaves the output untouched.
+    pub fn new(out: W, rounding: Rounding, now: DateTime<Utc>) -> Self {
+        let w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(out);
+        TracksCsv {
+            w,
+            rounding,
+            now,
+            header_written: false,
+        }
     }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+
+    fn header(&mut self) -> std::io::Result<()> {
+        if !self.header_written {
+            self.w.write_record(TRACKS_CSV_HEADER)?;
+            self.header_written = true;
+        }
+        Ok(())
+    }
+
+    /// Appends one row per track (see [`tracks_csv`]).
+    ///
+    /// # Errors
+    /// Writing to the output failed.
+    pub fn write(&mut self, tracks: &[Track]) -> std::io::Result<()> {
+        self.header()?;
+        for t in tracks {
+            let tz: chrono_tz::Tz = t.timezone.parse().unwrap_or(chrono_tz::UTC);
+            let show = |at: DateTime<Utc>| {
+                at.with_timezone(&tz)
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            };
+            let secs = elapsed_seconds(t.start, t.end, self.now);
+            let rounded = round_seconds(secs, self.rounding);
+            self.w.write_record([
+                t.id.to_string(),
+                show(t.start),
+                t.end.map(show).unwrap_or_default(),
+                t.timezone.clone(),
+                secs.to_string(),
+                rounded.to_string(),
+                hours_text(secs),
+                hours_text(rounded),
+                t.project_name.clone().unwrap_or_default(),
+                t.client_name.clone().unwrap_or_default(),
+                t.tags
+                    .iter()
+                    .map(|(_, n)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                t.description.clone(),
+                t.billable.to_string(),
+                t.hourly_rate
+                    .map(|r| r.normalize().to_string())
+                    .unwrap_or_default(),
+                t.invoice_id.map(|i| i.to_string()).unwrap_or_default(),
+                t.is_running().to_string(),
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// Flushes and returns the output.
+    ///
+    /// # Errors
+    /// Flushing failed.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.header()?;
+        self.w.into_inner().map_err(|e| e.into_error())
+    }
 }

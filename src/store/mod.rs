@@ -181,6 +181,13 @@ pub fn open(path: &Path) -> Result<Connection> {
         "PRAGMA foreign_keys = ON;
          PRAGMA synchronous = NORMAL;",
     )?;
+    // A short-lived process (`stint start`) should not copy the WAL into the database and fsync
+    // it on every exit: the WAL stays, and SQLite checkpoints it every 1000 pages instead.
+    // Committed writes are in the WAL either way, so nothing is lost if the process dies.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )?;
     let found = schema_version(&conn).map_err(|e| match e {
         StoreError::Sqlite(cause) | StoreError::Corrupt(cause) => not_a_db(cause),
         other => other,

@@ -175,7 +175,7 @@ pub fn list(
            AND (?7 IS NULL OR (t.invoice_id IS NOT NULL) = ?7)
            AND (?8 IS NULL OR (t.end_at IS NULL) = ?8)
            AND (?9 IS NULL OR t.description LIKE '%' || ?9 || '%' ESCAPE '\\')
-           AND (?10 IS NULL OR t.start_at < ?10 OR (t.start_at = ?10 AND t.id < ?11))
+           AND (t.start_at, t.id) < (ifnull(?10, 9223372036854775807), ?11)
          ORDER BY t.start_at DESC, t.id DESC
          LIMIT ?12"
     ))?;
@@ -191,7 +191,7 @@ pub fn list(
             filter.running,
             filter.search.as_deref().map(super::like_escape),
             after.map(|a| a.0),
-            after.map_or(0, |a| a.1),
+            after.map_or(i64::MAX, |a| a.1),
             limit as i64
         ],
         from_row,
