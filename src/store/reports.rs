@@ -123,11 +123,12 @@ fn overlapping_tracks(
 }
 
 /// SQL rounding `secs` (an expression) per the rounding setting, as
-/// [`crate::domain::rounding::round_seconds`] does.
+/// [`crate::domain::rounding::round_seconds`] does; `0` when nothing is rounded.
 fn rounding_sql(r: Rounding, secs: &str) -> String {
     let inc = i64::from(r.increment_minutes) * 60;
     match r.mode {
-        RoundingMode::None => secs.to_owned(),
+        // Not summed twice: the caller takes the plain sum (see `aggregate`).
+        RoundingMode::None => "0".to_owned(),
         RoundingMode::Up => format!("((({secs}) + {inc} - 1) / {inc}) * {inc}"),
         RoundingMode::Down => format!("(({secs}) / {inc}) * {inc}"),
         RoundingMode::Nearest => format!("((({secs}) + {}) / {inc}) * {inc}", inc / 2),
@@ -273,7 +274,12 @@ pub fn aggregate(conn: &Connection, q: &ReportQuery, dims: &[Dim]) -> Result<Vec
                 billable: r.get(2)?,
                 track_rate: r.get(3)?,
                 secs: r.get(4)?,
-                rounded: r.get(5)?,
+                // Without rounding the SQL leaves the rounded sum out (0): it is the plain sum.
+                rounded: if q.rounding.mode == RoundingMode::None {
+                    r.get(4)?
+                } else {
+                    r.get(5)?
+                },
                 tracks: r.get(6)?,
                 running: r.get(7)?,
             })
