@@ -93,6 +93,13 @@ impl StintServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let handle = tokio::runtime::Handle::current();
+        if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread {
+            // stdio: one request at a time on one thread; no pool of threads to keep free.
+            let router = Arc::clone(&self.tool_router);
+            return router
+                .call(ToolCallContext::new(&self, request, context))
+                .await;
+        }
         tokio::task::spawn_blocking(move || {
             let router = Arc::clone(&self.tool_router);
             handle.block_on(router.call(ToolCallContext::new(&self, request, context)))
