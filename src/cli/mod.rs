@@ -238,6 +238,12 @@ pub struct TracksArgs {
 pub enum DbCommand {
     /// Print the database path in use.
     Path,
+    /// Write a consistent copy of the database to a new file (safe while stint runs; a plain
+    /// copy of the .db file can miss writes still in its -wal file).
+    Backup {
+        /// The new file.
+        file: PathBuf,
+    },
 }
 
 fn billable_flag(yes: bool, no: bool) -> Option<bool> {
@@ -560,6 +566,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 summary.created_clients,
                 summary.created_tags
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Db(DbCommand::Backup { file }) => {
+            let svc = open(&cli, Frontend::Cli)?;
+            svc.backup(file)?;
+            println!("Wrote a copy of the database to {}", file.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Db(DbCommand::Path) => {

@@ -381,6 +381,20 @@ impl Service {
         })
     }
 
+    /// Writes a consistent copy of the database to `target`, which must not exist yet.
+    ///
+    /// # Errors
+    /// `target` exists or cannot be written.
+    pub fn backup(&self, target: &Path) -> Result<()> {
+        if target.exists() {
+            return Err(ServiceError::Conflict(format!(
+                "{} already exists; choose a new file name for the backup",
+                target.display()
+            )));
+        }
+        Ok(store::backup(&self.conn(), target)?)
+    }
+
     /// Schema version of the open database.
     pub fn schema_version(&self) -> Result<i64> {
         Ok(store::schema_version(&self.conn())?)

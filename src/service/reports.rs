@@ -244,6 +244,69 @@ fn period_label(
     }
 }
 
+/// Sums time in SQL by project, client and/or tag (no period), keyed per group.
+fn sql_groups(
+    ctx: &Ctx<'_>,
+    q: &ReportQuery,
+    dims: &[GroupDim],
+) -> Result<HashMap<Vec<GroupKey>, Acc>> {
+    let sql_dims: Vec<Dim> = dims
+        .iter()
+        .map(|d| match d {
+            GroupDim::Project => Dim::Project,
+            GroupDim::Client => Dim::Client,
+            _ => Dim::Tag,
+        })
+        .collect();
+    let mut groups: HashMap<Vec<GroupKey>, Acc> = HashMap::new();
+    for row in reports::aggregate(ctx.tx, q, &sql_dims)? {
+        let keys = dims
+            .iter()
+            .zip(&row.keys)
+            .map(|(d, (id, name))| GroupKey {
+                dim: *d,
+                id: *id,
+                value: name.clone().unwrap_or_else(|| none_label(*d).to_owned()),
+            })
+            .collect();
+        let (k, s) = slice_of(&row);
+        groups.entry(keys).or_default().add(k, s);
+    }
+    Ok(groups)
+}
+
+/// All groups added up: the totals when every track is in exactly one group.
+fn sum_groups(groups: &HashMap<Vec<GroupKey>, Acc>) -> Acc {
+    let mut all = Acc::default();
+    for g in groups.values() {
+        for (k, s) in &g.0 {
+            all.add(k.clone(), *s);
+        }
+    }
+    all
+}
+
+/// Summary rows, sorted: periods in time order, names alphabetically with "none" last.
+fn into_rows(groups: HashMap<Vec<GroupKey>, Acc>, ctx: &Ctx<'_>) -> Vec<SummaryRow> {
+    let mut rows: Vec<SummaryRow> = groups
+        .into_iter()
+        .map(|(keys, acc)| {
+            let day_length_seconds = keys.iter().find(|k| k.dim == GroupDim::Day).and_then(|k| {
+                NaiveDate::parse_from_str(&k.value, "%Y-%m-%d")
+                    .ok()
+                    .map(|d| local_day_seconds(d, ctx.tz))
+            });
+            SummaryRow {
+                figures: acc.figures(ctx),
+                keys,
+                day_length_seconds,
+            }
+        })
+        .collect();
+    rows.sort_by_cached_key(|r| r.keys.iter().map(sort_key).collect::<Vec<_>>());
+    rows
+}
+
 impl Service {
     fn report_query(&self, ctx: &Ctx<'_>, start: DateTime<Utc>, end: DateTime<Utc>) -> ReportQuery {
         ReportQuery {
@@ -304,32 +367,13 @@ impl Service {
                 None => None,
             };
             q.billable = req.billable;
-            let mut groups: HashMap<Vec<GroupKey>, Acc> = HashMap::new();
-            if dims.iter().any(|d| d.is_period()) {
+            let groups = if dims.iter().any(|d| d.is_period()) {
+                let mut groups = HashMap::new();
                 self.group_spans(ctx, &q, &dims, range, &mut groups)?;
+                groups
             } else {
-                let sql_dims: Vec<Dim> = dims
-                    .iter()
-                    .map(|d| match d {
-                        GroupDim::Project => Dim::Project,
-                        GroupDim::Client => Dim::Client,
-                        _ => Dim::Tag,
-                    })
-                    .collect();
-                for row in reports::aggregate(ctx.tx, &q, &sql_dims)? {
-                    let keys = dims
-                        .iter()
-                        .zip(&row.keys)
-                        .map(|(d, (id, name))| GroupKey {
-                            dim: *d,
-                            id: *id,
-                            value: name.clone().unwrap_or_else(|| none_label(*d).to_owned()),
-                        })
-                        .collect();
-                    let (k, s) = slice_of(&row);
-                    groups.entry(keys).or_default().add(k, s);
-                }
-            }
+                sql_groups(ctx, &q, &dims)?
+            };
             // Totals count each track once, rounded once, whatever the grouping. Grouped by
             // project or client alone, each track is in exactly one group: add the groups up
             // instead of reading the tracks again.
@@ -350,27 +394,7 @@ impl Service {
                 }
             }
             let totals = all.figures(ctx);
-            let mut rows: Vec<SummaryRow> = groups
-                .into_iter()
-                .map(|(keys, acc)| {
-                    let day_length_seconds =
-                        keys.iter().find(|k| k.dim == GroupDim::Day).and_then(|k| {
-                            NaiveDate::parse_from_str(&k.value, "%Y-%m-%d")
-                                .ok()
-                                .map(|d| local_day_seconds(d, ctx.tz))
-                        });
-                    SummaryRow {
-                        figures: acc.figures(ctx),
-                        keys,
-                        day_length_seconds,
-                    }
-                })
-                .collect();
-            rows.sort_by(|a, b| {
-                let ka: Vec<_> = a.keys.iter().map(sort_key).collect();
-                let kb: Vec<_> = b.keys.iter().map(sort_key).collect();
-                ka.cmp(&kb)
-            });
+            let rows = into_rows(groups, ctx);
             Ok(Summary {
                 start: range.start,
                 end: range.end,
@@ -640,35 +664,10 @@ impl Service {
                 None => None,
             };
             let dims = vec![GroupDim::Client, GroupDim::Project];
-            let mut groups: HashMap<Vec<GroupKey>, Acc> = HashMap::new();
-            let mut all = Acc::default();
-            for row in reports::aggregate(ctx.tx, &q, &[Dim::Client, Dim::Project])? {
-                let keys = dims
-                    .iter()
-                    .zip(&row.keys)
-                    .map(|(d, (id, name))| GroupKey {
-                        dim: *d,
-                        id: *id,
-                        value: name.clone().unwrap_or_else(|| none_label(*d).to_owned()),
-                    })
-                    .collect();
-                let (k, s) = slice_of(&row);
-                all.add(k.clone(), s);
-                groups.entry(keys).or_default().add(k, s);
-            }
-            let mut rows: Vec<SummaryRow> = groups
-                .into_iter()
-                .map(|(keys, acc)| SummaryRow {
-                    figures: acc.figures(ctx),
-                    keys,
-                    day_length_seconds: None,
-                })
-                .collect();
-            rows.sort_by(|a, b| {
-                let ka: Vec<_> = a.keys.iter().map(sort_key).collect();
-                let kb: Vec<_> = b.keys.iter().map(sort_key).collect();
-                ka.cmp(&kb)
-            });
+            let groups = sql_groups(ctx, &q, &dims)?;
+            // Each track is in exactly one client/project group.
+            let all = sum_groups(&groups);
+            let rows = into_rows(groups, ctx);
             Ok(Summary {
                 start: range.start,
                 end: range.end,

@@ -304,6 +304,13 @@ pub(crate) fn suggest(
         .collect::<rusqlite::Result<_>>()?)
 }
 
+/// Writes a consistent, compacted copy of the database to `target` (`VACUUM INTO`), including
+/// what is still only in the WAL. `target` must not exist yet.
+pub fn backup(conn: &Connection, target: &Path) -> Result<()> {
+    conn.execute("VACUUM INTO ?1", [target.to_string_lossy()])?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

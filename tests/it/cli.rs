@@ -119,3 +119,30 @@ fn mcp_exits_zero_at_end_of_input() {
         .unwrap();
     assert_eq!(n, 1);
 }
+
+#[test]
+fn db_backup_is_a_complete_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("live.db");
+    let (ok, _, err) = stint(
+        &db,
+        &[
+            "log",
+            "kept",
+            "--start",
+            "2026-11-02 09:00",
+            "--duration",
+            "1h",
+        ],
+    );
+    assert!(ok, "{err}");
+    let copy = dir.path().join("copy.db");
+    let (ok, out, err) = stint(&db, &["db", "backup", copy.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Wrote a copy"), "{out}");
+    let (ok, out, err) = stint(&copy, &["tracks"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("kept") && out.contains("1 tracks"), "{out}");
+    let (ok, _, err) = stint(&db, &["db", "backup", copy.to_str().unwrap()]);
+    assert!(!ok && err.contains("already exists"), "{err}");
+}
