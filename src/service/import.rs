@@ -361,6 +361,7 @@ impl Service {
             }
             return Err(e);
         }
+        self.checkpoint();
         Ok(summary)
     }
 

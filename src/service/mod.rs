@@ -381,6 +381,13 @@ impl Service {
         })
     }
 
+    /// Moves the WAL into the database file (see [`store::checkpoint`]); best effort.
+    pub(crate) fn checkpoint(&self) {
+        if let Err(e) = store::checkpoint(&self.conn()) {
+            tracing::debug!("checkpoint skipped: {e}");
+        }
+    }
+
     /// Writes a consistent copy of the database to `target`, which must not exist yet.
     ///
     /// # Errors

@@ -179,14 +179,8 @@ pub fn open(path: &Path) -> Result<Connection> {
         .map_err(not_a_db)?;
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
-         PRAGMA synchronous = NORMAL;",
-    )?;
-    // A short-lived process (`stint start`) should not copy the WAL into the database and fsync
-    // it on every exit: the WAL stays, and SQLite checkpoints it every 1000 pages instead.
-    // Committed writes are in the WAL either way, so nothing is lost if the process dies.
-    conn.set_db_config(
-        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-        true,
+         PRAGMA synchronous = NORMAL;
+         PRAGMA journal_size_limit = 4194304;",
     )?;
     let found = schema_version(&conn).map_err(|e| match e {
         StoreError::Sqlite(cause) | StoreError::Corrupt(cause) => not_a_db(cause),
@@ -302,6 +296,13 @@ pub(crate) fn suggest(
     Ok(stmt
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Copies everything in the WAL into the database file and empties the WAL: after a bulk
+/// write, so later short processes do not each wade through a large WAL.
+pub fn checkpoint(conn: &Connection) -> Result<()> {
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
 }
 
 /// Writes a consistent, compacted copy of the database to `target` (`VACUUM INTO`), including
