@@ -509,7 +509,8 @@ pub struct SummaryOut {
     /// The rounding applied.
     pub rounding: RoundingOut,
     pub rows: Vec<SummaryRowOut>,
-    /// Over all tracks once (a track with two tags counts in two tag rows but once here).
+    /// Over all tracks once, each rounded once (a track with two tags counts in two tag rows but
+    /// once here; day rows round each day's part, so with rounding on they may sum to more).
     pub totals: FiguresOut,
 }
 
