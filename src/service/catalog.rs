@@ -346,10 +346,9 @@ fn decode_name_cursor(kind: &str, cursor: Option<&str>) -> Result<Option<(String
     match parts.as_slice() {
         [name, id] => Ok(Some((
             name.clone(),
-            id.parse()
-                .map_err(|_| decode_cursor("\u{0}", c).unwrap_err())?,
+            id.parse().map_err(|_| super::bad_cursor(c))?,
         ))),
-        _ => Err(decode_cursor("\u{0}", c).unwrap_err()),
+        _ => Err(super::bad_cursor(c)),
     }
 }
 

@@ -348,7 +348,7 @@ impl Service {
                         parts
                             .first()
                             .and_then(|p| p.parse().ok())
-                            .ok_or_else(|| super::decode_cursor("\u{0}", c).unwrap_err())?,
+                            .ok_or_else(|| super::bad_cursor(c))?,
                     )
                 }
                 None => None,

@@ -339,6 +339,25 @@ impl Service {
         conns[i].lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// What a use case sees in transaction `tx`: the settings and the zone in force.
+    fn ctx<'a>(
+        &'a self,
+        tx: &'a Transaction<'a>,
+        now: DateTime<Utc>,
+        operation: &'static str,
+    ) -> Result<Ctx<'a>> {
+        let settings = store::settings::load(tx)?;
+        let tz = settings.timezone.unwrap_or_else(system_time_zone);
+        Ok(Ctx {
+            tx,
+            now,
+            settings,
+            tz,
+            caller: &self.caller,
+            operation,
+        })
+    }
+
     /// Runs a write use case in one `BEGIN IMMEDIATE` transaction.
     pub(crate) fn write<T>(
         &self,
@@ -347,38 +366,14 @@ impl Service {
     ) -> Result<T> {
         let now = self.now();
         let mut conn = self.conn();
-        store::write(&mut conn, |tx| {
-            let settings = store::settings::load(tx)?;
-            let tz = settings.timezone.unwrap_or_else(system_time_zone);
-            let ctx = Ctx {
-                tx,
-                now,
-                settings,
-                tz,
-                caller: &self.caller,
-                operation,
-            };
-            f(&ctx)
-        })
+        store::write(&mut conn, |tx| f(&self.ctx(tx, now, operation)?))
     }
 
     /// Runs a read use case in one snapshot.
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Ctx<'_>) -> Result<T>) -> Result<T> {
         let now = self.now();
         let mut conn = self.conn();
-        store::read(&mut conn, |tx| {
-            let settings = store::settings::load(tx)?;
-            let tz = settings.timezone.unwrap_or_else(system_time_zone);
-            let ctx = Ctx {
-                tx,
-                now,
-                settings,
-                tz,
-                caller: &self.caller,
-                operation: "read",
-            };
-            f(&ctx)
-        })
+        store::read(&mut conn, |tx| f(&self.ctx(tx, now, "read")?))
     }
 
     /// Moves the WAL into the database file (see [`store::checkpoint`]); best effort.
@@ -414,14 +409,17 @@ pub(crate) fn encode_cursor(kind: &str, parts: &[String]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
 }
 
+/// The error for a cursor this server did not issue for the list at hand.
+pub(crate) fn bad_cursor(cursor: &str) -> ServiceError {
+    ServiceError::Domain(DomainError::Invalid(format!(
+        "the cursor {cursor:?} was not issued for this list; send the next_cursor of the \
+         previous page unchanged, or leave cursor out to start from the first page"
+    )))
+}
+
 /// Decodes a cursor made by [`encode_cursor`] for list `kind`.
 pub(crate) fn decode_cursor(kind: &str, cursor: &str) -> Result<Vec<String>> {
-    let bad = || {
-        ServiceError::Domain(DomainError::Invalid(format!(
-            "the cursor {cursor:?} was not issued for this list; send the next_cursor of the \
-             previous page unchanged, or leave cursor out to start from the first page"
-        )))
-    };
+    let bad = || bad_cursor(cursor);
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor.trim())
         .map_err(|_| bad())?;

@@ -416,9 +416,9 @@ impl Service {
                     match parts.as_slice() {
                         [s, i] => match (s.parse(), i.parse()) {
                             (Ok(s), Ok(i)) => Some((s, i)),
-                            _ => return Err(decode_cursor("\u{0}", c).unwrap_err()),
+                            _ => return Err(super::bad_cursor(c)),
                         },
-                        _ => return Err(decode_cursor("\u{0}", c).unwrap_err()),
+                        _ => return Err(super::bad_cursor(c)),
                     }
                 }
                 None => None,
