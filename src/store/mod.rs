@@ -182,6 +182,15 @@ pub fn open(path: &Path) -> Result<Connection> {
          PRAGMA synchronous = NORMAL;
          PRAGMA journal_size_limit = 4194304;",
     )?;
+    // Keep the -wal and -shm files between processes. The last connection to close still
+    // checkpoints and truncates the WAL to zero bytes (journal_size_limit >= 0), so stint.db
+    // alone holds everything at rest; each short `stint start` just no longer creates, fsyncs
+    // the folder for, and deletes the two files (SQLITE_FCNTL_PERSIST_WAL).
+    let mut persist = 1;
+    conn.file_control(
+        Some(rusqlite::MAIN_DB),
+        rusqlite::FileControl::PersistWal(&mut persist),
+    )?;
     let found = schema_version(&conn).map_err(|e| match e {
         StoreError::Sqlite(cause) | StoreError::Corrupt(cause) => not_a_db(cause),
         other => other,
