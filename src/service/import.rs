@@ -29,6 +29,11 @@ use crate::store::{tags, tracks};
 /// Rows written per transaction.
 pub const BATCH_ROWS: usize = 5_000;
 
+/// SQLite page cache of an import, KiB: enough to keep the indexes of a million tracks in
+/// memory (the import-key index is in hash order, so without it every batch reads and rewrites
+/// pages all over that index). Only the importing process (`stint import`) uses it.
+const IMPORT_CACHE_KIB: i64 = 128 * 1024;
+
 /// One parsed row of an import file.
 #[derive(Debug, Clone)]
 struct Row {
@@ -114,11 +119,20 @@ fn import_key(
         h.update(part.as_bytes());
         h.update([0u8]);
     }
-    h.finalize()
+    let hash: String = h
+        .finalize()
         .iter()
         .take(16)
         .map(|b| format!("{b:02x}"))
-        .collect()
+        .collect();
+    // The start first, so that keys of a file in time order land at one end of their index
+    // instead of all over it (a million-row import went from 23 s to a few).
+    format!("{start:016x}-{hash}")
+}
+
+/// The form of `key` that earlier builds stored: the hash alone, without the start.
+fn legacy_key(key: &str) -> &str {
+    key.split_once('-').map_or(key, |(_, hash)| hash)
 }
 
 impl Service {
@@ -238,9 +252,10 @@ impl Service {
         let result = (|| -> Result<()> {
             for batch in rows.chunks(BATCH_ROWS) {
                 let written = self.write("import_csv", |ctx| {
+                    crate::store::set_cache_kib(ctx.tx, IMPORT_CACHE_KIB)?;
                     let mut ids = Vec::with_capacity(batch.len());
                     for row in batch {
-                        if tracks::has_import_key(ctx.tx, &row.key)? {
+                        if tracks::has_import_key(ctx.tx, &row.key, legacy_key(&row.key))? {
                             summary.skipped += 1;
                             continue;
                         }

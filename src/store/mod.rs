@@ -105,7 +105,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// The schema version this binary creates and understands: the newest migration in
 /// `migrations/` (a unit test checks the two agree). A constant, so that opening a current
 /// database does not build refinery's runner, which parses every embedded migration.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The schema version this binary creates and understands ([`SCHEMA_VERSION`]).
 pub fn supported_schema_version() -> i64 {
@@ -253,6 +253,11 @@ pub fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "stint").map(|d| d.data_dir().join("stint.db"))
 }
 
+/// SQL for the length in seconds of the longest finished track (index `tracks_length`). Tracks
+/// that start before an instant and reach past it started at most this long before it.
+pub(crate) const LONGEST_TRACK_SQL: &str =
+    "(SELECT ifnull(max(end_at - start_at), 0) FROM tracks WHERE end_at IS NOT NULL)";
+
 pub(crate) fn to_ts(t: DateTime<Utc>) -> i64 {
     t.timestamp()
 }
@@ -311,6 +316,14 @@ pub(crate) fn suggest(
 /// write, so later short processes do not each wade through a large WAL.
 pub fn checkpoint(conn: &Connection) -> Result<()> {
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+/// Sets this connection's page cache to `kib` KiB (SQLite's default is 2 MiB). A bulk import
+/// raises it, so that the indexes it inserts into in key order other than time (the import
+/// key) stay in memory instead of being read back and rewritten to the WAL batch after batch.
+pub fn set_cache_kib(conn: &Connection, kib: i64) -> Result<()> {
+    conn.execute_batch(&format!("PRAGMA cache_size = -{}", kib.max(1)))?;
     Ok(())
 }
 

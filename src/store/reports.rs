@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params_from_iter, types::Value};
 use rust_decimal::Decimal;
 
-use super::{Result, decimal_col, from_ts};
+use super::{LONGEST_TRACK_SQL, Result, decimal_col, from_ts};
 use crate::domain::settings::{Rounding, RoundingMode};
 use crate::domain::{ClientId, ProjectId, TagId};
 
@@ -107,13 +107,11 @@ fn overlapping_tracks(
     args.extend([Value::from(q.start), Value::from(q.end), Value::from(q.now)]);
     let mut out = Vec::new();
     for range in [
-        "t.start_at >= ?1 AND t.start_at < ?2",
+        "t.start_at >= ?1 AND t.start_at < ?2".to_owned(),
         // Finished tracks that start before the range and reach into it: they started at most
-        // the longest track's length before it (index on the length), so only that stretch of
-        // the start index is read.
-        "t.start_at < ?1 AND t.start_at >= ?1 - (SELECT ifnull(max(end_at - start_at), 0) \
-         FROM tracks WHERE end_at IS NOT NULL) AND t.end_at > ?1",
-        "t.end_at IS NULL AND +t.start_at < ?1 AND ?3 > ?1",
+        // the longest track's length before it, so only that stretch of the start index is read.
+        format!("t.start_at < ?1 AND t.start_at >= ?1 - {LONGEST_TRACK_SQL} AND t.end_at > ?1"),
+        "t.end_at IS NULL AND +t.start_at < ?1 AND ?3 > ?1".to_owned(),
     ] {
         let mut sql = format!("SELECT {columns} FROM tracks t {joins} WHERE {range}");
         filters(q, &mut sql, args);
@@ -161,7 +159,30 @@ fn grouped_sql(
     with_tags: bool,
     args: &mut Vec<Value>,
 ) -> Result<String> {
-    if !with_tags && is_wide(conn, q)? {
+    let wide = !with_tags && is_wide(conn, q)?;
+    if wide && q.billable == Some(true) && q.invoiced == Some(false) && q.finished_only {
+        // Unbilled work: one pass over the partial index that holds just those tracks
+        // (`tracks_unbilled`). Its WHERE terms are spelled out as in the index, so SQLite uses it
+        // without reading the table; the same filters are not repeated as parameters.
+        let rest = ReportQuery {
+            billable: None,
+            invoiced: None,
+            finished_only: false,
+            ..q.clone()
+        };
+        args.extend([Value::from(q.start), Value::from(q.end), Value::from(q.now)]);
+        let mut sql = format!(
+            "SELECT t.project_id, NULL, 1, t.hourly_rate, sum({CLIPPED}), sum({}), count(*), 0
+               FROM tracks t INDEXED BY tracks_unbilled
+              WHERE t.billable = 1 AND t.invoice_id IS NULL AND t.end_at IS NOT NULL
+                AND t.start_at < ?2 AND t.end_at > ?1",
+            rounding_sql(q.rounding, CLIPPED)
+        );
+        filters(&rest, &mut sql, args);
+        sql.push_str(" GROUP BY t.project_id, t.hourly_rate");
+        return Ok(sql);
+    }
+    if wide {
         // One pass over the project-ordered covering index: no temporary B-tree for GROUP BY.
         args.extend([Value::from(q.start), Value::from(q.end), Value::from(q.now)]);
         let mut sql = format!(

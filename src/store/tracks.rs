@@ -203,24 +203,25 @@ pub fn list(
 /// here or in the table) is open-ended: it overlaps everything after its start.
 ///
 /// Reads only nearby tracks: those starting inside the span (index on the start), those that
-/// started before it and end inside or after it (index on the end), and running ones.
+/// started before it and end inside or after it (a stretch of the start index as long as the
+/// longest track), and running ones.
 pub fn overlapping(
     conn: &Connection,
     start: DateTime<Utc>,
     end: Option<DateTime<Utc>>,
     exclude: Option<TrackId>,
 ) -> Result<Vec<TrackId>> {
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT id, start_at FROM tracks
           WHERE start_at >= ?1 AND start_at < ifnull(?2, 9223372036854775807) AND id != ?3
          UNION
          SELECT id, start_at FROM tracks
           WHERE start_at < ?1 AND end_at > ?1 AND id != ?3
-            AND start_at >= ?1 - (SELECT ifnull(max(end_at - start_at), 0) FROM tracks
-                                   WHERE end_at IS NOT NULL)
+            AND start_at >= ?1 - {}
          UNION
          SELECT id, start_at FROM tracks WHERE end_at IS NULL AND +start_at < ?1 AND id != ?3",
-    )?;
+        super::LONGEST_TRACK_SQL
+    ))?;
     let mut rows: Vec<(i64, i64)> = stmt
         .query_map(
             params![to_ts(start), end.map(to_ts), exclude.map_or(0, |t| t.0)],
@@ -248,11 +249,12 @@ pub fn delete(conn: &Connection, id: TrackId) -> Result<()> {
     Ok(())
 }
 
-/// Whether a track imported from a row with this key exists.
-pub fn has_import_key(conn: &Connection, key: &str) -> Result<bool> {
+/// Whether a track imported from a row with this key exists, under its current form or the
+/// `legacy` form that earlier versions stored (both are unique keys of the same row).
+pub fn has_import_key(conn: &Connection, key: &str, legacy: &str) -> Result<bool> {
     Ok(conn
-        .prepare_cached("SELECT 1 FROM tracks WHERE import_key = ?1")?
-        .exists([key])?)
+        .prepare_cached("SELECT 1 FROM tracks WHERE import_key IN (?1, ?2)")?
+        .exists([key, legacy])?)
 }
 
 /// Inserts an imported track with its import key (see `migrations/V2__import_keys.sql`) and

@@ -3,6 +3,7 @@ mod cli;
 mod crash;
 mod disk;
 mod http;
+mod import;
 mod parsers;
 mod protocol;
 mod service_catalog;

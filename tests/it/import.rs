@@ -1,0 +1,180 @@
+//! `stint import csv`: created projects, clients and tags; recognised re-imports (also of keys
+//! stored by earlier builds); a bad row keeps nothing; the CLI's summary line.
+
+use std::process::Command;
+
+use stint::service::{ImportSummary, NoProgress};
+
+use crate::it::util::Env;
+
+const FILE: &str = "\
+start,end,project,client,tags,description,billable
+2026-11-02T09:00:00Z,2026-11-02T10:30:00Z,Website,Acme,dev;review,\"Header, footer\",yes
+2026-11-02 13:00,2026-11-02 14:00,Website,Acme,dev,Forms,
+2026-11-03T08:00:00Z,2026-11-03T08:45:00Z,Internal,,meeting,Weekly,no
+2026-11-04T08:00:00Z,2026-11-04T09:00:00Z,,,,Loose end,
+";
+
+fn import(env: &Env, text: &str) -> stint::service::Result<ImportSummary> {
+    env.svc.import_csv(text.as_bytes(), &NoProgress)
+}
+
+#[test]
+fn import_creates_what_is_missing_and_a_second_import_adds_nothing() {
+    let env = Env::new();
+    let first = import(&env, FILE).unwrap();
+    assert_eq!(
+        first,
+        ImportSummary {
+            rows: 4,
+            imported: 4,
+            skipped: 0,
+            created_projects: 2,
+            created_clients: 1,
+            created_tags: 3,
+        }
+    );
+    assert_eq!(env.count("SELECT count(*) FROM tracks"), 4);
+    assert_eq!(env.count("SELECT count(*) FROM track_tags"), 4);
+    assert_eq!(
+        env.count(
+            "SELECT count(*) FROM projects p JOIN clients c ON c.id = p.client_id
+              WHERE p.name = 'Website' AND c.name = 'Acme'"
+        ),
+        1
+    );
+    // A local date-time is read in the configured zone (Europe/Berlin, UTC+1 in November).
+    assert_eq!(
+        env.count(
+            "SELECT count(*) FROM tracks WHERE description = 'Forms'
+               AND start_at = unixepoch('2026-11-02T12:00:00Z')"
+        ),
+        1
+    );
+    assert_eq!(
+        env.count(
+            "SELECT count(*) FROM tracks WHERE description = 'Header, footer' AND billable = 1"
+        ),
+        1
+    );
+    // Keys start with the start instant, so a file in time order appends to their index.
+    assert_eq!(
+        env.count("SELECT count(*) FROM tracks WHERE import_key LIKE printf('%016x-%%', start_at)"),
+        4
+    );
+
+    let before = env.snapshot();
+    let again = import(&env, FILE).unwrap();
+    assert_eq!((again.rows, again.imported, again.skipped), (4, 0, 4));
+    assert_eq!(
+        (
+            again.created_projects,
+            again.created_clients,
+            again.created_tags
+        ),
+        (0, 0, 0)
+    );
+    let after = env.snapshot();
+    assert_eq!(
+        before
+            .iter()
+            .filter(|(t, _)| t != "audit_log")
+            .collect::<Vec<_>>(),
+        after
+            .iter()
+            .filter(|(t, _)| t != "audit_log")
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn keys_stored_by_earlier_builds_are_still_recognised() {
+    let env = Env::new();
+    import(&env, FILE).unwrap();
+    // Earlier builds stored the hash alone, without the start in front.
+    let conn = rusqlite::Connection::open(env.db_path()).unwrap();
+    let changed = conn
+        .execute(
+            "UPDATE tracks SET import_key = substr(import_key, instr(import_key, '-') + 1)",
+            [],
+        )
+        .unwrap();
+    assert_eq!(changed, 4);
+    drop(conn);
+    assert_eq!(
+        env.count("SELECT count(*) FROM tracks WHERE length(import_key) = 32"),
+        4
+    );
+
+    let again = import(&env, FILE).unwrap();
+    assert_eq!((again.imported, again.skipped), (0, 4));
+    assert_eq!(env.count("SELECT count(*) FROM tracks"), 4);
+
+    // A changed row is new work, whatever form the stored keys have.
+    let changed_row = FILE.replace("Weekly", "Weekly sync");
+    let third = import(&env, &changed_row).unwrap();
+    assert_eq!((third.imported, third.skipped), (1, 3));
+}
+
+#[test]
+fn a_bad_row_stops_the_import_with_its_line_and_keeps_nothing() {
+    let env = Env::new();
+    let before = env.snapshot();
+    let bad = format!("{FILE}2026-11-05T10:00:00Z,2026-11-05T09:00:00Z,Website,Acme,,Backwards,\n");
+    let err = import(&env, &bad).unwrap_err().to_string();
+    assert!(err.contains("line 6"), "{err}");
+    assert!(err.contains("nothing was imported"), "{err}");
+    assert_eq!(
+        env.snapshot(),
+        before,
+        "no project, client, tag or track kept"
+    );
+
+    let err = import(&env, "when,description\n2026-11-05,x\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("start and an end column"), "{err}");
+}
+
+#[test]
+fn gen_py_canonical_columns_are_understood() {
+    let env = Env::new();
+    let canonical = "\
+id,project,tag,start_utc,end_utc,note
+1,proj04,dev,2024-11-01T00:00:00+00:00,2024-11-01T01:01:00+00:00,task 0
+2,proj08,meeting,2024-11-01T01:42:00+00:00,2024-11-01T02:55:00+00:00,task 1
+";
+    let s = import(&env, canonical).unwrap();
+    assert_eq!((s.imported, s.created_projects, s.created_tags), (2, 2, 2));
+    assert_eq!(
+        env.count(
+            "SELECT count(*) FROM tracks WHERE description = 'task 1' AND end_at - start_at = 4380"
+        ),
+        1
+    );
+}
+
+#[test]
+fn cli_import_prints_a_summary() {
+    let env = Env::new();
+    let file = env.dir.path().join("tracks.csv");
+    std::fs::write(&file, FILE).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_stint"))
+        .args(["--db"])
+        .arg(env.db_path())
+        .args(["import", "csv"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("Imported 4 tracks from 4 rows (0 already present, skipped)")
+            && stdout.contains("created 2 projects, 1 clients, 3 tags"),
+        "{stdout}"
+    );
+}
