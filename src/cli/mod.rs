@@ -394,34 +394,26 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let mut csv =
                 crate::service::TracksCsv::new(std::io::BufWriter::new(out), rounding, svc.now());
-            let (mut cursor, mut count) = (None, 0);
             let cleanup = |e: anyhow::Error| {
                 if !direct {
                     let _ = std::fs::remove_file(&partial);
                 }
                 e
             };
-            loop {
-                let page = svc
-                    .list_tracks(ListTracks {
+            let count = svc
+                .export_tracks_csv(
+                    &ListTracks {
                         from: a.from.clone(),
                         to: a.to.clone(),
                         project: a.project.clone(),
                         client: a.client.clone(),
                         tag: a.tag.clone(),
                         search: a.search.clone(),
-                        limit: Some(crate::service::MAX_PAGE as u32),
-                        cursor,
                         ..ListTracks::default()
-                    })
-                    .map_err(|e| cleanup(e.into()))?;
-                count += page.items.len();
-                csv.write(&page.items).map_err(|e| cleanup(e.into()))?;
-                match page.next_cursor {
-                    Some(c) => cursor = Some(c),
-                    None => break,
-                }
-            }
+                    },
+                    &mut csv,
+                )
+                .map_err(|e| cleanup(e.into()))?;
             csv.finish().map_err(|e| cleanup(e.into()))?;
             if !direct {
                 std::fs::rename(&partial, path)

@@ -1,13 +1,20 @@
 //! CSV exports (RFC 4180, UTF-8, CRLF, header row) of invoices and tracks, written with the
 //! `csv` crate so that quoting is right for any text.
 
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
 use chrono::{DateTime, NaiveDate, Utc};
-use rust_decimal::{Decimal, RoundingStrategy};
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+
+use super::tracks::{ListTracks, track_filter};
+use super::{Result, Service, ServiceError};
+use crate::store::tracks;
 
 use crate::domain::entities::{Invoice, Track};
 use crate::domain::rounding::round_seconds;
 use crate::domain::settings::Rounding;
-use crate::domain::track::elapsed_seconds;
 
 /// Column names of the invoice CSV export.
 pub const INVOICE_CSV_HEADER: [&str; 17] = [
@@ -119,10 +126,11 @@ pub const TRACKS_CSV_HEADER: [&str; 16] = [
     "running",
 ];
 
-fn hours_text(seconds: i64) -> String {
-    let h = (Decimal::from(seconds) / Decimal::from(3600))
-        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-    format!("{h:.2}")
+/// Appends `seconds` as hours with 2 decimals, half away from zero (`5400` -> `1.50`), as
+/// `Decimal` rounding of `seconds / 3600` would: in integers, since `seconds` is never negative.
+fn push_hours(out: &mut String, seconds: i64) {
+    let hundredths = (seconds.max(0) * 100 + 1800) / 3600;
+    let _ = write!(out, "{}.{:02}", hundredths / 100, hundredths % 100);
 }
 
 /// Renders tracks as CSV: one row per track with its unrounded and rounded (per entry, with
@@ -135,13 +143,33 @@ pub fn tracks_csv(tracks: &[Track], rounding: Rounding, now: DateTime<Utc>) -> S
     String::from_utf8(out.finish().unwrap_or_default()).unwrap_or_default()
 }
 
-/// A tracks CSV written a page at a time, so exporting years of tracks needs little memory.
+/// One row of the tracks CSV, borrowed from a [`Track`] or an export row.
+struct CsvRow<'a> {
+    id: i64,
+    /// Unix seconds, UTC.
+    start: i64,
+    end: Option<i64>,
+    timezone: &'a str,
+    project: &'a str,
+    client: &'a str,
+    /// Tag names joined with `;`.
+    tags: &'a str,
+    description: &'a str,
+    billable: bool,
+    hourly_rate: Option<Decimal>,
+    invoice_id: Option<i64>,
+}
+
+/// A tracks CSV written row by row, so exporting years of tracks needs little memory.
 #[derive(Debug)]
 pub struct TracksCsv<W: std::io::Write> {
     w: csv::Writer<W>,
     rounding: Rounding,
     now: DateTime<Utc>,
     header_written: bool,
+    /// The last zone name seen and its parsed zone: tracks rarely change zone.
+    zone: Option<(String, Tz)>,
+    buf: String,
 }
 
 impl<W: std::io::Write> TracksCsv<W> {
@@ -156,6 +184,8 @@ impl<W: std::io::Write> TracksCsv<W> {
             rounding,
             now,
             header_written: false,
+            zone: None,
+            buf: String::new(),
         }
     }
 
@@ -172,40 +202,93 @@ impl<W: std::io::Write> TracksCsv<W> {
     /// # Errors
     /// Writing to the output failed.
     pub fn write(&mut self, tracks: &[Track]) -> std::io::Result<()> {
-        self.header()?;
+        let mut tags = String::new();
         for t in tracks {
-            let tz: chrono_tz::Tz = t.timezone.parse().unwrap_or(chrono_tz::UTC);
-            let show = |at: DateTime<Utc>| {
-                at.with_timezone(&tz)
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-            };
-            let secs = elapsed_seconds(t.start, t.end, self.now);
-            let rounded = round_seconds(secs, self.rounding);
-            self.w.write_record([
-                t.id.to_string(),
-                show(t.start),
-                t.end.map(show).unwrap_or_default(),
-                t.timezone.clone(),
-                secs.to_string(),
-                rounded.to_string(),
-                hours_text(secs),
-                hours_text(rounded),
-                t.project_name.clone().unwrap_or_default(),
-                t.client_name.clone().unwrap_or_default(),
-                t.tags
-                    .iter()
-                    .map(|(_, n)| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join(";"),
-                t.description.clone(),
-                t.billable.to_string(),
-                t.hourly_rate
-                    .map(|r| r.normalize().to_string())
-                    .unwrap_or_default(),
-                t.invoice_id.map(|i| i.to_string()).unwrap_or_default(),
-                t.is_running().to_string(),
-            ])?;
+            tags.clear();
+            for (i, (_, name)) in t.tags.iter().enumerate() {
+                if i > 0 {
+                    tags.push(';');
+                }
+                tags.push_str(name);
+            }
+            self.row(&CsvRow {
+                id: t.id.0,
+                start: t.start.timestamp(),
+                end: t.end.map(|e| e.timestamp()),
+                timezone: &t.timezone,
+                project: t.project_name.as_deref().unwrap_or(""),
+                client: t.client_name.as_deref().unwrap_or(""),
+                tags: &tags,
+                description: &t.description,
+                billable: t.billable,
+                hourly_rate: t.hourly_rate,
+                invoice_id: t.invoice_id.map(|i| i.0),
+            })?;
         }
+        Ok(())
+    }
+
+    /// Writes `value`'s text as the next field.
+    fn field(&mut self, value: impl std::fmt::Display) -> std::io::Result<()> {
+        self.buf.clear();
+        let _ = write!(self.buf, "{value}");
+        self.w.write_field(self.buf.as_bytes())?;
+        Ok(())
+    }
+
+    /// Writes an instant in `tz` as RFC 3339 (seconds, `Z` for UTC) as the next field.
+    fn instant(&mut self, secs: i64, tz: Tz) -> std::io::Result<()> {
+        let at = DateTime::<Utc>::from_timestamp(secs, 0).unwrap_or_default();
+        self.w.write_field(
+            at.with_timezone(&tz)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        )?;
+        Ok(())
+    }
+
+    fn row(&mut self, r: &CsvRow<'_>) -> std::io::Result<()> {
+        self.header()?;
+        let tz = match &self.zone {
+            Some((name, tz)) if name == r.timezone => *tz,
+            _ => {
+                let tz: Tz = r.timezone.parse().unwrap_or(chrono_tz::UTC);
+                self.zone = Some((r.timezone.to_owned(), tz));
+                tz
+            }
+        };
+        let secs = (r.end.unwrap_or(self.now.timestamp()) - r.start).max(0);
+        let rounded = round_seconds(secs, self.rounding);
+        self.field(r.id)?;
+        self.instant(r.start, tz)?;
+        match r.end {
+            Some(end) => self.instant(end, tz)?,
+            None => self.w.write_field("")?,
+        }
+        self.w.write_field(r.timezone)?;
+        self.field(secs)?;
+        self.field(rounded)?;
+        for s in [secs, rounded] {
+            self.buf.clear();
+            push_hours(&mut self.buf, s);
+            self.w.write_field(self.buf.as_bytes())?;
+        }
+        self.w.write_field(r.project)?;
+        self.w.write_field(r.client)?;
+        self.w.write_field(r.tags)?;
+        self.w.write_field(r.description)?;
+        self.w
+            .write_field(if r.billable { "true" } else { "false" })?;
+        match r.hourly_rate {
+            Some(rate) => self.field(rate.normalize())?,
+            None => self.w.write_field("")?,
+        }
+        match r.invoice_id {
+            Some(id) => self.field(id)?,
+            None => self.w.write_field("")?,
+        }
+        self.w
+            .write_field(if r.end.is_none() { "true" } else { "false" })?;
+        self.w.write_record(None::<&[u8]>)?;
         Ok(())
     }
 
@@ -216,5 +299,94 @@ impl<W: std::io::Write> TracksCsv<W> {
     pub fn finish(mut self) -> std::io::Result<W> {
         self.header()?;
         self.w.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+/// Why a tracks export stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// Bad filter (unknown name, bad time) or a store error.
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    /// Writing the CSV failed (disk full, closed pipe, ...).
+    #[error("cannot write the CSV ({0})")]
+    Write(std::io::Error),
+}
+
+impl Service {
+    /// Writes every track matching `req` to `csv`, newest first (`req.limit` and `req.cursor`
+    /// are ignored), reading them in one snapshot and one statement, without collecting them in
+    /// memory; returns how many were written. Project, client and tag names are loaded once.
+    ///
+    /// # Errors
+    /// [`ExportError::Service`] for an unknown project, client or tag, a bad time, or a store
+    /// error (nothing is written when the filter is refused); [`ExportError::Write`] when
+    /// writing fails.
+    pub fn export_tracks_csv<W: std::io::Write>(
+        &self,
+        req: &ListTracks,
+        csv: &mut TracksCsv<W>,
+    ) -> Result<usize, ExportError> {
+        let mut write_error = None;
+        let mut count = 0;
+        let read = self.read(|ctx| {
+            let filter = track_filter(ctx, req)?;
+            let (projects, tags) = tracks::export_names(ctx.tx)?;
+            let rank: HashMap<i64, usize> = tags
+                .iter()
+                .enumerate()
+                .map(|(i, (id, _))| (*id, i))
+                .collect();
+            let mut order: Vec<usize> = Vec::new();
+            let mut joined = String::new();
+            tracks::for_each_export(ctx.tx, &filter, |row| -> Result<()> {
+                order.clear();
+                joined.clear();
+                for id in row.tag_ids.unwrap_or("").split(',') {
+                    if let Some(&i) = id.parse().ok().and_then(|id: i64| rank.get(&id)) {
+                        order.push(i);
+                    }
+                }
+                order.sort_unstable();
+                for (k, &i) in order.iter().enumerate() {
+                    if k > 0 {
+                        joined.push(';');
+                    }
+                    joined.push_str(&tags[i].1);
+                }
+                let (project, client) = row
+                    .project_id
+                    .and_then(|p| projects.get(&p))
+                    .map_or(("", ""), |(name, client)| {
+                        (name.as_str(), client.as_deref().unwrap_or(""))
+                    });
+                let written = csv.row(&CsvRow {
+                    id: row.id,
+                    start: row.start,
+                    end: row.end,
+                    timezone: row.timezone,
+                    project,
+                    client,
+                    tags: &joined,
+                    description: row.description,
+                    billable: row.billable,
+                    hourly_rate: row.hourly_rate.and_then(|r| r.parse().ok()),
+                    invoice_id: row.invoice_id,
+                });
+                if let Err(e) = written {
+                    write_error = Some(e);
+                    return Err(ServiceError::Conflict(
+                        "the CSV could not be written".into(),
+                    ));
+                }
+                count += 1;
+                Ok(())
+            })
+        });
+        if let Some(e) = write_error {
+            return Err(ExportError::Write(e));
+        }
+        read?;
+        Ok(count)
     }
 }

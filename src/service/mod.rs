@@ -35,7 +35,9 @@ pub use catalog::{
     ClientChanges, DeleteClient, DeleteProject, DeleteTag, Deleted, ListClients, ListProjects,
     ListTags, NewClient, NewProject, ProjectChanges, TagWithUsage,
 };
-pub use export::{INVOICE_CSV_HEADER, TRACKS_CSV_HEADER, TracksCsv, invoice_csv, tracks_csv};
+pub use export::{
+    ExportError, INVOICE_CSV_HEADER, TRACKS_CSV_HEADER, TracksCsv, invoice_csv, tracks_csv,
+};
 pub use import::{BATCH_ROWS, ImportProgress, ImportSummary, NoProgress};
 pub use invoices::{InvoiceChanges, ListInvoices, NewInvoice};
 pub use reports::{

@@ -96,6 +96,46 @@ pub struct ListTracks {
     pub cursor: Option<String>,
 }
 
+/// The store filter for the conditions of `req` (range, project, client, tag, flags, search),
+/// with names resolved and times parsed in the configured zone. `limit` and `cursor` are left
+/// to the caller.
+pub(crate) fn track_filter(ctx: &Ctx<'_>, req: &ListTracks) -> Result<TrackFilter> {
+    let range = match (clean(req.from.clone()), clean(req.to.clone())) {
+        (None, None) => None,
+        (from, to) => {
+            let from = match from {
+                Some(f) => parse_bound(&f, ctx.tz, ctx.now)?,
+                None => crate::domain::time::Bound::Instant(DateTime::<Utc>::UNIX_EPOCH),
+            };
+            let to = match to {
+                Some(t) => parse_bound(&t, ctx.tz, ctx.now)?,
+                None => crate::domain::time::Bound::Instant(add_seconds(ctx.now, 1)?),
+            };
+            let r = Range::from_bounds(from, to, ctx.tz)?;
+            Some((r.start, r.end))
+        }
+    };
+    Ok(TrackFilter {
+        range,
+        project_id: match clean(req.project.clone()) {
+            Some(p) => Some(resolve_project(ctx, &p)?.id),
+            None => None,
+        },
+        client_id: match clean(req.client.clone()) {
+            Some(c) => Some(resolve_client(ctx, &c)?.id),
+            None => None,
+        },
+        tag_id: match clean(req.tag.clone()) {
+            Some(t) => Some(resolve_tag(ctx, &t)?.id),
+            None => None,
+        },
+        billable: req.billable,
+        invoiced: req.invoiced,
+        running: req.running,
+        search: clean(req.search.clone()),
+    })
+}
+
 fn load_track(ctx: &Ctx<'_>, id: i64) -> Result<Track> {
     tracks::get(ctx.tx, TrackId(id))?.ok_or_else(|| {
         ServiceError::NotFound(format!(
@@ -376,40 +416,7 @@ impl Service {
     pub fn list_tracks(&self, req: ListTracks) -> Result<Page<Track>> {
         self.read(|ctx| {
             let size = page_size(req.limit)?;
-            let range = match (clean(req.from), clean(req.to)) {
-                (None, None) => None,
-                (from, to) => {
-                    let from = match from {
-                        Some(f) => parse_bound(&f, ctx.tz, ctx.now)?,
-                        None => crate::domain::time::Bound::Instant(DateTime::<Utc>::UNIX_EPOCH),
-                    };
-                    let to = match to {
-                        Some(t) => parse_bound(&t, ctx.tz, ctx.now)?,
-                        None => crate::domain::time::Bound::Instant(add_seconds(ctx.now, 1)?),
-                    };
-                    let r = Range::from_bounds(from, to, ctx.tz)?;
-                    Some((r.start, r.end))
-                }
-            };
-            let filter = TrackFilter {
-                range,
-                project_id: match clean(req.project) {
-                    Some(p) => Some(resolve_project(ctx, &p)?.id),
-                    None => None,
-                },
-                client_id: match clean(req.client) {
-                    Some(c) => Some(resolve_client(ctx, &c)?.id),
-                    None => None,
-                },
-                tag_id: match clean(req.tag) {
-                    Some(t) => Some(resolve_tag(ctx, &t)?.id),
-                    None => None,
-                },
-                billable: req.billable,
-                invoiced: req.invoiced,
-                running: req.running,
-                search: clean(req.search),
-            };
+            let filter = track_filter(ctx, &req)?;
             let after = match req.cursor.as_deref().filter(|c| !c.trim().is_empty()) {
                 Some(c) => {
                     let parts = decode_cursor("tracks", c)?;

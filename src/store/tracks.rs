@@ -158,18 +158,12 @@ pub struct TrackFilter {
     pub search: Option<String>,
 }
 
-/// Tracks matching `filter`, newest start first, after the keyset `after = (start, id)`.
-pub fn list(
-    conn: &Connection,
-    filter: &TrackFilter,
-    after: Option<(i64, i64)>,
-    limit: usize,
-) -> Result<Vec<Track>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT}
+/// The conditions of a [`TrackFilter`] on `t` (and `p`, its project), then the keyset: tracks
+/// before `(?10, ?11)` in newest-first order. Parameters as bound by [`filter_params`].
+const FILTER_WHERE: &str = "
          WHERE (?1 IS NULL OR (t.start_at < ?2 AND (t.end_at IS NULL OR t.end_at > ?1)))
            AND (?3 IS NULL OR t.project_id = ?3)
-           AND (?4 IS NULL OR p.client_id = ?4)
+           AND (?4 IS NULL OR t.project_id IN (SELECT id FROM projects WHERE client_id = ?4))
            AND (?5 IS NULL OR EXISTS (SELECT 1 FROM track_tags x WHERE x.track_id = t.id AND x.tag_id = ?5))
            AND (?6 IS NULL OR t.billable = ?6)
            AND (?7 IS NULL OR (t.invoice_id IS NOT NULL) = ?7)
@@ -177,26 +171,140 @@ pub fn list(
            AND (?9 IS NULL OR t.description LIKE '%' || ?9 || '%' ESCAPE '\\')
            AND (t.start_at, t.id) < (ifnull(?10, 9223372036854775807), ?11)
          ORDER BY t.start_at DESC, t.id DESC
-         LIMIT ?12"
-    ))?;
+         LIMIT ?12";
+
+fn filter_params(
+    filter: &TrackFilter,
+    after: Option<(i64, i64)>,
+    limit: Option<usize>,
+) -> [rusqlite::types::Value; 12] {
+    use rusqlite::types::Value;
+    let opt = |v: Option<i64>| v.map_or(Value::Null, Value::Integer);
+    [
+        opt(filter.range.map(|r| to_ts(r.0))),
+        opt(filter.range.map(|r| to_ts(r.1))),
+        opt(filter.project_id.map(|p| p.0)),
+        opt(filter.client_id.map(|c| c.0)),
+        opt(filter.tag_id.map(|t| t.0)),
+        opt(filter.billable.map(i64::from)),
+        opt(filter.invoiced.map(i64::from)),
+        opt(filter.running.map(i64::from)),
+        filter
+            .search
+            .as_deref()
+            .map_or(Value::Null, |s| Value::Text(super::like_escape(s))),
+        opt(after.map(|a| a.0)),
+        Value::Integer(after.map_or(i64::MAX, |a| a.1)),
+        Value::Integer(limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX))),
+    ]
+}
+
+/// Tracks matching `filter`, newest start first, after the keyset `after = (start, id)`.
+pub fn list(
+    conn: &Connection,
+    filter: &TrackFilter,
+    after: Option<(i64, i64)>,
+    limit: usize,
+) -> Result<Vec<Track>> {
+    let mut stmt = conn.prepare_cached(&format!("{SELECT} {FILTER_WHERE}"))?;
     let rows = stmt.query_map(
-        params![
-            filter.range.map(|r| to_ts(r.0)),
-            filter.range.map(|r| to_ts(r.1)),
-            filter.project_id.map(|p| p.0),
-            filter.client_id.map(|c| c.0),
-            filter.tag_id.map(|t| t.0),
-            filter.billable,
-            filter.invoiced,
-            filter.running,
-            filter.search.as_deref().map(super::like_escape),
-            after.map(|a| a.0),
-            after.map_or(i64::MAX, |a| a.1),
-            limit as i64
-        ],
+        rusqlite::params_from_iter(filter_params(filter, after, Some(limit))),
         from_row,
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A track as an export reads it, borrowed from the statement: the project as an id and the
+/// tags as a comma-separated list of ids, for the caller to name from tables it loaded once.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportRow<'a> {
+    pub id: i64,
+    /// Unix seconds, UTC.
+    pub start: i64,
+    /// Unix seconds, UTC; `None` while running.
+    pub end: Option<i64>,
+    /// IANA zone name the track was recorded in.
+    pub timezone: &'a str,
+    pub description: &'a str,
+    pub project_id: Option<i64>,
+    pub billable: bool,
+    /// Decimal text.
+    pub hourly_rate: Option<&'a str>,
+    pub invoice_id: Option<i64>,
+    /// Tag ids, comma-separated, in no particular order.
+    pub tag_ids: Option<&'a str>,
+}
+
+/// What an export names ids with: project id -> (project name, client name), and the tags as
+/// `(id, name)` sorted by lower-cased name (the order tracks list their tags in).
+pub type ExportNames = (
+    std::collections::HashMap<i64, (String, Option<String>)>,
+    Vec<(i64, String)>,
+);
+
+/// Every project (with its client's name) and tag, for an export.
+pub fn export_names(conn: &Connection) -> Result<ExportNames> {
+    let projects = conn
+        .prepare_cached(
+            "SELECT p.id, p.name, c.name FROM projects p LEFT JOIN clients c ON c.id = p.client_id",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut tags: Vec<(i64, String)> = conn
+        .prepare_cached("SELECT id, name FROM tags")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    tags.sort_by_cached_key(|(_, name)| name.to_lowercase());
+    Ok((projects, tags))
+}
+
+/// Calls `f` with every track matching `filter`, newest start first, in one statement (one
+/// snapshot, nothing collected in memory): what `stint tracks --csv` streams.
+///
+/// # Errors
+/// SQLite errors, and whatever `f` returns.
+pub fn for_each_export<E: From<super::StoreError>>(
+    conn: &Connection,
+    filter: &TrackFilter,
+    mut f: impl FnMut(&ExportRow<'_>) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    let run = || -> rusqlite::Result<rusqlite::CachedStatement<'_>> {
+        conn.prepare_cached(&format!(
+            "SELECT t.id, t.start_at, t.end_at, t.timezone, t.description, t.project_id,
+                    t.billable, t.hourly_rate, t.invoice_id,
+                    (SELECT group_concat(tag_id) FROM track_tags WHERE track_id = t.id)
+               FROM tracks t {FILTER_WHERE}"
+        ))
+    };
+    let mut stmt = run().map_err(|e| E::from(e.into()))?;
+    let mut rows = stmt
+        .query(rusqlite::params_from_iter(filter_params(
+            filter, None, None,
+        )))
+        .map_err(|e| E::from(e.into()))?;
+    loop {
+        let row = match rows.next() {
+            Ok(Some(row)) => row,
+            Ok(None) => return Ok(()),
+            Err(e) => return Err(E::from(e.into())),
+        };
+        let read = || -> rusqlite::Result<ExportRow<'_>> {
+            Ok(ExportRow {
+                id: row.get(0)?,
+                start: row.get(1)?,
+                end: row.get(2)?,
+                timezone: row.get_ref(3)?.as_str()?,
+                description: row.get_ref(4)?.as_str()?,
+                project_id: row.get(5)?,
+                billable: row.get(6)?,
+                hourly_rate: row.get_ref(7)?.as_str_or_null()?,
+                invoice_id: row.get(8)?,
+                tag_ids: row.get_ref(9)?.as_str_or_null()?,
+            })
+        };
+        let r = read().map_err(|e| E::from(e.into()))?;
+        f(&r)?;
+    }
 }
 
 /// Ids of other tracks that overlap `[start, end)`, by start. A running track (`end = None`,

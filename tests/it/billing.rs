@@ -2680,4 +2680,32 @@ fn tracks_csv_has_rounded_and_unrounded_durations() {
         ),
         ["", "600", "900", "true"]
     );
+
+    // The streaming export (what `stint tracks --csv` runs) writes the same bytes.
+    let mut streamed = stint::service::TracksCsv::new(Vec::new(), rounding, env.svc.now());
+    let n = env
+        .svc
+        .export_tracks_csv(&ListTracks::default(), &mut streamed)
+        .unwrap();
+    assert_eq!(n, 3);
+    assert_eq!(String::from_utf8(streamed.finish().unwrap()).unwrap(), text);
+    let mut website = stint::service::TracksCsv::new(Vec::new(), rounding, env.svc.now());
+    let only = ListTracks {
+        project: Some("website".into()),
+        ..ListTracks::default()
+    };
+    assert_eq!(env.svc.export_tracks_csv(&only, &mut website).unwrap(), 1);
+    let website = String::from_utf8(website.finish().unwrap()).unwrap();
+    assert!(website.contains("\"Call, \"\"quick\"\"\""), "{website}");
+    let mut nothing = stint::service::TracksCsv::new(Vec::new(), rounding, env.svc.now());
+    let unknown = ListTracks {
+        project: Some("Webshop".into()),
+        ..ListTracks::default()
+    };
+    let err = env
+        .svc
+        .export_tracks_csv(&unknown, &mut nothing)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("Webshop"), "{err}");
 }
