@@ -12,7 +12,9 @@
 //! recognised by a hash of its values, so importing the same file again adds nothing.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::Read;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -29,23 +31,53 @@ use crate::store::{tags, tracks};
 /// Rows written per transaction.
 pub const BATCH_ROWS: usize = 5_000;
 
-/// SQLite page cache of an import, KiB: enough to keep the indexes of a million tracks in
-/// memory (the import-key index is in hash order, so without it every batch reads and rewrites
-/// pages all over that index). Only the importing process (`stint import`) uses it.
-const IMPORT_CACHE_KIB: i64 = 128 * 1024;
+/// SQLite page cache of an import, KiB: enough to keep the indexes that take rows in an order
+/// other than time (the track length) in memory for a million tracks, so that batches do not
+/// read and rewrite their pages again and again. Only the importing process uses it.
+const IMPORT_CACHE_KIB: i64 = 64 * 1024;
 
-/// One parsed row of an import file.
+/// One parsed row of an import file, kept small: a file is checked whole before anything is
+/// written, so a million rows are in memory at once. Names repeat across rows and are shared.
 #[derive(Debug, Clone)]
 struct Row {
     line: u64,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-    project: Option<String>,
-    client: Option<String>,
-    tags: Vec<String>,
-    description: String,
+    project: Option<Arc<str>>,
+    client: Option<Arc<str>>,
+    tags: Box<[Arc<str>]>,
+    description: Box<str>,
     billable: Option<bool>,
-    key: String,
+    /// The row's hash (see [`row_hash`]); the stored key is [`Row::key`].
+    hash: [u8; 16],
+}
+
+impl Row {
+    /// The import key stored with the track: the start as 16 hex digits, `-`, the hash in hex.
+    /// The start in front keeps keys of a file in time order appending to their index instead
+    /// of landing all over it (a million-row import went from 23 s to 12).
+    fn key(&self) -> String {
+        let mut key = format!("{:016x}-", self.start.timestamp());
+        for b in self.hash {
+            let _ = write!(key, "{b:02x}");
+        }
+        key
+    }
+}
+
+/// One shared copy of each distinct name in an import.
+#[derive(Debug, Default)]
+struct Names(std::collections::HashSet<Arc<str>>);
+
+impl Names {
+    fn get(&mut self, name: &str) -> Arc<str> {
+        if let Some(found) = self.0.get(name) {
+            return Arc::clone(found);
+        }
+        let shared: Arc<str> = Arc::from(name);
+        self.0.insert(Arc::clone(&shared));
+        shared
+    }
 }
 
 /// What an import did.
@@ -95,7 +127,9 @@ fn parse_bool(line: u64, s: &str) -> Result<Option<bool>> {
     }
 }
 
-fn import_key(
+/// A hash of a row's normalised values (names and tags case-insensitive, tags in any order):
+/// what recognises the row when the same file is imported again.
+fn row_hash(
     start: i64,
     end: i64,
     project: &str,
@@ -103,7 +137,7 @@ fn import_key(
     tags: &[String],
     description: &str,
     billable: Option<bool>,
-) -> String {
+) -> [u8; 16] {
     let mut h = Sha256::new();
     let mut sorted: Vec<String> = tags.iter().map(|t| t.to_lowercase()).collect();
     sorted.sort();
@@ -119,15 +153,9 @@ fn import_key(
         h.update(part.as_bytes());
         h.update([0u8]);
     }
-    let hash: String = h
-        .finalize()
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    // The start first, so that keys of a file in time order land at one end of their index
-    // instead of all over it (a million-row import went from 23 s to a few).
-    format!("{start:016x}-{hash}")
+    let mut hash = [0u8; 16];
+    hash.copy_from_slice(&h.finalize()[..16]);
+    hash
 }
 
 /// The form of `key` that earlier builds stored: the hash alone, without the start.
@@ -179,6 +207,7 @@ impl Service {
         let c_billable = col(&["billable"]);
 
         let mut rows = Vec::new();
+        let mut names = Names::default();
         for (i, record) in reader.records().enumerate() {
             let line = i as u64 + 2;
             let record = record.map_err(|e| bad(line, format!("cannot read the row ({e})")))?;
@@ -217,7 +246,7 @@ impl Service {
             }
             let description = get(c_desc);
             let billable = parse_bool(line, &get(c_billable))?;
-            let key = import_key(
+            let hash = row_hash(
                 start.timestamp(),
                 end.timestamp(),
                 project.as_deref().unwrap_or(""),
@@ -230,12 +259,12 @@ impl Service {
                 line,
                 start,
                 end,
-                project,
-                client,
-                tags,
-                description,
+                project: project.map(|p| names.get(&p)),
+                client: client.map(|c| names.get(&c)),
+                tags: tags.iter().map(|t| names.get(t)).collect(),
+                description: description.into_boxed_str(),
                 billable,
-                key,
+                hash,
             });
         }
         progress.checked(rows.len());
@@ -255,7 +284,8 @@ impl Service {
                     crate::store::set_cache_kib(ctx.tx, IMPORT_CACHE_KIB)?;
                     let mut ids = Vec::with_capacity(batch.len());
                     for row in batch {
-                        if tracks::has_import_key(ctx.tx, &row.key, legacy_key(&row.key))? {
+                        let key = row.key();
+                        if tracks::has_import_key(ctx.tx, &key, legacy_key(&key))? {
                             summary.skipped += 1;
                             continue;
                         }
@@ -264,7 +294,7 @@ impl Service {
                             Some(p) => {
                                 let cache_key = (
                                     p.to_lowercase(),
-                                    row.client.clone().unwrap_or_default().to_lowercase(),
+                                    row.client.as_deref().unwrap_or_default().to_lowercase(),
                                 );
                                 if let Some(hit) = project_cache.get(&cache_key) {
                                     (Some(hit.0), hit.1)
@@ -308,12 +338,12 @@ impl Service {
                                 start: row.start,
                                 end: Some(row.end),
                                 timezone: tz_name.clone(),
-                                description: row.description.clone(),
+                                description: row.description.to_string(),
                                 project_id,
                                 billable: row.billable.unwrap_or(default_billable),
                                 hourly_rate: None,
                             },
-                            &row.key,
+                            &key,
                             &tag_ids,
                             ctx.now,
                         )?;
@@ -400,7 +430,7 @@ impl Service {
                             clients::insert(
                                 ctx.tx,
                                 &ClientFields {
-                                    name: c.clone(),
+                                    name: c.to_string(),
                                     ..Default::default()
                                 },
                                 ctx.now,
