@@ -320,8 +320,8 @@ pub fn checkpoint(conn: &Connection) -> Result<()> {
 }
 
 /// Sets this connection's page cache to `kib` KiB (SQLite's default is 2 MiB). A bulk import
-/// raises it, so that the indexes it inserts into in key order other than time (the import
-/// key) stay in memory instead of being read back and rewritten to the WAL batch after batch.
+/// raises it, so that an index it fills in an order other than time (the track length) stays
+/// in memory instead of being read back and rewritten to the WAL batch after batch.
 pub fn set_cache_kib(conn: &Connection, kib: i64) -> Result<()> {
     conn.execute_batch(&format!("PRAGMA cache_size = -{}", kib.max(1)))?;
     Ok(())

@@ -268,26 +268,21 @@ pub fn for_each_export<E: From<super::StoreError>>(
     filter: &TrackFilter,
     mut f: impl FnMut(&ExportRow<'_>) -> std::result::Result<(), E>,
 ) -> std::result::Result<(), E> {
-    let run = || -> rusqlite::Result<rusqlite::CachedStatement<'_>> {
-        conn.prepare_cached(&format!(
+    let sqlite = |e: rusqlite::Error| E::from(super::StoreError::from(e));
+    let mut stmt = conn
+        .prepare_cached(&format!(
             "SELECT t.id, t.start_at, t.end_at, t.timezone, t.description, t.project_id,
                     t.billable, t.hourly_rate, t.invoice_id,
                     (SELECT group_concat(tag_id) FROM track_tags WHERE track_id = t.id)
                FROM tracks t {FILTER_WHERE}"
         ))
-    };
-    let mut stmt = run().map_err(|e| E::from(e.into()))?;
+        .map_err(sqlite)?;
     let mut rows = stmt
         .query(rusqlite::params_from_iter(filter_params(
             filter, None, None,
         )))
-        .map_err(|e| E::from(e.into()))?;
-    loop {
-        let row = match rows.next() {
-            Ok(Some(row)) => row,
-            Ok(None) => return Ok(()),
-            Err(e) => return Err(E::from(e.into())),
-        };
+        .map_err(sqlite)?;
+    while let Some(row) = rows.next().map_err(sqlite)? {
         let read = || -> rusqlite::Result<ExportRow<'_>> {
             Ok(ExportRow {
                 id: row.get(0)?,
@@ -302,9 +297,9 @@ pub fn for_each_export<E: From<super::StoreError>>(
                 tag_ids: row.get_ref(9)?.as_str_or_null()?,
             })
         };
-        let r = read().map_err(|e| E::from(e.into()))?;
-        f(&r)?;
+        f(&read().map_err(sqlite)?)?;
     }
+    Ok(())
 }
 
 /// Ids of other tracks that overlap `[start, end)`, by start. A running track (`end = None`,
