@@ -113,7 +113,13 @@ fn overlapping_tracks(
         format!("t.start_at < ?1 AND t.start_at >= ?1 - {LONGEST_TRACK_SQL} AND t.end_at > ?1"),
         "t.end_at IS NULL AND +t.start_at < ?1 AND ?3 > ?1".to_owned(),
     ] {
-        let mut sql = format!("SELECT {columns} FROM tracks t {joins} WHERE {range}");
+        // Running tracks come from their partial index, whatever else the filters name.
+        let index = if range.starts_with("t.end_at IS NULL") {
+            " INDEXED BY tracks_running"
+        } else {
+            ""
+        };
+        let mut sql = format!("SELECT {columns} FROM tracks t{index} {joins} WHERE {range}");
         filters(q, &mut sql, args);
         out.push(sql);
     }

@@ -305,7 +305,7 @@ pub fn for_each_export<E: From<super::StoreError>>(
 /// Ids of other tracks that overlap `[start, end)`, by start. A running track (`end = None`,
 /// here or in the table) is open-ended: it overlaps everything after its start.
 ///
-/// Reads only nearby tracks: those starting inside the span (index on the start), those that
+/// Reads only nearby tracks: those starting inside the span (index by start), those that
 /// started before it and end inside or after it (a stretch of the start index as long as the
 /// longest track), and running ones.
 pub fn overlapping(
@@ -322,7 +322,8 @@ pub fn overlapping(
           WHERE start_at < ?1 AND end_at > ?1 AND id != ?3
             AND start_at >= ?1 - {}
          UNION
-         SELECT id, start_at FROM tracks WHERE end_at IS NULL AND +start_at < ?1 AND id != ?3",
+         SELECT id, start_at FROM tracks INDEXED BY tracks_running
+          WHERE end_at IS NULL AND +start_at < ?1 AND id != ?3",
         super::LONGEST_TRACK_SQL
     ))?;
     let mut rows: Vec<(i64, i64)> = stmt
