@@ -7,9 +7,6 @@
 CREATE INDEX tracks_unbilled ON tracks (project_id, hourly_rate, start_at, end_at, billable, invoice_id)
     WHERE billable = 1 AND invoice_id IS NULL AND end_at IS NOT NULL;
 
--- Fewer indexes for every start, stop and import to keep up to date. tracks_report begins with
--- start_at, so it serves ranges by start and the newest-first order as well as tracks_start did;
--- running timers are found through the partial index tracks_running, which left tracks_end
--- without a query.
-DROP INDEX tracks_start;
+-- One index fewer for every stop and import to keep up to date: running timers are found
+-- through the partial index tracks_running, which left tracks_end without a query.
 DROP INDEX tracks_end;
