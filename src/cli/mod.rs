@@ -233,6 +233,21 @@ pub struct TracksArgs {
     pub csv: Option<PathBuf>,
 }
 
+impl TracksArgs {
+    /// The conditions of these arguments (no limit or cursor), for the table and the CSV alike.
+    fn filter(&self) -> ListTracks {
+        ListTracks {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            project: self.project.clone(),
+            client: self.client.clone(),
+            tag: self.tag.clone(),
+            search: self.search.clone(),
+            ..ListTracks::default()
+        }
+    }
+}
+
 /// `stint db`.
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
@@ -401,18 +416,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 e
             };
             let count = svc
-                .export_tracks_csv(
-                    &ListTracks {
-                        from: a.from.clone(),
-                        to: a.to.clone(),
-                        project: a.project.clone(),
-                        client: a.client.clone(),
-                        tag: a.tag.clone(),
-                        search: a.search.clone(),
-                        ..ListTracks::default()
-                    },
-                    &mut csv,
-                )
+                .export_tracks_csv(&a.filter(), &mut csv)
                 .map_err(|e| cleanup(e.into()))?;
             csv.finish().map_err(|e| cleanup(e.into()))?;
             if !direct {
@@ -427,14 +431,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tracks(a) => {
             let svc = open(&cli, Frontend::Cli)?;
             let page = svc.list_tracks(ListTracks {
-                from: a.from.clone(),
-                to: a.to.clone(),
-                project: a.project.clone(),
-                client: a.client.clone(),
-                tag: a.tag.clone(),
-                search: a.search.clone(),
                 limit: Some(a.limit),
-                ..ListTracks::default()
+                ..a.filter()
             })?;
             print_tracks(&page.items, svc.now());
             if page.next_cursor.is_some() {

@@ -106,19 +106,20 @@ fn overlapping_tracks(
 ) -> String {
     args.extend([Value::from(q.start), Value::from(q.end), Value::from(q.now)]);
     let mut out = Vec::new();
-    for range in [
-        "t.start_at >= ?1 AND t.start_at < ?2".to_owned(),
+    for (index, range) in [
+        ("", "t.start_at >= ?1 AND t.start_at < ?2".to_owned()),
         // Finished tracks that start before the range and reach into it: they started at most
         // the longest track's length before it, so only that stretch of the start index is read.
-        format!("t.start_at < ?1 AND t.start_at >= ?1 - {LONGEST_TRACK_SQL} AND t.end_at > ?1"),
-        "t.end_at IS NULL AND +t.start_at < ?1 AND ?3 > ?1".to_owned(),
-    ] {
+        (
+            "",
+            format!("t.start_at < ?1 AND t.start_at >= ?1 - {LONGEST_TRACK_SQL} AND t.end_at > ?1"),
+        ),
         // Running tracks come from their partial index, whatever else the filters name.
-        let index = if range.starts_with("t.end_at IS NULL") {
-            " INDEXED BY tracks_running"
-        } else {
-            ""
-        };
+        (
+            " INDEXED BY tracks_running",
+            "t.end_at IS NULL AND +t.start_at < ?1 AND ?3 > ?1".to_owned(),
+        ),
+    ] {
         let mut sql = format!("SELECT {columns} FROM tracks t{index} {joins} WHERE {range}");
         filters(q, &mut sql, args);
         out.push(sql);

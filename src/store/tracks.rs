@@ -77,21 +77,32 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Track> {
 
 /// Inserts a track and returns its id.
 pub fn insert(conn: &Connection, f: &TrackFields, now: DateTime<Utc>) -> Result<TrackId> {
-    conn.execute(
+    insert_row(conn, f, None, now)
+}
+
+/// Inserts a track with an optional import key (see `migrations/V2__import_keys.sql`).
+fn insert_row(
+    conn: &Connection,
+    f: &TrackFields,
+    import_key: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<TrackId> {
+    conn.prepare_cached(
         "INSERT INTO tracks (start_at, end_at, timezone, description, project_id, billable,
-           hourly_rate, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-        params![
-            to_ts(f.start),
-            f.end.map(to_ts),
-            f.timezone,
-            f.description,
-            f.project_id.map(|p| p.0),
-            f.billable,
-            f.hourly_rate.map(|d| d.to_string()),
-            to_ts(now)
-        ],
-    )?;
+           hourly_rate, import_key, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+    )?
+    .execute(params![
+        to_ts(f.start),
+        f.end.map(to_ts),
+        f.timezone,
+        f.description,
+        f.project_id.map(|p| p.0),
+        f.billable,
+        f.hourly_rate.map(|d| d.to_string()),
+        import_key,
+        to_ts(now)
+    ])?;
     Ok(TrackId(conn.last_insert_rowid()))
 }
 
@@ -119,6 +130,11 @@ pub fn update(conn: &Connection, id: TrackId, f: &TrackFields, now: DateTime<Utc
 /// Replaces the tags of track `id`.
 pub fn set_tags(conn: &Connection, id: TrackId, tags: &[TagId]) -> Result<()> {
     conn.execute("DELETE FROM track_tags WHERE track_id = ?1", [id.0])?;
+    add_tags(conn, id, tags)
+}
+
+/// Adds `tags` to track `id` (a tag it already has is left as it is).
+fn add_tags(conn: &Connection, id: TrackId, tags: &[TagId]) -> Result<()> {
     let mut stmt =
         conn.prepare_cached("INSERT OR IGNORE INTO track_tags (track_id, tag_id) VALUES (?1, ?2)")?;
     for tag in tags {
@@ -370,27 +386,7 @@ pub fn insert_imported(
     tags: &[TagId],
     now: DateTime<Utc>,
 ) -> Result<TrackId> {
-    conn.prepare_cached(
-        "INSERT INTO tracks (start_at, end_at, timezone, description, project_id, billable,
-           hourly_rate, import_key, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-    )?
-    .execute(params![
-        to_ts(f.start),
-        f.end.map(to_ts),
-        f.timezone,
-        f.description,
-        f.project_id.map(|p| p.0),
-        f.billable,
-        f.hourly_rate.map(|d| d.to_string()),
-        key,
-        to_ts(now)
-    ])?;
-    let id = TrackId(conn.last_insert_rowid());
-    let mut stmt =
-        conn.prepare_cached("INSERT OR IGNORE INTO track_tags (track_id, tag_id) VALUES (?1, ?2)")?;
-    for tag in tags {
-        stmt.execute([id.0, tag.0])?;
-    }
+    let id = insert_row(conn, f, Some(key), now)?;
+    add_tags(conn, id, tags)?;
     Ok(id)
 }

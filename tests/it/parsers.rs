@@ -22,11 +22,9 @@ use stint::domain::time::{
     Bound, Range, local_day_seconds, parse_bound, parse_date, parse_duration, parse_instant,
     parse_time_zone, split_by_local_day,
 };
-use stint::mcp::StintServer;
-use stint::mcp::stdio::{Line, classify, serve_lines};
-use tokio::io::AsyncReadExt;
+use stint::mcp::stdio::{Line, classify};
 
-use super::util::{Env, NOW, utc};
+use super::util::{Env, NOW, mcp_session, utc};
 
 const ZONES: [Tz; 6] = [
     chrono_tz::Europe::Berlin,
@@ -607,22 +605,5 @@ proptest! {
 
 /// Feeds `input` to `serve_lines` on a fresh database and returns the answer lines.
 fn session(input: &str) -> Vec<Value> {
-    let env = Env::new();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = StintServer::new(env.svc.clone());
-    let input = input.to_owned();
-    rt.block_on(async move {
-        let (out_w, mut out_r) = tokio::io::duplex(1 << 20);
-        let reader = tokio::io::BufReader::new(std::io::Cursor::new(input.into_bytes()));
-        let serve = tokio::spawn(serve_lines(server, reader, out_w));
-        let mut text = String::new();
-        out_r.read_to_string(&mut text).await.unwrap();
-        serve.await.unwrap().unwrap();
-        text.lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    })
+    mcp_session(&Env::new(), input)
 }

@@ -1,11 +1,8 @@
 //! The MCP protocol in-process: JSON-RPC lines in, answers out, through rmcp and the stdio
 //! adapter, on a real database.
 
+use super::util::{Env, mcp_session as session};
 use serde_json::{Value, json};
-use stint::mcp::{StintServer, stdio::serve_lines};
-use tokio::io::AsyncReadExt;
-
-use super::util::Env;
 
 /// Every tool of DESIGN.md's catalogue: names are a contract.
 const TOOLS: [&str; 37] = [
@@ -47,27 +44,6 @@ const TOOLS: [&str; 37] = [
     "get_settings",
     "update_settings",
 ];
-
-/// Feeds `input` (newline-delimited) to a server on `env` and returns the answer lines.
-fn session(env: &Env, input: &str) -> Vec<Value> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = StintServer::new(env.svc.clone());
-    let input = input.to_owned();
-    rt.block_on(async move {
-        let (out_w, mut out_r) = tokio::io::duplex(1 << 22);
-        let reader = tokio::io::BufReader::new(std::io::Cursor::new(input.into_bytes()));
-        let serve = tokio::spawn(serve_lines(server, reader, out_w));
-        let mut text = String::new();
-        out_r.read_to_string(&mut text).await.unwrap();
-        serve.await.unwrap().unwrap();
-        text.lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    })
-}
 
 fn call(id: i64, name: &str, args: Value) -> String {
     json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name, "arguments": args}})

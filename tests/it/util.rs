@@ -69,3 +69,26 @@ impl Env {
         .collect()
     }
 }
+
+/// Feeds `input` (newline-delimited JSON-RPC) to an MCP server on `env`, through the stdio
+/// adapter, and returns the answer lines.
+pub fn mcp_session(env: &Env, input: &str) -> Vec<serde_json::Value> {
+    use tokio::io::AsyncReadExt;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = stint::mcp::StintServer::new(env.svc.clone());
+    let input = input.to_owned();
+    rt.block_on(async move {
+        let (out_w, mut out_r) = tokio::io::duplex(1 << 22);
+        let reader = tokio::io::BufReader::new(std::io::Cursor::new(input.into_bytes()));
+        let serve = tokio::spawn(stint::mcp::stdio::serve_lines(server, reader, out_w));
+        let mut text = String::new();
+        out_r.read_to_string(&mut text).await.unwrap();
+        serve.await.unwrap().unwrap();
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    })
+}
