@@ -41,6 +41,38 @@ fn fail(e: ServiceError) -> String {
     e.to_string()
 }
 
+/// What a client reads when a tool call panicked: no panic text (it may hold data or paths).
+pub const PANIC_MESSAGE: &str = "internal error in stint; the call wrote nothing (its transaction \
+     was rolled back); please report this with the tool name and arguments";
+
+/// Runs a tool call future, turning a panic inside it into a JSON-RPC internal error
+/// (`-32603`, message [`PANIC_MESSAGE`]) so the server goes on serving the next request.
+///
+/// This is the last line of defence: every tool call of [`StintServer`] goes through it. A
+/// write that panics is rolled back, because rusqlite's `Transaction` rolls back when dropped
+/// during unwinding. The panic itself is logged to stderr with the tool's name.
+///
+/// # Errors
+/// Whatever `call` returns, or the internal error above when it panicked.
+pub async fn contain_panics<T>(
+    tool: &str,
+    call: impl std::future::Future<Output = Result<T, ErrorData>>,
+) -> Result<T, ErrorData> {
+    use futures::FutureExt as _;
+    match std::panic::AssertUnwindSafe(call).catch_unwind().await {
+        Ok(answer) => answer,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(tool, panic = %what, "a tool call panicked");
+            Err(ErrorData::internal_error(PANIC_MESSAGE, None))
+        }
+    }
+}
+
 /// The scope a tool needs over HTTP (DESIGN.md, "HTTP front end"): `read` for read-only
 /// tools; `write` for writes that add or change data; `admin` for deletes, invoice state
 /// changes and settings.
@@ -92,20 +124,27 @@ impl StintServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        let tool = request.name.clone();
         let handle = tokio::runtime::Handle::current();
         if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread {
             // stdio: one request at a time on one thread; no pool of threads to keep free.
             let router = Arc::clone(&self.tool_router);
-            return router
-                .call(ToolCallContext::new(&self, request, context))
+            return contain_panics(&tool, router.call(ToolCallContext::new(&self, request, context)))
                 .await;
         }
+        let name = tool.clone();
         tokio::task::spawn_blocking(move || {
             let router = Arc::clone(&self.tool_router);
-            handle.block_on(router.call(ToolCallContext::new(&self, request, context)))
+            handle.block_on(contain_panics(
+                &name,
+                router.call(ToolCallContext::new(&self, request, context)),
+            ))
         })
         .await
-        .map_err(|e| ErrorData::internal_error(format!("the tool call failed: {e}"), None))?
+        .map_err(|e| {
+            tracing::error!(tool = %tool, error = %e, "a tool call did not finish");
+            ErrorData::internal_error(PANIC_MESSAGE, None)
+        })?
     }
 
     fn track_written(&self, w: crate::service::TrackWritten) -> Json<TrackWrittenOut> {
