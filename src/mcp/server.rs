@@ -152,6 +152,7 @@ impl StintServer {
         Json(TrackWrittenOut {
             track: TrackOut::new(&w.track, now),
             overlaps: w.overlaps.iter().map(|t| t.0).collect(),
+            overlap_count: w.overlap_count,
         })
     }
 }
@@ -181,6 +182,7 @@ impl StintServer {
             track: TrackOut::new(&r.track, now),
             stopped: r.stopped.iter().map(|t| TrackOut::new(t, now)).collect(),
             overlaps: r.overlaps.iter().map(|t| t.0).collect(),
+            overlap_count: r.overlap_count,
         }))
     }
 

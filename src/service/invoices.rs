@@ -61,6 +61,15 @@ pub struct ListInvoices {
     pub cursor: Option<String>,
 }
 
+/// Invoice notes as stored: trimmed, empty is none, at most 10 000 characters.
+fn invoice_notes(notes: Option<String>) -> Result<Option<String>> {
+    let notes = clean(notes);
+    if let Some(n) = &notes {
+        crate::domain::limits::check_text("notes", n)?;
+    }
+    Ok(notes)
+}
+
 fn parse_tax_rate(input: Option<&str>) -> Result<Decimal> {
     let Some(s) = input.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(Decimal::ZERO);
@@ -71,11 +80,12 @@ fn parse_tax_rate(input: Option<&str>) -> Result<Decimal> {
         })?;
     if rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED {
         return Err(DomainError::Invalid(format!(
-            "a tax rate of {s} % is out of range; send 0 to 100"
+            "a tax rate of {} % is out of range; send 0 to 100",
+            crate::domain::limits::echo(s)
         ))
         .into());
     }
-    Ok(rate.normalize())
+    Ok(crate::domain::limits::check_amount("tax rate", rate, s)?)
 }
 
 /// Finds an invoice by number (`INV-2026-0001`, case-insensitive) or by id. A reference that is
@@ -252,7 +262,7 @@ impl Service {
             subtotal: totals.subtotal,
             tax: totals.tax,
             total: totals.total,
-            notes: clean(req.notes.clone()),
+            notes: invoice_notes(req.notes.clone())?,
             seller_name: ctx.settings.business_name.clone(),
             seller_address: ctx.settings.business_address.clone(),
             client_name: client.as_ref().map(|c| c.name.clone()),
@@ -384,7 +394,7 @@ impl Service {
                 )));
             }
             if let Some(n) = req.notes {
-                inv.notes = clean(Some(n));
+                inv.notes = invoice_notes(Some(n))?;
             }
             if let Some(t) = req.tax_rate_percent {
                 inv.tax_rate_percent = parse_tax_rate(Some(&t))?;

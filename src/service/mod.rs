@@ -121,8 +121,8 @@ impl Frontend {
 pub struct Caller {
     pub frontend: Frontend,
     pub token_name: Option<String>,
-    /// Show client contact details (email, phone, address, tax id) as [`REDACTED`]: for HTTP
-    /// tokens created without `--sensitive`.
+    /// Show client contact details (email, phone, address, tax id, notes) as [`REDACTED`]: for
+    /// HTTP tokens created without `--sensitive`.
     pub redact_contacts: bool,
 }
 
@@ -286,13 +286,20 @@ impl Service {
         &self.caller
     }
 
-    /// `c` as this caller may see it (contact details redacted for non-sensitive tokens).
+    /// `c` as this caller may see it (contact details and notes redacted for non-sensitive
+    /// tokens).
     pub(crate) fn shown_client(
         &self,
         mut c: crate::domain::entities::Client,
     ) -> crate::domain::entities::Client {
         if self.caller.redact_contacts {
-            for f in [&mut c.email, &mut c.phone, &mut c.address, &mut c.tax_id] {
+            for f in [
+                &mut c.email,
+                &mut c.phone,
+                &mut c.address,
+                &mut c.tax_id,
+                &mut c.notes,
+            ] {
                 if f.is_some() {
                     *f = Some(REDACTED.to_owned());
                 }

@@ -294,13 +294,19 @@ pub(crate) fn suggest(
     column: &str,
     fragment: &str,
 ) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {column} FROM {table} WHERE {column} LIKE '%' || ?1 || '%' ESCAPE '\\'
-         ORDER BY {column} COLLATE NOCASE LIMIT 20"
-    ))?;
-    let found: Vec<String> = stmt
-        .query_map([like_escape(fragment.trim())], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+    let fragment = fragment.trim();
+    // No name is longer than 200 characters, so a longer fragment is in none; SQLite also
+    // refuses LIKE patterns past 50 000 bytes.
+    let found: Vec<String> = if fragment.chars().count() > 200 {
+        Vec::new()
+    } else {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {column} FROM {table} WHERE {column} LIKE '%' || ?1 || '%' ESCAPE '\\'
+             ORDER BY {column} COLLATE NOCASE LIMIT 20"
+        ))?;
+        stmt.query_map([like_escape(fragment)], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    };
     if !found.is_empty() {
         return Ok(found);
     }

@@ -156,7 +156,13 @@ pub fn suggestions(conn: &Connection, fragment: &str) -> Result<Vec<String>> {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     };
-    let found = query(true)?;
+    // No name is longer than 200 characters, so a longer fragment is in none (and SQLite refuses
+    // LIKE patterns past 50 000 bytes).
+    let found = if fragment.trim().chars().count() > 200 {
+        Vec::new()
+    } else {
+        query(true)?
+    };
     if found.is_empty() {
         query(false)
     } else {

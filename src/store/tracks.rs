@@ -321,6 +321,8 @@ pub fn for_each_export<E: From<super::StoreError>>(
 /// Ids of other tracks that overlap `[start, end)`, by start. A running track (`end = None`,
 /// here or in the table) is open-ended: it overlaps everything after its start.
 ///
+/// Returns the first `limit` ids in order of start (then id) and how many there are in all.
+///
 /// Reads only nearby tracks: those starting inside the span (index by start), those that
 /// started before it and end inside or after it (a stretch of the start index as long as the
 /// longest track), and running ones.
@@ -329,9 +331,11 @@ pub fn overlapping(
     start: DateTime<Utc>,
     end: Option<DateTime<Utc>>,
     exclude: Option<TrackId>,
-) -> Result<Vec<TrackId>> {
+    limit: usize,
+) -> Result<(Vec<TrackId>, i64)> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT id, start_at FROM tracks
+        "SELECT id, count(*) OVER () FROM (
+         SELECT id, start_at FROM tracks
           WHERE start_at >= ?1 AND start_at < ifnull(?2, 9223372036854775807) AND id != ?3
          UNION
          SELECT id, start_at FROM tracks
@@ -339,17 +343,29 @@ pub fn overlapping(
             AND start_at >= ?1 - {}
          UNION
          SELECT id, start_at FROM tracks INDEXED BY tracks_running
-          WHERE end_at IS NULL AND +start_at < ?1 AND id != ?3",
+          WHERE end_at IS NULL AND +start_at < ?1 AND id != ?3)
+         ORDER BY start_at, id LIMIT ?4",
         super::LONGEST_TRACK_SQL
     ))?;
-    let mut rows: Vec<(i64, i64)> = stmt
+    let mut count = 0;
+    let ids = stmt
         .query_map(
-            params![to_ts(start), end.map(to_ts), exclude.map_or(0, |t| t.0)],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            params![
+                to_ts(start),
+                end.map(to_ts),
+                exclude.map_or(0, |t| t.0),
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ],
+            |r| Ok((TrackId(r.get(0)?), r.get::<_, i64>(1)?)),
         )?
+        .map(|r| {
+            r.map(|(id, n)| {
+                count = n;
+                id
+            })
+        })
         .collect::<rusqlite::Result<_>>()?;
-    rows.sort_by_key(|&(id, start)| (start, id));
-    Ok(rows.into_iter().map(|(id, _)| TrackId(id)).collect())
+    Ok((ids, count))
 }
 
 /// The invoice number (or `draft #id`) and status of invoice `id`, for error messages.
