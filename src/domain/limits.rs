@@ -174,7 +174,9 @@ mod tests {
     fn texts() {
         assert!(check_line("name", "Acme GmbH").is_ok());
         assert!(check_line("name", &"é".repeat(200)).is_ok());
-        let e = check_line("name", &"x".repeat(201)).unwrap_err().to_string();
+        let e = check_line("name", &"x".repeat(201))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("at most 200"), "{e}");
         for bad in ["a\0b", "a\nb", "a\tb", "a\u{1b}[31m"] {
             assert!(check_line("name", bad).is_err(), "{bad:?}");
@@ -189,7 +191,10 @@ mod tests {
     #[test]
     fn amounts() {
         let d = |s: &str| s.parse::<Decimal>().unwrap();
-        assert_eq!(check_amount("rate", d("95.500"), "95.500").unwrap(), d("95.5"));
+        assert_eq!(
+            check_amount("rate", d("95.500"), "95.500").unwrap(),
+            d("95.5")
+        );
         assert!(check_amount("rate", d("1000000000.000001"), "x").is_err());
         assert!(check_amount("rate", d("1.0000001"), "x").is_err());
     }

@@ -70,7 +70,10 @@ pub fn parse_instant(
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, DomainError> {
     let t = parse_instant_exact(input, tz, now)?;
-    check_instant(DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t), input)
+    check_instant(
+        DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t),
+        input,
+    )
 }
 
 fn parse_instant_exact(

@@ -137,18 +137,18 @@ mod tests {
             None,
             Err("start 2026-11-21T11:00:00+00:00 is in the future"),
         );
-        check(
-            "2026-10-21T08:00:00Z",
-            Some("2026-11-21T08:00:00Z"),
-            Ok(()),
-        );
+        check("2026-10-21T08:00:00Z", Some("2026-11-21T08:00:00Z"), Ok(()));
         check(
             "2026-10-21T08:00:00Z",
             Some("2026-11-21T08:00:01Z"),
             Err("longer than the 31 days"),
         );
         check("2026-10-21T08:00:00Z", None, Err("at most 31 days"));
-        check("1000-01-01T00:00:00Z", Some("1999-12-31T00:00:00Z"), Err("31 days"));
+        check(
+            "1000-01-01T00:00:00Z",
+            Some("1999-12-31T00:00:00Z"),
+            Err("31 days"),
+        );
         assert_eq!(elapsed_seconds(t("2026-11-21T08:00:00Z"), None, now), 7200);
         assert_eq!(describe_seconds(7200), "2:00 h:mm");
     }

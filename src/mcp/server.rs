@@ -129,8 +129,11 @@ impl StintServer {
         if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread {
             // stdio: one request at a time on one thread; no pool of threads to keep free.
             let router = Arc::clone(&self.tool_router);
-            return contain_panics(&tool, router.call(ToolCallContext::new(&self, request, context)))
-                .await;
+            return contain_panics(
+                &tool,
+                router.call(ToolCallContext::new(&self, request, context)),
+            )
+            .await;
         }
         let name = tool.clone();
         tokio::task::spawn_blocking(move || {

@@ -8,9 +8,9 @@ use super::{
     paginate,
 };
 use crate::domain::entities::Track;
+use crate::domain::limits::{MAX_LISTED_IDS, check_search, check_text};
 use crate::domain::money::parse_rate;
 use crate::domain::time::{Range, parse_bound, parse_duration, parse_instant};
-use crate::domain::limits::{MAX_LISTED_IDS, check_search, check_text};
 use crate::domain::track::validate_span;
 use crate::domain::{DomainError, TrackId};
 use crate::store::tracks::{self, TrackFields, TrackFilter};

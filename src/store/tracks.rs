@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use rust_decimal::Decimal;
 
-use super::{Result, decimal_col, from_ts, to_ts};
+use super::{Cols, Result, to_ts};
 use crate::domain::entities::Track;
 use crate::domain::{ClientId, InvoiceId, ProjectId, TagId, TrackId};
 
@@ -56,10 +56,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Track> {
         })
         .collect();
     tags.sort_by_key(|(_, name)| name.to_lowercase());
+    let c = Cols::new(r, "tracks", "track", 0)?;
     Ok(Track {
         id: TrackId(r.get(0)?),
-        start: from_ts(r.get(1)?),
-        end: r.get::<_, Option<i64>>(2)?.map(from_ts),
+        start: c.ts(1, "start_at")?,
+        end: c.ts_opt(2, "end_at")?,
         timezone: r.get(3)?,
         description: r.get(4)?,
         project_id: r.get::<_, Option<i64>>(5)?.map(ProjectId),
@@ -68,10 +69,10 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Track> {
         client_name: r.get(8)?,
         tags,
         billable: r.get(9)?,
-        hourly_rate: decimal_col(r.get(10)?),
+        hourly_rate: c.decimal_opt(10, "hourly_rate")?,
         invoice_id: r.get::<_, Option<i64>>(11)?.map(InvoiceId),
-        created_at: from_ts(r.get(12)?),
-        updated_at: from_ts(r.get(13)?),
+        created_at: c.ts(12, "created_at")?,
+        updated_at: c.ts(13, "updated_at")?,
     })
 }
 
