@@ -79,15 +79,23 @@ impl GroupDim {
         matches!(self, Self::Day | Self::Week | Self::Month | Self::Year)
     }
 
-    /// At most how many periods of this kind `range` touches (`None` for non-periods).
-    fn periods_in(self, range: Range) -> Option<i64> {
-        // Days are 23 to 25 hours long; +2 for partial days at either end.
-        let days = range.seconds() / 82_800 + 2;
+    /// How many periods of this kind `range` touches in `tz` (`None` for non-periods).
+    fn periods_in(self, range: Range, tz: chrono_tz::Tz) -> Option<i64> {
+        let first = range.start.with_timezone(&tz).date_naive();
+        // The end is exclusive: the last second in the range is one before it.
+        let last = (range.end - chrono::TimeDelta::seconds(1))
+            .max(range.start)
+            .with_timezone(&tz)
+            .date_naive();
+        let days = (last - first).num_days() + 1;
+        let months = i64::from(last.year() - first.year()) * 12 + i64::from(last.month())
+            - i64::from(first.month())
+            + 1;
         match self {
             Self::Day => Some(days),
             Self::Week => Some(days / 7 + 2),
-            Self::Month => Some(days / 28 + 2),
-            Self::Year => Some(days / 365 + 2),
+            Self::Month => Some(months),
+            Self::Year => Some(i64::from(last.year() - first.year()) + 1),
             _ => None,
         }
     }
@@ -380,7 +388,10 @@ impl Service {
                 parse_bound(&req.to, ctx.tz, ctx.now)?,
                 ctx.tz,
             )?;
-            if let Some(periods) = dims.iter().filter_map(|d| d.periods_in(range)).max()
+            if let Some(periods) = dims
+                .iter()
+                .filter_map(|d| d.periods_in(range, ctx.tz))
+                .max()
                 && periods > MAX_SUMMARY_ROWS as i64
             {
                 return Err(too_many_rows(format!("up to {periods}"), range));

@@ -540,7 +540,7 @@ fn full_disk() {
         export STINT_DB="$MNT/stint.db"
         "$STINT" mcp < "$DIR/requests.jsonl" > "$OUT/mcp.out" 2> "$OUT/mcp.err"
         echo $? > "$OUT/mcp.rc"
-        "$STINT" log "one more $(printf '%0120000d' 0)" --start "2025-04-01 09:00" --duration 1h \
+        "$STINT" log "one more $(printf '%09900d' 0)" --start "2025-04-01 09:00" --duration 1h \
             > "$OUT/log.out" 2> "$OUT/log.err"
         echo $? > "$OUT/log.rc"
         "$STINT" status > "$OUT/status.out" 2> "$OUT/status.err"
