@@ -699,7 +699,7 @@ impl StintServer {
         let dry_run = req.dry_run;
         let inv = self.svc.create_invoice(req).map_err(fail)?;
         Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(&inv, dry_run),
+            invoice: InvoiceOut::new(inv, dry_run),
         }))
     }
 
@@ -731,7 +731,7 @@ impl StintServer {
         Ok(Json(InvoicePageOut {
             invoices: page
                 .items
-                .iter()
+                .into_iter()
                 .map(|i| InvoiceOut::new(i, false))
                 .collect(),
             next_cursor: page.next_cursor,
@@ -756,7 +756,7 @@ impl StintServer {
     ) -> Result<Json<InvoiceResultOut>, String> {
         let inv = self.svc.get_invoice(&a.invoice_id.0).map_err(fail)?;
         Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(&inv, false),
+            invoice: InvoiceOut::new(inv, false),
         }))
     }
 
@@ -788,7 +788,7 @@ impl StintServer {
             )
             .map_err(fail)?;
         Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(&inv, false),
+            invoice: InvoiceOut::new(inv, false),
         }))
     }
 
@@ -813,7 +813,7 @@ impl StintServer {
             .mark_invoice_sent(&a.invoice_id.0, a.issue_date.as_deref())
             .map_err(fail)?;
         Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(&inv, false),
+            invoice: InvoiceOut::new(inv, false),
         }))
     }
 
@@ -835,7 +835,7 @@ impl StintServer {
     ) -> Result<Json<InvoiceResultOut>, String> {
         let inv = self.svc.mark_invoice_paid(&a.invoice_id.0).map_err(fail)?;
         Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(&inv, false),
+            invoice: InvoiceOut::new(inv, false),
         }))
     }
 
@@ -857,7 +857,7 @@ impl StintServer {
     ) -> Result<Json<InvoiceResultOut>, String> {
         let inv = self.svc.void_invoice(&a.invoice_id.0).map_err(fail)?;
         Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(&inv, false),
+            invoice: InvoiceOut::new(inv, false),
         }))
     }
 
@@ -879,7 +879,7 @@ impl StintServer {
     ) -> Result<Json<InvoiceResultOut>, String> {
         let inv = self.svc.delete_invoice(&a.invoice_id.0).map_err(fail)?;
         Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(&inv, false),
+            invoice: InvoiceOut::new(inv, false),
         }))
     }
 

@@ -84,10 +84,15 @@ impl FixedClock {
         *self.0.lock().unwrap_or_else(|e| e.into_inner()) = now;
     }
 
-    /// Moves the clock forward by `seconds`.
+    /// Moves the clock forward by `seconds` (backward when negative); a move past the instants
+    /// chrono represents leaves the clock where it is.
     pub fn advance(&self, seconds: i64) {
         let mut t = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        *t += chrono::Duration::seconds(seconds);
+        if let Some(moved) =
+            chrono::TimeDelta::try_seconds(seconds).and_then(|d| t.checked_add_signed(d))
+        {
+            *t = moved;
+        }
     }
 }
 
