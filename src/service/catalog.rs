@@ -175,6 +175,13 @@ fn parse_opt_currency(currency: Option<&str>) -> Result<Option<Currency>> {
 fn parse_budget_hours(input: &str) -> Result<i64> {
     let s = input.trim();
     if let Ok(hours) = s.parse::<Decimal>() {
+        if hours <= Decimal::ZERO {
+            return Err(DomainError::Invalid(format!(
+                "a budget of {} hours is not positive; send more than 0, or \"\" to remove it",
+                echo(s)
+            ))
+            .into());
+        }
         if hours > Decimal::from(1_000_000) {
             return Err(DomainError::Invalid(format!(
                 "a budget of {} hours is more than the 1000000 hours stint accepts; check the \
@@ -183,11 +190,13 @@ fn parse_budget_hours(input: &str) -> Result<i64> {
             ))
             .into());
         }
+        // At most 3.6e9: no overflow.
         let seconds = (hours * Decimal::from(3600)).round();
         let seconds: i64 = seconds.try_into().unwrap_or(0);
         if seconds <= 0 {
             return Err(DomainError::Invalid(format!(
-                "a budget of {input} hours is not positive; send more than 0, or \"\" to remove it"
+                "a budget of {} hours is less than a second; send more, or \"\" to remove it",
+                echo(s)
             ))
             .into());
         }
