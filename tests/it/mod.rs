@@ -1,4 +1,5 @@
 mod billing;
+mod bounds;
 mod cli;
 mod crash;
 mod disk;
