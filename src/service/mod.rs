@@ -360,7 +360,13 @@ impl Service {
         now: DateTime<Utc>,
         operation: &'static str,
     ) -> Result<Ctx<'a>> {
-        let settings = store::settings::load(tx)?;
+        // A damaged setting blocks every use case but the one that can repair it by setting it
+        // again (it checks that the request does).
+        let settings = if operation == "update_settings" {
+            store::settings::load_lenient(tx)?.0
+        } else {
+            store::settings::load(tx)?
+        };
         let tz = settings.timezone.unwrap_or_else(system_time_zone);
         Ok(Ctx {
             tx,
