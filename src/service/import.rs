@@ -278,6 +278,7 @@ impl Service {
             });
         }
         progress.checked(rows.len());
+        tracing::debug!("import: {} rows checked, writing them", rows.len());
 
         let mut summary = ImportSummary {
             rows: rows.len(),
