@@ -138,9 +138,8 @@ pub(crate) fn resolve_target(path: &Path, overwrite: bool, db: &Path) -> Result<
                     absolute.display()
                 ))
             })?;
-            let meta = std::fs::metadata(&real).map_err(|e| {
-                invalid(format!("cannot inspect {} ({e})", real.display()))
-            })?;
+            let meta = std::fs::metadata(&real)
+                .map_err(|e| invalid(format!("cannot inspect {} ({e})", real.display())))?;
             if !meta.is_file() {
                 return Err(invalid(format!(
                     "{} is not a regular file (a folder, device or other special file); send \

@@ -551,11 +551,7 @@ impl Service {
     pub fn export_invoice_csv(&self, invoice: &str) -> Result<(Invoice, String)> {
         let inv = self.get_invoice(invoice)?;
         let text = super::export::invoice_csv(&inv);
-        self.audit_export(
-            "export_invoice_csv",
-            "content",
-            Some(inv.lines.len() + 3),
-        )?;
+        self.audit_export("export_invoice_csv", "content", Some(inv.lines.len() + 3))?;
         Ok((inv, text))
     }
 }

@@ -179,7 +179,14 @@ fn private_files_whatever_the_umask() {
     let db = data.join("stint.db");
     let (ok, _, err) = stint_umask(
         &db,
-        &["log", "private", "--start", "2026-11-02 09:00", "--duration", "1h"],
+        &[
+            "log",
+            "private",
+            "--start",
+            "2026-11-02 09:00",
+            "--duration",
+            "1h",
+        ],
     );
     assert!(ok, "{err}");
     assert!(!err.contains("WARN"), "{err}");
@@ -207,7 +214,8 @@ fn private_files_whatever_the_umask() {
     let (ok, _, err) = stint_umask(&db, &["status"]);
     assert!(ok, "{err}");
     assert!(
-        err.contains("can be read by other users") && err.contains(&format!("chmod 600 {}", db.display())),
+        err.contains("can be read by other users")
+            && err.contains(&format!("chmod 600 {}", db.display())),
         "{err}"
     );
 }
@@ -219,7 +227,14 @@ fn cli_exports_keep_existing_files_and_the_database() {
     let db = dir.path().join("live.db");
     let (ok, _, err) = stint(
         &db,
-        &["log", "kept", "--start", "2026-11-02 09:00", "--duration", "1h"],
+        &[
+            "log",
+            "kept",
+            "--start",
+            "2026-11-02 09:00",
+            "--duration",
+            "1h",
+        ],
     );
     assert!(ok, "{err}");
     let db_arg = db.to_str().unwrap();
@@ -237,7 +252,10 @@ fn cli_exports_keep_existing_files_and_the_database() {
     let csv = dir.path().join("t.csv");
     std::fs::write(&csv, "mine").unwrap();
     let (ok, _, err) = stint(&db, &["tracks", "--csv", csv.to_str().unwrap()]);
-    assert!(!ok && err.contains("already exists") && err.contains("--force"), "{err}");
+    assert!(
+        !ok && err.contains("already exists") && err.contains("--force"),
+        "{err}"
+    );
     assert_eq!(std::fs::read_to_string(&csv).unwrap(), "mine");
     let (ok, _, err) = stint(&db, &["tracks", "--csv", csv.to_str().unwrap(), "--force"]);
     assert!(ok, "{err}");

@@ -533,5 +533,8 @@ fn killed_mcp_server_has_answered_every_committed_write_but_one() {
         committed >= answered && committed <= answered + 1,
         "{committed} writes committed, {answered} answers written (of {SENT} sent)"
     );
-    assert!(answered < SENT, "the pipe should have filled up: {answered} answers");
+    assert!(
+        answered < SENT,
+        "the pipe should have filled up: {answered} answers"
+    );
 }

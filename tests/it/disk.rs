@@ -747,12 +747,7 @@ fn export_paths_are_checked_and_files_are_private() {
     let dir = tempfile::tempdir().unwrap();
     let root = std::fs::canonicalize(dir.path()).unwrap();
     let (db, svc) = invoice_db(&root, Caller::local(Frontend::McpStdio));
-    let audits = |db: &Path| {
-        count(
-            db,
-            "SELECT count(*) FROM audit_log WHERE entity = 'export'",
-        )
-    };
+    let audits = |db: &Path| count(db, "SELECT count(*) FROM audit_log WHERE entity = 'export'");
 
     // A new file, reached through `..`: written whole, 0600, absolute path returned, audited.
     std::fs::create_dir(root.join("sub")).unwrap();
@@ -881,10 +876,7 @@ fn http_callers_cannot_write_files() {
     };
     let (db, svc) = invoice_db(&root, http);
     let target = root.join("x.csv");
-    let e = refused_with(
-        svc.export_invoice_csv_to("1", &target, false),
-        "over HTTP",
-    );
+    let e = refused_with(svc.export_invoice_csv_to("1", &target, false), "over HTTP");
     assert!(e.contains("the CSV is in the answer"), "{e}");
     refused_with(svc.backup(&root.join("b.db"), false), "over HTTP");
     refused_with(svc.output_file(&root.join("y.csv"), true), "over HTTP");
@@ -918,7 +910,11 @@ fn export_tool_on_stdio_writes_a_new_file_only() {
             "export_invoice_csv",
             json!({"invoice_id": "1", "path": path}),
         ),
-        tool_call(4, "export_invoice_csv", json!({"invoice_id": "1", "path": db})),
+        tool_call(
+            4,
+            "export_invoice_csv",
+            json!({"invoice_id": "1", "path": db}),
+        ),
     ]
     .concat();
     let r = run(stint_cmd(&db, &["mcp"]), Some(&input));
@@ -930,8 +926,16 @@ fn export_tool_on_stdio_writes_a_new_file_only() {
         .iter()
         .find(|t| t["name"] == "export_invoice_csv")
         .unwrap();
-    assert_eq!(tool["annotations"]["idempotentHint"], json!(false), "{tool}");
-    assert_eq!(tool["annotations"]["destructiveHint"], json!(false), "{tool}");
+    assert_eq!(
+        tool["annotations"]["idempotentHint"],
+        json!(false),
+        "{tool}"
+    );
+    assert_eq!(
+        tool["annotations"]["destructiveHint"],
+        json!(false),
+        "{tool}"
+    );
     assert_eq!(tool["annotations"]["readOnlyHint"], json!(false), "{tool}");
     assert_eq!(tool["annotations"]["openWorldHint"], json!(false), "{tool}");
     let out = &a[1]["result"]["structuredContent"];
