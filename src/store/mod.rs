@@ -231,8 +231,8 @@ fn private_dir(dir: &Path) -> std::io::Result<()> {
 
 /// Creates the database file at `path` with mode 0600 if it does not exist, so that SQLite,
 /// which gives its -wal and -shm files the database's mode, keeps all three private whatever
-/// the umask. For an existing database readable by group or others, logs a warning with the
-/// `chmod` that fixes it (once per process). Best effort: opening reports real errors.
+/// the umask. For an existing, owner-writable database readable by group or others, logs a
+/// warning with the `chmod` that fixes it (once per process). Best effort: opening reports real errors.
 fn private_file(path: &Path) {
     use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
     if path.as_os_str().is_empty() || path.to_string_lossy().starts_with("file:") {
@@ -250,6 +250,8 @@ fn private_file(path: &Path) {
             if let Ok(meta) = std::fs::metadata(path)
                 && meta.is_file()
                 && meta.permissions().mode() & 0o077 != 0
+                // A file made read-only on purpose (an archive) is left to its owner.
+                && meta.permissions().mode() & 0o200 != 0
             {
                 WARNED.call_once(|| {
                     let p = path.display();
