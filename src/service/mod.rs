@@ -44,7 +44,7 @@ pub use reports::{
     BudgetReport, BudgetUse, Figures, GroupDim, GroupKey, Summary, SummaryRow, TimeSummary,
 };
 pub use settings::{RoundingChanges, SettingsChanges, SettingsView};
-pub use tokens::{Authentication, SECRET_PREFIX, Scope, TokenInfo};
+pub use tokens::{HttpCaller, LAST_USED_RESOLUTION_SECS, SECRET_PREFIX, Scope, TokenInfo};
 pub use tracks::{
     ListTracks, NewTrack, StartTimer, StopTimer, TimerStarted, TrackChanges, TrackWritten,
 };
@@ -124,15 +124,20 @@ pub struct Caller {
     /// Show client contact details (email, phone, address, tax id) as [`REDACTED`]: for HTTP
     /// tokens created without `--sensitive`.
     pub redact_contacts: bool,
+    /// May name a file on this machine for the service to write (e.g. `export_invoice_csv`'s
+    /// `path`): true for the CLI and stdio (the user's own process), false for every HTTP
+    /// caller, whose requests may come from another account or machine.
+    pub may_write_files: bool,
 }
 
 impl Caller {
-    /// A local caller (CLI or stdio) that sees everything.
+    /// A local caller (CLI or stdio) that sees everything and may write files.
     pub fn local(frontend: Frontend) -> Caller {
         Caller {
             frontend,
             token_name: None,
             redact_contacts: false,
+            may_write_files: true,
         }
     }
 }
