@@ -514,6 +514,69 @@ fn check_message(msg: &Value) -> Result<(), Response> {
     Ok(())
 }
 
+/// Bytes of an oversized body read and discarded before answering 413, so that the client,
+/// still sending, gets the answer instead of a reset connection; beyond this the connection is
+/// closed at once.
+const DRAIN_LIMIT: usize = 4 * MAX_BODY_BYTES;
+
+/// Reads a body of at most [`MAX_BODY_BYTES`]; a longer one is discarded up to
+/// [`DRAIN_LIMIT`] and answered with 413.
+async fn read_body(body: Body) -> Result<Bytes, Response> {
+    let mut body = body;
+    let mut buf = bytes_buf::Buf::default();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Err(rpc_error(
+                StatusCode::BAD_REQUEST,
+                &Value::Null,
+                -32700,
+                "Parse error: the request body could not be read",
+            ));
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen = seen.saturating_add(data.len());
+        if seen > DRAIN_LIMIT {
+            return Err(too_large());
+        }
+        if seen <= MAX_BODY_BYTES {
+            buf.push(data);
+        } else {
+            buf.clear();
+        }
+    }
+    if seen > MAX_BODY_BYTES {
+        return Err(too_large());
+    }
+    Ok(buf.into_bytes())
+}
+
+mod bytes_buf {
+    use axum::body::Bytes;
+
+    /// Body chunks; one chunk (the usual case) is returned without a copy.
+    #[derive(Debug, Default)]
+    pub(super) struct Buf(Vec<Bytes>);
+
+    impl Buf {
+        pub(super) fn push(&mut self, b: Bytes) {
+            self.0.push(b);
+        }
+        pub(super) fn clear(&mut self) {
+            self.0.clear();
+        }
+        pub(super) fn into_bytes(mut self) -> Bytes {
+            match self.0.len() {
+                0 => Bytes::new(),
+                1 => self.0.pop().unwrap_or_default(),
+                _ => Bytes::from(self.0.concat()),
+            }
+        }
+    }
+}
+
 fn too_large() -> Response {
     let mut r = rpc_error(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -540,14 +603,14 @@ async fn plain_json_rpc(State(_): State<AppState>, req: Request, next: Next) -> 
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+    if declared.is_some_and(|n| n > DRAIN_LIMIT as u64) {
         return too_large();
     }
     let is_plain_post = !req.headers().contains_key("mcp-session-id");
     let (mut parts, body) = req.into_parts();
-    let bytes: Bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+    let bytes = match read_body(body).await {
         Ok(b) => b,
-        Err(_) => return too_large(),
+        Err(answer) => return answer,
     };
     let parsed = match serde_json::from_slice::<Value>(&bytes) {
         Ok(v) => v,
