@@ -60,7 +60,7 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use super::StintServer;
-use crate::service::{HttpCaller, Service};
+use crate::service::{HttpCaller, Scope, Service};
 
 /// Largest request body accepted, in bytes (1 MiB).
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -96,6 +96,45 @@ struct AppState {
     auth: AuthMode,
     hosts: Arc<Vec<AllowedHost>>,
     origins: Arc<Vec<AllowedOrigin>>,
+    direct: Arc<std::sync::OnceLock<Direct>>,
+}
+
+/// What plain `tools/call` and `tools/list` POSTs are served with, without rmcp's per-request
+/// server: the tool router, a peer that stays connected for the server's lifetime (the tools
+/// never message the client, but a tool call context needs one), and the tool lists per scope,
+/// serialized once.
+struct Direct {
+    server: StintServer,
+    peer: rmcp::Peer<rmcp::RoleServer>,
+    _running: rmcp::service::RunningService<rmcp::RoleServer, StintServer>,
+    _far_end: tokio::io::DuplexStream,
+    /// `result` of `tools/list` for scopes read, write and admin.
+    tool_lists: [Bytes; 3],
+}
+
+impl Direct {
+    /// Must run inside the Tokio runtime (the peer's task is spawned there).
+    fn new(svc: &Service) -> Direct {
+        let server = StintServer::new(svc.clone());
+        let (near, far) = tokio::io::duplex(4096);
+        let running = rmcp::service::serve_directly(server.clone(), near, None);
+        let peer = running.peer().clone();
+        let list = |scope| {
+            // As rmcp answers a request of the current protocol version.
+            let mut result =
+                rmcp::model::ServerResult::ListToolsResult(server.tools_for(Some(Some(scope))));
+            result.fill_missing_cache_hints();
+            Bytes::from(serde_json::to_vec(&result).unwrap_or_default())
+        };
+        let tool_lists = [list(Scope::Read), list(Scope::Write), list(Scope::Admin)];
+        Direct {
+            server,
+            peer,
+            _running: running,
+            _far_end: far,
+            tool_lists,
+        }
+    }
 }
 
 /// Builds the router: `/api/mcp` and `/health`. `shutdown` stops open MCP streams.
@@ -167,6 +206,7 @@ pub fn router(
         auth: opts.auth,
         hosts: Arc::new(allowed_hosts),
         origins: Arc::new(allowed_origins),
+        direct: Arc::new(std::sync::OnceLock::new()),
     };
     let api = Router::new()
         .route_service("/api/mcp", mcp)
@@ -594,7 +634,7 @@ fn too_large() -> Response {
 /// plain JSON-RPC POST through rmcp's stateless path: a request without a session,
 /// `initialize` or `_meta` protocol version gets the `_meta` of the current protocol, and the
 /// `Accept` header rmcp expects.
-async fn plain_json_rpc(State(_): State<AppState>, req: Request, next: Next) -> Response {
+async fn plain_json_rpc(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if req.method() != axum::http::Method::POST {
         return next.run(req).await;
     }
@@ -657,6 +697,14 @@ async fn plain_json_rpc(State(_): State<AppState>, req: Request, next: Next) -> 
         .and_then(|p| p.get("_meta"))
         .and_then(|m| m.get("io.modelcontextprotocol/protocolVersion"))
         .is_some();
+    if let Some(id) = &id
+        && !has_version
+        && !parts.headers.contains_key("mcp-protocol-version")
+        && (method == "tools/call" || method == "tools/list")
+        && let Some(caller) = parts.extensions.get::<HttpCaller>()
+    {
+        return serve_direct(&state, caller, &method, id, msg.remove("params")).await;
+    }
     if is_request
         && method != "initialize"
         && !has_version
@@ -707,6 +755,114 @@ async fn plain_json_rpc(State(_): State<AppState>, req: Request, next: Next) -> 
     parts.headers.remove(header::CONTENT_LENGTH);
     next.run(Request::from_parts(parts, Body::from(body_bytes)))
         .await
+}
+
+/// Answers a plain `tools/list` or `tools/call` (see [`Direct`]): the same checks and answers
+/// as through rmcp (scopes, redaction, file-write refusal, audit), one parse and one
+/// serialization.
+async fn serve_direct(
+    state: &AppState,
+    caller: &HttpCaller,
+    method: &str,
+    id: &Value,
+    params: Option<Value>,
+) -> Response {
+    #[derive(serde::Serialize)]
+    struct Answer<'a, T: serde::Serialize> {
+        jsonrpc: &'static str,
+        id: &'a Value,
+        result: T,
+    }
+    #[derive(serde::Serialize)]
+    struct Failure<'a> {
+        jsonrpc: &'static str,
+        id: &'a Value,
+        error: rmcp::ErrorData,
+    }
+    let json = |body: Vec<u8>| {
+        (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response()
+    };
+    let direct = state.direct.get_or_init(|| Direct::new(&state.svc));
+    if method == "tools/list" {
+        let list = &direct.tool_lists[match caller.scope() {
+            Scope::Read => 0,
+            Scope::Write => 1,
+            Scope::Admin => 2,
+        }];
+        let mut body = Vec::with_capacity(list.len() + 64);
+        body.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+        body.extend_from_slice(&serde_json::to_vec(id).unwrap_or_default());
+        body.extend_from_slice(br#","result":"#);
+        body.extend_from_slice(list);
+        body.push(b'}');
+        return json(body);
+    }
+    let fail = |error: rmcp::ErrorData| {
+        json(
+            serde_json::to_vec(&Failure {
+                jsonrpc: "2.0",
+                id,
+                error,
+            })
+            .unwrap_or_default(),
+        )
+    };
+    let request: rmcp::model::CallToolRequestParams =
+        match serde_json::from_value(params.unwrap_or(Value::Null)) {
+            Ok(r) => r,
+            Err(e) => {
+                return fail(rmcp::ErrorData::invalid_params(
+                    format!(
+                        "tools/call needs params {{\"name\": TOOL, \"arguments\": {{...}}}}: {e}"
+                    ),
+                    None,
+                ));
+            }
+        };
+    let Ok(request_id) = serde_json::from_value::<rmcp::model::RequestId>(id.clone()) else {
+        return fail(rmcp::ErrorData::invalid_request(
+            "id must be a string or an integer",
+            None,
+        ));
+    };
+    if let Some(refusal) = direct.server.http_refusal(caller, &request) {
+        let result =
+            rmcp::model::CallToolResult::error(vec![rmcp::model::ContentBlock::text(refusal)]);
+        return json(
+            serde_json::to_vec(&Answer {
+                jsonrpc: "2.0",
+                id,
+                result,
+            })
+            .unwrap_or_default(),
+        );
+    }
+    let context = rmcp::service::RequestContext::new(request_id, direct.peer.clone());
+    match direct
+        .server
+        .for_http(caller)
+        .call_blocking(request, context)
+        .await
+    {
+        Ok(result) => json(
+            serde_json::to_vec(&Answer {
+                jsonrpc: "2.0",
+                id,
+                result: {
+                    let mut result = rmcp::model::ServerResult::from(result);
+                    result.fill_missing_cache_hints();
+                    result
+                },
+            })
+            .unwrap_or_default(),
+        ),
+        Err(error) => fail(error),
+    }
 }
 
 // ----- connections --------------------------------------------------------------------------

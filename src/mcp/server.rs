@@ -93,7 +93,7 @@ impl StintServer {
 
     /// Runs a tool call on the blocking pool: tools do SQLite work (and may wait for another
     /// process's write), which must not stall the async workers serving other requests.
-    async fn call_blocking(
+    pub(crate) async fn call_blocking(
         self,
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
@@ -112,6 +112,23 @@ impl StintServer {
         })
         .await
         .map_err(|e| ErrorData::internal_error(format!("the tool call failed: {e}"), None))?
+    }
+
+    /// The tool list a caller sees: `None` on stdio (every tool); over HTTP, the tools within
+    /// the caller's scope, and none without an authenticated caller (`Some(None)`).
+    pub(crate) fn tools_for(&self, http_scope: Option<Option<Scope>>) -> ListToolsResult {
+        let tools = self.tool_router.list_all();
+        let tools = match http_scope {
+            None => tools,
+            Some(None) => Vec::new(),
+            Some(Some(scope)) => tools
+                .into_iter()
+                .filter(|t| required_scope(&t.name) <= scope)
+                .collect(),
+        };
+        let mut result = ListToolsResult::with_all_items(tools);
+        result.result_type = Some(ResultType::COMPLETE);
+        result
     }
 
     /// This server acting for an HTTP caller (its audit name, redaction, no file writes).
@@ -1091,21 +1108,11 @@ impl ServerHandler for StintServer {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let tools = self.tool_router.list_all();
-        let tools = match origin_of(&context) {
-            Origin::Stdio => tools,
-            Origin::Http(None) => Vec::new(),
-            Origin::Http(Some(caller)) => {
-                let scope = caller.scope();
-                tools
-                    .into_iter()
-                    .filter(|t| required_scope(&t.name) <= scope)
-                    .collect()
-            }
-        };
-        let mut result = ListToolsResult::with_all_items(tools);
-        result.result_type = Some(ResultType::COMPLETE);
-        Ok(result)
+        Ok(match origin_of(&context) {
+            Origin::Stdio => self.tools_for(None),
+            Origin::Http(None) => self.tools_for(Some(None)),
+            Origin::Http(Some(caller)) => self.tools_for(Some(Some(caller.scope()))),
+        })
     }
 
     async fn call_tool(

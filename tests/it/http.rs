@@ -761,3 +761,106 @@ fn header_read_timeout_closes_half_sent_requests() {
         started.elapsed()
     );
 }
+
+#[test]
+fn plain_posts_answer_as_rmcp_does() {
+    // Plain tools/call and tools/list POSTs are served without rmcp's per-request server;
+    // their answers must be the ones rmcp gives for the same request with the protocol
+    // version stated explicitly (served by rmcp).
+    let s = start();
+    let (_, read) = s.svc.create_token("r", "read", false).unwrap();
+    let (_, admin) = s.svc.create_token("a", "admin", false).unwrap();
+    s.svc
+        .create_client(NewClient {
+            name: "Acme".into(),
+            email: Some("ap@acme.example".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let cases = [
+        (&read, json!({"method": "tools/list"})),
+        (&admin, json!({"method": "tools/list"})),
+        (
+            &read,
+            json!({"method": "tools/call", "params": {"name": "list_tags", "arguments": {}}}),
+        ),
+        (
+            &read,
+            json!({"method": "tools/call", "params": {"name": "get_client", "arguments": {"client": "Acme"}}}),
+        ),
+        (
+            &read,
+            json!({"method": "tools/call", "params": {"name": "get_client", "arguments": {"client": "Nope"}}}),
+        ),
+        (
+            &read,
+            json!({"method": "tools/call", "params": {"name": "get_client", "arguments": {"client": 5}}}),
+        ),
+        (
+            &read,
+            json!({"method": "tools/call", "params": {"name": "get_client"}}),
+        ),
+        (
+            &read,
+            json!({"method": "tools/call", "params": {"name": "no_such_tool", "arguments": {}}}),
+        ),
+        (
+            &read,
+            json!({"method": "tools/call", "params": {"name": "create_tag", "arguments": {"name": "x"}}}),
+        ),
+    ];
+    for (token, case) in cases {
+        let auth = format!("Bearer {token}");
+        let mut plain = case.clone();
+        plain["jsonrpc"] = json!("2.0");
+        plain["id"] = json!("x-1");
+        let mut stated = plain.clone();
+        let meta = json!({
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+            "io.modelcontextprotocol/clientInfo": {"name": "plain-json-rpc", "version": "0"}
+        });
+        match stated.get_mut("params") {
+            Some(p) => p["_meta"] = meta,
+            None => stated["params"] = json!({"_meta": meta}),
+        }
+        let (status_a, _, a) = s.post(&plain.to_string(), &[("Authorization", &auth)]);
+        let method = case["method"].as_str().unwrap();
+        let mut headers = vec![
+            ("Authorization", auth.as_str()),
+            ("Accept", "application/json, text/event-stream"),
+            ("MCP-Protocol-Version", "2026-07-28"),
+            ("Mcp-Method", method),
+        ];
+        if let Some(name) = case["params"]["name"].as_str() {
+            headers.push(("Mcp-Name", name));
+        }
+        let (status_b, _, b) = s.post(&stated.to_string(), &headers);
+        let short = |t: &str| t.chars().take(600).collect::<String>();
+        assert!(
+            a == b,
+            "{case}:\n direct: {}\n rmcp:   {}",
+            short(&a),
+            short(&b)
+        );
+        assert_eq!(status_a, status_b, "{case}");
+    }
+    // Where rmcp answers -32601 "tools/call" (it cannot tell the method from the params), the
+    // direct path says what is missing.
+    for body in [
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"arguments": {}}}),
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call"}),
+    ] {
+        let (status, v) = post_json(
+            &s,
+            &body.to_string(),
+            &[("Authorization", &format!("Bearer {read}"))],
+        );
+        assert_eq!(status, 200);
+        assert_eq!(v["error"]["code"], -32602, "{v}");
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains("name"),
+            "{v}"
+        );
+    }
+}
