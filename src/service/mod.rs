@@ -191,6 +191,9 @@ struct Inner {
     conns: Vec<Mutex<Connection>>,
     next: std::sync::atomic::AtomicUsize,
     clock: Arc<dyn Clock>,
+    /// Held by a write use case for its transaction: writers of this process queue here
+    /// instead of on SQLite's busy handler, which sleeps up to 100 ms between retries.
+    writer: Mutex<()>,
 }
 
 /// The stint service over one database connection.
@@ -273,6 +276,7 @@ impl Service {
                 conns,
                 next: std::sync::atomic::AtomicUsize::new(0),
                 clock,
+                writer: Mutex::new(()),
             }),
             caller: Arc::new(caller),
         })
@@ -371,6 +375,7 @@ impl Service {
         operation: &'static str,
         f: impl FnOnce(&Ctx<'_>) -> Result<T>,
     ) -> Result<T> {
+        let _writer = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
         let now = self.now();
         let mut conn = self.conn();
         store::write(&mut conn, |tx| f(&self.ctx(tx, now, operation)?))

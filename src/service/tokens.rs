@@ -157,6 +157,7 @@ impl Service {
             .last_used_at
             .is_none_or(|t| (now - t).num_seconds() >= LAST_USED_RESOLUTION_SECS);
         if stale {
+            let _writer = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
             let mut conn = self.conn();
             if let Err(e) = store::write(&mut conn, |tx| tokens::touch(tx, row.id, now)) {
                 tracing::debug!("last_used_at of token {:?} not recorded: {e}", row.name);
