@@ -497,14 +497,14 @@ fn rpc_error(status: StatusCode, id: &Value, code: i64, message: &str) -> Respon
 
 /// Checks that `msg` is one JSON-RPC 2.0 message MCP accepts; on failure, the JSON-RPC error
 /// answer (-32600 Invalid Request, with the message's id when that id is valid).
-fn check_message(msg: &Value) -> Result<(), Response> {
+fn check_message(msg: &Value) -> Result<(), Box<Response>> {
     let invalid = |id: &Value, why: &str| {
-        rpc_error(
+        Box::new(rpc_error(
             StatusCode::BAD_REQUEST,
             id,
             -32600,
             &format!("Invalid Request: {why}"),
-        )
+        ))
     };
     let obj = match msg {
         Value::Object(o) => o,
@@ -561,25 +561,25 @@ const DRAIN_LIMIT: usize = 4 * MAX_BODY_BYTES;
 
 /// Reads a body of at most [`MAX_BODY_BYTES`]; a longer one is discarded up to
 /// [`DRAIN_LIMIT`] and answered with 413.
-async fn read_body(body: Body) -> Result<Bytes, Response> {
+async fn read_body(body: Body) -> Result<Bytes, Box<Response>> {
     let mut body = body;
     let mut buf = bytes_buf::Buf::default();
     let mut seen = 0usize;
     while let Some(frame) = body.frame().await {
         let Ok(frame) = frame else {
-            return Err(rpc_error(
+            return Err(Box::new(rpc_error(
                 StatusCode::BAD_REQUEST,
                 &Value::Null,
                 -32700,
                 "Parse error: the request body could not be read",
-            ));
+            )));
         };
         let Ok(data) = frame.into_data() else {
             continue;
         };
         seen = seen.saturating_add(data.len());
         if seen > DRAIN_LIMIT {
-            return Err(too_large());
+            return Err(Box::new(too_large()));
         }
         if seen <= MAX_BODY_BYTES {
             buf.push(data);
@@ -588,7 +588,7 @@ async fn read_body(body: Body) -> Result<Bytes, Response> {
         }
     }
     if seen > MAX_BODY_BYTES {
-        return Err(too_large());
+        return Err(Box::new(too_large()));
     }
     Ok(buf.into_bytes())
 }
@@ -650,7 +650,7 @@ async fn plain_json_rpc(State(state): State<AppState>, req: Request, next: Next)
     let (mut parts, body) = req.into_parts();
     let bytes = match read_body(body).await {
         Ok(b) => b,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     let parsed = match serde_json::from_slice::<Value>(&bytes) {
         Ok(v) => v,
@@ -664,7 +664,7 @@ async fn plain_json_rpc(State(state): State<AppState>, req: Request, next: Next)
         }
     };
     if let Err(answer) = check_message(&parsed) {
-        return answer;
+        return *answer;
     }
     if !is_plain_post {
         return next
