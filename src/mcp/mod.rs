@@ -3,6 +3,7 @@
 //! **Architecture invariant:** this is the only module that knows JSON-RPC and rmcp. It calls
 //! the [`crate::service`] API and converts its records into the DTOs of [`dto`].
 
+pub mod catalog;
 pub mod dto;
 pub mod dto_billing;
 pub mod http;

@@ -41,20 +41,10 @@ fn fail(e: ServiceError) -> String {
     e.to_string()
 }
 
-/// The scope a tool needs over HTTP (DESIGN.md, "HTTP front end"): `read` for read-only
-/// tools; `write` for writes that add or change data; `admin` for deletes, invoice state
-/// changes and settings.
-pub fn required_scope(tool: &str) -> Scope {
-    match tool {
-        "delete_track" | "delete_project" | "delete_tag" | "delete_client" | "delete_invoice"
-        | "mark_invoice_sent" | "mark_invoice_paid" | "void_invoice" | "update_settings" => {
-            Scope::Admin
-        }
-        "start_timer" | "stop_timer" | "create_track" | "update_track" | "create_project"
-        | "update_project" | "create_tag" | "update_tag" | "create_client" | "update_client"
-        | "create_invoice" | "update_invoice" => Scope::Write,
-        _ => Scope::Read,
-    }
+/// The scope a tool needs over HTTP, from the catalogue's table of tool kinds
+/// ([`super::catalog::TOOLS`]); `None` for a tool outside it, which no token may call.
+pub fn required_scope(tool: &str) -> Option<Scope> {
+    super::catalog::required_scope(tool)
 }
 
 /// The token of an HTTP request, put there by the HTTP layer's authentication.
@@ -81,7 +71,11 @@ impl StintServer {
             std::sync::OnceLock::new();
         StintServer {
             svc,
-            tool_router: Arc::clone(ROUTER.get_or_init(|| Arc::new(Self::tool_router()))),
+            tool_router: Arc::clone(ROUTER.get_or_init(|| {
+                let mut router = Self::tool_router();
+                super::catalog::finish(&mut router);
+                Arc::new(router)
+            })),
         }
     }
 
@@ -819,7 +813,7 @@ impl StintServer {
 
     #[tool(
         name = "delete_invoice",
-        description = "Delete a draft invoice and release its tracks; issued invoices are voided instead.",
+        description = "Delete a draft invoice and release its tracks; issued (sent or paid) invoices are refused: void them with void_invoice.",
         title = "Delete invoice",
         annotations(
             title = "Delete invoice",
@@ -923,8 +917,7 @@ impl StintServer {
         &self,
         Parameters(a): Parameters<TopProjectsArgs>,
     ) -> Result<Json<TopProjectsOut>, String> {
-        let limit = a.limit.unwrap_or(5).clamp(1, 500) as usize;
-        let (s, shares) = self.svc.top_projects(&a.from, &a.to, limit).map_err(fail)?;
+        let (s, shares) = self.svc.top_projects(&a.from, &a.to, a.limit).map_err(fail)?;
         Ok(Json(TopProjectsOut {
             from: s.start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             to: s.end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -1045,7 +1038,7 @@ impl ServerHandler for StintServer {
             .tool_router
             .list_all()
             .into_iter()
-            .filter(|t| scope.is_none_or(|s| required_scope(&t.name) <= s))
+            .filter(|t| scope.is_none_or(|s| required_scope(&t.name).is_some_and(|n| n <= s)))
             .collect();
         let mut result = ListToolsResult::with_all_items(tools);
         result.result_type = Some(ResultType::COMPLETE);
@@ -1060,7 +1053,16 @@ impl ServerHandler for StintServer {
         let Some(token) = token_of(&context) else {
             return self.clone().call_blocking(request, context).await;
         };
-        let needed = required_scope(&request.name);
+        // A routed tool outside the catalogue needs more than any token has.
+        let Some(needed) = required_scope(&request.name).or_else(|| {
+            (!self.tool_router.has_route(&request.name)).then_some(Scope::Read)
+        }) else {
+            return Ok(CallToolResult::error(vec![ContentBlock::text(format!(
+                "{} is not in stint's tool catalogue; no token may call it",
+                request.name
+            ))])
+            .into());
+        };
         let path_given = request
             .arguments
             .as_ref()
