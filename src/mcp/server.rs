@@ -102,6 +102,19 @@ impl StintServer {
         .map_err(|e| ErrorData::internal_error(format!("the tool call failed: {e}"), None))?
     }
 
+    /// The service acting for the caller of `context`: over HTTP the token's name and
+    /// redaction, on stdio the local user.
+    fn svc_for(&self, context: &RequestContext<RoleServer>) -> Service {
+        match token_of(context) {
+            Some(token) => self.svc.for_caller(Caller {
+                frontend: Frontend::McpHttp,
+                token_name: Some(token.name.clone()),
+                redact_contacts: !token.sensitive,
+            }),
+            None => self.svc.clone(),
+        }
+    }
+
     fn track_written(&self, w: crate::service::TrackWritten) -> Json<TrackWrittenOut> {
         let now = self.svc.now();
         Json(TrackWrittenOut {
@@ -1100,12 +1113,81 @@ impl ServerHandler for StintServer {
         server.call_blocking(request, context).await
     }
 
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListPromptsResult, ErrorData> {
+        Ok(rmcp::model::ListPromptsResult::with_all_items(
+            super::prompts::list(),
+        ))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: rmcp::model::GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::GetPromptResponse, ErrorData> {
+        let svc = self.svc_for(&context);
+        super::blocking::run(move || {
+            super::prompts::get(&svc, &request.name, request.arguments.as_ref())
+        })
+        .await
+        .map(Into::into)
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListResourcesResult, ErrorData> {
+        Ok(rmcp::model::ListResourcesResult::with_all_items(
+            super::resources::list(),
+        ))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListResourceTemplatesResult, ErrorData> {
+        Ok(rmcp::model::ListResourceTemplatesResult::with_all_items(
+            super::resources::templates(),
+        ))
+    }
+
+    async fn read_resource(
+        &self,
+        request: rmcp::model::ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ReadResourceResponse, ErrorData> {
+        // Every token has at least scope read, which is all a resource needs.
+        let svc = self.svc_for(&context);
+        super::blocking::run(move || super::resources::read(&svc, &request.uri))
+            .await
+            .map(Into::into)
+    }
+
+    async fn complete(
+        &self,
+        request: rmcp::model::CompleteRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::CompleteResult, ErrorData> {
+        let svc = self.svc_for(&context);
+        super::blocking::run(move || super::completions::complete(&svc, &request))
+            .await
+            .map(rmcp::model::CompleteResult::new)
+    }
+
     fn get_info(&self) -> rmcp::model::ServerConfig {
         let mut info = rmcp::model::Implementation::new("stint", env!("CARGO_PKG_VERSION"));
         info.title = Some("stint time tracker".to_owned());
         rmcp::model::ServerConfig::new(
             rmcp::model::ServerCapabilities::builder()
                 .enable_tools()
+                .enable_prompts()
+                .enable_resources()
+                .enable_completions()
                 .build(),
         )
         .with_server_info(info)

@@ -12,6 +12,7 @@ mod catalog;
 mod export;
 mod import;
 mod invoices;
+mod names;
 mod reports;
 mod settings;
 mod tokens;
@@ -40,6 +41,7 @@ pub use export::{
 };
 pub use import::{BATCH_ROWS, ImportProgress, ImportSummary, NoProgress};
 pub use invoices::{InvoiceChanges, ListInvoices, NewInvoice};
+pub use names::{Completion, MAX_COMPLETIONS, NameKind, matches_prefix};
 pub use reports::{
     BudgetReport, BudgetUse, Figures, GroupDim, GroupKey, Summary, SummaryRow, TimeSummary,
 };

@@ -1,3 +1,4 @@
+mod assist;
 mod billing;
 mod cli;
 mod crash;
