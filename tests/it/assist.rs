@@ -263,3 +263,74 @@ fn completions_match_prefixes_in_any_script_and_stop_at_100() {
         assert_eq!(got["error"]["code"], -32602, "{got}");
     }
 }
+
+/// Over HTTP, resources, prompts and completions need only scope read, and an invoice CSV
+/// shows the client's contact details only to tokens created with --sensitive.
+#[test]
+fn over_http_resources_obey_redaction() {
+    let s = super::http::start();
+    s.svc
+        .create_client(NewClient {
+            name: "Acme".into(),
+            tax_id: Some("DE123456789".into()),
+            address: Some("Hauptstr. 1, Berlin".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    s.svc
+        .create_project(NewProject {
+            name: "Web".into(),
+            client: Some("Acme".into()),
+            hourly_rate: Some("100".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    s.svc
+        .create_track(stint::service::NewTrack {
+            project: Some("Web".into()),
+            start: "2026-11-02T09:00:00Z".into(),
+            duration: Some("1h".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    s.svc
+        .create_invoice(stint::service::NewInvoice {
+            client: Some("Acme".into()),
+            from: "2026-11-01".into(),
+            to: "2026-11-30".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let (_, plain) = s.svc.create_token("plain", "read", false).unwrap();
+    let (_, sensitive) = s.svc.create_token("sensitive", "read", true).unwrap();
+    let ask = |token: &str, method: &str, params: Value| -> Value {
+        let bearer = format!("Bearer {token}");
+        let (status, _, text) = s.post(
+            &request(1, method, params),
+            &[("Authorization", bearer.as_str())],
+        );
+        assert_eq!(status, 200, "{text}");
+        serde_json::from_str(&text).unwrap()
+    };
+    let csv = |token: &str| {
+        ask(token, "resources/read", json!({"uri": "stint://invoices/1.csv"}))["result"]["contents"]
+            [0]["text"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let redacted = csv(&plain);
+    assert!(
+        redacted.contains("[redacted]") && !redacted.contains("DE123456789"),
+        "{redacted}"
+    );
+    assert!(csv(&sensitive).contains("DE123456789"));
+    let prompts = ask(&plain, "prompts/list", json!({}));
+    assert_eq!(prompts["result"]["prompts"].as_array().unwrap().len(), 4);
+    let c = ask(
+        &plain,
+        "completion/complete",
+        json!({"ref": {"type": "ref/prompt", "name": "unbilled_work"}, "argument": {"name": "client", "value": "ac"}}),
+    );
+    assert_eq!(c["result"]["completion"]["values"], json!(["Acme"]));
+}
