@@ -6,6 +6,7 @@
 mod blocking;
 pub mod catalog;
 pub mod completions;
+pub mod conformance;
 pub mod dto;
 pub mod dto_billing;
 pub mod http;

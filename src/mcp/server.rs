@@ -73,6 +73,9 @@ impl StintServer {
             svc,
             tool_router: Arc::clone(ROUTER.get_or_init(|| {
                 let mut router = Self::tool_router();
+                if super::conformance::enabled() {
+                    router.merge(super::conformance::router());
+                }
                 super::catalog::finish(&mut router);
                 Arc::new(router)
             })),
