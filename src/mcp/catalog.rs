@@ -125,11 +125,26 @@ pub const TOOLS: &[ToolSpec] = &[
     t("list_invoices", "List invoices", Read, Billing),
     t("get_invoice", "Get invoice", Read, Billing),
     t("update_invoice", "Update invoice", Edit, Billing),
-    t("mark_invoice_sent", "Mark invoice sent", Transition, Billing),
-    t("mark_invoice_paid", "Mark invoice paid", Transition, Billing),
+    t(
+        "mark_invoice_sent",
+        "Mark invoice sent",
+        Transition,
+        Billing,
+    ),
+    t(
+        "mark_invoice_paid",
+        "Mark invoice paid",
+        Transition,
+        Billing,
+    ),
     t("void_invoice", "Void invoice", Transition, Billing),
     t("delete_invoice", "Delete invoice", Remove, Billing),
-    t("export_invoice_csv", "Export invoice as CSV", Export, Billing),
+    t(
+        "export_invoice_csv",
+        "Export invoice as CSV",
+        Export,
+        Billing,
+    ),
     t("time_summary", "Time summary", Read, Analytics),
     t("top_projects", "Top projects", Read, Analytics),
     t("budget_status", "Budget status", Read, Analytics),
@@ -267,7 +282,9 @@ fn shallow(v: &Value) -> Value {
         let mut types: Vec<Value> = Vec::new();
         for m in members {
             match shallow(m).get("type") {
-                Some(Value::String(t)) if !types.iter().any(|x| x == t) => types.push(t.clone().into()),
+                Some(Value::String(t)) if !types.iter().any(|x| x == t) => {
+                    types.push(t.clone().into())
+                }
                 Some(Value::Array(ts)) => {
                     for t in ts {
                         if !types.contains(t) {

@@ -27,7 +27,10 @@ pub enum Completer {
 ///
 /// # Errors
 /// `-32602` for a prompt or template stint does not have, or an argument it does not take.
-pub fn complete(svc: &Service, request: &CompleteRequestParams) -> Result<CompletionInfo, ErrorData> {
+pub fn complete(
+    svc: &Service,
+    request: &CompleteRequestParams,
+) -> Result<CompletionInfo, ErrorData> {
     let completer = match &request.r#ref {
         Reference::Prompt(p) => prompts::completer(&p.name, &request.argument.name)?,
         Reference::Resource(r) => resources::completer(&r.uri, &request.argument.name)?,
@@ -48,20 +51,28 @@ pub fn complete(svc: &Service, request: &CompleteRequestParams) -> Result<Comple
         Some(Completer::Month) => {
             let today = svc.today().map_err(internal)?;
             let first = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
-            recent(typed, (0..12).filter_map(|i| first.checked_sub_months(Months::new(i))), |d| {
-                d.format("%Y-%m").to_string()
-            })
+            recent(
+                typed,
+                (0..12).filter_map(|i| first.checked_sub_months(Months::new(i))),
+                |d| d.format("%Y-%m").to_string(),
+            )
         }
         Some(Completer::Day) => {
             let today = svc.today().map_err(internal)?;
-            recent(typed, (0..14).filter_map(|i| today.checked_sub_days(Days::new(i))), |d| {
-                d.to_string()
-            })
+            recent(
+                typed,
+                (0..14).filter_map(|i| today.checked_sub_days(Days::new(i))),
+                |d| d.to_string(),
+            )
         }
     };
     let has_more = total > values.len();
-    CompletionInfo::with_pagination(values, Some(u32::try_from(total).unwrap_or(u32::MAX)), has_more)
-        .map_err(|e| ErrorData::internal_error(e, None))
+    CompletionInfo::with_pagination(
+        values,
+        Some(u32::try_from(total).unwrap_or(u32::MAX)),
+        has_more,
+    )
+    .map_err(|e| ErrorData::internal_error(e, None))
 }
 
 fn recent(
@@ -69,7 +80,11 @@ fn recent(
     days: impl Iterator<Item = NaiveDate>,
     label: impl Fn(NaiveDate) -> String,
 ) -> (Vec<String>, usize) {
-    let folded: String = typed.trim_start().chars().flat_map(char::to_lowercase).collect();
+    let folded: String = typed
+        .trim_start()
+        .chars()
+        .flat_map(char::to_lowercase)
+        .collect();
     let values: Vec<String> = days
         .map(label)
         .filter(|v| matches_prefix(v, &folded))

@@ -99,7 +99,11 @@ fn spec(name: &str) -> Result<&'static PromptSpec, ErrorData> {
         ErrorData::invalid_params(
             format!(
                 "there is no prompt {name:?}; prompts/list names them: {}",
-                PROMPTS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+                PROMPTS
+                    .iter()
+                    .map(|p| p.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             None,
         )
@@ -158,7 +162,9 @@ fn invalid(message: String) -> ErrorData {
 
 /// Parses a day argument: `YYYY-MM-DD`, `today` or `yesterday`; today when absent.
 fn day(svc: &Service, value: Option<&str>, arg: &str) -> Result<NaiveDate, ErrorData> {
-    let today = svc.today().map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+    let today = svc
+        .today()
+        .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(today),
         Some(v) if v.eq_ignore_ascii_case("today") => Ok(today),
@@ -231,12 +237,14 @@ pub fn get(
         "month_end_invoicing" => {
             let client = client(svc)?.unwrap_or_default();
             let first = match arg("month").map(str::trim).filter(|m| !m.is_empty()) {
-                Some(m) => NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").map_err(|_| {
-                    invalid(format!(
-                        "month must look like 2026-10; got {:?}",
-                        m.chars().take(40).collect::<String>()
-                    ))
-                })?,
+                Some(m) => {
+                    NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").map_err(|_| {
+                        invalid(format!(
+                            "month must look like 2026-10; got {:?}",
+                            m.chars().take(40).collect::<String>()
+                        ))
+                    })?
+                }
                 None => {
                     let today = day(svc, None, "month")?;
                     NaiveDate::from_ymd_opt(today.year(), today.month(), 1)
@@ -252,8 +260,10 @@ pub fn get(
         }
         _ => unbilled_work(client(svc)?.as_deref()),
     };
-    Ok(GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])
-        .with_description(p.description))
+    Ok(
+        GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])
+            .with_description(p.description),
+    )
 }
 
 fn log_my_day(day: NaiveDate) -> String {
@@ -301,7 +311,10 @@ fn month_end_invoicing(client: &str, first: NaiveDate, last: NaiveDate) -> Strin
 
 fn unbilled_work(client: Option<&str>) -> String {
     let (whose, args) = match client {
-        Some(c) => (format!(" for {c}"), format!(" with {{\"client\": {}}}", q(c))),
+        Some(c) => (
+            format!(" for {c}"),
+            format!(" with {{\"client\": {}}}", q(c)),
+        ),
         None => (String::new(), String::new()),
     };
     format!(

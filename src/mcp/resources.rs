@@ -44,7 +44,9 @@ pub fn list() -> Vec<Resource> {
             .with_mime_type(JSON),
         Resource::new(SETTINGS, "settings")
             .with_title("Settings")
-            .with_description("Time zone, week start, currency, rates, rounding and invoicing settings.")
+            .with_description(
+                "Time zone, week start, currency, rates, rounding and invoicing settings.",
+            )
             .with_mime_type(JSON),
     ]
 }
@@ -58,7 +60,9 @@ pub fn templates() -> Vec<ResourceTemplate> {
             .with_mime_type(JSON),
         ResourceTemplate::new(INVOICE_CSV, "invoice-csv")
             .with_title("Invoice as CSV")
-            .with_description("An invoice (id or number) as CSV: one row per line, then subtotal, tax and total.")
+            .with_description(
+                "An invoice (id or number) as CSV: one row per line, then subtotal, tax and total.",
+            )
             .with_mime_type("text/csv"),
         ResourceTemplate::new(PROJECT, "project")
             .with_title("Project")
@@ -112,8 +116,8 @@ fn service_error(e: ServiceError) -> ErrorData {
 }
 
 fn json(uri: &str, value: &impl Serialize) -> Result<ReadResourceResult, ErrorData> {
-    let text = serde_json::to_string(value)
-        .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+    let text =
+        serde_json::to_string(value).map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
     Ok(ReadResourceResult::new(vec![
         ResourceContents::text(text, uri).with_mime_type(JSON),
     ]))

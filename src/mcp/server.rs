@@ -933,7 +933,10 @@ impl StintServer {
         &self,
         Parameters(a): Parameters<TopProjectsArgs>,
     ) -> Result<Json<TopProjectsOut>, String> {
-        let (s, shares) = self.svc.top_projects(&a.from, &a.to, a.limit).map_err(fail)?;
+        let (s, shares) = self
+            .svc
+            .top_projects(&a.from, &a.to, a.limit)
+            .map_err(fail)?;
         Ok(Json(TopProjectsOut {
             from: s.start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             to: s.end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -1070,9 +1073,9 @@ impl ServerHandler for StintServer {
             return self.clone().call_blocking(request, context).await;
         };
         // A routed tool outside the catalogue needs more than any token has.
-        let Some(needed) = required_scope(&request.name).or_else(|| {
-            (!self.tool_router.has_route(&request.name)).then_some(Scope::Read)
-        }) else {
+        let Some(needed) = required_scope(&request.name)
+            .or_else(|| (!self.tool_router.has_route(&request.name)).then_some(Scope::Read))
+        else {
             return Ok(CallToolResult::error(vec![ContentBlock::text(format!(
                 "{} is not in stint's tool catalogue; no token may call it",
                 request.name

@@ -37,7 +37,11 @@ impl Service {
     /// # Errors
     /// Only a failing database.
     pub fn complete_names(&self, kind: NameKind, prefix: &str) -> Result<Completion> {
-        let folded: String = prefix.trim_start().chars().flat_map(char::to_lowercase).collect();
+        let folded: String = prefix
+            .trim_start()
+            .chars()
+            .flat_map(char::to_lowercase)
+            .collect();
         self.read(|ctx| {
             let mut values = Vec::new();
             let mut total = 0;
@@ -69,7 +73,10 @@ impl Service {
     ///
     /// # Errors
     /// Only a failing database (reading the settings).
-    pub fn week_of(&self, day: chrono::NaiveDate) -> Result<(chrono::NaiveDate, chrono::NaiveDate)> {
+    pub fn week_of(
+        &self,
+        day: chrono::NaiveDate,
+    ) -> Result<(chrono::NaiveDate, chrono::NaiveDate)> {
         self.read(|ctx| {
             let first = ctx.settings.week_start.week_of(day);
             Ok((first, first + chrono::Days::new(6)))

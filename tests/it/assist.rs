@@ -56,10 +56,18 @@ fn prompts_are_listed_with_titles_and_name_real_tools() {
     seed(&env);
     let list = one(&env, "prompts/list", json!({}));
     let prompts = list["result"]["prompts"].as_array().unwrap();
-    let names: Vec<&str> = prompts.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = prompts
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
     assert_eq!(
         names,
-        ["log_my_day", "weekly_review", "month_end_invoicing", "unbilled_work"]
+        [
+            "log_my_day",
+            "weekly_review",
+            "month_end_invoicing",
+            "unbilled_work"
+        ]
     );
     for p in prompts {
         assert!(p["title"].is_string(), "{p}");
@@ -69,12 +77,19 @@ fn prompts_are_listed_with_titles_and_name_real_tools() {
         ("log_my_day", json!({})),
         ("log_my_day", json!({"date": "yesterday"})),
         ("weekly_review", json!({"week": "2026-11-18"})),
-        ("month_end_invoicing", json!({"client": "Acme", "month": "2026-10"})),
+        (
+            "month_end_invoicing",
+            json!({"client": "Acme", "month": "2026-10"}),
+        ),
         ("unbilled_work", json!({})),
         ("unbilled_work", json!({"client": "acme"})),
     ];
     for (name, args) in cases {
-        let got = one(&env, "prompts/get", json!({"name": name, "arguments": args}));
+        let got = one(
+            &env,
+            "prompts/get",
+            json!({"name": name, "arguments": args}),
+        );
         let text = got["result"]["messages"][0]["content"]["text"]
             .as_str()
             .unwrap_or_else(|| panic!("{name}: {got}"));
@@ -90,17 +105,28 @@ fn prompts_are_listed_with_titles_and_name_real_tools() {
     // Arguments are resolved: the frozen clock's today, the week by week_start, the client's
     // exact name and the month's first and last day.
     let text = |name: &str, args: Value| {
-        one(&env, "prompts/get", json!({"name": name, "arguments": args}))["result"]["messages"]
-            [0]["content"]["text"]
+        one(
+            &env,
+            "prompts/get",
+            json!({"name": name, "arguments": args}),
+        )["result"]["messages"][0]["content"]["text"]
             .as_str()
             .unwrap()
             .to_owned()
     };
     assert!(text("log_my_day", json!({})).contains("2026-11-21 (Saturday)"));
-    assert!(text("weekly_review", json!({"week": "2026-11-18"})).contains("2026-11-16 to 2026-11-22"));
-    let month = text("month_end_invoicing", json!({"client": "acme", "month": "2026-02"}));
+    assert!(
+        text("weekly_review", json!({"week": "2026-11-18"})).contains("2026-11-16 to 2026-11-22")
+    );
+    let month = text(
+        "month_end_invoicing",
+        json!({"client": "acme", "month": "2026-02"}),
+    );
     assert!(month.contains("\"client\": \"Acme\""), "{month}");
-    assert!(month.contains("\"from\": \"2026-02-01\", \"to\": \"2026-02-28\""), "{month}");
+    assert!(
+        month.contains("\"from\": \"2026-02-01\", \"to\": \"2026-02-28\""),
+        "{month}"
+    );
     let last = text("month_end_invoicing", json!({"client": "Acme"}));
     assert!(last.contains("2026-10-01 to 2026-10-31"), "{last}");
 }
@@ -110,14 +136,34 @@ fn prompt_arguments_are_checked() {
     let env = Env::new();
     seed(&env);
     for (name, args, says) in [
-        ("month_end_invoicing", json!({}), "needs the argument client"),
-        ("month_end_invoicing", json!({"client": "Nobody"}), "no client"),
-        ("month_end_invoicing", json!({"client": "Acme", "month": "October"}), "month must look like"),
-        ("log_my_day", json!({"date": "someday"}), "date must be a date"),
+        (
+            "month_end_invoicing",
+            json!({}),
+            "needs the argument client",
+        ),
+        (
+            "month_end_invoicing",
+            json!({"client": "Nobody"}),
+            "no client",
+        ),
+        (
+            "month_end_invoicing",
+            json!({"client": "Acme", "month": "October"}),
+            "month must look like",
+        ),
+        (
+            "log_my_day",
+            json!({"date": "someday"}),
+            "date must be a date",
+        ),
         ("log_my_day", json!({"day": "today"}), "has no argument"),
         ("no_such_prompt", json!({}), "there is no prompt"),
     ] {
-        let got = one(&env, "prompts/get", json!({"name": name, "arguments": args}));
+        let got = one(
+            &env,
+            "prompts/get",
+            json!({"name": name, "arguments": args}),
+        );
         assert_eq!(got["error"]["code"], -32602, "{name}: {got}");
         assert!(
             got["error"]["message"].as_str().unwrap().contains(says),
@@ -155,7 +201,11 @@ fn resources_and_templates_read_the_data() {
         .collect();
     assert_eq!(
         uris,
-        ["stint://timers/running", "stint://tracks/today", "stint://settings"]
+        [
+            "stint://timers/running",
+            "stint://tracks/today",
+            "stint://settings"
+        ]
     );
     let templates = one(&env, "resources/templates/list", json!({}));
     let templates: Vec<&str> = templates["result"]["resourceTemplates"]
@@ -176,7 +226,10 @@ fn resources_and_templates_read_the_data() {
         let got = one(&env, "resources/read", json!({"uri": uri}));
         let c = got["result"]["contents"][0].clone();
         assert_eq!(c["uri"], uri, "{got}");
-        (c["mimeType"].as_str().unwrap().to_owned(), c["text"].as_str().unwrap().to_owned())
+        (
+            c["mimeType"].as_str().unwrap().to_owned(),
+            c["text"].as_str().unwrap().to_owned(),
+        )
     };
     let json_of = |uri: &str| -> Value {
         let (mime, text) = read(uri);
@@ -190,7 +243,10 @@ fn resources_and_templates_read_the_data() {
     let week = json_of("stint://reports/week/2026-11-18");
     assert_eq!(week["group_by"], json!(["day", "project"]));
     assert_eq!(week["totals"]["duration_seconds"], 3600);
-    assert_eq!(json_of("stint://projects/Web%20Site")["project"]["name"], "Web Site");
+    assert_eq!(
+        json_of("stint://projects/Web%20Site")["project"]["name"],
+        "Web Site"
+    );
     let (mime, csv) = read("stint://invoices/1.csv");
     assert_eq!(mime, "text/csv");
     assert!(csv.lines().count() >= 4 && csv.contains("100"), "{csv}");
@@ -232,7 +288,10 @@ fn completions_match_prefixes_in_any_script_and_stop_at_100() {
     let c = complete(prompt.clone(), "month", "2026-1");
     assert_eq!(c["values"], json!(["2026-11", "2026-10"]), "{c}");
     let week = json!({"type": "ref/resource", "uri": "stint://reports/week/{date}"});
-    assert_eq!(complete(week, "date", "2026-11-2")["values"], json!(["2026-11-21", "2026-11-20"]));
+    assert_eq!(
+        complete(week, "date", "2026-11-2")["values"],
+        json!(["2026-11-21", "2026-11-20"])
+    );
 
     for i in 0..150 {
         env.svc
@@ -248,12 +307,21 @@ fn completions_match_prefixes_in_any_script_and_stop_at_100() {
     assert_eq!(c["values"][0], "Proj 000");
     assert_eq!(c["total"], 150);
     assert_eq!(c["hasMore"], true);
-    assert_eq!(complete(project, "project", "W")["values"], json!(["Web Site"]));
+    assert_eq!(
+        complete(project, "project", "W")["values"],
+        json!(["Web Site"])
+    );
 
     for (r, name) in [
         (json!({"type": "ref/prompt", "name": "nope"}), "client"),
-        (json!({"type": "ref/prompt", "name": "month_end_invoicing"}), "colour"),
-        (json!({"type": "ref/resource", "uri": "stint://nope/{x}"}), "x"),
+        (
+            json!({"type": "ref/prompt", "name": "month_end_invoicing"}),
+            "colour",
+        ),
+        (
+            json!({"type": "ref/resource", "uri": "stint://nope/{x}"}),
+            "x",
+        ),
     ] {
         let got = one(
             &env,
@@ -313,8 +381,11 @@ fn over_http_resources_obey_redaction() {
         serde_json::from_str(&text).unwrap()
     };
     let csv = |token: &str| {
-        ask(token, "resources/read", json!({"uri": "stint://invoices/1.csv"}))["result"]["contents"]
-            [0]["text"]
+        ask(
+            token,
+            "resources/read",
+            json!({"uri": "stint://invoices/1.csv"}),
+        )["result"]["contents"][0]["text"]
             .as_str()
             .unwrap()
             .to_owned()

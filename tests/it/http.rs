@@ -50,7 +50,11 @@ impl Server {
     }
 
     /// POSTs `body` to /api/mcp; returns status, headers of interest and the body.
-    pub(super) fn post(&self, body: &str, headers: &[(&str, &str)]) -> (u16, Option<String>, String) {
+    pub(super) fn post(
+        &self,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, Option<String>, String) {
         let mut req = ureq::post(&self.url("/api/mcp")).set("Content-Type", "application/json");
         for (k, v) in headers {
             req = req.set(k, v);

@@ -238,7 +238,11 @@ fn tools_list_is_compact() {
     for t in out[0]["result"]["tools"].as_array().unwrap() {
         let schema = t["outputSchema"].to_string();
         for noise in ["$schema", "\"format\"", "\"description\""] {
-            assert!(!schema.contains(noise), "{}: {noise} in {schema}", t["name"]);
+            assert!(
+                !schema.contains(noise),
+                "{}: {noise} in {schema}",
+                t["name"]
+            );
         }
     }
 }
