@@ -405,3 +405,75 @@ fn over_http_resources_obey_redaction() {
     );
     assert_eq!(c["result"]["completion"]["values"], json!(["Acme"]));
 }
+
+/// The conformance suite's diagnostic tools exist only with STINT_CONFORMANCE_FIXTURES=1;
+/// test_missing_capability is refused with -32021 naming sampling unless the client declared it.
+#[test]
+fn conformance_fixtures_only_when_asked() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let env = Env::new();
+    let run = |fixtures: bool, input: &str| -> Vec<Value> {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stint"));
+        cmd.args(["mcp"])
+            .env("STINT_DB", env.db_path())
+            .env_remove("STINT_CONFORMANCE_FIXTURES")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped());
+        if fixtures {
+            cmd.env("STINT_CONFORMANCE_FIXTURES", "1");
+        }
+        let mut child = cmd.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let list = request(1, "tools/list", json!({})) + "\n";
+    let names = |out: &[Value]| -> Vec<String> {
+        out[0]["result"]["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(
+        !names(&run(false, &list))
+            .iter()
+            .any(|n| n.starts_with("test_"))
+    );
+    let with = names(&run(true, &list));
+    assert!(
+        with.contains(&"test_missing_capability".to_owned()),
+        "{with:?}"
+    );
+
+    let initialize = |caps: Value| {
+        json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"protocolVersion": "2025-11-25", "capabilities": caps, "clientInfo": {"name": "t", "version": "1"}}}).to_string()
+    };
+    let call = request(
+        1,
+        "tools/call",
+        json!({"name": "test_missing_capability", "arguments": {}}),
+    );
+    let out = run(true, &format!("{}\n{call}\n", initialize(json!({}))));
+    assert_eq!(out[1]["error"]["code"], -32021, "{out:?}");
+    assert!(
+        out[1]["error"]["data"]["requiredCapabilities"]["sampling"].is_object(),
+        "{out:?}"
+    );
+    let out = run(
+        true,
+        &format!("{}\n{call}\n", initialize(json!({"sampling": {}}))),
+    );
+    assert_eq!(out[1]["result"]["isError"], false, "{out:?}");
+}
