@@ -8,7 +8,7 @@
 
 use percent_encoding::percent_decode_str;
 use rmcp::ErrorData;
-use rmcp::model::{ReadResourceResult, Resource, ResourceContents, ResourceTemplate};
+use rmcp::model::{CacheScope, ReadResourceResult, Resource, ResourceContents, ResourceTemplate};
 use serde::Serialize;
 
 use super::completions::Completer;
@@ -115,12 +115,21 @@ fn service_error(e: ServiceError) -> ErrorData {
     }
 }
 
+/// A read result that no client or intermediary keeps: the data changes with every start, stop
+/// and edit, and what a token sees depends on the token (SEP-2549 `ttlMs` 0, scope private).
+fn fresh(contents: ResourceContents) -> ReadResourceResult {
+    let mut result = ReadResourceResult::new(vec![contents]);
+    result.ttl_ms = Some(0);
+    result.cache_scope = Some(CacheScope::Private);
+    result
+}
+
 fn json(uri: &str, value: &impl Serialize) -> Result<ReadResourceResult, ErrorData> {
     let text =
         serde_json::to_string(value).map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
-    Ok(ReadResourceResult::new(vec![
+    Ok(fresh(
         ResourceContents::text(text, uri).with_mime_type(JSON),
-    ]))
+    ))
 }
 
 /// The one variable of `uri` after `prefix` (and before `suffix`), percent-decoded; `None`
@@ -200,9 +209,9 @@ pub fn read(svc: &Service, uri: &str) -> Result<ReadResourceResult, ErrorData> {
     }
     if let Some(invoice) = variable(uri, "stint://invoices/", ".csv") {
         let (_, csv) = svc.export_invoice_csv(&invoice).map_err(service_error)?;
-        return Ok(ReadResourceResult::new(vec![
+        return Ok(fresh(
             ResourceContents::text(csv, uri).with_mime_type("text/csv"),
-        ]));
+        ));
     }
     if let Some(project) = variable(uri, "stint://projects/", "") {
         let p = svc.get_project(&project).map_err(service_error)?;

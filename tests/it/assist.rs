@@ -237,6 +237,16 @@ fn resources_and_templates_read_the_data() {
         serde_json::from_str(&text).unwrap()
     };
     assert_eq!(json_of("stint://timers/running")["count"], 0);
+    // Live data: no client or proxy may serve it from a cache (SEP-2549).
+    let raw = one(
+        &env,
+        "resources/read",
+        json!({"uri": "stint://timers/running"}),
+    );
+    assert_eq!(
+        (&raw["result"]["ttlMs"], &raw["result"]["cacheScope"]),
+        (&json!(0), &json!("private"))
+    );
     let today = json_of("stint://tracks/today");
     assert_eq!(today["tracks"].as_array().unwrap().len(), 1, "{today}");
     assert_eq!(json_of("stint://settings")["timezone"], "Europe/Berlin");
