@@ -8,7 +8,7 @@ use rmcp::ErrorData;
 use rmcp::model::{GetPromptResult, JsonObject, Prompt, PromptArgument, PromptMessage, Role};
 
 use super::completions::Completer;
-use crate::service::{NameKind, Service};
+use crate::service::{NameKind, Service, ServiceError};
 
 /// One argument of a prompt.
 #[derive(Debug, Clone, Copy)]
@@ -156,20 +156,42 @@ fn q(s: &str) -> String {
     serde_json::Value::from(s).to_string()
 }
 
+/// A service error as a JSON-RPC error: the caller's mistake (-32602), or a failing
+/// database (-32603).
+fn service_error(e: ServiceError) -> ErrorData {
+    match e {
+        ServiceError::Store(inner) => ErrorData::internal_error(inner.to_string(), None),
+        other => ErrorData::invalid_params(other.to_string(), None),
+    }
+}
+
 fn invalid(message: String) -> ErrorData {
     ErrorData::invalid_params(message, None)
 }
 
+/// Parses `YYYY-MM-DD` with a four-digit year (chrono alone would also take years such as
+/// -262143, at the edge of what dates can hold).
+pub(crate) fn parse_day(text: &str) -> Option<NaiveDate> {
+    let b = text.as_bytes();
+    let shape = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    shape
+        .then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+        .flatten()
+}
+
 /// Parses a day argument: `YYYY-MM-DD`, `today` or `yesterday`; today when absent.
 fn day(svc: &Service, value: Option<&str>, arg: &str) -> Result<NaiveDate, ErrorData> {
-    let today = svc
-        .today()
-        .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+    let today = svc.today().map_err(service_error)?;
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(today),
         Some(v) if v.eq_ignore_ascii_case("today") => Ok(today),
         Some(v) if v.eq_ignore_ascii_case("yesterday") => Ok(today - Days::new(1)),
-        Some(v) => NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+        Some(v) => parse_day(v).ok_or_else(|| {
             invalid(format!(
                 "{arg} must be a date such as {today}, or today or yesterday; got {:?}",
                 v.chars().take(40).collect::<String>()
@@ -223,7 +245,7 @@ pub fn get(
             Some(c) => svc
                 .get_client(c)
                 .map(|c| Some(c.name))
-                .map_err(|e| invalid(e.to_string())),
+                .map_err(service_error),
         }
     };
     let text = match p.name {
@@ -231,20 +253,18 @@ pub fn get(
         "weekly_review" => {
             let (from, to) = svc
                 .week_of(day(svc, arg("week"), "week")?)
-                .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+                .map_err(service_error)?;
             weekly_review(from, to)
         }
         "month_end_invoicing" => {
             let client = client(svc)?.unwrap_or_default();
             let first = match arg("month").map(str::trim).filter(|m| !m.is_empty()) {
-                Some(m) => {
-                    NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").map_err(|_| {
-                        invalid(format!(
-                            "month must look like 2026-10; got {:?}",
-                            m.chars().take(40).collect::<String>()
-                        ))
-                    })?
-                }
+                Some(m) => parse_day(&format!("{m}-01")).ok_or_else(|| {
+                    invalid(format!(
+                        "month must look like 2026-10; got {:?}",
+                        m.chars().take(40).collect::<String>()
+                    ))
+                })?,
                 None => {
                     let today = day(svc, None, "month")?;
                     NaiveDate::from_ymd_opt(today.year(), today.month(), 1)

@@ -187,7 +187,7 @@ pub fn read(svc: &Service, uri: &str) -> Result<ReadResourceResult, ErrorData> {
         _ => {}
     }
     if let Some(date) = variable(uri, "stint://reports/week/", "") {
-        let day = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| {
+        let day = super::prompts::parse_day(&date).ok_or_else(|| {
             ErrorData::invalid_params(
                 format!(
                     "the week report needs a date such as stint://reports/week/2026-11-20; got {:?}",

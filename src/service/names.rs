@@ -72,11 +72,18 @@ impl Service {
     /// The first and last day of the week holding `day`, by the `week_start` setting.
     ///
     /// # Errors
-    /// Only a failing database (reading the settings).
+    /// `day` is outside the years 1 to 9999, or the database fails.
     pub fn week_of(
         &self,
         day: chrono::NaiveDate,
     ) -> Result<(chrono::NaiveDate, chrono::NaiveDate)> {
+        use chrono::Datelike;
+        if !(1..=9999).contains(&day.year()) {
+            return Err(crate::domain::DomainError::Invalid(format!(
+                "{day} is out of range; send a date from the years 1 to 9999"
+            ))
+            .into());
+        }
         self.read(|ctx| {
             let first = ctx.settings.week_start.week_of(day);
             Ok((first, first + chrono::Days::new(6)))

@@ -157,6 +157,22 @@ fn prompt_arguments_are_checked() {
             "date must be a date",
         ),
         ("log_my_day", json!({"day": "today"}), "has no argument"),
+        // Dates at the edge of what a date can hold are refused, not a panic (-32603).
+        (
+            "weekly_review",
+            json!({"week": "-262143-01-01"}),
+            "week must be a date",
+        ),
+        (
+            "weekly_review",
+            json!({"week": "0000-01-02"}),
+            "out of range",
+        ),
+        (
+            "month_end_invoicing",
+            json!({"client": "Acme", "month": "-262143-01"}),
+            "month must look like",
+        ),
         ("no_such_prompt", json!({}), "there is no prompt"),
     ] {
         let got = one(
@@ -267,6 +283,9 @@ fn resources_and_templates_read_the_data() {
         ("stint://nothing", -32002),
         ("stint://projects/", -32002),
         ("stint://reports/week/next-week", -32602),
+        ("stint://reports/week/-262143-01-01", -32602),
+        ("stint://reports/week/0000-01-01", -32602),
+        ("stint://reports/week/+10000-01-01", -32602),
         ("stint://projects/%FF", -32002),
     ] {
         let got = one(&env, "resources/read", json!({"uri": uri}));
