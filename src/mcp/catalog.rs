@@ -72,6 +72,67 @@ pub enum Toolset {
     Settings,
 }
 
+impl Toolset {
+    /// Every toolset, the default of `stint mcp --toolsets`.
+    pub const ALL: [Toolset; 5] = [
+        Toolset::Tracks,
+        Toolset::Catalog,
+        Toolset::Billing,
+        Toolset::Analytics,
+        Toolset::Settings,
+    ];
+
+    /// The name used by `--toolsets` and `STINT_TOOLSETS`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Toolset::Tracks => "tracks",
+            Toolset::Catalog => "catalog",
+            Toolset::Billing => "billing",
+            Toolset::Analytics => "analytics",
+            Toolset::Settings => "settings",
+        }
+    }
+
+    /// Parses a comma-separated list such as `tracks,catalog` (case-insensitive, spaces
+    /// ignored); `all` or an empty list means every toolset.
+    ///
+    /// # Errors
+    /// A name that is not a toolset; the message lists the names.
+    pub fn parse_list(list: &str) -> Result<Vec<Toolset>, String> {
+        let mut sets = Vec::new();
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if name.eq_ignore_ascii_case("all") {
+                return Ok(Toolset::ALL.to_vec());
+            }
+            let set = Toolset::ALL
+                .into_iter()
+                .find(|t| t.as_str().eq_ignore_ascii_case(name))
+                .ok_or_else(|| {
+                    format!(
+                        "{:?} is not a toolset; choose from all, {}",
+                        name.chars().take(40).collect::<String>(),
+                        Toolset::ALL.map(Toolset::as_str).join(", ")
+                    )
+                })?;
+            if !sets.contains(&set) {
+                sets.push(set);
+            }
+        }
+        Ok(if sets.is_empty() {
+            Toolset::ALL.to_vec()
+        } else {
+            sets
+        })
+    }
+}
+
+/// Keeps only the tools of `sets` in `router` (tools outside the catalogue stay).
+pub fn keep_toolsets<S>(router: &mut ToolRouter<S>, sets: &[Toolset]) {
+    router
+        .map
+        .retain(|name, _| spec(name).is_none_or(|s| sets.contains(&s.toolset)));
+}
+
 /// One row of the catalogue.
 #[derive(Debug, Clone, Copy)]
 pub struct ToolSpec {

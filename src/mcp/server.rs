@@ -82,6 +82,18 @@ impl StintServer {
         }
     }
 
+    /// A server with only the tools of `toolsets` (see [`super::catalog::Toolset`]); prompts,
+    /// resources and completions stay.
+    pub fn with_toolsets(svc: Service, toolsets: &[super::catalog::Toolset]) -> Self {
+        let mut server = Self::new(svc);
+        if toolsets.len() < super::catalog::Toolset::ALL.len() {
+            let mut router = (*server.tool_router).clone();
+            super::catalog::keep_toolsets(&mut router, toolsets);
+            server.tool_router = Arc::new(router);
+        }
+        server
+    }
+
     /// Runs a tool call on the blocking pool: tools do SQLite work (and may wait for another
     /// process's write), which must not stall the async workers serving other requests.
     async fn call_blocking(

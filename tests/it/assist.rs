@@ -506,3 +506,71 @@ fn conformance_fixtures_only_when_asked() {
     );
     assert_eq!(out[1]["result"]["isError"], false, "{out:?}");
 }
+
+/// `stint mcp --toolsets` (or STINT_TOOLSETS) serves only the named groups of the catalogue
+/// table; an unknown name is refused at start with the list of names.
+#[test]
+fn toolsets_narrow_the_catalogue() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    use stint::mcp::catalog::{TOOLS, Toolset};
+    let env = Env::new();
+    let run = |args: &[&str], toolsets_env: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stint"));
+        cmd.arg("mcp")
+            .args(args)
+            .env("STINT_DB", env.db_path())
+            .env_remove("STINT_TOOLSETS")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(v) = toolsets_env {
+            cmd.env("STINT_TOOLSETS", v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let list = request(1, "tools/list", json!({})) + "\n";
+        let _ = child.stdin.take().unwrap().write_all(list.as_bytes());
+        let out = child.wait_with_output().unwrap();
+        let names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .map(|v| {
+                v["result"]["tools"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| t["name"].as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        (
+            out.status.success(),
+            names,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let of = |sets: &[Toolset]| -> Vec<String> {
+        let mut names: Vec<String> = TOOLS
+            .iter()
+            .filter(|t| sets.contains(&t.toolset))
+            .map(|t| t.name.to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let (ok, names, _) = run(&[], None);
+    assert!(ok);
+    assert_eq!(names.len(), TOOLS.len());
+    let (ok, names, _) = run(&["--toolsets", "tracks, Settings"], None);
+    assert!(ok);
+    assert_eq!(names, of(&[Toolset::Tracks, Toolset::Settings]));
+    let (_, names, _) = run(&[], Some("billing"));
+    assert_eq!(names, of(&[Toolset::Billing]));
+    let (ok, names, err) = run(&["--toolsets", "tracks,bogus"], None);
+    assert!(!ok && names.is_empty());
+    assert!(
+        err.contains("\"bogus\" is not a toolset") && err.contains("analytics"),
+        "{err}"
+    );
+}
