@@ -13,9 +13,9 @@ pub(crate) async fn run<T: Send + 'static>(
 ) -> Result<T, ErrorData> {
     let guarded = move || {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+            tracing::error!("a prompt, resource or completion request panicked");
             Err(ErrorData::internal_error(
-                "stint failed while answering; the request changed nothing. Try again, and \
-                 report it if it keeps happening",
+                super::server::PANIC_MESSAGE,
                 None,
             ))
         })
@@ -24,7 +24,8 @@ pub(crate) async fn run<T: Send + 'static>(
     if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread {
         return guarded();
     }
-    tokio::task::spawn_blocking(guarded)
-        .await
-        .map_err(|e| ErrorData::internal_error(format!("the request failed: {e}"), None))?
+    tokio::task::spawn_blocking(guarded).await.map_err(|e| {
+        tracing::error!(error = %e, "a prompt, resource or completion request did not finish");
+        ErrorData::internal_error(super::server::PANIC_MESSAGE, None)
+    })?
 }

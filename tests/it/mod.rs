@@ -1,5 +1,6 @@
 mod assist;
 mod billing;
+mod bounds;
 mod cli;
 mod crash;
 mod disk;
