@@ -11,7 +11,8 @@
 # target/conformance on first use (needs network once). Serves a throw-away database on a free
 # loopback port with STINT_CONFORMANCE_FIXTURES=1, which adds the suite's diagnostic tools
 # (test_missing_capability, test_streaming_elicitation, test_logging_tool) and nothing else.
-# Prints the suite's "Passed: N/M, F failed" line and exits non-zero when any check fails.
+# Prints the suite's "Passed: N/M, F failed" line, then "conformance: N passed, F failed" (the
+# line .ci/run counts), and exits non-zero when any check fails.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -63,6 +64,10 @@ if [[ -z "$summary" ]]; then
     exit 2
 fi
 echo "$summary"
+# The line CI counts: "conformance: N passed, M failed".
+if [[ "$summary" =~ Passed:\ ([0-9]+)/([0-9]+) ]]; then
+    echo "conformance: ${BASH_REMATCH[1]} passed, $((BASH_REMATCH[2] - BASH_REMATCH[1])) failed"
+fi
 if [[ "$summary" != *" 0 failed"* || $status -ne 0 ]]; then
     exit 1
 fi
