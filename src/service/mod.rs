@@ -10,6 +10,7 @@
 
 mod catalog;
 mod export;
+mod files;
 mod import;
 mod invoices;
 mod names;
@@ -37,8 +38,10 @@ pub use catalog::{
     ListTags, NewClient, NewProject, ProjectChanges, TagWithUsage,
 };
 pub use export::{
-    ExportError, INVOICE_CSV_HEADER, TRACKS_CSV_HEADER, TracksCsv, invoice_csv, tracks_csv,
+    ExportError, INVOICE_CSV_HEADER, TRACKS_CSV_HEADER, TracksCsv, csv_text, csv_text_back,
+    invoice_csv, tracks_csv,
 };
+pub use files::OutputFile;
 pub use import::{BATCH_ROWS, ImportProgress, ImportSummary, NoProgress};
 pub use invoices::{InvoiceChanges, ListInvoices, NewInvoice};
 pub use names::{Completion, MAX_COMPLETIONS, NameKind, matches_prefix};
@@ -193,6 +196,8 @@ struct Inner {
     conns: Vec<Mutex<Connection>>,
     next: std::sync::atomic::AtomicUsize,
     clock: Arc<dyn Clock>,
+    /// The database file, resolved through symlinks: exports and backups never write over it.
+    db_path: std::path::PathBuf,
 }
 
 /// The stint service over one database connection.
@@ -275,6 +280,7 @@ impl Service {
                 conns,
                 next: std::sync::atomic::AtomicUsize::new(0),
                 clock,
+                db_path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
             }),
             caller: Arc::new(caller),
         })
@@ -362,7 +368,13 @@ impl Service {
         now: DateTime<Utc>,
         operation: &'static str,
     ) -> Result<Ctx<'a>> {
-        let settings = store::settings::load(tx)?;
+        // A damaged setting blocks every use case but the one that can repair it by setting it
+        // again (it checks that the request does).
+        let settings = if operation == "update_settings" {
+            store::settings::load_lenient(tx)?.0
+        } else {
+            store::settings::load(tx)?
+        };
         let tz = settings.timezone.unwrap_or_else(system_time_zone);
         Ok(Ctx {
             tx,
@@ -397,20 +409,6 @@ impl Service {
         if let Err(e) = store::checkpoint(&self.conn()) {
             tracing::debug!("checkpoint skipped: {e}");
         }
-    }
-
-    /// Writes a consistent copy of the database to `target`, which must not exist yet.
-    ///
-    /// # Errors
-    /// `target` exists or cannot be written.
-    pub fn backup(&self, target: &Path) -> Result<()> {
-        if target.exists() {
-            return Err(ServiceError::Conflict(format!(
-                "{} already exists; choose a new file name for the backup",
-                target.display()
-            )));
-        }
-        Ok(store::backup(&self.conn(), target)?)
     }
 
     /// Schema version of the open database.
