@@ -22,7 +22,8 @@ use crate::service::Scope;
 pub enum ToolKind {
     /// Reads only. Scope `read`.
     Read,
-    /// Exports data (writes a file only when asked, which needs `admin`). Scope `read`.
+    /// Exports data; on stdio it also writes a new file when asked (never over an existing
+    /// one, so a second call with the same path is refused). Scope `read`.
     Export,
     /// Adds data (a timer, a track, a record) or stops a timer; each call adds again. Scope
     /// `write`.
@@ -49,8 +50,8 @@ impl ToolKind {
     pub fn hints(self) -> (bool, bool, bool) {
         match self {
             ToolKind::Read => (true, false, true),
-            ToolKind::Export => (false, false, true),
-            ToolKind::Add => (false, false, false),
+            // A `path` writes a new file and refuses an existing one: not idempotent.
+            ToolKind::Export | ToolKind::Add => (false, false, false),
             ToolKind::Edit | ToolKind::Remove => (false, true, true),
             ToolKind::Transition => (false, true, false),
         }
