@@ -112,7 +112,8 @@ pub struct McpArgs {
 /// `stint serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on; anything but loopback needs a token to exist.
+    /// Address to listen on. Every request needs a bearer token (see `stint token create`)
+    /// unless --no-token is given.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: std::net::IpAddr,
     /// Port to listen on (0 picks a free one).
@@ -127,6 +128,10 @@ pub struct ServeArgs {
     /// Database connections for concurrent requests.
     #[arg(long, default_value_t = 4)]
     pub connections: usize,
+    /// Serve without tokens, to local processes only (loopback --host): every caller gets
+    /// scope write, client contact details redacted and no file writes.
+    #[arg(long)]
+    pub no_token: bool,
 }
 
 /// `stint token`.
@@ -482,6 +487,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     port: a.port,
                     allowed_hosts: a.allow_hosts.clone(),
                     allowed_origins: a.allow_origins.clone(),
+                    auth: if a.no_token {
+                        crate::mcp::http::AuthMode::Tokenless
+                    } else {
+                        crate::mcp::http::AuthMode::Tokens
+                    },
                 },
             ))?;
             Ok(ExitCode::SUCCESS)
@@ -510,17 +520,25 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         "scope",
                         "sensitive",
                         "created",
+                        "last used",
                         "revoked",
                     ]);
+                    let tz = svc.get_settings()?.effective_timezone;
+                    let local = |at: chrono::DateTime<chrono::Utc>| {
+                        at.with_timezone(&tz)
+                            .format("%Y-%m-%d %H:%M %Z")
+                            .to_string()
+                    };
                     for t in svc.list_tokens()? {
                         table.add_row([
                             t.name,
                             t.scope,
                             if t.sensitive { "yes" } else { "no" }.to_owned(),
-                            t.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-                            t.revoked_at
-                                .map(|r| r.format("%Y-%m-%d %H:%M UTC").to_string())
-                                .unwrap_or_default(),
+                            local(t.created_at),
+                            t.last_used_at
+                                .map(local)
+                                .unwrap_or_else(|| "never".to_owned()),
+                            t.revoked_at.map(local).unwrap_or_default(),
                         ]);
                     }
                     println!("{table}");

@@ -207,7 +207,7 @@ impl Service {
     /// The caller is not local (MCP over HTTP); the path is refused by the rules of the module
     /// docs; the temporary file cannot be created in the target's folder.
     pub fn output_file(&self, path: &Path, overwrite: bool) -> Result<OutputFile> {
-        if self.caller.frontend == Frontend::McpHttp {
+        if !self.caller.may_write_files || self.caller.frontend == Frontend::McpHttp {
             return Err(ServiceError::Conflict(
                 "over HTTP stint does not write files at a path you choose; leave out path: the \
                  CSV is in the answer (field csv)"

@@ -49,7 +49,7 @@ pub use reports::{
     BudgetReport, BudgetUse, Figures, GroupDim, GroupKey, Summary, SummaryRow, TimeSummary,
 };
 pub use settings::{RoundingChanges, SettingsChanges, SettingsView};
-pub use tokens::{Authentication, SECRET_PREFIX, Scope, TokenInfo};
+pub use tokens::{HttpCaller, LAST_USED_RESOLUTION_SECS, SECRET_PREFIX, Scope, TokenInfo};
 pub use tracks::{
     ListTracks, NewTrack, StartTimer, StopTimer, TimerStarted, TrackChanges, TrackWritten,
 };
@@ -134,15 +134,20 @@ pub struct Caller {
     /// Show client contact details (email, phone, address, tax id, notes) as [`REDACTED`]: for
     /// HTTP tokens created without `--sensitive`.
     pub redact_contacts: bool,
+    /// May name a file on this machine for the service to write (e.g. `export_invoice_csv`'s
+    /// `path`): true for the CLI and stdio (the user's own process), false for every HTTP
+    /// caller, whose requests may come from another account or machine.
+    pub may_write_files: bool,
 }
 
 impl Caller {
-    /// A local caller (CLI or stdio) that sees everything.
+    /// A local caller (CLI or stdio) that sees everything and may write files.
     pub fn local(frontend: Frontend) -> Caller {
         Caller {
             frontend,
             token_name: None,
             redact_contacts: false,
+            may_write_files: true,
         }
     }
 }
@@ -198,6 +203,9 @@ struct Inner {
     clock: Arc<dyn Clock>,
     /// The database file, resolved through symlinks: exports and backups never write over it.
     db_path: std::path::PathBuf,
+    /// Held by a write use case for its transaction: writers of this process queue here
+    /// instead of on SQLite's busy handler, which sleeps up to 100 ms between retries.
+    writer: Mutex<()>,
 }
 
 /// The stint service over one database connection.
@@ -281,6 +289,7 @@ impl Service {
                 next: std::sync::atomic::AtomicUsize::new(0),
                 clock,
                 db_path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+                writer: Mutex::new(()),
             }),
             caller: Arc::new(caller),
         })
@@ -392,6 +401,7 @@ impl Service {
         operation: &'static str,
         f: impl FnOnce(&Ctx<'_>) -> Result<T>,
     ) -> Result<T> {
+        let _writer = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
         let now = self.now();
         let mut conn = self.conn();
         store::write(&mut conn, |tx| f(&self.ctx(tx, now, operation)?))

@@ -413,6 +413,7 @@ fn client_notes_are_redacted_like_contact_details() {
         frontend: Frontend::McpHttp,
         token_name: Some("agent".into()),
         redact_contacts: true,
+        may_write_files: false,
     });
     let c = limited.get_client("Acme").unwrap();
     assert_eq!(c.notes.as_deref(), Some("[redacted]"));

@@ -274,3 +274,53 @@ fn cli_exports_keep_existing_files_and_the_database() {
         .unwrap();
     assert_eq!(exports, 2);
 }
+
+#[test]
+fn serve_refuses_to_start_without_an_active_token() {
+    // Findings 1 and 3: no token used to mean an open server.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("serve.db");
+    let (ok, _, err) = stint(&db, &["serve", "--port", "0"]);
+    assert!(!ok, "serve must not start without a token");
+    assert!(
+        err.contains("stint token create --name NAME --scope read|write|admin"),
+        "{err}"
+    );
+    let (ok, _, err) = stint(&db, &["serve", "--host", "0.0.0.0", "--port", "0"]);
+    assert!(!ok);
+    assert!(err.contains("no active API token"), "{err}");
+    let (ok, _, err) = stint(
+        &db,
+        &["serve", "--no-token", "--host", "0.0.0.0", "--port", "0"],
+    );
+    assert!(!ok, "--no-token is for loopback only");
+    assert!(err.contains("refusing --no-token on 0.0.0.0"), "{err}");
+    // A revoked token does not count.
+    let (ok, _, err) = stint(&db, &["token", "create", "--name", "t", "--scope", "read"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = stint(&db, &["token", "revoke", "t"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = stint(&db, &["serve", "--port", "0"]);
+    assert!(!ok);
+    assert!(err.contains("no active API token"), "{err}");
+}
+
+#[test]
+fn token_list_shows_last_use_and_reused_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("tokens.db");
+    let (ok, _, err) = stint(&db, &["token", "create", "--name", "ci", "--scope", "read"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = stint(&db, &["token", "revoke", "ci"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = stint(
+        &db,
+        &["token", "create", "--name", "ci", "--scope", "write"],
+    );
+    assert!(ok, "a revoked token's name can be reused: {err}");
+    let (ok, out, err) = stint(&db, &["token", "list"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("last used"), "{out}");
+    assert!(out.contains("never"), "{out}");
+    assert_eq!(out.matches("│ ci").count(), 2, "{out}");
+}

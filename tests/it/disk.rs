@@ -880,6 +880,7 @@ fn http_callers_cannot_write_files() {
         frontend: Frontend::McpHttp,
         token_name: Some("admin".into()),
         redact_contacts: false,
+        may_write_files: false,
     };
     let (db, svc) = invoice_db(&root, http);
     let target = root.join("x.csv");
