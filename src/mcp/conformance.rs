@@ -4,8 +4,8 @@
 //! independent requests, and no log notifications without `_meta` `logLevel`.
 //!
 //! They are served only when the environment variable `STINT_CONFORMANCE_FIXTURES` is `1`
-//! (scripts/conformance.sh sets it); they are not in the catalogue, so no HTTP token may call
-//! them and the default `tools/list` never shows them.
+//! (scripts/conformance.sh sets it), then to every caller (they read and write nothing); they
+//! are not in the catalogue table, and the default `tools/list` never shows them.
 
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::model::{CallToolResult, ClientCapabilities, ContentBlock};
@@ -20,6 +20,18 @@ pub const ENV: &str = "STINT_CONFORMANCE_FIXTURES";
 /// Whether this process serves the diagnostic tools.
 pub fn enabled() -> bool {
     std::env::var(ENV).is_ok_and(|v| v == "1")
+}
+
+/// The names of the diagnostic tools.
+pub const FIXTURES: [&str; 3] = [
+    "test_missing_capability",
+    "test_streaming_elicitation",
+    "test_logging_tool",
+];
+
+/// Whether `tool` is one of the diagnostic tools.
+pub fn is_fixture(tool: &str) -> bool {
+    FIXTURES.contains(&tool)
 }
 
 #[tool_router(router = conformance_router, vis = "pub(crate)")]

@@ -73,9 +73,13 @@ pub async fn contain_panics<T>(
 }
 
 /// The scope a tool needs over HTTP, from the catalogue's table of tool kinds
-/// ([`super::catalog::TOOLS`]); `None` for a tool outside it, which no token may call.
+/// ([`super::catalog::TOOLS`]); `None` for a tool outside it, which no caller may call. The
+/// conformance suite's diagnostic tools need scope read when they are served at all.
 pub fn required_scope(tool: &str) -> Option<Scope> {
-    super::catalog::required_scope(tool)
+    super::catalog::required_scope(tool).or_else(|| {
+        (super::conformance::enabled() && super::conformance::is_fixture(tool))
+            .then_some(Scope::Read)
+    })
 }
 
 /// Where a request came from: stdio (no HTTP request parts), or HTTP with the caller the HTTP

@@ -574,3 +574,36 @@ fn toolsets_narrow_the_catalogue() {
         "{err}"
     );
 }
+
+/// `ping` was removed in protocol 2026-07-28: over HTTP a request that declares that revision
+/// gets 404 with -32601 (conformance `server-stateless`), while older clients still get `{}`.
+#[test]
+fn ping_is_removed_in_2026_07_28() {
+    let s = super::http::start();
+    let (_, secret) = s.svc.create_token("t", "read", false).unwrap();
+    let bearer = format!("Bearer {secret}");
+    let meta = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}});
+    let (status, _, text) = s.post(
+        &request(7, "ping", json!({"_meta": meta})),
+        &[
+            ("Authorization", bearer.as_str()),
+            ("Accept", "application/json, text/event-stream"),
+            ("MCP-Protocol-Version", "2026-07-28"),
+            ("Mcp-Method", "ping"),
+        ],
+    );
+    assert_eq!(status, 404, "{text}");
+    assert!(
+        text.contains("-32601") && text.contains("\"id\":7"),
+        "{text}"
+    );
+    let (status, _, text) = s.post(
+        &json!({"jsonrpc": "2.0", "id": 8, "method": "ping"}).to_string(),
+        &[("Authorization", bearer.as_str())],
+    );
+    assert_eq!(
+        (status, text.contains("\"result\":{}")),
+        (200, true),
+        "{text}"
+    );
+}
