@@ -14,5 +14,6 @@ pub mod prompts;
 pub mod resources;
 pub mod server;
 pub mod stdio;
+mod tools;
 
 pub use server::StintServer;
