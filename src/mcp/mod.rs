@@ -5,6 +5,7 @@
 
 pub mod dto;
 pub mod dto_billing;
+pub mod dto_changes;
 pub mod http;
 pub mod server;
 pub mod stdio;

@@ -19,6 +19,7 @@ use rmcp::{ErrorData, RoleServer, ServerHandler, tool, tool_handler, tool_router
 
 use super::dto::*;
 use super::dto_billing::*;
+use super::dto_changes::*;
 use crate::service::{
     Caller, DeleteClient, DeleteProject, DeleteTag, Frontend, InvoiceChanges, ListClients,
     ListInvoices, ListProjects, ListTags, Scope, Service, ServiceError, StopTimer, TimeSummary,
@@ -52,7 +53,7 @@ pub fn required_scope(tool: &str) -> Scope {
         }
         "start_timer" | "stop_timer" | "create_track" | "update_track" | "create_project"
         | "update_project" | "create_tag" | "update_tag" | "create_client" | "update_client"
-        | "create_invoice" | "update_invoice" => Scope::Write,
+        | "create_invoice" | "update_invoice" | "undo_change" => Scope::Write,
         _ => Scope::Read,
     }
 }
@@ -135,14 +136,20 @@ impl StintServer {
     async fn start_timer(
         &self,
         Parameters(a): Parameters<StartTimerArgs>,
-    ) -> Result<Json<TimerStartedOut>, String> {
-        let r = self.svc.start_timer(a.into()).map_err(fail)?;
+    ) -> Result<Json<Replayable<TimerStartedOut>>, String> {
+        let rid = a.request_id.clone();
+        let (r, replayed) = (self.svc)
+            .once(rid.as_deref(), |s| s.start_timer(a.into()))
+            .map_err(fail)?;
         let now = self.svc.now();
-        Ok(Json(TimerStartedOut {
-            track: TrackOut::new(&r.track, now),
-            stopped: r.stopped.iter().map(|t| TrackOut::new(t, now)).collect(),
-            overlaps: r.overlaps.iter().map(|t| t.0).collect(),
-        }))
+        Ok(Replayable::json(
+            TimerStartedOut {
+                track: TrackOut::new(&r.track, now),
+                stopped: r.stopped.iter().map(|t| TrackOut::new(t, now)).collect(),
+                overlaps: r.overlaps.iter().map(|t| t.0).collect(),
+            },
+            replayed,
+        ))
     }
 
     #[tool(
@@ -206,9 +213,12 @@ impl StintServer {
     async fn create_track(
         &self,
         Parameters(a): Parameters<CreateTrackArgs>,
-    ) -> Result<Json<TrackWrittenOut>, String> {
-        let w = self.svc.create_track(a.into()).map_err(fail)?;
-        Ok(self.track_written(w))
+    ) -> Result<Json<Replayable<TrackWrittenOut>>, String> {
+        let rid = a.request_id.clone();
+        let (w, replayed) = (self.svc)
+            .once(rid.as_deref(), |s| s.create_track(a.into()))
+            .map_err(fail)?;
+        Ok(Replayable::json(self.track_written(w).0, replayed))
     }
 
     #[tool(
@@ -312,11 +322,13 @@ impl StintServer {
     async fn create_project(
         &self,
         Parameters(a): Parameters<CreateProjectArgs>,
-    ) -> Result<Json<ProjectResultOut>, String> {
-        let p = self.svc.create_project(a.into()).map_err(fail)?;
-        Ok(Json(ProjectResultOut {
-            project: (&p).into(),
-        }))
+    ) -> Result<Json<Replayable<ProjectResultOut>>, String> {
+        let rid = a.request_id.clone();
+        let (p, replayed) = (self.svc)
+            .once(rid.as_deref(), |s| s.create_project(a.into()))
+            .map_err(fail)?;
+        let project = (&p).into();
+        Ok(Replayable::json(ProjectResultOut { project }, replayed))
     }
 
     #[tool(
@@ -434,9 +446,14 @@ impl StintServer {
     async fn create_tag(
         &self,
         Parameters(a): Parameters<CreateTagArgs>,
-    ) -> Result<Json<TagResultOut>, String> {
-        let t = self.svc.create_tag(&a.name).map_err(fail)?;
-        Ok(Json(TagResultOut { tag: (&t).into() }))
+    ) -> Result<Json<Replayable<TagResultOut>>, String> {
+        let (t, replayed) = (self.svc)
+            .once(a.request_id.as_deref(), |s| s.create_tag(&a.name))
+            .map_err(fail)?;
+        Ok(Replayable::json(
+            TagResultOut { tag: (&t).into() },
+            replayed,
+        ))
     }
 
     #[tool(
@@ -528,11 +545,13 @@ impl StintServer {
     async fn create_client(
         &self,
         Parameters(a): Parameters<CreateClientArgs>,
-    ) -> Result<Json<ClientResultOut>, String> {
-        let c = self.svc.create_client(a.into()).map_err(fail)?;
-        Ok(Json(ClientResultOut {
-            client: (&c).into(),
-        }))
+    ) -> Result<Json<Replayable<ClientResultOut>>, String> {
+        let rid = a.request_id.clone();
+        let (c, replayed) = (self.svc)
+            .once(rid.as_deref(), |s| s.create_client(a.into()))
+            .map_err(fail)?;
+        let client = (&c).into();
+        Ok(Replayable::json(ClientResultOut { client }, replayed))
     }
 
     #[tool(
@@ -650,13 +669,15 @@ impl StintServer {
     async fn create_invoice(
         &self,
         Parameters(a): Parameters<CreateInvoiceArgs>,
-    ) -> Result<Json<InvoiceResultOut>, String> {
+    ) -> Result<Json<Replayable<InvoiceResultOut>>, String> {
+        let rid = a.request_id.clone();
         let req: crate::service::NewInvoice = a.into();
         let dry_run = req.dry_run;
-        let inv = self.svc.create_invoice(req).map_err(fail)?;
-        Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(&inv, dry_run),
-        }))
+        let (inv, replayed) = (self.svc)
+            .once(rid.as_deref(), |s| s.create_invoice(req))
+            .map_err(fail)?;
+        let invoice = InvoiceOut::new(&inv, dry_run);
+        Ok(Replayable::json(InvoiceResultOut { invoice }, replayed))
     }
 
     #[tool(
@@ -1030,6 +1051,49 @@ impl StintServer {
     ) -> Result<Json<SettingsOut>, String> {
         let v = self.svc.update_settings(a.into()).map_err(fail)?;
         Ok(Json((&v).into()))
+    }
+
+    // ----- change log -----------------------------------------------------------------------
+
+    #[tool(
+        name = "list_changes",
+        description = "List recorded writes (changes), newest first, with what each changed and whether it was undone.",
+        annotations(
+            title = "List changes",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn list_changes(
+        &self,
+        Parameters(a): Parameters<ListChangesArgs>,
+    ) -> Result<Json<ChangePageOut>, String> {
+        let page = self.svc.list_changes(a.into()).map_err(fail)?;
+        Ok(Json(ChangePageOut {
+            changes: page.items.iter().map(Into::into).collect(),
+            next_cursor: page.next_cursor,
+        }))
+    }
+
+    #[tool(
+        name = "undo_change",
+        description = "Undo one change (default: your latest still in effect), all or nothing; refused when later changes touched the same rows or an issued invoice is involved. The undo is a change too.",
+        annotations(
+            title = "Undo change",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
+    )]
+    async fn undo_change(
+        &self,
+        Parameters(a): Parameters<UndoChangeArgs>,
+    ) -> Result<Json<UndoneOut>, String> {
+        let u = self.svc.undo_change(a.change_id).map_err(fail)?;
+        Ok(Json((&u).into()))
     }
 }
 

@@ -9,6 +9,7 @@
 //! only through [`Clock`].
 
 mod catalog;
+mod changes;
 mod export;
 mod import;
 mod invoices;
@@ -35,6 +36,7 @@ pub use catalog::{
     ClientChanges, DeleteClient, DeleteProject, DeleteTag, Deleted, ListClients, ListProjects,
     ListTags, NewClient, NewProject, ProjectChanges, TagWithUsage,
 };
+pub use changes::{Change, ListChanges, MAX_REQUEST_ID_CHARS, REQUEST_ID_TTL_SECONDS, Undone};
 pub use export::{
     ExportError, INVOICE_CSV_HEADER, TRACKS_CSV_HEADER, TracksCsv, invoice_csv, tracks_csv,
 };
@@ -195,6 +197,8 @@ struct Inner {
 pub struct Service {
     inner: Arc<Inner>,
     caller: Arc<Caller>,
+    /// The request id of the create call in progress (set by [`Service::once`] only).
+    request: Option<Arc<changes::RequestSlot>>,
 }
 
 /// What a use case sees inside its transaction.
@@ -270,6 +274,7 @@ impl Service {
                 clock,
             }),
             caller: Arc::new(caller),
+            request: None,
         })
     }
 
@@ -278,6 +283,7 @@ impl Service {
         Service {
             inner: Arc::clone(&self.inner),
             caller: Arc::new(caller),
+            request: None,
         }
     }
 
@@ -360,15 +366,14 @@ impl Service {
         })
     }
 
-    /// Runs a write use case in one `BEGIN IMMEDIATE` transaction.
+    /// Runs a write use case in one `BEGIN IMMEDIATE` transaction, recorded in the change log
+    /// as one change named `operation` (see [`changes`]).
     pub(crate) fn write<T>(
         &self,
         operation: &'static str,
         f: impl FnOnce(&Ctx<'_>) -> Result<T>,
     ) -> Result<T> {
-        let now = self.now();
-        let mut conn = self.conn();
-        store::write(&mut conn, |tx| f(&self.ctx(tx, now, operation)?))
+        self.write_with(operation, f, |_| changes::LogExtra::default())
     }
 
     /// Runs a read use case in one snapshot.
