@@ -594,15 +594,15 @@ fn check_issued_invoices(
                     );
                 }
             }
-            "invoice_sequences" => {
-                return Err(ServiceError::Conflict(format!(
-                    "change {} cannot be undone: it assigned an invoice number, and issued \
-                     invoice numbers are final; void the invoice instead",
-                    change.id
-                )));
-            }
             _ => {}
         }
+    }
+    if rows.iter().any(|r| r.table == "invoice_sequences") {
+        return Err(ServiceError::Conflict(format!(
+            "change {} cannot be undone: it assigned an invoice number, and issued invoice \
+             numbers are final; void the invoice instead",
+            change.id
+        )));
     }
     Ok(())
 }

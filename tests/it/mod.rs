@@ -1,4 +1,5 @@
 mod billing;
+mod changes;
 mod cli;
 mod crash;
 mod disk;

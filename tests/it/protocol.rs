@@ -5,7 +5,7 @@ use super::util::{Env, mcp_session as session};
 use serde_json::{Value, json};
 
 /// Every tool of DESIGN.md's catalogue: names are a contract.
-const TOOLS: [&str; 37] = [
+const TOOLS: [&str; 39] = [
     "start_timer",
     "stop_timer",
     "list_running_timers",
@@ -43,6 +43,8 @@ const TOOLS: [&str; 37] = [
     "unbilled_summary",
     "get_settings",
     "update_settings",
+    "list_changes",
+    "undo_change",
 ];
 
 fn call(id: i64, name: &str, args: Value) -> String {
