@@ -620,3 +620,63 @@ fn hlc_stamps_never_go_backwards() {
         "physical part is the clock's milliseconds"
     );
 }
+
+#[test]
+fn a_change_from_another_schema_version_is_not_undone() {
+    let env = Env::new();
+    env.svc.create_tag("old").unwrap();
+    let id = env.svc.list_changes(ListChanges::default()).unwrap().items[0].id;
+    Connection::open(env.db_path())
+        .unwrap()
+        .execute(
+            "UPDATE change_log SET schema_version = schema_version - 1 WHERE id = ?1",
+            [id],
+        )
+        .unwrap();
+    conflict(
+        env.svc.undo_change(Some(id)),
+        &[
+            "recorded at schema version",
+            "only undoes changes recorded at the current",
+        ],
+    );
+    assert_eq!(env.count("SELECT count(*) FROM tags"), 1);
+}
+
+#[test]
+fn a_refused_create_keeps_no_request_id() {
+    let env = Env::new();
+    seed(&env);
+    let e = env
+        .svc
+        .once(Some("dup"), |s| s.create_tag("meeting"))
+        .unwrap_err();
+    assert!(e.to_string().contains("already exists"), "{e}");
+    assert_eq!(env.count("SELECT count(*) FROM request_ids"), 0);
+    let (tag, replayed) = env
+        .svc
+        .once(Some("dup"), |s| s.create_tag("meeting 2"))
+        .unwrap();
+    assert!(!replayed, "the id is free for the corrected call");
+    assert_eq!(tag.name, "meeting 2");
+}
+
+#[test]
+fn an_import_is_one_change_per_batch_and_can_be_undone() {
+    let env = Env::new();
+    let before = tables(&env);
+    let n = changes(&env);
+    let csv = "start,end,project,client,tags,description\n\
+               2026-11-02 09:00,2026-11-02 10:00,Site,Acme,a;b,one\n\
+               2026-11-03 09:00,2026-11-03 11:00,Site,Acme,b,two\n";
+    env.svc
+        .import_csv(csv.as_bytes(), &stint::service::NoProgress)
+        .unwrap();
+    assert_eq!(changes(&env), n + 1);
+    let c = &env.svc.list_changes(ListChanges::default()).unwrap().items[0];
+    assert_eq!(c.operation, "import_csv");
+    assert!(c.summary.contains("added client 1 (Acme)"), "{}", c.summary);
+    assert!(c.summary.contains("more row changes"), "{}", c.summary);
+    env.svc.undo_change(None).unwrap();
+    assert_eq!(tables(&env), before);
+}
