@@ -680,3 +680,59 @@ fn an_import_is_one_change_per_batch_and_can_be_undone() {
     env.svc.undo_change(None).unwrap();
     assert_eq!(tables(&env), before);
 }
+
+#[test]
+fn cli_history_and_undo() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_stint"))
+            .args(args)
+            .env("STINT_DB", &db)
+            .env("TZ", "UTC")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, _) = run(&["history"]);
+    assert!(ok);
+    assert_eq!(out.trim(), "No changes recorded yet.");
+    let (ok, _, err) = run(&[
+        "log",
+        "review",
+        "--start",
+        "2026-11-20 09:00",
+        "--end",
+        "2026-11-20 10:00",
+    ]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = run(&["history", "--limit", "5"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("create_track: added track 1 (2026-11-20 09:00-10:00)"),
+        "{out}"
+    );
+    let (ok, out, err) = run(&["undo"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.starts_with("Undid change 1: create_track: added track 1"),
+        "{out}"
+    );
+    assert!(out.contains("stint undo 2"), "{out}");
+    let (ok, out, _) = run(&["history"]);
+    assert!(ok);
+    assert!(
+        out.contains("undone by 2") && out.contains("undo of 1"),
+        "{out}"
+    );
+    let (ok, _, err) = run(&["undo", "1"]);
+    assert!(!ok);
+    assert!(err.contains("already undone (by change 2)"), "{err}");
+    let (ok, _, err) = run(&["undo", "99"]);
+    assert!(!ok);
+    assert!(err.contains("no change has id 99"), "{err}");
+}
