@@ -628,15 +628,7 @@ fn clash_error(tx: &Transaction<'_>, change: &ChangeRow, clash: &Clash) -> Resul
             }
         )));
     }
-    let mut later = None;
-    'scan: for (id, operation, cs) in log::later_changesets(tx, change.id, LATER_SCAN)? {
-        for (table, key) in log::touched_rows(&cs)? {
-            if table == clash.table && key == clash.key {
-                later = Some((id, operation));
-                break 'scan;
-            }
-        }
-    }
+    let later = log::later_change_touching(tx, change.id, &clash.table, &clash.key, LATER_SCAN)?;
     let what = match clash.kind {
         "data" => "was changed",
         "notfound" => "was deleted",

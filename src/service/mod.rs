@@ -1,7 +1,8 @@
 //! Use cases: the one API that every front end (MCP over stdio or HTTP, the CLI) calls.
 //!
-//! Each write is one `BEGIN IMMEDIATE` transaction that also appends to the audit log, so a
-//! failed call leaves nothing half-written. Requests arrive as loosely typed strings (what a
+//! Each write is one `BEGIN IMMEDIATE` transaction that also appends to the audit log and to
+//! the change log (one undoable change per transaction, see `changes`), so a failed call leaves
+//! nothing half-written. Requests arrive as loosely typed strings (what a
 //! user or an agent sent); this layer resolves names, parses times with the configured zone and
 //! the injected [`Clock`], applies the domain rules, and returns domain records.
 //!

@@ -351,23 +351,30 @@ pub fn latest_of_caller(
     Ok(rows)
 }
 
-/// Changesets of changes after `id`, oldest first, up to `limit`: to find which later change
-/// touched a row.
-pub fn later_changesets(
+/// The first change after `id` (looking at up to `limit` of them, oldest first) whose changeset
+/// touches row `key` of `table`: its id and operation. Reads one changeset at a time.
+pub fn later_change_touching(
     conn: &Connection,
     id: i64,
+    table: &str,
+    key: &str,
     limit: usize,
-) -> Result<Vec<(i64, String, Vec<u8>)>> {
+) -> Result<Option<(i64, String)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, operation, changeset FROM change_log
           WHERE id > ?1 AND changeset IS NOT NULL ORDER BY id LIMIT ?2",
     )?;
-    let rows = stmt
-        .query_map(params![id, limit as i64], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
+    let mut rows = stmt.query(params![id, limit as i64])?;
+    while let Some(row) = rows.next()? {
+        let changeset: Vec<u8> = row.get(2)?;
+        if touched_rows(&changeset)?
+            .iter()
+            .any(|(t, k)| t == table && k == key)
+        {
+            return Ok(Some((row.get(0)?, row.get(1)?)));
+        }
+    }
+    Ok(None)
 }
 
 /// Why an inverted changeset could not be applied: the first row that clashed.

@@ -4,7 +4,8 @@
 //! refuse a schema newer than this binary, run refinery's embedded migrations. Query functions
 //! take a `&Connection` (a `Transaction` derefs to one), so the service layer composes several
 //! in one transaction; writes go through [`write`], which opens it with `BEGIN IMMEDIATE` so that
-//! concurrent writers from other processes queue on the busy timeout instead of failing.
+//! concurrent writers from other processes queue on the busy timeout instead of failing, and
+//! records it in the change log ([`changes`]) in the same transaction.
 //!
 //! Storage conventions (see `migrations/V1__initial.sql`): instants are INTEGER Unix seconds in
 //! UTC, durations INTEGER seconds, money TEXT decimals, booleans 0/1.
