@@ -32,6 +32,9 @@ pub const MAX_REQUEST_ID_CHARS: usize = 200;
 /// How many row phrases a summary spells out before "and N more".
 const SUMMARY_PHRASES: usize = 4;
 
+/// Above this many row changes, a summary counts rows per table instead of naming them.
+const BULK_ROWS: usize = 50;
+
 /// How many keys per table `rows` lists before "+N more".
 const ROWS_PER_TABLE: usize = 10;
 
@@ -317,7 +320,11 @@ impl Service {
             summary.push_str(&p);
             summary.push_str(": ");
         }
-        summary.push_str(&summarise(tx, tz, &sample, touched.len())?);
+        if touched.len() > BULK_ROWS {
+            summary.push_str(&count_rows(&touched));
+        } else {
+            summary.push_str(&summarise(tx, tz, &sample, touched.len())?);
+        }
         if !keep {
             summary.push_str(" (too large to keep: cannot be undone)");
         }
@@ -663,10 +670,46 @@ fn singular(table: &str) -> &str {
     }
 }
 
+/// `added 5000 tracks, 5000 track tags, 20 projects` for a bulk change.
+fn count_rows(touched: &[(String, RowOp, String)]) -> String {
+    let mut counts: Vec<(RowOp, &str, usize)> = Vec::new();
+    for (t, op, _) in touched {
+        match counts.iter_mut().find(|(o, name, _)| o == op && name == t) {
+            Some((_, _, n)) => *n += 1,
+            None => counts.push((*op, t, 1)),
+        }
+    }
+    counts.sort_by_key(|(op, _, n)| (*op as u8, std::cmp::Reverse(*n)));
+    let mut parts: Vec<String> = Vec::new();
+    for op in [RowOp::Insert, RowOp::Update, RowOp::Delete] {
+        let of_op: Vec<String> = counts
+            .iter()
+            .filter(|(o, _, _)| *o == op)
+            .map(|(_, t, n)| {
+                let name = singular(t);
+                if *n == 1 {
+                    format!("1 {name}")
+                } else {
+                    format!("{n} {name}s")
+                }
+            })
+            .collect();
+        if !of_op.is_empty() {
+            let verb = match op {
+                RowOp::Insert => "added",
+                RowOp::Update => "changed",
+                RowOp::Delete => "deleted",
+            };
+            parts.push(format!("{verb} {}", of_op.join(", ")));
+        }
+    }
+    parts.join("; ")
+}
+
 /// `tracks 12, 13; track_tags 12/3` with at most [`ROWS_PER_TABLE`] keys per table.
-fn describe_rows(touched: &[(String, String)]) -> String {
+fn describe_rows(touched: &[(String, RowOp, String)]) -> String {
     let mut tables: Vec<(&str, Vec<&str>, usize)> = Vec::new();
-    for (t, k) in touched {
+    for (t, _, k) in touched {
         match tables.iter_mut().find(|(name, _, _)| name == t) {
             Some((_, keys, n)) => {
                 *n += 1;

@@ -200,9 +200,9 @@ pub fn decode(conn: &Connection, changeset: &[u8], limit: Option<usize>) -> Resu
     Ok(out)
 }
 
-/// Which rows of which tables `changeset` touches, without decoding values: `(table, key)`
-/// pairs in changeset order.
-pub fn touched_rows(changeset: &[u8]) -> Result<Vec<(String, String)>> {
+/// Which rows of which tables `changeset` touches, without decoding values: `(table, what was
+/// done, key)` in changeset order.
+pub fn touched_rows(changeset: &[u8]) -> Result<Vec<(String, RowOp, String)>> {
     use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
     let mut out = Vec::new();
     let mut input: &[u8] = changeset;
@@ -216,7 +216,7 @@ pub fn touched_rows(changeset: &[u8]) -> Result<Vec<(String, String)>> {
             _ => RowOp::Update,
         };
         let table = op.table_name().to_owned();
-        out.push((table, item_key(item, row_op)?));
+        out.push((table, row_op, item_key(item, row_op)?));
     }
     Ok(out)
 }
@@ -369,7 +369,7 @@ pub fn later_change_touching(
         let changeset: Vec<u8> = row.get(2)?;
         if touched_rows(&changeset)?
             .iter()
-            .any(|(t, k)| t == table && k == key)
+            .any(|(t, _, k)| t == table && k == key)
         {
             return Ok(Some((row.get(0)?, row.get(1)?)));
         }

@@ -736,3 +736,25 @@ fn cli_history_and_undo() {
     assert!(!ok);
     assert!(err.contains("no change has id 99"), "{err}");
 }
+
+#[test]
+fn a_bulk_change_is_summarised_by_counts() {
+    let env = Env::new();
+    let mut csv = String::from("start,end,project,tags\n");
+    for day in 1..=30 {
+        for hour in [9, 14] {
+            csv.push_str(&format!(
+                "2026-10-{day:02} {hour}:00,2026-10-{day:02} {hour}:30,Site,dev\n"
+            ));
+        }
+    }
+    env.svc
+        .import_csv(csv.as_bytes(), &stint::service::NoProgress)
+        .unwrap();
+    let c = &env.svc.list_changes(ListChanges::default()).unwrap().items[0];
+    assert_eq!(
+        c.summary,
+        "import_csv: added 60 tracks, 60 track tags, 1 project, 1 tag"
+    );
+    assert!(c.rows.contains("+50 more"), "{}", c.rows);
+}
