@@ -218,7 +218,9 @@ impl Service {
         };
         let reload = |ctx: &Ctx<'_>, ids: &[i64]| {
             let track = load_track(ctx, ids.first().copied().unwrap_or(0))?;
-            let stopped = ids[1..]
+            let stopped = ids
+                .get(1..)
+                .unwrap_or_default()
                 .iter()
                 .map(|id| load_track(ctx, *id))
                 .collect::<Result<_>>()?;
