@@ -326,7 +326,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 label(&r.track),
                 local_time(&r.track, r.track.start)
             );
-            print_overlaps(&r.overlaps);
+            print_overlaps(&r.overlaps, r.overlap_count);
             Ok(ExitCode::SUCCESS)
         }
         Command::Stop(a) => {
@@ -342,7 +342,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 label(t),
                 format_hmm(elapsed_seconds(t.start, t.end, svc.now()))
             );
-            print_overlaps(&w.overlaps);
+            print_overlaps(&w.overlaps, w.overlap_count);
             Ok(ExitCode::SUCCESS)
         }
         Command::Status => {
@@ -387,7 +387,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 t.end.map(|e| local_time(t, e)).unwrap_or_default(),
                 format_hmm(elapsed_seconds(t.start, t.end, svc.now()))
             );
-            print_overlaps(&w.overlaps);
+            print_overlaps(&w.overlaps, w.overlap_count);
             Ok(ExitCode::SUCCESS)
         }
         Command::Tracks(a) if a.csv.is_some() => {
@@ -607,15 +607,23 @@ fn local_time(t: &Track, at: chrono::DateTime<chrono::Utc>) -> String {
     at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
-fn print_overlaps(overlaps: &[crate::domain::TrackId]) {
+fn print_overlaps(overlaps: &[crate::domain::TrackId], count: i64) {
     if !overlaps.is_empty() {
+        let more = usize::try_from(count)
+            .unwrap_or(0)
+            .saturating_sub(overlaps.len());
         println!(
-            "Note: overlaps track(s) {}",
+            "Note: overlaps track(s) {}{}",
             overlaps
                 .iter()
                 .map(|t| format!("#{t}"))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
         );
     }
 }

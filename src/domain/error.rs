@@ -8,7 +8,8 @@ use thiserror::Error;
 /// says what to send instead.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DomainError {
-    /// A value could not be parsed (`what` names the field, `hint` the accepted forms).
+    /// A value could not be parsed (`what` names the field, `hint` the accepted forms; `input`
+    /// is what was sent, cut to 80 characters).
     #[error("cannot read {what} {input:?}: {hint}")]
     Parse {
         what: &'static str,
@@ -24,7 +25,7 @@ impl DomainError {
     pub(crate) fn parse(what: &'static str, input: &str, hint: impl Into<String>) -> Self {
         DomainError::Parse {
             what,
-            input: input.to_owned(),
+            input: super::limits::echo(input),
             hint: hint.into(),
         }
     }

@@ -51,7 +51,8 @@ impl std::fmt::Display for Currency {
 /// Parses a non-negative hourly rate such as `120` or `95.50` (in major units of the currency).
 ///
 /// # Errors
-/// [`DomainError::Parse`] for a non-number, [`DomainError::Invalid`] for a negative rate.
+/// [`DomainError::Parse`] for a non-number, [`DomainError::Invalid`] for a negative rate or one
+/// past the limits of [`super::limits::check_amount`] (1 000 000 000, 6 decimals).
 pub fn parse_rate(input: &str) -> Result<Decimal, DomainError> {
     let rate: Decimal = input.trim().parse().map_err(|_| {
         DomainError::parse(
@@ -60,17 +61,13 @@ pub fn parse_rate(input: &str) -> Result<Decimal, DomainError> {
             "send a decimal number such as 120 or 95.50",
         )
     })?;
-    if rate > Decimal::from(1_000_000_000u64) {
-        return Err(DomainError::Invalid(format!(
-            "the amount {input} is larger than stint accepts (1 000 000 000); check the number"
-        )));
-    }
     if rate.is_sign_negative() && !rate.is_zero() {
         return Err(DomainError::Invalid(format!(
-            "the hourly rate {input} is negative; send zero or more"
+            "the hourly rate {} is negative; send zero or more",
+            super::limits::echo(input.trim())
         )));
     }
-    Ok(rate.normalize())
+    super::limits::check_amount("amount", rate, input)
 }
 
 #[cfg(test)]

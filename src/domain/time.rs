@@ -15,6 +15,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use super::DomainError;
+use super::limits::{MAX_DURATION_SECONDS, check_date, check_instant};
 
 const INSTANT_HINT: &str = "send RFC 3339 with an offset (2026-11-20T09:00:00+01:00), a local \
      date-time (2026-11-20 09:00), a time of day today (09:00), `today 09:00`, `yesterday 17:30` or `now`";
@@ -61,14 +62,18 @@ pub fn local_to_utc(local: NaiveDateTime, tz: Tz) -> Result<DateTime<Utc>, Domai
 ///
 /// # Errors
 /// [`DomainError::Parse`] for anything else, [`DomainError::Invalid`] for a local time inside a
-/// daylight-saving gap.
+/// daylight-saving gap or an instant outside 1900-01-01..=2199-12-31 UTC (see
+/// [`super::limits`]).
 pub fn parse_instant(
     input: &str,
     tz: Tz,
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, DomainError> {
-    parse_instant_exact(input, tz, now)
-        .map(|t| DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t))
+    let t = parse_instant_exact(input, tz, now)?;
+    check_instant(
+        DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t),
+        input,
+    )
 }
 
 fn parse_instant_exact(
@@ -123,7 +128,8 @@ fn parse_time_of_day(s: &str) -> Option<NaiveTime> {
 /// Parses a local date: `YYYY-MM-DD`, `today` or `yesterday` (relative to `now` in `tz`).
 ///
 /// # Errors
-/// [`DomainError::Parse`] for any other form or an impossible date.
+/// [`DomainError::Parse`] for any other form or an impossible date; [`DomainError::Invalid`]
+/// for a date outside 1900-01-01..=2199-12-31.
 pub fn parse_date(input: &str, tz: Tz, now: DateTime<Utc>) -> Result<NaiveDate, DomainError> {
     let s = input.trim();
     let today = now.with_timezone(&tz).date_naive();
@@ -133,8 +139,9 @@ pub fn parse_date(input: &str, tz: Tz, now: DateTime<Utc>) -> Result<NaiveDate, 
     if s.eq_ignore_ascii_case("yesterday") {
         return Ok(today.pred_opt().unwrap_or(today));
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| DomainError::parse("date", input, DATE_HINT))
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| DomainError::parse("date", input, DATE_HINT))?;
+    check_date(d, input)
 }
 
 /// One end of a range as the user gave it: a whole local date or an exact instant.
@@ -148,8 +155,10 @@ pub enum Bound {
 
 /// Parses a range bound: a date (see [`parse_date`]) or an instant (see [`parse_instant`]).
 pub fn parse_bound(input: &str, tz: Tz, now: DateTime<Utc>) -> Result<Bound, DomainError> {
-    if let Ok(d) = parse_date(input, tz, now) {
-        return Ok(Bound::Date(d));
+    match parse_date(input, tz, now) {
+        Ok(d) => return Ok(Bound::Date(d)),
+        Err(e @ DomainError::Invalid(_)) => return Err(e),
+        Err(DomainError::Parse { .. }) => {}
     }
     parse_instant(input, tz, now)
         .map(Bound::Instant)
@@ -274,17 +283,24 @@ pub fn split_by_local_day(
 ///
 /// # Errors
 /// [`DomainError::Parse`] for other forms; [`DomainError::Invalid`] for a zero or negative
-/// duration.
+/// duration, or one longer than 1 000 000 hours ([`MAX_DURATION_SECONDS`]).
 pub fn parse_duration(input: &str) -> Result<i64, DomainError> {
     let s = input.trim();
     let err = || DomainError::parse("duration", input, DURATION_HINT);
     let seconds = if s.contains(':') {
-        parse_clock_duration(s).ok_or_else(err)?
+        Decimal::from(parse_clock_duration(s).ok_or_else(err)?)
     } else {
         let upper = s.to_ascii_uppercase();
         let body = upper.strip_prefix("PT").unwrap_or(&upper);
         parse_unit_duration(body).ok_or_else(err)?
     };
+    if seconds > Decimal::from(MAX_DURATION_SECONDS) {
+        return Err(DomainError::Invalid(format!(
+            "the duration {:?} is longer than the 1000000 hours stint reads; check the number",
+            super::limits::echo(input)
+        )));
+    }
+    let seconds = seconds.to_i64().ok_or_else(err)?;
     if seconds <= 0 {
         return Err(DomainError::Invalid(format!(
             "the duration {input:?} is zero; a track must last at least one second"
@@ -314,7 +330,9 @@ fn parse_clock_duration(s: &str) -> Option<i64> {
     }
 }
 
-fn parse_unit_duration(s: &str) -> Option<i64> {
+/// Seconds of a unit form, rounded half-up; `None` for a malformed one or one too large for a
+/// decimal.
+fn parse_unit_duration(s: &str) -> Option<Decimal> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     if s.is_empty() {
         return None;
@@ -346,9 +364,7 @@ fn parse_unit_duration(s: &str) -> Option<i64> {
     if !number.is_empty() || !saw_unit {
         return None;
     }
-    total
-        .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
-        .to_i64()
+    Some(total.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
 }
 
 /// Formats seconds as `h:mm` (hours unbounded, minutes truncated): 5400 -> `1:30`.

@@ -6,12 +6,15 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::DomainError;
+use super::limits::MAX_TRACK_SECONDS;
 use crate::domain::time::format_hmm;
 
 /// Checks the span of a track against the rules of DESIGN.md ("Timers and tracks"): the end is
-/// after the start (no zero-length tracks) and neither end lies in the future.
+/// after the start (no zero-length tracks), neither end lies in the future, and the track lasts
+/// at most 31 days ([`MAX_TRACK_SECONDS`]).
 ///
-/// `end = None` is a running timer: only its start is checked. Messages show instants in `tz`.
+/// `end = None` is a running timer: its start is checked, and may be at most 31 days before
+/// `now`. Messages show instants in `tz`.
 ///
 /// # Errors
 /// [`DomainError::Invalid`] naming both instants and what to send instead.
@@ -30,7 +33,18 @@ pub fn validate_span(
             show(now)
         )));
     }
-    let Some(end) = end else { return Ok(()) };
+    let Some(end) = end else {
+        if (now - start).num_seconds() > MAX_TRACK_SECONDS {
+            return Err(DomainError::Invalid(format!(
+                "the start {} is more than 31 days before now ({}), and a timer may run at most \
+                 31 days; record finished work with create_track (start and end or duration, at \
+                 most 31 days each) instead",
+                show(start),
+                show(now)
+            )));
+        }
+        return Ok(());
+    };
     if end < start {
         return Err(DomainError::Invalid(format!(
             "the end {} is before the start {}; swap them, or send a duration instead of an end",
@@ -43,6 +57,17 @@ pub fn validate_span(
             "the track would last zero seconds ({} to {}); send an end after the start",
             show(start),
             show(end)
+        )));
+    }
+    if (end - start).num_seconds() > MAX_TRACK_SECONDS {
+        return Err(DomainError::Invalid(format!(
+            "the track from {} to {} would last {}, longer than the 31 days (744:00 h:mm) a track \
+             may last; check the dates, or split the work into several tracks. To stop a timer \
+             that ran on by mistake, send an `end` at most 31 days after its start (when the \
+             work really ended), or delete it with delete_track",
+            show(start),
+            show(end),
+            describe_seconds((end - start).num_seconds())
         )));
     }
     if end > now {
@@ -111,6 +136,18 @@ mod tests {
             "2026-11-21T11:00:00Z",
             None,
             Err("start 2026-11-21T11:00:00+00:00 is in the future"),
+        );
+        check("2026-10-21T08:00:00Z", Some("2026-11-21T08:00:00Z"), Ok(()));
+        check(
+            "2026-10-21T08:00:00Z",
+            Some("2026-11-21T08:00:01Z"),
+            Err("longer than the 31 days"),
+        );
+        check("2026-10-21T08:00:00Z", None, Err("at most 31 days"));
+        check(
+            "1000-01-01T00:00:00Z",
+            Some("1999-12-31T00:00:00Z"),
+            Err("31 days"),
         );
         assert_eq!(elapsed_seconds(t("2026-11-21T08:00:00Z"), None, now), 7200);
         assert_eq!(describe_seconds(7200), "2:00 h:mm");

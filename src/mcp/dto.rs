@@ -811,16 +811,22 @@ pub struct TimerStartedOut {
     pub track: TrackOut,
     /// Timers that were running and were stopped at the new timer's start.
     pub stopped: Vec<TrackOut>,
-    /// Ids of other tracks whose time overlaps the new timer (allowed, but worth a look).
+    /// Ids of the first 20 other tracks whose time overlaps the new timer, by start (allowed,
+    /// but worth a look).
     pub overlaps: Vec<i64>,
+    /// How many tracks overlap in all (`overlaps` lists at most 20).
+    pub overlap_count: i64,
 }
 
 /// A written track and the ids of tracks it overlaps.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct TrackWrittenOut {
     pub track: TrackOut,
-    /// Ids of other tracks whose time overlaps this one (allowed, but worth a look).
+    /// Ids of the first 20 other tracks whose time overlaps this one, by start (allowed, but
+    /// worth a look).
     pub overlaps: Vec<i64>,
+    /// How many tracks overlap in all (`overlaps` lists at most 20).
+    pub overlap_count: i64,
 }
 
 /// One track.
@@ -929,7 +935,8 @@ pub struct ProjectPageOut {
     pub next_cursor: Option<String>,
 }
 
-/// A client. Contact fields may read "[redacted]" for tokens without the sensitive scope.
+/// A client. Contact fields and notes may read "[redacted]" for tokens without the sensitive
+/// scope.
 #[derive(Debug, Serialize, JsonSchema)]
 #[schemars(transform = no_null)]
 pub struct ClientOut {

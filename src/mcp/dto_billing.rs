@@ -225,20 +225,22 @@ pub struct InvoiceOut {
 }
 
 impl InvoiceOut {
-    /// Converts an invoice; `dry_run` marks one that was not saved.
-    pub fn new(inv: &Invoice, dry_run: bool) -> InvoiceOut {
+    /// Converts an invoice, moving its texts (an invoice may have 10 000 lines); `dry_run`
+    /// marks one that was not saved.
+    pub fn new(inv: Invoice, dry_run: bool) -> InvoiceOut {
+        let track_count = inv.lines.iter().map(|l| l.track_ids.len()).sum();
         InvoiceOut {
             id: inv.id.0,
-            number: inv.number.clone(),
+            number: inv.number,
             status: inv.status.as_str().to_owned(),
             dry_run,
             client_id: inv.client_id.map(|c| c.0),
-            client: inv.client_name.clone(),
-            client_email: inv.client_email.clone(),
-            client_address: inv.client_address.clone(),
-            client_tax_id: inv.client_tax_id.clone(),
-            seller_name: inv.seller_name.clone(),
-            seller_address: inv.seller_address.clone(),
+            client: inv.client_name,
+            client_email: inv.client_email,
+            client_address: inv.client_address,
+            client_tax_id: inv.client_tax_id,
+            seller_name: inv.seller_name,
+            seller_address: inv.seller_address,
             currency: inv.currency.code().to_owned(),
             period_start: local(inv.period_start, &inv.timezone),
             period_end: local(inv.period_end, &inv.timezone),
@@ -249,28 +251,28 @@ impl InvoiceOut {
             subtotal: inv.subtotal,
             tax: inv.tax,
             total: inv.total,
-            notes: inv.notes.clone(),
+            notes: inv.notes,
             rounding: RoundingOut {
                 mode: inv.rounding.mode.as_str().to_owned(),
                 increment_minutes: inv.rounding.increment_minutes,
                 scope: inv.rounding.scope.as_str().to_owned(),
             },
-            track_count: inv.lines.iter().map(|l| l.track_ids.len()).sum(),
+            track_count,
             lines: inv
                 .lines
-                .iter()
+                .into_iter()
                 .map(|l| InvoiceLineOut {
                     position: l.position,
-                    description: l.description.clone(),
+                    description: l.description,
                     project_id: l.project_id.map(|p| p.0),
-                    project: l.project_name.clone(),
+                    project: l.project_name,
                     date: l.date.map(|d| d.to_string()),
                     duration_seconds: l.duration_seconds,
                     rounded_duration_seconds: l.rounded_duration_seconds,
                     quantity_hours: l.quantity_hours,
                     unit_rate: l.unit_rate.normalize(),
                     amount: l.amount,
-                    track_ids: l.track_ids.iter().map(|t| t.0).collect(),
+                    track_ids: l.track_ids.into_iter().map(|t| t.0).collect(),
                 })
                 .collect(),
             created_at: utc(inv.created_at),

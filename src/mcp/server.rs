@@ -42,6 +42,38 @@ fn fail(e: ServiceError) -> String {
     e.to_string()
 }
 
+/// What a client reads when a tool call panicked: no panic text (it may hold data or paths).
+pub const PANIC_MESSAGE: &str = "internal error in stint; the call wrote nothing (its transaction \
+     was rolled back); please report this with the tool name and arguments";
+
+/// Runs a tool call future, turning a panic inside it into a JSON-RPC internal error
+/// (`-32603`, message [`PANIC_MESSAGE`]) so the server goes on serving the next request.
+///
+/// This is the last line of defence: every tool call of [`StintServer`] goes through it. A
+/// write that panics is rolled back, because rusqlite's `Transaction` rolls back when dropped
+/// during unwinding. The panic itself is logged to stderr with the tool's name.
+///
+/// # Errors
+/// Whatever `call` returns, or the internal error above when it panicked.
+pub async fn contain_panics<T>(
+    tool: &str,
+    call: impl std::future::Future<Output = Result<T, ErrorData>>,
+) -> Result<T, ErrorData> {
+    use futures::FutureExt as _;
+    match std::panic::AssertUnwindSafe(call).catch_unwind().await {
+        Ok(answer) => answer,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(tool, panic = %what, "a tool call panicked");
+            Err(ErrorData::internal_error(PANIC_MESSAGE, None))
+        }
+    }
+}
+
 /// The scope a tool needs over HTTP (DESIGN.md, "HTTP front end"): `read` for read-only
 /// tools; `write` for writes that add or change data; `admin` for deletes, invoice state
 /// changes and settings.
@@ -93,20 +125,30 @@ impl StintServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        let tool = request.name.clone();
         let handle = tokio::runtime::Handle::current();
         if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread {
             // stdio: one request at a time on one thread; no pool of threads to keep free.
             let router = Arc::clone(&self.tool_router);
-            return router
-                .call(ToolCallContext::new(&self, request, context))
-                .await;
+            return contain_panics(
+                &tool,
+                router.call(ToolCallContext::new(&self, request, context)),
+            )
+            .await;
         }
+        let name = tool.clone();
         tokio::task::spawn_blocking(move || {
             let router = Arc::clone(&self.tool_router);
-            handle.block_on(router.call(ToolCallContext::new(&self, request, context)))
+            handle.block_on(contain_panics(
+                &name,
+                router.call(ToolCallContext::new(&self, request, context)),
+            ))
         })
         .await
-        .map_err(|e| ErrorData::internal_error(format!("the tool call failed: {e}"), None))?
+        .map_err(|e| {
+            tracing::error!(tool = %tool, error = %e, "a tool call did not finish");
+            ErrorData::internal_error(PANIC_MESSAGE, None)
+        })?
     }
 
     fn track_written(&self, w: crate::service::TrackWritten) -> Json<TrackWrittenOut> {
@@ -114,6 +156,7 @@ impl StintServer {
         Json(TrackWrittenOut {
             track: TrackOut::new(&w.track, now),
             overlaps: w.overlaps.iter().map(|t| t.0).collect(),
+            overlap_count: w.overlap_count,
         })
     }
 }
@@ -147,6 +190,7 @@ impl StintServer {
                 track: TrackOut::new(&r.track, now),
                 stopped: r.stopped.iter().map(|t| TrackOut::new(t, now)).collect(),
                 overlaps: r.overlaps.iter().map(|t| t.0).collect(),
+                overlap_count: r.overlap_count,
             },
             replayed,
         ))
@@ -676,7 +720,7 @@ impl StintServer {
         let (inv, replayed) = (self.svc)
             .once(rid.as_deref(), |s| s.create_invoice(req))
             .map_err(fail)?;
-        let invoice = InvoiceOut::new(&inv, dry_run);
+        let invoice = InvoiceOut::new(inv, dry_run);
         Ok(Replayable::json(InvoiceResultOut { invoice }, replayed))
     }
 
@@ -708,7 +752,7 @@ impl StintServer {
         Ok(Json(InvoicePageOut {
             invoices: page
                 .items
-                .iter()
+                .into_iter()
                 .map(|i| InvoiceOut::new(i, false))
                 .collect(),
             next_cursor: page.next_cursor,
@@ -733,7 +777,7 @@ impl StintServer {
     ) -> Result<Json<InvoiceResultOut>, String> {
         let inv = self.svc.get_invoice(&a.invoice_id.0).map_err(fail)?;
         Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(&inv, false),
+            invoice: InvoiceOut::new(inv, false),
         }))
     }
 
@@ -765,7 +809,7 @@ impl StintServer {
             )
             .map_err(fail)?;
         Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(&inv, false),
+            invoice: InvoiceOut::new(inv, false),
         }))
     }
 
@@ -790,7 +834,7 @@ impl StintServer {
             .mark_invoice_sent(&a.invoice_id.0, a.issue_date.as_deref())
             .map_err(fail)?;
         Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(&inv, false),
+            invoice: InvoiceOut::new(inv, false),
         }))
     }
 
@@ -812,7 +856,7 @@ impl StintServer {
     ) -> Result<Json<InvoiceResultOut>, String> {
         let inv = self.svc.mark_invoice_paid(&a.invoice_id.0).map_err(fail)?;
         Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(&inv, false),
+            invoice: InvoiceOut::new(inv, false),
         }))
     }
 
@@ -834,7 +878,7 @@ impl StintServer {
     ) -> Result<Json<InvoiceResultOut>, String> {
         let inv = self.svc.void_invoice(&a.invoice_id.0).map_err(fail)?;
         Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(&inv, false),
+            invoice: InvoiceOut::new(inv, false),
         }))
     }
 
@@ -856,7 +900,7 @@ impl StintServer {
     ) -> Result<Json<InvoiceResultOut>, String> {
         let inv = self.svc.delete_invoice(&a.invoice_id.0).map_err(fail)?;
         Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(&inv, false),
+            invoice: InvoiceOut::new(inv, false),
         }))
     }
 

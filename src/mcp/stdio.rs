@@ -199,12 +199,7 @@ where
     let relay = tokio::spawn(async move {
         let mut lines = BufReader::new(from_rmcp).lines();
         while let Ok(Some(line)) = lines.next_line().await {
-            let parsed: Option<Value> = serde_json::from_str(&line).ok();
-            let id = parsed.as_ref().and_then(|v| {
-                let is_answer = v.get("method").is_none()
-                    && (v.get("result").is_some() || v.get("error").is_some());
-                is_answer.then(|| v.get("id").cloned()).flatten()
-            });
+            let id = answer_id(&line);
             if id.as_ref() != Some(&Value::String(AUTO_INIT_ID.to_owned())) {
                 let _ = relay_out.send(line);
             }
@@ -313,4 +308,35 @@ async fn wait_for(
         early.push_back(got);
     }
     false
+}
+
+/// The id of an answer (a line with `result` or `error` and no `method`), read without building
+/// the answer's JSON tree: a large answer (an invoice of 10 000 lines) is only skipped over.
+fn answer_id(line: &str) -> Option<Value> {
+    use serde::Deserialize as _;
+    /// True when the field is there, whatever its value (`null` too).
+    fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        serde::de::IgnoredAny::deserialize(d).map(|_| true)
+    }
+    /// `Some` when the field is there (`Some(Null)` for `null`).
+    fn some<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+        Value::deserialize(d).map(Some)
+    }
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        #[serde(default, deserialize_with = "some")]
+        id: Option<Value>,
+        #[serde(default, deserialize_with = "present")]
+        method: bool,
+        #[serde(default, deserialize_with = "present")]
+        result: bool,
+        #[serde(default, deserialize_with = "present")]
+        error: bool,
+    }
+    let e: Envelope = serde_json::from_str(line).ok()?;
+    if !e.method && (e.result || e.error) {
+        e.id
+    } else {
+        None
+    }
 }

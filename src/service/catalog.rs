@@ -7,6 +7,7 @@ use super::{
     paginate, unique_violation,
 };
 use crate::domain::entities::{Budget, BudgetPeriod, Client, Project, Tag};
+use crate::domain::limits::{check_line, check_search, check_text, echo};
 use crate::domain::money::{Currency, parse_rate};
 use crate::domain::time::parse_duration;
 use crate::domain::{ClientId, DomainError, ProjectId, TagId};
@@ -45,8 +46,9 @@ pub(crate) fn resolve_project(ctx: &Ctx<'_>, reference: &str) -> Result<Project>
     match found.len() {
         1 => Ok(found.remove(0)),
         0 => Err(ServiceError::NotFound(format!(
-            "no project is named or numbered {reference:?}; known projects: {}. Send an exact \
+            "no project is named or numbered {:?}; known projects: {}. Send an exact \
              name or id, or create it with create_project",
+            echo(reference),
             list_candidates(&projects::suggestions(ctx.tx, reference)?)
         ))),
         _ => Err(ServiceError::Ambiguous(format!(
@@ -72,8 +74,9 @@ pub(crate) fn resolve_client(ctx: &Ctx<'_>, reference: &str) -> Result<Client> {
     match found.len() {
         1 => Ok(found.remove(0)),
         0 => Err(ServiceError::NotFound(format!(
-            "no client is named or numbered {reference:?}; known clients: {}. Send an exact \
+            "no client is named or numbered {:?}; known clients: {}. Send an exact \
              name or id, or create it with create_client",
+            echo(reference),
             list_candidates(&clients::suggestions(ctx.tx, reference)?)
         ))),
         _ => Err(ServiceError::Ambiguous(format!(
@@ -98,8 +101,9 @@ pub(crate) fn resolve_tag(ctx: &Ctx<'_>, reference: &str) -> Result<Tag> {
     tags::find_by_name(ctx.tx, reference)?.ok_or_else(|| {
         match tags::suggestions(ctx.tx, reference) {
             Ok(names) => ServiceError::NotFound(format!(
-                "no tag is named or numbered {reference:?}; known tags: {}. Send an exact name \
+                "no tag is named or numbered {:?}; known tags: {}. Send an exact name \
                  or id, or create it with create_tag",
+                echo(reference),
                 list_candidates(&names)
             )),
             Err(e) => e.into(),
@@ -124,14 +128,32 @@ fn require_name(name: &str, what: &str) -> Result<String> {
     if name.is_empty() {
         return Err(DomainError::Invalid(format!("a {what} needs a non-empty name")).into());
     }
-    if name.len() > 200 {
-        return Err(DomainError::Invalid(format!(
-            "the {what} name is {} bytes long; keep it under 200",
-            name.len()
-        ))
-        .into());
-    }
+    check_line(&format!("{what} name"), name)?;
     Ok(name.to_owned())
+}
+
+/// A search string as used: trimmed, empty is none, at most 200 characters.
+fn search_text(search: Option<String>) -> Result<Option<String>> {
+    let search = clean(search);
+    if let Some(s) = &search {
+        check_search(s)?;
+    }
+    Ok(search)
+}
+
+/// A client contact field as stored: trimmed, empty is none; `multi_line` fields (address,
+/// notes) take up to 10 000 characters with tabs and line breaks, the others (email, phone, tax
+/// id) one line of up to 200.
+fn contact_field(what: &str, value: Option<String>, multi_line: bool) -> Result<Option<String>> {
+    let value = clean(value);
+    if let Some(v) = &value {
+        if multi_line {
+            check_text(what, v)?;
+        } else {
+            check_line(what, v)?;
+        }
+    }
+    Ok(value)
 }
 
 fn parse_opt_rate(rate: Option<&str>) -> Result<Option<Decimal>> {
@@ -148,15 +170,33 @@ fn parse_opt_currency(currency: Option<&str>) -> Result<Option<Currency>> {
     })
 }
 
-/// Parses a budget in hours: a decimal number of hours (`40`, `37.5`) or a duration (`40h`).
+/// Parses a budget in hours: a decimal number of hours (`40`, `37.5`) or a duration (`40h`),
+/// at most 1 000 000 hours. Returns seconds.
 fn parse_budget_hours(input: &str) -> Result<i64> {
     let s = input.trim();
     if let Ok(hours) = s.parse::<Decimal>() {
+        if hours <= Decimal::ZERO {
+            return Err(DomainError::Invalid(format!(
+                "a budget of {} hours is not positive; send more than 0, or \"\" to remove it",
+                echo(s)
+            ))
+            .into());
+        }
+        if hours > Decimal::from(1_000_000) {
+            return Err(DomainError::Invalid(format!(
+                "a budget of {} hours is more than the 1000000 hours stint accepts; check the \
+                 number",
+                echo(s)
+            ))
+            .into());
+        }
+        // At most 3.6e9: no overflow.
         let seconds = (hours * Decimal::from(3600)).round();
         let seconds: i64 = seconds.try_into().unwrap_or(0);
         if seconds <= 0 {
             return Err(DomainError::Invalid(format!(
-                "a budget of {input} hours is not positive; send more than 0, or \"\" to remove it"
+                "a budget of {} hours is less than a second; send more, or \"\" to remove it",
+                echo(s)
             ))
             .into());
         }
@@ -425,7 +465,7 @@ impl Service {
                 None => None,
             };
             let after = decode_name_cursor("projects", req.cursor.as_deref())?;
-            let search = clean(req.search);
+            let search = search_text(req.search)?;
             let filter = ProjectFilter {
                 client_id,
                 include_archived: req.include_archived,
@@ -558,11 +598,11 @@ impl Service {
             let name = require_name(&req.name, "client")?;
             let fields = ClientFields {
                 name: name.clone(),
-                email: clean(req.email),
-                phone: clean(req.phone),
-                address: clean(req.address),
-                tax_id: clean(req.tax_id),
-                notes: clean(req.notes),
+                email: contact_field("email", req.email, false)?,
+                phone: contact_field("phone", req.phone, false)?,
+                address: contact_field("address", req.address, true)?,
+                tax_id: contact_field("tax id", req.tax_id, false)?,
+                notes: contact_field("notes", req.notes, true)?,
                 hourly_rate: parse_opt_rate(req.hourly_rate.as_deref())?,
                 currency: parse_opt_currency(req.currency.as_deref())?,
                 archived: false,
@@ -588,7 +628,7 @@ impl Service {
         self.read(|ctx| {
             let size = page_size(req.limit)?;
             let after = decode_name_cursor("clients", req.cursor.as_deref())?;
-            let search = clean(req.search);
+            let search = search_text(req.search)?;
             let rows = clients::list(
                 ctx.tx,
                 req.include_archived,
@@ -619,15 +659,15 @@ impl Service {
             if let Some(name) = req.name {
                 f.name = require_name(&name, "client")?;
             }
-            for (slot, value) in [
-                (&mut f.email, req.email),
-                (&mut f.phone, req.phone),
-                (&mut f.address, req.address),
-                (&mut f.tax_id, req.tax_id),
-                (&mut f.notes, req.notes),
+            for (slot, value, what, multi_line) in [
+                (&mut f.email, req.email, "email", false),
+                (&mut f.phone, req.phone, "phone", false),
+                (&mut f.address, req.address, "address", true),
+                (&mut f.tax_id, req.tax_id, "tax id", false),
+                (&mut f.notes, req.notes, "notes", true),
             ] {
                 if value.is_some() {
-                    *slot = clean(value);
+                    *slot = contact_field(what, value, multi_line)?;
                 }
             }
             if let Some(rate) = req.hourly_rate {
@@ -732,7 +772,7 @@ impl Service {
         self.read(|ctx| {
             let size = page_size(req.limit)?;
             let after = decode_name_cursor("tags", req.cursor.as_deref())?;
-            let search = clean(req.search);
+            let search = search_text(req.search)?;
             let rows = tags::list(
                 ctx.tx,
                 search.as_deref(),

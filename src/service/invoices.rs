@@ -61,6 +61,15 @@ pub struct ListInvoices {
     pub cursor: Option<String>,
 }
 
+/// Invoice notes as stored: trimmed, empty is none, at most 10 000 characters.
+fn invoice_notes(notes: Option<String>) -> Result<Option<String>> {
+    let notes = clean(notes);
+    if let Some(n) = &notes {
+        crate::domain::limits::check_text("notes", n)?;
+    }
+    Ok(notes)
+}
+
 fn parse_tax_rate(input: Option<&str>) -> Result<Decimal> {
     let Some(s) = input.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(Decimal::ZERO);
@@ -71,11 +80,12 @@ fn parse_tax_rate(input: Option<&str>) -> Result<Decimal> {
         })?;
     if rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED {
         return Err(DomainError::Invalid(format!(
-            "a tax rate of {s} % is out of range; send 0 to 100"
+            "a tax rate of {} % is out of range; send 0 to 100",
+            crate::domain::limits::echo(s)
         ))
         .into());
     }
-    Ok(rate.normalize())
+    Ok(crate::domain::limits::check_amount("tax rate", rate, s)?)
 }
 
 /// Finds an invoice by number (`INV-2026-0001`, case-insensitive) or by id. A reference that is
@@ -173,9 +183,15 @@ impl Service {
         let default_rate = ctx.settings.default_hourly_rate;
         let mut by_currency: BTreeMap<&'static str, (Currency, Vec<String>, usize)> =
             BTreeMap::new();
+        // The client all tracks share, if any; then the rows are consumed (an invoice may
+        // bill 10 000 tracks: their texts are moved, not copied).
+        let shared_client = match rows[0].client_id {
+            Some(first) if rows.iter().all(|r| r.client_id == Some(first)) => Some(first),
+            _ => None,
+        };
         let mut tracks = Vec::with_capacity(rows.len());
         let mut currency = None;
-        for row in &rows {
+        for row in rows {
             let c = resolve_currency(
                 row.project_currency,
                 row.client_currency,
@@ -183,12 +199,9 @@ impl Service {
             );
             let entry = by_currency.entry(c.code()).or_insert((c, Vec::new(), 0));
             entry.2 += 1;
-            let what = row
-                .project_name
-                .clone()
-                .unwrap_or_else(|| "no project".to_owned());
-            if !entry.1.contains(&what) {
-                entry.1.push(what);
+            let what = row.project_name.as_deref().unwrap_or("no project");
+            if !entry.1.iter().any(|p| p == what) {
+                entry.1.push(what.to_owned());
             }
             currency = Some(c);
             let (unit_rate, _) = resolve_rate(
@@ -202,10 +215,10 @@ impl Service {
                 start: row.start,
                 end: row.end,
                 local_date: row.start.with_timezone(&ctx.tz).date_naive(),
-                description: row.description.clone(),
+                description: row.description,
                 project_id: row.project_id.map(|p| p.0),
-                project_name: row.project_name.clone(),
-                tags: row.tags.clone(),
+                project_name: row.project_name,
+                tags: row.tags,
                 unit_rate,
             });
         }
@@ -229,11 +242,9 @@ impl Service {
         // The invoice's client: the one asked for, else the one all tracks share.
         let client = match client {
             Some(c) => Some(c),
-            None => match rows[0].client_id {
-                Some(first) if rows.iter().all(|r| r.client_id == Some(first)) => {
-                    crate::store::clients::get(ctx.tx, first)?
-                }
-                _ => None,
+            None => match shared_client {
+                Some(first) => crate::store::clients::get(ctx.tx, first)?,
+                None => None,
             },
         };
         let issue = ctx.now.with_timezone(&ctx.tz).date_naive();
@@ -252,7 +263,7 @@ impl Service {
             subtotal: totals.subtotal,
             tax: totals.tax,
             total: totals.total,
-            notes: clean(req.notes.clone()),
+            notes: invoice_notes(req.notes.clone())?,
             seller_name: ctx.settings.business_name.clone(),
             seller_address: ctx.settings.business_address.clone(),
             client_name: client.as_ref().map(|c| c.name.clone()),
@@ -391,7 +402,7 @@ impl Service {
                 )));
             }
             if let Some(n) = req.notes {
-                inv.notes = clean(Some(n));
+                inv.notes = invoice_notes(Some(n))?;
             }
             if let Some(t) = req.tax_rate_percent {
                 inv.tax_rate_percent = parse_tax_rate(Some(&t))?;

@@ -87,10 +87,15 @@ impl FixedClock {
         *self.0.lock().unwrap_or_else(|e| e.into_inner()) = now;
     }
 
-    /// Moves the clock forward by `seconds`.
+    /// Moves the clock forward by `seconds` (backward when negative); a move past the instants
+    /// chrono represents leaves the clock where it is.
     pub fn advance(&self, seconds: i64) {
         let mut t = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        *t += chrono::Duration::seconds(seconds);
+        if let Some(moved) =
+            chrono::TimeDelta::try_seconds(seconds).and_then(|d| t.checked_add_signed(d))
+        {
+            *t = moved;
+        }
     }
 }
 
@@ -124,8 +129,8 @@ impl Frontend {
 pub struct Caller {
     pub frontend: Frontend,
     pub token_name: Option<String>,
-    /// Show client contact details (email, phone, address, tax id) as [`REDACTED`]: for HTTP
-    /// tokens created without `--sensitive`.
+    /// Show client contact details (email, phone, address, tax id, notes) as [`REDACTED`]: for
+    /// HTTP tokens created without `--sensitive`.
     pub redact_contacts: bool,
 }
 
@@ -293,13 +298,20 @@ impl Service {
         &self.caller
     }
 
-    /// `c` as this caller may see it (contact details redacted for non-sensitive tokens).
+    /// `c` as this caller may see it (contact details and notes redacted for non-sensitive
+    /// tokens).
     pub(crate) fn shown_client(
         &self,
         mut c: crate::domain::entities::Client,
     ) -> crate::domain::entities::Client {
         if self.caller.redact_contacts {
-            for f in [&mut c.email, &mut c.phone, &mut c.address, &mut c.tax_id] {
+            for f in [
+                &mut c.email,
+                &mut c.phone,
+                &mut c.address,
+                &mut c.tax_id,
+                &mut c.notes,
+            ] {
                 if f.is_some() {
                     *f = Some(REDACTED.to_owned());
                 }

@@ -18,6 +18,7 @@ use super::{Ctx, Result, Service, clean};
 use crate::domain::DomainError;
 use crate::domain::billing::{BudgetStatus, budget_status, hours_quantity, line_amount};
 use crate::domain::entities::{BudgetPeriod, Project};
+use crate::domain::limits::MAX_SUMMARY_ROWS;
 use crate::domain::money::Currency;
 use crate::domain::rounding::round_seconds;
 use crate::domain::settings::{Rounding, RoundingScope};
@@ -77,6 +78,38 @@ impl GroupDim {
     fn is_period(self) -> bool {
         matches!(self, Self::Day | Self::Week | Self::Month | Self::Year)
     }
+
+    /// How many periods of this kind `range` touches in `tz` (`None` for non-periods).
+    fn periods_in(self, range: Range, tz: chrono_tz::Tz) -> Option<i64> {
+        let first = range.start.with_timezone(&tz).date_naive();
+        // The end is exclusive: the last second in the range is one before it.
+        let last = (range.end - chrono::TimeDelta::seconds(1))
+            .max(range.start)
+            .with_timezone(&tz)
+            .date_naive();
+        let days = (last - first).num_days() + 1;
+        let months = i64::from(last.year() - first.year()) * 12 + i64::from(last.month())
+            - i64::from(first.month())
+            + 1;
+        match self {
+            Self::Day => Some(days),
+            Self::Week => Some(days / 7 + 2),
+            Self::Month => Some(months),
+            Self::Year => Some(i64::from(last.year() - first.year()) + 1),
+            _ => None,
+        }
+    }
+}
+
+/// The error for a summary past [`MAX_SUMMARY_ROWS`] rows.
+fn too_many_rows(rows: impl std::fmt::Display, range: Range) -> crate::service::ServiceError {
+    DomainError::Invalid(format!(
+        "the summary from {} to {} would have {rows} rows, more than the {MAX_SUMMARY_ROWS} a \
+         summary may have; narrow the range or group by week, month or year",
+        range.start.to_rfc3339(),
+        range.end.to_rfc3339()
+    ))
+    .into()
 }
 
 /// Input of `time_summary`.
@@ -327,7 +360,9 @@ impl Service {
     /// and tag, with rounded and unrounded durations and billable amounts per currency.
     ///
     /// # Errors
-    /// A bad range, an unknown grouping, more than two groupings, or an unknown filter name.
+    /// A bad range, an unknown grouping, more than two groupings, an unknown filter name, or a
+    /// summary of more than [`MAX_SUMMARY_ROWS`] (10 000) rows (refused before any work when
+    /// the range holds more periods than that).
     pub fn time_summary(&self, req: TimeSummary) -> Result<Summary> {
         self.read(|ctx| {
             let dims: Vec<GroupDim> = req
@@ -353,6 +388,14 @@ impl Service {
                 parse_bound(&req.to, ctx.tz, ctx.now)?,
                 ctx.tz,
             )?;
+            if let Some(periods) = dims
+                .iter()
+                .filter_map(|d| d.periods_in(range, ctx.tz))
+                .max()
+                && periods > MAX_SUMMARY_ROWS as i64
+            {
+                return Err(too_many_rows(format!("up to {periods}"), range));
+            }
             let mut q = self.report_query(ctx, range.start, range.end);
             q.project_id = match clean(req.project.clone()) {
                 Some(p) => Some(resolve_project(ctx, &p)?.id),
@@ -374,6 +417,9 @@ impl Service {
             } else {
                 sql_groups(ctx, &q, &dims)?
             };
+            if groups.len() > MAX_SUMMARY_ROWS {
+                return Err(too_many_rows(groups.len(), range));
+            }
             // Totals count each track once, rounded once, whatever the grouping. Grouped by
             // project or client alone, each track is in exactly one group: add the groups up
             // instead of reading the tracks again.

@@ -88,6 +88,7 @@ impl Service {
             }
             if let Some(f) = req.invoice_number_format {
                 let f = f.trim().to_owned();
+                crate::domain::limits::check_line("invoice number format", &f)?;
                 validate_invoice_number_format(&f)?;
                 s.invoice_number_format = f;
             }
@@ -105,9 +106,15 @@ impl Service {
             }
             if let Some(n) = req.business_name {
                 s.business_name = clean(Some(n));
+                if let Some(n) = &s.business_name {
+                    crate::domain::limits::check_line("business name", n)?;
+                }
             }
             if let Some(a) = req.business_address {
                 s.business_address = clean(Some(a));
+                if let Some(a) = &s.business_address {
+                    crate::domain::limits::check_text("business address", a)?;
+                }
             }
             store::settings::save(ctx.tx, &s, ctx.now)?;
             ctx.audit("settings", &[], None)?;

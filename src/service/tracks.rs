@@ -8,6 +8,7 @@ use super::{
     paginate,
 };
 use crate::domain::entities::Track;
+use crate::domain::limits::{MAX_LISTED_IDS, check_search, check_text};
 use crate::domain::money::parse_rate;
 use crate::domain::time::{Range, parse_bound, parse_duration, parse_instant};
 use crate::domain::track::validate_span;
@@ -33,7 +34,10 @@ pub struct StartTimer {
 pub struct TimerStarted {
     pub track: Track,
     pub stopped: Vec<Track>,
+    /// The first [`MAX_LISTED_IDS`] (20) overlapping tracks, by start.
     pub overlaps: Vec<TrackId>,
+    /// How many tracks overlap in all.
+    pub overlap_count: i64,
 }
 
 /// Input of `stop_timer`.
@@ -62,7 +66,10 @@ pub struct NewTrack {
 #[derive(Debug, Clone)]
 pub struct TrackWritten {
     pub track: Track,
+    /// The first [`MAX_LISTED_IDS`] (20) overlapping tracks, by start.
     pub overlaps: Vec<TrackId>,
+    /// How many tracks overlap in all.
+    pub overlap_count: i64,
 }
 
 /// Input of `update_track`: `None` leaves a field as it is; an empty text clears project and
@@ -132,7 +139,13 @@ pub(crate) fn track_filter(ctx: &Ctx<'_>, req: &ListTracks) -> Result<TrackFilte
         billable: req.billable,
         invoiced: req.invoiced,
         running: req.running,
-        search: clean(req.search.clone()),
+        search: match clean(req.search.clone()) {
+            Some(s) => {
+                check_search(&s)?;
+                Some(s)
+            }
+            None => None,
+        },
     })
 }
 
@@ -197,10 +210,19 @@ fn parse_opt_instant(ctx: &Ctx<'_>, input: Option<&str>) -> Result<Option<DateTi
 }
 
 fn add_seconds(t: DateTime<Utc>, seconds: i64) -> Result<DateTime<Utc>> {
-    t.checked_add_signed(Duration::seconds(seconds))
+    Duration::try_seconds(seconds)
+        .and_then(|d| t.checked_add_signed(d))
         .ok_or_else(|| {
             DomainError::Invalid(format!("a duration of {seconds} seconds is too long")).into()
         })
+}
+
+/// A description as stored: trimmed, at most 10 000 characters, no control characters but tab
+/// and line breaks.
+fn description(d: Option<String>) -> Result<String> {
+    let d = d.map(|d| d.trim().to_owned()).unwrap_or_default();
+    check_text("description", &d)?;
+    Ok(d)
 }
 
 impl Service {
@@ -224,11 +246,18 @@ impl Service {
                 .iter()
                 .map(|id| load_track(ctx, *id))
                 .collect::<Result<_>>()?;
-            let overlaps = tracks::overlapping(ctx.tx, track.start, track.end, Some(track.id))?;
+            let (overlaps, overlap_count) = tracks::overlapping(
+                ctx.tx,
+                track.start,
+                track.end,
+                Some(track.id),
+                MAX_LISTED_IDS,
+            )?;
             Ok(TimerStarted {
                 track,
                 stopped,
                 overlaps,
+                overlap_count,
             })
         };
         self.write_once("start_timer", &args, ids, reload, |ctx| {
@@ -270,17 +299,15 @@ impl Service {
                 start,
                 end: None,
                 timezone: ctx.tz.name().to_owned(),
-                description: req
-                    .description
-                    .map(|d| d.trim().to_owned())
-                    .unwrap_or_default(),
+                description: description(req.description.clone())?,
                 project_id,
                 billable: req.billable.unwrap_or(default_billable),
                 hourly_rate: None,
             };
             let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
             tracks::set_tags(ctx.tx, id, &tag_ids)?;
-            let overlaps = tracks::overlapping(ctx.tx, start, None, Some(id))?;
+            let (overlaps, overlap_count) =
+                tracks::overlapping(ctx.tx, start, None, Some(id), MAX_LISTED_IDS)?;
             let mut ids = vec![id.0];
             ids.extend(stopped.iter().map(|t| t.0));
             let detail = (!stopped.is_empty()).then(|| {
@@ -302,6 +329,7 @@ impl Service {
                 track: load_track(ctx, id.0)?,
                 stopped,
                 overlaps,
+                overlap_count,
             })
         })
     }
@@ -356,11 +384,18 @@ impl Service {
             let mut f = TrackFields::from(&track);
             f.end = Some(end);
             tracks::update(ctx.tx, track.id, &f, ctx.now)?;
-            let overlaps = tracks::overlapping(ctx.tx, track.start, Some(end), Some(track.id))?;
+            let (overlaps, overlap_count) = tracks::overlapping(
+                ctx.tx,
+                track.start,
+                Some(end),
+                Some(track.id),
+                MAX_LISTED_IDS,
+            )?;
             ctx.audit("track", &[track.id.0], None)?;
             Ok(TrackWritten {
                 track: load_track(ctx, track.id.0)?,
                 overlaps,
+                overlap_count,
             })
         })
     }
@@ -380,8 +415,18 @@ impl Service {
         let ids = |v: &TrackWritten| vec![v.track.id.0];
         let reload = |ctx: &Ctx<'_>, ids: &[i64]| {
             let track = load_track(ctx, ids.first().copied().unwrap_or(0))?;
-            let overlaps = tracks::overlapping(ctx.tx, track.start, track.end, Some(track.id))?;
-            Ok(TrackWritten { track, overlaps })
+            let (overlaps, overlap_count) = tracks::overlapping(
+                ctx.tx,
+                track.start,
+                track.end,
+                Some(track.id),
+                MAX_LISTED_IDS,
+            )?;
+            Ok(TrackWritten {
+                track,
+                overlaps,
+                overlap_count,
+            })
         };
         self.write_once("create_track", &args, ids, reload, |ctx| {
             let start = parse_instant(&req.start, ctx.tz, ctx.now)?;
@@ -415,21 +460,20 @@ impl Service {
                 start,
                 end: Some(end),
                 timezone: ctx.tz.name().to_owned(),
-                description: req
-                    .description
-                    .map(|d| d.trim().to_owned())
-                    .unwrap_or_default(),
+                description: description(req.description.clone())?,
                 project_id,
                 billable: req.billable.unwrap_or(default_billable),
                 hourly_rate,
             };
             let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
             tracks::set_tags(ctx.tx, id, &tag_ids)?;
-            let overlaps = tracks::overlapping(ctx.tx, start, Some(end), Some(id))?;
+            let (overlaps, overlap_count) =
+                tracks::overlapping(ctx.tx, start, Some(end), Some(id), MAX_LISTED_IDS)?;
             ctx.audit("track", &[id.0], None)?;
             Ok(TrackWritten {
                 track: load_track(ctx, id.0)?,
                 overlaps,
+                overlap_count,
             })
         })
     }
@@ -478,7 +522,7 @@ impl Service {
             ensure_not_invoiced(ctx, &track, "edited")?;
             let mut f = TrackFields::from(&track);
             if let Some(d) = req.description {
-                f.description = d.trim().to_owned();
+                f.description = description(Some(d))?;
             }
             if let Some(p) = req.project {
                 f.project_id = match clean(Some(p)) {
@@ -515,11 +559,13 @@ impl Service {
                 let ids = resolve_tags(ctx, &tags)?;
                 tracks::set_tags(ctx.tx, track.id, &ids)?;
             }
-            let overlaps = tracks::overlapping(ctx.tx, f.start, f.end, Some(track.id))?;
+            let (overlaps, overlap_count) =
+                tracks::overlapping(ctx.tx, f.start, f.end, Some(track.id), MAX_LISTED_IDS)?;
             ctx.audit("track", &[track.id.0], None)?;
             Ok(TrackWritten {
                 track: load_track(ctx, track.id.0)?,
                 overlaps,
+                overlap_count,
             })
         })
     }

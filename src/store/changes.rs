@@ -292,11 +292,12 @@ const CHANGE_COLUMNS: &str = "c.id, c.hlc, c.device_id, c.at, c.frontend, c.toke
      c.undo_of, (SELECT u.id FROM change_log u WHERE u.undo_of = c.id)";
 
 fn change_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChangeRow> {
+    let cols = super::Cols::new(r, "change_log", "change", 0)?;
     Ok(ChangeRow {
         id: r.get(0)?,
         hlc: r.get(1)?,
         device_id: r.get(2)?,
-        at: from_ts(r.get(3)?),
+        at: cols.ts(3, "at")?,
         frontend: r.get(4)?,
         token_name: r.get(5)?,
         operation: r.get(6)?,
@@ -526,11 +527,13 @@ pub fn find_request(
         )?
         .query_row(params![caller, request_id, to_ts(since)], |r| {
             let ids: String = r.get(2)?;
+            let at: i64 = r.get(3)?;
             Ok(RequestRow {
                 operation: r.get(0)?,
                 fingerprint: r.get(1)?,
                 result_ids: ids.split(',').filter_map(|s| s.parse().ok()).collect(),
-                at: from_ts(r.get(3)?),
+                // `at >= since` held in the query, so the instant is in range.
+                at: from_ts(at).unwrap_or(since),
             })
         })
         .optional()?)

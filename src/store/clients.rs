@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use rust_decimal::Decimal;
 
-use super::{Result, currency_col, decimal_col, from_ts, to_ts};
+use super::{Cols, Result, to_ts};
 use crate::domain::ClientId;
 use crate::domain::entities::Client;
 use crate::domain::money::Currency;
@@ -43,6 +43,7 @@ const COLUMNS: &str = "id, name, email, phone, address, tax_id, notes, hourly_ra
                        archived, created_at, updated_at";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Client> {
+    let c = Cols::new(r, "clients", "client", 0)?;
     Ok(Client {
         id: ClientId(r.get(0)?),
         name: r.get(1)?,
@@ -51,11 +52,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Client> {
         address: r.get(4)?,
         tax_id: r.get(5)?,
         notes: r.get(6)?,
-        hourly_rate: decimal_col(r.get(7)?),
-        currency: currency_col(r.get(8)?),
+        hourly_rate: c.decimal_opt(7, "hourly_rate")?,
+        currency: c.currency_opt(8, "currency")?,
         archived: r.get(9)?,
-        created_at: from_ts(r.get(10)?),
-        updated_at: from_ts(r.get(11)?),
+        created_at: c.ts(10, "created_at")?,
+        updated_at: c.ts(11, "updated_at")?,
     })
 }
 

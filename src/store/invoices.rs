@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use rust_decimal::Decimal;
 
-use super::{Result, currency_col, decimal_col, from_ts, to_ts};
+use super::{Cols, Result, parse_currency, to_ts};
 use crate::domain::billing::GroupBy;
 use crate::domain::entities::{Invoice, InvoiceLine, InvoiceStatus};
 use crate::domain::money::Currency;
@@ -76,21 +76,30 @@ pub fn billable_tracks(conn: &Connection, q: &BillableQuery) -> Result<Vec<Billa
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), |r| {
         let tags: Option<String> = r.get(14)?;
+        let c = Cols::new(r, "tracks", "track", 0)?;
         Ok(BillableRow {
             id: TrackId(r.get(0)?),
-            start: from_ts(r.get(1)?),
-            end: from_ts(r.get(2)?),
+            start: c.ts(1, "start_at")?,
+            end: c.ts(2, "end_at")?,
             timezone: r.get(3)?,
             description: r.get(4)?,
             project_id: r.get::<_, Option<i64>>(5)?.map(ProjectId),
             project_name: r.get(6)?,
             client_id: r.get::<_, Option<i64>>(7)?.map(ClientId),
             client_name: r.get(8)?,
-            track_rate: decimal_col(r.get(9)?),
-            project_rate: decimal_col(r.get(10)?),
-            client_rate: decimal_col(r.get(11)?),
-            project_currency: currency_col(r.get(12)?),
-            client_currency: currency_col(r.get(13)?),
+            track_rate: c.decimal_opt(9, "hourly_rate")?,
+            project_rate: Cols::new(r, "projects", "project", 5)
+                .and_then(|p| p.decimal_opt(10, "hourly_rate"))
+                .or_else(|e| null_id(r, 5, e))?,
+            client_rate: Cols::new(r, "clients", "client", 7)
+                .and_then(|p| p.decimal_opt(11, "hourly_rate"))
+                .or_else(|e| null_id(r, 7, e))?,
+            project_currency: Cols::new(r, "projects", "project", 5)
+                .and_then(|p| p.currency_opt(12, "currency"))
+                .or_else(|e| null_id(r, 5, e))?,
+            client_currency: Cols::new(r, "clients", "client", 7)
+                .and_then(|p| p.currency_opt(13, "currency"))
+                .or_else(|e| null_id(r, 7, e))?,
             tags: tags
                 .map(|t| t.split('\u{1e}').map(str::to_owned).collect())
                 .unwrap_or_default(),
@@ -103,8 +112,17 @@ fn date_text(d: Option<NaiveDate>) -> Option<String> {
     d.map(|d| d.format("%Y-%m-%d").to_string())
 }
 
-fn date_col(s: Option<String>) -> Option<NaiveDate> {
-    s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+fn parse_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+/// `Ok(None)` when the id column `id_col` of a joined table is NULL (no project or client: no
+/// value to decode), else the error `e`.
+fn null_id<T>(r: &Row<'_>, id_col: usize, e: rusqlite::Error) -> rusqlite::Result<Option<T>> {
+    match r.get::<_, Option<i64>>(id_col)? {
+        None => Ok(None),
+        Some(_) => Err(e),
+    }
 }
 
 /// Saves a new invoice with its lines and marks its tracks as billed on it. Returns its id.
@@ -184,27 +202,22 @@ const SELECT: &str = "SELECT id, number, status, client_id, currency, period_sta
   FROM invoices";
 
 fn header(r: &Row<'_>) -> rusqlite::Result<Invoice> {
-    let status: String = r.get(2)?;
-    let group_by: String = r.get(9)?;
-    let mode: String = r.get(21)?;
-    let scope: String = r.get(23)?;
-    let currency: String = r.get(4)?;
+    let c = Cols::new(r, "invoices", "invoice", 0)?;
     Ok(Invoice {
         id: InvoiceId(r.get(0)?),
         number: r.get(1)?,
-        status: InvoiceStatus::parse(&status).unwrap_or(InvoiceStatus::Draft),
+        status: c.parsed(2, "status", |s| InvoiceStatus::parse(s).ok())?,
         client_id: r.get::<_, Option<i64>>(3)?.map(ClientId),
-        currency: Currency::parse(&currency)
-            .unwrap_or_else(|_| Currency::parse("XXX").expect("XXX is ISO 4217")),
-        period_start: from_ts(r.get(5)?),
-        period_end: from_ts(r.get(6)?),
-        issue_date: date_col(r.get(7)?),
-        due_date: date_col(r.get(8)?),
-        group_by: GroupBy::parse(&group_by).unwrap_or_default(),
-        tax_rate_percent: decimal_col(r.get(10)?).unwrap_or_default(),
-        subtotal: decimal_col(r.get(11)?).unwrap_or_default(),
-        tax: decimal_col(r.get(12)?).unwrap_or_default(),
-        total: decimal_col(r.get(13)?).unwrap_or_default(),
+        currency: c.parsed(4, "currency", parse_currency)?,
+        period_start: c.ts(5, "period_start")?,
+        period_end: c.ts(6, "period_end")?,
+        issue_date: c.parsed_opt(7, "issue_date", parse_date)?,
+        due_date: c.parsed_opt(8, "due_date", parse_date)?,
+        group_by: c.parsed(9, "group_by", |g| GroupBy::parse(g).ok())?,
+        tax_rate_percent: c.decimal(10, "tax_rate_percent")?,
+        subtotal: c.decimal(11, "subtotal")?,
+        tax: c.decimal(12, "tax")?,
+        total: c.decimal(13, "total")?,
         notes: r.get(14)?,
         seller_name: r.get(15)?,
         seller_address: r.get(16)?,
@@ -213,16 +226,16 @@ fn header(r: &Row<'_>) -> rusqlite::Result<Invoice> {
         client_address: r.get(19)?,
         client_tax_id: r.get(20)?,
         rounding: Rounding {
-            mode: RoundingMode::parse(&mode).unwrap_or(RoundingMode::None),
+            mode: c.parsed(21, "rounding_mode", |m| RoundingMode::parse(m).ok())?,
             increment_minutes: r.get(22)?,
-            scope: RoundingScope::parse(&scope).unwrap_or(RoundingScope::Entry),
+            scope: c.parsed(23, "rounding_scope", |s| RoundingScope::parse(s).ok())?,
         },
         timezone: r.get(24)?,
-        created_at: from_ts(r.get(25)?),
-        updated_at: from_ts(r.get(26)?),
-        sent_at: r.get::<_, Option<i64>>(27)?.map(from_ts),
-        paid_at: r.get::<_, Option<i64>>(28)?.map(from_ts),
-        voided_at: r.get::<_, Option<i64>>(29)?.map(from_ts),
+        created_at: c.ts(25, "created_at")?,
+        updated_at: c.ts(26, "updated_at")?,
+        sent_at: c.ts_opt(27, "sent_at")?,
+        paid_at: c.ts_opt(28, "paid_at")?,
+        voided_at: c.ts_opt(29, "voided_at")?,
         lines: Vec::new(),
     })
 }
@@ -243,17 +256,18 @@ fn load_lines(conn: &Connection, inv: &mut Invoice) -> Result<()> {
             .filter_map(|s| s.parse().ok().map(TrackId))
             .collect();
         track_ids.sort();
+        let c = Cols::new(r, "invoice_lines", "invoice line", 0)?;
         Ok(InvoiceLine {
             position: r.get(1)?,
             description: r.get(2)?,
             project_id: r.get::<_, Option<i64>>(3)?.map(ProjectId),
             project_name: r.get(4)?,
-            date: date_col(r.get(5)?),
+            date: c.parsed_opt(5, "line_date", parse_date)?,
             duration_seconds: r.get(6)?,
             rounded_duration_seconds: r.get(7)?,
-            quantity_hours: decimal_col(r.get(8)?).unwrap_or_default(),
-            unit_rate: decimal_col(r.get(9)?).unwrap_or_default(),
-            amount: decimal_col(r.get(10)?).unwrap_or_default(),
+            quantity_hours: c.decimal(8, "quantity_hours")?,
+            unit_rate: c.decimal(9, "unit_rate")?,
+            amount: c.decimal(10, "amount")?,
             track_ids,
         })
     })?;

@@ -84,6 +84,9 @@ pub enum StoreError {
     DiskFull(rusqlite::Error),
     #[error("cannot migrate the database schema: {0}")]
     Migration(#[from] refinery::Error),
+    /// A stored value that does not decode (see [`BadValue`]).
+    #[error(transparent)]
+    BadValue(#[from] BadValue),
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
 }
@@ -91,6 +94,11 @@ pub enum StoreError {
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         use rusqlite::ErrorCode;
+        if let rusqlite::Error::FromSqlConversionFailure(_, _, inner) = &e
+            && let Some(bad) = inner.downcast_ref::<BadValue>()
+        {
+            return StoreError::BadValue(bad.clone());
+        }
         match e.sqlite_error_code() {
             Some(ErrorCode::ReadOnly) => StoreError::ReadOnly(e),
             Some(ErrorCode::DiskFull) => StoreError::DiskFull(e),
@@ -284,16 +292,157 @@ pub(crate) fn to_ts(t: DateTime<Utc>) -> i64 {
     t.timestamp()
 }
 
-pub(crate) fn from_ts(secs: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
+/// A stored value that does not decode: an instant chrono cannot represent, a rate or amount
+/// that is not a decimal, a currency ISO 4217 does not list, an unknown status.
+///
+/// Store decoders raise it instead of falling back to a default, so that a billing tool says
+/// which row is damaged rather than billing with a wrong value.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error(
+    "the database holds a bad value in {table}.{column} of {row} ({value}); restore from a \
+     backup or fix the row"
+)]
+pub struct BadValue {
+    /// Table name, e.g. `invoices`.
+    pub table: &'static str,
+    /// Column name, e.g. `total`.
+    pub column: &'static str,
+    /// The row, e.g. `invoice 12` or `setting default_currency`.
+    pub row: String,
+    /// The value as stored, quoted and cut to 80 characters.
+    pub value: String,
 }
 
-pub(crate) fn decimal_col(s: Option<String>) -> Option<rust_decimal::Decimal> {
-    s.and_then(|s| s.parse().ok())
+impl BadValue {
+    /// The rusqlite error that carries this value out of a row closure; [`StoreError`]'s
+    /// `From<rusqlite::Error>` turns it back into [`StoreError::BadValue`].
+    pub(crate) fn into_sqlite(self) -> rusqlite::Error {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(self))
+    }
 }
 
-pub(crate) fn currency_col(s: Option<String>) -> Option<crate::domain::money::Currency> {
-    s.and_then(|s| crate::domain::money::Currency::parse(&s).ok())
+/// Decodes the columns of one row of `table`, naming the row in errors as `{what} {id}`.
+pub(crate) struct Cols<'r, 's> {
+    row: &'r rusqlite::Row<'s>,
+    table: &'static str,
+    what: &'static str,
+    id: i64,
+}
+
+impl<'r, 's> Cols<'r, 's> {
+    /// A decoder for `row` of `table`; `what` names one row (`invoice`), `id_col` holds its id.
+    pub(crate) fn new(
+        row: &'r rusqlite::Row<'s>,
+        table: &'static str,
+        what: &'static str,
+        id_col: usize,
+    ) -> rusqlite::Result<Self> {
+        Ok(Cols {
+            row,
+            table,
+            what,
+            id: row.get(id_col)?,
+        })
+    }
+
+    fn bad(&self, column: &'static str, value: impl std::fmt::Debug) -> rusqlite::Error {
+        BadValue {
+            table: self.table,
+            column,
+            row: format!("{} {}", self.what, self.id),
+            value: crate::domain::limits::echo(&format!("{value:?}")),
+        }
+        .into_sqlite()
+    }
+
+    /// An instant stored as Unix seconds.
+    pub(crate) fn ts(&self, idx: usize, column: &'static str) -> rusqlite::Result<DateTime<Utc>> {
+        let secs: i64 = self.row.get(idx)?;
+        from_ts(secs).ok_or_else(|| self.bad(column, secs))
+    }
+
+    /// An optional instant stored as Unix seconds.
+    pub(crate) fn ts_opt(
+        &self,
+        idx: usize,
+        column: &'static str,
+    ) -> rusqlite::Result<Option<DateTime<Utc>>> {
+        match self.row.get::<_, Option<i64>>(idx)? {
+            None => Ok(None),
+            Some(secs) => from_ts(secs)
+                .map(Some)
+                .ok_or_else(|| self.bad(column, secs)),
+        }
+    }
+
+    /// An optional text decoded by `parse` (`None` from `parse` is a bad value).
+    pub(crate) fn parsed_opt<T>(
+        &self,
+        idx: usize,
+        column: &'static str,
+        parse: impl FnOnce(&str) -> Option<T>,
+    ) -> rusqlite::Result<Option<T>> {
+        match self.row.get::<_, Option<String>>(idx)? {
+            None => Ok(None),
+            Some(s) => match parse(&s) {
+                Some(v) => Ok(Some(v)),
+                None => Err(self.bad(column, s)),
+            },
+        }
+    }
+
+    /// A text decoded by `parse`; NULL or `None` from `parse` is a bad value.
+    pub(crate) fn parsed<T>(
+        &self,
+        idx: usize,
+        column: &'static str,
+        parse: impl FnOnce(&str) -> Option<T>,
+    ) -> rusqlite::Result<T> {
+        self.parsed_opt(idx, column, parse)?
+            .ok_or_else(|| self.bad(column, "NULL"))
+    }
+
+    /// An optional decimal stored as text.
+    pub(crate) fn decimal_opt(
+        &self,
+        idx: usize,
+        column: &'static str,
+    ) -> rusqlite::Result<Option<rust_decimal::Decimal>> {
+        self.parsed_opt(idx, column, parse_decimal)
+    }
+
+    /// A decimal stored as text.
+    pub(crate) fn decimal(
+        &self,
+        idx: usize,
+        column: &'static str,
+    ) -> rusqlite::Result<rust_decimal::Decimal> {
+        self.parsed(idx, column, parse_decimal)
+    }
+
+    /// An optional ISO 4217 code.
+    pub(crate) fn currency_opt(
+        &self,
+        idx: usize,
+        column: &'static str,
+    ) -> rusqlite::Result<Option<crate::domain::money::Currency>> {
+        self.parsed_opt(idx, column, parse_currency)
+    }
+}
+
+/// An instant from Unix seconds; `None` past what chrono represents.
+pub(crate) fn from_ts(secs: i64) -> Option<DateTime<Utc>> {
+    Utc.timestamp_opt(secs, 0).single()
+}
+
+/// A stored decimal: the whole text must parse.
+pub(crate) fn parse_decimal(s: &str) -> Option<rust_decimal::Decimal> {
+    s.parse().ok()
+}
+
+/// A stored ISO 4217 code.
+pub(crate) fn parse_currency(s: &str) -> Option<crate::domain::money::Currency> {
+    crate::domain::money::Currency::parse(s).ok()
 }
 
 /// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
@@ -316,13 +465,19 @@ pub(crate) fn suggest(
     column: &str,
     fragment: &str,
 ) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {column} FROM {table} WHERE {column} LIKE '%' || ?1 || '%' ESCAPE '\\'
-         ORDER BY {column} COLLATE NOCASE LIMIT 20"
-    ))?;
-    let found: Vec<String> = stmt
-        .query_map([like_escape(fragment.trim())], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+    let fragment = fragment.trim();
+    // No name is longer than 200 characters, so a longer fragment is in none; SQLite also
+    // refuses LIKE patterns past 50 000 bytes.
+    let found: Vec<String> = if fragment.chars().count() > 200 {
+        Vec::new()
+    } else {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {column} FROM {table} WHERE {column} LIKE '%' || ?1 || '%' ESCAPE '\\'
+             ORDER BY {column} COLLATE NOCASE LIMIT 20"
+        ))?;
+        stmt.query_map([like_escape(fragment)], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    };
     if !found.is_empty() {
         return Ok(found);
     }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use rust_decimal::Decimal;
 
-use super::{Result, currency_col, decimal_col, from_ts, to_ts};
+use super::{Cols, Result, to_ts};
 use crate::domain::entities::{Budget, BudgetPeriod, Project};
 use crate::domain::money::Currency;
 use crate::domain::{ClientId, ProjectId};
@@ -43,25 +43,25 @@ const SELECT: &str = "SELECT p.id, p.name, p.client_id, c.name, p.color, p.hourl
   FROM projects p LEFT JOIN clients c ON c.id = p.client_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Project> {
-    let period: String = r.get(10)?;
+    let c = Cols::new(r, "projects", "project", 0)?;
     Ok(Project {
         id: ProjectId(r.get(0)?),
         name: r.get(1)?,
         client_id: r.get::<_, Option<i64>>(2)?.map(ClientId),
         client_name: r.get(3)?,
         color: r.get(4)?,
-        hourly_rate: decimal_col(r.get(5)?),
-        currency: currency_col(r.get(6)?),
+        hourly_rate: c.decimal_opt(5, "hourly_rate")?,
+        currency: c.currency_opt(6, "currency")?,
         billable_by_default: r.get(7)?,
         budget: Budget {
             seconds: r.get(8)?,
-            amount: decimal_col(r.get(9)?),
-            period: BudgetPeriod::parse(&period).unwrap_or(BudgetPeriod::Total),
+            amount: c.decimal_opt(9, "budget_amount")?,
+            period: c.parsed(10, "budget_period", |p| BudgetPeriod::parse(p).ok())?,
             alert_percent: r.get(11)?,
         },
         archived: r.get(12)?,
-        created_at: from_ts(r.get(13)?),
-        updated_at: from_ts(r.get(14)?),
+        created_at: c.ts(13, "created_at")?,
+        updated_at: c.ts(14, "updated_at")?,
     })
 }
 
@@ -156,7 +156,13 @@ pub fn suggestions(conn: &Connection, fragment: &str) -> Result<Vec<String>> {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     };
-    let found = query(true)?;
+    // No name is longer than 200 characters, so a longer fragment is in none (and SQLite refuses
+    // LIKE patterns past 50 000 bytes).
+    let found = if fragment.trim().chars().count() > 200 {
+        Vec::new()
+    } else {
+        query(true)?
+    };
     if found.is_empty() {
         query(false)
     } else {

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params_from_iter, types::Value};
 use rust_decimal::Decimal;
 
-use super::{LONGEST_TRACK_SQL, Result, decimal_col, from_ts};
+use super::{BadValue, Cols, LONGEST_TRACK_SQL, Result, parse_decimal};
 use crate::domain::settings::{Rounding, RoundingMode};
 use crate::domain::{ClientId, ProjectId, TagId};
 
@@ -248,6 +248,15 @@ fn project_infos(conn: &Connection) -> Result<HashMap<i64, ProjectInfo>> {
            FROM projects p LEFT JOIN clients c ON c.id = p.client_id",
     )?;
     let rows = stmt.query_map([], |r| {
+        // Rates and currencies stay text here (they key the groups), but must decode.
+        let p = Cols::new(r, "projects", "project", 0)?;
+        p.decimal_opt(4, "hourly_rate")?;
+        p.currency_opt(6, "currency")?;
+        if r.get::<_, Option<i64>>(2)?.is_some() {
+            let c = Cols::new(r, "clients", "client", 2)?;
+            c.decimal_opt(5, "hourly_rate")?;
+            c.currency_opt(7, "currency")?;
+        }
         Ok((
             r.get::<_, i64>(0)?,
             ProjectInfo {
@@ -350,12 +359,24 @@ pub fn aggregate(conn: &Connection, q: &ReportQuery, dims: &[Dim]) -> Result<Vec
             .project_currency
             .clone()
             .or_else(|| info.client_currency.clone());
+        let rate_value = match &rate {
+            None => None,
+            Some(r) => Some(parse_decimal(r).ok_or_else(|| BadValue {
+                table: "tracks",
+                column: "hourly_rate",
+                row: match project_id {
+                    Some(p) => format!("a track of project {p}"),
+                    None => "a track without a project".to_owned(),
+                },
+                value: crate::domain::limits::echo(&format!("{r:?}")),
+            })?),
+        };
         let row = merged
             .entry((keys.clone(), billable, rate.clone(), currency.clone()))
             .or_insert_with(|| AggRow {
                 keys,
                 billable,
-                rate: decimal_col(rate),
+                rate: rate_value,
                 currency,
                 seconds: 0,
                 entry_rounded_seconds: 0,
@@ -410,16 +431,19 @@ pub fn spans(conn: &Connection, q: &ReportQuery, with_tags: bool) -> Result<Vec<
     let mut stmt = conn.prepare_cached(&parts)?;
     let rows = stmt.query_map(params_from_iter(args), |r| {
         let tags: Option<String> = r.get(10)?;
+        let c = Cols::new(r, "tracks", "track", 0)?;
         Ok(Span {
-            start: from_ts(r.get(1)?),
-            end: r.get::<_, Option<i64>>(2)?.map(from_ts),
+            start: c.ts(1, "start_at")?,
+            end: c.ts_opt(2, "end_at")?,
             billable: r.get(3)?,
             project_id: r.get(4)?,
             project_name: r.get(5)?,
             client_id: r.get(6)?,
             client_name: r.get(7)?,
-            rate: decimal_col(r.get(8)?),
-            currency: r.get(9)?,
+            rate: c.decimal_opt(8, "hourly_rate (of the track, its project or client)")?,
+            currency: c.parsed_opt(9, "currency (of the track's project or client)", |s| {
+                super::parse_currency(s).map(|_| s.to_owned())
+            })?,
             tags: tags
                 .unwrap_or_default()
                 .split('\u{1e}')

@@ -3,13 +3,17 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
-use super::{Result, to_ts};
+use super::{BadValue, Result, to_ts};
 use crate::domain::money::Currency;
 use crate::domain::settings::{Rounding, RoundingMode, RoundingScope, Settings};
 use crate::domain::time::{WeekStart, parse_time_zone};
 
-/// Loads every setting, with defaults for those never set. A stored value that no longer parses
-/// (it was validated when written) falls back to its default.
+/// Loads every setting, with defaults for those never set.
+///
+/// # Errors
+/// [`super::StoreError::BadValue`] for a stored value that does not parse (every value was
+/// validated when written, so the row was changed outside stint): falling back to a default
+/// would, say, bill at another rate.
 pub fn load(conn: &Connection) -> Result<Settings> {
     let mut s = Settings::default();
     let mut stmt = conn.prepare_cached("SELECT key, value FROM settings")?;
@@ -17,24 +21,24 @@ pub fn load(conn: &Connection) -> Result<Settings> {
     for row in rows {
         let (key, value) = row?;
         let v = value.as_str();
+        let bad = || BadValue {
+            table: "settings",
+            column: "value",
+            row: format!("setting {key}"),
+            value: crate::domain::limits::echo(&format!("{v:?}")),
+        };
         match key.as_str() {
-            "timezone" => s.timezone = parse_time_zone(v).ok(),
-            "week_start" => s.week_start = WeekStart::parse(v).unwrap_or(s.week_start),
-            "default_currency" => {
-                s.default_currency = Currency::parse(v).unwrap_or(s.default_currency)
-            }
-            "default_hourly_rate" => {
-                s.default_hourly_rate = v.parse().unwrap_or(s.default_hourly_rate)
-            }
-            "rounding.mode" => s.rounding.mode = RoundingMode::parse(v).unwrap_or(s.rounding.mode),
+            "timezone" => s.timezone = Some(parse_time_zone(v).map_err(|_| bad())?),
+            "week_start" => s.week_start = WeekStart::parse(v).map_err(|_| bad())?,
+            "default_currency" => s.default_currency = Currency::parse(v).map_err(|_| bad())?,
+            "default_hourly_rate" => s.default_hourly_rate = v.parse().map_err(|_| bad())?,
+            "rounding.mode" => s.rounding.mode = RoundingMode::parse(v).map_err(|_| bad())?,
             "rounding.increment_minutes" => {
-                s.rounding.increment_minutes = v.parse().unwrap_or(s.rounding.increment_minutes)
+                s.rounding.increment_minutes = v.parse().map_err(|_| bad())?
             }
-            "rounding.scope" => {
-                s.rounding.scope = RoundingScope::parse(v).unwrap_or(s.rounding.scope)
-            }
+            "rounding.scope" => s.rounding.scope = RoundingScope::parse(v).map_err(|_| bad())?,
             "invoice_number_format" => s.invoice_number_format = value,
-            "invoice_due_days" => s.invoice_due_days = v.parse().unwrap_or(s.invoice_due_days),
+            "invoice_due_days" => s.invoice_due_days = v.parse().map_err(|_| bad())?,
             "allow_concurrent_timers" => s.allow_concurrent_timers = v == "true",
             "business_name" => s.business_name = Some(value),
             "business_address" => s.business_address = Some(value),

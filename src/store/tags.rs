@@ -3,16 +3,17 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{Result, from_ts, to_ts};
+use super::{Cols, Result, to_ts};
 use crate::domain::TagId;
 use crate::domain::entities::Tag;
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Tag> {
+    let c = Cols::new(r, "tags", "tag", 0)?;
     Ok(Tag {
         id: TagId(r.get(0)?),
         name: r.get(1)?,
-        created_at: from_ts(r.get(2)?),
-        updated_at: from_ts(r.get(3)?),
+        created_at: c.ts(2, "created_at")?,
+        updated_at: c.ts(3, "updated_at")?,
     })
 }
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{Result, from_ts, to_ts};
+use super::{Cols, Result, to_ts};
 
 /// A token as stored (without its secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,15 +23,16 @@ pub struct TokenRow {
 }
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<TokenRow> {
+    let c = Cols::new(r, "api_tokens", "token", 0)?;
     Ok(TokenRow {
         id: r.get(0)?,
         name: r.get(1)?,
         scope: r.get(2)?,
         sensitive: r.get(3)?,
         secret_hash: r.get(4)?,
-        created_at: from_ts(r.get(5)?),
-        last_used_at: r.get::<_, Option<i64>>(6)?.map(from_ts),
-        revoked_at: r.get::<_, Option<i64>>(7)?.map(from_ts),
+        created_at: c.ts(5, "created_at")?,
+        last_used_at: c.ts_opt(6, "last_used_at")?,
+        revoked_at: c.ts_opt(7, "revoked_at")?,
     })
 }
 

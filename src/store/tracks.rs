@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use rust_decimal::Decimal;
 
-use super::{Result, decimal_col, from_ts, to_ts};
+use super::{Cols, Result, to_ts};
 use crate::domain::entities::Track;
 use crate::domain::{ClientId, InvoiceId, ProjectId, TagId, TrackId};
 
@@ -56,10 +56,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Track> {
         })
         .collect();
     tags.sort_by_key(|(_, name)| name.to_lowercase());
+    let c = Cols::new(r, "tracks", "track", 0)?;
     Ok(Track {
         id: TrackId(r.get(0)?),
-        start: from_ts(r.get(1)?),
-        end: r.get::<_, Option<i64>>(2)?.map(from_ts),
+        start: c.ts(1, "start_at")?,
+        end: c.ts_opt(2, "end_at")?,
         timezone: r.get(3)?,
         description: r.get(4)?,
         project_id: r.get::<_, Option<i64>>(5)?.map(ProjectId),
@@ -68,10 +69,10 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Track> {
         client_name: r.get(8)?,
         tags,
         billable: r.get(9)?,
-        hourly_rate: decimal_col(r.get(10)?),
+        hourly_rate: c.decimal_opt(10, "hourly_rate")?,
         invoice_id: r.get::<_, Option<i64>>(11)?.map(InvoiceId),
-        created_at: from_ts(r.get(12)?),
-        updated_at: from_ts(r.get(13)?),
+        created_at: c.ts(12, "created_at")?,
+        updated_at: c.ts(13, "updated_at")?,
     })
 }
 
@@ -321,6 +322,8 @@ pub fn for_each_export<E: From<super::StoreError>>(
 /// Ids of other tracks that overlap `[start, end)`, by start. A running track (`end = None`,
 /// here or in the table) is open-ended: it overlaps everything after its start.
 ///
+/// Returns the first `limit` ids in order of start (then id) and how many there are in all.
+///
 /// Reads only nearby tracks: those starting inside the span (index by start), those that
 /// started before it and end inside or after it (a stretch of the start index as long as the
 /// longest track), and running ones.
@@ -329,9 +332,11 @@ pub fn overlapping(
     start: DateTime<Utc>,
     end: Option<DateTime<Utc>>,
     exclude: Option<TrackId>,
-) -> Result<Vec<TrackId>> {
+    limit: usize,
+) -> Result<(Vec<TrackId>, i64)> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT id, start_at FROM tracks
+        "SELECT id, count(*) OVER () FROM (
+         SELECT id, start_at FROM tracks
           WHERE start_at >= ?1 AND start_at < ifnull(?2, 9223372036854775807) AND id != ?3
          UNION
          SELECT id, start_at FROM tracks
@@ -339,17 +344,29 @@ pub fn overlapping(
             AND start_at >= ?1 - {}
          UNION
          SELECT id, start_at FROM tracks INDEXED BY tracks_running
-          WHERE end_at IS NULL AND +start_at < ?1 AND id != ?3",
+          WHERE end_at IS NULL AND +start_at < ?1 AND id != ?3)
+         ORDER BY start_at, id LIMIT ?4",
         super::LONGEST_TRACK_SQL
     ))?;
-    let mut rows: Vec<(i64, i64)> = stmt
+    let mut count = 0;
+    let ids = stmt
         .query_map(
-            params![to_ts(start), end.map(to_ts), exclude.map_or(0, |t| t.0)],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            params![
+                to_ts(start),
+                end.map(to_ts),
+                exclude.map_or(0, |t| t.0),
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ],
+            |r| Ok((TrackId(r.get(0)?), r.get::<_, i64>(1)?)),
         )?
+        .map(|r| {
+            r.map(|(id, n)| {
+                count = n;
+                id
+            })
+        })
         .collect::<rusqlite::Result<_>>()?;
-    rows.sort_by_key(|&(id, start)| (start, id));
-    Ok(rows.into_iter().map(|(id, _)| TrackId(id)).collect())
+    Ok((ids, count))
 }
 
 /// The invoice number (or `draft #id`) and status of invoice `id`, for error messages.

@@ -548,9 +548,16 @@ fn full_disk() {
         export STINT_DB="$MNT/stint.db"
         "$STINT" mcp < "$DIR/requests.jsonl" > "$OUT/mcp.out" 2> "$OUT/mcp.err"
         echo $? > "$OUT/mcp.rc"
-        "$STINT" log "one more $(printf '%0120000d' 0)" --start "2025-04-01 09:00" --duration 1h \
-            > "$OUT/log.out" 2> "$OUT/log.err"
-        echo $? > "$OUT/log.rc"
+        # Descriptions are at most 10 000 characters: log until one no longer fits.
+        i=0
+        while [ $i -lt 60 ]; do
+            "$STINT" log "one more $i $(printf '%09900d' 0)" --start "2025-04-01 09:00" \
+                --duration 1h > "$OUT/log.out" 2> "$OUT/log.err"
+            rc=$?
+            [ $rc -ne 0 ] && break
+            i=$((i + 1))
+        done
+        echo $rc > "$OUT/log.rc"
         "$STINT" status > "$OUT/status.out" 2> "$OUT/status.err"
         echo $? > "$OUT/status.rc"
         cp "$MNT/stint.db" "$OUT/"

@@ -1,4 +1,5 @@
 mod billing;
+mod bounds;
 mod changes;
 mod cli;
 mod crash;

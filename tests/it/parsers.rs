@@ -17,6 +17,7 @@ use chrono_tz::Tz;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use stint::domain::DomainError;
+use stint::domain::limits::{EARLIEST, LATEST};
 use stint::domain::money::{Currency, parse_rate};
 use stint::domain::time::{
     Bound, Range, local_day_seconds, parse_bound, parse_date, parse_duration, parse_instant,
@@ -120,14 +121,22 @@ proptest! {
         let offset = FixedOffset::east_opt(offset_min * 60).unwrap();
         let local = t.with_timezone(&offset);
         let rfc = local.to_rfc3339_opts(SecondsFormat::AutoSi, use_z);
-        prop_assert_eq!(parse_instant(&rfc, tz, utc(NOW)), Ok(whole_seconds(t)), "{}", rfc);
         let spaced = local.format("%Y-%m-%d %H:%M:%S%:z").to_string();
-        prop_assert_eq!(
-            parse_instant(&spaced, tz, utc(NOW)),
-            Ok(whole_seconds(t)),
-            "{}",
-            spaced
-        );
+        let want = whole_seconds(t);
+        for text in [&rfc, &spaced] {
+            let got = parse_instant(text, tz, utc(NOW));
+            if (EARLIEST..=LATEST).contains(&want) {
+                prop_assert_eq!(got, Ok(want), "{}", text);
+            } else {
+                // Outside the window stint accepts: refused, naming it.
+                match got {
+                    Err(DomainError::Invalid(msg)) => {
+                        prop_assert!(msg.contains("outside the years 1900 to 2199"), "{}", msg)
+                    }
+                    other => prop_assert!(false, "{} is outside the window, got {:?}", text, other),
+                }
+            }
+        }
     }
 
     /// A local date-time read in a zone names that local time, and it is the earliest instant
@@ -337,7 +346,7 @@ fn the_change_table_has_both_directions_in_every_zone() {
 // Splitting at local midnights
 //
 // Spans stay within 1970-2100 here. Gap, reported: at chrono's last date (+262142-12-31, which
-// `parse_instant` accepts) `split_by_local_day` does not return, because the next day saturates;
+// `parse_instant` accepted before instants were held to 1900..=2199) `split_by_local_day` does not return, because the next day saturates;
 // `fuzz/regressions/time_parsers/split-hangs-on-last-day` reproduces it.
 
 proptest! {
@@ -432,10 +441,15 @@ fn instants_between_seconds() {
     assert_eq!(leap, (0, 90_000));
 }
 
-/// The last date chrono knows has no next day; splitting a span on it still returns.
+/// The last date chrono knows has no next day; splitting a span on it still returns (and
+/// `parse_instant` no longer reads it: instants are held to 1900..=2199).
 #[test]
 fn split_on_the_last_date_returns() {
-    let t = parse_instant("+262142-12-31 12:00", chrono_tz::UTC, utc(NOW)).unwrap();
+    assert!(parse_instant("+262142-12-31 12:00", chrono_tz::UTC, utc(NOW)).is_err());
+    let t = chrono::NaiveDate::MAX
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_utc();
     let parts = split_by_local_day(t, t + TimeDelta::seconds(1), chrono_tz::UTC);
     assert_eq!(parts, [(chrono::NaiveDate::MAX, 1)]);
 }
