@@ -181,8 +181,7 @@ pub struct StartTimerArgs {
     /// When the work started: RFC 3339, a local date-time "2026-11-20 09:00", "09:00" (today),
     /// "yesterday 17:30" or "now" (default). Local times use the `timezone` setting.
     pub start: Option<String>,
-    /// Retry key, any unique text up to 200 characters (e.g. a UUID): a repeat within 24 h
-    /// returns the first answer with `replayed: true` instead of creating again.
+    /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
     pub request_id: Option<String>,
 }
 
@@ -231,8 +230,7 @@ pub struct CreateTrackArgs {
     pub duration: Option<String>,
     /// Hourly rate for this track only, overriding project and client rates (major units).
     pub hourly_rate: Option<DecimalArg>,
-    /// Retry key, any unique text up to 200 characters (e.g. a UUID): a repeat within 24 h
-    /// returns the first answer with `replayed: true` instead of creating again.
+    /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
     pub request_id: Option<String>,
 }
 
@@ -375,8 +373,7 @@ pub struct CreateProjectArgs {
     pub budget_period: Option<String>,
     /// Percent of the budget at which its status turns to alert (default 80).
     pub budget_alert_percent: Option<u32>,
-    /// Retry key, any unique text up to 200 characters (e.g. a UUID): a repeat within 24 h
-    /// returns the first answer with `replayed: true` instead of creating again.
+    /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
     pub request_id: Option<String>,
 }
 
@@ -507,8 +504,7 @@ pub struct CreateClientArgs {
     pub hourly_rate: Option<DecimalArg>,
     /// ISO 4217 currency code such as "EUR"; used when a project has none.
     pub currency: Option<String>,
-    /// Retry key, any unique text up to 200 characters (e.g. a UUID): a repeat within 24 h
-    /// returns the first answer with `replayed: true` instead of creating again.
+    /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
     pub request_id: Option<String>,
 }
 
@@ -614,8 +610,7 @@ pub struct DeleteClientArgs {
 pub struct CreateTagArgs {
     /// Tag name, unique ignoring case, e.g. "meeting".
     pub name: String,
-    /// Retry key, any unique text up to 200 characters (e.g. a UUID): a repeat within 24 h
-    /// returns the first answer with `replayed: true` instead of creating again.
+    /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
     pub request_id: Option<String>,
 }
 

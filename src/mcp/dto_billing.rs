@@ -53,8 +53,7 @@ pub struct CreateInvoiceArgs {
     pub notes: Option<String>,
     /// Show the invoice without saving it or holding its tracks (default false).
     pub dry_run: Option<bool>,
-    /// Retry key, any unique text up to 200 characters (e.g. a UUID): a repeat within 24 h
-    /// returns the first answer with `replayed: true` instead of creating again.
+    /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
     pub request_id: Option<String>,
 }
 

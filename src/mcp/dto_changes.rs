@@ -14,7 +14,7 @@ use crate::service::{Change, ListChanges, Undone};
 pub struct Replayable<T> {
     #[serde(flatten)]
     pub answer: T,
-    /// Present (true) only when this repeats an earlier call with the same request_id.
+    /// True when this repeats the answer for the same request_id.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     #[schemars(default)]
     pub replayed: bool,
@@ -52,7 +52,7 @@ impl From<ListChangesArgs> for ListChanges {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = no_null)]
 pub struct UndoChangeArgs {
-    /// Change to undo (from list_changes); default: your latest change still in effect.
+    /// Change id; default: your latest change in effect.
     pub change_id: Option<i64>,
 }
 
@@ -61,24 +61,20 @@ pub struct UndoChangeArgs {
 #[schemars(transform = no_null)]
 pub struct ChangeOut {
     pub id: i64,
-    /// When, RFC 3339 UTC.
+    /// RFC 3339 UTC.
     pub at: String,
     /// mcp-stdio | mcp-http | cli.
     pub frontend: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
-    /// The tool or command, e.g. create_track.
     pub operation: String,
-    /// What changed, e.g. "create_track: added track 12 (Website, 2026-11-20 09:00-10:30)".
     pub summary: String,
-    /// Which rows of which tables, e.g. "tracks 12; track_tags 12/3".
+    /// Table and key of each row, e.g. "tracks 12; track_tags 12/3".
     pub rows: String,
-    /// False for writes too large to keep, which cannot be undone.
+    /// False when too large to keep.
     pub undoable: bool,
-    /// For an undo: the change it reverted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub undo_of: Option<i64>,
-    /// The change that reverted this one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub undone_by: Option<i64>,
 }
@@ -113,9 +109,8 @@ pub struct ChangePageOut {
 /// Result of `undo_change`.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct UndoneOut {
-    /// The undo, itself a change (undo it to bring the reverted change back).
+    /// The undo (undo it to redo).
     pub undo: ChangeOut,
-    /// The change that was reverted.
     pub reverted: ChangeOut,
 }
 

@@ -1101,7 +1101,7 @@ impl StintServer {
 
     #[tool(
         name = "list_changes",
-        description = "List recorded writes (changes), newest first, with what each changed and whether it was undone.",
+        description = "List recorded changes (writes), newest first, each with a summary and its undo state.",
         annotations(
             title = "List changes",
             read_only_hint = true,
@@ -1123,7 +1123,7 @@ impl StintServer {
 
     #[tool(
         name = "undo_change",
-        description = "Undo one change (default: your latest still in effect), all or nothing; refused when later changes touched the same rows or an issued invoice is involved. The undo is a change too.",
+        description = "Undo a change, all or nothing; refused if later changes touched its rows or an issued invoice is involved.",
         annotations(
             title = "Undo change",
             read_only_hint = false,

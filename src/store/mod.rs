@@ -3,7 +3,7 @@
 //! One open path ([`open`]): create the folder, set pragmas (WAL, foreign keys, busy timeout),
 //! refuse a schema newer than this binary, run refinery's embedded migrations. Query functions
 //! take a `&Connection` (a `Transaction` derefs to one), so the service layer composes several
-//! in one transaction; writes go through [`write`], which opens it with `BEGIN IMMEDIATE` so that
+//! in one transaction; writes go through [`write()`], which opens it with `BEGIN IMMEDIATE` so that
 //! concurrent writers from other processes queue on the busy timeout instead of failing, and
 //! records it in the change log ([`changes`]) in the same transaction.
 //!
