@@ -236,6 +236,9 @@ pub struct TracksArgs {
     /// with rounded and unrounded durations.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// With --csv: replace the file if it exists.
+    #[arg(long, requires = "csv")]
+    pub force: bool,
 }
 
 impl TracksArgs {
@@ -261,8 +264,11 @@ pub enum DbCommand {
     /// Write a consistent copy of the database to a new file (safe while stint runs; a plain
     /// copy of the .db file can miss writes still in its -wal file).
     Backup {
-        /// The new file.
+        /// The new file (mode 0600; never the database itself).
         file: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -394,43 +400,31 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let svc = open(&cli, Frontend::Cli)?;
             let rounding = svc.get_settings()?.settings.rounding;
             let path = a.csv.as_ref().expect("guarded");
-            // A file is written beside the target and renamed at the end, so a failed export
-            // leaves no half-written file.
-            // (Only for regular files: /dev/null or a pipe is written directly.)
-            let to_stdout = path.as_os_str() == "-";
-            let direct = to_stdout || (path.exists() && !path.is_file());
-            let partial = if direct {
-                path.clone()
-            } else {
-                path.with_extension("csv.partial")
-            };
-            let out: Box<dyn std::io::Write> = if to_stdout {
-                Box::new(std::io::stdout().lock())
-            } else {
-                Box::new(
-                    std::fs::File::create(&partial)
-                        .with_context(|| format!("cannot write {}", partial.display()))?,
-                )
-            };
+            if path.as_os_str() == "-" {
+                let out = std::io::BufWriter::new(std::io::stdout().lock());
+                let mut csv = crate::service::TracksCsv::new(out, rounding, svc.now());
+                let count = svc.export_tracks_csv(&a.filter(), &mut csv)?;
+                csv.finish()?;
+                svc.audit_export("export_tracks_csv", "stdout", Some(count))?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            // The CSV goes to a temporary file (mode 0600) beside the target and is renamed at
+            // the end, so a failed export leaves no half-written file.
+            let out = svc.output_file(path, a.force)?;
             let mut csv =
                 crate::service::TracksCsv::new(std::io::BufWriter::new(out), rounding, svc.now());
-            let cleanup = |e: anyhow::Error| {
-                if !direct {
-                    let _ = std::fs::remove_file(&partial);
-                }
-                e
-            };
-            let count = svc
-                .export_tracks_csv(&a.filter(), &mut csv)
-                .map_err(|e| cleanup(e.into()))?;
-            csv.finish().map_err(|e| cleanup(e.into()))?;
-            if !direct {
-                std::fs::rename(&partial, path)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-            }
-            if !to_stdout {
-                eprintln!("Wrote {count} tracks to {}", path.display());
-            }
+            let count = svc.export_tracks_csv(&a.filter(), &mut csv)?;
+            let out = csv
+                .finish()?
+                .into_inner()
+                .map_err(|e| anyhow::anyhow!("cannot write the CSV ({})", e.error()))?;
+            let written = out.commit()?;
+            svc.audit_export(
+                "export_tracks_csv",
+                &written.display().to_string(),
+                Some(count),
+            )?;
+            eprintln!("Wrote {count} tracks to {}", written.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Tracks(a) => {
@@ -563,10 +557,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Db(DbCommand::Backup { file }) => {
+        Command::Db(DbCommand::Backup { file, force }) => {
             let svc = open(&cli, Frontend::Cli)?;
-            svc.backup(file)?;
-            println!("Wrote a copy of the database to {}", file.display());
+            let written = svc.backup(file, *force)?;
+            println!("Wrote a copy of the database to {}", written.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Db(DbCommand::Path) => {

@@ -906,13 +906,13 @@ impl StintServer {
 
     #[tool(
         name = "export_invoice_csv",
-        description = "Export an invoice as RFC 4180 CSV text, one row per line item plus subtotal, tax and total, optionally also written to a file.",
+        description = "Export an invoice as RFC 4180 CSV text (in the answer), one row per line item plus subtotal, tax and total. On stdio only, `path` also writes it to a new file (never overwritten, mode 0600); over HTTP no file is written.",
         title = "Export invoice as CSV",
         annotations(
             title = "Export invoice as CSV",
             read_only_hint = false,
             destructive_hint = false,
-            idempotent_hint = true,
+            idempotent_hint = false,
             open_world_hint = false
         )
     )]
@@ -920,15 +920,18 @@ impl StintServer {
         &self,
         Parameters(a): Parameters<ExportCsvArgs>,
     ) -> Result<Json<CsvExportOut>, String> {
-        let (inv, csv) = self.svc.export_invoice_csv(&a.invoice_id.0).map_err(fail)?;
-        let path = match a.path.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        let (inv, csv, path) = match a.path.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
             Some(p) => {
-                std::fs::write(p, &csv).map_err(|e| {
-                    format!("cannot write {p}: {e}; send a path in a folder that exists and is writable, or leave path out to get the CSV text only")
-                })?;
-                Some(p.to_owned())
+                let (inv, csv, written) = self
+                    .svc
+                    .export_invoice_csv_to(&a.invoice_id.0, std::path::Path::new(p), false)
+                    .map_err(fail)?;
+                (inv, csv, Some(written.display().to_string()))
             }
-            None => None,
+            None => {
+                let (inv, csv) = self.svc.export_invoice_csv(&a.invoice_id.0).map_err(fail)?;
+                (inv, csv, None)
+            }
         };
         Ok(Json(CsvExportOut {
             invoice_id: inv.id.0,

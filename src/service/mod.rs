@@ -12,6 +12,7 @@
 mod catalog;
 mod changes;
 mod export;
+mod files;
 mod import;
 mod invoices;
 mod reports;
@@ -39,8 +40,10 @@ pub use catalog::{
 };
 pub use changes::{Change, ListChanges, MAX_REQUEST_ID_CHARS, REQUEST_ID_TTL_SECONDS, Undone};
 pub use export::{
-    ExportError, INVOICE_CSV_HEADER, TRACKS_CSV_HEADER, TracksCsv, invoice_csv, tracks_csv,
+    ExportError, INVOICE_CSV_HEADER, TRACKS_CSV_HEADER, TracksCsv, csv_text, csv_text_back,
+    invoice_csv, tracks_csv,
 };
+pub use files::OutputFile;
 pub use import::{BATCH_ROWS, ImportProgress, ImportSummary, NoProgress};
 pub use invoices::{InvoiceChanges, ListInvoices, NewInvoice};
 pub use reports::{
@@ -194,6 +197,8 @@ struct Inner {
     conns: Vec<Mutex<Connection>>,
     next: std::sync::atomic::AtomicUsize,
     clock: Arc<dyn Clock>,
+    /// The database file, resolved through symlinks: exports and backups never write over it.
+    db_path: std::path::PathBuf,
 }
 
 /// The stint service over one database connection.
@@ -278,6 +283,7 @@ impl Service {
                 conns,
                 next: std::sync::atomic::AtomicUsize::new(0),
                 clock,
+                db_path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
             }),
             caller: Arc::new(caller),
             request: None,
@@ -367,7 +373,13 @@ impl Service {
         now: DateTime<Utc>,
         operation: &'static str,
     ) -> Result<Ctx<'a>> {
-        let settings = store::settings::load(tx)?;
+        // A damaged setting blocks every use case but the one that can repair it by setting it
+        // again (it checks that the request does).
+        let settings = if operation == "update_settings" {
+            store::settings::load_lenient(tx)?.0
+        } else {
+            store::settings::load(tx)?
+        };
         let tz = settings.timezone.unwrap_or_else(system_time_zone);
         Ok(Ctx {
             tx,
@@ -401,20 +413,6 @@ impl Service {
         if let Err(e) = store::checkpoint(&self.conn()) {
             tracing::debug!("checkpoint skipped: {e}");
         }
-    }
-
-    /// Writes a consistent copy of the database to `target`, which must not exist yet.
-    ///
-    /// # Errors
-    /// `target` exists or cannot be written.
-    pub fn backup(&self, target: &Path) -> Result<()> {
-        if target.exists() {
-            return Err(ServiceError::Conflict(format!(
-                "{} already exists; choose a new file name for the backup",
-                target.display()
-            )));
-        }
-        Ok(store::backup(&self.conn(), target)?)
     }
 
     /// Schema version of the open database.

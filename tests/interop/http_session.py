@@ -411,10 +411,8 @@ async def calls_scopes_redaction(srv: Server, tokens: dict, db: str, state: dict
             C.check(who == "admin" or not any(v in text for v in CONTACT.values()),
                     f"the {who}'s CSV holds no contact detail", text[:300])
         path = os.path.join(os.path.dirname(db), "admin-export.csv")
-        out = await ok(admin, "export_invoice_csv", {"invoice_id": inv.get("id"), "path": path})
-        written = open(path, encoding="utf-8", newline="").read() if os.path.exists(path) else None
-        C.check(written is not None and written == out.get("csv"), "the admin token may export to a file",
-                f"answer {json.dumps(out)[:300]}; file {written!r:.300}")
+        await refused(admin, "export_invoice_csv", {"invoice_id": inv.get("id"), "path": path}, "over HTTP")
+        C.check(not os.path.exists(path), "no token writes a file over HTTP, not even admin", path)
         deleted = await ok(admin, "delete_invoice", {"invoice_id": inv.get("id")})
         C.check(deleted, "the admin token deletes the draft invoice")
         await ok(admin, "delete_track", {"track_id": ids[-1]})
