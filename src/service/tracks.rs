@@ -233,7 +233,34 @@ impl Service {
     /// A start in the future; an unknown project or tag; a running timer that began after the
     /// requested start (it cannot be stopped before it began).
     pub fn start_timer(&self, req: StartTimer) -> Result<TimerStarted> {
-        self.write("start_timer", |ctx| {
+        let args = format!("{req:?}");
+        let ids = |v: &TimerStarted| {
+            let stopped = v.stopped.iter().map(|t| t.id.0);
+            std::iter::once(v.track.id.0).chain(stopped).collect()
+        };
+        let reload = |ctx: &Ctx<'_>, ids: &[i64]| {
+            let track = load_track(ctx, ids.first().copied().unwrap_or(0))?;
+            let stopped = ids
+                .get(1..)
+                .unwrap_or_default()
+                .iter()
+                .map(|id| load_track(ctx, *id))
+                .collect::<Result<_>>()?;
+            let (overlaps, overlap_count) = tracks::overlapping(
+                ctx.tx,
+                track.start,
+                track.end,
+                Some(track.id),
+                MAX_LISTED_IDS,
+            )?;
+            Ok(TimerStarted {
+                track,
+                stopped,
+                overlaps,
+                overlap_count,
+            })
+        };
+        self.write_once("start_timer", &args, ids, reload, |ctx| {
             let start = parse_opt_instant(ctx, req.start.as_deref())?.unwrap_or(ctx.now);
             validate_span(start, None, ctx.now, ctx.tz)?;
             let (project_id, default_billable) =
@@ -384,7 +411,24 @@ impl Service {
     /// Neither or both of end and duration; an end before the start, a zero duration, an end in
     /// the future; unknown project or tags; a bad rate.
     pub fn create_track(&self, req: NewTrack) -> Result<TrackWritten> {
-        self.write("create_track", |ctx| {
+        let args = format!("{req:?}");
+        let ids = |v: &TrackWritten| vec![v.track.id.0];
+        let reload = |ctx: &Ctx<'_>, ids: &[i64]| {
+            let track = load_track(ctx, ids.first().copied().unwrap_or(0))?;
+            let (overlaps, overlap_count) = tracks::overlapping(
+                ctx.tx,
+                track.start,
+                track.end,
+                Some(track.id),
+                MAX_LISTED_IDS,
+            )?;
+            Ok(TrackWritten {
+                track,
+                overlaps,
+                overlap_count,
+            })
+        };
+        self.write_once("create_track", &args, ids, reload, |ctx| {
             let start = parse_instant(&req.start, ctx.tz, ctx.now)?;
             let end = match (clean(req.end), clean(req.duration)) {
                 (Some(e), None) => parse_instant(&e, ctx.tz, ctx.now)?,

@@ -7,6 +7,7 @@ use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 
 use crate::mcp::dto::*;
+use crate::mcp::dto_changes::Replayable;
 use crate::mcp::server::{StintServer, fail};
 use crate::service::StopTimer;
 
@@ -19,15 +20,21 @@ impl StintServer {
     async fn start_timer(
         &self,
         Parameters(a): Parameters<StartTimerArgs>,
-    ) -> Result<Json<TimerStartedOut>, String> {
-        let r = self.svc.start_timer(a.into()).map_err(fail)?;
+    ) -> Result<Json<Replayable<TimerStartedOut>>, String> {
+        let rid = a.request_id.clone();
+        let (r, replayed) = (self.svc)
+            .once(rid.as_deref(), |s| s.start_timer(a.into()))
+            .map_err(fail)?;
         let now = self.svc.now();
-        Ok(Json(TimerStartedOut {
-            track: TrackOut::new(&r.track, now),
-            stopped: r.stopped.iter().map(|t| TrackOut::new(t, now)).collect(),
-            overlaps: r.overlaps.iter().map(|t| t.0).collect(),
-            overlap_count: r.overlap_count,
-        }))
+        Ok(Replayable::json(
+            TimerStartedOut {
+                track: TrackOut::new(&r.track, now),
+                stopped: r.stopped.iter().map(|t| TrackOut::new(t, now)).collect(),
+                overlaps: r.overlaps.iter().map(|t| t.0).collect(),
+                overlap_count: r.overlap_count,
+            },
+            replayed,
+        ))
     }
 
     #[tool(
@@ -68,9 +75,12 @@ impl StintServer {
     async fn create_track(
         &self,
         Parameters(a): Parameters<CreateTrackArgs>,
-    ) -> Result<Json<TrackWrittenOut>, String> {
-        let w = self.svc.create_track(a.into()).map_err(fail)?;
-        Ok(self.track_written(w))
+    ) -> Result<Json<Replayable<TrackWrittenOut>>, String> {
+        let rid = a.request_id.clone();
+        let (w, replayed) = (self.svc)
+            .once(rid.as_deref(), |s| s.create_track(a.into()))
+            .map_err(fail)?;
+        Ok(Replayable::json(self.track_written(w).0, replayed))
     }
 
     #[tool(
