@@ -24,7 +24,7 @@ pub fn validate_span(
     now: DateTime<Utc>,
     tz: Tz,
 ) -> Result<(), DomainError> {
-    let show = |t: DateTime<Utc>| t.with_timezone(&tz).to_rfc3339();
+    let show = |t: DateTime<Utc>| crate::domain::time::show_instant(t, tz);
     if start > now {
         return Err(DomainError::Invalid(format!(
             "the start {} is in the future (now is {}); tracks record work already done, so send \

@@ -1075,6 +1075,8 @@ pub struct SettingsOut {
     pub timezone: String,
     /// True when `timezone` comes from the system because none is set.
     pub timezone_is_system: bool,
+    /// The current local time in `timezone`, RFC 3339 with its offset.
+    pub local_time: String,
     pub week_start: String,
     pub default_currency: String,
     pub default_hourly_rate: Decimal,
@@ -1094,6 +1096,7 @@ impl From<&SettingsView> for SettingsOut {
         SettingsOut {
             timezone: v.effective_timezone.name().to_owned(),
             timezone_is_system: s.timezone.is_none(),
+            local_time: crate::domain::time::show_instant(v.now, v.effective_timezone),
             week_start: s.week_start.as_str().to_owned(),
             default_currency: s.default_currency.code().to_owned(),
             default_hourly_rate: s.default_hourly_rate,

@@ -590,7 +590,11 @@ pub struct MoneyBudgetOut {
 #[schemars(transform = no_null)]
 pub struct BudgetOut {
     pub project_id: i64,
+    /// The project's name, bare (as every tool accepts it).
     pub project: String,
+    /// The project's client, if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
     /// total | monthly.
     pub period: String,
     /// The period counted, RFC 3339.
@@ -632,7 +636,8 @@ impl From<&BudgetReport> for BudgetOut {
         });
         BudgetOut {
             project_id: b.project.id.0,
-            project: b.project.label(),
+            project: b.project.name.clone(),
+            client: b.project.client_name.clone(),
             period: b.project.budget.period.as_str().to_owned(),
             period_start: utc(b.period_start),
             period_end: utc(b.period_end),

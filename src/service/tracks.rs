@@ -8,9 +8,11 @@ use super::{
     paginate,
 };
 use crate::domain::entities::Track;
-use crate::domain::limits::{MAX_LISTED_IDS, check_search, check_text};
+use crate::domain::limits::{MAX_LISTED_IDS, check_instant, check_search, check_text};
 use crate::domain::money::parse_rate;
-use crate::domain::time::{Range, parse_bound, parse_duration, parse_instant};
+use crate::domain::time::{
+    Bound, Range, parse_duration, parse_instant, parse_range_bound, show_instant,
+};
 use crate::domain::track::validate_span;
 use crate::domain::{DomainError, TrackId};
 use crate::store::tracks::{self, TrackFields, TrackFilter};
@@ -49,7 +51,8 @@ pub struct StopTimer {
     pub end: Option<String>,
 }
 
-/// Input of `create_track`: `start` and one of `end` or `duration`.
+/// Input of `create_track`: two of `start`, `end` and `duration` (`start` may be empty when
+/// `end` and `duration` are given: the track then ends at `end`).
 #[derive(Debug, Clone, Default)]
 pub struct NewTrack {
     pub description: Option<String>,
@@ -103,6 +106,40 @@ pub struct ListTracks {
     pub cursor: Option<String>,
 }
 
+/// The range of a user's `from` and `to` (either may be empty or left out), in the configured
+/// zone: dates are whole local days, named periods (`last week`) whole periods, date-times exact.
+/// A named period as `from` with no `to` is that whole period; otherwise a missing `from` is
+/// `default_from` and a missing `to` is `default_to`.
+///
+/// # Errors
+/// Unreadable bounds (the message lists the forms); an empty or backwards range.
+pub(crate) fn user_range(
+    ctx: &Ctx<'_>,
+    from: Option<&str>,
+    to: Option<&str>,
+    default_from: DateTime<Utc>,
+    default_to: DateTime<Utc>,
+) -> Result<Range> {
+    let bound = |s: Option<&str>| -> Result<Option<Bound>> {
+        match s.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => Ok(Some(parse_range_bound(
+                s,
+                ctx.tz,
+                ctx.now,
+                ctx.settings.week_start,
+            )?)),
+            None => Ok(None),
+        }
+    };
+    Ok(Range::from_optional(
+        bound(from)?,
+        bound(to)?,
+        default_from,
+        default_to,
+        ctx.tz,
+    )?)
+}
+
 /// The store filter for the conditions of `req` (range, project, client, tag, flags, search),
 /// with names resolved and times parsed in the configured zone. `limit` and `cursor` are left
 /// to the caller.
@@ -110,15 +147,13 @@ pub(crate) fn track_filter(ctx: &Ctx<'_>, req: &ListTracks) -> Result<TrackFilte
     let range = match (clean(req.from.clone()), clean(req.to.clone())) {
         (None, None) => None,
         (from, to) => {
-            let from = match from {
-                Some(f) => parse_bound(&f, ctx.tz, ctx.now)?,
-                None => crate::domain::time::Bound::Instant(DateTime::<Utc>::UNIX_EPOCH),
-            };
-            let to = match to {
-                Some(t) => parse_bound(&t, ctx.tz, ctx.now)?,
-                None => crate::domain::time::Bound::Instant(add_seconds(ctx.now, 1)?),
-            };
-            let r = Range::from_bounds(from, to, ctx.tz)?;
+            let r = user_range(
+                ctx,
+                from.as_deref(),
+                to.as_deref(),
+                DateTime::<Utc>::UNIX_EPOCH,
+                add_seconds(ctx.now, 1)?,
+            )?;
             Some((r.start, r.end))
         }
     };
@@ -243,7 +278,7 @@ impl Service {
             if !ctx.settings.allow_concurrent_timers {
                 for running in tracks::running(ctx.tx)? {
                     if running.start >= start {
-                        let show = |t: DateTime<Utc>| t.with_timezone(&ctx.tz).to_rfc3339();
+                        let show = |t: DateTime<Utc>| show_instant(t, ctx.tz);
                         return Err(ServiceError::Conflict(if running.start == ctx.now {
                             format!(
                                 "timer {} started this very second, so stopping it now would \
@@ -321,8 +356,8 @@ impl Service {
                     if !t.is_running() {
                         return Err(ServiceError::Conflict(format!(
                             "track {id} is not running (it ended at {}); running timers: {}",
-                            t.end.map(|e| e.to_rfc3339()).unwrap_or_default(),
-                            describe_running(&running)
+                            t.end.map(|e| show_instant(e, ctx.tz)).unwrap_or_default(),
+                            describe_running(&running, ctx.tz)
                         )));
                     }
                     t
@@ -339,7 +374,7 @@ impl Service {
                     n => {
                         return Err(ServiceError::Conflict(format!(
                             "{n} timers are running ({}); send track_id to say which to stop",
-                            describe_running(&running)
+                            describe_running(&running, ctx.tz)
                         )));
                     }
                 },
@@ -378,24 +413,46 @@ impl Service {
         self.read(|ctx| Ok(tracks::running(ctx.tx)?))
     }
 
-    /// Records a finished track from `start` and `end` or `duration`.
+    /// Records a finished track from two of `start`, `end` and `duration`.
     ///
     /// # Errors
-    /// Neither or both of end and duration; an end before the start, a zero duration, an end in
+    /// Fewer or more than two of start, end and duration; a start computed from end and
+    /// duration before 1900; an end before the start, a zero duration, an end in
     /// the future; unknown project or tags; a bad rate.
     pub fn create_track(&self, req: NewTrack) -> Result<TrackWritten> {
         self.write("create_track", |ctx| {
-            let start = parse_instant(&req.start, ctx.tz, ctx.now)?;
-            let end = match (clean(req.end), clean(req.duration)) {
-                (Some(e), None) => parse_instant(&e, ctx.tz, ctx.now)?,
-                (None, Some(d)) => add_seconds(start, parse_duration(&d)?)?,
-                (Some(_), Some(_)) => {
+            let given_start = clean(Some(req.start.clone()));
+            let (start, end) = match (given_start, clean(req.end), clean(req.duration)) {
+                (Some(s), Some(e), None) => (
+                    parse_instant(&s, ctx.tz, ctx.now)?,
+                    parse_instant(&e, ctx.tz, ctx.now)?,
+                ),
+                (Some(s), None, Some(d)) => {
+                    let start = parse_instant(&s, ctx.tz, ctx.now)?;
+                    (start, add_seconds(start, parse_duration(&d)?)?)
+                }
+                // "45 minutes ending now".
+                (None, Some(e), Some(d)) => {
+                    let end = parse_instant(&e, ctx.tz, ctx.now)?;
+                    let start = add_seconds(end, -parse_duration(&d)?)?;
+                    (check_instant(start, &format!("{e} minus {d}"))?, end)
+                }
+                (Some(_), Some(_), Some(_)) => {
                     return Err(DomainError::Invalid(
-                        "send either end or duration, not both".to_owned(),
+                        "send two of start, end and duration, not all three".to_owned(),
                     )
                     .into());
                 }
-                (None, None) => {
+                (None, _, _) => {
+                    return Err(DomainError::Invalid(
+                        "a track needs a start with an end or a duration, or an end with a \
+                         duration (e.g. start \"9am\" and end \"11:00\", or end \"now\" and \
+                         duration \"45m\"); to track ongoing work, use start_timer"
+                            .to_owned(),
+                    )
+                    .into());
+                }
+                (Some(_), None, None) => {
                     return Err(DomainError::Invalid(
                         "a track needs an end or a duration (e.g. end \"11:00\" or duration \
                          \"1h30m\"); to track ongoing work, use start_timer"
@@ -541,7 +598,8 @@ impl Service {
     }
 }
 
-fn describe_running(running: &[Track]) -> String {
+/// The running timers for a message, with their starts in the configured zone `tz`.
+fn describe_running(running: &[Track], tz: chrono_tz::Tz) -> String {
     if running.is_empty() {
         return "none".to_owned();
     }
@@ -555,7 +613,7 @@ fn describe_running(running: &[Track]) -> String {
             } else {
                 t.description.clone()
             };
-            format!("id {} \"{what}\" since {}", t.id, t.start.to_rfc3339())
+            format!("id {} \"{what}\" since {}", t.id, show_instant(t.start, tz))
         })
         .collect::<Vec<_>>()
         .join(", ")
