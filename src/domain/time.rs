@@ -131,8 +131,8 @@ fn parse_instant_exact(
 /// `12am` (midnight), `12pm` (noon), or the words `noon` and `midnight` (00:00, the start of the
 /// day).
 fn parse_time_of_day(s: &str) -> Option<NaiveTime> {
-    if let Ok(t) = NaiveTime::parse_from_str(s, "%H:%M:%S")
-        .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M"))
+    if let Ok(t) =
+        NaiveTime::parse_from_str(s, "%H:%M:%S").or_else(|_| NaiveTime::parse_from_str(s, "%H:%M"))
     {
         return Some(t);
     }
@@ -772,7 +772,10 @@ mod tests {
         check("1 hour 2 hours", Err("cannot read duration"));
         check("1 fortnight", Err("cannot read duration"));
         check("1 ½ hours", Err("cannot read duration"));
-        check("99999999999999999999999999999999999 hours", Err("cannot read duration"));
+        check(
+            "99999999999999999999999999999999999 hours",
+            Err("cannot read duration"),
+        );
         check("1000001 hours", Err("longer than the 1000000 hours"));
     }
 
@@ -833,8 +836,7 @@ mod tests {
             (utc("2026-09-30T22:00:00Z"), utc("2026-11-22T23:00:00Z"))
         );
         // A date alone still runs to the default end.
-        let r =
-            Range::from_optional(Some(bound("2026-11-20")), None, now, now, BERLIN).unwrap();
+        let r = Range::from_optional(Some(bound("2026-11-20")), None, now, now, BERLIN).unwrap();
         assert_eq!((r.start, r.end), (utc("2026-11-19T23:00:00Z"), now));
         let e = parse_range_bound("fortnight", BERLIN, now, Monday).unwrap_err();
         assert!(e.to_string().contains("last week"), "{e}");

@@ -14,6 +14,7 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::catalog::{resolve_client, resolve_project, resolve_tag};
+use super::tracks::user_range;
 use super::{Ctx, Result, Service, clean};
 use crate::domain::DomainError;
 use crate::domain::billing::{BudgetStatus, budget_status, hours_quantity, line_amount};
@@ -27,7 +28,6 @@ use crate::domain::time::{
 };
 use crate::store::projects::{self, ProjectFilter};
 use crate::store::reports::{self, AggRow, Dim, ReportQuery};
-use super::tracks::user_range;
 
 /// A way to group a summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -5,6 +5,7 @@ mod crash;
 mod disk;
 mod http;
 mod import;
+mod inputs;
 mod parsers;
 mod protocol;
 mod service_catalog;
