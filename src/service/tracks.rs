@@ -31,11 +31,16 @@ pub struct StartTimer {
     pub start: Option<String>,
 }
 
-/// Result of `start_timer`: the new timer, the timers it stopped, and overlapping tracks.
+/// Result of `start_timer`: the new timer, the timers it stopped or replaced, and overlapping
+/// tracks.
 #[derive(Debug, Clone)]
 pub struct TimerStarted {
     pub track: Track,
     pub stopped: Vec<Track>,
+    /// Running timers that started in the same second as the new one (stopping them would
+    /// record zero seconds, so they were deleted), as they were: a person correcting themselves
+    /// ("no, I'm on the website") right after starting a timer.
+    pub replaced: Vec<Track>,
     /// The first [`MAX_LISTED_IDS`] (20) overlapping tracks, by start.
     pub overlaps: Vec<TrackId>,
     /// How many tracks overlap in all.
@@ -262,7 +267,9 @@ fn description(d: Option<String>) -> Result<String> {
 
 impl Service {
     /// Starts a timer. Unless the setting `allow_concurrent_timers` is on, running timers are
-    /// stopped first, at the new timer's start, and returned in `stopped`.
+    /// stopped first, at the new timer's start, and returned in `stopped`; a running timer that
+    /// started in the same second as the new one is deleted instead (it would last zero
+    /// seconds) and returned in `replaced`.
     ///
     /// # Errors
     /// A start in the future; an unknown project or tag; a running timer that began after the
@@ -275,27 +282,25 @@ impl Service {
                 billable_default(ctx, clean(req.project).as_deref())?;
             let tag_ids = resolve_tags(ctx, &req.tags)?;
             let mut stopped = Vec::new();
+            let mut replaced = Vec::new();
             if !ctx.settings.allow_concurrent_timers {
                 for running in tracks::running(ctx.tx)? {
-                    if running.start >= start {
+                    if running.start == start {
+                        // Stopping it would record zero seconds: the new timer replaces it.
+                        tracks::delete(ctx.tx, running.id)?;
+                        replaced.push(running);
+                        continue;
+                    }
+                    if running.start > start {
                         let show = |t: DateTime<Utc>| show_instant(t, ctx.tz);
-                        return Err(ServiceError::Conflict(if running.start == ctx.now {
-                            format!(
-                                "timer {} started this very second, so stopping it now would \
-                                 record zero seconds; wait a second and retry, or delete it \
-                                 with delete_track if it was started by mistake",
-                                running.id
-                            )
-                        } else {
-                            format!(
-                                "timer {} has been running since {}, which is not before the new \
-                                 start {}; stop it at an earlier end (stop_timer with end), or \
-                                 start the new timer later",
-                                running.id,
-                                show(running.start),
-                                show(start)
-                            )
-                        }));
+                        return Err(ServiceError::Conflict(format!(
+                            "timer {} has been running since {}, which is not before the new \
+                             start {}; stop it at an earlier end (stop_timer with end), or start the \
+                             new timer later",
+                            running.id,
+                            show(running.start),
+                            show(start)
+                        )));
                     }
                     let mut f = TrackFields::from(&running);
                     f.end = Some(start);
@@ -318,16 +323,21 @@ impl Service {
                 tracks::overlapping(ctx.tx, start, None, Some(id), MAX_LISTED_IDS)?;
             let mut ids = vec![id.0];
             ids.extend(stopped.iter().map(|t| t.0));
-            let detail = (!stopped.is_empty()).then(|| {
-                format!(
-                    "stopped {}",
-                    stopped
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            });
+            ids.extend(replaced.iter().map(|t| t.id.0));
+            let list = |ids: &mut dyn Iterator<Item = TrackId>| {
+                ids.map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
+            };
+            let mut details = Vec::new();
+            if !stopped.is_empty() {
+                details.push(format!("stopped {}", list(&mut stopped.iter().copied())));
+            }
+            if !replaced.is_empty() {
+                details.push(format!(
+                    "replaced {}",
+                    list(&mut replaced.iter().map(|t| t.id))
+                ));
+            }
+            let detail = (!details.is_empty()).then(|| details.join("; "));
             ctx.audit("track", &ids, detail.as_deref())?;
             let stopped = stopped
                 .into_iter()
@@ -336,6 +346,7 @@ impl Service {
             Ok(TimerStarted {
                 track: load_track(ctx, id.0)?,
                 stopped,
+                replaced,
                 overlaps,
                 overlap_count,
             })

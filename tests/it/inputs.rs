@@ -422,3 +422,52 @@ fn upgrade_keeps_names_that_clash_once_case_is_folded() {
     assert_eq!(svc.get_client("ærø").unwrap().name, "Ærø");
     assert_eq!(svc.get_client("ÆRØ 2").unwrap().id, newer);
 }
+
+/// "Start the website... no, the backend": a second start in the same second replaces the
+/// first timer instead of failing, and says which timer it replaced.
+#[test]
+fn a_start_in_the_same_second_replaces_the_running_timer() {
+    let env = Env::new();
+    project(&env, "Website");
+    project(&env, "Backend");
+    env.svc.create_tag("deep work").unwrap();
+    let first = env
+        .svc
+        .start_timer(StartTimer {
+            project: Some("Website".into()),
+            tags: vec!["deep work".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    let second = env
+        .svc
+        .start_timer(StartTimer {
+            project: Some("Backend".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(second.stopped.is_empty());
+    assert_eq!(second.replaced.len(), 1);
+    assert_eq!(second.replaced[0].id, first.track.id);
+    assert_eq!(second.replaced[0].project_name.as_deref(), Some("Website"));
+    let running = env.svc.list_running_timers().unwrap();
+    assert_eq!(running.len(), 1);
+    assert_eq!(running[0].project_name.as_deref(), Some("Backend"));
+    assert_eq!(env.count("SELECT count(*) FROM tracks"), 1);
+    assert_eq!(env.count("SELECT count(*) FROM track_tags"), 0);
+    let detail: String = Connection::open(env.db_path())
+        .unwrap()
+        .query_row(
+            "SELECT detail FROM audit_log WHERE operation = 'start_timer' ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(detail, format!("replaced {}", first.track.id));
+
+    // A second later, the running timer is stopped as usual.
+    env.clock.advance(1);
+    let third = env.svc.start_timer(StartTimer::default()).unwrap();
+    assert!(third.replaced.is_empty());
+    assert_eq!(third.stopped[0].id, second.track.id);
+}
