@@ -15,10 +15,13 @@ use crate::service::{Figures, ListInvoices, NewInvoice, Service, Summary, TimeSu
 /// `stint report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// From date or date-time [default: 6 days ago, so a week up to today].
+    /// From a date, a date-time, or a named period: today, yesterday, this week, last week,
+    /// this month, last month, this year, last year (a period alone is the whole period)
+    /// [default: 6 days ago, so a week up to today].
     #[arg(long)]
     pub from: Option<String>,
-    /// To date (included) or date-time (excluded) [default: today].
+    /// To a date or period (included) or a date-time (excluded) [default: the end of the
+    /// --from period, else today].
     #[arg(long)]
     pub to: Option<String>,
     /// Grouping, one or two, comma-separated: day, week, month, year, project, client, tag.
@@ -209,7 +212,11 @@ pub fn report(svc: &Service, a: &ReportArgs) -> anyhow::Result<()> {
                 .format("%Y-%m-%d")
                 .to_string()
         }),
-        to: a.to.clone().unwrap_or_else(|| "today".to_owned()),
+        // An empty `to` after a named period is that whole period; after a date it is now.
+        to: a.to.clone().unwrap_or_else(|| match a.from {
+            Some(_) => String::new(),
+            None => "today".to_owned(),
+        }),
         group_by: a.group_by.clone(),
         project: a.project.clone(),
         client: a.client.clone(),

@@ -42,7 +42,7 @@ pub enum Command {
     Stop(StopArgs),
     /// Show running timers.
     Status,
-    /// Log finished work: a start and an end or a duration.
+    /// Log finished work: two of a start, an end and a duration (`--end now --duration 45m`).
     Log(LogArgs),
     /// List tracks as a table, newest first (or all of them as CSV with --csv).
     Tracks(TracksArgs),
@@ -156,7 +156,7 @@ pub struct StartArgs {
     /// Not billable.
     #[arg(long)]
     pub no_billable: bool,
-    /// Start time, e.g. 09:00 or "2026-11-20 09:00" [default: now].
+    /// Start time, e.g. 09:00, 9am, "2026-11-20 09:00" [default: now].
     #[arg(long)]
     pub at: Option<String>,
 }
@@ -177,13 +177,13 @@ pub struct StopArgs {
 pub struct LogArgs {
     /// What was done.
     pub description: Option<String>,
-    /// Start, e.g. 09:00, "yesterday 14:00" or "2026-11-20 09:00".
+    /// Start, e.g. 09:00, 9am, 2:30pm, noon, "yesterday 14:00" or "2026-11-20 09:00".
     #[arg(long)]
-    pub start: String,
-    /// End (or give --duration).
-    #[arg(long, conflicts_with = "duration")]
+    pub start: Option<String>,
+    /// End (same forms, or now); with --duration and no --start, the work ended then.
+    #[arg(long)]
     pub end: Option<String>,
-    /// Duration, e.g. 1h30m, 90m, 1.5h, 01:30.
+    /// Duration, e.g. 1h30m, 90m, 45min, "1 hour", "2 hrs", 1.5h, 01:30.
     #[arg(long)]
     pub duration: Option<String>,
     /// Project id or name.
@@ -206,10 +206,12 @@ pub struct LogArgs {
 /// `stint tracks`.
 #[derive(Debug, Args)]
 pub struct TracksArgs {
-    /// From date or date-time (dates include the whole day).
+    /// From a date or date-time (dates include the whole day), or a named period: today,
+    /// yesterday, this week, last week, this month, last month, this year, last year (a period
+    /// alone is the whole period).
     #[arg(long)]
     pub from: Option<String>,
-    /// To date (included) or date-time (excluded).
+    /// To a date or period (included) or a date-time (excluded).
     #[arg(long)]
     pub to: Option<String>,
     /// Only this project.
@@ -307,6 +309,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 start: a.at.clone(),
             })?;
             let now = svc.now();
+            for t in &r.replaced {
+                println!("Replaced #{} {}, started this same second", t.id, label(t));
+            }
             for t in &r.stopped {
                 println!(
                     "Stopped #{} {} after {}",
@@ -360,15 +365,22 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Log(a) => {
             let svc = open(&cli, Frontend::Cli)?;
-            if a.end.is_none() && a.duration.is_none() {
-                bail!("give --end or --duration (e.g. --duration 1h30m)");
+            let given = [&a.start, &a.end, &a.duration]
+                .iter()
+                .filter(|v| v.is_some())
+                .count();
+            if given != 2 {
+                bail!(
+                    "give two of --start, --end and --duration (e.g. --start 9am --duration \
+                     1h30m, or --end now --duration 45m)"
+                );
             }
             let w = svc.create_track(NewTrack {
                 description: a.description.clone(),
                 project: a.project.clone(),
                 tags: a.tags.clone(),
                 billable: billable_flag(a.billable, a.no_billable),
-                start: a.start.clone(),
+                start: a.start.clone().unwrap_or_default(),
                 end: a.end.clone(),
                 duration: a.duration.clone(),
                 hourly_rate: a.rate.clone(),

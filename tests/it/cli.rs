@@ -146,3 +146,28 @@ fn db_backup_is_a_complete_copy() {
     let (ok, _, err) = stint(&db, &["db", "backup", copy.to_str().unwrap()]);
     assert!(!ok && err.contains("already exists"), "{err}");
 }
+
+#[test]
+fn log_from_end_and_duration_and_report_a_named_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("stint.db");
+    let (ok, out, err) = stint(
+        &db,
+        &["log", "call", "--end", "now", "--duration", "45 min"],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("(0:45)"), "{out}");
+    let (ok, _, err) = stint(&db, &["log", "--end", "now"]);
+    assert!(!ok);
+    assert!(
+        err.contains("two of --start, --end and --duration"),
+        "{err}"
+    );
+    // "yesterday" to "today" holds all 45 minutes whenever the test runs.
+    let (ok, out, err) = stint(&db, &["report", "--from", "yesterday", "--to", "today"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("0:45"), "{out}");
+    let (ok, out, err) = stint(&db, &["report", "--from", "last year"]);
+    assert!(ok, "{err}");
+    assert!(!out.contains("0:45"), "{out}");
+}
