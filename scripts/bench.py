@@ -16,7 +16,7 @@ For each size N (default 10k, 100k and 1M tracks):
     project as whole processes; the same two as `time_summary` calls and a
     `create_invoice` dry run over the ~10k most recent billable tracks (all 20 projects) through
     ONE long-lived `stint mcp` (scripts/bench-reports.py's Server: request to answer line);
-    `stint tracks --csv /dev/null` (every track).
+    `stint tracks --csv -` to /dev/null (every track).
   - timed, peers (when installed; commands as in ../shared/peers/bench.py): `timew summary :all`,
     `timew summary WEEK` (both weeks), `timew start proj01 bench` / `timew stop`, `timew export` (JSON: the
     nearest thing to a CSV export of everything); `bartib report`, `bartib report --from --to`,
@@ -366,7 +366,7 @@ def bench_size(binary: str, n: int, args, peers: dict[str, str]) -> dict:
     log("  stint report / tracks --csv ...")
     week_cmd = [binary, "report", "--from", WEEK[0], "--to", WEEK[1]]
     all_cmd = [binary, "report", "--from", ALL_TIME[0], "--to", ALL_TIME[1], "--group-by", "project"]
-    csv_cmd = [binary, "tracks", "--csv", "/dev/null"]
+    csv_cmd = [binary, "tracks", "--csv", "-"]
     mid_cmd = [binary, "report", "--from", MID_WEEK[0], "--to", MID_WEEK[1]]
     for op, cmd in [("week", week_cmd), ("midweek", mid_cmd), ("all", all_cmd), ("csv", csv_cmd)]:
         m = measure(cmd, senv, runs, slow, peer=False)

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::{Args, Subcommand};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
@@ -92,9 +91,12 @@ pub enum InvoiceCommand {
     Export {
         /// Invoice id or number.
         invoice: String,
-        /// File to write (`-` for standard output).
+        /// File to write (`-` for standard output); a new file, mode 0600.
         #[arg(long, value_name = "FILE")]
         csv: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -382,18 +384,21 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
                 inv.id
             );
         }
-        InvoiceCommand::Export { invoice, csv } => {
-            let (inv, text) = svc.export_invoice_csv(invoice)?;
+        InvoiceCommand::Export {
+            invoice,
+            csv,
+            force,
+        } => {
             if csv.as_os_str() == "-" {
+                let (_, text) = svc.export_invoice_csv(invoice)?;
                 print!("{text}");
             } else {
-                std::fs::write(csv, &text)
-                    .with_context(|| format!("cannot write {}", csv.display()))?;
+                let (inv, _, written) = svc.export_invoice_csv_to(invoice, csv, *force)?;
                 eprintln!(
                     "Wrote {} ({} lines) to {}",
                     invoice_title(&inv),
                     inv.lines.len(),
-                    csv.display()
+                    written.display()
                 );
             }
         }

@@ -98,7 +98,8 @@ impl crate::service::ImportProgress for Progress {
 /// `stint serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on; anything but loopback needs a token to exist.
+    /// Address to listen on. Every request needs a bearer token (see `stint token create`)
+    /// unless --no-token is given.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: std::net::IpAddr,
     /// Port to listen on (0 picks a free one).
@@ -113,6 +114,10 @@ pub struct ServeArgs {
     /// Database connections for concurrent requests.
     #[arg(long, default_value_t = 4)]
     pub connections: usize,
+    /// Serve without tokens, to local processes only (loopback --host): every caller gets
+    /// scope write, client contact details redacted and no file writes.
+    #[arg(long)]
+    pub no_token: bool,
 }
 
 /// `stint token`.
@@ -233,6 +238,9 @@ pub struct TracksArgs {
     /// with rounded and unrounded durations.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// With --csv: replace the file if it exists.
+    #[arg(long, requires = "csv")]
+    pub force: bool,
 }
 
 impl TracksArgs {
@@ -258,8 +266,11 @@ pub enum DbCommand {
     /// Write a consistent copy of the database to a new file (safe while stint runs; a plain
     /// copy of the .db file can miss writes still in its -wal file).
     Backup {
-        /// The new file.
+        /// The new file (mode 0600; never the database itself).
         file: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -401,43 +412,31 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let svc = open(&cli, Frontend::Cli)?;
             let rounding = svc.get_settings()?.settings.rounding;
             let path = a.csv.as_ref().expect("guarded");
-            // A file is written beside the target and renamed at the end, so a failed export
-            // leaves no half-written file.
-            // (Only for regular files: /dev/null or a pipe is written directly.)
-            let to_stdout = path.as_os_str() == "-";
-            let direct = to_stdout || (path.exists() && !path.is_file());
-            let partial = if direct {
-                path.clone()
-            } else {
-                path.with_extension("csv.partial")
-            };
-            let out: Box<dyn std::io::Write> = if to_stdout {
-                Box::new(std::io::stdout().lock())
-            } else {
-                Box::new(
-                    std::fs::File::create(&partial)
-                        .with_context(|| format!("cannot write {}", partial.display()))?,
-                )
-            };
+            if path.as_os_str() == "-" {
+                let out = std::io::BufWriter::new(std::io::stdout().lock());
+                let mut csv = crate::service::TracksCsv::new(out, rounding, svc.now());
+                let count = svc.export_tracks_csv(&a.filter(), &mut csv)?;
+                csv.finish()?;
+                svc.audit_export("export_tracks_csv", "stdout", Some(count))?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            // The CSV goes to a temporary file (mode 0600) beside the target and is renamed at
+            // the end, so a failed export leaves no half-written file.
+            let out = svc.output_file(path, a.force)?;
             let mut csv =
                 crate::service::TracksCsv::new(std::io::BufWriter::new(out), rounding, svc.now());
-            let cleanup = |e: anyhow::Error| {
-                if !direct {
-                    let _ = std::fs::remove_file(&partial);
-                }
-                e
-            };
-            let count = svc
-                .export_tracks_csv(&a.filter(), &mut csv)
-                .map_err(|e| cleanup(e.into()))?;
-            csv.finish().map_err(|e| cleanup(e.into()))?;
-            if !direct {
-                std::fs::rename(&partial, path)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-            }
-            if !to_stdout {
-                eprintln!("Wrote {count} tracks to {}", path.display());
-            }
+            let count = svc.export_tracks_csv(&a.filter(), &mut csv)?;
+            let out = csv
+                .finish()?
+                .into_inner()
+                .map_err(|e| anyhow::anyhow!("cannot write the CSV ({})", e.error()))?;
+            let written = out.commit()?;
+            svc.audit_export(
+                "export_tracks_csv",
+                &written.display().to_string(),
+                Some(count),
+            )?;
+            eprintln!("Wrote {count} tracks to {}", written.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Tracks(a) => {
@@ -482,6 +481,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     port: a.port,
                     allowed_hosts: a.allow_hosts.clone(),
                     allowed_origins: a.allow_origins.clone(),
+                    auth: if a.no_token {
+                        crate::mcp::http::AuthMode::Tokenless
+                    } else {
+                        crate::mcp::http::AuthMode::Tokens
+                    },
                 },
             ))?;
             Ok(ExitCode::SUCCESS)
@@ -510,17 +514,25 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         "scope",
                         "sensitive",
                         "created",
+                        "last used",
                         "revoked",
                     ]);
+                    let tz = svc.get_settings()?.effective_timezone;
+                    let local = |at: chrono::DateTime<chrono::Utc>| {
+                        at.with_timezone(&tz)
+                            .format("%Y-%m-%d %H:%M %Z")
+                            .to_string()
+                    };
                     for t in svc.list_tokens()? {
                         table.add_row([
                             t.name,
                             t.scope,
                             if t.sensitive { "yes" } else { "no" }.to_owned(),
-                            t.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-                            t.revoked_at
-                                .map(|r| r.format("%Y-%m-%d %H:%M UTC").to_string())
-                                .unwrap_or_default(),
+                            local(t.created_at),
+                            t.last_used_at
+                                .map(local)
+                                .unwrap_or_else(|| "never".to_owned()),
+                            t.revoked_at.map(local).unwrap_or_default(),
                         ]);
                     }
                     println!("{table}");
@@ -570,10 +582,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Db(DbCommand::Backup { file }) => {
+        Command::Db(DbCommand::Backup { file, force }) => {
             let svc = open(&cli, Frontend::Cli)?;
-            svc.backup(file)?;
-            println!("Wrote a copy of the database to {}", file.display());
+            let written = svc.backup(file, *force)?;
+            println!("Wrote a copy of the database to {}", written.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Db(DbCommand::Path) => {

@@ -132,7 +132,9 @@ pub struct MarkSentArgs {
 pub struct ExportCsvArgs {
     /// Invoice id or number.
     pub invoice_id: RefArg,
-    /// Also write the CSV to this file path (overwritten if it exists).
+    /// Also write the CSV to this new file (stdio only; absolute, or relative to the server's
+    /// folder). An existing file, a folder, a device or the database is refused; over HTTP any
+    /// path is refused and the CSV is only in the answer.
     pub path: Option<String>,
 }
 
@@ -305,7 +307,7 @@ pub struct CsvExportOut {
     pub number: Option<String>,
     /// RFC 4180 CSV, UTF-8, with a header row: one row per line item, then Subtotal, Tax, Total.
     pub csv: String,
-    /// The file written, when a path was given.
+    /// The absolute path of the file written, when a path was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// Data rows (lines plus the 3 total rows).

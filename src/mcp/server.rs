@@ -20,9 +20,8 @@ use rmcp::{ErrorData, RoleServer, ServerHandler, tool, tool_handler, tool_router
 use super::dto::*;
 use super::dto_billing::*;
 use crate::service::{
-    Caller, DeleteClient, DeleteProject, DeleteTag, Frontend, InvoiceChanges, ListClients,
-    ListInvoices, ListProjects, ListTags, Scope, Service, ServiceError, StopTimer, TimeSummary,
-    TokenInfo,
+    DeleteClient, DeleteProject, DeleteTag, HttpCaller, InvoiceChanges, ListClients, ListInvoices,
+    ListProjects, ListTags, Scope, Service, ServiceError, StopTimer, TimeSummary,
 };
 
 /// What the server tells a client about itself at `initialize`.
@@ -89,13 +88,20 @@ pub fn required_scope(tool: &str) -> Scope {
     }
 }
 
-/// The token of an HTTP request, put there by the HTTP layer's authentication.
-fn token_of(context: &RequestContext<RoleServer>) -> Option<TokenInfo> {
-    context
-        .extensions
-        .get::<axum::http::request::Parts>()
-        .and_then(|p| p.extensions.get::<TokenInfo>())
-        .cloned()
+/// Where a request came from: stdio (no HTTP request parts), or HTTP with the caller the HTTP
+/// layer authenticated. An HTTP request without an authenticated caller is
+/// `Http(None)`, which gets no tools (fail closed).
+enum Origin {
+    Stdio,
+    Http(Option<HttpCaller>),
+}
+
+/// The origin of a request; the HTTP layer puts an [`HttpCaller`] in the request's extensions.
+fn origin_of(context: &RequestContext<RoleServer>) -> Origin {
+    match context.extensions.get::<axum::http::request::Parts>() {
+        None => Origin::Stdio,
+        Some(p) => Origin::Http(p.extensions.get::<HttpCaller>().cloned()),
+    }
 }
 
 /// The stint MCP server: the tool router over a [`Service`].
@@ -119,7 +125,7 @@ impl StintServer {
 
     /// Runs a tool call on the blocking pool: tools do SQLite work (and may wait for another
     /// process's write), which must not stall the async workers serving other requests.
-    async fn call_blocking(
+    pub(crate) async fn call_blocking(
         self,
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
@@ -148,6 +154,68 @@ impl StintServer {
             tracing::error!(tool = %tool, error = %e, "a tool call did not finish");
             ErrorData::internal_error(PANIC_MESSAGE, None)
         })?
+    }
+
+    /// The tool list a caller sees: `None` on stdio (every tool); over HTTP, the tools within
+    /// the caller's scope, and none without an authenticated caller (`Some(None)`).
+    pub(crate) fn tools_for(&self, http_scope: Option<Option<Scope>>) -> ListToolsResult {
+        let tools = self.tool_router.list_all();
+        let tools = match http_scope {
+            None => tools,
+            Some(None) => Vec::new(),
+            Some(Some(scope)) => tools
+                .into_iter()
+                .filter(|t| required_scope(&t.name) <= scope)
+                .collect(),
+        };
+        let mut result = ListToolsResult::with_all_items(tools);
+        result.result_type = Some(ResultType::COMPLETE);
+        result
+    }
+
+    /// This server acting for an HTTP caller (its audit name, redaction, no file writes).
+    pub(crate) fn for_http(&self, caller: &HttpCaller) -> StintServer {
+        StintServer {
+            svc: self.svc.for_caller(caller.caller()),
+            tool_router: Arc::clone(&self.tool_router),
+        }
+    }
+
+    /// Why an HTTP caller may not make this call, or `None` when it may: a scope below the
+    /// tool's [`required_scope`], or an argument that names a file to write (`path` of
+    /// `export_invoice_csv`), which no HTTP caller may send.
+    pub(crate) fn http_refusal(
+        &self,
+        caller: &HttpCaller,
+        request: &CallToolRequestParams,
+    ) -> Option<String> {
+        if !self.tool_router.has_route(&request.name) {
+            return None;
+        }
+        let needed = required_scope(&request.name);
+        if needed > caller.scope() {
+            return Some(format!(
+                "{} has scope {}, but {} needs scope {}; use a token with that scope \
+                 (stint token create --scope {})",
+                caller.describe(),
+                caller.scope().as_str(),
+                request.name,
+                needed.as_str(),
+                needed.as_str()
+            ));
+        }
+        let path_given = request
+            .arguments
+            .as_ref()
+            .is_some_and(|a| a.get("path").is_some_and(|p| !p.is_null()));
+        if path_given && !caller.caller().may_write_files {
+            return Some(format!(
+                "{} cannot write files on the server over HTTP; leave out path to get the \
+                 content in the answer, or run the export with `stint` on that machine",
+                request.name
+            ));
+        }
+        None
     }
 
     fn track_written(&self, w: crate::service::TrackWritten) -> Json<TrackWrittenOut> {
@@ -885,13 +953,13 @@ impl StintServer {
 
     #[tool(
         name = "export_invoice_csv",
-        description = "Export an invoice as RFC 4180 CSV text, one row per line item plus subtotal, tax and total, optionally also written to a file.",
+        description = "Export an invoice as RFC 4180 CSV text (in the answer), one row per line item plus subtotal, tax and total. On stdio only, `path` also writes it to a new file (never overwritten, mode 0600); over HTTP no file is written.",
         title = "Export invoice as CSV",
         annotations(
             title = "Export invoice as CSV",
             read_only_hint = false,
             destructive_hint = false,
-            idempotent_hint = true,
+            idempotent_hint = false,
             open_world_hint = false
         )
     )]
@@ -899,15 +967,18 @@ impl StintServer {
         &self,
         Parameters(a): Parameters<ExportCsvArgs>,
     ) -> Result<Json<CsvExportOut>, String> {
-        let (inv, csv) = self.svc.export_invoice_csv(&a.invoice_id.0).map_err(fail)?;
-        let path = match a.path.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        let (inv, csv, path) = match a.path.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
             Some(p) => {
-                std::fs::write(p, &csv).map_err(|e| {
-                    format!("cannot write {p}: {e}; send a path in a folder that exists and is writable, or leave path out to get the CSV text only")
-                })?;
-                Some(p.to_owned())
+                let (inv, csv, written) = self
+                    .svc
+                    .export_invoice_csv_to(&a.invoice_id.0, std::path::Path::new(p), false)
+                    .map_err(fail)?;
+                (inv, csv, Some(written.display().to_string()))
             }
-            None => None,
+            None => {
+                let (inv, csv) = self.svc.export_invoice_csv(&a.invoice_id.0).map_err(fail)?;
+                (inv, csv, None)
+            }
         };
         Ok(Json(CsvExportOut {
             invoice_id: inv.id.0,
@@ -1084,16 +1155,11 @@ impl ServerHandler for StintServer {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        let scope = token_of(&context).map(|t| t.scope);
-        let tools = self
-            .tool_router
-            .list_all()
-            .into_iter()
-            .filter(|t| scope.is_none_or(|s| required_scope(&t.name) <= s))
-            .collect();
-        let mut result = ListToolsResult::with_all_items(tools);
-        result.result_type = Some(ResultType::COMPLETE);
-        Ok(result)
+        Ok(match origin_of(&context) {
+            Origin::Stdio => self.tools_for(None),
+            Origin::Http(None) => self.tools_for(Some(None)),
+            Origin::Http(Some(caller)) => self.tools_for(Some(Some(caller.scope()))),
+        })
     }
 
     async fn call_tool(
@@ -1101,45 +1167,20 @@ impl ServerHandler for StintServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let Some(token) = token_of(&context) else {
-            return self.clone().call_blocking(request, context).await;
+        let caller = match origin_of(&context) {
+            Origin::Stdio => return self.clone().call_blocking(request, context).await,
+            Origin::Http(None) => {
+                return Err(ErrorData::invalid_request(
+                    "this request carries no authenticated caller; send Authorization: Bearer <secret>",
+                    None,
+                ));
+            }
+            Origin::Http(Some(caller)) => caller,
         };
-        let needed = required_scope(&request.name);
-        let path_given = request
-            .arguments
-            .as_ref()
-            .is_some_and(|a| a.get("path").is_some_and(|p| !p.is_null()));
-        let needed = if request.name == "export_invoice_csv" && path_given {
-            Scope::Admin
-        } else {
-            needed
-        };
-        if needed > token.scope && self.tool_router.has_route(&request.name) {
-            return Ok(CallToolResult::error(vec![ContentBlock::text(format!(
-                "the token {:?} has scope {}, but {} needs scope {}{}; use a token with that scope \
-                 (stint token create --scope {})",
-                token.name,
-                token.scope.as_str(),
-                request.name,
-                needed.as_str(),
-                if request.name == "export_invoice_csv" {
-                    " when it writes a file (leave out path to get the CSV text)"
-                } else {
-                    ""
-                },
-                needed.as_str()
-            ))])
-            .into());
+        if let Some(refusal) = self.http_refusal(&caller, &request) {
+            return Ok(CallToolResult::error(vec![ContentBlock::text(refusal)]).into());
         }
-        let server = StintServer {
-            svc: self.svc.for_caller(Caller {
-                frontend: Frontend::McpHttp,
-                token_name: Some(token.name.clone()),
-                redact_contacts: !token.sensitive,
-            }),
-            tool_router: Arc::clone(&self.tool_router),
-        };
-        server.call_blocking(request, context).await
+        self.for_http(&caller).call_blocking(request, context).await
     }
 
     fn get_info(&self) -> rmcp::model::ServerConfig {

@@ -7,9 +7,10 @@
 //!   `server/discover` nor a request carrying the 2026-07-28 `_meta` protocol version, an
 //!   `initialize` (and `notifications/initialized`) is sent on its behalf and its answer is not
 //!   printed. rmcp alone refuses such a request.
-//! - Requests are handled one at a time, in order: each answer is printed before the next line
-//!   is read, so output lines follow input lines and a write is committed before the next
-//!   request runs.
+//! - Requests are handled one at a time, in order: each answer is written to stdout and flushed
+//!   before the next line is read, so output lines follow input lines, a write is committed
+//!   before the next request runs, and a client that was killed or cut off has an answer for
+//!   every write committed before its last request.
 //! - A line that is not JSON gets a JSON-RPC parse error (-32700) and the server keeps serving;
 //!   a batch or a malformed request gets -32600 with the request's id when it has one. rmcp
 //!   itself ignores unparsable lines silently.
@@ -156,6 +157,23 @@ async fn read_line<R: AsyncBufRead + Unpin>(
     Ok(Some(true))
 }
 
+/// One item for the output writer: a line to print (none for an answer that is swallowed) and
+/// the request id it answers, reported once the line is flushed.
+#[derive(Debug)]
+struct Out {
+    line: Option<String>,
+    answers: Option<Value>,
+}
+
+impl Out {
+    fn line(line: String) -> Out {
+        Out {
+            line: Some(line),
+            answers: None,
+        }
+    }
+}
+
 /// Serves MCP over newline-delimited JSON-RPC on `input` and `output` until end of input.
 ///
 /// # Errors
@@ -182,30 +200,37 @@ where
     let (from_rmcp, mut to_rmcp) = tokio::io::split(ours);
 
     // One writer owns stdout, so answers from rmcp and from this adapter never interleave.
-    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<String>();
+    // It reports a request id as answered only once its answer line is written and flushed:
+    // the next input line is read after that, so a client killed or cut off never misses the
+    // answer to a write that was committed before it sent its next request.
+    let (answered_tx, mut answered_rx) = mpsc::unbounded_channel::<Value>();
+    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Out>();
     let writer = tokio::spawn(async move {
-        while let Some(line) = out_rx.recv().await {
-            output.write_all(line.as_bytes()).await?;
-            output.write_all(b"\n").await?;
-            output.flush().await?;
+        while let Some(Out { line, answers }) = out_rx.recv().await {
+            if let Some(line) = line {
+                output.write_all(line.as_bytes()).await?;
+                output.write_all(b"\n").await?;
+                output.flush().await?;
+            }
+            if let Some(id) = answers {
+                let _ = answered_tx.send(id);
+            }
         }
         anyhow::Ok(())
     });
 
     // Relay rmcp's output, swallowing the answer to an initialize sent on a script's behalf,
-    // and report each answered request id.
-    let (answered_tx, mut answered_rx) = mpsc::unbounded_channel::<Value>();
+    // and tell the writer which request id each line answers.
     let relay_out = out_tx.clone();
     let relay = tokio::spawn(async move {
         let mut lines = BufReader::new(from_rmcp).lines();
         while let Ok(Some(line)) = lines.next_line().await {
             let id = answer_id(&line);
-            if id.as_ref() != Some(&Value::String(AUTO_INIT_ID.to_owned())) {
-                let _ = relay_out.send(line);
-            }
-            if let Some(id) = id {
-                let _ = answered_tx.send(id);
-            }
+            let shown = id.as_ref() != Some(&Value::String(AUTO_INIT_ID.to_owned()));
+            let _ = relay_out.send(Out {
+                line: shown.then_some(line),
+                answers: id,
+            });
         }
     });
 
@@ -226,17 +251,17 @@ where
             Some(c) => c,
         };
         if !complete {
-            let _ = out_tx.send(error_line(
+            let _ = out_tx.send(Out::line(error_line(
                 Value::Null,
                 -32600,
                 format!("Invalid Request: the line is longer than {MAX_LINE_BYTES} bytes"),
-            ));
+            )));
             continue;
         }
         let (message, id) = match classify(&buf) {
             Line::Skip => continue,
             Line::Answer(line) => {
-                let _ = out_tx.send(line);
+                let _ = out_tx.send(Out::line(line));
                 continue;
             }
             Line::Forward { message, id } => (message, id),

@@ -1,5 +1,10 @@
 //! CSV exports (RFC 4180, UTF-8, CRLF, header row) of invoices and tracks, written with the
 //! `csv` crate so that quoting is right for any text.
+//!
+//! Text cells (names, descriptions, tags, numbers of invoices) that a spreadsheet would run as
+//! a formula get a leading `'` ([`csv_text`], OWASP "CSV injection"); numbers and dates never
+//! do, so a negative amount stays a number. `stint import csv` reads such a cell back to the
+//! original text ([`csv_text_back`]).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -15,6 +20,36 @@ use crate::store::tracks;
 use crate::domain::entities::{Invoice, Track};
 use crate::domain::rounding::round_seconds;
 use crate::domain::settings::Rounding;
+
+/// Whether a spreadsheet would read `text` as a formula: it starts with `=`, `+`, `-`, `@`,
+/// tab or carriage return, or with `'` before text that would (so that [`csv_text_back`] can
+/// undo exactly one `'`).
+fn formula_like(text: &str) -> bool {
+    match text.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => true,
+        Some(b'\'') => formula_like(&text[1..]),
+        _ => false,
+    }
+}
+
+/// A text cell as exported: `text` with a leading `'` when a spreadsheet would otherwise run it
+/// as a formula (`=HYPERLINK(...)` -> `'=HYPERLINK(...)`), else unchanged.
+pub fn csv_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if formula_like(text) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// The inverse of [`csv_text`]: `'` followed by formula-like text loses that one `'`; any
+/// other cell is unchanged. `csv_text_back(&csv_text(t)) == t` for every `t`.
+pub fn csv_text_back(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if formula_like(rest) => rest,
+        _ => cell,
+    }
+}
 
 /// Column names of the invoice CSV export.
 pub const INVOICE_CSV_HEADER: [&str; 17] = [
@@ -54,14 +89,15 @@ pub fn invoice_csv(inv: &Invoice) -> String {
         .clone()
         .unwrap_or_else(|| format!("DRAFT-{}", inv.id));
     let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let text = |t: Option<&str>| csv_text(t.unwrap_or_default()).into_owned();
     let common = [
-        number,
+        text(Some(&number)),
         inv.status.as_str().to_owned(),
         date(inv.issue_date),
         date(inv.due_date),
-        inv.client_name.clone().unwrap_or_default(),
-        inv.client_tax_id.clone().unwrap_or_default(),
-        inv.seller_name.clone().unwrap_or_default(),
+        text(inv.client_name.as_deref()),
+        text(inv.client_tax_id.as_deref()),
+        text(inv.seller_name.as_deref()),
     ];
     // Writing to a Vec cannot fail.
     let _ = w.write_record(INVOICE_CSV_HEADER);
@@ -72,8 +108,8 @@ pub fn invoice_csv(inv: &Invoice) -> String {
         row.extend([
             line.position.to_string(),
             date(line.date),
-            line.description.clone(),
-            line.project_name.clone().unwrap_or_default(),
+            text(Some(&line.description)),
+            text(line.project_name.as_deref()),
             format!("{:.2}", line.quantity_hours),
             format!("{unrounded:.2}"),
             line.unit_rate.normalize().to_string(),
@@ -272,10 +308,9 @@ impl<W: std::io::Write> TracksCsv<W> {
             push_hours(&mut self.buf, s);
             self.w.write_field(self.buf.as_bytes())?;
         }
-        self.w.write_field(r.project)?;
-        self.w.write_field(r.client)?;
-        self.w.write_field(r.tags)?;
-        self.w.write_field(r.description)?;
+        for text in [r.project, r.client, r.tags, r.description] {
+            self.w.write_field(csv_text(text).as_bytes())?;
+        }
         self.w
             .write_field(if r.billable { "true" } else { "false" })?;
         match r.hourly_rate {
@@ -314,6 +349,37 @@ pub enum ExportError {
 }
 
 impl Service {
+    /// Writes the invoice's CSV (see [`invoice_csv`]) to the file at `path` (rules of
+    /// [`Service::output_file`]: local callers only, a new file unless `overwrite`, mode 0600,
+    /// never the database) and records the export in the audit log. Returns the invoice, the
+    /// CSV text and the absolute path written.
+    ///
+    /// # Errors
+    /// Unknown invoice; the path is refused or cannot be written (nothing is written then).
+    pub fn export_invoice_csv_to(
+        &self,
+        invoice: &str,
+        path: &std::path::Path,
+        overwrite: bool,
+    ) -> Result<(Invoice, String, std::path::PathBuf)> {
+        let inv = self.get_invoice(invoice)?;
+        let text = invoice_csv(&inv);
+        let mut out = self.output_file(path, overwrite)?;
+        std::io::Write::write_all(&mut out, text.as_bytes()).map_err(|e| {
+            ServiceError::Conflict(format!(
+                "cannot write {} ({e}); nothing was written there",
+                out.target().display()
+            ))
+        })?;
+        let written = out.commit()?;
+        self.audit_export(
+            "export_invoice_csv",
+            &written.display().to_string(),
+            Some(inv.lines.len() + 3),
+        )?;
+        Ok((inv, text, written))
+    }
+
     /// Writes every track matching `req` to `csv`, newest first (`req.limit` and `req.cursor`
     /// are ignored), reading them in one snapshot and one statement, without collecting them in
     /// memory; returns how many were written. Project, client and tag names are loaded once.

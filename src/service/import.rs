@@ -6,10 +6,14 @@
 //! as `id`) are ignored. Times are RFC 3339 or local date-times in the configured zone.
 //!
 //! The whole file is read and checked first: a bad row stops the import with its line number
-//! and the reason, before anything is written. Rows are then written in transactions of
-//! [`BATCH_ROWS`], creating missing clients, projects and tags; if a batch fails, every row
-//! this import wrote is removed again, so nothing of a failed import is kept. Each row is
-//! recognised by a hash of its values, so importing the same file again adds nothing.
+//! and the reason, before anything is written. Rows are then written in one transaction,
+//! creating missing clients, projects and tags: an import that fails, or whose process is
+//! killed at any moment, keeps nothing. Each row is recognised by a hash of its values, so
+//! importing the same file again adds nothing.
+//!
+//! Text cells that a spreadsheet would read as a formula are exported with a leading `'`
+//! (see `service::export`); a cell of the form `'` followed by `=`, `+`, `-`, `@`, tab or
+//! carriage return is read back without that one `'`, so an export imports to the same text.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -19,6 +23,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
+use super::export::csv_text_back;
 use super::{Result, Service, ServiceError};
 use crate::domain::DomainError;
 use crate::domain::names::name_key;
@@ -29,7 +34,8 @@ use crate::store::clients::{self, ClientFields};
 use crate::store::projects::{self, ProjectFields};
 use crate::store::{tags, tracks};
 
-/// Rows written per transaction.
+/// Rows per audit-log entry and per progress report of an import (all rows are written in one
+/// transaction).
 pub const BATCH_ROWS: usize = 5_000;
 
 /// SQLite page cache of an import, KiB: enough to keep the indexes that take rows in an order
@@ -169,8 +175,8 @@ impl Service {
     ///
     /// # Errors
     /// A missing `start` or `end` column; a bad row (line number and reason; nothing written);
-    /// an ambiguous project name without a client column; store errors (what was written by
-    /// this import is removed).
+    /// an ambiguous project name without a client column; store errors. Nothing is written
+    /// when an error is returned.
     pub fn import_csv(
         &self,
         input: impl Read,
@@ -218,6 +224,10 @@ impl Service {
                     .trim()
                     .to_owned()
             };
+            // A text cell as exported by stint (a formula-like text behind one `'`).
+            let get_text = |c: Option<usize>| {
+                csv_text_back(c.and_then(|c| record.get(c)).unwrap_or("").trim()).to_owned()
+            };
             let start_text = get(Some(c_start));
             let end_text = get(Some(c_end));
             let start = parse_instant(&start_text, tz, now)
@@ -225,15 +235,15 @@ impl Service {
             let end =
                 parse_instant(&end_text, tz, now).map_err(|e| bad(line, format!("end: {e}")))?;
             validate_span(start, Some(end), now, tz).map_err(|e| bad(line, e))?;
-            let project = Some(get(c_project)).filter(|s| !s.is_empty());
-            let client = Some(get(c_client)).filter(|s| !s.is_empty());
+            let project = Some(get_text(c_project)).filter(|s| !s.is_empty());
+            let client = Some(get_text(c_client)).filter(|s| !s.is_empty());
             if client.is_some() && project.is_none() {
                 return Err(bad(
                     line,
                     "a client is given without a project; add the project",
                 ));
             }
-            let tags: Vec<String> = get(c_tags)
+            let tags: Vec<String> = get_text(c_tags)
                 .split([';', ','])
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
@@ -245,7 +255,7 @@ impl Service {
                     format!("tag {t:?} is only digits; tag names need a letter"),
                 ));
             }
-            let description = get(c_desc);
+            let description = get_text(c_desc);
             let billable = parse_bool(line, &get(c_billable))?;
             let hash = row_hash(
                 start.timestamp(),
@@ -269,144 +279,103 @@ impl Service {
             });
         }
         progress.checked(rows.len());
+        tracing::debug!("import: {} rows checked, writing them", rows.len());
 
         let mut summary = ImportSummary {
             rows: rows.len(),
             ..Default::default()
         };
-        let mut inserted = Vec::new();
         let mut project_cache: HashMap<(String, String), (ProjectId, bool)> = HashMap::new();
         let mut client_cache: HashMap<String, ClientId> = HashMap::new();
         let mut tag_cache: HashMap<String, TagId> = HashMap::new();
         let tz_name = tz.name().to_owned();
-        let result = (|| -> Result<()> {
+        // One transaction for the whole file: a failure, or the process being killed at any
+        // moment, leaves nothing of it; SQLite spills pages beyond the cache to the WAL, so
+        // memory stays bounded. The audit log gets one row per BATCH_ROWS rows.
+        self.write("import_csv", |ctx| {
+            crate::store::set_cache_kib(ctx.tx, IMPORT_CACHE_KIB)?;
             for batch in rows.chunks(BATCH_ROWS) {
-                let written = self.write("import_csv", |ctx| {
-                    crate::store::set_cache_kib(ctx.tx, IMPORT_CACHE_KIB)?;
-                    let mut ids = Vec::with_capacity(batch.len());
-                    for row in batch {
-                        let key = row.key();
-                        if tracks::has_import_key(ctx.tx, &key, legacy_key(&key))? {
-                            summary.skipped += 1;
-                            continue;
+                let mut ids = Vec::with_capacity(batch.len());
+                for row in batch {
+                    let key = row.key();
+                    if tracks::has_import_key(ctx.tx, &key, legacy_key(&key))? {
+                        summary.skipped += 1;
+                        continue;
+                    }
+                    let (project_id, default_billable) = match &row.project {
+                        None => (None, false),
+                        Some(p) => {
+                            let cache_key = (
+                                name_key(p),
+                                name_key(row.client.as_deref().unwrap_or_default()),
+                            );
+                            if let Some(hit) = project_cache.get(&cache_key) {
+                                (Some(hit.0), hit.1)
+                            } else {
+                                let found = self.import_project(
+                                    ctx,
+                                    row,
+                                    p,
+                                    &mut client_cache,
+                                    &mut summary,
+                                )?;
+                                project_cache.insert(cache_key, found);
+                                (Some(found.0), found.1)
+                            }
                         }
-                        let (project_id, default_billable) = match &row.project {
-                            None => (None, false),
-                            Some(p) => {
-                                let cache_key = (
-                                    name_key(p),
-                                    name_key(row.client.as_deref().unwrap_or_default()),
-                                );
-                                if let Some(hit) = project_cache.get(&cache_key) {
-                                    (Some(hit.0), hit.1)
-                                } else {
-                                    let found = self.import_project(
-                                        ctx,
-                                        row,
-                                        p,
-                                        &mut client_cache,
-                                        &mut summary,
-                                    )?;
-                                    project_cache.insert(cache_key, found);
-                                    (Some(found.0), found.1)
-                                }
+                    };
+                    let mut tag_ids = Vec::with_capacity(row.tags.len());
+                    for t in &row.tags {
+                        let lower = name_key(t);
+                        let id = match tag_cache.get(&lower) {
+                            Some(id) => *id,
+                            None => {
+                                let id = match tags::find_by_name(ctx.tx, t)?.first() {
+                                    Some(tag) => tag.id,
+                                    None => {
+                                        summary.created_tags += 1;
+                                        tags::insert(ctx.tx, t, ctx.now)?
+                                    }
+                                };
+                                tag_cache.insert(lower, id);
+                                id
                             }
                         };
-                        let mut tag_ids = Vec::with_capacity(row.tags.len());
-                        for t in &row.tags {
-                            let lower = name_key(t);
-                            let id = match tag_cache.get(&lower) {
-                                Some(id) => *id,
-                                None => {
-                                    let id = match tags::find_by_name(ctx.tx, t)?.first() {
-                                        Some(tag) => tag.id,
-                                        None => {
-                                            summary.created_tags += 1;
-                                            tags::insert(ctx.tx, t, ctx.now)?
-                                        }
-                                    };
-                                    tag_cache.insert(lower, id);
-                                    id
-                                }
-                            };
-                            if !tag_ids.contains(&id) {
-                                tag_ids.push(id);
-                            }
+                        if !tag_ids.contains(&id) {
+                            tag_ids.push(id);
                         }
-                        let id = tracks::insert_imported(
-                            ctx.tx,
-                            &tracks::TrackFields {
-                                start: row.start,
-                                end: Some(row.end),
-                                timezone: tz_name.clone(),
-                                description: row.description.to_string(),
-                                project_id,
-                                billable: row.billable.unwrap_or(default_billable),
-                                hourly_rate: None,
-                            },
-                            &key,
-                            &tag_ids,
-                            ctx.now,
-                        )?;
-                        ids.push(id.0);
                     }
-                    let first_line = batch.first().map_or(0, |r| r.line);
-                    ctx.audit(
-                        "track",
-                        &ids,
-                        Some(&format!(
-                            "imported {} rows from line {first_line}",
-                            ids.len()
-                        )),
+                    let id = tracks::insert_imported(
+                        ctx.tx,
+                        &tracks::TrackFields {
+                            start: row.start,
+                            end: Some(row.end),
+                            timezone: tz_name.clone(),
+                            description: row.description.to_string(),
+                            project_id,
+                            billable: row.billable.unwrap_or(default_billable),
+                            hourly_rate: None,
+                        },
+                        &key,
+                        &tag_ids,
+                        ctx.now,
                     )?;
-                    Ok(ids)
-                });
-                match written {
-                    Ok(ids) => {
-                        summary.imported += ids.len();
-                        inserted.extend(ids);
-                        progress.written(summary.imported + summary.skipped);
-                    }
-                    Err(e) => {
-                        // Clients, projects and tags created by a failed batch rolled back with it.
-                        project_cache.clear();
-                        client_cache.clear();
-                        tag_cache.clear();
-                        return Err(e);
-                    }
+                    ids.push(id.0);
                 }
+                let first_line = batch.first().map_or(0, |r| r.line);
+                ctx.audit(
+                    "track",
+                    &ids,
+                    Some(&format!(
+                        "imported {} rows from line {first_line}",
+                        ids.len()
+                    )),
+                )?;
+                summary.imported += ids.len();
+                progress.written(summary.imported + summary.skipped);
             }
             Ok(())
-        })();
-        if let Err(e) = result {
-            if !inserted.is_empty() {
-                let undo = self.write("import_csv_undo", |ctx| {
-                    for chunk in inserted.chunks(BATCH_ROWS) {
-                        for id in chunk {
-                            tracks::delete(ctx.tx, crate::domain::TrackId(*id))?;
-                        }
-                    }
-                    ctx.audit(
-                        "track",
-                        &[],
-                        Some(&format!(
-                            "removed {} rows of a failed import",
-                            inserted.len()
-                        )),
-                    )?;
-                    Ok(())
-                });
-                if let Err(undo_err) = undo {
-                    return Err(ServiceError::Conflict(format!(
-                        "the import failed ({e}), and removing its {} written rows failed too \
-                         ({undo_err}); run the same import again to finish it: rows already in \
-                         are recognised and skipped",
-                        inserted.len()
-                    )));
-                }
-            }
-            return Err(e);
-        }
+        })?;
         self.checkpoint();
         Ok(summary)
     }

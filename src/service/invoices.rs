@@ -556,10 +556,15 @@ impl Service {
         })
     }
 
-    /// The invoice as RFC 4180 CSV (see [`super::export::invoice_csv`]).
+    /// The invoice as RFC 4180 CSV (see [`super::export::invoice_csv`]), recorded in the audit
+    /// log as an export to `content`.
+    ///
+    /// # Errors
+    /// Unknown invoice; store errors.
     pub fn export_invoice_csv(&self, invoice: &str) -> Result<(Invoice, String)> {
         let inv = self.get_invoice(invoice)?;
         let text = super::export::invoice_csv(&inv);
+        self.audit_export("export_invoice_csv", "content", Some(inv.lines.len() + 3))?;
         Ok((inv, text))
     }
 }

@@ -10,6 +10,7 @@
 
 mod catalog;
 mod export;
+mod files;
 mod import;
 mod invoices;
 mod reports;
@@ -36,15 +37,17 @@ pub use catalog::{
     ListTags, NewClient, NewProject, ProjectChanges, TagWithUsage,
 };
 pub use export::{
-    ExportError, INVOICE_CSV_HEADER, TRACKS_CSV_HEADER, TracksCsv, invoice_csv, tracks_csv,
+    ExportError, INVOICE_CSV_HEADER, TRACKS_CSV_HEADER, TracksCsv, csv_text, csv_text_back,
+    invoice_csv, tracks_csv,
 };
+pub use files::OutputFile;
 pub use import::{BATCH_ROWS, ImportProgress, ImportSummary, NoProgress};
 pub use invoices::{InvoiceChanges, ListInvoices, NewInvoice};
 pub use reports::{
     BudgetReport, BudgetUse, Figures, GroupDim, GroupKey, Summary, SummaryRow, TimeSummary,
 };
 pub use settings::{RoundingChanges, SettingsChanges, SettingsView};
-pub use tokens::{Authentication, SECRET_PREFIX, Scope, TokenInfo};
+pub use tokens::{HttpCaller, LAST_USED_RESOLUTION_SECS, SECRET_PREFIX, Scope, TokenInfo};
 pub use tracks::{
     ListTracks, NewTrack, StartTimer, StopTimer, TimerStarted, TrackChanges, TrackWritten,
 };
@@ -129,15 +132,20 @@ pub struct Caller {
     /// Show client contact details (email, phone, address, tax id, notes) as [`REDACTED`]: for
     /// HTTP tokens created without `--sensitive`.
     pub redact_contacts: bool,
+    /// May name a file on this machine for the service to write (e.g. `export_invoice_csv`'s
+    /// `path`): true for the CLI and stdio (the user's own process), false for every HTTP
+    /// caller, whose requests may come from another account or machine.
+    pub may_write_files: bool,
 }
 
 impl Caller {
-    /// A local caller (CLI or stdio) that sees everything.
+    /// A local caller (CLI or stdio) that sees everything and may write files.
     pub fn local(frontend: Frontend) -> Caller {
         Caller {
             frontend,
             token_name: None,
             redact_contacts: false,
+            may_write_files: true,
         }
     }
 }
@@ -191,6 +199,11 @@ struct Inner {
     conns: Vec<Mutex<Connection>>,
     next: std::sync::atomic::AtomicUsize,
     clock: Arc<dyn Clock>,
+    /// The database file, resolved through symlinks: exports and backups never write over it.
+    db_path: std::path::PathBuf,
+    /// Held by a write use case for its transaction: writers of this process queue here
+    /// instead of on SQLite's busy handler, which sleeps up to 100 ms between retries.
+    writer: Mutex<()>,
 }
 
 /// The stint service over one database connection.
@@ -273,6 +286,8 @@ impl Service {
                 conns,
                 next: std::sync::atomic::AtomicUsize::new(0),
                 clock,
+                db_path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+                writer: Mutex::new(()),
             }),
             caller: Arc::new(caller),
         })
@@ -360,7 +375,13 @@ impl Service {
         now: DateTime<Utc>,
         operation: &'static str,
     ) -> Result<Ctx<'a>> {
-        let settings = store::settings::load(tx)?;
+        // A damaged setting blocks every use case but the one that can repair it by setting it
+        // again (it checks that the request does).
+        let settings = if operation == "update_settings" {
+            store::settings::load_lenient(tx)?.0
+        } else {
+            store::settings::load(tx)?
+        };
         let tz = settings.timezone.unwrap_or_else(system_time_zone);
         Ok(Ctx {
             tx,
@@ -378,6 +399,7 @@ impl Service {
         operation: &'static str,
         f: impl FnOnce(&Ctx<'_>) -> Result<T>,
     ) -> Result<T> {
+        let _writer = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
         let now = self.now();
         let mut conn = self.conn();
         store::write(&mut conn, |tx| f(&self.ctx(tx, now, operation)?))
@@ -395,20 +417,6 @@ impl Service {
         if let Err(e) = store::checkpoint(&self.conn()) {
             tracing::debug!("checkpoint skipped: {e}");
         }
-    }
-
-    /// Writes a consistent copy of the database to `target`, which must not exist yet.
-    ///
-    /// # Errors
-    /// `target` exists or cannot be written.
-    pub fn backup(&self, target: &Path) -> Result<()> {
-        if target.exists() {
-            return Err(ServiceError::Conflict(format!(
-                "{} already exists; choose a new file name for the backup",
-                target.display()
-            )));
-        }
-        Ok(store::backup(&self.conn(), target)?)
     }
 
     /// Schema version of the open database.

@@ -46,6 +46,25 @@ pub struct SettingsChanges {
     pub business_address: Option<String>,
 }
 
+impl SettingsChanges {
+    /// Whether this request sets the setting a [`store::BadValue`] names (its row is
+    /// `setting KEY`, KEY as stored, e.g. `rounding.mode`).
+    fn sets(&self, row: &str) -> bool {
+        let r = self.rounding.as_ref();
+        match row.trim_start_matches("setting ") {
+            "timezone" => self.timezone.is_some(),
+            "week_start" => self.week_start.is_some(),
+            "default_currency" => self.default_currency.is_some(),
+            "default_hourly_rate" => self.default_hourly_rate.is_some(),
+            "rounding.mode" => r.is_some_and(|r| r.mode.is_some()),
+            "rounding.increment_minutes" => r.is_some_and(|r| r.increment_minutes.is_some()),
+            "rounding.scope" => r.is_some_and(|r| r.scope.is_some()),
+            "invoice_due_days" => self.invoice_due_days.is_some(),
+            _ => false,
+        }
+    }
+}
+
 impl Service {
     /// All settings with defaults filled in.
     pub fn get_settings(&self) -> Result<SettingsView> {
@@ -64,6 +83,15 @@ impl Service {
     /// An unknown time zone or currency, a bad rate, rounding or invoice number format.
     pub fn update_settings(&self, req: SettingsChanges) -> Result<SettingsView> {
         self.write("update_settings", |ctx| {
+            // A damaged stored value is replaced only by a request that sets it again.
+            let (_, damaged) = store::settings::load_lenient(ctx.tx)?;
+            if let Some(bad) = damaged.into_iter().find(|b| !req.sets(&b.row)) {
+                let key = bad.row.trim_start_matches("setting ");
+                return Err(DomainError::Invalid(format!(
+                    "{bad}; to repair it, set {key} again in the same update"
+                ))
+                .into());
+            }
             let mut s = ctx.settings.clone();
             if let Some(tz) = req.timezone {
                 s.timezone = match clean(Some(tz)) {

@@ -3,10 +3,10 @@
 
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
-use super::{Result, Service, ServiceError, unique_violation};
+use super::{Caller, Frontend, Result, Service, ServiceError, unique_violation};
 use crate::domain::DomainError;
+use crate::store;
 use crate::store::tokens::{self, TokenRow};
 
 /// What a token may do (DESIGN.md, "HTTP front end").
@@ -55,7 +55,13 @@ pub const SECRET_PREFIX: &str = "stint_";
 
 fn hash_secret(secret: &str) -> String {
     let digest = Sha256::digest(secret.trim().as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
 }
 
 impl Service {
@@ -93,11 +99,11 @@ impl Service {
             let id = tokens::insert(ctx.tx, &name, scope.as_str(), sensitive, &hash, ctx.now)
                 .map_err(|e| {
                     unique_violation(e, || {
-                        format!("a token named {name:?} already exists; choose another name or revoke it first")
+                        format!("an active token named {name:?} already exists; choose another name or revoke it first (stint token revoke {name})")
                     })
                 })?;
             ctx.audit("token", &[id], Some(&name))?;
-            let row = tokens::by_name(ctx.tx, &name)?.expect("just inserted");
+            let row = tokens::by_id(ctx.tx, id)?.expect("just inserted");
             Ok((row, secret.clone()))
         })
     }
@@ -107,20 +113,21 @@ impl Service {
         self.read(|ctx| Ok(tokens::list(ctx.tx)?))
     }
 
-    /// Revokes the token named `name`; requests carrying it are refused from then on.
+    /// Revokes the active token named `name`; requests carrying it are refused from then on,
+    /// by running servers too. Its name may then be given to a new token.
+    ///
+    /// # Errors
+    /// No active token has that name.
     pub fn revoke_token(&self, name: &str) -> Result<TokenRow> {
         self.write("revoke_token", |ctx| {
-            let row = tokens::by_name(ctx.tx, name.trim())?.ok_or_else(|| {
-                ServiceError::NotFound(format!("no token is named {name:?}; see stint token list"))
+            let row = tokens::active_by_name(ctx.tx, name.trim())?.ok_or_else(|| {
+                ServiceError::NotFound(format!(
+                    "no active token is named {name:?}; see stint token list"
+                ))
             })?;
-            if row.revoked_at.is_some() {
-                return Err(ServiceError::Conflict(format!(
-                    "token {name:?} is already revoked"
-                )));
-            }
             tokens::revoke(ctx.tx, row.id, ctx.now)?;
             ctx.audit("token", &[row.id], Some(&row.name))?;
-            Ok(tokens::by_name(ctx.tx, &row.name)?.expect("exists"))
+            Ok(tokens::by_id(ctx.tx, row.id)?.expect("exists"))
         })
     }
 
@@ -129,52 +136,88 @@ impl Service {
         self.read(|ctx| Ok(tokens::active(ctx.tx)?.len()))
     }
 
-    /// Decides who an HTTP request is, in one read: `Open` when no token exists (loopback
-    /// only, checked at start-up), else the token matching `secret`, else `Refused`.
-    pub fn authenticate_request(&self, secret: Option<&str>) -> Result<Authentication> {
-        let rows = self.read(|ctx| Ok(tokens::active(ctx.tx)?))?;
-        if rows.is_empty() {
-            return Ok(Authentication::Open);
-        }
-        Ok(match secret {
-            Some(secret) => match match_token(&rows, secret)? {
-                Some(t) => Authentication::Token(t),
-                None => Authentication::Refused,
-            },
-            None => Authentication::Refused,
-        })
-    }
-
-    /// Checks a presented secret against every active token, comparing hashes in constant time.
+    /// The active token whose secret is `secret`, or `None` (unknown or revoked secret).
+    ///
+    /// One indexed lookup of the secret's SHA-256 hash, so revocation takes effect at the next
+    /// request. Records the use in `last_used_at` at most once per
+    /// [`LAST_USED_RESOLUTION_SECS`] per token (a failed record is logged, not an error), so
+    /// reads do not write on every request.
+    ///
+    /// # Errors
+    /// The database cannot be read.
     pub fn authenticate(&self, secret: &str) -> Result<Option<TokenInfo>> {
-        let rows = self.read(|ctx| Ok(tokens::active(ctx.tx)?))?;
-        match_token(&rows, secret)
+        let hash = hash_secret(secret);
+        let now = self.now();
+        let row = {
+            let mut conn = self.conn();
+            store::read(&mut conn, |tx| tokens::active_by_hash(tx, &hash))?
+        };
+        let Some(row) = row else { return Ok(None) };
+        let stale = row
+            .last_used_at
+            .is_none_or(|t| (now - t).num_seconds() >= LAST_USED_RESOLUTION_SECS);
+        if stale {
+            let _writer = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+            let mut conn = self.conn();
+            if let Err(e) = store::write(&mut conn, |tx| tokens::touch(tx, row.id, now)) {
+                tracing::debug!("last_used_at of token {:?} not recorded: {e}", row.name);
+            }
+        }
+        Ok(Some(TokenInfo {
+            name: row.name,
+            scope: Scope::parse(&row.scope)?,
+            sensitive: row.sensitive,
+        }))
     }
 }
 
-/// Outcome of [`Service::authenticate_request`].
+/// Smallest interval, in seconds, between two writes of a token's `last_used_at`.
+pub const LAST_USED_RESOLUTION_SECS: i64 = 60;
+
+/// Who an HTTP request acts for, decided by the HTTP layer and read by the tools.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Authentication {
-    /// No token exists: the server is open to local processes.
-    Open,
-    /// A valid token.
+pub enum HttpCaller {
+    /// A valid bearer token.
     Token(TokenInfo),
-    /// Missing or wrong secret.
-    Refused,
+    /// `stint serve --no-token` on loopback: scope `write`, client contact details redacted,
+    /// no file writes.
+    Tokenless,
 }
 
-/// The token whose hash equals the hash of `secret`; every row is compared, in constant time.
-fn match_token(rows: &[TokenRow], secret: &str) -> Result<Option<TokenInfo>> {
-    let presented = hash_secret(secret);
-    let mut found = None;
-    for row in rows {
-        if bool::from(row.secret_hash.as_bytes().ct_eq(presented.as_bytes())) {
-            found = Some(TokenInfo {
-                name: row.name.clone(),
-                scope: Scope::parse(&row.scope)?,
-                sensitive: row.sensitive,
-            });
+impl HttpCaller {
+    /// The scope this caller has.
+    pub fn scope(&self) -> Scope {
+        match self {
+            HttpCaller::Token(t) => t.scope,
+            HttpCaller::Tokenless => Scope::Write,
         }
     }
-    Ok(found)
+
+    /// How this caller is named in messages: `token "NAME"` or `the tokenless local caller`.
+    pub fn describe(&self) -> String {
+        match self {
+            HttpCaller::Token(t) => format!("the token {:?}", t.name),
+            HttpCaller::Tokenless => "a caller without token (stint serve --no-token)".to_owned(),
+        }
+    }
+
+    /// The service caller for this HTTP caller: front end `mcp-http`, the token's name (none
+    /// when tokenless), contact details redacted unless the token is sensitive, and never
+    /// allowed to write files.
+    pub fn caller(&self) -> Caller {
+        match self {
+            HttpCaller::Token(t) => Caller {
+                frontend: Frontend::McpHttp,
+                token_name: Some(t.name.clone()),
+                redact_contacts: !t.sensitive,
+                may_write_files: false,
+            },
+            HttpCaller::Tokenless => Caller {
+                frontend: Frontend::McpHttp,
+                token_name: None,
+                redact_contacts: true,
+                may_write_files: false,
+            },
+        }
+    }
 }

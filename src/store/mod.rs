@@ -1,6 +1,6 @@
 //! The SQLite store: the only module with SQL.
 //!
-//! One open path ([`open`]): create the folder, set pragmas (WAL, foreign keys, busy timeout),
+//! One open path ([`open`]): create the folder (0700) and the file (0600), set pragmas (WAL, foreign keys, busy timeout),
 //! refuse a schema newer than this binary, run refinery's embedded migrations. Query functions
 //! take a `&Connection` (a `Transaction` derefs to one), so the service layer composes several
 //! in one transaction; writes go through [`write`], which opens it with `BEGIN IMMEDIATE` so that
@@ -144,11 +144,12 @@ pub fn schema_version(conn: &Connection) -> Result<i64> {
 /// [`StoreError::NotADatabase`] for a file that is not SQLite; I/O and SQLite errors otherwise.
 pub fn open(path: &Path) -> Result<Connection> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|cause| StoreError::CreateDir {
+        private_dir(dir).map_err(|cause| StoreError::CreateDir {
             path: dir.display().to_string(),
             cause,
         })?;
     }
+    private_file(path);
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX
@@ -290,6 +291,57 @@ pub fn fill_name_keys(conn: &Connection) -> Result<Vec<NameClash>> {
 
 /// Most names read to rank close matches for an unknown name.
 pub const MAX_SUGGESTION_CANDIDATES: i64 = 50_000;
+
+/// Creates `dir` and any missing parents with mode 0700 (only the owner may enter), whatever
+/// the umask; folders that exist keep their mode.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt as _;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+/// Creates the database file at `path` with mode 0600 if it does not exist, so that SQLite,
+/// which gives its -wal and -shm files the database's mode, keeps all three private whatever
+/// the umask. For an existing, owner-writable database readable by group or others, logs a
+/// warning with the `chmod` that fixes it (once per process). Best effort: opening reports real errors.
+fn private_file(path: &Path) {
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    if path.as_os_str().is_empty() || path.to_string_lossy().starts_with("file:") {
+        return;
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            static WARNED: std::sync::Once = std::sync::Once::new();
+            if let Ok(meta) = std::fs::metadata(path)
+                && meta.is_file()
+                && meta.permissions().mode() & 0o077 != 0
+                // A file made read-only on purpose (an archive) is left to its owner.
+                && meta.permissions().mode() & 0o200 != 0
+            {
+                WARNED.call_once(|| {
+                    let p = path.display();
+                    tracing::warn!(
+                        "the database {p} can be read by other users of this computer (mode \
+                         {:o}); make it private with: chmod 600 {p} {p}-wal {p}-shm",
+                        meta.permissions().mode() & 0o777
+                    );
+                });
+            }
+        }
+        Err(_) => {}
+    }
+}
 
 /// Runs `f` in one `BEGIN IMMEDIATE` transaction: committed if `f` returns `Ok`, rolled back
 /// otherwise, so a failed use case leaves nothing half-written.
@@ -537,7 +589,8 @@ pub fn set_cache_kib(conn: &Connection, kib: i64) -> Result<()> {
 }
 
 /// Writes a consistent, compacted copy of the database to `target` (`VACUUM INTO`), including
-/// what is still only in the WAL. `target` must not exist yet.
+/// what is still only in the WAL. `target` must not exist yet or be an empty file (whose mode
+/// is then kept: the service hands it a 0600 temporary file).
 pub fn backup(conn: &Connection, target: &Path) -> Result<()> {
     conn.execute("VACUUM INTO ?1", [target.to_string_lossy()])?;
     Ok(())

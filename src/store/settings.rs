@@ -15,7 +15,19 @@ use crate::domain::time::{WeekStart, parse_time_zone};
 /// validated when written, so the row was changed outside stint): falling back to a default
 /// would, say, bill at another rate.
 pub fn load(conn: &Connection) -> Result<Settings> {
+    let (s, mut bad) = load_lenient(conn)?;
+    match bad.is_empty() {
+        true => Ok(s),
+        false => Err(bad.swap_remove(0).into()),
+    }
+}
+
+/// Loads every setting like [`load`], but a stored value that does not parse takes its
+/// default and is returned in the list beside the settings: `update_settings` uses it so that
+/// a damaged setting can be repaired by setting it again.
+pub fn load_lenient(conn: &Connection) -> Result<(Settings, Vec<BadValue>)> {
     let mut s = Settings::default();
+    let mut damaged = Vec::new();
     let mut stmt = conn.prepare_cached("SELECT key, value FROM settings")?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     for row in rows {
@@ -28,24 +40,46 @@ pub fn load(conn: &Connection) -> Result<Settings> {
             value: crate::domain::limits::echo(&format!("{v:?}")),
         };
         match key.as_str() {
-            "timezone" => s.timezone = Some(parse_time_zone(v).map_err(|_| bad())?),
-            "week_start" => s.week_start = WeekStart::parse(v).map_err(|_| bad())?,
-            "default_currency" => s.default_currency = Currency::parse(v).map_err(|_| bad())?,
-            "default_hourly_rate" => s.default_hourly_rate = v.parse().map_err(|_| bad())?,
-            "rounding.mode" => s.rounding.mode = RoundingMode::parse(v).map_err(|_| bad())?,
-            "rounding.increment_minutes" => {
-                s.rounding.increment_minutes = v.parse().map_err(|_| bad())?
-            }
-            "rounding.scope" => s.rounding.scope = RoundingScope::parse(v).map_err(|_| bad())?,
+            "timezone" => match parse_time_zone(v) {
+                Ok(tz) => s.timezone = Some(tz),
+                Err(_) => damaged.push(bad()),
+            },
+            "week_start" => match WeekStart::parse(v) {
+                Ok(x) => s.week_start = x,
+                Err(_) => damaged.push(bad()),
+            },
+            "default_currency" => match Currency::parse(v) {
+                Ok(x) => s.default_currency = x,
+                Err(_) => damaged.push(bad()),
+            },
+            "default_hourly_rate" => match v.parse() {
+                Ok(x) => s.default_hourly_rate = x,
+                Err(_) => damaged.push(bad()),
+            },
+            "rounding.mode" => match RoundingMode::parse(v) {
+                Ok(x) => s.rounding.mode = x,
+                Err(_) => damaged.push(bad()),
+            },
+            "rounding.increment_minutes" => match v.parse() {
+                Ok(x) => s.rounding.increment_minutes = x,
+                Err(_) => damaged.push(bad()),
+            },
+            "rounding.scope" => match RoundingScope::parse(v) {
+                Ok(x) => s.rounding.scope = x,
+                Err(_) => damaged.push(bad()),
+            },
             "invoice_number_format" => s.invoice_number_format = value,
-            "invoice_due_days" => s.invoice_due_days = v.parse().map_err(|_| bad())?,
+            "invoice_due_days" => match v.parse() {
+                Ok(x) => s.invoice_due_days = x,
+                Err(_) => damaged.push(bad()),
+            },
             "allow_concurrent_timers" => s.allow_concurrent_timers = v == "true",
             "business_name" => s.business_name = Some(value),
             "business_address" => s.business_address = Some(value),
             _ => {}
         }
     }
-    Ok(s)
+    Ok((s, damaged))
 }
 
 /// Writes every setting of `s` (keys whose value is `None` are removed).

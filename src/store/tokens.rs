@@ -55,9 +55,9 @@ pub fn insert(
     Ok(conn.last_insert_rowid())
 }
 
-/// Every token, by name (revoked ones too).
+/// Every token, by name, then oldest first (revoked ones too).
 pub fn list(conn: &Connection) -> Result<Vec<TokenRow>> {
-    let mut stmt = conn.prepare_cached(&format!("{SELECT} ORDER BY name"))?;
+    let mut stmt = conn.prepare_cached(&format!("{SELECT} ORDER BY name, id"))?;
     let rows = stmt.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -70,11 +70,38 @@ pub fn active(conn: &Connection) -> Result<Vec<TokenRow>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The token named `name`.
-pub fn by_name(conn: &Connection, name: &str) -> Result<Option<TokenRow>> {
+/// The active (not revoked) token named `name`; names are unique among active tokens.
+pub fn active_by_name(conn: &Connection, name: &str) -> Result<Option<TokenRow>> {
     Ok(conn
-        .query_row(&format!("{SELECT} WHERE name = ?1"), [name], from_row)
+        .prepare_cached(&format!("{SELECT} WHERE name = ?1 AND revoked_at IS NULL"))?
+        .query_row([name], from_row)
         .optional()?)
+}
+
+/// The token with id `id`.
+pub fn by_id(conn: &Connection, id: i64) -> Result<Option<TokenRow>> {
+    Ok(conn
+        .prepare_cached(&format!("{SELECT} WHERE id = ?1"))?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
+/// The active token whose secret hashes to `secret_hash` (hex SHA-256): one lookup through
+/// the unique index on `secret_hash`.
+pub fn active_by_hash(conn: &Connection, secret_hash: &str) -> Result<Option<TokenRow>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "{SELECT} WHERE secret_hash = ?1 AND revoked_at IS NULL"
+        ))?
+        .query_row([secret_hash], from_row)
+        .optional()?)
+}
+
+/// Sets token `id`'s `last_used_at` to `now`.
+pub fn touch(conn: &Connection, id: i64, now: DateTime<Utc>) -> Result<()> {
+    conn.prepare_cached("UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1")?
+        .execute(params![id, to_ts(now)])?;
+    Ok(())
 }
 
 /// Marks token `id` revoked.

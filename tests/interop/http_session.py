@@ -16,15 +16,18 @@ What it checks
   4. Tool calls: the admin token sets up a client with contact details, a project and a tag; the
      writer logs tracks and runs a timer; the reader lists and reads them back; a write with the
      reader token and an admin-only call with the writer token are isError results naming the
-     scope they need, and change nothing.
+     scope they need, and change nothing; an export to a file is refused for every token.
   5. Redaction: a token without --sensitive sees "[redacted]" for the client's email, phone,
      address and tax id (get_client, list_clients, get_invoice, the invoice CSV); the sensitive
      admin token sees the real values.
   6. Plain JSON-RPC POST (no initialize) with a token; the audit_log holds one row per successful
      write with frontend mcp-http and the token's name, and none for refused calls.
   7. A token created while the server runs works at once; once revoked it gets 401.
-  8. A database without any token: loopback is open (the SDK connects without a header, serve
-     warns on stderr), and writes are audited with no token name.
+  8. A database without any active token: `stint serve` refuses to start and says how to create
+     one; `stint serve --no-token` is refused on 0.0.0.0; on loopback it starts with a warning,
+     the SDK connects without a header and sees the read and write tools only, an admin tool
+     and a file-writing export are refused, contact details are redacted, and writes are
+     audited with no token name.
 
 How to run
   tests/interop/run.sh                       (sets up the venv, uses $STINT_BIN)
@@ -147,9 +150,9 @@ class Server:
 
     ADDRESS = re.compile(r"serving MCP at (http://[^\s]+/api/mcp)")
 
-    def __init__(self, binary: str, db: str) -> None:
+    def __init__(self, binary: str, db: str, extra: tuple[str, ...] = ()) -> None:
         env = {"STINT_DB": db, "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "RUST_LOG": "warn"}
-        self.proc = subprocess.Popen([binary, "serve", "--host", "127.0.0.1", "--port", "0"],
+        self.proc = subprocess.Popen([binary, "serve", "--host", "127.0.0.1", "--port", "0", *extra],
                                      env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True)
         self.stderr: list[str] = []
@@ -282,6 +285,13 @@ def plain_http_checks(srv: Server, tokens: dict) -> None:
     C.equal(status, 413, "a body over 1 MiB gets 413")
     status, _, body = http("POST", srv.url, b'{"jsonrpc": "2.0", "id": 1, "method": ', auth)
     C.equal(json.loads(body or b"{}").get("error", {}).get("code"), -32700, "malformed JSON gets -32700")
+    status, _, body = http("POST", srv.url, b'[' + call + b']', auth)
+    C.equal((status, json.loads(body or b"{}").get("error", {}).get("code")), (400, -32600),
+            "a batch array gets a JSON-RPC -32600 error")
+    status, _, _ = http("POST", srv.url, call, {**ctype, "Authorization": f"BEARER {tokens['reader']}"})
+    C.equal(status, 200, "the Bearer scheme is case-insensitive")
+    status, _, _ = http("POST", srv.url, call, {**auth, "Host": f"user@localhost:{port}"})
+    C.equal(status, 400, "a Host with userinfo gets 400")
 
 
 async def sdk_without_token(srv: Server) -> None:
@@ -377,7 +387,7 @@ async def calls_scopes_redaction(srv: Server, tokens: dict, db: str, state: dict
         await refused(writer, "delete_track", {"track_id": ids[1]}, "scope", "admin")
         await refused(writer, "update_settings", {"timezone": "Europe/Berlin"}, "scope", "admin")
         await refused(writer, "export_invoice_csv", {"invoice_id": 1, "path": os.path.join(os.path.dirname(db), "x.csv")},
-                      "admin")
+                      "cannot write files")
         C.equal(audit_rows(db), before, "refused calls add no audit row")
         still = await ok(reader, "list_tracks", {"limit": 100})
         C.equal(len(still.get("tracks", [])), 6, "refused calls changed no track")
@@ -411,10 +421,8 @@ async def calls_scopes_redaction(srv: Server, tokens: dict, db: str, state: dict
             C.check(who == "admin" or not any(v in text for v in CONTACT.values()),
                     f"the {who}'s CSV holds no contact detail", text[:300])
         path = os.path.join(os.path.dirname(db), "admin-export.csv")
-        out = await ok(admin, "export_invoice_csv", {"invoice_id": inv.get("id"), "path": path})
-        written = open(path, encoding="utf-8", newline="").read() if os.path.exists(path) else None
-        C.check(written is not None and written == out.get("csv"), "the admin token may export to a file",
-                f"answer {json.dumps(out)[:300]}; file {written!r:.300}")
+        await refused(admin, "export_invoice_csv", {"invoice_id": inv.get("id"), "path": path}, "cannot write files")
+        C.check(not os.path.exists(path), "no HTTP caller, not even an admin token, makes the server write a file")
         deleted = await ok(admin, "delete_invoice", {"invoice_id": inv.get("id")})
         C.check(deleted, "the admin token deletes the draft invoice")
         await ok(admin, "delete_track", {"track_id": ids[-1]})
@@ -457,21 +465,40 @@ def revocation(binary: str, srv: Server, db: str) -> None:
 
 
 async def open_loopback(binary: str, workdir: str) -> None:
-    C.step("no token in the database: loopback is open, the SDK connects without a header")
-    srv = Server(binary, os.path.join(workdir, "open.db"))
+    C.step("no active token: serve refuses; --no-token serves loopback with scope write, redacted")
+    db = os.path.join(workdir, "open.db")
+    env = {"STINT_DB": db, "PATH": os.environ.get("PATH", "")}
+    p = subprocess.run([binary, "serve", "--host", "127.0.0.1", "--port", "0"], capture_output=True,
+                       text=True, timeout=30, env=env)
+    C.check(p.returncode != 0 and "stint token create --name NAME --scope" in p.stderr,
+            "`stint serve` without a token refuses to start and says how to create one", p.stderr[-500:])
+    p = subprocess.run([binary, "serve", "--no-token", "--host", "0.0.0.0", "--port", "0"],
+                       capture_output=True, text=True, timeout=30, env=env)
+    C.check(p.returncode != 0 and "--no-token" in p.stderr, "--no-token is refused on 0.0.0.0", p.stderr[-500:])
+    srv = Server(binary, db, ("--no-token",))
+    target = os.path.join(workdir, "written-by-http.csv")
     try:
         http_client, c = client(srv.url, None)
         async with http_client, c:
             tools = await list_all_tools(c)
-            C.equal(sorted(tools), sorted(EXPECTED_TOOLS), "every tool is listed without a token")
+            C.equal(sorted(tools), sorted(READ_TOOLS | WRITE_TOOLS), "read and write tools are listed without a token")
             t = (await ok(c, "create_track", {"start": "2026-10-01T09:00:00Z", "duration": "1h"})).get("track", {})
             C.equal(t.get("duration_seconds"), 3600, "a write works without a token")
+            await refused(c, "update_settings", {"timezone": "UTC"}, "needs scope admin")
+            await ok(c, "create_client", {"name": "Acme", "email": "ap@acme.example", "tax_id": "DE1"})
+            got = (await ok(c, "get_client", {"client": "Acme"})).get("client", {})
+            C.equal((got.get("email"), got.get("tax_id")), ("[redacted]", "[redacted]"), "contact details are redacted")
+            await ok(c, "create_project", {"name": "Web", "client": "Acme", "hourly_rate": 100})
+            await ok(c, "create_track", {"project": "Web", "start": "2026-10-02T09:00:00Z", "duration": "1h"})
+            inv = (await ok(c, "create_invoice", {"client": "Acme", "from": "2026-10-01", "to": "2026-10-31"})).get("invoice", {})
+            await refused(c, "export_invoice_csv", {"invoice_id": inv.get("id", 1), "path": target}, "cannot write files")
+        C.check(not os.path.exists(target), "no file was written over HTTP")
         log = "".join(srv.stderr)
-        C.check("token" in log.lower(), "serve warns on stderr that no token exists", log[-500:])
+        C.check("--no-token" in log, "serve warns on stderr that it runs without tokens", log[-500:])
     finally:
-        C.equal(srv.stop(), 0, "the open server stops with exit code 0")
-    rows = audit_rows(os.path.join(workdir, "open.db"))
-    C.equal(rows, [("mcp-http", None, "create_track")], "the write is audited as mcp-http with no token name")
+        C.equal(srv.stop(), 0, "the tokenless server stops with exit code 0")
+    rows = [r for r in audit_rows(db) if r[2] == "create_track"]
+    C.equal(rows, [("mcp-http", None, "create_track")] * 2, "the writes are audited as mcp-http with no token name")
 
 
 # ----- main ----------------------------------------------------------------------------------

@@ -2709,3 +2709,81 @@ fn tracks_csv_has_rounded_and_unrounded_durations() {
         .to_string();
     assert!(err.contains("Webshop"), "{err}");
 }
+
+/// Text cells a spreadsheet would run as formulas (`=`, `+`, `-`, `@`, tab, CR) get a leading
+/// `'` in the invoice and tracks CSV; numbers do not; `csv_text_back` undoes exactly that.
+#[test]
+fn csv_exports_defuse_formulas_in_text_cells_only() {
+    use stint::service::{csv_text, csv_text_back};
+    for t in [
+        "=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "'=x", "''=x", "'", "'a", "a=b", "", "x",
+        "''", "'-", "-", "=",
+    ] {
+        assert_eq!(csv_text_back(&csv_text(t)), t, "{t:?}");
+        let shown = csv_text(t);
+        let first = shown.chars().next();
+        assert!(
+            !matches!(first, Some('=' | '+' | '-' | '@' | '\t' | '\r')),
+            "{t:?} -> {shown:?}"
+        );
+    }
+    assert_eq!(csv_text("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+    assert_eq!(csv_text("plain"), "plain");
+    assert_eq!(csv_text_back("'plain"), "'plain");
+
+    let env = Env::new();
+    client(&env, "@Acme", None, Some("100"));
+    project(&env, simple_project("-Site", Some("@Acme"), None));
+    env.svc.create_tag("+tag").unwrap();
+    add(
+        &env,
+        NewTrack {
+            tags: vec!["+tag".into()],
+            ..span(
+                "2026-10-05 09:00",
+                "2026-10-05 10:30",
+                Some("-Site"),
+                "=HYPERLINK(\"http://evil\",\"x\")",
+            )
+        },
+    );
+    let inv = env
+        .svc
+        .create_invoice(invoice(Some("@Acme"), "2026-10-01", "2026-10-31"))
+        .unwrap();
+    let (_, csv) = env.svc.export_invoice_csv(&inv.id.to_string()).unwrap();
+    let mut reader = csv::ReaderBuilder::new().from_reader(csv.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(&rows[0][4], "'@Acme", "{csv}");
+    assert!(rows[0][9].contains("=HYPERLINK"), "{csv}");
+    assert_eq!(&rows[0][10], "'-Site", "{csv}");
+    assert_eq!(&rows[0][11], "1.50", "{csv}");
+    assert_eq!(&rows[0][14], "150.00", "{csv}");
+    // No cell starts a formula; a cell starting with `-` is a number.
+    for row in &rows {
+        for cell in row {
+            assert!(
+                !cell.starts_with(['=', '+', '@', '\t', '\r'])
+                    && (!cell.starts_with('-') || cell.parse::<Decimal>().is_ok()),
+                "{cell:?} in {csv}"
+            );
+        }
+    }
+
+    let tracks = env.svc.list_tracks(ListTracks::default()).unwrap().items;
+    let rounding = env.svc.get_settings().unwrap().settings.rounding;
+    let text = stint::service::tracks_csv(&tracks, rounding, env.svc.now());
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let row = reader.records().next().unwrap().unwrap();
+    assert_eq!(&row[8], "'-Site", "{text}");
+    assert_eq!(&row[9], "'@Acme", "{text}");
+    assert_eq!(&row[10], "'+tag", "{text}");
+    assert_eq!(&row[11], "'=HYPERLINK(\"http://evil\",\"x\")", "{text}");
+    assert_eq!(&row[4], "5400", "{text}");
+    // The streaming export writes the same cells.
+    let mut out = stint::service::TracksCsv::new(Vec::new(), rounding, env.svc.now());
+    env.svc
+        .export_tracks_csv(&ListTracks::default(), &mut out)
+        .unwrap();
+    assert_eq!(String::from_utf8(out.finish().unwrap()).unwrap(), text);
+}

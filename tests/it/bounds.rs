@@ -413,6 +413,7 @@ fn client_notes_are_redacted_like_contact_details() {
         frontend: Frontend::McpHttp,
         token_name: Some("agent".into()),
         redact_contacts: true,
+        may_write_files: false,
     });
     let c = limited.get_client("Acme").unwrap();
     assert_eq!(c.notes.as_deref(), Some("[redacted]"));
@@ -570,6 +571,24 @@ fn damaged_rates_currencies_instants_and_settings_are_named() {
         e.contains("bad value in settings.value of setting default_hourly_rate"),
         "{e}"
     );
+    // The damaged setting can be repaired by setting it again, and only that way.
+    let e = err_text(env.svc.update_settings(stint::service::SettingsChanges {
+        week_start: Some("monday".into()),
+        ..Default::default()
+    }));
+    assert!(
+        e.contains("setting default_hourly_rate") && e.contains("set default_hourly_rate again"),
+        "{e}"
+    );
+    let fixed = env
+        .svc
+        .update_settings(stint::service::SettingsChanges {
+            default_hourly_rate: Some("85".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(fixed.settings.default_hourly_rate.to_string(), "85");
+    env.svc.list_running_timers().unwrap();
 }
 
 // ----- properties ------------------------------------------------------------------------------

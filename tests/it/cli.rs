@@ -147,6 +147,184 @@ fn db_backup_is_a_complete_copy() {
     assert!(!ok && err.contains("already exists"), "{err}");
 }
 
+fn mode_of(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// `stint` run from a shell with `umask 022`, as most logins have.
+fn stint_umask(db: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("umask 022; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_stint"))
+        .args(args)
+        .env("STINT_DB", db)
+        .env("TZ", "UTC")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Under umask 022 the data folder stint creates is 0700 and the database, its -wal and -shm,
+/// backups and CSV exports are 0600; a database others can read gets a warning with the fix.
+#[test]
+fn private_files_whatever_the_umask() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data/stint");
+    let db = data.join("stint.db");
+    let (ok, _, err) = stint_umask(
+        &db,
+        &[
+            "log",
+            "private",
+            "--start",
+            "2026-11-02 09:00",
+            "--duration",
+            "1h",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(!err.contains("WARN"), "{err}");
+    assert_eq!(mode_of(&data), 0o700);
+    assert_eq!(mode_of(&dir.path().join("data")), 0o700);
+    assert_eq!(mode_of(&db), 0o600);
+    for suffix in ["-wal", "-shm"] {
+        let f = std::path::PathBuf::from(format!("{}{suffix}", db.display()));
+        assert!(f.exists(), "{} (persistent WAL)", f.display());
+        assert_eq!(mode_of(&f), 0o600, "{}", f.display());
+    }
+    let backup = dir.path().join("backup.db");
+    let (ok, _, err) = stint_umask(&db, &["db", "backup", backup.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert_eq!(mode_of(&backup), 0o600);
+    let csv = dir.path().join("tracks.csv");
+    let (ok, _, err) = stint_umask(&db, &["tracks", "--csv", csv.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert_eq!(mode_of(&csv), 0o600);
+    assert!(std::fs::read_to_string(&csv).unwrap().contains("private"));
+
+    // An existing database readable by others: a warning that says how to fix it.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (ok, _, err) = stint_umask(&db, &["status"]);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("can be read by other users")
+            && err.contains(&format!("chmod 600 {}", db.display())),
+        "{err}"
+    );
+}
+
+/// The CLI's exports and backups never replace a file unless --force, and never the database.
+#[test]
+fn cli_exports_keep_existing_files_and_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("live.db");
+    let (ok, _, err) = stint(
+        &db,
+        &[
+            "log",
+            "kept",
+            "--start",
+            "2026-11-02 09:00",
+            "--duration",
+            "1h",
+        ],
+    );
+    assert!(ok, "{err}");
+    let db_arg = db.to_str().unwrap();
+    for args in [
+        vec!["db", "backup", db_arg],
+        vec!["db", "backup", db_arg, "--force"],
+        vec!["tracks", "--csv", db_arg, "--force"],
+    ] {
+        let (ok, _, err) = stint(&db, &args);
+        assert!(!ok && err.contains("the open database"), "{args:?}: {err}");
+    }
+    let (ok, out, err) = stint(&db, &["tracks"]);
+    assert!(ok && out.contains("kept"), "{out}{err}");
+
+    let csv = dir.path().join("t.csv");
+    std::fs::write(&csv, "mine").unwrap();
+    let (ok, _, err) = stint(&db, &["tracks", "--csv", csv.to_str().unwrap()]);
+    assert!(
+        !ok && err.contains("already exists") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), "mine");
+    let (ok, _, err) = stint(&db, &["tracks", "--csv", csv.to_str().unwrap(), "--force"]);
+    assert!(ok, "{err}");
+    assert!(std::fs::read_to_string(&csv).unwrap().contains("kept"));
+    let (ok, _, err) = stint(&db, &["tracks", "--csv", "/dev/null"]);
+    assert!(!ok && err.contains("not a regular file"), "{err}");
+    let (ok, out, err) = stint(&db, &["tracks", "--csv", "-"]);
+    assert!(ok && out.contains("kept"), "{err}");
+    let exports: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE operation = 'export_tracks_csv'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(exports, 2);
+}
+
+#[test]
+fn serve_refuses_to_start_without_an_active_token() {
+    // Findings 1 and 3: no token used to mean an open server.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("serve.db");
+    let (ok, _, err) = stint(&db, &["serve", "--port", "0"]);
+    assert!(!ok, "serve must not start without a token");
+    assert!(
+        err.contains("stint token create --name NAME --scope read|write|admin"),
+        "{err}"
+    );
+    let (ok, _, err) = stint(&db, &["serve", "--host", "0.0.0.0", "--port", "0"]);
+    assert!(!ok);
+    assert!(err.contains("no active API token"), "{err}");
+    let (ok, _, err) = stint(
+        &db,
+        &["serve", "--no-token", "--host", "0.0.0.0", "--port", "0"],
+    );
+    assert!(!ok, "--no-token is for loopback only");
+    assert!(err.contains("refusing --no-token on 0.0.0.0"), "{err}");
+    // A revoked token does not count.
+    let (ok, _, err) = stint(&db, &["token", "create", "--name", "t", "--scope", "read"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = stint(&db, &["token", "revoke", "t"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = stint(&db, &["serve", "--port", "0"]);
+    assert!(!ok);
+    assert!(err.contains("no active API token"), "{err}");
+}
+
+#[test]
+fn token_list_shows_last_use_and_reused_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("tokens.db");
+    let (ok, _, err) = stint(&db, &["token", "create", "--name", "ci", "--scope", "read"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = stint(&db, &["token", "revoke", "ci"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = stint(
+        &db,
+        &["token", "create", "--name", "ci", "--scope", "write"],
+    );
+    assert!(ok, "a revoked token's name can be reused: {err}");
+    let (ok, out, err) = stint(&db, &["token", "list"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("last used"), "{out}");
+    assert!(out.contains("never"), "{out}");
+    assert_eq!(out.matches("│ ci").count(), 2, "{out}");
+}
+
 #[test]
 fn log_from_end_and_duration_and_report_a_named_period() {
     let dir = tempfile::tempdir().unwrap();

@@ -380,3 +380,161 @@ fn killed_mcp_server_loses_no_answered_write() {
     );
     assert!(answered.len() >= 100, "too few writes to mean anything");
 }
+
+/// Rows of the import crash test.
+const IMPORT_ROWS: usize = 200_000;
+
+fn tracks_in(db: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+    conn.query_row("SELECT count(*) FROM tracks", [], |r| r.get(0))
+        .unwrap()
+}
+
+fn import_cmd(db: &Path, csv: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stint"));
+    cmd.args(["import", "csv"])
+        .arg(csv)
+        .env("STINT_DB", db)
+        .env("TZ", "UTC")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    cmd
+}
+
+/// `stint import csv` killed with SIGKILL at several moments of a 200,000-row import keeps
+/// either nothing or every row; importing the file again then completes.
+#[test]
+fn killed_import_keeps_nothing_or_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("big.csv");
+    let mut text = String::from("start,end,project,client,tags,description,billable\n");
+    let base = 800_000_000i64;
+    for i in 0..IMPORT_ROWS as i64 {
+        let start = chrono::DateTime::from_timestamp(base + i * 3600, 0).unwrap();
+        let end = chrono::DateTime::from_timestamp(base + i * 3600 + 1800, 0).unwrap();
+        text.push_str(&format!(
+            "{},{},P{},C{},t{};u,row {i},yes\n",
+            start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            i % 7,
+            i % 7,
+            i % 5,
+        ));
+    }
+    std::fs::write(&csv, text).unwrap();
+
+    // Each run is killed a while after it says (on stderr, at debug level) that the file is
+    // checked and it starts writing.
+    let db = dir.path().join("crash.db");
+    let mut outcomes = Vec::new();
+    for millis in [0u64, 150, 600, 2000] {
+        let mut child = import_cmd(&db, &csv)
+            .env("STINT_LOG", "stint=debug")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        while !line.contains("rows checked, writing") {
+            line.clear();
+            assert!(
+                stderr.read_line(&mut line).unwrap() > 0,
+                "the import ended before writing"
+            );
+        }
+        std::thread::sleep(Duration::from_millis(millis));
+        let _ = child.kill();
+        let _ = child.wait();
+        let n = tracks_in(&db);
+        assert!(
+            n == 0 || n == IMPORT_ROWS as i64,
+            "killed {millis} ms into writing: {n} of {IMPORT_ROWS} rows kept"
+        );
+        outcomes.push((millis, n));
+    }
+    let began = Instant::now();
+    assert!(import_cmd(&db, &csv).status().unwrap().success());
+    assert_eq!(tracks_in(&db), IMPORT_ROWS as i64);
+    eprintln!(
+        "import crash: kills (ms into writing, rows kept): {outcomes:?}; then a whole import \
+         in {:?}",
+        began.elapsed()
+    );
+}
+
+/// `stint mcp` sent a burst of writes by a client that stops reading its output: the server
+/// does not run ahead of the answers it has written. After a SIGKILL every committed write has
+/// its answer in the pipe, except at most the one in flight.
+#[test]
+fn killed_mcp_server_has_answered_every_committed_write_but_one() {
+    const SENT: u64 = 400;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("stdio.db");
+    drop(Service::open(&db, Caller::local(Frontend::Cli)).unwrap());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stint"))
+        .arg("mcp")
+        .env("STINT_DB", &db)
+        .env("TZ", "UTC")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut burst = Vec::new();
+    for id in 1..=SENT {
+        let request = json!({
+            "jsonrpc": "2.0",
+            "id": id,
+            "method": "tools/call",
+            "params": {"name": "create_track", "arguments": {
+                "description": format!("burst {id} {}", "x".repeat(400)),
+                "start": chrono::DateTime::from_timestamp(1_735_689_600 + id as i64 * 120, 0)
+                    .unwrap()
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "duration": "1m",
+            }},
+        });
+        burst.extend(serde_json::to_vec(&request).unwrap());
+        burst.push(b'\n');
+    }
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&burst);
+        stdin
+    });
+    // Read a few answers, then stop reading while the server could go on.
+    for _ in 0..5 {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).unwrap() > 0);
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = writer.join();
+    // What the server wrote before it died is still in the pipe.
+    let mut answered = 5u64;
+    let mut line = String::new();
+    while stdout.read_line(&mut line).unwrap_or(0) > 0 {
+        if line.ends_with('\n') {
+            let v: Value = serde_json::from_str(&line).unwrap();
+            assert_eq!(v["result"]["isError"], json!(false), "{line}");
+            answered += 1;
+        }
+        line.clear();
+    }
+    let committed = tracks_in(&db) as u64;
+    assert!(
+        committed >= answered && committed <= answered + 1,
+        "{committed} writes committed, {answered} answers written (of {SENT} sent)"
+    );
+    assert!(
+        answered < SENT,
+        "the pipe should have filled up: {answered} answers"
+    );
+}

@@ -698,3 +698,261 @@ fn damaged_pages() {
         .unwrap_err();
     assert!(e.to_string().contains("malformed"), "{e}");
 }
+
+/// A database in `dir` with client Acme, a billable project at 100/h, one 90-minute track
+/// whose description and client name a spreadsheet would run as formulas, and draft invoice 1.
+fn invoice_db(dir: &Path, caller: Caller) -> (PathBuf, Service) {
+    use stint::service::{NewClient, NewInvoice, NewProject};
+    let db = dir.join("stint.db");
+    let svc = Service::open(&db, caller).unwrap();
+    svc.create_client(NewClient {
+        name: "@Acme".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    svc.create_project(NewProject {
+        name: "Site".into(),
+        client: Some("@Acme".into()),
+        hourly_rate: Some("100".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    svc.create_track(NewTrack {
+        description: Some("=HYPERLINK(\"http://x\",\"y\")".into()),
+        project: Some("Site".into()),
+        start: "2026-10-05T09:00:00Z".into(),
+        duration: Some("90m".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    svc.create_invoice(NewInvoice {
+        client: Some("@Acme".into()),
+        from: "2026-10-01".into(),
+        to: "2026-10-31".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    (db, svc)
+}
+
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn refused_with(r: Result<impl std::fmt::Debug, ServiceError>, fragment: &str) -> String {
+    let e = r.expect_err("expected a refusal").to_string();
+    assert!(e.contains(fragment), "{e:?} lacks {fragment:?}");
+    e
+}
+
+/// Exports at a path follow the rules of `service::files`: resolved and absolute, never over
+/// an existing file unless asked, never over the database (also through a symlink, a hard link
+/// or `..`), never into a folder, device or /proc file; the file is 0600 and audited.
+#[test]
+fn export_paths_are_checked_and_files_are_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    let (db, svc) = invoice_db(&root, Caller::local(Frontend::McpStdio));
+    let audits = |db: &Path| count(db, "SELECT count(*) FROM audit_log WHERE entity = 'export'");
+
+    // A new file, reached through `..`: written whole, 0600, absolute path returned, audited.
+    std::fs::create_dir(root.join("sub")).unwrap();
+    let (_, text, written) = svc
+        .export_invoice_csv_to("1", &root.join("sub/../inv.csv"), false)
+        .unwrap();
+    assert_eq!(written, root.join("inv.csv"));
+    assert_eq!(std::fs::read_to_string(&written).unwrap(), text);
+    assert_eq!(mode_of(&written), 0o600);
+    assert_eq!(audits(&db), 1);
+    let detail: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT operation || ' ' || detail FROM audit_log WHERE entity = 'export'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        detail,
+        format!("export_invoice_csv 4 rows to {}", written.display())
+    );
+
+    // The same path again: refused, file untouched; with overwrite it is replaced.
+    std::fs::write(&written, "mine").unwrap();
+    refused_with(
+        svc.export_invoice_csv_to("1", &written, false),
+        "already exists",
+    );
+    assert_eq!(std::fs::read_to_string(&written).unwrap(), "mine");
+    svc.export_invoice_csv_to("1", &written, true).unwrap();
+    assert_eq!(std::fs::read_to_string(&written).unwrap(), text);
+
+    // The database and its files, directly, through a symlink, a hard link or `..`: refused
+    // even with overwrite.
+    std::os::unix::fs::symlink(&db, root.join("link.db")).unwrap();
+    std::fs::hard_link(&db, root.join("hard.db")).unwrap();
+    for target in [
+        db.clone(),
+        root.join("stint.db-wal"),
+        root.join("stint.db-shm"),
+        root.join("link.db"),
+        root.join("hard.db"),
+        root.join("sub/../stint.db"),
+    ] {
+        refused_with(
+            svc.export_invoice_csv_to("1", &target, true),
+            "the open database",
+        );
+        refused_with(svc.backup(&target, true), "the open database");
+    }
+    assert_eq!(integrity(&db), "ok");
+    assert_eq!(count(&db, "SELECT count(*) FROM tracks"), 1);
+
+    // Folders, devices, /proc files and missing folders.
+    refused_with(
+        svc.export_invoice_csv_to("1", &root.join("sub"), true),
+        "not a regular file",
+    );
+    refused_with(
+        svc.export_invoice_csv_to("1", Path::new("/dev/null"), true),
+        "not a regular file",
+    );
+    let comm = std::fs::read_to_string("/proc/self/comm").unwrap();
+    refused_with(
+        svc.export_invoice_csv_to("1", Path::new("/proc/self/comm"), false),
+        "already exists",
+    );
+    assert!(
+        svc.export_invoice_csv_to("1", Path::new("/proc/self/comm"), true)
+            .is_err()
+    );
+    assert_eq!(std::fs::read_to_string("/proc/self/comm").unwrap(), comm);
+    refused_with(
+        svc.export_invoice_csv_to("1", &root.join("nowhere/inv.csv"), false),
+        "does not exist",
+    );
+    refused_with(
+        svc.export_invoice_csv_to("1", Path::new(""), false),
+        "empty",
+    );
+    // Refusals leave no temporary files behind, and only the successful exports were audited.
+    let mut names: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with("stint.db"))
+        .collect();
+    names.sort();
+    assert_eq!(names, ["hard.db", "inv.csv", "link.db", "sub"]);
+    assert_eq!(audits(&db), 2);
+
+    // A backup: a new file, 0600, a complete database, audited.
+    let copy = svc.backup(&root.join("copy.db"), false).unwrap();
+    assert_eq!(mode_of(&copy), 0o600);
+    assert_eq!(count(&copy, "SELECT count(*) FROM tracks"), 1);
+    refused_with(svc.backup(&copy, false), "already exists");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM audit_log WHERE operation = 'backup' AND detail LIKE '%copy.db'"
+        ),
+        1
+    );
+
+    // The CSV returned as content is audited too.
+    svc.export_invoice_csv("1").unwrap();
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM audit_log WHERE entity = 'export' AND detail = '4 rows to content'"
+        ),
+        1
+    );
+}
+
+/// Over HTTP no file is written at a path the caller chooses, whatever the token; the CSV is in
+/// the answer.
+#[test]
+fn http_callers_cannot_write_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    let http = Caller {
+        frontend: Frontend::McpHttp,
+        token_name: Some("admin".into()),
+        redact_contacts: false,
+        may_write_files: false,
+    };
+    let (db, svc) = invoice_db(&root, http);
+    let target = root.join("x.csv");
+    let e = refused_with(svc.export_invoice_csv_to("1", &target, false), "over HTTP");
+    assert!(e.contains("the CSV is in the answer"), "{e}");
+    refused_with(svc.backup(&root.join("b.db"), false), "over HTTP");
+    refused_with(svc.output_file(&root.join("y.csv"), true), "over HTTP");
+    refused_with(svc.backup(&db, true), "over HTTP");
+    assert!(!target.exists() && !root.join("b.db").exists());
+    assert_eq!(integrity(&db), "ok");
+    // Without a path the CSV comes back.
+    let (_, csv) = svc.export_invoice_csv("1").unwrap();
+    assert!(csv.starts_with("invoice_number,"), "{csv}");
+}
+
+/// The `export_invoice_csv` tool on stdio writes a new file and reports its absolute path;
+/// it refuses to overwrite, and says so in its annotations (not idempotent, not destructive).
+#[test]
+fn export_tool_on_stdio_writes_a_new_file_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    let (db, svc) = invoice_db(&root, Caller::local(Frontend::McpStdio));
+    drop(svc);
+    let path = root.join("sub/../out.csv");
+    std::fs::create_dir(root.join("sub")).unwrap();
+    let input = [
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).to_string() + "\n",
+        tool_call(
+            2,
+            "export_invoice_csv",
+            json!({"invoice_id": "1", "path": path}),
+        ),
+        tool_call(
+            3,
+            "export_invoice_csv",
+            json!({"invoice_id": "1", "path": path}),
+        ),
+        tool_call(
+            4,
+            "export_invoice_csv",
+            json!({"invoice_id": "1", "path": db}),
+        ),
+    ]
+    .concat();
+    let r = run(stint_cmd(&db, &["mcp"]), Some(&input));
+    assert!(r.ok, "{}", r.stderr);
+    let a = answers(&r.stdout);
+    let tool = a[0]["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "export_invoice_csv")
+        .unwrap();
+    assert_eq!(
+        tool["annotations"]["idempotentHint"],
+        json!(false),
+        "{tool}"
+    );
+    assert_eq!(
+        tool["annotations"]["destructiveHint"],
+        json!(false),
+        "{tool}"
+    );
+    assert_eq!(tool["annotations"]["readOnlyHint"], json!(false), "{tool}");
+    assert_eq!(tool["annotations"]["openWorldHint"], json!(false), "{tool}");
+    let out = &a[1]["result"]["structuredContent"];
+    assert_eq!(out["path"], json!(root.join("out.csv")), "{}", a[1]);
+    assert_eq!(
+        std::fs::read_to_string(root.join("out.csv")).unwrap(),
+        out["csv"].as_str().unwrap()
+    );
+    assert!(tool_error(&a[2]).contains("already exists"), "{}", a[2]);
+    assert!(tool_error(&a[3]).contains("the open database"), "{}", a[3]);
+    assert_eq!(integrity(&db), "ok");
+}

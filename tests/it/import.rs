@@ -178,3 +178,65 @@ fn cli_import_prints_a_summary() {
         "{stdout}"
     );
 }
+
+/// A tracks CSV exported by stint, with text cells defused against spreadsheet formulas
+/// (`'=...`), imports back to the original text: descriptions, projects, clients and tags.
+#[test]
+fn exported_formula_like_text_imports_back_unchanged() {
+    use stint::service::{ListTracks, NewClient, NewProject, NewTrack};
+    let from = Env::new();
+    from.svc
+        .create_client(NewClient {
+            name: "@Acme".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    from.svc
+        .create_project(NewProject {
+            name: "-Site".into(),
+            client: Some("@Acme".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    from.svc.create_tag("=tag").unwrap();
+    let descriptions = [
+        "=HYPERLINK(\"http://evil\",\"x\")",
+        "+1",
+        "-2+3",
+        "'=already quoted",
+        "'plain quote",
+        "normal",
+    ];
+    for (i, d) in descriptions.iter().enumerate() {
+        from.svc
+            .create_track(NewTrack {
+                description: Some((*d).into()),
+                project: Some("-Site".into()),
+                tags: vec!["=tag".into()],
+                start: format!("2026-11-0{}T09:00:00Z", i + 1),
+                duration: Some("1h".into()),
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    let tracks = from.svc.list_tracks(ListTracks::default()).unwrap().items;
+    let rounding = from.svc.get_settings().unwrap().settings.rounding;
+    let text = stint::service::tracks_csv(&tracks, rounding, from.svc.now());
+    assert!(text.contains("'=HYPERLINK"), "{text}");
+
+    let to = Env::new();
+    let summary = import(&to, &text).unwrap();
+    assert_eq!(summary.imported, descriptions.len());
+    let back = to.svc.list_tracks(ListTracks::default()).unwrap().items;
+    let mut got: Vec<&str> = back.iter().map(|t| t.description.as_str()).collect();
+    let mut want = descriptions.to_vec();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    for t in &back {
+        assert_eq!(t.project_name.as_deref(), Some("-Site"));
+        assert_eq!(t.client_name.as_deref(), Some("@Acme"));
+        let tags: Vec<&str> = t.tags.iter().map(|(_, n)| n.as_str()).collect();
+        assert_eq!(tags, ["=tag"]);
+    }
+}
