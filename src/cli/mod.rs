@@ -18,7 +18,6 @@ use crate::domain::time::format_hmm;
 use crate::domain::track::elapsed_seconds;
 use crate::mcp::StintServer;
 use crate::service::{Caller, Frontend, ListTracks, NewTrack, Service, StartTimer, StopTimer};
-use crate::store;
 
 /// stint: a local-first time tracker you drive from your AI assistant or the terminal.
 #[derive(Debug, Parser)]
@@ -108,7 +107,7 @@ pub struct ServeArgs {
     /// Also accept this Host header (repeatable), e.g. a LAN name.
     #[arg(long = "allow-host", value_name = "HOST")]
     pub allow_hosts: Vec<String>,
-    /// Also accept this browser Origin (repeatable), e.g. https://app.example:443.
+    /// Also accept this browser Origin (repeatable), e.g. `https://app.example:443`.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub allow_origins: Vec<String>,
     /// Database connections for concurrent requests.
@@ -285,7 +284,7 @@ fn billable_flag(yes: bool, no: bool) -> Option<bool> {
 fn db_path(cli: &Cli) -> anyhow::Result<PathBuf> {
     match &cli.db {
         Some(p) => Ok(p.clone()),
-        None => store::default_path().context(
+        None => Service::default_path().context(
             "cannot find a data directory for the database; pass --db PATH or set STINT_DB",
         ),
     }
@@ -487,6 +486,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         crate::mcp::http::AuthMode::Tokens
                     },
                 },
+                |line| eprintln!("{line}"),
             ))?;
             Ok(ExitCode::SUCCESS)
         }

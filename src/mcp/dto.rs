@@ -919,7 +919,7 @@ pub struct ProjectPageOut {
     pub next_cursor: Option<String>,
 }
 
-/// A client. Contact fields and notes may read "[redacted]" for tokens without the sensitive
+/// A client. Contact fields and notes may read `"[redacted]"` for tokens without the sensitive
 /// scope.
 #[derive(Debug, Serialize, JsonSchema)]
 #[schemars(transform = no_null)]

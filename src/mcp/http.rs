@@ -1057,12 +1057,18 @@ async fn tower_oneshot(app: Router, req: Request) -> Response {
     }
 }
 
-/// Runs `stint serve` until SIGINT or SIGTERM; in-flight requests finish first.
+/// Runs `stint serve` until SIGINT or SIGTERM; in-flight requests finish first. `announce`
+/// receives the lines a person starting the server should read (the address served, and the
+/// warning of tokenless mode); the CLI prints them.
 ///
 /// # Errors
 /// Token mode without any active token (with how to create one); tokenless mode on a
 /// non-loopback address; the address in use.
-pub async fn serve_http(svc: Service, opts: HttpOptions) -> anyhow::Result<()> {
+pub async fn serve_http(
+    svc: Service,
+    opts: HttpOptions,
+    announce: impl Fn(&str),
+) -> anyhow::Result<()> {
     match opts.auth {
         AuthMode::Tokens => {
             let tokens = {
@@ -1092,9 +1098,9 @@ pub async fn serve_http(svc: Service, opts: HttpOptions) -> anyhow::Result<()> {
                  (client contact details redacted, no file writes). Create a token with \
                  `stint token create` and drop --no-token to require authentication"
             );
-            eprintln!(
+            announce(
                 "warning: serving without authentication (--no-token): every local process has \
-                 scope write"
+                 scope write",
             );
         }
     }
@@ -1105,10 +1111,10 @@ pub async fn serve_http(svc: Service, opts: HttpOptions) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr()?;
-    eprintln!(
+    announce(&format!(
         "stint {} serving MCP at http://{local}/api/mcp (health: /health)",
         env!("CARGO_PKG_VERSION")
-    );
+    ));
     let stop = shutdown.clone();
     tokio::spawn(async move {
         wait_for_signal().await;

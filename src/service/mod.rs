@@ -25,7 +25,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use rusqlite::{Connection, Transaction};
 use thiserror::Error;
 
 use crate::domain::DomainError;
@@ -173,12 +172,6 @@ pub enum ServiceError {
     Store(#[from] StoreError),
 }
 
-impl From<rusqlite::Error> for ServiceError {
-    fn from(e: rusqlite::Error) -> Self {
-        ServiceError::Store(StoreError::from(e))
-    }
-}
-
 /// Result of use cases.
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 
@@ -196,7 +189,7 @@ pub const MAX_PAGE: usize = 500;
 #[derive(Debug)]
 struct Inner {
     /// One connection per concurrent caller; a use case takes whichever is free.
-    conns: Vec<Mutex<Connection>>,
+    conns: Vec<Mutex<store::Connection>>,
     next: std::sync::atomic::AtomicUsize,
     clock: Arc<dyn Clock>,
     /// The database file, resolved through symlinks: exports and backups never write over it.
@@ -217,7 +210,7 @@ pub struct Service {
 
 /// What a use case sees inside its transaction.
 pub(crate) struct Ctx<'a> {
-    pub tx: &'a Transaction<'a>,
+    pub tx: &'a store::Tx<'a>,
     pub now: DateTime<Utc>,
     pub settings: Settings,
     /// The configured zone (setting `timezone`, else the system's).
@@ -259,6 +252,12 @@ pub fn system_time_zone() -> Tz {
 }
 
 impl Service {
+    /// Where the database lives when neither `--db` nor `STINT_DB` says: the platform's data
+    /// folder (on Linux `~/.local/share/stint/stint.db`); `None` when there is none.
+    pub fn default_path() -> Option<std::path::PathBuf> {
+        store::default_path()
+    }
+
     /// Opens the database at `path` (see [`store::open`]) with the system clock.
     pub fn open(path: &Path, caller: Caller) -> Result<Service> {
         Self::with_clock(path, caller, Arc::new(SystemClock))
@@ -353,7 +352,7 @@ impl Service {
         self.inner.clock.now()
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    fn conn(&self) -> MutexGuard<'_, store::Connection> {
         let conns = &self.inner.conns;
         for c in conns {
             if let Ok(guard) = c.try_lock() {
@@ -371,7 +370,7 @@ impl Service {
     /// What a use case sees in transaction `tx`: the settings and the zone in force.
     fn ctx<'a>(
         &'a self,
-        tx: &'a Transaction<'a>,
+        tx: &'a store::Tx<'a>,
         now: DateTime<Utc>,
         operation: &'static str,
     ) -> Result<Ctx<'a>> {
@@ -490,12 +489,9 @@ pub(crate) fn clean(s: Option<String>) -> Option<String> {
 
 /// Maps a UNIQUE-constraint failure to a [`ServiceError::Conflict`] with `message`.
 pub(crate) fn unique_violation(e: StoreError, message: impl FnOnce() -> String) -> ServiceError {
-    match &e {
-        StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
-            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
-        {
-            ServiceError::Conflict(message())
-        }
-        _ => ServiceError::Store(e),
+    if e.is_unique_violation() {
+        ServiceError::Conflict(message())
+    } else {
+        ServiceError::Store(e)
     }
 }

@@ -3,7 +3,7 @@
 //! One open path ([`open`]): create the folder (0700) and the file (0600), set pragmas (WAL, foreign keys, busy timeout),
 //! refuse a schema newer than this binary, run refinery's embedded migrations. Query functions
 //! take a `&Connection` (a `Transaction` derefs to one), so the service layer composes several
-//! in one transaction; writes go through [`write`], which opens it with `BEGIN IMMEDIATE` so that
+//! in one transaction; writes go through [`write()`], which opens it with `BEGIN IMMEDIATE` so that
 //! concurrent writers from other processes queue on the busy timeout instead of failing.
 //!
 //! Storage conventions (see `migrations/V1__initial.sql`): instants are INTEGER Unix seconds in
@@ -23,7 +23,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+pub use rusqlite::Connection;
+use rusqlite::{OpenFlags, Transaction, TransactionBehavior};
+
+/// A write or read transaction that the service hands to store functions (rusqlite's, named
+/// here so that no module outside `store` depends on rusqlite).
+pub type Tx<'a> = Transaction<'a>;
 use thiserror::Error;
 
 mod embedded {
@@ -87,6 +92,17 @@ pub enum StoreError {
     BadValue(#[from] BadValue),
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
+}
+
+impl StoreError {
+    /// Whether this is a UNIQUE constraint failure (a name or key that exists already).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+                if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+        )
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {

@@ -11,5 +11,6 @@ mod protocol;
 mod service_catalog;
 mod service_tracks;
 mod store;
+mod tidy;
 mod upgrade;
 mod util;
