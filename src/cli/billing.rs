@@ -209,11 +209,16 @@ pub fn print_summary(s: &Summary) {
 /// `stint report`.
 pub fn report(svc: &Service, a: &ReportArgs) -> anyhow::Result<()> {
     let s = svc.time_summary(TimeSummary {
-        from: a.from.clone().unwrap_or_else(|| {
-            (svc.now() - chrono::Duration::days(6))
-                .format("%Y-%m-%d")
-                .to_string()
-        }),
+        // Six days ago in the configured zone (not UTC), so a week up to today.
+        from: match &a.from {
+            Some(f) => f.clone(),
+            None => {
+                let tz = svc.get_settings()?.effective_timezone;
+                (svc.now().with_timezone(&tz).date_naive() - chrono::Duration::days(6))
+                    .format("%Y-%m-%d")
+                    .to_string()
+            }
+        },
         // An empty `to` after a named period is that whole period; after a date it is now.
         to: a.to.clone().unwrap_or_else(|| match a.from {
             Some(_) => String::new(),
