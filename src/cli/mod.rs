@@ -34,7 +34,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve MCP on stdin/stdout (what Claude Code, Claude Desktop and Cursor spawn).
-    Mcp,
+    Mcp(McpArgs),
     /// Start a timer (stops the running one first).
     Start(StartArgs),
     /// Stop the running timer.
@@ -92,6 +92,20 @@ impl crate::service::ImportProgress for Progress {
             bar.set_position(rows as u64);
         }
     }
+}
+
+/// `stint mcp`.
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// Serve only these groups of tools, comma-separated: tracks, catalog (projects, clients,
+    /// tags), billing (invoices), analytics (reports, budgets), settings; or all.
+    #[arg(
+        long,
+        env = "STINT_TOOLSETS",
+        default_value = "all",
+        value_name = "LIST"
+    )]
+    pub toolsets: String,
 }
 
 /// `stint serve`.
@@ -301,12 +315,16 @@ fn open(cli: &Cli, frontend: Frontend) -> anyhow::Result<Service> {
 /// Any failure, with a message for the person at the terminal.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
-        Command::Mcp => {
+        Command::Mcp(a) => {
+            let toolsets = crate::mcp::catalog::Toolset::parse_list(&a.toolsets)
+                .map_err(|e| anyhow::anyhow!("--toolsets (or STINT_TOOLSETS): {e}"))?;
             let svc = open(&cli, Frontend::McpStdio)?;
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
-            rt.block_on(crate::mcp::stdio::serve_stdio(StintServer::new(svc)))?;
+            rt.block_on(crate::mcp::stdio::serve_stdio(StintServer::with_toolsets(
+                svc, &toolsets,
+            )))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Start(a) => {

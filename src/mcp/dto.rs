@@ -257,7 +257,7 @@ pub struct ListTracksArgs {
     pub to: Option<String>,
     /// Only this project (id or exact name).
     pub project: Option<RefArg>,
-    /// Only projects of this client (id or exact name).
+    /// Only tracks of this client's projects (id or exact name).
     pub client: Option<RefArg>,
     /// Only tracks with this tag (id or exact name).
     pub tag: Option<RefArg>,

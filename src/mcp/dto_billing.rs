@@ -347,7 +347,7 @@ pub struct TopProjectsArgs {
     pub from: String,
     /// End date (included) or date-time (excluded).
     pub to: String,
-    /// How many projects (default 5).
+    /// How many projects, 1 to 500 (default 5).
     pub limit: Option<u32>,
 }
 

@@ -680,7 +680,22 @@ async fn plain_json_rpc(State(state): State<AppState>, req: Request, next: Next)
         .unwrap_or("")
         .to_owned();
     let id = msg.get("id").cloned();
+    // `ping` was removed in protocol 2026-07-28: a request that declares that revision (or a
+    // later one) goes to rmcp, which answers 404 with -32601 as the revision requires.
+    let declared_version = msg
+        .get("params")
+        .and_then(|p| p.get("_meta"))
+        .and_then(|m| m.get("io.modelcontextprotocol/protocolVersion"))
+        .and_then(Value::as_str)
+        .or_else(|| {
+            parts
+                .headers
+                .get("mcp-protocol-version")
+                .and_then(|v| v.to_str().ok())
+        });
+    let ping_removed = declared_version.is_some_and(|v| v >= "2026-07-28");
     if method == "ping"
+        && !ping_removed
         && let Some(id) = &id
     {
         return (

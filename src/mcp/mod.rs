@@ -3,10 +3,17 @@
 //! **Architecture invariant:** this is the only module that knows JSON-RPC and rmcp. It calls
 //! the [`crate::service`] API and converts its records into the DTOs of [`dto`].
 
+mod blocking;
+pub mod catalog;
+pub mod completions;
+pub mod conformance;
 pub mod dto;
 pub mod dto_billing;
 pub mod http;
+pub mod prompts;
+pub mod resources;
 pub mod server;
 pub mod stdio;
+mod tools;
 
 pub use server::StintServer;

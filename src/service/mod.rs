@@ -13,6 +13,7 @@ mod export;
 mod files;
 mod import;
 mod invoices;
+mod names;
 mod reports;
 mod settings;
 mod tokens;
@@ -42,6 +43,7 @@ pub use export::{
 pub use files::OutputFile;
 pub use import::{BATCH_ROWS, ImportProgress, ImportSummary, NoProgress};
 pub use invoices::{InvoiceChanges, ListInvoices, NewInvoice};
+pub use names::{Completion, MAX_COMPLETIONS, NameKind, matches_prefix};
 pub use reports::{
     BudgetReport, BudgetUse, Figures, GroupDim, GroupKey, Summary, SummaryRow, TimeSummary,
 };

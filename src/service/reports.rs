@@ -546,13 +546,29 @@ impl Service {
         Ok(())
     }
 
-    /// The projects with the most time in a range, by rounded duration, with their share.
+    /// The projects with the most time in a range, by rounded duration, with their share
+    /// (percent of the range's rounded total, 1 decimal).
+    ///
+    /// `limit` is how many projects: 5 when `None`, at most [`super::MAX_PAGE`].
+    ///
+    /// # Errors
+    /// `limit` is 0, or the range does not parse.
     pub fn top_projects(
         &self,
         from: &str,
         to: &str,
-        limit: usize,
+        limit: Option<u32>,
     ) -> Result<(Summary, Vec<Decimal>)> {
+        let limit = match limit {
+            None => 5,
+            Some(0) => {
+                return Err(DomainError::Invalid(
+                    "limit must be at least 1; leave it out for the top 5".to_owned(),
+                )
+                .into());
+            }
+            Some(n) => (n as usize).min(super::MAX_PAGE),
+        };
         let summary = self.time_summary(TimeSummary {
             from: from.to_owned(),
             to: to.to_owned(),
@@ -572,7 +588,7 @@ impl Service {
                         .cmp(&b.keys[0].value.to_lowercase())
                 })
         });
-        rows.truncate(limit.max(1));
+        rows.truncate(limit);
         let shares = rows
             .iter()
             .map(|r| {

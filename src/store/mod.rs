@@ -12,6 +12,7 @@
 pub mod audit;
 pub mod clients;
 pub mod invoices;
+pub mod names;
 pub mod projects;
 pub mod reports;
 pub mod settings;

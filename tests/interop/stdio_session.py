@@ -19,7 +19,12 @@ What it checks
      sent invoice cannot be deleted or changed; void_invoice keeps the number and releases the
      tracks; re-invoicing gets the next number (gapless), mark_invoice_paid, a paid invoice cannot
      be voided; time_summary by project and by day, top_projects, budget_status, unbilled_summary.
-  4. Raw newline-delimited JSON-RPC piped into `stint mcp` (no initialize): a bare tools/call is
+  4. Prompts, resources and completions (SDK default mode, its own database): prompts/list (four
+     prompts with titles and arguments), prompts/get with arguments (the text names real tools,
+     a missing required argument is an error), resources/list, resources/templates/list,
+     resources/read of JSON resources, a percent-encoded project and an invoice as text/csv,
+     completion/complete of a client by a Unicode prefix ("üb") and of a template variable.
+  5. Raw newline-delimited JSON-RPC piped into `stint mcp` (no initialize): a bare tools/call is
      answered, a malformed line gets -32700 and the next line is still answered, one answer per
      request in order, exit code 0, writes committed at exit.
 
@@ -189,8 +194,8 @@ async def default_mode_session(binary: str, db: str, state: dict) -> None:
         C.equal(len(by_name), len(tools), "tool names are unique")
         missing = [n for n in EXPECTED_TOOLS if n not in by_name]
         C.check(not missing, f"all {len(EXPECTED_TOOLS)} catalogue tools are listed", f"missing: {missing}")
-        no_title = [n for n, t in by_name.items() if not (t.title or (t.annotations and t.annotations.title))]
-        C.check(not no_title, "every tool has a title (tool.title or annotations.title)", f"no title: {no_title}")
+        no_title = [n for n, t in by_name.items() if not t.title]
+        C.check(not no_title, "every tool has a top-level title", f"no title: {no_title}")
         no_ann = [n for n, t in by_name.items()
                   if not t.annotations or None in (t.annotations.read_only_hint, t.annotations.destructive_hint,
                                                    t.annotations.idempotent_hint, t.annotations.open_world_hint)]
@@ -697,6 +702,73 @@ async def billing_session(binary: str, db: str, workdir: str) -> None:
         C.equal(amounts(unbilled.get("totals", {})), {"EUR": Decimal("120.50")}, "unbilled 1 h at 120.50 EUR")
 
 
+# ----- prompts, resources, completions --------------------------------------------------------
+
+async def assist_session(binary: str, db: str) -> None:
+    C.step("prompts, resources and completions")
+    async with Client(server_params(binary, db)) as c:
+        caps = c.server_capabilities
+        C.check(caps is not None and caps.prompts is not None and caps.resources is not None
+                and caps.completions is not None, "prompts, resources and completions are declared", caps)
+        await ok(c, "create_client", {"name": "Übersetzung GmbH", "tax_id": "DE123456789"})
+        await ok(c, "create_client", {"name": "Acme"})
+        await ok(c, "create_project", {"name": "Web Site", "client": "Acme", "hourly_rate": 100})
+        await ok(c, "create_track", {"project": "Web Site", "start": "2026-10-05T09:00:00Z", "duration": "2h"})
+        inv = (await ok(c, "create_invoice", {"client": "Acme", "from": "2026-10-01", "to": "2026-10-31"}))
+        inv_id = inv.get("invoice", {}).get("id")
+
+        prompts = (await c.list_prompts()).prompts
+        C.equal([p.name for p in prompts], ["log_my_day", "weekly_review", "month_end_invoicing", "unbilled_work"],
+                "prompts/list names the four prompts")
+        C.check(all(p.title for p in prompts), "every prompt has a title")
+        month_end = next((p for p in prompts if p.name == "month_end_invoicing"), None)
+        C.equal([(a.name, a.required) for a in (month_end.arguments or [])] if month_end else None,
+                [("client", True), ("month", False)], "month_end_invoicing takes client (required) and month")
+        got = await c.get_prompt("month_end_invoicing", {"client": "acme", "month": "2026-10"})
+        text = got.messages[0].content.text if got.messages else ""
+        named = text.split("`")[1::2]
+        C.check(named and set(named) <= set(EXPECTED_TOOLS), "the prompt names only real tools", named)
+        C.check('"client": "Acme"' in text and "2026-10-31" in text,
+                "the client is resolved to its name and the month to its days", text[:300])
+        try:
+            await c.get_prompt("month_end_invoicing", {})
+            C.check(False, "a missing required argument is an error")
+        except MCPError as e:
+            C.check("client" in str(e), "a missing required argument is an error naming it", str(e))
+
+        resources = (await c.list_resources()).resources
+        C.equal([str(r.uri) for r in resources], ["stint://timers/running", "stint://tracks/today", "stint://settings"],
+                "resources/list")
+        templates = (await c.list_resource_templates()).resource_templates
+        C.equal([t.uri_template for t in templates],
+                ["stint://reports/week/{date}", "stint://invoices/{invoice}.csv", "stint://projects/{project}"],
+                "resources/templates/list")
+        settings = (await c.read_resource("stint://settings")).contents[0]
+        C.equal(settings.mime_type, "application/json", "settings are JSON")
+        C.check("timezone" in json.loads(settings.text), "the settings resource has the time zone")
+        project = json.loads((await c.read_resource("stint://projects/Web%20Site")).contents[0].text)
+        C.equal(project.get("project", {}).get("name"), "Web Site", "a percent-encoded project name is read")
+        week = json.loads((await c.read_resource("stint://reports/week/2026-10-07")).contents[0].text)
+        C.equal(week.get("totals", {}).get("duration_seconds"), 7200, "the week report has the 2 h track")
+        csv_res = (await c.read_resource(f"stint://invoices/{inv_id}.csv")).contents[0]
+        C.equal(csv_res.mime_type, "text/csv", "the invoice resource is text/csv")
+        C.check("Web Site" in csv_res.text, "the CSV lists the project", csv_res.text[:200])
+        try:
+            await c.read_resource("stint://projects/Nope")
+            C.check(False, "an unknown project is an error")
+        except MCPError as e:
+            C.check("Nope" in str(e), "an unknown project is an error naming it", str(e))
+
+        from mcp.types import PromptReference, ResourceTemplateReference
+        done = await c.complete(PromptReference(type="ref/prompt", name="month_end_invoicing"),
+                                {"name": "client", "value": "üb"})
+        C.equal(done.completion.values, ["Übersetzung GmbH"], "\"üb\" completes \"Übersetzung GmbH\"")
+        done = await c.complete(ResourceTemplateReference(type="ref/resource", uri="stint://projects/{project}"),
+                                {"name": "project", "value": "we"})
+        C.equal(done.completion.values, ["Web Site"], "a template variable completes a project")
+        C.equal((done.completion.total, done.completion.has_more), (1, False), "with total and hasMore")
+
+
 # ----- raw JSON-RPC lines, no SDK ------------------------------------------------------------
 
 def raw_lines(binary: str, db: str) -> None:
@@ -775,6 +847,8 @@ def main() -> int:
                                                                os.path.join(workdir, "session.db"), state)),
                           ("billing session", lambda: anyio.run(billing_session, binary,
                                                                 os.path.join(workdir, "billing.db"), workdir)),
+                          ("assist session", lambda: anyio.run(assist_session, binary,
+                                                               os.path.join(workdir, "assist.db"))),
                           ("raw lines", lambda: raw_lines(binary, os.path.join(workdir, "raw.db")))]:
             try:
                 run()

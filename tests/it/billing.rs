@@ -1597,13 +1597,30 @@ fn summary_by_project_with_amounts_per_currency() {
     );
 
     // top_projects: by rounded time, with each one's share of the whole.
-    let (top, shares) = env.svc.top_projects("2026-11-01", "2026-11-30", 2).unwrap();
+    let (top, shares) = env
+        .svc
+        .top_projects("2026-11-01", "2026-11-30", Some(2))
+        .unwrap();
     let names: Vec<&str> = top.rows.iter().map(|r| r.keys[0].value.as_str()).collect();
     assert_eq!(names, ["Backend", "Website"]);
     assert_eq!(
         shares.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
         ["46.2", "30.8"]
     );
+    // A limit of 0 is refused like the list tools' page size, not quietly taken as 1.
+    let err = env
+        .svc
+        .top_projects("2026-11-01", "2026-11-30", Some(0))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("limit must be at least 1"),
+        "{err}"
+    );
+    let (all, _) = env
+        .svc
+        .top_projects("2026-11-01", "2026-11-30", None)
+        .unwrap();
+    assert!(all.rows.len() <= 5);
 }
 
 #[test]

@@ -14,15 +14,15 @@ use stint::service::{Caller, Frontend, NewClient, Service};
 
 use super::util::Env;
 
-struct Server {
+pub(super) struct Server {
     addr: SocketAddr,
-    svc: Service,
+    pub(super) svc: Service,
     _env: Env,
     _rt: tokio::runtime::Runtime,
 }
 
 /// A token-mode server with the default limits.
-fn start() -> Server {
+pub(super) fn start() -> Server {
     start_with(AuthMode::Tokens, ServeLimits::default())
 }
 
@@ -61,7 +61,11 @@ impl Server {
     }
 
     /// POSTs `body` to /api/mcp; returns status, headers of interest and the body.
-    fn post(&self, body: &str, headers: &[(&str, &str)]) -> (u16, Option<String>, String) {
+    pub(super) fn post(
+        &self,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, Option<String>, String) {
         let mut req = ureq::post(&self.url("/api/mcp")).set("Content-Type", "application/json");
         for (k, v) in headers {
             req = req.set(k, v);

@@ -1,3 +1,4 @@
+mod assist;
 mod billing;
 mod bounds;
 mod cli;

@@ -97,7 +97,11 @@ fn initialize_then_list_tools() {
             t["description"].as_str().is_some_and(|d| d.ends_with('.')),
             "{name}: one sentence"
         );
-        assert!(t["annotations"]["title"].is_string(), "{name}: title");
+        assert!(t["title"].is_string(), "{name}: top-level title");
+        assert!(
+            stint::mcp::catalog::spec(name.as_str().unwrap()).is_some(),
+            "{name} is routed but missing from the table of tool kinds in src/mcp/catalog.rs"
+        );
         for hint in ["readOnlyHint", "destructiveHint", "idempotentHint"] {
             assert!(t["annotations"][hint].is_boolean(), "{name}: {hint}");
         }
@@ -219,4 +223,59 @@ fn empty_input_is_a_clean_exit() {
     let env = Env::new();
     assert!(session(&env, "").is_empty());
     assert!(session(&env, "\n\n").is_empty());
+}
+
+/// The default `tools/list` answer stays small enough for an assistant's context: at most
+/// 36,000 bytes today, so the ~12 tools still planned fit under the 48,000-byte ceiling that
+/// scripts/catalog-size.sh enforces on the release binary.
+#[test]
+fn tools_list_is_compact() {
+    let env = Env::new();
+    let input = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).to_string();
+    let out = session(&env, &input);
+    let bytes = serde_json::to_string(&out[0]).unwrap().len();
+    assert!(bytes <= 36_000, "tools/list is {bytes} bytes");
+    for t in out[0]["result"]["tools"].as_array().unwrap() {
+        let schema = t["outputSchema"].to_string();
+        for noise in ["$schema", "\"format\"", "\"description\""] {
+            assert!(
+                !schema.contains(noise),
+                "{}: {noise} in {schema}",
+                t["name"]
+            );
+        }
+    }
+}
+
+/// One table decides annotations and scopes: kinds agree with the HTTP scope each tool
+/// needs, and a tool outside the table gets no scope at all.
+#[test]
+fn tool_kinds_drive_annotations_and_scopes() {
+    use stint::mcp::catalog::{TOOLS as KINDS, ToolKind, required_scope, spec};
+    use stint::service::Scope;
+    assert_eq!(KINDS.len(), TOOLS.len());
+    for name in TOOLS {
+        assert!(spec(name).is_some(), "{name} is not in the table");
+    }
+    assert_eq!(required_scope("list_tracks"), Some(Scope::Read));
+    assert_eq!(required_scope("export_invoice_csv"), Some(Scope::Read));
+    assert_eq!(required_scope("create_track"), Some(Scope::Write));
+    assert_eq!(required_scope("update_project"), Some(Scope::Write));
+    assert_eq!(required_scope("delete_track"), Some(Scope::Admin));
+    assert_eq!(required_scope("void_invoice"), Some(Scope::Admin));
+    assert_eq!(required_scope("update_settings"), Some(Scope::Admin));
+    assert_eq!(required_scope("no_such_tool"), None);
+    for s in KINDS {
+        let (read_only, destructive, _) = s.kind.hints();
+        assert_eq!(read_only, s.kind == ToolKind::Read, "{}", s.name);
+        if destructive {
+            assert!(s.kind.scope() >= Scope::Write, "{}", s.name);
+        }
+        if s.name.starts_with("delete_") {
+            assert_eq!(s.kind.scope(), Scope::Admin, "{}", s.name);
+        }
+        if s.name.starts_with("get_") || s.name.starts_with("list_") {
+            assert_eq!(s.kind, ToolKind::Read, "{}", s.name);
+        }
+    }
 }

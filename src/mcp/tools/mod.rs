@@ -1,0 +1,20 @@
+//! The tools, one module per toolset of [`crate::mcp::catalog::Toolset`].
+
+mod analytics;
+mod billing;
+mod catalog;
+mod settings;
+mod tracks;
+
+use rmcp::handler::server::router::tool::ToolRouter;
+
+use crate::mcp::server::StintServer;
+
+/// Every tool of the catalogue in one router.
+pub(crate) fn router() -> ToolRouter<StintServer> {
+    StintServer::tracks_router()
+        + StintServer::catalog_router()
+        + StintServer::billing_router()
+        + StintServer::analytics_router()
+        + StintServer::settings_router()
+}
