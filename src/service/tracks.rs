@@ -47,6 +47,22 @@ pub struct TimerStarted {
     pub overlap_count: i64,
 }
 
+/// Input of `continue_timer`.
+#[derive(Debug, Clone, Default)]
+pub struct ContinueTimer {
+    /// The track to continue; the finished track that started last when left out.
+    pub track_id: Option<i64>,
+}
+
+/// Result of `continue_timer`: the timer started, and the track whose project, tags,
+/// description and billable flag it took.
+#[derive(Debug, Clone)]
+pub struct TimerContinued {
+    pub started: TimerStarted,
+    /// The track continued, as it is after the call (stopped, if it was the running timer).
+    pub from: Track,
+}
+
 /// Input of `stop_timer`.
 #[derive(Debug, Clone, Default)]
 pub struct StopTimer {
@@ -275,81 +291,52 @@ impl Service {
     /// A start in the future; an unknown project or tag; a running timer that began after the
     /// requested start (it cannot be stopped before it began).
     pub fn start_timer(&self, req: StartTimer) -> Result<TimerStarted> {
-        self.write("start_timer", |ctx| {
-            let start = parse_opt_instant(ctx, req.start.as_deref())?.unwrap_or(ctx.now);
-            validate_span(start, None, ctx.now, ctx.tz)?;
-            let (project_id, default_billable) =
-                billable_default(ctx, clean(req.project).as_deref())?;
-            let tag_ids = resolve_tags(ctx, &req.tags)?;
-            let mut stopped = Vec::new();
-            let mut replaced = Vec::new();
-            if !ctx.settings.allow_concurrent_timers {
-                for running in tracks::running(ctx.tx)? {
-                    if running.start == start {
-                        // Stopping it would record zero seconds: the new timer replaces it.
-                        tracks::delete(ctx.tx, running.id)?;
-                        replaced.push(running);
-                        continue;
-                    }
-                    if running.start > start {
-                        let show = |t: DateTime<Utc>| show_instant(t, ctx.tz);
-                        return Err(ServiceError::Conflict(format!(
-                            "timer {} has been running since {}, which is not before the new \
-                             start {}; stop it at an earlier end (stop_timer with end), or start the \
-                             new timer later",
-                            running.id,
-                            show(running.start),
-                            show(start)
-                        )));
-                    }
-                    let mut f = TrackFields::from(&running);
-                    f.end = Some(start);
-                    tracks::update(ctx.tx, running.id, &f, ctx.now)?;
-                    stopped.push(running.id);
+        self.write("start_timer", |ctx| start_in(ctx, req))
+    }
+
+    /// Starts a timer now with the project, tags, description and billable flag of track
+    /// `track_id`, or of the finished track that started last (the work before an
+    /// interruption). Running timers are stopped (or replaced) as by [`Service::start_timer`].
+    ///
+    /// # Errors
+    /// No such track; no finished track yet; the track's project archived since.
+    pub fn continue_timer(&self, req: ContinueTimer) -> Result<TimerContinued> {
+        self.write("continue_timer", |ctx| {
+            let from = match req.track_id {
+                Some(id) => load_track(ctx, id)?,
+                None => {
+                    let filter = TrackFilter {
+                        running: Some(false),
+                        ..TrackFilter::default()
+                    };
+                    tracks::list(ctx.tx, &filter, None, 1)?
+                        .into_iter()
+                        .next()
+                        .ok_or_else(|| {
+                            ServiceError::Conflict(
+                                "there is no finished track to continue yet; start a timer \
+                                 with start_timer"
+                                    .to_owned(),
+                            )
+                        })?
                 }
-            }
-            let fields = TrackFields {
-                start,
-                end: None,
-                timezone: ctx.tz.name().to_owned(),
-                description: description(req.description.clone())?,
-                project_id,
-                billable: req.billable.unwrap_or(default_billable),
-                hourly_rate: None,
             };
-            let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
-            tracks::set_tags(ctx.tx, id, &tag_ids)?;
-            let (overlaps, overlap_count) =
-                tracks::overlapping(ctx.tx, start, None, Some(id), MAX_LISTED_IDS)?;
-            let mut ids = vec![id.0];
-            ids.extend(stopped.iter().map(|t| t.0));
-            ids.extend(replaced.iter().map(|t| t.id.0));
-            let list = |ids: &mut dyn Iterator<Item = TrackId>| {
-                ids.map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
+            let started = start_in(
+                ctx,
+                StartTimer {
+                    description: Some(from.description.clone()),
+                    project: from.project_id.map(|p| p.0.to_string()),
+                    tags: from.tags.iter().map(|(id, _)| id.0.to_string()).collect(),
+                    billable: Some(from.billable),
+                    start: None,
+                },
+            )?;
+            // Continuing the running timer itself stopped (or replaced) it.
+            let from = match started.replaced.iter().find(|t| t.id == from.id) {
+                Some(t) => t.clone(),
+                None => load_track(ctx, from.id.0)?,
             };
-            let mut details = Vec::new();
-            if !stopped.is_empty() {
-                details.push(format!("stopped {}", list(&mut stopped.iter().copied())));
-            }
-            if !replaced.is_empty() {
-                details.push(format!(
-                    "replaced {}",
-                    list(&mut replaced.iter().map(|t| t.id))
-                ));
-            }
-            let detail = (!details.is_empty()).then(|| details.join("; "));
-            ctx.audit("track", &ids, detail.as_deref())?;
-            let stopped = stopped
-                .into_iter()
-                .map(|t| load_track(ctx, t.0))
-                .collect::<Result<_>>()?;
-            Ok(TimerStarted {
-                track: load_track(ctx, id.0)?,
-                stopped,
-                replaced,
-                overlaps,
-                overlap_count,
-            })
+            Ok(TimerContinued { started, from })
         })
     }
 
@@ -607,6 +594,83 @@ impl Service {
             Ok(track)
         })
     }
+}
+
+/// Starts a timer in `ctx` (see [`Service::start_timer`]).
+fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
+    let start = parse_opt_instant(ctx, req.start.as_deref())?.unwrap_or(ctx.now);
+    validate_span(start, None, ctx.now, ctx.tz)?;
+    let (project_id, default_billable) = billable_default(ctx, clean(req.project).as_deref())?;
+    let tag_ids = resolve_tags(ctx, &req.tags)?;
+    let mut stopped = Vec::new();
+    let mut replaced = Vec::new();
+    if !ctx.settings.allow_concurrent_timers {
+        for running in tracks::running(ctx.tx)? {
+            if running.start == start {
+                // Stopping it would record zero seconds: the new timer replaces it.
+                tracks::delete(ctx.tx, running.id)?;
+                replaced.push(running);
+                continue;
+            }
+            if running.start > start {
+                let show = |t: DateTime<Utc>| show_instant(t, ctx.tz);
+                return Err(ServiceError::Conflict(format!(
+                    "timer {} has been running since {}, which is not before the new \
+                     start {}; stop it at an earlier end (stop_timer with end), or start the \
+                     new timer later",
+                    running.id,
+                    show(running.start),
+                    show(start)
+                )));
+            }
+            let mut f = TrackFields::from(&running);
+            f.end = Some(start);
+            tracks::update(ctx.tx, running.id, &f, ctx.now)?;
+            stopped.push(running.id);
+        }
+    }
+    let fields = TrackFields {
+        start,
+        end: None,
+        timezone: ctx.tz.name().to_owned(),
+        description: description(req.description.clone())?,
+        project_id,
+        billable: req.billable.unwrap_or(default_billable),
+        hourly_rate: None,
+    };
+    let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
+    tracks::set_tags(ctx.tx, id, &tag_ids)?;
+    let (overlaps, overlap_count) =
+        tracks::overlapping(ctx.tx, start, None, Some(id), MAX_LISTED_IDS)?;
+    let mut ids = vec![id.0];
+    ids.extend(stopped.iter().map(|t| t.0));
+    ids.extend(replaced.iter().map(|t| t.id.0));
+    let list = |ids: &mut dyn Iterator<Item = TrackId>| {
+        ids.map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
+    };
+    let mut details = Vec::new();
+    if !stopped.is_empty() {
+        details.push(format!("stopped {}", list(&mut stopped.iter().copied())));
+    }
+    if !replaced.is_empty() {
+        details.push(format!(
+            "replaced {}",
+            list(&mut replaced.iter().map(|t| t.id))
+        ));
+    }
+    let detail = (!details.is_empty()).then(|| details.join("; "));
+    ctx.audit("track", &ids, detail.as_deref())?;
+    let stopped = stopped
+        .into_iter()
+        .map(|t| load_track(ctx, t.0))
+        .collect::<Result<_>>()?;
+    Ok(TimerStarted {
+        track: load_track(ctx, id.0)?,
+        stopped,
+        replaced,
+        overlaps,
+        overlap_count,
+    })
 }
 
 /// The running timers for a message, with their starts in the configured zone `tz`.

@@ -471,3 +471,113 @@ fn a_start_in_the_same_second_replaces_the_running_timer() {
     assert!(third.replaced.is_empty());
     assert_eq!(third.stopped[0].id, second.track.id);
 }
+
+fn call(id: i64, name: &str, args: serde_json::Value) -> String {
+    serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+        "params": {"name": name, "arguments": args}})
+    .to_string()
+}
+
+/// Over MCP: a same-second switch says it replaced the first timer; continue_timer resumes
+/// the interrupted work; create_track takes end and duration alone; time_summary takes a
+/// named period as `range`; get_settings shows the local time; budget_status names the
+/// project bare.
+#[test]
+fn protocol_switch_continue_and_natural_inputs() {
+    use serde_json::json;
+    let env = Env::new();
+    let lines = [
+        call(1, "create_client", json!({"name": "Acme Corp"})),
+        call(
+            2,
+            "create_project",
+            json!({"name": "Website Redesign", "client": "acme corp", "budget_hours": "10"}),
+        ),
+        call(3, "create_tag", json!({"name": "Été"})),
+        call(
+            4,
+            "start_timer",
+            json!({"project": "website redesign", "tags": ["ÉTÉ"], "description": "hero"}),
+        ),
+        call(5, "start_timer", json!({"description": "call with Bob"})),
+        call(
+            6,
+            "create_track",
+            json!({"end": "now", "duration": "45min"}),
+        ),
+        call(
+            7,
+            "time_summary",
+            json!({"range": "this week", "group_by": ["day"]}),
+        ),
+        call(8, "get_settings", json!({})),
+        call(9, "budget_status", json!({})),
+    ]
+    .join("\n");
+    let out = super::util::mcp_session(&env, &lines);
+    let ok = |i: usize| {
+        assert_eq!(out[i]["result"]["isError"], false, "{}", out[i]);
+        &out[i]["result"]["structuredContent"]
+    };
+    let first = ok(3)["track"]["id"].as_i64().unwrap();
+    let switched = ok(4);
+    assert_eq!(switched["replaced"][0]["id"], first, "{switched}");
+    assert_eq!(switched["stopped"], json!([]));
+    assert!(
+        switched["note"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("replaced timer {first}")),
+        "{switched}"
+    );
+    let logged = &ok(5)["track"];
+    assert_eq!(logged["duration_seconds"], 2700, "{logged}");
+    assert_eq!(logged["end"], "2026-11-21T13:00:00+01:00");
+    let summary = ok(6);
+    assert_eq!(summary["from"], "2026-11-15T23:00:00Z", "{summary}");
+    let settings = ok(7);
+    assert_eq!(settings["local_time"], "2026-11-21T13:00:00+01:00");
+    let budget = &ok(8)["budgets"][0];
+    assert_eq!(budget["project"], "Website Redesign", "{budget}");
+    assert_eq!(budget["client"], "Acme Corp", "{budget}");
+
+    // The website work resumes, a call interrupts it, and then the person says "continue".
+    env.clock.advance(60);
+    let out = super::util::mcp_session(
+        &env,
+        &call(
+            10,
+            "start_timer",
+            json!({"project": "Website Redesign", "tags": ["été"], "billable": false}),
+        ),
+    );
+    let website = out[0]["result"]["structuredContent"]["track"]["id"]
+        .as_i64()
+        .unwrap();
+    env.clock.advance(600);
+    let out = super::util::mcp_session(
+        &env,
+        &call(11, "start_timer", json!({"description": "Ann"})),
+    );
+    let ann = out[0]["result"]["structuredContent"]["track"]["id"]
+        .as_i64()
+        .unwrap();
+    env.clock.advance(300);
+    let lines = [
+        call(12, "continue_timer", json!({})),
+        call(13, "continue_timer", json!({"track_id": 999})),
+    ]
+    .join("\n");
+    let out = super::util::mcp_session(&env, &lines);
+    assert_eq!(out[0]["result"]["isError"], false, "{}", out[0]);
+    let resumed = &out[0]["result"]["structuredContent"];
+    assert_eq!(resumed["continued_from"], website, "{resumed}");
+    assert_eq!(resumed["stopped"][0]["id"], ann, "{resumed}");
+    assert_eq!(resumed["track"]["project"], "Website Redesign");
+    assert_eq!(resumed["track"]["tags"], json!(["Été"]));
+    assert_eq!(resumed["track"]["billable"], false);
+    assert_eq!(resumed["track"]["running"], true);
+    assert_eq!(out[1]["result"]["isError"], true);
+    let msg = out[1]["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(msg.contains("no track has id 999"), "{msg}");
+}

@@ -1,4 +1,5 @@
-//! Timers and tracks: start, stop, list running timers; create, list, get, update and delete tracks.
+//! Timers and tracks: start, continue, stop, list running timers; create, list, get, update and
+//! delete tracks.
 //!
 //! Titles, annotations and the HTTP scope of each tool come from the table in
 //! [`crate::mcp::catalog`]; this module holds what each tool does.
@@ -8,7 +9,7 @@ use rmcp::{tool, tool_router};
 
 use crate::mcp::dto::*;
 use crate::mcp::server::{StintServer, fail};
-use crate::service::StopTimer;
+use crate::service::{ContinueTimer, StopTimer};
 
 #[tool_router(router = tracks_router, vis = "pub(super)")]
 impl StintServer {
@@ -21,13 +22,28 @@ impl StintServer {
         Parameters(a): Parameters<StartTimerArgs>,
     ) -> Result<Json<TimerStartedOut>, String> {
         let r = self.svc.start_timer(a.into()).map_err(fail)?;
-        let now = self.svc.now();
-        Ok(Json(TimerStartedOut {
-            track: TrackOut::new(&r.track, now),
-            stopped: r.stopped.iter().map(|t| TrackOut::new(t, now)).collect(),
-            overlaps: r.overlaps.iter().map(|t| t.0).collect(),
-            overlap_count: r.overlap_count,
-        }))
+        Ok(Json(TimerStartedOut::new(&r, None, self.svc.now())))
+    }
+
+    #[tool(
+        name = "continue_timer",
+        description = "Start a timer now with the project, tags, description and billable flag of the last finished track (or `track_id`)."
+    )]
+    async fn continue_timer(
+        &self,
+        Parameters(a): Parameters<ContinueTimerArgs>,
+    ) -> Result<Json<TimerStartedOut>, String> {
+        let r = self
+            .svc
+            .continue_timer(ContinueTimer {
+                track_id: a.track_id.map(|i| i.0),
+            })
+            .map_err(fail)?;
+        Ok(Json(TimerStartedOut::new(
+            &r.started,
+            Some(r.from.id.0),
+            self.svc.now(),
+        )))
     }
 
     #[tool(
