@@ -17,7 +17,10 @@ use crate::domain::entities::Track;
 use crate::domain::time::format_hmm;
 use crate::domain::track::elapsed_seconds;
 use crate::mcp::StintServer;
-use crate::service::{Caller, Frontend, ListTracks, NewTrack, Service, StartTimer, StopTimer};
+use crate::service::{
+    Caller, ContinueTimer, Frontend, ListTracks, NewTrack, Service, StartTimer, StopTimer,
+    TimerStarted,
+};
 
 /// stint: a local-first time tracker you drive from your AI assistant or the terminal.
 #[derive(Debug, Parser)]
@@ -39,6 +42,9 @@ pub enum Command {
     Start(StartArgs),
     /// Stop the running timer.
     Stop(StopArgs),
+    /// Start a timer like the last finished track (or track ID): same project, tags,
+    /// description and billable flag.
+    Continue(ContinueArgs),
     /// Show running timers.
     Status,
     /// Log finished work: two of a start, an end and a duration (`--end now --duration 45m`).
@@ -179,6 +185,13 @@ pub struct StartArgs {
     pub at: Option<String>,
 }
 
+/// `stint continue`.
+#[derive(Debug, Args)]
+pub struct ContinueArgs {
+    /// The track to continue [default: the finished track that started last].
+    pub id: Option<i64>,
+}
+
 /// `stint stop`.
 #[derive(Debug, Args)]
 pub struct StopArgs {
@@ -309,6 +322,28 @@ fn open(cli: &Cli, frontend: Frontend) -> anyhow::Result<Service> {
     Ok(Service::open(&path, Caller::local(frontend))?)
 }
 
+/// Prints what a started timer replaced and stopped, then the new timer and its overlaps.
+fn print_started(r: &TimerStarted, now: chrono::DateTime<chrono::Utc>) {
+    for t in &r.replaced {
+        println!("Replaced #{} {}, started this same second", t.id, label(t));
+    }
+    for t in &r.stopped {
+        println!(
+            "Stopped #{} {} after {}",
+            t.id,
+            label(t),
+            format_hmm(elapsed_seconds(t.start, t.end, now))
+        );
+    }
+    println!(
+        "Started #{} {} at {}",
+        r.track.id,
+        label(&r.track),
+        local_time(&r.track, r.track.start)
+    );
+    print_overlaps(&r.overlaps, r.overlap_count);
+}
+
 /// Runs a parsed command line.
 ///
 /// # Errors
@@ -336,25 +371,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 billable: billable_flag(a.billable, a.no_billable),
                 start: a.at.clone(),
             })?;
-            let now = svc.now();
-            for t in &r.replaced {
-                println!("Replaced #{} {}, started this same second", t.id, label(t));
-            }
-            for t in &r.stopped {
-                println!(
-                    "Stopped #{} {} after {}",
-                    t.id,
-                    label(t),
-                    format_hmm(elapsed_seconds(t.start, t.end, now))
-                );
-            }
-            println!(
-                "Started #{} {} at {}",
-                r.track.id,
-                label(&r.track),
-                local_time(&r.track, r.track.start)
-            );
-            print_overlaps(&r.overlaps, r.overlap_count);
+            print_started(&r, svc.now());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Continue(a) => {
+            let svc = open(&cli, Frontend::Cli)?;
+            let r = svc.continue_timer(ContinueTimer { track_id: a.id })?;
+            println!("Continuing #{} {}", r.from.id, label(&r.from));
+            print_started(&r.started, svc.now());
             Ok(ExitCode::SUCCESS)
         }
         Command::Stop(a) => {

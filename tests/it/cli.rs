@@ -349,3 +349,29 @@ fn log_from_end_and_duration_and_report_a_named_period() {
     assert!(ok, "{err}");
     assert!(!out.contains("0:45"), "{out}");
 }
+
+#[test]
+fn continue_resumes_the_last_finished_track() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("stint.db");
+    let (ok, _, err) = stint(&db, &["continue"]);
+    assert!(!ok);
+    assert!(err.contains("no finished track to continue"), "{err}");
+    let (ok, _, err) = stint(
+        &db,
+        &["log", "homepage", "--end", "now", "--duration", "1h"],
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = stint(&db, &["continue"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Continuing #1 \"homepage\""), "{out}");
+    assert!(out.contains("Started #2 \"homepage\""), "{out}");
+    // Within the same second timer 2 is replaced, later it is stopped: either way it ends.
+    let (ok, out, err) = stint(&db, &["continue", "1"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("Replaced #2") || out.contains("Stopped #2"),
+        "{out}"
+    );
+    assert!(out.contains("Started #3 \"homepage\""), "{out}");
+}
