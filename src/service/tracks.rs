@@ -607,8 +607,8 @@ fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
     if !ctx.settings.allow_concurrent_timers {
         for running in tracks::running(ctx.tx)? {
             if running.start == start {
-                // Stopping it would record zero seconds: the new timer replaces it.
-                tracks::delete(ctx.tx, running.id)?;
+                // Stopping it would record zero seconds: the new timer replaces it (deleted
+                // below, after the new timer is in, so that the new timer never reuses its id).
                 replaced.push(running);
                 continue;
             }
@@ -640,6 +640,9 @@ fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
     };
     let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
     tracks::set_tags(ctx.tx, id, &tag_ids)?;
+    for r in &replaced {
+        tracks::delete(ctx.tx, r.id)?;
+    }
     let (overlaps, overlap_count) =
         tracks::overlapping(ctx.tx, start, None, Some(id), MAX_LISTED_IDS)?;
     let mut ids = vec![id.0];

@@ -373,5 +373,5 @@ fn continue_resumes_the_last_finished_track() {
         out.contains("Replaced #2") || out.contains("Stopped #2"),
         "{out}"
     );
-    assert!(out.contains("Started #3 \"homepage\""), "{out}");
+    assert!(out.contains("Started #3 \"homepage\""), "a new id: {out}");
 }

@@ -450,6 +450,10 @@ fn a_start_in_the_same_second_replaces_the_running_timer() {
     assert_eq!(second.replaced.len(), 1);
     assert_eq!(second.replaced[0].id, first.track.id);
     assert_eq!(second.replaced[0].project_name.as_deref(), Some("Website"));
+    assert_ne!(
+        second.track.id, first.track.id,
+        "the new timer has a new id"
+    );
     let running = env.svc.list_running_timers().unwrap();
     assert_eq!(running.len(), 1);
     assert_eq!(running[0].project_name.as_deref(), Some("Backend"));
