@@ -151,9 +151,12 @@ pub fn find_by_name(conn: &Connection, name: &str) -> Result<Vec<Project>> {
     Ok(found)
 }
 
-/// Candidate projects for an unknown-name error as `(name, client name)`: at most
+/// A project's name and its client's name, if any.
+pub type NameAndClient = (String, Option<String>);
+
+/// Candidate projects for an unknown-name error: at most
 /// [`super::MAX_SUGGESTION_CANDIDATES`], by id, and how many projects there are in all.
-pub fn names_for_suggestions(conn: &Connection) -> Result<(Vec<(String, Option<String>)>, i64)> {
+pub fn names_for_suggestions(conn: &Connection) -> Result<(Vec<NameAndClient>, i64)> {
     let total: i64 = conn.query_row("SELECT count(*) FROM projects", [], |r| r.get(0))?;
     let mut stmt = conn.prepare_cached(
         "SELECT p.name, c.name FROM projects p LEFT JOIN clients c ON c.id = p.client_id
