@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# Installs what the interop checks need, under target/ (ignored by git):
+# Installs libclang for the build (see below) and what the interop checks need, under target/ (ignored by git):
 #   target/interop-venv  Python venv with the official MCP SDK (mcp from PyPI)
 #   target/inspector     the MCP Inspector CLI (npm @modelcontextprotocol/inspector)
 # Both checks also install these themselves when missing; this only does it up front.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# rusqlite's `session` feature (the change log) makes libsqlite3-sys generate its bindings at
+# build time, which needs libclang. Installed only when missing (CI runs this as root).
+if ! ldconfig -p 2>/dev/null | grep -q 'libclang\(-[0-9.]*\)\?\.so'; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq libclang-dev
+  else
+    echo "libclang is missing: install it (Debian/Ubuntu: sudo apt-get install libclang-dev)" >&2
+    exit 1
+  fi
+fi
 if [ ! -x target/interop-venv/bin/python ]; then
   python3 -m venv target/interop-venv
 fi

@@ -4,6 +4,7 @@
 //! **Architecture invariant:** the only module that knows clap and terminal output.
 
 mod billing;
+mod changes;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -69,6 +70,10 @@ pub enum Command {
     /// Database commands.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Undo a change (default: your latest CLI change still in effect); see `stint history`.
+    Undo(changes::UndoArgs),
+    /// List recorded changes, newest first, with their ids for `stint undo`.
+    History(changes::HistoryArgs),
 }
 
 /// `stint import`.
@@ -634,6 +639,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", db_path(&cli)?.display());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Undo(a) => changes::undo(&open(&cli, Frontend::Cli)?, a),
+        Command::History(a) => changes::history(&open(&cli, Frontend::Cli)?, a),
     }
 }
 

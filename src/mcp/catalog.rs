@@ -34,6 +34,10 @@ pub enum ToolKind {
     Remove,
     /// Moves an invoice to its next state (sent, paid, void). Scope `admin`.
     Transition,
+    /// Reverts an earlier change (itself a change that can be reverted); a second call
+    /// reverts another change. Scope `write`: the HTTP layer lets a token revert only its own
+    /// changes.
+    Revert,
 }
 
 impl ToolKind {
@@ -41,7 +45,7 @@ impl ToolKind {
     pub fn scope(self) -> Scope {
         match self {
             ToolKind::Read | ToolKind::Export => Scope::Read,
-            ToolKind::Add | ToolKind::Edit => Scope::Write,
+            ToolKind::Add | ToolKind::Edit | ToolKind::Revert => Scope::Write,
             ToolKind::Remove | ToolKind::Transition => Scope::Admin,
         }
     }
@@ -53,7 +57,7 @@ impl ToolKind {
             // A `path` writes a new file and refuses an existing one: not idempotent.
             ToolKind::Export | ToolKind::Add => (false, false, false),
             ToolKind::Edit | ToolKind::Remove => (false, true, true),
-            ToolKind::Transition => (false, true, false),
+            ToolKind::Transition | ToolKind::Revert => (false, true, false),
         }
     }
 }
@@ -71,16 +75,19 @@ pub enum Toolset {
     Analytics,
     /// The settings.
     Settings,
+    /// The change log: list changes and undo them.
+    History,
 }
 
 impl Toolset {
     /// Every toolset, the default of `stint mcp --toolsets`.
-    pub const ALL: [Toolset; 5] = [
+    pub const ALL: [Toolset; 6] = [
         Toolset::Tracks,
         Toolset::Catalog,
         Toolset::Billing,
         Toolset::Analytics,
         Toolset::Settings,
+        Toolset::History,
     ];
 
     /// The name used by `--toolsets` and `STINT_TOOLSETS`.
@@ -91,6 +98,7 @@ impl Toolset {
             Toolset::Billing => "billing",
             Toolset::Analytics => "analytics",
             Toolset::Settings => "settings",
+            Toolset::History => "history",
         }
     }
 
@@ -214,6 +222,8 @@ pub const TOOLS: &[ToolSpec] = &[
     t("unbilled_summary", "Unbilled work", Read, Analytics),
     t("get_settings", "Get settings", Read, Settings),
     t("update_settings", "Update settings", Remove, Settings),
+    t("list_changes", "List changes", Read, History),
+    t("undo_change", "Undo change", Revert, History),
 ];
 
 /// The catalogue row of `tool`, if it is one of stint's tools.

@@ -181,6 +181,8 @@ pub struct StartTimerArgs {
     /// When the work started: RFC 3339, a local date-time "2026-11-20 09:00", "09:00" or "9am"
     /// (today), "yesterday 5pm" or "now" (default). Local times use the `timezone` setting.
     pub start: Option<String>,
+    /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
+    pub request_id: Option<String>,
 }
 
 impl From<StartTimerArgs> for service::StartTimer {
@@ -202,6 +204,8 @@ impl From<StartTimerArgs> for service::StartTimer {
 pub struct ContinueTimerArgs {
     /// Track to copy.
     pub track_id: Option<IdArg>,
+    /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
+    pub request_id: Option<String>,
 }
 
 impl TimerStartedOut {
@@ -264,6 +268,8 @@ pub struct CreateTrackArgs {
     pub duration: Option<String>,
     /// Hourly rate for this track only, overriding project and client rates (major units).
     pub hourly_rate: Option<DecimalArg>,
+    /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
+    pub request_id: Option<String>,
 }
 
 impl From<CreateTrackArgs> for service::NewTrack {
@@ -405,6 +411,8 @@ pub struct CreateProjectArgs {
     pub budget_period: Option<String>,
     /// Percent of the budget at which its status turns to alert (default 80).
     pub budget_alert_percent: Option<u32>,
+    /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
+    pub request_id: Option<String>,
 }
 
 impl From<CreateProjectArgs> for service::NewProject {
@@ -534,6 +542,8 @@ pub struct CreateClientArgs {
     pub hourly_rate: Option<DecimalArg>,
     /// ISO 4217 currency code such as "EUR"; used when a project has none.
     pub currency: Option<String>,
+    /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
+    pub request_id: Option<String>,
 }
 
 impl From<CreateClientArgs> for service::NewClient {
@@ -634,9 +644,12 @@ pub struct DeleteClientArgs {
 /// Arguments of `create_tag`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = no_null)]
 pub struct CreateTagArgs {
     /// Tag name, unique ignoring case, e.g. "meeting".
     pub name: String,
+    /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
+    pub request_id: Option<String>,
 }
 
 /// Arguments of `list_tags`.

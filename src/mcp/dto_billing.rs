@@ -56,6 +56,8 @@ pub struct CreateInvoiceArgs {
     pub notes: Option<String>,
     /// Show the invoice without saving it or holding its tracks (default false).
     pub dry_run: Option<bool>,
+    /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
+    pub request_id: Option<String>,
 }
 
 impl From<CreateInvoiceArgs> for service::NewInvoice {

@@ -9,6 +9,7 @@ pub mod completions;
 pub mod conformance;
 pub mod dto;
 pub mod dto_billing;
+pub mod dto_changes;
 pub mod http;
 pub mod prompts;
 pub mod resources;

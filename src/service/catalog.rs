@@ -458,7 +458,14 @@ impl Service {
     /// # Errors
     /// An empty or taken name (per client), an unknown client, a bad rate, currency or budget.
     pub fn create_project(&self, req: NewProject) -> Result<Project> {
-        self.write("create_project", |ctx| {
+        let args = format!("{req:?}");
+        let ids = |p: &Project| vec![p.id.0];
+        let reload = |ctx: &Ctx<'_>, ids: &[i64]| {
+            let id = ids.first().copied().unwrap_or(0);
+            projects::get(ctx.tx, crate::domain::ProjectId(id))?
+                .ok_or_else(|| ServiceError::NotFound(format!("no project has id {id}")))
+        };
+        self.write_once("create_project", &args, ids, reload, |ctx| {
             let name = require_name(&req.name, "project")?;
             let client = match clean(req.client) {
                 Some(c) => Some(resolve_client(ctx, &c)?),
@@ -639,7 +646,14 @@ impl Service {
     }
 
     fn create_client_inner(&self, req: NewClient) -> Result<Client> {
-        self.write("create_client", |ctx| {
+        let args = format!("{req:?}");
+        let ids = |c: &Client| vec![c.id.0];
+        let reload = |ctx: &Ctx<'_>, ids: &[i64]| {
+            let id = ids.first().copied().unwrap_or(0);
+            clients::get(ctx.tx, crate::domain::ClientId(id))?
+                .ok_or_else(|| ServiceError::NotFound(format!("no client has id {id}")))
+        };
+        self.write_once("create_client", &args, ids, reload, |ctx| {
             let name = require_name(&req.name, "client")?;
             let fields = ClientFields {
                 name: name.clone(),
@@ -789,7 +803,14 @@ impl Service {
 
     /// Creates a tag (names are unique, ignoring case).
     pub fn create_tag(&self, name: &str) -> Result<Tag> {
-        self.write("create_tag", |ctx| {
+        let args = format!("{name:?}");
+        let ids = |t: &Tag| vec![t.id.0];
+        let reload = |ctx: &Ctx<'_>, ids: &[i64]| {
+            let id = ids.first().copied().unwrap_or(0);
+            tags::get(ctx.tx, crate::domain::TagId(id))?
+                .ok_or_else(|| ServiceError::NotFound(format!("no tag has id {id}")))
+        };
+        self.write_once("create_tag", &args, ids, reload, |ctx| {
             let name = require_name(name, "tag")?;
             if as_id(&name).is_some() {
                 return Err(DomainError::Invalid(format!(

@@ -315,7 +315,14 @@ impl Service {
         if req.dry_run {
             return self.read(|ctx| self.build_invoice(ctx, &req));
         }
-        self.write("create_invoice", |ctx| {
+        let args = format!("{req:?}");
+        let ids = |i: &Invoice| vec![i.id.0];
+        let reload = |ctx: &Ctx<'_>, ids: &[i64]| {
+            let id = ids.first().copied().unwrap_or(0);
+            invoices::get(ctx.tx, crate::domain::InvoiceId(id))?
+                .ok_or_else(|| ServiceError::NotFound(format!("no invoice has id {id}")))
+        };
+        self.write_once("create_invoice", &args, ids, reload, |ctx| {
             let inv = self.build_invoice(ctx, &req)?;
             let id = invoices::insert(ctx.tx, &inv)?;
             let track_ids: Vec<i64> = inv

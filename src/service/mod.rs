@@ -1,7 +1,8 @@
 //! Use cases: the one API that every front end (MCP over stdio or HTTP, the CLI) calls.
 //!
-//! Each write is one `BEGIN IMMEDIATE` transaction that also appends to the audit log, so a
-//! failed call leaves nothing half-written. Requests arrive as loosely typed strings (what a
+//! Each write is one `BEGIN IMMEDIATE` transaction that also appends to the audit log and to
+//! the change log (one undoable change per transaction, see `changes`), so a failed call leaves
+//! nothing half-written. Requests arrive as loosely typed strings (what a
 //! user or an agent sent); this layer resolves names, parses times with the configured zone and
 //! the injected [`Clock`], applies the domain rules, and returns domain records.
 //!
@@ -9,6 +10,7 @@
 //! only through [`Clock`].
 
 mod catalog;
+mod changes;
 mod export;
 mod files;
 mod import;
@@ -36,6 +38,7 @@ pub use catalog::{
     ClientChanges, DeleteClient, DeleteProject, DeleteTag, Deleted, ListClients, ListProjects,
     ListTags, NewClient, NewProject, ProjectChanges, TagWithUsage,
 };
+pub use changes::{Change, ListChanges, MAX_REQUEST_ID_CHARS, REQUEST_ID_TTL_SECONDS, Undone};
 pub use export::{
     ExportError, INVOICE_CSV_HEADER, TRACKS_CSV_HEADER, TracksCsv, csv_text, csv_text_back,
     invoice_csv, tracks_csv,
@@ -209,6 +212,8 @@ struct Inner {
 pub struct Service {
     inner: Arc<Inner>,
     caller: Arc<Caller>,
+    /// The request id of the create call in progress (set by [`Service::once`] only).
+    request: Option<Arc<changes::RequestSlot>>,
 }
 
 /// What a use case sees inside its transaction.
@@ -292,6 +297,7 @@ impl Service {
                 writer: Mutex::new(()),
             }),
             caller: Arc::new(caller),
+            request: None,
         })
     }
 
@@ -300,6 +306,7 @@ impl Service {
         Service {
             inner: Arc::clone(&self.inner),
             caller: Arc::new(caller),
+            request: None,
         }
     }
 
@@ -395,16 +402,14 @@ impl Service {
         })
     }
 
-    /// Runs a write use case in one `BEGIN IMMEDIATE` transaction.
+    /// Runs a write use case in one `BEGIN IMMEDIATE` transaction, recorded in the change log
+    /// as one change named `operation` (see [`changes`]).
     pub(crate) fn write<T>(
         &self,
         operation: &'static str,
         f: impl FnOnce(&Ctx<'_>) -> Result<T>,
     ) -> Result<T> {
-        let _writer = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let now = self.now();
-        let mut conn = self.conn();
-        store::write(&mut conn, |tx| f(&self.ctx(tx, now, operation)?))
+        self.write_with(operation, f, |_| changes::LogExtra::default())
     }
 
     /// Runs a read use case in one snapshot.

@@ -159,7 +159,11 @@ impl Service {
         if stale {
             let _writer = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
             let mut conn = self.conn();
-            if let Err(e) = store::write(&mut conn, |tx| tokens::touch(tx, row.id, now)) {
+            if let Err(e) = store::write(
+                &mut conn,
+                |tx| tokens::touch(tx, row.id, now),
+                |_, _, _| Ok(()),
+            ) {
                 tracing::debug!("last_used_at of token {:?} not recorded: {e}", row.name);
             }
         }

@@ -291,7 +291,11 @@ impl Service {
     /// A start in the future; an unknown project or tag; a running timer that began after the
     /// requested start (it cannot be stopped before it began).
     pub fn start_timer(&self, req: StartTimer) -> Result<TimerStarted> {
-        self.write("start_timer", |ctx| start_in(ctx, req))
+        let args = format!("{req:?}");
+        let reload = |ctx: &Ctx<'_>, ids: &[i64]| reload_started(ctx, ids.first(), ids.get(1..));
+        self.write_once("start_timer", &args, started_ids, reload, |ctx| {
+            start_in(ctx, req)
+        })
     }
 
     /// Starts a timer now with the project, tags, description and billable flag of track
@@ -301,7 +305,25 @@ impl Service {
     /// # Errors
     /// No such track; no finished track yet; the track's project archived since.
     pub fn continue_timer(&self, req: ContinueTimer) -> Result<TimerContinued> {
-        self.write("continue_timer", |ctx| {
+        let args = format!("{req:?}");
+        // Recorded ids: the new timer, the track continued, then the timers stopped.
+        let ids = |v: &TimerContinued| {
+            let mut ids = started_ids(&v.started);
+            ids.insert(1.min(ids.len()), v.from.id.0);
+            ids
+        };
+        let reload = |ctx: &Ctx<'_>, ids: &[i64]| {
+            let started = reload_started(ctx, ids.first(), ids.get(2..))?;
+            // The track continued is gone only when it was the running timer, replaced in the
+            // same second: the new timer has its fields.
+            let from = match ids.get(1) {
+                Some(id) => tracks::get(ctx.tx, TrackId(*id))?,
+                None => None,
+            }
+            .unwrap_or_else(|| started.track.clone());
+            Ok(TimerContinued { started, from })
+        };
+        self.write_once("continue_timer", &args, ids, reload, |ctx| {
             let from = match req.track_id {
                 Some(id) => load_track(ctx, id)?,
                 None => {
@@ -418,7 +440,24 @@ impl Service {
     /// duration before 1900; an end before the start, a zero duration, an end in
     /// the future; unknown project or tags; a bad rate.
     pub fn create_track(&self, req: NewTrack) -> Result<TrackWritten> {
-        self.write("create_track", |ctx| {
+        let args = format!("{req:?}");
+        let ids = |v: &TrackWritten| vec![v.track.id.0];
+        let reload = |ctx: &Ctx<'_>, ids: &[i64]| {
+            let track = load_track(ctx, ids.first().copied().unwrap_or(0))?;
+            let (overlaps, overlap_count) = tracks::overlapping(
+                ctx.tx,
+                track.start,
+                track.end,
+                Some(track.id),
+                MAX_LISTED_IDS,
+            )?;
+            Ok(TrackWritten {
+                track,
+                overlaps,
+                overlap_count,
+            })
+        };
+        self.write_once("create_track", &args, ids, reload, |ctx| {
             let given_start = clean(Some(req.start.clone()));
             let (start, end) = match (given_start, clean(req.end), clean(req.duration)) {
                 (Some(s), Some(e), None) => (
@@ -594,6 +633,42 @@ impl Service {
             Ok(track)
         })
     }
+}
+
+/// The ids a start records for a replay: the new timer, then the timers it stopped (replaced
+/// timers are deleted, so a replay answers without them).
+fn started_ids(v: &TimerStarted) -> Vec<i64> {
+    std::iter::once(v.track.id.0)
+        .chain(v.stopped.iter().map(|t| t.id.0))
+        .collect()
+}
+
+/// Rebuilds a start's answer for a replay from the new timer's id and the stopped timers' ids.
+fn reload_started(
+    ctx: &Ctx<'_>,
+    track: Option<&i64>,
+    stopped: Option<&[i64]>,
+) -> Result<TimerStarted> {
+    let track = load_track(ctx, track.copied().unwrap_or(0))?;
+    let stopped = stopped
+        .unwrap_or_default()
+        .iter()
+        .map(|id| load_track(ctx, *id))
+        .collect::<Result<_>>()?;
+    let (overlaps, overlap_count) = tracks::overlapping(
+        ctx.tx,
+        track.start,
+        track.end,
+        Some(track.id),
+        MAX_LISTED_IDS,
+    )?;
+    Ok(TimerStarted {
+        track,
+        stopped,
+        replaced: Vec::new(),
+        overlaps,
+        overlap_count,
+    })
 }
 
 /// Starts a timer in `ctx` (see [`Service::start_timer`]).

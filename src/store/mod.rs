@@ -4,12 +4,14 @@
 //! refuse a schema newer than this binary, run refinery's embedded migrations. Query functions
 //! take a `&Connection` (a `Transaction` derefs to one), so the service layer composes several
 //! in one transaction; writes go through [`write()`], which opens it with `BEGIN IMMEDIATE` so that
-//! concurrent writers from other processes queue on the busy timeout instead of failing.
+//! concurrent writers from other processes queue on the busy timeout instead of failing, and
+//! records it in the change log ([`changes`]) in the same transaction.
 //!
 //! Storage conventions (see `migrations/V1__initial.sql`): instants are INTEGER Unix seconds in
 //! UTC, durations INTEGER seconds, money TEXT decimals, booleans 0/1.
 
 pub mod audit;
+pub mod changes;
 pub mod clients;
 pub mod invoices;
 pub mod names;
@@ -238,7 +240,10 @@ pub fn open(path: &Path) -> Result<Connection> {
             embedded::migrations::runner().run(&mut conn)?;
         }
         if found < NAME_KEYS_VERSION && supported >= NAME_KEYS_VERSION {
-            let clashes = write(&mut conn, |tx| fill_name_keys(tx))?;
+            // Not a use case: filling a derived column is not recorded in the change log.
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let clashes = fill_name_keys(&tx)?;
+            tx.commit()?;
             for c in &clashes {
                 tracing::warn!(
                     "{} {} is named {:?}, which is the same name as an older one once case is \
@@ -360,19 +365,39 @@ fn private_file(path: &Path) {
     }
 }
 
-/// Runs `f` in one `BEGIN IMMEDIATE` transaction: committed if `f` returns `Ok`, rolled back
-/// otherwise, so a failed use case leaves nothing half-written.
+/// Runs `f` in one `BEGIN IMMEDIATE` transaction: committed if `f` and `record` return `Ok`,
+/// rolled back otherwise, so a failed use case leaves nothing half-written.
+///
+/// Every write is recorded: a SQLite session watches the tables of the change log
+/// ([`changes::is_recorded`]) while `f` runs, and `record` gets, inside the same transaction,
+/// `f`'s value and the changeset (`sqlite3session_changeset` bytes, empty when nothing
+/// recorded changed), to append the change log row ([`changes::append`]). So a write and its
+/// log entry are committed together or not at all, and no write can bypass the log.
 pub fn write<T, E>(
     conn: &mut Connection,
     f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+    record: impl FnOnce(&Transaction<'_>, &T, &[u8]) -> Result<(), E>,
 ) -> Result<T, E>
 where
     E: From<StoreError>,
 {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
+    let conn: &Connection = conn;
+    let mut session = rusqlite::session::Session::new(conn).map_err(StoreError::from)?;
+    session.table_filter(Some(|table: &str| changes::is_recorded(table)));
+    session.attach(None::<&str>).map_err(StoreError::from)?;
+    // `Session` borrows the connection, so the transaction is opened beside it; this is the
+    // only transaction on this connection (`Transaction` rolls back on drop).
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
         .map_err(StoreError::from)?;
     let value = f(&tx)?;
+    let mut changeset = Vec::new();
+    if !session.is_empty() {
+        session
+            .changeset_strm(&mut changeset)
+            .map_err(StoreError::from)?;
+    }
+    drop(session);
+    record(&tx, &value, &changeset)?;
     tx.commit().map_err(StoreError::from)?;
     Ok(value)
 }

@@ -24,12 +24,17 @@ What it checks
      a missing required argument is an error), resources/list, resources/templates/list,
      resources/read of JSON resources, a percent-encoded project and an invoice as text/csv,
      completion/complete of a client by a Unicode prefix ("üb") and of a template variable.
-  5. The assistant's timers (SDK default mode, its own database): a second start_timer in the
+  5. Change log session (its own database): a create_track retried with the same request_id
+     returns the same track with replayed: true and writes nothing; the same id with other
+     arguments is refused; list_changes pages newest first with readable summaries; undo_change
+     of a create, an update and a delete restores the track exactly; an undo can be undone; an
+     undo that clashes with a later change is refused and names it.
+  6. The assistant's timers (SDK default mode, its own database): a second start_timer in the
      same second replaces the first timer (`replaced`, a note, one timer runs, a new id);
      continue_timer after an interruption resumes the interrupted work with its project, tags
      and billable flag and stops the interruption; create_track from `end: "now"` and
      `duration: "45 min"`; a project found by a name in another case of a non-ASCII letter.
-  6. Raw newline-delimited JSON-RPC piped into `stint mcp` (no initialize): a bare tools/call is
+  7. Raw newline-delimited JSON-RPC piped into `stint mcp` (no initialize): a bare tools/call is
      answered, a malformed line gets -32700 and the next line is still answered, one answer per
      request in order, exit code 0, writes committed at exit.
 
@@ -66,7 +71,7 @@ EXPECTED_TOOLS = [
     "create_invoice", "list_invoices", "get_invoice", "update_invoice", "mark_invoice_sent",
     "mark_invoice_paid", "void_invoice", "delete_invoice", "export_invoice_csv",
     "time_summary", "top_projects", "budget_status", "unbilled_summary",
-    "get_settings", "update_settings",
+    "get_settings", "update_settings", "list_changes", "undo_change",
 ]
 MISSING_ID = 987654
 VERBOSE = os.environ.get("STINT_INTEROP_VERBOSE") == "1"  # print every refusal message
@@ -878,6 +883,67 @@ def raw_lines(binary: str, db: str) -> None:
     C.equal((empty.returncode, empty.stdout), (0, ""), "empty input: no output, exit 0")
 
 
+# ----- session 4: change log, undo, request_id --------------------------------------------
+
+async def changes_session(binary: str, db: str) -> None:
+    C.step("change log: retried create with request_id")
+    async with Client(server_params(binary, db)) as c:
+        await ok(c, "update_settings", {"timezone": "Europe/Berlin"})
+        await ok(c, "create_project", {"name": "Website", "request_id": "p-1"})
+        args = {"start": "2026-11-20 09:00", "end": "2026-11-20 10:30", "project": "Website",
+                "description": "hero", "request_id": "11111111-2222-3333-4444-555555555555"}
+        first = await ok(c, "create_track", args)
+        C.check("replayed" not in first, "a first call is not marked replayed", first)
+        before = await snapshot(c)
+        changes_before = (await ok(c, "list_changes", {"limit": 500})).get("changes", [])
+        again = await ok(c, "create_track", args)
+        C.equal(again.get("replayed"), True, "the retry is marked replayed")
+        C.equal(again.get("track", {}).get("id"), first.get("track", {}).get("id"), "the retry answers the same track")
+        C.equal(await snapshot(c), before, "the retry wrote nothing")
+        C.equal(len((await ok(c, "list_changes", {"limit": 500})).get("changes", [])), len(changes_before),
+                "the retry recorded no change")
+        await refused(c, "create_track", dict(args, description="other"), "request_id", "another call")
+        await refused(c, "create_track", dict(args, request_id="x" * 201), "request_id", "200")
+
+        C.step("list_changes: newest first, readable, paged")
+        page = await ok(c, "list_changes", {"limit": 2})
+        newest = page.get("changes", [{}])[0]
+        track_id = first.get("track", {}).get("id")
+        C.equal(newest.get("operation"), "create_track", "the newest change is the create")
+        C.equal(newest.get("summary"), f"create_track: added track {track_id} (Website, 2026-11-20 09:00-10:30)",
+                "the summary says what was added")
+        C.equal(newest.get("rows"), f"tracks {track_id}", "rows names the table and key")
+        C.equal(newest.get("frontend"), "mcp-stdio", "the front end is recorded")
+        C.check(page.get("next_cursor"), "a cursor for the next page", page)
+        nxt = await ok(c, "list_changes", {"limit": 2, "cursor": page.get("next_cursor")})
+        ids = [x.get("id") for x in page.get("changes", []) + nxt.get("changes", [])]
+        C.check(all(a > b for a, b in zip(ids, ids[1:])), "ids fall across pages", ids)
+
+        C.step("undo_change: an update, a delete, a create; undo of an undo")
+        await ok(c, "update_track", {"track_id": track_id, "description": "changed", "end": "2026-11-20 11:00"})
+        u = await ok(c, "undo_change", {})
+        C.equal(u.get("reverted", {}).get("operation"), "update_track", "the default undo takes the latest change")
+        C.equal(await snapshot(c), before, "the update is undone exactly")
+        await ok(c, "delete_track", {"track_id": track_id})
+        await ok(c, "undo_change", {})
+        C.equal(await snapshot(c), before, "the delete is undone exactly")
+        created = next(x for x in changes_before if x.get("operation") == "create_track")
+        u = await ok(c, "undo_change", {"change_id": created.get("id")})
+        C.equal(u.get("undo", {}).get("undo_of"), created.get("id"), "the undo names the change it reverted")
+        got = await c.call_tool("get_track", {"track_id": track_id})
+        C.check(got.is_error, "the created track is gone", text_of(got)[:200])
+        await ok(c, "undo_change", {"change_id": u.get("undo", {}).get("id")})
+        C.equal(await snapshot(c), before, "undoing the undo brings the track back")
+
+        C.step("undo_change: refused when a later change touched the same row")
+        await ok(c, "update_track", {"track_id": track_id, "description": "later edit"})
+        latest = (await ok(c, "list_changes", {"limit": 1})).get("changes", [{}])[0]
+        after = await snapshot(c)
+        await refused(c, "undo_change", {"change_id": created.get("id")}, "cannot be undone",
+                      f"by change {latest.get('id')}")
+        C.equal(await snapshot(c), after, "a refused undo changes nothing")
+
+
 # ----- main ----------------------------------------------------------------------------------
 
 def main() -> int:
@@ -896,6 +962,8 @@ def main() -> int:
                                                                 os.path.join(workdir, "billing.db"), workdir)),
                           ("assist session", lambda: anyio.run(assist_session, binary,
                                                                os.path.join(workdir, "assist.db"))),
+                          ("change log session", lambda: anyio.run(changes_session, binary,
+                                                                   os.path.join(workdir, "changes.db"))),
                           ("timers session", lambda: anyio.run(timers_session, binary,
                                                                os.path.join(workdir, "timers.db"))),
                           ("raw lines", lambda: raw_lines(binary, os.path.join(workdir, "raw.db")))]:

@@ -66,14 +66,18 @@ fn a_write_that_panics_is_rolled_back() {
     let mut conn = stint::store::open(&env.db_path()).unwrap();
     let before = env.count("SELECT count(*) FROM tags");
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let _: Result<(), stint::store::StoreError> = stint::store::write(&mut conn, |tx| {
-            tx.execute(
-                "INSERT INTO tags (name, created_at, updated_at) VALUES ('x', 0, 0)",
-                [],
-            )
-            .unwrap();
-            panic!("in the middle of a write");
-        });
+        let _: Result<(), stint::store::StoreError> = stint::store::write(
+            &mut conn,
+            |tx| {
+                tx.execute(
+                    "INSERT INTO tags (name, created_at, updated_at) VALUES ('x', 0, 0)",
+                    [],
+                )
+                .unwrap();
+                panic!("in the middle of a write");
+            },
+            |_, _, _| Ok(()),
+        );
     }));
     assert!(caught.is_err());
     drop(conn);

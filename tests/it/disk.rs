@@ -376,13 +376,17 @@ fn store_maps_read_only_writes() {
     let db = dir.path().join("stint.db");
     let mut conn = store::open(&db).unwrap();
     conn.execute_batch("PRAGMA query_only = ON").unwrap();
-    let e = store::write(&mut conn, |tx| {
-        tx.execute(
-            "INSERT INTO tags (name, created_at, updated_at) VALUES ('t', 0, 0)",
-            [],
-        )?;
-        Ok::<_, StoreError>(())
-    })
+    let e = store::write(
+        &mut conn,
+        |tx| {
+            tx.execute(
+                "INSERT INTO tags (name, created_at, updated_at) VALUES ('t', 0, 0)",
+                [],
+            )?;
+            Ok::<_, StoreError>(())
+        },
+        |_, _, _| Ok(()),
+    )
     .unwrap_err();
     assert!(matches!(e, StoreError::ReadOnly(_)), "{e:?}");
     let text = e.to_string();
@@ -407,16 +411,20 @@ fn store_maps_a_full_disk() {
             r.get(0)
         })
         .unwrap();
-    let e = store::write(&mut conn, |tx| {
-        tx.execute("UPDATE tracks SET description = 'edited' WHERE id = 1", [])?;
-        for i in 0..50 {
-            tx.execute(
-                "INSERT INTO tags (name, created_at, updated_at) VALUES (?1, 0, 0)",
-                [format!("{i} {}", "y".repeat(10_000))],
-            )?;
-        }
-        Ok::<_, StoreError>(())
-    })
+    let e = store::write(
+        &mut conn,
+        |tx| {
+            tx.execute("UPDATE tracks SET description = 'edited' WHERE id = 1", [])?;
+            for i in 0..50 {
+                tx.execute(
+                    "INSERT INTO tags (name, created_at, updated_at) VALUES (?1, 0, 0)",
+                    [format!("{i} {}", "y".repeat(10_000))],
+                )?;
+            }
+            Ok::<_, StoreError>(())
+        },
+        |_, _, _| Ok(()),
+    )
     .unwrap_err();
     assert!(matches!(e, StoreError::DiskFull(_)), "{e:?}");
     let text = e.to_string();

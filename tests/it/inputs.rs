@@ -585,3 +585,56 @@ fn protocol_switch_continue_and_natural_inputs() {
     let msg = out[1]["result"]["content"][0]["text"].as_str().unwrap();
     assert!(msg.contains("no track has id 999"), "{msg}");
 }
+
+/// continue_timer takes a request_id like the other creates: a retry returns the same timer,
+/// replayed, and starts nothing new.
+#[test]
+fn continue_timer_retried_with_a_request_id_starts_one_timer() {
+    use stint::service::ContinueTimer;
+    let env = Env::new();
+    project(&env, "Website");
+    env.svc
+        .create_track(NewTrack {
+            project: Some("website".into()),
+            end: Some("now".into()),
+            duration: Some("1h".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    env.clock.advance(5);
+    let (first, replayed) = env
+        .svc
+        .once(Some("resume-1"), |s| {
+            s.continue_timer(ContinueTimer::default())
+        })
+        .unwrap();
+    assert!(!replayed);
+    assert_eq!(first.started.track.project_name.as_deref(), Some("Website"));
+    env.clock.advance(5);
+    let (again, replayed) = env
+        .svc
+        .once(Some("resume-1"), |s| {
+            s.continue_timer(ContinueTimer::default())
+        })
+        .unwrap();
+    assert!(replayed);
+    assert_eq!(again.started.track.id, first.started.track.id);
+    assert_eq!(again.from.id, first.from.id);
+    assert_eq!(env.svc.list_running_timers().unwrap().len(), 1);
+    assert_eq!(env.count("SELECT count(*) FROM tracks"), 2);
+    // Another call under the same id is refused.
+    let err = env
+        .svc
+        .once(Some("resume-1"), |s| {
+            s.continue_timer(ContinueTimer { track_id: Some(1) })
+        })
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("was used for another call"),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("at 2026-11-21T13:00:05+01:00"),
+        "in the configured zone: {err}"
+    );
+}

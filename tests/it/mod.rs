@@ -1,6 +1,7 @@
 mod assist;
 mod billing;
 mod bounds;
+mod changes;
 mod cli;
 mod crash;
 mod disk;

@@ -7,6 +7,7 @@ use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 
 use crate::mcp::dto_billing::*;
+use crate::mcp::dto_changes::Replayable;
 use crate::mcp::server::{StintServer, fail};
 use crate::service::{InvoiceChanges, ListInvoices};
 
@@ -19,13 +20,15 @@ impl StintServer {
     async fn create_invoice(
         &self,
         Parameters(a): Parameters<CreateInvoiceArgs>,
-    ) -> Result<Json<InvoiceResultOut>, String> {
+    ) -> Result<Json<Replayable<InvoiceResultOut>>, String> {
+        let rid = a.request_id.clone();
         let req: crate::service::NewInvoice = a.into();
         let dry_run = req.dry_run;
-        let inv = self.svc.create_invoice(req).map_err(fail)?;
-        Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(inv, dry_run),
-        }))
+        let (inv, replayed) = (self.svc)
+            .once(rid.as_deref(), |s| s.create_invoice(req))
+            .map_err(fail)?;
+        let invoice = InvoiceOut::new(inv, dry_run);
+        Ok(Replayable::json(InvoiceResultOut { invoice }, replayed))
     }
 
     #[tool(

@@ -7,6 +7,7 @@ use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 
 use crate::mcp::dto::*;
+use crate::mcp::dto_changes::Replayable;
 use crate::mcp::server::{StintServer, fail};
 use crate::service::{DeleteClient, DeleteProject, DeleteTag, ListClients, ListProjects, ListTags};
 
@@ -19,11 +20,13 @@ impl StintServer {
     async fn create_project(
         &self,
         Parameters(a): Parameters<CreateProjectArgs>,
-    ) -> Result<Json<ProjectResultOut>, String> {
-        let p = self.svc.create_project(a.into()).map_err(fail)?;
-        Ok(Json(ProjectResultOut {
-            project: (&p).into(),
-        }))
+    ) -> Result<Json<Replayable<ProjectResultOut>>, String> {
+        let rid = a.request_id.clone();
+        let (p, replayed) = (self.svc)
+            .once(rid.as_deref(), |s| s.create_project(a.into()))
+            .map_err(fail)?;
+        let project = (&p).into();
+        Ok(Replayable::json(ProjectResultOut { project }, replayed))
     }
 
     #[tool(
@@ -104,9 +107,14 @@ impl StintServer {
     async fn create_tag(
         &self,
         Parameters(a): Parameters<CreateTagArgs>,
-    ) -> Result<Json<TagResultOut>, String> {
-        let t = self.svc.create_tag(&a.name).map_err(fail)?;
-        Ok(Json(TagResultOut { tag: (&t).into() }))
+    ) -> Result<Json<Replayable<TagResultOut>>, String> {
+        let (t, replayed) = (self.svc)
+            .once(a.request_id.as_deref(), |s| s.create_tag(&a.name))
+            .map_err(fail)?;
+        Ok(Replayable::json(
+            TagResultOut { tag: (&t).into() },
+            replayed,
+        ))
     }
 
     #[tool(
@@ -165,11 +173,13 @@ impl StintServer {
     async fn create_client(
         &self,
         Parameters(a): Parameters<CreateClientArgs>,
-    ) -> Result<Json<ClientResultOut>, String> {
-        let c = self.svc.create_client(a.into()).map_err(fail)?;
-        Ok(Json(ClientResultOut {
-            client: (&c).into(),
-        }))
+    ) -> Result<Json<Replayable<ClientResultOut>>, String> {
+        let rid = a.request_id.clone();
+        let (c, replayed) = (self.svc)
+            .once(rid.as_deref(), |s| s.create_client(a.into()))
+            .map_err(fail)?;
+        let client = (&c).into();
+        Ok(Replayable::json(ClientResultOut { client }, replayed))
     }
 
     #[tool(

@@ -3,6 +3,7 @@
 mod analytics;
 mod billing;
 mod catalog;
+mod history;
 mod settings;
 mod tracks;
 
@@ -17,4 +18,5 @@ pub(crate) fn router() -> ToolRouter<StintServer> {
         + StintServer::billing_router()
         + StintServer::analytics_router()
         + StintServer::settings_router()
+        + StintServer::history_router()
 }

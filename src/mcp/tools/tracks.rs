@@ -8,6 +8,7 @@ use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 
 use crate::mcp::dto::*;
+use crate::mcp::dto_changes::Replayable;
 use crate::mcp::server::{StintServer, fail};
 use crate::service::{ContinueTimer, StopTimer};
 
@@ -20,9 +21,15 @@ impl StintServer {
     async fn start_timer(
         &self,
         Parameters(a): Parameters<StartTimerArgs>,
-    ) -> Result<Json<TimerStartedOut>, String> {
-        let r = self.svc.start_timer(a.into()).map_err(fail)?;
-        Ok(Json(TimerStartedOut::new(&r, None, self.svc.now())))
+    ) -> Result<Json<Replayable<TimerStartedOut>>, String> {
+        let rid = a.request_id.clone();
+        let (r, replayed) = (self.svc)
+            .once(rid.as_deref(), |s| s.start_timer(a.into()))
+            .map_err(fail)?;
+        Ok(Replayable::json(
+            TimerStartedOut::new(&r, None, self.svc.now()),
+            replayed,
+        ))
     }
 
     #[tool(
@@ -32,18 +39,17 @@ impl StintServer {
     async fn continue_timer(
         &self,
         Parameters(a): Parameters<ContinueTimerArgs>,
-    ) -> Result<Json<TimerStartedOut>, String> {
-        let r = self
-            .svc
-            .continue_timer(ContinueTimer {
-                track_id: a.track_id.map(|i| i.0),
-            })
+    ) -> Result<Json<Replayable<TimerStartedOut>>, String> {
+        let req = ContinueTimer {
+            track_id: a.track_id.map(|i| i.0),
+        };
+        let (r, replayed) = (self.svc)
+            .once(a.request_id.as_deref(), |s| s.continue_timer(req))
             .map_err(fail)?;
-        Ok(Json(TimerStartedOut::new(
-            &r.started,
-            Some(r.from.id.0),
-            self.svc.now(),
-        )))
+        Ok(Replayable::json(
+            TimerStartedOut::new(&r.started, Some(r.from.id.0), self.svc.now()),
+            replayed,
+        ))
     }
 
     #[tool(
@@ -84,9 +90,12 @@ impl StintServer {
     async fn create_track(
         &self,
         Parameters(a): Parameters<CreateTrackArgs>,
-    ) -> Result<Json<TrackWrittenOut>, String> {
-        let w = self.svc.create_track(a.into()).map_err(fail)?;
-        Ok(self.track_written(w))
+    ) -> Result<Json<Replayable<TrackWrittenOut>>, String> {
+        let rid = a.request_id.clone();
+        let (w, replayed) = (self.svc)
+            .once(rid.as_deref(), |s| s.create_track(a.into()))
+            .map_err(fail)?;
+        Ok(Replayable::json(self.track_written(w).0, replayed))
     }
 
     #[tool(
