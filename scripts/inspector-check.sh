@@ -72,7 +72,7 @@ if [[ -s "$work/list.err" ]]; then
 fi
 if [[ $rc -eq 0 ]]; then pass "tools/list --strict exits 0"; else fail "tools/list --strict exits $rc (6 = schema errors)"; fi
 
-expected=(start_timer stop_timer list_running_timers
+expected=(start_timer continue_timer stop_timer list_running_timers
           create_track list_tracks get_track update_track delete_track
           create_project list_projects get_project update_project delete_project
           create_tag list_tags update_tag delete_tag

@@ -14,10 +14,13 @@ use crate::service::{Figures, ListInvoices, NewInvoice, Service, Summary, TimeSu
 /// `stint report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// From date or date-time [default: 6 days ago, so a week up to today].
+    /// From a date, a date-time, or a named period: today, yesterday, this week, last week,
+    /// this month, last month, this year, last year (a period alone is the whole period)
+    /// [default: 6 days ago, so a week up to today].
     #[arg(long)]
     pub from: Option<String>,
-    /// To date (included) or date-time (excluded) [default: today].
+    /// To a date or period (included) or a date-time (excluded) [default: the end of the
+    /// --from period, else today].
     #[arg(long)]
     pub to: Option<String>,
     /// Grouping, one or two, comma-separated: day, week, month, year, project, client, tag.
@@ -206,12 +209,21 @@ pub fn print_summary(s: &Summary) {
 /// `stint report`.
 pub fn report(svc: &Service, a: &ReportArgs) -> anyhow::Result<()> {
     let s = svc.time_summary(TimeSummary {
-        from: a.from.clone().unwrap_or_else(|| {
-            (svc.now() - chrono::Duration::days(6))
-                .format("%Y-%m-%d")
-                .to_string()
+        // Six days ago in the configured zone (not UTC), so a week up to today.
+        from: match &a.from {
+            Some(f) => f.clone(),
+            None => {
+                let tz = svc.get_settings()?.effective_timezone;
+                (svc.now().with_timezone(&tz).date_naive() - chrono::Duration::days(6))
+                    .format("%Y-%m-%d")
+                    .to_string()
+            }
+        },
+        // An empty `to` after a named period is that whole period; after a date it is now.
+        to: a.to.clone().unwrap_or_else(|| match a.from {
+            Some(_) => String::new(),
+            None => "today".to_owned(),
         }),
-        to: a.to.clone().unwrap_or_else(|| "today".to_owned()),
         group_by: a.group_by.clone(),
         project: a.project.clone(),
         client: a.client.clone(),

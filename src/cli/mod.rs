@@ -18,7 +18,10 @@ use crate::domain::entities::Track;
 use crate::domain::time::format_hmm;
 use crate::domain::track::elapsed_seconds;
 use crate::mcp::StintServer;
-use crate::service::{Caller, Frontend, ListTracks, NewTrack, Service, StartTimer, StopTimer};
+use crate::service::{
+    Caller, ContinueTimer, Frontend, ListTracks, NewTrack, Service, StartTimer, StopTimer,
+    TimerStarted,
+};
 
 /// stint: a local-first time tracker you drive from your AI assistant or the terminal.
 #[derive(Debug, Parser)]
@@ -40,9 +43,12 @@ pub enum Command {
     Start(StartArgs),
     /// Stop the running timer.
     Stop(StopArgs),
+    /// Start a timer like the last finished track (or track ID): same project, tags,
+    /// description and billable flag.
+    Continue(ContinueArgs),
     /// Show running timers.
     Status,
-    /// Log finished work: a start and an end or a duration.
+    /// Log finished work: two of a start, an end and a duration (`--end now --duration 45m`).
     Log(LogArgs),
     /// List tracks as a table, newest first (or all of them as CSV with --csv).
     Tracks(TracksArgs),
@@ -179,9 +185,16 @@ pub struct StartArgs {
     /// Not billable.
     #[arg(long)]
     pub no_billable: bool,
-    /// Start time, e.g. 09:00 or "2026-11-20 09:00" [default: now].
+    /// Start time, e.g. 09:00, 9am, "2026-11-20 09:00" [default: now].
     #[arg(long)]
     pub at: Option<String>,
+}
+
+/// `stint continue`.
+#[derive(Debug, Args)]
+pub struct ContinueArgs {
+    /// The track to continue [default: the finished track that started last].
+    pub id: Option<i64>,
 }
 
 /// `stint stop`.
@@ -200,13 +213,13 @@ pub struct StopArgs {
 pub struct LogArgs {
     /// What was done.
     pub description: Option<String>,
-    /// Start, e.g. 09:00, "yesterday 14:00" or "2026-11-20 09:00".
+    /// Start, e.g. 09:00, 9am, 2:30pm, noon, "yesterday 14:00" or "2026-11-20 09:00".
     #[arg(long)]
-    pub start: String,
-    /// End (or give --duration).
-    #[arg(long, conflicts_with = "duration")]
+    pub start: Option<String>,
+    /// End (same forms, or now); with --duration and no --start, the work ended then.
+    #[arg(long)]
     pub end: Option<String>,
-    /// Duration, e.g. 1h30m, 90m, 1.5h, 01:30.
+    /// Duration, e.g. 1h30m, 90m, 45min, "1 hour", "2 hrs", 1.5h, 01:30.
     #[arg(long)]
     pub duration: Option<String>,
     /// Project id or name.
@@ -229,10 +242,12 @@ pub struct LogArgs {
 /// `stint tracks`.
 #[derive(Debug, Args)]
 pub struct TracksArgs {
-    /// From date or date-time (dates include the whole day).
+    /// From a date or date-time (dates include the whole day), or a named period: today,
+    /// yesterday, this week, last week, this month, last month, this year, last year (a period
+    /// alone is the whole period).
     #[arg(long)]
     pub from: Option<String>,
-    /// To date (included) or date-time (excluded).
+    /// To a date or period (included) or a date-time (excluded).
     #[arg(long)]
     pub to: Option<String>,
     /// Only this project.
@@ -312,6 +327,28 @@ fn open(cli: &Cli, frontend: Frontend) -> anyhow::Result<Service> {
     Ok(Service::open(&path, Caller::local(frontend))?)
 }
 
+/// Prints what a started timer replaced and stopped, then the new timer and its overlaps.
+fn print_started(r: &TimerStarted, now: chrono::DateTime<chrono::Utc>) {
+    for t in &r.replaced {
+        println!("Replaced #{} {}, started this same second", t.id, label(t));
+    }
+    for t in &r.stopped {
+        println!(
+            "Stopped #{} {} after {}",
+            t.id,
+            label(t),
+            format_hmm(elapsed_seconds(t.start, t.end, now))
+        );
+    }
+    println!(
+        "Started #{} {} at {}",
+        r.track.id,
+        label(&r.track),
+        local_time(&r.track, r.track.start)
+    );
+    print_overlaps(&r.overlaps, r.overlap_count);
+}
+
 /// Runs a parsed command line.
 ///
 /// # Errors
@@ -339,22 +376,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 billable: billable_flag(a.billable, a.no_billable),
                 start: a.at.clone(),
             })?;
-            let now = svc.now();
-            for t in &r.stopped {
-                println!(
-                    "Stopped #{} {} after {}",
-                    t.id,
-                    label(t),
-                    format_hmm(elapsed_seconds(t.start, t.end, now))
-                );
-            }
-            println!(
-                "Started #{} {} at {}",
-                r.track.id,
-                label(&r.track),
-                local_time(&r.track, r.track.start)
-            );
-            print_overlaps(&r.overlaps, r.overlap_count);
+            print_started(&r, svc.now());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Continue(a) => {
+            let svc = open(&cli, Frontend::Cli)?;
+            let r = svc.continue_timer(ContinueTimer { track_id: a.id })?;
+            println!("Continuing #{} {}", r.from.id, label(&r.from));
+            print_started(&r.started, svc.now());
             Ok(ExitCode::SUCCESS)
         }
         Command::Stop(a) => {
@@ -393,15 +422,22 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Log(a) => {
             let svc = open(&cli, Frontend::Cli)?;
-            if a.end.is_none() && a.duration.is_none() {
-                bail!("give --end or --duration (e.g. --duration 1h30m)");
+            let given = [&a.start, &a.end, &a.duration]
+                .iter()
+                .filter(|v| v.is_some())
+                .count();
+            if given != 2 {
+                bail!(
+                    "give two of --start, --end and --duration (e.g. --start 9am --duration \
+                     1h30m, or --end now --duration 45m)"
+                );
             }
             let w = svc.create_track(NewTrack {
                 description: a.description.clone(),
                 project: a.project.clone(),
                 tags: a.tags.clone(),
                 billable: billable_flag(a.billable, a.no_billable),
-                start: a.start.clone(),
+                start: a.start.clone().unwrap_or_default(),
                 end: a.end.clone(),
                 duration: a.duration.clone(),
                 hourly_rate: a.rate.clone(),

@@ -11,6 +11,7 @@ pub mod error;
 pub mod ids;
 pub mod limits;
 pub mod money;
+pub mod names;
 pub mod rounding;
 pub mod settings;
 pub mod time;

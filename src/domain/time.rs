@@ -3,7 +3,12 @@
 //! Rules (DESIGN.md, "Time"):
 //! - An instant is RFC 3339 with an offset, or a local date-time read in the configured zone.
 //! - A range given as dates includes both days; a range given as date-times is half-open.
-//! - Durations are whole seconds; inputs accept `1h30m`, `90m`, `1.5h`, `01:30`, `PT1H30M`.
+//! - Durations are whole seconds; inputs accept `1h30m`, `90m`, `1.5h`, `01:30`, `PT1H30M`, and
+//!   unit words: `45min`, `1 hour`, `2 hrs`, `1h 30m`, `90 minutes`, `1 hour and 30 minutes`.
+//! - Times of day: `09:00`, `9am`, `9:30pm`, `noon`, `midnight` (the start of the day).
+//! - Named periods (`today`, `yesterday`, `this week`, `last week`, `this month`, `last month`,
+//!   `this year`, `last year`) are whole local days in the configured zone; weeks begin on the
+//!   `week_start` setting.
 //! - A span that crosses local midnight counts toward each local day for its part of it; days on
 //!   which daylight saving changes are 23 or 25 hours long.
 
@@ -18,10 +23,13 @@ use super::DomainError;
 use super::limits::{MAX_DURATION_SECONDS, check_date, check_instant};
 
 const INSTANT_HINT: &str = "send RFC 3339 with an offset (2026-11-20T09:00:00+01:00), a local \
-     date-time (2026-11-20 09:00), a time of day today (09:00), `today 09:00`, `yesterday 17:30` or `now`";
+     date-time (2026-11-20 09:00), a time of day today (09:00, 9am, 9:30pm, noon), `today 09:00`, \
+     `yesterday 17:30` or `now`";
 const DATE_HINT: &str = "send a date as YYYY-MM-DD (2026-11-20), `today` or `yesterday`";
-const DURATION_HINT: &str =
-    "send a duration such as 1h30m, 90m, 45s, 1.5h, 01:30 (hours:minutes) or PT1H30M";
+const DURATION_HINT: &str = "send a duration such as 1h30m, 90m, 45min, 1 hour, 1.5h, 2 hrs, \
+     01:30 (hours:minutes) or PT1H30M";
+const PERIOD_HINT: &str = "or a named period: today, yesterday, this week, last week, this month, \
+     last month, this year, last year";
 
 /// Parses an IANA time zone name such as `Europe/Berlin` or `UTC`.
 ///
@@ -119,10 +127,52 @@ fn parse_instant_exact(
     Err(DomainError::parse("instant", input, INSTANT_HINT))
 }
 
+/// A time of day: `HH:MM[:SS]` (24-hour), a 12-hour time `9am`, `9 am`, `9:30pm`, `9:30 p.m.`,
+/// `12am` (midnight), `12pm` (noon), or the words `noon` and `midnight` (00:00, the start of the
+/// day).
 fn parse_time_of_day(s: &str) -> Option<NaiveTime> {
-    NaiveTime::parse_from_str(s, "%H:%M:%S")
-        .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M"))
-        .ok()
+    if let Ok(t) =
+        NaiveTime::parse_from_str(s, "%H:%M:%S").or_else(|_| NaiveTime::parse_from_str(s, "%H:%M"))
+    {
+        return Some(t);
+    }
+    let lower = s.trim().to_lowercase();
+    match lower.as_str() {
+        "noon" | "midday" => return NaiveTime::from_hms_opt(12, 0, 0),
+        "midnight" => return Some(NaiveTime::MIN),
+        _ => {}
+    }
+    let compact: String = lower
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '.')
+        .collect();
+    let (clock, pm) = if let Some(c) = compact.strip_suffix("am") {
+        (c, false)
+    } else if let Some(c) = compact.strip_suffix("pm") {
+        (c, true)
+    } else {
+        return None;
+    };
+    let (h, m) = match clock.split_once(':') {
+        Some((h, m)) => (h, m),
+        None => (clock, "0"),
+    };
+    let digits = |x: &str, max_len: usize| {
+        (!x.is_empty() && x.len() <= max_len && x.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| x.parse::<u32>().ok())
+            .flatten()
+    };
+    let (h, m) = (digits(h, 2)?, digits(m, 2)?);
+    if !(1..=12).contains(&h) || m > 59 {
+        return None;
+    }
+    let h24 = match (h, pm) {
+        (12, false) => 0,
+        (12, true) => 12,
+        (h, false) => h,
+        (h, true) => h + 12,
+    };
+    NaiveTime::from_hms_opt(h24, m, 0)
 }
 
 /// Parses a local date: `YYYY-MM-DD`, `today` or `yesterday` (relative to `now` in `tz`).
@@ -144,13 +194,98 @@ pub fn parse_date(input: &str, tz: Tz, now: DateTime<Utc>) -> Result<NaiveDate, 
     check_date(d, input)
 }
 
-/// One end of a range as the user gave it: a whole local date or an exact instant.
+/// One end of a range as the user gave it: a whole local date, a named period of whole local
+/// days, or an exact instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bound {
     /// A local date (the whole day in the configured zone).
     Date(NaiveDate),
+    /// A named period (`last week`) from its first to its last local date, both included. As a
+    /// range's `from` it starts at the first day; as `to` it ends after the last day; alone (no
+    /// `to`) it is the whole period (see [`Range::from_optional`]).
+    Period(NaiveDate, NaiveDate),
     /// An exact instant.
     Instant(DateTime<Utc>),
+}
+
+/// Reads a named period relative to `now` in `tz`: `today`, `yesterday`, `this week`,
+/// `last week`, `this month`, `last month`, `this year`, `last year` (case-insensitive, any
+/// spacing). Weeks begin on `week_start`. Returns the first and last local dates (both
+/// included), or `None` for anything else.
+pub fn parse_period(
+    input: &str,
+    tz: Tz,
+    now: DateTime<Utc>,
+    week_start: WeekStart,
+) -> Option<(NaiveDate, NaiveDate)> {
+    let words: Vec<String> = input.split_whitespace().map(str::to_lowercase).collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let today = now.with_timezone(&tz).date_naive();
+    let month_start = |d: NaiveDate| d.with_day(1);
+    let month_end = |first: NaiveDate| {
+        first
+            .checked_add_months(chrono::Months::new(1))
+            .and_then(|n| n.pred_opt())
+    };
+    let year = |y: i32| {
+        Some((
+            NaiveDate::from_ymd_opt(y, 1, 1)?,
+            NaiveDate::from_ymd_opt(y, 12, 31)?,
+        ))
+    };
+    match words.as_slice() {
+        ["today"] => Some((today, today)),
+        ["yesterday"] => {
+            let d = today.pred_opt()?;
+            Some((d, d))
+        }
+        ["this", "week"] => {
+            let first = week_start.week_of(today);
+            Some((first, first.checked_add_days(Days::new(6))?))
+        }
+        ["last", "week"] => {
+            let first = week_start.week_of(today).checked_sub_days(Days::new(7))?;
+            Some((first, first.checked_add_days(Days::new(6))?))
+        }
+        ["this", "month"] => {
+            let first = month_start(today)?;
+            Some((first, month_end(first)?))
+        }
+        ["last", "month"] => {
+            let first = month_start(today)?.checked_sub_months(chrono::Months::new(1))?;
+            Some((first, month_end(first)?))
+        }
+        ["this", "year"] => year(today.year()),
+        ["last", "year"] => year(today.year().checked_sub(1)?),
+        _ => None,
+    }
+}
+
+/// Parses a range bound that may also be a named period (see [`parse_period`]): named periods
+/// first, then a date or an instant as [`parse_bound`] reads them.
+///
+/// # Errors
+/// As [`parse_bound`]; the hint also lists the named periods. A period reaching outside
+/// 1900..=2199 is [`DomainError::Invalid`].
+pub fn parse_range_bound(
+    input: &str,
+    tz: Tz,
+    now: DateTime<Utc>,
+    week_start: WeekStart,
+) -> Result<Bound, DomainError> {
+    if let Some((first, last)) = parse_period(input, tz, now, week_start) {
+        check_date(first, input)?;
+        check_date(last, input)?;
+        return Ok(Bound::Period(first, last));
+    }
+    parse_bound(input, tz, now).map_err(|e| match e {
+        DomainError::Parse { .. } => DomainError::parse(
+            "date, instant or period",
+            input,
+            format!("{DATE_HINT}; or {INSTANT_HINT}; {PERIOD_HINT}"),
+        ),
+        other => other,
+    })
 }
 
 /// Parses a range bound: a date (see [`parse_date`]) or an instant (see [`parse_instant`]).
@@ -187,22 +322,43 @@ impl Range {
     /// [`DomainError::Invalid`] when the range is empty or backwards.
     pub fn from_bounds(from: Bound, to: Bound, tz: Tz) -> Result<Range, DomainError> {
         let start = match from {
-            Bound::Date(d) => local_day_start(d, tz),
+            Bound::Date(d) | Bound::Period(d, _) => local_day_start(d, tz),
             Bound::Instant(t) => t,
         };
         let end = match to {
-            Bound::Date(d) => local_day_start(next_day(d), tz),
+            Bound::Date(d) | Bound::Period(_, d) => local_day_start(next_day(d), tz),
             Bound::Instant(t) => t,
         };
         if end <= start {
             return Err(DomainError::Invalid(format!(
                 "the range is empty: `to` ({}) is not after `from` ({}); a date range includes \
                  both days, so send the same date twice for one day",
-                end.to_rfc3339(),
-                start.to_rfc3339()
+                show_instant(end, tz),
+                show_instant(start, tz)
             )));
         }
         Ok(Range { start, end })
+    }
+
+    /// Builds a range from optional bounds. A named period as `from` with no `to` is that whole
+    /// period (`from: "last week"` is last week); otherwise a missing `from` is
+    /// `default_from` and a missing `to` is `default_to`. Then as [`Range::from_bounds`].
+    ///
+    /// # Errors
+    /// [`DomainError::Invalid`] when the range is empty or backwards.
+    pub fn from_optional(
+        from: Option<Bound>,
+        to: Option<Bound>,
+        default_from: DateTime<Utc>,
+        default_to: DateTime<Utc>,
+        tz: Tz,
+    ) -> Result<Range, DomainError> {
+        let to = match (from, to) {
+            (_, Some(t)) => t,
+            (Some(p @ Bound::Period(..)), None) => p,
+            (_, None) => Bound::Instant(default_to),
+        };
+        Range::from_bounds(from.unwrap_or(Bound::Instant(default_from)), to, tz)
     }
 
     /// Length in seconds.
@@ -277,7 +433,8 @@ pub fn split_by_local_day(
 
 /// Parses a duration into whole seconds.
 ///
-/// Accepted: unit forms `1h30m`, `90m`, `45s`, `1.5h`, `2h 15m`; clock forms `01:30` (h:mm) and
+/// Accepted: unit forms `1h30m`, `90m`, `45s`, `1.5h`, `2h 15m`, with unit words too (`45min`,
+/// `1 hour`, `2 hrs`, `90 minutes`, `1 hour and 30 minutes`, `2 days`); clock forms `01:30` (h:mm) and
 /// `1:30:15` (h:mm:ss); ISO 8601 `PT1H30M`, `PT90M`, `PT45S`. Fractions round half-up to the
 /// second.
 ///
@@ -332,39 +489,68 @@ fn parse_clock_duration(s: &str) -> Option<i64> {
 
 /// Seconds of a unit form, rounded half-up; `None` for a malformed one or one too large for a
 /// decimal.
+///
+/// A unit form is one or more `number unit` pairs, largest unit first, each unit at most once,
+/// with optional spaces, commas and `and` between them. Units: `d`, `day(s)`; `h`, `hr(s)`,
+/// `hour(s)`; `m`, `min(s)`, `minute(s)`; `s`, `sec(s)`, `second(s)` (any case).
 fn parse_unit_duration(s: &str) -> Option<Decimal> {
-    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    if s.is_empty() {
-        return None;
-    }
+    let lower = s.to_lowercase();
+    let mut chars = lower.chars().peekable();
     let mut total = Decimal::ZERO;
-    let mut number = String::new();
     let mut last_unit_rank = 0u8;
     let mut saw_unit = false;
-    for c in s.chars() {
-        if c.is_ascii_digit() || c == '.' {
-            number.push(c);
-            continue;
+    loop {
+        // Separators between pairs.
+        while chars.peek().is_some_and(|c| c.is_whitespace() || *c == ',') {
+            chars.next();
         }
-        let (rank, factor) = match c.to_ascii_lowercase() {
-            'h' => (1, 3600),
-            'm' => (2, 60),
-            's' => (3, 1),
+        let mut number = String::new();
+        while let Some(c) = chars.next_if(|c| c.is_ascii_digit() || *c == '.') {
+            number.push(c);
+        }
+        if number.is_empty() {
+            // Only `and` may stand between pairs; the end of input ends the form.
+            let mut word = String::new();
+            while let Some(c) = chars.next_if(|c| c.is_alphabetic()) {
+                word.push(c);
+            }
+            match word.as_str() {
+                "" if chars.peek().is_none() => break,
+                "and" if saw_unit => continue,
+                _ => return None,
+            }
+        }
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        let mut unit = String::new();
+        while let Some(c) = chars.next_if(|c| c.is_alphabetic()) {
+            unit.push(c);
+        }
+        let (rank, factor) = match unit.as_str() {
+            "d" | "day" | "days" => (1, 86_400),
+            "h" | "hr" | "hrs" | "hour" | "hours" => (2, 3600),
+            "m" | "min" | "mins" | "minute" | "minutes" => (3, 60),
+            "s" | "sec" | "secs" | "second" | "seconds" => (4, 1),
             _ => return None,
         };
-        if number.is_empty() || rank <= last_unit_rank {
+        if rank <= last_unit_rank || number.len() > 30 {
             return None;
         }
         let value: Decimal = number.parse().ok()?;
         total = total.checked_add(value.checked_mul(Decimal::from(factor))?)?;
-        number.clear();
         last_unit_rank = rank;
         saw_unit = true;
     }
-    if !number.is_empty() || !saw_unit {
+    if !saw_unit {
         return None;
     }
     Some(total.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+}
+
+/// An instant as messages show it: RFC 3339 to the second in `tz`, with its offset
+/// (`2026-11-20T09:00:00+01:00`), so that every message reads in the configured zone.
+pub fn show_instant(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Formats seconds as `h:mm` (hours unbounded, minutes truncated): 5400 -> `1:30`.
@@ -456,6 +642,21 @@ mod tests {
         check("2026-10-25 02:30", Ok("2026-10-25T00:30:00Z"));
         // Spring forward: 02:30 does not exist on 2026-03-29.
         check("2026-03-29 02:30", Err("does not exist in Europe/Berlin"));
+        // 12-hour clock and words, today in the zone.
+        check("9am", Ok("2026-11-21T08:00:00Z"));
+        check("9 AM", Ok("2026-11-21T08:00:00Z"));
+        check("9:30pm", Ok("2026-11-21T20:30:00Z"));
+        check("9:30 p.m.", Ok("2026-11-21T20:30:00Z"));
+        check("12am", Ok("2026-11-20T23:00:00Z"));
+        check("12pm", Ok("2026-11-21T11:00:00Z"));
+        check("noon", Ok("2026-11-21T11:00:00Z"));
+        check("midnight", Ok("2026-11-20T23:00:00Z"));
+        check("yesterday 5pm", Ok("2026-11-20T16:00:00Z"));
+        check("today noon", Ok("2026-11-21T11:00:00Z"));
+        check("13pm", Err("cannot read instant"));
+        check("0am", Err("cannot read instant"));
+        check("9:60am", Err("cannot read instant"));
+        check("am", Err("cannot read instant"));
         check("tomorrow-ish", Err("cannot read instant"));
         check("2026-13-01 09:00", Err("cannot read instant"));
         check("", Err("cannot read instant"));
@@ -552,6 +753,99 @@ mod tests {
         check("h", Err("cannot read duration"));
         check("", Err("cannot read duration"));
         check("-1h", Err("cannot read duration"));
+        // Unit words, spaces and `and`.
+        check("45min", Ok(2700));
+        check("45 mins", Ok(2700));
+        check("1 hour", Ok(3600));
+        check("1h 30m", Ok(5400));
+        check("2 hrs", Ok(7200));
+        check("2hr 15min", Ok(8100));
+        check("90 minutes", Ok(5400));
+        check("1 hour and 30 minutes", Ok(5400));
+        check("1 hour, 30 minutes", Ok(5400));
+        check("1.5 hours", Ok(5400));
+        check("30 seconds", Ok(30));
+        check("2 days", Ok(172_800));
+        check("1 Hour 1 Second", Ok(3601));
+        check("and 1h", Err("cannot read duration"));
+        check("1 hour and", Ok(3600));
+        check("1 hour 2 hours", Err("cannot read duration"));
+        check("1 fortnight", Err("cannot read duration"));
+        check("1 ½ hours", Err("cannot read duration"));
+        check(
+            "99999999999999999999999999999999999 hours",
+            Err("cannot read duration"),
+        );
+        check("1000001 hours", Err("longer than the 1000000 hours"));
+    }
+
+    #[test]
+    fn named_periods() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        // Saturday 2026-11-21, 11:00 in Berlin.
+        let now = utc(NOW);
+        let check = |input: &str, week: WeekStart, want: Option<(&str, &str)>| {
+            assert_eq!(
+                parse_period(input, BERLIN, now, week),
+                want.map(|(a, b)| (d(a), d(b))),
+                "{input} {week:?}"
+            );
+        };
+        use WeekStart::*;
+        check("today", Monday, Some(("2026-11-21", "2026-11-21")));
+        check("Yesterday", Monday, Some(("2026-11-20", "2026-11-20")));
+        check("this week", Monday, Some(("2026-11-16", "2026-11-22")));
+        check("this  WEEK", Sunday, Some(("2026-11-15", "2026-11-21")));
+        check("this week", Saturday, Some(("2026-11-21", "2026-11-27")));
+        check("last week", Monday, Some(("2026-11-09", "2026-11-15")));
+        check("last week", Sunday, Some(("2026-11-08", "2026-11-14")));
+        check("this month", Monday, Some(("2026-11-01", "2026-11-30")));
+        check("last month", Monday, Some(("2026-10-01", "2026-10-31")));
+        check("this year", Monday, Some(("2026-01-01", "2026-12-31")));
+        check("last year", Monday, Some(("2025-01-01", "2025-12-31")));
+        check("next week", Monday, None);
+        check("week", Monday, None);
+        // January: last month is December of the year before; in the zone, not UTC.
+        let jan = utc("2026-12-31T23:30:00Z"); // 00:30 on 2027-01-01 in Berlin
+        assert_eq!(
+            parse_period("last month", BERLIN, jan, Monday),
+            Some((d("2026-12-01"), d("2026-12-31")))
+        );
+        assert_eq!(
+            parse_period("last month", chrono_tz::UTC, jan, Monday),
+            Some((d("2026-11-01"), d("2026-11-30")))
+        );
+
+        // As bounds: a period alone is the whole period; as `to` it includes its last day.
+        let bound = |s: &str| parse_range_bound(s, BERLIN, now, Monday).unwrap();
+        let r = Range::from_optional(Some(bound("last week")), None, now, now, BERLIN).unwrap();
+        assert_eq!(
+            (r.start, r.end),
+            (utc("2026-11-08T23:00:00Z"), utc("2026-11-15T23:00:00Z"))
+        );
+        let r = Range::from_optional(
+            Some(bound("last month")),
+            Some(bound("this week")),
+            now,
+            now,
+            BERLIN,
+        )
+        .unwrap();
+        assert_eq!(
+            (r.start, r.end),
+            (utc("2026-09-30T22:00:00Z"), utc("2026-11-22T23:00:00Z"))
+        );
+        // A date alone still runs to the default end.
+        let r = Range::from_optional(Some(bound("2026-11-20")), None, now, now, BERLIN).unwrap();
+        assert_eq!((r.start, r.end), (utc("2026-11-19T23:00:00Z"), now));
+        let e = parse_range_bound("fortnight", BERLIN, now, Monday).unwrap_err();
+        assert!(e.to_string().contains("last week"), "{e}");
+        // Periods at the edge of the accepted years are refused, not panicking.
+        let edge = utc("2199-12-31T12:00:00Z");
+        assert!(parse_range_bound("this year", chrono_tz::UTC, edge, Monday).is_ok());
+        let early = utc("1900-01-01T12:00:00Z");
+        assert!(parse_range_bound("last year", chrono_tz::UTC, early, Monday).is_err());
+        assert!(parse_range_bound("last week", chrono_tz::UTC, early, Monday).is_err());
     }
 
     #[test]

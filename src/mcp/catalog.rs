@@ -170,6 +170,7 @@ use Toolset::*;
 /// Every tool stint serves, in catalogue order.
 pub const TOOLS: &[ToolSpec] = &[
     t("start_timer", "Start timer", Add, Tracks),
+    t("continue_timer", "Continue timer", Add, Tracks),
     t("stop_timer", "Stop timer", Add, Tracks),
     t("list_running_timers", "List running timers", Read, Tracks),
     t("create_track", "Create track", Add, Tracks),

@@ -178,8 +178,8 @@ pub struct StartTimerArgs {
     /// Whether the time is billable; defaults to the project's billable_by_default (false
     /// without a project).
     pub billable: Option<bool>,
-    /// When the work started: RFC 3339, a local date-time "2026-11-20 09:00", "09:00" (today),
-    /// "yesterday 17:30" or "now" (default). Local times use the `timezone` setting.
+    /// When the work started: RFC 3339, a local date-time "2026-11-20 09:00", "09:00" or "9am"
+    /// (today), "yesterday 5pm" or "now" (default). Local times use the `timezone` setting.
     pub start: Option<String>,
     /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
     pub request_id: Option<String>,
@@ -193,6 +193,45 @@ impl From<StartTimerArgs> for service::StartTimer {
             tags: refs(a.tags),
             billable: a.billable,
             start: a.start,
+        }
+    }
+}
+
+/// Arguments of `continue_timer`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = no_null)]
+pub struct ContinueTimerArgs {
+    /// Track to copy.
+    pub track_id: Option<IdArg>,
+    /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
+    pub request_id: Option<String>,
+}
+
+impl TimerStartedOut {
+    /// The answer of start_timer (`continued_from` `None`) or continue_timer, with a note
+    /// naming any replaced timer; running times count up to `now`.
+    pub fn new(
+        r: &service::TimerStarted,
+        continued_from: Option<i64>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        let note = (!r.replaced.is_empty()).then(|| {
+            let ids: Vec<String> = r.replaced.iter().map(|t| t.id.to_string()).collect();
+            format!(
+                "replaced timer {} (started this same second) instead of stopping it at zero \
+                 seconds",
+                ids.join(", ")
+            )
+        });
+        TimerStartedOut {
+            track: TrackOut::new(&r.track, now),
+            stopped: r.stopped.iter().map(|t| TrackOut::new(t, now)).collect(),
+            replaced: r.replaced.iter().map(|t| TrackOut::new(t, now)).collect(),
+            continued_from,
+            note,
+            overlaps: r.overlaps.iter().map(|t| t.0).collect(),
+            overlap_count: r.overlap_count,
         }
     }
 }
@@ -221,12 +260,11 @@ pub struct CreateTrackArgs {
     pub tags: Option<Vec<RefArg>>,
     /// Billable or not; defaults to the project's billable_by_default.
     pub billable: Option<bool>,
-    /// When the work started: RFC 3339 with an offset, a local date-time "2026-11-20 09:00",
-    /// "09:00" (today) or "yesterday 09:00".
-    pub start: String,
-    /// When the work ended (same forms as start). Send end or duration, not both.
+    /// When the work started (same forms as start_timer's). Send two of start, end, duration.
+    pub start: Option<String>,
+    /// When the work ended (same forms, or "now").
     pub end: Option<String>,
-    /// How long the work took: "1h30m", "90m", "1.5h", "01:30" or "PT1H30M".
+    /// How long: "1h30m", "45min", "1 hour", "1.5h", "01:30".
     pub duration: Option<String>,
     /// Hourly rate for this track only, overriding project and client rates (major units).
     pub hourly_rate: Option<DecimalArg>,
@@ -241,7 +279,7 @@ impl From<CreateTrackArgs> for service::NewTrack {
             project: a.project.map(|r| r.0),
             tags: refs(a.tags),
             billable: a.billable,
-            start: a.start,
+            start: a.start.unwrap_or_default(),
             end: a.end,
             duration: a.duration,
             hourly_rate: a.hourly_rate.map(|d| d.0),
@@ -254,8 +292,8 @@ impl From<CreateTrackArgs> for service::NewTrack {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = no_null)]
 pub struct ListTracksArgs {
-    /// Start of the range: a date "2026-11-01" (whole local day included), "today",
-    /// "yesterday", or a date-time. Tracks overlapping the range are listed.
+    /// Start of the range: a date "2026-11-01" (whole local day included), a date-time, or a
+    /// period ("last week"; alone, the whole period). Tracks overlapping the range are listed.
     pub from: Option<String>,
     /// End of the range: a date (included) or a date-time (excluded).
     pub to: Option<String>,
@@ -806,6 +844,15 @@ pub struct TimerStartedOut {
     pub track: TrackOut,
     /// Timers that were running and were stopped at the new timer's start.
     pub stopped: Vec<TrackOut>,
+    /// Timers started in the same second, deleted instead of stopped at zero seconds.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replaced: Vec<TrackOut>,
+    /// continue_timer: the id of the track continued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continued_from: Option<i64>,
+    /// What happened besides starting, for the person (e.g. a replaced timer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// Ids of the first 20 other tracks whose time overlaps the new timer, by start (allowed,
     /// but worth a look).
     pub overlaps: Vec<i64>,
@@ -1086,6 +1133,8 @@ pub struct SettingsOut {
     pub timezone: String,
     /// True when `timezone` comes from the system because none is set.
     pub timezone_is_system: bool,
+    /// The current local time in `timezone`, RFC 3339 with its offset.
+    pub local_time: String,
     pub week_start: String,
     pub default_currency: String,
     pub default_hourly_rate: Decimal,
@@ -1105,6 +1154,7 @@ impl From<&SettingsView> for SettingsOut {
         SettingsOut {
             timezone: v.effective_timezone.name().to_owned(),
             timezone_is_system: s.timezone.is_none(),
+            local_time: crate::domain::time::show_instant(v.now, v.effective_timezone),
             week_start: s.week_start.as_str().to_owned(),
             default_currency: s.default_currency.code().to_owned(),
             default_hourly_rate: s.default_hourly_rate,

@@ -39,9 +39,12 @@ pub struct CreateInvoiceArgs {
     pub client: Option<RefArg>,
     /// Project ids or exact names to invoice (all of the client's when left out).
     pub projects: Option<Vec<RefArg>>,
-    /// First day of the period ("2026-10-01") or an instant; tracks starting in the period count.
+    /// First day ("2026-10-01"), an instant, or a period ("last month"; alone, the whole
+    /// period); tracks starting in the period count.
+    #[serde(alias = "range")]
     pub from: String,
     /// Last day of the period, included ("2026-10-31"), or an end instant, excluded.
+    #[serde(default)]
     pub to: String,
     /// Line grouping: "track" (default, one line per track), "project", "day" or "tag".
     pub group_by: Option<String>,
@@ -324,9 +327,12 @@ pub struct CsvExportOut {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = no_null)]
 pub struct TimeSummaryArgs {
-    /// Start: a date ("2026-11-01", whole day included), "today", or a date-time.
+    /// Start: a date ("2026-11-01", whole day included), a date-time, or a period ("last week";
+    /// alone, the whole period).
+    #[serde(alias = "range")]
     pub from: String,
     /// End: a date (included) or a date-time (excluded).
+    #[serde(default)]
     pub to: String,
     /// One or two groupings, outer first: day, week, month, year, project, client, tag.
     pub group_by: Vec<String>,
@@ -345,9 +351,11 @@ pub struct TimeSummaryArgs {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = no_null)]
 pub struct TopProjectsArgs {
-    /// Start date or date-time.
+    /// Start date, date-time or period (as time_summary's).
+    #[serde(alias = "range")]
     pub from: String,
     /// End date (included) or date-time (excluded).
+    #[serde(default)]
     pub to: String,
     /// How many projects, 1 to 500 (default 5).
     pub limit: Option<u32>,
@@ -594,7 +602,11 @@ pub struct MoneyBudgetOut {
 #[schemars(transform = no_null)]
 pub struct BudgetOut {
     pub project_id: i64,
+    /// The project's name, bare (as every tool accepts it).
     pub project: String,
+    /// The project's client, if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
     /// total | monthly.
     pub period: String,
     /// The period counted, RFC 3339.
@@ -636,7 +648,8 @@ impl From<&BudgetReport> for BudgetOut {
         });
         BudgetOut {
             project_id: b.project.id.0,
-            project: b.project.label(),
+            project: b.project.name.clone(),
+            client: b.project.client_name.clone(),
             period: b.project.budget.period.as_str().to_owned(),
             period_start: utc(b.period_start),
             period_end: utc(b.period_end),

@@ -9,17 +9,44 @@ use super::{
 use crate::domain::entities::{Budget, BudgetPeriod, Client, Project, Tag};
 use crate::domain::limits::{check_line, check_search, check_text, echo};
 use crate::domain::money::{Currency, parse_rate};
+use crate::domain::names::closest;
 use crate::domain::time::parse_duration;
 use crate::domain::{ClientId, DomainError, ProjectId, TagId};
 use crate::store::clients::{self, ClientFields};
 use crate::store::projects::{self, ProjectFields, ProjectFilter};
 use crate::store::tags;
 
-fn list_candidates(names: &[String]) -> String {
-    if names.is_empty() {
-        "there are none yet".to_owned()
+/// Most close matches an unknown-name error lists.
+const MAX_SUGGESTED: usize = 10;
+
+/// The candidates part of an unknown-name error: up to [`MAX_SUGGESTED`] of `labels` whose
+/// `names` are closest to `reference` (closest first, see [`closest`]), how many more there
+/// are of `total`, and how to search them with `list_tool`.
+fn closest_candidates(
+    reference: &str,
+    names: &[String],
+    labels: &[String],
+    total: i64,
+    list_tool: &str,
+) -> String {
+    if total == 0 {
+        return "there are none yet".to_owned();
+    }
+    let picks = closest(reference, names, MAX_SUGGESTED);
+    let shown = picks
+        .iter()
+        .filter_map(|&i| labels.get(i))
+        .map(|l| format!("{l:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let more = total - picks.len() as i64;
+    if more > 0 {
+        format!(
+            "the closest are {shown}, and {more} more ({list_tool} with `search` finds a name by \
+             part of it)"
+        )
     } else {
-        names.join(", ")
+        format!("the closest are {shown}")
     }
 }
 
@@ -31,7 +58,8 @@ fn as_id(reference: &str) -> Option<i64> {
         .flatten()
 }
 
-/// Finds a project by id or exact name (case-insensitive).
+/// Finds a project by id or exact name (case-insensitive in every script: equal
+/// [`crate::domain::names::name_key`]s).
 ///
 /// # Errors
 /// [`ServiceError::NotFound`] listing similar names; [`ServiceError::Ambiguous`] listing each
@@ -45,12 +73,23 @@ pub(crate) fn resolve_project(ctx: &Ctx<'_>, reference: &str) -> Result<Project>
     let mut found = projects::find_by_name(ctx.tx, reference)?;
     match found.len() {
         1 => Ok(found.remove(0)),
-        0 => Err(ServiceError::NotFound(format!(
-            "no project is named or numbered {:?}; known projects: {}. Send an exact \
-             name or id, or create it with create_project",
-            echo(reference),
-            list_candidates(&projects::suggestions(ctx.tx, reference)?)
-        ))),
+        0 => {
+            let (rows, total) = projects::names_for_suggestions(ctx.tx)?;
+            let names: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+            let labels: Vec<String> = rows
+                .into_iter()
+                .map(|(n, c)| match c {
+                    Some(c) => format!("{n} (client {c})"),
+                    None => n,
+                })
+                .collect();
+            Err(ServiceError::NotFound(format!(
+                "no project is named or numbered {:?}; {}. Send an exact name (case does not \
+                 matter) or id, or create it with create_project",
+                echo(reference),
+                closest_candidates(reference, &names, &labels, total, "list_projects")
+            )))
+        }
         _ => Err(ServiceError::Ambiguous(format!(
             "{} projects are named {reference:?}: {}; send the project's id instead",
             found.len(),
@@ -63,7 +102,7 @@ pub(crate) fn resolve_project(ctx: &Ctx<'_>, reference: &str) -> Result<Project>
     }
 }
 
-/// Finds a client by id or exact name (case-insensitive).
+/// Finds a client by id or exact name (case-insensitive in every script).
 pub(crate) fn resolve_client(ctx: &Ctx<'_>, reference: &str) -> Result<Client> {
     if let Some(id) = as_id(reference)
         && let Some(c) = clients::get(ctx.tx, ClientId(id))?
@@ -73,12 +112,15 @@ pub(crate) fn resolve_client(ctx: &Ctx<'_>, reference: &str) -> Result<Client> {
     let mut found = clients::find_by_name(ctx.tx, reference)?;
     match found.len() {
         1 => Ok(found.remove(0)),
-        0 => Err(ServiceError::NotFound(format!(
-            "no client is named or numbered {:?}; known clients: {}. Send an exact \
-             name or id, or create it with create_client",
-            echo(reference),
-            list_candidates(&clients::suggestions(ctx.tx, reference)?)
-        ))),
+        0 => {
+            let (names, total) = clients::names_for_suggestions(ctx.tx)?;
+            Err(ServiceError::NotFound(format!(
+                "no client is named or numbered {:?}; {}. Send an exact name (case does not \
+                 matter) or id, or create it with create_client",
+                echo(reference),
+                closest_candidates(reference, &names, &names, total, "list_clients")
+            )))
+        }
         _ => Err(ServiceError::Ambiguous(format!(
             "{} clients are named {reference:?}: {}; send the client's id instead",
             found.len(),
@@ -91,24 +133,41 @@ pub(crate) fn resolve_client(ctx: &Ctx<'_>, reference: &str) -> Result<Client> {
     }
 }
 
-/// Finds a tag by id or exact name (case-insensitive).
+/// Finds a tag by id or exact name (case-insensitive in every script).
+///
+/// # Errors
+/// [`ServiceError::NotFound`] listing the closest names; [`ServiceError::Ambiguous`] when names
+/// that clashed in an upgraded database both match.
 pub(crate) fn resolve_tag(ctx: &Ctx<'_>, reference: &str) -> Result<Tag> {
     if let Some(id) = as_id(reference)
         && let Some(t) = tags::get(ctx.tx, TagId(id))?
     {
         return Ok(t);
     }
-    tags::find_by_name(ctx.tx, reference)?.ok_or_else(|| {
-        match tags::suggestions(ctx.tx, reference) {
-            Ok(names) => ServiceError::NotFound(format!(
-                "no tag is named or numbered {:?}; known tags: {}. Send an exact name \
-                 or id, or create it with create_tag",
+    let mut found = tags::find_by_name(ctx.tx, reference)?;
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 => {
+            let (names, total) = tags::names_for_suggestions(ctx.tx)?;
+            Err(ServiceError::NotFound(format!(
+                "no tag is named or numbered {:?}; {}. Send an exact name (case does not \
+                 matter) or id, or create it with create_tag",
                 echo(reference),
-                list_candidates(&names)
-            )),
-            Err(e) => e.into(),
+                closest_candidates(reference, &names, &names, total, "list_tags")
+            )))
         }
-    })
+        _ => Err(ServiceError::Ambiguous(format!(
+            "{} tags are named {:?} once case is ignored: {}; send the tag's id instead, and \
+             rename one of them (update_tag) to keep them apart",
+            found.len(),
+            echo(reference),
+            found
+                .iter()
+                .map(|t| format!("id {} = {:?}", t.id, t.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
 }
 
 /// Resolves every tag reference, deduplicated, in the order given.

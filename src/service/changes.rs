@@ -234,7 +234,7 @@ impl Service {
                              new request_id",
                             slot.id,
                             found.operation,
-                            found.at.to_rfc3339()
+                            crate::domain::time::show_instant(found.at, ctx.tz)
                         )));
                     }
                     let value = reload(ctx, &found.result_ids).map_err(|e| match e {
@@ -243,7 +243,7 @@ impl Service {
                              (id {}) has been deleted or undone since; send a new request_id \
                              to create it again",
                             slot.id,
-                            found.at.to_rfc3339(),
+                            crate::domain::time::show_instant(found.at, ctx.tz),
                             found
                                 .result_ids
                                 .first()

@@ -26,6 +26,7 @@ use sha2::{Digest, Sha256};
 use super::export::csv_text_back;
 use super::{Result, Service, ServiceError};
 use crate::domain::DomainError;
+use crate::domain::names::name_key;
 use crate::domain::time::parse_instant;
 use crate::domain::track::validate_span;
 use crate::domain::{ClientId, ProjectId, TagId};
@@ -305,8 +306,8 @@ impl Service {
                         None => (None, false),
                         Some(p) => {
                             let cache_key = (
-                                p.to_lowercase(),
-                                row.client.as_deref().unwrap_or_default().to_lowercase(),
+                                name_key(p),
+                                name_key(row.client.as_deref().unwrap_or_default()),
                             );
                             if let Some(hit) = project_cache.get(&cache_key) {
                                 (Some(hit.0), hit.1)
@@ -325,11 +326,11 @@ impl Service {
                     };
                     let mut tag_ids = Vec::with_capacity(row.tags.len());
                     for t in &row.tags {
-                        let lower = t.to_lowercase();
+                        let lower = name_key(t);
                         let id = match tag_cache.get(&lower) {
                             Some(id) => *id,
                             None => {
-                                let id = match tags::find_by_name(ctx.tx, t)? {
+                                let id = match tags::find_by_name(ctx.tx, t)?.first() {
                                     Some(tag) => tag.id,
                                     None => {
                                         summary.created_tags += 1;
@@ -389,7 +390,7 @@ impl Service {
     ) -> Result<(ProjectId, bool)> {
         let client_id = match &row.client {
             None => None,
-            Some(c) => Some(match client_cache.get(&c.to_lowercase()) {
+            Some(c) => Some(match client_cache.get(&name_key(c)) {
                 Some(id) => *id,
                 None => {
                     let id = match clients::find_by_name(ctx.tx, c)?.first() {
@@ -406,7 +407,7 @@ impl Service {
                             )?
                         }
                     };
-                    client_cache.insert(c.to_lowercase(), id);
+                    client_cache.insert(name_key(c), id);
                     id
                 }
             }),

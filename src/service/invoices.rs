@@ -15,7 +15,7 @@ use crate::domain::billing::{
 };
 use crate::domain::entities::{Invoice, InvoiceLine, InvoiceStatus};
 use crate::domain::money::Currency;
-use crate::domain::time::{Range, parse_bound, parse_date};
+use crate::domain::time::parse_date;
 use crate::domain::{InvoiceId, ProjectId, TrackId};
 use crate::store::invoices::{self, BillableQuery};
 
@@ -146,10 +146,12 @@ impl Service {
                 project_ids.push(project.id);
             }
         }
-        let range = Range::from_bounds(
-            parse_bound(&req.from, ctx.tz, ctx.now)?,
-            parse_bound(&req.to, ctx.tz, ctx.now)?,
-            ctx.tz,
+        let range = super::tracks::user_range(
+            ctx,
+            Some(&req.from),
+            Some(&req.to),
+            ctx.now,
+            ctx.now + chrono::Duration::seconds(1),
         )?;
         let group_by = match clean(req.group_by.clone()) {
             Some(g) => GroupBy::parse(&g)?,

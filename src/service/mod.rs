@@ -53,7 +53,8 @@ pub use reports::{
 pub use settings::{RoundingChanges, SettingsChanges, SettingsView};
 pub use tokens::{HttpCaller, LAST_USED_RESOLUTION_SECS, SECRET_PREFIX, Scope, TokenInfo};
 pub use tracks::{
-    ListTracks, NewTrack, StartTimer, StopTimer, TimerStarted, TrackChanges, TrackWritten,
+    ContinueTimer, ListTracks, NewTrack, StartTimer, StopTimer, TimerContinued, TimerStarted,
+    TrackChanges, TrackWritten,
 };
 
 /// Source of "now". The service reads time only through this, so tests can freeze it.

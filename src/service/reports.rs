@@ -14,6 +14,7 @@ use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::catalog::{resolve_client, resolve_project, resolve_tag};
+use super::tracks::user_range;
 use super::{Ctx, Result, Service, clean};
 use crate::domain::DomainError;
 use crate::domain::billing::{BudgetStatus, budget_status, hours_quantity, line_amount};
@@ -23,7 +24,7 @@ use crate::domain::money::Currency;
 use crate::domain::rounding::round_seconds;
 use crate::domain::settings::{Rounding, RoundingScope};
 use crate::domain::time::{
-    Bound, Range, local_day_seconds, local_day_start, parse_bound, split_by_local_day,
+    Range, local_day_seconds, local_day_start, show_instant, split_by_local_day,
 };
 use crate::store::projects::{self, ProjectFilter};
 use crate::store::reports::{self, AggRow, Dim, ReportQuery};
@@ -102,12 +103,16 @@ impl GroupDim {
 }
 
 /// The error for a summary past [`MAX_SUMMARY_ROWS`] rows.
-fn too_many_rows(rows: impl std::fmt::Display, range: Range) -> crate::service::ServiceError {
+fn too_many_rows(
+    rows: impl std::fmt::Display,
+    range: Range,
+    tz: chrono_tz::Tz,
+) -> crate::service::ServiceError {
     DomainError::Invalid(format!(
         "the summary from {} to {} would have {rows} rows, more than the {MAX_SUMMARY_ROWS} a \
          summary may have; narrow the range or group by week, month or year",
-        range.start.to_rfc3339(),
-        range.end.to_rfc3339()
+        show_instant(range.start, tz),
+        show_instant(range.end, tz)
     ))
     .into()
 }
@@ -383,10 +388,12 @@ impl Service {
                     DomainError::Invalid("group_by names the same grouping twice".into()).into(),
                 );
             }
-            let range = Range::from_bounds(
-                parse_bound(&req.from, ctx.tz, ctx.now)?,
-                parse_bound(&req.to, ctx.tz, ctx.now)?,
-                ctx.tz,
+            let range = user_range(
+                ctx,
+                Some(&req.from),
+                Some(&req.to),
+                ctx.now,
+                ctx.now + chrono::Duration::seconds(1),
             )?;
             if let Some(periods) = dims
                 .iter()
@@ -394,7 +401,7 @@ impl Service {
                 .max()
                 && periods > MAX_SUMMARY_ROWS as i64
             {
-                return Err(too_many_rows(format!("up to {periods}"), range));
+                return Err(too_many_rows(format!("up to {periods}"), range, ctx.tz));
             }
             let mut q = self.report_query(ctx, range.start, range.end);
             q.project_id = match clean(req.project.clone()) {
@@ -418,7 +425,7 @@ impl Service {
                 sql_groups(ctx, &q, &dims)?
             };
             if groups.len() > MAX_SUMMARY_ROWS {
-                return Err(too_many_rows(groups.len(), range));
+                return Err(too_many_rows(groups.len(), range, ctx.tz));
             }
             // Totals count each track once, rounded once, whatever the grouping. Grouped by
             // project or client alone, each track is in exactly one group: add the groups up
@@ -708,15 +715,13 @@ impl Service {
         to: Option<&str>,
     ) -> Result<Summary> {
         self.read(|ctx| {
-            let from = match from.map(str::trim).filter(|s| !s.is_empty()) {
-                Some(f) => parse_bound(f, ctx.tz, ctx.now)?,
-                None => Bound::Instant(Utc.timestamp_opt(0, 0).single().unwrap_or_default()),
-            };
-            let to = match to.map(str::trim).filter(|s| !s.is_empty()) {
-                Some(t) => parse_bound(t, ctx.tz, ctx.now)?,
-                None => Bound::Instant(ctx.now + chrono::Duration::seconds(1)),
-            };
-            let range = Range::from_bounds(from, to, ctx.tz)?;
+            let range = user_range(
+                ctx,
+                from,
+                to,
+                DateTime::<Utc>::UNIX_EPOCH,
+                ctx.now + chrono::Duration::seconds(1),
+            )?;
             let mut q = self.report_query(ctx, range.start, range.end);
             q.billable = Some(true);
             q.invoiced = Some(false);

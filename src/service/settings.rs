@@ -1,5 +1,6 @@
 //! Use cases for settings.
 
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::{Result, Service, clean, system_time_zone};
@@ -16,6 +17,9 @@ use crate::store;
 pub struct SettingsView {
     pub settings: Settings,
     pub effective_timezone: Tz,
+    /// The service clock's reading when the settings were read (UTC; show it in
+    /// `effective_timezone`).
+    pub now: DateTime<Utc>,
 }
 
 /// Changes to the rounding setting; `None` leaves a part as it is.
@@ -68,6 +72,7 @@ impl Service {
             Ok(SettingsView {
                 settings: ctx.settings.clone(),
                 effective_timezone: ctx.tz,
+                now: ctx.now,
             })
         })
     }
@@ -149,6 +154,7 @@ impl Service {
             Ok(SettingsView {
                 effective_timezone: s.timezone.unwrap_or_else(system_time_zone),
                 settings: s,
+                now: ctx.now,
             })
         })
     }

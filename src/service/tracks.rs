@@ -8,9 +8,11 @@ use super::{
     paginate,
 };
 use crate::domain::entities::Track;
-use crate::domain::limits::{MAX_LISTED_IDS, check_search, check_text};
+use crate::domain::limits::{MAX_LISTED_IDS, check_instant, check_search, check_text};
 use crate::domain::money::parse_rate;
-use crate::domain::time::{Range, parse_bound, parse_duration, parse_instant};
+use crate::domain::time::{
+    Bound, Range, parse_duration, parse_instant, parse_range_bound, show_instant,
+};
 use crate::domain::track::validate_span;
 use crate::domain::{DomainError, TrackId};
 use crate::store::tracks::{self, TrackFields, TrackFilter};
@@ -29,15 +31,36 @@ pub struct StartTimer {
     pub start: Option<String>,
 }
 
-/// Result of `start_timer`: the new timer, the timers it stopped, and overlapping tracks.
+/// Result of `start_timer`: the new timer, the timers it stopped or replaced, and overlapping
+/// tracks.
 #[derive(Debug, Clone)]
 pub struct TimerStarted {
     pub track: Track,
     pub stopped: Vec<Track>,
+    /// Running timers that started in the same second as the new one (stopping them would
+    /// record zero seconds, so they were deleted), as they were: a person correcting themselves
+    /// ("no, I'm on the website") right after starting a timer.
+    pub replaced: Vec<Track>,
     /// The first [`MAX_LISTED_IDS`] (20) overlapping tracks, by start.
     pub overlaps: Vec<TrackId>,
     /// How many tracks overlap in all.
     pub overlap_count: i64,
+}
+
+/// Input of `continue_timer`.
+#[derive(Debug, Clone, Default)]
+pub struct ContinueTimer {
+    /// The track to continue; the finished track that started last when left out.
+    pub track_id: Option<i64>,
+}
+
+/// Result of `continue_timer`: the timer started, and the track whose project, tags,
+/// description and billable flag it took.
+#[derive(Debug, Clone)]
+pub struct TimerContinued {
+    pub started: TimerStarted,
+    /// The track continued, as it is after the call (stopped, if it was the running timer).
+    pub from: Track,
 }
 
 /// Input of `stop_timer`.
@@ -49,7 +72,8 @@ pub struct StopTimer {
     pub end: Option<String>,
 }
 
-/// Input of `create_track`: `start` and one of `end` or `duration`.
+/// Input of `create_track`: two of `start`, `end` and `duration` (`start` may be empty when
+/// `end` and `duration` are given: the track then ends at `end`).
 #[derive(Debug, Clone, Default)]
 pub struct NewTrack {
     pub description: Option<String>,
@@ -103,6 +127,40 @@ pub struct ListTracks {
     pub cursor: Option<String>,
 }
 
+/// The range of a user's `from` and `to` (either may be empty or left out), in the configured
+/// zone: dates are whole local days, named periods (`last week`) whole periods, date-times exact.
+/// A named period as `from` with no `to` is that whole period; otherwise a missing `from` is
+/// `default_from` and a missing `to` is `default_to`.
+///
+/// # Errors
+/// Unreadable bounds (the message lists the forms); an empty or backwards range.
+pub(crate) fn user_range(
+    ctx: &Ctx<'_>,
+    from: Option<&str>,
+    to: Option<&str>,
+    default_from: DateTime<Utc>,
+    default_to: DateTime<Utc>,
+) -> Result<Range> {
+    let bound = |s: Option<&str>| -> Result<Option<Bound>> {
+        match s.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => Ok(Some(parse_range_bound(
+                s,
+                ctx.tz,
+                ctx.now,
+                ctx.settings.week_start,
+            )?)),
+            None => Ok(None),
+        }
+    };
+    Ok(Range::from_optional(
+        bound(from)?,
+        bound(to)?,
+        default_from,
+        default_to,
+        ctx.tz,
+    )?)
+}
+
 /// The store filter for the conditions of `req` (range, project, client, tag, flags, search),
 /// with names resolved and times parsed in the configured zone. `limit` and `cursor` are left
 /// to the caller.
@@ -110,15 +168,13 @@ pub(crate) fn track_filter(ctx: &Ctx<'_>, req: &ListTracks) -> Result<TrackFilte
     let range = match (clean(req.from.clone()), clean(req.to.clone())) {
         (None, None) => None,
         (from, to) => {
-            let from = match from {
-                Some(f) => parse_bound(&f, ctx.tz, ctx.now)?,
-                None => crate::domain::time::Bound::Instant(DateTime::<Utc>::UNIX_EPOCH),
-            };
-            let to = match to {
-                Some(t) => parse_bound(&t, ctx.tz, ctx.now)?,
-                None => crate::domain::time::Bound::Instant(add_seconds(ctx.now, 1)?),
-            };
-            let r = Range::from_bounds(from, to, ctx.tz)?;
+            let r = user_range(
+                ctx,
+                from.as_deref(),
+                to.as_deref(),
+                DateTime::<Utc>::UNIX_EPOCH,
+                add_seconds(ctx.now, 1)?,
+            )?;
             Some((r.start, r.end))
         }
     };
@@ -227,110 +283,82 @@ fn description(d: Option<String>) -> Result<String> {
 
 impl Service {
     /// Starts a timer. Unless the setting `allow_concurrent_timers` is on, running timers are
-    /// stopped first, at the new timer's start, and returned in `stopped`.
+    /// stopped first, at the new timer's start, and returned in `stopped`; a running timer that
+    /// started in the same second as the new one is deleted instead (it would last zero
+    /// seconds) and returned in `replaced`.
     ///
     /// # Errors
     /// A start in the future; an unknown project or tag; a running timer that began after the
     /// requested start (it cannot be stopped before it began).
     pub fn start_timer(&self, req: StartTimer) -> Result<TimerStarted> {
         let args = format!("{req:?}");
-        let ids = |v: &TimerStarted| {
-            let stopped = v.stopped.iter().map(|t| t.id.0);
-            std::iter::once(v.track.id.0).chain(stopped).collect()
+        let reload = |ctx: &Ctx<'_>, ids: &[i64]| reload_started(ctx, ids.first(), ids.get(1..));
+        self.write_once("start_timer", &args, started_ids, reload, |ctx| {
+            start_in(ctx, req)
+        })
+    }
+
+    /// Starts a timer now with the project, tags, description and billable flag of track
+    /// `track_id`, or of the finished track that started last (the work before an
+    /// interruption). Running timers are stopped (or replaced) as by [`Service::start_timer`].
+    ///
+    /// # Errors
+    /// No such track; no finished track yet; the track's project archived since.
+    pub fn continue_timer(&self, req: ContinueTimer) -> Result<TimerContinued> {
+        let args = format!("{req:?}");
+        // Recorded ids: the new timer, the track continued, then the timers stopped.
+        let ids = |v: &TimerContinued| {
+            let mut ids = started_ids(&v.started);
+            ids.insert(1.min(ids.len()), v.from.id.0);
+            ids
         };
         let reload = |ctx: &Ctx<'_>, ids: &[i64]| {
-            let track = load_track(ctx, ids.first().copied().unwrap_or(0))?;
-            let stopped = ids
-                .get(1..)
-                .unwrap_or_default()
-                .iter()
-                .map(|id| load_track(ctx, *id))
-                .collect::<Result<_>>()?;
-            let (overlaps, overlap_count) = tracks::overlapping(
-                ctx.tx,
-                track.start,
-                track.end,
-                Some(track.id),
-                MAX_LISTED_IDS,
-            )?;
-            Ok(TimerStarted {
-                track,
-                stopped,
-                overlaps,
-                overlap_count,
-            })
-        };
-        self.write_once("start_timer", &args, ids, reload, |ctx| {
-            let start = parse_opt_instant(ctx, req.start.as_deref())?.unwrap_or(ctx.now);
-            validate_span(start, None, ctx.now, ctx.tz)?;
-            let (project_id, default_billable) =
-                billable_default(ctx, clean(req.project).as_deref())?;
-            let tag_ids = resolve_tags(ctx, &req.tags)?;
-            let mut stopped = Vec::new();
-            if !ctx.settings.allow_concurrent_timers {
-                for running in tracks::running(ctx.tx)? {
-                    if running.start >= start {
-                        let show = |t: DateTime<Utc>| t.with_timezone(&ctx.tz).to_rfc3339();
-                        return Err(ServiceError::Conflict(if running.start == ctx.now {
-                            format!(
-                                "timer {} started this very second, so stopping it now would \
-                                 record zero seconds; wait a second and retry, or delete it \
-                                 with delete_track if it was started by mistake",
-                                running.id
-                            )
-                        } else {
-                            format!(
-                                "timer {} has been running since {}, which is not before the new \
-                                 start {}; stop it at an earlier end (stop_timer with end), or \
-                                 start the new timer later",
-                                running.id,
-                                show(running.start),
-                                show(start)
-                            )
-                        }));
-                    }
-                    let mut f = TrackFields::from(&running);
-                    f.end = Some(start);
-                    tracks::update(ctx.tx, running.id, &f, ctx.now)?;
-                    stopped.push(running.id);
-                }
+            let started = reload_started(ctx, ids.first(), ids.get(2..))?;
+            // The track continued is gone only when it was the running timer, replaced in the
+            // same second: the new timer has its fields.
+            let from = match ids.get(1) {
+                Some(id) => tracks::get(ctx.tx, TrackId(*id))?,
+                None => None,
             }
-            let fields = TrackFields {
-                start,
-                end: None,
-                timezone: ctx.tz.name().to_owned(),
-                description: description(req.description.clone())?,
-                project_id,
-                billable: req.billable.unwrap_or(default_billable),
-                hourly_rate: None,
+            .unwrap_or_else(|| started.track.clone());
+            Ok(TimerContinued { started, from })
+        };
+        self.write_once("continue_timer", &args, ids, reload, |ctx| {
+            let from = match req.track_id {
+                Some(id) => load_track(ctx, id)?,
+                None => {
+                    let filter = TrackFilter {
+                        running: Some(false),
+                        ..TrackFilter::default()
+                    };
+                    tracks::list(ctx.tx, &filter, None, 1)?
+                        .into_iter()
+                        .next()
+                        .ok_or_else(|| {
+                            ServiceError::Conflict(
+                                "there is no finished track to continue yet; start a timer \
+                                 with start_timer"
+                                    .to_owned(),
+                            )
+                        })?
+                }
             };
-            let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
-            tracks::set_tags(ctx.tx, id, &tag_ids)?;
-            let (overlaps, overlap_count) =
-                tracks::overlapping(ctx.tx, start, None, Some(id), MAX_LISTED_IDS)?;
-            let mut ids = vec![id.0];
-            ids.extend(stopped.iter().map(|t| t.0));
-            let detail = (!stopped.is_empty()).then(|| {
-                format!(
-                    "stopped {}",
-                    stopped
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            });
-            ctx.audit("track", &ids, detail.as_deref())?;
-            let stopped = stopped
-                .into_iter()
-                .map(|t| load_track(ctx, t.0))
-                .collect::<Result<_>>()?;
-            Ok(TimerStarted {
-                track: load_track(ctx, id.0)?,
-                stopped,
-                overlaps,
-                overlap_count,
-            })
+            let started = start_in(
+                ctx,
+                StartTimer {
+                    description: Some(from.description.clone()),
+                    project: from.project_id.map(|p| p.0.to_string()),
+                    tags: from.tags.iter().map(|(id, _)| id.0.to_string()).collect(),
+                    billable: Some(from.billable),
+                    start: None,
+                },
+            )?;
+            // Continuing the running timer itself stopped (or replaced) it.
+            let from = match started.replaced.iter().find(|t| t.id == from.id) {
+                Some(t) => t.clone(),
+                None => load_track(ctx, from.id.0)?,
+            };
+            Ok(TimerContinued { started, from })
         })
     }
 
@@ -348,8 +376,8 @@ impl Service {
                     if !t.is_running() {
                         return Err(ServiceError::Conflict(format!(
                             "track {id} is not running (it ended at {}); running timers: {}",
-                            t.end.map(|e| e.to_rfc3339()).unwrap_or_default(),
-                            describe_running(&running)
+                            t.end.map(|e| show_instant(e, ctx.tz)).unwrap_or_default(),
+                            describe_running(&running, ctx.tz)
                         )));
                     }
                     t
@@ -366,7 +394,7 @@ impl Service {
                     n => {
                         return Err(ServiceError::Conflict(format!(
                             "{n} timers are running ({}); send track_id to say which to stop",
-                            describe_running(&running)
+                            describe_running(&running, ctx.tz)
                         )));
                     }
                 },
@@ -405,10 +433,11 @@ impl Service {
         self.read(|ctx| Ok(tracks::running(ctx.tx)?))
     }
 
-    /// Records a finished track from `start` and `end` or `duration`.
+    /// Records a finished track from two of `start`, `end` and `duration`.
     ///
     /// # Errors
-    /// Neither or both of end and duration; an end before the start, a zero duration, an end in
+    /// Fewer or more than two of start, end and duration; a start computed from end and
+    /// duration before 1900; an end before the start, a zero duration, an end in
     /// the future; unknown project or tags; a bad rate.
     pub fn create_track(&self, req: NewTrack) -> Result<TrackWritten> {
         let args = format!("{req:?}");
@@ -429,17 +458,38 @@ impl Service {
             })
         };
         self.write_once("create_track", &args, ids, reload, |ctx| {
-            let start = parse_instant(&req.start, ctx.tz, ctx.now)?;
-            let end = match (clean(req.end), clean(req.duration)) {
-                (Some(e), None) => parse_instant(&e, ctx.tz, ctx.now)?,
-                (None, Some(d)) => add_seconds(start, parse_duration(&d)?)?,
-                (Some(_), Some(_)) => {
+            let given_start = clean(Some(req.start.clone()));
+            let (start, end) = match (given_start, clean(req.end), clean(req.duration)) {
+                (Some(s), Some(e), None) => (
+                    parse_instant(&s, ctx.tz, ctx.now)?,
+                    parse_instant(&e, ctx.tz, ctx.now)?,
+                ),
+                (Some(s), None, Some(d)) => {
+                    let start = parse_instant(&s, ctx.tz, ctx.now)?;
+                    (start, add_seconds(start, parse_duration(&d)?)?)
+                }
+                // "45 minutes ending now".
+                (None, Some(e), Some(d)) => {
+                    let end = parse_instant(&e, ctx.tz, ctx.now)?;
+                    let start = add_seconds(end, -parse_duration(&d)?)?;
+                    (check_instant(start, &format!("{e} minus {d}"))?, end)
+                }
+                (Some(_), Some(_), Some(_)) => {
                     return Err(DomainError::Invalid(
-                        "send either end or duration, not both".to_owned(),
+                        "send two of start, end and duration, not all three".to_owned(),
                     )
                     .into());
                 }
-                (None, None) => {
+                (None, _, _) => {
+                    return Err(DomainError::Invalid(
+                        "a track needs a start with an end or a duration, or an end with a \
+                         duration (e.g. start \"9am\" and end \"11:00\", or end \"now\" and \
+                         duration \"45m\"); to track ongoing work, use start_timer"
+                            .to_owned(),
+                    )
+                    .into());
+                }
+                (Some(_), None, None) => {
                     return Err(DomainError::Invalid(
                         "a track needs an end or a duration (e.g. end \"11:00\" or duration \
                          \"1h30m\"); to track ongoing work, use start_timer"
@@ -585,7 +635,124 @@ impl Service {
     }
 }
 
-fn describe_running(running: &[Track]) -> String {
+/// The ids a start records for a replay: the new timer, then the timers it stopped (replaced
+/// timers are deleted, so a replay answers without them).
+fn started_ids(v: &TimerStarted) -> Vec<i64> {
+    std::iter::once(v.track.id.0)
+        .chain(v.stopped.iter().map(|t| t.id.0))
+        .collect()
+}
+
+/// Rebuilds a start's answer for a replay from the new timer's id and the stopped timers' ids.
+fn reload_started(
+    ctx: &Ctx<'_>,
+    track: Option<&i64>,
+    stopped: Option<&[i64]>,
+) -> Result<TimerStarted> {
+    let track = load_track(ctx, track.copied().unwrap_or(0))?;
+    let stopped = stopped
+        .unwrap_or_default()
+        .iter()
+        .map(|id| load_track(ctx, *id))
+        .collect::<Result<_>>()?;
+    let (overlaps, overlap_count) = tracks::overlapping(
+        ctx.tx,
+        track.start,
+        track.end,
+        Some(track.id),
+        MAX_LISTED_IDS,
+    )?;
+    Ok(TimerStarted {
+        track,
+        stopped,
+        replaced: Vec::new(),
+        overlaps,
+        overlap_count,
+    })
+}
+
+/// Starts a timer in `ctx` (see [`Service::start_timer`]).
+fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
+    let start = parse_opt_instant(ctx, req.start.as_deref())?.unwrap_or(ctx.now);
+    validate_span(start, None, ctx.now, ctx.tz)?;
+    let (project_id, default_billable) = billable_default(ctx, clean(req.project).as_deref())?;
+    let tag_ids = resolve_tags(ctx, &req.tags)?;
+    let mut stopped = Vec::new();
+    let mut replaced = Vec::new();
+    if !ctx.settings.allow_concurrent_timers {
+        for running in tracks::running(ctx.tx)? {
+            if running.start == start {
+                // Stopping it would record zero seconds: the new timer replaces it (deleted
+                // below, after the new timer is in, so that the new timer never reuses its id).
+                replaced.push(running);
+                continue;
+            }
+            if running.start > start {
+                let show = |t: DateTime<Utc>| show_instant(t, ctx.tz);
+                return Err(ServiceError::Conflict(format!(
+                    "timer {} has been running since {}, which is not before the new \
+                     start {}; stop it at an earlier end (stop_timer with end), or start the \
+                     new timer later",
+                    running.id,
+                    show(running.start),
+                    show(start)
+                )));
+            }
+            let mut f = TrackFields::from(&running);
+            f.end = Some(start);
+            tracks::update(ctx.tx, running.id, &f, ctx.now)?;
+            stopped.push(running.id);
+        }
+    }
+    let fields = TrackFields {
+        start,
+        end: None,
+        timezone: ctx.tz.name().to_owned(),
+        description: description(req.description.clone())?,
+        project_id,
+        billable: req.billable.unwrap_or(default_billable),
+        hourly_rate: None,
+    };
+    let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
+    tracks::set_tags(ctx.tx, id, &tag_ids)?;
+    for r in &replaced {
+        tracks::delete(ctx.tx, r.id)?;
+    }
+    let (overlaps, overlap_count) =
+        tracks::overlapping(ctx.tx, start, None, Some(id), MAX_LISTED_IDS)?;
+    let mut ids = vec![id.0];
+    ids.extend(stopped.iter().map(|t| t.0));
+    ids.extend(replaced.iter().map(|t| t.id.0));
+    let list = |ids: &mut dyn Iterator<Item = TrackId>| {
+        ids.map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
+    };
+    let mut details = Vec::new();
+    if !stopped.is_empty() {
+        details.push(format!("stopped {}", list(&mut stopped.iter().copied())));
+    }
+    if !replaced.is_empty() {
+        details.push(format!(
+            "replaced {}",
+            list(&mut replaced.iter().map(|t| t.id))
+        ));
+    }
+    let detail = (!details.is_empty()).then(|| details.join("; "));
+    ctx.audit("track", &ids, detail.as_deref())?;
+    let stopped = stopped
+        .into_iter()
+        .map(|t| load_track(ctx, t.0))
+        .collect::<Result<_>>()?;
+    Ok(TimerStarted {
+        track: load_track(ctx, id.0)?,
+        stopped,
+        replaced,
+        overlaps,
+        overlap_count,
+    })
+}
+
+/// The running timers for a message, with their starts in the configured zone `tz`.
+fn describe_running(running: &[Track], tz: chrono_tz::Tz) -> String {
     if running.is_empty() {
         return "none".to_owned();
     }
@@ -599,7 +766,7 @@ fn describe_running(running: &[Track]) -> String {
             } else {
                 t.description.clone()
             };
-            format!("id {} \"{what}\" since {}", t.id, t.start.to_rfc3339())
+            format!("id {} \"{what}\" since {}", t.id, show_instant(t.start, tz))
         })
         .collect::<Vec<_>>()
         .join(", ")

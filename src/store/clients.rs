@@ -8,6 +8,7 @@ use super::{Cols, Result, to_ts};
 use crate::domain::ClientId;
 use crate::domain::entities::Client;
 use crate::domain::money::Currency;
+use crate::domain::names::name_key;
 
 /// Every writable column of a client.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -64,7 +65,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Client> {
 pub fn insert(conn: &Connection, f: &ClientFields, now: DateTime<Utc>) -> Result<ClientId> {
     conn.execute(
         "INSERT INTO clients (name, email, phone, address, tax_id, notes, hourly_rate, currency, \
-         archived, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+         archived, created_at, updated_at, name_key) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
         params![
             f.name,
             f.email,
@@ -75,7 +77,8 @@ pub fn insert(conn: &Connection, f: &ClientFields, now: DateTime<Utc>) -> Result
             f.hourly_rate.map(|d| d.to_string()),
             f.currency.map(Currency::code),
             f.archived,
-            to_ts(now)
+            to_ts(now),
+            name_key(&f.name)
         ],
     )?;
     Ok(ClientId(conn.last_insert_rowid()))
@@ -85,7 +88,8 @@ pub fn insert(conn: &Connection, f: &ClientFields, now: DateTime<Utc>) -> Result
 pub fn update(conn: &Connection, id: ClientId, f: &ClientFields, now: DateTime<Utc>) -> Result<()> {
     conn.execute(
         "UPDATE clients SET name = ?2, email = ?3, phone = ?4, address = ?5, tax_id = ?6, \
-         notes = ?7, hourly_rate = ?8, currency = ?9, archived = ?10, updated_at = ?11 WHERE id = ?1",
+         notes = ?7, hourly_rate = ?8, currency = ?9, archived = ?10, updated_at = ?11, \
+         name_key = CASE WHEN name_key IS NULL AND name = ?2 THEN NULL ELSE ?12 END WHERE id = ?1",
         params![
             id.0,
             f.name,
@@ -97,7 +101,8 @@ pub fn update(conn: &Connection, id: ClientId, f: &ClientFields, now: DateTime<U
             f.hourly_rate.map(|d| d.to_string()),
             f.currency.map(Currency::code),
             f.archived,
-            to_ts(now)
+            to_ts(now),
+            name_key(&f.name)
         ],
     )?;
     Ok(())
@@ -114,19 +119,28 @@ pub fn get(conn: &Connection, id: ClientId) -> Result<Option<Client>> {
         .optional()?)
 }
 
-/// Clients whose name equals `name`, ignoring case.
+/// Clients whose name is `name` ignoring case in every script (equal [`name_key`]s), by id:
+/// one, or several only where names clashed when the keys were filled (see
+/// [`super::fill_name_keys`]).
 pub fn find_by_name(conn: &Connection, name: &str) -> Result<Vec<Client>> {
+    let key = name_key(name);
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM clients WHERE name = ?1 COLLATE NOCASE ORDER BY id"
+        "SELECT {COLUMNS} FROM clients WHERE name_key = ?1 OR name_key IS NULL ORDER BY id"
     ))?;
-    let rows = stmt.query_map([name.trim()], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut found = Vec::new();
+    for c in stmt.query_map([&key], from_row)? {
+        let c = c?;
+        if name_key(&c.name) == key {
+            found.push(c);
+        }
+    }
+    Ok(found)
 }
 
-/// Names of clients (up to 20) that contain `fragment`, for "did you mean" hints; all clients
-/// when none match.
-pub fn suggestions(conn: &Connection, fragment: &str) -> Result<Vec<String>> {
-    super::suggest(conn, "clients", "name", fragment)
+/// Client names to rank for an unknown-name error (at most
+/// [`super::MAX_SUGGESTION_CANDIDATES`]) and how many clients there are.
+pub fn names_for_suggestions(conn: &Connection) -> Result<(Vec<String>, i64)> {
+    super::names_for_suggestions(conn, "clients")
 }
 
 /// Clients ordered by name then id, after the keyset `after = (name, id)`.
@@ -140,7 +154,7 @@ pub fn list(
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM clients
          WHERE (?1 OR archived = 0)
-           AND (?2 IS NULL OR name LIKE '%' || ?2 || '%' ESCAPE '\\')
+           AND (?2 IS NULL OR ifnull(name_key, name) LIKE '%' || ?2 || '%' ESCAPE '\\')
            AND (?3 IS NULL OR name COLLATE NOCASE > ?3 OR (name COLLATE NOCASE = ?3 AND id > ?4))
          ORDER BY name COLLATE NOCASE, id LIMIT ?5"
     ))?;
@@ -148,7 +162,7 @@ pub fn list(
     let rows = stmt.query_map(
         params![
             include_archived,
-            search.map(super::like_escape),
+            search.map(super::key_search),
             after_name,
             after_id,
             limit as i64

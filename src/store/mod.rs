@@ -132,7 +132,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// The schema version this binary creates and understands: the newest migration in
 /// `migrations/` (a unit test checks the two agree). A constant, so that opening a current
 /// database does not build refinery's runner, which parses every embedded migration.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// The schema version this binary creates and understands ([`SCHEMA_VERSION`]).
 pub fn supported_schema_version() -> i64 {
@@ -239,9 +239,80 @@ pub fn open(path: &Path) -> Result<Connection> {
         if again < supported {
             embedded::migrations::runner().run(&mut conn)?;
         }
+        if found < NAME_KEYS_VERSION && supported >= NAME_KEYS_VERSION {
+            // Not a use case: filling a derived column is not recorded in the change log.
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let clashes = fill_name_keys(&tx)?;
+            tx.commit()?;
+            for c in &clashes {
+                tracing::warn!(
+                    "{} {} is named {:?}, which is the same name as an older one once case is \
+                     ignored in every script; it keeps its name, and lookups by that name \
+                     report both: rename one of them",
+                    c.what,
+                    c.id,
+                    c.name
+                );
+            }
+        }
     }
     Ok(conn)
 }
+
+/// The schema version that added `name_key` to clients, projects and tags (V6).
+const NAME_KEYS_VERSION: i64 = 6;
+
+/// A row whose folded name equals an older row's (see [`fill_name_keys`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameClash {
+    /// `client`, `project` or `tag`.
+    pub what: &'static str,
+    pub id: i64,
+    /// The name as stored.
+    pub name: String,
+}
+
+/// Fills the `name_key` of every client, project and tag that has none with
+/// [`crate::domain::names::name_key`] of its name, oldest row first.
+///
+/// A row whose key would equal an older row's (names that differ only in non-ASCII case, which
+/// the NOCASE indexes of schema 1 allowed) keeps a NULL key and is returned: nothing is renamed
+/// or refused, and lookups by that name find both rows and report them as ambiguous.
+///
+/// # Errors
+/// SQLite errors other than the unique-key clash.
+pub fn fill_name_keys(conn: &Connection) -> Result<Vec<NameClash>> {
+    let mut clashes = Vec::new();
+    for (table, what) in [
+        ("clients", "client"),
+        ("projects", "project"),
+        ("tags", "tag"),
+    ] {
+        let rows: Vec<(i64, String)> = conn
+            .prepare(&format!(
+                "SELECT id, name FROM {table} WHERE name_key IS NULL ORDER BY id"
+            ))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut update =
+            conn.prepare(&format!("UPDATE {table} SET name_key = ?2 WHERE id = ?1"))?;
+        for (id, name) in rows {
+            match update.execute(rusqlite::params![id, crate::domain::names::name_key(&name)]) {
+                Ok(_) => {}
+                Err(rusqlite::Error::SqliteFailure(f, _))
+                    if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+                {
+                    clashes.push(NameClash { what, id, name });
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(clashes)
+}
+
+/// Most names read to rank close matches for an unknown name.
+pub const MAX_SUGGESTION_CANDIDATES: i64 = 50_000;
 
 /// Creates `dir` and any missing parents with mode 0700 (only the owner may enter), whatever
 /// the umask; folders that exist keep their mode.
@@ -526,36 +597,22 @@ pub(crate) fn like_escape(s: &str) -> String {
     out
 }
 
-/// Up to 20 values of `table.column` containing `fragment` (case-insensitive), or the first 20
-/// values when none does: the candidates an error lists after an unknown name.
-pub(crate) fn suggest(
-    conn: &Connection,
-    table: &str,
-    column: &str,
-    fragment: &str,
-) -> Result<Vec<String>> {
-    let fragment = fragment.trim();
-    // No name is longer than 200 characters, so a longer fragment is in none; SQLite also
-    // refuses LIKE patterns past 50 000 bytes.
-    let found: Vec<String> = if fragment.chars().count() > 200 {
-        Vec::new()
-    } else {
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {column} FROM {table} WHERE {column} LIKE '%' || ?1 || '%' ESCAPE '\\'
-             ORDER BY {column} COLLATE NOCASE LIMIT 20"
-        ))?;
-        stmt.query_map([like_escape(fragment)], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?
-    };
-    if !found.is_empty() {
-        return Ok(found);
-    }
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {column} FROM {table} ORDER BY {column} COLLATE NOCASE LIMIT 20"
-    ))?;
-    Ok(stmt
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?)
+/// The names in `table` (`clients` or `tags`) to rank for an unknown-name error: at most
+/// [`MAX_SUGGESTION_CANDIDATES`], by id, and how many rows there are in all.
+pub(crate) fn names_for_suggestions(conn: &Connection, table: &str) -> Result<(Vec<String>, i64)> {
+    let total: i64 = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT name FROM {table} ORDER BY id LIMIT ?1"))?;
+    let names = stmt
+        .query_map([MAX_SUGGESTION_CANDIDATES], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok((names, total))
+}
+
+/// The LIKE pattern body that finds `search` inside a name key: folded like a name
+/// ([`crate::domain::names::name_key`]) and escaped for `ESCAPE '\\'`.
+pub(crate) fn key_search(search: &str) -> String {
+    like_escape(&crate::domain::names::name_key(search))
 }
 
 /// Copies everything in the WAL into the database file and empties the WAL: after a bulk

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use super::{Cols, Result, to_ts};
 use crate::domain::entities::{Budget, BudgetPeriod, Project};
 use crate::domain::money::Currency;
+use crate::domain::names::name_key;
 use crate::domain::{ClientId, ProjectId};
 
 /// Every writable column of a project.
@@ -70,8 +71,8 @@ pub fn insert(conn: &Connection, f: &ProjectFields, now: DateTime<Utc>) -> Resul
     conn.execute(
         "INSERT INTO projects (name, client_id, color, hourly_rate, currency, billable_by_default,
            budget_seconds, budget_amount, budget_period, budget_alert_percent, archived,
-           created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+           created_at, updated_at, name_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
         params![
             f.name,
             f.client_id.map(|c| c.0),
@@ -84,7 +85,8 @@ pub fn insert(conn: &Connection, f: &ProjectFields, now: DateTime<Utc>) -> Resul
             f.budget.period.as_str(),
             f.budget.alert_percent,
             f.archived,
-            to_ts(now)
+            to_ts(now),
+            name_key(&f.name)
         ],
     )?;
     Ok(ProjectId(conn.last_insert_rowid()))
@@ -100,7 +102,8 @@ pub fn update(
     conn.execute(
         "UPDATE projects SET name = ?2, client_id = ?3, color = ?4, hourly_rate = ?5, currency = ?6,
            billable_by_default = ?7, budget_seconds = ?8, budget_amount = ?9, budget_period = ?10,
-           budget_alert_percent = ?11, archived = ?12, updated_at = ?13
+           budget_alert_percent = ?11, archived = ?12, updated_at = ?13,
+           name_key = CASE WHEN name_key IS NULL AND name = ?2 THEN NULL ELSE ?14 END
          WHERE id = ?1",
         params![
             id.0,
@@ -115,7 +118,8 @@ pub fn update(
             f.budget.period.as_str(),
             f.budget.alert_percent,
             f.archived,
-            to_ts(now)
+            to_ts(now),
+            name_key(&f.name)
         ],
     )?;
     Ok(())
@@ -128,46 +132,42 @@ pub fn get(conn: &Connection, id: ProjectId) -> Result<Option<Project>> {
         .optional()?)
 }
 
-/// Projects whose name equals `name`, ignoring case (several clients may each have one).
+/// Projects whose name is `name` ignoring case in every script (equal
+/// [`name_key`]s; several clients may each have one), by id.
 pub fn find_by_name(conn: &Connection, name: &str) -> Result<Vec<Project>> {
+    let key = name_key(name);
+    // Rows without a key (a name that clashed when keys were filled) are compared here.
     let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE p.name = ?1 COLLATE NOCASE ORDER BY p.id"
+        "{SELECT} WHERE p.name_key = ?1 OR p.name_key IS NULL ORDER BY p.id"
     ))?;
-    let rows = stmt.query_map([name.trim()], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let rows = stmt.query_map([&key], from_row)?;
+    let mut found = Vec::new();
+    for p in rows {
+        let p = p?;
+        if name_key(&p.name) == key {
+            found.push(p);
+        }
+    }
+    Ok(found)
 }
 
-/// Candidate projects for an unknown-name error, as `Website (Acme)`: up to 20 whose name
-/// contains `fragment`, else the first 20 by name.
-pub fn suggestions(conn: &Connection, fragment: &str) -> Result<Vec<String>> {
-    let query = |filter: bool| -> Result<Vec<String>> {
-        let mut stmt = conn.prepare_cached(
-            "SELECT p.name, c.name FROM projects p LEFT JOIN clients c ON c.id = p.client_id
-              WHERE NOT ?2 OR p.name LIKE '%' || ?1 || '%' ESCAPE '\\'
-              ORDER BY p.name COLLATE NOCASE, c.name COLLATE NOCASE LIMIT 20",
-        )?;
-        let rows = stmt.query_map(params![super::like_escape(fragment.trim()), filter], |r| {
-            let name: String = r.get(0)?;
-            let client: Option<String> = r.get(1)?;
-            Ok(match client {
-                Some(c) => format!("{name} ({c})"),
-                None => name,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    };
-    // No name is longer than 200 characters, so a longer fragment is in none (and SQLite refuses
-    // LIKE patterns past 50 000 bytes).
-    let found = if fragment.trim().chars().count() > 200 {
-        Vec::new()
-    } else {
-        query(true)?
-    };
-    if found.is_empty() {
-        query(false)
-    } else {
-        Ok(found)
-    }
+/// A project's name and its client's name, if any.
+pub type NameAndClient = (String, Option<String>);
+
+/// Candidate projects for an unknown-name error: at most
+/// [`super::MAX_SUGGESTION_CANDIDATES`], by id, and how many projects there are in all.
+pub fn names_for_suggestions(conn: &Connection) -> Result<(Vec<NameAndClient>, i64)> {
+    let total: i64 = conn.query_row("SELECT count(*) FROM projects", [], |r| r.get(0))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.name, c.name FROM projects p LEFT JOIN clients c ON c.id = p.client_id
+          ORDER BY p.id LIMIT ?1",
+    )?;
+    let rows = stmt
+        .query_map([super::MAX_SUGGESTION_CANDIDATES], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok((rows, total))
 }
 
 /// Filter for [`list`].
@@ -189,7 +189,7 @@ pub fn list(
         "{SELECT}
          WHERE (?1 OR p.archived = 0)
            AND (?2 IS NULL OR p.client_id = ?2)
-           AND (?3 IS NULL OR p.name LIKE '%' || ?3 || '%' ESCAPE '\\')
+           AND (?3 IS NULL OR ifnull(p.name_key, p.name) LIKE '%' || ?3 || '%' ESCAPE '\\')
            AND (?4 IS NULL OR p.name COLLATE NOCASE > ?4 OR (p.name COLLATE NOCASE = ?4 AND p.id > ?5))
          ORDER BY p.name COLLATE NOCASE, p.id LIMIT ?6"
     ))?;
@@ -198,7 +198,7 @@ pub fn list(
         params![
             filter.include_archived,
             filter.client_id.map(|c| c.0),
-            filter.search.map(super::like_escape),
+            filter.search.map(super::key_search),
             after_name,
             after_id,
             limit as i64

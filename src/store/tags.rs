@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::{Cols, Result, to_ts};
 use crate::domain::TagId;
 use crate::domain::entities::Tag;
+use crate::domain::names::name_key;
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Tag> {
     let c = Cols::new(r, "tags", "tag", 0)?;
@@ -20,8 +21,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Tag> {
 /// Inserts a tag and returns its id.
 pub fn insert(conn: &Connection, name: &str, now: DateTime<Utc>) -> Result<TagId> {
     conn.execute(
-        "INSERT INTO tags (name, created_at, updated_at) VALUES (?1, ?2, ?2)",
-        params![name, to_ts(now)],
+        "INSERT INTO tags (name, created_at, updated_at, name_key) VALUES (?1, ?2, ?2, ?3)",
+        params![name, to_ts(now), name_key(name)],
     )?;
     Ok(TagId(conn.last_insert_rowid()))
 }
@@ -29,8 +30,10 @@ pub fn insert(conn: &Connection, name: &str, now: DateTime<Utc>) -> Result<TagId
 /// Renames tag `id`.
 pub fn rename(conn: &Connection, id: TagId, name: &str, now: DateTime<Utc>) -> Result<()> {
     conn.execute(
-        "UPDATE tags SET name = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id.0, name, to_ts(now)],
+        "UPDATE tags SET name = ?2, updated_at = ?3,
+           name_key = CASE WHEN name_key IS NULL AND name = ?2 THEN NULL ELSE ?4 END
+         WHERE id = ?1",
+        params![id.0, name, to_ts(now), name_key(name)],
     )?;
     Ok(())
 }
@@ -46,20 +49,29 @@ pub fn get(conn: &Connection, id: TagId) -> Result<Option<Tag>> {
         .optional()?)
 }
 
-/// The tag named `name`, ignoring case (tag names are unique ignoring case).
-pub fn find_by_name(conn: &Connection, name: &str) -> Result<Option<Tag>> {
-    Ok(conn
-        .query_row(
-            "SELECT id, name, created_at, updated_at FROM tags WHERE name = ?1 COLLATE NOCASE",
-            [name.trim()],
-            from_row,
-        )
-        .optional()?)
+/// Tags named `name` ignoring case in every script (equal [`name_key`]s), by id: one, or
+/// several only where names clashed when the keys were filled (see
+/// [`super::fill_name_keys`]).
+pub fn find_by_name(conn: &Connection, name: &str) -> Result<Vec<Tag>> {
+    let key = name_key(name);
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, created_at, updated_at FROM tags
+          WHERE name_key = ?1 OR name_key IS NULL ORDER BY id",
+    )?;
+    let mut found = Vec::new();
+    for t in stmt.query_map([&key], from_row)? {
+        let t = t?;
+        if name_key(&t.name) == key {
+            found.push(t);
+        }
+    }
+    Ok(found)
 }
 
-/// Candidate tag names for an unknown-name error.
-pub fn suggestions(conn: &Connection, fragment: &str) -> Result<Vec<String>> {
-    super::suggest(conn, "tags", "name", fragment)
+/// Tag names to rank for an unknown-name error (at most
+/// [`super::MAX_SUGGESTION_CANDIDATES`]) and how many tags there are.
+pub fn names_for_suggestions(conn: &Connection) -> Result<(Vec<String>, i64)> {
+    super::names_for_suggestions(conn, "tags")
 }
 
 /// Tags with the number of tracks using each, ordered by name then id, after `(name, id)`.
@@ -73,14 +85,14 @@ pub fn list(
         "SELECT t.id, t.name, t.created_at, t.updated_at,
                 (SELECT count(*) FROM track_tags tt WHERE tt.tag_id = t.id)
            FROM tags t
-          WHERE (?1 IS NULL OR t.name LIKE '%' || ?1 || '%' ESCAPE '\\')
+          WHERE (?1 IS NULL OR ifnull(t.name_key, t.name) LIKE '%' || ?1 || '%' ESCAPE '\\')
             AND (?2 IS NULL OR t.name COLLATE NOCASE > ?2 OR (t.name COLLATE NOCASE = ?2 AND t.id > ?3))
           ORDER BY t.name COLLATE NOCASE, t.id LIMIT ?4",
     )?;
     let (after_name, after_id) = after.map_or((None, 0), |(n, i)| (Some(n), i));
     let rows = stmt.query_map(
         params![
-            search.map(super::like_escape),
+            search.map(super::key_search),
             after_name,
             after_id,
             limit as i64

@@ -60,7 +60,7 @@ from mcp import Client, MCPError
 from mcp.client.streamable_http import streamable_http_client
 
 EXPECTED_TOOLS = [
-    "start_timer", "stop_timer", "list_running_timers",
+    "start_timer", "continue_timer", "stop_timer", "list_running_timers",
     "create_track", "list_tracks", "get_track", "update_track", "delete_track",
     "create_project", "list_projects", "get_project", "update_project", "delete_project",
     "create_tag", "list_tags", "update_tag", "delete_tag",
@@ -73,7 +73,7 @@ EXPECTED_TOOLS = [
 # DESIGN.md, "HTTP front end": admin adds deletes, invoice state changes and settings.
 ADMIN_TOOLS = {"delete_track", "delete_project", "delete_tag", "delete_client", "delete_invoice",
                "mark_invoice_sent", "mark_invoice_paid", "void_invoice", "update_settings"}
-WRITE_TOOLS = {"start_timer", "stop_timer", "create_track", "update_track", "create_project",
+WRITE_TOOLS = {"start_timer", "continue_timer", "stop_timer", "create_track", "update_track", "create_project",
                "update_project", "create_tag", "update_tag", "create_client", "update_client",
                "create_invoice", "update_invoice", "undo_change"}
 READ_TOOLS = set(EXPECTED_TOOLS) - ADMIN_TOOLS - WRITE_TOOLS

@@ -29,7 +29,12 @@ What it checks
      arguments is refused; list_changes pages newest first with readable summaries; undo_change
      of a create, an update and a delete restores the track exactly; an undo can be undone; an
      undo that clashes with a later change is refused and names it.
-  6. Raw newline-delimited JSON-RPC piped into `stint mcp` (no initialize): a bare tools/call is
+  6. The assistant's timers (SDK default mode, its own database): a second start_timer in the
+     same second replaces the first timer (`replaced`, a note, one timer runs, a new id);
+     continue_timer after an interruption resumes the interrupted work with its project, tags
+     and billable flag and stops the interruption; create_track from `end: "now"` and
+     `duration: "45 min"`; a project found by a name in another case of a non-ASCII letter.
+  7. Raw newline-delimited JSON-RPC piped into `stint mcp` (no initialize): a bare tools/call is
      answered, a malformed line gets -32700 and the next line is still answered, one answer per
      request in order, exit code 0, writes committed at exit.
 
@@ -58,7 +63,7 @@ import anyio
 from mcp import Client, MCPError, StdioServerParameters
 
 EXPECTED_TOOLS = [
-    "start_timer", "stop_timer", "list_running_timers",
+    "start_timer", "continue_timer", "stop_timer", "list_running_timers",
     "create_track", "list_tracks", "get_track", "update_track", "delete_track",
     "create_project", "list_projects", "get_project", "update_project", "delete_project",
     "create_tag", "list_tags", "update_tag", "delete_tag",
@@ -774,6 +779,48 @@ async def assist_session(binary: str, db: str) -> None:
         C.equal((done.completion.total, done.completion.has_more), (1, False), "with total and hasMore")
 
 
+# ----- the assistant's timers ----------------------------------------------------------------
+
+async def timers_session(binary: str, db: str) -> None:
+    C.step("same-second switch, continue_timer, end + duration, Unicode names")
+    async with Client(server_params(binary, db)) as c:
+        await ok(c, "create_client", {"name": "Acme Corp"})
+        web = (await ok(c, "create_project", {"name": "Übersetzung", "client": "Acme Corp"})).get("project", {})
+        await ok(c, "create_tag", {"name": "Été"})
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        same = rfc3339(now - timedelta(minutes=30))
+        first = (await ok(c, "start_timer", {"project": "übersetzung", "tags": ["ÉTÉ"], "start": same})).get("track", {})
+        C.equal(first.get("project_id"), web.get("id"), "a project found by another case of Ü")
+        switched = await ok(c, "start_timer", {"description": "oops, the website", "start": same})
+        C.equal([t.get("id") for t in switched.get("replaced", [])], [first.get("id")],
+                "a start in the same second replaces the first timer")
+        C.equal(switched.get("stopped"), [], "nothing is stopped at zero seconds")
+        C.check(f"replaced timer {first.get('id')}" in (switched.get("note") or ""), "a note says so", switched)
+        C.check(switched.get("track", {}).get("id") != first.get("id"), "the new timer has a new id", switched)
+        running = await ok(c, "list_running_timers", {})
+        C.equal(running.get("count"), 1, "one timer runs")
+        await ok(c, "delete_track", {"track_id": switched.get("track", {}).get("id")})
+
+        work = (await ok(c, "start_timer", {"project": web.get("id"), "tags": ["Été"], "billable": False,
+                                            "description": "glossary", "start": rfc3339(now - timedelta(minutes=20))})
+                ).get("track", {})
+        call = (await ok(c, "start_timer", {"description": "call with Bob",
+                                            "start": rfc3339(now - timedelta(minutes=5))})).get("track", {})
+        resumed = await ok(c, "continue_timer", {})
+        t = resumed.get("track", {})
+        C.equal(resumed.get("continued_from"), work.get("id"), "continue_timer resumes the interrupted work")
+        C.equal([s.get("id") for s in resumed.get("stopped", [])], [call.get("id")], "and stops the call")
+        C.equal((t.get("project"), t.get("tags"), t.get("billable"), t.get("description"), t.get("running")),
+                ("Übersetzung", ["Été"], False, "glossary", True), "with the same project, tags, billable, description")
+        await refused(c, "continue_timer", {"track_id": MISSING_ID}, str(MISSING_ID))
+
+        logged = (await ok(c, "create_track", {"end": "now", "duration": "45 min", "description": "notes"})
+                  ).get("track", {})
+        C.equal(logged.get("duration_seconds"), 45 * 60, "create_track from end and duration alone")
+        end = parse_instant(logged.get("end", "1970-01-01T00:00:00Z"))
+        C.check(abs((end - datetime.now(timezone.utc)).total_seconds()) < 120, "ending now", logged)
+
+
 # ----- raw JSON-RPC lines, no SDK ------------------------------------------------------------
 
 def raw_lines(binary: str, db: str) -> None:
@@ -917,6 +964,8 @@ def main() -> int:
                                                                os.path.join(workdir, "assist.db"))),
                           ("change log session", lambda: anyio.run(changes_session, binary,
                                                                    os.path.join(workdir, "changes.db"))),
+                          ("timers session", lambda: anyio.run(timers_session, binary,
+                                                               os.path.join(workdir, "timers.db"))),
                           ("raw lines", lambda: raw_lines(binary, os.path.join(workdir, "raw.db")))]:
             try:
                 run()

@@ -557,7 +557,7 @@ fn selection_takes_billable_finished_tracks_starting_in_the_period() {
         ),
         (
             invoice(Some("Globex"), "October", "2026-10-31"),
-            &["cannot read date or instant"],
+            &["cannot read date, instant or period"],
         ),
         (
             NewInvoice {
@@ -1901,10 +1901,10 @@ fn summary_errors() {
             &["the range is empty"],
         ),
         (
-            "last week",
+            "next week",
             "2026-11-09",
             &["day"],
-            &["cannot read date or instant"],
+            &["cannot read date, instant or period", "last week"],
         ),
     ];
     for (from, to, group_by, fragments) in cases {

@@ -428,6 +428,7 @@ fn write_calls() -> Vec<(&'static str, Json, i64)> {
         ),
         ("start_timer", json!({"start": "11:00"}), 1),
         ("stop_timer", json!({}), 1),
+        ("continue_timer", json!({}), 1),
         ("delete_track", json!({"track_id": 2}), 1),
         (
             "create_invoice",

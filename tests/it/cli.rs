@@ -324,3 +324,54 @@ fn token_list_shows_last_use_and_reused_names() {
     assert!(out.contains("never"), "{out}");
     assert_eq!(out.matches("│ ci").count(), 2, "{out}");
 }
+
+#[test]
+fn log_from_end_and_duration_and_report_a_named_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("stint.db");
+    let (ok, out, err) = stint(
+        &db,
+        &["log", "call", "--end", "now", "--duration", "45 min"],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("(0:45)"), "{out}");
+    let (ok, _, err) = stint(&db, &["log", "--end", "now"]);
+    assert!(!ok);
+    assert!(
+        err.contains("two of --start, --end and --duration"),
+        "{err}"
+    );
+    // "yesterday" to "today" holds all 45 minutes whenever the test runs.
+    let (ok, out, err) = stint(&db, &["report", "--from", "yesterday", "--to", "today"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("0:45"), "{out}");
+    let (ok, out, err) = stint(&db, &["report", "--from", "last year"]);
+    assert!(ok, "{err}");
+    assert!(!out.contains("0:45"), "{out}");
+}
+
+#[test]
+fn continue_resumes_the_last_finished_track() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("stint.db");
+    let (ok, _, err) = stint(&db, &["continue"]);
+    assert!(!ok);
+    assert!(err.contains("no finished track to continue"), "{err}");
+    let (ok, _, err) = stint(
+        &db,
+        &["log", "homepage", "--end", "now", "--duration", "1h"],
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = stint(&db, &["continue"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Continuing #1 \"homepage\""), "{out}");
+    assert!(out.contains("Started #2 \"homepage\""), "{out}");
+    // Within the same second timer 2 is replaced, later it is stopped: either way it ends.
+    let (ok, out, err) = stint(&db, &["continue", "1"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("Replaced #2") || out.contains("Stopped #2"),
+        "{out}"
+    );
+    assert!(out.contains("Started #3 \"homepage\""), "a new id: {out}");
+}

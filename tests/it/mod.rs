@@ -7,6 +7,7 @@ mod crash;
 mod disk;
 mod http;
 mod import;
+mod inputs;
 mod parsers;
 mod protocol;
 mod service_catalog;

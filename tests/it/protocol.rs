@@ -5,8 +5,9 @@ use super::util::{Env, mcp_session as session};
 use serde_json::{Value, json};
 
 /// Every tool of DESIGN.md's catalogue: names are a contract.
-const TOOLS: [&str; 39] = [
+const TOOLS: [&str; 40] = [
     "start_timer",
+    "continue_timer",
     "stop_timer",
     "list_running_timers",
     "create_track",
@@ -228,16 +229,16 @@ fn empty_input_is_a_clean_exit() {
 }
 
 /// The default `tools/list` answer stays small enough for an assistant's context: at most
-/// 38,500 bytes for today's 39 tools, so the ~10 tools still planned (about 950 bytes each)
-/// fit under the 48,000-byte ceiling that scripts/catalog-size.sh enforces on the release
-/// binary.
+/// 39,500 bytes for today's 40 tools (continue_timer took about 950), so the ~9 tools still
+/// planned (about 950 bytes each) fit under the 48,000-byte ceiling that
+/// scripts/catalog-size.sh enforces on the release binary.
 #[test]
 fn tools_list_is_compact() {
     let env = Env::new();
     let input = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).to_string();
     let out = session(&env, &input);
     let bytes = serde_json::to_string(&out[0]).unwrap().len();
-    assert!(bytes <= 38_500, "tools/list is {bytes} bytes");
+    assert!(bytes <= 39_500, "tools/list is {bytes} bytes");
     for t in out[0]["result"]["tools"].as_array().unwrap() {
         let schema = t["outputSchema"].to_string();
         for noise in ["$schema", "\"format\"", "\"description\""] {

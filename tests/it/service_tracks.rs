@@ -170,7 +170,7 @@ fn refused_tracks_change_nothing() {
                 project: Some("Nope".into()),
                 ..track("2026-11-20 09:00", "2026-11-20 10:00")
             },
-            "no project is named or numbered \"Nope\"; known projects: Internal, Website (Acme), Website (Globex)",
+            "no project is named or numbered \"Nope\"; the closest are \"Internal\", \"Website (client Acme)\", \"Website (client Globex)\"",
         ),
         (
             NewTrack {
@@ -198,7 +198,7 @@ fn refused_tracks_change_nothing() {
                 duration: Some("1h".into()),
                 ..track("2026-11-20 09:00", "2026-11-20 10:00")
             },
-            "either end or duration",
+            "two of start, end and duration, not all three",
         ),
         (
             track("2026-03-29 02:30", "2026-03-29 04:00"),

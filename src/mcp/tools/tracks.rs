@@ -1,4 +1,5 @@
-//! Timers and tracks: start, stop, list running timers; create, list, get, update and delete tracks.
+//! Timers and tracks: start, continue, stop, list running timers; create, list, get, update and
+//! delete tracks.
 //!
 //! Titles, annotations and the HTTP scope of each tool come from the table in
 //! [`crate::mcp::catalog`]; this module holds what each tool does.
@@ -9,7 +10,7 @@ use rmcp::{tool, tool_router};
 use crate::mcp::dto::*;
 use crate::mcp::dto_changes::Replayable;
 use crate::mcp::server::{StintServer, fail};
-use crate::service::StopTimer;
+use crate::service::{ContinueTimer, StopTimer};
 
 #[tool_router(router = tracks_router, vis = "pub(super)")]
 impl StintServer {
@@ -25,14 +26,28 @@ impl StintServer {
         let (r, replayed) = (self.svc)
             .once(rid.as_deref(), |s| s.start_timer(a.into()))
             .map_err(fail)?;
-        let now = self.svc.now();
         Ok(Replayable::json(
-            TimerStartedOut {
-                track: TrackOut::new(&r.track, now),
-                stopped: r.stopped.iter().map(|t| TrackOut::new(t, now)).collect(),
-                overlaps: r.overlaps.iter().map(|t| t.0).collect(),
-                overlap_count: r.overlap_count,
-            },
+            TimerStartedOut::new(&r, None, self.svc.now()),
+            replayed,
+        ))
+    }
+
+    #[tool(
+        name = "continue_timer",
+        description = "Start a timer now with the project, tags, description and billable flag of the last finished track (or `track_id`)."
+    )]
+    async fn continue_timer(
+        &self,
+        Parameters(a): Parameters<ContinueTimerArgs>,
+    ) -> Result<Json<Replayable<TimerStartedOut>>, String> {
+        let req = ContinueTimer {
+            track_id: a.track_id.map(|i| i.0),
+        };
+        let (r, replayed) = (self.svc)
+            .once(a.request_id.as_deref(), |s| s.continue_timer(req))
+            .map_err(fail)?;
+        Ok(Replayable::json(
+            TimerStartedOut::new(&r.started, Some(r.from.id.0), self.svc.now()),
             replayed,
         ))
     }
