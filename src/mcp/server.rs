@@ -1,5 +1,5 @@
 //! The rmcp handler of stint, served on stdio and over HTTP: tools (their code in
-//! [`super::tools`], one module per toolset; titles, annotations and scopes from the table in
+//! `mcp::tools`, one module per toolset; titles, annotations and scopes from the table in
 //! [`super::catalog`]), prompts, resources and completions, and who the caller is.
 //!
 //! Tool names are a contract. Business errors are tool results with `isError: true` whose text
