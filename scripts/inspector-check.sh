@@ -203,9 +203,9 @@ fi
 rc=0
 inspect_http "$reader" --method tools/call --tool-name export_invoice_csv --tool-arg invoice_id=1 \
     --tool-arg "path=$work/reader-export.csv" >"$work/rexport.json" 2>"$work/rexport.err" || rc=$?
-if [[ $rc -eq 5 ]] && grep -q '"isError": true' "$work/rexport.json" && grep -q 'needs scope admin' "$work/rexport.json" \
+if [[ $rc -eq 5 ]] && grep -q '"isError": true' "$work/rexport.json" && grep -q 'cannot write files' "$work/rexport.json" \
     && [[ ! -e "$work/reader-export.csv" ]]; then
-    pass "HTTP export_invoice_csv to a file with the read token is isError naming scope admin (exit 5)"
+    pass "HTTP export_invoice_csv to a file with the read token is isError: no HTTP caller writes files (exit 5)"
 else
     fail "HTTP export_invoice_csv with path (read): exit $rc, want 5"; cat "$work/rexport.json" "$work/rexport.err"
 fi

@@ -442,11 +442,15 @@ def audit_checks(srv: Server, tokens: dict, db: str) -> None:
     by_token: dict[str, list[str]] = {}
     for _, token, op in rows:
         by_token.setdefault(token, []).append(op)
+    # Exports are audited too (one row per CSV handed out, even as content); refused calls write none.
     want = {
-        "admin": ["create_client", "create_project", "create_tag", "delete_invoice", "delete_track"],
+        "admin": ["create_client", "create_project", "create_tag", "delete_invoice", "delete_track",
+                  "export_invoice_csv"],
+        "reader": ["export_invoice_csv"],
         "writer": ["create_invoice"] + ["create_track"] * 6 + ["start_timer", "stop_timer", "update_client", "update_track"],
     }
-    C.equal({k: sorted(v) for k, v in by_token.items()}, want, "one audit row per successful write, by token name")
+    C.equal({k: sorted(v) for k, v in by_token.items()}, want,
+            "one audit row per successful write or export, by token name")
     cli = [r for r in audit_rows(db) if r[0] == "cli"]
     C.equal(sorted(r[2] for r in cli), ["create_token"] * 3, "the CLI's token creations are audited as cli")
 
