@@ -90,22 +90,34 @@ fuzz_target!(|data: &[u8]| {
     };
     let valid = matches!(pick(0) % 7, 1..=3);
     let mut req = Request::builder().method(if pick(1) & 1 == 0 { "POST" } else { "GET" });
-    req = req.uri(if pick(1) & 2 == 0 { "/api/mcp" } else { "/health" });
+    req = req.uri(if pick(1) & 2 == 0 {
+        "/api/mcp"
+    } else {
+        "/health"
+    });
     if let Some(a) = &auth {
         req = req.header("authorization", a.as_str());
     }
     req = req.header(
         "content-type",
-        ["application/json", "text/plain", "application/json; charset=utf-8"]
-            [usize::from(pick(1) >> 2) % 3],
+        [
+            "application/json",
+            "text/plain",
+            "application/json; charset=utf-8",
+        ][usize::from(pick(1) >> 2) % 3],
     );
     if pick(1) & 0x20 != 0 {
         req = req.header("accept", "application/json, text/event-stream");
     }
     req = req.header(
         "host",
-        ["127.0.0.1:8765", "localhost", "user@localhost", "evil.example", "[::1]:1"]
-            [usize::from(pick(2)) % 5],
+        [
+            "127.0.0.1:8765",
+            "localhost",
+            "user@localhost",
+            "evil.example",
+            "[::1]:1",
+        ][usize::from(pick(2)) % 5],
     );
     if pick(2) & 0x08 != 0 {
         req = req.header("origin", "http://evil.example");
@@ -134,7 +146,10 @@ fuzz_target!(|data: &[u8]| {
         String::from_utf8_lossy(&bytes)
     );
     if status.as_u16() == 401 {
-        assert!(headers.contains_key("www-authenticate"), "401 without a challenge");
+        assert!(
+            headers.contains_key("www-authenticate"),
+            "401 without a challenge"
+        );
     }
     let json = headers
         .get("content-type")
@@ -147,6 +162,10 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if !valid {
-        assert_eq!(audit_rows(&w.db), before, "a request without a valid token wrote");
+        assert_eq!(
+            audit_rows(&w.db),
+            before,
+            "a request without a valid token wrote"
+        );
     }
 });

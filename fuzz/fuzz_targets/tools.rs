@@ -114,7 +114,10 @@ fn session(w: &World, input: &str) -> Vec<Value> {
         let reader = tokio::io::BufReader::new(std::io::Cursor::new(input.into_bytes()));
         let serve = tokio::spawn(stint::mcp::stdio::serve_lines(server, reader, out_w));
         let mut text = String::new();
-        out_r.read_to_string(&mut text).await.expect("utf-8 answers");
+        out_r
+            .read_to_string(&mut text)
+            .await
+            .expect("utf-8 answers");
         serve.await.expect("server task").expect("serve_lines");
         text.lines()
             .map(|l| serde_json::from_str(l).expect("each answer line is JSON"))
@@ -198,7 +201,10 @@ fuzz_target!(|data: &[u8]| {
     }
     assert_eq!(a["id"], 7, "{a}");
     if let Some(code) = a["error"]["code"].as_i64() {
-        assert_ne!(code, -32603, "internal error (a caught panic?) for {request}: {a}");
+        assert_ne!(
+            code, -32603,
+            "internal error (a caught panic?) for {request}: {a}"
+        );
     } else {
         let result = &a["result"];
         assert!(result.is_object(), "neither result nor error: {a}");
