@@ -1,7 +1,7 @@
 //! Billing rules: rate and currency resolution, hours and money arithmetic, invoice lines and
 //! totals, invoice numbers, and budget status.
 //!
-//! Rules (DESIGN.md, "Domain rules": "Rates and currency", "Rounding", "Budgets", "Invoices"):
+//! Rules (ARCHITECTURE.md, "Domain rules": "Rates and currency", "Rounding", "Budgets", "Invoices"):
 //! - rate: track override, else project, else client, else the default; currency: project, else
 //!   client, else the default;
 //! - a line's quantity is its hours after rounding, half-up to 2 decimals; its amount is quantity
@@ -50,7 +50,7 @@ impl RateSource {
 
 /// The hourly rate in force for a track, in major units per hour, and where it came from.
 ///
-/// DESIGN.md, "Rates and currency": track override, else project rate, else client rate, else
+/// ARCHITECTURE.md, "Rates and currency": track override, else project rate, else client rate, else
 /// the setting `default_hourly_rate`. A rate of zero that is set counts as set (a project billed
 /// at 0 does not fall through to the client's rate).
 pub fn resolve_rate(
@@ -67,7 +67,7 @@ pub fn resolve_rate(
 }
 
 /// The currency of a track's money: project, else client, else the setting `default_currency`
-/// (DESIGN.md, "Rates and currency").
+/// (ARCHITECTURE.md, "Rates and currency").
 pub fn resolve_currency(
     project: Option<Currency>,
     client: Option<Currency>,
@@ -78,7 +78,7 @@ pub fn resolve_currency(
 
 /// Hours billed for a rounded duration in seconds: seconds / 3600, half-up to 2 decimals.
 ///
-/// DESIGN.md, "Invoices". The result always carries 2 decimal places (`1.00`, `0.25`); one
+/// ARCHITECTURE.md, "Invoices". The result always carries 2 decimal places (`1.00`, `0.25`); one
 /// hundredth of an hour is 36 s, so 18 s is a tie and rounds up to `0.01`.
 pub fn hours_quantity(rounded_seconds: i64) -> Decimal {
     let hours = Decimal::from(rounded_seconds) / Decimal::from(SECONDS_PER_HOUR);
@@ -88,7 +88,7 @@ pub fn hours_quantity(rounded_seconds: i64) -> Decimal {
 /// Amount of a line: `quantity` (hours) x `unit_rate` (major units per hour), half-up to the
 /// currency's minor unit (2 for EUR, 0 for JPY, 3 for KWD).
 ///
-/// DESIGN.md, "Invoices". The result carries exactly the minor-unit count of decimals.
+/// ARCHITECTURE.md, "Invoices". The result carries exactly the minor-unit count of decimals.
 pub fn line_amount(quantity: Decimal, unit_rate: Decimal, currency: Currency) -> Decimal {
     to_minor_units(quantity * unit_rate, currency)
 }
@@ -96,7 +96,7 @@ pub fn line_amount(quantity: Decimal, unit_rate: Decimal, currency: Currency) ->
 /// Tax on a subtotal (major units) at `tax_rate_percent` (19 for 19 %), half-up to the currency's
 /// minor unit.
 ///
-/// DESIGN.md, "Invoices": tax = subtotal x tax rate, rounded half-up.
+/// ARCHITECTURE.md, "Invoices": tax = subtotal x tax rate, rounded half-up.
 pub fn tax_amount(subtotal: Decimal, tax_rate_percent: Decimal, currency: Currency) -> Decimal {
     to_minor_units(subtotal * tax_rate_percent / Decimal::ONE_HUNDRED, currency)
 }
@@ -147,7 +147,7 @@ impl BillableTrack {
     }
 }
 
-/// How tracks are grouped into invoice lines (DESIGN.md, "Invoices"); `Track` is the default.
+/// How tracks are grouped into invoice lines (ARCHITECTURE.md, "Invoices"); `Track` is the default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum GroupBy {
     /// One line per track.
@@ -221,7 +221,7 @@ pub struct LineDraft {
     pub amount: Decimal,
 }
 
-/// Groups tracks into invoice lines and prices them (DESIGN.md, "Invoices" and "Rounding").
+/// Groups tracks into invoice lines and prices them (ARCHITECTURE.md, "Invoices" and "Rounding").
 ///
 /// - Tracks with different unit rates never share a line: the group key includes the rate, so
 ///   one project billed at two rates gives two lines.
@@ -367,7 +367,7 @@ pub struct Totals {
     pub total: Decimal,
 }
 
-/// Subtotal, tax and total of the lines (DESIGN.md, "Invoices").
+/// Subtotal, tax and total of the lines (ARCHITECTURE.md, "Invoices").
 ///
 /// subtotal = sum of line amounts; tax = [`tax_amount`] of the subtotal at `tax_rate_percent`
 /// (19 for 19 %); total = subtotal + tax. These equalities hold exactly. No lines give zeros.
@@ -381,7 +381,7 @@ pub fn totals(lines: &[LineDraft], tax_rate_percent: Decimal, currency: Currency
     }
 }
 
-/// The invoice number for a format, an issue date and a sequence number (DESIGN.md, "Invoices").
+/// The invoice number for a format, an issue date and a sequence number (ARCHITECTURE.md, "Invoices").
 ///
 /// Tokens: `{YYYY}` the year (`2026`), `{YY}` its last two digits (`26`), `{MM}` the month
 /// (`03`), `{SEQ}` the sequence number, `{SEQ:n}` the sequence number zero-padded to n digits (a
@@ -426,7 +426,7 @@ fn token_value(token: &str, date: NaiveDate, seq: u32) -> Option<String> {
 }
 
 /// The counter an invoice number is drawn from, so numbering restarts when the number shows a
-/// new period and never repeats a number (DESIGN.md, "Invoices").
+/// new period and never repeats a number (ARCHITECTURE.md, "Invoices").
 ///
 /// - year and month in the format (`{YYYY}` or `{YY}`, and `{MM}`): `"2026-11"`, restarts
 ///   monthly;
@@ -443,7 +443,7 @@ pub fn sequence_scope(format: &str, issue_date: NaiveDate) -> String {
     }
 }
 
-/// How much of a budget is used (DESIGN.md, "Budgets").
+/// How much of a budget is used (ARCHITECTURE.md, "Budgets").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BudgetStatus {
     /// Below the alert threshold.
@@ -465,7 +465,7 @@ impl BudgetStatus {
     }
 }
 
-/// Status of a budget and the percent used, half-up to 1 decimal (DESIGN.md, "Budgets").
+/// Status of a budget and the percent used, half-up to 1 decimal (ARCHITECTURE.md, "Budgets").
 ///
 /// `used` and `budget` are in the same unit: seconds for an hours budget, major units for a
 /// money budget. `over` when used > budget; `alert` when used is at or past `alert_percent` % of
@@ -642,7 +642,7 @@ mod tests {
         tax("10.00", "8.875", "USD", "0.89"); // 0.8875
     }
 
-    /// The DESIGN.md worked example: Acme (EUR, 100/h), project Website (120/h), rounding up to
+    /// A worked example: Acme (EUR, 100/h), project Website (120/h), rounding up to
     /// 15 minutes per entry, tax 19 %; tracks of 7 min, 52 min and 1 h 01 min, the last with a
     /// track rate of 150.
     #[test]

@@ -138,7 +138,7 @@ impl Track {
     }
 }
 
-/// Lifecycle of an invoice (DESIGN.md, "Invoices"): draft -> sent -> paid; draft or sent -> void.
+/// Lifecycle of an invoice (ARCHITECTURE.md, "Invoices"): draft -> sent -> paid; draft or sent -> void.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InvoiceStatus {
     /// Editable and deletable; has no number yet; its tracks are held.

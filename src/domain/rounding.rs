@@ -1,6 +1,6 @@
 //! Rounding of durations for reports and invoices (never of stored tracks).
 //!
-//! Rules (DESIGN.md, "Domain rules", "Rounding"):
+//! Rules (ARCHITECTURE.md, "Domain rules", "Rounding"):
 //! - mode `none` leaves a duration as it is; `up` takes the ceiling to the increment, `down` the
 //!   floor, `nearest` the nearest multiple with a tie rounding up;
 //! - the increment is one of [`ROUNDING_INCREMENTS`](super::settings::ROUNDING_INCREMENTS)
@@ -85,7 +85,7 @@ mod tests {
     fn worked_cases() {
         use RoundingMode::*;
         let cases: &[(RoundingMode, u32, i64, i64)] = &[
-            // 15 minutes (900 s): the DESIGN.md example.
+            // 15 minutes (900 s): a common increment.
             (Up, 15, 7 * 60, 900),
             (Up, 15, 52 * 60, 3600),
             (Up, 15, 61 * 60, 4500),

@@ -9,7 +9,7 @@ use crate::domain::DomainError;
 use crate::store;
 use crate::store::tokens::{self, TokenRow};
 
-/// What a token may do (DESIGN.md, "HTTP front end").
+/// What a token may do (ARCHITECTURE.md, "HTTP front end").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Scope {
     /// Read-only tools.

@@ -70,7 +70,7 @@ EXPECTED_TOOLS = [
     "time_summary", "top_projects", "budget_status", "unbilled_summary",
     "get_settings", "update_settings", "list_changes", "undo_change",
 ]
-# DESIGN.md, "HTTP front end": admin adds deletes, invoice state changes and settings.
+# ARCHITECTURE.md, "HTTP front end": admin adds deletes, invoice state changes and settings.
 ADMIN_TOOLS = {"delete_track", "delete_project", "delete_tag", "delete_client", "delete_invoice",
                "mark_invoice_sent", "mark_invoice_paid", "void_invoice", "update_settings"}
 WRITE_TOOLS = {"start_timer", "continue_timer", "stop_timer", "create_track", "update_track", "create_project",
