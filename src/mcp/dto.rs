@@ -76,7 +76,8 @@ impl<'de> Deserialize<'de> for DecimalArg {
             serde_json::Value::String(s) => Ok(DecimalArg(s)),
             serde_json::Value::Number(n) => Ok(DecimalArg(n.to_string())),
             other => Err(serde::de::Error::custom(format!(
-                "expected a decimal number or a string such as \"95.50\", got {other}"
+                "expected a decimal number or a string such as \"95.50\", got {}",
+                crate::domain::limits::echo(&other.to_string())
             ))),
         }
     }
@@ -109,7 +110,8 @@ impl<'de> Deserialize<'de> for RefArg {
             serde_json::Value::String(s) => Ok(RefArg(s)),
             serde_json::Value::Number(n) => Ok(RefArg(n.to_string())),
             other => Err(serde::de::Error::custom(format!(
-                "expected an id or an exact name, got {other}"
+                "expected an id or an exact name, got {}",
+                crate::domain::limits::echo(&other.to_string())
             ))),
         }
     }
@@ -140,7 +142,10 @@ impl<'de> Deserialize<'de> for IdArg {
             _ => None,
         };
         id.map(IdArg).ok_or_else(|| {
-            serde::de::Error::custom(format!("expected an integer id such as 12, got {v}"))
+            serde::de::Error::custom(format!(
+                "expected an integer id such as 12, got {}",
+                crate::domain::limits::echo(&v.to_string())
+            ))
         })
     }
 }

@@ -822,7 +822,7 @@ async fn serve_direct(
             serde_json::to_vec(&Failure {
                 jsonrpc: "2.0",
                 id,
-                error,
+                error: super::server::bound_error(error),
             })
             .unwrap_or_default(),
         )

@@ -43,7 +43,8 @@ pub const PANIC_MESSAGE: &str = "internal error in stint; the call wrote nothing
      was rolled back); please report this with the tool name and arguments";
 
 /// Runs a tool call future, turning a panic inside it into a JSON-RPC internal error
-/// (`-32603`, message [`PANIC_MESSAGE`]) so the server goes on serving the next request.
+/// (`-32603`, message [`PANIC_MESSAGE`]) so the server goes on serving the next request, and
+/// bounding every error it returns ([`bound_error`]).
 ///
 /// This is the last line of defence: every tool call of [`StintServer`] goes through it. A
 /// write that panics is rolled back, because rusqlite's `Transaction` rolls back when dropped
@@ -57,7 +58,7 @@ pub async fn contain_panics<T>(
 ) -> Result<T, ErrorData> {
     use futures::FutureExt as _;
     match std::panic::AssertUnwindSafe(call).catch_unwind().await {
-        Ok(answer) => answer,
+        Ok(answer) => answer.map_err(bound_error),
         Err(payload) => {
             let what = payload
                 .downcast_ref::<&str>()
@@ -68,6 +69,51 @@ pub async fn contain_panics<T>(
             Err(ErrorData::internal_error(PANIC_MESSAGE, None))
         }
     }
+}
+
+/// The longest error message a tool call answers with, in characters. Argument errors from
+/// serde quote the value they could not read (`invalid type: string "..."`); a caller that sends
+/// megabytes must not get them back.
+pub const MAX_ERROR_CHARS: usize = 1_000;
+
+/// The most bytes of `data` (as JSON) an error keeps; larger data is dropped.
+const MAX_ERROR_DATA_BYTES: usize = 4_096;
+
+/// Bounds a tool call's JSON-RPC error: the message is cut to [`MAX_ERROR_CHARS`] characters
+/// (with the original length said), and `data` over 4 KiB is dropped. Applied to every tool call
+/// by [`contain_panics`], so no argument error can echo an oversized input, whichever
+/// deserializer wrote it.
+pub fn bound_error(mut e: ErrorData) -> ErrorData {
+    if let Some((cut, _)) = e.message.char_indices().nth(MAX_ERROR_CHARS) {
+        let total = e.message.chars().count();
+        e.message = format!("{}… (message cut: {total} characters)", &e.message[..cut]).into();
+    }
+    if e.data
+        .as_ref()
+        .is_some_and(|d| d.to_string().len() > MAX_ERROR_DATA_BYTES)
+    {
+        e.data = None;
+    }
+    e
+}
+
+/// Bounds the text of a tool call that ended in a tool error (`isError: true`): each text block
+/// is cut to [`MAX_ERROR_CHARS`] characters. rmcp answers an argument that does not deserialize
+/// with such a result, quoting the value; this keeps that answer small, whatever was sent.
+pub fn bound_tool_error(mut answer: CallToolResponse) -> CallToolResponse {
+    if let CallToolResponse::Complete(result) = &mut answer
+        && result.is_error == Some(true)
+    {
+        for block in &mut result.content {
+            if let ContentBlock::Text(t) = block
+                && let Some((cut, _)) = t.text.char_indices().nth(MAX_ERROR_CHARS)
+            {
+                let total = t.text.chars().count();
+                t.text = format!("{}… (message cut: {total} characters)", &t.text[..cut]);
+            }
+        }
+    }
+    answer
 }
 
 /// The scope a tool needs over HTTP, from the catalogue's table of tool kinds
@@ -150,7 +196,8 @@ impl StintServer {
                 &tool,
                 router.call(ToolCallContext::new(&self, request, context)),
             )
-            .await;
+            .await
+            .map(bound_tool_error);
         }
         let name = tool.clone();
         tokio::task::spawn_blocking(move || {
@@ -165,6 +212,7 @@ impl StintServer {
             tracing::error!(tool = %tool, error = %e, "a tool call did not finish");
             ErrorData::internal_error(PANIC_MESSAGE, None)
         })?
+        .map(bound_tool_error)
     }
 
     /// The service acting for the caller of `context`: on stdio the local user; over HTTP the

@@ -371,6 +371,54 @@ fn long_searches_and_references_get_short_clear_errors() {
     assert!(e.len() < 1_000, "{} bytes", e.len());
 }
 
+/// Argument errors quote at most the start of what was sent, whichever deserializer wrote them:
+/// our own id/name/decimal readers, and serde's "invalid type: string ..." and "unknown variant".
+/// (Found by fuzzing: a `projects` list of nested megabyte strings came back whole, 5 MB.)
+#[test]
+fn argument_errors_never_echo_an_oversized_value() {
+    let env = Env::new();
+    let big = "x".repeat(2_000_000);
+    let calls = [
+        (
+            "create_invoice",
+            json!({"client": "c", "projects": [[big.clone()]]}),
+        ),
+        ("create_invoice", json!({"client": [big.clone()]})),
+        (
+            "update_project",
+            json!({"project": {"a": big.clone()}, "budget_hours": "1"}),
+        ),
+        (
+            "update_project",
+            json!({"project": "p", "budget_hours": [big.clone()]}),
+        ),
+        ("get_track", json!({"track_id": big.clone()})),
+        ("get_track", json!({"track_id": [big.clone()]})),
+        ("list_tracks", json!({"limit": big.clone()})),
+        ("time_summary", json!({"group_by": [big.clone()]})),
+        ("update_settings", json!({"rounding_mode": big.clone()})),
+    ];
+    let input: String = calls
+        .iter()
+        .enumerate()
+        .map(|(i, (name, args))| call(i as i64 + 1, name, args.clone()) + "\n")
+        .collect();
+    let answers = mcp_session(&env, &input);
+    assert_eq!(answers.len(), calls.len(), "one answer per request");
+    for (answer, (name, _)) in answers.iter().zip(calls) {
+        let text = answer.to_string();
+        assert!(
+            text.len() < 3_000,
+            "{name}: an answer of {} bytes",
+            text.len()
+        );
+        assert!(
+            answer.get("error").is_some() || answer["result"]["isError"] == true,
+            "{name}: {text}"
+        );
+    }
+}
+
 #[test]
 fn overlaps_list_20_ids_and_count_them_all() {
     let env = Env::new();
