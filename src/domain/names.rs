@@ -28,6 +28,23 @@ pub fn name_key(name: &str) -> String {
         .collect::<String>()
 }
 
+/// The most characters (after trimming) a looked-up name may have and still name something:
+/// stored names have at most [`super::limits::MAX_NAME_CHARS`] characters, and normalising can
+/// shorten a text (a decomposed `é` is two characters) by at most a few times, never by more
+/// than four here. Longer inputs are not folded at all.
+pub const MAX_LOOKUP_CHARS: usize = 4 * super::limits::MAX_NAME_CHARS;
+
+/// The key to look `name` up under, or `None` when it is too long to be any stored name
+/// (over [`MAX_LOOKUP_CHARS`] characters): an oversized reference is answered "not found"
+/// without folding megabytes.
+pub fn lookup_key(name: &str) -> Option<String> {
+    let name = name.trim();
+    name.char_indices()
+        .nth(MAX_LOOKUP_CHARS)
+        .is_none()
+        .then(|| name_key(name))
+}
+
 /// Close matches to `reference` among `candidates` (names as stored), best first.
 ///
 /// Returns the indices into `candidates` of at most `limit` matches. A candidate whose key
@@ -35,7 +52,9 @@ pub fn name_key(name: &str) -> String {
 /// Jaro-Winkler similarity of the keys (1.0 = equal); ties by key then index.
 pub fn closest<S: AsRef<str>>(reference: &str, candidates: &[S], limit: usize) -> Vec<usize> {
     let cut = |k: String| -> String { k.chars().take(SCORED_CHARS).collect() };
-    let wanted = cut(name_key(reference));
+    // Only the start of the reference is scored; fold no more of it than that needs.
+    let start: String = reference.trim().chars().take(4 * SCORED_CHARS).collect();
+    let wanted = cut(name_key(&start));
     let mut scored: Vec<(bool, f64, String, usize)> = candidates
         .iter()
         .enumerate()
@@ -59,6 +78,22 @@ pub fn closest<S: AsRef<str>>(reference: &str, candidates: &[S], limit: usize) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lookups_fold_only_what_can_name_something() {
+        // The longest stored name, even written decomposed (two characters per letter), is
+        // looked up under its key.
+        let stored = "é".repeat(crate::domain::limits::MAX_NAME_CHARS);
+        let decomposed = "e\u{301}".repeat(crate::domain::limits::MAX_NAME_CHARS);
+        assert_eq!(lookup_key(&decomposed), Some(name_key(&stored)));
+        assert_eq!(lookup_key("  Acme "), Some("acme".to_owned()));
+        // Anything longer than that names nothing, and is not folded.
+        assert_eq!(lookup_key(&"x".repeat(MAX_LOOKUP_CHARS + 1)), None);
+        assert_eq!(lookup_key(&"x".repeat(1 << 20)), None);
+        // Close matches score the start of a long reference.
+        let names = ["xxxx", "Website"];
+        assert_eq!(closest(&"x".repeat(1 << 20), &names, 1), vec![0]);
+    }
 
     #[test]
     fn keys_fold_every_script() {

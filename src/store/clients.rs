@@ -123,7 +123,9 @@ pub fn get(conn: &Connection, id: ClientId) -> Result<Option<Client>> {
 /// one, or several only where names clashed when the keys were filled (see
 /// [`super::fill_name_keys`]).
 pub fn find_by_name(conn: &Connection, name: &str) -> Result<Vec<Client>> {
-    let key = name_key(name);
+    let Some(key) = crate::domain::names::lookup_key(name) else {
+        return Ok(Vec::new());
+    };
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM clients WHERE name_key = ?1 OR name_key IS NULL ORDER BY id"
     ))?;

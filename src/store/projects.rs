@@ -135,7 +135,9 @@ pub fn get(conn: &Connection, id: ProjectId) -> Result<Option<Project>> {
 /// Projects whose name is `name` ignoring case in every script (equal
 /// [`name_key`]s; several clients may each have one), by id.
 pub fn find_by_name(conn: &Connection, name: &str) -> Result<Vec<Project>> {
-    let key = name_key(name);
+    let Some(key) = crate::domain::names::lookup_key(name) else {
+        return Ok(Vec::new());
+    };
     // Rows without a key (a name that clashed when keys were filled) are compared here.
     let mut stmt = conn.prepare_cached(&format!(
         "{SELECT} WHERE p.name_key = ?1 OR p.name_key IS NULL ORDER BY p.id"
