@@ -326,7 +326,9 @@ pub fn for_each_export<E: From<super::StoreError>>(
 ///
 /// Reads only nearby tracks: those starting inside the span (index by start), those that
 /// started before it and end inside or after it (a stretch of the start index as long as the
-/// longest track), and running ones.
+/// longest track), and running ones. The three sets are disjoint, so each is counted on its own
+/// index range and only the first `limit` of each are read for the ids: a span that overlaps
+/// thousands of tracks costs a count over an index, not a sort of them all.
 pub fn overlapping(
     conn: &Connection,
     start: DateTime<Utc>,
@@ -334,39 +336,49 @@ pub fn overlapping(
     exclude: Option<TrackId>,
     limit: usize,
 ) -> Result<(Vec<TrackId>, i64)> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT id, count(*) OVER () FROM (
-         SELECT id, start_at FROM tracks
-          WHERE start_at >= ?1 AND start_at < ifnull(?2, 9223372036854775807) AND id != ?3
-         UNION
-         SELECT id, start_at FROM tracks
-          WHERE start_at < ?1 AND end_at > ?1 AND id != ?3
-            AND start_at >= ?1 - {}
-         UNION
-         SELECT id, start_at FROM tracks INDEXED BY tracks_running
-          WHERE end_at IS NULL AND +start_at < ?1 AND id != ?3)
-         ORDER BY start_at, id LIMIT ?4",
+    // 1: starts inside [start, end); 2: started before, ends after `start`; 3: running, started
+    // before. A running track that starts inside the span is in 1 only (3 needs start_at < ?1),
+    // and 2 needs an end, so no track is in two sets.
+    let inside = "FROM tracks WHERE start_at >= ?1 AND start_at < ifnull(?2, 9223372036854775807) \
+                  AND id != ?3";
+    let before = format!(
+        "FROM tracks WHERE start_at < ?1 AND end_at > ?1 AND id != ?3 AND start_at >= ?1 - {}",
         super::LONGEST_TRACK_SQL
+    );
+    let running = "FROM tracks INDEXED BY tracks_running \
+                   WHERE end_at IS NULL AND +start_at < ?1 AND id != ?3";
+    let args = params![
+        to_ts(start),
+        end.map(to_ts),
+        exclude.map_or(0, |t| t.0),
+        i64::try_from(limit).unwrap_or(i64::MAX)
+    ];
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id FROM (
+           SELECT * FROM (SELECT id, start_at {inside} ORDER BY start_at, id LIMIT ?4)
+           UNION ALL
+           SELECT * FROM (SELECT id, start_at {before} ORDER BY start_at, id LIMIT ?4)
+           UNION ALL
+           SELECT * FROM (SELECT id, start_at {running} ORDER BY start_at, id LIMIT ?4))
+         ORDER BY start_at, id LIMIT ?4"
     ))?;
-    let mut count = 0;
     let ids = stmt
-        .query_map(
-            params![
-                to_ts(start),
-                end.map(to_ts),
-                exclude.map_or(0, |t| t.0),
-                i64::try_from(limit).unwrap_or(i64::MAX)
-            ],
-            |r| Ok((TrackId(r.get(0)?), r.get::<_, i64>(1)?)),
-        )?
-        .map(|r| {
-            r.map(|(id, n)| {
-                count = n;
-                id
-            })
-        })
-        .collect::<rusqlite::Result<_>>()?;
-    Ok((ids, count))
+        .query_map(args, |r| Ok(TrackId(r.get(0)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if ids.len() < limit {
+        // Fewer than a page: that is all of them.
+        let n = i64::try_from(ids.len()).unwrap_or(i64::MAX);
+        return Ok((ids, n));
+    }
+    let mut count = conn.prepare_cached(&format!(
+        "SELECT (SELECT count(*) {inside}) + (SELECT count(*) {before}) \
+              + (SELECT count(*) {running})"
+    ))?;
+    let n = count.query_row(
+        params![to_ts(start), end.map(to_ts), exclude.map_or(0, |t| t.0)],
+        |r| r.get(0),
+    )?;
+    Ok((ids, n))
 }
 
 /// The invoice number (or `draft #id`) and status of invoice `id`, for error messages.

@@ -516,3 +516,46 @@ fn start_timer_in_the_past_stops_at_that_start() {
         .unwrap_err();
     assert!(err.to_string().contains("in the future"), "{err}");
 }
+
+mod overlap_property {
+    use super::*;
+    use chrono::Duration;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        /// The overlaps a write reports are the tracks a brute-force check finds: the first 20
+        /// by start then id, and the count of all of them (touching ends do not overlap).
+        #[test]
+        fn reported_overlaps_match_a_brute_force_check(
+            spans in proptest::collection::vec((0i64..600, 1i64..240), 0..45),
+            new in (0i64..600, 1i64..240),
+        ) {
+            let env = Env::new();
+            let base = utc("2026-11-20T06:00:00Z");
+            let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+            let mut made = Vec::new();
+            for (from, len) in &spans {
+                let (s, e) = (base + Duration::minutes(*from), base + Duration::minutes(from + len));
+                let w = env.svc.create_track(NewTrack {
+                    start: fmt(s),
+                    end: Some(fmt(e)),
+                    ..Default::default()
+                }).unwrap();
+                made.push((s, e, w.track.id));
+            }
+            let (s, e) = (base + Duration::minutes(new.0), base + Duration::minutes(new.0 + new.1));
+            let w = env.svc.create_track(NewTrack {
+                start: fmt(s),
+                end: Some(fmt(e)),
+                ..Default::default()
+            }).unwrap();
+            let mut want: Vec<_> = made.iter().filter(|(a, b, _)| *a < e && *b > s).collect();
+            want.sort_by_key(|(a, _, id)| (*a, id.0));
+            let ids: Vec<_> = want.iter().take(20).map(|(_, _, id)| *id).collect();
+            prop_assert_eq!(&w.overlaps, &ids);
+            prop_assert_eq!(w.overlap_count, want.len() as i64);
+        }
+    }
+}
