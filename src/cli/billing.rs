@@ -27,13 +27,13 @@ pub struct ReportArgs {
     #[arg(long, default_value = "project", value_delimiter = ',')]
     pub group_by: Vec<String>,
     /// Only this project.
-    #[arg(short, long)]
+    #[arg(short, long, add = super::project_candidates())]
     pub project: Option<String>,
     /// Only this client.
-    #[arg(long)]
+    #[arg(long, add = super::client_candidates())]
     pub client: Option<String>,
     /// Only this tag.
-    #[arg(short, long)]
+    #[arg(short, long, add = super::tag_candidates())]
     pub tag: Option<String>,
     /// Draw the hours as bars (one per value of the first grouping, split by the second).
     #[arg(long)]
@@ -44,7 +44,7 @@ pub struct ReportArgs {
 #[derive(Debug, Args)]
 pub struct BudgetArgs {
     /// Only this project.
-    #[arg(short, long)]
+    #[arg(short, long, add = super::project_candidates())]
     pub project: Option<String>,
 }
 

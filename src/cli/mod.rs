@@ -210,15 +210,15 @@ fn name_candidates(kind: crate::service::NameKind) -> Vec<clap_complete::Complet
         .unwrap_or_default()
 }
 
-fn project_candidates() -> clap_complete::ArgValueCandidates {
+pub(crate) fn project_candidates() -> clap_complete::ArgValueCandidates {
     clap_complete::ArgValueCandidates::new(|| name_candidates(crate::service::NameKind::Project))
 }
 
-fn client_candidates() -> clap_complete::ArgValueCandidates {
+pub(crate) fn client_candidates() -> clap_complete::ArgValueCandidates {
     clap_complete::ArgValueCandidates::new(|| name_candidates(crate::service::NameKind::Client))
 }
 
-fn tag_candidates() -> clap_complete::ArgValueCandidates {
+pub(crate) fn tag_candidates() -> clap_complete::ArgValueCandidates {
     clap_complete::ArgValueCandidates::new(|| name_candidates(crate::service::NameKind::Tag))
 }
 
@@ -428,13 +428,13 @@ pub struct TracksArgs {
     #[arg(long)]
     pub to: Option<String>,
     /// Only this project.
-    #[arg(short, long)]
+    #[arg(short, long, add = project_candidates())]
     pub project: Option<String>,
     /// Only this client.
-    #[arg(long)]
+    #[arg(long, add = client_candidates())]
     pub client: Option<String>,
     /// Only this tag.
-    #[arg(short, long)]
+    #[arg(short, long, add = tag_candidates())]
     pub tag: Option<String>,
     /// Only tracks whose description contains this.
     #[arg(long)]
