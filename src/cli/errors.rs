@@ -60,6 +60,8 @@ pub const PHRASES: &[(&str, &str)] = &[
         "send either end or duration",
         "give either --end or --duration",
     ),
+    ("`to`", "--to"),
+    ("`from`", "--from"),
     // Tools.
     ("create_project", "`stint project add NAME`"),
     ("create_client", "`stint client add NAME`"),

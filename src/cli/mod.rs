@@ -767,6 +767,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         if row.sensitive { ", sensitive" } else { "" }
                     );
                 }
+                TokenCommand::List if o.json => {
+                    println!("{}", json::tokens(&svc.list_tokens()?));
+                }
                 TokenCommand::List => {
                     let mut table = Table::new();
                     table.load_preset(UTF8_FULL_CONDENSED).set_header([

@@ -248,3 +248,40 @@ pub fn changes(page: &Page<Change>) -> String {
 pub fn undone(u: &Undone) -> String {
     pretty(&UndoneOut::from(u))
 }
+
+/// One API token as `stint token list --json` shows it (never its secret or hash).
+#[derive(Debug, Serialize)]
+struct TokenOut {
+    name: String,
+    /// read, write or admin.
+    scope: String,
+    sensitive: bool,
+    /// UTC, RFC 3339.
+    created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_used_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revoked_at: Option<String>,
+}
+
+/// `{"tokens": [...]}`: every token's name, scope, flags and dates (UTC), without secrets.
+pub fn tokens(rows: &[crate::store::tokens::TokenRow]) -> String {
+    let utc = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let tokens: Vec<TokenOut> = rows
+        .iter()
+        .map(|t| TokenOut {
+            name: t.name.clone(),
+            scope: t.scope.clone(),
+            sensitive: t.sensitive,
+            created_at: utc(t.created_at),
+            last_used_at: t.last_used_at.map(utc),
+            revoked_at: t.revoked_at.map(utc),
+        })
+        .collect();
+    let mut m = Map::new();
+    m.insert(
+        "tokens".to_owned(),
+        serde_json::to_value(tokens).unwrap_or(Value::Null),
+    );
+    pretty(&Value::Object(m))
+}

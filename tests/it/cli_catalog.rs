@@ -173,6 +173,9 @@ fn errors_name_flags_on_the_cli_and_arguments_over_mcp() {
         text.contains("send track_id to say which to stop"),
         "{text}"
     );
+    // Arguments quoted in a message become flags.
+    let err = c.fails(&["report", "--from", "2026-11-20", "--to", "2026-11-19"]);
+    assert!(err.contains("--to (") && err.contains("--from ("), "{err}");
 
     // Every tool that a service or domain message names has CLI words.
     let mut sources = String::new();
@@ -469,6 +472,16 @@ fn json_shapes_are_the_tools_results() {
             .contains("\"invoices\": []")
     );
     assert!(c.ok(&["history", "--json"]).contains("\"changes\": ["));
+    c.ok(&["token", "create", "--name", "laptop", "--scope", "read"]);
+    let tokens = c.ok(&["token", "list", "--json"]);
+    assert!(
+        tokens.contains("\"name\": \"laptop\"") && tokens.contains("\"scope\": \"read\""),
+        "{tokens}"
+    );
+    assert!(
+        !tokens.contains("stint_") && !tokens.contains("hash"),
+        "{tokens}"
+    );
     // Times in the configured zone: the report footer gives local dates.
     c.ok(&["config", "set", "timezone", "Europe/Berlin"]);
     let report = c.ok(&["report", "--from", "2026-11-20", "--to", "2026-11-20"]);
