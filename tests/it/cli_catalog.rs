@@ -710,3 +710,71 @@ fn readme_cli_examples_work_as_written_in_order() {
         );
     }
 }
+
+/// The service side of auto-create, with a frozen clock.
+mod service {
+    use stint::service::{ListChanges, NewTrack, StartTimer};
+
+    use super::super::util::Env;
+
+    #[test]
+    fn a_refused_start_creates_nothing_and_reports_nothing() {
+        let env = Env::new();
+        let svc = env.svc.creating_missing();
+        let before = env.snapshot();
+        // A start in the future is refused after the project and tag would have been made.
+        let err = svc
+            .start_timer(StartTimer {
+                project: Some("Website".into()),
+                tags: vec!["design".into()],
+                start: Some("2026-11-22 09:00".into()),
+                ..StartTimer::default()
+            })
+            .unwrap_err();
+        assert!(err.to_string().contains("future"), "{err}");
+        assert_eq!(env.snapshot(), before);
+        let created = svc.take_created();
+        assert!(created.projects.is_empty() && created.tags.is_empty());
+
+        // The same start now creates both, in one change, and says so once.
+        let started = svc
+            .start_timer(StartTimer {
+                project: Some("Website".into()),
+                tags: vec!["design".into(), "Design".into()],
+                ..StartTimer::default()
+            })
+            .unwrap();
+        assert_eq!(started.track.project_name.as_deref(), Some("Website"));
+        assert_eq!(started.track.tags.len(), 1);
+        let created = svc.take_created();
+        assert_eq!(created.projects.len(), 1);
+        assert!(created.projects[0].billable_by_default);
+        assert_eq!(created.tags.len(), 1);
+        assert!(svc.take_created().projects.is_empty());
+        let changes = svc.list_changes(ListChanges::default()).unwrap();
+        // The set-up's settings change, then one change for project, tag and timer.
+        assert_eq!(changes.items.len(), 2);
+        assert!(
+            changes.items[0].summary.contains("added project")
+                && changes.items[0].summary.contains("added tag")
+                && changes.items[0].summary.contains("added track"),
+            "{:?}",
+            changes.items[0].summary
+        );
+
+        // A plain service (MCP tools) still refuses a missing project.
+        let err = env
+            .svc
+            .create_track(NewTrack {
+                project: Some("Research".into()),
+                start: "2026-11-20 09:00".into(),
+                duration: Some("1h".into()),
+                ..NewTrack::default()
+            })
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("create it with create_project"),
+            "{err}"
+        );
+    }
+}
