@@ -5,6 +5,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // `COMPLETE=bash stint -- ...` (what the scripts of `stint completions` run) answers
+    // with completions and exits.
+    clap_complete::CompleteEnv::with_factory(<stint::cli::Cli as clap::CommandFactory>::command)
+        .complete();
     let cli = stint::cli::Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("STINT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,rmcp=error"));
@@ -16,7 +20,7 @@ fn main() -> ExitCode {
     match stint::cli::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("stint: {e:#}");
+            eprintln!("stint: {}", stint::cli::errors::render(&e));
             ExitCode::FAILURE
         }
     }

@@ -27,21 +27,24 @@ pub struct ReportArgs {
     #[arg(long, default_value = "project", value_delimiter = ',')]
     pub group_by: Vec<String>,
     /// Only this project.
-    #[arg(short, long)]
+    #[arg(short, long, add = super::project_candidates())]
     pub project: Option<String>,
     /// Only this client.
-    #[arg(long)]
+    #[arg(long, add = super::client_candidates())]
     pub client: Option<String>,
     /// Only this tag.
-    #[arg(short, long)]
+    #[arg(short, long, add = super::tag_candidates())]
     pub tag: Option<String>,
+    /// Draw the hours as bars (one per value of the first grouping, split by the second).
+    #[arg(long)]
+    pub chart: bool,
 }
 
 /// `stint budget`.
 #[derive(Debug, Args)]
 pub struct BudgetArgs {
     /// Only this project.
-    #[arg(short, long)]
+    #[arg(short, long, add = super::project_candidates())]
     pub project: Option<String>,
 }
 
@@ -155,8 +158,8 @@ fn right(t: &mut Table, columns: std::ops::Range<usize>) {
     }
 }
 
-/// Prints a summary as a table with a total row.
-pub fn print_summary(s: &Summary) {
+/// Prints a summary as a table with a total row; the footer gives the range in `tz`.
+pub fn print_summary(s: &Summary, tz: chrono_tz::Tz) {
     let mut t = table();
     let mut header: Vec<String> = s.group_by.iter().map(|g| g.as_str().to_owned()).collect();
     let n = header.len();
@@ -197,9 +200,8 @@ pub fn print_summary(s: &Summary) {
     right(&mut t, n..n + 4);
     println!("{t}");
     println!(
-        "{} to {} (rounding: {} to {} min per {})",
-        s.start.format("%Y-%m-%d %H:%M UTC"),
-        s.end.format("%Y-%m-%d %H:%M UTC"),
+        "{} (rounding: {} to {} min per {})",
+        local_range(s.start, s.end, tz),
         s.rounding.mode.as_str(),
         s.rounding.increment_minutes,
         s.rounding.scope.as_str()
@@ -230,13 +232,59 @@ pub fn report(svc: &Service, a: &ReportArgs) -> anyhow::Result<()> {
         tag: a.tag.clone(),
         billable: None,
     })?;
-    print_summary(&s);
+    let o = super::out();
+    if o.json {
+        println!("{}", crate::mcp::json::summary(&s));
+        return Ok(());
+    }
+    let tz = svc.get_settings()?.effective_timezone;
+    if a.chart {
+        let (bars, series) = super::chart::bars_of(&s, None);
+        let title = format!("Hours by {}", a.group_by.join(" and "));
+        for line in super::chart::draw(
+            &bars,
+            &series,
+            super::chart::terminal_width(),
+            o.paint,
+            &title,
+        ) {
+            println!("{line}");
+        }
+        println!("{}", local_range(s.start, s.end, tz));
+        return Ok(());
+    }
+    print_summary(&s, tz);
     Ok(())
+}
+
+/// A half-open range of instants in the configured zone: whole local days as `D1 to D2`
+/// (both included), anything else as local date-times, with the zone's name.
+fn local_range(
+    start: chrono::DateTime<chrono::Utc>,
+    end: chrono::DateTime<chrono::Utc>,
+    tz: chrono_tz::Tz,
+) -> String {
+    let (s, e) = (start.with_timezone(&tz), end.with_timezone(&tz));
+    let midnight = chrono::NaiveTime::MIN;
+    if s.time() == midnight && e.time() == midnight && e > s {
+        let last = e.date_naive().pred_opt().unwrap_or(e.date_naive());
+        format!("{} to {last} ({tz})", s.date_naive())
+    } else {
+        format!(
+            "{} to {} ({tz})",
+            s.format("%Y-%m-%d %H:%M"),
+            e.format("%Y-%m-%d %H:%M")
+        )
+    }
 }
 
 /// `stint budget`.
 pub fn budget(svc: &Service, a: &BudgetArgs) -> anyhow::Result<()> {
     let reports = svc.budget_status(a.project.as_deref())?;
+    if super::out().json {
+        println!("{}", crate::mcp::json::budgets(&reports));
+        return Ok(());
+    }
     if reports.is_empty() {
         println!("No project has a budget; set one with budget_hours or budget_amount.");
         return Ok(());
@@ -333,10 +381,15 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
                 notes: a.notes.clone(),
                 dry_run: a.dry_run,
             })?;
+            if super::out().json {
+                println!("{}", crate::mcp::json::invoice(inv, a.dry_run));
+                return Ok(());
+            }
             print_invoice(&inv);
         }
         InvoiceCommand::List { status, client } => {
             let mut cursor = None;
+            let mut all = Vec::new();
             let mut t = table();
             t.set_header(["id", "number", "status", "client", "issued", "due", "total"]);
             loop {
@@ -347,6 +400,9 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
                     cursor,
                 })?;
                 for i in &page.items {
+                    if super::out().json {
+                        continue;
+                    }
                     t.add_row([
                         i.id.to_string(),
                         i.number.clone().unwrap_or_default(),
@@ -357,12 +413,25 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
                         format!("{} {}", i.total, i.currency),
                     ]);
                 }
+                if super::out().json {
+                    all.extend(page.items);
+                }
                 match page.next_cursor {
                     Some(c) => cursor = Some(c),
                     None => break,
                 }
             }
-            println!("{t}");
+            if super::out().json {
+                println!("{}", crate::mcp::json::invoices(all));
+            } else {
+                println!("{t}");
+            }
+        }
+        InvoiceCommand::Show { invoice } if super::out().json => {
+            println!(
+                "{}",
+                crate::mcp::json::invoice(svc.get_invoice(invoice)?, false)
+            );
         }
         InvoiceCommand::Show { invoice } => print_invoice(&svc.get_invoice(invoice)?),
         InvoiceCommand::Send { invoice, date } => {

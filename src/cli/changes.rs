@@ -27,6 +27,10 @@ pub struct HistoryArgs {
 /// Undoes a change and says what was reverted.
 pub fn undo(svc: &Service, a: &UndoArgs) -> anyhow::Result<ExitCode> {
     let u = svc.undo_change(a.change_id)?;
+    if super::out().json {
+        println!("{}", crate::mcp::json::undone(&u));
+        return Ok(ExitCode::SUCCESS);
+    }
     println!("Undid change {}: {}", u.reverted.id, u.reverted.summary);
     println!(
         "(recorded as change {}; `stint undo {}` brings it back)",
@@ -41,6 +45,10 @@ pub fn history(svc: &Service, a: &HistoryArgs) -> anyhow::Result<ExitCode> {
         limit: Some(a.limit),
         cursor: None,
     })?;
+    if super::out().json {
+        println!("{}", crate::mcp::json::changes(&page));
+        return Ok(ExitCode::SUCCESS);
+    }
     if page.items.is_empty() {
         println!("No changes recorded yet.");
         return Ok(ExitCode::SUCCESS);
@@ -49,7 +57,8 @@ pub fn history(svc: &Service, a: &HistoryArgs) -> anyhow::Result<ExitCode> {
     table
         .load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(["id", "at (UTC)", "by", "change", "state"]);
+        .set_header(["id", "at", "by", "change", "state"]);
+    let tz = svc.get_settings()?.effective_timezone;
     for c in &page.items {
         let by = match &c.token_name {
             Some(t) => format!("{} ({t})", c.frontend),
@@ -63,7 +72,9 @@ pub fn history(svc: &Service, a: &HistoryArgs) -> anyhow::Result<ExitCode> {
         };
         table.add_row([
             c.id.to_string(),
-            c.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            c.at.with_timezone(&tz)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
             by,
             c.summary.clone(),
             state,

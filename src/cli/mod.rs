@@ -4,7 +4,11 @@
 //! **Architecture invariant:** the only module that knows clap and terminal output.
 
 mod billing;
+mod catalog;
 mod changes;
+mod chart;
+pub mod errors;
+mod style;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,9 +22,10 @@ use crate::domain::entities::Track;
 use crate::domain::time::format_hmm;
 use crate::domain::track::elapsed_seconds;
 use crate::mcp::StintServer;
+use crate::mcp::json;
 use crate::service::{
     Caller, ContinueTimer, Frontend, ListTracks, NewTrack, Service, StartTimer, StopTimer,
-    TimerStarted,
+    TimerStarted, TrackChanges,
 };
 
 /// stint: a local-first time tracker you drive from your AI assistant or the terminal.
@@ -30,6 +35,12 @@ pub struct Cli {
     /// Database file [default: the platform data dir, e.g. ~/.local/share/stint/stint.db].
     #[arg(long, global = true, env = "STINT_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// Print what a command lists or shows as JSON, in the shapes of the MCP tools' results.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Colours: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = style::ColorChoice::Auto)]
+    pub color: style::ColorChoice,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -74,6 +85,166 @@ pub enum Command {
     Undo(changes::UndoArgs),
     /// List recorded changes, newest first, with their ids for `stint undo`.
     History(changes::HistoryArgs),
+    /// Projects: add, list, show, edit, archive, delete.
+    #[command(subcommand)]
+    Project(catalog::ProjectCommand),
+    /// Clients: add, list, show, edit, archive, delete.
+    #[command(subcommand)]
+    Client(catalog::ClientCommand),
+    /// Tags: add, list, show, edit (rename), delete. Tags have no archive.
+    #[command(subcommand)]
+    Tag(catalog::TagCommand),
+    /// Settings: `stint config get [KEY]`, `stint config set KEY VALUE`.
+    #[command(subcommand)]
+    Config(catalog::ConfigCommand),
+    /// Change a track (only the fields given).
+    Edit(EditArgs),
+    /// Delete a track (`stint undo` brings it back).
+    Delete(DeleteArgs),
+    /// This week's hours per day and project as bars (the week of --date, by `week_start`).
+    Week(WeekArgs),
+    /// Print a shell completion script: `source <(stint completions bash)`; completes
+    /// commands, flags, and project, client and tag names.
+    Completions(CompletionsArgs),
+}
+
+/// `stint edit`.
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// The track's id (see `stint tracks`).
+    pub id: i64,
+    /// New start (same forms as `stint log --start`).
+    #[arg(long)]
+    pub start: Option<String>,
+    /// New end.
+    #[arg(long, conflicts_with = "duration")]
+    pub end: Option<String>,
+    /// New length from the start, e.g. 1h30m.
+    #[arg(long)]
+    pub duration: Option<String>,
+    /// New description.
+    #[arg(short, long)]
+    pub description: Option<String>,
+    /// Move to this project (id or name).
+    #[arg(short, long, add = project_candidates(), conflicts_with = "no_project")]
+    pub project: Option<String>,
+    /// Take the track off its project.
+    #[arg(long)]
+    pub no_project: bool,
+    /// Replace the tags with these (repeatable).
+    #[arg(short, long = "tag", add = tag_candidates(), conflicts_with = "no_tags")]
+    pub tags: Vec<String>,
+    /// Remove every tag.
+    #[arg(long)]
+    pub no_tags: bool,
+    /// Billable.
+    #[arg(long, overrides_with = "no_billable")]
+    pub billable: bool,
+    /// Not billable.
+    #[arg(long)]
+    pub no_billable: bool,
+    /// Hourly rate for this track only ("" removes it).
+    #[arg(long)]
+    pub rate: Option<String>,
+}
+
+/// `stint delete`.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// The track's id (see `stint tracks`).
+    pub id: i64,
+}
+
+/// `stint week`.
+#[derive(Debug, Args)]
+pub struct WeekArgs {
+    /// A day of the week to show, YYYY-MM-DD [default: today].
+    #[arg(long)]
+    pub date: Option<String>,
+    /// Only this project.
+    #[arg(short, long, add = project_candidates())]
+    pub project: Option<String>,
+    /// Only this client.
+    #[arg(long, add = client_candidates())]
+    pub client: Option<String>,
+    /// Only this tag.
+    #[arg(short, long, add = tag_candidates())]
+    pub tag: Option<String>,
+}
+
+/// Shells `stint completions` writes a script for.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
+}
+
+/// `stint completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// Names of `kind` in the database of `STINT_DB` (or the default one) for shell completion;
+/// nothing when there is no database yet.
+fn name_candidates(kind: crate::service::NameKind) -> Vec<clap_complete::CompletionCandidate> {
+    let path = std::env::var_os("STINT_DB")
+        .map(PathBuf::from)
+        .or_else(Service::default_path);
+    let Some(path) = path.filter(|p| p.is_file()) else {
+        return Vec::new();
+    };
+    Service::open(&path, Caller::local(Frontend::Cli))
+        .and_then(|svc| svc.complete_names(kind, ""))
+        .map(|c| {
+            c.values
+                .into_iter()
+                .map(clap_complete::CompletionCandidate::new)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub(crate) fn project_candidates() -> clap_complete::ArgValueCandidates {
+    clap_complete::ArgValueCandidates::new(|| name_candidates(crate::service::NameKind::Project))
+}
+
+pub(crate) fn client_candidates() -> clap_complete::ArgValueCandidates {
+    clap_complete::ArgValueCandidates::new(|| name_candidates(crate::service::NameKind::Client))
+}
+
+pub(crate) fn tag_candidates() -> clap_complete::ArgValueCandidates {
+    clap_complete::ArgValueCandidates::new(|| name_candidates(crate::service::NameKind::Tag))
+}
+
+/// How this process prints: JSON or text, with or without colours.
+#[derive(Debug, Clone, Copy)]
+pub struct Out {
+    pub json: bool,
+    pub paint: style::Paint,
+}
+
+static OUT: std::sync::OnceLock<Out> = std::sync::OnceLock::new();
+
+/// How this process prints (set once by [`run`]; text without colours before).
+pub fn out() -> Out {
+    OUT.get().copied().unwrap_or(Out {
+        json: false,
+        paint: style::Paint { enabled: false },
+    })
+}
+
+/// A table in the CLI's style.
+pub(crate) fn table() -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    t
 }
 
 /// `stint import`.
@@ -173,11 +344,14 @@ pub enum TokenCommand {
 pub struct StartArgs {
     /// What you are working on.
     pub description: Option<String>,
-    /// Project id or name.
-    #[arg(short, long)]
+    /// Project id or name; a missing one is created (unless --no-create).
+    #[arg(short, long, add = project_candidates())]
     pub project: Option<String>,
-    /// Tag id or name (repeatable).
-    #[arg(short, long = "tag")]
+    /// Do not create a missing project or tag: refuse, naming the closest ones.
+    #[arg(long)]
+    pub no_create: bool,
+    /// Tag id or name (repeatable); a missing one is created (unless --no-create).
+    #[arg(short, long = "tag", add = tag_candidates())]
     pub tags: Vec<String>,
     /// Billable (default: the project's setting).
     #[arg(long, overrides_with = "no_billable")]
@@ -222,11 +396,14 @@ pub struct LogArgs {
     /// Duration, e.g. 1h30m, 90m, 45min, "1 hour", "2 hrs", 1.5h, 01:30.
     #[arg(long)]
     pub duration: Option<String>,
-    /// Project id or name.
-    #[arg(short, long)]
+    /// Project id or name; a missing one is created (unless --no-create).
+    #[arg(short, long, add = project_candidates())]
     pub project: Option<String>,
-    /// Tag id or name (repeatable).
-    #[arg(short, long = "tag")]
+    /// Do not create a missing project or tag: refuse, naming the closest ones.
+    #[arg(long)]
+    pub no_create: bool,
+    /// Tag id or name (repeatable); a missing one is created (unless --no-create).
+    #[arg(short, long = "tag", add = tag_candidates())]
     pub tags: Vec<String>,
     /// Billable (default: the project's setting).
     #[arg(long, overrides_with = "no_billable")]
@@ -251,13 +428,13 @@ pub struct TracksArgs {
     #[arg(long)]
     pub to: Option<String>,
     /// Only this project.
-    #[arg(short, long)]
+    #[arg(short, long, add = project_candidates())]
     pub project: Option<String>,
     /// Only this client.
-    #[arg(long)]
+    #[arg(long, add = client_candidates())]
     pub client: Option<String>,
     /// Only this tag.
-    #[arg(short, long)]
+    #[arg(short, long, add = tag_candidates())]
     pub tag: Option<String>,
     /// Only tracks whose description contains this.
     #[arg(long)]
@@ -327,8 +504,18 @@ fn open(cli: &Cli, frontend: Frontend) -> anyhow::Result<Service> {
     Ok(Service::open(&path, Caller::local(frontend))?)
 }
 
-/// Prints what a started timer replaced and stopped, then the new timer and its overlaps.
-fn print_started(r: &TimerStarted, now: chrono::DateTime<chrono::Utc>) {
+/// Prints what a started timer replaced and stopped, then the new timer and its overlaps (or
+/// the whole answer as JSON with --json).
+fn print_started(
+    r: &TimerStarted,
+    continued_from: Option<i64>,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let o = out();
+    if o.json {
+        println!("{}", json::started(r, continued_from, now));
+        return;
+    }
     for t in &r.replaced {
         println!("Replaced #{} {}, started this same second", t.id, label(t));
     }
@@ -341,7 +528,8 @@ fn print_started(r: &TimerStarted, now: chrono::DateTime<chrono::Utc>) {
         );
     }
     println!(
-        "Started #{} {} at {}",
+        "{} #{} {} at {}",
+        o.paint.good("Started"),
         r.track.id,
         label(&r.track),
         local_time(&r.track, r.track.start)
@@ -354,6 +542,11 @@ fn print_started(r: &TimerStarted, now: chrono::DateTime<chrono::Utc>) {
 /// # Errors
 /// Any failure, with a message for the person at the terminal.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let _ = OUT.set(Out {
+        json: cli.json,
+        paint: style::Paint::new(cli.color),
+    });
+    let o = out();
     match &cli.command {
         Command::Mcp(a) => {
             let toolsets = crate::mcp::catalog::Toolset::parse_list(&a.toolsets)
@@ -368,7 +561,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Start(a) => {
-            let svc = open(&cli, Frontend::Cli)?;
+            let svc = creating(open(&cli, Frontend::Cli)?, a.no_create);
             let r = svc.start_timer(StartTimer {
                 description: a.description.clone(),
                 project: a.project.clone(),
@@ -376,14 +569,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 billable: billable_flag(a.billable, a.no_billable),
                 start: a.at.clone(),
             })?;
-            print_started(&r, svc.now());
+            say_created(&svc);
+            print_started(&r, None, svc.now());
             Ok(ExitCode::SUCCESS)
         }
         Command::Continue(a) => {
             let svc = open(&cli, Frontend::Cli)?;
             let r = svc.continue_timer(ContinueTimer { track_id: a.id })?;
-            println!("Continuing #{} {}", r.from.id, label(&r.from));
-            print_started(&r.started, svc.now());
+            if !o.json {
+                println!("Continuing #{} {}", r.from.id, label(&r.from));
+            }
+            print_started(&r.started, Some(r.from.id.0), svc.now());
             Ok(ExitCode::SUCCESS)
         }
         Command::Stop(a) => {
@@ -393,6 +589,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 end: a.at.clone(),
             })?;
             let t = &w.track;
+            if o.json {
+                println!("{}", json::written(&w, svc.now()));
+                return Ok(ExitCode::SUCCESS);
+            }
             println!(
                 "Stopped #{} {} after {}",
                 t.id,
@@ -405,6 +605,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Status => {
             let svc = open(&cli, Frontend::Cli)?;
             let running = svc.list_running_timers()?;
+            if o.json {
+                println!("{}", json::running(&running, svc.now()));
+                return Ok(ExitCode::SUCCESS);
+            }
             if running.is_empty() {
                 println!("No timer is running.");
             }
@@ -421,7 +625,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Log(a) => {
-            let svc = open(&cli, Frontend::Cli)?;
+            let svc = creating(open(&cli, Frontend::Cli)?, a.no_create);
             let given = [&a.start, &a.end, &a.duration]
                 .iter()
                 .filter(|v| v.is_some())
@@ -442,6 +646,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 duration: a.duration.clone(),
                 hourly_rate: a.rate.clone(),
             })?;
+            say_created(&svc);
+            if o.json {
+                println!("{}", json::written(&w, svc.now()));
+                return Ok(ExitCode::SUCCESS);
+            }
             let t = &w.track;
             println!(
                 "Logged #{} {} {} to {} ({})",
@@ -491,6 +700,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 limit: Some(a.limit),
                 ..a.filter()
             })?;
+            if o.json {
+                println!("{}", json::tracks(&page, svc.now()));
+                return Ok(ExitCode::SUCCESS);
+            }
             print_tracks(&page.items, svc.now());
             if page.next_cursor.is_some() {
                 println!("(more tracks: raise --limit or narrow --from/--to)");
@@ -553,6 +766,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         row.scope,
                         if row.sensitive { ", sensitive" } else { "" }
                     );
+                }
+                TokenCommand::List if o.json => {
+                    println!("{}", json::tokens(&svc.list_tokens()?));
                 }
                 TokenCommand::List => {
                     let mut table = Table::new();
@@ -641,7 +857,147 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Undo(a) => changes::undo(&open(&cli, Frontend::Cli)?, a),
         Command::History(a) => changes::history(&open(&cli, Frontend::Cli)?, a),
+        Command::Project(cmd) => {
+            catalog::project(&open(&cli, Frontend::Cli)?, cmd)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Client(cmd) => {
+            catalog::client(&open(&cli, Frontend::Cli)?, cmd)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tag(cmd) => {
+            catalog::tag(&open(&cli, Frontend::Cli)?, cmd)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config(cmd) => {
+            catalog::config(&open(&cli, Frontend::Cli)?, cmd)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Edit(a) => {
+            let svc = open(&cli, Frontend::Cli)?;
+            let project = match (&a.project, a.no_project) {
+                (_, true) => Some(String::new()),
+                (p, false) => p.clone(),
+            };
+            let tags = match (a.tags.is_empty(), a.no_tags) {
+                (_, true) => Some(Vec::new()),
+                (false, false) => Some(a.tags.clone()),
+                (true, false) => None,
+            };
+            let w = svc.update_track(
+                a.id,
+                TrackChanges {
+                    description: a.description.clone(),
+                    project,
+                    tags,
+                    billable: billable_flag(a.billable, a.no_billable),
+                    start: a.start.clone(),
+                    end: a.end.clone(),
+                    duration: a.duration.clone(),
+                    hourly_rate: a.rate.clone(),
+                },
+            )?;
+            if o.json {
+                println!("{}", json::written(&w, svc.now()));
+                return Ok(ExitCode::SUCCESS);
+            }
+            let t = &w.track;
+            println!(
+                "Updated #{} {} {} to {} ({})",
+                t.id,
+                label(t),
+                local_time(t, t.start),
+                t.end
+                    .map_or_else(|| "now (running)".to_owned(), |e| local_time(t, e)),
+                format_hmm(elapsed_seconds(t.start, t.end, svc.now()))
+            );
+            print_overlaps(&w.overlaps, w.overlap_count);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Delete(a) => {
+            let svc = open(&cli, Frontend::Cli)?;
+            let t = svc.delete_track(a.id)?;
+            if o.json {
+                println!("{}", json::track_deleted(&t, svc.now()));
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!(
+                "Deleted #{} {} {} ({})",
+                t.id,
+                label(&t),
+                local_time(&t, t.start),
+                format_hmm(elapsed_seconds(t.start, t.end, svc.now()))
+            );
+            println!("{}", o.paint.dim("(`stint undo` brings it back)"));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Week(a) => {
+            chart::week(&open(&cli, Frontend::Cli)?, a)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions(a) => {
+            completions(a.shell)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// `svc`, creating missing projects and tags named by a start or a log unless `no_create`.
+fn creating(svc: Service, no_create: bool) -> Service {
+    if no_create {
+        svc
+    } else {
+        svc.creating_missing()
+    }
+}
+
+/// Says on stderr which projects and tags a start or a log created.
+fn say_created(svc: &Service) {
+    let created = svc.take_created();
+    for p in created.projects {
+        eprintln!("Created project {} (id {})", p.name, p.id);
+    }
+    for t in created.tags {
+        eprintln!("Created tag {} (id {})", t.name, t.id);
+    }
+}
+
+/// Writes the registration script of `shell`: it calls this binary back (`COMPLETE=SHELL
+/// stint -- ...`) for commands, flags and names.
+fn completions(shell: Shell) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let name = match shell {
+        Shell::Bash => "bash",
+        Shell::Zsh => "zsh",
+        Shell::Fish => "fish",
+        Shell::Elvish => "elvish",
+        Shell::Powershell => "powershell",
+    };
+    let shells = clap_complete::env::Shells::builtins();
+    let completer = shells
+        .completer(name)
+        .ok_or_else(|| anyhow::anyhow!("no completions for {name}"))?;
+    // As `COMPLETE=bash stint` would: the program as it was called, absolute when it was
+    // called by a relative path with folders.
+    let mut program = std::env::args_os()
+        .next()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("stint"));
+    if program.components().count() > 1
+        && let Ok(cwd) = std::env::current_dir()
+    {
+        program = cwd.join(program);
+    }
+    let mut buf = Vec::new();
+    completer.write_registration(
+        "COMPLETE",
+        "stint",
+        "stint",
+        &program.to_string_lossy(),
+        &mut buf,
+    )?;
+    std::io::stdout().lock().write_all(&buf)?;
+    Ok(())
 }
 
 fn label(t: &Track) -> String {

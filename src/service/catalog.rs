@@ -174,7 +174,7 @@ pub(crate) fn resolve_tag(ctx: &Ctx<'_>, reference: &str) -> Result<Tag> {
 pub(crate) fn resolve_tags(ctx: &Ctx<'_>, references: &[String]) -> Result<Vec<TagId>> {
     let mut ids = Vec::with_capacity(references.len());
     for r in references {
-        let id = resolve_tag(ctx, r)?.id;
+        let id = resolve_or_create_tag(ctx, r)?.id;
         if !ids.contains(&id) {
             ids.push(id);
         }
@@ -884,5 +884,76 @@ impl Service {
                 note: (n > 0).then(|| format!("removed from {n} tracks")),
             })
         })
+    }
+}
+
+/// Finds a project like [`resolve_project`]; when it is missing, the reference is a name (not
+/// an id) and the call runs on a service made by `Service::creating_missing`, creates it with
+/// the defaults of `create_project` (billable by default, no client, rate or budget) in the
+/// caller's transaction and records it in `ctx.created`.
+pub(crate) fn resolve_or_create_project(ctx: &Ctx<'_>, reference: &str) -> Result<Project> {
+    let missing = match resolve_project(ctx, reference) {
+        Err(ServiceError::NotFound(m)) => m,
+        other => return other,
+    };
+    let Some(created) = ctx.created.filter(|_| as_id(reference).is_none()) else {
+        return Err(ServiceError::NotFound(missing));
+    };
+    let name = require_name(reference, "project")?;
+    let fields = ProjectFields {
+        name: name.clone(),
+        client_id: None,
+        color: None,
+        hourly_rate: None,
+        currency: None,
+        billable_by_default: true,
+        budget: Budget {
+            seconds: None,
+            amount: None,
+            period: BudgetPeriod::Total,
+            alert_percent: 80,
+        },
+        archived: false,
+    };
+    let id = projects::insert(ctx.tx, &fields, ctx.now)?;
+    ctx.audit("project", &[id.0], Some(&name))?;
+    let project = projects::get(ctx.tx, id)?.expect("just inserted");
+    created
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .projects
+        .push(project.clone());
+    Ok(project)
+}
+
+/// Finds a tag like [`resolve_tag`], or creates a missing one as [`resolve_or_create_project`]
+/// creates a project.
+fn resolve_or_create_tag(ctx: &Ctx<'_>, reference: &str) -> Result<Tag> {
+    let missing = match resolve_tag(ctx, reference) {
+        Err(ServiceError::NotFound(m)) => m,
+        other => return other,
+    };
+    let Some(created) = ctx.created.filter(|_| as_id(reference).is_none()) else {
+        return Err(ServiceError::NotFound(missing));
+    };
+    let name = require_name(reference, "tag")?;
+    let id = tags::insert(ctx.tx, &name, ctx.now)?;
+    ctx.audit("tag", &[id.0], Some(&name))?;
+    let tag = tags::get(ctx.tx, id)?.expect("just inserted");
+    created
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .tags
+        .push(tag.clone());
+    Ok(tag)
+}
+
+impl Service {
+    /// Reads one tag by id or exact name (case-insensitive).
+    ///
+    /// # Errors
+    /// [`ServiceError::NotFound`] listing the closest names.
+    pub fn get_tag(&self, tag: &str) -> Result<Tag> {
+        self.read(|ctx| resolve_tag(ctx, tag))
     }
 }

@@ -196,6 +196,7 @@ impl Service {
             inner: std::sync::Arc::clone(&self.inner),
             caller: std::sync::Arc::clone(&self.caller),
             request: Some(std::sync::Arc::clone(&slot)),
+            created: self.created.clone(),
         };
         let value = call(&svc)?;
         let replayed = *slot.replayed.lock().unwrap_or_else(|e| e.into_inner());

@@ -178,6 +178,14 @@ pub enum ServiceError {
     Store(#[from] StoreError),
 }
 
+/// Projects and tags that a start or a logged track created because it named them (see
+/// [`Service::creating_missing`]), in the order created.
+#[derive(Debug, Clone, Default)]
+pub struct CreatedOnTheFly {
+    pub projects: Vec<crate::domain::entities::Project>,
+    pub tags: Vec<crate::domain::entities::Tag>,
+}
+
 /// Result of use cases.
 pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 
@@ -214,6 +222,9 @@ pub struct Service {
     caller: Arc<Caller>,
     /// The request id of the create call in progress (set by [`Service::once`] only).
     request: Option<Arc<changes::RequestSlot>>,
+    /// Set by [`Service::creating_missing`]: projects and tags created on the fly by a start
+    /// or a logged track that named missing ones.
+    created: Option<Arc<Mutex<CreatedOnTheFly>>>,
 }
 
 /// What a use case sees inside its transaction.
@@ -225,6 +236,9 @@ pub(crate) struct Ctx<'a> {
     pub tz: Tz,
     caller: &'a Caller,
     operation: &'static str,
+    /// Where projects and tags created on the fly go (see [`Service::creating_missing`]);
+    /// `None`: a missing project or tag is an error.
+    pub created: Option<&'a Mutex<CreatedOnTheFly>>,
 }
 
 impl Ctx<'_> {
@@ -298,6 +312,7 @@ impl Service {
             }),
             caller: Arc::new(caller),
             request: None,
+            created: None,
         })
     }
 
@@ -307,7 +322,29 @@ impl Service {
             inner: Arc::clone(&self.inner),
             caller: Arc::new(caller),
             request: None,
+            created: None,
         }
+    }
+
+    /// The same service, but a start or a logged track (or a track edit) that names a missing
+    /// project or tag (by a name, not an id) creates it with the defaults of `create_project`
+    /// and `create_tag`, in the same transaction (one change, one undo), as Timewarrior and
+    /// Watson do. [`Service::take_created`] says what was created.
+    pub fn creating_missing(&self) -> Service {
+        Service {
+            created: Some(Arc::new(Mutex::new(CreatedOnTheFly::default()))),
+            ..self.clone()
+        }
+    }
+
+    /// What calls of a service made by [`Service::creating_missing`] created on the fly since
+    /// the last look (empty for any other service). A call that failed created nothing, and
+    /// what it had noted is dropped when the next call starts.
+    pub fn take_created(&self) -> CreatedOnTheFly {
+        self.created
+            .as_ref()
+            .map(|m| std::mem::take(&mut *m.lock().unwrap_or_else(|e| e.into_inner())))
+            .unwrap_or_default()
     }
 
     /// Who this service acts for.
@@ -392,6 +429,11 @@ impl Service {
             store::settings::load(tx)?
         };
         let tz = settings.timezone.unwrap_or_else(system_time_zone);
+        if operation != "read"
+            && let Some(created) = &self.created
+        {
+            *created.lock().unwrap_or_else(|e| e.into_inner()) = CreatedOnTheFly::default();
+        }
         Ok(Ctx {
             tx,
             now,
@@ -399,6 +441,7 @@ impl Service {
             tz,
             caller: &self.caller,
             operation,
+            created: self.created.as_deref(),
         })
     }
 

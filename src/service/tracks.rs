@@ -244,7 +244,7 @@ fn billable_default(
 ) -> Result<(Option<crate::domain::ProjectId>, bool)> {
     match project {
         Some(p) => {
-            let p = resolve_project(ctx, p)?;
+            let p = super::catalog::resolve_or_create_project(ctx, p)?;
             if p.archived {
                 return Err(ServiceError::Conflict(format!(
                     "project {} is archived; unarchive it first (update_project archived=false) \
