@@ -11,6 +11,7 @@ pub mod dto;
 pub mod dto_billing;
 pub mod dto_changes;
 pub mod http;
+pub mod json_export;
 pub mod prompts;
 pub mod resources;
 pub mod server;
