@@ -91,11 +91,11 @@ pub fn import(svc: &Service, a: &ImportArgs) -> anyhow::Result<ExitCode> {
     if let Some(bar) = &progress.0 {
         bar.finish_and_clear();
     }
-    print_report(&report, started.elapsed().as_secs_f64(), svc);
+    print_report(&report, started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_report(r: &ImportReport, seconds: f64, svc: &Service) {
+fn print_report(r: &ImportReport, seconds: f64) {
     let s = &r.summary;
     if let Some(restored) = &r.restored {
         let tables: Vec<String> = restored
@@ -159,7 +159,6 @@ fn print_report(r: &ImportReport, seconds: f64, svc: &Service) {
     }
     if r.dry_run && !r.preview.is_empty() {
         let tz: chrono_tz::Tz = r.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
-        let _ = svc;
         let mut table = Table::new();
         table
             .load_preset(UTF8_FULL_CONDENSED)

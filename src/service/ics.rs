@@ -54,23 +54,10 @@ fn event(t: &Track, now: chrono::DateTime<chrono::Utc>) -> Option<icalendar::Eve
         .timestamp(now)
         .created(t.created_at)
         .last_modified(t.updated_at);
-    let categories: Vec<&str> = t
-        .project_name
-        .iter()
-        .map(String::as_str)
-        .chain(tags)
-        .collect();
-    if !categories.is_empty() {
-        // CATEGORIES is a comma-separated list: commas inside a name are escaped.
-        let list: Vec<String> = categories
-            .iter()
-            .map(|c| {
-                c.replace('\\', "\\\\")
-                    .replace(',', "\\,")
-                    .replace(';', "\\;")
-            })
-            .collect();
-        e.append_property(icalendar::Property::new("CATEGORIES", list.join(",")).done());
+    // One CATEGORIES property per name: the crate escapes commas inside a value, so a list in
+    // one property would read back as a single category.
+    for c in t.project_name.iter().map(String::as_str).chain(tags) {
+        e.add_multi_property("CATEGORIES", c);
     }
     Some(e.done())
 }

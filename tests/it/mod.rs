@@ -7,6 +7,7 @@ mod crash;
 mod disk;
 mod http;
 mod import;
+mod importers;
 mod inputs;
 mod parsers;
 mod protocol;

@@ -18,7 +18,7 @@
 //! (`25/03/2024`); dates with dots are day-first; `YYYY-MM-DD` is always read as such.
 
 use std::collections::HashMap;
-use std::io::{BufRead, Read};
+use std::io::BufRead;
 use std::str::FromStr;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
@@ -357,12 +357,12 @@ fn read_dated(input: impl BufRead, checker: &mut Checker, what: &str) -> Result<
 }
 
 /// Reads a Toggl Track detailed report (CSV).
-pub(super) fn read_toggl(input: impl Read + BufRead, checker: &mut Checker) -> Result<()> {
+pub(super) fn read_toggl(input: impl BufRead, checker: &mut Checker) -> Result<()> {
     read_dated(input, checker, "Toggl Track")
 }
 
 /// Reads a Clockify detailed report (CSV).
-pub(super) fn read_clockify(input: impl Read + BufRead, checker: &mut Checker) -> Result<()> {
+pub(super) fn read_clockify(input: impl BufRead, checker: &mut Checker) -> Result<()> {
     read_dated(input, checker, "Clockify")
 }
 

@@ -1034,7 +1034,7 @@ impl Service {
                         client_id,
                         color: None,
                         hourly_rate: row.rate,
-                        currency: row.currency.clone(),
+                        currency: row.currency,
                         billable_by_default: true,
                         budget: crate::domain::entities::Budget {
                             seconds: None,

@@ -243,7 +243,7 @@ impl Service {
                         bad_copy(format!("row {} of table {name} was refused ({e})", i + 1))
                     })?;
                     done += 1;
-                    if done % super::BATCH_ROWS == 0 {
+                    if done.is_multiple_of(super::BATCH_ROWS) {
                         progress.written(done);
                     }
                 }
