@@ -106,8 +106,8 @@ fn push_timew(checker: &mut Checker, line: u64, i: TimewInterval) -> Result<()> 
         Some(When::Instant(end)),
         Identity::Content,
     );
-    e.tags = i.tags;
-    e.description = i.annotation.unwrap_or_default();
+    e.tags = i.tags.iter().map(|t| t.trim().to_owned()).collect();
+    e.description = i.annotation.unwrap_or_default().trim().to_owned();
     checker.push(e)
 }
 
@@ -281,9 +281,9 @@ pub(super) fn read_watson(input: impl Read, checker: &mut Checker) -> Result<()>
             Some(When::Instant(stop)),
             Identity::Source { id, key_at: None },
         );
-        e.project = Some(project);
-        e.tags = tags;
-        e.description = note;
+        e.project = Some(project.trim().to_owned());
+        e.tags = tags.iter().map(|t: &String| t.trim().to_owned()).collect();
+        e.description = note.trim().to_owned();
         checker.push(e)?;
     }
     Ok(())

@@ -457,7 +457,9 @@ impl Checker {
             return Ok(());
         }
         validate_span(start, Some(end), self.now, self.tz).map_err(|err| self.bad(line, err))?;
-        let clean = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        // Parsers trim their cells; values are kept as given (a stint CSV cell such as `'\tx`
+        // reads back as `\tx`), and only empty ones dropped.
+        let clean = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
         let project = clean(e.project);
         let client = clean(e.client);
         let task = clean(e.task);
@@ -473,9 +475,10 @@ impl Checker {
             }
         }
         let mut tags: Vec<String> = Vec::with_capacity(e.tags.len());
-        for t in e.tags {
-            let t = t.trim();
-            if t.is_empty() || tags.iter().any(|x| name_key(x) == name_key(t)) {
+        for t in &e.tags {
+            // Repeated tags stay in the row (earlier builds hashed them so); the write keeps
+            // each tag once.
+            if t.trim().is_empty() {
                 continue;
             }
             check_line("tag", t).map_err(|err| self.bad(line, err))?;
@@ -487,7 +490,7 @@ impl Checker {
             }
             tags.push(t.to_owned());
         }
-        let description = e.description.trim().to_owned();
+        let description = e.description;
         check_text("description", &description).map_err(|err| self.bad(line, err))?;
         let rate = match e.rate.filter(|r| !r.is_zero()) {
             None => None,
