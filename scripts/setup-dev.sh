@@ -2,6 +2,8 @@
 # Installs libclang for the build (see below) and what the interop checks need, under target/ (ignored by git):
 #   target/interop-venv  Python venv with the official MCP SDK (mcp from PyPI)
 #   target/inspector     the MCP Inspector CLI (npm @modelcontextprotocol/inspector)
+#   target/watson-venv   Watson (td-watson from PyPI), and Debian's timewarrior (apt, as root),
+#                        for the importer tests that make real exports
 # Both checks also install these themselves when missing; this only does it up front.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,4 +26,17 @@ if [ ! -x target/inspector/node_modules/.bin/mcp-inspector ]; then
   HOME="$(mktemp -d)" npm install --prefix target/inspector --no-audit --no-fund --silent \
     @modelcontextprotocol/inspector@2.12.0
 fi
-echo "interop tools ready: target/interop-venv, target/inspector"
+# The importer tests make real exports with Timewarrior and Watson (tests/it/importers.rs).
+if ! command -v timew >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq timewarrior
+  else
+    echo "timewarrior is missing: install it (Debian/Ubuntu: sudo apt-get install timewarrior)" >&2
+    exit 1
+  fi
+fi
+if [ ! -x target/watson-venv/bin/watson ]; then
+  python3 -m venv target/watson-venv
+  target/watson-venv/bin/pip install -q td-watson==2.1.0
+fi
+echo "interop tools ready: target/interop-venv, target/inspector, target/watson-venv, timew"

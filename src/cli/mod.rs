@@ -9,6 +9,7 @@ mod changes;
 mod chart;
 pub mod errors;
 mod style;
+mod import;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -75,9 +76,9 @@ pub enum Command {
     /// API tokens for `stint serve`.
     #[command(subcommand)]
     Token(TokenCommand),
-    /// Import tracks from a file.
-    #[command(subcommand)]
-    Import(ImportCommand),
+    /// Import tracks from Toggl, Clockify or Harvest CSV, Timewarrior, Watson, stint CSV, or a
+    /// `stint db export --json` copy; a re-import adds nothing.
+    Import(import::ImportArgs),
     /// Database commands.
     #[command(subcommand)]
     Db(DbCommand),
@@ -245,35 +246,6 @@ pub(crate) fn table() -> Table {
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic);
     t
-}
-
-/// `stint import`.
-#[derive(Debug, Subcommand)]
-pub enum ImportCommand {
-    /// Import tracks from CSV with a header row: start, end, project, client, tags (`;`-separated),
-    /// description, billable. Missing projects, clients and tags are created; rows imported
-    /// before are recognised and skipped.
-    Csv {
-        /// The CSV file (`-` for standard input).
-        file: PathBuf,
-    },
-}
-
-/// An indicatif progress bar on a terminal, nothing otherwise.
-struct Progress(Option<indicatif::ProgressBar>);
-
-impl crate::service::ImportProgress for Progress {
-    fn checked(&self, rows: usize) {
-        if let Some(bar) = &self.0 {
-            bar.set_length(rows as u64);
-            bar.set_message("importing");
-        }
-    }
-    fn written(&self, rows: usize) {
-        if let Some(bar) = &self.0 {
-            bar.set_position(rows as u64);
-        }
-    }
 }
 
 /// `stint mcp`.
@@ -446,9 +418,16 @@ pub struct TracksArgs {
     /// with rounded and unrounded durations.
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
-    /// With --csv: replace the file if it exists.
-    #[arg(long, requires = "csv")]
+    /// With --csv or --ics: replace the file if it exists.
+    #[arg(long)]
     pub force: bool,
+    /// Print every matching track as JSON (the `list_tracks` shape: `{"tracks": [...]}`).
+    #[arg(long, conflicts_with_all = ["csv", "ics"])]
+    pub json: bool,
+    /// Write every finished matching track as an iCalendar event to this file (`-` for
+    /// standard output), for a calendar app.
+    #[arg(long, value_name = "FILE", conflicts_with = "csv")]
+    pub ics: Option<PathBuf>,
 }
 
 impl TracksArgs {
@@ -476,6 +455,17 @@ pub enum DbCommand {
     Backup {
         /// The new file (mode 0600; never the database itself).
         file: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write a portable JSON copy of all data (settings, clients, projects, tags, tracks,
+    /// timers, invoices; not tokens or logs) that `stint import` reads back into an empty
+    /// database.
+    Export {
+        /// The JSON file (`-` for standard output).
+        #[arg(long, value_name = "FILE")]
+        json: PathBuf,
         /// Replace the file if it exists.
         #[arg(long)]
         force: bool,
@@ -663,6 +653,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_overlaps(&w.overlaps, w.overlap_count);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Tracks(a) if a.json => {
+            import::tracks_json(&open(&cli, Frontend::Cli)?, &a.filter())
+        }
+        Command::Tracks(a) if a.ics.is_some() => {
+            let path = a.ics.as_deref().expect("guarded");
+            import::tracks_ics(&open(&cli, Frontend::Cli)?, &a.filter(), path, a.force)
+        }
         Command::Tracks(a) if a.csv.is_some() => {
             let svc = open(&cli, Frontend::Cli)?;
             let rounding = svc.get_settings()?.settings.rounding;
@@ -807,43 +804,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import(ImportCommand::Csv { file }) => {
-            use std::io::IsTerminal;
-            let svc = open(&cli, Frontend::Cli)?;
-            let bar = std::io::stderr().is_terminal().then(|| {
-                let bar = indicatif::ProgressBar::new(0);
-                bar.set_style(
-                    indicatif::ProgressStyle::with_template(
-                        "{msg} {bar:40} {pos}/{len} rows ({per_sec}, {eta})",
-                    )
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-                );
-                bar.set_message("checking");
-                bar
-            });
-            let progress = Progress(bar);
-            let started = std::time::Instant::now();
-            let summary = if file.as_os_str() == "-" {
-                svc.import_csv(std::io::stdin().lock(), &progress)?
-            } else {
-                let f = std::fs::File::open(file)
-                    .with_context(|| format!("cannot open {}", file.display()))?;
-                svc.import_csv(std::io::BufReader::new(f), &progress)?
-            };
-            if let Some(bar) = &progress.0 {
-                bar.finish_and_clear();
-            }
-            println!(
-                "Imported {} tracks from {} rows ({} already present, skipped) in {:.1} s; created {} projects, {} clients, {} tags.",
-                summary.imported,
-                summary.rows,
-                summary.skipped,
-                started.elapsed().as_secs_f64(),
-                summary.created_projects,
-                summary.created_clients,
-                summary.created_tags
-            );
-            Ok(ExitCode::SUCCESS)
+        Command::Import(a) => import::import(&open(&cli, Frontend::Cli)?, a),
+        Command::Db(DbCommand::Export { json, force }) => {
+            import::db_export(&open(&cli, Frontend::Cli)?, json, *force)
         }
         Command::Db(DbCommand::Backup { file, force }) => {
             let svc = open(&cli, Frontend::Cli)?;

@@ -12,6 +12,7 @@ pub mod dto_billing;
 pub mod dto_changes;
 pub mod http;
 pub mod json;
+pub mod json_export;
 pub mod prompts;
 pub mod resources;
 pub mod server;

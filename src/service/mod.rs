@@ -13,6 +13,7 @@ mod catalog;
 mod changes;
 mod export;
 mod files;
+mod ics;
 mod import;
 mod invoices;
 mod names;
@@ -44,7 +45,10 @@ pub use export::{
     invoice_csv, tracks_csv,
 };
 pub use files::OutputFile;
-pub use import::{BATCH_ROWS, ImportProgress, ImportSummary, NoProgress};
+pub use import::{
+    BATCH_ROWS, EXPORT_FORMAT, EXPORT_VERSION, ImportFormat, ImportOptions, ImportProgress,
+    ImportReport, ImportSummary, NoProgress, PREVIEW_ROWS, PortableSummary, PreviewRow, detect,
+};
 pub use invoices::{InvoiceChanges, ListInvoices, NewInvoice};
 pub use names::{Completion, MAX_COMPLETIONS, NameKind, matches_prefix};
 pub use reports::{

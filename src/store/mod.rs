@@ -15,6 +15,7 @@ pub mod changes;
 pub mod clients;
 pub mod invoices;
 pub mod names;
+pub mod portable;
 pub mod projects;
 pub mod reports;
 pub mod settings;

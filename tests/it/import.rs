@@ -32,6 +32,7 @@ fn import_creates_what_is_missing_and_a_second_import_adds_nothing() {
             created_projects: 2,
             created_clients: 1,
             created_tags: 3,
+            ..ImportSummary::default()
         }
     );
     assert_eq!(env.count("SELECT count(*) FROM tracks"), 4);

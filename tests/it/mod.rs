@@ -8,6 +8,7 @@ mod crash;
 mod disk;
 mod http;
 mod import;
+mod importers;
 mod inputs;
 mod parsers;
 mod protocol;

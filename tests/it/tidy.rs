@@ -3,7 +3,8 @@
 //! with the file and line to fix.
 //!
 //! - SQL and rusqlite only in `src/store/`;
-//! - rmcp, serde and JSON only in `src/mcp/`;
+//! - rmcp, serde and JSON only in `src/mcp/` (and the importers' file formats in
+//!   `src/service/import/`);
 //! - clap, comfy-table, indicatif and printing to the terminal only in `src/cli/` (and
 //!   `src/main.rs`, which sets up logging and prints the last error);
 //! - every module starts with a `//!` doc saying what it owns.
@@ -103,7 +104,10 @@ fn rmcp_serde_and_json_only_in_mcp() {
                 "Deserialize",
                 "JsonSchema",
             ],
-            &["src/mcp/"],
+            // Importers read other trackers' JSON exports (Timewarrior, Watson) and stint's
+            // portable JSON copy: that parsing is format code, like CSV, and lives with the
+            // import that checks and writes it. Nothing else in the service may use serde.
+            &["src/mcp/", "src/service/import/"],
         ),
     );
 }
