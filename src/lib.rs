@@ -18,5 +18,6 @@
 pub mod cli;
 pub mod domain;
 pub mod mcp;
+pub mod render;
 pub mod service;
 pub mod store;

@@ -14,6 +14,7 @@ mod changes;
 mod export;
 mod files;
 mod import;
+mod invoice_pdf;
 mod invoices;
 mod names;
 mod reports;
@@ -45,6 +46,7 @@ pub use export::{
 };
 pub use files::OutputFile;
 pub use import::{BATCH_ROWS, ImportProgress, ImportSummary, NoProgress};
+pub use invoice_pdf::invoice_document;
 pub use invoices::{InvoiceChanges, ListInvoices, NewInvoice};
 pub use names::{Completion, MAX_COMPLETIONS, NameKind, matches_prefix};
 pub use reports::{

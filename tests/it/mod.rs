@@ -9,6 +9,7 @@ mod http;
 mod import;
 mod inputs;
 mod parsers;
+mod pdf;
 mod protocol;
 mod service_catalog;
 mod service_tracks;
