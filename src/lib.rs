@@ -6,6 +6,7 @@
 //! - [`service`] holds the use cases, each write one transaction with an audit row;
 //! - [`store`] is the only module with SQL (rusqlite, refinery migrations);
 //! - [`domain`] holds pure rules: time parsing and splitting, validation, money, settings.
+//! - [`render`] turns the domain's views into documents (PDF invoices), without I/O.
 //!
 //! Invariants:
 //! - `domain` does no I/O and never reads the clock; the service gets "now" from a
