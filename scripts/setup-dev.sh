@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs libclang for the build (see below) and what the interop checks need, under target/ (ignored by git):
+# Installs libclang for the build and poppler-utils for the PDF tests (see below), and what the
+# interop checks need, under target/ (ignored by git):
 #   target/interop-venv  Python venv with the official MCP SDK (mcp from PyPI)
 #   target/inspector     the MCP Inspector CLI (npm @modelcontextprotocol/inspector)
 #   target/watson-venv   Watson (td-watson from PyPI), and Debian's timewarrior (apt, as root),
@@ -14,6 +15,15 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libclang\(-[0-9.]*\)\?\.so'; then
     apt-get update -qq && apt-get install -y -qq libclang-dev
   else
     echo "libclang is missing: install it (Debian/Ubuntu: sudo apt-get install libclang-dev)" >&2
+    exit 1
+  fi
+fi
+# The PDF tests read invoices back with poppler's pdftotext, pdfinfo and pdffonts.
+if ! command -v pdftotext >/dev/null || ! command -v pdffonts >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq poppler-utils
+  else
+    echo "poppler-utils is missing: install it (Debian/Ubuntu: sudo apt-get install poppler-utils)" >&2
     exit 1
   fi
 fi

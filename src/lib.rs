@@ -6,6 +6,7 @@
 //! - [`service`] holds the use cases, each write one transaction with an audit row;
 //! - [`store`] is the only module with SQL (rusqlite, refinery migrations);
 //! - [`domain`] holds pure rules: time parsing and splitting, validation, money, settings.
+//! - [`render`] turns the domain's views into documents (PDF invoices), without I/O.
 //!
 //! Invariants:
 //! - `domain` does no I/O and never reads the clock; the service gets "now" from a
@@ -18,5 +19,6 @@
 pub mod cli;
 pub mod domain;
 pub mod mcp;
+pub mod render;
 pub mod service;
 pub mod store;

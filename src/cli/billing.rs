@@ -90,13 +90,17 @@ pub enum InvoiceCommand {
         /// Invoice id or number.
         invoice: String,
     },
-    /// Export an invoice as CSV.
+    /// Export an invoice as CSV and/or PDF.
     Export {
         /// Invoice id or number.
         invoice: String,
-        /// File to write (`-` for standard output); a new file, mode 0600.
+        /// CSV file to write (`-` for standard output); a new file, mode 0600.
+        #[arg(long, value_name = "FILE", required_unless_present = "pdf")]
+        csv: Option<PathBuf>,
+        /// PDF file to write (`-` for standard output when it is not a terminal); a new
+        /// file, mode 0600. Paper size and seller details come from the settings.
         #[arg(long, value_name = "FILE")]
-        csv: PathBuf,
+        pdf: Option<PathBuf>,
         /// Replace the file if it exists.
         #[arg(long)]
         force: bool,
@@ -461,21 +465,60 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
         InvoiceCommand::Export {
             invoice,
             csv,
+            pdf,
             force,
         } => {
-            if csv.as_os_str() == "-" {
-                let (_, text) = svc.export_invoice_csv(invoice)?;
-                print!("{text}");
-            } else {
-                let (inv, _, written) = svc.export_invoice_csv_to(invoice, csv, *force)?;
-                eprintln!(
-                    "Wrote {} ({} lines) to {}",
-                    invoice_title(&inv),
-                    inv.lines.len(),
-                    written.display()
-                );
+            if let Some(csv) = csv {
+                if csv.as_os_str() == "-" {
+                    let (_, text) = svc.export_invoice_csv(invoice)?;
+                    print!("{text}");
+                } else {
+                    let (inv, _, written) = svc.export_invoice_csv_to(invoice, csv, *force)?;
+                    eprintln!(
+                        "Wrote {} ({} lines) to {}",
+                        invoice_title(&inv),
+                        inv.lines.len(),
+                        written.display()
+                    );
+                }
+            }
+            if let Some(pdf) = pdf {
+                export_pdf(svc, invoice, pdf, *force)?;
             }
         }
+    }
+    Ok(())
+}
+
+/// `stint invoice export N --pdf FILE`: writes the PDF to a new file, or to standard output
+/// for `-` when that is not a terminal.
+fn export_pdf(
+    svc: &Service,
+    invoice: &str,
+    pdf: &std::path::Path,
+    force: bool,
+) -> anyhow::Result<()> {
+    use std::io::{IsTerminal as _, Write as _};
+    if pdf.as_os_str() == "-" {
+        let mut out = std::io::stdout();
+        if out.is_terminal() {
+            anyhow::bail!(
+                "a PDF is not for the terminal; name a file (--pdf invoice.pdf) or pipe the \
+                 output (--pdf - > invoice.pdf)"
+            );
+        }
+        let (_, bytes) = svc.export_invoice_pdf(invoice)?;
+        out.write_all(&bytes)?;
+        out.flush()?;
+    } else {
+        let (inv, bytes, written) = svc.export_invoice_pdf_to(invoice, pdf, force)?;
+        eprintln!(
+            "Wrote {} ({} lines, {} KB PDF) to {}",
+            invoice_title(&inv),
+            inv.lines.len(),
+            bytes.len().div_ceil(1024),
+            written.display()
+        );
     }
     Ok(())
 }

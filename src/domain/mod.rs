@@ -9,6 +9,7 @@ pub mod billing;
 pub mod entities;
 pub mod error;
 pub mod ids;
+pub mod invoice_doc;
 pub mod limits;
 pub mod money;
 pub mod names;

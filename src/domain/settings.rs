@@ -146,6 +146,46 @@ pub fn validate_invoice_number_format(format: &str) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// Paper size of PDF invoices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PaperSize {
+    /// ISO A4, 210 x 297 mm (595.28 x 841.89 points).
+    #[default]
+    A4,
+    /// US Letter, 8.5 x 11 in (612 x 792 points).
+    Letter,
+}
+
+impl PaperSize {
+    /// Parses `a4` or `letter` (case-insensitive).
+    ///
+    /// # Errors
+    /// Any other text.
+    pub fn parse(input: &str) -> Result<Self, DomainError> {
+        match input.trim().to_ascii_lowercase().as_str() {
+            "a4" => Ok(Self::A4),
+            "letter" => Ok(Self::Letter),
+            _ => Err(DomainError::parse("paper size", input, "send a4 or letter")),
+        }
+    }
+
+    /// The setting's spelling: `a4` or `letter`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::A4 => "a4",
+            Self::Letter => "letter",
+        }
+    }
+
+    /// Width and height in PDF points (1/72 inch).
+    pub fn points(self) -> (f32, f32) {
+        match self {
+            Self::A4 => (595.28, 841.89),
+            Self::Letter => (612.0, 792.0),
+        }
+    }
+}
+
 /// All settings, with their defaults filled in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
@@ -162,6 +202,14 @@ pub struct Settings {
     pub allow_concurrent_timers: bool,
     pub business_name: Option<String>,
     pub business_address: Option<String>,
+    /// The seller's tax or VAT id, printed on PDF invoices.
+    pub business_tax_id: Option<String>,
+    /// How to pay (bank, IBAN, BIC, ...; several lines), printed on PDF invoices.
+    pub payment_details: Option<String>,
+    /// Notes given to a new invoice created without notes of its own.
+    pub invoice_default_notes: Option<String>,
+    /// Paper size of PDF invoices.
+    pub paper_size: PaperSize,
 }
 
 impl Default for Settings {
@@ -177,6 +225,10 @@ impl Default for Settings {
             allow_concurrent_timers: false,
             business_name: None,
             business_address: None,
+            business_tax_id: None,
+            payment_details: None,
+            invoice_default_notes: None,
+            paper_size: PaperSize::A4,
         }
     }
 }
@@ -206,6 +258,15 @@ mod tests {
         ] {
             assert!(validate_invoice_number_format(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn paper_sizes() {
+        assert_eq!(PaperSize::parse(" Letter ").unwrap(), PaperSize::Letter);
+        assert_eq!(PaperSize::parse("A4").unwrap(), PaperSize::A4);
+        assert!(PaperSize::parse("a5").is_err());
+        assert_eq!(PaperSize::default().as_str(), "a4");
+        assert_eq!(PaperSize::Letter.points(), (612.0, 792.0));
     }
 
     #[test]

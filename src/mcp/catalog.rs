@@ -216,6 +216,12 @@ pub const TOOLS: &[ToolSpec] = &[
         Export,
         Billing,
     ),
+    t(
+        "export_invoice_pdf",
+        "Export invoice as PDF",
+        Export,
+        Billing,
+    ),
     t("time_summary", "Time summary", Read, Analytics),
     t("top_projects", "Top projects", Read, Analytics),
     t("budget_status", "Budget status", Read, Analytics),

@@ -730,6 +730,14 @@ pub struct UpdateSettingsArgs {
     pub business_name: Option<String>,
     /// Your business address, shown on invoices; "" removes it.
     pub business_address: Option<String>,
+    /// Your tax/VAT id.
+    pub business_tax_id: Option<String>,
+    /// Bank details (IBAN...).
+    pub payment_details: Option<String>,
+    /// Notes of new invoices.
+    pub invoice_default_notes: Option<String>,
+    /// "a4" or "letter".
+    pub paper_size: Option<String>,
 }
 
 impl From<UpdateSettingsArgs> for service::SettingsChanges {
@@ -749,6 +757,10 @@ impl From<UpdateSettingsArgs> for service::SettingsChanges {
             allow_concurrent_timers: a.allow_concurrent_timers,
             business_name: a.business_name,
             business_address: a.business_address,
+            business_tax_id: a.business_tax_id,
+            payment_details: a.payment_details,
+            invoice_default_notes: a.invoice_default_notes,
+            paper_size: a.paper_size,
         }
     }
 }
@@ -1151,6 +1163,13 @@ pub struct SettingsOut {
     pub business_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub business_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_tax_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_details: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoice_default_notes: Option<String>,
+    pub paper_size: String,
 }
 
 impl From<&SettingsView> for SettingsOut {
@@ -1173,6 +1192,10 @@ impl From<&SettingsView> for SettingsOut {
             allow_concurrent_timers: s.allow_concurrent_timers,
             business_name: s.business_name.clone(),
             business_address: s.business_address.clone(),
+            business_tax_id: s.business_tax_id.clone(),
+            payment_details: s.payment_details.clone(),
+            invoice_default_notes: s.invoice_default_notes.clone(),
+            paper_size: s.paper_size.as_str().to_owned(),
         }
     }
 }

@@ -319,6 +319,31 @@ pub struct CsvExportOut {
     pub rows: usize,
 }
 
+/// Arguments of `export_invoice_pdf`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = no_null)]
+pub struct ExportPdfArgs {
+    /// Invoice id or number.
+    pub invoice_id: RefArg,
+    /// Also write the PDF to this new file (stdio only).
+    pub path: Option<String>,
+}
+
+/// Result of `export_invoice_pdf`; the PDF itself is the embedded resource in the content.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(transform = no_null)]
+pub struct PdfExportOut {
+    pub invoice_id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    /// Size of the PDF in bytes.
+    pub bytes: usize,
+    /// The absolute path of the file written, when a path was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
 // ---------------------------------------------------------------------------------------------
 // Analytics
 

@@ -265,7 +265,11 @@ impl Service {
             subtotal: totals.subtotal,
             tax: totals.tax,
             total: totals.total,
-            notes: invoice_notes(req.notes.clone())?,
+            notes: invoice_notes(
+                req.notes
+                    .clone()
+                    .or_else(|| ctx.settings.invoice_default_notes.clone()),
+            )?,
             seller_name: ctx.settings.business_name.clone(),
             seller_address: ctx.settings.business_address.clone(),
             client_name: client.as_ref().map(|c| c.name.clone()),

@@ -15,6 +15,7 @@ mod export;
 mod files;
 mod ics;
 mod import;
+mod invoice_pdf;
 mod invoices;
 mod names;
 mod reports;
@@ -49,6 +50,7 @@ pub use import::{
     BATCH_ROWS, EXPORT_FORMAT, EXPORT_VERSION, ImportFormat, ImportOptions, ImportProgress,
     ImportReport, ImportSummary, NoProgress, PREVIEW_ROWS, PortableSummary, PreviewRow, detect,
 };
+pub use invoice_pdf::invoice_document;
 pub use invoices::{InvoiceChanges, ListInvoices, NewInvoice};
 pub use names::{Completion, MAX_COMPLETIONS, NameKind, matches_prefix};
 pub use reports::{

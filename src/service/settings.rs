@@ -7,7 +7,8 @@ use super::{Result, Service, clean, system_time_zone};
 use crate::domain::DomainError;
 use crate::domain::money::{Currency, parse_rate};
 use crate::domain::settings::{
-    RoundingMode, RoundingScope, Settings, validate_increment, validate_invoice_number_format,
+    PaperSize, RoundingMode, RoundingScope, Settings, validate_increment,
+    validate_invoice_number_format,
 };
 use crate::domain::time::{WeekStart, parse_time_zone};
 use crate::store;
@@ -31,7 +32,8 @@ pub struct RoundingChanges {
 }
 
 /// Input of `update_settings`: `None` leaves a setting as it is. For `timezone`,
-/// `business_name` and `business_address`, an empty text returns to the default.
+/// `business_name`, `business_address`, `business_tax_id`, `payment_details` and
+/// `invoice_default_notes`, an empty text returns to the default (none).
 #[derive(Debug, Clone, Default)]
 pub struct SettingsChanges {
     pub timezone: Option<String>,
@@ -44,6 +46,14 @@ pub struct SettingsChanges {
     pub allow_concurrent_timers: Option<bool>,
     pub business_name: Option<String>,
     pub business_address: Option<String>,
+    /// The seller's tax or VAT id (one line, at most 200 characters).
+    pub business_tax_id: Option<String>,
+    /// How to pay (bank, IBAN, ...): several lines, at most 10 000 characters.
+    pub payment_details: Option<String>,
+    /// Notes for new invoices created without notes: at most 10 000 characters.
+    pub invoice_default_notes: Option<String>,
+    /// `a4` or `letter`.
+    pub paper_size: Option<String>,
 }
 
 impl SettingsChanges {
@@ -60,6 +70,7 @@ impl SettingsChanges {
             "rounding.increment_minutes" => r.is_some_and(|r| r.increment_minutes.is_some()),
             "rounding.scope" => r.is_some_and(|r| r.scope.is_some()),
             "invoice_due_days" => self.invoice_due_days.is_some(),
+            "paper_size" => self.paper_size.is_some(),
             _ => false,
         }
     }
@@ -148,6 +159,27 @@ impl Service {
                 if let Some(a) = &s.business_address {
                     crate::domain::limits::check_text("business address", a)?;
                 }
+            }
+            if let Some(t) = req.business_tax_id {
+                s.business_tax_id = clean(Some(t));
+                if let Some(t) = &s.business_tax_id {
+                    crate::domain::limits::check_line("business tax id", t)?;
+                }
+            }
+            if let Some(p) = req.payment_details {
+                s.payment_details = clean(Some(p));
+                if let Some(p) = &s.payment_details {
+                    crate::domain::limits::check_text("payment details", p)?;
+                }
+            }
+            if let Some(n) = req.invoice_default_notes {
+                s.invoice_default_notes = clean(Some(n));
+                if let Some(n) = &s.invoice_default_notes {
+                    crate::domain::limits::check_text("invoice default notes", n)?;
+                }
+            }
+            if let Some(p) = req.paper_size {
+                s.paper_size = PaperSize::parse(&p)?;
             }
             store::settings::save(ctx.tx, &s, ctx.now)?;
             ctx.audit("settings", &[], None)?;

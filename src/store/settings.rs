@@ -5,7 +5,7 @@ use rusqlite::{Connection, params};
 
 use super::{BadValue, Result, to_ts};
 use crate::domain::money::Currency;
-use crate::domain::settings::{Rounding, RoundingMode, RoundingScope, Settings};
+use crate::domain::settings::{PaperSize, Rounding, RoundingMode, RoundingScope, Settings};
 use crate::domain::time::{WeekStart, parse_time_zone};
 
 /// Loads every setting, with defaults for those never set.
@@ -76,6 +76,13 @@ pub fn load_lenient(conn: &Connection) -> Result<(Settings, Vec<BadValue>)> {
             "allow_concurrent_timers" => s.allow_concurrent_timers = v == "true",
             "business_name" => s.business_name = Some(value),
             "business_address" => s.business_address = Some(value),
+            "business_tax_id" => s.business_tax_id = Some(value),
+            "payment_details" => s.payment_details = Some(value),
+            "invoice_default_notes" => s.invoice_default_notes = Some(value),
+            "paper_size" => match PaperSize::parse(v) {
+                Ok(x) => s.paper_size = x,
+                Err(_) => damaged.push(bad()),
+            },
             _ => {}
         }
     }
@@ -89,7 +96,7 @@ pub fn save(conn: &Connection, s: &Settings, now: DateTime<Utc>) -> Result<()> {
         increment_minutes,
         scope,
     } = s.rounding;
-    let pairs: [(&str, Option<String>); 12] = [
+    let pairs: [(&str, Option<String>); 16] = [
         ("timezone", s.timezone.map(|tz| tz.name().to_owned())),
         ("week_start", Some(s.week_start.as_str().to_owned())),
         (
@@ -117,6 +124,10 @@ pub fn save(conn: &Connection, s: &Settings, now: DateTime<Utc>) -> Result<()> {
         ),
         ("business_name", s.business_name.clone()),
         ("business_address", s.business_address.clone()),
+        ("business_tax_id", s.business_tax_id.clone()),
+        ("payment_details", s.payment_details.clone()),
+        ("invoice_default_notes", s.invoice_default_notes.clone()),
+        ("paper_size", Some(s.paper_size.as_str().to_owned())),
     ];
     let mut upsert = conn.prepare_cached(
         "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3)

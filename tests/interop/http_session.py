@@ -67,7 +67,7 @@ EXPECTED_TOOLS = [
     "create_client", "list_clients", "get_client", "update_client", "delete_client",
     "create_invoice", "list_invoices", "get_invoice", "update_invoice", "mark_invoice_sent",
     "mark_invoice_paid", "void_invoice", "delete_invoice", "export_invoice_csv",
-    "time_summary", "top_projects", "budget_status", "unbilled_summary",
+    "export_invoice_pdf", "time_summary", "top_projects", "budget_status", "unbilled_summary",
     "get_settings", "update_settings", "list_changes", "undo_change",
 ]
 # ARCHITECTURE.md, "HTTP front end": admin adds deletes, invoice state changes and settings.

@@ -457,6 +457,7 @@ fn write_calls() -> Vec<(&'static str, Json, i64)> {
         ("mark_invoice_sent", json!({"invoice_id": "2"}), 1),
         ("mark_invoice_paid", json!({"invoice_id": "2"}), 1),
         ("export_invoice_csv", json!({"invoice_id": "2"}), 0),
+        ("export_invoice_pdf", json!({"invoice_id": "2"}), 0),
         ("create_project", json!({"name": "Tmp"}), 1),
         ("delete_project", json!({"project": "Tmp"}), 1),
         ("create_client", json!({"name": "Gone"}), 1),

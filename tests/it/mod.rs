@@ -11,6 +11,7 @@ mod import;
 mod importers;
 mod inputs;
 mod parsers;
+mod pdf;
 mod protocol;
 mod service_catalog;
 mod service_tracks;

@@ -1,9 +1,12 @@
-//! Invoices: create (or preview), list, get, update, send, pay, void, delete and export as CSV.
+//! Invoices: create (or preview), list, get, update, send, pay, void, delete and export as CSV
+//! or PDF.
 //!
 //! Titles, annotations and the HTTP scope of each tool come from the table in
 //! [`crate::mcp::catalog`]; this module holds what each tool does.
 
+use base64::Engine as _;
 use rmcp::handler::server::wrapper::{Json, Parameters};
+use rmcp::model::{CallToolResult, ContentBlock, ResourceContents};
 use rmcp::{tool, tool_router};
 
 use crate::mcp::dto_billing::*;
@@ -183,5 +186,43 @@ impl StintServer {
             csv,
             path,
         }))
+    }
+
+    #[tool(
+        name = "export_invoice_pdf",
+        description = "Export an invoice as PDF, returned as an embedded resource. On stdio, `path` also writes a new file.",
+        output_schema = rmcp::handler::server::common::schema_for_output::<PdfExportOut>()
+    )]
+    async fn export_invoice_pdf(
+        &self,
+        Parameters(a): Parameters<ExportPdfArgs>,
+    ) -> Result<CallToolResult, String> {
+        let (inv, pdf, path) = match a.path.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+            Some(p) => {
+                let (inv, pdf, written) = self
+                    .svc
+                    .export_invoice_pdf_to(&a.invoice_id.0, std::path::Path::new(p), false)
+                    .map_err(fail)?;
+                (inv, pdf, Some(written.display().to_string()))
+            }
+            None => {
+                let (inv, pdf) = self.svc.export_invoice_pdf(&a.invoice_id.0).map_err(fail)?;
+                (inv, pdf, None)
+            }
+        };
+        let uri = format!("stint://invoices/{}.pdf", inv.id.0);
+        let out = PdfExportOut {
+            invoice_id: inv.id.0,
+            number: inv.number.clone(),
+            bytes: pdf.len(),
+            path,
+        };
+        let blob = base64::engine::general_purpose::STANDARD.encode(&pdf);
+        let mut result =
+            CallToolResult::structured(serde_json::to_value(&out).map_err(|e| e.to_string())?);
+        result.content.push(ContentBlock::resource(
+            ResourceContents::blob(blob, uri).with_mime_type("application/pdf"),
+        ));
+        Ok(result)
     }
 }

@@ -1,0 +1,514 @@
+//! PDF invoices, read back with poppler's `pdftotext` and `pdfinfo` (Debian `poppler-utils`,
+//! installed by scripts/setup-dev.sh): the golden text of a fixed invoice (seller, buyer,
+//! lines, tax, total, notes, payment details; euro sign, umlauts and Japanese text), A4 and
+//! Letter, pages for long invoices, the size bounds, redaction per caller, the file rules, the
+//! MCP tool's embedded resource and the CLI.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use base64::Engine as _;
+use rust_decimal::Decimal;
+use serde_json::json;
+use stint::domain::invoice_doc::{
+    DocumentLine, DocumentState, InvoiceDocument, MAX_DOCUMENT_LINES, MAX_DOCUMENT_PAGES, Party,
+    TaxRow,
+};
+use stint::domain::money::Currency;
+use stint::domain::settings::PaperSize;
+use stint::service::{
+    Caller, Frontend, NewClient, NewInvoice, NewProject, NewTrack, SettingsChanges,
+};
+
+use super::util::{Env, mcp_session};
+
+/// Runs a poppler tool on `pdf` and returns its standard output.
+fn poppler(tool: &str, args: &[&str], pdf: &Path) -> String {
+    let out = Command::new(tool)
+        .args(args)
+        .arg(pdf)
+        .args(if tool == "pdftotext" {
+            &["-"][..]
+        } else {
+            &[][..]
+        })
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("{tool} is missing ({e}); run scripts/setup-dev.sh (Debian poppler-utils)")
+        });
+    assert!(
+        out.status.success(),
+        "{tool}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn save(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// The fixed invoice: a German seller billing a Japanese client in EUR at 19 %, three tracks
+/// (an umlaut, Japanese text, a long description that wraps), issued as INV-2026-0001.
+fn fixture(env: &Env) -> String {
+    env.svc
+        .update_settings(SettingsChanges {
+            default_currency: Some("EUR".into()),
+            business_name: Some("Jörg Müller Softwareentwicklung".into()),
+            business_address: Some("Hauptstraße 5\n10115 Berlin\nGermany".into()),
+            business_tax_id: Some("DE123456789".into()),
+            payment_details: Some(
+                "Bank: Berliner Sparkasse\nIBAN: DE89 3704 0044 0532 0130 00\nBIC: COBADEFFXXX"
+                    .into(),
+            ),
+            ..Default::default()
+        })
+        .unwrap();
+    env.svc
+        .create_client(NewClient {
+            name: "東京商事株式会社".into(),
+            email: Some("billing@tokyo-shoji.example".into()),
+            address: Some("1-2-3 Marunouchi\nChiyoda-ku, Tokyo 100-0005\nJapan".into()),
+            tax_id: Some("T1234567890123".into()),
+            currency: Some("EUR".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    env.svc
+        .create_project(NewProject {
+            name: "Website relaunch".into(),
+            client: Some("東京商事株式会社".into()),
+            hourly_rate: Some("95.50".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    for (start, end, what) in [
+        (
+            "2026-11-02 09:00",
+            "2026-11-02 12:30",
+            "Änderungen am Übersichtslayout",
+        ),
+        (
+            "2026-11-03 10:00",
+            "2026-11-03 11:45",
+            "ウェブサイトの設計レビュー",
+        ),
+        (
+            "2026-11-04 13:00",
+            "2026-11-04 17:15",
+            "Migration of the product catalogue to the new content management system, \
+             including redirects for every retired page and a check of all image sizes",
+        ),
+    ] {
+        env.svc
+            .create_track(NewTrack {
+                start: start.into(),
+                end: Some(end.into()),
+                project: Some("Website relaunch".into()),
+                description: Some(what.into()),
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    let inv = env
+        .svc
+        .create_invoice(NewInvoice {
+            client: Some("東京商事株式会社".into()),
+            from: "2026-11-01".into(),
+            to: "2026-11-20".into(),
+            tax_rate_percent: Some("19".into()),
+            notes: Some("Vielen Dank für Ihren Auftrag! Zahlbar ohne Abzug.".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let inv = env
+        .svc
+        .mark_invoice_sent(&inv.id.0.to_string(), Some("2026-11-21"))
+        .unwrap();
+    inv.number.unwrap()
+}
+
+fn golden_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/invoice-pdf.golden.txt")
+}
+
+/// The text of the fixed invoice, laid out by `pdftotext -layout`, is the committed golden
+/// file (regenerate with STINT_BLESS=1 after a deliberate change of the layout); the key
+/// facts are checked one by one as well, so a failure says what went missing.
+#[test]
+fn golden_text_of_a_fixed_invoice() {
+    let env = Env::new();
+    let number = fixture(&env);
+    assert_eq!(number, "INV-2026-0001");
+    let (inv, pdf) = env.svc.export_invoice_pdf(&number).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert_eq!(inv.total, "1079.64".parse::<Decimal>().unwrap());
+    let path = save(env.dir.path(), "invoice.pdf", &pdf);
+    let text = poppler("pdftotext", &["-layout"], &path);
+    for expected in [
+        "INVOICE",
+        "INV-2026-0001",
+        "Jörg Müller Softwareentwicklung",
+        "Hauptstraße 5",
+        "Tax ID: DE123456789",
+        "東京商事株式会社",
+        "Chiyoda-ku, Tokyo 100-0005",
+        "Tax ID: T1234567890123",
+        "billing@tokyo-shoji.example",
+        "Issue date",
+        "2026-11-21",
+        "2026-12-21",
+        "2026-11-01 – 2026-11-20",
+        "Änderungen am Übersichtslayout",
+        "ウェブサイトの設計レビュー",
+        "3.50 h",
+        "95.50",
+        "334.25",
+        "167.13",
+        "405.88",
+        "19 %",
+        "€907.26",
+        "Tax 19 % of €907.26",
+        "€172.38",
+        "Total EUR",
+        "€1,079.64",
+        "Vielen Dank für Ihren Auftrag!",
+        "IBAN: DE89 3704 0044 0532 0130 00",
+        "Page 1 of 1",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
+    }
+    // The long description wraps inside its column instead of running into the figures.
+    assert!(
+        !text.contains("including redirects for every retired page and a check of all image"),
+        "{text}"
+    );
+    let info = poppler("pdfinfo", &[], &path);
+    assert!(info.contains("595.28 x 841.89 pts (A4)"), "{info}");
+    assert!(info.contains("Pages:           1"), "{info}");
+    assert!(
+        info.contains("Title:           Invoice INV-2026-0001"),
+        "{info}"
+    );
+    let fonts = poppler("pdffonts", &[], &path);
+    assert!(fonts.contains("DejaVuSans"), "{fonts}");
+    assert!(fonts.contains("DroidSansFallback"), "{fonts}");
+    assert!(
+        fonts.lines().skip(2).all(|l| l.contains(" yes ")),
+        "every font embedded (as a subset):\n{fonts}"
+    );
+    // One page with three fonts' subsets stays small.
+    assert!(pdf.len() < 120_000, "{} bytes", pdf.len());
+    let golden = golden_path();
+    if std::env::var_os("STINT_BLESS").is_some() {
+        // The PDF itself too, to look at (pdftoppm -png -r 80 target/invoice-golden.pdf).
+        let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/invoice-golden.pdf");
+        std::fs::write(target, &pdf).unwrap();
+        std::fs::write(&golden, &text).unwrap();
+    }
+    let expected = std::fs::read_to_string(&golden).unwrap();
+    assert_eq!(
+        text, expected,
+        "the PDF's text changed; if that is intended, run with STINT_BLESS=1 and review the diff"
+    );
+}
+
+#[test]
+fn letter_paper_and_default_notes_come_from_the_settings() {
+    let env = Env::new();
+    env.svc
+        .update_settings(SettingsChanges {
+            paper_size: Some("Letter".into()),
+            invoice_default_notes: Some("Payable within 30 days.".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(
+        env.svc
+            .update_settings(SettingsChanges {
+                paper_size: Some("A5".into()),
+                ..Default::default()
+            })
+            .unwrap_err()
+            .to_string()
+            .contains("a4 or letter")
+    );
+    env.svc
+        .create_project(NewProject {
+            name: "Support".into(),
+            hourly_rate: Some("80".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    env.svc
+        .create_track(NewTrack {
+            start: "2026-11-02 09:00".into(),
+            end: Some("2026-11-02 10:00".into()),
+            project: Some("Support".into()),
+            description: Some("Support".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let inv = env
+        .svc
+        .create_invoice(NewInvoice {
+            from: "2026-11-01".into(),
+            to: "2026-11-20".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(inv.notes.as_deref(), Some("Payable within 30 days."));
+    let (_, pdf) = env.svc.export_invoice_pdf(&inv.id.0.to_string()).unwrap();
+    let path = save(env.dir.path(), "letter.pdf", &pdf);
+    let info = poppler("pdfinfo", &[], &path);
+    assert!(info.contains("612 x 792 pts (letter)"), "{info}");
+    let text = poppler("pdftotext", &["-layout"], &path);
+    assert!(text.contains("DRAFT INVOICE"), "{text}");
+    assert!(text.contains("draft #1 (not issued)"), "{text}");
+    assert!(text.contains("Payable within 30 days."), "{text}");
+}
+
+fn synthetic(lines: usize, description: &str) -> InvoiceDocument {
+    let line = DocumentLine {
+        description: description.to_owned(),
+        detail: Some("2026-11-02 · Website".into()),
+        quantity: Decimal::new(150, 2),
+        unit: "h".into(),
+        unit_rate: Decimal::new(100, 0),
+        amount: Decimal::new(15000, 2),
+        tax_rate_percent: Decimal::ZERO,
+    };
+    InvoiceDocument {
+        state: DocumentState::Issued,
+        number: Some("INV-1".into()),
+        id: 1,
+        issue_date: None,
+        due_date: None,
+        period: None,
+        seller: Party::default(),
+        buyer: Party::default(),
+        currency: Currency::parse("USD").unwrap(),
+        lines: vec![line; lines],
+        subtotal: Decimal::new(150 * lines as i64, 0),
+        discount: None,
+        tax_summary: vec![TaxRow {
+            rate_percent: Decimal::ZERO,
+            base: Decimal::new(150 * lines as i64, 0),
+            tax: Decimal::ZERO,
+        }],
+        total: Decimal::new(150 * lines as i64, 0),
+        notes: None,
+        payment_details: None,
+        paper: PaperSize::A4,
+    }
+}
+
+/// A long invoice continues over pages with the table's header repeated and every page
+/// numbered; the last line and the total are on the last page.
+#[test]
+fn long_invoices_paginate() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut doc = synthetic(150, "Consulting");
+    doc.lines[149].description = "The very last line".into();
+    let pdf = stint::render::pdf::render_invoice(&doc).unwrap();
+    let path = save(dir.path(), "long.pdf", &pdf);
+    if std::env::var_os("STINT_BLESS").is_some() {
+        let keep = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/invoice-long.pdf");
+        std::fs::write(keep, &pdf).unwrap();
+    }
+    let info = poppler("pdfinfo", &[], &path);
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!((4..=8).contains(&pages), "{pages} pages");
+    let text = poppler("pdftotext", &["-layout"], &path);
+    let per_page: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    assert_eq!(per_page.len(), pages);
+    for (i, page) in per_page.iter().enumerate() {
+        assert!(
+            page.contains(&format!("Page {} of {pages}", i + 1)),
+            "{page}"
+        );
+        assert!(
+            page.contains("Description") && page.contains("Amount"),
+            "{page}"
+        );
+    }
+    let last = per_page.last().unwrap();
+    assert!(
+        last.contains("The very last line") && last.contains("$22,500.00"),
+        "{last}"
+    );
+    assert_eq!(text.matches("Consulting").count(), 149);
+}
+
+/// The answer stays bounded: more lines than the limit are refused before rendering, and a
+/// document that would need more pages than the limit is refused while laid out.
+#[test]
+fn oversized_invoices_are_refused() {
+    let doc = synthetic(MAX_DOCUMENT_LINES + 1, "x");
+    let err = doc.check_size().unwrap_err().to_string();
+    assert!(err.contains("group_by"), "{err}");
+    assert!(synthetic(MAX_DOCUMENT_LINES, "x").check_size().is_ok());
+    let words = "word ".repeat(400);
+    let doc = synthetic(MAX_DOCUMENT_LINES, &words);
+    let err = stint::render::pdf::render_invoice(&doc)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("at most {MAX_DOCUMENT_PAGES}")),
+        "{err}"
+    );
+}
+
+/// A caller that may not see client contact details gets a PDF without them, and a caller
+/// over HTTP cannot name a file.
+#[test]
+fn redaction_and_file_rules_follow_the_caller() {
+    let env = Env::new();
+    let number = fixture(&env);
+    let http = env.svc.for_caller(Caller {
+        frontend: Frontend::McpHttp,
+        token_name: Some("phone".into()),
+        redact_contacts: true,
+        may_write_files: false,
+    });
+    let (_, pdf) = http.export_invoice_pdf(&number).unwrap();
+    let path = save(env.dir.path(), "redacted.pdf", &pdf);
+    let text = poppler("pdftotext", &["-layout"], &path);
+    assert!(text.contains("東京商事株式会社"), "{text}");
+    for hidden in [
+        "Marunouchi",
+        "T1234567890123",
+        "billing@tokyo-shoji.example",
+    ] {
+        assert!(!text.contains(hidden), "{hidden} shown:\n{text}");
+    }
+    assert!(text.contains("[redacted]"), "{text}");
+    let target = env.dir.path().join("http.pdf");
+    let err = http
+        .export_invoice_pdf_to(&number, &target, false)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("over HTTP"), "{err}");
+    assert!(!target.exists());
+    // Locally: a new file, 0600; never over an existing one unless asked; never the database.
+    let (_, bytes, written) = env
+        .svc
+        .export_invoice_pdf_to(&number, &target, false)
+        .unwrap();
+    assert_eq!(std::fs::read(&written).unwrap(), bytes);
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(&written).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let err = env
+        .svc
+        .export_invoice_pdf_to(&number, &target, false)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("already exists"), "{err}");
+    assert!(
+        env.svc
+            .export_invoice_pdf_to(&number, &target, true)
+            .is_ok()
+    );
+    let err = env
+        .svc
+        .export_invoice_pdf_to(&number, &env.db_path(), true)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("database"), "{err}");
+    let audited =
+        env.count("SELECT count(*) FROM audit_log WHERE operation = 'export_invoice_pdf'");
+    assert_eq!(audited, 3);
+}
+
+/// `export_invoice_pdf` answers with structured content and the PDF as an embedded resource
+/// (base64, application/pdf); on stdio a path also writes the file.
+#[test]
+fn mcp_tool_returns_the_pdf_as_an_embedded_resource() {
+    let env = Env::new();
+    let number = fixture(&env);
+    let target = env.dir.path().join("mcp.pdf");
+    let call = |id: u32, args: serde_json::Value| {
+        json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+               "params": {"name": "export_invoice_pdf", "arguments": args}})
+        .to_string()
+    };
+    let input = [
+        call(1, json!({"invoice_id": number})),
+        call(
+            2,
+            json!({"invoice_id": number, "path": target.to_str().unwrap()}),
+        ),
+        call(3, json!({"invoice_id": "INV-2099-9999"})),
+    ]
+    .join("\n");
+    let out = mcp_session(&env, &input);
+    let result = &out[0]["result"];
+    assert_eq!(result["isError"], false, "{result}");
+    assert_eq!(result["structuredContent"]["number"], "INV-2026-0001");
+    let resource = &result["content"][1]["resource"];
+    assert_eq!(resource["mimeType"], "application/pdf");
+    assert_eq!(resource["uri"], "stint://invoices/1.pdf");
+    let pdf = base64::engine::general_purpose::STANDARD
+        .decode(resource["blob"].as_str().unwrap())
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert_eq!(result["structuredContent"]["bytes"], pdf.len());
+    let written = &out[1]["result"]["structuredContent"]["path"];
+    assert_eq!(written, target.to_str().unwrap());
+    assert!(std::fs::read(&target).unwrap().starts_with(b"%PDF-"));
+    assert_eq!(out[2]["result"]["isError"], true, "{}", out[2]);
+}
+
+/// `stint invoice export N --pdf FILE` writes the file and refuses to replace it without
+/// --force.
+#[test]
+fn cli_writes_a_pdf() {
+    let env = Env::new();
+    let number = fixture(&env);
+    let target = env.dir.path().join("cli.pdf");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_stint"))
+            .args(args)
+            .env("STINT_DB", env.db_path())
+            .output()
+            .unwrap()
+    };
+    let t = target.to_str().unwrap();
+    let out = run(&["invoice", "export", &number, "--pdf", t]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Wrote Invoice INV-2026-0001"));
+    assert!(std::fs::read(&target).unwrap().starts_with(b"%PDF-"));
+    let out = run(&["invoice", "export", &number, "--pdf", t]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    let out = run(&["invoice", "export", &number, "--pdf", t, "--force"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["invoice", "export", &number, "--pdf", "-"]);
+    assert!(out.status.success());
+    assert!(out.stdout.starts_with(b"%PDF-"));
+    let out = run(&["invoice", "export", &number]);
+    assert!(!out.status.success(), "a format is required");
+}
