@@ -52,7 +52,7 @@ pub enum Command {
     Log(LogArgs),
     /// List tracks as a table, newest first (or all of them as CSV with --csv).
     Tracks(TracksArgs),
-    /// Time report: a table grouped by period, project, client or tag.
+    /// Time report: a table grouped by period, project, client, tag or task.
     Report(billing::ReportArgs),
     /// Budget use of projects with a budget.
     Budget(billing::BudgetArgs),
@@ -188,6 +188,9 @@ pub struct StartArgs {
     /// Start time, e.g. 09:00, 9am, "2026-11-20 09:00" [default: now].
     #[arg(long)]
     pub at: Option<String>,
+    /// Task id or name (of the project; alone, it picks the project too).
+    #[arg(short = 'k', long)]
+    pub task: Option<String>,
 }
 
 /// `stint continue`.
@@ -237,6 +240,9 @@ pub struct LogArgs {
     /// Hourly rate for this track only.
     #[arg(long)]
     pub rate: Option<String>,
+    /// Task id or name (of the project; alone, it picks the project too).
+    #[arg(short = 'k', long)]
+    pub task: Option<String>,
 }
 
 /// `stint tracks`.
@@ -375,6 +381,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 tags: a.tags.clone(),
                 billable: billable_flag(a.billable, a.no_billable),
                 start: a.at.clone(),
+                task: a.task.clone(),
             })?;
             print_started(&r, svc.now());
             Ok(ExitCode::SUCCESS)
@@ -441,6 +448,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 end: a.end.clone(),
                 duration: a.duration.clone(),
                 hourly_rate: a.rate.clone(),
+                task: a.task.clone(),
             })?;
             let t = &w.track;
             println!(

@@ -355,6 +355,7 @@ impl Service {
                             project_id,
                             billable: row.billable.unwrap_or(default_billable),
                             hourly_rate: None,
+                            task_id: None,
                         },
                         &key,
                         &tag_ids,

@@ -5,7 +5,7 @@ use super::util::{Env, mcp_session as session};
 use serde_json::{Value, json};
 
 /// Every tool of the catalogue: names are a contract (ARCHITECTURE.md, "MCP tool catalogue").
-const TOOLS: [&str; 40] = [
+const TOOLS: [&str; 44] = [
     "start_timer",
     "continue_timer",
     "stop_timer",
@@ -46,6 +46,10 @@ const TOOLS: [&str; 40] = [
     "update_settings",
     "list_changes",
     "undo_change",
+    "create_task",
+    "list_tasks",
+    "update_task",
+    "delete_task",
 ];
 
 fn call(id: i64, name: &str, args: Value) -> String {
@@ -229,16 +233,16 @@ fn empty_input_is_a_clean_exit() {
 }
 
 /// The default `tools/list` answer stays small enough for an assistant's context: at most
-/// 39,500 bytes for today's 40 tools (continue_timer took about 950), so the ~9 tools still
-/// planned (about 950 bytes each) fit under the 48,000-byte ceiling that
-/// scripts/catalog-size.sh enforces on the release binary.
+/// 42,500 bytes for today's 44 tools (continue_timer took about 950; the four task tools and
+/// `task` on the track tools about 3,000), so the tools still planned fit under the
+/// 48,000-byte ceiling that scripts/catalog-size.sh enforces on the release binary.
 #[test]
 fn tools_list_is_compact() {
     let env = Env::new();
     let input = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).to_string();
     let out = session(&env, &input);
     let bytes = serde_json::to_string(&out[0]).unwrap().len();
-    assert!(bytes <= 39_500, "tools/list is {bytes} bytes");
+    assert!(bytes <= 42_500, "tools/list is {bytes} bytes");
     for t in out[0]["result"]["tools"].as_array().unwrap() {
         let schema = t["outputSchema"].to_string();
         for noise in ["$schema", "\"format\"", "\"description\""] {
