@@ -5,6 +5,7 @@
 
 mod billing;
 mod changes;
+mod tasks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -74,6 +75,9 @@ pub enum Command {
     Undo(changes::UndoArgs),
     /// List recorded changes, newest first, with their ids for `stint undo`.
     History(changes::HistoryArgs),
+    /// Tasks under projects: add, list, show, edit, archive, delete.
+    #[command(subcommand)]
+    Task(tasks::TaskCommand),
 }
 
 /// `stint import`.
@@ -649,6 +653,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Undo(a) => changes::undo(&open(&cli, Frontend::Cli)?, a),
         Command::History(a) => changes::history(&open(&cli, Frontend::Cli)?, a),
+        Command::Task(cmd) => tasks::run(&open(&cli, Frontend::Cli)?, cmd),
     }
 }
 
@@ -657,8 +662,10 @@ fn label(t: &Track) -> String {
     if !t.description.is_empty() {
         parts.push(format!("\"{}\"", t.description));
     }
-    if let Some(p) = &t.project_name {
-        parts.push(format!("on {p}"));
+    match (&t.project_name, &t.task_name) {
+        (Some(p), Some(k)) => parts.push(format!("on {p}: {k}")),
+        (Some(p), None) => parts.push(format!("on {p}")),
+        _ => {}
     }
     if !t.tags.is_empty() {
         parts.push(
@@ -731,7 +738,10 @@ fn print_tracks(tracks: &[Track], now: chrono::DateTime<chrono::Utc>) {
             t.end
                 .map_or_else(|| "running".to_owned(), |e| local_time(t, e)),
             format_hmm(secs),
-            t.project_name.clone().unwrap_or_default(),
+            match (&t.project_name, &t.task_name) {
+                (Some(p), Some(k)) => format!("{p}: {k}"),
+                (p, _) => p.clone().unwrap_or_default(),
+            },
             t.description.clone(),
             t.tags
                 .iter()

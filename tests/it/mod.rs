@@ -3,6 +3,7 @@ mod billing;
 mod bounds;
 mod changes;
 mod cli;
+mod cli_tasks;
 mod crash;
 mod disk;
 mod http;

@@ -851,3 +851,38 @@ fn retried_create_task_writes_once() {
     assert_eq!((a.id, replayed_a, replayed_b), (b.id, false, true));
     assert_eq!(env.count("SELECT count(*) FROM tasks"), 1);
 }
+
+#[test]
+fn task_names_complete_by_prefix() {
+    let env = Env::new();
+    project(&env, "Website", None, None);
+    project(&env, "App", None, None);
+    task(&env, "Website", "Hero");
+    task(&env, "App", "hero");
+    task(&env, "App", "Übersetzung");
+    task(&env, "App", "Gone");
+    env.svc
+        .update_task(
+            "Gone",
+            None,
+            TaskChanges {
+                status: Some("archived".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let kind = stint::service::NameKind::Task;
+    let c = env.svc.complete_names(kind, "he").unwrap();
+    assert_eq!(c.values, ["Hero", "hero"]);
+    assert_eq!(
+        env.svc.complete_names(kind, "üb").unwrap().values,
+        ["Übersetzung"]
+    );
+    assert!(
+        env.svc
+            .complete_names(kind, "go")
+            .unwrap()
+            .values
+            .is_empty()
+    );
+}
