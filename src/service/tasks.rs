@@ -25,6 +25,9 @@ use crate::domain::{DomainError, ProjectId, TaskId};
 use crate::store::projects;
 use crate::store::tasks::{self, TaskFields, TaskFilter, TaskKeyset};
 
+/// Most same-named tasks an ambiguity error lists.
+const MAX_LISTED: usize = 10;
+
 /// Input of `create_task`. Texts are as the user sent them; this layer parses them.
 #[derive(Debug, Clone, Default)]
 pub struct NewTask {
@@ -182,13 +185,19 @@ pub(crate) fn resolve_task(
             )))
         }
         n => Err(ServiceError::Ambiguous(format!(
-            "{n} tasks are named {:?}: {}; send the project too, or the task's id",
+            "{n} tasks are named {:?}: {}{}; send the project too, or the task's id",
             echo(reference),
             found
                 .iter()
+                .take(MAX_LISTED)
                 .map(|k| format!("id {} = {} (project {})", k.id, k.name, k.project_name))
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            if n > MAX_LISTED {
+                format!(" and {} more", n - MAX_LISTED)
+            } else {
+                String::new()
+            }
         ))),
     }
 }
