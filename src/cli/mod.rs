@@ -272,6 +272,9 @@ pub struct TracksArgs {
     /// Only tracks whose description contains this.
     #[arg(long)]
     pub search: Option<String>,
+    /// Only this task (id or name; with --project, a task of that project).
+    #[arg(short = 'k', long)]
+    pub task: Option<String>,
     /// How many tracks to show in the table.
     #[arg(long, default_value_t = 50)]
     pub limit: u32,
@@ -294,6 +297,7 @@ impl TracksArgs {
             client: self.client.clone(),
             tag: self.tag.clone(),
             search: self.search.clone(),
+            task: self.task.clone(),
             ..ListTracks::default()
         }
     }
