@@ -67,6 +67,8 @@ fn billable(n: usize) -> Vec<BillableTrack> {
                 project_name: Some(format!("proj{:02}", i % 20)),
                 tags: vec![["dev", "meeting", "review"][i % 3].to_owned()],
                 unit_rate: Decimal::new(9_500 + (i as i64 % 3) * 500, 2),
+                task_id: None,
+                task_name: None,
             }
         })
         .collect()

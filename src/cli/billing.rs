@@ -23,7 +23,7 @@ pub struct ReportArgs {
     /// --from period, else today].
     #[arg(long)]
     pub to: Option<String>,
-    /// Grouping, one or two, comma-separated: day, week, month, year, project, client, tag.
+    /// Grouping, one or two, comma-separated: day, week, month, year, project, client, tag, task.
     #[arg(long, default_value = "project", value_delimiter = ',')]
     pub group_by: Vec<String>,
     /// Only this project.
@@ -122,7 +122,7 @@ pub struct CreateInvoiceArgs {
     /// Last day of the period (included).
     #[arg(long)]
     pub to: String,
-    /// Lines per track, project, day or tag.
+    /// Lines per track, project, day, tag or task.
     #[arg(long)]
     pub group_by: Option<String>,
     /// Tax rate in percent.

@@ -138,18 +138,18 @@ fn print_report(r: &ImportReport, seconds: f64) {
         );
     } else {
         println!(
-            "Imported {} tracks from {} rows ({} already present, skipped) in {seconds:.1} s; created {} projects, {} clients, {} tags.",
-            s.imported, s.rows, s.skipped, s.created_projects, s.created_clients, s.created_tags
+            "Imported {} tracks from {} rows ({} already present, skipped) in {seconds:.1} s; created {} projects, {} clients, {} tags, {} tasks.",
+            s.imported,
+            s.rows,
+            s.skipped,
+            s.created_projects,
+            s.created_clients,
+            s.created_tags,
+            s.created_tasks
         );
         if r.format != ImportFormat::Stint {
             println!("Read as {}.", r.format.title());
         }
-    }
-    if s.tasks > 0 {
-        println!(
-            "The file names {} tasks; this version of stint does not keep tasks yet.",
-            s.tasks
-        );
     }
     if s.empty + s.running > 0 {
         println!(

@@ -10,6 +10,7 @@ mod chart;
 pub mod errors;
 mod style;
 mod import;
+mod tasks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -64,7 +65,7 @@ pub enum Command {
     Log(LogArgs),
     /// List tracks as a table, newest first (or all of them as CSV with --csv).
     Tracks(TracksArgs),
-    /// Time report: a table grouped by period, project, client or tag.
+    /// Time report: a table grouped by period, project, client, tag or task.
     Report(billing::ReportArgs),
     /// Budget use of projects with a budget.
     Budget(billing::BudgetArgs),
@@ -107,6 +108,9 @@ pub enum Command {
     /// Print a shell completion script: `source <(stint completions bash)`; completes
     /// commands, flags, and project, client and tag names.
     Completions(CompletionsArgs),
+    /// Tasks under projects: add, list, show, edit, archive, delete.
+    #[command(subcommand)]
+    Task(tasks::TaskCommand),
 }
 
 /// `stint edit`.
@@ -132,6 +136,9 @@ pub struct EditArgs {
     /// Take the track off its project.
     #[arg(long)]
     pub no_project: bool,
+    /// Put it on this task (id or name within the project; "" removes the task).
+    #[arg(short = 'k', long)]
+    pub task: Option<String>,
     /// Replace the tags with these (repeatable).
     #[arg(short, long = "tag", add = tag_candidates(), conflicts_with = "no_tags")]
     pub tags: Vec<String>,
@@ -334,6 +341,9 @@ pub struct StartArgs {
     /// Start time, e.g. 09:00, 9am, "2026-11-20 09:00" [default: now].
     #[arg(long)]
     pub at: Option<String>,
+    /// Task id or name (of the project; alone, it picks the project too).
+    #[arg(short = 'k', long)]
+    pub task: Option<String>,
 }
 
 /// `stint continue`.
@@ -386,6 +396,9 @@ pub struct LogArgs {
     /// Hourly rate for this track only.
     #[arg(long)]
     pub rate: Option<String>,
+    /// Task id or name (of the project; alone, it picks the project too).
+    #[arg(short = 'k', long)]
+    pub task: Option<String>,
 }
 
 /// `stint tracks`.
@@ -411,6 +424,9 @@ pub struct TracksArgs {
     /// Only tracks whose description contains this.
     #[arg(long)]
     pub search: Option<String>,
+    /// Only this task (id or name; with --project, a task of that project).
+    #[arg(short = 'k', long)]
+    pub task: Option<String>,
     /// How many tracks to show in the table.
     #[arg(long, default_value_t = 50)]
     pub limit: u32,
@@ -440,6 +456,7 @@ impl TracksArgs {
             client: self.client.clone(),
             tag: self.tag.clone(),
             search: self.search.clone(),
+            task: self.task.clone(),
             ..ListTracks::default()
         }
     }
@@ -558,6 +575,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 tags: a.tags.clone(),
                 billable: billable_flag(a.billable, a.no_billable),
                 start: a.at.clone(),
+                task: a.task.clone(),
             })?;
             say_created(&svc);
             print_started(&r, None, svc.now());
@@ -635,6 +653,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 end: a.end.clone(),
                 duration: a.duration.clone(),
                 hourly_rate: a.rate.clone(),
+                task: a.task.clone(),
             })?;
             say_created(&svc);
             if o.json {
@@ -858,6 +877,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     end: a.end.clone(),
                     duration: a.duration.clone(),
                     hourly_rate: a.rate.clone(),
+                    task: a.task.clone(),
                 },
             )?;
             if o.json {
@@ -902,6 +922,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             completions(a.shell)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Task(cmd) => tasks::run(&open(&cli, Frontend::Cli)?, cmd),
     }
 }
 
@@ -968,8 +989,10 @@ fn label(t: &Track) -> String {
     if !t.description.is_empty() {
         parts.push(format!("\"{}\"", t.description));
     }
-    if let Some(p) = &t.project_name {
-        parts.push(format!("on {p}"));
+    match (&t.project_name, &t.task_name) {
+        (Some(p), Some(k)) => parts.push(format!("on {p}: {k}")),
+        (Some(p), None) => parts.push(format!("on {p}")),
+        _ => {}
     }
     if !t.tags.is_empty() {
         parts.push(
@@ -1042,7 +1065,10 @@ fn print_tracks(tracks: &[Track], now: chrono::DateTime<chrono::Utc>) {
             t.end
                 .map_or_else(|| "running".to_owned(), |e| local_time(t, e)),
             format_hmm(secs),
-            t.project_name.clone().unwrap_or_default(),
+            match (&t.project_name, &t.task_name) {
+                (Some(p), Some(k)) => format!("{p}: {k}"),
+                (p, _) => p.clone().unwrap_or_default(),
+            },
             t.description.clone(),
             t.tags
                 .iter()

@@ -2,8 +2,8 @@
 //! totals, invoice numbers, and budget status.
 //!
 //! Rules (ARCHITECTURE.md, "Domain rules": "Rates and currency", "Rounding", "Budgets", "Invoices"):
-//! - rate: track override, else project, else client, else the default; currency: project, else
-//!   client, else the default;
+//! - rate: track override, else task, else project, else client, else the default; currency:
+//!   project, else client, else the default;
 //! - a line's quantity is its hours after rounding, half-up to 2 decimals; its amount is quantity
 //!   x unit rate, half-up to the currency's minor unit;
 //! - subtotal = sum of line amounts, tax = subtotal x tax rate half-up to the minor unit,
@@ -28,6 +28,8 @@ const SECONDS_PER_HOUR: i64 = 3600;
 pub enum RateSource {
     /// The track's own rate override.
     Track,
+    /// The track's task.
+    Task,
     /// The track's project.
     Project,
     /// The project's client.
@@ -37,10 +39,11 @@ pub enum RateSource {
 }
 
 impl RateSource {
-    /// `track`, `project`, `client` or `default`.
+    /// `track`, `task`, `project`, `client` or `default`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Track => "track",
+            Self::Task => "task",
             Self::Project => "project",
             Self::Client => "client",
             Self::Default => "default",
@@ -48,22 +51,37 @@ impl RateSource {
     }
 }
 
+/// The rate set at the most specific level, if any level sets one: the track's own, else its
+/// task's, else its project's, else the client's (ARCHITECTURE.md, "Rates and currency").
+///
+/// A rate of zero that is set counts as set (a task billed at 0 does not fall through to the
+/// project's rate). `None` means the setting `default_hourly_rate` applies. Rates are major units
+/// per hour. Reports call this on the rates of a group; [`resolve_rate`] adds the default.
+pub fn first_rate(
+    track: Option<Decimal>,
+    task: Option<Decimal>,
+    project: Option<Decimal>,
+    client: Option<Decimal>,
+) -> Option<(Decimal, RateSource)> {
+    track
+        .map(|r| (r, RateSource::Track))
+        .or(task.map(|r| (r, RateSource::Task)))
+        .or(project.map(|r| (r, RateSource::Project)))
+        .or(client.map(|r| (r, RateSource::Client)))
+}
+
 /// The hourly rate in force for a track, in major units per hour, and where it came from.
 ///
-/// ARCHITECTURE.md, "Rates and currency": track override, else project rate, else client rate, else
-/// the setting `default_hourly_rate`. A rate of zero that is set counts as set (a project billed
-/// at 0 does not fall through to the client's rate).
+/// ARCHITECTURE.md, "Rates and currency": track override, else task rate, else project rate,
+/// else client rate, else the setting `default_hourly_rate` (see [`first_rate`]).
 pub fn resolve_rate(
     track: Option<Decimal>,
+    task: Option<Decimal>,
     project: Option<Decimal>,
     client: Option<Decimal>,
     default: Decimal,
 ) -> (Decimal, RateSource) {
-    track
-        .map(|r| (r, RateSource::Track))
-        .or(project.map(|r| (r, RateSource::Project)))
-        .or(client.map(|r| (r, RateSource::Client)))
-        .unwrap_or((default, RateSource::Default))
+    first_rate(track, task, project, client).unwrap_or((default, RateSource::Default))
 }
 
 /// The currency of a track's money: project, else client, else the setting `default_currency`
@@ -130,6 +148,9 @@ pub struct BillableTrack {
     pub tags: Vec<String>,
     /// The rate in force, in major units per hour (see [`resolve_rate`]).
     pub unit_rate: Decimal,
+    /// The track's task (of its project), if any.
+    pub task_id: Option<i64>,
+    pub task_name: Option<String>,
 }
 
 impl BillableTrack {
@@ -159,10 +180,13 @@ pub enum GroupBy {
     Day,
     /// One line per tag (and rate); see [`build_lines`] for tracks with several tags.
     Tag,
+    /// One line per task of a project (and rate); tracks without a task form their project's
+    /// line.
+    Task,
 }
 
 impl GroupBy {
-    /// Parses `track`, `project`, `day` or `tag`.
+    /// Parses `track`, `project`, `day`, `tag` or `task`.
     ///
     /// # Errors
     /// [`DomainError::Parse`] for anything else.
@@ -172,10 +196,11 @@ impl GroupBy {
             "project" => Ok(Self::Project),
             "day" => Ok(Self::Day),
             "tag" => Ok(Self::Tag),
+            "task" => Ok(Self::Task),
             _ => Err(DomainError::parse(
                 "invoice grouping",
                 input,
-                "send track, project, day or tag",
+                "send track, project, day, tag or task",
             )),
         }
     }
@@ -187,6 +212,7 @@ impl GroupBy {
             Self::Project => "project",
             Self::Day => "day",
             Self::Tag => "tag",
+            Self::Task => "task",
         }
     }
 }
@@ -234,6 +260,9 @@ pub struct LineDraft {
 /// - `Tag`: one line per tag, by name (case-insensitive). A track with several tags goes on the
 ///   line of its first tag by name only, so no time is billed twice; untagged tracks form the
 ///   line "(untagged)", last.
+/// - `Task`: one line per project and task, by project name then task name, described
+///   `Project: Task`; a project's tracks without a task form the line `Project` before its
+///   tasks; tracks without a project last as "No project".
 /// - Lines of one group at different rates are ordered by rate.
 /// - Rounding scope `entry`: each track rounded, then summed within the line; scope `total`: the
 ///   line's summed seconds rounded once.
@@ -280,6 +309,13 @@ enum GroupKey {
         missing: bool,
         name: (String, String),
     },
+    /// Projects as for `Project`; within one, tracks without a task first, then tasks by name.
+    Task {
+        missing: bool,
+        project: (String, String),
+        project_id: Option<i64>,
+        task: Option<((String, String), i64)>,
+    },
 }
 
 impl GroupKey {
@@ -295,6 +331,14 @@ impl GroupKey {
                 id: t.project_id,
             },
             GroupBy::Day => GroupKey::Day(t.local_date),
+            GroupBy::Task => GroupKey::Task {
+                missing: t.project_id.is_none() && t.project_name.is_none(),
+                project: name_order(t.project_name.as_deref().unwrap_or_default()),
+                project_id: t.project_id,
+                task: t
+                    .task_id
+                    .map(|id| (name_order(t.task_name.as_deref().unwrap_or_default()), id)),
+            },
             GroupBy::Tag => {
                 let tag = t.first_tag();
                 GroupKey::Tag {
@@ -344,6 +388,13 @@ fn price_line(
             None => date.format("%Y-%m-%d").to_string(),
         },
         GroupKey::Tag { .. } => first.first_tag().unwrap_or(UNTAGGED).to_owned(),
+        GroupKey::Task { .. } => {
+            let project = project_name.as_deref().unwrap_or(NO_PROJECT);
+            match &first.task_name {
+                Some(task) => format!("{project}: {task}"),
+                None => project.to_owned(),
+            }
+        }
     };
     LineDraft {
         description,
@@ -545,7 +596,15 @@ mod tests {
             project_name: None,
             tags: Vec::new(),
             unit_rate: dec(rate),
+            task_id: None,
+            task_name: None,
         }
+    }
+
+    fn on_task(mut t: BillableTrack, id: i64, name: &str) -> BillableTrack {
+        t.task_id = Some(id);
+        t.task_name = Some(name.to_owned());
+        t
     }
 
     fn on_project(mut t: BillableTrack, id: i64, name: &str) -> BillableTrack {
@@ -566,23 +625,91 @@ mod tests {
 
     #[test]
     fn rates_resolve_in_order() {
-        let check =
-            |t: Option<&str>, p: Option<&str>, c: Option<&str>, want: (&str, RateSource)| {
-                let got = resolve_rate(t.map(dec), p.map(dec), c.map(dec), dec("50"));
-                assert_eq!(got, (dec(want.0), want.1), "{t:?} {p:?} {c:?}");
-            };
-        check(
-            Some("150"),
-            Some("120"),
-            Some("100"),
-            ("150", RateSource::Track),
-        );
-        check(None, Some("120"), Some("100"), ("120", RateSource::Project));
-        check(None, None, Some("100"), ("100", RateSource::Client));
-        check(None, None, None, ("50", RateSource::Default));
-        check(None, Some("0"), Some("100"), ("0", RateSource::Project));
-        check(Some("0"), None, None, ("0", RateSource::Track));
+        type Level = Option<&'static str>;
+        let check = |t: Level, k: Level, p: Level, c: Level, want: (&str, RateSource)| {
+            let got = resolve_rate(t.map(dec), k.map(dec), p.map(dec), c.map(dec), dec("50"));
+            assert_eq!(got, (dec(want.0), want.1), "{t:?} {k:?} {p:?} {c:?}");
+        };
+        // Each level wins over every level after it.
+        let (t, k, p, c) = (Some("150"), Some("130"), Some("120"), Some("100"));
+        check(t, k, p, c, ("150", RateSource::Track));
+        check(None, k, p, c, ("130", RateSource::Task));
+        check(None, None, p, c, ("120", RateSource::Project));
+        check(None, None, None, c, ("100", RateSource::Client));
+        check(None, None, None, None, ("50", RateSource::Default));
+        // A level that is set wins even over a later one when it is 0, and skipping a level
+        // falls through to the next that is set.
+        check(None, Some("0"), p, c, ("0", RateSource::Task));
+        check(None, None, Some("0"), c, ("0", RateSource::Project));
+        check(Some("0"), None, None, None, ("0", RateSource::Track));
+        check(None, k, None, None, ("130", RateSource::Task));
+        check(t, None, p, None, ("150", RateSource::Track));
+        assert_eq!(first_rate(None, None, None, None), None);
         assert_eq!(RateSource::Client.as_str(), "client");
+        assert_eq!(RateSource::Task.as_str(), "task");
+    }
+
+    #[test]
+    fn lines_by_task() {
+        let eur = cur("EUR");
+        let none = Rounding::default();
+        let tracks = [
+            on_task(
+                on_project(track(1, "2026-11-02", (9, 0), 60, "100"), 7, "Website"),
+                3,
+                "Hero",
+            ),
+            on_project(track(2, "2026-11-02", (11, 0), 30, "100"), 7, "Website"),
+            on_task(
+                on_project(track(3, "2026-11-03", (9, 0), 30, "100"), 7, "Website"),
+                3,
+                "Hero",
+            ),
+            on_task(
+                on_project(track(4, "2026-11-03", (10, 0), 15, "100"), 7, "Website"),
+                2,
+                "Audit",
+            ),
+            // A task rate on one track of the task: its own line.
+            on_task(
+                on_project(track(5, "2026-11-04", (9, 0), 60, "130"), 7, "Website"),
+                3,
+                "Hero",
+            ),
+            on_project(track(6, "2026-11-04", (11, 0), 60, "100"), 8, "App"),
+            track(7, "2026-11-04", (13, 0), 60, "100"),
+        ];
+        let lines = build_lines(&tracks, GroupBy::Task, none, eur);
+        let got: Vec<(&str, Vec<i64>, String)> = lines
+            .iter()
+            .map(|l| {
+                (
+                    l.description.as_str(),
+                    l.track_ids.clone(),
+                    l.amount.to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("App", vec![6], "100.00".to_owned()),
+                ("Website", vec![2], "50.00".to_owned()),
+                ("Website: Audit", vec![4], "25.00".to_owned()),
+                ("Website: Hero", vec![1, 3], "150.00".to_owned()),
+                ("Website: Hero", vec![5], "130.00".to_owned()),
+                ("No project", vec![7], "100.00".to_owned()),
+            ]
+        );
+        assert!(lines[..5].iter().all(|l| l.project_id.is_some()));
+        assert_eq!(GroupBy::parse(" Task ").unwrap(), GroupBy::Task);
+        assert_eq!(GroupBy::Task.as_str(), "task");
+        assert!(
+            GroupBy::parse("tasks")
+                .unwrap_err()
+                .to_string()
+                .contains("tag or task")
+        );
     }
 
     #[test]
@@ -651,7 +778,14 @@ mod tests {
         let project_rate = Some(dec("120"));
         let client_rate = Some(dec("100"));
         let rate = |over: Option<&str>| {
-            resolve_rate(over.map(dec), project_rate, client_rate, Decimal::ZERO).0
+            resolve_rate(
+                over.map(dec),
+                None,
+                project_rate,
+                client_rate,
+                Decimal::ZERO,
+            )
+            .0
         };
         let tracks = [
             on_project(track(1, "2026-11-02", (9, 0), 7, "0"), 7, "Website"),
@@ -929,7 +1063,13 @@ mod tests {
 
     #[test]
     fn no_tracks_no_lines() {
-        for g in [GroupBy::Track, GroupBy::Project, GroupBy::Day, GroupBy::Tag] {
+        for g in [
+            GroupBy::Track,
+            GroupBy::Project,
+            GroupBy::Day,
+            GroupBy::Tag,
+            GroupBy::Task,
+        ] {
             assert!(build_lines(&[], g, up15_entry(), cur("EUR")).is_empty());
         }
         let t = totals(&[], dec("19"), cur("EUR"));
@@ -945,13 +1085,19 @@ mod tests {
 
     #[test]
     fn group_by_parses() {
-        for g in [GroupBy::Track, GroupBy::Project, GroupBy::Day, GroupBy::Tag] {
+        for g in [
+            GroupBy::Track,
+            GroupBy::Project,
+            GroupBy::Day,
+            GroupBy::Tag,
+            GroupBy::Task,
+        ] {
             assert_eq!(GroupBy::parse(g.as_str()), Ok(g));
         }
         assert_eq!(GroupBy::parse(" Day "), Ok(GroupBy::Day));
         assert_eq!(GroupBy::default(), GroupBy::Track);
         let e = GroupBy::parse("client").unwrap_err().to_string();
-        assert!(e.contains("track, project, day or tag"), "{e}");
+        assert!(e.contains("track, project, day, tag or task"), "{e}");
     }
 
     #[test]
@@ -1097,6 +1243,8 @@ mod tests {
                         project_name: project.map(|p| format!("P{p}")),
                         tags: tags.into_iter().map(|t| TAGS[t].to_owned()).collect(),
                         unit_rate: Decimal::new(rate, 3),
+                        task_id: None,
+                        task_name: None,
                     }
                 })
                 .collect()

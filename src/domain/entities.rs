@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::money::Currency;
-use super::{ClientId, InvoiceId, ProjectId, TagId, TrackId};
+use super::{ClientId, InvoiceId, ProjectId, TagId, TaskId, TrackId};
 
 /// A client: whom work is billed to.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,6 +97,67 @@ impl Project {
     }
 }
 
+/// Whether a task still has work to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TaskStatus {
+    /// Work to do (the default).
+    #[default]
+    Open,
+    /// Finished. Time can still be recorded on it (late entries).
+    Done,
+}
+
+impl TaskStatus {
+    /// Parses `open` or `done` (case-insensitive).
+    ///
+    /// # Errors
+    /// [`super::DomainError::Parse`] for anything else.
+    pub fn parse(input: &str) -> Result<Self, super::DomainError> {
+        match input.trim().to_ascii_lowercase().as_str() {
+            "open" => Ok(Self::Open),
+            "done" => Ok(Self::Done),
+            _ => Err(super::DomainError::parse(
+                "task status",
+                input,
+                "send open or done",
+            )),
+        }
+    }
+
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Done => "done",
+        }
+    }
+}
+
+/// A task: a piece of work under one project (a ticket, a phase, an activity), with an optional
+/// estimate, billable default and rate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Task {
+    pub id: TaskId,
+    pub project_id: ProjectId,
+    /// Name of the project, filled in by the store for display.
+    pub project_name: String,
+    pub name: String,
+    /// Estimated work, in seconds.
+    pub estimate_seconds: Option<i64>,
+    pub status: TaskStatus,
+    /// Whether new tracks on the task are billable; `None` follows the project.
+    pub billable_by_default: Option<bool>,
+    /// Hourly rate in major units of the project's currency; `None` falls through to the
+    /// project's (ARCHITECTURE.md, "Rates and currency").
+    pub hourly_rate: Option<Decimal>,
+    pub archived: bool,
+    /// Seconds recorded on the task so far (running timers up to the time of reading), when
+    /// the store was asked to sum them.
+    pub tracked_seconds: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
 /// A tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tag {
@@ -129,6 +190,10 @@ pub struct Track {
     pub invoice_id: Option<InvoiceId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The task of the project this track is on, if any.
+    pub task_id: Option<TaskId>,
+    /// Name of the task, filled in by the store for display.
+    pub task_name: Option<String>,
 }
 
 impl Track {

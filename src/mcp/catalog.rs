@@ -67,7 +67,7 @@ impl ToolKind {
 pub enum Toolset {
     /// Timers and tracks.
     Tracks,
-    /// Projects, clients and tags.
+    /// Projects, clients, tags and tasks.
     Catalog,
     /// Invoices.
     Billing,
@@ -192,6 +192,10 @@ pub const TOOLS: &[ToolSpec] = &[
     t("get_client", "Get client", Read, Catalog),
     t("update_client", "Update client", Edit, Catalog),
     t("delete_client", "Delete client", Remove, Catalog),
+    t("create_task", "Create task", Add, Catalog),
+    t("list_tasks", "List tasks", Read, Catalog),
+    t("update_task", "Update task", Edit, Catalog),
+    t("delete_task", "Delete task", Remove, Catalog),
     t("create_invoice", "Create invoice", Add, Billing),
     t("list_invoices", "List invoices", Read, Billing),
     t("get_invoice", "Get invoice", Read, Billing),

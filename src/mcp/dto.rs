@@ -180,12 +180,13 @@ pub struct StartTimerArgs {
     pub project: Option<RefArg>,
     /// Tag ids or exact names (case-insensitive); each tag must exist (create_tag).
     pub tags: Option<Vec<RefArg>>,
-    /// Whether the time is billable; defaults to the project's billable_by_default (false
-    /// without a project).
+    /// Whether the time is billable; defaults to the task's, else the project's default.
     pub billable: Option<bool>,
     /// When the work started: RFC 3339, a local date-time "2026-11-20 09:00", "09:00" or "9am"
     /// (today), "yesterday 5pm" or "now" (default). Local times use the `timezone` setting.
     pub start: Option<String>,
+    /// Id or name.
+    pub task: Option<RefArg>,
     /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
     pub request_id: Option<String>,
 }
@@ -198,6 +199,7 @@ impl From<StartTimerArgs> for service::StartTimer {
             tags: refs(a.tags),
             billable: a.billable,
             start: a.start,
+            task: a.task.map(|r| r.0),
         }
     }
 }
@@ -263,7 +265,7 @@ pub struct CreateTrackArgs {
     pub project: Option<RefArg>,
     /// Tag ids or exact names (case-insensitive); each tag must exist.
     pub tags: Option<Vec<RefArg>>,
-    /// Billable or not; defaults to the project's billable_by_default.
+    /// Billable or not; defaults to the task's, else the project's.
     pub billable: Option<bool>,
     /// When the work started (same forms as start_timer's). Send two of start, end, duration.
     pub start: Option<String>,
@@ -273,6 +275,8 @@ pub struct CreateTrackArgs {
     pub duration: Option<String>,
     /// Hourly rate for this track only, overriding project and client rates (major units).
     pub hourly_rate: Option<DecimalArg>,
+    /// Id or name.
+    pub task: Option<RefArg>,
     /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
     pub request_id: Option<String>,
 }
@@ -288,6 +292,7 @@ impl From<CreateTrackArgs> for service::NewTrack {
             end: a.end,
             duration: a.duration,
             hourly_rate: a.hourly_rate.map(|d| d.0),
+            task: a.task.map(|r| r.0),
         }
     }
 }
@@ -308,6 +313,8 @@ pub struct ListTracksArgs {
     pub client: Option<RefArg>,
     /// Only tracks with this tag (id or exact name).
     pub tag: Option<RefArg>,
+    /// Only this task.
+    pub task: Option<RefArg>,
     /// Only billable (true) or non-billable (false) tracks.
     pub billable: Option<bool>,
     /// Only tracks already on an invoice (true) or not yet invoiced (false).
@@ -336,6 +343,7 @@ impl From<ListTracksArgs> for service::ListTracks {
             search: a.search,
             limit: a.limit,
             cursor: a.cursor,
+            task: a.task.map(|r| r.0),
         }
     }
 }
@@ -371,6 +379,8 @@ pub struct UpdateTrackArgs {
     pub duration: Option<String>,
     /// New hourly rate override (major units); "" removes the override.
     pub hourly_rate: Option<DecimalArg>,
+    /// "" removes it.
+    pub task: Option<RefArg>,
 }
 
 impl UpdateTrackArgs {
@@ -386,6 +396,7 @@ impl UpdateTrackArgs {
                 end: self.end,
                 duration: self.duration,
                 hourly_rate: self.hourly_rate.map(|d| d.0),
+                task: self.task.map(|r| r.0),
             },
         )
     }
@@ -824,6 +835,11 @@ pub struct TrackOut {
     pub created_at: String,
     /// UTC.
     pub updated_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<i64>,
+    /// Task name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
 }
 
 impl TrackOut {
@@ -850,6 +866,8 @@ impl TrackOut {
             invoice_id: t.invoice_id.map(|i| i.0),
             created_at: utc_text(t.created_at),
             updated_at: utc_text(t.updated_at),
+            task_id: t.task_id.map(|k| k.0),
+            task: t.task_name.clone(),
         }
     }
 }

@@ -46,7 +46,7 @@ pub struct CreateInvoiceArgs {
     /// Last day of the period, included ("2026-10-31"), or an end instant, excluded.
     #[serde(default)]
     pub to: String,
-    /// Line grouping: "track" (default, one line per track), "project", "day" or "tag".
+    /// Line grouping: "track" (default, one line per track), "project", "day", "tag" or "task".
     pub group_by: Option<String>,
     /// Tax rate in percent, e.g. 19 (default 0).
     pub tax_rate_percent: Option<DecimalArg>,
@@ -207,7 +207,7 @@ pub struct InvoiceOut {
     pub issue_date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due_date: Option<String>,
-    /// track | project | day | tag.
+    /// track | project | day | tag | task.
     pub group_by: String,
     pub tax_rate_percent: Decimal,
     pub subtotal: Decimal,
@@ -359,7 +359,7 @@ pub struct TimeSummaryArgs {
     /// End: a date (included) or a date-time (excluded).
     #[serde(default)]
     pub to: String,
-    /// One or two groupings, outer first: day, week, month, year, project, client, tag.
+    /// One or two groupings, outer first: day, week, month, year, project, client, tag, task.
     pub group_by: Vec<String>,
     /// Only this project (id or exact name).
     pub project: Option<RefArg>,
@@ -448,6 +448,11 @@ pub struct GroupOut {
     /// Tag name, or "(untagged)".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<i64>,
+    /// Task name ("Task (Project)" without a project grouping), or "(no task)".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
 }
 
 /// Sums of a row or of the whole summary.
@@ -521,6 +526,7 @@ impl From<&SummaryRow> for SummaryRowOut {
                 GroupDim::Project => (g.project, g.project_id) = (v, k.id),
                 GroupDim::Client => (g.client, g.client_id) = (v, k.id),
                 GroupDim::Tag => (g.tag, g.tag_id) = (v, k.id),
+                GroupDim::Task => (g.task, g.task_id) = (v, k.id),
             }
         }
         SummaryRowOut {

@@ -10,6 +10,7 @@ pub mod conformance;
 pub mod dto;
 pub mod dto_billing;
 pub mod dto_changes;
+pub mod dto_tasks;
 pub mod http;
 pub mod json;
 pub mod json_export;

@@ -22,7 +22,7 @@ const MAX_SUGGESTED: usize = 10;
 /// The candidates part of an unknown-name error: up to [`MAX_SUGGESTED`] of `labels` whose
 /// `names` are closest to `reference` (closest first, see [`closest`]), how many more there
 /// are of `total`, and how to search them with `list_tool`.
-fn closest_candidates(
+pub(crate) fn closest_candidates(
     reference: &str,
     names: &[String],
     labels: &[String],
@@ -51,7 +51,7 @@ fn closest_candidates(
 }
 
 /// Parses a reference as an id when it is all digits.
-fn as_id(reference: &str) -> Option<i64> {
+pub(crate) fn as_id(reference: &str) -> Option<i64> {
     let r = reference.trim().trim_start_matches('#');
     (!r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()))
         .then(|| r.parse().ok())
@@ -182,7 +182,7 @@ pub(crate) fn resolve_tags(ctx: &Ctx<'_>, references: &[String]) -> Result<Vec<T
     Ok(ids)
 }
 
-fn require_name(name: &str, what: &str) -> Result<String> {
+pub(crate) fn require_name(name: &str, what: &str) -> Result<String> {
     let name = name.trim();
     if name.is_empty() {
         return Err(DomainError::Invalid(format!("a {what} needs a non-empty name")).into());
@@ -192,7 +192,7 @@ fn require_name(name: &str, what: &str) -> Result<String> {
 }
 
 /// A search string as used: trimmed, empty is none, at most 200 characters.
-fn search_text(search: Option<String>) -> Result<Option<String>> {
+pub(crate) fn search_text(search: Option<String>) -> Result<Option<String>> {
     let search = clean(search);
     if let Some(s) = &search {
         check_search(s)?;
@@ -215,7 +215,7 @@ fn contact_field(what: &str, value: Option<String>, multi_line: bool) -> Result<
     Ok(value)
 }
 
-fn parse_opt_rate(rate: Option<&str>) -> Result<Option<Decimal>> {
+pub(crate) fn parse_opt_rate(rate: Option<&str>) -> Result<Option<Decimal>> {
     Ok(match rate.map(str::trim) {
         None | Some("") => None,
         Some(r) => Some(parse_rate(r)?),
@@ -231,7 +231,7 @@ fn parse_opt_currency(currency: Option<&str>) -> Result<Option<Currency>> {
 
 /// Parses a budget in hours: a decimal number of hours (`40`, `37.5`) or a duration (`40h`),
 /// at most 1 000 000 hours. Returns seconds.
-fn parse_budget_hours(input: &str) -> Result<i64> {
+pub(crate) fn parse_budget_hours(input: &str) -> Result<i64> {
     let s = input.trim();
     if let Ok(hours) = s.parse::<Decimal>() {
         if hours <= Decimal::ZERO {

@@ -659,6 +659,7 @@ fn singular(table: &str) -> &str {
         "projects" => "project",
         "clients" => "client",
         "tags" => "tag",
+        "tasks" => "task",
         "invoices" => "invoice",
         "invoice_lines" => "invoice line",
         "track_tags" => "track tag",
@@ -767,7 +768,7 @@ fn track_label(tx: &store::Tx<'_>, r: &RowChange, tz: Tz) -> Result<String> {
 fn row_label(tx: &store::Tx<'_>, r: &RowChange, tz: Tz) -> Result<String> {
     Ok(match r.table.as_str() {
         "tracks" if r.op != RowOp::Update => track_label(tx, r, tz)?,
-        "projects" | "clients" | "tags" => match text(r.value("name")) {
+        "projects" | "clients" | "tags" | "tasks" => match text(r.value("name")) {
             Some(n) => n.to_owned(),
             None => {
                 let id = r.key.parse().unwrap_or(0);

@@ -30,7 +30,7 @@ pub struct NewInvoice {
     pub from: String,
     /// Last day (included) or end instant (excluded) of the period.
     pub to: String,
-    /// `track` (default), `project`, `day` or `tag`.
+    /// `track` (default), `project`, `day`, `tag` or `task`.
     pub group_by: Option<String>,
     /// Tax rate in percent, e.g. `19` (default 0).
     pub tax_rate_percent: Option<String>,
@@ -208,6 +208,7 @@ impl Service {
             currency = Some(c);
             let (unit_rate, _) = resolve_rate(
                 row.track_rate,
+                row.task_rate,
                 row.project_rate,
                 row.client_rate,
                 default_rate,
@@ -222,6 +223,8 @@ impl Service {
                 project_name: row.project_name,
                 tags: row.tags,
                 unit_rate,
+                task_id: row.task_id.map(|k| k.0),
+                task_name: row.task_name,
             });
         }
         if by_currency.len() > 1 {

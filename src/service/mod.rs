@@ -20,6 +20,7 @@ mod invoices;
 mod names;
 mod reports;
 mod settings;
+mod tasks;
 mod tokens;
 mod tracks;
 
@@ -57,6 +58,7 @@ pub use reports::{
     BudgetReport, BudgetUse, Figures, GroupDim, GroupKey, Summary, SummaryRow, TimeSummary,
 };
 pub use settings::{RoundingChanges, SettingsChanges, SettingsView};
+pub use tasks::{DeleteTask, ListTasks, NewTask, TaskChanges};
 pub use tokens::{HttpCaller, LAST_USED_RESOLUTION_SECS, SECRET_PREFIX, Scope, TokenInfo};
 pub use tracks::{
     ContinueTimer, ListTracks, NewTrack, StartTimer, StopTimer, TimerContinued, TimerStarted,

@@ -1,11 +1,11 @@
-//! Analytics: time summaries grouped by period and by project, client or tag; top projects;
+//! Analytics: time summaries grouped by period and by project, client, tag or task; top projects;
 //! budget status; unbilled work.
 //!
 //! Rules (ARCHITECTURE.md): time inside the range counts, running timers up to now; tracks that cross
 //! local midnight count toward each day for their part; rounding follows the settings (each
 //! track's part rounded then summed, or each group's sum rounded once); amounts are billable time
-//! at the rate in force now (track, project, client, default), before tax, per currency.
-//! Grouping by project, client or tag alone is summed in SQL; grouping by a period splits tracks
+//! at the rate in force now (track, task, project, client, default), before tax, per currency.
+//! Grouping by project, client, tag or task alone is summed in SQL; grouping by a period splits tracks
 //! at local midnights in Rust, reading only the tracks in the range.
 
 use std::collections::{BTreeMap, HashMap};
@@ -39,10 +39,12 @@ pub enum GroupDim {
     Project,
     Client,
     Tag,
+    /// A task of a project; tracks without a task form a row "(no task)".
+    Task,
 }
 
 impl GroupDim {
-    /// Parses `day`, `week`, `month`, `year`, `project`, `client` or `tag`.
+    /// Parses `day`, `week`, `month`, `year`, `project`, `client`, `tag` or `task`.
     pub fn parse(input: &str) -> Result<Self> {
         Ok(match input.trim().to_ascii_lowercase().as_str() {
             "day" => Self::Day,
@@ -52,11 +54,12 @@ impl GroupDim {
             "project" => Self::Project,
             "client" => Self::Client,
             "tag" => Self::Tag,
+            "task" => Self::Task,
             _ => {
                 return Err(DomainError::parse(
                     "grouping",
                     input,
-                    "send day, week, month, year, project, client or tag",
+                    "send day, week, month, year, project, client, tag or task",
                 )
                 .into());
             }
@@ -73,6 +76,7 @@ impl GroupDim {
             Self::Project => "project",
             Self::Client => "client",
             Self::Tag => "tag",
+            Self::Task => "task",
         }
     }
 
@@ -122,7 +126,7 @@ fn too_many_rows(
 pub struct TimeSummary {
     pub from: String,
     pub to: String,
-    /// One or two of day, week, month, year, project, client, tag.
+    /// One or two of day, week, month, year, project, client, tag, task.
     pub group_by: Vec<String>,
     pub project: Option<String>,
     pub client: Option<String>,
@@ -265,6 +269,7 @@ fn none_label(dim: GroupDim) -> &'static str {
         GroupDim::Project => "(no project)",
         GroupDim::Client => "(no client)",
         GroupDim::Tag => "(untagged)",
+        GroupDim::Task => "(no task)",
         _ => "",
     }
 }
@@ -293,6 +298,7 @@ fn sql_groups(
         .map(|d| match d {
             GroupDim::Project => Dim::Project,
             GroupDim::Client => Dim::Client,
+            GroupDim::Task => Dim::Task,
             _ => Dim::Tag,
         })
         .collect();
@@ -377,8 +383,8 @@ impl Service {
                 .collect::<Result<_>>()?;
             if dims.is_empty() || dims.len() > 2 {
                 return Err(DomainError::Invalid(format!(
-                    "group_by takes one or two of day, week, month, year, project, client, tag \
-                     (got {}); e.g. [\"project\"] or [\"day\", \"project\"]",
+                    "group_by takes one or two of day, week, month, year, project, client, tag, \
+                     task (got {}); e.g. [\"project\"] or [\"day\", \"project\"]",
                     dims.len()
                 ))
                 .into());
@@ -433,7 +439,7 @@ impl Service {
             let mut all = Acc::default();
             if dims
                 .iter()
-                .all(|d| matches!(d, GroupDim::Project | GroupDim::Client))
+                .all(|d| matches!(d, GroupDim::Project | GroupDim::Client | GroupDim::Task))
             {
                 for g in groups.values() {
                     for (k, s) in &g.0 {
@@ -494,6 +500,17 @@ impl Service {
                                 .client_name
                                 .clone()
                                 .unwrap_or_else(|| none_label(*d).into()),
+                        }],
+                        GroupDim::Task => vec![GroupKey {
+                            dim: *d,
+                            id: span.task_id,
+                            value: match (&span.task_name, &span.project_name) {
+                                (Some(k), Some(p)) if !dims.contains(&GroupDim::Project) => {
+                                    format!("{k} ({p})")
+                                }
+                                (Some(k), _) => k.clone(),
+                                (None, _) => none_label(*d).into(),
+                            },
                         }],
                         GroupDim::Tag if span.tags.is_empty() => vec![GroupKey {
                             dim: *d,

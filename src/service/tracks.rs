@@ -3,6 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::catalog::{resolve_client, resolve_project, resolve_tag, resolve_tags};
+use super::tasks::{track_placement, track_replacement};
 use super::{
     Ctx, Page, Result, Service, ServiceError, clean, decode_cursor, encode_cursor, page_size,
     paginate,
@@ -29,6 +30,9 @@ pub struct StartTimer {
     pub billable: Option<bool>,
     /// When the work started; defaults to now.
     pub start: Option<String>,
+    /// Task id, or exact name within the project (ARCHITECTURE.md, "Tasks"); a task alone
+    /// picks its project.
+    pub task: Option<String>,
 }
 
 /// Result of `start_timer`: the new timer, the timers it stopped or replaced, and overlapping
@@ -84,6 +88,8 @@ pub struct NewTrack {
     pub end: Option<String>,
     pub duration: Option<String>,
     pub hourly_rate: Option<String>,
+    /// Task id, or exact name within the project.
+    pub task: Option<String>,
 }
 
 /// A written track and the other tracks it overlaps.
@@ -109,6 +115,8 @@ pub struct TrackChanges {
     /// Sets the end to start + duration.
     pub duration: Option<String>,
     pub hourly_rate: Option<String>,
+    /// Task id or exact name within the (new) project; empty removes the task.
+    pub task: Option<String>,
 }
 
 /// Input of `list_tracks`. Dates include whole local days; date-times are half-open.
@@ -125,6 +133,8 @@ pub struct ListTracks {
     pub search: Option<String>,
     pub limit: Option<u32>,
     pub cursor: Option<String>,
+    /// Task id, or exact name (within `project` when given).
+    pub task: Option<String>,
 }
 
 /// The range of a user's `from` and `to` (either may be empty or left out), in the configured
@@ -178,12 +188,17 @@ pub(crate) fn track_filter(ctx: &Ctx<'_>, req: &ListTracks) -> Result<TrackFilte
             Some((r.start, r.end))
         }
     };
+    let project = match clean(req.project.clone()) {
+        Some(p) => Some(resolve_project(ctx, &p)?),
+        None => None,
+    };
     Ok(TrackFilter {
         range,
-        project_id: match clean(req.project.clone()) {
-            Some(p) => Some(resolve_project(ctx, &p)?.id),
+        task_id: match clean(req.task.clone()) {
+            Some(k) => Some(super::tasks::resolve_task(ctx, project.as_ref(), &k)?.id),
             None => None,
         },
+        project_id: project.map(|p| p.id),
         client_id: match clean(req.client.clone()) {
             Some(c) => Some(resolve_client(ctx, &c)?.id),
             None => None,
@@ -236,26 +251,6 @@ fn ensure_not_invoiced(ctx: &Ctx<'_>, track: &Track, action: &str) -> Result<()>
         "track {} is billed on {label}, so it cannot be {action}; {how}",
         track.id
     )))
-}
-
-fn billable_default(
-    ctx: &Ctx<'_>,
-    project: Option<&str>,
-) -> Result<(Option<crate::domain::ProjectId>, bool)> {
-    match project {
-        Some(p) => {
-            let p = super::catalog::resolve_or_create_project(ctx, p)?;
-            if p.archived {
-                return Err(ServiceError::Conflict(format!(
-                    "project {} is archived; unarchive it first (update_project archived=false) \
-                     or choose another project",
-                    p.label()
-                )));
-            }
-            Ok((Some(p.id), p.billable_by_default))
-        }
-        None => Ok((None, false)),
-    }
 }
 
 fn parse_opt_instant(ctx: &Ctx<'_>, input: Option<&str>) -> Result<Option<DateTime<Utc>>> {
@@ -351,6 +346,7 @@ impl Service {
                     tags: from.tags.iter().map(|(id, _)| id.0.to_string()).collect(),
                     billable: Some(from.billable),
                     start: None,
+                    task: from.task_id.map(|k| k.0.to_string()),
                 },
             )?;
             // Continuing the running timer itself stopped (or replaced) it.
@@ -499,8 +495,8 @@ impl Service {
                 }
             };
             validate_span(start, Some(end), ctx.now, ctx.tz)?;
-            let (project_id, default_billable) =
-                billable_default(ctx, clean(req.project).as_deref())?;
+            let (project_id, task_id, default_billable) =
+                track_placement(ctx, req.project.as_deref(), req.task.as_deref())?;
             let tag_ids = resolve_tags(ctx, &req.tags)?;
             let hourly_rate = match clean(req.hourly_rate) {
                 Some(r) => Some(parse_rate(&r)?),
@@ -514,6 +510,7 @@ impl Service {
                 project_id,
                 billable: req.billable.unwrap_or(default_billable),
                 hourly_rate,
+                task_id,
             };
             let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
             tracks::set_tags(ctx.tx, id, &tag_ids)?;
@@ -574,12 +571,12 @@ impl Service {
             if let Some(d) = req.description {
                 f.description = description(Some(d))?;
             }
-            if let Some(p) = req.project {
-                f.project_id = match clean(Some(p)) {
-                    Some(p) => billable_default(ctx, Some(&p))?.0,
-                    None => None,
-                };
-            }
+            (f.project_id, f.task_id) = track_replacement(
+                ctx,
+                (f.project_id, f.task_id),
+                req.project.as_deref(),
+                req.task.as_deref(),
+            )?;
             if let Some(b) = req.billable {
                 f.billable = b;
             }
@@ -675,7 +672,8 @@ fn reload_started(
 fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
     let start = parse_opt_instant(ctx, req.start.as_deref())?.unwrap_or(ctx.now);
     validate_span(start, None, ctx.now, ctx.tz)?;
-    let (project_id, default_billable) = billable_default(ctx, clean(req.project).as_deref())?;
+    let (project_id, task_id, default_billable) =
+        track_placement(ctx, req.project.as_deref(), req.task.as_deref())?;
     let tag_ids = resolve_tags(ctx, &req.tags)?;
     let mut stopped = Vec::new();
     let mut replaced = Vec::new();
@@ -712,6 +710,7 @@ fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
         project_id,
         billable: req.billable.unwrap_or(default_billable),
         hourly_rate: None,
+        task_id,
     };
     let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
     tracks::set_tags(ctx.tx, id, &tag_ids)?;

@@ -470,12 +470,13 @@ pub fn line_invoice(conn: &Connection, line_id: i64) -> Result<Option<i64>> {
         .optional()?)
 }
 
-/// Name of row `id` in `table` (`projects`, `clients` or `tags`), if it exists.
+/// Name of row `id` in `table` (`projects`, `clients`, `tags` or `tasks`), if it exists.
 pub fn name_of(conn: &Connection, table: &str, id: i64) -> Result<Option<String>> {
     let sql = match table {
         "projects" => "SELECT name FROM projects WHERE id = ?1",
         "clients" => "SELECT name FROM clients WHERE id = ?1",
         "tags" => "SELECT name FROM tags WHERE id = ?1",
+        "tasks" => "SELECT name FROM tasks WHERE id = ?1",
         _ => return Ok(None),
     };
     Ok(conn

@@ -195,6 +195,10 @@ pub fn delete(conn: &Connection, id: ClientId) -> Result<()> {
         [id.0],
     )?;
     conn.execute("DELETE FROM invoices WHERE client_id = ?1", [id.0])?;
+    conn.execute(
+        "DELETE FROM tasks WHERE project_id IN (SELECT id FROM projects WHERE client_id = ?1)",
+        [id.0],
+    )?;
     conn.execute("DELETE FROM projects WHERE client_id = ?1", [id.0])?;
     conn.execute("DELETE FROM clients WHERE id = ?1", [id.0])?;
     Ok(())

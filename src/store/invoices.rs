@@ -10,7 +10,7 @@ use crate::domain::billing::GroupBy;
 use crate::domain::entities::{Invoice, InvoiceLine, InvoiceStatus};
 use crate::domain::money::Currency;
 use crate::domain::settings::{Rounding, RoundingMode, RoundingScope};
-use crate::domain::{ClientId, InvoiceId, ProjectId, TrackId};
+use crate::domain::{ClientId, InvoiceId, ProjectId, TaskId, TrackId};
 
 /// A billable, finished, not yet invoiced track with the rates and currencies that may apply.
 #[derive(Debug, Clone)]
@@ -30,6 +30,9 @@ pub struct BillableRow {
     pub project_currency: Option<Currency>,
     pub client_currency: Option<Currency>,
     pub tags: Vec<String>,
+    pub task_id: Option<TaskId>,
+    pub task_name: Option<String>,
+    pub task_rate: Option<Decimal>,
 }
 
 /// Which tracks to bill: starting in `[start, end)`, of a client and/or some projects.
@@ -48,10 +51,12 @@ pub fn billable_tracks(conn: &Connection, q: &BillableQuery) -> Result<Vec<Billa
                 p.client_id, c.name, t.hourly_rate, p.hourly_rate, c.hourly_rate, p.currency,
                 c.currency,
                 (SELECT group_concat(g.name, char(30)) FROM track_tags tt JOIN tags g ON g.id = tt.tag_id
-                  WHERE tt.track_id = t.id)
+                  WHERE tt.track_id = t.id),
+                t.task_id, k.name, k.hourly_rate
            FROM tracks t
            LEFT JOIN projects p ON p.id = t.project_id
            LEFT JOIN clients c ON c.id = p.client_id
+           LEFT JOIN tasks k ON k.id = t.task_id
           WHERE t.billable = 1 AND t.end_at IS NOT NULL AND t.invoice_id IS NULL
             AND t.start_at >= ?1 AND t.start_at < ?2
             AND (?3 IS NULL OR p.client_id = ?3)",
@@ -103,6 +108,11 @@ pub fn billable_tracks(conn: &Connection, q: &BillableQuery) -> Result<Vec<Billa
             tags: tags
                 .map(|t| t.split('\u{1e}').map(str::to_owned).collect())
                 .unwrap_or_default(),
+            task_id: r.get::<_, Option<i64>>(15)?.map(TaskId),
+            task_name: r.get(16)?,
+            task_rate: Cols::new(r, "tasks", "task", 15)
+                .and_then(|k| k.decimal_opt(17, "hourly_rate"))
+                .or_else(|e| null_id(r, 15, e))?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -125,6 +135,16 @@ fn null_id<T>(r: &Row<'_>, id_col: usize, e: rusqlite::Error) -> rusqlite::Resul
     }
 }
 
+/// The `(group_by, grouping)` columns of a grouping: `group_by` takes the four values schema 1
+/// allows, `grouping` a newer one (`task`, with `group_by` `project`); see
+/// `migrations/V8__tasks.sql`. Read back as `ifnull(grouping, group_by)`.
+fn stored_group_by(g: GroupBy) -> (&'static str, Option<&'static str>) {
+    match g {
+        GroupBy::Task => (GroupBy::Project.as_str(), Some(g.as_str())),
+        other => (other.as_str(), None),
+    }
+}
+
 /// Saves a new invoice with its lines and marks its tracks as billed on it. Returns its id.
 pub fn insert(conn: &Connection, inv: &Invoice) -> Result<InvoiceId> {
     conn.execute(
@@ -132,9 +152,9 @@ pub fn insert(conn: &Connection, inv: &Invoice) -> Result<InvoiceId> {
            issue_date, due_date, group_by, tax_rate_percent, subtotal, tax, total, notes,
            seller_name, seller_address, client_name, client_email, client_address, client_tax_id,
            rounding_mode, rounding_increment_minutes, rounding_scope, timezone, created_at,
-           updated_at)
+           updated_at, grouping)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-           ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?25)",
+           ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?25, ?26)",
         params![
             inv.number,
             inv.status.as_str(),
@@ -144,7 +164,7 @@ pub fn insert(conn: &Connection, inv: &Invoice) -> Result<InvoiceId> {
             to_ts(inv.period_end),
             date_text(inv.issue_date),
             date_text(inv.due_date),
-            inv.group_by.as_str(),
+            stored_group_by(inv.group_by).0,
             inv.tax_rate_percent.to_string(),
             inv.subtotal.to_string(),
             inv.tax.to_string(),
@@ -161,6 +181,7 @@ pub fn insert(conn: &Connection, inv: &Invoice) -> Result<InvoiceId> {
             inv.rounding.scope.as_str(),
             inv.timezone,
             to_ts(inv.created_at),
+            stored_group_by(inv.group_by).1,
         ],
     )?;
     let id = InvoiceId(conn.last_insert_rowid());
@@ -195,7 +216,8 @@ pub fn insert(conn: &Connection, inv: &Invoice) -> Result<InvoiceId> {
 }
 
 const SELECT: &str = "SELECT id, number, status, client_id, currency, period_start, period_end,
-       issue_date, due_date, group_by, tax_rate_percent, subtotal, tax, total, notes, seller_name,
+       issue_date, due_date, ifnull(grouping, group_by), tax_rate_percent, subtotal, tax, total,
+       notes, seller_name,
        seller_address, client_name, client_email, client_address, client_tax_id, rounding_mode,
        rounding_increment_minutes, rounding_scope, timezone, created_at, updated_at, sent_at,
        paid_at, voided_at

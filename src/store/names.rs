@@ -1,4 +1,4 @@
-//! Names for completion: every project, client and tag name and every invoice number, in
+//! Names for completion: every project, client, tag and task name and every invoice number, in
 //! name order, handed to a callback so a caller can match them without collecting them all.
 
 use rusqlite::Connection;
@@ -17,6 +17,8 @@ pub enum NameKind {
     Tag,
     /// Numbers of issued invoices (drafts have none yet).
     InvoiceNumber,
+    /// Names of tasks that are not archived (a name several projects' tasks share comes once).
+    Task,
 }
 
 /// Calls `f` with each name of `kind`, ordered case-insensitively (ASCII) and without
@@ -30,6 +32,9 @@ pub fn for_each(conn: &Connection, kind: NameKind, mut f: impl FnMut(&str) -> bo
             "SELECT name FROM clients WHERE archived = 0 ORDER BY name COLLATE NOCASE"
         }
         NameKind::Tag => "SELECT name FROM tags ORDER BY name COLLATE NOCASE",
+        NameKind::Task => {
+            "SELECT DISTINCT name FROM tasks WHERE archived = 0 ORDER BY name COLLATE NOCASE"
+        }
         NameKind::InvoiceNumber => {
             "SELECT number FROM invoices WHERE number IS NOT NULL ORDER BY number COLLATE NOCASE"
         }

@@ -219,12 +219,13 @@ pub fn track_count(conn: &Connection, id: ProjectId) -> Result<i64> {
     )?)
 }
 
-/// Deletes project `id` (which must have no tracks).
+/// Deletes project `id` (which must have no tracks) and its tasks.
 pub fn delete(conn: &Connection, id: ProjectId) -> Result<()> {
     conn.execute(
         "UPDATE invoice_lines SET project_id = NULL WHERE project_id = ?1",
         [id.0],
     )?;
+    conn.execute("DELETE FROM tasks WHERE project_id = ?1", [id.0])?;
     conn.execute("DELETE FROM projects WHERE id = ?1", [id.0])?;
     Ok(())
 }

@@ -1,5 +1,9 @@
-//! Report queries: time summed in SQL by project, client or tag, and the spans of tracks in a
-//! range for grouping by local day, week, month or year.
+//! Report queries: time summed in SQL by project, task, client or tag, and the spans of tracks
+//! in a range for grouping by local day, week, month or year.
+//!
+//! The rate of a group is [`first_rate`] of the track's, its task's, its project's and its
+//! client's rates (ARCHITECTURE.md, "Rates and currency"), so SQL groups by track rate and
+//! task as well as by project.
 //!
 //! Time counts only inside the range: a track is clipped to `[start, end)`, and a running track
 //! counts up to `now`. Rounding per entry is done in SQL with the same rule as
@@ -12,6 +16,7 @@ use rusqlite::{Connection, params_from_iter, types::Value};
 use rust_decimal::Decimal;
 
 use super::{BadValue, Cols, LONGEST_TRACK_SQL, Result, parse_decimal};
+use crate::domain::billing::{RateSource, first_rate};
 use crate::domain::settings::{Rounding, RoundingMode};
 use crate::domain::{ClientId, ProjectId, TagId};
 
@@ -21,6 +26,8 @@ pub enum Dim {
     Project,
     Client,
     Tag,
+    /// A task, named `Task (Project)` unless the project is a dimension too.
+    Task,
 }
 
 /// Which tracks count, and how to round them.
@@ -47,7 +54,7 @@ pub struct AggRow {
     /// `(id, name)` per requested dimension; `None` for "no project" / "no client" / "untagged".
     pub keys: Vec<(Option<i64>, Option<String>)>,
     pub billable: bool,
-    /// Track, else project, else client rate; `None` means the default rate applies.
+    /// Track, else task, else project, else client rate; `None` means the default rate applies.
     pub rate: Option<Decimal>,
     /// Project, else client currency; `None` means the default currency applies.
     pub currency: Option<String>,
@@ -159,7 +166,7 @@ fn is_wide(conn: &Connection, q: &ReportQuery) -> Result<bool> {
     Ok(covered * 4 > span)
 }
 
-/// SQL summing time by project, tag (when `with_tags`), billable flag and track rate.
+/// SQL summing time by project, tag (when `with_tags`), billable flag, track rate and task.
 fn grouped_sql(
     conn: &Connection,
     q: &ReportQuery,
@@ -179,14 +186,15 @@ fn grouped_sql(
         };
         args.extend([Value::from(q.start), Value::from(q.end), Value::from(q.now)]);
         let mut sql = format!(
-            "SELECT t.project_id, NULL, 1, t.hourly_rate, sum({CLIPPED}), sum({}), count(*), 0
+            "SELECT t.project_id, NULL, 1, t.hourly_rate, sum({CLIPPED}), sum({}), count(*), 0,
+                    t.task_id
                FROM tracks t INDEXED BY tracks_unbilled
               WHERE t.billable = 1 AND t.invoice_id IS NULL AND t.end_at IS NOT NULL
                 AND t.start_at < ?2 AND t.end_at > ?1",
             rounding_sql(q.rounding, CLIPPED)
         );
         filters(&rest, &mut sql, args);
-        sql.push_str(" GROUP BY t.project_id, t.hourly_rate");
+        sql.push_str(" GROUP BY t.project_id, t.hourly_rate, t.task_id");
         return Ok(sql);
     }
     if wide {
@@ -194,20 +202,21 @@ fn grouped_sql(
         args.extend([Value::from(q.start), Value::from(q.end), Value::from(q.now)]);
         let mut sql = format!(
             "SELECT t.project_id, NULL, t.billable, t.hourly_rate, sum({CLIPPED}), sum({}),
-                    count(*), sum(t.end_at IS NULL)
+                    count(*), sum(t.end_at IS NULL), t.task_id
                FROM tracks t INDEXED BY tracks_by_project
               WHERE t.start_at < ?2 AND ifnull(t.end_at, ?3) > ?1",
             rounding_sql(q.rounding, CLIPPED)
         );
         filters(q, &mut sql, args);
-        sql.push_str(" GROUP BY t.project_id, t.billable, t.hourly_rate");
+        sql.push_str(" GROUP BY t.project_id, t.billable, t.hourly_rate, t.task_id");
         return Ok(sql);
     }
     let parts = overlapping_tracks(
         q,
         &format!(
             "t.id AS id, t.project_id AS project_id, t.billable AS billable, \
-             t.hourly_rate AS rate, (t.end_at IS NULL) AS running, {CLIPPED} AS secs"
+             t.hourly_rate AS rate, (t.end_at IS NULL) AS running, {CLIPPED} AS secs, \
+             t.task_id AS task_id"
         ),
         "",
         args,
@@ -223,9 +232,10 @@ fn grouped_sql(
     };
     Ok(format!(
         "WITH parts AS ({parts})
-         SELECT project_id{tag_col}, billable, rate, sum(secs), sum({}), count(*), sum(running)
+         SELECT project_id{tag_col}, billable, rate, sum(secs), sum({}), count(*), sum(running),
+                task_id
            FROM parts{tag_join}
-          GROUP BY project_id{group_tag}, billable, rate",
+          GROUP BY project_id{group_tag}, billable, rate, task_id",
         rounding_sql(q.rounding, "secs")
     ))
 }
@@ -273,9 +283,35 @@ fn project_infos(conn: &Connection) -> Result<HashMap<i64, ProjectInfo>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// One SQL group: per project, tag, billable flag and track rate.
+/// What a task contributes to a report row: its name, its project's name and its rate.
+struct TaskInfo {
+    name: String,
+    project_name: String,
+    rate: Option<String>,
+}
+
+fn task_infos(conn: &Connection) -> Result<HashMap<i64, TaskInfo>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT k.id, k.name, p.name, k.hourly_rate FROM tasks k JOIN projects p ON p.id = k.project_id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Cols::new(r, "tasks", "task", 0)?.decimal_opt(3, "hourly_rate")?;
+        Ok((
+            r.get::<_, i64>(0)?,
+            TaskInfo {
+                name: r.get(1)?,
+                project_name: r.get(2)?,
+                rate: r.get(3)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// One SQL group: per project, tag, billable flag, track rate and task.
 struct RawGroup {
     project_id: Option<i64>,
+    task_id: Option<i64>,
     tag_id: Option<i64>,
     billable: bool,
     track_rate: Option<String>,
@@ -319,10 +355,13 @@ pub fn aggregate(conn: &Connection, q: &ReportQuery, dims: &[Dim]) -> Result<Vec
                 },
                 tracks: r.get(6)?,
                 running: r.get(7)?,
+                task_id: r.get(8)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
     let projects = project_infos(conn)?;
+    let tasks = task_infos(conn)?;
+    let project_named = dims.contains(&Dim::Project);
     let tag_names: HashMap<i64, String> = if with_tags {
         conn.prepare_cached("SELECT id, name FROM tags")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -334,6 +373,7 @@ pub fn aggregate(conn: &Connection, q: &ReportQuery, dims: &[Dim]) -> Result<Vec
     let mut merged: HashMap<MergeKey, AggRow> = HashMap::new();
     for RawGroup {
         project_id,
+        task_id,
         tag_id,
         billable,
         track_rate,
@@ -344,22 +384,27 @@ pub fn aggregate(conn: &Connection, q: &ReportQuery, dims: &[Dim]) -> Result<Vec
     } in raw
     {
         let info = project_id.and_then(|p| projects.get(&p)).unwrap_or(&none);
+        let task = task_id.and_then(|k| tasks.get(&k));
         let keys: Vec<(Option<i64>, Option<String>)> = dims
             .iter()
             .map(|d| match d {
                 Dim::Project => (project_id, project_id.map(|_| info.name.clone())),
                 Dim::Client => (info.client_id, info.client_name.clone()),
                 Dim::Tag => (tag_id, tag_id.and_then(|t| tag_names.get(&t).cloned())),
+                Dim::Task => (
+                    task_id,
+                    task.map(|k| {
+                        if project_named {
+                            k.name.clone()
+                        } else {
+                            format!("{} ({})", k.name, k.project_name)
+                        }
+                    }),
+                ),
             })
             .collect();
-        let rate = track_rate
-            .or_else(|| info.project_rate.clone())
-            .or_else(|| info.client_rate.clone());
-        let currency = info
-            .project_currency
-            .clone()
-            .or_else(|| info.client_currency.clone());
-        let rate_value = match &rate {
+        // Stored rates must decode (project, client and task rates were checked when loaded).
+        let track_value = match &track_rate {
             None => None,
             Some(r) => Some(parse_decimal(r).ok_or_else(|| BadValue {
                 table: "tracks",
@@ -371,6 +416,28 @@ pub fn aggregate(conn: &Connection, q: &ReportQuery, dims: &[Dim]) -> Result<Vec
                 value: crate::domain::limits::echo(&format!("{r:?}")),
             })?),
         };
+        let task_rate = task.and_then(|k| k.rate.clone());
+        let decoded = |r: &Option<String>| r.as_deref().and_then(parse_decimal);
+        let found = first_rate(
+            track_value,
+            decoded(&task_rate),
+            decoded(&info.project_rate),
+            decoded(&info.client_rate),
+        );
+        // The text of the rate in force keys the group (`120` and `120.00` stay apart, as
+        // before tasks).
+        let rate = found.map(|(_, source)| match source {
+            RateSource::Track => track_rate.clone(),
+            RateSource::Task => task_rate.clone(),
+            RateSource::Project => info.project_rate.clone(),
+            RateSource::Client | RateSource::Default => info.client_rate.clone(),
+        });
+        let rate = rate.flatten();
+        let rate_value = found.map(|(r, _)| r);
+        let currency = info
+            .project_currency
+            .clone()
+            .or_else(|| info.client_currency.clone());
         let row = merged
             .entry((keys.clone(), billable, rate.clone(), currency.clone()))
             .or_insert_with(|| AggRow {
@@ -402,10 +469,13 @@ pub struct Span {
     pub project_name: Option<String>,
     pub client_id: Option<i64>,
     pub client_name: Option<String>,
+    /// The rate in force ([`first_rate`]); `None` means the default rate applies.
     pub rate: Option<Decimal>,
     pub currency: Option<String>,
     /// `(id, name)` of each tag.
     pub tags: Vec<(i64, String)>,
+    pub task_id: Option<i64>,
+    pub task_name: Option<String>,
 }
 
 /// Tracks overlapping the query's range, by start.
@@ -421,10 +491,11 @@ pub fn spans(conn: &Connection, q: &ReportQuery, with_tags: bool) -> Result<Vec<
         q,
         &format!(
             "t.id AS id, t.start_at AS start_at, t.end_at, t.billable, t.project_id, p.name, \
-             p.client_id, c.name, coalesce(t.hourly_rate, p.hourly_rate, c.hourly_rate), \
-             coalesce(p.currency, c.currency), {tags}"
+             p.client_id, c.name, t.hourly_rate, coalesce(p.currency, c.currency), {tags}, \
+             t.task_id, k.name, k.hourly_rate, p.hourly_rate, c.hourly_rate"
         ),
-        "LEFT JOIN projects p ON p.id = t.project_id LEFT JOIN clients c ON c.id = p.client_id",
+        "LEFT JOIN projects p ON p.id = t.project_id LEFT JOIN clients c ON c.id = p.client_id \
+         LEFT JOIN tasks k ON k.id = t.task_id",
         &mut args,
     );
     // No ORDER BY: it would make SQLite walk a whole index to merge the parts in order.
@@ -440,7 +511,13 @@ pub fn spans(conn: &Connection, q: &ReportQuery, with_tags: bool) -> Result<Vec<
             project_name: r.get(5)?,
             client_id: r.get(6)?,
             client_name: r.get(7)?,
-            rate: c.decimal_opt(8, "hourly_rate (of the track, its project or client)")?,
+            rate: first_rate(
+                c.decimal_opt(8, "hourly_rate")?,
+                c.decimal_opt(13, "hourly_rate (of the track's task)")?,
+                c.decimal_opt(14, "hourly_rate (of the track's project)")?,
+                c.decimal_opt(15, "hourly_rate (of the track's client)")?,
+            )
+            .map(|(r, _)| r),
             currency: c.parsed_opt(9, "currency (of the track's project or client)", |s| {
                 super::parse_currency(s).map(|_| s.to_owned())
             })?,
@@ -452,6 +529,8 @@ pub fn spans(conn: &Connection, q: &ReportQuery, with_tags: bool) -> Result<Vec<
                     Some((id.parse().ok()?, name.to_owned()))
                 })
                 .collect(),
+            task_id: r.get(11)?,
+            task_name: r.get(12)?,
         })
     })?;
     let mut spans: Vec<Span> = rows.collect::<rusqlite::Result<_>>()?;

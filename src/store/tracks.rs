@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::{Cols, Result, to_ts};
 use crate::domain::entities::Track;
-use crate::domain::{ClientId, InvoiceId, ProjectId, TagId, TrackId};
+use crate::domain::{ClientId, InvoiceId, ProjectId, TagId, TaskId, TrackId};
 
 /// Every writable column of a track (tags are set with [`set_tags`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +19,8 @@ pub struct TrackFields {
     pub project_id: Option<ProjectId>,
     pub billable: bool,
     pub hourly_rate: Option<Decimal>,
+    /// A task of `project_id` (the service checks that it is).
+    pub task_id: Option<TaskId>,
 }
 
 impl From<&Track> for TrackFields {
@@ -31,6 +33,7 @@ impl From<&Track> for TrackFields {
             project_id: t.project_id,
             billable: t.billable,
             hourly_rate: t.hourly_rate,
+            task_id: t.task_id,
         }
     }
 }
@@ -39,10 +42,12 @@ const SELECT: &str = "SELECT t.id, t.start_at, t.end_at, t.timezone, t.descripti
        p.name, p.client_id, c.name, t.billable, t.hourly_rate, t.invoice_id, t.created_at,
        t.updated_at,
        (SELECT group_concat(g.id || char(31) || g.name, char(30))
-          FROM track_tags tt JOIN tags g ON g.id = tt.tag_id WHERE tt.track_id = t.id)
+          FROM track_tags tt JOIN tags g ON g.id = tt.tag_id WHERE tt.track_id = t.id),
+       t.task_id, k.name
   FROM tracks t
   LEFT JOIN projects p ON p.id = t.project_id
-  LEFT JOIN clients c ON c.id = p.client_id";
+  LEFT JOIN clients c ON c.id = p.client_id
+  LEFT JOIN tasks k ON k.id = t.task_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Track> {
     let tags: Option<String> = r.get(14)?;
@@ -73,6 +78,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Track> {
         invoice_id: r.get::<_, Option<i64>>(11)?.map(InvoiceId),
         created_at: c.ts(12, "created_at")?,
         updated_at: c.ts(13, "updated_at")?,
+        task_id: r.get::<_, Option<i64>>(15)?.map(TaskId),
+        task_name: r.get(16)?,
     })
 }
 
@@ -90,8 +97,8 @@ fn insert_row(
 ) -> Result<TrackId> {
     conn.prepare_cached(
         "INSERT INTO tracks (start_at, end_at, timezone, description, project_id, billable,
-           hourly_rate, import_key, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+           hourly_rate, import_key, created_at, updated_at, task_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
     )?
     .execute(params![
         to_ts(f.start),
@@ -102,7 +109,8 @@ fn insert_row(
         f.billable,
         f.hourly_rate.map(|d| d.to_string()),
         import_key,
-        to_ts(now)
+        to_ts(now),
+        f.task_id.map(|k| k.0)
     ])?;
     Ok(TrackId(conn.last_insert_rowid()))
 }
@@ -111,7 +119,7 @@ fn insert_row(
 pub fn update(conn: &Connection, id: TrackId, f: &TrackFields, now: DateTime<Utc>) -> Result<()> {
     conn.execute(
         "UPDATE tracks SET start_at = ?2, end_at = ?3, timezone = ?4, description = ?5,
-           project_id = ?6, billable = ?7, hourly_rate = ?8, updated_at = ?9
+           project_id = ?6, billable = ?7, hourly_rate = ?8, updated_at = ?9, task_id = ?10
          WHERE id = ?1",
         params![
             id.0,
@@ -122,7 +130,8 @@ pub fn update(conn: &Connection, id: TrackId, f: &TrackFields, now: DateTime<Utc
             f.project_id.map(|p| p.0),
             f.billable,
             f.hourly_rate.map(|d| d.to_string()),
-            to_ts(now)
+            to_ts(now),
+            f.task_id.map(|k| k.0)
         ],
     )?;
     Ok(())
@@ -173,10 +182,12 @@ pub struct TrackFilter {
     pub running: Option<bool>,
     /// Case-insensitive substring of the description.
     pub search: Option<String>,
+    pub task_id: Option<TaskId>,
 }
 
 /// The conditions of a [`TrackFilter`] on `t` (and `p`, its project), then the keyset: tracks
-/// before `(?10, ?11)` in newest-first order. Parameters as bound by [`filter_params`].
+/// before `(?10, ?11)` in newest-first order; `?13` is the task. Parameters as bound by
+/// [`filter_params`].
 const FILTER_WHERE: &str = "
          WHERE (?1 IS NULL OR (t.start_at < ?2 AND (t.end_at IS NULL OR t.end_at > ?1)))
            AND (?3 IS NULL OR t.project_id = ?3)
@@ -186,6 +197,7 @@ const FILTER_WHERE: &str = "
            AND (?7 IS NULL OR (t.invoice_id IS NOT NULL) = ?7)
            AND (?8 IS NULL OR (t.end_at IS NULL) = ?8)
            AND (?9 IS NULL OR t.description LIKE '%' || ?9 || '%' ESCAPE '\\')
+           AND (?13 IS NULL OR t.task_id = ?13)
            AND (t.start_at, t.id) < (ifnull(?10, 9223372036854775807), ?11)
          ORDER BY t.start_at DESC, t.id DESC
          LIMIT ?12";
@@ -194,7 +206,7 @@ fn filter_params(
     filter: &TrackFilter,
     after: Option<(i64, i64)>,
     limit: Option<usize>,
-) -> [rusqlite::types::Value; 12] {
+) -> [rusqlite::types::Value; 13] {
     use rusqlite::types::Value;
     let opt = |v: Option<i64>| v.map_or(Value::Null, Value::Integer);
     [
@@ -213,6 +225,7 @@ fn filter_params(
         opt(after.map(|a| a.0)),
         Value::Integer(after.map_or(i64::MAX, |a| a.1)),
         Value::Integer(limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX))),
+        opt(filter.task_id.map(|k| k.0)),
     ]
 }
 

@@ -5,7 +5,8 @@
 #   http_session.py    `stint serve` through the SDK with bearer tokens: scopes, redaction, 401
 #   concurrency.py     2 stdio servers, HTTP and the CLI writing one file at once
 #   pdf_session.py     export_invoice_pdf through the SDK: embedded PDF, file rules, pdftotext
-# Each prints "N passed, M failed"; all run even when one fails.
+#   tasks_session.py   tasks through the SDK: timers on tasks, rates, summaries and invoices by task
+# Each prints "N passed, M failed"; all of them run even when one fails.
 #
 # Usage:  cargo build --release && tests/interop/run.sh
 #         STINT_BIN=/path/to/stint tests/interop/run.sh
@@ -34,7 +35,7 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/stint-interop.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
 status=0
-for script in stdio_session.py http_session.py concurrency.py pdf_session.py; do
+for script in stdio_session.py http_session.py concurrency.py pdf_session.py tasks_session.py; do
     echo "== $script"
     mkdir -p "$work/${script%.py}"
     "$venv/bin/python" "$root/tests/interop/$script" "$bin" "$work/${script%.py}" || status=1

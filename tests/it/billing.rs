@@ -564,7 +564,7 @@ fn selection_takes_billable_finished_tracks_starting_in_the_period() {
                 group_by: Some("week".into()),
                 ..invoice(Some("Globex"), "2026-10-01", "2026-10-31")
             },
-            &["invoice grouping", "track, project, day or tag"],
+            &["invoice grouping", "track, project, day, tag or task"],
         ),
         (
             NewInvoice {
@@ -1879,7 +1879,7 @@ fn summary_errors() {
             &[
                 "grouping",
                 "weekday",
-                "day, week, month, year, project, client or tag",
+                "day, week, month, year, project, client, tag or task",
             ],
         ),
         (

@@ -5,7 +5,7 @@ use super::util::{Env, mcp_session as session};
 use serde_json::{Value, json};
 
 /// Every tool of the catalogue: names are a contract (ARCHITECTURE.md, "MCP tool catalogue").
-const TOOLS: [&str; 41] = [
+const TOOLS: [&str; 45] = [
     "start_timer",
     "continue_timer",
     "stop_timer",
@@ -47,6 +47,10 @@ const TOOLS: [&str; 41] = [
     "update_settings",
     "list_changes",
     "undo_change",
+    "create_task",
+    "list_tasks",
+    "update_task",
+    "delete_task",
 ];
 
 fn call(id: i64, name: &str, args: Value) -> String {
@@ -230,17 +234,17 @@ fn empty_input_is_a_clean_exit() {
 }
 
 /// The default `tools/list` answer stays small enough for an assistant's context: at most
-/// 40,300 bytes for today's 41 tools (continue_timer took about 950; export_invoice_pdf about
-/// 750 and the four PDF settings about 600), so the ~8 tools still
-/// planned (about 950 bytes each) fit under the 48,000-byte ceiling that
-/// scripts/catalog-size.sh enforces on the release binary.
+/// 48,000 bytes, the ceiling scripts/catalog-size.sh enforces on the release binary: the
+/// catalogue grew from 38,919 bytes (40 tools) by the four task tools and `task` on the track
+/// tools (about 3,000), export_invoice_pdf and its settings (about 1,350), the expense tools
+/// and invoice arguments (about 3,800) and sync (about 600).
 #[test]
 fn tools_list_is_compact() {
     let env = Env::new();
     let input = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).to_string();
     let out = session(&env, &input);
     let bytes = serde_json::to_string(&out[0]).unwrap().len();
-    assert!(bytes <= 40_300, "tools/list is {bytes} bytes");
+    assert!(bytes <= 48_000, "tools/list is {bytes} bytes");
     for t in out[0]["result"]["tools"].as_array().unwrap() {
         let schema = t["outputSchema"].to_string();
         for noise in ["$schema", "\"format\"", "\"description\""] {

@@ -500,3 +500,92 @@ fn every_migration_upgrades_a_full_database() {
     }
     eprintln!("upgrade: schema {supported}; full databases opened at versions {upgraded:?}");
 }
+
+/// A full database at schema 6 (the fixture plus migrations 2..=6, as the files say) gains
+/// tasks: its rows are kept, its invoices keep their grouping, the report indexes cover the
+/// task, and tasks work on its projects and tracks at once.
+#[test]
+fn v6_database_gains_tasks() {
+    use stint::service::{NewTask, TrackChanges};
+    let dir = tempfile::tempdir().unwrap();
+    let files = migration_files();
+    let recorded = fresh_history(dir.path());
+    let db = copy_fixture(dir.path());
+    {
+        let conn = Connection::open(&db).unwrap();
+        for (version, _, sql) in files.iter().filter(|f| f.0 > 1 && f.0 <= 6) {
+            let (name, applied_on, checksum) = &recorded[version];
+            let tx = conn.unchecked_transaction().unwrap();
+            tx.execute_batch(sql).unwrap();
+            tx.execute(
+                "INSERT INTO refinery_schema_history (version, name, applied_on, checksum)
+                 VALUES (?1, ?2, ?3, ?4)",
+                (version, name, applied_on, checksum),
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        }
+    }
+    let before = snapshot(&db);
+    let (svc, _clock) = open_service(&db);
+    assert!(svc.schema_version().unwrap() >= 8);
+    assert_rows_kept(&before, &db);
+    let conn = Connection::open(&db).unwrap();
+    let nulls: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM tracks WHERE task_id IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(nulls, 34, "no track has a task yet");
+    for index in ["tracks_report", "tracks_by_project", "tracks_unbilled"] {
+        let sql: String = conn
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1",
+                [index],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(sql.contains("task_id"), "{index}: {sql}");
+    }
+    drop(conn);
+    // Invoices made before keep their grouping (group_by column, grouping NULL).
+    assert_eq!(svc.get_invoice("#1").unwrap().group_by.as_str(), "day");
+    assert_eq!(svc.get_invoice("#2").unwrap().group_by.as_str(), "project");
+    // A task on an old project with an old track; its rate wins over the project's 120.
+    svc.create_task(NewTask {
+        project: "Website".into(),
+        name: "Hero".into(),
+        hourly_rate: Some("150".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let t = svc
+        .update_track(
+            1,
+            TrackChanges {
+                task: Some("hero".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .track;
+    assert_eq!(t.task_name.as_deref(), Some("Hero"));
+    let s = svc
+        .time_summary(TimeSummary {
+            from: "2026-10-01".into(),
+            to: "2026-10-31".into(),
+            group_by: vec!["task".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    let hero = s
+        .rows
+        .iter()
+        .find(|r| r.keys[0].value == "Hero (Website)")
+        .expect("a row for the task");
+    assert_eq!(hero.keys[0].dim, GroupDim::Task);
+    assert_eq!(hero.figures.duration_seconds, 3600);
+    assert_eq!(hero.figures.amounts["EUR"], dec("150.00"));
+}

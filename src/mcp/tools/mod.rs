@@ -1,10 +1,12 @@
-//! The tools, one module per toolset of [`crate::mcp::catalog::Toolset`].
+//! The tools, one module per toolset of [`crate::mcp::catalog::Toolset`] (tasks, of the
+//! catalog toolset, in a module of their own).
 
 mod analytics;
 mod billing;
 mod catalog;
 mod history;
 mod settings;
+mod tasks;
 mod tracks;
 
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -19,4 +21,5 @@ pub(crate) fn router() -> ToolRouter<StintServer> {
         + StintServer::analytics_router()
         + StintServer::settings_router()
         + StintServer::history_router()
+        + StintServer::tasks_router()
 }

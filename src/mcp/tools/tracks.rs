@@ -34,7 +34,7 @@ impl StintServer {
 
     #[tool(
         name = "continue_timer",
-        description = "Start a timer now with the project, tags, description and billable flag of the last finished track (or `track_id`)."
+        description = "Start a timer now with the project, task, tags, description and billable flag of the last finished track (or `track_id`)."
     )]
     async fn continue_timer(
         &self,

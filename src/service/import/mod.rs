@@ -190,6 +190,8 @@ pub struct ImportSummary {
     pub created_projects: usize,
     pub created_clients: usize,
     pub created_tags: usize,
+    /// Tasks created under their projects (0 in a dry run, which counts `tasks` only).
+    pub created_tasks: usize,
     /// Distinct tasks (per project) named in the file.
     pub tasks: usize,
     /// Zero-length entries, skipped (stint keeps no zero-length tracks).
@@ -873,6 +875,7 @@ impl Service {
         let mut project_cache: HashMap<(String, String), ProjectHit> = HashMap::new();
         let mut client_cache: HashMap<String, ClientId> = HashMap::new();
         let mut tag_cache: HashMap<String, TagId> = HashMap::new();
+        let mut task_cache: HashMap<(ProjectId, String), crate::domain::TaskId> = HashMap::new();
         let tz_name = tz.name().to_owned();
         let mut finished = false;
         // One transaction for the whole file: a failure, or the process being killed at any
@@ -933,6 +936,13 @@ impl Service {
                             tag_ids.push(id);
                         }
                     }
+                    let task_id = import_task(
+                        ctx,
+                        project_id,
+                        row.task.as_deref(),
+                        &mut task_cache,
+                        &mut summary,
+                    )?;
                     let id = tracks::insert_imported(
                         ctx.tx,
                         &tracks::TrackFields {
@@ -943,12 +953,12 @@ impl Service {
                             project_id,
                             billable: row.billable.unwrap_or(default_billable),
                             hourly_rate: row.rate.filter(|r| Some(*r) != project_rate),
+                            task_id,
                         },
                         &key,
                         &tag_ids,
                         ctx.now,
                     )?;
-                    attach_task(ctx, id, project_id, row.task.as_deref())?;
                     ids.push(id.0);
                 }
                 let first_line = batch.first().map_or(0, |r| r.line);
@@ -1067,18 +1077,45 @@ impl Service {
     }
 }
 
-/// THE SEAM FOR TASKS: the one place where an imported track would get its task.
-///
-/// Tasks are not in this build's schema yet. Every parser already carries the source's task
-/// name in [`Entry::task`], and [`ImportSummary::tasks`] counts the distinct ones; once tracks
-/// carry a task, this function finds or creates the task `task` under `project` (counting it as
-/// created) and sets it on `track`. Until then it keeps nothing, so no task name leaks into
-/// another field.
-fn attach_task(
-    _ctx: &super::Ctx<'_>,
-    _track: crate::domain::TrackId,
-    _project: Option<ProjectId>,
-    _task: Option<&str>,
-) -> Result<()> {
-    Ok(())
+/// The task of an imported track: `task` under `project`, found by its folded name or
+/// created (open, no estimate or rate of its own) and counted in `summary.created_tasks`.
+/// A task without a project is dropped, as the parsers already do.
+fn import_task(
+    ctx: &super::Ctx<'_>,
+    project: Option<ProjectId>,
+    task: Option<&str>,
+    cache: &mut HashMap<(ProjectId, String), crate::domain::TaskId>,
+    summary: &mut ImportSummary,
+) -> Result<Option<crate::domain::TaskId>> {
+    let (Some(project), Some(task)) = (project, task.map(str::trim).filter(|t| !t.is_empty()))
+    else {
+        return Ok(None);
+    };
+    let key = (project, name_key(task));
+    if let Some(id) = cache.get(&key) {
+        return Ok(Some(*id));
+    }
+    let id = match crate::store::tasks::find_by_name(ctx.tx, Some(project), task, ctx.now)?
+        .first()
+    {
+        Some(found) => found.id,
+        None => {
+            summary.created_tasks += 1;
+            crate::store::tasks::insert(
+                ctx.tx,
+                project,
+                &crate::store::tasks::TaskFields {
+                    name: task.to_owned(),
+                    estimate_seconds: None,
+                    status: crate::domain::entities::TaskStatus::Open,
+                    billable_by_default: None,
+                    hourly_rate: None,
+                    archived: false,
+                },
+                ctx.now,
+            )?
+        }
+    };
+    cache.insert(key, id);
+    Ok(Some(id))
 }

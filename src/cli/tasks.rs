@@ -1,0 +1,300 @@
+//! `stint task add|list|show|edit|archive|delete`: tasks under projects from the terminal,
+//! through the same service calls as the task tools.
+
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{ContentArrangement, Table};
+
+use crate::domain::entities::Task;
+use crate::domain::time::format_hmm;
+use crate::service::{DeleteTask, ListTasks, NewTask, Service, TaskChanges};
+
+/// `stint task`.
+#[derive(Debug, Subcommand)]
+pub enum TaskCommand {
+    /// Add a task to a project.
+    Add(AddArgs),
+    /// List tasks by project and name, with time tracked against their estimates.
+    List(ListArgs),
+    /// Show one task.
+    Show(ShowArgs),
+    /// Change a task's name, estimate, status, billable default or rate.
+    Edit(EditArgs),
+    /// Archive a task: kept with its tracks, hidden from lists, no new tracks (unarchive with
+    /// `stint task edit TASK --status open`).
+    Archive(TaskRef),
+    /// Delete a task; one with tracks only with --force (its tracks stay on the project).
+    Delete(DeleteArgs),
+}
+
+/// A task named on the command line.
+#[derive(Debug, Args)]
+pub struct TaskRef {
+    /// Task id or name.
+    pub task: String,
+    /// The task's project (id or name), when several projects have a task of that name.
+    #[arg(short, long)]
+    pub project: Option<String>,
+}
+
+/// `stint task add`.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The task's name, unique within its project.
+    pub name: String,
+    /// Project id or name.
+    #[arg(short, long)]
+    pub project: String,
+    /// Estimated work: hours (6, 1.5) or a duration (1h30m).
+    #[arg(long)]
+    pub estimate: Option<String>,
+    /// New tracks on it are billable [default: the project's setting].
+    #[arg(long, overrides_with = "no_billable")]
+    pub billable: bool,
+    /// New tracks on it are not billable.
+    #[arg(long)]
+    pub no_billable: bool,
+    /// Hourly rate, before the project's (in the project's currency).
+    #[arg(long)]
+    pub rate: Option<String>,
+}
+
+/// `stint task list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only this project's tasks.
+    #[arg(short, long)]
+    pub project: Option<String>,
+    /// open, done, archived or all [default: open and done].
+    #[arg(long)]
+    pub status: Option<String>,
+    /// How many tasks to show.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+    /// Print JSON (the list_tasks tool's shape) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `stint task show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub task: TaskRef,
+    /// Print JSON (the tools' shape of a task) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `stint task edit`.
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    #[command(flatten)]
+    pub task: TaskRef,
+    /// New name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// New estimate: hours or a duration; "" removes it.
+    #[arg(long)]
+    pub estimate: Option<String>,
+    /// open or done (either unarchives), or archived.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// New tracks on it are billable.
+    #[arg(long, overrides_with = "no_billable")]
+    pub billable: bool,
+    /// New tracks on it are not billable.
+    #[arg(long)]
+    pub no_billable: bool,
+    /// New hourly rate; "" removes it (the project's applies).
+    #[arg(long)]
+    pub rate: Option<String>,
+}
+
+/// `stint task delete`.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    pub task: TaskRef,
+    /// Delete it even with tracks: they stay on the project, without a task.
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn flag(yes: bool, no: bool) -> Option<bool> {
+    match (yes, no) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    }
+}
+
+fn hours(seconds: i64) -> String {
+    format_hmm(seconds)
+}
+
+fn status(k: &Task) -> String {
+    if k.archived {
+        format!("{} (archived)", k.status.as_str())
+    } else {
+        k.status.as_str().to_owned()
+    }
+}
+
+/// `1:30 of 6:00 (25 %)`, or the time alone without an estimate.
+fn progress(k: &Task) -> String {
+    match k.estimate_seconds {
+        Some(e) if e > 0 => format!(
+            "{} of {} ({} %)",
+            hours(k.tracked_seconds),
+            hours(e),
+            k.tracked_seconds.saturating_mul(100) / e
+        ),
+        _ => hours(k.tracked_seconds),
+    }
+}
+
+fn print_task(k: &Task) {
+    println!("Task #{} {} (project {})", k.id, k.name, k.project_name);
+    println!("  status:   {}", status(k));
+    println!("  tracked:  {}", progress(k));
+    println!(
+        "  billable: {}",
+        match k.billable_by_default {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "as the project",
+        }
+    );
+    println!(
+        "  rate:     {}",
+        k.hourly_rate
+            .map_or_else(|| "as the project".to_owned(), |r| r.to_string())
+    );
+}
+
+/// Runs a `stint task` command.
+///
+/// # Errors
+/// The service's errors (unknown project or task, a taken name, a task with tracks, ...).
+pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        TaskCommand::Add(a) => {
+            let k = svc.create_task(NewTask {
+                project: a.project.clone(),
+                name: a.name.clone(),
+                estimate_hours: a.estimate.clone(),
+                billable: flag(a.billable, a.no_billable),
+                hourly_rate: a.rate.clone(),
+            })?;
+            println!(
+                "Added task #{} {} to project {}",
+                k.id, k.name, k.project_name
+            );
+        }
+        TaskCommand::List(a) => {
+            let page = svc.list_tasks(ListTasks {
+                project: a.project.clone(),
+                status: a.status.clone(),
+                limit: Some(a.limit),
+                ..ListTasks::default()
+            })?;
+            if a.json {
+                println!("{}", crate::mcp::dto_tasks::tasks_json(&page.items));
+                return Ok(ExitCode::SUCCESS);
+            }
+            if page.items.is_empty() {
+                println!("No tasks.");
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mut table = Table::new();
+            table
+                .load_preset(UTF8_FULL_CONDENSED)
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_header([
+                    "id", "project", "task", "status", "tracked", "billable", "rate",
+                ]);
+            for k in &page.items {
+                table.add_row([
+                    k.id.to_string(),
+                    k.project_name.clone(),
+                    k.name.clone(),
+                    status(k),
+                    progress(k),
+                    match k.billable_by_default {
+                        Some(true) => "yes",
+                        Some(false) => "no",
+                        None => "",
+                    }
+                    .to_owned(),
+                    k.hourly_rate.map(|r| r.to_string()).unwrap_or_default(),
+                ]);
+            }
+            println!("{table}");
+            if page.next_cursor.is_some() {
+                println!("(more tasks: raise --limit or pick a --project)");
+            }
+        }
+        TaskCommand::Show(a) => {
+            let k = svc.get_task(&a.task.task, a.task.project.as_deref())?;
+            if a.json {
+                println!("{}", crate::mcp::dto_tasks::task_json(&k));
+            } else {
+                print_task(&k);
+            }
+        }
+        TaskCommand::Edit(a) => {
+            let k = svc.update_task(
+                &a.task.task,
+                a.task.project.as_deref(),
+                TaskChanges {
+                    name: a.name.clone(),
+                    estimate_hours: a.estimate.clone(),
+                    status: a.status.clone(),
+                    billable: flag(a.billable, a.no_billable),
+                    hourly_rate: a.rate.clone(),
+                    archived: None,
+                },
+            )?;
+            println!("Changed task #{} {}", k.id, k.name);
+            print_task(&k);
+        }
+        TaskCommand::Archive(a) => {
+            let d = svc.delete_task(DeleteTask {
+                task: a.task.clone(),
+                project: a.project.clone(),
+                force: false,
+                archive: true,
+            })?;
+            println!(
+                "Archived task #{} {}; unarchive with: stint task edit {} --status open",
+                d.id, d.name, d.id
+            );
+        }
+        TaskCommand::Delete(a) => {
+            let d = svc.delete_task(DeleteTask {
+                task: a.task.task.clone(),
+                project: a.task.project.clone(),
+                force: a.force,
+                archive: false,
+            });
+            let d = d.map_err(|e| match e {
+                crate::service::ServiceError::Conflict(m) if m.contains("force=true") => {
+                    anyhow::anyhow!(
+                        "{}",
+                        m.replace("send force=true", "add --force")
+                            .replace("(update_task with status=archived)", "(stint task archive)")
+                    )
+                }
+                other => other.into(),
+            })?;
+            println!("Deleted task #{} {}", d.id, d.name);
+            if let Some(note) = d.note {
+                println!("({note})");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
