@@ -146,6 +146,7 @@ fn toggl_detailed_report() {
             created_projects: 2,
             created_clients: 1,
             created_tags: 3,
+            created_tasks: 1,
             tasks: 1,
             empty: 1,
             ..ImportSummary::default()
@@ -172,6 +173,15 @@ fn toggl_detailed_report() {
     let reading = track(&env, "Reading");
     assert_eq!((reading.2.as_str(), reading.5), ("", 0));
     assert_eq!(track(&env, "Weekly planning").5, 0, "Billable No is kept");
+    // The Task column becomes a task of the row's project, on its tracks.
+    assert_eq!(
+        env.count(
+            "SELECT count(*) FROM tracks t JOIN tasks k ON k.id = t.task_id \
+              AND k.project_id = t.project_id"
+        ),
+        env.count("SELECT count(*) FROM tracks WHERE task_id IS NOT NULL")
+    );
+    assert!(env.count("SELECT count(*) FROM tracks WHERE task_id IS NOT NULL") > 0);
 }
 
 #[test]
@@ -185,6 +195,7 @@ fn clockify_detailed_report() {
             created_projects: 2,
             created_clients: 1,
             created_tags: 2,
+            created_tasks: 1,
             tasks: 1,
             ..ImportSummary::default()
         }
@@ -222,6 +233,7 @@ fn harvest_time_report_lays_out_each_day_from_nine() {
             imported: 4,
             created_projects: 2,
             created_clients: 1,
+            created_tasks: 3,
             tasks: 3,
             ..ImportSummary::default()
         }
