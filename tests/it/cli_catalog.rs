@@ -490,6 +490,13 @@ fn json_shapes_are_the_tools_results() {
         "{report}"
     );
     assert!(!report.contains("UTC"), "{report}");
+    // Tracks recorded in UTC are listed in the configured zone.
+    let table = c.ok(&["tracks"]);
+    assert!(table.contains("start (Europe/Berlin)"), "{table}");
+    assert!(
+        table.contains("2026-11-20 09:00") && table.contains("2026-11-20 10:00"),
+        "{table}"
+    );
 }
 
 #[test]
