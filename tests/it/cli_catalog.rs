@@ -611,6 +611,14 @@ fn week_chart_has_every_day_a_legend_and_totals() {
         "{chart}"
     );
     assert!(chart.contains("2026-11-16 to 2026-11-22 (UTC)"), "{chart}");
+    // One grouping: a bar per project, no legend line.
+    assert!(!chart.contains("█ Website"), "{chart}");
+    assert!(
+        chart
+            .lines()
+            .any(|l| l.starts_with("Website ") && l.ends_with("3:00")),
+        "{chart}"
+    );
 }
 
 #[test]
