@@ -60,17 +60,16 @@ pub fn bars_of(summary: &Summary, labels: Option<Vec<String>>) -> (Vec<Bar>, Vec
             .first()
             .map(|k| k.value.clone())
             .unwrap_or_default();
-        let name = row
-            .keys
-            .get(1)
-            .map(|k| k.value.clone())
-            .unwrap_or_else(|| "time".to_owned());
-        let idx = match series.iter().position(|s| *s == name) {
-            Some(i) => i,
-            None => {
-                series.push(name);
-                series.len() - 1
-            }
+        // With one grouping every bar is one series, without a name or a legend.
+        let idx = match row.keys.get(1).map(|k| k.value.clone()) {
+            None => 0,
+            Some(name) => match series.iter().position(|s| *s == name) {
+                Some(i) => i,
+                None => {
+                    series.push(name);
+                    series.len() - 1
+                }
+            },
         };
         if !by_label.contains_key(&label) {
             order.push(label.clone());
@@ -92,7 +91,7 @@ pub fn bars_of(summary: &Summary, labels: Option<Vec<String>>) -> (Vec<Bar>, Vec
 }
 
 /// Draws `bars` into lines of at most `width` columns: label, bar, total h:mm; then a legend
-/// with each series' total and the grand total.
+/// with each series' total (none when `series` is empty: one grouping) and the grand total.
 pub fn draw(
     bars: &[Bar],
     series: &[String],
@@ -142,14 +141,15 @@ pub fn draw(
         ));
     }
     let mut per_series = vec![0i64; series.len()];
+    let mut grand = 0i64;
     for bar in bars {
         for (i, s) in &bar.parts {
+            grand += s;
             if let Some(t) = per_series.get_mut(*i) {
                 *t += s;
             }
         }
     }
-    let grand: i64 = per_series.iter().sum();
     let legend: Vec<String> = series
         .iter()
         .enumerate()

@@ -720,7 +720,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", json::tracks(&page, svc.now()));
                 return Ok(ExitCode::SUCCESS);
             }
-            print_tracks(&page.items, svc.now());
+            let tz = svc.get_settings()?.effective_timezone;
+            print_tracks(&page.items, svc.now(), tz);
             if page.next_cursor.is_some() {
                 println!("(more tracks: raise --limit or narrow --from/--to)");
             }
@@ -1010,6 +1011,10 @@ fn label(t: &Track) -> String {
     }
 }
 
+fn in_zone(at: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
+    at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
 fn local_time(t: &Track, at: chrono::DateTime<chrono::Utc>) -> String {
     let tz: chrono_tz::Tz = t.timezone.parse().unwrap_or(chrono_tz::UTC);
     at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
@@ -1036,7 +1041,8 @@ fn print_overlaps(overlaps: &[crate::domain::TrackId], count: i64) {
     }
 }
 
-fn print_tracks(tracks: &[Track], now: chrono::DateTime<chrono::Utc>) {
+/// Prints tracks as a table, times in `tz` (the configured zone, named in the header).
+fn print_tracks(tracks: &[Track], now: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) {
     if tracks.is_empty() {
         println!("No tracks.");
         return;
@@ -1046,14 +1052,14 @@ fn print_tracks(tracks: &[Track], now: chrono::DateTime<chrono::Utc>) {
         .load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header([
-            "id",
-            "start",
-            "end",
-            "h:mm",
-            "project",
-            "description",
-            "tags",
-            "billable",
+            "id".to_owned(),
+            format!("start ({tz})"),
+            "end".to_owned(),
+            "h:mm".to_owned(),
+            "project".to_owned(),
+            "description".to_owned(),
+            "tags".to_owned(),
+            "billable".to_owned(),
         ]);
     let mut total = 0;
     for t in tracks {
@@ -1061,9 +1067,9 @@ fn print_tracks(tracks: &[Track], now: chrono::DateTime<chrono::Utc>) {
         total += secs;
         table.add_row([
             t.id.to_string(),
-            local_time(t, t.start),
+            in_zone(t.start, tz),
             t.end
-                .map_or_else(|| "running".to_owned(), |e| local_time(t, e)),
+                .map_or_else(|| "running".to_owned(), |e| in_zone(e, tz)),
             format_hmm(secs),
             match (&t.project_name, &t.task_name) {
                 (Some(p), Some(k)) => format!("{p}: {k}"),

@@ -490,6 +490,13 @@ fn json_shapes_are_the_tools_results() {
         "{report}"
     );
     assert!(!report.contains("UTC"), "{report}");
+    // Tracks recorded in UTC are listed in the configured zone.
+    let table = c.ok(&["tracks"]);
+    assert!(table.contains("start (Europe/Berlin)"), "{table}");
+    assert!(
+        table.contains("2026-11-20 09:00") && table.contains("2026-11-20 10:00"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -604,6 +611,14 @@ fn week_chart_has_every_day_a_legend_and_totals() {
         "{chart}"
     );
     assert!(chart.contains("2026-11-16 to 2026-11-22 (UTC)"), "{chart}");
+    // One grouping: a bar per project, no legend line.
+    assert!(!chart.contains("█ Website"), "{chart}");
+    assert!(
+        chart
+            .lines()
+            .any(|l| l.starts_with("Website ") && l.ends_with("3:00")),
+        "{chart}"
+    );
 }
 
 #[test]
