@@ -875,3 +875,58 @@ fn tracks_ics_parses_back_with_one_event_per_finished_track() {
     assert!(!again.status.success());
     run(stint(&env).args(["tracks", "--force", "--ics"]).arg(&file));
 }
+
+fn import_text(env: &Env, text: &str) -> stint::service::Result<ImportReport> {
+    env.svc.import_reader(
+        text.as_bytes(),
+        None,
+        &ImportOptions::default(),
+        &NoProgress,
+    )
+}
+
+#[test]
+fn newer_toggl_columns_and_day_first_clockify_dates() {
+    // Toggl Track's newer report export names the end "Stop" and the user "Member".
+    let env = Env::new();
+    let r = import_text(
+        &env,
+        "Description,Billable,Duration,Member,Email,Tags,Client,Project,Task,Start date,Start time,Stop date,Stop time\n\
+         Sprint review,Yes,01:00:00,Ada,ada@example.test,,Acme,Website,,2024-03-25,14:00:00,2024-03-25,15:00:00\n",
+    )
+    .unwrap();
+    assert_eq!((r.format, r.summary.imported), (ImportFormat::Toggl, 1));
+    assert_eq!(track(&env, "Sprint review").0, ts("2024-03-25T13:00:00Z"));
+
+    // A Clockify user with day-first dates: one date past the 12th tells the order.
+    let env = Env::new();
+    let head = "Project,Client,Description,Task,Tags,Billable,Start Date,Start Time,End Date,End Time,Duration (h)\n";
+    let r = import_text(
+        &env,
+        &format!(
+            "{head}App,,First,,,No,03/04/2024,09:00,03/04/2024,10:00,01:00:00\n\
+             App,,Second,,,No,25/03/2024,09:00,25/03/2024,10:00,01:00:00\n"
+        ),
+    )
+    .unwrap();
+    assert_eq!(r.format, ImportFormat::Clockify);
+    assert_eq!(
+        track(&env, "First").0,
+        ts("2024-04-03T07:00:00Z"),
+        "3 April (CEST)"
+    );
+    // Both orders in one file are refused, naming the line.
+    let err = import_text(
+        &Env::new(),
+        &format!(
+            "{head}App,,A,,,No,25/03/2024,09:00,25/03/2024,10:00,01:00:00\n\
+             App,,B,,,No,03/25/2024,09:00,03/25/2024,10:00,01:00:00\n"
+        ),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("line 3") && err.contains("mixes month-first and day-first"),
+        "{err}"
+    );
+}

@@ -215,7 +215,7 @@ pub struct PreviewRow {
     pub rate: Option<Decimal>,
 }
 
-/// The answer of [`Service::import`].
+/// The answer of [`Service::import_path`] and [`Service::import_reader`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportReport {
     /// The format read (detected or forced).
