@@ -296,7 +296,7 @@ pub fn print_invoice(inv: &Invoice) {
         t.add_row([
             l.position.to_string(),
             l.description.clone(),
-            format!("{:.2}", l.quantity_hours),
+            l.quantity_hours.to_string(),
             l.unit_rate.normalize().to_string(),
             l.amount.to_string(),
         ]);

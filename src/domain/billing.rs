@@ -4,8 +4,10 @@
 //! Rules (ARCHITECTURE.md, "Domain rules": "Rates and currency", "Rounding", "Budgets", "Invoices"):
 //! - rate: track override, else project, else client, else the default; currency: project, else
 //!   client, else the default;
-//! - a line's quantity is its hours after rounding, half-up to 2 decimals; its amount is quantity
-//!   x unit rate, half-up to the currency's minor unit;
+//! - the money rule: time is priced from its rounded seconds, `rate x seconds / 3600`, rounded
+//!   half-up to the currency's minor unit once ([`billable_amount`]); a set of rows (invoice lines,
+//!   report rows) is priced as one sum and split so the rows add up to it ([`split_amounts`]);
+//! - a line's quantity is its hours after rounding, shown half-up to 4 decimals;
 //! - subtotal = sum of line amounts, tax = subtotal x tax rate half-up to the minor unit,
 //!   total = subtotal + tax, exactly.
 //!
@@ -18,7 +20,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use super::DomainError;
 use super::money::Currency;
 use super::rounding::rounded_total;
-use super::settings::Rounding;
+use super::settings::{Rounding, RoundingScope};
 
 const HALF_UP: RoundingStrategy = RoundingStrategy::MidpointAwayFromZero;
 const SECONDS_PER_HOUR: i64 = 3600;
@@ -76,19 +78,136 @@ pub fn resolve_currency(
     project.or(client).unwrap_or(default)
 }
 
-/// Hours billed for a rounded duration in seconds: seconds / 3600, half-up to 2 decimals.
+/// Hours shown for a rounded duration in seconds: seconds / 3600, half-up to 4 decimals, shown
+/// with at least 2 (`1.00`, `0.25`, `0.1667`).
 ///
-/// ARCHITECTURE.md, "Invoices". The result always carries 2 decimal places (`1.00`, `0.25`); one
-/// hundredth of an hour is 36 s, so 18 s is a tie and rounds up to `0.01`.
+/// ARCHITECTURE.md, "Invoices". The quantity is for the reader: the amount is priced from the
+/// seconds themselves (see [`billable_amount`]), so 0:10:00 at 100/h is 16.67, not 0.17 x 100.
 pub fn hours_quantity(rounded_seconds: i64) -> Decimal {
     let hours = Decimal::from(rounded_seconds) / Decimal::from(SECONDS_PER_HOUR);
-    with_scale(hours.round_dp_with_strategy(2, HALF_UP), 2)
+    let mut q = hours.round_dp_with_strategy(4, HALF_UP).normalize();
+    if q.scale() < 2 {
+        q.rescale(2);
+    }
+    q
 }
 
-/// Amount of a line: `quantity` (hours) x `unit_rate` (major units per hour), half-up to the
-/// currency's minor unit (2 for EUR, 0 for JPY, 3 for KWD).
+/// Decimals kept of an hourly rate when pricing (rates are bounded to 6 when parsed).
+const RATE_DP: u32 = 6;
+
+/// Value of `seconds` at `unit_rate` per hour, exactly, as a numerator over
+/// [`exact_denominator`] in minor units of `currency`.
+fn exact_minor(seconds: i64, unit_rate: Decimal, currency: Currency) -> i128 {
+    let mut rate = unit_rate.round_dp_with_strategy(RATE_DP, HALF_UP);
+    rate.rescale(RATE_DP);
+    i128::from(seconds)
+        .saturating_mul(rate.mantissa())
+        .saturating_mul(10i128.pow(currency.minor_units()))
+}
+
+fn exact_denominator() -> i128 {
+    i128::from(SECONDS_PER_HOUR) * 10i128.pow(RATE_DP)
+}
+
+/// THE money rule (ARCHITECTURE.md, "Rates and currency"): the billable amount of `seconds`
+/// of (rounded) time at `unit_rate` major units per hour is `unit_rate x seconds / 3600`,
+/// computed exactly and rounded half-up to the currency's minor unit once.
 ///
-/// ARCHITECTURE.md, "Invoices". The result carries exactly the minor-unit count of decimals.
+/// 600 s at 100 EUR/h is 16.67; 3600 s (six such tracks summed) is 100.00; 1200 s at 150 is
+/// 50.00. The result carries exactly the minor-unit count of decimals.
+pub fn billable_amount(seconds: i64, unit_rate: Decimal, currency: Currency) -> Decimal {
+    split_amounts(&[(seconds, unit_rate)], currency)
+        .pop()
+        .unwrap_or_else(|| to_minor_units(Decimal::ZERO, currency))
+}
+
+/// Prices several items of (rounded seconds, rate per hour) as one sum and splits it
+/// (ARCHITECTURE.md, "Invoices"): the sum is the exact value of all items rounded half-up to the
+/// minor unit once (what [`billable_amount`] gives for one item), and each item gets its exact
+/// value rounded down plus one minor unit for the items with the largest remainders (ties: the
+/// earlier item) until the amounts add up to that sum. Each amount is within one minor unit of
+/// its exact value, and equals [`billable_amount`] of the item whenever no minor unit is left to
+/// hand out. Amounts carry the currency's minor-unit decimals; one amount per item, in order.
+pub fn split_amounts(items: &[(i64, Decimal)], currency: Currency) -> Vec<Decimal> {
+    let den = exact_denominator();
+    let nums: Vec<i128> = items
+        .iter()
+        .map(|&(s, r)| exact_minor(s, r, currency))
+        .collect();
+    let total: i128 = nums.iter().fold(0i128, |a, &n| a.saturating_add(n));
+    // Half-up (away from zero) division of the total.
+    let total_units = {
+        let q = total.abs().saturating_add(den / 2) / den;
+        if total < 0 { -q } else { q }
+    };
+    let mut units: Vec<i128> = nums.iter().map(|n| n.div_euclid(den)).collect();
+    let mut left = total_units - units.iter().sum::<i128>();
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| {
+        nums[b]
+            .rem_euclid(den)
+            .cmp(&nums[a].rem_euclid(den))
+            .then(a.cmp(&b))
+    });
+    let mut i = 0;
+    while left > 0 && !order.is_empty() {
+        units[order[i % order.len()]] += 1;
+        left -= 1;
+        i += 1;
+    }
+    while left < 0 && !order.is_empty() {
+        // Never for non-negative items; kept so any input still adds up.
+        let k = order[order.len() - 1 - (i % order.len())];
+        units[k] -= 1;
+        left += 1;
+        i += 1;
+    }
+    let dp = currency.minor_units();
+    units
+        .into_iter()
+        .map(|u| Decimal::try_from_i128_with_scale(u, dp).unwrap_or(Decimal::MAX))
+        .collect()
+}
+
+/// Splits `total` seconds over items in proportion to `weights` (largest remainder, ties to the
+/// earlier item), so the parts add up to `total` exactly. Zero weights share nothing unless all
+/// are zero, when the first item takes everything.
+pub fn split_seconds(total: i64, weights: &[i64]) -> Vec<i64> {
+    let sum: i128 = weights.iter().map(|&w| i128::from(w.max(0))).sum();
+    if weights.is_empty() {
+        return Vec::new();
+    }
+    if sum == 0 {
+        let mut parts = vec![0; weights.len()];
+        parts[0] = total;
+        return parts;
+    }
+    let t = i128::from(total);
+    let nums: Vec<i128> = weights.iter().map(|&w| t * i128::from(w.max(0))).collect();
+    let mut parts: Vec<i128> = nums.iter().map(|n| n.div_euclid(sum)).collect();
+    let mut left = t - parts.iter().sum::<i128>();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&a, &b| {
+        nums[b]
+            .rem_euclid(sum)
+            .cmp(&nums[a].rem_euclid(sum))
+            .then(a.cmp(&b))
+    });
+    let mut i = 0;
+    while left > 0 {
+        parts[order[i % order.len()]] += 1;
+        left -= 1;
+        i += 1;
+    }
+    parts
+        .into_iter()
+        .map(|p| i64::try_from(p).unwrap_or(i64::MAX))
+        .collect()
+}
+
+/// Amount of `quantity` hours at `unit_rate`, half-up to the currency's minor unit (2 for EUR,
+/// 0 for JPY, 3 for KWD). For fixed quantities only; time is priced from its seconds with
+/// [`billable_amount`].
 pub fn line_amount(quantity: Decimal, unit_rate: Decimal, currency: Currency) -> Decimal {
     to_minor_units(quantity * unit_rate, currency)
 }
@@ -217,7 +336,8 @@ pub struct LineDraft {
     pub quantity_hours: Decimal,
     /// Major units per hour.
     pub unit_rate: Decimal,
-    /// [`line_amount`] of quantity and rate, in major units.
+    /// In major units: this line's share of the invoice's time priced as one sum (see
+    /// [`split_amounts`]), within one minor unit of rate x rounded seconds / 3600.
     pub amount: Decimal,
 }
 
@@ -251,13 +371,38 @@ pub fn build_lines(
     sorted.sort_by(|(ka, a), (kb, b)| {
         (ka, a.unit_rate, a.start, a.id).cmp(&(kb, b.unit_rate, b.start, b.id))
     });
-    sorted
+    let mut lines: Vec<LineDraft> = sorted
         .chunk_by(|(ka, a), (kb, b)| ka == kb && a.unit_rate == b.unit_rate)
         .map(|group| {
             let tracks: Vec<&BillableTrack> = group.iter().map(|(_, t)| *t).collect();
-            price_line(&group[0].0, &tracks, rounding, currency)
+            price_line(&group[0].0, &tracks, rounding)
         })
-        .collect()
+        .collect();
+    if group_by == GroupBy::Track && rounding.scope == RoundingScope::Total {
+        // One group per rate: its summed time rounded once, split over its tracks in proportion.
+        let mut rates: Vec<Decimal> = lines.iter().map(|l| l.unit_rate).collect();
+        rates.sort();
+        rates.dedup();
+        for rate in rates {
+            let idx: Vec<usize> = (0..lines.len())
+                .filter(|&i| lines[i].unit_rate == rate)
+                .collect();
+            let raw: Vec<i64> = idx.iter().map(|&i| lines[i].duration_seconds).collect();
+            let rounded = rounded_total(&raw, rounding);
+            for (&i, part) in idx.iter().zip(split_seconds(rounded, &raw)) {
+                lines[i].rounded_duration_seconds = part;
+                lines[i].quantity_hours = hours_quantity(part);
+            }
+        }
+    }
+    let items: Vec<(i64, Decimal)> = lines
+        .iter()
+        .map(|l| (l.rounded_duration_seconds, l.unit_rate))
+        .collect();
+    for (line, amount) in lines.iter_mut().zip(split_amounts(&items, currency)) {
+        line.amount = amount;
+    }
+    lines
 }
 
 /// What puts tracks on the same line (besides the rate), ordered as lines are listed.
@@ -312,12 +457,7 @@ fn name_order(name: &str) -> (String, String) {
 }
 
 /// One line from the tracks of one group, all at one rate, ordered by start.
-fn price_line(
-    key: &GroupKey,
-    tracks: &[&BillableTrack],
-    rounding: Rounding,
-    currency: Currency,
-) -> LineDraft {
+fn price_line(key: &GroupKey, tracks: &[&BillableTrack], rounding: Rounding) -> LineDraft {
     let first = tracks[0];
     let durations: Vec<i64> = tracks.iter().map(|t| t.duration_seconds()).collect();
     let rounded = rounded_total(&durations, rounding);
@@ -355,7 +495,8 @@ fn price_line(
         rounded_duration_seconds: rounded,
         quantity_hours: quantity,
         unit_rate: first.unit_rate,
-        amount: line_amount(quantity, first.unit_rate, currency),
+        // Set by `build_lines` once all lines are known.
+        amount: Decimal::ZERO,
     }
 }
 
@@ -600,14 +741,14 @@ mod tests {
             assert_eq!(got.to_string(), want, "{seconds} s");
         };
         check(0, "0.00");
-        check(17, "0.00");
-        check(18, "0.01"); // a tie: 0.005 h rounds up
+        check(1, "0.0003");
+        check(17, "0.0047");
+        check(18, "0.005");
         check(36, "0.01");
-        check(53, "0.01");
-        check(54, "0.02"); // 0.015 h: half-up, not to even
+        check(600, "0.1667"); // 10 minutes
         check(900, "0.25");
-        check(1200, "0.33");
-        check(2400, "0.67");
+        check(1200, "0.3333");
+        check(2400, "0.6667");
         check(3600, "1.00");
         check(4500, "1.25");
         check(90 * 3600, "90.00");
@@ -736,7 +877,9 @@ mod tests {
         ];
         let lines = build_lines(&tracks, GroupBy::Track, rounding, jpy);
         let amounts: Vec<String> = lines.iter().map(|l| l.amount.to_string()).collect();
-        assert_eq!(amounts, ["407", "2905"]); // 0.33 x 1234 = 407.22; 0.83 x 3500 = 2905
+        // 411.33 + 2916.67 = 3328 exactly, rounded once; the left-over yen goes to the larger
+        // remainder.
+        assert_eq!(amounts, ["411", "2917"]);
         let t = totals(&lines, dec("10"), jpy);
         assert_eq!(
             (
@@ -744,7 +887,7 @@ mod tests {
                 t.tax.to_string(),
                 t.total.to_string()
             ),
-            ("3312".into(), "331".into(), "3643".into()) // 331.2
+            ("3328".into(), "333".into(), "3661".into()) // 332.8
         );
 
         let kwd = cur("KWD");
@@ -860,15 +1003,16 @@ mod tests {
                 row("website", Some(2), d3, &[5], 1800, "40.00"),
             ],
         );
-        // Total scope with one track per line is the same as entry scope.
+        // Total scope: all tracks at one rate are one group (45 minutes stay 45), priced as one
+        // sum (75.00) split over the lines.
         check_lines(
             GroupBy::Track,
             Total,
             &[
-                row("API", Some(1), d2, &[1], 900, "25.00"),
-                row("Fix header", Some(2), d2, &[2], 900, "25.00"),
-                row("Work", None, d2, &[3], 1800, "50.00"),
-                row("Deploy", Some(2), d3, &[4], 900, "25.00"),
+                row("API", Some(1), d2, &[1], 600, "16.67"),
+                row("Fix header", Some(2), d2, &[2], 300, "8.33"),
+                row("Work", None, d2, &[3], 1200, "33.33"),
+                row("Deploy", Some(2), d3, &[4], 600, "16.67"),
                 row("website", Some(2), d3, &[5], 1800, "40.00"),
             ],
         );
@@ -1124,16 +1268,23 @@ mod tests {
                 prop_assert_eq!(m.scale(), dp);
             }
 
+            // The money rule: the subtotal is all the time priced exactly and rounded once.
+            let exact_sum: Decimal = lines
+                .iter()
+                .map(|l| Decimal::from(l.rounded_duration_seconds) * l.unit_rate)
+                .sum::<Decimal>();
+            prop_assert_eq!(
+                t.subtotal,
+                (exact_sum / Decimal::from(3600)).round_dp_with_strategy(dp, HALF_UP)
+            );
             let mut ids: Vec<i64> = Vec::new();
             for l in &lines {
                 prop_assert_eq!(l.quantity_hours, hours_quantity(l.rounded_duration_seconds));
-                prop_assert_eq!(l.quantity_hours.scale(), 2);
-                let exact = l.quantity_hours * l.unit_rate;
-                prop_assert_eq!(l.amount, exact.round_dp_with_strategy(dp, HALF_UP));
-                prop_assert_eq!(l.amount, line_amount(l.quantity_hours, l.unit_rate, currency));
+                prop_assert!(l.quantity_hours.scale() >= 2 && l.quantity_hours.scale() <= 4);
+                let exact = Decimal::from(l.rounded_duration_seconds) * l.unit_rate
+                    / Decimal::from(3600);
                 prop_assert_eq!(l.amount.scale(), dp);
-                prop_assert!((l.amount - exact).abs() * Decimal::from(10u64.pow(dp)) * Decimal::TWO
-                    <= Decimal::ONE);
+                prop_assert!((l.amount - exact).abs() * Decimal::from(10u64.pow(dp)) < Decimal::ONE);
                 let on_line: Vec<&BillableTrack> =
                     tracks.iter().filter(|t| l.track_ids.contains(&t.id)).collect();
                 prop_assert!(on_line.iter().all(|t| t.unit_rate == l.unit_rate));

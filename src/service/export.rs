@@ -110,7 +110,7 @@ pub fn invoice_csv(inv: &Invoice) -> String {
             date(line.date),
             text(Some(&line.description)),
             text(line.project_name.as_deref()),
-            format!("{:.2}", line.quantity_hours),
+            line.quantity_hours.to_string(),
             format!("{unrounded:.2}"),
             line.unit_rate.normalize().to_string(),
             money(line.amount),

@@ -17,7 +17,7 @@ use super::catalog::{resolve_client, resolve_project, resolve_tag};
 use super::tracks::user_range;
 use super::{Ctx, Result, Service, clean};
 use crate::domain::DomainError;
-use crate::domain::billing::{BudgetStatus, budget_status, hours_quantity, line_amount};
+use crate::domain::billing::{BudgetStatus, billable_amount, budget_status, split_amounts};
 use crate::domain::entities::{BudgetPeriod, Project};
 use crate::domain::limits::MAX_SUMMARY_ROWS;
 use crate::domain::money::Currency;
@@ -197,16 +197,15 @@ impl Acc {
         e.running += s.running;
     }
 
-    fn figures(&self, ctx: &Ctx<'_>) -> Figures {
+    /// The billable slices as priced items: (currency, rounded seconds, rate), in a stable
+    /// order (currency, rate).
+    fn priced_items(&self, ctx: &Ctx<'_>) -> Vec<(Currency, i64, Decimal)> {
         let rounding = ctx.settings.rounding;
-        let mut f = Figures::default();
-        let mut raw_amounts: BTreeMap<String, Decimal> = BTreeMap::new();
-        for ((billable, rate, currency), s) in &self.0 {
-            f.duration_seconds += s.seconds;
-            f.track_count += s.tracks;
-            f.running_count += s.running;
-            if *billable {
-                f.billable_seconds += s.seconds;
+        let mut items: Vec<(Currency, i64, Decimal)> = self
+            .0
+            .iter()
+            .filter(|((billable, _, _), _)| *billable)
+            .map(|((_, rate, currency), s)| {
                 let rounded = match rounding.scope {
                     RoundingScope::Entry => s.entry_rounded,
                     RoundingScope::Total => round_seconds(s.seconds, rounding),
@@ -216,28 +215,65 @@ impl Acc {
                     .as_deref()
                     .and_then(|c| Currency::parse(c).ok())
                     .unwrap_or(ctx.settings.default_currency);
-                // Priced like an invoice line: hours to 2 decimals, times the rate, to the
-                // currency's minor unit.
-                *raw_amounts.entry(currency.code().to_owned()).or_default() +=
-                    line_amount(hours_quantity(rounded), rate, currency);
+                (currency, rounded, rate)
+            })
+            .collect();
+        items.sort_by(|a, b| (a.0.code(), a.2, a.1).cmp(&(b.0.code(), b.2, b.1)));
+        items
+    }
+
+    fn figures(&self, ctx: &Ctx<'_>) -> Figures {
+        let rounding = ctx.settings.rounding;
+        let mut f = Figures::default();
+        for ((billable, _, _), s) in &self.0 {
+            f.duration_seconds += s.seconds;
+            f.track_count += s.tracks;
+            f.running_count += s.running;
+            if *billable {
+                f.billable_seconds += s.seconds;
             }
         }
         f.rounded_duration_seconds = match rounding.scope {
             RoundingScope::Entry => self.0.values().map(|s| s.entry_rounded).sum(),
             RoundingScope::Total => round_seconds(f.duration_seconds, rounding),
         };
-        f.amounts = raw_amounts
-            .into_iter()
-            .map(|(code, amount)| {
-                let digits = Currency::parse(&code).map_or(2, Currency::minor_units);
-                let mut a =
-                    amount.round_dp_with_strategy(digits, RoundingStrategy::MidpointAwayFromZero);
-                a.rescale(digits);
-                (code, a)
-            })
-            .collect();
+        // The money rule: each currency's time priced as one sum, rounded once.
+        f.amounts = price_rows(&[self.priced_items(ctx)])
+            .pop()
+            .unwrap_or_default();
         f
     }
+}
+
+/// Prices rows of items (currency, rounded seconds, rate) with the money rule: per currency, all
+/// rows' items are priced as one sum and split over them
+/// ([`split_amounts`](crate::domain::billing::split_amounts)), so the rows add up to the sum
+/// and an invoice of the same tracks grouped the same way shows the same amounts. Returns each
+/// row's amount per currency code.
+fn price_rows(rows: &[Vec<(Currency, i64, Decimal)>]) -> Vec<BTreeMap<String, Decimal>> {
+    let mut out: Vec<BTreeMap<String, Decimal>> = vec![BTreeMap::new(); rows.len()];
+    let mut currencies: Vec<Currency> = rows.iter().flatten().map(|i| i.0).collect();
+    currencies.sort_by_key(|c| c.code());
+    currencies.dedup();
+    for currency in currencies {
+        let mut owners = Vec::new();
+        let mut items = Vec::new();
+        for (r, row) in rows.iter().enumerate() {
+            for &(c, seconds, rate) in row {
+                if c == currency {
+                    owners.push(r);
+                    items.push((seconds, rate));
+                }
+            }
+        }
+        for (r, amount) in owners.into_iter().zip(split_amounts(&items, currency)) {
+            let e = out[r]
+                .entry(currency.code().to_owned())
+                .or_insert_with(|| billable_amount(0, Decimal::ZERO, currency));
+            *e += amount;
+        }
+    }
+    out
 }
 
 fn slice_of(row: &AggRow) -> (SliceKey, Slice) {
@@ -326,23 +362,29 @@ fn sum_groups(groups: &HashMap<Vec<GroupKey>, Acc>) -> Acc {
 
 /// Summary rows, sorted: periods in time order, names alphabetically with "none" last.
 fn into_rows(groups: HashMap<Vec<GroupKey>, Acc>, ctx: &Ctx<'_>) -> Vec<SummaryRow> {
-    let mut rows: Vec<SummaryRow> = groups
+    let mut groups: Vec<(Vec<GroupKey>, Acc)> = groups.into_iter().collect();
+    groups.sort_by_cached_key(|(keys, _)| keys.iter().map(sort_key).collect::<Vec<_>>());
+    let items: Vec<Vec<(Currency, i64, Decimal)>> =
+        groups.iter().map(|(_, acc)| acc.priced_items(ctx)).collect();
+    groups
         .into_iter()
-        .map(|(keys, acc)| {
+        .zip(price_rows(&items))
+        .map(|((keys, acc), amounts)| {
             let day_length_seconds = keys.iter().find(|k| k.dim == GroupDim::Day).and_then(|k| {
                 NaiveDate::parse_from_str(&k.value, "%Y-%m-%d")
                     .ok()
                     .map(|d| local_day_seconds(d, ctx.tz))
             });
             SummaryRow {
-                figures: acc.figures(ctx),
+                figures: Figures {
+                    amounts,
+                    ..acc.figures(ctx)
+                },
                 keys,
                 day_length_seconds,
             }
         })
-        .collect();
-    rows.sort_by_cached_key(|r| r.keys.iter().map(sort_key).collect::<Vec<_>>());
-    rows
+        .collect()
 }
 
 impl Service {

@@ -1113,7 +1113,8 @@ fn rounding_changes_leave_existing_invoices_alone() {
     assert_eq!(again, inv, "rounding frozen on the invoice");
     assert_eq!(again.rounding.mode, RoundingMode::Up);
 
-    // New work is billed with the new rounding: 7 min = 0.1167 h -> 0.12 h.
+    // New work is billed with the new rounding: 7 min = 0.1167 h, priced from its seconds:
+    // 420 s x 120 / 3600 = 14.00 (not 0.12 h x 120 = 14.40).
     add(
         &env,
         span(
@@ -1130,7 +1131,7 @@ fn rounding_changes_leave_existing_invoices_alone() {
             ..invoice(Some("Acme"), "2026-11-01", "2026-11-30")
         })
         .unwrap();
-    check_lines(&november, &[("Fix", "0.12", "120", "14.40")]);
+    check_lines(&november, &[("Fix", "0.1167", "120", "14.00")]);
     assert_eq!(november.lines[0].rounded_duration_seconds, 420);
 
     // Voiding releases October's tracks; a new dry run prices them without rounding, while
@@ -1150,12 +1151,12 @@ fn rounding_changes_leave_existing_invoices_alone() {
     check_lines(
         &redo,
         &[
-            ("Website", "0.12", "120", "14.40"),
-            ("Wireframes", "0.87", "120", "104.40"),
-            ("Launch support", "1.02", "150", "153.00"),
+            ("Website", "0.1167", "120", "14.00"),
+            ("Wireframes", "0.8667", "120", "104.00"),
+            ("Launch support", "1.0167", "150", "152.50"),
         ],
     );
-    assert_eq!(money(&redo), m("271.80", "51.64", "323.44"));
+    assert_eq!(money(&redo), m("270.50", "51.40", "321.90"));
 
     // Rounding to the nearest 6 minutes in total per line, grouped by project.
     set_rounding(&env, "nearest", 6, "total");
@@ -1939,8 +1940,9 @@ fn summary_rounding_per_entry_and_per_total() {
     // No rounding by default: both durations are the same.
     let s = by_project();
     check_rows(&s, &[("P", 900, 900), ("Q", 420, 420)]);
-    // Priced like invoice lines: 0.25 h x 120 = 30.00 and 7 min = 0.12 h x 60 = 7.20.
-    assert_eq!(amounts(&s.totals.amounts), "EUR 37.20");
+    // The money rule: 15 min x 120/h = 30.00 and 7 min x 60/h = 7.00, each rate's time priced
+    // exactly and rounded once.
+    assert_eq!(amounts(&s.totals.amounts), "EUR 37.00");
 
     // Per entry: each 5-minute track becomes 15 minutes.
     set_rounding(&env, "up", 15, "entry");
