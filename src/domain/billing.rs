@@ -169,10 +169,10 @@ pub fn split_amounts(items: &[(i64, Decimal)], currency: Currency) -> Vec<Decima
         .collect()
 }
 
-/// Splits `total` seconds over items in proportion to `weights` (largest remainder, ties to the
+/// Splits `total` (seconds, or minor units) over items in proportion to `weights` (largest remainder, ties to the
 /// earlier item), so the parts add up to `total` exactly. Zero weights share nothing unless all
 /// are zero, when the first item takes everything.
-pub fn split_seconds(total: i64, weights: &[i64]) -> Vec<i64> {
+pub fn split_in_proportion(total: i64, weights: &[i64]) -> Vec<i64> {
     let sum: i128 = weights.iter().map(|&w| i128::from(w.max(0))).sum();
     if weights.is_empty() {
         return Vec::new();
@@ -389,7 +389,7 @@ pub fn build_lines(
                 .collect();
             let raw: Vec<i64> = idx.iter().map(|&i| lines[i].duration_seconds).collect();
             let rounded = rounded_total(&raw, rounding);
-            for (&i, part) in idx.iter().zip(split_seconds(rounded, &raw)) {
+            for (&i, part) in idx.iter().zip(split_in_proportion(rounded, &raw)) {
                 lines[i].rounded_duration_seconds = part;
                 lines[i].quantity_hours = hours_quantity(part);
             }
@@ -508,18 +508,148 @@ pub struct Totals {
     pub total: Decimal,
 }
 
-/// Subtotal, tax and total of the lines (ARCHITECTURE.md, "Invoices").
-///
-/// subtotal = sum of line amounts; tax = [`tax_amount`] of the subtotal at `tax_rate_percent`
-/// (19 for 19 %); total = subtotal + tax. These equalities hold exactly. No lines give zeros.
+/// Subtotal, tax and total of lines all taxed at `tax_rate_percent` (19 for 19 %), without a
+/// discount: [`invoice_totals`] of those lines. No lines give zeros.
 pub fn totals(lines: &[LineDraft], tax_rate_percent: Decimal, currency: Currency) -> Totals {
-    let subtotal = with_scale(lines.iter().map(|l| l.amount).sum(), currency.minor_units());
-    let tax = tax_amount(subtotal, tax_rate_percent, currency);
+    let taxed: Vec<(Decimal, Decimal)> =
+        lines.iter().map(|l| (l.amount, tax_rate_percent)).collect();
+    let t = invoice_totals(&taxed, Discount::None, currency).expect("no discount is never refused");
     Totals {
-        subtotal,
-        tax,
-        total: subtotal + tax,
+        subtotal: t.subtotal,
+        tax: t.tax,
+        total: t.total,
     }
+}
+
+/// An invoice discount, applied before tax (ARCHITECTURE.md, "Invoices").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Discount {
+    /// No discount.
+    #[default]
+    None,
+    /// Percent of the subtotal (10 for 10 %), 0 to 100; the discount is rounded half-up to the
+    /// minor unit.
+    Percent(Decimal),
+    /// A fixed amount in major units, at most the subtotal.
+    Amount(Decimal),
+}
+
+/// The tax at one rate: the lines' amounts at that rate, their share of the discount, what is
+/// taxed, and the tax. Money in major units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaxRow {
+    /// 19 for 19 %.
+    pub tax_rate_percent: Decimal,
+    /// Sum of the amounts of the lines at this rate.
+    pub net: Decimal,
+    /// This rate's share of the invoice discount.
+    pub discount: Decimal,
+    /// `net - discount`.
+    pub taxable: Decimal,
+    /// [`tax_amount`] of `taxable`.
+    pub tax: Decimal,
+}
+
+/// Totals of an invoice with a tax rate per line and a discount (ARCHITECTURE.md, "Invoices").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceTotals {
+    /// Sum of the line amounts.
+    pub subtotal: Decimal,
+    /// The discount, before tax.
+    pub discount: Decimal,
+    /// Sum of the per-rate taxes.
+    pub tax: Decimal,
+    /// `subtotal - discount + tax`, exactly.
+    pub total: Decimal,
+    /// One row per tax rate, by rate.
+    pub by_rate: Vec<TaxRow>,
+}
+
+/// Totals of lines given as (amount, tax rate in percent), in major units of `currency`
+/// (ARCHITECTURE.md, "Invoices"):
+/// - subtotal = sum of the amounts;
+/// - discount: a percent of the subtotal half-up to the minor unit, or a fixed amount;
+///   it is shared over the tax rates in proportion to their net amounts (largest remainder, in
+///   minor units), so the shares add up to it;
+/// - each rate's tax = (net - share of discount) x rate, half-up to the minor unit once;
+/// - tax = sum of the rates' taxes; total = subtotal - discount + tax, exactly.
+///
+/// # Errors
+/// [`DomainError::Invalid`] for a fixed discount larger than the subtotal, a negative one, or
+/// a percent outside 0..=100.
+pub fn invoice_totals(
+    lines: &[(Decimal, Decimal)],
+    discount: Discount,
+    currency: Currency,
+) -> Result<InvoiceTotals, DomainError> {
+    let dp = currency.minor_units();
+    let subtotal = with_scale(lines.iter().map(|l| l.0).sum(), dp);
+    let discount = match discount {
+        Discount::None => to_minor_units(Decimal::ZERO, currency),
+        Discount::Percent(p) => {
+            if p < Decimal::ZERO || p > Decimal::ONE_HUNDRED {
+                return Err(DomainError::Invalid(format!(
+                    "a discount of {p} % is out of range; send 0 to 100"
+                )));
+            }
+            to_minor_units(subtotal * p / Decimal::ONE_HUNDRED, currency)
+        }
+        Discount::Amount(a) => {
+            let a = to_minor_units(a, currency);
+            if a < Decimal::ZERO || a > subtotal {
+                return Err(DomainError::Invalid(format!(
+                    "a discount of {a} {currency} is more than the subtotal {subtotal} (or \
+                     negative); send 0 to {subtotal}"
+                )));
+            }
+            a
+        }
+    };
+    let mut rates: Vec<Decimal> = lines.iter().map(|l| l.1.normalize()).collect();
+    rates.sort();
+    rates.dedup();
+    let scale = Decimal::from(10i64.pow(dp));
+    let units =
+        |d: Decimal| -> i64 { i64::try_from((d * scale).round().mantissa()).unwrap_or(i64::MAX) };
+    let nets: Vec<Decimal> = rates
+        .iter()
+        .map(|r| {
+            with_scale(
+                lines
+                    .iter()
+                    .filter(|l| l.1.normalize() == *r)
+                    .map(|l| l.0)
+                    .sum(),
+                dp,
+            )
+        })
+        .collect();
+    let weights: Vec<i64> = nets.iter().map(|n| units(*n)).collect();
+    let shares = split_in_proportion(units(discount), &weights);
+    let by_rate: Vec<TaxRow> = rates
+        .iter()
+        .zip(nets)
+        .zip(shares)
+        .map(|((rate, net), share)| {
+            let share = with_scale(Decimal::new(share, dp), dp);
+            let taxable = net - share;
+            TaxRow {
+                tax_rate_percent: *rate,
+                net,
+                discount: share,
+                taxable,
+                tax: tax_amount(taxable, *rate, currency),
+            }
+        })
+        .collect();
+    let tax = with_scale(by_rate.iter().map(|r| r.tax).sum(), dp);
+    Ok(InvoiceTotals {
+        subtotal,
+        discount,
+        tax,
+        total: subtotal - discount + tax,
+        by_rate,
+    })
 }
 
 /// The invoice number for a format, an issue date and a sequence number (ARCHITECTURE.md, "Invoices").
@@ -1247,6 +1377,59 @@ mod tests {
         })
     }
 
+    #[test]
+    fn two_tax_rates_and_a_discount() {
+        let eur = cur("EUR");
+        let lines = [
+            (dec("1000.00"), dec("19")),
+            (dec("100.00"), dec("7")),
+            (dec("33.33"), dec("19")),
+        ];
+        // 10 % of 1133.33 = 113.333 -> 113.33, shared 1033.33 : 100.00.
+        let t = invoice_totals(&lines, Discount::Percent(dec("10")), eur).unwrap();
+        let rows: Vec<(String, String, String, String)> = t
+            .by_rate
+            .iter()
+            .map(|r| {
+                (
+                    r.tax_rate_percent.to_string(),
+                    r.net.to_string(),
+                    r.discount.to_string(),
+                    r.tax.to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("7".into(), "100.00".into(), "10.00".into(), "6.30".into()),
+                (
+                    "19".into(),
+                    "1033.33".into(),
+                    "103.33".into(),
+                    "176.70".into()
+                ),
+            ]
+        );
+        assert_eq!(
+            (t.subtotal, t.discount, t.tax, t.total),
+            (dec("1133.33"), dec("113.33"), dec("183.00"), dec("1203.00"))
+        );
+        let e = invoice_totals(&lines, Discount::Amount(dec("2000")), eur).unwrap_err();
+        assert!(e.to_string().contains("more than the subtotal"), "{e}");
+        assert!(invoice_totals(&lines, Discount::Percent(dec("101")), eur).is_err());
+        let all = invoice_totals(&lines, Discount::Amount(dec("1133.33")), eur).unwrap();
+        assert_eq!((all.tax, all.total), (dec("0.00"), dec("0.00")));
+    }
+
+    fn arb_discount() -> impl Strategy<Value = Discount> {
+        prop_oneof![
+            Just(Discount::None),
+            (0i64..=10_000).prop_map(|p| Discount::Percent(Decimal::new(p, 2))),
+            (0i64..=1_000_000).prop_map(|a| Discount::Amount(Decimal::new(a, 3))),
+        ]
+    }
+
     proptest! {
         #[test]
         fn totals_add_up_exactly(
@@ -1308,6 +1491,44 @@ mod tests {
             let mut reversed = tracks.clone();
             reversed.reverse();
             prop_assert_eq!(build_lines(&reversed, group_by, rounding, currency), lines);
+        }
+
+        #[test]
+        fn discount_and_tax_per_rate_add_up_exactly(
+            lines in proptest::collection::vec(
+                (0i64..10_000_000, prop_oneof![Just(0i64), Just(7_000), Just(19_000), 0i64..30_000]),
+                0..12,
+            ),
+            discount in arb_discount(),
+            currency in arb_currency(),
+        ) {
+            let dp = currency.minor_units();
+            let lines: Vec<(Decimal, Decimal)> = lines
+                .into_iter()
+                .map(|(a, r)| (with_scale(Decimal::new(a, 3).round_dp(dp), dp), Decimal::new(r, 3)))
+                .collect();
+            match invoice_totals(&lines, discount, currency) {
+                Ok(t) => {
+                    prop_assert_eq!(t.total, t.subtotal - t.discount + t.tax);
+                    prop_assert_eq!(t.subtotal, lines.iter().map(|l| l.0).sum::<Decimal>());
+                    prop_assert_eq!(t.discount, t.by_rate.iter().map(|r| r.discount).sum::<Decimal>());
+                    prop_assert_eq!(t.tax, t.by_rate.iter().map(|r| r.tax).sum::<Decimal>());
+                    prop_assert!(t.discount >= Decimal::ZERO && t.discount <= t.subtotal);
+                    for r in &t.by_rate {
+                        prop_assert_eq!(r.taxable, r.net - r.discount);
+                        prop_assert!(r.taxable >= Decimal::ZERO);
+                        prop_assert_eq!(r.tax, tax_amount(r.taxable, r.tax_rate_percent, currency));
+                    }
+                    for m in [t.subtotal, t.discount, t.tax, t.total] {
+                        prop_assert_eq!(m.scale(), dp);
+                    }
+                }
+                Err(_) => {
+                    let subtotal: Decimal = lines.iter().map(|l| l.0).sum();
+                    let refused = matches!(discount, Discount::Amount(a) if a.round_dp(dp) > subtotal);
+                    prop_assert!(refused);
+                }
+            }
         }
     }
 }

@@ -36,3 +36,7 @@ id_type!(
     /// Id of an invoice.
     InvoiceId
 );
+id_type!(
+    /// Id of an expense.
+    ExpenseId
+);

@@ -18,4 +18,4 @@ pub mod time;
 pub mod track;
 
 pub use error::DomainError;
-pub use ids::{ClientId, InvoiceId, ProjectId, TagId, TrackId};
+pub use ids::{ClientId, ExpenseId, InvoiceId, ProjectId, TagId, TrackId};

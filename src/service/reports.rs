@@ -364,8 +364,10 @@ fn sum_groups(groups: &HashMap<Vec<GroupKey>, Acc>) -> Acc {
 fn into_rows(groups: HashMap<Vec<GroupKey>, Acc>, ctx: &Ctx<'_>) -> Vec<SummaryRow> {
     let mut groups: Vec<(Vec<GroupKey>, Acc)> = groups.into_iter().collect();
     groups.sort_by_cached_key(|(keys, _)| keys.iter().map(sort_key).collect::<Vec<_>>());
-    let items: Vec<Vec<(Currency, i64, Decimal)>> =
-        groups.iter().map(|(_, acc)| acc.priced_items(ctx)).collect();
+    let items: Vec<Vec<(Currency, i64, Decimal)>> = groups
+        .iter()
+        .map(|(_, acc)| acc.priced_items(ctx))
+        .collect();
     groups
         .into_iter()
         .zip(price_rows(&items))

@@ -719,7 +719,13 @@ fn dry_run_writes_nothing_and_a_draft_holds_its_tracks() {
         money(&sent),
         "a void invoice keeps its figures"
     );
-    assert!(void.lines.iter().all(|l| l.track_ids.is_empty()));
+    // It keeps the record of the tracks it billed while releasing them.
+    assert_eq!(
+        track_ids_per_line(&void),
+        track_ids_per_line(&sent),
+        "a void invoice still lists the tracks it billed"
+    );
+    assert!(void.lines.iter().all(|l| !l.track_ids.is_empty()));
     assert_eq!(void.lines.len(), 3);
     assert!(held_tracks(&env).is_empty());
     env.svc.delete_track(a).unwrap();
@@ -802,7 +808,7 @@ fn lifecycle_and_gapless_numbers() {
     // Only a sent invoice can be paid.
     let before = full_snapshot(&env);
     refused(
-        env.svc.mark_invoice_paid(&c),
+        env.svc.mark_invoice_paid(&c, None),
         &[
             "draft",
             "only a sent invoice can be marked paid",
@@ -854,7 +860,7 @@ fn lifecycle_and_gapless_numbers() {
     assert_eq!(full_snapshot(&env), before);
 
     // Paid invoices are frozen and cannot be voided.
-    let paid = env.svc.mark_invoice_paid("INV-2026-0001").unwrap();
+    let paid = env.svc.mark_invoice_paid("INV-2026-0001", None).unwrap();
     assert_eq!(paid.status, InvoiceStatus::Paid);
     assert_eq!(paid.paid_at, Some(utc("2026-11-21T12:00:00Z")));
     let before = full_snapshot(&env);
@@ -876,12 +882,15 @@ fn lifecycle_and_gapless_numbers() {
         env.svc.void_invoice(&b),
         &["paid", "only draft and sent invoices can be voided"],
     );
-    refused(env.svc.mark_invoice_paid(&b), &["only a sent invoice"]);
+    refused(
+        env.svc.mark_invoice_paid(&b, None),
+        &["only a sent invoice"],
+    );
     // A void invoice stays void.
     refused(env.svc.void_invoice(&a), &["void", "only draft and sent"]);
     refused(env.svc.mark_invoice_sent(&a, None), &["already void"]);
     refused(
-        env.svc.mark_invoice_paid(&a),
+        env.svc.mark_invoice_paid(&a, None),
         &["void", "only a sent invoice"],
     );
     refused(env.svc.delete_invoice(&a), &["only drafts can be deleted"]);
@@ -960,7 +969,7 @@ fn lifecycle_and_gapless_numbers() {
             status: Some("open".into()),
             ..Default::default()
         }),
-        &["draft, sent, paid or void"],
+        &["draft, sent, paid, void, outstanding or overdue"],
     );
     assert_eq!(
         env.count("SELECT count(*) FROM audit_log WHERE operation = 'mark_invoice_sent'"),
@@ -982,6 +991,7 @@ fn drafts_can_be_edited() {
                 notes: Some("  Thank you!  ".into()),
                 tax_rate_percent: Some("7".into()),
                 due_date: Some("2026-12-01".into()),
+                ..Default::default()
             },
         )
         .unwrap();

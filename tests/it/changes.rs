@@ -284,7 +284,7 @@ fn undo_is_refused_for_an_issued_invoice_and_its_tracks() {
         ],
     );
     assert_eq!(tables(&env), before, "nothing half-applied");
-    env.svc.mark_invoice_paid(&number).unwrap();
+    env.svc.mark_invoice_paid(&number, None).unwrap();
     let paid = tables(&env);
     conflict(env.svc.undo_change(None), &["is paid"]);
     assert_eq!(tables(&env), paid);

@@ -294,9 +294,9 @@ fn check_money(
 fn arb_tracks() -> impl Strategy<Value = Vec<Spec>> {
     proptest::collection::vec(
         (
-            2u32..7,                   // day of November
-            (8 * 60u32)..(18 * 60),    // start, minute of the day (no track crosses midnight)
-            1i64..(4 * 3600),          // seconds
+            2u32..7,                     // day of November
+            (8 * 60u32)..(18 * 60),      // start, minute of the day (no track crosses midnight)
+            1i64..(4 * 3600),            // seconds
             prop::option::of(0usize..3), // project (none: the default rate)
         ),
         1..10,

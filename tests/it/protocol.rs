@@ -229,16 +229,17 @@ fn empty_input_is_a_clean_exit() {
 }
 
 /// The default `tools/list` answer stays small enough for an assistant's context: at most
-/// 39,500 bytes for today's 40 tools (continue_timer took about 950), so the ~9 tools still
-/// planned (about 950 bytes each) fit under the 48,000-byte ceiling that
-/// scripts/catalog-size.sh enforces on the release binary.
+/// 43,300 bytes (39,500 for the 40 tools before billing, plus at most 3,800 for the four
+/// expense tools and the invoice arguments for discounts, expenses and paid_on), so the tools
+/// still planned fit under the 48,000-byte ceiling that scripts/catalog-size.sh enforces on the
+/// release binary.
 #[test]
 fn tools_list_is_compact() {
     let env = Env::new();
     let input = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).to_string();
     let out = session(&env, &input);
     let bytes = serde_json::to_string(&out[0]).unwrap().len();
-    assert!(bytes <= 39_500, "tools/list is {bytes} bytes");
+    assert!(bytes <= 43_300, "tools/list is {bytes} bytes");
     for t in out[0]["result"]["tools"].as_array().unwrap() {
         let schema = t["outputSchema"].to_string();
         for noise in ["$schema", "\"format\"", "\"description\""] {

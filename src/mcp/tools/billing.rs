@@ -33,7 +33,7 @@ impl StintServer {
 
     #[tool(
         name = "list_invoices",
-        description = "List invoices, newest first, optionally by status or client, one page at a time."
+        description = "List invoices, newest first, by status (also outstanding, overdue) or client, one page at a time."
     )]
     async fn list_invoices(
         &self,
@@ -74,7 +74,7 @@ impl StintServer {
 
     #[tool(
         name = "update_invoice",
-        description = "Change the notes, tax rate or due date of a draft invoice."
+        description = "Change the notes, tax rate, discount or due date of a draft invoice."
     )]
     async fn update_invoice(
         &self,
@@ -88,6 +88,8 @@ impl StintServer {
                     notes: a.notes,
                     tax_rate_percent: a.tax_rate_percent.map(|d| d.0),
                     due_date: a.due_date,
+                    discount_percent: a.discount_percent.map(|d| d.0),
+                    discount_amount: a.discount_amount.map(|d| d.0),
                 },
             )
             .map_err(fail)?;
@@ -115,13 +117,16 @@ impl StintServer {
 
     #[tool(
         name = "mark_invoice_paid",
-        description = "Record that a sent invoice was paid."
+        description = "Record that a sent invoice was paid (on paid_on, default today)."
     )]
     async fn mark_invoice_paid(
         &self,
-        Parameters(a): Parameters<InvoiceRefArgs>,
+        Parameters(a): Parameters<MarkPaidArgs>,
     ) -> Result<Json<InvoiceResultOut>, String> {
-        let inv = self.svc.mark_invoice_paid(&a.invoice_id.0).map_err(fail)?;
+        let inv = self
+            .svc
+            .mark_invoice_paid(&a.invoice_id.0, a.paid_on.as_deref())
+            .map_err(fail)?;
         Ok(Json(InvoiceResultOut {
             invoice: InvoiceOut::new(inv, false),
         }))
