@@ -54,11 +54,11 @@ pub struct CreateInvoiceArgs {
     pub due_days: Option<u32>,
     /// Free text printed on the invoice, e.g. payment details.
     pub notes: Option<String>,
-    /// Discount before tax, percent of the subtotal.
+    /// Before tax.
     pub discount_percent: Option<DecimalArg>,
-    /// Discount before tax, an amount.
+    /// Before tax.
     pub discount_amount: Option<DecimalArg>,
-    /// Bill the selection's billable expenses too (default true).
+    /// Default true.
     pub include_expenses: Option<bool>,
     /// Show the invoice without saving it or holding its tracks (default false).
     pub dry_run: Option<bool>,
@@ -95,7 +95,7 @@ impl From<CreateInvoiceArgs> for service::NewInvoice {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = no_null)]
 pub struct ListInvoicesArgs {
-    /// draft, sent, paid, void, outstanding (sent, unpaid) or overdue (outstanding, past due).
+    /// draft, sent, paid, void, outstanding or overdue (past due).
     pub status: Option<String>,
     /// Only invoices of this client (id or exact name).
     pub client: Option<RefArg>,
@@ -126,9 +126,9 @@ pub struct UpdateInvoiceArgs {
     pub tax_rate_percent: Option<DecimalArg>,
     /// New due date, YYYY-MM-DD.
     pub due_date: Option<String>,
-    /// New discount in percent; "" removes it.
+    /// Percent; "" removes.
     pub discount_percent: Option<DecimalArg>,
-    /// New discount as an amount; "" removes it.
+    /// Amount; "" removes.
     pub discount_amount: Option<DecimalArg>,
 }
 
@@ -137,9 +137,9 @@ pub struct UpdateInvoiceArgs {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = no_null)]
 pub struct MarkPaidArgs {
-    /// Invoice id or number (sent).
+    /// Invoice id or number.
     pub invoice_id: RefArg,
-    /// Day the payment arrived, YYYY-MM-DD (default today).
+    /// YYYY-MM-DD, default today.
     pub paid_on: Option<String>,
 }
 
@@ -731,4 +731,140 @@ impl From<&BudgetReport> for BudgetOut {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct BudgetsOut {
     pub budgets: Vec<BudgetOut>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expenses
+
+/// Arguments of `create_expense`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = no_null)]
+pub struct CreateExpenseArgs {
+    /// Project id or name.
+    pub project: RefArg,
+    /// YYYY-MM-DD.
+    pub date: String,
+    /// e.g. "12.50".
+    pub amount: DecimalArg,
+    /// Default: the project's.
+    pub currency: Option<String>,
+    /// What it was.
+    pub description: String,
+    /// Default true.
+    pub billable: Option<bool>,
+    /// Default: the invoice's.
+    pub tax_rate_percent: Option<DecimalArg>,
+    /// Text, never opened.
+    pub receipt_path: Option<String>,
+    /// Retry key.
+    pub request_id: Option<String>,
+}
+
+/// Arguments of `list_expenses`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = no_null)]
+pub struct ListExpensesArgs {
+    /// Project id or name.
+    pub project: Option<RefArg>,
+    /// Client id or name.
+    pub client: Option<RefArg>,
+    /// First day.
+    pub from: Option<String>,
+    /// Last day.
+    pub to: Option<String>,
+    /// Filter.
+    pub billable: Option<bool>,
+    /// Filter.
+    pub invoiced: Option<bool>,
+    /// Page size.
+    pub limit: Option<u32>,
+    /// next_cursor.
+    pub cursor: Option<String>,
+}
+
+/// Arguments of `update_expense`; "" clears tax_rate_percent and receipt_path.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = no_null)]
+pub struct UpdateExpenseArgs {
+    /// Id.
+    pub expense_id: RefArg,
+    /// Project id or name.
+    pub project: Option<RefArg>,
+    /// YYYY-MM-DD.
+    pub date: Option<String>,
+    /// e.g. "12.50".
+    pub amount: Option<DecimalArg>,
+    /// Text.
+    pub description: Option<String>,
+    /// Billable.
+    pub billable: Option<bool>,
+    /// Percent.
+    pub tax_rate_percent: Option<DecimalArg>,
+    /// Text.
+    pub receipt_path: Option<String>,
+}
+
+/// Arguments naming one expense.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpenseRefArgs {
+    /// Id.
+    pub expense_id: RefArg,
+}
+
+/// An expense. Amount in major units of its currency.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(transform = no_null)]
+pub struct ExpenseOut {
+    pub id: i64,
+    pub project_id: i64,
+    pub project: String,
+    pub date: String,
+    pub amount: Decimal,
+    pub currency: String,
+    pub description: String,
+    pub billable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_rate_percent: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt_path: Option<String>,
+    /// The invoice holding it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoice_id: Option<i64>,
+}
+
+impl From<crate::domain::entities::Expense> for ExpenseOut {
+    fn from(e: crate::domain::entities::Expense) -> Self {
+        ExpenseOut {
+            id: e.id.0,
+            project_id: e.project_id.0,
+            project: e.project_name,
+            date: e.date.to_string(),
+            amount: e.amount,
+            currency: e.currency.code().to_owned(),
+            description: e.description,
+            billable: e.billable,
+            tax_rate_percent: e.tax_rate_percent.map(|t| t.normalize()),
+            receipt_path: e.receipt_path,
+            invoice_id: e.invoice_id.map(|i| i.0),
+        }
+    }
+}
+
+/// One expense.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ExpenseResultOut {
+    pub expense: ExpenseOut,
+}
+
+/// A page of expenses, newest date first.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(transform = no_null)]
+pub struct ExpensePageOut {
+    pub expenses: Vec<ExpenseOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }

@@ -5,7 +5,7 @@ use super::util::{Env, mcp_session as session};
 use serde_json::{Value, json};
 
 /// Every tool of the catalogue: names are a contract (ARCHITECTURE.md, "MCP tool catalogue").
-const TOOLS: [&str; 40] = [
+const TOOLS: [&str; 44] = [
     "start_timer",
     "continue_timer",
     "stop_timer",
@@ -46,6 +46,10 @@ const TOOLS: [&str; 40] = [
     "update_settings",
     "list_changes",
     "undo_change",
+    "create_expense",
+    "list_expenses",
+    "update_expense",
+    "delete_expense",
 ];
 
 fn call(id: i64, name: &str, args: Value) -> String {

@@ -33,7 +33,7 @@ impl StintServer {
 
     #[tool(
         name = "list_invoices",
-        description = "List invoices, newest first, by status (also outstanding, overdue) or client, one page at a time."
+        description = "List invoices, newest first, by status or client, one page at a time."
     )]
     async fn list_invoices(
         &self,
@@ -74,7 +74,7 @@ impl StintServer {
 
     #[tool(
         name = "update_invoice",
-        description = "Change the notes, tax rate, discount or due date of a draft invoice."
+        description = "Change notes, tax rate, discount or due date of a draft invoice."
     )]
     async fn update_invoice(
         &self,
@@ -117,7 +117,7 @@ impl StintServer {
 
     #[tool(
         name = "mark_invoice_paid",
-        description = "Record that a sent invoice was paid (on paid_on, default today)."
+        description = "Record that a sent invoice was paid."
     )]
     async fn mark_invoice_paid(
         &self,

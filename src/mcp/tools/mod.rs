@@ -3,6 +3,7 @@
 mod analytics;
 mod billing;
 mod catalog;
+mod expenses;
 mod history;
 mod settings;
 mod tracks;
@@ -19,4 +20,5 @@ pub(crate) fn router() -> ToolRouter<StintServer> {
         + StintServer::analytics_router()
         + StintServer::settings_router()
         + StintServer::history_router()
+        + StintServer::expenses_router()
 }
