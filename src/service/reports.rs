@@ -145,8 +145,12 @@ pub struct Figures {
     pub duration_seconds: i64,
     pub rounded_duration_seconds: i64,
     pub billable_seconds: i64,
-    /// Billable amount per ISO 4217 code, rounded half-up to the currency's minor unit.
+    /// Billable amount of the time per ISO 4217 code, rounded half-up to the currency's minor
+    /// unit.
     pub amounts: BTreeMap<String, Decimal>,
+    /// Billable expenses dated in the range per ISO 4217 code, beside the time (in totals, and
+    /// in rows grouped by project and/or client; empty with a tag filter or `billable=false`).
+    pub expenses: BTreeMap<String, Decimal>,
     /// Tracks (or, grouping by period, track parts) counted.
     pub track_count: i64,
     /// How many of them are running timers.
@@ -389,6 +393,70 @@ fn into_rows(groups: HashMap<Vec<GroupKey>, Acc>, ctx: &Ctx<'_>) -> Vec<SummaryR
         .collect()
 }
 
+/// Billable expenses as (client id, project id, currency code, amount in major units).
+type ExpenseRow = (Option<i64>, i64, String, Decimal);
+
+/// Billable expenses dated in the local days `range` covers, of a project and/or client,
+/// invoiced or not (all when `None`).
+fn expense_rows(
+    ctx: &Ctx<'_>,
+    range: Range,
+    project: Option<crate::domain::ProjectId>,
+    client: Option<crate::domain::ClientId>,
+    invoiced: Option<bool>,
+) -> Result<Vec<ExpenseRow>> {
+    let from = range.start.with_timezone(&ctx.tz).date_naive();
+    let last = (range.end - chrono::Duration::seconds(1))
+        .with_timezone(&ctx.tz)
+        .date_naive();
+    Ok(
+        crate::store::expenses::sums(ctx.tx, from, last, project, client, invoiced)?
+            .into_iter()
+            .map(|e| {
+                let dp = Currency::parse(&e.currency).map_or(2, Currency::minor_units);
+                (
+                    e.client_id.map(|c| c.0),
+                    e.project_id.0,
+                    e.currency,
+                    Decimal::new(e.amount_minor, dp),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// Sums expense rows per currency, keeping those `keep` accepts.
+fn sum_expenses(
+    rows: &[ExpenseRow],
+    keep: impl Fn(&ExpenseRow) -> bool,
+) -> BTreeMap<String, Decimal> {
+    let mut out: BTreeMap<String, Decimal> = BTreeMap::new();
+    for r in rows.iter().filter(|r| keep(r)) {
+        *out.entry(r.2.clone()).or_default() += r.3;
+    }
+    out
+}
+
+/// Puts expenses on the rows grouped by project and/or client, and on the totals.
+fn add_expenses(summary_rows: &mut [SummaryRow], totals: &mut Figures, rows: &[ExpenseRow]) {
+    totals.expenses = sum_expenses(rows, |_| true);
+    for row in summary_rows.iter_mut() {
+        if !row
+            .keys
+            .iter()
+            .all(|k| matches!(k.dim, GroupDim::Project | GroupDim::Client))
+        {
+            continue;
+        }
+        row.figures.expenses = sum_expenses(rows, |e| {
+            row.keys.iter().all(|k| match k.dim {
+                GroupDim::Project => k.id == Some(e.1),
+                _ => k.id == e.0,
+            })
+        });
+    }
+}
+
 impl Service {
     fn report_query(&self, ctx: &Ctx<'_>, start: DateTime<Utc>, end: DateTime<Utc>) -> ReportQuery {
         ReportQuery {
@@ -490,8 +558,12 @@ impl Service {
                     all.add(k, s);
                 }
             }
-            let totals = all.figures(ctx);
-            let rows = into_rows(groups, ctx);
+            let mut totals = all.figures(ctx);
+            let mut rows = into_rows(groups, ctx);
+            if q.tag_id.is_none() && q.billable != Some(false) {
+                let expenses = expense_rows(ctx, range, q.project_id, q.client_id, None)?;
+                add_expenses(&mut rows, &mut totals, &expenses);
+            }
             Ok(Summary {
                 start: range.start,
                 end: range.end,
@@ -705,7 +777,13 @@ impl Service {
                 })
             })
             .unwrap_or(ctx.settings.default_currency);
-        let used_amount = f.amounts.get(currency.code()).copied().unwrap_or_default();
+        // Money used: the time's amount and the billable expenses in the budget's currency.
+        let expenses = expense_rows(ctx, Range { start, end }, Some(project.id), None, None)?;
+        let used_amount = f.amounts.get(currency.code()).copied().unwrap_or_default()
+            + sum_expenses(&expenses, |e| e.2 == currency.code())
+                .get(currency.code())
+                .copied()
+                .unwrap_or_default();
         let hours = project.budget.seconds.map(|budget| {
             let (status, percent) = budget_status(
                 Decimal::from(f.rounded_duration_seconds),
@@ -778,13 +856,16 @@ impl Service {
             let groups = sql_groups(ctx, &q, &dims)?;
             // Each track is in exactly one client/project group.
             let all = sum_groups(&groups);
-            let rows = into_rows(groups, ctx);
+            let mut rows = into_rows(groups, ctx);
+            let mut totals = all.figures(ctx);
+            let expenses = expense_rows(ctx, range, None, q.client_id, Some(false))?;
+            add_expenses(&mut rows, &mut totals, &expenses);
             Ok(Summary {
                 start: range.start,
                 end: range.end,
                 group_by: dims,
                 rows,
-                totals: all.figures(ctx),
+                totals,
                 rounding: ctx.settings.rounding,
             })
         })

@@ -154,3 +154,51 @@ pub fn list(
     let rows = stmt.query_map(params_from_iter(args), from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// Billable expenses summed per project and currency.
+#[derive(Debug, Clone)]
+pub struct ExpenseSum {
+    pub client_id: Option<ClientId>,
+    pub project_id: ProjectId,
+    pub currency: String,
+    /// Minor units of `currency`.
+    pub amount_minor: i64,
+}
+
+/// Billable expenses dated `from..=to`, of a project and/or client, invoiced or not (all when
+/// `None`), summed per project and currency.
+pub fn sums(
+    conn: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+    project_id: Option<ProjectId>,
+    client_id: Option<ClientId>,
+    invoiced: Option<bool>,
+) -> Result<Vec<ExpenseSum>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.client_id, e.project_id, e.currency, sum(e.amount_minor)
+           FROM expenses e JOIN projects p ON p.id = e.project_id
+          WHERE e.billable = 1 AND e.expense_date >= ?1 AND e.expense_date <= ?2
+            AND (?3 IS NULL OR e.project_id = ?3) AND (?4 IS NULL OR p.client_id = ?4)
+            AND (?5 IS NULL OR (e.invoice_id IS NOT NULL) = ?5)
+          GROUP BY p.client_id, e.project_id, e.currency",
+    )?;
+    let rows = stmt.query_map(
+        params![
+            from.format("%Y-%m-%d").to_string(),
+            to.format("%Y-%m-%d").to_string(),
+            project_id.map(|p| p.0),
+            client_id.map(|c| c.0),
+            invoiced,
+        ],
+        |r| {
+            Ok(ExpenseSum {
+                client_id: r.get::<_, Option<i64>>(0)?.map(ClientId),
+                project_id: ProjectId(r.get(1)?),
+                currency: r.get(2)?,
+                amount_minor: r.get(3)?,
+            })
+        },
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -8,6 +8,7 @@ mod disk;
 mod http;
 mod import;
 mod inputs;
+mod invoicing;
 mod money;
 mod parsers;
 mod protocol;
