@@ -5,6 +5,7 @@
 
 mod billing;
 mod changes;
+mod expenses;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -74,6 +75,9 @@ pub enum Command {
     Undo(changes::UndoArgs),
     /// List recorded changes, newest first, with their ids for `stint undo`.
     History(changes::HistoryArgs),
+    /// Expenses billed beside time: add, list, edit, delete.
+    #[command(subcommand)]
+    Expense(expenses::ExpenseCommand),
 }
 
 /// `stint import`.
@@ -507,6 +511,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Invoice(cmd) => {
             billing::invoice(&open(&cli, Frontend::Cli)?, cmd)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Expense(cmd) => {
+            expenses::expense(&open(&cli, Frontend::Cli)?, cmd)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(a) => {
