@@ -152,11 +152,22 @@ fn table() -> Table {
 }
 
 fn amounts(f: &Figures) -> String {
-    f.amounts
+    let time = f
+        .amounts
         .iter()
         .map(|(c, a)| format!("{a} {c}"))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    if f.expenses.is_empty() {
+        return time;
+    }
+    let expenses = f
+        .expenses
+        .iter()
+        .map(|(c, a)| format!("{a} {c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("{time} + expenses {expenses}")
 }
 
 fn right(t: &mut Table, columns: std::ops::Range<usize>) {

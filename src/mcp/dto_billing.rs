@@ -507,6 +507,9 @@ pub struct FiguresOut {
     pub billable_seconds: i64,
     /// Billable amount before tax at today's rates, per currency.
     pub amounts: Vec<AmountOut>,
+    /// Billable expenses dated in the range, per currency (rows by project or client, totals).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expenses: Vec<AmountOut>,
     pub track_count: i64,
     /// True when a running timer counts (up to now).
     pub running: bool,
@@ -523,6 +526,14 @@ impl From<&Figures> for FiguresOut {
             billable_seconds: f.billable_seconds,
             amounts: f
                 .amounts
+                .iter()
+                .map(|(c, a)| AmountOut {
+                    currency: c.clone(),
+                    amount: *a,
+                })
+                .collect(),
+            expenses: f
+                .expenses
                 .iter()
                 .map(|(c, a)| AmountOut {
                     currency: c.clone(),
