@@ -4,7 +4,8 @@
 #   stdio_session.py   `stint mcp` through the SDK and raw lines
 #   http_session.py    `stint serve` through the SDK with bearer tokens: scopes, redaction, 401
 #   concurrency.py     2 stdio servers, HTTP and the CLI writing one file at once
-# Each prints "N passed, M failed"; all three run even when one fails.
+#   billing_session.py the money rule, expenses, two tax rates, a discount, outstanding/overdue
+# Each prints "N passed, M failed"; all of them run even when one fails.
 #
 # Usage:  cargo build --release && tests/interop/run.sh
 #         STINT_BIN=/path/to/stint tests/interop/run.sh
@@ -33,7 +34,7 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/stint-interop.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
 status=0
-for script in stdio_session.py http_session.py concurrency.py; do
+for script in stdio_session.py http_session.py concurrency.py billing_session.py; do
     echo "== $script"
     mkdir -p "$work/${script%.py}"
     "$venv/bin/python" "$root/tests/interop/$script" "$bin" "$work/${script%.py}" || status=1

@@ -72,6 +72,7 @@ EXPECTED_TOOLS = [
     "mark_invoice_paid", "void_invoice", "delete_invoice", "export_invoice_csv",
     "time_summary", "top_projects", "budget_status", "unbilled_summary",
     "get_settings", "update_settings", "list_changes", "undo_change",
+    "create_expense", "list_expenses", "update_expense", "delete_expense",
 ]
 MISSING_ID = 987654
 VERBOSE = os.environ.get("STINT_INTEROP_VERBOSE") == "1"  # print every refusal message
