@@ -92,7 +92,7 @@ pub fn invoice_csv_totals(inv: &Invoice) -> Vec<(&'static str, Decimal, Decimal)
 }
 
 /// Renders an invoice as RFC 4180 CSV (UTF-8, CRLF line ends, header row): one row per line
-/// item with its tax rate, then the rows of [`invoice_csv_totals`] (`Subtotal`, `Discount`,
+/// item with its tax rate, then the rows of `invoice_csv_totals` (`Subtotal`, `Discount`,
 /// `Tax` per rate, `Total`) whose amount column holds the figure.
 ///
 /// Hours are the billed quantity (after rounding, 2 to 4 decimals); `unrounded_hours` is the tracked

@@ -390,8 +390,8 @@ fn outstanding_overdue_paid_on_and_void_keeps_its_record() {
             .collect()
     };
     // Issued 2026-11-05 with 14 days: due 2026-11-19, today is 2026-11-21.
-    assert_eq!(list("outstanding"), [number.clone()]);
-    assert_eq!(list("overdue"), [number.clone()]);
+    assert_eq!(list("outstanding"), std::slice::from_ref(&number));
+    assert_eq!(list("overdue"), std::slice::from_ref(&number));
     refused(
         env.svc.list_invoices(ListInvoices {
             status: Some("late".into()),
@@ -436,7 +436,7 @@ fn outstanding_overdue_paid_on_and_void_keeps_its_record() {
         .unwrap()
         .number
         .unwrap();
-    assert_eq!(list("outstanding"), [n2.clone()]);
+    assert_eq!(list("outstanding"), std::slice::from_ref(&n2));
     assert!(list("overdue").is_empty());
     let void = env.svc.void_invoice(&n2).unwrap();
     assert_eq!(void.lines.len(), 2);
