@@ -463,6 +463,17 @@ fn write_calls() -> Vec<(&'static str, Json, i64)> {
         ("delete_client", json!({"client": "Gone"}), 1),
         ("delete_tag", json!({"tag": "meet", "force": true}), 1),
         ("update_settings", json!({"week_start": "sunday"}), 1),
+        (
+            "create_expense",
+            json!({"project": "Web", "date": "2026-11-20", "amount": "12.50", "description": "Train"}),
+            1,
+        ),
+        (
+            "update_expense",
+            json!({"expense_id": "1", "amount": "13"}),
+            1,
+        ),
+        ("delete_expense", json!({"expense_id": "1"}), 1),
         ("undo_change", json!({}), 1),
     ]
 }
