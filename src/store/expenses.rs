@@ -202,3 +202,12 @@ pub fn sums(
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// How many expenses project `id` has.
+pub fn count_for_project(conn: &Connection, id: ProjectId) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM expenses WHERE project_id = ?1",
+        [id.0],
+        |r| r.get(0),
+    )?)
+}

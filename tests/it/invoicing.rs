@@ -506,3 +506,23 @@ fn reports_and_budgets_count_expenses() {
     let unbilled = env.svc.unbilled_summary(None, None, None).unwrap();
     assert!(unbilled.totals.expenses.is_empty(), "{unbilled:?}");
 }
+
+/// A project with expenses is not deleted (that would lose them); archiving it is fine.
+#[test]
+fn a_project_with_expenses_is_kept() {
+    let env = Env::new();
+    env.svc
+        .create_project(NewProject {
+            name: "Web".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    expense(&env, "5.00", None, "Stamps");
+    refused(
+        env.svc.delete_project(stint::service::DeleteProject {
+            project: "Web".into(),
+            archive: false,
+        }),
+        &["1 expenses", "archive it"],
+    );
+}
