@@ -55,7 +55,7 @@ pub enum InvoiceCommand {
     Create(CreateInvoiceArgs),
     /// List invoices.
     List {
-        /// Only this status: draft, sent, paid, void.
+        /// Only this status: draft, sent, paid, void, outstanding (sent, unpaid) or overdue.
         #[arg(long)]
         status: Option<String>,
         /// Only this client.
@@ -79,6 +79,9 @@ pub enum InvoiceCommand {
     Paid {
         /// Invoice id or number.
         invoice: String,
+        /// Day the payment arrived, YYYY-MM-DD [default: today].
+        #[arg(long = "on", value_name = "DATE")]
+        paid_on: Option<String>,
     },
     /// Void a draft or sent invoice and release its tracks.
     Void {
@@ -134,6 +137,15 @@ pub struct CreateInvoiceArgs {
     /// Notes printed on the invoice.
     #[arg(long)]
     pub notes: Option<String>,
+    /// Discount before tax in percent of the subtotal, e.g. 10.
+    #[arg(long, conflicts_with = "discount")]
+    pub discount_percent: Option<String>,
+    /// Discount before tax as an amount, e.g. 50.00.
+    #[arg(long)]
+    pub discount: Option<String>,
+    /// Leave the selection's expenses off the invoice.
+    #[arg(long)]
+    pub no_expenses: bool,
     /// Show the invoice without saving it.
     #[arg(long)]
     pub dry_run: bool,
@@ -147,11 +159,22 @@ fn table() -> Table {
 }
 
 fn amounts(f: &Figures) -> String {
-    f.amounts
+    let time = f
+        .amounts
         .iter()
         .map(|(c, a)| format!("{a} {c}"))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    if f.expenses.is_empty() {
+        return time;
+    }
+    let expenses = f
+        .expenses
+        .iter()
+        .map(|(c, a)| format!("{a} {c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("{time} + expenses {expenses}")
 }
 
 fn right(t: &mut Table, columns: std::ops::Range<usize>) {
@@ -333,6 +356,25 @@ fn invoice_title(inv: &Invoice) -> String {
     }
 }
 
+/// Ids of the overdue invoices (of `client`): sent, unpaid, past their due date.
+fn overdue_ids(svc: &Service, client: Option<&str>) -> anyhow::Result<Vec<i64>> {
+    let mut ids = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = svc.list_invoices(ListInvoices {
+            status: Some("overdue".into()),
+            client: client.map(Into::into),
+            limit: Some(500),
+            cursor,
+        })?;
+        ids.extend(page.items.iter().map(|i| i.id.0));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(ids),
+        }
+    }
+}
+
 /// Prints an invoice with its lines and totals.
 pub fn print_invoice(inv: &Invoice) {
     println!("{}", invoice_title(inv));
@@ -348,23 +390,32 @@ pub fn print_invoice(inv: &Invoice) {
         t.add_row([
             l.position.to_string(),
             l.description.clone(),
-            format!("{:.2}", l.quantity_hours),
+            l.quantity_hours.to_string(),
             l.unit_rate.normalize().to_string(),
             l.amount.to_string(),
         ]);
     }
     let c = inv.currency.code();
     t.add_row(["", "Subtotal", "", "", &format!("{} {c}", inv.subtotal)].map(String::from));
-    t.add_row(
-        [
-            "",
-            &format!("Tax {}%", inv.tax_rate_percent.normalize()),
-            "",
-            "",
-            &format!("{} {c}", inv.tax),
-        ]
-        .map(String::from),
-    );
+    if !inv.discount.is_zero() {
+        let label = match inv.discount_percent {
+            Some(p) => format!("Discount {}%", p.normalize()),
+            None => "Discount".to_owned(),
+        };
+        t.add_row(["", &label, "", "", &format!("-{} {c}", inv.discount)].map(String::from));
+    }
+    for r in &inv.tax_summary {
+        t.add_row(
+            [
+                "",
+                &format!("Tax {}% on {}", r.tax_rate_percent.normalize(), r.taxable),
+                "",
+                "",
+                &format!("{} {c}", r.tax),
+            ]
+            .map(String::from),
+        );
+    }
     t.add_row(["", "Total", "", "", &format!("{} {c}", inv.total)].map(String::from));
     right(&mut t, 2..5);
     println!("{t}");
@@ -383,6 +434,9 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
                 tax_rate_percent: a.tax.clone(),
                 due_days: a.due_days,
                 notes: a.notes.clone(),
+                discount_percent: a.discount_percent.clone(),
+                discount_amount: a.discount.clone(),
+                include_expenses: Some(!a.no_expenses),
                 dry_run: a.dry_run,
             })?;
             if super::out().json {
@@ -392,6 +446,9 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
             print_invoice(&inv);
         }
         InvoiceCommand::List { status, client } => {
+            let overdue = overdue_ids(svc, client.as_deref())?;
+            let mut outstanding: std::collections::BTreeMap<String, rust_decimal::Decimal> =
+                Default::default();
             let mut cursor = None;
             let mut all = Vec::new();
             let mut t = table();
@@ -404,13 +461,20 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
                     cursor,
                 })?;
                 for i in &page.items {
+                    if i.status == crate::domain::entities::InvoiceStatus::Sent {
+                        *outstanding.entry(i.currency.code().to_owned()).or_default() += i.total;
+                    }
                     if super::out().json {
                         continue;
                     }
                     t.add_row([
                         i.id.to_string(),
                         i.number.clone().unwrap_or_default(),
-                        i.status.as_str().to_owned(),
+                        if overdue.contains(&i.id.0) {
+                            "sent, OVERDUE".to_owned()
+                        } else {
+                            i.status.as_str().to_owned()
+                        },
                         i.client_name.clone().unwrap_or_default(),
                         i.issue_date.map(|d| d.to_string()).unwrap_or_default(),
                         i.due_date.map(|d| d.to_string()).unwrap_or_default(),
@@ -427,8 +491,14 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
             }
             if super::out().json {
                 println!("{}", crate::mcp::json::invoices(all));
-            } else {
-                println!("{t}");
+                return Ok(());
+            }
+            println!("{t}");
+            for (currency, total) in &outstanding {
+                println!("Outstanding: {total} {currency}");
+            }
+            if !overdue.is_empty() {
+                println!("Overdue: {} invoice(s)", overdue.len());
             }
         }
         InvoiceCommand::Show { invoice } if super::out().json => {
@@ -446,8 +516,13 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
                 inv.issue_date.map(|d| d.to_string()).unwrap_or_default()
             );
         }
-        InvoiceCommand::Paid { invoice } => {
-            println!("{}", invoice_title(&svc.mark_invoice_paid(invoice)?));
+        InvoiceCommand::Paid { invoice, paid_on } => {
+            let inv = svc.mark_invoice_paid(invoice, paid_on.as_deref())?;
+            println!(
+                "{}: paid on {}",
+                invoice_title(&inv),
+                inv.paid_on.map(|d| d.to_string()).unwrap_or_default()
+            );
         }
         InvoiceCommand::Void { invoice } => {
             println!(

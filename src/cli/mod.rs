@@ -8,8 +8,9 @@ mod catalog;
 mod changes;
 mod chart;
 pub mod errors;
-mod style;
+mod expenses;
 mod import;
+mod style;
 mod tasks;
 
 use std::path::PathBuf;
@@ -111,6 +112,9 @@ pub enum Command {
     /// Tasks under projects: add, list, show, edit, archive, delete.
     #[command(subcommand)]
     Task(tasks::TaskCommand),
+    /// Expenses billed beside time: add, list, edit, delete.
+    #[command(subcommand)]
+    Expense(expenses::ExpenseCommand),
 }
 
 /// `stint edit`.
@@ -427,7 +431,7 @@ pub struct TracksArgs {
     /// Only this task (id or name; with --project, a task of that project).
     #[arg(short = 'k', long)]
     pub task: Option<String>,
-    /// How many tracks to show in the table.
+    /// How many tracks to show in the table (with --json, every matching track is printed).
     #[arg(long, default_value_t = 50)]
     pub limit: u32,
     /// Write every matching track as CSV to this file (`-` for standard output), newest first,
@@ -437,9 +441,6 @@ pub struct TracksArgs {
     /// With --csv or --ics: replace the file if it exists.
     #[arg(long)]
     pub force: bool,
-    /// Print every matching track as JSON (the `list_tracks` shape: `{"tracks": [...]}`).
-    #[arg(long, conflicts_with_all = ["csv", "ics"])]
-    pub json: bool,
     /// Write every finished matching track as an iCalendar event to this file (`-` for
     /// standard output), for a calendar app.
     #[arg(long, value_name = "FILE", conflicts_with = "csv")]
@@ -480,9 +481,10 @@ pub enum DbCommand {
     /// timers, invoices; not tokens or logs) that `stint import` reads back into an empty
     /// database.
     Export {
-        /// The JSON file (`-` for standard output).
-        #[arg(long, value_name = "FILE")]
-        json: PathBuf,
+        /// The JSON file (`-` for standard output). The copy is always JSON; `--json` may be
+        /// given, as in `stint db export --json FILE`.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
         /// Replace the file if it exists.
         #[arg(long)]
         force: bool,
@@ -672,7 +674,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_overlaps(&w.overlaps, w.overlap_count);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Tracks(a) if a.json => {
+        // Every matching track, streamed (no --limit): the JSON is an export, like --csv.
+        Command::Tracks(a) if o.json && a.csv.is_none() && a.ics.is_none() => {
             import::tracks_json(&open(&cli, Frontend::Cli)?, &a.filter())
         }
         Command::Tracks(a) if a.ics.is_some() => {
@@ -737,6 +740,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Invoice(cmd) => {
             billing::invoice(&open(&cli, Frontend::Cli)?, cmd)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Expense(cmd) => {
+            expenses::expense(&open(&cli, Frontend::Cli)?, cmd)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(a) => {
@@ -825,8 +832,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Import(a) => import::import(&open(&cli, Frontend::Cli)?, a),
-        Command::Db(DbCommand::Export { json, force }) => {
-            import::db_export(&open(&cli, Frontend::Cli)?, json, *force)
+        Command::Db(DbCommand::Export { file, force }) => {
+            import::db_export(&open(&cli, Frontend::Cli)?, file, *force)
         }
         Command::Db(DbCommand::Backup { file, force }) => {
             let svc = open(&cli, Frontend::Cli)?;

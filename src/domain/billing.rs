@@ -4,8 +4,10 @@
 //! Rules (ARCHITECTURE.md, "Domain rules": "Rates and currency", "Rounding", "Budgets", "Invoices"):
 //! - rate: track override, else task, else project, else client, else the default; currency:
 //!   project, else client, else the default;
-//! - a line's quantity is its hours after rounding, half-up to 2 decimals; its amount is quantity
-//!   x unit rate, half-up to the currency's minor unit;
+//! - the money rule: time is priced from its rounded seconds, `rate x seconds / 3600`, rounded
+//!   half-up to the currency's minor unit once ([`billable_amount`]); a set of rows (invoice lines,
+//!   report rows) is priced as one sum and split so the rows add up to it ([`split_amounts`]);
+//! - a line's quantity is its hours after rounding, shown half-up to 4 decimals;
 //! - subtotal = sum of line amounts, tax = subtotal x tax rate half-up to the minor unit,
 //!   total = subtotal + tax, exactly.
 //!
@@ -18,7 +20,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use super::DomainError;
 use super::money::Currency;
 use super::rounding::rounded_total;
-use super::settings::Rounding;
+use super::settings::{Rounding, RoundingScope};
 
 const HALF_UP: RoundingStrategy = RoundingStrategy::MidpointAwayFromZero;
 const SECONDS_PER_HOUR: i64 = 3600;
@@ -94,19 +96,136 @@ pub fn resolve_currency(
     project.or(client).unwrap_or(default)
 }
 
-/// Hours billed for a rounded duration in seconds: seconds / 3600, half-up to 2 decimals.
+/// Hours shown for a rounded duration in seconds: seconds / 3600, half-up to 4 decimals, shown
+/// with at least 2 (`1.00`, `0.25`, `0.1667`).
 ///
-/// ARCHITECTURE.md, "Invoices". The result always carries 2 decimal places (`1.00`, `0.25`); one
-/// hundredth of an hour is 36 s, so 18 s is a tie and rounds up to `0.01`.
+/// ARCHITECTURE.md, "Invoices". The quantity is for the reader: the amount is priced from the
+/// seconds themselves (see [`billable_amount`]), so 0:10:00 at 100/h is 16.67, not 0.17 x 100.
 pub fn hours_quantity(rounded_seconds: i64) -> Decimal {
     let hours = Decimal::from(rounded_seconds) / Decimal::from(SECONDS_PER_HOUR);
-    with_scale(hours.round_dp_with_strategy(2, HALF_UP), 2)
+    let mut q = hours.round_dp_with_strategy(4, HALF_UP).normalize();
+    if q.scale() < 2 {
+        q.rescale(2);
+    }
+    q
 }
 
-/// Amount of a line: `quantity` (hours) x `unit_rate` (major units per hour), half-up to the
-/// currency's minor unit (2 for EUR, 0 for JPY, 3 for KWD).
+/// Decimals kept of an hourly rate when pricing (rates are bounded to 6 when parsed).
+const RATE_DP: u32 = 6;
+
+/// Value of `seconds` at `unit_rate` per hour, exactly, as a numerator over
+/// [`exact_denominator`] in minor units of `currency`.
+fn exact_minor(seconds: i64, unit_rate: Decimal, currency: Currency) -> i128 {
+    let mut rate = unit_rate.round_dp_with_strategy(RATE_DP, HALF_UP);
+    rate.rescale(RATE_DP);
+    i128::from(seconds)
+        .saturating_mul(rate.mantissa())
+        .saturating_mul(10i128.pow(currency.minor_units()))
+}
+
+fn exact_denominator() -> i128 {
+    i128::from(SECONDS_PER_HOUR) * 10i128.pow(RATE_DP)
+}
+
+/// THE money rule (ARCHITECTURE.md, "Rates and currency"): the billable amount of `seconds`
+/// of (rounded) time at `unit_rate` major units per hour is `unit_rate x seconds / 3600`,
+/// computed exactly and rounded half-up to the currency's minor unit once.
 ///
-/// ARCHITECTURE.md, "Invoices". The result carries exactly the minor-unit count of decimals.
+/// 600 s at 100 EUR/h is 16.67; 3600 s (six such tracks summed) is 100.00; 1200 s at 150 is
+/// 50.00. The result carries exactly the minor-unit count of decimals.
+pub fn billable_amount(seconds: i64, unit_rate: Decimal, currency: Currency) -> Decimal {
+    split_amounts(&[(seconds, unit_rate)], currency)
+        .pop()
+        .unwrap_or_else(|| to_minor_units(Decimal::ZERO, currency))
+}
+
+/// Prices several items of (rounded seconds, rate per hour) as one sum and splits it
+/// (ARCHITECTURE.md, "Invoices"): the sum is the exact value of all items rounded half-up to the
+/// minor unit once (what [`billable_amount`] gives for one item), and each item gets its exact
+/// value rounded down plus one minor unit for the items with the largest remainders (ties: the
+/// earlier item) until the amounts add up to that sum. Each amount is within one minor unit of
+/// its exact value, and equals [`billable_amount`] of the item whenever no minor unit is left to
+/// hand out. Amounts carry the currency's minor-unit decimals; one amount per item, in order.
+pub fn split_amounts(items: &[(i64, Decimal)], currency: Currency) -> Vec<Decimal> {
+    let den = exact_denominator();
+    let nums: Vec<i128> = items
+        .iter()
+        .map(|&(s, r)| exact_minor(s, r, currency))
+        .collect();
+    let total: i128 = nums.iter().fold(0i128, |a, &n| a.saturating_add(n));
+    // Half-up (away from zero) division of the total.
+    let total_units = {
+        let q = total.abs().saturating_add(den / 2) / den;
+        if total < 0 { -q } else { q }
+    };
+    let mut units: Vec<i128> = nums.iter().map(|n| n.div_euclid(den)).collect();
+    let mut left = total_units - units.iter().sum::<i128>();
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&a, &b| {
+        nums[b]
+            .rem_euclid(den)
+            .cmp(&nums[a].rem_euclid(den))
+            .then(a.cmp(&b))
+    });
+    let mut i = 0;
+    while left > 0 && !order.is_empty() {
+        units[order[i % order.len()]] += 1;
+        left -= 1;
+        i += 1;
+    }
+    while left < 0 && !order.is_empty() {
+        // Never for non-negative items; kept so any input still adds up.
+        let k = order[order.len() - 1 - (i % order.len())];
+        units[k] -= 1;
+        left += 1;
+        i += 1;
+    }
+    let dp = currency.minor_units();
+    units
+        .into_iter()
+        .map(|u| Decimal::try_from_i128_with_scale(u, dp).unwrap_or(Decimal::MAX))
+        .collect()
+}
+
+/// Splits `total` (seconds, or minor units) over items in proportion to `weights` (largest remainder, ties to the
+/// earlier item), so the parts add up to `total` exactly. Zero weights share nothing unless all
+/// are zero, when the first item takes everything.
+pub fn split_in_proportion(total: i64, weights: &[i64]) -> Vec<i64> {
+    let sum: i128 = weights.iter().map(|&w| i128::from(w.max(0))).sum();
+    if weights.is_empty() {
+        return Vec::new();
+    }
+    if sum == 0 {
+        let mut parts = vec![0; weights.len()];
+        parts[0] = total;
+        return parts;
+    }
+    let t = i128::from(total);
+    let nums: Vec<i128> = weights.iter().map(|&w| t * i128::from(w.max(0))).collect();
+    let mut parts: Vec<i128> = nums.iter().map(|n| n.div_euclid(sum)).collect();
+    let mut left = t - parts.iter().sum::<i128>();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&a, &b| {
+        nums[b]
+            .rem_euclid(sum)
+            .cmp(&nums[a].rem_euclid(sum))
+            .then(a.cmp(&b))
+    });
+    let mut i = 0;
+    while left > 0 {
+        parts[order[i % order.len()]] += 1;
+        left -= 1;
+        i += 1;
+    }
+    parts
+        .into_iter()
+        .map(|p| i64::try_from(p).unwrap_or(i64::MAX))
+        .collect()
+}
+
+/// Amount of `quantity` hours at `unit_rate`, half-up to the currency's minor unit (2 for EUR,
+/// 0 for JPY, 3 for KWD). For fixed quantities only; time is priced from its seconds with
+/// [`billable_amount`].
 pub fn line_amount(quantity: Decimal, unit_rate: Decimal, currency: Currency) -> Decimal {
     to_minor_units(quantity * unit_rate, currency)
 }
@@ -243,7 +362,8 @@ pub struct LineDraft {
     pub quantity_hours: Decimal,
     /// Major units per hour.
     pub unit_rate: Decimal,
-    /// [`line_amount`] of quantity and rate, in major units.
+    /// In major units: this line's share of the invoice's time priced as one sum (see
+    /// [`split_amounts`]), within one minor unit of rate x rounded seconds / 3600.
     pub amount: Decimal,
 }
 
@@ -280,13 +400,38 @@ pub fn build_lines(
     sorted.sort_by(|(ka, a), (kb, b)| {
         (ka, a.unit_rate, a.start, a.id).cmp(&(kb, b.unit_rate, b.start, b.id))
     });
-    sorted
+    let mut lines: Vec<LineDraft> = sorted
         .chunk_by(|(ka, a), (kb, b)| ka == kb && a.unit_rate == b.unit_rate)
         .map(|group| {
             let tracks: Vec<&BillableTrack> = group.iter().map(|(_, t)| *t).collect();
-            price_line(&group[0].0, &tracks, rounding, currency)
+            price_line(&group[0].0, &tracks, rounding)
         })
-        .collect()
+        .collect();
+    if group_by == GroupBy::Track && rounding.scope == RoundingScope::Total {
+        // One group per rate: its summed time rounded once, split over its tracks in proportion.
+        let mut rates: Vec<Decimal> = lines.iter().map(|l| l.unit_rate).collect();
+        rates.sort();
+        rates.dedup();
+        for rate in rates {
+            let idx: Vec<usize> = (0..lines.len())
+                .filter(|&i| lines[i].unit_rate == rate)
+                .collect();
+            let raw: Vec<i64> = idx.iter().map(|&i| lines[i].duration_seconds).collect();
+            let rounded = rounded_total(&raw, rounding);
+            for (&i, part) in idx.iter().zip(split_in_proportion(rounded, &raw)) {
+                lines[i].rounded_duration_seconds = part;
+                lines[i].quantity_hours = hours_quantity(part);
+            }
+        }
+    }
+    let items: Vec<(i64, Decimal)> = lines
+        .iter()
+        .map(|l| (l.rounded_duration_seconds, l.unit_rate))
+        .collect();
+    for (line, amount) in lines.iter_mut().zip(split_amounts(&items, currency)) {
+        line.amount = amount;
+    }
+    lines
 }
 
 /// What puts tracks on the same line (besides the rate), ordered as lines are listed.
@@ -356,12 +501,7 @@ fn name_order(name: &str) -> (String, String) {
 }
 
 /// One line from the tracks of one group, all at one rate, ordered by start.
-fn price_line(
-    key: &GroupKey,
-    tracks: &[&BillableTrack],
-    rounding: Rounding,
-    currency: Currency,
-) -> LineDraft {
+fn price_line(key: &GroupKey, tracks: &[&BillableTrack], rounding: Rounding) -> LineDraft {
     let first = tracks[0];
     let durations: Vec<i64> = tracks.iter().map(|t| t.duration_seconds()).collect();
     let rounded = rounded_total(&durations, rounding);
@@ -406,7 +546,8 @@ fn price_line(
         rounded_duration_seconds: rounded,
         quantity_hours: quantity,
         unit_rate: first.unit_rate,
-        amount: line_amount(quantity, first.unit_rate, currency),
+        // Set by `build_lines` once all lines are known.
+        amount: Decimal::ZERO,
     }
 }
 
@@ -418,18 +559,148 @@ pub struct Totals {
     pub total: Decimal,
 }
 
-/// Subtotal, tax and total of the lines (ARCHITECTURE.md, "Invoices").
-///
-/// subtotal = sum of line amounts; tax = [`tax_amount`] of the subtotal at `tax_rate_percent`
-/// (19 for 19 %); total = subtotal + tax. These equalities hold exactly. No lines give zeros.
+/// Subtotal, tax and total of lines all taxed at `tax_rate_percent` (19 for 19 %), without a
+/// discount: [`invoice_totals`] of those lines. No lines give zeros.
 pub fn totals(lines: &[LineDraft], tax_rate_percent: Decimal, currency: Currency) -> Totals {
-    let subtotal = with_scale(lines.iter().map(|l| l.amount).sum(), currency.minor_units());
-    let tax = tax_amount(subtotal, tax_rate_percent, currency);
+    let taxed: Vec<(Decimal, Decimal)> =
+        lines.iter().map(|l| (l.amount, tax_rate_percent)).collect();
+    let t = invoice_totals(&taxed, Discount::None, currency).expect("no discount is never refused");
     Totals {
-        subtotal,
-        tax,
-        total: subtotal + tax,
+        subtotal: t.subtotal,
+        tax: t.tax,
+        total: t.total,
     }
+}
+
+/// An invoice discount, applied before tax (ARCHITECTURE.md, "Invoices").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Discount {
+    /// No discount.
+    #[default]
+    None,
+    /// Percent of the subtotal (10 for 10 %), 0 to 100; the discount is rounded half-up to the
+    /// minor unit.
+    Percent(Decimal),
+    /// A fixed amount in major units, at most the subtotal.
+    Amount(Decimal),
+}
+
+/// The tax at one rate: the lines' amounts at that rate, their share of the discount, what is
+/// taxed, and the tax. Money in major units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaxRow {
+    /// 19 for 19 %.
+    pub tax_rate_percent: Decimal,
+    /// Sum of the amounts of the lines at this rate.
+    pub net: Decimal,
+    /// This rate's share of the invoice discount.
+    pub discount: Decimal,
+    /// `net - discount`.
+    pub taxable: Decimal,
+    /// [`tax_amount`] of `taxable`.
+    pub tax: Decimal,
+}
+
+/// Totals of an invoice with a tax rate per line and a discount (ARCHITECTURE.md, "Invoices").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceTotals {
+    /// Sum of the line amounts.
+    pub subtotal: Decimal,
+    /// The discount, before tax.
+    pub discount: Decimal,
+    /// Sum of the per-rate taxes.
+    pub tax: Decimal,
+    /// `subtotal - discount + tax`, exactly.
+    pub total: Decimal,
+    /// One row per tax rate, by rate.
+    pub by_rate: Vec<TaxRow>,
+}
+
+/// Totals of lines given as (amount, tax rate in percent), in major units of `currency`
+/// (ARCHITECTURE.md, "Invoices"):
+/// - subtotal = sum of the amounts;
+/// - discount: a percent of the subtotal half-up to the minor unit, or a fixed amount;
+///   it is shared over the tax rates in proportion to their net amounts (largest remainder, in
+///   minor units), so the shares add up to it;
+/// - each rate's tax = (net - share of discount) x rate, half-up to the minor unit once;
+/// - tax = sum of the rates' taxes; total = subtotal - discount + tax, exactly.
+///
+/// # Errors
+/// [`DomainError::Invalid`] for a fixed discount larger than the subtotal, a negative one, or
+/// a percent outside 0..=100.
+pub fn invoice_totals(
+    lines: &[(Decimal, Decimal)],
+    discount: Discount,
+    currency: Currency,
+) -> Result<InvoiceTotals, DomainError> {
+    let dp = currency.minor_units();
+    let subtotal = with_scale(lines.iter().map(|l| l.0).sum(), dp);
+    let discount = match discount {
+        Discount::None => to_minor_units(Decimal::ZERO, currency),
+        Discount::Percent(p) => {
+            if p < Decimal::ZERO || p > Decimal::ONE_HUNDRED {
+                return Err(DomainError::Invalid(format!(
+                    "a discount of {p} % is out of range; send 0 to 100"
+                )));
+            }
+            to_minor_units(subtotal * p / Decimal::ONE_HUNDRED, currency)
+        }
+        Discount::Amount(a) => {
+            let a = to_minor_units(a, currency);
+            if a < Decimal::ZERO || a > subtotal {
+                return Err(DomainError::Invalid(format!(
+                    "a discount of {a} {currency} is more than the subtotal {subtotal} (or \
+                     negative); send 0 to {subtotal}"
+                )));
+            }
+            a
+        }
+    };
+    let mut rates: Vec<Decimal> = lines.iter().map(|l| l.1.normalize()).collect();
+    rates.sort();
+    rates.dedup();
+    let scale = Decimal::from(10i64.pow(dp));
+    let units =
+        |d: Decimal| -> i64 { i64::try_from((d * scale).round().mantissa()).unwrap_or(i64::MAX) };
+    let nets: Vec<Decimal> = rates
+        .iter()
+        .map(|r| {
+            with_scale(
+                lines
+                    .iter()
+                    .filter(|l| l.1.normalize() == *r)
+                    .map(|l| l.0)
+                    .sum(),
+                dp,
+            )
+        })
+        .collect();
+    let weights: Vec<i64> = nets.iter().map(|n| units(*n)).collect();
+    let shares = split_in_proportion(units(discount), &weights);
+    let by_rate: Vec<TaxRow> = rates
+        .iter()
+        .zip(nets)
+        .zip(shares)
+        .map(|((rate, net), share)| {
+            let share = with_scale(Decimal::new(share, dp), dp);
+            let taxable = net - share;
+            TaxRow {
+                tax_rate_percent: *rate,
+                net,
+                discount: share,
+                taxable,
+                tax: tax_amount(taxable, *rate, currency),
+            }
+        })
+        .collect();
+    let tax = with_scale(by_rate.iter().map(|r| r.tax).sum(), dp);
+    Ok(InvoiceTotals {
+        subtotal,
+        discount,
+        tax,
+        total: subtotal - discount + tax,
+        by_rate,
+    })
 }
 
 /// The invoice number for a format, an issue date and a sequence number (ARCHITECTURE.md, "Invoices").
@@ -727,14 +998,14 @@ mod tests {
             assert_eq!(got.to_string(), want, "{seconds} s");
         };
         check(0, "0.00");
-        check(17, "0.00");
-        check(18, "0.01"); // a tie: 0.005 h rounds up
+        check(1, "0.0003");
+        check(17, "0.0047");
+        check(18, "0.005");
         check(36, "0.01");
-        check(53, "0.01");
-        check(54, "0.02"); // 0.015 h: half-up, not to even
+        check(600, "0.1667"); // 10 minutes
         check(900, "0.25");
-        check(1200, "0.33");
-        check(2400, "0.67");
+        check(1200, "0.3333");
+        check(2400, "0.6667");
         check(3600, "1.00");
         check(4500, "1.25");
         check(90 * 3600, "90.00");
@@ -870,7 +1141,9 @@ mod tests {
         ];
         let lines = build_lines(&tracks, GroupBy::Track, rounding, jpy);
         let amounts: Vec<String> = lines.iter().map(|l| l.amount.to_string()).collect();
-        assert_eq!(amounts, ["407", "2905"]); // 0.33 x 1234 = 407.22; 0.83 x 3500 = 2905
+        // 411.33 + 2916.67 = 3328 exactly, rounded once; the left-over yen goes to the larger
+        // remainder.
+        assert_eq!(amounts, ["411", "2917"]);
         let t = totals(&lines, dec("10"), jpy);
         assert_eq!(
             (
@@ -878,7 +1151,7 @@ mod tests {
                 t.tax.to_string(),
                 t.total.to_string()
             ),
-            ("3312".into(), "331".into(), "3643".into()) // 331.2
+            ("3328".into(), "333".into(), "3661".into()) // 332.8
         );
 
         let kwd = cur("KWD");
@@ -994,15 +1267,16 @@ mod tests {
                 row("website", Some(2), d3, &[5], 1800, "40.00"),
             ],
         );
-        // Total scope with one track per line is the same as entry scope.
+        // Total scope: all tracks at one rate are one group (45 minutes stay 45), priced as one
+        // sum (75.00) split over the lines.
         check_lines(
             GroupBy::Track,
             Total,
             &[
-                row("API", Some(1), d2, &[1], 900, "25.00"),
-                row("Fix header", Some(2), d2, &[2], 900, "25.00"),
-                row("Work", None, d2, &[3], 1800, "50.00"),
-                row("Deploy", Some(2), d3, &[4], 900, "25.00"),
+                row("API", Some(1), d2, &[1], 600, "16.67"),
+                row("Fix header", Some(2), d2, &[2], 300, "8.33"),
+                row("Work", None, d2, &[3], 1200, "33.33"),
+                row("Deploy", Some(2), d3, &[4], 600, "16.67"),
                 row("website", Some(2), d3, &[5], 1800, "40.00"),
             ],
         );
@@ -1251,6 +1525,59 @@ mod tests {
         })
     }
 
+    #[test]
+    fn two_tax_rates_and_a_discount() {
+        let eur = cur("EUR");
+        let lines = [
+            (dec("1000.00"), dec("19")),
+            (dec("100.00"), dec("7")),
+            (dec("33.33"), dec("19")),
+        ];
+        // 10 % of 1133.33 = 113.333 -> 113.33, shared 1033.33 : 100.00.
+        let t = invoice_totals(&lines, Discount::Percent(dec("10")), eur).unwrap();
+        let rows: Vec<(String, String, String, String)> = t
+            .by_rate
+            .iter()
+            .map(|r| {
+                (
+                    r.tax_rate_percent.to_string(),
+                    r.net.to_string(),
+                    r.discount.to_string(),
+                    r.tax.to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("7".into(), "100.00".into(), "10.00".into(), "6.30".into()),
+                (
+                    "19".into(),
+                    "1033.33".into(),
+                    "103.33".into(),
+                    "176.70".into()
+                ),
+            ]
+        );
+        assert_eq!(
+            (t.subtotal, t.discount, t.tax, t.total),
+            (dec("1133.33"), dec("113.33"), dec("183.00"), dec("1203.00"))
+        );
+        let e = invoice_totals(&lines, Discount::Amount(dec("2000")), eur).unwrap_err();
+        assert!(e.to_string().contains("more than the subtotal"), "{e}");
+        assert!(invoice_totals(&lines, Discount::Percent(dec("101")), eur).is_err());
+        let all = invoice_totals(&lines, Discount::Amount(dec("1133.33")), eur).unwrap();
+        assert_eq!((all.tax, all.total), (dec("0.00"), dec("0.00")));
+    }
+
+    fn arb_discount() -> impl Strategy<Value = Discount> {
+        prop_oneof![
+            Just(Discount::None),
+            (0i64..=10_000).prop_map(|p| Discount::Percent(Decimal::new(p, 2))),
+            (0i64..=1_000_000).prop_map(|a| Discount::Amount(Decimal::new(a, 3))),
+        ]
+    }
+
     proptest! {
         #[test]
         fn totals_add_up_exactly(
@@ -1272,16 +1599,23 @@ mod tests {
                 prop_assert_eq!(m.scale(), dp);
             }
 
+            // The money rule: the subtotal is all the time priced exactly and rounded once.
+            let exact_sum: Decimal = lines
+                .iter()
+                .map(|l| Decimal::from(l.rounded_duration_seconds) * l.unit_rate)
+                .sum::<Decimal>();
+            prop_assert_eq!(
+                t.subtotal,
+                (exact_sum / Decimal::from(3600)).round_dp_with_strategy(dp, HALF_UP)
+            );
             let mut ids: Vec<i64> = Vec::new();
             for l in &lines {
                 prop_assert_eq!(l.quantity_hours, hours_quantity(l.rounded_duration_seconds));
-                prop_assert_eq!(l.quantity_hours.scale(), 2);
-                let exact = l.quantity_hours * l.unit_rate;
-                prop_assert_eq!(l.amount, exact.round_dp_with_strategy(dp, HALF_UP));
-                prop_assert_eq!(l.amount, line_amount(l.quantity_hours, l.unit_rate, currency));
+                prop_assert!(l.quantity_hours.scale() >= 2 && l.quantity_hours.scale() <= 4);
+                let exact = Decimal::from(l.rounded_duration_seconds) * l.unit_rate
+                    / Decimal::from(3600);
                 prop_assert_eq!(l.amount.scale(), dp);
-                prop_assert!((l.amount - exact).abs() * Decimal::from(10u64.pow(dp)) * Decimal::TWO
-                    <= Decimal::ONE);
+                prop_assert!((l.amount - exact).abs() * Decimal::from(10u64.pow(dp)) < Decimal::ONE);
                 let on_line: Vec<&BillableTrack> =
                     tracks.iter().filter(|t| l.track_ids.contains(&t.id)).collect();
                 prop_assert!(on_line.iter().all(|t| t.unit_rate == l.unit_rate));
@@ -1305,6 +1639,44 @@ mod tests {
             let mut reversed = tracks.clone();
             reversed.reverse();
             prop_assert_eq!(build_lines(&reversed, group_by, rounding, currency), lines);
+        }
+
+        #[test]
+        fn discount_and_tax_per_rate_add_up_exactly(
+            lines in proptest::collection::vec(
+                (0i64..10_000_000, prop_oneof![Just(0i64), Just(7_000), Just(19_000), 0i64..30_000]),
+                0..12,
+            ),
+            discount in arb_discount(),
+            currency in arb_currency(),
+        ) {
+            let dp = currency.minor_units();
+            let lines: Vec<(Decimal, Decimal)> = lines
+                .into_iter()
+                .map(|(a, r)| (with_scale(Decimal::new(a, 3).round_dp(dp), dp), Decimal::new(r, 3)))
+                .collect();
+            match invoice_totals(&lines, discount, currency) {
+                Ok(t) => {
+                    prop_assert_eq!(t.total, t.subtotal - t.discount + t.tax);
+                    prop_assert_eq!(t.subtotal, lines.iter().map(|l| l.0).sum::<Decimal>());
+                    prop_assert_eq!(t.discount, t.by_rate.iter().map(|r| r.discount).sum::<Decimal>());
+                    prop_assert_eq!(t.tax, t.by_rate.iter().map(|r| r.tax).sum::<Decimal>());
+                    prop_assert!(t.discount >= Decimal::ZERO && t.discount <= t.subtotal);
+                    for r in &t.by_rate {
+                        prop_assert_eq!(r.taxable, r.net - r.discount);
+                        prop_assert!(r.taxable >= Decimal::ZERO);
+                        prop_assert_eq!(r.tax, tax_amount(r.taxable, r.tax_rate_percent, currency));
+                    }
+                    for m in [t.subtotal, t.discount, t.tax, t.total] {
+                        prop_assert_eq!(m.scale(), dp);
+                    }
+                }
+                Err(_) => {
+                    let subtotal: Decimal = lines.iter().map(|l| l.0).sum();
+                    let refused = matches!(discount, Discount::Amount(a) if a.round_dp(dp) > subtotal);
+                    prop_assert!(refused);
+                }
+            }
         }
     }
 }

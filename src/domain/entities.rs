@@ -259,7 +259,12 @@ pub struct InvoiceLine {
     pub unit_rate: Decimal,
     /// Major units.
     pub amount: Decimal,
-    /// Tracks billed on this line (empty once a void invoice released them).
+    /// Tax rate of this line in percent (19 for 19 %): the invoice's for time, an expense's own
+    /// (else the invoice's).
+    pub tax_rate_percent: Decimal,
+    /// The expense this line bills (expense lines have no tracks).
+    pub expense_id: Option<i64>,
+    /// Tracks billed on this line, kept when a void invoice releases them.
     pub track_ids: Vec<TrackId>,
 }
 
@@ -279,10 +284,25 @@ pub struct Invoice {
     pub issue_date: Option<chrono::NaiveDate>,
     pub due_date: Option<chrono::NaiveDate>,
     pub group_by: super::billing::GroupBy,
+    /// The invoice's tax rate (time lines), percent.
     pub tax_rate_percent: Decimal,
+    /// Sum of the line amounts.
     pub subtotal: Decimal,
+    /// Discount asked for in percent (10 for 10 %), if any.
+    pub discount_percent: Option<Decimal>,
+    /// Discount asked for as a fixed amount, if any.
+    pub discount_amount: Option<Decimal>,
+    /// The discount, before tax (0 without one).
+    pub discount: Decimal,
+    /// Sum of the per-rate taxes.
     pub tax: Decimal,
+    /// `subtotal - discount + tax`.
     pub total: Decimal,
+    /// One row per tax rate of the lines, by rate (see
+    /// [`invoice_totals`](super::billing::invoice_totals)).
+    pub tax_summary: Vec<super::billing::TaxRow>,
+    /// The local date the payment arrived (paid invoices).
+    pub paid_on: Option<chrono::NaiveDate>,
     pub notes: Option<String>,
     pub seller_name: Option<String>,
     pub seller_address: Option<String>,
@@ -300,4 +320,28 @@ pub struct Invoice {
     pub paid_at: Option<DateTime<Utc>>,
     pub voided_at: Option<DateTime<Utc>>,
     pub lines: Vec<InvoiceLine>,
+}
+
+/// An expense billed beside time (ARCHITECTURE.md, "Invoices"): an amount of money on a local
+/// date, on a project.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expense {
+    pub id: super::ExpenseId,
+    pub project_id: ProjectId,
+    pub project_name: String,
+    /// Local date in the configured zone.
+    pub date: chrono::NaiveDate,
+    /// Major units of `currency`, with its minor-unit decimals (`12.50` EUR, `1200` JPY).
+    pub amount: Decimal,
+    pub currency: Currency,
+    pub description: String,
+    pub billable: bool,
+    /// Its own tax rate in percent; `None`: the invoice's rate applies.
+    pub tax_rate_percent: Option<Decimal>,
+    /// Where the receipt is, as the user wrote it; never opened by stint.
+    pub receipt_path: Option<String>,
+    /// The invoice holding it; it cannot change while held.
+    pub invoice_id: Option<InvoiceId>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }

@@ -40,3 +40,7 @@ id_type!(
     /// Id of a task (work under a project).
     TaskId
 );
+id_type!(
+    /// Id of an expense.
+    ExpenseId
+);

@@ -19,4 +19,4 @@ pub mod time;
 pub mod track;
 
 pub use error::DomainError;
-pub use ids::{ClientId, InvoiceId, ProjectId, TagId, TaskId, TrackId};
+pub use ids::{ClientId, ExpenseId, InvoiceId, ProjectId, TagId, TaskId, TrackId};

@@ -70,6 +70,46 @@ pub fn parse_rate(input: &str) -> Result<Decimal, DomainError> {
     super::limits::check_amount("amount", rate, input)
 }
 
+/// Parses a non-negative amount of money in major units of `currency` (`12.50` euros, `1200`
+/// yen, `3.125` dinars), padded to the currency's minor-unit decimals (`12.5` is `12.50`).
+/// `what` names the field in messages.
+///
+/// # Errors
+/// [`DomainError::Parse`] for a non-number; [`DomainError::Invalid`] for a negative amount, more
+/// decimals than the currency has (JPY has none, EUR 2, KWD 3), or one past the limits of
+/// [`super::limits::check_amount`].
+pub fn parse_money(
+    what: &'static str,
+    input: &str,
+    currency: Currency,
+) -> Result<Decimal, DomainError> {
+    let amount: Decimal = input
+        .trim()
+        .parse()
+        .map_err(|_| DomainError::parse(what, input, "send a decimal number such as 12.50"))?;
+    if amount.is_sign_negative() && !amount.is_zero() {
+        return Err(DomainError::Invalid(format!(
+            "the {what} {} is negative; send zero or more",
+            super::limits::echo(input.trim())
+        )));
+    }
+    let mut amount = super::limits::check_amount(what, amount, input)?;
+    let dp = currency.minor_units();
+    if amount.scale() > dp {
+        return Err(DomainError::Invalid(format!(
+            "the {what} {} has more decimals than {currency} has ({dp}); round it to the {}",
+            super::limits::echo(input.trim()),
+            if dp == 0 {
+                "whole unit".to_owned()
+            } else {
+                format!("{dp}-decimal minor unit")
+            }
+        )));
+    }
+    amount.rescale(dp);
+    Ok(amount)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

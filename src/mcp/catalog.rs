@@ -234,6 +234,10 @@ pub const TOOLS: &[ToolSpec] = &[
     t("update_settings", "Update settings", Remove, Settings),
     t("list_changes", "List changes", Read, History),
     t("undo_change", "Undo change", Revert, History),
+    t("create_expense", "Create expense", Add, Billing),
+    t("list_expenses", "List expenses", Read, Billing),
+    t("update_expense", "Update expense", Edit, Billing),
+    t("delete_expense", "Delete expense", Remove, Billing),
 ];
 
 /// The catalogue row of `tool`, if it is one of stint's tools.

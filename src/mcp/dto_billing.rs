@@ -1,6 +1,6 @@
 //! Tool inputs and outputs for invoices and analytics. Conventions as in [`super::dto`]: money is
 //! a decimal string in major units, durations are seconds plus `h:mm`, hours are decimal strings
-//! with 2 places.
+//! with 2 to 4 places.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -54,6 +54,12 @@ pub struct CreateInvoiceArgs {
     pub due_days: Option<u32>,
     /// Free text printed on the invoice, e.g. payment details.
     pub notes: Option<String>,
+    /// Before tax.
+    pub discount_percent: Option<DecimalArg>,
+    /// Before tax.
+    pub discount_amount: Option<DecimalArg>,
+    /// Default true.
+    pub include_expenses: Option<bool>,
     /// Show the invoice without saving it or holding its tracks (default false).
     pub dry_run: Option<bool>,
     /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
@@ -76,6 +82,9 @@ impl From<CreateInvoiceArgs> for service::NewInvoice {
             tax_rate_percent: a.tax_rate_percent.map(|d| d.0),
             due_days: a.due_days,
             notes: a.notes,
+            discount_percent: a.discount_percent.map(|d| d.0),
+            discount_amount: a.discount_amount.map(|d| d.0),
+            include_expenses: a.include_expenses,
             dry_run: a.dry_run.unwrap_or(false),
         }
     }
@@ -86,7 +95,7 @@ impl From<CreateInvoiceArgs> for service::NewInvoice {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = no_null)]
 pub struct ListInvoicesArgs {
-    /// Only invoices in this status: draft, sent, paid or void.
+    /// draft, sent, paid, void, outstanding or overdue (past due).
     pub status: Option<String>,
     /// Only invoices of this client (id or exact name).
     pub client: Option<RefArg>,
@@ -117,6 +126,21 @@ pub struct UpdateInvoiceArgs {
     pub tax_rate_percent: Option<DecimalArg>,
     /// New due date, YYYY-MM-DD.
     pub due_date: Option<String>,
+    /// Percent; "" removes.
+    pub discount_percent: Option<DecimalArg>,
+    /// Amount; "" removes.
+    pub discount_amount: Option<DecimalArg>,
+}
+
+/// Arguments of `mark_invoice_paid`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = no_null)]
+pub struct MarkPaidArgs {
+    /// Invoice id or number.
+    pub invoice_id: RefArg,
+    /// YYYY-MM-DD, default today.
+    pub paid_on: Option<String>,
 }
 
 /// Arguments of `mark_invoice_sent`.
@@ -160,14 +184,31 @@ pub struct InvoiceLineOut {
     pub duration_seconds: i64,
     /// Billed time after rounding.
     pub rounded_duration_seconds: i64,
-    /// Billed hours (2 decimals).
+    /// Billed hours (2 to 4 decimals); 1 for an expense.
     pub quantity_hours: Decimal,
-    /// Per hour, major units.
+    /// Per hour, major units (an expense: its amount).
     pub unit_rate: Decimal,
-    /// quantity x rate, rounded half-up to the currency's minor unit.
+    /// Major units: rate x rounded seconds / 3600, the invoice's time rounded once and split.
     pub amount: Decimal,
-    /// Tracks on this line.
+    /// Percent.
+    pub tax_rate_percent: Decimal,
+    /// The expense an expense line bills.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expense_id: Option<i64>,
+    /// Tracks billed on this line (kept when the invoice is void).
     pub track_ids: Vec<i64>,
+}
+
+/// Tax at one rate.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TaxRowOut {
+    pub tax_rate_percent: Decimal,
+    /// Lines at this rate.
+    pub net: Decimal,
+    /// Share of the discount.
+    pub discount: Decimal,
+    pub taxable: Decimal,
+    pub tax: Decimal,
 }
 
 /// An invoice. Money in major units of `currency`; subtotal = sum of line amounts, total =
@@ -211,8 +252,17 @@ pub struct InvoiceOut {
     pub group_by: String,
     pub tax_rate_percent: Decimal,
     pub subtotal: Decimal,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount_percent: Option<Decimal>,
+    /// Before tax.
+    pub discount: Decimal,
     pub tax: Decimal,
+    /// subtotal - discount + tax.
     pub total: Decimal,
+    /// Per tax rate.
+    pub tax_summary: Vec<TaxRowOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paid_on: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// The rounding frozen on this invoice when it was generated.
@@ -253,8 +303,22 @@ impl InvoiceOut {
             group_by: inv.group_by.as_str().to_owned(),
             tax_rate_percent: inv.tax_rate_percent.normalize(),
             subtotal: inv.subtotal,
+            discount_percent: inv.discount_percent.map(|d| d.normalize()),
+            discount: inv.discount,
             tax: inv.tax,
             total: inv.total,
+            tax_summary: inv
+                .tax_summary
+                .iter()
+                .map(|r| TaxRowOut {
+                    tax_rate_percent: r.tax_rate_percent.normalize(),
+                    net: r.net,
+                    discount: r.discount,
+                    taxable: r.taxable,
+                    tax: r.tax,
+                })
+                .collect(),
+            paid_on: inv.paid_on.map(|d| d.to_string()),
             notes: inv.notes,
             rounding: RoundingOut {
                 mode: inv.rounding.mode.as_str().to_owned(),
@@ -276,6 +340,8 @@ impl InvoiceOut {
                     quantity_hours: l.quantity_hours,
                     unit_rate: l.unit_rate.normalize(),
                     amount: l.amount,
+                    tax_rate_percent: l.tax_rate_percent.normalize(),
+                    expense_id: l.expense_id,
                     track_ids: l.track_ids.into_iter().map(|t| t.0).collect(),
                 })
                 .collect(),
@@ -471,6 +537,9 @@ pub struct FiguresOut {
     pub billable_seconds: i64,
     /// Billable amount before tax at today's rates, per currency.
     pub amounts: Vec<AmountOut>,
+    /// Billable expenses dated in the range, per currency (rows by project or client, totals).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expenses: Vec<AmountOut>,
     pub track_count: i64,
     /// True when a running timer counts (up to now).
     pub running: bool,
@@ -487,6 +556,14 @@ impl From<&Figures> for FiguresOut {
             billable_seconds: f.billable_seconds,
             amounts: f
                 .amounts
+                .iter()
+                .map(|(c, a)| AmountOut {
+                    currency: c.clone(),
+                    amount: *a,
+                })
+                .collect(),
+            expenses: f
+                .expenses
                 .iter()
                 .map(|(c, a)| AmountOut {
                     currency: c.clone(),
@@ -696,4 +773,140 @@ impl From<&BudgetReport> for BudgetOut {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct BudgetsOut {
     pub budgets: Vec<BudgetOut>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expenses
+
+/// Arguments of `create_expense`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = no_null)]
+pub struct CreateExpenseArgs {
+    /// Project id or name.
+    pub project: RefArg,
+    /// YYYY-MM-DD.
+    pub date: String,
+    /// e.g. "12.50".
+    pub amount: DecimalArg,
+    /// Default: the project's.
+    pub currency: Option<String>,
+    /// What it was.
+    pub description: String,
+    /// Default true.
+    pub billable: Option<bool>,
+    /// Default: the invoice's.
+    pub tax_rate_percent: Option<DecimalArg>,
+    /// Text, never opened.
+    pub receipt_path: Option<String>,
+    /// Retry key.
+    pub request_id: Option<String>,
+}
+
+/// Arguments of `list_expenses`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = no_null)]
+pub struct ListExpensesArgs {
+    /// Project id or name.
+    pub project: Option<RefArg>,
+    /// Client id or name.
+    pub client: Option<RefArg>,
+    /// First day.
+    pub from: Option<String>,
+    /// Last day.
+    pub to: Option<String>,
+    /// Filter.
+    pub billable: Option<bool>,
+    /// Filter.
+    pub invoiced: Option<bool>,
+    /// Page size.
+    pub limit: Option<u32>,
+    /// next_cursor.
+    pub cursor: Option<String>,
+}
+
+/// Arguments of `update_expense`; "" clears tax_rate_percent and receipt_path.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = no_null)]
+pub struct UpdateExpenseArgs {
+    /// Id.
+    pub expense_id: RefArg,
+    /// Project id or name.
+    pub project: Option<RefArg>,
+    /// YYYY-MM-DD.
+    pub date: Option<String>,
+    /// e.g. "12.50".
+    pub amount: Option<DecimalArg>,
+    /// Text.
+    pub description: Option<String>,
+    /// Billable.
+    pub billable: Option<bool>,
+    /// Percent.
+    pub tax_rate_percent: Option<DecimalArg>,
+    /// Text.
+    pub receipt_path: Option<String>,
+}
+
+/// Arguments naming one expense.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpenseRefArgs {
+    /// Id.
+    pub expense_id: RefArg,
+}
+
+/// An expense. Amount in major units of its currency.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(transform = no_null)]
+pub struct ExpenseOut {
+    pub id: i64,
+    pub project_id: i64,
+    pub project: String,
+    pub date: String,
+    pub amount: Decimal,
+    pub currency: String,
+    pub description: String,
+    pub billable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_rate_percent: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt_path: Option<String>,
+    /// The invoice holding it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoice_id: Option<i64>,
+}
+
+impl From<crate::domain::entities::Expense> for ExpenseOut {
+    fn from(e: crate::domain::entities::Expense) -> Self {
+        ExpenseOut {
+            id: e.id.0,
+            project_id: e.project_id.0,
+            project: e.project_name,
+            date: e.date.to_string(),
+            amount: e.amount,
+            currency: e.currency.code().to_owned(),
+            description: e.description,
+            billable: e.billable,
+            tax_rate_percent: e.tax_rate_percent.map(|t| t.normalize()),
+            receipt_path: e.receipt_path,
+            invoice_id: e.invoice_id.map(|i| i.0),
+        }
+    }
+}
+
+/// One expense.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ExpenseResultOut {
+    pub expense: ExpenseOut,
+}
+
+/// A page of expenses, newest date first.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(transform = no_null)]
+pub struct ExpensePageOut {
+    pub expenses: Vec<ExpenseOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }

@@ -629,6 +629,15 @@ impl Service {
                     p.label()
                 )));
             }
+            let e = crate::store::expenses::count_for_project(ctx.tx, p.id)?;
+            if e > 0 {
+                return Err(ServiceError::Conflict(format!(
+                    "project {} has {e} expenses, so deleting it would lose them; archive it \
+                     instead (delete_project with archive=true), or move or delete its expenses \
+                     first",
+                    p.label()
+                )));
+            }
             projects::delete(ctx.tx, p.id)?;
             ctx.audit("project", &[p.id.0], Some("deleted"))?;
             Ok(Deleted {

@@ -72,10 +72,30 @@ pub const INVOICE_CSV_HEADER: [&str; 17] = [
     "tax_rate_percent",
 ];
 
+/// The rows after the lines of an invoice's CSV: `Subtotal`, `Discount` (when there is one, as
+/// a negative amount), one `Tax` row per tax rate (its rate in `tax_rate_percent`), `Total`;
+/// as (label, amount, rate).
+pub fn invoice_csv_totals(inv: &Invoice) -> Vec<(&'static str, Decimal, Decimal)> {
+    let rate = inv.tax_rate_percent;
+    let mut rows = vec![("Subtotal", inv.subtotal, rate)];
+    if !inv.discount.is_zero() {
+        rows.push(("Discount", -inv.discount, rate));
+    }
+    if inv.tax_summary.is_empty() {
+        rows.push(("Tax", inv.tax, rate));
+    }
+    for r in &inv.tax_summary {
+        rows.push(("Tax", r.tax, r.tax_rate_percent));
+    }
+    rows.push(("Total", inv.total, rate));
+    rows
+}
+
 /// Renders an invoice as RFC 4180 CSV (UTF-8, CRLF line ends, header row): one row per line
-/// item, then rows `Subtotal`, `Tax` and `Total` whose amount column holds the figure.
+/// item with its tax rate, then the rows of `invoice_csv_totals` (`Subtotal`, `Discount`,
+/// `Tax` per rate, `Total`) whose amount column holds the figure.
 ///
-/// Hours are the billed quantity (after rounding, 2 decimals); `unrounded_hours` is the tracked
+/// Hours are the billed quantity (after rounding, 2 to 4 decimals); `unrounded_hours` is the tracked
 /// time before rounding. Money is in major units with the currency's minor digits. A draft has
 /// no number yet and shows `DRAFT-<id>`.
 pub fn invoice_csv(inv: &Invoice) -> String {
@@ -110,20 +130,16 @@ pub fn invoice_csv(inv: &Invoice) -> String {
             date(line.date),
             text(Some(&line.description)),
             text(line.project_name.as_deref()),
-            format!("{:.2}", line.quantity_hours),
+            line.quantity_hours.to_string(),
             format!("{unrounded:.2}"),
             line.unit_rate.normalize().to_string(),
             money(line.amount),
             inv.currency.code().to_owned(),
-            inv.tax_rate_percent.normalize().to_string(),
+            line.tax_rate_percent.normalize().to_string(),
         ]);
         let _ = w.write_record(&row);
     }
-    for (what, amount) in [
-        ("Subtotal", inv.subtotal),
-        ("Tax", inv.tax),
-        ("Total", inv.total),
-    ] {
+    for (what, amount, rate) in invoice_csv_totals(inv) {
         let mut row: Vec<String> = common.to_vec();
         row.extend([
             String::new(),
@@ -135,7 +151,7 @@ pub fn invoice_csv(inv: &Invoice) -> String {
             String::new(),
             money(amount),
             inv.currency.code().to_owned(),
-            inv.tax_rate_percent.normalize().to_string(),
+            rate.normalize().to_string(),
         ]);
         let _ = w.write_record(&row);
     }
@@ -375,7 +391,7 @@ impl Service {
         self.audit_export(
             "export_invoice_csv",
             &written.display().to_string(),
-            Some(inv.lines.len() + 3),
+            Some(inv.lines.len() + invoice_csv_totals(&inv).len()),
         )?;
         Ok((inv, text, written))
     }

@@ -37,6 +37,12 @@ pub struct NewInvoice {
     /// Days from issue to due date (default: the setting `invoice_due_days`).
     pub due_days: Option<u32>,
     pub notes: Option<String>,
+    /// Discount before tax in percent of the subtotal, e.g. `10`; not with `discount_amount`.
+    pub discount_percent: Option<String>,
+    /// Discount before tax as an amount in the invoice's currency, e.g. `50.00`.
+    pub discount_amount: Option<String>,
+    /// Bill the selection's billable, uninvoiced expenses too (default true).
+    pub include_expenses: Option<bool>,
     /// Build the invoice and return it without saving anything.
     pub dry_run: bool,
 }
@@ -50,11 +56,17 @@ pub struct InvoiceChanges {
     pub tax_rate_percent: Option<String>,
     /// New due date `YYYY-MM-DD`.
     pub due_date: Option<String>,
+    /// New discount in percent; empty removes the discount.
+    pub discount_percent: Option<String>,
+    /// New discount as an amount; empty removes the discount.
+    pub discount_amount: Option<String>,
 }
 
 /// Input of `list_invoices`.
 #[derive(Debug, Clone, Default)]
 pub struct ListInvoices {
+    /// `draft`, `sent`, `paid`, `void`, `outstanding` (sent and unpaid) or `overdue`
+    /// (outstanding and past its due date, in the configured zone).
     pub status: Option<String>,
     pub client: Option<String>,
     pub limit: Option<u32>,
@@ -86,6 +98,67 @@ fn parse_tax_rate(input: Option<&str>) -> Result<Decimal> {
         .into());
     }
     Ok(crate::domain::limits::check_amount("tax rate", rate, s)?)
+}
+
+/// The discount asked for: at most one of percent and amount; empty texts are none.
+fn parse_discount(
+    percent: Option<&str>,
+    amount: Option<&str>,
+    currency: Currency,
+) -> Result<(Option<Decimal>, Option<Decimal>)> {
+    let percent = percent.map(str::trim).filter(|s| !s.is_empty());
+    let amount = amount.map(str::trim).filter(|s| !s.is_empty());
+    match (percent, amount) {
+        (Some(_), Some(_)) => Err(DomainError::Invalid(
+            "send discount_percent or discount_amount, not both".to_owned(),
+        )
+        .into()),
+        (Some(p), None) => {
+            let value: Decimal = p.trim_end_matches('%').trim().parse().map_err(|_| {
+                DomainError::parse("discount percent", p, "send a percentage such as 10")
+            })?;
+            if value < Decimal::ZERO || value > Decimal::ONE_HUNDRED {
+                return Err(DomainError::Invalid(format!(
+                    "a discount of {} % is out of range; send 0 to 100",
+                    crate::domain::limits::echo(p)
+                ))
+                .into());
+            }
+            let value = crate::domain::limits::check_amount("discount percent", value, p)?;
+            Ok((Some(value), None))
+        }
+        (None, Some(a)) => Ok((
+            None,
+            Some(crate::domain::money::parse_money(
+                "discount amount",
+                a,
+                currency,
+            )?),
+        )),
+        (None, None) => Ok((None, None)),
+    }
+}
+
+/// Recomputes subtotal, discount, tax, total and the tax summary from the lines and the
+/// discount asked for (ARCHITECTURE.md, "Invoices").
+fn retotal(inv: &mut Invoice) -> Result<()> {
+    let lines: Vec<(Decimal, Decimal)> = inv
+        .lines
+        .iter()
+        .map(|l| (l.amount, l.tax_rate_percent))
+        .collect();
+    let discount = match (inv.discount_percent, inv.discount_amount) {
+        (Some(p), _) => billing::Discount::Percent(p),
+        (None, Some(a)) => billing::Discount::Amount(a),
+        (None, None) => billing::Discount::None,
+    };
+    let t = billing::invoice_totals(&lines, discount, inv.currency)?;
+    inv.subtotal = t.subtotal;
+    inv.discount = t.discount;
+    inv.tax = t.tax;
+    inv.total = t.total;
+    inv.tax_summary = t.by_rate;
+    Ok(())
 }
 
 /// Finds an invoice by number (`INV-2026-0001`, case-insensitive) or by id. A reference that is
@@ -165,15 +238,13 @@ impl Service {
             ))
             .into());
         }
-        let rows = invoices::billable_tracks(
-            ctx.tx,
-            &BillableQuery {
-                start: range.start.timestamp(),
-                end: range.end.timestamp(),
-                client_id: client.as_ref().map(|c| c.id),
-                project_ids,
-            },
-        )?;
+        let selection = BillableQuery {
+            start: range.start.timestamp(),
+            end: range.end.timestamp(),
+            client_id: client.as_ref().map(|c| c.id),
+            project_ids,
+        };
+        let rows = invoices::billable_tracks(ctx.tx, &selection)?;
         let scope = describe_selection(client.as_ref().map(|c| c.name.as_str()), &req.projects);
         if rows.is_empty() {
             return Err(ServiceError::Conflict(format!(
@@ -243,7 +314,11 @@ impl Service {
         }
         let currency = currency.expect("at least one track");
         let lines = build_lines(&tracks, group_by, ctx.settings.rounding, currency);
-        let totals = billing::totals(&lines, tax_rate, currency);
+        let (discount_percent, discount_amount) = parse_discount(
+            req.discount_percent.as_deref(),
+            req.discount_amount.as_deref(),
+            currency,
+        )?;
         // The invoice's client: the one asked for, else the one all tracks share.
         let client = match client {
             Some(c) => Some(c),
@@ -253,7 +328,7 @@ impl Service {
             },
         };
         let issue = ctx.now.with_timezone(&ctx.tz).date_naive();
-        Ok(Invoice {
+        let mut inv = Invoice {
             id: InvoiceId(0),
             number: None,
             status: InvoiceStatus::Draft,
@@ -265,9 +340,14 @@ impl Service {
             due_date: issue.checked_add_days(Days::new(u64::from(due_days))),
             group_by,
             tax_rate_percent: tax_rate,
-            subtotal: totals.subtotal,
-            tax: totals.tax,
-            total: totals.total,
+            subtotal: Decimal::ZERO,
+            discount_percent,
+            discount_amount,
+            discount: Decimal::ZERO,
+            tax: Decimal::ZERO,
+            total: Decimal::ZERO,
+            tax_summary: Vec::new(),
+            paid_on: None,
             notes: invoice_notes(
                 req.notes
                     .clone()
@@ -300,10 +380,17 @@ impl Service {
                     quantity_hours: l.quantity_hours,
                     unit_rate: l.unit_rate,
                     amount: l.amount,
+                    tax_rate_percent: tax_rate,
+                    expense_id: None,
                     track_ids: l.track_ids.into_iter().map(TrackId).collect(),
                 })
                 .collect(),
-        })
+        };
+        if req.include_expenses.unwrap_or(true) {
+            self.add_expense_lines(ctx, &mut inv, &selection)?;
+        }
+        retotal(&mut inv)?;
+        Ok(inv)
     }
 
     /// Generates a draft invoice from billable, finished, not yet invoiced tracks that start in
@@ -360,9 +447,23 @@ impl Service {
     pub fn list_invoices(&self, req: ListInvoices) -> Result<Page<Invoice>> {
         self.read(|ctx| {
             let size = page_size(req.limit)?;
-            let status = match clean(req.status) {
-                Some(s) => Some(InvoiceStatus::parse(&s)?),
-                None => None,
+            let today = ctx.now.with_timezone(&ctx.tz).date_naive();
+            let (status, due_before) = match clean(req.status) {
+                Some(s) => match s.to_ascii_lowercase().as_str() {
+                    "outstanding" => (Some(InvoiceStatus::Sent), None),
+                    "overdue" => (Some(InvoiceStatus::Sent), Some(today)),
+                    _ => (
+                        Some(InvoiceStatus::parse(&s).map_err(|_| {
+                            DomainError::parse(
+                                "invoice status",
+                                &s,
+                                "send draft, sent, paid, void, outstanding or overdue",
+                            )
+                        })?),
+                        None,
+                    ),
+                },
+                None => (None, None),
             };
             let client_id = match clean(req.client) {
                 Some(c) => Some(resolve_client(ctx, &c)?.id),
@@ -380,7 +481,7 @@ impl Service {
                 }
                 None => None,
             };
-            let rows = invoices::list(ctx.tx, status, client_id, after, size + 1)?;
+            let rows = invoices::list(ctx.tx, status, client_id, due_before, after, size + 1)?;
             Ok(paginate(rows, size, |i| {
                 super::encode_cursor("invoices", &[i.id.0.to_string()])
             }))
@@ -415,9 +516,25 @@ impl Service {
             }
             if let Some(t) = req.tax_rate_percent {
                 inv.tax_rate_percent = parse_tax_rate(Some(&t))?;
-                inv.tax = billing::tax_amount(inv.subtotal, inv.tax_rate_percent, inv.currency);
-                inv.total = inv.subtotal + inv.tax;
+                invoices::follow_invoice_tax_rate(ctx.tx, inv.id, inv.tax_rate_percent)?;
+                inv = Invoice {
+                    lines: invoices::get(ctx.tx, inv.id)?.expect("exists").lines,
+                    ..inv
+                };
+                for l in inv.lines.iter_mut().filter(|l| l.expense_id.is_none()) {
+                    l.tax_rate_percent = inv.tax_rate_percent;
+                }
             }
+            if req.discount_percent.is_some() || req.discount_amount.is_some() {
+                let (p, a) = parse_discount(
+                    req.discount_percent.as_deref(),
+                    req.discount_amount.as_deref(),
+                    inv.currency,
+                )?;
+                inv.discount_percent = p;
+                inv.discount_amount = a;
+            }
+            retotal(&mut inv)?;
             if let Some(d) = clean(req.due_date) {
                 let due = parse_date(&d, ctx.tz, ctx.now)?;
                 if inv.issue_date.is_some_and(|i| due < i) {
@@ -485,13 +602,16 @@ impl Service {
         })
     }
 
-    /// Records payment of a sent invoice.
-    pub fn mark_invoice_paid(&self, invoice: &str) -> Result<Invoice> {
-        self.mark_invoice_paid_inner(invoice)
+    /// Records payment of a sent invoice, received on `paid_on` (a local date; default today).
+    ///
+    /// # Errors
+    /// The invoice is not sent; a bad date, or one before the issue date or in the future.
+    pub fn mark_invoice_paid(&self, invoice: &str, paid_on: Option<&str>) -> Result<Invoice> {
+        self.mark_invoice_paid_inner(invoice, paid_on)
             .map(|i| self.shown_invoice(i))
     }
 
-    fn mark_invoice_paid_inner(&self, invoice: &str) -> Result<Invoice> {
+    fn mark_invoice_paid_inner(&self, invoice: &str, paid_on: Option<&str>) -> Result<Invoice> {
         self.write("mark_invoice_paid", |ctx| {
             let mut inv = resolve_invoice(ctx, invoice)?;
             if inv.status != InvoiceStatus::Sent {
@@ -506,8 +626,28 @@ impl Service {
                     }
                 )));
             }
+            let today = ctx.now.with_timezone(&ctx.tz).date_naive();
+            let paid = match paid_on.map(str::trim).filter(|s| !s.is_empty()) {
+                Some(d) => parse_date(d, ctx.tz, ctx.now)?,
+                None => today,
+            };
+            if let Some(issue) = inv.issue_date
+                && paid < issue
+            {
+                return Err(DomainError::Invalid(format!(
+                    "paid_on {paid} is before the issue date {issue}; send {issue} or later"
+                ))
+                .into());
+            }
+            if paid > today {
+                return Err(DomainError::Invalid(format!(
+                    "paid_on {paid} is in the future; send today ({today}) or an earlier date"
+                ))
+                .into());
+            }
             inv.status = InvoiceStatus::Paid;
             inv.paid_at = Some(ctx.now);
+            inv.paid_on = Some(paid);
             invoices::update_header(ctx.tx, &inv, ctx.now)?;
             ctx.audit("invoice", &[inv.id.0], None)?;
             Ok(invoices::get(ctx.tx, inv.id)?.expect("exists"))
@@ -578,7 +718,11 @@ impl Service {
     pub fn export_invoice_csv(&self, invoice: &str) -> Result<(Invoice, String)> {
         let inv = self.get_invoice(invoice)?;
         let text = super::export::invoice_csv(&inv);
-        self.audit_export("export_invoice_csv", "content", Some(inv.lines.len() + 3))?;
+        self.audit_export(
+            "export_invoice_csv",
+            "content",
+            Some(inv.lines.len() + super::export::invoice_csv_totals(&inv).len()),
+        )?;
         Ok((inv, text))
     }
 }

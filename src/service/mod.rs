@@ -11,6 +11,7 @@
 
 mod catalog;
 mod changes;
+mod expenses;
 mod export;
 mod files;
 mod ics;
@@ -42,6 +43,7 @@ pub use catalog::{
     ListTags, NewClient, NewProject, ProjectChanges, TagWithUsage,
 };
 pub use changes::{Change, ListChanges, MAX_REQUEST_ID_CHARS, REQUEST_ID_TTL_SECONDS, Undone};
+pub use expenses::{ExpenseChanges, ListExpenses, NewExpense};
 pub use export::{
     ExportError, INVOICE_CSV_HEADER, TRACKS_CSV_HEADER, TracksCsv, csv_text, csv_text_back,
     invoice_csv, tracks_csv,

@@ -17,7 +17,7 @@ use super::catalog::{resolve_client, resolve_project, resolve_tag};
 use super::tracks::user_range;
 use super::{Ctx, Result, Service, clean};
 use crate::domain::DomainError;
-use crate::domain::billing::{BudgetStatus, budget_status, hours_quantity, line_amount};
+use crate::domain::billing::{BudgetStatus, billable_amount, budget_status, split_amounts};
 use crate::domain::entities::{BudgetPeriod, Project};
 use crate::domain::limits::MAX_SUMMARY_ROWS;
 use crate::domain::money::Currency;
@@ -149,8 +149,12 @@ pub struct Figures {
     pub duration_seconds: i64,
     pub rounded_duration_seconds: i64,
     pub billable_seconds: i64,
-    /// Billable amount per ISO 4217 code, rounded half-up to the currency's minor unit.
+    /// Billable amount of the time per ISO 4217 code, rounded half-up to the currency's minor
+    /// unit.
     pub amounts: BTreeMap<String, Decimal>,
+    /// Billable expenses dated in the range per ISO 4217 code, beside the time (in totals, and
+    /// in rows grouped by project and/or client; empty with a tag filter or `billable=false`).
+    pub expenses: BTreeMap<String, Decimal>,
     /// Tracks (or, grouping by period, track parts) counted.
     pub track_count: i64,
     /// How many of them are running timers.
@@ -201,16 +205,15 @@ impl Acc {
         e.running += s.running;
     }
 
-    fn figures(&self, ctx: &Ctx<'_>) -> Figures {
+    /// The billable slices as priced items: (currency, rounded seconds, rate), in a stable
+    /// order (currency, rate).
+    fn priced_items(&self, ctx: &Ctx<'_>) -> Vec<(Currency, i64, Decimal)> {
         let rounding = ctx.settings.rounding;
-        let mut f = Figures::default();
-        let mut raw_amounts: BTreeMap<String, Decimal> = BTreeMap::new();
-        for ((billable, rate, currency), s) in &self.0 {
-            f.duration_seconds += s.seconds;
-            f.track_count += s.tracks;
-            f.running_count += s.running;
-            if *billable {
-                f.billable_seconds += s.seconds;
+        let mut items: Vec<(Currency, i64, Decimal)> = self
+            .0
+            .iter()
+            .filter(|((billable, _, _), _)| *billable)
+            .map(|((_, rate, currency), s)| {
                 let rounded = match rounding.scope {
                     RoundingScope::Entry => s.entry_rounded,
                     RoundingScope::Total => round_seconds(s.seconds, rounding),
@@ -220,28 +223,65 @@ impl Acc {
                     .as_deref()
                     .and_then(|c| Currency::parse(c).ok())
                     .unwrap_or(ctx.settings.default_currency);
-                // Priced like an invoice line: hours to 2 decimals, times the rate, to the
-                // currency's minor unit.
-                *raw_amounts.entry(currency.code().to_owned()).or_default() +=
-                    line_amount(hours_quantity(rounded), rate, currency);
+                (currency, rounded, rate)
+            })
+            .collect();
+        items.sort_by(|a, b| (a.0.code(), a.2, a.1).cmp(&(b.0.code(), b.2, b.1)));
+        items
+    }
+
+    fn figures(&self, ctx: &Ctx<'_>) -> Figures {
+        let rounding = ctx.settings.rounding;
+        let mut f = Figures::default();
+        for ((billable, _, _), s) in &self.0 {
+            f.duration_seconds += s.seconds;
+            f.track_count += s.tracks;
+            f.running_count += s.running;
+            if *billable {
+                f.billable_seconds += s.seconds;
             }
         }
         f.rounded_duration_seconds = match rounding.scope {
             RoundingScope::Entry => self.0.values().map(|s| s.entry_rounded).sum(),
             RoundingScope::Total => round_seconds(f.duration_seconds, rounding),
         };
-        f.amounts = raw_amounts
-            .into_iter()
-            .map(|(code, amount)| {
-                let digits = Currency::parse(&code).map_or(2, Currency::minor_units);
-                let mut a =
-                    amount.round_dp_with_strategy(digits, RoundingStrategy::MidpointAwayFromZero);
-                a.rescale(digits);
-                (code, a)
-            })
-            .collect();
+        // The money rule: each currency's time priced as one sum, rounded once.
+        f.amounts = price_rows(&[self.priced_items(ctx)])
+            .pop()
+            .unwrap_or_default();
         f
     }
+}
+
+/// Prices rows of items (currency, rounded seconds, rate) with the money rule: per currency, all
+/// rows' items are priced as one sum and split over them
+/// ([`split_amounts`](crate::domain::billing::split_amounts)), so the rows add up to the sum
+/// and an invoice of the same tracks grouped the same way shows the same amounts. Returns each
+/// row's amount per currency code.
+fn price_rows(rows: &[Vec<(Currency, i64, Decimal)>]) -> Vec<BTreeMap<String, Decimal>> {
+    let mut out: Vec<BTreeMap<String, Decimal>> = vec![BTreeMap::new(); rows.len()];
+    let mut currencies: Vec<Currency> = rows.iter().flatten().map(|i| i.0).collect();
+    currencies.sort_by_key(|c| c.code());
+    currencies.dedup();
+    for currency in currencies {
+        let mut owners = Vec::new();
+        let mut items = Vec::new();
+        for (r, row) in rows.iter().enumerate() {
+            for &(c, seconds, rate) in row {
+                if c == currency {
+                    owners.push(r);
+                    items.push((seconds, rate));
+                }
+            }
+        }
+        for (r, amount) in owners.into_iter().zip(split_amounts(&items, currency)) {
+            let e = out[r]
+                .entry(currency.code().to_owned())
+                .or_insert_with(|| billable_amount(0, Decimal::ZERO, currency));
+            *e += amount;
+        }
+    }
+    out
 }
 
 fn slice_of(row: &AggRow) -> (SliceKey, Slice) {
@@ -332,23 +372,95 @@ fn sum_groups(groups: &HashMap<Vec<GroupKey>, Acc>) -> Acc {
 
 /// Summary rows, sorted: periods in time order, names alphabetically with "none" last.
 fn into_rows(groups: HashMap<Vec<GroupKey>, Acc>, ctx: &Ctx<'_>) -> Vec<SummaryRow> {
-    let mut rows: Vec<SummaryRow> = groups
+    let mut groups: Vec<(Vec<GroupKey>, Acc)> = groups.into_iter().collect();
+    groups.sort_by_cached_key(|(keys, _)| keys.iter().map(sort_key).collect::<Vec<_>>());
+    let items: Vec<Vec<(Currency, i64, Decimal)>> = groups
+        .iter()
+        .map(|(_, acc)| acc.priced_items(ctx))
+        .collect();
+    groups
         .into_iter()
-        .map(|(keys, acc)| {
+        .zip(price_rows(&items))
+        .map(|((keys, acc), amounts)| {
             let day_length_seconds = keys.iter().find(|k| k.dim == GroupDim::Day).and_then(|k| {
                 NaiveDate::parse_from_str(&k.value, "%Y-%m-%d")
                     .ok()
                     .map(|d| local_day_seconds(d, ctx.tz))
             });
             SummaryRow {
-                figures: acc.figures(ctx),
+                figures: Figures {
+                    amounts,
+                    ..acc.figures(ctx)
+                },
                 keys,
                 day_length_seconds,
             }
         })
-        .collect();
-    rows.sort_by_cached_key(|r| r.keys.iter().map(sort_key).collect::<Vec<_>>());
-    rows
+        .collect()
+}
+
+/// Billable expenses as (client id, project id, currency code, amount in major units).
+type ExpenseRow = (Option<i64>, i64, String, Decimal);
+
+/// Billable expenses dated in the local days `range` covers, of a project and/or client,
+/// invoiced or not (all when `None`).
+fn expense_rows(
+    ctx: &Ctx<'_>,
+    range: Range,
+    project: Option<crate::domain::ProjectId>,
+    client: Option<crate::domain::ClientId>,
+    invoiced: Option<bool>,
+) -> Result<Vec<ExpenseRow>> {
+    let from = range.start.with_timezone(&ctx.tz).date_naive();
+    let last = (range.end - chrono::Duration::seconds(1))
+        .with_timezone(&ctx.tz)
+        .date_naive();
+    Ok(
+        crate::store::expenses::sums(ctx.tx, from, last, project, client, invoiced)?
+            .into_iter()
+            .map(|e| {
+                let dp = Currency::parse(&e.currency).map_or(2, Currency::minor_units);
+                (
+                    e.client_id.map(|c| c.0),
+                    e.project_id.0,
+                    e.currency,
+                    Decimal::new(e.amount_minor, dp),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// Sums expense rows per currency, keeping those `keep` accepts.
+fn sum_expenses(
+    rows: &[ExpenseRow],
+    keep: impl Fn(&ExpenseRow) -> bool,
+) -> BTreeMap<String, Decimal> {
+    let mut out: BTreeMap<String, Decimal> = BTreeMap::new();
+    for r in rows.iter().filter(|r| keep(r)) {
+        *out.entry(r.2.clone()).or_default() += r.3;
+    }
+    out
+}
+
+/// Puts expenses on the rows grouped by project and/or client, and on the totals.
+fn add_expenses(summary_rows: &mut [SummaryRow], totals: &mut Figures, rows: &[ExpenseRow]) {
+    totals.expenses = sum_expenses(rows, |_| true);
+    for row in summary_rows.iter_mut() {
+        if !row
+            .keys
+            .iter()
+            .all(|k| matches!(k.dim, GroupDim::Project | GroupDim::Client))
+        {
+            continue;
+        }
+        row.figures.expenses = sum_expenses(rows, |e| {
+            row.keys.iter().all(|k| match k.dim {
+                GroupDim::Project => k.id == Some(e.1),
+                _ => k.id == e.0,
+            })
+        });
+    }
 }
 
 impl Service {
@@ -452,8 +564,12 @@ impl Service {
                     all.add(k, s);
                 }
             }
-            let totals = all.figures(ctx);
-            let rows = into_rows(groups, ctx);
+            let mut totals = all.figures(ctx);
+            let mut rows = into_rows(groups, ctx);
+            if q.tag_id.is_none() && q.billable != Some(false) {
+                let expenses = expense_rows(ctx, range, q.project_id, q.client_id, None)?;
+                add_expenses(&mut rows, &mut totals, &expenses);
+            }
             Ok(Summary {
                 start: range.start,
                 end: range.end,
@@ -678,7 +794,13 @@ impl Service {
                 })
             })
             .unwrap_or(ctx.settings.default_currency);
-        let used_amount = f.amounts.get(currency.code()).copied().unwrap_or_default();
+        // Money used: the time's amount and the billable expenses in the budget's currency.
+        let expenses = expense_rows(ctx, Range { start, end }, Some(project.id), None, None)?;
+        let used_amount = f.amounts.get(currency.code()).copied().unwrap_or_default()
+            + sum_expenses(&expenses, |e| e.2 == currency.code())
+                .get(currency.code())
+                .copied()
+                .unwrap_or_default();
         let hours = project.budget.seconds.map(|budget| {
             let (status, percent) = budget_status(
                 Decimal::from(f.rounded_duration_seconds),
@@ -751,13 +873,16 @@ impl Service {
             let groups = sql_groups(ctx, &q, &dims)?;
             // Each track is in exactly one client/project group.
             let all = sum_groups(&groups);
-            let rows = into_rows(groups, ctx);
+            let mut rows = into_rows(groups, ctx);
+            let mut totals = all.figures(ctx);
+            let expenses = expense_rows(ctx, range, None, q.client_id, Some(false))?;
+            add_expenses(&mut rows, &mut totals, &expenses);
             Ok(Summary {
                 start: range.start,
                 end: range.end,
                 group_by: dims,
                 rows,
-                totals: all.figures(ctx),
+                totals,
                 rounding: ctx.settings.rounding,
             })
         })

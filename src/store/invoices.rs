@@ -1,5 +1,5 @@
-//! Rows of `invoices`, `invoice_lines` and `invoice_sequences`, and the billable tracks an
-//! invoice is generated from.
+//! Rows of `invoices`, `invoice_lines`, `invoice_items` (what each invoice billed, kept when it
+//! is voided) and `invoice_sequences`, and the billable tracks an invoice is generated from.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
@@ -152,9 +152,9 @@ pub fn insert(conn: &Connection, inv: &Invoice) -> Result<InvoiceId> {
            issue_date, due_date, group_by, tax_rate_percent, subtotal, tax, total, notes,
            seller_name, seller_address, client_name, client_email, client_address, client_tax_id,
            rounding_mode, rounding_increment_minutes, rounding_scope, timezone, created_at,
-           updated_at, grouping)
+           updated_at, grouping, discount_percent, discount_amount, discount, paid_on)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-           ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?25, ?26)",
+           ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?25, ?26, ?27, ?28, ?29, ?30)",
         params![
             inv.number,
             inv.status.as_str(),
@@ -182,13 +182,25 @@ pub fn insert(conn: &Connection, inv: &Invoice) -> Result<InvoiceId> {
             inv.timezone,
             to_ts(inv.created_at),
             stored_group_by(inv.group_by).1,
+            inv.discount_percent.map(|d| d.to_string()),
+            inv.discount_amount.map(|d| d.to_string()),
+            inv.discount.to_string(),
+            date_text(inv.paid_on),
         ],
     )?;
     let id = InvoiceId(conn.last_insert_rowid());
     let mut line_stmt = conn.prepare_cached(
         "INSERT INTO invoice_lines (invoice_id, position, description, project_id, project_name,
-           line_date, duration_seconds, rounded_duration_seconds, quantity_hours, unit_rate, amount)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+           line_date, duration_seconds, rounded_duration_seconds, quantity_hours, unit_rate, amount,
+           tax_rate_percent, expense_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?;
+    let mut item_stmt = conn.prepare_cached(
+        "INSERT OR IGNORE INTO invoice_items (invoice_id, kind, item_id, line_position)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    let mut expense_stmt = conn.prepare_cached(
+        "UPDATE expenses SET invoice_id = ?1 WHERE id = ?2 AND invoice_id IS NULL",
     )?;
     let mut track_stmt = conn.prepare_cached(
         "UPDATE tracks SET invoice_id = ?1, invoice_line_id = ?2 WHERE id = ?3 AND invoice_id IS NULL",
@@ -206,10 +218,18 @@ pub fn insert(conn: &Connection, inv: &Invoice) -> Result<InvoiceId> {
             line.quantity_hours.to_string(),
             line.unit_rate.to_string(),
             line.amount.to_string(),
+            // Time lines follow the invoice's rate; expense lines keep theirs.
+            line.expense_id.map(|_| line.tax_rate_percent.to_string()),
+            line.expense_id,
         ])?;
         let line_id = conn.last_insert_rowid();
         for t in &line.track_ids {
             track_stmt.execute(params![id.0, line_id, t.0])?;
+            item_stmt.execute(params![id.0, "track", t.0, line.position])?;
+        }
+        if let Some(e) = line.expense_id {
+            expense_stmt.execute(params![id.0, e])?;
+            item_stmt.execute(params![id.0, "expense", e, line.position])?;
         }
     }
     Ok(id)
@@ -220,7 +240,7 @@ const SELECT: &str = "SELECT id, number, status, client_id, currency, period_sta
        notes, seller_name,
        seller_address, client_name, client_email, client_address, client_tax_id, rounding_mode,
        rounding_increment_minutes, rounding_scope, timezone, created_at, updated_at, sent_at,
-       paid_at, voided_at
+       paid_at, voided_at, discount_percent, discount_amount, discount, paid_on
   FROM invoices";
 
 fn header(r: &Row<'_>) -> rusqlite::Result<Invoice> {
@@ -238,8 +258,13 @@ fn header(r: &Row<'_>) -> rusqlite::Result<Invoice> {
         group_by: c.parsed(9, "group_by", |g| GroupBy::parse(g).ok())?,
         tax_rate_percent: c.decimal(10, "tax_rate_percent")?,
         subtotal: c.decimal(11, "subtotal")?,
+        discount_percent: c.decimal_opt(30, "discount_percent")?,
+        discount_amount: c.decimal_opt(31, "discount_amount")?,
+        discount: c.decimal(32, "discount")?,
         tax: c.decimal(12, "tax")?,
         total: c.decimal(13, "total")?,
+        tax_summary: Vec::new(),
+        paid_on: c.parsed_opt(33, "paid_on", parse_date)?,
         notes: r.get(14)?,
         seller_name: r.get(15)?,
         seller_address: r.get(16)?,
@@ -267,9 +292,13 @@ fn load_lines(conn: &Connection, inv: &mut Invoice) -> Result<()> {
         "SELECT l.id, l.position, l.description, l.project_id, l.project_name, l.line_date,
                 l.duration_seconds, l.rounded_duration_seconds, l.quantity_hours, l.unit_rate,
                 l.amount,
-                (SELECT group_concat(t.id) FROM tracks t WHERE t.invoice_line_id = l.id)
+                (SELECT group_concat(i.item_id) FROM invoice_items i
+                  WHERE i.invoice_id = l.invoice_id AND i.kind = 'track'
+                    AND i.line_position = l.position),
+                l.tax_rate_percent, l.expense_id
            FROM invoice_lines l WHERE l.invoice_id = ?1 ORDER BY l.position",
     )?;
+    let invoice_rate = inv.tax_rate_percent;
     let rows = stmt.query_map([inv.id.0], |r| {
         let ids: Option<String> = r.get(11)?;
         let mut track_ids: Vec<TrackId> = ids
@@ -290,10 +319,43 @@ fn load_lines(conn: &Connection, inv: &mut Invoice) -> Result<()> {
             quantity_hours: c.decimal(8, "quantity_hours")?,
             unit_rate: c.decimal(9, "unit_rate")?,
             amount: c.decimal(10, "amount")?,
+            tax_rate_percent: c
+                .decimal_opt(12, "tax_rate_percent")?
+                .unwrap_or(invoice_rate),
+            expense_id: r.get(13)?,
             track_ids,
         })
     })?;
     inv.lines = rows.collect::<rusqlite::Result<_>>()?;
+    inv.tax_summary = summary_of(inv);
+    Ok(())
+}
+
+/// The tax summary per rate of a loaded invoice, from its lines and its stored discount.
+pub fn summary_of(inv: &Invoice) -> Vec<crate::domain::billing::TaxRow> {
+    let lines: Vec<(Decimal, Decimal)> = inv
+        .lines
+        .iter()
+        .map(|l| (l.amount, l.tax_rate_percent))
+        .collect();
+    crate::domain::billing::invoice_totals(
+        &lines,
+        crate::domain::billing::Discount::Amount(inv.discount),
+        inv.currency,
+    )
+    .map(|t| t.by_rate)
+    .unwrap_or_default()
+}
+
+/// Sets the tax rate of expense lines of invoice `id` whose expense has no rate of its own
+/// (they follow the invoice's rate).
+pub fn follow_invoice_tax_rate(conn: &Connection, id: InvoiceId, rate: Decimal) -> Result<()> {
+    conn.execute(
+        "UPDATE invoice_lines SET tax_rate_percent = ?2
+          WHERE invoice_id = ?1 AND expense_id IS NOT NULL
+            AND (SELECT e.tax_rate_percent FROM expenses e WHERE e.id = expense_id) IS NULL",
+        params![id.0, rate.to_string()],
+    )?;
     Ok(())
 }
 
@@ -322,17 +384,19 @@ pub fn find_by_number(conn: &Connection, number: &str) -> Result<Option<InvoiceI
         .optional()?)
 }
 
-/// Invoices with their lines, newest first, after invoice id `after`.
+/// Invoices with their lines, newest first, after invoice id `after`; with `due_before`, only
+/// those due before that date.
 pub fn list(
     conn: &Connection,
     status: Option<InvoiceStatus>,
     client_id: Option<ClientId>,
+    due_before: Option<NaiveDate>,
     after: Option<i64>,
     limit: usize,
 ) -> Result<Vec<Invoice>> {
     let mut stmt = conn.prepare_cached(&format!(
         "{SELECT} WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR client_id = ?2)
-           AND (?3 IS NULL OR id < ?3)
+           AND (?3 IS NULL OR id < ?3) AND (?5 IS NULL OR due_date < ?5)
          ORDER BY id DESC LIMIT ?4"
     ))?;
     let rows = stmt.query_map(
@@ -340,7 +404,8 @@ pub fn list(
             status.map(InvoiceStatus::as_str),
             client_id.map(|c| c.0),
             after,
-            limit as i64
+            limit as i64,
+            date_text(due_before),
         ],
         header,
     )?;
@@ -356,7 +421,8 @@ pub fn update_header(conn: &Connection, inv: &Invoice, now: DateTime<Utc>) -> Re
     conn.execute(
         "UPDATE invoices SET number = ?2, status = ?3, issue_date = ?4, due_date = ?5,
            tax_rate_percent = ?6, subtotal = ?7, tax = ?8, total = ?9, notes = ?10,
-           sent_at = ?11, paid_at = ?12, voided_at = ?13, updated_at = ?14
+           sent_at = ?11, paid_at = ?12, voided_at = ?13, updated_at = ?14,
+           discount_percent = ?15, discount_amount = ?16, discount = ?17, paid_on = ?18
          WHERE id = ?1",
         params![
             inv.id.0,
@@ -373,6 +439,10 @@ pub fn update_header(conn: &Connection, inv: &Invoice, now: DateTime<Utc>) -> Re
             inv.paid_at.map(to_ts),
             inv.voided_at.map(to_ts),
             to_ts(now),
+            inv.discount_percent.map(|d| d.to_string()),
+            inv.discount_amount.map(|d| d.to_string()),
+            inv.discount.to_string(),
+            date_text(inv.paid_on),
         ],
     )?;
     Ok(())
@@ -389,16 +459,22 @@ pub fn next_sequence(conn: &Connection, scope: &str) -> Result<u32> {
     )?)
 }
 
-/// Releases the tracks billed on invoice `id`, so they can be edited and invoiced again.
+/// Releases the tracks and expenses billed on invoice `id`, so they can be edited and invoiced
+/// again; `invoice_items` keeps the record of what it billed. Returns how many tracks.
 pub fn release_tracks(conn: &Connection, id: InvoiceId) -> Result<usize> {
+    conn.execute(
+        "UPDATE expenses SET invoice_id = NULL WHERE invoice_id = ?1",
+        [id.0],
+    )?;
     Ok(conn.execute(
         "UPDATE tracks SET invoice_id = NULL, invoice_line_id = NULL WHERE invoice_id = ?1",
         [id.0],
     )?)
 }
 
-/// Deletes invoice `id` and its lines (release its tracks first).
+/// Deletes invoice `id`, its lines and its record of billed items (release its tracks first).
 pub fn delete(conn: &Connection, id: InvoiceId) -> Result<()> {
+    conn.execute("DELETE FROM invoice_items WHERE invoice_id = ?1", [id.0])?;
     conn.execute("DELETE FROM invoices WHERE id = ?1", [id.0])?;
     Ok(())
 }

@@ -13,6 +13,7 @@
 pub mod audit;
 pub mod changes;
 pub mod clients;
+pub mod expenses;
 pub mod invoices;
 pub mod names;
 pub mod portable;

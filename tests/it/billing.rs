@@ -719,7 +719,13 @@ fn dry_run_writes_nothing_and_a_draft_holds_its_tracks() {
         money(&sent),
         "a void invoice keeps its figures"
     );
-    assert!(void.lines.iter().all(|l| l.track_ids.is_empty()));
+    // It keeps the record of the tracks it billed while releasing them.
+    assert_eq!(
+        track_ids_per_line(&void),
+        track_ids_per_line(&sent),
+        "a void invoice still lists the tracks it billed"
+    );
+    assert!(void.lines.iter().all(|l| !l.track_ids.is_empty()));
     assert_eq!(void.lines.len(), 3);
     assert!(held_tracks(&env).is_empty());
     env.svc.delete_track(a).unwrap();
@@ -802,7 +808,7 @@ fn lifecycle_and_gapless_numbers() {
     // Only a sent invoice can be paid.
     let before = full_snapshot(&env);
     refused(
-        env.svc.mark_invoice_paid(&c),
+        env.svc.mark_invoice_paid(&c, None),
         &[
             "draft",
             "only a sent invoice can be marked paid",
@@ -854,7 +860,7 @@ fn lifecycle_and_gapless_numbers() {
     assert_eq!(full_snapshot(&env), before);
 
     // Paid invoices are frozen and cannot be voided.
-    let paid = env.svc.mark_invoice_paid("INV-2026-0001").unwrap();
+    let paid = env.svc.mark_invoice_paid("INV-2026-0001", None).unwrap();
     assert_eq!(paid.status, InvoiceStatus::Paid);
     assert_eq!(paid.paid_at, Some(utc("2026-11-21T12:00:00Z")));
     let before = full_snapshot(&env);
@@ -876,12 +882,15 @@ fn lifecycle_and_gapless_numbers() {
         env.svc.void_invoice(&b),
         &["paid", "only draft and sent invoices can be voided"],
     );
-    refused(env.svc.mark_invoice_paid(&b), &["only a sent invoice"]);
+    refused(
+        env.svc.mark_invoice_paid(&b, None),
+        &["only a sent invoice"],
+    );
     // A void invoice stays void.
     refused(env.svc.void_invoice(&a), &["void", "only draft and sent"]);
     refused(env.svc.mark_invoice_sent(&a, None), &["already void"]);
     refused(
-        env.svc.mark_invoice_paid(&a),
+        env.svc.mark_invoice_paid(&a, None),
         &["void", "only a sent invoice"],
     );
     refused(env.svc.delete_invoice(&a), &["only drafts can be deleted"]);
@@ -960,7 +969,7 @@ fn lifecycle_and_gapless_numbers() {
             status: Some("open".into()),
             ..Default::default()
         }),
-        &["draft, sent, paid or void"],
+        &["draft, sent, paid, void, outstanding or overdue"],
     );
     assert_eq!(
         env.count("SELECT count(*) FROM audit_log WHERE operation = 'mark_invoice_sent'"),
@@ -982,6 +991,7 @@ fn drafts_can_be_edited() {
                 notes: Some("  Thank you!  ".into()),
                 tax_rate_percent: Some("7".into()),
                 due_date: Some("2026-12-01".into()),
+                ..Default::default()
             },
         )
         .unwrap();
@@ -1113,7 +1123,8 @@ fn rounding_changes_leave_existing_invoices_alone() {
     assert_eq!(again, inv, "rounding frozen on the invoice");
     assert_eq!(again.rounding.mode, RoundingMode::Up);
 
-    // New work is billed with the new rounding: 7 min = 0.1167 h -> 0.12 h.
+    // New work is billed with the new rounding: 7 min = 0.1167 h, priced from its seconds:
+    // 420 s x 120 / 3600 = 14.00 (not 0.12 h x 120 = 14.40).
     add(
         &env,
         span(
@@ -1130,7 +1141,7 @@ fn rounding_changes_leave_existing_invoices_alone() {
             ..invoice(Some("Acme"), "2026-11-01", "2026-11-30")
         })
         .unwrap();
-    check_lines(&november, &[("Fix", "0.12", "120", "14.40")]);
+    check_lines(&november, &[("Fix", "0.1167", "120", "14.00")]);
     assert_eq!(november.lines[0].rounded_duration_seconds, 420);
 
     // Voiding releases October's tracks; a new dry run prices them without rounding, while
@@ -1150,12 +1161,12 @@ fn rounding_changes_leave_existing_invoices_alone() {
     check_lines(
         &redo,
         &[
-            ("Website", "0.12", "120", "14.40"),
-            ("Wireframes", "0.87", "120", "104.40"),
-            ("Launch support", "1.02", "150", "153.00"),
+            ("Website", "0.1167", "120", "14.00"),
+            ("Wireframes", "0.8667", "120", "104.00"),
+            ("Launch support", "1.0167", "150", "152.50"),
         ],
     );
-    assert_eq!(money(&redo), m("271.80", "51.64", "323.44"));
+    assert_eq!(money(&redo), m("270.50", "51.40", "321.90"));
 
     // Rounding to the nearest 6 minutes in total per line, grouped by project.
     set_rounding(&env, "nearest", 6, "total");
@@ -1939,8 +1950,9 @@ fn summary_rounding_per_entry_and_per_total() {
     // No rounding by default: both durations are the same.
     let s = by_project();
     check_rows(&s, &[("P", 900, 900), ("Q", 420, 420)]);
-    // Priced like invoice lines: 0.25 h x 120 = 30.00 and 7 min = 0.12 h x 60 = 7.20.
-    assert_eq!(amounts(&s.totals.amounts), "EUR 37.20");
+    // The money rule: 15 min x 120/h = 30.00 and 7 min x 60/h = 7.00, each rate's time priced
+    // exactly and rounded once.
+    assert_eq!(amounts(&s.totals.amounts), "EUR 37.00");
 
     // Per entry: each 5-minute track becomes 15 minutes.
     set_rounding(&env, "up", 15, "entry");

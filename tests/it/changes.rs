@@ -284,7 +284,7 @@ fn undo_is_refused_for_an_issued_invoice_and_its_tracks() {
         ],
     );
     assert_eq!(tables(&env), before, "nothing half-applied");
-    env.svc.mark_invoice_paid(&number).unwrap();
+    env.svc.mark_invoice_paid(&number, None).unwrap();
     let paid = tables(&env);
     conflict(env.svc.undo_change(None), &["is paid"]);
     assert_eq!(tables(&env), paid);
@@ -467,6 +467,17 @@ fn write_calls() -> Vec<(&'static str, Json, i64)> {
         ("delete_task", json!({"task": "Hero"}), 1),
         ("delete_tag", json!({"tag": "meet", "force": true}), 1),
         ("update_settings", json!({"week_start": "sunday"}), 1),
+        (
+            "create_expense",
+            json!({"project": "Web", "date": "2026-11-20", "amount": "12.50", "description": "Train"}),
+            1,
+        ),
+        (
+            "update_expense",
+            json!({"expense_id": "1", "amount": "13"}),
+            1,
+        ),
+        ("delete_expense", json!({"expense_id": "1"}), 1),
         ("undo_change", json!({}), 1),
     ]
 }

@@ -375,3 +375,129 @@ fn continue_resumes_the_last_finished_track() {
     );
     assert!(out.contains("Started #3 \"homepage\""), "a new id: {out}");
 }
+
+/// `stint expense add|list|edit|delete`, expenses on `stint invoice create`, and `stint invoice
+/// list` marking overdue invoices and showing what is outstanding.
+#[test]
+fn expenses_and_overdue_invoices() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let setup = [
+        r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"create_client","arguments":{"name":"Acme","currency":"EUR"}}}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"create_project","arguments":{"name":"Web","client":"Acme","hourly_rate":100}}}"#,
+        r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"create_track","arguments":{"start":"2026-10-02T09:00:00Z","end":"2026-10-02T10:00:00Z","project":"Web"}}}"#,
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stint"))
+        .arg("mcp")
+        .env("STINT_DB", &db)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all((setup.join("\n") + "\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("\"isError\":true"), "{text}");
+
+    let (ok, out, err) = stint(
+        &db,
+        &[
+            "expense",
+            "add",
+            "12.5",
+            "Train",
+            "-p",
+            "Web",
+            "--date",
+            "2026-10-03",
+            "--tax",
+            "7",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.trim(),
+        "Expense 1: 12.50 EUR on 2026-10-03, Train (Web)"
+    );
+    let (ok, _, err) = stint(
+        &db,
+        &[
+            "expense",
+            "add",
+            "1.001",
+            "Coffee",
+            "-p",
+            "Web",
+            "--date",
+            "2026-10-03",
+        ],
+    );
+    assert!(!ok);
+    assert!(err.contains("more decimals than EUR has (2)"), "{err}");
+    let (ok, out, err) = stint(&db, &["expense", "edit", "1", "--amount", "13"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("13.00 EUR"), "{out}");
+    let (ok, out, err) = stint(&db, &["expense", "list"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Train") && out.contains("unbilled"), "{out}");
+
+    let (ok, out, err) = stint(
+        &db,
+        &[
+            "invoice",
+            "create",
+            "--client",
+            "Acme",
+            "--from",
+            "2026-10-01",
+            "--to",
+            "2026-10-31",
+            "--tax",
+            "19",
+            "--discount-percent",
+            "10",
+            "--due-days",
+            "14",
+        ],
+    );
+    assert!(ok, "{err}");
+    // 100 + 13 = 113; discount 11.30 shared 10.00 (19 %) + 1.30 (7 %); 17.10 + 0.82.
+    for want in [
+        "Train",
+        "Discount 10%",
+        "-11.30 EUR",
+        "Tax 7% on 11.70",
+        "0.82 EUR",
+        "Tax 19% on 90.00",
+        "17.10 EUR",
+        "119.62 EUR",
+    ] {
+        assert!(out.contains(want), "want {want:?} in {out}");
+    }
+    let (ok, _, err) = stint(&db, &["expense", "delete", "1"]);
+    assert!(!ok);
+    assert!(err.contains("billed on draft invoice id 1"), "{err}");
+    let (ok, _, err) = stint(&db, &["invoice", "send", "1", "--date", "2026-10-05"]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = stint(&db, &["invoice", "list"]);
+    assert!(ok, "{err}");
+    for want in [
+        "sent, OVERDUE",
+        "Outstanding: 119.62 EUR",
+        "Overdue: 1 invoice(s)",
+    ] {
+        assert!(out.contains(want), "want {want:?} in {out}");
+    }
+    let (ok, out, err) = stint(&db, &["invoice", "paid", "1", "--on", "2026-10-20"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("paid on 2026-10-20"), "{out}");
+    let (ok, out, _) = stint(&db, &["invoice", "list", "--status", "outstanding"]);
+    assert!(ok);
+    assert!(!out.contains("INV-"), "{out}");
+}

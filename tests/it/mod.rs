@@ -11,6 +11,8 @@ mod http;
 mod import;
 mod importers;
 mod inputs;
+mod invoicing;
+mod money;
 mod parsers;
 mod pdf;
 mod protocol;

@@ -5,7 +5,7 @@ use super::util::{Env, mcp_session as session};
 use serde_json::{Value, json};
 
 /// Every tool of the catalogue: names are a contract (ARCHITECTURE.md, "MCP tool catalogue").
-const TOOLS: [&str; 45] = [
+const TOOLS: [&str; 49] = [
     "start_timer",
     "continue_timer",
     "stop_timer",
@@ -51,6 +51,10 @@ const TOOLS: [&str; 45] = [
     "list_tasks",
     "update_task",
     "delete_task",
+    "create_expense",
+    "list_expenses",
+    "update_expense",
+    "delete_expense",
 ];
 
 fn call(id: i64, name: &str, args: Value) -> String {

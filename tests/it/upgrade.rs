@@ -589,3 +589,53 @@ fn v6_database_gains_tasks() {
     assert_eq!(hero.figures.duration_seconds, 3600);
     assert_eq!(hero.figures.amounts["EUR"], dec("150.00"));
 }
+
+/// Version 7 (billing): invoices written before it read back with no discount, one tax row
+/// at the invoice's rate that matches their stored tax, and lines that list the tracks they
+/// hold (recorded in `invoice_items` by the migration), so voiding one later keeps that record.
+#[test]
+fn v7_keeps_old_invoices_whole_and_records_what_they_billed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = copy_fixture(dir.path());
+    let held_before: i64 = Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM tracks WHERE invoice_id IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(held_before > 0, "the fixture has invoices holding tracks");
+    let (svc, _clock) = open_service(&db);
+    let items: i64 = Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM invoice_items WHERE kind = 'track'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(items, held_before, "every held track is recorded");
+    let inv = svc.get_invoice("G-2609-001").unwrap();
+    assert_eq!(inv.discount, Decimal::ZERO);
+    assert_eq!(inv.tax_summary.len(), 1);
+    assert_eq!(inv.tax_summary[0].tax, inv.tax);
+    assert_eq!(
+        inv.tax_summary[0].tax_rate_percent,
+        inv.tax_rate_percent.normalize()
+    );
+    assert_eq!(inv.total, inv.subtotal - inv.discount + inv.tax);
+    assert!(
+        inv.lines
+            .iter()
+            .all(|l| l.tax_rate_percent == inv.tax_rate_percent)
+    );
+    let held: usize = inv.lines.iter().map(|l| l.track_ids.len()).sum();
+    assert!(held > 0, "the paid invoice lists its tracks");
+    assert!(
+        svc.list_expenses(Default::default())
+            .unwrap()
+            .items
+            .is_empty()
+    );
+}

@@ -36,7 +36,7 @@ impl StintServer {
 
     #[tool(
         name = "list_invoices",
-        description = "List invoices, newest first, optionally by status or client, one page at a time."
+        description = "List invoices, newest first, by status or client, one page at a time."
     )]
     async fn list_invoices(
         &self,
@@ -77,7 +77,7 @@ impl StintServer {
 
     #[tool(
         name = "update_invoice",
-        description = "Change the notes, tax rate or due date of a draft invoice."
+        description = "Change notes, tax rate, discount or due date of a draft invoice."
     )]
     async fn update_invoice(
         &self,
@@ -91,6 +91,8 @@ impl StintServer {
                     notes: a.notes,
                     tax_rate_percent: a.tax_rate_percent.map(|d| d.0),
                     due_date: a.due_date,
+                    discount_percent: a.discount_percent.map(|d| d.0),
+                    discount_amount: a.discount_amount.map(|d| d.0),
                 },
             )
             .map_err(fail)?;
@@ -122,9 +124,12 @@ impl StintServer {
     )]
     async fn mark_invoice_paid(
         &self,
-        Parameters(a): Parameters<InvoiceRefArgs>,
+        Parameters(a): Parameters<MarkPaidArgs>,
     ) -> Result<Json<InvoiceResultOut>, String> {
-        let inv = self.svc.mark_invoice_paid(&a.invoice_id.0).map_err(fail)?;
+        let inv = self
+            .svc
+            .mark_invoice_paid(&a.invoice_id.0, a.paid_on.as_deref())
+            .map_err(fail)?;
         Ok(Json(InvoiceResultOut {
             invoice: InvoiceOut::new(inv, false),
         }))

@@ -4,6 +4,7 @@
 mod analytics;
 mod billing;
 mod catalog;
+mod expenses;
 mod history;
 mod settings;
 mod tasks;
@@ -22,4 +23,5 @@ pub(crate) fn router() -> ToolRouter<StintServer> {
         + StintServer::settings_router()
         + StintServer::history_router()
         + StintServer::tasks_router()
+        + StintServer::expenses_router()
 }

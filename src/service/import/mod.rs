@@ -1095,8 +1095,7 @@ fn import_task(
     if let Some(id) = cache.get(&key) {
         return Ok(Some(*id));
     }
-    let id = match crate::store::tasks::find_by_name(ctx.tx, Some(project), task, ctx.now)?
-        .first()
+    let id = match crate::store::tasks::find_by_name(ctx.tx, Some(project), task, ctx.now)?.first()
     {
         Some(found) => found.id,
         None => {

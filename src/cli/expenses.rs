@@ -1,0 +1,198 @@
+//! `stint expense add|list|edit|delete`: money billed beside time.
+
+use clap::{Args, Subcommand};
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{ContentArrangement, Table};
+
+use crate::domain::entities::Expense;
+use crate::service::{ExpenseChanges, ListExpenses, NewExpense, Service};
+
+/// `stint expense ...`.
+#[derive(Debug, Subcommand)]
+pub enum ExpenseCommand {
+    /// Record an expense: `stint expense add 12.50 "Train to client" -p Website`.
+    Add(AddExpenseArgs),
+    /// List expenses, newest first.
+    List(ListExpenseArgs),
+    /// Change an expense that is not on an invoice.
+    Edit(EditExpenseArgs),
+    /// Delete an expense that is not on an invoice.
+    Delete {
+        /// Expense id.
+        id: String,
+    },
+}
+
+/// `stint expense add`.
+#[derive(Debug, Args)]
+pub struct AddExpenseArgs {
+    /// Amount in the currency, e.g. 12.50 (at most its decimals: none for JPY).
+    pub amount: String,
+    /// What it was.
+    pub description: String,
+    /// Project id or name.
+    #[arg(short, long)]
+    pub project: String,
+    /// Local date YYYY-MM-DD [default: today].
+    #[arg(long, default_value = "today")]
+    pub date: String,
+    /// ISO 4217 code [default: the project's, else its client's, else the default currency].
+    #[arg(long)]
+    pub currency: Option<String>,
+    /// Tax rate in percent [default: the invoice's].
+    #[arg(long)]
+    pub tax: Option<String>,
+    /// Not billable (kept off invoices).
+    #[arg(long)]
+    pub no_bill: bool,
+    /// Where the receipt is (stored as text, never opened).
+    #[arg(long)]
+    pub receipt: Option<String>,
+}
+
+/// `stint expense list`.
+#[derive(Debug, Args)]
+pub struct ListExpenseArgs {
+    /// Only this project.
+    #[arg(short, long)]
+    pub project: Option<String>,
+    /// Only this client.
+    #[arg(long)]
+    pub client: Option<String>,
+    /// First day (included).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day (included).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Only expenses not on an invoice yet.
+    #[arg(long)]
+    pub unbilled: bool,
+}
+
+/// `stint expense edit`.
+#[derive(Debug, Args)]
+pub struct EditExpenseArgs {
+    /// Expense id.
+    pub id: String,
+    /// New amount.
+    #[arg(long)]
+    pub amount: Option<String>,
+    /// New description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// New project.
+    #[arg(short, long)]
+    pub project: Option<String>,
+    /// New date.
+    #[arg(long)]
+    pub date: Option<String>,
+    /// New currency.
+    #[arg(long)]
+    pub currency: Option<String>,
+    /// New tax rate in percent ("" for the invoice's).
+    #[arg(long)]
+    pub tax: Option<String>,
+    /// Billable: true or false.
+    #[arg(long)]
+    pub billable: Option<bool>,
+    /// New receipt path ("" removes it).
+    #[arg(long)]
+    pub receipt: Option<String>,
+}
+
+fn line(e: &Expense) -> String {
+    format!(
+        "Expense {}: {} {} on {}, {} ({})",
+        e.id, e.amount, e.currency, e.date, e.description, e.project_name
+    )
+}
+
+/// Runs `stint expense ...`.
+pub fn expense(svc: &Service, cmd: &ExpenseCommand) -> anyhow::Result<()> {
+    match cmd {
+        ExpenseCommand::Add(a) => {
+            let e = svc.create_expense(NewExpense {
+                project: a.project.clone(),
+                date: a.date.clone(),
+                amount: a.amount.clone(),
+                currency: a.currency.clone(),
+                description: a.description.clone(),
+                billable: Some(!a.no_bill),
+                tax_rate_percent: a.tax.clone(),
+                receipt_path: a.receipt.clone(),
+            })?;
+            println!("{}", line(&e));
+        }
+        ExpenseCommand::List(a) => {
+            let mut t = Table::new();
+            t.load_preset(UTF8_FULL_CONDENSED)
+                .set_content_arrangement(ContentArrangement::Dynamic);
+            t.set_header([
+                "id",
+                "date",
+                "project",
+                "description",
+                "amount",
+                "tax %",
+                "billed",
+            ]);
+            let mut cursor = None;
+            loop {
+                let page = svc.list_expenses(ListExpenses {
+                    project: a.project.clone(),
+                    client: a.client.clone(),
+                    from: a.from.clone(),
+                    to: a.to.clone(),
+                    invoiced: a.unbilled.then_some(false),
+                    limit: Some(500),
+                    cursor,
+                    ..Default::default()
+                })?;
+                for e in &page.items {
+                    t.add_row([
+                        e.id.to_string(),
+                        e.date.to_string(),
+                        e.project_name.clone(),
+                        e.description.clone(),
+                        format!("{} {}", e.amount, e.currency),
+                        e.tax_rate_percent
+                            .map(|r| r.normalize().to_string())
+                            .unwrap_or_default(),
+                        match (e.billable, e.invoice_id) {
+                            (false, _) => "not billable".to_owned(),
+                            (true, Some(i)) => format!("invoice {i}"),
+                            (true, None) => "unbilled".to_owned(),
+                        },
+                    ]);
+                }
+                match page.next_cursor {
+                    Some(c) => cursor = Some(c),
+                    None => break,
+                }
+            }
+            println!("{t}");
+        }
+        ExpenseCommand::Edit(a) => {
+            let e = svc.update_expense(
+                &a.id,
+                ExpenseChanges {
+                    project: a.project.clone(),
+                    date: a.date.clone(),
+                    amount: a.amount.clone(),
+                    currency: a.currency.clone(),
+                    description: a.description.clone(),
+                    billable: a.billable,
+                    tax_rate_percent: a.tax.clone(),
+                    receipt_path: a.receipt.clone(),
+                },
+            )?;
+            println!("{}", line(&e));
+        }
+        ExpenseCommand::Delete { id } => {
+            let e = svc.delete_expense(id)?;
+            println!("Deleted {}", line(&e));
+        }
+    }
+    Ok(())
+}
