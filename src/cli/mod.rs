@@ -5,6 +5,7 @@
 
 mod billing;
 mod changes;
+mod sync;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -74,6 +75,9 @@ pub enum Command {
     Undo(changes::UndoArgs),
     /// List recorded changes, newest first, with their ids for `stint undo`.
     History(changes::HistoryArgs),
+    /// Sync with your other devices through a shared folder (`stint sync DIR`, `stint sync
+    /// status`).
+    Sync(sync::SyncArgs),
 }
 
 /// `stint import`.
@@ -641,6 +645,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Undo(a) => changes::undo(&open(&cli, Frontend::Cli)?, a),
         Command::History(a) => changes::history(&open(&cli, Frontend::Cli)?, a),
+        Command::Sync(a) => sync::run(&open(&cli, Frontend::Cli)?, a),
     }
 }
 

@@ -394,6 +394,7 @@ impl Service {
                 let (row, changeset) = log::get(ctx.tx, target)?
                     .ok_or_else(|| ServiceError::NotFound(format!("no change has id {target}")))?;
                 self.check_own_change(&row)?;
+                super::sync::check_undo(ctx.tx, row.id)?;
                 if let Some(asked) = change_id.filter(|id| *id != target)
                     && let Some((asked, _)) = log::get(ctx.tx, asked)?
                 {

@@ -132,9 +132,9 @@ pub fn insert(conn: &Connection, inv: &Invoice) -> Result<InvoiceId> {
            issue_date, due_date, group_by, tax_rate_percent, subtotal, tax, total, notes,
            seller_name, seller_address, client_name, client_email, client_address, client_tax_id,
            rounding_mode, rounding_increment_minutes, rounding_scope, timezone, created_at,
-           updated_at)
+           updated_at, id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-           ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?25)",
+           ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?25, ?26)",
         params![
             inv.number,
             inv.status.as_str(),
@@ -161,13 +161,15 @@ pub fn insert(conn: &Connection, inv: &Invoice) -> Result<InvoiceId> {
             inv.rounding.scope.as_str(),
             inv.timezone,
             to_ts(inv.created_at),
+            super::sync::next_id(conn, "invoices")?,
         ],
     )?;
     let id = InvoiceId(conn.last_insert_rowid());
     let mut line_stmt = conn.prepare_cached(
         "INSERT INTO invoice_lines (invoice_id, position, description, project_id, project_name,
-           line_date, duration_seconds, rounded_duration_seconds, quantity_hours, unit_rate, amount)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+           line_date, duration_seconds, rounded_duration_seconds, quantity_hours, unit_rate, amount,
+           id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
     let mut track_stmt = conn.prepare_cached(
         "UPDATE tracks SET invoice_id = ?1, invoice_line_id = ?2 WHERE id = ?3 AND invoice_id IS NULL",
@@ -185,6 +187,7 @@ pub fn insert(conn: &Connection, inv: &Invoice) -> Result<InvoiceId> {
             line.quantity_hours.to_string(),
             line.unit_rate.to_string(),
             line.amount.to_string(),
+            super::sync::next_id(conn, "invoice_lines")?,
         ])?;
         let line_id = conn.last_insert_rowid();
         for t in &line.track_ids {
