@@ -72,6 +72,15 @@ CREATE TABLE sync_redirects (
     PRIMARY KEY (tbl, from_key)
 ) WITHOUT ROWID;
 
+-- The values of a row's merge columns when it was created (store::sync::RULES): rows created
+-- with the same ones on two devices are one row (the lowest id stays).
+CREATE TABLE sync_created (
+    tbl  TEXT    NOT NULL,
+    mkey TEXT    NOT NULL,
+    id   INTEGER NOT NULL,
+    PRIMARY KEY (tbl, mkey, id)
+) WITHOUT ROWID;
+
 -- What sync decided when changes met: merges, edits that lost, timers both running.
 CREATE TABLE sync_decisions (
     id        INTEGER PRIMARY KEY,

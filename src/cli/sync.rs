@@ -157,7 +157,10 @@ fn status(svc: &Service) -> anyhow::Result<ExitCode> {
             s.decisions_total
         );
         for d in &s.decisions {
-            let change = d.change_id.map(|c| format!("change {c}: ")).unwrap_or_default();
+            let change = d
+                .change_id
+                .map(|c| format!("change {c}: "))
+                .unwrap_or_default();
             println!("  [{}] {change}{}", d.kind, d.detail);
         }
     }

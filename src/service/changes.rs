@@ -412,6 +412,13 @@ impl Service {
                     )));
                 }
                 let Some(changeset) = changeset else {
+                    if row.frontend == "sync" {
+                        return Err(ServiceError::Conflict(format!(
+                            "change {} ({}) came from another device and changed nothing on \
+                             this one, so there is nothing to undo here",
+                            row.id, row.summary
+                        )));
+                    }
                     return Err(ServiceError::Conflict(format!(
                         "change {} ({}) was too large to keep, so it cannot be undone; \
                          revert it by hand",

@@ -242,7 +242,9 @@ pub fn decode_file(bytes: &[u8], schema: u32) -> std::result::Result<(Header, &[
     sha.update(&bytes[..body_start - 32]);
     sha.update(&bytes[body_start..end]);
     if sha.finalize().as_slice() != &bytes[body_start - 32..body_start] {
-        return Err(bad("its checksum does not match (damaged or still being copied)"));
+        return Err(bad(
+            "its checksum does not match (damaged or still being copied)",
+        ));
     }
     Ok((h, &bytes[body_start..end]))
 }
@@ -319,10 +321,12 @@ impl<'a> R<'a> {
         self.take(1).map(|b| b[0])
     }
     fn u32(&mut self) -> Option<u32> {
-        self.take(4).map(|b| u32::from_le_bytes(b.try_into().unwrap_or([0; 4])))
+        self.take(4)
+            .map(|b| u32::from_le_bytes(b.try_into().unwrap_or([0; 4])))
     }
     fn i64(&mut self) -> Option<i64> {
-        self.take(8).map(|b| i64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+        self.take(8)
+            .map(|b| i64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
     }
     fn bytes(&mut self) -> Option<&'a [u8]> {
         let n = self.u32()? as usize;
@@ -338,7 +342,9 @@ impl<'a> R<'a> {
             0 => None,
             1 => Some(Value::Null),
             2 => Some(Value::Integer(self.i64()?)),
-            3 => Some(Value::Real(f64::from_le_bytes(self.take(8)?.try_into().ok()?))),
+            3 => Some(Value::Real(f64::from_le_bytes(
+                self.take(8)?.try_into().ok()?,
+            ))),
             4 => Some(Value::Text(self.text()?)),
             5 => Some(Value::Blob(self.bytes()?.to_vec())),
             _ => return None,
@@ -654,41 +660,41 @@ impl Service {
             let name = host_name();
             let mut renumbered = 0;
             let snapshot = ss::immediate(&mut conn, |tx| -> Result<Option<(i64, Log)>> {
-            let meta = ss::Meta::load(tx)?;
-            if first_join {
-                renumbered = ss::renumber(tx, &meta, no)?;
-                if remotes.is_empty() && ss::billing_device(tx)?.is_none() {
-                    ss::set_billing_device(tx, &me, now.timestamp())?;
+                let meta = ss::Meta::load(tx)?;
+                if first_join {
+                    renumbered = ss::renumber(tx, &meta, no)?;
+                    if remotes.is_empty() && ss::billing_device(tx)?.is_none() {
+                        ss::set_billing_device(tx, &me, now.timestamp())?;
+                    }
                 }
-            }
-            let last = ss::last_change_id(tx)?;
-            if first_join {
-                ss::set_joined(tx, no, &name, &folder, &ident, last)?;
-            } else {
-                ss::set_device_no(tx, no)?;
-                ss::set_place(tx, &folder, &ident)?;
-            }
-            if first_join && ss::has_data(tx)? {
-                let ops = ss::snapshot_ops(tx, &meta)?;
-                let hlc = ss::tick(tx, now.timestamp_millis())?;
-                ss::clock_snapshot(tx, &ops, &meta, &(hlc, me.clone()))?;
-                let n = ops.len();
-                let log = Log {
-                    name: name.clone(),
-                    deps: Vec::new(),
-                    entries: vec![Entry {
-                        seq: 1,
-                        hlc,
-                        at: now.timestamp(),
-                        schema: store::SCHEMA_VERSION,
-                        operation: "sync_join".to_owned(),
-                        summary: format!("joined with {n} rows"),
-                        ops,
-                    }],
-                };
-                return Ok(Some((last, log)));
-            }
-            Ok(None)
+                let last = ss::last_change_id(tx)?;
+                if first_join {
+                    ss::set_joined(tx, no, &name, &folder, &ident, last)?;
+                } else {
+                    ss::set_device_no(tx, no)?;
+                    ss::set_place(tx, &folder, &ident)?;
+                }
+                if first_join && ss::has_data(tx)? {
+                    let ops = ss::snapshot_ops(tx, &meta)?;
+                    let hlc = ss::tick(tx, now.timestamp_millis())?;
+                    ss::clock_snapshot(tx, &ops, &meta, &(hlc, me.clone()))?;
+                    let n = ops.len();
+                    let log = Log {
+                        name: name.clone(),
+                        deps: Vec::new(),
+                        entries: vec![Entry {
+                            seq: 1,
+                            hlc,
+                            at: now.timestamp(),
+                            schema: store::SCHEMA_VERSION,
+                            operation: "sync_join".to_owned(),
+                            summary: format!("joined with {n} rows"),
+                            ops,
+                        }],
+                    };
+                    return Ok(Some((last, log)));
+                }
+                Ok(None)
             })?;
             if let Some((last, log)) = snapshot {
                 self.write_log(&dir, &me, no, 1, 1, &log)?;
@@ -734,6 +740,7 @@ impl Service {
                 .into_iter()
                 .map(|p| (p.device_id, p.applied_seq))
                 .collect();
+            let meta = ss::Meta::load(&conn)?;
             let mut entries = Vec::with_capacity(pending.len());
             let mut seq = st.published_seq;
             let mut last_change = st.published_change;
@@ -741,7 +748,11 @@ impl Service {
                 seq += 1;
                 last_change = id;
                 let ops = match &changeset {
-                    Some(c) => ss::ops_of_changeset(c)?,
+                    Some(c) => {
+                        let mut ops = ss::ops_of_changeset(c)?;
+                        ss::expand_claims(&conn, &meta, &mut ops)?;
+                        ops
+                    }
                     None => {
                         report.problems.push(format!(
                             "change {id} ({operation}) was too large to keep, so other devices \
@@ -792,7 +803,9 @@ impl Service {
                     blocked.insert(r.id.clone());
                 }
             } else if let Some(p) = &r.problem {
-                report.problems.push(format!("device {}: {p}", short(&r.id)));
+                report
+                    .problems
+                    .push(format!("device {}: {p}", short(&r.id)));
                 blocked.insert(r.id.clone());
             }
         }
@@ -813,7 +826,9 @@ impl Service {
                 let bytes = match read_small(path) {
                     Ok(b) => b,
                     Err(e) => {
-                        report.problems.push(format!("cannot read {} ({e})", path.display()));
+                        report
+                            .problems
+                            .push(format!("cannot read {} ({e})", path.display()));
                         blocked.insert(r.id.clone());
                         continue;
                     }
@@ -829,7 +844,12 @@ impl Service {
                         continue;
                     }
                     Err(FileProblem::TooNew { schema, .. }) => {
-                        let msg = format!("device {} ({}): {}", short(&r.id), r.name, too_new_message(schema));
+                        let msg = format!(
+                            "device {} ({}): {}",
+                            short(&r.id),
+                            r.name,
+                            too_new_message(schema)
+                        );
                         ss::upsert_peer(&conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
                         report.problems.push(msg);
                         blocked.insert(r.id.clone());
@@ -878,9 +898,11 @@ impl Service {
                     now.timestamp(),
                     store::SCHEMA_VERSION,
                 )?;
-                report
-                    .decisions
-                    .extend(decided.into_iter().map(|(id, d)| format!("change {id}: {}", d.detail)));
+                report.decisions.extend(
+                    decided
+                        .into_iter()
+                        .map(|(id, d)| format!("change {id}: {}", d.detail)),
+                );
                 match applied_counts.iter_mut().find(|(n, _)| *n == r.name) {
                     Some((_, c)) => *c += n,
                     None => applied_counts.push((r.name.clone(), n)),
@@ -891,7 +913,10 @@ impl Service {
                 break;
             }
         }
-        for r in remotes.iter().filter(|r| !blocked.contains(&r.id) && r.no >= 0) {
+        for r in remotes
+            .iter()
+            .filter(|r| !blocked.contains(&r.id) && r.no >= 0)
+        {
             let done = ss::peers(&conn)?
                 .into_iter()
                 .find(|p| p.device_id == r.id)
@@ -908,7 +933,7 @@ impl Service {
         report.applied = applied_counts;
 
         // Two timers running after a sync are both kept, and flagged.
-        let settings = store::settings::load(&*conn)?;
+        let settings = store::settings::load(&conn)?;
         let running = ss::running_tracks(&conn)?;
         if running.len() > 1 && !settings.allow_concurrent_timers {
             let d = ss::Decision {
@@ -1099,7 +1124,10 @@ mod tests {
         let mut damaged = file.clone();
         let last = damaged.len() - 1;
         damaged[last] ^= 1;
-        assert!(matches!(decode_file(&damaged, 9), Err(FileProblem::NotWhole(_))));
+        assert!(matches!(
+            decode_file(&damaged, 9),
+            Err(FileProblem::NotWhole(_))
+        ));
         assert!(matches!(
             decode_file(&file, 8),
             Err(FileProblem::TooNew { schema: 9, .. })

@@ -402,6 +402,18 @@ pub fn apply_inverse(conn: &Connection, changeset: &[u8]) -> Result<Option<Clash
     let clash: Arc<Mutex<Option<Clash>>> = Arc::new(Mutex::new(None));
     let seen = Arc::clone(&clash);
     let handler = move |kind: ConflictType, item: ChangesetItem| -> ConflictAction {
+        // A FOREIGN_KEY conflict comes without a row: asking it for its table crashes.
+        if kind == ConflictType::SQLITE_CHANGESET_FOREIGN_KEY {
+            let mut slot = seen.lock().unwrap_or_else(|e| e.into_inner());
+            if slot.is_none() {
+                *slot = Some(Clash {
+                    kind: "foreign_key",
+                    table: String::new(),
+                    key: String::new(),
+                });
+            }
+            return ConflictAction::SQLITE_CHANGESET_ABORT;
+        }
         let Ok(op) = item.op() else {
             return ConflictAction::SQLITE_CHANGESET_ABORT;
         };

@@ -34,7 +34,9 @@ pub struct TableRule {
     /// Rows with equal values in these columns (NULLs equal) are one row: created on two
     /// devices, the one with the higher id merges into the one with the lower id.
     pub merge_on: &'static [&'static str],
-    /// Rows frozen while the track whose id is in this column is on an issued invoice.
+    /// Rows frozen while the track whose id is in this column is on an invoice: an edit or
+    /// delete from another device is not applied, and the billing device's version (sent in
+    /// full with the change that put it on the invoice) wins.
     pub frozen_with_track: Option<&'static str>,
 }
 
@@ -64,11 +66,6 @@ pub const RULES: &[TableRule] = &[
         table: "tracks",
         merge_on: &["import_key"],
         frozen_with_track: Some("id"),
-    },
-    TableRule {
-        table: "track_tags",
-        merge_on: &[],
-        frozen_with_track: Some("track_id"),
     },
 ];
 
@@ -458,18 +455,16 @@ pub fn renumber(conn: &Connection, meta: &Meta, no: i64) -> Result<usize> {
 pub type Stamp = (i64, String);
 
 fn key_of(m: &TableMeta, values: &[Option<Value>]) -> (Vec<Value>, String) {
-    let vals: Vec<Value> = m
-        .pk
-        .iter()
-        .map(|&i| values.get(i).cloned().flatten().unwrap_or(Value::Null))
-        .collect();
+    let vals: Vec<Value> =
+        m.pk.iter()
+            .map(|&i| values.get(i).cloned().flatten().unwrap_or(Value::Null))
+            .collect();
     let text = vals.iter().map(key_text).collect::<Vec<_>>().join("/");
     (vals, text)
 }
 
 fn where_key(m: &TableMeta, first_param: usize) -> String {
-    m.pk
-        .iter()
+    m.pk.iter()
         .enumerate()
         .map(|(n, &i)| format!("\"{}\" = ?{}", m.cols[i], first_param + n))
         .collect::<Vec<_>>()
@@ -518,8 +513,12 @@ fn set_row_clock(
 
 fn col_clock(conn: &Connection, table: &str, key: &str, col: usize) -> Result<Option<Stamp>> {
     Ok(conn
-        .prepare_cached("SELECT hlc, device FROM sync_cols WHERE tbl = ?1 AND key = ?2 AND col = ?3")?
-        .query_row(params![table, key, col as i64], |r| Ok((r.get(0)?, r.get(1)?)))
+        .prepare_cached(
+            "SELECT hlc, device FROM sync_cols WHERE tbl = ?1 AND key = ?2 AND col = ?3",
+        )?
+        .query_row(params![table, key, col as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?)
 }
 
@@ -529,6 +528,45 @@ fn set_col_clock(conn: &Connection, table: &str, key: &str, col: usize, s: &Stam
     )?
     .execute(params![table, key, col as i64, s.0, s.1])?;
     Ok(())
+}
+
+/// The merge key of a row of a table with a merge rule: its merge columns' values, or `None`
+/// (no rule, or a NULL name).
+fn merge_key(table: &str, m: &TableMeta, values: &[Option<Value>]) -> Option<String> {
+    let r = rule(table).filter(|r| !r.merge_on.is_empty())?;
+    if !m.int_pk {
+        return None;
+    }
+    let mut parts = Vec::new();
+    for c in r.merge_on {
+        let i = m.cols.iter().position(|x| x == c)?;
+        let v = values.get(i).cloned().flatten().unwrap_or(Value::Null);
+        if v == Value::Null && !c.ends_with("_id") {
+            return None;
+        }
+        parts.push(key_text(&v));
+    }
+    Some(parts.join("\u{1f}"))
+}
+
+fn record_created(conn: &Connection, table: &str, mkey: &str, id: i64) -> Result<()> {
+    conn.prepare_cached("INSERT OR IGNORE INTO sync_created (tbl, mkey, id) VALUES (?1, ?2, ?3)")?
+        .execute(params![table, mkey, id])?;
+    Ok(())
+}
+
+fn created_with(conn: &Connection, table: &str, mkey: &str) -> Result<Vec<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM sync_created WHERE tbl = ?1 AND mkey = ?2 ORDER BY id")?
+        .query_map([table, mkey], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+fn int_key(m: &TableMeta, values: &[Option<Value>]) -> Option<i64> {
+    match values.get(*m.pk.first()?) {
+        Some(Some(Value::Integer(i))) => Some(*i),
+        _ => None,
+    }
 }
 
 /// Records the clocks of this device's own changes made since the last call (change log rows
@@ -544,7 +582,9 @@ pub fn clock_local_changes(conn: &Connection, meta: &Meta, device: &str) -> Resu
           WHERE id > ?1 AND device_id = ?2 AND changeset IS NOT NULL ORDER BY id",
     )?;
     let rows: Vec<(i64, i64, Vec<u8>)> = stmt
-        .query_map(params![from, device], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map(params![from, device], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
         .collect::<rusqlite::Result<_>>()?;
     for (_, hlc, changeset) in &rows {
         let stamp = (*hlc, device.to_owned());
@@ -557,6 +597,11 @@ pub fn clock_local_changes(conn: &Connection, meta: &Meta, device: &str) -> Resu
                 RowOp::Insert => {
                     if !m.int_pk || row_clock(conn, &op.table, &key)?.is_some() {
                         set_row_clock(conn, &op.table, &key, &stamp, false)?;
+                    }
+                    if let (Some(mk), Some(id)) =
+                        (merge_key(&op.table, m, &op.values), int_key(m, &op.values))
+                    {
+                        record_created(conn, &op.table, &mk, id)?;
                     }
                 }
                 RowOp::Delete => set_row_clock(conn, &op.table, &key, &stamp, true)?,
@@ -588,6 +633,10 @@ pub fn clock_snapshot(conn: &Connection, ops: &[Op], meta: &Meta, stamp: &Stamp)
         if !m.int_pk {
             let (_, key) = key_of(m, &op.values);
             set_row_clock(conn, &op.table, &key, stamp, false)?;
+        }
+        if let (Some(mk), Some(id)) = (merge_key(&op.table, m, &op.values), int_key(m, &op.values))
+        {
+            record_created(conn, &op.table, &mk, id)?;
         }
     }
     Ok(())
@@ -640,7 +689,7 @@ fn exists(conn: &Connection, table: &str, m: &TableMeta, key: &[Value]) -> Resul
         .is_some())
 }
 
-/// The issued (sent or paid) invoice track `track` is on, if any: its number or id.
+/// The invoice track `track` is on, if any: its number or id.
 fn issued_invoice_of_track(conn: &Connection, track: &Value) -> Result<Option<String>> {
     let has = conn
         .prepare_cached("SELECT count(*) FROM sqlite_master WHERE name = 'invoices'")?
@@ -651,7 +700,7 @@ fn issued_invoice_of_track(conn: &Connection, track: &Value) -> Result<Option<St
     Ok(conn
         .prepare_cached(
             "SELECT ifnull(i.number, 'invoice ' || i.id) FROM tracks t JOIN invoices i
-               ON i.id = t.invoice_id WHERE t.id = ?1 AND i.status IN ('sent', 'paid')",
+               ON i.id = t.invoice_id WHERE t.id = ?1",
         )?
         .query_row([track], |r| r.get(0))
         .optional()?)
@@ -691,7 +740,10 @@ fn apply_op(
     let Some(m) = meta.get(&op.table) else {
         decisions.push(Decision {
             kind: "refused",
-            detail: format!("a change to table {} that this stint does not have", op.table),
+            detail: format!(
+                "a change to table {} that this stint does not have",
+                op.table
+            ),
         });
         return Ok(());
     };
@@ -721,7 +773,10 @@ fn apply_op(
                     if m.pk.contains(&i) || cur.get(i) == Some(v) {
                         continue;
                     }
-                    let eff = later(base.as_ref().map(|b| &b.0), col_clock(conn, table, &key, i)?);
+                    let eff = later(
+                        base.as_ref().map(|b| &b.0),
+                        col_clock(conn, table, &key, i)?,
+                    );
                     if eff.as_ref().is_none_or(|e| stamp > e) {
                         set.push((i, v.clone()));
                     }
@@ -745,15 +800,136 @@ fn apply_op(
                     });
                     return Ok(());
                 }
+                if let (Some(mk), Some(id)) = (merge_key(table, m, &values), int_key(m, &values)) {
+                    record_created(conn, table, &mk, id)?;
+                    // Only rows still here count: a name created again after its row was
+                    // deleted is a new row.
+                    let mut same = Vec::new();
+                    for o in created_with(conn, table, &mk)? {
+                        if o == id || exists(conn, table, m, &[Value::Integer(o)])? {
+                            same.push(o);
+                        }
+                    }
+                    let low = same.first().copied().unwrap_or(id);
+                    let name = name_of(
+                        m,
+                        &values
+                            .iter()
+                            .map(|v| v.clone().unwrap_or(Value::Null))
+                            .collect::<Vec<_>>(),
+                    );
+                    if low != id {
+                        // Created under the same name elsewhere first (lower id): one row.
+                        redirect_to(conn, table, id, low)?;
+                        let alive = exists(conn, table, m, &[Value::Integer(low)])?;
+                        decisions.push(Decision {
+                            kind: "merged",
+                            detail: if alive {
+                                format!(
+                                    "{what}{name} was created on two devices: merged into {} {low}",
+                                    singular(table)
+                                )
+                            } else {
+                                format!(
+                                    "{what}{name} was created on two devices, and {} {low} it \
+                                     merges into is deleted: it stays deleted",
+                                    singular(table)
+                                )
+                            },
+                        });
+                        return Ok(());
+                    }
+                    for other in same.into_iter().filter(|o| *o != id) {
+                        if exists(conn, table, m, &[Value::Integer(other)])? {
+                            merge_into(conn, meta, table, m, other, id)?;
+                            decisions.push(Decision {
+                                kind: "merged",
+                                detail: format!(
+                                    "{} {other}{name} was created on two devices: merged into \
+                                     {what}",
+                                    singular(table)
+                                ),
+                            });
+                        } else {
+                            redirect_to(conn, table, other, id)?;
+                        }
+                    }
+                }
                 if !fix_references(conn, meta, table, m, &mut values, &what, decisions)? {
                     return Ok(());
                 }
-                insert_row(conn, meta, table, m, &values, stamp, decisions)?;
+                insert_row(conn, table, m, &values, stamp, decisions)?;
                 if !m.int_pk || row_clock(conn, table, &key)?.is_some() {
                     set_row_clock(conn, table, &key, stamp, false)?;
                 }
             }
         },
+        RowOp::Update if is_claim(table, m, &values) => {
+            // The billing device put this track on an invoice: its version wins, and a track
+            // deleted here meanwhile comes back.
+            match current {
+                None => {
+                    if fix_references(conn, meta, table, m, &mut values, &what, decisions)? {
+                        insert_row(conn, table, m, &values, stamp, decisions)?;
+                        set_row_clock(conn, table, &key, stamp, false)?;
+                        decisions.push(Decision {
+                            kind: "invoice_kept",
+                            detail: format!(
+                                "{what} was deleted here but is on an invoice made on the \
+                                 billing device: it is back"
+                            ),
+                        });
+                    }
+                }
+                Some(cur) => {
+                    // Two invoices claiming one track: the later claim wins.
+                    let inv_col = m.cols.iter().position(|c| c == "invoice_id").unwrap_or(0);
+                    let base = row_clock(conn, table, &key)?;
+                    let eff = later(
+                        base.as_ref().map(|b| &b.0),
+                        col_clock(conn, table, &key, inv_col)?,
+                    );
+                    if eff.as_ref().is_some_and(|e| stamp <= e) {
+                        decisions.push(Decision {
+                            kind: "invoice_kept",
+                            detail: format!(
+                                "{what} was put on another invoice later: it stays on that one"
+                            ),
+                        });
+                        return Ok(());
+                    }
+                    let mut set = Vec::new();
+                    let mut replaced = Vec::new();
+                    for (i, v) in values.iter().enumerate() {
+                        let Some(v) = v else { continue };
+                        if m.pk.contains(&i) {
+                            continue;
+                        }
+                        set_col_clock(conn, table, &key, i, stamp)?;
+                        if cur.get(i) != Some(v) {
+                            set.push((i, v.clone()));
+                            if !matches!(
+                                m.cols[i].as_str(),
+                                "invoice_id" | "invoice_line_id" | "updated_at"
+                            ) {
+                                replaced.push(m.cols[i].clone());
+                            }
+                        }
+                    }
+                    if !replaced.is_empty() {
+                        decisions.push(Decision {
+                            kind: "invoice_kept",
+                            detail: format!(
+                                "{what}: {} took the version on its invoice; the edit made \
+                                 here meanwhile was not kept",
+                                replaced.join(", ")
+                            ),
+                        });
+                    }
+                    update_cols(conn, meta, table, m, &key_vals, &set, stamp, decisions)?;
+                }
+            }
+        }
         RowOp::Update => {
             let Some(cur) = current else {
                 let gone = matches!(row_clock(conn, table, &key)?, Some((_, true)));
@@ -781,7 +957,7 @@ fn apply_op(
                         kind: "invoice_kept",
                         detail: format!(
                             "an edit of {what} made on another device was not applied: it is on \
-                             issued invoice {inv}, which keeps its version"
+                             invoice {inv}, which keeps its version"
                         ),
                     });
                     return Ok(());
@@ -795,7 +971,10 @@ fn apply_op(
                 if m.pk.contains(&i) {
                     continue;
                 }
-                let eff = later(base.as_ref().map(|b| &b.0), col_clock(conn, table, &key, i)?);
+                let eff = later(
+                    base.as_ref().map(|b| &b.0),
+                    col_clock(conn, table, &key, i)?,
+                );
                 if eff.as_ref().is_none_or(|e| stamp > e) {
                     set_col_clock(conn, table, &key, i, stamp)?;
                     if cur.get(i) != Some(v) {
@@ -808,10 +987,7 @@ fn apply_op(
             if !lost.is_empty() {
                 decisions.push(Decision {
                     kind: "later_edit_wins",
-                    detail: format!(
-                        "{what}: {} kept the later edit made here",
-                        lost.join(", ")
-                    ),
+                    detail: format!("{what}: {} kept the later edit made here", lost.join(", ")),
                 });
             }
             update_cols(conn, meta, table, m, &key_vals, &set, stamp, decisions)?;
@@ -844,6 +1020,45 @@ fn apply_op(
             set_row_clock(conn, table, &key, stamp, true)?;
             conn.prepare_cached("DELETE FROM sync_cols WHERE tbl = ?1 AND key = ?2")?
                 .execute([table, &key])?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether `values` is a track put on an invoice, sent in full (see [`expand_claims`]).
+fn is_claim(table: &str, m: &TableMeta, values: &[Option<Value>]) -> bool {
+    rule(table).and_then(|r| r.frozen_with_track) == Some("id")
+        && values.len() == m.cols.len()
+        && values.iter().all(Option::is_some)
+        && m.cols
+            .iter()
+            .position(|c| c == "invoice_id")
+            .is_some_and(|i| matches!(values[i], Some(Value::Integer(_))))
+}
+
+/// Sends in full (every column, as the row is now) each update of `ops` that puts a track on
+/// an invoice: on other devices that version wins over edits made without knowing of the
+/// invoice, and brings the track back where it was deleted.
+pub fn expand_claims(conn: &Connection, meta: &Meta, ops: &mut [Op]) -> Result<()> {
+    for op in ops.iter_mut() {
+        if op.kind != RowOp::Update
+            || rule(&op.table).and_then(|r| r.frozen_with_track) != Some("id")
+        {
+            continue;
+        }
+        let Some(m) = meta.get(&op.table) else {
+            continue;
+        };
+        let Some(i) = m.cols.iter().position(|c| c == "invoice_id") else {
+            continue;
+        };
+        if !matches!(op.values.get(i), Some(Some(Value::Integer(_)))) {
+            continue;
+        }
+        let (key, _) = key_of(m, &op.values);
+        if let Some(row) = row_values(conn, &op.table, m, &key)? {
+            op.values = row.into_iter().map(Some).collect();
+            op.pk = (0..m.cols.len()).map(|c| m.pk.contains(&c)).collect();
         }
     }
     Ok(())
@@ -910,45 +1125,16 @@ fn is_check(e: &rusqlite::Error) -> bool {
         if f.code == rusqlite::ErrorCode::ConstraintViolation)
 }
 
-/// The other row that has the same merge-rule values as `values` (the row `self_id` would
-/// become), if any.
-fn clashing_row(
-    conn: &Connection,
-    table: &str,
-    m: &TableMeta,
-    values: &[Value],
-    self_id: &Value,
-) -> Result<Option<i64>> {
-    let Some(r) = rule(table).filter(|r| !r.merge_on.is_empty()) else {
-        return Ok(None);
-    };
-    if !m.int_pk {
-        return Ok(None);
-    }
-    let mut conds = Vec::new();
-    let mut params = Vec::new();
-    for c in r.merge_on {
-        let Some(i) = m.cols.iter().position(|x| x == c) else {
-            return Ok(None);
-        };
-        if *c != "client_id" && *c != "project_id" && values[i] == Value::Null {
-            return Ok(None);
-        }
-        params.push(values[i].clone());
-        conds.push(format!("\"{c}\" IS ?{}", params.len()));
-    }
-    params.push(self_id.clone());
-    let sql = format!(
-        "SELECT \"{}\" FROM \"{table}\" WHERE {} AND \"{}\" != ?{} LIMIT 1",
-        m.cols[m.pk[0]],
-        conds.join(" AND "),
-        m.cols[m.pk[0]],
-        params.len()
-    );
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row(params_from_iter(params.iter()), |r| r.get(0))
-        .optional()?)
+fn redirect_to(conn: &Connection, table: &str, from: i64, to: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_redirects SET to_key = ?3 WHERE tbl = ?1 AND to_key = ?2",
+        params![table, from, to],
+    )?;
+    conn.execute(
+        "INSERT OR REPLACE INTO sync_redirects (tbl, from_key, to_key) VALUES (?1, ?2, ?3)",
+        params![table, from, to],
+    )?;
+    Ok(())
 }
 
 /// Merges row `loser` of `table` into `winner`: references re-pointed, the loser deleted, and
@@ -976,15 +1162,7 @@ fn merge_into(
         &format!("DELETE FROM \"{table}\" WHERE \"{}\" = ?1", m.cols[m.pk[0]]),
         [loser],
     )?;
-    conn.execute(
-        "UPDATE sync_redirects SET to_key = ?3 WHERE tbl = ?1 AND to_key = ?2",
-        params![table, loser, winner],
-    )?;
-    conn.execute(
-        "INSERT OR REPLACE INTO sync_redirects (tbl, from_key, to_key) VALUES (?1, ?2, ?3)",
-        params![table, loser, winner],
-    )?;
-    Ok(())
+    redirect_to(conn, table, loser, winner)
 }
 
 fn name_of(m: &TableMeta, values: &[Value]) -> String {
@@ -1000,7 +1178,6 @@ fn name_of(m: &TableMeta, values: &[Value]) -> String {
 
 fn insert_row(
     conn: &Connection,
-    meta: &Meta,
     table: &str,
     m: &TableMeta,
     values: &[Option<Value>],
@@ -1019,7 +1196,10 @@ fn insert_row(
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!("INSERT INTO \"{table}\" ({cols}) VALUES ({marks})");
-    let vals: Vec<Value> = idx.iter().map(|&i| values[i].clone().unwrap_or(Value::Null)).collect();
+    let vals: Vec<Value> = idx
+        .iter()
+        .map(|&i| values[i].clone().unwrap_or(Value::Null))
+        .collect();
     let (_, key) = key_of(m, values);
     let what = format!("{} {key}", singular(table));
     let attempt = |conn: &Connection| -> rusqlite::Result<usize> {
@@ -1029,43 +1209,22 @@ fn insert_row(
     match attempt(conn) {
         Ok(_) => Ok(()),
         Err(e) if is_unique(&e) => {
-            let full: Vec<Value> = values
-                .iter()
-                .map(|v| v.clone().unwrap_or(Value::Null))
-                .collect();
-            let self_id = full.get(m.pk.first().copied().unwrap_or(0)).cloned().unwrap_or(Value::Null);
-            let (Some(other), Value::Integer(me)) =
-                (clashing_row(conn, table, m, &full, &self_id)?, self_id.clone())
-            else {
-                decisions.push(Decision {
-                    kind: "refused",
-                    detail: format!("{what} was not added: a unique value of it is taken here"),
-                });
-                return Ok(());
-            };
-            let name = name_of(m, &full);
-            if other < me {
-                merge_into(conn, meta, table, m, me, other)?;
-                decisions.push(Decision {
-                    kind: "merged",
-                    detail: format!(
-                        "{what}{name} was created on two devices: merged into {} {other}",
-                        singular(table)
-                    ),
-                });
-                Ok(())
-            } else {
-                merge_into(conn, meta, table, m, other, me)?;
-                decisions.push(Decision {
-                    kind: "merged",
-                    detail: format!(
-                        "{} {other}{name} was created on two devices: merged into {what}",
-                        singular(table)
-                    ),
-                });
-                attempt(conn)?;
-                Ok(())
-            }
+            // A name taken by a row renamed to it on another device: this row is not added.
+            decisions.push(Decision {
+                kind: "refused",
+                detail: format!(
+                    "{what}{} was not added: another row here has that name (renamed to it \
+                     meanwhile); rename one of them on the device that has both",
+                    name_of(
+                        m,
+                        &values
+                            .iter()
+                            .map(|v| v.clone().unwrap_or(Value::Null))
+                            .collect::<Vec<_>>()
+                    )
+                ),
+            });
+            Ok(())
         }
         Err(e) if is_check(&e) => {
             decisions.push(Decision {
@@ -1125,54 +1284,27 @@ fn update_cols(
         .collect();
     vals.extend(key.iter().cloned());
     let attempt = |conn: &Connection| -> rusqlite::Result<usize> {
-        conn.prepare_cached(&sql)?.execute(params_from_iter(vals.iter()))
+        conn.prepare_cached(&sql)?
+            .execute(params_from_iter(vals.iter()))
     };
     match attempt(conn) {
         Ok(_) => Ok(()),
         Err(e) if is_unique(&e) => {
-            let Some(mut full) = row_values(conn, table, m, key)? else {
-                return Ok(());
-            };
-            for (i, v) in set {
-                full[*i] = v.clone();
-            }
-            let self_id = key.first().cloned().unwrap_or(Value::Null);
-            let (Some(other), Value::Integer(me)) =
-                (clashing_row(conn, table, m, &full, &self_id)?, self_id)
-            else {
-                decisions.push(Decision {
-                    kind: "refused",
-                    detail: format!("an edit of {what} was not applied: a unique value is taken"),
-                });
-                return Ok(());
-            };
-            let name = name_of(m, &full);
-            if other < me {
-                merge_into(conn, meta, table, m, me, other)?;
-                decisions.push(Decision {
-                    kind: "merged",
-                    detail: format!(
-                        "{what} was renamed to{name}, which {} {other} has: merged into it",
-                        singular(table)
-                    ),
-                });
-            } else {
-                merge_into(conn, meta, table, m, other, me)?;
-                decisions.push(Decision {
-                    kind: "merged",
-                    detail: format!(
-                        "{} {other}{name} merged into {what}, renamed to the same name",
-                        singular(table)
-                    ),
-                });
-                attempt(conn)?;
-            }
+            decisions.push(Decision {
+                kind: "refused",
+                detail: format!(
+                    "an edit of {what} was not applied: the name it gives is taken here by \
+                     another row; rename one of them"
+                ),
+            });
             Ok(())
         }
         Err(e) if is_check(&e) => {
             decisions.push(Decision {
                 kind: "refused",
-                detail: format!("an edit of {what} was not applied: it breaks a rule of the database ({e})"),
+                detail: format!(
+                    "an edit of {what} was not applied: it breaks a rule of the database ({e})"
+                ),
             });
             Ok(())
         }
@@ -1221,8 +1353,11 @@ fn delete_row(
             }
         }
     }
-    conn.prepare_cached(&format!("DELETE FROM \"{table}\" WHERE {}", where_key(m, 1)))?
-        .execute(params_from_iter(key.iter()))?;
+    conn.prepare_cached(&format!(
+        "DELETE FROM \"{table}\" WHERE {}",
+        where_key(m, 1)
+    ))?
+    .execute(params_from_iter(key.iter()))?;
     Ok(())
 }
 
@@ -1261,7 +1396,9 @@ pub fn apply_file(
     let mut out = Vec::new();
     for ch in changes {
         let seen: bool = tx
-            .prepare_cached("SELECT count(*) > 0 FROM change_log WHERE hlc = ?1 AND device_id = ?2")?
+            .prepare_cached(
+                "SELECT count(*) > 0 FROM change_log WHERE hlc = ?1 AND device_id = ?2",
+            )?
             .query_row(params![ch.hlc, ch.device_id], |r| r.get(0))?;
         if seen {
             continue;
@@ -1458,9 +1595,19 @@ pub fn unpublished(
             "SELECT id, hlc, at, operation, summary, changeset FROM change_log
               WHERE id > ?1 AND device_id = ?2 ORDER BY id LIMIT ?3",
         )?
-        .query_map(params![s.published_change, s.device_id, limit as i64], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
-        })?
+        .query_map(
+            params![s.published_change, s.device_id, limit as i64],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
+        )?
         .collect::<rusqlite::Result<_>>()?)
 }
 
@@ -1476,7 +1623,9 @@ pub fn unpublished_count(conn: &Connection) -> Result<i64> {
 
 /// Bumps and returns this device's hybrid logical clock for `now_ms` (Unix milliseconds).
 pub fn tick(conn: &Connection, now_ms: i64) -> Result<i64> {
-    let last: i64 = conn.query_row("SELECT hlc FROM change_clock WHERE id = 1", [], |r| r.get(0))?;
+    let last: i64 = conn.query_row("SELECT hlc FROM change_clock WHERE id = 1", [], |r| {
+        r.get(0)
+    })?;
     let hlc = (now_ms.max(0) << 16).max(last.saturating_add(1));
     conn.execute("UPDATE change_clock SET hlc = ?1 WHERE id = 1", [hlc])?;
     Ok(hlc)
@@ -1517,12 +1666,11 @@ pub fn dump(conn: &Connection) -> Result<Vec<String>> {
     tables.sort();
     for t in tables {
         let Some(m) = meta.get(&t) else { continue };
-        let order = m
-            .pk
-            .iter()
-            .map(|&i| format!("\"{}\"", m.cols[i]))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let order =
+            m.pk.iter()
+                .map(|&i| format!("\"{}\"", m.cols[i]))
+                .collect::<Vec<_>>()
+                .join(", ");
         let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\" ORDER BY {order}"))?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
@@ -1539,17 +1687,20 @@ pub fn dump(conn: &Connection) -> Result<Vec<String>> {
 
 /// The highest change log id.
 pub fn last_change_id(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT ifnull(max(id), 0) FROM change_log", [], |r| r.get(0))?)
+    Ok(
+        conn.query_row("SELECT ifnull(max(id), 0) FROM change_log", [], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 /// Whether any synced table has a row.
 pub fn has_data(conn: &Connection) -> Result<bool> {
     for t in synced_tables(conn)? {
-        let any: bool = conn.query_row(
-            &format!("SELECT EXISTS (SELECT 1 FROM \"{t}\")"),
-            [],
-            |r| r.get(0),
-        )?;
+        let any: bool =
+            conn.query_row(&format!("SELECT EXISTS (SELECT 1 FROM \"{t}\")"), [], |r| {
+                r.get(0)
+            })?;
         if any {
             return Ok(true);
         }

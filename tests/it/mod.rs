@@ -13,6 +13,7 @@ mod protocol;
 mod service_catalog;
 mod service_tracks;
 mod store;
+mod sync;
 mod tidy;
 mod upgrade;
 mod util;
