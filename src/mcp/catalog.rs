@@ -224,6 +224,7 @@ pub const TOOLS: &[ToolSpec] = &[
     t("update_settings", "Update settings", Remove, Settings),
     t("list_changes", "List changes", Read, History),
     t("undo_change", "Undo change", Revert, History),
+    t("sync", "Sync devices", Add, History),
 ];
 
 /// The catalogue row of `tool`, if it is one of stint's tools.

@@ -987,6 +987,36 @@ impl Service {
         write_atomic(&my_dir.join(format!("{first:012}-{last:012}.stint")), &file)
     }
 
+    /// Syncs through `folder`, or the folder of the last sync: for front ends. Naming a folder
+    /// is for callers that may write files (the CLI and stdio).
+    ///
+    /// # Errors
+    /// A folder named by a caller that may not write files; no folder named and none synced
+    /// with yet; and those of [`Service::sync_folder`].
+    pub fn sync(&self, folder: Option<&Path>) -> Result<SyncReport> {
+        let dir = match folder {
+            Some(f) if !self.caller.may_write_files => {
+                return Err(conflict(format!(
+                    "this caller cannot name a folder to write to ({}); leave folder out to \
+                     sync through the folder this database already syncs with",
+                    f.display()
+                )));
+            }
+            Some(f) => f.to_path_buf(),
+            None => match self.sync_status()?.folder {
+                Some(f) => PathBuf::from(f),
+                None => {
+                    return Err(conflict(
+                        "this database does not sync yet; name the shared folder (folder, or \
+                         `stint sync DIR` on this machine) once, later syncs remember it"
+                            .to_owned(),
+                    ));
+                }
+            },
+        };
+        self.sync_folder(&dir)
+    }
+
     /// Devices, what is pending, the billing device and the decisions sync took.
     pub fn sync_status(&self) -> Result<SyncStatus> {
         self.read(|ctx| {

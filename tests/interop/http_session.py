@@ -68,7 +68,7 @@ EXPECTED_TOOLS = [
     "create_invoice", "list_invoices", "get_invoice", "update_invoice", "mark_invoice_sent",
     "mark_invoice_paid", "void_invoice", "delete_invoice", "export_invoice_csv",
     "time_summary", "top_projects", "budget_status", "unbilled_summary",
-    "get_settings", "update_settings", "list_changes", "undo_change",
+    "get_settings", "update_settings", "list_changes", "undo_change", "sync",
 ]
 # ARCHITECTURE.md, "HTTP front end": admin adds deletes, invoice state changes and settings.
 ADMIN_TOOLS = {"delete_track", "delete_project", "delete_tag", "delete_client", "delete_invoice",

@@ -71,7 +71,7 @@ EXPECTED_TOOLS = [
     "create_invoice", "list_invoices", "get_invoice", "update_invoice", "mark_invoice_sent",
     "mark_invoice_paid", "void_invoice", "delete_invoice", "export_invoice_csv",
     "time_summary", "top_projects", "budget_status", "unbilled_summary",
-    "get_settings", "update_settings", "list_changes", "undo_change",
+    "get_settings", "update_settings", "list_changes", "undo_change", "sync",
 ]
 MISSING_ID = 987654
 VERBOSE = os.environ.get("STINT_INTEROP_VERBOSE") == "1"  # print every refusal message
