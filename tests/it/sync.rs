@@ -731,3 +731,102 @@ proptest! {
         }
     }
 }
+
+/// `stint sync` killed with SIGKILL at random moments while it applies another device's files
+/// leaves no file half-applied: the tracks present always match the sequence recorded as
+/// applied, the database passes its integrity check, and a last sync completes the copy.
+#[test]
+fn sigkill_during_sync_leaves_nothing_half_applied() {
+    let folder = tempfile::tempdir().unwrap();
+    let a = Device::new();
+    a.sync(folder.path());
+    for batch in 0..8 {
+        for i in 0..50 {
+            let h = batch * 50 + i;
+            a.track(
+                &format!(
+                    "2026-10-{:02}T{:02}:{:02}:00Z",
+                    1 + h / 24 % 28,
+                    h % 24,
+                    h % 60
+                ),
+                &format!(
+                    "2026-10-{:02}T{:02}:{:02}:30Z",
+                    1 + h / 24 % 28,
+                    h % 24,
+                    h % 60
+                ),
+                &format!("work {h}"),
+                None,
+            );
+        }
+        a.sync(folder.path());
+    }
+    let b_dir = tempfile::tempdir().unwrap();
+    let b = b_dir.path().join("stint.db");
+    let mut seed: u64 = 0x5EED_5A1C;
+    let mut kills = 0;
+    for _ in 0..40 {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let wait = std::time::Duration::from_micros((seed >> 33) % 150_000);
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stint"))
+            .args([
+                "--db",
+                b.to_str().unwrap(),
+                "sync",
+                folder.path().to_str().unwrap(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(wait);
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            kills += 1;
+        }
+        child.wait().unwrap();
+        if !b.exists() {
+            continue;
+        }
+        let conn = rusqlite::Connection::open(&b).unwrap();
+        let ok: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
+        let has_sync: bool = conn
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'sync_peers'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        if !has_sync {
+            continue;
+        }
+        let applied: i64 = conn
+            .query_row(
+                "SELECT ifnull(max(applied_seq), 0) FROM sync_peers",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let tracks: i64 = conn
+            .query_row("SELECT count(*) FROM tracks", [], |r| r.get(0))
+            .unwrap();
+        // a's first log is its join (no tracks); each later change added one track.
+        assert_eq!(
+            tracks,
+            (applied - 1).max(0),
+            "after a kill: {applied} applied"
+        );
+    }
+    assert!(kills >= 5, "only {kills} syncs were killed mid-way");
+    let last = Service::open(&b, Caller::local(Frontend::Cli)).unwrap();
+    last.sync_folder(folder.path()).unwrap();
+    drop(last);
+    let conn = rusqlite::Connection::open(&b).unwrap();
+    assert_eq!(stint::store::sync::dump(&conn).unwrap(), a.dump());
+}
