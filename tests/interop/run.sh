@@ -4,6 +4,7 @@
 #   stdio_session.py   `stint mcp` through the SDK and raw lines
 #   http_session.py    `stint serve` through the SDK with bearer tokens: scopes, redaction, 401
 #   concurrency.py     2 stdio servers, HTTP and the CLI writing one file at once
+#   sync_session.py    2 stdio servers on two databases syncing through a folder
 # Each prints "N passed, M failed"; all three run even when one fails.
 #
 # Usage:  cargo build --release && tests/interop/run.sh
@@ -33,7 +34,7 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/stint-interop.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
 status=0
-for script in stdio_session.py http_session.py concurrency.py; do
+for script in stdio_session.py http_session.py concurrency.py sync_session.py; do
     echo "== $script"
     mkdir -p "$work/${script%.py}"
     "$venv/bin/python" "$root/tests/interop/$script" "$bin" "$work/${script%.py}" || status=1
