@@ -658,14 +658,14 @@ fn singular(table: &str) -> String {
 }
 
 /// Applies `ops` (one remote change stamped `stamp`) by the sync rules, in the caller's
-/// transaction with foreign keys deferred. Returns the decisions taken.
+/// transaction, which must have foreign keys deferred (`PRAGMA defer_foreign_keys`, set once:
+/// setting it expires every prepared statement). Returns the decisions taken.
 pub fn apply_ops(
     conn: &Connection,
     meta: &Meta,
     ops: &[Op],
     stamp: &Stamp,
 ) -> Result<Vec<Decision>> {
-    conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
     let mut decisions = Vec::new();
     for op in ops {
         apply_op(conn, meta, op, stamp, &mut decisions)?;
@@ -1390,6 +1390,7 @@ pub fn apply_file(
 ) -> Result<Vec<(i64, Decision)>> {
     let conn: &Connection = conn;
     let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+    tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
     let meta = Meta::load(&tx)?;
     let local = state(&tx)?.device_id;
     clock_local_changes(&tx, &meta, &local)?;
