@@ -11,6 +11,7 @@ pub mod errors;
 mod expenses;
 mod import;
 mod style;
+mod sync;
 mod tasks;
 
 use std::path::PathBuf;
@@ -115,6 +116,9 @@ pub enum Command {
     /// Expenses billed beside time: add, list, edit, delete.
     #[command(subcommand)]
     Expense(expenses::ExpenseCommand),
+    /// Sync with your other devices through a shared folder (`stint sync DIR`, `stint sync
+    /// status`).
+    Sync(sync::SyncArgs),
 }
 
 /// `stint edit`.
@@ -931,6 +935,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Task(cmd) => tasks::run(&open(&cli, Frontend::Cli)?, cmd),
+        Command::Sync(a) => sync::run(&open(&cli, Frontend::Cli)?, a),
     }
 }
 

@@ -238,6 +238,7 @@ pub const TOOLS: &[ToolSpec] = &[
     t("list_expenses", "List expenses", Read, Billing),
     t("update_expense", "Update expense", Edit, Billing),
     t("delete_expense", "Delete expense", Remove, Billing),
+    t("sync", "Sync devices", Add, History),
 ];
 
 /// The catalogue row of `tool`, if it is one of stint's tools.

@@ -122,3 +122,40 @@ impl From<&Undone> for UndoneOut {
         }
     }
 }
+
+/// Arguments of `sync`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(transform = no_null)]
+pub struct SyncArgs {
+    /// Shared folder (stdio; default: the last one).
+    pub folder: Option<String>,
+}
+
+/// What a sync did.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SyncOut {
+    pub sent: usize,
+    pub applied: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+impl From<&crate::service::SyncReport> for SyncOut {
+    fn from(r: &crate::service::SyncReport) -> Self {
+        SyncOut {
+            sent: r.published,
+            applied: r
+                .applied
+                .iter()
+                .map(|(d, n)| format!("{n} from {d}"))
+                .collect(),
+            notes: r
+                .decisions
+                .iter()
+                .chain(&r.problems)
+                .chain(&r.notes)
+                .cloned()
+                .collect(),
+        }
+    }
+}

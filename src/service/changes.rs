@@ -395,6 +395,7 @@ impl Service {
                 let (row, changeset) = log::get(ctx.tx, target)?
                     .ok_or_else(|| ServiceError::NotFound(format!("no change has id {target}")))?;
                 self.check_own_change(&row)?;
+                super::sync::check_undo(ctx.tx, row.id)?;
                 if let Some(asked) = change_id.filter(|id| *id != target)
                     && let Some((asked, _)) = log::get(ctx.tx, asked)?
                 {
@@ -412,6 +413,13 @@ impl Service {
                     )));
                 }
                 let Some(changeset) = changeset else {
+                    if row.frontend == "sync" {
+                        return Err(ServiceError::Conflict(format!(
+                            "change {} ({}) came from another device and changed nothing on \
+                             this one, so there is nothing to undo here",
+                            row.id, row.summary
+                        )));
+                    }
                     return Err(ServiceError::Conflict(format!(
                         "change {} ({}) was too large to keep, so it cannot be undone; \
                          revert it by hand",

@@ -564,6 +564,7 @@ impl Service {
 
     fn mark_invoice_sent_inner(&self, invoice: &str, issue_date: Option<&str>) -> Result<Invoice> {
         self.write("mark_invoice_sent", |ctx| {
+            super::sync::check_billing_device(ctx.tx)?;
             let mut inv = resolve_invoice(ctx, invoice)?;
             if inv.status != InvoiceStatus::Draft {
                 return Err(ServiceError::Conflict(format!(

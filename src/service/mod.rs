@@ -21,6 +21,7 @@ mod invoices;
 mod names;
 mod reports;
 mod settings;
+mod sync;
 mod tasks;
 mod tokens;
 mod tracks;
@@ -60,6 +61,9 @@ pub use reports::{
     BudgetReport, BudgetUse, Figures, GroupDim, GroupKey, Summary, SummaryRow, TimeSummary,
 };
 pub use settings::{RoundingChanges, SettingsChanges, SettingsView};
+pub use sync::{
+    FORMAT_VERSION as SYNC_FORMAT_VERSION, PeerStatus, SyncDecision, SyncReport, SyncStatus,
+};
 pub use tasks::{DeleteTask, ListTasks, NewTask, TaskChanges};
 pub use tokens::{HttpCaller, LAST_USED_RESOLUTION_SECS, SECRET_PREFIX, Scope, TokenInfo};
 pub use tracks::{

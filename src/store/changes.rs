@@ -25,7 +25,7 @@ pub const MAX_CHANGESET_BYTES: usize = 16 * 1024 * 1024;
 
 /// Whether writes to `table` are recorded in the change log: every table except the log's own
 /// tables, the audit log, the HTTP tokens (secrets stay out of a log that is shipped between
-/// devices), and SQLite's and refinery's bookkeeping.
+/// devices), SQLite's and refinery's bookkeeping, and sync's own bookkeeping (`sync_*`).
 pub fn is_recorded(table: &str) -> bool {
     !matches!(
         table,
@@ -36,6 +36,7 @@ pub fn is_recorded(table: &str) -> bool {
             | "api_tokens"
             | "refinery_schema_history"
     ) && !table.starts_with("sqlite_")
+        && !table.starts_with("sync_")
 }
 
 /// What one row change did.
@@ -93,7 +94,7 @@ impl RowChange {
     }
 }
 
-fn owned(v: ValueRef<'_>) -> Value {
+pub(crate) fn owned(v: ValueRef<'_>) -> Value {
     match v {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => Value::Integer(i),
@@ -104,7 +105,7 @@ fn owned(v: ValueRef<'_>) -> Value {
 }
 
 /// Text of a key value, for messages.
-fn key_text(v: &Value) -> String {
+pub(crate) fn key_text(v: &Value) -> String {
     match v {
         Value::Null => "NULL".to_owned(),
         Value::Integer(i) => i.to_string(),
@@ -401,6 +402,18 @@ pub fn apply_inverse(conn: &Connection, changeset: &[u8]) -> Result<Option<Clash
     let clash: Arc<Mutex<Option<Clash>>> = Arc::new(Mutex::new(None));
     let seen = Arc::clone(&clash);
     let handler = move |kind: ConflictType, item: ChangesetItem| -> ConflictAction {
+        // A FOREIGN_KEY conflict comes without a row: asking it for its table crashes.
+        if kind == ConflictType::SQLITE_CHANGESET_FOREIGN_KEY {
+            let mut slot = seen.lock().unwrap_or_else(|e| e.into_inner());
+            if slot.is_none() {
+                *slot = Some(Clash {
+                    kind: "foreign_key",
+                    table: String::new(),
+                    key: String::new(),
+                });
+            }
+            return ConflictAction::SQLITE_CHANGESET_ABORT;
+        }
         let Ok(op) = item.op() else {
             return ConflictAction::SQLITE_CHANGESET_ABORT;
         };

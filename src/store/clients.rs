@@ -65,8 +65,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Client> {
 pub fn insert(conn: &Connection, f: &ClientFields, now: DateTime<Utc>) -> Result<ClientId> {
     conn.execute(
         "INSERT INTO clients (name, email, phone, address, tax_id, notes, hourly_rate, currency, \
-         archived, created_at, updated_at, name_key) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)",
+         archived, created_at, updated_at, name_key, id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)",
         params![
             f.name,
             f.email,
@@ -78,7 +78,8 @@ pub fn insert(conn: &Connection, f: &ClientFields, now: DateTime<Utc>) -> Result
             f.currency.map(Currency::code),
             f.archived,
             to_ts(now),
-            name_key(&f.name)
+            name_key(&f.name),
+            super::sync::next_id(conn, "clients")?
         ],
     )?;
     Ok(ClientId(conn.last_insert_rowid()))

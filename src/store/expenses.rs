@@ -49,8 +49,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Expense> {
 pub fn insert(conn: &Connection, e: &Expense, now: DateTime<Utc>) -> Result<ExpenseId> {
     conn.execute(
         "INSERT INTO expenses (project_id, expense_date, amount_minor, currency, description,
-           billable, tax_rate_percent, receipt_path, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+           billable, tax_rate_percent, receipt_path, created_at, updated_at, id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
         params![
             e.project_id.0,
             e.date.format("%Y-%m-%d").to_string(),
@@ -61,6 +61,7 @@ pub fn insert(conn: &Connection, e: &Expense, now: DateTime<Utc>) -> Result<Expe
             e.tax_rate_percent.map(|t| t.to_string()),
             e.receipt_path,
             to_ts(now),
+            super::sync::next_id(conn, "expenses")?,
         ],
     )?;
     Ok(ExpenseId(conn.last_insert_rowid()))
@@ -84,6 +85,7 @@ pub fn update(conn: &Connection, e: &Expense, now: DateTime<Utc>) -> Result<()> 
             e.tax_rate_percent.map(|t| t.to_string()),
             e.receipt_path,
             to_ts(now),
+            super::sync::next_id(conn, "expenses")?,
         ],
     )?;
     Ok(())

@@ -152,9 +152,9 @@ pub fn insert(conn: &Connection, inv: &Invoice) -> Result<InvoiceId> {
            issue_date, due_date, group_by, tax_rate_percent, subtotal, tax, total, notes,
            seller_name, seller_address, client_name, client_email, client_address, client_tax_id,
            rounding_mode, rounding_increment_minutes, rounding_scope, timezone, created_at,
-           updated_at, grouping, discount_percent, discount_amount, discount, paid_on)
+           updated_at, grouping, discount_percent, discount_amount, discount, paid_on, id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-           ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?25, ?26, ?27, ?28, ?29, ?30)",
+           ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?25, ?26, ?27, ?28, ?29, ?30, ?31)",
         params![
             inv.number,
             inv.status.as_str(),
@@ -186,14 +186,15 @@ pub fn insert(conn: &Connection, inv: &Invoice) -> Result<InvoiceId> {
             inv.discount_amount.map(|d| d.to_string()),
             inv.discount.to_string(),
             date_text(inv.paid_on),
+            super::sync::next_id(conn, "invoices")?,
         ],
     )?;
     let id = InvoiceId(conn.last_insert_rowid());
     let mut line_stmt = conn.prepare_cached(
         "INSERT INTO invoice_lines (invoice_id, position, description, project_id, project_name,
            line_date, duration_seconds, rounded_duration_seconds, quantity_hours, unit_rate, amount,
-           tax_rate_percent, expense_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+           tax_rate_percent, expense_id, id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?;
     let mut item_stmt = conn.prepare_cached(
         "INSERT OR IGNORE INTO invoice_items (invoice_id, kind, item_id, line_position)
@@ -221,6 +222,7 @@ pub fn insert(conn: &Connection, inv: &Invoice) -> Result<InvoiceId> {
             // Time lines follow the invoice's rate; expense lines keep theirs.
             line.expense_id.map(|_| line.tax_rate_percent.to_string()),
             line.expense_id,
+            super::sync::next_id(conn, "invoice_lines")?,
         ])?;
         let line_id = conn.last_insert_rowid();
         for t in &line.track_ids {

@@ -71,8 +71,8 @@ pub fn insert(conn: &Connection, f: &ProjectFields, now: DateTime<Utc>) -> Resul
     conn.execute(
         "INSERT INTO projects (name, client_id, color, hourly_rate, currency, billable_by_default,
            budget_seconds, budget_amount, budget_period, budget_alert_percent, archived,
-           created_at, updated_at, name_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)",
+           created_at, updated_at, name_key, id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14)",
         params![
             f.name,
             f.client_id.map(|c| c.0),
@@ -86,7 +86,8 @@ pub fn insert(conn: &Connection, f: &ProjectFields, now: DateTime<Utc>) -> Resul
             f.budget.alert_percent,
             f.archived,
             to_ts(now),
-            name_key(&f.name)
+            name_key(&f.name),
+            super::sync::next_id(conn, "projects")?
         ],
     )?;
     Ok(ProjectId(conn.last_insert_rowid()))

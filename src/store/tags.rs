@@ -21,8 +21,13 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Tag> {
 /// Inserts a tag and returns its id.
 pub fn insert(conn: &Connection, name: &str, now: DateTime<Utc>) -> Result<TagId> {
     conn.execute(
-        "INSERT INTO tags (name, created_at, updated_at, name_key) VALUES (?1, ?2, ?2, ?3)",
-        params![name, to_ts(now), name_key(name)],
+        "INSERT INTO tags (name, created_at, updated_at, name_key, id) VALUES (?1, ?2, ?2, ?3, ?4)",
+        params![
+            name,
+            to_ts(now),
+            name_key(name),
+            super::sync::next_id(conn, "tags")?
+        ],
     )?;
     Ok(TagId(conn.last_insert_rowid()))
 }

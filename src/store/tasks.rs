@@ -75,8 +75,8 @@ pub fn insert(
 ) -> Result<TaskId> {
     conn.execute(
         "INSERT INTO tasks (project_id, name, name_key, estimate_seconds, status,
-           billable_by_default, hourly_rate, archived, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+           billable_by_default, hourly_rate, archived, created_at, updated_at, id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
         params![
             project.0,
             f.name,
@@ -86,7 +86,8 @@ pub fn insert(
             f.billable_by_default,
             f.hourly_rate.map(|d| d.to_string()),
             f.archived,
-            to_ts(now)
+            to_ts(now),
+            super::sync::next_id(conn, "tasks")?
         ],
     )?;
     Ok(TaskId(conn.last_insert_rowid()))

@@ -96,9 +96,9 @@ fn insert_row(
     now: DateTime<Utc>,
 ) -> Result<TrackId> {
     conn.prepare_cached(
-        "INSERT INTO tracks (start_at, end_at, timezone, description, project_id, billable,
+        "INSERT INTO tracks (id, start_at, end_at, timezone, description, project_id, billable,
            hourly_rate, import_key, created_at, updated_at, task_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
+         VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?11)",
     )?
     .execute(params![
         to_ts(f.start),
@@ -110,6 +110,7 @@ fn insert_row(
         f.hourly_rate.map(|d| d.to_string()),
         import_key,
         to_ts(now),
+        super::sync::next_id(conn, "tracks")?,
         f.task_id.map(|k| k.0)
     ])?;
     Ok(TrackId(conn.last_insert_rowid()))

@@ -70,7 +70,7 @@ EXPECTED_TOOLS = [
     "export_invoice_pdf", "time_summary", "top_projects", "budget_status", "unbilled_summary",
     "get_settings", "update_settings", "list_changes", "undo_change",
     "create_task", "list_tasks", "update_task", "delete_task",
-    "create_expense", "list_expenses", "update_expense", "delete_expense",
+    "create_expense", "list_expenses", "update_expense", "delete_expense", "sync",
 ]
 # ARCHITECTURE.md, "HTTP front end": admin adds deletes, invoice state changes and settings.
 ADMIN_TOOLS = {"delete_track", "delete_project", "delete_tag", "delete_client", "delete_invoice",
@@ -79,7 +79,7 @@ ADMIN_TOOLS = {"delete_track", "delete_project", "delete_tag", "delete_client", 
 WRITE_TOOLS = {"start_timer", "continue_timer", "stop_timer", "create_track", "update_track", "create_project",
                "update_project", "create_tag", "update_tag", "create_client", "update_client",
                "create_invoice", "update_invoice", "undo_change", "create_task", "update_task",
-               "create_expense", "update_expense"}
+               "create_expense", "update_expense", "sync"}
 READ_TOOLS = set(EXPECTED_TOOLS) - ADMIN_TOOLS - WRITE_TOOLS
 CONTACT = {"email": "billing@acme.test", "phone": "+49 30 1234567",
            "address": "Hauptstr. 1, 10115 Berlin", "tax_id": "DE123456789"}

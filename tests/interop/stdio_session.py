@@ -73,7 +73,7 @@ EXPECTED_TOOLS = [
     "export_invoice_pdf", "time_summary", "top_projects", "budget_status", "unbilled_summary",
     "get_settings", "update_settings", "list_changes", "undo_change",
     "create_task", "list_tasks", "update_task", "delete_task",
-    "create_expense", "list_expenses", "update_expense", "delete_expense",
+    "create_expense", "list_expenses", "update_expense", "delete_expense", "sync",
 ]
 MISSING_ID = 987654
 VERBOSE = os.environ.get("STINT_INTEROP_VERBOSE") == "1"  # print every refusal message

@@ -396,6 +396,15 @@ fn request_id_with_other_arguments_or_another_tool_is_refused() {
 
 /// Arguments for every tool that writes, in an order where each call succeeds, and how many
 /// changes each records.
+/// A folder for the `sync` call, removed when the test process ends (kept for the process).
+fn sync_folder() -> String {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().unwrap())
+        .path()
+        .display()
+        .to_string()
+}
+
 fn write_calls() -> Vec<(&'static str, Json, i64)> {
     vec![
         (
@@ -479,6 +488,9 @@ fn write_calls() -> Vec<(&'static str, Json, i64)> {
         ),
         ("delete_expense", json!({"expense_id": "1"}), 1),
         ("undo_change", json!({}), 1),
+        // A sync records no change of its own: what it applies are other devices' changes,
+        // and joining (renumbering ids) is not a change.
+        ("sync", json!({"folder": sync_folder()}), 0),
     ]
 }
 

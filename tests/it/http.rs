@@ -198,7 +198,7 @@ fn tokens_scopes_and_audit() {
     assert!(write_tools.contains(&"create_track".to_owned()));
     assert!(!write_tools.contains(&"delete_track".to_owned()));
     assert!(!write_tools.contains(&"update_settings".to_owned()));
-    assert_eq!(s.tool_names(&admin).len(), 49);
+    assert_eq!(s.tool_names(&admin).len(), 50);
 
     let r = s.call(Some(&read), "create_tag", json!({"name": "x"}));
     assert_eq!(r["isError"], true);

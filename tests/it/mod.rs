@@ -19,6 +19,7 @@ mod protocol;
 mod service_catalog;
 mod service_tracks;
 mod store;
+mod sync;
 mod tasks;
 mod tidy;
 mod upgrade;

@@ -5,7 +5,7 @@ use super::util::{Env, mcp_session as session};
 use serde_json::{Value, json};
 
 /// Every tool of the catalogue: names are a contract (ARCHITECTURE.md, "MCP tool catalogue").
-const TOOLS: [&str; 49] = [
+const TOOLS: [&str; 50] = [
     "start_timer",
     "continue_timer",
     "stop_timer",
@@ -55,6 +55,7 @@ const TOOLS: [&str; 49] = [
     "list_expenses",
     "update_expense",
     "delete_expense",
+    "sync",
 ];
 
 fn call(id: i64, name: &str, args: Value) -> String {

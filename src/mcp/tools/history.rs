@@ -37,4 +37,16 @@ impl StintServer {
         let u = self.svc.undo_change(a.change_id).map_err(fail)?;
         Ok(Json((&u).into()))
     }
+
+    #[tool(
+        name = "sync",
+        description = "Sync with the user's other devices via the shared folder."
+    )]
+    async fn sync(&self, Parameters(a): Parameters<SyncArgs>) -> Result<Json<SyncOut>, String> {
+        let r = self
+            .svc
+            .sync(a.folder.as_deref().map(std::path::Path::new))
+            .map_err(fail)?;
+        Ok(Json((&r).into()))
+    }
 }

@@ -1,0 +1,1166 @@
+//! Sync between devices through a shared folder: `stint sync DIR` and `stint sync status`.
+//!
+//! Each device writes only its own files, in `DIR/<device id>/`: `device.stint` (its number and
+//! name) and logs `<first seq>-<last seq>.stint` holding its changes in order. Every file has a
+//! header (magic, format version, schema version, device id and number, sequence numbers, body
+//! length, SHA-256 of header and body), is written 0600 under a temporary name and renamed
+//! into place. A file that is short, damaged or not ours is skipped until it is whole; one from
+//! a newer schema is refused ("update stint on this device"). Another device's file is applied
+//! in one transaction, after the files it depends on (each log names how far its device had
+//! applied every other device's changes).
+//!
+//! The first sync of a database claims a device number (0..63, one not used in the folder),
+//! renumbers its rows to ids `id * 64 + number` and publishes them all as its first log; an
+//! empty database joins and receives everything. How changes that meet are decided is in
+//! [`crate::store::sync`] (ARCHITECTURE.md, "Sync").
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::{Result, Service, ServiceError};
+use crate::store;
+use crate::store::changes::{RowOp, Value};
+use crate::store::sync::{self as ss, Op, RemoteChange};
+
+/// The version of the file format this stint writes and reads.
+pub const FORMAT_VERSION: u16 = 1;
+
+const MAGIC: &[u8; 8] = b"STINTSYN";
+const HEADER_LEN: usize = 8 + 2 + 4 + 32 + 2 + 1 + 8 + 8 + 8 + 32;
+
+/// Most changes per log file.
+const ENTRIES_PER_FILE: usize = 5_000;
+
+/// Largest file read, in bytes (a log of 5,000 changes is far smaller).
+const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// How many decisions `sync status` shows.
+const STATUS_DECISIONS: usize = 20;
+
+/// What one `stint sync DIR` did.
+#[derive(Debug, Clone, Default)]
+pub struct SyncReport {
+    /// This database's device id (32 hex digits) and number (0..63).
+    pub device_id: String,
+    pub device_no: i64,
+    /// True on the first sync of this database.
+    pub joined: bool,
+    /// Rows renumbered when joining (ids became `id * 64 + number`).
+    pub renumbered: usize,
+    /// Changes written to the folder.
+    pub published: usize,
+    /// Changes applied from other devices: `(device name, count)`.
+    pub applied: Vec<(String, usize)>,
+    /// What sync decided where changes met (merges, edits that lost, timers both running).
+    pub decisions: Vec<String>,
+    /// Files skipped or refused, and why (waiting for a whole file, a newer schema).
+    pub problems: Vec<String>,
+    /// Notes (a copied database taking a new device id).
+    pub notes: Vec<String>,
+}
+
+/// One other device, as `sync status` shows it.
+#[derive(Debug, Clone)]
+pub struct PeerStatus {
+    pub device_id: String,
+    pub device_no: i64,
+    pub name: Option<String>,
+    /// Changes of it applied here, and seen in the folder but not applied yet.
+    pub applied: i64,
+    pub pending: i64,
+    pub problem: Option<String>,
+}
+
+/// One decision, as listed.
+#[derive(Debug, Clone)]
+pub struct SyncDecision {
+    pub id: i64,
+    /// Unix seconds, UTC.
+    pub at: i64,
+    /// The change log entry of the applied change it belongs to (undo it to revert).
+    pub change_id: Option<i64>,
+    pub kind: String,
+    pub detail: String,
+}
+
+/// Result of `sync status`.
+#[derive(Debug, Clone)]
+pub struct SyncStatus {
+    pub device_id: String,
+    /// `None` before the first sync.
+    pub device_no: Option<i64>,
+    pub device_name: Option<String>,
+    pub folder: Option<String>,
+    /// The device that issues invoice numbers (id), and whether it is this one.
+    pub billing_device: Option<String>,
+    pub is_billing_device: bool,
+    /// This device's changes not yet written to the folder.
+    pub unpublished: i64,
+    pub peers: Vec<PeerStatus>,
+    /// The newest decisions, newest first, and how many there are.
+    pub decisions: Vec<SyncDecision>,
+    pub decisions_total: i64,
+    /// Running timers (more than one after a sync is flagged as a decision).
+    pub running_timers: Vec<i64>,
+}
+
+fn conflict(msg: String) -> ServiceError {
+    ServiceError::Conflict(msg)
+}
+
+fn io_err(what: &str, path: &Path, e: std::io::Error) -> ServiceError {
+    conflict(format!(
+        "cannot {what} {} ({e}); check that the sync folder exists and is writable",
+        path.display()
+    ))
+}
+
+/// "dev:inode" of a file, to notice a database that was copied.
+fn file_ident(path: &Path) -> String {
+    use std::os::unix::fs::MetadataExt as _;
+    match std::fs::metadata(path) {
+        Ok(m) => format!("{}:{}", m.dev(), m.ino()),
+        Err(_) => path.display().to_string(),
+    }
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty() && s.len() <= 64)
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "device".to_owned())
+}
+
+fn is_device_dir(name: &str) -> bool {
+    name.len() == 32 && name.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A parsed file header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub format: u16,
+    pub schema: u32,
+    pub device_id: String,
+    pub device_no: u16,
+    /// 0: device file, 1: log.
+    pub kind: u8,
+    pub first_seq: u64,
+    pub last_seq: u64,
+    pub body_len: u64,
+}
+
+/// Why a file was not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileProblem {
+    /// Short, damaged or not a stint sync file: skipped until whole.
+    NotWhole(String),
+    /// Written by a newer stint.
+    TooNew { schema: u32, format: u16 },
+}
+
+fn header_bytes(h: &Header) -> Vec<u8> {
+    let mut b = Vec::with_capacity(HEADER_LEN);
+    b.extend_from_slice(MAGIC);
+    b.extend_from_slice(&h.format.to_le_bytes());
+    b.extend_from_slice(&h.schema.to_le_bytes());
+    let mut id = [b'0'; 32];
+    for (i, c) in h.device_id.bytes().take(32).enumerate() {
+        id[i] = c;
+    }
+    b.extend_from_slice(&id);
+    b.extend_from_slice(&h.device_no.to_le_bytes());
+    b.push(h.kind);
+    b.extend_from_slice(&h.first_seq.to_le_bytes());
+    b.extend_from_slice(&h.last_seq.to_le_bytes());
+    b.extend_from_slice(&h.body_len.to_le_bytes());
+    b
+}
+
+/// A whole file: header, checksum, body.
+pub fn encode_file(h: &Header, body: &[u8]) -> Vec<u8> {
+    let mut h = h.clone();
+    h.body_len = body.len() as u64;
+    let mut out = header_bytes(&h);
+    let mut sha = Sha256::new();
+    sha.update(&out);
+    sha.update(body);
+    out.extend_from_slice(&sha.finalize());
+    out.extend_from_slice(body);
+    out
+}
+
+/// Checks a file and returns its header and body.
+///
+/// # Errors
+/// [`FileProblem::NotWhole`] for a short, damaged or foreign file; [`FileProblem::TooNew`]
+/// for one from a newer format or schema than `schema`.
+pub fn decode_file(bytes: &[u8], schema: u32) -> std::result::Result<(Header, &[u8]), FileProblem> {
+    let bad = |why: &str| FileProblem::NotWhole(why.to_owned());
+    if bytes.len() < HEADER_LEN {
+        return Err(bad("shorter than a header"));
+    }
+    if &bytes[..8] != MAGIC {
+        return Err(bad("not a stint sync file"));
+    }
+    let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]);
+    let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap_or([0; 4]));
+    let u64_at = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap_or([0; 8]));
+    let h = Header {
+        format: u16_at(8),
+        schema: u32_at(10),
+        device_id: String::from_utf8_lossy(&bytes[14..46]).into_owned(),
+        device_no: u16_at(46),
+        kind: bytes[48],
+        first_seq: u64_at(49),
+        last_seq: u64_at(57),
+        body_len: u64_at(65),
+    };
+    if h.format > FORMAT_VERSION || h.schema > schema {
+        return Err(FileProblem::TooNew {
+            schema: h.schema,
+            format: h.format,
+        });
+    }
+    let body_start = HEADER_LEN;
+    let Some(end) = usize::try_from(h.body_len)
+        .ok()
+        .and_then(|l| body_start.checked_add(l))
+    else {
+        return Err(bad("a length that does not fit"));
+    };
+    if bytes.len() < end {
+        return Err(bad("shorter than its header says (still being copied?)"));
+    }
+    if bytes.len() > end {
+        return Err(bad("longer than its header says"));
+    }
+    let mut sha = Sha256::new();
+    sha.update(&bytes[..body_start - 32]);
+    sha.update(&bytes[body_start..end]);
+    if sha.finalize().as_slice() != &bytes[body_start - 32..body_start] {
+        return Err(bad(
+            "its checksum does not match (damaged or still being copied)",
+        ));
+    }
+    Ok((h, &bytes[body_start..end]))
+}
+
+/// Byte writer for bodies.
+#[derive(Debug, Default)]
+struct W(Vec<u8>);
+
+impl W {
+    fn u8(&mut self, v: u8) {
+        self.0.push(v);
+    }
+    fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn i64(&mut self, v: i64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        self.u32(b.len() as u32);
+        self.0.extend_from_slice(b);
+    }
+    fn value(&mut self, pk: bool, v: &Option<Value>) {
+        let flag = if pk { 0x80 } else { 0 };
+        match v {
+            None => self.u8(flag),
+            Some(Value::Null) => self.u8(flag | 1),
+            Some(Value::Integer(i)) => {
+                self.u8(flag | 2);
+                self.i64(*i);
+            }
+            Some(Value::Real(f)) => {
+                self.u8(flag | 3);
+                self.0.extend_from_slice(&f.to_le_bytes());
+            }
+            Some(Value::Text(t)) => {
+                self.u8(flag | 4);
+                self.bytes(t.as_bytes());
+            }
+            Some(Value::Blob(b)) => {
+                self.u8(flag | 5);
+                self.bytes(b);
+            }
+        }
+    }
+    fn op(&mut self, op: &Op) {
+        self.bytes(op.table.as_bytes());
+        self.u8(match op.kind {
+            RowOp::Insert => 1,
+            RowOp::Update => 2,
+            RowOp::Delete => 3,
+        });
+        self.u32(op.values.len() as u32);
+        for (i, v) in op.values.iter().enumerate() {
+            self.value(op.pk.get(i).copied().unwrap_or(false), v);
+        }
+    }
+}
+
+/// Byte reader for bodies; every read is bounded by what is left.
+#[derive(Debug)]
+struct R<'a>(&'a [u8]);
+
+impl<'a> R<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Some(a)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4)
+            .map(|b| u32::from_le_bytes(b.try_into().unwrap_or([0; 4])))
+    }
+    fn i64(&mut self) -> Option<i64> {
+        self.take(8)
+            .map(|b| i64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+    }
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = self.u32()? as usize;
+        self.take(n)
+    }
+    fn text(&mut self) -> Option<String> {
+        String::from_utf8(self.bytes()?.to_vec()).ok()
+    }
+    fn value(&mut self) -> Option<(bool, Option<Value>)> {
+        let tag = self.u8()?;
+        let pk = tag & 0x80 != 0;
+        let v = match tag & 0x7f {
+            0 => None,
+            1 => Some(Value::Null),
+            2 => Some(Value::Integer(self.i64()?)),
+            3 => Some(Value::Real(f64::from_le_bytes(
+                self.take(8)?.try_into().ok()?,
+            ))),
+            4 => Some(Value::Text(self.text()?)),
+            5 => Some(Value::Blob(self.bytes()?.to_vec())),
+            _ => return None,
+        };
+        Some((pk, v))
+    }
+    fn op(&mut self) -> Option<Op> {
+        let table = self.text()?;
+        let kind = match self.u8()? {
+            1 => RowOp::Insert,
+            2 => RowOp::Update,
+            3 => RowOp::Delete,
+            _ => return None,
+        };
+        let n = self.u32()? as usize;
+        if n > 4096 || n > self.0.len() {
+            return None;
+        }
+        let mut pk = Vec::with_capacity(n);
+        let mut values = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (k, v) = self.value()?;
+            pk.push(k);
+            values.push(v);
+        }
+        Some(Op {
+            table,
+            kind,
+            pk,
+            values,
+        })
+    }
+}
+
+/// One change in a log file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub seq: i64,
+    pub hlc: i64,
+    /// Unix seconds, UTC.
+    pub at: i64,
+    pub schema: i64,
+    pub operation: String,
+    pub summary: String,
+    pub ops: Vec<Op>,
+}
+
+/// A log body: the device's name, how far it had applied each other device, its entries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Log {
+    pub name: String,
+    pub deps: Vec<(String, i64)>,
+    pub entries: Vec<Entry>,
+}
+
+fn encode_log(log: &Log) -> Vec<u8> {
+    let mut w = W::default();
+    w.bytes(log.name.as_bytes());
+    w.u32(log.deps.len() as u32);
+    for (d, s) in &log.deps {
+        w.bytes(d.as_bytes());
+        w.i64(*s);
+    }
+    w.u32(log.entries.len() as u32);
+    for e in &log.entries {
+        w.i64(e.seq);
+        w.i64(e.hlc);
+        w.i64(e.at);
+        w.i64(e.schema);
+        w.bytes(e.operation.as_bytes());
+        w.bytes(e.summary.as_bytes());
+        w.u32(e.ops.len() as u32);
+        for op in &e.ops {
+            w.op(op);
+        }
+    }
+    w.0
+}
+
+fn decode_log(body: &[u8]) -> Option<Log> {
+    let mut r = R(body);
+    let name = r.text()?;
+    let nd = r.u32()? as usize;
+    if nd > r.0.len() {
+        return None;
+    }
+    let mut deps = Vec::with_capacity(nd);
+    for _ in 0..nd {
+        deps.push((r.text()?, r.i64()?));
+    }
+    let ne = r.u32()? as usize;
+    if ne > r.0.len() {
+        return None;
+    }
+    let mut entries = Vec::with_capacity(ne);
+    for _ in 0..ne {
+        let seq = r.i64()?;
+        let hlc = r.i64()?;
+        let at = r.i64()?;
+        let schema = r.i64()?;
+        let operation = r.text()?;
+        let summary = r.text()?;
+        let n = r.u32()? as usize;
+        if n > r.0.len() {
+            return None;
+        }
+        let mut ops = Vec::with_capacity(n);
+        for _ in 0..n {
+            ops.push(r.op()?);
+        }
+        entries.push(Entry {
+            seq,
+            hlc,
+            at,
+            schema,
+            operation,
+            summary,
+            ops,
+        });
+    }
+    r.0.is_empty().then_some(Log {
+        name,
+        deps,
+        entries,
+    })
+}
+
+/// Writes `bytes` to `path` through a 0600 temporary file in the same folder, flushed and
+/// renamed into place.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
+        std::process::id()
+    ));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(|e| io_err("write", &tmp, e))?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(|e| io_err("write", &tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| io_err("rename into", path, e))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+fn private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt as _;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| io_err("create the folder", dir, e))
+}
+
+/// A device's folder as found: its device file and logs.
+#[derive(Debug)]
+struct Remote {
+    id: String,
+    dir: PathBuf,
+    no: i64,
+    name: String,
+    /// `(first, last, path)`, by first sequence number.
+    logs: Vec<(i64, i64, PathBuf)>,
+    problem: Option<String>,
+}
+
+fn parse_log_name(name: &str) -> Option<(i64, i64)> {
+    let stem = name.strip_suffix(".stint")?;
+    let (a, b) = stem.split_once('-')?;
+    let (a, b) = (a.parse().ok()?, b.parse().ok()?);
+    (a >= 1 && b >= a).then_some((a, b))
+}
+
+fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
+    let len = std::fs::metadata(path)?.len();
+    if len > MAX_FILE_BYTES {
+        return Err(std::io::Error::other("file too large"));
+    }
+    std::fs::read(path)
+}
+
+fn scan(dir: &Path, me: &str) -> Result<Vec<Remote>> {
+    let mut out = Vec::new();
+    let rd = std::fs::read_dir(dir).map_err(|e| io_err("read", dir, e))?;
+    for entry in rd.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !is_device_dir(&name) || name == me || !entry.path().is_dir() {
+            continue;
+        }
+        let ddir = entry.path();
+        let mut remote = Remote {
+            id: name.clone(),
+            dir: ddir.clone(),
+            no: -1,
+            name: String::new(),
+            logs: Vec::new(),
+            problem: None,
+        };
+        match read_small(&ddir.join("device.stint")) {
+            Ok(bytes) => match decode_file(&bytes, store::SCHEMA_VERSION as u32) {
+                Ok((h, body)) if h.kind == 0 && h.device_id == name => {
+                    remote.no = i64::from(h.device_no);
+                    remote.name = R(body).text().unwrap_or_default();
+                }
+                Ok(_) => remote.problem = Some("its device file names another device".to_owned()),
+                Err(FileProblem::NotWhole(w)) => {
+                    remote.problem = Some(format!("waiting for its whole device file ({w})"))
+                }
+                Err(FileProblem::TooNew { schema, .. }) => {
+                    remote.problem = Some(too_new_message(schema))
+                }
+            },
+            Err(_) => remote.problem = Some("waiting for its device file".to_owned()),
+        }
+        if let Ok(files) = std::fs::read_dir(&ddir) {
+            for f in files.flatten() {
+                let n = f.file_name().to_string_lossy().into_owned();
+                if let Some((a, b)) = parse_log_name(&n) {
+                    remote.logs.push((a, b, f.path()));
+                }
+            }
+        }
+        remote.logs.sort();
+        out.push(remote);
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(out)
+}
+
+fn too_new_message(schema: u32) -> String {
+    format!(
+        "its files come from a newer stint (schema {schema}, this one reads up to {}); update \
+         stint on this device",
+        store::SCHEMA_VERSION
+    )
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(8)]
+}
+
+impl Service {
+    /// Syncs this database with the other devices' files in `dir`: joins on the first sync
+    /// (claims a device number, renumbers ids, publishes what is here), writes this device's
+    /// new changes, and applies the other devices' changes, each file in one transaction.
+    ///
+    /// # Errors
+    /// A folder that cannot be created, read or written; 64 devices in the folder already;
+    /// a database that syncs through another folder; store errors. Damaged files and files
+    /// from a newer stint are not errors: they are listed in [`SyncReport::problems`].
+    pub fn sync_folder(&self, dir: &Path) -> Result<SyncReport> {
+        let _writer = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        private_dir(dir)?;
+        let dir = std::fs::canonicalize(dir).map_err(|e| io_err("open", dir, e))?;
+        let folder = dir.display().to_string();
+        let now = self.now();
+        let ident = file_ident(&self.inner.db_path);
+        let mut report = SyncReport::default();
+        let mut conn = self.conn();
+
+        // A copied database keeps its device id: it takes a new one.
+        let mut st = ss::state(&conn)?;
+        if st.device_no.is_some() && st.file_ident.as_deref() != Some(ident.as_str()) {
+            let new_id = ss::immediate(&mut conn, |tx| ss::become_new_device(tx, &st))?;
+            report.notes.push(format!(
+                "this database file is a copy (or moved) of device {}: it syncs as a new device \
+                 {} from now on",
+                short(&st.device_id),
+                short(&new_id)
+            ));
+            st = ss::state(&conn)?;
+        }
+        if let Some(f) = &st.folder
+            && *f != folder
+            && !dir.join(&st.device_id).is_dir()
+        {
+            return Err(conflict(format!(
+                "this database syncs through {f}; sync with that folder (a database syncs \
+                 through one folder), or start from a new database to join {folder}"
+            )));
+        }
+        let me = st.device_id.clone();
+        let remotes = scan(&dir, &me)?;
+
+        // Join: claim a number, renumber, publish everything as the first log.
+        if st.device_no.is_none() {
+            let mut used: Vec<i64> = remotes.iter().map(|r| r.no).collect();
+            used.extend(ss::peers(&conn)?.iter().map(|p| p.device_no));
+            let free: Vec<i64> = (0..ss::ID_STRIDE).filter(|n| !used.contains(n)).collect();
+            if free.is_empty() {
+                return Err(conflict(
+                    "the sync folder has 64 devices already, the most stint supports; remove \
+                     the folder of a device no longer used"
+                        .to_owned(),
+                ));
+            }
+            let mut b = [0u8; 2];
+            let _ = getrandom::fill(&mut b);
+            let no = free[usize::from(u16::from_le_bytes(b)) % free.len()];
+            let first_join = st.folder.is_none();
+            let name = host_name();
+            let mut renumbered = 0;
+            let snapshot = ss::immediate(&mut conn, |tx| -> Result<Option<(i64, Log)>> {
+                let meta = ss::Meta::load(tx)?;
+                if first_join {
+                    renumbered = ss::renumber(tx, &meta, no)?;
+                    if remotes.is_empty() && ss::billing_device(tx)?.is_none() {
+                        ss::set_billing_device(tx, &me, now.timestamp())?;
+                    }
+                }
+                let last = ss::last_change_id(tx)?;
+                if first_join {
+                    ss::set_joined(tx, no, &name, &folder, &ident, last)?;
+                } else {
+                    ss::set_device_no(tx, no)?;
+                    ss::set_place(tx, &folder, &ident)?;
+                }
+                if first_join && ss::has_data(tx)? {
+                    let ops = ss::snapshot_ops(tx, &meta)?;
+                    let hlc = ss::tick(tx, now.timestamp_millis())?;
+                    ss::clock_snapshot(tx, &ops, &meta, &(hlc, me.clone()))?;
+                    let n = ops.len();
+                    let log = Log {
+                        name: name.clone(),
+                        deps: Vec::new(),
+                        entries: vec![Entry {
+                            seq: 1,
+                            hlc,
+                            at: now.timestamp(),
+                            schema: store::SCHEMA_VERSION,
+                            operation: "sync_join".to_owned(),
+                            summary: format!("joined with {n} rows"),
+                            ops,
+                        }],
+                    };
+                    return Ok(Some((last, log)));
+                }
+                Ok(None)
+            })?;
+            if let Some((last, log)) = snapshot {
+                self.write_log(&dir, &me, no, 1, 1, &log)?;
+                ss::set_published(&conn, 1, last)?;
+            }
+            report.joined = true;
+            report.renumbered = renumbered;
+            st = ss::state(&conn)?;
+        }
+        let no = st.device_no.unwrap_or(0);
+        report.device_id = me.clone();
+        report.device_no = no;
+        let name = st.device_name.clone().unwrap_or_else(host_name);
+
+        // This device's file and its new changes.
+        let my_dir = dir.join(&me);
+        private_dir(&my_dir)?;
+        let mut dev = W::default();
+        dev.bytes(name.as_bytes());
+        let device_file = encode_file(
+            &Header {
+                format: FORMAT_VERSION,
+                schema: store::SCHEMA_VERSION as u32,
+                device_id: me.clone(),
+                device_no: no as u16,
+                kind: 0,
+                first_seq: 0,
+                last_seq: st.published_seq as u64,
+                body_len: 0,
+            },
+            &dev.0,
+        );
+        if std::fs::read(my_dir.join("device.stint")).ok().as_deref() != Some(&device_file[..]) {
+            write_atomic(&my_dir.join("device.stint"), &device_file)?;
+        }
+        loop {
+            let pending = ss::unpublished(&conn, ENTRIES_PER_FILE)?;
+            if pending.is_empty() {
+                break;
+            }
+            let st = ss::state(&conn)?;
+            let deps = ss::peers(&conn)?
+                .into_iter()
+                .map(|p| (p.device_id, p.applied_seq))
+                .collect();
+            let meta = ss::Meta::load(&conn)?;
+            let mut entries = Vec::with_capacity(pending.len());
+            let mut seq = st.published_seq;
+            let mut last_change = st.published_change;
+            for (id, hlc, at, operation, summary, changeset) in pending {
+                seq += 1;
+                last_change = id;
+                let ops = match &changeset {
+                    Some(c) => {
+                        let mut ops = ss::ops_of_changeset(c)?;
+                        ss::expand_claims(&conn, &meta, &mut ops)?;
+                        ops
+                    }
+                    None => {
+                        report.problems.push(format!(
+                            "change {id} ({operation}) was too large to keep, so other devices \
+                             do not get it; make it again in smaller parts"
+                        ));
+                        Vec::new()
+                    }
+                };
+                entries.push(Entry {
+                    seq,
+                    hlc,
+                    at,
+                    schema: store::SCHEMA_VERSION,
+                    operation,
+                    summary,
+                    ops,
+                });
+            }
+            let first = st.published_seq + 1;
+            report.published += entries.len();
+            let log = Log {
+                name: name.clone(),
+                deps,
+                entries,
+            };
+            self.write_log(&dir, &me, no, first, seq, &log)?;
+            ss::set_published(&conn, seq, last_change)?;
+        }
+
+        // The other devices' changes, each file once the files it depends on are applied.
+        let mut applied_counts: Vec<(String, usize)> = Vec::new();
+        let mut blocked: std::collections::HashSet<String> = std::collections::HashSet::new();
+        for r in &remotes {
+            if r.no >= 0 {
+                let seen = r.logs.last().map_or(0, |l| l.1);
+                ss::upsert_peer(&conn, &r.id, r.no, &r.name, seen, r.problem.as_deref())?;
+                if r.no == no {
+                    let msg = format!(
+                        "device {} ({}) uses device number {no} too; its changes are not \
+                         applied. Sync that device again after deleting its folder {}, or start \
+                         it from a new database",
+                        short(&r.id),
+                        r.name,
+                        r.dir.display()
+                    );
+                    ss::upsert_peer(&conn, &r.id, r.no, &r.name, seen, Some(&msg))?;
+                    report.problems.push(msg);
+                    blocked.insert(r.id.clone());
+                }
+            } else if let Some(p) = &r.problem {
+                report
+                    .problems
+                    .push(format!("device {}: {p}", short(&r.id)));
+                blocked.insert(r.id.clone());
+            }
+        }
+        loop {
+            let mut progress = false;
+            let applied: std::collections::HashMap<String, i64> = ss::peers(&conn)?
+                .into_iter()
+                .map(|p| (p.device_id, p.applied_seq))
+                .collect();
+            for r in &remotes {
+                if blocked.contains(&r.id) {
+                    continue;
+                }
+                let done = applied.get(&r.id).copied().unwrap_or(0);
+                let Some((_, last, path)) = r.logs.iter().find(|l| l.1 > done) else {
+                    continue;
+                };
+                let bytes = match read_small(path) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        report
+                            .problems
+                            .push(format!("cannot read {} ({e})", path.display()));
+                        blocked.insert(r.id.clone());
+                        continue;
+                    }
+                };
+                let (h, body) = match decode_file(&bytes, store::SCHEMA_VERSION as u32) {
+                    Ok(x) => x,
+                    Err(FileProblem::NotWhole(w)) => {
+                        report.problems.push(format!(
+                            "{} is not whole yet ({w}); it is skipped until it is",
+                            path.display()
+                        ));
+                        blocked.insert(r.id.clone());
+                        continue;
+                    }
+                    Err(FileProblem::TooNew { schema, .. }) => {
+                        let msg = format!(
+                            "device {} ({}): {}",
+                            short(&r.id),
+                            r.name,
+                            too_new_message(schema)
+                        );
+                        ss::upsert_peer(&conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
+                        report.problems.push(msg);
+                        blocked.insert(r.id.clone());
+                        continue;
+                    }
+                };
+                let log = match (h.kind, h.device_id == r.id) {
+                    (1, true) => decode_log(body),
+                    _ => None,
+                };
+                let Some(log) = log else {
+                    report.problems.push(format!(
+                        "{} is not a log of device {}; it is skipped",
+                        path.display(),
+                        short(&r.id)
+                    ));
+                    blocked.insert(r.id.clone());
+                    continue;
+                };
+                let ready = log.deps.iter().all(|(d, s)| {
+                    *d == me || *d == r.id || applied.get(d).copied().unwrap_or(0) >= *s
+                });
+                if !ready {
+                    continue;
+                }
+                let changes: Vec<RemoteChange> = log
+                    .entries
+                    .into_iter()
+                    .filter(|e| e.seq > done)
+                    .map(|e| RemoteChange {
+                        device_id: r.id.clone(),
+                        device_name: r.name.clone(),
+                        hlc: e.hlc,
+                        at: e.at,
+                        operation: e.operation,
+                        summary: e.summary,
+                        ops: e.ops,
+                    })
+                    .collect();
+                let n = changes.len();
+                let decided = ss::apply_file(
+                    &mut conn,
+                    &r.id,
+                    *last,
+                    &changes,
+                    now.timestamp(),
+                    store::SCHEMA_VERSION,
+                )?;
+                report.decisions.extend(
+                    decided
+                        .into_iter()
+                        .map(|(id, d)| format!("change {id}: {}", d.detail)),
+                );
+                match applied_counts.iter_mut().find(|(n, _)| *n == r.name) {
+                    Some((_, c)) => *c += n,
+                    None => applied_counts.push((r.name.clone(), n)),
+                }
+                progress = true;
+            }
+            if !progress {
+                break;
+            }
+        }
+        for r in remotes
+            .iter()
+            .filter(|r| !blocked.contains(&r.id) && r.no >= 0)
+        {
+            let done = ss::peers(&conn)?
+                .into_iter()
+                .find(|p| p.device_id == r.id)
+                .map_or(0, |p| p.applied_seq);
+            if r.logs.last().is_some_and(|l| l.1 > done) {
+                report.problems.push(format!(
+                    "device {} ({}): some changes wait for changes of another device that are \
+                     not in the folder yet",
+                    short(&r.id),
+                    r.name
+                ));
+            }
+        }
+        report.applied = applied_counts;
+
+        // Two timers running after a sync are both kept, and flagged.
+        let settings = store::settings::load(&conn)?;
+        let running = ss::running_tracks(&conn)?;
+        if running.len() > 1 && !settings.allow_concurrent_timers {
+            let d = ss::Decision {
+                kind: "timers",
+                detail: format!(
+                    "{} timers are running (tracks {}), started on different devices: both are \
+                     kept; stop the one you did not mean",
+                    running.len(),
+                    running
+                        .iter()
+                        .map(i64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            if !ss::has_decision(&conn, d.kind, &d.detail)? {
+                ss::record_decision(&conn, now.timestamp(), None, None, &d)?;
+                report.decisions.push(d.detail);
+            }
+        }
+        ss::set_place(&conn, &folder, &ident)?;
+        Ok(report)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn write_log(
+        &self,
+        dir: &Path,
+        me: &str,
+        no: i64,
+        first: i64,
+        last: i64,
+        log: &Log,
+    ) -> Result<()> {
+        let body = encode_log(log);
+        let file = encode_file(
+            &Header {
+                format: FORMAT_VERSION,
+                schema: store::SCHEMA_VERSION as u32,
+                device_id: me.to_owned(),
+                device_no: no as u16,
+                kind: 1,
+                first_seq: first as u64,
+                last_seq: last as u64,
+                body_len: 0,
+            },
+            &body,
+        );
+        let my_dir = dir.join(me);
+        private_dir(&my_dir)?;
+        write_atomic(&my_dir.join(format!("{first:012}-{last:012}.stint")), &file)
+    }
+
+    /// Syncs through `folder`, or the folder of the last sync: for front ends. Naming a folder
+    /// is for callers that may write files (the CLI and stdio).
+    ///
+    /// # Errors
+    /// A folder named by a caller that may not write files; no folder named and none synced
+    /// with yet; and those of [`Service::sync_folder`].
+    pub fn sync(&self, folder: Option<&Path>) -> Result<SyncReport> {
+        let dir = match folder {
+            Some(f) if !self.caller.may_write_files => {
+                return Err(conflict(format!(
+                    "this caller cannot name a folder to write to ({}); leave folder out to \
+                     sync through the folder this database already syncs with",
+                    f.display()
+                )));
+            }
+            Some(f) => f.to_path_buf(),
+            None => match self.sync_status()?.folder {
+                Some(f) => PathBuf::from(f),
+                None => {
+                    return Err(conflict(
+                        "this database does not sync yet; name the shared folder (folder, or \
+                         `stint sync DIR` on this machine) once, later syncs remember it"
+                            .to_owned(),
+                    ));
+                }
+            },
+        };
+        self.sync_folder(&dir)
+    }
+
+    /// Devices, what is pending, the billing device and the decisions sync took.
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        self.read(|ctx| {
+            let st = ss::state(ctx.tx)?;
+            let billing = ss::billing_device(ctx.tx)?;
+            let peers = ss::peers(ctx.tx)?
+                .into_iter()
+                .map(|p| PeerStatus {
+                    pending: (p.seen_seq - p.applied_seq).max(0),
+                    applied: p.applied_seq,
+                    device_id: p.device_id,
+                    device_no: p.device_no,
+                    name: p.name,
+                    problem: p.problem,
+                })
+                .collect();
+            let (rows, total) = ss::decisions(ctx.tx, STATUS_DECISIONS)?;
+            Ok(SyncStatus {
+                is_billing_device: billing.as_deref() == Some(st.device_id.as_str()),
+                billing_device: billing,
+                unpublished: ss::unpublished_count(ctx.tx)?,
+                device_id: st.device_id,
+                device_no: st.device_no,
+                device_name: st.device_name,
+                folder: st.folder,
+                peers,
+                decisions: rows
+                    .into_iter()
+                    .map(|d| SyncDecision {
+                        id: d.id,
+                        at: d.at,
+                        change_id: d.change_id,
+                        kind: d.kind,
+                        detail: d.detail,
+                    })
+                    .collect(),
+                decisions_total: total,
+                running_timers: ss::running_tracks(ctx.tx)?,
+            })
+        })
+    }
+
+    /// Makes this device the one that issues invoice numbers (a setting that syncs).
+    pub fn make_billing_device(&self) -> Result<String> {
+        self.write("set_billing_device", |ctx| {
+            let me = ss::state(ctx.tx)?.device_id;
+            ss::set_billing_device(ctx.tx, &me, ctx.now.timestamp())?;
+            Ok(me)
+        })
+    }
+}
+
+/// Refuses to issue an invoice number on a device other than the billing device.
+pub(crate) fn check_billing_device(tx: &store::Tx<'_>) -> Result<()> {
+    let Some(billing) = ss::billing_device(tx)? else {
+        return Ok(());
+    };
+    let st = ss::state(tx)?;
+    if billing == st.device_id {
+        return Ok(());
+    }
+    let name = ss::peers(tx)?
+        .into_iter()
+        .find(|p| p.device_id == billing)
+        .and_then(|p| p.name)
+        .map(|n| format!("{n} ({})", short(&billing)))
+        .unwrap_or_else(|| format!("device {}", short(&billing)));
+    Err(conflict(format!(
+        "invoice numbers are issued only on the billing device, {name}, so that two devices \
+         never give out the same number; mark the invoice sent there, or make this device the \
+         billing device with `stint sync billing-device`"
+    )))
+}
+
+/// Refuses to undo a change made before this database joined sync (its ids were renumbered).
+pub(crate) fn check_undo(tx: &store::Tx<'_>, change_id: i64) -> Result<()> {
+    let st = ss::state(tx)?;
+    if st.folder.is_some() && change_id <= st.joined_change {
+        return Err(conflict(format!(
+            "change {change_id} was made before this database joined sync, when its ids were \
+             renumbered, so it cannot be undone; change the rows by hand"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_round_trips_and_a_cut_file_is_not_whole() {
+        let log = Log {
+            name: "laptop".to_owned(),
+            deps: vec![("a".repeat(32), 7)],
+            entries: vec![Entry {
+                seq: 1,
+                hlc: 99,
+                at: 5,
+                schema: 9,
+                operation: "create_track".to_owned(),
+                summary: "added".to_owned(),
+                ops: vec![Op {
+                    table: "tracks".to_owned(),
+                    kind: RowOp::Update,
+                    pk: vec![true, false, false],
+                    values: vec![
+                        Some(Value::Integer(64)),
+                        None,
+                        Some(Value::Text("x".to_owned())),
+                    ],
+                }],
+            }],
+        };
+        let h = Header {
+            format: FORMAT_VERSION,
+            schema: 9,
+            device_id: "b".repeat(32),
+            device_no: 3,
+            kind: 1,
+            first_seq: 1,
+            last_seq: 1,
+            body_len: 0,
+        };
+        let file = encode_file(&h, &encode_log(&log));
+        let (h2, body) = decode_file(&file, 9).unwrap();
+        assert_eq!(h2.device_no, 3);
+        assert_eq!(decode_log(body), Some(log));
+        for cut in [10, HEADER_LEN, file.len() - 1] {
+            assert!(matches!(
+                decode_file(&file[..cut], 9),
+                Err(FileProblem::NotWhole(_))
+            ));
+        }
+        let mut damaged = file.clone();
+        let last = damaged.len() - 1;
+        damaged[last] ^= 1;
+        assert!(matches!(
+            decode_file(&damaged, 9),
+            Err(FileProblem::NotWhole(_))
+        ));
+        assert!(matches!(
+            decode_file(&file, 8),
+            Err(FileProblem::TooNew { schema: 9, .. })
+        ));
+    }
+}

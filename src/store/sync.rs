@@ -1,0 +1,1719 @@
+//! Sync bookkeeping (`sync_*` tables, V9) and the generic apply of other devices' changes.
+//!
+//! Nothing here knows a table by name except the small [`RULES`] table: columns, keys and
+//! foreign keys come from `PRAGMA table_info` / `foreign_key_list` ([`Meta`]), so a table added
+//! by a later migration syncs without more code (it must get its ids from [`next_id`]).
+//!
+//! The rules (ARCHITECTURE.md, "Sync"): ids are `seq * 64 + device_no`; each column keeps the
+//! value of its latest write by hybrid logical clock (device id breaks ties); a delete wins
+//! against an edit, and a row comes back only through an insert later than its delete; a
+//! row that would take a name another row has merges into the row with the lower id; a track
+//! on an issued invoice keeps its values. Every decision is returned as a [`Decision`].
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rusqlite::session::{ChangesetIter, Session};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+
+use super::Result;
+use super::changes::{RowOp, is_recorded, key_text, owned};
+
+/// Ids are `seq * ID_STRIDE + device_no`, so at most this many devices share a folder.
+pub const ID_STRIDE: i64 = 64;
+
+/// The setting (row of `settings`) naming the device that issues invoice numbers.
+pub const BILLING_DEVICE_KEY: &str = "sync.billing_device";
+
+/// A rule that holds for one table only; every other table syncs by the generic rules.
+#[derive(Debug, Clone, Copy)]
+pub struct TableRule {
+    pub table: &'static str,
+    /// Rows with equal values in these columns (NULLs equal) are one row: created on two
+    /// devices, the one with the higher id merges into the one with the lower id.
+    pub merge_on: &'static [&'static str],
+    /// Rows frozen while the track whose id is in this column is on an invoice: an edit or
+    /// delete from another device is not applied, and the billing device's version (sent in
+    /// full with the change that put it on the invoice) wins.
+    pub frozen_with_track: Option<&'static str>,
+}
+
+/// The per-table rules.
+pub const RULES: &[TableRule] = &[
+    TableRule {
+        table: "projects",
+        merge_on: &["client_id", "name_key"],
+        frozen_with_track: None,
+    },
+    TableRule {
+        table: "clients",
+        merge_on: &["name_key"],
+        frozen_with_track: None,
+    },
+    TableRule {
+        table: "tags",
+        merge_on: &["name_key"],
+        frozen_with_track: None,
+    },
+    TableRule {
+        table: "tasks",
+        merge_on: &["project_id", "name_key"],
+        frozen_with_track: None,
+    },
+    TableRule {
+        table: "tracks",
+        merge_on: &["import_key"],
+        frozen_with_track: Some("id"),
+    },
+];
+
+fn rule(table: &str) -> Option<&'static TableRule> {
+    RULES.iter().find(|r| r.table == table)
+}
+
+/// This database's sync state.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// From `change_clock` (32 hex digits).
+    pub device_id: String,
+    /// `None` before the first sync.
+    pub device_no: Option<i64>,
+    pub device_name: Option<String>,
+    pub folder: Option<String>,
+    pub file_ident: Option<String>,
+    pub joined_change: i64,
+    pub published_seq: i64,
+    pub published_change: i64,
+    pub clocked_change: i64,
+}
+
+/// Reads the sync state.
+pub fn state(conn: &Connection) -> Result<State> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT c.device_id, s.device_no, s.device_name, s.folder, s.file_ident,
+                    s.joined_change, s.published_seq, s.published_change, s.clocked_change
+               FROM sync_state s, change_clock c WHERE s.id = 1 AND c.id = 1",
+        )?
+        .query_row([], |r| {
+            Ok(State {
+                device_id: r.get(0)?,
+                device_no: r.get(1)?,
+                device_name: r.get(2)?,
+                folder: r.get(3)?,
+                file_ident: r.get(4)?,
+                joined_change: r.get(5)?,
+                published_seq: r.get(6)?,
+                published_change: r.get(7)?,
+                clocked_change: r.get(8)?,
+            })
+        })?)
+}
+
+/// Runs `f` in one `BEGIN IMMEDIATE` transaction that the change log does not record
+/// (sync's own bookkeeping and renumbering): committed if `f` returns `Ok`.
+pub fn immediate<T, E: From<super::StoreError>>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Connection) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(super::StoreError::from)?;
+    let v = f(&tx)?;
+    tx.commit().map_err(super::StoreError::from)?;
+    Ok(v)
+}
+
+/// Records that this database joined `folder` as device number `no`, at change `joined`.
+pub fn set_joined(
+    conn: &Connection,
+    no: i64,
+    name: &str,
+    folder: &str,
+    ident: &str,
+    joined: i64,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_state SET device_no = ?1, device_name = ?2, folder = ?3, file_ident = ?4,
+                joined_change = ?5, published_change = ?5, clocked_change = ?5 WHERE id = 1",
+        params![no, name, folder, ident, joined],
+    )?;
+    Ok(())
+}
+
+/// Sets the folder and the file identity seen at the last sync.
+pub fn set_place(conn: &Connection, folder: &str, ident: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_state SET folder = ?1, file_ident = ?2 WHERE id = 1",
+        params![folder, ident],
+    )?;
+    Ok(())
+}
+
+/// Records what was written to the folder.
+pub fn set_published(conn: &Connection, seq: i64, change: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_state SET published_seq = ?1, published_change = ?2 WHERE id = 1",
+        params![seq, change],
+    )?;
+    Ok(())
+}
+
+/// Gives this database a new device id (a copy of another device's file): the old id becomes
+/// a peer whose changes up to what it published are already here; the device number is
+/// dropped so the next sync claims a new one (ids already handed out stay).
+pub fn become_new_device(conn: &Connection, old: &State) -> Result<String> {
+    let new_id: String = conn.query_row("SELECT lower(hex(randomblob(16)))", [], |r| r.get(0))?;
+    conn.execute(
+        "INSERT OR REPLACE INTO sync_peers (device_id, device_no, name, applied_seq, seen_seq)
+         VALUES (?1, ?2, ?3, ?4, ?4)",
+        params![
+            old.device_id,
+            old.device_no.unwrap_or(0),
+            old.device_name,
+            old.published_seq
+        ],
+    )?;
+    conn.execute(
+        "UPDATE change_clock SET device_id = ?1 WHERE id = 1",
+        [&new_id],
+    )?;
+    conn.execute(
+        "UPDATE sync_state SET device_no = NULL, published_seq = 0,
+                published_change = (SELECT ifnull(max(id), 0) FROM change_log),
+                clocked_change = (SELECT ifnull(max(id), 0) FROM change_log) WHERE id = 1",
+        [],
+    )?;
+    Ok(new_id)
+}
+
+/// Sets the device number (after a copy took a new device id).
+pub fn set_device_no(conn: &Connection, no: i64) -> Result<()> {
+    conn.execute("UPDATE sync_state SET device_no = ?1 WHERE id = 1", [no])?;
+    Ok(())
+}
+
+/// The id for a new row of `table`: `None` before this database syncs (SQLite picks), else
+/// `seq * 64 + device_no` with `seq` above every id in the table and every seq handed out
+/// before, so ids never collide across devices and a deleted id is never reused.
+///
+/// Every insert into a synced table with an integer id must take its id from here.
+pub fn next_id(conn: &Connection, table: &str) -> Result<Option<i64>> {
+    let no: Option<i64> = conn
+        .prepare_cached("SELECT device_no FROM sync_state WHERE id = 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?
+        .flatten();
+    let Some(no) = no else {
+        return Ok(None);
+    };
+    let max: i64 = conn
+        .prepare_cached(&format!("SELECT ifnull(max(rowid), 0) FROM \"{table}\""))?
+        .query_row([], |r| r.get(0))?;
+    let hw: i64 = conn
+        .prepare_cached("SELECT next_seq FROM sync_ids WHERE tbl = ?1")?
+        .query_row([table], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
+    let seq = hw.max(max.div_euclid(ID_STRIDE) + 1);
+    conn.prepare_cached(
+        "INSERT INTO sync_ids (tbl, next_seq) VALUES (?1, ?2)
+         ON CONFLICT (tbl) DO UPDATE SET next_seq = excluded.next_seq",
+    )?
+    .execute(params![table, seq + 1])?;
+    Ok(Some(seq * ID_STRIDE + no))
+}
+
+/// One row change as exchanged between devices: values by column position (`None`: not
+/// carried), and which positions form the primary key. Inserts carry every column; updates
+/// the key and the changed columns (new values); deletes the key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Op {
+    pub table: String,
+    pub kind: RowOp,
+    pub pk: Vec<bool>,
+    pub values: Vec<Option<Value>>,
+}
+
+/// The row changes of a session changeset, as [`Op`]s.
+///
+/// # Errors
+/// A damaged changeset.
+pub fn ops_of_changeset(changeset: &[u8]) -> Result<Vec<Op>> {
+    use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
+    let mut out = Vec::new();
+    let mut input: &[u8] = changeset;
+    let reader: &mut dyn std::io::Read = &mut input;
+    let mut iter = ChangesetIter::start_strm(&reader)?;
+    while let Some(item) = iter.next()? {
+        let op = item.op()?;
+        let n = usize::try_from(op.number_of_columns()).unwrap_or(0);
+        let kind = match op.code() {
+            rusqlite::hooks::Action::SQLITE_INSERT => RowOp::Insert,
+            rusqlite::hooks::Action::SQLITE_DELETE => RowOp::Delete,
+            _ => RowOp::Update,
+        };
+        let pk: Vec<bool> = item.pk()?.iter().map(|b| *b != 0).collect();
+        let values = (0..n)
+            .map(|i| match kind {
+                RowOp::Insert => item.new_value(i).ok().map(owned),
+                RowOp::Delete => pk[i].then(|| item.old_value(i).ok().map(owned)).flatten(),
+                RowOp::Update if pk[i] => item.old_value(i).ok().map(owned),
+                RowOp::Update => item.new_value(i).ok().map(owned),
+            })
+            .collect();
+        out.push(Op {
+            table: op.table_name().to_owned(),
+            kind,
+            pk,
+            values,
+        });
+    }
+    Ok(out)
+}
+
+/// Names of the tables sync carries (recorded ones), in `sqlite_master` order.
+pub fn synced_tables(conn: &Connection) -> Result<Vec<String>> {
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(tables.into_iter().filter(|t| is_recorded(t)).collect())
+}
+
+/// Every row of every synced table, as inserts (what a device that joins publishes first).
+pub fn snapshot_ops(conn: &Connection, meta: &Meta) -> Result<Vec<Op>> {
+    let mut out = Vec::new();
+    for t in synced_tables(conn)? {
+        let Some(m) = meta.get(&t) else { continue };
+        let n = m.cols.len();
+        let pk: Vec<bool> = (0..n).map(|i| m.pk.contains(&i)).collect();
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\""))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let values = (0..n)
+                .map(|i| r.get_ref(i).map(|v| Some(owned(v))))
+                .collect::<rusqlite::Result<_>>()?;
+            out.push(Op {
+                table: t.clone(),
+                kind: RowOp::Insert,
+                pk: pk.clone(),
+                values,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A foreign key of a table.
+#[derive(Debug, Clone)]
+struct Fk {
+    /// Position of the referencing column.
+    col: usize,
+    parent: String,
+    cascade: bool,
+    notnull: bool,
+}
+
+/// What sync needs to know of one table.
+#[derive(Debug, Clone)]
+pub struct TableMeta {
+    pub cols: Vec<String>,
+    /// Positions of the primary key's columns, in key order.
+    pub pk: Vec<usize>,
+    /// Whether the key is one INTEGER column (an id from [`next_id`]).
+    pub int_pk: bool,
+    fks: Vec<Fk>,
+}
+
+/// The shape of every synced table, read from PRAGMAs.
+#[derive(Debug, Clone, Default)]
+pub struct Meta {
+    tables: HashMap<String, Arc<TableMeta>>,
+}
+
+impl Meta {
+    /// Reads the synced tables' columns, keys and foreign keys.
+    pub fn load(conn: &Connection) -> Result<Meta> {
+        let mut tables = HashMap::new();
+        for t in synced_tables(conn)? {
+            let mut cols = Vec::new();
+            let mut pk = Vec::new();
+            let mut notnull = Vec::new();
+            let mut types = Vec::new();
+            let mut stmt = conn.prepare(
+                "SELECT cid, name, type, \"notnull\", pk FROM pragma_table_info(?1) ORDER BY cid",
+            )?;
+            let mut rows = stmt.query([&t])?;
+            while let Some(r) = rows.next()? {
+                let cid: usize = r.get::<_, i64>(0)? as usize;
+                cols.push(r.get::<_, String>(1)?);
+                types.push(r.get::<_, String>(2)?);
+                notnull.push(r.get::<_, bool>(3)?);
+                let k: i64 = r.get(4)?;
+                if k > 0 {
+                    pk.push((k, cid));
+                }
+            }
+            pk.sort();
+            let pk: Vec<usize> = pk.into_iter().map(|(_, c)| c).collect();
+            let int_pk = pk.len() == 1 && types[pk[0]].eq_ignore_ascii_case("INTEGER");
+            let mut fks = Vec::new();
+            let mut stmt = conn.prepare(
+                "SELECT \"from\", \"table\", on_delete FROM pragma_foreign_key_list(?1)",
+            )?;
+            let mut rows = stmt.query([&t])?;
+            while let Some(r) = rows.next()? {
+                let from: String = r.get(0)?;
+                let Some(col) = cols.iter().position(|c| *c == from) else {
+                    continue;
+                };
+                let on_delete: String = r.get(2)?;
+                fks.push(Fk {
+                    col,
+                    parent: r.get(1)?,
+                    cascade: on_delete.eq_ignore_ascii_case("CASCADE")
+                        || on_delete.eq_ignore_ascii_case("SET NULL"),
+                    notnull: notnull[col],
+                });
+            }
+            tables.insert(
+                t,
+                Arc::new(TableMeta {
+                    cols,
+                    pk,
+                    int_pk,
+                    fks,
+                }),
+            );
+        }
+        Ok(Meta { tables })
+    }
+
+    /// One table's shape.
+    pub fn get(&self, table: &str) -> Option<&Arc<TableMeta>> {
+        self.tables.get(table)
+    }
+
+    /// Tables and columns that reference `parent`: `(table, column position, cascades,
+    /// not null)`.
+    fn children(&self, parent: &str) -> Vec<(String, Arc<TableMeta>, Fk)> {
+        let mut out = Vec::new();
+        for (t, m) in &self.tables {
+            for fk in &m.fks {
+                if fk.parent == parent {
+                    out.push((t.clone(), Arc::clone(m), fk.clone()));
+                }
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.col.cmp(&b.2.col)));
+        out
+    }
+}
+
+/// Renumbers every row with an integer id to `id * 64 + no` (and every reference to it), for
+/// a database that joins sync with rows of its own. Runs inside the caller's transaction with
+/// foreign keys deferred; the change log does not record it.
+pub fn renumber(conn: &Connection, meta: &Meta, no: i64) -> Result<usize> {
+    conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+    let mut n = 0;
+    let mut names: Vec<&String> = meta.tables.keys().collect();
+    names.sort();
+    for t in names {
+        let m = &meta.tables[t];
+        if !m.int_pk {
+            continue;
+        }
+        let id = &m.cols[m.pk[0]];
+        n += conn.execute(&format!("UPDATE \"{t}\" SET \"{id}\" = -\"{id}\""), [])?;
+        conn.execute(
+            &format!("UPDATE \"{t}\" SET \"{id}\" = -\"{id}\" * {ID_STRIDE} + ?1"),
+            [no],
+        )?;
+        for (child, cm, fk) in meta.children(t) {
+            let c = &cm.cols[fk.col];
+            conn.execute(
+                &format!("UPDATE \"{child}\" SET \"{c}\" = -\"{c}\" WHERE \"{c}\" IS NOT NULL"),
+                [],
+            )?;
+            conn.execute(
+                &format!(
+                    "UPDATE \"{child}\" SET \"{c}\" = -\"{c}\" * {ID_STRIDE} + ?1
+                      WHERE \"{c}\" IS NOT NULL"
+                ),
+                [no],
+            )?;
+        }
+    }
+    // References no foreign key declares: what an invoice billed (`invoice_items.item_id`
+    // names a track or an expense by `kind`). Both are renumbered the same way.
+    if meta.tables.contains_key("invoice_items") {
+        conn.execute("UPDATE invoice_items SET item_id = -item_id", [])?;
+        conn.execute(
+            &format!("UPDATE invoice_items SET item_id = -item_id * {ID_STRIDE} + ?1"),
+            [no],
+        )?;
+    }
+    conn.execute("DELETE FROM request_ids", [])?;
+    Ok(n)
+}
+
+/// A hybrid logical clock stamp and the device that made it; later compares greater.
+pub type Stamp = (i64, String);
+
+fn key_of(m: &TableMeta, values: &[Option<Value>]) -> (Vec<Value>, String) {
+    let vals: Vec<Value> =
+        m.pk.iter()
+            .map(|&i| values.get(i).cloned().flatten().unwrap_or(Value::Null))
+            .collect();
+    let text = vals.iter().map(key_text).collect::<Vec<_>>().join("/");
+    (vals, text)
+}
+
+fn where_key(m: &TableMeta, first_param: usize) -> String {
+    m.pk.iter()
+        .enumerate()
+        .map(|(n, &i)| format!("\"{}\" = ?{}", m.cols[i], first_param + n))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+fn row_values(
+    conn: &Connection,
+    table: &str,
+    m: &TableMeta,
+    key: &[Value],
+) -> Result<Option<Vec<Value>>> {
+    let sql = format!("SELECT * FROM \"{table}\" WHERE {}", where_key(m, 1));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    Ok(stmt
+        .query_row(params_from_iter(key.iter()), |r| {
+            (0..m.cols.len())
+                .map(|i| r.get_ref(i).map(owned))
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .optional()?)
+}
+
+fn row_clock(conn: &Connection, table: &str, key: &str) -> Result<Option<(Stamp, bool)>> {
+    Ok(conn
+        .prepare_cached("SELECT hlc, device, deleted FROM sync_rows WHERE tbl = ?1 AND key = ?2")?
+        .query_row([table, key], |r| {
+            Ok(((r.get::<_, i64>(0)?, r.get::<_, String>(1)?), r.get(2)?))
+        })
+        .optional()?)
+}
+
+fn set_row_clock(
+    conn: &Connection,
+    table: &str,
+    key: &str,
+    stamp: &Stamp,
+    deleted: bool,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO sync_rows (tbl, key, hlc, device, deleted) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![table, key, stamp.0, stamp.1, deleted])?;
+    Ok(())
+}
+
+fn col_clock(conn: &Connection, table: &str, key: &str, col: usize) -> Result<Option<Stamp>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT hlc, device FROM sync_cols WHERE tbl = ?1 AND key = ?2 AND col = ?3",
+        )?
+        .query_row(params![table, key, col as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?)
+}
+
+fn set_col_clock(conn: &Connection, table: &str, key: &str, col: usize, s: &Stamp) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO sync_cols (tbl, key, col, hlc, device) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![table, key, col as i64, s.0, s.1])?;
+    Ok(())
+}
+
+/// The merge key of a row of a table with a merge rule: its merge columns' values, or `None`
+/// (no rule, or a NULL name).
+fn merge_key(table: &str, m: &TableMeta, values: &[Option<Value>]) -> Option<String> {
+    let r = rule(table).filter(|r| !r.merge_on.is_empty())?;
+    if !m.int_pk {
+        return None;
+    }
+    let mut parts = Vec::new();
+    for c in r.merge_on {
+        let i = m.cols.iter().position(|x| x == c)?;
+        let v = values.get(i).cloned().flatten().unwrap_or(Value::Null);
+        if v == Value::Null && !c.ends_with("_id") {
+            return None;
+        }
+        parts.push(key_text(&v));
+    }
+    Some(parts.join("\u{1f}"))
+}
+
+fn record_created(conn: &Connection, table: &str, mkey: &str, id: i64) -> Result<()> {
+    conn.prepare_cached("INSERT OR IGNORE INTO sync_created (tbl, mkey, id) VALUES (?1, ?2, ?3)")?
+        .execute(params![table, mkey, id])?;
+    Ok(())
+}
+
+fn created_with(conn: &Connection, table: &str, mkey: &str) -> Result<Vec<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM sync_created WHERE tbl = ?1 AND mkey = ?2 ORDER BY id")?
+        .query_map([table, mkey], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+fn int_key(m: &TableMeta, values: &[Option<Value>]) -> Option<i64> {
+    match values.get(*m.pk.first()?) {
+        Some(Some(Value::Integer(i))) => Some(*i),
+        _ => None,
+    }
+}
+
+/// Records the clocks of this device's own changes made since the last call (change log rows
+/// of `device` after `state.clocked_change`), so remote changes are compared against them.
+pub fn clock_local_changes(conn: &Connection, meta: &Meta, device: &str) -> Result<()> {
+    let from: i64 = conn.query_row(
+        "SELECT clocked_change FROM sync_state WHERE id = 1",
+        [],
+        |r| r.get(0),
+    )?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, hlc, changeset FROM change_log
+          WHERE id > ?1 AND device_id = ?2 AND changeset IS NOT NULL ORDER BY id",
+    )?;
+    let rows: Vec<(i64, i64, Vec<u8>)> = stmt
+        .query_map(params![from, device], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    for (_, hlc, changeset) in &rows {
+        let stamp = (*hlc, device.to_owned());
+        for op in ops_of_changeset(changeset)? {
+            let Some(m) = meta.get(&op.table) else {
+                continue;
+            };
+            let (_, key) = key_of(m, &op.values);
+            match op.kind {
+                RowOp::Insert => {
+                    if !m.int_pk || row_clock(conn, &op.table, &key)?.is_some() {
+                        set_row_clock(conn, &op.table, &key, &stamp, false)?;
+                    }
+                    if let (Some(mk), Some(id)) =
+                        (merge_key(&op.table, m, &op.values), int_key(m, &op.values))
+                    {
+                        record_created(conn, &op.table, &mk, id)?;
+                    }
+                }
+                RowOp::Delete => set_row_clock(conn, &op.table, &key, &stamp, true)?,
+                RowOp::Update => {
+                    for (i, v) in op.values.iter().enumerate() {
+                        if v.is_some() && !op.pk.get(i).copied().unwrap_or(false) {
+                            set_col_clock(conn, &op.table, &key, i, &stamp)?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    conn.execute(
+        "UPDATE sync_state SET clocked_change = (SELECT ifnull(max(id), 0) FROM change_log)
+          WHERE id = 1",
+        [],
+    )?;
+    Ok(())
+}
+
+/// Records the clocks of every row whose key is not an id (settings, tags of tracks), stamped
+/// `stamp`: the rows a joining device publishes in its snapshot.
+pub fn clock_snapshot(conn: &Connection, ops: &[Op], meta: &Meta, stamp: &Stamp) -> Result<()> {
+    for op in ops {
+        let Some(m) = meta.get(&op.table) else {
+            continue;
+        };
+        if !m.int_pk {
+            let (_, key) = key_of(m, &op.values);
+            set_row_clock(conn, &op.table, &key, stamp, false)?;
+        }
+        if let (Some(mk), Some(id)) = (merge_key(&op.table, m, &op.values), int_key(m, &op.values))
+        {
+            record_created(conn, &op.table, &mk, id)?;
+        }
+    }
+    Ok(())
+}
+
+/// What sync decided for a remote change that met a local one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// `merged`, `deleted_wins`, `invoice_kept`, `timers`, `orphan`, `refused`.
+    pub kind: &'static str,
+    pub detail: String,
+}
+
+fn singular(table: &str) -> String {
+    match table.strip_suffix('s') {
+        Some(s) => s.replace('_', " "),
+        None => table.replace('_', " "),
+    }
+}
+
+/// Applies `ops` (one remote change stamped `stamp`) by the sync rules, in the caller's
+/// transaction, which must have foreign keys deferred (`PRAGMA defer_foreign_keys`, set once:
+/// setting it expires every prepared statement). Returns the decisions taken.
+pub fn apply_ops(
+    conn: &Connection,
+    meta: &Meta,
+    ops: &[Op],
+    stamp: &Stamp,
+) -> Result<Vec<Decision>> {
+    let mut decisions = Vec::new();
+    for op in ops {
+        apply_op(conn, meta, op, stamp, &mut decisions)?;
+    }
+    Ok(decisions)
+}
+
+fn redirect(conn: &Connection, table: &str, id: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT to_key FROM sync_redirects WHERE tbl = ?1 AND from_key = ?2")?
+        .query_row(params![table, id], |r| r.get(0))
+        .optional()?)
+}
+
+fn exists(conn: &Connection, table: &str, m: &TableMeta, key: &[Value]) -> Result<bool> {
+    let sql = format!("SELECT 1 FROM \"{table}\" WHERE {}", where_key(m, 1));
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(key.iter()), |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// The invoice track `track` is on, if any: its number or id.
+fn issued_invoice_of_track(conn: &Connection, track: &Value) -> Result<Option<String>> {
+    let has = conn
+        .prepare_cached("SELECT count(*) FROM sqlite_master WHERE name = 'invoices'")?
+        .query_row([], |r| r.get::<_, i64>(0))?;
+    if has == 0 {
+        return Ok(None);
+    }
+    Ok(conn
+        .prepare_cached(
+            "SELECT ifnull(i.number, 'invoice ' || i.id) FROM tracks t JOIN invoices i
+               ON i.id = t.invoice_id WHERE t.id = ?1",
+        )?
+        .query_row([track], |r| r.get(0))
+        .optional()?)
+}
+
+fn frozen(
+    conn: &Connection,
+    table: &str,
+    m: &TableMeta,
+    values: &[Option<Value>],
+    current: Option<&[Value]>,
+) -> Result<Option<String>> {
+    let Some(col) = rule(table).and_then(|r| r.frozen_with_track) else {
+        return Ok(None);
+    };
+    let Some(i) = m.cols.iter().position(|c| c == col) else {
+        return Ok(None);
+    };
+    let track = values
+        .get(i)
+        .cloned()
+        .flatten()
+        .or_else(|| current.and_then(|c| c.get(i).cloned()));
+    match track {
+        Some(t) => issued_invoice_of_track(conn, &t),
+        None => Ok(None),
+    }
+}
+
+fn apply_op(
+    conn: &Connection,
+    meta: &Meta,
+    op: &Op,
+    stamp: &Stamp,
+    decisions: &mut Vec<Decision>,
+) -> Result<()> {
+    let Some(m) = meta.get(&op.table) else {
+        decisions.push(Decision {
+            kind: "refused",
+            detail: format!(
+                "a change to table {} that this stint does not have",
+                op.table
+            ),
+        });
+        return Ok(());
+    };
+    let table = op.table.as_str();
+    let mut values = op.values.clone();
+    values.truncate(m.cols.len());
+    // References to rows merged into another point at the one that stayed.
+    for fk in &m.fks {
+        if let Some(Some(Value::Integer(v))) = values.get(fk.col)
+            && let Some(to) = redirect(conn, &fk.parent, *v)?
+        {
+            values[fk.col] = Some(Value::Integer(to));
+        }
+    }
+    let (key_vals, key) = key_of(m, &values);
+    let current = row_values(conn, table, m, &key_vals)?;
+    let what = format!("{} {key}", singular(table));
+    match op.kind {
+        RowOp::Insert => match current {
+            Some(cur) => {
+                // The same key inserted on two devices (a setting, a tag of a track): each
+                // column keeps the later write.
+                let base = row_clock(conn, table, &key)?;
+                let mut set = Vec::new();
+                for (i, v) in values.iter().enumerate() {
+                    let Some(v) = v else { continue };
+                    if m.pk.contains(&i) || cur.get(i) == Some(v) {
+                        continue;
+                    }
+                    let eff = later(
+                        base.as_ref().map(|b| &b.0),
+                        col_clock(conn, table, &key, i)?,
+                    );
+                    if eff.as_ref().is_none_or(|e| stamp > e) {
+                        set.push((i, v.clone()));
+                    }
+                }
+                let newer = base.as_ref().is_none_or(|(b, _)| stamp > b);
+                if newer {
+                    set_row_clock(conn, table, &key, stamp, false)?;
+                }
+                for (i, _) in &set {
+                    set_col_clock(conn, table, &key, *i, stamp)?;
+                }
+                update_cols(conn, meta, table, m, &key_vals, &set, stamp, decisions)?;
+            }
+            None => {
+                if let Some((clock, true)) = row_clock(conn, table, &key)?
+                    && *stamp <= clock
+                {
+                    decisions.push(Decision {
+                        kind: "deleted_wins",
+                        detail: format!("{what} stays deleted (its deletion is later)"),
+                    });
+                    return Ok(());
+                }
+                if let (Some(mk), Some(id)) = (merge_key(table, m, &values), int_key(m, &values)) {
+                    record_created(conn, table, &mk, id)?;
+                    // Only rows still here count: a name created again after its row was
+                    // deleted is a new row.
+                    let mut same = Vec::new();
+                    for o in created_with(conn, table, &mk)? {
+                        if o == id || exists(conn, table, m, &[Value::Integer(o)])? {
+                            same.push(o);
+                        }
+                    }
+                    let low = same.first().copied().unwrap_or(id);
+                    let name = name_of(
+                        m,
+                        &values
+                            .iter()
+                            .map(|v| v.clone().unwrap_or(Value::Null))
+                            .collect::<Vec<_>>(),
+                    );
+                    if low != id {
+                        // Created under the same name elsewhere first (lower id): one row.
+                        redirect_to(conn, table, id, low)?;
+                        let alive = exists(conn, table, m, &[Value::Integer(low)])?;
+                        decisions.push(Decision {
+                            kind: "merged",
+                            detail: if alive {
+                                format!(
+                                    "{what}{name} was created on two devices: merged into {} {low}",
+                                    singular(table)
+                                )
+                            } else {
+                                format!(
+                                    "{what}{name} was created on two devices, and {} {low} it \
+                                     merges into is deleted: it stays deleted",
+                                    singular(table)
+                                )
+                            },
+                        });
+                        return Ok(());
+                    }
+                    for other in same.into_iter().filter(|o| *o != id) {
+                        if exists(conn, table, m, &[Value::Integer(other)])? {
+                            merge_into(conn, meta, table, m, other, id)?;
+                            decisions.push(Decision {
+                                kind: "merged",
+                                detail: format!(
+                                    "{} {other}{name} was created on two devices: merged into \
+                                     {what}",
+                                    singular(table)
+                                ),
+                            });
+                        } else {
+                            redirect_to(conn, table, other, id)?;
+                        }
+                    }
+                }
+                if !fix_references(conn, meta, table, m, &mut values, &what, decisions)? {
+                    return Ok(());
+                }
+                insert_row(conn, table, m, &values, stamp, decisions)?;
+                if !m.int_pk || row_clock(conn, table, &key)?.is_some() {
+                    set_row_clock(conn, table, &key, stamp, false)?;
+                }
+            }
+        },
+        RowOp::Update if is_claim(table, m, &values) => {
+            // The billing device put this track on an invoice: its version wins, and a track
+            // deleted here meanwhile comes back.
+            match current {
+                None => {
+                    if fix_references(conn, meta, table, m, &mut values, &what, decisions)? {
+                        insert_row(conn, table, m, &values, stamp, decisions)?;
+                        set_row_clock(conn, table, &key, stamp, false)?;
+                        decisions.push(Decision {
+                            kind: "invoice_kept",
+                            detail: format!(
+                                "{what} was deleted here but is on an invoice made on the \
+                                 billing device: it is back"
+                            ),
+                        });
+                    }
+                }
+                Some(cur) => {
+                    // Two invoices claiming one track: the later claim wins.
+                    let inv_col = m.cols.iter().position(|c| c == "invoice_id").unwrap_or(0);
+                    let base = row_clock(conn, table, &key)?;
+                    let eff = later(
+                        base.as_ref().map(|b| &b.0),
+                        col_clock(conn, table, &key, inv_col)?,
+                    );
+                    if eff.as_ref().is_some_and(|e| stamp <= e) {
+                        decisions.push(Decision {
+                            kind: "invoice_kept",
+                            detail: format!(
+                                "{what} was put on another invoice later: it stays on that one"
+                            ),
+                        });
+                        return Ok(());
+                    }
+                    let mut set = Vec::new();
+                    let mut replaced = Vec::new();
+                    for (i, v) in values.iter().enumerate() {
+                        let Some(v) = v else { continue };
+                        if m.pk.contains(&i) {
+                            continue;
+                        }
+                        set_col_clock(conn, table, &key, i, stamp)?;
+                        if cur.get(i) != Some(v) {
+                            set.push((i, v.clone()));
+                            if !matches!(
+                                m.cols[i].as_str(),
+                                "invoice_id" | "invoice_line_id" | "updated_at"
+                            ) {
+                                replaced.push(m.cols[i].clone());
+                            }
+                        }
+                    }
+                    if !replaced.is_empty() {
+                        decisions.push(Decision {
+                            kind: "invoice_kept",
+                            detail: format!(
+                                "{what}: {} took the version on its invoice; the edit made \
+                                 here meanwhile was not kept",
+                                replaced.join(", ")
+                            ),
+                        });
+                    }
+                    update_cols(conn, meta, table, m, &key_vals, &set, stamp, decisions)?;
+                }
+            }
+        }
+        RowOp::Update => {
+            let Some(cur) = current else {
+                let gone = matches!(row_clock(conn, table, &key)?, Some((_, true)));
+                decisions.push(Decision {
+                    kind: "deleted_wins",
+                    detail: if gone {
+                        format!("an edit of {what} was dropped: it was deleted")
+                    } else {
+                        format!("an edit of {what} was dropped: the row is not here")
+                    },
+                });
+                return Ok(());
+            };
+            if let Some(inv) = frozen(conn, table, m, &values, Some(&cur))? {
+                let touches_content = values.iter().enumerate().any(|(i, v)| {
+                    v.is_some()
+                        && !m.pk.contains(&i)
+                        && !matches!(
+                            m.cols[i].as_str(),
+                            "invoice_id" | "invoice_line_id" | "updated_at"
+                        )
+                });
+                if touches_content {
+                    decisions.push(Decision {
+                        kind: "invoice_kept",
+                        detail: format!(
+                            "an edit of {what} made on another device was not applied: it is on \
+                             invoice {inv}, which keeps its version"
+                        ),
+                    });
+                    return Ok(());
+                }
+            }
+            let base = row_clock(conn, table, &key)?;
+            let mut set = Vec::new();
+            let mut lost = Vec::new();
+            for (i, v) in values.iter().enumerate() {
+                let Some(v) = v else { continue };
+                if m.pk.contains(&i) {
+                    continue;
+                }
+                let eff = later(
+                    base.as_ref().map(|b| &b.0),
+                    col_clock(conn, table, &key, i)?,
+                );
+                if eff.as_ref().is_none_or(|e| stamp > e) {
+                    set_col_clock(conn, table, &key, i, stamp)?;
+                    if cur.get(i) != Some(v) {
+                        set.push((i, v.clone()));
+                    }
+                } else if cur.get(i) != Some(v) && m.cols[i] != "updated_at" {
+                    lost.push(m.cols[i].clone());
+                }
+            }
+            if !lost.is_empty() {
+                decisions.push(Decision {
+                    kind: "later_edit_wins",
+                    detail: format!("{what}: {} kept the later edit made here", lost.join(", ")),
+                });
+            }
+            update_cols(conn, meta, table, m, &key_vals, &set, stamp, decisions)?;
+        }
+        RowOp::Delete => {
+            if current.is_none() {
+                set_row_clock(conn, table, &key, stamp, true)?;
+                return Ok(());
+            }
+            if let Some((clock, false)) = row_clock(conn, table, &key)?
+                && *stamp <= clock
+            {
+                decisions.push(Decision {
+                    kind: "deleted_wins",
+                    detail: format!("{what} was not deleted: it was added again later"),
+                });
+                return Ok(());
+            }
+            if let Some(inv) = frozen(conn, table, m, &values, current.as_deref())? {
+                decisions.push(Decision {
+                    kind: "invoice_kept",
+                    detail: format!(
+                        "{what} was deleted on another device but kept: it is on issued \
+                         invoice {inv}"
+                    ),
+                });
+                return Ok(());
+            }
+            delete_row(conn, meta, table, m, &key_vals, &what, decisions)?;
+            set_row_clock(conn, table, &key, stamp, true)?;
+            conn.prepare_cached("DELETE FROM sync_cols WHERE tbl = ?1 AND key = ?2")?
+                .execute([table, &key])?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether `values` is a track put on an invoice, sent in full (see [`expand_claims`]).
+fn is_claim(table: &str, m: &TableMeta, values: &[Option<Value>]) -> bool {
+    rule(table).and_then(|r| r.frozen_with_track) == Some("id")
+        && values.len() == m.cols.len()
+        && values.iter().all(Option::is_some)
+        && m.cols
+            .iter()
+            .position(|c| c == "invoice_id")
+            .is_some_and(|i| matches!(values[i], Some(Value::Integer(_))))
+}
+
+/// Sends in full (every column, as the row is now) each update of `ops` that puts a track on
+/// an invoice: on other devices that version wins over edits made without knowing of the
+/// invoice, and brings the track back where it was deleted.
+pub fn expand_claims(conn: &Connection, meta: &Meta, ops: &mut [Op]) -> Result<()> {
+    for op in ops.iter_mut() {
+        if op.kind != RowOp::Update
+            || rule(&op.table).and_then(|r| r.frozen_with_track) != Some("id")
+        {
+            continue;
+        }
+        let Some(m) = meta.get(&op.table) else {
+            continue;
+        };
+        let Some(i) = m.cols.iter().position(|c| c == "invoice_id") else {
+            continue;
+        };
+        if !matches!(op.values.get(i), Some(Some(Value::Integer(_)))) {
+            continue;
+        }
+        let (key, _) = key_of(m, &op.values);
+        if let Some(row) = row_values(conn, &op.table, m, &key)? {
+            op.values = row.into_iter().map(Some).collect();
+            op.pk = (0..m.cols.len()).map(|c| m.pk.contains(&c)).collect();
+        }
+    }
+    Ok(())
+}
+
+fn later(a: Option<&Stamp>, b: Option<Stamp>) -> Option<Stamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if *a > b { a.clone() } else { b }),
+        (Some(a), None) => Some(a.clone()),
+        (None, b) => b,
+    }
+}
+
+/// Points references to missing parents at nothing (a nullable column) or drops the row (a
+/// required one); false when the row is dropped.
+fn fix_references(
+    conn: &Connection,
+    meta: &Meta,
+    table: &str,
+    m: &TableMeta,
+    values: &mut [Option<Value>],
+    what: &str,
+    decisions: &mut Vec<Decision>,
+) -> Result<bool> {
+    for fk in &m.fks {
+        let Some(Some(v @ Value::Integer(_))) = values.get(fk.col).cloned() else {
+            continue;
+        };
+        let Some(pm) = meta.get(&fk.parent) else {
+            continue;
+        };
+        if pm.pk.len() != 1 || exists(conn, &fk.parent, pm, std::slice::from_ref(&v))? {
+            continue;
+        }
+        let parent = format!("{} {}", singular(&fk.parent), key_text(&v));
+        if fk.notnull {
+            decisions.push(Decision {
+                kind: "deleted_wins",
+                detail: format!("{what} was not added: {parent} it belongs to was deleted"),
+            });
+            let _ = table;
+            return Ok(false);
+        }
+        values[fk.col] = Some(Value::Null);
+        decisions.push(Decision {
+            kind: "orphan",
+            detail: format!(
+                "{what} kept without its {}: {parent} was deleted",
+                m.cols[fk.col]
+            ),
+        });
+    }
+    Ok(true)
+}
+
+fn is_unique(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+}
+
+fn is_check(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.code == rusqlite::ErrorCode::ConstraintViolation)
+}
+
+fn redirect_to(conn: &Connection, table: &str, from: i64, to: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_redirects SET to_key = ?3 WHERE tbl = ?1 AND to_key = ?2",
+        params![table, from, to],
+    )?;
+    conn.execute(
+        "INSERT OR REPLACE INTO sync_redirects (tbl, from_key, to_key) VALUES (?1, ?2, ?3)",
+        params![table, from, to],
+    )?;
+    Ok(())
+}
+
+/// Merges row `loser` of `table` into `winner`: references re-pointed, the loser deleted, and
+/// later references to it redirected.
+fn merge_into(
+    conn: &Connection,
+    meta: &Meta,
+    table: &str,
+    m: &TableMeta,
+    loser: i64,
+    winner: i64,
+) -> Result<()> {
+    for (child, cm, fk) in meta.children(table) {
+        let c = &cm.cols[fk.col];
+        conn.execute(
+            &format!("UPDATE OR IGNORE \"{child}\" SET \"{c}\" = ?1 WHERE \"{c}\" = ?2"),
+            params![winner, loser],
+        )?;
+        conn.execute(
+            &format!("DELETE FROM \"{child}\" WHERE \"{c}\" = ?1"),
+            [loser],
+        )?;
+    }
+    conn.execute(
+        &format!("DELETE FROM \"{table}\" WHERE \"{}\" = ?1", m.cols[m.pk[0]]),
+        [loser],
+    )?;
+    redirect_to(conn, table, loser, winner)
+}
+
+fn name_of(m: &TableMeta, values: &[Value]) -> String {
+    m.cols
+        .iter()
+        .position(|c| c == "name")
+        .and_then(|i| match &values[i] {
+            Value::Text(t) => Some(format!(" {t:?}")),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+fn insert_row(
+    conn: &Connection,
+    table: &str,
+    m: &TableMeta,
+    values: &[Option<Value>],
+    stamp: &Stamp,
+    decisions: &mut Vec<Decision>,
+) -> Result<()> {
+    let _ = stamp;
+    let idx: Vec<usize> = (0..values.len()).filter(|i| values[*i].is_some()).collect();
+    let cols = idx
+        .iter()
+        .map(|&i| format!("\"{}\"", m.cols[i]))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let marks = (1..=idx.len())
+        .map(|n| format!("?{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("INSERT INTO \"{table}\" ({cols}) VALUES ({marks})");
+    let vals: Vec<Value> = idx
+        .iter()
+        .map(|&i| values[i].clone().unwrap_or(Value::Null))
+        .collect();
+    let (_, key) = key_of(m, values);
+    let what = format!("{} {key}", singular(table));
+    let attempt = |conn: &Connection| -> rusqlite::Result<usize> {
+        conn.prepare_cached(&sql)?
+            .execute(params_from_iter(vals.iter()))
+    };
+    match attempt(conn) {
+        Ok(_) => Ok(()),
+        Err(e) if is_unique(&e) => {
+            // A name taken by a row renamed to it on another device: this row is not added.
+            decisions.push(Decision {
+                kind: "refused",
+                detail: format!(
+                    "{what}{} was not added: another row here has that name (renamed to it \
+                     meanwhile); rename one of them on the device that has both",
+                    name_of(
+                        m,
+                        &values
+                            .iter()
+                            .map(|v| v.clone().unwrap_or(Value::Null))
+                            .collect::<Vec<_>>()
+                    )
+                ),
+            });
+            Ok(())
+        }
+        Err(e) if is_check(&e) => {
+            decisions.push(Decision {
+                kind: "refused",
+                detail: format!("{what} was not added: it breaks a rule of the database ({e})"),
+            });
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn update_cols(
+    conn: &Connection,
+    meta: &Meta,
+    table: &str,
+    m: &TableMeta,
+    key: &[Value],
+    set: &[(usize, Value)],
+    stamp: &Stamp,
+    decisions: &mut Vec<Decision>,
+) -> Result<()> {
+    if set.is_empty() {
+        return Ok(());
+    }
+    let _ = stamp;
+    let mut fixed: Vec<Option<Value>> = vec![None; m.cols.len()];
+    for (i, v) in set {
+        fixed[*i] = Some(v.clone());
+    }
+    let (_, key_text_) = {
+        let mut full: Vec<Option<Value>> = vec![None; m.cols.len()];
+        for (n, &i) in m.pk.iter().enumerate() {
+            full[i] = Some(key[n].clone());
+        }
+        key_of(m, &full)
+    };
+    let what = format!("{} {key_text_}", singular(table));
+    if !fix_references(conn, meta, table, m, &mut fixed, &what, decisions)? {
+        // A required reference to a deleted row: the edit cannot be applied.
+        return Ok(());
+    }
+    let assigns = set
+        .iter()
+        .enumerate()
+        .map(|(n, (i, _))| format!("\"{}\" = ?{}", m.cols[*i], n + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE \"{table}\" SET {assigns} WHERE {}",
+        where_key(m, set.len() + 1)
+    );
+    let mut vals: Vec<Value> = set
+        .iter()
+        .map(|(i, _)| fixed[*i].clone().unwrap_or(Value::Null))
+        .collect();
+    vals.extend(key.iter().cloned());
+    let attempt = |conn: &Connection| -> rusqlite::Result<usize> {
+        conn.prepare_cached(&sql)?
+            .execute(params_from_iter(vals.iter()))
+    };
+    match attempt(conn) {
+        Ok(_) => Ok(()),
+        Err(e) if is_unique(&e) => {
+            decisions.push(Decision {
+                kind: "refused",
+                detail: format!(
+                    "an edit of {what} was not applied: the name it gives is taken here by \
+                     another row; rename one of them"
+                ),
+            });
+            Ok(())
+        }
+        Err(e) if is_check(&e) => {
+            decisions.push(Decision {
+                kind: "refused",
+                detail: format!(
+                    "an edit of {what} was not applied: it breaks a rule of the database ({e})"
+                ),
+            });
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn delete_row(
+    conn: &Connection,
+    meta: &Meta,
+    table: &str,
+    m: &TableMeta,
+    key: &[Value],
+    what: &str,
+    decisions: &mut Vec<Decision>,
+) -> Result<()> {
+    if m.pk.len() == 1 {
+        for (child, cm, fk) in meta.children(table) {
+            if fk.cascade {
+                continue;
+            }
+            let c = &cm.cols[fk.col];
+            let n = if fk.notnull {
+                conn.execute(
+                    &format!("DELETE FROM \"{child}\" WHERE \"{c}\" = ?1"),
+                    [&key[0]],
+                )?
+            } else {
+                conn.execute(
+                    &format!("UPDATE \"{child}\" SET \"{c}\" = NULL WHERE \"{c}\" = ?1"),
+                    [&key[0]],
+                )?
+            };
+            if n > 0 {
+                decisions.push(Decision {
+                    kind: "orphan",
+                    detail: format!(
+                        "{what} was deleted on another device: {n} {child} {}",
+                        if fk.notnull {
+                            "that need it were deleted too".to_owned()
+                        } else {
+                            format!("that pointed at it were kept without their {c}")
+                        }
+                    ),
+                });
+            }
+        }
+    }
+    conn.prepare_cached(&format!(
+        "DELETE FROM \"{table}\" WHERE {}",
+        where_key(m, 1)
+    ))?
+    .execute(params_from_iter(key.iter()))?;
+    Ok(())
+}
+
+/// One remote change to apply: its stamp, when and where it was made, and what it did.
+#[derive(Debug, Clone)]
+pub struct RemoteChange {
+    pub device_id: String,
+    pub device_name: String,
+    pub hlc: i64,
+    /// Unix seconds, UTC.
+    pub at: i64,
+    pub operation: String,
+    pub summary: String,
+    pub ops: Vec<Op>,
+}
+
+/// Applies the changes of one file from `device` in one transaction: each change's effect is
+/// captured by a SQLite session and appended to the change log (front end `sync`, the remote
+/// device and stamp), decisions go to `sync_decisions`, the local clock moves past the remote
+/// stamps, and the peer's applied sequence becomes `last_seq`. All or nothing.
+///
+/// Returns the decisions, with the change log id of the change they belong to.
+pub fn apply_file(
+    conn: &mut Connection,
+    device: &str,
+    last_seq: i64,
+    changes: &[RemoteChange],
+    now: i64,
+    schema_version: i64,
+) -> Result<Vec<(i64, Decision)>> {
+    let conn: &Connection = conn;
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
+    tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+    let meta = Meta::load(&tx)?;
+    let local = state(&tx)?.device_id;
+    clock_local_changes(&tx, &meta, &local)?;
+    let mut out = Vec::new();
+    for ch in changes {
+        let seen: bool = tx
+            .prepare_cached(
+                "SELECT count(*) > 0 FROM change_log WHERE hlc = ?1 AND device_id = ?2",
+            )?
+            .query_row(params![ch.hlc, ch.device_id], |r| r.get(0))?;
+        if seen {
+            continue;
+        }
+        let stamp: Stamp = (ch.hlc, ch.device_id.clone());
+        let decisions = RefCell::new(Vec::new());
+        let mut changeset = Vec::new();
+        {
+            let mut session = Session::new(&tx)?;
+            session.table_filter(Some(|t: &str| is_recorded(t)));
+            session.attach(None::<&str>)?;
+            let d = apply_ops(&tx, &meta, &ch.ops, &stamp)?;
+            decisions.borrow_mut().extend(d);
+            if !session.is_empty() {
+                session.changeset_strm(&mut changeset)?;
+            }
+        }
+        let decisions = decisions.into_inner();
+        let touched = super::changes::touched_rows(&changeset)?;
+        let rows = touched
+            .iter()
+            .take(10)
+            .map(|(t, _, k)| format!("{t} {k}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut summary = format!("from {}: {}", ch.device_name, ch.summary);
+        if !decisions.is_empty() {
+            summary.push_str(" [sync decided: ");
+            summary.push_str(
+                &decisions
+                    .iter()
+                    .map(|d| d.detail.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
+            summary.push(']');
+        }
+        tx.prepare_cached(
+            "INSERT INTO change_log (hlc, device_id, at, frontend, token_name, operation, summary,
+                                     rows_touched, schema_version, changeset, undo_of)
+             VALUES (?1, ?2, ?3, 'sync', ?4, ?5, ?6, ?7, ?8, ?9, NULL)",
+        )?
+        .execute(params![
+            ch.hlc,
+            ch.device_id,
+            ch.at,
+            ch.device_name,
+            ch.operation,
+            summary,
+            rows,
+            schema_version,
+            (!changeset.is_empty()).then_some(&changeset),
+        ])?;
+        let change_id = tx.last_insert_rowid();
+        tx.prepare_cached("UPDATE change_clock SET hlc = max(hlc, ?1) WHERE id = 1")?
+            .execute([ch.hlc])?;
+        for d in decisions {
+            record_decision(&tx, now, Some(change_id), Some(&ch.device_id), &d)?;
+            out.push((change_id, d));
+        }
+    }
+    tx.execute(
+        "UPDATE sync_state SET clocked_change = (SELECT ifnull(max(id), 0) FROM change_log)
+          WHERE id = 1",
+        [],
+    )?;
+    tx.execute(
+        "UPDATE sync_peers SET applied_seq = max(applied_seq, ?2), problem = NULL
+          WHERE device_id = ?1",
+        params![device, last_seq],
+    )?;
+    tx.commit()?;
+    Ok(out)
+}
+
+/// Appends a decision.
+pub fn record_decision(
+    conn: &Connection,
+    at: i64,
+    change_id: Option<i64>,
+    device: Option<&str>,
+    d: &Decision,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO sync_decisions (at, change_id, device_id, kind, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![at, change_id, device, d.kind, d.detail])?;
+    Ok(())
+}
+
+/// A decision as listed.
+#[derive(Debug, Clone)]
+pub struct DecisionRow {
+    pub id: i64,
+    /// Unix seconds, UTC.
+    pub at: i64,
+    pub change_id: Option<i64>,
+    pub device_id: Option<String>,
+    pub kind: String,
+    pub detail: String,
+}
+
+/// The newest `limit` decisions, newest first, and how many there are.
+pub fn decisions(conn: &Connection, limit: usize) -> Result<(Vec<DecisionRow>, i64)> {
+    let total: i64 = conn.query_row("SELECT count(*) FROM sync_decisions", [], |r| r.get(0))?;
+    let rows = conn
+        .prepare_cached(
+            "SELECT id, at, change_id, device_id, kind, detail FROM sync_decisions
+              ORDER BY id DESC LIMIT ?1",
+        )?
+        .query_map([limit as i64], |r| {
+            Ok(DecisionRow {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                change_id: r.get(2)?,
+                device_id: r.get(3)?,
+                kind: r.get(4)?,
+                detail: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok((rows, total))
+}
+
+/// Whether a decision of `kind` with `detail` is recorded already.
+pub fn has_decision(conn: &Connection, kind: &str, detail: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) > 0 FROM sync_decisions WHERE kind = ?1 AND detail = ?2")?
+        .query_row([kind, detail], |r| r.get(0))?)
+}
+
+/// A device seen in the folder.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    pub device_id: String,
+    pub device_no: i64,
+    pub name: Option<String>,
+    pub applied_seq: i64,
+    pub seen_seq: i64,
+    pub problem: Option<String>,
+}
+
+/// Every known peer, by device number.
+pub fn peers(conn: &Connection) -> Result<Vec<Peer>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT device_id, device_no, name, applied_seq, seen_seq, problem FROM sync_peers
+              ORDER BY device_no, device_id",
+        )?
+        .query_map([], |r| {
+            Ok(Peer {
+                device_id: r.get(0)?,
+                device_no: r.get(1)?,
+                name: r.get(2)?,
+                applied_seq: r.get(3)?,
+                seen_seq: r.get(4)?,
+                problem: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Records (or refreshes) a peer seen in the folder.
+pub fn upsert_peer(
+    conn: &Connection,
+    device_id: &str,
+    no: i64,
+    name: &str,
+    seen_seq: i64,
+    problem: Option<&str>,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO sync_peers (device_id, device_no, name, seen_seq, problem)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (device_id) DO UPDATE SET device_no = excluded.device_no,
+           name = excluded.name, seen_seq = max(seen_seq, excluded.seen_seq),
+           problem = excluded.problem",
+        params![device_id, no, name, seen_seq, problem],
+    )?;
+    Ok(())
+}
+
+/// This device's own changes not yet written to the folder: `(change id, hlc, at, operation,
+/// summary, changeset)`, oldest first, at most `limit`.
+#[allow(clippy::type_complexity)]
+pub fn unpublished(
+    conn: &Connection,
+    limit: usize,
+) -> Result<Vec<(i64, i64, i64, String, String, Option<Vec<u8>>)>> {
+    let s = state(conn)?;
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, hlc, at, operation, summary, changeset FROM change_log
+              WHERE id > ?1 AND device_id = ?2 ORDER BY id LIMIT ?3",
+        )?
+        .query_map(
+            params![s.published_change, s.device_id, limit as i64],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
+        )?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// How many of this device's changes are not written to the folder yet.
+pub fn unpublished_count(conn: &Connection) -> Result<i64> {
+    let s = state(conn)?;
+    Ok(conn.query_row(
+        "SELECT count(*) FROM change_log WHERE id > ?1 AND device_id = ?2",
+        params![s.published_change, s.device_id],
+        |r| r.get(0),
+    )?)
+}
+
+/// Bumps and returns this device's hybrid logical clock for `now_ms` (Unix milliseconds).
+pub fn tick(conn: &Connection, now_ms: i64) -> Result<i64> {
+    let last: i64 = conn.query_row("SELECT hlc FROM change_clock WHERE id = 1", [], |r| {
+        r.get(0)
+    })?;
+    let hlc = (now_ms.max(0) << 16).max(last.saturating_add(1));
+    conn.execute("UPDATE change_clock SET hlc = ?1 WHERE id = 1", [hlc])?;
+    Ok(hlc)
+}
+
+/// Ids of running timers (tracks without an end).
+pub fn running_tracks(conn: &Connection) -> Result<Vec<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM tracks WHERE end_at IS NULL ORDER BY id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// The device that issues invoice numbers (setting [`BILLING_DEVICE_KEY`]), if set.
+pub fn billing_device(conn: &Connection) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([BILLING_DEVICE_KEY], |r| r.get(0))
+        .optional()?)
+}
+
+/// Sets the billing device (a recorded row of `settings`, so it syncs).
+pub fn set_billing_device(conn: &Connection, device: &str, now: i64) -> Result<()> {
+    conn.execute(
+        "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        params![BILLING_DEVICE_KEY, device, now],
+    )?;
+    Ok(())
+}
+
+/// Every row of every synced table, as text lines `table|v1|v2|...` in key order: for
+/// comparing two databases.
+pub fn dump(conn: &Connection) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let meta = Meta::load(conn)?;
+    let mut tables = synced_tables(conn)?;
+    tables.sort();
+    for t in tables {
+        let Some(m) = meta.get(&t) else { continue };
+        let order =
+            m.pk.iter()
+                .map(|&i| format!("\"{}\"", m.cols[i]))
+                .collect::<Vec<_>>()
+                .join(", ");
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\" ORDER BY {order}"))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let mut line = t.clone();
+            for i in 0..m.cols.len() {
+                line.push('|');
+                line.push_str(&key_text(&owned(r.get_ref(i)?)));
+            }
+            out.push(line);
+        }
+    }
+    Ok(out)
+}
+
+/// The highest change log id.
+pub fn last_change_id(conn: &Connection) -> Result<i64> {
+    Ok(
+        conn.query_row("SELECT ifnull(max(id), 0) FROM change_log", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// Whether any synced table has a row.
+pub fn has_data(conn: &Connection) -> Result<bool> {
+    for t in synced_tables(conn)? {
+        let any: bool =
+            conn.query_row(&format!("SELECT EXISTS (SELECT 1 FROM \"{t}\")"), [], |r| {
+                r.get(0)
+            })?;
+        if any {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
