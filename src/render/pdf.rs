@@ -23,7 +23,7 @@ use krilla::geom::{PathBuilder, Point, Rect};
 use krilla::metadata::Metadata;
 use krilla::page::PageSettings;
 use krilla::paint::Fill;
-use krilla::text::{Font, TextDirection};
+use krilla::text::{Font, GlyphId, KrillaGlyph};
 
 use crate::domain::invoice_doc::{
     DocumentState, InvoiceDocument, MAX_DOCUMENT_PAGES, Party, format_amount, format_money,
@@ -122,10 +122,11 @@ impl Face {
         })
     }
 
-    /// Advance of `c` in em, if the font has a glyph for it.
-    fn advance(&self, c: char) -> Option<f32> {
+    /// The glyph of `c` and its advance in em, if the font has one.
+    fn glyph(&self, c: char) -> Option<(u16, f32)> {
         let g = self.ttf.glyph_index(c)?;
-        Some(f32::from(self.ttf.glyph_hor_advance(g).unwrap_or(0)) / self.units_per_em)
+        let advance = f32::from(self.ttf.glyph_hor_advance(g).unwrap_or(0)) / self.units_per_em;
+        Some((g.0, advance))
     }
 }
 
@@ -135,7 +136,16 @@ struct Fonts {
     regular: Face,
     bold: Face,
     fallback: Face,
-    cache: HashMap<(char, bool), (u8, f32)>,
+    cache: HashMap<(char, bool), Drawn>,
+}
+
+/// How a character is drawn: by which face (0 the style's own, 1 the fallback), with which
+/// glyph, and how far it advances (em).
+#[derive(Debug, Clone, Copy)]
+struct Drawn {
+    face: u8,
+    glyph: u16,
+    advance: f32,
 }
 
 impl Fonts {
@@ -148,24 +158,46 @@ impl Fonts {
         })
     }
 
-    /// Which face draws `c` (0 the style's own, 1 the fallback) and its advance in em.
-    fn pick(&mut self, c: char, bold: bool) -> (u8, f32) {
+    /// Which face draws `c` (0 the style's own, 1 the fallback), the glyph and its advance in
+    /// em. A character no font has is drawn as the replacement character (or `?`).
+    fn glyph(&mut self, c: char, bold: bool) -> Drawn {
         if let Some(&hit) = self.cache.get(&(c, bold)) {
             return hit;
         }
         let own = if bold { &self.bold } else { &self.regular };
-        let hit = match own.advance(c) {
-            Some(a) => (0, a),
-            None => match self.fallback.advance(c) {
-                Some(a) => (1, a),
-                None => (
-                    0,
-                    own.advance('\u{FFFD}').or(own.advance('?')).unwrap_or(0.5),
-                ),
+        let hit = match own.glyph(c) {
+            Some((g, a)) => Drawn {
+                face: 0,
+                glyph: g,
+                advance: a,
+            },
+            None => match self.fallback.glyph(c) {
+                Some((g, a)) => Drawn {
+                    face: 1,
+                    glyph: g,
+                    advance: a,
+                },
+                None => {
+                    let (g, a) = own
+                        .glyph('\u{FFFD}')
+                        .or_else(|| own.glyph('?'))
+                        .unwrap_or((0, 0.5));
+                    Drawn {
+                        face: 0,
+                        glyph: g,
+                        advance: a,
+                    }
+                }
             },
         };
         self.cache.insert((c, bold), hit);
         hit
+    }
+
+    /// Which face draws `c` and its advance in em.
+    fn pick(&mut self, c: char, bold: bool) -> (u8, f32) {
+        let d = self.glyph(c, bold);
+        (d.face, d.advance)
     }
 
     fn width(&mut self, text: &str, s: Style) -> f32 {
@@ -718,28 +750,22 @@ fn write(mut l: Layout, doc: &InvoiceDocument) -> Result<Vec<u8>, PdfError> {
                 Op::Text { x, y, text, style } => {
                     surface.set_fill(Some(fill(color(style.tone))));
                     let mut x = x;
-                    for (face, run) in runs(&mut l.fonts, &text, style.bold) {
+                    for (face, run, glyphs) in runs(&mut l.fonts, &text, style.bold) {
                         let f = match (face, style.bold) {
                             (1, _) => &l.fonts.fallback,
                             (_, true) => &l.fonts.bold,
                             (_, false) => &l.fonts.regular,
                         };
-                        surface.draw_text(
+                        let advance: f32 = glyphs.iter().map(|g| g.x_advance).sum();
+                        surface.draw_glyphs(
                             Point::from_xy(x, y),
+                            &glyphs,
                             f.font.clone(),
+                            &run,
                             style.size,
-                            &run,
                             false,
-                            TextDirection::LeftToRight,
                         );
-                        x += l.fonts.width(
-                            &run,
-                            Style {
-                                bold: style.bold,
-                                size: style.size,
-                                tone: style.tone,
-                            },
-                        );
+                        x += advance * style.size;
                     }
                 }
                 Op::Rule {
@@ -771,15 +797,28 @@ fn write(mut l: Layout, doc: &InvoiceDocument) -> Result<Vec<u8>, PdfError> {
     pdf.finish().map_err(|e| PdfError::Write(format!("{e:?}")))
 }
 
-/// `text` split into runs drawn by one face each: 0 the style's own, 1 the CJK fallback.
-fn runs(fonts: &mut Fonts, text: &str, bold: bool) -> Vec<(u8, String)> {
-    let mut out: Vec<(u8, String)> = Vec::new();
+/// `text` split into runs drawn by one face each (0 the style's own, 1 the CJK fallback), with
+/// their glyphs placed one after the other by their advances (no shaping: what is measured is
+/// what is drawn).
+fn runs(fonts: &mut Fonts, text: &str, bold: bool) -> Vec<(u8, String, Vec<KrillaGlyph>)> {
+    let mut out: Vec<(u8, String, Vec<KrillaGlyph>)> = Vec::new();
     for c in text.chars() {
-        let face = fonts.pick(c, bold).0;
-        match out.last_mut() {
-            Some((f, run)) if *f == face => run.push(c),
-            _ => out.push((face, c.to_string())),
+        let d = fonts.glyph(c, bold);
+        if out.last().is_none_or(|r| r.0 != d.face) {
+            out.push((d.face, String::new(), Vec::new()));
         }
+        let (_, run, glyphs) = out.last_mut().expect("pushed");
+        let start = run.len();
+        run.push(c);
+        glyphs.push(KrillaGlyph::new(
+            GlyphId::new(u32::from(d.glyph)),
+            d.advance,
+            0.0,
+            0.0,
+            0.0,
+            start..run.len(),
+            None,
+        ));
     }
     out
 }

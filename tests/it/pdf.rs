@@ -354,6 +354,27 @@ fn long_invoices_paginate() {
     assert_eq!(text.matches("Consulting").count(), 149);
 }
 
+/// The largest invoice allowed stays a reasonable answer: 2,000 lines make a PDF of about 60
+/// pages that renders in well under the time of a tool call, and whose base64 fits easily in a
+/// stdio answer.
+#[test]
+fn the_largest_invoice_renders_quickly_and_small() {
+    let doc = synthetic(
+        MAX_DOCUMENT_LINES,
+        "Consulting session on the catalogue migration",
+    );
+    let started = std::time::Instant::now();
+    let pdf = stint::render::pdf::render_invoice(&doc).unwrap();
+    let took = started.elapsed();
+    eprintln!(
+        "{} lines: {} bytes in {took:?}",
+        MAX_DOCUMENT_LINES,
+        pdf.len()
+    );
+    assert!(pdf.len() < 4 << 20, "{} bytes", pdf.len());
+    assert!(took < std::time::Duration::from_secs(20), "{took:?}");
+}
+
 /// The answer stays bounded: more lines than the limit are refused before rendering, and a
 /// document that would need more pages than the limit is refused while laid out.
 #[test]
@@ -511,4 +532,54 @@ fn cli_writes_a_pdf() {
     assert!(out.stdout.starts_with(b"%PDF-"));
     let out = run(&["invoice", "export", &number]);
     assert!(!out.status.success(), "a format is required");
+}
+
+/// An issued invoice prints the seller frozen on it; a draft prints the current settings; a
+/// void invoice is marked on the page.
+#[test]
+fn issued_invoices_keep_their_seller_and_void_ones_are_marked() {
+    let env = Env::new();
+    let number = fixture(&env);
+    env.svc
+        .update_settings(SettingsChanges {
+            business_name: Some("Neue Firma AG".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let (_, pdf) = env.svc.export_invoice_pdf(&number).unwrap();
+    let text = poppler(
+        "pdftotext",
+        &["-layout"],
+        &save(env.dir.path(), "sent.pdf", &pdf),
+    );
+    assert!(text.contains("Jörg Müller Softwareentwicklung"), "{text}");
+    assert!(!text.contains("Neue Firma AG"), "{text}");
+    env.svc.void_invoice(&number).unwrap();
+    let (_, pdf) = env.svc.export_invoice_pdf(&number).unwrap();
+    let text = poppler(
+        "pdftotext",
+        &["-layout"],
+        &save(env.dir.path(), "void.pdf", &pdf),
+    );
+    assert!(text.contains("VOID INVOICE"), "{text}");
+    // The released tracks make a new draft, which shows the business as it is now.
+    let draft = env
+        .svc
+        .create_invoice(NewInvoice {
+            client: Some("東京商事株式会社".into()),
+            from: "2026-11-01".into(),
+            to: "2026-11-20".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let (_, pdf) = env.svc.export_invoice_pdf(&draft.id.0.to_string()).unwrap();
+    let text = poppler(
+        "pdftotext",
+        &["-layout"],
+        &save(env.dir.path(), "draft.pdf", &pdf),
+    );
+    assert!(
+        text.contains("DRAFT INVOICE") && text.contains("Neue Firma AG"),
+        "{text}"
+    );
 }
