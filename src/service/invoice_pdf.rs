@@ -9,7 +9,9 @@ use chrono::Duration;
 use super::{Result, Service, ServiceError};
 use crate::domain::DomainError;
 use crate::domain::entities::{Invoice, InvoiceStatus};
-use crate::domain::invoice_doc::{DocumentLine, DocumentState, InvoiceDocument, Party, TaxRow};
+use crate::domain::invoice_doc::{
+    Discount, DocumentLine, DocumentState, InvoiceDocument, Party, TaxRow,
+};
 use crate::domain::settings::Settings;
 use crate::domain::time::parse_time_zone;
 use crate::render::pdf::{PdfError, render_invoice};
@@ -23,7 +25,9 @@ use crate::render::pdf::{PdfError, render_invoice};
 ///   settings at export time.
 /// - Lines: quantity in hours with the invoice's rate; the detail under a description is the
 ///   line's date and project (whichever is not the description itself).
-/// - Tax: one rate for the whole invoice today, so one summary row (rate, subtotal, tax).
+/// - Expense lines: quantity 1 (no unit) at the expense's amount, with their own tax rate.
+/// - Tax: the invoice's summary per rate (base after its share of the discount, tax rounded
+///   once per rate); the discount, when there is one, as its own row before tax.
 pub fn invoice_document(inv: &Invoice, settings: &Settings) -> InvoiceDocument {
     let state = match inv.status {
         InvoiceStatus::Draft => DocumentState::Draft,
@@ -60,10 +64,10 @@ pub fn invoice_document(inv: &Invoice, settings: &Settings) -> InvoiceDocument {
                 description: l.description.clone(),
                 detail: (!detail.is_empty()).then(|| detail.join(" · ")),
                 quantity: l.quantity_hours,
-                unit: "h".to_owned(),
+                unit: if l.expense_id.is_some() { "" } else { "h" }.to_owned(),
                 unit_rate: l.unit_rate,
                 amount: l.amount,
-                tax_rate_percent: inv.tax_rate_percent,
+                tax_rate_percent: l.tax_rate_percent,
             }
         })
         .collect();
@@ -89,12 +93,30 @@ pub fn invoice_document(inv: &Invoice, settings: &Settings) -> InvoiceDocument {
         currency: inv.currency,
         lines,
         subtotal: inv.subtotal,
-        discount: None,
-        tax_summary: vec![TaxRow {
-            rate_percent: inv.tax_rate_percent,
-            base: inv.subtotal,
-            tax: inv.tax,
-        }],
+        discount: (!inv.discount.is_zero()).then(|| Discount {
+            label: match inv.discount_percent {
+                Some(p) => format!("Discount {} %", p.normalize()),
+                None => "Discount".to_owned(),
+            },
+            amount: inv.discount,
+        }),
+        tax_summary: if inv.tax_summary.is_empty() {
+            // An invoice with no lines: one row at the invoice's rate.
+            vec![TaxRow {
+                rate_percent: inv.tax_rate_percent,
+                base: inv.subtotal - inv.discount,
+                tax: inv.tax,
+            }]
+        } else {
+            inv.tax_summary
+                .iter()
+                .map(|r| TaxRow {
+                    rate_percent: r.tax_rate_percent,
+                    base: r.taxable,
+                    tax: r.tax,
+                })
+                .collect()
+        },
         total: inv.total,
         notes: inv.notes.clone(),
         payment_details: settings.payment_details.clone(),
