@@ -85,7 +85,6 @@ pub fn update(conn: &Connection, e: &Expense, now: DateTime<Utc>) -> Result<()> 
             e.tax_rate_percent.map(|t| t.to_string()),
             e.receipt_path,
             to_ts(now),
-            super::sync::next_id(conn, "expenses")?,
         ],
     )?;
     Ok(())

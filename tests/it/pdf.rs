@@ -144,7 +144,7 @@ fn golden_text_of_a_fixed_invoice() {
     assert_eq!(number, "INV-2026-0001");
     let (inv, pdf) = env.svc.export_invoice_pdf(&number).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
-    assert_eq!(inv.total, "1079.64".parse::<Decimal>().unwrap());
+    assert_eq!(inv.total, "1079.63".parse::<Decimal>().unwrap());
     let path = save(env.dir.path(), "invoice.pdf", &pdf);
     let text = poppler("pdftotext", &["-layout"], &path);
     for expected in [
@@ -167,13 +167,13 @@ fn golden_text_of_a_fixed_invoice() {
         "95.50",
         "334.25",
         "167.13",
-        "405.88",
+        "405.87",
         "19 %",
-        "€907.26",
-        "Tax 19 % of €907.26",
+        "€907.25",
+        "Tax 19 % of €907.25",
         "€172.38",
         "Total EUR",
-        "€1,079.64",
+        "€1,079.63",
         "Vielen Dank für Ihren Auftrag!",
         "IBAN: DE89 3704 0044 0532 0130 00",
         "Page 1 of 1",
@@ -582,4 +582,84 @@ fn issued_invoices_keep_their_seller_and_void_ones_are_marked() {
         text.contains("DRAFT INVOICE") && text.contains("Neue Firma AG"),
         "{text}"
     );
+}
+
+/// Two tax rates (time at the invoice's 19 %, a travel expense at 7 %) and a 10 % discount:
+/// the PDF shows each line's rate, the discount, one tax row per rate on its discounted base,
+/// and the totals the invoice holds.
+#[test]
+fn two_tax_rates_and_a_discount_are_printed() {
+    let env = Env::new();
+    fixture(&env);
+    env.svc
+        .create_track(NewTrack {
+            start: "2026-11-21 09:00".into(),
+            end: Some("2026-11-21 11:00".into()),
+            project: Some("Website relaunch".into()),
+            description: Some("Follow-up workshop".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    env.svc
+        .create_expense(stint::service::NewExpense {
+            project: "Website relaunch".into(),
+            date: "2026-11-21".into(),
+            amount: "107.00".into(),
+            description: "Train ticket Berlin-Hamburg".into(),
+            tax_rate_percent: Some("7".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let inv = env
+        .svc
+        .create_invoice(NewInvoice {
+            client: Some("東京商事株式会社".into()),
+            from: "2026-11-21".into(),
+            to: "2026-11-21".into(),
+            tax_rate_percent: Some("19".into()),
+            discount_percent: Some("10".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(inv.tax_summary.len(), 2, "{:?}", inv.tax_summary);
+    let (_, bytes) = env.svc.export_invoice_pdf(&inv.id.0.to_string()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let text = poppler(
+        "pdftotext",
+        &["-layout"],
+        &save(dir.path(), "two-rates.pdf", &bytes),
+    );
+    for want in [
+        "Train ticket Berlin-Hamburg",
+        "Discount 10 %",
+        "7 %",
+        "19 %",
+        "107.00",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    let money = |d: rust_decimal::Decimal| {
+        let s = format!("{:.2}", d);
+        let (int, frac) = s.split_once('.').unwrap();
+        let mut grouped = String::new();
+        for (i, c) in int.chars().enumerate() {
+            if i > 0 && (int.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        format!("€{grouped}.{frac}")
+    };
+    for row in &inv.tax_summary {
+        assert!(
+            text.contains(&money(row.tax)),
+            "tax {} missing in:\n{text}",
+            row.tax
+        );
+    }
+    assert!(
+        text.contains(&money(inv.discount)),
+        "discount missing:\n{text}"
+    );
+    assert!(text.contains(&money(inv.total)), "total missing:\n{text}");
 }
