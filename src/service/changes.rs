@@ -301,6 +301,47 @@ impl Service {
         )
     }
 
+    /// Runs a bulk write (a large import) in one `BEGIN IMMEDIATE` transaction without
+    /// recording its changeset: the change log gets one row, `summary` of the value, marked as
+    /// too large to keep, so it cannot be undone or sent to other devices (as any change over
+    /// [`log::MAX_CHANGESET_BYTES`]). Skipping the session saves holding a copy of every
+    /// written row in memory for a changeset that would be dropped anyway.
+    pub(crate) fn write_bulk<T>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&Ctx<'_>) -> Result<T>,
+        summary: impl FnOnce(&T) -> String,
+    ) -> Result<T> {
+        let _writer = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let now = self.now();
+        let mut conn = self.conn();
+        store::write_unrecorded(
+            &mut conn,
+            |tx| f(&self.ctx(tx, now, operation)?),
+            |tx, value| {
+                let summary = format!(
+                    "{operation}: {} (too large to keep: cannot be undone)",
+                    summary(value)
+                );
+                log::append(
+                    tx,
+                    &log::NewChange {
+                        at: now,
+                        frontend: self.caller.frontend.as_str(),
+                        token_name: self.caller.token_name.as_deref(),
+                        operation,
+                        summary: &summary,
+                        rows_touched: "",
+                        schema_version: store::SCHEMA_VERSION,
+                        changeset: None,
+                        undo_of: None,
+                    },
+                )?;
+                Ok(())
+            },
+        )
+    }
+
     /// Appends the change log row for `changeset`.
     fn record_change(
         &self,

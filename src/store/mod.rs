@@ -406,6 +406,26 @@ where
     Ok(value)
 }
 
+/// Like [`write`], but without recording a changeset: for bulk writes (large imports) whose
+/// changeset would be too large to keep anyway, so the session's copy of every row is not paid
+/// for. `record` still runs in the same transaction (it appends the change log row).
+pub fn write_unrecorded<T, E>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+    record: impl FnOnce(&Transaction<'_>, &T) -> Result<(), E>,
+) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(StoreError::from)?;
+    let value = f(&tx)?;
+    record(&tx, &value)?;
+    tx.commit().map_err(StoreError::from)?;
+    Ok(value)
+}
+
 /// Runs `f` in one deferred (read) transaction, so it sees one consistent snapshot.
 pub fn read<T, E>(
     conn: &mut Connection,

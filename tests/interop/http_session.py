@@ -338,11 +338,11 @@ async def scoped_tool_lists(srv: Server, tokens: dict) -> None:
         C.check(not (names & ADMIN_TOOLS), f"the {name} token sees no admin tool", sorted(names & ADMIN_TOOLS))
         if name == "reader":
             C.check(not (names & WRITE_TOOLS), "the reader token sees no write tool", sorted(names & WRITE_TOOLS))
-            # export_invoice_csv is readOnlyHint=false because it can write a file (`path`); over
-            # HTTP that part needs admin, so a reader can only get the CSV text.
+            # The exports are readOnlyHint=false because on stdio they can write a file (`path`);
+            # over HTTP no caller may name a path, so a reader only gets the CSV text or the PDF.
             not_ro = sorted(n for n, t in tools.items() if not (t.annotations and t.annotations.read_only_hint))
-            C.check(set(not_ro) <= {"export_invoice_csv"},
-                    "every tool the reader sees is readOnlyHint (export_invoice_csv aside)", not_ro)
+            C.check(set(not_ro) <= {"export_invoice_csv", "export_invoice_pdf"},
+                    "every tool the reader sees is readOnlyHint (the exports aside)", not_ro)
         print(f"           {name}: {len(names)} tools")
 
 

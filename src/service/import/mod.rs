@@ -67,6 +67,13 @@ pub use portable::{EXPORT_FORMAT, EXPORT_VERSION, PortableSummary};
 /// transaction).
 pub const BATCH_ROWS: usize = 5_000;
 
+/// Imports of more rows than this are recorded in the change log as one change without a
+/// changeset (not undoable, not sent to other devices): their changeset would pass the
+/// change log's size limit anyway (about 150 bytes a track against 16 MiB), and recording it
+/// would hold a copy of every row in memory. Smaller imports are recorded, undoable and synced
+/// like any write.
+pub const BULK_IMPORT_ROWS: usize = 50_000;
+
 /// Rows of the file shown by a dry run.
 pub const PREVIEW_ROWS: usize = 5;
 
@@ -881,7 +888,8 @@ impl Service {
         // One transaction for the whole file: a failure, or the process being killed at any
         // moment, leaves nothing of it; SQLite spills pages beyond the cache to the WAL, so
         // memory stays bounded. The audit log gets one row per BATCH_ROWS rows.
-        let outcome = self.write(format.operation(), |ctx| {
+        let row_count = rows.len();
+        let body = |ctx: &super::Ctx<'_>| {
             crate::store::set_cache_kib(ctx.tx, IMPORT_CACHE_KIB)?;
             for batch in rows.chunks(BATCH_ROWS) {
                 let mut ids = Vec::with_capacity(batch.len());
@@ -980,7 +988,16 @@ impl Service {
                 return Err(ServiceError::Conflict(DRY_RUN_ROLLBACK.to_owned()));
             }
             Ok(())
-        });
+        };
+        // A large file's changeset would be too large to keep in the change log anyway: write
+        // it without recording one (ARCHITECTURE.md, `store::write_unrecorded`).
+        let outcome = if row_count > BULK_IMPORT_ROWS {
+            self.write_bulk(format.operation(), body, |()| {
+                format!("imported {row_count} rows ({})", format.title())
+            })
+        } else {
+            self.write(format.operation(), body)
+        };
         match outcome {
             Ok(()) => self.checkpoint(),
             Err(ServiceError::Conflict(m)) if dry_run && finished && m == DRY_RUN_ROLLBACK => {}
