@@ -241,3 +241,43 @@ fn exported_formula_like_text_imports_back_unchanged() {
         assert_eq!(tags, ["=tag"]);
     }
 }
+
+/// A small import is one change of the change log that can be undone; one of more than
+/// `BULK_IMPORT_ROWS` rows is one change without a changeset (its changeset would pass the
+/// log's size limit), said so in its summary, and is all there.
+#[test]
+fn imports_are_one_change_and_large_ones_are_kept_without_a_changeset() {
+    let env = Env::new();
+    import(&env, FILE).unwrap();
+    assert_eq!(
+        env.count("SELECT count(*) FROM change_log WHERE operation = 'import_csv' AND changeset IS NOT NULL"),
+        1
+    );
+    let undone = env.svc.undo_change(None).unwrap();
+    assert_eq!(undone.reverted.operation, "import_csv");
+    assert_eq!(env.count("SELECT count(*) FROM tracks"), 0);
+
+    let rows = stint::service::BULK_IMPORT_ROWS + 1;
+    let mut big = String::from("start,end,project,client,tags,description,billable\n");
+    let start = chrono::DateTime::parse_from_rfc3339("2010-01-01T00:00:00Z").unwrap();
+    for i in 0..rows {
+        let s = start + chrono::Duration::minutes(30 * i as i64);
+        let e = s + chrono::Duration::minutes(20);
+        big.push_str(&format!(
+            "{},{},P{},,,row {i},yes\n",
+            s.to_rfc3339(),
+            e.to_rfc3339(),
+            i % 3
+        ));
+    }
+    let summary = import(&env, &big).unwrap();
+    assert_eq!(summary.imported, rows);
+    assert_eq!(env.count("SELECT count(*) FROM tracks"), rows as i64);
+    assert_eq!(
+        env.count(
+            "SELECT count(*) FROM change_log WHERE operation = 'import_csv' AND changeset IS NULL \
+              AND summary LIKE '%imported 50001 rows%cannot be undone%'"
+        ),
+        1
+    );
+}
