@@ -31,44 +31,11 @@ from decimal import Decimal
 import anyio
 from mcp import Client, StdioServerParameters
 
-
-class Checks:
-    def __init__(self) -> None:
-        self.passed = 0
-        self.failed = 0
-        self.step_name = ""
-        self.step_failed = 0
-        self.step_passed = 0
-
-    def step(self, name: str) -> None:
-        self.end()
-        self.step_name, self.step_failed, self.step_passed = name, 0, 0
-
-    def end(self) -> None:
-        if self.step_name:
-            status = "ok" if self.step_failed == 0 else f"FAILED {self.step_failed}"
-            print(f"[{status:>8}] {self.step_name} ({self.step_passed} checks passed)", flush=True)
-            self.step_name = ""
-
-    def check(self, cond: object, what: str, detail: object = "") -> bool:
-        if cond:
-            self.passed += 1
-            self.step_passed += 1
-            return True
-        self.failed += 1
-        self.step_failed += 1
-        print(f"  FAIL: {what}" + (f"\n        {detail}" if detail != "" else ""), flush=True)
-        return False
-
-    def equal(self, got: object, want: object, what: str) -> bool:
-        return self.check(got == want, what, f"got {got!r}, want {want!r}")
+from checks import Checks, text_of
 
 
 C = Checks()
 
-
-def text_of(result) -> str:
-    return " ".join(getattr(c, "text", "") for c in result.content)
 
 
 async def ok(client: Client, tool: str, args: dict) -> dict:

@@ -8,6 +8,7 @@
 #   tasks_session.py   tasks through the SDK: timers on tasks, rates, summaries and invoices by task
 #   billing_session.py the money rule, expenses, two tax rates, a discount, outstanding/overdue
 #   sync_session.py    2 stdio servers on two databases syncing through a folder
+#   (checks.py is the check counter billing_session.py and tasks_session.py share)
 # Each prints "N passed, M failed"; all of them run even when one fails.
 #
 # Usage:  cargo build --release && tests/interop/run.sh

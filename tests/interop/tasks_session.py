@@ -38,48 +38,13 @@ from decimal import Decimal
 import anyio
 from mcp import Client, StdioServerParameters
 
+from checks import Checks, text_of
+
 TASK_TOOLS = ["create_task", "list_tasks", "update_task", "delete_task"]
-
-
-class Checks:
-    """Counts checks; prints failures at once and one summary line per step."""
-
-    def __init__(self) -> None:
-        self.passed = 0
-        self.failed = 0
-        self._step = ""
-        self._step_passed = 0
-        self._step_failed = 0
-
-    def step(self, name: str) -> None:
-        self.end_step()
-        self._step, self._step_passed, self._step_failed = name, 0, 0
-
-    def end_step(self) -> None:
-        if self._step:
-            status = "ok" if self._step_failed == 0 else f"FAILED {self._step_failed}"
-            print(f"[{status:>8}] {self._step} ({self._step_passed} checks passed)", flush=True)
-            self._step = ""
-
-    def check(self, cond: object, what: str, detail: object = "") -> bool:
-        if cond:
-            self.passed += 1
-            self._step_passed += 1
-            return True
-        self.failed += 1
-        self._step_failed += 1
-        print(f"  FAIL: {what}" + (f"\n        {detail}" if detail != "" else ""), flush=True)
-        return False
-
-    def equal(self, got: object, want: object, what: str) -> bool:
-        return self.check(got == want, what, f"got {got!r}, want {want!r}")
 
 
 C = Checks()
 
-
-def text_of(result) -> str:
-    return " ".join(getattr(c, "text", "") for c in result.content)
 
 
 async def ok(client: Client, tool: str, args: dict) -> dict:
