@@ -406,7 +406,7 @@ where
     Ok(value)
 }
 
-/// Like [`write`], but without recording a changeset: for bulk writes (large imports) whose
+/// Like [`write()`], but without recording a changeset: for bulk writes (large imports) whose
 /// changeset would be too large to keep anyway, so the session's copy of every row is not paid
 /// for. `record` still runs in the same transaction (it appends the change log row).
 pub fn write_unrecorded<T, E>(
