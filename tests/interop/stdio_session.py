@@ -167,7 +167,8 @@ async def snapshot(client: Client) -> dict:
     return {
         "tracks": sorted(json.dumps(t, sort_keys=True) for t in tracks if not t.get("running")),
         "running": [t["id"] for t in (await ok(client, "list_running_timers", {})).get("timers", [])],
-        "settings": await ok(client, "get_settings", {}),
+        # local_time is the clock, not data: it ticks between two snapshots.
+        "settings": {k: v for k, v in (await ok(client, "get_settings", {})).items() if k != "local_time"},
         **listed,
     }
 
