@@ -249,13 +249,21 @@ fn print_deleted(d: Deleted, what: &str, o: &Out) {
     println!("{}", o.paint.dim("(`stint undo` brings it back)"));
 }
 
+/// Prints `rows` as a two-column table of field and value (`stint project|client show`).
+fn print_fields(rows: Vec<(&str, String)>) {
+    let mut t = table();
+    t.set_header(["field", "value"]);
+    for (k, v) in rows {
+        t.add_row([k.to_owned(), v]);
+    }
+    println!("{t}");
+}
+
 fn print_project(p: &crate::domain::entities::Project, o: &Out) {
     if o.json {
         println!("{}", json::project(p));
         return;
     }
-    let mut t = table();
-    t.set_header(["field", "value"]);
     let budget_hours = p
         .budget
         .seconds
@@ -287,10 +295,7 @@ fn print_project(p: &crate::domain::entities::Project, o: &Out) {
         ("budget alert %", p.budget.alert_percent.to_string()),
         ("archived", if p.archived { "yes" } else { "no" }.to_owned()),
     ];
-    for (k, v) in rows {
-        t.add_row([k.to_owned(), v]);
-    }
-    println!("{t}");
+    print_fields(rows);
 }
 
 /// Runs `stint project ...`.
@@ -420,8 +425,6 @@ fn print_client(c: &crate::domain::entities::Client, o: &Out) {
         println!("{}", json::client(c));
         return;
     }
-    let mut t = table();
-    t.set_header(["field", "value"]);
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let rows: Vec<(&str, String)> = vec![
         ("id", c.id.to_string()),
@@ -441,10 +444,7 @@ fn print_client(c: &crate::domain::entities::Client, o: &Out) {
         ),
         ("archived", if c.archived { "yes" } else { "no" }.to_owned()),
     ];
-    for (k, v) in rows {
-        t.add_row([k.to_owned(), v]);
-    }
-    println!("{t}");
+    print_fields(rows);
 }
 
 /// Runs `stint client ...`.
