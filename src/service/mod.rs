@@ -63,7 +63,8 @@ pub use reports::{
 };
 pub use settings::{RoundingChanges, SettingsChanges, SettingsView};
 pub use sync::{
-    FORMAT_VERSION as SYNC_FORMAT_VERSION, PeerStatus, SyncDecision, SyncKey, SyncReport, SyncStatus,
+    FORMAT_VERSION as SYNC_FORMAT_VERSION, PeerStatus, SyncDecision, SyncKey, SyncReport,
+    SyncStatus,
 };
 pub use tasks::{DeleteTask, ListTasks, NewTask, TaskChanges};
 pub use tokens::{HttpCaller, LAST_USED_RESOLUTION_SECS, SECRET_PREFIX, Scope, TokenInfo};

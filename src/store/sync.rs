@@ -788,12 +788,17 @@ fn apply_op(
         RowOp::Insert => match current {
             Some(cur) => {
                 // The same key inserted on two devices (a setting, a tag of a track): each
-                // column keeps the later write.
+                // column keeps the later write. A row on an invoice keeps the invoice's
+                // version (an undone delete made elsewhere brings back nothing else).
                 let base = row_clock(conn, table, &key)?;
+                let keep = frozen(conn, table, m, &values, Some(&cur))?.is_some();
                 let mut set = Vec::new();
                 for (i, v) in values.iter().enumerate() {
                     let Some(v) = v else { continue };
                     if m.pk.contains(&i) || cur.get(i) == Some(v) {
+                        continue;
+                    }
+                    if keep {
                         continue;
                     }
                     let eff = later(
