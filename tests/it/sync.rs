@@ -562,8 +562,7 @@ fn pick_track(d: &Device, pick: u8) -> Option<i64> {
 const NAMES: [&str; 6] = ["Alpha", "Beta", "Gamma", "Delta", "alpha", "Epsilon"];
 
 /// Runs one act on device number `who`; refusals (a name taken, nothing running, an invoiced
-/// track) are fine. Renames give names no other device uses: a rename into a name another
-/// device created meanwhile is not covered (see ARCHITECTURE.md, "Sync").
+/// track) are fine. Half the renames take a name another device may create meanwhile.
 fn run(d: &Device, who: usize, a: &Act, folder: &Path) {
     d.clock.advance(7);
     let _ = match a {
@@ -611,7 +610,12 @@ fn run(d: &Device, who: usize, a: &Act, folder: &Path) {
             .update_project(
                 &format!("{} {who}", NAMES[usize::from(*project)]),
                 ProjectChanges {
-                    name: Some(format!("Renamed {who}-{to}")),
+                    // Half the renames take a name another device may create meanwhile.
+                    name: Some(if to % 2 == 0 {
+                        format!("Renamed {who}-{to}")
+                    } else {
+                        format!("{} {}", NAMES[usize::from(to / 2 % 4)], (to / 8) % 3)
+                    }),
                     ..Default::default()
                 },
             )
@@ -1272,4 +1276,69 @@ fn a_long_mix_of_offline_work_converges() {
         decided(&devices[0]),
         decided(&devices[1]),
     );
+}
+
+#[test]
+fn a_rename_into_a_name_created_elsewhere_meanwhile_makes_one_project_everywhere() {
+    // Once with the renamed project's id lower than the created one's, once higher.
+    for renamed_is_lower in [true, false] {
+        let folder = tempfile::tempdir().unwrap();
+        let (a, b) = (Device::new(), Device::new());
+        if !renamed_is_lower {
+            for p in ["P1", "P2", "P3", "P4"] {
+                a.project(p);
+            }
+        }
+        a.project("Old");
+        a.sync(folder.path());
+        let created;
+        if renamed_is_lower {
+            b.sync(folder.path());
+            b.clock.advance(60);
+            created = b.project("Website");
+        } else {
+            // B made Website before it ever synced: its id comes from B's first numbers.
+            b.project("Website");
+            b.sync(folder.path());
+            created = b.count("SELECT id FROM projects WHERE name = 'Website'");
+        }
+        b.track(
+            "2026-11-20T09:00:00Z",
+            "2026-11-20T10:00:00Z",
+            "design",
+            Some("Website"),
+        );
+        let old = a.count("SELECT id FROM projects WHERE name = 'Old'");
+        assert_eq!(old < created, renamed_is_lower);
+        // Offline: A renames Old to Website while B has created Website.
+        a.clock.advance(120);
+        a.svc
+            .update_project(
+                "Old",
+                ProjectChanges {
+                    name: Some("Website".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        sync_all(folder.path(), &[&a, &b]);
+        assert_eq!(a.dump(), b.dump(), "renamed_is_lower={renamed_is_lower}");
+        assert_eq!(
+            a.count("SELECT count(*) FROM projects WHERE name = 'Website'"),
+            1
+        );
+        assert_eq!(
+            a.count("SELECT id FROM projects WHERE name = 'Website'"),
+            old.min(created),
+            "the lower id stays"
+        );
+        assert_eq!(
+            b.count(
+                "SELECT count(*) FROM tracks WHERE project_id = \
+                 (SELECT id FROM projects WHERE name = 'Website')"
+            ),
+            1,
+            "the track follows"
+        );
+    }
 }
