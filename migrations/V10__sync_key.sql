@@ -18,3 +18,8 @@ ALTER TABLE sync_state ADD COLUMN auto_sync INTEGER NOT NULL DEFAULT 1;
 -- What this device had applied of each other device (the newest stamp of its changes here),
 -- written into every log so other devices can tell a concurrent deletion from a known one.
 CREATE INDEX change_log_device ON change_log (device_id, hlc);
+
+-- When (clock stamp) and where each row in sync_created was created: a row created by a device
+-- that had already applied a same-named row's creation is a new row, not a twin to merge.
+ALTER TABLE sync_created ADD COLUMN hlc INTEGER;
+ALTER TABLE sync_created ADD COLUMN device TEXT;

@@ -499,6 +499,19 @@ impl<'a> R<'a> {
     fn text(&mut self) -> Option<String> {
         String::from_utf8(self.bytes()?.to_vec()).ok()
     }
+    /// A count, then that many items read by `item`; a count above the bytes left is damage
+    /// (every item takes at least one byte), so nothing is allocated for it.
+    fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        let n = self.u32()? as usize;
+        if n > self.0.len() {
+            return None;
+        }
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            out.push(item(self)?);
+        }
+        Some(out)
+    }
     fn value(&mut self) -> Option<(bool, Option<Value>)> {
         let tag = self.u8()?;
         let pk = tag & 0x80 != 0;
@@ -600,54 +613,23 @@ fn encode_log(log: &Log) -> Vec<u8> {
 fn decode_log(body: &[u8], format: u16) -> Option<Log> {
     let mut r = R(body);
     let name = r.text()?;
-    let nd = r.u32()? as usize;
-    if nd > r.0.len() {
-        return None;
-    }
-    let mut deps = Vec::with_capacity(nd);
-    for _ in 0..nd {
-        deps.push((r.text()?, r.i64()?));
-    }
-    let mut known = Vec::new();
-    if format >= 2 {
-        let nk = r.u32()? as usize;
-        if nk > r.0.len() {
-            return None;
-        }
-        for _ in 0..nk {
-            known.push((r.text()?, r.i64()?));
-        }
-    }
-    let ne = r.u32()? as usize;
-    if ne > r.0.len() {
-        return None;
-    }
-    let mut entries = Vec::with_capacity(ne);
-    for _ in 0..ne {
-        let seq = r.i64()?;
-        let hlc = r.i64()?;
-        let at = r.i64()?;
-        let schema = r.i64()?;
-        let operation = r.text()?;
-        let summary = r.text()?;
-        let n = r.u32()? as usize;
-        if n > r.0.len() {
-            return None;
-        }
-        let mut ops = Vec::with_capacity(n);
-        for _ in 0..n {
-            ops.push(r.op()?);
-        }
-        entries.push(Entry {
-            seq,
-            hlc,
-            at,
-            schema,
-            operation,
-            summary,
-            ops,
-        });
-    }
+    let deps = r.list(|r| Some((r.text()?, r.i64()?)))?;
+    let known = if format >= 2 {
+        r.list(|r| Some((r.text()?, r.i64()?)))?
+    } else {
+        Vec::new()
+    };
+    let entries = r.list(|r| {
+        Some(Entry {
+            seq: r.i64()?,
+            hlc: r.i64()?,
+            at: r.i64()?,
+            schema: r.i64()?,
+            operation: r.text()?,
+            summary: r.text()?,
+            ops: r.list(R::op)?,
+        })
+    })?;
     r.0.is_empty().then_some(Log {
         name,
         deps,
@@ -888,22 +870,8 @@ fn decode_snapshot(body: &[u8]) -> Option<Snapshot> {
     let mut r = R(body);
     let name = r.text()?;
     let hlc = r.i64()?;
-    let n = r.u32()? as usize;
-    if n > r.0.len() {
-        return None;
-    }
-    let mut covers = Vec::with_capacity(n);
-    for _ in 0..n {
-        covers.push((r.text()?, r.i64()?, r.i64()?));
-    }
-    let n = r.u32()? as usize;
-    if n > r.0.len() {
-        return None;
-    }
-    let mut rows = Vec::with_capacity(n);
-    for _ in 0..n {
-        rows.push(r.op()?);
-    }
+    let covers = r.list(|r| Some((r.text()?, r.i64()?, r.i64()?)))?;
+    let rows = r.list(R::op)?;
     r.0.is_empty().then_some(Snapshot {
         name,
         hlc,
@@ -1386,7 +1354,7 @@ impl Service {
     /// older ones.
     fn write_snapshot(
         &self,
-        conn: &mut rusqlite::Connection,
+        conn: &mut store::Connection,
         my_dir: &Path,
         me: &str,
         no: i64,
@@ -1446,7 +1414,7 @@ impl Service {
     /// start from any of them. Returns how many files were removed.
     fn compact_logs(
         &self,
-        conn: &rusqlite::Connection,
+        conn: &store::Connection,
         my_dir: &Path,
         me: &str,
         remotes: &[Remote],

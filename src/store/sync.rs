@@ -572,16 +572,26 @@ fn merge_key(table: &str, m: &TableMeta, values: &[Option<Value>]) -> Option<Str
     Some(parts.join("\u{1f}"))
 }
 
-fn record_created(conn: &Connection, table: &str, mkey: &str, id: i64) -> Result<()> {
-    conn.prepare_cached("INSERT OR IGNORE INTO sync_created (tbl, mkey, id) VALUES (?1, ?2, ?3)")?
-        .execute(params![table, mkey, id])?;
+fn record_created(conn: &Connection, table: &str, mkey: &str, id: i64, s: &Stamp) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO sync_created (tbl, mkey, id, hlc, device) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![table, mkey, id, s.0, s.1])?;
     Ok(())
 }
 
-fn created_with(conn: &Connection, table: &str, mkey: &str) -> Result<Vec<i64>> {
+/// The rows created with merge values `mkey`, and the stamp of each creation (unknown for rows
+/// recorded before schema 10).
+fn created_with(conn: &Connection, table: &str, mkey: &str) -> Result<Vec<(i64, Option<Stamp>)>> {
     Ok(conn
-        .prepare_cached("SELECT id FROM sync_created WHERE tbl = ?1 AND mkey = ?2 ORDER BY id")?
-        .query_map([table, mkey], |r| r.get(0))?
+        .prepare_cached(
+            "SELECT id, hlc, device FROM sync_created WHERE tbl = ?1 AND mkey = ?2 ORDER BY id",
+        )?
+        .query_map([table, mkey], |r| {
+            let hlc: Option<i64> = r.get(1)?;
+            let device: Option<String> = r.get(2)?;
+            Ok((r.get(0)?, hlc.zip(device)))
+        })?
         .collect::<rusqlite::Result<_>>()?)
 }
 
@@ -624,7 +634,7 @@ pub fn clock_local_changes(conn: &Connection, meta: &Meta, device: &str) -> Resu
                     if let (Some(mk), Some(id)) =
                         (merge_key(&op.table, m, &op.values), int_key(m, &op.values))
                     {
-                        record_created(conn, &op.table, &mk, id)?;
+                        record_created(conn, &op.table, &mk, id, &stamp)?;
                     }
                 }
                 RowOp::Delete => set_row_clock(conn, &op.table, &key, &stamp, true)?,
@@ -659,7 +669,7 @@ pub fn clock_snapshot(conn: &Connection, ops: &[Op], meta: &Meta, stamp: &Stamp)
         }
         if let (Some(mk), Some(id)) = (merge_key(&op.table, m, &op.values), int_key(m, &op.values))
         {
-            record_created(conn, &op.table, &mk, id)?;
+            record_created(conn, &op.table, &mk, id, stamp)?;
         }
     }
     Ok(())
@@ -837,17 +847,21 @@ fn apply_op(
                     return Ok(());
                 }
                 if let (Some(mk), Some(id)) = (merge_key(table, m, &values), int_key(m, &values)) {
-                    record_created(conn, table, &mk, id)?;
+                    record_created(conn, table, &mk, id, stamp)?;
                     // Only rows still here count: a name created again after its row was
                     // deleted is a new row.
                     let mut same = Vec::new();
-                    for o in created_with(conn, table, &mk)? {
-                        // A row of the same device (same id residue) was not created
-                        // concurrently: that device saw it (renamed it, say) before creating
-                        // this one, so the two stay apart.
+                    for (o, created) in created_with(conn, table, &mk)? {
+                        // A row the creator of this one had seen (its own, or one whose
+                        // creation it had applied: it renamed it, say) was not created
+                        // concurrently, so the two stay apart.
                         let same_device =
                             o != id && o.rem_euclid(ID_STRIDE) == id.rem_euclid(ID_STRIDE);
-                        if same_device {
+                        let seen = o != id
+                            && created.is_some_and(|(h, d)| {
+                                d == stamp.1 || known.get(&d).is_some_and(|k| *k >= h)
+                            });
+                        if same_device || seen {
                             continue;
                         }
                         if o == id || exists(conn, table, m, &[Value::Integer(o)])? {
@@ -937,13 +951,12 @@ fn apply_op(
                     }
                 }
                 Some(cur) => {
-                    // Two invoices claiming one track: the later claim wins.
+                    // Two invoices claiming one track: the later claim wins. Only a claim
+                    // counts against it (the invoice column's own clock): a re-insert made
+                    // meanwhile (an undone delete) does not take the track off an invoice,
+                    // as it does not on the devices that had the invoice first.
                     let inv_col = m.cols.iter().position(|c| c == "invoice_id").unwrap_or(0);
-                    let base = row_clock(conn, table, &key)?;
-                    let eff = later(
-                        base.as_ref().map(|b| &b.0),
-                        col_clock(conn, table, &key, inv_col)?,
-                    );
+                    let eff = col_clock(conn, table, &key, inv_col)?;
                     if eff.as_ref().is_some_and(|e| stamp <= e) {
                         decisions.push(Decision {
                             kind: "invoice_kept",
@@ -1330,35 +1343,42 @@ fn renumber_clashing_invoice(
 /// Two live rows that would hold one name (a rename on one device into a name created on
 /// another meanwhile) become one, decided the same way on every device: the lower id stays,
 /// the other's references move to it and later references are redirected. `id` is the row
-/// being added or renamed; returns the id that stays.
+/// being added or renamed, `row` its values as they would be, and `retry` writes it again
+/// (when it is the one that stays). Returns false when the clash is not with another row of
+/// the same merge values (the caller refuses the write).
 #[allow(clippy::too_many_arguments)]
 fn merge_clash(
     conn: &Connection,
     meta: &Meta,
     table: &str,
     m: &TableMeta,
+    row: &[Value],
     id: i64,
-    other: i64,
-    name: &str,
     decisions: &mut Vec<Decision>,
-) -> Result<i64> {
+    retry: impl Fn(&Connection) -> rusqlite::Result<usize>,
+) -> Result<bool> {
+    let Some(other) = clashing_row(conn, table, m, row, id)? else {
+        return Ok(false);
+    };
     let (winner, loser) = if id < other { (id, other) } else { (other, id) };
     if exists(conn, table, m, &[Value::Integer(loser)])? {
         merge_into(conn, meta, table, m, loser, winner)?;
     } else {
         redirect_to(conn, table, loser, winner)?;
     }
+    let kind = singular(table);
     decisions.push(Decision {
         kind: "merged",
         detail: format!(
-            "{} {loser}{name} and {} {winner} took the same name on two devices: merged into \
-             {} {winner}",
-            singular(table),
-            singular(table),
-            singular(table)
+            "{kind} {loser}{} and {kind} {winner} took the same name on two devices: merged \
+             into {kind} {winner}",
+            name_of(m, row)
         ),
     });
-    Ok(winner)
+    if winner == id {
+        retry(conn)?;
+    }
+    Ok(true)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1409,21 +1429,8 @@ fn insert_row(
                 return insert_row(conn, meta, table, m, &values, stamp, decisions);
             }
             if let Some(id) = int_key(m, values)
-                && let Some(other) = clashing_row(conn, table, m, &full, id)?
+                && merge_clash(conn, meta, table, m, &full, id, decisions, attempt)?
             {
-                let winner = merge_clash(
-                    conn,
-                    meta,
-                    table,
-                    m,
-                    id,
-                    other,
-                    &name_of(m, &full),
-                    decisions,
-                )?;
-                if winner == id {
-                    attempt(conn)?;
-                }
                 return Ok(());
             }
             decisions.push(Decision {
@@ -1514,20 +1521,7 @@ fn update_cols(
                 for (i, _) in set {
                     row[*i] = fixed[*i].clone().unwrap_or(Value::Null);
                 }
-                if let Some(other) = clashing_row(conn, table, m, &row, id)? {
-                    let winner = merge_clash(
-                        conn,
-                        meta,
-                        table,
-                        m,
-                        id,
-                        other,
-                        &name_of(m, &row),
-                        decisions,
-                    )?;
-                    if winner == id {
-                        attempt(conn)?;
-                    }
+                if merge_clash(conn, meta, table, m, &row, id, decisions, attempt)? {
                     return Ok(());
                 }
             }

@@ -1472,3 +1472,48 @@ fn check_converges(acts: &[(usize, Act)], order: &[usize]) {
         );
     }
 }
+
+/// Found by `three_devices_converge`: a device that received a project, renamed it and then
+/// created one under its old name made a new project, not a twin of the first: every device
+/// keeps both.
+#[test]
+fn a_name_reused_after_renaming_a_received_project_stays_two_rows() {
+    use Act::*;
+    check_converges(
+        &[
+            (0, Project(0)),
+            (0, Sync),
+            (2, Sync),
+            (2, Rename { project: 0, to: 0 }),
+            (2, Project(0)),
+        ],
+        &[0, 0, 0],
+    );
+}
+
+/// Found by `three_devices_converge`: a delete and its undo on one device while another put
+/// the track on a draft invoice.
+#[test]
+fn a_deleted_and_restored_track_on_an_invoice_made_elsewhere_converges() {
+    use Act::*;
+    let t = || Track {
+        day: 0,
+        desc: 0,
+        project: None,
+    };
+    check_converges(
+        &[
+            (0, Project(1)),
+            (0, t()),
+            (0, Start),
+            (0, Sync),
+            (0, t()),
+            (1, Sync),
+            (0, t()),
+            (0, Delete { pick: 56 }),
+            (0, Undo),
+            (1, Invoice),
+        ],
+        &[1, 1, 1, 1, 2, 1],
+    );
+}
