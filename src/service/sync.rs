@@ -803,7 +803,16 @@ fn scan(dir: &Path, me: &str, key: Option<&SyncKey>) -> Result<Vec<Remote>> {
                 Err(FileProblem::NotWhole(w)) => {
                     remote.problem = Some(format!("waiting for its whole device file ({w})"))
                 }
-                Err(p) => remote.problem = Some(problem_text(p)),
+                Err(p) => {
+                    // Sealed with another key (or not at all): its number is still known from
+                    // the header (checked whole), so no device here takes it.
+                    if let Ok((h, _)) = decode_file(&bytes, store::SCHEMA_VERSION as u32)
+                        && h.device_id == name
+                    {
+                        remote.no = i64::from(h.device_no);
+                    }
+                    remote.problem = Some(problem_text(p));
+                }
             },
             Err(_) => remote.problem = Some("waiting for its device file".to_owned()),
         }
@@ -1123,6 +1132,11 @@ impl Service {
                     );
                     ss::upsert_peer(&conn, &r.id, r.no, &r.name, seen, Some(&msg))?;
                     report.problems.push(msg);
+                    blocked.insert(r.id.clone());
+                } else if let Some(p) = &r.problem {
+                    report
+                        .problems
+                        .push(format!("device {}: {p}", short(&r.id)));
                     blocked.insert(r.id.clone());
                 }
             } else if let Some(p) = &r.problem {
