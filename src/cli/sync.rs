@@ -1,5 +1,6 @@
-//! `stint sync DIR`, `stint sync status` and `stint sync billing-device`: several devices
-//! through a shared folder, from the terminal.
+//! `stint sync DIR`, `stint sync --url URL --token T`, `stint sync status` and `stint sync
+//! billing-device`: several devices through a shared folder or through `stint serve`, from the
+//! terminal.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,7 +10,7 @@ use clap::{Args, Subcommand};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
-use crate::service::Service;
+use crate::service::{Service, SyncReport};
 
 /// `stint sync`.
 #[derive(Debug, Args)]
@@ -18,6 +19,14 @@ pub struct SyncArgs {
     /// The shared folder (kept in step by Syncthing, Dropbox, a USB stick...) [default: the
     /// folder of the last sync].
     pub dir: Option<PathBuf>,
+    /// Sync through `stint serve` on another device instead of a folder: its address, e.g.
+    /// http://desktop.local:8765 [default: the server of the last sync].
+    #[arg(long, conflicts_with = "dir")]
+    pub url: Option<String>,
+    /// The server's token, of scope admin with --sensitive (`stint token create --name NAME
+    /// --scope admin --sensitive` there).
+    #[arg(long, env = "STINT_SYNC_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     #[command(subcommand)]
     pub command: Option<SyncCommand>,
 }
@@ -49,51 +58,112 @@ pub fn run(svc: &Service, a: &SyncArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         (None, dir) => {
+            let server = match (&a.url, dir) {
+                (Some(u), _) => Some(u.clone()),
+                (None, None) => svc.sync_server_url()?,
+                (None, Some(_)) => None,
+            };
+            if let Some(url) = server {
+                return remote(svc, &url, a.token.as_deref());
+            }
             let dir = match dir {
                 Some(d) => d.clone(),
                 None => match svc.sync_status()?.folder {
                     Some(f) => PathBuf::from(f),
                     None => bail!(
-                        "name the shared folder: stint sync DIR (e.g. ~/Sync/stint); later \
-                         syncs remember it"
+                        "name the shared folder: stint sync DIR (e.g. ~/Sync/stint), or a \
+                         server: stint sync --url URL --token T; later syncs remember it"
                     ),
                 },
             };
             let r = svc.sync_folder(&dir)?;
-            for n in &r.notes {
-                println!("Note: {n}");
-            }
-            if r.joined {
-                println!(
-                    "Joined {} as device {} ({}).",
-                    dir.display(),
-                    r.device_no,
-                    short(&r.device_id)
-                );
-                if r.renumbered > 0 {
-                    println!(
-                        "Ids were renumbered for sync: id N is now N x 64 + {} (track 3 is \
-                         track {} now).",
-                        r.device_no,
-                        3 * 64 + r.device_no
-                    );
-                }
-            }
-            println!("Sent {} change(s).", r.published);
-            if r.applied.is_empty() {
-                println!("Nothing new from other devices.");
-            }
-            for (name, n) in &r.applied {
-                println!("Applied {n} change(s) from {name}.");
-            }
-            for d in &r.decisions {
-                println!("Decided: {d}");
-            }
-            for p in &r.problems {
-                eprintln!("warning: {p}");
-            }
+            print_report(&r, &dir.display().to_string());
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// `stint sync --url URL --token T`: one round with `stint serve` on another device.
+fn remote(svc: &Service, url: &str, token: Option<&str>) -> anyhow::Result<ExitCode> {
+    let Some(token) = token else {
+        bail!(
+            "give the server's token: stint sync --url {url} --token T, or set STINT_SYNC_TOKEN \
+             (create it on the server with `stint token create --name NAME --scope admin \
+             --sensitive`)"
+        );
+    };
+    let hub = crate::mcp::sync_http::HttpHub::new(url, token)?;
+    let r = svc.sync_remote(&hub)?;
+    println!(
+        "Server {}: sent {} file(s), received {} file(s){}.",
+        r.url,
+        r.uploaded,
+        r.downloaded,
+        if r.removed > 0 {
+            format!(", removed {} old file(s)", r.removed)
+        } else {
+            String::new()
+        }
+    );
+    print_report(&r.local, &r.url);
+    let mut applied: Vec<(String, usize)> = Vec::new();
+    for s in &r.server {
+        for (name, n) in &s.applied {
+            match applied.iter_mut().find(|(m, _)| m == name) {
+                Some((_, c)) => *c += n,
+                None => applied.push((name.clone(), *n)),
+            }
+        }
+    }
+    for (name, n) in &applied {
+        println!("The server applied {n} change(s) from {name}.");
+    }
+    for s in &r.server {
+        for d in &s.decisions {
+            println!("The server decided: {d}");
+        }
+        for p in &s.problems {
+            eprintln!("warning: on the server: {p}");
+        }
+    }
+    for p in &r.problems {
+        eprintln!("warning: {p}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints what one sync through `place` (a folder or a server) did.
+fn print_report(r: &SyncReport, place: &str) {
+    for n in &r.notes {
+        println!("Note: {n}");
+    }
+    if r.joined {
+        println!(
+            "Joined {place} as device {} ({}).",
+            r.device_no,
+            short(&r.device_id)
+        );
+        if r.renumbered > 0 {
+            println!(
+                "Ids were renumbered for sync: id N is now N x 64 + {} (track 3 is track {} \
+                 now).",
+                r.device_no,
+                3 * 64 + r.device_no
+            );
+        }
+    }
+    println!("Sent {} change(s).", r.published);
+    if r.applied.is_empty() {
+        println!("Nothing new from other devices.");
+    }
+    for (name, n) in &r.applied {
+        println!("Applied {n} change(s) from {name}.");
+    }
+    for d in &r.decisions {
+        println!("Decided: {d}");
+    }
+    for p in &r.problems {
+        eprintln!("warning: {p}");
     }
 }
 
@@ -107,11 +177,14 @@ fn status(svc: &Service) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     };
+    let place = match svc.sync_server_url()? {
+        Some(url) => format!("server {url}"),
+        None => format!("folder {}", s.folder.as_deref().unwrap_or("?")),
+    };
     println!(
-        "This device: {} ({}), number {no}, folder {}",
+        "This device: {} ({}), number {no}, {place}",
         s.device_name.as_deref().unwrap_or("?"),
         short(&s.device_id),
-        s.folder.as_deref().unwrap_or("?")
     );
     println!("Changes not sent yet: {}", s.unpublished);
     match (&s.billing_device, s.is_billing_device) {
@@ -120,7 +193,7 @@ fn status(svc: &Service) -> anyhow::Result<ExitCode> {
         (None, _) => println!("Invoice numbers: any device (no billing device set)"),
     }
     if s.peers.is_empty() {
-        println!("No other device has synced through the folder yet.");
+        println!("No other device has synced with this one yet.");
     } else {
         let mut t = Table::new();
         t.load_preset(UTF8_FULL_CONDENSED)

@@ -34,7 +34,7 @@ const HEADER_LEN: usize = 8 + 2 + 4 + 32 + 2 + 1 + 8 + 8 + 8 + 32;
 const ENTRIES_PER_FILE: usize = 5_000;
 
 /// Largest file read, in bytes (a log of 5,000 changes is far smaller).
-const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
 
 /// How many decisions `sync status` shows.
 const STATUS_DECISIONS: usize = 20;
@@ -135,7 +135,7 @@ fn host_name() -> String {
         .unwrap_or_else(|| "device".to_owned())
 }
 
-fn is_device_dir(name: &str) -> bool {
+pub(crate) fn is_device_dir(name: &str) -> bool {
     name.len() == 32 && name.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
@@ -474,7 +474,7 @@ fn decode_log(body: &[u8]) -> Option<Log> {
 
 /// Writes `bytes` to `path` through a 0600 temporary file in the same folder, flushed and
 /// renamed into place.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt as _;
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = dir.join(format!(
@@ -499,7 +499,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-fn private_dir(dir: &Path) -> Result<()> {
+pub(crate) fn private_dir(dir: &Path) -> Result<()> {
     use std::os::unix::fs::DirBuilderExt as _;
     if dir.is_dir() {
         return Ok(());
@@ -530,7 +530,27 @@ fn parse_log_name(name: &str) -> Option<(i64, i64)> {
     (a >= 1 && b >= a).then_some((a, b))
 }
 
-fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
+/// True for the names of the files a device writes into its folder: `device.stint`, logs
+/// `NNNNNNNNNNNN-NNNNNNNNNNNN.stint` and snapshots `snapshot-NNNNNNNNNNNN.stint` (12 digits
+/// each). Nothing else (no `/`, no `..`, no temporary file) is a sync file.
+pub fn is_sync_file_name(name: &str) -> bool {
+    let twelve = |s: &str| s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit());
+    if name == "device.stint" {
+        return true;
+    }
+    let Some(stem) = name.strip_suffix(".stint") else {
+        return false;
+    };
+    if let Some(n) = stem.strip_prefix("snapshot-") {
+        return twelve(n);
+    }
+    match stem.split_once('-') {
+        Some((a, b)) => twelve(a) && twelve(b) && parse_log_name(name).is_some(),
+        None => false,
+    }
+}
+
+pub(crate) fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
     let len = std::fs::metadata(path)?.len();
     if len > MAX_FILE_BYTES {
         return Err(std::io::Error::other("file too large"));
