@@ -73,21 +73,21 @@ fn service_error(e: &ServiceError) -> Response {
 }
 
 /// Refuses callers other than an admin token that may see contact details.
-fn check_caller(caller: Option<&HttpCaller>) -> Result<(), Response> {
+fn check_caller(caller: Option<&HttpCaller>) -> Result<(), Box<Response>> {
     match caller {
         Some(HttpCaller::Token(t)) if t.scope == Scope::Admin && t.sensitive => Ok(()),
-        Some(c) => Err(error(
+        Some(c) => Err(Box::new(error(
             StatusCode::FORBIDDEN,
             &format!(
                 "{} may not sync: syncing needs a token of scope admin that may see client \
                  contact details; {SYNC_TOKEN_HINT}",
                 c.describe()
             ),
-        )),
-        None => Err(error(
+        ))),
+        None => Err(Box::new(error(
             StatusCode::FORBIDDEN,
             &format!("syncing needs a token; {SYNC_TOKEN_HINT}"),
-        )),
+        ))),
     }
 }
 
@@ -96,19 +96,22 @@ async fn run<T: Send + 'static>(
     caller: Option<Extension<HttpCaller>>,
     svc: Service,
     f: impl FnOnce(Service) -> crate::service::Result<T> + Send + 'static,
-) -> Result<T, Response> {
+) -> Result<T, Box<Response>> {
     check_caller(caller.as_ref().map(|c| &c.0))?;
     match tokio::task::spawn_blocking(move || f(svc)).await {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(service_error(&e)),
-        Err(e) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string())),
+        Ok(Err(e)) => Err(Box::new(service_error(&e))),
+        Err(e) => Err(Box::new(error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &e.to_string(),
+        ))),
     }
 }
 
 async fn list(State(svc): State<Service>, caller: Option<Extension<HttpCaller>>) -> Response {
     match run(caller, svc, |svc| svc.hub_list()).await {
         Ok(l) => axum::Json(listing_json(&l)).into_response(),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -119,7 +122,7 @@ async fn read(
 ) -> Response {
     match run(caller, svc, move |svc| svc.hub_read(&dev, &name)).await {
         Ok(bytes) => ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -131,7 +134,7 @@ async fn accept(
 ) -> Response {
     match run(caller, svc, move |svc| svc.hub_accept(&dev, &name, &body)).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -142,14 +145,14 @@ async fn remove(
 ) -> Response {
     match run(caller, svc, move |svc| svc.hub_delete(&dev, &name)).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
 async fn apply(State(svc): State<Service>, caller: Option<Extension<HttpCaller>>) -> Response {
     match run(caller, svc, |svc| svc.hub_apply()).await {
         Ok(r) => axum::Json(report_json(&r)).into_response(),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 

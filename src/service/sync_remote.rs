@@ -503,3 +503,47 @@ impl Service {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_sync_file_names_under_device_ids_pass() {
+        let dev = "0123456789abcdef0123456789ABCDEF";
+        for name in [
+            "device.stint",
+            "000000000001-000000000001.stint",
+            "000000000001-000000005000.stint",
+            "snapshot-000000000042.stint",
+        ] {
+            assert!(check_hub_path(dev, name).is_ok(), "{name}");
+        }
+        for name in [
+            "",
+            "..",
+            "../x",
+            "x/device.stint",
+            "device.stint/",
+            ".device.stint.tmp-12",
+            "1-1.stint",
+            "000000000002-000000000001.stint",
+            "000000000000-000000000001.stint",
+            "+00000000001-000000000001.stint",
+            "snapshot-1.stint",
+            "snapshot-00000000004x.stint",
+            "000000000001-000000000001.stint.tmp",
+        ] {
+            assert!(check_hub_path(dev, name).is_err(), "{name:?}");
+        }
+        for d in [
+            "",
+            "..",
+            "0123",
+            &format!("{dev}0"),
+            "0123456789abcdef0123456789abcdeg",
+        ] {
+            assert!(check_hub_path(d, "device.stint").is_err(), "{d:?}");
+        }
+    }
+}

@@ -408,6 +408,15 @@ fn the_hub_refuses_damaged_misplaced_and_misnamed_files() {
     let (status, msg) = put(&format!("{server_dev}/{log_name}"), &good);
     assert_eq!(status, 409, "{msg}");
     assert!(msg.contains("server's own device"), "{msg}");
+    let (status, own) = server.request(
+        "GET",
+        &format!("/api/sync/files/{server_dev}/device.stint"),
+        Some(&token),
+        None,
+    );
+    assert_eq!(status, 200);
+    let (status, msg) = put(&format!("{server_dev}/device.stint"), &own);
+    assert_eq!(status, 409, "even its own file, sent back: {msg}");
     let (status, msg) = put(&format!("{}/{log_name}", "f".repeat(32)), &good);
     assert_eq!(status, 400, "{msg}");
     assert!(msg.contains("belongs to device"), "{msg}");
