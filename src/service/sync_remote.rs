@@ -15,7 +15,10 @@
 //!   [`Service::sync_remote`] uploads this device's files the server lacks, has the server
 //!   apply them, downloads the other devices' files the mirror lacks, syncs the mirror
 //!   locally, and uploads what that wrote. The server's address is kept in
-//!   `<mirror>/.server-url` so later syncs and `stint sync status` name it.
+//!   `<mirror>/.server-url` so later syncs and `stint sync status` name it, and its device id
+//!   in `<mirror>/.server-device`: a database syncs with one server, wherever it moves. A file
+//!   of this device is removed from the server only when the mirror holds a file covering it
+//!   (compaction), never because the mirror lost it.
 //!
 //! The wire (HTTP and JSON) is not here: it is a [`HubTransport`], implemented over HTTP in
 //! the `mcp` front end.
@@ -32,6 +35,10 @@ use crate::store;
 
 /// Name of the file in the mirror folder that holds the server's address.
 const SERVER_URL_FILE: &str = ".server-url";
+
+/// Name of the file in the mirror folder that holds the server's device id: a database syncs
+/// with one server, wherever it moves.
+const SERVER_DEVICE_FILE: &str = ".server-device";
 
 /// Largest sync file, in bytes (the body limit of uploads and downloads).
 pub const MAX_SYNC_FILE_BYTES: u64 = MAX_FILE_BYTES;
@@ -126,6 +133,30 @@ fn check_hub_path(dev: &str, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// The sequence numbers a sync file name covers: a log `first-last`, a snapshot `1..=n`;
+/// `None` for `device.stint`.
+fn covered_range(name: &str) -> Option<(u64, u64)> {
+    let stem = name.strip_suffix(".stint")?;
+    if let Some(n) = stem.strip_prefix("snapshot-") {
+        return Some((1, n.parse().ok()?));
+    }
+    let (a, b) = stem.split_once('-')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+/// True when another of `names` holds every change of the sync file `name` (a longer log, or
+/// a snapshot at least as far).
+fn is_covered(name: &str, names: &[&str]) -> bool {
+    let Some((a, b)) = covered_range(name) else {
+        return false;
+    };
+    names.iter().any(|other| {
+        *other != name
+            && covered_range(other)
+                .is_some_and(|(c, d)| d >= b && (c <= a || other.starts_with("snapshot-")))
+    })
+}
+
 /// The sync files of every device folder under `dir`: `(device id, file name, size)`, sorted.
 fn list_folder(dir: &Path) -> Result<Vec<(String, String, u64)>> {
     let mut out = Vec::new();
@@ -173,8 +204,15 @@ impl Service {
     /// `<database directory>/<database file name>.sync/` (created 0700) when it does not sync.
     ///
     /// # Errors
-    /// The folder cannot be created; store errors.
+    /// A database that syncs through another server (`stint sync --url`); the folder cannot
+    /// be created; store errors.
     pub fn hub_folder(&self) -> Result<PathBuf> {
+        if let Some(url) = self.sync_server_url()? {
+            return Err(conflict(format!(
+                "this database syncs with the server {url} itself, so it cannot be a hub; sync \
+                 the other devices with that server"
+            )));
+        }
         let dir = match self.sync_status()?.folder {
             Some(f) => PathBuf::from(f),
             None => self.beside_db(".sync"),
@@ -348,8 +386,9 @@ impl Service {
         let mirror = self.sync_mirror_folder();
         let status = self.sync_status()?;
         if let Some(f) = &status.folder {
-            let canon = std::fs::canonicalize(&mirror).ok();
-            if canon.as_deref() != Some(Path::new(f)) {
+            // The database path is canonical, so the mirror's is too, even when it is gone.
+            let canon = std::fs::canonicalize(&mirror).unwrap_or_else(|_| mirror.clone());
+            if canon != Path::new(f) {
                 return Err(conflict(format!(
                     "this database syncs through the folder {f}; keep syncing with `stint sync \
                      {f}` (a database syncs through one folder), or start from a new database \
@@ -369,11 +408,38 @@ impl Service {
                 hub.url()
             )));
         }
+        if !is_device_dir(&listing.device_id) {
+            return Err(conflict(format!(
+                "{} did not name its device; is it `stint serve`? check the URL",
+                hub.url()
+            )));
+        }
+        let bound = std::fs::read_to_string(mirror.join(SERVER_DEVICE_FILE)).ok();
+        if let Some(bound) = bound.as_deref().map(str::trim)
+            && status.folder.is_some()
+            && bound != listing.device_id
+        {
+            let last = self.sync_server_url()?.unwrap_or_else(|| "?".to_owned());
+            return Err(conflict(format!(
+                "{} serves another database (device {}) than the server this database syncs \
+                 with (device {}, last at {last}); a database syncs with one server: sync with \
+                 that one (a server that moved keeps its device), or start from a new database \
+                 to sync with {}",
+                hub.url(),
+                &listing.device_id[..8],
+                bound.chars().take(8).collect::<String>(),
+                hub.url()
+            )));
+        }
         report.server_device_id = listing.device_id.clone();
         private_dir(&mirror)?;
         write_atomic(
             &mirror.join(SERVER_URL_FILE),
             format!("{}\n", hub.url()).as_bytes(),
+        )?;
+        write_atomic(
+            &mirror.join(SERVER_DEVICE_FILE),
+            format!("{}\n", listing.device_id).as_bytes(),
         )?;
 
         // a. This device's files the server lacks; then the server applies them.
@@ -428,11 +494,19 @@ impl Service {
             hub.put(d, n, &bytes)?;
             report.uploaded += 1;
         }
-        for name in theirs.keys() {
-            if *name != "device.stint" && !mine.iter().any(|(_, n, _)| n == name) {
-                hub.delete(me, name)?;
-                report.removed += 1;
-            }
+        // A file of this device the mirror no longer has is removed from the server only when
+        // a file the mirror has covers its changes (compacted into a longer log or a later
+        // snapshot): a mirror folder deleted by hand must not take the server's copies along.
+        let names: Vec<&str> = mine.iter().map(|(_, n, _)| n.as_str()).collect();
+        let mut gone: Vec<&str> = theirs
+            .keys()
+            .copied()
+            .filter(|n| !names.contains(n) && is_covered(n, &names))
+            .collect();
+        gone.sort_unstable();
+        for name in gone {
+            hub.delete(me, name)?;
+            report.removed += 1;
         }
         Ok(())
     }
@@ -536,6 +610,24 @@ mod tests {
         ] {
             assert!(check_hub_path(dev, name).is_err(), "{name:?}");
         }
+        // What a file covers: compacted logs and snapshots cover, later logs do not.
+        let log = "000000000003-000000000005.stint";
+        assert!(is_covered(log, &[log, "000000000001-000000000009.stint"]));
+        assert!(is_covered(log, &["snapshot-000000000005.stint"]));
+        assert!(!is_covered(log, &[log, "000000000006-000000000007.stint"]));
+        assert!(!is_covered(log, &["000000000004-000000000009.stint"]));
+        assert!(!is_covered(
+            log,
+            &["snapshot-000000000004.stint", "device.stint"]
+        ));
+        assert!(!is_covered(
+            "device.stint",
+            &["snapshot-000000000009.stint"]
+        ));
+        assert!(is_covered(
+            "snapshot-000000000004.stint",
+            &["snapshot-000000000009.stint"]
+        ));
         for d in [
             "",
             "..",

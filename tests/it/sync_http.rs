@@ -463,3 +463,60 @@ fn the_hub_refuses_damaged_misplaced_and_misnamed_files() {
     assert_eq!(status, 204);
     assert!(!server.hub().join(&a_log).exists());
 }
+
+#[test]
+fn a_deleted_mirror_keeps_the_servers_copies_and_another_server_is_refused() {
+    let (server, token) = serve();
+    let dir = tempfile::tempdir().unwrap();
+    let (a, c) = (dir.path().join("a.db"), dir.path().join("c.db"));
+    let (ok, _, err) = stint(
+        &a,
+        &[
+            "log",
+            "Kept",
+            "--start",
+            "2026-11-20 09:00",
+            "--duration",
+            "1h",
+        ],
+        &[],
+    );
+    assert!(ok, "{err}");
+    let sync = |db: &Path, url: &str, token: &str| {
+        stint(db, &["sync", "--url", url, "--token", token], &[])
+    };
+    let (ok, _, err) = sync(&a, &server.url, &token);
+    assert!(ok, "{err}");
+    let on_server = server.hub_files();
+
+    // The mirror deleted by hand: the next sync rebuilds it and removes nothing on the server.
+    std::fs::remove_dir_all(dir.path().join("a.db.sync-remote")).unwrap();
+    let (ok, out, err) = sync(&a, &server.url, &token);
+    assert!(ok, "{err}");
+    assert!(!out.contains("removed"), "{out}");
+    for (path, _) in &on_server {
+        assert!(
+            path.exists(),
+            "{} was removed from the server",
+            path.display()
+        );
+    }
+    // A device joining later still gets A's track.
+    let (ok, _, err) = sync(&c, &server.url, &token);
+    assert!(ok, "{err}");
+    assert_eq!(descriptions(&c), ["Kept"]);
+
+    // Another server (another database) is refused: a database syncs with one server.
+    let (other, other_token) = serve();
+    let (ok, _, err) = sync(&a, &other.url, &other_token);
+    assert!(!ok);
+    assert!(err.contains("serves another database"), "{err}");
+    assert!(other.hub_files().is_empty(), "{:?}", other.hub_files());
+    // The same server under another address is fine.
+    let moved = server.url.replace("127.0.0.1", "localhost");
+    let (ok, _, err) = sync(&a, &moved, &token);
+    assert!(ok, "{err}");
+    let (ok, out, _) = stint(&a, &["sync", "status"], &[]);
+    assert!(ok);
+    assert!(out.contains(&format!("server {moved}")), "{out}");
+}
