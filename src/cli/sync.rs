@@ -66,6 +66,13 @@ pub fn run(svc: &Service, a: &SyncArgs) -> anyhow::Result<ExitCode> {
             if let Some(url) = server {
                 return remote(svc, &url, a.token.as_deref());
             }
+            if let (Some(d), Some(url)) = (dir, svc.sync_server_url()?) {
+                bail!(
+                    "this database syncs with the server {url}, not through {}; run `stint \
+                     sync` (a database syncs with one server or folder)",
+                    d.display()
+                );
+            }
             let dir = match dir {
                 Some(d) => d.clone(),
                 None => match svc.sync_status()?.folder {

@@ -238,6 +238,15 @@ fn a_track_goes_from_a_to_b_through_the_server_and_an_edit_comes_back() {
     let (ok, _, err) = stint(&a, &["sync"], &[]);
     assert!(!ok);
     assert!(err.contains("STINT_SYNC_TOKEN"), "{err}");
+    // A folder instead of the server is refused, and names the server.
+    let folder = dir.path().join("folder");
+    let (ok, _, err) = stint(&a, &["sync", folder.to_str().unwrap()], &[]);
+    assert!(!ok);
+    assert!(
+        err.contains(&format!("syncs with the server {}", server.url)),
+        "{err}"
+    );
+    assert!(!folder.exists());
 }
 
 #[test]
