@@ -565,6 +565,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let toolsets = crate::mcp::catalog::Toolset::parse_list(&a.toolsets)
                 .map_err(|e| anyhow::anyhow!("--toolsets (or STINT_TOOLSETS): {e}"))?;
             let svc = open(&cli, Frontend::McpStdio)?;
+            svc.start_auto_sync();
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
@@ -758,6 +759,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 std::sync::Arc::new(crate::service::SystemClock),
                 a.connections,
             )?;
+            if svc.start_auto_sync()
+                && let Ok(Some(f)) = svc.auto_sync_folder()
+            {
+                eprintln!(
+                    "Syncing with {} on its own (`stint sync auto off` to stop).",
+                    f.display()
+                );
+            }
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;

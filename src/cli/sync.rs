@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
-use crate::service::{Service, SyncReport};
+use crate::service::{Service, SyncKey};
 
 /// `stint sync`.
 #[derive(Debug, Args)]
@@ -38,6 +38,38 @@ pub enum SyncCommand {
     Status,
     /// Make this device the one that issues invoice numbers.
     BillingDevice,
+    /// Sync now, write a snapshot (a new device starts from it) and remove this device's logs
+    /// that every device has applied.
+    Compact {
+        /// The shared folder [default: the folder of the last sync].
+        dir: Option<PathBuf>,
+    },
+    /// Encrypt the files in the shared folder end to end (for folders a cloud service keeps).
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Whether `stint mcp` and `stint serve` sync on their own (at start, after writes, and
+    /// every STINT_SYNC_INTERVAL seconds, 30 by default).
+    Auto {
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
+}
+
+/// `stint sync key ...`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Make a new key and use it here; copy it to every other device with `stint sync key set`.
+    New,
+    /// Use this key (as `stint sync key show` prints it on another device).
+    Set {
+        /// 43 characters; read from STINT_SYNC_KEY when left out, to keep it out of shell history.
+        #[arg(env = "STINT_SYNC_KEY", hide_env_values = true)]
+        key: String,
+    },
+    /// Print this device's key, to copy it to another device.
+    Show,
+    /// Stop encrypting: files are written in the clear again (every device must do the same).
+    Remove,
 }
 
 fn short(id: &str) -> &str {
@@ -57,6 +89,33 @@ pub fn run(svc: &Service, a: &SyncArgs) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        (Some(SyncCommand::Key(k)), _) => key(svc, k),
+        (Some(SyncCommand::Auto { state }), _) => {
+            let on = state == "on";
+            svc.set_auto_sync(on)?;
+            let folder = svc.sync_status()?.folder;
+            match (on, folder) {
+                (true, Some(f)) => println!(
+                    "`stint mcp` and `stint serve` sync with {f} on their own (at start, after \
+                     writes, and every STINT_SYNC_INTERVAL seconds, 30 by default)."
+                ),
+                (true, None) => println!(
+                    "`stint mcp` and `stint serve` will sync on their own once this device has \
+                     synced with a folder (`stint sync DIR`)."
+                ),
+                (false, _) => println!(
+                    "`stint mcp` and `stint serve` sync only when asked (the `sync` tool, or \
+                     `stint sync`)."
+                ),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        (Some(SyncCommand::Compact { dir }), _) => {
+            let dir = folder_or_last(svc, dir.as_ref())?;
+            let r = svc.sync_compact(&dir)?;
+            print_report(&dir.display().to_string(), &r);
+            Ok(ExitCode::SUCCESS)
+        }
         (None, dir) => {
             let server = match (&a.url, dir) {
                 (Some(u), _) => Some(u.clone()),
@@ -73,18 +132,9 @@ pub fn run(svc: &Service, a: &SyncArgs) -> anyhow::Result<ExitCode> {
                     d.display()
                 );
             }
-            let dir = match dir {
-                Some(d) => d.clone(),
-                None => match svc.sync_status()?.folder {
-                    Some(f) => PathBuf::from(f),
-                    None => bail!(
-                        "name the shared folder: stint sync DIR (e.g. ~/Sync/stint), or a \
-                         server: stint sync --url URL --token T; later syncs remember it"
-                    ),
-                },
-            };
+            let dir = folder_or_last(svc, dir.as_ref())?;
             let r = svc.sync_folder(&dir)?;
-            print_report(&r, &dir.display().to_string());
+            print_report(&dir.display().to_string(), &r);
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -112,7 +162,7 @@ fn remote(svc: &Service, url: &str, token: Option<&str>) -> anyhow::Result<ExitC
             String::new()
         }
     );
-    print_report(&r.local, &r.url);
+    print_report(&r.url, &r.local);
     let mut applied: Vec<(String, usize)> = Vec::new();
     for s in &r.server {
         for (name, n) in &s.applied {
@@ -139,8 +189,74 @@ fn remote(svc: &Service, url: &str, token: Option<&str>) -> anyhow::Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
+fn folder_or_last(svc: &Service, dir: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
+    Ok(match dir {
+        Some(d) => d.clone(),
+        None => match svc.sync_status()?.folder {
+            Some(f) => PathBuf::from(f),
+            None => bail!(
+                "name the shared folder: stint sync DIR (e.g. ~/Sync/stint), or a server: stint \
+                 sync --url URL --token T; later syncs remember it"
+            ),
+        },
+    })
+}
+
+fn key(svc: &Service, k: &KeyCommand) -> anyhow::Result<ExitCode> {
+    match k {
+        KeyCommand::New => {
+            let key = SyncKey::generate()?;
+            let n = svc.set_sync_key(Some(&key))?;
+            println!("{}", key.to_text());
+            eprintln!(
+                "This device now encrypts its sync files with the key above{}. Set the same key \
+                 on every other device: stint sync key set KEY (or STINT_SYNC_KEY=KEY stint sync \
+                 key set). Keep a copy: without it the files cannot be read.",
+                if n > 0 {
+                    format!(" ({n} file(s) already in the folder were re-encrypted)")
+                } else {
+                    String::new()
+                }
+            );
+        }
+        KeyCommand::Set { key } => {
+            let key = SyncKey::parse(key)?;
+            let n = svc.set_sync_key(Some(&key))?;
+            println!(
+                "This device now encrypts its sync files and reads only files encrypted with \
+                 this key{}.",
+                if n > 0 {
+                    format!(" ({n} file(s) already in the folder were re-encrypted)")
+                } else {
+                    String::new()
+                }
+            );
+        }
+        KeyCommand::Show => match svc.sync_key()? {
+            Some(k) => println!("{}", k.to_text()),
+            None => bail!(
+                "this device has no sync key: its files are not encrypted. Make one with `stint \
+                 sync key new`, or copy one from another device with `stint sync key set KEY`"
+            ),
+        },
+        KeyCommand::Remove => {
+            let n = svc.set_sync_key(None)?;
+            println!(
+                "This device writes its sync files in the clear again{}; remove the key on every \
+                 other device too (`stint sync key remove`).",
+                if n > 0 {
+                    format!(" ({n} file(s) already in the folder were rewritten)")
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Prints what one sync through `place` (a folder or a server) did.
-fn print_report(r: &SyncReport, place: &str) {
+fn print_report(place: &str, r: &crate::service::SyncReport) {
     for n in &r.notes {
         println!("Note: {n}");
     }
@@ -152,8 +268,8 @@ fn print_report(r: &SyncReport, place: &str) {
         );
         if r.renumbered > 0 {
             println!(
-                "Ids were renumbered for sync: id N is now N x 64 + {} (track 3 is track {} \
-                 now).",
+                "Ids were renumbered for sync: id N is now N x 64 + {} (track 3 is \
+                 track {} now).",
                 r.device_no,
                 3 * 64 + r.device_no
             );
@@ -200,7 +316,7 @@ fn status(svc: &Service) -> anyhow::Result<ExitCode> {
         (None, _) => println!("Invoice numbers: any device (no billing device set)"),
     }
     if s.peers.is_empty() {
-        println!("No other device has synced with this one yet.");
+        println!("No other device has synced through the folder yet.");
     } else {
         let mut t = Table::new();
         t.load_preset(UTF8_FULL_CONDENSED)

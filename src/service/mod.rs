@@ -64,7 +64,8 @@ pub use reports::{
 };
 pub use settings::{RoundingChanges, SettingsChanges, SettingsView};
 pub use sync::{
-    FORMAT_VERSION as SYNC_FORMAT_VERSION, PeerStatus, SyncDecision, SyncReport, SyncStatus,
+    FORMAT_VERSION as SYNC_FORMAT_VERSION, PeerStatus, SyncDecision, SyncKey, SyncReport,
+    SyncStatus,
 };
 pub use sync_remote::{
     HubFile, HubListing, HubTransport, MAX_SERVER_URL_CHARS, MAX_SYNC_FILE_BYTES, RemoteSyncReport,

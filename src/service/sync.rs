@@ -146,12 +146,24 @@ pub struct Header {
     pub schema: u32,
     pub device_id: String,
     pub device_no: u16,
-    /// 0: device file, 1: log.
+    /// [`KIND_DEVICE`], [`KIND_LOG`] or [`KIND_SNAPSHOT`], plus [`ENCRYPTED`] when the body is
+    /// sealed with the sync key.
     pub kind: u8,
     pub first_seq: u64,
     pub last_seq: u64,
     pub body_len: u64,
 }
+
+/// Header kind of a device file (`device.stint`: the device's name and how far it has applied
+/// every other device).
+pub const KIND_DEVICE: u8 = 0;
+/// Header kind of a log (`<first>-<last>.stint`: changes in order).
+pub const KIND_LOG: u8 = 1;
+/// Header kind of a snapshot (`snapshot-<seq>.stint`: every row and clock, for a new device).
+pub const KIND_SNAPSHOT: u8 = 2;
+/// Header kind flag: the body is `nonce (24 bytes) || XChaCha20-Poly1305 ciphertext`, sealed
+/// with the sync key, the header as associated data.
+pub const ENCRYPTED: u8 = 0x80;
 
 /// Why a file was not read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,6 +172,157 @@ pub enum FileProblem {
     NotWhole(String),
     /// Written by a newer stint.
     TooNew { schema: u32, format: u16 },
+    /// Encrypted while this device has no key, sealed with another key, or not encrypted
+    /// while this device only accepts encrypted files: what to do is in the message.
+    Key(String),
+}
+
+/// The key that encrypts sync files end to end (XChaCha20-Poly1305, 256 bits), shown to people
+/// as 43 characters of URL-safe base64.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SyncKey([u8; 32]);
+
+impl std::fmt::Debug for SyncKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SyncKey(..)")
+    }
+}
+
+impl SyncKey {
+    /// A new random key.
+    ///
+    /// # Errors
+    /// The operating system's random source failing.
+    pub fn generate() -> Result<SyncKey> {
+        let mut k = [0u8; 32];
+        getrandom::fill(&mut k).map_err(|e| {
+            conflict(format!(
+                "cannot make a key: the system gave no random bytes ({e})"
+            ))
+        })?;
+        Ok(SyncKey(k))
+    }
+
+    /// Parses a key as [`SyncKey::to_text`] prints it.
+    ///
+    /// # Errors
+    /// Anything but 43 characters of URL-safe base64 (32 bytes).
+    pub fn parse(text: &str) -> Result<SyncKey> {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(text.trim().as_bytes())
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok());
+        match bytes {
+            Some(k) => Ok(SyncKey(k)),
+            None => Err(conflict(
+                "that is not a sync key: a key is the 43 characters `stint sync key show` \
+                 prints on a device that has it"
+                    .to_owned(),
+            )),
+        }
+    }
+
+    fn from_stored(bytes: &[u8]) -> Option<SyncKey> {
+        <[u8; 32]>::try_from(bytes).ok().map(SyncKey)
+    }
+
+    /// The key as people copy it: 43 characters of URL-safe base64.
+    pub fn to_text(&self) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.0)
+    }
+}
+
+/// A whole file, its body sealed with `key` when there is one.
+pub fn seal_file(h: &Header, body: &[u8], key: Option<&SyncKey>) -> Vec<u8> {
+    use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+    use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+    let Some(key) = key else {
+        let mut h = h.clone();
+        h.kind &= !ENCRYPTED;
+        return encode_file(&h, body);
+    };
+    let mut h = h.clone();
+    h.kind |= ENCRYPTED;
+    h.body_len = (24 + body.len() + 16) as u64;
+    let mut nonce = [0u8; 24];
+    // A nonce from a failing random source would repeat; a counter-free fallback is the
+    // hash of the body and the time, never reused for two different bodies.
+    if getrandom::fill(&mut nonce).is_err() {
+        let mut sha = Sha256::new();
+        sha.update(body);
+        sha.update(format!("{:?}", std::time::SystemTime::now()).as_bytes());
+        nonce.copy_from_slice(&sha.finalize()[..24]);
+    }
+    let aad = header_bytes(&h);
+    let sealed = XChaCha20Poly1305::new((&key.0).into())
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: body,
+                aad: &aad,
+            },
+        )
+        .unwrap_or_default();
+    let mut stored = nonce.to_vec();
+    stored.extend_from_slice(&sealed);
+    encode_file(&h, &stored)
+}
+
+/// Checks a file, opens its body with `key`, and returns the header (without the
+/// [`ENCRYPTED`] flag) and the plain body.
+///
+/// # Errors
+/// Those of [`decode_file`], and [`FileProblem::Key`] for an encrypted file without the key
+/// or with another one, or a plain file while `key` is set (it may have been put there by
+/// anyone who can write to the folder).
+pub fn open_file(
+    bytes: &[u8],
+    schema: u32,
+    key: Option<&SyncKey>,
+) -> std::result::Result<(Header, Vec<u8>), FileProblem> {
+    use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+    use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+    let (mut h, body) = decode_file(bytes, schema)?;
+    let sealed = h.kind & ENCRYPTED != 0;
+    match (sealed, key) {
+        (false, None) => Ok((h, body.to_vec())),
+        (false, Some(_)) => Err(FileProblem::Key(
+            "its files are not encrypted, and this device accepts only encrypted files (it has \
+             a sync key); set the same key on that device with `stint sync key set KEY`"
+                .to_owned(),
+        )),
+        (true, None) => Err(FileProblem::Key(
+            "its files are encrypted; copy the key from a device that has it (`stint sync key \
+             show` there, then `stint sync key set KEY` here)"
+                .to_owned(),
+        )),
+        (true, Some(key)) => {
+            let wrong = || {
+                FileProblem::Key(
+                    "its files are encrypted with another key; set the same key on every device \
+                     (`stint sync key show` on one, `stint sync key set KEY` on the others)"
+                        .to_owned(),
+                )
+            };
+            if body.len() < 24 + 16 {
+                return Err(wrong());
+            }
+            let aad = header_bytes(&h);
+            let plain = XChaCha20Poly1305::new((&key.0).into())
+                .decrypt(
+                    XNonce::from_slice(&body[..24]),
+                    Payload {
+                        msg: &body[24..],
+                        aad: &aad,
+                    },
+                )
+                .map_err(|_| wrong())?;
+            h.kind &= !ENCRYPTED;
+            Ok((h, plain))
+        }
+    }
 }
 
 fn header_bytes(h: &Header) -> Vec<u8> {
@@ -511,7 +674,7 @@ pub(crate) fn private_dir(dir: &Path) -> Result<()> {
         .map_err(|e| io_err("create the folder", dir, e))
 }
 
-/// A device's folder as found: its device file and logs.
+/// A device's folder as found: its device file, logs and snapshot.
 #[derive(Debug)]
 struct Remote {
     id: String,
@@ -520,34 +683,43 @@ struct Remote {
     name: String,
     /// `(first, last, path)`, by first sequence number.
     logs: Vec<(i64, i64, PathBuf)>,
+    /// Its newest snapshot: `(seq, path)`.
+    snapshot: Option<(i64, PathBuf)>,
+    /// How far it had applied each other device when it last synced (from its device file).
+    acks: std::collections::HashMap<String, i64>,
     problem: Option<String>,
 }
 
 fn parse_log_name(name: &str) -> Option<(i64, i64)> {
     let stem = name.strip_suffix(".stint")?;
     let (a, b) = stem.split_once('-')?;
+    if a.len() != 12 || b.len() != 12 || !(a.bytes().chain(b.bytes())).all(|c| c.is_ascii_digit()) {
+        return None;
+    }
     let (a, b) = (a.parse().ok()?, b.parse().ok()?);
     (a >= 1 && b >= a).then_some((a, b))
 }
 
-/// True for the names of the files a device writes into its folder: `device.stint`, logs
-/// `NNNNNNNNNNNN-NNNNNNNNNNNN.stint` and snapshots `snapshot-NNNNNNNNNNNN.stint` (12 digits
-/// each). Nothing else (no `/`, no `..`, no temporary file) is a sync file.
+fn parse_snapshot_name(name: &str) -> Option<i64> {
+    let seq = name.strip_prefix("snapshot-")?.strip_suffix(".stint")?;
+    if seq.len() != 12 || !seq.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    seq.parse().ok()
+}
+
+fn log_name(first: i64, last: i64) -> String {
+    format!("{first:012}-{last:012}.stint")
+}
+
+fn snapshot_name(seq: i64) -> String {
+    format!("snapshot-{seq:012}.stint")
+}
+
+/// Whether `name` is the name of a file a device writes into its folder: `device.stint`, a
+/// log `<first>-<last>.stint` or a snapshot `snapshot-<seq>.stint` (12 digits each).
 pub fn is_sync_file_name(name: &str) -> bool {
-    let twelve = |s: &str| s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit());
-    if name == "device.stint" {
-        return true;
-    }
-    let Some(stem) = name.strip_suffix(".stint") else {
-        return false;
-    };
-    if let Some(n) = stem.strip_prefix("snapshot-") {
-        return twelve(n);
-    }
-    match stem.split_once('-') {
-        Some((a, b)) => twelve(a) && twelve(b) && parse_log_name(name).is_some(),
-        None => false,
-    }
+    name == "device.stint" || parse_log_name(name).is_some() || parse_snapshot_name(name).is_some()
 }
 
 pub(crate) fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
@@ -558,7 +730,44 @@ pub(crate) fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
     std::fs::read(path)
 }
 
-fn scan(dir: &Path, me: &str) -> Result<Vec<Remote>> {
+fn encode_device(name: &str, acks: &[(String, i64)]) -> Vec<u8> {
+    let mut w = W::default();
+    w.bytes(name.as_bytes());
+    w.u32(acks.len() as u32);
+    for (d, s) in acks {
+        w.bytes(d.as_bytes());
+        w.i64(*s);
+    }
+    w.0
+}
+
+/// A device file's name and acks (a file without acks, from an older stint, has none).
+fn decode_device(body: &[u8]) -> (String, std::collections::HashMap<String, i64>) {
+    let mut r = R(body);
+    let name = r.text().unwrap_or_default();
+    let mut acks = std::collections::HashMap::new();
+    if let Some(n) = r.u32() {
+        for _ in 0..(n as usize).min(ss::ID_STRIDE as usize * 4) {
+            match (r.text(), r.i64()) {
+                (Some(d), Some(s)) => {
+                    acks.insert(d, s);
+                }
+                _ => break,
+            }
+        }
+    }
+    (name, acks)
+}
+
+fn problem_text(p: FileProblem) -> String {
+    match p {
+        FileProblem::NotWhole(w) => format!("waiting for a whole file ({w})"),
+        FileProblem::TooNew { schema, .. } => too_new_message(schema),
+        FileProblem::Key(m) => m,
+    }
+}
+
+fn scan(dir: &Path, me: &str, key: Option<&SyncKey>) -> Result<Vec<Remote>> {
     let mut out = Vec::new();
     let rd = std::fs::read_dir(dir).map_err(|e| io_err("read", dir, e))?;
     for entry in rd.flatten() {
@@ -573,21 +782,21 @@ fn scan(dir: &Path, me: &str) -> Result<Vec<Remote>> {
             no: -1,
             name: String::new(),
             logs: Vec::new(),
+            snapshot: None,
+            acks: std::collections::HashMap::new(),
             problem: None,
         };
         match read_small(&ddir.join("device.stint")) {
-            Ok(bytes) => match decode_file(&bytes, store::SCHEMA_VERSION as u32) {
-                Ok((h, body)) if h.kind == 0 && h.device_id == name => {
+            Ok(bytes) => match open_file(&bytes, store::SCHEMA_VERSION as u32, key) {
+                Ok((h, body)) if h.kind == KIND_DEVICE && h.device_id == name => {
                     remote.no = i64::from(h.device_no);
-                    remote.name = R(body).text().unwrap_or_default();
+                    (remote.name, remote.acks) = decode_device(&body);
                 }
                 Ok(_) => remote.problem = Some("its device file names another device".to_owned()),
                 Err(FileProblem::NotWhole(w)) => {
                     remote.problem = Some(format!("waiting for its whole device file ({w})"))
                 }
-                Err(FileProblem::TooNew { schema, .. }) => {
-                    remote.problem = Some(too_new_message(schema))
-                }
+                Err(p) => remote.problem = Some(problem_text(p)),
             },
             Err(_) => remote.problem = Some("waiting for its device file".to_owned()),
         }
@@ -596,6 +805,10 @@ fn scan(dir: &Path, me: &str) -> Result<Vec<Remote>> {
                 let n = f.file_name().to_string_lossy().into_owned();
                 if let Some((a, b)) = parse_log_name(&n) {
                     remote.logs.push((a, b, f.path()));
+                } else if let Some(seq) = parse_snapshot_name(&n)
+                    && remote.snapshot.as_ref().is_none_or(|s| s.0 < seq)
+                {
+                    remote.snapshot = Some((seq, f.path()));
                 }
             }
         }
@@ -618,16 +831,101 @@ fn short(id: &str) -> &str {
     &id[..id.len().min(8)]
 }
 
+/// A snapshot body: the writer's name and clock, what it covers, and its rows.
+#[derive(Debug, Clone, PartialEq)]
+struct Snapshot {
+    name: String,
+    hlc: i64,
+    /// `(device id, device number, sequence number)`: every device's changes up to its number
+    /// are in the rows (the writer's own included).
+    covers: Vec<(String, i64, i64)>,
+    rows: Vec<Op>,
+}
+
+fn encode_snapshot(s: &Snapshot) -> Vec<u8> {
+    let mut w = W::default();
+    w.bytes(s.name.as_bytes());
+    w.i64(s.hlc);
+    w.u32(s.covers.len() as u32);
+    for (d, no, seq) in &s.covers {
+        w.bytes(d.as_bytes());
+        w.i64(*no);
+        w.i64(*seq);
+    }
+    w.u32(s.rows.len() as u32);
+    for op in &s.rows {
+        w.op(op);
+    }
+    w.0
+}
+
+fn decode_snapshot(body: &[u8]) -> Option<Snapshot> {
+    let mut r = R(body);
+    let name = r.text()?;
+    let hlc = r.i64()?;
+    let n = r.u32()? as usize;
+    if n > r.0.len() {
+        return None;
+    }
+    let mut covers = Vec::with_capacity(n);
+    for _ in 0..n {
+        covers.push((r.text()?, r.i64()?, r.i64()?));
+    }
+    let n = r.u32()? as usize;
+    if n > r.0.len() {
+        return None;
+    }
+    let mut rows = Vec::with_capacity(n);
+    for _ in 0..n {
+        rows.push(r.op()?);
+    }
+    r.0.is_empty().then_some(Snapshot {
+        name,
+        hlc,
+        covers,
+        rows,
+    })
+}
+
+/// The oldest sequence number of a device's changes still in the folder (1 when nothing was
+/// compacted; one past the last when it has no log).
+fn oldest_kept(r: &Remote) -> i64 {
+    r.logs.first().map_or(i64::MAX, |l| l.0)
+}
+
+/// Publishes a snapshot after this many of the device's own changes since its last one.
+const SNAPSHOT_EVERY: i64 = 5_000;
+
 impl Service {
+    fn sync_key_here(&self) -> Result<Option<SyncKey>> {
+        self.read(|ctx| Ok(ss::sync_key(ctx.tx)?.and_then(|k| SyncKey::from_stored(&k))))
+    }
+
     /// Syncs this database with the other devices' files in `dir`: joins on the first sync
-    /// (claims a device number, renumbers ids, publishes what is here), writes this device's
-    /// new changes, and applies the other devices' changes, each file in one transaction.
+    /// (claims a device number, renumbers ids, publishes what is here; an empty database
+    /// starts from the newest snapshot in the folder), writes this device's new changes,
+    /// applies the other devices' changes, each file in one transaction, then writes a
+    /// snapshot when due and removes this device's logs that every device has applied.
     ///
     /// # Errors
     /// A folder that cannot be created, read or written; 64 devices in the folder already;
-    /// a database that syncs through another folder; store errors. Damaged files and files
-    /// from a newer stint are not errors: they are listed in [`SyncReport::problems`].
+    /// a database that syncs through another folder; store errors. Damaged files, files from
+    /// a newer stint and files sealed with another key are not errors: they are listed in
+    /// [`SyncReport::problems`].
     pub fn sync_folder(&self, dir: &Path) -> Result<SyncReport> {
+        self.sync_folder_with(dir, false)
+    }
+
+    /// [`Service::sync_folder`], then a snapshot now and the removal of every log of this
+    /// device that all devices have applied and a snapshot covers (`stint sync compact`).
+    ///
+    /// # Errors
+    /// Those of [`Service::sync_folder`].
+    pub fn sync_compact(&self, dir: &Path) -> Result<SyncReport> {
+        self.sync_folder_with(dir, true)
+    }
+
+    fn sync_folder_with(&self, dir: &Path, compact: bool) -> Result<SyncReport> {
         let _writer = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
         private_dir(dir)?;
         let dir = std::fs::canonicalize(dir).map_err(|e| io_err("open", dir, e))?;
@@ -636,6 +934,8 @@ impl Service {
         let ident = file_ident(&self.inner.db_path);
         let mut report = SyncReport::default();
         let mut conn = self.conn();
+        let key = ss::sync_key(&conn)?.and_then(|k| SyncKey::from_stored(&k));
+        let key = key.as_ref();
 
         // A copied database keeps its device id: it takes a new one.
         let mut st = ss::state(&conn)?;
@@ -659,9 +959,10 @@ impl Service {
             )));
         }
         let me = st.device_id.clone();
-        let remotes = scan(&dir, &me)?;
+        let remotes = scan(&dir, &me, key)?;
 
-        // Join: claim a number, renumber, publish everything as the first log.
+        // Join: claim a number, renumber, publish everything as the first log; an empty
+        // database starts from the best snapshot in the folder instead of every log.
         if st.device_no.is_none() {
             let mut used: Vec<i64> = remotes.iter().map(|r| r.no).collect();
             used.extend(ss::peers(&conn)?.iter().map(|p| p.device_no));
@@ -678,6 +979,12 @@ impl Service {
             let no = free[usize::from(u16::from_le_bytes(b)) % free.len()];
             let first_join = st.folder.is_none();
             let name = host_name();
+            let empty = !ss::has_data(&conn)?;
+            let start = if first_join && empty {
+                best_snapshot(&remotes, key, &mut report)
+            } else {
+                None
+            };
             let mut renumbered = 0;
             let snapshot = ss::immediate(&mut conn, |tx| -> Result<Option<(i64, Log)>> {
                 let meta = ss::Meta::load(tx)?;
@@ -694,7 +1001,26 @@ impl Service {
                     ss::set_device_no(tx, no)?;
                     ss::set_place(tx, &folder, &ident)?;
                 }
-                if first_join && ss::has_data(tx)? {
+                if let Some((author, snap)) = &start {
+                    match ss::load_snapshot(tx, &snap.rows, snap.hlc)? {
+                        Ok(n) => {
+                            for (d, dno, seq) in &snap.covers {
+                                if *d != me {
+                                    let dname = if d == author { snap.name.as_str() } else { "" };
+                                    ss::set_applied_from_snapshot(tx, d, *dno, dname, *seq)?;
+                                }
+                            }
+                            report.notes.push(format!(
+                                "started from the snapshot of device {} ({}): {n} rows, without \
+                                 replaying its history",
+                                short(author),
+                                snap.name
+                            ));
+                        }
+                        Err(why) => return Err(conflict(why)),
+                    }
+                }
+                if first_join && start.is_none() && ss::has_data(tx)? {
                     let ops = ss::snapshot_ops(tx, &meta)?;
                     let hlc = ss::tick(tx, now.timestamp_millis())?;
                     ss::clock_snapshot(tx, &ops, &meta, &(hlc, me.clone()))?;
@@ -717,7 +1043,7 @@ impl Service {
                 Ok(None)
             })?;
             if let Some((last, log)) = snapshot {
-                self.write_log(&dir, &me, no, 1, 1, &log)?;
+                self.write_log(&dir, &me, no, 1, 1, &log, key)?;
                 ss::set_published(&conn, 1, last)?;
             }
             report.joined = true;
@@ -729,27 +1055,9 @@ impl Service {
         report.device_no = no;
         let name = st.device_name.clone().unwrap_or_else(host_name);
 
-        // This device's file and its new changes.
+        // This device's new changes.
         let my_dir = dir.join(&me);
         private_dir(&my_dir)?;
-        let mut dev = W::default();
-        dev.bytes(name.as_bytes());
-        let device_file = encode_file(
-            &Header {
-                format: FORMAT_VERSION,
-                schema: store::SCHEMA_VERSION as u32,
-                device_id: me.clone(),
-                device_no: no as u16,
-                kind: 0,
-                first_seq: 0,
-                last_seq: st.published_seq as u64,
-                body_len: 0,
-            },
-            &dev.0,
-        );
-        if std::fs::read(my_dir.join("device.stint")).ok().as_deref() != Some(&device_file[..]) {
-            write_atomic(&my_dir.join("device.stint"), &device_file)?;
-        }
         loop {
             let pending = ss::unpublished(&conn, ENTRIES_PER_FILE)?;
             if pending.is_empty() {
@@ -798,7 +1106,7 @@ impl Service {
                 deps,
                 entries,
             };
-            self.write_log(&dir, &me, no, first, seq, &log)?;
+            self.write_log(&dir, &me, no, first, seq, &log, key)?;
             ss::set_published(&conn, seq, last_change)?;
         }
 
@@ -840,9 +1148,24 @@ impl Service {
                     continue;
                 }
                 let done = applied.get(&r.id).copied().unwrap_or(0);
-                let Some((_, last, path)) = r.logs.iter().find(|l| l.1 > done) else {
+                let Some((first, last, path)) = r.logs.iter().find(|l| l.1 > done) else {
                     continue;
                 };
+                if *first > done + 1 {
+                    let msg = format!(
+                        "device {} ({}): its changes {}..{} were compacted away before this \
+                         device got them. Start this device from an empty database (it then \
+                         joins from a snapshot), after `stint db export` of anything only here",
+                        short(&r.id),
+                        r.name,
+                        done + 1,
+                        first - 1
+                    );
+                    ss::upsert_peer(&conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
+                    report.problems.push(msg);
+                    blocked.insert(r.id.clone());
+                    continue;
+                }
                 let bytes = match read_small(path) {
                     Ok(b) => b,
                     Err(e) => {
@@ -853,7 +1176,7 @@ impl Service {
                         continue;
                     }
                 };
-                let (h, body) = match decode_file(&bytes, store::SCHEMA_VERSION as u32) {
+                let (h, body) = match open_file(&bytes, store::SCHEMA_VERSION as u32, key) {
                     Ok(x) => x,
                     Err(FileProblem::NotWhole(w)) => {
                         report.problems.push(format!(
@@ -863,13 +1186,9 @@ impl Service {
                         blocked.insert(r.id.clone());
                         continue;
                     }
-                    Err(FileProblem::TooNew { schema, .. }) => {
-                        let msg = format!(
-                            "device {} ({}): {}",
-                            short(&r.id),
-                            r.name,
-                            too_new_message(schema)
-                        );
+                    Err(p) => {
+                        let msg =
+                            format!("device {} ({}): {}", short(&r.id), r.name, problem_text(p));
                         ss::upsert_peer(&conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
                         report.problems.push(msg);
                         blocked.insert(r.id.clone());
@@ -877,7 +1196,7 @@ impl Service {
                     }
                 };
                 let log = match (h.kind, h.device_id == r.id) {
-                    (1, true) => decode_log(body),
+                    (KIND_LOG, true) => decode_log(&body),
                     _ => None,
                 };
                 let Some(log) = log else {
@@ -974,8 +1293,166 @@ impl Service {
                 report.decisions.push(d.detail);
             }
         }
+
+        // This device's file: its name, and how far it has applied every other device (what
+        // lets each device remove logs that all have).
+        let st = ss::state(&conn)?;
+        let acks: Vec<(String, i64)> = ss::peers(&conn)?
+            .into_iter()
+            .map(|p| (p.device_id, p.applied_seq))
+            .collect();
+        let device_file = seal_file(
+            &Header {
+                format: FORMAT_VERSION,
+                schema: store::SCHEMA_VERSION as u32,
+                device_id: me.clone(),
+                device_no: no as u16,
+                kind: KIND_DEVICE,
+                first_seq: 0,
+                last_seq: st.published_seq as u64,
+                body_len: 0,
+            },
+            &encode_device(&name, &acks),
+            key,
+        );
+        let current = read_small(&my_dir.join("device.stint")).ok();
+        let same = current.as_deref().is_some_and(|c| {
+            open_file(c, store::SCHEMA_VERSION as u32, key)
+                .ok()
+                .map(|(h, b)| (h.last_seq, b))
+                == Some((st.published_seq as u64, encode_device(&name, &acks)))
+        });
+        if !same {
+            write_atomic(&my_dir.join("device.stint"), &device_file)?;
+        }
+
+        // A snapshot when due (or asked for), then the logs every device has.
+        let snap_seq = ss::snapshot_seq(&conn)?;
+        let mine_exists = my_dir.join(snapshot_name(snap_seq)).is_file();
+        if st.published_seq > 0
+            && (compact
+                || st.published_seq - snap_seq >= SNAPSHOT_EVERY
+                || (snap_seq > 0 && !mine_exists))
+            && (snap_seq != st.published_seq || !mine_exists)
+        {
+            self.write_snapshot(&mut conn, &my_dir, &me, no, &name, key)?;
+            report.notes.push(format!(
+                "wrote a snapshot at change {} of this device, so a new device starts from it",
+                st.published_seq
+            ));
+        }
+        let removed = self.compact_logs(&conn, &my_dir, &me, &remotes, key)?;
+        if removed > 0 {
+            report.notes.push(format!(
+                "removed {removed} log file(s) of this device that every device has applied"
+            ));
+        }
         ss::set_place(&conn, &folder, &ident)?;
         Ok(report)
+    }
+
+    /// Writes this device's snapshot (every row and clock, what it covers) and removes its
+    /// older ones.
+    fn write_snapshot(
+        &self,
+        conn: &mut rusqlite::Connection,
+        my_dir: &Path,
+        me: &str,
+        no: i64,
+        name: &str,
+        key: Option<&SyncKey>,
+    ) -> Result<()> {
+        let (seq, snap) = ss::immediate(conn, |tx| -> Result<(i64, Snapshot)> {
+            let meta = ss::Meta::load(tx)?;
+            let st = ss::state(tx)?;
+            let rows = ss::snapshot_rows(tx, &meta, me)?;
+            let hlc: i64 = ss::tick(tx, self.now().timestamp_millis())?;
+            let mut covers = vec![(me.to_owned(), no, st.published_seq)];
+            covers.extend(
+                ss::peers(tx)?
+                    .into_iter()
+                    .map(|p| (p.device_id, p.device_no, p.applied_seq)),
+            );
+            ss::set_snapshot_seq(tx, st.published_seq)?;
+            Ok((
+                st.published_seq,
+                Snapshot {
+                    name: name.to_owned(),
+                    hlc,
+                    covers,
+                    rows,
+                },
+            ))
+        })?;
+        let file = seal_file(
+            &Header {
+                format: FORMAT_VERSION,
+                schema: store::SCHEMA_VERSION as u32,
+                device_id: me.to_owned(),
+                device_no: no as u16,
+                kind: KIND_SNAPSHOT,
+                first_seq: seq as u64,
+                last_seq: seq as u64,
+                body_len: 0,
+            },
+            &encode_snapshot(&snap),
+            key,
+        );
+        write_atomic(&my_dir.join(snapshot_name(seq)), &file)?;
+        if let Ok(files) = std::fs::read_dir(my_dir) {
+            for f in files.flatten() {
+                let n = f.file_name().to_string_lossy().into_owned();
+                if parse_snapshot_name(&n).is_some_and(|s| s < seq) {
+                    let _ = std::fs::remove_file(f.path());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes this device's logs that every device in the folder has applied (by their
+    /// device files) and that every snapshot in the folder covers, so a new device can still
+    /// start from any of them. Returns how many files were removed.
+    fn compact_logs(
+        &self,
+        conn: &rusqlite::Connection,
+        my_dir: &Path,
+        me: &str,
+        remotes: &[Remote],
+        key: Option<&SyncKey>,
+    ) -> Result<usize> {
+        let mut limit = ss::state(conn)?.published_seq;
+        let own = ss::snapshot_seq(conn)?;
+        if !my_dir.join(snapshot_name(own)).is_file() {
+            return Ok(0);
+        }
+        limit = limit.min(own);
+        for r in remotes {
+            if r.no < 0 || r.problem.is_some() {
+                return Ok(0);
+            }
+            limit = limit.min(r.acks.get(me).copied().unwrap_or(0));
+            if let Some((_, path)) = &r.snapshot {
+                let covers = read_small(path)
+                    .ok()
+                    .and_then(|b| open_file(&b, store::SCHEMA_VERSION as u32, key).ok())
+                    .and_then(|(_, body)| decode_snapshot(&body))
+                    .and_then(|s| s.covers.into_iter().find(|c| c.0 == me).map(|c| c.2));
+                limit = limit.min(covers.unwrap_or(0));
+            }
+        }
+        let mut removed = 0;
+        if let Ok(files) = std::fs::read_dir(my_dir) {
+            for f in files.flatten() {
+                let n = f.file_name().to_string_lossy().into_owned();
+                if parse_log_name(&n).is_some_and(|(_, last)| last <= limit)
+                    && std::fs::remove_file(f.path()).is_ok()
+                {
+                    removed += 1;
+                }
+            }
+        }
+        Ok(removed)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -987,26 +1464,244 @@ impl Service {
         first: i64,
         last: i64,
         log: &Log,
+        key: Option<&SyncKey>,
     ) -> Result<()> {
         let body = encode_log(log);
-        let file = encode_file(
+        let file = seal_file(
             &Header {
                 format: FORMAT_VERSION,
                 schema: store::SCHEMA_VERSION as u32,
                 device_id: me.to_owned(),
                 device_no: no as u16,
-                kind: 1,
+                kind: KIND_LOG,
                 first_seq: first as u64,
                 last_seq: last as u64,
                 body_len: 0,
             },
             &body,
+            key,
         );
         let my_dir = dir.join(me);
         private_dir(&my_dir)?;
-        write_atomic(&my_dir.join(format!("{first:012}-{last:012}.stint")), &file)
+        write_atomic(&my_dir.join(log_name(first, last)), &file)
     }
 
+    /// Re-seals this device's own files in its sync folder with `new` (after the key was set,
+    /// changed or removed), so the other devices read them with the key they have.
+    fn reseal_own_files(&self, old: Option<&SyncKey>, new: Option<&SyncKey>) -> Result<usize> {
+        let st = self.read(|ctx| Ok(ss::state(ctx.tx)?))?;
+        let Some(folder) = st.folder else {
+            return Ok(0);
+        };
+        let my_dir = Path::new(&folder).join(&st.device_id);
+        let Ok(files) = std::fs::read_dir(&my_dir) else {
+            return Ok(0);
+        };
+        let mut n = 0;
+        for f in files.flatten() {
+            let name = f.file_name().to_string_lossy().into_owned();
+            if !is_sync_file_name(&name) {
+                continue;
+            }
+            let Ok(bytes) = read_small(&f.path()) else {
+                continue;
+            };
+            let Ok((h, body)) = open_file(&bytes, store::SCHEMA_VERSION as u32, old)
+                .or_else(|_| open_file(&bytes, store::SCHEMA_VERSION as u32, new))
+            else {
+                continue;
+            };
+            write_atomic(&f.path(), &seal_file(&h, &body, new))?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Sets the key that encrypts sync files (`None`: files are written in the clear), and
+    /// re-seals this device's files already in the folder. Returns how many were re-sealed.
+    ///
+    /// # Errors
+    /// Store errors; a folder that cannot be written.
+    pub fn set_sync_key(&self, key: Option<&SyncKey>) -> Result<usize> {
+        let _writer = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let old = self.sync_key_here()?;
+        let n = self.reseal_own_files(old.as_ref(), key)?;
+        let conn = self.conn();
+        ss::set_sync_key(&conn, key.map(|k| &k.0[..]))?;
+        Ok(n)
+    }
+
+    /// The sync key, if this device has one.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub fn sync_key(&self) -> Result<Option<SyncKey>> {
+        self.sync_key_here()
+    }
+
+    /// Turns syncing on its own (`stint mcp`, `stint serve`) on or off for this device.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub fn set_auto_sync(&self, on: bool) -> Result<()> {
+        let _writer = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(ss::set_auto_sync(&self.conn(), on)?)
+    }
+
+    /// The folder `stint mcp` and `stint serve` sync on their own: the folder of the last
+    /// sync, when auto-sync is on and the folder is there.
+    ///
+    /// # Errors
+    /// Store errors.
+    pub fn auto_sync_folder(&self) -> Result<Option<PathBuf>> {
+        self.read(|ctx| {
+            let st = ss::state(ctx.tx)?;
+            Ok(st
+                .folder
+                .filter(|_| st.device_no.is_some())
+                .map(PathBuf::from)
+                .filter(|f| f.is_dir())
+                .filter(|_| ss::auto_sync(ctx.tx).unwrap_or(false)))
+        })
+    }
+}
+
+/// How often a front end that syncs on its own looks at the folder when nothing was written
+/// here: `STINT_SYNC_INTERVAL` seconds (1..=86,400), 30 by default.
+fn auto_sync_every() -> std::time::Duration {
+    let secs = std::env::var("STINT_SYNC_INTERVAL")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| (1..=86_400).contains(s))
+        .unwrap_or(30);
+    std::time::Duration::from_secs(secs)
+}
+
+/// A write is sent once nothing more was written for this long (so a burst of writes makes
+/// one log), or at the latest after [`AUTO_SYNC_LATEST`].
+const AUTO_SYNC_QUIET: std::time::Duration = std::time::Duration::from_secs(2);
+const AUTO_SYNC_LATEST: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl Service {
+    /// Starts syncing on its own in a background thread, for `stint mcp` and `stint serve`:
+    /// once now, after writes (debounced: [`AUTO_SYNC_QUIET`] after the last one), and every
+    /// `STINT_SYNC_INTERVAL` seconds to receive the other devices' changes. Does nothing
+    /// (returns false) unless this database syncs through a folder and auto-sync is on
+    /// (`stint sync auto on|off`). Problems are logged, never fatal.
+    pub fn start_auto_sync(&self) -> bool {
+        if !matches!(self.auto_sync_folder(), Ok(Some(_))) {
+            return false;
+        }
+        let svc = self.clone();
+        let every = auto_sync_every();
+        std::thread::Builder::new()
+            .name("stint-auto-sync".to_owned())
+            .spawn(move || {
+                use std::time::{Duration, Instant};
+                let mut last_sync: Option<Instant> = None;
+                let mut pending: Option<(i64, Instant, Instant)> = None;
+                loop {
+                    let folder = match svc.auto_sync_folder() {
+                        Ok(Some(f)) => f,
+                        _ => {
+                            std::thread::sleep(Duration::from_secs(5));
+                            continue;
+                        }
+                    };
+                    let waiting = svc
+                        .read(|ctx| Ok(ss::unpublished_count(ctx.tx)?))
+                        .unwrap_or(0);
+                    let now = Instant::now();
+                    pending = match (pending, waiting) {
+                        (_, 0) => None,
+                        (Some((n, first, changed)), w) if w == n => Some((n, first, changed)),
+                        (Some((_, first, _)), w) => Some((w, first, now)),
+                        (None, w) => Some((w, now, now)),
+                    };
+                    let due = match (last_sync, pending) {
+                        (None, _) => true,
+                        (_, Some((_, first, changed))) => {
+                            now.duration_since(changed) >= AUTO_SYNC_QUIET
+                                || now.duration_since(first) >= AUTO_SYNC_LATEST
+                        }
+                        (Some(t), None) => now.duration_since(t) >= every,
+                    };
+                    if due {
+                        match svc.sync_folder(&folder) {
+                            Ok(r) => {
+                                if r.published > 0 || !r.applied.is_empty() {
+                                    tracing::info!(
+                                        published = r.published,
+                                        applied = r.applied.iter().map(|a| a.1).sum::<usize>(),
+                                        "synced with {}",
+                                        folder.display()
+                                    );
+                                }
+                                for d in &r.decisions {
+                                    tracing::info!("sync decided: {d}");
+                                }
+                                for p in &r.problems {
+                                    tracing::warn!("sync: {p}");
+                                }
+                            }
+                            Err(e) => tracing::warn!("sync with {} failed: {e}", folder.display()),
+                        }
+                        last_sync = Some(Instant::now());
+                        pending = None;
+                    }
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+            })
+            .is_ok()
+    }
+}
+
+/// The snapshot an empty device starts from: among each device's newest, one whose later
+/// changes are all still in the folder, covering the most changes.
+fn best_snapshot(
+    remotes: &[Remote],
+    key: Option<&SyncKey>,
+    report: &mut SyncReport,
+) -> Option<(String, Snapshot)> {
+    let mut best: Option<(i64, String, Snapshot)> = None;
+    for r in remotes.iter().filter(|r| r.problem.is_none() && r.no >= 0) {
+        let Some((_, path)) = &r.snapshot else {
+            continue;
+        };
+        let opened = read_small(path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| open_file(&b, store::SCHEMA_VERSION as u32, key).map_err(problem_text))
+            .and_then(|(h, body)| {
+                (h.kind == KIND_SNAPSHOT && h.device_id == r.id)
+                    .then(|| decode_snapshot(&body))
+                    .flatten()
+                    .ok_or_else(|| "not a snapshot of that device".to_owned())
+            });
+        let snap = match opened {
+            Ok(s) => s,
+            Err(why) => {
+                report.problems.push(format!(
+                    "the snapshot of device {} was not used: {why}",
+                    short(&r.id)
+                ));
+                continue;
+            }
+        };
+        let usable = remotes.iter().all(|e| {
+            let covered = snap.covers.iter().find(|c| c.0 == e.id).map_or(0, |c| c.2);
+            e.logs.last().is_none_or(|l| l.1 <= covered) || oldest_kept(e) <= covered + 1
+        });
+        if !usable {
+            continue;
+        }
+        let weight: i64 = snap.covers.iter().map(|c| c.2).sum();
+        if best.as_ref().is_none_or(|b| weight > b.0) {
+            best = Some((weight, r.id.clone(), snap));
+        }
+    }
+    best.map(|(_, id, s)| (id, s))
+}
+impl Service {
     /// Syncs through `folder`, or the folder of the last sync: for front ends. Naming a folder
     /// is for callers that may write files (the CLI and stdio).
     ///

@@ -26,8 +26,8 @@
 use std::path::{Path, PathBuf};
 
 use super::sync::{
-    FileProblem, MAX_FILE_BYTES, decode_file, is_device_dir, is_sync_file_name, private_dir,
-    read_small, write_atomic,
+    ENCRYPTED, FileProblem, KIND_DEVICE, KIND_LOG, KIND_SNAPSHOT, MAX_FILE_BYTES, decode_file,
+    is_device_dir, is_sync_file_name, private_dir, read_small, write_atomic,
 };
 use super::{Result, Service, ServiceError, SyncReport};
 use crate::domain::DomainError;
@@ -131,6 +131,17 @@ fn check_hub_path(dev: &str, name: &str) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// The header kind a file of this (sync file) name must have, encryption flag left out.
+fn kind_of_name(name: &str) -> u8 {
+    if name == "device.stint" {
+        KIND_DEVICE
+    } else if name.starts_with("snapshot-") {
+        KIND_SNAPSHOT
+    } else {
+        KIND_LOG
+    }
 }
 
 /// The sequence numbers a sync file name covers: a log `first-last`, a snapshot `1..=n`;
@@ -286,10 +297,10 @@ impl Service {
                     h.device_id.chars().take(32).collect::<String>()
                 )));
             }
-            Ok((h, _)) if (name == "device.stint") != (h.kind == 0) => {
+            Ok((h, _)) if h.kind & !ENCRYPTED != kind_of_name(name) => {
                 return Err(invalid(format!(
-                    "{name} does not hold what its name says (a device file is device.stint, \
-                     every other file is a log or snapshot)"
+                    "{name} does not hold what its name says (device.stint holds a device \
+                     file, snapshot-N.stint a snapshot, every other name a log)"
                 )));
             }
             Ok(_) => {}
@@ -297,6 +308,9 @@ impl Service {
                 return Err(invalid(format!(
                     "the file is not a whole stint sync file ({why}); send it again"
                 )));
+            }
+            Err(FileProblem::Key(why)) => {
+                return Err(invalid(format!("the file cannot be read ({why})")));
             }
             Err(FileProblem::TooNew { schema, .. }) => {
                 return Err(conflict(format!(

@@ -427,6 +427,20 @@ pub fn renumber(conn: &Connection, meta: &Meta, no: i64) -> Result<usize> {
             continue;
         }
         let id = &m.cols[m.pk[0]];
+        // The renumbered ids are handed out: a row deleted later must not give its id to a
+        // new one (next_id would otherwise start again at the highest id left).
+        let top: i64 = conn.query_row(
+            &format!("SELECT ifnull(max(\"{id}\"), 0) FROM \"{t}\""),
+            [],
+            |r| r.get(0),
+        )?;
+        if top > 0 {
+            conn.execute(
+                "INSERT INTO sync_ids (tbl, next_seq) VALUES (?1, ?2)
+                 ON CONFLICT (tbl) DO UPDATE SET next_seq = max(next_seq, excluded.next_seq)",
+                params![t, top + 1],
+            )?;
+        }
         n += conn.execute(&format!("UPDATE \"{t}\" SET \"{id}\" = -\"{id}\""), [])?;
         conn.execute(
             &format!("UPDATE \"{t}\" SET \"{id}\" = -\"{id}\" * {ID_STRIDE} + ?1"),
@@ -815,6 +829,14 @@ fn apply_op(
                     // deleted is a new row.
                     let mut same = Vec::new();
                     for o in created_with(conn, table, &mk)? {
+                        // A row of the same device (same id residue) was not created
+                        // concurrently: that device saw it (renamed it, say) before creating
+                        // this one, so the two stay apart.
+                        let same_device =
+                            o != id && o.rem_euclid(ID_STRIDE) == id.rem_euclid(ID_STRIDE);
+                        if same_device {
+                            continue;
+                        }
                         if o == id || exists(conn, table, m, &[Value::Integer(o)])? {
                             same.push(o);
                         }
@@ -961,14 +983,22 @@ fn apply_op(
                             "invoice_id" | "invoice_line_id" | "updated_at"
                         )
                 });
-                if touches_content {
-                    decisions.push(Decision {
-                        kind: "invoice_kept",
-                        detail: format!(
-                            "an edit of {what} made on another device was not applied: it is on \
-                             invoice {inv}, which keeps its version"
-                        ),
-                    });
+                let touches_invoice = values.iter().enumerate().any(|(i, v)| {
+                    v.is_some() && matches!(m.cols[i].as_str(), "invoice_id" | "invoice_line_id")
+                });
+                // An edit that only moved `updated_at` is dropped too (silently): on the
+                // devices that get the invoice's full version later, that version sets every
+                // column, so keeping the edit here would leave this device different.
+                if !touches_invoice {
+                    if touches_content {
+                        decisions.push(Decision {
+                            kind: "invoice_kept",
+                            detail: format!(
+                                "an edit of {what} made on another device was not applied: it \
+                                 is on invoice {inv}, which keeps its version"
+                            ),
+                        });
+                    }
                     return Ok(());
                 }
             }
@@ -1716,4 +1746,164 @@ pub fn has_data(conn: &Connection) -> Result<bool> {
         }
     }
     Ok(false)
+}
+
+/// The bookkeeping tables a snapshot carries beside the data, so a device that starts from it
+/// decides later changes exactly as the device that wrote it would.
+pub const SNAPSHOT_BOOKKEEPING: &[&str] =
+    &["sync_rows", "sync_cols", "sync_redirects", "sync_created"];
+
+/// This device's sync key (32 bytes), if files are encrypted.
+pub fn sync_key(conn: &Connection) -> Result<Option<Vec<u8>>> {
+    Ok(conn
+        .prepare_cached("SELECT sync_key FROM sync_state WHERE id = 1")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// Sets (or, with `None`, removes) the sync key.
+pub fn set_sync_key(conn: &Connection, key: Option<&[u8]>) -> Result<()> {
+    conn.execute("UPDATE sync_state SET sync_key = ?1 WHERE id = 1", [key])?;
+    Ok(())
+}
+
+/// Whether `stint mcp` and `stint serve` sync on their own.
+pub fn auto_sync(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT auto_sync FROM sync_state WHERE id = 1")?
+        .query_row([], |r| r.get::<_, i64>(0))?
+        != 0)
+}
+
+/// Turns syncing on its own on or off.
+pub fn set_auto_sync(conn: &Connection, on: bool) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_state SET auto_sync = ?1 WHERE id = 1",
+        [i64::from(on)],
+    )?;
+    Ok(())
+}
+
+/// This device's published sequence number at its last snapshot.
+pub fn snapshot_seq(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT snapshot_seq FROM sync_state WHERE id = 1")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// Records that a snapshot was written at published sequence number `seq`.
+pub fn set_snapshot_seq(conn: &Connection, seq: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_state SET snapshot_seq = ?1 WHERE id = 1",
+        [seq],
+    )?;
+    Ok(())
+}
+
+/// Everything a snapshot carries: every row of every synced table and of the bookkeeping
+/// tables ([`SNAPSHOT_BOOKKEEPING`]), as inserts, with the clocks of local changes brought up
+/// to date first. Call it in one transaction with nothing unpublished.
+pub fn snapshot_rows(conn: &Connection, meta: &Meta, device: &str) -> Result<Vec<Op>> {
+    clock_local_changes(conn, meta, device)?;
+    let mut out = snapshot_ops(conn, meta)?;
+    for t in SNAPSHOT_BOOKKEEPING {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\""))?;
+        let n = stmt.column_count();
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let values = (0..n)
+                .map(|i| r.get_ref(i).map(|v| Some(owned(v))))
+                .collect::<rusqlite::Result<_>>()?;
+            out.push(Op {
+                table: (*t).to_owned(),
+                kind: RowOp::Insert,
+                pk: vec![false; n],
+                values,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Loads a snapshot's rows into this database (which has no data yet), in the caller's
+/// transaction, and moves the local clock past `hlc`. Rows of tables this database does not
+/// have, or with more columns than it has, are refused: the snapshot comes from a newer stint.
+///
+/// Returns how many rows were loaded, or why the snapshot cannot be loaded (nothing is then
+/// written; the caller rolls back).
+///
+/// # Errors
+/// SQLite errors.
+pub fn load_snapshot(
+    conn: &Connection,
+    ops: &[Op],
+    hlc: i64,
+) -> Result<std::result::Result<usize, String>> {
+    conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+    let mut allowed: Vec<String> = synced_tables(conn)?;
+    allowed.extend(SNAPSHOT_BOOKKEEPING.iter().map(|t| (*t).to_owned()));
+    let mut cols: HashMap<String, Vec<String>> = HashMap::new();
+    for op in ops {
+        if !allowed.contains(&op.table) || op.kind != RowOp::Insert {
+            return Ok(Err(format!(
+                "the snapshot has rows of {:?}, which this stint does not know; update stint on \
+                 this device",
+                op.table
+            )));
+        }
+        if !cols.contains_key(&op.table) {
+            let names: Vec<String> = conn
+                .prepare(&format!(
+                    "SELECT name FROM pragma_table_info('{}')",
+                    op.table
+                ))?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            cols.insert(op.table.clone(), names);
+        }
+        let names = &cols[&op.table];
+        if op.values.len() > names.len() || op.values.iter().any(Option::is_none) {
+            return Ok(Err(format!(
+                "the snapshot has rows of {} with more columns than this stint knows; update \
+                 stint on this device",
+                op.table
+            )));
+        }
+        let n = op.values.len();
+        let sql = format!(
+            "INSERT OR REPLACE INTO \"{}\" ({}) VALUES ({})",
+            op.table,
+            names[..n]
+                .iter()
+                .map(|c| format!("\"{c}\""))
+                .collect::<Vec<_>>()
+                .join(", "),
+            vec!["?"; n].join(", ")
+        );
+        conn.prepare_cached(&sql)?
+            .execute(params_from_iter(op.values.iter().flatten()))?;
+    }
+    conn.execute(
+        "UPDATE change_clock SET hlc = max(hlc, ?1) WHERE id = 1",
+        [hlc],
+    )?;
+    Ok(Ok(ops.len()))
+}
+
+/// Records the sequence numbers a snapshot covers: each device's changes up to its number are
+/// in it, so only later ones are applied here.
+pub fn set_applied_from_snapshot(
+    conn: &Connection,
+    device: &str,
+    no: i64,
+    name: &str,
+    seq: i64,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO sync_peers (device_id, device_no, name, applied_seq, seen_seq)
+         VALUES (?1, ?2, ?3, ?4, ?4)
+         ON CONFLICT (device_id) DO UPDATE SET applied_seq = max(applied_seq, excluded.applied_seq),
+           seen_seq = max(seen_seq, excluded.seen_seq)",
+        params![device, no, name, seq],
+    )?;
+    Ok(())
 }

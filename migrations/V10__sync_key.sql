@@ -1,0 +1,16 @@
+-- stint schema, version 10: sync files encrypted end to end, snapshots, and syncing on its own.
+--
+-- All three are this device's own choices and bookkeeping, kept in sync_state (not recorded in the
+-- change log, never sent to other devices).
+
+-- The key that encrypts and authenticates every sync file this device writes and reads
+-- (32 bytes, XChaCha20-Poly1305), or NULL: files are not encrypted. The person copies it
+-- between devices (`stint sync key`).
+ALTER TABLE sync_state ADD COLUMN sync_key BLOB;
+
+-- This device's published sequence number when it last wrote a snapshot to the folder.
+ALTER TABLE sync_state ADD COLUMN snapshot_seq INTEGER NOT NULL DEFAULT 0;
+
+-- 1: `stint mcp` and `stint serve` sync the folder on their own (at start, after writes and
+-- now and then); 0: only when asked.
+ALTER TABLE sync_state ADD COLUMN auto_sync INTEGER NOT NULL DEFAULT 1;
