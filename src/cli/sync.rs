@@ -114,6 +114,9 @@ pub fn run(svc: &Service, a: &SyncArgs) -> anyhow::Result<ExitCode> {
             let dir = folder_or_last(svc, dir.as_ref())?;
             let r = svc.sync_compact(&dir)?;
             print_report(&dir.display().to_string(), &r);
+            if let Some(url) = svc.sync_server_url()? {
+                println!("The server {url} gets the snapshot at the next `stint sync`.");
+            }
             Ok(ExitCode::SUCCESS)
         }
         (None, dir) => {

@@ -529,3 +529,101 @@ fn a_deleted_mirror_keeps_the_servers_copies_and_another_server_is_refused() {
     assert!(ok);
     assert!(out.contains(&format!("server {moved}")), "{out}");
 }
+
+#[test]
+fn snapshots_and_compacted_logs_travel_through_the_server() {
+    let (server, token) = serve();
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, c) = (
+        dir.path().join("a.db"),
+        dir.path().join("b.db"),
+        dir.path().join("c.db"),
+    );
+    let env = [("STINT_SYNC_TOKEN", token.as_str())];
+    let run = |db: &Path, args: &[&str]| {
+        let (ok, out, err) = stint(db, args, &env);
+        assert!(ok, "{args:?}: {err}");
+        out
+    };
+    run(
+        &a,
+        &[
+            "log",
+            "one",
+            "--start",
+            "2026-11-20 09:00",
+            "--duration",
+            "1h",
+        ],
+    );
+    run(&a, &["sync", "--url", &server.url]);
+    run(&b, &["sync", "--url", &server.url]);
+    run(
+        &a,
+        &[
+            "log",
+            "two",
+            "--start",
+            "2026-11-20 11:00",
+            "--duration",
+            "1h",
+        ],
+    );
+    for db in [&a, &b, &a] {
+        run(db, &["sync"]);
+    }
+    let a_dev = device_of(&a);
+    let logs_of_a = |files: &[(PathBuf, Vec<u8>)]| {
+        files
+            .iter()
+            .filter(|(p, _)| p.parent().unwrap().ends_with(&a_dev))
+            .map(|(p, _)| p.file_name().unwrap().to_string_lossy().into_owned())
+            .filter(|n| n != "device.stint")
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        logs_of_a(&server.hub_files()),
+        [
+            "000000000001-000000000001.stint",
+            "000000000002-000000000002.stint"
+        ]
+    );
+
+    // A compacts (every device has its logs): the server gets the snapshot and drops the logs.
+    let out = run(&a, &["sync", "compact"]);
+    assert!(out.contains(&format!("The server {}", server.url)), "{out}");
+    let out = run(&a, &["sync"]);
+    assert!(out.contains("removed 2 old file(s)"), "{out}");
+    assert_eq!(
+        logs_of_a(&server.hub_files()),
+        ["snapshot-000000000002.stint"]
+    );
+    // A new device starts from the snapshot.
+    let out = run(&c, &["sync", "--url", &server.url]);
+    assert!(out.contains("started from the snapshot"), "{out}");
+    let mut got = descriptions(&c);
+    got.sort();
+    assert_eq!(got, ["one", "two"]);
+}
+
+/// The device id of a database that syncs with a server: its folder in the mirror, named by
+/// the short id `stint sync status` prints ("This device: NAME (1a2b3c4d), ...").
+fn device_of(db: &Path) -> String {
+    let (ok, out, err) = stint(db, &["sync", "status"], &[]);
+    assert!(ok, "{err}");
+    let short = out
+        .split('(')
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mirror = PathBuf::from(format!("{}.sync-remote", db.display()));
+    std::fs::read_dir(&mirror)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with(&short))
+        .unwrap()
+}
