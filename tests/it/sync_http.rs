@@ -208,7 +208,9 @@ fn a_track_goes_from_a_to_b_through_the_server_and_an_edit_comes_back() {
     );
     assert!(ok, "{err}");
     assert!(out.contains(&format!("Joined {}", server.url)), "{out}");
-    let (ok, out, err) = stint(&b, &["sync", "--url", &server.url, "--token", &token], &[]);
+    // The address `stint serve` prints (with /api/mcp) works too.
+    let printed = format!("{}/api/mcp", server.url);
+    let (ok, out, err) = stint(&b, &["sync", "--url", &printed, "--token", &token], &[]);
     assert!(ok, "{err}");
     assert!(out.contains("Applied"), "{out}");
     assert_eq!(descriptions(&b), ["Write spec"]);
