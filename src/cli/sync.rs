@@ -298,7 +298,7 @@ fn status(svc: &Service) -> anyhow::Result<ExitCode> {
     let Some(no) = s.device_no else {
         println!(
             "This device ({}) does not sync yet: run `stint sync DIR` with a folder shared \
-             between your devices.",
+             between your devices, or `stint sync --url URL` with `stint serve` on one of them.",
             short(&s.device_id)
         );
         return Ok(ExitCode::SUCCESS);
