@@ -687,6 +687,8 @@ struct Remote {
     snapshot: Option<(i64, PathBuf)>,
     /// How far it had applied each other device when it last synced (from its device file).
     acks: std::collections::HashMap<String, i64>,
+    /// The last sequence number it had published (from its device file's header).
+    published: i64,
     problem: Option<String>,
 }
 
@@ -784,12 +786,14 @@ fn scan(dir: &Path, me: &str, key: Option<&SyncKey>) -> Result<Vec<Remote>> {
             logs: Vec::new(),
             snapshot: None,
             acks: std::collections::HashMap::new(),
+            published: 0,
             problem: None,
         };
         match read_small(&ddir.join("device.stint")) {
             Ok(bytes) => match open_file(&bytes, store::SCHEMA_VERSION as u32, key) {
                 Ok((h, body)) if h.kind == KIND_DEVICE && h.device_id == name => {
                     remote.no = i64::from(h.device_no);
+                    remote.published = i64::try_from(h.last_seq).unwrap_or(0);
                     (remote.name, remote.acks) = decode_device(&body);
                 }
                 Ok(_) => remote.problem = Some("its device file names another device".to_owned()),
@@ -1115,7 +1119,7 @@ impl Service {
         let mut blocked: std::collections::HashSet<String> = std::collections::HashSet::new();
         for r in &remotes {
             if r.no >= 0 {
-                let seen = r.logs.last().map_or(0, |l| l.1);
+                let seen = r.logs.last().map_or(0, |l| l.1).max(r.published);
                 ss::upsert_peer(&conn, &r.id, r.no, &r.name, seen, r.problem.as_deref())?;
                 if r.no == no {
                     let msg = format!(
@@ -1148,10 +1152,9 @@ impl Service {
                     continue;
                 }
                 let done = applied.get(&r.id).copied().unwrap_or(0);
-                let Some((first, last, path)) = r.logs.iter().find(|l| l.1 > done) else {
-                    continue;
-                };
-                if *first > done + 1 {
+                let next = r.logs.iter().find(|l| l.1 > done);
+                let first = next.map_or(r.published + 1, |l| l.0);
+                if first > done + 1 {
                     let msg = format!(
                         "device {} ({}): its changes {}..{} were compacted away before this \
                          device got them. Start this device from an empty database (it then \
@@ -1166,6 +1169,9 @@ impl Service {
                     blocked.insert(r.id.clone());
                     continue;
                 }
+                let Some((_, last, path)) = next else {
+                    continue;
+                };
                 let bytes = match read_small(path) {
                     Ok(b) => b,
                     Err(e) => {

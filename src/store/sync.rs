@@ -788,12 +788,17 @@ fn apply_op(
         RowOp::Insert => match current {
             Some(cur) => {
                 // The same key inserted on two devices (a setting, a tag of a track): each
-                // column keeps the later write.
+                // column keeps the later write. A row on an invoice keeps the invoice's
+                // version (an undone delete made elsewhere brings back nothing else).
                 let base = row_clock(conn, table, &key)?;
+                let keep = frozen(conn, table, m, &values, Some(&cur))?.is_some();
                 let mut set = Vec::new();
                 for (i, v) in values.iter().enumerate() {
                     let Some(v) = v else { continue };
                     if m.pk.contains(&i) || cur.get(i) == Some(v) {
+                        continue;
+                    }
+                    if keep {
                         continue;
                     }
                     let eff = later(
@@ -889,7 +894,7 @@ fn apply_op(
                 if !fix_references(conn, meta, table, m, &mut values, &what, decisions)? {
                     return Ok(());
                 }
-                insert_row(conn, table, m, &values, stamp, decisions)?;
+                insert_row(conn, meta, table, m, &values, stamp, decisions)?;
                 if !m.int_pk || row_clock(conn, table, &key)?.is_some() {
                     set_row_clock(conn, table, &key, stamp, false)?;
                 }
@@ -901,7 +906,7 @@ fn apply_op(
             match current {
                 None => {
                     if fix_references(conn, meta, table, m, &mut values, &what, decisions)? {
-                        insert_row(conn, table, m, &values, stamp, decisions)?;
+                        insert_row(conn, meta, table, m, &values, stamp, decisions)?;
                         set_row_clock(conn, table, &key, stamp, false)?;
                         decisions.push(Decision {
                             kind: "invoice_kept",
@@ -1215,8 +1220,80 @@ fn name_of(m: &TableMeta, values: &[Value]) -> String {
         .unwrap_or_default()
 }
 
+/// The other live row whose merge columns ([`RULES`]) hold `values` (a full row), if the table
+/// has a merge rule: the row a name clash is with.
+fn clashing_row(
+    conn: &Connection,
+    table: &str,
+    m: &TableMeta,
+    values: &[Value],
+    id: i64,
+) -> Result<Option<i64>> {
+    let Some(r) = rule(table).filter(|r| !r.merge_on.is_empty()) else {
+        return Ok(None);
+    };
+    if !m.int_pk {
+        return Ok(None);
+    }
+    let mut conds = Vec::new();
+    let mut vals = Vec::new();
+    for c in r.merge_on {
+        let Some(i) = m.cols.iter().position(|x| x == c) else {
+            return Ok(None);
+        };
+        vals.push(values.get(i).cloned().unwrap_or(Value::Null));
+        conds.push(format!("\"{c}\" IS ?{}", vals.len()));
+    }
+    vals.push(Value::Integer(id));
+    let sql = format!(
+        "SELECT \"{pk}\" FROM \"{table}\" WHERE {} AND \"{pk}\" != ?{} ORDER BY 1 LIMIT 1",
+        conds.join(" AND "),
+        vals.len(),
+        pk = m.cols[m.pk[0]],
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(vals.iter()), |r| r.get(0))
+        .optional()?)
+}
+
+/// Two live rows that would hold one name (a rename on one device into a name created on
+/// another meanwhile) become one, decided the same way on every device: the lower id stays,
+/// the other's references move to it and later references are redirected. `id` is the row
+/// being added or renamed; returns the id that stays.
+fn merge_clash(
+    conn: &Connection,
+    meta: &Meta,
+    table: &str,
+    m: &TableMeta,
+    id: i64,
+    other: i64,
+    name: &str,
+    decisions: &mut Vec<Decision>,
+) -> Result<i64> {
+    let (winner, loser) = if id < other { (id, other) } else { (other, id) };
+    if exists(conn, table, m, &[Value::Integer(loser)])? {
+        merge_into(conn, meta, table, m, loser, winner)?;
+    } else {
+        redirect_to(conn, table, loser, winner)?;
+    }
+    decisions.push(Decision {
+        kind: "merged",
+        detail: format!(
+            "{} {loser}{name} and {} {winner} took the same name on two devices: merged into \
+             {} {winner}",
+            singular(table),
+            singular(table),
+            singular(table)
+        ),
+    });
+    Ok(winner)
+}
+
+#[allow(clippy::too_many_arguments)]
 fn insert_row(
     conn: &Connection,
+    meta: &Meta,
     table: &str,
     m: &TableMeta,
     values: &[Option<Value>],
@@ -1248,7 +1325,29 @@ fn insert_row(
     match attempt(conn) {
         Ok(_) => Ok(()),
         Err(e) if is_unique(&e) => {
-            // A name taken by a row renamed to it on another device: this row is not added.
+            // A name taken by a row renamed to it on another device meanwhile: one row.
+            let full: Vec<Value> = values
+                .iter()
+                .map(|v| v.clone().unwrap_or(Value::Null))
+                .collect();
+            if let Some(id) = int_key(m, values)
+                && let Some(other) = clashing_row(conn, table, m, &full, id)?
+            {
+                let winner = merge_clash(
+                    conn,
+                    meta,
+                    table,
+                    m,
+                    id,
+                    other,
+                    &name_of(m, &full),
+                    decisions,
+                )?;
+                if winner == id {
+                    attempt(conn)?;
+                }
+                return Ok(());
+            }
             decisions.push(Decision {
                 kind: "refused",
                 detail: format!(
@@ -1329,6 +1428,31 @@ fn update_cols(
     match attempt(conn) {
         Ok(_) => Ok(()),
         Err(e) if is_unique(&e) => {
+            // Renamed into a name another row took meanwhile: one row (the lower id).
+            if m.pk.len() == 1
+                && let Value::Integer(id) = key[0]
+                && let Some(mut row) = row_values(conn, table, m, key)?
+            {
+                for (i, _) in set {
+                    row[*i] = fixed[*i].clone().unwrap_or(Value::Null);
+                }
+                if let Some(other) = clashing_row(conn, table, m, &row, id)? {
+                    let winner = merge_clash(
+                        conn,
+                        meta,
+                        table,
+                        m,
+                        id,
+                        other,
+                        &name_of(m, &row),
+                        decisions,
+                    )?;
+                    if winner == id {
+                        attempt(conn)?;
+                    }
+                    return Ok(());
+                }
+            }
             decisions.push(Decision {
                 kind: "refused",
                 detail: format!(

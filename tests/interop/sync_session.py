@@ -5,10 +5,12 @@ converge through a shared folder with the `sync` tool.
 Device A logs work and syncs first (it joins and becomes the billing device); device B, an
 empty database, syncs and receives it. Then both work offline: A edits a track's description,
 B marks the same track billable and creates a project with the name A also creates; each
-syncs twice. Checks: the sync tool answers with structuredContent; B received A's tracks; both
-edits survive on both devices; the two same-named projects became one with a decision
-reported; B's list_changes shows the applied changes; B cannot issue an invoice number (only
-the billing device may); the tracks and projects listed on both devices are identical.
+syncs twice; then both are started again and sync on their own. Checks: the sync tool answers
+with structuredContent; B received A's tracks; both edits survive on both devices; the two
+same-named projects became one with a decision reported; B's list_changes shows the applied
+changes; B cannot issue an invoice number (only the billing device may); the tracks and
+projects listed on both devices are identical; restarted, a project made on A reaches B with
+no sync call (auto-sync, STINT_SYNC_INTERVAL=1).
 
 How to run
   tests/interop/run.sh                 (runs it after the other scripts)
@@ -56,9 +58,9 @@ async def ok(c: Client, tool: str, args: dict) -> dict:
     return r.structured_content if good else {}
 
 
-def params(binary: str, db: str) -> StdioServerParameters:
+def params(binary: str, db: str, interval: str = "30") -> StdioServerParameters:
     env = {"STINT_DB": db, "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "RUST_LOG": "warn",
-           "TZ": "UTC"}
+           "TZ": "UTC", "STINT_SYNC_INTERVAL": interval}
     return StdioServerParameters(command=binary, args=["mcp"], env=env)
 
 
@@ -107,6 +109,20 @@ async def main(binary: str, work: str) -> None:
         if inv.get("invoice", inv).get("id") is not None:
             r = await b.call_tool("mark_invoice_sent", {"invoice_id": str(inv.get("invoice", inv).get("id"))})
             C.check(r.is_error and "billing device" in text_of(r), "B may not issue invoice numbers", text_of(r))
+    # Once a database syncs through a folder, `stint mcp` syncs it on its own: a project made
+    # on A reaches B with nobody calling the sync tool.
+    async with Client(params(binary, os.path.join(work, "a.db"), "1")) as a, \
+            Client(params(binary, os.path.join(work, "b.db"), "1")) as b:
+        await ok(a, "create_project", {"name": "Made while both run"})
+        seen = False
+        for _ in range(60):
+            names = [p.get("name") for p in
+                     (await ok(b, "list_projects", {"limit": 500})).get("projects", [])]
+            if "Made while both run" in names:
+                seen = True
+                break
+            await asyncio.sleep(0.5)
+        C.check(seen, "auto-sync: B receives A's new project without a sync call (within 30 s)")
 
 
 if __name__ == "__main__":

@@ -562,8 +562,7 @@ fn pick_track(d: &Device, pick: u8) -> Option<i64> {
 const NAMES: [&str; 6] = ["Alpha", "Beta", "Gamma", "Delta", "alpha", "Epsilon"];
 
 /// Runs one act on device number `who`; refusals (a name taken, nothing running, an invoiced
-/// track) are fine. Renames give names no other device uses: a rename into a name another
-/// device created meanwhile is not covered (see ARCHITECTURE.md, "Sync").
+/// track) are fine. Half the renames take a name another device may create meanwhile.
 fn run(d: &Device, who: usize, a: &Act, folder: &Path) {
     d.clock.advance(7);
     let _ = match a {
@@ -611,7 +610,12 @@ fn run(d: &Device, who: usize, a: &Act, folder: &Path) {
             .update_project(
                 &format!("{} {who}", NAMES[usize::from(*project)]),
                 ProjectChanges {
-                    name: Some(format!("Renamed {who}-{to}")),
+                    // Half the renames take a name another device may create meanwhile.
+                    name: Some(if to % 2 == 0 {
+                        format!("Renamed {who}-{to}")
+                    } else {
+                        format!("{} {}", NAMES[usize::from(to / 2 % 4)], (to / 8) % 3)
+                    }),
                     ..Default::default()
                 },
             )
@@ -950,4 +954,391 @@ fn a_running_timer_deleted_on_one_device_and_stopped_on_another_converges() {
         only(&a, &c),
         only(&c, &a)
     );
+}
+
+fn files_of(folder: &Path, device: &str) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(folder.join(device))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn compaction_removes_logs_every_device_has_and_a_new_device_starts_from_the_snapshot() {
+    let folder = tempfile::tempdir().unwrap();
+    let (a, b) = (Device::new(), Device::new());
+    a.project("Website");
+    let ra = a.sync(folder.path());
+    b.sync(folder.path());
+    // Several logs on each device.
+    for i in 0..4 {
+        a.clock.advance(60);
+        a.track(
+            &format!("2026-11-1{i}T09:00:00Z"),
+            &format!("2026-11-1{i}T10:00:00Z"),
+            &format!("a {i}"),
+            Some("Website"),
+        );
+        a.sync(folder.path());
+        b.clock.advance(60);
+        b.track(
+            &format!("2026-11-1{i}T11:00:00Z"),
+            &format!("2026-11-1{i}T12:00:00Z"),
+            &format!("b {i}"),
+            Some("Website"),
+        );
+        b.sync(folder.path());
+    }
+    sync_all(folder.path(), &[&a, &b]);
+    let logs = |d: &str| {
+        files_of(folder.path(), d)
+            .into_iter()
+            .filter(|f| f.as_bytes()[0].is_ascii_digit())
+            .count()
+    };
+    let before = logs(&ra.device_id);
+    assert!(before >= 5, "{before}");
+    // Compacting writes a snapshot; logs go once the other device has told (in its device
+    // file) that it applied them, and no snapshot needs them.
+    let r1 = a.svc.sync_compact(folder.path()).unwrap();
+    assert!(r1.notes.iter().any(|n| n.contains("snapshot")), "{r1:?}");
+    b.svc.sync_compact(folder.path()).unwrap();
+    let r2 = a.svc.sync_compact(folder.path()).unwrap();
+    assert!(
+        logs(&ra.device_id) < before,
+        "{:?} {r2:?}",
+        files_of(folder.path(), &ra.device_id)
+    );
+    assert!(
+        files_of(folder.path(), &ra.device_id)
+            .iter()
+            .any(|f| f.starts_with("snapshot-"))
+    );
+    // A new, empty device starts from a snapshot and ends with the same data.
+    let c = Device::new();
+    let rc = c.sync(folder.path());
+    assert!(
+        rc.notes
+            .iter()
+            .any(|n| n.contains("started from the snapshot")),
+        "{rc:?}"
+    );
+    assert!(rc.problems.is_empty(), "{rc:?}");
+    sync_all(folder.path(), &[&a, &b, &c]);
+    assert_eq!(a.dump(), c.dump());
+    // And it keeps converging: edits on the new device reach the others and back.
+    c.clock.advance(600);
+    c.track(
+        "2026-11-20T13:00:00Z",
+        "2026-11-20T14:00:00Z",
+        "from c",
+        Some("Website"),
+    );
+    sync_all(folder.path(), &[&a, &b, &c]);
+    assert_eq!(a.dump(), c.dump());
+    assert_eq!(b.dump(), c.dump());
+    assert_eq!(c.count("SELECT count(*) FROM projects"), 1);
+    assert_eq!(c.count("SELECT count(*) FROM tracks"), 9);
+}
+
+#[test]
+fn a_device_with_data_that_missed_compacted_changes_is_told_what_to_do() {
+    let folder = tempfile::tempdir().unwrap();
+    let (a, b) = (Device::new(), Device::new());
+    a.project("Website");
+    a.sync(folder.path());
+    a.project("Second");
+    a.sync(folder.path());
+    b.sync(folder.path());
+    a.svc.sync_compact(folder.path()).unwrap();
+    b.sync(folder.path());
+    a.svc.sync_compact(folder.path()).unwrap();
+    // A third device with data of its own cannot merge into a folder whose history is gone:
+    // its own data still goes out, and it is told how to join.
+    let c = Device::new();
+    c.project("Own");
+    let rc = c.sync(folder.path());
+    assert!(
+        rc.problems.iter().any(|p| p.contains("compacted")),
+        "{rc:?}"
+    );
+    b.sync(folder.path());
+    assert_eq!(
+        b.count("SELECT count(*) FROM projects WHERE name = 'Own'"),
+        1
+    );
+}
+
+#[test]
+fn encrypted_files_are_read_only_with_the_same_key() {
+    use stint::service::SyncKey;
+    let folder = tempfile::tempdir().unwrap();
+    let (a, b, c) = (Device::new(), Device::new(), Device::new());
+    a.project("Secret Client Project");
+    let ra = a.sync(folder.path());
+    // Setting a key re-encrypts the files already in the folder.
+    let key = SyncKey::generate().unwrap();
+    assert_eq!(SyncKey::parse(&key.to_text()).unwrap(), key);
+    assert!(a.svc.set_sync_key(Some(&key)).unwrap() >= 2);
+    a.project("Another Secret");
+    a.sync(folder.path());
+    for f in files_of(folder.path(), &ra.device_id) {
+        let bytes = std::fs::read(folder.path().join(&ra.device_id).join(&f)).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains("Secret"), "{f} holds a name in the clear");
+    }
+    // Without the key: told to copy it; nothing applied.
+    let rb = b.sync(folder.path());
+    assert!(
+        rb.problems.iter().any(|p| p.contains("encrypted")),
+        "{rb:?}"
+    );
+    assert_eq!(b.count("SELECT count(*) FROM projects"), 0);
+    // With another key: told so.
+    c.svc
+        .set_sync_key(Some(&SyncKey::generate().unwrap()))
+        .unwrap();
+    let rc = c.sync(folder.path());
+    assert!(
+        rc.problems.iter().any(|p| p.contains("another key")),
+        "{rc:?}"
+    );
+    assert_eq!(c.count("SELECT count(*) FROM projects"), 0);
+    // With the key: everything arrives, both ways.
+    b.svc
+        .set_sync_key(Some(&SyncKey::parse(&key.to_text()).unwrap()))
+        .unwrap();
+    b.sync(folder.path());
+    assert_eq!(b.count("SELECT count(*) FROM projects"), 2);
+    b.project("From B");
+    sync_all(folder.path(), &[&a, &b]);
+    assert_eq!(a.dump(), b.dump());
+    // A file written in the clear into the folder is refused once a device has a key.
+    assert!(SyncKey::parse("not a key").is_err());
+    let plain = Device::new();
+    plain.project("Injected");
+    let rp = plain.sync(folder.path());
+    assert!(!rp.problems.is_empty());
+    let ra2 = a.sync(folder.path());
+    assert!(
+        ra2.problems.iter().any(|p| p.contains("not encrypted")),
+        "{ra2:?}"
+    );
+    assert_eq!(
+        a.count("SELECT count(*) FROM projects WHERE name = 'Injected'"),
+        0
+    );
+}
+
+#[test]
+fn mcp_and_serve_sync_on_their_own_after_a_write() {
+    let folder = tempfile::tempdir().unwrap();
+    let (a, b) = (Device::new(), Device::new());
+    let ra = a.sync(folder.path());
+    b.sync(folder.path());
+    assert!(a.svc.start_auto_sync());
+    a.project("Written while serving");
+    // Published after a quiet moment, without anyone asking.
+    let log_of_a = || {
+        files_of(folder.path(), &ra.device_id)
+            .iter()
+            .filter(|f| f.as_bytes()[0].is_ascii_digit())
+            .count()
+    };
+    let before = log_of_a();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while log_of_a() == before && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(log_of_a() > before, "nothing was published on its own");
+    b.sync(folder.path());
+    assert_eq!(
+        b.count("SELECT count(*) FROM projects WHERE name = 'Written while serving'"),
+        1
+    );
+    // Turned off, it does not start.
+    b.svc.set_auto_sync(false).unwrap();
+    assert!(!b.svc.start_auto_sync());
+}
+
+/// Found by `three_devices_converge` (a long mix of every act).
+#[test]
+fn a_long_mix_of_offline_work_converges() {
+    let folder = tempfile::tempdir().unwrap();
+    let devices = [Device::new(), Device::new(), Device::new()];
+    devices[0].sync(folder.path());
+    use Act::*;
+    let acts = [
+        (2, Billable { pick: 126 }),
+        (1, Delete { pick: 110 }),
+        (0, Undo),
+        (
+            0,
+            Track {
+                day: 10,
+                desc: 3,
+                project: None,
+            },
+        ),
+        (
+            0,
+            Track {
+                day: 9,
+                desc: 1,
+                project: None,
+            },
+        ),
+        (1, DeleteProject(2)),
+        (0, Sync),
+        (2, Sync),
+        (0, Sync),
+        (2, Delete { pick: 168 }),
+        (2, Undo),
+        (1, Sync),
+        (
+            0,
+            Track {
+                day: 2,
+                desc: 3,
+                project: None,
+            },
+        ),
+        (2, Tag { pick: 238, tag: 0 }),
+        (
+            0,
+            Rename {
+                project: 0,
+                to: 102,
+            },
+        ),
+        (1, Edit { pick: 168, desc: 1 }),
+        (2, Start),
+        (0, Undo),
+        (0, Project(2)),
+        (0, Start),
+        (
+            1,
+            Rename {
+                project: 0,
+                to: 119,
+            },
+        ),
+        (2, Edit { pick: 39, desc: 0 }),
+        (0, Edit { pick: 141, desc: 1 }),
+        (2, Billable { pick: 158 }),
+        (1, Invoice),
+        (2, Undo),
+        (0, Project(3)),
+        (2, Billable { pick: 222 }),
+        (2, Sync),
+        (0, Project(2)),
+        (1, Edit { pick: 107, desc: 3 }),
+    ];
+    for (who, a) in &acts {
+        run(&devices[*who], *who, a, folder.path());
+    }
+    for who in [0, 1, 2, 0, 2, 2, 1] {
+        devices[who].sync(folder.path());
+    }
+    for _ in 0..3 {
+        for d in &devices {
+            d.sync(folder.path());
+        }
+    }
+    let (a, b, c) = (devices[0].dump(), devices[1].dump(), devices[2].dump());
+    let only = |x: &Vec<String>, y: &Vec<String>| {
+        x.iter()
+            .filter(|l| !y.contains(l))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let decided = |d: &Device| {
+        let conn = rusqlite::Connection::open(d.db()).unwrap();
+        let v: Vec<String> = conn
+            .prepare("SELECT kind || ': ' || detail FROM sync_decisions ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        v
+    };
+    assert!(
+        a == b && b == c,
+        "0 not 1: {:?}\n1 not 0: {:?}\n0 not 2: {:?}\n2 not 0: {:?}\n0 decided {:#?}\n1 decided {:#?}",
+        only(&a, &b),
+        only(&b, &a),
+        only(&a, &c),
+        only(&c, &a),
+        decided(&devices[0]),
+        decided(&devices[1]),
+    );
+}
+
+#[test]
+fn a_rename_into_a_name_created_elsewhere_meanwhile_makes_one_project_everywhere() {
+    // Once with the renamed project's id lower than the created one's, once higher.
+    for renamed_is_lower in [true, false] {
+        let folder = tempfile::tempdir().unwrap();
+        let (a, b) = (Device::new(), Device::new());
+        if !renamed_is_lower {
+            for p in ["P1", "P2", "P3", "P4"] {
+                a.project(p);
+            }
+        }
+        a.project("Old");
+        a.sync(folder.path());
+        let created;
+        if renamed_is_lower {
+            b.sync(folder.path());
+            b.clock.advance(60);
+            created = b.project("Website");
+        } else {
+            // B made Website before it ever synced: its id comes from B's first numbers.
+            b.project("Website");
+            b.sync(folder.path());
+            created = b.count("SELECT id FROM projects WHERE name = 'Website'");
+        }
+        b.track(
+            "2026-11-20T09:00:00Z",
+            "2026-11-20T10:00:00Z",
+            "design",
+            Some("Website"),
+        );
+        let old = a.count("SELECT id FROM projects WHERE name = 'Old'");
+        assert_eq!(old < created, renamed_is_lower);
+        // Offline: A renames Old to Website while B has created Website.
+        a.clock.advance(120);
+        a.svc
+            .update_project(
+                "Old",
+                ProjectChanges {
+                    name: Some("Website".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        sync_all(folder.path(), &[&a, &b]);
+        assert_eq!(a.dump(), b.dump(), "renamed_is_lower={renamed_is_lower}");
+        assert_eq!(
+            a.count("SELECT count(*) FROM projects WHERE name = 'Website'"),
+            1
+        );
+        assert_eq!(
+            a.count("SELECT id FROM projects WHERE name = 'Website'"),
+            old.min(created),
+            "the lower id stays"
+        );
+        assert_eq!(
+            b.count(
+                "SELECT count(*) FROM tracks WHERE project_id = \
+                 (SELECT id FROM projects WHERE name = 'Website')"
+            ),
+            1,
+            "the track follows"
+        );
+    }
 }
