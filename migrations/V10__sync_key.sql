@@ -14,3 +14,7 @@ ALTER TABLE sync_state ADD COLUMN snapshot_seq INTEGER NOT NULL DEFAULT 0;
 -- 1: `stint mcp` and `stint serve` sync the folder on their own (at start, after writes and
 -- now and then); 0: only when asked.
 ALTER TABLE sync_state ADD COLUMN auto_sync INTEGER NOT NULL DEFAULT 1;
+
+-- What this device had applied of each other device (the newest stamp of its changes here),
+-- written into every log so other devices can tell a concurrent deletion from a known one.
+CREATE INDEX change_log_device ON change_log (device_id, hlc);

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Sync benchmark: 10,000 changes made on one device (one create_track each, through `stint
-# mcp`), then timed: `stint sync` publishing them to a fresh folder, and `stint sync` on a new
-# empty device receiving them; prints both times and the folder's size.
+# Sync benchmark: two devices join an empty folder; 10,000 changes are made on the first (one
+# create_track each, through `stint mcp`); then timed: `stint sync` publishing them, `stint
+# sync` on the second device applying them, and a third, new empty device joining (it starts
+# from the snapshot the first device wrote). Prints the times and the folder's size.
 #
-#   scripts/bench-sync.sh            # uses target/release/stint
+#   scripts/bench-sync.sh                 # uses target/release/stint
+#   ENCRYPT=1 scripts/bench-sync.sh       # the same with a sync key on every device
 #   STINT_BIN=target/debug/stint CHANGES=2000 scripts/bench-sync.sh
 set -euo pipefail
 BIN=${STINT_BIN:-target/release/stint}
@@ -11,7 +13,13 @@ N=${CHANGES:-10000}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export TZ=UTC
+if [ "${ENCRYPT:-0}" = 1 ]; then
+    KEY=$("$BIN" --db "$T/a.db" sync key new 2>/dev/null)
+    "$BIN" --db "$T/b.db" sync key set "$KEY" >/dev/null
+    "$BIN" --db "$T/c.db" sync key set "$KEY" >/dev/null
+fi
 "$BIN" --db "$T/a.db" sync "$T/folder" >/dev/null
+"$BIN" --db "$T/b.db" sync "$T/folder" >/dev/null
 python3 - "$N" >"$T/req.jsonl" <<'PY'
 import json, sys
 n = int(sys.argv[1])
@@ -22,6 +30,8 @@ for i in range(n):
     print(json.dumps({"jsonrpc": "2.0", "id": i + 1, "method": "tools/call",
                       "params": {"name": "create_track", "arguments": args}}))
 PY
+# The benchmark times `stint sync` itself: `stint mcp` must not sync on its own meanwhile.
+"$BIN" --db "$T/a.db" sync auto off >/dev/null
 "$BIN" --db "$T/a.db" mcp <"$T/req.jsonl" >/dev/null
 now() { date +%s.%N; }
 t0=$(now)
@@ -29,9 +39,14 @@ t0=$(now)
 t1=$(now)
 "$BIN" --db "$T/b.db" sync "$T/folder" >/dev/null
 t2=$(now)
-tracks=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from tracks').fetchone()[0])" "$T/b.db")
+"$BIN" --db "$T/c.db" sync "$T/folder" >/dev/null
+t3=$(now)
+count() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from tracks').fetchone()[0])" "$1"; }
 size=$(du -sb "$T/folder" | cut -f1)
 files=$(find "$T/folder" -name '*.stint' | wc -l)
-printf 'changes: %s\npublish (stint sync on the device that made them): %.2f s\n' "$N" "$(echo "$t1 - $t0" | bc)"
-printf 'receive (stint sync on a new empty device): %.2f s (%s tracks there)\n' "$(echo "$t2 - $t1" | bc)" "$tracks"
-printf 'folder: %s bytes in %s files\n' "$size" "$files"
+snap=$(find "$T/folder" -name 'snapshot-*.stint' -printf '%s\n' | paste -sd+ | bc)
+printf 'changes: %s%s\n' "$N" "$([ "${ENCRYPT:-0}" = 1 ] && echo ' (encrypted)')"
+printf 'publish (stint sync on the device that made them): %.2f s\n' "$(echo "$t1 - $t0" | bc)"
+printf 'apply (stint sync on a device that had joined before): %.2f s (%s tracks there)\n' "$(echo "$t2 - $t1" | bc)" "$(count "$T/b.db")"
+printf 'join (stint sync on a new empty device, from the snapshot): %.2f s (%s tracks there)\n' "$(echo "$t3 - $t2" | bc)" "$(count "$T/c.db")"
+printf 'folder: %s bytes in %s files (snapshots: %s bytes)\n' "$size" "$files" "${snap:-0}"

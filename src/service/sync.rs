@@ -24,8 +24,9 @@ use crate::store;
 use crate::store::changes::{RowOp, Value};
 use crate::store::sync::{self as ss, Op, RemoteChange};
 
-/// The version of the file format this stint writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+/// The version of the file format this stint writes and reads (2: logs also carry what their
+/// device knew of every other device, [`Log::known`]; version 1 files are still read).
+pub const FORMAT_VERSION: u16 = 2;
 
 const MAGIC: &[u8; 8] = b"STINTSYN";
 const HEADER_LEN: usize = 8 + 2 + 4 + 32 + 2 + 1 + 8 + 8 + 8 + 32;
@@ -559,7 +560,11 @@ pub struct Entry {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Log {
     pub name: String,
+    /// `(device id, sequence number)`: this log is applied after those.
     pub deps: Vec<(String, i64)>,
+    /// `(device id, clock stamp)`: the newest change of each other device its device had
+    /// applied when it made these entries (format 2; empty in version 1 files).
+    pub known: Vec<(String, i64)>,
     pub entries: Vec<Entry>,
 }
 
@@ -570,6 +575,11 @@ fn encode_log(log: &Log) -> Vec<u8> {
     for (d, s) in &log.deps {
         w.bytes(d.as_bytes());
         w.i64(*s);
+    }
+    w.u32(log.known.len() as u32);
+    for (d, h) in &log.known {
+        w.bytes(d.as_bytes());
+        w.i64(*h);
     }
     w.u32(log.entries.len() as u32);
     for e in &log.entries {
@@ -587,7 +597,7 @@ fn encode_log(log: &Log) -> Vec<u8> {
     w.0
 }
 
-fn decode_log(body: &[u8]) -> Option<Log> {
+fn decode_log(body: &[u8], format: u16) -> Option<Log> {
     let mut r = R(body);
     let name = r.text()?;
     let nd = r.u32()? as usize;
@@ -597,6 +607,16 @@ fn decode_log(body: &[u8]) -> Option<Log> {
     let mut deps = Vec::with_capacity(nd);
     for _ in 0..nd {
         deps.push((r.text()?, r.i64()?));
+    }
+    let mut known = Vec::new();
+    if format >= 2 {
+        let nk = r.u32()? as usize;
+        if nk > r.0.len() {
+            return None;
+        }
+        for _ in 0..nk {
+            known.push((r.text()?, r.i64()?));
+        }
     }
     let ne = r.u32()? as usize;
     if ne > r.0.len() {
@@ -631,6 +651,7 @@ fn decode_log(body: &[u8]) -> Option<Log> {
     r.0.is_empty().then_some(Log {
         name,
         deps,
+        known,
         entries,
     })
 }
@@ -1032,6 +1053,7 @@ impl Service {
                     let log = Log {
                         name: name.clone(),
                         deps: Vec::new(),
+                        known: Vec::new(),
                         entries: vec![Entry {
                             seq: 1,
                             hlc,
@@ -1108,6 +1130,7 @@ impl Service {
             let log = Log {
                 name: name.clone(),
                 deps,
+                known: ss::known_stamps(&conn)?,
                 entries,
             };
             self.write_log(&dir, &me, no, first, seq, &log, key)?;
@@ -1202,7 +1225,7 @@ impl Service {
                     }
                 };
                 let log = match (h.kind, h.device_id == r.id) {
-                    (KIND_LOG, true) => decode_log(&body),
+                    (KIND_LOG, true) => decode_log(&body, h.format),
                     _ => None,
                 };
                 let Some(log) = log else {
@@ -1220,6 +1243,7 @@ impl Service {
                 if !ready {
                     continue;
                 }
+                let known: ss::Known = log.known.iter().cloned().collect();
                 let changes: Vec<RemoteChange> = log
                     .entries
                     .into_iter()
@@ -1240,6 +1264,7 @@ impl Service {
                     &r.id,
                     *last,
                     &changes,
+                    &known,
                     now.timestamp(),
                     store::SCHEMA_VERSION,
                 )?;
@@ -1833,6 +1858,7 @@ mod tests {
         let log = Log {
             name: "laptop".to_owned(),
             deps: vec![("a".repeat(32), 7)],
+            known: vec![("a".repeat(32), 1 << 40)],
             entries: vec![Entry {
                 seq: 1,
                 hlc: 99,
@@ -1865,7 +1891,7 @@ mod tests {
         let file = encode_file(&h, &encode_log(&log));
         let (h2, body) = decode_file(&file, 9).unwrap();
         assert_eq!(h2.device_no, 3);
-        assert_eq!(decode_log(body), Some(log));
+        assert_eq!(decode_log(body, h2.format), Some(log));
         for cut in [10, HEADER_LEN, file.len() - 1] {
             assert!(matches!(
                 decode_file(&file[..cut], 9),

@@ -668,7 +668,8 @@ pub fn clock_snapshot(conn: &Connection, ops: &[Op], meta: &Meta, stamp: &Stamp)
 /// What sync decided for a remote change that met a local one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
-    /// `merged`, `deleted_wins`, `invoice_kept`, `timers`, `orphan`, `refused`.
+    /// `merged`, `deleted_wins`, `later_edit_wins`, `invoice_kept`, `renumbered`, `timers`,
+    /// `orphan`, `refused`.
     pub kind: &'static str,
     pub detail: String,
 }
@@ -688,13 +689,19 @@ pub fn apply_ops(
     meta: &Meta,
     ops: &[Op],
     stamp: &Stamp,
+    known: &Known,
 ) -> Result<Vec<Decision>> {
     let mut decisions = Vec::new();
     for op in ops {
-        apply_op(conn, meta, op, stamp, &mut decisions)?;
+        apply_op(conn, meta, op, stamp, known, &mut decisions)?;
     }
     Ok(decisions)
 }
+
+/// What the device that made a change had applied of every other device when it made it: the
+/// newest clock stamp of each device's changes it had (from its log file). A deletion stamped
+/// at or below it was known to that device; one above it was concurrent.
+pub type Known = HashMap<String, i64>;
 
 fn redirect(conn: &Connection, table: &str, id: i64) -> Result<Option<i64>> {
     Ok(conn
@@ -758,6 +765,7 @@ fn apply_op(
     meta: &Meta,
     op: &Op,
     stamp: &Stamp,
+    known: &Known,
     decisions: &mut Vec<Decision>,
 ) -> Result<()> {
     let Some(m) = meta.get(&op.table) else {
@@ -844,8 +852,19 @@ fn apply_op(
                         }
                         if o == id || exists(conn, table, m, &[Value::Integer(o)])? {
                             same.push(o);
+                        } else if o < id
+                            && let Some((clock, true)) =
+                                row_clock(conn, table, &key_text(&Value::Integer(o)))?
+                            && clock.1 != stamp.1
+                            && known.get(&clock.1).is_none_or(|k| *k < clock.0)
+                        {
+                            // Created under that name elsewhere first (lower id) and deleted
+                            // there without this device knowing: on the devices that merged
+                            // the two before the delete came, it deleted both; so here too.
+                            same.push(o);
                         }
                     }
+                    same.sort_unstable();
                     let low = same.first().copied().unwrap_or(id);
                     let name = name_of(
                         m,
@@ -1170,6 +1189,8 @@ fn is_check(e: &rusqlite::Error) -> bool {
 }
 
 fn redirect_to(conn: &Connection, table: &str, from: i64, to: i64) -> Result<()> {
+    // The map stays flat: a target merged away itself stands for the row it went into.
+    let to = redirect(conn, table, to)?.unwrap_or(to);
     conn.execute(
         "UPDATE sync_redirects SET to_key = ?3 WHERE tbl = ?1 AND to_key = ?2",
         params![table, from, to],
@@ -1257,10 +1278,60 @@ fn clashing_row(
         .optional()?)
 }
 
+/// An invoice number issued on two devices before they first synced (only the billing device
+/// issues numbers after that): both invoices are kept, the one with the lower id keeps the
+/// number and the other gets `-<its device number>` appended, on every device. Returns the
+/// incoming row to insert (its number changed if it is the one renamed), or `None` when the
+/// clash is not an invoice number.
+fn renumber_clashing_invoice(
+    conn: &Connection,
+    table: &str,
+    m: &TableMeta,
+    values: &[Value],
+    id: i64,
+    decisions: &mut Vec<Decision>,
+) -> Result<Option<Vec<Value>>> {
+    let Some(ni) = m.cols.iter().position(|c| c == "number") else {
+        return Ok(None);
+    };
+    if table != "invoices" {
+        return Ok(None);
+    }
+    let Value::Text(number) = &values[ni] else {
+        return Ok(None);
+    };
+    let other: Option<i64> = conn
+        .prepare_cached("SELECT id FROM invoices WHERE number = ?1 AND id != ?2")?
+        .query_row(params![number, id], |r| r.get(0))
+        .optional()?;
+    let Some(other) = other else {
+        return Ok(None);
+    };
+    let loser = id.max(other);
+    let renamed = format!("{number}-{}", loser.rem_euclid(ID_STRIDE));
+    decisions.push(Decision {
+        kind: "renumbered",
+        detail: format!(
+            "invoice number {number} was issued on two devices before they synced: invoice \
+             {} keeps it, invoice {loser} is now {renamed}",
+            id.min(other)
+        ),
+    });
+    let mut row = values.to_vec();
+    if loser == other {
+        conn.prepare_cached("UPDATE invoices SET number = ?1 WHERE id = ?2")?
+            .execute(params![renamed, other])?;
+    } else {
+        row[ni] = Value::Text(renamed);
+    }
+    Ok(Some(row))
+}
+
 /// Two live rows that would hold one name (a rename on one device into a name created on
 /// another meanwhile) become one, decided the same way on every device: the lower id stays,
 /// the other's references move to it and later references are redirected. `id` is the row
 /// being added or renamed; returns the id that stays.
+#[allow(clippy::too_many_arguments)]
 fn merge_clash(
     conn: &Connection,
     meta: &Meta,
@@ -1330,6 +1401,13 @@ fn insert_row(
                 .iter()
                 .map(|v| v.clone().unwrap_or(Value::Null))
                 .collect();
+            if let Some(id) = int_key(m, values)
+                && let Some(fixed) =
+                    renumber_clashing_invoice(conn, table, m, &full, id, decisions)?
+            {
+                let values: Vec<Option<Value>> = fixed.into_iter().map(Some).collect();
+                return insert_row(conn, meta, table, m, &values, stamp, decisions);
+            }
             if let Some(id) = int_key(m, values)
                 && let Some(other) = clashing_row(conn, table, m, &full, id)?
             {
@@ -1543,11 +1621,13 @@ pub struct RemoteChange {
 /// stamps, and the peer's applied sequence becomes `last_seq`. All or nothing.
 ///
 /// Returns the decisions, with the change log id of the change they belong to.
+#[allow(clippy::too_many_arguments)]
 pub fn apply_file(
     conn: &mut Connection,
     device: &str,
     last_seq: i64,
     changes: &[RemoteChange],
+    known: &Known,
     now: i64,
     schema_version: i64,
 ) -> Result<Vec<(i64, Decision)>> {
@@ -1574,7 +1654,7 @@ pub fn apply_file(
             let mut session = Session::new(&tx)?;
             session.table_filter(Some(|t: &str| is_recorded(t)));
             session.attach(None::<&str>)?;
-            let d = apply_ops(&tx, &meta, &ch.ops, &stamp)?;
+            let d = apply_ops(&tx, &meta, &ch.ops, &stamp, known)?;
             decisions.borrow_mut().extend(d);
             if !session.is_empty() {
                 session.changeset_strm(&mut changeset)?;
@@ -2030,4 +2110,19 @@ pub fn set_applied_from_snapshot(
         params![device, no, name, seq],
     )?;
     Ok(())
+}
+
+/// The newest clock stamp of every other device's changes applied here (what a log written now
+/// tells of this device's knowledge, see [`Known`]).
+pub fn known_stamps(conn: &Connection) -> Result<Vec<(String, i64)>> {
+    let mut out = Vec::new();
+    for p in peers(conn)? {
+        let hlc: Option<i64> = conn
+            .prepare_cached("SELECT max(hlc) FROM change_log WHERE device_id = ?1")?
+            .query_row([&p.device_id], |r| r.get(0))?;
+        if let Some(h) = hlc {
+            out.push((p.device_id, h));
+        }
+    }
+    Ok(out)
 }
