@@ -116,8 +116,8 @@ pub enum Command {
     /// Expenses billed beside time: add, list, edit, delete.
     #[command(subcommand)]
     Expense(expenses::ExpenseCommand),
-    /// Sync with your other devices through a shared folder (`stint sync DIR`, `stint sync
-    /// status`).
+    /// Sync with your other devices through a shared folder or `stint serve` (`stint sync DIR`,
+    /// `stint sync --url URL`, `stint sync status`).
     Sync(sync::SyncArgs),
 }
 

@@ -1,5 +1,6 @@
-//! `stint sync DIR`, `stint sync status` and `stint sync billing-device`: several devices
-//! through a shared folder, from the terminal.
+//! `stint sync DIR`, `stint sync --url URL --token T`, `stint sync status` and `stint sync
+//! billing-device`: several devices through a shared folder or through `stint serve`, from the
+//! terminal.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,6 +19,14 @@ pub struct SyncArgs {
     /// The shared folder (kept in step by Syncthing, Dropbox, a USB stick...) [default: the
     /// folder of the last sync].
     pub dir: Option<PathBuf>,
+    /// Sync through `stint serve` on another device instead of a folder: its address, e.g.
+    /// http://desktop.local:8765 [default: the server of the last sync].
+    #[arg(long, conflicts_with = "dir")]
+    pub url: Option<String>,
+    /// The server's token, of scope admin with --sensitive (`stint token create --name NAME
+    /// --scope admin --sensitive` there).
+    #[arg(long, env = "STINT_SYNC_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     #[command(subcommand)]
     pub command: Option<SyncCommand>,
 }
@@ -104,16 +113,83 @@ pub fn run(svc: &Service, a: &SyncArgs) -> anyhow::Result<ExitCode> {
         (Some(SyncCommand::Compact { dir }), _) => {
             let dir = folder_or_last(svc, dir.as_ref())?;
             let r = svc.sync_compact(&dir)?;
-            print_report(&dir, &r);
+            print_report(&dir.display().to_string(), &r);
+            if let Some(url) = svc.sync_server_url()? {
+                println!("The server {url} gets the snapshot at the next `stint sync`.");
+            }
             Ok(ExitCode::SUCCESS)
         }
         (None, dir) => {
+            let server = match (&a.url, dir) {
+                (Some(u), _) => Some(u.clone()),
+                (None, None) => svc.sync_server_url()?,
+                (None, Some(_)) => None,
+            };
+            if let Some(url) = server {
+                return remote(svc, &url, a.token.as_deref());
+            }
+            if let (Some(d), Some(url)) = (dir, svc.sync_server_url()?) {
+                bail!(
+                    "this database syncs with the server {url}, not through {}; run `stint \
+                     sync` (a database syncs with one server or folder)",
+                    d.display()
+                );
+            }
             let dir = folder_or_last(svc, dir.as_ref())?;
             let r = svc.sync_folder(&dir)?;
-            print_report(&dir, &r);
+            print_report(&dir.display().to_string(), &r);
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `stint sync --url URL --token T`: one round with `stint serve` on another device.
+fn remote(svc: &Service, url: &str, token: Option<&str>) -> anyhow::Result<ExitCode> {
+    let Some(token) = token else {
+        bail!(
+            "give the server's token: stint sync --url {url} --token T, or set STINT_SYNC_TOKEN \
+             (create it on the server with `stint token create --name NAME --scope admin \
+             --sensitive`)"
+        );
+    };
+    let hub = crate::mcp::sync_http::HttpHub::new(url, token)?;
+    let r = svc.sync_remote(&hub)?;
+    println!(
+        "Server {}: sent {} file(s), received {} file(s){}.",
+        r.url,
+        r.uploaded,
+        r.downloaded,
+        if r.removed > 0 {
+            format!(", removed {} old file(s)", r.removed)
+        } else {
+            String::new()
+        }
+    );
+    print_report(&r.url, &r.local);
+    let mut applied: Vec<(String, usize)> = Vec::new();
+    for s in &r.server {
+        for (name, n) in &s.applied {
+            match applied.iter_mut().find(|(m, _)| m == name) {
+                Some((_, c)) => *c += n,
+                None => applied.push((name.clone(), *n)),
+            }
+        }
+    }
+    for (name, n) in &applied {
+        println!("The server applied {n} change(s) from {name}.");
+    }
+    for s in &r.server {
+        for d in &s.decisions {
+            println!("The server decided: {d}");
+        }
+        for p in &s.problems {
+            eprintln!("warning: on the server: {p}");
+        }
+    }
+    for p in &r.problems {
+        eprintln!("warning: {p}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn folder_or_last(svc: &Service, dir: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
@@ -122,8 +198,8 @@ fn folder_or_last(svc: &Service, dir: Option<&PathBuf>) -> anyhow::Result<PathBu
         None => match svc.sync_status()?.folder {
             Some(f) => PathBuf::from(f),
             None => bail!(
-                "name the shared folder: stint sync DIR (e.g. ~/Sync/stint); later syncs \
-                 remember it"
+                "name the shared folder: stint sync DIR (e.g. ~/Sync/stint), or a server: stint \
+                 sync --url URL --token T; later syncs remember it"
             ),
         },
     })
@@ -182,14 +258,14 @@ fn key(svc: &Service, k: &KeyCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_report(dir: &std::path::Path, r: &crate::service::SyncReport) {
+/// Prints what one sync through `place` (a folder or a server) did.
+fn print_report(place: &str, r: &crate::service::SyncReport) {
     for n in &r.notes {
         println!("Note: {n}");
     }
     if r.joined {
         println!(
-            "Joined {} as device {} ({}).",
-            dir.display(),
+            "Joined {place} as device {} ({}).",
             r.device_no,
             short(&r.device_id)
         );
@@ -222,16 +298,19 @@ fn status(svc: &Service) -> anyhow::Result<ExitCode> {
     let Some(no) = s.device_no else {
         println!(
             "This device ({}) does not sync yet: run `stint sync DIR` with a folder shared \
-             between your devices.",
+             between your devices, or `stint sync --url URL` with `stint serve` on one of them.",
             short(&s.device_id)
         );
         return Ok(ExitCode::SUCCESS);
     };
+    let place = match svc.sync_server_url()? {
+        Some(url) => format!("server {url}"),
+        None => format!("folder {}", s.folder.as_deref().unwrap_or("?")),
+    };
     println!(
-        "This device: {} ({}), number {no}, folder {}",
+        "This device: {} ({}), number {no}, {place}",
         s.device_name.as_deref().unwrap_or("?"),
         short(&s.device_id),
-        s.folder.as_deref().unwrap_or("?")
     );
     println!("Changes not sent yet: {}", s.unpublished);
     match (&s.billing_device, s.is_billing_device) {

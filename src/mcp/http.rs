@@ -1,5 +1,6 @@
 //! MCP over HTTP (`stint serve`): rmcp's Streamable HTTP service at `/api/mcp`, behind bearer
-//! token authentication, plus `/health`.
+//! token authentication, plus `/health`, and the sync routes `/api/sync/...` of
+//! [`super::sync_http`] behind the same checks.
 //!
 //! Authentication fails closed, and the mode is fixed when the server starts ([`AuthMode`]):
 //! - [`AuthMode::Tokens`] (the default): every `/api/mcp` request needs `Authorization: Bearer
@@ -137,7 +138,7 @@ impl Direct {
     }
 }
 
-/// Builds the router: `/api/mcp` and `/health`. `shutdown` stops open MCP streams.
+/// Builds the router: `/api/mcp`, `/health` and the sync routes. `shutdown` stops open MCP streams.
 ///
 /// # Errors
 /// An `--allow-host` that is not a plain `host[:port]`, or an `--allow-origin` that is not
@@ -216,10 +217,14 @@ pub fn router(
         ))
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .layer(middleware::from_fn_with_state(state.clone(), check_host));
+    let sync = super::sync_http::routes(state.svc.clone())
+        .layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .layer(middleware::from_fn_with_state(state.clone(), check_host));
     Ok(Router::new()
         .route("/health", get(health))
         .with_state(state)
-        .merge(api))
+        .merge(api)
+        .merge(sync))
 }
 
 async fn health(State(state): State<AppState>) -> Response {

@@ -18,6 +18,7 @@ pub mod prompts;
 pub mod resources;
 pub mod server;
 pub mod stdio;
+pub mod sync_http;
 mod tools;
 
 pub use server::StintServer;

@@ -22,6 +22,7 @@ mod names;
 mod reports;
 mod settings;
 mod sync;
+mod sync_remote;
 mod tasks;
 mod tokens;
 mod tracks;
@@ -65,6 +66,9 @@ pub use settings::{RoundingChanges, SettingsChanges, SettingsView};
 pub use sync::{
     FORMAT_VERSION as SYNC_FORMAT_VERSION, PeerStatus, SyncDecision, SyncKey, SyncReport,
     SyncStatus,
+};
+pub use sync_remote::{
+    HubFile, HubListing, HubTransport, MAX_SERVER_URL_CHARS, MAX_SYNC_FILE_BYTES, RemoteSyncReport,
 };
 pub use tasks::{DeleteTask, ListTasks, NewTask, TaskChanges};
 pub use tokens::{HttpCaller, LAST_USED_RESOLUTION_SECS, SECRET_PREFIX, Scope, TokenInfo};

@@ -35,7 +35,7 @@ const HEADER_LEN: usize = 8 + 2 + 4 + 32 + 2 + 1 + 8 + 8 + 8 + 32;
 const ENTRIES_PER_FILE: usize = 5_000;
 
 /// Largest file read, in bytes (a log of 5,000 changes is far smaller).
-const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
 
 /// How many decisions `sync status` shows.
 const STATUS_DECISIONS: usize = 20;
@@ -136,7 +136,7 @@ fn host_name() -> String {
         .unwrap_or_else(|| "device".to_owned())
 }
 
-fn is_device_dir(name: &str) -> bool {
+pub(crate) fn is_device_dir(name: &str) -> bool {
     name.len() == 32 && name.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
@@ -640,7 +640,7 @@ fn decode_log(body: &[u8], format: u16) -> Option<Log> {
 
 /// Writes `bytes` to `path` through a 0600 temporary file in the same folder, flushed and
 /// renamed into place.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt as _;
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = dir.join(format!(
@@ -665,7 +665,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-fn private_dir(dir: &Path) -> Result<()> {
+pub(crate) fn private_dir(dir: &Path) -> Result<()> {
     use std::os::unix::fs::DirBuilderExt as _;
     if dir.is_dir() {
         return Ok(());
@@ -727,7 +727,7 @@ pub fn is_sync_file_name(name: &str) -> bool {
     name == "device.stint" || parse_log_name(name).is_some() || parse_snapshot_name(name).is_some()
 }
 
-fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
     let len = std::fs::metadata(path)?.len();
     if len > MAX_FILE_BYTES {
         return Err(std::io::Error::other("file too large"));
