@@ -514,7 +514,9 @@ fn db_path(cli: &Cli) -> anyhow::Result<PathBuf> {
 
 fn open(cli: &Cli, frontend: Frontend) -> anyhow::Result<Service> {
     let path = db_path(cli)?;
-    Ok(Service::open(&path, Caller::local(frontend))?)
+    let svc = Service::open(&path, Caller::local(frontend))?;
+    svc.set_hub_client(crate::mcp::sync_http::hub_client());
+    Ok(svc)
 }
 
 /// Prints what a started timer replaced and stopped, then the new timer and its overlaps (or
@@ -759,6 +761,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 std::sync::Arc::new(crate::service::SystemClock),
                 a.connections,
             )?;
+            svc.set_hub_client(crate::mcp::sync_http::hub_client());
             if svc.start_auto_sync()
                 && let Ok(Some(f)) = svc.auto_sync_folder()
             {

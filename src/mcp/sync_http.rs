@@ -403,3 +403,11 @@ impl HubTransport for HttpHub {
         Ok(report_from_json(&v))
     }
 }
+
+/// The [`HubClient`](crate::service::HubClient) of this front end: an [`HttpHub`] per call, so
+/// the `sync` tool and auto-sync of a database bound to a server (`stint sync --url`) reach it.
+pub fn hub_client() -> crate::service::HubClient {
+    crate::service::HubClient(std::sync::Arc::new(|url: &str, token: &str| {
+        Ok(Box::new(HttpHub::new(url, token)?) as Box<dyn crate::service::HubTransport>)
+    }))
+}

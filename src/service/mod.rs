@@ -68,7 +68,8 @@ pub use sync::{
     SyncStatus,
 };
 pub use sync_remote::{
-    HubFile, HubListing, HubTransport, MAX_SERVER_URL_CHARS, MAX_SYNC_FILE_BYTES, RemoteSyncReport,
+    HubClient, HubFile, HubListing, HubTransport, MAX_SERVER_URL_CHARS, MAX_SYNC_FILE_BYTES,
+    RemoteSyncReport,
 };
 pub use tasks::{DeleteTask, ListTasks, NewTask, TaskChanges};
 pub use tokens::{HttpCaller, LAST_USED_RESOLUTION_SECS, SECRET_PREFIX, Scope, TokenInfo};
@@ -231,6 +232,9 @@ struct Inner {
     /// Held by a write use case for its transaction: writers of this process queue here
     /// instead of on SQLite's busy handler, which sleeps up to 100 ms between retries.
     writer: Mutex<()>,
+    /// How to reach `stint serve` on another device (set by the front end that has an HTTP
+    /// client), so the `sync` tool and auto-sync of a database bound to a server reach it.
+    hub_client: std::sync::OnceLock<sync_remote::HubClient>,
 }
 
 /// The stint service over one database connection.
@@ -329,6 +333,7 @@ impl Service {
                 clock,
                 db_path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
                 writer: Mutex::new(()),
+                hub_client: std::sync::OnceLock::new(),
             }),
             caller: Arc::new(caller),
             request: None,

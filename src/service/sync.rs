@@ -1640,7 +1640,7 @@ impl Service {
                         (Some(t), None) => now.duration_since(t) >= every,
                     };
                     if due {
-                        match svc.sync_folder(&folder) {
+                        match svc.sync_bound(&folder) {
                             Ok(r) => {
                                 if r.published > 0 || !r.applied.is_empty() {
                                     tracing::info!(
@@ -1732,7 +1732,7 @@ impl Service {
             }
             Some(f) => f.to_path_buf(),
             None => match self.sync_status()?.folder {
-                Some(f) => PathBuf::from(f),
+                Some(f) => return self.sync_bound(Path::new(&f)),
                 None => {
                     return Err(conflict(
                         "this database does not sync yet; name the shared folder (folder, or \

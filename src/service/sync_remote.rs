@@ -79,6 +79,24 @@ pub trait HubTransport {
     fn apply(&self) -> Result<SyncReport>;
 }
 
+/// Makes a [`HubTransport`] for a server address and token: set once by a front end that has
+/// an HTTP client ([`Service::set_hub_client`]).
+#[derive(Clone)]
+pub struct HubClient(pub std::sync::Arc<MakeHub>);
+
+/// `(server address, token) -> transport`.
+pub type MakeHub = dyn Fn(&str, &str) -> Result<Box<dyn HubTransport>> + Send + Sync;
+
+impl std::fmt::Debug for HubClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HubClient(..)")
+    }
+}
+
+/// Name of the file in the mirror folder that holds the token of the last successful sync
+/// with the server (0600), so later syncs, the `sync` tool and auto-sync reach it.
+const SERVER_TOKEN_FILE: &str = ".server-token";
+
 /// What one `stint sync --url` did.
 #[derive(Debug, Clone, Default)]
 pub struct RemoteSyncReport {
@@ -360,6 +378,69 @@ impl Service {
         self.sync_folder(&dir)
     }
 
+    /// Lets this service reach `stint serve` on another device (see [`HubClient`]); the first
+    /// call wins.
+    pub fn set_hub_client(&self, client: HubClient) {
+        let _ = self.inner.hub_client.set(client);
+    }
+
+    /// Keeps `token` (0600, in the mirror folder) for later syncs with the server.
+    ///
+    /// # Errors
+    /// A mirror folder that cannot be written.
+    pub fn remember_server_token(&self, token: &str) -> Result<()> {
+        let mirror = self.sync_mirror_folder();
+        private_dir(&mirror)?;
+        write_atomic(
+            &mirror.join(SERVER_TOKEN_FILE),
+            format!("{}\n", token.trim()).as_bytes(),
+        )
+    }
+
+    /// The token kept by [`Service::remember_server_token`], if any.
+    pub fn server_token(&self) -> Option<String> {
+        std::fs::read_to_string(self.sync_mirror_folder().join(SERVER_TOKEN_FILE))
+            .ok()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty() && t.len() <= 1_000)
+    }
+
+    /// Syncs the way this database syncs: with its server (`stint sync --url`, when a token is
+    /// kept and the front end can reach it; the result is the local part, with what went to
+    /// and came from the server in its notes), else through its folder.
+    ///
+    /// # Errors
+    /// Those of [`Service::sync_remote`] and [`Service::sync_folder`].
+    pub(crate) fn sync_bound(&self, folder: &Path) -> Result<SyncReport> {
+        let server = self.sync_server_url()?;
+        let (Some(url), Some(token), Some(client)) =
+            (server, self.server_token(), self.inner.hub_client.get())
+        else {
+            return self.sync_folder(folder);
+        };
+        let hub = (client.0)(&url, &token)?;
+        let r = self.sync_remote_unchecked(hub.as_ref())?;
+        let mut local = r.local;
+        local.notes.push(format!(
+            "through the server {}: sent {} file(s), received {} file(s)",
+            r.url, r.uploaded, r.downloaded
+        ));
+        for s in r.server {
+            local.decisions.extend(
+                s.decisions
+                    .into_iter()
+                    .map(|d| format!("on the server: {d}")),
+            );
+            local.problems.extend(
+                s.problems
+                    .into_iter()
+                    .map(|p| format!("on the server: {p}")),
+            );
+        }
+        local.problems.extend(r.problems);
+        Ok(local)
+    }
+
     /// The mirror folder of `stint sync --url`: `<database directory>/<database file
     /// name>.sync-remote/`.
     pub fn sync_mirror_folder(&self) -> PathBuf {
@@ -397,6 +478,10 @@ impl Service {
                     .to_owned(),
             ));
         }
+        self.sync_remote_unchecked(hub)
+    }
+
+    fn sync_remote_unchecked(&self, hub: &dyn HubTransport) -> Result<RemoteSyncReport> {
         let mirror = self.sync_mirror_folder();
         let status = self.sync_status()?;
         if let Some(f) = &status.folder {

@@ -236,10 +236,50 @@ fn a_track_goes_from_a_to_b_through_the_server_and_an_edit_comes_back() {
     assert!(out.contains(&format!("server {}", server.url)), "{out}");
     assert!(!out.contains("sync-remote"), "{out}");
 
-    // Without a token, a sync that remembers the server says how to give one.
-    let (ok, _, err) = stint(&a, &["sync"], &[]);
-    assert!(!ok);
-    assert!(err.contains("STINT_SYNC_TOKEN"), "{err}");
+    // The token of the last sync is kept (0600, beside the database): later syncs, the
+    // assistant's `sync` tool and auto-sync reach the server without it.
+    let kept = dir.path().join("a.db.sync-remote/.server-token");
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&kept).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    let (ok, out, err) = stint(&a, &["sync"], &[]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Server"), "{out}");
+    let (ok, _, err) = stint(&b, &["edit", &id, "--description", "Write spec v3"], &[]);
+    assert!(ok, "{err}");
+    assert!(stint(&b, &["sync"], &[]).0);
+    let calls = [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#,
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"sync","arguments":{}}}"#,
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stint"))
+        .arg("mcp")
+        .env("STINT_DB", &a)
+        .env("TZ", "UTC")
+        .env_remove("STINT_SYNC_TOKEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        for c in calls {
+            writeln!(stdin, "{c}").unwrap();
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(out.contains("through the server"), "{out}");
+    assert_eq!(
+        descriptions(&a),
+        ["Write spec v3"],
+        "the sync tool reached the server"
+    );
     // A folder instead of the server is refused, and names the server.
     let folder = dir.path().join("folder");
     let (ok, _, err) = stint(&a, &["sync", folder.to_str().unwrap()], &[]);
