@@ -317,6 +317,24 @@ fn status(svc: &Service) -> anyhow::Result<ExitCode> {
         short(&s.device_id),
     );
     println!("Changes not sent yet: {}", s.unpublished);
+    println!(
+        "Files: {}; syncs on its own in `stint mcp` and `stint serve`: {}; last snapshot: {}",
+        if s.encrypted {
+            "encrypted with this device's sync key"
+        } else {
+            "not encrypted (`stint sync key new` to encrypt)"
+        },
+        if s.auto_sync {
+            "yes"
+        } else {
+            "no (`stint sync auto on`)"
+        },
+        if s.snapshot_seq > 0 {
+            format!("at change {} of this device", s.snapshot_seq)
+        } else {
+            "none yet (`stint sync compact` writes one)".to_owned()
+        }
+    );
     match (&s.billing_device, s.is_billing_device) {
         (_, true) => println!("Invoice numbers: issued here (the billing device)"),
         (Some(b), false) => println!("Invoice numbers: issued on device {}", short(b)),

@@ -105,6 +105,12 @@ pub struct SyncStatus {
     pub decisions_total: i64,
     /// Running timers (more than one after a sync is flagged as a decision).
     pub running_timers: Vec<i64>,
+    /// Whether this device seals its files with a sync key (and accepts only sealed ones).
+    pub encrypted: bool,
+    /// Whether `stint mcp` and `stint serve` sync on their own.
+    pub auto_sync: bool,
+    /// This device's published sequence number at its last snapshot (0: none yet).
+    pub snapshot_seq: i64,
 }
 
 fn conflict(msg: String) -> ServiceError {
@@ -1342,17 +1348,15 @@ impl Service {
         // A snapshot when due (or asked for), then the logs every device has.
         let snap_seq = ss::snapshot_seq(&conn)?;
         let mine_exists = my_dir.join(snapshot_name(snap_seq)).is_file();
-        if st.published_seq > 0
-            && (compact
-                || st.published_seq - snap_seq >= SNAPSHOT_EVERY
-                || (snap_seq > 0 && !mine_exists))
-            && (snap_seq != st.published_seq || !mine_exists)
-        {
+        let due = st.published_seq > 0
+            && (st.published_seq - snap_seq >= SNAPSHOT_EVERY || (snap_seq > 0 && !mine_exists));
+        if compact || due {
             self.write_snapshot(&mut conn, &my_dir, &me, no, &name, key)?;
-            report.notes.push(format!(
-                "wrote a snapshot at change {} of this device, so a new device starts from it",
-                st.published_seq
-            ));
+            report.notes.push(
+                "wrote a snapshot of everything this device has, so a new device starts from it \
+                 instead of replaying every change"
+                    .to_owned(),
+            );
         }
         let removed = self.compact_logs(&conn, &my_dir, &me, &remotes, key)?;
         if removed > 0 {
@@ -1783,6 +1787,9 @@ impl Service {
                     .collect(),
                 decisions_total: total,
                 running_timers: ss::running_tracks(ctx.tx)?,
+                encrypted: ss::sync_key(ctx.tx)?.is_some(),
+                auto_sync: ss::auto_sync(ctx.tx)?,
+                snapshot_seq: ss::snapshot_seq(ctx.tx)?,
             })
         })
     }
