@@ -25,7 +25,7 @@ use crate::store::changes::{RowOp, Value};
 use crate::store::sync::{self as ss, Op, RemoteChange};
 
 /// The version of the file format this stint writes and reads (2: logs also carry what their
-/// device knew of every other device, [`Log::known`]; version 1 files are still read).
+/// device knew of every other device when it made them; version 1 files are still read).
 pub const FORMAT_VERSION: u16 = 2;
 
 const MAGIC: &[u8; 8] = b"STINTSYN";
@@ -1601,7 +1601,7 @@ const AUTO_SYNC_LATEST: std::time::Duration = std::time::Duration::from_secs(10)
 
 impl Service {
     /// Starts syncing on its own in a background thread, for `stint mcp` and `stint serve`:
-    /// once now, after writes (debounced: [`AUTO_SYNC_QUIET`] after the last one), and every
+    /// once now, after writes (debounced: two seconds after the last one, ten at most), and every
     /// `STINT_SYNC_INTERVAL` seconds to receive the other devices' changes. Does nothing
     /// (returns false) unless this database syncs through a folder and auto-sync is on
     /// (`stint sync auto on|off`). Problems are logged, never fatal.
