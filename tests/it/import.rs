@@ -244,7 +244,8 @@ fn exported_formula_like_text_imports_back_unchanged() {
 
 /// A small import is one change of the change log that can be undone; one of more than
 /// `BULK_IMPORT_ROWS` rows is one change without a changeset (its changeset would pass the
-/// log's size limit), said so in its summary, and is all there.
+/// log's size limit), said so in its summary, and is all there; a database that syncs refuses
+/// it.
 #[test]
 fn imports_are_one_change_and_large_ones_are_kept_without_a_changeset() {
     let env = Env::new();
@@ -270,6 +271,17 @@ fn imports_are_one_change_and_large_ones_are_kept_without_a_changeset() {
             i % 3
         ));
     }
+    // A database that syncs refuses it (it would never reach the other devices), writing
+    // nothing; the same file imports once that database is a copy that does not sync.
+    let synced = Env::new();
+    let folder = tempfile::tempdir().unwrap();
+    synced.svc.sync_folder(folder.path()).unwrap();
+    let refused = import(&synced, &big).unwrap_err().to_string();
+    assert!(
+        refused.contains("split the file") && refused.contains("nothing was imported"),
+        "{refused}"
+    );
+    assert_eq!(synced.count("SELECT count(*) FROM tracks"), 0);
     let summary = import(&env, &big).unwrap();
     assert_eq!(summary.imported, rows);
     assert_eq!(env.count("SELECT count(*) FROM tracks"), rows as i64);

@@ -991,6 +991,15 @@ impl Service {
         };
         // A large file's changeset would be too large to keep in the change log anyway: write
         // it without recording one (ARCHITECTURE.md, `store::write_unrecorded`).
+        if row_count > BULK_IMPORT_ROWS && !dry_run && self.sync_status()?.device_no.is_some() {
+            // Written unrecorded, it would never reach the other devices.
+            return Err(ServiceError::Conflict(format!(
+                "this file has {row_count} rows, more than the {BULK_IMPORT_ROWS} one change can \
+                 carry to your other devices, and this database syncs; split the file into \
+                 parts of at most {BULK_IMPORT_ROWS} rows and import them one by one (nothing \
+                 was imported)"
+            )));
+        }
         let outcome = if row_count > BULK_IMPORT_ROWS {
             self.write_bulk(format.operation(), body, |()| {
                 format!("imported {row_count} rows ({})", format.title())
