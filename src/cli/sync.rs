@@ -264,6 +264,10 @@ fn key(svc: &Service, k: &KeyCommand) -> anyhow::Result<ExitCode> {
 
 /// Prints what one sync through `place` (a folder or a server) did.
 fn print_report(place: &str, r: &crate::service::SyncReport) {
+    if super::out().json {
+        println!("{}", crate::mcp::json::sync_report(r));
+        return;
+    }
     for n in &r.notes {
         println!("Note: {n}");
     }
@@ -299,6 +303,11 @@ fn print_report(place: &str, r: &crate::service::SyncReport) {
 
 fn status(svc: &Service) -> anyhow::Result<ExitCode> {
     let s = svc.sync_status()?;
+    if super::out().json {
+        let server = svc.sync_server_url()?;
+        println!("{}", crate::mcp::json::sync_status(&s, server.as_deref()));
+        return Ok(ExitCode::SUCCESS);
+    }
     let Some(no) = s.device_no else {
         println!(
             "This device ({}) does not sync yet: run `stint sync DIR` with a folder shared \

@@ -285,3 +285,47 @@ pub fn tokens(rows: &[crate::store::tokens::TokenRow]) -> String {
     );
     pretty(&Value::Object(m))
 }
+
+/// `stint sync status --json`: this device, its peers, the billing device and the newest
+/// decisions (times RFC 3339, UTC).
+pub fn sync_status(s: &crate::service::SyncStatus, server: Option<&str>) -> String {
+    let utc = |secs: i64| {
+        DateTime::<Utc>::from_timestamp(secs, 0)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    };
+    pretty(&serde_json::json!({
+        "device_id": s.device_id,
+        "device_no": s.device_no,
+        "device_name": s.device_name,
+        "folder": s.folder,
+        "server": server,
+        "billing_device": s.billing_device,
+        "is_billing_device": s.is_billing_device,
+        "unpublished": s.unpublished,
+        "encrypted": s.encrypted,
+        "auto_sync": s.auto_sync,
+        "snapshot_seq": s.snapshot_seq,
+        "running_timers": s.running_timers,
+        "peers": s.peers.iter().map(|p| serde_json::json!({
+            "device_id": p.device_id,
+            "device_no": p.device_no,
+            "name": p.name,
+            "applied": p.applied,
+            "pending": p.pending,
+            "problem": p.problem,
+        })).collect::<Vec<_>>(),
+        "decisions_total": s.decisions_total,
+        "decisions": s.decisions.iter().map(|d| serde_json::json!({
+            "id": d.id,
+            "at": utc(d.at),
+            "change_id": d.change_id,
+            "kind": d.kind,
+            "detail": d.detail,
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+/// `stint sync --json`: what one sync did, in the shape of the `sync` tool's answer.
+pub fn sync_report(r: &crate::service::SyncReport) -> String {
+    pretty(&super::dto_changes::SyncOut::from(r))
+}

@@ -501,3 +501,24 @@ fn expenses_and_overdue_invoices() {
     assert!(ok);
     assert!(!out.contains("INV-"), "{out}");
 }
+
+#[test]
+fn sync_status_and_a_sync_answer_json_with_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    let (ok, out, err) = stint(&db, &["--json", "sync", "status"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["device_no"].is_null(), "{out}");
+    let folder = dir.path().join("folder");
+    let (ok, out, err) = stint(&db, &["--json", "sync", folder.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["sent"], 0, "{out}");
+    let (ok, out, _) = stint(&db, &["--json", "sync", "status"]);
+    assert!(ok);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["device_no"].is_i64(), "{out}");
+    assert_eq!(v["encrypted"], false);
+    assert_eq!(v["auto_sync"], true);
+}
