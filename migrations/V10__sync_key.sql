@@ -23,3 +23,8 @@ CREATE INDEX change_log_device ON change_log (device_id, hlc);
 -- that had already applied a same-named row's creation is a new row, not a twin to merge.
 ALTER TABLE sync_created ADD COLUMN hlc INTEGER;
 ALTER TABLE sync_created ADD COLUMN device TEXT;
+
+-- The newest clock stamp of each other device's changes that a snapshot this device started
+-- from had (those changes are in its rows, not in this change log): part of what this device
+-- tells it knows.
+ALTER TABLE sync_peers ADD COLUMN known_hlc INTEGER NOT NULL DEFAULT 0;

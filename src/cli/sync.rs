@@ -145,7 +145,7 @@ pub fn run(svc: &Service, a: &SyncArgs) -> anyhow::Result<ExitCode> {
 
 /// `stint sync --url URL --token T`: one round with `stint serve` on another device.
 fn remote(svc: &Service, url: &str, token: Option<&str>) -> anyhow::Result<ExitCode> {
-    let kept = svc.server_token();
+    let kept = svc.server_token(&crate::mcp::sync_http::base_url(url));
     let Some(token) = token.or(kept.as_deref()) else {
         bail!(
             "give the server's token: stint sync --url {url} --token T, or set STINT_SYNC_TOKEN \
@@ -157,7 +157,7 @@ fn remote(svc: &Service, url: &str, token: Option<&str>) -> anyhow::Result<ExitC
     let r = svc.sync_remote(&hub)?;
     // Kept (0600, beside the database) so later syncs, the assistant's `sync` tool and
     // auto-sync reach the server without it.
-    svc.remember_server_token(token)?;
+    svc.remember_server_token(&r.url, token)?;
     println!(
         "Server {}: sent {} file(s), received {} file(s){}.",
         r.url,

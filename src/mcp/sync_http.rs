@@ -8,7 +8,7 @@
 //! details (`--sensitive`) only: sync files carry every row. Anyone else gets 403 with a JSON
 //! `{"error": ...}` naming the token to create.
 //! - `GET /api/sync/files` → `{"device_id": "<server's device id>", "files": [{"path":
-//!   "<device id>/<name>", "size": <bytes>}, ...]}`.
+//!   "<device id>/<name>", "size": <bytes>, "sum": <header checksum, 64 hex>}, ...]}`.
 //! - `GET /api/sync/files/{dev}/{name}` → the file (`application/octet-stream`); 404 if absent.
 //! - `PUT /api/sync/files/{dev}/{name}` → stores the body (at most the largest sync file) after
 //!   checking it; 204. A bad id or name, a damaged file or one of another device: 400; the
@@ -159,7 +159,7 @@ async fn apply(State(svc): State<Service>, caller: Option<Extension<HttpCaller>>
 fn listing_json(l: &HubListing) -> Value {
     json!({
         "device_id": l.device_id,
-        "files": l.files.iter().map(|f| json!({"path": f.path, "size": f.size})).collect::<Vec<_>>(),
+        "files": l.files.iter().map(|f| json!({"path": f.path, "size": f.size, "sum": f.sum})).collect::<Vec<_>>(),
     })
 }
 
@@ -252,7 +252,7 @@ impl HttpHub {
             )));
         }
         let base = url.trim_end_matches('/');
-        let base = base.strip_suffix("/api/mcp").unwrap_or(base).to_owned();
+        let base = base_url(base);
         let token = token.trim();
         if token.is_empty() {
             return Err(bad(format!(
@@ -354,6 +354,7 @@ impl HubTransport for HttpHub {
                             Some(HubFile {
                                 path: f["path"].as_str()?.to_owned(),
                                 size: f["size"].as_u64()?,
+                                sum: f["sum"].as_str().unwrap_or_default().to_owned(),
                             })
                         })
                         .collect()
@@ -410,4 +411,11 @@ pub fn hub_client() -> crate::service::HubClient {
     crate::service::HubClient(std::sync::Arc::new(|url: &str, token: &str| {
         Ok(Box::new(HttpHub::new(url, token)?) as Box<dyn crate::service::HubTransport>)
     }))
+}
+
+/// The server's base address as `stint sync --url` keeps it: no trailing `/`, no `/api/mcp`
+/// (the address `stint serve` prints works as given).
+pub fn base_url(url: &str) -> String {
+    let base = url.trim().trim_end_matches('/');
+    base.strip_suffix("/api/mcp").unwrap_or(base).to_owned()
 }

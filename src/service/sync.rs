@@ -512,7 +512,8 @@ impl<'a> R<'a> {
         if n > self.0.len() {
             return None;
         }
-        let mut out = Vec::with_capacity(n);
+        // Reserve little up front: a crafted count must not allocate before items are read.
+        let mut out = Vec::with_capacity(n.min(1024));
         for _ in 0..n {
             out.push(item(self)?);
         }
@@ -733,6 +734,20 @@ pub fn is_sync_file_name(name: &str) -> bool {
     name == "device.stint" || parse_log_name(name).is_some() || parse_snapshot_name(name).is_some()
 }
 
+/// The checksum in a sync file's header (64 hex digits; empty when the file is shorter than a
+/// header or unreadable): two files with the same one are the same file, read cheaply.
+pub(crate) fn file_sum(path: &Path) -> String {
+    use std::io::Read as _;
+    let mut head = [0u8; HEADER_LEN];
+    match std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)) {
+        Ok(()) => head[HEADER_LEN - 32..]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+        Err(_) => String::new(),
+    }
+}
+
 pub(crate) fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
     let len = std::fs::metadata(path)?.len();
     if len > MAX_FILE_BYTES {
@@ -858,9 +873,10 @@ fn short(id: &str) -> &str {
 struct Snapshot {
     name: String,
     hlc: i64,
-    /// `(device id, device number, sequence number)`: every device's changes up to its number
-    /// are in the rows (the writer's own included).
-    covers: Vec<(String, i64, i64)>,
+    /// `(device id, device number, sequence number, clock stamp)`: every device's changes up
+    /// to its number are in the rows (the writer's own included), the newest of them stamped
+    /// as given (what a device that starts from it knows of that device).
+    covers: Vec<(String, i64, i64, i64)>,
     rows: Vec<Op>,
 }
 
@@ -869,10 +885,11 @@ fn encode_snapshot(s: &Snapshot) -> Vec<u8> {
     w.bytes(s.name.as_bytes());
     w.i64(s.hlc);
     w.u32(s.covers.len() as u32);
-    for (d, no, seq) in &s.covers {
+    for (d, no, seq, known) in &s.covers {
         w.bytes(d.as_bytes());
         w.i64(*no);
         w.i64(*seq);
+        w.i64(*known);
     }
     w.u32(s.rows.len() as u32);
     for op in &s.rows {
@@ -885,7 +902,7 @@ fn decode_snapshot(body: &[u8]) -> Option<Snapshot> {
     let mut r = R(body);
     let name = r.text()?;
     let hlc = r.i64()?;
-    let covers = r.list(|r| Some((r.text()?, r.i64()?, r.i64()?)))?;
+    let covers = r.list(|r| Some((r.text()?, r.i64()?, r.i64()?, r.i64()?)))?;
     let rows = r.list(R::op)?;
     r.0.is_empty().then_some(Snapshot {
         name,
@@ -1012,10 +1029,12 @@ impl Service {
                 if let Some((author, snap)) = &start {
                     match ss::load_snapshot(tx, &snap.rows, snap.hlc)? {
                         Ok(n) => {
-                            for (d, dno, seq) in &snap.covers {
+                            for (d, dno, seq, known) in &snap.covers {
                                 if *d != me {
                                     let dname = if d == author { snap.name.as_str() } else { "" };
-                                    ss::set_applied_from_snapshot(tx, d, *dno, dname, *seq)?;
+                                    ss::set_applied_from_snapshot(
+                                        tx, d, *dno, dname, *seq, *known,
+                                    )?;
                                 }
                             }
                             report.notes.push(format!(
@@ -1166,21 +1185,36 @@ impl Service {
                 let next = r.logs.iter().find(|l| l.1 > done);
                 let first = next.map_or(r.published + 1, |l| l.0);
                 if first > done + 1 {
-                    let msg = format!(
-                        "device {} ({}): its changes {}..{} were compacted away before this \
-                         device got them. Start this device from an empty database (it then \
-                         joins from a snapshot), after `stint db export` of anything only here",
-                        short(&r.id),
-                        r.name,
-                        done + 1,
-                        first - 1
-                    );
+                    // A device that knew this one (its device file lists it) removed only
+                    // what this one had applied, and one without a snapshot removed nothing:
+                    // the missing logs are still on their way.
+                    let msg = if r.acks.contains_key(&me) || r.snapshot.is_none() {
+                        format!(
+                            "device {} ({}): waiting for its changes {}..{}, not in the folder \
+                             yet (still being copied?)",
+                            short(&r.id),
+                            r.name,
+                            done + 1,
+                            first - 1
+                        )
+                    } else {
+                        format!(
+                            "device {} ({}): its changes {}..{} were compacted away before this \
+                             device joined. Start this device from an empty database (it then \
+                             joins from a snapshot), after `stint db export` of anything only \
+                             here",
+                            short(&r.id),
+                            r.name,
+                            done + 1,
+                            first - 1
+                        )
+                    };
                     ss::upsert_peer(&conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
                     report.problems.push(msg);
                     blocked.insert(r.id.clone());
                     continue;
                 }
-                let Some((_, last, path)) = next else {
+                let Some((_, _, path)) = next else {
                     continue;
                 };
                 let bytes = match read_small(path) {
@@ -1212,8 +1246,20 @@ impl Service {
                         continue;
                     }
                 };
+                // The name, the (authenticated) header and the entries must agree: a sealed
+                // log copied under another name must not mark changes applied that it lacks.
+                let (first, last) = (next.map_or(0, |l| l.0), next.map_or(0, |l| l.1));
                 let log = match (h.kind, h.device_id == r.id) {
-                    (KIND_LOG, true) => decode_log(&body, h.format),
+                    (KIND_LOG, true)
+                        if h.first_seq == first as u64
+                            && h.last_seq == last as u64
+                            && i64::from(h.device_no) == r.no =>
+                    {
+                        decode_log(&body, h.format).filter(|l| {
+                            l.entries.len() as i64 == last - first + 1
+                                && l.entries.iter().zip(first..).all(|(e, seq)| e.seq == seq)
+                        })
+                    }
                     _ => None,
                 };
                 let Some(log) = log else {
@@ -1250,7 +1296,7 @@ impl Service {
                 let decided = ss::apply_file(
                     &mut conn,
                     &r.id,
-                    *last,
+                    last,
                     &changes,
                     &known,
                     now.timestamp(),
@@ -1384,12 +1430,18 @@ impl Service {
             let st = ss::state(tx)?;
             let rows = ss::snapshot_rows(tx, &meta, me)?;
             let hlc: i64 = ss::tick(tx, self.now().timestamp_millis())?;
-            let mut covers = vec![(me.to_owned(), no, st.published_seq)];
-            covers.extend(
-                ss::peers(tx)?
-                    .into_iter()
-                    .map(|p| (p.device_id, p.device_no, p.applied_seq)),
-            );
+            let known: std::collections::HashMap<String, i64> =
+                ss::known_stamps(tx)?.into_iter().collect();
+            let mut covers = vec![(
+                me.to_owned(),
+                no,
+                st.published_seq,
+                ss::own_newest_stamp(tx)?,
+            )];
+            covers.extend(ss::peers(tx)?.into_iter().map(|p| {
+                let k = known.get(&p.device_id).copied().unwrap_or(0);
+                (p.device_id, p.device_no, p.applied_seq, k)
+            }));
             ss::set_snapshot_seq(tx, st.published_seq)?;
             Ok((
                 st.published_seq,
@@ -1444,6 +1496,14 @@ impl Service {
             return Ok(0);
         }
         limit = limit.min(own);
+        // A device known here whose folder is not in this scan (still being copied, a share
+        // half mounted) may not have everything: keep every log until it is back.
+        if ss::peers(conn)?
+            .iter()
+            .any(|p| !remotes.iter().any(|r| r.id == p.device_id))
+        {
+            return Ok(0);
+        }
         for r in remotes {
             if r.no < 0 || r.problem.is_some() {
                 return Ok(0);
@@ -1617,6 +1677,10 @@ impl Service {
                 use std::time::{Duration, Instant};
                 let mut last_sync: Option<Instant> = None;
                 let mut pending: Option<(i64, Instant, Instant)> = None;
+                // After a failed sync (folder gone, server down) the next waits 2, 4, 8 ...
+                // seconds, at most five minutes, whatever is written meanwhile.
+                let mut failures: u32 = 0;
+                let mut not_before: Option<Instant> = None;
                 loop {
                     let folder = match svc.auto_sync_folder() {
                         Ok(Some(f)) => f,
@@ -1642,10 +1706,12 @@ impl Service {
                                 || now.duration_since(first) >= AUTO_SYNC_LATEST
                         }
                         (Some(t), None) => now.duration_since(t) >= every,
-                    };
+                    } && not_before.is_none_or(|t| now >= t);
                     if due {
                         match svc.sync_bound(&folder) {
                             Ok(r) => {
+                                failures = 0;
+                                not_before = None;
                                 if r.published > 0 || !r.applied.is_empty() {
                                     tracing::info!(
                                         published = r.published,
@@ -1661,7 +1727,18 @@ impl Service {
                                     tracing::warn!("sync: {p}");
                                 }
                             }
-                            Err(e) => tracing::warn!("sync with {} failed: {e}", folder.display()),
+                            Err(e) => {
+                                failures = failures.saturating_add(1);
+                                let wait = Duration::from_secs(
+                                    2u64.saturating_pow(failures.min(9)).min(300),
+                                );
+                                not_before = Some(Instant::now() + wait);
+                                tracing::warn!(
+                                    "sync with {} failed: {e}; next try in {} s",
+                                    folder.display(),
+                                    wait.as_secs()
+                                );
+                            }
                         }
                         last_sync = Some(Instant::now());
                         pending = None;

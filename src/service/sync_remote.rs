@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 use super::sync::{
     ENCRYPTED, FileProblem, KIND_DEVICE, KIND_LOG, KIND_SNAPSHOT, MAX_FILE_BYTES, decode_file,
-    is_device_dir, is_sync_file_name, private_dir, read_small, write_atomic,
+    file_sum, is_device_dir, is_sync_file_name, private_dir, read_small, write_atomic,
 };
 use super::{Result, Service, ServiceError, SyncReport};
 use crate::domain::DomainError;
@@ -46,11 +46,13 @@ pub const MAX_SYNC_FILE_BYTES: u64 = MAX_FILE_BYTES;
 /// Longest server address accepted, in characters.
 pub const MAX_SERVER_URL_CHARS: usize = 2_000;
 
-/// One file of the hub folder: `path` is `<device id>/<file name>`, `size` in bytes.
+/// One file of the hub folder: `path` is `<device id>/<file name>`, `size` in bytes, `sum` the
+/// checksum in its header (64 hex digits; empty when unknown).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HubFile {
     pub path: String,
     pub size: u64,
+    pub sum: String,
 }
 
 /// What a hub holds: the server's own device id (32 hex digits) and every device's sync files.
@@ -186,8 +188,11 @@ fn is_covered(name: &str, names: &[&str]) -> bool {
     })
 }
 
-/// The sync files of every device folder under `dir`: `(device id, file name, size)`, sorted.
-fn list_folder(dir: &Path) -> Result<Vec<(String, String, u64)>> {
+/// `(device id, file name, size, header checksum)`.
+type Listed = (String, String, u64, String);
+
+/// The sync files of every device folder under `dir`: `(device id, file name, size, header checksum)`, sorted.
+fn list_folder(dir: &Path) -> Result<Vec<Listed>> {
     let mut out = Vec::new();
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
@@ -208,7 +213,10 @@ fn list_folder(dir: &Path) -> Result<Vec<(String, String, u64)>> {
                 continue;
             }
             match f.metadata() {
-                Ok(m) if m.is_file() => out.push((dev.clone(), name, m.len())),
+                Ok(m) if m.is_file() => {
+                    let sum = file_sum(&f.path());
+                    out.push((dev.clone(), name, m.len(), sum));
+                }
                 _ => {}
             }
         }
@@ -261,9 +269,10 @@ impl Service {
             device_id,
             files: list_folder(&dir)?
                 .into_iter()
-                .map(|(d, n, size)| HubFile {
+                .map(|(d, n, size, sum)| HubFile {
                     path: format!("{d}/{n}"),
                     size,
+                    sum,
                 })
                 .collect(),
         })
@@ -384,25 +393,28 @@ impl Service {
         let _ = self.inner.hub_client.set(client);
     }
 
-    /// Keeps `token` (0600, in the mirror folder) for later syncs with the server.
+    /// Keeps `token` for the server at `url` (0600, in the mirror folder) for later syncs.
     ///
     /// # Errors
     /// A mirror folder that cannot be written.
-    pub fn remember_server_token(&self, token: &str) -> Result<()> {
+    pub fn remember_server_token(&self, url: &str, token: &str) -> Result<()> {
         let mirror = self.sync_mirror_folder();
         private_dir(&mirror)?;
         write_atomic(
             &mirror.join(SERVER_TOKEN_FILE),
-            format!("{}\n", token.trim()).as_bytes(),
+            format!("{}\n{}\n", url.trim(), token.trim()).as_bytes(),
         )
     }
 
-    /// The token kept by [`Service::remember_server_token`], if any.
-    pub fn server_token(&self) -> Option<String> {
-        std::fs::read_to_string(self.sync_mirror_folder().join(SERVER_TOKEN_FILE))
-            .ok()
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty() && t.len() <= 1_000)
+    /// The token kept by [`Service::remember_server_token`] for the server at `url` (the same
+    /// base address): never one kept for another address.
+    pub fn server_token(&self, url: &str) -> Option<String> {
+        let kept =
+            std::fs::read_to_string(self.sync_mirror_folder().join(SERVER_TOKEN_FILE)).ok()?;
+        let mut lines = kept.lines();
+        let (for_url, token) = (lines.next()?.trim(), lines.next()?.trim());
+        (for_url == url.trim() && !token.is_empty() && token.len() <= 1_000)
+            .then(|| token.to_owned())
     }
 
     /// Syncs the way this database syncs: with its server (`stint sync --url`, when a token is
@@ -412,11 +424,16 @@ impl Service {
     /// # Errors
     /// Those of [`Service::sync_remote`] and [`Service::sync_folder`].
     pub(crate) fn sync_bound(&self, folder: &Path) -> Result<SyncReport> {
-        let server = self.sync_server_url()?;
-        let (Some(url), Some(token), Some(client)) =
-            (server, self.server_token(), self.inner.hub_client.get())
-        else {
+        let Some(url) = self.sync_server_url()? else {
             return self.sync_folder(folder);
+        };
+        let (Some(token), Some(client)) = (self.server_token(&url), self.inner.hub_client.get())
+        else {
+            // Only the mirror's half would run: say so instead of reporting a sync.
+            return Err(conflict(format!(
+                "this database syncs with the server {url}, and no token for it is kept here; \
+                 run `stint sync --url {url} --token T` once on this machine"
+            )));
         };
         let hub = (client.0)(&url, &token)?;
         let r = self.sync_remote_unchecked(hub.as_ref())?;
@@ -569,23 +586,25 @@ impl Service {
         listing: &HubListing,
         report: &mut RemoteSyncReport,
     ) -> Result<()> {
-        let theirs: std::collections::HashMap<&str, u64> = listing
+        let theirs: std::collections::HashMap<&str, (u64, &str)> = listing
             .files
             .iter()
             .filter_map(|f| {
                 let (d, n) = f.path.split_once('/')?;
-                (d == me).then_some((n, f.size))
+                (d == me).then_some((n, (f.size, f.sum.as_str())))
             })
             .collect();
-        let mine: Vec<(String, String, u64)> = list_folder(mirror)?
+        let mine: Vec<Listed> = list_folder(mirror)?
             .into_iter()
-            .filter(|(d, _, _)| d == me)
+            .filter(|(d, _, _, _)| d == me)
             .collect();
         // device.stint last: the server sees a device's logs before its new sequence number.
-        let mut order: Vec<&(String, String, u64)> = mine.iter().collect();
-        order.sort_by_key(|(_, n, _)| n == "device.stint");
-        for (d, n, size) in order {
-            if n != "device.stint" && theirs.get(n.as_str()) == Some(size) {
+        let mut order: Vec<&Listed> = mine.iter().collect();
+        order.sort_by_key(|(_, n, _, _)| n == "device.stint");
+        for (d, n, size, sum) in order {
+            // Same size and header checksum: the same file (a file re-sealed with a new key
+            // has the same size, not the same checksum).
+            if n != "device.stint" && theirs.get(n.as_str()) == Some(&(*size, sum.as_str())) {
                 continue;
             }
             let path = mirror.join(d).join(n);
@@ -596,7 +615,7 @@ impl Service {
         // A file of this device the mirror no longer has is removed from the server only when
         // a file the mirror has covers its changes (compacted into a longer log or a later
         // snapshot): a mirror folder deleted by hand must not take the server's copies along.
-        let names: Vec<&str> = mine.iter().map(|(_, n, _)| n.as_str()).collect();
+        let names: Vec<&str> = mine.iter().map(|(_, n, _, _)| n.as_str()).collect();
         let mut gone: Vec<&str> = theirs
             .keys()
             .copied()
@@ -621,11 +640,12 @@ impl Service {
         listing: &HubListing,
         report: &mut RemoteSyncReport,
     ) -> Result<()> {
-        let local: std::collections::HashMap<(String, String), u64> = list_folder(mirror)?
-            .into_iter()
-            .filter(|(d, _, _)| d != me)
-            .map(|(d, n, s)| ((d, n), s))
-            .collect();
+        let local: std::collections::HashMap<(String, String), (u64, String)> =
+            list_folder(mirror)?
+                .into_iter()
+                .filter(|(d, _, _, _)| d != me)
+                .map(|(d, n, size, sum)| ((d, n), (size, sum)))
+                .collect();
         let mut listed = std::collections::HashSet::new();
         for f in &listing.files {
             let Some((d, n)) = f.path.split_once('/') else {
@@ -636,7 +656,7 @@ impl Service {
             }
             listed.insert((d.to_owned(), n.to_owned()));
             let have = local.get(&(d.to_owned(), n.to_owned()));
-            if n != "device.stint" && have == Some(&f.size) {
+            if n != "device.stint" && have == Some(&(f.size, f.sum.clone())) {
                 continue;
             }
             let bytes = match hub.get(d, n) {

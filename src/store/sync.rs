@@ -2095,13 +2095,15 @@ pub fn set_applied_from_snapshot(
     no: i64,
     name: &str,
     seq: i64,
+    known_hlc: i64,
 ) -> Result<()> {
     conn.execute(
-        "INSERT INTO sync_peers (device_id, device_no, name, applied_seq, seen_seq)
-         VALUES (?1, ?2, ?3, ?4, ?4)
+        "INSERT INTO sync_peers (device_id, device_no, name, applied_seq, seen_seq, known_hlc)
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5)
          ON CONFLICT (device_id) DO UPDATE SET applied_seq = max(applied_seq, excluded.applied_seq),
-           seen_seq = max(seen_seq, excluded.seen_seq)",
-        params![device, no, name, seq],
+           seen_seq = max(seen_seq, excluded.seen_seq),
+           known_hlc = max(known_hlc, excluded.known_hlc)",
+        params![device, no, name, seq, known_hlc],
     )?;
     Ok(())
 }
@@ -2111,12 +2113,23 @@ pub fn set_applied_from_snapshot(
 pub fn known_stamps(conn: &Connection) -> Result<Vec<(String, i64)>> {
     let mut out = Vec::new();
     for p in peers(conn)? {
-        let hlc: Option<i64> = conn
-            .prepare_cached("SELECT max(hlc) FROM change_log WHERE device_id = ?1")?
+        let hlc: i64 = conn
+            .prepare_cached(
+                "SELECT max(ifnull((SELECT max(hlc) FROM change_log WHERE device_id = ?1), 0),
+                            (SELECT known_hlc FROM sync_peers WHERE device_id = ?1))",
+            )?
             .query_row([&p.device_id], |r| r.get(0))?;
-        if let Some(h) = hlc {
-            out.push((p.device_id, h));
+        if hlc > 0 {
+            out.push((p.device_id, hlc));
         }
     }
     Ok(out)
+}
+
+/// The newest clock stamp of this device's own changes (0 when it made none).
+pub fn own_newest_stamp(conn: &Connection) -> Result<i64> {
+    let me = state(conn)?.device_id;
+    Ok(conn
+        .prepare_cached("SELECT ifnull(max(hlc), 0) FROM change_log WHERE device_id = ?1")?
+        .query_row([me], |r| r.get(0))?)
 }

@@ -1517,3 +1517,105 @@ fn a_deleted_and_restored_track_on_an_invoice_made_elsewhere_converges() {
         &[1, 1, 1, 1, 2, 1],
     );
 }
+
+/// A log copied under another name (anyone who can write to the folder can do that, even
+/// without the key) is refused: its name, header and entries must agree, or it would mark
+/// changes applied that it does not hold.
+#[test]
+fn a_log_under_another_name_is_refused_and_marks_nothing_applied() {
+    let folder = tempfile::tempdir().unwrap();
+    let (a, b) = (Device::new(), Device::new());
+    a.project("First");
+    let ra = a.sync(folder.path());
+    let dir = folder.path().join(&ra.device_id);
+    std::fs::copy(
+        dir.join("000000000001-000000000001.stint"),
+        dir.join("000000000001-000000000009.stint"),
+    )
+    .unwrap();
+    std::fs::remove_file(dir.join("000000000001-000000000001.stint")).unwrap();
+    let rb = b.sync(folder.path());
+    assert!(
+        rb.problems
+            .iter()
+            .any(|p| p.contains("is not a log of device")),
+        "{rb:?}"
+    );
+    assert_eq!(b.count("SELECT count(*) FROM projects"), 0);
+    assert_eq!(
+        b.count("SELECT ifnull(max(applied_seq), 0) FROM sync_peers"),
+        0
+    );
+}
+
+/// A device that started from a snapshot tells, in its logs, what the snapshot held: a name it
+/// creates after the snapshot's twin was deleted is a new row on every device.
+#[test]
+fn a_device_started_from_a_snapshot_knows_what_the_snapshot_held() {
+    let folder = tempfile::tempdir().unwrap();
+    let (a, b) = (Device::new(), Device::new());
+    a.sync(folder.path());
+    b.sync(folder.path());
+    let foo = a.project("Foo");
+    a.clock.advance(60);
+    a.svc
+        .delete_project(DeleteProject {
+            project: foo.to_string(),
+            archive: false,
+        })
+        .unwrap();
+    a.svc.sync_compact(folder.path()).unwrap();
+    b.sync(folder.path());
+    // X joins from A's snapshot, then creates Foo again.
+    let x = Device::new();
+    let rx = x.sync(folder.path());
+    assert!(
+        rx.notes
+            .iter()
+            .any(|n| n.contains("started from the snapshot")),
+        "{rx:?}"
+    );
+    x.clock.advance(600);
+    x.project("Foo");
+    sync_all(folder.path(), &[&a, &b, &x]);
+    for d in [&a, &b, &x] {
+        assert_eq!(
+            d.count("SELECT count(*) FROM projects WHERE name = 'Foo'"),
+            1
+        );
+    }
+    assert_eq!(a.dump(), x.dump());
+    assert_eq!(b.dump(), x.dump());
+}
+
+/// A device known here whose folder is missing from a scan (a share still being copied) holds
+/// back compaction: its logs may still be needed.
+#[test]
+fn a_device_whose_folder_is_missing_holds_back_compaction() {
+    let folder = tempfile::tempdir().unwrap();
+    let (a, b) = (Device::new(), Device::new());
+    a.project("One");
+    let ra = a.sync(folder.path());
+    let rb = b.sync(folder.path());
+    a.project("Two");
+    a.sync(folder.path());
+    b.sync(folder.path());
+    a.sync(folder.path());
+    let away = folder.path().join(format!("{}.away", rb.device_id));
+    std::fs::rename(folder.path().join(&rb.device_id), &away).unwrap();
+    a.svc.sync_compact(folder.path()).unwrap();
+    let logs = std::fs::read_dir(folder.path().join(&ra.device_id))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().as_bytes()[0].is_ascii_digit())
+        .count();
+    assert_eq!(logs, 2, "no log removed while B's folder is away");
+    std::fs::rename(&away, folder.path().join(&rb.device_id)).unwrap();
+    a.svc.sync_compact(folder.path()).unwrap();
+    let logs = std::fs::read_dir(folder.path().join(&ra.device_id))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().as_bytes()[0].is_ascii_digit())
+        .count();
+    assert!(logs < 2, "B is back and has applied them: they go");
+}

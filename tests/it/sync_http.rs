@@ -247,6 +247,10 @@ fn a_track_goes_from_a_to_b_through_the_server_and_an_edit_comes_back() {
     let (ok, out, err) = stint(&a, &["sync"], &[]);
     assert!(ok, "{err}");
     assert!(out.contains("Server"), "{out}");
+    // The kept token is for that server only: another address gets none.
+    let (ok, _, err) = stint(&a, &["sync", "--url", "http://127.0.0.1:9"], &[]);
+    assert!(!ok);
+    assert!(err.contains("give the server's token"), "{err}");
     let (ok, _, err) = stint(&b, &["edit", &id, "--description", "Write spec v3"], &[]);
     assert!(ok, "{err}");
     assert!(stint(&b, &["sync"], &[]).0);
@@ -668,4 +672,65 @@ fn device_of(db: &Path) -> String {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .find(|n| n.starts_with(&short))
         .unwrap()
+}
+
+/// Every device changes its sync key: the re-sealed files (same sizes, other checksums) travel
+/// through the server, and nobody is left with files it cannot open.
+#[test]
+fn a_new_key_on_every_device_travels_through_the_server() {
+    let (server, token) = serve();
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.db");
+    let b = dir.path().join("b.db");
+    let (ok, k1, err) = stint(&server.db(), &["sync", "key", "new"], &[]);
+    assert!(ok, "{err}");
+    for db in [&a, &b] {
+        assert!(stint(db, &["sync", "key", "set", k1.trim()], &[]).0);
+    }
+    let log = [
+        "log",
+        "Spec",
+        "--start",
+        "2026-11-20 09:00",
+        "--duration",
+        "1h",
+    ];
+    assert!(stint(&a, &log, &[]).0);
+    for db in [&a, &b] {
+        let (ok, _, err) = stint(db, &["sync", "--url", &server.url, "--token", &token], &[]);
+        assert!(ok, "{err}");
+    }
+    assert_eq!(descriptions(&b), ["Spec"]);
+    // Rotate: a second key everywhere, then sync A, then B.
+    let (ok, k2, _) = stint(&a, &["sync", "key", "new"], &[]);
+    assert!(ok);
+    for db in [&server.db(), &b] {
+        assert!(stint(db, &["sync", "key", "set", k2.trim()], &[]).0);
+    }
+    // A first: B's files are still sealed with the old key until B syncs (said so).
+    let (ok, _, err) = stint(&a, &["sync"], &[]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = stint(&b, &["sync"], &[]);
+    assert!(ok, "{err}");
+    assert!(!err.contains("another key"), "{err}");
+    let (ok, _, err) = stint(&a, &["sync"], &[]);
+    assert!(ok, "{err}");
+    assert!(!err.contains("another key"), "{err}");
+    // Work made after the rotation still flows.
+    let log2 = [
+        "log",
+        "Review",
+        "--start",
+        "2026-11-20 11:00",
+        "--duration",
+        "1h",
+    ];
+    assert!(stint(&b, &log2, &[]).0);
+    assert!(stint(&b, &["sync"], &[]).0);
+    let (ok, _, err) = stint(&a, &["sync"], &[]);
+    assert!(ok, "{err}");
+    assert!(!err.contains("another key"), "{err}");
+    let mut got = descriptions(&a);
+    got.sort();
+    assert_eq!(got, ["Review", "Spec"]);
 }
