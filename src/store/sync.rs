@@ -1040,6 +1040,24 @@ fn apply_op(
                 }
             }
             let base = row_clock(conn, table, &key)?;
+            // A row with an id has a row clock only when it came back after a delete (an undo):
+            // an edit made elsewhere without knowing of that return was made before the delete
+            // (it could not edit a deleted row). The delete won against it on the devices that
+            // had the edit first, and the return restored the row as it was: it loses here too.
+            if m.int_pk
+                && let Some(((h, dev), false)) = &base
+                && *dev != stamp.1
+                && known.get(dev).is_none_or(|k| k < h)
+            {
+                decisions.push(Decision {
+                    kind: "deleted_wins",
+                    detail: format!(
+                        "an edit of {what} was dropped: it was deleted meanwhile, and brought back \
+                         as it was"
+                    ),
+                });
+                return Ok(());
+            }
             let mut set = Vec::new();
             let mut lost = Vec::new();
             for (i, v) in values.iter().enumerate() {

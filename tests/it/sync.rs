@@ -1619,3 +1619,29 @@ fn a_device_whose_folder_is_missing_holds_back_compaction() {
         .count();
     assert!(logs < 2, "B is back and has applied them: they go");
 }
+
+/// Found by `three_devices_converge`: an edit made on one device while another deleted the
+/// track and brought it back (undo) loses on every device, as the delete won against it where
+/// it arrived first.
+#[test]
+fn an_edit_concurrent_with_a_delete_and_its_undo_loses_everywhere() {
+    use Act::*;
+    let t = || Track {
+        day: 0,
+        desc: 0,
+        project: None,
+    };
+    check_converges(
+        &[
+            (1, t()),
+            (1, Sync),
+            (0, Sync),
+            (0, Delete { pick: 0 }),
+            (1, t()),
+            (0, Stop),
+            (0, Undo),
+            (1, Billable { pick: 158 }),
+        ],
+        &[1, 1, 0, 1, 1, 2, 0],
+    );
+}
