@@ -834,7 +834,9 @@ fn apply_op(
                 for (i, _) in &set {
                     set_col_clock(conn, table, &key, *i, stamp)?;
                 }
-                update_cols(conn, meta, table, m, &key_vals, &set, stamp, decisions)?;
+                update_cols(
+                    conn, meta, table, m, &key_vals, &set, stamp, known, decisions,
+                )?;
             }
             None => {
                 if let Some((clock, true)) = row_clock(conn, table, &key)?
@@ -924,7 +926,17 @@ fn apply_op(
                         }
                     }
                 }
-                if !fix_references(conn, meta, table, m, &mut values, &what, decisions)? {
+                if !fix_references(
+                    conn,
+                    meta,
+                    table,
+                    m,
+                    &mut values,
+                    &what,
+                    stamp,
+                    known,
+                    decisions,
+                )? {
                     return Ok(());
                 }
                 insert_row(conn, meta, table, m, &values, stamp, decisions)?;
@@ -938,7 +950,17 @@ fn apply_op(
             // deleted here meanwhile comes back.
             match current {
                 None => {
-                    if fix_references(conn, meta, table, m, &mut values, &what, decisions)? {
+                    if fix_references(
+                        conn,
+                        meta,
+                        table,
+                        m,
+                        &mut values,
+                        &what,
+                        stamp,
+                        known,
+                        decisions,
+                    )? {
                         insert_row(conn, meta, table, m, &values, stamp, decisions)?;
                         set_row_clock(conn, table, &key, stamp, false)?;
                         decisions.push(Decision {
@@ -994,7 +1016,9 @@ fn apply_op(
                             ),
                         });
                     }
-                    update_cols(conn, meta, table, m, &key_vals, &set, stamp, decisions)?;
+                    update_cols(
+                        conn, meta, table, m, &key_vals, &set, stamp, known, decisions,
+                    )?;
                 }
             }
         }
@@ -1084,7 +1108,9 @@ fn apply_op(
                     detail: format!("{what}: {} kept the later edit made here", lost.join(", ")),
                 });
             }
-            update_cols(conn, meta, table, m, &key_vals, &set, stamp, decisions)?;
+            update_cols(
+                conn, meta, table, m, &key_vals, &set, stamp, known, decisions,
+            )?;
         }
         RowOp::Delete => {
             if current.is_none() {
@@ -1168,6 +1194,7 @@ fn later(a: Option<&Stamp>, b: Option<Stamp>) -> Option<Stamp> {
 
 /// Points references to missing parents at nothing (a nullable column) or drops the row (a
 /// required one); false when the row is dropped.
+#[allow(clippy::too_many_arguments)]
 fn fix_references(
     conn: &Connection,
     meta: &Meta,
@@ -1175,6 +1202,8 @@ fn fix_references(
     m: &TableMeta,
     values: &mut [Option<Value>],
     what: &str,
+    stamp: &Stamp,
+    known: &Known,
     decisions: &mut Vec<Decision>,
 ) -> Result<bool> {
     for fk in &m.fks {
@@ -1184,8 +1213,22 @@ fn fix_references(
         let Some(pm) = meta.get(&fk.parent) else {
             continue;
         };
-        if pm.pk.len() != 1 || exists(conn, &fk.parent, pm, std::slice::from_ref(&v))? {
+        if pm.pk.len() != 1 {
             continue;
+        }
+        if exists(conn, &fk.parent, pm, std::slice::from_ref(&v))? {
+            // A parent that came back after a delete its referrer's device did not know of
+            // counts as deleted for it: where the reference arrived before the delete, the
+            // delete let go of it, and the return did not restore it.
+            let returned_unknown = pm.int_pk
+                && matches!(
+                    row_clock(conn, &fk.parent, &key_text(&v))?,
+                    Some(((h, dev), false))
+                        if dev != stamp.1 && known.get(&dev).is_none_or(|k| *k < h)
+                );
+            if !returned_unknown {
+                continue;
+            }
         }
         let parent = format!("{} {}", singular(&fk.parent), key_text(&v));
         if fk.notnull {
@@ -1487,6 +1530,7 @@ fn update_cols(
     key: &[Value],
     set: &[(usize, Value)],
     stamp: &Stamp,
+    known: &Known,
     decisions: &mut Vec<Decision>,
 ) -> Result<()> {
     if set.is_empty() {
@@ -1505,7 +1549,9 @@ fn update_cols(
         key_of(m, &full)
     };
     let what = format!("{} {key_text_}", singular(table));
-    if !fix_references(conn, meta, table, m, &mut fixed, &what, decisions)? {
+    if !fix_references(
+        conn, meta, table, m, &mut fixed, &what, stamp, known, decisions,
+    )? {
         // A required reference to a deleted row: the edit cannot be applied.
         return Ok(());
     }

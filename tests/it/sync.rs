@@ -1645,3 +1645,29 @@ fn an_edit_concurrent_with_a_delete_and_its_undo_loses_everywhere() {
         &[1, 1, 0, 1, 1, 2, 0],
     );
 }
+
+/// Found by `three_devices_converge`: a track logged on a project that another device deleted
+/// and brought back (undo) meanwhile loses its project on every device, as the delete let go
+/// of it where it arrived first.
+#[test]
+fn a_reference_to_a_row_deleted_and_brought_back_meanwhile_converges() {
+    use Act::*;
+    check_converges(
+        &[
+            (1, Project(0)),
+            (1, Sync),
+            (2, Sync),
+            (
+                1,
+                Track {
+                    day: 0,
+                    desc: 0,
+                    project: Some(0),
+                },
+            ),
+            (2, DeleteProject(0)),
+            (2, Undo),
+        ],
+        &[0, 0, 0],
+    );
+}
