@@ -898,11 +898,19 @@ fn encode_snapshot(s: &Snapshot) -> Vec<u8> {
     w.0
 }
 
-fn decode_snapshot(body: &[u8]) -> Option<Snapshot> {
-    let mut r = R(body);
+/// A snapshot's name, clock and covers: what comes before its rows.
+type SnapshotHead = (String, i64, Vec<(String, i64, i64, i64)>);
+
+fn snapshot_head(r: &mut R<'_>) -> Option<SnapshotHead> {
     let name = r.text()?;
     let hlc = r.i64()?;
     let covers = r.list(|r| Some((r.text()?, r.i64()?, r.i64()?, r.i64()?)))?;
+    Some((name, hlc, covers))
+}
+
+fn decode_snapshot(body: &[u8]) -> Option<Snapshot> {
+    let mut r = R(body);
+    let (name, hlc, covers) = snapshot_head(&mut r)?;
     let rows = r.list(R::op)?;
     r.0.is_empty().then_some(Snapshot {
         name,
@@ -1366,8 +1374,16 @@ impl Service {
             .into_iter()
             .map(|p| (p.device_id, p.applied_seq))
             .collect();
-        let device_file = seal_file(
-            &Header {
+        // Rewritten only when it says something new (sealing draws a fresh nonce, so the bytes
+        // always differ: compare what it says).
+        let body = encode_device(&name, &acks);
+        let device_path = my_dir.join("device.stint");
+        let same = read_small(&device_path)
+            .ok()
+            .and_then(|c| open_file(&c, store::SCHEMA_VERSION as u32, key).ok())
+            .is_some_and(|(h, b)| h.last_seq == st.published_seq as u64 && b == body);
+        if !same {
+            let header = Header {
                 format: FORMAT_VERSION,
                 schema: store::SCHEMA_VERSION as u32,
                 device_id: me.clone(),
@@ -1376,19 +1392,8 @@ impl Service {
                 first_seq: 0,
                 last_seq: st.published_seq as u64,
                 body_len: 0,
-            },
-            &encode_device(&name, &acks),
-            key,
-        );
-        let current = read_small(&my_dir.join("device.stint")).ok();
-        let same = current.as_deref().is_some_and(|c| {
-            open_file(c, store::SCHEMA_VERSION as u32, key)
-                .ok()
-                .map(|(h, b)| (h.last_seq, b))
-                == Some((st.published_seq as u64, encode_device(&name, &acks)))
-        });
-        if !same {
-            write_atomic(&my_dir.join("device.stint"), &device_file)?;
+            };
+            write_atomic(&device_path, &seal_file(&header, &body, key))?;
         }
 
         // A snapshot when due (or asked for), then the logs every device has.
@@ -1509,27 +1514,37 @@ impl Service {
                 return Ok(0);
             }
             limit = limit.min(r.acks.get(me).copied().unwrap_or(0));
+        }
+        let logs: Vec<(i64, PathBuf)> = std::fs::read_dir(my_dir)
+            .map(|files| {
+                files
+                    .flatten()
+                    .filter_map(|f| {
+                        let (_, last) = parse_log_name(&f.file_name().to_string_lossy())?;
+                        Some((last, f.path()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !logs.iter().any(|(last, _)| *last <= limit) {
+            return Ok(0);
+        }
+        // Only now the other devices' snapshots (they can be large): what each covers of us.
+        for r in remotes {
             if let Some((_, path)) = &r.snapshot {
                 let covers = read_small(path)
                     .ok()
                     .and_then(|b| open_file(&b, store::SCHEMA_VERSION as u32, key).ok())
-                    .and_then(|(_, body)| decode_snapshot(&body))
-                    .and_then(|s| s.covers.into_iter().find(|c| c.0 == me).map(|c| c.2));
+                    .and_then(|(_, body)| snapshot_head(&mut R(&body)))
+                    .and_then(|(_, _, covers)| covers.into_iter().find(|c| c.0 == me))
+                    .map(|c| c.2);
                 limit = limit.min(covers.unwrap_or(0));
             }
         }
-        let mut removed = 0;
-        if let Ok(files) = std::fs::read_dir(my_dir) {
-            for f in files.flatten() {
-                let n = f.file_name().to_string_lossy().into_owned();
-                if parse_log_name(&n).is_some_and(|(_, last)| last <= limit)
-                    && std::fs::remove_file(f.path()).is_ok()
-                {
-                    removed += 1;
-                }
-            }
-        }
-        Ok(removed)
+        Ok(logs
+            .iter()
+            .filter(|(last, path)| *last <= limit && std::fs::remove_file(path).is_ok())
+            .count())
     }
 
     #[allow(clippy::too_many_arguments)]

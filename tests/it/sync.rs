@@ -844,9 +844,6 @@ fn sigkill_during_sync_leaves_nothing_half_applied() {
 /// another device to a track the billing device has just invoiced, must lose everywhere.
 #[test]
 fn a_no_op_edit_of_an_invoiced_track_made_elsewhere_loses_everywhere() {
-    let folder = tempfile::tempdir().unwrap();
-    let devices = [Device::new(), Device::new(), Device::new()];
-    devices[0].sync(folder.path());
     let acts = [
         (
             0,
@@ -862,16 +859,7 @@ fn a_no_op_edit_of_an_invoiced_track_made_elsewhere_loses_everywhere() {
         (0, Act::Invoice),
         (1, Act::Billable { pick: 216 }),
     ];
-    for (who, a) in &acts {
-        run(&devices[*who], *who, a, folder.path());
-    }
-    for _ in 0..4 {
-        for d in &devices {
-            d.sync(folder.path());
-        }
-    }
-    assert_eq!(devices[0].dump(), devices[1].dump());
-    assert_eq!(devices[0].dump(), devices[2].dump());
+    check_converges(&acts, &[]);
 }
 
 /// Found by `three_devices_converge`: a device that renames a project and then creates one
@@ -904,9 +892,6 @@ fn a_name_reused_after_a_rename_on_one_device_stays_two_rows() {
 /// edited on another that had received it.
 #[test]
 fn a_running_timer_deleted_on_one_device_and_stopped_on_another_converges() {
-    let folder = tempfile::tempdir().unwrap();
-    let devices = [Device::new(), Device::new(), Device::new()];
-    devices[0].sync(folder.path());
     let acts = [
         (1, Act::Start),
         (1, Act::Sync),
@@ -932,32 +917,7 @@ fn a_running_timer_deleted_on_one_device_and_stopped_on_another_converges() {
         (2, Act::Edit { pick: 40, desc: 3 }),
         (2, Act::Delete { pick: 201 }),
     ];
-    for (who, a) in &acts {
-        run(&devices[*who], *who, a, folder.path());
-    }
-    for who in [1, 2, 1, 1] {
-        devices[who].sync(folder.path());
-    }
-    for _ in 0..3 {
-        for d in &devices {
-            d.sync(folder.path());
-        }
-    }
-    let (a, b, c) = (devices[0].dump(), devices[1].dump(), devices[2].dump());
-    let only = |x: &Vec<String>, y: &Vec<String>| {
-        x.iter()
-            .filter(|l| !y.contains(l))
-            .cloned()
-            .collect::<Vec<_>>()
-    };
-    assert!(
-        a == b && b == c,
-        "0 not 1: {:?}\n1 not 0: {:?}\n0 not 2: {:?}\n2 not 0: {:?}",
-        only(&a, &b),
-        only(&b, &a),
-        only(&a, &c),
-        only(&c, &a)
-    );
+    check_converges(&acts, &[1, 2, 1, 1]);
 }
 
 fn files_of(folder: &Path, device: &str) -> Vec<String> {
