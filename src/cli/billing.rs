@@ -7,9 +7,9 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::domain::entities::Invoice;
-use crate::domain::time::format_hmm;
-use crate::service::{Figures, ListInvoices, NewInvoice, Service, Summary, TimeSummary};
+use stint_domain::entities::Invoice;
+use stint_domain::time::format_hmm;
+use stint_service::{Figures, ListInvoices, NewInvoice, Service, Summary, TimeSummary};
 
 /// `stint report`.
 #[derive(Debug, Args)]
@@ -261,7 +261,7 @@ pub fn report(svc: &Service, a: &ReportArgs) -> anyhow::Result<()> {
     })?;
     let o = super::out();
     if o.json {
-        println!("{}", crate::mcp::json::summary(&s));
+        println!("{}", stint_mcp::json::summary(&s));
         return Ok(());
     }
     let tz = svc.get_settings()?.effective_timezone;
@@ -309,7 +309,7 @@ fn local_range(
 pub fn budget(svc: &Service, a: &BudgetArgs) -> anyhow::Result<()> {
     let reports = svc.budget_status(a.project.as_deref())?;
     if super::out().json {
-        println!("{}", crate::mcp::json::budgets(&reports));
+        println!("{}", stint_mcp::json::budgets(&reports));
         return Ok(());
     }
     if reports.is_empty() {
@@ -440,7 +440,7 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
                 dry_run: a.dry_run,
             })?;
             if super::out().json {
-                println!("{}", crate::mcp::json::invoice(inv, a.dry_run));
+                println!("{}", stint_mcp::json::invoice(inv, a.dry_run));
                 return Ok(());
             }
             print_invoice(&inv);
@@ -461,7 +461,7 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
                     cursor,
                 })?;
                 for i in &page.items {
-                    if i.status == crate::domain::entities::InvoiceStatus::Sent {
+                    if i.status == stint_domain::entities::InvoiceStatus::Sent {
                         *outstanding.entry(i.currency.code().to_owned()).or_default() += i.total;
                     }
                     if super::out().json {
@@ -490,7 +490,7 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
                 }
             }
             if super::out().json {
-                println!("{}", crate::mcp::json::invoices(all));
+                println!("{}", stint_mcp::json::invoices(all));
                 return Ok(());
             }
             println!("{t}");
@@ -504,7 +504,7 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
         InvoiceCommand::Show { invoice } if super::out().json => {
             println!(
                 "{}",
-                crate::mcp::json::invoice(svc.get_invoice(invoice)?, false)
+                stint_mcp::json::invoice(svc.get_invoice(invoice)?, false)
             );
         }
         InvoiceCommand::Show { invoice } => print_invoice(&svc.get_invoice(invoice)?),

@@ -4,8 +4,8 @@
 use clap::{Args, Subcommand};
 
 use super::{Out, out, table};
-use crate::mcp::json;
-use crate::service::{
+use stint_mcp::json;
+use stint_service::{
     ClientChanges, DeleteClient, DeleteProject, DeleteTag, Deleted, ListClients, ListProjects,
     ListTags, NewClient, NewProject, ProjectChanges, Service,
 };
@@ -259,7 +259,7 @@ fn print_fields(rows: Vec<(&str, String)>) {
     println!("{t}");
 }
 
-fn print_project(p: &crate::domain::entities::Project, o: &Out) {
+fn print_project(p: &stint_domain::entities::Project, o: &Out) {
     if o.json {
         println!("{}", json::project(p));
         return;
@@ -267,7 +267,7 @@ fn print_project(p: &crate::domain::entities::Project, o: &Out) {
     let budget_hours = p
         .budget
         .seconds
-        .map(crate::domain::time::format_hmm)
+        .map(stint_domain::time::format_hmm)
         .unwrap_or_default();
     let rows: Vec<(&str, String)> = vec![
         ("id", p.id.to_string()),
@@ -420,7 +420,7 @@ pub fn project(svc: &Service, cmd: &ProjectCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_client(c: &crate::domain::entities::Client, o: &Out) {
+fn print_client(c: &stint_domain::entities::Client, o: &Out) {
     if o.json {
         println!("{}", json::client(c));
         return;

@@ -13,8 +13,8 @@ use unicode_width::UnicodeWidthStr;
 
 use super::WeekArgs;
 use super::style::Paint;
-use crate::domain::time::format_hmm;
-use crate::service::{Service, Summary, TimeSummary};
+use stint_domain::time::format_hmm;
+use stint_service::{Service, Summary, TimeSummary};
 
 /// Shades for series without colour, one per series in turn.
 const SHADES: [char; 4] = ['█', '▓', '▒', '░'];
@@ -194,7 +194,7 @@ pub fn week(svc: &Service, a: &WeekArgs) -> anyhow::Result<()> {
     })?;
     let o = super::out();
     if o.json {
-        println!("{}", crate::mcp::json::summary(&summary));
+        println!("{}", stint_mcp::json::summary(&summary));
         return Ok(());
     }
     let days: Vec<chrono::NaiveDate> = first.iter_days().take(7).collect();

@@ -7,7 +7,7 @@
 //! ([`PHRASES`], longest phrases first, whole words only), so every message that names a tool
 //! or an argument is translated as a class, not call site by call site.
 
-use crate::service::ServiceError;
+use stint_service::ServiceError;
 
 /// Tool and argument phrases of service messages, and what the terminal shows instead.
 ///

@@ -4,8 +4,8 @@ use clap::{Args, Subcommand};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
-use crate::domain::entities::Expense;
-use crate::service::{ExpenseChanges, ListExpenses, NewExpense, Service};
+use stint_domain::entities::Expense;
+use stint_service::{ExpenseChanges, ListExpenses, NewExpense, Service};
 
 /// `stint expense ...`.
 #[derive(Debug, Subcommand)]

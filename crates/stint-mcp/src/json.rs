@@ -1,0 +1,331 @@
+//! JSON for the CLI: `--json` output in the shapes of the tools' structured content (so a
+//! script reads the same fields from `stint tracks --json` as from `list_tracks`), and the
+//! settings as `KEY = value` pairs and `KEY VALUE` changes for `stint config`.
+//!
+//! The CLI may not know serde (see ARCHITECTURE.md), so every function here hands it a
+//! finished text.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::dto::*;
+use super::dto_billing::{
+    BudgetOut, BudgetsOut, InvoiceOut, InvoicePageOut, InvoiceResultOut, SummaryOut,
+};
+use super::dto_changes::{ChangePageOut, UndoneOut};
+use stint_domain::entities::{Client, Invoice, Project, Tag, Track};
+use stint_service::{
+    BudgetReport, Change, Deleted, Page, SettingsChanges, SettingsView, Summary, TagWithUsage,
+    TimerStarted, TrackWritten, Undone,
+};
+
+fn pretty<T: Serialize>(v: &T) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+/// `{"track": ...}` as `get_track` answers.
+pub fn track(t: &Track, now: DateTime<Utc>) -> String {
+    pretty(&TrackResultOut {
+        track: TrackOut::new(t, now),
+    })
+}
+
+/// `{"deleted": ...}` as `delete_track` answers.
+pub fn track_deleted(t: &Track, now: DateTime<Utc>) -> String {
+    pretty(&TrackDeletedOut {
+        deleted: TrackOut::new(t, now),
+    })
+}
+
+/// `{"tracks": [...], "next_cursor"?}` as `list_tracks` answers.
+pub fn tracks(page: &Page<Track>, now: DateTime<Utc>) -> String {
+    pretty(&TrackPageOut {
+        tracks: page.items.iter().map(|t| TrackOut::new(t, now)).collect(),
+        next_cursor: page.next_cursor.clone(),
+    })
+}
+
+/// `{"timers": [...], "count"}` as `list_running_timers` answers.
+pub fn running(timers: &[Track], now: DateTime<Utc>) -> String {
+    pretty(&RunningTimersOut {
+        timers: timers.iter().map(|t| TrackOut::new(t, now)).collect(),
+        count: timers.len(),
+    })
+}
+
+/// The answer of `start_timer` (`continued_from` `None`) or `continue_timer`.
+pub fn started(r: &TimerStarted, continued_from: Option<i64>, now: DateTime<Utc>) -> String {
+    pretty(&TimerStartedOut::new(r, continued_from, now))
+}
+
+/// `{"track", "overlaps", "overlap_count"}` as `create_track`, `stop_timer` and
+/// `update_track` answer.
+pub fn written(w: &TrackWritten, now: DateTime<Utc>) -> String {
+    pretty(&TrackWrittenOut {
+        track: TrackOut::new(&w.track, now),
+        overlaps: w.overlaps.iter().map(|t| t.0).collect(),
+        overlap_count: w.overlap_count,
+    })
+}
+
+/// `{"project": ...}`.
+pub fn project(p: &Project) -> String {
+    pretty(&ProjectResultOut { project: p.into() })
+}
+
+/// `{"projects": [...]}`.
+pub fn projects(items: &[Project]) -> String {
+    pretty(&ProjectPageOut {
+        projects: items.iter().map(Into::into).collect(),
+        next_cursor: None,
+    })
+}
+
+/// `{"client": ...}`.
+pub fn client(c: &Client) -> String {
+    pretty(&ClientResultOut { client: c.into() })
+}
+
+/// `{"clients": [...]}`.
+pub fn clients(items: &[Client]) -> String {
+    pretty(&ClientPageOut {
+        clients: items.iter().map(Into::into).collect(),
+        next_cursor: None,
+    })
+}
+
+/// `{"tag": ...}`.
+pub fn tag(t: &Tag) -> String {
+    pretty(&TagResultOut { tag: t.into() })
+}
+
+/// `{"tags": [...]}` with each tag's `track_count`.
+pub fn tags(items: &[TagWithUsage]) -> String {
+    pretty(&TagPageOut {
+        tags: items.iter().map(Into::into).collect(),
+        next_cursor: None,
+    })
+}
+
+/// `{"id", "name", "action", "note"?}` as the delete tools answer.
+pub fn deleted(d: Deleted) -> String {
+    pretty(&DeletedOut::from(d))
+}
+
+/// The settings as `get_settings` answers.
+pub fn settings(v: &SettingsView) -> String {
+    pretty(&SettingsOut::from(v))
+}
+
+/// Every setting as `(key, value)`, nested ones as `rounding.mode`, in the order of
+/// `get_settings`; texts without quotes, absent ones left out.
+pub fn settings_pairs(v: &SettingsView) -> Vec<(String, String)> {
+    fn walk(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+        match v {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(&key, v, out);
+                }
+            }
+            Value::String(s) => out.push((prefix.to_owned(), s.clone())),
+            other => out.push((prefix.to_owned(), other.to_string())),
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(v) = serde_json::to_value(SettingsOut::from(v)) {
+        walk("", &v, &mut out);
+    }
+    out
+}
+
+/// The keys `update_settings` accepts, nested ones as `rounding.mode`.
+pub fn settable_keys() -> Vec<String> {
+    let schema = schemars::schema_for!(UpdateSettingsArgs);
+    let mut keys = Vec::new();
+    let root = schema.as_value();
+    let defs = root.get("$defs");
+    if let Some(Value::Object(props)) = root.get("properties") {
+        for (k, p) in props {
+            // A nested object (rounding) is a reference to its definition.
+            let nested = p
+                .get("$ref")
+                .or_else(|| {
+                    p.get("anyOf")
+                        .and_then(|a| a.as_array())
+                        .and_then(|a| a.iter().find_map(|s| s.get("$ref")))
+                })
+                .and_then(Value::as_str)
+                .and_then(|r| r.rsplit('/').next())
+                .and_then(|name| defs?.get(name)?.get("properties")?.as_object());
+            match nested {
+                Some(inner) => keys.extend(inner.keys().map(|i| format!("{k}.{i}"))),
+                None => keys.push(k.clone()),
+            }
+        }
+    }
+    keys
+}
+
+/// The change `KEY VALUE` asks for, read as `update_settings` reads its arguments: the value
+/// as text, or as a JSON number or boolean where the setting takes one.
+///
+/// # Errors
+/// The reason the argument does not fit (an unknown key is checked by the caller first).
+pub fn settings_change(key: &str, value: &str) -> Result<SettingsChanges, String> {
+    let build = |v: Value| -> Value {
+        let mut obj = Map::new();
+        match key.split_once('.') {
+            Some((outer, inner)) => {
+                let mut m = Map::new();
+                m.insert(inner.to_owned(), v);
+                obj.insert(outer.to_owned(), Value::Object(m));
+            }
+            None => {
+                obj.insert(key.to_owned(), v);
+            }
+        }
+        Value::Object(obj)
+    };
+    let as_text = serde_json::from_value::<UpdateSettingsArgs>(build(Value::String(value.into())));
+    match as_text {
+        Ok(a) => Ok(a.into()),
+        Err(first) => match serde_json::from_str::<Value>(value.trim()) {
+            Ok(v @ (Value::Bool(_) | Value::Number(_))) => {
+                serde_json::from_value::<UpdateSettingsArgs>(build(v))
+                    .map(Into::into)
+                    .map_err(|e| e.to_string())
+            }
+            _ => Err(first.to_string()),
+        },
+    }
+}
+
+/// A time summary as `time_summary` answers.
+pub fn summary(s: &Summary) -> String {
+    pretty(&SummaryOut::from(s))
+}
+
+/// `{"budgets": [...]}` as `budget_status` answers.
+pub fn budgets(reports: &[BudgetReport]) -> String {
+    pretty(&BudgetsOut {
+        budgets: reports.iter().map(BudgetOut::from).collect(),
+    })
+}
+
+/// `{"invoice": ...}` as `get_invoice` and `create_invoice` answer.
+pub fn invoice(inv: Invoice, dry_run: bool) -> String {
+    pretty(&InvoiceResultOut {
+        invoice: InvoiceOut::new(inv, dry_run),
+    })
+}
+
+/// `{"invoices": [...]}` as `list_invoices` answers.
+pub fn invoices(items: Vec<Invoice>) -> String {
+    pretty(&InvoicePageOut {
+        invoices: items
+            .into_iter()
+            .map(|i| InvoiceOut::new(i, false))
+            .collect(),
+        next_cursor: None,
+    })
+}
+
+/// `{"changes": [...], "next_cursor"?}` as `list_changes` answers.
+pub fn changes(page: &Page<Change>) -> String {
+    pretty(&ChangePageOut {
+        changes: page.items.iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor.clone(),
+    })
+}
+
+/// `{"undo", "reverted"}` as `undo_change` answers.
+pub fn undone(u: &Undone) -> String {
+    pretty(&UndoneOut::from(u))
+}
+
+/// One API token as `stint token list --json` shows it (never its secret or hash).
+#[derive(Debug, Serialize)]
+struct TokenOut {
+    name: String,
+    /// read, write or admin.
+    scope: String,
+    sensitive: bool,
+    /// UTC, RFC 3339.
+    created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_used_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revoked_at: Option<String>,
+}
+
+/// `{"tokens": [...]}`: every token's name, scope, flags and dates (UTC), without secrets.
+pub fn tokens(rows: &[stint_store::tokens::TokenRow]) -> String {
+    let utc = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let tokens: Vec<TokenOut> = rows
+        .iter()
+        .map(|t| TokenOut {
+            name: t.name.clone(),
+            scope: t.scope.clone(),
+            sensitive: t.sensitive,
+            created_at: utc(t.created_at),
+            last_used_at: t.last_used_at.map(utc),
+            revoked_at: t.revoked_at.map(utc),
+        })
+        .collect();
+    let mut m = Map::new();
+    m.insert(
+        "tokens".to_owned(),
+        serde_json::to_value(tokens).unwrap_or(Value::Null),
+    );
+    pretty(&Value::Object(m))
+}
+
+/// `stint sync status --json`: this device, its peers, the billing device and the newest
+/// decisions (times RFC 3339, UTC).
+pub fn sync_status(s: &stint_service::SyncStatus, server: Option<&str>) -> String {
+    let utc = |secs: i64| {
+        DateTime::<Utc>::from_timestamp(secs, 0)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    };
+    pretty(&serde_json::json!({
+        "device_id": s.device_id,
+        "device_no": s.device_no,
+        "device_name": s.device_name,
+        "folder": s.folder,
+        "server": server,
+        "billing_device": s.billing_device,
+        "is_billing_device": s.is_billing_device,
+        "unpublished": s.unpublished,
+        "encrypted": s.encrypted,
+        "auto_sync": s.auto_sync,
+        "snapshot_seq": s.snapshot_seq,
+        "running_timers": s.running_timers,
+        "peers": s.peers.iter().map(|p| serde_json::json!({
+            "device_id": p.device_id,
+            "device_no": p.device_no,
+            "name": p.name,
+            "applied": p.applied,
+            "pending": p.pending,
+            "problem": p.problem,
+        })).collect::<Vec<_>>(),
+        "decisions_total": s.decisions_total,
+        "decisions": s.decisions.iter().map(|d| serde_json::json!({
+            "id": d.id,
+            "at": utc(d.at),
+            "change_id": d.change_id,
+            "kind": d.kind,
+            "detail": d.detail,
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+/// `stint sync --json`: what one sync did, in the shape of the `sync` tool's answer.
+pub fn sync_report(r: &stint_service::SyncReport) -> String {
+    pretty(&super::dto_changes::SyncOut::from(r))
+}

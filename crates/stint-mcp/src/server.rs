@@ -1,0 +1,427 @@
+//! The rmcp handler of stint, served on stdio and over HTTP: tools (their code in
+//! `mcp::tools`, one module per toolset; titles, annotations and scopes from the table in
+//! [`super::catalog`]), prompts, resources and completions, and who the caller is.
+//!
+//! Tool names are a contract. Business errors are tool results with `isError: true` whose text
+//! says what to do next. rmcp answers arguments that do not fit the input schema with a tool
+//! error naming the field, and an unknown tool or method with a JSON-RPC error.
+
+use std::sync::Arc;
+
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::tool::ToolCallContext;
+use rmcp::handler::server::wrapper::Json;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ListToolsResult,
+    PaginatedRequestParams, ResultType,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
+
+use super::dto::*;
+use stint_service::{HttpCaller, Scope, Service, ServiceError};
+
+/// What the server tells a client about itself at `initialize`.
+const INSTRUCTIONS: &str = "stint is the user's local time tracker. Start and stop timers, log \
+finished work as tracks, and manage projects, clients and tags. Projects, clients and tags are \
+accepted by id or exact name (case-insensitive). Times accept RFC 3339, local date-times such as \
+'2026-11-20 09:00' (in the user's configured time zone, see get_settings), '09:00' for today, \
+'yesterday 17:30' and 'now'; durations accept '1h30m', '90m', '1.5h', '01:30' and 'PT1H30M'. \
+Date ranges given as dates include both days. Lists are paged: pass next_cursor back as cursor. \
+Errors say what to send instead.";
+
+/// A service error as the text of a tool error (store errors are logged too).
+pub(crate) fn fail(e: ServiceError) -> String {
+    if let ServiceError::Store(inner) = &e {
+        tracing::warn!(error = %inner, "store error in a tool call");
+    }
+    e.to_string()
+}
+
+/// What a client reads when a tool call panicked: no panic text (it may hold data or paths).
+pub const PANIC_MESSAGE: &str = "internal error in stint; the call wrote nothing (its transaction \
+     was rolled back); please report this with the tool name and arguments";
+
+/// Runs a tool call future, turning a panic inside it into a JSON-RPC internal error
+/// (`-32603`, message [`PANIC_MESSAGE`]) so the server goes on serving the next request, and
+/// bounding every error it returns ([`bound_error`]).
+///
+/// This is the last line of defence: every tool call of [`StintServer`] goes through it. A
+/// write that panics is rolled back, because rusqlite's `Transaction` rolls back when dropped
+/// during unwinding. The panic itself is logged to stderr with the tool's name.
+///
+/// # Errors
+/// Whatever `call` returns, or the internal error above when it panicked.
+pub async fn contain_panics<T>(
+    tool: &str,
+    call: impl std::future::Future<Output = Result<T, ErrorData>>,
+) -> Result<T, ErrorData> {
+    use futures::FutureExt as _;
+    match std::panic::AssertUnwindSafe(call).catch_unwind().await {
+        Ok(answer) => answer.map_err(bound_error),
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(tool, panic = %what, "a tool call panicked");
+            Err(ErrorData::internal_error(PANIC_MESSAGE, None))
+        }
+    }
+}
+
+/// The longest error message a tool call answers with, in characters. Argument errors from
+/// serde quote the value they could not read (`invalid type: string "..."`); a caller that sends
+/// megabytes must not get them back.
+pub const MAX_ERROR_CHARS: usize = 1_000;
+
+/// The most bytes of `data` (as JSON) an error keeps; larger data is dropped.
+const MAX_ERROR_DATA_BYTES: usize = 4_096;
+
+/// Bounds a tool call's JSON-RPC error: the message is cut to [`MAX_ERROR_CHARS`] characters
+/// (with the original length said), and `data` over 4 KiB is dropped. Applied to every tool call
+/// by [`contain_panics`], so no argument error can echo an oversized input, whichever
+/// deserializer wrote it.
+pub fn bound_error(mut e: ErrorData) -> ErrorData {
+    if let Some((cut, _)) = e.message.char_indices().nth(MAX_ERROR_CHARS) {
+        let total = e.message.chars().count();
+        e.message = format!("{}… (message cut: {total} characters)", &e.message[..cut]).into();
+    }
+    if e.data
+        .as_ref()
+        .is_some_and(|d| d.to_string().len() > MAX_ERROR_DATA_BYTES)
+    {
+        e.data = None;
+    }
+    e
+}
+
+/// Bounds the text of a tool call that ended in a tool error (`isError: true`): each text block
+/// is cut to [`MAX_ERROR_CHARS`] characters. rmcp answers an argument that does not deserialize
+/// with such a result, quoting the value; this keeps that answer small, whatever was sent.
+pub fn bound_tool_error(mut answer: CallToolResponse) -> CallToolResponse {
+    if let CallToolResponse::Complete(result) = &mut answer
+        && result.is_error == Some(true)
+    {
+        for block in &mut result.content {
+            if let ContentBlock::Text(t) = block
+                && let Some((cut, _)) = t.text.char_indices().nth(MAX_ERROR_CHARS)
+            {
+                let total = t.text.chars().count();
+                t.text = format!("{}… (message cut: {total} characters)", &t.text[..cut]);
+            }
+        }
+    }
+    answer
+}
+
+/// The scope a tool needs over HTTP, from the catalogue's table of tool kinds
+/// ([`super::catalog::TOOLS`]); `None` for a tool outside it, which no caller may call. The
+/// conformance suite's diagnostic tools need scope read when they are served at all.
+pub fn required_scope(tool: &str) -> Option<Scope> {
+    super::catalog::required_scope(tool).or_else(|| {
+        (super::conformance::enabled() && super::conformance::is_fixture(tool))
+            .then_some(Scope::Read)
+    })
+}
+
+/// Where a request came from: stdio (no HTTP request parts), or HTTP with the caller the HTTP
+/// layer authenticated. An HTTP request without an authenticated caller is
+/// `Http(None)`, which gets no tools (fail closed).
+enum Origin {
+    Stdio,
+    Http(Option<HttpCaller>),
+}
+
+/// The origin of a request; the HTTP layer puts an [`HttpCaller`] in the request's extensions.
+fn origin_of(context: &RequestContext<RoleServer>) -> Origin {
+    match context.extensions.get::<axum::http::request::Parts>() {
+        None => Origin::Stdio,
+        Some(p) => Origin::Http(p.extensions.get::<HttpCaller>().cloned()),
+    }
+}
+
+/// The stint MCP server: the tool router over a [`Service`].
+#[derive(Debug, Clone)]
+pub struct StintServer {
+    pub(crate) svc: Service,
+    tool_router: Arc<ToolRouter<Self>>,
+}
+
+impl StintServer {
+    /// A server whose tools call `svc`. The tool router is built once per process: over HTTP
+    /// rmcp makes a server per request.
+    pub fn new(svc: Service) -> Self {
+        static ROUTER: std::sync::OnceLock<Arc<ToolRouter<StintServer>>> =
+            std::sync::OnceLock::new();
+        StintServer {
+            svc,
+            tool_router: Arc::clone(ROUTER.get_or_init(|| {
+                let mut router = super::tools::router();
+                if super::conformance::enabled() {
+                    router.merge(super::conformance::router());
+                }
+                super::catalog::finish(&mut router);
+                Arc::new(router)
+            })),
+        }
+    }
+
+    /// A server with only the tools of `toolsets` (see [`super::catalog::Toolset`]); prompts,
+    /// resources and completions stay.
+    pub fn with_toolsets(svc: Service, toolsets: &[super::catalog::Toolset]) -> Self {
+        let mut server = Self::new(svc);
+        if toolsets.len() < super::catalog::Toolset::ALL.len() {
+            let mut router = (*server.tool_router).clone();
+            super::catalog::keep_toolsets(&mut router, toolsets);
+            server.tool_router = Arc::new(router);
+        }
+        server
+    }
+
+    /// Runs a tool call on the blocking pool: tools do SQLite work (and may wait for another
+    /// process's write), which must not stall the async workers serving other requests.
+    pub(crate) async fn call_blocking(
+        self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let tool = request.name.clone();
+        let handle = tokio::runtime::Handle::current();
+        if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread {
+            // stdio: one request at a time on one thread; no pool of threads to keep free.
+            let router = Arc::clone(&self.tool_router);
+            return contain_panics(
+                &tool,
+                router.call(ToolCallContext::new(&self, request, context)),
+            )
+            .await
+            .map(bound_tool_error);
+        }
+        let name = tool.clone();
+        tokio::task::spawn_blocking(move || {
+            let router = Arc::clone(&self.tool_router);
+            handle.block_on(contain_panics(
+                &name,
+                router.call(ToolCallContext::new(&self, request, context)),
+            ))
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(tool = %tool, error = %e, "a tool call did not finish");
+            ErrorData::internal_error(PANIC_MESSAGE, None)
+        })?
+        .map(bound_tool_error)
+    }
+
+    /// The service acting for the caller of `context`: on stdio the local user; over HTTP the
+    /// authenticated caller (audit name, redaction of client contact details).
+    ///
+    /// # Errors
+    /// An HTTP request without an authenticated caller (fail closed).
+    fn svc_for(&self, context: &RequestContext<RoleServer>) -> Result<Service, ErrorData> {
+        match origin_of(context) {
+            Origin::Stdio => Ok(self.svc.clone()),
+            Origin::Http(Some(caller)) => Ok(self.svc.for_caller(caller.caller())),
+            Origin::Http(None) => Err(ErrorData::invalid_request(
+                "this request carries no authenticated caller; send Authorization: Bearer <secret>",
+                None,
+            )),
+        }
+    }
+
+    /// The tool list a caller sees: `None` on stdio (every tool); over HTTP, the tools within
+    /// the caller's scope, and none without an authenticated caller (`Some(None)`).
+    pub(crate) fn tools_for(&self, http_scope: Option<Option<Scope>>) -> ListToolsResult {
+        let tools = self.tool_router.list_all();
+        let tools = match http_scope {
+            None => tools,
+            Some(None) => Vec::new(),
+            Some(Some(scope)) => tools
+                .into_iter()
+                .filter(|t| required_scope(&t.name).is_some_and(|n| n <= scope))
+                .collect(),
+        };
+        let mut result = ListToolsResult::with_all_items(tools);
+        result.result_type = Some(ResultType::COMPLETE);
+        result
+    }
+
+    /// This server acting for an HTTP caller (its audit name, redaction, no file writes).
+    pub(crate) fn for_http(&self, caller: &HttpCaller) -> StintServer {
+        StintServer {
+            svc: self.svc.for_caller(caller.caller()),
+            tool_router: Arc::clone(&self.tool_router),
+        }
+    }
+
+    /// Why an HTTP caller may not make this call, or `None` when it may: a scope below the
+    /// tool's [`required_scope`], or an argument that names a file to write (`path` of
+    /// `export_invoice_csv`), which no HTTP caller may send.
+    pub(crate) fn http_refusal(
+        &self,
+        caller: &HttpCaller,
+        request: &CallToolRequestParams,
+    ) -> Option<String> {
+        if !self.tool_router.has_route(&request.name) {
+            return None;
+        }
+        // A routed tool outside the catalogue table needs more than any caller has.
+        let Some(needed) = required_scope(&request.name) else {
+            return Some(format!(
+                "{} is not in stint's tool catalogue; no token may call it",
+                request.name
+            ));
+        };
+        if needed > caller.scope() {
+            return Some(format!(
+                "{} has scope {}, but {} needs scope {}; use a token with that scope \
+                 (stint token create --scope {})",
+                caller.describe(),
+                caller.scope().as_str(),
+                request.name,
+                needed.as_str(),
+                needed.as_str()
+            ));
+        }
+        let path_given = request
+            .arguments
+            .as_ref()
+            .is_some_and(|a| a.get("path").is_some_and(|p| !p.is_null()));
+        if path_given && !caller.caller().may_write_files {
+            return Some(format!(
+                "{} cannot write files on the server over HTTP; leave out path to get the \
+                 content in the answer, or run the export with `stint` on that machine",
+                request.name
+            ));
+        }
+        None
+    }
+
+    pub(crate) fn track_written(&self, w: stint_service::TrackWritten) -> Json<TrackWrittenOut> {
+        let now = self.svc.now();
+        Json(TrackWrittenOut {
+            track: TrackOut::new(&w.track, now),
+            overlaps: w.overlaps.iter().map(|t| t.0).collect(),
+            overlap_count: w.overlap_count,
+        })
+    }
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for StintServer {
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(match origin_of(&context) {
+            Origin::Stdio => self.tools_for(None),
+            Origin::Http(None) => self.tools_for(Some(None)),
+            Origin::Http(Some(caller)) => self.tools_for(Some(Some(caller.scope()))),
+        })
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let caller = match origin_of(&context) {
+            Origin::Stdio => return self.clone().call_blocking(request, context).await,
+            Origin::Http(None) => {
+                return Err(ErrorData::invalid_request(
+                    "this request carries no authenticated caller; send Authorization: Bearer <secret>",
+                    None,
+                ));
+            }
+            Origin::Http(Some(caller)) => caller,
+        };
+        if let Some(refusal) = self.http_refusal(&caller, &request) {
+            return Ok(CallToolResult::error(vec![ContentBlock::text(refusal)]).into());
+        }
+        self.for_http(&caller).call_blocking(request, context).await
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListPromptsResult, ErrorData> {
+        Ok(rmcp::model::ListPromptsResult::with_all_items(
+            super::prompts::list(),
+        ))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: rmcp::model::GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::GetPromptResponse, ErrorData> {
+        let svc = self.svc_for(&context)?;
+        super::blocking::run(move || {
+            super::prompts::get(&svc, &request.name, request.arguments.as_ref())
+        })
+        .await
+        .map(Into::into)
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListResourcesResult, ErrorData> {
+        Ok(rmcp::model::ListResourcesResult::with_all_items(
+            super::resources::list(),
+        ))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListResourceTemplatesResult, ErrorData> {
+        Ok(rmcp::model::ListResourceTemplatesResult::with_all_items(
+            super::resources::templates(),
+        ))
+    }
+
+    async fn read_resource(
+        &self,
+        request: rmcp::model::ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ReadResourceResponse, ErrorData> {
+        // Every caller has at least scope read, which is all a resource needs.
+        let svc = self.svc_for(&context)?;
+        super::blocking::run(move || super::resources::read(&svc, &request.uri))
+            .await
+            .map(Into::into)
+    }
+
+    async fn complete(
+        &self,
+        request: rmcp::model::CompleteRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::CompleteResult, ErrorData> {
+        let svc = self.svc_for(&context)?;
+        super::blocking::run(move || super::completions::complete(&svc, &request))
+            .await
+            .map(rmcp::model::CompleteResult::new)
+    }
+
+    fn get_info(&self) -> rmcp::model::ServerConfig {
+        let mut info = rmcp::model::Implementation::new("stint", env!("CARGO_PKG_VERSION"));
+        info.title = Some("stint time tracker".to_owned());
+        rmcp::model::ServerConfig::new(
+            rmcp::model::ServerCapabilities::builder()
+                .enable_tools()
+                .enable_prompts()
+                .enable_resources()
+                .enable_completions()
+                .build(),
+        )
+        .with_server_info(info)
+        .with_instructions(INSTRUCTIONS.to_owned())
+    }
+}

@@ -1,0 +1,421 @@
+//! Sync through `stint serve`: the HTTP routes of the hub folder (server side) and the HTTP
+//! client `stint sync --url` uses ([`HttpHub`]). The files and the sync round are the
+//! service's ([`stint_service::Service::hub_list`], [`stint_service::Service::sync_remote`]);
+//! this module only maps requests, answers and errors.
+//!
+//! Routes (mounted by [`super::http::router`] behind the same `Host`/`Origin` check and bearer
+//! authentication as `/api/mcp`), for a token of scope `admin` that may see client contact
+//! details (`--sensitive`) only: sync files carry every row. Anyone else gets 403 with a JSON
+//! `{"error": ...}` naming the token to create.
+//! - `GET /api/sync/files` → `{"device_id": "<server's device id>", "files": [{"path":
+//!   "<device id>/<name>", "size": <bytes>, "sum": <header checksum, 64 hex>}, ...]}`.
+//! - `GET /api/sync/files/{dev}/{name}` → the file (`application/octet-stream`); 404 if absent.
+//! - `PUT /api/sync/files/{dev}/{name}` → stores the body (at most the largest sync file) after
+//!   checking it; 204. A bad id or name, a damaged file or one of another device: 400; the
+//!   server's own device or a newer stint: 409.
+//! - `DELETE /api/sync/files/{dev}/{name}` → removes a log or snapshot; 204, also when absent.
+//! - `POST /api/sync/apply` → the server applies the hub and publishes its changes; the report
+//!   as JSON (`published`, `applied: [{"device", "changes"}]`, `decisions`, `problems`, ...).
+//!
+//! Errors are `{"error": "<what to do next>"}`: 400 input, 403 scope, 404 absent, 409 state,
+//! 500 otherwise.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Extension, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use stint_service::{
+    HttpCaller, HubFile, HubListing, HubTransport, Scope, Service, ServiceError, SyncReport,
+};
+
+/// Largest sync file, in bytes: the body limit of `PUT` and of downloads.
+const MAX_FILE_BYTES: u64 = stint_service::MAX_SYNC_FILE_BYTES;
+
+/// Largest file list or apply report read by the client, in bytes.
+const MAX_ANSWER_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The token to create for sync, as the errors name it.
+const SYNC_TOKEN_HINT: &str = "create one on the server with `stint token create --name NAME \
+                               --scope admin --sensitive` (sync files carry every row, client \
+                               contact details included)";
+
+/// The routes of the module docs, for `svc`; the caller puts the authentication layers on.
+pub fn routes(svc: Service) -> Router {
+    Router::new()
+        .route("/api/sync/files", get(list))
+        .route(
+            "/api/sync/files/{dev}/{name}",
+            get(read).put(accept).delete(remove),
+        )
+        .route("/api/sync/apply", post(apply))
+        .layer(DefaultBodyLimit::max(MAX_FILE_BYTES as usize))
+        .with_state(svc)
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(json!({ "error": message }))).into_response()
+}
+
+fn service_error(e: &ServiceError) -> Response {
+    let status = match e {
+        ServiceError::Domain(_) | ServiceError::Ambiguous(_) => StatusCode::BAD_REQUEST,
+        ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+        ServiceError::Conflict(_) => StatusCode::CONFLICT,
+        ServiceError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    error(status, &e.to_string())
+}
+
+/// Refuses callers other than an admin token that may see contact details.
+fn check_caller(caller: Option<&HttpCaller>) -> Result<(), Box<Response>> {
+    match caller {
+        Some(HttpCaller::Token(t)) if t.scope == Scope::Admin && t.sensitive => Ok(()),
+        Some(c) => Err(Box::new(error(
+            StatusCode::FORBIDDEN,
+            &format!(
+                "{} may not sync: syncing needs a token of scope admin that may see client \
+                 contact details; {SYNC_TOKEN_HINT}",
+                c.describe()
+            ),
+        ))),
+        None => Err(Box::new(error(
+            StatusCode::FORBIDDEN,
+            &format!("syncing needs a token; {SYNC_TOKEN_HINT}"),
+        ))),
+    }
+}
+
+/// Runs `f` on the blocking pool after checking the caller.
+async fn run<T: Send + 'static>(
+    caller: Option<Extension<HttpCaller>>,
+    svc: Service,
+    f: impl FnOnce(Service) -> stint_service::Result<T> + Send + 'static,
+) -> Result<T, Box<Response>> {
+    check_caller(caller.as_ref().map(|c| &c.0))?;
+    match tokio::task::spawn_blocking(move || f(svc)).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(Box::new(service_error(&e))),
+        Err(e) => Err(Box::new(error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &e.to_string(),
+        ))),
+    }
+}
+
+async fn list(State(svc): State<Service>, caller: Option<Extension<HttpCaller>>) -> Response {
+    match run(caller, svc, |svc| svc.hub_list()).await {
+        Ok(l) => axum::Json(listing_json(&l)).into_response(),
+        Err(r) => *r,
+    }
+}
+
+async fn read(
+    State(svc): State<Service>,
+    caller: Option<Extension<HttpCaller>>,
+    Path((dev, name)): Path<(String, String)>,
+) -> Response {
+    match run(caller, svc, move |svc| svc.hub_read(&dev, &name)).await {
+        Ok(bytes) => ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
+        Err(r) => *r,
+    }
+}
+
+async fn accept(
+    State(svc): State<Service>,
+    caller: Option<Extension<HttpCaller>>,
+    Path((dev, name)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    match run(caller, svc, move |svc| svc.hub_accept(&dev, &name, &body)).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(r) => *r,
+    }
+}
+
+async fn remove(
+    State(svc): State<Service>,
+    caller: Option<Extension<HttpCaller>>,
+    Path((dev, name)): Path<(String, String)>,
+) -> Response {
+    match run(caller, svc, move |svc| svc.hub_delete(&dev, &name)).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(r) => *r,
+    }
+}
+
+async fn apply(State(svc): State<Service>, caller: Option<Extension<HttpCaller>>) -> Response {
+    match run(caller, svc, |svc| svc.hub_apply()).await {
+        Ok(r) => axum::Json(report_json(&r)).into_response(),
+        Err(r) => *r,
+    }
+}
+
+fn listing_json(l: &HubListing) -> Value {
+    json!({
+        "device_id": l.device_id,
+        "files": l.files.iter().map(|f| json!({"path": f.path, "size": f.size, "sum": f.sum})).collect::<Vec<_>>(),
+    })
+}
+
+/// A sync report as JSON (the answer of `POST /api/sync/apply`).
+pub fn report_json(r: &SyncReport) -> Value {
+    json!({
+        "device_id": r.device_id,
+        "device_no": r.device_no,
+        "joined": r.joined,
+        "renumbered": r.renumbered,
+        "published": r.published,
+        "applied": r.applied.iter().map(|(d, n)| json!({"device": d, "changes": n})).collect::<Vec<_>>(),
+        "decisions": r.decisions,
+        "problems": r.problems,
+        "notes": r.notes,
+    })
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Reads a report written by [`report_json`]; missing fields are empty.
+fn report_from_json(v: &Value) -> SyncReport {
+    SyncReport {
+        device_id: v["device_id"].as_str().unwrap_or_default().to_owned(),
+        device_no: v["device_no"].as_i64().unwrap_or(-1),
+        joined: v["joined"].as_bool().unwrap_or(false),
+        renumbered: v["renumbered"].as_u64().unwrap_or(0) as usize,
+        published: v["published"].as_u64().unwrap_or(0) as usize,
+        applied: v["applied"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|x| {
+                        (
+                            x["device"].as_str().unwrap_or("?").to_owned(),
+                            x["changes"].as_u64().unwrap_or(0) as usize,
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        decisions: strings(&v["decisions"]),
+        problems: strings(&v["problems"]),
+        notes: strings(&v["notes"]),
+    }
+}
+
+// ----- client -------------------------------------------------------------------------------
+
+/// The HTTP client of `stint sync --url URL --token T`: a [`HubTransport`] talking to the
+/// routes above.
+#[derive(Debug)]
+pub struct HttpHub {
+    base: String,
+    bearer: String,
+    agent: ureq3::Agent,
+}
+
+impl HttpHub {
+    /// A client of the server at `url` (`http://host:port` or `https://...`, a trailing `/` and
+    /// a trailing `/api/mcp` are dropped) with the bearer secret `token`.
+    ///
+    /// # Errors
+    /// A URL that is not http(s), longer than [`stint_service::MAX_SERVER_URL_CHARS`], or an
+    /// empty token.
+    pub fn new(url: &str, token: &str) -> stint_service::Result<HttpHub> {
+        let bad = |m: String| ServiceError::Domain(stint_domain::DomainError::Invalid(m));
+        let url = url.trim();
+        if url.chars().count() > stint_service::MAX_SERVER_URL_CHARS {
+            return Err(bad(format!(
+                "the server URL is longer than {} characters",
+                stint_service::MAX_SERVER_URL_CHARS
+            )));
+        }
+        let lower = url.to_ascii_lowercase();
+        if !(lower.starts_with("http://") || lower.starts_with("https://"))
+            || url.contains(char::is_whitespace)
+        {
+            return Err(bad(format!(
+                "{url:?} is not a server URL; give the address `stint serve` prints, e.g. \
+                 http://desktop.local:8765"
+            )));
+        }
+        let base = url.trim_end_matches('/');
+        let base = base_url(base);
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(bad(format!(
+                "give the server's token with --token or STINT_SYNC_TOKEN; {SYNC_TOKEN_HINT}"
+            )));
+        }
+        let agent: ureq3::Agent = ureq3::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(10)))
+            .timeout_global(Some(Duration::from_secs(300)))
+            .max_redirects(0)
+            .build()
+            .into();
+        Ok(HttpHub {
+            base,
+            bearer: format!("Bearer {token}"),
+            agent,
+        })
+    }
+
+    fn file_url(&self, dev: &str, name: &str) -> String {
+        format!("{}/api/sync/files/{dev}/{name}", self.base)
+    }
+
+    fn unreachable(&self, e: &ureq3::Error) -> ServiceError {
+        ServiceError::Conflict(format!(
+            "cannot reach {} ({e}); is `stint serve` running there? check the URL",
+            self.base
+        ))
+    }
+
+    /// Turns an answer into its body (at most `limit` bytes), or an error that says what to do.
+    fn answer(
+        &self,
+        what: &str,
+        resp: Result<ureq3::http::Response<ureq3::Body>, ureq3::Error>,
+        limit: u64,
+    ) -> stint_service::Result<Vec<u8>> {
+        let resp = resp.map_err(|e| self.unreachable(&e))?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .into_body()
+            .with_config()
+            .limit(limit)
+            .read_to_vec()
+            .map_err(|e| self.unreachable(&e))?;
+        if (200..300).contains(&status) {
+            return Ok(body);
+        }
+        let message = serde_json::from_slice::<Value>(&body)
+            .ok()
+            .and_then(|v| v["error"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| String::from_utf8_lossy(&body).chars().take(500).collect());
+        Err(match status {
+            401 => ServiceError::Conflict(format!(
+                "{} refused the token: the token is wrong or revoked; {SYNC_TOKEN_HINT}",
+                self.base
+            )),
+            403 => ServiceError::Conflict(format!("{} refused to sync: {message}", self.base)),
+            404 if what.starts_with("download") => ServiceError::NotFound(message),
+            404 => ServiceError::Conflict(format!(
+                "{} has no sync routes (404); is it `stint serve` of a stint that syncs? \
+                 update stint there, and check the URL",
+                self.base
+            )),
+            _ => ServiceError::Conflict(format!(
+                "the server refused to {what} (HTTP {status}): {message}"
+            )),
+        })
+    }
+}
+
+impl HubTransport for HttpHub {
+    fn url(&self) -> &str {
+        &self.base
+    }
+
+    fn list(&self) -> stint_service::Result<HubListing> {
+        let resp = self
+            .agent
+            .get(format!("{}/api/sync/files", self.base))
+            .header("Authorization", &self.bearer)
+            .call();
+        let body = self.answer("list its files", resp, MAX_ANSWER_BYTES)?;
+        let v: Value = serde_json::from_slice(&body).map_err(|e| {
+            ServiceError::Conflict(format!(
+                "{} answered the file list with something that is not JSON ({e}); is it \
+                 `stint serve`? check the URL",
+                self.base
+            ))
+        })?;
+        Ok(HubListing {
+            device_id: v["device_id"].as_str().unwrap_or_default().to_owned(),
+            files: v["files"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|f| {
+                            Some(HubFile {
+                                path: f["path"].as_str()?.to_owned(),
+                                size: f["size"].as_u64()?,
+                                sum: f["sum"].as_str().unwrap_or_default().to_owned(),
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+    }
+
+    fn get(&self, dev: &str, name: &str) -> stint_service::Result<Vec<u8>> {
+        let resp = self
+            .agent
+            .get(self.file_url(dev, name))
+            .header("Authorization", &self.bearer)
+            .call();
+        self.answer(&format!("download {dev}/{name}"), resp, MAX_FILE_BYTES)
+    }
+
+    fn put(&self, dev: &str, name: &str, bytes: &[u8]) -> stint_service::Result<()> {
+        let resp = self
+            .agent
+            .put(self.file_url(dev, name))
+            .header("Authorization", &self.bearer)
+            .header("Content-Type", "application/octet-stream")
+            .send(bytes);
+        self.answer(&format!("store {dev}/{name}"), resp, MAX_ANSWER_BYTES)
+            .map(drop)
+    }
+
+    fn delete(&self, dev: &str, name: &str) -> stint_service::Result<()> {
+        let resp = self
+            .agent
+            .delete(self.file_url(dev, name))
+            .header("Authorization", &self.bearer)
+            .call();
+        self.answer(&format!("remove {dev}/{name}"), resp, MAX_ANSWER_BYTES)
+            .map(drop)
+    }
+
+    fn apply(&self) -> stint_service::Result<SyncReport> {
+        let resp = self
+            .agent
+            .post(format!("{}/api/sync/apply", self.base))
+            .header("Authorization", &self.bearer)
+            .send_empty();
+        let body = self.answer("apply the files", resp, MAX_ANSWER_BYTES)?;
+        let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        Ok(report_from_json(&v))
+    }
+}
+
+/// The [`HubClient`](stint_service::HubClient) of this front end: an [`HttpHub`] per call, so
+/// the `sync` tool and auto-sync of a database bound to a server (`stint sync --url`) reach it.
+pub fn hub_client() -> stint_service::HubClient {
+    stint_service::HubClient(std::sync::Arc::new(|url: &str, token: &str| {
+        Ok(Box::new(HttpHub::new(url, token)?) as Box<dyn stint_service::HubTransport>)
+    }))
+}
+
+/// The server's base address as `stint sync --url` keeps it: no trailing `/`, no `/api/mcp`
+/// (the address `stint serve` prints works as given).
+pub fn base_url(url: &str) -> String {
+    let base = url.trim().trim_end_matches('/');
+    base.strip_suffix("/api/mcp").unwrap_or(base).to_owned()
+}

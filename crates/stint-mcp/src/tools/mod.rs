@@ -1,0 +1,27 @@
+//! The tools, one module per toolset of [`crate::catalog::Toolset`] (tasks, of the
+//! catalog toolset, in a module of their own).
+
+mod analytics;
+mod billing;
+mod catalog;
+mod expenses;
+mod history;
+mod settings;
+mod tasks;
+mod tracks;
+
+use rmcp::handler::server::router::tool::ToolRouter;
+
+use crate::server::StintServer;
+
+/// Every tool of the catalogue in one router.
+pub(crate) fn router() -> ToolRouter<StintServer> {
+    StintServer::tracks_router()
+        + StintServer::catalog_router()
+        + StintServer::billing_router()
+        + StintServer::analytics_router()
+        + StintServer::settings_router()
+        + StintServer::history_router()
+        + StintServer::tasks_router()
+        + StintServer::expenses_router()
+}

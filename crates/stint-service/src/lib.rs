@@ -1,0 +1,573 @@
+//! Use cases: the one API that every front end (MCP over stdio or HTTP, the CLI) calls.
+//!
+//! Each write is one `BEGIN IMMEDIATE` transaction that also appends to the audit log and to
+//! the change log (one undoable change per transaction, see `changes`), so a failed call leaves
+//! nothing half-written. Requests arrive as loosely typed strings (what a
+//! user or an agent sent); this layer resolves names, parses times with the configured zone and
+//! the injected [`Clock`], applies the domain rules, and returns domain records.
+//!
+//! **Architecture invariant:** no JSON-RPC, clap or terminal output here; the clock is read
+//! only through [`Clock`].
+
+mod catalog;
+mod changes;
+mod expenses;
+mod export;
+mod files;
+mod ics;
+mod import;
+mod invoice_pdf;
+mod invoices;
+mod names;
+mod reports;
+mod settings;
+mod sync;
+mod sync_remote;
+mod tasks;
+mod tokens;
+mod tracks;
+
+use std::fmt;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use thiserror::Error;
+
+use stint_domain::DomainError;
+use stint_domain::settings::Settings;
+use stint_store::{self as store, StoreError, audit};
+
+pub use catalog::{
+    ClientChanges, DeleteClient, DeleteProject, DeleteTag, Deleted, ListClients, ListProjects,
+    ListTags, NewClient, NewProject, ProjectChanges, TagWithUsage,
+};
+pub use changes::{Change, ListChanges, MAX_REQUEST_ID_CHARS, REQUEST_ID_TTL_SECONDS, Undone};
+pub use expenses::{ExpenseChanges, ListExpenses, NewExpense};
+pub use export::{
+    ExportError, INVOICE_CSV_HEADER, TRACKS_CSV_HEADER, TracksCsv, csv_text, csv_text_back,
+    invoice_csv, tracks_csv,
+};
+pub use files::OutputFile;
+pub use import::{
+    BATCH_ROWS, BULK_IMPORT_ROWS, EXPORT_FORMAT, EXPORT_VERSION, ImportFormat, ImportOptions,
+    ImportProgress, ImportReport, ImportSummary, NoProgress, PREVIEW_ROWS, PortableSummary,
+    PreviewRow, detect,
+};
+pub use invoice_pdf::invoice_document;
+pub use invoices::{InvoiceChanges, ListInvoices, NewInvoice};
+pub use names::{Completion, MAX_COMPLETIONS, NameKind, matches_prefix};
+pub use reports::{
+    BudgetReport, BudgetUse, Figures, GroupDim, GroupKey, Summary, SummaryRow, TimeSummary,
+};
+pub use settings::{RoundingChanges, SettingsChanges, SettingsView};
+pub use sync::{
+    FORMAT_VERSION as SYNC_FORMAT_VERSION, PeerStatus, SyncDecision, SyncKey, SyncReport,
+    SyncStatus,
+};
+pub use sync_remote::{
+    HubClient, HubFile, HubListing, HubTransport, MAX_SERVER_URL_CHARS, MAX_SYNC_FILE_BYTES,
+    RemoteSyncReport,
+};
+pub use tasks::{DeleteTask, ListTasks, NewTask, TaskChanges};
+pub use tokens::{HttpCaller, LAST_USED_RESOLUTION_SECS, SECRET_PREFIX, Scope, TokenInfo};
+pub use tracks::{
+    ContinueTimer, ListTracks, NewTrack, StartTimer, StopTimer, TimerContinued, TimerStarted,
+    TrackChanges, TrackWritten,
+};
+
+/// Source of "now". The service reads time only through this, so tests can freeze it.
+pub trait Clock: Send + Sync + fmt::Debug {
+    /// The current instant, UTC.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)] // the one place that reads the system clock
+    fn now(&self) -> DateTime<Utc> {
+        let now = Utc::now();
+        // Whole seconds: stored instants are seconds, and a sub-second "now" would make a track
+        // started and stopped within the same second look longer than it is stored.
+        DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now)
+    }
+}
+
+/// A clock that stands still until moved: for tests and reproducible scripted sessions.
+#[derive(Debug)]
+pub struct FixedClock(Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    /// A clock reading `now`.
+    pub fn new(now: DateTime<Utc>) -> Self {
+        FixedClock(Mutex::new(now))
+    }
+
+    /// Moves the clock to `now`.
+    pub fn set(&self, now: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = now;
+    }
+
+    /// Moves the clock forward by `seconds` (backward when negative); a move past the instants
+    /// chrono represents leaves the clock where it is.
+    pub fn advance(&self, seconds: i64) {
+        let mut t = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(moved) =
+            chrono::TimeDelta::try_seconds(seconds).and_then(|d| t.checked_add_signed(d))
+        {
+            *t = moved;
+        }
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Which front end a call came through; recorded in the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frontend {
+    McpStdio,
+    McpHttp,
+    Cli,
+}
+
+impl Frontend {
+    /// The audit log's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Frontend::McpStdio => "mcp-stdio",
+            Frontend::McpHttp => "mcp-http",
+            Frontend::Cli => "cli",
+        }
+    }
+}
+
+/// Who is calling: the front end and, over HTTP, the token's name.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub frontend: Frontend,
+    pub token_name: Option<String>,
+    /// Show client contact details (email, phone, address, tax id, notes) as [`REDACTED`]: for
+    /// HTTP tokens created without `--sensitive`.
+    pub redact_contacts: bool,
+    /// May name a file on this machine for the service to write (e.g. `export_invoice_csv`'s
+    /// `path`): true for the CLI and stdio (the user's own process), false for every HTTP
+    /// caller, whose requests may come from another account or machine.
+    pub may_write_files: bool,
+}
+
+impl Caller {
+    /// A local caller (CLI or stdio) that sees everything and may write files.
+    pub fn local(frontend: Frontend) -> Caller {
+        Caller {
+            frontend,
+            token_name: None,
+            redact_contacts: false,
+            may_write_files: true,
+        }
+    }
+}
+
+/// What redacted contact details read as.
+pub const REDACTED: &str = "[redacted]";
+
+/// Errors of the use cases. Every message says what went wrong and what to send next.
+#[derive(Debug, Error)]
+pub enum ServiceError {
+    /// A parse or rule failure in the input.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// No row with that id or name.
+    #[error("{0}")]
+    NotFound(String),
+    /// A name that matches several rows.
+    #[error("{0}")]
+    Ambiguous(String),
+    /// The request is valid but the state does not allow it (nothing running, an invoiced
+    /// track, a name already taken, ...).
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Projects and tags that a start or a logged track created because it named them (see
+/// [`Service::creating_missing`]), in the order created.
+#[derive(Debug, Clone, Default)]
+pub struct CreatedOnTheFly {
+    pub projects: Vec<stint_domain::entities::Project>,
+    pub tags: Vec<stint_domain::entities::Tag>,
+}
+
+/// Result of use cases.
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
+
+/// A page of a list, and the cursor for the next one (`None` on the last page).
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// Default and largest page sizes for list use cases.
+pub const DEFAULT_PAGE: usize = 50;
+pub const MAX_PAGE: usize = 500;
+
+#[derive(Debug)]
+struct Inner {
+    /// One connection per concurrent caller; a use case takes whichever is free.
+    conns: Vec<Mutex<store::Connection>>,
+    next: std::sync::atomic::AtomicUsize,
+    clock: Arc<dyn Clock>,
+    /// The database file, resolved through symlinks: exports and backups never write over it.
+    db_path: std::path::PathBuf,
+    /// Held by a write use case for its transaction: writers of this process queue here
+    /// instead of on SQLite's busy handler, which sleeps up to 100 ms between retries.
+    writer: Mutex<()>,
+    /// How to reach `stint serve` on another device (set by the front end that has an HTTP
+    /// client), so the `sync` tool and auto-sync of a database bound to a server reach it.
+    hub_client: std::sync::OnceLock<sync_remote::HubClient>,
+}
+
+/// The stint service over one database connection.
+///
+/// Cheap to clone; clones share the connection and clock, and may carry another [`Caller`].
+#[derive(Debug, Clone)]
+pub struct Service {
+    inner: Arc<Inner>,
+    caller: Arc<Caller>,
+    /// The request id of the create call in progress (set by [`Service::once`] only).
+    request: Option<Arc<changes::RequestSlot>>,
+    /// Set by [`Service::creating_missing`]: projects and tags created on the fly by a start
+    /// or a logged track that named missing ones.
+    created: Option<Arc<Mutex<CreatedOnTheFly>>>,
+}
+
+/// What a use case sees inside its transaction.
+pub(crate) struct Ctx<'a> {
+    pub tx: &'a store::Tx<'a>,
+    pub now: DateTime<Utc>,
+    pub settings: Settings,
+    /// The configured zone (setting `timezone`, else the system's).
+    pub tz: Tz,
+    caller: &'a Caller,
+    operation: &'static str,
+    /// Where projects and tags created on the fly go (see [`Service::creating_missing`]);
+    /// `None`: a missing project or tag is an error.
+    pub created: Option<&'a Mutex<CreatedOnTheFly>>,
+}
+
+impl Ctx<'_> {
+    /// Records this write in the audit log.
+    pub fn audit(&self, entity: &str, ids: &[i64], detail: Option<&str>) -> Result<()> {
+        audit::record(
+            self.tx,
+            &audit::AuditEntry {
+                at: self.now,
+                frontend: self.caller.frontend.as_str(),
+                token_name: self.caller.token_name.as_deref(),
+                operation: self.operation,
+                entity,
+                entity_ids: ids,
+                detail,
+            },
+        )?;
+        Ok(())
+    }
+}
+
+/// The system's time zone: `TZ` if it names an IANA zone, else the platform's setting, else UTC.
+/// Looked up once per process.
+pub fn system_time_zone() -> Tz {
+    static ZONE: std::sync::OnceLock<Tz> = std::sync::OnceLock::new();
+    *ZONE.get_or_init(|| {
+        std::env::var("TZ")
+            .ok()
+            .and_then(|tz| tz.trim_start_matches(':').parse::<Tz>().ok())
+            .or_else(|| iana_time_zone::get_timezone().ok()?.parse::<Tz>().ok())
+            .unwrap_or(Tz::UTC)
+    })
+}
+
+impl Service {
+    /// Where the database lives when neither `--db` nor `STINT_DB` says: the platform's data
+    /// folder (on Linux `~/.local/share/stint/stint.db`); `None` when there is none.
+    pub fn default_path() -> Option<std::path::PathBuf> {
+        store::default_path()
+    }
+
+    /// Opens the database at `path` (see [`store::open`]) with the system clock.
+    pub fn open(path: &Path, caller: Caller) -> Result<Service> {
+        Self::with_clock(path, caller, Arc::new(SystemClock))
+    }
+
+    /// Opens the database at `path` with the given clock.
+    pub fn with_clock(path: &Path, caller: Caller, clock: Arc<dyn Clock>) -> Result<Service> {
+        Self::with_pool(path, caller, clock, 1)
+    }
+
+    /// Opens `connections` connections to the database at `path` (at least 1), for front ends
+    /// that serve several requests at once.
+    pub fn with_pool(
+        path: &Path,
+        caller: Caller,
+        clock: Arc<dyn Clock>,
+        connections: usize,
+    ) -> Result<Service> {
+        let mut conns = vec![Mutex::new(store::open(path)?)];
+        for _ in 1..connections.max(1) {
+            conns.push(Mutex::new(store::open(path)?));
+        }
+        Ok(Service {
+            inner: Arc::new(Inner {
+                conns,
+                next: std::sync::atomic::AtomicUsize::new(0),
+                clock,
+                db_path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+                writer: Mutex::new(()),
+                hub_client: std::sync::OnceLock::new(),
+            }),
+            caller: Arc::new(caller),
+            request: None,
+            created: None,
+        })
+    }
+
+    /// The same service, acting for another caller.
+    pub fn for_caller(&self, caller: Caller) -> Service {
+        Service {
+            inner: Arc::clone(&self.inner),
+            caller: Arc::new(caller),
+            request: None,
+            created: None,
+        }
+    }
+
+    /// The same service, but a start or a logged track (or a track edit) that names a missing
+    /// project or tag (by a name, not an id) creates it with the defaults of `create_project`
+    /// and `create_tag`, in the same transaction (one change, one undo), as Timewarrior and
+    /// Watson do. [`Service::take_created`] says what was created.
+    pub fn creating_missing(&self) -> Service {
+        Service {
+            created: Some(Arc::new(Mutex::new(CreatedOnTheFly::default()))),
+            ..self.clone()
+        }
+    }
+
+    /// What calls of a service made by [`Service::creating_missing`] created on the fly since
+    /// the last look (empty for any other service). A call that failed created nothing, and
+    /// what it had noted is dropped when the next call starts.
+    pub fn take_created(&self) -> CreatedOnTheFly {
+        self.created
+            .as_ref()
+            .map(|m| std::mem::take(&mut *m.lock().unwrap_or_else(|e| e.into_inner())))
+            .unwrap_or_default()
+    }
+
+    /// Who this service acts for.
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+
+    /// `c` as this caller may see it (contact details and notes redacted for non-sensitive
+    /// tokens).
+    pub(crate) fn shown_client(
+        &self,
+        mut c: stint_domain::entities::Client,
+    ) -> stint_domain::entities::Client {
+        if self.caller.redact_contacts {
+            for f in [
+                &mut c.email,
+                &mut c.phone,
+                &mut c.address,
+                &mut c.tax_id,
+                &mut c.notes,
+            ] {
+                if f.is_some() {
+                    *f = Some(REDACTED.to_owned());
+                }
+            }
+        }
+        c
+    }
+
+    /// `inv` as this caller may see it (the client's contact details redacted for
+    /// non-sensitive tokens).
+    pub(crate) fn shown_invoice(
+        &self,
+        mut inv: stint_domain::entities::Invoice,
+    ) -> stint_domain::entities::Invoice {
+        if self.caller.redact_contacts {
+            for f in [
+                &mut inv.client_email,
+                &mut inv.client_address,
+                &mut inv.client_tax_id,
+            ] {
+                if f.is_some() {
+                    *f = Some(REDACTED.to_owned());
+                }
+            }
+        }
+        inv
+    }
+
+    /// The current instant from the service's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.inner.clock.now()
+    }
+
+    fn conn(&self) -> MutexGuard<'_, store::Connection> {
+        let conns = &self.inner.conns;
+        for c in conns {
+            if let Ok(guard) = c.try_lock() {
+                return guard;
+            }
+        }
+        let i = self
+            .inner
+            .next
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            % conns.len();
+        conns[i].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What a use case sees in transaction `tx`: the settings and the zone in force.
+    fn ctx<'a>(
+        &'a self,
+        tx: &'a store::Tx<'a>,
+        now: DateTime<Utc>,
+        operation: &'static str,
+    ) -> Result<Ctx<'a>> {
+        // A damaged setting blocks every use case but the one that can repair it by setting it
+        // again (it checks that the request does).
+        let settings = if operation == "update_settings" {
+            store::settings::load_lenient(tx)?.0
+        } else {
+            store::settings::load(tx)?
+        };
+        let tz = settings.timezone.unwrap_or_else(system_time_zone);
+        if operation != "read"
+            && let Some(created) = &self.created
+        {
+            *created.lock().unwrap_or_else(|e| e.into_inner()) = CreatedOnTheFly::default();
+        }
+        Ok(Ctx {
+            tx,
+            now,
+            settings,
+            tz,
+            caller: &self.caller,
+            operation,
+            created: self.created.as_deref(),
+        })
+    }
+
+    /// Runs a write use case in one `BEGIN IMMEDIATE` transaction, recorded in the change log
+    /// as one change named `operation` (see [`changes`]).
+    pub(crate) fn write<T>(
+        &self,
+        operation: &'static str,
+        f: impl FnOnce(&Ctx<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.write_with(operation, f, |_| changes::LogExtra::default())
+    }
+
+    /// Runs a read use case in one snapshot.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Ctx<'_>) -> Result<T>) -> Result<T> {
+        let now = self.now();
+        let mut conn = self.conn();
+        store::read(&mut conn, |tx| f(&self.ctx(tx, now, "read")?))
+    }
+
+    /// Moves the WAL into the database file (see [`store::checkpoint`]); best effort.
+    pub(crate) fn checkpoint(&self) {
+        if let Err(e) = store::checkpoint(&self.conn()) {
+            tracing::debug!("checkpoint skipped: {e}");
+        }
+    }
+
+    /// Schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(store::schema_version(&self.conn())?)
+    }
+}
+
+/// Encodes a keyset position as an opaque cursor.
+pub(crate) fn encode_cursor(kind: &str, parts: &[String]) -> String {
+    let raw = format!("{kind}\u{1f}{}", parts.join("\u{1f}"));
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// The error for a cursor this server did not issue for the list at hand.
+pub(crate) fn bad_cursor(cursor: &str) -> ServiceError {
+    ServiceError::Domain(DomainError::Invalid(format!(
+        "the cursor {cursor:?} was not issued for this list; send the next_cursor of the \
+         previous page unchanged, or leave cursor out to start from the first page"
+    )))
+}
+
+/// Decodes a cursor made by [`encode_cursor`] for list `kind`.
+pub(crate) fn decode_cursor(kind: &str, cursor: &str) -> Result<Vec<String>> {
+    let bad = || bad_cursor(cursor);
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor.trim())
+        .map_err(|_| bad())?;
+    let raw = String::from_utf8(raw).map_err(|_| bad())?;
+    let mut parts = raw.split('\u{1f}');
+    if parts.next() != Some(kind) {
+        return Err(bad());
+    }
+    Ok(parts.map(str::to_owned).collect())
+}
+
+/// Clamps a requested page size to `1..=MAX_PAGE`, defaulting to [`DEFAULT_PAGE`].
+pub(crate) fn page_size(limit: Option<u32>) -> Result<usize> {
+    match limit {
+        None => Ok(DEFAULT_PAGE),
+        Some(0) => Err(DomainError::Invalid(
+            "limit must be at least 1; leave it out for pages of 50".to_owned(),
+        )
+        .into()),
+        Some(n) => Ok((n as usize).min(MAX_PAGE)),
+    }
+}
+
+/// Fetches one more row than the page size to know whether another page exists.
+pub(crate) fn paginate<T>(
+    mut rows: Vec<T>,
+    size: usize,
+    cursor_of: impl Fn(&T) -> String,
+) -> Page<T> {
+    let next_cursor = if rows.len() > size {
+        rows.truncate(size);
+        rows.last().map(cursor_of)
+    } else {
+        None
+    };
+    Page {
+        items: rows,
+        next_cursor,
+    }
+}
+
+/// Trims an optional text field; empty means "none".
+pub(crate) fn clean(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// Maps a UNIQUE-constraint failure to a [`ServiceError::Conflict`] with `message`.
+pub(crate) fn unique_violation(e: StoreError, message: impl FnOnce() -> String) -> ServiceError {
+    if e.is_unique_violation() {
+        ServiceError::Conflict(message())
+    } else {
+        ServiceError::Store(e)
+    }
+}

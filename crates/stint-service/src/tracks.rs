@@ -1,0 +1,772 @@
+//! Use cases for timers and tracks.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::catalog::{resolve_client, resolve_project, resolve_tag, resolve_tags};
+use super::tasks::{track_placement, track_replacement};
+use super::{
+    Ctx, Page, Result, Service, ServiceError, clean, decode_cursor, encode_cursor, page_size,
+    paginate,
+};
+use stint_domain::entities::Track;
+use stint_domain::limits::{MAX_LISTED_IDS, check_instant, check_search, check_text};
+use stint_domain::money::parse_rate;
+use stint_domain::time::{
+    Bound, Range, parse_duration, parse_instant, parse_range_bound, show_instant,
+};
+use stint_domain::track::validate_span;
+use stint_domain::{DomainError, TrackId};
+use stint_store::tracks::{self, TrackFields, TrackFilter};
+
+/// Input of `start_timer`.
+#[derive(Debug, Clone, Default)]
+pub struct StartTimer {
+    pub description: Option<String>,
+    /// Project id or exact name.
+    pub project: Option<String>,
+    /// Tag ids or exact names.
+    pub tags: Vec<String>,
+    /// Defaults to the project's `billable_by_default` (false without a project).
+    pub billable: Option<bool>,
+    /// When the work started; defaults to now.
+    pub start: Option<String>,
+    /// Task id, or exact name within the project (ARCHITECTURE.md, "Tasks"); a task alone
+    /// picks its project.
+    pub task: Option<String>,
+}
+
+/// Result of `start_timer`: the new timer, the timers it stopped or replaced, and overlapping
+/// tracks.
+#[derive(Debug, Clone)]
+pub struct TimerStarted {
+    pub track: Track,
+    pub stopped: Vec<Track>,
+    /// Running timers that started in the same second as the new one (stopping them would
+    /// record zero seconds, so they were deleted), as they were: a person correcting themselves
+    /// ("no, I'm on the website") right after starting a timer.
+    pub replaced: Vec<Track>,
+    /// The first [`MAX_LISTED_IDS`] (20) overlapping tracks, by start.
+    pub overlaps: Vec<TrackId>,
+    /// How many tracks overlap in all.
+    pub overlap_count: i64,
+}
+
+/// Input of `continue_timer`.
+#[derive(Debug, Clone, Default)]
+pub struct ContinueTimer {
+    /// The track to continue; the finished track that started last when left out.
+    pub track_id: Option<i64>,
+}
+
+/// Result of `continue_timer`: the timer started, and the track whose project, tags,
+/// description and billable flag it took.
+#[derive(Debug, Clone)]
+pub struct TimerContinued {
+    pub started: TimerStarted,
+    /// The track continued, as it is after the call (stopped, if it was the running timer).
+    pub from: Track,
+}
+
+/// Input of `stop_timer`.
+#[derive(Debug, Clone, Default)]
+pub struct StopTimer {
+    /// Which timer; may be left out when exactly one runs.
+    pub track_id: Option<i64>,
+    /// When the work ended; defaults to now.
+    pub end: Option<String>,
+}
+
+/// Input of `create_track`: two of `start`, `end` and `duration` (`start` may be empty when
+/// `end` and `duration` are given: the track then ends at `end`).
+#[derive(Debug, Clone, Default)]
+pub struct NewTrack {
+    pub description: Option<String>,
+    pub project: Option<String>,
+    pub tags: Vec<String>,
+    pub billable: Option<bool>,
+    pub start: String,
+    pub end: Option<String>,
+    pub duration: Option<String>,
+    pub hourly_rate: Option<String>,
+    /// Task id, or exact name within the project.
+    pub task: Option<String>,
+}
+
+/// A written track and the other tracks it overlaps.
+#[derive(Debug, Clone)]
+pub struct TrackWritten {
+    pub track: Track,
+    /// The first [`MAX_LISTED_IDS`] (20) overlapping tracks, by start.
+    pub overlaps: Vec<TrackId>,
+    /// How many tracks overlap in all.
+    pub overlap_count: i64,
+}
+
+/// Input of `update_track`: `None` leaves a field as it is; an empty text clears project and
+/// hourly rate; `tags` replaces the tags.
+#[derive(Debug, Clone, Default)]
+pub struct TrackChanges {
+    pub description: Option<String>,
+    pub project: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub billable: Option<bool>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    /// Sets the end to start + duration.
+    pub duration: Option<String>,
+    pub hourly_rate: Option<String>,
+    /// Task id or exact name within the (new) project; empty removes the task.
+    pub task: Option<String>,
+}
+
+/// Input of `list_tracks`. Dates include whole local days; date-times are half-open.
+#[derive(Debug, Clone, Default)]
+pub struct ListTracks {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub project: Option<String>,
+    pub client: Option<String>,
+    pub tag: Option<String>,
+    pub billable: Option<bool>,
+    pub invoiced: Option<bool>,
+    pub running: Option<bool>,
+    pub search: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+    /// Task id, or exact name (within `project` when given).
+    pub task: Option<String>,
+}
+
+/// The range of a user's `from` and `to` (either may be empty or left out), in the configured
+/// zone: dates are whole local days, named periods (`last week`) whole periods, date-times exact.
+/// A named period as `from` with no `to` is that whole period; otherwise a missing `from` is
+/// `default_from` and a missing `to` is `default_to`.
+///
+/// # Errors
+/// Unreadable bounds (the message lists the forms); an empty or backwards range.
+pub(crate) fn user_range(
+    ctx: &Ctx<'_>,
+    from: Option<&str>,
+    to: Option<&str>,
+    default_from: DateTime<Utc>,
+    default_to: DateTime<Utc>,
+) -> Result<Range> {
+    let bound = |s: Option<&str>| -> Result<Option<Bound>> {
+        match s.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => Ok(Some(parse_range_bound(
+                s,
+                ctx.tz,
+                ctx.now,
+                ctx.settings.week_start,
+            )?)),
+            None => Ok(None),
+        }
+    };
+    Ok(Range::from_optional(
+        bound(from)?,
+        bound(to)?,
+        default_from,
+        default_to,
+        ctx.tz,
+    )?)
+}
+
+/// The store filter for the conditions of `req` (range, project, client, tag, flags, search),
+/// with names resolved and times parsed in the configured zone. `limit` and `cursor` are left
+/// to the caller.
+pub(crate) fn track_filter(ctx: &Ctx<'_>, req: &ListTracks) -> Result<TrackFilter> {
+    let range = match (clean(req.from.clone()), clean(req.to.clone())) {
+        (None, None) => None,
+        (from, to) => {
+            let r = user_range(
+                ctx,
+                from.as_deref(),
+                to.as_deref(),
+                DateTime::<Utc>::UNIX_EPOCH,
+                add_seconds(ctx.now, 1)?,
+            )?;
+            Some((r.start, r.end))
+        }
+    };
+    let project = match clean(req.project.clone()) {
+        Some(p) => Some(resolve_project(ctx, &p)?),
+        None => None,
+    };
+    Ok(TrackFilter {
+        range,
+        task_id: match clean(req.task.clone()) {
+            Some(k) => Some(super::tasks::resolve_task(ctx, project.as_ref(), &k)?.id),
+            None => None,
+        },
+        project_id: project.map(|p| p.id),
+        client_id: match clean(req.client.clone()) {
+            Some(c) => Some(resolve_client(ctx, &c)?.id),
+            None => None,
+        },
+        tag_id: match clean(req.tag.clone()) {
+            Some(t) => Some(resolve_tag(ctx, &t)?.id),
+            None => None,
+        },
+        billable: req.billable,
+        invoiced: req.invoiced,
+        running: req.running,
+        search: match clean(req.search.clone()) {
+            Some(s) => {
+                check_search(&s)?;
+                Some(s)
+            }
+            None => None,
+        },
+    })
+}
+
+fn load_track(ctx: &Ctx<'_>, id: i64) -> Result<Track> {
+    tracks::get(ctx.tx, TrackId(id))?.ok_or_else(|| {
+        ServiceError::NotFound(format!(
+            "no track has id {id}; find the right one with list_tracks (or list_running_timers \
+             for timers)"
+        ))
+    })
+}
+
+/// Refuses changes to a track that is on an invoice, naming the invoice.
+fn ensure_not_invoiced(ctx: &Ctx<'_>, track: &Track, action: &str) -> Result<()> {
+    let Some(invoice) = track.invoice_id else {
+        return Ok(());
+    };
+    let (number, status) =
+        tracks::invoice_label(ctx.tx, invoice)?.unwrap_or((None, "unknown".to_owned()));
+    let label = match number {
+        Some(n) => format!("invoice {n} (id {invoice}, {status})"),
+        None => format!("draft invoice id {invoice}"),
+    };
+    let how = match status.as_str() {
+        "draft" => "delete that draft invoice (delete_invoice) first to release it",
+        "paid" => {
+            "a paid invoice is final, so its tracks stay as billed; record a correction as a new track instead"
+        }
+        _ => "void that invoice (void_invoice) first to release it",
+    };
+    Err(ServiceError::Conflict(format!(
+        "track {} is billed on {label}, so it cannot be {action}; {how}",
+        track.id
+    )))
+}
+
+fn parse_opt_instant(ctx: &Ctx<'_>, input: Option<&str>) -> Result<Option<DateTime<Utc>>> {
+    match input.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Ok(Some(parse_instant(s, ctx.tz, ctx.now)?)),
+        None => Ok(None),
+    }
+}
+
+fn add_seconds(t: DateTime<Utc>, seconds: i64) -> Result<DateTime<Utc>> {
+    Duration::try_seconds(seconds)
+        .and_then(|d| t.checked_add_signed(d))
+        .ok_or_else(|| {
+            DomainError::Invalid(format!("a duration of {seconds} seconds is too long")).into()
+        })
+}
+
+/// A description as stored: trimmed, at most 10 000 characters, no control characters but tab
+/// and line breaks.
+fn description(d: Option<String>) -> Result<String> {
+    let d = d.map(|d| d.trim().to_owned()).unwrap_or_default();
+    check_text("description", &d)?;
+    Ok(d)
+}
+
+impl Service {
+    /// Starts a timer. Unless the setting `allow_concurrent_timers` is on, running timers are
+    /// stopped first, at the new timer's start, and returned in `stopped`; a running timer that
+    /// started in the same second as the new one is deleted instead (it would last zero
+    /// seconds) and returned in `replaced`.
+    ///
+    /// # Errors
+    /// A start in the future; an unknown project or tag; a running timer that began after the
+    /// requested start (it cannot be stopped before it began).
+    pub fn start_timer(&self, req: StartTimer) -> Result<TimerStarted> {
+        let args = format!("{req:?}");
+        let reload = |ctx: &Ctx<'_>, ids: &[i64]| reload_started(ctx, ids.first(), ids.get(1..));
+        self.write_once("start_timer", &args, started_ids, reload, |ctx| {
+            start_in(ctx, req)
+        })
+    }
+
+    /// Starts a timer now with the project, tags, description and billable flag of track
+    /// `track_id`, or of the finished track that started last (the work before an
+    /// interruption). Running timers are stopped (or replaced) as by [`Service::start_timer`].
+    ///
+    /// # Errors
+    /// No such track; no finished track yet; the track's project archived since.
+    pub fn continue_timer(&self, req: ContinueTimer) -> Result<TimerContinued> {
+        let args = format!("{req:?}");
+        // Recorded ids: the new timer, the track continued, then the timers stopped.
+        let ids = |v: &TimerContinued| {
+            let mut ids = started_ids(&v.started);
+            ids.insert(1.min(ids.len()), v.from.id.0);
+            ids
+        };
+        let reload = |ctx: &Ctx<'_>, ids: &[i64]| {
+            let started = reload_started(ctx, ids.first(), ids.get(2..))?;
+            // The track continued is gone only when it was the running timer, replaced in the
+            // same second: the new timer has its fields.
+            let from = match ids.get(1) {
+                Some(id) => tracks::get(ctx.tx, TrackId(*id))?,
+                None => None,
+            }
+            .unwrap_or_else(|| started.track.clone());
+            Ok(TimerContinued { started, from })
+        };
+        self.write_once("continue_timer", &args, ids, reload, |ctx| {
+            let from = match req.track_id {
+                Some(id) => load_track(ctx, id)?,
+                None => {
+                    let filter = TrackFilter {
+                        running: Some(false),
+                        ..TrackFilter::default()
+                    };
+                    tracks::list(ctx.tx, &filter, None, 1)?
+                        .into_iter()
+                        .next()
+                        .ok_or_else(|| {
+                            ServiceError::Conflict(
+                                "there is no finished track to continue yet; start a timer \
+                                 with start_timer"
+                                    .to_owned(),
+                            )
+                        })?
+                }
+            };
+            let started = start_in(
+                ctx,
+                StartTimer {
+                    description: Some(from.description.clone()),
+                    project: from.project_id.map(|p| p.0.to_string()),
+                    tags: from.tags.iter().map(|(id, _)| id.0.to_string()).collect(),
+                    billable: Some(from.billable),
+                    start: None,
+                    task: from.task_id.map(|k| k.0.to_string()),
+                },
+            )?;
+            // Continuing the running timer itself stopped (or replaced) it.
+            let from = match started.replaced.iter().find(|t| t.id == from.id) {
+                Some(t) => t.clone(),
+                None => load_track(ctx, from.id.0)?,
+            };
+            Ok(TimerContinued { started, from })
+        })
+    }
+
+    /// Stops a running timer (the only one, or `track_id`) at `end` or now.
+    ///
+    /// # Errors
+    /// [`ServiceError::Conflict`] when nothing runs, when several run and no id was given, or
+    /// when the track is not running; an end before the start or in the future.
+    pub fn stop_timer(&self, req: StopTimer) -> Result<TrackWritten> {
+        self.write("stop_timer", |ctx| {
+            let running = tracks::running(ctx.tx)?;
+            let track = match req.track_id {
+                Some(id) => {
+                    let t = load_track(ctx, id)?;
+                    if !t.is_running() {
+                        return Err(ServiceError::Conflict(format!(
+                            "track {id} is not running (it ended at {}); running timers: {}",
+                            t.end.map(|e| show_instant(e, ctx.tz)).unwrap_or_default(),
+                            describe_running(&running, ctx.tz)
+                        )));
+                    }
+                    t
+                }
+                None => match running.len() {
+                    0 => {
+                        return Err(ServiceError::Conflict(
+                            "no timer is running, so there is nothing to stop; start one with \
+                             start_timer, or record finished work with create_track"
+                                .to_owned(),
+                        ));
+                    }
+                    1 => running.into_iter().next().expect("one"),
+                    n => {
+                        return Err(ServiceError::Conflict(format!(
+                            "{n} timers are running ({}); send track_id to say which to stop",
+                            describe_running(&running, ctx.tz)
+                        )));
+                    }
+                },
+            };
+            let end = parse_opt_instant(ctx, req.end.as_deref())?.unwrap_or(ctx.now);
+            if end == track.start {
+                return Err(ServiceError::Conflict(format!(
+                    "timer {} started less than a second ago, so stopping it now would record \
+                     zero seconds; wait a moment, send an `end`, or delete it with delete_track \
+                     if it was started by mistake",
+                    track.id
+                )));
+            }
+            validate_span(track.start, Some(end), ctx.now, ctx.tz)?;
+            let mut f = TrackFields::from(&track);
+            f.end = Some(end);
+            tracks::update(ctx.tx, track.id, &f, ctx.now)?;
+            let (overlaps, overlap_count) = tracks::overlapping(
+                ctx.tx,
+                track.start,
+                Some(end),
+                Some(track.id),
+                MAX_LISTED_IDS,
+            )?;
+            ctx.audit("track", &[track.id.0], None)?;
+            Ok(TrackWritten {
+                track: load_track(ctx, track.id.0)?,
+                overlaps,
+                overlap_count,
+            })
+        })
+    }
+
+    /// Running timers, oldest first.
+    pub fn list_running_timers(&self) -> Result<Vec<Track>> {
+        self.read(|ctx| Ok(tracks::running(ctx.tx)?))
+    }
+
+    /// Records a finished track from two of `start`, `end` and `duration`.
+    ///
+    /// # Errors
+    /// Fewer or more than two of start, end and duration; a start computed from end and
+    /// duration before 1900; an end before the start, a zero duration, an end in
+    /// the future; unknown project or tags; a bad rate.
+    pub fn create_track(&self, req: NewTrack) -> Result<TrackWritten> {
+        let args = format!("{req:?}");
+        let ids = |v: &TrackWritten| vec![v.track.id.0];
+        let reload = |ctx: &Ctx<'_>, ids: &[i64]| {
+            let track = load_track(ctx, ids.first().copied().unwrap_or(0))?;
+            let (overlaps, overlap_count) = tracks::overlapping(
+                ctx.tx,
+                track.start,
+                track.end,
+                Some(track.id),
+                MAX_LISTED_IDS,
+            )?;
+            Ok(TrackWritten {
+                track,
+                overlaps,
+                overlap_count,
+            })
+        };
+        self.write_once("create_track", &args, ids, reload, |ctx| {
+            let given_start = clean(Some(req.start.clone()));
+            let (start, end) = match (given_start, clean(req.end), clean(req.duration)) {
+                (Some(s), Some(e), None) => (
+                    parse_instant(&s, ctx.tz, ctx.now)?,
+                    parse_instant(&e, ctx.tz, ctx.now)?,
+                ),
+                (Some(s), None, Some(d)) => {
+                    let start = parse_instant(&s, ctx.tz, ctx.now)?;
+                    (start, add_seconds(start, parse_duration(&d)?)?)
+                }
+                // "45 minutes ending now".
+                (None, Some(e), Some(d)) => {
+                    let end = parse_instant(&e, ctx.tz, ctx.now)?;
+                    let start = add_seconds(end, -parse_duration(&d)?)?;
+                    (check_instant(start, &format!("{e} minus {d}"))?, end)
+                }
+                (Some(_), Some(_), Some(_)) => {
+                    return Err(DomainError::Invalid(
+                        "send two of start, end and duration, not all three".to_owned(),
+                    )
+                    .into());
+                }
+                (None, _, _) => {
+                    return Err(DomainError::Invalid(
+                        "a track needs a start with an end or a duration, or an end with a \
+                         duration (e.g. start \"9am\" and end \"11:00\", or end \"now\" and \
+                         duration \"45m\"); to track ongoing work, use start_timer"
+                            .to_owned(),
+                    )
+                    .into());
+                }
+                (Some(_), None, None) => {
+                    return Err(DomainError::Invalid(
+                        "a track needs an end or a duration (e.g. end \"11:00\" or duration \
+                         \"1h30m\"); to track ongoing work, use start_timer"
+                            .to_owned(),
+                    )
+                    .into());
+                }
+            };
+            validate_span(start, Some(end), ctx.now, ctx.tz)?;
+            let (project_id, task_id, default_billable) =
+                track_placement(ctx, req.project.as_deref(), req.task.as_deref())?;
+            let tag_ids = resolve_tags(ctx, &req.tags)?;
+            let hourly_rate = match clean(req.hourly_rate) {
+                Some(r) => Some(parse_rate(&r)?),
+                None => None,
+            };
+            let fields = TrackFields {
+                start,
+                end: Some(end),
+                timezone: ctx.tz.name().to_owned(),
+                description: description(req.description.clone())?,
+                project_id,
+                billable: req.billable.unwrap_or(default_billable),
+                hourly_rate,
+                task_id,
+            };
+            let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
+            tracks::set_tags(ctx.tx, id, &tag_ids)?;
+            let (overlaps, overlap_count) =
+                tracks::overlapping(ctx.tx, start, Some(end), Some(id), MAX_LISTED_IDS)?;
+            ctx.audit("track", &[id.0], None)?;
+            Ok(TrackWritten {
+                track: load_track(ctx, id.0)?,
+                overlaps,
+                overlap_count,
+            })
+        })
+    }
+
+    /// Reads one track.
+    pub fn get_track(&self, track_id: i64) -> Result<Track> {
+        self.read(|ctx| load_track(ctx, track_id))
+    }
+
+    /// Lists tracks, newest first, paged.
+    pub fn list_tracks(&self, req: ListTracks) -> Result<Page<Track>> {
+        self.read(|ctx| {
+            let size = page_size(req.limit)?;
+            let filter = track_filter(ctx, &req)?;
+            let after = match req.cursor.as_deref().filter(|c| !c.trim().is_empty()) {
+                Some(c) => {
+                    let parts = decode_cursor("tracks", c)?;
+                    match parts.as_slice() {
+                        [s, i] => match (s.parse(), i.parse()) {
+                            (Ok(s), Ok(i)) => Some((s, i)),
+                            _ => return Err(super::bad_cursor(c)),
+                        },
+                        _ => return Err(super::bad_cursor(c)),
+                    }
+                }
+                None => None,
+            };
+            let rows = tracks::list(ctx.tx, &filter, after, size + 1)?;
+            Ok(paginate(rows, size, |t| {
+                encode_cursor(
+                    "tracks",
+                    &[t.start.timestamp().to_string(), t.id.0.to_string()],
+                )
+            }))
+        })
+    }
+
+    /// Changes fields of a track.
+    ///
+    /// # Errors
+    /// The track is on an invoice (the message names it); the new span breaks the rules; an
+    /// unknown project or tag; both `end` and `duration`.
+    pub fn update_track(&self, track_id: i64, req: TrackChanges) -> Result<TrackWritten> {
+        self.write("update_track", |ctx| {
+            let track = load_track(ctx, track_id)?;
+            ensure_not_invoiced(ctx, &track, "edited")?;
+            let mut f = TrackFields::from(&track);
+            if let Some(d) = req.description {
+                f.description = description(Some(d))?;
+            }
+            (f.project_id, f.task_id) = track_replacement(
+                ctx,
+                (f.project_id, f.task_id),
+                req.project.as_deref(),
+                req.task.as_deref(),
+            )?;
+            if let Some(b) = req.billable {
+                f.billable = b;
+            }
+            if let Some(r) = req.hourly_rate {
+                f.hourly_rate = match clean(Some(r)) {
+                    Some(r) => Some(parse_rate(&r)?),
+                    None => None,
+                };
+            }
+            if let Some(s) = parse_opt_instant(ctx, req.start.as_deref())? {
+                f.start = s;
+            }
+            match (clean(req.end), clean(req.duration)) {
+                (Some(_), Some(_)) => {
+                    return Err(DomainError::Invalid(
+                        "send either end or duration, not both".to_owned(),
+                    )
+                    .into());
+                }
+                (Some(e), None) => f.end = Some(parse_instant(&e, ctx.tz, ctx.now)?),
+                (None, Some(d)) => f.end = Some(add_seconds(f.start, parse_duration(&d)?)?),
+                (None, None) => {}
+            }
+            validate_span(f.start, f.end, ctx.now, ctx.tz)?;
+            tracks::update(ctx.tx, track.id, &f, ctx.now)?;
+            if let Some(tags) = req.tags {
+                let ids = resolve_tags(ctx, &tags)?;
+                tracks::set_tags(ctx.tx, track.id, &ids)?;
+            }
+            let (overlaps, overlap_count) =
+                tracks::overlapping(ctx.tx, f.start, f.end, Some(track.id), MAX_LISTED_IDS)?;
+            ctx.audit("track", &[track.id.0], None)?;
+            Ok(TrackWritten {
+                track: load_track(ctx, track.id.0)?,
+                overlaps,
+                overlap_count,
+            })
+        })
+    }
+
+    /// Deletes a track (a running timer too) and returns it as it was.
+    ///
+    /// # Errors
+    /// The track is on an invoice; no such track.
+    pub fn delete_track(&self, track_id: i64) -> Result<Track> {
+        self.write("delete_track", |ctx| {
+            let track = load_track(ctx, track_id)?;
+            ensure_not_invoiced(ctx, &track, "deleted")?;
+            tracks::delete(ctx.tx, track.id)?;
+            ctx.audit("track", &[track.id.0], Some(&track.description))?;
+            Ok(track)
+        })
+    }
+}
+
+/// The ids a start records for a replay: the new timer, then the timers it stopped (replaced
+/// timers are deleted, so a replay answers without them).
+fn started_ids(v: &TimerStarted) -> Vec<i64> {
+    std::iter::once(v.track.id.0)
+        .chain(v.stopped.iter().map(|t| t.id.0))
+        .collect()
+}
+
+/// Rebuilds a start's answer for a replay from the new timer's id and the stopped timers' ids.
+fn reload_started(
+    ctx: &Ctx<'_>,
+    track: Option<&i64>,
+    stopped: Option<&[i64]>,
+) -> Result<TimerStarted> {
+    let track = load_track(ctx, track.copied().unwrap_or(0))?;
+    let stopped = stopped
+        .unwrap_or_default()
+        .iter()
+        .map(|id| load_track(ctx, *id))
+        .collect::<Result<_>>()?;
+    let (overlaps, overlap_count) = tracks::overlapping(
+        ctx.tx,
+        track.start,
+        track.end,
+        Some(track.id),
+        MAX_LISTED_IDS,
+    )?;
+    Ok(TimerStarted {
+        track,
+        stopped,
+        replaced: Vec::new(),
+        overlaps,
+        overlap_count,
+    })
+}
+
+/// Starts a timer in `ctx` (see [`Service::start_timer`]).
+fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
+    let start = parse_opt_instant(ctx, req.start.as_deref())?.unwrap_or(ctx.now);
+    validate_span(start, None, ctx.now, ctx.tz)?;
+    let (project_id, task_id, default_billable) =
+        track_placement(ctx, req.project.as_deref(), req.task.as_deref())?;
+    let tag_ids = resolve_tags(ctx, &req.tags)?;
+    let mut stopped = Vec::new();
+    let mut replaced = Vec::new();
+    if !ctx.settings.allow_concurrent_timers {
+        for running in tracks::running(ctx.tx)? {
+            if running.start == start {
+                // Stopping it would record zero seconds: the new timer replaces it (deleted
+                // below, after the new timer is in, so that the new timer never reuses its id).
+                replaced.push(running);
+                continue;
+            }
+            if running.start > start {
+                let show = |t: DateTime<Utc>| show_instant(t, ctx.tz);
+                return Err(ServiceError::Conflict(format!(
+                    "timer {} has been running since {}, which is not before the new \
+                     start {}; stop it at an earlier end (stop_timer with end), or start the \
+                     new timer later",
+                    running.id,
+                    show(running.start),
+                    show(start)
+                )));
+            }
+            let mut f = TrackFields::from(&running);
+            f.end = Some(start);
+            tracks::update(ctx.tx, running.id, &f, ctx.now)?;
+            stopped.push(running.id);
+        }
+    }
+    let fields = TrackFields {
+        start,
+        end: None,
+        timezone: ctx.tz.name().to_owned(),
+        description: description(req.description.clone())?,
+        project_id,
+        billable: req.billable.unwrap_or(default_billable),
+        hourly_rate: None,
+        task_id,
+    };
+    let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
+    tracks::set_tags(ctx.tx, id, &tag_ids)?;
+    for r in &replaced {
+        tracks::delete(ctx.tx, r.id)?;
+    }
+    let (overlaps, overlap_count) =
+        tracks::overlapping(ctx.tx, start, None, Some(id), MAX_LISTED_IDS)?;
+    let mut ids = vec![id.0];
+    ids.extend(stopped.iter().map(|t| t.0));
+    ids.extend(replaced.iter().map(|t| t.id.0));
+    let list = |ids: &mut dyn Iterator<Item = TrackId>| {
+        ids.map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
+    };
+    let mut details = Vec::new();
+    if !stopped.is_empty() {
+        details.push(format!("stopped {}", list(&mut stopped.iter().copied())));
+    }
+    if !replaced.is_empty() {
+        details.push(format!(
+            "replaced {}",
+            list(&mut replaced.iter().map(|t| t.id))
+        ));
+    }
+    let detail = (!details.is_empty()).then(|| details.join("; "));
+    ctx.audit("track", &ids, detail.as_deref())?;
+    let stopped = stopped
+        .into_iter()
+        .map(|t| load_track(ctx, t.0))
+        .collect::<Result<_>>()?;
+    Ok(TimerStarted {
+        track: load_track(ctx, id.0)?,
+        stopped,
+        replaced,
+        overlaps,
+        overlap_count,
+    })
+}
+
+/// The running timers for a message, with their starts in the configured zone `tz`.
+fn describe_running(running: &[Track], tz: chrono_tz::Tz) -> String {
+    if running.is_empty() {
+        return "none".to_owned();
+    }
+    running
+        .iter()
+        .map(|t| {
+            let what = if t.description.is_empty() {
+                t.project_name
+                    .clone()
+                    .unwrap_or_else(|| "no description".to_owned())
+            } else {
+                t.description.clone()
+            };
+            format!("id {} \"{what}\" since {}", t.id, show_instant(t.start, tz))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
