@@ -22,6 +22,7 @@
 
 pub mod cli;
 
+pub use stint_api as api;
 pub use stint_domain as domain;
 pub use stint_mcp as mcp;
 pub use stint_render as render;

@@ -261,7 +261,7 @@ pub fn report(svc: &Service, a: &ReportArgs) -> anyhow::Result<()> {
     })?;
     let o = super::out();
     if o.json {
-        println!("{}", stint_mcp::json::summary(&s));
+        println!("{}", stint_api::json::summary(&s));
         return Ok(());
     }
     let tz = svc.get_settings()?.effective_timezone;
@@ -309,7 +309,7 @@ fn local_range(
 pub fn budget(svc: &Service, a: &BudgetArgs) -> anyhow::Result<()> {
     let reports = svc.budget_status(a.project.as_deref())?;
     if super::out().json {
-        println!("{}", stint_mcp::json::budgets(&reports));
+        println!("{}", stint_api::json::budgets(&reports));
         return Ok(());
     }
     if reports.is_empty() {
@@ -440,7 +440,7 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
                 dry_run: a.dry_run,
             })?;
             if super::out().json {
-                println!("{}", stint_mcp::json::invoice(inv, a.dry_run));
+                println!("{}", stint_api::json::invoice(inv, a.dry_run));
                 return Ok(());
             }
             print_invoice(&inv);
@@ -490,7 +490,7 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
                 }
             }
             if super::out().json {
-                println!("{}", stint_mcp::json::invoices(all));
+                println!("{}", stint_api::json::invoices(all));
                 return Ok(());
             }
             println!("{t}");
@@ -504,7 +504,7 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
         InvoiceCommand::Show { invoice } if super::out().json => {
             println!(
                 "{}",
-                stint_mcp::json::invoice(svc.get_invoice(invoice)?, false)
+                stint_api::json::invoice(svc.get_invoice(invoice)?, false)
             );
         }
         InvoiceCommand::Show { invoice } => print_invoice(&svc.get_invoice(invoice)?),

@@ -4,7 +4,7 @@
 use clap::{Args, Subcommand};
 
 use super::{Out, out, table};
-use stint_mcp::json;
+use stint_api::json;
 use stint_service::{
     ClientChanges, DeleteClient, DeleteProject, DeleteTag, Deleted, ListClients, ListProjects,
     ListTags, NewClient, NewProject, ProjectChanges, Service,

@@ -28,7 +28,7 @@ pub struct HistoryArgs {
 pub fn undo(svc: &Service, a: &UndoArgs) -> anyhow::Result<ExitCode> {
     let u = svc.undo_change(a.change_id)?;
     if super::out().json {
-        println!("{}", stint_mcp::json::undone(&u));
+        println!("{}", stint_api::json::undone(&u));
         return Ok(ExitCode::SUCCESS);
     }
     println!("Undid change {}: {}", u.reverted.id, u.reverted.summary);
@@ -46,7 +46,7 @@ pub fn history(svc: &Service, a: &HistoryArgs) -> anyhow::Result<ExitCode> {
         cursor: None,
     })?;
     if super::out().json {
-        println!("{}", stint_mcp::json::changes(&page));
+        println!("{}", stint_api::json::changes(&page));
         return Ok(ExitCode::SUCCESS);
     }
     if page.items.is_empty() {

@@ -194,7 +194,7 @@ pub fn week(svc: &Service, a: &WeekArgs) -> anyhow::Result<()> {
     })?;
     let o = super::out();
     if o.json {
-        println!("{}", stint_mcp::json::summary(&summary));
+        println!("{}", stint_api::json::summary(&summary));
         return Ok(());
     }
     let days: Vec<chrono::NaiveDate> = first.iter_days().take(7).collect();

@@ -229,7 +229,7 @@ pub fn export_to(
 /// `stint tracks --json` (standard output) with every matching track.
 pub fn tracks_json(svc: &Service, filter: &ListTracks) -> anyhow::Result<ExitCode> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let count = stint_mcp::json_export::write_tracks_json(svc, filter, &mut out)?;
+    let count = stint_api::json_export::write_tracks_json(svc, filter, &mut out)?;
     svc.audit_export("export_tracks_json", "stdout", Some(count))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -22,11 +22,11 @@ use clap::{Args, Parser, Subcommand};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
+use stint_api::json;
 use stint_domain::entities::Track;
 use stint_domain::time::format_hmm;
 use stint_domain::track::elapsed_seconds;
 use stint_mcp::StintServer;
-use stint_mcp::json;
 use stint_service::{
     Caller, ContinueTimer, Frontend, ListTracks, NewTrack, Service, StartTimer, StopTimer,
     TimerStarted, TrackChanges,

@@ -265,7 +265,7 @@ fn key(svc: &Service, k: &KeyCommand) -> anyhow::Result<ExitCode> {
 /// Prints what one sync through `place` (a folder or a server) did.
 fn print_report(place: &str, r: &stint_service::SyncReport) {
     if super::out().json {
-        println!("{}", stint_mcp::json::sync_report(r));
+        println!("{}", stint_api::json::sync_report(r));
         return;
     }
     for n in &r.notes {
@@ -305,7 +305,7 @@ fn status(svc: &Service) -> anyhow::Result<ExitCode> {
     let s = svc.sync_status()?;
     if super::out().json {
         let server = svc.sync_server_url()?;
-        println!("{}", stint_mcp::json::sync_status(&s, server.as_deref()));
+        println!("{}", stint_api::json::sync_status(&s, server.as_deref()));
         return Ok(ExitCode::SUCCESS);
     }
     let Some(no) = s.device_no else {

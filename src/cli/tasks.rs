@@ -202,7 +202,7 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
                 ..ListTasks::default()
             })?;
             if a.json {
-                println!("{}", stint_mcp::dto_tasks::tasks_json(&page.items));
+                println!("{}", stint_api::dto_tasks::tasks_json(&page.items));
                 return Ok(ExitCode::SUCCESS);
             }
             if page.items.is_empty() {
@@ -240,7 +240,7 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
         TaskCommand::Show(a) => {
             let k = svc.get_task(&a.task.task, a.task.project.as_deref())?;
             if a.json {
-                println!("{}", stint_mcp::dto_tasks::task_json(&k));
+                println!("{}", stint_api::dto_tasks::task_json(&k));
             } else {
                 print_task(&k);
             }

@@ -120,6 +120,20 @@ fn layers_know_only_what_they_may() {
             ],
         ),
         ("stint-service", &front_ends),
+        (
+            "stint-api",
+            &[
+                "rusqlite",
+                "refinery",
+                "rmcp",
+                "axum",
+                "hyper",
+                "tokio",
+                "clap",
+                "stint-store",
+                "stint-mcp",
+            ],
+        ),
     ];
     let mut found = Vec::new();
     for (krate, forbidden) in rules {

@@ -7,13 +7,7 @@ mod blocking;
 pub mod catalog;
 pub mod completions;
 pub mod conformance;
-pub mod dto;
-pub mod dto_billing;
-pub mod dto_changes;
-pub mod dto_tasks;
 pub mod http;
-pub mod json;
-pub mod json_export;
 pub mod prompts;
 pub mod resources;
 pub mod server;
@@ -22,3 +16,11 @@ pub mod sync_http;
 mod tools;
 
 pub use server::StintServer;
+
+/// `answer` as a tool result, with `replayed: true` when it repeats an earlier call's answer.
+pub(crate) fn replayable<T>(
+    answer: T,
+    replayed: bool,
+) -> rmcp::handler::server::wrapper::Json<stint_api::dto_changes::Replayable<T>> {
+    rmcp::handler::server::wrapper::Json(stint_api::dto_changes::Replayable { answer, replayed })
+}

@@ -12,8 +12,8 @@ use rmcp::model::{CacheScope, ReadResourceResult, Resource, ResourceContents, Re
 use serde::Serialize;
 
 use super::completions::Completer;
-use super::dto::{ProjectResultOut, RunningTimersOut, SettingsOut, TrackOut, TrackPageOut};
-use super::dto_billing::SummaryOut;
+use stint_api::dto::{ProjectResultOut, RunningTimersOut, SettingsOut, TrackOut, TrackPageOut};
+use stint_api::dto_billing::SummaryOut;
 use stint_service::{ListTracks, NameKind, Service, ServiceError, TimeSummary};
 
 /// The running timers (JSON, as `list_running_timers`).

@@ -18,7 +18,7 @@ use rmcp::model::{
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, tool_handler};
 
-use super::dto::*;
+use stint_api::dto::*;
 use stint_service::{HttpCaller, Scope, Service, ServiceError};
 
 /// What the server tells a client about itself at `initialize`.

@@ -72,7 +72,9 @@ pub use sync_remote::{
     RemoteSyncReport,
 };
 pub use tasks::{DeleteTask, ListTasks, NewTask, TaskChanges};
-pub use tokens::{HttpCaller, LAST_USED_RESOLUTION_SECS, SECRET_PREFIX, Scope, TokenInfo};
+pub use tokens::{
+    HttpCaller, LAST_USED_RESOLUTION_SECS, SECRET_PREFIX, Scope, TokenInfo, TokenRow,
+};
 pub use tracks::{
     ContinueTimer, ListTracks, NewTrack, StartTimer, StopTimer, TimerContinued, TimerStarted,
     TrackChanges, TrackWritten,

@@ -7,7 +7,8 @@ use sha2::{Digest, Sha256};
 use super::{Caller, Frontend, Result, Service, ServiceError, unique_violation};
 use stint_domain::DomainError;
 use stint_store as store;
-use stint_store::tokens::{self, TokenRow};
+use stint_store::tokens;
+pub use stint_store::tokens::TokenRow;
 
 /// What a token may do (ARCHITECTURE.md, "HTTP front end").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

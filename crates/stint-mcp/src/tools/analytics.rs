@@ -6,8 +6,8 @@
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 
-use crate::dto_billing::*;
 use crate::server::{StintServer, fail};
+use stint_api::dto_billing::*;
 use stint_service::TimeSummary;
 
 #[tool_router(router = analytics_router, vis = "pub(super)")]

@@ -9,9 +9,9 @@ use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::model::{CallToolResult, ContentBlock, ResourceContents};
 use rmcp::{tool, tool_router};
 
-use crate::dto_billing::*;
-use crate::dto_changes::Replayable;
 use crate::server::{StintServer, fail};
+use stint_api::dto_billing::*;
+use stint_api::dto_changes::Replayable;
 use stint_service::{InvoiceChanges, ListInvoices};
 
 #[tool_router(router = billing_router, vis = "pub(super)")]
@@ -31,7 +31,7 @@ impl StintServer {
             .once(rid.as_deref(), |s| s.create_invoice(req))
             .map_err(fail)?;
         let invoice = InvoiceOut::new(inv, dry_run);
-        Ok(Replayable::json(InvoiceResultOut { invoice }, replayed))
+        Ok(crate::replayable(InvoiceResultOut { invoice }, replayed))
     }
 
     #[tool(

@@ -6,9 +6,9 @@
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 
-use crate::dto::*;
-use crate::dto_changes::Replayable;
 use crate::server::{StintServer, fail};
+use stint_api::dto::*;
+use stint_api::dto_changes::Replayable;
 use stint_service::{DeleteClient, DeleteProject, DeleteTag, ListClients, ListProjects, ListTags};
 
 #[tool_router(router = catalog_router, vis = "pub(super)")]
@@ -26,7 +26,7 @@ impl StintServer {
             .once(rid.as_deref(), |s| s.create_project(a.into()))
             .map_err(fail)?;
         let project = (&p).into();
-        Ok(Replayable::json(ProjectResultOut { project }, replayed))
+        Ok(crate::replayable(ProjectResultOut { project }, replayed))
     }
 
     #[tool(
@@ -111,7 +111,7 @@ impl StintServer {
         let (t, replayed) = (self.svc)
             .once(a.request_id.as_deref(), |s| s.create_tag(&a.name))
             .map_err(fail)?;
-        Ok(Replayable::json(
+        Ok(crate::replayable(
             TagResultOut { tag: (&t).into() },
             replayed,
         ))
@@ -179,7 +179,7 @@ impl StintServer {
             .once(rid.as_deref(), |s| s.create_client(a.into()))
             .map_err(fail)?;
         let client = (&c).into();
-        Ok(Replayable::json(ClientResultOut { client }, replayed))
+        Ok(crate::replayable(ClientResultOut { client }, replayed))
     }
 
     #[tool(

@@ -6,9 +6,9 @@
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 
-use crate::dto_billing::*;
-use crate::dto_changes::Replayable;
 use crate::server::{StintServer, fail};
+use stint_api::dto_billing::*;
+use stint_api::dto_changes::Replayable;
 use stint_service::{ExpenseChanges, ListExpenses, NewExpense};
 
 #[tool_router(router = expenses_router, vis = "pub(super)")]
@@ -35,7 +35,7 @@ impl StintServer {
         let (e, replayed) = (self.svc)
             .once(rid.as_deref(), |s| s.create_expense(req))
             .map_err(fail)?;
-        Ok(Replayable::json(
+        Ok(crate::replayable(
             ExpenseResultOut { expense: e.into() },
             replayed,
         ))

@@ -6,8 +6,8 @@
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 
-use crate::dto_changes::*;
 use crate::server::{StintServer, fail};
+use stint_api::dto_changes::*;
 
 #[tool_router(router = history_router, vis = "pub(super)")]
 impl StintServer {

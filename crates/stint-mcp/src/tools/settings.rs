@@ -6,8 +6,8 @@
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 
-use crate::dto::*;
 use crate::server::{StintServer, fail};
+use stint_api::dto::*;
 
 #[tool_router(router = settings_router, vis = "pub(super)")]
 impl StintServer {

@@ -7,9 +7,9 @@
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 
-use crate::dto_changes::Replayable;
-use crate::dto_tasks::*;
 use crate::server::{StintServer, fail};
+use stint_api::dto_changes::Replayable;
+use stint_api::dto_tasks::*;
 
 #[tool_router(router = tasks_router, vis = "pub(super)")]
 impl StintServer {
@@ -22,7 +22,7 @@ impl StintServer {
         let (k, replayed) = (self.svc)
             .once(rid.as_deref(), |s| s.create_task(a.into()))
             .map_err(fail)?;
-        Ok(Replayable::json(
+        Ok(crate::replayable(
             TaskResultOut { task: (&k).into() },
             replayed,
         ))

@@ -7,9 +7,9 @@
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 
-use crate::dto::*;
-use crate::dto_changes::Replayable;
 use crate::server::{StintServer, fail};
+use stint_api::dto::*;
+use stint_api::dto_changes::Replayable;
 use stint_service::{ContinueTimer, StopTimer};
 
 #[tool_router(router = tracks_router, vis = "pub(super)")]
@@ -26,7 +26,7 @@ impl StintServer {
         let (r, replayed) = (self.svc)
             .once(rid.as_deref(), |s| s.start_timer(a.into()))
             .map_err(fail)?;
-        Ok(Replayable::json(
+        Ok(crate::replayable(
             TimerStartedOut::new(&r, None, self.svc.now()),
             replayed,
         ))
@@ -46,7 +46,7 @@ impl StintServer {
         let (r, replayed) = (self.svc)
             .once(a.request_id.as_deref(), |s| s.continue_timer(req))
             .map_err(fail)?;
-        Ok(Replayable::json(
+        Ok(crate::replayable(
             TimerStartedOut::new(&r.started, Some(r.from.id.0), self.svc.now()),
             replayed,
         ))
@@ -95,7 +95,7 @@ impl StintServer {
         let (w, replayed) = (self.svc)
             .once(rid.as_deref(), |s| s.create_track(a.into()))
             .map_err(fail)?;
-        Ok(Replayable::json(self.track_written(w).0, replayed))
+        Ok(crate::replayable(self.track_written(w).0, replayed))
     }
 
     #[tool(

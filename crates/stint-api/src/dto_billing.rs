@@ -1,4 +1,4 @@
-//! Tool inputs and outputs for invoices and analytics. Conventions as in [`super::dto`]: money is
+//! Tool inputs and outputs for invoices and analytics. Conventions as in [`crate::dto`]: money is
 //! a decimal string in major units, durations are seconds plus `h:mm`, hours are decimal strings
 //! with 2 to 4 places.
 
@@ -8,7 +8,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::dto::{DecimalArg, RefArg, RoundingOut, no_null};
+use crate::dto::{DecimalArg, RefArg, RoundingOut, no_null};
 use stint_domain::entities::Invoice;
 use stint_domain::time::format_hmm;
 use stint_service::{

@@ -1,11 +1,11 @@
 //! Tool inputs and outputs for tasks: `create_task`, `list_tasks`, `update_task`,
-//! `delete_task` (conventions as in [`super::dto`]).
+//! `delete_task` (conventions as in [`crate::dto`]).
 
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::dto::{DecimalArg, RefArg, no_null};
+use crate::dto::{DecimalArg, RefArg, no_null};
 use stint_domain::entities::Task;
 use stint_domain::time::format_hmm;
 use stint_service as service;
@@ -88,7 +88,7 @@ pub struct UpdateTaskArgs {
 }
 
 impl UpdateTaskArgs {
-    pub(crate) fn into_parts(self) -> (String, Option<String>, service::TaskChanges) {
+    pub fn into_parts(self) -> (String, Option<String>, service::TaskChanges) {
         (
             self.task.0,
             None,
@@ -194,7 +194,7 @@ pub struct TaskResultOut {
 /// Result of `delete_task`.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct TaskDeletedOut {
-    pub deleted: super::dto::DeletedOut,
+    pub deleted: crate::dto::DeletedOut,
 }
 
 /// A page of tasks, by project then name.

@@ -384,7 +384,7 @@ pub struct UpdateTrackArgs {
 }
 
 impl UpdateTrackArgs {
-    pub(crate) fn into_parts(self) -> (i64, service::TrackChanges) {
+    pub fn into_parts(self) -> (i64, service::TrackChanges) {
         (
             self.track_id.0,
             service::TrackChanges {
@@ -505,7 +505,7 @@ pub struct UpdateProjectArgs {
 }
 
 impl UpdateProjectArgs {
-    pub(crate) fn into_parts(self) -> (String, service::ProjectChanges) {
+    pub fn into_parts(self) -> (String, service::ProjectChanges) {
         (
             self.project.0,
             service::ProjectChanges {
@@ -628,7 +628,7 @@ pub struct UpdateClientArgs {
 }
 
 impl UpdateClientArgs {
-    pub(crate) fn into_parts(self) -> (String, service::ClientChanges) {
+    pub fn into_parts(self) -> (String, service::ClientChanges) {
         (
             self.client.0,
             service::ClientChanges {

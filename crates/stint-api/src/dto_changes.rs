@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::dto::no_null;
+use crate::dto::no_null;
 use stint_service::{Change, ListChanges, Undone};
 
 /// The answer of a create tool, with `replayed: true` when it repeats the answer of an
@@ -18,13 +18,6 @@ pub struct Replayable<T> {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     #[schemars(default)]
     pub replayed: bool,
-}
-
-impl<T> Replayable<T> {
-    /// `answer` as a tool result.
-    pub fn json(answer: T, replayed: bool) -> rmcp::handler::server::wrapper::Json<Self> {
-        rmcp::handler::server::wrapper::Json(Replayable { answer, replayed })
-    }
 }
 
 /// Arguments of `list_changes`.

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use stint_service::{ListTracks, Result, Service, ServiceError};
 
-use super::dto::TrackOut;
+use crate::dto::TrackOut;
 
 fn io(e: std::io::Error) -> ServiceError {
     ServiceError::Conflict(format!(

@@ -9,11 +9,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::dto::*;
-use super::dto_billing::{
+use crate::dto::*;
+use crate::dto_billing::{
     BudgetOut, BudgetsOut, InvoiceOut, InvoicePageOut, InvoiceResultOut, SummaryOut,
 };
-use super::dto_changes::{ChangePageOut, UndoneOut};
+use crate::dto_changes::{ChangePageOut, UndoneOut};
 use stint_domain::entities::{Client, Invoice, Project, Tag, Track};
 use stint_service::{
     BudgetReport, Change, Deleted, Page, SettingsChanges, SettingsView, Summary, TagWithUsage,
@@ -265,7 +265,7 @@ struct TokenOut {
 }
 
 /// `{"tokens": [...]}`: every token's name, scope, flags and dates (UTC), without secrets.
-pub fn tokens(rows: &[stint_store::tokens::TokenRow]) -> String {
+pub fn tokens(rows: &[stint_service::TokenRow]) -> String {
     let utc = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let tokens: Vec<TokenOut> = rows
         .iter()
@@ -327,5 +327,5 @@ pub fn sync_status(s: &stint_service::SyncStatus, server: Option<&str>) -> Strin
 
 /// `stint sync --json`: what one sync did, in the shape of the `sync` tool's answer.
 pub fn sync_report(r: &stint_service::SyncReport) -> String {
-    pretty(&super::dto_changes::SyncOut::from(r))
+    pretty(&crate::dto_changes::SyncOut::from(r))
 }
