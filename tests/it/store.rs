@@ -58,3 +58,32 @@ fn not_a_database_is_refused() {
     let err = store::open(&path).unwrap_err().to_string();
     assert!(err.contains("not a stint database"), "{err}");
 }
+
+/// A short process (`stint start`) closes without a checkpoint: its commit stays in the WAL,
+/// which the next process reads, and nothing is lost.
+#[test]
+fn closing_leaves_the_commit_in_the_wal_for_the_next_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stint.db");
+    drop(store::open(&path).unwrap());
+    let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let wal = dir.path().join("stint.db-wal");
+    let db_before = size(&path);
+    let conn = store::open(&path).unwrap();
+    conn.execute("CREATE TABLE probe (x INTEGER PRIMARY KEY)", [])
+        .unwrap();
+    conn.execute("INSERT INTO probe (x) VALUES (42)", [])
+        .unwrap();
+    drop(conn);
+    assert!(size(&wal) > 0, "the WAL was checkpointed away on close");
+    assert_eq!(
+        size(&path),
+        db_before,
+        "the database file was written on close"
+    );
+    let conn = store::open(&path).unwrap();
+    let x: i64 = conn
+        .query_row("SELECT x FROM probe", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(x, 42);
+}

@@ -214,14 +214,22 @@ pub fn open(path: &Path) -> Result<Connection> {
          PRAGMA synchronous = NORMAL;
          PRAGMA journal_size_limit = 4194304;",
     )?;
-    // Keep the -wal and -shm files between processes. The last connection to close still
-    // checkpoints and truncates the WAL to zero bytes (journal_size_limit >= 0), so stint.db
-    // alone holds everything at rest; each short `stint start` just no longer creates, fsyncs
-    // the folder for, and deletes the two files (SQLITE_FCNTL_PERSIST_WAL).
+    // Keep the -wal and -shm files between processes (SQLITE_FCNTL_PERSIST_WAL), and do not
+    // checkpoint when a connection closes (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE): a short
+    // `stint start` then appends its commit to the WAL and exits, with no file created,
+    // deleted or fsynced. A commit in WAL mode survives a killed process as soon as it returns
+    // (synchronous=NORMAL syncs at checkpoints, so only a power loss can take the last
+    // commits). SQLite's automatic checkpoint still folds the WAL into stint.db whenever it
+    // passes 1,000 pages (~4 MiB), and `journal_size_limit` truncates it back afterwards; a
+    // copy of the database is made with `stint db backup`, which reads through the WAL.
     let mut persist = 1;
     conn.file_control(
         Some(rusqlite::MAIN_DB),
         rusqlite::FileControl::PersistWal(&mut persist),
+    )?;
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
     )?;
     let found = schema_version(&conn).map_err(|e| match e {
         StoreError::Sqlite(cause) | StoreError::Corrupt(cause) => not_a_db(cause),
