@@ -72,7 +72,7 @@ EXPECTED_TOOLS = [
     "create_task", "list_tasks", "update_task", "delete_task",
     "create_expense", "list_expenses", "update_expense", "delete_expense", "sync",
 ]
-# ARCHITECTURE.md, "HTTP front end": admin adds deletes, invoice state changes and settings.
+# docs/rules.md, "HTTP front end": admin adds deletes, invoice state changes and settings.
 ADMIN_TOOLS = {"delete_track", "delete_project", "delete_tag", "delete_client", "delete_invoice",
                "mark_invoice_sent", "mark_invoice_paid", "void_invoice", "update_settings",
                "delete_task", "delete_expense"}

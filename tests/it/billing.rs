@@ -271,7 +271,7 @@ fn worked_example_end_to_end() {
         [1, 2, 3]
     );
 
-    // The exact equalities of ARCHITECTURE.md hold on what was stored.
+    // The exact equalities of docs/rules.md hold on what was stored.
     let again = env.svc.get_invoice(&inv.id.to_string()).unwrap();
     assert_eq!(again, inv);
     let sum: Decimal = again.lines.iter().map(|l| l.amount).sum();
@@ -1080,7 +1080,7 @@ fn number_format_changes_apply_to_new_numbers() {
     assert_eq!(send(&env, &ids[2], None), "INV-2026-0002");
 
     // {YYYY}: the sequence restarts in a new year. An issue date in the future is accepted
-    // today (nothing in ARCHITECTURE.md forbids post-dating an invoice).
+    // today (nothing in docs/rules.md forbids post-dating an invoice).
     let next_year = env
         .svc
         .mark_invoice_sent(&ids[3], Some("2027-01-05"))
@@ -1984,7 +1984,7 @@ fn summary_rounding_per_entry_and_per_total() {
     check_rows(&by_project(), &[("P", 900, 0), ("Q", 420, 360)]);
 }
 
-/// Rounding per entry rounds each track once (ARCHITECTURE.md, "Rounding": "entry (each track rounded,
+/// Rounding per entry rounds each track once (docs/rules.md, "Rounding": "entry (each track rounded,
 /// then summed)"), also when the track crosses local midnight and the summary is grouped by
 /// period.
 ///

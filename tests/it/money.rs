@@ -1,4 +1,4 @@
-//! The money rule (ARCHITECTURE.md, "Rates and currency"): time is priced from its rounded seconds,
+//! The money rule (docs/rules.md, "Rates and currency"): time is priced from its rounded seconds,
 //! `rate x seconds / 3600`, rounded to the currency's minor unit once, and every figure (invoice
 //! lines and subtotals for each grouping, `time_summary`, `unbilled_summary`, `budget_status`)
 //! derives from it. Regression tests for the examples, and a property test over random

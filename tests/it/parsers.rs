@@ -1,6 +1,6 @@
 //! Property tests for the text parsers (instants, dates, bounds, durations, zones, rates,
 //! currencies), splitting at local midnights, and the stdio line reader: no input panics, round
-//! trips hold, and the daylight-saving rules of ARCHITECTURE.md ("Time") apply: a local time in a gap
+//! trips hold, and the daylight-saving rules of docs/rules.md ("Time") apply: a local time in a gap
 //! is an error, a repeated local time is the earlier instant.
 //!
 //! Zones: two with daylight saving in each hemisphere (Berlin, New York; Santiago, Lord Howe

@@ -4,7 +4,7 @@
 use super::util::{Env, mcp_session as session};
 use serde_json::{Value, json};
 
-/// Every tool of the catalogue: names are a contract (ARCHITECTURE.md, "MCP tool catalogue").
+/// Every tool of the catalogue: names are a contract (docs/rules.md, "MCP tool catalogue").
 const TOOLS: [&str; 50] = [
     "start_timer",
     "continue_timer",

@@ -618,7 +618,7 @@ fn run(d: &Device, who: usize, a: &Act, folder: &Path) {
                 ProjectChanges {
                     // A rename into a name another device creates meanwhile is covered by
                     // its own test; mixed with same-name creations on a third device it is
-                    // not (see ARCHITECTURE.md, "Sync").
+                    // not (see docs/sync.md).
                     name: Some(format!("Renamed {who}-{to}")),
                     ..Default::default()
                 },

@@ -2,7 +2,7 @@
 //! script reads the same fields from `stint tracks --json` as from `list_tracks`), and the
 //! settings as `KEY = value` pairs and `KEY VALUE` changes for `stint config`.
 //!
-//! The CLI may not know serde (see ARCHITECTURE.md), so every function here hands it a
+//! The CLI does not know serde (see ARCHITECTURE.md, "stint-api"), so every function here hands it a
 //! finished text.
 
 use chrono::{DateTime, Utc};

@@ -1,7 +1,7 @@
 //! Billing rules: rate and currency resolution, hours and money arithmetic, invoice lines and
 //! totals, invoice numbers, and budget status.
 //!
-//! Rules (ARCHITECTURE.md, "Domain rules": "Rates and currency", "Rounding", "Budgets", "Invoices"):
+//! Rules (docs/rules.md, "Rates and currency", "Rounding", "Budgets", "Invoices"):
 //! - rate: track override, else task, else project, else client, else the default; currency:
 //!   project, else client, else the default;
 //! - the money rule: time is priced from its rounded seconds, `rate x seconds / 3600`, rounded
@@ -54,7 +54,7 @@ impl RateSource {
 }
 
 /// The rate set at the most specific level, if any level sets one: the track's own, else its
-/// task's, else its project's, else the client's (ARCHITECTURE.md, "Rates and currency").
+/// task's, else its project's, else the client's (docs/rules.md, "Rates and currency").
 ///
 /// A rate of zero that is set counts as set (a task billed at 0 does not fall through to the
 /// project's rate). `None` means the setting `default_hourly_rate` applies. Rates are major units
@@ -74,7 +74,7 @@ pub fn first_rate(
 
 /// The hourly rate in force for a track, in major units per hour, and where it came from.
 ///
-/// ARCHITECTURE.md, "Rates and currency": track override, else task rate, else project rate,
+/// docs/rules.md, "Rates and currency": track override, else task rate, else project rate,
 /// else client rate, else the setting `default_hourly_rate` (see [`first_rate`]).
 pub fn resolve_rate(
     track: Option<Decimal>,
@@ -87,7 +87,7 @@ pub fn resolve_rate(
 }
 
 /// The currency of a track's money: project, else client, else the setting `default_currency`
-/// (ARCHITECTURE.md, "Rates and currency").
+/// (docs/rules.md, "Rates and currency").
 pub fn resolve_currency(
     project: Option<Currency>,
     client: Option<Currency>,
@@ -99,7 +99,7 @@ pub fn resolve_currency(
 /// Hours shown for a rounded duration in seconds: seconds / 3600, half-up to 4 decimals, shown
 /// with at least 2 (`1.00`, `0.25`, `0.1667`).
 ///
-/// ARCHITECTURE.md, "Invoices". The quantity is for the reader: the amount is priced from the
+/// docs/rules.md, "Invoices". The quantity is for the reader: the amount is priced from the
 /// seconds themselves (see [`billable_amount`]), so 0:10:00 at 100/h is 16.67, not 0.17 x 100.
 pub fn hours_quantity(rounded_seconds: i64) -> Decimal {
     let hours = Decimal::from(rounded_seconds) / Decimal::from(SECONDS_PER_HOUR);
@@ -127,7 +127,7 @@ fn exact_denominator() -> i128 {
     i128::from(SECONDS_PER_HOUR) * 10i128.pow(RATE_DP)
 }
 
-/// THE money rule (ARCHITECTURE.md, "Rates and currency"): the billable amount of `seconds`
+/// THE money rule (docs/rules.md, "Rates and currency"): the billable amount of `seconds`
 /// of (rounded) time at `unit_rate` major units per hour is `unit_rate x seconds / 3600`,
 /// computed exactly and rounded half-up to the currency's minor unit once.
 ///
@@ -140,7 +140,7 @@ pub fn billable_amount(seconds: i64, unit_rate: Decimal, currency: Currency) -> 
 }
 
 /// Prices several items of (rounded seconds, rate per hour) as one sum and splits it
-/// (ARCHITECTURE.md, "Invoices"): the sum is the exact value of all items rounded half-up to the
+/// (docs/rules.md, "Invoices"): the sum is the exact value of all items rounded half-up to the
 /// minor unit once (what [`billable_amount`] gives for one item), and each item gets its exact
 /// value rounded down plus one minor unit for the items with the largest remainders (ties: the
 /// earlier item) until the amounts add up to that sum. Each amount is within one minor unit of
@@ -233,7 +233,7 @@ pub fn line_amount(quantity: Decimal, unit_rate: Decimal, currency: Currency) ->
 /// Tax on a subtotal (major units) at `tax_rate_percent` (19 for 19 %), half-up to the currency's
 /// minor unit.
 ///
-/// ARCHITECTURE.md, "Invoices": tax = subtotal x tax rate, rounded half-up.
+/// docs/rules.md, "Invoices": tax = subtotal x tax rate, rounded half-up.
 pub fn tax_amount(subtotal: Decimal, tax_rate_percent: Decimal, currency: Currency) -> Decimal {
     to_minor_units(subtotal * tax_rate_percent / Decimal::ONE_HUNDRED, currency)
 }
@@ -287,7 +287,7 @@ impl BillableTrack {
     }
 }
 
-/// How tracks are grouped into invoice lines (ARCHITECTURE.md, "Invoices"); `Track` is the default.
+/// How tracks are grouped into invoice lines (docs/rules.md, "Invoices"); `Track` is the default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum GroupBy {
     /// One line per track.
@@ -367,7 +367,7 @@ pub struct LineDraft {
     pub amount: Decimal,
 }
 
-/// Groups tracks into invoice lines and prices them (ARCHITECTURE.md, "Invoices" and "Rounding").
+/// Groups tracks into invoice lines and prices them (docs/rules.md, "Invoices" and "Rounding").
 ///
 /// - Tracks with different unit rates never share a line: the group key includes the rate, so
 ///   one project billed at two rates gives two lines.
@@ -572,7 +572,7 @@ pub fn totals(lines: &[LineDraft], tax_rate_percent: Decimal, currency: Currency
     }
 }
 
-/// An invoice discount, applied before tax (ARCHITECTURE.md, "Invoices").
+/// An invoice discount, applied before tax (docs/rules.md, "Invoices").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Discount {
     /// No discount.
@@ -601,7 +601,7 @@ pub struct TaxRow {
     pub tax: Decimal,
 }
 
-/// Totals of an invoice with a tax rate per line and a discount (ARCHITECTURE.md, "Invoices").
+/// Totals of an invoice with a tax rate per line and a discount (docs/rules.md, "Invoices").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvoiceTotals {
     /// Sum of the line amounts.
@@ -617,7 +617,7 @@ pub struct InvoiceTotals {
 }
 
 /// Totals of lines given as (amount, tax rate in percent), in major units of `currency`
-/// (ARCHITECTURE.md, "Invoices"):
+/// (docs/rules.md, "Invoices"):
 /// - subtotal = sum of the amounts;
 /// - discount: a percent of the subtotal half-up to the minor unit, or a fixed amount;
 ///   it is shared over the tax rates in proportion to their net amounts (largest remainder, in
@@ -703,7 +703,7 @@ pub fn invoice_totals(
     })
 }
 
-/// The invoice number for a format, an issue date and a sequence number (ARCHITECTURE.md, "Invoices").
+/// The invoice number for a format, an issue date and a sequence number (docs/rules.md, "Invoices").
 ///
 /// Tokens: `{YYYY}` the year (`2026`), `{YY}` its last two digits (`26`), `{MM}` the month
 /// (`03`), `{SEQ}` the sequence number, `{SEQ:n}` the sequence number zero-padded to n digits (a
@@ -748,7 +748,7 @@ fn token_value(token: &str, date: NaiveDate, seq: u32) -> Option<String> {
 }
 
 /// The counter an invoice number is drawn from, so numbering restarts when the number shows a
-/// new period and never repeats a number (ARCHITECTURE.md, "Invoices").
+/// new period and never repeats a number (docs/rules.md, "Invoices").
 ///
 /// - year and month in the format (`{YYYY}` or `{YY}`, and `{MM}`): `"2026-11"`, restarts
 ///   monthly;
@@ -765,7 +765,7 @@ pub fn sequence_scope(format: &str, issue_date: NaiveDate) -> String {
     }
 }
 
-/// How much of a budget is used (ARCHITECTURE.md, "Budgets").
+/// How much of a budget is used (docs/rules.md, "Budgets").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BudgetStatus {
     /// Below the alert threshold.
@@ -787,7 +787,7 @@ impl BudgetStatus {
     }
 }
 
-/// Status of a budget and the percent used, half-up to 1 decimal (ARCHITECTURE.md, "Budgets").
+/// Status of a budget and the percent used, half-up to 1 decimal (docs/rules.md, "Budgets").
 ///
 /// `used` and `budget` are in the same unit: seconds for an hours budget, major units for a
 /// money budget. `over` when used > budget; `alert` when used is at or past `alert_percent` % of

@@ -148,7 +148,7 @@ pub struct Task {
     /// Whether new tracks on the task are billable; `None` follows the project.
     pub billable_by_default: Option<bool>,
     /// Hourly rate in major units of the project's currency; `None` falls through to the
-    /// project's (ARCHITECTURE.md, "Rates and currency").
+    /// project's (docs/rules.md, "Rates and currency").
     pub hourly_rate: Option<Decimal>,
     pub archived: bool,
     /// Seconds recorded on the task so far (running timers up to the time of reading), when
@@ -203,7 +203,7 @@ impl Track {
     }
 }
 
-/// Lifecycle of an invoice (ARCHITECTURE.md, "Invoices"): draft -> sent -> paid; draft or sent -> void.
+/// Lifecycle of an invoice (docs/rules.md, "Invoices"): draft -> sent -> paid; draft or sent -> void.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InvoiceStatus {
     /// Editable and deletable; has no number yet; its tracks are held.
@@ -322,7 +322,7 @@ pub struct Invoice {
     pub lines: Vec<InvoiceLine>,
 }
 
-/// An expense billed beside time (ARCHITECTURE.md, "Invoices"): an amount of money on a local
+/// An expense billed beside time (docs/rules.md, "Invoices"): an amount of money on a local
 /// date, on a project.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expense {

@@ -1,6 +1,6 @@
 //! Rounding of durations for reports and invoices (never of stored tracks).
 //!
-//! Rules (ARCHITECTURE.md, "Domain rules", "Rounding"):
+//! Rules (docs/rules.md,"Rounding"):
 //! - mode `none` leaves a duration as it is; `up` takes the ceiling to the increment, `down` the
 //!   floor, `nearest` the nearest multiple with a tie rounding up;
 //! - the increment is one of [`ROUNDING_INCREMENTS`](super::settings::ROUNDING_INCREMENTS)

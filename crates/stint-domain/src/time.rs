@@ -1,6 +1,6 @@
 //! Instants, local dates, ranges and durations, and splitting time at local midnights.
 //!
-//! Rules (ARCHITECTURE.md, "Time"):
+//! Rules (docs/rules.md, "Time"):
 //! - An instant is RFC 3339 with an offset, or a local date-time read in the configured zone.
 //! - A range given as dates includes both days; a range given as date-times is half-open.
 //! - Durations are whole seconds; inputs accept `1h30m`, `90m`, `1.5h`, `01:30`, `PT1H30M`, and

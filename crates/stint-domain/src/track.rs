@@ -9,7 +9,7 @@ use super::DomainError;
 use super::limits::MAX_TRACK_SECONDS;
 use crate::time::format_hmm;
 
-/// Checks the span of a track against the rules of ARCHITECTURE.md ("Timers and tracks"): the end is
+/// Checks the span of a track against the rules of docs/rules.md ("Timers and tracks"): the end is
 /// after the start (no zero-length tracks), neither end lies in the future, and the track lasts
 /// at most 31 days ([`MAX_TRACK_SECONDS`]).
 ///

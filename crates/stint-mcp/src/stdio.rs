@@ -1,7 +1,7 @@
 //! MCP on stdio, for assistants that spawn `stint mcp` and for scripts that pipe JSON-RPC in.
 //!
 //! rmcp serves the protocol; this module sits between the process's stdin/stdout and rmcp's
-//! transport to meet scripts half-way (ARCHITECTURE.md, "Scripting"):
+//! transport to meet scripts half-way (docs/rules.md, "Scripting"):
 //!
 //! - A script may skip `initialize`: when the first message is neither `initialize`, `ping`,
 //!   `server/discover` nor a request carrying the 2026-07-28 `_meta` protocol version, an

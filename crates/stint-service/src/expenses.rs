@@ -1,4 +1,4 @@
-//! Use cases for expenses: money billed beside time (ARCHITECTURE.md, "Invoices").
+//! Use cases for expenses: money billed beside time (docs/rules.md, "Invoices").
 //!
 //! An expense has a project, a local date, an amount in its currency (default: the project's,
 //! else its client's, else `default_currency`), a description, and optionally its own tax rate

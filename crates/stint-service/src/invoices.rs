@@ -140,7 +140,7 @@ fn parse_discount(
 }
 
 /// Recomputes subtotal, discount, tax, total and the tax summary from the lines and the
-/// discount asked for (ARCHITECTURE.md, "Invoices").
+/// discount asked for (docs/rules.md, "Invoices").
 fn retotal(inv: &mut Invoice) -> Result<()> {
     let lines: Vec<(Decimal, Decimal)> = inv
         .lines

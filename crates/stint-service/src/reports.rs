@@ -1,7 +1,7 @@
 //! Analytics: time summaries grouped by period and by project, client, tag or task; top projects;
 //! budget status; unbilled work.
 //!
-//! Rules (ARCHITECTURE.md): time inside the range counts, running timers up to now; tracks that cross
+//! Rules (docs/rules.md): time inside the range counts, running timers up to now; tracks that cross
 //! local midnight count toward each day for their part; rounding follows the settings (each
 //! track's part rounded then summed, or each group's sum rounded once); amounts are billable time
 //! at the rate in force now (track, task, project, client, default), before tax, per currency.

@@ -12,7 +12,7 @@
 //! The first sync of a database claims a device number (0..63, one not used in the folder),
 //! renumbers its rows to ids `id * 64 + number` and publishes them all as its first log; an
 //! empty database joins and receives everything. How changes that meet are decided is in
-//! [`stint_store::sync`] (ARCHITECTURE.md, "Sync").
+//! [`stint_store::sync`] (docs/sync.md).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Use cases for tasks (work under a project: a ticket, a phase, an activity), and resolving a
 //! track's project and task together.
 //!
-//! Rules (ARCHITECTURE.md, "Tasks"):
+//! Rules (docs/rules.md, "Tasks"):
 //! - a task belongs to one project for its whole life; its name is unique within the project,
 //!   ignoring case in every script, and is not only digits (digits name a task by id);
 //! - a track's task is a task of the track's project; naming a task without a project puts the

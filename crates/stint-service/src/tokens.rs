@@ -10,7 +10,7 @@ use stint_store as store;
 use stint_store::tokens;
 pub use stint_store::tokens::TokenRow;
 
-/// What a token may do (ARCHITECTURE.md, "HTTP front end").
+/// What a token may do (docs/rules.md, "HTTP front end").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Scope {
     /// Read-only tools.

@@ -30,7 +30,7 @@ pub struct StartTimer {
     pub billable: Option<bool>,
     /// When the work started; defaults to now.
     pub start: Option<String>,
-    /// Task id, or exact name within the project (ARCHITECTURE.md, "Tasks"); a task alone
+    /// Task id, or exact name within the project (docs/rules.md, "Tasks"); a task alone
     /// picks its project.
     pub task: Option<String>,
 }

@@ -2,7 +2,7 @@
 //! in a range for grouping by local day, week, month or year.
 //!
 //! The rate of a group is [`first_rate`] of the track's, its task's, its project's and its
-//! client's rates (ARCHITECTURE.md, "Rates and currency"), so SQL groups by track rate and
+//! client's rates (docs/rules.md, "Rates and currency"), so SQL groups by track rate and
 //! task as well as by project.
 //!
 //! Time counts only inside the range: a track is clipped to `[start, end)`, and a running track

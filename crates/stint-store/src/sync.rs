@@ -4,7 +4,7 @@
 //! foreign keys come from `PRAGMA table_info` / `foreign_key_list` ([`Meta`]), so a table added
 //! by a later migration syncs without more code (it must get its ids from [`next_id`]).
 //!
-//! The rules (ARCHITECTURE.md, "Sync"): ids are `seq * 64 + device_no`; each column keeps the
+//! The rules (docs/sync.md): ids are `seq * 64 + device_no`; each column keeps the
 //! value of its latest write by hybrid logical clock (device id breaks ties); a delete wins
 //! against an edit, and a row comes back only through an insert later than its delete; a
 //! row that would take a name another row has merges into the row with the lower id; a track

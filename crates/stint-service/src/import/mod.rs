@@ -990,7 +990,7 @@ impl Service {
             Ok(())
         };
         // A large file's changeset would be too large to keep in the change log anyway: write
-        // it without recording one (ARCHITECTURE.md, `store::write_unrecorded`).
+        // it without recording one (ARCHITECTURE.md, "stint-store": `store::write_unrecorded`).
         if row_count > BULK_IMPORT_ROWS && !dry_run && self.sync_status()?.device_no.is_some() {
             // Written unrecorded, it would never reach the other devices.
             return Err(ServiceError::Conflict(format!(
