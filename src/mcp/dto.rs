@@ -897,6 +897,7 @@ pub struct TimerStartedOut {
 
 /// A written track and the ids of tracks it overlaps.
 #[derive(Debug, Serialize, JsonSchema)]
+#[schemars(transform = no_null)]
 pub struct TrackWrittenOut {
     pub track: TrackOut,
     /// Ids of the first 20 other tracks whose time overlaps this one, by start (allowed, but
@@ -904,6 +905,9 @@ pub struct TrackWrittenOut {
     pub overlaps: Vec<i64>,
     /// How many tracks overlap in all (`overlaps` lists at most 20).
     pub overlap_count: i64,
+    /// Longer than 12 hours from phrases: check the track.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 /// One track.

@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::Duration;
 
 use super::{Result, Service, ServiceError};
 use crate::domain::DomainError;
@@ -13,7 +12,7 @@ use crate::domain::invoice_doc::{
     Discount, DocumentLine, DocumentState, InvoiceDocument, Party, TaxRow,
 };
 use crate::domain::settings::Settings;
-use crate::domain::time::parse_time_zone;
+use crate::domain::time::{inclusive_days, parse_time_zone};
 use crate::render::pdf::{PdfError, render_invoice};
 
 /// The printed view of `inv` (as this caller may see it: pass it through `shown_invoice`
@@ -38,13 +37,9 @@ pub fn invoice_document(inv: &Invoice, settings: &Settings) -> InvoiceDocument {
         DocumentState::Draft => current.clone().or_else(|| frozen.clone()),
         _ => frozen.clone().or_else(|| current.clone()),
     };
-    let period = parse_time_zone(&inv.timezone).ok().map(|tz| {
-        let last = (inv.period_end - Duration::seconds(1)).max(inv.period_start);
-        (
-            inv.period_start.with_timezone(&tz).date_naive(),
-            last.with_timezone(&tz).date_naive(),
-        )
-    });
+    let period = parse_time_zone(&inv.timezone)
+        .ok()
+        .map(|tz| inclusive_days(inv.period_start, inv.period_end, tz));
     let lines = inv
         .lines
         .iter()
