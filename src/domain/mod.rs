@@ -13,9 +13,9 @@ pub mod invoice_doc;
 pub mod limits;
 pub mod money;
 pub mod names;
+pub mod natural_time;
 pub mod rounding;
 pub mod settings;
-pub mod natural_time;
 pub mod time;
 pub mod track;
 

@@ -206,7 +206,11 @@ pub(crate) fn read_date(input: &str, tz: Tz, now: DateTime<Utc>) -> Option<Naive
 
 /// A month as a named period: `2026-11`, `november 2026`, `nov 2026`, or a month name alone
 /// (the latest such month that has begun). Returns its first and last day.
-pub(crate) fn read_month(input: &str, tz: Tz, now: DateTime<Utc>) -> Option<(NaiveDate, NaiveDate)> {
+pub(crate) fn read_month(
+    input: &str,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Option<(NaiveDate, NaiveDate)> {
     let words = words(input);
     let today = now.with_timezone(&tz).date_naive();
     let first = match words.as_slice() {
@@ -340,9 +344,8 @@ fn shift_days(today: NaiveDate, n: i64) -> Option<NaiveDate> {
 }
 
 fn weekday_date(today: NaiveDate, day: Weekday, which: Which) -> Option<NaiveDate> {
-    let back = i64::from(
-        (7 + today.weekday().num_days_from_monday() - day.num_days_from_monday()) % 7,
-    );
+    let back =
+        i64::from((7 + today.weekday().num_days_from_monday() - day.num_days_from_monday()) % 7);
     match which {
         Which::Recent => shift_days(today, -back),
         Which::Last => shift_days(today, -(if back == 0 { 7 } else { back })),

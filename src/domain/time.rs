@@ -344,8 +344,11 @@ pub fn parse_range_bound(
             input,
             format!(
                 "{}; or {PERIOD_HINT}",
-                instant_hint(tz, now).replace("Accepted: ", "Accepted: a date as 2026-11-30, \
-                     Nov 30 or monday; a time as ")
+                instant_hint(tz, now).replace(
+                    "Accepted: ",
+                    "Accepted: a date as 2026-11-30, \
+                     Nov 30 or monday; a time as "
+                )
             ),
         ),
         other => other,

@@ -189,9 +189,7 @@ pub(crate) fn parse_day(text: &str) -> Option<NaiveDate> {
 fn day(svc: &Service, value: Option<&str>, arg: &str) -> Result<NaiveDate, ErrorData> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => svc.today().map_err(service_error),
-        Some(v) => svc
-            .read_day(v)
-            .map_err(|e| invalid(format!("{arg}: {e}"))),
+        Some(v) => svc.read_day(v).map_err(|e| invalid(format!("{arg}: {e}"))),
     }
 }
 

@@ -19,8 +19,8 @@ use crate::store::tracks;
 
 use crate::domain::entities::{Invoice, Track};
 use crate::domain::rounding::round_seconds;
-use crate::domain::time::{inclusive_days, parse_time_zone};
 use crate::domain::settings::Rounding;
+use crate::domain::time::{inclusive_days, parse_time_zone};
 
 /// Whether a spreadsheet would read `text` as a formula: it starts with `=`, `+`, `-`, `@`,
 /// tab or carriage return, or with `'` before text that would (so that [`csv_text_back`] can

@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-
 use super::{Result, Service, ServiceError};
 use crate::domain::DomainError;
 use crate::domain::entities::{Invoice, InvoiceStatus};

@@ -80,7 +80,12 @@ impl Service {
     pub fn read_day(&self, text: &str) -> Result<chrono::NaiveDate> {
         let now = self.now();
         self.read(|ctx| {
-            match crate::domain::time::parse_range_bound(text, ctx.tz, now, ctx.settings.week_start)? {
+            match crate::domain::time::parse_range_bound(
+                text,
+                ctx.tz,
+                now,
+                ctx.settings.week_start,
+            )? {
                 crate::domain::time::Bound::Date(d) | crate::domain::time::Bound::Period(d, _) => {
                     Ok(d)
                 }
