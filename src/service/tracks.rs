@@ -100,9 +100,9 @@ pub struct TrackWritten {
     pub overlaps: Vec<TrackId>,
     /// How many tracks overlap in all.
     pub overlap_count: i64,
-    /// Set when the track is longer than [`LONG_TRACK_SECONDS`] (12 hours) and was not given
-    /// by two full date-times (see [`long_track_warning`]): a likely misreading, recorded as
-    /// asked but said out loud.
+    /// Set when the track is longer than 12 hours and was not given by two full date-times or
+    /// a duration (a phrase, a bare time or `now` was involved): a likely misreading, recorded
+    /// as asked but said out loud.
     pub warning: Option<String>,
 }
 
