@@ -178,8 +178,7 @@ pub fn draw(
 /// a bar split by project; with --json the `time_summary` answer grouped by day and project.
 pub fn week(svc: &Service, a: &WeekArgs) -> anyhow::Result<()> {
     let day = match &a.date {
-        Some(d) => chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d")
-            .map_err(|_| anyhow::anyhow!("cannot read --date {d:?}: give a date as YYYY-MM-DD"))?,
+        Some(d) => svc.read_day(d)?,
         None => svc.today()?,
     };
     let (first, last) = svc.week_of(day)?;

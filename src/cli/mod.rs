@@ -174,7 +174,8 @@ pub struct DeleteArgs {
 /// `stint week`.
 #[derive(Debug, Args)]
 pub struct WeekArgs {
-    /// A day of the week to show, YYYY-MM-DD [default: today].
+    /// A day of the week to show: 2026-11-30, yesterday, monday, Nov 30, last week
+    /// [default: today].
     #[arg(long)]
     pub date: Option<String>,
     /// Only this project.
@@ -617,6 +618,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 format_hmm(elapsed_seconds(t.start, t.end, svc.now()))
             );
             print_overlaps(&w.overlaps, w.overlap_count);
+            print_warning(w.warning.as_deref());
             Ok(ExitCode::SUCCESS)
         }
         Command::Status => {
@@ -679,6 +681,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 format_hmm(elapsed_seconds(t.start, t.end, svc.now()))
             );
             print_overlaps(&w.overlaps, w.overlap_count);
+            print_warning(w.warning.as_deref());
             Ok(ExitCode::SUCCESS)
         }
         // Every matching track, streamed (no --limit): the JSON is an export, like --csv.
@@ -919,6 +922,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 format_hmm(elapsed_seconds(t.start, t.end, svc.now()))
             );
             print_overlaps(&w.overlaps, w.overlap_count);
+            print_warning(w.warning.as_deref());
             Ok(ExitCode::SUCCESS)
         }
         Command::Delete(a) => {
@@ -1042,6 +1046,13 @@ fn in_zone(at: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
 fn local_time(t: &Track, at: chrono::DateTime<chrono::Utc>) -> String {
     let tz: chrono_tz::Tz = t.timezone.parse().unwrap_or(chrono_tz::UTC);
     at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// Prints a service warning (a track longer than 12 hours read from phrases) in the CLI's words.
+fn print_warning(warning: Option<&str>) {
+    if let Some(w) = warning {
+        println!("Warning: {}", errors::cli_words(w));
+    }
 }
 
 fn print_overlaps(overlaps: &[stint_domain::TrackId], count: i64) {

@@ -556,8 +556,8 @@ fn selection_takes_billable_finished_tracks_starting_in_the_period() {
             &["the range is empty"],
         ),
         (
-            invoice(Some("Globex"), "October", "2026-10-31"),
-            &["cannot read date, instant or period"],
+            invoice(Some("Globex"), "Octember", "2026-10-31"),
+            &["cannot read date, time or period"],
         ),
         (
             NewInvoice {
@@ -1915,7 +1915,7 @@ fn summary_errors() {
             "next week",
             "2026-11-09",
             &["day"],
-            &["cannot read date, instant or period", "last week"],
+            &["cannot read date, time or period", "last week"],
         ),
     ];
     for (from, to, group_by, fragments) in cases {

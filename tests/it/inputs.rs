@@ -538,7 +538,7 @@ fn protocol_switch_continue_and_natural_inputs() {
     assert_eq!(logged["duration_seconds"], 2700, "{logged}");
     assert_eq!(logged["end"], "2026-11-21T13:00:00+01:00");
     let summary = ok(6);
-    assert_eq!(summary["from"], "2026-11-15T23:00:00Z", "{summary}");
+    assert_eq!(summary["from"], "2026-11-16T00:00:00+01:00", "{summary}");
     let settings = ok(7);
     assert_eq!(settings["local_time"], "2026-11-21T13:00:00+01:00");
     let budget = &ok(8)["budgets"][0];

@@ -13,6 +13,7 @@ mod importers;
 mod inputs;
 mod invoicing;
 mod money;
+mod natural_time;
 mod parsers;
 mod pdf;
 mod protocol;

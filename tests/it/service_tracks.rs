@@ -206,7 +206,7 @@ fn refused_tracks_change_nothing() {
         ),
         (
             track("next tuesday", "2026-03-29 04:00"),
-            "cannot read instant",
+            "names a day but no time of day",
         ),
         (
             NewTrack {

@@ -182,8 +182,8 @@ pub struct StartTimerArgs {
     pub tags: Option<Vec<RefArg>>,
     /// Whether the time is billable; defaults to the task's, else the project's default.
     pub billable: Option<bool>,
-    /// When the work started: RFC 3339, a local date-time "2026-11-20 09:00", "09:00" or "9am"
-    /// (today), "yesterday 5pm" or "now" (default). Local times use the `timezone` setting.
+    /// When the work started, in the `timezone` setting: RFC 3339, "2026-11-20 09:00", "9am",
+    /// "yesterday 5pm", "monday 13:00", "15 min ago", "Nov 30 9am" or "now" (default).
     pub start: Option<String>,
     /// Id or name.
     pub task: Option<RefArg>,
@@ -250,7 +250,8 @@ impl TimerStartedOut {
 pub struct StopTimerArgs {
     /// Id of the timer to stop; may be left out when exactly one timer runs.
     pub track_id: Option<IdArg>,
-    /// When the work ended (same forms as start_timer's start); defaults to now.
+    /// When the work ended (forms of start_timer's start; a bare time is the first after the
+    /// start); default now.
     pub end: Option<String>,
 }
 
@@ -269,7 +270,7 @@ pub struct CreateTrackArgs {
     pub billable: Option<bool>,
     /// When the work started (same forms as start_timer's). Send two of start, end, duration.
     pub start: Option<String>,
-    /// When the work ended (same forms, or "now").
+    /// When the work ended (same forms; "11:30" alone is the first 11:30 after start).
     pub end: Option<String>,
     /// How long: "1h30m", "45min", "1 hour", "1.5h", "01:30".
     pub duration: Option<String>,
@@ -897,6 +898,7 @@ pub struct TimerStartedOut {
 
 /// A written track and the ids of tracks it overlaps.
 #[derive(Debug, Serialize, JsonSchema)]
+#[schemars(transform = no_null)]
 pub struct TrackWrittenOut {
     pub track: TrackOut,
     /// Ids of the first 20 other tracks whose time overlaps this one, by start (allowed, but
@@ -904,6 +906,9 @@ pub struct TrackWrittenOut {
     pub overlaps: Vec<i64>,
     /// How many tracks overlap in all (`overlaps` lists at most 20).
     pub overlap_count: i64,
+    /// Longer than 12 hours from phrases: check the track.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 /// One track.

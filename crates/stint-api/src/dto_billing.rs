@@ -15,14 +15,35 @@ use stint_service::{
     self as service, BudgetReport, BudgetUse, Figures, GroupDim, Summary, SummaryRow,
 };
 
-fn local(t: DateTime<Utc>, tz: &str) -> String {
-    let tz: Tz = tz.parse().unwrap_or(Tz::UTC);
-    t.with_timezone(&tz)
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 fn utc(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A period as people read it: local dates in the configured zone, both days included
+/// (`domain::time::inclusive_days`); the same dates an invoice's PDF and CSV print.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PeriodOut {
+    /// YYYY-MM-DD, included.
+    pub first_day: String,
+    /// YYYY-MM-DD, included.
+    pub last_day: String,
+}
+
+impl PeriodOut {
+    /// The local dates of `[start, end)` in `tz`, both included.
+    pub fn new(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz) -> PeriodOut {
+        let (first, last) = stint_domain::time::inclusive_days(start, end, tz);
+        PeriodOut {
+            first_day: first.to_string(),
+            last_day: last.to_string(),
+        }
+    }
+}
+
+/// An instant in `tz`, RFC 3339 with its offset (`2026-11-01T00:00:00+01:00`).
+pub fn zoned(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn hours(seconds: i64) -> Decimal {
@@ -242,10 +263,8 @@ pub struct InvoiceOut {
     pub seller_address: Option<String>,
     /// ISO 4217.
     pub currency: String,
-    /// Tracks starting at or after this instant were selected.
-    pub period_start: String,
-    /// ... and before this one.
-    pub period_end: String,
+    /// The invoiced period, as its PDF and CSV print it.
+    pub period: PeriodOut,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issue_date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -298,8 +317,11 @@ impl InvoiceOut {
             seller_name: inv.seller_name,
             seller_address: inv.seller_address,
             currency: inv.currency.code().to_owned(),
-            period_start: local(inv.period_start, &inv.timezone),
-            period_end: local(inv.period_end, &inv.timezone),
+            period: PeriodOut::new(
+                inv.period_start,
+                inv.period_end,
+                inv.timezone.parse().unwrap_or(Tz::UTC),
+            ),
             issue_date: inv.issue_date.map(|d| d.to_string()),
             due_date: inv.due_date.map(|d| d.to_string()),
             group_by: inv.group_by.as_str().to_owned(),
@@ -625,10 +647,11 @@ impl From<&SummaryRow> for SummaryRowOut {
 /// A time summary.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct SummaryOut {
-    /// Range start (inclusive), UTC.
+    /// Range start (included), RFC 3339 in the configured zone.
     pub from: String,
-    /// Range end (exclusive), UTC.
+    /// Range end (excluded), RFC 3339 in the configured zone.
     pub to: String,
+    pub period: PeriodOut,
     pub group_by: Vec<String>,
     /// The rounding applied.
     pub rounding: RoundingOut,
@@ -641,8 +664,9 @@ pub struct SummaryOut {
 impl From<&Summary> for SummaryOut {
     fn from(s: &Summary) -> Self {
         SummaryOut {
-            from: utc(s.start),
-            to: utc(s.end),
+            from: zoned(s.start, s.timezone),
+            to: zoned(s.end, s.timezone),
+            period: PeriodOut::new(s.start, s.end, s.timezone),
             group_by: s.group_by.iter().map(|g| g.as_str().to_owned()).collect(),
             rounding: RoundingOut {
                 mode: s.rounding.mode.as_str().to_owned(),
@@ -672,8 +696,10 @@ pub struct TopProjectOut {
 /// Result of `top_projects`.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct TopProjectsOut {
+    /// As time_summary's.
     pub from: String,
     pub to: String,
+    pub period: PeriodOut,
     /// Most rounded time first.
     pub projects: Vec<TopProjectOut>,
     pub totals: FiguresOut,
@@ -719,9 +745,12 @@ pub struct BudgetOut {
     pub client: Option<String>,
     /// total | monthly.
     pub period: String,
-    /// The period counted, RFC 3339.
+    /// The period counted, RFC 3339 in the configured zone (end excluded).
     pub period_start: String,
     pub period_end: String,
+    /// The month counted (monthly budgets).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub month: Option<PeriodOut>,
     pub alert_percent: u32,
     /// The worse of hours and money: ok | alert | over.
     pub status: String,
@@ -761,8 +790,10 @@ impl From<&BudgetReport> for BudgetOut {
             project: b.project.name.clone(),
             client: b.project.client_name.clone(),
             period: b.project.budget.period.as_str().to_owned(),
-            period_start: utc(b.period_start),
-            period_end: utc(b.period_end),
+            period_start: zoned(b.period_start, b.timezone),
+            period_end: zoned(b.period_end, b.timezone),
+            month: (b.project.budget.period == stint_domain::entities::BudgetPeriod::Monthly)
+                .then(|| PeriodOut::new(b.period_start, b.period_end, b.timezone)),
             alert_percent: b.project.budget.alert_percent,
             status: b.status.as_str().to_owned(),
             hours,

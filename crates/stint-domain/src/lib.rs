@@ -13,6 +13,7 @@ pub mod invoice_doc;
 pub mod limits;
 pub mod money;
 pub mod names;
+pub mod natural_time;
 pub mod rounding;
 pub mod settings;
 pub mod time;

@@ -21,15 +21,29 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::DomainError;
 use super::limits::{MAX_DURATION_SECONDS, check_date, check_instant};
+pub use super::natural_time::{ACCEPTED_DATES, ACCEPTED_TIMES, Reading, now_for_message};
+use super::natural_time::{read_date, read_month};
 
-const INSTANT_HINT: &str = "send RFC 3339 with an offset (2026-11-20T09:00:00+01:00), a local \
-     date-time (2026-11-20 09:00), a time of day today (09:00, 9am, 9:30pm, noon), `today 09:00`, \
-     `yesterday 17:30` or `now`";
-const DATE_HINT: &str = "send a date as YYYY-MM-DD (2026-11-20), `today` or `yesterday`";
 const DURATION_HINT: &str = "send a duration such as 1h30m, 90m, 45min, 1 hour, 1.5h, 2 hrs, \
      01:30 (hours:minutes) or PT1H30M";
-const PERIOD_HINT: &str = "or a named period: today, yesterday, this week, last week, this month, \
-     last month, this year, last year";
+const PERIOD_HINT: &str = "a named period: today, yesterday, this week, last week, this month, \
+     last month, this year, last year, 2026-11, November 2026";
+
+/// The hint of an unreadable time: the current local time and the accepted forms.
+fn instant_hint(tz: Tz, now: DateTime<Utc>) -> String {
+    format!(
+        "it is now {}. Accepted: {ACCEPTED_TIMES}",
+        now_for_message(now, tz)
+    )
+}
+
+/// The hint of an unreadable date: today's date and the accepted forms.
+fn date_hint(tz: Tz, now: DateTime<Utc>) -> String {
+    format!(
+        "it is now {}. Accepted: {ACCEPTED_DATES}",
+        now_for_message(now, tz)
+    )
+}
 
 /// Parses an IANA time zone name such as `Europe/Berlin` or `UTC`.
 ///
@@ -65,43 +79,85 @@ pub fn local_to_utc(local: NaiveDateTime, tz: Tz) -> Result<DateTime<Utc>, Domai
 /// Parses an instant.
 ///
 /// Accepted forms: RFC 3339 with an offset or `Z`; a local date-time `YYYY-MM-DD HH:MM[:SS]`
-/// (also with `T`) read in `tz`; `HH:MM` (today in `tz`); `today HH:MM`, `yesterday HH:MM`;
-/// `now`. `now` is the caller's clock reading; this function never reads the clock.
+/// (also with `T`) read in `tz`; `now`; and the phrases of [`super::natural_time`] read in
+/// `tz`: a time of day alone (today), `today 09:00`, `yesterday 5pm`, `monday 13:00`, `last
+/// friday 9am`, `2 days ago 9am`, `15 min ago`, `in 10 minutes`, `Nov 30 9am`,
+/// `30 Nov 2026 14:00`, `2026-11-30 9am`. `now` is the caller's clock reading; this function
+/// never reads the clock.
 ///
 /// # Errors
-/// [`DomainError::Parse`] for anything else, [`DomainError::Invalid`] for a local time inside a
-/// daylight-saving gap or an instant outside 1900-01-01..=2199-12-31 UTC (see
+/// [`DomainError::Parse`] for anything else (the message gives the current local time and
+/// the accepted forms), [`DomainError::Invalid`] for a local time inside a daylight-saving gap,
+/// a day without a time of day, or an instant outside 1900-01-01..=2199-12-31 UTC (see
 /// [`super::limits`]).
 pub fn parse_instant(
     input: &str,
     tz: Tz,
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, DomainError> {
-    let t = parse_instant_exact(input, tz, now)?;
-    check_instant(
-        DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t),
-        input,
-    )
+    read_instant(input, tz, now).map(|r| r.at)
 }
 
-fn parse_instant_exact(
+/// Reads an instant as [`parse_instant`] does, saying how it was given (see [`Reading`]).
+///
+/// # Errors
+/// As [`parse_instant`].
+pub fn read_instant(input: &str, tz: Tz, now: DateTime<Utc>) -> Result<Reading, DomainError> {
+    let r = read_instant_exact(input, tz, now)?;
+    let at = check_instant(
+        DateTime::from_timestamp(r.at.timestamp(), 0).unwrap_or(r.at),
+        input,
+    )?;
+    Ok(Reading { at, ..r })
+}
+
+/// Reads the end of a span that began at `start`: as [`read_instant`], except that a time of
+/// day alone (`11:30`, `1am`) is the first such local time after `start`, so that `9am` to
+/// `11:30` is 2:30 and `22:00` to `01:00` crosses midnight (DESIGN.md, "Time").
+///
+/// # Errors
+/// As [`parse_instant`].
+pub fn read_end(
     input: &str,
     tz: Tz,
     now: DateTime<Utc>,
-) -> Result<DateTime<Utc>, DomainError> {
+    start: DateTime<Utc>,
+) -> Result<Reading, DomainError> {
+    let r = read_instant(input, tz, now)?;
+    let Some(time) = r.bare_time else {
+        return Ok(r);
+    };
+    let day = start.with_timezone(&tz).date_naive();
+    let mut at = local_to_utc(day.and_time(time), tz)?;
+    if at <= start {
+        at = local_to_utc(next_day(day).and_time(time), tz)?;
+    }
+    let at = check_instant(at, input)?;
+    Ok(Reading { at, ..r })
+}
+
+fn read_instant_exact(input: &str, tz: Tz, now: DateTime<Utc>) -> Result<Reading, DomainError> {
     let s = input.trim();
+    let exact = |at: DateTime<Utc>| Reading {
+        at,
+        exact: true,
+        bare_time: None,
+    };
     if s.eq_ignore_ascii_case("now") {
-        return Ok(now);
+        return Ok(Reading {
+            exact: false,
+            ..exact(now)
+        });
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
+        return Ok(exact(t.with_timezone(&Utc)));
     }
     // RFC 3339 with a space instead of `T`, and an offset.
     if let Ok(t) = DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%:z")
         .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%d %H:%M%:z"))
         .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M%:z"))
     {
-        return Ok(t.with_timezone(&Utc));
+        return Ok(exact(t.with_timezone(&Utc)));
     }
     for fmt in [
         "%Y-%m-%d %H:%M:%S",
@@ -110,27 +166,30 @@ fn parse_instant_exact(
         "%Y-%m-%dT%H:%M",
     ] {
         if let Ok(local) = NaiveDateTime::parse_from_str(s, fmt) {
-            return local_to_utc(local, tz);
+            return Ok(exact(local_to_utc(local, tz)?));
         }
     }
-    let today = now.with_timezone(&tz).date_naive();
-    let (day, time_part) = match s.split_once(char::is_whitespace) {
-        Some((word, rest)) if word.eq_ignore_ascii_case("today") => (today, rest.trim()),
-        Some((word, rest)) if word.eq_ignore_ascii_case("yesterday") => {
-            (today.pred_opt().unwrap_or(today), rest.trim())
-        }
-        _ => (today, s),
-    };
-    if let Some(time) = parse_time_of_day(time_part) {
-        return local_to_utc(day.and_time(time), tz);
+    if s.contains('/') {
+        return Err(DomainError::parse(
+            "time",
+            input,
+            format!(
+                "dates with slashes are ambiguous (day/month or month/day); write the month \
+                 as a name or send YYYY-MM-DD. {}",
+                instant_hint(tz, now)
+            ),
+        ));
     }
-    Err(DomainError::parse("instant", input, INSTANT_HINT))
+    match super::natural_time::read_instant(s, tz, now) {
+        Some(r) => r,
+        None => Err(DomainError::parse("time", input, instant_hint(tz, now))),
+    }
 }
 
 /// A time of day: `HH:MM[:SS]` (24-hour), a 12-hour time `9am`, `9 am`, `9:30pm`, `9:30 p.m.`,
 /// `12am` (midnight), `12pm` (noon), or the words `noon` and `midnight` (00:00, the start of the
 /// day).
-fn parse_time_of_day(s: &str) -> Option<NaiveTime> {
+pub(crate) fn parse_time_of_day(s: &str) -> Option<NaiveTime> {
     if let Ok(t) =
         NaiveTime::parse_from_str(s, "%H:%M:%S").or_else(|_| NaiveTime::parse_from_str(s, "%H:%M"))
     {
@@ -175,22 +234,22 @@ fn parse_time_of_day(s: &str) -> Option<NaiveTime> {
     NaiveTime::from_hms_opt(h24, m, 0)
 }
 
-/// Parses a local date: `YYYY-MM-DD`, `today` or `yesterday` (relative to `now` in `tz`).
+/// Parses a local date: `YYYY-MM-DD`, `today`, `yesterday`, `tomorrow`, a weekday (the most
+/// recent, today included), `last friday`, `2 days ago`, a month and day (`Nov 30`, `30 Nov
+/// 2026`, `November 30, 2026`; without a year the occurrence nearest today), all relative to
+/// `now` in `tz` (see [`super::natural_time`]).
 ///
 /// # Errors
-/// [`DomainError::Parse`] for any other form or an impossible date; [`DomainError::Invalid`]
-/// for a date outside 1900-01-01..=2199-12-31.
+/// [`DomainError::Parse`] for any other form or an impossible date (the message gives today's
+/// date and the accepted forms); [`DomainError::Invalid`] for a date outside
+/// 1900-01-01..=2199-12-31.
 pub fn parse_date(input: &str, tz: Tz, now: DateTime<Utc>) -> Result<NaiveDate, DomainError> {
     let s = input.trim();
-    let today = now.with_timezone(&tz).date_naive();
-    if s.eq_ignore_ascii_case("today") {
-        return Ok(today);
-    }
-    if s.eq_ignore_ascii_case("yesterday") {
-        return Ok(today.pred_opt().unwrap_or(today));
-    }
-    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| DomainError::parse("date", input, DATE_HINT))?;
+    let d = match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        Ok(d) => d,
+        Err(_) => read_date(s, tz, now)
+            .ok_or_else(|| DomainError::parse("date", input, date_hint(tz, now)))?,
+    };
     check_date(d, input)
 }
 
@@ -210,7 +269,8 @@ pub enum Bound {
 
 /// Reads a named period relative to `now` in `tz`: `today`, `yesterday`, `this week`,
 /// `last week`, `this month`, `last month`, `this year`, `last year` (case-insensitive, any
-/// spacing). Weeks begin on `week_start`. Returns the first and last local dates (both
+/// spacing), or a month (`2026-11`, `November 2026`, `nov`: a month name alone is the latest
+/// such month that has begun). Weeks begin on `week_start`. Returns the first and last local dates (both
 /// included), or `None` for anything else.
 pub fn parse_period(
     input: &str,
@@ -257,7 +317,7 @@ pub fn parse_period(
         }
         ["this", "year"] => year(today.year()),
         ["last", "year"] => year(today.year().checked_sub(1)?),
-        _ => None,
+        _ => read_month(input, tz, now),
     }
 }
 
@@ -280,9 +340,16 @@ pub fn parse_range_bound(
     }
     parse_bound(input, tz, now).map_err(|e| match e {
         DomainError::Parse { .. } => DomainError::parse(
-            "date, instant or period",
+            "date, time or period",
             input,
-            format!("{DATE_HINT}; or {INSTANT_HINT}; {PERIOD_HINT}"),
+            format!(
+                "{}; or {PERIOD_HINT}",
+                instant_hint(tz, now).replace(
+                    "Accepted: ",
+                    "Accepted: a date as 2026-11-30, \
+                     Nov 30 or monday; a time as "
+                )
+            ),
         ),
         other => other,
     })
@@ -299,9 +366,12 @@ pub fn parse_bound(input: &str, tz: Tz, now: DateTime<Utc>) -> Result<Bound, Dom
         .map(Bound::Instant)
         .map_err(|e| match e {
             DomainError::Parse { .. } => DomainError::parse(
-                "date or instant",
+                "date or time",
                 input,
-                format!("{DATE_HINT}; or {INSTANT_HINT}"),
+                instant_hint(tz, now).replace(
+                    "Accepted: ",
+                    "Accepted: a date as 2026-11-30, Nov 30 or monday; a time as ",
+                ),
             ),
             other => other,
         })
@@ -393,6 +463,18 @@ pub fn local_day_start(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
             Utc.from_utc_datetime(&midnight)
         }
     }
+}
+
+/// The local dates a half-open span `[start, end)` covers, both included, as people read a
+/// period: the date of `start` and the date of the last second before `end` (the date of
+/// `start` for an empty span). `[2026-11-01 00:00, 2026-12-01 00:00)` in Berlin is
+/// (2026-11-01, 2026-11-30). Answers, CSV and PDF give periods this way (DESIGN.md, "Time").
+pub fn inclusive_days(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz) -> (NaiveDate, NaiveDate) {
+    let last = (end - chrono::Duration::seconds(1)).max(start);
+    (
+        start.with_timezone(&tz).date_naive(),
+        last.with_timezone(&tz).date_naive(),
+    )
 }
 
 /// Length of local date `day` in `tz`, in seconds: 86 400, or 82 800 / 90 000 on the days the
@@ -653,13 +735,13 @@ mod tests {
         check("midnight", Ok("2026-11-20T23:00:00Z"));
         check("yesterday 5pm", Ok("2026-11-20T16:00:00Z"));
         check("today noon", Ok("2026-11-21T11:00:00Z"));
-        check("13pm", Err("cannot read instant"));
-        check("0am", Err("cannot read instant"));
-        check("9:60am", Err("cannot read instant"));
-        check("am", Err("cannot read instant"));
-        check("tomorrow-ish", Err("cannot read instant"));
-        check("2026-13-01 09:00", Err("cannot read instant"));
-        check("", Err("cannot read instant"));
+        check("13pm", Err("cannot read time"));
+        check("0am", Err("cannot read time"));
+        check("9:60am", Err("cannot read time"));
+        check("am", Err("cannot read time"));
+        check("tomorrow-ish", Err("cannot read time"));
+        check("2026-13-01 09:00", Err("cannot read time"));
+        check("", Err("cannot read time"));
     }
 
     #[test]
@@ -717,7 +799,7 @@ mod tests {
             "2026-11-20 11:00",
             Err("range is empty"),
         );
-        check("last week", "today", Err("cannot read date or instant"));
+        check("last week", "today", Err("cannot read date or time"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! assistant which tools to call, in order, and what to ask the person; arguments are checked
 //! and resolved first (dates to `YYYY-MM-DD`, a client to its exact name).
 
-use chrono::{Datelike, Days, Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use rmcp::ErrorData;
 use rmcp::model::{GetPromptResult, JsonObject, Prompt, PromptArgument, PromptMessage, Role};
 
@@ -184,19 +184,12 @@ pub(crate) fn parse_day(text: &str) -> Option<NaiveDate> {
         .flatten()
 }
 
-/// Parses a day argument: `YYYY-MM-DD`, `today` or `yesterday`; today when absent.
+/// Parses a day argument as every date of stint is read ([`Service::read_day`]: `2026-11-30`,
+/// `yesterday`, `monday`, `Nov 30`, the first day of `last week`); today when absent.
 fn day(svc: &Service, value: Option<&str>, arg: &str) -> Result<NaiveDate, ErrorData> {
-    let today = svc.today().map_err(service_error)?;
     match value.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(today),
-        Some(v) if v.eq_ignore_ascii_case("today") => Ok(today),
-        Some(v) if v.eq_ignore_ascii_case("yesterday") => Ok(today - Days::new(1)),
-        Some(v) => parse_day(v).ok_or_else(|| {
-            invalid(format!(
-                "{arg} must be a date such as {today}, or today or yesterday; got {:?}",
-                v.chars().take(40).collect::<String>()
-            ))
-        }),
+        None => svc.today().map_err(service_error),
+        Some(v) => svc.read_day(v).map_err(|e| invalid(format!("{arg}: {e}"))),
     }
 }
 

@@ -305,6 +305,7 @@ impl StintServer {
             track: TrackOut::new(&w.track, now),
             overlaps: w.overlaps.iter().map(|t| t.0).collect(),
             overlap_count: w.overlap_count,
+            warning: w.warning,
         })
     }
 }

@@ -20,6 +20,7 @@ use stint_store::tracks;
 use stint_domain::entities::{Invoice, Track};
 use stint_domain::rounding::round_seconds;
 use stint_domain::settings::Rounding;
+use stint_domain::time::{inclusive_days, parse_time_zone};
 
 /// Whether a spreadsheet would read `text` as a formula: it starts with `=`, `+`, `-`, `@`,
 /// tab or carriage return, or with `'` before text that would (so that [`csv_text_back`] can
@@ -51,8 +52,9 @@ pub fn csv_text_back(cell: &str) -> &str {
     }
 }
 
-/// Column names of the invoice CSV export.
-pub const INVOICE_CSV_HEADER: [&str; 17] = [
+/// Column names of the invoice CSV export. The last two are the invoiced period's first and
+/// last local dates, both included, as the PDF prints them.
+pub const INVOICE_CSV_HEADER: [&str; 19] = [
     "invoice_number",
     "status",
     "issue_date",
@@ -70,6 +72,8 @@ pub const INVOICE_CSV_HEADER: [&str; 17] = [
     "amount",
     "currency",
     "tax_rate_percent",
+    "period_first_day",
+    "period_last_day",
 ];
 
 /// The rows after the lines of an invoice's CSV: `Subtotal`, `Discount` (when there is one, as
@@ -119,6 +123,13 @@ pub fn invoice_csv(inv: &Invoice) -> String {
         text(inv.client_tax_id.as_deref()),
         text(inv.seller_name.as_deref()),
     ];
+    let period: [String; 2] = match parse_time_zone(&inv.timezone) {
+        Ok(tz) => {
+            let (first, last) = inclusive_days(inv.period_start, inv.period_end, tz);
+            [first.to_string(), last.to_string()]
+        }
+        Err(_) => Default::default(),
+    };
     // Writing to a Vec cannot fail.
     let _ = w.write_record(INVOICE_CSV_HEADER);
     for line in &inv.lines {
@@ -137,6 +148,7 @@ pub fn invoice_csv(inv: &Invoice) -> String {
             inv.currency.code().to_owned(),
             line.tax_rate_percent.normalize().to_string(),
         ]);
+        row.extend(period.iter().cloned());
         let _ = w.write_record(&row);
     }
     for (what, amount, rate) in invoice_csv_totals(inv) {
@@ -153,6 +165,7 @@ pub fn invoice_csv(inv: &Invoice) -> String {
             inv.currency.code().to_owned(),
             rate.normalize().to_string(),
         ]);
+        row.extend(period.iter().cloned());
         let _ = w.write_record(&row);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()

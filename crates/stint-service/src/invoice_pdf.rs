@@ -4,8 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::Duration;
-
 use super::{Result, Service, ServiceError};
 use stint_domain::DomainError;
 use stint_domain::entities::{Invoice, InvoiceStatus};
@@ -13,7 +11,7 @@ use stint_domain::invoice_doc::{
     Discount, DocumentLine, DocumentState, InvoiceDocument, Party, TaxRow,
 };
 use stint_domain::settings::Settings;
-use stint_domain::time::parse_time_zone;
+use stint_domain::time::{inclusive_days, parse_time_zone};
 use stint_render::pdf::{PdfError, render_invoice};
 
 /// The printed view of `inv` (as this caller may see it: pass it through `shown_invoice`
@@ -38,13 +36,9 @@ pub fn invoice_document(inv: &Invoice, settings: &Settings) -> InvoiceDocument {
         DocumentState::Draft => current.clone().or_else(|| frozen.clone()),
         _ => frozen.clone().or_else(|| current.clone()),
     };
-    let period = parse_time_zone(&inv.timezone).ok().map(|tz| {
-        let last = (inv.period_end - Duration::seconds(1)).max(inv.period_start);
-        (
-            inv.period_start.with_timezone(&tz).date_naive(),
-            last.with_timezone(&tz).date_naive(),
-        )
-    });
+    let period = parse_time_zone(&inv.timezone)
+        .ok()
+        .map(|tz| inclusive_days(inv.period_start, inv.period_end, tz));
     let lines = inv
         .lines
         .iter()

@@ -69,6 +69,27 @@ impl Service {
         self.read(|ctx| Ok(now.with_timezone(&ctx.tz).date_naive()))
     }
 
+    /// A day a person named, in the configured zone: any date [`stint_domain::time::parse_date`]
+    /// reads (`2026-11-30`, `yesterday`, `monday`, `Nov 30`), or the first day of a named period
+    /// (`last week`, `this month`, `2026-11`), so `stint week --date "last week"` shows last
+    /// week.
+    ///
+    /// # Errors
+    /// An unreadable day (the message gives today's date and the accepted forms), or a failing
+    /// database.
+    pub fn read_day(&self, text: &str) -> Result<chrono::NaiveDate> {
+        let now = self.now();
+        self.read(|ctx| {
+            match stint_domain::time::parse_range_bound(text, ctx.tz, now, ctx.settings.week_start)?
+            {
+                stint_domain::time::Bound::Date(d) | stint_domain::time::Bound::Period(d, _) => {
+                    Ok(d)
+                }
+                stint_domain::time::Bound::Instant(t) => Ok(t.with_timezone(&ctx.tz).date_naive()),
+            }
+        })
+    }
+
     /// The first and last day of the week holding `day`, by the `week_start` setting.
     ///
     /// # Errors

@@ -175,6 +175,8 @@ pub struct SummaryRow {
 pub struct Summary {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
+    /// The configured zone the range was read in (answers show it in this zone).
+    pub timezone: chrono_tz::Tz,
     pub group_by: Vec<GroupDim>,
     pub rows: Vec<SummaryRow>,
     /// Over all tracks once (a track with two tags counts once here, in two tag rows).
@@ -573,6 +575,7 @@ impl Service {
             Ok(Summary {
                 start: range.start,
                 end: range.end,
+                timezone: ctx.tz,
                 group_by: dims,
                 rows,
                 totals,
@@ -838,6 +841,7 @@ impl Service {
             project,
             period_start: start,
             period_end: end,
+            timezone: ctx.tz,
             currency,
             hours,
             money,
@@ -880,6 +884,7 @@ impl Service {
             Ok(Summary {
                 start: range.start,
                 end: range.end,
+                timezone: ctx.tz,
                 group_by: dims,
                 rows,
                 totals,
@@ -905,6 +910,8 @@ pub struct BudgetReport {
     pub project: Project,
     pub period_start: DateTime<Utc>,
     pub period_end: DateTime<Utc>,
+    /// The configured zone (answers show the period in it).
+    pub timezone: chrono_tz::Tz,
     pub currency: Currency,
     pub hours: Option<BudgetUse>,
     pub money: Option<BudgetUse>,

@@ -12,7 +12,7 @@ use stint_domain::entities::Track;
 use stint_domain::limits::{MAX_LISTED_IDS, check_instant, check_search, check_text};
 use stint_domain::money::parse_rate;
 use stint_domain::time::{
-    Bound, Range, parse_duration, parse_instant, parse_range_bound, show_instant,
+    Bound, Range, parse_duration, parse_range_bound, read_end, read_instant, show_instant,
 };
 use stint_domain::track::validate_span;
 use stint_domain::{DomainError, TrackId};
@@ -100,6 +100,37 @@ pub struct TrackWritten {
     pub overlaps: Vec<TrackId>,
     /// How many tracks overlap in all.
     pub overlap_count: i64,
+    /// Set when the track is longer than 12 hours and was not given by two full date-times or
+    /// a duration (a phrase, a bare time or `now` was involved): a likely misreading, recorded
+    /// as asked but said out loud.
+    pub warning: Option<String>,
+}
+
+/// A track longer than this (12 hours), read from phrases rather than two full date-times,
+/// is flagged in the answer.
+pub const LONG_TRACK_SECONDS: i64 = 12 * 3600;
+
+/// The warning for a track written from `start` to `end` when it is longer than
+/// [`LONG_TRACK_SECONDS`] and `exact` is false (a phrase such as `yesterday 9am`, a bare time,
+/// or `now` was involved); `None` otherwise. Times are shown in `tz`.
+pub fn long_track_warning(
+    start: DateTime<Utc>,
+    end: Option<DateTime<Utc>>,
+    exact: bool,
+    tz: chrono_tz::Tz,
+) -> Option<String> {
+    let end = end?;
+    let seconds = (end - start).num_seconds();
+    (!exact && seconds > LONG_TRACK_SECONDS).then(|| {
+        format!(
+            "this track is {} long ({} to {}), more than 12 hours; if that is not what you \
+             meant, correct it with update_track (a bare end time such as \"11:30\" is read as \
+             the first 11:30 after the start)",
+            stint_domain::time::format_hmm(seconds),
+            show_instant(start, tz),
+            show_instant(end, tz)
+        )
+    })
 }
 
 /// Input of `update_track`: `None` leaves a field as it is; an empty text clears project and
@@ -255,7 +286,7 @@ fn ensure_not_invoiced(ctx: &Ctx<'_>, track: &Track, action: &str) -> Result<()>
 
 fn parse_opt_instant(ctx: &Ctx<'_>, input: Option<&str>) -> Result<Option<DateTime<Utc>>> {
     match input.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => Ok(Some(parse_instant(s, ctx.tz, ctx.now)?)),
+        Some(s) => Ok(Some(read_instant(s, ctx.tz, ctx.now)?.at)),
         None => Ok(None),
     }
 }
@@ -395,7 +426,14 @@ impl Service {
                     }
                 },
             };
-            let end = parse_opt_instant(ctx, req.end.as_deref())?.unwrap_or(ctx.now);
+            // A bare time of day ends at the first such time after the timer's start.
+            let (end, exact) = match clean(req.end.clone()) {
+                Some(e) => {
+                    let r = read_end(&e, ctx.tz, ctx.now, track.start)?;
+                    (r.at, r.exact)
+                }
+                None => (ctx.now, false),
+            };
             if end == track.start {
                 return Err(ServiceError::Conflict(format!(
                     "timer {} started less than a second ago, so stopping it now would record \
@@ -417,6 +455,7 @@ impl Service {
             )?;
             ctx.audit("track", &[track.id.0], None)?;
             Ok(TrackWritten {
+                warning: long_track_warning(track.start, Some(end), exact, ctx.tz),
                 track: load_track(ctx, track.id.0)?,
                 overlaps,
                 overlap_count,
@@ -438,6 +477,13 @@ impl Service {
     pub fn create_track(&self, req: NewTrack) -> Result<TrackWritten> {
         let args = format!("{req:?}");
         let ids = |v: &TrackWritten| vec![v.track.id.0];
+        // Whether the span was given by two full date-times does not depend on the clock, so a
+        // replay gives the first answer's warning again.
+        let exact = |s: &str, e: &str, tz, now| {
+            let read = |x: &str| read_instant(x, tz, now).is_ok_and(|r| r.exact);
+            read(s) && read(e)
+        };
+        let (replay_start, replay_end) = (req.start.clone(), req.end.clone());
         let reload = |ctx: &Ctx<'_>, ids: &[i64]| {
             let track = load_track(ctx, ids.first().copied().unwrap_or(0))?;
             let (overlaps, overlap_count) = tracks::overlapping(
@@ -447,7 +493,12 @@ impl Service {
                 Some(track.id),
                 MAX_LISTED_IDS,
             )?;
+            let given_exact = match &replay_end {
+                Some(e) => exact(&replay_start, e, ctx.tz, ctx.now),
+                None => true,
+            };
             Ok(TrackWritten {
+                warning: long_track_warning(track.start, track.end, given_exact, ctx.tz),
                 track,
                 overlaps,
                 overlap_count,
@@ -455,20 +506,24 @@ impl Service {
         };
         self.write_once("create_track", &args, ids, reload, |ctx| {
             let given_start = clean(Some(req.start.clone()));
-            let (start, end) = match (given_start, clean(req.end), clean(req.duration)) {
-                (Some(s), Some(e), None) => (
-                    parse_instant(&s, ctx.tz, ctx.now)?,
-                    parse_instant(&e, ctx.tz, ctx.now)?,
-                ),
+            // `exact`: the span was given by two full date-times, or by a duration; anything
+            // else longer than 12 hours is flagged (see `long_track_warning`).
+            let (start, end, exact) = match (given_start, clean(req.end), clean(req.duration)) {
+                (Some(s), Some(e), None) => {
+                    let start = read_instant(&s, ctx.tz, ctx.now)?;
+                    // A bare time of day ends at the first such time after the start.
+                    let end = read_end(&e, ctx.tz, ctx.now, start.at)?;
+                    (start.at, end.at, start.exact && end.exact)
+                }
                 (Some(s), None, Some(d)) => {
-                    let start = parse_instant(&s, ctx.tz, ctx.now)?;
-                    (start, add_seconds(start, parse_duration(&d)?)?)
+                    let start = read_instant(&s, ctx.tz, ctx.now)?.at;
+                    (start, add_seconds(start, parse_duration(&d)?)?, true)
                 }
                 // "45 minutes ending now".
                 (None, Some(e), Some(d)) => {
-                    let end = parse_instant(&e, ctx.tz, ctx.now)?;
+                    let end = read_instant(&e, ctx.tz, ctx.now)?.at;
                     let start = add_seconds(end, -parse_duration(&d)?)?;
-                    (check_instant(start, &format!("{e} minus {d}"))?, end)
+                    (check_instant(start, &format!("{e} minus {d}"))?, end, true)
                 }
                 (Some(_), Some(_), Some(_)) => {
                     return Err(DomainError::Invalid(
@@ -518,6 +573,7 @@ impl Service {
                 tracks::overlapping(ctx.tx, start, Some(end), Some(id), MAX_LISTED_IDS)?;
             ctx.audit("track", &[id.0], None)?;
             Ok(TrackWritten {
+                warning: long_track_warning(start, Some(end), exact, ctx.tz),
                 track: load_track(ctx, id.0)?,
                 overlaps,
                 overlap_count,
@@ -586,8 +642,12 @@ impl Service {
                     None => None,
                 };
             }
-            if let Some(s) = parse_opt_instant(ctx, req.start.as_deref())? {
-                f.start = s;
+            // `exact`: every time sent was a full date-time (or a duration); a span longer than
+            // 12 hours made from a phrase is flagged.
+            let mut exact = true;
+            if let Some(s) = clean(req.start) {
+                let r = read_instant(&s, ctx.tz, ctx.now)?;
+                (f.start, exact) = (r.at, r.exact);
             }
             match (clean(req.end), clean(req.duration)) {
                 (Some(_), Some(_)) => {
@@ -596,7 +656,12 @@ impl Service {
                     )
                     .into());
                 }
-                (Some(e), None) => f.end = Some(parse_instant(&e, ctx.tz, ctx.now)?),
+                (Some(e), None) => {
+                    // A bare time of day ends at the first such time after the start.
+                    let r = read_end(&e, ctx.tz, ctx.now, f.start)?;
+                    f.end = Some(r.at);
+                    exact &= r.exact;
+                }
                 (None, Some(d)) => f.end = Some(add_seconds(f.start, parse_duration(&d)?)?),
                 (None, None) => {}
             }
@@ -610,6 +675,7 @@ impl Service {
                 tracks::overlapping(ctx.tx, f.start, f.end, Some(track.id), MAX_LISTED_IDS)?;
             ctx.audit("track", &[track.id.0], None)?;
             Ok(TrackWritten {
+                warning: long_track_warning(f.start, f.end, exact, ctx.tz),
                 track: load_track(ctx, track.id.0)?,
                 overlaps,
                 overlap_count,

@@ -48,8 +48,9 @@ impl StintServer {
             .top_projects(&a.from, &a.to, a.limit)
             .map_err(fail)?;
         Ok(Json(TopProjectsOut {
-            from: s.start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            to: s.end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            from: stint_api::dto_billing::zoned(s.start, s.timezone),
+            to: stint_api::dto_billing::zoned(s.end, s.timezone),
+            period: stint_api::dto_billing::PeriodOut::new(s.start, s.end, s.timezone),
             projects: s
                 .rows
                 .iter()
