@@ -15,6 +15,7 @@ mod invoicing;
 mod money;
 mod parsers;
 mod pdf;
+mod periods;
 mod protocol;
 mod service_catalog;
 mod service_tracks;
