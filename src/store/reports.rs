@@ -462,16 +462,16 @@ pub struct Span {
     pub task_name: Option<String>,
 }
 
-/// Tracks starting in the query's range, by start.
-pub fn spans(conn: &Connection, q: &ReportQuery, with_tags: bool) -> Result<Vec<Span>> {
+/// SQL of [`spans`]: the tracks starting in the query's range with their project, client, task
+/// and (when `with_tags`) tags; binds its parameters into `args`.
+fn spans_sql(q: &ReportQuery, with_tags: bool, args: &mut Vec<Value>) -> String {
     let tags = if with_tags {
         "(SELECT group_concat(g.id || char(31) || g.name, char(30)) FROM track_tags tt
             JOIN tags g ON g.id = tt.tag_id WHERE tt.track_id = t.id)"
     } else {
         "NULL"
     };
-    let mut args = Vec::new();
-    let sql = starting_tracks(
+    starting_tracks(
         q,
         &format!(
             "t.id AS id, t.start_at AS start_at, t.end_at, t.billable, t.project_id, p.name, \
@@ -480,8 +480,14 @@ pub fn spans(conn: &Connection, q: &ReportQuery, with_tags: bool) -> Result<Vec<
         ),
         "LEFT JOIN projects p ON p.id = t.project_id LEFT JOIN clients c ON c.id = p.client_id \
          LEFT JOIN tasks k ON k.id = t.task_id",
-        &mut args,
-    );
+        args,
+    )
+}
+
+/// Tracks starting in the query's range, by start.
+pub fn spans(conn: &Connection, q: &ReportQuery, with_tags: bool) -> Result<Vec<Span>> {
+    let mut args = Vec::new();
+    let sql = spans_sql(q, with_tags, &mut args);
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), |r| {
         let tags: Option<String> = r.get(10)?;
@@ -520,4 +526,99 @@ pub fn spans(conn: &Connection, q: &ReportQuery, with_tags: bool) -> Result<Vec<
     let mut spans: Vec<Span> = rows.collect::<rusqlite::Result<_>>()?;
     spans.sort_by_key(|s| s.start);
     Ok(spans)
+}
+
+#[cfg(test)]
+mod plans {
+    //! The report queries read the indexes the invariants name (ARCHITECTURE.md, "Invariants
+    //! worth knowing"): a range is one stretch of an index by start, and no query scans the table.
+
+    use super::*;
+
+    fn query(start: i64, end: i64) -> ReportQuery {
+        ReportQuery {
+            start,
+            end,
+            now: 10_000,
+            project_id: None,
+            client_id: None,
+            tag_id: None,
+            billable: None,
+            invoiced: None,
+            finished_only: false,
+            rounding: Rounding::default(),
+        }
+    }
+
+    /// The `detail` lines of `EXPLAIN QUERY PLAN sql`, joined by `; `.
+    fn plan(conn: &Connection, sql: &str, args: Vec<Value>) -> String {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let rows = stmt
+            .query_map(params_from_iter(args), |r| r.get::<_, String>(3))
+            .unwrap();
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .unwrap()
+            .join("; ")
+    }
+
+    #[test]
+    fn report_queries_read_ranges_by_start_from_their_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::store::open(&dir.path().join("plans.db")).unwrap();
+        // Tracks from 0 to 1000: a range of 10 seconds is narrow, one of 2000 wide.
+        for (start, end) in [(0, 60), (1000, 1060)] {
+            conn.execute(
+                "INSERT INTO tracks (start_at, end_at, timezone, billable, created_at, updated_at)
+                 VALUES (?1, ?2, 'UTC', 1, 0, 0)",
+                [start, end],
+            )
+            .unwrap();
+        }
+        let narrow = query(0, 10);
+        let wide = query(0, 2000);
+        let unbilled = ReportQuery {
+            billable: Some(true),
+            invoiced: Some(false),
+            finished_only: true,
+            ..wide.clone()
+        };
+        let by_start = "USING COVERING INDEX tracks_report (start_at>? AND start_at<?)";
+        let cases: [(&str, ReportQuery, bool, &str); 5] = [
+            ("narrow", narrow.clone(), false, by_start),
+            ("narrow by tag", narrow.clone(), true, by_start),
+            (
+                "wide",
+                wide.clone(),
+                false,
+                "USING COVERING INDEX tracks_by_project",
+            ),
+            (
+                "unbilled",
+                unbilled,
+                false,
+                "USING COVERING INDEX tracks_unbilled",
+            ),
+            ("wide by tag", wide, true, by_start),
+        ];
+        for (what, q, with_tags, index) in cases {
+            let mut args = Vec::new();
+            let sql = grouped_sql(&conn, &q, with_tags, &mut args).unwrap();
+            let p = plan(&conn, &sql, args);
+            assert!(p.contains(index), "{what}: {p}");
+            assert!(
+                !p.split("; ").any(|l| l == "SCAN t"),
+                "{what} scans the table: {p}"
+            );
+        }
+        for with_tags in [false, true] {
+            let mut args = Vec::new();
+            let sql = spans_sql(&narrow, with_tags, &mut args);
+            let p = plan(&conn, &sql, args);
+            assert!(p.contains(by_start), "spans: {p}");
+            assert!(
+                !p.split("; ").any(|l| l == "SCAN t"),
+                "spans scan the table: {p}"
+            );
+        }
+    }
 }

@@ -28,7 +28,10 @@ use super::util::{Env, utc};
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-fn settings(env: &Env, zone: &str, default_rate: &str, rounding: Option<(&str, u32, &str)>) {
+/// Rounding as `update_settings` takes it: mode, increment in minutes, scope.
+type RoundingSetting = (&'static str, u32, &'static str);
+
+fn settings(env: &Env, zone: &str, default_rate: &str, rounding: Option<RoundingSetting>) {
     env.svc
         .update_settings(SettingsChanges {
             timezone: Some(zone.into()),
@@ -145,7 +148,7 @@ fn hotfix_env() -> Env {
 #[test]
 fn the_hotfix_is_billed_and_reported_in_november() {
     // (rounding, November's rounded seconds, November's amount)
-    let cases: [(Option<(&str, u32, &str)>, i64, &str); 5] = [
+    let cases: [(Option<RoundingSetting>, i64, &str); 5] = [
         (None, 12_600, "385.00"),
         // 2:00 + 1:30 each rounded up to the hour: 4:00.
         (Some(("up", 60, "entry")), 14_400, "440.00"),
@@ -356,6 +359,92 @@ fn a_running_timer_counts_in_the_period_it_started_in() {
     let december = summary(&env, "2026-12-01", "2026-12-01", &["day"]);
     assert_eq!(december.totals.duration_seconds, 0);
     assert!(december.rows.is_empty());
+}
+
+/// The CLI's report, week chart and invoice dry run follow the rule: `stint week` draws the
+/// hotfix whole on the Sunday it starts (the chart's bars are the report's rows) and the next
+/// week holds none of it.
+#[test]
+fn the_cli_reports_a_track_in_the_period_it_starts_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let stint = |args: &[&str]| -> String {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_stint"))
+            .args(args)
+            .env("STINT_DB", dir.path().join("cli.db"))
+            .env("TZ", "UTC")
+            .env("COLUMNS", "80")
+            .env_remove("NO_COLOR")
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        );
+        assert!(out.status.success(), "stint {args:?}: {stderr}{stdout}");
+        stdout
+    };
+    let json = |args: &[&str]| -> serde_json::Value {
+        let mut args = args.to_vec();
+        args.push("--json");
+        serde_json::from_str(&stint(&args)).unwrap()
+    };
+    stint(&["config", "set", "timezone", "Europe/Berlin"]);
+    stint(&["config", "set", "default_currency", "EUR"]);
+    stint(&["config", "set", "default_hourly_rate", "110"]);
+    stint(&[
+        "log",
+        "hotfix",
+        "-p",
+        "Website",
+        "--start",
+        "2025-11-30 23:15",
+        "--end",
+        "2025-12-01 00:45",
+    ]);
+    let totals = |v: &serde_json::Value| {
+        (
+            v["totals"]["duration_seconds"].as_i64().unwrap(),
+            v["totals"]["amounts"][0]["amount"]
+                .as_str()
+                .map(str::to_owned),
+        )
+    };
+    let november = json(&["report", "--from", "2025-11-01", "--to", "2025-11-30"]);
+    assert_eq!(totals(&november), (5400, Some("165.00".to_owned())));
+    let december = json(&["report", "--from", "2025-12-01", "--to", "2025-12-31"]);
+    assert_eq!(totals(&december), (0, None));
+    let invoice = json(&[
+        "invoice",
+        "create",
+        "--from",
+        "2025-11-01",
+        "--to",
+        "2025-11-30",
+        "--dry-run",
+    ]);
+    assert_eq!(invoice["invoice"]["subtotal"], "165.00", "{invoice}");
+
+    let week = json(&["week", "--date", "2025-11-30"]);
+    let rows: Vec<(String, i64)> = week["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["label"].as_str().unwrap().to_owned(),
+                r["duration_seconds"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(rows, [("2025-11-30 / Website".to_owned(), 5400)], "{week}");
+    let chart = stint(&["week", "--date", "2025-11-30"]);
+    assert!(chart.contains("Sun 2025-11-30 █"), "{chart}");
+    assert!(chart.ends_with("total 1:30\n"), "{chart}");
+    let next = stint(&["week", "--date", "2025-12-01"]);
+    assert!(
+        next.contains("Mon 2025-12-01") && next.ends_with("total 0:00\n"),
+        "{next}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
