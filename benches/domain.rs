@@ -1,4 +1,4 @@
-//! Domain hot paths: parsing what people and agents type, rounding, day splits, invoice lines.
+//! Domain hot paths: parsing what people and agents type, rounding, invoice lines.
 //!
 //! `cargo bench --bench domain`. Times per call; compare within one run (the machine is noisy).
 
@@ -9,7 +9,7 @@ use stint::domain::billing::{BillableTrack, GroupBy, build_lines, totals};
 use stint::domain::money::Currency;
 use stint::domain::rounding::round_seconds;
 use stint::domain::settings::{Rounding, RoundingMode, RoundingScope};
-use stint::domain::time::{parse_duration, parse_instant, split_by_local_day};
+use stint::domain::time::{parse_duration, parse_instant};
 
 fn main() {
     divan::main();
@@ -41,14 +41,6 @@ fn round_up_15_minutes() -> i64 {
     (0..1_000)
         .map(|s| round_seconds(divan::black_box(s * 7), r))
         .sum()
-}
-
-/// A week-long span split at Berlin midnights, across the October DST change.
-#[divan::bench]
-fn split_a_week_at_local_midnights() -> usize {
-    let start = Utc.with_ymd_and_hms(2026, 10, 21, 10, 0, 0).unwrap();
-    let end = Utc.with_ymd_and_hms(2026, 10, 28, 10, 0, 0).unwrap();
-    split_by_local_day(divan::black_box(start), end, BERLIN).len()
 }
 
 fn billable(n: usize) -> Vec<BillableTrack> {

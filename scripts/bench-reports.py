@@ -28,6 +28,11 @@ answer line (warm-up, then the median of --runs):
 and, as whole processes (spawn to exit), `stint report --from 2026-10-20 --to 2026-10-26` and
 `stint report --from 2020-01-01 --to 2026-12-31 --group-by project`.
 
+A track belongs wholly to the range it starts in (ARCHITECTURE.md, "Time"), so every range reads
+one stretch of an index by start and nothing before it. The notes check what the rule promises on
+the big data set: the week's day rows hold each track once, and the invoice dry run bills exactly
+what `unbilled_summary` says for the same client and days (one untimed call).
+
 Usage:  scripts/bench-reports.py [--sizes 100000,1000000] [--runs 7] [--bin target/release/stint]
         (build first: cargo build --release). --rebuild regenerates the databases.
 """
@@ -44,6 +49,7 @@ import subprocess
 import sys
 import time
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
@@ -252,6 +258,7 @@ def bench_size(binary: str, n: int, runs: int, rebuild: bool) -> tuple[dict[str,
     client, inv_from, inv_to, expected = invoice_period(db)
     results: dict[str, float] = {}
     notes: list[str] = []
+    last_invoice: dict = {}
     server = Server(binary, db)
     try:
         ops = [
@@ -275,19 +282,29 @@ def bench_size(binary: str, n: int, runs: int, rebuild: bool) -> tuple[dict[str,
 
             results[label] = median_ms(once, runs)
             if tool == "create_invoice":
+                last_invoice = last
                 inv = last.get("invoice", {})
                 notes.append(f"create_invoice dry_run: client {client}, {inv_from}..{inv_to}: "
                              f"{inv.get('track_count')} tracks in {len(inv.get('lines', []))} lines "
                              f"(expected {expected} tracks), total {inv.get('total')} {inv.get('currency')}")
             elif label.startswith("time_summary one week by day"):
-                parts = sum(r.get("track_count", 0) for r in last.get("rows", []))
-                notes.append(f"one week: {last.get('totals', {}).get('track_count')} tracks, {parts} track parts "
-                             f"in {len(last.get('rows', []))} day rows")
+                in_rows = sum(r.get("track_count", 0) for r in last.get("rows", []))
+                total = last.get("totals", {}).get("track_count")
+                notes.append(f"one week: {total} tracks in {len(last.get('rows', []))} day rows "
+                             f"({'each once' if in_rows == total else f'MISMATCH: {in_rows} in the rows'})")
             elif label.startswith("time_summary all time"):
                 notes.append(f"all time: {last.get('totals', {}).get('track_count')} tracks "
                              f"in {len(last.get('rows', []))} project rows")
             elif tool == "unbilled_summary":
                 notes.append(f"unbilled: {last.get('totals', {}).get('track_count')} tracks")
+        # Untimed: the invoice's subtotal is the unbilled amount of the same client and days.
+        inv = last_invoice.get("invoice", {})
+        _, unbilled = server.call("unbilled_summary", {"client": client, "from": inv_from, "to": inv_to})
+        amounts = {a["currency"]: Decimal(str(a["amount"])) for a in unbilled.get("totals", {}).get("amounts", [])}
+        want = amounts.get(inv.get("currency"), Decimal(0))
+        got = Decimal(str(inv.get("subtotal", 0)))
+        notes.append(f"invoice subtotal {got} {inv.get('currency')}, unbilled_summary {want}: "
+                     f"{'agree' if got == want else 'MISMATCH'}")
     finally:
         server.close()
 

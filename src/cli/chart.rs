@@ -2,6 +2,12 @@
 //! project, ...) as a bar of unicode blocks, split by a second grouping (usually the project),
 //! with a legend and totals.
 //!
+//! The bars are the rows of `time_summary`, so they follow its one rule (ARCHITECTURE.md,
+//! "Time"): a track is drawn whole on the day it starts, even when it runs past midnight. A
+//! chart that split it would show days that do not add up to what `stint report`, the
+//! unbilled amount and the invoice say for the same days; a night's work can make a day's bar
+//! longer than the day.
+//!
 //! Bars are scaled to the longest row and to the terminal's width (`COLUMNS`, else the
 //! terminal, else 80 columns). With colours each series is a colour; without (a pipe,
 //! `NO_COLOR`, `--color never`) each series gets its own block shade, so the chart still

@@ -1416,8 +1416,9 @@ fn group_by_track_project_day_and_tag() {
 // Time summaries
 
 /// Acme (EUR, 100/h) with Website (120/h) and Backend; Globex (USD) with Gadget (90/h);
-/// Internal without client, not billable. Four November tracks, one across local midnight,
-/// and a timer running since 12:30 local (30 minutes before now).
+/// Internal without client, not billable. Four November tracks, one across local midnight
+/// (which belongs wholly to the day it starts on), and a timer running since 12:30 local (30
+/// minutes before now).
 fn summary_seed(env: &Env) {
     client(env, "Acme", Some("EUR"), Some("100"));
     client(env, "Globex", Some("USD"), None);
@@ -1449,7 +1450,7 @@ fn summary_seed(env: &Env) {
             &["design"],
         ),
     );
-    // 2.5 h: 1 h on the 2nd, 1.5 h on the 3rd.
+    // 2.5 h from 23:00 on the 2nd: all of it on the 2nd.
     add(
         env,
         tagged(
@@ -1635,13 +1636,16 @@ fn summary_by_project_with_amounts_per_currency() {
 }
 
 #[test]
-fn summary_by_day_splits_at_local_midnight() {
+fn summary_by_day_puts_a_track_on_the_day_it_starts() {
     let env = Env::new();
     summary_seed(&env);
     let s = summary(&env, "2026-11-02", "2026-11-03", &["day"]);
     check_rows(
         &s,
-        &[("2026-11-02", 7200, 7200), ("2026-11-03", 8100, 8100)],
+        &[
+            ("2026-11-02", 3600 + 9000, 3600 + 9000),
+            ("2026-11-03", 2700, 2700),
+        ],
     );
     assert!(s.rows.iter().all(|r| r.day_length_seconds == Some(86_400)));
     assert_eq!(
@@ -1649,15 +1653,20 @@ fn summary_by_day_splits_at_local_midnight() {
             .iter()
             .map(|r| r.figures.track_count)
             .collect::<Vec<_>>(),
-        [2, 2],
-        "the midnight track counts on both days"
+        [2, 1],
+        "the midnight track counts once, on the day it starts"
     );
     assert_eq!(s.totals.duration_seconds, 15_300);
     assert_eq!(amounts(&s.totals.amounts), "EUR 370.00, USD 67.50");
+    // The day after holds none of it.
+    let after = summary(&env, "2026-11-03", "2026-11-03", &["day"]);
+    check_rows(&after, &[("2026-11-03", 2700, 2700)]);
 
-    // A date-time range is half-open and clips the tracks.
-    let clipped = summary(&env, "2026-11-03 00:30", "2026-11-03 10:15", &["day"]);
-    check_rows(&clipped, &[("2026-11-03", 3600 + 900, 3600 + 900)]);
+    // A date-time range is half-open and takes the tracks that start in it, whole.
+    let part = summary(&env, "2026-11-03 00:30", "2026-11-03 10:15", &["day"]);
+    check_rows(&part, &[("2026-11-03", 2700, 2700)]);
+    let part = summary(&env, "2026-11-02 22:30", "2026-11-02 23:30", &["day"]);
+    check_rows(&part, &[("2026-11-02", 9000, 9000)]);
 
     // The running timer, marked as running, on today's row.
     let today = summary(&env, "today", "today", &["day"]);
@@ -1677,15 +1686,18 @@ fn summary_by_day_splits_at_local_midnight() {
 #[test]
 fn daylight_saving_days_are_23_and_25_hours() {
     let env = Env::new();
-    // From 22:00 the evening before to 02:00 the morning after, across each change.
-    add(
-        &env,
-        span("2026-10-24 22:00", "2026-10-26 02:00", None, "autumn"),
-    );
-    add(
-        &env,
-        span("2026-03-28 22:00", "2026-03-30 02:00", None, "spring"),
-    );
+    // From 22:00 the evening before to 02:00 the morning after each change, one track per
+    // local day (a track belongs to the day it starts on): the middle one is the whole day.
+    for (start, end) in [
+        ("2026-10-24 22:00", "2026-10-25 00:00"),
+        ("2026-10-25 00:00", "2026-10-26 00:00"),
+        ("2026-10-26 00:00", "2026-10-26 02:00"),
+        ("2026-03-28 22:00", "2026-03-29 00:00"),
+        ("2026-03-29 00:00", "2026-03-30 00:00"),
+        ("2026-03-30 00:00", "2026-03-30 02:00"),
+    ] {
+        add(&env, span(start, end, None, "around a change"));
+    }
     let autumn = summary(&env, "2026-10-24", "2026-10-26", &["day"]);
     let got: Vec<(String, i64, Option<i64>)> = autumn
         .rows
@@ -1746,9 +1758,8 @@ fn summary_by_two_levels() {
     check_rows(
         &s,
         &[
-            ("2026-11-02 / Backend", 3600, 3600),
+            ("2026-11-02 / Backend", 9000, 9000),
             ("2026-11-02 / Website", 3600, 3600),
-            ("2026-11-03 / Backend", 5400, 5400),
             ("2026-11-03 / Gadget", 2700, 2700),
         ],
     );
@@ -1757,8 +1768,7 @@ fn summary_by_two_levels() {
     check_rows(
         &s,
         &[
-            ("Backend / 2026-11-02", 3600, 3600),
-            ("Backend / 2026-11-03", 5400, 5400),
+            ("Backend / 2026-11-02", 9000, 9000),
             ("Gadget / 2026-11-03", 2700, 2700),
             ("Website / 2026-11-02", 3600, 3600),
         ],
@@ -1794,16 +1804,18 @@ fn summary_by_tag_counts_a_track_once_in_totals() {
     assert_eq!(s.totals.track_count, 5);
     assert_eq!(amounts(&s.totals.amounts), "EUR 430.00, USD 67.50");
 
-    let by_day_and_tag = summary(&env, "2026-11-03", "2026-11-03", &["day", "tag"]);
+    let by_day_and_tag = summary(&env, "2026-11-02", "2026-11-02", &["day", "tag"]);
     check_rows(
         &by_day_and_tag,
         &[
-            ("2026-11-03 / design", 5400, 5400),
-            ("2026-11-03 / meeting", 5400, 5400),
-            ("2026-11-03 / (untagged)", 2700, 2700),
+            ("2026-11-02 / design", 3600 + 9000, 3600 + 9000),
+            ("2026-11-02 / meeting", 9000, 9000),
         ],
     );
-    assert_eq!(by_day_and_tag.totals.duration_seconds, 8100);
+    assert_eq!(
+        by_day_and_tag.totals.duration_seconds, 12_600,
+        "t2 counted once"
+    );
 }
 
 #[test]
@@ -1988,10 +2000,9 @@ fn summary_rounding_per_entry_and_per_total() {
 /// then summed)"), also when the track crosses local midnight and the summary is grouped by
 /// period.
 ///
-/// FAILS today: grouping by a period splits tracks at local midnight (`group_spans` in
-/// crates/stint-service/src/reports.rs) and rounds each day's part as if it were an entry, so this 30-minute
-/// track is billed as 15 + 30 = 45 minutes in its week and month rows and in the totals of a
-/// summary by day, while grouping by project (or by day and tag) gives 30 minutes.
+/// Failed when grouping by a period split tracks at local midnight and rounded each day's part
+/// as if it were an entry (this 30-minute track billed as 15 + 30 = 45 minutes); a track now
+/// belongs wholly to the day it starts on (tests/it/periods.rs).
 #[test]
 fn entry_rounding_rounds_a_track_across_midnight_once() {
     let env = Env::new();

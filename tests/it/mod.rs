@@ -16,6 +16,7 @@ mod money;
 mod natural_time;
 mod parsers;
 mod pdf;
+mod periods;
 mod protocol;
 mod service_catalog;
 mod service_tracks;

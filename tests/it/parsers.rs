@@ -21,7 +21,7 @@ use stint::domain::limits::{EARLIEST, LATEST};
 use stint::domain::money::{Currency, parse_rate};
 use stint::domain::time::{
     Bound, Range, local_day_seconds, parse_bound, parse_date, parse_duration, parse_instant,
-    parse_time_zone, split_by_local_day,
+    parse_time_zone,
 };
 use stint::mcp::stdio::{Line, classify};
 
@@ -342,116 +342,36 @@ fn the_change_table_has_both_directions_in_every_zone() {
     }));
 }
 
-// ---------------------------------------------------------------------------------------------
-// Splitting at local midnights
-//
-// Spans stay within 1970-2100 here. Gap, reported: at chrono's last date (+262142-12-31, which
-// `parse_instant` accepted before instants were held to 1900..=2199) `split_by_local_day` does not return, because the next day saturates;
-// `fuzz/regressions/time_parsers/split-hangs-on-last-day` reproduces it.
-
-proptest! {
-    #![proptest_config(config())]
-
-    /// Spans starting within two days of a daylight-saving change: the parts are the local days
-    /// in order, inner days whole (23, 24 or 25 hours), and they add up to the span.
-    #[test]
-    fn split_parts_add_up(
-        change in change(),
-        start_offset in -2 * 86_400i64..2 * 86_400,
-        length in prop_oneof![0i64..7_200, 0i64..10 * 86_400],
-    ) {
-        check_split(change.at + TimeDelta::seconds(start_offset), length, change.tz)?;
-    }
-
-    /// The same for any span in any of the zones, from 1970 to 2100.
-    #[test]
-    fn split_anywhere(
-        start in 0i64..4_102_444_800,
-        length in prop_oneof![0i64..86_400, 0i64..40 * 86_400],
-        tz in zone(),
-    ) {
-        check_split(DateTime::from_timestamp(start, 0).unwrap(), length, tz)?;
-    }
-}
-
-fn check_split(start: DateTime<Utc>, length: i64, tz: Tz) -> Result<(), TestCaseError> {
-    let end = start + TimeDelta::seconds(length);
-    let parts = split_by_local_day(start, end, tz);
-    let what = format!("{start} + {length}s in {tz}: {parts:?}");
-    prop_assert_eq!(parts.iter().map(|p| p.1).sum::<i64>(), length, "{}", what);
-    if length == 0 {
-        prop_assert!(parts.is_empty(), "{}", what);
-        return Ok(());
-    }
-    prop_assert_eq!(
-        parts[0].0,
-        start.with_timezone(&tz).date_naive(),
-        "{}",
-        what
-    );
-    let last_second = end - TimeDelta::seconds(1);
-    prop_assert_eq!(
-        parts[parts.len() - 1].0,
-        last_second.with_timezone(&tz).date_naive(),
-        "{}",
-        what
-    );
-    for w in parts.windows(2) {
-        prop_assert_eq!(w[0].0.succ_opt(), Some(w[1].0), "{}", what);
-    }
-    for (i, (day, secs)) in parts.iter().enumerate() {
-        prop_assert!(*secs > 0, "{}", what);
-        let whole = local_day_seconds(*day, tz);
-        prop_assert!(
-            [82_800, 84_600, 86_400, 88_200, 90_000].contains(&whole),
-            "{}",
-            what
-        );
-        if i > 0 && i + 1 < parts.len() {
-            prop_assert_eq!(*secs, whole, "{}", what);
-        } else {
-            prop_assert!(*secs <= whole, "{}", what);
-        }
-    }
-    Ok(())
-}
-
-/// Instants that are not whole seconds, as they are today (a gap, reported): `parse_instant`
-/// keeps the fraction of an RFC 3339 instant, and reads second 60 (in any form) as a chrono leap
-/// second; `split_by_local_day` truncates each part to whole seconds, so a span from such an
-/// instant over local midnight used to lose a second. `parse_instant` now returns whole seconds,
-/// so the parts add up to the span. Found by `fuzz/` (`regressions/time_parsers/leap-second`).
+/// Instants are whole seconds: `parse_instant` once kept the fraction of an RFC 3339 instant
+/// and read second 60 (in any form) as a chrono leap second, so a track from such an instant
+/// lost a second where it was cut at local midnight. Found by `fuzz/`
+/// (`regressions/time_parsers/leap-second`).
 #[test]
 fn instants_between_seconds() {
-    // The parsed instant's nanoseconds, and the sum of the parts of `[t, t + span)`.
-    let check = |input: &str, tz: Tz, now: &str, span: i64| {
+    let check = |input: &str, tz: Tz, now: &str| {
         let t = parse_instant(input, tz, utc(now)).unwrap();
-        let parts = split_by_local_day(t, t + TimeDelta::seconds(span), tz);
-        (
-            t.timestamp_subsec_nanos(),
-            parts.iter().map(|p| p.1).sum::<i64>(),
-        )
+        (t.timestamp_subsec_nanos(), t.to_rfc3339())
     };
     let (berlin, santiago) = (chrono_tz::Europe::Berlin, chrono_tz::America::Santiago);
-    let in_berlin = |input: &str, span: i64| check(input, berlin, NOW, span);
-    assert_eq!(in_berlin("2026-11-20T23:59:59.5+01:00", 1), (0, 1));
-    assert_eq!(in_berlin("2026-11-20T10:00:00.5Z", 90_000), (0, 90_000));
+    assert_eq!(
+        check("2026-11-20T23:59:59.5+01:00", berlin, NOW),
+        (0, "2026-11-20T22:59:59+00:00".to_owned())
+    );
+    assert_eq!(
+        check("2026-11-20T10:00:00.5Z", berlin, NOW),
+        (0, "2026-11-20T10:00:00+00:00".to_owned())
+    );
     // A leap second reads as the second before it.
-    let leap = check("2:2:60", santiago, "2026-11-21T10:00:00Z", 90_000);
-    assert_eq!(leap, (0, 90_000));
+    assert_eq!(
+        check("2:2:60", santiago, "2026-11-21T10:00:00Z"),
+        (0, "2026-11-21T05:02:59+00:00".to_owned())
+    );
 }
 
-/// The last date chrono knows has no next day; splitting a span on it still returns (and
-/// `parse_instant` no longer reads it: instants are held to 1900..=2199).
+/// The last date chrono knows is outside the 1900..=2199 window instants are held to.
 #[test]
-fn split_on_the_last_date_returns() {
+fn the_last_date_is_refused() {
     assert!(parse_instant("+262142-12-31 12:00", chrono_tz::UTC, utc(NOW)).is_err());
-    let t = chrono::NaiveDate::MAX
-        .and_hms_opt(12, 0, 0)
-        .unwrap()
-        .and_utc();
-    let parts = split_by_local_day(t, t + TimeDelta::seconds(1), chrono_tz::UTC);
-    assert_eq!(parts, [(chrono::NaiveDate::MAX, 1)]);
 }
 
 // ---------------------------------------------------------------------------------------------

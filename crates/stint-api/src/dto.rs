@@ -304,7 +304,7 @@ impl From<CreateTrackArgs> for service::NewTrack {
 #[schemars(transform = no_null)]
 pub struct ListTracksArgs {
     /// Start of the range: a date "2026-11-01" (whole local day included), a date-time, or a
-    /// period ("last week"; alone, the whole period). Tracks overlapping the range are listed.
+    /// period ("last week"; alone, the whole period). Tracks starting in the range are listed.
     pub from: Option<String>,
     /// End of the range: a date (included) or a date-time (excluded).
     pub to: Option<String>,

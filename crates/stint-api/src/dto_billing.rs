@@ -548,7 +548,7 @@ pub struct GroupOut {
 /// Sums of a row or of the whole summary.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct FiguresOut {
-    /// Time inside the range, unrounded.
+    /// Time of the tracks that start in the range (or row), whole, unrounded.
     pub duration_seconds: i64,
     /// The same as h:mm.
     pub duration: String,

@@ -1,5 +1,5 @@
 //! Times and dates as people say them, read in the configured zone against a clock reading the
-//! caller passes in (ARCHITECTURE.md, "Time"): weekdays (`monday 13:00`, `last friday 9am`),
+//! caller passes in (docs/rules.md, "Time"): weekdays (`monday 13:00`, `last friday 9am`),
 //! relative phrases (`2 days ago 9am`, `15 min ago`, `in 10 minutes`), dates with month names
 //! (`Nov 30 9am`, `30 Nov 2026 14:00`, `November 30, 2026`) and ISO dates with any time of day
 //! (`2026-11-30 9am`). [`super::time`] tries its strict forms (RFC 3339, `YYYY-MM-DD HH:MM`)

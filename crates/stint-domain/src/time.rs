@@ -1,4 +1,4 @@
-//! Instants, local dates, ranges and durations, and splitting time at local midnights.
+//! Instants, local dates, ranges and durations.
 //!
 //! Rules (docs/rules.md, "Time"):
 //! - An instant is RFC 3339 with an offset, or a local date-time read in the configured zone.
@@ -9,8 +9,8 @@
 //! - Named periods (`today`, `yesterday`, `this week`, `last week`, `this month`, `last month`,
 //!   `this year`, `last year`) are whole local days in the configured zone; weeks begin on the
 //!   `week_start` setting.
-//! - A span that crosses local midnight counts toward each local day for its part of it; days on
-//!   which daylight saving changes are 23 or 25 hours long.
+//! - A track belongs wholly to the local day (and week, month, year) in which it starts; days on
+//!   which daylight saving changes are 23 or 25 hours long ([`local_day_seconds`]).
 
 use chrono::{
     DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
@@ -483,36 +483,6 @@ pub fn local_day_seconds(day: NaiveDate, tz: Tz) -> i64 {
     (local_day_start(next_day(day), tz) - local_day_start(day, tz)).num_seconds()
 }
 
-/// Splits `[start, end)` at local midnights in `tz`: one `(local date, seconds)` per day touched,
-/// in order. The parts add up to `end - start` exactly. Empty for an empty or backwards span.
-pub fn split_by_local_day(
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-    tz: Tz,
-) -> Vec<(NaiveDate, i64)> {
-    let mut parts = Vec::new();
-    if end <= start {
-        return parts;
-    }
-    let mut day = start.with_timezone(&tz).date_naive();
-    let mut cursor = start;
-    while cursor < end {
-        let day_end = local_day_start(next_day(day), tz);
-        if day_end <= cursor {
-            // The last date chrono knows has no next day: the rest counts toward it.
-            parts.push((day, (end - cursor).num_seconds()));
-            break;
-        }
-        let part_end = day_end.min(end);
-        if part_end > cursor {
-            parts.push((day, (part_end - cursor).num_seconds()));
-            cursor = part_end;
-        }
-        day = next_day(day);
-    }
-    parts
-}
-
 /// Parses a duration into whole seconds.
 ///
 /// Accepted: unit forms `1h30m`, `90m`, `45s`, `1.5h`, `2h 15m`, with unit words too (`45min`,
@@ -931,7 +901,7 @@ mod tests {
     }
 
     #[test]
-    fn day_lengths_and_splits() {
+    fn day_lengths() {
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
         let ny: Tz = chrono_tz::America::New_York;
         for (day, tz, secs) in [
@@ -944,47 +914,6 @@ mod tests {
         ] {
             assert_eq!(local_day_seconds(d(day), tz), secs, "{day} {tz}");
         }
-
-        let check = |start: &str, end: &str, tz: Tz, expected: &[(&str, i64)]| {
-            let parts = split_by_local_day(utc(start), utc(end), tz);
-            let want: Vec<(NaiveDate, i64)> = expected.iter().map(|(s, n)| (d(s), *n)).collect();
-            assert_eq!(parts, want, "{start}..{end} {tz}");
-            let total: i64 = parts.iter().map(|p| p.1).sum();
-            assert_eq!(total, (utc(end) - utc(start)).num_seconds().max(0));
-        };
-        // 22:00-01:00 Berlin local, across midnight.
-        check(
-            "2026-11-20T21:00:00Z",
-            "2026-11-21T00:00:00Z",
-            BERLIN,
-            &[("2026-11-20", 7200), ("2026-11-21", 3600)],
-        );
-        // Whole fall-back day plus an hour either side: the middle day counts 25 h.
-        check(
-            "2026-10-24T21:00:00Z",
-            "2026-10-26T00:00:00Z",
-            BERLIN,
-            &[
-                ("2026-10-24", 3600),
-                ("2026-10-25", 90_000),
-                ("2026-10-26", 3600),
-            ],
-        );
-        // Spring-forward night: 00:00-04:00 local is only 3 h of real time.
-        check(
-            "2026-03-28T23:00:00Z",
-            "2026-03-29T02:00:00Z",
-            BERLIN,
-            &[("2026-03-29", 10_800)],
-        );
-        check("2026-11-20T10:00:00Z", "2026-11-20T10:00:00Z", BERLIN, &[]);
-        // Same instants in UTC stay on one day.
-        check(
-            "2026-11-20T21:00:00Z",
-            "2026-11-20T23:00:00Z",
-            chrono_tz::UTC,
-            &[("2026-11-20", 7200)],
-        );
     }
 
     #[test]

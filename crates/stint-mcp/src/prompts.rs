@@ -314,7 +314,7 @@ fn month_end_invoicing(client: &str, first: NaiveDate, last: NaiveDate) -> Strin
          1. Call `get_client` with {{\"client\": {c}}} to check the billing details, rate and currency; tell me what is missing.\n\
          2. Call `unbilled_summary` with {{\"client\": {c}, \"from\": {f}, \"to\": {t}}} for the unbilled hours and amounts.\n\
          3. Call `list_tracks` with {{\"client\": {c}, \"from\": {f}, \"to\": {t}, \"billable\": true, \"invoiced\": false}} and check for vague descriptions, tracks without a project, or a running timer; ask me before changing anything with `update_track`.\n\
-         4. Call `create_invoice` with {{\"client\": {c}, \"from\": {f}, \"to\": {t}, \"dry_run\": true}} and show me the lines and totals. Ask me about grouping, tax rate, notes and due days.\n\
+         4. Call `create_invoice` with {{\"client\": {c}, \"from\": {f}, \"to\": {t}, \"dry_run\": true}} and show me the lines and totals; its subtotal is the unbilled amount plus the unbilled expenses of step 2 (a track counts in the month it starts in); tell me if they differ. Ask me about grouping, tax rate, notes and due days.\n\
          5. When I approve, call `create_invoice` again without dry_run; adjust the draft with `update_invoice` if needed.\n\
          6. Only when I say it is ready to send, call `mark_invoice_sent` (it assigns the number and freezes the invoice), then `export_invoice_csv` for the CSV.\n\
          Never mark an invoice sent or paid without my explicit go-ahead.",

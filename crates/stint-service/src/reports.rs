@@ -1,12 +1,14 @@
 //! Analytics: time summaries grouped by period and by project, client, tag or task; top projects;
 //! budget status; unbilled work.
 //!
-//! Rules (docs/rules.md): time inside the range counts, running timers up to now; tracks that cross
-//! local midnight count toward each day for their part; rounding follows the settings (each
-//! track's part rounded then summed, or each group's sum rounded once); amounts are billable time
-//! at the rate in force now (track, task, project, client, default), before tax, per currency.
-//! Grouping by project, client, tag or task alone is summed in SQL; grouping by a period splits tracks
-//! at local midnights in Rust, reading only the tracks in the range.
+//! Rules (docs/rules.md, "Time"): a track belongs wholly to the range, local day, week, month
+//! and year in which it starts (the convention of Toggl, Harvest, Clockify and Kimai), so a
+//! summary, an unbilled amount, a budget and an invoice of one period always count the same
+//! tracks; running timers count up to now. Rounding follows the settings (each track rounded
+//! then summed, or each group's sum rounded once); amounts are billable time at the rate in force
+//! now (track, task, project, client, default), before tax, per currency. Grouping by project,
+//! client, tag or task alone is summed in SQL; grouping by a period puts each track of the range
+//! on the period of its local start in Rust.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -23,9 +25,7 @@ use stint_domain::limits::MAX_SUMMARY_ROWS;
 use stint_domain::money::Currency;
 use stint_domain::rounding::round_seconds;
 use stint_domain::settings::{Rounding, RoundingScope};
-use stint_domain::time::{
-    Range, local_day_seconds, local_day_start, show_instant, split_by_local_day,
-};
+use stint_domain::time::{Range, local_day_seconds, local_day_start, show_instant};
 use stint_store::projects::{self, ProjectFilter};
 use stint_store::reports::{self, AggRow, Dim, ReportQuery};
 
@@ -143,7 +143,8 @@ pub struct GroupKey {
     pub value: String,
 }
 
-/// Sums for a group. Seconds are clipped to the range; amounts in major units per currency.
+/// Sums for a group: the whole seconds of the tracks that start in it (a running timer's up to
+/// now); amounts in major units per currency.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Figures {
     pub duration_seconds: i64,
@@ -155,7 +156,7 @@ pub struct Figures {
     /// Billable expenses dated in the range per ISO 4217 code, beside the time (in totals, and
     /// in rows grouped by project and/or client; empty with a tag filter or `billable=false`).
     pub expenses: BTreeMap<String, Decimal>,
-    /// Tracks (or, grouping by period, track parts) counted.
+    /// Tracks counted.
     pub track_count: i64,
     /// How many of them are running timers.
     pub running_count: i64,
@@ -209,22 +210,33 @@ impl Acc {
 
     /// The billable slices as priced items: (currency, rounded seconds, rate), in a stable
     /// order (currency, rate).
+    ///
+    /// Slices are keyed by the rate and currency as stored; here they are resolved first (no
+    /// rate: the default rate; no currency: the default currency), so time at one rate is one
+    /// group whichever level set the rate, as on an invoice, and scope `total` rounds it once.
     fn priced_items(&self, ctx: &Ctx<'_>) -> Vec<(Currency, i64, Decimal)> {
         let rounding = ctx.settings.rounding;
-        let mut items: Vec<(Currency, i64, Decimal)> = self
-            .0
-            .iter()
-            .filter(|((billable, _, _), _)| *billable)
-            .map(|((_, rate, currency), s)| {
+        let mut resolved: HashMap<(&'static str, Decimal), (Currency, Slice)> = HashMap::new();
+        for ((_, rate, currency), s) in self.0.iter().filter(|((billable, _, _), _)| *billable) {
+            let rate = rate.unwrap_or(ctx.settings.default_hourly_rate);
+            let currency = currency
+                .as_deref()
+                .and_then(|c| Currency::parse(c).ok())
+                .unwrap_or(ctx.settings.default_currency);
+            let e = &mut resolved
+                .entry((currency.code(), rate))
+                .or_insert((currency, Slice::default()))
+                .1;
+            e.seconds += s.seconds;
+            e.entry_rounded += s.entry_rounded;
+        }
+        let mut items: Vec<(Currency, i64, Decimal)> = resolved
+            .into_iter()
+            .map(|((_, rate), (currency, s))| {
                 let rounded = match rounding.scope {
                     RoundingScope::Entry => s.entry_rounded,
                     RoundingScope::Total => round_seconds(s.seconds, rounding),
                 };
-                let rate = rate.unwrap_or(ctx.settings.default_hourly_rate);
-                let currency = currency
-                    .as_deref()
-                    .and_then(|c| Currency::parse(c).ok())
-                    .unwrap_or(ctx.settings.default_currency);
                 (currency, rounded, rate)
             })
             .collect();
@@ -539,7 +551,7 @@ impl Service {
             q.billable = req.billable;
             let groups = if dims.iter().any(|d| d.is_period()) {
                 let mut groups = HashMap::new();
-                self.group_spans(ctx, &q, &dims, range, &mut groups)?;
+                self.group_spans(ctx, &q, &dims, &mut groups)?;
                 groups
             } else {
                 sql_groups(ctx, &q, &dims)?
@@ -584,95 +596,87 @@ impl Service {
         })
     }
 
+    /// Puts each track of the range on the period (and project, client, task, tags) of its
+    /// local start, whole: one entry, rounded once (docs/rules.md, "Time").
     fn group_spans(
         &self,
         ctx: &Ctx<'_>,
         q: &ReportQuery,
         dims: &[GroupDim],
-        range: Range,
         groups: &mut HashMap<Vec<GroupKey>, Acc>,
     ) -> Result<()> {
         let with_tags = dims.contains(&GroupDim::Tag);
         for span in reports::spans(ctx.tx, q, with_tags)? {
-            let start = span.start.max(range.start);
-            let end = span.end.unwrap_or(ctx.now).min(range.end);
-            let running = i64::from(span.end.is_none());
-            // A track's parts in one group (two days of one week) are one entry: sum them
-            // first, then round once.
-            let mut parts: HashMap<Vec<GroupKey>, i64> = HashMap::new();
-            for (day, secs) in split_by_local_day(start, end, ctx.tz) {
-                let mut key_sets: Vec<Vec<GroupKey>> = vec![Vec::new()];
-                for d in dims {
-                    let options: Vec<GroupKey> = match d {
-                        GroupDim::Project => vec![GroupKey {
+            let day = span.start.with_timezone(&ctx.tz).date_naive();
+            let mut key_sets: Vec<Vec<GroupKey>> = vec![Vec::new()];
+            for d in dims {
+                let options: Vec<GroupKey> = match d {
+                    GroupDim::Project => vec![GroupKey {
+                        dim: *d,
+                        id: span.project_id,
+                        value: span
+                            .project_name
+                            .clone()
+                            .unwrap_or_else(|| none_label(*d).into()),
+                    }],
+                    GroupDim::Client => vec![GroupKey {
+                        dim: *d,
+                        id: span.client_id,
+                        value: span
+                            .client_name
+                            .clone()
+                            .unwrap_or_else(|| none_label(*d).into()),
+                    }],
+                    GroupDim::Task => vec![GroupKey {
+                        dim: *d,
+                        id: span.task_id,
+                        value: match (&span.task_name, &span.project_name) {
+                            (Some(k), Some(p)) if !dims.contains(&GroupDim::Project) => {
+                                format!("{k} ({p})")
+                            }
+                            (Some(k), _) => k.clone(),
+                            (None, _) => none_label(*d).into(),
+                        },
+                    }],
+                    GroupDim::Tag if span.tags.is_empty() => vec![GroupKey {
+                        dim: *d,
+                        id: None,
+                        value: none_label(*d).into(),
+                    }],
+                    GroupDim::Tag => span
+                        .tags
+                        .iter()
+                        .map(|(id, name)| GroupKey {
                             dim: *d,
-                            id: span.project_id,
-                            value: span
-                                .project_name
-                                .clone()
-                                .unwrap_or_else(|| none_label(*d).into()),
-                        }],
-                        GroupDim::Client => vec![GroupKey {
-                            dim: *d,
-                            id: span.client_id,
-                            value: span
-                                .client_name
-                                .clone()
-                                .unwrap_or_else(|| none_label(*d).into()),
-                        }],
-                        GroupDim::Task => vec![GroupKey {
-                            dim: *d,
-                            id: span.task_id,
-                            value: match (&span.task_name, &span.project_name) {
-                                (Some(k), Some(p)) if !dims.contains(&GroupDim::Project) => {
-                                    format!("{k} ({p})")
-                                }
-                                (Some(k), _) => k.clone(),
-                                (None, _) => none_label(*d).into(),
-                            },
-                        }],
-                        GroupDim::Tag if span.tags.is_empty() => vec![GroupKey {
-                            dim: *d,
-                            id: None,
-                            value: none_label(*d).into(),
-                        }],
-                        GroupDim::Tag => span
-                            .tags
-                            .iter()
-                            .map(|(id, name)| GroupKey {
-                                dim: *d,
-                                id: Some(*id),
-                                value: name.clone(),
-                            })
-                            .collect(),
-                        period => vec![GroupKey {
-                            dim: *period,
-                            id: None,
-                            value: period_label(*period, day, ctx.settings.week_start),
-                        }],
-                    };
-                    key_sets = key_sets
-                        .into_iter()
-                        .flat_map(|prefix| {
-                            options.iter().map(move |o| {
-                                let mut k = prefix.clone();
-                                k.push(o.clone());
-                                k
-                            })
+                            id: Some(*id),
+                            value: name.clone(),
                         })
-                        .collect();
-                }
-                for keys in key_sets {
-                    *parts.entry(keys).or_default() += secs;
-                }
-            }
-            for (keys, secs) in parts {
-                let slice = Slice {
-                    seconds: secs,
-                    entry_rounded: round_seconds(secs, ctx.settings.rounding),
-                    tracks: 1,
-                    running,
+                        .collect(),
+                    period => vec![GroupKey {
+                        dim: *period,
+                        id: None,
+                        value: period_label(*period, day, ctx.settings.week_start),
+                    }],
                 };
+                key_sets = key_sets
+                    .into_iter()
+                    .flat_map(|prefix| {
+                        options.iter().map(move |o| {
+                            let mut k = prefix.clone();
+                            k.push(o.clone());
+                            k
+                        })
+                    })
+                    .collect();
+            }
+            let slice = Slice {
+                seconds: span.seconds,
+                entry_rounded: round_seconds(span.seconds, ctx.settings.rounding),
+                tracks: 1,
+                running: i64::from(span.end.is_none()),
+            };
+            // One key set per tag: a track with two tags is in two tag rows, once in each.
+            for keys in key_sets {
                 groups
                     .entry(keys)
                     .or_default()

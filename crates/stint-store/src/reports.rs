@@ -1,13 +1,16 @@
-//! Report queries: time summed in SQL by project, task, client or tag, and the spans of tracks
-//! in a range for grouping by local day, week, month or year.
+//! Report queries: time summed in SQL by project, task, client or tag, and the tracks of a
+//! range for grouping by local day, week, month or year.
 //!
 //! The rate of a group is [`first_rate`] of the track's, its task's, its project's and its
 //! client's rates (docs/rules.md, "Rates and currency"), so SQL groups by track rate and
 //! task as well as by project.
 //!
-//! Time counts only inside the range: a track is clipped to `[start, end)`, and a running track
-//! counts up to `now`. Rounding per entry is done in SQL with the same rule as
-//! [`stint_domain::rounding::round_seconds`], on each track's clipped part.
+//! A track belongs wholly to the range it starts in (docs/rules.md, "Time"): a range
+//! `[start, end)` holds the tracks with `start <= start_at < end`, each with all its seconds,
+//! and a running track counts up to `now`. So every query reads one stretch of an index by
+//! start (or one pass over a project-ordered index), and a track is never cut. Rounding per
+//! entry is done in SQL with the same rule as [`stint_domain::rounding::round_seconds`], on
+//! each track's seconds.
 
 use std::collections::HashMap;
 
@@ -15,7 +18,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params_from_iter, types::Value};
 use rust_decimal::Decimal;
 
-use super::{BadValue, Cols, LONGEST_TRACK_SQL, Result, parse_decimal};
+use super::{BadValue, Cols, Result, parse_decimal};
 use stint_domain::billing::{RateSource, first_rate};
 use stint_domain::settings::{Rounding, RoundingMode};
 use stint_domain::{ClientId, ProjectId, TagId};
@@ -33,7 +36,7 @@ pub enum Dim {
 /// Which tracks count, and how to round them.
 #[derive(Debug, Clone)]
 pub struct ReportQuery {
-    /// Unix seconds, UTC: time inside `[start, end)` counts.
+    /// Unix seconds, UTC: the tracks that start in `[start, end)` count, whole.
     pub start: i64,
     pub end: i64,
     /// Running tracks count up to here.
@@ -59,7 +62,7 @@ pub struct AggRow {
     /// Project, else client currency; `None` means the default currency applies.
     pub currency: Option<String>,
     pub seconds: i64,
-    /// Sum of each track's clipped seconds rounded per entry.
+    /// Sum of each track's seconds rounded per entry.
     pub entry_rounded_seconds: i64,
     pub tracks: i64,
     pub running: i64,
@@ -100,38 +103,16 @@ fn filters(q: &ReportQuery, sql: &mut String, args: &mut Vec<Value>) {
     }
 }
 
-/// `SELECT {columns} FROM tracks t {joins} WHERE` the track overlaps the range and matches `q`,
-/// as three index-friendly parts joined by `UNION ALL`: tracks starting in the range (covering
-/// index on the start), finished tracks starting before it that end inside or after it (a
-/// bounded stretch of the same index), and running tracks that started before it (index on the
-/// end). `?1`..`?3` are start, end and now.
-fn overlapping_tracks(
-    q: &ReportQuery,
-    columns: &str,
-    joins: &str,
-    args: &mut Vec<Value>,
-) -> String {
+/// `SELECT {columns} FROM tracks t {joins} WHERE` the track starts in the range and matches
+/// `q`: one stretch of the covering index by start (`tracks_report`), running tracks included.
+/// Binds `?1`..`?3` to start, end and now; `columns` may use `?3` (through [`SECONDS`]).
+fn starting_tracks(q: &ReportQuery, columns: &str, joins: &str, args: &mut Vec<Value>) -> String {
     args.extend([Value::from(q.start), Value::from(q.end), Value::from(q.now)]);
-    let mut out = Vec::new();
-    for (index, range) in [
-        ("", "t.start_at >= ?1 AND t.start_at < ?2".to_owned()),
-        // Finished tracks that start before the range and reach into it: they started at most
-        // the longest track's length before it, so only that stretch of the start index is read.
-        (
-            "",
-            format!("t.start_at < ?1 AND t.start_at >= ?1 - {LONGEST_TRACK_SQL} AND t.end_at > ?1"),
-        ),
-        // Running tracks come from their partial index, whatever else the filters name.
-        (
-            " INDEXED BY tracks_running",
-            "t.end_at IS NULL AND +t.start_at < ?1 AND ?3 > ?1".to_owned(),
-        ),
-    ] {
-        let mut sql = format!("SELECT {columns} FROM tracks t{index} {joins} WHERE {range}");
-        filters(q, &mut sql, args);
-        out.push(sql);
-    }
-    out.join(" UNION ALL ")
+    let mut sql = format!(
+        "SELECT {columns} FROM tracks t {joins} WHERE t.start_at >= ?1 AND t.start_at < ?2"
+    );
+    filters(q, &mut sql, args);
+    sql
 }
 
 /// SQL rounding `secs` (an expression) per the rounding setting, as
@@ -147,8 +128,9 @@ fn rounding_sql(r: Rounding, secs: &str) -> String {
     }
 }
 
-/// Clipped seconds of track `t` inside the range `?1..?2`, running tracks up to `?3`.
-const CLIPPED: &str = "max(0, min(ifnull(t.end_at, ?3), ?2) - max(t.start_at, ?1))";
+/// Seconds of track `t`, whole; a running track up to `?3` (now). Never negative: a timer
+/// synced from a device whose clock runs ahead may start after now.
+const SECONDS: &str = "max(0, ifnull(t.end_at, ?3) - t.start_at)";
 
 /// Whether the range covers enough of the tracks that one pass over them all, in project
 /// order, beats looking up those in the range: a quarter of the time span they cover.
@@ -186,12 +168,12 @@ fn grouped_sql(
         };
         args.extend([Value::from(q.start), Value::from(q.end), Value::from(q.now)]);
         let mut sql = format!(
-            "SELECT t.project_id, NULL, 1, t.hourly_rate, sum({CLIPPED}), sum({}), count(*), 0,
+            "SELECT t.project_id, NULL, 1, t.hourly_rate, sum({SECONDS}), sum({}), count(*), 0,
                     t.task_id
                FROM tracks t INDEXED BY tracks_unbilled
               WHERE t.billable = 1 AND t.invoice_id IS NULL AND t.end_at IS NOT NULL
-                AND t.start_at < ?2 AND t.end_at > ?1",
-            rounding_sql(q.rounding, CLIPPED)
+                AND t.start_at >= ?1 AND t.start_at < ?2",
+            rounding_sql(q.rounding, SECONDS)
         );
         filters(&rest, &mut sql, args);
         sql.push_str(" GROUP BY t.project_id, t.hourly_rate, t.task_id");
@@ -201,21 +183,21 @@ fn grouped_sql(
         // One pass over the project-ordered covering index: no temporary B-tree for GROUP BY.
         args.extend([Value::from(q.start), Value::from(q.end), Value::from(q.now)]);
         let mut sql = format!(
-            "SELECT t.project_id, NULL, t.billable, t.hourly_rate, sum({CLIPPED}), sum({}),
+            "SELECT t.project_id, NULL, t.billable, t.hourly_rate, sum({SECONDS}), sum({}),
                     count(*), sum(t.end_at IS NULL), t.task_id
                FROM tracks t INDEXED BY tracks_by_project
-              WHERE t.start_at < ?2 AND ifnull(t.end_at, ?3) > ?1",
-            rounding_sql(q.rounding, CLIPPED)
+              WHERE t.start_at >= ?1 AND t.start_at < ?2",
+            rounding_sql(q.rounding, SECONDS)
         );
         filters(q, &mut sql, args);
         sql.push_str(" GROUP BY t.project_id, t.billable, t.hourly_rate, t.task_id");
         return Ok(sql);
     }
-    let parts = overlapping_tracks(
+    let parts = starting_tracks(
         q,
         &format!(
             "t.id AS id, t.project_id AS project_id, t.billable AS billable, \
-             t.hourly_rate AS rate, (t.end_at IS NULL) AS running, {CLIPPED} AS secs, \
+             t.hourly_rate AS rate, (t.end_at IS NULL) AS running, {SECONDS} AS secs, \
              t.task_id AS task_id"
         ),
         "",
@@ -331,7 +313,7 @@ type MergeKey = (
 
 /// Sums time by the given dimensions (and by billable flag, rate and currency).
 ///
-/// SQL sums clipped and rounded seconds per project, tag, billable flag and track rate from the
+/// SQL sums seconds and rounded seconds per project, tag, billable flag and track rate from the
 /// tracks alone (over the covering index); the few resulting groups are then mapped to names,
 /// clients, rates and currencies here.
 pub fn aggregate(conn: &Connection, q: &ReportQuery, dims: &[Dim]) -> Result<Vec<AggRow>> {
@@ -458,12 +440,14 @@ pub fn aggregate(conn: &Connection, q: &ReportQuery, dims: &[Dim]) -> Result<Vec
     Ok(merged.into_values().collect())
 }
 
-/// A track overlapping the range, for grouping by local day in Rust.
+/// A track starting in the range, for grouping by local day, week, month or year in Rust.
 #[derive(Debug, Clone)]
 pub struct Span {
     pub start: DateTime<Utc>,
     /// `None` while running.
     pub end: Option<DateTime<Utc>>,
+    /// All its seconds, whole; a running track's up to the query's `now`.
+    pub seconds: i64,
     pub billable: bool,
     pub project_id: Option<i64>,
     pub project_name: Option<String>,
@@ -478,34 +462,40 @@ pub struct Span {
     pub task_name: Option<String>,
 }
 
-/// Tracks overlapping the query's range, by start.
-pub fn spans(conn: &Connection, q: &ReportQuery, with_tags: bool) -> Result<Vec<Span>> {
+/// SQL of [`spans`]: the tracks starting in the query's range with their project, client, task
+/// and (when `with_tags`) tags; binds its parameters into `args`.
+fn spans_sql(q: &ReportQuery, with_tags: bool, args: &mut Vec<Value>) -> String {
     let tags = if with_tags {
         "(SELECT group_concat(g.id || char(31) || g.name, char(30)) FROM track_tags tt
             JOIN tags g ON g.id = tt.tag_id WHERE tt.track_id = t.id)"
     } else {
         "NULL"
     };
-    let mut args = Vec::new();
-    let parts = overlapping_tracks(
+    starting_tracks(
         q,
         &format!(
             "t.id AS id, t.start_at AS start_at, t.end_at, t.billable, t.project_id, p.name, \
              p.client_id, c.name, t.hourly_rate, coalesce(p.currency, c.currency), {tags}, \
-             t.task_id, k.name, k.hourly_rate, p.hourly_rate, c.hourly_rate"
+             t.task_id, k.name, k.hourly_rate, p.hourly_rate, c.hourly_rate, {SECONDS}"
         ),
         "LEFT JOIN projects p ON p.id = t.project_id LEFT JOIN clients c ON c.id = p.client_id \
          LEFT JOIN tasks k ON k.id = t.task_id",
-        &mut args,
-    );
-    // No ORDER BY: it would make SQLite walk a whole index to merge the parts in order.
-    let mut stmt = conn.prepare_cached(&parts)?;
+        args,
+    )
+}
+
+/// Tracks starting in the query's range, by start.
+pub fn spans(conn: &Connection, q: &ReportQuery, with_tags: bool) -> Result<Vec<Span>> {
+    let mut args = Vec::new();
+    let sql = spans_sql(q, with_tags, &mut args);
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), |r| {
         let tags: Option<String> = r.get(10)?;
         let c = Cols::new(r, "tracks", "track", 0)?;
         Ok(Span {
             start: c.ts(1, "start_at")?,
             end: c.ts_opt(2, "end_at")?,
+            seconds: r.get(16)?,
             billable: r.get(3)?,
             project_id: r.get(4)?,
             project_name: r.get(5)?,
@@ -536,4 +526,99 @@ pub fn spans(conn: &Connection, q: &ReportQuery, with_tags: bool) -> Result<Vec<
     let mut spans: Vec<Span> = rows.collect::<rusqlite::Result<_>>()?;
     spans.sort_by_key(|s| s.start);
     Ok(spans)
+}
+
+#[cfg(test)]
+mod plans {
+    //! The report queries read the indexes the invariants name (ARCHITECTURE.md, "Invariants
+    //! worth knowing"): a range is one stretch of an index by start, and no query scans the table.
+
+    use super::*;
+
+    fn query(start: i64, end: i64) -> ReportQuery {
+        ReportQuery {
+            start,
+            end,
+            now: 10_000,
+            project_id: None,
+            client_id: None,
+            tag_id: None,
+            billable: None,
+            invoiced: None,
+            finished_only: false,
+            rounding: Rounding::default(),
+        }
+    }
+
+    /// The `detail` lines of `EXPLAIN QUERY PLAN sql`, joined by `; `.
+    fn plan(conn: &Connection, sql: &str, args: Vec<Value>) -> String {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let rows = stmt
+            .query_map(params_from_iter(args), |r| r.get::<_, String>(3))
+            .unwrap();
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .unwrap()
+            .join("; ")
+    }
+
+    #[test]
+    fn report_queries_read_ranges_by_start_from_their_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::open(&dir.path().join("plans.db")).unwrap();
+        // Tracks from 0 to 1000: a range of 10 seconds is narrow, one of 2000 wide.
+        for (start, end) in [(0, 60), (1000, 1060)] {
+            conn.execute(
+                "INSERT INTO tracks (start_at, end_at, timezone, billable, created_at, updated_at)
+                 VALUES (?1, ?2, 'UTC', 1, 0, 0)",
+                [start, end],
+            )
+            .unwrap();
+        }
+        let narrow = query(0, 10);
+        let wide = query(0, 2000);
+        let unbilled = ReportQuery {
+            billable: Some(true),
+            invoiced: Some(false),
+            finished_only: true,
+            ..wide.clone()
+        };
+        let by_start = "USING COVERING INDEX tracks_report (start_at>? AND start_at<?)";
+        let cases: [(&str, ReportQuery, bool, &str); 5] = [
+            ("narrow", narrow.clone(), false, by_start),
+            ("narrow by tag", narrow.clone(), true, by_start),
+            (
+                "wide",
+                wide.clone(),
+                false,
+                "USING COVERING INDEX tracks_by_project",
+            ),
+            (
+                "unbilled",
+                unbilled,
+                false,
+                "USING COVERING INDEX tracks_unbilled",
+            ),
+            ("wide by tag", wide, true, by_start),
+        ];
+        for (what, q, with_tags, index) in cases {
+            let mut args = Vec::new();
+            let sql = grouped_sql(&conn, &q, with_tags, &mut args).unwrap();
+            let p = plan(&conn, &sql, args);
+            assert!(p.contains(index), "{what}: {p}");
+            assert!(
+                !p.split("; ").any(|l| l == "SCAN t"),
+                "{what} scans the table: {p}"
+            );
+        }
+        for with_tags in [false, true] {
+            let mut args = Vec::new();
+            let sql = spans_sql(&narrow, with_tags, &mut args);
+            let p = plan(&conn, &sql, args);
+            assert!(p.contains(by_start), "spans: {p}");
+            assert!(
+                !p.split("; ").any(|l| l == "SCAN t"),
+                "spans scan the table: {p}"
+            );
+        }
+    }
 }

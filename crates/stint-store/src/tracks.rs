@@ -173,7 +173,8 @@ pub fn running(conn: &Connection) -> Result<Vec<Track>> {
 /// Filter for [`list`]. Every field narrows the result; `None` means "any".
 #[derive(Debug, Clone, Default)]
 pub struct TrackFilter {
-    /// Tracks overlapping `[start, end)` (a running track extends to now).
+    /// Tracks starting in `[start, end)`: a track belongs wholly to the range it starts in
+    /// (docs/rules.md, "Time"), as in reports and invoices.
     pub range: Option<(DateTime<Utc>, DateTime<Utc>)>,
     pub project_id: Option<ProjectId>,
     pub client_id: Option<ClientId>,
@@ -190,7 +191,7 @@ pub struct TrackFilter {
 /// before `(?10, ?11)` in newest-first order; `?13` is the task. Parameters as bound by
 /// [`filter_params`].
 const FILTER_WHERE: &str = "
-         WHERE (?1 IS NULL OR (t.start_at < ?2 AND (t.end_at IS NULL OR t.end_at > ?1)))
+         WHERE (?1 IS NULL OR (t.start_at >= ?1 AND t.start_at < ?2))
            AND (?3 IS NULL OR t.project_id = ?3)
            AND (?4 IS NULL OR t.project_id IN (SELECT id FROM projects WHERE client_id = ?4))
            AND (?5 IS NULL OR EXISTS (SELECT 1 FROM track_tags x WHERE x.track_id = t.id AND x.tag_id = ?5))

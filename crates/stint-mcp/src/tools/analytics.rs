@@ -14,7 +14,7 @@ use stint_service::TimeSummary;
 impl StintServer {
     #[tool(
         name = "time_summary",
-        description = "Sum tracked time in a range grouped by one or two of day, week, month, year, project, client and tag, with rounded and unrounded durations and billable amounts."
+        description = "Sum tracked time in a range grouped by one or two of day, week, month, year, project, client and tag, with rounded and unrounded durations and billable amounts. A track counts whole in the day and period it starts in."
     )]
     async fn time_summary(
         &self,
