@@ -145,6 +145,15 @@ pub fn run(svc: &Service, a: &SyncArgs) -> anyhow::Result<ExitCode> {
 
 /// `stint sync --url URL --token T`: one round with `stint serve` on another device.
 fn remote(svc: &Service, url: &str, token: Option<&str>) -> anyhow::Result<ExitCode> {
+    // A `user:password@` in the URL is never sent, printed or kept.
+    let (url, dropped) = stint_service::strip_url_credentials(url.trim());
+    if dropped {
+        eprintln!(
+            "warning: the user name and password in the URL were left out: stint never sends or \
+             keeps them; it authenticates with the server's token (--token or STINT_SYNC_TOKEN)"
+        );
+    }
+    let url = url.as_str();
     let kept = svc.server_token(&stint_mcp::sync_http::base_url(url));
     let Some(token) = token.or(kept.as_deref()) else {
         bail!(

@@ -22,6 +22,7 @@ mod service_catalog;
 mod service_tracks;
 mod store;
 mod sync;
+mod sync_hostile;
 mod sync_http;
 mod tasks;
 mod tidy;

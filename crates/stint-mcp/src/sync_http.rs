@@ -10,28 +10,36 @@
 //! - `GET /api/sync/files` → `{"device_id": "<server's device id>", "files": [{"path":
 //!   "<device id>/<name>", "size": <bytes>, "sum": <header checksum, 64 hex>}, ...]}`.
 //! - `GET /api/sync/files/{dev}/{name}` → the file (`application/octet-stream`); 404 if absent.
-//! - `PUT /api/sync/files/{dev}/{name}` → stores the body (at most the largest sync file) after
-//!   checking it; 204. A bad id or name, a damaged file or one of another device: 400; the
-//!   server's own device or a newer stint: 409.
+//! - `PUT /api/sync/files/{dev}/{name}` → streams the body to a temporary file in the hub (a
+//!   few chunks in memory at a time, never the whole file), checks it and renames it into
+//!   place; 204. More than the largest sync file: 413 (at once when `Content-Length` says
+//!   so). A bad id or name, a damaged file or one of another device: 400; the server's own
+//!   device (in any case) or a newer stint: 409.
 //! - `DELETE /api/sync/files/{dev}/{name}` → removes a log or snapshot; 204, also when absent.
 //! - `POST /api/sync/apply` → the server applies the hub and publishes its changes; the report
 //!   as JSON (`published`, `applied: [{"device", "changes"}]`, `decisions`, `problems`, ...).
 //!
+//! Device ids are compared without regard to case. Every PUT, DELETE and apply is recorded
+//! in the server's audit log with the token's name (operations `sync_put`, `sync_delete`,
+//! `sync_apply`). No answer names a path of the server's file system.
+//!
 //! Errors are `{"error": "<what to do next>"}`: 400 input, 403 scope, 404 absent, 409 state,
-//! 500 otherwise.
+//! 413 too large, 500 otherwise.
 
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Extension, Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use http_body_util::BodyExt as _;
 use serde_json::{Value, json};
 
 use stint_service::{
-    HttpCaller, HubFile, HubListing, HubTransport, Scope, Service, ServiceError, SyncReport,
+    HttpCaller, HubFile, HubListing, HubTransport, HubUpload, Scope, Service, ServiceError,
+    SyncReport,
 };
 
 /// Largest sync file, in bytes: the body limit of `PUT` and of downloads.
@@ -91,13 +99,35 @@ fn check_caller(caller: Option<&HttpCaller>) -> Result<(), Box<Response>> {
     }
 }
 
-/// Runs `f` on the blocking pool after checking the caller.
+/// Runs `f` on the blocking pool after checking the caller, with a service acting for the
+/// caller (its token's name goes to the audit log).
 async fn run<T: Send + 'static>(
     caller: Option<Extension<HttpCaller>>,
     svc: Service,
     f: impl FnOnce(Service) -> stint_service::Result<T> + Send + 'static,
 ) -> Result<T, Box<Response>> {
-    check_caller(caller.as_ref().map(|c| &c.0))?;
+    let svc = for_caller(caller.as_ref(), &svc)?;
+    blocking(svc, f).await
+}
+
+/// The service acting for `caller`, once it may sync.
+fn for_caller(
+    caller: Option<&Extension<HttpCaller>>,
+    svc: &Service,
+) -> Result<Service, Box<Response>> {
+    let caller = caller.map(|c| &c.0);
+    check_caller(caller)?;
+    Ok(match caller {
+        Some(c) => svc.for_caller(c.caller()),
+        None => svc.clone(),
+    })
+}
+
+/// Runs `f` on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    svc: Service,
+    f: impl FnOnce(Service) -> stint_service::Result<T> + Send + 'static,
+) -> Result<T, Box<Response>> {
     match tokio::task::spawn_blocking(move || f(svc)).await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(Box::new(service_error(&e))),
@@ -115,26 +145,146 @@ async fn list(State(svc): State<Service>, caller: Option<Extension<HttpCaller>>)
     }
 }
 
+/// Bytes read from a file per chunk of a download.
+const READ_CHUNK: usize = 64 * 1024;
+
 async fn read(
     State(svc): State<Service>,
     caller: Option<Extension<HttpCaller>>,
     Path((dev, name)): Path<(String, String)>,
 ) -> Response {
-    match run(caller, svc, move |svc| svc.hub_read(&dev, &name)).await {
-        Ok(bytes) => ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
-        Err(r) => *r,
-    }
+    let (file, len) = match run(caller, svc, move |svc| svc.hub_open(&dev, &name)).await {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    // Streamed in chunks read on the blocking pool: a download holds one chunk, not the file.
+    let chunks = futures::stream::unfold(Some((file, len)), |state| async move {
+        let (mut file, left) = state?;
+        if left == 0 {
+            return None;
+        }
+        let want = usize::try_from(left).map_or(READ_CHUNK, |l| l.min(READ_CHUNK));
+        let read = tokio::task::spawn_blocking(move || {
+            use std::io::Read as _;
+            let mut buf = vec![0u8; want];
+            let n = file.read(&mut buf)?;
+            buf.truncate(n);
+            Ok::<_, std::io::Error>((file, buf))
+        })
+        .await;
+        match read {
+            Ok(Ok((_, buf))) if buf.is_empty() => Some((
+                Err(std::io::Error::other("the file became shorter while sent")),
+                None,
+            )),
+            Ok(Ok((file, buf))) => {
+                let left = left - buf.len() as u64;
+                Some((Ok(Bytes::from(buf)), Some((file, left))))
+            }
+            Ok(Err(e)) => Some((Err(e), None)),
+            Err(e) => Some((Err(std::io::Error::other(e.to_string())), None)),
+        }
+    });
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            ),
+            (header::CONTENT_LENGTH, HeaderValue::from(len)),
+        ],
+        Body::from_stream(chunks),
+    )
+        .into_response()
+}
+
+/// Chunks of an upload waiting for the disk: what a PUT holds in memory at most (besides
+/// the chunk being received).
+const UPLOAD_QUEUE: usize = 8;
+
+fn too_large() -> Response {
+    let mut r = error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!(
+            "the file is more than the largest sync file ({MAX_FILE_BYTES} bytes); compact the \
+             device that wrote it (`stint sync compact`)"
+        ),
+    );
+    // The rest of the body is not read: the connection cannot carry another request.
+    r.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r
 }
 
 async fn accept(
     State(svc): State<Service>,
     caller: Option<Extension<HttpCaller>>,
     Path((dev, name)): Path<(String, String)>,
-    body: Bytes,
+    headers: HeaderMap,
+    body: Body,
 ) -> Response {
-    match run(caller, svc, move |svc| svc.hub_accept(&dev, &name, &body)).await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(r) => *r,
+    let svc = match for_caller(caller.as_ref(), &svc) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_FILE_BYTES) {
+        return too_large();
+    }
+    let up = match blocking(svc.clone(), move |svc| svc.hub_upload(&dev, &name)).await {
+        Ok(up) => up,
+        Err(r) => return *r,
+    };
+    // The disk writer runs on the blocking pool, fed through a bounded queue.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(UPLOAD_QUEUE);
+    let writer = tokio::task::spawn_blocking(move || -> stint_service::Result<HubUpload> {
+        let mut up = up;
+        while let Some(chunk) = rx.blocking_recv() {
+            up.write(&chunk)?;
+        }
+        Ok(up)
+    });
+    let mut body = body;
+    let mut seen: u64 = 0;
+    let mut refused = None;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            refused = Some(error(
+                StatusCode::BAD_REQUEST,
+                "the upload was cut off before its end; send the file again",
+            ));
+            break;
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen = seen.saturating_add(data.len() as u64);
+        if seen > MAX_FILE_BYTES {
+            refused = Some(too_large());
+            break;
+        }
+        if tx.send(data).await.is_err() {
+            // The writer stopped on an error: it is answered below.
+            break;
+        }
+    }
+    drop(tx);
+    let written = writer.await;
+    if let Some(r) = refused {
+        // Dropping the upload removes its temporary file.
+        drop(written);
+        return r;
+    }
+    match written {
+        Ok(Ok(up)) => match blocking(svc, move |svc| svc.hub_store(up)).await {
+            Ok(()) => StatusCode::NO_CONTENT.into_response(),
+            Err(r) => *r,
+        },
+        Ok(Err(e)) => service_error(&e),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
 
@@ -224,18 +374,23 @@ pub struct HttpHub {
     base: String,
     bearer: String,
     agent: ureq3::Agent,
+    /// The URL given carried `user:password@`, which was left out (see [`HttpHub::new`]).
+    credentials_dropped: bool,
 }
 
 impl HttpHub {
     /// A client of the server at `url` (`http://host:port` or `https://...`, a trailing `/` and
-    /// a trailing `/api/mcp` are dropped) with the bearer secret `token`.
+    /// a trailing `/api/mcp` are dropped) with the bearer secret `token`. A `user:password@`
+    /// in the URL is left out: never sent, printed or kept (stint authenticates with the
+    /// token); [`HttpHub::credentials_dropped`] says so.
     ///
     /// # Errors
     /// A URL that is not http(s), longer than [`stint_service::MAX_SERVER_URL_CHARS`], or an
     /// empty token.
     pub fn new(url: &str, token: &str) -> stint_service::Result<HttpHub> {
         let bad = |m: String| ServiceError::Domain(stint_domain::DomainError::Invalid(m));
-        let url = url.trim();
+        let (url, credentials_dropped) = stint_service::strip_url_credentials(url.trim());
+        let url = url.as_str();
         if url.chars().count() > stint_service::MAX_SERVER_URL_CHARS {
             return Err(bad(format!(
                 "the server URL is longer than {} characters",
@@ -256,7 +411,12 @@ impl HttpHub {
         let token = token.trim();
         if token.is_empty() {
             return Err(bad(format!(
-                "give the server's token with --token or STINT_SYNC_TOKEN; {SYNC_TOKEN_HINT}"
+                "give the server's token with --token or STINT_SYNC_TOKEN{}; {SYNC_TOKEN_HINT}",
+                if credentials_dropped {
+                    " (a user name and password in the URL are not used)"
+                } else {
+                    ""
+                }
             )));
         }
         let agent: ureq3::Agent = ureq3::Agent::config_builder()
@@ -270,7 +430,14 @@ impl HttpHub {
             base,
             bearer: format!("Bearer {token}"),
             agent,
+            credentials_dropped,
         })
+    }
+
+    /// Whether the URL given carried a `user:password@`, left out: the front end says that
+    /// stint authenticates with `--token` only.
+    pub fn credentials_dropped(&self) -> bool {
+        self.credentials_dropped
     }
 
     fn file_url(&self, dev: &str, name: &str) -> String {
@@ -416,6 +583,7 @@ pub fn hub_client() -> stint_service::HubClient {
 /// The server's base address as `stint sync --url` keeps it: no trailing `/`, no `/api/mcp`
 /// (the address `stint serve` prints works as given).
 pub fn base_url(url: &str) -> String {
-    let base = url.trim().trim_end_matches('/');
+    let (url, _) = stint_service::strip_url_credentials(url.trim());
+    let base = url.trim_end_matches('/');
     base.strip_suffix("/api/mcp").unwrap_or(base).to_owned()
 }

@@ -22,6 +22,7 @@ mod names;
 mod reports;
 mod settings;
 mod sync;
+mod sync_fs;
 mod sync_remote;
 mod tasks;
 mod tokens;
@@ -67,9 +68,10 @@ pub use sync::{
     FORMAT_VERSION as SYNC_FORMAT_VERSION, PeerStatus, SyncDecision, SyncKey, SyncReport,
     SyncStatus,
 };
+pub use sync_fs::{sanitize as sanitize_folder_text, strip_url_credentials};
 pub use sync_remote::{
-    HubClient, HubFile, HubListing, HubTransport, MAX_SERVER_URL_CHARS, MAX_SYNC_FILE_BYTES,
-    RemoteSyncReport,
+    HubClient, HubFile, HubListing, HubTransport, HubUpload, MAX_SERVER_URL_CHARS,
+    MAX_SYNC_FILE_BYTES, RemoteSyncReport,
 };
 pub use tasks::{DeleteTask, ListTasks, NewTask, TaskChanges};
 pub use tokens::{

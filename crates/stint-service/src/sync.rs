@@ -14,11 +14,12 @@
 //! empty database joins and receives everything. How changes that meet are decided is in
 //! [`stint_store::sync`] (docs/sync.md).
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::sync_fs;
+pub(crate) use super::sync_fs::write_atomic;
 use super::{Result, Service, ServiceError};
 use stint_store as store;
 use stint_store::changes::{RowOp, Value};
@@ -241,40 +242,45 @@ impl SyncKey {
     }
 }
 
-/// A whole file, its body sealed with `key` when there is one.
-pub fn seal_file(h: &Header, body: &[u8], key: Option<&SyncKey>) -> Vec<u8> {
-    use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+/// A whole file, its body sealed with `key` when there is one (a fresh 24-byte nonce from the
+/// operating system's random source per file).
+///
+/// # Errors
+/// The random source failing (no nonce is ever made up: a repeated nonce would expose both
+/// bodies), or the cipher refusing the body; nothing is written then.
+pub fn seal_file(h: &Header, body: &[u8], key: Option<&SyncKey>) -> Result<Vec<u8>> {
+    use chacha20poly1305::aead::{AeadInPlace, KeyInit};
     use chacha20poly1305::{XChaCha20Poly1305, XNonce};
     let Some(key) = key else {
         let mut h = h.clone();
         h.kind &= !ENCRYPTED;
-        return encode_file(&h, body);
+        return Ok(encode_file(&h, body));
     };
     let mut h = h.clone();
     h.kind |= ENCRYPTED;
     h.body_len = (24 + body.len() + 16) as u64;
     let mut nonce = [0u8; 24];
-    // A nonce from a failing random source would repeat; a counter-free fallback is the
-    // hash of the body and the time, never reused for two different bodies.
-    if getrandom::fill(&mut nonce).is_err() {
-        let mut sha = Sha256::new();
-        sha.update(body);
-        sha.update(format!("{:?}", std::time::SystemTime::now()).as_bytes());
-        nonce.copy_from_slice(&sha.finalize()[..24]);
-    }
+    getrandom::fill(&mut nonce).map_err(|e| {
+        conflict(format!(
+            "cannot encrypt a sync file: the system gave no random bytes ({e}); nothing was \
+             written, try again"
+        ))
+    })?;
     let aad = header_bytes(&h);
-    let sealed = XChaCha20Poly1305::new((&key.0).into())
-        .encrypt(
-            XNonce::from_slice(&nonce),
-            Payload {
-                msg: body,
-                aad: &aad,
-            },
-        )
-        .unwrap_or_default();
-    let mut stored = nonce.to_vec();
-    stored.extend_from_slice(&sealed);
-    encode_file(&h, &stored)
+    let mut stored = Vec::with_capacity(24 + body.len() + 16);
+    stored.extend_from_slice(&nonce);
+    stored.extend_from_slice(body);
+    let tag = XChaCha20Poly1305::new((&key.0).into())
+        .encrypt_in_place_detached(XNonce::from_slice(&nonce), &aad, &mut stored[24..])
+        .map_err(|e| {
+            conflict(format!(
+                "cannot encrypt a sync file ({e}); nothing was written: a body of {} bytes is \
+                 more than the cipher takes",
+                body.len()
+            ))
+        })?;
+    stored.extend_from_slice(&tag);
+    Ok(encode_file(&h, &stored))
 }
 
 /// Checks a file, opens its body with `key`, and returns the header (without the
@@ -289,12 +295,32 @@ pub fn open_file(
     schema: u32,
     key: Option<&SyncKey>,
 ) -> std::result::Result<(Header, Vec<u8>), FileProblem> {
-    use chacha20poly1305::aead::{Aead, KeyInit, Payload};
-    use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-    let (mut h, body) = decode_file(bytes, schema)?;
+    open_file_owned(bytes.to_vec(), schema, key)
+}
+
+/// [`open_file`] on a file read into `bytes`, reusing it for the body (decrypted in place):
+/// no second copy of a large file.
+///
+/// # Errors
+/// Those of [`open_file`].
+pub(crate) fn open_file_owned(
+    mut bytes: Vec<u8>,
+    schema: u32,
+    key: Option<&SyncKey>,
+) -> std::result::Result<(Header, Vec<u8>), FileProblem> {
+    use chacha20poly1305::aead::{AeadInPlace, KeyInit};
+    use chacha20poly1305::{Tag, XChaCha20Poly1305, XNonce};
+    let (mut h, body_len) = {
+        let (h, body) = decode_file(&bytes, schema)?;
+        (h, body.len())
+    };
     let sealed = h.kind & ENCRYPTED != 0;
     match (sealed, key) {
-        (false, None) => Ok((h, body.to_vec())),
+        (false, None) => {
+            bytes.drain(..HEADER_LEN);
+            bytes.truncate(body_len);
+            Ok((h, bytes))
+        }
         (false, Some(_)) => Err(FileProblem::Key(
             "its files are not encrypted, and this device accepts only encrypted files (it has \
              a sync key); set the same key on that device with `stint sync key set KEY`"
@@ -313,21 +339,21 @@ pub fn open_file(
                         .to_owned(),
                 )
             };
-            if body.len() < 24 + 16 {
+            if body_len < 24 + 16 {
                 return Err(wrong());
             }
             let aad = header_bytes(&h);
-            let plain = XChaCha20Poly1305::new((&key.0).into())
-                .decrypt(
-                    XNonce::from_slice(&body[..24]),
-                    Payload {
-                        msg: &body[24..],
-                        aad: &aad,
-                    },
-                )
+            let body = &mut bytes[HEADER_LEN..HEADER_LEN + body_len];
+            let (nonce_and_text, tag) = body.split_at_mut(body_len - 16);
+            let tag = Tag::clone_from_slice(tag);
+            let (nonce, text) = nonce_and_text.split_at_mut(24);
+            XChaCha20Poly1305::new((&key.0).into())
+                .decrypt_in_place_detached(XNonce::from_slice(nonce), &aad, text, &tag)
                 .map_err(|_| wrong())?;
+            bytes.drain(..HEADER_LEN + 24);
+            bytes.truncate(body_len - 24 - 16);
             h.kind &= !ENCRYPTED;
-            Ok((h, plain))
+            Ok((h, bytes))
         }
     }
 }
@@ -370,6 +396,34 @@ pub fn encode_file(h: &Header, body: &[u8]) -> Vec<u8> {
 /// for one from a newer format or schema than `schema`.
 pub fn decode_file(bytes: &[u8], schema: u32) -> std::result::Result<(Header, &[u8]), FileProblem> {
     let bad = |why: &str| FileProblem::NotWhole(why.to_owned());
+    let h = parse_header(bytes, schema)?;
+    let body_start = HEADER_LEN;
+    let Some(end) = usize::try_from(h.body_len)
+        .ok()
+        .and_then(|l| body_start.checked_add(l))
+    else {
+        return Err(bad("a length that does not fit"));
+    };
+    if bytes.len() < end {
+        return Err(bad("shorter than its header says (still being copied?)"));
+    }
+    if bytes.len() > end {
+        return Err(bad("longer than its header says"));
+    }
+    let mut sha = Sha256::new();
+    sha.update(&bytes[..body_start - 32]);
+    sha.update(&bytes[body_start..end]);
+    if sha.finalize().as_slice() != &bytes[body_start - 32..body_start] {
+        return Err(bad(
+            "its checksum does not match (damaged or still being copied)",
+        ));
+    }
+    Ok((h, &bytes[body_start..end]))
+}
+
+/// The header at the start of `bytes` (magic and versions checked; length and checksum not).
+fn parse_header(bytes: &[u8], schema: u32) -> std::result::Result<Header, FileProblem> {
+    let bad = |why: &str| FileProblem::NotWhole(why.to_owned());
     if bytes.len() < HEADER_LEN {
         return Err(bad("shorter than a header"));
     }
@@ -395,28 +449,62 @@ pub fn decode_file(bytes: &[u8], schema: u32) -> std::result::Result<(Header, &[
             format: h.format,
         });
     }
-    let body_start = HEADER_LEN;
-    let Some(end) = usize::try_from(h.body_len)
-        .ok()
-        .and_then(|l| body_start.checked_add(l))
-    else {
-        return Err(bad("a length that does not fit"));
-    };
-    if bytes.len() < end {
-        return Err(bad("shorter than its header says (still being copied?)"));
+    Ok(h)
+}
+
+/// Checks a file of `len` bytes read from `reader` as [`decode_file`] does, reading it once
+/// in pieces of 64 KiB (memory does not grow with the file), and returns its header.
+///
+/// # Errors
+/// Those of [`decode_file`]; a read error is [`FileProblem::NotWhole`].
+pub(crate) fn check_file_stream(
+    reader: &mut impl std::io::Read,
+    len: u64,
+    schema: u32,
+) -> std::result::Result<Header, FileProblem> {
+    let bad = |why: String| FileProblem::NotWhole(why);
+    let mut head = [0u8; HEADER_LEN];
+    if len < HEADER_LEN as u64 {
+        return Err(bad("shorter than a header".to_owned()));
     }
-    if bytes.len() > end {
-        return Err(bad("longer than its header says"));
+    reader
+        .read_exact(&mut head)
+        .map_err(|e| bad(format!("cannot be read ({e})")))?;
+    let h = parse_header(&head, schema)?;
+    match (len - HEADER_LEN as u64).cmp(&h.body_len) {
+        std::cmp::Ordering::Less => {
+            return Err(bad(
+                "shorter than its header says (still being copied?)".to_owned()
+            ));
+        }
+        std::cmp::Ordering::Greater => {
+            return Err(bad("longer than its header says".to_owned()));
+        }
+        std::cmp::Ordering::Equal => {}
     }
     let mut sha = Sha256::new();
-    sha.update(&bytes[..body_start - 32]);
-    sha.update(&bytes[body_start..end]);
-    if sha.finalize().as_slice() != &bytes[body_start - 32..body_start] {
+    sha.update(&head[..HEADER_LEN - 32]);
+    let mut left = h.body_len;
+    let mut buf = vec![0u8; 64 * 1024];
+    while left > 0 {
+        let want = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
+        let n = reader
+            .read(&mut buf[..want])
+            .map_err(|e| bad(format!("cannot be read ({e})")))?;
+        if n == 0 {
+            return Err(bad(
+                "shorter than its header says (still being copied?)".to_owned()
+            ));
+        }
+        sha.update(&buf[..n]);
+        left -= n as u64;
+    }
+    if sha.finalize().as_slice() != &head[HEADER_LEN - 32..] {
         return Err(bad(
-            "its checksum does not match (damaged or still being copied)",
+            "its checksum does not match (damaged or still being copied)".to_owned(),
         ));
     }
-    Ok((h, &bytes[body_start..end]))
+    Ok(h)
 }
 
 /// Byte writer for bodies.
@@ -645,37 +733,6 @@ fn decode_log(body: &[u8], format: u16) -> Option<Log> {
     })
 }
 
-/// Writes `bytes` to `path` through a 0600 temporary file in the same folder, flushed and
-/// renamed into place.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    // One temporary name per write, not per process: a server stores two uploads of one
-    // file at once (two rounds of one client), and each must rename its own.
-    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}-{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
-        std::process::id(),
-        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    ));
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)
-        .map_err(|e| io_err("write", &tmp, e))?;
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(|e| io_err("write", &tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| io_err("rename into", path, e))?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
 pub(crate) fn private_dir(dir: &Path) -> Result<()> {
     use std::os::unix::fs::DirBuilderExt as _;
     if dir.is_dir() {
@@ -743,7 +800,7 @@ pub fn is_sync_file_name(name: &str) -> bool {
 pub(crate) fn file_sum(path: &Path) -> String {
     use std::io::Read as _;
     let mut head = [0u8; HEADER_LEN];
-    match std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)) {
+    match sync_fs::open_regular(path).and_then(|(mut f, _)| f.read_exact(&mut head)) {
         Ok(()) => head[HEADER_LEN - 32..]
             .iter()
             .map(|b| format!("{b:02x}"))
@@ -752,12 +809,10 @@ pub(crate) fn file_sum(path: &Path) -> String {
     }
 }
 
+/// The bytes of the sync file `path`: a regular file (no symlink, FIFO or device) of at most
+/// [`MAX_FILE_BYTES`] (see [`sync_fs::read_regular`]).
 pub(crate) fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
-    let len = std::fs::metadata(path)?.len();
-    if len > MAX_FILE_BYTES {
-        return Err(std::io::Error::other("file too large"));
-    }
-    std::fs::read(path)
+    sync_fs::read_regular(path, MAX_FILE_BYTES)
 }
 
 fn encode_device(name: &str, acks: &[(String, i64)]) -> Vec<u8> {
@@ -802,7 +857,13 @@ fn scan(dir: &Path, me: &str, key: Option<&SyncKey>) -> Result<Vec<Remote>> {
     let rd = std::fs::read_dir(dir).map_err(|e| io_err("read", dir, e))?;
     for entry in rd.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !is_device_dir(&name) || name == me || !entry.path().is_dir() {
+        // Device ids are lower-case hex: another spelling (of this device's id too) is not a
+        // device's folder; nor is a symlink to a folder elsewhere.
+        if !is_device_dir(&name)
+            || name.bytes().any(|b| b.is_ascii_uppercase())
+            || name == me
+            || !entry.file_type().is_ok_and(|t| t.is_dir())
+        {
             continue;
         }
         let ddir = entry.path();
@@ -817,33 +878,18 @@ fn scan(dir: &Path, me: &str, key: Option<&SyncKey>) -> Result<Vec<Remote>> {
             published: 0,
             problem: None,
         };
-        match read_small(&ddir.join("device.stint")) {
-            Ok(bytes) => match open_file(&bytes, store::SCHEMA_VERSION as u32, key) {
-                Ok((h, body)) if h.kind == KIND_DEVICE && h.device_id == name => {
-                    remote.no = i64::from(h.device_no);
-                    remote.published = i64::try_from(h.last_seq).unwrap_or(0);
-                    (remote.name, remote.acks) = decode_device(&body);
-                }
-                Ok(_) => remote.problem = Some("its device file names another device".to_owned()),
-                Err(FileProblem::NotWhole(w)) => {
-                    remote.problem = Some(format!("waiting for its whole device file ({w})"))
-                }
-                Err(p) => {
-                    // Sealed with another key (or not at all): its number is still known from
-                    // the header (checked whole), so no device here takes it.
-                    if let Ok((h, _)) = decode_file(&bytes, store::SCHEMA_VERSION as u32)
-                        && h.device_id == name
-                    {
-                        remote.no = i64::from(h.device_no);
-                    }
-                    remote.problem = Some(problem_text(p));
-                }
-            },
-            Err(_) => remote.problem = Some("waiting for its device file".to_owned()),
-        }
+        // What the folder holds, by name and size only (nothing followed, nothing read).
+        let mut sizes = Vec::new();
         if let Ok(files) = std::fs::read_dir(&ddir) {
             for f in files.flatten() {
                 let n = f.file_name().to_string_lossy().into_owned();
+                if !is_sync_file_name(&n) {
+                    continue;
+                }
+                sizes.push(f.metadata().map_or(0, |m| m.len()));
+                if sizes.len() > sync_fs::MAX_DEVICE_FOLDER_FILES {
+                    break;
+                }
                 if let Some((a, b)) = parse_log_name(&n) {
                     remote.logs.push((a, b, f.path()));
                 } else if let Some(seq) = parse_snapshot_name(&n)
@@ -851,6 +897,51 @@ fn scan(dir: &Path, me: &str, key: Option<&SyncKey>) -> Result<Vec<Remote>> {
                 {
                     remote.snapshot = Some((seq, f.path()));
                 }
+            }
+        }
+        if let Err(why) = sync_fs::check_device_folder(&ddir, &sizes) {
+            remote.problem = Some(why);
+            remote.logs.clear();
+            remote.snapshot = None;
+            out.push(remote);
+            continue;
+        }
+        let device_file = ddir.join("device.stint");
+        match sync_fs::read_regular(&device_file, sync_fs::MAX_DEVICE_FILE_BYTES) {
+            Ok(bytes) => match open_file_owned(bytes.clone(), store::SCHEMA_VERSION as u32, key) {
+                Ok((h, body)) if h.kind == KIND_DEVICE && h.device_id == name => {
+                    remote.no = i64::from(h.device_no);
+                    remote.published = i64::try_from(h.last_seq).unwrap_or(0);
+                    let (raw_name, acks) = decode_device(&body);
+                    remote.name = sync_fs::device_name(&raw_name);
+                    remote.acks = acks;
+                }
+                Ok(_) => remote.problem = Some("its device file names another device".to_owned()),
+                Err(FileProblem::NotWhole(w)) => {
+                    remote.problem = Some(format!("waiting for its whole device file ({w})"))
+                }
+                Err(p) => {
+                    // Sealed with a key this device lacks: its number is still known from the
+                    // header (checked whole), so no device here takes it. With a key, nothing
+                    // unauthenticated counts: a plain or foreign header claims no number (else
+                    // 64 planted folders would stop any device joining).
+                    if key.is_none()
+                        && let Ok((h, _)) = decode_file(&bytes, store::SCHEMA_VERSION as u32)
+                        && h.device_id == name
+                    {
+                        remote.no = i64::from(h.device_no);
+                    }
+                    remote.problem = Some(problem_text(p));
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                remote.problem = Some("waiting for its device file".to_owned())
+            }
+            Err(e) => {
+                remote.problem = Some(format!(
+                    "its device file {} cannot be read ({e})",
+                    device_file.display()
+                ))
             }
         }
         remote.logs.sort();
@@ -917,7 +1008,7 @@ fn decode_snapshot(body: &[u8]) -> Option<Snapshot> {
     let (name, hlc, covers) = snapshot_head(&mut r)?;
     let rows = r.list(R::op)?;
     r.0.is_empty().then_some(Snapshot {
-        name,
+        name: sync_fs::device_name(&name),
         hlc,
         covers,
         rows,
@@ -1097,6 +1188,7 @@ impl Service {
 
         // This device's new changes.
         let my_dir = dir.join(&me);
+        sync_fs::check_real_dir(&my_dir)?;
         private_dir(&my_dir)?;
         loop {
             let pending = ss::unpublished(&conn, ENTRIES_PER_FILE)?;
@@ -1239,7 +1331,7 @@ impl Service {
                         continue;
                     }
                 };
-                let (h, body) = match open_file(&bytes, store::SCHEMA_VERSION as u32, key) {
+                let (h, body) = match open_file_owned(bytes, store::SCHEMA_VERSION as u32, key) {
                     Ok(x) => x,
                     Err(FileProblem::NotWhole(w)) => {
                         report.problems.push(format!(
@@ -1274,6 +1366,8 @@ impl Service {
                     }
                     _ => None,
                 };
+                // The file's bytes go before its changes are applied: one copy at a time.
+                drop(body);
                 let Some(log) = log else {
                     report.problems.push(format!(
                         "{} is not a log of device {}; it is skipped",
@@ -1299,8 +1393,8 @@ impl Service {
                         device_name: r.name.clone(),
                         hlc: e.hlc,
                         at: e.at,
-                        operation: e.operation,
-                        summary: e.summary,
+                        operation: sync_fs::sanitize(&e.operation),
+                        summary: sync_fs::sanitize(&e.summary),
                         ops: e.ops,
                     })
                     .collect();
@@ -1397,7 +1491,7 @@ impl Service {
                 last_seq: st.published_seq as u64,
                 body_len: 0,
             };
-            write_atomic(&device_path, &seal_file(&header, &body, key))?;
+            write_atomic(&device_path, &seal_file(&header, &body, key)?)?;
         }
 
         // A snapshot when due (or asked for), then the logs every device has.
@@ -1475,7 +1569,7 @@ impl Service {
             },
             &encode_snapshot(&snap),
             key,
-        );
+        )?;
         write_atomic(&my_dir.join(snapshot_name(seq)), &file)?;
         if let Ok(files) = std::fs::read_dir(my_dir) {
             for f in files.flatten() {
@@ -1507,13 +1601,19 @@ impl Service {
         limit = limit.min(own);
         // A device known here whose folder is not in this scan (still being copied, a share
         // half mounted) may not have everything: keep every log until it is back.
-        if ss::peers(conn)?
+        let peers = ss::peers(conn)?;
+        if peers
             .iter()
             .any(|p| !remotes.iter().any(|r| r.id == p.device_id))
         {
             return Ok(0);
         }
         for r in remotes {
+            // With a key, a folder nothing authenticates (planted, or sealed with another key)
+            // of no device known here holds nothing back.
+            if key.is_some() && r.no < 0 && !peers.iter().any(|p| p.device_id == r.id) {
+                continue;
+            }
             if r.no < 0 || r.problem.is_some() {
                 return Ok(0);
             }
@@ -1538,7 +1638,7 @@ impl Service {
             if let Some((_, path)) = &r.snapshot {
                 let covers = read_small(path)
                     .ok()
-                    .and_then(|b| open_file(&b, store::SCHEMA_VERSION as u32, key).ok())
+                    .and_then(|b| open_file_owned(b, store::SCHEMA_VERSION as u32, key).ok())
                     .and_then(|(_, body)| snapshot_head(&mut R(&body)))
                     .and_then(|(_, _, covers)| covers.into_iter().find(|c| c.0 == me))
                     .map(|c| c.2);
@@ -1576,8 +1676,9 @@ impl Service {
             },
             &body,
             key,
-        );
+        )?;
         let my_dir = dir.join(me);
+        sync_fs::check_real_dir(&my_dir)?;
         private_dir(&my_dir)?;
         write_atomic(&my_dir.join(log_name(first, last)), &file)
     }
@@ -1607,7 +1708,7 @@ impl Service {
             else {
                 continue;
             };
-            write_atomic(&f.path(), &seal_file(&h, &body, new))?;
+            write_atomic(&f.path(), &seal_file(&h, &body, new)?)?;
             n += 1;
         }
         Ok(n)
@@ -1783,7 +1884,9 @@ fn best_snapshot(
         };
         let opened = read_small(path)
             .map_err(|e| e.to_string())
-            .and_then(|b| open_file(&b, store::SCHEMA_VERSION as u32, key).map_err(problem_text))
+            .and_then(|b| {
+                open_file_owned(b, store::SCHEMA_VERSION as u32, key).map_err(problem_text)
+            })
             .and_then(|(h, body)| {
                 (h.kind == KIND_SNAPSHOT && h.device_id == r.id)
                     .then(|| decode_snapshot(&body))
@@ -1857,8 +1960,8 @@ impl Service {
                     applied: p.applied_seq,
                     device_id: p.device_id,
                     device_no: p.device_no,
-                    name: p.name,
-                    problem: p.problem,
+                    name: p.name.map(|n| sync_fs::device_name(&n)),
+                    problem: p.problem.map(|m| sync_fs::sanitize(&m)),
                 })
                 .collect();
             let (rows, total) = ss::decisions(ctx.tx, STATUS_DECISIONS)?;

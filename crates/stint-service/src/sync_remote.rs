@@ -29,6 +29,7 @@ use super::sync::{
     ENCRYPTED, FileProblem, KIND_DEVICE, KIND_LOG, KIND_SNAPSHOT, MAX_FILE_BYTES, decode_file,
     file_sum, is_device_dir, is_sync_file_name, private_dir, read_small, write_atomic,
 };
+use super::sync_fs;
 use super::{Result, Service, ServiceError, SyncReport};
 use stint_domain::DomainError;
 use stint_store as store;
@@ -153,6 +154,69 @@ fn check_hub_path(dev: &str, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// [`check_hub_path`], then the device id in lower case (as devices name themselves): a
+/// device id sent in another case names the same device.
+fn hub_dev(dev: &str, name: &str) -> Result<String> {
+    check_hub_path(dev, name)?;
+    Ok(dev.to_ascii_lowercase())
+}
+
+/// Largest file of the mirror's own (server address, device, token) read, in bytes.
+const MAX_PRIVATE_FILE_BYTES: u64 = 16 * 1024;
+
+/// A small text file of the mirror folder (a regular file only), `None` when absent or not
+/// text.
+fn read_private(path: &Path) -> Option<String> {
+    sync_fs::read_regular(path, MAX_PRIVATE_FILE_BYTES)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+}
+
+/// A file being received by the hub ([`Service::hub_upload`]): written to a temporary file
+/// in its device's folder as it arrives, never held in memory whole.
+#[derive(Debug)]
+pub struct HubUpload {
+    tmp: tempfile::NamedTempFile,
+    dir: PathBuf,
+    dev: String,
+    name: String,
+    len: u64,
+}
+
+impl HubUpload {
+    /// Appends `chunk` to the file.
+    ///
+    /// # Errors
+    /// More than [`MAX_SYNC_FILE_BYTES`] in all ([`DomainError::Invalid`]; the caller answers
+    /// 413 over HTTP); a write failure.
+    pub fn write(&mut self, chunk: &[u8]) -> Result<()> {
+        use std::io::Write as _;
+        self.len = self.len.saturating_add(chunk.len() as u64);
+        if self.len > MAX_FILE_BYTES {
+            return Err(invalid(format!(
+                "the file is more than the largest sync file ({MAX_FILE_BYTES} bytes); compact \
+                 the device that wrote it (`stint sync compact`)"
+            )));
+        }
+        self.tmp.write_all(chunk).map_err(|e| {
+            conflict(format!(
+                "cannot store {}/{} ({e}); check the server's disk",
+                self.dev, self.name
+            ))
+        })
+    }
+
+    /// Bytes received so far.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether nothing was received yet.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
 /// The header kind a file of this (sync file) name must have, encryption flag left out.
 fn kind_of_name(name: &str) -> u8 {
     if name == "device.stint" {
@@ -201,7 +265,10 @@ fn list_folder(dir: &Path) -> Result<Vec<Listed>> {
     };
     for entry in rd.flatten() {
         let dev = entry.file_name().to_string_lossy().into_owned();
-        if !is_device_dir(&dev) || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+        if !is_device_dir(&dev)
+            || dev.bytes().any(|b| b.is_ascii_uppercase())
+            || !entry.file_type().is_ok_and(|t| t.is_dir())
+        {
             continue;
         }
         let Ok(files) = std::fs::read_dir(entry.path()) else {
@@ -226,6 +293,68 @@ fn list_folder(dir: &Path) -> Result<Vec<Listed>> {
 }
 
 impl Service {
+    /// The absolute paths of this machine a sync answer may contain (the sync, hub and mirror
+    /// folders, the database and its folder, as given and resolved), with what to say instead.
+    fn path_places(&self) -> Vec<(String, &'static str)> {
+        let mut dirs: Vec<(PathBuf, &'static str)> = vec![
+            (self.beside_db(".sync"), "<hub folder>"),
+            (self.sync_mirror_folder(), "<mirror folder>"),
+            (self.inner.db_path.clone(), "<database>"),
+        ];
+        if let Some(parent) = self.inner.db_path.parent() {
+            dirs.push((parent.to_path_buf(), "<database folder>"));
+        }
+        if let Ok(Some(f)) = self.sync_status().map(|s| s.folder) {
+            dirs.push((PathBuf::from(f), "<sync folder>"));
+        }
+        let mut places = Vec::new();
+        for (d, what) in dirs {
+            if let Ok(c) = std::fs::canonicalize(&d) {
+                places.push((c.display().to_string(), what));
+            }
+            places.push((d.display().to_string(), what));
+        }
+        places
+    }
+
+    /// `e` with this machine's paths replaced (see [`sync_fs::hide_paths`]).
+    fn hidden(&self, e: ServiceError) -> ServiceError {
+        let places = self.path_places();
+        let hide = |m: &str| sync_fs::hide_paths(m, &places);
+        match e {
+            ServiceError::Conflict(m) => ServiceError::Conflict(hide(&m)),
+            ServiceError::NotFound(m) => ServiceError::NotFound(hide(&m)),
+            ServiceError::Ambiguous(m) => ServiceError::Ambiguous(hide(&m)),
+            ServiceError::Domain(DomainError::Invalid(m)) => invalid(hide(&m)),
+            other => other,
+        }
+    }
+
+    /// A sync's result as a caller may see it: for a caller that may not see this machine's
+    /// files (every HTTP caller), every absolute path of this machine in the report or the
+    /// error is replaced by what it is (`<sync folder>`, `<database folder>`, ...); other
+    /// callers get `r` unchanged.
+    ///
+    /// # Errors
+    /// `r`'s error, so rewritten.
+    pub fn sync_answer(&self, r: Result<SyncReport>) -> Result<SyncReport> {
+        self.answer_for_caller(r, !self.caller.may_write_files)
+    }
+
+    fn answer_for_caller(&self, r: Result<SyncReport>, hide: bool) -> Result<SyncReport> {
+        if !hide {
+            return r;
+        }
+        let mut r = r.map_err(|e| self.hidden(e))?;
+        let places = self.path_places();
+        for list in [&mut r.problems, &mut r.notes, &mut r.decisions] {
+            for m in list.iter_mut() {
+                *m = sync_fs::hide_paths(m, &places);
+            }
+        }
+        Ok(r)
+    }
+
     /// The database file's directory and name (`<dir>/<name>.sync` and `.sync-remote` live
     /// next to it).
     fn beside_db(&self, suffix: &str) -> PathBuf {
@@ -284,47 +413,116 @@ impl Service {
     /// A `dev` or `name` that is not a device id or sync file name; [`ServiceError::NotFound`]
     /// when there is no such file; a file larger than the largest sync file.
     pub fn hub_read(&self, dev: &str, name: &str) -> Result<Vec<u8>> {
-        check_hub_path(dev, name)?;
-        let path = self.hub_folder()?.join(dev).join(name);
-        match read_small(&path) {
-            Ok(b) => Ok(b),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ServiceError::NotFound(
-                format!("the hub has no file {dev}/{name}; list the files again"),
-            )),
-            Err(e) => Err(io_err("read", &path, &e)),
-        }
+        self.hub_open(dev, name).and_then(|(mut file, len)| {
+            use std::io::Read as _;
+            let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+            file.read_to_end(&mut buf)
+                .map_err(|e| self.hidden(conflict(format!("cannot read {dev}/{name} ({e})"))))?;
+            Ok(buf)
+        })
+    }
+
+    /// The hub file `<dev>/<name>` opened for reading (a regular file only), and its length in
+    /// bytes: for answers that stream it.
+    ///
+    /// # Errors
+    /// Those of [`Service::hub_read`]; no error names a path of this machine.
+    pub fn hub_open(&self, dev: &str, name: &str) -> Result<(std::fs::File, u64)> {
+        let dev = hub_dev(dev, name)?;
+        let run = || {
+            let path = self.hub_folder()?.join(&dev).join(name);
+            match sync_fs::open_regular(&path) {
+                Ok((_, len)) if len > MAX_FILE_BYTES => Err(conflict(format!(
+                    "{dev}/{name} is {len} bytes, more than the largest sync file \
+                     ({MAX_FILE_BYTES} bytes); it is not sent"
+                ))),
+                Ok(x) => Ok(x),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ServiceError::NotFound(
+                    format!("the hub has no file {dev}/{name}; list the files again"),
+                )),
+                Err(e) => Err(conflict(format!("cannot read {dev}/{name} ({e})"))),
+            }
+        };
+        run().map_err(|e| self.hidden(e))
     }
 
     /// Stores a file another device sent as `<dev>/<name>` in the hub folder (0600, written
-    /// under a temporary name and renamed).
+    /// under a temporary name and renamed): [`Service::hub_upload`], one write,
+    /// [`Service::hub_store`].
     ///
     /// # Errors
-    /// A bad device id or file name, the server's own device id, more than the largest sync
-    /// file, a file that is damaged or cut, of another device or of the wrong kind
-    /// ([`DomainError::Invalid`]); a file from a newer stint ([`ServiceError::Conflict`],
-    /// "update stint on the server").
+    /// Those of [`Service::hub_upload`], [`HubUpload::write`] and [`Service::hub_store`].
     pub fn hub_accept(&self, dev: &str, name: &str, bytes: &[u8]) -> Result<()> {
-        check_hub_path(dev, name)?;
-        let me = self.sync_status()?.device_id;
-        if dev == me {
-            return Err(conflict(format!(
-                "{dev} is this server's own device; its files are written by the server only"
-            )));
-        }
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(invalid(format!(
-                "the file is {} bytes, more than the largest sync file ({MAX_FILE_BYTES} bytes)",
-                bytes.len()
-            )));
-        }
-        match decode_file(bytes, store::SCHEMA_VERSION as u32) {
-            Ok((h, _)) if h.device_id != dev => {
-                return Err(invalid(format!(
-                    "the file belongs to device {}, not to {dev}; send it under its own device",
-                    h.device_id.chars().take(32).collect::<String>()
+        let mut up = self.hub_upload(dev, name)?;
+        up.write(bytes)?;
+        self.hub_store(up)
+    }
+
+    /// Starts receiving `<dev>/<name>` for the hub: a new temporary file (exclusive, random
+    /// name, 0600) in the device's folder of the hub, which the caller fills with
+    /// [`HubUpload::write`] as the bytes arrive and hands to [`Service::hub_store`]. Device
+    /// ids are compared without regard to case and kept in lower case.
+    ///
+    /// # Errors
+    /// A bad device id or file name ([`DomainError::Invalid`]); the server's own device, in
+    /// any spelling ([`ServiceError::Conflict`]); a folder that cannot be written. No error
+    /// names a path of this machine.
+    pub fn hub_upload(&self, dev: &str, name: &str) -> Result<HubUpload> {
+        let dev = hub_dev(dev, name)?;
+        let run = || {
+            let me = self.sync_status()?.device_id;
+            if dev.eq_ignore_ascii_case(&me) {
+                return Err(conflict(format!(
+                    "{dev} is this server's own device; its files are written by the server only"
                 )));
             }
-            Ok((h, _)) if h.kind & !ENCRYPTED != kind_of_name(name) => {
+            let dir = self.hub_folder()?.join(&dev);
+            sync_fs::check_real_dir(&dir)?;
+            private_dir(&dir)?;
+            Ok(HubUpload {
+                tmp: sync_fs::new_temp(&dir)?,
+                dir,
+                dev: dev.clone(),
+                name: name.to_owned(),
+                len: 0,
+            })
+        };
+        run().map_err(|e| self.hidden(e))
+    }
+
+    /// Checks a received file (read back from its temporary file in pieces: whole, of the
+    /// device whose folder it goes into, of the kind its name says, not from a newer schema),
+    /// renames it into place, and records it in the audit log (operation `sync_put`, with the
+    /// caller's token name).
+    ///
+    /// # Errors
+    /// A file that is damaged or cut, of another device or of the wrong kind
+    /// ([`DomainError::Invalid`]); a file from a newer stint ([`ServiceError::Conflict`],
+    /// "update stint on the server"). Nothing is stored then.
+    pub fn hub_store(&self, up: HubUpload) -> Result<()> {
+        self.hub_store_checked(up).map_err(|e| self.hidden(e))
+    }
+
+    fn hub_store_checked(&self, mut up: HubUpload) -> Result<()> {
+        use std::io::{Seek as _, Write as _};
+        let (dev, name, len) = (up.dev.clone(), up.name.clone(), up.len);
+        let file = up.tmp.as_file_mut();
+        file.flush()
+            .and_then(|()| file.seek(std::io::SeekFrom::Start(0)).map(drop))
+            .map_err(|e| conflict(format!("cannot read back {dev}/{name} ({e})")))?;
+        let mut reader = std::io::BufReader::new(&*file);
+        match super::sync::check_file_stream(&mut reader, len, store::SCHEMA_VERSION as u32) {
+            Ok(h) if !h.device_id.eq_ignore_ascii_case(&dev) => {
+                return Err(invalid(format!(
+                    "the file belongs to device {}, not to {dev}; send it under its own device",
+                    h.device_id
+                        .chars()
+                        .filter(char::is_ascii_hexdigit)
+                        .take(32)
+                        .collect::<String>()
+                )));
+            }
+            Ok(h) if h.kind & !ENCRYPTED != kind_of_name(&name) => {
                 return Err(invalid(format!(
                     "{name} does not hold what its name says (device.stint holds a device \
                      file, snapshot-N.stint a snapshot, every other name a log)"
@@ -347,9 +545,13 @@ impl Service {
                 )));
             }
         }
-        let dir = self.hub_folder()?.join(dev);
-        private_dir(&dir)?;
-        write_atomic(&dir.join(name), bytes)
+        up.tmp
+            .as_file()
+            .sync_all()
+            .map_err(|e| conflict(format!("cannot write {dev}/{name} ({e})")))?;
+        sync_fs::persist(up.tmp, &up.dir.join(&name))?;
+        let detail = format!("stored {dev}/{name} ({len} bytes)");
+        self.write("sync_put", |ctx| ctx.audit("sync_file", &[], Some(&detail)))
     }
 
     /// Removes another device's log or snapshot `<dev>/<name>` from the hub folder (its logs
@@ -358,23 +560,34 @@ impl Service {
     /// # Errors
     /// A bad device id or file name; `device.stint`; the server's own device.
     pub fn hub_delete(&self, dev: &str, name: &str) -> Result<()> {
-        check_hub_path(dev, name)?;
+        let dev = hub_dev(dev, name)?;
         if name == "device.stint" {
             return Err(invalid(
                 "device.stint is never removed; remove logs or snapshots only".to_owned(),
             ));
         }
-        if dev == self.sync_status()?.device_id {
-            return Err(conflict(format!(
-                "{dev} is this server's own device; its files are removed by the server only"
-            )));
-        }
-        let path = self.hub_folder()?.join(dev).join(name);
-        match std::fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(io_err("remove", &path, &e)),
-        }
+        let run = || {
+            if dev.eq_ignore_ascii_case(&self.sync_status()?.device_id) {
+                return Err(conflict(format!(
+                    "{dev} is this server's own device; its files are removed by the server only"
+                )));
+            }
+            let dir = self.hub_folder()?.join(&dev);
+            if !sync_fs::check_real_dir(&dir)? {
+                return Ok(());
+            }
+            let path = dir.join(name);
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                Err(e) => return Err(io_err("remove", &path, &e)),
+            }
+            let detail = format!("removed {dev}/{name}");
+            self.write("sync_delete", |ctx| {
+                ctx.audit("sync_file", &[], Some(&detail))
+            })
+        };
+        run().map_err(|e| self.hidden(e))
     }
 
     /// Applies the hub's files to this database and publishes its own changes there:
@@ -383,8 +596,19 @@ impl Service {
     /// # Errors
     /// Those of [`Service::sync_folder`].
     pub fn hub_apply(&self) -> Result<SyncReport> {
-        let dir = self.hub_folder()?;
-        self.sync_folder(&dir)
+        let run = || {
+            let dir = self.hub_folder()?;
+            let r = self.sync_folder(&dir)?;
+            let applied: usize = r.applied.iter().map(|a| a.1).sum();
+            let detail = format!(
+                "applied {applied} change(s) from {} device(s), published {}",
+                r.applied.len(),
+                r.published
+            );
+            self.write("sync_apply", |ctx| ctx.audit("sync", &[], Some(&detail)))?;
+            Ok(r)
+        };
+        self.answer_for_caller(run(), true)
     }
 
     /// Lets this service reach `stint serve` on another device (see [`HubClient`]); the first
@@ -409,8 +633,7 @@ impl Service {
     /// The token kept by [`Service::remember_server_token`] for the server at `url` (the same
     /// base address): never one kept for another address.
     pub fn server_token(&self, url: &str) -> Option<String> {
-        let kept =
-            std::fs::read_to_string(self.sync_mirror_folder().join(SERVER_TOKEN_FILE)).ok()?;
+        let kept = read_private(&self.sync_mirror_folder().join(SERVER_TOKEN_FILE))?;
         let mut lines = kept.lines();
         let (for_url, token) = (lines.next()?.trim(), lines.next()?.trim());
         (for_url == url.trim() && !token.is_empty() && token.len() <= 1_000)
@@ -473,9 +696,15 @@ impl Service {
         let Some(folder) = self.sync_status()?.folder else {
             return Ok(None);
         };
-        let url = std::fs::read_to_string(Path::new(&folder).join(SERVER_URL_FILE))
-            .ok()
-            .map(|s| s.trim().to_owned())
+        // Only this device's own mirror says which server it syncs with: a `.server-url` in a
+        // shared folder is anyone's.
+        let mirror = self.sync_mirror_folder();
+        let canon = std::fs::canonicalize(&mirror).unwrap_or_else(|_| mirror.clone());
+        if canon != Path::new(&folder) {
+            return Ok(None);
+        }
+        let url = read_private(&mirror.join(SERVER_URL_FILE))
+            .map(|s| sync_fs::strip_url_credentials(s.trim()).0)
             .filter(|s| !s.is_empty() && s.len() <= MAX_SERVER_URL_CHARS);
         Ok(url)
     }
@@ -530,7 +759,7 @@ impl Service {
                 hub.url()
             )));
         }
-        let bound = std::fs::read_to_string(mirror.join(SERVER_DEVICE_FILE)).ok();
+        let bound = read_private(&mirror.join(SERVER_DEVICE_FILE));
         if let Some(bound) = bound.as_deref().map(str::trim)
             && status.folder.is_some()
             && bound != listing.device_id
@@ -677,7 +906,7 @@ impl Service {
             let dir = mirror.join(d);
             private_dir(&dir)?;
             let path = dir.join(n);
-            if std::fs::read(&path).ok().as_deref() == Some(&bytes[..]) {
+            if read_small(&path).ok().as_deref() == Some(&bytes[..]) {
                 continue;
             }
             write_atomic(&path, &bytes)?;

@@ -43,9 +43,10 @@ impl StintServer {
         description = "Sync with the user's other devices via the shared folder."
     )]
     async fn sync(&self, Parameters(a): Parameters<SyncArgs>) -> Result<Json<SyncOut>, String> {
+        // Over HTTP the answer names no path of this machine.
         let r = self
             .svc
-            .sync(a.folder.as_deref().map(std::path::Path::new))
+            .sync_answer(self.svc.sync(a.folder.as_deref().map(std::path::Path::new)))
             .map_err(fail)?;
         Ok(Json((&r).into()))
     }
