@@ -610,6 +610,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", json::written(&w, svc.now()));
                 return Ok(ExitCode::SUCCESS);
             }
+            if w.discarded {
+                println!(
+                    "Discarded the timer #{} {} (it ran less than a second); `stint undo` \
+                     brings it back",
+                    t.id,
+                    label(t)
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
             println!(
                 "Stopped #{} {} after {}",
                 t.id,

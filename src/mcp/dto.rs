@@ -904,6 +904,32 @@ pub struct TrackWrittenOut {
     pub overlaps: Vec<i64>,
     /// How many tracks overlap in all (`overlaps` lists at most 20).
     pub overlap_count: i64,
+    /// stop_timer: true when the timer ran less than a second and was discarded instead of
+    /// recorded (`track` is the timer as it was); undo_change brings it back.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub discarded: bool,
+    /// What happened besides the write, for the person (e.g. a discarded timer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl TrackWrittenOut {
+    /// The answer of `create_track`, `stop_timer` or `update_track` for `w` at `now`.
+    pub fn new(w: &service::TrackWritten, now: DateTime<Utc>) -> Self {
+        TrackWrittenOut {
+            track: TrackOut::new(&w.track, now),
+            overlaps: w.overlaps.iter().map(|t| t.0).collect(),
+            overlap_count: w.overlap_count,
+            discarded: w.discarded,
+            note: w.discarded.then(|| {
+                format!(
+                    "discarded timer {}: it ran less than a second, so it was not recorded; \
+                     undo_change brings it back",
+                    w.track.id
+                )
+            }),
+        }
+    }
 }
 
 /// One track.

@@ -62,11 +62,7 @@ pub fn started(r: &TimerStarted, continued_from: Option<i64>, now: DateTime<Utc>
 /// `{"track", "overlaps", "overlap_count"}` as `create_track`, `stop_timer` and
 /// `update_track` answer.
 pub fn written(w: &TrackWritten, now: DateTime<Utc>) -> String {
-    pretty(&TrackWrittenOut {
-        track: TrackOut::new(&w.track, now),
-        overlaps: w.overlaps.iter().map(|t| t.0).collect(),
-        overlap_count: w.overlap_count,
-    })
+    pretty(&TrackWrittenOut::new(w, now))
 }
 
 /// `{"project": ...}`.

@@ -10,6 +10,7 @@ mod disk;
 mod http;
 mod import;
 mod importers;
+mod integrity;
 mod inputs;
 mod invoicing;
 mod money;

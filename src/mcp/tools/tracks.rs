@@ -54,7 +54,7 @@ impl StintServer {
 
     #[tool(
         name = "stop_timer",
-        description = "Stop the running timer (or the one given by `track_id`) now or at `end`, turning it into a finished track."
+        description = "Stop the running timer (or the one given by `track_id`) now or at `end`, turning it into a finished track; one stopped within its first second is discarded (`discarded`, undoable)."
     )]
     async fn stop_timer(
         &self,
