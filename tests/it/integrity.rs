@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::{Value, json};
-use stint::service::{StartTimer, StopTimer};
+use stint::service::{Caller, Frontend, Service, StartTimer, StopTimer};
 
 use super::util::{Env, mcp_session};
 
@@ -174,4 +174,239 @@ fn nothing_asks_the_caller_to_wait() {
         }
     }
     assert_eq!(found, Vec::<String>::new());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ids are never reused (issue 18, item 4).
+
+/// One kind of row: how to create the `n`th one, where its id is in the answer, how to delete it.
+struct Kind {
+    name: &'static str,
+    create: fn(u32) -> (&'static str, Value),
+    id_at: &'static str,
+    delete: fn(i64) -> (&'static str, Value),
+}
+
+const KINDS: &[Kind] = &[
+    Kind {
+        name: "track",
+        create: |n| {
+            let start = format!("2026-11-{:02} 09:00", 10 + n);
+            let end = format!("2026-11-{:02} 10:00", 10 + n);
+            (
+                "create_track",
+                json!({"start": start, "end": end, "project": "Web", "description": format!("t{n}")}),
+            )
+        },
+        id_at: "/track/id",
+        delete: |id| ("delete_track", json!({"track_id": id})),
+    },
+    Kind {
+        name: "project",
+        create: |n| ("create_project", json!({"name": format!("Project {n}")})),
+        id_at: "/project/id",
+        delete: |id| ("delete_project", json!({"project": id.to_string()})),
+    },
+    Kind {
+        name: "client",
+        create: |n| ("create_client", json!({"name": format!("Client {n}")})),
+        id_at: "/client/id",
+        delete: |id| ("delete_client", json!({"client": id.to_string()})),
+    },
+    Kind {
+        name: "tag",
+        create: |n| ("create_tag", json!({"name": format!("tag{n}")})),
+        id_at: "/tag/id",
+        delete: |id| ("delete_tag", json!({"tag": id.to_string()})),
+    },
+    Kind {
+        name: "task",
+        create: |n| {
+            (
+                "create_task",
+                json!({"project": "Web", "name": format!("Task {n}")}),
+            )
+        },
+        id_at: "/task/id",
+        delete: |id| ("delete_task", json!({"task": id.to_string()})),
+    },
+    Kind {
+        name: "expense",
+        create: |n| {
+            (
+                "create_expense",
+                json!({"project": "Web", "date": "2026-11-20", "amount": "12.50",
+                       "description": format!("Train {n}")}),
+            )
+        },
+        id_at: "/expense/id",
+        delete: |id| ("delete_expense", json!({"expense_id": id})),
+    },
+    Kind {
+        name: "invoice",
+        create: |_| {
+            (
+                "create_invoice",
+                json!({"client": "Acme", "from": "2026-11-01", "to": "2026-11-30"}),
+            )
+        },
+        id_at: "/invoice/id",
+        delete: |id| ("delete_invoice", json!({"invoice_id": id})),
+    },
+];
+
+/// A client Acme with a billable project Web at 100 EUR/h.
+fn setup_acme(env: &Env) {
+    results(
+        env,
+        &[
+            call(1, "create_client", json!({"name": "Acme"})),
+            call(
+                2,
+                "create_project",
+                json!({"name": "Web", "client": "Acme", "hourly_rate": "100",
+                       "currency": "EUR", "billable_by_default": true}),
+            ),
+        ],
+    );
+}
+
+fn create(env: &Env, kind: &Kind, n: u32) -> i64 {
+    let (tool, args) = (kind.create)(n);
+    let r = results(env, &[call(1, tool, args)]);
+    r[0].pointer(kind.id_at)
+        .and_then(Value::as_i64)
+        .unwrap_or_else(|| panic!("{}: no id at {} in {}", kind.name, kind.id_at, r[0]))
+}
+
+fn delete(env: &Env, kind: &Kind, id: i64) {
+    let (tool, args) = (kind.delete)(id);
+    results(env, &[call(1, tool, args)]);
+}
+
+#[test]
+fn a_deleted_rows_id_is_never_given_to_a_new_row_of_any_table() {
+    let env = Env::new();
+    setup_acme(&env);
+    let mut seen = Vec::new();
+    for kind in KINDS {
+        // The newest row is deleted: SQLite on its own would hand its id out again.
+        let first = create(&env, kind, 1);
+        delete(&env, kind, first);
+        let second = create(&env, kind, 2);
+        delete(&env, kind, second);
+        let third = create(&env, kind, 3);
+        seen.push((kind.name, first, second, third));
+    }
+    let fresh: Vec<_> = seen
+        .iter()
+        .map(|(k, a, b, c)| (*k, a < b && b < c))
+        .collect();
+    assert!(fresh.iter().all(|(_, f)| *f), "ids per kind: {seen:?}");
+}
+
+#[test]
+fn token_ids_are_never_reused() {
+    let env = Env::new();
+    let (a, _) = env.svc.create_token("laptop", "read", false).unwrap();
+    env.svc.revoke_token("laptop").unwrap();
+    let (b, _) = env.svc.create_token("laptop", "read", false).unwrap();
+    assert!(b.id > a.id, "{a:?} {b:?}");
+}
+
+#[test]
+fn changes_undo_and_ics_name_the_right_track_after_a_delete() {
+    let env = Env::new();
+    setup_acme(&env);
+    let track = &KINDS[0];
+    let kept = create(&env, track, 1);
+    let gone = create(&env, track, 2);
+    let mut ics = Vec::new();
+    env.svc
+        .export_tracks_ics(&Default::default(), &mut ics)
+        .unwrap();
+    let before = String::from_utf8(ics).unwrap();
+    delete(&env, track, gone);
+    let deletion = env.svc.list_changes(Default::default()).unwrap().items[0].id;
+    let new = create(&env, track, 3);
+    assert_ne!(new, gone);
+
+    // The change log names the new track, not the deleted one.
+    let newest = env.svc.list_changes(Default::default()).unwrap().items[0].clone();
+    assert_eq!(newest.operation, "create_track");
+    assert!(newest.rows.starts_with(&format!("tracks {new}")), "{}", newest.rows);
+
+    // ICS UIDs: the new track's differs from every UID handed out before.
+    let uid = |id: i64| format!("UID:track-{id}@stint");
+    assert!(before.contains(&uid(gone)), "{before}");
+    let mut ics = Vec::new();
+    env.svc
+        .export_tracks_ics(&Default::default(), &mut ics)
+        .unwrap();
+    let after = String::from_utf8(ics).unwrap();
+    assert!(after.contains(&uid(new)) && !before.contains(&uid(new)), "{after}");
+
+    // Undo reverts the create of the new track; undoing the delete brings back the old one
+    // under its own id.
+    let u = env.svc.undo_change(None).unwrap();
+    assert_eq!(u.reverted.id, newest.id);
+    env.svc.undo_change(Some(deletion)).unwrap();
+    let ids: Vec<i64> = results(&env, &[call(1, "list_tracks", json!({}))])[0]["tracks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![gone, kept]);
+    // And a track created after all that is new again.
+    let next = create(&env, track, 4);
+    assert!(next > new, "{next} after {new}");
+}
+
+#[test]
+fn ids_stay_fresh_across_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ids.db");
+    let d = dir.path();
+    let log = |desc: &str| {
+        ok(
+            d,
+            &db,
+            &["log", desc, "--start", "yesterday 09:00", "--end", "yesterday 10:00", "--json"],
+        )
+    };
+    let id_of = |out: String| -> i64 {
+        serde_json::from_str::<Value>(&out).unwrap()["track"]["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let a = id_of(log("first"));
+    let b = id_of(log("second"));
+    ok(d, &db, &["delete", &b.to_string()]);
+    let c = id_of(log("third"));
+    assert_eq!((a, b, c), (1, 2, 3));
+}
+
+#[test]
+fn upgraded_databases_do_not_reuse_ids_their_audit_log_names() {
+    let env = Env::new();
+    setup_acme(&env);
+    let track = &KINDS[0];
+    let ids: Vec<i64> = (1..=3).map(|n| create(&env, track, n)).collect();
+    delete(&env, track, ids[2]);
+    let path = env.db_path();
+    let Env { dir, svc, clock } = env;
+    drop(svc);
+    // The database as version 10 left it: no high-water marks, no client tax rate.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DELETE FROM sync_ids; DELETE FROM refinery_schema_history WHERE version >= 11;",
+    )
+    .unwrap();
+    let _ = conn.execute_batch("ALTER TABLE clients DROP COLUMN tax_rate_percent");
+    drop(conn);
+    let svc = Service::with_clock(&path, Caller::local(Frontend::Cli), clock.clone()).unwrap();
+    let env = Env { dir, svc, clock };
+    let new = create(&env, track, 4);
+    assert_eq!(new, ids[2] + 1, "{ids:?}");
 }
