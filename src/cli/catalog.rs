@@ -170,6 +170,14 @@ pub struct ClientFieldArgs {
     /// ISO 4217 currency for the client's projects without their own.
     #[arg(long)]
     pub currency: Option<String>,
+    /// Tax rate in percent of the client's invoices, e.g. 19, when `stint invoice create`
+    /// gives none ("" for the `default_tax_rate_percent` setting, with edit).
+    #[arg(long)]
+    pub tax_rate: Option<String>,
+    /// Take a tax rate between 0 and 1 as written (0.5 is 0.5 %) instead of refusing it as a
+    /// likely fraction (0.19 for 19 %).
+    #[arg(long)]
+    pub fractional_tax: bool,
 }
 
 /// `stint tag ...`. Tags have no archive: rename one, or delete it (`--force` takes it off
@@ -225,6 +233,10 @@ pub enum ConfigCommand {
         key: String,
         /// The new value.
         value: String,
+        /// With default_tax_rate_percent: take a rate between 0 and 1 as written (0.5 is
+        /// 0.5 %) instead of refusing it as a likely fraction.
+        #[arg(long)]
+        fractional_tax: bool,
     },
 }
 
@@ -442,6 +454,12 @@ fn print_client(c: &crate::domain::entities::Client, o: &Out) {
             "currency",
             c.currency.map(|c| c.code().to_owned()).unwrap_or_default(),
         ),
+        (
+            "tax rate",
+            c.tax_rate_percent
+                .map(|r| format!("{} %", r.normalize()))
+                .unwrap_or_default(),
+        ),
         ("archived", if c.archived { "yes" } else { "no" }.to_owned()),
     ];
     print_fields(rows);
@@ -461,6 +479,8 @@ pub fn client(svc: &Service, cmd: &ClientCommand) -> anyhow::Result<()> {
                 notes: f.notes.clone(),
                 hourly_rate: f.rate.clone(),
                 currency: f.currency.clone(),
+                tax_rate_percent: f.tax_rate.clone(),
+                allow_fractional_tax: f.fractional_tax,
             })?;
             if o.json {
                 println!("{}", json::client(&c));
@@ -528,6 +548,8 @@ pub fn client(svc: &Service, cmd: &ClientCommand) -> anyhow::Result<()> {
                     hourly_rate: f.rate.clone(),
                     currency: f.currency.clone(),
                     archived: unarchive.then_some(false),
+                    tax_rate_percent: f.tax_rate.clone(),
+                    allow_fractional_tax: f.fractional_tax,
                 },
             )?;
             if o.json {
@@ -667,13 +689,18 @@ pub fn config(svc: &Service, cmd: &ConfigCommand) -> anyhow::Result<()> {
                 }
             }
         }
-        ConfigCommand::Set { key, value } => {
+        ConfigCommand::Set {
+            key,
+            value,
+            fractional_tax,
+        } => {
             let keys = json::settable_keys();
             if !keys.contains(key) {
                 return Err(unknown_key(key, &keys));
             }
-            let changes = json::settings_change(key, value)
+            let mut changes = json::settings_change(key, value)
                 .map_err(|e| anyhow::anyhow!("cannot set {key} to {value:?}: {e}"))?;
+            changes.allow_fractional_tax = *fractional_tax;
             let v = svc.update_settings(changes)?;
             if o.json {
                 println!("{}", json::settings(&v));

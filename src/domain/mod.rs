@@ -15,6 +15,7 @@ pub mod money;
 pub mod names;
 pub mod rounding;
 pub mod settings;
+pub mod tax;
 pub mod time;
 pub mod track;
 

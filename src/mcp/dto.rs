@@ -558,6 +558,10 @@ pub struct CreateClientArgs {
     pub hourly_rate: Option<DecimalArg>,
     /// ISO 4217 currency code such as "EUR"; used when a project has none.
     pub currency: Option<String>,
+    /// Tax rate in percent (19) of its invoices when create_invoice gives none.
+    pub tax_rate_percent: Option<DecimalArg>,
+    /// Accept a tax rate strictly between 0 and 1 as written (0.5 %); else it is refused as a likely fraction.
+    pub allow_fractional_tax: Option<bool>,
     /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
     pub request_id: Option<String>,
 }
@@ -573,6 +577,8 @@ impl From<CreateClientArgs> for service::NewClient {
             notes: a.notes,
             hourly_rate: a.hourly_rate.map(|d| d.0),
             currency: a.currency,
+            tax_rate_percent: a.tax_rate_percent.map(|d| d.0),
+            allow_fractional_tax: a.allow_fractional_tax.unwrap_or(false),
         }
     }
 }
@@ -625,6 +631,10 @@ pub struct UpdateClientArgs {
     pub currency: Option<String>,
     /// Archive (true) or restore (false) the client.
     pub archived: Option<bool>,
+    /// New tax rate in percent for its invoices; "" removes it.
+    pub tax_rate_percent: Option<DecimalArg>,
+    /// Accept a tax rate strictly between 0 and 1 as written (0.5 %); else it is refused as a likely fraction.
+    pub allow_fractional_tax: Option<bool>,
 }
 
 impl UpdateClientArgs {
@@ -641,6 +651,8 @@ impl UpdateClientArgs {
                 hourly_rate: self.hourly_rate.map(|d| d.0),
                 currency: self.currency,
                 archived: self.archived,
+                tax_rate_percent: self.tax_rate_percent.map(|d| d.0),
+                allow_fractional_tax: self.allow_fractional_tax.unwrap_or(false),
             },
         )
     }
@@ -749,6 +761,10 @@ pub struct UpdateSettingsArgs {
     pub invoice_default_notes: Option<String>,
     /// "a4" or "letter".
     pub paper_size: Option<String>,
+    /// Tax rate in percent (19) of invoices whose call and client give none; "" removes it.
+    pub default_tax_rate_percent: Option<DecimalArg>,
+    /// Accept a tax rate strictly between 0 and 1 as written (0.5 %); else it is refused as a likely fraction.
+    pub allow_fractional_tax: Option<bool>,
 }
 
 impl From<UpdateSettingsArgs> for service::SettingsChanges {
@@ -772,6 +788,8 @@ impl From<UpdateSettingsArgs> for service::SettingsChanges {
             payment_details: a.payment_details,
             invoice_default_notes: a.invoice_default_notes,
             paper_size: a.paper_size,
+            default_tax_rate_percent: a.default_tax_rate_percent.map(|d| d.0),
+            allow_fractional_tax: a.allow_fractional_tax.unwrap_or(false),
         }
     }
 }
@@ -1064,6 +1082,9 @@ pub struct ClientOut {
     pub archived: bool,
     pub created_at: String,
     pub updated_at: String,
+    /// Tax rate in percent of its invoices when create_invoice gives none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_rate_percent: Option<Decimal>,
 }
 
 impl From<&Client> for ClientOut {
@@ -1081,6 +1102,7 @@ impl From<&Client> for ClientOut {
             archived: c.archived,
             created_at: utc_text(c.created_at),
             updated_at: utc_text(c.updated_at),
+            tax_rate_percent: c.tax_rate_percent.map(|t| t.normalize()),
         }
     }
 }
@@ -1214,6 +1236,8 @@ pub struct SettingsOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_default_notes: Option<String>,
     pub paper_size: String,
+    /// Tax rate in percent of invoices whose call and client give none (0: none set).
+    pub default_tax_rate_percent: Decimal,
 }
 
 impl From<&SettingsView> for SettingsOut {
@@ -1240,6 +1264,7 @@ impl From<&SettingsView> for SettingsOut {
             payment_details: s.payment_details.clone(),
             invoice_default_notes: s.invoice_default_notes.clone(),
             paper_size: s.paper_size.as_str().to_owned(),
+            default_tax_rate_percent: s.default_tax_rate_percent.unwrap_or_default().normalize(),
         }
     }
 }

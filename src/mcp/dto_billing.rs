@@ -48,8 +48,10 @@ pub struct CreateInvoiceArgs {
     pub to: String,
     /// Line grouping: "track" (default, one line per track), "project", "day", "tag" or "task".
     pub group_by: Option<String>,
-    /// Tax rate in percent, e.g. 19 (default 0).
+    /// Tax rate in percent, e.g. 19 (default: the client's, else the setting's, else 0).
     pub tax_rate_percent: Option<DecimalArg>,
+    /// Accept a tax rate strictly between 0 and 1 as written (0.5 %); else it is refused as a likely fraction.
+    pub allow_fractional_tax: Option<bool>,
     /// Days from issue to due date (default: the invoice_due_days setting).
     pub due_days: Option<u32>,
     /// Free text printed on the invoice, e.g. payment details.
@@ -80,6 +82,7 @@ impl From<CreateInvoiceArgs> for service::NewInvoice {
             to: a.to,
             group_by: a.group_by,
             tax_rate_percent: a.tax_rate_percent.map(|d| d.0),
+            allow_fractional_tax: a.allow_fractional_tax.unwrap_or(false),
             due_days: a.due_days,
             notes: a.notes,
             discount_percent: a.discount_percent.map(|d| d.0),
@@ -124,6 +127,8 @@ pub struct UpdateInvoiceArgs {
     pub notes: Option<String>,
     /// New tax rate in percent; tax and total are recomputed.
     pub tax_rate_percent: Option<DecimalArg>,
+    /// Accept a tax rate strictly between 0 and 1 as written (0.5 %); else it is refused as a likely fraction.
+    pub allow_fractional_tax: Option<bool>,
     /// New due date, YYYY-MM-DD.
     pub due_date: Option<String>,
     /// Percent; "" removes.
@@ -797,6 +802,8 @@ pub struct CreateExpenseArgs {
     pub billable: Option<bool>,
     /// Default: the invoice's.
     pub tax_rate_percent: Option<DecimalArg>,
+    /// Accept a tax rate between 0 and 1 as written.
+    pub allow_fractional_tax: Option<bool>,
     /// Text, never opened.
     pub receipt_path: Option<String>,
     /// Retry key.
@@ -845,6 +852,8 @@ pub struct UpdateExpenseArgs {
     pub billable: Option<bool>,
     /// Percent.
     pub tax_rate_percent: Option<DecimalArg>,
+    /// Accept a tax rate between 0 and 1 as written.
+    pub allow_fractional_tax: Option<bool>,
     /// Text.
     pub receipt_path: Option<String>,
 }

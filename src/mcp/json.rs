@@ -148,6 +148,10 @@ pub fn settable_keys() -> Vec<String> {
     let defs = root.get("$defs");
     if let Some(Value::Object(props)) = root.get("properties") {
         for (k, p) in props {
+            // A flag of the call, not a setting (`stint config set --fractional-tax`).
+            if k == "allow_fractional_tax" {
+                continue;
+            }
             // A nested object (rounding) is a reference to its definition.
             let nested = p
                 .get("$ref")

@@ -33,10 +33,13 @@ pub struct NewExpense {
     pub description: String,
     /// Default true.
     pub billable: Option<bool>,
-    /// Its own tax rate in percent; default: the invoice's.
+    /// Its own tax rate in percent; default: the invoice's. Strictly between 0 and 1 only with
+    /// `allow_fractional_tax` (see [`crate::domain::tax`]).
     pub tax_rate_percent: Option<String>,
     /// Where the receipt is (text, at most 10 000 characters; never opened).
     pub receipt_path: Option<String>,
+    /// Take a `tax_rate_percent` strictly between 0 and 1 as written (0.5 for 0.5 %).
+    pub allow_fractional_tax: bool,
 }
 
 /// Input of `update_expense`: `None` leaves a field as it is; an empty text clears tax rate and
@@ -51,6 +54,8 @@ pub struct ExpenseChanges {
     pub billable: Option<bool>,
     pub tax_rate_percent: Option<String>,
     pub receipt_path: Option<String>,
+    /// Take a `tax_rate_percent` strictly between 0 and 1 as written (0.5 for 0.5 %).
+    pub allow_fractional_tax: bool,
 }
 
 /// Input of `list_expenses`; dates inclusive.
@@ -66,21 +71,11 @@ pub struct ListExpenses {
     pub cursor: Option<String>,
 }
 
-fn parse_expense_tax(input: &str) -> Result<Decimal> {
-    let s = input.trim();
-    let rate: Decimal = s
-        .trim_end_matches('%')
-        .trim()
-        .parse()
-        .map_err(|_| DomainError::parse("tax rate", s, "send a percentage such as 19 or 7"))?;
-    if rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED {
-        return Err(DomainError::Invalid(format!(
-            "a tax rate of {} % is out of range; send 0 to 100",
-            crate::domain::limits::echo(s)
-        ))
-        .into());
-    }
-    Ok(crate::domain::limits::check_amount("tax rate", rate, s)?)
+fn parse_expense_tax(input: &str, allow_fractional: bool) -> Result<Decimal> {
+    Ok(crate::domain::tax::parse_tax_rate_percent(
+        input,
+        allow_fractional,
+    )?)
 }
 
 fn description(d: &str) -> Result<String> {
@@ -182,7 +177,7 @@ impl Service {
                 description: description(&req.description)?,
                 billable: req.billable.unwrap_or(true),
                 tax_rate_percent: match clean(req.tax_rate_percent.clone()) {
-                    Some(t) => Some(parse_expense_tax(&t)?),
+                    Some(t) => Some(parse_expense_tax(&t, req.allow_fractional_tax)?),
                     None => None,
                 },
                 receipt_path: receipt(req.receipt_path.clone())?,
@@ -280,7 +275,7 @@ impl Service {
             if let Some(t) = &req.tax_rate_percent {
                 e.tax_rate_percent = match t.trim() {
                     "" => None,
-                    t => Some(parse_expense_tax(t)?),
+                    t => Some(parse_expense_tax(t, req.allow_fractional_tax)?),
                 };
             }
             if let Some(r) = req.receipt_path.clone() {

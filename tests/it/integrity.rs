@@ -145,7 +145,10 @@ fn stint_stop_in_the_first_second_discards_and_stint_undo_restores() {
     assert_eq!(ok(d, &db, &["status"]), "No timer is running.\n");
     ok(d, &db, &["undo"]);
     let status = ok(d, &db, &["status"]);
-    assert!(status.starts_with("Running #1 \"Hotfix\" since "), "{status}");
+    assert!(
+        status.starts_with("Running #1 \"Hotfix\" since "),
+        "{status}"
+    );
     // Pasted in one go, as the README's quick start is: start and stop always succeed.
     ok(d, &db, &["stop"]);
     ok(d, &db, &["start", "Quick"]);
@@ -334,7 +337,11 @@ fn changes_undo_and_ics_name_the_right_track_after_a_delete() {
     // The change log names the new track, not the deleted one.
     let newest = env.svc.list_changes(Default::default()).unwrap().items[0].clone();
     assert_eq!(newest.operation, "create_track");
-    assert!(newest.rows.starts_with(&format!("tracks {new}")), "{}", newest.rows);
+    assert!(
+        newest.rows.starts_with(&format!("tracks {new}")),
+        "{}",
+        newest.rows
+    );
 
     // ICS UIDs: the new track's differs from every UID handed out before.
     let uid = |id: i64| format!("UID:track-{id}@stint");
@@ -344,7 +351,10 @@ fn changes_undo_and_ics_name_the_right_track_after_a_delete() {
         .export_tracks_ics(&Default::default(), &mut ics)
         .unwrap();
     let after = String::from_utf8(ics).unwrap();
-    assert!(after.contains(&uid(new)) && !before.contains(&uid(new)), "{after}");
+    assert!(
+        after.contains(&uid(new)) && !before.contains(&uid(new)),
+        "{after}"
+    );
 
     // Undo reverts the create of the new track; undoing the delete brings back the old one
     // under its own id.
@@ -372,7 +382,15 @@ fn ids_stay_fresh_across_processes() {
         ok(
             d,
             &db,
-            &["log", desc, "--start", "yesterday 09:00", "--end", "yesterday 10:00", "--json"],
+            &[
+                "log",
+                desc,
+                "--start",
+                "yesterday 09:00",
+                "--end",
+                "yesterday 10:00",
+                "--json",
+            ],
         )
     };
     let id_of = |out: String| -> i64 {
@@ -409,4 +427,242 @@ fn upgraded_databases_do_not_reuse_ids_their_audit_log_names() {
     let env = Env { dir, svc, clock };
     let new = create(&env, track, 4);
     assert_eq!(new, ids[2] + 1, "{ids:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tax rates (issue 18, item 7).
+
+/// The answer of one call: `Ok(structuredContent)` or `Err(the tool error's text)`.
+fn answer(env: &Env, name: &str, args: Value) -> Result<Value, String> {
+    let a = mcp_session(env, &(call(1, name, args) + "\n")).remove(0);
+    let r = &a["result"];
+    if r["isError"] == json!(true) {
+        Err(r["content"][0]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
+    } else {
+        Ok(r["structuredContent"].clone())
+    }
+}
+
+/// Acme (client), Web (its project, 100 EUR/h) and one billable hour on Nov 20.
+fn billable_hour(env: &Env) {
+    setup_acme(env);
+    results(
+        env,
+        &[call(
+            1,
+            "create_track",
+            json!({"start": "2026-11-20 09:00", "end": "2026-11-20 10:00", "project": "Web"}),
+        )],
+    );
+}
+
+#[test]
+fn a_tax_rate_between_0_and_1_is_refused_everywhere_unless_asked_for() {
+    let env = Env::new();
+    billable_hour(&env);
+    let draft = results(
+        &env,
+        &[call(
+            1,
+            "create_invoice",
+            json!({"client": "Acme", "from": "2026-11-01", "to": "2026-11-30", "dry_run": false}),
+        )],
+    )[0]["invoice"]["id"]
+        .as_i64()
+        .unwrap();
+    // Unbilled work for the dry runs.
+    results(
+        &env,
+        &[call(
+            1,
+            "create_track",
+            json!({"start": "2026-11-21 09:00", "end": "2026-11-21 10:00", "project": "Web"}),
+        )],
+    );
+    let expense = results(
+        &env,
+        &[call(
+            1,
+            "create_expense",
+            json!({"project": "Web", "date": "2026-11-21", "amount": "5", "description": "Parking"}),
+        )],
+    )[0]["expense"]["id"]
+        .as_i64()
+        .unwrap();
+    let refusal = "a tax rate of 0.19 is read as 0.19 %; did you mean 19 %? Send 19 for 19 %, \
+                   or send allow_fractional_tax=true to keep 0.19 %";
+    // (tool, arguments with the rate, where the accepted rate shows in the answer)
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "create_invoice",
+            json!({"client": "Acme", "from": "2026-11-01", "to": "2026-11-30",
+                   "dry_run": true, "tax_rate_percent": 0.19}),
+            "/invoice/tax_rate_percent",
+        ),
+        (
+            "update_invoice",
+            json!({"invoice_id": draft, "tax_rate_percent": "0.19"}),
+            "/invoice/tax_rate_percent",
+        ),
+        (
+            "create_client",
+            json!({"name": "Globex", "tax_rate_percent": 0.19}),
+            "/client/tax_rate_percent",
+        ),
+        (
+            "update_client",
+            json!({"client": "Acme", "tax_rate_percent": "0.19"}),
+            "/client/tax_rate_percent",
+        ),
+        (
+            "update_settings",
+            json!({"default_tax_rate_percent": 0.19}),
+            "/default_tax_rate_percent",
+        ),
+        (
+            "create_expense",
+            json!({"project": "Web", "date": "2026-11-20", "amount": "9",
+                   "description": "Taxi", "tax_rate_percent": "0.19"}),
+            "/expense/tax_rate_percent",
+        ),
+        (
+            "update_expense",
+            json!({"expense_id": expense, "tax_rate_percent": 0.19}),
+            "/expense/tax_rate_percent",
+        ),
+    ];
+    for (tool, args, at) in cases {
+        assert_eq!(
+            answer(&env, tool, args.clone()).map(|v| v.to_string()),
+            Err(refusal.to_owned()),
+            "{tool}"
+        );
+        let mut asked = args.clone();
+        asked["allow_fractional_tax"] = json!(true);
+        let v = answer(&env, tool, asked).unwrap_or_else(|e| panic!("{tool}: {e}"));
+        assert_eq!(v.pointer(at), Some(&json!("0.19")), "{tool}: {v}");
+    }
+}
+
+#[test]
+fn an_invoice_takes_the_calls_tax_rate_else_the_clients_else_the_settings() {
+    let env = Env::new();
+    billable_hour(&env);
+    let invoice = |args: Value| -> (Value, Value, Value) {
+        let mut a = json!({"client": "Acme", "from": "2026-11-01", "to": "2026-11-30",
+                           "dry_run": true});
+        a.as_object_mut()
+            .unwrap()
+            .extend(args.as_object().unwrap().clone());
+        let v = answer(&env, "create_invoice", a).unwrap();
+        let i = &v["invoice"];
+        (
+            i["tax_rate_percent"].clone(),
+            i["tax"].clone(),
+            i["total"].clone(),
+        )
+    };
+    let dec = |s: &str| json!(s);
+    assert_eq!(invoice(json!({})), (dec("0"), dec("0.00"), dec("100.00")));
+    answer(
+        &env,
+        "update_settings",
+        json!({"default_tax_rate_percent": 19}),
+    )
+    .unwrap();
+    assert_eq!(invoice(json!({})), (dec("19"), dec("19.00"), dec("119.00")));
+    answer(
+        &env,
+        "update_client",
+        json!({"client": "Acme", "tax_rate_percent": 7}),
+    )
+    .unwrap();
+    assert_eq!(invoice(json!({})), (dec("7"), dec("7.00"), dec("107.00")));
+    // The call wins, even with 0.
+    assert_eq!(
+        invoice(json!({"tax_rate_percent": 0})),
+        (dec("0"), dec("0.00"), dec("100.00"))
+    );
+    assert_eq!(
+        invoice(json!({"tax_rate_percent": "16"})),
+        (dec("16"), dec("16.00"), dec("116.00"))
+    );
+    // "" on the client returns it to the setting's rate.
+    answer(
+        &env,
+        "update_client",
+        json!({"client": "Acme", "tax_rate_percent": ""}),
+    )
+    .unwrap();
+    assert_eq!(invoice(json!({})), (dec("19"), dec("19.00"), dec("119.00")));
+    // The saved invoice carries the rate into its CSV.
+    let saved = answer(
+        &env,
+        "create_invoice",
+        json!({"client": "Acme", "from": "2026-11-01", "to": "2026-11-30"}),
+    )
+    .unwrap();
+    let id = saved["invoice"]["id"].as_i64().unwrap();
+    let csv = answer(&env, "export_invoice_csv", json!({"invoice_id": id})).unwrap();
+    let text = csv["csv"].as_str().unwrap_or_default().to_owned();
+    let tax_row = text
+        .lines()
+        .find(|l| l.contains("Tax"))
+        .unwrap_or_else(|| panic!("{csv}"));
+    assert!(
+        tax_row.contains(",19,") || tax_row.ends_with(",19"),
+        "{tax_row}"
+    );
+}
+
+#[test]
+fn stint_sets_default_and_client_tax_rates_and_refuses_fractions() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("tax.db");
+    let d = dir.path();
+    let (ok_, _, err) = stint(
+        d,
+        &db,
+        &["config", "set", "default_tax_rate_percent", "0.19"],
+    );
+    assert!(!ok_);
+    assert!(
+        err.contains(
+            "a tax rate of 0.19 is read as 0.19 %; did you mean 19 %? Give 19 for 19 %, or \
+             pass --fractional-tax to keep 0.19 %"
+        ),
+        "{err}"
+    );
+    ok(d, &db, &["config", "set", "default_tax_rate_percent", "19"]);
+    assert_eq!(
+        ok(d, &db, &["config", "get", "default_tax_rate_percent"]),
+        "19\n"
+    );
+    ok(d, &db, &["client", "add", "Acme", "--tax-rate", "7"]);
+    let shown = ok(d, &db, &["client", "show", "Acme"]);
+    assert!(
+        shown
+            .lines()
+            .any(|l| l.contains("tax rate") && l.contains(" 7 %")),
+        "{shown}"
+    );
+    let (ok_, _, err) = stint(d, &db, &["client", "edit", "Acme", "--tax-rate", "0.5"]);
+    assert!(!ok_ && err.contains("did you mean 50 %?"), "{err}");
+    ok(
+        d,
+        &db,
+        &[
+            "client",
+            "edit",
+            "Acme",
+            "--tax-rate",
+            "0.5",
+            "--fractional-tax",
+        ],
+    );
+    let shown = ok(d, &db, &["client", "show", "Acme"]);
+    assert!(shown.contains("0.5 %"), "{shown}");
 }
