@@ -131,10 +131,6 @@ pub struct CreateInvoiceArgs {
     /// Tax rate in percent, e.g. 19 [default: the client's, else `default_tax_rate_percent`].
     #[arg(long, visible_alias = "tax-rate")]
     pub tax: Option<String>,
-    /// Take a tax rate between 0 and 1 as written (0.5 is 0.5 %) instead of refusing it as a
-    /// likely fraction (0.19 for 19 %).
-    #[arg(long)]
-    pub fractional_tax: bool,
     /// Days until due.
     #[arg(long)]
     pub due_days: Option<u32>,
@@ -436,7 +432,6 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
                 to: a.to.clone(),
                 group_by: a.group_by.clone(),
                 tax_rate_percent: a.tax.clone(),
-                allow_fractional_tax: a.fractional_tax,
                 due_days: a.due_days,
                 notes: a.notes.clone(),
                 discount_percent: a.discount_percent.clone(),

@@ -174,10 +174,6 @@ pub struct ClientFieldArgs {
     /// gives none ("" for the `default_tax_rate_percent` setting, with edit).
     #[arg(long)]
     pub tax_rate: Option<String>,
-    /// Take a tax rate between 0 and 1 as written (0.5 is 0.5 %) instead of refusing it as a
-    /// likely fraction (0.19 for 19 %).
-    #[arg(long)]
-    pub fractional_tax: bool,
 }
 
 /// `stint tag ...`. Tags have no archive: rename one, or delete it (`--force` takes it off
@@ -233,10 +229,6 @@ pub enum ConfigCommand {
         key: String,
         /// The new value.
         value: String,
-        /// With default_tax_rate_percent: take a rate between 0 and 1 as written (0.5 is
-        /// 0.5 %) instead of refusing it as a likely fraction.
-        #[arg(long)]
-        fractional_tax: bool,
     },
 }
 
@@ -480,7 +472,6 @@ pub fn client(svc: &Service, cmd: &ClientCommand) -> anyhow::Result<()> {
                 hourly_rate: f.rate.clone(),
                 currency: f.currency.clone(),
                 tax_rate_percent: f.tax_rate.clone(),
-                allow_fractional_tax: f.fractional_tax,
             })?;
             if o.json {
                 println!("{}", json::client(&c));
@@ -549,7 +540,6 @@ pub fn client(svc: &Service, cmd: &ClientCommand) -> anyhow::Result<()> {
                     currency: f.currency.clone(),
                     archived: unarchive.then_some(false),
                     tax_rate_percent: f.tax_rate.clone(),
-                    allow_fractional_tax: f.fractional_tax,
                 },
             )?;
             if o.json {
@@ -689,18 +679,13 @@ pub fn config(svc: &Service, cmd: &ConfigCommand) -> anyhow::Result<()> {
                 }
             }
         }
-        ConfigCommand::Set {
-            key,
-            value,
-            fractional_tax,
-        } => {
+        ConfigCommand::Set { key, value } => {
             let keys = json::settable_keys();
             if !keys.contains(key) {
                 return Err(unknown_key(key, &keys));
             }
-            let mut changes = json::settings_change(key, value)
+            let changes = json::settings_change(key, value)
                 .map_err(|e| anyhow::anyhow!("cannot set {key} to {value:?}: {e}"))?;
-            changes.allow_fractional_tax = *fractional_tax;
             let v = svc.update_settings(changes)?;
             if o.json {
                 println!("{}", json::settings(&v));

@@ -48,7 +48,6 @@ pub const PHRASES: &[(&str, &str)] = &[
     ("list_tags with `search`", "`stint tag list --search TEXT`"),
     ("undo_change with change_id", "`stint undo ID`"),
     ("send track_id", "pass --id"),
-    ("send allow_fractional_tax=true", "pass --fractional-tax"),
     ("send force=true", "pass --force"),
     ("send an `end`", "pass --at TIME"),
     ("widen from/to", "widen --from/--to"),

@@ -42,10 +42,6 @@ pub struct AddExpenseArgs {
     /// Tax rate in percent [default: the invoice's].
     #[arg(long, visible_alias = "tax-rate")]
     pub tax: Option<String>,
-    /// Take a tax rate between 0 and 1 as written (0.5 is 0.5 %) instead of refusing it as a
-    /// likely fraction (0.19 for 19 %).
-    #[arg(long)]
-    pub fractional_tax: bool,
     /// Not billable (kept off invoices).
     #[arg(long)]
     pub no_bill: bool,
@@ -97,10 +93,6 @@ pub struct EditExpenseArgs {
     /// New tax rate in percent ("" for the invoice's).
     #[arg(long, visible_alias = "tax-rate")]
     pub tax: Option<String>,
-    /// Take a tax rate between 0 and 1 as written (0.5 is 0.5 %) instead of refusing it as a
-    /// likely fraction (0.19 for 19 %).
-    #[arg(long)]
-    pub fractional_tax: bool,
     /// Billable: true or false.
     #[arg(long)]
     pub billable: Option<bool>,
@@ -129,7 +121,6 @@ pub fn expense(svc: &Service, cmd: &ExpenseCommand) -> anyhow::Result<()> {
                 billable: Some(!a.no_bill),
                 tax_rate_percent: a.tax.clone(),
                 receipt_path: a.receipt.clone(),
-                allow_fractional_tax: a.fractional_tax,
             })?;
             println!("{}", line(&e));
         }
@@ -194,7 +185,6 @@ pub fn expense(svc: &Service, cmd: &ExpenseCommand) -> anyhow::Result<()> {
                     billable: a.billable,
                     tax_rate_percent: a.tax.clone(),
                     receipt_path: a.receipt.clone(),
-                    allow_fractional_tax: a.fractional_tax,
                 },
             )?;
             println!("{}", line(&e));

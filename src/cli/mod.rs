@@ -607,7 +607,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
             let t = &w.track;
             if o.json {
-                println!("{}", json::written(&w, svc.now()));
+                println!("{}", json::stopped(&w, svc.now()));
                 return Ok(ExitCode::SUCCESS);
             }
             if w.discarded {

@@ -556,12 +556,10 @@ pub struct CreateClientArgs {
     pub notes: Option<String>,
     /// Hourly rate in major units; used when a project has none.
     pub hourly_rate: Option<DecimalArg>,
-    /// ISO 4217 currency code such as "EUR"; used when a project has none.
+    /// ISO 4217 code such as "EUR"; used when a project has none.
     pub currency: Option<String>,
-    /// Tax rate in percent (19) of its invoices when create_invoice gives none.
+    /// Its invoices' default tax %.
     pub tax_rate_percent: Option<DecimalArg>,
-    /// Accept a tax rate strictly between 0 and 1 as written (0.5 %); else it is refused as a likely fraction.
-    pub allow_fractional_tax: Option<bool>,
     /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
     pub request_id: Option<String>,
 }
@@ -578,7 +576,6 @@ impl From<CreateClientArgs> for service::NewClient {
             hourly_rate: a.hourly_rate.map(|d| d.0),
             currency: a.currency,
             tax_rate_percent: a.tax_rate_percent.map(|d| d.0),
-            allow_fractional_tax: a.allow_fractional_tax.unwrap_or(false),
         }
     }
 }
@@ -611,7 +608,7 @@ pub struct ClientRefArgs {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = no_null)]
 pub struct UpdateClientArgs {
-    /// Client id or exact name of the client to change.
+    /// Client id or exact name.
     pub client: RefArg,
     /// New name.
     pub name: Option<String>,
@@ -631,10 +628,8 @@ pub struct UpdateClientArgs {
     pub currency: Option<String>,
     /// Archive (true) or restore (false) the client.
     pub archived: Option<bool>,
-    /// New tax rate in percent for its invoices; "" removes it.
+    /// Default tax %; "" removes.
     pub tax_rate_percent: Option<DecimalArg>,
-    /// Accept a tax rate strictly between 0 and 1 as written (0.5 %); else it is refused as a likely fraction.
-    pub allow_fractional_tax: Option<bool>,
 }
 
 impl UpdateClientArgs {
@@ -652,7 +647,6 @@ impl UpdateClientArgs {
                 currency: self.currency,
                 archived: self.archived,
                 tax_rate_percent: self.tax_rate_percent.map(|d| d.0),
-                allow_fractional_tax: self.allow_fractional_tax.unwrap_or(false),
             },
         )
     }
@@ -733,13 +727,13 @@ pub struct RoundingArgs {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = no_null)]
 pub struct UpdateSettingsArgs {
-    /// IANA time zone such as "Europe/Berlin" for local times and days; "" uses the system's.
+    /// IANA zone such as "Europe/Berlin" for local times; "" uses the system's.
     pub timezone: Option<String>,
     /// First day of the week: "monday", "sunday" or "saturday".
     pub week_start: Option<String>,
-    /// ISO 4217 currency used when neither project nor client has one.
+    /// ISO 4217 currency when project and client have none.
     pub default_currency: Option<String>,
-    /// Hourly rate used when track, project and client have none (major units).
+    /// Hourly rate when nothing else sets one (major units).
     pub default_hourly_rate: Option<DecimalArg>,
     /// How durations are rounded in reports and new invoices.
     pub rounding: Option<RoundingArgs>,
@@ -747,11 +741,11 @@ pub struct UpdateSettingsArgs {
     pub invoice_number_format: Option<String>,
     /// Days from issue to due date on new invoices (0 to 365).
     pub invoice_due_days: Option<u32>,
-    /// Let several timers run at once instead of stopping the running one on start.
+    /// Let several timers run at once.
     pub allow_concurrent_timers: Option<bool>,
-    /// Your business name, shown as the seller on invoices; "" removes it.
+    /// Seller name on invoices; "" removes it.
     pub business_name: Option<String>,
-    /// Your business address, shown on invoices; "" removes it.
+    /// Seller address on invoices; "" removes it.
     pub business_address: Option<String>,
     /// Your tax/VAT id.
     pub business_tax_id: Option<String>,
@@ -761,10 +755,8 @@ pub struct UpdateSettingsArgs {
     pub invoice_default_notes: Option<String>,
     /// "a4" or "letter".
     pub paper_size: Option<String>,
-    /// Tax rate in percent (19) of invoices whose call and client give none; "" removes it.
+    /// Tax % when invoice and client give none.
     pub default_tax_rate_percent: Option<DecimalArg>,
-    /// Accept a tax rate strictly between 0 and 1 as written (0.5 %); else it is refused as a likely fraction.
-    pub allow_fractional_tax: Option<bool>,
 }
 
 impl From<UpdateSettingsArgs> for service::SettingsChanges {
@@ -789,7 +781,6 @@ impl From<UpdateSettingsArgs> for service::SettingsChanges {
             invoice_default_notes: a.invoice_default_notes,
             paper_size: a.paper_size,
             default_tax_rate_percent: a.default_tax_rate_percent.map(|d| d.0),
-            allow_fractional_tax: a.allow_fractional_tax.unwrap_or(false),
         }
     }
 }
@@ -922,19 +913,41 @@ pub struct TrackWrittenOut {
     pub overlaps: Vec<i64>,
     /// How many tracks overlap in all (`overlaps` lists at most 20).
     pub overlap_count: i64,
-    /// stop_timer: true when the timer ran less than a second and was discarded instead of
-    /// recorded (`track` is the timer as it was); undo_change brings it back.
+}
+
+impl TrackWrittenOut {
+    /// The answer of `create_track` or `update_track` for `w` at `now`.
+    pub fn new(w: &service::TrackWritten, now: DateTime<Utc>) -> Self {
+        TrackWrittenOut {
+            track: TrackOut::new(&w.track, now),
+            overlaps: w.overlaps.iter().map(|t| t.0).collect(),
+            overlap_count: w.overlap_count,
+        }
+    }
+}
+
+/// The answer of `stop_timer`: the track written (or the timer discarded) and the ids of
+/// tracks it overlaps.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct TimerStoppedOut {
+    pub track: TrackOut,
+    /// Ids of the first 20 other tracks whose time overlaps this one, by start.
+    pub overlaps: Vec<i64>,
+    /// How many tracks overlap in all (`overlaps` lists at most 20).
+    pub overlap_count: i64,
+    /// True when the timer ran less than a second and was discarded instead of recorded
+    /// (`track` is the timer as it was); undo_change brings it back.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub discarded: bool,
-    /// What happened besides the write, for the person (e.g. a discarded timer).
+    /// What happened besides the stop, for the person (a discarded timer).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
-impl TrackWrittenOut {
-    /// The answer of `create_track`, `stop_timer` or `update_track` for `w` at `now`.
+impl TimerStoppedOut {
+    /// The answer of `stop_timer` for `w` at `now`.
     pub fn new(w: &service::TrackWritten, now: DateTime<Utc>) -> Self {
-        TrackWrittenOut {
+        TimerStoppedOut {
             track: TrackOut::new(&w.track, now),
             overlaps: w.overlaps.iter().map(|t| t.0).collect(),
             overlap_count: w.overlap_count,

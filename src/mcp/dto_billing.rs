@@ -46,13 +46,11 @@ pub struct CreateInvoiceArgs {
     /// Last day of the period, included ("2026-10-31"), or an end instant, excluded.
     #[serde(default)]
     pub to: String,
-    /// Line grouping: "track" (default, one line per track), "project", "day", "tag" or "task".
+    /// Lines per "track" (default), "project", "day", "tag" or "task".
     pub group_by: Option<String>,
-    /// Tax rate in percent, e.g. 19 (default: the client's, else the setting's, else 0).
+    /// Tax rate in percent, e.g. 19 (default: the client's, else the setting's).
     pub tax_rate_percent: Option<DecimalArg>,
-    /// Accept a tax rate strictly between 0 and 1 as written (0.5 %); else it is refused as a likely fraction.
-    pub allow_fractional_tax: Option<bool>,
-    /// Days from issue to due date (default: the invoice_due_days setting).
+    /// Days until due (default: setting invoice_due_days).
     pub due_days: Option<u32>,
     /// Free text printed on the invoice, e.g. payment details.
     pub notes: Option<String>,
@@ -62,7 +60,7 @@ pub struct CreateInvoiceArgs {
     pub discount_amount: Option<DecimalArg>,
     /// Default true.
     pub include_expenses: Option<bool>,
-    /// Show the invoice without saving it or holding its tracks (default false).
+    /// Preview without saving or holding tracks (default false).
     pub dry_run: Option<bool>,
     /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
     pub request_id: Option<String>,
@@ -82,7 +80,6 @@ impl From<CreateInvoiceArgs> for service::NewInvoice {
             to: a.to,
             group_by: a.group_by,
             tax_rate_percent: a.tax_rate_percent.map(|d| d.0),
-            allow_fractional_tax: a.allow_fractional_tax.unwrap_or(false),
             due_days: a.due_days,
             notes: a.notes,
             discount_percent: a.discount_percent.map(|d| d.0),
@@ -125,10 +122,8 @@ pub struct UpdateInvoiceArgs {
     pub invoice_id: RefArg,
     /// New notes; "" removes them.
     pub notes: Option<String>,
-    /// New tax rate in percent; tax and total are recomputed.
+    /// New tax %; totals are recomputed.
     pub tax_rate_percent: Option<DecimalArg>,
-    /// Accept a tax rate strictly between 0 and 1 as written (0.5 %); else it is refused as a likely fraction.
-    pub allow_fractional_tax: Option<bool>,
     /// New due date, YYYY-MM-DD.
     pub due_date: Option<String>,
     /// Percent; "" removes.
@@ -802,8 +797,6 @@ pub struct CreateExpenseArgs {
     pub billable: Option<bool>,
     /// Default: the invoice's.
     pub tax_rate_percent: Option<DecimalArg>,
-    /// Accept a tax rate between 0 and 1 as written.
-    pub allow_fractional_tax: Option<bool>,
     /// Text, never opened.
     pub receipt_path: Option<String>,
     /// Retry key.
@@ -852,8 +845,6 @@ pub struct UpdateExpenseArgs {
     pub billable: Option<bool>,
     /// Percent.
     pub tax_rate_percent: Option<DecimalArg>,
-    /// Accept a tax rate between 0 and 1 as written.
-    pub allow_fractional_tax: Option<bool>,
     /// Text.
     pub receipt_path: Option<String>,
 }

@@ -59,10 +59,14 @@ pub fn started(r: &TimerStarted, continued_from: Option<i64>, now: DateTime<Utc>
     pretty(&TimerStartedOut::new(r, continued_from, now))
 }
 
-/// `{"track", "overlaps", "overlap_count"}` as `create_track`, `stop_timer` and
-/// `update_track` answer.
+/// `{"track", "overlaps", "overlap_count"}` as `create_track` and `update_track` answer.
 pub fn written(w: &TrackWritten, now: DateTime<Utc>) -> String {
     pretty(&TrackWrittenOut::new(w, now))
+}
+
+/// The answer of `stop_timer` (`discarded` and `note` for a timer under a second).
+pub fn stopped(w: &TrackWritten, now: DateTime<Utc>) -> String {
+    pretty(&crate::mcp::dto::TimerStoppedOut::new(w, now))
 }
 
 /// `{"project": ...}`.
@@ -148,10 +152,6 @@ pub fn settable_keys() -> Vec<String> {
     let defs = root.get("$defs");
     if let Some(Value::Object(props)) = root.get("properties") {
         for (k, p) in props {
-            // A flag of the call, not a setting (`stint config set --fractional-tax`).
-            if k == "allow_fractional_tax" {
-                continue;
-            }
             // A nested object (rounding) is a reference to its definition.
             let nested = p
                 .get("$ref")

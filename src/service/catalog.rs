@@ -368,10 +368,8 @@ pub struct NewClient {
     pub hourly_rate: Option<String>,
     pub currency: Option<String>,
     /// Tax rate in percent of this client's invoices when the call gives none (19 for 19 %);
-    /// strictly between 0 and 1 only with `allow_fractional_tax` (see [`crate::domain::tax`]).
+    /// strictly between 0 and 1 only with a percent sign (see [`crate::domain::tax`]).
     pub tax_rate_percent: Option<String>,
-    /// Take a `tax_rate_percent` strictly between 0 and 1 as written (0.5 for 0.5 %).
-    pub allow_fractional_tax: bool,
 }
 
 /// Input of `update_client`: `None` leaves a field as it is; an empty text clears it.
@@ -388,20 +386,12 @@ pub struct ClientChanges {
     pub archived: Option<bool>,
     /// Tax rate in percent of this client's invoices; empty: the setting's default again.
     pub tax_rate_percent: Option<String>,
-    /// Take a `tax_rate_percent` strictly between 0 and 1 as written (0.5 for 0.5 %).
-    pub allow_fractional_tax: bool,
 }
 
 /// A tax rate in percent, or none for an empty text (see [`crate::domain::tax`]).
-fn parse_opt_tax_rate(
-    input: Option<&str>,
-    allow_fractional: bool,
-) -> Result<Option<rust_decimal::Decimal>> {
+fn parse_opt_tax_rate(input: Option<&str>) -> Result<Option<rust_decimal::Decimal>> {
     match input.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => Ok(Some(crate::domain::tax::parse_tax_rate_percent(
-            s,
-            allow_fractional,
-        )?)),
+        Some(s) => Ok(Some(crate::domain::tax::parse_tax_rate_percent(s)?)),
         None => Ok(None),
     }
 }
@@ -699,7 +689,6 @@ impl Service {
                 archived: false,
                 tax_rate_percent: parse_opt_tax_rate(
                     req.tax_rate_percent.as_deref(),
-                    req.allow_fractional_tax,
                 )?,
             };
             let id = clients::insert(ctx.tx, &fields, ctx.now).map_err(|e| {
@@ -775,7 +764,7 @@ impl Service {
                 f.archived = a;
             }
             if let Some(t) = req.tax_rate_percent {
-                f.tax_rate_percent = parse_opt_tax_rate(Some(&t), req.allow_fractional_tax)?;
+                f.tax_rate_percent = parse_opt_tax_rate(Some(&t))?;
             }
             let name = f.name.clone();
             clients::update(ctx.tx, current.id, &f, ctx.now).map_err(|e| {

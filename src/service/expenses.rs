@@ -34,12 +34,10 @@ pub struct NewExpense {
     /// Default true.
     pub billable: Option<bool>,
     /// Its own tax rate in percent; default: the invoice's. Strictly between 0 and 1 only with
-    /// `allow_fractional_tax` (see [`crate::domain::tax`]).
+    /// a percent sign (see [`crate::domain::tax`]).
     pub tax_rate_percent: Option<String>,
     /// Where the receipt is (text, at most 10 000 characters; never opened).
     pub receipt_path: Option<String>,
-    /// Take a `tax_rate_percent` strictly between 0 and 1 as written (0.5 for 0.5 %).
-    pub allow_fractional_tax: bool,
 }
 
 /// Input of `update_expense`: `None` leaves a field as it is; an empty text clears tax rate and
@@ -54,8 +52,6 @@ pub struct ExpenseChanges {
     pub billable: Option<bool>,
     pub tax_rate_percent: Option<String>,
     pub receipt_path: Option<String>,
-    /// Take a `tax_rate_percent` strictly between 0 and 1 as written (0.5 for 0.5 %).
-    pub allow_fractional_tax: bool,
 }
 
 /// Input of `list_expenses`; dates inclusive.
@@ -71,11 +67,8 @@ pub struct ListExpenses {
     pub cursor: Option<String>,
 }
 
-fn parse_expense_tax(input: &str, allow_fractional: bool) -> Result<Decimal> {
-    Ok(crate::domain::tax::parse_tax_rate_percent(
-        input,
-        allow_fractional,
-    )?)
+fn parse_expense_tax(input: &str) -> Result<Decimal> {
+    Ok(crate::domain::tax::parse_tax_rate_percent(input)?)
 }
 
 fn description(d: &str) -> Result<String> {
@@ -177,7 +170,7 @@ impl Service {
                 description: description(&req.description)?,
                 billable: req.billable.unwrap_or(true),
                 tax_rate_percent: match clean(req.tax_rate_percent.clone()) {
-                    Some(t) => Some(parse_expense_tax(&t, req.allow_fractional_tax)?),
+                    Some(t) => Some(parse_expense_tax(&t)?),
                     None => None,
                 },
                 receipt_path: receipt(req.receipt_path.clone())?,
@@ -275,7 +268,7 @@ impl Service {
             if let Some(t) = &req.tax_rate_percent {
                 e.tax_rate_percent = match t.trim() {
                     "" => None,
-                    t => Some(parse_expense_tax(t, req.allow_fractional_tax)?),
+                    t => Some(parse_expense_tax(t)?),
                 };
             }
             if let Some(r) = req.receipt_path.clone() {

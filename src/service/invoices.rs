@@ -34,10 +34,8 @@ pub struct NewInvoice {
     pub group_by: Option<String>,
     /// Tax rate in percent, e.g. `19`; default: the client's `tax_rate_percent`, else the
     /// setting `default_tax_rate_percent`, else 0. A rate strictly between 0 and 1 is refused
-    /// as a likely fraction unless `allow_fractional_tax`.
+    /// as a likely fraction unless written with a percent sign (`"0.5%"`).
     pub tax_rate_percent: Option<String>,
-    /// Take a `tax_rate_percent` strictly between 0 and 1 as written (0.5 for 0.5 %).
-    pub allow_fractional_tax: bool,
     /// Days from issue to due date (default: the setting `invoice_due_days`).
     pub due_days: Option<u32>,
     pub notes: Option<String>,
@@ -57,10 +55,8 @@ pub struct InvoiceChanges {
     /// New notes; empty removes them.
     pub notes: Option<String>,
     /// New tax rate in percent; tax and total are recomputed. Strictly between 0 and 1 only
-    /// with `allow_fractional_tax`.
+    /// with a percent sign.
     pub tax_rate_percent: Option<String>,
-    /// Take a `tax_rate_percent` strictly between 0 and 1 as written (0.5 for 0.5 %).
-    pub allow_fractional_tax: bool,
     /// New due date `YYYY-MM-DD`.
     pub due_date: Option<String>,
     /// New discount in percent; empty removes the discount.
@@ -91,12 +87,9 @@ fn invoice_notes(notes: Option<String>) -> Result<Option<String>> {
 
 /// The tax rate a call gave, if it gave one (an empty text is none); see
 /// [`crate::domain::tax::parse_tax_rate_percent`].
-fn parse_tax_rate(input: Option<&str>, allow_fractional: bool) -> Result<Option<Decimal>> {
+fn parse_tax_rate(input: Option<&str>) -> Result<Option<Decimal>> {
     match input.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => Ok(Some(crate::domain::tax::parse_tax_rate_percent(
-            s,
-            allow_fractional,
-        )?)),
+        Some(s) => Ok(Some(crate::domain::tax::parse_tax_rate_percent(s)?)),
         None => Ok(None),
     }
 }
@@ -231,8 +224,7 @@ impl Service {
             Some(g) => GroupBy::parse(&g)?,
             None => GroupBy::Track,
         };
-        let asked_tax_rate =
-            parse_tax_rate(req.tax_rate_percent.as_deref(), req.allow_fractional_tax)?;
+        let asked_tax_rate = parse_tax_rate(req.tax_rate_percent.as_deref())?;
         let due_days = req.due_days.unwrap_or(ctx.settings.invoice_due_days);
         if due_days > 365 {
             return Err(DomainError::Invalid(format!(
@@ -522,7 +514,7 @@ impl Service {
                 inv.notes = invoice_notes(Some(n))?;
             }
             if let Some(t) = req.tax_rate_percent {
-                inv.tax_rate_percent = parse_tax_rate(Some(&t), req.allow_fractional_tax)?
+                inv.tax_rate_percent = parse_tax_rate(Some(&t))?
                     .unwrap_or(Decimal::ZERO);
                 invoices::follow_invoice_tax_rate(ctx.tx, inv.id, inv.tax_rate_percent)?;
                 inv = Invoice {

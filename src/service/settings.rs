@@ -55,10 +55,8 @@ pub struct SettingsChanges {
     /// `a4` or `letter`.
     pub paper_size: Option<String>,
     /// Tax rate in percent (19 for 19 %) of invoices whose call and client give none; empty
-    /// removes it (0). Strictly between 0 and 1 only with `allow_fractional_tax`.
+    /// removes it (0). Strictly between 0 and 1 only with a percent sign (`"0.5%"`).
     pub default_tax_rate_percent: Option<String>,
-    /// Take a `default_tax_rate_percent` strictly between 0 and 1 as written (0.5 for 0.5 %).
-    pub allow_fractional_tax: bool,
 }
 
 impl SettingsChanges {
@@ -190,10 +188,7 @@ impl Service {
             if let Some(t) = req.default_tax_rate_percent {
                 s.default_tax_rate_percent = match t.trim() {
                     "" => None,
-                    t => Some(crate::domain::tax::parse_tax_rate_percent(
-                        t,
-                        req.allow_fractional_tax,
-                    )?),
+                    t => Some(crate::domain::tax::parse_tax_rate_percent(t)?),
                 };
             }
             store::settings::save(ctx.tx, &s, ctx.now)?;

@@ -493,7 +493,7 @@ fn a_tax_rate_between_0_and_1_is_refused_everywhere_unless_asked_for() {
         .as_i64()
         .unwrap();
     let refusal = "a tax rate of 0.19 is read as 0.19 %; did you mean 19 %? Send 19 for 19 %, \
-                   or send allow_fractional_tax=true to keep 0.19 %";
+                   or \"0.19%\" (with the percent sign) to keep 0.19 %";
     // (tool, arguments with the rate, where the accepted rate shows in the answer)
     let cases: Vec<(&str, Value, &str)> = vec![
         (
@@ -540,8 +540,13 @@ fn a_tax_rate_between_0_and_1_is_refused_everywhere_unless_asked_for() {
             Err(refusal.to_owned()),
             "{tool}"
         );
+        // Written with a percent sign, the small rate is meant.
         let mut asked = args.clone();
-        asked["allow_fractional_tax"] = json!(true);
+        for v in asked.as_object_mut().unwrap().values_mut() {
+            if *v == json!(0.19) || *v == json!("0.19") {
+                *v = json!("0.19%");
+            }
+        }
         let v = answer(&env, tool, asked).unwrap_or_else(|e| panic!("{tool}: {e}"));
         assert_eq!(v.pointer(at), Some(&json!("0.19")), "{tool}: {v}");
     }
@@ -632,7 +637,7 @@ fn stint_sets_default_and_client_tax_rates_and_refuses_fractions() {
     assert!(
         err.contains(
             "a tax rate of 0.19 is read as 0.19 %; did you mean 19 %? Give 19 for 19 %, or \
-             pass --fractional-tax to keep 0.19 %"
+             \"0.19%\" (with the percent sign) to keep 0.19 %"
         ),
         "{err}"
     );
@@ -651,18 +656,7 @@ fn stint_sets_default_and_client_tax_rates_and_refuses_fractions() {
     );
     let (ok_, _, err) = stint(d, &db, &["client", "edit", "Acme", "--tax-rate", "0.5"]);
     assert!(!ok_ && err.contains("did you mean 50 %?"), "{err}");
-    ok(
-        d,
-        &db,
-        &[
-            "client",
-            "edit",
-            "Acme",
-            "--tax-rate",
-            "0.5",
-            "--fractional-tax",
-        ],
-    );
+    ok(d, &db, &["client", "edit", "Acme", "--tax-rate", "0.5%"]);
     let shown = ok(d, &db, &["client", "show", "Acme"]);
     assert!(shown.contains("0.5 %"), "{shown}");
 }

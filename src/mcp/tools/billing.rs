@@ -90,7 +90,6 @@ impl StintServer {
                 InvoiceChanges {
                     notes: a.notes,
                     tax_rate_percent: a.tax_rate_percent.map(|d| d.0),
-                    allow_fractional_tax: a.allow_fractional_tax.unwrap_or(false),
                     due_date: a.due_date,
                     discount_percent: a.discount_percent.map(|d| d.0),
                     discount_amount: a.discount_amount.map(|d| d.0),

@@ -31,7 +31,6 @@ impl StintServer {
             billable: a.billable,
             tax_rate_percent: a.tax_rate_percent.map(|d| d.0),
             receipt_path: a.receipt_path,
-            allow_fractional_tax: a.allow_fractional_tax.unwrap_or(false),
         };
         let (e, replayed) = (self.svc)
             .once(rid.as_deref(), |s| s.create_expense(req))
@@ -87,7 +86,6 @@ impl StintServer {
                     billable: a.billable,
                     tax_rate_percent: a.tax_rate_percent.map(|d| d.0),
                     receipt_path: a.receipt_path,
-                    allow_fractional_tax: a.allow_fractional_tax.unwrap_or(false),
                 },
             )
             .map_err(fail)?;
