@@ -660,3 +660,247 @@ fn stint_sets_default_and_client_tax_rates_and_refuses_fractions() {
     let shown = ok(d, &db, &["client", "show", "Acme"]);
     assert!(shown.contains("0.5 %"), "{shown}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Imports keep going (issue 18, item 8).
+
+const TOGGL_HEADER: &str = "User,Email,Client,Project,Task,Description,Billable,Start date,\
+                            Start time,End date,End time,Duration,Tags,Amount (EUR)";
+
+/// A Toggl row on 2024-03-`day` from `from` to `to` (HH:MM:SS).
+fn toggl_row(day: &str, from: &str, to: &str, description: &str) -> String {
+    format!(
+        "Ada,ada@example.test,Acme,Website,,{description},Yes,2024-03-{day},{from},2024-03-{day},\
+         {to},,,"
+    )
+}
+
+/// Imports `text` (a file named `name`) with the CLI; returns (success, stdout, stderr).
+fn cli_import(name: &str, text: &str, extra: &[&str]) -> (bool, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(name);
+    std::fs::write(&file, text).unwrap();
+    let db = dir.path().join("import.db");
+    let mut args = vec!["import", file.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let r = stint(dir.path(), &db, &args);
+    let count: i64 = rusqlite::Connection::open(&db)
+        .and_then(|c| c.query_row("SELECT count(*) FROM tracks", [], |r| r.get(0)))
+        .unwrap_or(0);
+    (r.0, r.1 + &format!("[tracks: {count}]"), r.2)
+}
+
+/// Watson frames (Unix seconds): two good ones and, third, one far in the future.
+fn watson_frames() -> String {
+    json!([
+        [
+            1711351800,
+            1711357200,
+            "website",
+            "e7954d744b4e4827b94b2ff321b1ad25",
+            ["design"],
+            1711357200
+        ],
+        [
+            1711492200,
+            1711496700,
+            "website",
+            "1a09ab9fd9964edfb0a509bcc906c246",
+            [],
+            1711496700
+        ],
+        [
+            4102444800u64,
+            4102448400u64,
+            "future",
+            "922975c156f64463b2d322caaa39de8f",
+            [],
+            1711496700
+        ]
+    ])
+    .to_string()
+}
+
+#[test]
+fn import_errors_name_the_files_line_or_the_entrys_id() {
+    // (file name, contents, the place the error must name)
+    let multi_line = format!(
+        "{TOGGL_HEADER}\n{}\n{}\n",
+        toggl_row("25", "09:00:00", "10:00:00", "\"Hero,\nsecond line\""),
+        toggl_row("26", "09:00:00", "nine", "Footer"),
+    );
+    let timew = json!([
+        {"id": 2, "start": "20240325T073000Z", "end": "20240325T090000Z", "tags": ["a"]},
+        {"id": 1, "start": "20240326T073000Z", "end": "not a time", "tags": ["b"]}
+    ])
+    .to_string();
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "frames",
+            watson_frames(),
+            "Watson frame 922975c156f64463b2d322caaa39de8f: ",
+        ),
+        // The second record starts on line 4: the header is line 1, the first record spans
+        // lines 2 and 3.
+        (
+            "toggl.csv",
+            multi_line,
+            "line 4: end time \"nine\" is not a time",
+        ),
+        ("export.json", timew, "Timewarrior interval @1: "),
+    ];
+    for (name, text, place) in cases {
+        let (ok_, out, err) = cli_import(name, &text, &[]);
+        assert!(!ok_, "{name}: {out}");
+        assert!(err.contains(place), "{name}: {err}");
+        assert!(err.contains("--skip-invalid"), "{name}: {err}");
+        assert!(out.ends_with("[tracks: 0]"), "{name}: {out}");
+    }
+}
+
+#[test]
+fn skip_invalid_imports_the_good_rows_and_lists_the_bad_ones() {
+    let (ok_, out, err) = cli_import("frames", &watson_frames(), &["--skip-invalid"]);
+    assert!(ok_, "{err}");
+    assert!(out.contains("Imported 2 tracks from 3 rows"), "{out}");
+    assert!(
+        out.contains("Left out 1 bad row (--skip-invalid):\n  Watson frame 922975c156f64463b2d322caaa39de8f: "),
+        "{out}"
+    );
+    assert!(out.ends_with("[tracks: 2]"), "{out}");
+
+    // Without it, every bad row is counted and named (up to 20), and nothing is imported.
+    let mut csv = format!("{TOGGL_HEADER}\n");
+    for i in 0..25 {
+        let end = if i % 5 == 0 { "never" } else { "10:00:00" };
+        csv += &toggl_row(
+            &format!("{:02}", i + 1),
+            "09:00:00",
+            end,
+            &format!("row {i}"),
+        );
+        csv += "\n";
+    }
+    let (ok_, out, err) = cli_import("toggl.csv", &csv, &[]);
+    assert!(!ok_);
+    assert!(
+        err.contains(
+            "line 2: end time \"never\" is not a time; 5 rows are bad in all, also line 7 \
+             (end time \"never\" is not a time), line 12 (end time \"never\" is not a time), \
+             line 17 (end time \"never\" is not a time), line 22 (end time \"never\" is not a \
+             time); fix them and import again, or import the 20 good rows and leave the bad \
+             ones out with --skip-invalid (nothing was imported)"
+        ),
+        "{err}"
+    );
+    assert!(out.ends_with("[tracks: 0]"), "{out}");
+    let (ok_, out, err) = cli_import("toggl.csv", &csv, &["--skip-invalid"]);
+    assert!(ok_, "{err}");
+    assert!(out.contains("Left out 5 bad rows"), "{out}");
+    assert!(out.ends_with("[tracks: 20]"), "{out}");
+}
+
+#[test]
+fn a_duplicate_in_the_file_is_imported_once_and_reported() {
+    let row = toggl_row("25", "09:00:00", "10:00:00", "Hero");
+    let csv = format!(
+        "{TOGGL_HEADER}\n{row}\n{}\n{row}\n",
+        toggl_row("25", "11:00:00", "12:00:00", "Footer")
+    );
+    let (ok_, out, err) = cli_import("toggl.csv", &csv, &[]);
+    assert!(ok_, "{err}");
+    assert!(
+        out.contains("Imported 2 tracks from 3 rows (0 already present"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1 duplicate skipped: line 4 (same as line 2)."),
+        "{out}"
+    );
+    assert!(out.ends_with("[tracks: 2]"), "{out}");
+}
+
+#[test]
+fn harvest_entries_stay_on_their_date() {
+    let env = Env::new();
+    let header = "Date,Client,Project,Task,Notes,Hours,Billable?";
+    let csv = format!(
+        "{header}\n\
+         2024-03-25,Acme,Web,Dev,Long day,20,Yes\n\
+         2024-03-25,Acme,Web,Dev,Evening,2,Yes\n\
+         2024-03-26,Acme,Web,Dev,Normal,3,Yes\n\
+         2024-03-27,Acme,Web,Dev,Marathon,20,Yes\n\
+         2024-03-27,Acme,Web,Dev,Too much,6,Yes\n"
+    );
+    let report = env
+        .svc
+        .import_reader(
+            csv.as_bytes(),
+            None,
+            &stint::service::ImportOptions::default(),
+            &stint::service::NoProgress,
+        )
+        .unwrap();
+    let r = results(&env, &[call(1, "list_tracks", json!({"limit": 10}))]);
+    let mut spans: Vec<(String, String, String)> = r[0]["tracks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["description"].as_str().unwrap().to_owned(),
+                t["start"].as_str().unwrap().to_owned(),
+                t["end"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    spans.sort_by(|a, b| a.1.cmp(&b.1));
+    // Berlin, +01:00 in March (before the change on the 31st).
+    let expected = [
+        (
+            "Long day",
+            "2024-03-25T02:00:00+01:00",
+            "2024-03-25T22:00:00+01:00",
+        ),
+        (
+            "Evening",
+            "2024-03-25T22:00:00+01:00",
+            "2024-03-26T00:00:00+01:00",
+        ),
+        (
+            "Normal",
+            "2024-03-26T09:00:00+01:00",
+            "2024-03-26T12:00:00+01:00",
+        ),
+        (
+            "Marathon",
+            "2024-03-27T00:00:00+01:00",
+            "2024-03-27T20:00:00+01:00",
+        ),
+        (
+            "Too much",
+            "2024-03-27T18:00:00+01:00",
+            "2024-03-28T00:00:00+01:00",
+        ),
+    ];
+    let to_utc = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    let got: Vec<_> = spans
+        .iter()
+        .map(|(d, s, e)| (d.clone(), to_utc(s), to_utc(e)))
+        .collect();
+    let want: Vec<_> = expected
+        .iter()
+        .map(|(d, s, e)| (d.to_string(), to_utc(s), to_utc(e)))
+        .collect();
+    let mut want = want;
+    want.sort_by_key(|w| w.1);
+    assert_eq!(got, want);
+    assert_eq!(
+        report.summary.crowded_dates,
+        vec![chrono::NaiveDate::from_ymd_opt(2024, 3, 27).unwrap()]
+    );
+}
