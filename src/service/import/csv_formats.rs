@@ -362,45 +362,42 @@ fn dated_row(
     order: Order,
     currency: Option<&String>,
 ) -> RowResult<()> {
-    {
-        let record = record;
-        let line = line_of(record, 0);
-        let stamp = |d: usize, t: usize, what: &str| -> RowResult<NaiveDateTime> {
-            let (ds, ts) = (cell(&record, Some(d)), cell(&record, Some(t)));
-            let date = parse_date(ds, order)
-                .ok_or_else(|| checker.bad(line, format!("{what} date {ds:?} is not a date")))?;
-            let time = parse_time(ts)
-                .ok_or_else(|| checker.bad(line, format!("{what} time {ts:?} is not a time")))?;
-            Ok(date.and_time(time))
-        };
-        let start = stamp(cols.start_date, cols.start_time, "start")?;
-        let end = stamp(cols.end_date, cols.end_time, "end")?;
-        let mut e = Entry::new(
-            line,
-            When::Local(start),
-            Some(When::Local(end)),
-            Identity::Content,
-        );
-        e.project = Some(cell(&record, cols.project).to_owned());
-        e.client = Some(cell(&record, cols.client).to_owned());
-        e.task = Some(cell(&record, cols.task).to_owned());
-        e.description = cell(&record, cols.description).to_owned();
-        e.tags = split_tags(cell(&record, cols.tags));
-        e.billable = parse_bool(checker, line, cell(record, cols.billable))?;
-        e.currency = currency.cloned();
-        e.rate = match (&cols.rate, &cols.amount) {
-            (Some((c, _)), _) => parse_number(cell(&record, Some(*c))),
-            (None, Some((c, _))) => {
-                // The hourly rate behind an amount: amount / hours, to the cent.
-                let seconds = (end - start).num_seconds();
-                parse_number(cell(&record, Some(*c)))
-                    .filter(|a| !a.is_zero() && seconds > 0)
-                    .map(|a| (a * Decimal::from(3600) / Decimal::from(seconds)).round_dp(2))
-            }
-            (None, None) => None,
-        };
-        checker.push(e)
-    }
+    let line = line_of(record, 0);
+    let stamp = |d: usize, t: usize, what: &str| -> RowResult<NaiveDateTime> {
+        let (ds, ts) = (cell(record, Some(d)), cell(record, Some(t)));
+        let date = parse_date(ds, order)
+            .ok_or_else(|| checker.bad(line, format!("{what} date {ds:?} is not a date")))?;
+        let time = parse_time(ts)
+            .ok_or_else(|| checker.bad(line, format!("{what} time {ts:?} is not a time")))?;
+        Ok(date.and_time(time))
+    };
+    let start = stamp(cols.start_date, cols.start_time, "start")?;
+    let end = stamp(cols.end_date, cols.end_time, "end")?;
+    let mut e = Entry::new(
+        line,
+        When::Local(start),
+        Some(When::Local(end)),
+        Identity::Content,
+    );
+    e.project = Some(cell(record, cols.project).to_owned());
+    e.client = Some(cell(record, cols.client).to_owned());
+    e.task = Some(cell(record, cols.task).to_owned());
+    e.description = cell(record, cols.description).to_owned();
+    e.tags = split_tags(cell(record, cols.tags));
+    e.billable = parse_bool(checker, line, cell(record, cols.billable))?;
+    e.currency = currency.cloned();
+    e.rate = match (&cols.rate, &cols.amount) {
+        (Some((c, _)), _) => parse_number(cell(record, Some(*c))),
+        (None, Some((c, _))) => {
+            // The hourly rate behind an amount: amount / hours, to the cent.
+            let seconds = (end - start).num_seconds();
+            parse_number(cell(record, Some(*c)))
+                .filter(|a| !a.is_zero() && seconds > 0)
+                .map(|a| (a * Decimal::from(3600) / Decimal::from(seconds)).round_dp(2))
+        }
+        (None, None) => None,
+    };
+    checker.push(e)
 }
 
 /// Reads a Toggl Track detailed report (CSV).

@@ -176,54 +176,52 @@ pub(super) fn read_timewarrior_data(input: impl BufRead, checker: &mut Checker) 
 
 /// Checks line `n` of a Timewarrior data file.
 fn timew_data_line(checker: &mut Checker, n: u64, line: &str) -> RowResult<()> {
-    {
-        if line.is_empty() {
-            return Ok(());
-        }
-        let w = words(line);
-        if w.first().map(|(s, _)| s.as_str()) != Some("inc") || w.len() < 2 {
-            return Err(checker.bad(
-                n,
-                "not a Timewarrior interval (inc START - END # TAGS); import the data folder \
-                 or `timew export`",
-            ));
-        }
-        let start = w[1].0.clone();
-        let mut rest = &w[2..];
-        let mut end = None;
-        if rest.first().is_some_and(|(s, q)| s == "-" && !q) {
-            end = rest.get(1).map(|(s, _)| s.clone());
-            rest = rest.get(2..).unwrap_or(&[]);
-        }
-        let mut tags = Vec::new();
-        let mut annotation = None;
-        if rest.first().is_some_and(|(s, q)| s == "#" && !q) {
-            let after = &rest[1..];
-            let split = after.iter().position(|(s, q)| s == "#" && !q);
-            let (tag_words, ann) = match split {
-                Some(p) => (&after[..p], Some(&after[p + 1..])),
-                None => (after, None),
-            };
-            tags = tag_words.iter().map(|(s, _)| s.clone()).collect();
-            annotation = ann.map(|a| {
-                a.iter()
-                    .map(|(s, _)| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            });
-        }
-        push_timew(
-            checker,
-            n,
-            None,
-            TimewInterval {
-                start,
-                end,
-                tags,
-                annotation,
-            },
-        )
+    if line.is_empty() {
+        return Ok(());
     }
+    let w = words(line);
+    if w.first().map(|(s, _)| s.as_str()) != Some("inc") || w.len() < 2 {
+        return Err(checker.bad(
+            n,
+            "not a Timewarrior interval (inc START - END # TAGS); import the data folder \
+             or `timew export`",
+        ));
+    }
+    let start = w[1].0.clone();
+    let mut rest = &w[2..];
+    let mut end = None;
+    if rest.first().is_some_and(|(s, q)| s == "-" && !q) {
+        end = rest.get(1).map(|(s, _)| s.clone());
+        rest = rest.get(2..).unwrap_or(&[]);
+    }
+    let mut tags = Vec::new();
+    let mut annotation = None;
+    if rest.first().is_some_and(|(s, q)| s == "#" && !q) {
+        let after = &rest[1..];
+        let split = after.iter().position(|(s, q)| s == "#" && !q);
+        let (tag_words, ann) = match split {
+            Some(p) => (&after[..p], Some(&after[p + 1..])),
+            None => (after, None),
+        };
+        tags = tag_words.iter().map(|(s, _)| s.clone()).collect();
+        annotation = ann.map(|a| {
+            a.iter()
+                .map(|(s, _)| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
+    }
+    push_timew(
+        checker,
+        n,
+        None,
+        TimewInterval {
+            start,
+            end,
+            tags,
+            annotation,
+        },
+    )
 }
 
 #[derive(Debug, Deserialize)]
