@@ -128,8 +128,8 @@ pub struct CreateInvoiceArgs {
     /// Lines per track, project, day, tag or task.
     #[arg(long)]
     pub group_by: Option<String>,
-    /// Tax rate in percent.
-    #[arg(long)]
+    /// Tax rate in percent, e.g. 19 [default: the client's, else `default_tax_rate_percent`].
+    #[arg(long, visible_alias = "tax-rate")]
     pub tax: Option<String>,
     /// Days until due.
     #[arg(long)]

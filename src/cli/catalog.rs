@@ -170,6 +170,10 @@ pub struct ClientFieldArgs {
     /// ISO 4217 currency for the client's projects without their own.
     #[arg(long)]
     pub currency: Option<String>,
+    /// Tax rate in percent of the client's invoices, e.g. 19, when `stint invoice create`
+    /// gives none ("" for the `default_tax_rate_percent` setting, with edit).
+    #[arg(long)]
+    pub tax_rate: Option<String>,
 }
 
 /// `stint tag ...`. Tags have no archive: rename one, or delete it (`--force` takes it off
@@ -442,6 +446,12 @@ fn print_client(c: &stint_domain::entities::Client, o: &Out) {
             "currency",
             c.currency.map(|c| c.code().to_owned()).unwrap_or_default(),
         ),
+        (
+            "tax rate",
+            c.tax_rate_percent
+                .map(|r| format!("{} %", r.normalize()))
+                .unwrap_or_default(),
+        ),
         ("archived", if c.archived { "yes" } else { "no" }.to_owned()),
     ];
     print_fields(rows);
@@ -461,6 +471,7 @@ pub fn client(svc: &Service, cmd: &ClientCommand) -> anyhow::Result<()> {
                 notes: f.notes.clone(),
                 hourly_rate: f.rate.clone(),
                 currency: f.currency.clone(),
+                tax_rate_percent: f.tax_rate.clone(),
             })?;
             if o.json {
                 println!("{}", json::client(&c));
@@ -528,6 +539,7 @@ pub fn client(svc: &Service, cmd: &ClientCommand) -> anyhow::Result<()> {
                     hourly_rate: f.rate.clone(),
                     currency: f.currency.clone(),
                     archived: unarchive.then_some(false),
+                    tax_rate_percent: f.tax_rate.clone(),
                 },
             )?;
             if o.json {

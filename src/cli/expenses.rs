@@ -40,7 +40,7 @@ pub struct AddExpenseArgs {
     #[arg(long)]
     pub currency: Option<String>,
     /// Tax rate in percent [default: the invoice's].
-    #[arg(long)]
+    #[arg(long, visible_alias = "tax-rate")]
     pub tax: Option<String>,
     /// Not billable (kept off invoices).
     #[arg(long)]
@@ -91,7 +91,7 @@ pub struct EditExpenseArgs {
     #[arg(long)]
     pub currency: Option<String>,
     /// New tax rate in percent ("" for the invoice's).
-    #[arg(long)]
+    #[arg(long, visible_alias = "tax-rate")]
     pub tax: Option<String>,
     /// Billable: true or false.
     #[arg(long)]

@@ -29,6 +29,10 @@ pub struct ImportArgs {
     /// nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Import every good row and list the bad ones with their line (or entry id) and reason;
+    /// without it, a bad row stops the import. What is imported is still all or nothing.
+    #[arg(long)]
+    pub skip_invalid: bool,
     /// Zone for times without an offset (Toggl, Clockify, Harvest, stint CSV) [default: the
     /// configured timezone].
     #[arg(long, value_name = "ZONE")]
@@ -69,6 +73,7 @@ pub fn import(svc: &Service, a: &ImportArgs) -> anyhow::Result<ExitCode> {
         format,
         timezone: a.timezone.clone(),
         dry_run: a.dry_run,
+        skip_invalid: a.skip_invalid,
     };
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(0);
@@ -93,6 +98,49 @@ pub fn import(svc: &Service, a: &ImportArgs) -> anyhow::Result<ExitCode> {
     }
     print_report(&report, started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Bad rows (with `--skip-invalid`), duplicates and crowded dates of an import.
+fn print_left_out(s: &stint_service::ImportSummary) {
+    if s.invalid > 0 {
+        println!(
+            "Left out {} bad {} (--skip-invalid):",
+            s.invalid,
+            if s.invalid == 1 { "row" } else { "rows" }
+        );
+        for b in &s.invalid_rows {
+            println!("  {}: {}", b.place, b.reason);
+        }
+        if s.invalid > s.invalid_rows.len() {
+            println!("  and {} more", s.invalid - s.invalid_rows.len());
+        }
+    }
+    if s.duplicates > 0 {
+        let listed: Vec<String> = s
+            .duplicate_rows
+            .iter()
+            .map(|d| format!("{} (same as {})", d.place, d.first))
+            .collect();
+        let more = s.duplicates - s.duplicate_rows.len();
+        println!(
+            "{} {} skipped: {}{}.",
+            s.duplicates,
+            if s.duplicates == 1 {
+                "duplicate"
+            } else {
+                "duplicates"
+            },
+            listed.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
+    for d in &s.crowded_dates {
+        println!("The entries of {d} add up to more than a day: they stay on {d} and overlap.");
+    }
 }
 
 fn print_report(r: &ImportReport, seconds: f64) {
@@ -157,6 +205,7 @@ fn print_report(r: &ImportReport, seconds: f64) {
             s.empty, s.running
         );
     }
+    print_left_out(s);
     if r.dry_run && !r.preview.is_empty() {
         let tz: chrono_tz::Tz = r.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
         let mut table = Table::new();

@@ -608,7 +608,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
             let t = &w.track;
             if o.json {
-                println!("{}", json::written(&w, svc.now()));
+                println!("{}", json::stopped(&w, svc.now()));
+                return Ok(ExitCode::SUCCESS);
+            }
+            if w.discarded {
+                println!(
+                    "Discarded the timer #{} {} (it ran less than a second); `stint undo` \
+                     brings it back",
+                    t.id,
+                    label(t)
+                );
                 return Ok(ExitCode::SUCCESS);
             }
             println!(

@@ -22,7 +22,10 @@ fn tables(env: &Env) -> Tables {
         .prepare(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
                AND name NOT IN ('refinery_schema_history', 'change_log', 'change_clock',
-                                'request_ids', 'audit_log', 'api_tokens')
+                                'request_ids', 'audit_log', 'api_tokens',
+                                -- Id high-water marks: an undo never lowers them, so that
+                                -- an id once handed out is never handed out again.
+                                'sync_ids')
              ORDER BY name",
         )
         .unwrap()
@@ -450,23 +453,23 @@ fn write_calls() -> Vec<(&'static str, Json, i64)> {
             json!({"client": "Acme", "from": "2026-11-01", "to": "2026-11-30"}),
             1,
         ),
-        // SQLite gives the new invoice the deleted one's id 1 again.
+        // Ids are never reused: the new invoice is 2, not the deleted one's 1.
         (
             "update_invoice",
-            json!({"invoice_id": "1", "notes": "thanks"}),
+            json!({"invoice_id": "2", "notes": "thanks"}),
             1,
         ),
-        ("mark_invoice_sent", json!({"invoice_id": "1"}), 1),
-        ("void_invoice", json!({"invoice_id": "1"}), 1),
+        ("mark_invoice_sent", json!({"invoice_id": "2"}), 1),
+        ("void_invoice", json!({"invoice_id": "2"}), 1),
         (
             "create_invoice",
             json!({"client": "Acme", "from": "2026-11-01", "to": "2026-11-30"}),
             1,
         ),
-        ("mark_invoice_sent", json!({"invoice_id": "2"}), 1),
-        ("mark_invoice_paid", json!({"invoice_id": "2"}), 1),
-        ("export_invoice_csv", json!({"invoice_id": "2"}), 0),
-        ("export_invoice_pdf", json!({"invoice_id": "2"}), 0),
+        ("mark_invoice_sent", json!({"invoice_id": "3"}), 1),
+        ("mark_invoice_paid", json!({"invoice_id": "3"}), 1),
+        ("export_invoice_csv", json!({"invoice_id": "3"}), 0),
+        ("export_invoice_pdf", json!({"invoice_id": "3"}), 0),
         ("create_project", json!({"name": "Tmp"}), 1),
         ("delete_project", json!({"project": "Tmp"}), 1),
         ("create_client", json!({"name": "Gone"}), 1),

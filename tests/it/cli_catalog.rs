@@ -712,7 +712,7 @@ fn readme_cli_examples_work_as_written_in_order() {
     let mut seen = std::collections::BTreeSet::new();
     for words in &commands {
         // A person takes more than a second between starting and stopping a timer; a stop in
-        // the same second would record zero seconds and is refused.
+        // the same second would discard the timer, which later examples continue.
         if words[0] == "stop" {
             std::thread::sleep(std::time::Duration::from_millis(1100));
         }

@@ -11,6 +11,7 @@ mod http;
 mod import;
 mod importers;
 mod inputs;
+mod integrity;
 mod invoicing;
 mod money;
 mod natural_time;

@@ -557,8 +557,10 @@ pub struct CreateClientArgs {
     pub notes: Option<String>,
     /// Hourly rate in major units; used when a project has none.
     pub hourly_rate: Option<DecimalArg>,
-    /// ISO 4217 currency code such as "EUR"; used when a project has none.
+    /// ISO 4217 code such as "EUR"; used when a project has none.
     pub currency: Option<String>,
+    /// Its invoices' default tax %.
+    pub tax_rate_percent: Option<DecimalArg>,
     /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
     pub request_id: Option<String>,
 }
@@ -574,6 +576,7 @@ impl From<CreateClientArgs> for service::NewClient {
             notes: a.notes,
             hourly_rate: a.hourly_rate.map(|d| d.0),
             currency: a.currency,
+            tax_rate_percent: a.tax_rate_percent.map(|d| d.0),
         }
     }
 }
@@ -606,7 +609,7 @@ pub struct ClientRefArgs {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = no_null)]
 pub struct UpdateClientArgs {
-    /// Client id or exact name of the client to change.
+    /// Client id or exact name.
     pub client: RefArg,
     /// New name.
     pub name: Option<String>,
@@ -626,6 +629,8 @@ pub struct UpdateClientArgs {
     pub currency: Option<String>,
     /// Archive (true) or restore (false) the client.
     pub archived: Option<bool>,
+    /// Default tax %; "" removes.
+    pub tax_rate_percent: Option<DecimalArg>,
 }
 
 impl UpdateClientArgs {
@@ -642,6 +647,7 @@ impl UpdateClientArgs {
                 hourly_rate: self.hourly_rate.map(|d| d.0),
                 currency: self.currency,
                 archived: self.archived,
+                tax_rate_percent: self.tax_rate_percent.map(|d| d.0),
             },
         )
     }
@@ -722,13 +728,13 @@ pub struct RoundingArgs {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = no_null)]
 pub struct UpdateSettingsArgs {
-    /// IANA time zone such as "Europe/Berlin" for local times and days; "" uses the system's.
+    /// IANA zone such as "Europe/Berlin" for local times; "" uses the system's.
     pub timezone: Option<String>,
     /// First day of the week: "monday", "sunday" or "saturday".
     pub week_start: Option<String>,
-    /// ISO 4217 currency used when neither project nor client has one.
+    /// ISO 4217 currency when project and client have none.
     pub default_currency: Option<String>,
-    /// Hourly rate used when track, project and client have none (major units).
+    /// Hourly rate when nothing else sets one (major units).
     pub default_hourly_rate: Option<DecimalArg>,
     /// How durations are rounded in reports and new invoices.
     pub rounding: Option<RoundingArgs>,
@@ -736,11 +742,11 @@ pub struct UpdateSettingsArgs {
     pub invoice_number_format: Option<String>,
     /// Days from issue to due date on new invoices (0 to 365).
     pub invoice_due_days: Option<u32>,
-    /// Let several timers run at once instead of stopping the running one on start.
+    /// Let several timers run at once.
     pub allow_concurrent_timers: Option<bool>,
-    /// Your business name, shown as the seller on invoices; "" removes it.
+    /// Seller name on invoices; "" removes it.
     pub business_name: Option<String>,
-    /// Your business address, shown on invoices; "" removes it.
+    /// Seller address on invoices; "" removes it.
     pub business_address: Option<String>,
     /// Your tax/VAT id.
     pub business_tax_id: Option<String>,
@@ -750,6 +756,8 @@ pub struct UpdateSettingsArgs {
     pub invoice_default_notes: Option<String>,
     /// "a4" or "letter".
     pub paper_size: Option<String>,
+    /// Tax % when invoice and client give none.
+    pub default_tax_rate_percent: Option<DecimalArg>,
 }
 
 impl From<UpdateSettingsArgs> for service::SettingsChanges {
@@ -773,6 +781,7 @@ impl From<UpdateSettingsArgs> for service::SettingsChanges {
             payment_details: a.payment_details,
             invoice_default_notes: a.invoice_default_notes,
             paper_size: a.paper_size,
+            default_tax_rate_percent: a.default_tax_rate_percent.map(|d| d.0),
         }
     }
 }
@@ -911,6 +920,60 @@ pub struct TrackWrittenOut {
     pub warning: Option<String>,
 }
 
+impl TrackWrittenOut {
+    /// The answer of `create_track` or `update_track` for `w` at `now`.
+    pub fn new(w: &service::TrackWritten, now: DateTime<Utc>) -> Self {
+        TrackWrittenOut {
+            track: TrackOut::new(&w.track, now),
+            overlaps: w.overlaps.iter().map(|t| t.0).collect(),
+            overlap_count: w.overlap_count,
+            warning: w.warning.clone(),
+        }
+    }
+}
+
+/// The answer of `stop_timer`: the track written (or the timer discarded) and the ids of
+/// tracks it overlaps.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(transform = no_null)]
+pub struct TimerStoppedOut {
+    pub track: TrackOut,
+    /// Ids of the first 20 other tracks whose time overlaps this one, by start.
+    pub overlaps: Vec<i64>,
+    /// How many tracks overlap in all (`overlaps` lists at most 20).
+    pub overlap_count: i64,
+    /// True when the timer ran less than a second and was discarded instead of recorded
+    /// (`track` is the timer as it was); undo_change brings it back.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub discarded: bool,
+    /// What happened besides the stop, for the person (a discarded timer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Longer than 12 hours from phrases: check the track.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+impl TimerStoppedOut {
+    /// The answer of `stop_timer` for `w` at `now`.
+    pub fn new(w: &service::TrackWritten, now: DateTime<Utc>) -> Self {
+        TimerStoppedOut {
+            track: TrackOut::new(&w.track, now),
+            overlaps: w.overlaps.iter().map(|t| t.0).collect(),
+            overlap_count: w.overlap_count,
+            discarded: w.discarded,
+            note: w.discarded.then(|| {
+                format!(
+                    "discarded timer {}: it ran less than a second, so it was not recorded; \
+                     undo_change brings it back",
+                    w.track.id
+                )
+            }),
+            warning: w.warning.clone(),
+        }
+    }
+}
+
 /// One track.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct TrackResultOut {
@@ -1043,6 +1106,9 @@ pub struct ClientOut {
     pub archived: bool,
     pub created_at: String,
     pub updated_at: String,
+    /// Tax rate in percent of its invoices when create_invoice gives none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tax_rate_percent: Option<Decimal>,
 }
 
 impl From<&Client> for ClientOut {
@@ -1060,6 +1126,7 @@ impl From<&Client> for ClientOut {
             archived: c.archived,
             created_at: utc_text(c.created_at),
             updated_at: utc_text(c.updated_at),
+            tax_rate_percent: c.tax_rate_percent.map(|t| t.normalize()),
         }
     }
 }
@@ -1193,6 +1260,8 @@ pub struct SettingsOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_default_notes: Option<String>,
     pub paper_size: String,
+    /// Tax rate in percent of invoices whose call and client give none (0: none set).
+    pub default_tax_rate_percent: Decimal,
 }
 
 impl From<&SettingsView> for SettingsOut {
@@ -1219,6 +1288,7 @@ impl From<&SettingsView> for SettingsOut {
             payment_details: s.payment_details.clone(),
             invoice_default_notes: s.invoice_default_notes.clone(),
             paper_size: s.paper_size.as_str().to_owned(),
+            default_tax_rate_percent: s.default_tax_rate_percent.unwrap_or_default().normalize(),
         }
     }
 }

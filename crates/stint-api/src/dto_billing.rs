@@ -69,11 +69,11 @@ pub struct CreateInvoiceArgs {
     /// Last day of the period, included ("2026-10-31"), or an end instant, excluded.
     #[serde(default)]
     pub to: String,
-    /// Line grouping: "track" (default, one line per track), "project", "day", "tag" or "task".
+    /// Lines per "track" (default), "project", "day", "tag" or "task".
     pub group_by: Option<String>,
-    /// Tax rate in percent, e.g. 19 (default 0).
+    /// Tax rate in percent, e.g. 19 (default: the client's, else the setting's).
     pub tax_rate_percent: Option<DecimalArg>,
-    /// Days from issue to due date (default: the invoice_due_days setting).
+    /// Days until due (default: setting invoice_due_days).
     pub due_days: Option<u32>,
     /// Free text printed on the invoice, e.g. payment details.
     pub notes: Option<String>,
@@ -83,7 +83,7 @@ pub struct CreateInvoiceArgs {
     pub discount_amount: Option<DecimalArg>,
     /// Default true.
     pub include_expenses: Option<bool>,
-    /// Show the invoice without saving it or holding its tracks (default false).
+    /// Preview without saving or holding tracks (default false).
     pub dry_run: Option<bool>,
     /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
     pub request_id: Option<String>,
@@ -145,7 +145,7 @@ pub struct UpdateInvoiceArgs {
     pub invoice_id: RefArg,
     /// New notes; "" removes them.
     pub notes: Option<String>,
-    /// New tax rate in percent; tax and total are recomputed.
+    /// New tax %; totals are recomputed.
     pub tax_rate_percent: Option<DecimalArg>,
     /// New due date, YYYY-MM-DD.
     pub due_date: Option<String>,

@@ -59,15 +59,14 @@ pub fn started(r: &TimerStarted, continued_from: Option<i64>, now: DateTime<Utc>
     pretty(&TimerStartedOut::new(r, continued_from, now))
 }
 
-/// `{"track", "overlaps", "overlap_count"}` as `create_track`, `stop_timer` and
-/// `update_track` answer.
+/// `{"track", "overlaps", "overlap_count"}` as `create_track` and `update_track` answer.
 pub fn written(w: &TrackWritten, now: DateTime<Utc>) -> String {
-    pretty(&TrackWrittenOut {
-        track: TrackOut::new(&w.track, now),
-        overlaps: w.overlaps.iter().map(|t| t.0).collect(),
-        overlap_count: w.overlap_count,
-        warning: w.warning.clone(),
-    })
+    pretty(&TrackWrittenOut::new(w, now))
+}
+
+/// The answer of `stop_timer` (`discarded` and `note` for a timer under a second).
+pub fn stopped(w: &TrackWritten, now: DateTime<Utc>) -> String {
+    pretty(&crate::dto::TimerStoppedOut::new(w, now))
 }
 
 /// `{"project": ...}`.

@@ -23,6 +23,9 @@ pub struct Client {
     pub archived: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Tax rate in percent (19 for 19 %) of this client's invoices when the call gives none;
+    /// `None`: the setting `default_tax_rate_percent`.
+    pub tax_rate_percent: Option<Decimal>,
 }
 
 /// Period a project budget covers.

@@ -16,6 +16,7 @@ pub mod names;
 pub mod natural_time;
 pub mod rounding;
 pub mod settings;
+pub mod tax;
 pub mod time;
 pub mod track;
 

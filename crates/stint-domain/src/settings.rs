@@ -210,6 +210,9 @@ pub struct Settings {
     pub invoice_default_notes: Option<String>,
     /// Paper size of PDF invoices.
     pub paper_size: PaperSize,
+    /// Tax rate in percent (19 for 19 %) of invoices whose call and client give none; `None`
+    /// is 0.
+    pub default_tax_rate_percent: Option<Decimal>,
 }
 
 impl Default for Settings {
@@ -229,6 +232,7 @@ impl Default for Settings {
             payment_details: None,
             invoice_default_notes: None,
             paper_size: PaperSize::A4,
+            default_tax_rate_percent: None,
         }
     }
 }

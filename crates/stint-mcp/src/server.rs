@@ -300,13 +300,7 @@ impl StintServer {
     }
 
     pub(crate) fn track_written(&self, w: stint_service::TrackWritten) -> Json<TrackWrittenOut> {
-        let now = self.svc.now();
-        Json(TrackWrittenOut {
-            track: TrackOut::new(&w.track, now),
-            overlaps: w.overlaps.iter().map(|t| t.0).collect(),
-            overlap_count: w.overlap_count,
-            warning: w.warning,
-        })
+        Json(TrackWrittenOut::new(&w, self.svc.now()))
     }
 }
 

@@ -367,6 +367,9 @@ pub struct NewClient {
     pub notes: Option<String>,
     pub hourly_rate: Option<String>,
     pub currency: Option<String>,
+    /// Tax rate in percent of this client's invoices when the call gives none (19 for 19 %);
+    /// strictly between 0 and 1 only with a percent sign (see [`stint_domain::tax`]).
+    pub tax_rate_percent: Option<String>,
 }
 
 /// Input of `update_client`: `None` leaves a field as it is; an empty text clears it.
@@ -381,6 +384,16 @@ pub struct ClientChanges {
     pub hourly_rate: Option<String>,
     pub currency: Option<String>,
     pub archived: Option<bool>,
+    /// Tax rate in percent of this client's invoices; empty: the setting's default again.
+    pub tax_rate_percent: Option<String>,
+}
+
+/// A tax rate in percent, or none for an empty text (see [`stint_domain::tax`]).
+fn parse_opt_tax_rate(input: Option<&str>) -> Result<Option<rust_decimal::Decimal>> {
+    match input.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Ok(Some(stint_domain::tax::parse_tax_rate_percent(s)?)),
+        None => Ok(None),
+    }
 }
 
 /// Input of `list_clients`.
@@ -674,6 +687,9 @@ impl Service {
                 hourly_rate: parse_opt_rate(req.hourly_rate.as_deref())?,
                 currency: parse_opt_currency(req.currency.as_deref())?,
                 archived: false,
+                tax_rate_percent: parse_opt_tax_rate(
+                    req.tax_rate_percent.as_deref(),
+                )?,
             };
             let id = clients::insert(ctx.tx, &fields, ctx.now).map_err(|e| {
                 unique_violation(e, || {
@@ -746,6 +762,9 @@ impl Service {
             }
             if let Some(a) = req.archived {
                 f.archived = a;
+            }
+            if let Some(t) = req.tax_rate_percent {
+                f.tax_rate_percent = parse_opt_tax_rate(Some(&t))?;
             }
             let name = f.name.clone();
             clients::update(ctx.tx, current.id, &f, ctx.now).map_err(|e| {

@@ -33,7 +33,8 @@ pub struct NewExpense {
     pub description: String,
     /// Default true.
     pub billable: Option<bool>,
-    /// Its own tax rate in percent; default: the invoice's.
+    /// Its own tax rate in percent; default: the invoice's. Strictly between 0 and 1 only with
+    /// a percent sign (see [`stint_domain::tax`]).
     pub tax_rate_percent: Option<String>,
     /// Where the receipt is (text, at most 10 000 characters; never opened).
     pub receipt_path: Option<String>,
@@ -67,20 +68,7 @@ pub struct ListExpenses {
 }
 
 fn parse_expense_tax(input: &str) -> Result<Decimal> {
-    let s = input.trim();
-    let rate: Decimal = s
-        .trim_end_matches('%')
-        .trim()
-        .parse()
-        .map_err(|_| DomainError::parse("tax rate", s, "send a percentage such as 19 or 7"))?;
-    if rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED {
-        return Err(DomainError::Invalid(format!(
-            "a tax rate of {} % is out of range; send 0 to 100",
-            stint_domain::limits::echo(s)
-        ))
-        .into());
-    }
-    Ok(stint_domain::limits::check_amount("tax rate", rate, s)?)
+    Ok(stint_domain::tax::parse_tax_rate_percent(input)?)
 }
 
 fn description(d: &str) -> Result<String> {

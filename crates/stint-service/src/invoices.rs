@@ -32,7 +32,9 @@ pub struct NewInvoice {
     pub to: String,
     /// `track` (default), `project`, `day`, `tag` or `task`.
     pub group_by: Option<String>,
-    /// Tax rate in percent, e.g. `19` (default 0).
+    /// Tax rate in percent, e.g. `19`; default: the client's `tax_rate_percent`, else the
+    /// setting `default_tax_rate_percent`, else 0. A rate strictly between 0 and 1 is refused
+    /// as a likely fraction unless written with a percent sign (`"0.5%"`).
     pub tax_rate_percent: Option<String>,
     /// Days from issue to due date (default: the setting `invoice_due_days`).
     pub due_days: Option<u32>,
@@ -52,7 +54,8 @@ pub struct NewInvoice {
 pub struct InvoiceChanges {
     /// New notes; empty removes them.
     pub notes: Option<String>,
-    /// New tax rate in percent; tax and total are recomputed.
+    /// New tax rate in percent; tax and total are recomputed. Strictly between 0 and 1 only
+    /// with a percent sign.
     pub tax_rate_percent: Option<String>,
     /// New due date `YYYY-MM-DD`.
     pub due_date: Option<String>,
@@ -82,22 +85,13 @@ fn invoice_notes(notes: Option<String>) -> Result<Option<String>> {
     Ok(notes)
 }
 
-fn parse_tax_rate(input: Option<&str>) -> Result<Decimal> {
-    let Some(s) = input.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Ok(Decimal::ZERO);
-    };
-    let rate: Decimal =
-        s.trim_end_matches('%').trim().parse().map_err(|_| {
-            DomainError::parse("tax rate", s, "send a percentage such as 19 or 7.5")
-        })?;
-    if rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED {
-        return Err(DomainError::Invalid(format!(
-            "a tax rate of {} % is out of range; send 0 to 100",
-            stint_domain::limits::echo(s)
-        ))
-        .into());
+/// The tax rate a call gave, if it gave one (an empty text is none); see
+/// [`stint_domain::tax::parse_tax_rate_percent`].
+fn parse_tax_rate(input: Option<&str>) -> Result<Option<Decimal>> {
+    match input.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Ok(Some(stint_domain::tax::parse_tax_rate_percent(s)?)),
+        None => Ok(None),
     }
-    Ok(stint_domain::limits::check_amount("tax rate", rate, s)?)
 }
 
 /// The discount asked for: at most one of percent and amount; empty texts are none.
@@ -230,7 +224,7 @@ impl Service {
             Some(g) => GroupBy::parse(&g)?,
             None => GroupBy::Track,
         };
-        let tax_rate = parse_tax_rate(req.tax_rate_percent.as_deref())?;
+        let asked_tax_rate = parse_tax_rate(req.tax_rate_percent.as_deref())?;
         let due_days = req.due_days.unwrap_or(ctx.settings.invoice_due_days);
         if due_days > 365 {
             return Err(DomainError::Invalid(format!(
@@ -327,6 +321,11 @@ impl Service {
                 None => None,
             },
         };
+        // The call's rate, else the client's, else the setting's (DESIGN.md, "Invoices").
+        let tax_rate = asked_tax_rate
+            .or_else(|| client.as_ref().and_then(|c| c.tax_rate_percent))
+            .or(ctx.settings.default_tax_rate_percent)
+            .unwrap_or(Decimal::ZERO);
         let issue = ctx.now.with_timezone(&ctx.tz).date_naive();
         let mut inv = Invoice {
             id: InvoiceId(0),
@@ -515,7 +514,8 @@ impl Service {
                 inv.notes = invoice_notes(Some(n))?;
             }
             if let Some(t) = req.tax_rate_percent {
-                inv.tax_rate_percent = parse_tax_rate(Some(&t))?;
+                inv.tax_rate_percent = parse_tax_rate(Some(&t))?
+                    .unwrap_or(Decimal::ZERO);
                 invoices::follow_invoice_tax_rate(ctx.tx, inv.id, inv.tax_rate_percent)?;
                 inv = Invoice {
                     lines: invoices::get(ctx.tx, inv.id)?.expect("exists").lines,

@@ -53,9 +53,9 @@ pub use export::{
 };
 pub use files::OutputFile;
 pub use import::{
-    BATCH_ROWS, BULK_IMPORT_ROWS, EXPORT_FORMAT, EXPORT_VERSION, ImportFormat, ImportOptions,
-    ImportProgress, ImportReport, ImportSummary, NoProgress, PREVIEW_ROWS, PortableSummary,
-    PreviewRow, detect,
+    BATCH_ROWS, BULK_IMPORT_ROWS, DuplicateRow, EXPORT_FORMAT, EXPORT_VERSION, ImportFormat,
+    ImportOptions, ImportProgress, ImportReport, ImportSummary, MAX_LISTED_ROWS, NoProgress,
+    PREVIEW_ROWS, PortableSummary, PreviewRow, RejectedRow, RowPlace, detect,
 };
 pub use invoice_pdf::invoice_document;
 pub use invoices::{InvoiceChanges, ListInvoices, NewInvoice};

@@ -54,6 +54,9 @@ pub struct SettingsChanges {
     pub invoice_default_notes: Option<String>,
     /// `a4` or `letter`.
     pub paper_size: Option<String>,
+    /// Tax rate in percent (19 for 19 %) of invoices whose call and client give none; empty
+    /// removes it (0). Strictly between 0 and 1 only with a percent sign (`"0.5%"`).
+    pub default_tax_rate_percent: Option<String>,
 }
 
 impl SettingsChanges {
@@ -71,6 +74,7 @@ impl SettingsChanges {
             "rounding.scope" => r.is_some_and(|r| r.scope.is_some()),
             "invoice_due_days" => self.invoice_due_days.is_some(),
             "paper_size" => self.paper_size.is_some(),
+            "default_tax_rate_percent" => self.default_tax_rate_percent.is_some(),
             _ => false,
         }
     }
@@ -180,6 +184,12 @@ impl Service {
             }
             if let Some(p) = req.paper_size {
                 s.paper_size = PaperSize::parse(&p)?;
+            }
+            if let Some(t) = req.default_tax_rate_percent {
+                s.default_tax_rate_percent = match t.trim() {
+                    "" => None,
+                    t => Some(stint_domain::tax::parse_tax_rate_percent(t)?),
+                };
             }
             store::settings::save(ctx.tx, &s, ctx.now)?;
             ctx.audit("settings", &[], None)?;

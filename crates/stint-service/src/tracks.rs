@@ -104,6 +104,10 @@ pub struct TrackWritten {
     /// a duration (a phrase, a bare time or `now` was involved): a likely misreading, recorded
     /// as asked but said out loud.
     pub warning: Option<String>,
+    /// `stop_timer` only: the timer ran less than a second, so it was deleted instead of
+    /// recorded as a zero-second track; `track` is the timer as it was (still without an
+    /// end). Undoing the change brings it back.
+    pub discarded: bool,
 }
 
 /// A track longer than this (12 hours), read from phrases rather than two full date-times,
@@ -389,7 +393,10 @@ impl Service {
         })
     }
 
-    /// Stops a running timer (the only one, or `track_id`) at `end` or now.
+    /// Stops a running timer (the only one, or `track_id`) at `end` or now. A timer stopped
+    /// within its first second (the end is its start, to the second) is discarded: deleted as
+    /// one undoable change and answered with `discarded` set, never refused, so a stop always
+    /// stops (ARCHITECTURE.md, "Timers and tracks").
     ///
     /// # Errors
     /// [`ServiceError::Conflict`] when nothing runs, when several run and no id was given, or
@@ -435,12 +442,10 @@ impl Service {
                 None => (ctx.now, false),
             };
             if end == track.start {
-                return Err(ServiceError::Conflict(format!(
-                    "timer {} started less than a second ago, so stopping it now would record \
-                     zero seconds; wait a moment, send an `end`, or delete it with delete_track \
-                     if it was started by mistake",
-                    track.id
-                )));
+                // A stop always stops (ARCHITECTURE.md, "Timers and tracks"): a timer that
+                // ran less than a second would record zero seconds, so it is discarded; the
+                // change log keeps it, so undo brings it back.
+                return discard_timer(ctx, track);
             }
             validate_span(track.start, Some(end), ctx.now, ctx.tz)?;
             let mut f = TrackFields::from(&track);
@@ -459,6 +464,7 @@ impl Service {
                 track: load_track(ctx, track.id.0)?,
                 overlaps,
                 overlap_count,
+                discarded: false,
             })
         })
     }
@@ -502,6 +508,7 @@ impl Service {
                 track,
                 overlaps,
                 overlap_count,
+                discarded: false,
             })
         };
         self.write_once("create_track", &args, ids, reload, |ctx| {
@@ -577,6 +584,7 @@ impl Service {
                 track: load_track(ctx, id.0)?,
                 overlaps,
                 overlap_count,
+                discarded: false,
             })
         })
     }
@@ -679,6 +687,7 @@ impl Service {
                 track: load_track(ctx, track.id.0)?,
                 overlaps,
                 overlap_count,
+                discarded: false,
             })
         })
     }
@@ -813,6 +822,24 @@ fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
         replaced,
         overlaps,
         overlap_count,
+    })
+}
+
+/// Discards `timer`, stopped within its first second (see [`Service::stop_timer`]): deletes
+/// it and its tag links as the call's one change, and answers with the timer as it was.
+fn discard_timer(ctx: &Ctx<'_>, timer: Track) -> Result<TrackWritten> {
+    tracks::delete(ctx.tx, timer.id)?;
+    ctx.audit(
+        "track",
+        &[timer.id.0],
+        Some("discarded: stopped within its first second"),
+    )?;
+    Ok(TrackWritten {
+        track: timer,
+        overlaps: Vec::new(),
+        overlap_count: 0,
+        warning: None,
+        discarded: true,
     })
 }
 

@@ -22,6 +22,7 @@ pub struct ClientFields {
     pub hourly_rate: Option<Decimal>,
     pub currency: Option<Currency>,
     pub archived: bool,
+    pub tax_rate_percent: Option<Decimal>,
 }
 
 impl From<&Client> for ClientFields {
@@ -36,12 +37,13 @@ impl From<&Client> for ClientFields {
             hourly_rate: c.hourly_rate,
             currency: c.currency,
             archived: c.archived,
+            tax_rate_percent: c.tax_rate_percent,
         }
     }
 }
 
 const COLUMNS: &str = "id, name, email, phone, address, tax_id, notes, hourly_rate, currency, \
-                       archived, created_at, updated_at";
+                       archived, created_at, updated_at, tax_rate_percent";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Client> {
     let c = Cols::new(r, "clients", "client", 0)?;
@@ -58,6 +60,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Client> {
         archived: r.get(9)?,
         created_at: c.ts(10, "created_at")?,
         updated_at: c.ts(11, "updated_at")?,
+        tax_rate_percent: c.decimal_opt(12, "tax_rate_percent")?,
     })
 }
 
@@ -65,8 +68,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Client> {
 pub fn insert(conn: &Connection, f: &ClientFields, now: DateTime<Utc>) -> Result<ClientId> {
     conn.execute(
         "INSERT INTO clients (name, email, phone, address, tax_id, notes, hourly_rate, currency, \
-         archived, created_at, updated_at, name_key, id) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)",
+         archived, created_at, updated_at, name_key, id, tax_rate_percent) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13)",
         params![
             f.name,
             f.email,
@@ -79,7 +82,8 @@ pub fn insert(conn: &Connection, f: &ClientFields, now: DateTime<Utc>) -> Result
             f.archived,
             to_ts(now),
             name_key(&f.name),
-            super::sync::next_id(conn, "clients")?
+            super::sync::next_id(conn, "clients")?,
+            f.tax_rate_percent.map(|d| d.to_string())
         ],
     )?;
     Ok(ClientId(conn.last_insert_rowid()))
@@ -90,7 +94,8 @@ pub fn update(conn: &Connection, id: ClientId, f: &ClientFields, now: DateTime<U
     conn.execute(
         "UPDATE clients SET name = ?2, email = ?3, phone = ?4, address = ?5, tax_id = ?6, \
          notes = ?7, hourly_rate = ?8, currency = ?9, archived = ?10, updated_at = ?11, \
-         name_key = CASE WHEN name_key IS NULL AND name = ?2 THEN NULL ELSE ?12 END WHERE id = ?1",
+         name_key = CASE WHEN name_key IS NULL AND name = ?2 THEN NULL ELSE ?12 END, \
+         tax_rate_percent = ?13 WHERE id = ?1",
         params![
             id.0,
             f.name,
@@ -103,7 +108,8 @@ pub fn update(conn: &Connection, id: ClientId, f: &ClientFields, now: DateTime<U
             f.currency.map(Currency::code),
             f.archived,
             to_ts(now),
-            name_key(&f.name)
+            name_key(&f.name),
+            f.tax_rate_percent.map(|d| d.to_string())
         ],
     )?;
     Ok(())

@@ -83,6 +83,10 @@ pub fn load_lenient(conn: &Connection) -> Result<(Settings, Vec<BadValue>)> {
                 Ok(x) => s.paper_size = x,
                 Err(_) => damaged.push(bad()),
             },
+            "default_tax_rate_percent" => match v.parse() {
+                Ok(x) => s.default_tax_rate_percent = Some(x),
+                Err(_) => damaged.push(bad()),
+            },
             _ => {}
         }
     }
@@ -96,7 +100,7 @@ pub fn save(conn: &Connection, s: &Settings, now: DateTime<Utc>) -> Result<()> {
         increment_minutes,
         scope,
     } = s.rounding;
-    let pairs: [(&str, Option<String>); 16] = [
+    let pairs: [(&str, Option<String>); 17] = [
         ("timezone", s.timezone.map(|tz| tz.name().to_owned())),
         ("week_start", Some(s.week_start.as_str().to_owned())),
         (
@@ -128,6 +132,10 @@ pub fn save(conn: &Connection, s: &Settings, now: DateTime<Utc>) -> Result<()> {
         ("payment_details", s.payment_details.clone()),
         ("invoice_default_notes", s.invoice_default_notes.clone()),
         ("paper_size", Some(s.paper_size.as_str().to_owned())),
+        (
+            "default_tax_rate_percent",
+            s.default_tax_rate_percent.map(|d| d.to_string()),
+        ),
     ];
     let mut upsert = conn.prepare_cached(
         "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3)

@@ -195,19 +195,28 @@ pub fn set_device_no(conn: &Connection, no: i64) -> Result<()> {
     Ok(())
 }
 
-/// The id for a new row of `table`: `None` before this database syncs (SQLite picks), else
-/// `seq * 64 + device_no` with `seq` above every id in the table and every seq handed out
-/// before, so ids never collide across devices and a deleted id is never reused.
+/// The id for a new row of `table`, never one handed out before, in any database
+/// (ARCHITECTURE.md, "Sync", Ids; issue 18: a change, an undo, an ICS UID or an assistant's
+/// memory always means the same row).
 ///
-/// Every insert into a synced table with an integer id must take its id from here.
-pub fn next_id(conn: &Connection, table: &str) -> Result<Option<i64>> {
-    let no: Option<i64> = conn
-        .prepare_cached("SELECT device_no FROM sync_state WHERE id = 1")?
-        .query_row([], |r| r.get(0))
-        .optional()?
-        .flatten();
-    let Some(no) = no else {
-        return Ok(None);
+/// `sync_ids` keeps a high-water mark per table. Before this database syncs (and for tables
+/// that never sync, like `api_tokens`) it is the next id itself: the id is above every id in
+/// the table and every id handed out before, so a deleted row's id is not reused as SQLite's
+/// own choice (the highest rowid + 1) would. Once it syncs it is a sequence: the id is
+/// `seq * 64 + device_no`, with `seq` above every id in the table and every seq handed out
+/// before, so ids never collide across devices either. Joining sync ([`renumber`]) turns the
+/// one into the other: the renumbered id `id * 64 + no` is seq `id`, and the mark stays above.
+///
+/// Every insert into a table with an integer id must take its id from here (a row put back
+/// with its own id, by undo or a sync, is the same row).
+pub fn next_id(conn: &Connection, table: &str) -> Result<i64> {
+    let no: Option<i64> = if is_recorded(table) {
+        conn.prepare_cached("SELECT device_no FROM sync_state WHERE id = 1")?
+            .query_row([], |r| r.get(0))
+            .optional()?
+            .flatten()
+    } else {
+        None
     };
     let max: i64 = conn
         .prepare_cached(&format!("SELECT ifnull(max(rowid), 0) FROM \"{table}\""))?
@@ -217,13 +226,22 @@ pub fn next_id(conn: &Connection, table: &str) -> Result<Option<i64>> {
         .query_row([table], |r| r.get(0))
         .optional()?
         .unwrap_or(0);
-    let seq = hw.max(max.div_euclid(ID_STRIDE) + 1);
+    let (seq, id) = match no {
+        Some(no) => {
+            let seq = hw.max(max.div_euclid(ID_STRIDE) + 1);
+            (seq, seq * ID_STRIDE + no)
+        }
+        None => {
+            let id = hw.max(max + 1);
+            (id, id)
+        }
+    };
     conn.prepare_cached(
         "INSERT INTO sync_ids (tbl, next_seq) VALUES (?1, ?2)
          ON CONFLICT (tbl) DO UPDATE SET next_seq = excluded.next_seq",
     )?
     .execute(params![table, seq + 1])?;
-    Ok(Some(seq * ID_STRIDE + no))
+    Ok(id)
 }
 
 /// One row change as exchanged between devices: values by column position (`None`: not

@@ -49,8 +49,8 @@ pub fn insert(
     now: DateTime<Utc>,
 ) -> Result<i64> {
     conn.execute(
-        "INSERT INTO api_tokens (name, scope, sensitive, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![name, scope, sensitive, secret_hash, to_ts(now)],
+        "INSERT INTO api_tokens (name, scope, sensitive, secret_hash, created_at, id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![name, scope, sensitive, secret_hash, to_ts(now), super::sync::next_id(conn, "api_tokens")?],
     )?;
     Ok(conn.last_insert_rowid())
 }

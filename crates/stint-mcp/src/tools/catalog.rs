@@ -221,7 +221,7 @@ impl StintServer {
 
     #[tool(
         name = "update_client",
-        description = "Change a client's name, contact details, tax id, notes, rate, currency or archived flag."
+        description = "Change a client's name, contact details, rate, currency, tax %, or archive it."
     )]
     async fn update_client(
         &self,

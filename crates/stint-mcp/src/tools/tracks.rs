@@ -54,12 +54,12 @@ impl StintServer {
 
     #[tool(
         name = "stop_timer",
-        description = "Stop the running timer (or the one given by `track_id`) now or at `end`, turning it into a finished track."
+        description = "Stop the running timer (or the one given by `track_id`) now or at `end`, turning it into a finished track (discarded if under a second)."
     )]
     async fn stop_timer(
         &self,
         Parameters(a): Parameters<StopTimerArgs>,
-    ) -> Result<Json<TrackWrittenOut>, String> {
+    ) -> Result<Json<TimerStoppedOut>, String> {
         let w = self
             .svc
             .stop_timer(StopTimer {
@@ -67,7 +67,7 @@ impl StintServer {
                 end: a.end,
             })
             .map_err(fail)?;
-        Ok(self.track_written(w))
+        Ok(Json(TimerStoppedOut::new(&w, self.svc.now())))
     }
 
     #[tool(

@@ -24,7 +24,7 @@ use std::str::FromStr;
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use rust_decimal::Decimal;
 
-use super::{Checker, Entry, Identity, Result, When, bad, parse_bool};
+use super::{Checker, Entry, Identity, Result, RowResult, When, bad, parse_bool};
 use crate::export::csv_text_back;
 use stint_domain::time::local_to_utc;
 
@@ -114,30 +114,54 @@ pub(super) fn read_stint(input: impl BufRead, checker: &mut Checker) -> Result<(
     let c_tags = col(&headers, &["tags", "tag"]);
     let c_desc = col(&headers, &["description", "note", "notes"]);
     let c_billable = col(&headers, &["billable"]);
-    for (i, record) in reader.records().enumerate() {
-        let line = i as u64 + 2;
-        let record = record.map_err(|e| bad(line, format!("cannot read the row ({e})")))?;
-        let line = line_of(&record, line);
-        // A text cell as exported by stint (a formula-like text behind one `'`).
-        let text = |c: Option<usize>| csv_text_back(cell(&record, c)).to_owned();
-        let mut e = Entry::new(
-            line,
-            When::Text(cell(&record, Some(c_start)).to_owned()),
-            Some(When::Text(cell(&record, Some(c_end)).to_owned())),
-            Identity::StintCsv,
-        );
-        e.project = Some(text(c_project));
-        e.client = Some(text(c_client));
-        e.tags = split_tags(&text(c_tags));
-        e.description = text(c_desc);
-        e.billable = parse_bool(line, cell(&record, c_billable))?;
-        // An empty end in stint CSV is an error, not a running timer.
-        if cell(&record, Some(c_end)).is_empty() {
-            return Err(checker.bad(line, "end: the end is empty; give the end time"));
-        }
-        checker.push(e)?;
+    let mut record = csv::StringRecord::new();
+    let mut at = reader.position().line();
+    loop {
+        let outcome = match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => stint_row(
+                checker,
+                &record,
+                &[c_start, c_end],
+                &[c_project, c_client, c_tags, c_desc, c_billable],
+            ),
+            Err(e) => Err(checker.bad(at, format!("cannot read the row ({e})"))),
+        };
+        checker.settle(outcome);
+        at = reader.position().line();
     }
     Ok(())
+}
+
+/// Checks one stint CSV record: `times` the start and end columns, `cols` project, client,
+/// tags, description and billable.
+fn stint_row(
+    checker: &mut Checker,
+    record: &csv::StringRecord,
+    times: &[usize; 2],
+    cols: &[Option<usize>; 5],
+) -> RowResult<()> {
+    let [c_start, c_end] = *times;
+    let [c_project, c_client, c_tags, c_desc, c_billable] = *cols;
+    let line = line_of(record, 0);
+    // A text cell as exported by stint (a formula-like text behind one `'`).
+    let text = |c: Option<usize>| csv_text_back(cell(record, c)).to_owned();
+    let mut e = Entry::new(
+        line,
+        When::Text(cell(record, Some(c_start)).to_owned()),
+        Some(When::Text(cell(record, Some(c_end)).to_owned())),
+        Identity::StintCsv,
+    );
+    e.project = Some(text(c_project));
+    e.client = Some(text(c_client));
+    e.tags = split_tags(&text(c_tags));
+    e.description = text(c_desc);
+    e.billable = parse_bool(checker, line, cell(record, c_billable))?;
+    // An empty end in stint CSV is an error, not a running timer.
+    if cell(record, Some(c_end)).is_empty() {
+        return Err(checker.bad(line, "end: the end is empty; give the end time"));
+    }
+    checker.push(e)
 }
 
 /// Which order a date with slashes is in.
@@ -290,9 +314,17 @@ fn read_dated(input: impl BufRead, checker: &mut Checker, what: &str) -> Result<
     let cols = Dated::find(&headers, what)?;
     let mut records = Vec::new();
     let mut order = None;
+    let mut at = reader.position().line();
     for (i, record) in reader.records().enumerate() {
         let line = i as u64 + 2;
-        let record = record.map_err(|e| bad(line, format!("cannot read the row ({e})")))?;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                checker.settle(Err(checker.bad(at, format!("cannot read the row ({e})"))));
+                continue;
+            }
+        };
+        at = line_of(&record, at) + 1;
         for c in [cols.start_date, cols.end_date] {
             match (order, order_hint(cell(&record, Some(c)))) {
                 (_, None) => {}
@@ -315,45 +347,57 @@ fn read_dated(input: impl BufRead, checker: &mut Checker, what: &str) -> Result<
         .as_ref()
         .and_then(|a| a.1.clone())
         .or_else(|| cols.rate.as_ref().and_then(|r| r.1.clone()));
-    for (i, record) in records.into_iter().enumerate() {
-        let line = line_of(&record, i as u64 + 2);
-        let stamp = |d: usize, t: usize, what: &str| -> Result<NaiveDateTime> {
-            let (ds, ts) = (cell(&record, Some(d)), cell(&record, Some(t)));
-            let date = parse_date(ds, order)
-                .ok_or_else(|| checker.bad(line, format!("{what} date {ds:?} is not a date")))?;
-            let time = parse_time(ts)
-                .ok_or_else(|| checker.bad(line, format!("{what} time {ts:?} is not a time")))?;
-            Ok(date.and_time(time))
-        };
-        let start = stamp(cols.start_date, cols.start_time, "start")?;
-        let end = stamp(cols.end_date, cols.end_time, "end")?;
-        let mut e = Entry::new(
-            line,
-            When::Local(start),
-            Some(When::Local(end)),
-            Identity::Content,
-        );
-        e.project = Some(cell(&record, cols.project).to_owned());
-        e.client = Some(cell(&record, cols.client).to_owned());
-        e.task = Some(cell(&record, cols.task).to_owned());
-        e.description = cell(&record, cols.description).to_owned();
-        e.tags = split_tags(cell(&record, cols.tags));
-        e.billable = parse_bool(line, cell(&record, cols.billable))?;
-        e.currency = currency.clone();
-        e.rate = match (&cols.rate, &cols.amount) {
-            (Some((c, _)), _) => parse_number(cell(&record, Some(*c))),
-            (None, Some((c, _))) => {
-                // The hourly rate behind an amount: amount / hours, to the cent.
-                let seconds = (end - start).num_seconds();
-                parse_number(cell(&record, Some(*c)))
-                    .filter(|a| !a.is_zero() && seconds > 0)
-                    .map(|a| (a * Decimal::from(3600) / Decimal::from(seconds)).round_dp(2))
-            }
-            (None, None) => None,
-        };
-        checker.push(e)?;
+    for record in records {
+        let outcome = dated_row(checker, &record, &cols, order, currency.as_ref());
+        checker.settle(outcome);
     }
     Ok(())
+}
+
+/// Checks one record of a Toggl Track or Clockify report.
+fn dated_row(
+    checker: &mut Checker,
+    record: &csv::StringRecord,
+    cols: &Dated,
+    order: Order,
+    currency: Option<&String>,
+) -> RowResult<()> {
+    let line = line_of(record, 0);
+    let stamp = |d: usize, t: usize, what: &str| -> RowResult<NaiveDateTime> {
+        let (ds, ts) = (cell(record, Some(d)), cell(record, Some(t)));
+        let date = parse_date(ds, order)
+            .ok_or_else(|| checker.bad(line, format!("{what} date {ds:?} is not a date")))?;
+        let time = parse_time(ts)
+            .ok_or_else(|| checker.bad(line, format!("{what} time {ts:?} is not a time")))?;
+        Ok(date.and_time(time))
+    };
+    let start = stamp(cols.start_date, cols.start_time, "start")?;
+    let end = stamp(cols.end_date, cols.end_time, "end")?;
+    let mut e = Entry::new(
+        line,
+        When::Local(start),
+        Some(When::Local(end)),
+        Identity::Content,
+    );
+    e.project = Some(cell(record, cols.project).to_owned());
+    e.client = Some(cell(record, cols.client).to_owned());
+    e.task = Some(cell(record, cols.task).to_owned());
+    e.description = cell(record, cols.description).to_owned();
+    e.tags = split_tags(cell(record, cols.tags));
+    e.billable = parse_bool(checker, line, cell(record, cols.billable))?;
+    e.currency = currency.cloned();
+    e.rate = match (&cols.rate, &cols.amount) {
+        (Some((c, _)), _) => parse_number(cell(record, Some(*c))),
+        (None, Some((c, _))) => {
+            // The hourly rate behind an amount: amount / hours, to the cent.
+            let seconds = (end - start).num_seconds();
+            parse_number(cell(record, Some(*c)))
+                .filter(|a| !a.is_zero() && seconds > 0)
+                .map(|a| (a * Decimal::from(3600) / Decimal::from(seconds)).round_dp(2))
+        }
+        (None, None) => None,
+    };
+    checker.push(e)
 }
 
 /// Reads a Toggl Track detailed report (CSV).
@@ -406,72 +450,159 @@ pub(super) fn read_harvest(input: impl BufRead, checker: &mut Checker) -> Result
     let c_currency = col(&headers, &["currency"]);
     let mut records = Vec::new();
     let mut order = None;
-    for (i, record) in reader.records().enumerate() {
-        let line = i as u64 + 2;
-        let record = record.map_err(|e| bad(line, format!("cannot read the row ({e})")))?;
+    let mut at = reader.position().line();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                checker.settle(Err(checker.bad(at, format!("cannot read the row ({e})"))));
+                continue;
+            }
+        };
+        at = line_of(&record, at) + 1;
         if order.is_none() {
             order = order_hint(cell(&record, Some(c_date)));
         }
         records.push(record);
     }
     let order = order.unwrap_or(Order::MonthFirst);
+    // Each record's date and seconds (or why not), then the seconds of each date: a date's
+    // entries start at 09:00, or earlier when they would run past midnight.
+    let mut parsed = Vec::with_capacity(records.len());
+    let mut totals: HashMap<NaiveDate, i64> = HashMap::new();
+    for record in &records {
+        let line = line_of(record, 0);
+        let ds = cell(record, Some(c_date));
+        let hs = cell(record, Some(c_hours));
+        let outcome = match parse_date(ds, order) {
+            None => Err(checker.bad(line, format!("date {ds:?} is not a date"))),
+            Some(date) => match parse_hours(hs) {
+                None => Err(checker.bad(
+                    line,
+                    format!("hours {hs:?} is not a number of hours up to 744"),
+                )),
+                Some(seconds) => {
+                    *totals.entry(date).or_insert(0) += seconds;
+                    Ok((date, seconds))
+                }
+            },
+        };
+        parsed.push(outcome);
+    }
     // Seconds already laid out on each date, and how often each row's content was seen.
     let mut used: HashMap<NaiveDate, i64> = HashMap::new();
     let mut seen: HashMap<String, u32> = HashMap::new();
-    for (i, record) in records.into_iter().enumerate() {
-        let line = line_of(&record, i as u64 + 2);
-        let ds = cell(&record, Some(c_date));
-        let date = parse_date(ds, order)
-            .ok_or_else(|| checker.bad(line, format!("date {ds:?} is not a date")))?;
-        let hs = cell(&record, Some(c_hours));
-        let seconds = parse_hours(hs).ok_or_else(|| {
-            checker.bad(
-                line,
-                format!("hours {hs:?} is not a number of hours up to 744"),
-            )
-        })?;
-        let day_start = date
-            .and_hms_opt(HARVEST_DAY_START_HOUR, 0, 0)
-            .expect("09:00 exists");
-        let day_start = local_to_utc(day_start, checker.tz()).map_err(|e| checker.bad(line, e))?;
-        let offset = used.entry(date).or_insert(0);
-        let start = day_start + Duration::seconds(*offset);
-        *offset += seconds;
-        let content = [
-            ds,
-            cell(&record, c_client),
-            cell(&record, c_project),
-            cell(&record, c_task),
-            cell(&record, c_notes),
-            hs,
-            cell(&record, c_billable),
-            cell(&record, c_rate),
-        ]
-        .join("\u{1f}");
-        let n = seen.entry(content.clone()).or_insert(0);
-        *n += 1;
-        let mut e = Entry::new(
-            line,
-            When::Instant(start),
-            Some(When::Instant(start + Duration::seconds(seconds))),
-            Identity::Source {
-                id: format!("{content}\u{1f}{n}"),
-                key_at: Some(day_start.timestamp()),
-            },
-        );
-        e.client = Some(cell(&record, c_client).to_owned());
-        e.project = Some(cell(&record, c_project).to_owned());
-        e.task = Some(cell(&record, c_task).to_owned());
-        e.description = cell(&record, c_notes).to_owned();
-        e.billable = parse_bool(line, cell(&record, c_billable))?;
-        e.rate = parse_number(cell(&record, c_rate));
-        // `Euro - EUR`, `US Dollar - USD`, or just `EUR`.
-        e.currency = Some(cell(&record, c_currency))
-            .map(|c| c.rsplit(['-', ' ']).next().unwrap_or("").trim().to_owned())
-            .filter(|c| c.len() == 3);
-        checker.push(e)?;
+    for (record, outcome) in records.iter().zip(parsed) {
+        let outcome = outcome.and_then(|(date, seconds)| {
+            let cols = HarvestCols {
+                date: c_date,
+                hours: c_hours,
+                client: c_client,
+                project: c_project,
+                task: c_task,
+                notes: c_notes,
+                billable: c_billable,
+                rate: c_rate,
+                currency: c_currency,
+            };
+            let layout = (date, seconds, totals[&date]);
+            harvest_row(checker, record, &cols, layout, &mut used, &mut seen)
+        });
+        checker.settle(outcome);
     }
     Ok(())
+}
+
+/// The columns of a Harvest report.
+struct HarvestCols {
+    date: usize,
+    hours: usize,
+    client: Option<usize>,
+    project: Option<usize>,
+    task: Option<usize>,
+    notes: Option<usize>,
+    billable: Option<usize>,
+    rate: Option<usize>,
+    currency: Option<usize>,
+}
+
+/// Lays out and checks one Harvest entry: `layout` is its date, its seconds and the seconds of
+/// all entries of its date. Entries of a date run end to end from 09:00, or from as much
+/// earlier as their total needs to end by midnight (from 00:00 at the earliest); a date with
+/// more than a day of entries keeps them on the date, overlapping (each ends by midnight), and
+/// is reported. `used` holds the seconds laid out per date so far.
+fn harvest_row(
+    checker: &mut Checker,
+    record: &csv::StringRecord,
+    c: &HarvestCols,
+    layout: (NaiveDate, i64, i64),
+    used: &mut HashMap<NaiveDate, i64>,
+    seen: &mut HashMap<String, u32>,
+) -> RowResult<()> {
+    let (date, seconds, total) = layout;
+    let line = line_of(record, 0);
+    let local = |d: NaiveDate, hour: u32| -> RowResult<chrono::DateTime<chrono::Utc>> {
+        let t = d.and_hms_opt(hour, 0, 0).expect("a whole hour exists");
+        local_to_utc(t, checker.tz()).map_err(|e| checker.bad(line, e))
+    };
+    let midnight = local(date, 0)?;
+    let next_midnight = match date.succ_opt() {
+        Some(next) => local(next, 0)?,
+        None => midnight + Duration::days(1),
+    };
+    let day = (next_midnight - midnight).num_seconds();
+    // The import key keeps the 09:00 anchor of earlier builds, so a file imported before is
+    // recognised.
+    let anchor = local(date, HARVEST_DAY_START_HOUR)?;
+    let first = if total <= (next_midnight - anchor).num_seconds() {
+        anchor
+    } else {
+        next_midnight - Duration::seconds(total.min(day))
+    };
+    if total > day {
+        checker.crowded(date);
+    }
+    let offset = used.entry(date).or_insert(0);
+    let mut start = first + Duration::seconds(*offset);
+    *offset += seconds;
+    if start + Duration::seconds(seconds) > next_midnight {
+        // More than a day on this date: end by midnight, overlapping the entries before.
+        start = (next_midnight - Duration::seconds(seconds)).max(midnight);
+    }
+    let hs = cell(record, Some(c.hours));
+    let content = [
+        cell(record, Some(c.date)),
+        cell(record, c.client),
+        cell(record, c.project),
+        cell(record, c.task),
+        cell(record, c.notes),
+        hs,
+        cell(record, c.billable),
+        cell(record, c.rate),
+    ]
+    .join("\u{1f}");
+    let n = seen.entry(content.clone()).or_insert(0);
+    *n += 1;
+    let mut e = Entry::new(
+        line,
+        When::Instant(start),
+        Some(When::Instant(start + Duration::seconds(seconds))),
+        Identity::Source {
+            id: format!("{content}\u{1f}{n}"),
+            key_at: Some(anchor.timestamp()),
+        },
+    );
+    e.client = Some(cell(record, c.client).to_owned());
+    e.project = Some(cell(record, c.project).to_owned());
+    e.task = Some(cell(record, c.task).to_owned());
+    e.description = cell(record, c.notes).to_owned();
+    e.billable = parse_bool(checker, line, cell(record, c.billable))?;
+    e.rate = parse_number(cell(record, c.rate));
+    // `Euro - EUR`, `US Dollar - USD`, or just `EUR`.
+    e.currency = Some(cell(record, c.currency))
+        .map(|c| c.rsplit(['-', ' ']).next().unwrap_or("").trim().to_owned())
+        .filter(|c| c.len() == 3);
+    checker.push(e)
 }
 
 #[cfg(test)]

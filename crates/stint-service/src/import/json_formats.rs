@@ -18,7 +18,7 @@ use std::io::{BufRead, Read};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
 
-use super::{Checker, Entry, Identity, Result, When, bad};
+use super::{Checker, Entry, Identity, Result, RowResult, When, bad};
 
 /// Whether `name` is a Timewarrior month file (`2024-03.data`).
 pub(super) fn is_timewarrior_month_file(name: &str) -> bool {
@@ -72,24 +72,36 @@ pub(super) fn read_timewarrior(mut input: impl BufRead, checker: &mut Checker) -
         .map_err(|e| json_error(&e, "`timew export` JSON (an array of intervals)"))?;
     for (i, value) in intervals.into_iter().enumerate() {
         let line = i as u64 + 1;
-        let interval: TimewInterval = serde_json::from_value(value).map_err(|e| {
-            checker.bad(
-                line,
-                format!("interval {line} is not a Timewarrior interval ({e})"),
-            )
-        })?;
-        push_timew(checker, line, interval)?;
+        // `timew export` numbers intervals as `timew` shows them: @1 is the newest.
+        let place = match value.get("id").and_then(serde_json::Value::as_u64) {
+            Some(id) => format!("Timewarrior interval @{id}"),
+            None => format!("Timewarrior interval {line} of the file"),
+        };
+        let outcome = match serde_json::from_value::<TimewInterval>(value) {
+            Ok(interval) => push_timew(checker, line, Some(place), interval),
+            Err(e) => Err(checker.bad_entry(place, format!("not a Timewarrior interval ({e})"))),
+        };
+        checker.settle(outcome);
     }
     Ok(())
 }
 
-fn push_timew(checker: &mut Checker, line: u64, i: TimewInterval) -> Result<()> {
+/// Checks one interval: `line` of a data file, or the `place` of an exported one.
+fn push_timew(
+    checker: &mut Checker,
+    line: u64,
+    place: Option<String>,
+    i: TimewInterval,
+) -> RowResult<()> {
+    let refuse = |reason: String| match &place {
+        Some(p) => checker.bad_entry(p.clone(), reason),
+        None => checker.bad(line, reason),
+    };
     let stamp = |s: &str| {
         timew_stamp(s).ok_or_else(|| {
-            checker.bad(
-                line,
-                format!("{s:?} is not a Timewarrior time (20240325T073000Z)"),
-            )
+            refuse(format!(
+                "{s:?} is not a Timewarrior time (20240325T073000Z)"
+            ))
         })
     };
     let start = stamp(&i.start)?;
@@ -106,6 +118,7 @@ fn push_timew(checker: &mut Checker, line: u64, i: TimewInterval) -> Result<()> 
         Some(When::Instant(end)),
         Identity::Content,
     );
+    e.place = place;
     e.tags = i.tags.iter().map(|t| t.trim().to_owned()).collect();
     e.description = i.annotation.unwrap_or_default().trim().to_owned();
     checker.push(e)
@@ -154,55 +167,61 @@ fn words(line: &str) -> Vec<(String, bool)> {
 pub(super) fn read_timewarrior_data(input: impl BufRead, checker: &mut Checker) -> Result<()> {
     for (i, line) in input.lines().enumerate() {
         let n = i as u64 + 1;
-        let line = line.map_err(|e| checker.bad(n, format!("cannot read the line ({e})")))?;
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let w = words(line);
-        if w.first().map(|(s, _)| s.as_str()) != Some("inc") || w.len() < 2 {
-            return Err(checker.bad(
-                n,
-                "not a Timewarrior interval (inc START - END # TAGS); import the data folder \
-                 or `timew export`",
-            ));
-        }
-        let start = w[1].0.clone();
-        let mut rest = &w[2..];
-        let mut end = None;
-        if rest.first().is_some_and(|(s, q)| s == "-" && !q) {
-            end = rest.get(1).map(|(s, _)| s.clone());
-            rest = rest.get(2..).unwrap_or(&[]);
-        }
-        let mut tags = Vec::new();
-        let mut annotation = None;
-        if rest.first().is_some_and(|(s, q)| s == "#" && !q) {
-            let after = &rest[1..];
-            let split = after.iter().position(|(s, q)| s == "#" && !q);
-            let (tag_words, ann) = match split {
-                Some(p) => (&after[..p], Some(&after[p + 1..])),
-                None => (after, None),
-            };
-            tags = tag_words.iter().map(|(s, _)| s.clone()).collect();
-            annotation = ann.map(|a| {
-                a.iter()
-                    .map(|(s, _)| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            });
-        }
-        push_timew(
-            checker,
-            n,
-            TimewInterval {
-                start,
-                end,
-                tags,
-                annotation,
-            },
-        )?;
+        let line = line.map_err(|e| bad(n, format!("cannot read the line ({e})")))?;
+        let outcome = timew_data_line(checker, n, line.trim());
+        checker.settle(outcome);
     }
     Ok(())
+}
+
+/// Checks line `n` of a Timewarrior data file.
+fn timew_data_line(checker: &mut Checker, n: u64, line: &str) -> RowResult<()> {
+    if line.is_empty() {
+        return Ok(());
+    }
+    let w = words(line);
+    if w.first().map(|(s, _)| s.as_str()) != Some("inc") || w.len() < 2 {
+        return Err(checker.bad(
+            n,
+            "not a Timewarrior interval (inc START - END # TAGS); import the data folder \
+             or `timew export`",
+        ));
+    }
+    let start = w[1].0.clone();
+    let mut rest = &w[2..];
+    let mut end = None;
+    if rest.first().is_some_and(|(s, q)| s == "-" && !q) {
+        end = rest.get(1).map(|(s, _)| s.clone());
+        rest = rest.get(2..).unwrap_or(&[]);
+    }
+    let mut tags = Vec::new();
+    let mut annotation = None;
+    if rest.first().is_some_and(|(s, q)| s == "#" && !q) {
+        let after = &rest[1..];
+        let split = after.iter().position(|(s, q)| s == "#" && !q);
+        let (tag_words, ann) = match split {
+            Some(p) => (&after[..p], Some(&after[p + 1..])),
+            None => (after, None),
+        };
+        tags = tag_words.iter().map(|(s, _)| s.clone()).collect();
+        annotation = ann.map(|a| {
+            a.iter()
+                .map(|(s, _)| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
+    }
+    push_timew(
+        checker,
+        n,
+        None,
+        TimewInterval {
+            start,
+            end,
+            tags,
+            annotation,
+        },
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -223,70 +242,85 @@ pub(super) fn read_watson(input: impl Read, checker: &mut Checker) -> Result<()>
     let frames: Vec<serde_json::Value> = serde_json::from_slice(&bytes)
         .map_err(|e| json_error(&e, "a Watson frames file or `watson log --json`"))?;
     for (i, value) in frames.into_iter().enumerate() {
-        let n = i as u64 + 1;
-        let frame = match value {
-            serde_json::Value::Array(items) => {
-                // [start, stop, project, id, tags, updated_at]
-                let secs = |v: Option<&serde_json::Value>| {
-                    v.and_then(serde_json::Value::as_f64)
-                        .and_then(|s| DateTime::from_timestamp(s.round() as i64, 0))
-                };
-                let start = secs(items.first()).ok_or_else(|| {
-                    checker.bad(n, format!("frame {n} has no start (Unix seconds)"))
-                })?;
-                let stop = secs(items.get(1));
-                let project = items
-                    .get(2)
-                    .and_then(serde_json::Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
-                let id = items
-                    .get(3)
-                    .and_then(serde_json::Value::as_str)
-                    .ok_or_else(|| checker.bad(n, format!("frame {n} has no id")))?
-                    .to_owned();
-                let tags = items
-                    .get(4)
-                    .and_then(serde_json::Value::as_array)
-                    .map(|t| {
-                        t.iter()
-                            .filter_map(|t| t.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                (id, project, start, stop, tags, String::new())
-            }
-            value => {
-                let f: WatsonLogFrame = serde_json::from_value(value).map_err(|e| {
-                    checker.bad(n, format!("frame {n} is not a Watson frame ({e})"))
-                })?;
-                (
-                    f.id,
-                    f.project,
-                    f.start.with_timezone(&Utc),
-                    f.stop.map(|s| s.with_timezone(&Utc)),
-                    f.tags,
-                    f.note.unwrap_or_default(),
-                )
-            }
-        };
-        let (id, project, start, stop, tags, note) = frame;
-        let Some(stop) = stop else {
-            checker.running();
-            continue;
-        };
-        let mut e = Entry::new(
-            n,
-            When::Instant(start),
-            Some(When::Instant(stop)),
-            Identity::Source { id, key_at: None },
-        );
-        e.project = Some(project.trim().to_owned());
-        e.tags = tags.iter().map(|t: &String| t.trim().to_owned()).collect();
-        e.description = note.trim().to_owned();
-        checker.push(e)?;
+        let outcome = watson_frame(checker, i as u64 + 1, value);
+        checker.settle(outcome);
     }
     Ok(())
+}
+
+/// Checks the `n`th frame of a Watson file; errors name the frame by its id.
+fn watson_frame(checker: &mut Checker, n: u64, value: serde_json::Value) -> RowResult<()> {
+    let id_of = |v: &serde_json::Value| {
+        match v {
+            serde_json::Value::Array(items) => items.get(3).and_then(serde_json::Value::as_str),
+            v => v.get("id").and_then(serde_json::Value::as_str),
+        }
+        .map(str::to_owned)
+    };
+    let place = match id_of(&value) {
+        Some(id) => format!("Watson frame {id}"),
+        None => format!("Watson frame {n} of the file (it has no id)"),
+    };
+    let refuse = |reason: &str| checker.bad_entry(place.clone(), reason);
+    let frame = match value {
+        serde_json::Value::Array(items) => {
+            // [start, stop, project, id, tags, updated_at]
+            let secs = |v: Option<&serde_json::Value>| {
+                v.and_then(serde_json::Value::as_f64)
+                    .and_then(|s| DateTime::from_timestamp(s.round() as i64, 0))
+            };
+            let start = secs(items.first()).ok_or_else(|| refuse("no start (Unix seconds)"))?;
+            let stop = secs(items.get(1));
+            let project = items
+                .get(2)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let id = items
+                .get(3)
+                .and_then(serde_json::Value::as_str)
+                .ok_or_else(|| refuse("no id"))?
+                .to_owned();
+            let tags = items
+                .get(4)
+                .and_then(serde_json::Value::as_array)
+                .map(|t| {
+                    t.iter()
+                        .filter_map(|t| t.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (id, project, start, stop, tags, String::new())
+        }
+        value => {
+            let f: WatsonLogFrame = serde_json::from_value(value)
+                .map_err(|e| refuse(&format!("not a Watson frame ({e})")))?;
+            (
+                f.id,
+                f.project,
+                f.start.with_timezone(&Utc),
+                f.stop.map(|s| s.with_timezone(&Utc)),
+                f.tags,
+                f.note.unwrap_or_default(),
+            )
+        }
+    };
+    let (id, project, start, stop, tags, note) = frame;
+    let Some(stop) = stop else {
+        checker.running();
+        return Ok(());
+    };
+    let mut e = Entry::new(
+        n,
+        When::Instant(start),
+        Some(When::Instant(stop)),
+        Identity::Source { id, key_at: None },
+    );
+    e.place = Some(place);
+    e.project = Some(project.trim().to_owned());
+    e.tags = tags.iter().map(|t: &String| t.trim().to_owned()).collect();
+    e.description = note.trim().to_owned();
+    checker.push(e)
 }
 
 #[cfg(test)]

@@ -183,6 +183,65 @@ pub struct ImportOptions {
     pub timezone: Option<String>,
     /// Check everything and count what would be created, but write nothing.
     pub dry_run: bool,
+    /// Import every good row and list the bad ones (`--skip-invalid`); without it, a bad row
+    /// stops the import (all bad rows are counted and the first [`MAX_LISTED_ROWS`] named).
+    /// Either way, what is imported is imported in one transaction.
+    pub skip_invalid: bool,
+}
+
+/// Bad rows and duplicates named in an answer (all are counted).
+pub const MAX_LISTED_ROWS: usize = 20;
+
+/// Where a row of a file is: a line of a CSV or data file (the physical line, counting the
+/// header; a record with line breaks in a quoted cell is at its first line), or an entry of a
+/// JSON file by its own id (Watson frame id, Timewarrior `@N`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowPlace {
+    /// A line of the file (`file`: the data file of a Timewarrior folder).
+    Line { line: u64, file: Option<String> },
+    /// An entry of a JSON file, e.g. `Watson frame 0a1b2c3d` or `Timewarrior interval @3`.
+    Entry(String),
+}
+
+impl std::fmt::Display for RowPlace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RowPlace::Line { line, file: None } => write!(f, "line {line}"),
+            RowPlace::Line {
+                line,
+                file: Some(name),
+            } => write!(f, "line {line} of {name}"),
+            RowPlace::Entry(e) => f.write_str(e),
+        }
+    }
+}
+
+/// A row the check refused: where it is and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedRow {
+    pub place: RowPlace,
+    pub reason: String,
+}
+
+/// The result of checking one row.
+pub(crate) type RowResult<T> = std::result::Result<T, RejectedRow>;
+
+impl From<RejectedRow> for ServiceError {
+    fn from(r: RejectedRow) -> ServiceError {
+        invalid(format!(
+            "{}: {}; fix that row and import again (nothing was imported)",
+            r.place, r.reason
+        ))
+    }
+}
+
+/// A row left out because an earlier row of the same file is the same entry (same start, end,
+/// project and description, or the same source id): another tracker's export holding it twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateRow {
+    pub place: RowPlace,
+    /// The row it repeats, which was kept.
+    pub first: RowPlace,
 }
 
 /// What an import did (or, for a dry run, would do).
@@ -205,6 +264,17 @@ pub struct ImportSummary {
     pub empty: usize,
     /// Running intervals (no end), skipped.
     pub running: usize,
+    /// Bad rows left out with `skip_invalid`.
+    pub invalid: usize,
+    /// The first [`MAX_LISTED_ROWS`] of them, with their reasons.
+    pub invalid_rows: Vec<RejectedRow>,
+    /// Rows left out as repeats of an earlier row of the file.
+    pub duplicates: usize,
+    /// The first [`MAX_LISTED_ROWS`] of them.
+    pub duplicate_rows: Vec<DuplicateRow>,
+    /// Dates whose entries (a format without times of day: Harvest) add up to more than the
+    /// day: their entries overlap instead of spilling into the next date.
+    pub crowded_dates: Vec<chrono::NaiveDate>,
 }
 
 /// One row of the file as it would be imported, for a dry run's preview.
@@ -264,12 +334,12 @@ fn bad(line: u64, reason: impl std::fmt::Display) -> ServiceError {
 }
 
 /// Parses a yes/no cell: true/yes/y/1, false/no/n/0, empty for none.
-fn parse_bool(line: u64, s: &str) -> Result<Option<bool>> {
+fn parse_bool(checker: &Checker, line: u64, s: &str) -> RowResult<Option<bool>> {
     match s.trim().to_ascii_lowercase().as_str() {
         "" => Ok(None),
         "true" | "yes" | "y" | "1" => Ok(Some(true)),
         "false" | "no" | "n" | "0" => Ok(Some(false)),
-        other => Err(bad(
+        other => Err(checker.bad(
             line,
             format!("billable {other:?} is not true/false/yes/no/1/0"),
         )),
@@ -302,7 +372,10 @@ pub(crate) enum Identity {
 /// One entry of a file, as a format parser reads it.
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
+    /// The physical line (CSV, data files), or the entry's ordinal in a JSON file.
     pub line: u64,
+    /// Where the entry is, for a JSON file: its own id (`Watson frame ID`); `None`: `line`.
+    pub place: Option<String>,
     pub start: When,
     /// `None`: a running interval (skipped).
     pub end: Option<When>,
@@ -322,6 +395,7 @@ impl Entry {
     pub(crate) fn new(line: u64, start: When, end: Option<When>, identity: Identity) -> Entry {
         Entry {
             line,
+            place: None,
             start,
             end,
             project: None,
@@ -413,6 +487,14 @@ pub(crate) struct Checker {
     tasks: HashSet<(String, String)>,
     empty: usize,
     running: usize,
+    /// Bad rows: how many, and the first [`MAX_LISTED_ROWS`].
+    invalid: usize,
+    invalid_rows: Vec<RejectedRow>,
+    /// Each row's key (start or day, and hash) and where it first was, to find repeats.
+    seen: HashMap<(i64, [u8; 16]), RowPlace>,
+    duplicates: usize,
+    duplicate_rows: Vec<DuplicateRow>,
+    crowded_dates: Vec<chrono::NaiveDate>,
 }
 
 impl Checker {
@@ -427,7 +509,86 @@ impl Checker {
             tasks: HashSet::new(),
             empty: 0,
             running: 0,
+            invalid: 0,
+            invalid_rows: Vec::new(),
+            seen: HashMap::new(),
+            duplicates: 0,
+            duplicate_rows: Vec::new(),
+            crowded_dates: Vec::new(),
         }
+    }
+
+    /// Where line `line` of the file being read is.
+    fn line_place(&self, line: u64) -> RowPlace {
+        RowPlace::Line {
+            line,
+            file: self.file.clone(),
+        }
+    }
+
+    /// A refusal of the entry at `place` (a JSON entry by its id).
+    pub(crate) fn bad_entry(&self, place: String, reason: impl std::fmt::Display) -> RejectedRow {
+        RejectedRow {
+            place: RowPlace::Entry(place),
+            reason: reason.to_string(),
+        }
+    }
+
+    /// Takes the outcome of checking one row: a refused row is counted (and the first
+    /// [`MAX_LISTED_ROWS`] kept) and the file read on, so that every bad row is known.
+    pub(crate) fn settle(&mut self, outcome: RowResult<()>) {
+        if let Err(r) = outcome {
+            self.invalid += 1;
+            if self.invalid_rows.len() < MAX_LISTED_ROWS {
+                self.invalid_rows.push(r);
+            }
+        }
+    }
+
+    /// Notes a date whose entries add up to more than the day (see
+    /// [`ImportSummary::crowded_dates`]).
+    pub(crate) fn crowded(&mut self, date: chrono::NaiveDate) {
+        if !self.crowded_dates.contains(&date) {
+            self.crowded_dates.push(date);
+        }
+    }
+
+    /// After the whole file: without `skip_invalid`, bad rows stop the import with the first
+    /// one's place and reason, how many there are, and where the others are.
+    fn finish(&self, skip_invalid: bool) -> Result<()> {
+        let Some(first) = self.invalid_rows.first() else {
+            return Ok(());
+        };
+        if skip_invalid {
+            return Ok(());
+        }
+        let good = self.rows.len();
+        let mut message = format!("{}: {}", first.place, first.reason);
+        if self.invalid > 1 {
+            let others: Vec<String> = self.invalid_rows[1..]
+                .iter()
+                .map(|r| format!("{} ({})", r.place, r.reason))
+                .collect();
+            let more = self.invalid - self.invalid_rows.len();
+            let _ = write!(
+                message,
+                "; {} rows are bad in all, also {}{}",
+                self.invalid,
+                others.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            );
+        }
+        let _ = write!(
+            message,
+            "; fix {} and import again, or import the {good} good rows and leave the bad \
+             ones out with --skip-invalid (nothing was imported)",
+            if self.invalid > 1 { "them" } else { "that row" },
+        );
+        Err(invalid(message))
     }
 
     /// The zone naive local times are read in.
@@ -435,37 +596,51 @@ impl Checker {
         self.tz
     }
 
-    /// An error at `line` of the file being read.
-    pub(crate) fn bad(&self, line: u64, reason: impl std::fmt::Display) -> ServiceError {
-        match &self.file {
-            Some(f) => bad(line, format!("in {f}: {reason}")),
-            None => bad(line, reason),
+    /// A refusal of the row at `line` of the file being read.
+    pub(crate) fn bad(&self, line: u64, reason: impl std::fmt::Display) -> RejectedRow {
+        RejectedRow {
+            place: self.line_place(line),
+            reason: reason.to_string(),
         }
     }
 
-    fn instant(&self, line: u64, what: &str, when: &When) -> Result<DateTime<Utc>> {
+    fn instant(&self, place: &RowPlace, what: &str, when: &When) -> RowResult<DateTime<Utc>> {
+        let refuse = |reason: String| RejectedRow {
+            place: place.clone(),
+            reason,
+        };
         match when {
             When::Instant(t) => Ok(*t),
-            When::Local(t) => local_to_utc(*t, self.tz).map_err(|e| self.bad(line, e)),
-            When::Text(s) => parse_instant(s, self.tz, self.now)
-                .map_err(|e| self.bad(line, format!("{what}: {e}"))),
+            When::Local(t) => local_to_utc(*t, self.tz).map_err(|e| refuse(e.to_string())),
+            When::Text(s) => {
+                parse_instant(s, self.tz, self.now).map_err(|e| refuse(format!("{what}: {e}")))
+            }
         }
     }
 
-    /// Checks `e` and keeps it as a row.
-    pub(crate) fn push(&mut self, e: Entry) -> Result<()> {
+    /// Checks `e` and keeps it as a row; a repeat of an earlier row is counted, not kept.
+    pub(crate) fn push(&mut self, mut e: Entry) -> RowResult<()> {
         let line = e.line;
-        let start = self.instant(line, "start", &e.start)?;
+        let place = match e.place.take() {
+            Some(p) => RowPlace::Entry(p),
+            None => self.line_place(line),
+        };
+        let place_ = place.clone();
+        let bad = move |reason: &dyn std::fmt::Display| RejectedRow {
+            place: place_.clone(),
+            reason: reason.to_string(),
+        };
+        let start = self.instant(&place, "start", &e.start)?;
         let Some(end) = &e.end else {
             self.running += 1;
             return Ok(());
         };
-        let end = self.instant(line, "end", end)?;
+        let end = self.instant(&place, "end", end)?;
         if end == start {
             self.empty += 1;
             return Ok(());
         }
-        validate_span(start, Some(end), self.now, self.tz).map_err(|err| self.bad(line, err))?;
+        validate_span(start, Some(end), self.now, self.tz).map_err(|err| bad(&err))?;
         // Parsers trim their cells; values are kept as given (a stint CSV cell such as `'\tx`
         // reads back as `\tx`), and only empty ones dropped.
         let clean = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
@@ -473,14 +648,14 @@ impl Checker {
         let client = clean(e.client);
         let task = clean(e.task);
         if client.is_some() && project.is_none() && self.format == ImportFormat::Stint {
-            return Err(self.bad(line, "a client is given without a project; add the project"));
+            return Err(bad(&"a client is given without a project; add the project"));
         }
         // Other trackers' clients belong to projects: without a project there is no client.
         let client = client.filter(|_| project.is_some());
         let task = task.filter(|_| project.is_some());
         for (what, value) in [("project", &project), ("client", &client), ("task", &task)] {
             if let Some(v) = value {
-                check_line(what, v).map_err(|err| self.bad(line, err))?;
+                check_line(what, v).map_err(|err| bad(&err))?;
             }
         }
         let mut tags: Vec<String> = Vec::with_capacity(e.tags.len());
@@ -490,22 +665,21 @@ impl Checker {
             if t.trim().is_empty() {
                 continue;
             }
-            check_line("tag", t).map_err(|err| self.bad(line, err))?;
+            check_line("tag", t).map_err(|err| bad(&err))?;
             if t.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(self.bad(
-                    line,
-                    format!("tag {t:?} is only digits; tag names need a letter"),
-                ));
+                return Err(bad(&format!(
+                    "tag {t:?} is only digits; tag names need a letter"
+                )));
             }
             tags.push(t.to_owned());
         }
         let description = e.description;
-        check_text("description", &description).map_err(|err| self.bad(line, err))?;
+        check_text("description", &description).map_err(|err| bad(&err))?;
         let rate = match e.rate.filter(|r| !r.is_zero()) {
             None => None,
             Some(r) => Some(
                 stint_domain::money::parse_rate(&r.normalize().to_string())
-                    .map_err(|err| self.bad(line, err))?,
+                    .map_err(|err| bad(&err))?,
             ),
         };
         let currency = match e
@@ -515,7 +689,7 @@ impl Checker {
             .filter(|c| !c.is_empty())
         {
             None => None,
-            Some(c) => Some(Currency::parse(c).map_err(|err| self.bad(line, err))?),
+            Some(c) => Some(Currency::parse(c).map_err(|err| bad(&err))?),
         };
         let (key_at, hash) = match &e.identity {
             Identity::StintCsv => (
@@ -552,6 +726,22 @@ impl Checker {
                 hash_parts(&[self.format.as_str().to_owned(), id.clone()]),
             ),
         };
+        // Another tracker's export holding one entry twice: keep the first.
+        match self.seen.entry((key_at, hash)) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                self.duplicates += 1;
+                if self.duplicate_rows.len() < MAX_LISTED_ROWS {
+                    self.duplicate_rows.push(DuplicateRow {
+                        place,
+                        first: first.get().clone(),
+                    });
+                }
+                return Ok(());
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(place);
+            }
+        }
         if let (Some(p), Some(t)) = (&project, &task) {
             self.tasks.insert((name_key(p), name_key(t)));
         }
@@ -798,6 +988,7 @@ impl Service {
             ImportFormat::Watson => json_formats::read_watson(reader, &mut checker)?,
             ImportFormat::StintJson => unreachable!("handled above"),
         }
+        checker.finish(options.skip_invalid)?;
         self.write_rows(checker, options.dry_run, progress)
     }
 
@@ -850,6 +1041,7 @@ impl Service {
             json_formats::read_timewarrior_data(BufReader::new(file), &mut checker)?;
         }
         checker.file = None;
+        checker.finish(options.skip_invalid)?;
         self.write_rows(checker, options.dry_run, progress)
     }
 
@@ -867,15 +1059,25 @@ impl Service {
             tasks,
             empty,
             running,
+            invalid,
+            invalid_rows,
+            duplicates,
+            duplicate_rows,
+            crowded_dates,
             ..
         } = checker;
         progress.checked(rows.len());
         tracing::debug!("import: {} rows checked, writing them", rows.len());
         let mut summary = ImportSummary {
-            rows: rows.len() + empty + running,
+            rows: rows.len() + empty + running + invalid + duplicates,
             tasks: tasks.len(),
             empty,
             running,
+            invalid,
+            invalid_rows,
+            duplicates,
+            duplicate_rows,
+            crowded_dates,
             ..Default::default()
         };
         let preview = rows.iter().take(PREVIEW_ROWS).map(Row::preview).collect();

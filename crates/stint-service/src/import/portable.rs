@@ -227,21 +227,23 @@ impl Service {
                     .get("rows")
                     .and_then(Value::as_array)
                     .map_or(&[][..], Vec::as_slice);
+                let id_column = columns.iter().position(|c| c == "id");
                 for (i, row) in rows.iter().enumerate() {
+                    // A row is named by its id where its table has one (issue 18: errors name
+                    // the entry, not its ordinal).
+                    let label = match id_column.and_then(|c| row.as_array()?.get(c)?.as_i64()) {
+                        Some(id) => format!("{name} row id {id} (row {} of the table)", i + 1),
+                        None => format!("row {} of table {name}", i + 1),
+                    };
                     let cells: Vec<Cell> = row
                         .as_array()
                         .filter(|r| r.len() == columns.len())
                         .and_then(|r| r.iter().map(json_cell).collect())
                         .ok_or_else(|| {
-                            bad_copy(format!(
-                                "row {} of table {name} does not have {} values",
-                                i + 1,
-                                columns.len()
-                            ))
+                            bad_copy(format!("{label} does not have {} values", columns.len()))
                         })?;
-                    store_portable::insert_row(ctx.tx, name, &columns, &cells).map_err(|e| {
-                        bad_copy(format!("row {} of table {name} was refused ({e})", i + 1))
-                    })?;
+                    store_portable::insert_row(ctx.tx, name, &columns, &cells)
+                        .map_err(|e| bad_copy(format!("{label} was refused ({e})")))?;
                     done += 1;
                     if done.is_multiple_of(super::BATCH_ROWS) {
                         progress.written(done);
