@@ -21,6 +21,7 @@ pub mod projects;
 pub mod reports;
 pub mod settings;
 pub mod sync;
+pub mod sync_tables;
 pub mod tags;
 pub mod tasks;
 pub mod tokens;

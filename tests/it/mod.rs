@@ -20,6 +20,7 @@ mod service_catalog;
 mod service_tracks;
 mod store;
 mod sync;
+mod sync_converge;
 mod sync_http;
 mod tasks;
 mod tidy;
