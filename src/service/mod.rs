@@ -22,6 +22,7 @@ mod names;
 mod reports;
 mod settings;
 mod sync;
+mod sync_moves;
 mod sync_remote;
 mod tasks;
 mod tokens;
@@ -67,6 +68,7 @@ pub use sync::{
     FORMAT_VERSION as SYNC_FORMAT_VERSION, PeerStatus, SyncDecision, SyncKey, SyncReport,
     SyncStatus,
 };
+pub use sync_moves::SyncAccepted;
 pub use sync_remote::{
     HubClient, HubFile, HubListing, HubTransport, MAX_SERVER_URL_CHARS, MAX_SYNC_FILE_BYTES,
     RemoteSyncReport,

@@ -1831,8 +1831,7 @@ pub fn apply_file(
             (!changeset.is_empty()).then_some(&changeset),
         ])?;
         let change_id = tx.last_insert_rowid();
-        tx.prepare_cached("UPDATE change_clock SET hlc = max(hlc, ?1) WHERE id = 1")?
-            .execute([ch.hlc])?;
+        super::sync_clock::observe(&tx, ch.hlc, now.saturating_mul(1000))?;
         for d in decisions {
             record_decision(&tx, now, Some(change_id), Some(&ch.device_id), &d)?;
             out.push((change_id, d));
@@ -1918,14 +1917,19 @@ pub struct Peer {
     pub applied_seq: i64,
     pub seen_seq: i64,
     pub problem: Option<String>,
+    /// The newest stamp of its changes held back (too far ahead of this device's clock).
+    pub held_hlc: Option<i64>,
+    /// Its changes stamped up to this are applied however far ahead (the person accepted).
+    pub accepted_hlc: i64,
 }
 
 /// Every known peer, by device number.
 pub fn peers(conn: &Connection) -> Result<Vec<Peer>> {
     Ok(conn
         .prepare_cached(
-            "SELECT device_id, device_no, name, applied_seq, seen_seq, problem FROM sync_peers
-              ORDER BY device_no, device_id",
+            "SELECT device_id, device_no, name, applied_seq, seen_seq, problem, held_hlc,
+                    accepted_hlc
+               FROM sync_peers ORDER BY device_no, device_id",
         )?
         .query_map([], |r| {
             Ok(Peer {
@@ -1935,9 +1939,37 @@ pub fn peers(conn: &Connection) -> Result<Vec<Peer>> {
                 applied_seq: r.get(3)?,
                 seen_seq: r.get(4)?,
                 problem: r.get(5)?,
+                held_hlc: r.get(6)?,
+                accepted_hlc: r.get(7)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Records that changes of `device` stamped up to `held` wait (too far ahead of this clock),
+/// or with `None` that nothing of it waits.
+pub fn set_held(conn: &Connection, device: &str, held: Option<i64>) -> Result<()> {
+    conn.prepare_cached("UPDATE sync_peers SET held_hlc = ?2 WHERE device_id = ?1")?
+        .execute(params![device, held])?;
+    Ok(())
+}
+
+/// Accepts the changes of `device` held back now (up to its `held_hlc`): the next sync
+/// applies them however far ahead they are stamped. Returns the accepted stamp, or `None`
+/// when nothing of it is held.
+pub fn accept_held(conn: &Connection, device: &str) -> Result<Option<i64>> {
+    let held: Option<i64> = conn
+        .prepare_cached("SELECT held_hlc FROM sync_peers WHERE device_id = ?1")?
+        .query_row([device], |r| r.get(0))
+        .optional()?
+        .flatten();
+    if let Some(h) = held {
+        conn.prepare_cached(
+            "UPDATE sync_peers SET accepted_hlc = max(accepted_hlc, ?2) WHERE device_id = ?1",
+        )?
+        .execute(params![device, h])?;
+    }
+    Ok(held)
 }
 
 /// Records (or refreshes) a peer seen in the folder.
@@ -1999,12 +2031,15 @@ pub fn unpublished_count(conn: &Connection) -> Result<i64> {
     )?)
 }
 
-/// Bumps and returns this device's hybrid logical clock for `now_ms` (Unix milliseconds).
+/// Bumps and returns this device's hybrid logical clock for `now_ms` (Unix milliseconds),
+/// within the bounds of [`super::sync_clock::own_stamp`].
 pub fn tick(conn: &Connection, now_ms: i64) -> Result<i64> {
-    let last: i64 = conn.query_row("SELECT hlc FROM change_clock WHERE id = 1", [], |r| {
-        r.get(0)
-    })?;
-    let hlc = (now_ms.max(0) << 16).max(last.saturating_add(1));
+    let (device, last): (String, i64) = conn.query_row(
+        "SELECT device_id, hlc FROM change_clock WHERE id = 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let hlc = super::sync_clock::own_stamp(conn, &device, last, now_ms)?;
     conn.execute("UPDATE change_clock SET hlc = ?1 WHERE id = 1", [hlc])?;
     Ok(hlc)
 }
@@ -2163,7 +2198,8 @@ pub fn snapshot_rows(conn: &Connection, meta: &Meta, device: &str) -> Result<Vec
 }
 
 /// Loads a snapshot's rows into this database (which has no data yet), in the caller's
-/// transaction, and moves the local clock past `hlc`. Rows of tables this database does not
+/// transaction, and moves the local clock past `hlc` (within the drift bound of real time
+/// `now_ms`, see [`super::sync_clock::observe`]). Rows of tables this database does not
 /// have, or with more columns than it has, are refused: the snapshot comes from a newer stint.
 ///
 /// Returns how many rows were loaded, or why the snapshot cannot be loaded (nothing is then
@@ -2175,6 +2211,7 @@ pub fn load_snapshot(
     conn: &Connection,
     ops: &[Op],
     hlc: i64,
+    now_ms: i64,
 ) -> Result<std::result::Result<usize, String>> {
     conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
     let mut allowed: Vec<String> = synced_tables(conn)?;
@@ -2220,10 +2257,7 @@ pub fn load_snapshot(
         conn.prepare_cached(&sql)?
             .execute(params_from_iter(op.values.iter().flatten()))?;
     }
-    conn.execute(
-        "UPDATE change_clock SET hlc = max(hlc, ?1) WHERE id = 1",
-        [hlc],
-    )?;
+    super::sync_clock::observe(conn, hlc, now_ms)?;
     Ok(Ok(ops.len()))
 }
 

@@ -222,10 +222,6 @@ pub const TABLES: &[TableDecl] = &[
         "sync bookkeeping (a snapshot carries it, see SNAPSHOT_BOOKKEEPING)",
     ),
     local("sync_decisions", "this device's sync bookkeeping"),
-    local(
-        "sync_held",
-        "changes held back until this device's clock reaches them (V12)",
-    ),
 ];
 
 /// The declaration of `table`, if it has one.

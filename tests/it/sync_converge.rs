@@ -360,3 +360,264 @@ fn every_table_is_declared_and_declarations_agree_with_the_schema() {
     }
     assert_eq!(problems, Vec::<String>::new());
 }
+
+fn sql(d: &Device, statement: &str) {
+    let conn = rusqlite::Connection::open(d.db()).unwrap();
+    conn.execute(statement, []).unwrap();
+}
+
+fn own_clock(d: &Device) -> i64 {
+    d.count("SELECT hlc FROM change_clock")
+}
+
+/// The ceiling of a stamp at `now` plus one day (milliseconds << 16, full counter).
+fn a_day_ahead(now: &str) -> i64 {
+    ((utc(now).timestamp_millis() + 86_400_000) << 16) | 0xFFFF
+}
+
+fn describe(d: &Device, track: i64) -> String {
+    d.svc.get_track(track).unwrap().description
+}
+
+fn edit(d: &Device, track: i64, desc: &str) {
+    d.svc
+        .update_track(
+            track,
+            stint::service::TrackChanges {
+                description: Some(desc.into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+}
+
+/// Two devices that synced a track; returns the track's id.
+fn two_devices_with_a_track(folder: &Path, a: &Device, b: &Device) -> i64 {
+    a.sync(folder);
+    let t = a
+        .svc
+        .create_track(NewTrack {
+            description: Some("first".into()),
+            start: "2026-11-20T09:00:00Z".into(),
+            end: Some("2026-11-20T10:00:00Z".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .track
+        .id
+        .0;
+    a.sync(folder);
+    b.sync(folder);
+    assert_eq!(describe(b, t), "first");
+    t
+}
+
+/// Found by attack: a forged entry stamped `i64::MAX` made every later write of the device
+/// that applied it fail (the clock could not move past it), undo too.
+#[test]
+fn a_file_stamped_at_the_end_of_time_is_refused_and_writes_go_on() {
+    let folder = tempfile::tempdir().unwrap();
+    let (a, b) = (Device::new(), Device::new());
+    let t = two_devices_with_a_track(folder.path(), &a, &b);
+    a.clock.advance(60);
+    edit(&a, t, "forged");
+    // What a forged file carries: a well-formed log whose entry is stamped i64::MAX.
+    sql(
+        &a,
+        "UPDATE change_log SET hlc = 9223372036854775807 WHERE id = (SELECT max(id) FROM change_log)",
+    );
+    a.sync(folder.path());
+    b.clock.advance(60);
+    let r = b.sync(folder.path());
+    let a_id = a.svc.sync_status().unwrap().device_id;
+    assert!(
+        r.problems
+            .iter()
+            .any(|p| p.contains(&a_id[..8]) && p.contains("refused") && p.contains("clock stamp")),
+        "{:?}",
+        r.problems
+    );
+    assert_eq!(describe(&b, t), "first");
+    assert!(own_clock(&b) <= a_day_ahead(NOW) + (120_000 << 16));
+    // Writes, undo and history go on.
+    edit(&b, t, "b's own");
+    edit(&b, t, "b's again");
+    b.svc.undo_change(None).unwrap();
+    assert_eq!(describe(&b, t), "b's own");
+    let page = b
+        .svc
+        .list_changes(stint::service::ListChanges::default())
+        .unwrap();
+    assert!(page.items.len() >= 3);
+}
+
+/// Found by attack: an entry made "at" `i64::MIN` broke `stint history` for good.
+#[test]
+fn a_file_with_an_impossible_time_is_refused_and_history_still_reads() {
+    let folder = tempfile::tempdir().unwrap();
+    let (a, b) = (Device::new(), Device::new());
+    let t = two_devices_with_a_track(folder.path(), &a, &b);
+    a.clock.advance(60);
+    edit(&a, t, "forged");
+    sql(
+        &a,
+        "UPDATE change_log SET at = -9223372036854775808 WHERE id = (SELECT max(id) FROM change_log)",
+    );
+    a.sync(folder.path());
+    let r = b.sync(folder.path());
+    assert!(
+        r.problems.iter().any(|p| p.contains("outside the years 1900 to 2199")),
+        "{:?}",
+        r.problems
+    );
+    assert_eq!(describe(&b, t), "first");
+    let page = b
+        .svc
+        .list_changes(stint::service::ListChanges::default())
+        .unwrap();
+    assert!(!page.items.is_empty());
+    let status = b.svc.sync_status().unwrap();
+    assert!(
+        status.peers.iter().any(|p| p.problem.as_deref().is_some_and(|m| m.contains("refused"))),
+        "{:?}",
+        status.peers
+    );
+}
+
+/// Found by attack: a device whose clock read 2190 won every later conflict, and the other
+/// devices' own changes were stamped 2190 from then on. Its changes now wait, reported with
+/// its clock, until accepted; this device's stamps stay on real time.
+#[test]
+fn a_device_whose_clock_is_far_ahead_is_held_back_until_accepted() {
+    let folder = tempfile::tempdir().unwrap();
+    let (a, b) = (Device::new(), Device::new());
+    let t = two_devices_with_a_track(folder.path(), &a, &b);
+    a.clock.set(utc("2190-01-01T00:00:00Z"));
+    edit(&a, t, "from 2190");
+    a.sync(folder.path());
+    b.clock.advance(60);
+    let r = b.sync(folder.path());
+    let a_id = a.svc.sync_status().unwrap().device_id;
+    assert!(
+        r.problems.iter().any(|p| p.contains(&a_id[..8])
+            && p.contains("2190-01-01T00:00:00Z")
+            && p.contains("held back")
+            && p.contains("stint sync accept")),
+        "{:?}",
+        r.problems
+    );
+    assert_eq!(describe(&b, t), "first");
+    let peer = b
+        .svc
+        .sync_status()
+        .unwrap()
+        .peers
+        .into_iter()
+        .find(|p| p.device_id == a_id)
+        .unwrap();
+    assert!(peer.problem.unwrap().contains("held back"));
+    // b's own stamps stay on b's clock.
+    edit(&b, t, "b's edit");
+    assert!(own_clock(&b) <= a_day_ahead("2026-11-21T12:01:00Z"));
+    // Held until accepted, then applied: a's edit is the later one.
+    let acc = b.svc.sync_accept(&a_id[..6]).unwrap();
+    assert_eq!(acc.device_id, a_id);
+    b.sync(folder.path());
+    assert_eq!(describe(&b, t), "from 2190");
+    assert!(own_clock(&b) <= a_day_ahead("2026-11-21T12:01:00Z"));
+    b.clock.advance(60);
+    edit(&b, t, "after");
+    assert!(own_clock(&b) <= a_day_ahead("2026-11-21T12:02:00Z"));
+    // Accepting a device with nothing held is refused, naming what to do.
+    let e = b.svc.sync_accept(&a_id[..6]).unwrap_err().to_string();
+    assert!(e.contains("no changes held back"), "{e}");
+}
+
+/// A change a little ahead (within a day) is applied at once, and one held back is applied
+/// without asking once this device's clock gets there.
+#[test]
+fn a_held_change_is_applied_when_the_clock_catches_up() {
+    let folder = tempfile::tempdir().unwrap();
+    let (a, b) = (Device::new(), Device::new());
+    let t = two_devices_with_a_track(folder.path(), &a, &b);
+    a.clock.advance(2 * 86_400);
+    edit(&a, t, "two days ahead");
+    a.sync(folder.path());
+    b.sync(folder.path());
+    assert_eq!(describe(&b, t), "first");
+    b.clock.advance(86_400 + 60);
+    let r = b.sync(folder.path());
+    assert_eq!(r.problems, Vec::<String>::new());
+    assert_eq!(describe(&b, t), "two days ahead");
+    assert_same(&[&a, &b]);
+}
+
+/// Found by attack: `sync {"folder": "/proc"}` (an assistant can send it) bound the database
+/// to that folder and renumbered its ids, and every later sync with a good folder said to
+/// start from a new database.
+#[test]
+fn a_failed_first_sync_changes_nothing() {
+    let folder = tempfile::tempdir().unwrap();
+    let a = Device::new();
+    a_project_with_a_task(&a);
+    let before = a.export();
+    let e = a.svc.sync_folder(Path::new("/proc")).unwrap_err().to_string();
+    assert!(e.contains("/proc"), "{e}");
+    assert_eq!(a.export(), before);
+    let st = a.svc.sync_status().unwrap();
+    assert_eq!((st.folder, st.device_no), (None, None));
+    let r = a.sync(folder.path());
+    assert!(r.joined);
+    let b = Device::new();
+    b.sync(folder.path());
+    assert_same(&[&a, &b]);
+}
+
+/// Found by use: a device could never move to another folder. Every device of the old folder
+/// moves with `stint sync --move DIR`; a new device joins the new folder; all converge, and
+/// later changes keep flowing.
+#[test]
+fn devices_move_to_another_folder_without_starting_over() {
+    let (old, new) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b, c) = (Device::new(), Device::new(), Device::new());
+    a_project_with_a_task(&a);
+    a.sync(old.path());
+    b.sync(old.path());
+    b.clock.advance(30);
+    b.svc
+        .create_track(NewTrack {
+            description: Some("on b".into()),
+            project: Some("Website".into()),
+            start: "2026-11-05T09:00:00Z".into(),
+            end: Some("2026-11-05T10:00:00Z".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    // b moves before it has published its new track; a moves before it has applied it.
+    let rb = b.svc.sync_move(new.path()).unwrap();
+    assert!(rb.notes[0].contains("moved from"), "{rb:?}");
+    let ra = a.svc.sync_move(new.path()).unwrap();
+    assert!(!ra.joined);
+    let rc = c.sync(new.path());
+    assert!(rc.joined);
+    for _ in 0..2 {
+        for d in [&a, &b, &c] {
+            d.sync(new.path());
+        }
+    }
+    assert_eq!(a.count("SELECT count(*) FROM tracks"), 3);
+    assert_same(&[&a, &b, &c]);
+    let folder = a.svc.sync_status().unwrap().folder.unwrap();
+    assert_eq!(
+        folder,
+        std::fs::canonicalize(new.path()).unwrap().display().to_string()
+    );
+    // The old folder is not needed any more.
+    drop(old);
+    a.clock.advance(60);
+    edit(&a, a.count("SELECT max(id) FROM tracks WHERE description = 'on b'"), "moved");
+    for d in [&a, &b, &c, &a] {
+        d.sync(new.path());
+    }
+    assert_same(&[&a, &b, &c]);
+}
