@@ -868,7 +868,10 @@ pub(super) fn devices_in(
     me: &str,
     key: Option<&SyncKey>,
 ) -> Result<Vec<(String, i64)>> {
-    Ok(scan(dir, me, key)?.into_iter().map(|r| (r.id, r.no)).collect())
+    Ok(scan(dir, me, key)?
+        .into_iter()
+        .map(|r| (r.id, r.no))
+        .collect())
 }
 
 fn too_new_message(schema: u32) -> String {
@@ -1857,7 +1860,12 @@ fn clock_problem(log: &Log) -> Option<String> {
     log.known
         .iter()
         .find(|(_, h)| !ss_clock::stamp_in_range(*h))
-        .map(|(d, h)| format!("it claims to know device {} up to the clock stamp {h}", short(d)))
+        .map(|(d, h)| {
+            format!(
+                "it claims to know device {} up to the clock stamp {h}",
+                short(d)
+            )
+        })
 }
 
 /// The first change of `log` after `done` stamped more than the drift bound ahead of real
@@ -1901,7 +1909,10 @@ fn best_snapshot(
         // logs after it wait the same way).
         let opened = opened.and_then(|snap| {
             let stamps = std::iter::once(snap.hlc).chain(snap.covers.iter().map(|c| c.3));
-            if stamps.clone().any(|h| h != 0 && !ss_clock::stamp_in_range(h)) {
+            if stamps
+                .clone()
+                .any(|h| h != 0 && !ss_clock::stamp_in_range(h))
+            {
                 Err("it carries clock stamps outside the years stint accepts".to_owned())
             } else if stamps.clone().any(|h| h > ss_clock::ceiling(now_ms)) {
                 Err(format!(

@@ -12,7 +12,9 @@
 
 use std::path::Path;
 
-use super::sync::{SyncReport, devices_in, is_sync_file_name, private_dir, read_small, write_atomic};
+use super::sync::{
+    SyncReport, devices_in, is_sync_file_name, private_dir, read_small, write_atomic,
+};
 use super::{Result, Service, ServiceError};
 use crate::store::sync as ss;
 
@@ -47,7 +49,9 @@ impl Service {
                 .iter()
                 .filter(|p| {
                     (wanted.len() >= 4 && p.device_id.starts_with(&wanted))
-                        || p.name.as_deref().is_some_and(|n| n.to_lowercase() == wanted)
+                        || p.name
+                            .as_deref()
+                            .is_some_and(|n| n.to_lowercase() == wanted)
                 })
                 .collect();
             let p = match hits.as_slice() {
