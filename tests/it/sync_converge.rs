@@ -1072,8 +1072,8 @@ proptest! {
 /// The three-device rename case (ARCHITECTURE.md, "Sync", "Not converging yet"): a project
 /// renamed on one device into a name a second device created meanwhile, while a third
 /// created a project under the first one's old name. Every arrival order is tried; returns
-/// the orders whose devices end different.
-fn rename_race_diverging_orders() -> Vec<Vec<usize>> {
+/// the orders whose devices end different, with the table-level differences.
+fn rename_race_diverging_orders() -> Vec<(Vec<usize>, String)> {
     use stint::service::ProjectChanges;
     let orders: Vec<Vec<usize>> = vec![
         vec![0, 1, 2],
@@ -1137,21 +1137,25 @@ fn rename_race_diverging_orders() -> Vec<Vec<usize>> {
             }
         }
         let e: Vec<_> = devices.iter().map(Device::export).collect();
-        if e[0] != e[1] || e[0] != e[2] {
-            diverging.push(order);
+        let diff = format!("{}{}", export_diff(&e[0], &e[1]), export_diff(&e[0], &e[2]));
+        if !diff.is_empty() {
+            diverging.push((order, diff));
         }
     }
     diverging
 }
 
-/// Pinned: which arrival orders of the three-device rename race still end different. Not
-/// converging yet (the two merges pick different survivors when the creation under the old
-/// name arrives before the rename on the renaming device's peer); when it is fixed, this list
-/// becomes empty.
+/// Pinned: the three-device rename race still ends different in some arrival orders (which
+/// ones depends on the devices' random numbers, which decide the lower id), and only in the
+/// projects table: which of the two same-named projects survives. Not converging yet; when it
+/// is fixed, assert that no order diverges.
 #[test]
 fn the_three_device_rename_race_is_pinned() {
-    assert_eq!(
-        rename_race_diverging_orders(),
-        vec![vec![1, 0, 2], vec![2, 0, 1]]
-    );
+    for (order, diff) in rename_race_diverging_orders() {
+        let tables: Vec<&str> = diff.lines().filter(|l| l.starts_with("table ")).collect();
+        assert!(
+            tables.iter().all(|t| *t == "table projects:"),
+            "order {order:?} diverges beyond the documented case:\n{diff}"
+        );
+    }
 }
