@@ -27,6 +27,10 @@ pub struct SyncArgs {
     /// --scope admin --sensitive` there).
     #[arg(long, env = "STINT_SYNC_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Move this device to the folder DIR without starting over: its files are copied there
+    /// from the folder it synced through, and it syncs there from now on (move every device).
+    #[arg(long = "move", value_name = "DIR", conflicts_with_all = ["dir", "url"])]
+    pub move_to: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<SyncCommand>,
 }
@@ -47,6 +51,13 @@ pub enum SyncCommand {
     /// Encrypt the files in the shared folder end to end (for folders a cloud service keeps).
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Apply the changes of DEVICE held back because its clock was more than a day ahead of
+    /// this one's (when that device's clock is right), then sync.
+    Accept {
+        /// The device's id (at least its first 4 hex digits) or name, as `stint sync status`
+        /// lists it.
+        device: String,
+    },
     /// Whether `stint mcp` and `stint serve` sync on their own (at start, after writes, and
     /// every STINT_SYNC_INTERVAL seconds, 30 by default).
     Auto {
@@ -90,6 +101,24 @@ pub fn run(svc: &Service, a: &SyncArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         (Some(SyncCommand::Key(k)), _) => key(svc, k),
+        (Some(SyncCommand::Accept { device }), _) => {
+            let a = svc.sync_accept(device)?;
+            let until = chrono::DateTime::from_timestamp_millis(a.until_ms)
+                .map_or_else(String::new, |t| t.to_rfc3339());
+            println!(
+                "Accepted the changes of device {}{} stamped up to {until}.",
+                short(&a.device_id),
+                a.name.map(|n| format!(" ({n})")).unwrap_or_default()
+            );
+            if svc.sync_status()?.folder.is_some() && svc.sync_server_url()?.is_none() {
+                let dir = folder_or_last(svc, None)?;
+                let r = svc.sync_folder(&dir)?;
+                print_report(&dir.display().to_string(), &r);
+            } else {
+                println!("They are applied at the next `stint sync`.");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         (Some(SyncCommand::Auto { state }), _) => {
             let on = state == "on";
             svc.set_auto_sync(on)?;
@@ -117,6 +146,12 @@ pub fn run(svc: &Service, a: &SyncArgs) -> anyhow::Result<ExitCode> {
             if let Some(url) = svc.sync_server_url()? {
                 println!("The server {url} gets the snapshot at the next `stint sync`.");
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        (None, _) if a.move_to.is_some() => {
+            let to = a.move_to.clone().unwrap_or_default();
+            let r = svc.sync_move(&to)?;
+            print_report(&to.display().to_string(), &r);
             Ok(ExitCode::SUCCESS)
         }
         (None, dir) => {

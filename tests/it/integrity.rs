@@ -412,7 +412,14 @@ fn upgraded_databases_do_not_reuse_ids_their_audit_log_names() {
         "DELETE FROM sync_ids; DELETE FROM refinery_schema_history WHERE version >= 11;",
     )
     .unwrap();
-    let _ = conn.execute_batch("ALTER TABLE clients DROP COLUMN tax_rate_percent");
+    // Later migrations run again too: undo what they added.
+    for alter in [
+        "ALTER TABLE clients DROP COLUMN tax_rate_percent",
+        "ALTER TABLE sync_peers DROP COLUMN held_hlc",
+        "ALTER TABLE sync_peers DROP COLUMN accepted_hlc",
+    ] {
+        conn.execute_batch(alter).unwrap();
+    }
     drop(conn);
     let svc = Service::with_clock(&path, Caller::local(Frontend::Cli), clock.clone()).unwrap();
     let env = Env { dir, svc, clock };

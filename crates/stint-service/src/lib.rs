@@ -23,6 +23,7 @@ mod reports;
 mod settings;
 mod sync;
 mod sync_fs;
+mod sync_moves;
 mod sync_remote;
 mod tasks;
 mod tokens;
@@ -69,6 +70,7 @@ pub use sync::{
     SyncStatus,
 };
 pub use sync_fs::{sanitize as sanitize_folder_text, strip_url_credentials};
+pub use sync_moves::SyncAccepted;
 pub use sync_remote::{
     HubClient, HubFile, HubListing, HubTransport, HubUpload, MAX_SERVER_URL_CHARS,
     MAX_SYNC_FILE_BYTES, RemoteSyncReport,

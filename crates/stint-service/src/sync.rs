@@ -24,6 +24,7 @@ use super::{Result, Service, ServiceError};
 use stint_store as store;
 use stint_store::changes::{RowOp, Value};
 use stint_store::sync::{self as ss, Op, RemoteChange};
+use stint_store::sync_clock as ss_clock;
 
 /// The version of the file format this stint writes and reads (2: logs also carry what their
 /// device knew of every other device when it made them; version 1 files are still read).
@@ -126,7 +127,7 @@ fn io_err(what: &str, path: &Path, e: std::io::Error) -> ServiceError {
 }
 
 /// "dev:inode" of a file, to notice a database that was copied.
-fn file_ident(path: &Path) -> String {
+pub(super) fn file_ident(path: &Path) -> String {
     use std::os::unix::fs::MetadataExt as _;
     match std::fs::metadata(path) {
         Ok(m) => format!("{}:{}", m.dev(), m.ino()),
@@ -951,6 +952,19 @@ fn scan(dir: &Path, me: &str, key: Option<&SyncKey>) -> Result<Vec<Remote>> {
     Ok(out)
 }
 
+/// The other devices in `dir` and their device numbers (-1: not known yet), for moving a
+/// device into it.
+pub(super) fn devices_in(
+    dir: &Path,
+    me: &str,
+    key: Option<&SyncKey>,
+) -> Result<Vec<(String, i64)>> {
+    Ok(scan(dir, me, key)?
+        .into_iter()
+        .map(|r| (r.id, r.no))
+        .collect())
+}
+
 fn too_new_message(schema: u32) -> String {
     format!(
         "its files come from a newer stint (schema {schema}, this one reads up to {}); update \
@@ -1025,7 +1039,7 @@ fn oldest_kept(r: &Remote) -> i64 {
 const SNAPSHOT_EVERY: i64 = 5_000;
 
 impl Service {
-    fn sync_key_here(&self) -> Result<Option<SyncKey>> {
+    pub(super) fn sync_key_here(&self) -> Result<Option<SyncKey>> {
         self.read(|ctx| Ok(ss::sync_key(ctx.tx)?.and_then(|k| SyncKey::from_stored(&k))))
     }
 
@@ -1083,11 +1097,17 @@ impl Service {
         {
             return Err(conflict(format!(
                 "this database syncs through {f}; sync with that folder (a database syncs \
-                 through one folder), or start from a new database to join {folder}"
+                 through one folder), or move it to {folder} with `stint sync --move {folder}` \
+                 (the other devices move too)"
             )));
         }
         let me = st.device_id.clone();
         let remotes = scan(&dir, &me, key)?;
+        // This device's own folder first: a folder that cannot take it (`/proc`, a read-only
+        // disk) fails here, before the first sync changes anything in the database.
+        let my_dir = dir.join(&me);
+        sync_fs::check_real_dir(&my_dir)?;
+        private_dir(&my_dir)?;
 
         // Join: claim a number, renumber, publish everything as the first log; an empty
         // database starts from the best snapshot in the folder instead of every log.
@@ -1109,12 +1129,12 @@ impl Service {
             let name = host_name();
             let empty = !ss::has_data(&conn)?;
             let start = if first_join && empty {
-                best_snapshot(&remotes, key, &mut report)
+                best_snapshot(&remotes, key, now.timestamp_millis(), &mut report)
             } else {
                 None
             };
             let mut renumbered = 0;
-            let snapshot = ss::immediate(&mut conn, |tx| -> Result<Option<(i64, Log)>> {
+            ss::immediate(&mut conn, |tx| -> Result<()> {
                 let meta = ss::Meta::load(tx)?;
                 if first_join {
                     renumbered = ss::renumber(tx, &meta, no)?;
@@ -1130,7 +1150,7 @@ impl Service {
                     ss::set_place(tx, &folder, &ident)?;
                 }
                 if let Some((author, snap)) = &start {
-                    match ss::load_snapshot(tx, &snap.rows, snap.hlc)? {
+                    match ss::load_snapshot(tx, &snap.rows, snap.hlc, now.timestamp_millis())? {
                         Ok(n) => {
                             for (d, dno, seq, known) in &snap.covers {
                                 if *d != me {
@@ -1169,14 +1189,13 @@ impl Service {
                             ops,
                         }],
                     };
-                    return Ok(Some((last, log)));
+                    // Written before the join commits: a folder that refuses the file
+                    // leaves the database as it was.
+                    self.write_log(&dir, &me, no, 1, 1, &log, key)?;
+                    ss::set_published(tx, 1, last)?;
                 }
-                Ok(None)
+                Ok(())
             })?;
-            if let Some((last, log)) = snapshot {
-                self.write_log(&dir, &me, no, 1, 1, &log, key)?;
-                ss::set_published(&conn, 1, last)?;
-            }
             report.joined = true;
             report.renumbered = renumbered;
             st = ss::state(&conn)?;
@@ -1187,9 +1206,6 @@ impl Service {
         let name = st.device_name.clone().unwrap_or_else(host_name);
 
         // This device's new changes.
-        let my_dir = dir.join(&me);
-        sync_fs::check_real_dir(&my_dir)?;
-        private_dir(&my_dir)?;
         loop {
             let pending = ss::unpublished(&conn, ENTRIES_PER_FILE)?;
             if pending.is_empty() {
@@ -1383,6 +1399,33 @@ impl Service {
                 if !ready {
                     continue;
                 }
+                // Clocks: a stamp or instant no stint writes refuses the file; a change
+                // stamped too far ahead of this clock waits, with every later one.
+                if let Some(why) = clock_problem(&log) {
+                    let msg = format!(
+                        "device {} ({}): {} is refused: {why}; it is not applied. The file was \
+                         not written by stint as it is: remove it, or that device's folder, \
+                         and sync that device again",
+                        short(&r.id),
+                        r.name,
+                        path.display()
+                    );
+                    ss::upsert_peer(&conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
+                    report.problems.push(msg);
+                    blocked.insert(r.id.clone());
+                    continue;
+                }
+                let accepted = ss::peers(&conn)?
+                    .into_iter()
+                    .find(|p| p.device_id == r.id)
+                    .map_or(0, |p| p.accepted_hlc);
+                let hold = held_back(&log, done, accepted, now.timestamp_millis());
+                let mut log = log;
+                let mut last = last;
+                if let Some((seq, _, _)) = hold {
+                    log.entries.retain(|e| e.seq < seq);
+                    last = seq - 1;
+                }
                 let known: ss::Known = log.known.iter().cloned().collect();
                 let changes: Vec<RemoteChange> = log
                     .entries
@@ -1399,25 +1442,52 @@ impl Service {
                     })
                     .collect();
                 let n = changes.len();
-                let decided = ss::apply_file(
-                    &mut conn,
-                    &r.id,
-                    last,
-                    &changes,
-                    &known,
-                    now.timestamp(),
-                    store::SCHEMA_VERSION,
-                )?;
+                let decided = if last > done {
+                    ss::apply_file(
+                        &mut conn,
+                        &r.id,
+                        last,
+                        &changes,
+                        &known,
+                        now.timestamp(),
+                        store::SCHEMA_VERSION,
+                    )?
+                } else {
+                    Vec::new()
+                };
+                match hold {
+                    Some((seq, first_hlc, newest)) => {
+                        let msg = format!(
+                            "device {} ({}): its changes from number {seq} on are held back: \
+                             its clock read {} when it made them, more than a day ahead of this \
+                             device's clock ({}). They are applied when this clock gets there; \
+                             if that device's clock is right, apply them now with `stint sync \
+                             accept {}`",
+                            short(&r.id),
+                            r.name,
+                            ss_clock::describe(first_hlc),
+                            now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                            short(&r.id)
+                        );
+                        ss::set_held(&conn, &r.id, Some(newest))?;
+                        ss::upsert_peer(&conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
+                        report.problems.push(msg);
+                        blocked.insert(r.id.clone());
+                    }
+                    None => ss::set_held(&conn, &r.id, None)?,
+                }
                 report.decisions.extend(
                     decided
                         .into_iter()
                         .map(|(id, d)| format!("change {id}: {}", d.detail)),
                 );
-                match applied_counts.iter_mut().find(|(n, _)| *n == r.name) {
-                    Some((_, c)) => *c += n,
-                    None => applied_counts.push((r.name.clone(), n)),
+                if n > 0 {
+                    match applied_counts.iter_mut().find(|(n, _)| *n == r.name) {
+                        Some((_, c)) => *c += n,
+                        None => applied_counts.push((r.name.clone(), n)),
+                    }
+                    progress = true;
                 }
-                progress = true;
             }
             if !progress {
                 break;
@@ -1872,9 +1942,54 @@ impl Service {
 
 /// The snapshot an empty device starts from: among each device's newest, one whose later
 /// changes are all still in the folder, covering the most changes.
+/// Why a log's clock values cannot be from stint (a stamp or instant out of range), if so.
+fn clock_problem(log: &Log) -> Option<String> {
+    for e in &log.entries {
+        if !ss_clock::stamp_in_range(e.hlc) {
+            return Some(format!(
+                "change {} carries the clock stamp {}, outside the years stint accepts",
+                e.seq, e.hlc
+            ));
+        }
+        if !ss_clock::at_in_range(e.at) {
+            return Some(format!(
+                "change {} was made at {} (Unix seconds), outside the years 1900 to 2199",
+                e.seq, e.at
+            ));
+        }
+    }
+    log.known
+        .iter()
+        .find(|(_, h)| !ss_clock::stamp_in_range(*h))
+        .map(|(d, h)| {
+            format!(
+                "it claims to know device {} up to the clock stamp {h}",
+                short(d)
+            )
+        })
+}
+
+/// The first change of `log` after `done` stamped more than the drift bound ahead of real
+/// time `now_ms` and not accepted (stamps up to `accepted` are): its sequence number and
+/// stamp, and the newest stamp among the held changes of the file.
+fn held_back(log: &Log, done: i64, accepted: i64, now_ms: i64) -> Option<(i64, i64, i64)> {
+    let ceil = ss_clock::ceiling(now_ms);
+    let ahead = |h: i64| h > ceil && h > accepted;
+    let first = log.entries.iter().find(|e| e.seq > done && ahead(e.hlc))?;
+    let newest = log
+        .entries
+        .iter()
+        .filter(|e| e.seq >= first.seq)
+        .map(|e| e.hlc)
+        .max()
+        .unwrap_or(first.hlc);
+    Some((first.seq, first.hlc, newest))
+}
+
 fn best_snapshot(
     remotes: &[Remote],
     key: Option<&SyncKey>,
+    now_ms: i64,
     report: &mut SyncReport,
 ) -> Option<(String, Snapshot)> {
     let mut best: Option<(i64, String, Snapshot)> = None;
@@ -1893,6 +2008,24 @@ fn best_snapshot(
                     .flatten()
                     .ok_or_else(|| "not a snapshot of that device".to_owned())
             });
+        // Its clocks are checked as a log's are; one too far ahead is not started from (the
+        // logs after it wait the same way).
+        let opened = opened.and_then(|snap| {
+            let stamps = std::iter::once(snap.hlc).chain(snap.covers.iter().map(|c| c.3));
+            if stamps
+                .clone()
+                .any(|h| h != 0 && !ss_clock::stamp_in_range(h))
+            {
+                Err("it carries clock stamps outside the years stint accepts".to_owned())
+            } else if stamps.clone().any(|h| h > ss_clock::ceiling(now_ms)) {
+                Err(format!(
+                    "its device's clock read {}, more than a day ahead of this device's clock",
+                    ss_clock::describe(stamps.max().unwrap_or(0))
+                ))
+            } else {
+                Ok(snap)
+            }
+        });
         let snap = match opened {
             Ok(s) => s,
             Err(why) => {

@@ -244,8 +244,7 @@ pub fn append(conn: &Connection, change: &NewChange<'_>) -> Result<i64> {
     let (device, last): (String, i64) = conn
         .prepare_cached("SELECT device_id, hlc FROM change_clock WHERE id = 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let physical = change.at.timestamp_millis().max(0) << 16;
-    let hlc = physical.max(last.saturating_add(1));
+    let hlc = super::sync_clock::own_stamp(conn, &device, last, change.at.timestamp_millis())?;
     conn.prepare_cached("UPDATE change_clock SET hlc = ?1 WHERE id = 1")?
         .execute([hlc])?;
     conn.prepare_cached(
