@@ -187,6 +187,8 @@ pub struct StartTimerArgs {
     pub start: Option<String>,
     /// Id or name.
     pub task: Option<RefArg>,
+    /// Client of the project, when two clients have one of that name.
+    pub client: Option<RefArg>,
     /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
     pub request_id: Option<String>,
 }
@@ -200,6 +202,7 @@ impl From<StartTimerArgs> for service::StartTimer {
             billable: a.billable,
             start: a.start,
             task: a.task.map(|r| r.0),
+            client: a.client.map(|r| r.0),
         }
     }
 }
@@ -278,6 +281,10 @@ pub struct CreateTrackArgs {
     pub hourly_rate: Option<DecimalArg>,
     /// Id or name.
     pub task: Option<RefArg>,
+    /// Client of the project, when two clients have one of that name.
+    pub client: Option<RefArg>,
+    /// Record it even if a track of the same project, times and description exists.
+    pub allow_duplicate: Option<bool>,
     /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
     pub request_id: Option<String>,
 }
@@ -294,6 +301,8 @@ impl From<CreateTrackArgs> for service::NewTrack {
             duration: a.duration,
             hourly_rate: a.hourly_rate.map(|d| d.0),
             task: a.task.map(|r| r.0),
+            client: a.client.map(|r| r.0),
+            allow_duplicate: a.allow_duplicate.unwrap_or(false),
         }
     }
 }
@@ -382,6 +391,8 @@ pub struct UpdateTrackArgs {
     pub hourly_rate: Option<DecimalArg>,
     /// "" removes it.
     pub task: Option<RefArg>,
+    /// Client of the project, when two clients have one of that name.
+    pub client: Option<RefArg>,
 }
 
 impl UpdateTrackArgs {
@@ -398,6 +409,7 @@ impl UpdateTrackArgs {
                 duration: self.duration,
                 hourly_rate: self.hourly_rate.map(|d| d.0),
                 task: self.task.map(|r| r.0),
+                client: self.client.map(|r| r.0),
             },
         )
     }

@@ -58,6 +58,8 @@ impl StintServer {
                 .map(|(r, share)| TopProjectOut {
                     project_id: r.keys[0].id,
                     project: r.keys[0].value.clone(),
+                    client_id: r.project_client.as_ref().map(|c| c.0),
+                    client: r.project_client.as_ref().map(|c| c.1.clone()),
                     share_percent: share,
                     figures: (&r.figures).into(),
                 })

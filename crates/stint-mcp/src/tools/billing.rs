@@ -52,11 +52,7 @@ impl StintServer {
             })
             .map_err(fail)?;
         Ok(Json(InvoicePageOut {
-            invoices: page
-                .items
-                .into_iter()
-                .map(|i| InvoiceOut::new(i, false))
-                .collect(),
+            invoices: page.items.iter().map(InvoiceSummaryOut::from).collect(),
             next_cursor: page.next_cursor,
         }))
     }
@@ -108,13 +104,13 @@ impl StintServer {
     async fn mark_invoice_sent(
         &self,
         Parameters(a): Parameters<MarkSentArgs>,
-    ) -> Result<Json<InvoiceResultOut>, String> {
+    ) -> Result<Json<InvoiceChangedOut>, String> {
         let inv = self
             .svc
             .mark_invoice_sent(&a.invoice_id.0, a.issue_date.as_deref())
             .map_err(fail)?;
-        Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(inv, false),
+        Ok(Json(InvoiceChangedOut {
+            invoice: (&inv).into(),
         }))
     }
 
@@ -125,13 +121,13 @@ impl StintServer {
     async fn mark_invoice_paid(
         &self,
         Parameters(a): Parameters<MarkPaidArgs>,
-    ) -> Result<Json<InvoiceResultOut>, String> {
+    ) -> Result<Json<InvoiceChangedOut>, String> {
         let inv = self
             .svc
             .mark_invoice_paid(&a.invoice_id.0, a.paid_on.as_deref())
             .map_err(fail)?;
-        Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(inv, false),
+        Ok(Json(InvoiceChangedOut {
+            invoice: (&inv).into(),
         }))
     }
 
@@ -142,10 +138,10 @@ impl StintServer {
     async fn void_invoice(
         &self,
         Parameters(a): Parameters<InvoiceRefArgs>,
-    ) -> Result<Json<InvoiceResultOut>, String> {
+    ) -> Result<Json<InvoiceChangedOut>, String> {
         let inv = self.svc.void_invoice(&a.invoice_id.0).map_err(fail)?;
-        Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(inv, false),
+        Ok(Json(InvoiceChangedOut {
+            invoice: (&inv).into(),
         }))
     }
 
@@ -156,10 +152,10 @@ impl StintServer {
     async fn delete_invoice(
         &self,
         Parameters(a): Parameters<InvoiceRefArgs>,
-    ) -> Result<Json<InvoiceResultOut>, String> {
+    ) -> Result<Json<InvoiceChangedOut>, String> {
         let inv = self.svc.delete_invoice(&a.invoice_id.0).map_err(fail)?;
-        Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(inv, false),
+        Ok(Json(InvoiceChangedOut {
+            invoice: (&inv).into(),
         }))
     }
 
@@ -202,32 +198,32 @@ impl StintServer {
         &self,
         Parameters(a): Parameters<ExportPdfArgs>,
     ) -> Result<CallToolResult, String> {
-        let (inv, pdf, path) = match a.path.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-            Some(p) => {
-                let (inv, pdf, written) = self
-                    .svc
-                    .export_invoice_pdf_to(&a.invoice_id.0, std::path::Path::new(p), false)
-                    .map_err(fail)?;
-                (inv, pdf, Some(written.display().to_string()))
-            }
-            None => {
-                let (inv, pdf) = self.svc.export_invoice_pdf(&a.invoice_id.0).map_err(fail)?;
-                (inv, pdf, None)
-            }
-        };
-        let uri = format!("stint://invoices/{}.pdf", inv.id.0);
+        let path = a.path.as_deref().map(str::trim).filter(|p| !p.is_empty());
+        let e = self
+            .svc
+            .export_invoice_pdf_as(
+                &a.invoice_id.0,
+                path.map(|p| (std::path::Path::new(p), false)),
+            )
+            .map_err(fail)?;
         let out = PdfExportOut {
-            invoice_id: inv.id.0,
-            number: inv.number.clone(),
-            bytes: pdf.len(),
-            path,
+            invoice_id: e.invoice.id.0,
+            number: e.invoice.number.clone(),
+            bytes: e.pdf.len(),
+            pages: e.pages,
+            path: e.path.as_ref().map(|p| p.display().to_string()),
+            embedded: e.path.is_none(),
         };
-        let blob = base64::engine::general_purpose::STANDARD.encode(&pdf);
         let mut result =
             CallToolResult::structured(serde_json::to_value(&out).map_err(|e| e.to_string())?);
-        result.content.push(ContentBlock::resource(
-            ResourceContents::blob(blob, uri).with_mime_type("application/pdf"),
-        ));
+        // Written to a file: the answer says where, and does not carry the PDF again.
+        if e.path.is_none() {
+            let uri = format!("stint://invoices/{}.pdf", e.invoice.id.0);
+            let blob = base64::engine::general_purpose::STANDARD.encode(&e.pdf);
+            result.content.push(ContentBlock::resource(
+                ResourceContents::blob(blob, uri).with_mime_type("application/pdf"),
+            ));
+        }
         Ok(result)
     }
 }
