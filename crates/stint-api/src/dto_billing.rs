@@ -60,13 +60,12 @@ fn hours(seconds: i64) -> Decimal {
 pub struct CreateInvoiceArgs {
     /// Client id or exact name; its projects' billable tracks are invoiced.
     pub client: Option<RefArg>,
-    /// Project ids or exact names to invoice (all of the client's when left out).
+    /// Project ids or names (default: all the client's).
     pub projects: Option<Vec<RefArg>>,
-    /// First day ("2026-10-01"), an instant, or a period ("last month"; alone, the whole
-    /// period); tracks starting in the period count.
+    /// First day, an instant, or a period ("last month"; alone, all of it).
     #[serde(alias = "range")]
     pub from: String,
-    /// Last day of the period, included ("2026-10-31"), or an end instant, excluded.
+    /// Last day (included) or an end instant (excluded).
     #[serde(default)]
     pub to: String,
     /// Line grouping: "track" (default, one line per track), "project", "day", "tag" or "task".
@@ -85,7 +84,7 @@ pub struct CreateInvoiceArgs {
     pub include_expenses: Option<bool>,
     /// Show the invoice without saving it or holding its tracks (default false).
     pub dry_run: Option<bool>,
-    /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
+    /// Retry key: a repeat within 24 h replays the first answer.
     pub request_id: Option<String>,
 }
 
@@ -173,7 +172,7 @@ pub struct MarkPaidArgs {
 pub struct MarkSentArgs {
     /// Invoice id (a draft).
     pub invoice_id: RefArg,
-    /// Issue date, YYYY-MM-DD (default today); the due date keeps its distance from it.
+    /// YYYY-MM-DD (default today); the due date moves with it.
     pub issue_date: Option<String>,
 }
 
@@ -184,9 +183,7 @@ pub struct MarkSentArgs {
 pub struct ExportCsvArgs {
     /// Invoice id or number.
     pub invoice_id: RefArg,
-    /// Also write the CSV to this new file (stdio only; absolute, or relative to the server's
-    /// folder). An existing file, a folder, a device or the database is refused; over HTTP any
-    /// path is refused and the CSV is only in the answer.
+    /// Also write it to this new file (stdio only; relative to the server's folder).
     pub path: Option<String>,
 }
 
@@ -534,8 +531,7 @@ pub struct PdfExportOut {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = no_null)]
 pub struct TimeSummaryArgs {
-    /// Start: a date ("2026-11-01", whole day included), a date-time, or a period ("last week";
-    /// alone, the whole period).
+    /// A date (whole day), a date-time, or a period ("last week"; alone, all of it).
     #[serde(alias = "range")]
     pub from: String,
     /// End: a date (included) or a date-time (excluded).
@@ -573,7 +569,7 @@ pub struct TopProjectsArgs {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = no_null)]
 pub struct BudgetStatusArgs {
-    /// One project (id or exact name); all projects with a budget when left out.
+    /// One project; default: all with a budget.
     pub project: Option<RefArg>,
 }
 
@@ -936,7 +932,7 @@ pub struct CreateExpenseArgs {
     pub tax_rate_percent: Option<DecimalArg>,
     /// Text, never opened.
     pub receipt_path: Option<String>,
-    /// Record it even if one of the same project, date, amount and description exists.
+    /// Record even an exact repeat.
     pub allow_duplicate: Option<bool>,
     /// Retry key.
     pub request_id: Option<String>,

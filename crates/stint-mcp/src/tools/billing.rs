@@ -18,7 +18,7 @@ use stint_service::{InvoiceChanges, ListInvoices};
 impl StintServer {
     #[tool(
         name = "create_invoice",
-        description = "Generate a draft invoice from billable, finished, uninvoiced tracks of a client and/or projects in a period, or preview it with `dry_run`."
+        description = "Make a draft invoice of the unbilled tracks of a client and/or projects in a period (dry_run: preview)."
     )]
     async fn create_invoice(
         &self,
@@ -36,7 +36,7 @@ impl StintServer {
 
     #[tool(
         name = "list_invoices",
-        description = "List invoices, newest first, by status or client, one page at a time."
+        description = "List invoices without lines (get_invoice has them), newest first."
     )]
     async fn list_invoices(
         &self,
@@ -99,7 +99,7 @@ impl StintServer {
 
     #[tool(
         name = "mark_invoice_sent",
-        description = "Issue a draft invoice: give it the next invoice number and an issue date, and freeze it."
+        description = "Issue a draft invoice: the next number, an issue date, frozen."
     )]
     async fn mark_invoice_sent(
         &self,
@@ -133,7 +133,7 @@ impl StintServer {
 
     #[tool(
         name = "void_invoice",
-        description = "Void a draft or sent invoice, keeping its number and releasing its tracks for editing and re-invoicing."
+        description = "Void a draft or sent invoice: its number stays, its tracks are released."
     )]
     async fn void_invoice(
         &self,
@@ -147,7 +147,7 @@ impl StintServer {
 
     #[tool(
         name = "delete_invoice",
-        description = "Delete a draft invoice and release its tracks; issued (sent or paid) invoices are refused: void them with void_invoice."
+        description = "Delete a draft invoice, releasing its tracks (issued ones: void_invoice)."
     )]
     async fn delete_invoice(
         &self,
@@ -161,7 +161,7 @@ impl StintServer {
 
     #[tool(
         name = "export_invoice_csv",
-        description = "Export an invoice as RFC 4180 CSV text (in the answer), one row per line item plus subtotal, tax and total. On stdio only, `path` also writes it to a new file (never overwritten, mode 0600); over HTTP no file is written."
+        description = "Export an invoice as CSV text: a row per line, then subtotal, tax and total."
     )]
     async fn export_invoice_csv(
         &self,
@@ -191,7 +191,7 @@ impl StintServer {
 
     #[tool(
         name = "export_invoice_pdf",
-        description = "Export an invoice as PDF, returned as an embedded resource. On stdio, `path` also writes a new file.",
+        description = "Export an invoice as PDF: embedded, or with `path` (stdio) written to a new file.",
         output_schema = rmcp::handler::server::common::schema_for_output::<PdfExportOut>()
     )]
     async fn export_invoice_pdf(
