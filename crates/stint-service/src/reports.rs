@@ -445,12 +445,16 @@ fn attach_project_clients(ctx: &Ctx<'_>, rows: &mut [SummaryRow]) -> Result<()> 
         else {
             continue;
         };
-        if !clients.contains_key(&id) {
-            let client = projects::get(ctx.tx, stint_domain::ProjectId(id))?
-                .and_then(|p| Some((p.client_id?.0, p.client_name?)));
-            clients.insert(id, client);
-        }
-        row.project_client = clients.get(&id).cloned().flatten();
+        let client = match clients.entry(id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.get().clone(),
+            std::collections::hash_map::Entry::Vacant(e) => e
+                .insert(
+                    projects::get(ctx.tx, stint_domain::ProjectId(id))?
+                        .and_then(|p| Some((p.client_id?.0, p.client_name?))),
+                )
+                .clone(),
+        };
+        row.project_client = client;
     }
     Ok(())
 }

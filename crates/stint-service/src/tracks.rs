@@ -34,8 +34,8 @@ pub struct StartTimer {
     /// Task id, or exact name within the project (docs/rules.md, "Tasks"); a task alone
     /// picks its project.
     pub task: Option<String>,
-    /// Client id or exact name: picks `project` among the projects of that name (see
-    /// [`placement`](super::placement)).
+    /// Client id or exact name: picks `project` among the projects of that name (two clients
+    /// may each have one).
     pub client: Option<String>,
 }
 
