@@ -193,7 +193,7 @@ pub fn print_summary(s: &Summary, tz: chrono_tz::Tz) {
     header.extend(["h:mm", "rounded", "billable h:mm", "amount"].map(String::from));
     t.set_header(header);
     for r in &s.rows {
-        let mut row: Vec<String> = r.keys.iter().map(|k| k.value.clone()).collect();
+        let mut row: Vec<String> = r.keys.iter().map(|k| r.key_label(k)).collect();
         let day = r
             .day_length_seconds
             .filter(|l| *l != 86_400)

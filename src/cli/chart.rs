@@ -64,10 +64,10 @@ pub fn bars_of(summary: &Summary, labels: Option<Vec<String>>) -> (Vec<Bar>, Vec
         let label = row
             .keys
             .first()
-            .map(|k| k.value.clone())
+            .map(|k| row.key_label(k))
             .unwrap_or_default();
         // With one grouping every bar is one series, without a name or a legend.
-        let idx = match row.keys.get(1).map(|k| k.value.clone()) {
+        let idx = match row.keys.get(1).map(|k| row.key_label(k)) {
             None => 0,
             Some(name) => match series.iter().position(|s| *s == name) {
                 Some(i) => i,

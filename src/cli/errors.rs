@@ -48,6 +48,8 @@ pub const PHRASES: &[(&str, &str)] = &[
     ("list_tags with `search`", "`stint tag list --search TEXT`"),
     ("undo_change with change_id", "`stint undo ID`"),
     ("send track_id", "pass --id"),
+    ("send allow_duplicate: true", "pass --allow-duplicate"),
+    ("send client to say whose", "pass --client to say whose"),
     ("send force=true", "pass --force"),
     ("send an `end`", "pass --at TIME"),
     ("widen from/to", "widen --from/--to"),

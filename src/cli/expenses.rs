@@ -48,6 +48,9 @@ pub struct AddExpenseArgs {
     /// Where the receipt is (stored as text, never opened).
     #[arg(long)]
     pub receipt: Option<String>,
+    /// Record it even if the project has an expense of the same date, amount and description.
+    #[arg(long)]
+    pub allow_duplicate: bool,
 }
 
 /// `stint expense list`.
@@ -121,6 +124,7 @@ pub fn expense(svc: &Service, cmd: &ExpenseCommand) -> anyhow::Result<()> {
                 billable: Some(!a.no_bill),
                 tax_rate_percent: a.tax.clone(),
                 receipt_path: a.receipt.clone(),
+                allow_duplicate: a.allow_duplicate,
             })?;
             println!("{}", line(&e));
         }

@@ -353,6 +353,9 @@ pub struct StartArgs {
     /// Task id or name (of the project; alone, it picks the project too).
     #[arg(short = 'k', long)]
     pub task: Option<String>,
+    /// The project's client, when two clients have a project of that name.
+    #[arg(long, add = client_candidates())]
+    pub client: Option<String>,
 }
 
 /// `stint continue`.
@@ -408,6 +411,12 @@ pub struct LogArgs {
     /// Task id or name (of the project; alone, it picks the project too).
     #[arg(short = 'k', long)]
     pub task: Option<String>,
+    /// The project's client, when two clients have a project of that name.
+    #[arg(long, add = client_candidates())]
+    pub client: Option<String>,
+    /// Record it even if a track of the same project, times and description exists.
+    #[arg(long)]
+    pub allow_duplicate: bool,
 }
 
 /// `stint tracks`.
@@ -513,9 +522,28 @@ fn db_path(cli: &Cli) -> anyhow::Result<PathBuf> {
     }
 }
 
+/// The clock of this process: the system's, shifted by `STINT_CLOCK_OFFSET_SECONDS` when that
+/// is set (for demos and tests on another day or hour; see the README's "Scripting").
+fn clock() -> anyhow::Result<std::sync::Arc<dyn stint_service::Clock>> {
+    let env = stint_service::CLOCK_OFFSET_ENV;
+    let value = match std::env::var(env) {
+        Ok(v) => v,
+        Err(std::env::VarError::NotPresent) => String::new(),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            anyhow::bail!("{env} must be whole seconds such as 31536000")
+        }
+    };
+    Ok(
+        match stint_service::OffsetClock::from_env_value(&value).map_err(anyhow::Error::msg)? {
+            Some(c) => std::sync::Arc::new(c),
+            None => std::sync::Arc::new(stint_service::SystemClock),
+        },
+    )
+}
+
 fn open(cli: &Cli, frontend: Frontend) -> anyhow::Result<Service> {
     let path = db_path(cli)?;
-    let svc = Service::open(&path, Caller::local(frontend))?;
+    let svc = Service::with_clock(&path, Caller::local(frontend), clock()?)?;
     svc.set_hub_client(stint_mcp::sync_http::hub_client());
     Ok(svc)
 }
@@ -586,6 +614,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 billable: billable_flag(a.billable, a.no_billable),
                 start: a.at.clone(),
                 task: a.task.clone(),
+                client: a.client.clone(),
             })?;
             say_created(&svc);
             print_started(&r, None, svc.now());
@@ -674,6 +703,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 duration: a.duration.clone(),
                 hourly_rate: a.rate.clone(),
                 task: a.task.clone(),
+                client: a.client.clone(),
+                allow_duplicate: a.allow_duplicate,
             })?;
             say_created(&svc);
             if o.json {
@@ -770,7 +801,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let svc = Service::with_pool(
                 &path,
                 Caller::local(Frontend::McpHttp),
-                std::sync::Arc::new(stint_service::SystemClock),
+                clock()?,
                 a.connections,
             )?;
             svc.set_hub_client(stint_mcp::sync_http::hub_client());
@@ -914,6 +945,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     duration: a.duration.clone(),
                     hourly_rate: a.rate.clone(),
                     task: a.task.clone(),
+                    client: None,
                 },
             )?;
             if o.json {

@@ -142,7 +142,8 @@ async def run(binary: str, workdir: str) -> None:
         C.equal(again.get("status"), "void", "the invoice is void")
         C.equal(sum(len(line.get("track_ids", [])) for line in again.get("lines", [])), 6,
                 "get_invoice of a void invoice lists the 6 tracks it billed")
-        C.equal(again.get("lines"), void.get("lines"), "the same lines as when it was voided")
+        C.equal((void.get("status"), void.get("track_count"), "lines" in void), ("void", 6, False),
+                "void_invoice answers what changed (status, 6 tracks), without the lines")
         redo = await ok(c, "create_invoice", {"client": "Acme", "from": "2026-09-01", "to": "2026-09-30", "dry_run": True})
         C.equal(dec(redo.get("invoice", {}).get("subtotal")), Decimal("100.00"), "the released tracks bill again")
     C.end()

@@ -128,6 +128,8 @@ async def session(binary: str, workdir: str) -> None:
         target = os.path.join(workdir, "invoice.pdf")
         w = await ok(c, "export_invoice_pdf", {"invoice_id": number, "path": target})
         check(w.get("path") == os.path.realpath(target), "the absolute path is returned", w)
+        check((w.get("embedded"), w.get("pages"), w.get("bytes")) == (False, 1, len(pdf)),
+              "written to a file, the answer gives size and pages, not the PDF", w)
         written = open(target, "rb").read() if os.path.exists(target) else b""
         check(written == pdf, "the file holds the same PDF")
         if os.path.exists(target):

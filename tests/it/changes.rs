@@ -326,11 +326,17 @@ fn request_id_replays_the_first_answer_for_24_hours() {
     assert!(!replayed);
     assert_eq!(theirs.name, "review");
 
-    // After 24 hours the id is forgotten (and purged by the next write).
+    // After 24 hours the id is forgotten (and purged by the next write): the call is new (an
+    // exact repeat of a track, so it says it means it).
     env.clock.advance(3600 + 1);
     let (later, replayed) = env
         .svc
-        .once(Some("req-1"), |s| s.create_track(track()))
+        .once(Some("req-1"), |s| {
+            s.create_track(NewTrack {
+                allow_duplicate: true,
+                ..track()
+            })
+        })
         .unwrap();
     assert!(!replayed);
     assert_ne!(later.track.id, first.track.id);

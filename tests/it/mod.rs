@@ -1,3 +1,4 @@
+mod answers;
 mod assist;
 mod billing;
 mod bounds;

@@ -174,20 +174,22 @@ fn refs(v: Option<Vec<RefArg>>) -> Vec<String> {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = no_null)]
 pub struct StartTimerArgs {
-    /// What you are working on, e.g. "Homepage hero section".
+    /// What you are working on.
     pub description: Option<String>,
     /// Project id or exact name (case-insensitive).
     pub project: Option<RefArg>,
-    /// Tag ids or exact names (case-insensitive); each tag must exist (create_tag).
+    /// Tag ids or names; each must exist.
     pub tags: Option<Vec<RefArg>>,
-    /// Whether the time is billable; defaults to the task's, else the project's default.
+    /// Default: the task's, else the project's.
     pub billable: Option<bool>,
-    /// When the work started, in the `timezone` setting: RFC 3339, "2026-11-20 09:00", "9am",
-    /// "yesterday 5pm", "monday 13:00", "15 min ago", "Nov 30 9am" or "now" (default).
+    /// Local time: "2026-11-20 09:00", "9am", "yesterday 5pm", "monday 13:00", "15 min ago",
+    /// RFC 3339 or "now" (default).
     pub start: Option<String>,
     /// Id or name.
     pub task: Option<RefArg>,
-    /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
+    /// The project's client, when names repeat.
+    pub client: Option<RefArg>,
+    /// Retry key: a repeat within 24 h replays the first answer.
     pub request_id: Option<String>,
 }
 
@@ -200,6 +202,7 @@ impl From<StartTimerArgs> for service::StartTimer {
             billable: a.billable,
             start: a.start,
             task: a.task.map(|r| r.0),
+            client: a.client.map(|r| r.0),
         }
     }
 }
@@ -211,7 +214,7 @@ impl From<StartTimerArgs> for service::StartTimer {
 pub struct ContinueTimerArgs {
     /// Track to copy.
     pub track_id: Option<IdArg>,
-    /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
+    /// Retry key: a repeat within 24 h replays the first answer.
     pub request_id: Option<String>,
 }
 
@@ -250,8 +253,7 @@ impl TimerStartedOut {
 pub struct StopTimerArgs {
     /// Id of the timer to stop; may be left out when exactly one timer runs.
     pub track_id: Option<IdArg>,
-    /// When the work ended (forms of start_timer's start; a bare time is the first after the
-    /// start); default now.
+    /// Default now; a bare time is the first after the start.
     pub end: Option<String>,
 }
 
@@ -264,21 +266,25 @@ pub struct CreateTrackArgs {
     pub description: Option<String>,
     /// Project id or exact name (case-insensitive).
     pub project: Option<RefArg>,
-    /// Tag ids or exact names (case-insensitive); each tag must exist.
+    /// Tag ids or names; each must exist.
     pub tags: Option<Vec<RefArg>>,
-    /// Billable or not; defaults to the task's, else the project's.
+    /// Default: the task's, else the project's.
     pub billable: Option<bool>,
-    /// When the work started (same forms as start_timer's). Send two of start, end, duration.
+    /// As start_timer's. Send two of start, end, duration.
     pub start: Option<String>,
-    /// When the work ended (same forms; "11:30" alone is the first 11:30 after start).
+    /// A bare time is the first after start.
     pub end: Option<String>,
     /// How long: "1h30m", "45min", "1 hour", "1.5h", "01:30".
     pub duration: Option<String>,
-    /// Hourly rate for this track only, overriding project and client rates (major units).
+    /// Hourly rate of this track only (major units).
     pub hourly_rate: Option<DecimalArg>,
     /// Id or name.
     pub task: Option<RefArg>,
-    /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
+    /// The project's client, when names repeat.
+    pub client: Option<RefArg>,
+    /// Record even an exact repeat.
+    pub allow_duplicate: Option<bool>,
+    /// Retry key: a repeat within 24 h replays the first answer.
     pub request_id: Option<String>,
 }
 
@@ -294,6 +300,8 @@ impl From<CreateTrackArgs> for service::NewTrack {
             duration: a.duration,
             hourly_rate: a.hourly_rate.map(|d| d.0),
             task: a.task.map(|r| r.0),
+            client: a.client.map(|r| r.0),
+            allow_duplicate: a.allow_duplicate.unwrap_or(false),
         }
     }
 }
@@ -303,8 +311,7 @@ impl From<CreateTrackArgs> for service::NewTrack {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = no_null)]
 pub struct ListTracksArgs {
-    /// Start of the range: a date "2026-11-01" (whole local day included), a date-time, or a
-    /// period ("last week"; alone, the whole period). Tracks starting in the range are listed.
+    /// A date (whole day), a date-time, or a period ("last week"; alone, all of it).
     pub from: Option<String>,
     /// End of the range: a date (included) or a date-time (excluded).
     pub to: Option<String>,
@@ -374,7 +381,7 @@ pub struct UpdateTrackArgs {
     pub billable: Option<bool>,
     /// New start (same forms as create_track).
     pub start: Option<String>,
-    /// New end; not for a running timer you want to keep running (use stop_timer).
+    /// New end (stops a running timer).
     pub end: Option<String>,
     /// New duration, setting the end to start + duration.
     pub duration: Option<String>,
@@ -382,6 +389,8 @@ pub struct UpdateTrackArgs {
     pub hourly_rate: Option<DecimalArg>,
     /// "" removes it.
     pub task: Option<RefArg>,
+    /// The project's client, when names repeat.
+    pub client: Option<RefArg>,
 }
 
 impl UpdateTrackArgs {
@@ -398,6 +407,7 @@ impl UpdateTrackArgs {
                 duration: self.duration,
                 hourly_rate: self.hourly_rate.map(|d| d.0),
                 task: self.task.map(|r| r.0),
+                client: self.client.map(|r| r.0),
             },
         )
     }
@@ -414,9 +424,9 @@ pub struct CreateProjectArgs {
     pub client: Option<RefArg>,
     /// Hex color such as "#3b82f6".
     pub color: Option<String>,
-    /// Hourly rate in major units of the currency; falls back to the client's, then the default.
+    /// Hourly rate (major units); else the client's, else the default.
     pub hourly_rate: Option<DecimalArg>,
-    /// ISO 4217 currency code such as "EUR"; falls back to the client's, then the default.
+    /// ISO 4217 code; else the client's, else the default.
     pub currency: Option<String>,
     /// Whether new tracks on this project are billable (default true).
     pub billable_by_default: Option<bool>,
@@ -424,11 +434,11 @@ pub struct CreateProjectArgs {
     pub budget_hours: Option<DecimalArg>,
     /// Money budget in major units of the project's currency.
     pub budget_amount: Option<DecimalArg>,
-    /// "total" (default: the project's whole life) or "monthly" (each calendar month).
+    /// "total" (default) or "monthly" (calendar months).
     pub budget_period: Option<String>,
     /// Percent of the budget at which its status turns to alert (default 80).
     pub budget_alert_percent: Option<u32>,
-    /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
+    /// Retry key: a repeat within 24 h replays the first answer.
     pub request_id: Option<String>,
 }
 
@@ -533,8 +543,7 @@ impl UpdateProjectArgs {
 pub struct DeleteProjectArgs {
     /// Project id or exact name.
     pub project: RefArg,
-    /// Archive instead of deleting: keeps its tracks and hides it from lists. Needed when the
-    /// project has tracks.
+    /// Archive instead (keeps its tracks); needed when it has tracks.
     pub archive: Option<bool>,
 }
 
@@ -561,7 +570,7 @@ pub struct CreateClientArgs {
     pub currency: Option<String>,
     /// Its invoices' default tax %.
     pub tax_rate_percent: Option<DecimalArg>,
-    /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
+    /// Retry key: a repeat within 24 h replays the first answer.
     pub request_id: Option<String>,
 }
 
@@ -671,7 +680,7 @@ pub struct DeleteClientArgs {
 pub struct CreateTagArgs {
     /// Tag name, unique ignoring case, e.g. "meeting".
     pub name: String,
-    /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
+    /// Retry key: a repeat within 24 h replays the first answer.
     pub request_id: Option<String>,
 }
 
@@ -705,8 +714,7 @@ pub struct UpdateTagArgs {
 pub struct DeleteTagArgs {
     /// Tag id or exact name.
     pub tag: RefArg,
-    /// Also remove the tag from the tracks that carry it (the tracks stay). Needed when it is
-    /// in use.
+    /// Also remove it from its tracks; needed when in use.
     pub force: Option<bool>,
 }
 

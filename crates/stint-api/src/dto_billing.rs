@@ -60,13 +60,12 @@ fn hours(seconds: i64) -> Decimal {
 pub struct CreateInvoiceArgs {
     /// Client id or exact name; its projects' billable tracks are invoiced.
     pub client: Option<RefArg>,
-    /// Project ids or exact names to invoice (all of the client's when left out).
+    /// Project ids or names (default: all the client's).
     pub projects: Option<Vec<RefArg>>,
-    /// First day ("2026-10-01"), an instant, or a period ("last month"; alone, the whole
-    /// period); tracks starting in the period count.
+    /// First day, an instant, or a period ("last month"; alone, all of it).
     #[serde(alias = "range")]
     pub from: String,
-    /// Last day of the period, included ("2026-10-31"), or an end instant, excluded.
+    /// Last day (included) or an end instant (excluded).
     #[serde(default)]
     pub to: String,
     /// Lines per "track" (default), "project", "day", "tag" or "task".
@@ -85,7 +84,7 @@ pub struct CreateInvoiceArgs {
     pub include_expenses: Option<bool>,
     /// Preview without saving or holding tracks (default false).
     pub dry_run: Option<bool>,
-    /// Retry key (unique, <= 200 chars): a repeat within 24 h returns the first answer, replayed.
+    /// Retry key: a repeat within 24 h replays the first answer.
     pub request_id: Option<String>,
 }
 
@@ -173,7 +172,7 @@ pub struct MarkPaidArgs {
 pub struct MarkSentArgs {
     /// Invoice id (a draft).
     pub invoice_id: RefArg,
-    /// Issue date, YYYY-MM-DD (default today); the due date keeps its distance from it.
+    /// YYYY-MM-DD (default today); the due date moves with it.
     pub issue_date: Option<String>,
 }
 
@@ -184,9 +183,7 @@ pub struct MarkSentArgs {
 pub struct ExportCsvArgs {
     /// Invoice id or number.
     pub invoice_id: RefArg,
-    /// Also write the CSV to this new file (stdio only; absolute, or relative to the server's
-    /// folder). An existing file, a folder, a device or the database is refused; over HTTP any
-    /// path is refused and the CSV is only in the answer.
+    /// Also write it to this new file (stdio only; relative to the server's folder).
     pub path: Option<String>,
 }
 
@@ -383,11 +380,98 @@ pub struct InvoiceResultOut {
     pub invoice: InvoiceOut,
 }
 
-/// A page of invoices with their lines, newest first.
+/// An invoice without its lines (`get_invoice` has them): what `list_invoices` lists and what
+/// a change of state (sent, paid, void, deleted) answers, a few hundred bytes whatever the
+/// invoice's length. Money in major units of `currency`.
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(transform = no_null)]
+pub struct InvoiceSummaryOut {
+    pub id: i64,
+    /// Assigned when the invoice is marked sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    /// draft | sent | paid | void.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    /// ISO 4217.
+    pub currency: String,
+    /// The invoiced period, as its PDF and CSV print it.
+    pub period: PeriodOut,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issue_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paid_on: Option<String>,
+    pub subtotal: Decimal,
+    /// Before tax.
+    pub discount: Decimal,
+    pub tax: Decimal,
+    /// subtotal - discount + tax.
+    pub total: Decimal,
+    /// Lines on the invoice (time and expenses).
+    pub line_count: usize,
+    /// Tracks billed (kept when the invoice is void).
+    pub track_count: usize,
+    /// Expenses billed.
+    pub expense_count: usize,
+    pub created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paid_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voided_at: Option<String>,
+}
+
+impl From<&Invoice> for InvoiceSummaryOut {
+    fn from(inv: &Invoice) -> Self {
+        InvoiceSummaryOut {
+            id: inv.id.0,
+            number: inv.number.clone(),
+            status: inv.status.as_str().to_owned(),
+            client_id: inv.client_id.map(|c| c.0),
+            client: inv.client_name.clone(),
+            currency: inv.currency.code().to_owned(),
+            period: PeriodOut::new(
+                inv.period_start,
+                inv.period_end,
+                inv.timezone.parse().unwrap_or(Tz::UTC),
+            ),
+            issue_date: inv.issue_date.map(|d| d.to_string()),
+            due_date: inv.due_date.map(|d| d.to_string()),
+            paid_on: inv.paid_on.map(|d| d.to_string()),
+            subtotal: inv.subtotal,
+            discount: inv.discount,
+            tax: inv.tax,
+            total: inv.total,
+            line_count: inv.lines.len(),
+            track_count: inv.lines.iter().map(|l| l.track_ids.len()).sum(),
+            expense_count: inv.lines.iter().filter(|l| l.expense_id.is_some()).count(),
+            created_at: utc(inv.created_at),
+            sent_at: inv.sent_at.map(utc),
+            paid_at: inv.paid_at.map(utc),
+            voided_at: inv.voided_at.map(utc),
+        }
+    }
+}
+
+/// The answer of a change of an invoice's state (`mark_invoice_sent`, `mark_invoice_paid`,
+/// `void_invoice`, `delete_invoice`): the invoice as it is now (or was, deleted), without its
+/// lines.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct InvoiceChangedOut {
+    pub invoice: InvoiceSummaryOut,
+}
+
+/// A page of invoices without their lines, newest first.
 #[derive(Debug, Serialize, JsonSchema)]
 #[schemars(transform = no_null)]
 pub struct InvoicePageOut {
-    pub invoices: Vec<InvoiceOut>,
+    pub invoices: Vec<InvoiceSummaryOut>,
     /// Pass as `cursor` for the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
@@ -420,7 +504,8 @@ pub struct ExportPdfArgs {
     pub path: Option<String>,
 }
 
-/// Result of `export_invoice_pdf`; the PDF itself is the embedded resource in the content.
+/// Result of `export_invoice_pdf`. Without a path the PDF itself is the embedded resource in
+/// the content; with one it is only in the file (`path`), and the answer stays small.
 #[derive(Debug, Serialize, JsonSchema)]
 #[schemars(transform = no_null)]
 pub struct PdfExportOut {
@@ -429,9 +514,13 @@ pub struct PdfExportOut {
     pub number: Option<String>,
     /// Size of the PDF in bytes.
     pub bytes: usize,
+    /// Pages of the PDF.
+    pub pages: usize,
     /// The absolute path of the file written, when a path was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// True when the PDF is in the answer's content (no path was given).
+    pub embedded: bool,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -442,8 +531,7 @@ pub struct PdfExportOut {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = no_null)]
 pub struct TimeSummaryArgs {
-    /// Start: a date ("2026-11-01", whole day included), a date-time, or a period ("last week";
-    /// alone, the whole period).
+    /// A date (whole day), a date-time, or a period ("last week"; alone, all of it).
     #[serde(alias = "range")]
     pub from: String,
     /// End: a date (included) or a date-time (excluded).
@@ -481,7 +569,7 @@ pub struct TopProjectsArgs {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = no_null)]
 pub struct BudgetStatusArgs {
-    /// One project (id or exact name); all projects with a budget when left out.
+    /// One project; default: all with a budget.
     pub project: Option<RefArg>,
 }
 
@@ -507,7 +595,8 @@ pub struct AmountOut {
     pub amount: Decimal,
 }
 
-/// The group of a summary row; only the grouped fields are present.
+/// The group of a summary row; only the grouped fields are present, and a project's client
+/// (`client_id`, `client`) on rows grouped by project, so same-named projects are told apart.
 #[derive(Debug, Default, Serialize, JsonSchema)]
 #[schemars(transform = no_null)]
 pub struct GroupOut {
@@ -605,7 +694,7 @@ impl From<&Figures> for FiguresOut {
 #[schemars(transform = no_null)]
 pub struct SummaryRowOut {
     pub group: GroupOut,
-    /// The group's values joined by " / ".
+    /// The group's values joined by " / " (a project with its client: "Support (Acme)").
     pub label: String,
     #[serde(flatten)]
     pub figures: FiguresOut,
@@ -630,12 +719,15 @@ impl From<&SummaryRow> for SummaryRowOut {
                 GroupDim::Task => (g.task, g.task_id) = (v, k.id),
             }
         }
+        if let Some((id, name)) = &r.project_client {
+            (g.client_id, g.client) = (Some(*id), Some(name.clone()));
+        }
         SummaryRowOut {
             group: g,
             label: r
                 .keys
                 .iter()
-                .map(|k| k.value.as_str())
+                .map(|k| r.key_label(k))
                 .collect::<Vec<_>>()
                 .join(" / "),
             figures: (&r.figures).into(),
@@ -687,6 +779,11 @@ pub struct TopProjectOut {
     pub project_id: Option<i64>,
     /// Project name, or "(no project)".
     pub project: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<i64>,
+    /// The project's client, if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
     /// Share of all rounded time in the range, percent with 1 decimal.
     pub share_percent: Decimal,
     #[serde(flatten)]
@@ -740,6 +837,8 @@ pub struct BudgetOut {
     pub project_id: i64,
     /// The project's name, bare (as every tool accepts it).
     pub project: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<i64>,
     /// The project's client, if it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
@@ -788,6 +887,7 @@ impl From<&BudgetReport> for BudgetOut {
         BudgetOut {
             project_id: b.project.id.0,
             project: b.project.name.clone(),
+            client_id: b.project.client_id.map(|c| c.0),
             client: b.project.client_name.clone(),
             period: b.project.budget.period.as_str().to_owned(),
             period_start: zoned(b.period_start, b.timezone),
@@ -832,6 +932,8 @@ pub struct CreateExpenseArgs {
     pub tax_rate_percent: Option<DecimalArg>,
     /// Text, never opened.
     pub receipt_path: Option<String>,
+    /// Record even an exact repeat.
+    pub allow_duplicate: Option<bool>,
     /// Retry key.
     pub request_id: Option<String>,
 }

@@ -11,7 +11,8 @@ use serde_json::{Map, Value};
 
 use crate::dto::*;
 use crate::dto_billing::{
-    BudgetOut, BudgetsOut, InvoiceOut, InvoicePageOut, InvoiceResultOut, SummaryOut,
+    BudgetOut, BudgetsOut, InvoiceChangedOut, InvoiceOut, InvoicePageOut, InvoiceResultOut,
+    InvoiceSummaryOut, SummaryOut,
 };
 use crate::dto_changes::{ChangePageOut, UndoneOut};
 use stint_domain::entities::{Client, Invoice, Project, Tag, Track};
@@ -225,14 +226,19 @@ pub fn invoice(inv: Invoice, dry_run: bool) -> String {
     })
 }
 
-/// `{"invoices": [...]}` as `list_invoices` answers.
+/// `{"invoices": [...]}` as `list_invoices` answers: each invoice without its lines.
 pub fn invoices(items: Vec<Invoice>) -> String {
     pretty(&InvoicePageOut {
-        invoices: items
-            .into_iter()
-            .map(|i| InvoiceOut::new(i, false))
-            .collect(),
+        invoices: items.iter().map(InvoiceSummaryOut::from).collect(),
         next_cursor: None,
+    })
+}
+
+/// `{"invoice": ...}` without lines, as `mark_invoice_sent`, `mark_invoice_paid`,
+/// `void_invoice` and `delete_invoice` answer.
+pub fn invoice_changed(inv: &Invoice) -> String {
+    pretty(&InvoiceChangedOut {
+        invoice: inv.into(),
     })
 }
 

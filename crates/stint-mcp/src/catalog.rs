@@ -275,7 +275,7 @@ pub fn finish<S>(router: &mut ToolRouter<S>) {
     }
 }
 
-/// An input schema without `$schema` and `format`, with alternatives of plain types (such as
+/// An input schema without `$schema` and `format`, descriptions on one line, with alternatives of plain types (such as
 /// "id or name": a string or an integer) written as one list of types.
 pub fn lean_input(schema: &JsonObject) -> JsonObject {
     let mut out = schema.clone();
@@ -286,6 +286,12 @@ pub fn lean_input(schema: &JsonObject) -> JsonObject {
 
 fn lean_input_object(o: &mut Map<String, Value>) {
     o.remove("format");
+    // A doc comment's line breaks are wrapping, not meaning: one space reads the same.
+    if let Some(Value::String(d)) = o.get_mut("description")
+        && d.contains('\n')
+    {
+        *d = d.split_whitespace().collect::<Vec<_>>().join(" ");
+    }
     if let Some(types) = o.get("anyOf").and_then(plain_types) {
         o.remove("anyOf");
         o.insert("type".to_owned(), types);

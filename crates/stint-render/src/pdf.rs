@@ -351,6 +351,22 @@ fn line_height(s: Style) -> f32 {
 /// [`PdfError::TooLong`] when the document needs more than [`MAX_DOCUMENT_PAGES`] pages;
 /// [`PdfError::Write`] when the PDF writer fails.
 pub fn render_invoice(doc: &InvoiceDocument) -> Result<Vec<u8>, PdfError> {
+    render_invoice_pages(doc).map(|r| r.bytes)
+}
+
+/// A rendered PDF and how many pages it has.
+#[derive(Debug, Clone)]
+pub struct RenderedPdf {
+    pub bytes: Vec<u8>,
+    /// At least 1, at most [`MAX_DOCUMENT_PAGES`].
+    pub pages: usize,
+}
+
+/// Renders `doc` as [`render_invoice`] does, and says how many pages it took.
+///
+/// # Errors
+/// As [`render_invoice`].
+pub fn render_invoice_pages(doc: &InvoiceDocument) -> Result<RenderedPdf, PdfError> {
     let (width, height) = doc.paper.points();
     let mut l = Layout {
         fonts: Fonts::load()?,
@@ -366,7 +382,11 @@ pub fn render_invoice(doc: &InvoiceDocument) -> Result<Vec<u8>, PdfError> {
     block(&mut l, "Notes", doc.notes.as_deref())?;
     block(&mut l, "Payment details", doc.payment_details.as_deref())?;
     footers(&mut l, doc);
-    write(l, doc)
+    let pages = l.pages.len();
+    Ok(RenderedPdf {
+        bytes: write(l, doc)?,
+        pages,
+    })
 }
 
 /// Seller, title, number and dates, buyer.

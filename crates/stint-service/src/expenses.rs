@@ -38,6 +38,9 @@ pub struct NewExpense {
     pub tax_rate_percent: Option<String>,
     /// Where the receipt is (text, at most 10 000 characters; never opened).
     pub receipt_path: Option<String>,
+    /// Record it even when the project has an expense of the same date, amount, currency and
+    /// description (refused otherwise, naming it).
+    pub allow_duplicate: bool,
 }
 
 /// Input of `update_expense`: `None` leaves a field as it is; an empty text clears tax rate and
@@ -178,6 +181,15 @@ impl Service {
                 created_at: ctx.now,
                 updated_at: ctx.now,
             };
+            if !req.allow_duplicate
+                && let Some(same) = expenses::find_same(ctx.tx, &e)?
+            {
+                return Err(super::placement::duplicate(
+                    "expense",
+                    same.0,
+                    "update_expense",
+                ));
+            }
             let id = expenses::insert(ctx.tx, &e, ctx.now)?;
             ctx.audit("expense", &[id.0], None)?;
             Ok(expenses::get(ctx.tx, id)?.expect("just inserted"))

@@ -12,7 +12,7 @@ use stint_domain::invoice_doc::{
 };
 use stint_domain::settings::Settings;
 use stint_domain::time::{inclusive_days, parse_time_zone};
-use stint_render::pdf::{PdfError, render_invoice};
+use stint_render::pdf::{PdfError, RenderedPdf, render_invoice_pages};
 
 /// The printed view of `inv` (as this caller may see it: pass it through `shown_invoice`
 /// first), with the seller's details and the paper size from `settings`.
@@ -129,7 +129,7 @@ fn pdf_error(e: PdfError) -> ServiceError {
 
 impl Service {
     /// The invoice (as this caller may see it) and its PDF.
-    fn invoice_pdf(&self, invoice: &str) -> Result<(Invoice, Vec<u8>)> {
+    fn invoice_pdf(&self, invoice: &str) -> Result<(Invoice, RenderedPdf)> {
         let (inv, settings) = self.read(|ctx| {
             Ok((
                 super::invoices::resolve_invoice(ctx, invoice)?,
@@ -139,8 +139,8 @@ impl Service {
         let inv = self.shown_invoice(inv);
         let doc = invoice_document(&inv, &settings);
         doc.check_size()?;
-        let bytes = render_invoice(&doc).map_err(pdf_error)?;
-        Ok((inv, bytes))
+        let pdf = render_invoice_pages(&doc).map_err(pdf_error)?;
+        Ok((inv, pdf))
     }
 
     /// The invoice as a PDF file's bytes (see [`invoice_document`] for what it shows; client
@@ -152,9 +152,34 @@ impl Service {
     /// [`MAX_DOCUMENT_LINES`](stint_domain::invoice_doc::MAX_DOCUMENT_LINES) lines or
     /// [`MAX_DOCUMENT_PAGES`](stint_domain::invoice_doc::MAX_DOCUMENT_PAGES) pages.
     pub fn export_invoice_pdf(&self, invoice: &str) -> Result<(Invoice, Vec<u8>)> {
-        let (inv, bytes) = self.invoice_pdf(invoice)?;
-        self.audit_export("export_invoice_pdf", "content", Some(inv.lines.len()))?;
-        Ok((inv, bytes))
+        let e = self.export_invoice_pdf_as(invoice, None)?;
+        Ok((e.invoice, e.pdf))
+    }
+
+    /// The invoice's PDF with its page count: written to a file when `to` names one (`(path,
+    /// overwrite)`, the rules of [`Service::export_invoice_pdf_to`]), else returned for the
+    /// answer (an export to `content` in the audit log).
+    ///
+    /// # Errors
+    /// As [`Service::export_invoice_pdf`] and [`Service::export_invoice_pdf_to`].
+    pub fn export_invoice_pdf_as(
+        &self,
+        invoice: &str,
+        to: Option<(&Path, bool)>,
+    ) -> Result<PdfExport> {
+        match to {
+            None => {
+                let (inv, pdf) = self.invoice_pdf(invoice)?;
+                self.audit_export("export_invoice_pdf", "content", Some(inv.lines.len()))?;
+                Ok(PdfExport {
+                    invoice: inv,
+                    pdf: pdf.bytes,
+                    pages: pdf.pages,
+                    path: None,
+                })
+            }
+            Some((path, overwrite)) => self.write_invoice_pdf(invoice, path, overwrite),
+        }
     }
 
     /// Writes the invoice's PDF to the file at `path` (rules of [`Service::output_file`]:
@@ -171,6 +196,12 @@ impl Service {
         path: &Path,
         overwrite: bool,
     ) -> Result<(Invoice, Vec<u8>, PathBuf)> {
+        let e = self.write_invoice_pdf(invoice, path, overwrite)?;
+        let written = e.path.unwrap_or_default();
+        Ok((e.invoice, e.pdf, written))
+    }
+
+    fn write_invoice_pdf(&self, invoice: &str, path: &Path, overwrite: bool) -> Result<PdfExport> {
         if !self.caller.may_write_files || self.caller.frontend == super::Frontend::McpHttp {
             return Err(ServiceError::Conflict(
                 "over HTTP stint does not write files at a path you choose; leave out path: the \
@@ -179,8 +210,8 @@ impl Service {
             ));
         }
         let mut out = self.output_file(path, overwrite)?;
-        let (inv, bytes) = self.invoice_pdf(invoice)?;
-        std::io::Write::write_all(&mut out, &bytes).map_err(|e| {
+        let (inv, pdf) = self.invoice_pdf(invoice)?;
+        std::io::Write::write_all(&mut out, &pdf.bytes).map_err(|e| {
             ServiceError::Conflict(format!(
                 "cannot write {} ({e}); nothing was written there",
                 out.target().display()
@@ -192,6 +223,21 @@ impl Service {
             &written.display().to_string(),
             Some(inv.lines.len()),
         )?;
-        Ok((inv, bytes, written))
+        Ok(PdfExport {
+            invoice: inv,
+            pdf: pdf.bytes,
+            pages: pdf.pages,
+            path: Some(written),
+        })
     }
+}
+
+/// An invoice's PDF as exported: the invoice, the PDF's bytes, its pages, and the absolute
+/// path of the file written (when one was asked for).
+#[derive(Debug, Clone)]
+pub struct PdfExport {
+    pub invoice: Invoice,
+    pub pdf: Vec<u8>,
+    pub pages: usize,
+    pub path: Option<PathBuf>,
 }

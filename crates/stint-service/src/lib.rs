@@ -19,6 +19,7 @@ mod import;
 mod invoice_pdf;
 mod invoices;
 mod names;
+mod placement;
 mod reports;
 mod settings;
 mod sync;
@@ -58,7 +59,7 @@ pub use import::{
     ImportOptions, ImportProgress, ImportReport, ImportSummary, MAX_LISTED_ROWS, NoProgress,
     PREVIEW_ROWS, PortableSummary, PreviewRow, RejectedRow, RowPlace, detect,
 };
-pub use invoice_pdf::invoice_document;
+pub use invoice_pdf::{PdfExport, invoice_document};
 pub use invoices::{InvoiceChanges, ListInvoices, NewInvoice};
 pub use names::{Completion, MAX_COMPLETIONS, NameKind, matches_prefix};
 pub use reports::{
@@ -101,6 +102,66 @@ impl Clock for SystemClock {
         // Whole seconds: stored instants are seconds, and a sub-second "now" would make a track
         // started and stopped within the same second look longer than it is stored.
         DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now)
+    }
+}
+
+/// The system clock shifted by a fixed number of seconds: it runs at the real pace, so a script
+/// of several processes sees time pass as it does, on another day and at another hour. For
+/// demos and tests of date-dependent behaviour (the front ends build it from the environment
+/// variable [`CLOCK_OFFSET_ENV`]); like `faketime`, it changes nothing but what "now" is.
+#[derive(Debug, Clone, Copy)]
+pub struct OffsetClock {
+    offset: chrono::TimeDelta,
+}
+
+/// The environment variable that shifts the clock of a stint process by whole seconds
+/// (`STINT_CLOCK_OFFSET_SECONDS=31536000`: a year ahead; negative: back), read by
+/// [`OffsetClock::from_env_value`].
+pub const CLOCK_OFFSET_ENV: &str = "STINT_CLOCK_OFFSET_SECONDS";
+
+impl OffsetClock {
+    /// The system clock moved by `seconds` (back when negative).
+    ///
+    /// # Errors
+    /// A shift that takes "now" outside 1900 to 2199 (the instants stint accepts).
+    pub fn new(seconds: i64) -> Result<OffsetClock, String> {
+        let offset = chrono::TimeDelta::try_seconds(seconds)
+            .filter(|d| {
+                SystemClock
+                    .now()
+                    .checked_add_signed(*d)
+                    .is_some_and(|t| stint_domain::limits::check_instant(t, "now").is_ok())
+            })
+            .ok_or_else(|| {
+                format!("a clock offset of {seconds} seconds leaves the years 1900 to 2199")
+            })?;
+        Ok(OffsetClock { offset })
+    }
+
+    /// Reads the value of [`CLOCK_OFFSET_ENV`]: whole seconds with an optional sign
+    /// (`31536000`, `-3600`); blank is no shift (`None`).
+    ///
+    /// # Errors
+    /// Anything else, with what to send.
+    pub fn from_env_value(value: &str) -> Result<Option<OffsetClock>, String> {
+        let v = value.trim();
+        if v.is_empty() {
+            return Ok(None);
+        }
+        let seconds: i64 = v.parse().map_err(|_| {
+            format!(
+                "{CLOCK_OFFSET_ENV} must be whole seconds such as 31536000 (a year ahead) or \
+                 -3600, not {v:?}"
+            )
+        })?;
+        OffsetClock::new(seconds).map(Some)
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> DateTime<Utc> {
+        let now = SystemClock.now();
+        now.checked_add_signed(self.offset).unwrap_or(now)
     }
 }
 

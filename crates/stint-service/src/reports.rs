@@ -169,6 +169,21 @@ pub struct SummaryRow {
     pub figures: Figures,
     /// For rows grouped by day: the day's length (82 800 or 90 000 on daylight-saving days).
     pub day_length_seconds: Option<i64>,
+    /// For rows grouped by project but not by client: the project's client (id, name), so two
+    /// clients' projects of one name are told apart.
+    pub project_client: Option<(i64, String)>,
+}
+
+impl SummaryRow {
+    /// What a person reads for key `k` of this row: its value, and for a project that has a
+    /// client (when the row is not grouped by client) `Support (Acme)`, as
+    /// `Project::label` writes it.
+    pub fn key_label(&self, k: &GroupKey) -> String {
+        match (&self.project_client, k.dim) {
+            (Some((_, client)), GroupDim::Project) => format!("{} ({client})", k.value),
+            _ => k.value.clone(),
+        }
+    }
 }
 
 /// Result of `time_summary`.
@@ -408,9 +423,40 @@ fn into_rows(groups: HashMap<Vec<GroupKey>, Acc>, ctx: &Ctx<'_>) -> Vec<SummaryR
                 },
                 keys,
                 day_length_seconds,
+                project_client: None,
             }
         })
         .collect()
+}
+
+/// Sets [`SummaryRow::project_client`] on the rows grouped by project but not by client, one
+/// look-up per project.
+fn attach_project_clients(ctx: &Ctx<'_>, rows: &mut [SummaryRow]) -> Result<()> {
+    let mut clients: HashMap<i64, Option<(i64, String)>> = HashMap::new();
+    for row in rows.iter_mut() {
+        if row.keys.iter().any(|k| k.dim == GroupDim::Client) {
+            continue;
+        }
+        let Some(id) = row
+            .keys
+            .iter()
+            .find(|k| k.dim == GroupDim::Project)
+            .and_then(|k| k.id)
+        else {
+            continue;
+        };
+        let client = match clients.entry(id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.get().clone(),
+            std::collections::hash_map::Entry::Vacant(e) => e
+                .insert(
+                    projects::get(ctx.tx, stint_domain::ProjectId(id))?
+                        .and_then(|p| Some((p.client_id?.0, p.client_name?))),
+                )
+                .clone(),
+        };
+        row.project_client = client;
+    }
+    Ok(())
 }
 
 /// Billable expenses as (client id, project id, currency code, amount in major units).
@@ -580,6 +626,7 @@ impl Service {
             }
             let mut totals = all.figures(ctx);
             let mut rows = into_rows(groups, ctx);
+            attach_project_clients(ctx, &mut rows)?;
             if q.tag_id.is_none() && q.billable != Some(false) {
                 let expenses = expense_rows(ctx, range, q.project_id, q.client_id, None)?;
                 add_expenses(&mut rows, &mut totals, &expenses);

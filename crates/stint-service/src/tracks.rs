@@ -3,6 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::catalog::{resolve_client, resolve_project, resolve_tag, resolve_tags};
+use super::placement::{duplicate, project_within};
 use super::tasks::{track_placement, track_replacement};
 use super::{
     Ctx, Page, Result, Service, ServiceError, clean, decode_cursor, encode_cursor, page_size,
@@ -33,6 +34,9 @@ pub struct StartTimer {
     /// Task id, or exact name within the project (docs/rules.md, "Tasks"); a task alone
     /// picks its project.
     pub task: Option<String>,
+    /// Client id or exact name: picks `project` among the projects of that name (two clients
+    /// may each have one).
+    pub client: Option<String>,
 }
 
 /// Result of `start_timer`: the new timer, the timers it stopped or replaced, and overlapping
@@ -90,6 +94,11 @@ pub struct NewTrack {
     pub hourly_rate: Option<String>,
     /// Task id, or exact name within the project.
     pub task: Option<String>,
+    /// Client id or exact name: picks `project` among the projects of that name.
+    pub client: Option<String>,
+    /// Record the track even when one with the same project, start, end and description
+    /// exists (refused otherwise, naming it).
+    pub allow_duplicate: bool,
 }
 
 /// A written track and the other tracks it overlaps.
@@ -152,6 +161,8 @@ pub struct TrackChanges {
     pub hourly_rate: Option<String>,
     /// Task id or exact name within the (new) project; empty removes the task.
     pub task: Option<String>,
+    /// Client id or exact name: picks `project` among the projects of that name.
+    pub client: Option<String>,
 }
 
 /// Input of `list_tracks`. Dates include whole local days; date-times are half-open.
@@ -223,8 +234,12 @@ pub(crate) fn track_filter(ctx: &Ctx<'_>, req: &ListTracks) -> Result<TrackFilte
             Some((r.start, r.end))
         }
     };
+    // With both, the project is the client's of that name (two clients may each have one).
     let project = match clean(req.project.clone()) {
-        Some(p) => Some(resolve_project(ctx, &p)?),
+        Some(p) => {
+            let p = project_within(ctx, Some(&p), req.client.as_deref())?.unwrap_or(p);
+            Some(resolve_project(ctx, &p)?)
+        }
         None => None,
     };
     Ok(TrackFilter {
@@ -382,6 +397,7 @@ impl Service {
                     billable: Some(from.billable),
                     start: None,
                     task: from.task_id.map(|k| k.0.to_string()),
+                    client: None,
                 },
             )?;
             // Continuing the running timer itself stopped (or replaced) it.
@@ -557,18 +573,25 @@ impl Service {
                 }
             };
             validate_span(start, Some(end), ctx.now, ctx.tz)?;
+            let project = project_within(ctx, req.project.as_deref(), req.client.as_deref())?;
             let (project_id, task_id, default_billable) =
-                track_placement(ctx, req.project.as_deref(), req.task.as_deref())?;
+                track_placement(ctx, project.as_deref(), req.task.as_deref())?;
             let tag_ids = resolve_tags(ctx, &req.tags)?;
             let hourly_rate = match clean(req.hourly_rate) {
                 Some(r) => Some(parse_rate(&r)?),
                 None => None,
             };
+            let text = description(req.description.clone())?;
+            if !req.allow_duplicate
+                && let Some(id) = tracks::find_same(ctx.tx, project_id, start, end, &text)?
+            {
+                return Err(duplicate("track", id.0, "update_track"));
+            }
             let fields = TrackFields {
                 start,
                 end: Some(end),
                 timezone: ctx.tz.name().to_owned(),
-                description: description(req.description.clone())?,
+                description: text,
                 project_id,
                 billable: req.billable.unwrap_or(default_billable),
                 hourly_rate,
@@ -635,10 +658,15 @@ impl Service {
             if let Some(d) = req.description {
                 f.description = description(Some(d))?;
             }
+            // An empty project clears it; a named one may be picked within `client`.
+            let project = match req.project.as_deref().map(str::trim) {
+                Some("") => Some(String::new()),
+                p => project_within(ctx, p, req.client.as_deref())?,
+            };
             (f.project_id, f.task_id) = track_replacement(
                 ctx,
                 (f.project_id, f.task_id),
-                req.project.as_deref(),
+                project.as_deref(),
                 req.task.as_deref(),
             )?;
             if let Some(b) = req.billable {
@@ -747,8 +775,9 @@ fn reload_started(
 fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
     let start = parse_opt_instant(ctx, req.start.as_deref())?.unwrap_or(ctx.now);
     validate_span(start, None, ctx.now, ctx.tz)?;
+    let project = project_within(ctx, req.project.as_deref(), req.client.as_deref())?;
     let (project_id, task_id, default_billable) =
-        track_placement(ctx, req.project.as_deref(), req.task.as_deref())?;
+        track_placement(ctx, project.as_deref(), req.task.as_deref())?;
     let tag_ids = resolve_tags(ctx, &req.tags)?;
     let mut stopped = Vec::new();
     let mut replaced = Vec::new();

@@ -212,3 +212,26 @@ pub fn count_for_project(conn: &Connection, id: ProjectId) -> Result<i64> {
         |r| r.get(0),
     )?)
 }
+
+/// The first expense (by id) of project `e.project_id` with exactly `e`'s date, amount,
+/// currency and description: an exact repeat of an expense about to be recorded.
+pub fn find_same(conn: &Connection, e: &Expense) -> Result<Option<ExpenseId>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM expenses
+              WHERE project_id = ?1 AND expense_date = ?2 AND amount_minor = ?3
+                AND currency = ?4 AND description = ?5
+              ORDER BY id LIMIT 1",
+        )?
+        .query_row(
+            params![
+                e.project_id.0,
+                e.date.format("%Y-%m-%d").to_string(),
+                minor(e.amount),
+                e.currency.code(),
+                e.description
+            ],
+            |r| Ok(ExpenseId(r.get(0)?)),
+        )
+        .optional()?)
+}

@@ -434,3 +434,26 @@ pub fn insert_imported(
     add_tags(conn, id, tags)?;
     Ok(id)
 }
+
+/// The first finished track (by id) with exactly this project (or none), start, end and
+/// description: an exact repeat of a track about to be recorded. Reads the tracks starting at
+/// `start` on the start index.
+pub fn find_same(
+    conn: &Connection,
+    project: Option<ProjectId>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    description: &str,
+) -> Result<Option<TrackId>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM tracks INDEXED BY tracks_start
+              WHERE start_at = ?1 AND end_at = ?2 AND project_id IS ?3 AND description = ?4
+              ORDER BY id LIMIT 1",
+        )?
+        .query_row(
+            params![to_ts(start), to_ts(end), project.map(|p| p.0), description],
+            |r| Ok(TrackId(r.get(0)?)),
+        )
+        .optional()?)
+}

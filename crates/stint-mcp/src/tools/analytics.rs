@@ -14,7 +14,7 @@ use stint_service::TimeSummary;
 impl StintServer {
     #[tool(
         name = "time_summary",
-        description = "Sum tracked time in a range grouped by one or two of day, week, month, year, project, client and tag, with rounded and unrounded durations and billable amounts. A track counts whole in the day and period it starts in."
+        description = "Sum time in a range by one or two groupings, rounded and not, with amounts; a track counts in the period it starts in."
     )]
     async fn time_summary(
         &self,
@@ -58,6 +58,8 @@ impl StintServer {
                 .map(|(r, share)| TopProjectOut {
                     project_id: r.keys[0].id,
                     project: r.keys[0].value.clone(),
+                    client_id: r.project_client.as_ref().map(|c| c.0),
+                    client: r.project_client.as_ref().map(|c| c.1.clone()),
                     share_percent: share,
                     figures: (&r.figures).into(),
                 })
@@ -68,7 +70,7 @@ impl StintServer {
 
     #[tool(
         name = "budget_status",
-        description = "Show hours and money used against each project's budget in its current period, with ok, alert or over."
+        description = "Hours and money used of each project's budget in its current period: ok, alert or over."
     )]
     async fn budget_status(
         &self,
@@ -85,7 +87,7 @@ impl StintServer {
 
     #[tool(
         name = "unbilled_summary",
-        description = "Sum billable, finished work not yet on an invoice, by client and project, with amounts per currency."
+        description = "Sum billable work not yet invoiced, by client and project, with amounts."
     )]
     async fn unbilled_summary(
         &self,

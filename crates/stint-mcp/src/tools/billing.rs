@@ -18,7 +18,7 @@ use stint_service::{InvoiceChanges, ListInvoices};
 impl StintServer {
     #[tool(
         name = "create_invoice",
-        description = "Generate a draft invoice from billable, finished, uninvoiced tracks of a client and/or projects in a period, or preview it with `dry_run`."
+        description = "Make a draft invoice of the unbilled tracks of a client and/or projects in a period (dry_run: preview)."
     )]
     async fn create_invoice(
         &self,
@@ -36,7 +36,7 @@ impl StintServer {
 
     #[tool(
         name = "list_invoices",
-        description = "List invoices, newest first, by status or client, one page at a time."
+        description = "List invoices without lines (get_invoice has them), newest first."
     )]
     async fn list_invoices(
         &self,
@@ -52,11 +52,7 @@ impl StintServer {
             })
             .map_err(fail)?;
         Ok(Json(InvoicePageOut {
-            invoices: page
-                .items
-                .into_iter()
-                .map(|i| InvoiceOut::new(i, false))
-                .collect(),
+            invoices: page.items.iter().map(InvoiceSummaryOut::from).collect(),
             next_cursor: page.next_cursor,
         }))
     }
@@ -103,18 +99,18 @@ impl StintServer {
 
     #[tool(
         name = "mark_invoice_sent",
-        description = "Issue a draft invoice: give it the next invoice number and an issue date, and freeze it."
+        description = "Issue a draft invoice: the next number, an issue date, frozen."
     )]
     async fn mark_invoice_sent(
         &self,
         Parameters(a): Parameters<MarkSentArgs>,
-    ) -> Result<Json<InvoiceResultOut>, String> {
+    ) -> Result<Json<InvoiceChangedOut>, String> {
         let inv = self
             .svc
             .mark_invoice_sent(&a.invoice_id.0, a.issue_date.as_deref())
             .map_err(fail)?;
-        Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(inv, false),
+        Ok(Json(InvoiceChangedOut {
+            invoice: (&inv).into(),
         }))
     }
 
@@ -125,47 +121,47 @@ impl StintServer {
     async fn mark_invoice_paid(
         &self,
         Parameters(a): Parameters<MarkPaidArgs>,
-    ) -> Result<Json<InvoiceResultOut>, String> {
+    ) -> Result<Json<InvoiceChangedOut>, String> {
         let inv = self
             .svc
             .mark_invoice_paid(&a.invoice_id.0, a.paid_on.as_deref())
             .map_err(fail)?;
-        Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(inv, false),
+        Ok(Json(InvoiceChangedOut {
+            invoice: (&inv).into(),
         }))
     }
 
     #[tool(
         name = "void_invoice",
-        description = "Void a draft or sent invoice, keeping its number and releasing its tracks for editing and re-invoicing."
+        description = "Void a draft or sent invoice: its number stays, its tracks are released."
     )]
     async fn void_invoice(
         &self,
         Parameters(a): Parameters<InvoiceRefArgs>,
-    ) -> Result<Json<InvoiceResultOut>, String> {
+    ) -> Result<Json<InvoiceChangedOut>, String> {
         let inv = self.svc.void_invoice(&a.invoice_id.0).map_err(fail)?;
-        Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(inv, false),
+        Ok(Json(InvoiceChangedOut {
+            invoice: (&inv).into(),
         }))
     }
 
     #[tool(
         name = "delete_invoice",
-        description = "Delete a draft invoice and release its tracks; issued (sent or paid) invoices are refused: void them with void_invoice."
+        description = "Delete a draft invoice, releasing its tracks (issued ones: void_invoice)."
     )]
     async fn delete_invoice(
         &self,
         Parameters(a): Parameters<InvoiceRefArgs>,
-    ) -> Result<Json<InvoiceResultOut>, String> {
+    ) -> Result<Json<InvoiceChangedOut>, String> {
         let inv = self.svc.delete_invoice(&a.invoice_id.0).map_err(fail)?;
-        Ok(Json(InvoiceResultOut {
-            invoice: InvoiceOut::new(inv, false),
+        Ok(Json(InvoiceChangedOut {
+            invoice: (&inv).into(),
         }))
     }
 
     #[tool(
         name = "export_invoice_csv",
-        description = "Export an invoice as RFC 4180 CSV text (in the answer), one row per line item plus subtotal, tax and total. On stdio only, `path` also writes it to a new file (never overwritten, mode 0600); over HTTP no file is written."
+        description = "Export an invoice as CSV text: a row per line, then subtotal, tax and total."
     )]
     async fn export_invoice_csv(
         &self,
@@ -195,39 +191,39 @@ impl StintServer {
 
     #[tool(
         name = "export_invoice_pdf",
-        description = "Export an invoice as PDF, returned as an embedded resource. On stdio, `path` also writes a new file.",
+        description = "Export an invoice as PDF: embedded, or with `path` (stdio) written to a new file.",
         output_schema = rmcp::handler::server::common::schema_for_output::<PdfExportOut>()
     )]
     async fn export_invoice_pdf(
         &self,
         Parameters(a): Parameters<ExportPdfArgs>,
     ) -> Result<CallToolResult, String> {
-        let (inv, pdf, path) = match a.path.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-            Some(p) => {
-                let (inv, pdf, written) = self
-                    .svc
-                    .export_invoice_pdf_to(&a.invoice_id.0, std::path::Path::new(p), false)
-                    .map_err(fail)?;
-                (inv, pdf, Some(written.display().to_string()))
-            }
-            None => {
-                let (inv, pdf) = self.svc.export_invoice_pdf(&a.invoice_id.0).map_err(fail)?;
-                (inv, pdf, None)
-            }
-        };
-        let uri = format!("stint://invoices/{}.pdf", inv.id.0);
+        let path = a.path.as_deref().map(str::trim).filter(|p| !p.is_empty());
+        let e = self
+            .svc
+            .export_invoice_pdf_as(
+                &a.invoice_id.0,
+                path.map(|p| (std::path::Path::new(p), false)),
+            )
+            .map_err(fail)?;
         let out = PdfExportOut {
-            invoice_id: inv.id.0,
-            number: inv.number.clone(),
-            bytes: pdf.len(),
-            path,
+            invoice_id: e.invoice.id.0,
+            number: e.invoice.number.clone(),
+            bytes: e.pdf.len(),
+            pages: e.pages,
+            path: e.path.as_ref().map(|p| p.display().to_string()),
+            embedded: e.path.is_none(),
         };
-        let blob = base64::engine::general_purpose::STANDARD.encode(&pdf);
         let mut result =
             CallToolResult::structured(serde_json::to_value(&out).map_err(|e| e.to_string())?);
-        result.content.push(ContentBlock::resource(
-            ResourceContents::blob(blob, uri).with_mime_type("application/pdf"),
-        ));
+        // Written to a file: the answer says where, and does not carry the PDF again.
+        if e.path.is_none() {
+            let uri = format!("stint://invoices/{}.pdf", e.invoice.id.0);
+            let blob = base64::engine::general_purpose::STANDARD.encode(&e.pdf);
+            result.content.push(ContentBlock::resource(
+                ResourceContents::blob(blob, uri).with_mime_type("application/pdf"),
+            ));
+        }
         Ok(result)
     }
 }

@@ -15,7 +15,7 @@ use stint_service::{DeleteClient, DeleteProject, DeleteTag, ListClients, ListPro
 impl StintServer {
     #[tool(
         name = "create_project",
-        description = "Create a project, optionally for a client, with its rate, currency, billable default and budget."
+        description = "Create a project, optionally for a client, with rate, currency and budget."
     )]
     async fn create_project(
         &self,
@@ -31,7 +31,7 @@ impl StintServer {
 
     #[tool(
         name = "list_projects",
-        description = "List projects by name, optionally for one client or including archived ones, one page at a time."
+        description = "List projects by name, of a client or all, archived ones on request."
     )]
     async fn list_projects(
         &self,
@@ -69,7 +69,7 @@ impl StintServer {
 
     #[tool(
         name = "update_project",
-        description = "Change a project's name, client, color, rate, currency, billable default, budget or archived flag."
+        description = "Change a project's fields, budget or archived flag."
     )]
     async fn update_project(
         &self,
@@ -168,7 +168,7 @@ impl StintServer {
 
     #[tool(
         name = "create_client",
-        description = "Create a client with contact details, tax id, default hourly rate and currency."
+        description = "Create a client with contact details, rate and currency."
     )]
     async fn create_client(
         &self,
@@ -184,7 +184,7 @@ impl StintServer {
 
     #[tool(
         name = "list_clients",
-        description = "List clients by name, optionally including archived ones, one page at a time."
+        description = "List clients by name, archived ones on request."
     )]
     async fn list_clients(
         &self,
@@ -221,7 +221,7 @@ impl StintServer {
 
     #[tool(
         name = "update_client",
-        description = "Change a client's name, contact details, rate, currency, tax %, or archive it."
+        description = "Change a client's fields or archived flag."
     )]
     async fn update_client(
         &self,

@@ -31,6 +31,7 @@ impl StintServer {
             billable: a.billable,
             tax_rate_percent: a.tax_rate_percent.map(|d| d.0),
             receipt_path: a.receipt_path,
+            allow_duplicate: a.allow_duplicate.unwrap_or(false),
         };
         let (e, replayed) = (self.svc)
             .once(rid.as_deref(), |s| s.create_expense(req))

@@ -13,7 +13,7 @@ use stint_api::dto_changes::*;
 impl StintServer {
     #[tool(
         name = "list_changes",
-        description = "List recorded changes (writes), newest first, each with a summary and its undo state."
+        description = "List changes (writes), newest first, with summary and undo state."
     )]
     async fn list_changes(
         &self,
@@ -28,7 +28,7 @@ impl StintServer {
 
     #[tool(
         name = "undo_change",
-        description = "Undo a change (default: your latest), all or nothing; refused if later changes touched its rows or an issued invoice is involved."
+        description = "Undo a change (default: your latest); refused if later changes touched its rows or an issued invoice."
     )]
     async fn undo_change(
         &self,

@@ -13,7 +13,7 @@ use stint_api::dto::*;
 impl StintServer {
     #[tool(
         name = "get_settings",
-        description = "Get the settings: time zone, week start, currency, default rate, rounding, invoice numbering, timers and business details."
+        description = "Get the settings: zone, week start, currency, rate, rounding, invoicing, business details."
     )]
     async fn get_settings(&self) -> Result<Json<SettingsOut>, String> {
         let v = self.svc.get_settings().map_err(fail)?;

@@ -16,7 +16,7 @@ use stint_service::{ContinueTimer, StopTimer};
 impl StintServer {
     #[tool(
         name = "start_timer",
-        description = "Start a timer for work beginning now (or at `start`), stopping the running timer first unless concurrent timers are allowed."
+        description = "Start a timer now (or at `start`), stopping the running one unless concurrent timers are allowed."
     )]
     async fn start_timer(
         &self,
@@ -34,7 +34,7 @@ impl StintServer {
 
     #[tool(
         name = "continue_timer",
-        description = "Start a timer now with the project, task, tags, description and billable flag of the last finished track (or `track_id`)."
+        description = "Start a timer now like the last finished track (or `track_id`): project, task, tags, description."
     )]
     async fn continue_timer(
         &self,
@@ -54,7 +54,7 @@ impl StintServer {
 
     #[tool(
         name = "stop_timer",
-        description = "Stop the running timer (or the one given by `track_id`) now or at `end`, turning it into a finished track (discarded if under a second)."
+        description = "Stop the running timer (or `track_id`) now or at `end` (under a second: discarded, undoable)."
     )]
     async fn stop_timer(
         &self,
@@ -100,7 +100,7 @@ impl StintServer {
 
     #[tool(
         name = "list_tracks",
-        description = "List tracks, newest first, filtered by date range, project, client, tag, billable, invoiced or text, one page at a time."
+        description = "List tracks, newest first, filtered by range, project, client, tag, flags or text."
     )]
     async fn list_tracks(
         &self,
@@ -127,7 +127,7 @@ impl StintServer {
 
     #[tool(
         name = "update_track",
-        description = "Change a track's description, project, tags, billable flag, times or rate; tracks on an invoice are refused."
+        description = "Change a track's fields; a track on an invoice is refused."
     )]
     async fn update_track(
         &self,
@@ -140,7 +140,7 @@ impl StintServer {
 
     #[tool(
         name = "delete_track",
-        description = "Delete a track or running timer for good; tracks on an invoice are refused."
+        description = "Delete a track or timer; a track on an invoice is refused."
     )]
     async fn delete_track(
         &self,
