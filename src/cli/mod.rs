@@ -121,6 +121,14 @@ pub enum Command {
     Sync(sync::SyncArgs),
 }
 
+impl Command {
+    /// Whether this command serves a protocol (`stint mcp`, `stint serve`) rather than printing
+    /// an answer and ending: a server outlives a peer that hangs up.
+    pub fn is_server(&self) -> bool {
+        matches!(self, Command::Mcp(_) | Command::Serve(_))
+    }
+}
+
 /// `stint edit`.
 #[derive(Debug, Args)]
 pub struct EditArgs {
@@ -618,7 +626,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 format_hmm(elapsed_seconds(t.start, t.end, svc.now()))
             );
             print_overlaps(&w.overlaps, w.overlap_count);
-            print_warning(w.warning.as_deref());
+            print_warning(w.warning.as_ref());
             Ok(ExitCode::SUCCESS)
         }
         Command::Status => {
@@ -681,7 +689,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 format_hmm(elapsed_seconds(t.start, t.end, svc.now()))
             );
             print_overlaps(&w.overlaps, w.overlap_count);
-            print_warning(w.warning.as_deref());
+            print_warning(w.warning.as_ref());
             Ok(ExitCode::SUCCESS)
         }
         // Every matching track, streamed (no --limit): the JSON is an export, like --csv.
@@ -922,7 +930,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 format_hmm(elapsed_seconds(t.start, t.end, svc.now()))
             );
             print_overlaps(&w.overlaps, w.overlap_count);
-            print_warning(w.warning.as_deref());
+            print_warning(w.warning.as_ref());
             Ok(ExitCode::SUCCESS)
         }
         Command::Delete(a) => {
@@ -1049,9 +1057,9 @@ fn local_time(t: &Track, at: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// Prints a service warning (a track longer than 12 hours read from phrases) in the CLI's words.
-fn print_warning(warning: Option<&str>) {
+fn print_warning(warning: Option<&stint_service::Msg>) {
     if let Some(w) = warning {
-        println!("Warning: {}", errors::cli_words(w));
+        println!("Warning: {}", errors::words(w));
     }
 }
 

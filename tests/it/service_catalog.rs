@@ -251,7 +251,10 @@ fn delete_or_archive() {
             force: true,
         })
         .unwrap();
-    assert_eq!(d.note.as_deref(), Some("removed from 1 tracks"));
+    assert_eq!(
+        d.note.map(|m| m.to_string()).as_deref(),
+        Some("removed from 1 tracks")
+    );
     assert_eq!(env.count("SELECT count(*) FROM tracks"), 1, "tracks stay");
 }
 

@@ -769,7 +769,12 @@ fn deleting_tasks_keeps_time() {
             ..Default::default()
         })
         .unwrap();
-    assert!(d.note.unwrap().contains("1 tracks stay on project Website"));
+    assert!(
+        d.note
+            .unwrap()
+            .to_string()
+            .contains("1 tracks stay on project \"Website\"")
+    );
     let tr = env.svc.get_track(t).unwrap();
     assert_eq!(
         (tr.project_name.as_deref(), tr.task_id),

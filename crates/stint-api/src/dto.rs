@@ -1149,7 +1149,7 @@ impl From<Deleted> for DeletedOut {
             id: d.id,
             name: d.name,
             action: d.action.to_owned(),
-            note: d.note,
+            note: d.note.map(|m| m.to_string()),
         }
     }
 }

@@ -66,7 +66,7 @@ pub fn written(w: &TrackWritten, now: DateTime<Utc>) -> String {
         track: TrackOut::new(&w.track, now),
         overlaps: w.overlaps.iter().map(|t| t.0).collect(),
         overlap_count: w.overlap_count,
-        warning: w.warning.clone(),
+        warning: w.warning.as_ref().map(ToString::to_string),
     })
 }
 

@@ -18,6 +18,7 @@ pub mod rounding;
 pub mod settings;
 pub mod time;
 pub mod track;
+pub mod words;
 
 pub use error::DomainError;
 pub use ids::{ClientId, ExpenseId, InvoiceId, ProjectId, TagId, TaskId, TrackId};

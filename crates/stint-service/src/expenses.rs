@@ -14,7 +14,9 @@ use stint_domain::billing::resolve_currency;
 use stint_domain::entities::{Expense, InvoiceLine};
 use stint_domain::limits::{check_line, check_text};
 use stint_domain::money::{Currency, parse_money};
+use stint_domain::msg;
 use stint_domain::time::parse_date;
+use stint_domain::words::{Act, Arg};
 use stint_domain::{DomainError, ExpenseId, ProjectId};
 use stint_store::expenses::{self, ExpenseFilter};
 use stint_store::invoices::BillableQuery;
@@ -72,12 +74,15 @@ fn parse_expense_tax(input: &str) -> Result<Decimal> {
         .trim_end_matches('%')
         .trim()
         .parse()
-        .map_err(|_| DomainError::parse("tax rate", s, "send a percentage such as 19 or 7"))?;
+        .map_err(|_| DomainError::parse("tax rate", s, "give a percentage such as 19 or 7"))?;
     if rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED {
-        return Err(DomainError::Invalid(format!(
-            "a tax rate of {} % is out of range; send 0 to 100",
-            stint_domain::limits::echo(s)
-        ))
+        return Err(DomainError::Invalid(
+            format!(
+                "a tax rate of {} % is out of range; give 0 to 100",
+                stint_domain::limits::echo(s)
+            )
+            .into(),
+        )
         .into());
     }
     Ok(stint_domain::limits::check_amount("tax rate", rate, s)?)
@@ -87,7 +92,9 @@ fn description(d: &str) -> Result<String> {
     let d = d.trim();
     if d.is_empty() {
         return Err(DomainError::Invalid(
-            "an expense needs a description, e.g. \"Train to client\"".to_owned(),
+            "an expense needs a description, e.g. \"Train to client\""
+                .to_owned()
+                .into(),
         )
         .into());
     }
@@ -106,7 +113,7 @@ fn receipt(path: Option<String>) -> Result<Option<String>> {
 /// The currency of an expense on `project` when none is given.
 fn default_currency(ctx: &Ctx<'_>, project: ProjectId) -> Result<Currency> {
     let p = stint_store::projects::get(ctx.tx, project)?
-        .ok_or_else(|| ServiceError::NotFound(format!("no project has id {project}")))?;
+        .ok_or_else(|| ServiceError::NotFound(format!("no project has id {project}").into()))?;
     let client = match p.client_id {
         Some(c) => stint_store::clients::get(ctx.tx, c)?.and_then(|c| c.currency),
         None => None,
@@ -125,12 +132,17 @@ fn resolve_expense(ctx: &Ctx<'_>, reference: &str) -> Result<Expense> {
         .trim_start_matches('#')
         .parse::<i64>()
         .map_err(|_| {
-            DomainError::parse("expense id", reference, "send the id list_expenses shows")
+            DomainError::parse(
+                "expense id",
+                reference,
+                msg!["give the id ", Act::ListExpenses, " shows"],
+            )
         })?;
     expenses::get(ctx.tx, ExpenseId(id))?.ok_or_else(|| {
-        ServiceError::NotFound(format!(
-            "no expense has id {id}; find it with list_expenses"
-        ))
+        ServiceError::NotFound(msg![
+            format!("no expense has id {id}; find it with "),
+            Act::ListExpenses,
+        ])
     })
 }
 
@@ -147,7 +159,7 @@ fn unlocked(ctx: &Ctx<'_>, e: &Expense, what: &str) -> Result<()> {
             "expense {} is billed on {label}; it cannot be {what} until that invoice is deleted \
              (drafts) or voided",
             e.id
-        )));
+        ).into()));
     }
     Ok(())
 }
@@ -164,7 +176,7 @@ impl Service {
         let reload = |ctx: &Ctx<'_>, ids: &[i64]| {
             let id = ids.first().copied().unwrap_or(0);
             expenses::get(ctx.tx, ExpenseId(id))?
-                .ok_or_else(|| ServiceError::NotFound(format!("no expense has id {id}")))
+                .ok_or_else(|| ServiceError::NotFound(format!("no expense has id {id}").into()))
         };
         self.write_once("create_expense", &args, ids, reload, |ctx| {
             let project = resolve_project(ctx, &req.project)?;
@@ -333,11 +345,15 @@ impl Service {
         let mut found = expenses::list(ctx.tx, &filter, None, usize::MAX)?;
         found.reverse(); // oldest first
         if let Some(other) = found.iter().find(|e| e.currency != inv.currency) {
-            return Err(ServiceError::Conflict(format!(
-                "expense {} ({} {}) is not in {}, the invoice's currency; send \
-                 include_expenses=false, or change the expense's currency",
-                other.id, other.amount, other.currency, inv.currency
-            )));
+            return Err(ServiceError::Conflict(msg![
+                format!(
+                    "expense {} ({} {}) is not in {}, the invoice's currency; leave expenses out \
+                     (",
+                    other.id, other.amount, other.currency, inv.currency
+                ),
+                Arg::NoExpenses,
+                "), or change the expense's currency",
+            ]));
         }
         let mut position = u32::try_from(inv.lines.len()).unwrap_or(u32::MAX);
         for e in found {

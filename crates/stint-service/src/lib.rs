@@ -37,7 +37,10 @@ use chrono_tz::Tz;
 use thiserror::Error;
 
 use stint_domain::DomainError;
+use stint_domain::limits::echo;
+pub use stint_domain::msg;
 use stint_domain::settings::Settings;
+pub use stint_domain::words::{Act, Arg, Msg, Name, Words};
 use stint_store::{self as store, StoreError, audit};
 
 pub use catalog::{
@@ -189,16 +192,51 @@ pub enum ServiceError {
     Domain(#[from] DomainError),
     /// No row with that id or name.
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Msg),
     /// A name that matches several rows.
     #[error("{0}")]
-    Ambiguous(String),
+    Ambiguous(Msg),
     /// The request is valid but the state does not allow it (nothing running, an invoiced
     /// track, a name already taken, ...).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Msg),
+    /// A project or tag to be created on the fly (see [`Service::creating_missing`]) whose
+    /// name is close to an existing one (an edit distance of at most 2, or equal once case and
+    /// accents are ignored): likely a typo, so nothing was created.
+    #[error("{}", near_name_words(entity, given, existing))]
+    NearName {
+        /// "project" or "tag".
+        entity: &'static str,
+        /// The name as given.
+        given: String,
+        /// The existing name it is close to.
+        existing: String,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+fn near_name_words(entity: &str, given: &str, existing: &str) -> String {
+    format!(
+        "no {entity} is named {:?}; did you mean {:?}?",
+        echo(given),
+        echo(existing)
+    )
+}
+
+impl ServiceError {
+    /// The error in a front end's words (see [`stint_domain::words`]); `Display` gives the
+    /// API's words. A [`ServiceError::NearName`] is rendered by the front end that creates
+    /// names on the fly; here it gives the bare question.
+    pub fn render(&self, words: &dyn Words) -> String {
+        match self {
+            ServiceError::Domain(d) => d.render(words),
+            ServiceError::NotFound(m) | ServiceError::Ambiguous(m) | ServiceError::Conflict(m) => {
+                m.render(words)
+            }
+            other => other.to_string(),
+        }
+    }
 }
 
 /// Projects and tags that a start or a logged track created because it named them (see
@@ -510,10 +548,14 @@ pub(crate) fn encode_cursor(kind: &str, parts: &[String]) -> String {
 
 /// The error for a cursor this server did not issue for the list at hand.
 pub(crate) fn bad_cursor(cursor: &str) -> ServiceError {
-    ServiceError::Domain(DomainError::Invalid(format!(
-        "the cursor {cursor:?} was not issued for this list; send the next_cursor of the \
-         previous page unchanged, or leave cursor out to start from the first page"
-    )))
+    ServiceError::Domain(DomainError::Invalid(msg![
+        "the ",
+        Arg::Cursor,
+        " ",
+        Name(cursor),
+        " was not issued for this list; give the cursor the previous page ended with, \
+         unchanged, or leave it out to start from the first page",
+    ]))
 }
 
 /// Decodes a cursor made by [`encode_cursor`] for list `kind`.
@@ -535,7 +577,9 @@ pub(crate) fn page_size(limit: Option<u32>) -> Result<usize> {
     match limit {
         None => Ok(DEFAULT_PAGE),
         Some(0) => Err(DomainError::Invalid(
-            "limit must be at least 1; leave it out for pages of 50".to_owned(),
+            "limit must be at least 1; leave it out for pages of 50"
+                .to_owned()
+                .into(),
         )
         .into()),
         Some(n) => Ok((n as usize).min(MAX_PAGE)),
@@ -566,7 +610,7 @@ pub(crate) fn clean(s: Option<String>) -> Option<String> {
 }
 
 /// Maps a UNIQUE-constraint failure to a [`ServiceError::Conflict`] with `message`.
-pub(crate) fn unique_violation(e: StoreError, message: impl FnOnce() -> String) -> ServiceError {
+pub(crate) fn unique_violation(e: StoreError, message: impl FnOnce() -> Msg) -> ServiceError {
     if e.is_unique_violation() {
         ServiceError::Conflict(message())
     } else {

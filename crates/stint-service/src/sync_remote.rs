@@ -121,11 +121,11 @@ pub struct RemoteSyncReport {
 }
 
 fn invalid(msg: String) -> ServiceError {
-    DomainError::Invalid(msg).into()
+    DomainError::Invalid(msg.into()).into()
 }
 
 fn conflict(msg: String) -> ServiceError {
-    ServiceError::Conflict(msg)
+    ServiceError::Conflict(msg.into())
 }
 
 fn io_err(what: &str, path: &Path, e: &std::io::Error) -> ServiceError {
@@ -289,7 +289,7 @@ impl Service {
         match read_small(&path) {
             Ok(b) => Ok(b),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ServiceError::NotFound(
-                format!("the hub has no file {dev}/{name}; list the files again"),
+                format!("the hub has no file {dev}/{name}; list the files again").into(),
             )),
             Err(e) => Err(io_err("read", &path, &e)),
         }
@@ -320,7 +320,7 @@ impl Service {
         match decode_file(bytes, store::SCHEMA_VERSION as u32) {
             Ok((h, _)) if h.device_id != dev => {
                 return Err(invalid(format!(
-                    "the file belongs to device {}, not to {dev}; send it under its own device",
+                    "the file belongs to device {}, not to {dev}; give it under its own device",
                     h.device_id.chars().take(32).collect::<String>()
                 )));
             }
@@ -333,7 +333,7 @@ impl Service {
             Ok(_) => {}
             Err(FileProblem::NotWhole(why)) => {
                 return Err(invalid(format!(
-                    "the file is not a whole stint sync file ({why}); send it again"
+                    "the file is not a whole stint sync file ({why}); give it again"
                 )));
             }
             Err(FileProblem::Key(why)) => {
