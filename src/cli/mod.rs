@@ -344,8 +344,12 @@ pub struct StartArgs {
     #[arg(short, long, add = project_candidates())]
     pub project: Option<String>,
     /// Do not create a missing project or tag: refuse, naming the closest ones.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "create")]
     pub no_create: bool,
+    /// Create a missing project or tag even when its name is close to an existing one (a
+    /// name within two typos, or equal but for case and accents, is refused otherwise).
+    #[arg(long)]
+    pub create: bool,
     /// Tag id or name (repeatable); a missing one is created (unless --no-create).
     #[arg(short, long = "tag", add = tag_candidates())]
     pub tags: Vec<String>,
@@ -399,8 +403,12 @@ pub struct LogArgs {
     #[arg(short, long, add = project_candidates())]
     pub project: Option<String>,
     /// Do not create a missing project or tag: refuse, naming the closest ones.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "create")]
     pub no_create: bool,
+    /// Create a missing project or tag even when its name is close to an existing one (a
+    /// name within two typos, or equal but for case and accents, is refused otherwise).
+    #[arg(long)]
+    pub create: bool,
     /// Tag id or name (repeatable); a missing one is created (unless --no-create).
     #[arg(short, long = "tag", add = tag_candidates())]
     pub tags: Vec<String>,
@@ -586,7 +594,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Start(a) => {
-            let svc = creating(open(&cli, Frontend::Cli)?, a.no_create);
+            let svc = creating(open(&cli, Frontend::Cli)?, a.no_create, a.create);
             let r = svc.start_timer(StartTimer {
                 description: a.description.clone(),
                 project: a.project.clone(),
@@ -652,7 +660,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Log(a) => {
-            let svc = creating(open(&cli, Frontend::Cli)?, a.no_create);
+            let svc = creating(open(&cli, Frontend::Cli)?, a.no_create, a.create);
             let given = [&a.start, &a.end, &a.duration]
                 .iter()
                 .filter(|v| v.is_some())
@@ -963,12 +971,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `svc`, creating missing projects and tags named by a start or a log unless `no_create`.
-fn creating(svc: Service, no_create: bool) -> Service {
+/// `svc`, creating missing projects and tags named by a start or a log unless `no_create`;
+/// names close to existing ones only with `anyway` (`--create`).
+fn creating(svc: Service, no_create: bool, anyway: bool) -> Service {
     if no_create {
         svc
     } else {
-        svc.creating_missing()
+        svc.creating_missing_with(anyway)
     }
 }
 

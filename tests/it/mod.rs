@@ -27,3 +27,4 @@ mod tasks;
 mod tidy;
 mod upgrade;
 mod util;
+mod words;

@@ -10,7 +10,7 @@ use stint_domain::entities::{Budget, BudgetPeriod, Client, Project, Tag};
 use stint_domain::limits::{check_line, check_search, check_text, echo};
 use stint_domain::money::{Currency, parse_rate};
 use stint_domain::msg;
-use stint_domain::names::closest;
+use stint_domain::names::{closest, near_name};
 use stint_domain::time::parse_duration;
 use stint_domain::words::{Act, Arg, Msg, Name};
 use stint_domain::{ClientId, DomainError, ProjectId, TagId};
@@ -945,6 +945,11 @@ impl Service {
     }
 }
 
+/// Whether names close to existing ones are created too (see [`Service::creating_missing`]).
+fn created_anyway(created: &std::sync::Mutex<super::CreatedOnTheFly>) -> bool {
+    created.lock().unwrap_or_else(|e| e.into_inner()).anyway
+}
+
 /// Finds a project like [`resolve_project`]; when it is missing, the reference is a name (not
 /// an id) and the call runs on a service made by `Service::creating_missing`, creates it with
 /// the defaults of `create_project` (billable by default, no client, rate or budget) in the
@@ -958,6 +963,17 @@ pub(crate) fn resolve_or_create_project(ctx: &Ctx<'_>, reference: &str) -> Resul
         return Err(ServiceError::NotFound(missing));
     };
     let name = require_name(reference, "project")?;
+    if !created_anyway(created) {
+        let (rows, _) = projects::names_for_suggestions(ctx.tx)?;
+        let names: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        if let Some(i) = near_name(&name, &names) {
+            return Err(ServiceError::NearName {
+                entity: "project",
+                given: name,
+                existing: names[i].to_owned(),
+            });
+        }
+    }
     let fields = ProjectFields {
         name: name.clone(),
         client_id: None,
@@ -995,6 +1011,16 @@ fn resolve_or_create_tag(ctx: &Ctx<'_>, reference: &str) -> Result<Tag> {
         return Err(ServiceError::NotFound(missing));
     };
     let name = require_name(reference, "tag")?;
+    if !created_anyway(created) {
+        let (names, _) = tags::names_for_suggestions(ctx.tx)?;
+        if let Some(i) = near_name(&name, &names) {
+            return Err(ServiceError::NearName {
+                entity: "tag",
+                given: name,
+                existing: names[i].clone(),
+            });
+        }
+    }
     let id = tags::insert(ctx.tx, &name, ctx.now)?;
     ctx.audit("tag", &[id.0], Some(&name))?;
     let tag = tags::get(ctx.tx, id)?.expect("just inserted");

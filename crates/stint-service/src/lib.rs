@@ -245,6 +245,8 @@ impl ServiceError {
 pub struct CreatedOnTheFly {
     pub projects: Vec<stint_domain::entities::Project>,
     pub tags: Vec<stint_domain::entities::Tag>,
+    /// Create a name even when it is close to an existing one (`--create`).
+    anyway: bool,
 }
 
 /// Result of use cases.
@@ -395,11 +397,23 @@ impl Service {
     /// project or tag (by a name, not an id) creates it with the defaults of `create_project`
     /// and `create_tag`, in the same transaction (one change, one undo), as Timewarrior and
     /// Watson do. [`Service::take_created`] says what was created.
-    pub fn creating_missing(&self) -> Service {
+    ///
+    /// A missing name close to an existing one ([`stint_domain::names::near_name`]: a likely
+    /// typo, "migraton" beside "Migration") is refused with [`ServiceError::NearName`] unless
+    /// `anyway`.
+    pub fn creating_missing_with(&self, anyway: bool) -> Service {
         Service {
-            created: Some(Arc::new(Mutex::new(CreatedOnTheFly::default()))),
+            created: Some(Arc::new(Mutex::new(CreatedOnTheFly {
+                anyway,
+                ..CreatedOnTheFly::default()
+            }))),
             ..self.clone()
         }
+    }
+
+    /// [`Service::creating_missing_with`] that refuses names close to existing ones.
+    pub fn creating_missing(&self) -> Service {
+        self.creating_missing_with(false)
     }
 
     /// What calls of a service made by [`Service::creating_missing`] created on the fly since
@@ -408,7 +422,14 @@ impl Service {
     pub fn take_created(&self) -> CreatedOnTheFly {
         self.created
             .as_ref()
-            .map(|m| std::mem::take(&mut *m.lock().unwrap_or_else(|e| e.into_inner())))
+            .map(|m| {
+                let mut m = m.lock().unwrap_or_else(|e| e.into_inner());
+                CreatedOnTheFly {
+                    projects: std::mem::take(&mut m.projects),
+                    tags: std::mem::take(&mut m.tags),
+                    anyway: m.anyway,
+                }
+            })
             .unwrap_or_default()
     }
 
@@ -497,7 +518,9 @@ impl Service {
         if operation != "read"
             && let Some(created) = &self.created
         {
-            *created.lock().unwrap_or_else(|e| e.into_inner()) = CreatedOnTheFly::default();
+            let mut c = created.lock().unwrap_or_else(|e| e.into_inner());
+            c.projects.clear();
+            c.tags.clear();
         }
         Ok(Ctx {
             tx,
