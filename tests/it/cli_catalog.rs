@@ -151,7 +151,7 @@ fn errors_name_flags_on_the_cli_and_arguments_over_mcp() {
     c.ok(&["start", "a", "--at", "2026-11-20 08:00"]);
     c.ok(&["start", "b", "--at", "2026-11-20 09:00"]);
     let err = c.fails(&["stop"]);
-    assert!(err.contains("pass --id to say which to stop"), "{err}");
+    assert!(err.contains("give --id to say which to stop"), "{err}");
     assert!(!err.contains("track_id"), "{err}");
     // The same error through the MCP tool names the tool's argument.
     let out = Command::new(env!("CARGO_BIN_EXE_stint"))
@@ -270,7 +270,7 @@ fn catalogue_commands_add_list_show_edit_archive_delete() {
         "{list}"
     );
     let err = c.fails(&["tag", "delete", "code-review"]);
-    assert!(err.contains("pass --force"), "{err}");
+    assert!(err.contains("give --force"), "{err}");
     c.ok(&["tag", "delete", "code-review", "--force"]);
     // Tags have no archive, and help says so.
     assert!(
@@ -766,7 +766,7 @@ mod service {
             })
             .unwrap_err();
         assert!(
-            err.to_string().contains("create it with create_project"),
+            err.to_string().contains("create it with `create_project`"),
             "{err}"
         );
     }
