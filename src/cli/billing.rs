@@ -313,7 +313,10 @@ pub fn budget(svc: &Service, a: &BudgetArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     if reports.is_empty() {
-        println!("No project has a budget; set one with budget_hours or budget_amount.");
+        println!(
+            "No project has a budget; set one with `stint project edit PROJECT --budget-hours H` \
+             or --budget-amount AMOUNT."
+        );
         return Ok(());
     }
     let mut t = table();

@@ -248,7 +248,7 @@ fn print_deleted(d: Deleted, what: &str, o: &Out) {
     };
     println!("{verb} {what} {:?} (id {})", d.name, d.id);
     if let Some(n) = d.note {
-        println!("{}", o.paint.dim(&super::errors::cli_words(&n)));
+        println!("{}", o.paint.dim(&super::errors::words(&n)));
     }
     println!("{}", o.paint.dim("(`stint undo` brings it back)"));
 }

@@ -42,9 +42,12 @@ pub struct AddExpenseArgs {
     /// Tax rate in percent [default: the invoice's].
     #[arg(long, visible_alias = "tax-rate")]
     pub tax: Option<String>,
+    /// Billable (the default): it goes on the client's next invoice.
+    #[arg(long, overrides_with = "no_billable")]
+    pub billable: bool,
     /// Not billable (kept off invoices).
-    #[arg(long)]
-    pub no_bill: bool,
+    #[arg(long, alias = "no-bill", overrides_with = "billable")]
+    pub no_billable: bool,
     /// Where the receipt is (stored as text, never opened).
     #[arg(long)]
     pub receipt: Option<String>,
@@ -96,12 +99,24 @@ pub struct EditExpenseArgs {
     /// New tax rate in percent ("" for the invoice's).
     #[arg(long, visible_alias = "tax-rate")]
     pub tax: Option<String>,
-    /// Billable: true or false.
-    #[arg(long)]
+    /// Billable (`--billable false` is taken too).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", overrides_with = "no_billable")]
     pub billable: Option<bool>,
+    /// Not billable.
+    #[arg(long)]
+    pub no_billable: bool,
     /// New receipt path ("" removes it).
     #[arg(long)]
     pub receipt: Option<String>,
+}
+
+/// Prints an expense as one line after `verb`, or as `{"expense": ...}` with --json.
+fn print_expense(e: Expense, verb: &str) {
+    if super::out().json {
+        println!("{}", stint_api::json::expense(e));
+    } else {
+        println!("{verb}{}", line(&e));
+    }
 }
 
 fn line(e: &Expense) -> String {
@@ -121,12 +136,12 @@ pub fn expense(svc: &Service, cmd: &ExpenseCommand) -> anyhow::Result<()> {
                 amount: a.amount.clone(),
                 currency: a.currency.clone(),
                 description: a.description.clone(),
-                billable: Some(!a.no_bill),
+                billable: Some(!a.no_billable),
                 tax_rate_percent: a.tax.clone(),
                 receipt_path: a.receipt.clone(),
                 allow_duplicate: a.allow_duplicate,
             })?;
-            println!("{}", line(&e));
+            print_expense(e, "");
         }
         ExpenseCommand::List(a) => {
             let mut t = Table::new();
@@ -142,6 +157,7 @@ pub fn expense(svc: &Service, cmd: &ExpenseCommand) -> anyhow::Result<()> {
                 "billed",
             ]);
             let mut cursor = None;
+            let mut all = Vec::new();
             loop {
                 let page = svc.list_expenses(ListExpenses {
                     project: a.project.clone(),
@@ -153,7 +169,8 @@ pub fn expense(svc: &Service, cmd: &ExpenseCommand) -> anyhow::Result<()> {
                     cursor,
                     ..Default::default()
                 })?;
-                for e in &page.items {
+                let json = super::out().json;
+                for e in page.items.iter().filter(|_| !json) {
                     t.add_row([
                         e.id.to_string(),
                         e.date.to_string(),
@@ -170,12 +187,19 @@ pub fn expense(svc: &Service, cmd: &ExpenseCommand) -> anyhow::Result<()> {
                         },
                     ]);
                 }
+                if json {
+                    all.extend(page.items);
+                }
                 match page.next_cursor {
                     Some(c) => cursor = Some(c),
                     None => break,
                 }
             }
-            println!("{t}");
+            if super::out().json {
+                println!("{}", stint_api::json::expenses(all));
+            } else {
+                println!("{t}");
+            }
         }
         ExpenseCommand::Edit(a) => {
             let e = svc.update_expense(
@@ -186,16 +210,20 @@ pub fn expense(svc: &Service, cmd: &ExpenseCommand) -> anyhow::Result<()> {
                     amount: a.amount.clone(),
                     currency: a.currency.clone(),
                     description: a.description.clone(),
-                    billable: a.billable,
+                    billable: if a.no_billable {
+                        Some(false)
+                    } else {
+                        a.billable
+                    },
                     tax_rate_percent: a.tax.clone(),
                     receipt_path: a.receipt.clone(),
                 },
             )?;
-            println!("{}", line(&e));
+            print_expense(e, "");
         }
         ExpenseCommand::Delete { id } => {
             let e = svc.delete_expense(id)?;
-            println!("Deleted {}", line(&e));
+            print_expense(e, "Deleted ");
         }
     }
     Ok(())

@@ -121,6 +121,14 @@ pub enum Command {
     Sync(sync::SyncArgs),
 }
 
+impl Command {
+    /// Whether this command serves a protocol (`stint mcp`, `stint serve`) rather than printing
+    /// an answer and ending: a server outlives a peer that hangs up.
+    pub fn is_server(&self) -> bool {
+        matches!(self, Command::Mcp(_) | Command::Serve(_))
+    }
+}
+
 /// `stint edit`.
 #[derive(Debug, Args)]
 pub struct EditArgs {
@@ -336,8 +344,12 @@ pub struct StartArgs {
     #[arg(short, long, add = project_candidates())]
     pub project: Option<String>,
     /// Do not create a missing project or tag: refuse, naming the closest ones.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "create")]
     pub no_create: bool,
+    /// Create a missing project or tag even when its name is close to an existing one (a
+    /// name within two typos, or equal but for case and accents, is refused otherwise).
+    #[arg(long)]
+    pub create: bool,
     /// Tag id or name (repeatable); a missing one is created (unless --no-create).
     #[arg(short, long = "tag", add = tag_candidates())]
     pub tags: Vec<String>,
@@ -394,8 +406,12 @@ pub struct LogArgs {
     #[arg(short, long, add = project_candidates())]
     pub project: Option<String>,
     /// Do not create a missing project or tag: refuse, naming the closest ones.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "create")]
     pub no_create: bool,
+    /// Create a missing project or tag even when its name is close to an existing one (a
+    /// name within two typos, or equal but for case and accents, is refused otherwise).
+    #[arg(long)]
+    pub create: bool,
     /// Tag id or name (repeatable); a missing one is created (unless --no-create).
     #[arg(short, long = "tag", add = tag_candidates())]
     pub tags: Vec<String>,
@@ -606,7 +622,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Start(a) => {
-            let svc = creating(open(&cli, Frontend::Cli)?, a.no_create);
+            let svc = creating(open(&cli, Frontend::Cli)?, a.no_create, a.create);
             let r = svc.start_timer(StartTimer {
                 description: a.description.clone(),
                 project: a.project.clone(),
@@ -656,7 +672,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 format_hmm(elapsed_seconds(t.start, t.end, svc.now()))
             );
             print_overlaps(&w.overlaps, w.overlap_count);
-            print_warning(w.warning.as_deref());
+            print_warning(w.warning.as_ref());
             Ok(ExitCode::SUCCESS)
         }
         Command::Status => {
@@ -682,7 +698,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Log(a) => {
-            let svc = creating(open(&cli, Frontend::Cli)?, a.no_create);
+            let svc = creating(open(&cli, Frontend::Cli)?, a.no_create, a.create);
             let given = [&a.start, &a.end, &a.duration]
                 .iter()
                 .filter(|v| v.is_some())
@@ -721,7 +737,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 format_hmm(elapsed_seconds(t.start, t.end, svc.now()))
             );
             print_overlaps(&w.overlaps, w.overlap_count);
-            print_warning(w.warning.as_deref());
+            print_warning(w.warning.as_ref());
             Ok(ExitCode::SUCCESS)
         }
         // Every matching track, streamed (no --limit): the JSON is an export, like --csv.
@@ -963,7 +979,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 format_hmm(elapsed_seconds(t.start, t.end, svc.now()))
             );
             print_overlaps(&w.overlaps, w.overlap_count);
-            print_warning(w.warning.as_deref());
+            print_warning(w.warning.as_ref());
             Ok(ExitCode::SUCCESS)
         }
         Command::Delete(a) => {
@@ -996,12 +1012,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `svc`, creating missing projects and tags named by a start or a log unless `no_create`.
-fn creating(svc: Service, no_create: bool) -> Service {
+/// `svc`, creating missing projects and tags named by a start or a log unless `no_create`;
+/// names close to existing ones only with `anyway` (`--create`).
+fn creating(svc: Service, no_create: bool, anyway: bool) -> Service {
     if no_create {
         svc
     } else {
-        svc.creating_missing()
+        svc.creating_missing_with(anyway)
     }
 }
 
@@ -1090,9 +1107,9 @@ fn local_time(t: &Track, at: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// Prints a service warning (a track longer than 12 hours read from phrases) in the CLI's words.
-fn print_warning(warning: Option<&str>) {
+fn print_warning(warning: Option<&stint_service::Msg>) {
     if let Some(w) = warning {
-        println!("Warning: {}", errors::cli_words(w));
+        println!("Warning: {}", errors::words(w));
     }
 }
 

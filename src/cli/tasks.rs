@@ -280,16 +280,7 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
                 force: a.force,
                 archive: false,
             });
-            let d = d.map_err(|e| match e {
-                stint_service::ServiceError::Conflict(m) if m.contains("force=true") => {
-                    anyhow::anyhow!(
-                        "{}",
-                        m.replace("send force=true", "add --force")
-                            .replace("(update_task with status=archived)", "(stint task archive)")
-                    )
-                }
-                other => other.into(),
-            })?;
+            let d = d?;
             println!("Deleted task #{} {}", d.id, d.name);
             if let Some(note) = d.note {
                 println!("({note})");

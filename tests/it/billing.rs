@@ -585,7 +585,7 @@ fn selection_takes_billable_finished_tracks_starting_in_the_period() {
                 due_days: Some(400),
                 ..invoice(Some("Globex"), "2026-10-01", "2026-10-31")
             },
-            &["due_days 400"],
+            &["`due_days` 400"],
         ),
     ];
     for (req, fragments) in cases {

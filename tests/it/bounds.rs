@@ -198,7 +198,7 @@ fn a_track_lasts_at_most_31_days_and_a_forgotten_timer_can_still_be_stopped() {
     let id = conn.last_insert_rowid();
     let e = err_text(env.svc.stop_timer(StopTimer::default()));
     assert!(
-        e.contains("send an `end` at most 31 days after its start"),
+        e.contains("give an `end` at most 31 days after its start"),
         "{e}"
     );
     let stopped = env

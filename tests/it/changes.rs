@@ -367,7 +367,7 @@ fn request_id_with_other_arguments_or_another_tool_is_refused() {
     conflict(
         env.svc.once(Some("abc"), |s| s.create_track(other)),
         &[
-            "request_id \"abc\" was used for another call",
+            "`request_id` \"abc\" was used for another call",
             "create_track",
         ],
     );
@@ -385,7 +385,7 @@ fn request_id_with_other_arguments_or_another_tool_is_refused() {
     env.svc.undo_change(None).unwrap();
     conflict(
         env.svc.once(Some("tag-1"), |s| s.create_tag("gone")),
-        &["deleted or undone since", "new request_id"],
+        &["deleted or undone since", "new `request_id`"],
     );
 
     for bad in ["", "   ", &"x".repeat(201), "a\nb"] {

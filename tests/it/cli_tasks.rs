@@ -201,7 +201,7 @@ fn task_archive_and_delete() {
     // A task with tracks: the CLI error names the CLI's flags and commands.
     let err = fails(&db, &["task", "delete", "Old"]);
     assert!(
-        err.contains("add --force") && err.contains("stint task archive"),
+        err.contains("give --force") && err.contains("`stint task archive TASK`"),
         "{err}"
     );
     let out = ok(&db, &["task", "archive", "Old"]);
@@ -213,7 +213,7 @@ fn task_archive_and_delete() {
     ok(&db, &["task", "edit", "Old", "--status", "open"]);
     let out = ok(&db, &["task", "delete", "Old", "--force"]);
     assert!(
-        out.contains("Deleted task #1 Old") && out.contains("1 tracks stay on project Website"),
+        out.contains("Deleted task #1 Old") && out.contains("1 tracks stay on project \"Website\""),
         "{out}"
     );
     let out = ok(&db, &["tracks", "--from", "2026-11-20"]);

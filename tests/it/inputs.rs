@@ -275,7 +275,7 @@ fn unknown_names_list_the_closest_first_and_count_the_rest() {
         "{msg}"
     );
     assert!(
-        msg.contains("and 15 more (list_projects with `search`"),
+        msg.contains("and 15 more (`list_projects` with search finds"),
         "{msg}"
     );
     assert_eq!(

@@ -31,3 +31,4 @@ mod tasks;
 mod tidy;
 mod upgrade;
 mod util;
+mod words;

@@ -455,7 +455,7 @@ fn a_bare_stop_time_is_the_first_after_the_timer_started() {
         })
         .unwrap();
     let w = env.svc.stop_timer(StopTimer::default()).unwrap();
-    let warning = w.warning.expect("a 21-hour timer is flagged");
+    let warning = w.warning.expect("a 21-hour timer is flagged").to_string();
     assert!(
         warning.starts_with(
             "this track is 21:00 long (2026-12-06T17:00:00+01:00 to 2026-12-07T14:00:00+01:00)"

@@ -381,7 +381,7 @@ fn the_largest_invoice_renders_quickly_and_small() {
 fn oversized_invoices_are_refused() {
     let doc = synthetic(MAX_DOCUMENT_LINES + 1, "x");
     let err = doc.check_size().unwrap_err().to_string();
-    assert!(err.contains("group_by"), "{err}");
+    assert!(err.contains("grouped by project or day"), "{err}");
     assert!(synthetic(MAX_DOCUMENT_LINES, "x").check_size().is_ok());
     let words = "word ".repeat(400);
     let doc = synthetic(MAX_DOCUMENT_LINES, &words);

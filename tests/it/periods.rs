@@ -81,7 +81,7 @@ fn dry_run(env: &Env, from: &str, to: &str, group_by: Option<&str>) -> Option<In
         ..Default::default()
     }) {
         Ok(inv) => Some(inv),
-        Err(ServiceError::Conflict(m)) if m.contains("no billable") => None,
+        Err(ServiceError::Conflict(m)) if m.to_string().contains("no billable") => None,
         Err(e) => panic!("dry run {from}..{to}: {e}"),
     }
 }

@@ -53,7 +53,7 @@ fn projects_by_name_and_id() {
         })
         .unwrap_err()
         .to_string();
-    assert!(err.contains("already exists for client Acme"), "{err}");
+    assert!(err.contains("already exists for client \"Acme\""), "{err}");
 
     for (req, expected) in [
         (
@@ -243,7 +243,7 @@ fn delete_or_archive() {
         })
         .unwrap_err()
         .to_string();
-    assert!(err.contains("force=true"), "{err}");
+    assert!(err.contains("give `force`"), "{err}");
     let d = env
         .svc
         .delete_tag(DeleteTag {
@@ -251,7 +251,10 @@ fn delete_or_archive() {
             force: true,
         })
         .unwrap();
-    assert_eq!(d.note.as_deref(), Some("removed from 1 tracks"));
+    assert_eq!(
+        d.note.map(|m| m.to_string()).as_deref(),
+        Some("removed from 1 tracks")
+    );
     assert_eq!(env.count("SELECT count(*) FROM tracks"), 1, "tracks stay");
 }
 

@@ -177,7 +177,7 @@ fn refused_tracks_change_nothing() {
                 project: Some("website".into()),
                 ..track("2026-11-20 09:00", "2026-11-20 10:00")
             },
-            "2 projects are named \"website\": id 1 = Website (Acme), id 3 = Website (Globex)",
+            "2 projects are named \"website\": id 1 = \"Website (Acme)\", id 3 = \"Website (Globex)\"",
         ),
         (
             NewTrack {
@@ -198,7 +198,7 @@ fn refused_tracks_change_nothing() {
                 duration: Some("1h".into()),
                 ..track("2026-11-20 09:00", "2026-11-20 10:00")
             },
-            "two of start, end and duration, not all three",
+            "two of `start`, `end` and `duration`, not all three",
         ),
         (
             track("2026-03-29 02:30", "2026-03-29 04:00"),

@@ -173,7 +173,10 @@ fn a_track_names_its_task_by_name_or_id() {
         end: Some("2026-11-20 13:00".into()),
         ..Default::default()
     }));
-    assert!(e.contains("belongs to project Website, not to App"), "{e}");
+    assert!(
+        e.contains("belongs to project \"Website\", not to \"App\""),
+        "{e}"
+    );
     // An unknown name lists close matches of that project only.
     let e = err(env.svc.start_timer(StartTimer {
         project: Some("Website".into()),
@@ -181,7 +184,7 @@ fn a_track_names_its_task_by_name_or_id() {
         ..Default::default()
     }));
     assert!(
-        e.contains("no task of project Website") && e.contains("\"Hero\""),
+        e.contains("no task of project \"Website\"") && e.contains("\"Hero\""),
         "{e}"
     );
     assert!(e.contains("create_task"), "{e}");
@@ -530,7 +533,10 @@ fn update_track_moves_between_tasks_and_projects() {
         task: Some(hero.to_string()),
         ..Default::default()
     }));
-    assert!(e.contains("belongs to project Website, not to App"), "{e}");
+    assert!(
+        e.contains("belongs to project \"Website\", not to \"App\""),
+        "{e}"
+    );
     // Project and task together move it; "" clears the task.
     let tr = change(TrackChanges {
         project: Some("Website".into()),
@@ -589,7 +595,7 @@ fn list_tracks_by_task_and_continue_keeps_it() {
         task: Some("Hero".into()),
         ..Default::default()
     }));
-    assert!(e.contains("send the project too"), "{e}");
+    assert!(e.contains("give the task's id instead"), "{e}");
     let c = env
         .svc
         .continue_timer(ContinueTimer { track_id: Some(a) })
@@ -757,7 +763,7 @@ fn deleting_tasks_keeps_time() {
         ..Default::default()
     }));
     assert!(
-        e.contains("has 1 tracks") && e.contains("force=true"),
+        e.contains("has 1 tracks") && e.contains("give `force`"),
         "{e}"
     );
     assert_eq!(env.snapshot(), before, "a refused delete writes nothing");
@@ -769,7 +775,12 @@ fn deleting_tasks_keeps_time() {
             ..Default::default()
         })
         .unwrap();
-    assert!(d.note.unwrap().contains("1 tracks stay on project Website"));
+    assert!(
+        d.note
+            .unwrap()
+            .to_string()
+            .contains("1 tracks stay on project \"Website\"")
+    );
     let tr = env.svc.get_track(t).unwrap();
     assert_eq!(
         (tr.project_name.as_deref(), tr.task_id),

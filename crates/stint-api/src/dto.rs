@@ -935,7 +935,7 @@ impl TrackWrittenOut {
             track: TrackOut::new(&w.track, now),
             overlaps: w.overlaps.iter().map(|t| t.0).collect(),
             overlap_count: w.overlap_count,
-            warning: w.warning.clone(),
+            warning: w.warning.as_ref().map(ToString::to_string),
         }
     }
 }
@@ -977,7 +977,7 @@ impl TimerStoppedOut {
                     w.track.id
                 )
             }),
-            warning: w.warning.clone(),
+            warning: w.warning.as_ref().map(ToString::to_string),
         }
     }
 }
@@ -1224,7 +1224,7 @@ impl From<Deleted> for DeletedOut {
             id: d.id,
             name: d.name,
             action: d.action.to_owned(),
-            note: d.note,
+            note: d.note.map(|m| m.to_string()),
         }
     }
 }

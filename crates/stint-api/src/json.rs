@@ -335,3 +335,16 @@ pub fn sync_status(s: &stint_service::SyncStatus, server: Option<&str>) -> Strin
 pub fn sync_report(r: &stint_service::SyncReport) -> String {
     pretty(&crate::dto_changes::SyncOut::from(r))
 }
+
+/// `{"expenses": [...]}` as `list_expenses` answers (every matching expense, no cursor).
+pub fn expenses(items: Vec<stint_domain::entities::Expense>) -> String {
+    pretty(&crate::dto_billing::ExpensePageOut {
+        expenses: items.into_iter().map(Into::into).collect(),
+        next_cursor: None,
+    })
+}
+
+/// `{"expense": ...}` as `create_expense`, `update_expense` and `delete_expense` answer.
+pub fn expense(e: stint_domain::entities::Expense) -> String {
+    pretty(&crate::dto_billing::ExpenseResultOut { expense: e.into() })
+}

@@ -9,9 +9,10 @@ use stint_service::{ListTracks, Result, Service, ServiceError};
 use crate::dto::TrackOut;
 
 fn io(e: std::io::Error) -> ServiceError {
-    ServiceError::Conflict(format!(
-        "cannot write the JSON ({e}); nothing was kept, free space or pick another path"
-    ))
+    ServiceError::Conflict(
+        format!("cannot write the JSON ({e}); nothing was kept, free space or pick another path")
+            .into(),
+    )
 }
 
 /// Writes every track matching `filter` (newest first) to `out` as `list_tracks` structured

@@ -319,7 +319,7 @@ impl GroupBy {
             _ => Err(DomainError::parse(
                 "invoice grouping",
                 input,
-                "send track, project, day, tag or task",
+                "give track, project, day, tag or task",
             )),
         }
     }
@@ -639,19 +639,22 @@ pub fn invoice_totals(
         Discount::None => to_minor_units(Decimal::ZERO, currency),
         Discount::Percent(p) => {
             if p < Decimal::ZERO || p > Decimal::ONE_HUNDRED {
-                return Err(DomainError::Invalid(format!(
-                    "a discount of {p} % is out of range; send 0 to 100"
-                )));
+                return Err(DomainError::Invalid(
+                    format!("a discount of {p} % is out of range; give 0 to 100").into(),
+                ));
             }
             to_minor_units(subtotal * p / Decimal::ONE_HUNDRED, currency)
         }
         Discount::Amount(a) => {
             let a = to_minor_units(a, currency);
             if a < Decimal::ZERO || a > subtotal {
-                return Err(DomainError::Invalid(format!(
-                    "a discount of {a} {currency} is more than the subtotal {subtotal} (or \
-                     negative); send 0 to {subtotal}"
-                )));
+                return Err(DomainError::Invalid(
+                    format!(
+                        "a discount of {a} {currency} is more than the subtotal {subtotal} (or \
+                     negative); give 0 to {subtotal}"
+                    )
+                    .into(),
+                ));
             }
             a
         }

@@ -46,7 +46,7 @@ impl BudgetPeriod {
             _ => Err(super::DomainError::parse(
                 "budget period",
                 input,
-                "send total or monthly",
+                "give total or monthly",
             )),
         }
     }
@@ -122,7 +122,7 @@ impl TaskStatus {
             _ => Err(super::DomainError::parse(
                 "task status",
                 input,
-                "send open or done",
+                "give open or done",
             )),
         }
     }
@@ -230,7 +230,7 @@ impl InvoiceStatus {
             _ => Err(super::DomainError::parse(
                 "invoice status",
                 input,
-                "send draft, sent, paid or void",
+                "give draft, sent, paid or void",
             )),
         }
     }

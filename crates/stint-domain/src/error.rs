@@ -2,6 +2,8 @@
 
 use thiserror::Error;
 
+use crate::words::{Msg, Words};
+
 /// A rule of the domain was broken by the input.
 ///
 /// The `Display` text is meant for the end user or the agent: it names the offending value and
@@ -14,15 +16,30 @@ pub enum DomainError {
     Parse {
         what: &'static str,
         input: String,
-        hint: String,
+        hint: Msg,
     },
     /// A value parsed but breaks a rule (an end before a start, a zero duration, ...).
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Msg),
 }
 
 impl DomainError {
-    pub fn parse(what: &'static str, input: &str, hint: impl Into<String>) -> Self {
+    /// A [`DomainError::Invalid`] from a message.
+    pub fn invalid(msg: impl Into<Msg>) -> Self {
+        DomainError::Invalid(msg.into())
+    }
+
+    /// The error in a front end's words (see [`crate::words`]).
+    pub fn render(&self, words: &dyn Words) -> String {
+        match self {
+            DomainError::Parse { what, input, hint } => {
+                format!("cannot read {what} {input:?}: {}", hint.render(words))
+            }
+            DomainError::Invalid(m) => m.render(words),
+        }
+    }
+
+    pub fn parse(what: &'static str, input: &str, hint: impl Into<Msg>) -> Self {
         DomainError::Parse {
             what,
             input: super::limits::echo(input),

@@ -145,10 +145,10 @@ impl InvoiceDocument {
     pub fn check_size(&self) -> Result<(), DomainError> {
         if self.lines.len() > MAX_DOCUMENT_LINES {
             return Err(DomainError::Invalid(format!(
-                "the invoice has {} lines; a PDF holds at most {MAX_DOCUMENT_LINES}: create it \
-                 grouped by project or day (group_by), or export it as CSV",
+                "the invoice has {} lines; a PDF holds at most {MAX_DOCUMENT_LINES}: create the \
+                 invoice again grouped by project or day, or export it as CSV",
                 self.lines.len()
-            )));
+            ).into()));
         }
         Ok(())
     }

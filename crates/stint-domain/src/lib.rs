@@ -19,6 +19,7 @@ pub mod settings;
 pub mod tax;
 pub mod time;
 pub mod track;
+pub mod words;
 
 pub use error::DomainError;
 pub use ids::{ClientId, ExpenseId, InvoiceId, ProjectId, TagId, TaskId, TrackId};

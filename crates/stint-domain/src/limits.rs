@@ -70,7 +70,7 @@ pub fn check_instant(t: DateTime<Utc>, input: &str) -> Result<DateTime<Utc>, Dom
         Err(DomainError::Invalid(format!(
             "the time {:?} is outside the years 1900 to 2199 that stint accepts; check the year",
             echo(input)
-        )))
+        ).into()))
     }
 }
 
@@ -85,7 +85,7 @@ pub fn check_date(d: NaiveDate, input: &str) -> Result<NaiveDate, DomainError> {
         Err(DomainError::Invalid(format!(
             "the date {:?} is outside the years 1900 to 2199 that stint accepts; check the year",
             echo(input)
-        )))
+        ).into()))
     }
 }
 
@@ -96,17 +96,23 @@ pub fn check_date(d: NaiveDate, input: &str) -> Result<NaiveDate, DomainError> {
 /// [`DomainError::Invalid`] naming the limit.
 pub fn check_amount(what: &str, value: Decimal, input: &str) -> Result<Decimal, DomainError> {
     if value.abs() > Decimal::from(MAX_AMOUNT) {
-        return Err(DomainError::Invalid(format!(
-            "the {what} {} is larger than stint accepts (1000000000); check the number",
-            echo(input.trim())
-        )));
+        return Err(DomainError::Invalid(
+            format!(
+                "the {what} {} is larger than stint accepts (1000000000); check the number",
+                echo(input.trim())
+            )
+            .into(),
+        ));
     }
     let value = value.normalize();
     if value.scale() > MAX_AMOUNT_DECIMALS {
-        return Err(DomainError::Invalid(format!(
-            "the {what} {} has more than {MAX_AMOUNT_DECIMALS} decimals; round it",
-            echo(input.trim())
-        )));
+        return Err(DomainError::Invalid(
+            format!(
+                "the {what} {} has more than {MAX_AMOUNT_DECIMALS} decimals; round it",
+                echo(input.trim())
+            )
+            .into(),
+        ));
     }
     Ok(value)
 }
@@ -114,9 +120,12 @@ pub fn check_amount(what: &str, value: Decimal, input: &str) -> Result<Decimal, 
 fn check_chars(what: &str, value: &str, max: usize, multi_line: bool) -> Result<(), DomainError> {
     let count = value.chars().count();
     if count > max {
-        return Err(DomainError::Invalid(format!(
-            "the {what} is {count} characters long; stint accepts at most {max}, so shorten it"
-        )));
+        return Err(DomainError::Invalid(
+            format!(
+                "the {what} is {count} characters long; stint accepts at most {max}, so shorten it"
+            )
+            .into(),
+        ));
     }
     let allowed = |c: char| multi_line && matches!(c, '\t' | '\n' | '\r');
     if let Some(c) = value.chars().find(|&c| c.is_control() && !allowed(c)) {
@@ -125,11 +134,14 @@ fn check_chars(what: &str, value: &str, max: usize, multi_line: bool) -> Result<
         } else {
             "control characters (line breaks, tabs, NUL, escapes)"
         };
-        return Err(DomainError::Invalid(format!(
-            "the {what} contains the control character U+{:04X}; stint does not accept {kinds} \
+        return Err(DomainError::Invalid(
+            format!(
+                "the {what} contains the control character U+{:04X}; stint does not accept {kinds} \
              here, so remove it",
-            u32::from(c)
-        )));
+                u32::from(c)
+            )
+            .into(),
+        ));
     }
     Ok(())
 }

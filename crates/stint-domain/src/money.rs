@@ -24,7 +24,7 @@ impl Currency {
                 DomainError::parse(
                     "currency",
                     input,
-                    "send a three-letter ISO 4217 code such as EUR, USD, GBP or JPY",
+                    "give a three-letter ISO 4217 code such as EUR, USD, GBP or JPY",
                 )
             })
     }
@@ -58,14 +58,17 @@ pub fn parse_rate(input: &str) -> Result<Decimal, DomainError> {
         DomainError::parse(
             "hourly rate",
             input,
-            "send a decimal number such as 120 or 95.50",
+            "give a decimal number such as 120 or 95.50",
         )
     })?;
     if rate.is_sign_negative() && !rate.is_zero() {
-        return Err(DomainError::Invalid(format!(
-            "the hourly rate {} is negative; send zero or more",
-            super::limits::echo(input.trim())
-        )));
+        return Err(DomainError::Invalid(
+            format!(
+                "the hourly rate {} is negative; give zero or more",
+                super::limits::echo(input.trim())
+            )
+            .into(),
+        ));
     }
     super::limits::check_amount("amount", rate, input)
 }
@@ -86,25 +89,31 @@ pub fn parse_money(
     let amount: Decimal = input
         .trim()
         .parse()
-        .map_err(|_| DomainError::parse(what, input, "send a decimal number such as 12.50"))?;
+        .map_err(|_| DomainError::parse(what, input, "give a decimal number such as 12.50"))?;
     if amount.is_sign_negative() && !amount.is_zero() {
-        return Err(DomainError::Invalid(format!(
-            "the {what} {} is negative; send zero or more",
-            super::limits::echo(input.trim())
-        )));
+        return Err(DomainError::Invalid(
+            format!(
+                "the {what} {} is negative; give zero or more",
+                super::limits::echo(input.trim())
+            )
+            .into(),
+        ));
     }
     let mut amount = super::limits::check_amount(what, amount, input)?;
     let dp = currency.minor_units();
     if amount.scale() > dp {
-        return Err(DomainError::Invalid(format!(
-            "the {what} {} has more decimals than {currency} has ({dp}); round it to the {}",
-            super::limits::echo(input.trim()),
-            if dp == 0 {
-                "whole unit".to_owned()
-            } else {
-                format!("{dp}-decimal minor unit")
-            }
-        )));
+        return Err(DomainError::Invalid(
+            format!(
+                "the {what} {} has more decimals than {currency} has ({dp}); round it to the {}",
+                super::limits::echo(input.trim()),
+                if dp == 0 {
+                    "whole unit".to_owned()
+                } else {
+                    format!("{dp}-decimal minor unit")
+                }
+            )
+            .into(),
+        ));
     }
     amount.rescale(dp);
     Ok(amount)

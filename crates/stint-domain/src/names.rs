@@ -75,6 +75,46 @@ pub fn closest<S: AsRef<str>>(reference: &str, candidates: &[S], limit: usize) -
     scored.into_iter().take(limit).map(|s| s.3).collect()
 }
 
+/// Most edits (insertions, deletions, substitutions, swaps of neighbours) between two names
+/// that [`near_name`] takes for a typo.
+pub const NEAR_EDITS: usize = 2;
+
+/// The first of `existing` that `given` is likely a misspelling of, for refusing to create a
+/// near-duplicate project or tag on the fly (`stint log -p migraton` next to "Migration").
+///
+/// Near means: equal once case and accents are ignored (`Cafe` and `Café`), or at most
+/// [`NEAR_EDITS`] edits apart (optimal string alignment distance of the [`name_key`]s), where
+/// each edit needs three characters of the shorter name (`ux` is not near `qa`, `desing` is
+/// near `design`). A name equal to an existing one (same key) is not near: it *is* that name.
+pub fn near_name<S: AsRef<str>>(given: &str, existing: &[S]) -> Option<usize> {
+    let key = |s: &str| -> Vec<char> { name_key(s).chars().take(SCORED_CHARS).collect() };
+    let bare = |k: &[char]| -> String {
+        k.iter()
+            .collect::<String>()
+            .nfkd()
+            .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+            .collect()
+    };
+    let wanted = key(given);
+    if wanted.is_empty() {
+        return None;
+    }
+    let wanted_bare = bare(&wanted);
+    existing.iter().position(|e| {
+        let k = key(e.as_ref());
+        if k == wanted || k.is_empty() {
+            return false;
+        }
+        if bare(&k) == wanted_bare {
+            return true;
+        }
+        let a: String = wanted.iter().collect();
+        let b: String = k.iter().collect();
+        let d = strsim::osa_distance(&a, &b);
+        d <= NEAR_EDITS && wanted.len().min(k.len()) >= 3 * d
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -131,10 +131,13 @@ fn resolve(
     now: DateTime<Utc>,
 ) -> Result<Reading, DomainError> {
     let too_far = || {
-        DomainError::Invalid(format!(
-            "{:?} reaches outside the calendar stint reads; send a nearer time",
-            super::limits::echo(input)
-        ))
+        DomainError::Invalid(
+            format!(
+                "{:?} reaches outside the calendar stint reads; give a nearer time",
+                super::limits::echo(input)
+            )
+            .into(),
+        )
     };
     let local_now = now.with_timezone(&tz).time();
     let reading = |at, exact| Reading {
@@ -150,7 +153,7 @@ fn resolve(
         }),
         // Only an empty phrase has neither; `read_instant` does not get here with one.
         (DayPhrase::None, None) => Err(DomainError::Invalid(
-            "send a time, e.g. \"9am\" or \"now\"".to_owned(),
+            "give a time, e.g. \"9am\" or \"now\"".to_owned().into(),
         )),
         (DayPhrase::Date { date, exact }, Some(t)) => {
             Ok(reading(local_to_utc(date.and_time(t), tz)?, exact))
@@ -162,14 +165,15 @@ fn resolve(
             }
             Ok(reading(local_to_utc(date.and_time(t), tz)?, false))
         }
-        (DayPhrase::Date { .. } | DayPhrase::Weekday { .. }, None) => {
-            Err(DomainError::Invalid(format!(
+        (DayPhrase::Date { .. } | DayPhrase::Weekday { .. }, None) => Err(DomainError::Invalid(
+            format!(
                 "{:?} names a day but no time of day; add one, e.g. \"{} 9am\" or \"{} 14:30\"",
                 super::limits::echo(input),
                 input.trim(),
                 input.trim()
-            )))
-        }
+            )
+            .into(),
+        )),
         (DayPhrase::Seconds(s), None) => Ok(reading(
             Duration::try_seconds(s)
                 .and_then(|d| now.checked_add_signed(d))
@@ -183,11 +187,14 @@ fn resolve(
                 false,
             ))
         }
-        (DayPhrase::Seconds(_), Some(_)) => Err(DomainError::Invalid(format!(
-            "{:?} gives a time of day after minutes or hours; send either \"2 hours ago\" or \
+        (DayPhrase::Seconds(_), Some(_)) => Err(DomainError::Invalid(
+            format!(
+                "{:?} gives a time of day after minutes or hours; give either \"2 hours ago\" or \
              \"today 9am\"",
-            super::limits::echo(input)
-        ))),
+                super::limits::echo(input)
+            )
+            .into(),
+        )),
     }
 }
 

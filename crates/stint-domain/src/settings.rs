@@ -61,7 +61,7 @@ impl RoundingMode {
             _ => Err(DomainError::parse(
                 "rounding mode",
                 input,
-                "send none, up, down or nearest",
+                "give none, up, down or nearest",
             )),
         }
     }
@@ -86,7 +86,7 @@ impl RoundingScope {
             _ => Err(DomainError::parse(
                 "rounding scope",
                 input,
-                "send entry (each track rounded, then summed) or total (sum, then round)",
+                "give entry (each track rounded, then summed) or total (sum, then round)",
             )),
         }
     }
@@ -106,9 +106,9 @@ pub fn validate_increment(minutes: u32) -> Result<u32, DomainError> {
         Ok(minutes)
     } else {
         Err(DomainError::Invalid(format!(
-            "a rounding increment of {minutes} minutes is not offered; send one of 1, 5, 6, 10, \
+            "a rounding increment of {minutes} minutes is not offered; give one of 1, 5, 6, 10, \
              12, 15, 30 or 60"
-        )))
+        ).into()))
     }
 }
 
@@ -165,7 +165,7 @@ impl PaperSize {
         match input.trim().to_ascii_lowercase().as_str() {
             "a4" => Ok(Self::A4),
             "letter" => Ok(Self::Letter),
-            _ => Err(DomainError::parse("paper size", input, "send a4 or letter")),
+            _ => Err(DomainError::parse("paper size", input, "give a4 or letter")),
         }
     }
 

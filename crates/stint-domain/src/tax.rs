@@ -29,19 +29,25 @@ pub fn parse_tax_rate_percent(input: &str) -> Result<Decimal, DomainError> {
         .parse()
         .map_err(|_| DomainError::parse("tax rate", s, "send a percentage such as 19 or 7.5"))?;
     if rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED {
-        return Err(DomainError::Invalid(format!(
-            "a tax rate of {} % is out of range; send 0 to 100",
-            echo(number)
-        )));
+        return Err(DomainError::Invalid(
+            format!(
+                "a tax rate of {} % is out of range; send 0 to 100",
+                echo(number)
+            )
+            .into(),
+        ));
     }
     let rate = check_amount("tax rate", rate, s)?;
     if !with_sign && rate > Decimal::ZERO && rate < Decimal::ONE {
         let written = rate.normalize();
         let meant = (rate * Decimal::ONE_HUNDRED).normalize();
-        return Err(DomainError::Invalid(format!(
-            "a tax rate of {written} is read as {written} %; did you mean {meant} %? Send \
+        return Err(DomainError::Invalid(
+            format!(
+                "a tax rate of {written} is read as {written} %; did you mean {meant} %? Send \
              {meant} for {meant} %, or \"{written}%\" (with the percent sign) to keep {written} %"
-        )));
+            )
+            .into(),
+        ));
     }
     Ok(rate)
 }

@@ -12,6 +12,8 @@
 //! - A track belongs wholly to the local day (and week, month, year) in which it starts; days on
 //!   which daylight saving changes are 23 or 25 hours long ([`local_day_seconds`]).
 
+use crate::msg;
+use crate::words::Arg;
 use chrono::{
     DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
 };
@@ -24,7 +26,7 @@ use super::limits::{MAX_DURATION_SECONDS, check_date, check_instant};
 pub use super::natural_time::{ACCEPTED_DATES, ACCEPTED_TIMES, Reading, now_for_message};
 use super::natural_time::{read_date, read_month};
 
-const DURATION_HINT: &str = "send a duration such as 1h30m, 90m, 45min, 1 hour, 1.5h, 2 hrs, \
+const DURATION_HINT: &str = "give a duration such as 1h30m, 90m, 45min, 1 hour, 1.5h, 2 hrs, \
      01:30 (hours:minutes) or PT1H30M";
 const PERIOD_HINT: &str = "a named period: today, yesterday, this week, last week, this month, \
      last month, this year, last year, 2026-11, November 2026";
@@ -54,7 +56,7 @@ pub fn parse_time_zone(input: &str) -> Result<Tz, DomainError> {
         DomainError::parse(
             "time zone",
             input,
-            "send an IANA time zone name such as Europe/Berlin, America/New_York or UTC",
+            "give an IANA time zone name such as Europe/Berlin, America/New_York or UTC",
         )
     })
 }
@@ -68,11 +70,14 @@ pub fn local_to_utc(local: NaiveDateTime, tz: Tz) -> Result<DateTime<Utc>, Domai
     match tz.from_local_datetime(&local) {
         LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
         LocalResult::Ambiguous(earliest, _) => Ok(earliest.with_timezone(&Utc)),
-        LocalResult::None => Err(DomainError::Invalid(format!(
-            "{} does not exist in {tz}: the clocks jump forward over it for daylight saving; \
-             send a time outside the gap or give an explicit offset",
-            local.format("%Y-%m-%d %H:%M")
-        ))),
+        LocalResult::None => Err(DomainError::Invalid(
+            format!(
+                "{} does not exist in {tz}: the clocks jump forward over it for daylight saving; \
+             give a time outside the gap or give an explicit offset",
+                local.format("%Y-%m-%d %H:%M")
+            )
+            .into(),
+        )),
     }
 }
 
@@ -175,7 +180,7 @@ fn read_instant_exact(input: &str, tz: Tz, now: DateTime<Utc>) -> Result<Reading
             input,
             format!(
                 "dates with slashes are ambiguous (day/month or month/day); write the month \
-                 as a name or send YYYY-MM-DD. {}",
+                 as a name or give YYYY-MM-DD. {}",
                 instant_hint(tz, now)
             ),
         ));
@@ -400,12 +405,17 @@ impl Range {
             Bound::Instant(t) => t,
         };
         if end <= start {
-            return Err(DomainError::Invalid(format!(
-                "the range is empty: `to` ({}) is not after `from` ({}); a date range includes \
-                 both days, so send the same date twice for one day",
-                show_instant(end, tz),
-                show_instant(start, tz)
-            )));
+            return Err(DomainError::Invalid(msg![
+                "the range is empty: ",
+                Arg::To,
+                format!(" ({}) is not after ", show_instant(end, tz)),
+                Arg::From,
+                format!(
+                    " ({}); a date range includes both days, so give the same date twice for one \
+                     day",
+                    show_instant(start, tz)
+                ),
+            ]));
         }
         Ok(Range { start, end })
     }
@@ -504,16 +514,19 @@ pub fn parse_duration(input: &str) -> Result<i64, DomainError> {
         parse_unit_duration(body).ok_or_else(err)?
     };
     if seconds > Decimal::from(MAX_DURATION_SECONDS) {
-        return Err(DomainError::Invalid(format!(
-            "the duration {:?} is longer than the 1000000 hours stint reads; check the number",
-            super::limits::echo(input)
-        )));
+        return Err(DomainError::Invalid(
+            format!(
+                "the duration {:?} is longer than the 1000000 hours stint reads; check the number",
+                super::limits::echo(input)
+            )
+            .into(),
+        ));
     }
     let seconds = seconds.to_i64().ok_or_else(err)?;
     if seconds <= 0 {
-        return Err(DomainError::Invalid(format!(
-            "the duration {input:?} is zero; a track must last at least one second"
-        )));
+        return Err(DomainError::Invalid(
+            format!("the duration {input:?} is zero; a track must last at least one second").into(),
+        ));
     }
     Ok(seconds)
 }
@@ -630,7 +643,7 @@ impl WeekStart {
             _ => Err(DomainError::parse(
                 "week start",
                 input,
-                "send monday, sunday or saturday",
+                "give monday, sunday or saturday",
             )),
         }
     }

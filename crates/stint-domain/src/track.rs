@@ -2,6 +2,8 @@
 //!
 //! A running timer is a track whose `end` is `None`.
 
+use crate::msg;
+use crate::words::{Act, Arg};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
@@ -27,56 +29,72 @@ pub fn validate_span(
     let show = |t: DateTime<Utc>| crate::time::show_instant(t, tz);
     if start > now {
         return Err(DomainError::Invalid(format!(
-            "the start {} is in the future (now is {}); tracks record work already done, so send \
+            "the start {} is in the future (now is {}); tracks record work already done, so give \
              a start at or before now",
             show(start),
             show(now)
-        )));
+        ).into()));
     }
     let Some(end) = end else {
         if (now - start).num_seconds() > MAX_TRACK_SECONDS {
-            return Err(DomainError::Invalid(format!(
-                "the start {} is more than 31 days before now ({}), and a timer may run at most \
-                 31 days; record finished work with create_track (start and end or duration, at \
-                 most 31 days each) instead",
-                show(start),
-                show(now)
-            )));
+            return Err(DomainError::Invalid(msg![
+                format!(
+                    "the start {} is more than 31 days before now ({}), and a timer may run at \
+                     most 31 days; record finished work with ",
+                    show(start),
+                    show(now)
+                ),
+                Act::CreateTrack,
+                " (a start and an end or a duration, at most 31 days each) instead",
+            ]));
         }
         return Ok(());
     };
     if end < start {
-        return Err(DomainError::Invalid(format!(
-            "the end {} is before the start {}; swap them, or send a duration instead of an end",
-            show(end),
-            show(start)
-        )));
+        return Err(DomainError::Invalid(
+            format!(
+                "the end {} is before the start {}; swap them",
+                show(end),
+                show(start)
+            )
+            .into(),
+        ));
     }
     if end == start {
-        return Err(DomainError::Invalid(format!(
-            "the track would last zero seconds ({} to {}); send an end after the start",
-            show(start),
-            show(end)
-        )));
+        return Err(DomainError::Invalid(
+            format!(
+                "the track would last zero seconds ({} to {}); give an end after the start",
+                show(start),
+                show(end)
+            )
+            .into(),
+        ));
     }
     if (end - start).num_seconds() > MAX_TRACK_SECONDS {
-        return Err(DomainError::Invalid(format!(
-            "the track from {} to {} would last {}, longer than the 31 days (744:00 h:mm) a track \
-             may last; check the dates, or split the work into several tracks. To stop a timer \
-             that ran on by mistake, send an `end` at most 31 days after its start (when the \
-             work really ended), or delete it with delete_track",
-            show(start),
-            show(end),
-            describe_seconds((end - start).num_seconds())
-        )));
+        return Err(DomainError::Invalid(msg![
+            format!(
+                "the track from {} to {} would last {}, longer than the 31 days (744:00 h:mm) a \
+                 track may last; check the dates, or split the work into several tracks. To stop \
+                 a timer that ran on by mistake, give an ",
+                show(start),
+                show(end),
+                describe_seconds((end - start).num_seconds())
+            ),
+            Arg::End,
+            " at most 31 days after its start (when the work really ended), or delete it with ",
+            Act::DeleteTrack,
+        ]));
     }
     if end > now {
-        return Err(DomainError::Invalid(format!(
-            "the end {} is in the future (now is {}); to track ongoing work, start a timer \
-             instead, or send an end at or before now",
-            show(end),
-            show(now)
-        )));
+        return Err(DomainError::Invalid(
+            format!(
+                "the end {} is in the future (now is {}); to track ongoing work, start a timer \
+             instead, or give an end at or before now",
+                show(end),
+                show(now)
+            )
+            .into(),
+        ));
     }
     Ok(())
 }

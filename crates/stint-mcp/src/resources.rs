@@ -106,7 +106,7 @@ fn not_found(uri: &str) -> ErrorData {
 
 fn service_error(e: ServiceError) -> ErrorData {
     match e {
-        ServiceError::NotFound(m) => ErrorData::resource_not_found(m, None),
+        ServiceError::NotFound(m) => ErrorData::resource_not_found(m.to_string(), None),
         ServiceError::Store(inner) => {
             tracing::warn!(error = %inner, "store error reading a resource");
             ErrorData::internal_error(inner.to_string(), None)

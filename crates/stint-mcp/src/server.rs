@@ -30,12 +30,13 @@ accepted by id or exact name (case-insensitive). Times accept RFC 3339, local da
 Date ranges given as dates include both days. Lists are paged: pass next_cursor back as cursor. \
 Errors say what to send instead.";
 
-/// A service error as the text of a tool error (store errors are logged too).
+/// A service error as the text of a tool error, in the tools' words (see
+/// [`stint_service::Words`]); store errors are logged too.
 pub(crate) fn fail(e: ServiceError) -> String {
     if let ServiceError::Store(inner) = &e {
         tracing::warn!(error = %inner, "store error in a tool call");
     }
-    e.to_string()
+    e.render(&stint_domain::words::ApiWords)
 }
 
 /// What a client reads when a tool call panicked: no panic text (it may hold data or paths).

@@ -72,7 +72,9 @@ fn error(status: StatusCode, message: &str) -> Response {
 
 fn service_error(e: &ServiceError) -> Response {
     let status = match e {
-        ServiceError::Domain(_) | ServiceError::Ambiguous(_) => StatusCode::BAD_REQUEST,
+        ServiceError::Domain(_) | ServiceError::Ambiguous(_) | ServiceError::NearName { .. } => {
+            StatusCode::BAD_REQUEST
+        }
         ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
         ServiceError::Conflict(_) => StatusCode::CONFLICT,
         ServiceError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -388,7 +390,7 @@ impl HttpHub {
     /// A URL that is not http(s), longer than [`stint_service::MAX_SERVER_URL_CHARS`], or an
     /// empty token.
     pub fn new(url: &str, token: &str) -> stint_service::Result<HttpHub> {
-        let bad = |m: String| ServiceError::Domain(stint_domain::DomainError::Invalid(m));
+        let bad = |m: String| ServiceError::Domain(stint_domain::DomainError::Invalid(m.into()));
         let (url, credentials_dropped) = stint_service::strip_url_credentials(url.trim());
         let url = url.as_str();
         if url.chars().count() > stint_service::MAX_SERVER_URL_CHARS {
@@ -445,10 +447,13 @@ impl HttpHub {
     }
 
     fn unreachable(&self, e: &ureq3::Error) -> ServiceError {
-        ServiceError::Conflict(format!(
-            "cannot reach {} ({e}); is `stint serve` running there? check the URL",
-            self.base
-        ))
+        ServiceError::Conflict(
+            format!(
+                "cannot reach {} ({e}); is `stint serve` running there? check the URL",
+                self.base
+            )
+            .into(),
+        )
     }
 
     /// Turns an answer into its body (at most `limit` bytes), or an error that says what to do.
@@ -474,20 +479,28 @@ impl HttpHub {
             .and_then(|v| v["error"].as_str().map(str::to_owned))
             .unwrap_or_else(|| String::from_utf8_lossy(&body).chars().take(500).collect());
         Err(match status {
-            401 => ServiceError::Conflict(format!(
-                "{} refused the token: the token is wrong or revoked; {SYNC_TOKEN_HINT}",
-                self.base
-            )),
-            403 => ServiceError::Conflict(format!("{} refused to sync: {message}", self.base)),
-            404 if what.starts_with("download") => ServiceError::NotFound(message),
-            404 => ServiceError::Conflict(format!(
-                "{} has no sync routes (404); is it `stint serve` of a stint that syncs? \
+            401 => ServiceError::Conflict(
+                format!(
+                    "{} refused the token: the token is wrong or revoked; {SYNC_TOKEN_HINT}",
+                    self.base
+                )
+                .into(),
+            ),
+            403 => {
+                ServiceError::Conflict(format!("{} refused to sync: {message}", self.base).into())
+            }
+            404 if what.starts_with("download") => ServiceError::NotFound(message.into()),
+            404 => ServiceError::Conflict(
+                format!(
+                    "{} has no sync routes (404); is it `stint serve` of a stint that syncs? \
                  update stint there, and check the URL",
-                self.base
-            )),
-            _ => ServiceError::Conflict(format!(
-                "the server refused to {what} (HTTP {status}): {message}"
-            )),
+                    self.base
+                )
+                .into(),
+            ),
+            _ => ServiceError::Conflict(
+                format!("the server refused to {what} (HTTP {status}): {message}").into(),
+            ),
         })
     }
 }
@@ -505,11 +518,14 @@ impl HubTransport for HttpHub {
             .call();
         let body = self.answer("list its files", resp, MAX_ANSWER_BYTES)?;
         let v: Value = serde_json::from_slice(&body).map_err(|e| {
-            ServiceError::Conflict(format!(
-                "{} answered the file list with something that is not JSON ({e}); is it \
+            ServiceError::Conflict(
+                format!(
+                    "{} answered the file list with something that is not JSON ({e}); is it \
                  `stint serve`? check the URL",
-                self.base
-            ))
+                    self.base
+                )
+                .into(),
+            )
         })?;
         Ok(HubListing {
             device_id: v["device_id"].as_str().unwrap_or_default().to_owned(),

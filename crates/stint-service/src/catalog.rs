@@ -9,8 +9,10 @@ use super::{
 use stint_domain::entities::{Budget, BudgetPeriod, Client, Project, Tag};
 use stint_domain::limits::{check_line, check_search, check_text, echo};
 use stint_domain::money::{Currency, parse_rate};
-use stint_domain::names::closest;
+use stint_domain::msg;
+use stint_domain::names::{closest, near_name};
 use stint_domain::time::parse_duration;
+use stint_domain::words::{Act, Arg, Msg, Name};
 use stint_domain::{ClientId, DomainError, ProjectId, TagId};
 use stint_store::clients::{self, ClientFields};
 use stint_store::projects::{self, ProjectFields, ProjectFilter};
@@ -27,27 +29,39 @@ pub(crate) fn closest_candidates(
     names: &[String],
     labels: &[String],
     total: i64,
-    list_tool: &str,
-) -> String {
+    search: Act,
+) -> Msg {
     if total == 0 {
-        return "there are none yet".to_owned();
+        return msg!["there are none yet"];
     }
     let picks = closest(reference, names, MAX_SUGGESTED);
-    let shown = picks
-        .iter()
-        .filter_map(|&i| labels.get(i))
-        .map(|l| format!("{l:?}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let mut m = msg!["the closest are "];
+    for (n, l) in picks.iter().filter_map(|&i| labels.get(i)).enumerate() {
+        if n > 0 {
+            m.push(", ");
+        }
+        m.push(Name(l));
+    }
     let more = total - picks.len() as i64;
     if more > 0 {
-        format!(
-            "the closest are {shown}, and {more} more ({list_tool} with `search` finds a name by \
-             part of it)"
-        )
-    } else {
-        format!("the closest are {shown}")
+        m.push(format!(", and {more} more ("));
+        m.push(search);
+        m.push(" finds a name by part of it)");
     }
+    m
+}
+
+/// "`n` projects are named ...": the ids and labels of several rows that match one name.
+fn listed(items: impl Iterator<Item = (i64, String)>) -> Msg {
+    let mut m = Msg::default();
+    for (n, (id, label)) in items.enumerate() {
+        if n > 0 {
+            m.push(", ");
+        }
+        m.push(format!("id {id} = "));
+        m.push(Name(label));
+    }
+    m
 }
 
 /// Parses a reference as an id when it is all digits.
@@ -83,22 +97,22 @@ pub(crate) fn resolve_project(ctx: &Ctx<'_>, reference: &str) -> Result<Project>
                     None => n,
                 })
                 .collect();
-            Err(ServiceError::NotFound(format!(
-                "no project is named or numbered {:?}; {}. Send an exact name (case does not \
-                 matter) or id, or create it with create_project",
-                echo(reference),
-                closest_candidates(reference, &names, &labels, total, "list_projects")
-            )))
+            Err(ServiceError::NotFound(msg![
+                "no project is named or numbered ",
+                Name(reference),
+                "; ",
+                closest_candidates(reference, &names, &labels, total, Act::SearchProjects),
+                ". Give an exact name (case does not matter) or id, or create it with ",
+                Act::CreateProject,
+            ]))
         }
-        _ => Err(ServiceError::Ambiguous(format!(
-            "{} projects are named {reference:?}: {}; send the project's id instead",
-            found.len(),
-            found
-                .iter()
-                .map(|p| format!("id {} = {}", p.id, p.label()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
+        _ => Err(ServiceError::Ambiguous(msg![
+            format!("{} projects are named ", found.len()),
+            Name(reference),
+            ": ",
+            listed(found.iter().map(|p| (p.id.0, p.label()))),
+            "; give the project's id instead",
+        ])),
     }
 }
 
@@ -114,22 +128,22 @@ pub(crate) fn resolve_client(ctx: &Ctx<'_>, reference: &str) -> Result<Client> {
         1 => Ok(found.remove(0)),
         0 => {
             let (names, total) = clients::names_for_suggestions(ctx.tx)?;
-            Err(ServiceError::NotFound(format!(
-                "no client is named or numbered {:?}; {}. Send an exact name (case does not \
-                 matter) or id, or create it with create_client",
-                echo(reference),
-                closest_candidates(reference, &names, &names, total, "list_clients")
-            )))
+            Err(ServiceError::NotFound(msg![
+                "no client is named or numbered ",
+                Name(reference),
+                "; ",
+                closest_candidates(reference, &names, &names, total, Act::SearchClients),
+                ". Give an exact name (case does not matter) or id, or create it with ",
+                Act::CreateClient,
+            ]))
         }
-        _ => Err(ServiceError::Ambiguous(format!(
-            "{} clients are named {reference:?}: {}; send the client's id instead",
-            found.len(),
-            found
-                .iter()
-                .map(|c| format!("id {} = {}", c.id, c.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
+        _ => Err(ServiceError::Ambiguous(msg![
+            format!("{} clients are named ", found.len()),
+            Name(reference),
+            ": ",
+            listed(found.iter().map(|c| (c.id.0, c.name.clone()))),
+            "; give the client's id instead",
+        ])),
     }
 }
 
@@ -149,24 +163,24 @@ pub(crate) fn resolve_tag(ctx: &Ctx<'_>, reference: &str) -> Result<Tag> {
         1 => Ok(found.remove(0)),
         0 => {
             let (names, total) = tags::names_for_suggestions(ctx.tx)?;
-            Err(ServiceError::NotFound(format!(
-                "no tag is named or numbered {:?}; {}. Send an exact name (case does not \
-                 matter) or id, or create it with create_tag",
-                echo(reference),
-                closest_candidates(reference, &names, &names, total, "list_tags")
-            )))
+            Err(ServiceError::NotFound(msg![
+                "no tag is named or numbered ",
+                Name(reference),
+                "; ",
+                closest_candidates(reference, &names, &names, total, Act::SearchTags),
+                ". Give an exact name (case does not matter) or id, or create it with ",
+                Act::CreateTag,
+            ]))
         }
-        _ => Err(ServiceError::Ambiguous(format!(
-            "{} tags are named {:?} once case is ignored: {}; send the tag's id instead, and \
-             rename one of them (update_tag) to keep them apart",
-            found.len(),
-            echo(reference),
-            found
-                .iter()
-                .map(|t| format!("id {} = {:?}", t.id, t.name))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
+        _ => Err(ServiceError::Ambiguous(msg![
+            format!("{} tags are named ", found.len()),
+            Name(reference),
+            " once case is ignored: ",
+            listed(found.iter().map(|t| (t.id.0, t.name.clone()))),
+            "; give the tag's id instead, and rename one of them (",
+            Act::RenameTag,
+            ") to keep them apart",
+        ])),
     }
 }
 
@@ -185,7 +199,7 @@ pub(crate) fn resolve_tags(ctx: &Ctx<'_>, references: &[String]) -> Result<Vec<T
 pub(crate) fn require_name(name: &str, what: &str) -> Result<String> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(DomainError::Invalid(format!("a {what} needs a non-empty name")).into());
+        return Err(DomainError::Invalid(format!("a {what} needs a non-empty name").into()).into());
     }
     check_line(&format!("{what} name"), name)?;
     Ok(name.to_owned())
@@ -235,28 +249,37 @@ pub(crate) fn parse_budget_hours(input: &str) -> Result<i64> {
     let s = input.trim();
     if let Ok(hours) = s.parse::<Decimal>() {
         if hours <= Decimal::ZERO {
-            return Err(DomainError::Invalid(format!(
-                "a budget of {} hours is not positive; send more than 0, or \"\" to remove it",
-                echo(s)
-            ))
+            return Err(DomainError::Invalid(
+                format!(
+                    "a budget of {} hours is not positive; give more than 0, or \"\" to remove it",
+                    echo(s)
+                )
+                .into(),
+            )
             .into());
         }
         if hours > Decimal::from(1_000_000) {
-            return Err(DomainError::Invalid(format!(
-                "a budget of {} hours is more than the 1000000 hours stint accepts; check the \
+            return Err(DomainError::Invalid(
+                format!(
+                    "a budget of {} hours is more than the 1000000 hours stint accepts; check the \
                  number",
-                echo(s)
-            ))
+                    echo(s)
+                )
+                .into(),
+            )
             .into());
         }
         // At most 3.6e9: no overflow.
         let seconds = (hours * Decimal::from(3600)).round();
         let seconds: i64 = seconds.try_into().unwrap_or(0);
         if seconds <= 0 {
-            return Err(DomainError::Invalid(format!(
-                "a budget of {} hours is less than a second; send more, or \"\" to remove it",
-                echo(s)
-            ))
+            return Err(DomainError::Invalid(
+                format!(
+                    "a budget of {} hours is less than a second; give more, or \"\" to remove it",
+                    echo(s)
+                )
+                .into(),
+            )
             .into());
         }
         return Ok(seconds);
@@ -271,8 +294,8 @@ fn parse_opt_budget_amount(input: Option<&str>) -> Result<Option<Decimal>> {
             let amount = parse_rate(s)?;
             if amount.is_zero() {
                 return Err(DomainError::Invalid(
-                    "a money budget of 0 is not a budget; send a positive amount, or \"\" to remove it"
-                        .to_owned(),
+                    "a money budget of 0 is not a budget; give a positive amount, or \"\" to remove it"
+                        .to_owned().into(),
                 )
                 .into());
             }
@@ -285,9 +308,10 @@ fn validate_alert_percent(p: u32) -> Result<u32> {
     if (1..=1000).contains(&p) {
         Ok(p)
     } else {
-        Err(DomainError::Invalid(format!(
-            "budget_alert_percent {p} is out of range; send 1 to 1000 (80 means alert at 80 % used)"
-        ))
+        Err(DomainError::Invalid(msg![
+            Arg::BudgetAlertPercent,
+            format!(" {p} is out of range; give 1 to 1000 (80 means alert at 80 % used)"),
+        ])
         .into())
     }
 }
@@ -300,7 +324,7 @@ fn validate_color(color: Option<String>) -> Result<Option<String>> {
     if (hex.len() == 6 || hex.len() == 3) && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(Some(format!("#{}", hex.to_ascii_lowercase())))
     } else {
-        Err(DomainError::parse("color", &c, "send a hex color such as #3b82f6").into())
+        Err(DomainError::parse("color", &c, "give a hex color such as #3b82f6").into())
     }
 }
 
@@ -443,7 +467,7 @@ pub struct Deleted {
     /// `deleted` or `archived`.
     pub action: &'static str,
     /// Extra effects, e.g. "removed from 3 tracks".
-    pub note: Option<String>,
+    pub note: Option<Msg>,
 }
 
 fn name_cursor(name: &str, id: i64) -> Vec<String> {
@@ -476,7 +500,7 @@ impl Service {
         let reload = |ctx: &Ctx<'_>, ids: &[i64]| {
             let id = ids.first().copied().unwrap_or(0);
             projects::get(ctx.tx, stint_domain::ProjectId(id))?
-                .ok_or_else(|| ServiceError::NotFound(format!("no project has id {id}")))
+                .ok_or_else(|| ServiceError::NotFound(format!("no project has id {id}").into()))
         };
         self.write_once("create_project", &args, ids, reload, |ctx| {
             let name = require_name(&req.name, "project")?;
@@ -508,14 +532,14 @@ impl Service {
             };
             let id = projects::insert(ctx.tx, &fields, ctx.now).map_err(|e| {
                 unique_violation(e, || {
-                    format!(
-                        "a project named {name:?} already exists{}; choose another name, or \
-                         update the existing one with update_project",
-                        client
-                            .as_ref()
-                            .map(|c| format!(" for client {}", c.name))
-                            .unwrap_or_default()
-                    )
+                    let mut m = msg!["a project named ", Name(&name), " already exists"];
+                    if let Some(c) = &client {
+                        m.push(" for client ");
+                        m.push(Name(&c.name));
+                    }
+                    m.push("; choose another name, or update the existing one with ");
+                    m.push(Act::EditProject);
+                    m
                 })
             })?;
             ctx.audit("project", &[id.0], Some(&name))?;
@@ -602,7 +626,7 @@ impl Service {
             let name = f.name.clone();
             projects::update(ctx.tx, current.id, &f, ctx.now).map_err(|e| {
                 unique_violation(e, || {
-                    format!("another project of the same client is already named {name:?}; choose another name")
+                    format!("another project of the same client is already named {name:?}; choose another name").into()
                 })
             })?;
             ctx.audit("project", &[current.id.0], None)?;
@@ -631,25 +655,35 @@ impl Service {
                     id: p.id.0,
                     name: p.name,
                     action: "archived",
-                    note: Some("its tracks are kept; unarchive with update_project archived=false".into()),
+                    note: Some(msg![
+                        "its tracks are kept; unarchive with ",
+                        Act::UnarchiveProject
+                    ]),
                 });
             }
             let n = projects::track_count(ctx.tx, p.id)?;
             if n > 0 {
-                return Err(ServiceError::Conflict(format!(
-                    "project {} has {n} tracks, so deleting it would lose time; archive it \
-                     instead (delete_project with archive=true), or move or delete its tracks first",
-                    p.label()
-                )));
+                return Err(ServiceError::Conflict(msg![
+                    "project ",
+                    Name(p.label()),
+                    format!(
+                        " has {n} tracks, so deleting it would lose time; archive it instead ("
+                    ),
+                    Act::ArchiveProject,
+                    "), or move or delete its tracks first",
+                ]));
             }
             let e = stint_store::expenses::count_for_project(ctx.tx, p.id)?;
             if e > 0 {
-                return Err(ServiceError::Conflict(format!(
-                    "project {} has {e} expenses, so deleting it would lose them; archive it \
-                     instead (delete_project with archive=true), or move or delete its expenses \
-                     first",
-                    p.label()
-                )));
+                return Err(ServiceError::Conflict(msg![
+                    "project ",
+                    Name(p.label()),
+                    format!(
+                        " has {e} expenses, so deleting it would lose them; archive it instead ("
+                    ),
+                    Act::ArchiveProject,
+                    "), or move or delete its expenses first",
+                ]));
             }
             projects::delete(ctx.tx, p.id)?;
             ctx.audit("project", &[p.id.0], Some("deleted"))?;
@@ -673,7 +707,7 @@ impl Service {
         let reload = |ctx: &Ctx<'_>, ids: &[i64]| {
             let id = ids.first().copied().unwrap_or(0);
             clients::get(ctx.tx, stint_domain::ClientId(id))?
-                .ok_or_else(|| ServiceError::NotFound(format!("no client has id {id}")))
+                .ok_or_else(|| ServiceError::NotFound(format!("no client has id {id}").into()))
         };
         self.write_once("create_client", &args, ids, reload, |ctx| {
             let name = require_name(&req.name, "client")?;
@@ -687,13 +721,16 @@ impl Service {
                 hourly_rate: parse_opt_rate(req.hourly_rate.as_deref())?,
                 currency: parse_opt_currency(req.currency.as_deref())?,
                 archived: false,
-                tax_rate_percent: parse_opt_tax_rate(
-                    req.tax_rate_percent.as_deref(),
-                )?,
+                tax_rate_percent: parse_opt_tax_rate(req.tax_rate_percent.as_deref())?,
             };
             let id = clients::insert(ctx.tx, &fields, ctx.now).map_err(|e| {
                 unique_violation(e, || {
-                    format!("a client named {name:?} already exists; choose another name, or update it with update_client")
+                    msg![
+                        "a client named ",
+                        Name(&name),
+                        " already exists; choose another name, or update it with ",
+                        Act::EditClient,
+                    ]
                 })
             })?;
             ctx.audit("client", &[id.0], Some(&name))?;
@@ -769,7 +806,7 @@ impl Service {
             let name = f.name.clone();
             clients::update(ctx.tx, current.id, &f, ctx.now).map_err(|e| {
                 unique_violation(e, || {
-                    format!("another client is already named {name:?}; choose another name")
+                    format!("another client is already named {name:?}; choose another name").into()
                 })
             })?;
             ctx.audit("client", &[current.id.0], None)?;
@@ -800,22 +837,29 @@ impl Service {
                     id: c.id.0,
                     name: c.name,
                     action: "archived",
-                    note: Some("its projects, tracks and invoices are kept; unarchive with update_client archived=false".into()),
+                    note: Some(msg![
+                        "its projects, tracks and invoices are kept; unarchive with ",
+                        Act::UnarchiveClient,
+                    ]),
                 });
             }
             if issued > 0 {
-                return Err(ServiceError::Conflict(format!(
-                    "client {} has {issued} issued invoices, which must be kept; archive the \
-                     client instead (delete_client with archive=true)",
-                    c.name
-                )));
+                return Err(ServiceError::Conflict(msg![
+                    "client ",
+                    Name(&c.name),
+                    format!(" has {issued} issued invoices, which must be kept; archive the client instead ("),
+                    Act::ArchiveClient,
+                    ")",
+                ]));
             }
             if track_count > 0 {
-                return Err(ServiceError::Conflict(format!(
-                    "client {} has {track_count} tracks on its projects, so deleting it would \
-                     lose time; archive it instead (delete_client with archive=true)",
-                    c.name
-                )));
+                return Err(ServiceError::Conflict(msg![
+                    "client ",
+                    Name(&c.name),
+                    format!(" has {track_count} tracks on its projects, so deleting it would lose time; archive it instead ("),
+                    Act::ArchiveClient,
+                    ")",
+                ]));
             }
             clients::delete(ctx.tx, c.id)?;
             ctx.audit("client", &[c.id.0], Some("deleted"))?;
@@ -824,7 +868,7 @@ impl Service {
                 name: c.name,
                 action: "deleted",
                 note: (project_count > 0)
-                    .then(|| format!("its {project_count} empty projects were deleted too")),
+                    .then(|| format!("its {project_count} empty projects were deleted too").into()),
             })
         })
     }
@@ -836,18 +880,18 @@ impl Service {
         let reload = |ctx: &Ctx<'_>, ids: &[i64]| {
             let id = ids.first().copied().unwrap_or(0);
             tags::get(ctx.tx, stint_domain::TagId(id))?
-                .ok_or_else(|| ServiceError::NotFound(format!("no tag has id {id}")))
+                .ok_or_else(|| ServiceError::NotFound(format!("no tag has id {id}").into()))
         };
         self.write_once("create_tag", &args, ids, reload, |ctx| {
             let name = require_name(name, "tag")?;
             if as_id(&name).is_some() {
                 return Err(DomainError::Invalid(format!(
                     "a tag name cannot be only digits ({name:?}), since digits are read as a tag id; add a letter"
-                ))
+                ).into())
                 .into());
             }
             let id = tags::insert(ctx.tx, &name, ctx.now).map_err(|e| {
-                unique_violation(e, || format!("a tag named {name:?} already exists; use it as it is"))
+                unique_violation(e, || format!("a tag named {name:?} already exists; use it as it is").into())
             })?;
             ctx.audit("tag", &[id.0], Some(&name))?;
             Ok(tags::get(ctx.tx, id)?.expect("just inserted"))
@@ -883,7 +927,7 @@ impl Service {
             let name = require_name(name, "tag")?;
             tags::rename(ctx.tx, current.id, &name, ctx.now).map_err(|e| {
                 unique_violation(e, || {
-                    format!("another tag is already named {name:?}; choose another name")
+                    format!("another tag is already named {name:?}; choose another name").into()
                 })
             })?;
             ctx.audit("tag", &[current.id.0], Some(&name))?;
@@ -897,11 +941,14 @@ impl Service {
             let t = resolve_tag(ctx, &req.tag)?;
             let n = tags::track_count(ctx.tx, t.id)?;
             if n > 0 && !req.force {
-                return Err(ServiceError::Conflict(format!(
-                    "tag {} is on {n} tracks; send force=true to remove it from them (the tracks \
-                     stay), or rename it with update_tag",
-                    t.name
-                )));
+                return Err(ServiceError::Conflict(msg![
+                    "tag ",
+                    Name(&t.name),
+                    format!(" is on {n} tracks; give "),
+                    Arg::Force,
+                    " to remove it from them (the tracks stay), or rename it with ",
+                    Act::RenameTag,
+                ]));
             }
             tags::delete(ctx.tx, t.id)?;
             ctx.audit("tag", &[t.id.0], Some("deleted"))?;
@@ -909,10 +956,15 @@ impl Service {
                 id: t.id.0,
                 name: t.name,
                 action: "deleted",
-                note: (n > 0).then(|| format!("removed from {n} tracks")),
+                note: (n > 0).then(|| format!("removed from {n} tracks").into()),
             })
         })
     }
+}
+
+/// Whether names close to existing ones are created too (see [`Service::creating_missing`]).
+fn created_anyway(created: &std::sync::Mutex<super::CreatedOnTheFly>) -> bool {
+    created.lock().unwrap_or_else(|e| e.into_inner()).anyway
 }
 
 /// Finds a project like [`resolve_project`]; when it is missing, the reference is a name (not
@@ -928,6 +980,17 @@ pub(crate) fn resolve_or_create_project(ctx: &Ctx<'_>, reference: &str) -> Resul
         return Err(ServiceError::NotFound(missing));
     };
     let name = require_name(reference, "project")?;
+    if !created_anyway(created) {
+        let (rows, _) = projects::names_for_suggestions(ctx.tx)?;
+        let names: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        if let Some(i) = near_name(&name, &names) {
+            return Err(ServiceError::NearName {
+                entity: "project",
+                given: name,
+                existing: names[i].to_owned(),
+            });
+        }
+    }
     let fields = ProjectFields {
         name: name.clone(),
         client_id: None,
@@ -965,6 +1028,16 @@ fn resolve_or_create_tag(ctx: &Ctx<'_>, reference: &str) -> Result<Tag> {
         return Err(ServiceError::NotFound(missing));
     };
     let name = require_name(reference, "tag")?;
+    if !created_anyway(created) {
+        let (names, _) = tags::names_for_suggestions(ctx.tx)?;
+        if let Some(i) = near_name(&name, &names) {
+            return Err(ServiceError::NearName {
+                entity: "tag",
+                given: name,
+                existing: names[i].clone(),
+            });
+        }
+    }
     let id = tags::insert(ctx.tx, &name, ctx.now)?;
     ctx.audit("tag", &[id.0], Some(&name))?;
     let tag = tags::get(ctx.tx, id)?.expect("just inserted");

@@ -18,6 +18,8 @@ use sha2::{Digest, Sha256};
 
 use super::{Ctx, Page, Result, Service, ServiceError, page_size, system_time_zone};
 use stint_domain::DomainError;
+use stint_domain::msg;
+use stint_domain::words::{Act, Arg, Msg, Name};
 use stint_store as store;
 use stint_store::changes::{self as log, ChangeRow, Clash, RowChange, RowOp, Value};
 
@@ -139,7 +141,7 @@ fn fingerprint(operation: &str, args: &str) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn invalid(msg: String) -> ServiceError {
+fn invalid(msg: Msg) -> ServiceError {
     ServiceError::Domain(DomainError::Invalid(msg))
 }
 
@@ -147,19 +149,22 @@ fn invalid(msg: String) -> ServiceError {
 fn validate_request_id(id: &str) -> Result<()> {
     let n = id.chars().count();
     if n == 0 || id.trim().is_empty() {
-        return Err(invalid(
-            "request_id is empty; send a unique text such as a UUID, or leave it out".to_owned(),
-        ));
+        return Err(invalid(msg![
+            Arg::RequestId,
+            " is empty; give a unique text such as a UUID, or leave it out",
+        ]));
     }
     if n > MAX_REQUEST_ID_CHARS {
-        return Err(invalid(format!(
-            "request_id has {n} characters; send at most {MAX_REQUEST_ID_CHARS} (a UUID is 36)"
-        )));
+        return Err(invalid(msg![
+            Arg::RequestId,
+            format!(" has {n} characters; give at most {MAX_REQUEST_ID_CHARS} (a UUID is 36)"),
+        ]));
     }
     if id.chars().any(char::is_control) {
-        return Err(invalid(
-            "request_id contains control characters; send plain text such as a UUID".to_owned(),
-        ));
+        return Err(invalid(msg![
+            Arg::RequestId,
+            " contains control characters; give plain text such as a UUID",
+        ]));
     }
     Ok(())
 }
@@ -229,28 +234,37 @@ impl Service {
                 let since = ctx.now - Duration::seconds(REQUEST_ID_TTL_SECONDS);
                 if let Some(found) = log::find_request(ctx.tx, &caller, &slot.id, since)? {
                     if found.operation != operation || found.fingerprint != print {
-                        return Err(ServiceError::Conflict(format!(
-                            "request_id {:?} was used for another call ({} at {}); a retry must \
-                             repeat the first call's arguments exactly, and a new call needs a \
-                             new request_id",
-                            slot.id,
-                            found.operation,
-                            stint_domain::time::show_instant(found.at, ctx.tz)
-                        )));
+                        return Err(ServiceError::Conflict(msg![
+                            Arg::RequestId,
+                            " ",
+                            Name(&slot.id),
+                            format!(
+                                " was used for another call ({} at {}); a retry must repeat the \
+                                 first call's arguments exactly, and a new call needs a new ",
+                                found.operation,
+                                stint_domain::time::show_instant(found.at, ctx.tz)
+                            ),
+                            Arg::RequestId,
+                        ]));
                     }
                     let value = reload(ctx, &found.result_ids).map_err(|e| match e {
-                        ServiceError::NotFound(_) => ServiceError::Conflict(format!(
-                            "request_id {:?} already ran {operation} at {}, but what it created \
-                             (id {}) has been deleted or undone since; send a new request_id \
-                             to create it again",
-                            slot.id,
-                            stint_domain::time::show_instant(found.at, ctx.tz),
-                            found
-                                .result_ids
-                                .first()
-                                .map(i64::to_string)
-                                .unwrap_or_default()
-                        )),
+                        ServiceError::NotFound(_) => ServiceError::Conflict(msg![
+                            Arg::RequestId,
+                            " ",
+                            Name(&slot.id),
+                            format!(
+                                " already ran {operation} at {}, but what it created \
+                             (id {}) has been deleted or undone since; give a new ",
+                                stint_domain::time::show_instant(found.at, ctx.tz),
+                                found
+                                    .result_ids
+                                    .first()
+                                    .map(i64::to_string)
+                                    .unwrap_or_default()
+                            ),
+                            Arg::RequestId,
+                            " to create it again",
+                        ]),
                         other => other,
                     })?;
                     *slot.replayed.lock().unwrap_or_else(|e| e.into_inner()) = true;
@@ -426,59 +440,67 @@ impl Service {
     /// or a track on one, or clashes with a later change to the same rows (named). Nothing is
     /// written then.
     pub fn undo_change(&self, change_id: Option<i64>) -> Result<Undone> {
-        let (undo_id, reverted) = self.write_with(
-            "undo_change",
-            |ctx| {
-                let target = match change_id {
-                    Some(id) => self.resolve_undo_target(ctx, id)?,
-                    None => self.default_undo_target(ctx)?,
-                };
-                let (row, changeset) = log::get(ctx.tx, target)?
-                    .ok_or_else(|| ServiceError::NotFound(format!("no change has id {target}")))?;
-                self.check_own_change(&row)?;
-                super::sync::check_undo(ctx.tx, row.id)?;
-                if let Some(asked) = change_id.filter(|id| *id != target)
-                    && let Some((asked, _)) = log::get(ctx.tx, asked)?
-                {
-                    self.check_own_change(&asked)?;
-                }
-                if row.schema_version != store::SCHEMA_VERSION {
-                    return Err(ServiceError::Conflict(format!(
-                        "change {} was recorded at schema version {}, and the database is at \
-                         version {} now; stint only undoes changes recorded at the current \
-                         version, because the tables it touched may have changed shape since. \
-                         Undo it by hand with update_* or delete_* calls",
-                        row.id,
-                        row.schema_version,
-                        store::SCHEMA_VERSION
-                    )));
-                }
-                let Some(changeset) = changeset else {
-                    if row.frontend == "sync" {
-                        return Err(ServiceError::Conflict(format!(
+        let (undo_id, reverted) =
+            self.write_with(
+                "undo_change",
+                |ctx| {
+                    let target = match change_id {
+                        Some(id) => self.resolve_undo_target(ctx, id)?,
+                        None => self.default_undo_target(ctx)?,
+                    };
+                    let (row, changeset) = log::get(ctx.tx, target)?.ok_or_else(|| {
+                        ServiceError::NotFound(format!("no change has id {target}").into())
+                    })?;
+                    self.check_own_change(&row)?;
+                    super::sync::check_undo(ctx.tx, row.id)?;
+                    if let Some(asked) = change_id.filter(|id| *id != target)
+                        && let Some((asked, _)) = log::get(ctx.tx, asked)?
+                    {
+                        self.check_own_change(&asked)?;
+                    }
+                    if row.schema_version != store::SCHEMA_VERSION {
+                        return Err(ServiceError::Conflict(msg![
+                            format!(
+                                "change {} was recorded at schema version {}, and the database is \
+                             at version {} now; stint only undoes changes recorded at the \
+                             current version, because the tables it touched may have changed \
+                             shape since. Undo it by hand with ",
+                                row.id,
+                                row.schema_version,
+                                store::SCHEMA_VERSION
+                            ),
+                            Act::EditByHand,
+                        ]));
+                    }
+                    let Some(changeset) = changeset else {
+                        if row.frontend == "sync" {
+                            return Err(ServiceError::Conflict(format!(
                             "change {} ({}) came from another device and changed nothing on \
                              this one, so there is nothing to undo here",
                             row.id, row.summary
-                        )));
-                    }
-                    return Err(ServiceError::Conflict(format!(
-                        "change {} ({}) was too large to keep, so it cannot be undone; \
+                        ).into()));
+                        }
+                        return Err(ServiceError::Conflict(
+                            format!(
+                                "change {} ({}) was too large to keep, so it cannot be undone; \
                          revert it by hand",
-                        row.id, row.summary
-                    )));
-                };
-                let rows = log::decode(ctx.tx, &changeset, None)?;
-                check_issued_invoices(ctx.tx, &row, &rows)?;
-                if let Some(clash) = log::apply_inverse(ctx.tx, &changeset)? {
-                    return Err(clash_error(ctx.tx, &row, &clash)?);
-                }
-                Ok((row.id, Change::from(row)))
-            },
-            |(id, reverted)| LogExtra {
-                undo_of: Some(*id),
-                prefix: Some(format!("undid change {id} ({})", reverted.operation)),
-            },
-        )?;
+                                row.id, row.summary
+                            )
+                            .into(),
+                        ));
+                    };
+                    let rows = log::decode(ctx.tx, &changeset, None)?;
+                    check_issued_invoices(ctx.tx, &row, &rows)?;
+                    if let Some(clash) = log::apply_inverse(ctx.tx, &changeset)? {
+                        return Err(clash_error(ctx.tx, &row, &clash)?);
+                    }
+                    Ok((row.id, Change::from(row)))
+                },
+                |(id, reverted)| LogExtra {
+                    undo_of: Some(*id),
+                    prefix: Some(format!("undid change {id} ({})", reverted.operation)),
+                },
+            )?;
         let _ = undo_id;
         self.read(|ctx| {
             let reverted = log::get(ctx.tx, reverted.id)?.map_or(reverted, |(r, _)| r.into());
@@ -487,10 +509,13 @@ impl Service {
                 None => None,
             };
             let undo = undo.ok_or_else(|| {
-                ServiceError::Conflict(format!(
-                    "undoing change {} changed nothing: its rows are already gone",
-                    reverted.id
-                ))
+                ServiceError::Conflict(
+                    format!(
+                        "undoing change {} changed nothing: its rows are already gone",
+                        reverted.id
+                    )
+                    .into(),
+                )
             })?;
             Ok(Undone { undo, reverted })
         })
@@ -517,16 +542,18 @@ impl Service {
                 .map(|t| format!(" (token {t})"))
                 .unwrap_or_default(),
             row.id
-        )))
+        ).into()))
     }
 
     /// The change to apply the inverse of when undoing `id`: `id` itself while nothing undid
     /// it, or the newest undo of its chain when an even number of undos brought it back.
     fn resolve_undo_target(&self, ctx: &Ctx<'_>, id: i64) -> Result<i64> {
         let (row, _) = log::get(ctx.tx, id)?.ok_or_else(|| {
-            ServiceError::NotFound(format!(
-                "no change has id {id}; list_changes shows the changes and their ids"
-            ))
+            ServiceError::NotFound(msg![
+                format!("no change has id {id}; "),
+                Act::ListChanges,
+                " shows the changes and their ids",
+            ])
         })?;
         let mut chain = vec![row.id];
         let mut next = row.undone_by;
@@ -536,10 +563,13 @@ impl Service {
         }
         let top = *chain.last().expect("not empty");
         if chain.len() % 2 == 0 {
-            return Err(ServiceError::Conflict(format!(
-                "change {id} is already undone (by change {top}); to bring it back, undo \
+            return Err(ServiceError::Conflict(
+                format!(
+                    "change {id} is already undone (by change {top}); to bring it back, undo \
                  change {top}"
-            )));
+                )
+                .into(),
+            ));
         }
         Ok(top)
     }
@@ -556,11 +586,13 @@ impl Service {
                 return Ok(target);
             }
         }
-        Err(ServiceError::NotFound(
-            "you have no change to undo (none of your recent changes is in effect); \
-             list_changes shows all changes, and undo_change with change_id undoes one of them"
-                .to_owned(),
-        ))
+        Err(ServiceError::NotFound(msg![
+            "you have no change to undo (none of your recent changes is in effect); ",
+            Act::ListChanges,
+            " shows all changes, and ",
+            Act::UndoChange,
+            " undoes one of them",
+        ]))
     }
 }
 
@@ -587,12 +619,15 @@ fn check_issued_invoices(tx: &store::Tx<'_>, change: &ChangeRow, rows: &[RowChan
     let refuse = |invoice: i64, what: String| -> Result<()> {
         let (status, number) = log::invoice_status(tx, invoice)?.unwrap_or_default();
         let name = number.map_or_else(|| format!("invoice {invoice}"), |n| format!("invoice {n}"));
-        Err(ServiceError::Conflict(format!(
-            "change {} cannot be undone: it touches {what}, and {name} is {status}; issued \
+        Err(ServiceError::Conflict(
+            format!(
+                "change {} cannot be undone: it touches {what}, and {name} is {status}; issued \
              invoices (sent, paid or void) are final. Void it and make a new one, or change \
              the tracks by hand",
-            change.id
-        )))
+                change.id
+            )
+            .into(),
+        ))
     };
     let issued = |invoice: i64| -> Result<bool> {
         Ok(log::invoice_status(tx, invoice)?.is_some_and(|(s, _)| is_issued(&s)))
@@ -652,11 +687,14 @@ fn check_issued_invoices(tx: &store::Tx<'_>, change: &ChangeRow, rows: &[RowChan
         }
     }
     if rows.iter().any(|r| r.table == "invoice_sequences") {
-        return Err(ServiceError::Conflict(format!(
-            "change {} cannot be undone: it assigned an invoice number, and issued invoice \
+        return Err(ServiceError::Conflict(
+            format!(
+                "change {} cannot be undone: it assigned an invoice number, and issued invoice \
              numbers are final; void the invoice instead",
-            change.id
-        )));
+                change.id
+            )
+            .into(),
+        ));
     }
     Ok(())
 }
@@ -665,22 +703,25 @@ fn check_issued_invoices(tx: &store::Tx<'_>, change: &ChangeRow, rows: &[RowChan
 fn clash_error(tx: &store::Tx<'_>, change: &ChangeRow, clash: &Clash) -> Result<ServiceError> {
     let row = format!("{} {}", singular(&clash.table), clash.key);
     if clash.kind == "foreign_key" || clash.kind == "constraint" {
-        return Ok(ServiceError::Conflict(format!(
-            "change {} cannot be undone: reverting it would break a rule of the database ({}): \
-             {}; undo the later changes that build on it first (list_changes shows them), \
-             newest first",
-            change.id,
-            if clash.kind == "foreign_key" {
-                "rows would point at a row it removes"
-            } else {
-                "a name would be taken twice, or a value is out of range"
-            },
-            if clash.key.is_empty() {
-                format!("table {}", clash.table)
-            } else {
-                row.clone()
-            }
-        )));
+        return Ok(ServiceError::Conflict(msg![
+            format!(
+                "change {} cannot be undone: reverting it would break a rule of the database ({}): \
+             {}; undo the later changes that build on it first (",
+                change.id,
+                if clash.kind == "foreign_key" {
+                    "rows would point at a row it removes"
+                } else {
+                    "a name would be taken twice, or a value is out of range"
+                },
+                if clash.key.is_empty() {
+                    format!("table {}", clash.table)
+                } else {
+                    row.clone()
+                }
+            ),
+            Act::ListChanges,
+            " shows them), newest first",
+        ]));
     }
     let later = log::later_change_touching(tx, change.id, &clash.table, &clash.key, LATER_SCAN)?;
     let what = match clash.kind {
@@ -693,12 +734,14 @@ fn clash_error(tx: &store::Tx<'_>, change: &ChangeRow, clash: &Clash) -> Result<
             "change {} cannot be undone: {row} {what} since by change {id} ({op}); undo change \
              {id} first, or change the row by hand. Nothing was changed",
             change.id
-        ),
+        )
+        .into(),
         None => format!(
             "change {} cannot be undone: {row} {what} since; change the row by hand. Nothing \
              was changed",
             change.id
-        ),
+        )
+        .into(),
     }))
 }
 

@@ -14,7 +14,9 @@ use stint_domain::billing::resolve_currency;
 use stint_domain::entities::{Expense, InvoiceLine};
 use stint_domain::limits::{check_line, check_text};
 use stint_domain::money::{Currency, parse_money};
+use stint_domain::msg;
 use stint_domain::time::parse_date;
+use stint_domain::words::{Act, Arg};
 use stint_domain::{DomainError, ExpenseId, ProjectId};
 use stint_store::expenses::{self, ExpenseFilter};
 use stint_store::invoices::BillableQuery;
@@ -78,7 +80,9 @@ fn description(d: &str) -> Result<String> {
     let d = d.trim();
     if d.is_empty() {
         return Err(DomainError::Invalid(
-            "an expense needs a description, e.g. \"Train to client\"".to_owned(),
+            "an expense needs a description, e.g. \"Train to client\""
+                .to_owned()
+                .into(),
         )
         .into());
     }
@@ -97,7 +101,7 @@ fn receipt(path: Option<String>) -> Result<Option<String>> {
 /// The currency of an expense on `project` when none is given.
 fn default_currency(ctx: &Ctx<'_>, project: ProjectId) -> Result<Currency> {
     let p = stint_store::projects::get(ctx.tx, project)?
-        .ok_or_else(|| ServiceError::NotFound(format!("no project has id {project}")))?;
+        .ok_or_else(|| ServiceError::NotFound(format!("no project has id {project}").into()))?;
     let client = match p.client_id {
         Some(c) => stint_store::clients::get(ctx.tx, c)?.and_then(|c| c.currency),
         None => None,
@@ -116,12 +120,17 @@ fn resolve_expense(ctx: &Ctx<'_>, reference: &str) -> Result<Expense> {
         .trim_start_matches('#')
         .parse::<i64>()
         .map_err(|_| {
-            DomainError::parse("expense id", reference, "send the id list_expenses shows")
+            DomainError::parse(
+                "expense id",
+                reference,
+                msg!["give the id ", Act::ListExpenses, " shows"],
+            )
         })?;
     expenses::get(ctx.tx, ExpenseId(id))?.ok_or_else(|| {
-        ServiceError::NotFound(format!(
-            "no expense has id {id}; find it with list_expenses"
-        ))
+        ServiceError::NotFound(msg![
+            format!("no expense has id {id}; find it with "),
+            Act::ListExpenses,
+        ])
     })
 }
 
@@ -138,7 +147,7 @@ fn unlocked(ctx: &Ctx<'_>, e: &Expense, what: &str) -> Result<()> {
             "expense {} is billed on {label}; it cannot be {what} until that invoice is deleted \
              (drafts) or voided",
             e.id
-        )));
+        ).into()));
     }
     Ok(())
 }
@@ -155,7 +164,7 @@ impl Service {
         let reload = |ctx: &Ctx<'_>, ids: &[i64]| {
             let id = ids.first().copied().unwrap_or(0);
             expenses::get(ctx.tx, ExpenseId(id))?
-                .ok_or_else(|| ServiceError::NotFound(format!("no expense has id {id}")))
+                .ok_or_else(|| ServiceError::NotFound(format!("no expense has id {id}").into()))
         };
         self.write_once("create_expense", &args, ids, reload, |ctx| {
             let project = resolve_project(ctx, &req.project)?;
@@ -187,7 +196,7 @@ impl Service {
                 return Err(super::placement::duplicate(
                     "expense",
                     same.0,
-                    "update_expense",
+                    stint_domain::words::Act::EditExpense,
                 ));
             }
             let id = expenses::insert(ctx.tx, &e, ctx.now)?;
@@ -333,11 +342,15 @@ impl Service {
         let mut found = expenses::list(ctx.tx, &filter, None, usize::MAX)?;
         found.reverse(); // oldest first
         if let Some(other) = found.iter().find(|e| e.currency != inv.currency) {
-            return Err(ServiceError::Conflict(format!(
-                "expense {} ({} {}) is not in {}, the invoice's currency; send \
-                 include_expenses=false, or change the expense's currency",
-                other.id, other.amount, other.currency, inv.currency
-            )));
+            return Err(ServiceError::Conflict(msg![
+                format!(
+                    "expense {} ({} {}) is not in {}, the invoice's currency; leave expenses out \
+                     (",
+                    other.id, other.amount, other.currency, inv.currency
+                ),
+                Arg::NoExpenses,
+                "), or change the expense's currency",
+            ]));
         }
         let mut position = u32::try_from(inv.lines.len()).unwrap_or(u32::MAX);
         for e in found {

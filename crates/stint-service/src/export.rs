@@ -395,10 +395,13 @@ impl Service {
         let text = invoice_csv(&inv);
         let mut out = self.output_file(path, overwrite)?;
         std::io::Write::write_all(&mut out, text.as_bytes()).map_err(|e| {
-            ServiceError::Conflict(format!(
-                "cannot write {} ({e}); nothing was written there",
-                out.target().display()
-            ))
+            ServiceError::Conflict(
+                format!(
+                    "cannot write {} ({e}); nothing was written there",
+                    out.target().display()
+                )
+                .into(),
+            )
         })?;
         let written = out.commit()?;
         self.audit_export(

@@ -21,6 +21,8 @@ use std::path::{Path, PathBuf};
 
 use super::{Frontend, Result, Service, ServiceError};
 use stint_domain::DomainError;
+use stint_domain::msg;
+use stint_domain::words::Act;
 
 /// A file being written for an export or backup: content goes to a hidden temporary file (mode
 /// 0600) beside the target until [`OutputFile::commit`] renames it into place. Dropped without
@@ -33,7 +35,7 @@ pub struct OutputFile {
 }
 
 fn invalid(message: String) -> ServiceError {
-    ServiceError::Domain(DomainError::Invalid(message))
+    ServiceError::Domain(DomainError::Invalid(message.into()))
 }
 
 impl OutputFile {
@@ -56,10 +58,13 @@ impl OutputFile {
     pub fn commit(mut self) -> Result<PathBuf> {
         let target = self.target.clone();
         let io = |e: std::io::Error| {
-            ServiceError::Conflict(format!(
-                "cannot write {} ({e}); nothing was written there",
-                target.display()
-            ))
+            ServiceError::Conflict(
+                format!(
+                    "cannot write {} ({e}); nothing was written there",
+                    target.display()
+                )
+                .into(),
+            )
         };
         self.tmp.flush().map_err(io)?;
         self.tmp.as_file().sync_all().map_err(io)?;
@@ -95,10 +100,13 @@ impl Write for OutputFile {
 }
 
 fn exists_error(target: &Path) -> ServiceError {
-    ServiceError::Conflict(format!(
-        "{} already exists; choose a new file name, or ask to overwrite it (CLI: --force)",
-        target.display()
-    ))
+    ServiceError::Conflict(msg![
+        format!(
+            "{} already exists; choose a new file name, or ",
+            target.display()
+        ),
+        Act::Overwrite,
+    ])
 }
 
 /// The files of the database at `db` (resolved): the file, its WAL, shared memory and rollback
@@ -121,12 +129,12 @@ fn database_files(db: &Path) -> Vec<PathBuf> {
 pub(crate) fn resolve_target(path: &Path, overwrite: bool, db: &Path) -> Result<PathBuf> {
     if path.as_os_str().is_empty() {
         return Err(invalid(
-            "the file path is empty; send the path of a new file".into(),
+            "the file path is empty; give the path of a new file".into(),
         ));
     }
     let absolute = std::path::absolute(path).map_err(|e| {
         invalid(format!(
-            "cannot resolve the path {} ({e}); send an absolute path",
+            "cannot resolve the path {} ({e}); give an absolute path",
             path.display()
         ))
     })?;
@@ -134,7 +142,7 @@ pub(crate) fn resolve_target(path: &Path, overwrite: bool, db: &Path) -> Result<
         Ok(_) => {
             let real = std::fs::canonicalize(&absolute).map_err(|e| {
                 invalid(format!(
-                    "{} is a link that leads nowhere ({e}); send the path of a regular file",
+                    "{} is a link that leads nowhere ({e}); give the path of a regular file",
                     absolute.display()
                 ))
             })?;
@@ -142,7 +150,7 @@ pub(crate) fn resolve_target(path: &Path, overwrite: bool, db: &Path) -> Result<
                 .map_err(|e| invalid(format!("cannot inspect {} ({e})", real.display())))?;
             if !meta.is_file() {
                 return Err(invalid(format!(
-                    "{} is not a regular file (a folder, device or other special file); send \
+                    "{} is not a regular file (a folder, device or other special file); give \
                      the path of a new file",
                     absolute.display()
                 )));
@@ -152,7 +160,7 @@ pub(crate) fn resolve_target(path: &Path, overwrite: bool, db: &Path) -> Result<
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let (Some(parent), Some(name)) = (absolute.parent(), absolute.file_name()) else {
                 return Err(invalid(format!(
-                    "{} does not name a file; send the path of a new file",
+                    "{} does not name a file; give the path of a new file",
                     absolute.display()
                 )));
             };
@@ -221,10 +229,13 @@ impl Service {
             .suffix(".partial")
             .tempfile_in(dir)
             .map_err(|e| {
-                ServiceError::Conflict(format!(
-                    "cannot write in the folder {} ({e}); choose a folder you can write to",
-                    dir.display()
-                ))
+                ServiceError::Conflict(
+                    format!(
+                        "cannot write in the folder {} ({e}); choose a folder you can write to",
+                        dir.display()
+                    )
+                    .into(),
+                )
             })?;
         Ok(OutputFile {
             tmp,

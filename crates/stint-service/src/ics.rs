@@ -112,7 +112,7 @@ impl Service {
         write!(out, "{}", calendar.done()).map_err(|e| {
             ServiceError::Conflict(format!(
                 "cannot write the calendar ({e}); nothing was kept, free space or pick another path"
-            ))
+            ).into())
         })?;
         Ok(events)
     }

@@ -120,10 +120,10 @@ pub fn invoice_document(inv: &Invoice, settings: &Settings) -> InvoiceDocument {
 
 fn pdf_error(e: PdfError) -> ServiceError {
     match e {
-        PdfError::TooLong(_) => ServiceError::Domain(DomainError::Invalid(e.to_string())),
-        PdfError::Write(_) => ServiceError::Conflict(format!(
-            "{e}; nothing was written; report this with the invoice's id"
-        )),
+        PdfError::TooLong(_) => ServiceError::Domain(DomainError::Invalid(e.to_string().into())),
+        PdfError::Write(_) => ServiceError::Conflict(
+            format!("{e}; nothing was written; report this with the invoice's id").into(),
+        ),
     }
 }
 
@@ -212,10 +212,13 @@ impl Service {
         let mut out = self.output_file(path, overwrite)?;
         let (inv, pdf) = self.invoice_pdf(invoice)?;
         std::io::Write::write_all(&mut out, &pdf.bytes).map_err(|e| {
-            ServiceError::Conflict(format!(
-                "cannot write {} ({e}); nothing was written there",
-                out.target().display()
-            ))
+            ServiceError::Conflict(
+                format!(
+                    "cannot write {} ({e}); nothing was written there",
+                    out.target().display()
+                )
+                .into(),
+            )
         })?;
         let written = out.commit()?;
         self.audit_export(

@@ -15,7 +15,9 @@ use stint_domain::billing::{
 };
 use stint_domain::entities::{Invoice, InvoiceLine, InvoiceStatus};
 use stint_domain::money::Currency;
+use stint_domain::msg;
 use stint_domain::time::parse_date;
+use stint_domain::words::{Act, Arg, Name};
 use stint_domain::{InvoiceId, ProjectId, TrackId};
 use stint_store::invoices::{self, BillableQuery};
 
@@ -103,19 +105,26 @@ fn parse_discount(
     let percent = percent.map(str::trim).filter(|s| !s.is_empty());
     let amount = amount.map(str::trim).filter(|s| !s.is_empty());
     match (percent, amount) {
-        (Some(_), Some(_)) => Err(DomainError::Invalid(
-            "send discount_percent or discount_amount, not both".to_owned(),
-        )
+        (Some(_), Some(_)) => Err(DomainError::Invalid(msg![
+            "give ",
+            Arg::DiscountPercent,
+            " or ",
+            Arg::DiscountAmount,
+            ", not both",
+        ])
         .into()),
         (Some(p), None) => {
             let value: Decimal = p.trim_end_matches('%').trim().parse().map_err(|_| {
-                DomainError::parse("discount percent", p, "send a percentage such as 10")
+                DomainError::parse("discount percent", p, "give a percentage such as 10")
             })?;
             if value < Decimal::ZERO || value > Decimal::ONE_HUNDRED {
-                return Err(DomainError::Invalid(format!(
-                    "a discount of {} % is out of range; send 0 to 100",
-                    stint_domain::limits::echo(p)
-                ))
+                return Err(DomainError::Invalid(
+                    format!(
+                        "a discount of {} % is out of range; give 0 to 100",
+                        stint_domain::limits::echo(p)
+                    )
+                    .into(),
+                )
                 .into());
             }
             let value = stint_domain::limits::check_amount("discount percent", value, p)?;
@@ -166,17 +175,23 @@ pub(crate) fn resolve_invoice(ctx: &Ctx<'_>, reference: &str) -> Result<Invoice>
     };
     let id = match (by_number, by_id) {
         (Some(n), Some(i)) if n != i => {
-            return Err(ServiceError::Ambiguous(format!(
-                "{reference:?} is the number of invoice id {n} and the id of another invoice; \
-                 send the number with its full text, or the id as \"#{i}\""
-            )));
+            return Err(ServiceError::Ambiguous(msg![
+                Name(reference),
+                format!(
+                    " is the number of invoice id {n} and the id of another invoice; give the \
+                     number with its full text, or the id as \"#{i}\""
+                ),
+            ]));
         }
         (Some(n), _) => n,
         (None, Some(i)) => i,
         (None, None) => {
-            return Err(ServiceError::NotFound(format!(
-                "no invoice has id or number {reference:?}; find it with list_invoices"
-            )));
+            return Err(ServiceError::NotFound(msg![
+                "no invoice has id or number ",
+                Name(reference),
+                "; find it with ",
+                Act::ListInvoices,
+            ]));
         }
     };
     Ok(invoices::get(ctx.tx, id)?.expect("exists"))
@@ -201,12 +216,15 @@ impl Service {
             if let Some(c) = &client
                 && project.client_id != Some(c.id)
             {
-                return Err(DomainError::Invalid(format!(
-                    "project {} does not belong to client {}; leave out client, or pick that \
+                return Err(DomainError::Invalid(
+                    format!(
+                        "project {} does not belong to client {}; leave out client, or pick that \
                      client's projects",
-                    project.label(),
-                    c.name
-                ))
+                        project.label(),
+                        c.name
+                    )
+                    .into(),
+                )
                 .into());
             }
             if !project_ids.contains(&project.id) {
@@ -227,9 +245,10 @@ impl Service {
         let asked_tax_rate = parse_tax_rate(req.tax_rate_percent.as_deref())?;
         let due_days = req.due_days.unwrap_or(ctx.settings.invoice_due_days);
         if due_days > 365 {
-            return Err(DomainError::Invalid(format!(
-                "due_days {due_days} is more than a year; send 0 to 365"
-            ))
+            return Err(DomainError::Invalid(msg![
+                Arg::DueDays,
+                format!(" {due_days} is more than a year; give 0 to 365"),
+            ])
             .into());
         }
         let selection = BillableQuery {
@@ -241,11 +260,18 @@ impl Service {
         let rows = invoices::billable_tracks(ctx.tx, &selection)?;
         let scope = describe_selection(client.as_ref().map(|c| c.name.as_str()), &req.projects);
         if rows.is_empty() {
-            return Err(ServiceError::Conflict(format!(
-                "there are no billable, finished, uninvoiced tracks {scope} starting between {} \
-                 and {}; check with list_tracks (billable=true, invoiced=false), or widen from/to",
-                req.from, req.to
-            )));
+            return Err(ServiceError::Conflict(msg![
+                format!(
+                    "there are no billable, finished, uninvoiced tracks {scope} starting between \
+                     {} and {}; check with ",
+                    req.from, req.to
+                ),
+                Act::ListUnbilled,
+                ", or widen ",
+                Arg::From,
+                " and ",
+                Arg::To,
+            ]));
         }
         let default_rate = ctx.settings.default_hourly_rate;
         let mut by_currency: BTreeMap<&'static str, (Currency, Vec<String>, usize)> =
@@ -299,12 +325,15 @@ impl Service {
                     format!("{code}: {n} tracks on {}", projects.join(", "))
                 })
                 .collect();
-            return Err(ServiceError::Conflict(format!(
-                "the selected tracks are billed in {} currencies ({}); an invoice has one \
-                 currency, so select the projects of one currency with `projects`",
-                by_currency.len(),
-                parts.join("; ")
-            )));
+            return Err(ServiceError::Conflict(msg![
+                format!(
+                    "the selected tracks are billed in {} currencies ({}); an invoice has one \
+                     currency, so select the projects of one currency with ",
+                    by_currency.len(),
+                    parts.join("; ")
+                ),
+                Arg::Projects,
+            ]));
         }
         let currency = currency.expect("at least one track");
         let lines = build_lines(&tracks, group_by, ctx.settings.rounding, currency);
@@ -413,7 +442,7 @@ impl Service {
         let reload = |ctx: &Ctx<'_>, ids: &[i64]| {
             let id = ids.first().copied().unwrap_or(0);
             invoices::get(ctx.tx, stint_domain::InvoiceId(id))?
-                .ok_or_else(|| ServiceError::NotFound(format!("no invoice has id {id}")))
+                .ok_or_else(|| ServiceError::NotFound(format!("no invoice has id {id}").into()))
         };
         self.write_once("create_invoice", &args, ids, reload, |ctx| {
             let inv = self.build_invoice(ctx, &req)?;
@@ -456,7 +485,7 @@ impl Service {
                             DomainError::parse(
                                 "invoice status",
                                 &s,
-                                "send draft, sent, paid, void, outstanding or overdue",
+                                "give draft, sent, paid, void, outstanding or overdue",
                             )
                         })?),
                         None,
@@ -508,7 +537,7 @@ impl Service {
                     "{} is {} and frozen; only drafts can be changed (void it and create a new one)",
                     label(&inv),
                     inv.status.as_str()
-                )));
+                ).into()));
             }
             if let Some(n) = req.notes {
                 inv.notes = invoice_notes(Some(n))?;
@@ -539,9 +568,9 @@ impl Service {
                 let due = parse_date(&d, ctx.tz, ctx.now)?;
                 if inv.issue_date.is_some_and(|i| due < i) {
                     return Err(DomainError::Invalid(format!(
-                        "the due date {due} is before the issue date {}; send a later date",
+                        "the due date {due} is before the issue date {}; give a later date",
                         inv.issue_date.expect("checked")
-                    ))
+                    ).into())
                     .into());
                 }
                 inv.due_date = Some(due);
@@ -567,11 +596,14 @@ impl Service {
             super::sync::check_billing_device(ctx.tx)?;
             let mut inv = resolve_invoice(ctx, invoice)?;
             if inv.status != InvoiceStatus::Draft {
-                return Err(ServiceError::Conflict(format!(
-                    "{} is already {}; only a draft can be marked sent",
-                    label(&inv),
-                    inv.status.as_str()
-                )));
+                return Err(ServiceError::Conflict(
+                    format!(
+                        "{} is already {}; only a draft can be marked sent",
+                        label(&inv),
+                        inv.status.as_str()
+                    )
+                    .into(),
+                ));
             }
             let today = ctx.now.with_timezone(&ctx.tz).date_naive();
             let issue = match issue_date.map(str::trim).filter(|s| !s.is_empty()) {
@@ -616,16 +648,19 @@ impl Service {
         self.write("mark_invoice_paid", |ctx| {
             let mut inv = resolve_invoice(ctx, invoice)?;
             if inv.status != InvoiceStatus::Sent {
-                return Err(ServiceError::Conflict(format!(
-                    "{} is {}; only a sent invoice can be marked paid{}",
-                    label(&inv),
-                    inv.status.as_str(),
-                    if inv.status == InvoiceStatus::Draft {
-                        " (mark it sent first)"
-                    } else {
-                        ""
-                    }
-                )));
+                return Err(ServiceError::Conflict(
+                    format!(
+                        "{} is {}; only a sent invoice can be marked paid{}",
+                        label(&inv),
+                        inv.status.as_str(),
+                        if inv.status == InvoiceStatus::Draft {
+                            " (mark it sent first)"
+                        } else {
+                            ""
+                        }
+                    )
+                    .into(),
+                ));
             }
             let today = ctx.now.with_timezone(&ctx.tz).date_naive();
             let paid = match paid_on.map(str::trim).filter(|s| !s.is_empty()) {
@@ -635,15 +670,17 @@ impl Service {
             if let Some(issue) = inv.issue_date
                 && paid < issue
             {
-                return Err(DomainError::Invalid(format!(
-                    "paid_on {paid} is before the issue date {issue}; send {issue} or later"
-                ))
+                return Err(DomainError::Invalid(msg![
+                    Arg::PaidOn,
+                    format!(" {paid} is before the issue date {issue}; give {issue} or later"),
+                ])
                 .into());
             }
             if paid > today {
-                return Err(DomainError::Invalid(format!(
-                    "paid_on {paid} is in the future; send today ({today}) or an earlier date"
-                ))
+                return Err(DomainError::Invalid(msg![
+                    Arg::PaidOn,
+                    format!(" {paid} is in the future; give today ({today}) or an earlier date"),
+                ])
                 .into());
             }
             inv.status = InvoiceStatus::Paid;
@@ -665,11 +702,14 @@ impl Service {
         self.write("void_invoice", |ctx| {
             let mut inv = resolve_invoice(ctx, invoice)?;
             if !matches!(inv.status, InvoiceStatus::Draft | InvoiceStatus::Sent) {
-                return Err(ServiceError::Conflict(format!(
-                    "{} is {}; only draft and sent invoices can be voided",
-                    label(&inv),
-                    inv.status.as_str()
-                )));
+                return Err(ServiceError::Conflict(
+                    format!(
+                        "{} is {}; only draft and sent invoices can be voided",
+                        label(&inv),
+                        inv.status.as_str()
+                    )
+                    .into(),
+                ));
             }
             let released = invoices::release_tracks(ctx.tx, inv.id)?;
             inv.status = InvoiceStatus::Void;
@@ -697,12 +737,16 @@ impl Service {
         self.write("delete_invoice", |ctx| {
             let inv = resolve_invoice(ctx, invoice)?;
             if inv.status != InvoiceStatus::Draft {
-                return Err(ServiceError::Conflict(format!(
-                    "{} is {}; only drafts can be deleted, so issued numbers stay accounted for \
-                     (void it instead with void_invoice)",
-                    label(&inv),
-                    inv.status.as_str()
-                )));
+                return Err(ServiceError::Conflict(msg![
+                    format!(
+                        "{} is {}; only drafts can be deleted, so issued numbers stay accounted \
+                         for (void it instead with ",
+                        label(&inv),
+                        inv.status.as_str()
+                    ),
+                    Act::VoidInvoice,
+                    ")",
+                ]));
             }
             invoices::release_tracks(ctx.tx, inv.id)?;
             invoices::delete(ctx.tx, inv.id)?;

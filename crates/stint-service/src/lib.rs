@@ -40,7 +40,10 @@ use chrono_tz::Tz;
 use thiserror::Error;
 
 use stint_domain::DomainError;
+use stint_domain::limits::echo;
+pub use stint_domain::msg;
 use stint_domain::settings::Settings;
+pub use stint_domain::words::{Act, Arg, Msg, Name, Words};
 use stint_store::{self as store, StoreError, audit};
 
 pub use catalog::{
@@ -254,16 +257,51 @@ pub enum ServiceError {
     Domain(#[from] DomainError),
     /// No row with that id or name.
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Msg),
     /// A name that matches several rows.
     #[error("{0}")]
-    Ambiguous(String),
+    Ambiguous(Msg),
     /// The request is valid but the state does not allow it (nothing running, an invoiced
     /// track, a name already taken, ...).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Msg),
+    /// A project or tag to be created on the fly (see [`Service::creating_missing`]) whose
+    /// name is close to an existing one (an edit distance of at most 2, or equal once case and
+    /// accents are ignored): likely a typo, so nothing was created.
+    #[error("{}", near_name_words(entity, given, existing))]
+    NearName {
+        /// "project" or "tag".
+        entity: &'static str,
+        /// The name as given.
+        given: String,
+        /// The existing name it is close to.
+        existing: String,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+fn near_name_words(entity: &str, given: &str, existing: &str) -> String {
+    format!(
+        "no {entity} is named {:?}; did you mean {:?}?",
+        echo(given),
+        echo(existing)
+    )
+}
+
+impl ServiceError {
+    /// The error in a front end's words (see [`stint_domain::words`]); `Display` gives the
+    /// API's words. A [`ServiceError::NearName`] is rendered by the front end that creates
+    /// names on the fly; here it gives the bare question.
+    pub fn render(&self, words: &dyn Words) -> String {
+        match self {
+            ServiceError::Domain(d) => d.render(words),
+            ServiceError::NotFound(m) | ServiceError::Ambiguous(m) | ServiceError::Conflict(m) => {
+                m.render(words)
+            }
+            other => other.to_string(),
+        }
+    }
 }
 
 /// Projects and tags that a start or a logged track created because it named them (see
@@ -272,6 +310,8 @@ pub enum ServiceError {
 pub struct CreatedOnTheFly {
     pub projects: Vec<stint_domain::entities::Project>,
     pub tags: Vec<stint_domain::entities::Tag>,
+    /// Create a name even when it is close to an existing one (`--create`).
+    anyway: bool,
 }
 
 /// Result of use cases.
@@ -422,11 +462,23 @@ impl Service {
     /// project or tag (by a name, not an id) creates it with the defaults of `create_project`
     /// and `create_tag`, in the same transaction (one change, one undo), as Timewarrior and
     /// Watson do. [`Service::take_created`] says what was created.
-    pub fn creating_missing(&self) -> Service {
+    ///
+    /// A missing name close to an existing one ([`stint_domain::names::near_name`]: a likely
+    /// typo, "migraton" beside "Migration") is refused with [`ServiceError::NearName`] unless
+    /// `anyway`.
+    pub fn creating_missing_with(&self, anyway: bool) -> Service {
         Service {
-            created: Some(Arc::new(Mutex::new(CreatedOnTheFly::default()))),
+            created: Some(Arc::new(Mutex::new(CreatedOnTheFly {
+                anyway,
+                ..CreatedOnTheFly::default()
+            }))),
             ..self.clone()
         }
+    }
+
+    /// [`Service::creating_missing_with`] that refuses names close to existing ones.
+    pub fn creating_missing(&self) -> Service {
+        self.creating_missing_with(false)
     }
 
     /// What calls of a service made by [`Service::creating_missing`] created on the fly since
@@ -435,7 +487,14 @@ impl Service {
     pub fn take_created(&self) -> CreatedOnTheFly {
         self.created
             .as_ref()
-            .map(|m| std::mem::take(&mut *m.lock().unwrap_or_else(|e| e.into_inner())))
+            .map(|m| {
+                let mut m = m.lock().unwrap_or_else(|e| e.into_inner());
+                CreatedOnTheFly {
+                    projects: std::mem::take(&mut m.projects),
+                    tags: std::mem::take(&mut m.tags),
+                    anyway: m.anyway,
+                }
+            })
             .unwrap_or_default()
     }
 
@@ -524,7 +583,9 @@ impl Service {
         if operation != "read"
             && let Some(created) = &self.created
         {
-            *created.lock().unwrap_or_else(|e| e.into_inner()) = CreatedOnTheFly::default();
+            let mut c = created.lock().unwrap_or_else(|e| e.into_inner());
+            c.projects.clear();
+            c.tags.clear();
         }
         Ok(Ctx {
             tx,
@@ -575,10 +636,14 @@ pub(crate) fn encode_cursor(kind: &str, parts: &[String]) -> String {
 
 /// The error for a cursor this server did not issue for the list at hand.
 pub(crate) fn bad_cursor(cursor: &str) -> ServiceError {
-    ServiceError::Domain(DomainError::Invalid(format!(
-        "the cursor {cursor:?} was not issued for this list; send the next_cursor of the \
-         previous page unchanged, or leave cursor out to start from the first page"
-    )))
+    ServiceError::Domain(DomainError::Invalid(msg![
+        "the ",
+        Arg::Cursor,
+        " ",
+        Name(cursor),
+        " was not issued for this list; give the cursor the previous page ended with, \
+         unchanged, or leave it out to start from the first page",
+    ]))
 }
 
 /// Decodes a cursor made by [`encode_cursor`] for list `kind`.
@@ -600,7 +665,9 @@ pub(crate) fn page_size(limit: Option<u32>) -> Result<usize> {
     match limit {
         None => Ok(DEFAULT_PAGE),
         Some(0) => Err(DomainError::Invalid(
-            "limit must be at least 1; leave it out for pages of 50".to_owned(),
+            "limit must be at least 1; leave it out for pages of 50"
+                .to_owned()
+                .into(),
         )
         .into()),
         Some(n) => Ok((n as usize).min(MAX_PAGE)),
@@ -631,7 +698,7 @@ pub(crate) fn clean(s: Option<String>) -> Option<String> {
 }
 
 /// Maps a UNIQUE-constraint failure to a [`ServiceError::Conflict`] with `message`.
-pub(crate) fn unique_violation(e: StoreError, message: impl FnOnce() -> String) -> ServiceError {
+pub(crate) fn unique_violation(e: StoreError, message: impl FnOnce() -> Msg) -> ServiceError {
     if e.is_unique_violation() {
         ServiceError::Conflict(message())
     } else {

@@ -100,9 +100,9 @@ impl Service {
     ) -> Result<(chrono::NaiveDate, chrono::NaiveDate)> {
         use chrono::Datelike;
         if !(1..=9999).contains(&day.year()) {
-            return Err(stint_domain::DomainError::Invalid(format!(
-                "{day} is out of range; send a date from the years 1 to 9999"
-            ))
+            return Err(stint_domain::DomainError::Invalid(
+                format!("{day} is out of range; give a date from the years 1 to 9999").into(),
+            )
             .into());
         }
         self.read(|ctx| {

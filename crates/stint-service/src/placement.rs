@@ -11,7 +11,8 @@
 use super::catalog::{as_id, resolve_client, resolve_project};
 use super::{Ctx, Result, ServiceError};
 use stint_domain::ProjectId;
-use stint_domain::limits::echo;
+use stint_domain::msg;
+use stint_domain::words::{Act, Arg, Name};
 use stint_store::projects;
 
 /// Most projects of a client an unknown-name error lists.
@@ -36,15 +37,20 @@ pub(crate) fn project_within(
     let client = client.map(str::trim).filter(|c| !c.is_empty());
     match (project, client) {
         (None, None) => Ok(None),
-        (None, Some(c)) => Err(ServiceError::Conflict(format!(
-            "client {:?} picks among projects of one name; send the project too",
-            echo(c)
-        ))),
+        (None, Some(c)) => Err(ServiceError::Conflict(msg![
+            "client ",
+            Name(c),
+            " picks among projects of one name; give the ",
+            Arg::Project,
+            " too",
+        ])),
         (Some(p), None) => match resolve_project(ctx, p) {
-            Err(ServiceError::Ambiguous(m)) => Err(ServiceError::Ambiguous(format!(
-                "{}; or send client to say whose",
-                m.trim_end_matches(" instead")
-            ))),
+            Err(ServiceError::Ambiguous(m)) => Err(ServiceError::Ambiguous(msg![
+                m,
+                "; or give the ",
+                Arg::Client,
+                " to say whose",
+            ])),
             // Unknown names go on as sent: a caller that creates missing projects creates it.
             _ => Ok(Some(p.to_owned())),
         },
@@ -56,13 +62,16 @@ pub(crate) fn project_within(
                 if found.client_id == Some(client.id) {
                     return Ok(Some(found.id.0.to_string()));
                 }
-                return Err(ServiceError::Conflict(format!(
-                    "project {} is {}, not a project of client {:?}; send the right pair, or \
+                return Err(ServiceError::Conflict(
+                    format!(
+                        "project {} is {}, not a project of client {:?}; send the right pair, or \
                      leave client out",
-                    found.id,
-                    found.label(),
-                    client.name
-                )));
+                        found.id,
+                        found.label(),
+                        client.name
+                    )
+                    .into(),
+                ));
             }
             let found = projects::find_by_name(ctx.tx, p)?
                 .into_iter()
@@ -91,12 +100,14 @@ pub(crate) fn project_within(
                         n if n > MAX_LISTED => format!("its projects include {names}"),
                         _ => format!("its projects: {names}"),
                     };
-                    Err(ServiceError::NotFound(format!(
-                        "client {:?} has no project named or numbered {:?}; {listed}. Send one \
-                         of those, or create it with create_project",
-                        client.name,
-                        echo(p)
-                    )))
+                    Err(ServiceError::NotFound(msg![
+                        "client ",
+                        Name(client.name.as_str()),
+                        " has no project named or numbered ",
+                        Name(p),
+                        format!("; {listed}. Give one of those, or create it with "),
+                        Act::CreateProject,
+                    ]))
                 }
             }
         }
@@ -104,15 +115,19 @@ pub(crate) fn project_within(
 }
 
 /// The refusal of an exact repeat of `what` (`"track"`, `"expense"`) recorded as `id`.
-pub(crate) fn duplicate(what: &str, id: i64, tool: &str) -> ServiceError {
-    ServiceError::Conflict(format!(
-        "this {what} is already recorded as {what} {id} (same project, {}, description); \
-         nothing was added. If it really happened twice, send allow_duplicate: true; to change \
-         the one recorded, use {tool}",
-        if what == "track" {
-            "start, end"
-        } else {
-            "date, amount, currency"
-        }
-    ))
+pub(crate) fn duplicate(what: &str, id: i64, edit: Act) -> ServiceError {
+    ServiceError::Conflict(msg![
+        format!(
+            "this {what} is already recorded as {what} {id} (same project, {}, description); \
+             nothing was added. If it really happened twice, give ",
+            if what == "track" {
+                "start, end"
+            } else {
+                "date, amount, currency"
+            }
+        ),
+        Arg::AllowDuplicate,
+        "; to change the one recorded, use ",
+        edit,
+    ])
 }

@@ -23,9 +23,11 @@ use stint_domain::billing::{BudgetStatus, billable_amount, budget_status, split_
 use stint_domain::entities::{BudgetPeriod, Project};
 use stint_domain::limits::MAX_SUMMARY_ROWS;
 use stint_domain::money::Currency;
+use stint_domain::msg;
 use stint_domain::rounding::round_seconds;
 use stint_domain::settings::{Rounding, RoundingScope};
 use stint_domain::time::{Range, local_day_seconds, local_day_start, show_instant};
+use stint_domain::words::Arg;
 use stint_store::projects::{self, ProjectFilter};
 use stint_store::reports::{self, AggRow, Dim, ReportQuery};
 
@@ -59,7 +61,7 @@ impl GroupDim {
                 return Err(DomainError::parse(
                     "grouping",
                     input,
-                    "send day, week, month, year, project, client, tag or task",
+                    "give day, week, month, year, project, client, tag or task",
                 )
                 .into());
             }
@@ -112,12 +114,15 @@ fn too_many_rows(
     range: Range,
     tz: chrono_tz::Tz,
 ) -> crate::ServiceError {
-    DomainError::Invalid(format!(
-        "the summary from {} to {} would have {rows} rows, more than the {MAX_SUMMARY_ROWS} a \
+    DomainError::Invalid(
+        format!(
+            "the summary from {} to {} would have {rows} rows, more than the {MAX_SUMMARY_ROWS} a \
          summary may have; narrow the range or group by week, month or year",
-        show_instant(range.start, tz),
-        show_instant(range.end, tz)
-    ))
+            show_instant(range.start, tz),
+            show_instant(range.end, tz)
+        )
+        .into(),
+    )
     .into()
 }
 
@@ -554,17 +559,22 @@ impl Service {
                 .map(|g| GroupDim::parse(g))
                 .collect::<Result<_>>()?;
             if dims.is_empty() || dims.len() > 2 {
-                return Err(DomainError::Invalid(format!(
-                    "group_by takes one or two of day, week, month, year, project, client, tag, \
-                     task (got {}); e.g. [\"project\"] or [\"day\", \"project\"]",
-                    dims.len()
-                ))
+                return Err(DomainError::Invalid(msg![
+                    Arg::GroupBy,
+                    format!(
+                        " takes one or two of day, week, month, year, project, client, tag, task \
+                         (got {}), e.g. project, or day and project",
+                        dims.len()
+                    ),
+                ])
                 .into());
             }
             if dims.len() == 2 && dims[0] == dims[1] {
-                return Err(
-                    DomainError::Invalid("group_by names the same grouping twice".into()).into(),
-                );
+                return Err(DomainError::Invalid(msg![
+                    Arg::GroupBy,
+                    " names the same grouping twice"
+                ])
+                .into());
             }
             let range = user_range(
                 ctx,
@@ -750,7 +760,9 @@ impl Service {
             None => 5,
             Some(0) => {
                 return Err(DomainError::Invalid(
-                    "limit must be at least 1; leave it out for the top 5".to_owned(),
+                    "limit must be at least 1; leave it out for the top 5"
+                        .to_owned()
+                        .into(),
                 )
                 .into());
             }

@@ -102,9 +102,9 @@ impl Service {
             let (_, damaged) = store::settings::load_lenient(ctx.tx)?;
             if let Some(bad) = damaged.into_iter().find(|b| !req.sets(&b.row)) {
                 let key = bad.row.trim_start_matches("setting ");
-                return Err(DomainError::Invalid(format!(
-                    "{bad}; to repair it, set {key} again in the same update"
-                ))
+                return Err(DomainError::Invalid(
+                    format!("{bad}; to repair it, set {key} again in the same update").into(),
+                )
                 .into());
             }
             let mut s = ctx.settings.clone();
@@ -142,9 +142,9 @@ impl Service {
             }
             if let Some(d) = req.invoice_due_days {
                 if d > 365 {
-                    return Err(DomainError::Invalid(format!(
-                        "invoice_due_days {d} is more than a year; send 0 to 365"
-                    ))
+                    return Err(DomainError::Invalid(
+                        format!("invoice_due_days {d} is more than a year; give 0 to 365").into(),
+                    )
                     .into());
                 }
                 s.invoice_due_days = d;

@@ -116,7 +116,7 @@ pub struct SyncStatus {
 }
 
 fn conflict(msg: String) -> ServiceError {
-    ServiceError::Conflict(msg)
+    ServiceError::Conflict(msg.into())
 }
 
 fn io_err(what: &str, path: &Path, e: std::io::Error) -> ServiceError {

@@ -153,10 +153,13 @@ pub(crate) fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
 }
 
 fn io_err(what: &str, path: &Path, e: &std::io::Error) -> ServiceError {
-    ServiceError::Conflict(format!(
-        "cannot {what} {} ({e}); check that the sync folder exists and is writable",
-        path.display()
-    ))
+    ServiceError::Conflict(
+        format!(
+            "cannot {what} {} ({e}); check that the sync folder exists and is writable",
+            path.display()
+        )
+        .into(),
+    )
 }
 
 /// Whether `dir` (a device's folder inside a sync folder) is a real folder, not a symlink
@@ -171,7 +174,7 @@ pub(crate) fn check_real_dir(dir: &Path) -> Result<bool> {
             "{} is not a folder (a symbolic link or a file stands there); sync writes only into \
              real folders: remove it, then sync again",
             dir.display()
-        ))),
+        ).into())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
         Err(e) => Err(io_err("open", dir, &e)),
     }

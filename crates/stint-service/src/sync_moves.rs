@@ -29,7 +29,7 @@ pub struct SyncAccepted {
 }
 
 fn conflict(msg: String) -> ServiceError {
-    ServiceError::Conflict(msg)
+    ServiceError::Conflict(msg.into())
 }
 
 impl Service {

@@ -122,11 +122,11 @@ pub struct RemoteSyncReport {
 }
 
 fn invalid(msg: String) -> ServiceError {
-    DomainError::Invalid(msg).into()
+    DomainError::Invalid(msg.into()).into()
 }
 
 fn conflict(msg: String) -> ServiceError {
-    ServiceError::Conflict(msg)
+    ServiceError::Conflict(msg.into())
 }
 
 fn io_err(what: &str, path: &Path, e: &std::io::Error) -> ServiceError {
@@ -322,10 +322,10 @@ impl Service {
         let places = self.path_places();
         let hide = |m: &str| sync_fs::hide_paths(m, &places);
         match e {
-            ServiceError::Conflict(m) => ServiceError::Conflict(hide(&m)),
-            ServiceError::NotFound(m) => ServiceError::NotFound(hide(&m)),
-            ServiceError::Ambiguous(m) => ServiceError::Ambiguous(hide(&m)),
-            ServiceError::Domain(DomainError::Invalid(m)) => invalid(hide(&m)),
+            ServiceError::Conflict(m) => ServiceError::Conflict(hide(&m.to_string()).into()),
+            ServiceError::NotFound(m) => ServiceError::NotFound(hide(&m.to_string()).into()),
+            ServiceError::Ambiguous(m) => ServiceError::Ambiguous(hide(&m.to_string()).into()),
+            ServiceError::Domain(DomainError::Invalid(m)) => invalid(hide(&m.to_string())),
             other => other,
         }
     }
@@ -438,7 +438,7 @@ impl Service {
                 ))),
                 Ok(x) => Ok(x),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ServiceError::NotFound(
-                    format!("the hub has no file {dev}/{name}; list the files again"),
+                    format!("the hub has no file {dev}/{name}; list the files again").into(),
                 )),
                 Err(e) => Err(conflict(format!("cannot read {dev}/{name} ({e})"))),
             }
@@ -531,7 +531,7 @@ impl Service {
             Ok(_) => {}
             Err(FileProblem::NotWhole(why)) => {
                 return Err(invalid(format!(
-                    "the file is not a whole stint sync file ({why}); send it again"
+                    "the file is not a whole stint sync file ({why}); give it again"
                 )));
             }
             Err(FileProblem::Key(why)) => {

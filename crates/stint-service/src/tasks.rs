@@ -20,7 +20,9 @@ use super::{
 };
 use stint_domain::entities::{Project, Task, TaskStatus};
 use stint_domain::limits::{MAX_DURATION_SECONDS, echo};
+use stint_domain::msg;
 use stint_domain::time::parse_duration;
+use stint_domain::words::{Act, Arg, Name};
 use stint_domain::{DomainError, ProjectId, TaskId};
 use stint_store::projects;
 use stint_store::tasks::{self, TaskFields, TaskFilter, TaskKeyset};
@@ -96,7 +98,7 @@ fn parse_estimate(input: &str) -> Result<i64> {
                     "an estimate of {} hours is more than the 1000000 hours stint accepts; check \
                      the number",
                     echo(s)
-                ))
+                ).into())
                 .into());
             }
             // At most 3.6e9 seconds: no overflow.
@@ -105,11 +107,14 @@ fn parse_estimate(input: &str) -> Result<i64> {
         Err(_) => parse_duration(s)?,
     };
     if seconds <= 0 {
-        return Err(DomainError::Invalid(format!(
-            "an estimate of {} is not positive; send hours such as 6 or 1.5, or \"\" for no \
+        return Err(DomainError::Invalid(
+            format!(
+                "an estimate of {} is not positive; give hours such as 6 or 1.5, or \"\" for no \
              estimate",
-            echo(s)
-        ))
+                echo(s)
+            )
+            .into(),
+        )
         .into());
     }
     Ok(seconds)
@@ -126,10 +131,13 @@ fn parse_opt_estimate(input: Option<String>) -> Result<Option<i64>> {
 fn task_name(name: &str) -> Result<String> {
     let name = require_name(name, "task")?;
     if as_id(&name).is_some() {
-        return Err(DomainError::Invalid(format!(
-            "a task name cannot be only digits ({name:?}), since digits are read as a task id; \
+        return Err(DomainError::Invalid(
+            format!(
+                "a task name cannot be only digits ({name:?}), since digits are read as a task id; \
              add a word, e.g. \"#{name} Fix login\""
-        ))
+            )
+            .into(),
+        )
         .into());
     }
     Ok(name)
@@ -149,9 +157,11 @@ pub(crate) fn resolve_task(
 ) -> Result<Task> {
     if let Some(id) = as_id(reference) {
         let task = tasks::get(ctx.tx, TaskId(id), ctx.now)?.ok_or_else(|| {
-            ServiceError::NotFound(format!(
-                "no task has id {id}; find it with list_tasks, or send its exact name"
-            ))
+            ServiceError::NotFound(msg![
+                format!("no task has id {id}; find it with "),
+                Act::ListTasks,
+                ", or give its exact name",
+            ])
         })?;
         if let Some(p) = project
             && task.project_id != p.id
@@ -173,66 +183,88 @@ pub(crate) fn resolve_task(
                     None => format!("{k} (project {p})"),
                 })
                 .collect();
-            let whose = match project {
-                Some(p) => format!("of project {} ", p.label()),
-                None => String::new(),
-            };
-            Err(ServiceError::NotFound(format!(
-                "no task {whose}is named or numbered {:?}; {}. Send an exact name (case does not \
-                 matter) or id, or create it with create_task",
-                echo(reference),
-                closest_candidates(reference, &names, &labels, total, "list_tasks")
-            )))
-        }
-        n => Err(ServiceError::Ambiguous(format!(
-            "{n} tasks are named {:?}: {}{}; send the project too, or the task's id",
-            echo(reference),
-            found
-                .iter()
-                .take(MAX_LISTED)
-                .map(|k| format!("id {} = {} (project {})", k.id, k.name, k.project_name))
-                .collect::<Vec<_>>()
-                .join(", "),
-            if n > MAX_LISTED {
-                format!(" and {} more", n - MAX_LISTED)
-            } else {
-                String::new()
+            let mut m = msg!["no task "];
+            if let Some(p) = project {
+                m.push("of project ");
+                m.push(Name(p.label()));
+                m.push(" ");
             }
-        ))),
+            m.push(msg![
+                "is named or numbered ",
+                Name(reference),
+                "; ",
+                closest_candidates(reference, &names, &labels, total, Act::ListTasks),
+                ". Give an exact name (case does not matter) or id, or create it with ",
+                Act::CreateTask,
+            ]);
+            Err(ServiceError::NotFound(m))
+        }
+        n => {
+            // The task's id is the one reference every caller can give (`update_task` has no
+            // project to narrow by).
+            let mut m = msg![format!("{n} tasks are named "), Name(reference), ": "];
+            for (i, k) in found.iter().take(MAX_LISTED).enumerate() {
+                if i > 0 {
+                    m.push(", ");
+                }
+                m.push(msg![
+                    format!("id {} = ", k.id),
+                    Name(&k.name),
+                    " (project ",
+                    Name(&k.project_name),
+                    ")",
+                ]);
+            }
+            if n > MAX_LISTED {
+                m.push(format!(" and {} more", n - MAX_LISTED));
+            }
+            m.push("; give the task's id instead");
+            Err(ServiceError::Ambiguous(m))
+        }
     }
 }
 
 /// The error for a task that is not `project`'s.
 pub(crate) fn not_of_project(task: &Task, project: &Project) -> ServiceError {
-    ServiceError::Conflict(format!(
-        "task {} ({}) belongs to project {}, not to {}; a track's task must be a task of its \
-         project: send a task of {} (list_tasks with project), or the project {}",
-        task.id,
-        task.name,
-        task.project_name,
-        project.label(),
-        project.label(),
-        task.project_name
-    ))
+    ServiceError::Conflict(msg![
+        format!("task {} (", task.id),
+        Name(&task.name),
+        ") belongs to project ",
+        Name(&task.project_name),
+        ", not to ",
+        Name(project.label()),
+        "; a track's task must be a task of its project: give a task of ",
+        Name(project.label()),
+        " (",
+        Act::ListProjectTasks,
+        "), or the project ",
+        Name(&task.project_name),
+    ])
 }
 
 /// Refuses an archived project or task for a track.
 fn usable(project: &Project, task: Option<&Task>) -> Result<()> {
     if project.archived {
-        return Err(ServiceError::Conflict(format!(
-            "project {} is archived; unarchive it first (update_project archived=false) or \
-             choose another project",
-            project.label()
-        )));
+        return Err(ServiceError::Conflict(msg![
+            "project ",
+            Name(project.label()),
+            " is archived; unarchive it first (",
+            Act::UnarchiveProject,
+            ") or choose another project",
+        ]));
     }
     if let Some(k) = task
         && k.archived
     {
-        return Err(ServiceError::Conflict(format!(
-            "task {} ({}) of project {} is archived; unarchive it first (update_task \
-             status=open) or choose another task",
-            k.id, k.name, k.project_name
-        )));
+        return Err(ServiceError::Conflict(msg![
+            format!("task {} (", k.id),
+            Name(&k.name),
+            ") of project ",
+            Name(&k.project_name),
+            " is archived; unarchive it first (",
+            Act::ReopenTask,
+            ") or choose another task",
+        ]));
     }
     Ok(())
 }
@@ -345,7 +377,7 @@ fn decode_task_cursor(cursor: Option<&str>) -> Result<Option<TaskKeyset>> {
 
 fn load(ctx: &Ctx<'_>, id: TaskId) -> Result<Task> {
     tasks::get(ctx.tx, id, ctx.now)?
-        .ok_or_else(|| ServiceError::NotFound(format!("no task has id {id}")))
+        .ok_or_else(|| ServiceError::NotFound(format!("no task has id {id}").into()))
 }
 
 /// The task a caller names: by id or name, within `project` when given.
@@ -382,11 +414,14 @@ impl Service {
             };
             let id = tasks::insert(ctx.tx, project.id, &fields, ctx.now).map_err(|e| {
                 unique_violation(e, || {
-                    format!(
-                        "project {} already has a task named {name:?}; choose another name, or \
-                         change that one with update_task",
-                        project.label()
-                    )
+                    msg![
+                        "project ",
+                        Name(project.label()),
+                        " already has a task named ",
+                        Name(&name),
+                        "; choose another name, or change that one with ",
+                        Act::EditTask,
+                    ]
                 })
             })?;
             ctx.audit("task", &[id.0], Some(&name))?;
@@ -413,7 +448,7 @@ impl Service {
                 Some(s) if s.eq_ignore_ascii_case("archived") => (None, Some(true)),
                 Some(s) => (
                     Some(TaskStatus::parse(s).map_err(|_| {
-                        DomainError::parse("task status", s, "send open, done, archived or all")
+                        DomainError::parse("task status", s, "give open, done, archived or all")
                     })?),
                     Some(false),
                 ),
@@ -453,7 +488,7 @@ impl Service {
                 Some(s) if s.eq_ignore_ascii_case("archived") => f.archived = true,
                 Some(s) => {
                     f.status = TaskStatus::parse(&s).map_err(|_| {
-                        DomainError::parse("task status", &s, "send open, done or archived")
+                        DomainError::parse("task status", &s, "give open, done or archived")
                     })?;
                     f.archived = false;
                 }
@@ -475,6 +510,7 @@ impl Service {
                         "project {} already has a task named {name:?}; choose another name",
                         current.project_name
                     )
+                    .into()
                 })
             })?;
             ctx.audit("task", &[current.id.0], None)?;
@@ -505,26 +541,31 @@ impl Service {
                     id: k.id.0,
                     name: k.name,
                     action: "archived",
-                    note: Some(
-                        "its tracks are kept; unarchive with update_task status=open".into(),
-                    ),
+                    note: Some(msg!["its tracks are kept; unarchive with ", Act::ReopenTask]),
                 });
             }
             let (n, invoiced) = tasks::track_counts(ctx.tx, k.id)?;
             if invoiced > 0 {
-                return Err(ServiceError::Conflict(format!(
-                    "task {} ({}) has {invoiced} tracks on invoices, which cannot change; \
-                     archive the task instead (update_task with status=archived)",
-                    k.id, k.name
-                )));
+                return Err(ServiceError::Conflict(msg![
+                    format!("task {} (", k.id),
+                    Name(&k.name),
+                    format!(") has {invoiced} tracks on invoices, which cannot change; archive the task instead ("),
+                    Act::ArchiveTask,
+                    ")",
+                ]));
             }
             if n > 0 && !req.force {
-                return Err(ServiceError::Conflict(format!(
-                    "task {} ({}) has {n} tracks; send force=true to delete it anyway (its \
-                     tracks stay on project {} without a task), or archive it instead \
-                     (update_task with status=archived)",
-                    k.id, k.name, k.project_name
-                )));
+                return Err(ServiceError::Conflict(msg![
+                    format!("task {} (", k.id),
+                    Name(&k.name),
+                    format!(") has {n} tracks; give "),
+                    Arg::Force,
+                    " to delete it anyway (its tracks stay on project ",
+                    Name(&k.project_name),
+                    " without a task), or archive it instead (",
+                    Act::ArchiveTask,
+                    ")",
+                ]));
             }
             let detached = tasks::detach(ctx.tx, k.id, ctx.now)?;
             tasks::delete(ctx.tx, k.id)?;
@@ -534,10 +575,11 @@ impl Service {
                 name: k.name,
                 action: "deleted",
                 note: (detached > 0).then(|| {
-                    format!(
-                        "{detached} tracks stay on project {} without a task",
-                        k.project_name
-                    )
+                    msg![
+                        format!("{detached} tracks stay on project "),
+                        Name(&k.project_name),
+                        " without a task",
+                    ]
                 }),
             })
         })

@@ -28,7 +28,7 @@ impl Scope {
             "read" => Ok(Scope::Read),
             "write" => Ok(Scope::Write),
             "admin" => Ok(Scope::Admin),
-            _ => Err(DomainError::parse("scope", input, "send read, write or admin").into()),
+            _ => Err(DomainError::parse("scope", input, "give read, write or admin").into()),
         }
     }
 
@@ -87,9 +87,9 @@ impl Service {
         }
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).map_err(|e| {
-            ServiceError::Conflict(format!(
-                "the operating system gave no randomness for the secret: {e}"
-            ))
+            ServiceError::Conflict(
+                format!("the operating system gave no randomness for the secret: {e}").into(),
+            )
         })?;
         let secret = format!(
             "{SECRET_PREFIX}{}",
@@ -100,7 +100,7 @@ impl Service {
             let id = tokens::insert(ctx.tx, &name, scope.as_str(), sensitive, &hash, ctx.now)
                 .map_err(|e| {
                     unique_violation(e, || {
-                        format!("an active token named {name:?} already exists; choose another name or revoke it first (stint token revoke {name})")
+                        format!("an active token named {name:?} already exists; choose another name or revoke it first (stint token revoke {name})").into()
                     })
                 })?;
             ctx.audit("token", &[id], Some(&name))?;
@@ -122,9 +122,9 @@ impl Service {
     pub fn revoke_token(&self, name: &str) -> Result<TokenRow> {
         self.write("revoke_token", |ctx| {
             let row = tokens::active_by_name(ctx.tx, name.trim())?.ok_or_else(|| {
-                ServiceError::NotFound(format!(
-                    "no active token is named {name:?}; see stint token list"
-                ))
+                ServiceError::NotFound(
+                    format!("no active token is named {name:?}; see stint token list").into(),
+                )
             })?;
             tokens::revoke(ctx.tx, row.id, ctx.now)?;
             ctx.audit("token", &[row.id], Some(&row.name))?;

@@ -12,10 +12,12 @@ use super::{
 use stint_domain::entities::Track;
 use stint_domain::limits::{MAX_LISTED_IDS, check_instant, check_search, check_text};
 use stint_domain::money::parse_rate;
+use stint_domain::msg;
 use stint_domain::time::{
     Bound, Range, parse_duration, parse_range_bound, read_end, read_instant, show_instant,
 };
 use stint_domain::track::validate_span;
+use stint_domain::words::{Act, Arg, Msg};
 use stint_domain::{DomainError, TrackId};
 use stint_store::tracks::{self, TrackFields, TrackFilter};
 
@@ -112,7 +114,7 @@ pub struct TrackWritten {
     /// Set when the track is longer than 12 hours and was not given by two full date-times or
     /// a duration (a phrase, a bare time or `now` was involved): a likely misreading, recorded
     /// as asked but said out loud.
-    pub warning: Option<String>,
+    pub warning: Option<Msg>,
     /// `stop_timer` only: the timer ran less than a second, so it was deleted instead of
     /// recorded as a zero-second track; `track` is the timer as it was (still without an
     /// end). Undoing the change brings it back.
@@ -131,18 +133,21 @@ pub fn long_track_warning(
     end: Option<DateTime<Utc>>,
     exact: bool,
     tz: chrono_tz::Tz,
-) -> Option<String> {
+) -> Option<Msg> {
     let end = end?;
     let seconds = (end - start).num_seconds();
     (!exact && seconds > LONG_TRACK_SECONDS).then(|| {
-        format!(
-            "this track is {} long ({} to {}), more than 12 hours; if that is not what you \
-             meant, correct it with update_track (a bare end time such as \"11:30\" is read as \
-             the first 11:30 after the start)",
-            stint_domain::time::format_hmm(seconds),
-            show_instant(start, tz),
-            show_instant(end, tz)
-        )
+        msg![
+            format!(
+                "this track is {} long ({} to {}), more than 12 hours; if that is not what you \
+                 meant, correct it with ",
+                stint_domain::time::format_hmm(seconds),
+                show_instant(start, tz),
+                show_instant(end, tz)
+            ),
+            Act::EditTrack,
+            " (a bare end time such as \"11:30\" is read as the first 11:30 after the start)",
+        ]
     })
 }
 
@@ -272,10 +277,13 @@ pub(crate) fn track_filter(ctx: &Ctx<'_>, req: &ListTracks) -> Result<TrackFilte
 
 fn load_track(ctx: &Ctx<'_>, id: i64) -> Result<Track> {
     tracks::get(ctx.tx, TrackId(id))?.ok_or_else(|| {
-        ServiceError::NotFound(format!(
-            "no track has id {id}; find the right one with list_tracks (or list_running_timers \
-             for timers)"
-        ))
+        ServiceError::NotFound(msg![
+            format!("no track has id {id}; find the right one with "),
+            Act::ListTracks,
+            " (or ",
+            Act::ListRunningTimers,
+            " for timers)",
+        ])
     })
 }
 
@@ -291,16 +299,28 @@ fn ensure_not_invoiced(ctx: &Ctx<'_>, track: &Track, action: &str) -> Result<()>
         None => format!("draft invoice id {invoice}"),
     };
     let how = match status.as_str() {
-        "draft" => "delete that draft invoice (delete_invoice) first to release it",
-        "paid" => {
-            "a paid invoice is final, so its tracks stay as billed; record a correction as a new track instead"
-        }
-        _ => "void that invoice (void_invoice) first to release it",
+        "draft" => msg![
+            "delete that draft invoice (",
+            Act::DeleteInvoice,
+            ") first to release it"
+        ],
+        "paid" => msg![
+            "a paid invoice is final, so its tracks stay as billed; record a correction as a new \
+             track instead"
+        ],
+        _ => msg![
+            "void that invoice (",
+            Act::VoidInvoice,
+            ") first to release it"
+        ],
     };
-    Err(ServiceError::Conflict(format!(
-        "track {} is billed on {label}, so it cannot be {action}; {how}",
-        track.id
-    )))
+    Err(ServiceError::Conflict(msg![
+        format!(
+            "track {} is billed on {label}, so it cannot be {action}; ",
+            track.id
+        ),
+        how,
+    ]))
 }
 
 fn parse_opt_instant(ctx: &Ctx<'_>, input: Option<&str>) -> Result<Option<DateTime<Utc>>> {
@@ -314,7 +334,8 @@ fn add_seconds(t: DateTime<Utc>, seconds: i64) -> Result<DateTime<Utc>> {
     Duration::try_seconds(seconds)
         .and_then(|d| t.checked_add_signed(d))
         .ok_or_else(|| {
-            DomainError::Invalid(format!("a duration of {seconds} seconds is too long")).into()
+            DomainError::Invalid(format!("a duration of {seconds} seconds is too long").into())
+                .into()
         })
 }
 
@@ -380,11 +401,11 @@ impl Service {
                         .into_iter()
                         .next()
                         .ok_or_else(|| {
-                            ServiceError::Conflict(
+                            ServiceError::Conflict(msg![
                                 "there is no finished track to continue yet; start a timer \
-                                 with start_timer"
-                                    .to_owned(),
-                            )
+                                 with ",
+                                Act::StartTimer,
+                            ])
                         })?
                 }
             };
@@ -420,35 +441,41 @@ impl Service {
     pub fn stop_timer(&self, req: StopTimer) -> Result<TrackWritten> {
         self.write("stop_timer", |ctx| {
             let running = tracks::running(ctx.tx)?;
-            let track = match req.track_id {
-                Some(id) => {
-                    let t = load_track(ctx, id)?;
-                    if !t.is_running() {
-                        return Err(ServiceError::Conflict(format!(
+            let track =
+                match req.track_id {
+                    Some(id) => {
+                        let t = load_track(ctx, id)?;
+                        if !t.is_running() {
+                            return Err(ServiceError::Conflict(format!(
                             "track {id} is not running (it ended at {}); running timers: {}",
                             t.end.map(|e| show_instant(e, ctx.tz)).unwrap_or_default(),
                             describe_running(&running, ctx.tz)
-                        )));
+                        ).into()));
+                        }
+                        t
                     }
-                    t
-                }
-                None => match running.len() {
-                    0 => {
-                        return Err(ServiceError::Conflict(
-                            "no timer is running, so there is nothing to stop; start one with \
-                             start_timer, or record finished work with create_track"
-                                .to_owned(),
-                        ));
-                    }
-                    1 => running.into_iter().next().expect("one"),
-                    n => {
-                        return Err(ServiceError::Conflict(format!(
-                            "{n} timers are running ({}); send track_id to say which to stop",
-                            describe_running(&running, ctx.tz)
-                        )));
-                    }
-                },
-            };
+                    None => match running.len() {
+                        0 => {
+                            return Err(ServiceError::Conflict(msg![
+                                "no timer is running, so there is nothing to stop; start one with ",
+                                Act::StartTimer,
+                                ", or record finished work with ",
+                                Act::CreateTrack,
+                            ]));
+                        }
+                        1 => running.into_iter().next().expect("one"),
+                        n => {
+                            return Err(ServiceError::Conflict(msg![
+                                format!(
+                                    "{n} timers are running ({}); give ",
+                                    describe_running(&running, ctx.tz)
+                                ),
+                                Arg::TimerId,
+                                " to say which to stop",
+                            ]));
+                        }
+                    },
+                };
             // A bare time of day ends at the first such time after the timer's start.
             let (end, exact) = match clean(req.end.clone()) {
                 Some(e) => {
@@ -549,26 +576,42 @@ impl Service {
                     (check_instant(start, &format!("{e} minus {d}"))?, end, true)
                 }
                 (Some(_), Some(_), Some(_)) => {
-                    return Err(DomainError::Invalid(
-                        "send two of start, end and duration, not all three".to_owned(),
-                    )
+                    return Err(DomainError::Invalid(msg![
+                        "give two of ",
+                        Arg::Start,
+                        ", ",
+                        Arg::End,
+                        " and ",
+                        Arg::Duration,
+                        ", not all three",
+                    ])
                     .into());
                 }
                 (None, _, _) => {
-                    return Err(DomainError::Invalid(
+                    return Err(DomainError::Invalid(msg![
                         "a track needs a start with an end or a duration, or an end with a \
-                         duration (e.g. start \"9am\" and end \"11:00\", or end \"now\" and \
-                         duration \"45m\"); to track ongoing work, use start_timer"
-                            .to_owned(),
-                    )
+                         duration (e.g. ",
+                        Arg::Start,
+                        " \"9am\" and ",
+                        Arg::End,
+                        " \"11:00\", or ",
+                        Arg::End,
+                        " \"now\" and ",
+                        Arg::Duration,
+                        " \"45m\"); to track ongoing work, use ",
+                        Act::StartTimer,
+                    ])
                     .into());
                 }
                 (Some(_), None, None) => {
-                    return Err(DomainError::Invalid(
-                        "a track needs an end or a duration (e.g. end \"11:00\" or duration \
-                         \"1h30m\"); to track ongoing work, use start_timer"
-                            .to_owned(),
-                    )
+                    return Err(DomainError::Invalid(msg![
+                        "a track needs an end or a duration (e.g. ",
+                        Arg::End,
+                        " \"11:00\" or ",
+                        Arg::Duration,
+                        " \"1h30m\"); to track ongoing work, use ",
+                        Act::StartTimer,
+                    ])
                     .into());
                 }
             };
@@ -585,7 +628,11 @@ impl Service {
             if !req.allow_duplicate
                 && let Some(id) = tracks::find_same(ctx.tx, project_id, start, end, &text)?
             {
-                return Err(duplicate("track", id.0, "update_track"));
+                return Err(duplicate(
+                    "track",
+                    id.0,
+                    stint_domain::words::Act::EditTrack,
+                ));
             }
             let fields = TrackFields {
                 start,
@@ -687,9 +734,13 @@ impl Service {
             }
             match (clean(req.end), clean(req.duration)) {
                 (Some(_), Some(_)) => {
-                    return Err(DomainError::Invalid(
-                        "send either end or duration, not both".to_owned(),
-                    )
+                    return Err(DomainError::Invalid(msg![
+                        "give either ",
+                        Arg::End,
+                        " or ",
+                        Arg::Duration,
+                        ", not both",
+                    ])
                     .into());
                 }
                 (Some(e), None) => {
@@ -791,14 +842,17 @@ fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
             }
             if running.start > start {
                 let show = |t: DateTime<Utc>| show_instant(t, ctx.tz);
-                return Err(ServiceError::Conflict(format!(
-                    "timer {} has been running since {}, which is not before the new \
-                     start {}; stop it at an earlier end (stop_timer with end), or start the \
-                     new timer later",
-                    running.id,
-                    show(running.start),
-                    show(start)
-                )));
+                return Err(ServiceError::Conflict(msg![
+                    format!(
+                        "timer {} has been running since {}, which is not before the new \
+                         start {}; stop it at an earlier end (",
+                        running.id,
+                        show(running.start),
+                        show(start)
+                    ),
+                    Act::StopTimerAt,
+                    "), or start the new timer later",
+                ]));
             }
             let mut f = TrackFields::from(&running);
             f.end = Some(start);

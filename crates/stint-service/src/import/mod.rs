@@ -324,7 +324,7 @@ impl ImportProgress for NoProgress {
 }
 
 fn invalid(message: String) -> ServiceError {
-    ServiceError::Domain(DomainError::Invalid(message))
+    ServiceError::Domain(DomainError::Invalid(message.into()))
 }
 
 fn bad(line: u64, reason: impl std::fmt::Display) -> ServiceError {
@@ -1187,7 +1187,7 @@ impl Service {
             finished = true;
             if dry_run {
                 // Roll the transaction back: the counts are what an import would do.
-                return Err(ServiceError::Conflict(DRY_RUN_ROLLBACK.to_owned()));
+                return Err(ServiceError::Conflict(DRY_RUN_ROLLBACK.to_owned().into()));
             }
             Ok(())
         };
@@ -1200,7 +1200,7 @@ impl Service {
                  carry to your other devices, and this database syncs; split the file into \
                  parts of at most {BULK_IMPORT_ROWS} rows and import them one by one (nothing \
                  was imported)"
-            )));
+            ).into()));
         }
         let outcome = if row_count > BULK_IMPORT_ROWS {
             self.write_bulk(format.operation(), body, |()| {
@@ -1211,7 +1211,8 @@ impl Service {
         };
         match outcome {
             Ok(()) => self.checkpoint(),
-            Err(ServiceError::Conflict(m)) if dry_run && finished && m == DRY_RUN_ROLLBACK => {}
+            Err(ServiceError::Conflict(m))
+                if dry_run && finished && m == DRY_RUN_ROLLBACK.into() => {}
             Err(e) => return Err(e),
         }
         Ok(ImportReport {

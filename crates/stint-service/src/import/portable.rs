@@ -77,9 +77,10 @@ fn json_cell(v: &Value) -> Option<Cell> {
 }
 
 fn io(e: std::io::Error) -> ServiceError {
-    ServiceError::Conflict(format!(
-        "cannot write the copy ({e}); nothing was kept, free space or pick another path"
-    ))
+    ServiceError::Conflict(
+        format!("cannot write the copy ({e}); nothing was kept, free space or pick another path")
+            .into(),
+    )
 }
 
 fn bad_copy(reason: impl std::fmt::Display) -> ServiceError {
@@ -187,12 +188,15 @@ impl Service {
             let known = store_portable::tables(ctx.tx)?;
             for t in &known {
                 if t.name != "settings" && store_portable::count_rows(ctx.tx, &t.name)? > 0 {
-                    return Err(ServiceError::Conflict(format!(
-                        "a stint export is restored only into an empty database, and this one \
+                    return Err(ServiceError::Conflict(
+                        format!(
+                            "a stint export is restored only into an empty database, and this one \
                          has {} rows; import it with --db pointing at a new file (nothing was \
                          imported)",
-                        t.name
-                    )));
+                            t.name
+                        )
+                        .into(),
+                    ));
                 }
             }
             store_portable::defer_foreign_keys(ctx.tx)?;
@@ -259,14 +263,16 @@ impl Service {
             progress.written(done);
             finished = true;
             if options.dry_run {
-                return Err(ServiceError::Conflict(super::DRY_RUN_ROLLBACK.to_owned()));
+                return Err(ServiceError::Conflict(
+                    super::DRY_RUN_ROLLBACK.to_owned().into(),
+                ));
             }
             Ok(())
         });
         match outcome {
             Ok(()) => self.checkpoint(),
             Err(ServiceError::Conflict(m))
-                if options.dry_run && finished && m == super::DRY_RUN_ROLLBACK => {}
+                if options.dry_run && finished && m == super::DRY_RUN_ROLLBACK.into() => {}
             Err(e) => return Err(e),
         }
         let tracks = restored.rows("tracks");
