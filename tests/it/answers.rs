@@ -363,9 +363,9 @@ fn client_picks_a_project_by_name_and_an_ambiguous_name_lists_both() {
         json!({"project": "Support", "start": "2026-11-18 09:00", "duration": "1h"}),
     );
     assert!(
-        err.contains(&format!("id {a} = Support (Acme)"))
-            && err.contains(&format!("id {g} = Support (Globex)"))
-            && err.contains("send client"),
+        err.contains(&format!("id {a} = \"Support (Acme)\""))
+            && err.contains(&format!("id {g} = \"Support (Globex)\""))
+            && err.contains("give the `client` to say whose"),
         "{err}"
     );
     let t = ok(
@@ -437,8 +437,8 @@ fn an_exact_repeat_of_a_track_or_expense_is_refused_with_the_existing_id() {
         err,
         format!(
             "this track is already recorded as track {} (same project, start, end, \
-             description); nothing was added. If it really happened twice, send \
-             allow_duplicate: true; to change the one recorded, use update_track",
+             description); nothing was added. If it really happened twice, give \
+             `allow_duplicate`; to change the one recorded, use `update_track`",
             first["track"]["id"]
         )
     );

@@ -490,7 +490,7 @@ fn a_tax_rate_between_0_and_1_is_refused_everywhere_unless_asked_for() {
     )[0]["expense"]["id"]
         .as_i64()
         .unwrap();
-    let refusal = "a tax rate of 0.19 is read as 0.19 %; did you mean 19 %? Send 19 for 19 %, \
+    let refusal = "a tax rate of 0.19 is read as 0.19 %; did you mean 19 %? Give 19 for 19 %, \
                    or \"0.19%\" (with the percent sign) to keep 0.19 %";
     // (tool, arguments with the rate, where the accepted rate shows in the answer)
     let cases: Vec<(&str, Value, &str)> = vec![

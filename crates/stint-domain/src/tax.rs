@@ -20,18 +20,18 @@ use super::limits::{check_amount, echo};
 /// # Errors
 /// Not a number; below 0 or above 100; a bare number strictly between 0 and 1 (the message
 /// gives the rate it probably means: "a tax rate of 0.19 is read as 0.19 %; did you mean
-/// 19 %? Send 19 for 19 %, or \"0.19%\" (with the percent sign) to keep 0.19 %").
+/// 19 %? Give 19 for 19 %, or \"0.19%\" (with the percent sign) to keep 0.19 %").
 pub fn parse_tax_rate_percent(input: &str) -> Result<Decimal, DomainError> {
     let s = input.trim();
     let number = s.trim_end_matches('%').trim();
     let with_sign = number.len() < s.len();
     let rate: Decimal = number
         .parse()
-        .map_err(|_| DomainError::parse("tax rate", s, "send a percentage such as 19 or 7.5"))?;
+        .map_err(|_| DomainError::parse("tax rate", s, "give a percentage such as 19 or 7.5"))?;
     if rate < Decimal::ZERO || rate > Decimal::ONE_HUNDRED {
         return Err(DomainError::Invalid(
             format!(
-                "a tax rate of {} % is out of range; send 0 to 100",
+                "a tax rate of {} % is out of range; give 0 to 100",
                 echo(number)
             )
             .into(),
@@ -43,7 +43,7 @@ pub fn parse_tax_rate_percent(input: &str) -> Result<Decimal, DomainError> {
         let meant = (rate * Decimal::ONE_HUNDRED).normalize();
         return Err(DomainError::Invalid(
             format!(
-                "a tax rate of {written} is read as {written} %; did you mean {meant} %? Send \
+                "a tax rate of {written} is read as {written} %; did you mean {meant} %? Give \
              {meant} for {meant} %, or \"{written}%\" (with the percent sign) to keep {written} %"
             )
             .into(),
@@ -79,20 +79,20 @@ mod tests {
         check(
             "0.19",
             Err(
-                "a tax rate of 0.19 is read as 0.19 %; did you mean 19 %? Send 19 for 19 %, \
+                "a tax rate of 0.19 is read as 0.19 %; did you mean 19 %? Give 19 for 19 %, \
                  or \"0.19%\" (with the percent sign) to keep 0.19 %",
             ),
         );
         check(
             "0.075",
             Err(
-                "a tax rate of 0.075 is read as 0.075 %; did you mean 7.5 %? Send 7.5 for \
+                "a tax rate of 0.075 is read as 0.075 %; did you mean 7.5 %? Give 7.5 for \
                  7.5 %, or \"0.075%\" (with the percent sign) to keep 0.075 %",
             ),
         );
         check(
             "101%",
-            Err("a tax rate of 101 % is out of range; send 0 to 100"),
+            Err("a tax rate of 101 % is out of range; give 0 to 100"),
         );
     }
 }

@@ -62,16 +62,15 @@ pub(crate) fn project_within(
                 if found.client_id == Some(client.id) {
                     return Ok(Some(found.id.0.to_string()));
                 }
-                return Err(ServiceError::Conflict(
-                    format!(
-                        "project {} is {}, not a project of client {:?}; send the right pair, or \
-                     leave client out",
-                        found.id,
-                        found.label(),
-                        client.name
-                    )
-                    .into(),
-                ));
+                return Err(ServiceError::Conflict(msg![
+                    format!("project {} is ", found.id),
+                    Name(found.label()),
+                    ", not a project of client ",
+                    Name(client.name.as_str()),
+                    "; give the right pair, or leave the ",
+                    Arg::Client,
+                    " out",
+                ]));
             }
             let found = projects::find_by_name(ctx.tx, p)?
                 .into_iter()

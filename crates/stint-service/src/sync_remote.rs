@@ -514,7 +514,7 @@ impl Service {
         match super::sync::check_file_stream(&mut reader, len, store::SCHEMA_VERSION as u32) {
             Ok(h) if !h.device_id.eq_ignore_ascii_case(&dev) => {
                 return Err(invalid(format!(
-                    "the file belongs to device {}, not to {dev}; send it under its own device",
+                    "the file belongs to device {}, not to {dev}; give it under its own device",
                     h.device_id
                         .chars()
                         .filter(char::is_ascii_hexdigit)
