@@ -9,11 +9,8 @@ use stint::service::{
 };
 
 use super::util::{Env, mcp_session};
+use super::util::call_line as call;
 
-fn call(id: i64, name: &str, args: Value) -> String {
-    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name, "arguments": args}})
-        .to_string()
-}
 
 fn tool_error(answer: &Value) -> String {
     assert_eq!(answer["result"]["isError"], true, "{answer}");

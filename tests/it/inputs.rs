@@ -14,6 +14,7 @@ use stint::service::{
 use stint::store;
 
 use super::util::{Env, NOW, utc};
+use super::util::call_line as call;
 
 fn project(env: &Env, name: &str) {
     env.svc
@@ -476,11 +477,6 @@ fn a_start_in_the_same_second_replaces_the_running_timer() {
     assert_eq!(third.stopped[0].id, second.track.id);
 }
 
-fn call(id: i64, name: &str, args: serde_json::Value) -> String {
-    serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
-        "params": {"name": name, "arguments": args}})
-    .to_string()
-}
 
 /// Over MCP: a same-second switch says it replaced the first timer; continue_timer resumes
 /// the interrupted work; create_track takes end and duration alone; time_summary takes a

@@ -12,6 +12,7 @@ use stint::service::{
 };
 
 use super::util::{Env, mcp_session, utc};
+use super::util::call_line as call;
 
 const BERLIN: &str = "Europe/Berlin";
 const NEW_YORK: &str = "America/New_York";
@@ -488,11 +489,6 @@ fn a_bare_stop_time_is_the_first_after_the_timer_started() {
     );
 }
 
-fn call(id: i64, name: &str, args: Value) -> String {
-    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
-           "params": {"name": name, "arguments": args}})
-    .to_string()
-}
 
 fn structured(answer: &Value) -> &Value {
     assert_ne!(answer["result"]["isError"], json!(true), "{answer}");
@@ -727,19 +723,7 @@ fn cli_week_reads_last_week_like_report() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cli.db");
     let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_stint"))
-            .args(args)
-            .env("STINT_DB", &db)
-            .env("TZ", "UTC")
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_str::<Value>(&stdout).unwrap()
+        super::util::stint(args).db(&db).ok().json()
     };
     let week = run(&["--json", "week", "--date", "last week"]);
     let report = run(&["--json", "report", "--from", "last week"]);
@@ -755,18 +739,10 @@ fn cli_week_reads_last_week_like_report() {
     assert_eq!((last - first).num_days(), 6);
 
     // The long-track warning is a line of its own on the CLI.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stint"))
-        .args(["log", "--start", "2 days ago 8am", "--end", "yesterday 9am"])
-        .env("STINT_DB", &db)
-        .env("TZ", "UTC")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = super::util::stint(&["log", "--start", "2 days ago 8am", "--end", "yesterday 9am"])
+        .db(&db)
+        .ok()
+        .stdout;
     assert!(
         stdout
             .lines()

@@ -368,20 +368,10 @@ fn a_running_timer_counts_in_the_period_it_started_in() {
 fn the_cli_reports_a_track_in_the_period_it_starts_in() {
     let dir = tempfile::tempdir().unwrap();
     let stint = |args: &[&str]| -> String {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_stint"))
-            .args(args)
-            .env("STINT_DB", dir.path().join("cli.db"))
-            .env("TZ", "UTC")
-            .env("COLUMNS", "80")
-            .env_remove("NO_COLOR")
-            .output()
-            .unwrap();
-        let (stdout, stderr) = (
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        );
-        assert!(out.status.success(), "stint {args:?}: {stderr}{stdout}");
-        stdout
+        super::util::stint(args)
+            .db(dir.path().join("cli.db"))
+            .ok()
+            .stdout
     };
     let json = |args: &[&str]| -> serde_json::Value {
         let mut args = args.to_vec();

@@ -2,6 +2,7 @@
 //! adapter, on a real database.
 
 use super::util::{Env, mcp_session as session};
+use super::util::call_line as call;
 use serde_json::{Value, json};
 
 /// Every tool of the catalogue: names are a contract (docs/rules.md, "MCP tool catalogue").
@@ -58,10 +59,6 @@ const TOOLS: [&str; 50] = [
     "sync",
 ];
 
-fn call(id: i64, name: &str, args: Value) -> String {
-    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name, "arguments": args}})
-        .to_string()
-}
 
 #[test]
 fn bare_tool_call_without_initialize() {
