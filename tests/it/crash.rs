@@ -19,6 +19,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use stint::service::{Caller, Frontend, NewProject, Service};
 
+use super::util::{call_line, stint};
+
 /// How many processes to kill; CI requires at least 20 kills with nothing missing.
 const KILLS: usize = 30;
 /// At most this many answered writes per process before the kill.
@@ -104,10 +106,9 @@ struct Server {
 
 impl Server {
     fn spawn(db: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_stint"))
-            .arg("mcp")
-            .env("STINT_DB", db)
-            .env("TZ", "UTC")
+        let mut child = stint(&["mcp"])
+            .db(db)
+            .command()
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -126,24 +127,18 @@ impl Server {
     fn request_line(&mut self, sent: &Sent) -> Vec<u8> {
         let id = self.next_id;
         self.next_id += 1;
-        let request = json!({
-            "jsonrpc": "2.0",
-            "id": id,
-            "method": "tools/call",
-            "params": {
-                "name": "create_track",
-                "arguments": {
-                    "description": sent.description,
-                    "start": sent.start,
-                    "duration": "30m",
-                    "project": "Crash",
-                    "tags": ["crash"],
-                },
-            },
-        });
-        let mut line = serde_json::to_vec(&request).unwrap();
-        line.push(b'\n');
-        line
+        let request = call_line(
+            id as i64,
+            "create_track",
+            json!({
+                "description": sent.description,
+                "start": sent.start,
+                "duration": "30m",
+                "project": "Crash",
+                "tags": ["crash"],
+            }),
+        );
+        (request + "\n").into_bytes()
     }
 
     fn send(&mut self, sent: &Sent) {
@@ -395,12 +390,8 @@ fn tracks_in(db: &Path) -> i64 {
 }
 
 fn import_cmd(db: &Path, csv: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stint"));
-    cmd.args(["import", "csv"])
-        .arg(csv)
-        .env("STINT_DB", db)
-        .env("TZ", "UTC")
-        .stdin(Stdio::null())
+    let mut cmd = stint(&["import", "csv"]).arg(csv).db(db).command();
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     cmd
@@ -476,10 +467,9 @@ fn killed_mcp_server_has_answered_every_committed_write_but_one() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("stdio.db");
     drop(Service::open(&db, Caller::local(Frontend::Cli)).unwrap());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stint"))
-        .arg("mcp")
-        .env("STINT_DB", &db)
-        .env("TZ", "UTC")
+    let mut child = stint(&["mcp"])
+        .db(&db)
+        .command()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -489,19 +479,18 @@ fn killed_mcp_server_has_answered_every_committed_write_but_one() {
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut burst = Vec::new();
     for id in 1..=SENT {
-        let request = json!({
-            "jsonrpc": "2.0",
-            "id": id,
-            "method": "tools/call",
-            "params": {"name": "create_track", "arguments": {
+        let request = call_line(
+            id as i64,
+            "create_track",
+            json!({
                 "description": format!("burst {id} {}", "x".repeat(400)),
                 "start": chrono::DateTime::from_timestamp(1_735_689_600 + id as i64 * 120, 0)
                     .unwrap()
                     .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 "duration": "1m",
-            }},
-        });
-        burst.extend(serde_json::to_vec(&request).unwrap());
+            }),
+        );
+        burst.extend(request.into_bytes());
         burst.push(b'\n');
     }
     let writer = std::thread::spawn(move || {

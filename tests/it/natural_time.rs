@@ -710,11 +710,10 @@ fn an_invoice_period_is_inclusive_in_json_csv_and_pdf() {
     let (_, pdf) = env.svc.export_invoice_pdf("1").unwrap();
     let path = env.dir.path().join("inv.pdf");
     std::fs::write(&path, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
+    let text = super::util::Cmd::program(super::util::require_tool("pdftotext"), &[])
         .args([path.to_str().unwrap(), "-"])
-        .output()
-        .expect("pdftotext (poppler-utils) reads the PDF; run scripts/setup-dev.sh");
-    let text = String::from_utf8(out.stdout).unwrap();
+        .ok()
+        .stdout;
     assert!(text.contains("2026-11-01 – 2026-11-30"), "{text}");
 }
 

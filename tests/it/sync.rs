@@ -779,13 +779,9 @@ fn sigkill_during_sync_leaves_nothing_half_applied() {
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         let wait = std::time::Duration::from_micros((seed >> 33) % 150_000);
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stint"))
-            .args([
-                "--db",
-                b.to_str().unwrap(),
-                "sync",
-                folder.path().to_str().unwrap(),
-            ])
+        let mut child = super::util::stint(&["sync", folder.path().to_str().unwrap()])
+            .db(&b)
+            .command()
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
