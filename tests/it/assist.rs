@@ -6,7 +6,6 @@ use stint::service::{NewClient, NewProject};
 
 use super::util::{Env, mcp_session as session, request_line as request, stint};
 
-
 fn one(env: &Env, method: &str, params: Value) -> Value {
     let out = session(env, &request(1, method, params));
     assert_eq!(out.len(), 1, "{out:?}");

@@ -714,9 +714,7 @@ fn an_import_is_one_change_per_batch_and_can_be_undone() {
 fn cli_history_and_undo() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cli.db");
-    let run = |args: &[&str]| {
-        super::util::stint(args).db(&db).run().triple()
-    };
+    let run = |args: &[&str]| super::util::stint(args).db(&db).run().triple();
     let (ok, out, _) = run(&["history"]);
     assert!(ok);
     assert_eq!(out.trim(), "No changes recorded yet.");

@@ -19,7 +19,10 @@ fn start_status_stop_log_tracks() {
     assert!(ok);
     assert_eq!(out.trim(), "No timer is running.");
 
-    let (ok, out, err) = stint(&["start", "writing docs", "--at", "2026-11-20 08:00"]).db(&db).run().triple();
+    let (ok, out, err) = stint(&["start", "writing docs", "--at", "2026-11-20 08:00"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(out.starts_with("Started #1 \"writing docs\""), "{out}");
     let (ok, out, _) = stint(&["status"]).db(&db).run().triple();
@@ -34,13 +37,16 @@ fn start_status_stop_log_tracks() {
     assert!(err.contains("no timer is running"), "{err}");
 
     let (ok, out, err) = stint(&[
-            "log",
-            "review",
-            "--start",
-            "2026-11-02 09:00",
-            "--duration",
-            "1h30m",
-        ]).db(&db).run().triple();
+        "log",
+        "review",
+        "--start",
+        "2026-11-02 09:00",
+        "--duration",
+        "1h30m",
+    ])
+    .db(&db)
+    .run()
+    .triple();
     assert!(ok, "{err}");
     assert!(
         out.contains("2026-11-02 09:00 to 2026-11-02 10:30 (1:30)"),
@@ -48,12 +54,15 @@ fn start_status_stop_log_tracks() {
     );
 
     let (ok, _, err) = stint(&[
-            "log",
-            "--start",
-            "2026-11-02 11:00",
-            "--end",
-            "2026-11-02 10:00",
-        ]).db(&db).run().triple();
+        "log",
+        "--start",
+        "2026-11-02 11:00",
+        "--end",
+        "2026-11-02 10:00",
+    ])
+    .db(&db)
+    .run()
+    .triple();
     assert!(!ok);
     assert!(err.contains("before the start"), "{err}");
 
@@ -75,7 +84,12 @@ fn mcp_exits_zero_at_end_of_input() {
         .ok();
     let answers = r.answers();
     assert_eq!(answers.len(), 1, "{}", r.stdout);
-    assert_eq!(tool_result(&answers[0])["tag"]["name"], "deep-work", "{}", r.stdout);
+    assert_eq!(
+        tool_result(&answers[0])["tag"]["name"],
+        "deep-work",
+        "{}",
+        r.stdout
+    );
     assert_eq!(r.stderr, "");
     // The write is committed: a new process sees it.
     let conn = rusqlite::Connection::open(dir.path().join("m.db")).unwrap();
@@ -90,22 +104,31 @@ fn db_backup_is_a_complete_copy() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("live.db");
     let (ok, _, err) = stint(&[
-            "log",
-            "kept",
-            "--start",
-            "2026-11-02 09:00",
-            "--duration",
-            "1h",
-        ]).db(&db).run().triple();
+        "log",
+        "kept",
+        "--start",
+        "2026-11-02 09:00",
+        "--duration",
+        "1h",
+    ])
+    .db(&db)
+    .run()
+    .triple();
     assert!(ok, "{err}");
     let copy = dir.path().join("copy.db");
-    let (ok, out, err) = stint(&["db", "backup", copy.to_str().unwrap()]).db(&db).run().triple();
+    let (ok, out, err) = stint(&["db", "backup", copy.to_str().unwrap()])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(out.contains("Wrote a copy"), "{out}");
     let (ok, out, err) = stint(&["tracks"]).db(&copy).run().triple();
     assert!(ok, "{err}");
     assert!(out.contains("kept") && out.contains("1 tracks"), "{out}");
-    let (ok, _, err) = stint(&["db", "backup", copy.to_str().unwrap()]).db(&db).run().triple();
+    let (ok, _, err) = stint(&["db", "backup", copy.to_str().unwrap()])
+        .db(&db)
+        .run()
+        .triple();
     assert!(!ok && err.contains("already exists"), "{err}");
 }
 
@@ -122,13 +145,17 @@ fn private_files_whatever_the_umask() {
     let data = dir.path().join("data/stint");
     let db = data.join("stint.db");
     let (ok, _, err) = stint(&[
-            "log",
-            "private",
-            "--start",
-            "2026-11-02 09:00",
-            "--duration",
-            "1h",
-        ]).db(&db).wrapped(UMASK_022).run().triple();
+        "log",
+        "private",
+        "--start",
+        "2026-11-02 09:00",
+        "--duration",
+        "1h",
+    ])
+    .db(&db)
+    .wrapped(UMASK_022)
+    .run()
+    .triple();
     assert!(ok, "{err}");
     assert!(!err.contains("WARN"), "{err}");
     assert_eq!(mode_of(&data), 0o700);
@@ -140,11 +167,19 @@ fn private_files_whatever_the_umask() {
         assert_eq!(mode_of(&f), 0o600, "{}", f.display());
     }
     let backup = dir.path().join("backup.db");
-    let (ok, _, err) = stint(&["db", "backup", backup.to_str().unwrap()]).db(&db).wrapped(UMASK_022).run().triple();
+    let (ok, _, err) = stint(&["db", "backup", backup.to_str().unwrap()])
+        .db(&db)
+        .wrapped(UMASK_022)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert_eq!(mode_of(&backup), 0o600);
     let csv = dir.path().join("tracks.csv");
-    let (ok, _, err) = stint(&["tracks", "--csv", csv.to_str().unwrap()]).db(&db).wrapped(UMASK_022).run().triple();
+    let (ok, _, err) = stint(&["tracks", "--csv", csv.to_str().unwrap()])
+        .db(&db)
+        .wrapped(UMASK_022)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert_eq!(mode_of(&csv), 0o600);
     assert!(std::fs::read_to_string(&csv).unwrap().contains("private"));
@@ -167,13 +202,16 @@ fn cli_exports_keep_existing_files_and_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("live.db");
     let (ok, _, err) = stint(&[
-            "log",
-            "kept",
-            "--start",
-            "2026-11-02 09:00",
-            "--duration",
-            "1h",
-        ]).db(&db).run().triple();
+        "log",
+        "kept",
+        "--start",
+        "2026-11-02 09:00",
+        "--duration",
+        "1h",
+    ])
+    .db(&db)
+    .run()
+    .triple();
     assert!(ok, "{err}");
     let db_arg = db.to_str().unwrap();
     for args in [
@@ -189,16 +227,25 @@ fn cli_exports_keep_existing_files_and_the_database() {
 
     let csv = dir.path().join("t.csv");
     std::fs::write(&csv, "mine").unwrap();
-    let (ok, _, err) = stint(&["tracks", "--csv", csv.to_str().unwrap()]).db(&db).run().triple();
+    let (ok, _, err) = stint(&["tracks", "--csv", csv.to_str().unwrap()])
+        .db(&db)
+        .run()
+        .triple();
     assert!(
         !ok && err.contains("already exists") && err.contains("--force"),
         "{err}"
     );
     assert_eq!(std::fs::read_to_string(&csv).unwrap(), "mine");
-    let (ok, _, err) = stint(&["tracks", "--csv", csv.to_str().unwrap(), "--force"]).db(&db).run().triple();
+    let (ok, _, err) = stint(&["tracks", "--csv", csv.to_str().unwrap(), "--force"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(std::fs::read_to_string(&csv).unwrap().contains("kept"));
-    let (ok, _, err) = stint(&["tracks", "--csv", "/dev/null"]).db(&db).run().triple();
+    let (ok, _, err) = stint(&["tracks", "--csv", "/dev/null"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(!ok && err.contains("not a regular file"), "{err}");
     let (ok, out, err) = stint(&["tracks", "--csv", "-"]).db(&db).run().triple();
     assert!(ok && out.contains("kept"), "{err}");
@@ -224,14 +271,23 @@ fn serve_refuses_to_start_without_an_active_token() {
         err.contains("stint token create --name NAME --scope read|write|admin"),
         "{err}"
     );
-    let (ok, _, err) = stint(&["serve", "--host", "0.0.0.0", "--port", "0"]).db(&db).run().triple();
+    let (ok, _, err) = stint(&["serve", "--host", "0.0.0.0", "--port", "0"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(!ok);
     assert!(err.contains("no active API token"), "{err}");
-    let (ok, _, err) = stint(&["serve", "--no-token", "--host", "0.0.0.0", "--port", "0"]).db(&db).run().triple();
+    let (ok, _, err) = stint(&["serve", "--no-token", "--host", "0.0.0.0", "--port", "0"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(!ok, "--no-token is for loopback only");
     assert!(err.contains("refusing --no-token on 0.0.0.0"), "{err}");
     // A revoked token does not count.
-    let (ok, _, err) = stint(&["token", "create", "--name", "t", "--scope", "read"]).db(&db).run().triple();
+    let (ok, _, err) = stint(&["token", "create", "--name", "t", "--scope", "read"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     let (ok, _, err) = stint(&["token", "revoke", "t"]).db(&db).run().triple();
     assert!(ok, "{err}");
@@ -244,11 +300,17 @@ fn serve_refuses_to_start_without_an_active_token() {
 fn token_list_shows_last_use_and_reused_names() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("tokens.db");
-    let (ok, _, err) = stint(&["token", "create", "--name", "ci", "--scope", "read"]).db(&db).run().triple();
+    let (ok, _, err) = stint(&["token", "create", "--name", "ci", "--scope", "read"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     let (ok, _, err) = stint(&["token", "revoke", "ci"]).db(&db).run().triple();
     assert!(ok, "{err}");
-    let (ok, _, err) = stint(&["token", "create", "--name", "ci", "--scope", "write"]).db(&db).run().triple();
+    let (ok, _, err) = stint(&["token", "create", "--name", "ci", "--scope", "write"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "a revoked token's name can be reused: {err}");
     let (ok, out, err) = stint(&["token", "list"]).db(&db).run().triple();
     assert!(ok, "{err}");
@@ -261,7 +323,10 @@ fn token_list_shows_last_use_and_reused_names() {
 fn log_from_end_and_duration_and_report_a_named_period() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("stint.db");
-    let (ok, out, err) = stint(&["log", "call", "--end", "now", "--duration", "45 min"]).db(&db).run().triple();
+    let (ok, out, err) = stint(&["log", "call", "--end", "now", "--duration", "45 min"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(out.contains("(0:45)"), "{out}");
     let (ok, _, err) = stint(&["log", "--end", "now"]).db(&db).run().triple();
@@ -271,10 +336,16 @@ fn log_from_end_and_duration_and_report_a_named_period() {
         "{err}"
     );
     // "yesterday" to "today" holds all 45 minutes whenever the test runs.
-    let (ok, out, err) = stint(&["report", "--from", "yesterday", "--to", "today"]).db(&db).run().triple();
+    let (ok, out, err) = stint(&["report", "--from", "yesterday", "--to", "today"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(out.contains("0:45"), "{out}");
-    let (ok, out, err) = stint(&["report", "--from", "last year"]).db(&db).run().triple();
+    let (ok, out, err) = stint(&["report", "--from", "last year"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(!out.contains("0:45"), "{out}");
 }
@@ -286,7 +357,10 @@ fn continue_resumes_the_last_finished_track() {
     let (ok, _, err) = stint(&["continue"]).db(&db).run().triple();
     assert!(!ok);
     assert!(err.contains("no finished track to continue"), "{err}");
-    let (ok, _, err) = stint(&["log", "homepage", "--end", "now", "--duration", "1h"]).db(&db).run().triple();
+    let (ok, _, err) = stint(&["log", "homepage", "--end", "now", "--duration", "1h"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     let (ok, out, err) = stint(&["continue"]).db(&db).run().triple();
     assert!(ok, "{err}");
@@ -310,7 +384,10 @@ fn expenses_and_overdue_invoices() {
     let db = dir.path().join("cli.db");
     let mut mcp = Mcp::process(stint(&["mcp"]).db(&db));
     mcp.call_ok("create_client", json!({"name": "Acme", "currency": "EUR"}));
-    mcp.call_ok("create_project", json!({"name": "Web", "client": "Acme", "hourly_rate": 100}));
+    mcp.call_ok(
+        "create_project",
+        json!({"name": "Web", "client": "Acme", "hourly_rate": 100}),
+    );
     mcp.call_ok(
         "create_track",
         json!({"start": "2026-10-02T09:00:00Z", "end": "2026-10-02T10:00:00Z", "project": "Web"}),
@@ -318,35 +395,44 @@ fn expenses_and_overdue_invoices() {
     mcp.close();
 
     let (ok, out, err) = stint(&[
-            "expense",
-            "add",
-            "12.5",
-            "Train",
-            "-p",
-            "Web",
-            "--date",
-            "2026-10-03",
-            "--tax",
-            "7",
-        ]).db(&db).run().triple();
+        "expense",
+        "add",
+        "12.5",
+        "Train",
+        "-p",
+        "Web",
+        "--date",
+        "2026-10-03",
+        "--tax",
+        "7",
+    ])
+    .db(&db)
+    .run()
+    .triple();
     assert!(ok, "{err}");
     assert_eq!(
         out.trim(),
         "Expense 1: 12.50 EUR on 2026-10-03, Train (Web)"
     );
     let (ok, _, err) = stint(&[
-            "expense",
-            "add",
-            "1.001",
-            "Coffee",
-            "-p",
-            "Web",
-            "--date",
-            "2026-10-03",
-        ]).db(&db).run().triple();
+        "expense",
+        "add",
+        "1.001",
+        "Coffee",
+        "-p",
+        "Web",
+        "--date",
+        "2026-10-03",
+    ])
+    .db(&db)
+    .run()
+    .triple();
     assert!(!ok);
     assert!(err.contains("more decimals than EUR has (2)"), "{err}");
-    let (ok, out, err) = stint(&["expense", "edit", "1", "--amount", "13"]).db(&db).run().triple();
+    let (ok, out, err) = stint(&["expense", "edit", "1", "--amount", "13"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(out.contains("13.00 EUR"), "{out}");
     let (ok, out, err) = stint(&["expense", "list"]).db(&db).run().triple();
@@ -354,21 +440,24 @@ fn expenses_and_overdue_invoices() {
     assert!(out.contains("Train") && out.contains("unbilled"), "{out}");
 
     let (ok, out, err) = stint(&[
-            "invoice",
-            "create",
-            "--client",
-            "Acme",
-            "--from",
-            "2026-10-01",
-            "--to",
-            "2026-10-31",
-            "--tax",
-            "19",
-            "--discount-percent",
-            "10",
-            "--due-days",
-            "14",
-        ]).db(&db).run().triple();
+        "invoice",
+        "create",
+        "--client",
+        "Acme",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-10-31",
+        "--tax",
+        "19",
+        "--discount-percent",
+        "10",
+        "--due-days",
+        "14",
+    ])
+    .db(&db)
+    .run()
+    .triple();
     assert!(ok, "{err}");
     // 100 + 13 = 113; discount 11.30 shared 10.00 (19 %) + 1.30 (7 %); 17.10 + 0.82.
     for want in [
@@ -386,7 +475,10 @@ fn expenses_and_overdue_invoices() {
     let (ok, _, err) = stint(&["expense", "delete", "1"]).db(&db).run().triple();
     assert!(!ok);
     assert!(err.contains("billed on draft invoice id 1"), "{err}");
-    let (ok, _, err) = stint(&["invoice", "send", "1", "--date", "2026-10-05"]).db(&db).run().triple();
+    let (ok, _, err) = stint(&["invoice", "send", "1", "--date", "2026-10-05"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     let (ok, out, err) = stint(&["invoice", "list"]).db(&db).run().triple();
     assert!(ok, "{err}");
@@ -397,10 +489,16 @@ fn expenses_and_overdue_invoices() {
     ] {
         assert!(out.contains(want), "want {want:?} in {out}");
     }
-    let (ok, out, err) = stint(&["invoice", "paid", "1", "--on", "2026-10-20"]).db(&db).run().triple();
+    let (ok, out, err) = stint(&["invoice", "paid", "1", "--on", "2026-10-20"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(out.contains("paid on 2026-10-20"), "{out}");
-    let (ok, out, _) = stint(&["invoice", "list", "--status", "outstanding"]).db(&db).run().triple();
+    let (ok, out, _) = stint(&["invoice", "list", "--status", "outstanding"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok);
     assert!(!out.contains("INV-"), "{out}");
 }
@@ -414,7 +512,10 @@ fn sync_status_and_a_sync_answer_json_with_json() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(v["device_no"].is_null(), "{out}");
     let folder = dir.path().join("folder");
-    let (ok, out, err) = stint(&["--json", "sync", folder.to_str().unwrap()]).db(&db).run().triple();
+    let (ok, out, err) = stint(&["--json", "sync", folder.to_str().unwrap()])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["sent"], 0, "{out}");

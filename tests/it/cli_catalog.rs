@@ -470,11 +470,20 @@ fn colours_only_on_request_and_never_with_no_color() {
     // Not a terminal: no escape codes.
     let plain = c.ok(&["week", "--date", "2026-11-18"]);
     assert!(!plain.contains('\u{1b}'), "{plain}");
-    let forced = c.cmd(&["week", "--date", "2026-11-18", "--color", "always"]).envs(&[]).run();
+    let forced = c
+        .cmd(&["week", "--date", "2026-11-18", "--color", "always"])
+        .envs(&[])
+        .run();
     assert!(forced.stdout.contains("\u{1b}["), "{}", forced.stdout);
-    let no_color = c.cmd(&["week", "--date", "2026-11-18"]).envs(&[("NO_COLOR", "1")]).run();
+    let no_color = c
+        .cmd(&["week", "--date", "2026-11-18"])
+        .envs(&[("NO_COLOR", "1")])
+        .run();
     assert!(!no_color.stdout.contains('\u{1b}'));
-    let never = c.cmd(&["week", "--date", "2026-11-18", "--color", "never"]).envs(&[]).run();
+    let never = c
+        .cmd(&["week", "--date", "2026-11-18", "--color", "never"])
+        .envs(&[])
+        .run();
     assert_eq!(never.stdout, plain);
 }
 
@@ -587,20 +596,29 @@ fn completions_are_valid_scripts_that_complete_names() {
         );
     }
     // What the scripts call: the names of projects and tags.
-    let projects = c.cmd(&["--", "stint", "start", "-p", ""]).envs(&[("COMPLETE", "fish")]).run();
+    let projects = c
+        .cmd(&["--", "stint", "start", "-p", ""])
+        .envs(&[("COMPLETE", "fish")])
+        .run();
     assert!(projects.success(), "{}", projects.stderr);
     assert_eq!(
         projects.stdout.lines().collect::<Vec<_>>(),
         ["Internal", "Website"]
     );
-    let tags = c.cmd(&["--", "stint", "log", "--tag", "d"]).envs(&[("COMPLETE", "fish")]).run();
+    let tags = c
+        .cmd(&["--", "stint", "log", "--tag", "d"])
+        .envs(&[("COMPLETE", "fish")])
+        .run();
     assert_eq!(tags.stdout.trim(), "design");
-    let bash = c.cmd(&["--", "stint", "week", "--project", "W"]).envs(&[
+    let bash = c
+        .cmd(&["--", "stint", "week", "--project", "W"])
+        .envs(&[
             ("COMPLETE", "bash"),
             ("_CLAP_COMPLETE_INDEX", "3"),
             ("_CLAP_COMPLETE_COMP_TYPE", "9"),
             ("_CLAP_IFS", "\n"),
-        ]).run();
+        ])
+        .run();
     assert_eq!(bash.stdout.trim(), "Website", "{}", bash.stderr);
 }
 

@@ -7,8 +7,10 @@ use super::util::Stint;
 /// A database with project Website (100/h), made through the tools, as a fresh user's would be.
 fn setup() -> Stint {
     let s = Stint::named("tasks.db");
-    s.mcp()
-        .call_ok("create_project", json!({"name": "Website", "hourly_rate": 100}));
+    s.mcp().call_ok(
+        "create_project",
+        json!({"name": "Website", "hourly_rate": 100}),
+    );
     s
 }
 
@@ -16,40 +18,40 @@ fn setup() -> Stint {
 fn task_add_list_show_edit() {
     let db = setup();
     let out = db.ok(&[
-            "task",
-            "add",
-            "Hero",
-            "-p",
-            "website",
-            "--estimate",
-            "6",
-            "--rate",
-            "130",
-        ]);
+        "task",
+        "add",
+        "Hero",
+        "-p",
+        "website",
+        "--estimate",
+        "6",
+        "--rate",
+        "130",
+    ]);
     assert_eq!(out.trim(), "Added task #1 Hero to project Website");
     db.ok(&[
-            "task",
-            "add",
-            "Internal sync",
-            "-p",
-            "Website",
-            "--no-billable",
-        ]);
+        "task",
+        "add",
+        "Internal sync",
+        "-p",
+        "Website",
+        "--no-billable",
+    ]);
     let err = db.fails(&["task", "add", "hero", "-p", "Website"]);
     assert!(err.contains("already has a task named"), "{err}");
     let err = db.fails(&["task", "add", "Hero", "-p", "Webshop"]);
     assert!(err.contains("no project is named"), "{err}");
 
     let out = db.ok(&[
-            "start",
-            "hero section",
-            "-p",
-            "Website",
-            "-k",
-            "hero",
-            "--at",
-            "2026-11-20 09:00",
-        ]);
+        "start",
+        "hero section",
+        "-p",
+        "Website",
+        "-k",
+        "hero",
+        "--at",
+        "2026-11-20 09:00",
+    ]);
     assert!(
         out.contains("Started #1 \"hero section\" on Website: Hero"),
         "{out}"
@@ -57,14 +59,14 @@ fn task_add_list_show_edit() {
     db.ok(&["stop", "--at", "2026-11-20 10:30"]);
     // A task alone picks its project.
     let out = db.ok(&[
-            "log",
-            "--task",
-            "Internal sync",
-            "--start",
-            "2026-11-20 11:00",
-            "--duration",
-            "30m",
-        ]);
+        "log",
+        "--task",
+        "Internal sync",
+        "--start",
+        "2026-11-20 11:00",
+        "--duration",
+        "30m",
+    ]);
     assert!(out.contains("on Website: Internal sync"), "{out}");
 
     let out = db.ok(&["task", "list"]);
@@ -89,16 +91,16 @@ fn task_add_list_show_edit() {
     );
 
     let out = db.ok(&[
-            "task",
-            "edit",
-            "Hero",
-            "--status",
-            "done",
-            "--estimate",
-            "",
-            "--name",
-            "Hero banner",
-        ]);
+        "task",
+        "edit",
+        "Hero",
+        "--status",
+        "done",
+        "--estimate",
+        "",
+        "--name",
+        "Hero banner",
+    ]);
     assert!(
         out.contains("Changed task #1 Hero banner") && out.contains("status:   done"),
         "{out}"
@@ -114,14 +116,14 @@ fn task_add_list_show_edit() {
     );
     // The report groups by task.
     let out = db.ok(&[
-            "report",
-            "--from",
-            "2026-11-20",
-            "--to",
-            "2026-11-20",
-            "--group-by",
-            "project,task",
-        ]);
+        "report",
+        "--from",
+        "2026-11-20",
+        "--to",
+        "2026-11-20",
+        "--group-by",
+        "project,task",
+    ]);
     assert!(
         out.contains("Hero banner") && out.contains("195.00"),
         "{out}"
@@ -134,14 +136,14 @@ fn task_archive_and_delete() {
     db.ok(&["task", "add", "Old", "-p", "Website"]);
     db.ok(&["task", "add", "Empty", "-p", "Website"]);
     db.ok(&[
-            "log",
-            "-k",
-            "Old",
-            "--start",
-            "2026-11-20 09:00",
-            "--duration",
-            "1h",
-        ]);
+        "log",
+        "-k",
+        "Old",
+        "--start",
+        "2026-11-20 09:00",
+        "--duration",
+        "1h",
+    ]);
     // A task with tracks: the CLI error names the CLI's flags and commands.
     let err = db.fails(&["task", "delete", "Old"]);
     assert!(

@@ -19,10 +19,13 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use stint::service::{Caller, Frontend, NewProject, Service};
 
-use super::util::{call_line, stint};
+use super::util::{call_line, cases, stint};
 
 /// How many processes to kill; CI requires at least 20 kills with nothing missing.
-const KILLS: usize = 30;
+/// Kills per run: 30 with `STINT_SLOW_TESTS=1`, 8 otherwise.
+fn kills() -> usize {
+    cases(8, 30)
+}
 /// At most this many answered writes per process before the kill.
 const MAX_ANSWERED: u64 = 40;
 const SEED: u64 = 0x5EED_C0FF_EE15_600D;
@@ -278,7 +281,8 @@ fn killed_mcp_server_loses_no_answered_write() {
     let mut unanswered: HashSet<String> = HashSet::new();
     let mut points: HashMap<&'static str, usize> = HashMap::new();
     let mut found = HashMap::new();
-    for kill in 0..KILLS {
+    let kills = kills();
+    for kill in 0..kills {
         let mut server = Server::spawn(&db);
         let before = rng.below(MAX_ANSWERED + 1);
         for _ in 0..before {
@@ -365,7 +369,7 @@ fn killed_mcp_server_loses_no_answered_write() {
     let mut points: Vec<_> = points.into_iter().collect();
     points.sort();
     eprintln!(
-        "crash: {KILLS} kills ({points:?}); {} answered writes, all found; {} tracks stored; \
+        "crash: {kills} kills ({points:?}); {} answered writes, all found; {} tracks stored; \
          {} of {} unanswered writes were committed anyway; {:.1} s",
         answered.len(),
         found.len(),
@@ -377,7 +381,11 @@ fn killed_mcp_server_loses_no_answered_write() {
 }
 
 /// Rows of the import crash test.
-const IMPORT_ROWS: usize = 200_000;
+/// Rows of the killed import: 200,000 with `STINT_SLOW_TESTS=1` (about two minutes here),
+/// 20,000 otherwise.
+fn import_rows() -> usize {
+    cases(20_000, 200_000)
+}
 
 fn tracks_in(db: &Path) -> i64 {
     let conn = rusqlite::Connection::open(db).unwrap();
@@ -405,7 +413,8 @@ fn killed_import_keeps_nothing_or_everything() {
     let csv = dir.path().join("big.csv");
     let mut text = String::from("start,end,project,client,tags,description,billable\n");
     let base = 800_000_000i64;
-    for i in 0..IMPORT_ROWS as i64 {
+    let import_rows = import_rows();
+    for i in 0..import_rows as i64 {
         let start = chrono::DateTime::from_timestamp(base + i * 3600, 0).unwrap();
         let end = chrono::DateTime::from_timestamp(base + i * 3600 + 1800, 0).unwrap();
         text.push_str(&format!(
@@ -443,14 +452,14 @@ fn killed_import_keeps_nothing_or_everything() {
         let _ = child.wait();
         let n = tracks_in(&db);
         assert!(
-            n == 0 || n == IMPORT_ROWS as i64,
-            "killed {millis} ms into writing: {n} of {IMPORT_ROWS} rows kept"
+            n == 0 || n == import_rows as i64,
+            "killed {millis} ms into writing: {n} of {import_rows} rows kept"
         );
         outcomes.push((millis, n));
     }
     let began = Instant::now();
     assert!(import_cmd(&db, &csv).status().unwrap().success());
-    assert_eq!(tracks_in(&db), IMPORT_ROWS as i64);
+    assert_eq!(tracks_in(&db), import_rows as i64);
     eprintln!(
         "import crash: kills (ms into writing, rows kept): {outcomes:?}; then a whole import \
          in {:?}",

@@ -549,11 +549,7 @@ fn file_size_limit() {
     const N: u64 = 20;
     // 64 blocks of 512 bytes: the WAL may grow to 32 KiB.
     let script = r#"trap '' XFSZ; ulimit -f 64 || exit 97; exec "$@""#;
-    let limited = |args: &[&str]| {
-        stint(args)
-            .db(&db)
-            .wrapped(&["sh", "-c", script, "sh"])
-    };
+    let limited = |args: &[&str]| stint(args).db(&db).wrapped(&["sh", "-c", script, "sh"]);
     let r = run(limited(&["mcp"]), Some(&big_writes(N)));
     assert!(r.success(), "{}", r.stderr);
     assert_no_panic(&r.stderr);

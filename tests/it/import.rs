@@ -1,7 +1,6 @@
 //! `stint import csv`: created projects, clients and tags; recognised re-imports (also of keys
 //! stored by earlier builds); a bad row keeps nothing; the CLI's summary line.
 
-
 use stint::service::{ImportSummary, NoProgress};
 
 use crate::it::util::Env;

@@ -13,8 +13,8 @@ use stint::service::{
 };
 use stint::store;
 
-use super::util::{Env, NOW, utc};
 use super::util::call_line as call;
+use super::util::{Env, NOW, utc};
 
 fn project(env: &Env, name: &str) {
     env.svc
@@ -476,7 +476,6 @@ fn a_start_in_the_same_second_replaces_the_running_timer() {
     assert!(third.replaced.is_empty());
     assert_eq!(third.stopped[0].id, second.track.id);
 }
-
 
 /// Over MCP: a same-second switch says it replaced the first timer; continue_timer resumes
 /// the interrupted work; create_track takes end and duration alone; time_summary takes a

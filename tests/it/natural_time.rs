@@ -11,8 +11,8 @@ use stint::service::{
     NewClient, NewProject, NewTrack, SettingsChanges, StartTimer, StopTimer, TrackChanges,
 };
 
-use super::util::{Env, mcp_session, utc};
 use super::util::call_line as call;
+use super::util::{Env, mcp_session, utc};
 
 const BERLIN: &str = "Europe/Berlin";
 const NEW_YORK: &str = "America/New_York";
@@ -489,7 +489,6 @@ fn a_bare_stop_time_is_the_first_after_the_timer_started() {
     );
 }
 
-
 fn structured(answer: &Value) -> &Value {
     assert_ne!(answer["result"]["isError"], json!(true), "{answer}");
     &answer["result"]["structuredContent"]
@@ -721,9 +720,7 @@ fn an_invoice_period_is_inclusive_in_json_csv_and_pdf() {
 fn cli_week_reads_last_week_like_report() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cli.db");
-    let run = |args: &[&str]| {
-        super::util::stint(args).db(&db).ok().json()
-    };
+    let run = |args: &[&str]| super::util::stint(args).db(&db).ok().json();
     let week = run(&["--json", "week", "--date", "last week"]);
     let report = run(&["--json", "report", "--from", "last week"]);
     assert_eq!(week["period"], report["period"]);
@@ -738,10 +735,11 @@ fn cli_week_reads_last_week_like_report() {
     assert_eq!((last - first).num_days(), 6);
 
     // The long-track warning is a line of its own on the CLI.
-    let stdout = super::util::stint(&["log", "--start", "2 days ago 8am", "--end", "yesterday 9am"])
-        .db(&db)
-        .ok()
-        .stdout;
+    let stdout =
+        super::util::stint(&["log", "--start", "2 days ago 8am", "--end", "yesterday 9am"])
+            .db(&db)
+            .ok()
+            .stdout;
     assert!(
         stdout
             .lines()

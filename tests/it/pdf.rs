@@ -500,7 +500,9 @@ fn cli_writes_a_pdf() {
     let err = run(&["invoice", "export", &number, "--pdf", t]).ok().stderr;
     assert!(err.contains("Wrote Invoice INV-2026-0001"), "{err}");
     assert!(std::fs::read(&target).unwrap().starts_with(b"%PDF-"));
-    let err = run(&["invoice", "export", &number, "--pdf", t]).fails().stderr;
+    let err = run(&["invoice", "export", &number, "--pdf", t])
+        .fails()
+        .stderr;
     assert!(err.contains("already exists"), "{err}");
     run(&["invoice", "export", &number, "--pdf", t, "--force"]).ok();
     let out = run(&["invoice", "export", &number, "--pdf", "-"]).ok();

@@ -472,15 +472,9 @@ const DEFAULT_RATES: [&str; 3] = ["0", "60", "99.99"];
 /// Projects: none, one with its own rate, one that takes its client's, one on the default.
 const PROJECTS: [Option<&str>; 4] = [None, Some("Own"), Some("Client's"), Some("Default")];
 
-/// The case count: 64, or `PROPTEST_CASES` (CI runs more).
+/// The case count: 64, 512 with `STINT_SLOW_TESTS=1`, or `PROPTEST_CASES`.
 fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(64),
-        ..ProptestConfig::default()
-    }
+    crate::it::util::proptest_config(64, 512)
 }
 
 #[derive(Debug, Clone)]

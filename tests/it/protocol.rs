@@ -1,8 +1,8 @@
 //! The MCP protocol in-process: JSON-RPC lines in, answers out, through rmcp and the stdio
 //! adapter, on a real database.
 
-use super::util::{Env, mcp_session as session};
 use super::util::call_line as call;
+use super::util::{Env, mcp_session as session};
 use serde_json::{Value, json};
 
 /// Every tool of the catalogue: names are a contract (docs/rules.md, "MCP tool catalogue").
@@ -58,7 +58,6 @@ const TOOLS: [&str; 50] = [
     "delete_expense",
     "sync",
 ];
-
 
 #[test]
 fn bare_tool_call_without_initialize() {

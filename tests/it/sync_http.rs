@@ -40,7 +40,7 @@ impl Served {
         if sensitive {
             args.push("--sensitive");
         }
-        let (ok, out, err) = stint(&args).db(&self.db()).run().triple();
+        let (ok, out, err) = stint(&args).db(self.db()).run().triple();
         assert!(ok, "{err}");
         out.lines().next().unwrap().trim().to_owned()
     }
@@ -102,14 +102,17 @@ fn serve() -> (Served, String) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.db");
     let (ok, out, err) = stint(&[
-            "token",
-            "create",
-            "--name",
-            "sync",
-            "--scope",
-            "admin",
-            "--sensitive",
-        ]).db(&db).run().triple();
+        "token",
+        "create",
+        "--name",
+        "sync",
+        "--scope",
+        "admin",
+        "--sensitive",
+    ])
+    .db(&db)
+    .run()
+    .triple();
     assert!(ok, "{err}");
     let token = out.lines().next().unwrap().trim().to_owned();
     let mut child = stint(&["serve", "--host", "127.0.0.1", "--port", "0"])
@@ -137,13 +140,16 @@ fn serve() -> (Served, String) {
 /// The tracks of `db` in November 2026, as JSON objects.
 fn tracks(db: &Path) -> Vec<Value> {
     let (ok, out, err) = stint(&[
-            "tracks",
-            "--from",
-            "2026-11-01",
-            "--to",
-            "2026-11-30",
-            "--json",
-        ]).db(db).run().triple();
+        "tracks",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "--json",
+    ])
+    .db(db)
+    .run()
+    .triple();
     assert!(ok, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     v["tracks"].as_array().unwrap().clone()
@@ -163,22 +169,32 @@ fn a_track_goes_from_a_to_b_through_the_server_and_an_edit_comes_back() {
     let a = dir.path().join("a.db");
     let b = dir.path().join("b.db");
     let (ok, _, err) = stint(&[
-            "log",
-            "Write spec",
-            "--start",
-            "2026-11-20 09:00",
-            "--duration",
-            "1h",
-        ]).db(&a).run().triple();
+        "log",
+        "Write spec",
+        "--start",
+        "2026-11-20 09:00",
+        "--duration",
+        "1h",
+    ])
+    .db(&a)
+    .run()
+    .triple();
     assert!(ok, "{err}");
 
     // A through the environment variable, B through --token.
-    let (ok, out, err) = stint(&["sync", "--url", &server.url]).db(&a).envs(&[("STINT_SYNC_TOKEN", &token)]).run().triple();
+    let (ok, out, err) = stint(&["sync", "--url", &server.url])
+        .db(&a)
+        .envs(&[("STINT_SYNC_TOKEN", &token)])
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(out.contains(&format!("Joined {}", server.url)), "{out}");
     // The address `stint serve` prints (with /api/mcp) works too.
     let printed = format!("{}/api/mcp", server.url);
-    let (ok, out, err) = stint(&["sync", "--url", &printed, "--token", &token]).db(&b).run().triple();
+    let (ok, out, err) = stint(&["sync", "--url", &printed, "--token", &token])
+        .db(&b)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(out.contains("Applied"), "{out}");
     assert_eq!(descriptions(&b), ["Write spec"]);
@@ -187,12 +203,19 @@ fn a_track_goes_from_a_to_b_through_the_server_and_an_edit_comes_back() {
 
     // An edit on B comes back to A; later syncs remember the server.
     let id = tracks(&b)[0]["id"].as_i64().unwrap().to_string();
-    let (ok, _, err) = stint(&["edit", &id, "--description", "Write spec v2"]).db(&b).run().triple();
+    let (ok, _, err) = stint(&["edit", &id, "--description", "Write spec v2"])
+        .db(&b)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     let (ok, out, err) = stint(&["sync", "--token", &token]).db(&b).run().triple();
     assert!(ok, "{err}");
     assert!(out.contains("Sent 1 change(s)."), "{out}");
-    let (ok, out, err) = stint(&["sync"]).db(&a).envs(&[("STINT_SYNC_TOKEN", &token)]).run().triple();
+    let (ok, out, err) = stint(&["sync"])
+        .db(&a)
+        .envs(&[("STINT_SYNC_TOKEN", &token)])
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(out.contains("Applied 1 change(s)"), "{out}");
     assert_eq!(descriptions(&a), ["Write spec v2"]);
@@ -216,10 +239,16 @@ fn a_track_goes_from_a_to_b_through_the_server_and_an_edit_comes_back() {
     assert!(ok, "{err}");
     assert!(out.contains("Server"), "{out}");
     // The kept token is for that server only: another address gets none.
-    let (ok, _, err) = stint(&["sync", "--url", "http://127.0.0.1:9"]).db(&a).run().triple();
+    let (ok, _, err) = stint(&["sync", "--url", "http://127.0.0.1:9"])
+        .db(&a)
+        .run()
+        .triple();
     assert!(!ok);
     assert!(err.contains("give the server's token"), "{err}");
-    let (ok, _, err) = stint(&["edit", &id, "--description", "Write spec v3"]).db(&b).run().triple();
+    let (ok, _, err) = stint(&["edit", &id, "--description", "Write spec v3"])
+        .db(&b)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(stint(&["sync"]).db(&b).run().triple().0);
     let out = stint(&["mcp"])
@@ -235,7 +264,10 @@ fn a_track_goes_from_a_to_b_through_the_server_and_an_edit_comes_back() {
     );
     // A folder instead of the server is refused, and names the server.
     let folder = dir.path().join("folder");
-    let (ok, _, err) = stint(&["sync", folder.to_str().unwrap()]).db(&a).run().triple();
+    let (ok, _, err) = stint(&["sync", folder.to_str().unwrap()])
+        .db(&a)
+        .run()
+        .triple();
     assert!(!ok);
     assert!(
         err.contains(&format!("syncs with the server {}", server.url)),
@@ -252,16 +284,22 @@ fn tokens_that_may_not_sync_are_refused_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a.db");
     let (ok, _, err) = stint(&[
-            "log",
-            "Private",
-            "--start",
-            "2026-11-20 09:00",
-            "--duration",
-            "1h",
-        ]).db(&a).run().triple();
+        "log",
+        "Private",
+        "--start",
+        "2026-11-20 09:00",
+        "--duration",
+        "1h",
+    ])
+    .db(&a)
+    .run()
+    .triple();
     assert!(ok, "{err}");
     for (token, who) in [(&read, "reader"), (&redacted, "admin-redacted")] {
-        let (ok, _, err) = stint(&["sync", "--url", &server.url, "--token", token]).db(&a).run().triple();
+        let (ok, _, err) = stint(&["sync", "--url", &server.url, "--token", token])
+            .db(&a)
+            .run()
+            .triple();
         assert!(!ok, "a token that may not sync must be refused");
         assert!(err.contains(who), "{err}");
         assert!(
@@ -269,10 +307,16 @@ fn tokens_that_may_not_sync_are_refused_and_nothing_is_written() {
             "the message names the token to create: {err}"
         );
     }
-    let (ok, _, err) = stint(&["sync", "--url", &server.url, "--token", "stint_wrong"]).db(&a).run().triple();
+    let (ok, _, err) = stint(&["sync", "--url", &server.url, "--token", "stint_wrong"])
+        .db(&a)
+        .run()
+        .triple();
     assert!(!ok);
     assert!(err.contains("wrong or revoked"), "{err}");
-    let (ok, _, err) = stint(&["sync", "--url", "http://127.0.0.1:1", "--token", &read]).db(&a).run().triple();
+    let (ok, _, err) = stint(&["sync", "--url", "http://127.0.0.1:1", "--token", &read])
+        .db(&a)
+        .run()
+        .triple();
     assert!(!ok);
     assert!(err.contains("is `stint serve` running there?"), "{err}");
 
@@ -308,15 +352,21 @@ fn the_hub_refuses_damaged_misplaced_and_misnamed_files() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a.db");
     let (ok, _, err) = stint(&[
-            "log",
-            "Mine",
-            "--start",
-            "2026-11-20 09:00",
-            "--duration",
-            "1h",
-        ]).db(&a).run().triple();
+        "log",
+        "Mine",
+        "--start",
+        "2026-11-20 09:00",
+        "--duration",
+        "1h",
+    ])
+    .db(&a)
+    .run()
+    .triple();
     assert!(ok, "{err}");
-    let (ok, _, err) = stint(&["sync", "--url", &server.url, "--token", &token]).db(&a).run().triple();
+    let (ok, _, err) = stint(&["sync", "--url", &server.url, "--token", &token])
+        .db(&a)
+        .run()
+        .triple();
     assert!(ok, "{err}");
 
     let (status, list) = server.request("GET", "/api/sync/files", Some(&token), None);
@@ -458,16 +508,22 @@ fn a_deleted_mirror_keeps_the_servers_copies_and_another_server_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (a, c) = (dir.path().join("a.db"), dir.path().join("c.db"));
     let (ok, _, err) = stint(&[
-            "log",
-            "Kept",
-            "--start",
-            "2026-11-20 09:00",
-            "--duration",
-            "1h",
-        ]).db(&a).run().triple();
+        "log",
+        "Kept",
+        "--start",
+        "2026-11-20 09:00",
+        "--duration",
+        "1h",
+    ])
+    .db(&a)
+    .run()
+    .triple();
     assert!(ok, "{err}");
     let sync = |db: &Path, url: &str, token: &str| {
-        stint(&["sync", "--url", url, "--token", token]).db(db).run().triple()
+        stint(&["sync", "--url", url, "--token", token])
+            .db(db)
+            .run()
+            .triple()
     };
     let (ok, _, err) = sync(&a, &server.url, &token);
     assert!(ok, "{err}");
@@ -611,10 +667,19 @@ fn a_new_key_on_every_device_travels_through_the_server() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a.db");
     let b = dir.path().join("b.db");
-    let (ok, k1, err) = stint(&["sync", "key", "new"]).db(&server.db()).run().triple();
+    let (ok, k1, err) = stint(&["sync", "key", "new"])
+        .db(server.db())
+        .run()
+        .triple();
     assert!(ok, "{err}");
     for db in [&a, &b] {
-        assert!(stint(&["sync", "key", "set", k1.trim()]).db(db).run().triple().0);
+        assert!(
+            stint(&["sync", "key", "set", k1.trim()])
+                .db(db)
+                .run()
+                .triple()
+                .0
+        );
     }
     let log = [
         "log",
@@ -626,7 +691,10 @@ fn a_new_key_on_every_device_travels_through_the_server() {
     ];
     assert!(stint(&log).db(&a).run().triple().0);
     for db in [&a, &b] {
-        let (ok, _, err) = stint(&["sync", "--url", &server.url, "--token", &token]).db(db).run().triple();
+        let (ok, _, err) = stint(&["sync", "--url", &server.url, "--token", &token])
+            .db(db)
+            .run()
+            .triple();
         assert!(ok, "{err}");
     }
     assert_eq!(descriptions(&b), ["Spec"]);
@@ -634,7 +702,13 @@ fn a_new_key_on_every_device_travels_through_the_server() {
     let (ok, k2, _) = stint(&["sync", "key", "new"]).db(&a).run().triple();
     assert!(ok);
     for db in [&server.db(), &b] {
-        assert!(stint(&["sync", "key", "set", k2.trim()]).db(db).run().triple().0);
+        assert!(
+            stint(&["sync", "key", "set", k2.trim()])
+                .db(db)
+                .run()
+                .triple()
+                .0
+        );
     }
     // A first: B's files are still sealed with the old key until B syncs (said so).
     let (ok, _, err) = stint(&["sync"]).db(&a).run().triple();

@@ -2,13 +2,17 @@
 //! the binary ([`Stint`], [`stint`]), the one MCP client ([`Mcp`]), the slow-test switch
 //! ([`slow`], [`cases`]) and the external tools some tests need ([`require_tool`]).
 
+// The helpers are the API every module uses; some are not used by any module yet.
+#[allow(dead_code)]
 mod mcp;
+#[allow(dead_code)]
 mod run;
 mod slow;
 mod tools;
 
 pub use mcp::{Mcp, call_line, handshake_lines, request_line, tool_result};
 pub use run::{BIN, Cmd, HANG_GUARD, Output, Stint, stint};
+#[allow(unused_imports)]
 pub use slow::{cases, proptest_cases, proptest_config, slow};
 pub use tools::{require_tool, unprivileged};
 

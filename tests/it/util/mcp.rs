@@ -16,11 +16,7 @@ use super::{Cmd, Env, HANG_GUARD};
 /// One `tools/call` request line (no newline): `{"jsonrpc":"2.0","id":ID,"method":"tools/call",
 /// "params":{"name":NAME,"arguments":ARGS}}`.
 pub fn call_line(id: i64, name: &str, args: Value) -> String {
-    request_line(
-        id,
-        "tools/call",
-        json!({"name": name, "arguments": args}),
-    )
+    request_line(id, "tools/call", json!({"name": name, "arguments": args}))
 }
 
 /// One request line (no newline); `params` is left out when it is `null`.
@@ -91,7 +87,9 @@ pub struct Mcp {
 
 impl std::fmt::Debug for Mcp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Mcp").field("next_id", &self.next_id).finish()
+        f.debug_struct("Mcp")
+            .field("next_id", &self.next_id)
+            .finish()
     }
 }
 
@@ -194,9 +192,12 @@ impl Mcp {
                     };
                     let mut text = String::new();
                     let read = from_server.read_to_string(&mut text);
-                    let (_, n) = tokio::time::timeout(HANG_GUARD, async { tokio::join!(write, read) })
-                        .await
-                        .unwrap_or_else(|_| panic!("the server did not end within {HANG_GUARD:?} (hang guard)"));
+                    let (_, n) =
+                        tokio::time::timeout(HANG_GUARD, async { tokio::join!(write, read) })
+                            .await
+                            .unwrap_or_else(|_| {
+                                panic!("the server did not end within {HANG_GUARD:?} (hang guard)")
+                            });
                     n.unwrap();
                     text
                 });
@@ -248,8 +249,9 @@ impl Mcp {
             },
         }?;
         Some(
-            serde_json::from_str(&line)
-                .unwrap_or_else(|e| panic!("the server wrote a line that is not JSON ({e}): {line}")),
+            serde_json::from_str(&line).unwrap_or_else(|e| {
+                panic!("the server wrote a line that is not JSON ({e}): {line}")
+            }),
         )
     }
 
@@ -386,8 +388,9 @@ impl super::Output {
         self.stdout
             .lines()
             .map(|l| {
-                serde_json::from_str(l)
-                    .unwrap_or_else(|e| panic!("`{}` wrote a line that is not JSON ({e}): {l}", self.line))
+                serde_json::from_str(l).unwrap_or_else(|e| {
+                    panic!("`{}` wrote a line that is not JSON ({e}): {l}", self.line)
+                })
             })
             .collect()
     }

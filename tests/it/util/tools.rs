@@ -22,7 +22,9 @@ pub fn require_tool(name: &str) -> PathBuf {
         let how = match name {
             "pdftotext" | "pdfinfo" => "apt-get install poppler-utils",
             "timew" => "apt-get install timewarrior",
-            "watson" => "python3 -m venv target/watson-venv && target/watson-venv/bin/pip install td-watson",
+            "watson" => {
+                "python3 -m venv target/watson-venv && target/watson-venv/bin/pip install td-watson"
+            }
             "setpriv" | "unshare" => "apt-get install util-linux",
             _ => "see scripts/setup-dev.sh",
         };
@@ -65,6 +67,8 @@ pub fn unprivileged(scratch: &Path) -> Vec<String> {
              cannot drop to nobody here ({}): run it as an ordinary user or allow setpriv",
             String::from_utf8_lossy(&out.stderr).trim()
         ),
-        Err(e) => panic!("this test runs as root and cannot run setpriv ({e}): run it as an ordinary user"),
+        Err(e) => panic!(
+            "this test runs as root and cannot run setpriv ({e}): run it as an ordinary user"
+        ),
     }
 }
