@@ -2162,7 +2162,7 @@ fn check_sql_rounding(tracks: &[(usize, i64, i64)]) -> Result<(), TestCaseError>
 }
 
 proptest! {
-    #![proptest_config(crate::it::util::proptest_config(32, 256))]
+    #![proptest_config(crate::it::util::proptest_config(16, 256))]
 
     #[test]
     fn sql_rounding_matches_the_domain(

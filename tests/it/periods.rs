@@ -472,9 +472,9 @@ const DEFAULT_RATES: [&str; 3] = ["0", "60", "99.99"];
 /// Projects: none, one with its own rate, one that takes its client's, one on the default.
 const PROJECTS: [Option<&str>; 4] = [None, Some("Own"), Some("Client's"), Some("Default")];
 
-/// The case count: 64, 512 with `STINT_SLOW_TESTS=1`, or `PROPTEST_CASES`.
+/// The case count: 16, 512 with `STINT_SLOW_TESTS=1`, or `PROPTEST_CASES`.
 fn config() -> ProptestConfig {
-    crate::it::util::proptest_config(64, 512)
+    crate::it::util::proptest_config(16, 512)
 }
 
 #[derive(Debug, Clone)]

@@ -699,7 +699,7 @@ fn run(d: &Device, who: usize, a: &Act, folder: &Path) {
 }
 
 proptest! {
-    #![proptest_config(crate::it::util::proptest_config(12, 96))]
+    #![proptest_config(crate::it::util::proptest_config(6, 96))]
 
     /// Three devices work offline in random order and sync in random orders: they end with
     /// identical data, and each holds every change made on every device.
