@@ -4,11 +4,7 @@
 use serde_json::{Value, json};
 use stint::service::{NewClient, NewProject};
 
-use super::util::{Env, mcp_session as session};
-
-fn request(id: i64, method: &str, params: Value) -> String {
-    json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string()
-}
+use super::util::{Env, mcp_session as session, request_line as request, stint};
 
 fn one(env: &Env, method: &str, params: Value) -> Value {
     let out = session(env, &request(1, method, params));
@@ -435,32 +431,15 @@ fn over_http_resources_obey_redaction() {
 /// test_missing_capability is refused with -32021 naming sampling unless the client declared it.
 #[test]
 fn conformance_fixtures_only_when_asked() {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
     let env = Env::new();
     let run = |fixtures: bool, input: &str| -> Vec<Value> {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stint"));
-        cmd.args(["mcp"])
-            .env("STINT_DB", env.db_path())
-            .env_remove("STINT_CONFORMANCE_FIXTURES")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped());
-        if fixtures {
-            cmd.env("STINT_CONFORMANCE_FIXTURES", "1");
-        }
-        let mut child = cmd.spawn().unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+        let cmd = stint(&["mcp"]).db(env.db_path());
+        let cmd = if fixtures {
+            cmd.env("STINT_CONFORMANCE_FIXTURES", "1")
+        } else {
+            cmd
+        };
+        cmd.stdin(input).run().answers()
     };
     let list = request(1, "tools/list", json!({})) + "\n";
     let names = |out: &[Value]| -> Vec<String> {
@@ -507,30 +486,18 @@ fn conformance_fixtures_only_when_asked() {
 /// table; an unknown name is refused at start with the list of names.
 #[test]
 fn toolsets_narrow_the_catalogue() {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
     use stint::mcp::catalog::{TOOLS, Toolset};
     let env = Env::new();
     let run = |args: &[&str], toolsets_env: Option<&str>| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stint"));
-        cmd.arg("mcp")
-            .args(args)
-            .env("STINT_DB", env.db_path())
-            .env_remove("STINT_TOOLSETS")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if let Some(v) = toolsets_env {
-            cmd.env("STINT_TOOLSETS", v);
-        }
-        let mut child = cmd.spawn().unwrap();
-        let list = request(1, "tools/list", json!({})) + "\n";
-        let _ = child.stdin.take().unwrap().write_all(list.as_bytes());
-        let out = child.wait_with_output().unwrap();
-        let names: Vec<String> = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .next()
-            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        let cmd = stint(&["mcp"]).args(args).db(env.db_path());
+        let cmd = match toolsets_env {
+            Some(v) => cmd.env("STINT_TOOLSETS", v),
+            None => cmd,
+        };
+        let out = cmd.stdin(request(1, "tools/list", json!({})) + "\n").run();
+        let names: Vec<String> = out
+            .answers()
+            .first()
             .map(|v| {
                 v["result"]["tools"]
                     .as_array()
@@ -540,11 +507,7 @@ fn toolsets_narrow_the_catalogue() {
                     .collect()
             })
             .unwrap_or_default();
-        (
-            out.status.success(),
-            names,
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        (out.success(), names, out.stderr)
     };
     let of = |sets: &[Toolset]| -> Vec<String> {
         let mut names: Vec<String> = TOOLS

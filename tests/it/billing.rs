@@ -158,6 +158,56 @@ fn held_tracks(env: &Env) -> Vec<i64> {
     ids
 }
 
+/// Finished tracks from table rows `(start, end, project, description, track rate)`; a track
+/// without a project is marked billable. Returns the ids in order.
+/// `(start, end, project, description, track rate)`.
+type TrackRow<'a> = (&'a str, &'a str, Option<&'a str>, &'a str, Option<&'a str>);
+
+fn seed_tracks(env: &Env, rows: &[TrackRow<'_>]) -> Vec<i64> {
+    rows.iter()
+        .map(|&(start, end, project, description, rate)| {
+            add(
+                env,
+                NewTrack {
+                    hourly_rate: rate.map(Into::into),
+                    billable: project.is_none().then_some(true),
+                    ..span(start, end, project, description)
+                },
+            )
+        })
+        .collect()
+}
+
+/// One row of a table of dry-run invoices: what is asked for and what the draft must hold.
+struct DryInvoice {
+    client: Option<&'static str>,
+    projects: &'static [&'static str],
+    period: (&'static str, &'static str),
+    currency: &'static str,
+    client_name: Option<&'static str>,
+    /// `(description, hours, unit rate, amount)` per line, as [`check_lines`] takes them.
+    lines: &'static [(&'static str, &'static str, &'static str, &'static str)],
+}
+
+/// Runs each row as a dry run and compares the currency, the client and every line.
+fn check_dry_invoices(env: &Env, cases: &[DryInvoice]) {
+    for case in cases {
+        let inv = env
+            .svc
+            .create_invoice(NewInvoice {
+                projects: case.projects.iter().map(|p| p.to_string()).collect(),
+                dry_run: true,
+                ..invoice(case.client, case.period.0, case.period.1)
+            })
+            .unwrap();
+        let at = format!("{:?} {:?} {:?}", case.client, case.projects, case.period);
+        assert_eq!(inv.currency.code(), case.currency, "{at}");
+        assert_eq!(inv.client_name.as_deref(), case.client_name, "{at}");
+        assert_eq!(inv.client_id.is_some(), case.client_name.is_some(), "{at}");
+        check_lines(&inv, case.lines);
+    }
+}
+
 /// A worked example: Acme (EUR, 100/h), Website (120/h), rounding up to 15 minutes
 /// per entry; tracks of 7 min, 52 min and 1 h 01 min (the last at 150/h) in October 2026.
 /// Returns the track ids.
@@ -307,121 +357,106 @@ fn rates_and_currencies_fall_back_in_order() {
     project(&env, simple_project("Ops", Some("Globex"), None));
     project(&env, simple_project("Free", Some("Globex"), Some("0")));
 
-    add(
+    seed_tracks(
         &env,
-        NewTrack {
-            hourly_rate: Some("150".into()),
-            ..span(
+        &[
+            // start, end, project, description, track rate
+            (
                 "2026-10-05 09:00",
                 "2026-10-05 10:00",
                 Some("Website"),
                 "track rate",
-            )
-        },
-    );
-    add(
-        &env,
-        span(
-            "2026-10-05 11:00",
-            "2026-10-05 12:00",
-            Some("Website"),
-            "project rate",
-        ),
-    );
-    add(
-        &env,
-        span(
-            "2026-10-05 13:00",
-            "2026-10-05 14:00",
-            Some("Support"),
-            "client rate",
-        ),
-    );
-    add(
-        &env,
-        span(
-            "2026-10-06 09:00",
-            "2026-10-06 10:00",
-            Some("Export"),
-            "in USD",
-        ),
-    );
-    add(
-        &env,
-        span(
-            "2026-10-07 09:00",
-            "2026-10-07 10:00",
-            Some("Ops"),
-            "default rate",
-        ),
-    );
-    add(
-        &env,
-        span(
-            "2026-10-07 11:00",
-            "2026-10-07 12:00",
-            Some("Free"),
-            "zero rate is set",
-        ),
-    );
-    add(
-        &env,
-        NewTrack {
-            billable: Some(true),
-            ..span("2026-10-08 09:00", "2026-10-08 10:30", None, "")
-        },
-    );
-
-    let dry = |req: NewInvoice| {
-        env.svc
-            .create_invoice(NewInvoice {
-                dry_run: true,
-                ..req
-            })
-            .unwrap()
-    };
-
-    // Track override, project rate, client rate; currency from the client.
-    let acme = dry(NewInvoice {
-        projects: vec!["Website".into(), "support".into()],
-        ..invoice(Some("Acme"), "2026-10-01", "2026-10-31")
-    });
-    assert_eq!(acme.currency.code(), "EUR");
-    check_lines(
-        &acme,
-        &[
-            ("track rate", "1.00", "150", "150.00"),
-            ("project rate", "1.00", "120", "120.00"),
-            ("client rate", "1.00", "100", "100.00"),
+                Some("150"),
+            ),
+            (
+                "2026-10-05 11:00",
+                "2026-10-05 12:00",
+                Some("Website"),
+                "project rate",
+                None,
+            ),
+            (
+                "2026-10-05 13:00",
+                "2026-10-05 14:00",
+                Some("Support"),
+                "client rate",
+                None,
+            ),
+            (
+                "2026-10-06 09:00",
+                "2026-10-06 10:00",
+                Some("Export"),
+                "in USD",
+                None,
+            ),
+            (
+                "2026-10-07 09:00",
+                "2026-10-07 10:00",
+                Some("Ops"),
+                "default rate",
+                None,
+            ),
+            (
+                "2026-10-07 11:00",
+                "2026-10-07 12:00",
+                Some("Free"),
+                "zero rate is set",
+                None,
+            ),
+            // Without a project, billable: described "Work".
+            ("2026-10-08 09:00", "2026-10-08 10:30", None, "", None),
         ],
     );
 
-    // The project's own currency wins over the client's.
-    let export = dry(NewInvoice {
-        projects: vec!["Export".into()],
-        ..invoice(None, "2026-10-01", "2026-10-31")
-    });
-    assert_eq!(export.currency.code(), "USD");
-    assert_eq!(export.client_name.as_deref(), Some("Acme"));
-    check_lines(&export, &[("in USD", "1.00", "100", "100.00")]);
-
-    // Neither project nor client has a currency or rate: the settings apply; a rate of 0 that
-    // is set does not fall through.
-    let globex = dry(invoice(Some("Globex"), "2026-10-01", "2026-10-31"));
-    assert_eq!(globex.currency.code(), "CHF");
-    check_lines(
-        &globex,
+    check_dry_invoices(
+        &env,
         &[
-            ("default rate", "1.00", "80", "80.00"),
-            ("zero rate is set", "1.00", "0", "0.00"),
+            // Track override, project rate, client rate; currency from the client.
+            DryInvoice {
+                client: Some("Acme"),
+                projects: &["Website", "support"],
+                period: ("2026-10-01", "2026-10-31"),
+                currency: "EUR",
+                client_name: Some("Acme"),
+                lines: &[
+                    ("track rate", "1.00", "150", "150.00"),
+                    ("project rate", "1.00", "120", "120.00"),
+                    ("client rate", "1.00", "100", "100.00"),
+                ],
+            },
+            // The project's own currency wins over the client's.
+            DryInvoice {
+                client: None,
+                projects: &["Export"],
+                period: ("2026-10-01", "2026-10-31"),
+                currency: "USD",
+                client_name: Some("Acme"),
+                lines: &[("in USD", "1.00", "100", "100.00")],
+            },
+            // Neither project nor client has a currency or rate: the settings apply; a rate of 0
+            // that is set does not fall through.
+            DryInvoice {
+                client: Some("Globex"),
+                projects: &[],
+                period: ("2026-10-01", "2026-10-31"),
+                currency: "CHF",
+                client_name: Some("Globex"),
+                lines: &[
+                    ("default rate", "1.00", "80", "80.00"),
+                    ("zero rate is set", "1.00", "0", "0.00"),
+                ],
+            },
+            // A track without a project: default currency and rate, described "Work", no client.
+            DryInvoice {
+                client: None,
+                projects: &[],
+                period: ("2026-10-08", "2026-10-08"),
+                currency: "CHF",
+                client_name: None,
+                lines: &[("Work", "1.50", "80", "120.00")],
+            },
         ],
     );
-
-    // A track without a project: default currency and rate, described "Work", no client.
-    let loose = dry(invoice(None, "2026-10-08", "2026-10-08"));
-    assert_eq!(loose.currency.code(), "CHF");
-    assert_eq!(loose.client_id, None);
-    check_lines(&loose, &[("Work", "1.50", "80", "120.00")]);
 
     // Acme's tracks are in EUR and USD: refused, naming both, and nothing is written.
     let before = full_snapshot(&env);
@@ -1531,6 +1566,16 @@ fn check_rows(s: &Summary, want: &[(&str, i64, i64)]) {
     assert_eq!(rows(s), want);
 }
 
+/// `check(input, expected)` for summaries: the summary of `(from, to, group_by)` has exactly
+/// `rows`, as [`check_rows`] takes them.
+fn check_summary(
+    env: &Env,
+    (from, to, group_by): (&str, &str, &[&str]),
+    rows: &[(&str, i64, i64)],
+) {
+    check_rows(&summary(env, from, to, group_by), rows);
+}
+
 /// Amounts as `"EUR 430.00, USD 67.50"`.
 fn amounts(a: &BTreeMap<String, Decimal>) -> String {
     a.iter()
@@ -1598,9 +1643,9 @@ fn summary_by_project_with_amounts_per_currency() {
     assert_eq!(later.totals.duration_seconds, 19500);
 
     // By client: projects without a client last.
-    let by_client = summary(&env, "2026-11-01", "2026-11-30", &["client"]);
-    check_rows(
-        &by_client,
+    check_summary(
+        &env,
+        ("2026-11-01", "2026-11-30", &["client"]),
         &[
             ("Acme", 9000 + 6000, 9000 + 6000),
             ("Globex", 2700, 2700),
@@ -1659,14 +1704,20 @@ fn summary_by_day_puts_a_track_on_the_day_it_starts() {
     assert_eq!(s.totals.duration_seconds, 15_300);
     assert_eq!(amounts(&s.totals.amounts), "EUR 370.00, USD 67.50");
     // The day after holds none of it.
-    let after = summary(&env, "2026-11-03", "2026-11-03", &["day"]);
-    check_rows(&after, &[("2026-11-03", 2700, 2700)]);
+    check_summary(
+        &env,
+        ("2026-11-03", "2026-11-03", &["day"]),
+        &[("2026-11-03", 2700, 2700)],
+    );
 
     // A date-time range is half-open and takes the tracks that start in it, whole.
     let part = summary(&env, "2026-11-03 00:30", "2026-11-03 10:15", &["day"]);
     check_rows(&part, &[("2026-11-03", 2700, 2700)]);
-    let part = summary(&env, "2026-11-02 22:30", "2026-11-02 23:30", &["day"]);
-    check_rows(&part, &[("2026-11-02", 9000, 9000)]);
+    check_summary(
+        &env,
+        ("2026-11-02 22:30", "2026-11-02 23:30", &["day"]),
+        &[("2026-11-02", 9000, 9000)],
+    );
 
     // The running timer, marked as running, on today's row.
     let today = summary(&env, "today", "today", &["day"]);
@@ -1674,13 +1725,16 @@ fn summary_by_day_puts_a_track_on_the_day_it_starts() {
     assert_eq!(today.rows[0].figures.running_count, 1);
 
     // Weeks start on Monday; months and years are labelled by their start.
-    let by_week = summary(&env, "2026-11-01", "2026-11-30", &["week"]);
-    check_rows(
-        &by_week,
+    check_summary(
+        &env,
+        ("2026-11-01", "2026-11-30", &["week"]),
         &[("2026-11-02", 17100, 17100), ("2026-11-16", 1800, 1800)],
     );
-    let by_month = summary(&env, "2026-10-01", "2026-11-30", &["month"]);
-    check_rows(&by_month, &[("2026-11", 18900, 18900)]);
+    check_summary(
+        &env,
+        ("2026-10-01", "2026-11-30", &["month"]),
+        &[("2026-11", 18900, 18900)],
+    );
 }
 
 #[test]
@@ -2108,7 +2162,7 @@ fn check_sql_rounding(tracks: &[(usize, i64, i64)]) -> Result<(), TestCaseError>
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+    #![proptest_config(crate::it::util::proptest_config(16, 256))]
 
     #[test]
     fn sql_rounding_matches_the_domain(

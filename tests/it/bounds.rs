@@ -8,12 +8,8 @@ use stint::service::{
     ProjectChanges, ServiceError, StartTimer, StopTimer, TimeSummary, TrackChanges,
 };
 
+use super::util::call_line as call;
 use super::util::{Env, mcp_session};
-
-fn call(id: i64, name: &str, args: Value) -> String {
-    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name, "arguments": args}})
-        .to_string()
-}
 
 fn tool_error(answer: &Value) -> String {
     assert_eq!(answer["result"]["isError"], true, "{answer}");
@@ -667,7 +663,7 @@ fn is_clean_refusal(e: &ServiceError) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #![proptest_config(crate::it::util::proptest_config(32, 384))]
 
     #[test]
     fn no_duration_instant_rate_or_budget_panics(

@@ -723,19 +723,7 @@ fn an_import_is_one_change_per_batch_and_can_be_undone() {
 fn cli_history_and_undo() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cli.db");
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_stint"))
-            .args(args)
-            .env("STINT_DB", &db)
-            .env("TZ", "UTC")
-            .output()
-            .unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let run = |args: &[&str]| super::util::stint(args).db(&db).run().triple();
     let (ok, out, _) = run(&["history"]);
     assert!(ok);
     assert_eq!(out.trim(), "No changes recorded yet.");

@@ -1,78 +1,72 @@
 //! The human CLI, run as a real process.
 
-use std::process::Command;
+use serde_json::json;
 
-fn stint(db: &std::path::Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_stint"))
-        .args(args)
-        .env("STINT_DB", db)
-        .env("TZ", "UTC")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use super::util::{Mcp, call_line, stint, tool_result};
+
+/// Runs stint from a shell with `umask 022`, as most logins have.
+const UMASK_022: &[&str] = &["sh", "-c", "umask 022; exec \"$0\" \"$@\""];
 
 #[test]
 fn start_status_stop_log_tracks() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cli.db");
-    let (ok, out, err) = stint(&db, &["db", "path"]);
+    let (ok, out, err) = stint(&["db", "path"]).db(&db).run().triple();
     assert!(ok, "{err}");
     assert_eq!(out.trim(), db.display().to_string());
 
-    let (ok, out, _) = stint(&db, &["status"]);
+    let (ok, out, _) = stint(&["status"]).db(&db).run().triple();
     assert!(ok);
     assert_eq!(out.trim(), "No timer is running.");
 
-    let (ok, out, err) = stint(&db, &["start", "writing docs", "--at", "2026-11-20 08:00"]);
+    let (ok, out, err) = stint(&["start", "writing docs", "--at", "2026-11-20 08:00"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(out.starts_with("Started #1 \"writing docs\""), "{out}");
-    let (ok, out, _) = stint(&db, &["status"]);
+    let (ok, out, _) = stint(&["status"]).db(&db).run().triple();
     assert!(ok);
     assert!(out.contains("Running #1 \"writing docs\""), "{out}");
-    let (ok, out, err) = stint(&db, &["stop"]);
+    let (ok, out, err) = stint(&["stop"]).db(&db).run().triple();
     assert!(ok, "{err}");
     assert!(out.starts_with("Stopped #1"), "{out}");
 
-    let (ok, _, err) = stint(&db, &["stop"]);
+    let (ok, _, err) = stint(&["stop"]).db(&db).run().triple();
     assert!(!ok);
     assert!(err.contains("no timer is running"), "{err}");
 
-    let (ok, out, err) = stint(
-        &db,
-        &[
-            "log",
-            "review",
-            "--start",
-            "2026-11-02 09:00",
-            "--duration",
-            "1h30m",
-        ],
-    );
+    let (ok, out, err) = stint(&[
+        "log",
+        "review",
+        "--start",
+        "2026-11-02 09:00",
+        "--duration",
+        "1h30m",
+    ])
+    .db(&db)
+    .run()
+    .triple();
     assert!(ok, "{err}");
     assert!(
         out.contains("2026-11-02 09:00 to 2026-11-02 10:30 (1:30)"),
         "{out}"
     );
 
-    let (ok, _, err) = stint(
-        &db,
-        &[
-            "log",
-            "--start",
-            "2026-11-02 11:00",
-            "--end",
-            "2026-11-02 10:00",
-        ],
-    );
+    let (ok, _, err) = stint(&[
+        "log",
+        "--start",
+        "2026-11-02 11:00",
+        "--end",
+        "2026-11-02 10:00",
+    ])
+    .db(&db)
+    .run()
+    .triple();
     assert!(!ok);
     assert!(err.contains("before the start"), "{err}");
 
-    let (ok, out, err) = stint(&db, &["tracks"]);
+    let (ok, out, err) = stint(&["tracks"]).db(&db).run().triple();
     assert!(ok, "{err}");
     assert!(
         out.contains("review") && out.contains("writing docs"),
@@ -83,35 +77,20 @@ fn start_status_stop_log_tracks() {
 
 #[test]
 fn mcp_exits_zero_at_end_of_input() {
-    use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stint"))
-        .arg("mcp")
-        .env("STINT_DB", dir.path().join("m.db"))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(
-            br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"create_tag","arguments":{"name":"deep-work"}}}
-"#,
-        )
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(text.lines().count(), 1, "{text}");
-    assert!(text.contains("deep-work"));
-    assert!(
-        out.stderr.is_empty(),
+    let r = stint(&["mcp"])
+        .db(dir.path().join("m.db"))
+        .stdin(call_line(1, "create_tag", json!({"name": "deep-work"})) + "\n")
+        .ok();
+    let answers = r.answers();
+    assert_eq!(answers.len(), 1, "{}", r.stdout);
+    assert_eq!(
+        tool_result(&answers[0])["tag"]["name"],
+        "deep-work",
         "{}",
-        String::from_utf8_lossy(&out.stderr)
+        r.stdout
     );
+    assert_eq!(r.stderr, "");
     // The write is committed: a new process sees it.
     let conn = rusqlite::Connection::open(dir.path().join("m.db")).unwrap();
     let n: i64 = conn
@@ -124,50 +103,38 @@ fn mcp_exits_zero_at_end_of_input() {
 fn db_backup_is_a_complete_copy() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("live.db");
-    let (ok, _, err) = stint(
-        &db,
-        &[
-            "log",
-            "kept",
-            "--start",
-            "2026-11-02 09:00",
-            "--duration",
-            "1h",
-        ],
-    );
+    let (ok, _, err) = stint(&[
+        "log",
+        "kept",
+        "--start",
+        "2026-11-02 09:00",
+        "--duration",
+        "1h",
+    ])
+    .db(&db)
+    .run()
+    .triple();
     assert!(ok, "{err}");
     let copy = dir.path().join("copy.db");
-    let (ok, out, err) = stint(&db, &["db", "backup", copy.to_str().unwrap()]);
+    let (ok, out, err) = stint(&["db", "backup", copy.to_str().unwrap()])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(out.contains("Wrote a copy"), "{out}");
-    let (ok, out, err) = stint(&copy, &["tracks"]);
+    let (ok, out, err) = stint(&["tracks"]).db(&copy).run().triple();
     assert!(ok, "{err}");
     assert!(out.contains("kept") && out.contains("1 tracks"), "{out}");
-    let (ok, _, err) = stint(&db, &["db", "backup", copy.to_str().unwrap()]);
+    let (ok, _, err) = stint(&["db", "backup", copy.to_str().unwrap()])
+        .db(&db)
+        .run()
+        .triple();
     assert!(!ok && err.contains("already exists"), "{err}");
 }
 
 fn mode_of(path: &std::path::Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
-/// `stint` run from a shell with `umask 022`, as most logins have.
-fn stint_umask(db: &std::path::Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg("umask 022; exec \"$0\" \"$@\"")
-        .arg(env!("CARGO_BIN_EXE_stint"))
-        .args(args)
-        .env("STINT_DB", db)
-        .env("TZ", "UTC")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// Under umask 022 the data folder stint creates is 0700 and the database, its -wal and -shm,
@@ -177,17 +144,18 @@ fn private_files_whatever_the_umask() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data/stint");
     let db = data.join("stint.db");
-    let (ok, _, err) = stint_umask(
-        &db,
-        &[
-            "log",
-            "private",
-            "--start",
-            "2026-11-02 09:00",
-            "--duration",
-            "1h",
-        ],
-    );
+    let (ok, _, err) = stint(&[
+        "log",
+        "private",
+        "--start",
+        "2026-11-02 09:00",
+        "--duration",
+        "1h",
+    ])
+    .db(&db)
+    .wrapped(UMASK_022)
+    .run()
+    .triple();
     assert!(ok, "{err}");
     assert!(!err.contains("WARN"), "{err}");
     assert_eq!(mode_of(&data), 0o700);
@@ -199,11 +167,19 @@ fn private_files_whatever_the_umask() {
         assert_eq!(mode_of(&f), 0o600, "{}", f.display());
     }
     let backup = dir.path().join("backup.db");
-    let (ok, _, err) = stint_umask(&db, &["db", "backup", backup.to_str().unwrap()]);
+    let (ok, _, err) = stint(&["db", "backup", backup.to_str().unwrap()])
+        .db(&db)
+        .wrapped(UMASK_022)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert_eq!(mode_of(&backup), 0o600);
     let csv = dir.path().join("tracks.csv");
-    let (ok, _, err) = stint_umask(&db, &["tracks", "--csv", csv.to_str().unwrap()]);
+    let (ok, _, err) = stint(&["tracks", "--csv", csv.to_str().unwrap()])
+        .db(&db)
+        .wrapped(UMASK_022)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert_eq!(mode_of(&csv), 0o600);
     assert!(std::fs::read_to_string(&csv).unwrap().contains("private"));
@@ -211,7 +187,7 @@ fn private_files_whatever_the_umask() {
     // An existing database readable by others: a warning that says how to fix it.
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let (ok, _, err) = stint_umask(&db, &["status"]);
+    let (ok, _, err) = stint(&["status"]).db(&db).wrapped(UMASK_022).run().triple();
     assert!(ok, "{err}");
     assert!(
         err.contains("can be read by other users")
@@ -225,17 +201,17 @@ fn private_files_whatever_the_umask() {
 fn cli_exports_keep_existing_files_and_the_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("live.db");
-    let (ok, _, err) = stint(
-        &db,
-        &[
-            "log",
-            "kept",
-            "--start",
-            "2026-11-02 09:00",
-            "--duration",
-            "1h",
-        ],
-    );
+    let (ok, _, err) = stint(&[
+        "log",
+        "kept",
+        "--start",
+        "2026-11-02 09:00",
+        "--duration",
+        "1h",
+    ])
+    .db(&db)
+    .run()
+    .triple();
     assert!(ok, "{err}");
     let db_arg = db.to_str().unwrap();
     for args in [
@@ -243,26 +219,35 @@ fn cli_exports_keep_existing_files_and_the_database() {
         vec!["db", "backup", db_arg, "--force"],
         vec!["tracks", "--csv", db_arg, "--force"],
     ] {
-        let (ok, _, err) = stint(&db, &args);
+        let (ok, _, err) = stint(&args).db(&db).run().triple();
         assert!(!ok && err.contains("the open database"), "{args:?}: {err}");
     }
-    let (ok, out, err) = stint(&db, &["tracks"]);
+    let (ok, out, err) = stint(&["tracks"]).db(&db).run().triple();
     assert!(ok && out.contains("kept"), "{out}{err}");
 
     let csv = dir.path().join("t.csv");
     std::fs::write(&csv, "mine").unwrap();
-    let (ok, _, err) = stint(&db, &["tracks", "--csv", csv.to_str().unwrap()]);
+    let (ok, _, err) = stint(&["tracks", "--csv", csv.to_str().unwrap()])
+        .db(&db)
+        .run()
+        .triple();
     assert!(
         !ok && err.contains("already exists") && err.contains("--force"),
         "{err}"
     );
     assert_eq!(std::fs::read_to_string(&csv).unwrap(), "mine");
-    let (ok, _, err) = stint(&db, &["tracks", "--csv", csv.to_str().unwrap(), "--force"]);
+    let (ok, _, err) = stint(&["tracks", "--csv", csv.to_str().unwrap(), "--force"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(std::fs::read_to_string(&csv).unwrap().contains("kept"));
-    let (ok, _, err) = stint(&db, &["tracks", "--csv", "/dev/null"]);
+    let (ok, _, err) = stint(&["tracks", "--csv", "/dev/null"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(!ok && err.contains("not a regular file"), "{err}");
-    let (ok, out, err) = stint(&db, &["tracks", "--csv", "-"]);
+    let (ok, out, err) = stint(&["tracks", "--csv", "-"]).db(&db).run().triple();
     assert!(ok && out.contains("kept"), "{err}");
     let exports: i64 = rusqlite::Connection::open(&db)
         .unwrap()
@@ -280,27 +265,33 @@ fn serve_refuses_to_start_without_an_active_token() {
     // Findings 1 and 3: no token used to mean an open server.
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("serve.db");
-    let (ok, _, err) = stint(&db, &["serve", "--port", "0"]);
+    let (ok, _, err) = stint(&["serve", "--port", "0"]).db(&db).run().triple();
     assert!(!ok, "serve must not start without a token");
     assert!(
         err.contains("stint token create --name NAME --scope read|write|admin"),
         "{err}"
     );
-    let (ok, _, err) = stint(&db, &["serve", "--host", "0.0.0.0", "--port", "0"]);
+    let (ok, _, err) = stint(&["serve", "--host", "0.0.0.0", "--port", "0"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(!ok);
     assert!(err.contains("no active API token"), "{err}");
-    let (ok, _, err) = stint(
-        &db,
-        &["serve", "--no-token", "--host", "0.0.0.0", "--port", "0"],
-    );
+    let (ok, _, err) = stint(&["serve", "--no-token", "--host", "0.0.0.0", "--port", "0"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(!ok, "--no-token is for loopback only");
     assert!(err.contains("refusing --no-token on 0.0.0.0"), "{err}");
     // A revoked token does not count.
-    let (ok, _, err) = stint(&db, &["token", "create", "--name", "t", "--scope", "read"]);
+    let (ok, _, err) = stint(&["token", "create", "--name", "t", "--scope", "read"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
-    let (ok, _, err) = stint(&db, &["token", "revoke", "t"]);
+    let (ok, _, err) = stint(&["token", "revoke", "t"]).db(&db).run().triple();
     assert!(ok, "{err}");
-    let (ok, _, err) = stint(&db, &["serve", "--port", "0"]);
+    let (ok, _, err) = stint(&["serve", "--port", "0"]).db(&db).run().triple();
     assert!(!ok);
     assert!(err.contains("no active API token"), "{err}");
 }
@@ -309,16 +300,19 @@ fn serve_refuses_to_start_without_an_active_token() {
 fn token_list_shows_last_use_and_reused_names() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("tokens.db");
-    let (ok, _, err) = stint(&db, &["token", "create", "--name", "ci", "--scope", "read"]);
+    let (ok, _, err) = stint(&["token", "create", "--name", "ci", "--scope", "read"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
-    let (ok, _, err) = stint(&db, &["token", "revoke", "ci"]);
+    let (ok, _, err) = stint(&["token", "revoke", "ci"]).db(&db).run().triple();
     assert!(ok, "{err}");
-    let (ok, _, err) = stint(
-        &db,
-        &["token", "create", "--name", "ci", "--scope", "write"],
-    );
+    let (ok, _, err) = stint(&["token", "create", "--name", "ci", "--scope", "write"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "a revoked token's name can be reused: {err}");
-    let (ok, out, err) = stint(&db, &["token", "list"]);
+    let (ok, out, err) = stint(&["token", "list"]).db(&db).run().triple();
     assert!(ok, "{err}");
     assert!(out.contains("last used"), "{out}");
     assert!(out.contains("never"), "{out}");
@@ -329,23 +323,29 @@ fn token_list_shows_last_use_and_reused_names() {
 fn log_from_end_and_duration_and_report_a_named_period() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("stint.db");
-    let (ok, out, err) = stint(
-        &db,
-        &["log", "call", "--end", "now", "--duration", "45 min"],
-    );
+    let (ok, out, err) = stint(&["log", "call", "--end", "now", "--duration", "45 min"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(out.contains("(0:45)"), "{out}");
-    let (ok, _, err) = stint(&db, &["log", "--end", "now"]);
+    let (ok, _, err) = stint(&["log", "--end", "now"]).db(&db).run().triple();
     assert!(!ok);
     assert!(
         err.contains("two of --start, --end and --duration"),
         "{err}"
     );
     // "yesterday" to "today" holds all 45 minutes whenever the test runs.
-    let (ok, out, err) = stint(&db, &["report", "--from", "yesterday", "--to", "today"]);
+    let (ok, out, err) = stint(&["report", "--from", "yesterday", "--to", "today"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(out.contains("0:45"), "{out}");
-    let (ok, out, err) = stint(&db, &["report", "--from", "last year"]);
+    let (ok, out, err) = stint(&["report", "--from", "last year"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(!out.contains("0:45"), "{out}");
 }
@@ -354,20 +354,20 @@ fn log_from_end_and_duration_and_report_a_named_period() {
 fn continue_resumes_the_last_finished_track() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("stint.db");
-    let (ok, _, err) = stint(&db, &["continue"]);
+    let (ok, _, err) = stint(&["continue"]).db(&db).run().triple();
     assert!(!ok);
     assert!(err.contains("no finished track to continue"), "{err}");
-    let (ok, _, err) = stint(
-        &db,
-        &["log", "homepage", "--end", "now", "--duration", "1h"],
-    );
+    let (ok, _, err) = stint(&["log", "homepage", "--end", "now", "--duration", "1h"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
-    let (ok, out, err) = stint(&db, &["continue"]);
+    let (ok, out, err) = stint(&["continue"]).db(&db).run().triple();
     assert!(ok, "{err}");
     assert!(out.contains("Continuing #1 \"homepage\""), "{out}");
     assert!(out.contains("Started #2 \"homepage\""), "{out}");
     // Within the same second timer 2 is replaced, later it is stopped: either way it ends.
-    let (ok, out, err) = stint(&db, &["continue", "1"]);
+    let (ok, out, err) = stint(&["continue", "1"]).db(&db).run().triple();
     assert!(ok, "{err}");
     assert!(
         out.contains("Replaced #2") || out.contains("Stopped #2"),
@@ -380,92 +380,84 @@ fn continue_resumes_the_last_finished_track() {
 /// list` marking overdue invoices and showing what is outstanding.
 #[test]
 fn expenses_and_overdue_invoices() {
-    use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cli.db");
-    let setup = [
-        r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"create_client","arguments":{"name":"Acme","currency":"EUR"}}}"#,
-        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"create_project","arguments":{"name":"Web","client":"Acme","hourly_rate":100}}}"#,
-        r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"create_track","arguments":{"start":"2026-10-02T09:00:00Z","end":"2026-10-02T10:00:00Z","project":"Web"}}}"#,
-    ];
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stint"))
-        .arg("mcp")
-        .env("STINT_DB", &db)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all((setup.join("\n") + "\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(!text.contains("\"isError\":true"), "{text}");
-
-    let (ok, out, err) = stint(
-        &db,
-        &[
-            "expense",
-            "add",
-            "12.5",
-            "Train",
-            "-p",
-            "Web",
-            "--date",
-            "2026-10-03",
-            "--tax",
-            "7",
-        ],
+    let mut mcp = Mcp::process(stint(&["mcp"]).db(&db));
+    mcp.call_ok("create_client", json!({"name": "Acme", "currency": "EUR"}));
+    mcp.call_ok(
+        "create_project",
+        json!({"name": "Web", "client": "Acme", "hourly_rate": 100}),
     );
+    mcp.call_ok(
+        "create_track",
+        json!({"start": "2026-10-02T09:00:00Z", "end": "2026-10-02T10:00:00Z", "project": "Web"}),
+    );
+    mcp.close();
+
+    let (ok, out, err) = stint(&[
+        "expense",
+        "add",
+        "12.5",
+        "Train",
+        "-p",
+        "Web",
+        "--date",
+        "2026-10-03",
+        "--tax",
+        "7",
+    ])
+    .db(&db)
+    .run()
+    .triple();
     assert!(ok, "{err}");
     assert_eq!(
         out.trim(),
         "Expense 1: 12.50 EUR on 2026-10-03, Train (Web)"
     );
-    let (ok, _, err) = stint(
-        &db,
-        &[
-            "expense",
-            "add",
-            "1.001",
-            "Coffee",
-            "-p",
-            "Web",
-            "--date",
-            "2026-10-03",
-        ],
-    );
+    let (ok, _, err) = stint(&[
+        "expense",
+        "add",
+        "1.001",
+        "Coffee",
+        "-p",
+        "Web",
+        "--date",
+        "2026-10-03",
+    ])
+    .db(&db)
+    .run()
+    .triple();
     assert!(!ok);
     assert!(err.contains("more decimals than EUR has (2)"), "{err}");
-    let (ok, out, err) = stint(&db, &["expense", "edit", "1", "--amount", "13"]);
+    let (ok, out, err) = stint(&["expense", "edit", "1", "--amount", "13"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(out.contains("13.00 EUR"), "{out}");
-    let (ok, out, err) = stint(&db, &["expense", "list"]);
+    let (ok, out, err) = stint(&["expense", "list"]).db(&db).run().triple();
     assert!(ok, "{err}");
     assert!(out.contains("Train") && out.contains("unbilled"), "{out}");
 
-    let (ok, out, err) = stint(
-        &db,
-        &[
-            "invoice",
-            "create",
-            "--client",
-            "Acme",
-            "--from",
-            "2026-10-01",
-            "--to",
-            "2026-10-31",
-            "--tax",
-            "19",
-            "--discount-percent",
-            "10",
-            "--due-days",
-            "14",
-        ],
-    );
+    let (ok, out, err) = stint(&[
+        "invoice",
+        "create",
+        "--client",
+        "Acme",
+        "--from",
+        "2026-10-01",
+        "--to",
+        "2026-10-31",
+        "--tax",
+        "19",
+        "--discount-percent",
+        "10",
+        "--due-days",
+        "14",
+    ])
+    .db(&db)
+    .run()
+    .triple();
     assert!(ok, "{err}");
     // 100 + 13 = 113; discount 11.30 shared 10.00 (19 %) + 1.30 (7 %); 17.10 + 0.82.
     for want in [
@@ -480,12 +472,15 @@ fn expenses_and_overdue_invoices() {
     ] {
         assert!(out.contains(want), "want {want:?} in {out}");
     }
-    let (ok, _, err) = stint(&db, &["expense", "delete", "1"]);
+    let (ok, _, err) = stint(&["expense", "delete", "1"]).db(&db).run().triple();
     assert!(!ok);
     assert!(err.contains("billed on draft invoice id 1"), "{err}");
-    let (ok, _, err) = stint(&db, &["invoice", "send", "1", "--date", "2026-10-05"]);
+    let (ok, _, err) = stint(&["invoice", "send", "1", "--date", "2026-10-05"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
-    let (ok, out, err) = stint(&db, &["invoice", "list"]);
+    let (ok, out, err) = stint(&["invoice", "list"]).db(&db).run().triple();
     assert!(ok, "{err}");
     for want in [
         "sent, OVERDUE",
@@ -494,10 +489,16 @@ fn expenses_and_overdue_invoices() {
     ] {
         assert!(out.contains(want), "want {want:?} in {out}");
     }
-    let (ok, out, err) = stint(&db, &["invoice", "paid", "1", "--on", "2026-10-20"]);
+    let (ok, out, err) = stint(&["invoice", "paid", "1", "--on", "2026-10-20"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(out.contains("paid on 2026-10-20"), "{out}");
-    let (ok, out, _) = stint(&db, &["invoice", "list", "--status", "outstanding"]);
+    let (ok, out, _) = stint(&["invoice", "list", "--status", "outstanding"])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok);
     assert!(!out.contains("INV-"), "{out}");
 }
@@ -506,16 +507,19 @@ fn expenses_and_overdue_invoices() {
 fn sync_status_and_a_sync_answer_json_with_json() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("a.db");
-    let (ok, out, err) = stint(&db, &["--json", "sync", "status"]);
+    let (ok, out, err) = stint(&["--json", "sync", "status"]).db(&db).run().triple();
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(v["device_no"].is_null(), "{out}");
     let folder = dir.path().join("folder");
-    let (ok, out, err) = stint(&db, &["--json", "sync", folder.to_str().unwrap()]);
+    let (ok, out, err) = stint(&["--json", "sync", folder.to_str().unwrap()])
+        .db(&db)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["sent"], 0, "{out}");
-    let (ok, out, _) = stint(&db, &["--json", "sync", "status"]);
+    let (ok, out, _) = stint(&["--json", "sync", "status"]).db(&db).run().triple();
     assert!(ok);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(v["device_no"].is_i64(), "{out}");

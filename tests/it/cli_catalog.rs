@@ -3,79 +3,26 @@
 //! shell completions, and the README's CLI examples run in order on a fresh database.
 
 use std::path::Path;
-use std::process::Command;
 
-struct Run {
-    ok: bool,
-    out: String,
-    err: String,
-}
+use super::util::{Cmd, Stint};
 
-fn run_in(dir: &Path, db: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stint"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env("STINT_DB", db)
-        .env("TZ", "UTC")
-        .env_remove("NO_COLOR")
-        .env_remove("COMPLETE")
-        .env("COLUMNS", "80");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    Run {
-        ok: out.status.success(),
-        out: String::from_utf8_lossy(&out.stdout).into_owned(),
-        err: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-struct Cli {
-    dir: tempfile::TempDir,
-}
-
-impl Cli {
-    fn new() -> Cli {
-        Cli {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-    fn db(&self) -> std::path::PathBuf {
-        self.dir.path().join("cli.db")
-    }
-    fn run(&self, args: &[&str]) -> Run {
-        run_in(self.dir.path(), &self.db(), args, &[])
-    }
-    fn env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        run_in(self.dir.path(), &self.db(), args, env)
-    }
-    /// Runs a command that must succeed and returns its stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let r = self.run(args);
-        assert!(r.ok, "stint {args:?} failed: {}{}", r.err, r.out);
-        r.out
-    }
-    /// Runs a command that must fail and returns its stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let r = self.run(args);
-        assert!(!r.ok, "stint {args:?} should fail: {}", r.out);
-        r.err
-    }
+/// A fresh database `cli.db` in its own folder (the folder is the working directory).
+fn cli() -> Stint {
+    Stint::named("cli.db")
 }
 
 #[test]
 fn start_creates_a_missing_project_and_tag_in_one_undoable_change() {
-    let c = Cli::new();
+    let c = cli();
     let r = c.run(&["start", "Homepage hero", "-p", "Website", "-t", "design"]);
-    assert!(r.ok, "{}", r.err);
-    assert!(r.err.contains("Created project Website"), "{}", r.err);
-    assert!(r.err.contains("Created tag design"), "{}", r.err);
+    assert!(r.success(), "{}", r.stderr);
+    assert!(r.stderr.contains("Created project Website"), "{}", r.stderr);
+    assert!(r.stderr.contains("Created tag design"), "{}", r.stderr);
     assert!(
-        r.out
+        r.stdout
             .contains("Started #1 \"Homepage hero\" on Website #design"),
         "{}",
-        r.out
+        r.stdout
     );
     // One change holds the project, the tag and the timer: one undo takes all back.
     let history = c.ok(&["history", "--json"]);
@@ -97,9 +44,9 @@ fn start_creates_a_missing_project_and_tag_in_one_undoable_change() {
         "Website",
     ]);
     assert!(
-        r.ok && r.err.contains("Created project Website"),
+        r.success() && r.stderr.contains("Created project Website"),
         "{}",
-        r.err
+        r.stderr
     );
     let r = c.run(&[
         "log",
@@ -111,7 +58,7 @@ fn start_creates_a_missing_project_and_tag_in_one_undoable_change() {
         "-p",
         "website",
     ]);
-    assert!(r.ok && !r.err.contains("Created"), "{}", r.err);
+    assert!(r.success() && !r.stderr.contains("Created"), "{}", r.stderr);
     // An id that does not exist is never taken as a name to create.
     let err = c.fails(&["start", "-p", "42"]);
     assert!(
@@ -122,7 +69,7 @@ fn start_creates_a_missing_project_and_tag_in_one_undoable_change() {
 
 #[test]
 fn no_create_refuses_with_the_closest_names_and_the_command_to_create() {
-    let c = Cli::new();
+    let c = cli();
     c.ok(&["project", "add", "Website"]);
     c.ok(&["project", "add", "Internal"]);
     let err = c.fails(&["start", "-p", "Webste", "--no-create"]);
@@ -146,7 +93,7 @@ fn no_create_refuses_with_the_closest_names_and_the_command_to_create() {
 
 #[test]
 fn errors_name_flags_on_the_cli_and_arguments_over_mcp() {
-    let c = Cli::new();
+    let c = cli();
     c.ok(&["config", "set", "allow_concurrent_timers", "true"]);
     c.ok(&["start", "a", "--at", "2026-11-20 08:00"]);
     c.ok(&["start", "b", "--at", "2026-11-20 09:00"]);
@@ -154,21 +101,7 @@ fn errors_name_flags_on_the_cli_and_arguments_over_mcp() {
     assert!(err.contains("give --id to say which to stop"), "{err}");
     assert!(!err.contains("track_id"), "{err}");
     // The same error through the MCP tool names the tool's argument.
-    let out = Command::new(env!("CARGO_BIN_EXE_stint"))
-        .arg("mcp")
-        .env("STINT_DB", c.db())
-        .stdin(std::fs::File::open({
-            let p = c.dir.path().join("in.jsonl");
-            std::fs::write(
-                &p,
-                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"stop_timer\",\"arguments\":{}}}\n",
-            )
-            .unwrap();
-            p
-        }).unwrap())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = c.mcp().call_err("stop_timer", serde_json::json!({}));
     assert!(
         text.contains("give `track_id` to say which to stop"),
         "{text}"
@@ -182,7 +115,7 @@ fn errors_name_flags_on_the_cli_and_arguments_over_mcp() {
 
 #[test]
 fn catalogue_commands_add_list_show_edit_archive_delete() {
-    let c = Cli::new();
+    let c = cli();
     assert!(
         c.ok(&[
             "client",
@@ -286,7 +219,7 @@ fn catalogue_commands_add_list_show_edit_archive_delete() {
 
 #[test]
 fn config_get_and_set_with_closest_key() {
-    let c = Cli::new();
+    let c = cli();
     let all = c.ok(&["config", "get"]);
     assert!(
         all.contains("rounding.mode") && all.contains("week_start"),
@@ -326,7 +259,7 @@ fn config_get_and_set_with_closest_key() {
 
 #[test]
 fn edit_and_delete_a_track_with_undo() {
-    let c = Cli::new();
+    let c = cli();
     c.ok(&[
         "log",
         "x",
@@ -380,7 +313,7 @@ fn edit_and_delete_a_track_with_undo() {
 
 #[test]
 fn json_shapes_are_the_tools_results() {
-    let c = Cli::new();
+    let c = cli();
     let started = c.ok(&[
         "start",
         "a",
@@ -479,7 +412,7 @@ fn json_shapes_are_the_tools_results() {
 
 #[test]
 fn colours_only_on_request_and_never_with_no_color() {
-    let c = Cli::new();
+    let c = cli();
     c.ok(&[
         "log",
         "x",
@@ -503,17 +436,26 @@ fn colours_only_on_request_and_never_with_no_color() {
     // Not a terminal: no escape codes.
     let plain = c.ok(&["week", "--date", "2026-11-18"]);
     assert!(!plain.contains('\u{1b}'), "{plain}");
-    let forced = c.env(&["week", "--date", "2026-11-18", "--color", "always"], &[]);
-    assert!(forced.out.contains("\u{1b}["), "{}", forced.out);
-    let no_color = c.env(&["week", "--date", "2026-11-18"], &[("NO_COLOR", "1")]);
-    assert!(!no_color.out.contains('\u{1b}'));
-    let never = c.env(&["week", "--date", "2026-11-18", "--color", "never"], &[]);
-    assert_eq!(never.out, plain);
+    let forced = c
+        .cmd(&["week", "--date", "2026-11-18", "--color", "always"])
+        .envs(&[])
+        .run();
+    assert!(forced.stdout.contains("\u{1b}["), "{}", forced.stdout);
+    let no_color = c
+        .cmd(&["week", "--date", "2026-11-18"])
+        .envs(&[("NO_COLOR", "1")])
+        .run();
+    assert!(!no_color.stdout.contains('\u{1b}'));
+    let never = c
+        .cmd(&["week", "--date", "2026-11-18", "--color", "never"])
+        .envs(&[])
+        .run();
+    assert_eq!(never.stdout, plain);
 }
 
 #[test]
 fn week_chart_has_every_day_a_legend_and_totals() {
-    let c = Cli::new();
+    let c = cli();
     c.ok(&[
         "log",
         "x",
@@ -601,19 +543,14 @@ fn week_chart_has_every_day_a_legend_and_totals() {
 
 #[test]
 fn completions_are_valid_scripts_that_complete_names() {
-    let c = Cli::new();
+    let c = cli();
     c.ok(&["project", "add", "Website"]);
     c.ok(&["project", "add", "Internal"]);
     c.ok(&["tag", "add", "design"]);
     let script = c.ok(&["completions", "bash"]);
     let path = c.dir.path().join("stint.bash");
     std::fs::write(&path, &script).unwrap();
-    let check = Command::new("bash").arg("-n").arg(&path).output().unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    Cmd::program("bash", &["-n"]).arg(&path).ok();
     assert!(
         script.contains("complete ") && script.contains("COMPLETE=\"bash\""),
         "{script}"
@@ -625,27 +562,30 @@ fn completions_are_valid_scripts_that_complete_names() {
         );
     }
     // What the scripts call: the names of projects and tags.
-    let projects = c.env(&["--", "stint", "start", "-p", ""], &[("COMPLETE", "fish")]);
-    assert!(projects.ok, "{}", projects.err);
+    let projects = c
+        .cmd(&["--", "stint", "start", "-p", ""])
+        .envs(&[("COMPLETE", "fish")])
+        .run();
+    assert!(projects.success(), "{}", projects.stderr);
     assert_eq!(
-        projects.out.lines().collect::<Vec<_>>(),
+        projects.stdout.lines().collect::<Vec<_>>(),
         ["Internal", "Website"]
     );
-    let tags = c.env(
-        &["--", "stint", "log", "--tag", "d"],
-        &[("COMPLETE", "fish")],
-    );
-    assert_eq!(tags.out.trim(), "design");
-    let bash = c.env(
-        &["--", "stint", "week", "--project", "W"],
-        &[
+    let tags = c
+        .cmd(&["--", "stint", "log", "--tag", "d"])
+        .envs(&[("COMPLETE", "fish")])
+        .run();
+    assert_eq!(tags.stdout.trim(), "design");
+    let bash = c
+        .cmd(&["--", "stint", "week", "--project", "W"])
+        .envs(&[
             ("COMPLETE", "bash"),
             ("_CLAP_COMPLETE_INDEX", "3"),
             ("_CLAP_COMPLETE_COMP_TYPE", "9"),
             ("_CLAP_IFS", "\n"),
-        ],
-    );
-    assert_eq!(bash.out.trim(), "Website", "{}", bash.err);
+        ])
+        .run();
+    assert_eq!(bash.stdout.trim(), "Website", "{}", bash.stderr);
 }
 
 /// The commands of the README's ```sh cli-example blocks, in order.
@@ -672,7 +612,7 @@ fn readme_examples() -> Vec<Vec<String>> {
 
 #[test]
 fn readme_cli_examples_work_as_written_in_order() {
-    let c = Cli::new();
+    let c = cli();
     let commands = readme_examples();
     assert!(commands.len() > 40, "{commands:?}");
     let mut seen = std::collections::BTreeSet::new();
@@ -680,10 +620,10 @@ fn readme_cli_examples_work_as_written_in_order() {
         let args: Vec<&str> = words.iter().map(String::as_str).collect();
         let r = c.run(&args);
         assert!(
-            r.ok,
+            r.success(),
             "README example `stint {}` failed: {}",
             words.join(" "),
-            r.err
+            r.stderr
         );
         seen.insert(words[0].clone());
     }

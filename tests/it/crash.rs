@@ -19,8 +19,13 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use stint::service::{Caller, Frontend, NewProject, Service};
 
+use super::util::{call_line, cases, stint};
+
 /// How many processes to kill; CI requires at least 20 kills with nothing missing.
-const KILLS: usize = 30;
+/// Kills per run: 30 with `STINT_SLOW_TESTS=1`, 8 otherwise.
+fn kills() -> usize {
+    cases(8, 30)
+}
 /// At most this many answered writes per process before the kill.
 const MAX_ANSWERED: u64 = 40;
 const SEED: u64 = 0x5EED_C0FF_EE15_600D;
@@ -104,10 +109,9 @@ struct Server {
 
 impl Server {
     fn spawn(db: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_stint"))
-            .arg("mcp")
-            .env("STINT_DB", db)
-            .env("TZ", "UTC")
+        let mut child = stint(&["mcp"])
+            .db(db)
+            .command()
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -126,24 +130,18 @@ impl Server {
     fn request_line(&mut self, sent: &Sent) -> Vec<u8> {
         let id = self.next_id;
         self.next_id += 1;
-        let request = json!({
-            "jsonrpc": "2.0",
-            "id": id,
-            "method": "tools/call",
-            "params": {
-                "name": "create_track",
-                "arguments": {
-                    "description": sent.description,
-                    "start": sent.start,
-                    "duration": "30m",
-                    "project": "Crash",
-                    "tags": ["crash"],
-                },
-            },
-        });
-        let mut line = serde_json::to_vec(&request).unwrap();
-        line.push(b'\n');
-        line
+        let request = call_line(
+            id as i64,
+            "create_track",
+            json!({
+                "description": sent.description,
+                "start": sent.start,
+                "duration": "30m",
+                "project": "Crash",
+                "tags": ["crash"],
+            }),
+        );
+        (request + "\n").into_bytes()
     }
 
     fn send(&mut self, sent: &Sent) {
@@ -283,7 +281,8 @@ fn killed_mcp_server_loses_no_answered_write() {
     let mut unanswered: HashSet<String> = HashSet::new();
     let mut points: HashMap<&'static str, usize> = HashMap::new();
     let mut found = HashMap::new();
-    for kill in 0..KILLS {
+    let kills = kills();
+    for kill in 0..kills {
         let mut server = Server::spawn(&db);
         let before = rng.below(MAX_ANSWERED + 1);
         for _ in 0..before {
@@ -370,7 +369,7 @@ fn killed_mcp_server_loses_no_answered_write() {
     let mut points: Vec<_> = points.into_iter().collect();
     points.sort();
     eprintln!(
-        "crash: {KILLS} kills ({points:?}); {} answered writes, all found; {} tracks stored; \
+        "crash: {kills} kills ({points:?}); {} answered writes, all found; {} tracks stored; \
          {} of {} unanswered writes were committed anyway; {:.1} s",
         answered.len(),
         found.len(),
@@ -382,7 +381,11 @@ fn killed_mcp_server_loses_no_answered_write() {
 }
 
 /// Rows of the import crash test.
-const IMPORT_ROWS: usize = 200_000;
+/// Rows of the killed import: 200,000 with `STINT_SLOW_TESTS=1` (about two minutes here),
+/// 20,000 otherwise.
+fn import_rows() -> usize {
+    cases(20_000, 200_000)
+}
 
 fn tracks_in(db: &Path) -> i64 {
     let conn = rusqlite::Connection::open(db).unwrap();
@@ -395,12 +398,8 @@ fn tracks_in(db: &Path) -> i64 {
 }
 
 fn import_cmd(db: &Path, csv: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stint"));
-    cmd.args(["import", "csv"])
-        .arg(csv)
-        .env("STINT_DB", db)
-        .env("TZ", "UTC")
-        .stdin(Stdio::null())
+    let mut cmd = stint(&["import", "csv"]).arg(csv).db(db).command();
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     cmd
@@ -414,7 +413,8 @@ fn killed_import_keeps_nothing_or_everything() {
     let csv = dir.path().join("big.csv");
     let mut text = String::from("start,end,project,client,tags,description,billable\n");
     let base = 800_000_000i64;
-    for i in 0..IMPORT_ROWS as i64 {
+    let import_rows = import_rows();
+    for i in 0..import_rows as i64 {
         let start = chrono::DateTime::from_timestamp(base + i * 3600, 0).unwrap();
         let end = chrono::DateTime::from_timestamp(base + i * 3600 + 1800, 0).unwrap();
         text.push_str(&format!(
@@ -452,14 +452,14 @@ fn killed_import_keeps_nothing_or_everything() {
         let _ = child.wait();
         let n = tracks_in(&db);
         assert!(
-            n == 0 || n == IMPORT_ROWS as i64,
-            "killed {millis} ms into writing: {n} of {IMPORT_ROWS} rows kept"
+            n == 0 || n == import_rows as i64,
+            "killed {millis} ms into writing: {n} of {import_rows} rows kept"
         );
         outcomes.push((millis, n));
     }
     let began = Instant::now();
     assert!(import_cmd(&db, &csv).status().unwrap().success());
-    assert_eq!(tracks_in(&db), IMPORT_ROWS as i64);
+    assert_eq!(tracks_in(&db), import_rows as i64);
     eprintln!(
         "import crash: kills (ms into writing, rows kept): {outcomes:?}; then a whole import \
          in {:?}",
@@ -476,10 +476,9 @@ fn killed_mcp_server_has_answered_every_committed_write_but_one() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("stdio.db");
     drop(Service::open(&db, Caller::local(Frontend::Cli)).unwrap());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stint"))
-        .arg("mcp")
-        .env("STINT_DB", &db)
-        .env("TZ", "UTC")
+    let mut child = stint(&["mcp"])
+        .db(&db)
+        .command()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -489,19 +488,18 @@ fn killed_mcp_server_has_answered_every_committed_write_but_one() {
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut burst = Vec::new();
     for id in 1..=SENT {
-        let request = json!({
-            "jsonrpc": "2.0",
-            "id": id,
-            "method": "tools/call",
-            "params": {"name": "create_track", "arguments": {
+        let request = call_line(
+            id as i64,
+            "create_track",
+            json!({
                 "description": format!("burst {id} {}", "x".repeat(400)),
                 "start": chrono::DateTime::from_timestamp(1_735_689_600 + id as i64 * 120, 0)
                     .unwrap()
                     .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 "duration": "1m",
-            }},
-        });
-        burst.extend(serde_json::to_vec(&request).unwrap());
+            }),
+        );
+        burst.extend(request.into_bytes());
         burst.push(b'\n');
     }
     let writer = std::thread::spawn(move || {

@@ -5,8 +5,8 @@
 //! and, where today's message does, what to do; never a panic) and, where the library can reach
 //! it, `Service`/`store` too. Tests run as root here, which ignores file permissions: read-only
 //! cases then run the binary as `nobody` through `setpriv`, and the disk-full case mounts a tiny
-//! tmpfs in a private mount namespace through `unshare`. When neither is possible the case says
-//! so on stderr and checks nothing. Cases whose message is not yet clear assert today's text and
+//! tmpfs in a private mount namespace through `unshare`. When neither is possible the case fails
+//! and says why (it never passes without checking). Cases whose message is not yet clear assert today's text and
 //! say what is missing ("Gap:").
 
 use std::path::{Path, PathBuf};
@@ -16,47 +16,24 @@ use serde_json::{Value, json};
 use stint::service::{Caller, Frontend, ListTracks, NewTrack, Service, ServiceError};
 use stint::store::{self, StoreError};
 
-/// Exit status, stdout and stderr of one run.
-struct Run {
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
+use super::util::{BIN, Cmd, Output, call_line, require_tool, stint, unprivileged};
 
-fn run(mut cmd: Command, stdin: Option<&str>) -> Run {
-    use std::io::Write;
-    let mut child = cmd
-        .env("TZ", "UTC")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    if let Some(text) = stdin {
-        // A process that refuses to start may exit before reading: a broken pipe is fine.
-        let _ = input.write_all(text.as_bytes());
-    }
-    drop(input);
-    let out = child.wait_with_output().unwrap();
-    Run {
-        ok: out.status.success(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+/// A run of `cmd` with `stdin` (when given) on its standard input.
+fn run(cmd: Cmd, stdin: Option<&str>) -> Output {
+    match stdin {
+        Some(text) => cmd.stdin(text).run(),
+        None => cmd.run(),
     }
 }
 
-fn stint_cmd(db: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stint"));
-    cmd.args(args).env("STINT_DB", db);
-    cmd
+fn stint_cmd(db: &Path, args: &[&str]) -> Cmd {
+    stint(args).db(db)
 }
 
 /// Runs a CLI command that must fail, and returns its stderr after checking the shape of the
 /// failure: non-zero exit, nothing on stdout, one `stint: ` line, no panic.
-fn cli_error(cmd: Command) -> String {
-    let r = run(cmd, None);
-    assert!(!r.ok, "expected a failure; stdout: {}", r.stdout);
+fn cli_error(cmd: Cmd) -> String {
+    let r = cmd.fails();
     assert_eq!(r.stdout, "", "stderr: {}", r.stderr);
     assert_no_panic(&r.stderr);
     assert!(r.stderr.starts_with("stint: "), "{}", r.stderr);
@@ -72,13 +49,7 @@ fn assert_no_panic(stderr: &str) {
 }
 
 fn tool_call(id: u64, name: &str, arguments: Value) -> String {
-    let line = json!({
-        "jsonrpc": "2.0",
-        "id": id,
-        "method": "tools/call",
-        "params": {"name": name, "arguments": arguments},
-    });
-    format!("{line}\n")
+    call_line(id as i64, name, arguments) + "\n"
 }
 
 /// The answers of a `stint mcp` run, one JSON value per line.
@@ -155,7 +126,7 @@ fn folder_that_is_a_file() {
         stint_cmd(&db, &["mcp"]),
         Some(&tool_call(1, "list_running_timers", json!({}))),
     );
-    assert!(!r.ok);
+    assert!(!r.success());
     assert_eq!(r.stdout, "");
     assert_no_panic(&r.stderr);
     assert!(
@@ -195,46 +166,8 @@ fn database_path_that_is_a_folder() {
     assert!(e.to_string().contains(&db.display().to_string()), "{e}");
 }
 
-/// How to run the binary so that file permissions apply: directly when this process is
-/// subject to them, as `nobody` through `setpriv` when it is root. `None` when neither works.
-fn unprivileged(dir: &Path) -> Option<Vec<String>> {
-    use std::os::unix::fs::PermissionsExt;
-    let probe = dir.join("probe");
-    std::fs::create_dir(&probe).unwrap();
-    std::fs::set_permissions(&probe, std::fs::Permissions::from_mode(0o555)).unwrap();
-    let privileged = std::fs::write(probe.join("x"), "").is_ok();
-    std::fs::set_permissions(&probe, std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::remove_dir_all(&probe).unwrap();
-    if !privileged {
-        return Some(Vec::new());
-    }
-    let setpriv = [
-        "setpriv",
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-    ];
-    let works = Command::new(setpriv[0])
-        .args(&setpriv[1..])
-        .arg("true")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    works.then(|| setpriv.iter().map(|s| s.to_string()).collect())
-}
-
-fn stint_as(prefix: &[String], db: &Path, args: &[&str]) -> Command {
-    let mut cmd = match prefix.split_first() {
-        Some((program, rest)) => {
-            let mut cmd = Command::new(program);
-            cmd.args(rest).arg(env!("CARGO_BIN_EXE_stint"));
-            cmd
-        }
-        None => Command::new(env!("CARGO_BIN_EXE_stint")),
-    };
-    cmd.args(args).env("STINT_DB", db);
-    cmd
+fn stint_as(prefix: &[String], db: &Path, args: &[&str]) -> Cmd {
+    stint(args).db(db).wrapped(prefix)
 }
 
 /// Whether a message says the database is read-only and what to do about it.
@@ -254,10 +187,7 @@ fn chmod(path: &Path, mode: u32) {
 fn read_only_file_in_a_writable_folder() {
     let dir = tempfile::tempdir().unwrap();
     chmod(dir.path(), 0o755);
-    let Some(prefix) = unprivileged(dir.path()) else {
-        eprintln!("disk: skipped read-only cases: running privileged and setpriv is not usable");
-        return;
-    };
+    let prefix = unprivileged(dir.path());
     let folder = dir.path().join("data");
     std::fs::create_dir(&folder).unwrap();
     let db = folder.join("stint.db");
@@ -267,7 +197,7 @@ fn read_only_file_in_a_writable_folder() {
     chmod(&folder, 0o777);
 
     let r = run(stint_as(&prefix, &db, &["tracks"]), None);
-    assert!(r.ok, "{}", r.stderr);
+    assert!(r.success(), "{}", r.stderr);
     assert!(r.stdout.contains("3 tracks"), "{}", r.stdout);
 
     let err = cli_error(stint_as(
@@ -294,7 +224,7 @@ fn read_only_file_in_a_writable_folder() {
             json!({"start": "2025-02-01T09:00:00Z", "duration": "1h"}),
         )),
     );
-    assert!(r.ok, "{}", r.stderr);
+    assert!(r.success(), "{}", r.stderr);
     let text = tool_error(&answers(&r.stdout)[0]).to_owned();
     assert!(says_read_only(&text), "{text}");
     chmod(&db, 0o644);
@@ -324,10 +254,7 @@ fn read_only_file_in_a_writable_folder() {
 fn read_only_folder_is_not_reported_as_damage() {
     let dir = tempfile::tempdir().unwrap();
     chmod(dir.path(), 0o755);
-    let Some(prefix) = unprivileged(dir.path()) else {
-        eprintln!("disk: skipped read-only cases: running privileged and setpriv is not usable");
-        return;
-    };
+    let prefix = unprivileged(dir.path());
     let folder = dir.path().join("archive");
     std::fs::create_dir(&folder).unwrap();
     let db = folder.join("stint.db");
@@ -512,27 +439,35 @@ fn check_limited_run(stdout: &str, n: u64, db: &Path) -> Vec<String> {
 
 /// A really full disk: a 320 KiB tmpfs in a private mount namespace (the seed at schema 9 is
 /// about 40 KiB larger than at 6: the sync tables). Needs `unshare` with the
-/// right to mount (root, or unprivileged user namespaces); skipped otherwise.
+/// right to mount (root, or unprivileged user namespaces); fails and says so otherwise.
 #[cfg(target_os = "linux")]
 #[test]
 fn full_disk() {
     let dir = tempfile::tempdir().unwrap();
     let mnt = dir.path().join("mnt");
     std::fs::create_dir(&mnt).unwrap();
+    let unshare = require_tool("unshare");
     let flag_sets: [&[&str]; 2] = [&["--mount"], &["--user", "--map-root-user", "--mount"]];
-    let Some(flags) = flag_sets.into_iter().find(|flags| {
-        Command::new("unshare")
-            .args(*flags)
-            .args(["sh", "-c", r#"mount -t tmpfs -o size=64k none "$MNT""#])
-            .env("MNT", &mnt)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    }) else {
-        eprintln!("disk: skipped the full-disk case: cannot mount a tmpfs with unshare here");
-        return;
-    };
+    let flags = flag_sets
+        .into_iter()
+        .find(|flags| {
+            Command::new(&unshare)
+                .args(*flags)
+                .args(["sh", "-c", r#"mount -t tmpfs -o size=64k none "$MNT""#])
+                .env("MNT", &mnt)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "this test mounts a tiny tmpfs in a private mount namespace and cannot here: \
+                 neither `unshare --mount` (root) nor `unshare --user --map-root-user --mount` \
+                 (unprivileged user namespaces) may mount; run it as root or enable \
+                 kernel.unprivileged_userns_clone"
+            )
+        });
 
     let seed = dir.path().join("seed.db");
     seeded_db(&seed, 3, 10);
@@ -570,7 +505,7 @@ fn full_disk() {
         .env("MNT", &mnt)
         .env("DIR", dir.path())
         .env("OUT", &out)
-        .env("STINT", env!("CARGO_BIN_EXE_stint"))
+        .env("STINT", BIN)
         .env("TZ", "UTC")
         .status()
         .unwrap();
@@ -613,17 +548,10 @@ fn file_size_limit() {
     seeded_db(&db, 3, 10);
     const N: u64 = 20;
     // 64 blocks of 512 bytes: the WAL may grow to 32 KiB.
-    let script = r#"trap '' XFSZ; ulimit -f 64 || exit 97; exec "$STINT" "$@""#;
-    let limited = |args: &[&str]| {
-        let mut cmd = Command::new("sh");
-        cmd.args(["-c", script, "sh"])
-            .args(args)
-            .env("STINT", env!("CARGO_BIN_EXE_stint"))
-            .env("STINT_DB", &db);
-        cmd
-    };
+    let script = r#"trap '' XFSZ; ulimit -f 64 || exit 97; exec "$@""#;
+    let limited = |args: &[&str]| stint(args).db(&db).wrapped(&["sh", "-c", script, "sh"]);
     let r = run(limited(&["mcp"]), Some(&big_writes(N)));
-    assert!(r.ok, "{}", r.stderr);
+    assert!(r.success(), "{}", r.stderr);
     assert_no_panic(&r.stderr);
     // The CLI next, before anything opens the file without the limit (and checkpoints the WAL).
     let err = cli_error(limited(&[
@@ -694,7 +622,7 @@ fn damaged_pages() {
         stint_cmd(&db, &["mcp"]),
         Some(&tool_call(1, "list_tracks", json!({"limit": 500}))),
     );
-    assert!(r.ok, "{}", r.stderr);
+    assert!(r.success(), "{}", r.stderr);
     let text = tool_error(&answers(&r.stdout)[0]).to_owned();
     assert!(text.contains("malformed"), "{text}");
 
@@ -935,7 +863,7 @@ fn export_tool_on_stdio_writes_a_new_file_only() {
     ]
     .concat();
     let r = run(stint_cmd(&db, &["mcp"]), Some(&input));
-    assert!(r.ok, "{}", r.stderr);
+    assert!(r.success(), "{}", r.stderr);
     let a = answers(&r.stdout);
     let tool = a[0]["result"]["tools"]
         .as_array()

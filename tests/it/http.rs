@@ -14,6 +14,8 @@ use stint::service::{Caller, Frontend, NewClient, Service};
 
 use super::util::Env;
 
+use super::util::{HANG_GUARD, cases};
+
 pub(super) struct Server {
     addr: SocketAddr,
     pub(super) svc: Service,
@@ -700,26 +702,24 @@ fn slow_clients_do_not_lock_out_others() {
         },
     );
     let mut slow = Vec::new();
-    for _ in 0..1000 {
+    // 1,000 with STINT_SLOW_TESTS=1, 300 otherwise: both far over the limit of 64.
+    let attempts = cases(300, 1000);
+    for _ in 0..attempts {
         let mut c = TcpStream::connect(s.addr).unwrap();
         c.write_all(b"GET /health HTTP/1.1\r\nHo").unwrap();
         slow.push(c);
     }
-    let started = std::time::Instant::now();
+    // Others are still answered. The timeout is a hang guard (before the fix they were never
+    // answered), not a speed check: a loaded machine may take its time.
     for _ in 0..5 {
         let health = ureq::get(&s.url("/health"))
-            .timeout(Duration::from_secs(5))
+            .timeout(HANG_GUARD)
             .call()
-            .unwrap();
+            .unwrap_or_else(|e| panic!("/health is not answered while slow clients wait: {e}"));
         assert_eq!(health.status(), 200);
         let r = s.call(None, "list_tags", json!({}));
         assert_eq!(r["isError"], false);
     }
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "answered in {:?}",
-        started.elapsed()
-    );
     // The slow connections beyond the limit were closed by the server, not kept open.
     let mut closed = 0;
     for c in &mut slow {
@@ -739,8 +739,8 @@ fn slow_clients_do_not_lock_out_others() {
         }
     }
     assert!(
-        closed >= 1000 - 64 - 10,
-        "{closed} of 1000 slow connections closed"
+        closed >= attempts - 64 - 10,
+        "{closed} of {attempts} slow connections closed"
     );
 }
 
@@ -755,14 +755,20 @@ fn header_read_timeout_closes_half_sent_requests() {
     );
     let mut c = TcpStream::connect(s.addr).unwrap();
     c.write_all(b"GET /health HTTP/1.1\r\nHo").unwrap();
-    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let started = std::time::Instant::now();
+    // The server closes the connection (end of stream); the read timeout is a hang guard
+    // that only fires when it never does. How soon it closes is not a test's business.
+    c.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     let mut out = Vec::new();
-    let _ = c.read_to_end(&mut out);
+    let read = c.read_to_end(&mut out);
+    let hung = read.as_ref().is_err_and(|e| {
+        matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        )
+    });
     assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "closed after {:?}",
-        started.elapsed()
+        !hung,
+        "the half-sent request was not closed by the server within the hang guard: {read:?}"
     );
 }
 

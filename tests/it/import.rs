@@ -1,8 +1,6 @@
 //! `stint import csv`: created projects, clients and tags; recognised re-imports (also of keys
 //! stored by earlier builds); a bad row keeps nothing; the CLI's summary line.
 
-use std::process::Command;
-
 use stint::service::{ImportSummary, NoProgress};
 
 use crate::it::util::Env;
@@ -160,19 +158,11 @@ fn cli_import_prints_a_summary() {
     let env = Env::new();
     let file = env.dir.path().join("tracks.csv");
     std::fs::write(&file, FILE).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_stint"))
-        .args(["--db"])
-        .arg(env.db_path())
-        .args(["import", "csv"])
+    let stdout = super::util::stint(&["import", "csv"])
+        .db(env.db_path())
         .arg(&file)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout} {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .ok()
+        .stdout;
     assert!(
         stdout.contains("Imported 4 tracks from 4 rows (0 already present, skipped)")
             && stdout.contains("created 2 projects, 1 clients, 3 tags"),

@@ -6,13 +6,12 @@
 //! nothing, and that a dry run reports the same counts and writes nothing.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::str::FromStr;
 
 use rusqlite::types::Value;
 use stint::service::{ImportFormat, ImportOptions, ImportReport, ImportSummary, NoProgress};
 
-use crate::it::util::{Env, utc};
+use crate::it::util::{Cmd, Env, require_tool, utc};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -421,21 +420,14 @@ fn a_bad_row_in_any_format_keeps_nothing() {
     assert_eq!(env.count("SELECT count(*) FROM projects"), 0);
 }
 
-fn stint(env: &Env) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stint"));
-    cmd.arg("--db").arg(env.db_path());
-    cmd
+/// `stint` on `env`'s database.
+fn stint(env: &Env) -> Cmd {
+    super::util::stint(&[]).db(env.db_path())
 }
 
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
+/// Runs `cmd`, which must succeed; its standard output.
+fn run(cmd: Cmd) -> String {
+    cmd.ok().stdout
 }
 
 #[test]
@@ -458,71 +450,35 @@ fn cli_dry_run_shows_counts_and_first_rows_and_writes_nothing() {
             && out.contains("Read as Watson."),
         "{out}"
     );
-    let out = stint(&env)
+    let err = stint(&env)
         .args(["import", "--format", "kimai"])
         .arg(fixture("watson-frames"))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown import format"));
+        .fails()
+        .stderr;
+    assert!(err.contains("unknown import format"), "{err}");
 }
 
-/// `timew` (Debian's timewarrior) and `watson` (PyPI's td-watson) for the tests that make real
-/// exports: CI installs both (scripts/setup-dev.sh) and fails without them; elsewhere the test
-/// says loudly that it did not run.
-fn tool(name: &str) -> Option<PathBuf> {
-    let local = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target/watson-venv/bin")
-        .join(name);
-    let found = if local.is_file() {
-        Some(local)
-    } else {
-        std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|p| p.join(name))
-                .find(|p| p.is_file())
-        })
-    };
-    if found.is_none() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{name} is missing: run scripts/setup-dev.sh (CI must run this test)"
-        );
-        eprintln!("SKIPPED: {name} is not installed; run scripts/setup-dev.sh to run this test");
-    }
-    found
-}
-
-fn real(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{:?}: {}{}",
-        cmd,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+/// Runs a peer tool's command, which must succeed; its standard output.
+fn real(cmd: Cmd) -> String {
+    cmd.ok().stdout
 }
 
 #[test]
 fn real_timewarrior_export_and_data_folder() {
-    let Some(timew) = tool("timew") else { return };
+    // `timew` is Debian's timewarrior, installed by scripts/setup-dev.sh.
+    let timew = require_tool("timew");
     let env = Env::new();
     let db = env.dir.path().join("timewarrior");
     std::fs::create_dir_all(&db).unwrap();
     let timew = |args: &[&str]| {
-        let mut c = Command::new(&timew);
-        c.env("TIMEWARRIORDB", &db)
+        Cmd::program(&timew, args)
+            .env("TIMEWARRIORDB", &db)
             .env("TZ", "Europe/Berlin")
-            .args(args);
-        c.stdin(std::process::Stdio::null());
-        c
     };
     // The first command asks to create the database; it exists, so no question is asked.
     std::fs::write(db.join("timewarrior.cfg"), "").unwrap();
     std::fs::create_dir_all(db.join("data")).unwrap();
-    real(&mut timew(&[
+    real(timew(&[
         "track",
         "2024-03-25T08:30",
         "-",
@@ -530,22 +486,22 @@ fn real_timewarrior_export_and_data_folder() {
         "Website",
         "deep work",
     ]));
-    real(&mut timew(&[
+    real(timew(&[
         "track",
         "2024-03-25T10:15",
         "-",
         "2024-03-25T11:00",
         "meeting",
     ]));
-    real(&mut timew(&["annotate", "@1", "Standup"]));
-    real(&mut timew(&[
+    real(timew(&["annotate", "@1", "Standup"]));
+    real(timew(&[
         "track",
         "2024-11-03T09:00",
         "-",
         "2024-11-03T09:45",
         "Website",
     ]));
-    let export = real(&mut timew(&["export"]));
+    let export = real(timew(&["export"]));
     let file = env.dir.path().join("timew.json");
     std::fs::write(&file, &export).unwrap();
     let out = run(stint(&env).arg("import").arg(&file));
@@ -570,18 +526,17 @@ fn real_timewarrior_export_and_data_folder() {
 
 #[test]
 fn real_watson_frames_and_log() {
-    let Some(watson) = tool("watson") else { return };
+    // `watson` is PyPI's td-watson, installed by scripts/setup-dev.sh.
+    let watson = require_tool("watson");
     let env = Env::new();
     let dir = env.dir.path().join("watson");
     std::fs::create_dir_all(&dir).unwrap();
     let watson = |args: &[&str]| {
-        let mut c = Command::new(&watson);
-        c.env("WATSON_DIR", &dir)
+        Cmd::program(&watson, args)
+            .env("WATSON_DIR", &dir)
             .env("TZ", "Europe/Berlin")
-            .args(args);
-        c
     };
-    real(&mut watson(&[
+    real(watson(&[
         "add",
         "-f",
         "2024-03-25 08:30",
@@ -591,7 +546,7 @@ fn real_watson_frames_and_log() {
         "+design",
         "+client call",
     ]));
-    real(&mut watson(&[
+    real(watson(&[
         "add",
         "-f",
         "2024-03-26 09:00",
@@ -599,8 +554,8 @@ fn real_watson_frames_and_log() {
         "2024-03-26 09:20",
         "internal",
     ]));
-    real(&mut watson(&["start", "writing", "+draft"]));
-    let log = real(&mut watson(&["log", "--json", "--all"]));
+    real(watson(&["start", "writing", "+draft"]));
+    let log = real(watson(&["log", "--json", "--all"]));
     let file = env.dir.path().join("log.json");
     std::fs::write(&file, &log).unwrap();
     let out = run(stint(&env).arg("import").arg(&file));
@@ -794,12 +749,10 @@ fn cli_db_export_and_import_round_trip() {
     let file = from.dir.path().join("copy.json");
     run(stint(&from).args(["db", "export", "--json"]).arg(&file));
     // Kept unless --force, as every export.
-    let again = stint(&from)
+    stint(&from)
         .args(["db", "export", "--json"])
         .arg(&file)
-        .output()
-        .unwrap();
-    assert!(!again.status.success());
+        .fails();
     let to = Env::new();
     let out = run(stint(&to).arg("import").arg(&file));
     assert!(out.starts_with("Restored a stint export"), "{out}");
@@ -867,12 +820,7 @@ fn tracks_ics_parses_back_with_one_event_per_finished_track() {
         .unwrap_or_default();
     assert_eq!(categories, ["Website", "design", "review"]);
     // Files are kept unless --force.
-    let again = stint(&env)
-        .args(["tracks", "--ics"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(!again.status.success());
+    stint(&env).args(["tracks", "--ics"]).arg(&file).fails();
     run(stint(&env).args(["tracks", "--force", "--ics"]).arg(&file));
 }
 

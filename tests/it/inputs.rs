@@ -13,6 +13,7 @@ use stint::service::{
 };
 use stint::store;
 
+use super::util::call_line as call;
 use super::util::{Env, NOW, utc};
 
 fn project(env: &Env, name: &str) {
@@ -474,12 +475,6 @@ fn a_start_in_the_same_second_replaces_the_running_timer() {
     let third = env.svc.start_timer(StartTimer::default()).unwrap();
     assert!(third.replaced.is_empty());
     assert_eq!(third.stopped[0].id, second.track.id);
-}
-
-fn call(id: i64, name: &str, args: serde_json::Value) -> String {
-    serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
-        "params": {"name": name, "arguments": args}})
-    .to_string()
 }
 
 /// Over MCP: a same-second switch says it replaced the first timer; continue_timer resumes

@@ -304,7 +304,7 @@ fn arb_tracks() -> impl Strategy<Value = Vec<Spec>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(crate::it::util::proptest_config(24, 256))]
 
     /// The invariants of the money rule over random tracks, rates, currencies, rounding modes,
     /// increments, scopes and groupings.

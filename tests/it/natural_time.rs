@@ -11,6 +11,7 @@ use stint::service::{
     NewClient, NewProject, NewTrack, SettingsChanges, StartTimer, StopTimer, TrackChanges,
 };
 
+use super::util::call_line as call;
 use super::util::{Env, mcp_session, utc};
 
 const BERLIN: &str = "Europe/Berlin";
@@ -488,12 +489,6 @@ fn a_bare_stop_time_is_the_first_after_the_timer_started() {
     );
 }
 
-fn call(id: i64, name: &str, args: Value) -> String {
-    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
-           "params": {"name": name, "arguments": args}})
-    .to_string()
-}
-
 fn structured(answer: &Value) -> &Value {
     assert_ne!(answer["result"]["isError"], json!(true), "{answer}");
     &answer["result"]["structuredContent"]
@@ -714,11 +709,10 @@ fn an_invoice_period_is_inclusive_in_json_csv_and_pdf() {
     let (_, pdf) = env.svc.export_invoice_pdf("1").unwrap();
     let path = env.dir.path().join("inv.pdf");
     std::fs::write(&path, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
+    let text = super::util::Cmd::program(super::util::require_tool("pdftotext"), &[])
         .args([path.to_str().unwrap(), "-"])
-        .output()
-        .expect("pdftotext (poppler-utils) reads the PDF; run scripts/setup-dev.sh");
-    let text = String::from_utf8(out.stdout).unwrap();
+        .ok()
+        .stdout;
     assert!(text.contains("2026-11-01 – 2026-11-30"), "{text}");
 }
 
@@ -726,21 +720,7 @@ fn an_invoice_period_is_inclusive_in_json_csv_and_pdf() {
 fn cli_week_reads_last_week_like_report() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cli.db");
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_stint"))
-            .args(args)
-            .env("STINT_DB", &db)
-            .env("TZ", "UTC")
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_str::<Value>(&stdout).unwrap()
-    };
+    let run = |args: &[&str]| super::util::stint(args).db(&db).ok().json();
     let week = run(&["--json", "week", "--date", "last week"]);
     let report = run(&["--json", "report", "--from", "last week"]);
     assert_eq!(week["period"], report["period"]);
@@ -755,18 +735,11 @@ fn cli_week_reads_last_week_like_report() {
     assert_eq!((last - first).num_days(), 6);
 
     // The long-track warning is a line of its own on the CLI.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stint"))
-        .args(["log", "--start", "2 days ago 8am", "--end", "yesterday 9am"])
-        .env("STINT_DB", &db)
-        .env("TZ", "UTC")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout =
+        super::util::stint(&["log", "--start", "2 days ago 8am", "--end", "yesterday 9am"])
+            .db(&db)
+            .ok()
+            .stdout;
     assert!(
         stdout
             .lines()

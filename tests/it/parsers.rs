@@ -47,10 +47,7 @@ const DST_ZONES: [Tz; 4] = [
 /// Default case count: enough to hit every zone and form many times, small enough that the
 /// whole file runs in a few seconds.
 fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: 256,
-        ..ProptestConfig::default()
-    }
+    crate::it::util::proptest_config(32, 512)
 }
 
 fn zone() -> impl Strategy<Value = Tz> {
@@ -518,7 +515,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 12, ..config() })]
+    #![proptest_config(crate::it::util::proptest_config(12, 64))]
 
     /// The whole server loop on a real database: every garbage line gets its own parse error,
     /// in order, and a ping after them is still answered.

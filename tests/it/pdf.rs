@@ -20,11 +20,11 @@ use stint::service::{
     Caller, Frontend, NewClient, NewInvoice, NewProject, NewTrack, SettingsChanges,
 };
 
-use super::util::{Env, mcp_session};
+use super::util::{Env, mcp_session, require_tool, stint};
 
 /// Runs a poppler tool on `pdf` and returns its standard output.
 fn poppler(tool: &str, args: &[&str], pdf: &Path) -> String {
-    let out = Command::new(tool)
+    let out = Command::new(require_tool(tool))
         .args(args)
         .arg(pdf)
         .args(if tool == "pdftotext" {
@@ -355,24 +355,17 @@ fn long_invoices_paginate() {
 }
 
 /// The largest invoice allowed stays a reasonable answer: 2,000 lines make a PDF of about 60
-/// pages that renders in well under the time of a tool call, and whose base64 fits easily in a
-/// stdio answer.
+/// pages whose base64 fits easily in a stdio answer. (How long it takes is measured by
+/// `cargo bench --bench render`, not asserted here.)
 #[test]
-fn the_largest_invoice_renders_quickly_and_small() {
+fn the_largest_invoice_renders_small() {
     let doc = synthetic(
         MAX_DOCUMENT_LINES,
         "Consulting session on the catalogue migration",
     );
-    let started = std::time::Instant::now();
     let pdf = stint::render::pdf::render_invoice(&doc).unwrap();
-    let took = started.elapsed();
-    eprintln!(
-        "{} lines: {} bytes in {took:?}",
-        MAX_DOCUMENT_LINES,
-        pdf.len()
-    );
+    assert!(pdf.starts_with(b"%PDF-"));
     assert!(pdf.len() < 4 << 20, "{} bytes", pdf.len());
-    assert!(took < std::time::Duration::from_secs(20), "{took:?}");
 }
 
 /// The answer stays bounded: more lines than the limit are refused before rendering, and a
@@ -502,36 +495,20 @@ fn cli_writes_a_pdf() {
     let env = Env::new();
     let number = fixture(&env);
     let target = env.dir.path().join("cli.pdf");
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_stint"))
-            .args(args)
-            .env("STINT_DB", env.db_path())
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| stint(args).db(env.db_path());
     let t = target.to_str().unwrap();
-    let out = run(&["invoice", "export", &number, "--pdf", t]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("Wrote Invoice INV-2026-0001"));
+    let err = run(&["invoice", "export", &number, "--pdf", t]).ok().stderr;
+    assert!(err.contains("Wrote Invoice INV-2026-0001"), "{err}");
     assert!(std::fs::read(&target).unwrap().starts_with(b"%PDF-"));
-    let out = run(&["invoice", "export", &number, "--pdf", t]);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
-    let out = run(&["invoice", "export", &number, "--pdf", t, "--force"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = run(&["invoice", "export", &number, "--pdf", "-"]);
-    assert!(out.status.success());
-    assert!(out.stdout.starts_with(b"%PDF-"));
-    let out = run(&["invoice", "export", &number]);
-    assert!(!out.status.success(), "a format is required");
+    let err = run(&["invoice", "export", &number, "--pdf", t])
+        .fails()
+        .stderr;
+    assert!(err.contains("already exists"), "{err}");
+    run(&["invoice", "export", &number, "--pdf", t, "--force"]).ok();
+    let out = run(&["invoice", "export", &number, "--pdf", "-"]).ok();
+    assert!(out.raw_stdout.starts_with(b"%PDF-"));
+    // A format is required.
+    run(&["invoice", "export", &number]).fails();
 }
 
 /// An issued invoice prints the seller frozen on it; a draft prints the current settings; a

@@ -368,20 +368,10 @@ fn a_running_timer_counts_in_the_period_it_started_in() {
 fn the_cli_reports_a_track_in_the_period_it_starts_in() {
     let dir = tempfile::tempdir().unwrap();
     let stint = |args: &[&str]| -> String {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_stint"))
-            .args(args)
-            .env("STINT_DB", dir.path().join("cli.db"))
-            .env("TZ", "UTC")
-            .env("COLUMNS", "80")
-            .env_remove("NO_COLOR")
-            .output()
-            .unwrap();
-        let (stdout, stderr) = (
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        );
-        assert!(out.status.success(), "stint {args:?}: {stderr}{stdout}");
-        stdout
+        super::util::stint(args)
+            .db(dir.path().join("cli.db"))
+            .ok()
+            .stdout
     };
     let json = |args: &[&str]| -> serde_json::Value {
         let mut args = args.to_vec();
@@ -482,15 +472,9 @@ const DEFAULT_RATES: [&str; 3] = ["0", "60", "99.99"];
 /// Projects: none, one with its own rate, one that takes its client's, one on the default.
 const PROJECTS: [Option<&str>; 4] = [None, Some("Own"), Some("Client's"), Some("Default")];
 
-/// The case count: 64, or `PROPTEST_CASES` (CI runs more).
+/// The case count: 16, 512 with `STINT_SLOW_TESTS=1`, or `PROPTEST_CASES`.
 fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(64),
-        ..ProptestConfig::default()
-    }
+    crate::it::util::proptest_config(16, 512)
 }
 
 #[derive(Debug, Clone)]

@@ -1,6 +1,7 @@
 //! The MCP protocol in-process: JSON-RPC lines in, answers out, through rmcp and the stdio
 //! adapter, on a real database.
 
+use super::util::call_line as call;
 use super::util::{Env, mcp_session as session};
 use serde_json::{Value, json};
 
@@ -57,11 +58,6 @@ const TOOLS: [&str; 50] = [
     "delete_expense",
     "sync",
 ];
-
-fn call(id: i64, name: &str, args: Value) -> String {
-    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name, "arguments": args}})
-        .to_string()
-}
 
 #[test]
 fn bare_tool_call_without_initialize() {

@@ -523,7 +523,7 @@ mod overlap_property {
     use proptest::prelude::*;
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+        #![proptest_config(crate::it::util::proptest_config(24, 256))]
 
         /// The overlaps a write reports are the tracks a brute-force check finds: the first 20
         /// by start then id, and the count of all of them (touching ends do not overlap).

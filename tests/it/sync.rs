@@ -699,7 +699,7 @@ fn run(d: &Device, who: usize, a: &Act, folder: &Path) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(crate::it::util::proptest_config(6, 96))]
 
     /// Three devices work offline in random order and sync in random orders: they end with
     /// identical data, and each holds every change made on every device.
@@ -774,18 +774,15 @@ fn sigkill_during_sync_leaves_nothing_half_applied() {
     let b = b_dir.path().join("stint.db");
     let mut seed: u64 = 0x5EED_5A1C;
     let mut kills = 0;
-    for _ in 0..40 {
+    // 40 kills with STINT_SLOW_TESTS=1, 10 otherwise.
+    for _ in 0..super::util::cases(10, 40) {
         seed = seed
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         let wait = std::time::Duration::from_micros((seed >> 33) % 150_000);
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stint"))
-            .args([
-                "--db",
-                b.to_str().unwrap(),
-                "sync",
-                folder.path().to_str().unwrap(),
-            ])
+        let mut child = super::util::stint(&["sync", folder.path().to_str().unwrap()])
+            .db(&b)
+            .command()
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()

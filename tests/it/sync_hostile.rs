@@ -5,7 +5,7 @@
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -79,58 +79,12 @@ fn stint_within(
     shell_prefix: Option<&str>,
     patience: Duration,
 ) -> (bool, String, String) {
-    let bin = env!("CARGO_BIN_EXE_stint");
-    let mut cmd = match shell_prefix {
-        Some(prefix) => {
-            let mut c = Command::new("sh");
-            let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
-            c.arg("-c")
-                .arg(format!("{prefix}; exec '{bin}' {}", quoted.join(" ")));
-            c
-        }
-        None => {
-            let mut c = Command::new(bin);
-            c.args(args);
-            c
-        }
-    };
-    let mut child = cmd
-        .env("STINT_DB", db)
-        .env("TZ", "UTC")
-        .env_remove("STINT_SYNC_TOKEN")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_t = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let err_t = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if started.elapsed() > patience {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("stint {args:?} did not end: it hangs");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    (
-        status.success(),
-        out_t.join().unwrap(),
-        err_t.join().unwrap(),
-    )
+    let mut cmd = super::util::stint(args).db(db).timeout(patience);
+    if let Some(prefix) = shell_prefix {
+        let script = format!("{prefix}; exec \"$0\" \"$@\"");
+        cmd = cmd.wrapped(&["sh", "-c", &script]);
+    }
+    cmd.run().triple()
 }
 
 const PATIENCE: Duration = Duration::from_secs(120);

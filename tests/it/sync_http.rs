@@ -4,26 +4,11 @@
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
-fn stint(db: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stint"));
-    cmd.args(args)
-        .env("STINT_DB", db)
-        .env("TZ", "UTC")
-        .env_remove("STINT_SYNC_TOKEN");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use super::util::{call_line, handshake_lines, stint};
 
 /// `stint serve` on a free port, killed when dropped.
 struct Served {
@@ -55,7 +40,7 @@ impl Served {
         if sensitive {
             args.push("--sensitive");
         }
-        let (ok, out, err) = stint(&self.db(), &args, &[]);
+        let (ok, out, err) = stint(&args).db(self.db()).run().triple();
         assert!(ok, "{err}");
         out.lines().next().unwrap().trim().to_owned()
     }
@@ -116,25 +101,23 @@ fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 fn serve() -> (Served, String) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.db");
-    let (ok, out, err) = stint(
-        &db,
-        &[
-            "token",
-            "create",
-            "--name",
-            "sync",
-            "--scope",
-            "admin",
-            "--sensitive",
-        ],
-        &[],
-    );
+    let (ok, out, err) = stint(&[
+        "token",
+        "create",
+        "--name",
+        "sync",
+        "--scope",
+        "admin",
+        "--sensitive",
+    ])
+    .db(&db)
+    .run()
+    .triple();
     assert!(ok, "{err}");
     let token = out.lines().next().unwrap().trim().to_owned();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stint"))
-        .args(["serve", "--host", "127.0.0.1", "--port", "0"])
-        .env("STINT_DB", &db)
-        .env("TZ", "UTC")
+    let mut child = stint(&["serve", "--host", "127.0.0.1", "--port", "0"])
+        .db(&db)
+        .command()
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -156,18 +139,17 @@ fn serve() -> (Served, String) {
 
 /// The tracks of `db` in November 2026, as JSON objects.
 fn tracks(db: &Path) -> Vec<Value> {
-    let (ok, out, err) = stint(
-        db,
-        &[
-            "tracks",
-            "--from",
-            "2026-11-01",
-            "--to",
-            "2026-11-30",
-            "--json",
-        ],
-        &[],
-    );
+    let (ok, out, err) = stint(&[
+        "tracks",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "--json",
+    ])
+    .db(db)
+    .run()
+    .triple();
     assert!(ok, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     v["tracks"].as_array().unwrap().clone()
@@ -186,31 +168,33 @@ fn a_track_goes_from_a_to_b_through_the_server_and_an_edit_comes_back() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a.db");
     let b = dir.path().join("b.db");
-    let (ok, _, err) = stint(
-        &a,
-        &[
-            "log",
-            "Write spec",
-            "--start",
-            "2026-11-20 09:00",
-            "--duration",
-            "1h",
-        ],
-        &[],
-    );
+    let (ok, _, err) = stint(&[
+        "log",
+        "Write spec",
+        "--start",
+        "2026-11-20 09:00",
+        "--duration",
+        "1h",
+    ])
+    .db(&a)
+    .run()
+    .triple();
     assert!(ok, "{err}");
 
     // A through the environment variable, B through --token.
-    let (ok, out, err) = stint(
-        &a,
-        &["sync", "--url", &server.url],
-        &[("STINT_SYNC_TOKEN", &token)],
-    );
+    let (ok, out, err) = stint(&["sync", "--url", &server.url])
+        .db(&a)
+        .envs(&[("STINT_SYNC_TOKEN", &token)])
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(out.contains(&format!("Joined {}", server.url)), "{out}");
     // The address `stint serve` prints (with /api/mcp) works too.
     let printed = format!("{}/api/mcp", server.url);
-    let (ok, out, err) = stint(&b, &["sync", "--url", &printed, "--token", &token], &[]);
+    let (ok, out, err) = stint(&["sync", "--url", &printed, "--token", &token])
+        .db(&b)
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(out.contains("Applied"), "{out}");
     assert_eq!(descriptions(&b), ["Write spec"]);
@@ -219,19 +203,26 @@ fn a_track_goes_from_a_to_b_through_the_server_and_an_edit_comes_back() {
 
     // An edit on B comes back to A; later syncs remember the server.
     let id = tracks(&b)[0]["id"].as_i64().unwrap().to_string();
-    let (ok, _, err) = stint(&b, &["edit", &id, "--description", "Write spec v2"], &[]);
+    let (ok, _, err) = stint(&["edit", &id, "--description", "Write spec v2"])
+        .db(&b)
+        .run()
+        .triple();
     assert!(ok, "{err}");
-    let (ok, out, err) = stint(&b, &["sync", "--token", &token], &[]);
+    let (ok, out, err) = stint(&["sync", "--token", &token]).db(&b).run().triple();
     assert!(ok, "{err}");
     assert!(out.contains("Sent 1 change(s)."), "{out}");
-    let (ok, out, err) = stint(&a, &["sync"], &[("STINT_SYNC_TOKEN", &token)]);
+    let (ok, out, err) = stint(&["sync"])
+        .db(&a)
+        .envs(&[("STINT_SYNC_TOKEN", &token)])
+        .run()
+        .triple();
     assert!(ok, "{err}");
     assert!(out.contains("Applied 1 change(s)"), "{out}");
     assert_eq!(descriptions(&a), ["Write spec v2"]);
     assert_eq!(descriptions(&server.db()), ["Write spec v2"]);
 
     // Status names the server, not the mirror folder.
-    let (ok, out, err) = stint(&a, &["sync", "status"], &[]);
+    let (ok, out, err) = stint(&["sync", "status"]).db(&a).run().triple();
     assert!(ok, "{err}");
     assert!(out.contains(&format!("server {}", server.url)), "{out}");
     assert!(!out.contains("sync-remote"), "{out}");
@@ -244,40 +235,27 @@ fn a_track_goes_from_a_to_b_through_the_server_and_an_edit_comes_back() {
         let mode = std::fs::metadata(&kept).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "{mode:o}");
     }
-    let (ok, out, err) = stint(&a, &["sync"], &[]);
+    let (ok, out, err) = stint(&["sync"]).db(&a).run().triple();
     assert!(ok, "{err}");
     assert!(out.contains("Server"), "{out}");
     // The kept token is for that server only: another address gets none.
-    let (ok, _, err) = stint(&a, &["sync", "--url", "http://127.0.0.1:9"], &[]);
+    let (ok, _, err) = stint(&["sync", "--url", "http://127.0.0.1:9"])
+        .db(&a)
+        .run()
+        .triple();
     assert!(!ok);
     assert!(err.contains("give the server's token"), "{err}");
-    let (ok, _, err) = stint(&b, &["edit", &id, "--description", "Write spec v3"], &[]);
+    let (ok, _, err) = stint(&["edit", &id, "--description", "Write spec v3"])
+        .db(&b)
+        .run()
+        .triple();
     assert!(ok, "{err}");
-    assert!(stint(&b, &["sync"], &[]).0);
-    let calls = [
-        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#,
-        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
-        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"sync","arguments":{}}}"#,
-    ];
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stint"))
-        .arg("mcp")
-        .env("STINT_DB", &a)
-        .env("TZ", "UTC")
-        .env_remove("STINT_SYNC_TOKEN")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write as _;
-        let mut stdin = child.stdin.take().unwrap();
-        for c in calls {
-            writeln!(stdin, "{c}").unwrap();
-        }
-    }
-    let out = child.wait_with_output().unwrap();
-    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(stint(&["sync"]).db(&b).run().triple().0);
+    let out = stint(&["mcp"])
+        .db(&a)
+        .stdin(handshake_lines("2025-06-18") + &call_line(2, "sync", json!({})) + "\n")
+        .run()
+        .stdout;
     assert!(out.contains("through the server"), "{out}");
     assert_eq!(
         descriptions(&a),
@@ -286,7 +264,10 @@ fn a_track_goes_from_a_to_b_through_the_server_and_an_edit_comes_back() {
     );
     // A folder instead of the server is refused, and names the server.
     let folder = dir.path().join("folder");
-    let (ok, _, err) = stint(&a, &["sync", folder.to_str().unwrap()], &[]);
+    let (ok, _, err) = stint(&["sync", folder.to_str().unwrap()])
+        .db(&a)
+        .run()
+        .triple();
     assert!(!ok);
     assert!(
         err.contains(&format!("syncs with the server {}", server.url)),
@@ -302,21 +283,23 @@ fn tokens_that_may_not_sync_are_refused_and_nothing_is_written() {
     let redacted = server.token("admin-redacted", "admin", false);
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a.db");
-    let (ok, _, err) = stint(
-        &a,
-        &[
-            "log",
-            "Private",
-            "--start",
-            "2026-11-20 09:00",
-            "--duration",
-            "1h",
-        ],
-        &[],
-    );
+    let (ok, _, err) = stint(&[
+        "log",
+        "Private",
+        "--start",
+        "2026-11-20 09:00",
+        "--duration",
+        "1h",
+    ])
+    .db(&a)
+    .run()
+    .triple();
     assert!(ok, "{err}");
     for (token, who) in [(&read, "reader"), (&redacted, "admin-redacted")] {
-        let (ok, _, err) = stint(&a, &["sync", "--url", &server.url, "--token", token], &[]);
+        let (ok, _, err) = stint(&["sync", "--url", &server.url, "--token", token])
+            .db(&a)
+            .run()
+            .triple();
         assert!(!ok, "a token that may not sync must be refused");
         assert!(err.contains(who), "{err}");
         assert!(
@@ -324,18 +307,16 @@ fn tokens_that_may_not_sync_are_refused_and_nothing_is_written() {
             "the message names the token to create: {err}"
         );
     }
-    let (ok, _, err) = stint(
-        &a,
-        &["sync", "--url", &server.url, "--token", "stint_wrong"],
-        &[],
-    );
+    let (ok, _, err) = stint(&["sync", "--url", &server.url, "--token", "stint_wrong"])
+        .db(&a)
+        .run()
+        .triple();
     assert!(!ok);
     assert!(err.contains("wrong or revoked"), "{err}");
-    let (ok, _, err) = stint(
-        &a,
-        &["sync", "--url", "http://127.0.0.1:1", "--token", &read],
-        &[],
-    );
+    let (ok, _, err) = stint(&["sync", "--url", "http://127.0.0.1:1", "--token", &read])
+        .db(&a)
+        .run()
+        .triple();
     assert!(!ok);
     assert!(err.contains("is `stint serve` running there?"), "{err}");
 
@@ -343,7 +324,7 @@ fn tokens_that_may_not_sync_are_refused_and_nothing_is_written() {
     assert!(server.hub_files().is_empty(), "{:?}", server.hub_files());
     assert!(descriptions(&server.db()).is_empty());
     assert!(!dir.path().join("a.db.sync-remote").exists());
-    let (ok, out, _) = stint(&a, &["sync", "status"], &[]);
+    let (ok, out, _) = stint(&["sync", "status"]).db(&a).run().triple();
     assert!(ok);
     assert!(out.contains("does not sync yet"), "{out}");
 
@@ -370,20 +351,22 @@ fn the_hub_refuses_damaged_misplaced_and_misnamed_files() {
     let (server, token) = serve();
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a.db");
-    let (ok, _, err) = stint(
-        &a,
-        &[
-            "log",
-            "Mine",
-            "--start",
-            "2026-11-20 09:00",
-            "--duration",
-            "1h",
-        ],
-        &[],
-    );
+    let (ok, _, err) = stint(&[
+        "log",
+        "Mine",
+        "--start",
+        "2026-11-20 09:00",
+        "--duration",
+        "1h",
+    ])
+    .db(&a)
+    .run()
+    .triple();
     assert!(ok, "{err}");
-    let (ok, _, err) = stint(&a, &["sync", "--url", &server.url, "--token", &token], &[]);
+    let (ok, _, err) = stint(&["sync", "--url", &server.url, "--token", &token])
+        .db(&a)
+        .run()
+        .triple();
     assert!(ok, "{err}");
 
     let (status, list) = server.request("GET", "/api/sync/files", Some(&token), None);
@@ -524,21 +507,23 @@ fn a_deleted_mirror_keeps_the_servers_copies_and_another_server_is_refused() {
     let (server, token) = serve();
     let dir = tempfile::tempdir().unwrap();
     let (a, c) = (dir.path().join("a.db"), dir.path().join("c.db"));
-    let (ok, _, err) = stint(
-        &a,
-        &[
-            "log",
-            "Kept",
-            "--start",
-            "2026-11-20 09:00",
-            "--duration",
-            "1h",
-        ],
-        &[],
-    );
+    let (ok, _, err) = stint(&[
+        "log",
+        "Kept",
+        "--start",
+        "2026-11-20 09:00",
+        "--duration",
+        "1h",
+    ])
+    .db(&a)
+    .run()
+    .triple();
     assert!(ok, "{err}");
     let sync = |db: &Path, url: &str, token: &str| {
-        stint(db, &["sync", "--url", url, "--token", token], &[])
+        stint(&["sync", "--url", url, "--token", token])
+            .db(db)
+            .run()
+            .triple()
     };
     let (ok, _, err) = sync(&a, &server.url, &token);
     assert!(ok, "{err}");
@@ -571,7 +556,7 @@ fn a_deleted_mirror_keeps_the_servers_copies_and_another_server_is_refused() {
     let moved = server.url.replace("127.0.0.1", "localhost");
     let (ok, _, err) = sync(&a, &moved, &token);
     assert!(ok, "{err}");
-    let (ok, out, _) = stint(&a, &["sync", "status"], &[]);
+    let (ok, out, _) = stint(&["sync", "status"]).db(&a).run().triple();
     assert!(ok);
     assert!(out.contains(&format!("server {moved}")), "{out}");
 }
@@ -587,7 +572,7 @@ fn snapshots_and_compacted_logs_travel_through_the_server() {
     );
     let env = [("STINT_SYNC_TOKEN", token.as_str())];
     let run = |db: &Path, args: &[&str]| {
-        let (ok, out, err) = stint(db, args, &env);
+        let (ok, out, err) = stint(args).db(db).envs(&env).run().triple();
         assert!(ok, "{args:?}: {err}");
         out
     };
@@ -655,7 +640,7 @@ fn snapshots_and_compacted_logs_travel_through_the_server() {
 /// The device id of a database that syncs with a server: its folder in the mirror, named by
 /// the short id `stint sync status` prints ("This device: NAME (1a2b3c4d), ...").
 fn device_of(db: &Path) -> String {
-    let (ok, out, err) = stint(db, &["sync", "status"], &[]);
+    let (ok, out, err) = stint(&["sync", "status"]).db(db).run().triple();
     assert!(ok, "{err}");
     let short = out
         .split('(')
@@ -682,10 +667,19 @@ fn a_new_key_on_every_device_travels_through_the_server() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a.db");
     let b = dir.path().join("b.db");
-    let (ok, k1, err) = stint(&server.db(), &["sync", "key", "new"], &[]);
+    let (ok, k1, err) = stint(&["sync", "key", "new"])
+        .db(server.db())
+        .run()
+        .triple();
     assert!(ok, "{err}");
     for db in [&a, &b] {
-        assert!(stint(db, &["sync", "key", "set", k1.trim()], &[]).0);
+        assert!(
+            stint(&["sync", "key", "set", k1.trim()])
+                .db(db)
+                .run()
+                .triple()
+                .0
+        );
     }
     let log = [
         "log",
@@ -695,25 +689,34 @@ fn a_new_key_on_every_device_travels_through_the_server() {
         "--duration",
         "1h",
     ];
-    assert!(stint(&a, &log, &[]).0);
+    assert!(stint(&log).db(&a).run().triple().0);
     for db in [&a, &b] {
-        let (ok, _, err) = stint(db, &["sync", "--url", &server.url, "--token", &token], &[]);
+        let (ok, _, err) = stint(&["sync", "--url", &server.url, "--token", &token])
+            .db(db)
+            .run()
+            .triple();
         assert!(ok, "{err}");
     }
     assert_eq!(descriptions(&b), ["Spec"]);
     // Rotate: a second key everywhere, then sync A, then B.
-    let (ok, k2, _) = stint(&a, &["sync", "key", "new"], &[]);
+    let (ok, k2, _) = stint(&["sync", "key", "new"]).db(&a).run().triple();
     assert!(ok);
     for db in [&server.db(), &b] {
-        assert!(stint(db, &["sync", "key", "set", k2.trim()], &[]).0);
+        assert!(
+            stint(&["sync", "key", "set", k2.trim()])
+                .db(db)
+                .run()
+                .triple()
+                .0
+        );
     }
     // A first: B's files are still sealed with the old key until B syncs (said so).
-    let (ok, _, err) = stint(&a, &["sync"], &[]);
+    let (ok, _, err) = stint(&["sync"]).db(&a).run().triple();
     assert!(ok, "{err}");
-    let (ok, _, err) = stint(&b, &["sync"], &[]);
+    let (ok, _, err) = stint(&["sync"]).db(&b).run().triple();
     assert!(ok, "{err}");
     assert!(!err.contains("another key"), "{err}");
-    let (ok, _, err) = stint(&a, &["sync"], &[]);
+    let (ok, _, err) = stint(&["sync"]).db(&a).run().triple();
     assert!(ok, "{err}");
     assert!(!err.contains("another key"), "{err}");
     // Work made after the rotation still flows.
@@ -725,9 +728,9 @@ fn a_new_key_on_every_device_travels_through_the_server() {
         "--duration",
         "1h",
     ];
-    assert!(stint(&b, &log2, &[]).0);
-    assert!(stint(&b, &["sync"], &[]).0);
-    let (ok, _, err) = stint(&a, &["sync"], &[]);
+    assert!(stint(&log2).db(&b).run().triple().0);
+    assert!(stint(&["sync"]).db(&b).run().triple().0);
+    let (ok, _, err) = stint(&["sync"]).db(&a).run().triple();
     assert!(ok, "{err}");
     assert!(!err.contains("another key"), "{err}");
     let mut got = descriptions(&a);

@@ -15,7 +15,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 
 use rusqlite::Connection;
@@ -402,18 +401,7 @@ fn binary_opens_a_v1_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = copy_fixture(dir.path());
     let before = snapshot(&db);
-    let out = Command::new(env!("CARGO_BIN_EXE_stint"))
-        .arg("status")
-        .env("STINT_DB", &db)
-        .env("TZ", "UTC")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = super::util::stint(&["status"]).db(&db).ok().stdout;
     assert!(stdout.contains("Running #34 \"still running\""), "{stdout}");
     let conn = Connection::open(&db).unwrap();
     assert_eq!(

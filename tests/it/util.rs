@@ -1,4 +1,20 @@
-//! Test helpers: a fresh database per test, a frozen clock, raw SQL counts.
+//! Test helpers: a fresh database per test, a frozen clock, raw SQL counts; the one way to run
+//! the binary ([`Stint`], [`stint`]), the one MCP client ([`Mcp`]), the slow-test switch
+//! ([`slow`], [`cases`]) and the external tools some tests need ([`require_tool`]).
+
+// The helpers are the API every module uses; some are not used by any module yet.
+#[allow(dead_code)]
+mod mcp;
+#[allow(dead_code)]
+mod run;
+mod slow;
+mod tools;
+
+pub use mcp::{Mcp, call_line, handshake_lines, request_line, tool_result};
+pub use run::{BIN, Cmd, HANG_GUARD, Output, Stint, stint};
+#[allow(unused_imports)]
+pub use slow::{cases, proptest_cases, proptest_config, slow};
+pub use tools::{require_tool, unprivileged};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -71,24 +87,7 @@ impl Env {
 }
 
 /// Feeds `input` (newline-delimited JSON-RPC) to an MCP server on `env`, through the stdio
-/// adapter, and returns the answer lines.
+/// adapter, and returns the answer lines (see [`Mcp::batch`]).
 pub fn mcp_session(env: &Env, input: &str) -> Vec<serde_json::Value> {
-    use tokio::io::AsyncReadExt;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = stint::mcp::StintServer::new(env.svc.clone());
-    let input = input.to_owned();
-    rt.block_on(async move {
-        let (out_w, mut out_r) = tokio::io::duplex(1 << 22);
-        let reader = tokio::io::BufReader::new(std::io::Cursor::new(input.into_bytes()));
-        let serve = tokio::spawn(stint::mcp::stdio::serve_lines(server, reader, out_w));
-        let mut text = String::new();
-        out_r.read_to_string(&mut text).await.unwrap();
-        serve.await.unwrap().unwrap();
-        text.lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    })
+    Mcp::new(env).batch(input)
 }
