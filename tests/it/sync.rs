@@ -774,8 +774,14 @@ fn sigkill_during_sync_leaves_nothing_half_applied() {
     let b = b_dir.path().join("stint.db");
     let mut seed: u64 = 0x5EED_5A1C;
     let mut kills = 0;
-    // 40 kills with STINT_SLOW_TESTS=1, 10 otherwise.
-    for _ in 0..super::util::cases(10, 40) {
+    // 40 attempts with STINT_SLOW_TESTS=1, 10 otherwise, and more until three kills landed
+    // mid-way (a sync that finished is started over on a new database, so every attempt has
+    // work to interrupt).
+    let attempts = super::util::cases(10, 40);
+    for attempt in 0..attempts * 10 {
+        if attempt >= attempts && kills >= 3 {
+            break;
+        }
         seed = seed
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
@@ -791,6 +797,22 @@ fn sigkill_during_sync_leaves_nothing_half_applied() {
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap();
             kills += 1;
+        } else if attempt + 1 < attempts * 10 {
+            // Finished before the kill: start over as a new device (its folder removed, so
+            // device numbers are not used up), so that the next attempt joins again.
+            child.wait().unwrap();
+            if let Ok(conn) = rusqlite::Connection::open(&b)
+                && let Ok(Some(id)) =
+                    conn.query_row("SELECT device_id FROM sync_state WHERE id = 1", [], |r| {
+                        r.get::<_, Option<String>>(0)
+                    })
+            {
+                let _ = std::fs::remove_dir_all(folder.path().join(id));
+            }
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", b.display()));
+            }
+            continue;
         }
         child.wait().unwrap();
         if !b.exists() {
