@@ -302,3 +302,25 @@ pub fn db_export(svc: &Service, path: &Path, force: bool) -> anyhow::Result<Exit
         Ok(s.tables.iter().map(|(_, n)| n).sum())
     })
 }
+
+/// `stint db path|backup|export`.
+pub fn db(cli: &super::Cli, cmd: &super::DbCommand) -> anyhow::Result<ExitCode> {
+    use super::DbCommand;
+    match cmd {
+        DbCommand::Export { file, force } => db_export(
+            &super::open(cli, stint_service::Frontend::Cli)?,
+            file,
+            *force,
+        ),
+        DbCommand::Backup { file, force } => {
+            let svc = super::open(cli, stint_service::Frontend::Cli)?;
+            let written = svc.backup(file, *force)?;
+            println!("Wrote a copy of the database to {}", written.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        DbCommand::Path => {
+            println!("{}", super::db_path(cli)?.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
