@@ -673,6 +673,7 @@ pub fn config(svc: &Service, cmd: &ConfigCommand) -> anyhow::Result<()> {
                 Some(key) => {
                     let keys: Vec<String> = pairs.iter().map(|(k, _)| k.clone()).collect();
                     match pairs.iter().find(|(k, _)| k == key) {
+                        Some((_, value)) if o.json => println!("{}", json::setting(key, value)),
                         Some((_, value)) => println!("{value}"),
                         None => return Err(unknown_key(key, &keys)),
                     }

@@ -76,6 +76,10 @@ pub fn token(svc: &Service, cmd: &TokenCommand) -> anyhow::Result<ExitCode> {
             sensitive,
         } => {
             let (row, secret) = svc.create_token(name, scope, *sensitive)?;
+            if o.json {
+                println!("{}", json::token_created(&row, &secret));
+                return Ok(ExitCode::SUCCESS);
+            }
             println!("{secret}");
             eprintln!(
                 "Created token {:?} (scope {}{}). The secret above is shown only once: store it now.",
@@ -119,6 +123,10 @@ pub fn token(svc: &Service, cmd: &TokenCommand) -> anyhow::Result<ExitCode> {
         }
         TokenCommand::Revoke { name } => {
             let t = svc.revoke_token(name)?;
+            if o.json {
+                println!("{}", json::token_revoked(&t));
+                return Ok(ExitCode::SUCCESS);
+            }
             println!("Revoked token {:?}", t.name);
         }
     }

@@ -5,6 +5,7 @@ mod bounds;
 mod changes;
 mod cli;
 mod cli_catalog;
+mod cli_json;
 mod cli_tasks;
 mod crash;
 mod disk;
