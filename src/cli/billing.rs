@@ -79,8 +79,9 @@ pub enum InvoiceCommand {
     Paid {
         /// Invoice id or number.
         invoice: String,
-        /// Day the payment arrived, YYYY-MM-DD [default: today].
-        #[arg(long = "on", value_name = "DATE")]
+        /// Day the payment arrived, YYYY-MM-DD [default: today] (`--date`, as for `send`,
+        /// is taken too).
+        #[arg(long = "on", visible_alias = "date", value_name = "DATE")]
         paid_on: Option<String>,
     },
     /// Void a draft or sent invoice and release its tracks.

@@ -460,7 +460,7 @@ pub struct TracksArgs {
     #[arg(short = 'k', long)]
     pub task: Option<String>,
     /// How many tracks to show in the table (with --json, every matching track is printed).
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, short = 'n', default_value_t = 50)]
     pub limit: u32,
     /// Write every matching track as CSV to this file (`-` for standard output), newest first,
     /// with rounded and unrounded durations.

@@ -71,7 +71,7 @@ pub struct ListArgs {
     #[arg(long)]
     pub status: Option<String>,
     /// How many tasks to show.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, short = 'n', default_value_t = 100)]
     pub limit: u32,
 }
 

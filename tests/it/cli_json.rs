@@ -170,7 +170,7 @@ fn cases(import_file: &str) -> Vec<Case> {
         c(&["stop"], &[]),
         c(&["continue", "1"], &[]),
         c(&["stop"], &[]),
-        c(&["tracks"], &[]),
+        c(&["tracks", "-n", "1"], &[]),
         c(&["edit", "1", "--description", "Layout grid"], &[]),
         c(
             &[
@@ -219,7 +219,21 @@ fn cases(import_file: &str) -> Vec<Case> {
             &[],
         ),
         c(&["expense", "list"], &[]),
-        c(&["expense", "edit", "1", "--amount", "13"], &[]),
+        c(
+            &[
+                "expense",
+                "edit",
+                "1",
+                "--amount",
+                "13",
+                "-d",
+                "Train ticket",
+            ],
+            &[
+                ("/expense/description", json!("Train ticket")),
+                ("/expense/amount", json!("13.00")),
+            ],
+        ),
         c(&["expense", "delete", "2"], &[]),
         c(
             &[
@@ -297,7 +311,7 @@ fn cases(import_file: &str) -> Vec<Case> {
         ),
         c(&["invoice", "send", "3", "--date", "2026-11-02"], &[]),
         c(
-            &["invoice", "paid", "3", "--on", "2026-11-20"],
+            &["invoice", "paid", "3", "--date", "2026-11-20"],
             &[
                 ("/invoice/status", json!("paid")),
                 ("/invoice/paid_on", json!("2026-11-20")),
@@ -389,4 +403,76 @@ fn the_global_json_flag_works_before_the_command_too() {
     assert_eq!(before["task"]["name"], json!("Hero"));
     let list: Value = serde_json::from_str(&db.ok(&["--json", "task", "list"])).unwrap();
     assert_eq!(list["tasks"][0]["name"], json!("Hero"));
+}
+
+/// Every command of the tree with its path ("invoice send").
+fn commands() -> Vec<(String, clap::Command)> {
+    fn walk(cmd: &clap::Command, prefix: &str, out: &mut Vec<(String, clap::Command)>) {
+        for sub in cmd.get_subcommands() {
+            let path = format!("{prefix}{}", sub.get_name()).trim().to_owned();
+            out.push((path.clone(), sub.clone()));
+            walk(sub, &format!("{path} "), out);
+        }
+    }
+    let mut out = Vec::new();
+    let mut root = stint::cli::Cli::command();
+    root.build();
+    walk(&root, "", &mut out);
+    out
+}
+
+/// How a flag named `long` must look wherever it appears: its short letter, whether it takes
+/// a value, and the flag it comes paired with.
+fn flag_rule(long: &str) -> Option<(Option<char>, bool, Option<&'static str>)> {
+    Some(match long {
+        "billable" => (None, false, Some("no-billable")),
+        "no-billable" => (None, false, Some("billable")),
+        "project" => (Some('p'), true, None),
+        "tag" => (Some('t'), true, None),
+        "task" => (Some('k'), true, None),
+        "from" => (None, true, Some("to")),
+        "to" => (None, true, Some("from")),
+        "client" => (None, true, None),
+        "at" => (None, true, None),
+        "limit" => (Some('n'), true, None),
+        "json" => (None, false, None),
+        "description" => (Some('d'), true, None),
+        _ => return None,
+    })
+}
+
+#[test]
+fn flags_named_alike_look_alike_on_every_command() {
+    let mut odd = Vec::new();
+    for (path, cmd) in commands() {
+        let longs: BTreeSet<&str> = cmd.get_arguments().filter_map(|a| a.get_long()).collect();
+        for arg in cmd.get_arguments() {
+            let Some(long) = arg.get_long() else { continue };
+            let Some((short, takes_value, twin)) = flag_rule(long) else {
+                continue;
+            };
+            if arg.get_short() != short {
+                odd.push(format!(
+                    "{path} --{long}: short {:?}, want {short:?}",
+                    arg.get_short()
+                ));
+            }
+            // A flag may also take an optional value (`expense edit --billable false`, kept
+            // for scripts) as long as it works bare.
+            let bare = arg.get_num_args().is_some_and(|n| n.min_values() == 0);
+            if arg.get_action().takes_values() != takes_value && !(bare && !takes_value) {
+                odd.push(format!("{path} --{long}: takes a value: {}", !takes_value));
+            }
+            if let Some(twin) = twin
+                && !longs.contains(twin)
+            {
+                odd.push(format!("{path} --{long} without --{twin}"));
+            }
+        }
+    }
+    assert!(
+        odd.is_empty(),
+        "flags unlike their namesakes:\n{}",
+        odd.join("\n")
+    );
 }
