@@ -11,6 +11,7 @@ pub mod errors;
 mod expenses;
 mod import;
 mod server;
+mod shorthand;
 mod style;
 mod sync;
 mod tasks;
@@ -336,8 +337,11 @@ pub enum TokenCommand {
 /// `stint start`.
 #[derive(Debug, Args)]
 pub struct StartArgs {
-    /// What you are working on.
-    pub description: Option<String>,
+    /// What you are working on. Watson's short form works too: `stint start Website +design
+    /// hero layout` (the first word is the project when the next is a +tag or it names an
+    /// existing project; +tag words are tags; the rest is the description).
+    #[arg(value_name = "DESCRIPTION")]
+    pub words: Vec<String>,
     /// Project id or name; a missing one is created (unless --no-create).
     #[arg(short, long, add = project_candidates())]
     pub project: Option<String>,
@@ -389,8 +393,10 @@ pub struct StopArgs {
 /// `stint log`.
 #[derive(Debug, Args)]
 pub struct LogArgs {
-    /// What was done.
-    pub description: Option<String>,
+    /// What was done; the short form of `stint start` works too (`stint log Website +call
+    /// "weekly sync" --start 9am --duration 30m`).
+    #[arg(value_name = "DESCRIPTION")]
+    pub words: Vec<String>,
     /// Start, e.g. 09:00, 9am, 2:30pm, noon, "yesterday 14:00" or "2026-11-20 09:00".
     #[arg(long)]
     pub start: Option<String>,

@@ -16,16 +16,36 @@ use stint_service::{
 use super::{
     ContinueArgs, DeleteArgs, EditArgs, LogArgs, StartArgs, StopArgs, TracksArgs, billable_flag,
     creating, import, label, local_time, out, print_overlaps, print_started, print_tracks,
-    print_warning, say_created,
+    print_warning, say_created, shorthand,
 };
+
+/// The free words of a start or a log ([`shorthand::split`]) with `-p` and `-t`: the project
+/// of `-p` or of the words, the `-t` tags then the `+tag`s. A first word names an existing
+/// project only by its exact name (not an id, not an archived project).
+fn words(
+    svc: &Service,
+    words: &[String],
+    project: Option<&String>,
+    tags: &[String],
+) -> shorthand::Words {
+    let is_project = |word: &str| {
+        svc.get_project(word)
+            .is_ok_and(|p| p.name == word && !p.archived)
+    };
+    let mut w = shorthand::split(words, project.is_some(), is_project);
+    w.project = project.cloned().or(w.project);
+    w.tags.splice(0..0, tags.iter().cloned());
+    w
+}
 
 /// `stint start`: starts a timer (stopping the running one), creating missing names.
 pub fn start(svc: Service, a: &StartArgs) -> anyhow::Result<ExitCode> {
     let svc = creating(svc, a.no_create, a.create);
+    let w = words(&svc, &a.words, a.project.as_ref(), &a.tags);
     let r = svc.start_timer(StartTimer {
-        description: a.description.clone(),
-        project: a.project.clone(),
-        tags: a.tags.clone(),
+        description: w.description,
+        project: w.project,
+        tags: w.tags,
         billable: billable_flag(a.billable, a.no_billable),
         start: a.at.clone(),
         task: a.task.clone(),
@@ -117,10 +137,11 @@ pub fn log(svc: Service, a: &LogArgs) -> anyhow::Result<ExitCode> {
              1h30m, or --end now --duration 45m)"
         );
     }
+    let words = words(&svc, &a.words, a.project.as_ref(), &a.tags);
     let w = svc.create_track(NewTrack {
-        description: a.description.clone(),
-        project: a.project.clone(),
-        tags: a.tags.clone(),
+        description: words.description,
+        project: words.project,
+        tags: words.tags,
         billable: billable_flag(a.billable, a.no_billable),
         start: a.start.clone().unwrap_or_default(),
         end: a.end.clone(),

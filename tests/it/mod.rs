@@ -6,6 +6,7 @@ mod changes;
 mod cli;
 mod cli_catalog;
 mod cli_json;
+mod cli_shorthand;
 mod cli_tasks;
 mod crash;
 mod disk;
