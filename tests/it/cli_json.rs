@@ -460,7 +460,8 @@ fn flags_named_alike_look_alike_on_every_command() {
             // A flag may also take an optional value (`expense edit --billable false`, kept
             // for scripts) as long as it works bare.
             let bare = arg.get_num_args().is_some_and(|n| n.min_values() == 0);
-            if arg.get_action().takes_values() != takes_value && !(bare && !takes_value) {
+            let alike = arg.get_action().takes_values() == takes_value || (bare && !takes_value);
+            if !alike {
                 odd.push(format!("{path} --{long}: takes a value: {}", !takes_value));
             }
             if let Some(twin) = twin
