@@ -172,7 +172,7 @@ pub struct ClientFieldArgs {
     pub currency: Option<String>,
     /// Tax rate in percent of the client's invoices, e.g. 19, when `stint invoice create`
     /// gives none ("" for the `default_tax_rate_percent` setting, with edit).
-    #[arg(long)]
+    #[arg(long, visible_alias = "tax")]
     pub tax_rate: Option<String>,
 }
 

@@ -471,6 +471,18 @@ fn flags_named_alike_look_alike_on_every_command() {
             }
         }
     }
+    // A tax rate is `--tax` or `--tax-rate` on every command that takes one.
+    for (path, cmd) in commands() {
+        for arg in cmd.get_arguments() {
+            let mut names: Vec<&str> = arg.get_long().into_iter().collect();
+            names.extend(arg.get_all_aliases().unwrap_or_default());
+            if names.iter().any(|n| *n == "tax" || *n == "tax-rate")
+                && !(names.contains(&"tax") && names.contains(&"tax-rate"))
+            {
+                odd.push(format!("{path}: a tax rate named only {names:?}"));
+            }
+        }
+    }
     assert!(
         odd.is_empty(),
         "flags unlike their namesakes:\n{}",
