@@ -79,8 +79,9 @@ pub enum InvoiceCommand {
     Paid {
         /// Invoice id or number.
         invoice: String,
-        /// Day the payment arrived, YYYY-MM-DD [default: today].
-        #[arg(long = "on", value_name = "DATE")]
+        /// Day the payment arrived, YYYY-MM-DD [default: today] (`--date`, as for `send`,
+        /// is taken too).
+        #[arg(long = "on", visible_alias = "date", value_name = "DATE")]
         paid_on: Option<String>,
     },
     /// Void a draft or sent invoice and release its tracks.
@@ -513,6 +514,10 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
         InvoiceCommand::Show { invoice } => print_invoice(&svc.get_invoice(invoice)?),
         InvoiceCommand::Send { invoice, date } => {
             let inv = svc.mark_invoice_sent(invoice, date.as_deref())?;
+            if super::out().json {
+                println!("{}", stint_api::json::invoice_changed(&inv));
+                return Ok(());
+            }
             println!(
                 "{}: issued {}",
                 invoice_title(&inv),
@@ -521,6 +526,10 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
         }
         InvoiceCommand::Paid { invoice, paid_on } => {
             let inv = svc.mark_invoice_paid(invoice, paid_on.as_deref())?;
+            if super::out().json {
+                println!("{}", stint_api::json::invoice_changed(&inv));
+                return Ok(());
+            }
             println!(
                 "{}: paid on {}",
                 invoice_title(&inv),
@@ -528,13 +537,19 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
             );
         }
         InvoiceCommand::Void { invoice } => {
-            println!(
-                "{}; its tracks are released",
-                invoice_title(&svc.void_invoice(invoice)?)
-            );
+            let inv = svc.void_invoice(invoice)?;
+            if super::out().json {
+                println!("{}", stint_api::json::invoice_changed(&inv));
+                return Ok(());
+            }
+            println!("{}; its tracks are released", invoice_title(&inv));
         }
         InvoiceCommand::Delete { invoice } => {
             let inv = svc.delete_invoice(invoice)?;
+            if super::out().json {
+                println!("{}", stint_api::json::invoice_changed(&inv));
+                return Ok(());
+            }
             println!(
                 "Deleted draft invoice id {}; its tracks are released",
                 inv.id
@@ -546,12 +561,18 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
             pdf,
             force,
         } => {
+            // With --json, one answer per file written, in the export tools' shapes (an array
+            // when both files are written); a CSV or PDF on standard output is itself the output.
+            let mut answers = Vec::new();
             if let Some(csv) = csv {
                 if csv.as_os_str() == "-" {
                     let (_, text) = svc.export_invoice_csv(invoice)?;
                     print!("{text}");
                 } else {
-                    let (inv, _, written) = svc.export_invoice_csv_to(invoice, csv, *force)?;
+                    let (inv, text, written) = svc.export_invoice_csv_to(invoice, csv, *force)?;
+                    if super::out().json {
+                        answers.push(stint_api::json::invoice_csv(&inv, text, Some(&written)));
+                    }
                     eprintln!(
                         "Wrote {} ({} lines) to {}",
                         invoice_title(&inv),
@@ -561,7 +582,12 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
                 }
             }
             if let Some(pdf) = pdf {
-                export_pdf(svc, invoice, pdf, *force)?;
+                answers.extend(export_pdf(svc, invoice, pdf, *force)?);
+            }
+            match answers.as_slice() {
+                [] => {}
+                [one] => println!("{one}"),
+                [csv, pdf, ..] => println!("[{csv},\n{pdf}]"),
             }
         }
     }
@@ -569,13 +595,14 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
 }
 
 /// `stint invoice export N --pdf FILE`: writes the PDF to a new file, or to standard output
-/// for `-` when that is not a terminal.
+/// for `-` when that is not a terminal. With `--json` and a file, the `export_invoice_pdf`
+/// answer to print.
 fn export_pdf(
     svc: &Service,
     invoice: &str,
     pdf: &std::path::Path,
     force: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<String>> {
     use std::io::{IsTerminal as _, Write as _};
     if pdf.as_os_str() == "-" {
         let mut out = std::io::stdout();
@@ -589,14 +616,17 @@ fn export_pdf(
         out.write_all(&bytes)?;
         out.flush()?;
     } else {
-        let (inv, bytes, written) = svc.export_invoice_pdf_to(invoice, pdf, force)?;
+        let e = svc.export_invoice_pdf_as(invoice, Some((pdf, force)))?;
         eprintln!(
             "Wrote {} ({} lines, {} KB PDF) to {}",
-            invoice_title(&inv),
-            inv.lines.len(),
-            bytes.len().div_ceil(1024),
-            written.display()
+            invoice_title(&e.invoice),
+            e.invoice.lines.len(),
+            e.pdf.len().div_ceil(1024),
+            e.path.as_deref().unwrap_or(pdf).display()
         );
+        if super::out().json {
+            return Ok(Some(stint_api::json::invoice_pdf(&e)));
+        }
     }
-    Ok(())
+    Ok(None)
 }

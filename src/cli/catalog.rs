@@ -172,7 +172,7 @@ pub struct ClientFieldArgs {
     pub currency: Option<String>,
     /// Tax rate in percent of the client's invoices, e.g. 19, when `stint invoice create`
     /// gives none ("" for the `default_tax_rate_percent` setting, with edit).
-    #[arg(long)]
+    #[arg(long, visible_alias = "tax")]
     pub tax_rate: Option<String>,
 }
 
@@ -673,6 +673,7 @@ pub fn config(svc: &Service, cmd: &ConfigCommand) -> anyhow::Result<()> {
                 Some(key) => {
                     let keys: Vec<String> = pairs.iter().map(|(k, _)| k.clone()).collect();
                     match pairs.iter().find(|(k, _)| k == key) {
+                        Some((_, value)) if o.json => println!("{}", json::setting(key, value)),
                         Some((_, value)) => println!("{value}"),
                         None => return Err(unknown_key(key, &keys)),
                     }

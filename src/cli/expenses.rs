@@ -85,7 +85,7 @@ pub struct EditExpenseArgs {
     #[arg(long)]
     pub amount: Option<String>,
     /// New description.
-    #[arg(long)]
+    #[arg(short, long)]
     pub description: Option<String>,
     /// New project.
     #[arg(short, long)]

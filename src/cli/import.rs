@@ -96,7 +96,11 @@ pub fn import(svc: &Service, a: &ImportArgs) -> anyhow::Result<ExitCode> {
     if let Some(bar) = &progress.0 {
         bar.finish_and_clear();
     }
-    print_report(&report, started.elapsed().as_secs_f64());
+    if super::out().json {
+        println!("{}", stint_api::json::import_report(&report));
+    } else {
+        print_report(&report, started.elapsed().as_secs_f64());
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -301,4 +305,35 @@ pub fn db_export(svc: &Service, path: &Path, force: bool) -> anyhow::Result<Exit
         let s = svc.export_portable(out)?;
         Ok(s.tables.iter().map(|(_, n)| n).sum())
     })
+}
+
+/// `stint db path|backup|export`.
+pub fn db(cli: &super::Cli, cmd: &super::DbCommand) -> anyhow::Result<ExitCode> {
+    use super::DbCommand;
+    match cmd {
+        DbCommand::Export { file, force } => db_export(
+            &super::open(cli, stint_service::Frontend::Cli)?,
+            file,
+            *force,
+        ),
+        DbCommand::Backup { file, force } => {
+            let svc = super::open(cli, stint_service::Frontend::Cli)?;
+            let written = svc.backup(file, *force)?;
+            if super::out().json {
+                println!("{}", stint_api::json::path(&written));
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!("Wrote a copy of the database to {}", written.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        DbCommand::Path => {
+            let path = super::db_path(cli)?;
+            if super::out().json {
+                println!("{}", stint_api::json::path(&path));
+            } else {
+                println!("{}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

@@ -10,14 +10,17 @@ mod chart;
 pub mod errors;
 mod expenses;
 mod import;
+mod server;
+mod shorthand;
 mod style;
 mod sync;
 mod tasks;
+mod tracks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
@@ -26,11 +29,7 @@ use stint_api::json;
 use stint_domain::entities::Track;
 use stint_domain::time::format_hmm;
 use stint_domain::track::elapsed_seconds;
-use stint_mcp::StintServer;
-use stint_service::{
-    Caller, ContinueTimer, Frontend, ListTracks, NewTrack, Service, StartTimer, StopTimer,
-    TimerStarted, TrackChanges,
-};
+use stint_service::{Caller, Frontend, ListTracks, Service, TimerStarted};
 
 /// stint: a local-first time tracker you drive from your AI assistant or the terminal.
 #[derive(Debug, Parser)]
@@ -338,8 +337,11 @@ pub enum TokenCommand {
 /// `stint start`.
 #[derive(Debug, Args)]
 pub struct StartArgs {
-    /// What you are working on.
-    pub description: Option<String>,
+    /// What you are working on. Watson's short form works too: `stint start Website +design
+    /// hero layout` (the first word is the project when the next is a +tag or it names an
+    /// existing project; +tag words are tags; the rest is the description).
+    #[arg(value_name = "DESCRIPTION")]
+    pub words: Vec<String>,
     /// Project id or name; a missing one is created (unless --no-create).
     #[arg(short, long, add = project_candidates())]
     pub project: Option<String>,
@@ -391,8 +393,10 @@ pub struct StopArgs {
 /// `stint log`.
 #[derive(Debug, Args)]
 pub struct LogArgs {
-    /// What was done.
-    pub description: Option<String>,
+    /// What was done; the short form of `stint start` works too (`stint log Website +call
+    /// "weekly sync" --start 9am --duration 30m`).
+    #[arg(value_name = "DESCRIPTION")]
+    pub words: Vec<String>,
     /// Start, e.g. 09:00, 9am, 2:30pm, noon, "yesterday 14:00" or "2026-11-20 09:00".
     #[arg(long)]
     pub start: Option<String>,
@@ -462,7 +466,7 @@ pub struct TracksArgs {
     #[arg(short = 'k', long)]
     pub task: Option<String>,
     /// How many tracks to show in the table (with --json, every matching track is printed).
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, short = 'n', default_value_t = 50)]
     pub limit: u32,
     /// Write every matching track as CSV to this file (`-` for standard output), newest first,
     /// with rounded and unrounded durations.
@@ -606,409 +610,36 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         json: cli.json,
         paint: style::Paint::new(cli.color),
     });
-    let o = out();
+    let svc = || open(&cli, Frontend::Cli);
+    let done = |()| ExitCode::SUCCESS;
     match &cli.command {
-        Command::Mcp(a) => {
-            let toolsets = stint_mcp::catalog::Toolset::parse_list(&a.toolsets)
-                .map_err(|e| anyhow::anyhow!("--toolsets (or STINT_TOOLSETS): {e}"))?;
-            let svc = open(&cli, Frontend::McpStdio)?;
-            svc.start_auto_sync();
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            rt.block_on(stint_mcp::stdio::serve_stdio(StintServer::with_toolsets(
-                svc, &toolsets,
-            )))?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Start(a) => {
-            let svc = creating(open(&cli, Frontend::Cli)?, a.no_create, a.create);
-            let r = svc.start_timer(StartTimer {
-                description: a.description.clone(),
-                project: a.project.clone(),
-                tags: a.tags.clone(),
-                billable: billable_flag(a.billable, a.no_billable),
-                start: a.at.clone(),
-                task: a.task.clone(),
-                client: a.client.clone(),
-            })?;
-            say_created(&svc);
-            print_started(&r, None, svc.now());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Continue(a) => {
-            let svc = open(&cli, Frontend::Cli)?;
-            let r = svc.continue_timer(ContinueTimer { track_id: a.id })?;
-            if !o.json {
-                println!("Continuing #{} {}", r.from.id, label(&r.from));
-            }
-            print_started(&r.started, Some(r.from.id.0), svc.now());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Stop(a) => {
-            let svc = open(&cli, Frontend::Cli)?;
-            let w = svc.stop_timer(StopTimer {
-                track_id: a.id,
-                end: a.at.clone(),
-            })?;
-            let t = &w.track;
-            if o.json {
-                println!("{}", json::stopped(&w, svc.now()));
-                return Ok(ExitCode::SUCCESS);
-            }
-            if w.discarded {
-                println!(
-                    "Discarded the timer #{} {} (it ran less than a second); `stint undo` \
-                     brings it back",
-                    t.id,
-                    label(t)
-                );
-                return Ok(ExitCode::SUCCESS);
-            }
-            println!(
-                "Stopped #{} {} after {}",
-                t.id,
-                label(t),
-                format_hmm(elapsed_seconds(t.start, t.end, svc.now()))
-            );
-            print_overlaps(&w.overlaps, w.overlap_count);
-            print_warning(w.warning.as_ref());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Status => {
-            let svc = open(&cli, Frontend::Cli)?;
-            let running = svc.list_running_timers()?;
-            if o.json {
-                println!("{}", json::running(&running, svc.now()));
-                return Ok(ExitCode::SUCCESS);
-            }
-            if running.is_empty() {
-                println!("No timer is running.");
-            }
-            let now = svc.now();
-            for t in &running {
-                println!(
-                    "Running #{} {} since {} ({})",
-                    t.id,
-                    label(t),
-                    local_time(t, t.start),
-                    format_hmm(elapsed_seconds(t.start, None, now))
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Log(a) => {
-            let svc = creating(open(&cli, Frontend::Cli)?, a.no_create, a.create);
-            let given = [&a.start, &a.end, &a.duration]
-                .iter()
-                .filter(|v| v.is_some())
-                .count();
-            if given != 2 {
-                bail!(
-                    "give two of --start, --end and --duration (e.g. --start 9am --duration \
-                     1h30m, or --end now --duration 45m)"
-                );
-            }
-            let w = svc.create_track(NewTrack {
-                description: a.description.clone(),
-                project: a.project.clone(),
-                tags: a.tags.clone(),
-                billable: billable_flag(a.billable, a.no_billable),
-                start: a.start.clone().unwrap_or_default(),
-                end: a.end.clone(),
-                duration: a.duration.clone(),
-                hourly_rate: a.rate.clone(),
-                task: a.task.clone(),
-                client: a.client.clone(),
-                allow_duplicate: a.allow_duplicate,
-            })?;
-            say_created(&svc);
-            if o.json {
-                println!("{}", json::written(&w, svc.now()));
-                return Ok(ExitCode::SUCCESS);
-            }
-            let t = &w.track;
-            println!(
-                "Logged #{} {} {} to {} ({})",
-                t.id,
-                label(t),
-                local_time(t, t.start),
-                t.end.map(|e| local_time(t, e)).unwrap_or_default(),
-                format_hmm(elapsed_seconds(t.start, t.end, svc.now()))
-            );
-            print_overlaps(&w.overlaps, w.overlap_count);
-            print_warning(w.warning.as_ref());
-            Ok(ExitCode::SUCCESS)
-        }
-        // Every matching track, streamed (no --limit): the JSON is an export, like --csv.
-        Command::Tracks(a) if o.json && a.csv.is_none() && a.ics.is_none() => {
-            import::tracks_json(&open(&cli, Frontend::Cli)?, &a.filter())
-        }
-        Command::Tracks(a) if a.ics.is_some() => {
-            let path = a.ics.as_deref().expect("guarded");
-            import::tracks_ics(&open(&cli, Frontend::Cli)?, &a.filter(), path, a.force)
-        }
-        Command::Tracks(a) if a.csv.is_some() => {
-            let svc = open(&cli, Frontend::Cli)?;
-            let rounding = svc.get_settings()?.settings.rounding;
-            let path = a.csv.as_ref().expect("guarded");
-            if path.as_os_str() == "-" {
-                let out = std::io::BufWriter::new(std::io::stdout().lock());
-                let mut csv = stint_service::TracksCsv::new(out, rounding, svc.now());
-                let count = svc.export_tracks_csv(&a.filter(), &mut csv)?;
-                csv.finish()?;
-                svc.audit_export("export_tracks_csv", "stdout", Some(count))?;
-                return Ok(ExitCode::SUCCESS);
-            }
-            // The CSV goes to a temporary file (mode 0600) beside the target and is renamed at
-            // the end, so a failed export leaves no half-written file.
-            let out = svc.output_file(path, a.force)?;
-            let mut csv =
-                stint_service::TracksCsv::new(std::io::BufWriter::new(out), rounding, svc.now());
-            let count = svc.export_tracks_csv(&a.filter(), &mut csv)?;
-            let out = csv
-                .finish()?
-                .into_inner()
-                .map_err(|e| anyhow::anyhow!("cannot write the CSV ({})", e.error()))?;
-            let written = out.commit()?;
-            svc.audit_export(
-                "export_tracks_csv",
-                &written.display().to_string(),
-                Some(count),
-            )?;
-            eprintln!("Wrote {count} tracks to {}", written.display());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Tracks(a) => {
-            let svc = open(&cli, Frontend::Cli)?;
-            let page = svc.list_tracks(ListTracks {
-                limit: Some(a.limit),
-                ..a.filter()
-            })?;
-            if o.json {
-                println!("{}", json::tracks(&page, svc.now()));
-                return Ok(ExitCode::SUCCESS);
-            }
-            let tz = svc.get_settings()?.effective_timezone;
-            print_tracks(&page.items, svc.now(), tz);
-            if page.next_cursor.is_some() {
-                println!("(more tracks: raise --limit or narrow --from/--to)");
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Report(a) => {
-            billing::report(&open(&cli, Frontend::Cli)?, a)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Budget(a) => {
-            billing::budget(&open(&cli, Frontend::Cli)?, a)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Invoice(cmd) => {
-            billing::invoice(&open(&cli, Frontend::Cli)?, cmd)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Expense(cmd) => {
-            expenses::expense(&open(&cli, Frontend::Cli)?, cmd)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Serve(a) => {
-            let path = db_path(&cli)?;
-            let svc = Service::with_pool(
-                &path,
-                Caller::local(Frontend::McpHttp),
-                clock()?,
-                a.connections,
-            )?;
-            svc.set_hub_client(stint_mcp::sync_http::hub_client());
-            if svc.start_auto_sync()
-                && let Ok(Some(f)) = svc.auto_sync_folder()
-            {
-                eprintln!(
-                    "Syncing with {} on its own (`stint sync auto off` to stop).",
-                    f.display()
-                );
-            }
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
-            rt.block_on(stint_mcp::http::serve_http(
-                svc,
-                stint_mcp::http::HttpOptions {
-                    host: a.host,
-                    port: a.port,
-                    allowed_hosts: a.allow_hosts.clone(),
-                    allowed_origins: a.allow_origins.clone(),
-                    auth: if a.no_token {
-                        stint_mcp::http::AuthMode::Tokenless
-                    } else {
-                        stint_mcp::http::AuthMode::Tokens
-                    },
-                },
-                |line| eprintln!("{line}"),
-            ))?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Token(cmd) => {
-            let svc = open(&cli, Frontend::Cli)?;
-            match cmd {
-                TokenCommand::Create {
-                    name,
-                    scope,
-                    sensitive,
-                } => {
-                    let (row, secret) = svc.create_token(name, scope, *sensitive)?;
-                    println!("{secret}");
-                    eprintln!(
-                        "Created token {:?} (scope {}{}). The secret above is shown only once: store it now.",
-                        row.name,
-                        row.scope,
-                        if row.sensitive { ", sensitive" } else { "" }
-                    );
-                }
-                TokenCommand::List if o.json => {
-                    println!("{}", json::tokens(&svc.list_tokens()?));
-                }
-                TokenCommand::List => {
-                    let mut table = Table::new();
-                    table.load_preset(UTF8_FULL_CONDENSED).set_header([
-                        "name",
-                        "scope",
-                        "sensitive",
-                        "created",
-                        "last used",
-                        "revoked",
-                    ]);
-                    let tz = svc.get_settings()?.effective_timezone;
-                    let local = |at: chrono::DateTime<chrono::Utc>| {
-                        at.with_timezone(&tz)
-                            .format("%Y-%m-%d %H:%M %Z")
-                            .to_string()
-                    };
-                    for t in svc.list_tokens()? {
-                        table.add_row([
-                            t.name,
-                            t.scope,
-                            if t.sensitive { "yes" } else { "no" }.to_owned(),
-                            local(t.created_at),
-                            t.last_used_at
-                                .map(local)
-                                .unwrap_or_else(|| "never".to_owned()),
-                            t.revoked_at.map(local).unwrap_or_default(),
-                        ]);
-                    }
-                    println!("{table}");
-                }
-                TokenCommand::Revoke { name } => {
-                    let t = svc.revoke_token(name)?;
-                    println!("Revoked token {:?}", t.name);
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Import(a) => import::import(&open(&cli, Frontend::Cli)?, a),
-        Command::Db(DbCommand::Export { file, force }) => {
-            import::db_export(&open(&cli, Frontend::Cli)?, file, *force)
-        }
-        Command::Db(DbCommand::Backup { file, force }) => {
-            let svc = open(&cli, Frontend::Cli)?;
-            let written = svc.backup(file, *force)?;
-            println!("Wrote a copy of the database to {}", written.display());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Db(DbCommand::Path) => {
-            println!("{}", db_path(&cli)?.display());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Undo(a) => changes::undo(&open(&cli, Frontend::Cli)?, a),
-        Command::History(a) => changes::history(&open(&cli, Frontend::Cli)?, a),
-        Command::Project(cmd) => {
-            catalog::project(&open(&cli, Frontend::Cli)?, cmd)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Client(cmd) => {
-            catalog::client(&open(&cli, Frontend::Cli)?, cmd)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Tag(cmd) => {
-            catalog::tag(&open(&cli, Frontend::Cli)?, cmd)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Config(cmd) => {
-            catalog::config(&open(&cli, Frontend::Cli)?, cmd)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Edit(a) => {
-            let svc = open(&cli, Frontend::Cli)?;
-            let project = match (&a.project, a.no_project) {
-                (_, true) => Some(String::new()),
-                (p, false) => p.clone(),
-            };
-            let tags = match (a.tags.is_empty(), a.no_tags) {
-                (_, true) => Some(Vec::new()),
-                (false, false) => Some(a.tags.clone()),
-                (true, false) => None,
-            };
-            let w = svc.update_track(
-                a.id,
-                TrackChanges {
-                    description: a.description.clone(),
-                    project,
-                    tags,
-                    billable: billable_flag(a.billable, a.no_billable),
-                    start: a.start.clone(),
-                    end: a.end.clone(),
-                    duration: a.duration.clone(),
-                    hourly_rate: a.rate.clone(),
-                    task: a.task.clone(),
-                    client: None,
-                },
-            )?;
-            if o.json {
-                println!("{}", json::written(&w, svc.now()));
-                return Ok(ExitCode::SUCCESS);
-            }
-            let t = &w.track;
-            println!(
-                "Updated #{} {} {} to {} ({})",
-                t.id,
-                label(t),
-                local_time(t, t.start),
-                t.end
-                    .map_or_else(|| "now (running)".to_owned(), |e| local_time(t, e)),
-                format_hmm(elapsed_seconds(t.start, t.end, svc.now()))
-            );
-            print_overlaps(&w.overlaps, w.overlap_count);
-            print_warning(w.warning.as_ref());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Delete(a) => {
-            let svc = open(&cli, Frontend::Cli)?;
-            let t = svc.delete_track(a.id)?;
-            if o.json {
-                println!("{}", json::track_deleted(&t, svc.now()));
-                return Ok(ExitCode::SUCCESS);
-            }
-            println!(
-                "Deleted #{} {} {} ({})",
-                t.id,
-                label(&t),
-                local_time(&t, t.start),
-                format_hmm(elapsed_seconds(t.start, t.end, svc.now()))
-            );
-            println!("{}", o.paint.dim("(`stint undo` brings it back)"));
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Week(a) => {
-            chart::week(&open(&cli, Frontend::Cli)?, a)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Completions(a) => {
-            completions(a.shell)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Task(cmd) => tasks::run(&open(&cli, Frontend::Cli)?, cmd),
-        Command::Sync(a) => sync::run(&open(&cli, Frontend::Cli)?, a),
+        Command::Mcp(a) => server::mcp(&cli, a),
+        Command::Serve(a) => server::serve(&cli, a),
+        Command::Token(cmd) => server::token(&svc()?, cmd),
+        Command::Start(a) => tracks::start(svc()?, a),
+        Command::Continue(a) => tracks::continue_timer(&svc()?, a),
+        Command::Stop(a) => tracks::stop(&svc()?, a),
+        Command::Status => tracks::status(&svc()?),
+        Command::Log(a) => tracks::log(svc()?, a),
+        Command::Tracks(a) => tracks::list(&svc()?, a),
+        Command::Edit(a) => tracks::edit(&svc()?, a),
+        Command::Delete(a) => tracks::delete(&svc()?, a),
+        Command::Week(a) => chart::week(&svc()?, a).map(done),
+        Command::Report(a) => billing::report(&svc()?, a).map(done),
+        Command::Budget(a) => billing::budget(&svc()?, a).map(done),
+        Command::Invoice(cmd) => billing::invoice(&svc()?, cmd).map(done),
+        Command::Expense(cmd) => expenses::expense(&svc()?, cmd).map(done),
+        Command::Task(cmd) => tasks::run(&svc()?, cmd),
+        Command::Project(cmd) => catalog::project(&svc()?, cmd).map(done),
+        Command::Client(cmd) => catalog::client(&svc()?, cmd).map(done),
+        Command::Tag(cmd) => catalog::tag(&svc()?, cmd).map(done),
+        Command::Config(cmd) => catalog::config(&svc()?, cmd).map(done),
+        Command::Import(a) => import::import(&svc()?, a),
+        Command::Db(cmd) => import::db(&cli, cmd),
+        Command::Undo(a) => changes::undo(&svc()?, a),
+        Command::History(a) => changes::history(&svc()?, a),
+        Command::Sync(a) => sync::run(&svc()?, a),
+        Command::Completions(a) => completions(a.shell).map(done),
     }
 }
 

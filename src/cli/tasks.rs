@@ -71,11 +71,8 @@ pub struct ListArgs {
     #[arg(long)]
     pub status: Option<String>,
     /// How many tasks to show.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, short = 'n', default_value_t = 100)]
     pub limit: u32,
-    /// Print JSON (the list_tasks tool's shape) instead of a table.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// `stint task show`.
@@ -83,9 +80,6 @@ pub struct ListArgs {
 pub struct ShowArgs {
     #[command(flatten)]
     pub task: TaskRef,
-    /// Print JSON (the tools' shape of a task) instead of text.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// `stint task edit`.
@@ -189,6 +183,10 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
                 billable: flag(a.billable, a.no_billable),
                 hourly_rate: a.rate.clone(),
             })?;
+            if super::out().json {
+                println!("{}", stint_api::json::task(&k));
+                return Ok(ExitCode::SUCCESS);
+            }
             println!(
                 "Added task #{} {} to project {}",
                 k.id, k.name, k.project_name
@@ -201,8 +199,8 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
                 limit: Some(a.limit),
                 ..ListTasks::default()
             })?;
-            if a.json {
-                println!("{}", stint_api::dto_tasks::tasks_json(&page.items));
+            if super::out().json {
+                println!("{}", stint_api::json::tasks(&page));
                 return Ok(ExitCode::SUCCESS);
             }
             if page.items.is_empty() {
@@ -239,8 +237,8 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
         }
         TaskCommand::Show(a) => {
             let k = svc.get_task(&a.task.task, a.task.project.as_deref())?;
-            if a.json {
-                println!("{}", stint_api::dto_tasks::task_json(&k));
+            if super::out().json {
+                println!("{}", stint_api::json::task(&k));
             } else {
                 print_task(&k);
             }
@@ -258,6 +256,10 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
                     archived: None,
                 },
             )?;
+            if super::out().json {
+                println!("{}", stint_api::json::task(&k));
+                return Ok(ExitCode::SUCCESS);
+            }
             println!("Changed task #{} {}", k.id, k.name);
             print_task(&k);
         }
@@ -268,6 +270,10 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
                 force: false,
                 archive: true,
             })?;
+            if super::out().json {
+                println!("{}", stint_api::json::task_deleted(d));
+                return Ok(ExitCode::SUCCESS);
+            }
             println!(
                 "Archived task #{} {}; unarchive with: stint task edit {} --status open",
                 d.id, d.name, d.id
@@ -281,6 +287,10 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
                 archive: false,
             });
             let d = d?;
+            if super::out().json {
+                println!("{}", stint_api::json::task_deleted(d));
+                return Ok(ExitCode::SUCCESS);
+            }
             println!("Deleted task #{} {}", d.id, d.name);
             if let Some(note) = d.note {
                 println!("({note})");

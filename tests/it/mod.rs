@@ -5,6 +5,8 @@ mod bounds;
 mod changes;
 mod cli;
 mod cli_catalog;
+mod cli_json;
+mod cli_shorthand;
 mod cli_tasks;
 mod crash;
 mod disk;

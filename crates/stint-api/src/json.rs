@@ -348,3 +348,174 @@ pub fn expenses(items: Vec<stint_domain::entities::Expense>) -> String {
 pub fn expense(e: stint_domain::entities::Expense) -> String {
     pretty(&crate::dto_billing::ExpenseResultOut { expense: e.into() })
 }
+
+/// `{"task": ...}` as `create_task` and `update_task` answer (also `stint task show --json`).
+pub fn task(k: &stint_domain::entities::Task) -> String {
+    pretty(&crate::dto_tasks::TaskResultOut { task: k.into() })
+}
+
+/// `{"tasks": [...], "next_cursor"?}` as `list_tasks` answers.
+pub fn tasks(page: &Page<stint_domain::entities::Task>) -> String {
+    pretty(&crate::dto_tasks::TaskPageOut {
+        tasks: page.items.iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor.clone(),
+    })
+}
+
+/// `{"deleted": {"id", "name", "action", "note"?}}` as `delete_task` answers (`action` is
+/// "archived" for `stint task archive`).
+pub fn task_deleted(d: Deleted) -> String {
+    pretty(&crate::dto_tasks::TaskDeletedOut { deleted: d.into() })
+}
+
+/// `stint invoice export N --csv FILE --json`: the `export_invoice_csv` answer with the file
+/// written (`path` absolute, `rows` the data rows: lines plus the 3 total rows).
+pub fn invoice_csv(inv: &Invoice, csv: String, path: Option<&std::path::Path>) -> String {
+    pretty(&crate::dto_billing::CsvExportOut {
+        invoice_id: inv.id.0,
+        number: inv.number.clone(),
+        rows: csv.lines().count().saturating_sub(1),
+        csv,
+        path: path.map(|p| p.display().to_string()),
+    })
+}
+
+/// `stint invoice export N --pdf FILE --json`: the `export_invoice_pdf` answer for a file
+/// written (`bytes` the PDF's size, `embedded` false: the PDF is only in the file).
+pub fn invoice_pdf(e: &stint_service::PdfExport) -> String {
+    pretty(&crate::dto_billing::PdfExportOut {
+        invoice_id: e.invoice.id.0,
+        number: e.invoice.number.clone(),
+        bytes: e.pdf.len(),
+        pages: e.pages,
+        path: e.path.as_ref().map(|p| p.display().to_string()),
+        embedded: e.path.is_none(),
+    })
+}
+
+/// `{"key", "value"}`: one setting as `stint config get KEY` shows it (the value as text, as
+/// `stint config set KEY VALUE` takes it).
+pub fn setting(key: &str, value: &str) -> String {
+    pretty(&serde_json::json!({ "key": key, "value": value }))
+}
+
+/// `{"path"}`: the file a command wrote or uses (`stint db path`, `stint db backup`), absolute
+/// where the command knows it.
+pub fn path(p: &std::path::Path) -> String {
+    pretty(&serde_json::json!({ "path": p.display().to_string() }))
+}
+
+/// `stint token create --json`: `{"token": {...}, "secret"}`; the secret is shown only this
+/// once (as in the text output).
+pub fn token_created(row: &stint_service::TokenRow, secret: &str) -> String {
+    let token = serde_json::from_str::<Value>(&tokens(std::slice::from_ref(row)))
+        .ok()
+        .and_then(|v| v["tokens"].get(0).cloned())
+        .unwrap_or(Value::Null);
+    pretty(&serde_json::json!({ "token": token, "secret": secret }))
+}
+
+/// `stint token revoke --json`: `{"revoked": {...}}`, the token as `stint token list` shows it.
+pub fn token_revoked(row: &stint_service::TokenRow) -> String {
+    let token = serde_json::from_str::<Value>(&tokens(std::slice::from_ref(row)))
+        .ok()
+        .and_then(|v| v["tokens"].get(0).cloned())
+        .unwrap_or(Value::Null);
+    pretty(&serde_json::json!({ "revoked": token }))
+}
+
+/// What `stint import` did (or, with `--dry-run`, would do).
+#[derive(Debug, Serialize)]
+struct ImportOut {
+    /// The format read: stint, toggl, clockify, harvest, timewarrior, watson or stint-json.
+    format: &'static str,
+    /// The zone naive local times were read in.
+    timezone: String,
+    dry_run: bool,
+    /// Data rows (entries) in the file.
+    rows: usize,
+    /// Tracks written (0 in a dry run).
+    imported: usize,
+    /// Rows recognised from an earlier import and skipped.
+    skipped: usize,
+    created_projects: usize,
+    created_clients: usize,
+    created_tags: usize,
+    created_tasks: usize,
+    /// Zero-length entries left out.
+    empty: usize,
+    /// Running intervals (no end) left out.
+    running: usize,
+    /// Bad rows left out with `--skip-invalid`; the first of them, with their reasons.
+    invalid: usize,
+    invalid_rows: Vec<Value>,
+    /// Rows left out as repeats of an earlier row of the file; the first of them.
+    duplicates: usize,
+    duplicate_rows: Vec<Value>,
+    /// Dates (a format without times of day) whose entries add up to more than the day.
+    crowded_dates: Vec<String>,
+    /// The first rows as read: start and end UTC (RFC 3339), names, description.
+    preview: Vec<Value>,
+    /// For a stint JSON copy: rows restored per table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    restored: Option<Map<String, Value>>,
+}
+
+/// `stint import --json`: the counts, the rows left out (capped as in the text output), the
+/// preview and, for a stint JSON copy, the rows restored per table.
+pub fn import_report(r: &stint_service::ImportReport) -> String {
+    let s = &r.summary;
+    let utc = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    pretty(&ImportOut {
+        format: r.format.as_str(),
+        timezone: r.timezone.clone(),
+        dry_run: r.dry_run,
+        rows: s.rows,
+        imported: s.imported,
+        skipped: s.skipped,
+        created_projects: s.created_projects,
+        created_clients: s.created_clients,
+        created_tags: s.created_tags,
+        created_tasks: s.created_tasks,
+        empty: s.empty,
+        running: s.running,
+        invalid: s.invalid,
+        invalid_rows: s
+            .invalid_rows
+            .iter()
+            .map(|b| serde_json::json!({ "place": b.place.to_string(), "reason": b.reason }))
+            .collect(),
+        duplicates: s.duplicates,
+        duplicate_rows: s
+            .duplicate_rows
+            .iter()
+            .map(|d| {
+                serde_json::json!({ "place": d.place.to_string(), "first": d.first.to_string() })
+            })
+            .collect(),
+        crowded_dates: s.crowded_dates.iter().map(|d| d.to_string()).collect(),
+        preview: r
+            .preview
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "start": utc(p.start),
+                    "end": utc(p.end),
+                    "project": p.project,
+                    "client": p.client,
+                    "task": p.task,
+                    "tags": p.tags,
+                    "description": p.description,
+                    "billable": p.billable,
+                    "hourly_rate": p.rate.map(|d| d.to_string()),
+                })
+            })
+            .collect(),
+        restored: r.restored.as_ref().map(|p| {
+            p.tables
+                .iter()
+                .map(|(t, n)| (t.clone(), Value::from(*n)))
+                .collect()
+        }),
+    })
+}
