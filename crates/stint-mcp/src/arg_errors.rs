@@ -533,12 +533,43 @@ mod tests {
     }
 
     #[test]
-    fn falls_back_to_serde_text_when_schema_shows_nothing() {
+    fn explanations() {
+        let schema = json!({"type": "object", "additionalProperties": false,
+            "properties": {"a": {"type": "integer", "minimum": 0}, "b": {"type": "string"}},
+            "required": ["b"]});
+        // A number too large for its type: the schema cannot show it; serde's text names it.
         check(
-            json!({"type": "object", "properties": {"a": {"type": "integer"}}}),
-            json!({"a": 5_000_000_000_i64}),
+            schema.clone(),
+            json!({"a": 5_000_000_000_i64, "b": "x"}),
             "failed to deserialize parameters: invalid value: integer `5000000000`, expected u32",
-            "the arguments of `t` do not fit: invalid value: integer `5000000000`, expected u32; it takes: a",
+            "`a` must be a whole number, 0 or more, from 0 to 4294967295; got a number 5000000000",
+        );
+        // Nothing the schema shows: serde's words after the tool's name.
+        check(
+            schema.clone(),
+            json!({"b": "x"}),
+            "failed to deserialize parameters: something only serde knows",
+            "the arguments of `t` do not fit: something only serde knows; it takes: a, b",
+        );
+        // A name serde accepts (an alias) is not blamed for another problem.
+        check(
+            schema.clone(),
+            json!({"alias": 1, "a": "x", "b": "y"}),
+            "failed to deserialize parameters: invalid type: string \"x\", expected u32",
+            "`a` must be a whole number, 0 or more; got text \"x\"",
+        );
+        // A long unknown name is quoted short and not compared.
+        check(
+            schema,
+            json!({"b": "x", "z".repeat(100): 1}),
+            &format!(
+                "failed to deserialize parameters: unknown field `{}`",
+                "z".repeat(100)
+            ),
+            &format!(
+                "`{}… (100 characters)` is not an argument of `t`; it takes: a, b",
+                "z".repeat(40)
+            ),
         );
     }
 }

@@ -3,8 +3,9 @@
 //! [`super::catalog`]), prompts, resources and completions, and who the caller is.
 //!
 //! Tool names are a contract. Business errors are tool results with `isError: true` whose text
-//! says what to do next. rmcp answers arguments that do not fit the input schema with a tool
-//! error naming the argument path and what it takes (see [`super::arg_errors`]), and an unknown tool or method with a JSON-RPC error.
+//! says what to do next. Arguments that do not fit the input schema get a tool error naming
+//! the argument path and what it takes (rmcp's serde text rewritten by the `arg_errors`
+//! module), and an unknown tool or method a JSON-RPC error.
 
 use std::sync::Arc;
 
