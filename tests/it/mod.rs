@@ -1,4 +1,5 @@
 mod answers;
+mod arg_errors;
 mod assist;
 mod billing;
 mod bounds;

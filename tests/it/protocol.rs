@@ -191,13 +191,11 @@ fn answers_in_order_with_errors_in_between() {
         "unknown tool is a protocol error: {}",
         out[7]
     );
-    // rmcp answers arguments that break the schema with a tool error that names the field.
+    // Arguments that break the schema get a tool error naming the argument and its shape.
     assert_eq!(out[8]["result"]["isError"], true, "{}", out[8]);
-    assert!(
-        out[8]["result"]["content"][0]["text"]
-            .as_str()
-            .unwrap()
-            .contains("expected a string")
+    assert_eq!(
+        out[8]["result"]["content"][0]["text"],
+        "`start` must be text (As start_timer's. Send two of start, end, duration); got a number 5"
     );
     assert_eq!(out[9]["result"]["isError"], true);
     assert_eq!(env.count("SELECT count(*) FROM tracks"), 1);

@@ -3,6 +3,7 @@
 //! **Architecture invariant:** this is the only module that knows JSON-RPC and rmcp. It calls
 //! the [`stint_service`] API and converts its records into the DTOs of [`dto`].
 
+mod arg_errors;
 mod blocking;
 pub mod catalog;
 pub mod completions;

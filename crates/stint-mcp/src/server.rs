@@ -3,8 +3,9 @@
 //! [`super::catalog`]), prompts, resources and completions, and who the caller is.
 //!
 //! Tool names are a contract. Business errors are tool results with `isError: true` whose text
-//! says what to do next. rmcp answers arguments that do not fit the input schema with a tool
-//! error naming the field, and an unknown tool or method with a JSON-RPC error.
+//! says what to do next. Arguments that do not fit the input schema get a tool error naming
+//! the argument path and what it takes (rmcp's serde text rewritten by the `arg_errors`
+//! module), and an unknown tool or method a JSON-RPC error.
 
 use std::sync::Arc;
 
@@ -189,6 +190,15 @@ impl StintServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let tool = request.name.clone();
+        let schema = self
+            .tool_router
+            .get(&tool)
+            .map(|t| std::sync::Arc::clone(&t.input_schema));
+        let args = request.arguments.clone();
+        let explain = move |answer: CallToolResponse| {
+            super::arg_errors::rewrite(answer, &tool, schema.as_deref(), args.as_ref())
+        };
+        let tool = request.name.clone();
         let handle = tokio::runtime::Handle::current();
         if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread {
             // stdio: one request at a time on one thread; no pool of threads to keep free.
@@ -198,6 +208,7 @@ impl StintServer {
                 router.call(ToolCallContext::new(&self, request, context)),
             )
             .await
+            .map(explain)
             .map(bound_tool_error);
         }
         let name = tool.clone();
@@ -213,6 +224,7 @@ impl StintServer {
             tracing::error!(tool = %tool, error = %e, "a tool call did not finish");
             ErrorData::internal_error(PANIC_MESSAGE, None)
         })?
+        .map(explain)
         .map(bound_tool_error)
     }
 

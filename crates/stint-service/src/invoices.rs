@@ -10,16 +10,17 @@ use super::catalog::{resolve_client, resolve_project};
 use super::{Ctx, Page, Result, Service, ServiceError, clean, page_size, paginate};
 use stint_domain::DomainError;
 use stint_domain::billing::{
-    self, BillableTrack, GroupBy, build_lines, format_invoice_number, resolve_currency,
+    self, BillableTrack, GroupBy, LineDraft, build_lines, format_invoice_number, resolve_currency,
     resolve_rate, sequence_scope,
 };
-use stint_domain::entities::{Invoice, InvoiceLine, InvoiceStatus};
+use stint_domain::entities::{Client, Invoice, InvoiceLine, InvoiceStatus};
 use stint_domain::money::Currency;
 use stint_domain::msg;
+use stint_domain::time::Range;
 use stint_domain::time::parse_date;
 use stint_domain::words::{Act, Arg, Name};
-use stint_domain::{InvoiceId, ProjectId, TrackId};
-use stint_store::invoices::{self, BillableQuery};
+use stint_domain::{ClientId, InvoiceId, ProjectId, TrackId};
+use stint_store::invoices::{self, BillableQuery, BillableRow};
 
 /// Input of `create_invoice`.
 #[derive(Debug, Clone, Default)]
@@ -204,218 +205,319 @@ fn label(inv: &Invoice) -> String {
     }
 }
 
-impl Service {
-    fn build_invoice(&self, ctx: &Ctx<'_>, req: &NewInvoice) -> Result<Invoice> {
-        let client = match clean(req.client.clone()) {
-            Some(c) => Some(resolve_client(ctx, &c)?),
-            None => None,
-        };
-        let mut project_ids: Vec<ProjectId> = Vec::new();
-        for p in &req.projects {
-            let project = resolve_project(ctx, p)?;
-            if let Some(c) = &client
-                && project.client_id != Some(c.id)
-            {
-                return Err(DomainError::Invalid(
-                    format!(
-                        "project {} does not belong to client {}; leave out client, or pick that \
+/// An invoice request read and checked: what to bill and how ([`parse_invoice_request`]).
+struct InvoicePlan {
+    /// The client asked for, if any.
+    client: Option<Client>,
+    /// The period: tracks that start in it are billed.
+    range: Range,
+    group_by: GroupBy,
+    /// The tax rate the call gave, if any.
+    tax_rate: Option<Decimal>,
+    due_days: u32,
+    /// The tracks (and expenses) to bill.
+    selection: BillableQuery,
+}
+
+/// The billable tracks of an invoice priced: each at its rate in force now, all in one
+/// currency ([`price_tracks`]).
+struct PricedTracks {
+    tracks: Vec<BillableTrack>,
+    currency: Currency,
+    /// The client every track belongs to, when they share one.
+    shared_client: Option<ClientId>,
+}
+
+/// Step 1, parse: resolves the client and projects of `req` (each project must be the
+/// client's), reads the period, grouping, tax rate and due days.
+///
+/// # Errors
+/// Unknown client or project, a project of another client, a bad period, grouping or tax rate,
+/// due days over 365.
+fn parse_invoice_request(ctx: &Ctx<'_>, req: &NewInvoice) -> Result<InvoicePlan> {
+    let client = match clean(req.client.clone()) {
+        Some(c) => Some(resolve_client(ctx, &c)?),
+        None => None,
+    };
+    let mut project_ids: Vec<ProjectId> = Vec::new();
+    for p in &req.projects {
+        let project = resolve_project(ctx, p)?;
+        if let Some(c) = &client
+            && project.client_id != Some(c.id)
+        {
+            return Err(DomainError::Invalid(
+                format!(
+                    "project {} does not belong to client {}; leave out client, or pick that \
                      client's projects",
-                        project.label(),
-                        c.name
-                    )
-                    .into(),
+                    project.label(),
+                    c.name
                 )
-                .into());
-            }
-            if !project_ids.contains(&project.id) {
-                project_ids.push(project.id);
-            }
-        }
-        let range = super::tracks::user_range(
-            ctx,
-            Some(&req.from),
-            Some(&req.to),
-            ctx.now,
-            ctx.now + chrono::Duration::seconds(1),
-        )?;
-        let group_by = match clean(req.group_by.clone()) {
-            Some(g) => GroupBy::parse(&g)?,
-            None => GroupBy::Track,
-        };
-        let asked_tax_rate = parse_tax_rate(req.tax_rate_percent.as_deref())?;
-        let due_days = req.due_days.unwrap_or(ctx.settings.invoice_due_days);
-        if due_days > 365 {
-            return Err(DomainError::Invalid(msg![
-                Arg::DueDays,
-                format!(" {due_days} is more than a year; give 0 to 365"),
-            ])
+                .into(),
+            )
             .into());
         }
-        let selection = BillableQuery {
-            start: range.start.timestamp(),
-            end: range.end.timestamp(),
-            client_id: client.as_ref().map(|c| c.id),
-            project_ids,
-        };
-        let rows = invoices::billable_tracks(ctx.tx, &selection)?;
-        let scope = describe_selection(client.as_ref().map(|c| c.name.as_str()), &req.projects);
-        if rows.is_empty() {
-            return Err(ServiceError::Conflict(msg![
-                format!(
-                    "there are no billable, finished, uninvoiced tracks {scope} starting between \
-                     {} and {}; check with ",
-                    req.from, req.to
-                ),
-                Act::ListUnbilled,
-                ", or widen ",
-                Arg::From,
-                " and ",
-                Arg::To,
-            ]));
+        if !project_ids.contains(&project.id) {
+            project_ids.push(project.id);
         }
-        let default_rate = ctx.settings.default_hourly_rate;
-        let mut by_currency: BTreeMap<&'static str, (Currency, Vec<String>, usize)> =
-            BTreeMap::new();
-        // The client all tracks share, if any; then the rows are consumed (an invoice may
-        // bill 10 000 tracks: their texts are moved, not copied).
-        let shared_client = match rows[0].client_id {
-            Some(first) if rows.iter().all(|r| r.client_id == Some(first)) => Some(first),
-            _ => None,
-        };
-        let mut tracks = Vec::with_capacity(rows.len());
-        let mut currency = None;
-        for row in rows {
-            let c = resolve_currency(
-                row.project_currency,
-                row.client_currency,
-                ctx.settings.default_currency,
-            );
-            let entry = by_currency.entry(c.code()).or_insert((c, Vec::new(), 0));
-            entry.2 += 1;
-            let what = row.project_name.as_deref().unwrap_or("no project");
-            if !entry.1.iter().any(|p| p == what) {
-                entry.1.push(what.to_owned());
-            }
-            currency = Some(c);
-            let (unit_rate, _) = resolve_rate(
-                row.track_rate,
-                row.task_rate,
-                row.project_rate,
-                row.client_rate,
-                default_rate,
-            );
-            tracks.push(BillableTrack {
-                id: row.id.0,
-                start: row.start,
-                end: row.end,
-                local_date: row.start.with_timezone(&ctx.tz).date_naive(),
-                description: row.description,
-                project_id: row.project_id.map(|p| p.0),
-                project_name: row.project_name,
-                tags: row.tags,
-                unit_rate,
-                task_id: row.task_id.map(|k| k.0),
-                task_name: row.task_name,
-            });
+    }
+    let range = super::tracks::user_range(
+        ctx,
+        Some(&req.from),
+        Some(&req.to),
+        ctx.now,
+        ctx.now + chrono::Duration::seconds(1),
+    )?;
+    let group_by = match clean(req.group_by.clone()) {
+        Some(g) => GroupBy::parse(&g)?,
+        None => GroupBy::Track,
+    };
+    let tax_rate = parse_tax_rate(req.tax_rate_percent.as_deref())?;
+    let due_days = req.due_days.unwrap_or(ctx.settings.invoice_due_days);
+    if due_days > 365 {
+        return Err(DomainError::Invalid(msg![
+            Arg::DueDays,
+            format!(" {due_days} is more than a year; give 0 to 365"),
+        ])
+        .into());
+    }
+    let selection = BillableQuery {
+        start: range.start.timestamp(),
+        end: range.end.timestamp(),
+        client_id: client.as_ref().map(|c| c.id),
+        project_ids,
+    };
+    Ok(InvoicePlan {
+        client,
+        range,
+        group_by,
+        tax_rate,
+        due_days,
+        selection,
+    })
+}
+
+/// Step 2, select: the billable, finished, uninvoiced tracks of the plan.
+///
+/// # Errors
+/// No such track (the answer says how to look and what to widen).
+fn select_tracks(ctx: &Ctx<'_>, req: &NewInvoice, plan: &InvoicePlan) -> Result<Vec<BillableRow>> {
+    let rows = invoices::billable_tracks(ctx.tx, &plan.selection)?;
+    if rows.is_empty() {
+        let scope =
+            describe_selection(plan.client.as_ref().map(|c| c.name.as_str()), &req.projects);
+        return Err(ServiceError::Conflict(msg![
+            format!(
+                "there are no billable, finished, uninvoiced tracks {scope} starting between \
+                 {} and {}; check with ",
+                req.from, req.to
+            ),
+            Act::ListUnbilled,
+            ", or widen ",
+            Arg::From,
+            " and ",
+            Arg::To,
+        ]));
+    }
+    Ok(rows)
+}
+
+/// Step 3, price: each track's rate (track, task, project, client, setting) and currency
+/// (project, client, setting); the rows are consumed (an invoice may bill 10 000 tracks: their
+/// texts are moved, not copied).
+///
+/// # Errors
+/// Tracks in more than one currency: the answer names each currency's tracks and projects.
+fn price_tracks(ctx: &Ctx<'_>, rows: Vec<BillableRow>) -> Result<PricedTracks> {
+    let default_rate = ctx.settings.default_hourly_rate;
+    let mut by_currency: BTreeMap<&'static str, (Currency, Vec<String>, usize)> = BTreeMap::new();
+    let shared_client = match rows.first().and_then(|r| r.client_id) {
+        Some(first) if rows.iter().all(|r| r.client_id == Some(first)) => Some(first),
+        _ => None,
+    };
+    let mut tracks = Vec::with_capacity(rows.len());
+    let mut currency = None;
+    for row in rows {
+        let c = resolve_currency(
+            row.project_currency,
+            row.client_currency,
+            ctx.settings.default_currency,
+        );
+        let entry = by_currency.entry(c.code()).or_insert((c, Vec::new(), 0));
+        entry.2 += 1;
+        let what = row.project_name.as_deref().unwrap_or("no project");
+        if !entry.1.iter().any(|p| p == what) {
+            entry.1.push(what.to_owned());
         }
-        if by_currency.len() > 1 {
-            let parts: Vec<String> = by_currency
-                .iter()
-                .map(|(code, (_, projects, n))| {
-                    format!("{code}: {n} tracks on {}", projects.join(", "))
-                })
-                .collect();
-            return Err(ServiceError::Conflict(msg![
-                format!(
-                    "the selected tracks are billed in {} currencies ({}); an invoice has one \
-                     currency, so select the projects of one currency with ",
-                    by_currency.len(),
-                    parts.join("; ")
-                ),
-                Arg::Projects,
-            ]));
-        }
-        let currency = currency.expect("at least one track");
-        let lines = build_lines(&tracks, group_by, ctx.settings.rounding, currency);
-        let (discount_percent, discount_amount) = parse_discount(
+        currency = Some(c);
+        let (unit_rate, _) = resolve_rate(
+            row.track_rate,
+            row.task_rate,
+            row.project_rate,
+            row.client_rate,
+            default_rate,
+        );
+        tracks.push(BillableTrack {
+            id: row.id.0,
+            start: row.start,
+            end: row.end,
+            local_date: row.start.with_timezone(&ctx.tz).date_naive(),
+            description: row.description,
+            project_id: row.project_id.map(|p| p.0),
+            project_name: row.project_name,
+            tags: row.tags,
+            unit_rate,
+            task_id: row.task_id.map(|k| k.0),
+            task_name: row.task_name,
+        });
+    }
+    if by_currency.len() > 1 {
+        let parts: Vec<String> = by_currency
+            .iter()
+            .map(|(code, (_, projects, n))| {
+                format!("{code}: {n} tracks on {}", projects.join(", "))
+            })
+            .collect();
+        return Err(ServiceError::Conflict(msg![
+            format!(
+                "the selected tracks are billed in {} currencies ({}); an invoice has one \
+                 currency, so select the projects of one currency with ",
+                by_currency.len(),
+                parts.join("; ")
+            ),
+            Arg::Projects,
+        ]));
+    }
+    Ok(PricedTracks {
+        tracks,
+        currency: currency.expect("at least one track"),
+        shared_client,
+    })
+}
+
+/// The invoice's client: the one asked for, else the one all tracks share.
+fn invoice_client(
+    ctx: &Ctx<'_>,
+    asked: Option<Client>,
+    shared: Option<ClientId>,
+) -> Result<Option<Client>> {
+    Ok(match (asked, shared) {
+        (Some(c), _) => Some(c),
+        (None, Some(first)) => stint_store::clients::get(ctx.tx, first)?,
+        (None, None) => None,
+    })
+}
+
+/// Step 4, lay out: the draft invoice of `lines` for `client` in `currency` with the discount
+/// asked (percent, amount), dated today (in
+/// the configured zone) with the plan's due days; the tax rate is the call's, else the
+/// client's, else the setting's, else 0 (DESIGN.md, "Invoices"). Totals are zero until
+/// [`retotal`].
+///
+/// # Errors
+/// Notes that are too long.
+fn draft_invoice(
+    ctx: &Ctx<'_>,
+    req: &NewInvoice,
+    plan: &InvoicePlan,
+    client: Option<Client>,
+    currency: Currency,
+    lines: Vec<LineDraft>,
+    (discount_percent, discount_amount): (Option<Decimal>, Option<Decimal>),
+) -> Result<Invoice> {
+    let tax_rate = plan
+        .tax_rate
+        .or_else(|| client.as_ref().and_then(|c| c.tax_rate_percent))
+        .or(ctx.settings.default_tax_rate_percent)
+        .unwrap_or(Decimal::ZERO);
+    let issue = ctx.now.with_timezone(&ctx.tz).date_naive();
+    Ok(Invoice {
+        id: InvoiceId(0),
+        number: None,
+        status: InvoiceStatus::Draft,
+        client_id: client.as_ref().map(|c| c.id),
+        currency,
+        period_start: plan.range.start,
+        period_end: plan.range.end,
+        issue_date: Some(issue),
+        due_date: issue.checked_add_days(Days::new(u64::from(plan.due_days))),
+        group_by: plan.group_by,
+        tax_rate_percent: tax_rate,
+        subtotal: Decimal::ZERO,
+        discount_percent,
+        discount_amount,
+        discount: Decimal::ZERO,
+        tax: Decimal::ZERO,
+        total: Decimal::ZERO,
+        tax_summary: Vec::new(),
+        paid_on: None,
+        notes: invoice_notes(
+            req.notes
+                .clone()
+                .or_else(|| ctx.settings.invoice_default_notes.clone()),
+        )?,
+        seller_name: ctx.settings.business_name.clone(),
+        seller_address: ctx.settings.business_address.clone(),
+        client_name: client.as_ref().map(|c| c.name.clone()),
+        client_email: client.as_ref().and_then(|c| c.email.clone()),
+        client_address: client.as_ref().and_then(|c| c.address.clone()),
+        client_tax_id: client.as_ref().and_then(|c| c.tax_id.clone()),
+        rounding: ctx.settings.rounding,
+        timezone: ctx.tz.name().to_owned(),
+        created_at: ctx.now,
+        updated_at: ctx.now,
+        sent_at: None,
+        paid_at: None,
+        voided_at: None,
+        lines: invoice_lines(lines, tax_rate),
+    })
+}
+
+/// The invoice lines of `lines`, numbered from 1, each at `tax_rate`.
+fn invoice_lines(lines: Vec<LineDraft>, tax_rate: Decimal) -> Vec<InvoiceLine> {
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| InvoiceLine {
+            position: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            description: l.description,
+            project_id: l.project_id.map(ProjectId),
+            project_name: l.project_name,
+            date: l.date,
+            duration_seconds: l.duration_seconds,
+            rounded_duration_seconds: l.rounded_duration_seconds,
+            quantity_hours: l.quantity_hours,
+            unit_rate: l.unit_rate,
+            amount: l.amount,
+            tax_rate_percent: tax_rate,
+            expense_id: None,
+            track_ids: l.track_ids.into_iter().map(TrackId).collect(),
+        })
+        .collect()
+}
+
+impl Service {
+    /// Builds a draft invoice (not saved) from `req`, in named steps: parse the request, select
+    /// the tracks, price them, group them into lines, lay out the draft, add the expense lines
+    /// and total.
+    fn build_invoice(&self, ctx: &Ctx<'_>, req: &NewInvoice) -> Result<Invoice> {
+        let mut plan = parse_invoice_request(ctx, req)?;
+        let rows = select_tracks(ctx, req, &plan)?;
+        let priced = price_tracks(ctx, rows)?;
+        let lines = build_lines(
+            &priced.tracks,
+            plan.group_by,
+            ctx.settings.rounding,
+            priced.currency,
+        );
+        let discount = parse_discount(
             req.discount_percent.as_deref(),
             req.discount_amount.as_deref(),
-            currency,
+            priced.currency,
         )?;
-        // The invoice's client: the one asked for, else the one all tracks share.
-        let client = match client {
-            Some(c) => Some(c),
-            None => match shared_client {
-                Some(first) => stint_store::clients::get(ctx.tx, first)?,
-                None => None,
-            },
-        };
-        // The call's rate, else the client's, else the setting's (DESIGN.md, "Invoices").
-        let tax_rate = asked_tax_rate
-            .or_else(|| client.as_ref().and_then(|c| c.tax_rate_percent))
-            .or(ctx.settings.default_tax_rate_percent)
-            .unwrap_or(Decimal::ZERO);
-        let issue = ctx.now.with_timezone(&ctx.tz).date_naive();
-        let mut inv = Invoice {
-            id: InvoiceId(0),
-            number: None,
-            status: InvoiceStatus::Draft,
-            client_id: client.as_ref().map(|c| c.id),
-            currency,
-            period_start: range.start,
-            period_end: range.end,
-            issue_date: Some(issue),
-            due_date: issue.checked_add_days(Days::new(u64::from(due_days))),
-            group_by,
-            tax_rate_percent: tax_rate,
-            subtotal: Decimal::ZERO,
-            discount_percent,
-            discount_amount,
-            discount: Decimal::ZERO,
-            tax: Decimal::ZERO,
-            total: Decimal::ZERO,
-            tax_summary: Vec::new(),
-            paid_on: None,
-            notes: invoice_notes(
-                req.notes
-                    .clone()
-                    .or_else(|| ctx.settings.invoice_default_notes.clone()),
-            )?,
-            seller_name: ctx.settings.business_name.clone(),
-            seller_address: ctx.settings.business_address.clone(),
-            client_name: client.as_ref().map(|c| c.name.clone()),
-            client_email: client.as_ref().and_then(|c| c.email.clone()),
-            client_address: client.as_ref().and_then(|c| c.address.clone()),
-            client_tax_id: client.as_ref().and_then(|c| c.tax_id.clone()),
-            rounding: ctx.settings.rounding,
-            timezone: ctx.tz.name().to_owned(),
-            created_at: ctx.now,
-            updated_at: ctx.now,
-            sent_at: None,
-            paid_at: None,
-            voided_at: None,
-            lines: lines
-                .into_iter()
-                .enumerate()
-                .map(|(i, l)| InvoiceLine {
-                    position: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                    description: l.description,
-                    project_id: l.project_id.map(ProjectId),
-                    project_name: l.project_name,
-                    date: l.date,
-                    duration_seconds: l.duration_seconds,
-                    rounded_duration_seconds: l.rounded_duration_seconds,
-                    quantity_hours: l.quantity_hours,
-                    unit_rate: l.unit_rate,
-                    amount: l.amount,
-                    tax_rate_percent: tax_rate,
-                    expense_id: None,
-                    track_ids: l.track_ids.into_iter().map(TrackId).collect(),
-                })
-                .collect(),
-        };
+        let client = invoice_client(ctx, plan.client.take(), priced.shared_client)?;
+        let mut inv = draft_invoice(ctx, req, &plan, client, priced.currency, lines, discount)?;
         if req.include_expenses.unwrap_or(true) {
-            self.add_expense_lines(ctx, &mut inv, &selection)?;
+            self.add_expense_lines(ctx, &mut inv, &plan.selection)?;
         }
         retotal(&mut inv)?;
         Ok(inv)

@@ -56,7 +56,7 @@ use stint_domain::money::Currency;
 use stint_domain::names::name_key;
 use stint_domain::time::{local_to_utc, parse_instant, parse_time_zone};
 use stint_domain::track::validate_span;
-use stint_domain::{ClientId, ProjectId, TagId};
+use stint_domain::{ClientId, ProjectId, TagId, TrackId};
 use stint_store::clients::{self, ClientFields};
 use stint_store::projects::{self, ProjectFields};
 use stint_store::{tags, tracks};
@@ -1045,7 +1045,10 @@ impl Service {
         self.write_rows(checker, options.dry_run, progress)
     }
 
-    /// The write phase: all checked rows in one transaction (rolled back for a dry run).
+    /// The write phase: all checked rows in one transaction (rolled back for a dry run), in
+    /// steps: count what the checks found, refuse a bulk import that sync could not carry
+    /// ([`Service::refuse_unsyncable_bulk`]), write the rows batch by batch
+    /// ([`Service::write_batch`]), then report.
     fn write_rows(
         &self,
         checker: Checker,
@@ -1081,107 +1084,18 @@ impl Service {
             ..Default::default()
         };
         let preview = rows.iter().take(PREVIEW_ROWS).map(Row::preview).collect();
-        let mut project_cache: HashMap<(String, String), ProjectHit> = HashMap::new();
-        let mut client_cache: HashMap<String, ClientId> = HashMap::new();
-        let mut tag_cache: HashMap<String, TagId> = HashMap::new();
-        let mut task_cache: HashMap<(ProjectId, String), stint_domain::TaskId> = HashMap::new();
         let tz_name = tz.name().to_owned();
+        let row_count = rows.len();
+        self.refuse_unsyncable_bulk(row_count, dry_run)?;
+        let mut caches = ImportCaches::default();
         let mut finished = false;
         // One transaction for the whole file: a failure, or the process being killed at any
         // moment, leaves nothing of it; SQLite spills pages beyond the cache to the WAL, so
         // memory stays bounded. The audit log gets one row per BATCH_ROWS rows.
-        let row_count = rows.len();
         let body = |ctx: &super::Ctx<'_>| {
             stint_store::set_cache_kib(ctx.tx, IMPORT_CACHE_KIB)?;
             for batch in rows.chunks(BATCH_ROWS) {
-                let mut ids = Vec::with_capacity(batch.len());
-                for row in batch {
-                    let key = row.key();
-                    if tracks::has_import_key(ctx.tx, &key, legacy_key(&key))? {
-                        summary.skipped += 1;
-                        continue;
-                    }
-                    let (project_id, default_billable, project_rate) = match &row.project {
-                        None => (None, false, None),
-                        Some(p) => {
-                            let cache_key = (
-                                name_key(p),
-                                name_key(row.client.as_deref().unwrap_or_default()),
-                            );
-                            let hit = match project_cache.get(&cache_key) {
-                                Some(hit) => *hit,
-                                None => {
-                                    let found = self.import_project(
-                                        ctx,
-                                        row,
-                                        p,
-                                        &mut client_cache,
-                                        &mut summary,
-                                    )?;
-                                    project_cache.insert(cache_key, found);
-                                    found
-                                }
-                            };
-                            (Some(hit.0), hit.1, hit.2)
-                        }
-                    };
-                    let mut tag_ids = Vec::with_capacity(row.tags.len());
-                    for t in &row.tags {
-                        let lower = name_key(t);
-                        let id = match tag_cache.get(&lower) {
-                            Some(id) => *id,
-                            None => {
-                                let id = match tags::find_by_name(ctx.tx, t)?.first() {
-                                    Some(tag) => tag.id,
-                                    None => {
-                                        summary.created_tags += 1;
-                                        tags::insert(ctx.tx, t, ctx.now)?
-                                    }
-                                };
-                                tag_cache.insert(lower, id);
-                                id
-                            }
-                        };
-                        if !tag_ids.contains(&id) {
-                            tag_ids.push(id);
-                        }
-                    }
-                    let task_id = import_task(
-                        ctx,
-                        project_id,
-                        row.task.as_deref(),
-                        &mut task_cache,
-                        &mut summary,
-                    )?;
-                    let id = tracks::insert_imported(
-                        ctx.tx,
-                        &tracks::TrackFields {
-                            start: row.start,
-                            end: Some(row.end),
-                            timezone: tz_name.clone(),
-                            description: row.description.to_string(),
-                            project_id,
-                            billable: row.billable.unwrap_or(default_billable),
-                            hourly_rate: row.rate.filter(|r| Some(*r) != project_rate),
-                            task_id,
-                        },
-                        &key,
-                        &tag_ids,
-                        ctx.now,
-                    )?;
-                    ids.push(id.0);
-                }
-                let first_line = batch.first().map_or(0, |r| r.line);
-                ctx.audit(
-                    "track",
-                    &ids,
-                    Some(&format!(
-                        "imported {} rows from line {first_line} ({})",
-                        ids.len(),
-                        format.title()
-                    )),
-                )?;
-                summary.imported += ids.len();
+                self.write_batch(ctx, batch, format, &tz_name, &mut caches, &mut summary)?;
                 progress.written(summary.imported + summary.skipped);
             }
             finished = true;
@@ -1193,15 +1107,6 @@ impl Service {
         };
         // A large file's changeset would be too large to keep in the change log anyway: write
         // it without recording one (ARCHITECTURE.md, "stint-store": `store::write_unrecorded`).
-        if row_count > BULK_IMPORT_ROWS && !dry_run && self.sync_status()?.device_no.is_some() {
-            // Written unrecorded, it would never reach the other devices.
-            return Err(ServiceError::Conflict(format!(
-                "this file has {row_count} rows, more than the {BULK_IMPORT_ROWS} one change can \
-                 carry to your other devices, and this database syncs; split the file into \
-                 parts of at most {BULK_IMPORT_ROWS} rows and import them one by one (nothing \
-                 was imported)"
-            ).into()));
-        }
         let outcome = if row_count > BULK_IMPORT_ROWS {
             self.write_bulk(format.operation(), body, |()| {
                 format!("imported {row_count} rows ({})", format.title())
@@ -1223,6 +1128,128 @@ impl Service {
             preview,
             restored: None,
         })
+    }
+
+    /// Refuses an import of more than [`BULK_IMPORT_ROWS`] rows (not a dry run) into a database
+    /// that syncs: such a file is written without a changeset, so it would never reach the
+    /// other devices.
+    ///
+    /// # Errors
+    /// [`ServiceError::Conflict`] saying to split the file.
+    fn refuse_unsyncable_bulk(&self, row_count: usize, dry_run: bool) -> Result<()> {
+        if row_count > BULK_IMPORT_ROWS && !dry_run && self.sync_status()?.device_no.is_some() {
+            return Err(ServiceError::Conflict(format!(
+                "this file has {row_count} rows, more than the {BULK_IMPORT_ROWS} one change can \
+                 carry to your other devices, and this database syncs; split the file into \
+                 parts of at most {BULK_IMPORT_ROWS} rows and import them one by one (nothing \
+                 was imported)"
+            ).into()));
+        }
+        Ok(())
+    }
+
+    /// Writes one batch of rows ([`Service::write_row`]) and one audit row naming its tracks
+    /// and first line; counts them as imported.
+    fn write_batch(
+        &self,
+        ctx: &super::Ctx<'_>,
+        batch: &[Row],
+        format: ImportFormat,
+        tz_name: &str,
+        caches: &mut ImportCaches,
+        summary: &mut ImportSummary,
+    ) -> Result<()> {
+        let mut ids = Vec::with_capacity(batch.len());
+        for row in batch {
+            if let Some(id) = self.write_row(ctx, row, tz_name, caches, summary)? {
+                ids.push(id.0);
+            }
+        }
+        let first_line = batch.first().map_or(0, |r| r.line);
+        ctx.audit(
+            "track",
+            &ids,
+            Some(&format!(
+                "imported {} rows from line {first_line} ({})",
+                ids.len(),
+                format.title()
+            )),
+        )?;
+        summary.imported += ids.len();
+        Ok(())
+    }
+
+    /// Writes one row as a track with its project (and client), tags and task, found or
+    /// created through `caches`; a row whose import key is already stored is skipped
+    /// (`None`, counted in `summary.skipped`). The track's own rate is kept only where it
+    /// differs from its project's.
+    fn write_row(
+        &self,
+        ctx: &super::Ctx<'_>,
+        row: &Row,
+        tz_name: &str,
+        caches: &mut ImportCaches,
+        summary: &mut ImportSummary,
+    ) -> Result<Option<TrackId>> {
+        let key = row.key();
+        if tracks::has_import_key(ctx.tx, &key, legacy_key(&key))? {
+            summary.skipped += 1;
+            return Ok(None);
+        }
+        let (project_id, default_billable, project_rate) = match &row.project {
+            None => (None, false, None),
+            Some(p) => {
+                let hit = self.cached_project(ctx, row, p, caches, summary)?;
+                (Some(hit.0), hit.1, hit.2)
+            }
+        };
+        let tag_ids = import_tags(ctx, &row.tags, &mut caches.tags, summary)?;
+        let task_id = import_task(
+            ctx,
+            project_id,
+            row.task.as_deref(),
+            &mut caches.tasks,
+            summary,
+        )?;
+        let id = tracks::insert_imported(
+            ctx.tx,
+            &tracks::TrackFields {
+                start: row.start,
+                end: Some(row.end),
+                timezone: tz_name.to_owned(),
+                description: row.description.to_string(),
+                project_id,
+                billable: row.billable.unwrap_or(default_billable),
+                hourly_rate: row.rate.filter(|r| Some(*r) != project_rate),
+                task_id,
+            },
+            &key,
+            &tag_ids,
+            ctx.now,
+        )?;
+        Ok(Some(id))
+    }
+
+    /// The project `name` of `row` (with its client), from the cache or found or created by
+    /// [`Service::import_project`].
+    fn cached_project(
+        &self,
+        ctx: &super::Ctx<'_>,
+        row: &Row,
+        name: &str,
+        caches: &mut ImportCaches,
+        summary: &mut ImportSummary,
+    ) -> Result<ProjectHit> {
+        let cache_key = (
+            name_key(name),
+            name_key(row.client.as_deref().unwrap_or_default()),
+        );
+        if let Some(hit) = caches.projects.get(&cache_key) {
+            return Ok(*hit);
+        }
+        let found = self.import_project(ctx, row, name, &mut caches.clients, summary)?;
+        caches.projects.insert(cache_key, found);
+        Ok(found)
     }
 
     fn import_project(
@@ -1304,6 +1331,49 @@ impl Service {
             )),
         }
     }
+}
+
+/// The names an import has already resolved to ids, by [`name_key`]: one lookup per name per
+/// file, not per row.
+#[derive(Default)]
+struct ImportCaches {
+    /// By (project name, client name).
+    projects: HashMap<(String, String), ProjectHit>,
+    clients: HashMap<String, ClientId>,
+    tags: HashMap<String, TagId>,
+    tasks: HashMap<(ProjectId, String), stint_domain::TaskId>,
+}
+
+/// The ids of a row's tags, each found by name or created (counted in
+/// `summary.created_tags`); a tag named twice is attached once.
+fn import_tags(
+    ctx: &super::Ctx<'_>,
+    names: &[Arc<str>],
+    cache: &mut HashMap<String, TagId>,
+    summary: &mut ImportSummary,
+) -> Result<Vec<TagId>> {
+    let mut tag_ids = Vec::with_capacity(names.len());
+    for t in names {
+        let lower = name_key(t);
+        let id = match cache.get(&lower) {
+            Some(id) => *id,
+            None => {
+                let id = match tags::find_by_name(ctx.tx, t)?.first() {
+                    Some(tag) => tag.id,
+                    None => {
+                        summary.created_tags += 1;
+                        tags::insert(ctx.tx, t, ctx.now)?
+                    }
+                };
+                cache.insert(lower, id);
+                id
+            }
+        };
+        if !tag_ids.contains(&id) {
+            tag_ids.push(id);
+        }
+    }
+    Ok(tag_ids)
 }
 
 /// The task of an imported track: `task` under `project`, found by its folded name or
