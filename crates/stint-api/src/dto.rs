@@ -797,7 +797,7 @@ impl From<UpdateSettingsArgs> for service::SettingsChanges {
 /// No arguments.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NoArgs {}
+pub(crate) struct NoArgs {}
 
 // ---------------------------------------------------------------------------------------------
 // Outputs
@@ -902,7 +902,7 @@ pub struct TimerStartedOut {
     pub replaced: Vec<TrackOut>,
     /// continue_timer: the id of the track continued.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub continued_from: Option<i64>,
+    pub(crate) continued_from: Option<i64>,
     /// What happened besides starting, for the person (e.g. a replaced timer).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -1247,9 +1247,9 @@ pub struct SettingsOut {
     /// The zone in effect for local times and days.
     pub timezone: String,
     /// True when `timezone` comes from the system because none is set.
-    pub timezone_is_system: bool,
+    pub(crate) timezone_is_system: bool,
     /// The current local time in `timezone`, RFC 3339 with its offset.
-    pub local_time: String,
+    pub(crate) local_time: String,
     pub week_start: String,
     pub default_currency: String,
     pub default_hourly_rate: Decimal,

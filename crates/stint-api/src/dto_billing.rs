@@ -24,9 +24,9 @@ fn utc(t: DateTime<Utc>) -> String {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct PeriodOut {
     /// YYYY-MM-DD, included.
-    pub first_day: String,
+    pub(crate) first_day: String,
     /// YYYY-MM-DD, included.
-    pub last_day: String,
+    pub(crate) last_day: String,
 }
 
 impl PeriodOut {
@@ -224,10 +224,10 @@ pub struct InvoiceLineOut {
 pub struct TaxRowOut {
     pub tax_rate_percent: Decimal,
     /// Lines at this rate.
-    pub net: Decimal,
+    pub(crate) net: Decimal,
     /// Share of the discount.
     pub discount: Decimal,
-    pub taxable: Decimal,
+    pub(crate) taxable: Decimal,
     pub tax: Decimal,
 }
 
@@ -413,11 +413,11 @@ pub struct InvoiceSummaryOut {
     /// subtotal - discount + tax.
     pub total: Decimal,
     /// Lines on the invoice (time and expenses).
-    pub line_count: usize,
+    pub(crate) line_count: usize,
     /// Tracks billed (kept when the invoice is void).
     pub track_count: usize,
     /// Expenses billed.
-    pub expense_count: usize,
+    pub(crate) expense_count: usize,
     pub created_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<String>,
@@ -599,19 +599,19 @@ pub struct AmountOut {
 /// (`client_id`, `client`) on rows grouped by project, so same-named projects are told apart.
 #[derive(Debug, Default, Serialize, JsonSchema)]
 #[schemars(transform = no_null)]
-pub struct GroupOut {
+pub(crate) struct GroupOut {
     /// Local date, YYYY-MM-DD.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub day: Option<String>,
+    pub(crate) day: Option<String>,
     /// First day of the week (setting week_start), YYYY-MM-DD.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub week: Option<String>,
+    pub(crate) week: Option<String>,
     /// YYYY-MM.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub month: Option<String>,
+    pub(crate) month: Option<String>,
     /// YYYY.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub year: Option<String>,
+    pub(crate) year: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<i64>,
     /// Project name, or "(no project)".
@@ -644,7 +644,7 @@ pub struct FiguresOut {
     /// After rounding per the settings.
     pub rounded_duration_seconds: i64,
     /// The same as h:mm.
-    pub rounded_duration: String,
+    pub(crate) rounded_duration: String,
     /// Rounded hours, 2 decimals.
     pub hours: Decimal,
     pub billable_seconds: i64,
@@ -693,7 +693,7 @@ impl From<&Figures> for FiguresOut {
 #[derive(Debug, Serialize, JsonSchema)]
 #[schemars(transform = no_null)]
 pub struct SummaryRowOut {
-    pub group: GroupOut,
+    pub(crate) group: GroupOut,
     /// The group's values joined by " / " (a project with its client: "Support (Acme)").
     pub label: String,
     #[serde(flatten)]
@@ -807,10 +807,10 @@ pub struct TopProjectsOut {
 pub struct HoursBudgetOut {
     pub budget_hours: Decimal,
     /// Rounded per the settings; billable and non-billable time.
-    pub used_hours: Decimal,
+    pub(crate) used_hours: Decimal,
     /// Negative when over.
-    pub remaining_hours: Decimal,
-    pub percent_used: Decimal,
+    pub(crate) remaining_hours: Decimal,
+    pub(crate) percent_used: Decimal,
     /// ok | alert | over.
     pub status: String,
 }
@@ -824,8 +824,8 @@ pub struct MoneyBudgetOut {
     /// Billable amount at today's rates.
     pub used: Decimal,
     /// Negative when over.
-    pub remaining: Decimal,
-    pub percent_used: Decimal,
+    pub(crate) remaining: Decimal,
+    pub(crate) percent_used: Decimal,
     /// ok | alert | over.
     pub status: String,
 }
@@ -849,7 +849,7 @@ pub struct BudgetOut {
     pub period_end: String,
     /// The month counted (monthly budgets).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub month: Option<PeriodOut>,
+    pub(crate) month: Option<PeriodOut>,
     pub alert_percent: u32,
     /// The worse of hours and money: ok | alert | over.
     pub status: String,

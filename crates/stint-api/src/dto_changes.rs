@@ -59,7 +59,7 @@ pub struct ChangeOut {
     /// mcp-stdio | mcp-http | cli.
     pub frontend: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
+    pub(crate) token: Option<String>,
     pub operation: String,
     pub summary: String,
     /// Table and key of each row, e.g. "tracks 12; track_tags 12/3".
@@ -128,7 +128,7 @@ pub struct SyncArgs {
 /// What a sync did.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct SyncOut {
-    pub sent: usize,
+    pub(crate) sent: usize,
     pub applied: Vec<String>,
     pub notes: Vec<String>,
 }

@@ -147,9 +147,9 @@ pub struct TaskOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub estimate_hours: Option<Decimal>,
     /// Time tracked on the task (running timers up to now), in seconds.
-    pub tracked_seconds: i64,
+    pub(crate) tracked_seconds: i64,
     /// The same as h:mm.
-    pub tracked: String,
+    pub(crate) tracked: String,
     /// Whether new tracks on it are billable; absent: the project's default applies.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub billable_by_default: Option<bool>,

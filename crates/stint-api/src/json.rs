@@ -26,7 +26,7 @@ fn pretty<T: Serialize>(v: &T) -> String {
 }
 
 /// `{"track": ...}` as `get_track` answers.
-pub fn track(t: &Track, now: DateTime<Utc>) -> String {
+pub(crate) fn track(t: &Track, now: DateTime<Utc>) -> String {
     pretty(&TrackResultOut {
         track: TrackOut::new(t, now),
     })
@@ -236,7 +236,7 @@ pub fn invoices(items: Vec<Invoice>) -> String {
 
 /// `{"invoice": ...}` without lines, as `mark_invoice_sent`, `mark_invoice_paid`,
 /// `void_invoice` and `delete_invoice` answer.
-pub fn invoice_changed(inv: &Invoice) -> String {
+pub(crate) fn invoice_changed(inv: &Invoice) -> String {
     pretty(&InvoiceChangedOut {
         invoice: inv.into(),
     })

@@ -42,7 +42,7 @@ pub enum RateSource {
 
 impl RateSource {
     /// `track`, `task`, `project`, `client` or `default`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Track => "track",
             Self::Task => "task",
@@ -101,7 +101,7 @@ pub fn resolve_currency(
 ///
 /// docs/rules.md, "Invoices". The quantity is for the reader: the amount is priced from the
 /// seconds themselves (see [`billable_amount`]), so 0:10:00 at 100/h is 16.67, not 0.17 x 100.
-pub fn hours_quantity(rounded_seconds: i64) -> Decimal {
+pub(crate) fn hours_quantity(rounded_seconds: i64) -> Decimal {
     let hours = Decimal::from(rounded_seconds) / Decimal::from(SECONDS_PER_HOUR);
     let mut q = hours.round_dp_with_strategy(4, HALF_UP).normalize();
     if q.scale() < 2 {
@@ -190,7 +190,7 @@ pub fn split_amounts(items: &[(i64, Decimal)], currency: Currency) -> Vec<Decima
 /// Splits `total` (seconds, or minor units) over items in proportion to `weights` (largest remainder, ties to the
 /// earlier item), so the parts add up to `total` exactly. Zero weights share nothing unless all
 /// are zero, when the first item takes everything.
-pub fn split_in_proportion(total: i64, weights: &[i64]) -> Vec<i64> {
+pub(crate) fn split_in_proportion(total: i64, weights: &[i64]) -> Vec<i64> {
     let sum: i128 = weights.iter().map(|&w| i128::from(w.max(0))).sum();
     if weights.is_empty() {
         return Vec::new();
@@ -226,7 +226,7 @@ pub fn split_in_proportion(total: i64, weights: &[i64]) -> Vec<i64> {
 /// Amount of `quantity` hours at `unit_rate`, half-up to the currency's minor unit (2 for EUR,
 /// 0 for JPY, 3 for KWD). For fixed quantities only; time is priced from its seconds with
 /// [`billable_amount`].
-pub fn line_amount(quantity: Decimal, unit_rate: Decimal, currency: Currency) -> Decimal {
+pub(crate) fn line_amount(quantity: Decimal, unit_rate: Decimal, currency: Currency) -> Decimal {
     to_minor_units(quantity * unit_rate, currency)
 }
 
@@ -234,7 +234,7 @@ pub fn line_amount(quantity: Decimal, unit_rate: Decimal, currency: Currency) ->
 /// minor unit.
 ///
 /// docs/rules.md, "Invoices": tax = subtotal x tax rate, rounded half-up.
-pub fn tax_amount(subtotal: Decimal, tax_rate_percent: Decimal, currency: Currency) -> Decimal {
+pub(crate) fn tax_amount(subtotal: Decimal, tax_rate_percent: Decimal, currency: Currency) -> Decimal {
     to_minor_units(subtotal * tax_rate_percent / Decimal::ONE_HUNDRED, currency)
 }
 
@@ -274,7 +274,7 @@ pub struct BillableTrack {
 
 impl BillableTrack {
     /// Seconds from start to end (whole seconds, never negative).
-    pub fn duration_seconds(&self) -> i64 {
+    pub(crate) fn duration_seconds(&self) -> i64 {
         (self.end - self.start).num_seconds().max(0)
     }
 
@@ -337,11 +337,11 @@ impl GroupBy {
 }
 
 /// Description of a line for tracks without a tag, when grouping by tag.
-pub const UNTAGGED: &str = "(untagged)";
+pub(crate) const UNTAGGED: &str = "(untagged)";
 /// Description of a line for tracks without a project, when grouping by project.
-pub const NO_PROJECT: &str = "No project";
+pub(crate) const NO_PROJECT: &str = "No project";
 /// Description of a line for a track with neither description nor project.
-pub const DEFAULT_DESCRIPTION: &str = "Work";
+pub(crate) const DEFAULT_DESCRIPTION: &str = "Work";
 
 /// An invoice line before it is saved: its tracks, durations, and money.
 #[derive(Debug, Clone, PartialEq)]

@@ -25,7 +25,7 @@ pub enum DomainError {
 
 impl DomainError {
     /// A [`DomainError::Invalid`] from a message.
-    pub fn invalid(msg: impl Into<Msg>) -> Self {
+    pub(crate) fn invalid(msg: impl Into<Msg>) -> Self {
         DomainError::Invalid(msg.into())
     }
 

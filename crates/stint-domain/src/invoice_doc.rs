@@ -196,7 +196,7 @@ pub fn format_money(amount: Decimal, currency: Currency) -> String {
 }
 
 /// The sign printed for a currency whose sign is unambiguous, if any.
-pub fn currency_sign(currency: Currency) -> Option<&'static str> {
+pub(crate) fn currency_sign(currency: Currency) -> Option<&'static str> {
     match currency.code() {
         "EUR" => Some("€"),
         "GBP" => Some("£"),

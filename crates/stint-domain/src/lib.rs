@@ -7,13 +7,13 @@
 
 pub mod billing;
 pub mod entities;
-pub mod error;
-pub mod ids;
+pub(crate) mod error;
+pub(crate) mod ids;
 pub mod invoice_doc;
 pub mod limits;
 pub mod money;
 pub mod names;
-pub mod natural_time;
+pub(crate) mod natural_time;
 pub mod rounding;
 pub mod settings;
 pub mod tax;

@@ -35,15 +35,15 @@ pub const MAX_TRACK_SECONDS: i64 = 31 * 86_400;
 /// The longest duration stint reads (1 000 000 hours), in seconds.
 pub const MAX_DURATION_SECONDS: i64 = 1_000_000 * 3_600;
 /// The largest rate or money amount, in major units.
-pub const MAX_AMOUNT: i64 = 1_000_000_000;
+pub(crate) const MAX_AMOUNT: i64 = 1_000_000_000;
 /// Most decimals in a rate or money amount.
-pub const MAX_AMOUNT_DECIMALS: u32 = 6;
+pub(crate) const MAX_AMOUNT_DECIMALS: u32 = 6;
 /// Longest name or other one-line text, in characters (Unicode scalar values).
-pub const MAX_NAME_CHARS: usize = 200;
+pub(crate) const MAX_NAME_CHARS: usize = 200;
 /// Longest description, note or address, in characters.
-pub const MAX_TEXT_CHARS: usize = 10_000;
+pub(crate) const MAX_TEXT_CHARS: usize = 10_000;
 /// Longest search string, in characters.
-pub const MAX_SEARCH_CHARS: usize = 200;
+pub(crate) const MAX_SEARCH_CHARS: usize = 200;
 /// Most rows in one summary (time_summary, `stint report`).
 pub const MAX_SUMMARY_ROWS: usize = 10_000;
 /// Most ids listed inside one answer (the overlapping tracks of a write); the count is given too.
@@ -78,7 +78,7 @@ pub fn check_instant(t: DateTime<Utc>, input: &str) -> Result<DateTime<Utc>, Dom
 ///
 /// # Errors
 /// [`DomainError::Invalid`] naming the window.
-pub fn check_date(d: NaiveDate, input: &str) -> Result<NaiveDate, DomainError> {
+pub(crate) fn check_date(d: NaiveDate, input: &str) -> Result<NaiveDate, DomainError> {
     if (EARLIEST.date_naive()..=LATEST.date_naive()).contains(&d) {
         Ok(d)
     } else {

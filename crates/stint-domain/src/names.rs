@@ -14,7 +14,7 @@ use caseless::Caseless;
 use unicode_normalization::UnicodeNormalization;
 
 /// Characters of a key that [`closest`] compares.
-pub const SCORED_CHARS: usize = 64;
+pub(crate) const SCORED_CHARS: usize = 64;
 
 /// The folded key of a name: trimmed, NFKC, Unicode default case folding, NFKC.
 ///
@@ -32,7 +32,7 @@ pub fn name_key(name: &str) -> String {
 /// stored names have at most [`super::limits::MAX_NAME_CHARS`] characters, and normalising can
 /// shorten a text (a decomposed `é` is two characters) by at most a few times, never by more
 /// than four here. Longer inputs are not folded at all.
-pub const MAX_LOOKUP_CHARS: usize = 4 * super::limits::MAX_NAME_CHARS;
+pub(crate) const MAX_LOOKUP_CHARS: usize = 4 * super::limits::MAX_NAME_CHARS;
 
 /// The key to look `name` up under, or `None` when it is too long to be any stored name
 /// (over [`MAX_LOOKUP_CHARS`] characters): an oversized reference is answered "not found"
@@ -77,7 +77,7 @@ pub fn closest<S: AsRef<str>>(reference: &str, candidates: &[S], limit: usize) -
 
 /// Most edits (insertions, deletions, substitutions, swaps of neighbours) between two names
 /// that [`near_name`] takes for a typo.
-pub const NEAR_EDITS: usize = 2;
+pub(crate) const NEAR_EDITS: usize = 2;
 
 /// The first of `existing` that `given` is likely a misspelling of, for refusing to create a
 /// near-duplicate project or tag on the fly (`stint log -p migraton` next to "Migration").

@@ -73,7 +73,7 @@ pub struct Reading {
     pub exact: bool,
     /// The time of day when the phrase was only that (`11:30`, `9am`): an `end` given so is the
     /// first such time after the start.
-    pub bare_time: Option<NaiveTime>,
+    pub(crate) bare_time: Option<NaiveTime>,
 }
 
 /// What the date words of a phrase said.

@@ -113,7 +113,7 @@ pub fn validate_increment(minutes: u32) -> Result<u32, DomainError> {
 }
 
 /// Default invoice number format: `INV-2026-0001`.
-pub const DEFAULT_INVOICE_NUMBER_FORMAT: &str = "INV-{YYYY}-{SEQ:4}";
+pub(crate) const DEFAULT_INVOICE_NUMBER_FORMAT: &str = "INV-{YYYY}-{SEQ:4}";
 
 /// Checks an invoice number format: it must contain `{SEQ}` or `{SEQ:n}` (n from 1 to 9) once;
 /// it may contain `{YYYY}`, `{YY}` and `{MM}`, and nothing else in braces.

@@ -277,7 +277,7 @@ pub enum Bound {
 /// spacing), or a month (`2026-11`, `November 2026`, `nov`: a month name alone is the latest
 /// such month that has begun). Weeks begin on `week_start`. Returns the first and last local dates (both
 /// included), or `None` for anything else.
-pub fn parse_period(
+pub(crate) fn parse_period(
     input: &str,
     tz: Tz,
     now: DateTime<Utc>,

@@ -109,7 +109,7 @@ pub fn elapsed_seconds(
 }
 
 /// Human form of a duration for messages: `1:30 (h:mm)`.
-pub fn describe_seconds(seconds: i64) -> String {
+pub(crate) fn describe_seconds(seconds: i64) -> String {
     format!("{} h:mm", format_hmm(seconds))
 }
 

@@ -335,7 +335,7 @@ impl Msg {
     }
 
     /// The arguments this message names, for tests that check them against a tool's schema.
-    pub fn args(&self) -> impl Iterator<Item = Arg> + '_ {
+    pub(crate) fn args(&self) -> impl Iterator<Item = Arg> + '_ {
         self.0.iter().filter_map(|p| match p {
             Part::Arg(a) => Some(*a),
             _ => None,

@@ -81,7 +81,7 @@ pub enum Toolset {
 
 impl Toolset {
     /// Every toolset, the default of `stint mcp --toolsets`.
-    pub const ALL: [Toolset; 6] = [
+    pub(crate) const ALL: [Toolset; 6] = [
         Toolset::Tracks,
         Toolset::Catalog,
         Toolset::Billing,
@@ -91,7 +91,7 @@ impl Toolset {
     ];
 
     /// The name used by `--toolsets` and `STINT_TOOLSETS`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Toolset::Tracks => "tracks",
             Toolset::Catalog => "catalog",
@@ -136,7 +136,7 @@ impl Toolset {
 }
 
 /// Keeps only the tools of `sets` in `router` (tools outside the catalogue stay).
-pub fn keep_toolsets<S>(router: &mut ToolRouter<S>, sets: &[Toolset]) {
+pub(crate) fn keep_toolsets<S>(router: &mut ToolRouter<S>, sets: &[Toolset]) {
     router
         .map
         .retain(|name, _| spec(name).is_none_or(|s| sets.contains(&s.toolset)));
@@ -148,7 +148,7 @@ pub struct ToolSpec {
     /// The tool's name, as clients call it.
     pub name: &'static str,
     /// The human-readable title shown by clients.
-    pub title: &'static str,
+    pub(crate) title: &'static str,
     /// What it does to the data.
     pub kind: ToolKind,
     /// Its group.
@@ -254,7 +254,7 @@ pub fn required_scope(tool: &str) -> Option<Scope> {
 
 /// Applies the catalogue to `router`: the title, the annotations of each tool's kind, and lean
 /// input and output schemas. Tools outside the catalogue keep what their attributes say.
-pub fn finish<S>(router: &mut ToolRouter<S>) {
+pub(crate) fn finish<S>(router: &mut ToolRouter<S>) {
     for route in router.map.values_mut() {
         let tool = &mut route.attr;
         if let Some(spec) = spec(&tool.name) {
@@ -277,7 +277,7 @@ pub fn finish<S>(router: &mut ToolRouter<S>) {
 
 /// An input schema without `$schema` and `format`, descriptions on one line, with alternatives of plain types (such as
 /// "id or name": a string or an integer) written as one list of types.
-pub fn lean_input(schema: &JsonObject) -> JsonObject {
+pub(crate) fn lean_input(schema: &JsonObject) -> JsonObject {
     let mut out = schema.clone();
     out.remove("$schema");
     lean_input_object(&mut out);
@@ -348,7 +348,7 @@ fn plain_types(any_of: &Value) -> Option<Value> {
 
 /// An output schema of the result's top-level fields with their JSON types and which are
 /// always present; nested records are plain objects.
-pub fn lean_output(schema: &JsonObject) -> JsonObject {
+pub(crate) fn lean_output(schema: &JsonObject) -> JsonObject {
     let mut out = Map::new();
     out.insert("type".to_owned(), Value::String("object".to_owned()));
     if let Some(Value::Object(props)) = schema.get("properties") {

@@ -14,7 +14,7 @@ use stint_service::{NameKind, Service, ServiceError, matches_prefix};
 
 /// What an argument or variable completes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Completer {
+pub(crate) enum Completer {
     /// Existing names of this kind.
     Names(NameKind),
     /// The current and the 11 previous months, `YYYY-MM`, newest first.
@@ -27,7 +27,7 @@ pub enum Completer {
 ///
 /// # Errors
 /// `-32602` for a prompt or template stint does not have, or an argument it does not take.
-pub fn complete(
+pub(crate) fn complete(
     svc: &Service,
     request: &CompleteRequestParams,
 ) -> Result<CompletionInfo, ErrorData> {

@@ -15,22 +15,22 @@ use rmcp::{ErrorData, RoleServer, tool, tool_router};
 use super::StintServer;
 
 /// The environment variable that turns the diagnostic tools on.
-pub const ENV: &str = "STINT_CONFORMANCE_FIXTURES";
+pub(crate) const ENV: &str = "STINT_CONFORMANCE_FIXTURES";
 
 /// Whether this process serves the diagnostic tools.
-pub fn enabled() -> bool {
+pub(crate) fn enabled() -> bool {
     std::env::var(ENV).is_ok_and(|v| v == "1")
 }
 
 /// The names of the diagnostic tools.
-pub const FIXTURES: [&str; 3] = [
+pub(crate) const FIXTURES: [&str; 3] = [
     "test_missing_capability",
     "test_streaming_elicitation",
     "test_logging_tool",
 ];
 
 /// Whether `tool` is one of the diagnostic tools.
-pub fn is_fixture(tool: &str) -> bool {
+pub(crate) fn is_fixture(tool: &str) -> bool {
     FIXTURES.contains(&tool)
 }
 

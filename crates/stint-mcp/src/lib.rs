@@ -6,11 +6,11 @@
 mod arg_errors;
 mod blocking;
 pub mod catalog;
-pub mod completions;
-pub mod conformance;
+pub(crate) mod completions;
+pub(crate) mod conformance;
 pub mod http;
-pub mod prompts;
-pub mod resources;
+pub(crate) mod prompts;
+pub(crate) mod resources;
 pub mod server;
 pub mod stdio;
 pub mod sync_http;

@@ -12,28 +12,28 @@ use stint_service::{NameKind, Service, ServiceError};
 
 /// One argument of a prompt.
 #[derive(Debug, Clone, Copy)]
-pub struct PromptArg {
+pub(crate) struct PromptArg {
     /// The argument's name.
     pub name: &'static str,
     /// What the person is asked for.
     pub description: &'static str,
     /// Whether the prompt needs it.
-    pub required: bool,
+    pub(crate) required: bool,
     /// What `completion/complete` offers for it.
-    pub completer: Option<Completer>,
+    pub(crate) completer: Option<Completer>,
 }
 
 /// One prompt.
 #[derive(Debug, Clone, Copy)]
-pub struct PromptSpec {
+pub(crate) struct PromptSpec {
     /// The prompt's name (the slash command).
     pub name: &'static str,
     /// Its title.
-    pub title: &'static str,
+    pub(crate) title: &'static str,
     /// What it does.
     pub description: &'static str,
     /// Its arguments.
-    pub args: &'static [PromptArg],
+    pub(crate) args: &'static [PromptArg],
 }
 
 const DAY_ARG: PromptArg = PromptArg {
@@ -44,7 +44,7 @@ const DAY_ARG: PromptArg = PromptArg {
 };
 
 /// Every prompt stint offers.
-pub const PROMPTS: &[PromptSpec] = &[
+pub(crate) const PROMPTS: &[PromptSpec] = &[
     PromptSpec {
         name: "log_my_day",
         title: "Log my day",
@@ -111,7 +111,7 @@ fn spec(name: &str) -> Result<&'static PromptSpec, ErrorData> {
 }
 
 /// The prompts for `prompts/list`.
-pub fn list() -> Vec<Prompt> {
+pub(crate) fn list() -> Vec<Prompt> {
     PROMPTS
         .iter()
         .map(|p| {
@@ -133,7 +133,7 @@ pub fn list() -> Vec<Prompt> {
 ///
 /// # Errors
 /// `-32602` when the prompt or the argument does not exist.
-pub fn completer(prompt: &str, arg: &str) -> Result<Option<Completer>, ErrorData> {
+pub(crate) fn completer(prompt: &str, arg: &str) -> Result<Option<Completer>, ErrorData> {
     let p = spec(prompt)?;
     p.args
         .iter()
@@ -198,7 +198,7 @@ fn day(svc: &Service, value: Option<&str>, arg: &str) -> Result<NaiveDate, Error
 /// # Errors
 /// `-32602` for an unknown prompt or argument, a missing required argument, a malformed date
 /// or month, or a client stint does not know (the message lists similar names).
-pub fn get(
+pub(crate) fn get(
     svc: &Service,
     name: &str,
     arguments: Option<&JsonObject>,

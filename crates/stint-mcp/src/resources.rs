@@ -17,22 +17,22 @@ use stint_api::dto_billing::SummaryOut;
 use stint_service::{ListTracks, NameKind, Service, ServiceError, TimeSummary};
 
 /// The running timers (JSON, as `list_running_timers`).
-pub const RUNNING: &str = "stint://timers/running";
+pub(crate) const RUNNING: &str = "stint://timers/running";
 /// Today's tracks (JSON, as `list_tracks` for today; up to 500).
-pub const TODAY: &str = "stint://tracks/today";
+pub(crate) const TODAY: &str = "stint://tracks/today";
 /// The settings (JSON, as `get_settings`).
-pub const SETTINGS: &str = "stint://settings";
+pub(crate) const SETTINGS: &str = "stint://settings";
 /// A week's report by day and project (JSON, as `time_summary`); `{date}` is any day of it.
-pub const WEEK: &str = "stint://reports/week/{date}";
+pub(crate) const WEEK: &str = "stint://reports/week/{date}";
 /// An invoice as RFC 4180 CSV; `{invoice}` is its id or number.
-pub const INVOICE_CSV: &str = "stint://invoices/{invoice}.csv";
+pub(crate) const INVOICE_CSV: &str = "stint://invoices/{invoice}.csv";
 /// A project (JSON, as `get_project`); `{project}` is its id or exact name, percent-encoded.
-pub const PROJECT: &str = "stint://projects/{project}";
+pub(crate) const PROJECT: &str = "stint://projects/{project}";
 
 const JSON: &str = "application/json";
 
 /// The fixed resources for `resources/list`.
-pub fn list() -> Vec<Resource> {
+pub(crate) fn list() -> Vec<Resource> {
     vec![
         Resource::new(RUNNING, "running-timers")
             .with_title("Running timers")
@@ -52,7 +52,7 @@ pub fn list() -> Vec<Resource> {
 }
 
 /// The resource templates for `resources/templates/list`.
-pub fn templates() -> Vec<ResourceTemplate> {
+pub(crate) fn templates() -> Vec<ResourceTemplate> {
     vec![
         ResourceTemplate::new(WEEK, "week-report")
             .with_title("Week report")
@@ -75,7 +75,7 @@ pub fn templates() -> Vec<ResourceTemplate> {
 ///
 /// # Errors
 /// `-32602` for a template or variable stint does not have.
-pub fn completer(template: &str, var: &str) -> Result<Option<Completer>, ErrorData> {
+pub(crate) fn completer(template: &str, var: &str) -> Result<Option<Completer>, ErrorData> {
     let completer = match (template, var) {
         (WEEK, "date") => Completer::Day,
         (INVOICE_CSV, "invoice") => Completer::Names(NameKind::InvoiceNumber),
@@ -149,7 +149,7 @@ fn variable(uri: &str, prefix: &str, suffix: &str) -> Option<String> {
 /// # Errors
 /// `-32002` for an unknown URI or a project or invoice that does not exist; `-32602` for a
 /// malformed date.
-pub fn read(svc: &Service, uri: &str) -> Result<ReadResourceResult, ErrorData> {
+pub(crate) fn read(svc: &Service, uri: &str) -> Result<ReadResourceResult, ErrorData> {
     let now = svc.now();
     match uri {
         RUNNING => {

@@ -41,7 +41,7 @@ pub(crate) fn fail(e: ServiceError) -> String {
 }
 
 /// What a client reads when a tool call panicked: no panic text (it may hold data or paths).
-pub const PANIC_MESSAGE: &str = "internal error in stint; the call wrote nothing (its transaction \
+pub(crate) const PANIC_MESSAGE: &str = "internal error in stint; the call wrote nothing (its transaction \
      was rolled back); please report this with the tool name and arguments";
 
 /// Runs a tool call future, turning a panic inside it into a JSON-RPC internal error
@@ -76,7 +76,7 @@ pub async fn contain_panics<T>(
 /// The longest error message a tool call answers with, in characters. Argument errors from
 /// serde quote the value they could not read (`invalid type: string "..."`); a caller that sends
 /// megabytes must not get them back.
-pub const MAX_ERROR_CHARS: usize = 1_000;
+pub(crate) const MAX_ERROR_CHARS: usize = 1_000;
 
 /// The most bytes of `data` (as JSON) an error keeps; larger data is dropped.
 const MAX_ERROR_DATA_BYTES: usize = 4_096;
@@ -85,7 +85,7 @@ const MAX_ERROR_DATA_BYTES: usize = 4_096;
 /// (with the original length said), and `data` over 4 KiB is dropped. Applied to every tool call
 /// by [`contain_panics`], so no argument error can echo an oversized input, whichever
 /// deserializer wrote it.
-pub fn bound_error(mut e: ErrorData) -> ErrorData {
+pub(crate) fn bound_error(mut e: ErrorData) -> ErrorData {
     if let Some((cut, _)) = e.message.char_indices().nth(MAX_ERROR_CHARS) {
         let total = e.message.chars().count();
         e.message = format!("{}… (message cut: {total} characters)", &e.message[..cut]).into();
@@ -102,7 +102,7 @@ pub fn bound_error(mut e: ErrorData) -> ErrorData {
 /// Bounds the text of a tool call that ended in a tool error (`isError: true`): each text block
 /// is cut to [`MAX_ERROR_CHARS`] characters. rmcp answers an argument that does not deserialize
 /// with such a result, quoting the value; this keeps that answer small, whatever was sent.
-pub fn bound_tool_error(mut answer: CallToolResponse) -> CallToolResponse {
+pub(crate) fn bound_tool_error(mut answer: CallToolResponse) -> CallToolResponse {
     if let CallToolResponse::Complete(result) = &mut answer
         && result.is_error == Some(true)
     {
@@ -121,7 +121,7 @@ pub fn bound_tool_error(mut answer: CallToolResponse) -> CallToolResponse {
 /// The scope a tool needs over HTTP, from the catalogue's table of tool kinds
 /// ([`super::catalog::TOOLS`]); `None` for a tool outside it, which no caller may call. The
 /// conformance suite's diagnostic tools need scope read when they are served at all.
-pub fn required_scope(tool: &str) -> Option<Scope> {
+pub(crate) fn required_scope(tool: &str) -> Option<Scope> {
     super::catalog::required_scope(tool).or_else(|| {
         (super::conformance::enabled() && super::conformance::is_fixture(tool))
             .then_some(Scope::Read)

@@ -29,7 +29,7 @@ use tokio::sync::mpsc;
 use super::StintServer;
 
 /// Longest accepted input line, in bytes.
-pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+pub(crate) const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Protocol version used for the `initialize` sent on a script's behalf.
 const AUTO_PROTOCOL_VERSION: &str = "2025-11-25";

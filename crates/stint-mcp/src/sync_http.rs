@@ -54,7 +54,7 @@ const SYNC_TOKEN_HINT: &str = "create one on the server with `stint token create
                                contact details included)";
 
 /// The routes of the module docs, for `svc`; the caller puts the authentication layers on.
-pub fn routes(svc: Service) -> Router {
+pub(crate) fn routes(svc: Service) -> Router {
     Router::new()
         .route("/api/sync/files", get(list))
         .route(
@@ -316,7 +316,7 @@ fn listing_json(l: &HubListing) -> Value {
 }
 
 /// A sync report as JSON (the answer of `POST /api/sync/apply`).
-pub fn report_json(r: &SyncReport) -> Value {
+pub(crate) fn report_json(r: &SyncReport) -> Value {
     json!({
         "device_id": r.device_id,
         "device_no": r.device_no,
@@ -438,7 +438,7 @@ impl HttpHub {
 
     /// Whether the URL given carried a `user:password@`, left out: the front end says that
     /// stint authenticates with `--token` only.
-    pub fn credentials_dropped(&self) -> bool {
+    pub(crate) fn credentials_dropped(&self) -> bool {
         self.credentials_dropped
     }
 

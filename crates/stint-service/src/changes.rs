@@ -122,7 +122,7 @@ pub(crate) struct RequestSlot {
 pub(crate) struct LogExtra {
     pub undo_of: Option<i64>,
     /// Put before the row phrases, e.g. "undid change 7 (create_track)".
-    pub prefix: Option<String>,
+    pub(crate) prefix: Option<String>,
 }
 
 fn caller_key(svc: &Service) -> String {

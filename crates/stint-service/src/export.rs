@@ -79,7 +79,7 @@ pub const INVOICE_CSV_HEADER: [&str; 19] = [
 /// The rows after the lines of an invoice's CSV: `Subtotal`, `Discount` (when there is one, as
 /// a negative amount), one `Tax` row per tax rate (its rate in `tax_rate_percent`), `Total`;
 /// as (label, amount, rate).
-pub fn invoice_csv_totals(inv: &Invoice) -> Vec<(&'static str, Decimal, Decimal)> {
+pub(crate) fn invoice_csv_totals(inv: &Invoice) -> Vec<(&'static str, Decimal, Decimal)> {
     let rate = inv.tax_rate_percent;
     let mut rows = vec![("Subtotal", inv.subtotal, rate)];
     if !inv.discount.is_zero() {
@@ -266,7 +266,7 @@ impl<W: std::io::Write> TracksCsv<W> {
     ///
     /// # Errors
     /// Writing to the output failed.
-    pub fn write(&mut self, tracks: &[Track]) -> std::io::Result<()> {
+    pub(crate) fn write(&mut self, tracks: &[Track]) -> std::io::Result<()> {
         let mut tags = String::new();
         for t in tracks {
             tags.clear();

@@ -40,7 +40,7 @@ fn invalid(message: String) -> ServiceError {
 
 impl OutputFile {
     /// The absolute path the file will have once committed.
-    pub fn target(&self) -> &Path {
+    pub(crate) fn target(&self) -> &Path {
         &self.target
     }
 

@@ -127,7 +127,7 @@ impl OffsetClock {
     ///
     /// # Errors
     /// A shift that takes "now" outside 1900 to 2199 (the instants stint accepts).
-    pub fn new(seconds: i64) -> Result<OffsetClock, String> {
+    pub(crate) fn new(seconds: i64) -> Result<OffsetClock, String> {
         let offset = chrono::TimeDelta::try_seconds(seconds)
             .filter(|d| {
                 SystemClock
@@ -211,7 +211,7 @@ pub enum Frontend {
 
 impl Frontend {
     /// The audit log's spelling.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Frontend::McpStdio => "mcp-stdio",
             Frontend::McpHttp => "mcp-http",
@@ -247,7 +247,7 @@ impl Caller {
 }
 
 /// What redacted contact details read as.
-pub const REDACTED: &str = "[redacted]";
+pub(crate) const REDACTED: &str = "[redacted]";
 
 /// Errors of the use cases. Every message says what went wrong and what to send next.
 #[derive(Debug, Error)]
@@ -325,8 +325,8 @@ pub struct Page<T> {
 }
 
 /// Default and largest page sizes for list use cases.
-pub const DEFAULT_PAGE: usize = 50;
-pub const MAX_PAGE: usize = 500;
+pub(crate) const DEFAULT_PAGE: usize = 50;
+pub(crate) const MAX_PAGE: usize = 500;
 
 #[derive(Debug)]
 struct Inner {
@@ -360,21 +360,21 @@ pub struct Service {
 
 /// What a use case sees inside its transaction.
 pub(crate) struct Ctx<'a> {
-    pub tx: &'a store::Tx<'a>,
+    pub(crate) tx: &'a store::Tx<'a>,
     pub now: DateTime<Utc>,
     pub settings: Settings,
     /// The configured zone (setting `timezone`, else the system's).
-    pub tz: Tz,
+    pub(crate) tz: Tz,
     caller: &'a Caller,
     operation: &'static str,
     /// Where projects and tags created on the fly go (see [`Service::creating_missing`]);
     /// `None`: a missing project or tag is an error.
-    pub created: Option<&'a Mutex<CreatedOnTheFly>>,
+    pub(crate) created: Option<&'a Mutex<CreatedOnTheFly>>,
 }
 
 impl Ctx<'_> {
     /// Records this write in the audit log.
-    pub fn audit(&self, entity: &str, ids: &[i64], detail: Option<&str>) -> Result<()> {
+    pub(crate) fn audit(&self, entity: &str, ids: &[i64], detail: Option<&str>) -> Result<()> {
         audit::record(
             self.tx,
             &audit::AuditEntry {
@@ -393,7 +393,7 @@ impl Ctx<'_> {
 
 /// The system's time zone: `TZ` if it names an IANA zone, else the platform's setting, else UTC.
 /// Looked up once per process.
-pub fn system_time_zone() -> Tz {
+pub(crate) fn system_time_zone() -> Tz {
     static ZONE: std::sync::OnceLock<Tz> = std::sync::OnceLock::new();
     *ZONE.get_or_init(|| {
         std::env::var("TZ")
@@ -499,7 +499,7 @@ impl Service {
     }
 
     /// Who this service acts for.
-    pub fn caller(&self) -> &Caller {
+    pub(crate) fn caller(&self) -> &Caller {
         &self.caller
     }
 

@@ -18,7 +18,7 @@ pub struct Completion {
 
 impl Completion {
     /// Whether more names match than `values` holds.
-    pub fn has_more(&self) -> bool {
+    pub(crate) fn has_more(&self) -> bool {
         self.total > self.values.len()
     }
 }

@@ -47,7 +47,7 @@ pub enum GroupDim {
 
 impl GroupDim {
     /// Parses `day`, `week`, `month`, `year`, `project`, `client`, `tag` or `task`.
-    pub fn parse(input: &str) -> Result<Self> {
+    pub(crate) fn parse(input: &str) -> Result<Self> {
         Ok(match input.trim().to_ascii_lowercase().as_str() {
             "day" => Self::Day,
             "week" => Self::Week,

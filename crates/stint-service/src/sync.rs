@@ -150,33 +150,33 @@ pub(crate) fn is_device_dir(name: &str) -> bool {
 
 /// A parsed file header.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
+pub(crate) struct Header {
     pub format: u16,
-    pub schema: u32,
+    pub(crate) schema: u32,
     pub device_id: String,
     pub device_no: u16,
     /// [`KIND_DEVICE`], [`KIND_LOG`] or [`KIND_SNAPSHOT`], plus [`ENCRYPTED`] when the body is
     /// sealed with the sync key.
     pub kind: u8,
-    pub first_seq: u64,
-    pub last_seq: u64,
-    pub body_len: u64,
+    pub(crate) first_seq: u64,
+    pub(crate) last_seq: u64,
+    pub(crate) body_len: u64,
 }
 
 /// Header kind of a device file (`device.stint`: the device's name and how far it has applied
 /// every other device).
-pub const KIND_DEVICE: u8 = 0;
+pub(crate) const KIND_DEVICE: u8 = 0;
 /// Header kind of a log (`<first>-<last>.stint`: changes in order).
-pub const KIND_LOG: u8 = 1;
+pub(crate) const KIND_LOG: u8 = 1;
 /// Header kind of a snapshot (`snapshot-<seq>.stint`: every row and clock, for a new device).
-pub const KIND_SNAPSHOT: u8 = 2;
+pub(crate) const KIND_SNAPSHOT: u8 = 2;
 /// Header kind flag: the body is `nonce (24 bytes) || XChaCha20-Poly1305 ciphertext`, sealed
 /// with the sync key, the header as associated data.
-pub const ENCRYPTED: u8 = 0x80;
+pub(crate) const ENCRYPTED: u8 = 0x80;
 
 /// Why a file was not read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FileProblem {
+pub(crate) enum FileProblem {
     /// Short, damaged or not a stint sync file: skipped until whole.
     NotWhole(String),
     /// Written by a newer stint.
@@ -249,7 +249,7 @@ impl SyncKey {
 /// # Errors
 /// The random source failing (no nonce is ever made up: a repeated nonce would expose both
 /// bodies), or the cipher refusing the body; nothing is written then.
-pub fn seal_file(h: &Header, body: &[u8], key: Option<&SyncKey>) -> Result<Vec<u8>> {
+pub(crate) fn seal_file(h: &Header, body: &[u8], key: Option<&SyncKey>) -> Result<Vec<u8>> {
     use chacha20poly1305::aead::{AeadInPlace, KeyInit};
     use chacha20poly1305::{XChaCha20Poly1305, XNonce};
     let Some(key) = key else {
@@ -291,7 +291,7 @@ pub fn seal_file(h: &Header, body: &[u8], key: Option<&SyncKey>) -> Result<Vec<u
 /// Those of [`decode_file`], and [`FileProblem::Key`] for an encrypted file without the key
 /// or with another one, or a plain file while `key` is set (it may have been put there by
 /// anyone who can write to the folder).
-pub fn open_file(
+pub(crate) fn open_file(
     bytes: &[u8],
     schema: u32,
     key: Option<&SyncKey>,
@@ -378,7 +378,7 @@ fn header_bytes(h: &Header) -> Vec<u8> {
 }
 
 /// A whole file: header, checksum, body.
-pub fn encode_file(h: &Header, body: &[u8]) -> Vec<u8> {
+pub(crate) fn encode_file(h: &Header, body: &[u8]) -> Vec<u8> {
     let mut h = h.clone();
     h.body_len = body.len() as u64;
     let mut out = header_bytes(&h);
@@ -395,7 +395,7 @@ pub fn encode_file(h: &Header, body: &[u8]) -> Vec<u8> {
 /// # Errors
 /// [`FileProblem::NotWhole`] for a short, damaged or foreign file; [`FileProblem::TooNew`]
 /// for one from a newer format or schema than `schema`.
-pub fn decode_file(bytes: &[u8], schema: u32) -> std::result::Result<(Header, &[u8]), FileProblem> {
+pub(crate) fn decode_file(bytes: &[u8], schema: u32) -> std::result::Result<(Header, &[u8]), FileProblem> {
     let bad = |why: &str| FileProblem::NotWhole(why.to_owned());
     let h = parse_header(bytes, schema)?;
     let body_start = HEADER_LEN;
@@ -654,12 +654,12 @@ impl<'a> R<'a> {
 
 /// One change in a log file.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
-    pub seq: i64,
+pub(crate) struct Entry {
+    pub(crate) seq: i64,
     pub hlc: i64,
     /// Unix seconds, UTC.
     pub at: i64,
-    pub schema: i64,
+    pub(crate) schema: i64,
     pub operation: String,
     pub summary: String,
     pub ops: Vec<Op>,
@@ -667,14 +667,14 @@ pub struct Entry {
 
 /// A log body: the device's name, how far it had applied each other device, its entries.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Log {
+pub(crate) struct Log {
     pub name: String,
     /// `(device id, sequence number)`: this log is applied after those.
-    pub deps: Vec<(String, i64)>,
+    pub(crate) deps: Vec<(String, i64)>,
     /// `(device id, clock stamp)`: the newest change of each other device its device had
     /// applied when it made these entries (format 2; empty in version 1 files).
-    pub known: Vec<(String, i64)>,
-    pub entries: Vec<Entry>,
+    pub(crate) known: Vec<(String, i64)>,
+    pub(crate) entries: Vec<Entry>,
 }
 
 fn encode_log(log: &Log) -> Vec<u8> {
@@ -792,7 +792,7 @@ fn snapshot_name(seq: i64) -> String {
 
 /// Whether `name` is the name of a file a device writes into its folder: `device.stint`, a
 /// log `<first>-<last>.stint` or a snapshot `snapshot-<seq>.stint` (12 digits each).
-pub fn is_sync_file_name(name: &str) -> bool {
+pub(crate) fn is_sync_file_name(name: &str) -> bool {
     name == "device.stint" || parse_log_name(name).is_some() || parse_snapshot_name(name).is_some()
 }
 

@@ -88,7 +88,7 @@ pub trait HubTransport {
 pub struct HubClient(pub std::sync::Arc<MakeHub>);
 
 /// `(server address, token) -> transport`.
-pub type MakeHub = dyn Fn(&str, &str) -> Result<Box<dyn HubTransport>> + Send + Sync;
+pub(crate) type MakeHub = dyn Fn(&str, &str) -> Result<Box<dyn HubTransport>> + Send + Sync;
 
 impl std::fmt::Debug for HubClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -106,7 +106,7 @@ pub struct RemoteSyncReport {
     /// The server's address.
     pub url: String,
     /// The server's device id.
-    pub server_device_id: String,
+    pub(crate) server_device_id: String,
     /// The local sync through the mirror folder (joined, published, applied, decisions).
     pub local: SyncReport,
     /// What the server applied: the report of each apply, first (this device's files as they
@@ -207,12 +207,12 @@ impl HubUpload {
     }
 
     /// Bytes received so far.
-    pub fn len(&self) -> u64 {
+    pub(crate) fn len(&self) -> u64 {
         self.len
     }
 
     /// Whether nothing was received yet.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
     }
 }
@@ -372,7 +372,7 @@ impl Service {
     /// # Errors
     /// A database that syncs through another server (`stint sync --url`); the folder cannot
     /// be created; store errors.
-    pub fn hub_folder(&self) -> Result<PathBuf> {
+    pub(crate) fn hub_folder(&self) -> Result<PathBuf> {
         if let Some(url) = self.sync_server_url()? {
             return Err(conflict(format!(
                 "this database syncs with the server {url} itself, so it cannot be a hub; sync \
@@ -412,7 +412,7 @@ impl Service {
     /// # Errors
     /// A `dev` or `name` that is not a device id or sync file name; [`ServiceError::NotFound`]
     /// when there is no such file; a file larger than the largest sync file.
-    pub fn hub_read(&self, dev: &str, name: &str) -> Result<Vec<u8>> {
+    pub(crate) fn hub_read(&self, dev: &str, name: &str) -> Result<Vec<u8>> {
         self.hub_open(dev, name).and_then(|(mut file, len)| {
             use std::io::Read as _;
             let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
@@ -452,7 +452,7 @@ impl Service {
     ///
     /// # Errors
     /// Those of [`Service::hub_upload`], [`HubUpload::write`] and [`Service::hub_store`].
-    pub fn hub_accept(&self, dev: &str, name: &str, bytes: &[u8]) -> Result<()> {
+    pub(crate) fn hub_accept(&self, dev: &str, name: &str, bytes: &[u8]) -> Result<()> {
         let mut up = self.hub_upload(dev, name)?;
         up.write(bytes)?;
         self.hub_store(up)
@@ -683,7 +683,7 @@ impl Service {
 
     /// The mirror folder of `stint sync --url`: `<database directory>/<database file
     /// name>.sync-remote/`.
-    pub fn sync_mirror_folder(&self) -> PathBuf {
+    pub(crate) fn sync_mirror_folder(&self) -> PathBuf {
         self.beside_db(".sync-remote")
     }
 

@@ -23,7 +23,7 @@ pub enum Scope {
 
 impl Scope {
     /// Parses `read`, `write` or `admin`.
-    pub fn parse(input: &str) -> Result<Scope> {
+    pub(crate) fn parse(input: &str) -> Result<Scope> {
         match input.trim().to_ascii_lowercase().as_str() {
             "read" => Ok(Scope::Read),
             "write" => Ok(Scope::Write),

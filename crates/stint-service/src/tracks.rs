@@ -123,12 +123,12 @@ pub struct TrackWritten {
 
 /// A track longer than this (12 hours), read from phrases rather than two full date-times,
 /// is flagged in the answer.
-pub const LONG_TRACK_SECONDS: i64 = 12 * 3600;
+pub(crate) const LONG_TRACK_SECONDS: i64 = 12 * 3600;
 
 /// The warning for a track written from `start` to `end` when it is longer than
 /// [`LONG_TRACK_SECONDS`] and `exact` is false (a phrase such as `yesterday 9am`, a bare time,
 /// or `now` was involved); `None` otherwise. Times are shown in `tz`.
-pub fn long_track_warning(
+pub(crate) fn long_track_warning(
     start: DateTime<Utc>,
     end: Option<DateTime<Utc>>,
     exact: bool,

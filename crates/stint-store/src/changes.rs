@@ -59,8 +59,8 @@ pub struct RowChange {
     pub columns: Arc<[String]>,
     /// The primary key's values, joined with `/` (e.g. `12` or `12/3`).
     pub key: String,
-    pub old: Vec<Option<Value>>,
-    pub new: Vec<Option<Value>>,
+    pub(crate) old: Vec<Option<Value>>,
+    pub(crate) new: Vec<Option<Value>>,
 }
 
 impl RowChange {

@@ -334,7 +334,7 @@ fn load_lines(conn: &Connection, inv: &mut Invoice) -> Result<()> {
 }
 
 /// The tax summary per rate of a loaded invoice, from its lines and its stored discount.
-pub fn summary_of(inv: &Invoice) -> Vec<stint_domain::billing::TaxRow> {
+pub(crate) fn summary_of(inv: &Invoice) -> Vec<stint_domain::billing::TaxRow> {
     let lines: Vec<(Decimal, Decimal)> = inv
         .lines
         .iter()

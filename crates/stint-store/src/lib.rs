@@ -45,7 +45,7 @@ mod embedded {
 }
 
 /// How long a writer waits for another process's write to finish before giving up.
-pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Errors from the store.
 #[derive(Debug, Error)]
@@ -133,7 +133,7 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 /// Result of store functions.
-pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The schema version this binary creates and understands: the newest migration in
 /// `migrations/` (a unit test checks the two agree). A constant, so that opening a current
@@ -326,7 +326,7 @@ pub fn fill_name_keys(conn: &Connection) -> Result<Vec<NameClash>> {
 }
 
 /// Most names read to rank close matches for an unknown name.
-pub const MAX_SUGGESTION_CANDIDATES: i64 = 50_000;
+pub(crate) const MAX_SUGGESTION_CANDIDATES: i64 = 50_000;
 
 /// Creates `dir` and any missing parents with mode 0700 (only the owner may enter), whatever
 /// the umask; folders that exist keep their mode.

@@ -155,7 +155,7 @@ pub fn find_by_name(conn: &Connection, name: &str) -> Result<Vec<Project>> {
 }
 
 /// A project's name and its client's name, if any.
-pub type NameAndClient = (String, Option<String>);
+pub(crate) type NameAndClient = (String, Option<String>);
 
 /// Candidate projects for an unknown-name error: at most
 /// [`super::MAX_SUGGESTION_CANDIDATES`], by id, and how many projects there are in all.

@@ -27,20 +27,20 @@ use super::changes::{RowOp, is_recorded, key_text, owned};
 pub const ID_STRIDE: i64 = 64;
 
 /// The setting (row of `settings`) naming the device that issues invoice numbers.
-pub const BILLING_DEVICE_KEY: &str = "sync.billing_device";
+pub(crate) const BILLING_DEVICE_KEY: &str = "sync.billing_device";
 
 /// A rule that holds for one table only (its declaration in [`super::sync_tables::TABLES`]);
 /// every other table syncs by the generic rules.
 #[derive(Debug, Clone, Copy)]
-pub struct TableRule {
+pub(crate) struct TableRule {
     pub table: &'static str,
     /// Rows with equal values in these columns (NULLs equal) are one row: created on two
     /// devices, the one with the higher id merges into the one with the lower id.
-    pub merge_on: &'static [&'static str],
+    pub(crate) merge_on: &'static [&'static str],
     /// Rows frozen while the track whose id is in this column is on an invoice: an edit or
     /// delete from another device is not applied, and the billing device's version (sent in
     /// full with the change that put it on the invoice) wins.
-    pub frozen_with_track: Option<&'static str>,
+    pub(crate) frozen_with_track: Option<&'static str>,
 }
 
 /// The rules of `table`, from its declaration ([`super::sync_tables::TABLES`]).
@@ -66,7 +66,7 @@ pub struct State {
     pub joined_change: i64,
     pub published_seq: i64,
     pub published_change: i64,
-    pub clocked_change: i64,
+    pub(crate) clocked_change: i64,
 }
 
 /// Reads the sync state.
@@ -189,7 +189,7 @@ pub fn set_device_no(conn: &Connection, no: i64) -> Result<()> {
 ///
 /// Every insert into a table with an integer id must take its id from here (a row put back
 /// with its own id, by undo or a sync, is the same row).
-pub fn next_id(conn: &Connection, table: &str) -> Result<i64> {
+pub(crate) fn next_id(conn: &Connection, table: &str) -> Result<i64> {
     let no: Option<i64> = if is_recorded(table) {
         conn.prepare_cached("SELECT device_no FROM sync_state WHERE id = 1")?
             .query_row([], |r| r.get(0))
@@ -275,7 +275,7 @@ pub fn ops_of_changeset(changeset: &[u8]) -> Result<Vec<Op>> {
 /// Names of the tables sync carries (recorded ones), parents first: in the order of their
 /// declarations ([`super::sync_tables::TABLES`]), then any undeclared one in `sqlite_master`
 /// order.
-pub fn synced_tables(conn: &Connection) -> Result<Vec<String>> {
+pub(crate) fn synced_tables(conn: &Connection) -> Result<Vec<String>> {
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")?
         .query_map([], |r| r.get(0))?
@@ -413,12 +413,12 @@ fn pragma_fks(conn: &Connection, t: &str, cols: &[String], notnull: &[bool]) -> 
 
 /// What sync needs to know of one table.
 #[derive(Debug, Clone)]
-pub struct TableMeta {
-    pub cols: Vec<String>,
+pub(crate) struct TableMeta {
+    pub(crate) cols: Vec<String>,
     /// Positions of the primary key's columns, in key order.
     pub pk: Vec<usize>,
     /// Whether the key is one INTEGER column (an id from [`next_id`]).
-    pub int_pk: bool,
+    pub(crate) int_pk: bool,
     fks: Vec<Fk>,
 }
 
@@ -474,7 +474,7 @@ impl Meta {
     }
 
     /// One table's shape.
-    pub fn get(&self, table: &str) -> Option<&Arc<TableMeta>> {
+    pub(crate) fn get(&self, table: &str) -> Option<&Arc<TableMeta>> {
         self.tables.get(table)
     }
 
@@ -552,7 +552,7 @@ pub fn renumber(conn: &Connection, meta: &Meta, no: i64) -> Result<usize> {
 }
 
 /// A hybrid logical clock stamp and the device that made it; later compares greater.
-pub type Stamp = (i64, String);
+pub(crate) type Stamp = (i64, String);
 
 fn key_of(m: &TableMeta, values: &[Option<Value>]) -> (Vec<Value>, String) {
     let vals: Vec<Value> =
@@ -681,7 +681,7 @@ fn int_key(m: &TableMeta, values: &[Option<Value>]) -> Option<i64> {
 
 /// Records the clocks of this device's own changes made since the last call (change log rows
 /// of `device` after `state.clocked_change`), so remote changes are compared against them.
-pub fn clock_local_changes(conn: &Connection, meta: &Meta, device: &str) -> Result<()> {
+pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &str) -> Result<()> {
     let from: i64 = conn.query_row(
         "SELECT clocked_change FROM sync_state WHERE id = 1",
         [],
@@ -771,7 +771,7 @@ fn singular(table: &str) -> String {
 /// Applies `ops` (one remote change stamped `stamp`) by the sync rules, in the caller's
 /// transaction, which must have foreign keys deferred (`PRAGMA defer_foreign_keys`, set once:
 /// setting it expires every prepared statement). Returns the decisions taken.
-pub fn apply_ops(
+pub(crate) fn apply_ops(
     conn: &Connection,
     meta: &Meta,
     ops: &[Op],
@@ -1936,7 +1936,7 @@ pub struct Peer {
     pub seen_seq: i64,
     pub problem: Option<String>,
     /// The newest stamp of its changes held back (too far ahead of this device's clock).
-    pub held_hlc: Option<i64>,
+    pub(crate) held_hlc: Option<i64>,
     /// Its changes stamped up to this are applied however far ahead (the person accepted).
     pub accepted_hlc: i64,
 }
@@ -2141,7 +2141,7 @@ pub fn has_data(conn: &Connection) -> Result<bool> {
 
 /// The bookkeeping tables a snapshot carries beside the data, so a device that starts from it
 /// decides later changes exactly as the device that wrote it would.
-pub const SNAPSHOT_BOOKKEEPING: &[&str] =
+pub(crate) const SNAPSHOT_BOOKKEEPING: &[&str] =
     &["sync_rows", "sync_cols", "sync_redirects", "sync_created"];
 
 /// This device's sync key (32 bytes), if files are encrypted.

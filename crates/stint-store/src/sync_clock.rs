@@ -16,13 +16,13 @@ use stint_domain::limits::{EARLIEST, LATEST};
 
 /// How far ahead of this device's clock another device's change may be stamped and still be
 /// applied at once (one day, in milliseconds); own stamps stay within it too.
-pub const MAX_DRIFT_MS: i64 = 86_400_000;
+pub(crate) const MAX_DRIFT_MS: i64 = 86_400_000;
 
 /// Bits of the counter below the physical milliseconds.
 const COUNTER_BITS: u32 = 16;
 
 /// The smallest stamp of Unix millisecond `ms` (negative times count as 0).
-pub fn from_ms(ms: i64) -> i64 {
+pub(crate) fn from_ms(ms: i64) -> i64 {
     ms.clamp(0, max_ms()) << COUNTER_BITS
 }
 
@@ -36,7 +36,7 @@ fn max_ms() -> i64 {
 }
 
 /// The largest stamp a file may carry: the end of 2199 with a full counter.
-pub fn max_stamp() -> i64 {
+pub(crate) fn max_stamp() -> i64 {
     (max_ms() << COUNTER_BITS) | ((1 << COUNTER_BITS) - 1)
 }
 
@@ -65,7 +65,7 @@ pub fn ceiling(now_ms: i64) -> i64 {
 ///
 /// # Errors
 /// SQLite errors.
-pub fn own_stamp(conn: &Connection, device: &str, last: i64, now_ms: i64) -> Result<i64> {
+pub(crate) fn own_stamp(conn: &Connection, device: &str, last: i64, now_ms: i64) -> Result<i64> {
     let ceil = ceiling(now_ms);
     let want = from_ms(now_ms).max(last.saturating_add(1));
     if want <= ceil {
@@ -96,7 +96,7 @@ pub fn own_stamp(conn: &Connection, device: &str, last: i64, now_ms: i64) -> Res
 ///
 /// # Errors
 /// SQLite errors.
-pub fn observe(conn: &Connection, hlc: i64, now_ms: i64) -> Result<()> {
+pub(crate) fn observe(conn: &Connection, hlc: i64, now_ms: i64) -> Result<()> {
     conn.prepare_cached("UPDATE change_clock SET hlc = max(hlc, min(?1, ?2)) WHERE id = 1")?
         .execute(rusqlite::params![hlc, ceiling(now_ms)])?;
     Ok(())

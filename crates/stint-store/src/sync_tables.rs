@@ -230,7 +230,7 @@ pub fn decl(table: &str) -> Option<&'static TableDecl> {
 }
 
 /// The position of `table` in [`TABLES`] (publish and apply order): undeclared tables last.
-pub fn rank(table: &str) -> usize {
+pub(crate) fn rank(table: &str) -> usize {
     TABLES
         .iter()
         .position(|d| d.table == table)
@@ -238,7 +238,7 @@ pub fn rank(table: &str) -> usize {
 }
 
 /// The merge columns and frozen-with-track column of a synced table.
-pub fn rules(table: &str) -> (&'static [&'static str], Option<&'static str>) {
+pub(crate) fn rules(table: &str) -> (&'static [&'static str], Option<&'static str>) {
     match decl(table).map(|d| d.sync) {
         Some(Sync::Synced {
             merge_on,

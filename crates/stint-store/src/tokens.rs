@@ -16,7 +16,7 @@ pub struct TokenRow {
     /// May see client contact details.
     pub sensitive: bool,
     /// Hex SHA-256 of the secret.
-    pub secret_hash: String,
+    pub(crate) secret_hash: String,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,

@@ -269,7 +269,7 @@ pub struct ExportRow<'a> {
 
 /// What an export names ids with: project id -> (project name, client name), and the tags as
 /// `(id, name)` sorted by lower-cased name (the order tracks list their tags in).
-pub type ExportNames = (
+pub(crate) type ExportNames = (
     std::collections::HashMap<i64, (String, Option<String>)>,
     Vec<(i64, String)>,
 );

@@ -106,7 +106,7 @@ pub enum ImportFormat {
 
 impl ImportFormat {
     /// Every format, in the order `--format` lists them.
-    pub const ALL: [ImportFormat; 7] = [
+    pub(crate) const ALL: [ImportFormat; 7] = [
         ImportFormat::Stint,
         ImportFormat::Toggl,
         ImportFormat::Clockify,
@@ -117,7 +117,7 @@ impl ImportFormat {
     ];
 
     /// The name `--format` takes.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ImportFormat::Stint => "stint",
             ImportFormat::Toggl => "toggl",
@@ -373,7 +373,7 @@ pub(crate) enum Identity {
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
     /// The physical line (CSV, data files), or the entry's ordinal in a JSON file.
-    pub line: u64,
+    pub(crate) line: u64,
     /// Where the entry is, for a JSON file: its own id (`Watson frame ID`); `None`: `line`.
     pub place: Option<String>,
     pub start: When,
@@ -388,7 +388,7 @@ pub(crate) struct Entry {
     /// Hourly rate in major units.
     pub rate: Option<Decimal>,
     pub currency: Option<String>,
-    pub identity: Identity,
+    pub(crate) identity: Identity,
 }
 
 impl Entry {
