@@ -794,11 +794,6 @@ impl From<UpdateSettingsArgs> for service::SettingsChanges {
     }
 }
 
-/// No arguments.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct NoArgs {}
-
 // ---------------------------------------------------------------------------------------------
 // Outputs
 

@@ -25,13 +25,6 @@ fn pretty<T: Serialize>(v: &T) -> String {
     serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
-/// `{"track": ...}` as `get_track` answers.
-pub(crate) fn track(t: &Track, now: DateTime<Utc>) -> String {
-    pretty(&TrackResultOut {
-        track: TrackOut::new(t, now),
-    })
-}
-
 /// `{"deleted": ...}` as `delete_track` answers.
 pub fn track_deleted(t: &Track, now: DateTime<Utc>) -> String {
     pretty(&TrackDeletedOut {
@@ -236,7 +229,7 @@ pub fn invoices(items: Vec<Invoice>) -> String {
 
 /// `{"invoice": ...}` without lines, as `mark_invoice_sent`, `mark_invoice_paid`,
 /// `void_invoice` and `delete_invoice` answer.
-pub(crate) fn invoice_changed(inv: &Invoice) -> String {
+pub fn invoice_changed(inv: &Invoice) -> String {
     pretty(&InvoiceChangedOut {
         invoice: inv.into(),
     })

@@ -42,6 +42,7 @@ pub enum RateSource {
 
 impl RateSource {
     /// `track`, `task`, `project`, `client` or `default`.
+    #[cfg(test)]
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Track => "track",
@@ -226,6 +227,7 @@ pub(crate) fn split_in_proportion(total: i64, weights: &[i64]) -> Vec<i64> {
 /// Amount of `quantity` hours at `unit_rate`, half-up to the currency's minor unit (2 for EUR,
 /// 0 for JPY, 3 for KWD). For fixed quantities only; time is priced from its seconds with
 /// [`billable_amount`].
+#[cfg(test)]
 pub(crate) fn line_amount(quantity: Decimal, unit_rate: Decimal, currency: Currency) -> Decimal {
     to_minor_units(quantity * unit_rate, currency)
 }
@@ -234,7 +236,11 @@ pub(crate) fn line_amount(quantity: Decimal, unit_rate: Decimal, currency: Curre
 /// minor unit.
 ///
 /// docs/rules.md, "Invoices": tax = subtotal x tax rate, rounded half-up.
-pub(crate) fn tax_amount(subtotal: Decimal, tax_rate_percent: Decimal, currency: Currency) -> Decimal {
+pub(crate) fn tax_amount(
+    subtotal: Decimal,
+    tax_rate_percent: Decimal,
+    currency: Currency,
+) -> Decimal {
     to_minor_units(subtotal * tax_rate_percent / Decimal::ONE_HUNDRED, currency)
 }
 
@@ -358,7 +364,7 @@ pub struct LineDraft {
     pub duration_seconds: i64,
     /// The duration after rounding, in seconds (see [`rounded_total`]).
     pub rounded_duration_seconds: i64,
-    /// Hours billed: [`hours_quantity`] of the rounded duration.
+    /// Hours billed: `hours_quantity` of the rounded duration.
     pub quantity_hours: Decimal,
     /// Major units per hour.
     pub unit_rate: Decimal,
@@ -597,7 +603,7 @@ pub struct TaxRow {
     pub discount: Decimal,
     /// `net - discount`.
     pub taxable: Decimal,
-    /// [`tax_amount`] of `taxable`.
+    /// `tax_amount` of `taxable`.
     pub tax: Decimal,
 }
 

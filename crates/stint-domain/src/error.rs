@@ -24,11 +24,6 @@ pub enum DomainError {
 }
 
 impl DomainError {
-    /// A [`DomainError::Invalid`] from a message.
-    pub(crate) fn invalid(msg: impl Into<Msg>) -> Self {
-        DomainError::Invalid(msg.into())
-    }
-
     /// The error in a front end's words (see [`crate::words`]).
     pub fn render(&self, words: &dyn Words) -> String {
         match self {

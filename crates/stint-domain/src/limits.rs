@@ -89,7 +89,7 @@ pub(crate) fn check_date(d: NaiveDate, input: &str) -> Result<NaiveDate, DomainE
     }
 }
 
-/// Checks a rate or money amount: at most [`MAX_AMOUNT`] and [`MAX_AMOUNT_DECIMALS`] decimals
+/// Checks a rate or money amount: at most `MAX_AMOUNT` and `MAX_AMOUNT_DECIMALS` decimals
 /// (after trailing zeros are dropped). `what` names the field in the message.
 ///
 /// # Errors
@@ -146,7 +146,7 @@ fn check_chars(what: &str, value: &str, max: usize, multi_line: bool) -> Result<
     Ok(())
 }
 
-/// Checks a name or other one-line text: at most [`MAX_NAME_CHARS`] characters and no control
+/// Checks a name or other one-line text: at most `MAX_NAME_CHARS` characters and no control
 /// characters. `what` names the field in the message ("project name").
 ///
 /// # Errors
@@ -155,7 +155,7 @@ pub fn check_line(what: &str, value: &str) -> Result<(), DomainError> {
     check_chars(what, value, MAX_NAME_CHARS, false)
 }
 
-/// Checks a description, note or address: at most [`MAX_TEXT_CHARS`] characters, and no control
+/// Checks a description, note or address: at most `MAX_TEXT_CHARS` characters, and no control
 /// characters but tab, line feed and carriage return.
 ///
 /// # Errors
@@ -164,7 +164,7 @@ pub fn check_text(what: &str, value: &str) -> Result<(), DomainError> {
     check_chars(what, value, MAX_TEXT_CHARS, true)
 }
 
-/// Checks a search string: at most [`MAX_SEARCH_CHARS`] characters, no control characters.
+/// Checks a search string: at most `MAX_SEARCH_CHARS` characters, no control characters.
 ///
 /// # Errors
 /// [`DomainError::Invalid`] naming the limit.

@@ -7,7 +7,7 @@
 //!   normalised again, so `Übersetzung`, `übersetzung` and `UBERSETZUNG`-with-umlaut match in
 //!   every script, and a composed `é` matches a decomposed one.
 //! - Close matches rank names containing the reference (or contained in it) first, then by
-//!   Jaro-Winkler similarity of the keys; ties by key. Only the first [`SCORED_CHARS`] characters
+//!   Jaro-Winkler similarity of the keys; ties by key. Only the first `SCORED_CHARS` characters
 //!   of a key are scored, so ranking costs at most a fixed amount per candidate.
 
 use caseless::Caseless;
@@ -35,7 +35,7 @@ pub fn name_key(name: &str) -> String {
 pub(crate) const MAX_LOOKUP_CHARS: usize = 4 * super::limits::MAX_NAME_CHARS;
 
 /// The key to look `name` up under, or `None` when it is too long to be any stored name
-/// (over [`MAX_LOOKUP_CHARS`] characters): an oversized reference is answered "not found"
+/// (over `MAX_LOOKUP_CHARS` characters): an oversized reference is answered "not found"
 /// without folding megabytes.
 pub fn lookup_key(name: &str) -> Option<String> {
     let name = name.trim();
@@ -83,7 +83,7 @@ pub(crate) const NEAR_EDITS: usize = 2;
 /// near-duplicate project or tag on the fly (`stint log -p migraton` next to "Migration").
 ///
 /// Near means: equal once case and accents are ignored (`Cafe` and `Café`), or at most
-/// [`NEAR_EDITS`] edits apart (optimal string alignment distance of the [`name_key`]s), where
+/// `NEAR_EDITS` edits apart (optimal string alignment distance of the [`name_key`]s), where
 /// each edit needs three characters of the shorter name (`ux` is not near `qa`, `desing` is
 /// near `design`). A name equal to an existing one (same key) is not near: it *is* that name.
 pub fn near_name<S: AsRef<str>>(given: &str, existing: &[S]) -> Option<usize> {

@@ -84,7 +84,7 @@ pub fn local_to_utc(local: NaiveDateTime, tz: Tz) -> Result<DateTime<Utc>, Domai
 /// Parses an instant.
 ///
 /// Accepted forms: RFC 3339 with an offset or `Z`; a local date-time `YYYY-MM-DD HH:MM[:SS]`
-/// (also with `T`) read in `tz`; `now`; and the phrases of [`super::natural_time`] read in
+/// (also with `T`) read in `tz`; `now`; and the phrases of `super::natural_time` read in
 /// `tz`: a time of day alone (today), `today 09:00`, `yesterday 5pm`, `monday 13:00`, `last
 /// friday 9am`, `2 days ago 9am`, `15 min ago`, `in 10 minutes`, `Nov 30 9am`,
 /// `30 Nov 2026 14:00`, `2026-11-30 9am`. `now` is the caller's clock reading; this function
@@ -242,7 +242,7 @@ pub(crate) fn parse_time_of_day(s: &str) -> Option<NaiveTime> {
 /// Parses a local date: `YYYY-MM-DD`, `today`, `yesterday`, `tomorrow`, a weekday (the most
 /// recent, today included), `last friday`, `2 days ago`, a month and day (`Nov 30`, `30 Nov
 /// 2026`, `November 30, 2026`; without a year the occurrence nearest today), all relative to
-/// `now` in `tz` (see [`super::natural_time`]).
+/// `now` in `tz` (see `super::natural_time`).
 ///
 /// # Errors
 /// [`DomainError::Parse`] for any other form or an impossible date (the message gives today's
@@ -326,7 +326,7 @@ pub(crate) fn parse_period(
     }
 }
 
-/// Parses a range bound that may also be a named period (see [`parse_period`]): named periods
+/// Parses a range bound that may also be a named period (see `parse_period`): named periods
 /// first, then a date or an instant as [`parse_bound`] reads them.
 ///
 /// # Errors

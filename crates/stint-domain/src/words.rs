@@ -333,14 +333,6 @@ impl Msg {
         }
         out
     }
-
-    /// The arguments this message names, for tests that check them against a tool's schema.
-    pub(crate) fn args(&self) -> impl Iterator<Item = Arg> + '_ {
-        self.0.iter().filter_map(|p| match p {
-            Part::Arg(a) => Some(*a),
-            _ => None,
-        })
-    }
 }
 
 impl From<String> for Msg {

@@ -5,7 +5,7 @@
 //! over HTTP. A routed tool missing from [`TOOLS`] gets no scope at all: no token may call it
 //! (a test fails when that happens).
 //!
-//! [`finish`] applies the table to the tool router once per process, and makes the schemas
+//! `finish` applies the table to the tool router once per process, and makes the schemas
 //! that `tools/list` sends lean: input schemas keep their descriptions (what an assistant needs
 //! to call a tool) but lose `$schema`, `format` and spelled-out alternatives; output schemas
 //! keep the top-level fields of a result with their JSON types, and describe nested records as

@@ -1,7 +1,7 @@
 //! The MCP front end: tool DTOs, the rmcp tool router, and serving on stdio.
 //!
 //! **Architecture invariant:** this is the only module that knows JSON-RPC and rmcp. It calls
-//! the [`stint_service`] API and converts its records into the DTOs of [`dto`].
+//! the [`stint_service`] API and converts its records into the shapes of [`stint_api`].
 
 mod arg_errors;
 mod blocking;

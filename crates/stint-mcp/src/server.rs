@@ -45,8 +45,8 @@ pub(crate) const PANIC_MESSAGE: &str = "internal error in stint; the call wrote 
      was rolled back); please report this with the tool name and arguments";
 
 /// Runs a tool call future, turning a panic inside it into a JSON-RPC internal error
-/// (`-32603`, message [`PANIC_MESSAGE`]) so the server goes on serving the next request, and
-/// bounding every error it returns ([`bound_error`]).
+/// (`-32603`, message `PANIC_MESSAGE`) so the server goes on serving the next request, and
+/// bounding every error it returns (`bound_error`).
 ///
 /// This is the last line of defence: every tool call of [`StintServer`] goes through it. A
 /// write that panics is rolled back, because rusqlite's `Transaction` rolls back when dropped

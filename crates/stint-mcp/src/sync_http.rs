@@ -376,15 +376,13 @@ pub struct HttpHub {
     base: String,
     bearer: String,
     agent: ureq3::Agent,
-    /// The URL given carried `user:password@`, which was left out (see [`HttpHub::new`]).
-    credentials_dropped: bool,
 }
 
 impl HttpHub {
     /// A client of the server at `url` (`http://host:port` or `https://...`, a trailing `/` and
     /// a trailing `/api/mcp` are dropped) with the bearer secret `token`. A `user:password@`
     /// in the URL is left out: never sent, printed or kept (stint authenticates with the
-    /// token); [`HttpHub::credentials_dropped`] says so.
+    /// token); the CLI says so.
     ///
     /// # Errors
     /// A URL that is not http(s), longer than [`stint_service::MAX_SERVER_URL_CHARS`], or an
@@ -432,14 +430,7 @@ impl HttpHub {
             base,
             bearer: format!("Bearer {token}"),
             agent,
-            credentials_dropped,
         })
-    }
-
-    /// Whether the URL given carried a `user:password@`, left out: the front end says that
-    /// stint authenticates with `--token` only.
-    pub(crate) fn credentials_dropped(&self) -> bool {
-        self.credentials_dropped
     }
 
     fn file_url(&self, dev: &str, name: &str) -> String {

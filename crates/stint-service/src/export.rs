@@ -238,7 +238,7 @@ pub struct TracksCsv<W: std::io::Write> {
 }
 
 impl<W: std::io::Write> TracksCsv<W> {
-    /// Starts a CSV on `out`; nothing is written until the first [`TracksCsv::write`] or
+    /// Starts a CSV on `out`; nothing is written until the first `TracksCsv::write` or
     /// [`TracksCsv::finish`], so a failure before that leaves the output untouched.
     pub fn new(out: W, rounding: Rounding, now: DateTime<Utc>) -> Self {
         let w = csv::WriterBuilder::new()

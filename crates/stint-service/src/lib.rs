@@ -225,7 +225,7 @@ impl Frontend {
 pub struct Caller {
     pub frontend: Frontend,
     pub token_name: Option<String>,
-    /// Show client contact details (email, phone, address, tax id, notes) as [`REDACTED`]: for
+    /// Show client contact details (email, phone, address, tax id, notes) as `REDACTED`: for
     /// HTTP tokens created without `--sensitive`.
     pub redact_contacts: bool,
     /// May name a file on this machine for the service to write (e.g. `export_invoice_csv`'s

@@ -16,12 +16,7 @@ pub struct Completion {
     pub total: usize,
 }
 
-impl Completion {
-    /// Whether more names match than `values` holds.
-    pub(crate) fn has_more(&self) -> bool {
-        self.total > self.values.len()
-    }
-}
+impl Completion {}
 
 /// Whether `name` starts with `prefix`, ignoring case in every script ("üb" matches
 /// "Übersetzung"): both are lower-cased character by character.

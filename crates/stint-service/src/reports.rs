@@ -746,7 +746,7 @@ impl Service {
     /// The projects with the most time in a range, by rounded duration, with their share
     /// (percent of the range's rounded total, 1 decimal).
     ///
-    /// `limit` is how many projects: 5 when `None`, at most [`super::MAX_PAGE`].
+    /// `limit` is how many projects: 5 when `None`, at most `super::MAX_PAGE`.
     ///
     /// # Errors
     /// `limit` is 0, or the range does not parse.

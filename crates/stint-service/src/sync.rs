@@ -395,7 +395,10 @@ pub(crate) fn encode_file(h: &Header, body: &[u8]) -> Vec<u8> {
 /// # Errors
 /// [`FileProblem::NotWhole`] for a short, damaged or foreign file; [`FileProblem::TooNew`]
 /// for one from a newer format or schema than `schema`.
-pub(crate) fn decode_file(bytes: &[u8], schema: u32) -> std::result::Result<(Header, &[u8]), FileProblem> {
+pub(crate) fn decode_file(
+    bytes: &[u8],
+    schema: u32,
+) -> std::result::Result<(Header, &[u8]), FileProblem> {
     let bad = |why: &str| FileProblem::NotWhole(why.to_owned());
     let h = parse_header(bytes, schema)?;
     let body_start = HEADER_LEN;

@@ -205,16 +205,6 @@ impl HubUpload {
             ))
         })
     }
-
-    /// Bytes received so far.
-    pub(crate) fn len(&self) -> u64 {
-        self.len
-    }
-
-    /// Whether nothing was received yet.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.len == 0
-    }
 }
 
 /// The header kind a file of this (sync file) name must have, encryption flag left out.
@@ -407,26 +397,11 @@ impl Service {
         })
     }
 
-    /// The bytes of the hub file `<dev>/<name>`.
-    ///
-    /// # Errors
-    /// A `dev` or `name` that is not a device id or sync file name; [`ServiceError::NotFound`]
-    /// when there is no such file; a file larger than the largest sync file.
-    pub(crate) fn hub_read(&self, dev: &str, name: &str) -> Result<Vec<u8>> {
-        self.hub_open(dev, name).and_then(|(mut file, len)| {
-            use std::io::Read as _;
-            let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
-            file.read_to_end(&mut buf)
-                .map_err(|e| self.hidden(conflict(format!("cannot read {dev}/{name} ({e})"))))?;
-            Ok(buf)
-        })
-    }
-
     /// The hub file `<dev>/<name>` opened for reading (a regular file only), and its length in
     /// bytes: for answers that stream it.
     ///
     /// # Errors
-    /// Those of [`Service::hub_read`]; no error names a path of this machine.
+    /// Those of `Service::hub_read`; no error names a path of this machine.
     pub fn hub_open(&self, dev: &str, name: &str) -> Result<(std::fs::File, u64)> {
         let dev = hub_dev(dev, name)?;
         let run = || {
@@ -444,18 +419,6 @@ impl Service {
             }
         };
         run().map_err(|e| self.hidden(e))
-    }
-
-    /// Stores a file another device sent as `<dev>/<name>` in the hub folder (0600, written
-    /// under a temporary name and renamed): [`Service::hub_upload`], one write,
-    /// [`Service::hub_store`].
-    ///
-    /// # Errors
-    /// Those of [`Service::hub_upload`], [`HubUpload::write`] and [`Service::hub_store`].
-    pub(crate) fn hub_accept(&self, dev: &str, name: &str, bytes: &[u8]) -> Result<()> {
-        let mut up = self.hub_upload(dev, name)?;
-        up.write(bytes)?;
-        self.hub_store(up)
     }
 
     /// Starts receiving `<dev>/<name>` for the hub: a new temporary file (exclusive, random
@@ -591,7 +554,7 @@ impl Service {
     }
 
     /// Applies the hub's files to this database and publishes its own changes there:
-    /// [`Service::sync_folder`] on [`Service::hub_folder`].
+    /// [`Service::sync_folder`] on `Service::hub_folder`.
     ///
     /// # Errors
     /// Those of [`Service::sync_folder`].

@@ -48,12 +48,3 @@ pub fn record(conn: &Connection, entry: &AuditEntry<'_>) -> Result<()> {
     ])?;
     Ok(())
 }
-
-/// Number of audit rows for `operation` (all operations when `None`).
-pub(crate) fn count(conn: &Connection, operation: Option<&str>) -> Result<i64> {
-    Ok(conn.query_row(
-        "SELECT count(*) FROM audit_log WHERE ?1 IS NULL OR operation = ?1",
-        [operation],
-        |r| r.get(0),
-    )?)
-}

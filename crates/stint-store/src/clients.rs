@@ -147,7 +147,7 @@ pub fn find_by_name(conn: &Connection, name: &str) -> Result<Vec<Client>> {
 }
 
 /// Client names to rank for an unknown-name error (at most
-/// [`super::MAX_SUGGESTION_CANDIDATES`]) and how many clients there are.
+/// `super::MAX_SUGGESTION_CANDIDATES`) and how many clients there are.
 pub fn names_for_suggestions(conn: &Connection) -> Result<(Vec<String>, i64)> {
     super::names_for_suggestions(conn, "clients")
 }

@@ -158,7 +158,7 @@ pub fn find_by_name(conn: &Connection, name: &str) -> Result<Vec<Project>> {
 pub(crate) type NameAndClient = (String, Option<String>);
 
 /// Candidate projects for an unknown-name error: at most
-/// [`super::MAX_SUGGESTION_CANDIDATES`], by id, and how many projects there are in all.
+/// `super::MAX_SUGGESTION_CANDIDATES`, by id, and how many projects there are in all.
 pub fn names_for_suggestions(conn: &Connection) -> Result<(Vec<NameAndClient>, i64)> {
     let total: i64 = conn.query_row("SELECT count(*) FROM projects", [], |r| r.get(0))?;
     let mut stmt = conn.prepare_cached(

@@ -4,7 +4,7 @@
 //! included) and merge rule come from its declaration in [`super::sync_tables::TABLES`], whose
 //! order is the order rows are published and applied in (parents first); columns come from
 //! `PRAGMA table_info` ([`Meta`]). A table added by a later migration is declared there (a
-//! test fails otherwise) and gets its ids from [`next_id`].
+//! test fails otherwise) and gets its ids from `next_id`.
 //!
 //! The rules (docs/sync.md): ids are `seq * 64 + device_no`; each column keeps the
 //! value of its latest write by hybrid logical clock (device id breaks ties); a delete wins
@@ -33,7 +33,6 @@ pub(crate) const BILLING_DEVICE_KEY: &str = "sync.billing_device";
 /// every other table syncs by the generic rules.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TableRule {
-    pub table: &'static str,
     /// Rows with equal values in these columns (NULLs equal) are one row: created on two
     /// devices, the one with the higher id merges into the one with the lower id.
     pub(crate) merge_on: &'static [&'static str],
@@ -47,7 +46,6 @@ pub(crate) struct TableRule {
 fn rule(table: &str) -> Option<TableRule> {
     let (merge_on, frozen_with_track) = super::sync_tables::rules(table);
     (!merge_on.is_empty() || frozen_with_track.is_some()).then_some(TableRule {
-        table: super::sync_tables::decl(table).map_or("", |d| d.table),
         merge_on,
         frozen_with_track,
     })
@@ -66,7 +64,7 @@ pub struct State {
     pub joined_change: i64,
     pub published_seq: i64,
     pub published_change: i64,
-    pub(crate) clocked_change: i64,
+    pub clocked_change: i64,
 }
 
 /// Reads the sync state.
@@ -1936,7 +1934,7 @@ pub struct Peer {
     pub seen_seq: i64,
     pub problem: Option<String>,
     /// The newest stamp of its changes held back (too far ahead of this device's clock).
-    pub(crate) held_hlc: Option<i64>,
+    pub held_hlc: Option<i64>,
     /// Its changes stamped up to this are applied however far ahead (the person accepted).
     pub accepted_hlc: i64,
 }
@@ -2050,7 +2048,7 @@ pub fn unpublished_count(conn: &Connection) -> Result<i64> {
 }
 
 /// Bumps and returns this device's hybrid logical clock for `now_ms` (Unix milliseconds),
-/// within the bounds of [`super::sync_clock::own_stamp`].
+/// within the bounds of `super::sync_clock::own_stamp`.
 pub fn tick(conn: &Connection, now_ms: i64) -> Result<i64> {
     let (device, last): (String, i64) = conn.query_row(
         "SELECT device_id, hlc FROM change_clock WHERE id = 1",
@@ -2070,7 +2068,7 @@ pub fn running_tracks(conn: &Connection) -> Result<Vec<i64>> {
         .collect::<rusqlite::Result<_>>()?)
 }
 
-/// The device that issues invoice numbers (setting [`BILLING_DEVICE_KEY`]), if set.
+/// The device that issues invoice numbers (setting `BILLING_DEVICE_KEY`), if set.
 pub fn billing_device(conn: &Connection) -> Result<Option<String>> {
     Ok(conn
         .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
@@ -2191,7 +2189,7 @@ pub fn set_snapshot_seq(conn: &Connection, seq: i64) -> Result<()> {
 }
 
 /// Everything a snapshot carries: every row of every synced table and of the bookkeeping
-/// tables ([`SNAPSHOT_BOOKKEEPING`]), as inserts, with the clocks of local changes brought up
+/// tables (`SNAPSHOT_BOOKKEEPING`), as inserts, with the clocks of local changes brought up
 /// to date first. Call it in one transaction with nothing unpublished.
 pub fn snapshot_rows(conn: &Connection, meta: &Meta, device: &str) -> Result<Vec<Op>> {
     clock_local_changes(conn, meta, device)?;
@@ -2217,7 +2215,7 @@ pub fn snapshot_rows(conn: &Connection, meta: &Meta, device: &str) -> Result<Vec
 
 /// Loads a snapshot's rows into this database (which has no data yet), in the caller's
 /// transaction, and moves the local clock past `hlc` (within the drift bound of real time
-/// `now_ms`, see [`super::sync_clock::observe`]). Rows of tables this database does not
+/// `now_ms`, see `super::sync_clock::observe`). Rows of tables this database does not
 /// have, or with more columns than it has, are refused: the snapshot comes from a newer stint.
 ///
 /// Returns how many rows were loaded, or why the snapshot cannot be loaded (nothing is then

@@ -1,9 +1,9 @@
 //! The hybrid logical clock, with bounds no other device can push it past.
 //!
 //! A stamp is `physical Unix milliseconds << 16 | counter` (schema 5). Stamps of this
-//! device's own changes ([`own_stamp`]) are the later of real time and one past the last
-//! stamp, but never more than [`MAX_DRIFT_MS`] ahead of real time; observing another device's
-//! stamp ([`observe`]) moves the clock no further than that either. A change from another
+//! device's own changes (`own_stamp`) are the later of real time and one past the last
+//! stamp, but never more than `MAX_DRIFT_MS` ahead of real time; observing another device's
+//! stamp (`observe`) moves the clock no further than that either. A change from another
 //! device stamped further ahead is held back by the caller (ARCHITECTURE.md, "Sync", clocks)
 //! until this clock reaches it or the person accepts it. Values read from a sync file are
 //! checked with [`stamp_in_range`] and [`at_in_range`] first: stint's time window is
@@ -41,7 +41,7 @@ pub(crate) fn max_stamp() -> i64 {
 }
 
 /// Whether a stamp read from another device's file is one stint can have written: in
-/// `1..=` [`max_stamp`] (0 is "none" in the bookkeeping; negative stamps are never made).
+/// `1..=` `max_stamp` (0 is "none" in the bookkeeping; negative stamps are never made).
 pub fn stamp_in_range(hlc: i64) -> bool {
     (1..=max_stamp()).contains(&hlc)
 }
@@ -52,7 +52,7 @@ pub fn at_in_range(at: i64) -> bool {
 }
 
 /// The latest stamp this device accepts without asking at real time `now_ms`: real time plus
-/// [`MAX_DRIFT_MS`], full counter.
+/// `MAX_DRIFT_MS`, full counter.
 pub fn ceiling(now_ms: i64) -> i64 {
     from_ms(now_ms.saturating_add(MAX_DRIFT_MS)) | ((1 << COUNTER_BITS) - 1)
 }

@@ -49,7 +49,7 @@ pub enum Sync {
     /// Recorded by the change log and carried to every device.
     Synced {
         /// The primary key's columns, in key order (`["id"]`: an id from
-        /// [`super::sync::next_id`]).
+        /// `super::sync::next_id`).
         key: &'static [&'static str],
         refs: &'static [Ref],
         /// Rows with equal values in these columns (NULLs equal) are one row: created on two

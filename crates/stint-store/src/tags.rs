@@ -76,7 +76,7 @@ pub fn find_by_name(conn: &Connection, name: &str) -> Result<Vec<Tag>> {
 }
 
 /// Tag names to rank for an unknown-name error (at most
-/// [`super::MAX_SUGGESTION_CANDIDATES`]) and how many tags there are.
+/// `super::MAX_SUGGESTION_CANDIDATES`) and how many tags there are.
 pub fn names_for_suggestions(conn: &Connection) -> Result<(Vec<String>, i64)> {
     super::names_for_suggestions(conn, "tags")
 }

@@ -140,7 +140,7 @@ pub fn find_by_name(
 }
 
 /// Names of tasks (of `project`, or all) to rank for an unknown-name error: at most
-/// [`super::MAX_SUGGESTION_CANDIDATES`], by id, as `(task name, project name)`, and how many
+/// `super::MAX_SUGGESTION_CANDIDATES`, by id, as `(task name, project name)`, and how many
 /// there are in all.
 pub fn names_for_suggestions(
     conn: &Connection,

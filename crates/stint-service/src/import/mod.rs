@@ -117,7 +117,7 @@ impl ImportFormat {
     ];
 
     /// The name `--format` takes.
-    pub(crate) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             ImportFormat::Stint => "stint",
             ImportFormat::Toggl => "toggl",
