@@ -126,7 +126,7 @@ async def tasks_session(binary: str, db: str) -> None:
         await ok(c, "create_track", {"project": "Website", "start": "2026-11-20 13:00", "duration": "1h"})
         await refused(c, "create_track", {"project": "App", "task": hero.get("id"),
                                            "start": "2026-11-20 14:00", "duration": "1h"},
-                      "belongs to project Website")
+                      "belongs to project \"Website\"")
         await refused(c, "start_timer", {"project": "Website", "task": "Heroo"}, "no task", "Hero")
 
         C.step("rates: track > task > project")
