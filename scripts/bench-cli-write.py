@@ -6,7 +6,7 @@ copy of the same database, so before and after are compared within one run (this
 are shared: compare ratios, not absolute times across runs).
 
 Data: `gen.py N` from the peers folder (as scripts/bench.py; reused under target/bench-data/).
-Each binary works on its own copy of one imported database. Start and stop alternate, each
+Each binary imports the same CSV into a database of its own. Start and stop alternate, each
 process timed alone (1.1 s apart, as bench.py does); one warm-up pair, then `--runs` pairs.
 Prints one markdown table: operation, who, median ms, p90 ms, ratio to timew (above 1: stint
 is faster), the number of fsyncs of one start/stop (strace, when installed), and the size of
@@ -83,18 +83,15 @@ def main() -> int:
     scratch = tempfile.mkdtemp(prefix="bench-cli-write-")
     base = dict(os.environ, NO_COLOR="1", TZ="UTC", HOME=os.path.join(scratch, "home"))
     os.makedirs(base["HOME"], exist_ok=True)
-    seed = os.path.join(scratch, "seed.db")
-    bench.log(f"importing {args.size:,} tracks ...")
-    subprocess.run([args.bin, "import", "csv", canonical], env=dict(base, STINT_DB=seed), check=True,
-                   stdout=subprocess.DEVNULL)
-
     rows = []   # (op, who, median, p90, fsyncs)
     sizes = {}
     who = [("stint", args.bin)] + ([("stint (baseline)", args.baseline)] if args.baseline else [])
     for name, binary in who:
+        # Each binary imports the data itself (an older one cannot open a newer schema).
         db = os.path.join(scratch, f"{len(rows)}.db")
-        bench.copy_db(seed, db)
         env = dict(base, STINT_DB=db)
+        bench.log(f"{name}: importing {args.size:,} tracks ...")
+        subprocess.run([binary, "import", "csv", canonical], env=env, check=True, stdout=subprocess.DEVNULL)
         bench.log(f"{name}: start/stop x{args.runs} ...")
         a, b = pairs(bench, [binary, "start", "-p", "proj01", "bench"], [binary, "stop"], env, args.runs)
         fs_start = fsyncs([binary, "start", "-p", "proj01", "bench"], env)
