@@ -58,7 +58,9 @@ def rpc(tool: str, args: dict, id_: int = 1) -> str:
 
 
 READ_BODY = rpc("list_running_timers", {})
-WRITE_BODY = rpc("create_track", {"start": "2020-01-06T09:00:00Z", "duration": "5m", "description": "bench-http"})
+WRITE_BODY = rpc("create_track", {"start": "2020-01-06T09:00:00Z", "duration": "5m", "description": "bench-http",
+                                      # the same track each time: a real write, not a refused repeat
+                                      "allow_duplicate": True})
 
 
 # ----- load generators -----------------------------------------------------------------------

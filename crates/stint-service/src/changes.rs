@@ -296,7 +296,7 @@ impl Service {
     ) -> Result<T> {
         // Writers of this process queue here rather than on SQLite's busy handler, which
         // sleeps up to 100 ms between retries.
-        let _writer = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let _writer = self.inner.writer.lock();
         let now = self.now();
         let mut conn = self.conn();
         store::write(
@@ -326,7 +326,7 @@ impl Service {
         f: impl FnOnce(&Ctx<'_>) -> Result<T>,
         summary: impl FnOnce(&T) -> String,
     ) -> Result<T> {
-        let _writer = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let _writer = self.inner.writer.lock();
         let now = self.now();
         let mut conn = self.conn();
         store::write_unrecorded(

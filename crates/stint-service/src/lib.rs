@@ -337,8 +337,10 @@ struct Inner {
     /// The database file, resolved through symlinks: exports and backups never write over it.
     db_path: std::path::PathBuf,
     /// Held by a write use case for its transaction: writers of this process queue here
-    /// instead of on SQLite's busy handler, which sleeps up to 100 ms between retries.
-    writer: Mutex<()>,
+    /// instead of on SQLite's busy handler, which sleeps up to 100 ms between retries. A fair
+    /// (first come, first served) lock: under a burst of writes over HTTP no writer waits for
+    /// more than the writers ahead of it, which keeps the slowest answers close to the median.
+    writer: parking_lot::FairMutex<()>,
     /// How to reach `stint serve` on another device (set by the front end that has an HTTP
     /// client), so the `sync` tool and auto-sync of a database bound to a server reach it.
     hub_client: std::sync::OnceLock<sync_remote::HubClient>,
@@ -439,7 +441,7 @@ impl Service {
                 next: std::sync::atomic::AtomicUsize::new(0),
                 clock,
                 db_path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
-                writer: Mutex::new(()),
+                writer: parking_lot::FairMutex::new(()),
                 hub_client: std::sync::OnceLock::new(),
             }),
             caller: Arc::new(caller),

@@ -1071,7 +1071,7 @@ impl Service {
     }
 
     fn sync_folder_with(&self, dir: &Path, compact: bool) -> Result<SyncReport> {
-        let _writer = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let _writer = self.inner.writer.lock();
         private_dir(dir)?;
         let dir = std::fs::canonicalize(dir).map_err(|e| io_err("open", dir, e))?;
         let folder = dir.display().to_string();
@@ -1793,7 +1793,7 @@ impl Service {
     /// # Errors
     /// Store errors; a folder that cannot be written.
     pub fn set_sync_key(&self, key: Option<&SyncKey>) -> Result<usize> {
-        let _writer = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let _writer = self.inner.writer.lock();
         let old = self.sync_key_here()?;
         let n = self.reseal_own_files(old.as_ref(), key)?;
         let conn = self.conn();
@@ -1814,7 +1814,7 @@ impl Service {
     /// # Errors
     /// Store errors.
     pub fn set_auto_sync(&self, on: bool) -> Result<()> {
-        let _writer = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let _writer = self.inner.writer.lock();
         Ok(ss::set_auto_sync(&self.conn(), on)?)
     }
 

@@ -40,7 +40,7 @@ impl Service {
     /// # Errors
     /// No device, or several, go by that name; nothing of it is held back.
     pub fn sync_accept(&self, device: &str) -> Result<SyncAccepted> {
-        let _writer = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let _writer = self.inner.writer.lock();
         let mut conn = self.conn();
         let wanted = device.trim().to_lowercase();
         ss::immediate(&mut conn, |tx| -> Result<SyncAccepted> {
@@ -180,7 +180,7 @@ impl Service {
         &self,
         f: impl FnOnce(&stint_store::Connection) -> Result<()>,
     ) -> Result<()> {
-        let _writer = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let _writer = self.inner.writer.lock();
         let mut conn = self.conn();
         ss::immediate(&mut conn, f)
     }

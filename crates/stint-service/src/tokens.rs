@@ -158,7 +158,7 @@ impl Service {
             .last_used_at
             .is_none_or(|t| (now - t).num_seconds() >= LAST_USED_RESOLUTION_SECS);
         if stale {
-            let _writer = self.inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+            let _writer = self.inner.writer.lock();
             let mut conn = self.conn();
             if let Err(e) = store::write(
                 &mut conn,
