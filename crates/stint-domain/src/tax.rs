@@ -5,7 +5,7 @@
 //! does. So a bare number there is refused with the likely meaning; a caller who does mean the
 //! small rate writes it with a percent sign (`"0.5%"`, CLI `--tax-rate 0.5%`), which is
 //! explicit and costs no extra argument on every tool that takes a rate. Issue 18 ("Nothing
-//! silently wrong"), DESIGN.md "Invoices".
+//! silently wrong"), docs/rules.md, "Tax".
 
 use rust_decimal::Decimal;
 

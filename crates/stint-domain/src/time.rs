@@ -118,7 +118,7 @@ pub fn read_instant(input: &str, tz: Tz, now: DateTime<Utc>) -> Result<Reading, 
 
 /// Reads the end of a span that began at `start`: as [`read_instant`], except that a time of
 /// day alone (`11:30`, `1am`) is the first such local time after `start`, so that `9am` to
-/// `11:30` is 2:30 and `22:00` to `01:00` crosses midnight (DESIGN.md, "Time").
+/// `11:30` is 2:30 and `22:00` to `01:00` crosses midnight (docs/rules.md, "Time").
 ///
 /// # Errors
 /// As [`parse_instant`].
@@ -478,7 +478,7 @@ pub fn local_day_start(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
 /// The local dates a half-open span `[start, end)` covers, both included, as people read a
 /// period: the date of `start` and the date of the last second before `end` (the date of
 /// `start` for an empty span). `[2026-11-01 00:00, 2026-12-01 00:00)` in Berlin is
-/// (2026-11-01, 2026-11-30). Answers, CSV and PDF give periods this way (DESIGN.md, "Time").
+/// (2026-11-01, 2026-11-30). Answers, CSV and PDF give periods this way (docs/rules.md, "Time").
 pub fn inclusive_days(start: DateTime<Utc>, end: DateTime<Utc>, tz: Tz) -> (NaiveDate, NaiveDate) {
     let last = (end - chrono::Duration::seconds(1)).max(start);
     (

@@ -410,7 +410,7 @@ fn invoice_client(
 /// Step 4, lay out: the draft invoice of `lines` for `client` in `currency` with the discount
 /// asked (percent, amount), dated today (in
 /// the configured zone) with the plan's due days; the tax rate is the call's, else the
-/// client's, else the setting's, else 0 (DESIGN.md, "Invoices"). Totals are zero until
+/// client's, else the setting's, else 0 (docs/rules.md, "Tax"). Totals are zero until
 /// [`retotal`].
 ///
 /// # Errors
