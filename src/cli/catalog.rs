@@ -232,10 +232,6 @@ pub enum ConfigCommand {
     },
 }
 
-fn billable(yes: bool, no: bool) -> Option<bool> {
-    super::billable_flag(yes, no)
-}
-
 fn print_deleted(d: Deleted, what: &str, o: &Out) {
     if o.json {
         println!("{}", json::deleted(d));
@@ -313,7 +309,7 @@ pub fn project(svc: &Service, cmd: &ProjectCommand) -> anyhow::Result<()> {
                 color: f.hex_color.clone(),
                 hourly_rate: f.rate.clone(),
                 currency: f.currency.clone(),
-                billable_by_default: billable(f.billable, f.no_billable),
+                billable_by_default: super::billable_flag(f.billable, f.no_billable),
                 budget_hours: f.budget_hours.clone(),
                 budget_amount: f.budget_amount.clone(),
                 budget_period: f.budget_period.clone(),
@@ -390,7 +386,7 @@ pub fn project(svc: &Service, cmd: &ProjectCommand) -> anyhow::Result<()> {
                     color: f.hex_color.clone(),
                     hourly_rate: f.rate.clone(),
                     currency: f.currency.clone(),
-                    billable_by_default: billable(f.billable, f.no_billable),
+                    billable_by_default: super::billable_flag(f.billable, f.no_billable),
                     budget_hours: f.budget_hours.clone(),
                     budget_amount: f.budget_amount.clone(),
                     budget_period: f.budget_period.clone(),

@@ -525,6 +525,7 @@ pub enum DbCommand {
     },
 }
 
+/// The one reading of a `--billable`/`--no-billable` pair: `None` when neither is given.
 fn billable_flag(yes: bool, no: bool) -> Option<bool> {
     match (yes, no) {
         (true, _) => Some(true),

@@ -117,14 +117,6 @@ pub struct DeleteArgs {
     pub force: bool,
 }
 
-fn flag(yes: bool, no: bool) -> Option<bool> {
-    match (yes, no) {
-        (true, _) => Some(true),
-        (_, true) => Some(false),
-        _ => None,
-    }
-}
-
 fn hours(seconds: i64) -> String {
     format_hmm(seconds)
 }
@@ -180,7 +172,7 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
                 project: a.project.clone(),
                 name: a.name.clone(),
                 estimate_hours: a.estimate.clone(),
-                billable: flag(a.billable, a.no_billable),
+                billable: super::billable_flag(a.billable, a.no_billable),
                 hourly_rate: a.rate.clone(),
             })?;
             if super::out().json {
@@ -251,7 +243,7 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
                     name: a.name.clone(),
                     estimate_hours: a.estimate.clone(),
                     status: a.status.clone(),
-                    billable: flag(a.billable, a.no_billable),
+                    billable: super::billable_flag(a.billable, a.no_billable),
                     hourly_rate: a.rate.clone(),
                     archived: None,
                 },
