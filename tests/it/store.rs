@@ -87,3 +87,38 @@ fn closing_leaves_the_commit_in_the_wal_for_the_next_process() {
         .unwrap();
     assert_eq!(x, 42);
 }
+
+/// Short processes one after another (each `stint start` opens, commits and exits) keep the
+/// WAL small: it is folded into the database and truncated once it passes
+/// `store::WAL_FOLD_BYTES`. Before, SQLite's automatic checkpoint copied the whole WAL again
+/// after every commit without ever starting it over, and the file only grew (every later
+/// process read all of it when it opened).
+#[test]
+fn the_wal_of_short_processes_stays_small() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stint.db");
+    let wal = dir.path().join("stint.db-wal");
+    store::open(&path)
+        .unwrap()
+        .execute_batch("CREATE TABLE scratch (x BLOB)")
+        .unwrap();
+    let mut largest = 0;
+    for _ in 0..400 {
+        // A connection of its own each time, as a process would have.
+        let conn = store::open(&path).unwrap();
+        conn.execute("INSERT INTO scratch (x) VALUES (zeroblob(16384))", [])
+            .unwrap();
+        drop(conn);
+        largest = largest.max(std::fs::metadata(&wal).map_or(0, |m| m.len()));
+    }
+    assert!(
+        largest <= store::WAL_FOLD_BYTES + 256 * 1024,
+        "the WAL grew to {largest} bytes (folded past {} bytes)",
+        store::WAL_FOLD_BYTES
+    );
+    let conn = store::open(&path).unwrap();
+    let rows: i64 = conn
+        .query_row("SELECT count(*) FROM scratch", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 400, "every commit is kept");
+}

@@ -162,6 +162,17 @@ pub fn schema_version(conn: &Connection) -> Result<i64> {
     )?)
 }
 
+/// A WAL file larger than this (bytes) is folded into the database and truncated when a
+/// connection opens ([`fold_grown_wal`]).
+///
+/// Why: the WAL is kept between processes (no checkpoint on close), and the first connection
+/// of a process rebuilds SQLite's WAL index from the file, forgetting how much of it earlier
+/// processes had already checkpointed. SQLite's automatic checkpoint then copies the whole WAL
+/// again after every commit (three fsyncs each time) and never starts the file over, so a WAL
+/// fed by one short `stint start` after another only grew (8 MB after 130 writes), and every
+/// process read and checksummed all of it when it opened. 1 MiB is about 18 starts or stops.
+pub const WAL_FOLD_BYTES: u64 = 1 << 20;
+
 /// Opens (creating if needed) the database at `path` and brings its schema up to date.
 ///
 /// # Errors
@@ -222,7 +233,8 @@ pub fn open(path: &Path) -> Result<Connection> {
     // deleted or fsynced. A commit in WAL mode survives a killed process as soon as it returns
     // (synchronous=NORMAL syncs at checkpoints, so only a power loss can take the last
     // commits). SQLite's automatic checkpoint still folds the WAL into stint.db whenever it
-    // passes 1,000 pages (~4 MiB), and `journal_size_limit` truncates it back afterwards; a
+    // passes 1,000 pages (~4 MiB) within a process, fold_grown_wal starts a grown WAL over
+    // when a process opens it, and `journal_size_limit` truncates it back afterwards; a
     // copy of the database is made with `stint db backup`, which reads through the WAL.
     let mut persist = 1;
     conn.file_control(
@@ -233,6 +245,7 @@ pub fn open(path: &Path) -> Result<Connection> {
         rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
         true,
     )?;
+    fold_grown_wal(&conn, path);
     let found = schema_version(&conn).map_err(|e| match e {
         StoreError::Sqlite(cause) | StoreError::Corrupt(cause) => not_a_db(cause),
         other => other,
@@ -271,6 +284,32 @@ pub fn open(path: &Path) -> Result<Connection> {
         }
     }
     Ok(conn)
+}
+
+/// Folds the WAL of the database at `path` into the database file and truncates it to zero
+/// bytes when it has grown past [`WAL_FOLD_BYTES`]; does nothing otherwise.
+///
+/// Best effort and never waits: the checkpoint runs without the busy timeout, so when another
+/// process is writing or still reading old pages it is simply left for a later open (SQLite's
+/// `wal_checkpoint(TRUNCATE)` returns "busy" and nothing is lost). Commits stay durable either
+/// way: the checkpoint only copies committed pages.
+pub fn fold_grown_wal(conn: &Connection, path: &Path) {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let grown = std::fs::symlink_metadata(&wal).is_ok_and(|m| m.len() > WAL_FOLD_BYTES);
+    if !grown {
+        return;
+    }
+    if conn.busy_timeout(Duration::ZERO).is_err() {
+        return;
+    }
+    let folded = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+        r.get::<_, i64>(0)
+    });
+    if let Ok(busy) = folded {
+        tracing::debug!(busy, "folded a grown WAL at open");
+    }
+    let _ = conn.busy_timeout(BUSY_TIMEOUT);
 }
 
 /// The schema version that added `name_key` to clients, projects and tags (V6).
