@@ -6,10 +6,72 @@
 //! "Start-up"). `stint start`, `stint stop` and every report are short processes, so that
 //! time counts. The price is that the binary's own code is not placed at a random address
 //! (libraries, heap and stack still are).
+//!
+//! It also names the commit `stint --version` prints (`STINT_VERSION_TEXT`; the rules are in
+//! build/version.rs).
+
+#[path = "build/version.rs"]
+mod version;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=build/version.rs");
+    version_env();
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
         println!("cargo:rustc-link-arg-bins=-no-pie");
     }
+}
+
+/// Sets `STINT_VERSION_TEXT` for the `stint` binary (and the tests) from `STINT_COMMIT` or git.
+fn version_env() {
+    println!("cargo:rerun-if-env-changed=STINT_COMMIT");
+    let package_version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
+    let package_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let env_commit = std::env::var("STINT_COMMIT").ok();
+    let git = |args: &[&str]| -> Option<String> {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&package_dir)
+            .args(args)
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    };
+    let (toplevel, head) = if env_commit.is_none() {
+        (
+            git(&["rev-parse", "--show-toplevel"]),
+            git(&["log", "-1", "--format=%h %cs"]),
+        )
+    } else {
+        (None, None)
+    };
+    // Build again when HEAD moves: HEAD itself (a checkout), the branch it names (a commit)
+    // and packed-refs. Only files that exist: a missing one would rerun this every build.
+    if toplevel.is_some() {
+        let mut watched = vec!["HEAD".to_owned(), "packed-refs".to_owned()];
+        if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
+            watched.push(branch);
+        }
+        for name in watched {
+            if let Some(path) = git(&["rev-parse", "--git-path", &name]) {
+                let path = std::path::Path::new(&package_dir).join(path);
+                if path.exists() {
+                    println!("cargo:rerun-if-changed={}", path.display());
+                }
+            }
+        }
+    }
+    let answer = match (&toplevel, &head) {
+        (Some(toplevel), Some(head)) => Some(version::GitAnswer {
+            toplevel,
+            package_dir: &package_dir,
+            head,
+        }),
+        _ => None,
+    };
+    let text = version::version_text(&package_version, env_commit.as_deref(), answer);
+    println!("cargo:rustc-env=STINT_VERSION_TEXT={text}");
 }

@@ -34,4 +34,5 @@ mod tasks;
 mod tidy;
 mod upgrade;
 mod util;
+mod version;
 mod words;
