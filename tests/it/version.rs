@@ -19,7 +19,11 @@ fn head_commit(repo: &Path) -> Option<String> {
         // A worktree or submodule: `.git` is a file "gitdir: PATH".
         let text = std::fs::read_to_string(&dot_git).ok()?;
         let path = PathBuf::from(text.trim().strip_prefix("gitdir:")?.trim());
-        if path.is_absolute() { path } else { repo.join(path) }
+        if path.is_absolute() {
+            path
+        } else {
+            repo.join(path)
+        }
     };
     // A worktree keeps its HEAD in its own folder and its branches in the common one.
     let common = match std::fs::read_to_string(git_dir.join("commondir")) {
@@ -65,7 +69,10 @@ fn version_flag_names_the_commit_of_the_checkout() {
                 [4, 2, 2],
                 "{out:?}: the date is not YYYY-MM-DD"
             );
-            assert!(d.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())), "{out:?}");
+            assert!(
+                d.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())),
+                "{out:?}"
+            );
         }
         // A source tarball: the plain version.
         (None, None) => assert_eq!(out, format!("stint {version}\n")),
