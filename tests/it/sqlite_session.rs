@@ -45,7 +45,10 @@ fn items(changeset: &[u8]) -> Vec<ChangesetItem> {
         .unwrap()
 }
 
-fn rows(conn: &Connection) -> Vec<(i64, Option<i64>, Option<f64>, Option<String>)> {
+/// A row of `tracks`: id, client_id, hours, note.
+type TrackRow = (i64, Option<i64>, Option<f64>, Option<String>);
+
+fn rows(conn: &Connection) -> Vec<TrackRow> {
     conn.prepare("SELECT id, client_id, hours, note FROM tracks ORDER BY id")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))

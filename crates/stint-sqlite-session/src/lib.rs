@@ -118,6 +118,9 @@ unsafe fn take_sqlite_buffer(p: *mut c_void, n: c_int) -> Vec<u8> {
     out
 }
 
+/// A session's table filter: whether to record a table, by name.
+pub type TableFilter = fn(&str) -> bool;
+
 /// Records the changes made through one connection to the tables it is attached to
 /// (`sqlite3_session`), until dropped.
 ///
@@ -126,7 +129,7 @@ unsafe fn take_sqlite_buffer(p: *mut c_void, n: c_int) -> Vec<u8> {
 pub struct Session<'conn> {
     raw: NonNull<ffi::sqlite3_session>,
     /// The table filter: boxed so its address, handed to SQLite, stays put.
-    filter: Option<Box<fn(&str) -> bool>>,
+    filter: Option<Box<TableFilter>>,
     _conn: PhantomData<&'conn Connection>,
 }
 
@@ -161,9 +164,9 @@ impl<'conn> Session<'conn> {
 
     /// Records only tables for which `filter(table)` is true (when the session is attached to
     /// all tables with `attach(None)`). SQLite asks once per table, at its first change.
-    pub fn table_filter(&mut self, filter: fn(&str) -> bool) {
+    pub fn table_filter(&mut self, filter: TableFilter) {
         let boxed = Box::new(filter);
-        let ctx: *const fn(&str) -> bool = &*boxed;
+        let ctx: *const TableFilter = &*boxed;
         // SAFETY: the session is live; `ctx` points into `boxed`, which is stored in `self`
         // below and so lives (at a fixed address) until the session is deleted in `drop`,
         // after which SQLite no longer calls the filter. Replacing the filter replaces the
@@ -250,7 +253,7 @@ unsafe extern "C" fn call_table_filter(ctx: *mut c_void, table: *const c_char) -
     }
     // SAFETY: `ctx` is the pointer `table_filter` registered, to a `fn(&str) -> bool` boxed in
     // the live session (SQLite only calls the filter while the session exists).
-    let filter: fn(&str) -> bool = unsafe { *ctx.cast::<fn(&str) -> bool>() };
+    let filter: TableFilter = unsafe { *ctx.cast::<TableFilter>() };
     // SAFETY: SQLite passes the table's name as a NUL-terminated string valid during the call.
     let Ok(name) = unsafe { CStr::from_ptr(table) }.to_str() else {
         return 0;
@@ -366,20 +369,16 @@ impl ChangesetItem {
                 let mut v: *mut ffi::sqlite3_value = ptr::null_mut();
                 // SAFETY: an update or delete, so old values may be asked for; `i` < the
                 // column count; `v` is a valid out-pointer.
-                check(
-                    unsafe { ffi::sqlite3changeset_old(it, i, &mut v) },
-                    "sqlite3changeset_old",
-                )?;
+                let rc = unsafe { ffi::sqlite3changeset_old(it, i, &mut v) };
+                check(rc, "sqlite3changeset_old")?;
                 // SAFETY: `v` is NULL or a value valid until the iterator moves.
                 old[idx] = unsafe { value(v) };
             }
             if op != Op::Delete {
                 let mut v: *mut ffi::sqlite3_value = ptr::null_mut();
                 // SAFETY: an insert or update, so new values may be asked for; as above.
-                check(
-                    unsafe { ffi::sqlite3changeset_new(it, i, &mut v) },
-                    "sqlite3changeset_new",
-                )?;
+                let rc = unsafe { ffi::sqlite3changeset_new(it, i, &mut v) };
+                check(rc, "sqlite3changeset_new")?;
                 // SAFETY: as above.
                 new[idx] = unsafe { value(v) };
             }
@@ -404,10 +403,11 @@ unsafe fn value(v: *mut ffi::sqlite3_value) -> Option<Value> {
     if v.is_null() {
         return None;
     }
-    // SAFETY (this block and those below): `v` is a valid value (caller); each accessor only
-    // reads it, and the text/blob pointers are read for `sqlite3_value_bytes` bytes right
-    // after, before anything else touches `v`.
-    Some(match unsafe { ffi::sqlite3_value_type(v) } {
+    // SAFETY: `v` is a valid value (caller); each accessor here and below only reads it, and
+    // the text/blob pointers are read for `sqlite3_value_bytes` bytes right after, before
+    // anything else touches `v`.
+    let kind = unsafe { ffi::sqlite3_value_type(v) };
+    Some(match kind {
         // SAFETY: as above.
         ffi::SQLITE_INTEGER => Value::Integer(unsafe { ffi::sqlite3_value_int64(v) }),
         // SAFETY: as above.
