@@ -33,9 +33,14 @@ fn record(conn: &Connection, sql: &str) -> Vec<u8> {
     let mut session = Session::new(conn).unwrap();
     session.table_filter(not_scratch);
     session.attach(None).unwrap();
+    assert!(session.is_empty());
     conn.execute_batch(sql).unwrap();
     assert!(!session.is_empty());
-    session.changeset().unwrap()
+    let changeset = session.changeset().unwrap();
+    let mut streamed = Vec::new();
+    session.changeset_strm(&mut streamed).unwrap();
+    assert_eq!(streamed, changeset);
+    changeset
 }
 
 fn items(changeset: &[u8]) -> Vec<ChangesetItem> {
@@ -134,8 +139,11 @@ fn an_inverted_changeset_applied_restores_the_rows() {
     .unwrap();
     assert_eq!(calls, 0);
     assert_eq!(rows(&conn), before);
-    // Inverting twice gives the original back.
+    // Inverting twice gives the original back; the streaming form writes the same bytes.
     assert_eq!(invert(&inverse).unwrap(), changeset);
+    let mut streamed = Vec::new();
+    stint_sqlite_session::invert_strm(&mut &changeset[..], &mut streamed).unwrap();
+    assert_eq!(streamed, inverse);
 }
 
 #[test]
@@ -257,4 +265,44 @@ fn damaged_changesets_are_errors_not_crashes() {
     let cut = &changeset[..changeset.len() - 3];
     assert!(apply(&conn, cut, |_, _| ConflictAction::Abort).is_err());
     assert!(ChangesetIter::new(cut).unwrap().any(|r| r.is_err()));
+}
+
+/// The `[dependencies]` names of the manifest at `path` (relative to the repository).
+fn dependencies(path: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path))
+        .unwrap();
+    let mut in_deps = false;
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_deps = line == "[dependencies]";
+        } else if in_deps && !line.is_empty() && !line.starts_with('#') {
+            out.push(line.split(['=', '.']).next().unwrap().trim().to_owned());
+        }
+    }
+    out
+}
+
+/// The binding (the only unsafe code) stays small and below the store: it depends on rusqlite
+/// alone, and only stint-store uses it (the tests too, as a dev-dependency).
+#[test]
+fn only_the_store_uses_the_binding_and_it_uses_only_rusqlite() {
+    assert_eq!(
+        dependencies("crates/stint-sqlite-session/Cargo.toml"),
+        ["rusqlite"]
+    );
+    let mut users = Vec::new();
+    let crates = std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .map(|name| format!("crates/{name}/Cargo.toml"));
+    for manifest in crates.chain(["Cargo.toml".to_owned()]) {
+        if dependencies(&manifest)
+            .iter()
+            .any(|d| d == "stint-sqlite-session")
+        {
+            users.push(manifest);
+        }
+    }
+    assert_eq!(users, ["crates/stint-store/Cargo.toml"]);
 }
