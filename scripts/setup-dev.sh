@@ -4,6 +4,7 @@
 #   target/inspector     the MCP Inspector CLI (npm @modelcontextprotocol/inspector)
 #   target/watson-venv   Watson (td-watson from PyPI), and Debian's timewarrior (apt, as root),
 #                        for scripts/live-importers.sh, which makes real exports with both
+# and, as root with apt, poppler-utils for the interop check that reads an exported PDF.
 # Both interop checks also install these themselves when missing; this only does it up front.
 #
 # Building stint and `cargo test --locked` need none of this: only a Rust toolchain (the
@@ -11,6 +12,16 @@
 # libclang; PDFs are read back with Rust crates; the importer tests read checked-in exports).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# tests/interop/pdf_session.py reads the PDF the Python SDK session exports with poppler's
+# pdftotext and pdfinfo (cargo test reads PDFs with Rust crates and needs no poppler).
+if ! command -v pdftotext >/dev/null || ! command -v pdfinfo >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq poppler-utils
+  else
+    echo "poppler-utils is missing: install it (Debian/Ubuntu: sudo apt-get install poppler-utils)" >&2
+    exit 1
+  fi
+fi
 if [ ! -x target/interop-venv/bin/python ]; then
   python3 -m venv target/interop-venv
 fi
