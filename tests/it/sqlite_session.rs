@@ -306,3 +306,27 @@ fn only_the_store_uses_the_binding_and_it_uses_only_rusqlite() {
     }
     assert_eq!(users, ["crates/stint-store/Cargo.toml"]);
 }
+
+/// Building stint needs no libclang: nothing in the dependency graph generates bindings at
+/// build time (rusqlite's `session` or `preupdate_hook` feature would bring bindgen back).
+#[test]
+fn no_dependency_needs_libclang() {
+    let lock = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock"),
+    )
+    .unwrap();
+    let packages: Vec<&str> = lock
+        .lines()
+        .filter_map(|l| l.strip_prefix("name = \""))
+        .map(|l| l.trim_end_matches('"'))
+        .collect();
+    assert!(packages.contains(&"libsqlite3-sys"), "{packages:?}");
+    let needing_clang: Vec<&&str> = packages
+        .iter()
+        .filter(|p| ["bindgen", "clang-sys"].contains(p))
+        .collect();
+    assert!(
+        needing_clang.is_empty(),
+        "{needing_clang:?} in Cargo.lock: the build would need libclang (see .cargo/config.toml)"
+    );
+}
