@@ -22,7 +22,8 @@ fn main() {
     }
 }
 
-/// Sets `STINT_VERSION_TEXT` for the `stint` binary (and the tests) from `STINT_COMMIT` or git.
+/// Sets `STINT_VERSION_TEXT` for the `stint` binary (and the tests) from `STINT_COMMIT`, git
+/// or the `.git` folder.
 fn version_env() {
     println!("cargo:rerun-if-env-changed=STINT_COMMIT");
     let package_version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
@@ -48,20 +49,12 @@ fn version_env() {
     } else {
         (None, None)
     };
-    // Build again when HEAD moves: HEAD itself (a checkout), the branch it names (a commit)
-    // and packed-refs. Only files that exist: a missing one would rerun this every build.
-    if toplevel.is_some() {
-        let mut watched = vec!["HEAD".to_owned(), "packed-refs".to_owned()];
-        if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
-            watched.push(branch);
-        }
-        for name in watched {
-            if let Some(path) = git(&["rev-parse", "--git-path", &name]) {
-                let path = std::path::Path::new(&package_dir).join(path);
-                if path.exists() {
-                    println!("cargo:rerun-if-changed={}", path.display());
-                }
-            }
+    // Build again when HEAD moves (a checkout, a commit): the files HEAD was read from. Only
+    // files that exist: a missing one would rerun this every build.
+    let from_files = version::read_head(std::path::Path::new(&package_dir));
+    if let Some(found) = &from_files {
+        for path in &found.watched {
+            println!("cargo:rerun-if-changed={}", path.display());
         }
     }
     let answer = match (&toplevel, &head) {
@@ -72,6 +65,11 @@ fn version_env() {
         }),
         _ => None,
     };
-    let text = version::version_text(&package_version, env_commit.as_deref(), answer);
+    let text = version::version_text(
+        &package_version,
+        env_commit.as_deref(),
+        answer,
+        from_files.as_ref(),
+    );
     println!("cargo:rustc-env=STINT_VERSION_TEXT={text}");
 }
