@@ -1,25 +1,20 @@
 #!/usr/bin/env bash
-# Installs libclang for the build and poppler-utils for the PDF tests (see below), and what the
-# interop checks need, under target/ (ignored by git):
+# Installs what `.ci/run`'s checks beyond `cargo test` need, under target/ (ignored by git):
 #   target/interop-venv  Python venv with the official MCP SDK (mcp from PyPI)
 #   target/inspector     the MCP Inspector CLI (npm @modelcontextprotocol/inspector)
 #   target/watson-venv   Watson (td-watson from PyPI), and Debian's timewarrior (apt, as root),
-#                        for the importer tests that make real exports
-# Both checks also install these themselves when missing; this only does it up front.
+#                        for scripts/live-importers.sh, which makes real exports with both
+# and, as root with apt, poppler-utils for the interop check that reads an exported PDF.
+# Both interop checks also install these themselves when missing; this only does it up front.
+#
+# Building stint and `cargo test --locked` need none of this: only a Rust toolchain (the
+# session extension is compiled into the bundled SQLite through .cargo/config.toml, no
+# libclang; PDFs are read back with Rust crates; the importer tests read checked-in exports).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# rusqlite's `session` feature (the change log) makes libsqlite3-sys generate its bindings at
-# build time, which needs libclang. Installed only when missing (CI runs this as root).
-if ! ldconfig -p 2>/dev/null | grep -q 'libclang\(-[0-9.]*\)\?\.so'; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && apt-get install -y -qq libclang-dev
-  else
-    echo "libclang is missing: install it (Debian/Ubuntu: sudo apt-get install libclang-dev)" >&2
-    exit 1
-  fi
-fi
-# The PDF tests read invoices back with poppler's pdftotext, pdfinfo and pdffonts.
-if ! command -v pdftotext >/dev/null || ! command -v pdffonts >/dev/null; then
+# tests/interop/pdf_session.py reads the PDF the Python SDK session exports with poppler's
+# pdftotext and pdfinfo (cargo test reads PDFs with Rust crates and needs no poppler).
+if ! command -v pdftotext >/dev/null || ! command -v pdfinfo >/dev/null; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && apt-get install -y -qq poppler-utils
   else
@@ -36,7 +31,7 @@ if [ ! -x target/inspector/node_modules/.bin/mcp-inspector ]; then
   HOME="$(mktemp -d)" npm install --prefix target/inspector --no-audit --no-fund --silent \
     @modelcontextprotocol/inspector@2.12.0
 fi
-# The importer tests make real exports with Timewarrior and Watson (tests/it/importers.rs).
+# scripts/live-importers.sh makes real exports with Timewarrior and Watson.
 if ! command -v timew >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && apt-get install -y -qq timewarrior

@@ -33,7 +33,7 @@ use stint_service::{Caller, Frontend, ListTracks, Service, TimerStarted};
 
 /// stint: a local-first time tracker you drive from your AI assistant or the terminal.
 #[derive(Debug, Parser)]
-#[command(name = "stint", version, about, long_about = None)]
+#[command(name = "stint", version = env!("STINT_VERSION_TEXT"), about, long_about = None)]
 pub struct Cli {
     /// Database file [default: the platform data dir, e.g. ~/.local/share/stint/stint.db].
     #[arg(long, global = true, env = "STINT_DB", value_name = "PATH")]

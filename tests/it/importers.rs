@@ -1,5 +1,6 @@
 //! `stint import FILE` for every format, on the files in fixtures/import/ (see its README for
-//! where each column set comes from) and on exports made with the real Timewarrior and Watson;
+//! where each column set comes from) and on exports made with the real Timewarrior and Watson
+//! (checked in under fixtures/import/live/; `.ci/run` makes them afresh, see [`live_exports`]);
 //! `stint db export --json` read back identically; `stint tracks --json` and `--ics`.
 //!
 //! Each importer test checks what was created, that a second import of the same file adds
@@ -11,7 +12,7 @@ use std::str::FromStr;
 use rusqlite::types::Value;
 use stint::service::{ImportFormat, ImportOptions, ImportReport, ImportSummary, NoProgress};
 
-use crate::it::util::{Cmd, Env, require_tool, utc};
+use crate::it::util::{Cmd, Env, utc};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -458,52 +459,25 @@ fn cli_dry_run_shows_counts_and_first_rows_and_writes_nothing() {
     assert!(err.contains("unknown import format"), "{err}");
 }
 
-/// Runs a peer tool's command, which must succeed; its standard output.
-fn real(cmd: Cmd) -> String {
-    cmd.ok().stdout
+/// The real Timewarrior and Watson exports the `real_*` tests read: the ones checked in under
+/// fixtures/import/live/ (made by `scripts/live-importers.sh --write`, which also records the
+/// tools' versions there), or, when that script runs the tests from `.ci/run`, the fresh
+/// exports it just made with the installed tools (`STINT_IMPORT_LIVE_DIR`), so a change in
+/// either tool's output shows up.
+fn live_exports() -> PathBuf {
+    match std::env::var_os("STINT_IMPORT_LIVE_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => fixture("live"),
+    }
 }
 
 #[test]
 fn real_timewarrior_export_and_data_folder() {
-    // `timew` is Debian's timewarrior, installed by scripts/setup-dev.sh.
-    let timew = require_tool("timew");
+    // `timew track` of 2024-03-25 08:30-10:00 "Website" "deep work", 10:15-11:00 "meeting"
+    // annotated "Standup", and 2024-11-03 09:00-09:45 "Website", in Europe/Berlin.
+    let live = live_exports();
     let env = Env::new();
-    let db = env.dir.path().join("timewarrior");
-    std::fs::create_dir_all(&db).unwrap();
-    let timew = |args: &[&str]| {
-        Cmd::program(&timew, args)
-            .env("TIMEWARRIORDB", &db)
-            .env("TZ", "Europe/Berlin")
-    };
-    // The first command asks to create the database; it exists, so no question is asked.
-    std::fs::write(db.join("timewarrior.cfg"), "").unwrap();
-    std::fs::create_dir_all(db.join("data")).unwrap();
-    real(timew(&[
-        "track",
-        "2024-03-25T08:30",
-        "-",
-        "2024-03-25T10:00",
-        "Website",
-        "deep work",
-    ]));
-    real(timew(&[
-        "track",
-        "2024-03-25T10:15",
-        "-",
-        "2024-03-25T11:00",
-        "meeting",
-    ]));
-    real(timew(&["annotate", "@1", "Standup"]));
-    real(timew(&[
-        "track",
-        "2024-11-03T09:00",
-        "-",
-        "2024-11-03T09:45",
-        "Website",
-    ]));
-    let export = real(timew(&["export"]));
-    let file = env.dir.path().join("timew.json");
-    std::fs::write(&file, &export).unwrap();
+    let file = live.join("timewarrior-export.json");
     let out = run(stint(&env).arg("import").arg(&file));
     assert!(
         out.contains("Imported 3 tracks from 3 rows (0 already present, skipped)")
@@ -517,7 +491,7 @@ fn real_timewarrior_export_and_data_folder() {
         env.count("SELECT count(*) FROM tracks WHERE start_at = 1730620800"),
         1
     );
-    let out = run(stint(&env).arg("import").arg(db.join("data")));
+    let out = run(stint(&env).arg("import").arg(live.join("timewarrior-data")));
     assert!(
         out.contains("Imported 0 tracks from 3 rows (3 already present, skipped)"),
         "{out}"
@@ -526,45 +500,18 @@ fn real_timewarrior_export_and_data_folder() {
 
 #[test]
 fn real_watson_frames_and_log() {
-    // `watson` is PyPI's td-watson, installed by scripts/setup-dev.sh.
-    let watson = require_tool("watson");
+    // `watson add` of 2024-03-25 08:30-10:00 "website" +design +"client call" and 2024-03-26
+    // 09:00-09:20 "internal", then `watson start writing +draft`, in Europe/Berlin.
+    let live = live_exports();
     let env = Env::new();
-    let dir = env.dir.path().join("watson");
-    std::fs::create_dir_all(&dir).unwrap();
-    let watson = |args: &[&str]| {
-        Cmd::program(&watson, args)
-            .env("WATSON_DIR", &dir)
-            .env("TZ", "Europe/Berlin")
-    };
-    real(watson(&[
-        "add",
-        "-f",
-        "2024-03-25 08:30",
-        "-t",
-        "2024-03-25 10:00",
-        "website",
-        "+design",
-        "+client call",
-    ]));
-    real(watson(&[
-        "add",
-        "-f",
-        "2024-03-26 09:00",
-        "-t",
-        "2024-03-26 09:20",
-        "internal",
-    ]));
-    real(watson(&["start", "writing", "+draft"]));
-    let log = real(watson(&["log", "--json", "--all"]));
-    let file = env.dir.path().join("log.json");
-    std::fs::write(&file, &log).unwrap();
+    let file = live.join("watson-log.json");
     let out = run(stint(&env).arg("import").arg(&file));
     assert!(
         out.contains("Imported 2 tracks from 2 rows (0 already present, skipped)")
             && out.contains("created 2 projects, 0 clients, 2 tags"),
         "{out}"
     );
-    let out = run(stint(&env).arg("import").arg(dir.join("frames")));
+    let out = run(stint(&env).arg("import").arg(live.join("watson-frames")));
     assert!(
         out.contains("Imported 0 tracks from 2 rows (2 already present, skipped)"),
         "{out}"

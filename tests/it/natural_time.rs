@@ -707,12 +707,7 @@ fn an_invoice_period_is_inclusive_in_json_csv_and_pdf() {
         ("2026-11-01", "2026-11-30")
     );
     let (_, pdf) = env.svc.export_invoice_pdf("1").unwrap();
-    let path = env.dir.path().join("inv.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let text = super::util::Cmd::program(super::util::require_tool("pdftotext"), &[])
-        .args([path.to_str().unwrap(), "-"])
-        .ok()
-        .stdout;
+    let text = super::util::read_pdf(&pdf).text();
     assert!(text.contains("2026-11-01 – 2026-11-30"), "{text}");
 }
 

@@ -1,11 +1,10 @@
-//! PDF invoices, read back with poppler's `pdftotext` and `pdfinfo` (Debian `poppler-utils`,
-//! installed by scripts/setup-dev.sh): the golden text of a fixed invoice (seller, buyer,
+//! PDF invoices, read back with Rust crates (`pdf-extract` and `lopdf`, see
+//! [`read_pdf`]; no outside program): the golden text of a fixed invoice (seller, buyer,
 //! lines, tax, total, notes, payment details; euro sign, umlauts and Japanese text), A4 and
 //! Letter, pages for long invoices, the size bounds, redaction per caller, the file rules, the
 //! MCP tool's embedded resource and the CLI.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use base64::Engine as _;
 use rust_decimal::Decimal;
@@ -20,34 +19,16 @@ use stint::service::{
     Caller, Frontend, NewClient, NewInvoice, NewProject, NewTrack, SettingsChanges,
 };
 
-use super::util::{Env, mcp_session, require_tool, stint};
+use super::util::{Env, PdfFacts, mcp_session, read_pdf, stint};
 
-/// Runs a poppler tool on `pdf` and returns its standard output.
-fn poppler(tool: &str, args: &[&str], pdf: &Path) -> String {
-    let out = Command::new(require_tool(tool))
-        .args(args)
-        .arg(pdf)
-        .args(if tool == "pdftotext" {
-            &["-"][..]
-        } else {
-            &[][..]
-        })
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("{tool} is missing ({e}); run scripts/setup-dev.sh (Debian poppler-utils)")
-        });
-    assert!(
-        out.status.success(),
-        "{tool}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn save(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
+/// Each page's size in points, rounded to hundredths (as `pdfinfo` prints them).
+fn sizes(facts: &PdfFacts) -> Vec<(f64, f64)> {
+    let round = |x: f64| (x * 100.0).round() / 100.0;
+    facts
+        .sizes
+        .iter()
+        .map(|(w, h)| (round(*w), round(*h)))
+        .collect()
 }
 
 /// The fixed invoice: a German seller billing a Japanese client in EUR at 19 %, three tracks
@@ -134,7 +115,7 @@ fn golden_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/invoice-pdf.golden.txt")
 }
 
-/// The text of the fixed invoice, laid out by `pdftotext -layout`, is the committed golden
+/// The text of the fixed invoice, as `pdf-extract` reads it, is the committed golden
 /// file (regenerate with STINT_BLESS=1 after a deliberate change of the layout); the key
 /// facts are checked one by one as well, so a failure says what went missing.
 #[test]
@@ -145,8 +126,8 @@ fn golden_text_of_a_fixed_invoice() {
     let (inv, pdf) = env.svc.export_invoice_pdf(&number).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
     assert_eq!(inv.total, "1079.63".parse::<Decimal>().unwrap());
-    let path = save(env.dir.path(), "invoice.pdf", &pdf);
-    let text = poppler("pdftotext", &["-layout"], &path);
+    let facts = read_pdf(&pdf);
+    let text = facts.text();
     for expected in [
         "INVOICE",
         "INV-2026-0001",
@@ -188,19 +169,15 @@ fn golden_text_of_a_fixed_invoice() {
         !text.contains("including redirects for every retired page and a check of all image"),
         "{text}"
     );
-    let info = poppler("pdfinfo", &[], &path);
-    assert!(info.contains("595.28 x 841.89 pts (A4)"), "{info}");
-    assert!(info.contains("Pages:           1"), "{info}");
+    assert_eq!(sizes(&facts), [(595.28, 841.89)], "one A4 page");
+    assert_eq!(facts.title.as_deref(), Some("Invoice INV-2026-0001"));
+    let names: Vec<&str> = facts.fonts.iter().map(|f| f.name.as_str()).collect();
+    assert!(names.contains(&"DejaVuSans"), "{:?}", facts.fonts);
+    assert!(names.contains(&"DroidSansFallback"), "{:?}", facts.fonts);
     assert!(
-        info.contains("Title:           Invoice INV-2026-0001"),
-        "{info}"
-    );
-    let fonts = poppler("pdffonts", &[], &path);
-    assert!(fonts.contains("DejaVuSans"), "{fonts}");
-    assert!(fonts.contains("DroidSansFallback"), "{fonts}");
-    assert!(
-        fonts.lines().skip(2).all(|l| l.contains(" yes ")),
-        "every font embedded (as a subset):\n{fonts}"
+        facts.fonts.iter().all(|f| f.embedded && f.subset),
+        "every font embedded, as a subset: {:?}",
+        facts.fonts
     );
     // One page with three fonts' subsets stays small.
     assert!(pdf.len() < 120_000, "{} bytes", pdf.len());
@@ -264,10 +241,9 @@ fn letter_paper_and_default_notes_come_from_the_settings() {
         .unwrap();
     assert_eq!(inv.notes.as_deref(), Some("Payable within 30 days."));
     let (_, pdf) = env.svc.export_invoice_pdf(&inv.id.0.to_string()).unwrap();
-    let path = save(env.dir.path(), "letter.pdf", &pdf);
-    let info = poppler("pdfinfo", &[], &path);
-    assert!(info.contains("612 x 792 pts (letter)"), "{info}");
-    let text = poppler("pdftotext", &["-layout"], &path);
+    let facts = read_pdf(&pdf);
+    assert_eq!(sizes(&facts), [(612.0, 792.0)], "one Letter page");
+    let text = facts.text();
     assert!(text.contains("DRAFT INVOICE"), "{text}");
     assert!(text.contains("draft #1 (not issued)"), "{text}");
     assert!(text.contains("Payable within 30 days."), "{text}");
@@ -312,30 +288,18 @@ fn synthetic(lines: usize, description: &str) -> InvoiceDocument {
 /// numbered; the last line and the total are on the last page.
 #[test]
 fn long_invoices_paginate() {
-    let dir = tempfile::tempdir().unwrap();
     let mut doc = synthetic(150, "Consulting");
     doc.lines[149].description = "The very last line".into();
     let pdf = stint::render::pdf::render_invoice(&doc).unwrap();
-    let path = save(dir.path(), "long.pdf", &pdf);
     if std::env::var_os("STINT_BLESS").is_some() {
         let keep = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/invoice-long.pdf");
         std::fs::write(keep, &pdf).unwrap();
     }
-    let info = poppler("pdfinfo", &[], &path);
-    let pages: usize = info
-        .lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let facts = read_pdf(&pdf);
+    let pages = facts.pages.len();
     assert!((4..=8).contains(&pages), "{pages} pages");
-    let text = poppler("pdftotext", &["-layout"], &path);
-    let per_page: Vec<&str> = text
-        .split('\u{c}')
-        .filter(|p| !p.trim().is_empty())
-        .collect();
-    assert_eq!(per_page.len(), pages);
+    let text = facts.text();
+    let per_page: Vec<&str> = facts.pages.iter().map(String::as_str).collect();
     for (i, page) in per_page.iter().enumerate() {
         assert!(
             page.contains(&format!("Page {} of {pages}", i + 1)),
@@ -400,8 +364,7 @@ fn redaction_and_file_rules_follow_the_caller() {
         may_write_files: false,
     });
     let (_, pdf) = http.export_invoice_pdf(&number).unwrap();
-    let path = save(env.dir.path(), "redacted.pdf", &pdf);
-    let text = poppler("pdftotext", &["-layout"], &path);
+    let text = read_pdf(&pdf).text();
     assert!(text.contains("東京商事株式会社"), "{text}");
     for hidden in [
         "Marunouchi",
@@ -524,20 +487,12 @@ fn issued_invoices_keep_their_seller_and_void_ones_are_marked() {
         })
         .unwrap();
     let (_, pdf) = env.svc.export_invoice_pdf(&number).unwrap();
-    let text = poppler(
-        "pdftotext",
-        &["-layout"],
-        &save(env.dir.path(), "sent.pdf", &pdf),
-    );
+    let text = read_pdf(&pdf).text();
     assert!(text.contains("Jörg Müller Softwareentwicklung"), "{text}");
     assert!(!text.contains("Neue Firma AG"), "{text}");
     env.svc.void_invoice(&number).unwrap();
     let (_, pdf) = env.svc.export_invoice_pdf(&number).unwrap();
-    let text = poppler(
-        "pdftotext",
-        &["-layout"],
-        &save(env.dir.path(), "void.pdf", &pdf),
-    );
+    let text = read_pdf(&pdf).text();
     assert!(text.contains("VOID INVOICE"), "{text}");
     // The released tracks make a new draft, which shows the business as it is now.
     let draft = env
@@ -550,11 +505,7 @@ fn issued_invoices_keep_their_seller_and_void_ones_are_marked() {
         })
         .unwrap();
     let (_, pdf) = env.svc.export_invoice_pdf(&draft.id.0.to_string()).unwrap();
-    let text = poppler(
-        "pdftotext",
-        &["-layout"],
-        &save(env.dir.path(), "draft.pdf", &pdf),
-    );
+    let text = read_pdf(&pdf).text();
     assert!(
         text.contains("DRAFT INVOICE") && text.contains("Neue Firma AG"),
         "{text}"
@@ -600,12 +551,7 @@ fn two_tax_rates_and_a_discount_are_printed() {
         .unwrap();
     assert_eq!(inv.tax_summary.len(), 2, "{:?}", inv.tax_summary);
     let (_, bytes) = env.svc.export_invoice_pdf(&inv.id.0.to_string()).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let text = poppler(
-        "pdftotext",
-        &["-layout"],
-        &save(dir.path(), "two-rates.pdf", &bytes),
-    );
+    let text = read_pdf(&bytes).text();
     for want in [
         "Train ticket Berlin-Hamburg",
         "Discount 10 %",

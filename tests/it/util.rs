@@ -1,16 +1,19 @@
 //! Test helpers: a fresh database per test, a frozen clock, raw SQL counts; the one way to run
 //! the binary ([`Stint`], [`stint`]), the one MCP client ([`Mcp`]), the slow-test switch
-//! ([`slow`], [`cases`]) and the external tools some tests need ([`require_tool`]).
+//! ([`slow`], [`cases`]), reading PDFs back ([`read_pdf`]) and the external tools some tests
+//! need ([`require_tool`]).
 
 // The helpers are the API every module uses; some are not used by any module yet.
 #[allow(dead_code)]
 mod mcp;
+mod pdf_read;
 #[allow(dead_code)]
 mod run;
 mod slow;
 mod tools;
 
 pub use mcp::{Mcp, call_line, handshake_lines, request_line, tool_result};
+pub use pdf_read::{PdfFacts, read_pdf};
 pub use run::{BIN, Cmd, HANG_GUARD, Output, Stint, stint};
 #[allow(unused_imports)]
 pub use slow::{cases, proptest_cases, proptest_config, slow};

@@ -8,13 +8,13 @@
 //! Columns are matched by position when a changeset is applied, so recorded tables may only
 //! ever gain columns at their end (see `migrations/V5__change_log.sql`).
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use rusqlite::session::{ChangesetItem, ChangesetIter, ConflictAction, ConflictType};
 pub use rusqlite::types::Value;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params};
+use stint_sqlite_session::{ChangesetItem, ChangesetIter, ConflictAction, ConflictType};
 
 use super::{Result, from_ts, to_ts};
 
@@ -137,19 +137,28 @@ fn columns_of(
 }
 
 fn item_key(item: &ChangesetItem, op: RowOp) -> Result<String> {
-    let pk = item.pk()?.to_vec();
     let mut parts = Vec::new();
-    for (i, is_key) in pk.iter().enumerate() {
-        if *is_key == 0 {
+    for (i, is_key) in item.pk.iter().enumerate() {
+        if !*is_key {
             continue;
         }
         let v = match op {
-            RowOp::Insert => item.new_value(i).map(owned)?,
-            RowOp::Update | RowOp::Delete => item.old_value(i).map(owned)?,
+            RowOp::Insert => item.new_value(i),
+            RowOp::Update | RowOp::Delete => item.old_value(i),
         };
-        parts.push(key_text(&v));
+        let v = v.ok_or(rusqlite::Error::InvalidColumnIndex(i))?;
+        parts.push(key_text(v));
     }
     Ok(parts.join("/"))
+}
+
+/// What a changeset row does, as the change log names it.
+fn row_op(op: stint_sqlite_session::Op) -> RowOp {
+    match op {
+        stint_sqlite_session::Op::Insert => RowOp::Insert,
+        stint_sqlite_session::Op::Delete => RowOp::Delete,
+        stint_sqlite_session::Op::Update => RowOp::Update,
+    }
 }
 
 /// Decodes up to `limit` row changes of `changeset` (all when `None`), with column names from
@@ -158,38 +167,20 @@ fn item_key(item: &ChangesetItem, op: RowOp) -> Result<String> {
 /// # Errors
 /// A damaged changeset.
 pub fn decode(conn: &Connection, changeset: &[u8], limit: Option<usize>) -> Result<Vec<RowChange>> {
-    use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
     let mut out = Vec::new();
     let mut cache = Vec::new();
-    let mut input: &[u8] = changeset;
-    let reader: &mut dyn std::io::Read = &mut input;
-    let mut iter = ChangesetIter::start_strm(&reader)?;
-    while let Some(item) = iter.next()? {
+    for item in ChangesetIter::new(changeset)? {
         if limit.is_some_and(|l| out.len() >= l) {
             break;
         }
-        let op = item.op()?;
-        let n = usize::try_from(op.number_of_columns()).unwrap_or(0);
-        let row_op = match op.code() {
-            rusqlite::hooks::Action::SQLITE_INSERT => RowOp::Insert,
-            rusqlite::hooks::Action::SQLITE_DELETE => RowOp::Delete,
-            _ => RowOp::Update,
-        };
-        let table = op.table_name().to_owned();
-        let columns = columns_of(conn, &mut cache, &table, n)?;
-        let old = (0..n)
-            .map(|i| match row_op {
-                RowOp::Insert => None,
-                _ => item.old_value(i).ok().map(owned),
-            })
-            .collect();
-        let new = (0..n)
-            .map(|i| match row_op {
-                RowOp::Delete => None,
-                _ => item.new_value(i).ok().map(owned),
-            })
-            .collect();
-        let key = item_key(item, row_op)?;
+        let item = item?;
+        let n = item.number_of_columns();
+        let row_op = row_op(item.op);
+        let columns = columns_of(conn, &mut cache, &item.table, n)?;
+        let key = item_key(&item, row_op)?;
+        let ChangesetItem {
+            table, old, new, ..
+        } = item;
         out.push(RowChange {
             table,
             op: row_op,
@@ -205,20 +196,12 @@ pub fn decode(conn: &Connection, changeset: &[u8], limit: Option<usize>) -> Resu
 /// Which rows of which tables `changeset` touches, without decoding values: `(table, what was
 /// done, key)` in changeset order.
 pub fn touched_rows(changeset: &[u8]) -> Result<Vec<(String, RowOp, String)>> {
-    use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
     let mut out = Vec::new();
-    let mut input: &[u8] = changeset;
-    let reader: &mut dyn std::io::Read = &mut input;
-    let mut iter = ChangesetIter::start_strm(&reader)?;
-    while let Some(item) = iter.next()? {
-        let op = item.op()?;
-        let row_op = match op.code() {
-            rusqlite::hooks::Action::SQLITE_INSERT => RowOp::Insert,
-            rusqlite::hooks::Action::SQLITE_DELETE => RowOp::Delete,
-            _ => RowOp::Update,
-        };
-        let table = op.table_name().to_owned();
-        out.push((table, row_op, item_key(item, row_op)?));
+    for item in ChangesetIter::new(changeset)? {
+        let item = item?;
+        let row_op = row_op(item.op);
+        let key = item_key(&item, row_op)?;
+        out.push((item.table, row_op, key));
     }
     Ok(out)
 }
@@ -395,62 +378,39 @@ pub struct Clash {
 /// applied) and is returned as a [`Clash`]. A delete of a row that is already gone (removed
 /// with its parent by ON DELETE CASCADE) is skipped.
 pub fn apply_inverse(conn: &Connection, changeset: &[u8]) -> Result<Option<Clash>> {
-    let mut inverse = Vec::new();
-    let mut input: &[u8] = changeset;
-    rusqlite::session::invert_strm(&mut input, &mut inverse)?;
-    let clash: Arc<Mutex<Option<Clash>>> = Arc::new(Mutex::new(None));
-    let seen = Arc::clone(&clash);
-    let handler = move |kind: ConflictType, item: ChangesetItem| -> ConflictAction {
-        // A FOREIGN_KEY conflict comes without a row: asking it for its table crashes.
-        if kind == ConflictType::SQLITE_CHANGESET_FOREIGN_KEY {
-            let mut slot = seen.lock().unwrap_or_else(|e| e.into_inner());
-            if slot.is_none() {
-                *slot = Some(Clash {
-                    kind: "foreign_key",
-                    table: String::new(),
-                    key: String::new(),
-                });
-            }
-            return ConflictAction::SQLITE_CHANGESET_ABORT;
-        }
-        let Ok(op) = item.op() else {
-            return ConflictAction::SQLITE_CHANGESET_ABORT;
+    let inverse = stint_sqlite_session::invert(changeset)?;
+    let mut clash: Option<Clash> = None;
+    let handler = |kind: ConflictType, item: Option<&ChangesetItem>| -> ConflictAction {
+        // A FOREIGN_KEY conflict comes without a row.
+        let Some(item) = item.filter(|_| kind != ConflictType::ForeignKey) else {
+            clash.get_or_insert(Clash {
+                kind: "foreign_key",
+                table: String::new(),
+                key: String::new(),
+            });
+            return ConflictAction::Abort;
         };
-        let row_op = match op.code() {
-            rusqlite::hooks::Action::SQLITE_INSERT => RowOp::Insert,
-            rusqlite::hooks::Action::SQLITE_DELETE => RowOp::Delete,
-            _ => RowOp::Update,
-        };
-        if kind == ConflictType::SQLITE_CHANGESET_NOTFOUND && row_op == RowOp::Delete {
-            return ConflictAction::SQLITE_CHANGESET_OMIT;
+        let row_op = row_op(item.op);
+        if kind == ConflictType::NotFound && row_op == RowOp::Delete {
+            return ConflictAction::Omit;
         }
         let kind = match kind {
-            ConflictType::SQLITE_CHANGESET_DATA => "data",
-            ConflictType::SQLITE_CHANGESET_NOTFOUND => "notfound",
-            ConflictType::SQLITE_CHANGESET_CONFLICT => "conflict",
-            ConflictType::SQLITE_CHANGESET_CONSTRAINT => "constraint",
-            ConflictType::SQLITE_CHANGESET_FOREIGN_KEY => "foreign_key",
-            _ => "unknown",
+            ConflictType::Data => "data",
+            ConflictType::NotFound => "notfound",
+            ConflictType::Conflict => "conflict",
+            ConflictType::Constraint => "constraint",
+            ConflictType::ForeignKey => "foreign_key",
         };
-        let key = if kind == "foreign_key" {
-            String::new()
-        } else {
-            item_key(&item, row_op).unwrap_or_default()
-        };
-        let mut slot = seen.lock().unwrap_or_else(|e| e.into_inner());
-        if slot.is_none() {
-            *slot = Some(Clash {
-                kind,
-                table: op.table_name().to_owned(),
-                key,
-            });
-        }
-        ConflictAction::SQLITE_CHANGESET_ABORT
+        let key = item_key(item, row_op).unwrap_or_default();
+        clash.get_or_insert(Clash {
+            kind,
+            table: item.table.clone(),
+            key,
+        });
+        ConflictAction::Abort
     };
-    let mut input: &[u8] = &inverse;
-    let applied = conn.apply_strm(&mut input, None::<fn(&str) -> bool>, handler);
-    let found = clash.lock().unwrap_or_else(|e| e.into_inner()).take();
-    match (applied, found) {
+    let applied = stint_sqlite_session::apply(conn, &inverse, handler);
+    match (applied, clash) {
         (_, Some(c)) => Ok(Some(c)),
         (Ok(()), None) => Ok(None),
         (Err(e), None) => Err(e.into()),

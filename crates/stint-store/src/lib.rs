@@ -435,9 +435,9 @@ where
     E: From<StoreError>,
 {
     let conn: &Connection = conn;
-    let mut session = rusqlite::session::Session::new(conn).map_err(StoreError::from)?;
-    session.table_filter(Some(|table: &str| changes::is_recorded(table)));
-    session.attach(None::<&str>).map_err(StoreError::from)?;
+    let mut session = stint_sqlite_session::Session::new(conn).map_err(StoreError::from)?;
+    session.table_filter(changes::is_recorded);
+    session.attach(None).map_err(StoreError::from)?;
     // `Session` borrows the connection, so the transaction is opened beside it; this is the
     // only transaction on this connection (`Transaction` rolls back on drop).
     let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)
@@ -445,9 +445,7 @@ where
     let value = f(&tx)?;
     let mut changeset = Vec::new();
     if !session.is_empty() {
-        session
-            .changeset_strm(&mut changeset)
-            .map_err(StoreError::from)?;
+        changeset = session.changeset().map_err(StoreError::from)?;
     }
     drop(session);
     record(&tx, &value, &changeset)?;

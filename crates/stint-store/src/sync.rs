@@ -16,9 +16,9 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use rusqlite::session::{ChangesetIter, Session};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use stint_sqlite_session::{ChangesetIter, Session};
 
 use super::Result;
 use super::changes::{RowOp, is_recorded, key_text, owned};
@@ -238,30 +238,27 @@ pub struct Op {
 /// # Errors
 /// A damaged changeset.
 pub fn ops_of_changeset(changeset: &[u8]) -> Result<Vec<Op>> {
-    use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
     let mut out = Vec::new();
-    let mut input: &[u8] = changeset;
-    let reader: &mut dyn std::io::Read = &mut input;
-    let mut iter = ChangesetIter::start_strm(&reader)?;
-    while let Some(item) = iter.next()? {
-        let op = item.op()?;
-        let n = usize::try_from(op.number_of_columns()).unwrap_or(0);
-        let kind = match op.code() {
-            rusqlite::hooks::Action::SQLITE_INSERT => RowOp::Insert,
-            rusqlite::hooks::Action::SQLITE_DELETE => RowOp::Delete,
-            _ => RowOp::Update,
+    for item in ChangesetIter::new(changeset)? {
+        let item = item?;
+        let kind = match item.op {
+            stint_sqlite_session::Op::Insert => RowOp::Insert,
+            stint_sqlite_session::Op::Delete => RowOp::Delete,
+            stint_sqlite_session::Op::Update => RowOp::Update,
         };
-        let pk: Vec<bool> = item.pk()?.iter().map(|b| *b != 0).collect();
-        let values = (0..n)
-            .map(|i| match kind {
-                RowOp::Insert => item.new_value(i).ok().map(owned),
-                RowOp::Delete => pk[i].then(|| item.old_value(i).ok().map(owned)).flatten(),
-                RowOp::Update if pk[i] => item.old_value(i).ok().map(owned),
-                RowOp::Update => item.new_value(i).ok().map(owned),
+        let pk = item.pk;
+        let values = pk
+            .iter()
+            .zip(item.old.into_iter().zip(item.new))
+            .map(|(is_key, (old, new))| match kind {
+                RowOp::Insert => new,
+                RowOp::Delete => old.filter(|_| *is_key),
+                RowOp::Update if *is_key => old,
+                RowOp::Update => new,
             })
             .collect();
         out.push(Op {
-            table: op.table_name().to_owned(),
+            table: item.table,
             kind,
             pk,
             values,
@@ -1802,12 +1799,12 @@ pub fn apply_file(
         let mut changeset = Vec::new();
         {
             let mut session = Session::new(&tx)?;
-            session.table_filter(Some(|t: &str| is_recorded(t)));
-            session.attach(None::<&str>)?;
+            session.table_filter(is_recorded);
+            session.attach(None)?;
             let d = apply_ops(&tx, &meta, &ch.ops, &stamp, known)?;
             decisions.borrow_mut().extend(d);
             if !session.is_empty() {
-                session.changeset_strm(&mut changeset)?;
+                changeset = session.changeset()?;
             }
         }
         let decisions = decisions.into_inner();
