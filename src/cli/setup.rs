@@ -246,11 +246,7 @@ impl std::fmt::Display for EditError {
 ///
 /// Errors: a file that does not parse (with its line and column), a top level that is not
 /// an object/table, or a servers list or stint entry of another type.
-pub fn plan_edit(
-    format: Format,
-    original: &str,
-    entry: &ServerEntry,
-) -> Result<String, EditError> {
+pub fn plan_edit(format: Format, original: &str, entry: &ServerEntry) -> Result<String, EditError> {
     match format {
         Format::Json { key, typed } => edit_json(original, key, typed, entry),
         Format::Toml => edit_toml(original, entry),
@@ -465,11 +461,9 @@ fn cst_input(v: &serde_json::Value) -> CstInputValue {
         serde_json::Value::Number(n) => CstInputValue::Number(n.to_string()),
         serde_json::Value::String(s) => CstInputValue::String(s.clone()),
         serde_json::Value::Array(a) => CstInputValue::Array(a.iter().map(cst_input).collect()),
-        serde_json::Value::Object(o) => CstInputValue::Object(
-            o.iter()
-                .map(|(k, v)| (k.clone(), cst_input(v)))
-                .collect(),
-        ),
+        serde_json::Value::Object(o) => {
+            CstInputValue::Object(o.iter().map(|(k, v)| (k.clone(), cst_input(v))).collect())
+        }
     }
 }
 
@@ -500,9 +494,9 @@ fn edit_toml(original: &str, entry: &ServerEntry) -> Result<String, EditError> {
         t.set_implicit(true);
         toml_edit::Item::Table(t)
     });
-    let servers = servers.as_table_like_mut().ok_or_else(|| {
-        EditError::plain("\"mcp_servers\" is not a table; fix it by hand")
-    })?;
+    let servers = servers
+        .as_table_like_mut()
+        .ok_or_else(|| EditError::plain("\"mcp_servers\" is not a table; fix it by hand"))?;
     let stint = servers
         .entry(SERVER_NAME)
         .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()));
@@ -561,7 +555,9 @@ pub fn run(cli: &Cli, a: &SetupArgs) -> anyhow::Result<ExitCode> {
         return check(a);
     }
     let Some(client) = a.client else {
-        anyhow::bail!("name the assistant: stint setup claude-code|claude-desktop|cursor|vscode|windsurf|codex");
+        anyhow::bail!(
+            "name the assistant: stint setup claude-code|claude-desktop|cursor|vscode|windsurf|codex"
+        );
     };
     let path = match &a.config {
         Some(p) => p.clone(),
@@ -623,7 +619,10 @@ fn restart_hint(client: Client) -> String {
             client.title()
         ),
         Client::Cursor | Client::Vscode | Client::Windsurf => {
-            format!("Restart {} (or reload its MCP servers) to load it.", client.title())
+            format!(
+                "Restart {} (or reload its MCP servers) to load it.",
+                client.title()
+            )
         }
     }
 }

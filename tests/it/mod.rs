@@ -25,6 +25,7 @@ mod periods;
 mod protocol;
 mod service_catalog;
 mod service_tracks;
+mod setup;
 mod store;
 mod sync;
 mod sync_converge;
