@@ -3,6 +3,7 @@ mod arg_errors;
 mod assist;
 mod billing;
 mod bounds;
+mod bundle;
 mod changes;
 mod cli;
 mod cli_catalog;
