@@ -549,7 +549,9 @@ pub fn unified_diff(path: &Path, before: &str, after: &str) -> String {
         .to_string()
 }
 
-/// `stint setup CLIENT` and `stint setup --check`.
+/// `stint setup CLIENT` and `stint setup --check`. With `--json`, `setup CLIENT` answers
+/// `{client, config, changed, written, backup, diff}` (`diff` a unified diff, "" when
+/// unchanged; `backup` the copy of the old file, null when none was made).
 pub fn run(cli: &Cli, a: &SetupArgs) -> anyhow::Result<ExitCode> {
     if a.check {
         return check(a);
@@ -574,37 +576,59 @@ pub fn run(cli: &Cli, a: &SetupArgs) -> anyhow::Result<ExitCode> {
             client.name()
         )
     })?;
-    if original.is_some() && new == text {
+    let unchanged = original.is_some() && new == text;
+    let diff = if unchanged {
+        String::new()
+    } else {
+        unified_diff(&path, text, &new)
+    };
+    let backup = if unchanged || a.dry_run {
+        None
+    } else {
+        write_config(&path, original.is_some(), &new)?
+    };
+    if out().json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "client": client.name(),
+                "config": path.display().to_string(),
+                "changed": !unchanged,
+                "written": !unchanged && !a.dry_run,
+                "backup": backup.as_ref().map(|b| b.display().to_string()),
+                "diff": diff,
+            })
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if unchanged {
         println!(
             "stint is already set up for {} in {}: nothing to change.",
             client.title(),
             path.display()
         );
-        return Ok(ExitCode::SUCCESS);
-    }
-    if a.dry_run {
-        print!("{}", unified_diff(&path, text, &new));
+    } else if a.dry_run {
+        print!("{diff}");
         println!(
             "Dry run: nothing was written. Run `stint setup {}` without --dry-run to apply it.",
             client.name()
         );
-        return Ok(ExitCode::SUCCESS);
+    } else {
+        match backup {
+            Some(b) => println!(
+                "Set up stint for {} in {} (the old file is at {}).",
+                client.title(),
+                path.display(),
+                b.display()
+            ),
+            None => println!(
+                "Set up stint for {} in {} (a new file).",
+                client.title(),
+                path.display()
+            ),
+        }
+        println!("{}", restart_hint(client));
     }
-    let backup = write_config(&path, original.is_some(), &new)?;
-    match backup {
-        Some(b) => println!(
-            "Set up stint for {} in {} (the old file is at {}).",
-            client.title(),
-            path.display(),
-            b.display()
-        ),
-        None => println!(
-            "Set up stint for {} in {} (a new file).",
-            client.title(),
-            path.display()
-        ),
-    }
-    println!("{}", restart_hint(client));
     Ok(ExitCode::SUCCESS)
 }
 

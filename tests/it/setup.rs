@@ -156,6 +156,36 @@ fn a_second_run_changes_nothing_and_says_so() {
     }
     assert_eq!(std::fs::read_to_string(&file).unwrap(), first);
     assert_eq!(files(dir.path()), ["mcp.json"]);
+
+    // The same with --json.
+    let out = stint(&["setup", "cursor", "--config", f, "--json"])
+        .run()
+        .ok();
+    assert_eq!(
+        out.json(),
+        json!({"client": "cursor", "config": f, "changed": false, "written": false,
+               "backup": null, "diff": ""})
+    );
+    let out = stint(&[
+        "setup", "cursor", "--config", f, "--db", "/d/t.db", "--json",
+    ])
+    .run()
+    .ok();
+    let answer = out.json();
+    let backup = answer["backup"].as_str().unwrap().to_owned();
+    assert!(backup.starts_with(&format!("{f}.bak-")), "{answer}");
+    let diff = format!(
+        "--- {f}\n+++ {f}\n@@ -2,7 +2,10 @@\n   \"mcpServers\": {{\n     \"stint\": {{\n       \
+         \"command\": \"{}\",\n-      \"args\": [\"mcp\"]\n+      \"args\": [\"mcp\"],\n+      \
+         \"env\": {{\n+        \"STINT_DB\": \"/d/t.db\"\n+      }}\n     }}\n   }}\n }}\n",
+        bin()
+    );
+    assert_eq!(
+        answer,
+        json!({"client": "cursor", "config": f, "changed": true, "written": true,
+               "backup": backup, "diff": diff})
+    );
+    assert_eq!(std::fs::read_to_string(&backup).unwrap(), first);
 }
 
 #[test]
