@@ -247,6 +247,10 @@ impl std::fmt::Display for EditError {
 /// Errors: a file that does not parse (with its line and column), a top level that is not
 /// an object/table, or a servers list or stint entry of another type.
 pub fn plan_edit(format: Format, original: &str, entry: &ServerEntry) -> Result<String, EditError> {
+    // A byte-order mark (Notepad writes one) stays where it was.
+    if let Some(rest) = original.strip_prefix('\u{feff}') {
+        return plan_edit(format, rest, entry).map(|t| format!("\u{feff}{t}"));
+    }
     match format {
         Format::Json { key, typed } => edit_json(original, key, typed, entry),
         Format::Toml => edit_toml(original, entry),
@@ -264,6 +268,7 @@ pub enum Found {
 
 /// Reads the stint entry of a config file's text (see [`plan_edit`] for the errors).
 pub fn inspect(format: Format, text: &str) -> Result<Found, EditError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     match format {
         Format::Json { key, .. } => {
             let Some(root) = parse_json(text)? else {
@@ -564,6 +569,13 @@ pub fn run(cli: &Cli, a: &SetupArgs) -> anyhow::Result<ExitCode> {
     let path = match &a.config {
         Some(p) => p.clone(),
         None => client.config_path(&Dirs::from_env()?),
+    };
+    // A config file that is a symlink (dotfile managers make them) is edited where it points,
+    // so the link stays a link.
+    let path = match std::fs::symlink_metadata(&path) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(&path)
+            .with_context(|| format!("{} is a symlink to nowhere", path.display()))?,
+        _ => path,
     };
     let entry = this_entry(cli)?;
     let original = read_config(&path)?;

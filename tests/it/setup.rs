@@ -451,3 +451,37 @@ fn check_says_for_each_client_whether_stint_is_there_and_its_binary_exists() {
         )
     );
 }
+
+#[test]
+fn a_symlinked_config_stays_a_link_and_a_byte_order_mark_stays_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("dotfiles-mcp.json");
+    let before = "\u{feff}{\n  \"mcpServers\": {}\n}\n";
+    std::fs::write(&real, before).unwrap();
+    let link = dir.path().join("mcp.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    stint(&["setup", "windsurf", "--config", link.to_str().unwrap()])
+        .run()
+        .ok();
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&real).unwrap(),
+        format!(
+            "\u{feff}{{\n  \"mcpServers\": {{\n    \"stint\": {{\n      \"command\": \"{}\",\n      \
+             \"args\": [\"mcp\"]\n    }}\n  }}\n}}\n",
+            bin()
+        )
+    );
+    let names = files(dir.path());
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names[0].starts_with("dotfiles-mcp.json.bak-"), "{names:?}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(&names[0])).unwrap(),
+        before
+    );
+}
