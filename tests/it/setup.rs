@@ -479,9 +479,9 @@ fn a_symlinked_config_stays_a_link_and_a_byte_order_mark_stays_first() {
     );
     let names = files(dir.path());
     assert_eq!(names.len(), 3, "{names:?}");
-    assert!(names[0].starts_with("dotfiles-mcp.json.bak-"), "{names:?}");
+    assert!(names[1].starts_with("dotfiles-mcp.json.bak-"), "{names:?}");
     assert_eq!(
-        std::fs::read_to_string(dir.path().join(&names[0])).unwrap(),
+        std::fs::read_to_string(dir.path().join(&names[1])).unwrap(),
         before
     );
 }
