@@ -11,12 +11,15 @@
 #     throw-away database and HOME) with the tools packaging/mcpb/manifest.json lists.
 # Ends with one line "N passed, M failed".
 #
-# Usage:  scripts/dist-check.sh            (builds with the `dist` cargo profile)
+# Usage:  scripts/dist-check.sh              (builds with the `dist` cargo profile)
+#         scripts/dist-check.sh --no-build   (checks the archive already in target/distrib)
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
+build=1
+[[ "${1:-}" == "--no-build" ]] && build=0
 passed=0
 failed=0
 check() {  # check WHAT CMD...: runs CMD, counts it.
@@ -54,10 +57,11 @@ install_dist() {
     echo "dist-check: installing cargo-dist $version into target/dist-tool (takes minutes)" >&2
     cargo install cargo-dist --version "$version" --locked --root "$root/target/dist-tool" >&2 && find_dist
 }
-check "cargo-dist $version is installed" install_dist
-[[ -n "$dist" ]] || finish
-
-check "dist build --artifacts=local --target $host" "$dist" build --artifacts=local --target "$host"
+if [[ $build -eq 1 ]]; then
+    check "cargo-dist $version is installed" install_dist
+    [[ -n "$dist" ]] || finish
+    check "dist build --artifacts=local --target $host" "$dist" build --artifacts=local --target "$host"
+fi
 ext=tar.xz
 [[ "$host" == *windows* ]] && ext=zip
 archive="target/distrib/stint-$host.$ext"
