@@ -11,6 +11,7 @@ pub mod errors;
 mod expenses;
 mod import;
 mod server;
+pub mod setup;
 mod shorthand;
 mod style;
 mod sync;
@@ -118,6 +119,10 @@ pub enum Command {
     /// Sync with your other devices through a shared folder or `stint serve` (`stint sync DIR`,
     /// `stint sync --url URL`, `stint sync status`).
     Sync(sync::SyncArgs),
+    /// Add stint to an assistant's MCP servers (claude-code, claude-desktop, cursor, vscode,
+    /// windsurf, codex), keeping the rest of its config; `--dry-run` shows the diff,
+    /// `--check` what each assistant has.
+    Setup(setup::SetupArgs),
 }
 
 impl Command {
@@ -641,6 +646,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::History(a) => changes::history(&svc()?, a),
         Command::Sync(a) => sync::run(&svc()?, a),
         Command::Completions(a) => completions(a.shell).map(done),
+        Command::Setup(a) => setup::run(&cli, a),
     }
 }
 

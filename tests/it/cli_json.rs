@@ -17,6 +17,12 @@ const WITHOUT_JSON: &[(&str, &str)] = &[
     ("serve", "serves MCP over HTTP"),
     // A shell script to source.
     ("completions", "prints a shell script"),
+    // Edits an assistant's config file in the home folder; tests/it/setup.rs runs it (and its
+    // --json) on files in a temporary folder instead.
+    (
+        "setup",
+        "edits the home folder's config (tests/it/setup.rs)",
+    ),
     // The sync commands below change or show device settings; their CLI is being reworked on
     // the sync branch (`stint sync`, `sync status` and `sync compact` answer JSON already).
     ("sync billing-device", "sync settings (sync branch)"),
