@@ -5,6 +5,7 @@
 # Usage: scripts/bench-cli-steady.sh BIN [DIR]   (DIR: a scratch folder, default a temp dir)
 set -euo pipefail
 B=$1; D=${2:-$(mktemp -d)}
+mkdir -p "$D"; export STINT_DB="$D/bench.db"; rm -f "$STINT_DB" "$STINT_DB-wal" "$STINT_DB-shm"
 $B project add Web >/dev/null
 for i in $(seq 1 150); do $B start -p Web "w$i" >/dev/null 2>&1; $B stop >/dev/null 2>&1; done
 python3 - "$B" <<'PY'
