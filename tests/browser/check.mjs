@@ -145,6 +145,7 @@ async function main() {
     await page.setViewport({ width: 830, height: 700 });
     page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") problems.push(m.text()); });
     page.on("pageerror", (e) => problems.push(String(e)));
+    // Any request that is not the host page itself: an app must not even try one.
     page.on("request", (r) => { if (!r.url().startsWith("file:") && !r.url().startsWith("about:") && !r.url().startsWith("data:")) problems.push("network: " + r.url()); });
     await page.exposeFunction("stintCall", async (name, args) => {
       const m = await stint.request("tools/call", { name, arguments: args });
@@ -257,6 +258,11 @@ async function main() {
     await page.screenshot({ path: path.join(shots, "invoice-dark.png"), fullPage: true });
 
     same("no console errors, CSP violations or network requests", problems, []);
+    // The control: the frame's CSP is in force and a violation would have been seen above.
+    await app().evaluate(() => { const i = document.createElement("img"); i.src = "https://example.invalid/x.png"; document.body.appendChild(i); });
+    await new Promise((r) => setTimeout(r, 300));
+    check("the host's CSP blocks a network load in the app, and the check sees it",
+      problems.some((p) => p.includes("Content Security Policy") && p.includes("blocked")), JSON.stringify(problems));
   } finally {
     await browser.close();
     stint.close();
