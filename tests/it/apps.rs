@@ -388,3 +388,73 @@ fn sync_progress_echoes_the_token() {
     mcp.call_ok("sync", args);
     assert_eq!(progress(&mut mcp), Vec::<Value>::new());
 }
+
+/// Over HTTP an app client (MCP 2026-07-28: capabilities in each request's `_meta`) gets
+/// `show_week` and may call it with a read token; a subscription is refused: no notification
+/// could reach a client whose requests are each answered alone.
+#[test]
+fn http_app_clients_get_show_week_and_no_subscriptions() {
+    let s = super::http::start();
+    let (_, read) = s.svc.create_token("reader", "read", false).unwrap();
+    let bearer = format!("Bearer {read}");
+    let meta = |caps: Value| {
+        json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+               "io.modelcontextprotocol/clientCapabilities": caps,
+               "io.modelcontextprotocol/clientInfo": {"name": "t", "version": "1"}})
+    };
+    let post = |method: &str, mut params: Value, caps: Value| -> Value {
+        params["_meta"] = meta(caps);
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let name = params["name"]
+            .as_str()
+            .or(params["uri"].as_str())
+            .unwrap_or("")
+            .to_owned();
+        let mut headers = vec![
+            ("Authorization", bearer.as_str()),
+            ("Accept", "application/json, text/event-stream"),
+            ("MCP-Protocol-Version", "2026-07-28"),
+            ("Mcp-Method", method),
+        ];
+        if !name.is_empty() {
+            headers.push(("Mcp-Name", name.as_str()));
+        }
+        let (status, _, text) = s.post(&body.to_string(), &headers);
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(status == 200, v.get("result").is_some(), "{status} {text}");
+        v
+    };
+    let names = |list: &Value| -> Vec<String> {
+        list["result"]["tools"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{list}"))
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let plain = post("tools/list", json!({}), json!({}));
+    assert!(!names(&plain).contains(&"show_week".to_owned()));
+    let apps = post("tools/list", json!({}), app_client());
+    let listed = names(&apps);
+    assert!(listed.contains(&"show_week".to_owned()), "{listed:?}");
+    assert_eq!(listed.len(), names(&plain).len() + 1);
+    let answer = post(
+        "tools/call",
+        json!({"name": "show_week", "arguments": {"date": "2026-11-18"}}),
+        app_client(),
+    );
+    assert_eq!(answer["result"]["isError"], false, "{answer}");
+    assert_eq!(
+        answer["result"]["structuredContent"]["period"]["first_day"],
+        "2026-11-16"
+    );
+    let sub = post(
+        "resources/subscribe",
+        json!({"uri": "stint://timers/running"}),
+        json!({}),
+    );
+    // MCP 2026-07-28 has no resources/subscribe (its subscriptions/listen is not served);
+    // stint refuses the older method over HTTP too.
+    assert_eq!(sub["error"]["code"], -32601, "{sub}");
+    assert!(sub.get("result").is_none(), "{sub}");
+}

@@ -432,6 +432,15 @@ impl ServerHandler for StintServer {
         context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
         let svc = self.svc_for(&context)?;
+        if matches!(origin_of(&context), Origin::Http(_)) {
+            // Over HTTP each request is answered alone (plain JSON, no stream): no update
+            // notification could ever reach the client.
+            return Err(ErrorData::invalid_request(
+                "resource subscriptions need a connection that stays open (`stint mcp` on \
+                 stdio); over HTTP read stint://timers/running again when you need it",
+                None,
+            ));
+        }
         self.session.subscribe(&svc, &request.uri)
     }
 
