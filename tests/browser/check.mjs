@@ -213,6 +213,19 @@ async function main() {
       await page.screenshot({ path: path.join(shots, `week-${theme}.png`), fullPage: true });
     }
 
+    // time_summary by something else than days (here: projects over the month) opens the same
+    // view, drawn as one bar per row.
+    const month = await stint.call("time_summary", { from: "2026-11-01", to: "2026-11-30", group_by: ["project"] });
+    await load(weekHtml, month, "light");
+    await app().waitForSelector("#days tr .day-total");
+    same("summary by project: one bar per time_summary row, with its total",
+      await app().$$eval("#days tr", (rs) => rs.map((r) => [r.querySelector("th").textContent, r.querySelector(".day-total").textContent])),
+      month.structuredContent.rows.map((r) => [r.label, r.duration]));
+    same("summary by project: the total and no day buttons",
+      [(await texts("#week-total"))[0], (await texts("#week-label"))[0], (await app().$$(".daybtn")).length],
+      [month.structuredContent.totals.duration, "Total", 0]);
+    await page.screenshot({ path: path.join(shots, "summary-by-project-light.png"), fullPage: true });
+
     // ---- the invoice -------------------------------------------------------------------------
     const got = await stint.call("get_invoice", { invoice_id: String(created.id) });
     const inv = got.structuredContent.invoice;
