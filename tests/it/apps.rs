@@ -213,8 +213,8 @@ fn log_lines(mcp: &mut Mcp) -> Vec<(String, String, String)> {
     lines
 }
 
-/// Sync logs to the client at info (what it did) and error (why it failed), and
-/// `logging/setLevel` decides which of those the client hears.
+/// Sync logs to the client at info (what it did) and error (why it failed) once the client
+/// asked with `logging/setLevel`, which decides which of those it hears.
 #[test]
 fn sync_logs_respect_the_level() {
     let env = Env::new();
@@ -225,6 +225,16 @@ fn sync_logs_respect_the_level() {
     let mut mcp = session(&env, json!({}));
 
     mcp.call_ok("create_project", json!({"name": "Website"}));
+    mcp.call_ok("sync", json!({"folder": folder.to_str().unwrap()}));
+    assert_eq!(
+        log_lines(&mut mcp),
+        vec![],
+        "no log line before the client asks for one (scripts read one line per request)"
+    );
+    assert_eq!(
+        mcp.request("logging/setLevel", json!({"level": "info"}))["result"],
+        json!({})
+    );
     mcp.call_ok("sync", json!({"folder": folder.to_str().unwrap()}));
     let info = log_lines(&mut mcp);
     assert_eq!(

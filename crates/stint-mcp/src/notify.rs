@@ -27,18 +27,23 @@ use stint_service::Service;
 
 /// A connection's notification state: the log level it asked for, the resources it subscribed
 /// to, and what the running timers were when it last heard of them.
+///
+/// Every notification is asked for: log messages after `logging/setLevel` (or with a level in
+/// the request's `_meta`), progress with a `progressToken`, updates after `resources/subscribe`.
+/// A script that pipes requests in and reads one answer line per request (README, "Scripting
+/// with raw JSON-RPC") never gets a line it did not ask for.
 #[derive(Debug)]
 pub(crate) struct Session {
-    level: Mutex<LoggingLevel>,
+    level: Mutex<Option<LoggingLevel>>,
     subscribed: Mutex<BTreeSet<String>>,
     running_seen: Mutex<Option<String>>,
 }
 
 impl Default for Session {
-    /// Level `info` until the client sets one; no subscriptions.
+    /// No logging until the client sets a level; no subscriptions.
     fn default() -> Self {
         Session {
-            level: Mutex::new(LoggingLevel::Info),
+            level: Mutex::new(None),
             subscribed: Mutex::new(BTreeSet::new()),
             running_seen: Mutex::new(None),
         }
@@ -61,18 +66,18 @@ fn running_state(svc: &Service) -> Option<String> {
 impl Session {
     /// `logging/setLevel`: the lowest level the client hears from now on.
     pub(crate) fn set_level(&self, level: LoggingLevel) {
-        *self.level.lock().unwrap_or_else(|e| e.into_inner()) = level;
+        *self.level.lock().unwrap_or_else(|e| e.into_inner()) = Some(level);
     }
 
     /// Whether a message at `level` reaches the client of `ctx`: at or above the level the
     /// request asks for in its `_meta` (MCP 2026-07-28), else the one set with
-    /// `logging/setLevel`, else `info`.
+    /// `logging/setLevel`; never when the client asked for neither.
     fn hears(&self, ctx: &RequestContext<RoleServer>, level: LoggingLevel) -> bool {
         let floor = ctx
             .meta
             .log_level()
-            .unwrap_or_else(|| *self.level.lock().unwrap_or_else(|e| e.into_inner()));
-        rank(level) >= rank(floor)
+            .or_else(|| *self.level.lock().unwrap_or_else(|e| e.into_inner()));
+        floor.is_some_and(|floor| rank(level) >= rank(floor))
     }
 
     /// Sends `notifications/message` at `level` from `logger` (`sync`, `import`) with `data`
