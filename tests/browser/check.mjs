@@ -226,6 +226,12 @@ async function main() {
       [month.structuredContent.totals.duration, "Total", 0]);
     await page.screenshot({ path: path.join(shots, "summary-by-project-light.png"), fullPage: true });
 
+    // A tool error fed to the view is shown as the error it is.
+    const failed = (await stint.request("tools/call", { name: "show_week", arguments: { date: "someday" } })).result;
+    await load(weekHtml, failed, "light");
+    await waitText("#status", (t) => t.length > 0);
+    same("week: a tool error is shown as the error text", await texts("#status"), [failed.content[0].text]);
+
     // ---- the invoice -------------------------------------------------------------------------
     const got = await stint.call("get_invoice", { invoice_id: String(created.id) });
     const inv = got.structuredContent.invoice;
