@@ -1,4 +1,5 @@
 mod answers;
+mod apps;
 mod arg_errors;
 mod assist;
 mod billing;

@@ -6,6 +6,7 @@
 //! crate; it depends on `stint-service` and `stint-domain` for the records it converts.
 
 pub mod dto;
+pub mod dto_apps;
 pub mod dto_billing;
 pub mod dto_changes;
 pub mod dto_tasks;

@@ -3,12 +3,14 @@
 //! **Architecture invariant:** this is the only module that knows JSON-RPC and rmcp. It calls
 //! the [`stint_service`] API and converts its records into the shapes of [`stint_api`].
 
+mod apps;
 mod arg_errors;
 mod blocking;
 pub mod catalog;
 pub(crate) mod completions;
 pub(crate) mod conformance;
 pub mod http;
+pub(crate) mod notify;
 pub(crate) mod prompts;
 pub(crate) mod resources;
 pub mod server;

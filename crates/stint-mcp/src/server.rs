@@ -122,10 +122,12 @@ pub(crate) fn bound_tool_error(mut answer: CallToolResponse) -> CallToolResponse
 /// ([`super::catalog::TOOLS`]); `None` for a tool outside it, which no caller may call. The
 /// conformance suite's diagnostic tools need scope read when they are served at all.
 pub(crate) fn required_scope(tool: &str) -> Option<Scope> {
-    super::catalog::required_scope(tool).or_else(|| {
-        (super::conformance::enabled() && super::conformance::is_fixture(tool))
-            .then_some(Scope::Read)
-    })
+    super::catalog::required_scope(tool)
+        .or_else(|| super::apps::required_scope(tool))
+        .or_else(|| {
+            (super::conformance::enabled() && super::conformance::is_fixture(tool))
+                .then_some(Scope::Read)
+        })
 }
 
 /// Where a request came from: stdio (no HTTP request parts), or HTTP with the caller the HTTP
@@ -149,6 +151,10 @@ fn origin_of(context: &RequestContext<RoleServer>) -> Origin {
 pub struct StintServer {
     pub(crate) svc: Service,
     tool_router: Arc<ToolRouter<Self>>,
+    /// `tool_router` plus the tools only MCP Apps clients see (`show_week`).
+    ui_router: Arc<ToolRouter<Self>>,
+    /// Log level, subscriptions and what the subscribed client last heard.
+    pub(crate) session: Arc<super::notify::Session>,
 }
 
 impl StintServer {
@@ -157,17 +163,34 @@ impl StintServer {
     pub fn new(svc: Service) -> Self {
         static ROUTER: std::sync::OnceLock<Arc<ToolRouter<StintServer>>> =
             std::sync::OnceLock::new();
+        static UI_ROUTER: std::sync::OnceLock<Arc<ToolRouter<StintServer>>> =
+            std::sync::OnceLock::new();
+        let tool_router = Arc::clone(ROUTER.get_or_init(|| {
+            let mut router = super::tools::router();
+            if super::conformance::enabled() {
+                router.merge(super::conformance::router());
+            }
+            super::catalog::finish(&mut router);
+            Arc::new(router)
+        }));
+        let ui_router =
+            Arc::clone(UI_ROUTER.get_or_init(|| Arc::new(with_apps(&tool_router, true))));
         StintServer {
             svc,
-            tool_router: Arc::clone(ROUTER.get_or_init(|| {
-                let mut router = super::tools::router();
-                if super::conformance::enabled() {
-                    router.merge(super::conformance::router());
-                }
-                super::catalog::finish(&mut router);
-                Arc::new(router)
-            })),
+            tool_router,
+            ui_router,
+            session: Arc::default(),
         }
+    }
+
+    /// This server as a client of `context` sees it: with the MCP Apps tools when the client
+    /// announced the extension ([`super::apps::announced`]).
+    fn routed_for(&self, context: &RequestContext<RoleServer>) -> StintServer {
+        let mut server = self.clone();
+        if super::apps::announced(context.client_capabilities().as_ref()) {
+            server.tool_router = Arc::clone(&self.ui_router);
+        }
+        server
     }
 
     /// A server with only the tools of `toolsets` (see [`super::catalog::Toolset`]); prompts,
@@ -177,6 +200,8 @@ impl StintServer {
         if toolsets.len() < super::catalog::Toolset::ALL.len() {
             let mut router = (*server.tool_router).clone();
             super::catalog::keep_toolsets(&mut router, toolsets);
+            let analytics = toolsets.contains(&super::catalog::Toolset::Analytics);
+            server.ui_router = Arc::new(with_apps(&router, analytics));
             server.tool_router = Arc::new(router);
         }
         server
@@ -266,6 +291,8 @@ impl StintServer {
         StintServer {
             svc: self.svc.for_caller(caller.caller()),
             tool_router: Arc::clone(&self.tool_router),
+            ui_router: Arc::clone(&self.ui_router),
+            session: Arc::clone(&self.session),
         }
     }
 
@@ -315,29 +342,16 @@ impl StintServer {
     pub(crate) fn track_written(&self, w: stint_service::TrackWritten) -> Json<TrackWrittenOut> {
         Json(TrackWrittenOut::new(&w, self.svc.now()))
     }
-}
 
-#[tool_handler(router = self.tool_router)]
-impl ServerHandler for StintServer {
-    async fn list_tools(
-        &self,
-        _request: Option<PaginatedRequestParams>,
-        context: RequestContext<RoleServer>,
-    ) -> Result<ListToolsResult, ErrorData> {
-        Ok(match origin_of(&context) {
-            Origin::Stdio => self.tools_for(None),
-            Origin::Http(None) => self.tools_for(Some(None)),
-            Origin::Http(Some(caller)) => self.tools_for(Some(Some(caller.scope()))),
-        })
-    }
-
-    async fn call_tool(
-        &self,
+    /// A tool call as the caller of `context` may make it: on stdio always; over HTTP within
+    /// the token's scope ([`Self::http_refusal`]), and never without an authenticated caller.
+    async fn call_routed(
+        self,
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let caller = match origin_of(&context) {
-            Origin::Stdio => return self.clone().call_blocking(request, context).await,
+            Origin::Stdio => return self.call_blocking(request, context).await,
             Origin::Http(None) => {
                 return Err(ErrorData::invalid_request(
                     "this request carries no authenticated caller; send Authorization: Bearer <secret>",
@@ -350,6 +364,94 @@ impl ServerHandler for StintServer {
             return Ok(CallToolResult::error(vec![ContentBlock::text(refusal)]).into());
         }
         self.for_http(&caller).call_blocking(request, context).await
+    }
+}
+
+/// `router` with the MCP Apps tools (`show_week`, of the analytics toolset) when `show_week`
+/// is wanted, finished as the catalogue's are.
+fn with_apps(router: &ToolRouter<StintServer>, show_week: bool) -> ToolRouter<StintServer> {
+    let mut router = router.clone();
+    if show_week {
+        let mut apps = super::tools::apps_router();
+        super::catalog::finish(&mut apps);
+        for route in apps.map.values_mut() {
+            super::apps::finish_show_week(&mut route.attr);
+        }
+        router.merge(apps);
+    }
+    router
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for StintServer {
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let this = self.routed_for(&context);
+        let mut list = match origin_of(&context) {
+            Origin::Stdio => this.tools_for(None),
+            Origin::Http(None) => this.tools_for(Some(None)),
+            Origin::Http(Some(caller)) => this.tools_for(Some(Some(caller.scope()))),
+        };
+        if super::apps::announced(context.client_capabilities().as_ref()) {
+            super::apps::link(&mut list.tools);
+        }
+        Ok(list)
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let peer = context.peer.clone();
+        let answer = self
+            .routed_for(&context)
+            .call_routed(request, context)
+            .await;
+        self.session.after_request(&self.svc, &peer).await;
+        answer
+    }
+
+    #[allow(deprecated)]
+    async fn set_level(
+        &self,
+        request: rmcp::model::SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.session.set_level(request.level);
+        Ok(())
+    }
+
+    #[allow(deprecated)]
+    async fn subscribe(
+        &self,
+        request: rmcp::model::SubscribeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        let svc = self.svc_for(&context)?;
+        if matches!(origin_of(&context), Origin::Http(_)) {
+            // Over HTTP each request is answered alone (plain JSON, no stream): no update
+            // notification could ever reach the client.
+            return Err(ErrorData::invalid_request(
+                "resource subscriptions need a connection that stays open (`stint mcp` on \
+                 stdio); over HTTP read stint://timers/running again when you need it",
+                None,
+            ));
+        }
+        self.session.subscribe(&svc, &request.uri)
+    }
+
+    #[allow(deprecated)]
+    async fn unsubscribe(
+        &self,
+        request: rmcp::model::UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.session.unsubscribe(&request.uri);
+        Ok(())
     }
 
     async fn list_prompts(
@@ -378,11 +480,14 @@ impl ServerHandler for StintServer {
     async fn list_resources(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<rmcp::model::ListResourcesResult, ErrorData> {
-        Ok(rmcp::model::ListResourcesResult::with_all_items(
-            super::resources::list(),
-        ))
+        let mut list = super::resources::list();
+        if super::apps::announced(context.client_capabilities().as_ref()) {
+            list.extend(super::apps::resources());
+        }
+        self.session.after_request(&self.svc, &context.peer).await;
+        Ok(rmcp::model::ListResourcesResult::with_all_items(list))
     }
 
     async fn list_resource_templates(
@@ -402,6 +507,9 @@ impl ServerHandler for StintServer {
     ) -> Result<rmcp::model::ReadResourceResponse, ErrorData> {
         // Every caller has at least scope read, which is all a resource needs.
         let svc = self.svc_for(&context)?;
+        if let Some(app) = super::apps::read(&request.uri) {
+            return Ok(app.into());
+        }
         super::blocking::run(move || super::resources::read(&svc, &request.uri))
             .await
             .map(Into::into)
@@ -418,6 +526,8 @@ impl ServerHandler for StintServer {
             .map(rmcp::model::CompleteResult::new)
     }
 
+    // Logging is deprecated by SEP-2577 in the newest revision; older clients still use it.
+    #[allow(deprecated)]
     fn get_info(&self) -> rmcp::model::ServerConfig {
         let mut info = rmcp::model::Implementation::new("stint", env!("CARGO_PKG_VERSION"));
         info.title = Some("stint time tracker".to_owned());
@@ -425,7 +535,9 @@ impl ServerHandler for StintServer {
             rmcp::model::ServerCapabilities::builder()
                 .enable_tools()
                 .enable_prompts()
+                .enable_logging()
                 .enable_resources()
+                .enable_resources_subscribe()
                 .enable_completions()
                 .build(),
         )

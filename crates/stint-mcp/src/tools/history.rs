@@ -6,6 +6,9 @@
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 
+use rmcp::RoleServer;
+use rmcp::service::RequestContext;
+
 use crate::server::{StintServer, fail};
 use stint_api::dto_changes::*;
 
@@ -42,12 +45,77 @@ impl StintServer {
         name = "sync",
         description = "Sync with the user's other devices via the shared folder."
     )]
-    async fn sync(&self, Parameters(a): Parameters<SyncArgs>) -> Result<Json<SyncOut>, String> {
-        // Over HTTP the answer names no path of this machine.
+    async fn sync(
+        &self,
+        Parameters(a): Parameters<SyncArgs>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<Json<SyncOut>, String> {
+        crate::notify::progress(&context, 0.0, 1.0, "syncing with the shared folder").await;
+        // Over HTTP the answer (and what is logged of it) names no path of this machine.
         let r = self
             .svc
-            .sync_answer(self.svc.sync(a.folder.as_deref().map(std::path::Path::new)))
-            .map_err(fail)?;
+            .sync_answer(self.svc.sync(a.folder.as_deref().map(std::path::Path::new)));
+        self.log_sync(&context, &r).await;
+        crate::notify::progress(&context, 1.0, 1.0, "sync finished").await;
+        let r = r.map_err(fail)?;
         Ok(Json((&r).into()))
+    }
+}
+
+impl StintServer {
+    /// Logs a sync to the client (`notifications/message`, logger `sync`): what was sent and
+    /// applied at info, each decision at info, each problem (a file skipped or refused) at
+    /// warning, a failed sync at error.
+    #[allow(deprecated)]
+    async fn log_sync(
+        &self,
+        context: &RequestContext<RoleServer>,
+        r: &stint_service::Result<stint_service::SyncReport>,
+    ) {
+        use rmcp::model::LoggingLevel;
+        use serde_json::json;
+        let report = match r {
+            Ok(report) => report,
+            Err(e) => {
+                let message = format!("sync failed: {}", e.render(&stint_domain::words::ApiWords));
+                (self.session)
+                    .log(
+                        context,
+                        LoggingLevel::Error,
+                        "sync",
+                        json!({ "message": message }),
+                    )
+                    .await;
+                return;
+            }
+        };
+        let applied: usize = report.applied.iter().map(|(_, n)| n).sum();
+        let message = format!(
+            "sync finished: {} change(s) sent, {applied} applied from other devices",
+            report.published
+        );
+        (self.session)
+            .log(
+                context,
+                LoggingLevel::Info,
+                "sync",
+                json!({ "message": message, "sent": report.published, "applied": applied }),
+            )
+            .await;
+        for d in report.decisions.iter().chain(&report.notes) {
+            (self.session)
+                .log(context, LoggingLevel::Info, "sync", json!({ "message": d }))
+                .await;
+        }
+        for p in &report.problems {
+            (self.session)
+                .log(
+                    context,
+                    LoggingLevel::Warning,
+                    "sync",
+                    json!({ "message": p }),
+                )
+                .await;
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! catalog toolset, in a module of their own).
 
 mod analytics;
+mod apps;
 mod billing;
 mod catalog;
 mod expenses;
@@ -24,4 +25,9 @@ pub(crate) fn router() -> ToolRouter<StintServer> {
         + StintServer::history_router()
         + StintServer::tasks_router()
         + StintServer::expenses_router()
+}
+
+/// The tools served only to clients that announce the MCP Apps extension (`show_week`).
+pub(crate) fn apps_router() -> ToolRouter<StintServer> {
+    StintServer::apps_router()
 }
