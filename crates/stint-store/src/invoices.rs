@@ -57,7 +57,7 @@ pub fn billable_tracks(conn: &Connection, q: &BillableQuery) -> Result<Vec<Billa
            LEFT JOIN projects p ON p.id = t.project_id
            LEFT JOIN clients c ON c.id = p.client_id
            LEFT JOIN tasks k ON k.id = t.task_id
-          WHERE t.billable = 1 AND t.end_at IS NOT NULL AND t.invoice_id IS NULL
+          WHERE t.billable = 1 AND t.end_at IS NOT NULL AND t.invoice_id IS NULL AND t.draft = 0
             AND t.start_at >= ?1 AND t.start_at < ?2
             AND (?3 IS NULL OR p.client_id = ?3)",
     );

@@ -70,6 +70,8 @@ pub struct AggRow {
 
 /// Appends the conditions of `q` other than the range to `sql`, as ` AND ...` terms on `t`.
 fn filters(q: &ReportQuery, sql: &mut String, args: &mut Vec<Value>) {
+    // Drafts count in no total until approved (migrations/V14).
+    sql.push_str(" AND t.draft = 0");
     let mut push = |cond: &str, v: Value| {
         args.push(v);
         sql.push_str(&format!(
@@ -172,7 +174,7 @@ fn grouped_sql(
                     t.task_id
                FROM tracks t INDEXED BY tracks_unbilled
               WHERE t.billable = 1 AND t.invoice_id IS NULL AND t.end_at IS NOT NULL
-                AND t.start_at >= ?1 AND t.start_at < ?2",
+                AND t.draft = 0 AND t.start_at >= ?1 AND t.start_at < ?2",
             rounding_sql(q.rounding, SECONDS)
         );
         filters(&rest, &mut sql, args);
