@@ -818,6 +818,7 @@ fn http_callers_cannot_write_files() {
         token_name: Some("admin".into()),
         redact_contacts: false,
         may_write_files: false,
+        drafts: false,
     };
     let (db, svc) = invoice_db(&root, http);
     let target = root.join("x.csv");

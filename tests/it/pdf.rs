@@ -398,6 +398,7 @@ fn redaction_and_file_rules_follow_the_caller() {
         token_name: Some("phone".into()),
         redact_contacts: true,
         may_write_files: false,
+        drafts: false,
     });
     let (_, pdf) = http.export_invoice_pdf(&number).unwrap();
     let path = save(env.dir.path(), "redacted.pdf", &pdf);

@@ -1011,6 +1011,12 @@ pub struct ExpenseOut {
     /// The invoice holding it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
+    /// A draft: counted in no total until approved (approve_drafts).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub draft: bool,
+    /// For a draft holding back an edit: the approved expense it changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draft_of: Option<i64>,
 }
 
 impl From<stint_domain::entities::Expense> for ExpenseOut {
@@ -1027,6 +1033,8 @@ impl From<stint_domain::entities::Expense> for ExpenseOut {
             tax_rate_percent: e.tax_rate_percent.map(|t| t.normalize()),
             receipt_path: e.receipt_path,
             invoice_id: e.invoice_id.map(|i| i.0),
+            draft: e.draft,
+            draft_of: e.draft_of.map(|d| d.0),
         }
     }
 }
