@@ -244,8 +244,16 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
                 .load_preset(UTF8_FULL_CONDENSED)
                 .set_content_arrangement(ContentArrangement::Dynamic)
                 .set_header([
-                    "id", "project", "task", "status", "priority", "due", "milestone", "tracked",
-                    "billable", "rate",
+                    "id",
+                    "project",
+                    "task",
+                    "status",
+                    "priority",
+                    "due",
+                    "milestone",
+                    "tracked",
+                    "billable",
+                    "rate",
                 ]);
             for k in &page.items {
                 table.add_row([

@@ -152,7 +152,8 @@ pub struct StintServer {
 }
 
 impl StintServer {
-    /// A server whose tools call `svc`. The tool router is built once per process: over HTTP
+    /// A server whose tools call `svc`: the default catalogue, without the team tools
+    /// ([`super::catalog::TEAM_TOOLS`]). The tool router is built once per process: over HTTP
     /// rmcp makes a server per request.
     pub fn new(svc: Service) -> Self {
         static ROUTER: std::sync::OnceLock<Arc<ToolRouter<StintServer>>> =
@@ -160,13 +161,38 @@ impl StintServer {
         StintServer {
             svc,
             tool_router: Arc::clone(ROUTER.get_or_init(|| {
-                let mut router = super::tools::router();
-                if super::conformance::enabled() {
-                    router.merge(super::conformance::router());
-                }
-                super::catalog::finish(&mut router);
+                let mut router = (*Self::full_router()).clone();
+                super::catalog::drop_team_tools(&mut router, &[]);
                 Arc::new(router)
             })),
+        }
+    }
+
+    /// Every tool, the team tools included, built once per process.
+    fn full_router() -> Arc<ToolRouter<StintServer>> {
+        static FULL: std::sync::OnceLock<Arc<ToolRouter<StintServer>>> = std::sync::OnceLock::new();
+        Arc::clone(FULL.get_or_init(|| {
+            let mut router = super::tools::router();
+            if super::conformance::enabled() {
+                router.merge(super::conformance::router());
+            }
+            super::catalog::finish(&mut router);
+            Arc::new(router)
+        }))
+    }
+
+    /// A server with the tools of `toolsets` and, of the team tools
+    /// ([`super::catalog::TEAM_TOOLS`]), those in `team` (all of them for `--toolsets team`;
+    /// [`super::catalog::DRAFTS_SESSION_TOOLS`] for `stint mcp --drafts`).
+    pub fn with_catalog(svc: Service, toolsets: &[super::catalog::Toolset], team: &[&str]) -> Self {
+        let mut router = (*Self::full_router()).clone();
+        if toolsets.len() < super::catalog::Toolset::ALL.len() {
+            super::catalog::keep_toolsets(&mut router, toolsets);
+        }
+        super::catalog::drop_team_tools(&mut router, team);
+        StintServer {
+            svc,
+            tool_router: Arc::new(router),
         }
     }
 

@@ -153,7 +153,11 @@ pub(crate) fn may_delete_expense(ctx: &Ctx<'_>, e: &Expense) -> Result<()> {
 ///
 /// # Errors
 /// [`ServiceError::NotFound`] for an id that is not a draft.
-fn selected(ctx: &Ctx<'_>, sel: &DraftSelection, limit: usize) -> Result<(Vec<Track>, Vec<Expense>)> {
+fn selected(
+    ctx: &Ctx<'_>,
+    sel: &DraftSelection,
+    limit: usize,
+) -> Result<(Vec<Track>, Vec<Expense>)> {
     if sel.tracks.len() > MAX_DRAFTS_PER_CALL || sel.expenses.len() > MAX_DRAFTS_PER_CALL {
         return Err(stint_domain::DomainError::Invalid(
             format!(
@@ -279,7 +283,8 @@ impl Service {
     /// as many expenses, and how many more there are.
     pub fn list_drafts(&self) -> Result<Drafts> {
         self.read(|ctx| {
-            let (tracks, expenses) = selected(ctx, &DraftSelection::default(), MAX_DRAFTS_PER_CALL)?;
+            let (tracks, expenses) =
+                selected(ctx, &DraftSelection::default(), MAX_DRAFTS_PER_CALL)?;
             let shown = i64::try_from(tracks.len() + expenses.len()).unwrap_or(i64::MAX);
             Ok(Drafts {
                 remaining: draft_count(ctx)? - shown,

@@ -66,10 +66,10 @@ pub use import::{
     PREVIEW_ROWS, PortableSummary, PreviewRow, RejectedRow, RowPlace, detect,
 };
 pub use invoice_pdf::{PdfExport, invoice_document};
+pub use invoices::{InvoiceChanges, ListInvoices, NewInvoice};
 pub use milestones::{
     ListMilestones, MAX_MILESTONES_LISTED, MilestoneChanges, MilestoneCompleted, NewMilestone,
 };
-pub use invoices::{InvoiceChanges, ListInvoices, NewInvoice};
 pub use names::{Completion, MAX_COMPLETIONS, NameKind, matches_prefix};
 pub use reports::{
     BudgetReport, BudgetUse, Figures, GroupDim, GroupKey, Summary, SummaryRow, TimeSummary,

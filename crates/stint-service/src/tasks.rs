@@ -14,11 +14,11 @@
 use rust_decimal::Decimal;
 
 use super::catalog::{as_id, closest_candidates, parse_opt_rate, require_name, resolve_project};
+use super::milestones::resolve_milestone;
 use super::{
     Ctx, Deleted, Page, Result, Service, ServiceError, clean, decode_cursor, encode_cursor,
     page_size, paginate, unique_violation,
 };
-use super::milestones::resolve_milestone;
 use stint_domain::entities::{Project, Task, TaskPriority, TaskStatus};
 use stint_domain::limits::{MAX_DURATION_SECONDS, echo};
 use stint_domain::msg;

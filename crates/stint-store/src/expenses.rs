@@ -173,7 +173,11 @@ pub fn list(
            AND (?7 IS NULL OR (e.expense_date, e.id) < (?7, ?8))"
     );
     if let Some(d) = f.draft {
-        sql.push_str(if d { " AND e.draft = 1" } else { " AND e.draft = 0" });
+        sql.push_str(if d {
+            " AND e.draft = 1"
+        } else {
+            " AND e.draft = 0"
+        });
     }
     let mut args: Vec<rusqlite::types::Value> = vec![
         f.project_id.map(|p| p.0).into(),
@@ -284,5 +288,9 @@ pub fn find_same(conn: &Connection, e: &Expense) -> Result<Option<ExpenseId>> {
 
 /// How many drafts `expenses` holds.
 pub fn draft_count(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM expenses WHERE draft = 1", [], |r| r.get(0))?)
+    Ok(
+        conn.query_row("SELECT count(*) FROM expenses WHERE draft = 1", [], |r| {
+            r.get(0)
+        })?,
+    )
 }

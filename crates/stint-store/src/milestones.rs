@@ -180,7 +180,11 @@ pub fn list(
 }
 
 /// Closes the open tasks of milestone `id` (status `done`); returns their ids, by id.
-pub fn close_open_tasks(conn: &Connection, id: MilestoneId, now: DateTime<Utc>) -> Result<Vec<TaskId>> {
+pub fn close_open_tasks(
+    conn: &Connection,
+    id: MilestoneId,
+    now: DateTime<Utc>,
+) -> Result<Vec<TaskId>> {
     let ids: Vec<TaskId> = conn
         .prepare_cached(
             "SELECT id FROM tasks WHERE milestone_id = ?1 AND status = 'open' ORDER BY id",

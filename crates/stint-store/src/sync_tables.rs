@@ -132,7 +132,10 @@ pub const TABLES: &[TableDecl] = &[
     synced(
         "tasks",
         ID,
-        &[to("project_id", "projects"), to("milestone_id", "milestones")],
+        &[
+            to("project_id", "projects"),
+            to("milestone_id", "milestones"),
+        ],
         &["project_id", "name_key"],
     ),
     synced("invoices", ID, &[to("client_id", "clients")], &[]),

@@ -508,5 +508,9 @@ pub fn find_same(
 
 /// How many drafts `tracks` holds.
 pub fn draft_count(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM tracks WHERE draft = 1", [], |r| r.get(0))?)
+    Ok(
+        conn.query_row("SELECT count(*) FROM tracks WHERE draft = 1", [], |r| {
+            r.get(0)
+        })?,
+    )
 }
