@@ -537,7 +537,8 @@ pub struct TimeSummaryArgs {
     /// End: a date (included) or a date-time (excluded).
     #[serde(default)]
     pub to: String,
-    /// One or two groupings, outer first: day, week, month, year, project, client, tag, task.
+    /// One or two groupings, outer first: day, week, month, year, project, client, tag, task,
+    /// milestone.
     pub group_by: Vec<String>,
     /// Only this project (id or exact name).
     pub project: Option<RefArg>,
@@ -547,6 +548,8 @@ pub struct TimeSummaryArgs {
     pub tag: Option<RefArg>,
     /// Only billable (true) or non-billable (false) time.
     pub billable: Option<bool>,
+    /// Id or name.
+    pub milestone: Option<RefArg>,
 }
 
 /// Arguments of `top_projects`.
@@ -632,6 +635,11 @@ pub(crate) struct GroupOut {
     /// Task name ("Task (Project)" without a project grouping), or "(no task)".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub milestone_id: Option<i64>,
+    /// Milestone name, or "(no milestone)".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub milestone: Option<String>,
 }
 
 /// Sums of a row or of the whole summary.
@@ -717,6 +725,7 @@ impl From<&SummaryRow> for SummaryRowOut {
                 GroupDim::Client => (g.client, g.client_id) = (v, k.id),
                 GroupDim::Tag => (g.tag, g.tag_id) = (v, k.id),
                 GroupDim::Task => (g.task, g.task_id) = (v, k.id),
+                GroupDim::Milestone => (g.milestone, g.milestone_id) = (v, k.id),
             }
         }
         if let Some((id, name)) = &r.project_client {
