@@ -31,6 +31,7 @@ mod sync_converge;
 mod sync_hostile;
 mod sync_http;
 mod tasks;
+mod team;
 mod tidy;
 mod upgrade;
 mod util;
