@@ -60,6 +60,7 @@ pub struct ListTasksArgs {
     pub project: Option<RefArg>,
     /// open, done, archived or all.
     pub status: Option<String>,
+    /// low, normal, high, urgent.
     pub priority: Option<String>,
     /// Date.
     pub due_before: Option<String>,
@@ -104,6 +105,7 @@ pub struct UpdateTaskArgs {
     pub rate: Option<DecimalArg>,
     /// Date; "" clears.
     pub due_date: Option<String>,
+    /// low, normal, high, urgent.
     pub priority: Option<String>,
     /// Id or name; "" clears.
     pub milestone: Option<RefArg>,

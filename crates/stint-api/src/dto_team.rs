@@ -20,6 +20,7 @@ use stint_service as service;
 pub struct CreateMilestoneArgs {
     /// Id or name.
     pub project: RefArg,
+    /// Unique in the project.
     pub name: String,
     /// Date.
     pub due_date: Option<String>,
@@ -62,6 +63,7 @@ impl From<ListMilestonesArgs> for service::ListMilestones {
 pub struct UpdateMilestoneArgs {
     /// Id or name.
     pub milestone: RefArg,
+    /// New name.
     pub name: Option<String>,
     /// Date; "" clears.
     pub due_date: Option<String>,
