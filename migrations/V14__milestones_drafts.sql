@@ -34,11 +34,13 @@ CREATE INDEX tasks_milestone ON tasks (milestone_id) WHERE milestone_id IS NOT N
 -- Drafts: 1 while a track or expense waits for a person's approval. A draft is listed with the
 -- person's data but counted in no total, report, budget, unbilled summary or invoice.
 -- `draft_of` names the approved row a draft would change when approved (an edit held back);
--- NULL for a new row. Deleting that row deletes the held edit with it.
+-- NULL for a new row. Deleting that row here deletes the held edit first (the store does); when
+-- another device deleted it, the reference is let go (SET NULL, and sync does the same for an
+-- edit that arrives after the delete) and the proposal stands as a new draft.
 ALTER TABLE tracks ADD COLUMN draft INTEGER NOT NULL DEFAULT 0 CHECK (draft IN (0, 1));
-ALTER TABLE tracks ADD COLUMN draft_of INTEGER REFERENCES tracks (id) ON DELETE CASCADE;
+ALTER TABLE tracks ADD COLUMN draft_of INTEGER REFERENCES tracks (id) ON DELETE SET NULL;
 ALTER TABLE expenses ADD COLUMN draft INTEGER NOT NULL DEFAULT 0 CHECK (draft IN (0, 1));
-ALTER TABLE expenses ADD COLUMN draft_of INTEGER REFERENCES expenses (id) ON DELETE CASCADE;
+ALTER TABLE expenses ADD COLUMN draft_of INTEGER REFERENCES expenses (id) ON DELETE SET NULL;
 CREATE INDEX tracks_drafts ON tracks (id) WHERE draft = 1;
 CREATE INDEX tracks_draft_of ON tracks (draft_of) WHERE draft_of IS NOT NULL;
 CREATE INDEX expenses_drafts ON expenses (id) WHERE draft = 1;

@@ -137,8 +137,9 @@ pub fn drafts(conn: &Connection, ids: &[ExpenseId], limit: usize) -> Result<Vec<
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Deletes expense `id`.
+/// Deletes expense `id` and the drafts holding back edits of it.
 pub fn delete(conn: &Connection, id: ExpenseId) -> Result<()> {
+    conn.execute("DELETE FROM expenses WHERE draft_of = ?1", [id.0])?;
     conn.execute("DELETE FROM expenses WHERE id = ?1", [id.0])?;
     Ok(())
 }

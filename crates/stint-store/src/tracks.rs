@@ -455,8 +455,9 @@ pub fn invoice_label(conn: &Connection, id: InvoiceId) -> Result<Option<(Option<
         .optional()?)
 }
 
-/// Deletes track `id` and its tag links.
+/// Deletes track `id`, its tag links and the drafts holding back edits of it.
 pub fn delete(conn: &Connection, id: TrackId) -> Result<()> {
+    conn.execute("DELETE FROM tracks WHERE draft_of = ?1", [id.0])?;
     conn.execute("DELETE FROM tracks WHERE id = ?1", [id.0])?;
     Ok(())
 }
