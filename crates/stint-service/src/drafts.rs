@@ -62,10 +62,11 @@ pub struct Drafts {
 /// What to edit when a caller changes `track`: in drafts mode, the draft already holding back
 /// an edit of an approved track (so edits add up), else the track itself.
 pub(crate) fn edit_base(ctx: &Ctx<'_>, track: &Track) -> Result<Track> {
-    if ctx.drafts() && !track.draft {
-        if let Some(id) = tracks::draft_edit_of(ctx.tx, track.id)? {
-            return load_track(ctx, id.0);
-        }
+    if ctx.drafts()
+        && !track.draft
+        && let Some(id) = tracks::draft_edit_of(ctx.tx, track.id)?
+    {
+        return load_track(ctx, id.0);
     }
     Ok(track.clone())
 }
@@ -112,12 +113,12 @@ pub(crate) fn may_delete_track(ctx: &Ctx<'_>, track: &Track) -> Result<()> {
 /// What to edit when a caller changes expense `e`: in drafts mode, the draft already holding
 /// back an edit of an approved expense, else `e`.
 pub(crate) fn expense_edit_base(ctx: &Ctx<'_>, e: Expense) -> Result<Expense> {
-    if ctx.drafts() && !e.draft {
-        if let Some(id) = expenses::draft_edit_of(ctx.tx, e.id)? {
-            if let Some(held) = expenses::get(ctx.tx, id)? {
-                return Ok(held);
-            }
-        }
+    if ctx.drafts()
+        && !e.draft
+        && let Some(id) = expenses::draft_edit_of(ctx.tx, e.id)?
+        && let Some(held) = expenses::get(ctx.tx, id)?
+    {
+        return Ok(held);
     }
     Ok(e)
 }
