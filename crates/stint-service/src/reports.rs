@@ -64,7 +64,7 @@ impl GroupDim {
                 return Err(DomainError::parse(
                     "grouping",
                     input,
-                    "give day, week, month, year, project, client, milestone, tag or task",
+                    "give day, week, month, year, project, client, tag or task (or milestone)",
                 )
                 .into());
             }
