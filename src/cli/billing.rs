@@ -130,7 +130,7 @@ pub struct CreateInvoiceArgs {
     /// Last day of the period (included).
     #[arg(long)]
     pub to: String,
-    /// Lines per track, project, day, tag or task.
+    /// Lines per track, project, day, tag, task or milestone.
     #[arg(long)]
     pub group_by: Option<String>,
     /// Tax rate in percent, e.g. 19 [default: the client's, else `default_tax_rate_percent`].

@@ -656,3 +656,64 @@ fn a_drafts_session_over_stdio_logs_drafts_the_owner_approves_with_the_cli() {
     let listed = stint(&["drafts"]).db(env.db_path()).ok();
     assert!(listed.stdout.contains("No drafts."), "{}", listed.stdout);
 }
+
+#[test]
+fn invoices_group_lines_by_milestone() {
+    let env = Env::new();
+    website(&env);
+    env.svc
+        .create_milestone(NewMilestone {
+            project: "Website".into(),
+            name: "Launch".into(),
+            due_date: None,
+        })
+        .unwrap();
+    task(&env, "Copy", None, None, Some("Launch"));
+    task(&env, "Hero", None, None, Some("Launch"));
+    for (task, start, end) in [
+        (Some("Copy"), "2026-11-20 09:00", "2026-11-20 10:00"),
+        (Some("Hero"), "2026-11-20 10:00", "2026-11-20 10:30"),
+        (None, "2026-11-20 11:00", "2026-11-20 11:30"),
+    ] {
+        env.svc
+            .create_track(NewTrack {
+                project: Some("Website".into()),
+                task: task.map(Into::into),
+                start: start.into(),
+                end: Some(end.into()),
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    let inv = env
+        .svc
+        .create_invoice(NewInvoice {
+            projects: vec!["Website".into()],
+            from: "2026-11-16".into(),
+            to: "2026-11-22".into(),
+            group_by: Some("milestone".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        inv.lines
+            .iter()
+            .map(|l| (l.description.as_str(), l.amount))
+            .collect::<Vec<_>>(),
+        vec![
+            ("Website", dec("50.00")),
+            ("Website: Launch", dec("150.00"))
+        ]
+    );
+    // Stored and read back as a milestone grouping.
+    let again = env.svc.get_invoice(&inv.id.0.to_string()).unwrap();
+    assert_eq!(again.group_by.as_str(), "milestone");
+    let e = err(env.svc.create_invoice(NewInvoice {
+        projects: vec!["Website".into()],
+        from: "2026-11-16".into(),
+        to: "2026-11-22".into(),
+        group_by: Some("stage".into()),
+        ..Default::default()
+    }));
+    assert!(e.contains("task (or milestone)"), "{e}");
+}

@@ -68,7 +68,7 @@ pub struct CreateInvoiceArgs {
     /// Last day (included) or an end instant (excluded).
     #[serde(default)]
     pub to: String,
-    /// Lines per "track" (default), "project", "day", "tag" or "task".
+    /// Lines per "track" (default), "project", "day", "tag", "task" or "milestone".
     pub group_by: Option<String>,
     /// Tax rate in percent, e.g. 19 (default: the client's, else the setting's).
     pub tax_rate_percent: Option<DecimalArg>,
