@@ -61,6 +61,8 @@ fn billable(n: usize) -> Vec<BillableTrack> {
                 unit_rate: Decimal::new(9_500 + (i as i64 % 3) * 500, 2),
                 task_id: None,
                 task_name: None,
+                milestone_id: None,
+                milestone_name: None,
             }
         })
         .collect()

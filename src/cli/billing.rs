@@ -23,7 +23,8 @@ pub struct ReportArgs {
     /// --from period, else today].
     #[arg(long)]
     pub to: Option<String>,
-    /// Grouping, one or two, comma-separated: day, week, month, year, project, client, tag, task.
+    /// Grouping, one or two, comma-separated: day, week, month, year, project, client, tag, task,
+    /// milestone.
     #[arg(long, default_value = "project", value_delimiter = ',')]
     pub group_by: Vec<String>,
     /// Only this project.
@@ -35,6 +36,9 @@ pub struct ReportArgs {
     /// Only this tag.
     #[arg(short, long, add = super::tag_candidates())]
     pub tag: Option<String>,
+    /// Only tracks on tasks of this milestone (id or name).
+    #[arg(short, long)]
+    pub milestone: Option<String>,
     /// Draw the hours as bars (one per value of the first grouping, split by the second).
     #[arg(long)]
     pub chart: bool,
@@ -126,7 +130,7 @@ pub struct CreateInvoiceArgs {
     /// Last day of the period (included).
     #[arg(long)]
     pub to: String,
-    /// Lines per track, project, day, tag or task.
+    /// Lines per track, project, day, tag, task or milestone.
     #[arg(long)]
     pub group_by: Option<String>,
     /// Tax rate in percent, e.g. 19 [default: the client's, else `default_tax_rate_percent`].
@@ -259,6 +263,7 @@ pub fn report(svc: &Service, a: &ReportArgs) -> anyhow::Result<()> {
         client: a.client.clone(),
         tag: a.tag.clone(),
         billable: None,
+        milestone: a.milestone.clone(),
     })?;
     let o = super::out();
     if o.json {

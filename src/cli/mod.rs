@@ -16,6 +16,7 @@ mod shorthand;
 mod style;
 mod sync;
 mod tasks;
+mod team;
 mod tracks;
 
 use std::path::PathBuf;
@@ -116,6 +117,12 @@ pub enum Command {
     /// Expenses billed beside time: add, list, edit, delete.
     #[command(subcommand)]
     Expense(expenses::ExpenseCommand),
+    /// Milestones of projects, which hold tasks: add, list, show, edit, complete.
+    #[command(subcommand)]
+    Milestone(team::MilestoneCommand),
+    /// Drafts an assistant wrote (`stint mcp --drafts`, a `--drafts` token): list them, or
+    /// approve or discard them.
+    Drafts(team::DraftsArgs),
     /// Sync with your other devices through a shared folder or `stint serve` (`stint sync DIR`,
     /// `stint sync --url URL`, `stint sync status`).
     Sync(sync::SyncArgs),
@@ -288,6 +295,11 @@ pub struct McpArgs {
         value_name = "LIST"
     )]
     pub toolsets: String,
+    /// Write drafts: the tracks and expenses the assistant creates or edits count nowhere
+    /// until you approve them (`stint drafts approve`). The session may list and discard its
+    /// drafts, never approve them.
+    #[arg(long)]
+    pub drafts: bool,
 }
 
 /// `stint serve`.
@@ -329,6 +341,10 @@ pub enum TokenCommand {
         /// Let it see client contact details (email, phone, address, tax id).
         #[arg(long)]
         sensitive: bool,
+        /// Its tracks and expenses (and edits of them) are drafts, counted nowhere until you
+        /// approve them (`stint drafts approve`).
+        #[arg(long)]
+        drafts: bool,
     },
     /// List tokens (never their secrets).
     List,
@@ -636,6 +652,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Invoice(cmd) => billing::invoice(&svc()?, cmd).map(done),
         Command::Expense(cmd) => expenses::expense(&svc()?, cmd).map(done),
         Command::Task(cmd) => tasks::run(&svc()?, cmd),
+        Command::Milestone(cmd) => team::milestone(&svc()?, cmd),
+        Command::Drafts(a) => team::drafts(&svc()?, a),
         Command::Project(cmd) => catalog::project(&svc()?, cmd).map(done),
         Command::Client(cmd) => catalog::client(&svc()?, cmd).map(done),
         Command::Tag(cmd) => catalog::tag(&svc()?, cmd).map(done),

@@ -16,13 +16,23 @@ use super::{Cli, McpArgs, ServeArgs, TokenCommand, clock, db_path, open, out};
 pub fn mcp(cli: &Cli, a: &McpArgs) -> anyhow::Result<ExitCode> {
     let toolsets = stint_mcp::catalog::Toolset::parse_list(&a.toolsets)
         .map_err(|e| anyhow::anyhow!("--toolsets (or STINT_TOOLSETS): {e}"))?;
-    let svc = open(cli, Frontend::McpStdio)?;
+    let mut svc = open(cli, Frontend::McpStdio)?;
+    if a.drafts {
+        svc = svc.for_caller(Caller::local(Frontend::McpStdio).with_drafts(true));
+    }
     svc.start_auto_sync();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(stint_mcp::stdio::serve_stdio(StintServer::with_toolsets(
-        svc, &toolsets,
+    let team: &[&str] = if stint_mcp::catalog::team_named(&a.toolsets) {
+        stint_mcp::catalog::TEAM_TOOLS
+    } else if a.drafts {
+        stint_mcp::catalog::DRAFTS_SESSION_TOOLS
+    } else {
+        &[]
+    };
+    rt.block_on(stint_mcp::stdio::serve_stdio(StintServer::with_catalog(
+        svc, &toolsets, team,
     )))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -74,8 +84,9 @@ pub fn token(svc: &Service, cmd: &TokenCommand) -> anyhow::Result<ExitCode> {
             name,
             scope,
             sensitive,
+            drafts,
         } => {
-            let (row, secret) = svc.create_token(name, scope, *sensitive)?;
+            let (row, secret) = svc.create_token_with(name, scope, *sensitive, *drafts)?;
             if o.json {
                 println!("{}", json::token_created(&row, &secret));
                 return Ok(ExitCode::SUCCESS);
@@ -87,6 +98,11 @@ pub fn token(svc: &Service, cmd: &TokenCommand) -> anyhow::Result<ExitCode> {
                 row.scope,
                 if row.sensitive { ", sensitive" } else { "" }
             );
+            if row.drafts {
+                eprintln!(
+                    "Its tracks and expenses are drafts until you approve them: stint drafts approve"
+                );
+            }
         }
         TokenCommand::List if o.json => {
             println!("{}", json::tokens(&svc.list_tokens()?));

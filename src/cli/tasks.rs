@@ -59,6 +59,15 @@ pub struct AddArgs {
     /// Hourly rate, before the project's (in the project's currency).
     #[arg(long)]
     pub rate: Option<String>,
+    /// Due by this local date (2026-12-31, friday, "Dec 31").
+    #[arg(long)]
+    pub due: Option<String>,
+    /// low, normal, high or urgent (or 1 to 4) [default: normal].
+    #[arg(long)]
+    pub priority: Option<String>,
+    /// A milestone of the project (id or name).
+    #[arg(short, long)]
+    pub milestone: Option<String>,
 }
 
 /// `stint task list`.
@@ -70,6 +79,15 @@ pub struct ListArgs {
     /// open, done, archived or all [default: open and done].
     #[arg(long)]
     pub status: Option<String>,
+    /// Only tasks of this priority (low, normal, high, urgent).
+    #[arg(long)]
+    pub priority: Option<String>,
+    /// Only tasks due before this local date (not on it).
+    #[arg(long)]
+    pub due_before: Option<String>,
+    /// Only the tasks of this milestone (id or name).
+    #[arg(short, long)]
+    pub milestone: Option<String>,
     /// How many tasks to show.
     #[arg(long, short = 'n', default_value_t = 100)]
     pub limit: u32,
@@ -105,6 +123,15 @@ pub struct EditArgs {
     /// New hourly rate; "" removes it (the project's applies).
     #[arg(long)]
     pub rate: Option<String>,
+    /// New due date; "" removes it.
+    #[arg(long)]
+    pub due: Option<String>,
+    /// low, normal, high or urgent (or 1 to 4).
+    #[arg(long)]
+    pub priority: Option<String>,
+    /// A milestone of the task's project (id or name); "" takes it off its milestone.
+    #[arg(short, long)]
+    pub milestone: Option<String>,
 }
 
 /// `stint task delete`.
@@ -145,6 +172,13 @@ fn progress(k: &Task) -> String {
 fn print_task(k: &Task) {
     println!("Task #{} {} (project {})", k.id, k.name, k.project_name);
     println!("  status:   {}", status(k));
+    println!("  priority: {}", k.priority.as_str());
+    if let Some(d) = k.due_date {
+        println!("  due:      {d}");
+    }
+    if let Some(m) = &k.milestone_name {
+        println!("  milestone: {m}");
+    }
     println!("  tracked:  {}", progress(k));
     println!(
         "  billable: {}",
@@ -174,6 +208,9 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
                 estimate_hours: a.estimate.clone(),
                 billable: super::billable_flag(a.billable, a.no_billable),
                 hourly_rate: a.rate.clone(),
+                due_date: a.due.clone(),
+                priority: a.priority.clone(),
+                milestone: a.milestone.clone(),
             })?;
             if super::out().json {
                 println!("{}", stint_api::json::task(&k));
@@ -188,6 +225,9 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
             let page = svc.list_tasks(ListTasks {
                 project: a.project.clone(),
                 status: a.status.clone(),
+                priority: a.priority.clone(),
+                due_before: a.due_before.clone(),
+                milestone: a.milestone.clone(),
                 limit: Some(a.limit),
                 ..ListTasks::default()
             })?;
@@ -204,7 +244,16 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
                 .load_preset(UTF8_FULL_CONDENSED)
                 .set_content_arrangement(ContentArrangement::Dynamic)
                 .set_header([
-                    "id", "project", "task", "status", "tracked", "billable", "rate",
+                    "id",
+                    "project",
+                    "task",
+                    "status",
+                    "priority",
+                    "due",
+                    "milestone",
+                    "tracked",
+                    "billable",
+                    "rate",
                 ]);
             for k in &page.items {
                 table.add_row([
@@ -212,6 +261,9 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
                     k.project_name.clone(),
                     k.name.clone(),
                     status(k),
+                    k.priority.as_str().to_owned(),
+                    k.due_date.map(|d| d.to_string()).unwrap_or_default(),
+                    k.milestone_name.clone().unwrap_or_default(),
                     progress(k),
                     match k.billable_by_default {
                         Some(true) => "yes",
@@ -246,6 +298,9 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
                     billable: super::billable_flag(a.billable, a.no_billable),
                     hourly_rate: a.rate.clone(),
                     archived: None,
+                    due_date: a.due.clone(),
+                    priority: a.priority.clone(),
+                    milestone: a.milestone.clone(),
                 },
             )?;
             if super::out().json {

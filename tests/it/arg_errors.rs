@@ -25,7 +25,7 @@ fn cases() -> Vec<(&'static str, Value, &'static str)> {
         (
             "time_summary",
             json!({"from": "last week", "group_by": "project"}),
-            "`group_by` must be a list of texts (One or two groupings, outer first: day, week, month, year, project, client, tag, task), e.g. [\"project\"]; got text \"project\"",
+            "`group_by` must be a list of texts (One or two groupings, outer first: day, week, month, year, project, client, tag, task, milestone), e.g. [\"project\"]; got text \"project\"",
         ),
         (
             "list_tracks",
@@ -58,7 +58,7 @@ fn cases() -> Vec<(&'static str, Value, &'static str)> {
         (
             "update_task",
             json!({"task": 1, "project": "Website"}),
-            "`project` is not an argument of `update_task`; it takes: billable, estimate_hours, name, rate, status, task",
+            "`project` is not an argument of `update_task`; it takes: billable, due_date, estimate_hours, milestone, name, priority, rate, status, task",
         ),
         (
             "create_invoice",
@@ -79,7 +79,7 @@ fn cases() -> Vec<(&'static str, Value, &'static str)> {
         (
             "time_summary",
             json!({"from": "last week"}),
-            "`time_summary` needs `group_by`: a list of texts (One or two groupings, outer first: day, week, month, year, project, client, tag, task)",
+            "`time_summary` needs `group_by`: a list of texts (One or two groupings, outer first: day, week, month, year, project, client, tag, task, milestone)",
         ),
         // Our own lenient readers (ids, decimals) say what they take too.
         (

@@ -513,6 +513,7 @@ fn toolsets_narrow_the_catalogue() {
         let mut names: Vec<String> = TOOLS
             .iter()
             .filter(|t| sets.contains(&t.toolset))
+            .filter(|t| !stint::mcp::catalog::TEAM_TOOLS.contains(&t.name))
             .map(|t| t.name.to_owned())
             .collect();
         names.sort();
@@ -520,7 +521,9 @@ fn toolsets_narrow_the_catalogue() {
     };
     let (ok, names, _) = run(&[], None);
     assert!(ok);
-    assert_eq!(names.len(), TOOLS.len());
+    // The team tools are served only when `team` is named (tests/it/team.rs).
+    let team = stint::mcp::catalog::TEAM_TOOLS;
+    assert_eq!(names.len(), TOOLS.len() - team.len());
     let (ok, names, _) = run(&["--toolsets", "tracks, Settings"], None);
     assert!(ok);
     assert_eq!(names, of(&[Toolset::Tracks, Toolset::Settings]));

@@ -462,6 +462,7 @@ fn client_notes_are_redacted_like_contact_details() {
         token_name: Some("agent".into()),
         redact_contacts: true,
         may_write_files: false,
+        drafts: false,
     });
     let c = limited.get_client("Acme").unwrap();
     assert_eq!(c.notes.as_deref(), Some("[redacted]"));

@@ -605,6 +605,7 @@ fn over_http_a_token_undoes_only_its_own_changes() {
         token_name: Some("agent".into()),
         redact_contacts: true,
         may_write_files: false,
+        drafts: false,
     });
     conflict(
         token.undo_change(Some(2)),

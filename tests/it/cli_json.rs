@@ -158,6 +158,37 @@ fn cases(import_file: &str) -> Vec<Case> {
         ),
         c(
             &[
+                "milestone",
+                "add",
+                "Launch",
+                "-p",
+                "Website",
+                "--due",
+                "2026-12-31",
+            ],
+            &[("/milestone/name", json!("Launch"))],
+        ),
+        c(
+            &["milestone", "list"],
+            &[("/milestones/0/due_date", json!("2026-12-31"))],
+        ),
+        c(
+            &["milestone", "show", "Launch"],
+            &[("/milestone/status", json!("open"))],
+        ),
+        c(
+            &["milestone", "edit", "Launch", "--name", "Launch v1"],
+            &[("/milestone/name", json!("Launch v1"))],
+        ),
+        c(
+            &["milestone", "complete", "Launch v1"],
+            &[("/milestone/status", json!("completed"))],
+        ),
+        c(&["drafts"], &[("/remaining", json!(0))]),
+        c(&["drafts", "approve"], &[("/remaining", json!(0))]),
+        c(&["drafts", "discard"], &[("/remaining", json!(0))]),
+        c(
+            &[
                 "log",
                 "Layout",
                 "--start",

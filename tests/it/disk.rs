@@ -437,7 +437,7 @@ fn check_limited_run(stdout: &str, n: u64, db: &Path) -> Vec<String> {
     errors
 }
 
-/// A really full disk: a 320 KiB tmpfs in a private mount namespace (the seed at schema 9 is
+/// A really full disk: a 384 KiB tmpfs in a private mount namespace (the seed at schema 9 is
 /// about 40 KiB larger than at 6: the sync tables). Needs `unshare` with the
 /// right to mount (root, or unprivileged user namespaces); fails and says so otherwise.
 #[cfg(target_os = "linux")]
@@ -479,7 +479,7 @@ fn full_disk() {
     // through `stint mcp`, reads on the full disk, then the files copied out for checking.
     let script = r#"
         set -u
-        mount -t tmpfs -o size=320k none "$MNT" || exit 97
+        mount -t tmpfs -o size=384k none "$MNT" || exit 97
         cp "$DIR/seed.db" "$MNT/stint.db"
         export STINT_DB="$MNT/stint.db"
         "$STINT" mcp < "$DIR/requests.jsonl" > "$OUT/mcp.out" 2> "$OUT/mcp.err"
@@ -818,6 +818,7 @@ fn http_callers_cannot_write_files() {
         token_name: Some("admin".into()),
         redact_contacts: false,
         may_write_files: false,
+        drafts: false,
     };
     let (db, svc) = invoice_db(&root, http);
     let target = root.join("x.csv");

@@ -417,6 +417,21 @@ fn upgraded_databases_do_not_reuse_ids_their_audit_log_names() {
         "ALTER TABLE clients DROP COLUMN tax_rate_percent",
         "ALTER TABLE sync_peers DROP COLUMN held_hlc",
         "ALTER TABLE sync_peers DROP COLUMN accepted_hlc",
+        // V14: milestones, task due dates and priorities, drafts.
+        "DROP INDEX tracks_drafts; DROP INDEX tracks_draft_of; DROP INDEX expenses_drafts;
+         DROP INDEX expenses_draft_of; DROP INDEX tasks_milestone",
+        "DROP INDEX tracks_report;
+         CREATE INDEX tracks_report ON tracks (start_at, end_at, project_id, billable, hourly_rate, task_id);
+         DROP INDEX tracks_by_project;
+         CREATE INDEX tracks_by_project ON tracks (project_id, billable, hourly_rate, task_id, start_at, end_at);
+         DROP INDEX tracks_unbilled;
+         CREATE INDEX tracks_unbilled ON tracks (project_id, hourly_rate, task_id, start_at, end_at, billable, invoice_id)
+             WHERE billable = 1 AND invoice_id IS NULL AND end_at IS NOT NULL",
+        "ALTER TABLE tracks DROP COLUMN draft_of; ALTER TABLE tracks DROP COLUMN draft;
+         ALTER TABLE expenses DROP COLUMN draft_of; ALTER TABLE expenses DROP COLUMN draft;
+         ALTER TABLE tasks DROP COLUMN milestone_id; ALTER TABLE tasks DROP COLUMN priority;
+         ALTER TABLE tasks DROP COLUMN due_date; ALTER TABLE api_tokens DROP COLUMN drafts;
+         ALTER TABLE invoices DROP COLUMN grouping_v14; DROP TABLE milestones",
     ] {
         conn.execute_batch(alter).unwrap();
     }

@@ -35,6 +35,7 @@ mod sync_converge;
 mod sync_hostile;
 mod sync_http;
 mod tasks;
+mod team;
 mod tidy;
 mod upgrade;
 mod util;

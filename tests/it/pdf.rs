@@ -362,6 +362,7 @@ fn redaction_and_file_rules_follow_the_caller() {
         token_name: Some("phone".into()),
         redact_contacts: true,
         may_write_files: false,
+        drafts: false,
     });
     let (_, pdf) = http.export_invoice_pdf(&number).unwrap();
     let text = read_pdf(&pdf).text();

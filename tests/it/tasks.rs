@@ -67,6 +67,7 @@ fn tasks_are_named_per_project() {
             estimate_hours: Some("1.5".into()),
             billable: Some(false),
             hourly_rate: Some("95.50".into()),
+            ..NewTask::default()
         })
         .unwrap();
     assert_eq!(k.name, "Übersetzung");

@@ -853,6 +853,12 @@ pub struct TrackOut {
     /// Task name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task: Option<String>,
+    /// A draft: counted in no total until approved (approve_drafts).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub draft: bool,
+    /// For a draft holding back an edit: the approved track it changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draft_of: Option<i64>,
 }
 
 impl TrackOut {
@@ -881,6 +887,8 @@ impl TrackOut {
             updated_at: utc_text(t.updated_at),
             task_id: t.task_id.map(|k| k.0),
             task: t.task_name.clone(),
+            draft: t.draft,
+            draft_of: t.draft_of.map(|d| d.0),
         }
     }
 }

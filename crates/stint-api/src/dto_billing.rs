@@ -68,7 +68,7 @@ pub struct CreateInvoiceArgs {
     /// Last day (included) or an end instant (excluded).
     #[serde(default)]
     pub to: String,
-    /// Lines per "track" (default), "project", "day", "tag" or "task".
+    /// Lines per "track" (default), "project", "day", "tag", "task" or "milestone".
     pub group_by: Option<String>,
     /// Tax rate in percent, e.g. 19 (default: the client's, else the setting's).
     pub tax_rate_percent: Option<DecimalArg>,
@@ -537,7 +537,8 @@ pub struct TimeSummaryArgs {
     /// End: a date (included) or a date-time (excluded).
     #[serde(default)]
     pub to: String,
-    /// One or two groupings, outer first: day, week, month, year, project, client, tag, task.
+    /// One or two groupings, outer first: day, week, month, year, project, client, tag, task,
+    /// milestone.
     pub group_by: Vec<String>,
     /// Only this project (id or exact name).
     pub project: Option<RefArg>,
@@ -547,6 +548,8 @@ pub struct TimeSummaryArgs {
     pub tag: Option<RefArg>,
     /// Only billable (true) or non-billable (false) time.
     pub billable: Option<bool>,
+    /// Id or name.
+    pub milestone: Option<RefArg>,
 }
 
 /// Arguments of `top_projects`.
@@ -632,6 +635,11 @@ pub(crate) struct GroupOut {
     /// Task name ("Task (Project)" without a project grouping), or "(no task)".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub milestone_id: Option<i64>,
+    /// Milestone name, or "(no milestone)".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub milestone: Option<String>,
 }
 
 /// Sums of a row or of the whole summary.
@@ -717,6 +725,7 @@ impl From<&SummaryRow> for SummaryRowOut {
                 GroupDim::Client => (g.client, g.client_id) = (v, k.id),
                 GroupDim::Tag => (g.tag, g.tag_id) = (v, k.id),
                 GroupDim::Task => (g.task, g.task_id) = (v, k.id),
+                GroupDim::Milestone => (g.milestone, g.milestone_id) = (v, k.id),
             }
         }
         if let Some((id, name)) = &r.project_client {
@@ -1011,6 +1020,12 @@ pub struct ExpenseOut {
     /// The invoice holding it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoice_id: Option<i64>,
+    /// A draft: counted in no total until approved (approve_drafts).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub draft: bool,
+    /// For a draft holding back an edit: the approved expense it changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draft_of: Option<i64>,
 }
 
 impl From<stint_domain::entities::Expense> for ExpenseOut {
@@ -1027,6 +1042,8 @@ impl From<stint_domain::entities::Expense> for ExpenseOut {
             tax_rate_percent: e.tax_rate_percent.map(|t| t.normalize()),
             receipt_path: e.receipt_path,
             invoice_id: e.invoice_id.map(|i| i.0),
+            draft: e.draft,
+            draft_of: e.draft_of.map(|d| d.0),
         }
     }
 }

@@ -26,6 +26,12 @@ pub struct CreateTaskArgs {
     /// Else project's.
     #[serde(alias = "hourly_rate")]
     pub rate: Option<DecimalArg>,
+    /// Date.
+    pub due_date: Option<String>,
+    /// low, normal, high, urgent.
+    pub priority: Option<String>,
+    /// Id or name.
+    pub milestone: Option<RefArg>,
     /// Retry key (24 h).
     pub request_id: Option<String>,
 }
@@ -38,6 +44,9 @@ impl From<CreateTaskArgs> for service::NewTask {
             estimate_hours: a.estimate_hours.map(|d| d.0),
             billable: a.billable,
             hourly_rate: a.rate.map(|d| d.0),
+            due_date: a.due_date,
+            priority: a.priority,
+            milestone: a.milestone.map(|m| m.0),
         }
     }
 }
@@ -51,6 +60,12 @@ pub struct ListTasksArgs {
     pub project: Option<RefArg>,
     /// open, done, archived or all.
     pub status: Option<String>,
+    /// low, normal, high, urgent.
+    pub priority: Option<String>,
+    /// Date.
+    pub due_before: Option<String>,
+    /// Id or name.
+    pub milestone: Option<RefArg>,
     /// From next_cursor.
     pub cursor: Option<String>,
 }
@@ -61,6 +76,9 @@ impl From<ListTasksArgs> for service::ListTasks {
             project: a.project.map(|r| r.0),
             status: a.status,
             include_archived: false,
+            priority: a.priority,
+            due_before: a.due_before,
+            milestone: a.milestone.map(|m| m.0),
             limit: None,
             cursor: a.cursor,
         }
@@ -85,6 +103,12 @@ pub struct UpdateTaskArgs {
     /// "" clears.
     #[serde(alias = "hourly_rate")]
     pub rate: Option<DecimalArg>,
+    /// Date; "" clears.
+    pub due_date: Option<String>,
+    /// low, normal, high, urgent.
+    pub priority: Option<String>,
+    /// Id or name; "" clears.
+    pub milestone: Option<RefArg>,
 }
 
 impl UpdateTaskArgs {
@@ -99,6 +123,9 @@ impl UpdateTaskArgs {
                 billable: self.billable,
                 hourly_rate: self.rate.map(|d| d.0),
                 archived: None,
+                due_date: self.due_date,
+                priority: self.priority,
+                milestone: self.milestone.map(|m| m.0),
             },
         )
     }
@@ -157,6 +184,16 @@ pub struct TaskOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hourly_rate: Option<Decimal>,
     pub archived: bool,
+    /// YYYY-MM-DD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_date: Option<String>,
+    /// low, normal, high or urgent.
+    pub priority: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub milestone_id: Option<i64>,
+    /// Milestone name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub milestone: Option<String>,
     /// UTC.
     pub created_at: String,
     /// UTC.
@@ -179,6 +216,10 @@ impl From<&Task> for TaskOut {
             billable_by_default: k.billable_by_default,
             hourly_rate: k.hourly_rate,
             archived: k.archived,
+            due_date: k.due_date.map(|d| d.to_string()),
+            priority: k.priority.as_str().to_owned(),
+            milestone_id: k.milestone_id.map(|m| m.0),
+            milestone: k.milestone_name.clone(),
             created_at: utc(k.created_at),
             updated_at: utc(k.updated_at),
         }

@@ -10,5 +10,6 @@ pub mod dto_apps;
 pub mod dto_billing;
 pub mod dto_changes;
 pub mod dto_tasks;
+pub mod dto_team;
 pub mod json;
 pub mod json_export;

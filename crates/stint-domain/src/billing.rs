@@ -276,6 +276,9 @@ pub struct BillableTrack {
     /// The track's task (of its project), if any.
     pub task_id: Option<i64>,
     pub task_name: Option<String>,
+    /// The milestone of its task, if any, and its name.
+    pub milestone_id: Option<i64>,
+    pub milestone_name: Option<String>,
 }
 
 impl BillableTrack {
@@ -308,6 +311,9 @@ pub enum GroupBy {
     /// One line per task of a project (and rate); tracks without a task form their project's
     /// line.
     Task,
+    /// One line per milestone of a project (and rate); tracks whose task has no milestone (or
+    /// that have no task) form their project's line.
+    Milestone,
 }
 
 impl GroupBy {
@@ -322,10 +328,11 @@ impl GroupBy {
             "day" => Ok(Self::Day),
             "tag" => Ok(Self::Tag),
             "task" => Ok(Self::Task),
+            "milestone" => Ok(Self::Milestone),
             _ => Err(DomainError::parse(
                 "invoice grouping",
                 input,
-                "give track, project, day, tag or task",
+                "give track, project, day, tag or task (or milestone)",
             )),
         }
     }
@@ -338,6 +345,7 @@ impl GroupBy {
             Self::Day => "day",
             Self::Tag => "tag",
             Self::Task => "task",
+            Self::Milestone => "milestone",
         }
     }
 }
@@ -467,6 +475,14 @@ enum GroupKey {
         project_id: Option<i64>,
         task: Option<((String, String), i64)>,
     },
+    /// Projects as for `Project`; within one, tracks without a milestone first, then
+    /// milestones by name.
+    Milestone {
+        missing: bool,
+        project: (String, String),
+        project_id: Option<i64>,
+        milestone: Option<((String, String), i64)>,
+    },
 }
 
 impl GroupKey {
@@ -489,6 +505,17 @@ impl GroupKey {
                 task: t
                     .task_id
                     .map(|id| (name_order(t.task_name.as_deref().unwrap_or_default()), id)),
+            },
+            GroupBy::Milestone => GroupKey::Milestone {
+                missing: t.project_id.is_none() && t.project_name.is_none(),
+                project: name_order(t.project_name.as_deref().unwrap_or_default()),
+                project_id: t.project_id,
+                milestone: t.milestone_id.map(|id| {
+                    (
+                        name_order(t.milestone_name.as_deref().unwrap_or_default()),
+                        id,
+                    )
+                }),
             },
             GroupBy::Tag => {
                 let tag = t.first_tag();
@@ -538,6 +565,13 @@ fn price_line(key: &GroupKey, tracks: &[&BillableTrack], rounding: Rounding) -> 
             let project = project_name.as_deref().unwrap_or(NO_PROJECT);
             match &first.task_name {
                 Some(task) => format!("{project}: {task}"),
+                None => project.to_owned(),
+            }
+        }
+        GroupKey::Milestone { .. } => {
+            let project = project_name.as_deref().unwrap_or(NO_PROJECT);
+            match &first.milestone_name {
+                Some(m) => format!("{project}: {m}"),
                 None => project.to_owned(),
             }
         }
@@ -878,6 +912,8 @@ mod tests {
             unit_rate: dec(rate),
             task_id: None,
             task_name: None,
+            milestone_id: None,
+            milestone_name: None,
         }
     }
 
@@ -1528,6 +1564,8 @@ mod tests {
                         unit_rate: Decimal::new(rate, 3),
                         task_id: None,
                         task_name: None,
+                        milestone_id: None,
+                        milestone_name: None,
                     }
                 })
                 .collect()

@@ -159,6 +159,114 @@ pub struct Task {
     pub tracked_seconds: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The local day the task is due by, if any.
+    pub due_date: Option<chrono::NaiveDate>,
+    pub priority: TaskPriority,
+    /// The milestone of the task's project that holds it, and its name.
+    pub milestone_id: Option<super::MilestoneId>,
+    pub milestone_name: Option<String>,
+}
+
+/// How urgent a task is, lowest first (the four words of Jira, Linear and Intervals).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum TaskPriority {
+    Low,
+    /// The default.
+    #[default]
+    Normal,
+    High,
+    Urgent,
+}
+
+impl TaskPriority {
+    /// Every priority, lowest first.
+    pub const ALL: [TaskPriority; 4] = [Self::Low, Self::Normal, Self::High, Self::Urgent];
+
+    /// Parses `low`, `normal`, `high` or `urgent` (case-insensitive), or `1`..`4` in that order.
+    ///
+    /// # Errors
+    /// [`super::DomainError::Parse`] for anything else.
+    pub fn parse(input: &str) -> Result<Self, super::DomainError> {
+        match input.trim().to_ascii_lowercase().as_str() {
+            "low" | "1" => Ok(Self::Low),
+            "normal" | "2" => Ok(Self::Normal),
+            "high" | "3" => Ok(Self::High),
+            "urgent" | "4" => Ok(Self::Urgent),
+            _ => Err(super::DomainError::parse(
+                "task priority",
+                input,
+                "give low, normal, high or urgent (or 1 to 4)",
+            )),
+        }
+    }
+
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Normal => "normal",
+            Self::High => "high",
+            Self::Urgent => "urgent",
+        }
+    }
+}
+
+/// Whether a milestone is still being worked towards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MilestoneStatus {
+    #[default]
+    Open,
+    /// Reached: `complete_milestone` closed its open tasks.
+    Completed,
+}
+
+impl MilestoneStatus {
+    /// Parses `open` or `completed` (case-insensitive).
+    ///
+    /// # Errors
+    /// [`super::DomainError::Parse`] for anything else.
+    pub fn parse(input: &str) -> Result<Self, super::DomainError> {
+        match input.trim().to_ascii_lowercase().as_str() {
+            "open" => Ok(Self::Open),
+            "completed" => Ok(Self::Completed),
+            _ => Err(super::DomainError::parse(
+                "milestone status",
+                input,
+                "give open or completed",
+            )),
+        }
+    }
+
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Completed => "completed",
+        }
+    }
+}
+
+/// A milestone: a stage of one project, with a due date, that holds tasks of that project.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Milestone {
+    pub id: super::MilestoneId,
+    pub project_id: ProjectId,
+    /// Name of the project, filled in by the store for display.
+    pub project_name: String,
+    pub name: String,
+    /// The local day it is due by, if any.
+    pub due_date: Option<chrono::NaiveDate>,
+    pub status: MilestoneStatus,
+    /// When it was completed (UTC), while completed.
+    pub completed_at: Option<DateTime<Utc>>,
+    pub archived: bool,
+    /// How many tasks it holds, and how many of them are open.
+    pub tasks: i64,
+    pub open_tasks: i64,
+    /// Seconds recorded on its tasks (approved tracks; running timers up to the time of reading).
+    pub tracked_seconds: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// A tag.
@@ -197,6 +305,10 @@ pub struct Track {
     pub task_id: Option<TaskId>,
     /// Name of the task, filled in by the store for display.
     pub task_name: Option<String>,
+    /// A draft: proposed (by an assistant in drafts mode), counted nowhere until approved.
+    pub draft: bool,
+    /// For a draft that holds an edit back: the approved track it changes when approved.
+    pub draft_of: Option<TrackId>,
 }
 
 impl Track {
@@ -347,4 +459,8 @@ pub struct Expense {
     pub invoice_id: Option<InvoiceId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// A draft: proposed (by an assistant in drafts mode), counted nowhere until approved.
+    pub draft: bool,
+    /// For a draft that holds an edit back: the approved expense it changes when approved.
+    pub draft_of: Option<super::ExpenseId>,
 }

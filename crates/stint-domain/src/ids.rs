@@ -44,3 +44,7 @@ id_type!(
     /// Id of an expense.
     ExpenseId
 );
+id_type!(
+    /// Id of a milestone (a stage of a project that holds tasks).
+    MilestoneId
+);

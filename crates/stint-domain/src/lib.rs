@@ -22,4 +22,4 @@ pub mod track;
 pub mod words;
 
 pub use error::DomainError;
-pub use ids::{ClientId, ExpenseId, InvoiceId, ProjectId, TagId, TaskId, TrackId};
+pub use ids::{ClientId, ExpenseId, InvoiceId, MilestoneId, ProjectId, TagId, TaskId, TrackId};

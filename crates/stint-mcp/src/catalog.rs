@@ -110,6 +110,10 @@ impl Toolset {
     pub fn parse_list(list: &str) -> Result<Vec<Toolset>, String> {
         let mut sets = Vec::new();
         for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            // The team tools are named apart (see `TEAM_TOOLS` and `team_named`).
+            if name.eq_ignore_ascii_case("team") {
+                continue;
+            }
             if name.eq_ignore_ascii_case("all") {
                 return Ok(Toolset::ALL.to_vec());
             }
@@ -239,7 +243,45 @@ pub const TOOLS: &[ToolSpec] = &[
     t("update_expense", "Update expense", Edit, Billing),
     t("delete_expense", "Delete expense", Remove, Billing),
     t("sync", "Sync devices", Add, History),
+    t("create_milestone", "Create milestone", Add, Catalog),
+    t("list_milestones", "List milestones", Read, Catalog),
+    t("update_milestone", "Update milestone", Edit, Catalog),
+    t("complete_milestone", "Complete milestone", Edit, Catalog),
+    t("list_drafts", "List drafts", Read, Tracks),
+    t("approve_drafts", "Approve drafts", Edit, Tracks),
+    t("discard_drafts", "Discard drafts", Remove, Tracks),
 ];
+
+/// The tools of the "team" toolset (milestones and drafts; DESIGN.md, "A small team"): not in
+/// the default catalogue, which a solo session loads, but only when `--toolsets` (or
+/// `STINT_TOOLSETS`) names `team`. Their rows in [`TOOLS`] give their kind; their toolset
+/// there is the nearest default one until the team toolset has its own [`Toolset`].
+pub const TEAM_TOOLS: &[&str] = &[
+    "create_milestone",
+    "list_milestones",
+    "update_milestone",
+    "complete_milestone",
+    "list_drafts",
+    "approve_drafts",
+    "discard_drafts",
+];
+
+/// The team tools a drafts session (`stint mcp --drafts`) serves without `team`: it may list
+/// and discard its drafts, never approve them.
+pub const DRAFTS_SESSION_TOOLS: &[&str] = &["list_drafts", "discard_drafts"];
+
+/// Whether a `--toolsets` list names the team toolset (`team`, case-insensitive).
+pub fn team_named(list: &str) -> bool {
+    list.split(',')
+        .any(|n| n.trim().eq_ignore_ascii_case("team"))
+}
+
+/// Drops the team tools but `keep` from `router`.
+pub(crate) fn drop_team_tools<S>(router: &mut ToolRouter<S>, keep: &[&str]) {
+    router
+        .map
+        .retain(|name, _| !TEAM_TOOLS.contains(&name.as_ref()) || keep.contains(&name.as_ref()));
+}
 
 /// The catalogue row of `tool`, if it is one of stint's tools.
 pub fn spec(tool: &str) -> Option<&'static ToolSpec> {

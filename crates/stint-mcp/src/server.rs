@@ -158,7 +158,8 @@ pub struct StintServer {
 }
 
 impl StintServer {
-    /// A server whose tools call `svc`. The tool router is built once per process: over HTTP
+    /// A server whose tools call `svc`: the default catalogue, without the team tools
+    /// ([`super::catalog::TEAM_TOOLS`]). The tool router is built once per process: over HTTP
     /// rmcp makes a server per request.
     pub fn new(svc: Service) -> Self {
         static ROUTER: std::sync::OnceLock<Arc<ToolRouter<StintServer>>> =
@@ -166,11 +167,8 @@ impl StintServer {
         static UI_ROUTER: std::sync::OnceLock<Arc<ToolRouter<StintServer>>> =
             std::sync::OnceLock::new();
         let tool_router = Arc::clone(ROUTER.get_or_init(|| {
-            let mut router = super::tools::router();
-            if super::conformance::enabled() {
-                router.merge(super::conformance::router());
-            }
-            super::catalog::finish(&mut router);
+            let mut router = (*Self::full_router()).clone();
+            super::catalog::drop_team_tools(&mut router, &[]);
             Arc::new(router)
         }));
         let ui_router =
@@ -193,18 +191,36 @@ impl StintServer {
         server
     }
 
-    /// A server with only the tools of `toolsets` (see [`super::catalog::Toolset`]); prompts,
-    /// resources and completions stay.
-    pub fn with_toolsets(svc: Service, toolsets: &[super::catalog::Toolset]) -> Self {
-        let mut server = Self::new(svc);
+    /// Every tool, the team tools included, built once per process.
+    fn full_router() -> Arc<ToolRouter<StintServer>> {
+        static FULL: std::sync::OnceLock<Arc<ToolRouter<StintServer>>> = std::sync::OnceLock::new();
+        Arc::clone(FULL.get_or_init(|| {
+            let mut router = super::tools::router();
+            if super::conformance::enabled() {
+                router.merge(super::conformance::router());
+            }
+            super::catalog::finish(&mut router);
+            Arc::new(router)
+        }))
+    }
+
+    /// A server with the tools of `toolsets` and, of the team tools
+    /// ([`super::catalog::TEAM_TOOLS`]), those in `team` (all of them for `--toolsets team`;
+    /// [`super::catalog::DRAFTS_SESSION_TOOLS`] for `stint mcp --drafts`); MCP Apps clients
+    /// also get `show_week` when the analytics toolset is served.
+    pub fn with_catalog(svc: Service, toolsets: &[super::catalog::Toolset], team: &[&str]) -> Self {
+        let mut router = (*Self::full_router()).clone();
         if toolsets.len() < super::catalog::Toolset::ALL.len() {
-            let mut router = (*server.tool_router).clone();
             super::catalog::keep_toolsets(&mut router, toolsets);
-            let analytics = toolsets.contains(&super::catalog::Toolset::Analytics);
-            server.ui_router = Arc::new(with_apps(&router, analytics));
-            server.tool_router = Arc::new(router);
         }
-        server
+        super::catalog::drop_team_tools(&mut router, team);
+        let analytics = toolsets.contains(&super::catalog::Toolset::Analytics);
+        StintServer {
+            svc,
+            ui_router: Arc::new(with_apps(&router, analytics)),
+            tool_router: Arc::new(router),
+            session: Arc::default(),
+        }
     }
 
     /// Runs a tool call on the blocking pool: tools do SQLite work (and may wait for another

@@ -135,7 +135,7 @@ fn resolve_expense(ctx: &Ctx<'_>, reference: &str) -> Result<Expense> {
 }
 
 /// Refuses to change an expense an invoice holds.
-fn unlocked(ctx: &Ctx<'_>, e: &Expense, what: &str) -> Result<()> {
+pub(crate) fn unlocked(ctx: &Ctx<'_>, e: &Expense, what: &str) -> Result<()> {
     if let Some(inv) = e.invoice_id {
         let label = stint_store::invoices::get(ctx.tx, inv)?
             .and_then(|i| i.number)
@@ -189,6 +189,8 @@ impl Service {
                 invoice_id: None,
                 created_at: ctx.now,
                 updated_at: ctx.now,
+                draft: ctx.drafts(),
+                draft_of: None,
             };
             if !req.allow_duplicate
                 && let Some(same) = expenses::find_same(ctx.tx, &e)?
@@ -230,6 +232,7 @@ impl Service {
                     None => None,
                 },
                 project_ids: Vec::new(),
+                draft: None,
                 from: day(req.from.clone())?,
                 to: day(req.to.clone())?,
                 billable: req.billable,
@@ -260,8 +263,10 @@ impl Service {
     /// [`Service::create_expense`].
     pub fn update_expense(&self, expense: &str, req: ExpenseChanges) -> Result<Expense> {
         self.write("update_expense", |ctx| {
-            let mut e = resolve_expense(ctx, expense)?;
+            let e = resolve_expense(ctx, expense)?;
             unlocked(ctx, &e, "changed")?;
+            // In drafts mode an approved expense's edit is held back as a draft of the change.
+            let mut e = super::drafts::expense_edit_base(ctx, e)?;
             if let Some(p) = clean(req.project.clone()) {
                 let project = resolve_project(ctx, &p)?;
                 e.project_id = project.id;
@@ -295,9 +300,9 @@ impl Service {
             if let Some(r) = req.receipt_path.clone() {
                 e.receipt_path = receipt(Some(r))?;
             }
-            expenses::update(ctx.tx, &e, ctx.now)?;
-            ctx.audit("expense", &[e.id.0], None)?;
-            Ok(expenses::get(ctx.tx, e.id)?.expect("exists"))
+            let id = super::drafts::write_expense_edit(ctx, &e)?;
+            ctx.audit("expense", &[id.0], None)?;
+            Ok(expenses::get(ctx.tx, id)?.expect("exists"))
         })
     }
 
@@ -309,6 +314,7 @@ impl Service {
         self.write("delete_expense", |ctx| {
             let e = resolve_expense(ctx, expense)?;
             unlocked(ctx, &e, "deleted")?;
+            super::drafts::may_delete_expense(ctx, &e)?;
             expenses::delete(ctx.tx, e.id)?;
             ctx.audit("expense", &[e.id.0], Some("deleted"))?;
             Ok(e)
@@ -337,6 +343,7 @@ impl Service {
             to: day(selection.end - 1),
             billable: Some(true),
             invoiced: Some(false),
+            draft: Some(false),
             ..Default::default()
         };
         let mut found = expenses::list(ctx.tx, &filter, None, usize::MAX)?;

@@ -428,7 +428,9 @@ impl Service {
         let mut write_error = None;
         let mut count = 0;
         let read = self.read(|ctx| {
-            let filter = track_filter(ctx, req)?;
+            let mut filter = track_filter(ctx, req)?;
+            // Drafts are proposals: an export carries approved tracks only.
+            filter.draft = Some(false);
             let (projects, tags) = tracks::export_names(ctx.tx)?;
             let rank: HashMap<i64, usize> = tags
                 .iter()

@@ -368,6 +368,8 @@ fn price_tracks(ctx: &Ctx<'_>, rows: Vec<BillableRow>) -> Result<PricedTracks> {
             unit_rate,
             task_id: row.task_id.map(|k| k.0),
             task_name: row.task_name,
+            milestone_id: row.milestone_id,
+            milestone_name: row.milestone_name,
         });
     }
     if by_currency.len() > 1 {

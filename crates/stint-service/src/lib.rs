@@ -11,6 +11,7 @@
 
 mod catalog;
 mod changes;
+pub mod drafts;
 mod expenses;
 mod export;
 mod files;
@@ -18,6 +19,7 @@ mod ics;
 mod import;
 mod invoice_pdf;
 mod invoices;
+mod milestones;
 mod names;
 mod placement;
 mod reports;
@@ -51,6 +53,7 @@ pub use catalog::{
     ListTags, NewClient, NewProject, ProjectChanges, TagWithUsage,
 };
 pub use changes::{Change, ListChanges, MAX_REQUEST_ID_CHARS, REQUEST_ID_TTL_SECONDS, Undone};
+pub use drafts::{DraftSelection, Drafts, MAX_DRAFTS_PER_CALL};
 pub use expenses::{ExpenseChanges, ListExpenses, NewExpense};
 pub use export::{
     ExportError, INVOICE_CSV_HEADER, TRACKS_CSV_HEADER, TracksCsv, csv_text, csv_text_back,
@@ -64,6 +67,9 @@ pub use import::{
 };
 pub use invoice_pdf::{PdfExport, invoice_document};
 pub use invoices::{InvoiceChanges, ListInvoices, NewInvoice};
+pub use milestones::{
+    ListMilestones, MAX_MILESTONES_LISTED, MilestoneChanges, MilestoneCompleted, NewMilestone,
+};
 pub use names::{Completion, MAX_COMPLETIONS, NameKind, matches_prefix};
 pub use reports::{
     BudgetReport, BudgetUse, Figures, GroupDim, GroupKey, Summary, SummaryRow, TimeSummary,
@@ -232,6 +238,9 @@ pub struct Caller {
     /// `path`): true for the CLI and stdio (the user's own process), false for every HTTP
     /// caller, whose requests may come from another account or machine.
     pub may_write_files: bool,
+    /// Writes of tracks and expenses are drafts, counted nowhere until a person approves them
+    /// (a `--drafts` token or `stint mcp --drafts`; see [`drafts`]).
+    pub drafts: bool,
 }
 
 impl Caller {
@@ -242,7 +251,15 @@ impl Caller {
             token_name: None,
             redact_contacts: false,
             may_write_files: true,
+            drafts: false,
         }
+    }
+
+    /// This caller, writing drafts when `drafts`.
+    #[must_use]
+    pub fn with_drafts(mut self, drafts: bool) -> Caller {
+        self.drafts = drafts;
+        self
     }
 }
 
@@ -375,6 +392,11 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Whether this write makes tracks and expenses drafts (see [`drafts`]).
+    pub(crate) fn drafts(&self) -> bool {
+        self.caller.drafts
+    }
+
     /// Records this write in the audit log.
     pub(crate) fn audit(&self, entity: &str, ids: &[i64], detail: Option<&str>) -> Result<()> {
         audit::record(

@@ -43,6 +43,8 @@ pub enum GroupDim {
     Tag,
     /// A task of a project; tracks without a task form a row "(no task)".
     Task,
+    /// The milestone of a track's task; the rest form a row "(no milestone)".
+    Milestone,
 }
 
 impl GroupDim {
@@ -57,11 +59,12 @@ impl GroupDim {
             "client" => Self::Client,
             "tag" => Self::Tag,
             "task" => Self::Task,
+            "milestone" => Self::Milestone,
             _ => {
                 return Err(DomainError::parse(
                     "grouping",
                     input,
-                    "give day, week, month, year, project, client, tag or task",
+                    "give day, week, month, year, project, client, tag or task (or milestone)",
                 )
                 .into());
             }
@@ -79,6 +82,7 @@ impl GroupDim {
             Self::Client => "client",
             Self::Tag => "tag",
             Self::Task => "task",
+            Self::Milestone => "milestone",
         }
     }
 
@@ -137,6 +141,8 @@ pub struct TimeSummary {
     pub client: Option<String>,
     pub tag: Option<String>,
     pub billable: Option<bool>,
+    /// Only tracks on tasks of this milestone (id or exact name).
+    pub milestone: Option<String>,
 }
 
 /// One value of a grouping: a period label (`2026-11-20`, week start `2026-11-16`, `2026-11`,
@@ -344,6 +350,7 @@ fn none_label(dim: GroupDim) -> &'static str {
         GroupDim::Client => "(no client)",
         GroupDim::Tag => "(untagged)",
         GroupDim::Task => "(no task)",
+        GroupDim::Milestone => "(no milestone)",
         _ => "",
     }
 }
@@ -373,6 +380,7 @@ fn sql_groups(
             GroupDim::Project => Dim::Project,
             GroupDim::Client => Dim::Client,
             GroupDim::Task => Dim::Task,
+            GroupDim::Milestone => Dim::Milestone,
             _ => Dim::Tag,
         })
         .collect();
@@ -537,6 +545,7 @@ impl Service {
             project_id: None,
             client_id: None,
             tag_id: None,
+            milestone_id: None,
             billable: None,
             invoiced: None,
             finished_only: false,
@@ -562,7 +571,7 @@ impl Service {
                 return Err(DomainError::Invalid(msg![
                     Arg::GroupBy,
                     format!(
-                        " takes one or two of day, week, month, year, project, client, tag, task \
+                        " takes one or two of day, week, month, year, project, client, tag, task, milestone \
                          (got {}), e.g. project, or day and project",
                         dims.len()
                     ),
@@ -605,6 +614,10 @@ impl Service {
                 None => None,
             };
             q.billable = req.billable;
+            q.milestone_id = match clean(req.milestone.clone()) {
+                Some(m) => Some(super::milestones::resolve_milestone(ctx, None, &m)?.id),
+                None => None,
+            };
             let groups = if dims.iter().any(|d| d.is_period()) {
                 let mut groups = HashMap::new();
                 self.group_spans(ctx, &q, &dims, &mut groups)?;
@@ -621,7 +634,12 @@ impl Service {
             let mut all = Acc::default();
             if dims
                 .iter()
-                .all(|d| matches!(d, GroupDim::Project | GroupDim::Client | GroupDim::Task))
+                .all(|d| {
+                    matches!(
+                        d,
+                        GroupDim::Project | GroupDim::Client | GroupDim::Task | GroupDim::Milestone
+                    )
+                })
             {
                 for g in groups.values() {
                     for (k, s) in &g.0 {
@@ -637,7 +655,8 @@ impl Service {
             let mut totals = all.figures(ctx);
             let mut rows = into_rows(groups, ctx);
             attach_project_clients(ctx, &mut rows)?;
-            if q.tag_id.is_none() && q.billable != Some(false) {
+            // Expenses have no task, so no milestone.
+            if q.tag_id.is_none() && q.milestone_id.is_none() && q.billable != Some(false) {
                 let expenses = expense_rows(ctx, range, q.project_id, q.client_id, None)?;
                 add_expenses(&mut rows, &mut totals, &expenses);
             }
@@ -694,6 +713,14 @@ impl Service {
                             (Some(k), _) => k.clone(),
                             (None, _) => none_label(*d).into(),
                         },
+                    }],
+                    GroupDim::Milestone => vec![GroupKey {
+                        dim: *d,
+                        id: span.milestone.as_ref().map(|m| m.0),
+                        value: span
+                            .milestone
+                            .as_ref()
+                            .map_or_else(|| none_label(*d).into(), |m| m.1.clone()),
                     }],
                     GroupDim::Tag if span.tags.is_empty() => vec![GroupKey {
                         dim: *d,

@@ -14,11 +14,12 @@
 use rust_decimal::Decimal;
 
 use super::catalog::{as_id, closest_candidates, parse_opt_rate, require_name, resolve_project};
+use super::milestones::resolve_milestone;
 use super::{
     Ctx, Deleted, Page, Result, Service, ServiceError, clean, decode_cursor, encode_cursor,
     page_size, paginate, unique_violation,
 };
-use stint_domain::entities::{Project, Task, TaskStatus};
+use stint_domain::entities::{Project, Task, TaskPriority, TaskStatus};
 use stint_domain::limits::{MAX_DURATION_SECONDS, echo};
 use stint_domain::msg;
 use stint_domain::time::parse_duration;
@@ -43,6 +44,12 @@ pub struct NewTask {
     pub billable: Option<bool>,
     /// Hourly rate in major units of the project's currency.
     pub hourly_rate: Option<String>,
+    /// Local day it is due by (`2026-12-31`, `friday`, `Dec 31`), in the configured zone.
+    pub due_date: Option<String>,
+    /// `low`, `normal` (the default), `high` or `urgent`, or 1 to 4.
+    pub priority: Option<String>,
+    /// A milestone of the task's project, by id or exact name.
+    pub milestone: Option<String>,
 }
 
 /// Input of `update_task`: `None` leaves a field as it is; an empty text clears estimate and
@@ -57,6 +64,11 @@ pub struct TaskChanges {
     pub billable: Option<bool>,
     pub hourly_rate: Option<String>,
     pub archived: Option<bool>,
+    /// Local day it is due by; empty clears.
+    pub due_date: Option<String>,
+    pub priority: Option<String>,
+    /// A milestone of the task's project; empty takes the task off its milestone.
+    pub milestone: Option<String>,
 }
 
 /// Input of `list_tasks`.
@@ -69,6 +81,13 @@ pub struct ListTasks {
     pub status: Option<String>,
     /// With `status` left out: archived tasks too.
     pub include_archived: bool,
+    /// Only tasks of this priority.
+    pub priority: Option<String>,
+    /// Only tasks due before this local day (`friday`, `2026-12-31`, `next week`'s start is
+    /// not a day: give a date); tasks without a due date are left out.
+    pub due_before: Option<String>,
+    /// Only the tasks of this milestone (id or exact name).
+    pub milestone: Option<String>,
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
@@ -118,6 +137,22 @@ fn parse_estimate(input: &str) -> Result<i64> {
         .into());
     }
     Ok(seconds)
+}
+
+/// A due date as sent: a local date in the configured zone; empty or absent for none.
+fn due_date(ctx: &Ctx<'_>, input: Option<String>) -> Result<Option<chrono::NaiveDate>> {
+    match clean(input) {
+        Some(d) => Ok(Some(stint_domain::time::parse_date(&d, ctx.tz, ctx.now)?)),
+        None => Ok(None),
+    }
+}
+
+/// A priority as sent (`low`, `normal`, `high`, `urgent`, or 1 to 4); absent for none.
+fn priority(input: Option<String>) -> Result<Option<TaskPriority>> {
+    match clean(input) {
+        Some(p) => Ok(Some(TaskPriority::parse(&p)?)),
+        None => Ok(None),
+    }
 }
 
 fn parse_opt_estimate(input: Option<String>) -> Result<Option<i64>> {
@@ -411,6 +446,12 @@ impl Service {
                 billable_by_default: req.billable,
                 hourly_rate: parse_opt_rate(req.hourly_rate.as_deref())?,
                 archived: false,
+                due_date: due_date(ctx, req.due_date.clone())?,
+                priority: priority(req.priority.clone())?.unwrap_or_default(),
+                milestone_id: match clean(req.milestone.clone()) {
+                    Some(m) => Some(resolve_milestone(ctx, Some(&project), &m)?.id),
+                    None => None,
+                },
             };
             let id = tasks::insert(ctx.tx, project.id, &fields, ctx.now).map_err(|e| {
                 unique_violation(e, || {
@@ -460,6 +501,12 @@ impl Service {
                 },
                 status,
                 archived,
+                priority: priority(req.priority.clone())?,
+                due_before: due_date(ctx, req.due_before.clone())?,
+                milestone_id: match clean(req.milestone.clone()) {
+                    Some(m) => Some(resolve_milestone(ctx, None, &m)?.id),
+                    None => None,
+                },
             };
             let after = decode_task_cursor(req.cursor.as_deref())?;
             let rows = tasks::list(ctx.tx, &filter, after.as_ref(), size + 1, ctx.now)?;
@@ -502,6 +549,21 @@ impl Service {
             }
             if let Some(a) = req.archived {
                 f.archived = a;
+            }
+            if req.due_date.is_some() {
+                f.due_date = due_date(ctx, req.due_date.clone())?;
+            }
+            if let Some(p) = priority(req.priority.clone())? {
+                f.priority = p;
+            }
+            if let Some(m) = req.milestone.as_deref() {
+                f.milestone_id = match m.trim() {
+                    "" => None,
+                    m => {
+                        let project = projects::get(ctx.tx, current.project_id)?;
+                        Some(resolve_milestone(ctx, project.as_ref(), m)?.id)
+                    }
+                };
             }
             let name = f.name.clone();
             tasks::update(ctx.tx, current.id, &f, ctx.now).map_err(|e| {

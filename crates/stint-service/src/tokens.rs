@@ -49,6 +49,9 @@ pub struct TokenInfo {
     pub scope: Scope,
     /// May see client contact details (email, phone, address, tax id).
     pub sensitive: bool,
+    /// Its writes of tracks and expenses are drafts, counted nowhere until a person approves
+    /// them (`stint token create --drafts`; see [`crate::drafts`]).
+    pub drafts: bool,
 }
 
 /// Prefix of every secret, so leaked tokens are easy to recognise.
@@ -77,6 +80,21 @@ impl Service {
         scope: &str,
         sensitive: bool,
     ) -> Result<(TokenRow, String)> {
+        self.create_token_with(name, scope, sensitive, false)
+    }
+
+    /// [`Service::create_token`] for a token whose writes of tracks and expenses are drafts
+    /// when `drafts` (see [`crate::drafts`]).
+    ///
+    /// # Errors
+    /// As [`Service::create_token`].
+    pub fn create_token_with(
+        &self,
+        name: &str,
+        scope: &str,
+        sensitive: bool,
+        drafts: bool,
+    ) -> Result<(TokenRow, String)> {
         let scope = Scope::parse(scope)?;
         let name = name.trim().to_owned();
         if name.is_empty() {
@@ -97,7 +115,15 @@ impl Service {
         );
         let hash = hash_secret(&secret);
         self.write("create_token", |ctx| {
-            let id = tokens::insert(ctx.tx, &name, scope.as_str(), sensitive, &hash, ctx.now)
+            let id = tokens::insert(
+                ctx.tx,
+                &name,
+                scope.as_str(),
+                sensitive,
+                drafts,
+                &hash,
+                ctx.now,
+            )
                 .map_err(|e| {
                     unique_violation(e, || {
                         format!("an active token named {name:?} already exists; choose another name or revoke it first (stint token revoke {name})").into()
@@ -172,6 +198,7 @@ impl Service {
             name: row.name,
             scope: Scope::parse(&row.scope)?,
             sensitive: row.sensitive,
+            drafts: row.drafts,
         }))
     }
 }
@@ -216,12 +243,14 @@ impl HttpCaller {
                 token_name: Some(t.name.clone()),
                 redact_contacts: !t.sensitive,
                 may_write_files: false,
+                drafts: t.drafts,
             },
             HttpCaller::Tokenless => Caller {
                 frontend: Frontend::McpHttp,
                 token_name: None,
                 redact_contacts: true,
                 may_write_files: false,
+                drafts: false,
             },
         }
     }

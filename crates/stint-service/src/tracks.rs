@@ -265,6 +265,7 @@ pub(crate) fn track_filter(ctx: &Ctx<'_>, req: &ListTracks) -> Result<TrackFilte
         billable: req.billable,
         invoiced: req.invoiced,
         running: req.running,
+        draft: None,
         search: match clean(req.search.clone()) {
             Some(s) => {
                 check_search(&s)?;
@@ -275,7 +276,7 @@ pub(crate) fn track_filter(ctx: &Ctx<'_>, req: &ListTracks) -> Result<TrackFilte
     })
 }
 
-fn load_track(ctx: &Ctx<'_>, id: i64) -> Result<Track> {
+pub(crate) fn load_track(ctx: &Ctx<'_>, id: i64) -> Result<Track> {
     tracks::get(ctx.tx, TrackId(id))?.ok_or_else(|| {
         ServiceError::NotFound(msg![
             format!("no track has id {id}; find the right one with "),
@@ -288,7 +289,7 @@ fn load_track(ctx: &Ctx<'_>, id: i64) -> Result<Track> {
 }
 
 /// Refuses changes to a track that is on an invoice, naming the invoice.
-fn ensure_not_invoiced(ctx: &Ctx<'_>, track: &Track, action: &str) -> Result<()> {
+pub(crate) fn ensure_not_invoiced(ctx: &Ctx<'_>, track: &Track, action: &str) -> Result<()> {
     let Some(invoice) = track.invoice_id else {
         return Ok(());
     };
@@ -491,9 +492,11 @@ impl Service {
                 return discard_timer(ctx, track);
             }
             validate_span(track.start, Some(end), ctx.now, ctx.tz)?;
-            let mut f = TrackFields::from(&track);
+            // In drafts mode the stop of an approved timer is held as a draft of the change.
+            let base = super::drafts::edit_base(ctx, &track)?;
+            let mut f = TrackFields::from(&base);
             f.end = Some(end);
-            tracks::update(ctx.tx, track.id, &f, ctx.now)?;
+            let written = super::drafts::write_track_edit(ctx, &base, &f, None)?;
             let (overlaps, overlap_count) = tracks::overlapping(
                 ctx.tx,
                 track.start,
@@ -501,10 +504,10 @@ impl Service {
                 Some(track.id),
                 MAX_LISTED_IDS,
             )?;
-            ctx.audit("track", &[track.id.0], None)?;
+            ctx.audit("track", &[written.0], None)?;
             Ok(TrackWritten {
                 warning: long_track_warning(track.start, Some(end), exact, ctx.tz),
-                track: load_track(ctx, track.id.0)?,
+                track: load_track(ctx, written.0)?,
                 overlaps,
                 overlap_count,
                 discarded: false,
@@ -643,6 +646,8 @@ impl Service {
                 billable: req.billable.unwrap_or(default_billable),
                 hourly_rate,
                 task_id,
+                draft: ctx.drafts(),
+                draft_of: None,
             };
             let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
             tracks::set_tags(ctx.tx, id, &tag_ids)?;
@@ -701,7 +706,9 @@ impl Service {
         self.write("update_track", |ctx| {
             let track = load_track(ctx, track_id)?;
             ensure_not_invoiced(ctx, &track, "edited")?;
-            let mut f = TrackFields::from(&track);
+            // In drafts mode an approved track's edit builds on the edit already held back.
+            let base = super::drafts::edit_base(ctx, &track)?;
+            let mut f = TrackFields::from(&base);
             if let Some(d) = req.description {
                 f.description = description(Some(d))?;
             }
@@ -753,17 +760,17 @@ impl Service {
                 (None, None) => {}
             }
             validate_span(f.start, f.end, ctx.now, ctx.tz)?;
-            tracks::update(ctx.tx, track.id, &f, ctx.now)?;
-            if let Some(tags) = req.tags {
-                let ids = resolve_tags(ctx, &tags)?;
-                tracks::set_tags(ctx.tx, track.id, &ids)?;
-            }
+            let tags = match req.tags {
+                Some(tags) => Some(resolve_tags(ctx, &tags)?),
+                None => None,
+            };
+            let written = super::drafts::write_track_edit(ctx, &base, &f, tags.as_deref())?;
             let (overlaps, overlap_count) =
                 tracks::overlapping(ctx.tx, f.start, f.end, Some(track.id), MAX_LISTED_IDS)?;
-            ctx.audit("track", &[track.id.0], None)?;
+            ctx.audit("track", &[written.0], None)?;
             Ok(TrackWritten {
                 warning: long_track_warning(f.start, f.end, exact, ctx.tz),
-                track: load_track(ctx, track.id.0)?,
+                track: load_track(ctx, written.0)?,
                 overlaps,
                 overlap_count,
                 discarded: false,
@@ -779,6 +786,7 @@ impl Service {
         self.write("delete_track", |ctx| {
             let track = load_track(ctx, track_id)?;
             ensure_not_invoiced(ctx, &track, "deleted")?;
+            super::drafts::may_delete_track(ctx, &track)?;
             tracks::delete(ctx.tx, track.id)?;
             ctx.audit("track", &[track.id.0], Some(&track.description))?;
             Ok(track)
@@ -854,10 +862,11 @@ fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
                     "), or start the new timer later",
                 ]));
             }
-            let mut f = TrackFields::from(&running);
+            // In drafts mode the stop of an approved timer is held as a draft of the change.
+            let base = super::drafts::edit_base(ctx, &running)?;
+            let mut f = TrackFields::from(&base);
             f.end = Some(start);
-            tracks::update(ctx.tx, running.id, &f, ctx.now)?;
-            stopped.push(running.id);
+            stopped.push(super::drafts::write_track_edit(ctx, &base, &f, None)?);
         }
     }
     let fields = TrackFields {
@@ -869,6 +878,8 @@ fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
         billable: req.billable.unwrap_or(default_billable),
         hourly_rate: None,
         task_id,
+        draft: ctx.drafts(),
+        draft_of: None,
     };
     let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
     tracks::set_tags(ctx.tx, id, &tag_ids)?;

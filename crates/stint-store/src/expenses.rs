@@ -14,7 +14,7 @@ use stint_domain::{ClientId, ExpenseId, InvoiceId, ProjectId};
 
 const SELECT: &str = "SELECT e.id, e.project_id, p.name, e.expense_date, e.amount_minor,
        e.currency, e.description, e.billable, e.tax_rate_percent, e.receipt_path, e.invoice_id,
-       e.created_at, e.updated_at
+       e.created_at, e.updated_at, e.draft, e.draft_of
   FROM expenses e JOIN projects p ON p.id = e.project_id";
 
 fn minor(amount: Decimal) -> i64 {
@@ -41,16 +41,19 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Expense> {
         invoice_id: r.get::<_, Option<i64>>(10)?.map(InvoiceId),
         created_at: c.ts(11, "created_at")?,
         updated_at: c.ts(12, "updated_at")?,
+        draft: r.get(13)?,
+        draft_of: r.get::<_, Option<i64>>(14)?.map(ExpenseId),
     })
 }
 
-/// Inserts an expense (its `id`, `invoice_id` and timestamps are ignored) and returns its id.
-/// `amount` must carry the currency's minor-unit decimals.
+/// Inserts an expense (its `id`, `invoice_id` and timestamps are ignored; `draft` and
+/// `draft_of` are written) and returns its id. `amount` must carry the currency's minor-unit
+/// decimals.
 pub fn insert(conn: &Connection, e: &Expense, now: DateTime<Utc>) -> Result<ExpenseId> {
     conn.execute(
         "INSERT INTO expenses (project_id, expense_date, amount_minor, currency, description,
-           billable, tax_rate_percent, receipt_path, created_at, updated_at, id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
+           billable, tax_rate_percent, receipt_path, created_at, updated_at, id, draft, draft_of)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12)",
         params![
             e.project_id.0,
             e.date.format("%Y-%m-%d").to_string(),
@@ -62,12 +65,14 @@ pub fn insert(conn: &Connection, e: &Expense, now: DateTime<Utc>) -> Result<Expe
             e.receipt_path,
             to_ts(now),
             super::sync::next_id(conn, "expenses")?,
+            e.draft,
+            e.draft_of.map(|d| d.0),
         ],
     )?;
     Ok(ExpenseId(conn.last_insert_rowid()))
 }
 
-/// Writes every field of expense `e.id` but its invoice.
+/// Writes every field of expense `e.id` but its invoice and its draft state.
 pub fn update(conn: &Connection, e: &Expense, now: DateTime<Utc>) -> Result<()> {
     conn.execute(
         "UPDATE expenses SET project_id = ?2, expense_date = ?3, amount_minor = ?4, currency = ?5,
@@ -97,8 +102,44 @@ pub fn get(conn: &Connection, id: ExpenseId) -> Result<Option<Expense>> {
         .optional()?)
 }
 
-/// Deletes expense `id`.
+/// Makes expense `id` a draft or an approved expense; an approved expense holds no edit back.
+pub fn set_draft(conn: &Connection, id: ExpenseId, draft: bool, now: DateTime<Utc>) -> Result<()> {
+    conn.execute(
+        "UPDATE expenses SET draft = ?2, draft_of = CASE WHEN ?2 THEN draft_of END,
+           updated_at = ?3
+         WHERE id = ?1",
+        params![id.0, draft, to_ts(now)],
+    )?;
+    Ok(())
+}
+
+/// The draft holding back an edit of approved expense `id`, if any.
+pub fn draft_edit_of(conn: &Connection, id: ExpenseId) -> Result<Option<ExpenseId>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM expenses WHERE draft_of = ?1 ORDER BY id LIMIT 1")?
+        .query_row([id.0], |r| Ok(ExpenseId(r.get(0)?)))
+        .optional()?)
+}
+
+/// Draft expenses, oldest id first, from `ids` (every draft when empty), at most `limit`.
+pub fn drafts(conn: &Connection, ids: &[ExpenseId], limit: usize) -> Result<Vec<Expense>> {
+    let list: Vec<String> = ids.iter().map(|i| i.0.to_string()).collect();
+    let only = if ids.is_empty() {
+        String::new()
+    } else {
+        format!(" AND e.id IN ({})", list.join(","))
+    };
+    let mut stmt = conn.prepare(&format!(
+        "{SELECT} WHERE e.draft = 1{only} ORDER BY e.id LIMIT {}",
+        i64::try_from(limit).unwrap_or(i64::MAX)
+    ))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Deletes expense `id` and the drafts holding back edits of it.
 pub fn delete(conn: &Connection, id: ExpenseId) -> Result<()> {
+    conn.execute("DELETE FROM expenses WHERE draft_of = ?1", [id.0])?;
     conn.execute("DELETE FROM expenses WHERE id = ?1", [id.0])?;
     Ok(())
 }
@@ -113,6 +154,8 @@ pub struct ExpenseFilter {
     pub to: Option<NaiveDate>,
     pub billable: Option<bool>,
     pub invoiced: Option<bool>,
+    /// Only drafts (`Some(true)`) or only approved expenses (`Some(false)`).
+    pub draft: Option<bool>,
 }
 
 /// Expenses matching `f`, newest date first (then id), after `(date, id)`, at most `limit`.
@@ -130,6 +173,13 @@ pub fn list(
            AND (?6 IS NULL OR (e.invoice_id IS NOT NULL) = ?6)
            AND (?7 IS NULL OR (e.expense_date, e.id) < (?7, ?8))"
     );
+    if let Some(d) = f.draft {
+        sql.push_str(if d {
+            " AND e.draft = 1"
+        } else {
+            " AND e.draft = 0"
+        });
+    }
     let mut args: Vec<rusqlite::types::Value> = vec![
         f.project_id.map(|p| p.0).into(),
         f.client_id.map(|c| c.0).into(),
@@ -179,7 +229,8 @@ pub fn sums(
     let mut stmt = conn.prepare_cached(
         "SELECT p.client_id, e.project_id, e.currency, sum(e.amount_minor)
            FROM expenses e JOIN projects p ON p.id = e.project_id
-          WHERE e.billable = 1 AND e.expense_date >= ?1 AND e.expense_date <= ?2
+          WHERE e.billable = 1 AND e.draft = 0
+            AND e.expense_date >= ?1 AND e.expense_date <= ?2
             AND (?3 IS NULL OR e.project_id = ?3) AND (?4 IS NULL OR p.client_id = ?4)
             AND (?5 IS NULL OR (e.invoice_id IS NOT NULL) = ?5)
           GROUP BY p.client_id, e.project_id, e.currency",
@@ -234,4 +285,13 @@ pub fn find_same(conn: &Connection, e: &Expense) -> Result<Option<ExpenseId>> {
             |r| Ok(ExpenseId(r.get(0)?)),
         )
         .optional()?)
+}
+
+/// How many drafts `expenses` holds.
+pub fn draft_count(conn: &Connection) -> Result<i64> {
+    Ok(
+        conn.query_row("SELECT count(*) FROM expenses WHERE draft = 1", [], |r| {
+            r.get(0)
+        })?,
+    )
 }

@@ -33,6 +33,9 @@ pub struct BillableRow {
     pub task_id: Option<TaskId>,
     pub task_name: Option<String>,
     pub task_rate: Option<Decimal>,
+    /// The milestone of its task, and its name.
+    pub milestone_id: Option<i64>,
+    pub milestone_name: Option<String>,
 }
 
 /// Which tracks to bill: starting in `[start, end)`, of a client and/or some projects.
@@ -52,12 +55,13 @@ pub fn billable_tracks(conn: &Connection, q: &BillableQuery) -> Result<Vec<Billa
                 c.currency,
                 (SELECT group_concat(g.name, char(30)) FROM track_tags tt JOIN tags g ON g.id = tt.tag_id
                   WHERE tt.track_id = t.id),
-                t.task_id, k.name, k.hourly_rate
+                t.task_id, k.name, k.hourly_rate, k.milestone_id,
+                (SELECT m.name FROM milestones m WHERE m.id = k.milestone_id)
            FROM tracks t
            LEFT JOIN projects p ON p.id = t.project_id
            LEFT JOIN clients c ON c.id = p.client_id
            LEFT JOIN tasks k ON k.id = t.task_id
-          WHERE t.billable = 1 AND t.end_at IS NOT NULL AND t.invoice_id IS NULL
+          WHERE t.billable = 1 AND t.end_at IS NOT NULL AND t.invoice_id IS NULL AND t.draft = 0
             AND t.start_at >= ?1 AND t.start_at < ?2
             AND (?3 IS NULL OR p.client_id = ?3)",
     );
@@ -113,6 +117,8 @@ pub fn billable_tracks(conn: &Connection, q: &BillableQuery) -> Result<Vec<Billa
             task_rate: Cols::new(r, "tasks", "task", 15)
                 .and_then(|k| k.decimal_opt(17, "hourly_rate"))
                 .or_else(|e| null_id(r, 15, e))?,
+            milestone_id: r.get(18)?,
+            milestone_name: r.get(19)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -135,13 +141,20 @@ fn null_id<T>(r: &Row<'_>, id_col: usize, e: rusqlite::Error) -> rusqlite::Resul
     }
 }
 
-/// The `(group_by, grouping)` columns of a grouping: `group_by` takes the four values schema 1
-/// allows, `grouping` a newer one (`task`, with `group_by` `project`); see
-/// `migrations/V8__tasks.sql`. Read back as `ifnull(grouping, group_by)`.
-fn stored_group_by(g: GroupBy) -> (&'static str, Option<&'static str>) {
+/// The `(group_by, grouping, grouping_v14)` columns of a grouping: `group_by` takes the four
+/// values schema 1 allows, `grouping` a newer one (`task`, with `group_by` `project`; see
+/// `migrations/V8__tasks.sql`), `grouping_v14` a newer one still (`milestone`, with `task` and
+/// `project` in the older columns; see `migrations/V14__milestones_drafts.sql`). Read back as
+/// `coalesce(grouping_v14, grouping, group_by)`.
+fn stored_group_by(g: GroupBy) -> (&'static str, Option<&'static str>, Option<&'static str>) {
     match g {
-        GroupBy::Task => (GroupBy::Project.as_str(), Some(g.as_str())),
-        other => (other.as_str(), None),
+        GroupBy::Task => (GroupBy::Project.as_str(), Some(g.as_str()), None),
+        GroupBy::Milestone => (
+            GroupBy::Project.as_str(),
+            Some(GroupBy::Task.as_str()),
+            Some(g.as_str()),
+        ),
+        other => (other.as_str(), None, None),
     }
 }
 
@@ -152,9 +165,10 @@ pub fn insert(conn: &Connection, inv: &Invoice) -> Result<InvoiceId> {
            issue_date, due_date, group_by, tax_rate_percent, subtotal, tax, total, notes,
            seller_name, seller_address, client_name, client_email, client_address, client_tax_id,
            rounding_mode, rounding_increment_minutes, rounding_scope, timezone, created_at,
-           updated_at, grouping, discount_percent, discount_amount, discount, paid_on, id)
+           updated_at, grouping, discount_percent, discount_amount, discount, paid_on, id,
+           grouping_v14)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-           ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?25, ?26, ?27, ?28, ?29, ?30, ?31)",
+           ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
         params![
             inv.number,
             inv.status.as_str(),
@@ -187,6 +201,7 @@ pub fn insert(conn: &Connection, inv: &Invoice) -> Result<InvoiceId> {
             inv.discount.to_string(),
             date_text(inv.paid_on),
             super::sync::next_id(conn, "invoices")?,
+            stored_group_by(inv.group_by).2,
         ],
     )?;
     let id = InvoiceId(conn.last_insert_rowid());
@@ -238,7 +253,7 @@ pub fn insert(conn: &Connection, inv: &Invoice) -> Result<InvoiceId> {
 }
 
 const SELECT: &str = "SELECT id, number, status, client_id, currency, period_start, period_end,
-       issue_date, due_date, ifnull(grouping, group_by), tax_rate_percent, subtotal, tax, total,
+       issue_date, due_date, coalesce(grouping_v14, grouping, group_by), tax_rate_percent, subtotal, tax, total,
        notes, seller_name,
        seller_address, client_name, client_email, client_address, client_tax_id, rounding_mode,
        rounding_increment_minutes, rounding_scope, timezone, created_at, updated_at, sent_at,

@@ -15,6 +15,7 @@ pub mod changes;
 pub mod clients;
 pub mod expenses;
 pub mod invoices;
+pub mod milestones;
 pub mod names;
 pub mod portable;
 pub mod projects;
@@ -138,7 +139,7 @@ pub(crate) type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// The schema version this binary creates and understands: the newest migration in
 /// `migrations/` (a unit test checks the two agree). A constant, so that opening a current
 /// database does not build refinery's runner, which parses every embedded migration.
-pub const SCHEMA_VERSION: i64 = 12;
+pub const SCHEMA_VERSION: i64 = 14;
 
 /// The schema version this binary creates and understands ([`SCHEMA_VERSION`]).
 pub fn supported_schema_version() -> i64 {
@@ -600,6 +601,17 @@ impl<'r, 's> Cols<'r, 's> {
                 None => Err(self.bad(column, s)),
             },
         }
+    }
+
+    /// An optional local date stored as `YYYY-MM-DD` text.
+    pub(crate) fn date_opt(
+        &self,
+        idx: usize,
+        column: &'static str,
+    ) -> rusqlite::Result<Option<chrono::NaiveDate>> {
+        self.parsed_opt(idx, column, |s| {
+            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+        })
     }
 
     /// A text decoded by `parse`; NULL or `None` from `parse` is a bad value.

@@ -21,7 +21,7 @@ use rust_decimal::Decimal;
 use super::{BadValue, Cols, Result, parse_decimal};
 use stint_domain::billing::{RateSource, first_rate};
 use stint_domain::settings::{Rounding, RoundingMode};
-use stint_domain::{ClientId, ProjectId, TagId};
+use stint_domain::{ClientId, MilestoneId, ProjectId, TagId};
 
 /// A dimension to group by in SQL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +31,9 @@ pub enum Dim {
     Tag,
     /// A task, named `Task (Project)` unless the project is a dimension too.
     Task,
+    /// The milestone of a track's task (none for tracks without a task or whose task has no
+    /// milestone).
+    Milestone,
 }
 
 /// Which tracks count, and how to round them.
@@ -44,6 +47,8 @@ pub struct ReportQuery {
     pub project_id: Option<ProjectId>,
     pub client_id: Option<ClientId>,
     pub tag_id: Option<TagId>,
+    /// Only tracks on tasks of this milestone.
+    pub milestone_id: Option<MilestoneId>,
     pub billable: Option<bool>,
     pub invoiced: Option<bool>,
     /// Leave running timers out.
@@ -70,6 +75,8 @@ pub struct AggRow {
 
 /// Appends the conditions of `q` other than the range to `sql`, as ` AND ...` terms on `t`.
 fn filters(q: &ReportQuery, sql: &mut String, args: &mut Vec<Value>) {
+    // Drafts count in no total until approved (migrations/V14).
+    sql.push_str(" AND t.draft = 0");
     let mut push = |cond: &str, v: Value| {
         args.push(v);
         sql.push_str(&format!(
@@ -90,6 +97,12 @@ fn filters(q: &ReportQuery, sql: &mut String, args: &mut Vec<Value>) {
         push(
             "EXISTS (SELECT 1 FROM track_tags x WHERE x.track_id = t.id AND x.tag_id = ?)",
             t.0.into(),
+        );
+    }
+    if let Some(m) = q.milestone_id {
+        push(
+            "t.task_id IN (SELECT id FROM tasks WHERE milestone_id = ?)",
+            m.0.into(),
         );
     }
     if let Some(b) = q.billable {
@@ -172,7 +185,7 @@ fn grouped_sql(
                     t.task_id
                FROM tracks t INDEXED BY tracks_unbilled
               WHERE t.billable = 1 AND t.invoice_id IS NULL AND t.end_at IS NOT NULL
-                AND t.start_at >= ?1 AND t.start_at < ?2",
+                AND t.draft = 0 AND t.start_at >= ?1 AND t.start_at < ?2",
             rounding_sql(q.rounding, SECONDS)
         );
         filters(&rest, &mut sql, args);
@@ -270,11 +283,14 @@ struct TaskInfo {
     name: String,
     project_name: String,
     rate: Option<String>,
+    milestone: Option<(i64, String)>,
 }
 
 fn task_infos(conn: &Connection) -> Result<HashMap<i64, TaskInfo>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT k.id, k.name, p.name, k.hourly_rate FROM tasks k JOIN projects p ON p.id = k.project_id",
+        "SELECT k.id, k.name, p.name, k.hourly_rate, m.id, m.name
+           FROM tasks k JOIN projects p ON p.id = k.project_id
+           LEFT JOIN milestones m ON m.id = k.milestone_id",
     )?;
     let rows = stmt.query_map([], |r| {
         Cols::new(r, "tasks", "task", 0)?.decimal_opt(3, "hourly_rate")?;
@@ -284,6 +300,10 @@ fn task_infos(conn: &Connection) -> Result<HashMap<i64, TaskInfo>> {
                 name: r.get(1)?,
                 project_name: r.get(2)?,
                 rate: r.get(3)?,
+                milestone: match r.get::<_, Option<i64>>(4)? {
+                    Some(id) => Some((id, r.get(5)?)),
+                    None => None,
+                },
             },
         ))
     })?;
@@ -383,6 +403,10 @@ pub fn aggregate(conn: &Connection, q: &ReportQuery, dims: &[Dim]) -> Result<Vec
                         }
                     }),
                 ),
+                Dim::Milestone => match task.and_then(|k| k.milestone.as_ref()) {
+                    Some((id, name)) => (Some(*id), Some(name.clone())),
+                    None => (None, None),
+                },
             })
             .collect();
         // Stored rates must decode (project, client and task rates were checked when loaded).
@@ -460,6 +484,8 @@ pub struct Span {
     pub tags: Vec<(i64, String)>,
     pub task_id: Option<i64>,
     pub task_name: Option<String>,
+    /// `(id, name)` of the milestone of its task.
+    pub milestone: Option<(i64, String)>,
 }
 
 /// SQL of [`spans`]: the tracks starting in the query's range with their project, client, task
@@ -476,7 +502,8 @@ fn spans_sql(q: &ReportQuery, with_tags: bool, args: &mut Vec<Value>) -> String 
         &format!(
             "t.id AS id, t.start_at AS start_at, t.end_at, t.billable, t.project_id, p.name, \
              p.client_id, c.name, t.hourly_rate, coalesce(p.currency, c.currency), {tags}, \
-             t.task_id, k.name, k.hourly_rate, p.hourly_rate, c.hourly_rate, {SECONDS}"
+             t.task_id, k.name, k.hourly_rate, p.hourly_rate, c.hourly_rate, {SECONDS}, \
+             k.milestone_id, (SELECT m.name FROM milestones m WHERE m.id = k.milestone_id)"
         ),
         "LEFT JOIN projects p ON p.id = t.project_id LEFT JOIN clients c ON c.id = p.client_id \
          LEFT JOIN tasks k ON k.id = t.task_id",
@@ -521,6 +548,10 @@ pub fn spans(conn: &Connection, q: &ReportQuery, with_tags: bool) -> Result<Vec<
                 .collect(),
             task_id: r.get(11)?,
             task_name: r.get(12)?,
+            milestone: match r.get::<_, Option<i64>>(17)? {
+                Some(id) => Some((id, r.get(18)?)),
+                None => None,
+            },
         })
     })?;
     let mut spans: Vec<Span> = rows.collect::<rusqlite::Result<_>>()?;
@@ -543,6 +574,7 @@ mod plans {
             project_id: None,
             client_id: None,
             tag_id: None,
+            milestone_id: None,
             billable: None,
             invoiced: None,
             finished_only: false,

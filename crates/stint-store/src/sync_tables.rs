@@ -122,18 +122,31 @@ pub const TABLES: &[TableDecl] = &[
         &[to("client_id", "clients")],
         &["client_id", "name_key"],
     ),
+    synced(
+        "milestones",
+        ID,
+        &[to("project_id", "projects")],
+        &["project_id", "name_key"],
+    ),
     synced("tags", ID, &[], &["name_key"]),
     synced(
         "tasks",
         ID,
-        &[to("project_id", "projects")],
+        &[
+            to("project_id", "projects"),
+            to("milestone_id", "milestones"),
+        ],
         &["project_id", "name_key"],
     ),
     synced("invoices", ID, &[to("client_id", "clients")], &[]),
     synced(
         "expenses",
         ID,
-        &[to("project_id", "projects"), to("invoice_id", "invoices")],
+        &[
+            to("project_id", "projects"),
+            to("invoice_id", "invoices"),
+            to_by_schema("draft_of", "expenses"),
+        ],
         &[],
     ),
     synced(
@@ -155,6 +168,7 @@ pub const TABLES: &[TableDecl] = &[
                 to("invoice_id", "invoices"),
                 to_by_schema("invoice_line_id", "invoice_lines"),
                 to("task_id", "tasks"),
+                to_by_schema("draft_of", "tracks"),
             ],
             merge_on: &["import_key"],
             frozen_with_track: Some("id"),

@@ -6,9 +6,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use rust_decimal::Decimal;
 
 use super::{Cols, Result, to_ts};
-use stint_domain::entities::{Task, TaskStatus};
+use stint_domain::entities::{Task, TaskPriority, TaskStatus};
 use stint_domain::names::name_key;
-use stint_domain::{ProjectId, TaskId};
+use stint_domain::{MilestoneId, ProjectId, TaskId};
 
 /// Every writable column of a task (its project is fixed at creation).
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +22,11 @@ pub struct TaskFields {
     /// Major units per hour.
     pub hourly_rate: Option<Decimal>,
     pub archived: bool,
+    /// Local day it is due by.
+    pub due_date: Option<chrono::NaiveDate>,
+    pub priority: TaskPriority,
+    /// A milestone of the task's project (the service checks that it is).
+    pub milestone_id: Option<MilestoneId>,
 }
 
 impl From<&Task> for TaskFields {
@@ -33,16 +38,22 @@ impl From<&Task> for TaskFields {
             billable_by_default: t.billable_by_default,
             hourly_rate: t.hourly_rate,
             archived: t.archived,
+            due_date: t.due_date,
+            priority: t.priority,
+            milestone_id: t.milestone_id,
         }
     }
 }
 
 /// Columns of [`from_row`]; `?1` is "now" (Unix seconds), up to which running timers count.
+/// Drafts are not counted in the tracked time.
 const SELECT: &str = "SELECT k.id, k.project_id, p.name, k.name, k.estimate_seconds, k.status,
        k.billable_by_default, k.hourly_rate, k.archived, k.created_at, k.updated_at,
        (SELECT ifnull(sum(max(0, ifnull(x.end_at, ?1) - x.start_at)), 0)
-          FROM tracks x WHERE x.task_id = k.id)
-  FROM tasks k JOIN projects p ON p.id = k.project_id";
+          FROM tracks x WHERE x.task_id = k.id AND x.draft = 0),
+       k.due_date, k.priority, k.milestone_id, m.name
+  FROM tasks k JOIN projects p ON p.id = k.project_id
+  LEFT JOIN milestones m ON m.id = k.milestone_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
     let c = Cols::new(r, "tasks", "task", 0)?;
@@ -59,6 +70,10 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
         created_at: c.ts(9, "created_at")?,
         updated_at: c.ts(10, "updated_at")?,
         tracked_seconds: r.get(11)?,
+        due_date: c.date_opt(12, "due_date")?,
+        priority: c.parsed(13, "priority", |s| TaskPriority::parse(s).ok())?,
+        milestone_id: r.get::<_, Option<i64>>(14)?.map(MilestoneId),
+        milestone_name: r.get(15)?,
     })
 }
 
@@ -75,8 +90,9 @@ pub fn insert(
 ) -> Result<TaskId> {
     conn.execute(
         "INSERT INTO tasks (project_id, name, name_key, estimate_seconds, status,
-           billable_by_default, hourly_rate, archived, created_at, updated_at, id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
+           billable_by_default, hourly_rate, archived, created_at, updated_at, id, due_date,
+           priority, milestone_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13)",
         params![
             project.0,
             f.name,
@@ -87,7 +103,10 @@ pub fn insert(
             f.hourly_rate.map(|d| d.to_string()),
             f.archived,
             to_ts(now),
-            super::sync::next_id(conn, "tasks")?
+            super::sync::next_id(conn, "tasks")?,
+            f.due_date.map(|d| d.to_string()),
+            f.priority.as_str(),
+            f.milestone_id.map(|m| m.0)
         ],
     )?;
     Ok(TaskId(conn.last_insert_rowid()))
@@ -97,7 +116,8 @@ pub fn insert(
 pub fn update(conn: &Connection, id: TaskId, f: &TaskFields, now: DateTime<Utc>) -> Result<()> {
     conn.execute(
         "UPDATE tasks SET name = ?2, name_key = ?3, estimate_seconds = ?4, status = ?5,
-           billable_by_default = ?6, hourly_rate = ?7, archived = ?8, updated_at = ?9
+           billable_by_default = ?6, hourly_rate = ?7, archived = ?8, updated_at = ?9,
+           due_date = ?10, priority = ?11, milestone_id = ?12
          WHERE id = ?1",
         params![
             id.0,
@@ -108,7 +128,10 @@ pub fn update(conn: &Connection, id: TaskId, f: &TaskFields, now: DateTime<Utc>)
             f.billable_by_default,
             f.hourly_rate.map(|d| d.to_string()),
             f.archived,
-            to_ts(now)
+            to_ts(now),
+            f.due_date.map(|d| d.to_string()),
+            f.priority.as_str(),
+            f.milestone_id.map(|m| m.0)
         ],
     )?;
     Ok(())
@@ -171,6 +194,10 @@ pub struct TaskFilter {
     pub status: Option<TaskStatus>,
     /// Only archived (`Some(true)`) or only not archived (`Some(false)`) tasks.
     pub archived: Option<bool>,
+    pub priority: Option<TaskPriority>,
+    /// Only tasks due before this local day (not on it); tasks without a due date are out.
+    pub due_before: Option<chrono::NaiveDate>,
+    pub milestone_id: Option<MilestoneId>,
 }
 
 /// Where a page of [`list`] continues: after the task with this project name, project id,
@@ -193,6 +220,9 @@ pub fn list(
            AND (?4 IS NULL OR k.archived = ?4)
            AND (?5 IS NULL OR (p.name COLLATE NOCASE, p.id, k.name COLLATE NOCASE, k.id)
                 > (?5, ?6, ?7, ?8))
+           AND (?10 IS NULL OR k.priority = ?10)
+           AND (?11 IS NULL OR k.due_date < ?11)
+           AND (?12 IS NULL OR k.milestone_id = ?12)
          ORDER BY p.name COLLATE NOCASE, p.id, k.name COLLATE NOCASE, k.id
          LIMIT ?9"
     ))?;
@@ -206,7 +236,10 @@ pub fn list(
             after.map(|a| a.1),
             after.map(|a| a.2.as_str()),
             after.map(|a| a.3),
-            i64::try_from(limit).unwrap_or(i64::MAX)
+            i64::try_from(limit).unwrap_or(i64::MAX),
+            filter.priority.map(TaskPriority::as_str),
+            filter.due_before.map(|d| d.to_string()),
+            filter.milestone_id.map(|m| m.0)
         ],
         from_row,
     )?;

@@ -20,6 +20,8 @@ pub struct TokenRow {
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Its writes of tracks and expenses are drafts (see `migrations/V14`).
+    pub drafts: bool,
 }
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<TokenRow> {
@@ -33,11 +35,12 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<TokenRow> {
         created_at: c.ts(5, "created_at")?,
         last_used_at: c.ts_opt(6, "last_used_at")?,
         revoked_at: c.ts_opt(7, "revoked_at")?,
+        drafts: r.get(8)?,
     })
 }
 
 const SELECT: &str = "SELECT id, name, scope, sensitive, secret_hash, created_at, last_used_at, \
-                      revoked_at FROM api_tokens";
+                      revoked_at, drafts FROM api_tokens";
 
 /// Inserts a token and returns its id.
 pub fn insert(
@@ -45,12 +48,13 @@ pub fn insert(
     name: &str,
     scope: &str,
     sensitive: bool,
+    drafts: bool,
     secret_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<i64> {
     conn.execute(
-        "INSERT INTO api_tokens (name, scope, sensitive, secret_hash, created_at, id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![name, scope, sensitive, secret_hash, to_ts(now), super::sync::next_id(conn, "api_tokens")?],
+        "INSERT INTO api_tokens (name, scope, sensitive, secret_hash, created_at, id, drafts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![name, scope, sensitive, secret_hash, to_ts(now), super::sync::next_id(conn, "api_tokens")?, drafts],
     )?;
     Ok(conn.last_insert_rowid())
 }

@@ -21,6 +21,10 @@ pub struct TrackFields {
     pub hourly_rate: Option<Decimal>,
     /// A task of `project_id` (the service checks that it is).
     pub task_id: Option<TaskId>,
+    /// A draft, and the approved track it would change (see `migrations/V14`): written by
+    /// [`insert`] only; [`update`] leaves them, [`set_draft`] changes them.
+    pub draft: bool,
+    pub draft_of: Option<TrackId>,
 }
 
 impl From<&Track> for TrackFields {
@@ -34,6 +38,8 @@ impl From<&Track> for TrackFields {
             billable: t.billable,
             hourly_rate: t.hourly_rate,
             task_id: t.task_id,
+            draft: t.draft,
+            draft_of: t.draft_of,
         }
     }
 }
@@ -43,7 +49,7 @@ const SELECT: &str = "SELECT t.id, t.start_at, t.end_at, t.timezone, t.descripti
        t.updated_at,
        (SELECT group_concat(g.id || char(31) || g.name, char(30))
           FROM track_tags tt JOIN tags g ON g.id = tt.tag_id WHERE tt.track_id = t.id),
-       t.task_id, k.name
+       t.task_id, k.name, t.draft, t.draft_of
   FROM tracks t
   LEFT JOIN projects p ON p.id = t.project_id
   LEFT JOIN clients c ON c.id = p.client_id
@@ -80,6 +86,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Track> {
         updated_at: c.ts(13, "updated_at")?,
         task_id: r.get::<_, Option<i64>>(15)?.map(TaskId),
         task_name: r.get(16)?,
+        draft: r.get(17)?,
+        draft_of: r.get::<_, Option<i64>>(18)?.map(TrackId),
     })
 }
 
@@ -97,8 +105,8 @@ fn insert_row(
 ) -> Result<TrackId> {
     conn.prepare_cached(
         "INSERT INTO tracks (id, start_at, end_at, timezone, description, project_id, billable,
-           hourly_rate, import_key, created_at, updated_at, task_id)
-         VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?11)",
+           hourly_rate, import_key, created_at, updated_at, task_id, draft, draft_of)
+         VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?11, ?12, ?13)",
     )?
     .execute(params![
         to_ts(f.start),
@@ -111,7 +119,9 @@ fn insert_row(
         import_key,
         to_ts(now),
         super::sync::next_id(conn, "tracks")?,
-        f.task_id.map(|k| k.0)
+        f.task_id.map(|k| k.0),
+        f.draft,
+        f.draft_of.map(|d| d.0)
     ])?;
     Ok(TrackId(conn.last_insert_rowid()))
 }
@@ -136,6 +146,40 @@ pub fn update(conn: &Connection, id: TrackId, f: &TrackFields, now: DateTime<Utc
         ],
     )?;
     Ok(())
+}
+
+/// Makes track `id` a draft or an approved track; an approved track holds no edit back.
+pub fn set_draft(conn: &Connection, id: TrackId, draft: bool, now: DateTime<Utc>) -> Result<()> {
+    conn.execute(
+        "UPDATE tracks SET draft = ?2, draft_of = CASE WHEN ?2 THEN draft_of END, updated_at = ?3
+         WHERE id = ?1",
+        params![id.0, draft, to_ts(now)],
+    )?;
+    Ok(())
+}
+
+/// The draft holding back an edit of approved track `id`, if any.
+pub fn draft_edit_of(conn: &Connection, id: TrackId) -> Result<Option<TrackId>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM tracks WHERE draft_of = ?1 ORDER BY id LIMIT 1")?
+        .query_row([id.0], |r| Ok(TrackId(r.get(0)?)))
+        .optional()?)
+}
+
+/// Drafts, oldest id first, from `ids` (every draft when empty), at most `limit`.
+pub fn drafts(conn: &Connection, ids: &[TrackId], limit: usize) -> Result<Vec<Track>> {
+    let list: Vec<String> = ids.iter().map(|i| i.0.to_string()).collect();
+    let only = if ids.is_empty() {
+        String::new()
+    } else {
+        format!(" AND t.id IN ({})", list.join(","))
+    };
+    let mut stmt = conn.prepare(&format!(
+        "{SELECT} WHERE t.draft = 1{only} ORDER BY t.id LIMIT {}",
+        i64::try_from(limit).unwrap_or(i64::MAX)
+    ))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Replaces the tags of track `id`.
@@ -185,6 +229,8 @@ pub struct TrackFilter {
     /// Case-insensitive substring of the description.
     pub search: Option<String>,
     pub task_id: Option<TaskId>,
+    /// Only drafts (`Some(true)`) or only approved tracks (`Some(false)`).
+    pub draft: Option<bool>,
 }
 
 /// The conditions of a [`TrackFilter`] on `t` (and `p`, its project), then the keyset: tracks
@@ -200,6 +246,7 @@ const FILTER_WHERE: &str = "
            AND (?8 IS NULL OR (t.end_at IS NULL) = ?8)
            AND (?9 IS NULL OR t.description LIKE '%' || ?9 || '%' ESCAPE '\\')
            AND (?13 IS NULL OR t.task_id = ?13)
+           AND (?14 IS NULL OR t.draft = ?14)
            AND (t.start_at, t.id) < (ifnull(?10, 9223372036854775807), ?11)
          ORDER BY t.start_at DESC, t.id DESC
          LIMIT ?12";
@@ -208,7 +255,7 @@ fn filter_params(
     filter: &TrackFilter,
     after: Option<(i64, i64)>,
     limit: Option<usize>,
-) -> [rusqlite::types::Value; 13] {
+) -> [rusqlite::types::Value; 14] {
     use rusqlite::types::Value;
     let opt = |v: Option<i64>| v.map_or(Value::Null, Value::Integer);
     [
@@ -228,6 +275,7 @@ fn filter_params(
         Value::Integer(after.map_or(i64::MAX, |a| a.1)),
         Value::Integer(limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX))),
         opt(filter.task_id.map(|k| k.0)),
+        opt(filter.draft.map(i64::from)),
     ]
 }
 
@@ -407,8 +455,9 @@ pub fn invoice_label(conn: &Connection, id: InvoiceId) -> Result<Option<(Option<
         .optional()?)
 }
 
-/// Deletes track `id` and its tag links.
+/// Deletes track `id`, its tag links and the drafts holding back edits of it.
 pub fn delete(conn: &Connection, id: TrackId) -> Result<()> {
+    conn.execute("DELETE FROM tracks WHERE draft_of = ?1", [id.0])?;
     conn.execute("DELETE FROM tracks WHERE id = ?1", [id.0])?;
     Ok(())
 }
@@ -456,4 +505,13 @@ pub fn find_same(
             |r| Ok(TrackId(r.get(0)?)),
         )
         .optional()?)
+}
+
+/// How many drafts `tracks` holds.
+pub fn draft_count(conn: &Connection) -> Result<i64> {
+    Ok(
+        conn.query_row("SELECT count(*) FROM tracks WHERE draft = 1", [], |r| {
+            r.get(0)
+        })?,
+    )
 }

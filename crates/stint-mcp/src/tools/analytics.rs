@@ -30,6 +30,7 @@ impl StintServer {
                 client: a.client.map(|r| r.0),
                 tag: a.tag.map(|r| r.0),
                 billable: a.billable,
+                milestone: a.milestone.map(|r| r.0),
             })
             .map_err(fail)?;
         Ok(Json((&s).into()))

@@ -35,6 +35,7 @@ impl StintServer {
                 client: a.client.map(|r| r.0),
                 tag: a.tag.map(|r| r.0),
                 billable: None,
+                milestone: None,
             })
             .map_err(fail)?;
         Ok(Json((&s).into()))

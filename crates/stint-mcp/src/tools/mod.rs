@@ -9,6 +9,7 @@ mod expenses;
 mod history;
 mod settings;
 mod tasks;
+mod team;
 mod tracks;
 
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -25,6 +26,7 @@ pub(crate) fn router() -> ToolRouter<StintServer> {
         + StintServer::history_router()
         + StintServer::tasks_router()
         + StintServer::expenses_router()
+        + StintServer::team_router()
 }
 
 /// The tools served only to clients that announce the MCP Apps extension (`show_week`).

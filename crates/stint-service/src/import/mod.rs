@@ -1222,6 +1222,8 @@ impl Service {
                 billable: row.billable.unwrap_or(default_billable),
                 hourly_rate: row.rate.filter(|r| Some(*r) != project_rate),
                 task_id,
+                draft: false,
+                draft_of: None,
             },
             &key,
             &tag_ids,
@@ -1408,6 +1410,9 @@ fn import_task(
                     billable_by_default: None,
                     hourly_rate: None,
                     archived: false,
+                    due_date: None,
+                    priority: stint_domain::entities::TaskPriority::Normal,
+                    milestone_id: None,
                 },
                 ctx.now,
             )?
