@@ -1170,6 +1170,7 @@ impl Service {
                         ctx.now,
                     )?;
                     ids.push(id.0);
+                    ctx.part_row()?;
                 }
                 let first_line = batch.first().map_or(0, |r| r.line);
                 ctx.audit(
@@ -1192,22 +1193,17 @@ impl Service {
             Ok(())
         };
         // A large file's changeset would be too large to keep in the change log anyway: write
-        // it without recording one (ARCHITECTURE.md, "stint-store": `store::write_unrecorded`).
-        if row_count > BULK_IMPORT_ROWS && !dry_run && self.sync_status()?.device_no.is_some() {
-            // Written unrecorded, it would never reach the other devices.
-            return Err(ServiceError::Conflict(format!(
-                "this file has {row_count} rows, more than the {BULK_IMPORT_ROWS} one change can \
-                 carry to your other devices, and this database syncs; split the file into \
-                 parts of at most {BULK_IMPORT_ROWS} rows and import them one by one (nothing \
-                 was imported)"
-            ).into()));
-        }
-        let outcome = if row_count > BULK_IMPORT_ROWS {
+        // it without recording one (ARCHITECTURE.md, "stint-store": `store::write_unrecorded`),
+        // or, on a database that syncs, in parts that are each a change (`import_parts`).
+        let (bulk_rows, part_rows) = self.import_parts();
+        let outcome = if row_count <= bulk_rows {
+            self.write(format.operation(), body)
+        } else if !dry_run && self.sync_status()?.device_no.is_some() {
+            self.write_in_parts(format.operation(), part_rows, body)
+        } else {
             self.write_bulk(format.operation(), body, |()| {
                 format!("imported {row_count} rows ({})", format.title())
             })
-        } else {
-            self.write(format.operation(), body)
         };
         match outcome {
             Ok(()) => self.checkpoint(),
