@@ -77,7 +77,7 @@ impl PartRows for Parts<'_> {
     fn row(&self, tx: &store::Tx<'_>) -> Result<()> {
         let rows = self.rows.get() + 1;
         self.rows.set(rows);
-        if rows % self.rows_per_part.max(1) == 0 {
+        if rows.is_multiple_of(self.rows_per_part.max(1)) {
             self.cut(tx)?;
         }
         Ok(())
