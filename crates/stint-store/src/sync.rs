@@ -1048,8 +1048,11 @@ fn apply_row_op(
                         // A row the creator of this one had seen (its own, or one whose
                         // creation it had applied: it renamed it, say) was not created
                         // concurrently, so the two stay apart.
-                        let same_device =
-                            o != id && o.rem_euclid(ID_STRIDE) == id.rem_euclid(ID_STRIDE);
+                        // (A claim with a stamp is judged by it: a rename of this device's
+                        // row by another device is a claim of that device.)
+                        let same_device = created.is_none()
+                            && o != id
+                            && o.rem_euclid(ID_STRIDE) == id.rem_euclid(ID_STRIDE);
                         let seen = o != id
                             && created.is_some_and(|(h, d)| {
                                 d == stamp.1 || known.get(&d).is_some_and(|k| *k >= h)
