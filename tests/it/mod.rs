@@ -27,6 +27,7 @@ mod service_catalog;
 mod service_tracks;
 mod store;
 mod sync;
+mod sync_bulk;
 mod sync_converge;
 mod sync_hostile;
 mod sync_http;

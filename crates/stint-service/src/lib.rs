@@ -16,6 +16,7 @@ mod export;
 mod files;
 mod ics;
 mod import;
+mod import_parts;
 mod invoice_pdf;
 mod invoices;
 mod names;
@@ -344,6 +345,8 @@ struct Inner {
     /// How to reach `stint serve` on another device (set by the front end that has an HTTP
     /// client), so the `sync` tool and auto-sync of a database bound to a server reach it.
     hub_client: std::sync::OnceLock<sync_remote::HubClient>,
+    /// `(bulk_rows, part_rows)` of imports (see [`Service::set_import_parts`]).
+    import_parts: Mutex<(usize, usize)>,
 }
 
 /// The stint service over one database connection.
@@ -372,6 +375,8 @@ pub(crate) struct Ctx<'a> {
     /// Where projects and tags created on the fly go (see [`Service::creating_missing`]);
     /// `None`: a missing project or tag is an error.
     pub(crate) created: Option<&'a Mutex<CreatedOnTheFly>>,
+    /// Set by [`Service::write_in_parts`] only: the parts of a large import.
+    parts: Option<&'a (dyn import_parts::PartRows + 'a)>,
 }
 
 impl Ctx<'_> {
@@ -443,6 +448,7 @@ impl Service {
                 db_path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
                 writer: parking_lot::FairMutex::new(()),
                 hub_client: std::sync::OnceLock::new(),
+                import_parts: Mutex::new(import_parts::DEFAULT_IMPORT_PARTS),
             }),
             caller: Arc::new(caller),
             request: None,
@@ -597,6 +603,7 @@ impl Service {
             caller: &self.caller,
             operation,
             created: self.created.as_deref(),
+            parts: None,
         })
     }
 

@@ -23,6 +23,9 @@ use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use super::Result;
 use super::changes::{RowOp, is_recorded, key_text, owned};
 
+mod classes;
+use classes::Carried;
+
 /// Ids are `seq * ID_STRIDE + device_no`, so at most this many devices share a folder.
 pub const ID_STRIDE: i64 = 64;
 
@@ -719,6 +722,7 @@ pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &str) 
                             set_col_clock(conn, &op.table, &key, i, &stamp)?;
                         }
                     }
+                    claim_local_rename(conn, m, &op, &stamp)?;
                 }
             }
         }
@@ -728,6 +732,39 @@ pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &str) 
           WHERE id = 1",
         [],
     )?;
+    Ok(())
+}
+
+/// A rename made here (an edit of merge columns of a row of a table with a merge rule) claims
+/// its new merge values, as it does on the devices that apply it ([`classes`]).
+fn claim_local_rename(conn: &Connection, m: &TableMeta, op: &Op, stamp: &Stamp) -> Result<()> {
+    let table = op.table.as_str();
+    let Some(r) = rule(table).filter(|r| !r.merge_on.is_empty()) else {
+        return Ok(());
+    };
+    let touched = r.merge_on.iter().any(|c| {
+        m.cols
+            .iter()
+            .position(|x| x == c)
+            .is_some_and(|i| op.values.get(i).is_some_and(Option::is_some))
+    });
+    let Some(id) = int_key(m, &op.values).filter(|_| touched && m.pk.len() == 1) else {
+        return Ok(());
+    };
+    let Some(cur) = row_values(conn, table, m, &[Value::Integer(id)])? else {
+        return Ok(());
+    };
+    let claimed: Vec<Option<Value>> = cur
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| match op.values.get(i) {
+            Some(Some(new)) => Some(new.clone()),
+            _ => Some(v),
+        })
+        .collect();
+    if let Some(mk) = merge_key(table, m, &claimed) {
+        record_created(conn, table, &mk, id, stamp)?;
+    }
     Ok(())
 }
 
@@ -859,7 +896,69 @@ fn frozen(
     }
 }
 
+/// Applies one row operation; an edit of a row of a table with a merge rule goes to the row it
+/// was merged into here, and a rename claims its new name ([`classes`]).
 fn apply_op(
+    conn: &Connection,
+    meta: &Meta,
+    op: &Op,
+    stamp: &Stamp,
+    known: &Known,
+    decisions: &mut Vec<Decision>,
+) -> Result<()> {
+    let table = op.table.as_str();
+    let Some(m) = meta.get(table).filter(|m| {
+        op.kind == RowOp::Update
+            && m.int_pk
+            && m.pk.len() == 1
+            && rule(table).is_some_and(|r| !r.merge_on.is_empty())
+            && !is_claim(table, m, &op.values)
+    }) else {
+        return apply_row_op(conn, meta, op, stamp, known, decisions);
+    };
+    let Some(id) = int_key(m, &op.values) else {
+        return apply_row_op(conn, meta, op, stamp, known, decisions);
+    };
+    let target = classes::live(conn, table, m, id)?;
+    match target {
+        Some(to) if to != id => {
+            let mut moved = op.clone();
+            moved.values[m.pk[0]] = Some(Value::Integer(to));
+            apply_row_op(conn, meta, &moved, stamp, known, decisions)?;
+        }
+        _ => apply_row_op(conn, meta, op, stamp, known, decisions)?,
+    }
+    let renames = rule(table).is_some_and(|r| {
+        r.merge_on.iter().any(|c| {
+            m.cols
+                .iter()
+                .position(|x| x == c)
+                .is_some_and(|i| op.values.get(i).is_some_and(Option::is_some))
+        })
+    });
+    let Some(target) = target.filter(|_| renames) else {
+        return Ok(());
+    };
+    let Some(cur) = row_values(conn, table, m, &[Value::Integer(target)])? else {
+        return Ok(());
+    };
+    let claimed: Vec<Option<Value>> = cur
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| match op.values.get(i) {
+            Some(Some(new)) if !m.pk.contains(&i) => Some(new.clone()),
+            _ => Some(v),
+        })
+        .collect();
+    if let Some(mk) = merge_key(table, m, &claimed) {
+        classes::claim_rename(
+            conn, meta, table, m, id, target, &mk, stamp, known, decisions,
+        )?;
+    }
+    Ok(())
+}
+
+fn apply_row_op(
     conn: &Connection,
     meta: &Meta,
     op: &Op,
@@ -937,6 +1036,7 @@ fn apply_op(
                     });
                     return Ok(());
                 }
+                let mut carried = Vec::new();
                 if let (Some(mk), Some(id)) = (merge_key(table, m, &values), int_key(m, &values)) {
                     record_created(conn, table, &mk, id, stamp)?;
                     // Only rows still here count: a name created again after its row was
@@ -946,8 +1046,11 @@ fn apply_op(
                         // A row the creator of this one had seen (its own, or one whose
                         // creation it had applied: it renamed it, say) was not created
                         // concurrently, so the two stay apart.
-                        let same_device =
-                            o != id && o.rem_euclid(ID_STRIDE) == id.rem_euclid(ID_STRIDE);
+                        // (A claim with a stamp is judged by it: a rename of this device's
+                        // row by another device is a claim of that device.)
+                        let same_device = created.is_none()
+                            && o != id
+                            && o.rem_euclid(ID_STRIDE) == id.rem_euclid(ID_STRIDE);
                         let seen = o != id
                             && created.is_some_and(|(h, d)| {
                                 d == stamp.1 || known.get(&d).is_some_and(|k| *k >= h)
@@ -957,6 +1060,9 @@ fn apply_op(
                         }
                         if o == id || exists(conn, table, m, &[Value::Integer(o)])? {
                             same.push(o);
+                        } else if let Some(to) = classes::live(conn, table, m, o)? {
+                            // Merged into another row here: it stands for that row.
+                            same.push(to);
                         } else if o < id
                             && let Some((clock, true)) =
                                 row_clock(conn, table, &key_text(&Value::Integer(o)))?
@@ -970,6 +1076,7 @@ fn apply_op(
                         }
                     }
                     same.sort_unstable();
+                    same.dedup();
                     let low = same.first().copied().unwrap_or(id);
                     let name = name_of(
                         m,
@@ -1001,7 +1108,8 @@ fn apply_op(
                     }
                     for other in same.into_iter().filter(|o| *o != id) {
                         if exists(conn, table, m, &[Value::Integer(other)])? {
-                            merge_into(conn, meta, table, m, other, id)?;
+                            carried
+                                .extend(merge_into(conn, meta, table, m, other, id, None, false)?);
                             decisions.push(Decision {
                                 kind: "merged",
                                 detail: format!(
@@ -1031,6 +1139,11 @@ fn apply_op(
                 insert_row(conn, meta, table, m, &values, stamp, decisions)?;
                 if !m.int_pk || row_clock(conn, table, &key)?.is_some() {
                     set_row_clock(conn, table, &key, stamp, false)?;
+                }
+                if let Some(id) = int_key(m, &values) {
+                    for c in &carried {
+                        classes::carry(conn, table, m, id, c)?;
+                    }
                 }
             }
         },
@@ -1366,7 +1479,11 @@ fn redirect_to(conn: &Connection, table: &str, from: i64, to: i64) -> Result<()>
 }
 
 /// Merges row `loser` of `table` into `winner`: references re-pointed, the loser deleted, and
-/// later references to it redirected.
+/// later references to it redirected; the winner takes the loser's fields that are later than
+/// its own ([`classes::carry`]; `values`: the loser's values when they are not yet written,
+/// e.g. a rename that met the winner at the unique index). With `carry_now` false (the winner
+/// is not written yet) the loser's fields are returned for the caller to carry afterwards.
+#[allow(clippy::too_many_arguments)]
 fn merge_into(
     conn: &Connection,
     meta: &Meta,
@@ -1374,7 +1491,13 @@ fn merge_into(
     m: &TableMeta,
     loser: i64,
     winner: i64,
-) -> Result<()> {
+    values: Option<Vec<Value>>,
+    carry_now: bool,
+) -> Result<Option<Carried>> {
+    let mut carried = Carried::of_row(conn, table, m, loser)?;
+    if let (Some(c), Some(v)) = (carried.as_mut(), values) {
+        c.values = v;
+    }
     for (child, cm, fk) in meta.children(table) {
         let c = &cm.cols[fk.col];
         let when = fk.sql_when(&cm.cols);
@@ -1393,7 +1516,12 @@ fn merge_into(
         &format!("DELETE FROM \"{table}\" WHERE \"{}\" = ?1", m.cols[m.pk[0]]),
         [loser],
     )?;
-    redirect_to(conn, table, loser, winner)
+    redirect_to(conn, table, loser, winner)?;
+    if carry_now && let Some(c) = &carried {
+        classes::carry(conn, table, m, winner, c)?;
+        return Ok(None);
+    }
+    Ok(carried)
 }
 
 fn name_of(m: &TableMeta, values: &[Value]) -> String {
@@ -1514,8 +1642,10 @@ fn merge_clash(
         return Ok(false);
     };
     let (winner, loser) = if id < other { (id, other) } else { (other, id) };
+    let mut carried = None;
     if exists(conn, table, m, &[Value::Integer(loser)])? {
-        merge_into(conn, meta, table, m, loser, winner)?;
+        let values = (loser == id).then(|| row.to_vec());
+        carried = merge_into(conn, meta, table, m, loser, winner, values, winner != id)?;
     } else {
         redirect_to(conn, table, loser, winner)?;
     }
@@ -1530,6 +1660,9 @@ fn merge_clash(
     });
     if winner == id {
         retry(conn)?;
+        if let Some(c) = &carried {
+            classes::carry(conn, table, m, winner, c)?;
+        }
     }
     Ok(true)
 }
