@@ -31,6 +31,7 @@ mod sync_bulk;
 mod sync_converge;
 mod sync_hostile;
 mod sync_http;
+mod sync_races;
 mod tasks;
 mod tidy;
 mod upgrade;

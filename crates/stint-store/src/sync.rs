@@ -1338,6 +1338,16 @@ fn apply_row_op(
                 });
                 return Ok(());
             }
+            if let Some(inv) = claimed_unseen(conn, table, m, &values, stamp, known)? {
+                decisions.push(Decision {
+                    kind: "invoice_kept",
+                    detail: format!(
+                        "{what} was deleted on another device that had not seen it put on \
+                         invoice {inv}: it is kept"
+                    ),
+                });
+                return Ok(());
+            }
             delete_row(conn, meta, table, m, &key_vals, &what, decisions)?;
             set_row_clock(conn, table, &key, stamp, true)?;
             conn.prepare_cached("DELETE FROM sync_cols WHERE tbl = ?1 AND key = ?2")?
@@ -1345,6 +1355,44 @@ fn apply_row_op(
         }
     }
     Ok(())
+}
+
+/// The invoice that put the track `values` (of a table whose rows are frozen with their
+/// invoice: `tracks`) on it without the deleting device knowing (its `invoice_items` row
+/// stamped later than what `known` holds of that device). A device that applies such a
+/// claim after the delete brings the track back ("it is back", [`apply_row_op`]), so a
+/// device that had the claim first keeps the track: the same end either way.
+fn claimed_unseen(
+    conn: &Connection,
+    table: &str,
+    m: &TableMeta,
+    values: &[Option<Value>],
+    stamp: &Stamp,
+    known: &Known,
+) -> Result<Option<i64>> {
+    if rule(table).and_then(|r| r.frozen_with_track) != Some("id") {
+        return Ok(None);
+    }
+    let Some(id) = int_key(m, values) else {
+        return Ok(None);
+    };
+    let invoices: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT invoice_id FROM invoice_items WHERE kind = 'track' AND item_id = ?1 \
+             ORDER BY invoice_id",
+        )?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for inv in invoices {
+        let key = format!("{inv}/track/{id}");
+        if let Some(((h, d), false)) = row_clock(conn, "invoice_items", &key)?
+            && d != stamp.1
+            && known.get(&d).is_none_or(|k| *k < h)
+        {
+            return Ok(Some(inv));
+        }
+    }
+    Ok(None)
 }
 
 /// Whether `values` is a track put on an invoice, sent in full (see [`expand_claims`]).
@@ -1358,8 +1406,8 @@ fn is_claim(table: &str, m: &TableMeta, values: &[Option<Value>]) -> bool {
             .is_some_and(|i| matches!(values[i], Some(Value::Integer(_))))
 }
 
-/// Sends in full (every column, as the row is now) each update of `ops` that puts a track on
-/// an invoice: on other devices that version wins over edits made without knowing of the
+/// Sends in full (every column: the ones the update set as it set them, the others as the row
+/// is now) each update of `ops` that puts a track on an invoice: on other devices that version wins over edits made without knowing of the
 /// invoice, and brings the track back where it was deleted.
 pub fn expand_claims(conn: &Connection, meta: &Meta, ops: &mut [Op]) -> Result<()> {
     for op in ops.iter_mut() {
@@ -1379,7 +1427,13 @@ pub fn expand_claims(conn: &Connection, meta: &Meta, ops: &mut [Op]) -> Result<(
         }
         let (key, _) = key_of(m, &op.values);
         if let Some(row) = row_values(conn, &op.table, m, &key)? {
-            op.values = row.into_iter().map(Some).collect();
+            // The columns this update set (the invoice, its line) as it set them: a void
+            // published with it must not make the claim a plain edit on the wire.
+            op.values = row
+                .into_iter()
+                .enumerate()
+                .map(|(c, now)| op.values.get(c).cloned().flatten().or(Some(now)))
+                .collect();
             op.pk = (0..m.cols.len()).map(|c| m.pk.contains(&c)).collect();
         }
     }
@@ -1641,7 +1695,7 @@ fn merge_clash(
     let Some(other) = clashing_row(conn, table, m, row, id)? else {
         return Ok(false);
     };
-    let (winner, loser) = if id < other { (id, other) } else { (other, id) };
+    let (winner, loser) = clash_winner(conn, table, m, row, id, other)?;
     let mut carried = None;
     if exists(conn, table, m, &[Value::Integer(loser)])? {
         let values = (loser == id).then(|| row.to_vec());
@@ -1665,6 +1719,68 @@ fn merge_clash(
         }
     }
     Ok(true)
+}
+
+/// Which of two rows that would hold one name stays: `(winner, loser)`. A row that holds its
+/// merge values only because a reference of them was cleared here (its parent deleted: "kept
+/// without its client_id") yields to one that claimed them (created or renamed with them):
+/// whether the clearing meets the other row depends on the order the files arrive in, so
+/// the cleared row gives way on every device alike. Otherwise the lower id stays.
+fn clash_winner(
+    conn: &Connection,
+    table: &str,
+    m: &TableMeta,
+    row: &[Value],
+    id: i64,
+    other: i64,
+) -> Result<(i64, i64)> {
+    let id_cleared = holds_by_clearing(conn, table, m, row, id)?;
+    let other_cleared = match row_values(conn, table, m, &[Value::Integer(other)])? {
+        Some(v) => holds_by_clearing(conn, table, m, &v, other)?,
+        None => id_cleared,
+    };
+    Ok(match (id_cleared, other_cleared) {
+        (false, true) => (id, other),
+        (true, false) => (other, id),
+        _ if id < other => (id, other),
+        _ => (other, id),
+    })
+}
+
+/// Whether row `id` with `values` holds merge values it never claimed, that differ from one
+/// it did claim (`sync_created`) only in references now NULL: its parent was deleted after
+/// it was created under that parent.
+fn holds_by_clearing(
+    conn: &Connection,
+    table: &str,
+    m: &TableMeta,
+    values: &[Value],
+    id: i64,
+) -> Result<bool> {
+    let Some(r) = rule(table) else {
+        return Ok(false);
+    };
+    let values: Vec<Option<Value>> = values.iter().cloned().map(Some).collect();
+    let Some(now) = merge_key(table, m, &values) else {
+        return Ok(false);
+    };
+    let claimed: Vec<String> = conn
+        .prepare_cached("SELECT mkey FROM sync_created WHERE tbl = ?1 AND id = ?2")?
+        .query_map(params![table, id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if claimed.contains(&now) {
+        return Ok(false);
+    }
+    let null = key_text(&Value::Null);
+    let now: Vec<&str> = now.split('\u{1f}').collect();
+    Ok(claimed.iter().any(|c| {
+        let c: Vec<&str> = c.split('\u{1f}').collect();
+        c.len() == now.len()
+            && c != now
+            && c.iter().zip(&now).zip(r.merge_on).all(|((was, is), col)| {
+                was == is || (*is == null && col.ends_with("_id"))
+            })
+    }))
 }
 
 #[allow(clippy::too_many_arguments)]
