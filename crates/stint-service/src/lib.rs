@@ -24,7 +24,7 @@ mod placement;
 mod reports;
 mod settings;
 mod sync;
-mod sync_fs;
+use stint_sync::fs as sync_fs;
 mod sync_moves;
 mod sync_remote;
 mod tasks;
@@ -70,10 +70,8 @@ pub use reports::{
     BudgetReport, BudgetUse, Figures, GroupDim, GroupKey, Summary, SummaryRow, TimeSummary,
 };
 pub use settings::{RoundingChanges, SettingsChanges, SettingsView};
-pub use sync::{
-    FORMAT_VERSION as SYNC_FORMAT_VERSION, PeerStatus, SyncDecision, SyncKey, SyncReport,
-    SyncStatus,
-};
+pub use stint_sync::file::{FORMAT_VERSION as SYNC_FORMAT_VERSION, SyncKey};
+pub use sync::{PeerStatus, SyncDecision, SyncReport, SyncStatus};
 pub use sync_fs::{sanitize as sanitize_folder_text, strip_url_credentials};
 pub use sync_moves::SyncAccepted;
 pub use sync_remote::{
@@ -280,6 +278,15 @@ pub enum ServiceError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<stint_sync::SyncError> for ServiceError {
+    fn from(e: stint_sync::SyncError) -> Self {
+        match e {
+            stint_sync::SyncError::Refused(m) => ServiceError::Conflict(m.into()),
+            stint_sync::SyncError::Store(e) => ServiceError::Store(e),
+        }
+    }
 }
 
 fn near_name_words(entity: &str, given: &str, existing: &str) -> String {

@@ -587,10 +587,10 @@ impl Service {
     pub fn remember_server_token(&self, url: &str, token: &str) -> Result<()> {
         let mirror = self.sync_mirror_folder();
         private_dir(&mirror)?;
-        write_atomic(
+        Ok(write_atomic(
             &mirror.join(SERVER_TOKEN_FILE),
             format!("{}\n{}\n", url.trim(), token.trim()).as_bytes(),
-        )
+        )?)
     }
 
     /// The token kept by [`Service::remember_server_token`] for the server at `url` (the same

@@ -1777,9 +1777,10 @@ fn holds_by_clearing(
         let c: Vec<&str> = c.split('\u{1f}').collect();
         c.len() == now.len()
             && c != now
-            && c.iter().zip(&now).zip(r.merge_on).all(|((was, is), col)| {
-                was == is || (*is == null && col.ends_with("_id"))
-            })
+            && c.iter()
+                .zip(&now)
+                .zip(r.merge_on)
+                .all(|((was, is), col)| was == is || (*is == null && col.ends_with("_id")))
     }))
 }
 
