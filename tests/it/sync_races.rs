@@ -145,3 +145,43 @@ fn a_track_deleted_while_the_billing_device_invoiced_it_is_kept_everywhere() {
         1
     );
 }
+
+/// A track deleted and the delete undone on one device (a re-insert), while another device
+/// deleted it later: the later delete wins everywhere. The device that deleted last used to
+/// take the older delete's clock when it arrived (the row was already gone), so the re-insert
+/// between the two came back there and nowhere else.
+#[test]
+fn an_older_delete_arriving_after_a_newer_one_does_not_let_an_undone_delete_back_in() {
+    let folder = tempfile::tempdir().unwrap();
+    let (a, b) = (Device::new(), Device::new());
+    a.sync(folder.path());
+    b.sync(folder.path());
+    let track = a
+        .svc
+        .create_track(NewTrack {
+            start: "2026-10-08T09:00:00Z".into(),
+            end: Some("2026-10-08T10:14:00Z".into()),
+            description: Some("work".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let id = track.track.id.0;
+    a.sync(folder.path());
+    b.sync(folder.path());
+    b.clock.advance(10);
+    b.svc.delete_track(id).unwrap();
+    b.clock.advance(10);
+    b.svc.undo_change(None).unwrap();
+    a.clock.advance(60);
+    a.svc.delete_track(id).unwrap();
+    b.sync(folder.path());
+    a.sync(folder.path());
+    b.sync(folder.path());
+    assert_same(&[&a, &b]);
+    for d in [&a, &b] {
+        assert_eq!(
+            d.count(&format!("SELECT count(*) FROM tracks WHERE id = {id}")),
+            0
+        );
+    }
+}

@@ -1316,7 +1316,11 @@ fn apply_row_op(
         }
         RowOp::Delete => {
             if current.is_none() {
-                set_row_clock(conn, table, &key, stamp, true)?;
+                // Already gone: keep the later of the two clocks (an older delete arriving
+                // after a newer one must not let a re-insert between them back in).
+                if row_clock(conn, table, &key)?.is_none_or(|(clock, _)| *stamp > clock) {
+                    set_row_clock(conn, table, &key, stamp, true)?;
+                }
                 return Ok(());
             }
             if let Some((clock, false)) = row_clock(conn, table, &key)?
