@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::fs as sync_fs;
+use crate::name::SyncFile;
 use crate::{Result, conflict, io_err};
 use stint_store as store;
 use stint_store::changes::{RowOp, Value};
@@ -643,36 +644,35 @@ pub struct Remote {
     pub problem: Option<String>,
 }
 
+/// `(first, last)` of a log's name ([`SyncFile::Log`]).
 pub fn parse_log_name(name: &str) -> Option<(i64, i64)> {
-    let stem = name.strip_suffix(".stint")?;
-    let (a, b) = stem.split_once('-')?;
-    if a.len() != 12 || b.len() != 12 || !(a.bytes().chain(b.bytes())).all(|c| c.is_ascii_digit()) {
-        return None;
+    match name.parse() {
+        Ok(SyncFile::Log { first, last }) => Some((first, last)),
+        _ => None,
     }
-    let (a, b) = (a.parse().ok()?, b.parse().ok()?);
-    (a >= 1 && b >= a).then_some((a, b))
 }
 
+/// The sequence number of a snapshot's name ([`SyncFile::Snapshot`]).
 pub fn parse_snapshot_name(name: &str) -> Option<i64> {
-    let seq = name.strip_prefix("snapshot-")?.strip_suffix(".stint")?;
-    if seq.len() != 12 || !seq.bytes().all(|c| c.is_ascii_digit()) {
-        return None;
+    match name.parse() {
+        Ok(SyncFile::Snapshot { seq }) => Some(seq),
+        _ => None,
     }
-    seq.parse().ok()
 }
 
+/// The name of the log of changes `first..=last`.
 pub fn log_name(first: i64, last: i64) -> String {
-    format!("{first:012}-{last:012}.stint")
+    SyncFile::Log { first, last }.to_string()
 }
 
+/// The name of the snapshot as of change `seq`.
 pub fn snapshot_name(seq: i64) -> String {
-    format!("snapshot-{seq:012}.stint")
+    SyncFile::Snapshot { seq }.to_string()
 }
 
-/// Whether `name` is the name of a file a device writes into its folder: `device.stint`, a
-/// log `<first>-<last>.stint` or a snapshot `snapshot-<seq>.stint` (12 digits each).
+/// Whether `name` is the name of a file a device writes into its folder ([`SyncFile`]).
 pub fn is_sync_file_name(name: &str) -> bool {
-    name == "device.stint" || parse_log_name(name).is_some() || parse_snapshot_name(name).is_some()
+    name.parse::<SyncFile>().is_ok()
 }
 
 /// The checksum in a sync file's header (64 hex digits; empty when the file is shorter than a

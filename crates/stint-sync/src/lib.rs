@@ -4,11 +4,15 @@
 //!
 //! - [`file`]: the sync files: header, codecs of logs, snapshots and device files, sealing
 //!   with the sync key, the file-name grammar, and the scan of a folder.
+//! - [`name`]: the file-name grammar ([`SyncFile`]), parsed once.
 //! - [`fs`]: the shared folder as hostile ground: only regular files, sizes checked before
 //!   reading, temporary files created exclusively, names sanitized for a terminal.
 
 pub mod file;
 pub mod fs;
+pub mod name;
+
+pub use name::SyncFile;
 
 use std::path::Path;
 
