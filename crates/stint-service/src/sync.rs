@@ -216,7 +216,12 @@ impl Service {
                 ));
             }
             let mut b = [0u8; 2];
-            let _ = getrandom::fill(&mut b);
+            getrandom::fill(&mut b).map_err(|e| {
+                conflict(format!(
+                    "cannot join the sync folder: the system gave no random bytes to pick a \
+                     device number ({e}); nothing was changed, try again"
+                ))
+            })?;
             let no = free[usize::from(u16::from_le_bytes(b)) % free.len()];
             let first_join = st.folder.is_none();
             let name = host_name();
