@@ -12,6 +12,9 @@ pub mod file;
 pub mod fs;
 pub mod name;
 
+#[cfg(test)]
+mod fixtures;
+
 pub use name::SyncFile;
 
 use std::path::Path;
