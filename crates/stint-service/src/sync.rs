@@ -615,7 +615,7 @@ impl Service {
         let running = ss::running_tracks(&conn)?;
         if running.len() > 1 && !settings.allow_concurrent_timers {
             let d = ss::Decision {
-                kind: "timers",
+                kind: ss::DecisionKind::Timers,
                 detail: format!(
                     "{} timers are running (tracks {}), started on different devices: both are \
                      kept; stop the one you did not mean",

@@ -790,10 +790,52 @@ pub fn clock_snapshot(conn: &Connection, ops: &[Op], meta: &Meta, stamp: &Stamp)
 /// What sync decided for a remote change that met a local one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
-    /// `merged`, `deleted_wins`, `later_edit_wins`, `invoice_kept`, `renumbered`, `timers`,
-    /// `orphan`, `refused`.
-    pub kind: &'static str,
+    pub kind: DecisionKind,
     pub detail: String,
+}
+
+/// What sync decided where changes met (stored in `sync_decisions.kind` as [`Self::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DecisionKind {
+    /// Two rows created or renamed under one name became one.
+    Merged,
+    /// A delete won over an edit or a re-insert (or a later re-insert over a delete).
+    DeletedWins,
+    /// Of two edits of one value, the later stays.
+    LaterEditWins,
+    /// A track stayed as its invoice has it (on an issued invoice, or claimed by one).
+    InvoiceKept,
+    /// Rows renumbered on joining.
+    Renumbered,
+    /// More than one timer runs after a sync.
+    Timers,
+    /// A reference to a deleted parent was cleared, or its row dropped.
+    Orphan,
+    /// A change was not applied (it would break a rule of the schema).
+    Refused,
+}
+
+impl DecisionKind {
+    /// The name stored and shown: `merged`, `deleted_wins`, `later_edit_wins`,
+    /// `invoice_kept`, `renumbered`, `timers`, `orphan`, `refused`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionKind::Merged => "merged",
+            DecisionKind::DeletedWins => "deleted_wins",
+            DecisionKind::LaterEditWins => "later_edit_wins",
+            DecisionKind::InvoiceKept => "invoice_kept",
+            DecisionKind::Renumbered => "renumbered",
+            DecisionKind::Timers => "timers",
+            DecisionKind::Orphan => "orphan",
+            DecisionKind::Refused => "refused",
+        }
+    }
+}
+
+impl std::fmt::Display for DecisionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 fn singular(table: &str) -> String {
@@ -968,7 +1010,7 @@ fn apply_row_op(
 ) -> Result<()> {
     let Some(m) = meta.get(&op.table) else {
         decisions.push(Decision {
-            kind: "refused",
+            kind: DecisionKind::Refused,
             detail: format!(
                 "a change to table {} that this stint does not have",
                 op.table
@@ -1031,7 +1073,7 @@ fn apply_row_op(
                     && *stamp <= clock
                 {
                     decisions.push(Decision {
-                        kind: "deleted_wins",
+                        kind: DecisionKind::DeletedWins,
                         detail: format!("{what} stays deleted (its deletion is later)"),
                     });
                     return Ok(());
@@ -1090,7 +1132,7 @@ fn apply_row_op(
                         redirect_to(conn, table, id, low)?;
                         let alive = exists(conn, table, m, &[Value::Integer(low)])?;
                         decisions.push(Decision {
-                            kind: "merged",
+                            kind: DecisionKind::Merged,
                             detail: if alive {
                                 format!(
                                     "{what}{name} was created on two devices: merged into {} {low}",
@@ -1111,7 +1153,7 @@ fn apply_row_op(
                             carried
                                 .extend(merge_into(conn, meta, table, m, other, id, None, false)?);
                             decisions.push(Decision {
-                                kind: "merged",
+                                kind: DecisionKind::Merged,
                                 detail: format!(
                                     "{} {other}{name} was created on two devices: merged into \
                                      {what}",
@@ -1166,7 +1208,7 @@ fn apply_row_op(
                         insert_row(conn, meta, table, m, &values, stamp, decisions)?;
                         set_row_clock(conn, table, &key, stamp, false)?;
                         decisions.push(Decision {
-                            kind: "invoice_kept",
+                            kind: DecisionKind::InvoiceKept,
                             detail: format!(
                                 "{what} was deleted here but is on an invoice made on the \
                                  billing device: it is back"
@@ -1183,7 +1225,7 @@ fn apply_row_op(
                     let eff = col_clock(conn, table, &key, inv_col)?;
                     if eff.as_ref().is_some_and(|e| stamp <= e) {
                         decisions.push(Decision {
-                            kind: "invoice_kept",
+                            kind: DecisionKind::InvoiceKept,
                             detail: format!(
                                 "{what} was put on another invoice later: it stays on that one"
                             ),
@@ -1210,7 +1252,7 @@ fn apply_row_op(
                     }
                     if !replaced.is_empty() {
                         decisions.push(Decision {
-                            kind: "invoice_kept",
+                            kind: DecisionKind::InvoiceKept,
                             detail: format!(
                                 "{what}: {} took the version on its invoice; the edit made \
                                  here meanwhile was not kept",
@@ -1228,7 +1270,7 @@ fn apply_row_op(
             let Some(cur) = current else {
                 let gone = matches!(row_clock(conn, table, &key)?, Some((_, true)));
                 decisions.push(Decision {
-                    kind: "deleted_wins",
+                    kind: DecisionKind::DeletedWins,
                     detail: if gone {
                         format!("an edit of {what} was dropped: it was deleted")
                     } else {
@@ -1255,7 +1297,7 @@ fn apply_row_op(
                 if !touches_invoice {
                     if touches_content {
                         decisions.push(Decision {
-                            kind: "invoice_kept",
+                            kind: DecisionKind::InvoiceKept,
                             detail: format!(
                                 "an edit of {what} made on another device was not applied: it \
                                  is on invoice {inv}, which keeps its version"
@@ -1276,7 +1318,7 @@ fn apply_row_op(
                 && known.get(dev).is_none_or(|k| k < h)
             {
                 decisions.push(Decision {
-                    kind: "deleted_wins",
+                    kind: DecisionKind::DeletedWins,
                     detail: format!(
                         "an edit of {what} was dropped: it was deleted meanwhile, and brought back \
                          as it was"
@@ -1306,7 +1348,7 @@ fn apply_row_op(
             }
             if !lost.is_empty() {
                 decisions.push(Decision {
-                    kind: "later_edit_wins",
+                    kind: DecisionKind::LaterEditWins,
                     detail: format!("{what}: {} kept the later edit made here", lost.join(", ")),
                 });
             }
@@ -1327,14 +1369,14 @@ fn apply_row_op(
                 && *stamp <= clock
             {
                 decisions.push(Decision {
-                    kind: "deleted_wins",
+                    kind: DecisionKind::DeletedWins,
                     detail: format!("{what} was not deleted: it was added again later"),
                 });
                 return Ok(());
             }
             if let Some(inv) = frozen(conn, table, m, &values, current.as_deref())? {
                 decisions.push(Decision {
-                    kind: "invoice_kept",
+                    kind: DecisionKind::InvoiceKept,
                     detail: format!(
                         "{what} was deleted on another device but kept: it is on issued \
                          invoice {inv}"
@@ -1344,7 +1386,7 @@ fn apply_row_op(
             }
             if let Some(inv) = claimed_unseen(conn, table, m, &values, stamp, known)? {
                 decisions.push(Decision {
-                    kind: "invoice_kept",
+                    kind: DecisionKind::InvoiceKept,
                     detail: format!(
                         "{what} was deleted on another device that had not seen it put on \
                          invoice {inv}: it is kept"
@@ -1493,7 +1535,7 @@ fn fix_references(
         let parent = format!("{} {}", singular(&fk.parent), key_text(&v));
         if fk.notnull {
             decisions.push(Decision {
-                kind: "deleted_wins",
+                kind: DecisionKind::DeletedWins,
                 detail: format!("{what} was not added: {parent} it belongs to was deleted"),
             });
             let _ = table;
@@ -1501,7 +1543,7 @@ fn fix_references(
         }
         values[fk.col] = Some(Value::Null);
         decisions.push(Decision {
-            kind: "orphan",
+            kind: DecisionKind::Orphan,
             detail: format!(
                 "{what} kept without its {}: {parent} was deleted",
                 m.cols[fk.col]
@@ -1662,7 +1704,7 @@ fn renumber_clashing_invoice(
     let loser = id.max(other);
     let renamed = format!("{number}-{}", loser.rem_euclid(ID_STRIDE));
     decisions.push(Decision {
-        kind: "renumbered",
+        kind: DecisionKind::Renumbered,
         detail: format!(
             "invoice number {number} was issued on two devices before they synced: invoice \
              {} keeps it, invoice {loser} is now {renamed}",
@@ -1709,7 +1751,7 @@ fn merge_clash(
     }
     let kind = singular(table);
     decisions.push(Decision {
-        kind: "merged",
+        kind: DecisionKind::Merged,
         detail: format!(
             "{kind} {loser}{} and {kind} {winner} took the same name on two devices: merged \
              into {kind} {winner}",
@@ -1841,7 +1883,7 @@ fn insert_row(
                 return Ok(());
             }
             decisions.push(Decision {
-                kind: "refused",
+                kind: DecisionKind::Refused,
                 detail: format!(
                     "{what}{} was not added: another row here has that name (renamed to it \
                      meanwhile); rename one of them on the device that has both",
@@ -1858,7 +1900,7 @@ fn insert_row(
         }
         Err(e) if is_check(&e) => {
             decisions.push(Decision {
-                kind: "refused",
+                kind: DecisionKind::Refused,
                 detail: format!("{what} was not added: it breaks a rule of the database ({e})"),
             });
             Ok(())
@@ -1936,7 +1978,7 @@ fn update_cols(
                 }
             }
             decisions.push(Decision {
-                kind: "refused",
+                kind: DecisionKind::Refused,
                 detail: format!(
                     "an edit of {what} was not applied: the name it gives is taken here by \
                      another row; rename one of them"
@@ -1946,7 +1988,7 @@ fn update_cols(
         }
         Err(e) if is_check(&e) => {
             decisions.push(Decision {
-                kind: "refused",
+                kind: DecisionKind::Refused,
                 detail: format!(
                     "an edit of {what} was not applied: it breaks a rule of the database ({e})"
                 ),
@@ -1985,7 +2027,7 @@ fn delete_row(
             };
             if n > 0 {
                 decisions.push(Decision {
-                    kind: "orphan",
+                    kind: DecisionKind::Orphan,
                     detail: format!(
                         "{what} was deleted on another device: {n} {child} {}",
                         if fk.notnull {
@@ -2133,7 +2175,7 @@ pub fn record_decision(
         "INSERT INTO sync_decisions (at, change_id, device_id, kind, detail)
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![at, change_id, device, d.kind, d.detail])?;
+    .execute(params![at, change_id, device, d.kind.as_str(), d.detail])?;
     Ok(())
 }
 
@@ -2172,10 +2214,10 @@ pub fn decisions(conn: &Connection, limit: usize) -> Result<(Vec<DecisionRow>, i
 }
 
 /// Whether a decision of `kind` with `detail` is recorded already.
-pub fn has_decision(conn: &Connection, kind: &str, detail: &str) -> Result<bool> {
+pub fn has_decision(conn: &Connection, kind: DecisionKind, detail: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached("SELECT count(*) > 0 FROM sync_decisions WHERE kind = ?1 AND detail = ?2")?
-        .query_row([kind, detail], |r| r.get(0))?)
+        .query_row([kind.as_str(), detail], |r| r.get(0))?)
 }
 
 /// A device seen in the folder.

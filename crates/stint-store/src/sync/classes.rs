@@ -20,8 +20,8 @@ use rusqlite::{Connection, params};
 
 use super::super::Result;
 use super::{
-    Decision, Known, Meta, Stamp, TableMeta, col_clock, created_with, exists, key_text, merge_into,
-    record_created, redirect, row_values, set_col_clock, singular,
+    Decision, DecisionKind, Known, Meta, Stamp, TableMeta, col_clock, created_with, exists,
+    key_text, merge_into, record_created, redirect, row_values, set_col_clock, singular,
 };
 
 /// The values of a row merged away and the clock of each field's latest edit (`None`: never
@@ -146,7 +146,7 @@ pub(super) fn claim_rename(
         merge_into(conn, meta, table, m, loser, winner, None, true)?;
         let kind = singular(table);
         decisions.push(Decision {
-            kind: "merged",
+            kind: DecisionKind::Merged,
             detail: format!(
                 "{kind} {loser} and {kind} {winner} took the same name on two devices: merged \
                  into {kind} {winner}"
