@@ -17,8 +17,7 @@ pub fn mcp(cli: &Cli, a: &McpArgs) -> anyhow::Result<ExitCode> {
     let toolsets = stint_mcp::catalog::Toolset::parse_list(&a.toolsets)
         .map_err(|e| anyhow::anyhow!("--toolsets (or STINT_TOOLSETS): {e}"))?;
     let svc = open(cli, Frontend::McpStdio)?;
-    // Syncs on its own until this function returns (dropping the handle stops it).
-    let _auto_sync = svc.start_auto_sync();
+    svc.start_auto_sync();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -38,8 +37,7 @@ pub fn serve(cli: &Cli, a: &ServeArgs) -> anyhow::Result<ExitCode> {
         a.connections,
     )?;
     svc.set_hub_client(stint_mcp::sync_http::hub_client());
-    let auto_sync = svc.start_auto_sync();
-    if auto_sync.is_some()
+    if svc.start_auto_sync()
         && let Ok(Some(f)) = svc.auto_sync_folder()
     {
         eprintln!(

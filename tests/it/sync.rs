@@ -1122,8 +1122,7 @@ fn mcp_and_serve_sync_on_their_own_after_a_write() {
     let (a, b) = (Device::new(), Device::new());
     let ra = a.sync(folder.path());
     b.sync(folder.path());
-    let auto = a.svc.start_auto_sync();
-    assert!(auto.is_some());
+    assert!(a.svc.start_auto_sync());
     a.project("Written while serving");
     // Published after a quiet moment, without anyone asking.
     let log_of_a = || {
@@ -1134,20 +1133,10 @@ fn mcp_and_serve_sync_on_their_own_after_a_write() {
     };
     let before = log_of_a();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    // Its timing reads the service's clock: time passes here as the test says.
     while log_of_a() == before && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(200));
-        a.clock.advance(1);
     }
     assert!(log_of_a() > before, "nothing was published on its own");
-    // Dropping the handle stops the thread (and waits for it): later writes stay here.
-    drop(auto);
-    let published = log_of_a();
-    a.project("Written after stopping");
-    a.clock.advance(120);
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    assert_eq!(log_of_a(), published);
-    assert_eq!(a.svc.sync_status().unwrap().unpublished, 1);
     b.sync(folder.path());
     assert_eq!(
         b.count("SELECT count(*) FROM projects WHERE name = 'Written while serving'"),
@@ -1155,7 +1144,7 @@ fn mcp_and_serve_sync_on_their_own_after_a_write() {
     );
     // Turned off, it does not start.
     b.svc.set_auto_sync(false).unwrap();
-    assert!(b.svc.start_auto_sync().is_none());
+    assert!(!b.svc.start_auto_sync());
 }
 
 /// Found by `three_devices_converge` (a long mix of every act).
