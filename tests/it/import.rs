@@ -234,8 +234,8 @@ fn exported_formula_like_text_imports_back_unchanged() {
 
 /// A small import is one change of the change log that can be undone; one of more than
 /// `BULK_IMPORT_ROWS` rows is one change without a changeset (its changeset would pass the
-/// log's size limit), said so in its summary, and is all there; a database that syncs refuses
-/// it.
+/// log's size limit), said so in its summary, and is all there; a database that syncs writes
+/// it in parts that are each a change.
 #[test]
 fn imports_are_one_change_and_large_ones_are_kept_without_a_changeset() {
     let env = Env::new();
@@ -261,17 +261,20 @@ fn imports_are_one_change_and_large_ones_are_kept_without_a_changeset() {
             i % 3
         ));
     }
-    // A database that syncs refuses it (it would never reach the other devices), writing
-    // nothing; the same file imports once that database is a copy that does not sync.
+    // A database that syncs writes it in parts of BATCH_ROWS rows, each a change with its
+    // changeset, so it reaches the other devices (tests/it/sync_bulk.rs).
     let synced = Env::new();
     let folder = tempfile::tempdir().unwrap();
     synced.svc.sync_folder(folder.path()).unwrap();
-    let refused = import(&synced, &big).unwrap_err().to_string();
-    assert!(
-        refused.contains("split the file") && refused.contains("nothing was imported"),
-        "{refused}"
+    assert_eq!(import(&synced, &big).unwrap().imported, rows);
+    assert_eq!(synced.count("SELECT count(*) FROM tracks"), rows as i64);
+    assert_eq!(
+        synced.count(
+            "SELECT count(*) FROM change_log WHERE operation = 'import_csv' \
+              AND changeset IS NOT NULL AND summary LIKE '%part % of a large import%'"
+        ),
+        rows.div_ceil(stint::service::BATCH_ROWS) as i64
     );
-    assert_eq!(synced.count("SELECT count(*) FROM tracks"), 0);
     let summary = import(&env, &big).unwrap();
     assert_eq!(summary.imported, rows);
     assert_eq!(env.count("SELECT count(*) FROM tracks"), rows as i64);

@@ -357,7 +357,7 @@ impl Service {
     }
 
     /// Appends the change log row for `changeset`.
-    fn record_change(
+    pub(crate) fn record_change(
         &self,
         tx: &store::Tx<'_>,
         now: DateTime<Utc>,

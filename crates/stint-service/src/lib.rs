@@ -17,6 +17,7 @@ mod export;
 mod files;
 mod ics;
 mod import;
+mod import_parts;
 mod invoice_pdf;
 mod invoices;
 mod milestones;
@@ -25,7 +26,7 @@ mod placement;
 mod reports;
 mod settings;
 mod sync;
-mod sync_fs;
+use stint_sync::fs as sync_fs;
 mod sync_moves;
 mod sync_remote;
 mod tasks;
@@ -75,10 +76,8 @@ pub use reports::{
     BudgetReport, BudgetUse, Figures, GroupDim, GroupKey, Summary, SummaryRow, TimeSummary,
 };
 pub use settings::{RoundingChanges, SettingsChanges, SettingsView};
-pub use sync::{
-    FORMAT_VERSION as SYNC_FORMAT_VERSION, PeerStatus, SyncDecision, SyncKey, SyncReport,
-    SyncStatus,
-};
+pub use stint_sync::file::{FORMAT_VERSION as SYNC_FORMAT_VERSION, SyncKey};
+pub use sync::{PeerStatus, SyncDecision, SyncReport, SyncStatus};
 pub use sync_fs::{sanitize as sanitize_folder_text, strip_url_credentials};
 pub use sync_moves::SyncAccepted;
 pub use sync_remote::{
@@ -298,6 +297,15 @@ pub enum ServiceError {
     Store(#[from] StoreError),
 }
 
+impl From<stint_sync::SyncError> for ServiceError {
+    fn from(e: stint_sync::SyncError) -> Self {
+        match e {
+            stint_sync::SyncError::Refused(m) => ServiceError::Conflict(m.into()),
+            stint_sync::SyncError::Store(e) => ServiceError::Store(e),
+        }
+    }
+}
+
 fn near_name_words(entity: &str, given: &str, existing: &str) -> String {
     format!(
         "no {entity} is named {:?}; did you mean {:?}?",
@@ -361,6 +369,8 @@ struct Inner {
     /// How to reach `stint serve` on another device (set by the front end that has an HTTP
     /// client), so the `sync` tool and auto-sync of a database bound to a server reach it.
     hub_client: std::sync::OnceLock<sync_remote::HubClient>,
+    /// `(bulk_rows, part_rows)` of imports (see [`Service::set_import_parts`]).
+    import_parts: Mutex<(usize, usize)>,
 }
 
 /// The stint service over one database connection.
@@ -389,6 +399,8 @@ pub(crate) struct Ctx<'a> {
     /// Where projects and tags created on the fly go (see [`Service::creating_missing`]);
     /// `None`: a missing project or tag is an error.
     pub(crate) created: Option<&'a Mutex<CreatedOnTheFly>>,
+    /// Set by [`Service::write_in_parts`] only: the parts of a large import.
+    parts: Option<&'a (dyn import_parts::PartRows + 'a)>,
 }
 
 impl Ctx<'_> {
@@ -465,6 +477,7 @@ impl Service {
                 db_path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
                 writer: parking_lot::FairMutex::new(()),
                 hub_client: std::sync::OnceLock::new(),
+                import_parts: Mutex::new(import_parts::DEFAULT_IMPORT_PARTS),
             }),
             caller: Arc::new(caller),
             request: None,
@@ -619,6 +632,7 @@ impl Service {
             caller: &self.caller,
             operation,
             created: self.created.as_deref(),
+            parts: None,
         })
     }
 

@@ -26,8 +26,8 @@
 use std::path::{Path, PathBuf};
 
 use super::sync::{
-    ENCRYPTED, FileProblem, KIND_DEVICE, KIND_LOG, KIND_SNAPSHOT, MAX_FILE_BYTES, decode_file,
-    file_sum, is_device_dir, is_sync_file_name, private_dir, read_small, write_atomic,
+    ENCRYPTED, FileProblem, KIND_LOG, MAX_FILE_BYTES, decode_file, file_sum, is_device_dir,
+    is_sync_file_name, private_dir, read_small, write_atomic,
 };
 use super::sync_fs;
 use super::{Result, Service, ServiceError, SyncReport};
@@ -209,24 +209,14 @@ impl HubUpload {
 
 /// The header kind a file of this (sync file) name must have, encryption flag left out.
 fn kind_of_name(name: &str) -> u8 {
-    if name == "device.stint" {
-        KIND_DEVICE
-    } else if name.starts_with("snapshot-") {
-        KIND_SNAPSHOT
-    } else {
-        KIND_LOG
-    }
+    name.parse::<stint_sync::SyncFile>()
+        .map_or(KIND_LOG, stint_sync::SyncFile::kind)
 }
 
 /// The sequence numbers a sync file name covers: a log `first-last`, a snapshot `1..=n`;
 /// `None` for `device.stint`.
-fn covered_range(name: &str) -> Option<(u64, u64)> {
-    let stem = name.strip_suffix(".stint")?;
-    if let Some(n) = stem.strip_prefix("snapshot-") {
-        return Some((1, n.parse().ok()?));
-    }
-    let (a, b) = stem.split_once('-')?;
-    Some((a.parse().ok()?, b.parse().ok()?))
+fn covered_range(name: &str) -> Option<(i64, i64)> {
+    name.parse::<stint_sync::SyncFile>().ok()?.covers()
 }
 
 /// True when another of `names` holds every change of the sync file `name` (a longer log, or
@@ -587,10 +577,10 @@ impl Service {
     pub fn remember_server_token(&self, url: &str, token: &str) -> Result<()> {
         let mirror = self.sync_mirror_folder();
         private_dir(&mirror)?;
-        write_atomic(
+        Ok(write_atomic(
             &mirror.join(SERVER_TOKEN_FILE),
             format!("{}\n{}\n", url.trim(), token.trim()).as_bytes(),
-        )
+        )?)
     }
 
     /// The token kept by [`Service::remember_server_token`] for the server at `url` (the same

@@ -474,6 +474,63 @@ where
     Ok(value)
 }
 
+/// A SQLite session that records the writes of an open transaction in parts: each
+/// [`PartRecorder::take`] returns the changeset of the recorded tables ([`changes::is_recorded`])
+/// written since the previous one and starts recording afresh. For a bulk write on a database
+/// that syncs: one transaction (all or nothing) whose writes become several changes of the
+/// change log, each small enough to keep and publish.
+pub struct PartRecorder<'c> {
+    conn: &'c Connection,
+    session: std::cell::RefCell<Option<rusqlite::session::Session<'c>>>,
+}
+
+impl std::fmt::Debug for PartRecorder<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PartRecorder").finish_non_exhaustive()
+    }
+}
+
+impl<'c> PartRecorder<'c> {
+    /// Starts recording the writes made on `conn` from now on.
+    ///
+    /// # Errors
+    /// SQLite refuses the session.
+    pub fn new(conn: &'c Connection) -> Result<PartRecorder<'c>> {
+        let session = Self::start(conn)?;
+        Ok(PartRecorder {
+            conn,
+            session: std::cell::RefCell::new(Some(session)),
+        })
+    }
+
+    fn start(conn: &'c Connection) -> Result<rusqlite::session::Session<'c>> {
+        let mut session = rusqlite::session::Session::new(conn)?;
+        session.table_filter(Some(|table: &str| changes::is_recorded(table)));
+        session.attach(None::<&str>)?;
+        Ok(session)
+    }
+
+    /// The changeset (`sqlite3session_changeset` bytes; empty when nothing recorded changed)
+    /// of the writes since [`PartRecorder::new`] or the previous call; recording goes on.
+    ///
+    /// # Errors
+    /// SQLite fails to produce the changeset or to start the next session.
+    pub fn take(&self) -> Result<Vec<u8>> {
+        let mut slot = self.session.borrow_mut();
+        let mut changeset = Vec::new();
+        if let Some(session) = slot.as_mut()
+            && !session.is_empty()
+        {
+            session.changeset_strm(&mut changeset)?;
+        }
+        // A session cannot be reset: the next part gets a new one (the old one is dropped
+        // first, so the two never both watch the connection).
+        *slot = None;
+        *slot = Some(Self::start(self.conn)?);
+        Ok(changeset)
+    }
+}
+
 /// Runs `f` in one deferred (read) transaction, so it sees one consistent snapshot.
 pub fn read<T, E>(
     conn: &mut Connection,

@@ -23,6 +23,9 @@ use stint_sqlite_session::{ChangesetIter, Session};
 use super::Result;
 use super::changes::{RowOp, is_recorded, key_text, owned};
 
+mod classes;
+use classes::Carried;
+
 /// Ids are `seq * ID_STRIDE + device_no`, so at most this many devices share a folder.
 pub const ID_STRIDE: i64 = 64;
 
@@ -716,6 +719,7 @@ pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &str) 
                             set_col_clock(conn, &op.table, &key, i, &stamp)?;
                         }
                     }
+                    claim_local_rename(conn, m, &op, &stamp)?;
                 }
             }
         }
@@ -725,6 +729,39 @@ pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &str) 
           WHERE id = 1",
         [],
     )?;
+    Ok(())
+}
+
+/// A rename made here (an edit of merge columns of a row of a table with a merge rule) claims
+/// its new merge values, as it does on the devices that apply it ([`classes`]).
+fn claim_local_rename(conn: &Connection, m: &TableMeta, op: &Op, stamp: &Stamp) -> Result<()> {
+    let table = op.table.as_str();
+    let Some(r) = rule(table).filter(|r| !r.merge_on.is_empty()) else {
+        return Ok(());
+    };
+    let touched = r.merge_on.iter().any(|c| {
+        m.cols
+            .iter()
+            .position(|x| x == c)
+            .is_some_and(|i| op.values.get(i).is_some_and(Option::is_some))
+    });
+    let Some(id) = int_key(m, &op.values).filter(|_| touched && m.pk.len() == 1) else {
+        return Ok(());
+    };
+    let Some(cur) = row_values(conn, table, m, &[Value::Integer(id)])? else {
+        return Ok(());
+    };
+    let claimed: Vec<Option<Value>> = cur
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| match op.values.get(i) {
+            Some(Some(new)) => Some(new.clone()),
+            _ => Some(v),
+        })
+        .collect();
+    if let Some(mk) = merge_key(table, m, &claimed) {
+        record_created(conn, table, &mk, id, stamp)?;
+    }
     Ok(())
 }
 
@@ -750,10 +787,52 @@ pub fn clock_snapshot(conn: &Connection, ops: &[Op], meta: &Meta, stamp: &Stamp)
 /// What sync decided for a remote change that met a local one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
-    /// `merged`, `deleted_wins`, `later_edit_wins`, `invoice_kept`, `renumbered`, `timers`,
-    /// `orphan`, `refused`.
-    pub kind: &'static str,
+    pub kind: DecisionKind,
     pub detail: String,
+}
+
+/// What sync decided where changes met (stored in `sync_decisions.kind` as [`Self::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DecisionKind {
+    /// Two rows created or renamed under one name became one.
+    Merged,
+    /// A delete won over an edit or a re-insert (or a later re-insert over a delete).
+    DeletedWins,
+    /// Of two edits of one value, the later stays.
+    LaterEditWins,
+    /// A track stayed as its invoice has it (on an issued invoice, or claimed by one).
+    InvoiceKept,
+    /// Rows renumbered on joining.
+    Renumbered,
+    /// More than one timer runs after a sync.
+    Timers,
+    /// A reference to a deleted parent was cleared, or its row dropped.
+    Orphan,
+    /// A change was not applied (it would break a rule of the schema).
+    Refused,
+}
+
+impl DecisionKind {
+    /// The name stored and shown: `merged`, `deleted_wins`, `later_edit_wins`,
+    /// `invoice_kept`, `renumbered`, `timers`, `orphan`, `refused`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionKind::Merged => "merged",
+            DecisionKind::DeletedWins => "deleted_wins",
+            DecisionKind::LaterEditWins => "later_edit_wins",
+            DecisionKind::InvoiceKept => "invoice_kept",
+            DecisionKind::Renumbered => "renumbered",
+            DecisionKind::Timers => "timers",
+            DecisionKind::Orphan => "orphan",
+            DecisionKind::Refused => "refused",
+        }
+    }
+}
+
+impl std::fmt::Display for DecisionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 fn singular(table: &str) -> String {
@@ -856,7 +935,69 @@ fn frozen(
     }
 }
 
+/// Applies one row operation; an edit of a row of a table with a merge rule goes to the row it
+/// was merged into here, and a rename claims its new name ([`classes`]).
 fn apply_op(
+    conn: &Connection,
+    meta: &Meta,
+    op: &Op,
+    stamp: &Stamp,
+    known: &Known,
+    decisions: &mut Vec<Decision>,
+) -> Result<()> {
+    let table = op.table.as_str();
+    let Some(m) = meta.get(table).filter(|m| {
+        op.kind == RowOp::Update
+            && m.int_pk
+            && m.pk.len() == 1
+            && rule(table).is_some_and(|r| !r.merge_on.is_empty())
+            && !is_claim(table, m, &op.values)
+    }) else {
+        return apply_row_op(conn, meta, op, stamp, known, decisions);
+    };
+    let Some(id) = int_key(m, &op.values) else {
+        return apply_row_op(conn, meta, op, stamp, known, decisions);
+    };
+    let target = classes::live(conn, table, m, id)?;
+    match target {
+        Some(to) if to != id => {
+            let mut moved = op.clone();
+            moved.values[m.pk[0]] = Some(Value::Integer(to));
+            apply_row_op(conn, meta, &moved, stamp, known, decisions)?;
+        }
+        _ => apply_row_op(conn, meta, op, stamp, known, decisions)?,
+    }
+    let renames = rule(table).is_some_and(|r| {
+        r.merge_on.iter().any(|c| {
+            m.cols
+                .iter()
+                .position(|x| x == c)
+                .is_some_and(|i| op.values.get(i).is_some_and(Option::is_some))
+        })
+    });
+    let Some(target) = target.filter(|_| renames) else {
+        return Ok(());
+    };
+    let Some(cur) = row_values(conn, table, m, &[Value::Integer(target)])? else {
+        return Ok(());
+    };
+    let claimed: Vec<Option<Value>> = cur
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| match op.values.get(i) {
+            Some(Some(new)) if !m.pk.contains(&i) => Some(new.clone()),
+            _ => Some(v),
+        })
+        .collect();
+    if let Some(mk) = merge_key(table, m, &claimed) {
+        classes::claim_rename(
+            conn, meta, table, m, id, target, &mk, stamp, known, decisions,
+        )?;
+    }
+    Ok(())
+}
+
+fn apply_row_op(
     conn: &Connection,
     meta: &Meta,
     op: &Op,
@@ -866,7 +1007,7 @@ fn apply_op(
 ) -> Result<()> {
     let Some(m) = meta.get(&op.table) else {
         decisions.push(Decision {
-            kind: "refused",
+            kind: DecisionKind::Refused,
             detail: format!(
                 "a change to table {} that this stint does not have",
                 op.table
@@ -929,11 +1070,12 @@ fn apply_op(
                     && *stamp <= clock
                 {
                     decisions.push(Decision {
-                        kind: "deleted_wins",
+                        kind: DecisionKind::DeletedWins,
                         detail: format!("{what} stays deleted (its deletion is later)"),
                     });
                     return Ok(());
                 }
+                let mut carried = Vec::new();
                 if let (Some(mk), Some(id)) = (merge_key(table, m, &values), int_key(m, &values)) {
                     record_created(conn, table, &mk, id, stamp)?;
                     // Only rows still here count: a name created again after its row was
@@ -943,8 +1085,11 @@ fn apply_op(
                         // A row the creator of this one had seen (its own, or one whose
                         // creation it had applied: it renamed it, say) was not created
                         // concurrently, so the two stay apart.
-                        let same_device =
-                            o != id && o.rem_euclid(ID_STRIDE) == id.rem_euclid(ID_STRIDE);
+                        // (A claim with a stamp is judged by it: a rename of this device's
+                        // row by another device is a claim of that device.)
+                        let same_device = created.is_none()
+                            && o != id
+                            && o.rem_euclid(ID_STRIDE) == id.rem_euclid(ID_STRIDE);
                         let seen = o != id
                             && created.is_some_and(|(h, d)| {
                                 d == stamp.1 || known.get(&d).is_some_and(|k| *k >= h)
@@ -954,6 +1099,9 @@ fn apply_op(
                         }
                         if o == id || exists(conn, table, m, &[Value::Integer(o)])? {
                             same.push(o);
+                        } else if let Some(to) = classes::live(conn, table, m, o)? {
+                            // Merged into another row here: it stands for that row.
+                            same.push(to);
                         } else if o < id
                             && let Some((clock, true)) =
                                 row_clock(conn, table, &key_text(&Value::Integer(o)))?
@@ -967,6 +1115,7 @@ fn apply_op(
                         }
                     }
                     same.sort_unstable();
+                    same.dedup();
                     let low = same.first().copied().unwrap_or(id);
                     let name = name_of(
                         m,
@@ -980,7 +1129,7 @@ fn apply_op(
                         redirect_to(conn, table, id, low)?;
                         let alive = exists(conn, table, m, &[Value::Integer(low)])?;
                         decisions.push(Decision {
-                            kind: "merged",
+                            kind: DecisionKind::Merged,
                             detail: if alive {
                                 format!(
                                     "{what}{name} was created on two devices: merged into {} {low}",
@@ -998,9 +1147,10 @@ fn apply_op(
                     }
                     for other in same.into_iter().filter(|o| *o != id) {
                         if exists(conn, table, m, &[Value::Integer(other)])? {
-                            merge_into(conn, meta, table, m, other, id)?;
+                            carried
+                                .extend(merge_into(conn, meta, table, m, other, id, None, false)?);
                             decisions.push(Decision {
-                                kind: "merged",
+                                kind: DecisionKind::Merged,
                                 detail: format!(
                                     "{} {other}{name} was created on two devices: merged into \
                                      {what}",
@@ -1029,6 +1179,11 @@ fn apply_op(
                 if !m.int_pk || row_clock(conn, table, &key)?.is_some() {
                     set_row_clock(conn, table, &key, stamp, false)?;
                 }
+                if let Some(id) = int_key(m, &values) {
+                    for c in &carried {
+                        classes::carry(conn, table, m, id, c)?;
+                    }
+                }
             }
         },
         RowOp::Update if is_claim(table, m, &values) => {
@@ -1050,7 +1205,7 @@ fn apply_op(
                         insert_row(conn, meta, table, m, &values, stamp, decisions)?;
                         set_row_clock(conn, table, &key, stamp, false)?;
                         decisions.push(Decision {
-                            kind: "invoice_kept",
+                            kind: DecisionKind::InvoiceKept,
                             detail: format!(
                                 "{what} was deleted here but is on an invoice made on the \
                                  billing device: it is back"
@@ -1067,7 +1222,7 @@ fn apply_op(
                     let eff = col_clock(conn, table, &key, inv_col)?;
                     if eff.as_ref().is_some_and(|e| stamp <= e) {
                         decisions.push(Decision {
-                            kind: "invoice_kept",
+                            kind: DecisionKind::InvoiceKept,
                             detail: format!(
                                 "{what} was put on another invoice later: it stays on that one"
                             ),
@@ -1094,7 +1249,7 @@ fn apply_op(
                     }
                     if !replaced.is_empty() {
                         decisions.push(Decision {
-                            kind: "invoice_kept",
+                            kind: DecisionKind::InvoiceKept,
                             detail: format!(
                                 "{what}: {} took the version on its invoice; the edit made \
                                  here meanwhile was not kept",
@@ -1112,7 +1267,7 @@ fn apply_op(
             let Some(cur) = current else {
                 let gone = matches!(row_clock(conn, table, &key)?, Some((_, true)));
                 decisions.push(Decision {
-                    kind: "deleted_wins",
+                    kind: DecisionKind::DeletedWins,
                     detail: if gone {
                         format!("an edit of {what} was dropped: it was deleted")
                     } else {
@@ -1139,7 +1294,7 @@ fn apply_op(
                 if !touches_invoice {
                     if touches_content {
                         decisions.push(Decision {
-                            kind: "invoice_kept",
+                            kind: DecisionKind::InvoiceKept,
                             detail: format!(
                                 "an edit of {what} made on another device was not applied: it \
                                  is on invoice {inv}, which keeps its version"
@@ -1160,7 +1315,7 @@ fn apply_op(
                 && known.get(dev).is_none_or(|k| k < h)
             {
                 decisions.push(Decision {
-                    kind: "deleted_wins",
+                    kind: DecisionKind::DeletedWins,
                     detail: format!(
                         "an edit of {what} was dropped: it was deleted meanwhile, and brought back \
                          as it was"
@@ -1190,7 +1345,7 @@ fn apply_op(
             }
             if !lost.is_empty() {
                 decisions.push(Decision {
-                    kind: "later_edit_wins",
+                    kind: DecisionKind::LaterEditWins,
                     detail: format!("{what}: {} kept the later edit made here", lost.join(", ")),
                 });
             }
@@ -1200,24 +1355,38 @@ fn apply_op(
         }
         RowOp::Delete => {
             if current.is_none() {
-                set_row_clock(conn, table, &key, stamp, true)?;
+                // Already gone: keep the later of the two clocks (an older delete arriving
+                // after a newer one must not let a re-insert between them back in).
+                if row_clock(conn, table, &key)?.is_none_or(|(clock, _)| *stamp > clock) {
+                    set_row_clock(conn, table, &key, stamp, true)?;
+                }
                 return Ok(());
             }
             if let Some((clock, false)) = row_clock(conn, table, &key)?
                 && *stamp <= clock
             {
                 decisions.push(Decision {
-                    kind: "deleted_wins",
+                    kind: DecisionKind::DeletedWins,
                     detail: format!("{what} was not deleted: it was added again later"),
                 });
                 return Ok(());
             }
             if let Some(inv) = frozen(conn, table, m, &values, current.as_deref())? {
                 decisions.push(Decision {
-                    kind: "invoice_kept",
+                    kind: DecisionKind::InvoiceKept,
                     detail: format!(
                         "{what} was deleted on another device but kept: it is on issued \
                          invoice {inv}"
+                    ),
+                });
+                return Ok(());
+            }
+            if let Some(inv) = claimed_unseen(conn, table, m, &values, stamp, known)? {
+                decisions.push(Decision {
+                    kind: DecisionKind::InvoiceKept,
+                    detail: format!(
+                        "{what} was deleted on another device that had not seen it put on \
+                         invoice {inv}: it is kept"
                     ),
                 });
                 return Ok(());
@@ -1231,6 +1400,44 @@ fn apply_op(
     Ok(())
 }
 
+/// The invoice that put the track `values` (of a table whose rows are frozen with their
+/// invoice: `tracks`) on it without the deleting device knowing (its `invoice_items` row
+/// stamped later than what `known` holds of that device). A device that applies such a
+/// claim after the delete brings the track back ("it is back", [`apply_row_op`]), so a
+/// device that had the claim first keeps the track: the same end either way.
+fn claimed_unseen(
+    conn: &Connection,
+    table: &str,
+    m: &TableMeta,
+    values: &[Option<Value>],
+    stamp: &Stamp,
+    known: &Known,
+) -> Result<Option<i64>> {
+    if rule(table).and_then(|r| r.frozen_with_track) != Some("id") {
+        return Ok(None);
+    }
+    let Some(id) = int_key(m, values) else {
+        return Ok(None);
+    };
+    let invoices: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT invoice_id FROM invoice_items WHERE kind = 'track' AND item_id = ?1 \
+             ORDER BY invoice_id",
+        )?
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for inv in invoices {
+        let key = format!("{inv}/track/{id}");
+        if let Some(((h, d), false)) = row_clock(conn, "invoice_items", &key)?
+            && d != stamp.1
+            && known.get(&d).is_none_or(|k| *k < h)
+        {
+            return Ok(Some(inv));
+        }
+    }
+    Ok(None)
+}
+
 /// Whether `values` is a track put on an invoice, sent in full (see [`expand_claims`]).
 fn is_claim(table: &str, m: &TableMeta, values: &[Option<Value>]) -> bool {
     rule(table).and_then(|r| r.frozen_with_track) == Some("id")
@@ -1242,8 +1449,8 @@ fn is_claim(table: &str, m: &TableMeta, values: &[Option<Value>]) -> bool {
             .is_some_and(|i| matches!(values[i], Some(Value::Integer(_))))
 }
 
-/// Sends in full (every column, as the row is now) each update of `ops` that puts a track on
-/// an invoice: on other devices that version wins over edits made without knowing of the
+/// Sends in full (every column: the ones the update set as it set them, the others as the row
+/// is now) each update of `ops` that puts a track on an invoice: on other devices that version wins over edits made without knowing of the
 /// invoice, and brings the track back where it was deleted.
 pub fn expand_claims(conn: &Connection, meta: &Meta, ops: &mut [Op]) -> Result<()> {
     for op in ops.iter_mut() {
@@ -1263,7 +1470,13 @@ pub fn expand_claims(conn: &Connection, meta: &Meta, ops: &mut [Op]) -> Result<(
         }
         let (key, _) = key_of(m, &op.values);
         if let Some(row) = row_values(conn, &op.table, m, &key)? {
-            op.values = row.into_iter().map(Some).collect();
+            // The columns this update set (the invoice, its line) as it set them: a void
+            // published with it must not make the claim a plain edit on the wire.
+            op.values = row
+                .into_iter()
+                .enumerate()
+                .map(|(c, now)| op.values.get(c).cloned().flatten().or(Some(now)))
+                .collect();
             op.pk = (0..m.cols.len()).map(|c| m.pk.contains(&c)).collect();
         }
     }
@@ -1319,7 +1532,7 @@ fn fix_references(
         let parent = format!("{} {}", singular(&fk.parent), key_text(&v));
         if fk.notnull {
             decisions.push(Decision {
-                kind: "deleted_wins",
+                kind: DecisionKind::DeletedWins,
                 detail: format!("{what} was not added: {parent} it belongs to was deleted"),
             });
             let _ = table;
@@ -1327,7 +1540,7 @@ fn fix_references(
         }
         values[fk.col] = Some(Value::Null);
         decisions.push(Decision {
-            kind: "orphan",
+            kind: DecisionKind::Orphan,
             detail: format!(
                 "{what} kept without its {}: {parent} was deleted",
                 m.cols[fk.col]
@@ -1363,7 +1576,11 @@ fn redirect_to(conn: &Connection, table: &str, from: i64, to: i64) -> Result<()>
 }
 
 /// Merges row `loser` of `table` into `winner`: references re-pointed, the loser deleted, and
-/// later references to it redirected.
+/// later references to it redirected; the winner takes the loser's fields that are later than
+/// its own ([`classes::carry`]; `values`: the loser's values when they are not yet written,
+/// e.g. a rename that met the winner at the unique index). With `carry_now` false (the winner
+/// is not written yet) the loser's fields are returned for the caller to carry afterwards.
+#[allow(clippy::too_many_arguments)]
 fn merge_into(
     conn: &Connection,
     meta: &Meta,
@@ -1371,7 +1588,13 @@ fn merge_into(
     m: &TableMeta,
     loser: i64,
     winner: i64,
-) -> Result<()> {
+    values: Option<Vec<Value>>,
+    carry_now: bool,
+) -> Result<Option<Carried>> {
+    let mut carried = Carried::of_row(conn, table, m, loser)?;
+    if let (Some(c), Some(v)) = (carried.as_mut(), values) {
+        c.values = v;
+    }
     for (child, cm, fk) in meta.children(table) {
         let c = &cm.cols[fk.col];
         let when = fk.sql_when(&cm.cols);
@@ -1390,7 +1613,12 @@ fn merge_into(
         &format!("DELETE FROM \"{table}\" WHERE \"{}\" = ?1", m.cols[m.pk[0]]),
         [loser],
     )?;
-    redirect_to(conn, table, loser, winner)
+    redirect_to(conn, table, loser, winner)?;
+    if carry_now && let Some(c) = &carried {
+        classes::carry(conn, table, m, winner, c)?;
+        return Ok(None);
+    }
+    Ok(carried)
 }
 
 fn name_of(m: &TableMeta, values: &[Value]) -> String {
@@ -1473,7 +1701,7 @@ fn renumber_clashing_invoice(
     let loser = id.max(other);
     let renamed = format!("{number}-{}", loser.rem_euclid(ID_STRIDE));
     decisions.push(Decision {
-        kind: "renumbered",
+        kind: DecisionKind::Renumbered,
         detail: format!(
             "invoice number {number} was issued on two devices before they synced: invoice \
              {} keeps it, invoice {loser} is now {renamed}",
@@ -1510,15 +1738,17 @@ fn merge_clash(
     let Some(other) = clashing_row(conn, table, m, row, id)? else {
         return Ok(false);
     };
-    let (winner, loser) = if id < other { (id, other) } else { (other, id) };
+    let (winner, loser) = clash_winner(conn, table, m, row, id, other)?;
+    let mut carried = None;
     if exists(conn, table, m, &[Value::Integer(loser)])? {
-        merge_into(conn, meta, table, m, loser, winner)?;
+        let values = (loser == id).then(|| row.to_vec());
+        carried = merge_into(conn, meta, table, m, loser, winner, values, winner != id)?;
     } else {
         redirect_to(conn, table, loser, winner)?;
     }
     let kind = singular(table);
     decisions.push(Decision {
-        kind: "merged",
+        kind: DecisionKind::Merged,
         detail: format!(
             "{kind} {loser}{} and {kind} {winner} took the same name on two devices: merged \
              into {kind} {winner}",
@@ -1527,8 +1757,74 @@ fn merge_clash(
     });
     if winner == id {
         retry(conn)?;
+        if let Some(c) = &carried {
+            classes::carry(conn, table, m, winner, c)?;
+        }
     }
     Ok(true)
+}
+
+/// Which of two rows that would hold one name stays: `(winner, loser)`. A row that holds its
+/// merge values only because a reference of them was cleared here (its parent deleted: "kept
+/// without its client_id") yields to one that claimed them (created or renamed with them):
+/// whether the clearing meets the other row depends on the order the files arrive in, so
+/// the cleared row gives way on every device alike. Otherwise the lower id stays.
+fn clash_winner(
+    conn: &Connection,
+    table: &str,
+    m: &TableMeta,
+    row: &[Value],
+    id: i64,
+    other: i64,
+) -> Result<(i64, i64)> {
+    let id_cleared = holds_by_clearing(conn, table, m, row, id)?;
+    let other_cleared = match row_values(conn, table, m, &[Value::Integer(other)])? {
+        Some(v) => holds_by_clearing(conn, table, m, &v, other)?,
+        None => id_cleared,
+    };
+    Ok(match (id_cleared, other_cleared) {
+        (false, true) => (id, other),
+        (true, false) => (other, id),
+        _ if id < other => (id, other),
+        _ => (other, id),
+    })
+}
+
+/// Whether row `id` with `values` holds merge values it never claimed, that differ from one
+/// it did claim (`sync_created`) only in references now NULL: its parent was deleted after
+/// it was created under that parent.
+fn holds_by_clearing(
+    conn: &Connection,
+    table: &str,
+    m: &TableMeta,
+    values: &[Value],
+    id: i64,
+) -> Result<bool> {
+    let Some(r) = rule(table) else {
+        return Ok(false);
+    };
+    let values: Vec<Option<Value>> = values.iter().cloned().map(Some).collect();
+    let Some(now) = merge_key(table, m, &values) else {
+        return Ok(false);
+    };
+    let claimed: Vec<String> = conn
+        .prepare_cached("SELECT mkey FROM sync_created WHERE tbl = ?1 AND id = ?2")?
+        .query_map(params![table, id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if claimed.contains(&now) {
+        return Ok(false);
+    }
+    let null = key_text(&Value::Null);
+    let now: Vec<&str> = now.split('\u{1f}').collect();
+    Ok(claimed.iter().any(|c| {
+        let c: Vec<&str> = c.split('\u{1f}').collect();
+        c.len() == now.len()
+            && c != now
+            && c.iter()
+                .zip(&now)
+                .zip(r.merge_on)
+                .all(|((was, is), col)| was == is || (*is == null && col.ends_with("_id")))
+    }))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1584,7 +1880,7 @@ fn insert_row(
                 return Ok(());
             }
             decisions.push(Decision {
-                kind: "refused",
+                kind: DecisionKind::Refused,
                 detail: format!(
                     "{what}{} was not added: another row here has that name (renamed to it \
                      meanwhile); rename one of them on the device that has both",
@@ -1601,7 +1897,7 @@ fn insert_row(
         }
         Err(e) if is_check(&e) => {
             decisions.push(Decision {
-                kind: "refused",
+                kind: DecisionKind::Refused,
                 detail: format!("{what} was not added: it breaks a rule of the database ({e})"),
             });
             Ok(())
@@ -1679,7 +1975,7 @@ fn update_cols(
                 }
             }
             decisions.push(Decision {
-                kind: "refused",
+                kind: DecisionKind::Refused,
                 detail: format!(
                     "an edit of {what} was not applied: the name it gives is taken here by \
                      another row; rename one of them"
@@ -1689,7 +1985,7 @@ fn update_cols(
         }
         Err(e) if is_check(&e) => {
             decisions.push(Decision {
-                kind: "refused",
+                kind: DecisionKind::Refused,
                 detail: format!(
                     "an edit of {what} was not applied: it breaks a rule of the database ({e})"
                 ),
@@ -1728,7 +2024,7 @@ fn delete_row(
             };
             if n > 0 {
                 decisions.push(Decision {
-                    kind: "orphan",
+                    kind: DecisionKind::Orphan,
                     detail: format!(
                         "{what} was deleted on another device: {n} {child} {}",
                         if fk.notnull {
@@ -1876,7 +2172,7 @@ pub fn record_decision(
         "INSERT INTO sync_decisions (at, change_id, device_id, kind, detail)
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![at, change_id, device, d.kind, d.detail])?;
+    .execute(params![at, change_id, device, d.kind.as_str(), d.detail])?;
     Ok(())
 }
 
@@ -1915,10 +2211,10 @@ pub fn decisions(conn: &Connection, limit: usize) -> Result<(Vec<DecisionRow>, i
 }
 
 /// Whether a decision of `kind` with `detail` is recorded already.
-pub fn has_decision(conn: &Connection, kind: &str, detail: &str) -> Result<bool> {
+pub fn has_decision(conn: &Connection, kind: DecisionKind, detail: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached("SELECT count(*) > 0 FROM sync_decisions WHERE kind = ?1 AND detail = ?2")?
-        .query_row([kind, detail], |r| r.get(0))?)
+        .query_row([kind.as_str(), detail], |r| r.get(0))?)
 }
 
 /// A device seen in the folder.

@@ -1046,9 +1046,9 @@ impl Service {
     }
 
     /// The write phase: all checked rows in one transaction (rolled back for a dry run), in
-    /// steps: count what the checks found, refuse a bulk import that sync could not carry
-    /// ([`Service::refuse_unsyncable_bulk`]), write the rows batch by batch
-    /// ([`Service::write_batch`]), then report.
+    /// steps: count what the checks found, write the rows batch by batch
+    /// ([`Service::write_batch`]; on a database that syncs, a large file in parts of its own
+    /// transaction and change each, see `import_parts`), then report.
     fn write_rows(
         &self,
         checker: Checker,
@@ -1086,7 +1086,6 @@ impl Service {
         let preview = rows.iter().take(PREVIEW_ROWS).map(Row::preview).collect();
         let tz_name = tz.name().to_owned();
         let row_count = rows.len();
-        self.refuse_unsyncable_bulk(row_count, dry_run)?;
         let mut caches = ImportCaches::default();
         let mut finished = false;
         // One transaction for the whole file: a failure, or the process being killed at any
@@ -1106,13 +1105,17 @@ impl Service {
             Ok(())
         };
         // A large file's changeset would be too large to keep in the change log anyway: write
-        // it without recording one (ARCHITECTURE.md, "stint-store": `store::write_unrecorded`).
-        let outcome = if row_count > BULK_IMPORT_ROWS {
+        // it without recording one (ARCHITECTURE.md, "stint-store": `store::write_unrecorded`),
+        // or, on a database that syncs, in parts that are each a change (`import_parts`).
+        let (bulk_rows, part_rows) = self.import_parts();
+        let outcome = if row_count <= bulk_rows {
+            self.write(format.operation(), body)
+        } else if !dry_run && self.sync_status()?.device_no.is_some() {
+            self.write_in_parts(format.operation(), part_rows, body)
+        } else {
             self.write_bulk(format.operation(), body, |()| {
                 format!("imported {row_count} rows ({})", format.title())
             })
-        } else {
-            self.write(format.operation(), body)
         };
         match outcome {
             Ok(()) => self.checkpoint(),
@@ -1130,24 +1133,6 @@ impl Service {
         })
     }
 
-    /// Refuses an import of more than [`BULK_IMPORT_ROWS`] rows (not a dry run) into a database
-    /// that syncs: such a file is written without a changeset, so it would never reach the
-    /// other devices.
-    ///
-    /// # Errors
-    /// [`ServiceError::Conflict`] saying to split the file.
-    fn refuse_unsyncable_bulk(&self, row_count: usize, dry_run: bool) -> Result<()> {
-        if row_count > BULK_IMPORT_ROWS && !dry_run && self.sync_status()?.device_no.is_some() {
-            return Err(ServiceError::Conflict(format!(
-                "this file has {row_count} rows, more than the {BULK_IMPORT_ROWS} one change can \
-                 carry to your other devices, and this database syncs; split the file into \
-                 parts of at most {BULK_IMPORT_ROWS} rows and import them one by one (nothing \
-                 was imported)"
-            ).into()));
-        }
-        Ok(())
-    }
-
     /// Writes one batch of rows ([`Service::write_row`]) and one audit row naming its tracks
     /// and first line; counts them as imported.
     fn write_batch(
@@ -1163,6 +1148,7 @@ impl Service {
         for row in batch {
             if let Some(id) = self.write_row(ctx, row, tz_name, caches, summary)? {
                 ids.push(id.0);
+                ctx.part_row()?;
             }
         }
         let first_line = batch.first().map_or(0, |r| r.line);

@@ -6,7 +6,7 @@
 //!   *opened* file's metadata is checked, so a symlink (to `/dev/zero`, to a file elsewhere),
 //!   a FIFO or a device is refused without a check-then-open race and without blocking.
 //! - Sizes are checked before reading: each file against a limit of its kind
-//!   ([`MAX_DEVICE_FILE_BYTES`], [`super::sync::MAX_FILE_BYTES`]), each device's folder against
+//!   ([`MAX_DEVICE_FILE_BYTES`], [`crate::file::MAX_FILE_BYTES`]), each device's folder against
 //!   [`MAX_DEVICE_FOLDER_BYTES`] and [`MAX_DEVICE_FOLDER_FILES`]; the errors name the file or
 //!   folder.
 //! - Files are written through a temporary file created exclusively (`O_EXCL`, random name,
@@ -21,22 +21,22 @@
 use std::io::{Read as _, Write as _};
 use std::path::Path;
 
-use super::{Result, ServiceError};
+use crate::{Result, SyncError};
 
 /// Largest `device.stint` read, in bytes: a name and one ack per device (64 at most) fit in
 /// a few kilobytes.
-pub(crate) const MAX_DEVICE_FILE_BYTES: u64 = 64 * 1024;
+pub const MAX_DEVICE_FILE_BYTES: u64 = 64 * 1024;
 
 /// Most bytes of sync files one device's folder may hold (logs, its snapshot, its device
 /// file): a folder above this is not read, and sync says which folder it is.
-pub(crate) const MAX_DEVICE_FOLDER_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+pub const MAX_DEVICE_FOLDER_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 
 /// Most sync files one device's folder may hold (a device compacts its logs; 5,000 changes
 /// per log make 100,000 logs half a billion changes).
-pub(crate) const MAX_DEVICE_FOLDER_FILES: usize = 100_000;
+pub const MAX_DEVICE_FOLDER_FILES: usize = 100_000;
 
 /// Longest device name kept from a device file, in characters.
-pub(crate) const MAX_DEVICE_NAME_CHARS: usize = 64;
+pub const MAX_DEVICE_NAME_CHARS: usize = 64;
 
 /// Opens `path` for reading only if it is a regular file, without following a symlink and
 /// without blocking on a FIFO; returns the file and its length in bytes.
@@ -44,7 +44,7 @@ pub(crate) const MAX_DEVICE_NAME_CHARS: usize = 64;
 /// # Errors
 /// [`std::io::ErrorKind::InvalidInput`] with a message for a symlink, FIFO, device, socket
 /// or folder; the open's own error otherwise (not found, permission).
-pub(crate) fn open_regular(path: &Path) -> std::io::Result<(std::fs::File, u64)> {
+pub fn open_regular(path: &Path) -> std::io::Result<(std::fs::File, u64)> {
     use std::os::unix::fs::OpenOptionsExt as _;
     let file = std::fs::OpenOptions::new()
         .read(true)
@@ -91,7 +91,7 @@ fn not_regular(what: &str) -> std::io::Error {
 /// # Errors
 /// Those of [`open_regular`]; [`std::io::ErrorKind::InvalidData`] with a message naming the
 /// size and the limit.
-pub(crate) fn read_regular(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+pub fn read_regular(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     let (file, len) = open_regular(path)?;
     if len > limit {
         return Err(too_large(len, limit));
@@ -119,8 +119,8 @@ fn too_large(len: u64, limit: u64) -> std::io::Error {
 /// the folder flushed.
 ///
 /// # Errors
-/// A folder that cannot be written ([`ServiceError::Conflict`] naming it).
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+/// A folder that cannot be written ([`SyncError::Refused`] naming it).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = new_temp(dir)?;
     tmp.write_all(bytes)
@@ -131,7 +131,7 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// A new temporary file in `dir` (exclusive, random name starting with `.`, 0600): the first
 /// half of [`write_atomic`], for writers that stream.
-pub(crate) fn new_temp(dir: &Path) -> Result<tempfile::NamedTempFile> {
+pub fn new_temp(dir: &Path) -> Result<tempfile::NamedTempFile> {
     tempfile::Builder::new()
         .prefix(".stint-")
         .suffix(".tmp")
@@ -141,7 +141,7 @@ pub(crate) fn new_temp(dir: &Path) -> Result<tempfile::NamedTempFile> {
 
 /// Renames a flushed temporary file over `path` (a link at `path` is replaced, not
 /// followed) and flushes the folder.
-pub(crate) fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
+pub fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
     tmp.persist(path)
         .map_err(|e| io_err("rename into", path, &e.error))?;
     if let Some(dir) = path.parent()
@@ -152,14 +152,11 @@ pub(crate) fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn io_err(what: &str, path: &Path, e: &std::io::Error) -> ServiceError {
-    ServiceError::Conflict(
-        format!(
-            "cannot {what} {} ({e}); check that the sync folder exists and is writable",
-            path.display()
-        )
-        .into(),
-    )
+fn io_err(what: &str, path: &Path, e: &std::io::Error) -> SyncError {
+    SyncError::Refused(format!(
+        "cannot {what} {} ({e}); check that the sync folder exists and is writable",
+        path.display()
+    ))
 }
 
 /// Whether `dir` (a device's folder inside a sync folder) is a real folder, not a symlink
@@ -167,14 +164,14 @@ fn io_err(what: &str, path: &Path, e: &std::io::Error) -> ServiceError {
 ///
 /// # Errors
 /// A symlink or a file where the folder should be, naming it.
-pub(crate) fn check_real_dir(dir: &Path) -> Result<bool> {
+pub fn check_real_dir(dir: &Path) -> Result<bool> {
     match std::fs::symlink_metadata(dir) {
         Ok(m) if m.is_dir() => Ok(true),
-        Ok(_) => Err(ServiceError::Conflict(format!(
+        Ok(_) => Err(SyncError::Refused(format!(
             "{} is not a folder (a symbolic link or a file stands there); sync writes only into \
              real folders: remove it, then sync again",
             dir.display()
-        ).into())),
+        ))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
         Err(e) => Err(io_err("open", dir, &e)),
     }
@@ -182,7 +179,7 @@ pub(crate) fn check_real_dir(dir: &Path) -> Result<bool> {
 
 /// What one device's folder holds, counted without reading or following anything: its sync
 /// files' total size and number; `Err` with the problem when either is above its limit.
-pub(crate) fn check_device_folder(dir: &Path, sizes: &[u64]) -> std::result::Result<(), String> {
+pub fn check_device_folder(dir: &Path, sizes: &[u64]) -> std::result::Result<(), String> {
     let total: u64 = sizes.iter().sum();
     if sizes.len() > MAX_DEVICE_FOLDER_FILES {
         return Err(format!(
@@ -260,7 +257,7 @@ fn is_bidi_control(c: char) -> bool {
 
 /// A device name read from a sync folder: [`sanitize`]d, trimmed, at most
 /// [`MAX_DEVICE_NAME_CHARS`] characters.
-pub(crate) fn device_name(raw: &str) -> String {
+pub fn device_name(raw: &str) -> String {
     sanitize(raw)
         .trim()
         .chars()
@@ -271,7 +268,7 @@ pub(crate) fn device_name(raw: &str) -> String {
 /// `text` with each of `places` (absolute paths on this machine, as `(path, what to say
 /// instead)`) replaced, longest first: for answers to callers that may not see this
 /// machine's file system.
-pub(crate) fn hide_paths(text: &str, places: &[(String, &str)]) -> String {
+pub fn hide_paths(text: &str, places: &[(String, &str)]) -> String {
     let mut places: Vec<&(String, &str)> = places.iter().filter(|(p, _)| p.len() > 1).collect();
     places.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
     let mut out = text.to_owned();

@@ -1,0 +1,974 @@
+//! The sync files: their header, codecs, sealing, names, and the scan of a folder.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::fs as sync_fs;
+use crate::name::SyncFile;
+use crate::{Result, conflict, io_err};
+use stint_store as store;
+use stint_store::changes::{RowOp, Value};
+use stint_store::sync::{self as ss, Op};
+
+/// The version of the file format this stint writes and reads (2: logs also carry what their
+/// device knew of every other device when it made them; version 1 files are still read).
+pub const FORMAT_VERSION: u16 = 2;
+
+const MAGIC: &[u8; 8] = b"STINTSYN";
+const HEADER_LEN: usize = 8 + 2 + 4 + 32 + 2 + 1 + 8 + 8 + 8 + 32;
+
+/// Most changes per log file.
+pub const ENTRIES_PER_FILE: usize = 5_000;
+
+/// Largest file read, in bytes (a log of 5,000 changes is far smaller).
+pub const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
+
+pub fn is_device_dir(name: &str) -> bool {
+    name.len() == 32 && name.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A parsed file header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub format: u16,
+    pub schema: u32,
+    pub device_id: String,
+    pub device_no: u16,
+    /// [`KIND_DEVICE`], [`KIND_LOG`] or [`KIND_SNAPSHOT`], plus [`ENCRYPTED`] when the body is
+    /// sealed with the sync key.
+    pub kind: u8,
+    pub first_seq: u64,
+    pub last_seq: u64,
+    pub body_len: u64,
+}
+
+/// Header kind of a device file (`device.stint`: the device's name and how far it has applied
+/// every other device).
+pub const KIND_DEVICE: u8 = 0;
+/// Header kind of a log (`<first>-<last>.stint`: changes in order).
+pub const KIND_LOG: u8 = 1;
+/// Header kind of a snapshot (`snapshot-<seq>.stint`: every row and clock, for a new device).
+pub const KIND_SNAPSHOT: u8 = 2;
+/// Header kind flag: the body is `nonce (24 bytes) || XChaCha20-Poly1305 ciphertext`, sealed
+/// with the sync key, the header as associated data.
+pub const ENCRYPTED: u8 = 0x80;
+
+/// Why a file was not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileProblem {
+    /// Short, damaged or not a stint sync file: skipped until whole.
+    NotWhole(String),
+    /// Written by a newer stint.
+    TooNew { schema: u32, format: u16 },
+    /// Encrypted while this device has no key, sealed with another key, or not encrypted
+    /// while this device only accepts encrypted files: what to do is in the message.
+    Key(String),
+}
+
+/// The key that encrypts sync files end to end (XChaCha20-Poly1305, 256 bits), shown to people
+/// as 43 characters of URL-safe base64.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SyncKey(pub [u8; 32]);
+
+impl std::fmt::Debug for SyncKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SyncKey(..)")
+    }
+}
+
+impl SyncKey {
+    /// A new random key.
+    ///
+    /// # Errors
+    /// The operating system's random source failing.
+    pub fn generate() -> Result<SyncKey> {
+        let mut k = [0u8; 32];
+        getrandom::fill(&mut k).map_err(|e| {
+            conflict(format!(
+                "cannot make a key: the system gave no random bytes ({e})"
+            ))
+        })?;
+        Ok(SyncKey(k))
+    }
+
+    /// Parses a key as [`SyncKey::to_text`] prints it.
+    ///
+    /// # Errors
+    /// Anything but 43 characters of URL-safe base64 (32 bytes).
+    pub fn parse(text: &str) -> Result<SyncKey> {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(text.trim().as_bytes())
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok());
+        match bytes {
+            Some(k) => Ok(SyncKey(k)),
+            None => Err(conflict(
+                "that is not a sync key: a key is the 43 characters `stint sync key show` \
+                 prints on a device that has it"
+                    .to_owned(),
+            )),
+        }
+    }
+
+    pub fn from_stored(bytes: &[u8]) -> Option<SyncKey> {
+        <[u8; 32]>::try_from(bytes).ok().map(SyncKey)
+    }
+
+    /// The key as people copy it: 43 characters of URL-safe base64.
+    pub fn to_text(&self) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.0)
+    }
+}
+
+/// A whole file, its body sealed with `key` when there is one (a fresh 24-byte nonce from the
+/// operating system's random source per file).
+///
+/// # Errors
+/// The random source failing (no nonce is ever made up: a repeated nonce would expose both
+/// bodies), or the cipher refusing the body; nothing is written then.
+pub fn seal_file(h: &Header, body: &[u8], key: Option<&SyncKey>) -> Result<Vec<u8>> {
+    use chacha20poly1305::aead::{AeadInPlace, KeyInit};
+    use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+    let Some(key) = key else {
+        let mut h = h.clone();
+        h.kind &= !ENCRYPTED;
+        return Ok(encode_file(&h, body));
+    };
+    let mut h = h.clone();
+    h.kind |= ENCRYPTED;
+    h.body_len = (24 + body.len() + 16) as u64;
+    let mut nonce = [0u8; 24];
+    getrandom::fill(&mut nonce).map_err(|e| {
+        conflict(format!(
+            "cannot encrypt a sync file: the system gave no random bytes ({e}); nothing was \
+             written, try again"
+        ))
+    })?;
+    let aad = header_bytes(&h);
+    let mut stored = Vec::with_capacity(24 + body.len() + 16);
+    stored.extend_from_slice(&nonce);
+    stored.extend_from_slice(body);
+    let tag = XChaCha20Poly1305::new((&key.0).into())
+        .encrypt_in_place_detached(XNonce::from_slice(&nonce), &aad, &mut stored[24..])
+        .map_err(|e| {
+            conflict(format!(
+                "cannot encrypt a sync file ({e}); nothing was written: a body of {} bytes is \
+                 more than the cipher takes",
+                body.len()
+            ))
+        })?;
+    stored.extend_from_slice(&tag);
+    Ok(encode_file(&h, &stored))
+}
+
+/// Checks a file, opens its body with `key`, and returns the header (without the
+/// [`ENCRYPTED`] flag) and the plain body.
+///
+/// # Errors
+/// Those of [`decode_file`], and [`FileProblem::Key`] for an encrypted file without the key
+/// or with another one, or a plain file while `key` is set (it may have been put there by
+/// anyone who can write to the folder).
+pub fn open_file(
+    bytes: &[u8],
+    schema: u32,
+    key: Option<&SyncKey>,
+) -> std::result::Result<(Header, Vec<u8>), FileProblem> {
+    open_file_owned(bytes.to_vec(), schema, key)
+}
+
+/// [`open_file`] on a file read into `bytes`, reusing it for the body (decrypted in place):
+/// no second copy of a large file.
+///
+/// # Errors
+/// Those of [`open_file`].
+pub fn open_file_owned(
+    mut bytes: Vec<u8>,
+    schema: u32,
+    key: Option<&SyncKey>,
+) -> std::result::Result<(Header, Vec<u8>), FileProblem> {
+    use chacha20poly1305::aead::{AeadInPlace, KeyInit};
+    use chacha20poly1305::{Tag, XChaCha20Poly1305, XNonce};
+    let (mut h, body_len) = {
+        let (h, body) = decode_file(&bytes, schema)?;
+        (h, body.len())
+    };
+    let sealed = h.kind & ENCRYPTED != 0;
+    match (sealed, key) {
+        (false, None) => {
+            bytes.drain(..HEADER_LEN);
+            bytes.truncate(body_len);
+            Ok((h, bytes))
+        }
+        (false, Some(_)) => Err(FileProblem::Key(
+            "its files are not encrypted, and this device accepts only encrypted files (it has \
+             a sync key); set the same key on that device with `stint sync key set KEY`"
+                .to_owned(),
+        )),
+        (true, None) => Err(FileProblem::Key(
+            "its files are encrypted; copy the key from a device that has it (`stint sync key \
+             show` there, then `stint sync key set KEY` here)"
+                .to_owned(),
+        )),
+        (true, Some(key)) => {
+            let wrong = || {
+                FileProblem::Key(
+                    "its files are encrypted with another key; set the same key on every device \
+                     (`stint sync key show` on one, `stint sync key set KEY` on the others)"
+                        .to_owned(),
+                )
+            };
+            if body_len < 24 + 16 {
+                return Err(wrong());
+            }
+            let aad = header_bytes(&h);
+            let body = &mut bytes[HEADER_LEN..HEADER_LEN + body_len];
+            let (nonce_and_text, tag) = body.split_at_mut(body_len - 16);
+            let tag = Tag::clone_from_slice(tag);
+            let (nonce, text) = nonce_and_text.split_at_mut(24);
+            XChaCha20Poly1305::new((&key.0).into())
+                .decrypt_in_place_detached(XNonce::from_slice(nonce), &aad, text, &tag)
+                .map_err(|_| wrong())?;
+            bytes.drain(..HEADER_LEN + 24);
+            bytes.truncate(body_len - 24 - 16);
+            h.kind &= !ENCRYPTED;
+            Ok((h, bytes))
+        }
+    }
+}
+
+fn header_bytes(h: &Header) -> Vec<u8> {
+    let mut b = Vec::with_capacity(HEADER_LEN);
+    b.extend_from_slice(MAGIC);
+    b.extend_from_slice(&h.format.to_le_bytes());
+    b.extend_from_slice(&h.schema.to_le_bytes());
+    let mut id = [b'0'; 32];
+    for (i, c) in h.device_id.bytes().take(32).enumerate() {
+        id[i] = c;
+    }
+    b.extend_from_slice(&id);
+    b.extend_from_slice(&h.device_no.to_le_bytes());
+    b.push(h.kind);
+    b.extend_from_slice(&h.first_seq.to_le_bytes());
+    b.extend_from_slice(&h.last_seq.to_le_bytes());
+    b.extend_from_slice(&h.body_len.to_le_bytes());
+    b
+}
+
+/// A whole file: header, checksum, body.
+pub fn encode_file(h: &Header, body: &[u8]) -> Vec<u8> {
+    let mut h = h.clone();
+    h.body_len = body.len() as u64;
+    let mut out = header_bytes(&h);
+    let mut sha = Sha256::new();
+    sha.update(&out);
+    sha.update(body);
+    out.extend_from_slice(&sha.finalize());
+    out.extend_from_slice(body);
+    out
+}
+
+/// Checks a file and returns its header and body.
+///
+/// # Errors
+/// [`FileProblem::NotWhole`] for a short, damaged or foreign file; [`FileProblem::TooNew`]
+/// for one from a newer format or schema than `schema`.
+pub fn decode_file(bytes: &[u8], schema: u32) -> std::result::Result<(Header, &[u8]), FileProblem> {
+    let bad = |why: &str| FileProblem::NotWhole(why.to_owned());
+    let h = parse_header(bytes, schema)?;
+    let body_start = HEADER_LEN;
+    let Some(end) = usize::try_from(h.body_len)
+        .ok()
+        .and_then(|l| body_start.checked_add(l))
+    else {
+        return Err(bad("a length that does not fit"));
+    };
+    if bytes.len() < end {
+        return Err(bad("shorter than its header says (still being copied?)"));
+    }
+    if bytes.len() > end {
+        return Err(bad("longer than its header says"));
+    }
+    let mut sha = Sha256::new();
+    sha.update(&bytes[..body_start - 32]);
+    sha.update(&bytes[body_start..end]);
+    if sha.finalize().as_slice() != &bytes[body_start - 32..body_start] {
+        return Err(bad(
+            "its checksum does not match (damaged or still being copied)",
+        ));
+    }
+    Ok((h, &bytes[body_start..end]))
+}
+
+/// The header at the start of `bytes` (magic and versions checked; length and checksum not).
+fn parse_header(bytes: &[u8], schema: u32) -> std::result::Result<Header, FileProblem> {
+    let bad = |why: &str| FileProblem::NotWhole(why.to_owned());
+    if bytes.len() < HEADER_LEN {
+        return Err(bad("shorter than a header"));
+    }
+    if &bytes[..8] != MAGIC {
+        return Err(bad("not a stint sync file"));
+    }
+    let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]);
+    let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().unwrap_or([0; 4]));
+    let u64_at = |i: usize| u64::from_le_bytes(bytes[i..i + 8].try_into().unwrap_or([0; 8]));
+    let h = Header {
+        format: u16_at(8),
+        schema: u32_at(10),
+        device_id: String::from_utf8_lossy(&bytes[14..46]).into_owned(),
+        device_no: u16_at(46),
+        kind: bytes[48],
+        first_seq: u64_at(49),
+        last_seq: u64_at(57),
+        body_len: u64_at(65),
+    };
+    if h.format > FORMAT_VERSION || h.schema > schema {
+        return Err(FileProblem::TooNew {
+            schema: h.schema,
+            format: h.format,
+        });
+    }
+    Ok(h)
+}
+
+/// Checks a file of `len` bytes read from `reader` as [`decode_file`] does, reading it once
+/// in pieces of 64 KiB (memory does not grow with the file), and returns its header.
+///
+/// # Errors
+/// Those of [`decode_file`]; a read error is [`FileProblem::NotWhole`].
+pub fn check_file_stream(
+    reader: &mut impl std::io::Read,
+    len: u64,
+    schema: u32,
+) -> std::result::Result<Header, FileProblem> {
+    let bad = |why: String| FileProblem::NotWhole(why);
+    let mut head = [0u8; HEADER_LEN];
+    if len < HEADER_LEN as u64 {
+        return Err(bad("shorter than a header".to_owned()));
+    }
+    reader
+        .read_exact(&mut head)
+        .map_err(|e| bad(format!("cannot be read ({e})")))?;
+    let h = parse_header(&head, schema)?;
+    match (len - HEADER_LEN as u64).cmp(&h.body_len) {
+        std::cmp::Ordering::Less => {
+            return Err(bad(
+                "shorter than its header says (still being copied?)".to_owned()
+            ));
+        }
+        std::cmp::Ordering::Greater => {
+            return Err(bad("longer than its header says".to_owned()));
+        }
+        std::cmp::Ordering::Equal => {}
+    }
+    let mut sha = Sha256::new();
+    sha.update(&head[..HEADER_LEN - 32]);
+    let mut left = h.body_len;
+    let mut buf = vec![0u8; 64 * 1024];
+    while left > 0 {
+        let want = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
+        let n = reader
+            .read(&mut buf[..want])
+            .map_err(|e| bad(format!("cannot be read ({e})")))?;
+        if n == 0 {
+            return Err(bad(
+                "shorter than its header says (still being copied?)".to_owned()
+            ));
+        }
+        sha.update(&buf[..n]);
+        left -= n as u64;
+    }
+    if sha.finalize().as_slice() != &head[HEADER_LEN - 32..] {
+        return Err(bad(
+            "its checksum does not match (damaged or still being copied)".to_owned(),
+        ));
+    }
+    Ok(h)
+}
+
+/// Byte writer for bodies.
+#[derive(Debug, Default)]
+struct W(Vec<u8>);
+
+impl W {
+    fn u8(&mut self, v: u8) {
+        self.0.push(v);
+    }
+    fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn i64(&mut self, v: i64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        self.u32(b.len() as u32);
+        self.0.extend_from_slice(b);
+    }
+    fn value(&mut self, pk: bool, v: &Option<Value>) {
+        let flag = if pk { 0x80 } else { 0 };
+        match v {
+            None => self.u8(flag),
+            Some(Value::Null) => self.u8(flag | 1),
+            Some(Value::Integer(i)) => {
+                self.u8(flag | 2);
+                self.i64(*i);
+            }
+            Some(Value::Real(f)) => {
+                self.u8(flag | 3);
+                self.0.extend_from_slice(&f.to_le_bytes());
+            }
+            Some(Value::Text(t)) => {
+                self.u8(flag | 4);
+                self.bytes(t.as_bytes());
+            }
+            Some(Value::Blob(b)) => {
+                self.u8(flag | 5);
+                self.bytes(b);
+            }
+        }
+    }
+    fn op(&mut self, op: &Op) {
+        self.bytes(op.table.as_bytes());
+        self.u8(match op.kind {
+            RowOp::Insert => 1,
+            RowOp::Update => 2,
+            RowOp::Delete => 3,
+        });
+        self.u32(op.values.len() as u32);
+        for (i, v) in op.values.iter().enumerate() {
+            self.value(op.pk.get(i).copied().unwrap_or(false), v);
+        }
+    }
+}
+
+/// Byte reader for bodies; every read is bounded by what is left.
+#[derive(Debug)]
+pub struct R<'a>(pub &'a [u8]);
+
+impl<'a> R<'a> {
+    pub fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Some(a)
+    }
+    pub fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+    pub fn u32(&mut self) -> Option<u32> {
+        self.take(4)
+            .map(|b| u32::from_le_bytes(b.try_into().unwrap_or([0; 4])))
+    }
+    pub fn i64(&mut self) -> Option<i64> {
+        self.take(8)
+            .map(|b| i64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+    }
+    pub fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = self.u32()? as usize;
+        self.take(n)
+    }
+    pub fn text(&mut self) -> Option<String> {
+        String::from_utf8(self.bytes()?.to_vec()).ok()
+    }
+    /// A count, then that many items read by `item`; a count above the bytes left is damage
+    /// (every item takes at least one byte), so nothing is allocated for it.
+    pub fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        let n = self.u32()? as usize;
+        if n > self.0.len() {
+            return None;
+        }
+        // Reserve little up front: a crafted count must not allocate before items are read.
+        let mut out = Vec::with_capacity(n.min(1024));
+        for _ in 0..n {
+            out.push(item(self)?);
+        }
+        Some(out)
+    }
+    pub fn value(&mut self) -> Option<(bool, Option<Value>)> {
+        let tag = self.u8()?;
+        let pk = tag & 0x80 != 0;
+        let v = match tag & 0x7f {
+            0 => None,
+            1 => Some(Value::Null),
+            2 => Some(Value::Integer(self.i64()?)),
+            3 => Some(Value::Real(f64::from_le_bytes(
+                self.take(8)?.try_into().ok()?,
+            ))),
+            4 => Some(Value::Text(self.text()?)),
+            5 => Some(Value::Blob(self.bytes()?.to_vec())),
+            _ => return None,
+        };
+        Some((pk, v))
+    }
+    pub fn op(&mut self) -> Option<Op> {
+        let table = self.text()?;
+        let kind = match self.u8()? {
+            1 => RowOp::Insert,
+            2 => RowOp::Update,
+            3 => RowOp::Delete,
+            _ => return None,
+        };
+        let n = self.u32()? as usize;
+        if n > 4096 || n > self.0.len() {
+            return None;
+        }
+        let mut pk = Vec::with_capacity(n);
+        let mut values = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (k, v) = self.value()?;
+            pk.push(k);
+            values.push(v);
+        }
+        Some(Op {
+            table,
+            kind,
+            pk,
+            values,
+        })
+    }
+}
+
+/// One change in a log file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub seq: i64,
+    pub hlc: i64,
+    /// Unix seconds, UTC.
+    pub at: i64,
+    pub schema: i64,
+    pub operation: String,
+    pub summary: String,
+    pub ops: Vec<Op>,
+}
+
+/// A log body: the device's name, how far it had applied each other device, its entries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Log {
+    pub name: String,
+    /// `(device id, sequence number)`: this log is applied after those.
+    pub deps: Vec<(String, i64)>,
+    /// `(device id, clock stamp)`: the newest change of each other device its device had
+    /// applied when it made these entries (format 2; empty in version 1 files).
+    pub known: Vec<(String, i64)>,
+    pub entries: Vec<Entry>,
+}
+
+pub fn encode_log(log: &Log) -> Vec<u8> {
+    let mut w = W::default();
+    w.bytes(log.name.as_bytes());
+    w.u32(log.deps.len() as u32);
+    for (d, s) in &log.deps {
+        w.bytes(d.as_bytes());
+        w.i64(*s);
+    }
+    w.u32(log.known.len() as u32);
+    for (d, h) in &log.known {
+        w.bytes(d.as_bytes());
+        w.i64(*h);
+    }
+    w.u32(log.entries.len() as u32);
+    for e in &log.entries {
+        w.i64(e.seq);
+        w.i64(e.hlc);
+        w.i64(e.at);
+        w.i64(e.schema);
+        w.bytes(e.operation.as_bytes());
+        w.bytes(e.summary.as_bytes());
+        w.u32(e.ops.len() as u32);
+        for op in &e.ops {
+            w.op(op);
+        }
+    }
+    w.0
+}
+
+pub fn decode_log(body: &[u8], format: u16) -> Option<Log> {
+    let mut r = R(body);
+    let name = r.text()?;
+    let deps = r.list(|r| Some((r.text()?, r.i64()?)))?;
+    let known = if format >= 2 {
+        r.list(|r| Some((r.text()?, r.i64()?)))?
+    } else {
+        Vec::new()
+    };
+    let entries = r.list(|r| {
+        Some(Entry {
+            seq: r.i64()?,
+            hlc: r.i64()?,
+            at: r.i64()?,
+            schema: r.i64()?,
+            operation: r.text()?,
+            summary: r.text()?,
+            ops: r.list(R::op)?,
+        })
+    })?;
+    r.0.is_empty().then_some(Log {
+        name,
+        deps,
+        known,
+        entries,
+    })
+}
+
+pub fn private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt as _;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| io_err("create the folder", dir, e))
+}
+
+/// A device's folder as found: its device file, logs and snapshot.
+#[derive(Debug)]
+pub struct Remote {
+    pub id: String,
+    pub dir: PathBuf,
+    pub no: i64,
+    pub name: String,
+    /// `(first, last, path)`, by first sequence number.
+    pub logs: Vec<(i64, i64, PathBuf)>,
+    /// Its newest snapshot: `(seq, path)`.
+    pub snapshot: Option<(i64, PathBuf)>,
+    /// How far it had applied each other device when it last synced (from its device file).
+    pub acks: std::collections::HashMap<String, i64>,
+    /// The last sequence number it had published (from its device file's header).
+    pub published: i64,
+    pub problem: Option<String>,
+}
+
+/// `(first, last)` of a log's name ([`SyncFile::Log`]).
+pub fn parse_log_name(name: &str) -> Option<(i64, i64)> {
+    match name.parse() {
+        Ok(SyncFile::Log { first, last }) => Some((first, last)),
+        _ => None,
+    }
+}
+
+/// The sequence number of a snapshot's name ([`SyncFile::Snapshot`]).
+pub fn parse_snapshot_name(name: &str) -> Option<i64> {
+    match name.parse() {
+        Ok(SyncFile::Snapshot { seq }) => Some(seq),
+        _ => None,
+    }
+}
+
+/// The name of the log of changes `first..=last`.
+pub fn log_name(first: i64, last: i64) -> String {
+    SyncFile::Log { first, last }.to_string()
+}
+
+/// The name of the snapshot as of change `seq`.
+pub fn snapshot_name(seq: i64) -> String {
+    SyncFile::Snapshot { seq }.to_string()
+}
+
+/// Whether `name` is the name of a file a device writes into its folder ([`SyncFile`]).
+pub fn is_sync_file_name(name: &str) -> bool {
+    name.parse::<SyncFile>().is_ok()
+}
+
+/// The checksum in a sync file's header (64 hex digits; empty when the file is shorter than a
+/// header or unreadable): two files with the same one are the same file, read cheaply.
+pub fn file_sum(path: &Path) -> String {
+    use std::io::Read as _;
+    let mut head = [0u8; HEADER_LEN];
+    match sync_fs::open_regular(path).and_then(|(mut f, _)| f.read_exact(&mut head)) {
+        Ok(()) => head[HEADER_LEN - 32..]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+        Err(_) => String::new(),
+    }
+}
+
+/// The bytes of the sync file `path`: a regular file (no symlink, FIFO or device) of at most
+/// [`MAX_FILE_BYTES`] (see [`sync_fs::read_regular`]).
+pub fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
+    sync_fs::read_regular(path, MAX_FILE_BYTES)
+}
+
+pub fn encode_device(name: &str, acks: &[(String, i64)]) -> Vec<u8> {
+    let mut w = W::default();
+    w.bytes(name.as_bytes());
+    w.u32(acks.len() as u32);
+    for (d, s) in acks {
+        w.bytes(d.as_bytes());
+        w.i64(*s);
+    }
+    w.0
+}
+
+/// A device file's name and acks (a file without acks, from an older stint, has none).
+pub fn decode_device(body: &[u8]) -> (String, std::collections::HashMap<String, i64>) {
+    let mut r = R(body);
+    let name = r.text().unwrap_or_default();
+    let mut acks = std::collections::HashMap::new();
+    if let Some(n) = r.u32() {
+        for _ in 0..(n as usize).min(ss::ID_STRIDE as usize * 4) {
+            match (r.text(), r.i64()) {
+                (Some(d), Some(s)) => {
+                    acks.insert(d, s);
+                }
+                _ => break,
+            }
+        }
+    }
+    (name, acks)
+}
+
+pub fn problem_text(p: FileProblem) -> String {
+    match p {
+        FileProblem::NotWhole(w) => format!("waiting for a whole file ({w})"),
+        FileProblem::TooNew { schema, .. } => too_new_message(schema),
+        FileProblem::Key(m) => m,
+    }
+}
+
+pub fn scan(dir: &Path, me: &str, key: Option<&SyncKey>) -> Result<Vec<Remote>> {
+    let mut out = Vec::new();
+    let rd = std::fs::read_dir(dir).map_err(|e| io_err("read", dir, e))?;
+    for entry in rd.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // Device ids are lower-case hex: another spelling (of this device's id too) is not a
+        // device's folder; nor is a symlink to a folder elsewhere.
+        if !is_device_dir(&name)
+            || name.bytes().any(|b| b.is_ascii_uppercase())
+            || name == me
+            || !entry.file_type().is_ok_and(|t| t.is_dir())
+        {
+            continue;
+        }
+        let ddir = entry.path();
+        let mut remote = Remote {
+            id: name.clone(),
+            dir: ddir.clone(),
+            no: -1,
+            name: String::new(),
+            logs: Vec::new(),
+            snapshot: None,
+            acks: std::collections::HashMap::new(),
+            published: 0,
+            problem: None,
+        };
+        // What the folder holds, by name and size only (nothing followed, nothing read).
+        let mut sizes = Vec::new();
+        if let Ok(files) = std::fs::read_dir(&ddir) {
+            for f in files.flatten() {
+                let n = f.file_name().to_string_lossy().into_owned();
+                if !is_sync_file_name(&n) {
+                    continue;
+                }
+                sizes.push(f.metadata().map_or(0, |m| m.len()));
+                if sizes.len() > sync_fs::MAX_DEVICE_FOLDER_FILES {
+                    break;
+                }
+                if let Some((a, b)) = parse_log_name(&n) {
+                    remote.logs.push((a, b, f.path()));
+                } else if let Some(seq) = parse_snapshot_name(&n)
+                    && remote.snapshot.as_ref().is_none_or(|s| s.0 < seq)
+                {
+                    remote.snapshot = Some((seq, f.path()));
+                }
+            }
+        }
+        if let Err(why) = sync_fs::check_device_folder(&ddir, &sizes) {
+            remote.problem = Some(why);
+            remote.logs.clear();
+            remote.snapshot = None;
+            out.push(remote);
+            continue;
+        }
+        let device_file = ddir.join("device.stint");
+        match sync_fs::read_regular(&device_file, sync_fs::MAX_DEVICE_FILE_BYTES) {
+            Ok(bytes) => match open_file_owned(bytes.clone(), store::SCHEMA_VERSION as u32, key) {
+                Ok((h, body)) if h.kind == KIND_DEVICE && h.device_id == name => {
+                    remote.no = i64::from(h.device_no);
+                    remote.published = i64::try_from(h.last_seq).unwrap_or(0);
+                    let (raw_name, acks) = decode_device(&body);
+                    remote.name = sync_fs::device_name(&raw_name);
+                    remote.acks = acks;
+                }
+                Ok(_) => remote.problem = Some("its device file names another device".to_owned()),
+                Err(FileProblem::NotWhole(w)) => {
+                    remote.problem = Some(format!("waiting for its whole device file ({w})"))
+                }
+                Err(p) => {
+                    // Sealed with a key this device lacks: its number is still known from the
+                    // header (checked whole), so no device here takes it. With a key, nothing
+                    // unauthenticated counts: a plain or foreign header claims no number (else
+                    // 64 planted folders would stop any device joining).
+                    if key.is_none()
+                        && let Ok((h, _)) = decode_file(&bytes, store::SCHEMA_VERSION as u32)
+                        && h.device_id == name
+                    {
+                        remote.no = i64::from(h.device_no);
+                    }
+                    remote.problem = Some(problem_text(p));
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                remote.problem = Some("waiting for its device file".to_owned())
+            }
+            Err(e) => {
+                remote.problem = Some(format!(
+                    "its device file {} cannot be read ({e})",
+                    device_file.display()
+                ))
+            }
+        }
+        remote.logs.sort();
+        out.push(remote);
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(out)
+}
+
+/// The other devices in `dir` and their device numbers (-1: not known yet), for moving a
+/// device into it.
+pub fn devices_in(dir: &Path, me: &str, key: Option<&SyncKey>) -> Result<Vec<(String, i64)>> {
+    Ok(scan(dir, me, key)?
+        .into_iter()
+        .map(|r| (r.id, r.no))
+        .collect())
+}
+
+pub fn too_new_message(schema: u32) -> String {
+    format!(
+        "its files come from a newer stint (schema {schema}, this one reads up to {}); update \
+         stint on this device",
+        store::SCHEMA_VERSION
+    )
+}
+
+pub fn short(id: &str) -> &str {
+    &id[..id.len().min(8)]
+}
+
+/// A snapshot body: the writer's name and clock, what it covers, and its rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    pub name: String,
+    pub hlc: i64,
+    /// `(device id, device number, sequence number, clock stamp)`: every device's changes up
+    /// to its number are in the rows (the writer's own included), the newest of them stamped
+    /// as given (what a device that starts from it knows of that device).
+    pub covers: Vec<(String, i64, i64, i64)>,
+    pub rows: Vec<Op>,
+}
+
+pub fn encode_snapshot(s: &Snapshot) -> Vec<u8> {
+    let mut w = W::default();
+    w.bytes(s.name.as_bytes());
+    w.i64(s.hlc);
+    w.u32(s.covers.len() as u32);
+    for (d, no, seq, known) in &s.covers {
+        w.bytes(d.as_bytes());
+        w.i64(*no);
+        w.i64(*seq);
+        w.i64(*known);
+    }
+    w.u32(s.rows.len() as u32);
+    for op in &s.rows {
+        w.op(op);
+    }
+    w.0
+}
+
+/// A snapshot's name, clock and covers: what comes before its rows.
+pub type SnapshotHead = (String, i64, Vec<(String, i64, i64, i64)>);
+
+pub fn snapshot_head(r: &mut R<'_>) -> Option<SnapshotHead> {
+    let name = r.text()?;
+    let hlc = r.i64()?;
+    let covers = r.list(|r| Some((r.text()?, r.i64()?, r.i64()?, r.i64()?)))?;
+    Some((name, hlc, covers))
+}
+
+pub fn decode_snapshot(body: &[u8]) -> Option<Snapshot> {
+    let mut r = R(body);
+    let (name, hlc, covers) = snapshot_head(&mut r)?;
+    let rows = r.list(R::op)?;
+    r.0.is_empty().then_some(Snapshot {
+        name: sync_fs::device_name(&name),
+        hlc,
+        covers,
+        rows,
+    })
+}
+
+/// The oldest sequence number of a device's changes still in the folder (1 when nothing was
+/// compacted; one past the last when it has no log).
+pub fn oldest_kept(r: &Remote) -> i64 {
+    r.logs.first().map_or(i64::MAX, |l| l.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_round_trips_and_a_cut_file_is_not_whole() {
+        let log = Log {
+            name: "laptop".to_owned(),
+            deps: vec![("a".repeat(32), 7)],
+            known: vec![("a".repeat(32), 1 << 40)],
+            entries: vec![Entry {
+                seq: 1,
+                hlc: 99,
+                at: 5,
+                schema: 9,
+                operation: "create_track".to_owned(),
+                summary: "added".to_owned(),
+                ops: vec![Op {
+                    table: "tracks".to_owned(),
+                    kind: RowOp::Update,
+                    pk: vec![true, false, false],
+                    values: vec![
+                        Some(Value::Integer(64)),
+                        None,
+                        Some(Value::Text("x".to_owned())),
+                    ],
+                }],
+            }],
+        };
+        let h = Header {
+            format: FORMAT_VERSION,
+            schema: 9,
+            device_id: "b".repeat(32),
+            device_no: 3,
+            kind: 1,
+            first_seq: 1,
+            last_seq: 1,
+            body_len: 0,
+        };
+        let file = encode_file(&h, &encode_log(&log));
+        let (h2, body) = decode_file(&file, 9).unwrap();
+        assert_eq!(h2.device_no, 3);
+        assert_eq!(decode_log(body, h2.format), Some(log));
+        for cut in [10, HEADER_LEN, file.len() - 1] {
+            assert!(matches!(
+                decode_file(&file[..cut], 9),
+                Err(FileProblem::NotWhole(_))
+            ));
+        }
+        let mut damaged = file.clone();
+        let last = damaged.len() - 1;
+        damaged[last] ^= 1;
+        assert!(matches!(
+            decode_file(&damaged, 9),
+            Err(FileProblem::NotWhole(_))
+        ));
+        assert!(matches!(
+            decode_file(&file, 8),
+            Err(FileProblem::TooNew { schema: 9, .. })
+        ));
+    }
+}

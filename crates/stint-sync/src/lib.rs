@@ -1,0 +1,47 @@
+//! Sync between devices through a shared folder (docs/sync.md), between the store (which holds
+//! the SQL half: change sets, clocks, how changes that meet are decided) and the service (the
+//! use cases `stint sync` runs).
+//!
+//! - [`file`]: the sync files: header, codecs of logs, snapshots and device files, sealing
+//!   with the sync key, the file-name grammar, and the scan of a folder.
+//! - [`name`]: the file-name grammar ([`SyncFile`]), parsed once.
+//! - [`fs`]: the shared folder as hostile ground: only regular files, sizes checked before
+//!   reading, temporary files created exclusively, names sanitized for a terminal.
+
+pub mod file;
+pub mod fs;
+pub mod name;
+
+#[cfg(test)]
+mod fixtures;
+
+pub use name::SyncFile;
+
+use std::path::Path;
+
+pub use stint_store::StoreError;
+
+/// Why a sync step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The request is valid but the folder, the files or the state do not allow it; the
+    /// message says what to do next (the service reports it as a conflict).
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The result of a sync step.
+pub type Result<T, E = SyncError> = std::result::Result<T, E>;
+
+pub(crate) fn conflict(msg: String) -> SyncError {
+    SyncError::Refused(msg)
+}
+
+pub(crate) fn io_err(what: &str, path: &Path, e: std::io::Error) -> SyncError {
+    conflict(format!(
+        "cannot {what} {} ({e}); check that the sync folder exists and is writable",
+        path.display()
+    ))
+}
