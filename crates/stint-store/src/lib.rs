@@ -481,7 +481,7 @@ where
 /// change log, each small enough to keep and publish.
 pub struct PartRecorder<'c> {
     conn: &'c Connection,
-    session: std::cell::RefCell<Option<rusqlite::session::Session<'c>>>,
+    session: std::cell::RefCell<Option<stint_sqlite_session::Session<'c>>>,
 }
 
 impl std::fmt::Debug for PartRecorder<'_> {
@@ -503,10 +503,10 @@ impl<'c> PartRecorder<'c> {
         })
     }
 
-    fn start(conn: &'c Connection) -> Result<rusqlite::session::Session<'c>> {
-        let mut session = rusqlite::session::Session::new(conn)?;
-        session.table_filter(Some(|table: &str| changes::is_recorded(table)));
-        session.attach(None::<&str>)?;
+    fn start(conn: &'c Connection) -> Result<stint_sqlite_session::Session<'c>> {
+        let mut session = stint_sqlite_session::Session::new(conn)?;
+        session.table_filter(changes::is_recorded);
+        session.attach(None)?;
         Ok(session)
     }
 
@@ -521,7 +521,7 @@ impl<'c> PartRecorder<'c> {
         if let Some(session) = slot.as_mut()
             && !session.is_empty()
         {
-            session.changeset_strm(&mut changeset)?;
+            changeset = session.changeset()?;
         }
         // A session cannot be reset: the next part gets a new one (the old one is dropped
         // first, so the two never both watch the connection).
