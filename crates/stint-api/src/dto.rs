@@ -335,6 +335,8 @@ pub struct ListTracksArgs {
     pub limit: Option<u32>,
     /// The next_cursor of the previous page; leave out for the first page.
     pub cursor: Option<String>,
+    /// Only this person's: name, id, "me" or "owner".
+    pub person: Option<String>,
 }
 
 impl From<ListTracksArgs> for service::ListTracks {
@@ -352,6 +354,7 @@ impl From<ListTracksArgs> for service::ListTracks {
             limit: a.limit,
             cursor: a.cursor,
             task: a.task.map(|r| r.0),
+            person: a.person,
         }
     }
 }
@@ -853,6 +856,9 @@ pub struct TrackOut {
     /// Task name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task: Option<String>,
+    /// Whose track (absent: the owner's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
 }
 
 impl TrackOut {
@@ -881,6 +887,7 @@ impl TrackOut {
             updated_at: utc_text(t.updated_at),
             task_id: t.task_id.map(|k| k.0),
             task: t.task_name.clone(),
+            person: t.person_name.clone(),
         }
     }
 }

@@ -197,6 +197,10 @@ pub struct Track {
     pub task_id: Option<TaskId>,
     /// Name of the task, filled in by the store for display.
     pub task_name: Option<String>,
+    /// Whose track: `None` is the owner's (V13).
+    pub person_id: Option<super::PersonId>,
+    /// Name of the person, filled in by the store for display (`None` for the owner).
+    pub person_name: Option<String>,
 }
 
 impl Track {
@@ -347,4 +351,6 @@ pub struct Expense {
     pub invoice_id: Option<InvoiceId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Whose expense: `None` is the owner's (V13).
+    pub person_id: Option<super::PersonId>,
 }

@@ -44,3 +44,8 @@ id_type!(
     /// Id of an expense.
     ExpenseId
 );
+id_type!(
+    /// Id of a person of a team other than the owner (the owner has no id: `None` wherever a
+    /// person is optional means the owner; migrations/V13__people.sql).
+    PersonId
+);

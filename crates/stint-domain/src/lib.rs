@@ -13,6 +13,7 @@ pub mod invoice_doc;
 pub mod limits;
 pub mod money;
 pub mod names;
+pub mod people;
 pub(crate) mod natural_time;
 pub mod rounding;
 pub mod settings;
@@ -22,4 +23,4 @@ pub mod track;
 pub mod words;
 
 pub use error::DomainError;
-pub use ids::{ClientId, ExpenseId, InvoiceId, ProjectId, TagId, TaskId, TrackId};
+pub use ids::{ClientId, ExpenseId, InvoiceId, PersonId, ProjectId, TagId, TaskId, TrackId};

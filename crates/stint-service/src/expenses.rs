@@ -126,7 +126,7 @@ fn resolve_expense(ctx: &Ctx<'_>, reference: &str) -> Result<Expense> {
                 msg!["give the id ", Act::ListExpenses, " shows"],
             )
         })?;
-    expenses::get(ctx.tx, ExpenseId(id))?.ok_or_else(|| {
+    expenses::get(ctx.tx, ExpenseId(id))?.filter(|e| ctx.sees_expense(e)).ok_or_else(|| {
         ServiceError::NotFound(msg![
             format!("no expense has id {id}; find it with "),
             Act::ListExpenses,
@@ -189,6 +189,7 @@ impl Service {
                 invoice_id: None,
                 created_at: ctx.now,
                 updated_at: ctx.now,
+                person_id: ctx.acting.person,
             };
             if !req.allow_duplicate
                 && let Some(same) = expenses::find_same(ctx.tx, &e)?
@@ -234,6 +235,7 @@ impl Service {
                 to: day(req.to.clone())?,
                 billable: req.billable,
                 invoiced: req.invoiced,
+                person: ctx.acting.filter(None)?,
             };
             let after = match req.cursor.as_deref().filter(|c| !c.trim().is_empty()) {
                 Some(c) => {
@@ -261,6 +263,7 @@ impl Service {
     pub fn update_expense(&self, expense: &str, req: ExpenseChanges) -> Result<Expense> {
         self.write("update_expense", |ctx| {
             let mut e = resolve_expense(ctx, expense)?;
+            ctx.check_writes(e.person_id, &format!("expense {}", e.id))?;
             unlocked(ctx, &e, "changed")?;
             if let Some(p) = clean(req.project.clone()) {
                 let project = resolve_project(ctx, &p)?;
@@ -308,6 +311,7 @@ impl Service {
     pub fn delete_expense(&self, expense: &str) -> Result<Expense> {
         self.write("delete_expense", |ctx| {
             let e = resolve_expense(ctx, expense)?;
+            ctx.check_writes(e.person_id, &format!("expense {}", e.id))?;
             unlocked(ctx, &e, "deleted")?;
             expenses::delete(ctx.tx, e.id)?;
             ctx.audit("expense", &[e.id.0], Some("deleted"))?;

@@ -19,6 +19,7 @@ mod import;
 mod invoice_pdf;
 mod invoices;
 mod names;
+mod people;
 mod placement;
 mod reports;
 mod settings;
@@ -65,6 +66,7 @@ pub use import::{
 pub use invoice_pdf::{PdfExport, invoice_document};
 pub use invoices::{InvoiceChanges, ListInvoices, NewInvoice};
 pub use names::{Completion, MAX_COMPLETIONS, NameKind, matches_prefix};
+pub use people::{NewPerson, PersonChanges};
 pub use reports::{
     BudgetReport, BudgetUse, Figures, GroupDim, GroupKey, Summary, SummaryRow, TimeSummary,
 };
@@ -369,6 +371,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) tz: Tz,
     caller: &'a Caller,
     operation: &'static str,
+    /// Who the call acts for (the owner unless a token speaks for a person).
+    pub(crate) acting: people::Acting,
     /// Where projects and tags created on the fly go (see [`Service::creating_missing`]);
     /// `None`: a missing project or tag is an error.
     pub(crate) created: Option<&'a Mutex<CreatedOnTheFly>>,
@@ -387,6 +391,7 @@ impl Ctx<'_> {
                 entity,
                 entity_ids: ids,
                 detail,
+                person_id: self.acting.person.map(|p| p.0),
             },
         )?;
         Ok(())
@@ -589,11 +594,13 @@ impl Service {
             c.projects.clear();
             c.tags.clear();
         }
+        let acting = people::Acting::of(tx, self.caller.token_name.as_deref())?;
         Ok(Ctx {
             tx,
             now,
             settings,
             tz,
+            acting,
             caller: &self.caller,
             operation,
             created: self.created.as_deref(),

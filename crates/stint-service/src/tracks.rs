@@ -186,6 +186,9 @@ pub struct ListTracks {
     pub cursor: Option<String>,
     /// Task id, or exact name (within `project` when given).
     pub task: Option<String>,
+    /// Tracks of one person: a name, an id, `me` or `owner` (none: everyone the caller may
+    /// read; a member's token reads only its own).
+    pub person: Option<String>,
 }
 
 /// The range of a user's `from` and `to` (either may be empty or left out), in the configured
@@ -272,11 +275,14 @@ pub(crate) fn track_filter(ctx: &Ctx<'_>, req: &ListTracks) -> Result<TrackFilte
             }
             None => None,
         },
+        person: super::people::person_filter(ctx, req.person.as_deref())?,
     })
 }
 
+/// Track `id`, if this caller may see it (another person's track is "not found" to a member:
+/// its existence is not theirs to know).
 fn load_track(ctx: &Ctx<'_>, id: i64) -> Result<Track> {
-    tracks::get(ctx.tx, TrackId(id))?.ok_or_else(|| {
+    tracks::get(ctx.tx, TrackId(id))?.filter(|t| ctx.sees_track(t)).ok_or_else(|| {
         ServiceError::NotFound(msg![
             format!("no track has id {id}; find the right one with "),
             Act::ListTracks,
@@ -395,6 +401,7 @@ impl Service {
                 None => {
                     let filter = TrackFilter {
                         running: Some(false),
+                        person: Some(ctx.acting.person),
                         ..TrackFilter::default()
                     };
                     tracks::list(ctx.tx, &filter, None, 1)?
@@ -440,7 +447,7 @@ impl Service {
     /// when the track is not running; an end before the start or in the future.
     pub fn stop_timer(&self, req: StopTimer) -> Result<TrackWritten> {
         self.write("stop_timer", |ctx| {
-            let running = tracks::running(ctx.tx)?;
+            let running = tracks::running_of(ctx.tx, ctx.acting.person)?;
             let track =
                 match req.track_id {
                     Some(id) => {
@@ -476,6 +483,7 @@ impl Service {
                         }
                     },
                 };
+            ctx.check_writes(track.person_id, &format!("track {}", track.id))?;
             // A bare time of day ends at the first such time after the timer's start.
             let (end, exact) = match clean(req.end.clone()) {
                 Some(e) => {
@@ -496,6 +504,7 @@ impl Service {
             tracks::update(ctx.tx, track.id, &f, ctx.now)?;
             let (overlaps, overlap_count) = tracks::overlapping(
                 ctx.tx,
+                track.person_id,
                 track.start,
                 Some(end),
                 Some(track.id),
@@ -514,7 +523,7 @@ impl Service {
 
     /// Running timers, oldest first.
     pub fn list_running_timers(&self) -> Result<Vec<Track>> {
-        self.read(|ctx| Ok(tracks::running(ctx.tx)?))
+        self.read(|ctx| Ok(tracks::running_of(ctx.tx, ctx.acting.person)?))
     }
 
     /// Records a finished track from two of `start`, `end` and `duration`.
@@ -537,6 +546,7 @@ impl Service {
             let track = load_track(ctx, ids.first().copied().unwrap_or(0))?;
             let (overlaps, overlap_count) = tracks::overlapping(
                 ctx.tx,
+                track.person_id,
                 track.start,
                 track.end,
                 Some(track.id),
@@ -643,11 +653,19 @@ impl Service {
                 billable: req.billable.unwrap_or(default_billable),
                 hourly_rate,
                 task_id,
+                person_id: ctx.acting.person,
             };
             let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
             tracks::set_tags(ctx.tx, id, &tag_ids)?;
             let (overlaps, overlap_count) =
-                tracks::overlapping(ctx.tx, start, Some(end), Some(id), MAX_LISTED_IDS)?;
+                tracks::overlapping(
+                    ctx.tx,
+                    ctx.acting.person,
+                    start,
+                    Some(end),
+                    Some(id),
+                    MAX_LISTED_IDS,
+                )?;
             ctx.audit("track", &[id.0], None)?;
             Ok(TrackWritten {
                 warning: long_track_warning(start, Some(end), exact, ctx.tz),
@@ -700,6 +718,7 @@ impl Service {
     pub fn update_track(&self, track_id: i64, req: TrackChanges) -> Result<TrackWritten> {
         self.write("update_track", |ctx| {
             let track = load_track(ctx, track_id)?;
+            ctx.check_writes(track.person_id, &format!("track {track_id}"))?;
             ensure_not_invoiced(ctx, &track, "edited")?;
             let mut f = TrackFields::from(&track);
             if let Some(d) = req.description {
@@ -759,7 +778,14 @@ impl Service {
                 tracks::set_tags(ctx.tx, track.id, &ids)?;
             }
             let (overlaps, overlap_count) =
-                tracks::overlapping(ctx.tx, f.start, f.end, Some(track.id), MAX_LISTED_IDS)?;
+                tracks::overlapping(
+                    ctx.tx,
+                    f.person_id,
+                    f.start,
+                    f.end,
+                    Some(track.id),
+                    MAX_LISTED_IDS,
+                )?;
             ctx.audit("track", &[track.id.0], None)?;
             Ok(TrackWritten {
                 warning: long_track_warning(f.start, f.end, exact, ctx.tz),
@@ -778,6 +804,7 @@ impl Service {
     pub fn delete_track(&self, track_id: i64) -> Result<Track> {
         self.write("delete_track", |ctx| {
             let track = load_track(ctx, track_id)?;
+            ctx.check_writes(track.person_id, &format!("track {track_id}"))?;
             ensure_not_invoiced(ctx, &track, "deleted")?;
             tracks::delete(ctx.tx, track.id)?;
             ctx.audit("track", &[track.id.0], Some(&track.description))?;
@@ -807,8 +834,9 @@ fn reload_started(
         .map(|id| load_track(ctx, *id))
         .collect::<Result<_>>()?;
     let (overlaps, overlap_count) = tracks::overlapping(
-        ctx.tx,
-        track.start,
+                ctx.tx,
+                track.person_id,
+                track.start,
         track.end,
         Some(track.id),
         MAX_LISTED_IDS,
@@ -833,7 +861,7 @@ fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
     let mut stopped = Vec::new();
     let mut replaced = Vec::new();
     if !ctx.settings.allow_concurrent_timers {
-        for running in tracks::running(ctx.tx)? {
+        for running in tracks::running_of(ctx.tx, ctx.acting.person)? {
             if running.start == start {
                 // Stopping it would record zero seconds: the new timer replaces it (deleted
                 // below, after the new timer is in, so that the new timer never reuses its id).
@@ -869,6 +897,7 @@ fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
         billable: req.billable.unwrap_or(default_billable),
         hourly_rate: None,
         task_id,
+        person_id: ctx.acting.person,
     };
     let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
     tracks::set_tags(ctx.tx, id, &tag_ids)?;
@@ -876,7 +905,14 @@ fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
         tracks::delete(ctx.tx, r.id)?;
     }
     let (overlaps, overlap_count) =
-        tracks::overlapping(ctx.tx, start, None, Some(id), MAX_LISTED_IDS)?;
+        tracks::overlapping(
+            ctx.tx,
+            ctx.acting.person,
+            start,
+            None,
+            Some(id),
+            MAX_LISTED_IDS,
+        )?;
     let mut ids = vec![id.0];
     ids.extend(stopped.iter().map(|t| t.0));
     ids.extend(replaced.iter().map(|t| t.id.0));

@@ -16,6 +16,7 @@ pub mod clients;
 pub mod expenses;
 pub mod invoices;
 pub mod names;
+pub mod people;
 pub mod portable;
 pub mod projects;
 pub mod reports;
@@ -138,7 +139,7 @@ pub(crate) type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// The schema version this binary creates and understands: the newest migration in
 /// `migrations/` (a unit test checks the two agree). A constant, so that opening a current
 /// database does not build refinery's runner, which parses every embedded migration.
-pub const SCHEMA_VERSION: i64 = 12;
+pub const SCHEMA_VERSION: i64 = 13;
 
 /// The schema version this binary creates and understands ([`SCHEMA_VERSION`]).
 pub fn supported_schema_version() -> i64 {

@@ -123,17 +123,23 @@ pub const TABLES: &[TableDecl] = &[
         &["client_id", "name_key"],
     ),
     synced("tags", ID, &[], &["name_key"]),
+    // The owner is no row (`person_id IS NULL` everywhere, V13): the same on every device.
+    synced("people", ID, &[], &["name_key"]),
     synced(
         "tasks",
         ID,
-        &[to("project_id", "projects")],
+        &[to("project_id", "projects"), to("assignee_id", "people")],
         &["project_id", "name_key"],
     ),
     synced("invoices", ID, &[to("client_id", "clients")], &[]),
     synced(
         "expenses",
         ID,
-        &[to("project_id", "projects"), to("invoice_id", "invoices")],
+        &[
+            to("project_id", "projects"),
+            to("invoice_id", "invoices"),
+            to("person_id", "people"),
+        ],
         &[],
     ),
     synced(
@@ -155,6 +161,7 @@ pub const TABLES: &[TableDecl] = &[
                 to("invoice_id", "invoices"),
                 to_by_schema("invoice_line_id", "invoice_lines"),
                 to("task_id", "tasks"),
+                to("person_id", "people"),
             ],
             merge_on: &["import_key"],
             frozen_with_track: Some("id"),

@@ -1222,6 +1222,7 @@ impl Service {
                 billable: row.billable.unwrap_or(default_billable),
                 hourly_rate: row.rate.filter(|r| Some(*r) != project_rate),
                 task_id,
+                person_id: ctx.acting.person,
             },
             &key,
             &tag_ids,
