@@ -38,6 +38,13 @@ pub struct ReportArgs {
     /// Draw the hours as bars (one per value of the first grouping, split by the second).
     #[arg(long)]
     pub chart: bool,
+    /// Only this person's tracks (a name, an id, me or owner).
+    #[arg(long)]
+    pub person: Option<String>,
+    /// Utilization, cost and margin per person for the range instead (see docs/rules.md,
+    /// "People").
+    #[arg(long)]
+    pub utilization: bool,
 }
 
 /// `stint budget`.
@@ -258,6 +265,7 @@ pub fn report(svc: &Service, a: &ReportArgs) -> anyhow::Result<()> {
         project: a.project.clone(),
         client: a.client.clone(),
         tag: a.tag.clone(),
+        person: a.person.clone(),
         billable: None,
     })?;
     let o = super::out();

@@ -196,6 +196,7 @@ pub fn week(svc: &Service, a: &WeekArgs) -> anyhow::Result<()> {
         client: a.client.clone(),
         tag: a.tag.clone(),
         billable: None,
+        person: None,
     })?;
     let o = super::out();
     if o.json {

@@ -321,9 +321,13 @@ pub enum TokenCommand {
         /// read: read-only tools; write: adds creating and changing; admin: everything.
         #[arg(long)]
         scope: String,
-        /// Let it see client contact details (email, phone, address, tax id).
+        /// Let it see client contact details (email, phone, address, tax id), cost rates and
+        /// margins.
         #[arg(long)]
         sensitive: bool,
+        /// The person it speaks for (default: the owner); see `stint person list`.
+        #[arg(long)]
+        person: Option<String>,
     },
     /// List tokens (never their secrets).
     List,

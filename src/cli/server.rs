@@ -74,8 +74,9 @@ pub fn token(svc: &Service, cmd: &TokenCommand) -> anyhow::Result<ExitCode> {
             name,
             scope,
             sensitive,
+            person,
         } => {
-            let (row, secret) = svc.create_token(name, scope, *sensitive)?;
+            let (row, secret) = svc.create_token_for(name, scope, *sensitive, person.as_deref())?;
             if o.json {
                 println!("{}", json::token_created(&row, &secret));
                 return Ok(ExitCode::SUCCESS);

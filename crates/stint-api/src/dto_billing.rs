@@ -547,6 +547,8 @@ pub struct TimeSummaryArgs {
     pub tag: Option<RefArg>,
     /// Only billable (true) or non-billable (false) time.
     pub billable: Option<bool>,
+    /// Only this person's: name, id, "me" or "owner".
+    pub person: Option<String>,
 }
 
 /// Arguments of `top_projects`.

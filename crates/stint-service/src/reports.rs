@@ -137,6 +137,8 @@ pub struct TimeSummary {
     pub client: Option<String>,
     pub tag: Option<String>,
     pub billable: Option<bool>,
+    /// Only this person's tracks: a name, an id, `me` or `owner`.
+    pub person: Option<String>,
 }
 
 /// One value of a grouping: a period label (`2026-11-20`, week start `2026-11-16`, `2026-11`,
@@ -541,6 +543,8 @@ impl Service {
             invoiced: None,
             finished_only: false,
             rounding: ctx.settings.rounding,
+            // A member's reports count their own tracks only (docs/rules.md, "People").
+            person: ctx.acting.filter(None).unwrap_or(Some(ctx.acting.person)),
         }
     }
 
@@ -605,6 +609,7 @@ impl Service {
                 None => None,
             };
             q.billable = req.billable;
+            q.person = super::people::person_filter(ctx, req.person.as_deref())?;
             let groups = if dims.iter().any(|d| d.is_period()) {
                 let mut groups = HashMap::new();
                 self.group_spans(ctx, &q, &dims, &mut groups)?;

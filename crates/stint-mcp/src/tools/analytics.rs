@@ -30,6 +30,7 @@ impl StintServer {
                 client: a.client.map(|r| r.0),
                 tag: a.tag.map(|r| r.0),
                 billable: a.billable,
+                person: a.person,
             })
             .map_err(fail)?;
         Ok(Json((&s).into()))
