@@ -634,6 +634,12 @@ pub(crate) struct GroupOut {
     /// Task name ("Task (Project)" without a project grouping), or "(no task)".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task: Option<String>,
+    /// Person id (absent for the owner).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person_id: Option<i64>,
+    /// Person name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
 }
 
 /// Sums of a row or of the whole summary.
@@ -719,6 +725,7 @@ impl From<&SummaryRow> for SummaryRowOut {
                 GroupDim::Client => (g.client, g.client_id) = (v, k.id),
                 GroupDim::Tag => (g.tag, g.tag_id) = (v, k.id),
                 GroupDim::Task => (g.task, g.task_id) = (v, k.id),
+                GroupDim::Person => (g.person, g.person_id) = (v, k.id),
             }
         }
         if let Some((id, name)) = &r.project_client {

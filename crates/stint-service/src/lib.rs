@@ -30,6 +30,7 @@ mod sync_remote;
 mod tasks;
 mod tokens;
 mod tracks;
+mod utilization;
 
 use std::fmt;
 use std::path::Path;
@@ -82,6 +83,7 @@ pub use sync_remote::{
     MAX_SYNC_FILE_BYTES, RemoteSyncReport,
 };
 pub use tasks::{DeleteTask, ListTasks, NewTask, TaskChanges};
+pub use utilization::{MarginRow, PersonUse, Utilization};
 pub use tokens::{
     HttpCaller, LAST_USED_RESOLUTION_SECS, SECRET_PREFIX, Scope, TokenInfo, TokenRow,
 };
