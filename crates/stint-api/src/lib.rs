@@ -8,6 +8,7 @@
 pub mod dto;
 pub mod dto_billing;
 pub mod dto_changes;
+pub mod dto_people;
 pub mod dto_tasks;
 pub mod json;
 pub mod json_export;

@@ -77,17 +77,21 @@ pub enum Toolset {
     Settings,
     /// The change log: list changes and undo them.
     History,
+    /// People, utilization and margins: listed only where a team exists (see
+    /// [`crate::server::StintServer`]'s listing) or when named in `--toolsets`.
+    Team,
 }
 
 impl Toolset {
     /// Every toolset, the default of `stint mcp --toolsets`.
-    pub(crate) const ALL: [Toolset; 6] = [
+    pub(crate) const ALL: [Toolset; 7] = [
         Toolset::Tracks,
         Toolset::Catalog,
         Toolset::Billing,
         Toolset::Analytics,
         Toolset::Settings,
         Toolset::History,
+        Toolset::Team,
     ];
 
     /// The name used by `--toolsets` and `STINT_TOOLSETS`.
@@ -99,6 +103,7 @@ impl Toolset {
             Toolset::Analytics => "analytics",
             Toolset::Settings => "settings",
             Toolset::History => "history",
+            Toolset::Team => "team",
         }
     }
 
@@ -239,6 +244,11 @@ pub const TOOLS: &[ToolSpec] = &[
     t("update_expense", "Update expense", Edit, Billing),
     t("delete_expense", "Delete expense", Remove, Billing),
     t("sync", "Sync devices", Add, History),
+    t("create_person", "Create person", Add, Team),
+    t("list_people", "List people", Read, Team),
+    t("update_person", "Update person", Edit, Team),
+    t("delete_person", "Delete person", Remove, Team),
+    t("utilization", "Utilization and margins", Read, Team),
 ];
 
 /// The catalogue row of `tool`, if it is one of stint's tools.

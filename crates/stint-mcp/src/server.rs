@@ -148,6 +148,8 @@ fn origin_of(context: &RequestContext<RoleServer>) -> Origin {
 #[derive(Debug, Clone)]
 pub struct StintServer {
     pub(crate) svc: Service,
+    /// The team's tools are listed whatever the database holds (`--toolsets` named `team`).
+    pub(crate) team_listed: bool,
     tool_router: Arc<ToolRouter<Self>>,
 }
 
@@ -159,6 +161,7 @@ impl StintServer {
             std::sync::OnceLock::new();
         StintServer {
             svc,
+            team_listed: false,
             tool_router: Arc::clone(ROUTER.get_or_init(|| {
                 let mut router = super::tools::router();
                 if super::conformance::enabled() {
@@ -178,6 +181,7 @@ impl StintServer {
             let mut router = (*server.tool_router).clone();
             super::catalog::keep_toolsets(&mut router, toolsets);
             server.tool_router = Arc::new(router);
+            server.team_listed = toolsets.contains(&super::catalog::Toolset::Team);
         }
         server
     }
@@ -247,7 +251,25 @@ impl StintServer {
     /// The tool list a caller sees: `None` on stdio (every tool); over HTTP, the tools within
     /// the caller's scope, and none without an authenticated caller (`Some(None)`).
     pub(crate) fn tools_for(&self, http_scope: Option<Option<Scope>>) -> ListToolsResult {
-        let tools = self.tool_router.list_all();
+        let team = self.team_listed || self.svc.has_team().unwrap_or(false);
+        self.tools_listed(http_scope, team)
+    }
+
+    /// [`StintServer::tools_for`], with the team's tools (toolset `team`) when `team`: a solo
+    /// user's catalogue does not carry them (issue 21); they stay callable, so the first person
+    /// can be added by an assistant too.
+    pub(crate) fn tools_listed(
+        &self,
+        http_scope: Option<Option<Scope>>,
+        team: bool,
+    ) -> ListToolsResult {
+        let mut tools = self.tool_router.list_all();
+        if !team {
+            tools.retain(|t| {
+                super::catalog::spec(&t.name)
+                    .is_none_or(|s| s.toolset != super::catalog::Toolset::Team)
+            });
+        }
         let tools = match http_scope {
             None => tools,
             Some(None) => Vec::new(),
@@ -265,6 +287,7 @@ impl StintServer {
     pub(crate) fn for_http(&self, caller: &HttpCaller) -> StintServer {
         StintServer {
             svc: self.svc.for_caller(caller.caller()),
+            team_listed: self.team_listed,
             tool_router: Arc::clone(&self.tool_router),
         }
     }

@@ -8,6 +8,7 @@ mod expenses;
 mod history;
 mod settings;
 mod tasks;
+mod team;
 mod tracks;
 
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -24,4 +25,5 @@ pub(crate) fn router() -> ToolRouter<StintServer> {
         + StintServer::history_router()
         + StintServer::tasks_router()
         + StintServer::expenses_router()
+        + StintServer::team_router()
 }
