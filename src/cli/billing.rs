@@ -245,6 +245,14 @@ pub fn print_summary(s: &Summary, tz: chrono_tz::Tz) {
 
 /// `stint report`.
 pub fn report(svc: &Service, a: &ReportArgs) -> anyhow::Result<()> {
+    if a.utilization {
+        return super::people::utilization(
+            svc,
+            a.from.as_deref(),
+            a.to.as_deref(),
+            a.person.as_deref(),
+        );
+    }
     let s = svc.time_summary(TimeSummary {
         // Six days ago in the configured zone (not UTC), so a week up to today.
         from: match &a.from {

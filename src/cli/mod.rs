@@ -10,6 +10,7 @@ mod chart;
 pub mod errors;
 mod expenses;
 mod import;
+pub mod people;
 mod server;
 mod shorthand;
 mod style;
@@ -115,6 +116,9 @@ pub enum Command {
     /// Expenses billed beside time: add, list, edit, delete.
     #[command(subcommand)]
     Expense(expenses::ExpenseCommand),
+    /// The people of a team: add, list, show, edit, archive, delete.
+    #[command(subcommand)]
+    Person(people::PersonCommand),
     /// Sync with your other devices through a shared folder or `stint serve` (`stint sync DIR`,
     /// `stint sync --url URL`, `stint sync status`).
     Sync(sync::SyncArgs),
@@ -635,6 +639,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Invoice(cmd) => billing::invoice(&svc()?, cmd).map(done),
         Command::Expense(cmd) => expenses::expense(&svc()?, cmd).map(done),
         Command::Task(cmd) => tasks::run(&svc()?, cmd),
+        Command::Person(cmd) => people::person(&svc()?, cmd).map(done),
         Command::Project(cmd) => catalog::project(&svc()?, cmd).map(done),
         Command::Client(cmd) => catalog::client(&svc()?, cmd).map(done),
         Command::Tag(cmd) => catalog::tag(&svc()?, cmd).map(done),

@@ -261,3 +261,8 @@ impl From<&service::Utilization> for UtilizationOut {
         }
     }
 }
+
+/// `--json` of the people commands: an answer as the team tools give it, pretty-printed.
+pub fn pretty_json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}

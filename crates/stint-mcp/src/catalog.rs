@@ -244,6 +244,11 @@ pub const TOOLS: &[ToolSpec] = &[
     t("update_expense", "Update expense", Edit, Billing),
     t("delete_expense", "Delete expense", Remove, Billing),
     t("sync", "Sync devices", Add, History),
+];
+
+/// The team's tools (toolset `team`, issue 21), apart from [`TOOLS`]: a solo user's
+/// catalogue is [`TOOLS`] alone.
+pub const TEAM_TOOLS: &[ToolSpec] = &[
     t("create_person", "Create person", Add, Team),
     t("list_people", "List people", Read, Team),
     t("update_person", "Update person", Edit, Team),
@@ -253,7 +258,7 @@ pub const TOOLS: &[ToolSpec] = &[
 
 /// The catalogue row of `tool`, if it is one of stint's tools.
 pub fn spec(tool: &str) -> Option<&'static ToolSpec> {
-    TOOLS.iter().find(|s| s.name == tool)
+    TOOLS.iter().chain(TEAM_TOOLS).find(|s| s.name == tool)
 }
 
 /// The scope `tool` needs over HTTP; `None` for a tool outside the catalogue, which no token
