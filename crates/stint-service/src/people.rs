@@ -99,6 +99,28 @@ impl Ctx<'_> {
         ))
     }
 
+    /// Refuses invoices to callers whose role does not reach them: an invoice bills a client
+    /// for the whole team's work, so a member's token neither reads nor writes invoices, a
+    /// manager's reads them, and only an owner creates, changes, sends or deletes them
+    /// (docs/rules.md, "People").
+    pub(crate) fn check_invoices(&self) -> Result<()> {
+        let write = self.operation != "read";
+        let role = self.acting.role;
+        if (write && role == Role::Owner) || (!write && role.reads_all()) {
+            return Ok(());
+        }
+        Err(ServiceError::Conflict(
+            format!(
+                "a {}'s token may not {} invoices: an invoice bills the whole team's work, so \
+                 only an owner creates and changes them (and a manager reads them); ask the \
+                 owner, or use the owner's token or the CLI",
+                role.as_str(),
+                if write { "create or change" } else { "read" }
+            )
+            .into(),
+        ))
+    }
+
     /// Whether the caller may see track `t`.
     pub(crate) fn sees_track(&self, t: &Track) -> bool {
         self.acting.reads(t.person_id)
