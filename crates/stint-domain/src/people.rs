@@ -119,7 +119,10 @@ pub fn utilization_percent(billable_seconds: i64, capacity_seconds: i64) -> Opti
         return None;
     }
     let p = Decimal::from(billable_seconds) * Decimal::ONE_HUNDRED / Decimal::from(capacity_seconds);
-    Some(p.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+    let mut p = p.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    // Always one decimal: 25.0, not 25.
+    p.rescale(1);
+    Some(p)
 }
 
 /// What `seconds` of a person's time cost at `cost_rate` an hour, half-up to the currency's
@@ -141,6 +144,10 @@ mod tests {
             Some("66.3".parse().unwrap())
         );
         assert_eq!(utilization_percent(10, 0), None);
+        assert_eq!(
+            utilization_percent(36_000, 144_000).map(|d| d.to_string()),
+            Some("25.0".to_owned())
+        );
     }
 
     #[test]
