@@ -701,6 +701,16 @@ enum Op {
     Undo,
     Sync,
     Compact,
+    /// A person of the team (issue 21), renamed, and a track logged through their token.
+    Person(u8),
+    RenamePerson {
+        n: u8,
+        to: u8,
+    },
+    TrackAs {
+        day: u8,
+        n: u8,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -727,6 +737,9 @@ fn op() -> impl Strategy<Value = Op> {
         2 => Just(Op::Undo),
         3 => Just(Op::Sync),
         1 => Just(Op::Compact),
+        1 => (0u8..3).prop_map(Op::Person),
+        1 => (0u8..3, 0u8..3).prop_map(|(n, to)| Op::RenamePerson { n, to }),
+        2 => (0u8..28, 0u8..3).prop_map(|(day, n)| Op::TrackAs { day, n }),
     ]
 }
 
@@ -933,6 +946,50 @@ fn play(d: &Device, who: usize, op: &Op, folder: &Path) {
         Op::Compact => {
             d.svc.sync_compact(folder).unwrap();
             Ok(())
+        }
+        Op::Person(n) => d
+            .svc
+            .create_person(stint::service::NewPerson {
+                name: format!("Person{n}"),
+                weekly_capacity_hours: Some("30".into()),
+                ..Default::default()
+            })
+            .map(|_| ()),
+        Op::RenamePerson { n, to } => d
+            .svc
+            .update_person(
+                &format!("Person{n}"),
+                stint::service::PersonChanges {
+                    name: Some(format!("Person{to} {who}")),
+                    ..Default::default()
+                },
+            )
+            .map(|_| ()),
+        Op::TrackAs { day, n } => {
+            // A token of this device (tokens are local) speaking for the person, if there.
+            let token = format!("t{}", d.svc.now().timestamp());
+            match d
+                .svc
+                .create_token_for(&token, "write", false, Some(&format!("Person{n}")))
+            {
+                Ok(_) => d
+                    .svc
+                    .for_caller(stint::service::Caller {
+                        frontend: stint::service::Frontend::McpHttp,
+                        token_name: Some(token),
+                        redact_contacts: true,
+                        may_write_files: false,
+                    })
+                    .create_track(NewTrack {
+                        description: Some(format!("Person{n}'s work {day}")),
+                        billable: Some(true),
+                        start: format!("2026-10-{:02}T09:00:00Z", day + 1),
+                        end: Some(format!("2026-10-{:02}T11:00:00Z", day + 1)),
+                        ..Default::default()
+                    })
+                    .map(|_| ()),
+                Err(e) => Err(e),
+            }
         }
     };
 }
