@@ -98,7 +98,6 @@ fn print_one(p: &Person) {
     println!("{}", line(p));
 }
 
-
 fn line(p: &Person) -> String {
     let mut parts = vec![format!(
         "{} ({}{})",
@@ -110,7 +109,10 @@ fn line(p: &Person) -> String {
         parts.push(format!("{c} h/week"));
     }
     if let Some(r) = p.cost_rate {
-        let cur = p.currency.map(|c| format!(" {}", c.code())).unwrap_or_default();
+        let cur = p
+            .currency
+            .map(|c| format!(" {}", c.code()))
+            .unwrap_or_default();
         parts.push(format!("costs {r}{cur}/h"));
     }
     if let Some(e) = &p.email {
@@ -164,7 +166,9 @@ pub fn person(svc: &Service, cmd: &PersonCommand) -> anyhow::Result<()> {
                         .map(|r| {
                             format!(
                                 "{r}{}",
-                                p.currency.map(|c| format!(" {}", c.code())).unwrap_or_default()
+                                p.currency
+                                    .map(|c| format!(" {}", c.code()))
+                                    .unwrap_or_default()
                             )
                         })
                         .unwrap_or_default(),
@@ -281,7 +285,9 @@ pub fn utilization_tables(u: &stint_service::Utilization) -> String {
         ]);
     }
     let show = |x: chrono::DateTime<chrono::Utc>| {
-        x.with_timezone(&u.timezone).format("%Y-%m-%d %H:%M").to_string()
+        x.with_timezone(&u.timezone)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
     };
     format!(
         "{t}\n{m}\n{c}\n{} to {} ({} days of capacity)\n",

@@ -145,7 +145,11 @@ fn writes_through_a_token_are_its_persons_and_overlaps_are_per_person() {
         )),
         3
     );
-    assert_eq!(t.env.count("SELECT count(*) FROM tracks WHERE person_id IS NULL"), 1);
+    assert_eq!(
+        t.env
+            .count("SELECT count(*) FROM tracks WHERE person_id IS NULL"),
+        1
+    );
     // The audit log and the change log name the person of each write.
     assert_eq!(
         t.env.count(&format!(
@@ -191,7 +195,12 @@ fn each_person_has_their_own_running_timer() {
     // Ana's start stopped nothing of Olga's.
     assert!(anas.stopped.is_empty());
     assert_eq!(
-        t.ana.list_running_timers().unwrap().iter().map(|x| x.id).collect::<Vec<_>>(),
+        t.ana
+            .list_running_timers()
+            .unwrap()
+            .iter()
+            .map(|x| x.id)
+            .collect::<Vec<_>>(),
         vec![anas.track.id]
     );
     t.env.clock.advance(600);
@@ -199,13 +208,19 @@ fn each_person_has_their_own_running_timer() {
     let stopped = t.ana.stop_timer(StopTimer::default()).unwrap();
     assert_eq!(stopped.track.id, anas.track.id);
     let running = t.env.svc.list_running_timers().unwrap();
-    assert_eq!(running.iter().map(|x| x.id).collect::<Vec<_>>(), vec![mine.track.id]);
+    assert_eq!(
+        running.iter().map(|x| x.id).collect::<Vec<_>>(),
+        vec![mine.track.id]
+    );
     // Ben cannot stop Olga's timer by its id: for him it does not exist.
     let e = err(t.ben.stop_timer(StopTimer {
         track_id: Some(mine.track.id.0),
         ..StopTimer::default()
     }));
-    assert!(e.contains(&format!("no track has id {}", mine.track.id)), "{e}");
+    assert!(
+        e.contains(&format!("no track has id {}", mine.track.id)),
+        "{e}"
+    );
 }
 
 #[test]
@@ -278,7 +293,10 @@ fn a_member_reads_and_writes_only_their_own_tracks() {
         ..NewInvoice::default()
     };
     let e = err(t.ana.create_invoice(invoice.clone()));
-    assert!(e.contains("a member's token may not create invoices"), "{e}");
+    assert!(
+        e.contains("a member's token may not create invoices"),
+        "{e}"
+    );
     let e = err(t.ana.create_invoice(NewInvoice {
         dry_run: true,
         ..invoice.clone()
@@ -288,7 +306,10 @@ fn a_member_reads_and_writes_only_their_own_tracks() {
     assert!(err(t.ana.get_invoice(&inv.id.0.to_string())).contains("may not read invoices"));
     assert!(err(t.ana.list_invoices(Default::default())).contains("may not read invoices"));
     // But projects and clients are the team's to read.
-    assert_eq!(t.ana.list_projects(Default::default()).unwrap().items.len(), 2);
+    assert_eq!(
+        t.ana.list_projects(Default::default()).unwrap().items.len(),
+        2
+    );
 }
 
 #[test]
@@ -354,7 +375,10 @@ fn the_managers_report_by_person_and_project_adds_up_to_the_whole() {
         ]
     );
     assert_eq!(
-        s.rows.iter().map(|r| r.figures.duration_seconds).sum::<i64>(),
+        s.rows
+            .iter()
+            .map(|r| r.figures.duration_seconds)
+            .sum::<i64>(),
         s.totals.duration_seconds
     );
     assert_eq!(s.totals.duration_seconds, 116_400);
@@ -431,11 +455,18 @@ fn utilization_cost_and_margin_of_the_week_to_the_cent_and_minute() {
     let mine = t.ana.utilization(Some("this week"), None, None);
     let mine = mine.unwrap();
     assert_eq!(
-        mine.people.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+        mine.people
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>(),
         ["Ana"]
     );
     assert_eq!(mine.people[0].cost, None);
-    assert!(mine.projects.iter().all(|p| p.cost.is_none() && p.margin.is_none()));
+    assert!(
+        mine.projects
+            .iter()
+            .all(|p| p.cost.is_none() && p.margin.is_none())
+    );
     let e = err(t.ana.utilization(None, None, Some("Ben")));
     assert!(e.contains("a member's token reads only its own"), "{e}");
 }
@@ -447,13 +478,19 @@ fn people_are_managed_by_owners_and_deleted_only_without_tracks() {
     assert!(e.contains("only an owner may add people"), "{e}");
     let e = err(t.env.svc.create_person(person("ana", None, None, "member")));
     assert!(e.contains("a person named \"ana\" already exists"), "{e}");
-    let e = err(t.env.svc.create_person(person("Olga", None, None, "member")));
+    let e = err(t
+        .env
+        .svc
+        .create_person(person("Olga", None, None, "member")));
     assert!(e.contains("already exists"), "{e}");
     for bad in ["me", "Owner", "12"] {
         let e = err(t.env.svc.create_person(person(bad, None, None, "member")));
         assert!(e.contains("cannot be a person's name"), "{bad}: {e}");
     }
-    let e = err(t.env.svc.create_person(person("Zoe", Some("200"), None, "member")));
+    let e = err(t
+        .env
+        .svc
+        .create_person(person("Zoe", Some("200"), None, "member")));
     assert!(e.contains("hours a week from 0 to 168"), "{e}");
     let e = err(t.env.svc.delete_person("Ana"));
     assert!(e.contains("Ana has 3 tracks and 0 expenses"), "{e}");
@@ -484,7 +521,8 @@ fn people_are_managed_by_owners_and_deleted_only_without_tracks() {
     // Mia has no tracks: she can go, and her token with her.
     t.env.svc.delete_person("Mia").unwrap();
     assert_eq!(
-        t.env.count("SELECT count(*) FROM api_tokens WHERE name = 'mia' AND revoked_at IS NULL"),
+        t.env
+            .count("SELECT count(*) FROM api_tokens WHERE name = 'mia' AND revoked_at IS NULL"),
         0
     );
     // Undo brings her back.
@@ -495,4 +533,3 @@ fn people_are_managed_by_owners_and_deleted_only_without_tracks() {
     assert_eq!(seen.cost_rate, None);
     let _ = json!({});
 }
-

@@ -118,7 +118,8 @@ pub fn utilization_percent(billable_seconds: i64, capacity_seconds: i64) -> Opti
     if capacity_seconds <= 0 {
         return None;
     }
-    let p = Decimal::from(billable_seconds) * Decimal::ONE_HUNDRED / Decimal::from(capacity_seconds);
+    let p =
+        Decimal::from(billable_seconds) * Decimal::ONE_HUNDRED / Decimal::from(capacity_seconds);
     let mut p = p.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
     // Always one decimal: 25.0, not 25.
     p.rescale(1);

@@ -126,12 +126,14 @@ fn resolve_expense(ctx: &Ctx<'_>, reference: &str) -> Result<Expense> {
                 msg!["give the id ", Act::ListExpenses, " shows"],
             )
         })?;
-    expenses::get(ctx.tx, ExpenseId(id))?.filter(|e| ctx.sees_expense(e)).ok_or_else(|| {
-        ServiceError::NotFound(msg![
-            format!("no expense has id {id}; find it with "),
-            Act::ListExpenses,
-        ])
-    })
+    expenses::get(ctx.tx, ExpenseId(id))?
+        .filter(|e| ctx.sees_expense(e))
+        .ok_or_else(|| {
+            ServiceError::NotFound(msg![
+                format!("no expense has id {id}; find it with "),
+                Act::ListExpenses,
+            ])
+        })
 }
 
 /// Refuses to change an expense an invoice holds.

@@ -83,7 +83,6 @@ pub use sync_remote::{
     MAX_SYNC_FILE_BYTES, RemoteSyncReport,
 };
 pub use tasks::{DeleteTask, ListTasks, NewTask, TaskChanges};
-pub use utilization::{MarginRow, PersonUse, Utilization};
 pub use tokens::{
     HttpCaller, LAST_USED_RESOLUTION_SECS, SECRET_PREFIX, Scope, TokenInfo, TokenRow,
 };
@@ -91,6 +90,7 @@ pub use tracks::{
     ContinueTimer, ListTracks, NewTrack, StartTimer, StopTimer, TimerContinued, TimerStarted,
     TrackChanges, TrackWritten,
 };
+pub use utilization::{MarginRow, PersonUse, Utilization};
 
 /// Source of "now". The service reads time only through this, so tests can freeze it.
 pub trait Clock: Send + Sync + fmt::Debug {

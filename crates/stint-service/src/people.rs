@@ -29,10 +29,7 @@ impl Acting {
     };
 
     /// Whom the caller is: the person of its token (HTTP) or the owner.
-    pub(crate) fn of(
-        tx: &stint_store::Connection,
-        token_name: Option<&str>,
-    ) -> Result<Acting> {
+    pub(crate) fn of(tx: &stint_store::Connection, token_name: Option<&str>) -> Result<Acting> {
         let Some(name) = token_name else {
             return Ok(Acting::OWNER);
         };
@@ -222,8 +219,7 @@ fn check_name(name: &str) -> Result<String> {
         return Err(DomainError::Invalid("a person needs a name, e.g. \"Ana\"".into()).into());
     }
     stint_domain::limits::check_line("person name", &n)?;
-    if n.eq_ignore_ascii_case("me") || n.eq_ignore_ascii_case("owner") || n.parse::<i64>().is_ok()
-    {
+    if n.eq_ignore_ascii_case("me") || n.eq_ignore_ascii_case("owner") || n.parse::<i64>().is_ok() {
         return Err(DomainError::Invalid(
             format!("{n:?} cannot be a person's name: it means the caller, the owner or an id; choose another")
                 .into(),
@@ -426,9 +422,7 @@ impl Service {
         self.write("delete_person", |ctx| {
             owner_only(ctx, "delete people")?;
             let Some(id) = resolve_person(ctx, reference)? else {
-                return Err(ServiceError::Conflict(
-                    "the owner cannot be deleted".into(),
-                ));
+                return Err(ServiceError::Conflict("the owner cannot be deleted".into()));
             };
             let p = load(ctx, Some(id))?;
             let (tracks, expenses) = people::usage(ctx.tx, id)?;
@@ -466,8 +460,11 @@ fn owner_only(ctx: &Ctx<'_>, what: &str) -> Result<()> {
         return Ok(());
     }
     Err(ServiceError::Conflict(
-        format!("only an owner may {what}; this token speaks for a {}", ctx.acting.role.as_str())
-            .into(),
+        format!(
+            "only an owner may {what}; this token speaks for a {}",
+            ctx.acting.role.as_str()
+        )
+        .into(),
     ))
 }
 

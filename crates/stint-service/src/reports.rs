@@ -539,7 +539,12 @@ fn add_expenses(summary_rows: &mut [SummaryRow], totals: &mut Figures, rows: &[E
 }
 
 impl Service {
-    pub(crate) fn report_query(&self, ctx: &Ctx<'_>, start: DateTime<Utc>, end: DateTime<Utc>) -> ReportQuery {
+    pub(crate) fn report_query(
+        &self,
+        ctx: &Ctx<'_>,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> ReportQuery {
         ReportQuery {
             start: start.timestamp(),
             end: end.timestamp(),
@@ -677,8 +682,15 @@ impl Service {
         q: &ReportQuery,
         dims: &[GroupDim],
     ) -> Result<HashMap<Vec<GroupKey>, Acc>> {
-        let at = dims.iter().position(|d| *d == GroupDim::Person).unwrap_or(0);
-        let rest: Vec<GroupDim> = dims.iter().copied().filter(|d| *d != GroupDim::Person).collect();
+        let at = dims
+            .iter()
+            .position(|d| *d == GroupDim::Person)
+            .unwrap_or(0);
+        let rest: Vec<GroupDim> = dims
+            .iter()
+            .copied()
+            .filter(|d| *d != GroupDim::Person)
+            .collect();
         let mut people: Vec<(Option<stint_domain::PersonId>, String)> =
             vec![(None, stint_store::people::owner(ctx.tx)?.name)];
         people.extend(

@@ -282,15 +282,17 @@ pub(crate) fn track_filter(ctx: &Ctx<'_>, req: &ListTracks) -> Result<TrackFilte
 /// Track `id`, if this caller may see it (another person's track is "not found" to a member:
 /// its existence is not theirs to know).
 fn load_track(ctx: &Ctx<'_>, id: i64) -> Result<Track> {
-    tracks::get(ctx.tx, TrackId(id))?.filter(|t| ctx.sees_track(t)).ok_or_else(|| {
-        ServiceError::NotFound(msg![
-            format!("no track has id {id}; find the right one with "),
-            Act::ListTracks,
-            " (or ",
-            Act::ListRunningTimers,
-            " for timers)",
-        ])
-    })
+    tracks::get(ctx.tx, TrackId(id))?
+        .filter(|t| ctx.sees_track(t))
+        .ok_or_else(|| {
+            ServiceError::NotFound(msg![
+                format!("no track has id {id}; find the right one with "),
+                Act::ListTracks,
+                " (or ",
+                Act::ListRunningTimers,
+                " for timers)",
+            ])
+        })
 }
 
 /// Refuses changes to a track that is on an invoice, naming the invoice.
@@ -657,15 +659,14 @@ impl Service {
             };
             let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
             tracks::set_tags(ctx.tx, id, &tag_ids)?;
-            let (overlaps, overlap_count) =
-                tracks::overlapping(
-                    ctx.tx,
-                    ctx.acting.person,
-                    start,
-                    Some(end),
-                    Some(id),
-                    MAX_LISTED_IDS,
-                )?;
+            let (overlaps, overlap_count) = tracks::overlapping(
+                ctx.tx,
+                ctx.acting.person,
+                start,
+                Some(end),
+                Some(id),
+                MAX_LISTED_IDS,
+            )?;
             ctx.audit("track", &[id.0], None)?;
             Ok(TrackWritten {
                 warning: long_track_warning(start, Some(end), exact, ctx.tz),
@@ -777,15 +778,14 @@ impl Service {
                 let ids = resolve_tags(ctx, &tags)?;
                 tracks::set_tags(ctx.tx, track.id, &ids)?;
             }
-            let (overlaps, overlap_count) =
-                tracks::overlapping(
-                    ctx.tx,
-                    f.person_id,
-                    f.start,
-                    f.end,
-                    Some(track.id),
-                    MAX_LISTED_IDS,
-                )?;
+            let (overlaps, overlap_count) = tracks::overlapping(
+                ctx.tx,
+                f.person_id,
+                f.start,
+                f.end,
+                Some(track.id),
+                MAX_LISTED_IDS,
+            )?;
             ctx.audit("track", &[track.id.0], None)?;
             Ok(TrackWritten {
                 warning: long_track_warning(f.start, f.end, exact, ctx.tz),
@@ -834,9 +834,9 @@ fn reload_started(
         .map(|id| load_track(ctx, *id))
         .collect::<Result<_>>()?;
     let (overlaps, overlap_count) = tracks::overlapping(
-                ctx.tx,
-                track.person_id,
-                track.start,
+        ctx.tx,
+        track.person_id,
+        track.start,
         track.end,
         Some(track.id),
         MAX_LISTED_IDS,
@@ -904,15 +904,14 @@ fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
     for r in &replaced {
         tracks::delete(ctx.tx, r.id)?;
     }
-    let (overlaps, overlap_count) =
-        tracks::overlapping(
-            ctx.tx,
-            ctx.acting.person,
-            start,
-            None,
-            Some(id),
-            MAX_LISTED_IDS,
-        )?;
+    let (overlaps, overlap_count) = tracks::overlapping(
+        ctx.tx,
+        ctx.acting.person,
+        start,
+        None,
+        Some(id),
+        MAX_LISTED_IDS,
+    )?;
     let mut ids = vec![id.0];
     ids.extend(stopped.iter().map(|t| t.0));
     ids.extend(replaced.iter().map(|t| t.id.0));

@@ -114,7 +114,10 @@ impl Service {
         person: Option<&str>,
     ) -> Result<Utilization> {
         self.read(|ctx| {
-            let from = from.map(str::trim).filter(|f| !f.is_empty()).unwrap_or("this week");
+            let from = from
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .unwrap_or("this week");
             let range = user_range(
                 ctx,
                 Some(from),
@@ -142,9 +145,7 @@ impl Service {
                     name: p.name.clone(),
                     duration_seconds: 0,
                     billable_seconds: 0,
-                    capacity_seconds: p
-                        .weekly_capacity_hours
-                        .map(|h| capacity_seconds(h, days)),
+                    capacity_seconds: p.weekly_capacity_hours.map(|h| capacity_seconds(h, days)),
                     utilization_percent: None,
                     billed: BTreeMap::new(),
                     cost: None,
@@ -163,10 +164,7 @@ impl Service {
                         if let Some(pc) = person_cost.as_mut() {
                             add_into(pc, &one);
                         }
-                        add_into(
-                            project_cost.entry(key_id(keys)).or_default(),
-                            &one,
-                        );
+                        add_into(project_cost.entry(key_id(keys)).or_default(), &one);
                     }
                 }
                 if u.duration_seconds == 0 && (p.archived || u.capacity_seconds.is_none()) {
@@ -276,7 +274,11 @@ fn margins(
         };
         let cname = client.unwrap_or_else(|| "(no client)".to_owned());
         let c = by_client
-            .entry((client_id.is_none(), cname.to_lowercase(), client_id.unwrap_or(0)))
+            .entry((
+                client_id.is_none(),
+                cname.to_lowercase(),
+                client_id.unwrap_or(0),
+            ))
             .or_insert_with(|| MarginRow {
                 id: client_id,
                 name: cname,

@@ -161,9 +161,8 @@ pub const OWNER_DEFAULT_NAME: &str = "Owner";
 /// The owner as a person: the settings `owner.*` (name `Owner` until set).
 pub fn owner(conn: &Connection) -> Result<Person> {
     let mut stmt = conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")?;
-    let mut get = |k: &str| -> Result<Option<String>> {
-        Ok(stmt.query_row([k], |r| r.get(0)).optional()?)
-    };
+    let mut get =
+        |k: &str| -> Result<Option<String>> { Ok(stmt.query_row([k], |r| r.get(0)).optional()?) };
     let name = get(OWNER_KEYS[0])?;
     let email = get(OWNER_KEYS[1])?;
     let cap = get(OWNER_KEYS[2])?;
@@ -227,9 +226,7 @@ pub fn set_owner(conn: &Connection, f: &PersonFields, now: DateTime<Utc>) -> Res
 /// person, `None` no such active token.
 pub fn token_person(conn: &Connection, name: &str) -> Result<Option<Option<PersonId>>> {
     Ok(conn
-        .prepare_cached(
-            "SELECT person_id FROM api_tokens WHERE name = ?1 AND revoked_at IS NULL",
-        )?
+        .prepare_cached("SELECT person_id FROM api_tokens WHERE name = ?1 AND revoked_at IS NULL")?
         .query_row([name], |r| r.get::<_, Option<i64>>(0))
         .optional()?
         .map(|p| p.map(PersonId)))

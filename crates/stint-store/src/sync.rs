@@ -573,8 +573,11 @@ fn local_references(conn: &Connection, meta: &Meta, parent: &str) -> Result<Vec<
         .collect::<rusqlite::Result<_>>()?;
     let mut out = Vec::new();
     for t in tables.into_iter().filter(|t| !meta.tables.contains_key(t)) {
-        let mut stmt = conn.prepare("SELECT \"table\", \"from\" FROM pragma_foreign_key_list(?1)")?;
-        for fk in stmt.query_map([&t], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+        let mut stmt =
+            conn.prepare("SELECT \"table\", \"from\" FROM pragma_foreign_key_list(?1)")?;
+        for fk in stmt.query_map([&t], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })? {
             let (target, column) = fk?;
             if target == parent {
                 out.push((t.clone(), column));
