@@ -533,3 +533,64 @@ fn people_are_managed_by_owners_and_deleted_only_without_tracks() {
     assert_eq!(seen.cost_rate, None);
     let _ = json!({});
 }
+
+/// A solo session's catalogue and prompts carry nothing of teams; the first person (added by
+/// the always-callable create_person) brings the team's tools and the team_week prompt, and
+/// the catalogue with them stays under 48,000 bytes.
+#[test]
+fn the_team_toolset_appears_with_the_first_person() {
+    use super::util::Mcp;
+    let env = Env::new();
+    let mut mcp = Mcp::new(&env);
+    let team_tools = [
+        "create_person",
+        "list_people",
+        "update_person",
+        "delete_person",
+        "utilization",
+    ];
+    let prompts = |mcp: &mut Mcp| -> Vec<String> {
+        mcp.request("prompts/list", json!({}))["result"]["prompts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let solo = mcp.tool_names();
+    assert!(team_tools.iter().all(|t| !solo.contains(&t.to_string())));
+    assert!(!prompts(&mut mcp).contains(&"team_week".to_owned()));
+    let ana = mcp.call_ok(
+        "create_person",
+        json!({"name": "Ana", "weekly_capacity_hours": 30, "cost_rate": "35.50"}),
+    );
+    assert_eq!(
+        ana,
+        json!({"person": {"id": ana["person"]["id"], "name": "Ana", "role": "member",
+                          "weekly_capacity_hours": "30", "cost_rate": "35.5"}})
+    );
+    let team = mcp.tool_names();
+    assert_eq!(team.len(), solo.len() + team_tools.len());
+    assert!(team_tools.iter().all(|t| team.contains(&t.to_string())));
+    assert!(prompts(&mut mcp).contains(&"team_week".to_owned()));
+    let bytes = mcp.request("tools/list", json!({})).to_string().len();
+    assert!(bytes <= 48_000, "the team's catalogue is {bytes} bytes");
+    let people = mcp.call_ok("list_people", json!({}));
+    assert_eq!(
+        people["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["Owner", "Ana"]
+    );
+    let text = mcp.request(
+        "prompts/get",
+        json!({"name": "team_week", "arguments": {"week": "2026-11-18"}}),
+    );
+    assert!(
+        text.to_string().contains("2026-11-16 to 2026-11-22"),
+        "{text}"
+    );
+}

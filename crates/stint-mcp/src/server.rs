@@ -378,10 +378,15 @@ impl ServerHandler for StintServer {
     async fn list_prompts(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<rmcp::model::ListPromptsResult, ErrorData> {
+        let svc = match origin_of(&context) {
+            Origin::Http(Some(caller)) => self.svc.for_caller(caller.caller()),
+            _ => self.svc.clone(),
+        };
+        let team = self.team_listed || svc.has_team().unwrap_or(false);
         Ok(rmcp::model::ListPromptsResult::with_all_items(
-            super::prompts::list(),
+            super::prompts::list(team),
         ))
     }
 
