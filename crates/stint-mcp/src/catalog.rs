@@ -361,8 +361,8 @@ fn plain_types(any_of: &Value) -> Option<Value> {
     }
 }
 
-/// An output schema of the result's top-level fields with their JSON types and which are
-/// always present; nested records are plain objects.
+/// An output schema of the result's top-level fields with their JSON types; nested records
+/// are plain objects.
 pub(crate) fn lean_output(schema: &JsonObject) -> JsonObject {
     let mut out = Map::new();
     out.insert("type".to_owned(), Value::String("object".to_owned()));
@@ -373,9 +373,8 @@ pub(crate) fn lean_output(schema: &JsonObject) -> JsonObject {
             .collect::<Map<_, _>>();
         out.insert("properties".to_owned(), Value::Object(props));
     }
-    if let Some(required) = schema.get("required") {
-        out.insert("required".to_owned(), required.clone());
-    }
+    // No `required` list: a client reads the answer, it does not build one, and the lists
+    // cost about 2,000 bytes of every catalogue (issue 21 made room for the team's tools).
     out
 }
 
