@@ -23,8 +23,9 @@ pub struct ReportArgs {
     /// --from period, else today].
     #[arg(long)]
     pub to: Option<String>,
-    /// Grouping, one or two, comma-separated: day, week, month, year, project, client, tag, task.
-    #[arg(long, default_value = "project", value_delimiter = ',')]
+    /// Grouping, one or two, comma-separated: day, week, month, year, project, client, tag, task,
+    /// person.
+    #[arg(long, visible_alias = "by", default_value = "project", value_delimiter = ',')]
     pub group_by: Vec<String>,
     /// Only this project.
     #[arg(short, long, add = super::project_candidates())]
