@@ -30,8 +30,9 @@ CREATE UNIQUE INDEX people_name_key ON people (name_key);
 ALTER TABLE tracks ADD COLUMN person_id INTEGER REFERENCES people (id);
 CREATE INDEX tracks_person ON tracks (person_id, start_at);
 ALTER TABLE expenses ADD COLUMN person_id INTEGER REFERENCES people (id);
--- Who a task is assigned to (NULL: nobody).
+-- Who a task is assigned to: a person (assignee_id), the owner (assignee_owner = 1), or nobody.
 ALTER TABLE tasks ADD COLUMN assignee_id INTEGER REFERENCES people (id);
+ALTER TABLE tasks ADD COLUMN assignee_owner INTEGER NOT NULL DEFAULT 0 CHECK (assignee_owner IN (0, 1));
 -- Whom a token speaks for (NULL: the owner).
 ALTER TABLE api_tokens ADD COLUMN person_id INTEGER REFERENCES people (id);
 -- Who made the write (NULL: the owner); ids of people, kept as a record.

@@ -25,7 +25,12 @@ pub struct ReportArgs {
     pub to: Option<String>,
     /// Grouping, one or two, comma-separated: day, week, month, year, project, client, tag, task,
     /// person.
-    #[arg(long, visible_alias = "by", default_value = "project", value_delimiter = ',')]
+    #[arg(
+        long,
+        visible_alias = "by",
+        default_value = "project",
+        value_delimiter = ','
+    )]
     pub group_by: Vec<String>,
     /// Only this project.
     #[arg(short, long, add = super::project_candidates())]

@@ -417,6 +417,15 @@ fn upgraded_databases_do_not_reuse_ids_their_audit_log_names() {
         "ALTER TABLE clients DROP COLUMN tax_rate_percent",
         "ALTER TABLE sync_peers DROP COLUMN held_hlc",
         "ALTER TABLE sync_peers DROP COLUMN accepted_hlc",
+        "DROP INDEX tracks_person",
+        "ALTER TABLE tracks DROP COLUMN person_id",
+        "ALTER TABLE expenses DROP COLUMN person_id",
+        "ALTER TABLE tasks DROP COLUMN assignee_id",
+        "ALTER TABLE tasks DROP COLUMN assignee_owner",
+        "ALTER TABLE api_tokens DROP COLUMN person_id",
+        "ALTER TABLE audit_log DROP COLUMN person_id",
+        "ALTER TABLE change_log DROP COLUMN person_id",
+        "DROP TABLE people",
     ] {
         conn.execute_batch(alter).unwrap();
     }

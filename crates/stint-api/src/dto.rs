@@ -739,25 +739,25 @@ pub struct RoundingArgs {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = no_null)]
 pub struct UpdateSettingsArgs {
-    /// IANA zone such as "Europe/Berlin" for local times; "" uses the system's.
+    /// IANA zone ("Europe/Berlin"); "" uses the system's.
     pub timezone: Option<String>,
-    /// First day of the week: "monday", "sunday" or "saturday".
+    /// monday, sunday or saturday.
     pub week_start: Option<String>,
-    /// ISO 4217 currency when project and client have none.
+    /// ISO 4217 code when project and client have none.
     pub default_currency: Option<String>,
-    /// Hourly rate when nothing else sets one (major units).
+    /// Rate when nothing else sets one.
     pub default_hourly_rate: Option<DecimalArg>,
     /// How durations are rounded in reports and new invoices.
     pub rounding: Option<RoundingArgs>,
-    /// Invoice number format with {SEQ} or {SEQ:4} once, and optionally {YYYY}, {YY}, {MM}.
+    /// With {SEQ} or {SEQ:4} once; may use {YYYY}, {YY}, {MM}.
     pub invoice_number_format: Option<String>,
-    /// Days from issue to due date on new invoices (0 to 365).
+    /// Days from issue to due date (0 to 365).
     pub invoice_due_days: Option<u32>,
     /// Let several timers run at once.
     pub allow_concurrent_timers: Option<bool>,
-    /// Seller name on invoices; "" removes it.
+    /// Seller name; "" removes it.
     pub business_name: Option<String>,
-    /// Seller address on invoices; "" removes it.
+    /// Seller address; "" removes it.
     pub business_address: Option<String>,
     /// Your tax/VAT id.
     pub business_tax_id: Option<String>,

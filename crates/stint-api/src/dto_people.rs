@@ -150,10 +150,9 @@ pub struct PeopleOut {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = no_null)]
 pub struct UtilizationArgs {
-    /// As time_summary's (default: this week).
+    /// Default: this week.
     pub from: Option<String>,
     pub to: Option<String>,
-    /// Name, id, "me" or "owner".
     pub person: Option<String>,
 }
 

@@ -28,6 +28,8 @@ pub struct CreateTaskArgs {
     pub rate: Option<DecimalArg>,
     /// Retry key (24 h).
     pub request_id: Option<String>,
+    /// Person or "me".
+    pub assignee: Option<String>,
 }
 
 impl From<CreateTaskArgs> for service::NewTask {
@@ -53,6 +55,8 @@ pub struct ListTasksArgs {
     pub status: Option<String>,
     /// From next_cursor.
     pub cursor: Option<String>,
+    /// Person or "me".
+    pub assignee: Option<String>,
 }
 
 impl From<ListTasksArgs> for service::ListTasks {
@@ -85,6 +89,8 @@ pub struct UpdateTaskArgs {
     /// "" clears.
     #[serde(alias = "hourly_rate")]
     pub rate: Option<DecimalArg>,
+    /// Person or "me"; "" unassigns.
+    pub assignee: Option<String>,
 }
 
 impl UpdateTaskArgs {
@@ -161,6 +167,9 @@ pub struct TaskOut {
     pub created_at: String,
     /// UTC.
     pub updated_at: String,
+    /// Who it is assigned to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
 }
 
 impl From<&Task> for TaskOut {
@@ -181,6 +190,7 @@ impl From<&Task> for TaskOut {
             archived: k.archived,
             created_at: utc(k.created_at),
             updated_at: utc(k.updated_at),
+            assignee: k.assignee_name.clone(),
         }
     }
 }

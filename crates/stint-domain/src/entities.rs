@@ -157,6 +157,10 @@ pub struct Task {
     /// Seconds recorded on the task so far (running timers up to the time of reading), when
     /// the store was asked to sum them.
     pub tracked_seconds: i64,
+    /// Who the task is assigned to: `None` nobody, `Some(None)` the owner (V13).
+    pub assignee: Option<Option<super::PersonId>>,
+    /// The assignee's name, filled in by the store (`None` for nobody).
+    pub assignee_name: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

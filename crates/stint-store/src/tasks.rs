@@ -41,7 +41,11 @@ impl From<&Task> for TaskFields {
 const SELECT: &str = "SELECT k.id, k.project_id, p.name, k.name, k.estimate_seconds, k.status,
        k.billable_by_default, k.hourly_rate, k.archived, k.created_at, k.updated_at,
        (SELECT ifnull(sum(max(0, ifnull(x.end_at, ?1) - x.start_at)), 0)
-          FROM tracks x WHERE x.task_id = k.id)
+          FROM tracks x WHERE x.task_id = k.id),
+       k.assignee_id, k.assignee_owner,
+       CASE WHEN k.assignee_owner = 1
+            THEN ifnull((SELECT value FROM settings WHERE key = 'owner.name'), 'Owner')
+            ELSE (SELECT name FROM people WHERE id = k.assignee_id) END
   FROM tasks k JOIN projects p ON p.id = k.project_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
@@ -59,6 +63,12 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
         created_at: c.ts(9, "created_at")?,
         updated_at: c.ts(10, "updated_at")?,
         tracked_seconds: r.get(11)?,
+        assignee: match (r.get::<_, Option<i64>>(12)?, r.get::<_, bool>(13)?) {
+            (Some(id), _) => Some(Some(stint_domain::PersonId(id))),
+            (None, true) => Some(None),
+            (None, false) => None,
+        },
+        assignee_name: r.get(14)?,
     })
 }
 
@@ -171,6 +181,27 @@ pub struct TaskFilter {
     pub status: Option<TaskStatus>,
     /// Only archived (`Some(true)`) or only not archived (`Some(false)`) tasks.
     pub archived: Option<bool>,
+    /// Only tasks assigned to this person (`Some(None)`: the owner).
+    pub assignee: Option<Option<stint_domain::PersonId>>,
+}
+
+/// Assigns task `id` to `who` (`None`: nobody; `Some(None)`: the owner).
+pub fn set_assignee(
+    conn: &Connection,
+    id: TaskId,
+    who: Option<Option<stint_domain::PersonId>>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE tasks SET assignee_id = ?2, assignee_owner = ?3, updated_at = ?4 WHERE id = ?1",
+        params![
+            id.0,
+            who.flatten().map(|p| p.0),
+            who == Some(None),
+            to_ts(now)
+        ],
+    )?;
+    Ok(())
 }
 
 /// Where a page of [`list`] continues: after the task with this project name, project id,
@@ -191,6 +222,7 @@ pub fn list(
          WHERE (?2 IS NULL OR k.project_id = ?2)
            AND (?3 IS NULL OR k.status = ?3)
            AND (?4 IS NULL OR k.archived = ?4)
+           AND (?10 IS NULL OR (?10 = 0 AND k.assignee_owner = 1) OR k.assignee_id = ?10)
            AND (?5 IS NULL OR (p.name COLLATE NOCASE, p.id, k.name COLLATE NOCASE, k.id)
                 > (?5, ?6, ?7, ?8))
          ORDER BY p.name COLLATE NOCASE, p.id, k.name COLLATE NOCASE, k.id
@@ -206,7 +238,8 @@ pub fn list(
             after.map(|a| a.1),
             after.map(|a| a.2.as_str()),
             after.map(|a| a.3),
-            i64::try_from(limit).unwrap_or(i64::MAX)
+            i64::try_from(limit).unwrap_or(i64::MAX),
+            filter.assignee.map(|a| a.map_or(0, |p| p.0))
         ],
         from_row,
     )?;

@@ -13,10 +13,7 @@ use stint_api::dto_people::*;
 
 #[tool_router(router = team_router, vis = "pub(super)")]
 impl StintServer {
-    #[tool(
-        name = "create_person",
-        description = "Add a person to the team (owner only)."
-    )]
+    #[tool(name = "create_person", description = "Add a person to the team.")]
     async fn create_person(
         &self,
         Parameters(a): Parameters<CreatePersonArgs>,
@@ -27,7 +24,7 @@ impl StintServer {
         }))
     }
 
-    #[tool(name = "list_people", description = "List the team, the owner first.")]
+    #[tool(name = "list_people", description = "List the team.")]
     async fn list_people(
         &self,
         Parameters(a): Parameters<ListPeopleArgs>,
@@ -40,7 +37,7 @@ impl StintServer {
         }))
     }
 
-    #[tool(name = "update_person", description = "Change a person (owner only).")]
+    #[tool(name = "update_person", description = "Change a person.")]
     async fn update_person(
         &self,
         Parameters(a): Parameters<UpdatePersonArgs>,
@@ -54,7 +51,7 @@ impl StintServer {
 
     #[tool(
         name = "delete_person",
-        description = "Delete a person without tracks or expenses (else archive)."
+        description = "Delete a person who has no tracks."
     )]
     async fn delete_person(
         &self,
@@ -68,7 +65,7 @@ impl StintServer {
 
     #[tool(
         name = "utilization",
-        description = "Billable hours vs capacity per person; cost and margin per project and client."
+        description = "Utilization per person; cost and margin per project."
     )]
     async fn utilization(
         &self,
