@@ -594,3 +594,69 @@ fn the_team_toolset_appears_with_the_first_person() {
         "{text}"
     );
 }
+
+/// Tasks have an assignee: a person, the owner or nobody; "me" is the caller's person.
+#[test]
+fn tasks_are_assigned_and_listed_by_assignee() {
+    use stint::service::{ListTasks, NewTask, TaskChanges};
+    let t = team();
+    let task = |name: &str, who: Option<&str>| {
+        t.env
+            .svc
+            .create_task_for(
+                NewTask {
+                    project: "Website".into(),
+                    name: name.into(),
+                    ..NewTask::default()
+                },
+                who,
+            )
+            .unwrap()
+    };
+    let review = task("Review staging deployment", Some("Ana"));
+    assert_eq!(review.assignee_name.as_deref(), Some("Ana"));
+    task("Invoice Acme", Some("me"));
+    task("Backlog", None);
+    let names = |svc: &Service, who: &str| -> Vec<(String, Option<String>)> {
+        svc.list_tasks_for(ListTasks::default(), Some(who))
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|k| (k.name, k.assignee_name))
+            .collect()
+    };
+    let ana = Some("Ana".to_owned());
+    assert_eq!(
+        names(&t.ana, "me"),
+        [("Review staging deployment".to_owned(), ana.clone())]
+    );
+    assert_eq!(
+        names(&t.env.svc, "me"),
+        [("Invoice Acme".to_owned(), Some("Olga".to_owned()))]
+    );
+    assert!(names(&t.ben, "me").is_empty());
+    // Reassigned to Ben, then to nobody.
+    t.env
+        .svc
+        .update_task_for(
+            &review.id.0.to_string(),
+            None,
+            TaskChanges::default(),
+            Some("ben"),
+        )
+        .unwrap();
+    assert_eq!(names(&t.ben, "me").len(), 1);
+    let k = t
+        .env
+        .svc
+        .update_task_for(
+            &review.id.0.to_string(),
+            None,
+            TaskChanges::default(),
+            Some(""),
+        )
+        .unwrap();
+    assert_eq!(k.assignee, None);
+    let e = err(t.env.svc.list_tasks_for(ListTasks::default(), Some("Zoe")));
+    assert!(e.contains("no person is named or numbered \"Zoe\""), "{e}");
+}
