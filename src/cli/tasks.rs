@@ -59,6 +59,9 @@ pub struct AddArgs {
     /// Hourly rate, before the project's (in the project's currency).
     #[arg(long)]
     pub rate: Option<String>,
+    /// Assign it to a person (a name, me or owner).
+    #[arg(long)]
+    pub assignee: Option<String>,
 }
 
 /// `stint task list`.
@@ -73,6 +76,9 @@ pub struct ListArgs {
     /// How many tasks to show.
     #[arg(long, short = 'n', default_value_t = 100)]
     pub limit: u32,
+    /// Only tasks assigned to this person (a name, me or owner).
+    #[arg(long)]
+    pub assignee: Option<String>,
 }
 
 /// `stint task show`.
@@ -105,6 +111,9 @@ pub struct EditArgs {
     /// New hourly rate; "" removes it (the project's applies).
     #[arg(long)]
     pub rate: Option<String>,
+    /// Assign it to a person (a name, me or owner); "" unassigns it.
+    #[arg(long)]
+    pub assignee: Option<String>,
 }
 
 /// `stint task delete`.
@@ -168,13 +177,16 @@ fn print_task(k: &Task) {
 pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         TaskCommand::Add(a) => {
-            let k = svc.create_task(NewTask {
-                project: a.project.clone(),
-                name: a.name.clone(),
-                estimate_hours: a.estimate.clone(),
-                billable: super::billable_flag(a.billable, a.no_billable),
-                hourly_rate: a.rate.clone(),
-            })?;
+            let k = svc.create_task_for(
+                NewTask {
+                    project: a.project.clone(),
+                    name: a.name.clone(),
+                    estimate_hours: a.estimate.clone(),
+                    billable: super::billable_flag(a.billable, a.no_billable),
+                    hourly_rate: a.rate.clone(),
+                },
+                a.assignee.as_deref(),
+            )?;
             if super::out().json {
                 println!("{}", stint_api::json::task(&k));
                 return Ok(ExitCode::SUCCESS);
@@ -185,12 +197,15 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
             );
         }
         TaskCommand::List(a) => {
-            let page = svc.list_tasks(ListTasks {
-                project: a.project.clone(),
-                status: a.status.clone(),
-                limit: Some(a.limit),
-                ..ListTasks::default()
-            })?;
+            let page = svc.list_tasks_for(
+                ListTasks {
+                    project: a.project.clone(),
+                    status: a.status.clone(),
+                    limit: Some(a.limit),
+                    ..ListTasks::default()
+                },
+                a.assignee.as_deref(),
+            )?;
             if super::out().json {
                 println!("{}", stint_api::json::tasks(&page));
                 return Ok(ExitCode::SUCCESS);
@@ -236,7 +251,7 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
             }
         }
         TaskCommand::Edit(a) => {
-            let k = svc.update_task(
+            let k = svc.update_task_for(
                 &a.task.task,
                 a.task.project.as_deref(),
                 TaskChanges {
@@ -247,6 +262,7 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
                     hourly_rate: a.rate.clone(),
                     archived: None,
                 },
+                a.assignee.as_deref(),
             )?;
             if super::out().json {
                 println!("{}", stint_api::json::task(&k));
