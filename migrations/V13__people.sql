@@ -33,8 +33,10 @@ ALTER TABLE expenses ADD COLUMN person_id INTEGER REFERENCES people (id);
 -- Who a task is assigned to: a person (assignee_id), the owner (assignee_owner = 1), or nobody.
 ALTER TABLE tasks ADD COLUMN assignee_id INTEGER REFERENCES people (id);
 ALTER TABLE tasks ADD COLUMN assignee_owner INTEGER NOT NULL DEFAULT 0 CHECK (assignee_owner IN (0, 1));
--- Whom a token speaks for (NULL: the owner).
-ALTER TABLE api_tokens ADD COLUMN person_id INTEGER REFERENCES people (id);
+-- Whom a token speaks for (NULL: the owner). A token is local; when its person goes (deleted,
+-- here or on another device, or merged into a same-named person by sync) the token goes too,
+-- so it never falls back to speaking for the owner.
+ALTER TABLE api_tokens ADD COLUMN person_id INTEGER REFERENCES people (id) ON DELETE CASCADE;
 -- Who made the write (NULL: the owner); ids of people, kept as a record.
 ALTER TABLE audit_log ADD COLUMN person_id INTEGER;
 ALTER TABLE change_log ADD COLUMN person_id INTEGER;
