@@ -660,3 +660,20 @@ fn tasks_are_assigned_and_listed_by_assignee() {
     let e = err(t.env.svc.list_tasks_for(ListTasks::default(), Some("Zoe")));
     assert!(e.contains("no person is named or numbered \"Zoe\""), "{e}");
 }
+
+/// Unbilled work by person: the owner sees one person's, a member only their own.
+#[test]
+fn unbilled_work_by_person() {
+    let t = team();
+    let total = |s: stint::service::Summary| s.totals.amounts.get("USD").map(|d| d.to_string());
+    let all = t.env.svc.unbilled_summary(None, None, None).unwrap();
+    assert_eq!(total(all), Some("2933.33".to_owned()));
+    let ben = (t.env.svc)
+        .unbilled_summary_for(None, None, None, Some("Ben"))
+        .unwrap();
+    assert_eq!(total(ben), Some("733.33".to_owned()));
+    let anas = t.ana.unbilled_summary(None, None, None).unwrap();
+    assert_eq!(total(anas), Some("1200.00".to_owned()));
+    let e = err(t.ana.unbilled_summary_for(None, None, None, Some("Olga")));
+    assert!(e.contains("a member's token reads only its own"), "{e}");
+}

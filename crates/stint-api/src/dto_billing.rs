@@ -586,6 +586,8 @@ pub struct UnbilledSummaryArgs {
     pub from: Option<String>,
     /// End date or date-time (default: now).
     pub to: Option<String>,
+    /// Person or "me".
+    pub person: Option<String>,
 }
 
 /// An amount in one currency.

@@ -1006,6 +1006,21 @@ impl Service {
         from: Option<&str>,
         to: Option<&str>,
     ) -> Result<Summary> {
+        self.unbilled_summary_for(client, from, to, None)
+    }
+
+    /// [`Service::unbilled_summary`] of one person's tracks (a name, an id, `me` or `owner`;
+    /// a member's token: always their own).
+    ///
+    /// # Errors
+    /// As [`Service::unbilled_summary`]; an unknown person; a member asking for another.
+    pub fn unbilled_summary_for(
+        &self,
+        client: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+        person: Option<&str>,
+    ) -> Result<Summary> {
         self.read(|ctx| {
             let range = user_range(
                 ctx,
@@ -1018,6 +1033,7 @@ impl Service {
             q.billable = Some(true);
             q.invoiced = Some(false);
             q.finished_only = true;
+            q.person = super::people::person_filter(ctx, person)?;
             q.client_id = match client.map(str::trim).filter(|c| !c.is_empty()) {
                 Some(c) => Some(resolve_client(ctx, c)?.id),
                 None => None,
