@@ -677,3 +677,140 @@ fn unbilled_work_by_person() {
     let e = err(t.ana.unbilled_summary_for(None, None, None, Some("Olga")));
     assert!(e.contains("a member's token reads only its own"), "{e}");
 }
+
+/// The team over `stint serve`: the owner and two members log time at once, each with their
+/// own token; each member sees only their own tracks; the manager's report by person and
+/// project adds up to the whole, and the week's utilization and margin are right to the cent.
+#[test]
+fn a_team_over_http_with_a_token_each() {
+    let s = super::http::start();
+    let call = |token: &str, name: &str, args: serde_json::Value| -> serde_json::Value {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                          "params": {"name": name, "arguments": args}});
+        let auth = format!("Bearer {token}");
+        let (status, _, text) = s.post(&body.to_string(), &[("Authorization", &auth)]);
+        assert_eq!(status, 200, "{text}");
+        let r = serde_json::from_str::<serde_json::Value>(&text).unwrap()["result"].clone();
+        assert_eq!(r["isError"], false, "{name}: {r}");
+        r["structuredContent"].clone()
+    };
+    let svc = &s.svc;
+    svc.create_project(NewProject {
+        name: "Website".into(),
+        hourly_rate: Some("100".into()),
+        ..NewProject::default()
+    })
+    .unwrap();
+    svc.update_person(
+        "owner",
+        PersonChanges {
+            name: Some("Olga".into()),
+            weekly_capacity_hours: Some("40".into()),
+            cost_rate: Some("50".into()),
+            ..PersonChanges::default()
+        },
+    )
+    .unwrap();
+    svc.create_person(person("Ana", Some("30"), Some("35"), "member"))
+        .unwrap();
+    svc.create_person(person("Ben", Some("20"), Some("40"), "member"))
+        .unwrap();
+    svc.create_person(person("Mia", None, None, "manager"))
+        .unwrap();
+    let secret = |name: &str, scope: &str, who: Option<&str>, sensitive: bool| {
+        svc.create_token_for(name, scope, sensitive, who).unwrap().1
+    };
+    let olga = secret("olga", "admin", None, true);
+    let ana = secret("ana", "write", Some("Ana"), false);
+    let ben = secret("ben", "write", Some("Ben"), false);
+    let mia = secret("mia", "read", Some("Mia"), true);
+    // Three people log their week at the same time.
+    let days = |token: &str, spans: &[(&str, &str)]| {
+        for (start, end) in spans {
+            call(
+                token,
+                "create_track",
+                json!({"project": "Website", "start": start, "end": end}),
+            );
+        }
+    };
+    std::thread::scope(|scope| {
+        scope.spawn(|| days(&olga, &[("2026-11-16 09:00", "2026-11-16 19:00")]));
+        scope.spawn(|| {
+            days(
+                &ana,
+                &[
+                    ("2026-11-17 09:00", "2026-11-17 17:00"),
+                    ("2026-11-18 09:00", "2026-11-18 13:00"),
+                ],
+            )
+        });
+        scope.spawn(|| days(&ben, &[("2026-11-17 09:00", "2026-11-17 16:20")]));
+    });
+    // Each member sees only their own tracks.
+    let people_of = |token: &str| -> Vec<String> {
+        call(token, "list_tracks", json!({}))["tracks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["person"].as_str().unwrap_or("owner").to_owned())
+            .collect()
+    };
+    assert_eq!(people_of(&ana), ["Ana", "Ana"]);
+    assert_eq!(people_of(&ben), ["Ben"]);
+    assert_eq!(people_of(&mia).len(), 4);
+    // The manager's report by person and project adds up to the whole.
+    let summary = call(
+        &mia,
+        "time_summary",
+        json!({"from": "2026-11-16", "to": "2026-11-22", "group_by": ["person", "project"]}),
+    );
+    let rows: Vec<(String, i64)> = summary["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["group"]["person"].as_str().unwrap().to_owned(),
+                r["duration_seconds"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("Olga".to_owned(), 36_000),
+            ("Ana".to_owned(), 43_200),
+            ("Ben".to_owned(), 26_400)
+        ]
+    );
+    assert_eq!(summary["totals"]["duration_seconds"], 105_600);
+    // Utilization and margin of the week, to the cent and the minute.
+    let u = call(
+        &mia,
+        "utilization",
+        json!({"from": "2026-11-16", "to": "2026-11-22"}),
+    );
+    assert_eq!(
+        u["team"],
+        json!({"name": "Team", "hours": "29:20", "billable_seconds": 105_600,
+               "billable_hours": "29:20", "capacity_seconds": 324_000,
+               "utilization_percent": "32.6", "billed": {"USD": "2933.33"},
+               "cost": {"USD": "1213.33"}})
+    );
+    assert_eq!(
+        u["projects"],
+        json!([{"id": u["projects"][0]["id"], "name": "Website", "hours": "29:20",
+                "billed": {"USD": "2933.33"}, "cost": {"USD": "1213.33"},
+                "margin": {"USD": "1720.00"}}])
+    );
+    // A member's token without --sensitive: only their own row, no costs.
+    let mine = call(
+        &ana,
+        "utilization",
+        json!({"from": "2026-11-16", "to": "2026-11-22"}),
+    );
+    assert_eq!(mine["people"].as_array().unwrap().len(), 1);
+    assert_eq!(mine["people"][0]["utilization_percent"], "40.0");
+    assert_eq!(mine["people"][0].get("cost"), None);
+}
