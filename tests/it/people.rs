@@ -814,3 +814,36 @@ fn a_team_over_http_with_a_token_each() {
     assert_eq!(mine["people"][0]["utilization_percent"], "40.0");
     assert_eq!(mine["people"][0].get("cost"), None);
 }
+
+/// A member reads what the team shares but does not change it, and no non-owner token syncs.
+#[test]
+fn a_member_does_not_change_what_the_team_shares() {
+    use stint::service::{ProjectChanges, SettingsChanges};
+    let t = team();
+    let e = err(t.ana.update_project(
+        "Website",
+        ProjectChanges {
+            hourly_rate: Some("1".into()),
+            ..ProjectChanges::default()
+        },
+    ));
+    assert!(e.contains("a member's token may not update project"), "{e}");
+    let e = err(t.ana.update_settings(SettingsChanges {
+        default_hourly_rate: Some("1".into()),
+        ..SettingsChanges::default()
+    }));
+    assert!(e.contains("may not update settings"), "{e}");
+    assert_eq!(
+        t.ana
+            .get_project("Website")
+            .unwrap()
+            .hourly_rate
+            .map(|r| r.to_string()),
+        Some("100".to_owned())
+    );
+    // Tagging their own work stays open.
+    t.ana.create_tag("design").unwrap();
+    assert!(!t.ana.speaks_for_an_owner().unwrap());
+    assert!(!t.mia.speaks_for_an_owner().unwrap());
+    assert!(t.env.svc.speaks_for_an_owner().unwrap());
+}

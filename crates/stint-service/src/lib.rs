@@ -597,6 +597,7 @@ impl Service {
             c.tags.clear();
         }
         let acting = people::Acting::of(tx, self.caller.token_name.as_deref())?;
+        people::check_operation(acting, operation)?;
         Ok(Ctx {
             tx,
             now,

@@ -449,6 +449,12 @@ impl Service {
         self.read(|ctx| Ok(ctx.acting.person.is_some() || people::count(ctx.tx)? > 0))
     }
 
+    /// Whether this caller's role is owner (the owner, or a person made an owner): only such
+    /// a token may sync the whole database over HTTP, or change the team's shared records.
+    pub fn speaks_for_an_owner(&self) -> Result<bool> {
+        self.read(|ctx| Ok(ctx.acting.role == Role::Owner))
+    }
+
     /// The name of the person this caller acts for (the owner's name for local callers).
     pub fn acting_person(&self) -> Result<Person> {
         self.read(|ctx| load(ctx, ctx.acting.person).map(|p| self.shown_person(p)))
@@ -476,4 +482,44 @@ pub(crate) fn load(ctx: &Ctx<'_>, id: Option<PersonId>) -> Result<Person> {
             ServiceError::NotFound(format!("no person has id {id}; see list_people").into())
         }),
     }
+}
+
+/// Writes a member's token may not make: a member reads projects, clients and tasks, and
+/// writes only their own tracks, timers and expenses (docs/rules.md, "People"). Tags stay
+/// open: a member tags their own tracks.
+const MEMBER_MAY_NOT: &[&str] = &[
+    "create_client",
+    "update_client",
+    "delete_client",
+    "archive_client",
+    "create_project",
+    "update_project",
+    "delete_project",
+    "archive_project",
+    "create_task",
+    "update_task",
+    "delete_task",
+    "archive_task",
+    "update_tag",
+    "delete_tag",
+    "update_settings",
+    "set_billing_device",
+    "sync_apply",
+    "sync_put",
+    "sync_delete",
+];
+
+/// Refuses `operation` to a member's token when it writes what the team shares.
+pub(crate) fn check_operation(acting: Acting, operation: &str) -> Result<()> {
+    if acting.role != Role::Member || !MEMBER_MAY_NOT.contains(&operation) {
+        return Ok(());
+    }
+    Err(ServiceError::Conflict(
+        format!(
+            "a member's token may not {}: members read projects, clients, tasks and settings \
+             and write only their own tracks, timers and expenses; ask an owner or a manager",
+            operation.replace('_', " ")
+        )
+        .into(),
+    ))
 }
