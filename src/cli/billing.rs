@@ -24,8 +24,13 @@ pub struct ReportArgs {
     #[arg(long)]
     pub to: Option<String>,
     /// Grouping, one or two, comma-separated: day, week, month, year, project, client, tag, task,
-    /// milestone.
-    #[arg(long, default_value = "project", value_delimiter = ',')]
+    /// milestone, person.
+    #[arg(
+        long,
+        visible_alias = "by",
+        default_value = "project",
+        value_delimiter = ','
+    )]
     pub group_by: Vec<String>,
     /// Only this project.
     #[arg(short, long, add = super::project_candidates())]
@@ -42,6 +47,13 @@ pub struct ReportArgs {
     /// Draw the hours as bars (one per value of the first grouping, split by the second).
     #[arg(long)]
     pub chart: bool,
+    /// Only this person's tracks (a name, an id, me or owner).
+    #[arg(long)]
+    pub person: Option<String>,
+    /// Utilization, cost and margin per person for the range instead (see docs/rules.md,
+    /// "People").
+    #[arg(long)]
+    pub utilization: bool,
 }
 
 /// `stint budget`.
@@ -242,6 +254,14 @@ pub fn print_summary(s: &Summary, tz: chrono_tz::Tz) {
 
 /// `stint report`.
 pub fn report(svc: &Service, a: &ReportArgs) -> anyhow::Result<()> {
+    if a.utilization {
+        return super::people::utilization(
+            svc,
+            a.from.as_deref(),
+            a.to.as_deref(),
+            a.person.as_deref(),
+        );
+    }
     let s = svc.time_summary(TimeSummary {
         // Six days ago in the configured zone (not UTC), so a week up to today.
         from: match &a.from {
@@ -262,6 +282,7 @@ pub fn report(svc: &Service, a: &ReportArgs) -> anyhow::Result<()> {
         project: a.project.clone(),
         client: a.client.clone(),
         tag: a.tag.clone(),
+        person: a.person.clone(),
         billable: None,
         milestone: a.milestone.clone(),
     })?;

@@ -197,6 +197,7 @@ pub fn week(svc: &Service, a: &WeekArgs) -> anyhow::Result<()> {
         tag: a.tag.clone(),
         billable: None,
         milestone: None,
+        person: None,
     })?;
     let o = super::out();
     if o.json {

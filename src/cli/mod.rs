@@ -10,6 +10,7 @@ mod chart;
 pub mod errors;
 mod expenses;
 mod import;
+pub mod people;
 mod server;
 pub mod setup;
 mod shorthand;
@@ -123,6 +124,9 @@ pub enum Command {
     /// Drafts an assistant wrote (`stint mcp --drafts`, a `--drafts` token): list them, or
     /// approve or discard them.
     Drafts(team::DraftsArgs),
+    /// The people of a team: add, list, show, edit, archive, delete.
+    #[command(subcommand)]
+    Person(people::PersonCommand),
     /// Sync with your other devices through a shared folder or `stint serve` (`stint sync DIR`,
     /// `stint sync --url URL`, `stint sync status`).
     Sync(sync::SyncArgs),
@@ -338,13 +342,17 @@ pub enum TokenCommand {
         /// read: read-only tools; write: adds creating and changing; admin: everything.
         #[arg(long)]
         scope: String,
-        /// Let it see client contact details (email, phone, address, tax id).
+        /// Let it see client contact details (email, phone, address, tax id), cost rates and
+        /// margins.
         #[arg(long)]
         sensitive: bool,
         /// Its tracks and expenses (and edits of them) are drafts, counted nowhere until you
         /// approve them (`stint drafts approve`).
         #[arg(long)]
         drafts: bool,
+        /// The person it speaks for (default: the owner); see `stint person list`.
+        #[arg(long)]
+        person: Option<String>,
     },
     /// List tokens (never their secrets).
     List,
@@ -654,6 +662,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Task(cmd) => tasks::run(&svc()?, cmd),
         Command::Milestone(cmd) => team::milestone(&svc()?, cmd),
         Command::Drafts(a) => team::drafts(&svc()?, a),
+        Command::Person(cmd) => people::person(&svc()?, cmd).map(done),
         Command::Project(cmd) => catalog::project(&svc()?, cmd).map(done),
         Command::Client(cmd) => catalog::client(&svc()?, cmd).map(done),
         Command::Tag(cmd) => catalog::tag(&svc()?, cmd).map(done),

@@ -24,15 +24,8 @@ pub fn mcp(cli: &Cli, a: &McpArgs) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let team: &[&str] = if stint_mcp::catalog::team_named(&a.toolsets) {
-        stint_mcp::catalog::TEAM_TOOLS
-    } else if a.drafts {
-        stint_mcp::catalog::DRAFTS_SESSION_TOOLS
-    } else {
-        &[]
-    };
-    rt.block_on(stint_mcp::stdio::serve_stdio(StintServer::with_catalog(
-        svc, &toolsets, team,
+    rt.block_on(stint_mcp::stdio::serve_stdio(StintServer::with_toolsets(
+        svc, &toolsets, a.drafts,
     )))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -85,8 +78,10 @@ pub fn token(svc: &Service, cmd: &TokenCommand) -> anyhow::Result<ExitCode> {
             scope,
             sensitive,
             drafts,
+            person,
         } => {
-            let (row, secret) = svc.create_token_with(name, scope, *sensitive, *drafts)?;
+            let (row, secret) =
+                svc.create_token_as(name, scope, *sensitive, person.as_deref(), *drafts)?;
             if o.json {
                 println!("{}", json::token_created(&row, &secret));
                 return Ok(ExitCode::SUCCESS);

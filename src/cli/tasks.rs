@@ -68,6 +68,9 @@ pub struct AddArgs {
     /// A milestone of the project (id or name).
     #[arg(short, long)]
     pub milestone: Option<String>,
+    /// Assign it to a person (a name, me or owner).
+    #[arg(long)]
+    pub assignee: Option<String>,
 }
 
 /// `stint task list`.
@@ -91,6 +94,9 @@ pub struct ListArgs {
     /// How many tasks to show.
     #[arg(long, short = 'n', default_value_t = 100)]
     pub limit: u32,
+    /// Only tasks assigned to this person (a name, me or owner).
+    #[arg(long)]
+    pub assignee: Option<String>,
 }
 
 /// `stint task show`.
@@ -132,6 +138,9 @@ pub struct EditArgs {
     /// A milestone of the task's project (id or name); "" takes it off its milestone.
     #[arg(short, long)]
     pub milestone: Option<String>,
+    /// Assign it to a person (a name, me or owner); "" unassigns it.
+    #[arg(long)]
+    pub assignee: Option<String>,
 }
 
 /// `stint task delete`.
@@ -202,16 +211,19 @@ fn print_task(k: &Task) {
 pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         TaskCommand::Add(a) => {
-            let k = svc.create_task(NewTask {
-                project: a.project.clone(),
-                name: a.name.clone(),
-                estimate_hours: a.estimate.clone(),
-                billable: super::billable_flag(a.billable, a.no_billable),
-                hourly_rate: a.rate.clone(),
-                due_date: a.due.clone(),
-                priority: a.priority.clone(),
-                milestone: a.milestone.clone(),
-            })?;
+            let k = svc.create_task_for(
+                NewTask {
+                    project: a.project.clone(),
+                    name: a.name.clone(),
+                    estimate_hours: a.estimate.clone(),
+                    billable: super::billable_flag(a.billable, a.no_billable),
+                    hourly_rate: a.rate.clone(),
+                    due_date: a.due.clone(),
+                    priority: a.priority.clone(),
+                    milestone: a.milestone.clone(),
+                },
+                a.assignee.as_deref(),
+            )?;
             if super::out().json {
                 println!("{}", stint_api::json::task(&k));
                 return Ok(ExitCode::SUCCESS);
@@ -222,15 +234,18 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
             );
         }
         TaskCommand::List(a) => {
-            let page = svc.list_tasks(ListTasks {
-                project: a.project.clone(),
-                status: a.status.clone(),
-                priority: a.priority.clone(),
-                due_before: a.due_before.clone(),
-                milestone: a.milestone.clone(),
-                limit: Some(a.limit),
-                ..ListTasks::default()
-            })?;
+            let page = svc.list_tasks_for(
+                ListTasks {
+                    project: a.project.clone(),
+                    status: a.status.clone(),
+                    priority: a.priority.clone(),
+                    due_before: a.due_before.clone(),
+                    milestone: a.milestone.clone(),
+                    limit: Some(a.limit),
+                    ..ListTasks::default()
+                },
+                a.assignee.as_deref(),
+            )?;
             if super::out().json {
                 println!("{}", stint_api::json::tasks(&page));
                 return Ok(ExitCode::SUCCESS);
@@ -288,7 +303,7 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
             }
         }
         TaskCommand::Edit(a) => {
-            let k = svc.update_task(
+            let k = svc.update_task_for(
                 &a.task.task,
                 a.task.project.as_deref(),
                 TaskChanges {
@@ -302,6 +317,7 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
                     priority: a.priority.clone(),
                     milestone: a.milestone.clone(),
                 },
+                a.assignee.as_deref(),
             )?;
             if super::out().json {
                 println!("{}", stint_api::json::task(&k));

@@ -58,7 +58,7 @@ fn cases() -> Vec<(&'static str, Value, &'static str)> {
         (
             "update_task",
             json!({"task": 1, "project": "Website"}),
-            "`project` is not an argument of `update_task`; it takes: billable, due_date, estimate_hours, milestone, name, priority, rate, status, task",
+            "`project` is not an argument of `update_task`; it takes: assignee, billable, due_date, estimate_hours, milestone, name, priority, rate, status, task",
         ),
         (
             "create_invoice",
@@ -68,7 +68,7 @@ fn cases() -> Vec<(&'static str, Value, &'static str)> {
         (
             "list_tracks",
             json!({"form": "last week"}),
-            "`form` is not an argument of `list_tracks`; it takes: billable, client, cursor, from, invoiced, limit, project, running, search, tag, task, to; did you mean `from`?",
+            "`form` is not an argument of `list_tracks`; it takes: billable, client, cursor, from, invoiced, limit, person, project, running, search, tag, task, to; did you mean `from`?",
         ),
         // Missing required argument.
         (

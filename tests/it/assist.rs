@@ -513,7 +513,6 @@ fn toolsets_narrow_the_catalogue() {
         let mut names: Vec<String> = TOOLS
             .iter()
             .filter(|t| sets.contains(&t.toolset))
-            .filter(|t| !stint::mcp::catalog::TEAM_TOOLS.contains(&t.name))
             .map(|t| t.name.to_owned())
             .collect();
         names.sort();
@@ -521,9 +520,8 @@ fn toolsets_narrow_the_catalogue() {
     };
     let (ok, names, _) = run(&[], None);
     assert!(ok);
-    // The team tools are served only when `team` is named (tests/it/team.rs).
-    let team = stint::mcp::catalog::TEAM_TOOLS;
-    assert_eq!(names.len(), TOOLS.len() - team.len());
+    // The team tools are listed only with a team or when `team` is named (tests/it/team.rs).
+    assert_eq!(names.len(), TOOLS.len());
     let (ok, names, _) = run(&["--toolsets", "tracks, Settings"], None);
     assert!(ok);
     assert_eq!(names, of(&[Toolset::Tracks, Toolset::Settings]));

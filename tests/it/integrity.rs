@@ -432,6 +432,15 @@ fn upgraded_databases_do_not_reuse_ids_their_audit_log_names() {
          ALTER TABLE tasks DROP COLUMN milestone_id; ALTER TABLE tasks DROP COLUMN priority;
          ALTER TABLE tasks DROP COLUMN due_date; ALTER TABLE api_tokens DROP COLUMN drafts;
          ALTER TABLE invoices DROP COLUMN grouping_v14; DROP TABLE milestones",
+        "DROP INDEX tracks_person",
+        "ALTER TABLE tracks DROP COLUMN person_id",
+        "ALTER TABLE expenses DROP COLUMN person_id",
+        "ALTER TABLE tasks DROP COLUMN assignee_id",
+        "ALTER TABLE tasks DROP COLUMN assignee_owner",
+        "ALTER TABLE api_tokens DROP COLUMN person_id",
+        "ALTER TABLE audit_log DROP COLUMN person_id",
+        "ALTER TABLE change_log DROP COLUMN person_id",
+        "DROP TABLE people",
     ] {
         conn.execute_batch(alter).unwrap();
     }

@@ -23,6 +23,7 @@ mod money;
 mod natural_time;
 mod parsers;
 mod pdf;
+mod people;
 mod periods;
 mod protocol;
 mod service_catalog;

@@ -730,6 +730,16 @@ enum Op {
     DiscardDraft {
         pick: u8,
     },
+    /// A person of the team (issue 21), renamed, and a track logged through their token.
+    Person(u8),
+    RenamePerson {
+        n: u8,
+        to: u8,
+    },
+    TrackAs {
+        day: u8,
+        n: u8,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -763,6 +773,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<u8>().prop_map(|pick| Op::DraftEdit { pick }),
         1 => Just(Op::ApproveDrafts),
         1 => any::<u8>().prop_map(|pick| Op::DiscardDraft { pick }),
+        1 => (0u8..3).prop_map(Op::Person),
+        1 => (0u8..3, 0u8..3).prop_map(|(n, to)| Op::RenamePerson { n, to }),
+        2 => (0u8..28, 0u8..3).prop_map(|(day, n)| Op::TrackAs { day, n }),
     ]
 }
 
@@ -1038,6 +1051,51 @@ fn play(d: &Device, who: usize, op: &Op, folder: &Path) {
                 .map(|_| ()),
             None => Ok(()),
         },
+        Op::Person(n) => d
+            .svc
+            .create_person(stint::service::NewPerson {
+                name: format!("Person{n}"),
+                weekly_capacity_hours: Some("30".into()),
+                ..Default::default()
+            })
+            .map(|_| ()),
+        Op::RenamePerson { n, to } => d
+            .svc
+            .update_person(
+                &format!("Person{n}"),
+                stint::service::PersonChanges {
+                    name: Some(format!("Person{to} {who}")),
+                    ..Default::default()
+                },
+            )
+            .map(|_| ()),
+        Op::TrackAs { day, n } => {
+            // A token of this device (tokens are local) speaking for the person, if there.
+            let token = format!("t{}", d.svc.now().timestamp());
+            match d
+                .svc
+                .create_token_for(&token, "write", false, Some(&format!("Person{n}")))
+            {
+                Ok(_) => d
+                    .svc
+                    .for_caller(stint::service::Caller {
+                        frontend: stint::service::Frontend::McpHttp,
+                        token_name: Some(token),
+                        redact_contacts: true,
+                        may_write_files: false,
+                        drafts: false,
+                    })
+                    .create_track(NewTrack {
+                        description: Some(format!("Person{n}'s work {day}")),
+                        billable: Some(true),
+                        start: format!("2026-10-{:02}T09:00:00Z", day + 1),
+                        end: Some(format!("2026-10-{:02}T11:00:00Z", day + 1)),
+                        ..Default::default()
+                    })
+                    .map(|_| ()),
+                Err(e) => Err(e),
+            }
+        }
     };
 }
 

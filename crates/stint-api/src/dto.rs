@@ -335,6 +335,8 @@ pub struct ListTracksArgs {
     pub limit: Option<u32>,
     /// The next_cursor of the previous page; leave out for the first page.
     pub cursor: Option<String>,
+    /// Only this person's: name, id, "me" or "owner".
+    pub person: Option<String>,
 }
 
 impl From<ListTracksArgs> for service::ListTracks {
@@ -352,6 +354,7 @@ impl From<ListTracksArgs> for service::ListTracks {
             limit: a.limit,
             cursor: a.cursor,
             task: a.task.map(|r| r.0),
+            person: a.person,
         }
     }
 }
@@ -736,25 +739,25 @@ pub struct RoundingArgs {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = no_null)]
 pub struct UpdateSettingsArgs {
-    /// IANA zone such as "Europe/Berlin" for local times; "" uses the system's.
+    /// IANA zone ("Europe/Berlin"); "" uses the system's.
     pub timezone: Option<String>,
-    /// First day of the week: "monday", "sunday" or "saturday".
+    /// monday, sunday or saturday.
     pub week_start: Option<String>,
-    /// ISO 4217 currency when project and client have none.
+    /// ISO 4217 code when project and client have none.
     pub default_currency: Option<String>,
-    /// Hourly rate when nothing else sets one (major units).
+    /// Rate when nothing else sets one.
     pub default_hourly_rate: Option<DecimalArg>,
     /// How durations are rounded in reports and new invoices.
     pub rounding: Option<RoundingArgs>,
-    /// Invoice number format with {SEQ} or {SEQ:4} once, and optionally {YYYY}, {YY}, {MM}.
+    /// With {SEQ} or {SEQ:4} once; may use {YYYY}, {YY}, {MM}.
     pub invoice_number_format: Option<String>,
-    /// Days from issue to due date on new invoices (0 to 365).
+    /// Days from issue to due date (0 to 365).
     pub invoice_due_days: Option<u32>,
     /// Let several timers run at once.
     pub allow_concurrent_timers: Option<bool>,
-    /// Seller name on invoices; "" removes it.
+    /// Seller name; "" removes it.
     pub business_name: Option<String>,
-    /// Seller address on invoices; "" removes it.
+    /// Seller address; "" removes it.
     pub business_address: Option<String>,
     /// Your tax/VAT id.
     pub business_tax_id: Option<String>,
@@ -859,6 +862,9 @@ pub struct TrackOut {
     /// For a draft holding back an edit: the approved track it changes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub draft_of: Option<i64>,
+    /// Whose track (absent: the owner's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
 }
 
 impl TrackOut {
@@ -889,6 +895,7 @@ impl TrackOut {
             task: t.task_name.clone(),
             draft: t.draft,
             draft_of: t.draft_of.map(|d| d.0),
+            person: t.person_name.clone(),
         }
     }
 }

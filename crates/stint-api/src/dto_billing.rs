@@ -550,6 +550,8 @@ pub struct TimeSummaryArgs {
     pub billable: Option<bool>,
     /// Id or name.
     pub milestone: Option<RefArg>,
+    /// Only this person's: name, id, "me" or "owner".
+    pub person: Option<String>,
 }
 
 /// Arguments of `top_projects`.
@@ -587,6 +589,8 @@ pub struct UnbilledSummaryArgs {
     pub from: Option<String>,
     /// End date or date-time (default: now).
     pub to: Option<String>,
+    /// Person or "me".
+    pub person: Option<String>,
 }
 
 /// An amount in one currency.
@@ -640,6 +644,12 @@ pub(crate) struct GroupOut {
     /// Milestone name, or "(no milestone)".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub milestone: Option<String>,
+    /// Person id (absent for the owner).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person_id: Option<i64>,
+    /// Person name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
 }
 
 /// Sums of a row or of the whole summary.
@@ -726,6 +736,7 @@ impl From<&SummaryRow> for SummaryRowOut {
                 GroupDim::Tag => (g.tag, g.tag_id) = (v, k.id),
                 GroupDim::Task => (g.task, g.task_id) = (v, k.id),
                 GroupDim::Milestone => (g.milestone, g.milestone_id) = (v, k.id),
+                GroupDim::Person => (g.person, g.person_id) = (v, k.id),
             }
         }
         if let Some((id, name)) = &r.project_client {

@@ -34,6 +34,8 @@ pub struct CreateTaskArgs {
     pub milestone: Option<RefArg>,
     /// Retry key (24 h).
     pub request_id: Option<String>,
+    /// Person or "me".
+    pub assignee: Option<String>,
 }
 
 impl From<CreateTaskArgs> for service::NewTask {
@@ -68,6 +70,8 @@ pub struct ListTasksArgs {
     pub milestone: Option<RefArg>,
     /// From next_cursor.
     pub cursor: Option<String>,
+    /// Person or "me".
+    pub assignee: Option<String>,
 }
 
 impl From<ListTasksArgs> for service::ListTasks {
@@ -109,6 +113,8 @@ pub struct UpdateTaskArgs {
     pub priority: Option<String>,
     /// Id or name; "" clears.
     pub milestone: Option<RefArg>,
+    /// Person or "me"; "" unassigns.
+    pub assignee: Option<String>,
 }
 
 impl UpdateTaskArgs {
@@ -198,6 +204,9 @@ pub struct TaskOut {
     pub created_at: String,
     /// UTC.
     pub updated_at: String,
+    /// Who it is assigned to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<String>,
 }
 
 impl From<&Task> for TaskOut {
@@ -222,6 +231,7 @@ impl From<&Task> for TaskOut {
             milestone: k.milestone_name.clone(),
             created_at: utc(k.created_at),
             updated_at: utc(k.updated_at),
+            assignee: k.assignee_name.clone(),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod dto;
 pub mod dto_apps;
 pub mod dto_billing;
 pub mod dto_changes;
+pub mod dto_people;
 pub mod dto_tasks;
 pub mod dto_team;
 pub mod json;

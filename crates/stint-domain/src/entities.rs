@@ -157,6 +157,10 @@ pub struct Task {
     /// Seconds recorded on the task so far (running timers up to the time of reading), when
     /// the store was asked to sum them.
     pub tracked_seconds: i64,
+    /// Who the task is assigned to: `None` nobody, `Some(None)` the owner (V13).
+    pub assignee: Option<Option<super::PersonId>>,
+    /// The assignee's name, filled in by the store (`None` for nobody).
+    pub assignee_name: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// The local day the task is due by, if any.
@@ -309,6 +313,10 @@ pub struct Track {
     pub draft: bool,
     /// For a draft that holds an edit back: the approved track it changes when approved.
     pub draft_of: Option<TrackId>,
+    /// Whose track: `None` is the owner's (V13).
+    pub person_id: Option<super::PersonId>,
+    /// Name of the person, filled in by the store for display (`None` for the owner).
+    pub person_name: Option<String>,
 }
 
 impl Track {
@@ -463,4 +471,6 @@ pub struct Expense {
     pub draft: bool,
     /// For a draft that holds an edit back: the approved expense it changes when approved.
     pub draft_of: Option<super::ExpenseId>,
+    /// Whose expense: `None` is the owner's (V13).
+    pub person_id: Option<super::PersonId>,
 }

@@ -48,3 +48,8 @@ id_type!(
     /// Id of a milestone (a stage of a project that holds tasks).
     MilestoneId
 );
+id_type!(
+    /// Id of a person of a team other than the owner (the owner has no id: `None` wherever a
+    /// person is optional means the owner; migrations/V13__people.sql).
+    PersonId
+);

@@ -14,6 +14,7 @@ pub mod limits;
 pub mod money;
 pub mod names;
 pub(crate) mod natural_time;
+pub mod people;
 pub mod rounding;
 pub mod settings;
 pub mod tax;
@@ -22,4 +23,6 @@ pub mod track;
 pub mod words;
 
 pub use error::DomainError;
-pub use ids::{ClientId, ExpenseId, InvoiceId, MilestoneId, ProjectId, TagId, TaskId, TrackId};
+pub use ids::{
+    ClientId, ExpenseId, InvoiceId, MilestoneId, PersonId, ProjectId, TagId, TaskId, TrackId,
+};

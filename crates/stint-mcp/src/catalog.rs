@@ -77,17 +77,21 @@ pub enum Toolset {
     Settings,
     /// The change log: list changes and undo them.
     History,
+    /// People, utilization and margins: listed only where a team exists (see
+    /// [`crate::server::StintServer`]'s listing) or when named in `--toolsets`.
+    Team,
 }
 
 impl Toolset {
     /// Every toolset, the default of `stint mcp --toolsets`.
-    pub(crate) const ALL: [Toolset; 6] = [
+    pub(crate) const ALL: [Toolset; 7] = [
         Toolset::Tracks,
         Toolset::Catalog,
         Toolset::Billing,
         Toolset::Analytics,
         Toolset::Settings,
         Toolset::History,
+        Toolset::Team,
     ];
 
     /// The name used by `--toolsets` and `STINT_TOOLSETS`.
@@ -99,6 +103,7 @@ impl Toolset {
             Toolset::Analytics => "analytics",
             Toolset::Settings => "settings",
             Toolset::History => "history",
+            Toolset::Team => "team",
         }
     }
 
@@ -243,49 +248,34 @@ pub const TOOLS: &[ToolSpec] = &[
     t("update_expense", "Update expense", Edit, Billing),
     t("delete_expense", "Delete expense", Remove, Billing),
     t("sync", "Sync devices", Add, History),
-    t("create_milestone", "Create milestone", Add, Catalog),
-    t("list_milestones", "List milestones", Read, Catalog),
-    t("update_milestone", "Update milestone", Edit, Catalog),
-    t("complete_milestone", "Complete milestone", Edit, Catalog),
-    t("list_drafts", "List drafts", Read, Tracks),
-    t("approve_drafts", "Approve drafts", Edit, Tracks),
-    t("discard_drafts", "Discard drafts", Remove, Tracks),
 ];
 
-/// The tools of the "team" toolset (milestones and drafts; DESIGN.md, "A small team"): not in
-/// the default catalogue, which a solo session loads, but only when `--toolsets` (or
-/// `STINT_TOOLSETS`) names `team`. Their rows in [`TOOLS`] give their kind; their toolset
-/// there is the nearest default one until the team toolset has its own [`Toolset`].
-pub const TEAM_TOOLS: &[&str] = &[
-    "create_milestone",
-    "list_milestones",
-    "update_milestone",
-    "complete_milestone",
-    "list_drafts",
-    "approve_drafts",
-    "discard_drafts",
+/// The team's tools (toolset `team`, issue 21: people, utilization, milestones, drafts), apart
+/// from [`TOOLS`]: a solo user's catalogue is [`TOOLS`] alone. They are always callable and
+/// listed once the database has a team, when `--toolsets` names `team`, and (the drafts tools
+/// of [`DRAFTS_SESSION_TOOLS`]) in a drafts session.
+pub const TEAM_TOOLS: &[ToolSpec] = &[
+    t("create_person", "Create person", Add, Team),
+    t("list_people", "List people", Read, Team),
+    t("update_person", "Update person", Edit, Team),
+    t("delete_person", "Delete person", Remove, Team),
+    t("utilization", "Utilization and margins", Read, Team),
+    t("create_milestone", "Create milestone", Add, Team),
+    t("list_milestones", "List milestones", Read, Team),
+    t("update_milestone", "Update milestone", Edit, Team),
+    t("complete_milestone", "Complete milestone", Edit, Team),
+    t("list_drafts", "List drafts", Read, Team),
+    t("approve_drafts", "Approve drafts", Edit, Team),
+    t("discard_drafts", "Discard drafts", Remove, Team),
 ];
 
-/// The team tools a drafts session (`stint mcp --drafts`) serves without `team`: it may list
-/// and discard its drafts, never approve them.
+/// The team tools a drafts session (`stint mcp --drafts`) lists without the team's: it may
+/// list and discard its drafts; approving is refused in drafts mode.
 pub const DRAFTS_SESSION_TOOLS: &[&str] = &["list_drafts", "discard_drafts"];
-
-/// Whether a `--toolsets` list names the team toolset (`team`, case-insensitive).
-pub fn team_named(list: &str) -> bool {
-    list.split(',')
-        .any(|n| n.trim().eq_ignore_ascii_case("team"))
-}
-
-/// Drops the team tools but `keep` from `router`.
-pub(crate) fn drop_team_tools<S>(router: &mut ToolRouter<S>, keep: &[&str]) {
-    router
-        .map
-        .retain(|name, _| !TEAM_TOOLS.contains(&name.as_ref()) || keep.contains(&name.as_ref()));
-}
 
 /// The catalogue row of `tool`, if it is one of stint's tools.
 pub fn spec(tool: &str) -> Option<&'static ToolSpec> {
-    TOOLS.iter().find(|s| s.name == tool)
+    TOOLS.iter().chain(TEAM_TOOLS).find(|s| s.name == tool)
 }
 
 /// The scope `tool` needs over HTTP; `None` for a tool outside the catalogue, which no token
@@ -388,8 +378,8 @@ fn plain_types(any_of: &Value) -> Option<Value> {
     }
 }
 
-/// An output schema of the result's top-level fields with their JSON types and which are
-/// always present; nested records are plain objects.
+/// An output schema of the result's top-level fields with their JSON types; nested records
+/// are plain objects.
 pub(crate) fn lean_output(schema: &JsonObject) -> JsonObject {
     let mut out = Map::new();
     out.insert("type".to_owned(), Value::String("object".to_owned()));
@@ -400,9 +390,8 @@ pub(crate) fn lean_output(schema: &JsonObject) -> JsonObject {
             .collect::<Map<_, _>>();
         out.insert("properties".to_owned(), Value::Object(props));
     }
-    if let Some(required) = schema.get("required") {
-        out.insert("required".to_owned(), required.clone());
-    }
+    // No `required` list: a client reads the answer, it does not build one, and the lists
+    // cost about 2,000 bytes of every catalogue (issue 21 made room for the team's tools).
     out
 }
 

@@ -109,8 +109,9 @@ struct Direct {
     peer: rmcp::Peer<rmcp::RoleServer>,
     _running: rmcp::service::RunningService<rmcp::RoleServer, StintServer>,
     _far_end: tokio::io::DuplexStream,
-    /// `result` of `tools/list` for scopes read, write and admin.
-    tool_lists: [Bytes; 3],
+    /// `result` of `tools/list` for scopes read, write and admin, without then with the
+    /// team's tools.
+    tool_lists: [Bytes; 6],
 }
 
 impl Direct {
@@ -120,14 +121,22 @@ impl Direct {
         let (near, far) = tokio::io::duplex(4096);
         let running = rmcp::service::serve_directly(server.clone(), near, None);
         let peer = running.peer().clone();
-        let list = |scope| {
+        let list = |scope, team| {
             // As rmcp answers a request of the current protocol version.
-            let mut result =
-                rmcp::model::ServerResult::ListToolsResult(server.tools_for(Some(Some(scope))));
+            let mut result = rmcp::model::ServerResult::ListToolsResult(
+                server.tools_listed(Some(Some(scope)), team),
+            );
             result.fill_missing_cache_hints();
             Bytes::from(serde_json::to_vec(&result).unwrap_or_default())
         };
-        let tool_lists = [list(Scope::Read), list(Scope::Write), list(Scope::Admin)];
+        let tool_lists = [
+            list(Scope::Read, false),
+            list(Scope::Write, false),
+            list(Scope::Admin, false),
+            list(Scope::Read, true),
+            list(Scope::Write, true),
+            list(Scope::Admin, true),
+        ];
         Direct {
             server,
             peer,
@@ -809,11 +818,20 @@ async fn serve_direct(
     };
     let direct = state.direct.get_or_init(|| Direct::new(&state.svc));
     if method == "tools/list" {
-        let list = &direct.tool_lists[match caller.scope() {
-            Scope::Read => 0,
-            Scope::Write => 1,
-            Scope::Admin => 2,
-        }];
+        // The team's tools where a team exists (issue 21), read per request: a person added
+        // since the server started shows them.
+        let team = direct.server.team_listed
+            || state
+                .svc
+                .for_caller(caller.caller())
+                .has_team()
+                .unwrap_or(false);
+        let list = &direct.tool_lists[usize::from(team) * 3
+            + match caller.scope() {
+                Scope::Read => 0,
+                Scope::Write => 1,
+                Scope::Admin => 2,
+            }];
         let mut body = Vec::with_capacity(list.len() + 64);
         body.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
         body.extend_from_slice(&serde_json::to_vec(id).unwrap_or_default());

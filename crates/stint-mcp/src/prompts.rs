@@ -92,7 +92,21 @@ pub(crate) const PROMPTS: &[PromptSpec] = &[
             completer: Some(Completer::Names(NameKind::Client)),
         }],
     },
+    PromptSpec {
+        name: "team_week",
+        title: "How is the team doing this week?",
+        description: "Utilization, hours by person and project, cost and margin for a week.",
+        args: &[PromptArg {
+            name: "week",
+            description: "Any day of the week, YYYY-MM-DD, today or yesterday (default this week).",
+            required: false,
+            completer: Some(Completer::Day),
+        }],
+    },
 ];
+
+/// Prompts listed only where a team exists (issue 21), as the team's tools.
+const TEAM_PROMPTS: [&str; 1] = ["team_week"];
 
 fn spec(name: &str) -> Result<&'static PromptSpec, ErrorData> {
     PROMPTS.iter().find(|p| p.name == name).ok_or_else(|| {
@@ -110,10 +124,11 @@ fn spec(name: &str) -> Result<&'static PromptSpec, ErrorData> {
     })
 }
 
-/// The prompts for `prompts/list`.
-pub(crate) fn list() -> Vec<Prompt> {
+/// The prompts for `prompts/list` (with the team's when `team`).
+pub(crate) fn list(team: bool) -> Vec<Prompt> {
     PROMPTS
         .iter()
+        .filter(|p| team || !TEAM_PROMPTS.contains(&p.name))
         .map(|p| {
             let args = p
                 .args
@@ -249,6 +264,12 @@ pub(crate) fn get(
                 .map_err(service_error)?;
             weekly_review(from, to)
         }
+        "team_week" => {
+            let (from, to) = svc
+                .week_of(day(svc, arg("week"), "week")?)
+                .map_err(service_error)?;
+            team_week(from, to)
+        }
         "month_end_invoicing" => {
             let client = client(svc)?.unwrap_or_default();
             let first = match arg("month").map(str::trim).filter(|m| !m.is_empty()) {
@@ -304,6 +325,19 @@ fn weekly_review(from: NaiveDate, to: NaiveDate) -> String {
          4. Call `unbilled_summary` and tell me which clients have billable work waiting for an invoice.\n\
          5. End with three short observations about the week and ask whether to plan anything for next week.\n\
          Change tracks only after I agree."
+    )
+}
+
+fn team_week(from: NaiveDate, to: NaiveDate) -> String {
+    let (f, t) = (q(&from.to_string()), q(&to.to_string()));
+    format!(
+        "How is the team doing this week, {from} to {to}? In stint:\n\
+         1. Call `utilization` with {{\"from\": {f}, \"to\": {t}}}: show each person's hours, billable hours, capacity and utilization, and the team's, as a table.\n\
+         2. Call `time_summary` with {{\"from\": {f}, \"to\": {t}, \"group_by\": [\"person\", \"project\"]}} and say where each person's time went.\n\
+         3. From the `utilization` answer, show billed, cost and margin per project and client (when they are shown: a token without --sensitive sees no costs), and name projects with a thin or negative margin.\n\
+         4. Point out people far under or over their capacity, and days without time (ask; do not assume).\n\
+         5. End with three short observations about the team's week.\n\
+         Change nothing: this is a review."
     )
 }
 

@@ -150,6 +150,10 @@ fn origin_of(context: &RequestContext<RoleServer>) -> Origin {
 #[derive(Debug, Clone)]
 pub struct StintServer {
     pub(crate) svc: Service,
+    /// The team's tools are listed whatever the database holds (`--toolsets` named `team`).
+    pub(crate) team_listed: bool,
+    /// A drafts session: its drafts tools are listed without the team's.
+    pub(crate) drafts_listed: bool,
     tool_router: Arc<ToolRouter<Self>>,
     /// `tool_router` plus the tools only MCP Apps clients see (`show_week`).
     ui_router: Arc<ToolRouter<Self>>,
@@ -158,23 +162,20 @@ pub struct StintServer {
 }
 
 impl StintServer {
-    /// A server whose tools call `svc`: the default catalogue, without the team tools
-    /// ([`super::catalog::TEAM_TOOLS`]). The tool router is built once per process: over HTTP
-    /// rmcp makes a server per request.
+    /// A server whose tools call `svc`: every tool is callable; the team's tools (toolset
+    /// `team`: [`super::catalog::TEAM_TOOLS`]) are listed once the database has a team
+    /// ([`Service::has_team`]). The tool routers are built once per process: over HTTP rmcp
+    /// makes a server per request.
     pub fn new(svc: Service) -> Self {
-        static ROUTER: std::sync::OnceLock<Arc<ToolRouter<StintServer>>> =
-            std::sync::OnceLock::new();
         static UI_ROUTER: std::sync::OnceLock<Arc<ToolRouter<StintServer>>> =
             std::sync::OnceLock::new();
-        let tool_router = Arc::clone(ROUTER.get_or_init(|| {
-            let mut router = (*Self::full_router()).clone();
-            super::catalog::drop_team_tools(&mut router, &[]);
-            Arc::new(router)
-        }));
+        let tool_router = Self::full_router();
         let ui_router =
             Arc::clone(UI_ROUTER.get_or_init(|| Arc::new(with_apps(&tool_router, true))));
         StintServer {
             svc,
+            team_listed: false,
+            drafts_listed: false,
             tool_router,
             ui_router,
             session: Arc::default(),
@@ -204,23 +205,27 @@ impl StintServer {
         }))
     }
 
-    /// A server with the tools of `toolsets` and, of the team tools
-    /// ([`super::catalog::TEAM_TOOLS`]), those in `team` (all of them for `--toolsets team`;
-    /// [`super::catalog::DRAFTS_SESSION_TOOLS`] for `stint mcp --drafts`); MCP Apps clients
-    /// also get `show_week` when the analytics toolset is served.
-    pub fn with_catalog(svc: Service, toolsets: &[super::catalog::Toolset], team: &[&str]) -> Self {
-        let mut router = (*Self::full_router()).clone();
+    /// A server with only the tools of `toolsets` (see [`super::catalog::Toolset`]); prompts,
+    /// resources and completions stay. Naming `team` lists the team's tools whatever the
+    /// database holds; a `drafts_session` (`stint mcp --drafts`) lists the drafts tools it may
+    /// use ([`super::catalog::DRAFTS_SESSION_TOOLS`]). MCP Apps clients also get `show_week`
+    /// when the analytics toolset is served.
+    pub fn with_toolsets(
+        svc: Service,
+        toolsets: &[super::catalog::Toolset],
+        drafts_session: bool,
+    ) -> Self {
+        let mut server = Self::new(svc);
+        server.drafts_listed = drafts_session;
         if toolsets.len() < super::catalog::Toolset::ALL.len() {
+            let mut router = (*server.tool_router).clone();
             super::catalog::keep_toolsets(&mut router, toolsets);
+            let analytics = toolsets.contains(&super::catalog::Toolset::Analytics);
+            server.ui_router = Arc::new(with_apps(&router, analytics));
+            server.tool_router = Arc::new(router);
+            server.team_listed = toolsets.contains(&super::catalog::Toolset::Team);
         }
-        super::catalog::drop_team_tools(&mut router, team);
-        let analytics = toolsets.contains(&super::catalog::Toolset::Analytics);
-        StintServer {
-            svc,
-            ui_router: Arc::new(with_apps(&router, analytics)),
-            tool_router: Arc::new(router),
-            session: Arc::default(),
-        }
+        server
     }
 
     /// Runs a tool call on the blocking pool: tools do SQLite work (and may wait for another
@@ -288,7 +293,27 @@ impl StintServer {
     /// The tool list a caller sees: `None` on stdio (every tool); over HTTP, the tools within
     /// the caller's scope, and none without an authenticated caller (`Some(None)`).
     pub(crate) fn tools_for(&self, http_scope: Option<Option<Scope>>) -> ListToolsResult {
-        let tools = self.tool_router.list_all();
+        let team = self.team_listed || self.svc.has_team().unwrap_or(false);
+        self.tools_listed(http_scope, team)
+    }
+
+    /// [`StintServer::tools_for`], with the team's tools (toolset `team`) when `team`: a solo
+    /// user's catalogue does not carry them (issue 21); they stay callable, so the first person
+    /// can be added by an assistant too.
+    pub(crate) fn tools_listed(
+        &self,
+        http_scope: Option<Option<Scope>>,
+        team: bool,
+    ) -> ListToolsResult {
+        let mut tools = self.tool_router.list_all();
+        if !team {
+            tools.retain(|t| {
+                super::catalog::spec(&t.name)
+                    .is_none_or(|s| s.toolset != super::catalog::Toolset::Team)
+                    || (self.drafts_listed
+                        && super::catalog::DRAFTS_SESSION_TOOLS.contains(&t.name.as_ref()))
+            });
+        }
         let tools = match http_scope {
             None => tools,
             Some(None) => Vec::new(),
@@ -306,6 +331,8 @@ impl StintServer {
     pub(crate) fn for_http(&self, caller: &HttpCaller) -> StintServer {
         StintServer {
             svc: self.svc.for_caller(caller.caller()),
+            team_listed: self.team_listed,
+            drafts_listed: self.drafts_listed,
             tool_router: Arc::clone(&self.tool_router),
             ui_router: Arc::clone(&self.ui_router),
             session: Arc::clone(&self.session),
@@ -473,10 +500,15 @@ impl ServerHandler for StintServer {
     async fn list_prompts(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<rmcp::model::ListPromptsResult, ErrorData> {
+        let svc = match origin_of(&context) {
+            Origin::Http(Some(caller)) => self.svc.for_caller(caller.caller()),
+            _ => self.svc.clone(),
+        };
+        let team = self.team_listed || svc.has_team().unwrap_or(false);
         Ok(rmcp::model::ListPromptsResult::with_all_items(
-            super::prompts::list(),
+            super::prompts::list(team),
         ))
     }
 

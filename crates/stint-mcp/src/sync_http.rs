@@ -119,10 +119,22 @@ fn for_caller(
 ) -> Result<Service, Box<Response>> {
     let caller = caller.map(|c| &c.0);
     check_caller(caller)?;
-    Ok(match caller {
+    let svc = match caller {
         Some(c) => svc.for_caller(c.caller()),
         None => svc.clone(),
-    })
+    };
+    // Sync files carry every row: a token that speaks for a member or a manager may not
+    // sync, whatever its scope (issue 21).
+    match svc.speaks_for_an_owner() {
+        Ok(true) => Ok(svc),
+        Ok(false) => Err(Box::new(error(
+            StatusCode::FORBIDDEN,
+            "this token speaks for a member or a manager and may not sync: sync files carry \
+             every person's rows; use a token of an owner (stint token create --scope admin \
+             --sensitive, without --person)",
+        ))),
+        Err(e) => Err(Box::new(service_error(&e))),
+    }
 }
 
 /// Runs `f` on the blocking pool.

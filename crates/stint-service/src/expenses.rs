@@ -126,12 +126,14 @@ fn resolve_expense(ctx: &Ctx<'_>, reference: &str) -> Result<Expense> {
                 msg!["give the id ", Act::ListExpenses, " shows"],
             )
         })?;
-    expenses::get(ctx.tx, ExpenseId(id))?.ok_or_else(|| {
-        ServiceError::NotFound(msg![
-            format!("no expense has id {id}; find it with "),
-            Act::ListExpenses,
-        ])
-    })
+    expenses::get(ctx.tx, ExpenseId(id))?
+        .filter(|e| ctx.sees_expense(e))
+        .ok_or_else(|| {
+            ServiceError::NotFound(msg![
+                format!("no expense has id {id}; find it with "),
+                Act::ListExpenses,
+            ])
+        })
 }
 
 /// Refuses to change an expense an invoice holds.
@@ -191,6 +193,7 @@ impl Service {
                 updated_at: ctx.now,
                 draft: ctx.drafts(),
                 draft_of: None,
+                person_id: ctx.acting.person,
             };
             if !req.allow_duplicate
                 && let Some(same) = expenses::find_same(ctx.tx, &e)?
@@ -237,6 +240,7 @@ impl Service {
                 to: day(req.to.clone())?,
                 billable: req.billable,
                 invoiced: req.invoiced,
+                person: ctx.acting.filter(None)?,
             };
             let after = match req.cursor.as_deref().filter(|c| !c.trim().is_empty()) {
                 Some(c) => {
@@ -264,6 +268,7 @@ impl Service {
     pub fn update_expense(&self, expense: &str, req: ExpenseChanges) -> Result<Expense> {
         self.write("update_expense", |ctx| {
             let e = resolve_expense(ctx, expense)?;
+            ctx.check_writes(e.person_id, &format!("expense {}", e.id))?;
             unlocked(ctx, &e, "changed")?;
             // In drafts mode an approved expense's edit is held back as a draft of the change.
             let mut e = super::drafts::expense_edit_base(ctx, e)?;
@@ -313,6 +318,7 @@ impl Service {
     pub fn delete_expense(&self, expense: &str) -> Result<Expense> {
         self.write("delete_expense", |ctx| {
             let e = resolve_expense(ctx, expense)?;
+            ctx.check_writes(e.person_id, &format!("expense {}", e.id))?;
             unlocked(ctx, &e, "deleted")?;
             super::drafts::may_delete_expense(ctx, &e)?;
             expenses::delete(ctx.tx, e.id)?;

@@ -168,6 +168,7 @@ fn retotal(inv: &mut Invoice) -> Result<()> {
 /// Finds an invoice by number (`INV-2026-0001`, case-insensitive) or by id. A reference that is
 /// one invoice's number and another's id is refused as ambiguous.
 pub(crate) fn resolve_invoice(ctx: &Ctx<'_>, reference: &str) -> Result<Invoice> {
+    ctx.check_invoices()?;
     let r = reference.trim();
     let by_number = invoices::find_by_number(ctx.tx, r)?;
     let by_id = match r.trim_start_matches('#').parse::<i64>() {
@@ -502,6 +503,18 @@ impl Service {
     /// the tracks, price them, group them into lines, lay out the draft, add the expense lines
     /// and total.
     fn build_invoice(&self, ctx: &Ctx<'_>, req: &NewInvoice) -> Result<Invoice> {
+        // A dry run reads, but builds what only an owner may create.
+        if ctx.acting.role != stint_domain::people::Role::Owner {
+            return Err(ServiceError::Conflict(
+                format!(
+                    "a {}'s token may not create invoices: an invoice bills the whole team's \
+                     work, so only an owner creates them; ask the owner, or use the owner's \
+                     token or the CLI",
+                    ctx.acting.role.as_str()
+                )
+                .into(),
+            ));
+        }
         let mut plan = parse_invoice_request(ctx, req)?;
         let rows = select_tracks(ctx, req, &plan)?;
         let priced = price_tracks(ctx, rows)?;
@@ -578,6 +591,7 @@ impl Service {
     /// Lists invoices with their lines, newest first, paged.
     pub fn list_invoices(&self, req: ListInvoices) -> Result<Page<Invoice>> {
         self.read(|ctx| {
+            ctx.check_invoices()?;
             let size = page_size(req.limit)?;
             let today = ctx.now.with_timezone(&ctx.tz).date_naive();
             let (status, due_before) = match clean(req.status) {

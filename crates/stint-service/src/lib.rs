@@ -22,6 +22,7 @@ mod invoice_pdf;
 mod invoices;
 mod milestones;
 mod names;
+mod people;
 mod placement;
 mod reports;
 mod settings;
@@ -32,6 +33,7 @@ mod sync_remote;
 mod tasks;
 mod tokens;
 mod tracks;
+mod utilization;
 
 use std::fmt;
 use std::path::Path;
@@ -72,6 +74,7 @@ pub use milestones::{
     ListMilestones, MAX_MILESTONES_LISTED, MilestoneChanges, MilestoneCompleted, NewMilestone,
 };
 pub use names::{Completion, MAX_COMPLETIONS, NameKind, matches_prefix};
+pub use people::{NewPerson, PersonChanges};
 pub use reports::{
     BudgetReport, BudgetUse, Figures, GroupDim, GroupKey, Summary, SummaryRow, TimeSummary,
 };
@@ -92,6 +95,7 @@ pub use tracks::{
     ContinueTimer, ListTracks, NewTrack, StartTimer, StopTimer, TimerContinued, TimerStarted,
     TrackChanges, TrackWritten,
 };
+pub use utilization::{MarginRow, PersonUse, Utilization};
 
 /// Source of "now". The service reads time only through this, so tests can freeze it.
 pub trait Clock: Send + Sync + fmt::Debug {
@@ -396,6 +400,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) tz: Tz,
     caller: &'a Caller,
     operation: &'static str,
+    /// Who the call acts for (the owner unless a token speaks for a person).
+    pub(crate) acting: people::Acting,
     /// Where projects and tags created on the fly go (see [`Service::creating_missing`]);
     /// `None`: a missing project or tag is an error.
     pub(crate) created: Option<&'a Mutex<CreatedOnTheFly>>,
@@ -421,6 +427,7 @@ impl Ctx<'_> {
                 entity,
                 entity_ids: ids,
                 detail,
+                person_id: self.acting.person.map(|p| p.0),
             },
         )?;
         Ok(())
@@ -624,11 +631,14 @@ impl Service {
             c.projects.clear();
             c.tags.clear();
         }
+        let acting = people::Acting::of(tx, self.caller.token_name.as_deref())?;
+        people::check_operation(acting, operation)?;
         Ok(Ctx {
             tx,
             now,
             settings,
             tz,
+            acting,
             caller: &self.caller,
             operation,
             created: self.created.as_deref(),

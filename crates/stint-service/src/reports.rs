@@ -45,6 +45,8 @@ pub enum GroupDim {
     Task,
     /// The milestone of a track's task; the rest form a row "(no milestone)".
     Milestone,
+    /// Whose tracks (the owner's row has no id); a member's token has only its own row.
+    Person,
 }
 
 impl GroupDim {
@@ -60,11 +62,12 @@ impl GroupDim {
             "tag" => Self::Tag,
             "task" => Self::Task,
             "milestone" => Self::Milestone,
+            "person" => Self::Person,
             _ => {
                 return Err(DomainError::parse(
                     "grouping",
                     input,
-                    "give day, week, month, year, project, client, tag or task (or milestone)",
+                    "give day, week, month, year, project, client, tag or task (or milestone, or person: by whom)",
                 )
                 .into());
             }
@@ -83,6 +86,7 @@ impl GroupDim {
             Self::Tag => "tag",
             Self::Task => "task",
             Self::Milestone => "milestone",
+            Self::Person => "person",
         }
     }
 
@@ -143,6 +147,8 @@ pub struct TimeSummary {
     pub billable: Option<bool>,
     /// Only tracks on tasks of this milestone (id or exact name).
     pub milestone: Option<String>,
+    /// Only this person's tracks: a name, an id, `me` or `owner`.
+    pub person: Option<String>,
 }
 
 /// One value of a grouping: a period label (`2026-11-20`, week start `2026-11-16`, `2026-11`,
@@ -223,7 +229,7 @@ struct Slice {
 type SliceKey = (bool, Option<Decimal>, Option<String>);
 
 #[derive(Debug, Default)]
-struct Acc(HashMap<SliceKey, Slice>);
+pub(crate) struct Acc(HashMap<SliceKey, Slice>);
 
 impl Acc {
     fn add(&mut self, key: SliceKey, s: Slice) {
@@ -270,7 +276,7 @@ impl Acc {
         items
     }
 
-    fn figures(&self, ctx: &Ctx<'_>) -> Figures {
+    pub(crate) fn figures(&self, ctx: &Ctx<'_>) -> Figures {
         let rounding = ctx.settings.rounding;
         let mut f = Figures::default();
         for ((billable, _, _), s) in &self.0 {
@@ -337,6 +343,10 @@ fn slice_of(row: &AggRow) -> (SliceKey, Slice) {
 }
 
 fn sort_key(k: &GroupKey) -> (bool, String, i64) {
+    if k.dim == GroupDim::Person {
+        // The owner (no id) first, then the people by name.
+        return (k.id.is_some(), k.value.to_lowercase(), k.id.unwrap_or(0));
+    }
     if k.dim.is_period() {
         (false, k.value.clone(), 0)
     } else {
@@ -369,7 +379,7 @@ fn period_label(
 }
 
 /// Sums time in SQL by project, client and/or tag (no period), keyed per group.
-fn sql_groups(
+pub(crate) fn sql_groups(
     ctx: &Ctx<'_>,
     q: &ReportQuery,
     dims: &[GroupDim],
@@ -537,7 +547,12 @@ fn add_expenses(summary_rows: &mut [SummaryRow], totals: &mut Figures, rows: &[E
 }
 
 impl Service {
-    fn report_query(&self, ctx: &Ctx<'_>, start: DateTime<Utc>, end: DateTime<Utc>) -> ReportQuery {
+    pub(crate) fn report_query(
+        &self,
+        ctx: &Ctx<'_>,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> ReportQuery {
         ReportQuery {
             start: start.timestamp(),
             end: end.timestamp(),
@@ -550,6 +565,8 @@ impl Service {
             invoiced: None,
             finished_only: false,
             rounding: ctx.settings.rounding,
+            // A member's reports count their own tracks only (docs/rules.md, "People").
+            person: ctx.acting.filter(None).unwrap_or(Some(ctx.acting.person)),
         }
     }
 
@@ -571,8 +588,8 @@ impl Service {
                 return Err(DomainError::Invalid(msg![
                     Arg::GroupBy,
                     format!(
-                        " takes one or two of day, week, month, year, project, client, tag, task, milestone \
-                         (got {}), e.g. project, or day and project",
+                        " takes one or two of day, week, month, year, project, client, tag, task, milestone, \
+                         person (got {}), e.g. project, or day and project",
                         dims.len()
                     ),
                 ])
@@ -618,7 +635,10 @@ impl Service {
                 Some(m) => Some(super::milestones::resolve_milestone(ctx, None, &m)?.id),
                 None => None,
             };
-            let groups = if dims.iter().any(|d| d.is_period()) {
+            q.person = super::people::person_filter(ctx, req.person.as_deref())?;
+            let groups = if dims.contains(&GroupDim::Person) {
+                self.person_groups(ctx, &q, &dims)?
+            } else if dims.iter().any(|d| d.is_period()) {
                 let mut groups = HashMap::new();
                 self.group_spans(ctx, &q, &dims, &mut groups)?;
                 groups
@@ -670,6 +690,70 @@ impl Service {
                 rounding: ctx.settings.rounding,
             })
         })
+    }
+
+    /// Groups by person and the other dimension of `dims` (if any): each person the query
+    /// may read is summed on their own (the owner first, then the people by name), and their
+    /// rows carry the person's key where `person` stands in `dims`.
+    fn person_groups(
+        &self,
+        ctx: &Ctx<'_>,
+        q: &ReportQuery,
+        dims: &[GroupDim],
+    ) -> Result<HashMap<Vec<GroupKey>, Acc>> {
+        let at = dims
+            .iter()
+            .position(|d| *d == GroupDim::Person)
+            .unwrap_or(0);
+        let rest: Vec<GroupDim> = dims
+            .iter()
+            .copied()
+            .filter(|d| *d != GroupDim::Person)
+            .collect();
+        let mut people: Vec<(Option<stint_domain::PersonId>, String)> =
+            vec![(None, stint_store::people::owner(ctx.tx)?.name)];
+        people.extend(
+            stint_store::people::list(ctx.tx, true)?
+                .into_iter()
+                .map(|p| (p.id, p.name)),
+        );
+        let mut out: HashMap<Vec<GroupKey>, Acc> = HashMap::new();
+        for (id, name) in people {
+            if q.person.is_some_and(|p| p != id) {
+                continue;
+            }
+            let mut qp = q.clone();
+            qp.person = Some(id);
+            let groups = if rest.is_empty() {
+                let mut acc = Acc::default();
+                for row in reports::aggregate(ctx.tx, &qp, &[])? {
+                    let (k, s) = slice_of(&row);
+                    acc.add(k, s);
+                }
+                HashMap::from([(Vec::new(), acc)])
+            } else if rest.iter().any(|d| d.is_period()) {
+                let mut g = HashMap::new();
+                self.group_spans(ctx, &qp, &rest, &mut g)?;
+                g
+            } else {
+                sql_groups(ctx, &qp, &rest)?
+            };
+            for (mut keys, acc) in groups {
+                if acc.0.is_empty() {
+                    continue;
+                }
+                keys.insert(
+                    at.min(keys.len()),
+                    GroupKey {
+                        dim: GroupDim::Person,
+                        id: id.map(|p| p.0),
+                        value: name.clone(),
+                    },
+                );
+                out.insert(keys, acc);
+            }
+        }
+        Ok(out)
     }
 
     /// Puts each track of the range on the period (and project, client, task, tags) of its
@@ -727,6 +811,8 @@ impl Service {
                         id: None,
                         value: none_label(*d).into(),
                     }],
+                    // Spans are read per person (see `person_groups`): never reached.
+                    GroupDim::Person => Vec::new(),
                     GroupDim::Tag => span
                         .tags
                         .iter()
@@ -947,6 +1033,21 @@ impl Service {
         from: Option<&str>,
         to: Option<&str>,
     ) -> Result<Summary> {
+        self.unbilled_summary_for(client, from, to, None)
+    }
+
+    /// [`Service::unbilled_summary`] of one person's tracks (a name, an id, `me` or `owner`;
+    /// a member's token: always their own).
+    ///
+    /// # Errors
+    /// As [`Service::unbilled_summary`]; an unknown person; a member asking for another.
+    pub fn unbilled_summary_for(
+        &self,
+        client: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+        person: Option<&str>,
+    ) -> Result<Summary> {
         self.read(|ctx| {
             let range = user_range(
                 ctx,
@@ -959,6 +1060,7 @@ impl Service {
             q.billable = Some(true);
             q.invoiced = Some(false);
             q.finished_only = true;
+            q.person = super::people::person_filter(ctx, person)?;
             q.client_id = match client.map(str::trim).filter(|c| !c.is_empty()) {
                 Some(c) => Some(resolve_client(ctx, c)?.id),
                 None => None,

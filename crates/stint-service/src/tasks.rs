@@ -431,7 +431,16 @@ impl Service {
     /// An unknown or archived project; an empty, all-digit or taken name (per project); a bad
     /// estimate or rate.
     pub fn create_task(&self, req: NewTask) -> Result<Task> {
-        let args = format!("{req:?}");
+        self.create_task_for(req, None)
+    }
+
+    /// [`Service::create_task`], assigned to `assignee` (a person's name or id, `me` or
+    /// `owner`; `None` or empty: nobody).
+    ///
+    /// # Errors
+    /// As [`Service::create_task`]; an unknown person.
+    pub fn create_task_for(&self, req: NewTask, assignee: Option<&str>) -> Result<Task> {
+        let args = format!("{req:?} {assignee:?}");
         let ids = |k: &Task| vec![k.id.0];
         let reload =
             |ctx: &Ctx<'_>, ids: &[i64]| load(ctx, TaskId(ids.first().copied().unwrap_or(0)));
@@ -465,6 +474,9 @@ impl Service {
                     ]
                 })
             })?;
+            if let Some(who) = assignee_of(ctx, assignee)? {
+                tasks::set_assignee(ctx.tx, id, Some(who), ctx.now)?;
+            }
             ctx.audit("task", &[id.0], Some(&name))?;
             load(ctx, id)
         })
@@ -480,6 +492,15 @@ impl Service {
     /// # Errors
     /// An unknown project, status or cursor; a limit of 0.
     pub fn list_tasks(&self, req: ListTasks) -> Result<Page<Task>> {
+        self.list_tasks_for(req, None)
+    }
+
+    /// [`Service::list_tasks`] of the tasks assigned to `assignee` (a person's name or id,
+    /// `me`: the caller's person, `owner`).
+    ///
+    /// # Errors
+    /// As [`Service::list_tasks`]; an unknown person.
+    pub fn list_tasks_for(&self, req: ListTasks, assignee: Option<&str>) -> Result<Page<Task>> {
         self.read(|ctx| {
             let size = page_size(req.limit)?;
             let (status, archived) = match clean(req.status).as_deref() {
@@ -507,6 +528,7 @@ impl Service {
                     Some(m) => Some(resolve_milestone(ctx, None, &m)?.id),
                     None => None,
                 },
+                assignee: assignee_of(ctx, assignee)?,
             };
             let after = decode_task_cursor(req.cursor.as_deref())?;
             let rows = tasks::list(ctx.tx, &filter, after.as_ref(), size + 1, ctx.now)?;
@@ -522,6 +544,21 @@ impl Service {
     /// # Errors
     /// No such task; a bad name, estimate, status or rate; a name the project already has.
     pub fn update_task(&self, task: &str, project: Option<&str>, req: TaskChanges) -> Result<Task> {
+        self.update_task_for(task, project, req, None)
+    }
+
+    /// [`Service::update_task`], and assigns it to `assignee` when given (a person's name or
+    /// id, `me`, `owner`; empty: nobody).
+    ///
+    /// # Errors
+    /// As [`Service::update_task`]; an unknown person.
+    pub fn update_task_for(
+        &self,
+        task: &str,
+        project: Option<&str>,
+        req: TaskChanges,
+        assignee: Option<&str>,
+    ) -> Result<Task> {
         self.write("update_task", |ctx| {
             let current = named_task(ctx, task, project)?;
             let mut f = TaskFields::from(&current);
@@ -575,6 +612,9 @@ impl Service {
                     .into()
                 })
             })?;
+            if let Some(a) = assignee {
+                tasks::set_assignee(ctx.tx, current.id, assignee_of(ctx, Some(a))?, ctx.now)?;
+            }
             ctx.audit("task", &[current.id.0], None)?;
             load(ctx, current.id)
         })
@@ -645,5 +685,17 @@ impl Service {
                 }),
             })
         })
+    }
+}
+
+/// The assignee a request names: `None` for none or an empty text (nobody), else the person
+/// (`Some(None)`: the owner; `me` is the caller's person).
+fn assignee_of(
+    ctx: &Ctx<'_>,
+    reference: Option<&str>,
+) -> Result<Option<Option<stint_domain::PersonId>>> {
+    match reference.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(r) => Ok(Some(super::people::resolve_person(ctx, r)?)),
     }
 }

@@ -80,7 +80,7 @@ impl Service {
         scope: &str,
         sensitive: bool,
     ) -> Result<(TokenRow, String)> {
-        self.create_token_with(name, scope, sensitive, false)
+        self.create_token_as(name, scope, sensitive, None, false)
     }
 
     /// [`Service::create_token`] for a token whose writes of tracks and expenses are drafts
@@ -93,6 +93,38 @@ impl Service {
         name: &str,
         scope: &str,
         sensitive: bool,
+        drafts: bool,
+    ) -> Result<(TokenRow, String)> {
+        self.create_token_as(name, scope, sensitive, None, drafts)
+    }
+
+    /// Creates a token that speaks for `person` (a name, an id or `owner`; `None`: the owner):
+    /// every write through it is that person's, and it reads and writes what the person's role
+    /// allows (docs/rules.md, "People").
+    ///
+    /// # Errors
+    /// As [`Service::create_token`]; an unknown or archived person.
+    pub fn create_token_for(
+        &self,
+        name: &str,
+        scope: &str,
+        sensitive: bool,
+        person: Option<&str>,
+    ) -> Result<(TokenRow, String)> {
+        self.create_token_as(name, scope, sensitive, person, false)
+    }
+
+    /// Creates a token for `person` ([`Service::create_token_for`]) whose writes are drafts
+    /// when `drafts` ([`Service::create_token_with`]).
+    ///
+    /// # Errors
+    /// As [`Service::create_token_for`].
+    pub fn create_token_as(
+        &self,
+        name: &str,
+        scope: &str,
+        sensitive: bool,
+        person: Option<&str>,
         drafts: bool,
     ) -> Result<(TokenRow, String)> {
         let scope = Scope::parse(scope)?;
@@ -129,6 +161,15 @@ impl Service {
                         format!("an active token named {name:?} already exists; choose another name or revoke it first (stint token revoke {name})").into()
                     })
                 })?;
+            if let Some(p) = person.map(str::trim).filter(|p| !p.is_empty()) {
+                let pid = super::people::resolve_person(ctx, p)?;
+                if super::people::load(ctx, pid)?.archived {
+                    return Err(ServiceError::Conflict(
+                        format!("{p:?} is archived; unarchive them first (stint person edit {p:?} --active)").into(),
+                    ));
+                }
+                store::people::set_token_person(ctx.tx, id, pid)?;
+            }
             ctx.audit("token", &[id], Some(&name))?;
             let row = tokens::by_id(ctx.tx, id)?.expect("just inserted");
             Ok((row, secret.clone()))

@@ -186,6 +186,9 @@ pub struct ListTracks {
     pub cursor: Option<String>,
     /// Task id, or exact name (within `project` when given).
     pub task: Option<String>,
+    /// Tracks of one person: a name, an id, `me` or `owner` (none: everyone the caller may
+    /// read; a member's token reads only its own).
+    pub person: Option<String>,
 }
 
 /// The range of a user's `from` and `to` (either may be empty or left out), in the configured
@@ -273,19 +276,24 @@ pub(crate) fn track_filter(ctx: &Ctx<'_>, req: &ListTracks) -> Result<TrackFilte
             }
             None => None,
         },
+        person: super::people::person_filter(ctx, req.person.as_deref())?,
     })
 }
 
+/// Track `id`, if this caller may see it (another person's track is "not found" to a member:
+/// its existence is not theirs to know).
 pub(crate) fn load_track(ctx: &Ctx<'_>, id: i64) -> Result<Track> {
-    tracks::get(ctx.tx, TrackId(id))?.ok_or_else(|| {
-        ServiceError::NotFound(msg![
-            format!("no track has id {id}; find the right one with "),
-            Act::ListTracks,
-            " (or ",
-            Act::ListRunningTimers,
-            " for timers)",
-        ])
-    })
+    tracks::get(ctx.tx, TrackId(id))?
+        .filter(|t| ctx.sees_track(t))
+        .ok_or_else(|| {
+            ServiceError::NotFound(msg![
+                format!("no track has id {id}; find the right one with "),
+                Act::ListTracks,
+                " (or ",
+                Act::ListRunningTimers,
+                " for timers)",
+            ])
+        })
 }
 
 /// Refuses changes to a track that is on an invoice, naming the invoice.
@@ -396,6 +404,7 @@ impl Service {
                 None => {
                     let filter = TrackFilter {
                         running: Some(false),
+                        person: Some(ctx.acting.person),
                         ..TrackFilter::default()
                     };
                     tracks::list(ctx.tx, &filter, None, 1)?
@@ -441,7 +450,7 @@ impl Service {
     /// when the track is not running; an end before the start or in the future.
     pub fn stop_timer(&self, req: StopTimer) -> Result<TrackWritten> {
         self.write("stop_timer", |ctx| {
-            let running = tracks::running(ctx.tx)?;
+            let running = tracks::running_of(ctx.tx, ctx.acting.person)?;
             let track =
                 match req.track_id {
                     Some(id) => {
@@ -477,6 +486,7 @@ impl Service {
                         }
                     },
                 };
+            ctx.check_writes(track.person_id, &format!("track {}", track.id))?;
             // A bare time of day ends at the first such time after the timer's start.
             let (end, exact) = match clean(req.end.clone()) {
                 Some(e) => {
@@ -499,6 +509,7 @@ impl Service {
             let written = super::drafts::write_track_edit(ctx, &base, &f, None)?;
             let (overlaps, overlap_count) = tracks::overlapping(
                 ctx.tx,
+                track.person_id,
                 track.start,
                 Some(end),
                 Some(track.id),
@@ -517,7 +528,7 @@ impl Service {
 
     /// Running timers, oldest first.
     pub fn list_running_timers(&self) -> Result<Vec<Track>> {
-        self.read(|ctx| Ok(tracks::running(ctx.tx)?))
+        self.read(|ctx| Ok(tracks::running_of(ctx.tx, ctx.acting.person)?))
     }
 
     /// Records a finished track from two of `start`, `end` and `duration`.
@@ -540,6 +551,7 @@ impl Service {
             let track = load_track(ctx, ids.first().copied().unwrap_or(0))?;
             let (overlaps, overlap_count) = tracks::overlapping(
                 ctx.tx,
+                track.person_id,
                 track.start,
                 track.end,
                 Some(track.id),
@@ -648,11 +660,18 @@ impl Service {
                 task_id,
                 draft: ctx.drafts(),
                 draft_of: None,
+                person_id: ctx.acting.person,
             };
             let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
             tracks::set_tags(ctx.tx, id, &tag_ids)?;
-            let (overlaps, overlap_count) =
-                tracks::overlapping(ctx.tx, start, Some(end), Some(id), MAX_LISTED_IDS)?;
+            let (overlaps, overlap_count) = tracks::overlapping(
+                ctx.tx,
+                ctx.acting.person,
+                start,
+                Some(end),
+                Some(id),
+                MAX_LISTED_IDS,
+            )?;
             ctx.audit("track", &[id.0], None)?;
             Ok(TrackWritten {
                 warning: long_track_warning(start, Some(end), exact, ctx.tz),
@@ -705,6 +724,7 @@ impl Service {
     pub fn update_track(&self, track_id: i64, req: TrackChanges) -> Result<TrackWritten> {
         self.write("update_track", |ctx| {
             let track = load_track(ctx, track_id)?;
+            ctx.check_writes(track.person_id, &format!("track {track_id}"))?;
             ensure_not_invoiced(ctx, &track, "edited")?;
             // In drafts mode an approved track's edit builds on the edit already held back.
             let base = super::drafts::edit_base(ctx, &track)?;
@@ -765,8 +785,14 @@ impl Service {
                 None => None,
             };
             let written = super::drafts::write_track_edit(ctx, &base, &f, tags.as_deref())?;
-            let (overlaps, overlap_count) =
-                tracks::overlapping(ctx.tx, f.start, f.end, Some(track.id), MAX_LISTED_IDS)?;
+            let (overlaps, overlap_count) = tracks::overlapping(
+                ctx.tx,
+                f.person_id,
+                f.start,
+                f.end,
+                Some(track.id),
+                MAX_LISTED_IDS,
+            )?;
             ctx.audit("track", &[written.0], None)?;
             Ok(TrackWritten {
                 warning: long_track_warning(f.start, f.end, exact, ctx.tz),
@@ -785,6 +811,7 @@ impl Service {
     pub fn delete_track(&self, track_id: i64) -> Result<Track> {
         self.write("delete_track", |ctx| {
             let track = load_track(ctx, track_id)?;
+            ctx.check_writes(track.person_id, &format!("track {track_id}"))?;
             ensure_not_invoiced(ctx, &track, "deleted")?;
             super::drafts::may_delete_track(ctx, &track)?;
             tracks::delete(ctx.tx, track.id)?;
@@ -816,6 +843,7 @@ fn reload_started(
         .collect::<Result<_>>()?;
     let (overlaps, overlap_count) = tracks::overlapping(
         ctx.tx,
+        track.person_id,
         track.start,
         track.end,
         Some(track.id),
@@ -841,7 +869,7 @@ fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
     let mut stopped = Vec::new();
     let mut replaced = Vec::new();
     if !ctx.settings.allow_concurrent_timers {
-        for running in tracks::running(ctx.tx)? {
+        for running in tracks::running_of(ctx.tx, ctx.acting.person)? {
             if running.start == start {
                 // Stopping it would record zero seconds: the new timer replaces it (deleted
                 // below, after the new timer is in, so that the new timer never reuses its id).
@@ -880,14 +908,21 @@ fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
         task_id,
         draft: ctx.drafts(),
         draft_of: None,
+        person_id: ctx.acting.person,
     };
     let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
     tracks::set_tags(ctx.tx, id, &tag_ids)?;
     for r in &replaced {
         tracks::delete(ctx.tx, r.id)?;
     }
-    let (overlaps, overlap_count) =
-        tracks::overlapping(ctx.tx, start, None, Some(id), MAX_LISTED_IDS)?;
+    let (overlaps, overlap_count) = tracks::overlapping(
+        ctx.tx,
+        ctx.acting.person,
+        start,
+        None,
+        Some(id),
+        MAX_LISTED_IDS,
+    )?;
     let mut ids = vec![id.0];
     ids.extend(stopped.iter().map(|t| t.0));
     ids.extend(replaced.iter().map(|t| t.id.0));

@@ -20,6 +20,8 @@ pub struct AuditEntry<'a> {
     pub entity_ids: &'a [i64],
     /// Optional free text, e.g. what was stopped.
     pub detail: Option<&'a str>,
+    /// The person the write was made for (`None`: the owner).
+    pub person_id: Option<i64>,
 }
 
 /// Appends `entry` to the audit log (in the caller's transaction).
@@ -34,8 +36,9 @@ pub fn record(conn: &Connection, entry: &AuditEntry<'_>) -> Result<()> {
             .join(",")
     );
     conn.prepare_cached(
-        "INSERT INTO audit_log (at, frontend, token_name, operation, entity, entity_ids, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO audit_log (at, frontend, token_name, operation, entity, entity_ids, detail,
+                                person_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         to_ts(entry.at),
@@ -44,7 +47,8 @@ pub fn record(conn: &Connection, entry: &AuditEntry<'_>) -> Result<()> {
         entry.operation,
         entry.entity,
         ids,
-        entry.detail
+        entry.detail,
+        entry.person_id
     ])?;
     Ok(())
 }

@@ -232,8 +232,10 @@ pub fn append(conn: &Connection, change: &NewChange<'_>) -> Result<i64> {
         .execute([hlc])?;
     conn.prepare_cached(
         "INSERT INTO change_log (hlc, device_id, at, frontend, token_name, operation, summary,
-                                 rows_touched, schema_version, changeset, undo_of)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                 rows_touched, schema_version, changeset, undo_of, person_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
+                 -- Who made it: the person the token speaks for (NULL: the owner, V13).
+                 (SELECT person_id FROM api_tokens WHERE name = ?5 AND revoked_at IS NULL))",
     )?
     .execute(params![
         hlc,

@@ -14,7 +14,7 @@ use stint_domain::{ClientId, ExpenseId, InvoiceId, ProjectId};
 
 const SELECT: &str = "SELECT e.id, e.project_id, p.name, e.expense_date, e.amount_minor,
        e.currency, e.description, e.billable, e.tax_rate_percent, e.receipt_path, e.invoice_id,
-       e.created_at, e.updated_at, e.draft, e.draft_of
+       e.created_at, e.updated_at, e.draft, e.draft_of, e.person_id
   FROM expenses e JOIN projects p ON p.id = e.project_id";
 
 fn minor(amount: Decimal) -> i64 {
@@ -43,6 +43,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Expense> {
         updated_at: c.ts(12, "updated_at")?,
         draft: r.get(13)?,
         draft_of: r.get::<_, Option<i64>>(14)?.map(ExpenseId),
+        person_id: r.get::<_, Option<i64>>(15)?.map(stint_domain::PersonId),
     })
 }
 
@@ -52,8 +53,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Expense> {
 pub fn insert(conn: &Connection, e: &Expense, now: DateTime<Utc>) -> Result<ExpenseId> {
     conn.execute(
         "INSERT INTO expenses (project_id, expense_date, amount_minor, currency, description,
-           billable, tax_rate_percent, receipt_path, created_at, updated_at, id, draft, draft_of)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12)",
+           billable, tax_rate_percent, receipt_path, created_at, updated_at, id, draft, draft_of,
+           person_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13)",
         params![
             e.project_id.0,
             e.date.format("%Y-%m-%d").to_string(),
@@ -67,6 +69,7 @@ pub fn insert(conn: &Connection, e: &Expense, now: DateTime<Utc>) -> Result<Expe
             super::sync::next_id(conn, "expenses")?,
             e.draft,
             e.draft_of.map(|d| d.0),
+            e.person_id.map(|p| p.0),
         ],
     )?;
     Ok(ExpenseId(conn.last_insert_rowid()))
@@ -156,6 +159,8 @@ pub struct ExpenseFilter {
     pub invoiced: Option<bool>,
     /// Only drafts (`Some(true)`) or only approved expenses (`Some(false)`).
     pub draft: Option<bool>,
+    /// Expenses of one person: `Some(None)` the owner's.
+    pub person: Option<Option<stint_domain::PersonId>>,
 }
 
 /// Expenses matching `f`, newest date first (then id), after `(date, id)`, at most `limit`.
@@ -171,7 +176,8 @@ pub fn list(
            AND (?3 IS NULL OR e.expense_date >= ?3) AND (?4 IS NULL OR e.expense_date <= ?4)
            AND (?5 IS NULL OR e.billable = ?5)
            AND (?6 IS NULL OR (e.invoice_id IS NOT NULL) = ?6)
-           AND (?7 IS NULL OR (e.expense_date, e.id) < (?7, ?8))"
+           AND (?7 IS NULL OR (e.expense_date, e.id) < (?7, ?8))
+           AND (?9 IS NULL OR ifnull(e.person_id, 0) = ?9)"
     );
     if let Some(d) = f.draft {
         sql.push_str(if d {
@@ -189,10 +195,11 @@ pub fn list(
         f.invoiced.into(),
         day(after.map(|a| a.0)).into(),
         after.map(|a| a.1).into(),
+        f.person.map(|p| p.map_or(0, |p| p.0)).into(),
     ];
     if !f.project_ids.is_empty() {
         let marks: Vec<String> = (0..f.project_ids.len())
-            .map(|i| format!("?{}", i + 9))
+            .map(|i| format!("?{}", i + 10))
             .collect();
         sql.push_str(&format!(" AND e.project_id IN ({})", marks.join(", ")));
         args.extend(f.project_ids.iter().map(|p| p.0.into()));

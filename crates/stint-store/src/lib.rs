@@ -17,6 +17,7 @@ pub mod expenses;
 pub mod invoices;
 pub mod milestones;
 pub mod names;
+pub mod people;
 pub mod portable;
 pub mod projects;
 pub mod reports;

@@ -54,6 +54,8 @@ pub struct ReportQuery {
     /// Leave running timers out.
     pub finished_only: bool,
     pub rounding: Rounding,
+    /// Tracks of one person: `Some(None)` the owner's (V13).
+    pub person: Option<Option<stint_domain::PersonId>>,
 }
 
 /// One SQL group: the dimension values, then sums per billable flag, rate and currency.
@@ -110,6 +112,9 @@ fn filters(q: &ReportQuery, sql: &mut String, args: &mut Vec<Value>) {
     }
     if let Some(i) = q.invoiced {
         push("(t.invoice_id IS NOT NULL) = ?", i.into());
+    }
+    if let Some(p) = q.person {
+        push("ifnull(t.person_id, 0) = ?", p.map_or(0, |p| p.0).into());
     }
     if q.finished_only {
         sql.push_str(" AND t.end_at IS NOT NULL");
@@ -579,6 +584,7 @@ mod plans {
             invoiced: None,
             finished_only: false,
             rounding: Rounding::default(),
+            person: None,
         }
     }
 

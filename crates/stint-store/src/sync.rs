@@ -544,9 +544,47 @@ pub fn renumber(conn: &Connection, meta: &Meta, no: i64) -> Result<usize> {
                 [no],
             )?;
         }
+        // Local tables that reference it follow too (`api_tokens.person_id`: a token speaks
+        // for the same person after the first sync).
+        for (local, c) in local_references(conn, meta, t)? {
+            conn.execute(
+                &format!("UPDATE \"{local}\" SET \"{c}\" = -\"{c}\" WHERE \"{c}\" IS NOT NULL"),
+                [],
+            )?;
+            conn.execute(
+                &format!(
+                    "UPDATE \"{local}\" SET \"{c}\" = -\"{c}\" * {ID_STRIDE} + ?1
+                      WHERE \"{c}\" IS NOT NULL"
+                ),
+                [no],
+            )?;
+        }
     }
     conn.execute("DELETE FROM request_ids", [])?;
     Ok(n)
+}
+
+/// `(table, column)` of the foreign keys of tables sync does not carry that point at
+/// `parent`, a synced table.
+fn local_references(conn: &Connection, meta: &Meta, parent: &str) -> Result<Vec<(String, String)>> {
+    let tables: Vec<String> = conn
+        .prepare_cached("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::new();
+    for t in tables.into_iter().filter(|t| !meta.tables.contains_key(t)) {
+        let mut stmt =
+            conn.prepare("SELECT \"table\", \"from\" FROM pragma_foreign_key_list(?1)")?;
+        for fk in stmt.query_map([&t], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })? {
+            let (target, column) = fk?;
+            if target == parent {
+                out.push((t.clone(), column));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A hybrid logical clock stamp and the device that made it; later compares greater.

@@ -129,12 +129,15 @@ pub const TABLES: &[TableDecl] = &[
         &["project_id", "name_key"],
     ),
     synced("tags", ID, &[], &["name_key"]),
+    // The owner is no row (`person_id IS NULL` everywhere, V13): the same on every device.
+    synced("people", ID, &[], &["name_key"]),
     synced(
         "tasks",
         ID,
         &[
             to("project_id", "projects"),
             to("milestone_id", "milestones"),
+            to("assignee_id", "people"),
         ],
         &["project_id", "name_key"],
     ),
@@ -146,6 +149,7 @@ pub const TABLES: &[TableDecl] = &[
             to("project_id", "projects"),
             to("invoice_id", "invoices"),
             to_by_schema("draft_of", "expenses"),
+            to("person_id", "people"),
         ],
         &[],
     ),
@@ -169,6 +173,7 @@ pub const TABLES: &[TableDecl] = &[
                 to_by_schema("invoice_line_id", "invoice_lines"),
                 to("task_id", "tasks"),
                 to_by_schema("draft_of", "tracks"),
+                to("person_id", "people"),
             ],
             merge_on: &["import_key"],
             frozen_with_track: Some("id"),

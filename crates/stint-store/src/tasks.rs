@@ -51,7 +51,11 @@ const SELECT: &str = "SELECT k.id, k.project_id, p.name, k.name, k.estimate_seco
        k.billable_by_default, k.hourly_rate, k.archived, k.created_at, k.updated_at,
        (SELECT ifnull(sum(max(0, ifnull(x.end_at, ?1) - x.start_at)), 0)
           FROM tracks x WHERE x.task_id = k.id AND x.draft = 0),
-       k.due_date, k.priority, k.milestone_id, m.name
+       k.due_date, k.priority, k.milestone_id, m.name,
+       k.assignee_id, k.assignee_owner,
+       CASE WHEN k.assignee_owner = 1
+            THEN ifnull((SELECT value FROM settings WHERE key = 'owner.name'), 'Owner')
+            ELSE (SELECT name FROM people WHERE id = k.assignee_id) END
   FROM tasks k JOIN projects p ON p.id = k.project_id
   LEFT JOIN milestones m ON m.id = k.milestone_id";
 
@@ -74,6 +78,12 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
         priority: c.parsed(13, "priority", |s| TaskPriority::parse(s).ok())?,
         milestone_id: r.get::<_, Option<i64>>(14)?.map(MilestoneId),
         milestone_name: r.get(15)?,
+        assignee: match (r.get::<_, Option<i64>>(16)?, r.get::<_, bool>(17)?) {
+            (Some(id), _) => Some(Some(stint_domain::PersonId(id))),
+            (None, true) => Some(None),
+            (None, false) => None,
+        },
+        assignee_name: r.get(18)?,
     })
 }
 
@@ -198,6 +208,27 @@ pub struct TaskFilter {
     /// Only tasks due before this local day (not on it); tasks without a due date are out.
     pub due_before: Option<chrono::NaiveDate>,
     pub milestone_id: Option<MilestoneId>,
+    /// Only tasks assigned to this person (`Some(None)`: the owner).
+    pub assignee: Option<Option<stint_domain::PersonId>>,
+}
+
+/// Assigns task `id` to `who` (`None`: nobody; `Some(None)`: the owner).
+pub fn set_assignee(
+    conn: &Connection,
+    id: TaskId,
+    who: Option<Option<stint_domain::PersonId>>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE tasks SET assignee_id = ?2, assignee_owner = ?3, updated_at = ?4 WHERE id = ?1",
+        params![
+            id.0,
+            who.flatten().map(|p| p.0),
+            who == Some(None),
+            to_ts(now)
+        ],
+    )?;
+    Ok(())
 }
 
 /// Where a page of [`list`] continues: after the task with this project name, project id,
@@ -218,6 +249,7 @@ pub fn list(
          WHERE (?2 IS NULL OR k.project_id = ?2)
            AND (?3 IS NULL OR k.status = ?3)
            AND (?4 IS NULL OR k.archived = ?4)
+           AND (?13 IS NULL OR (?13 = 0 AND k.assignee_owner = 1) OR k.assignee_id = ?13)
            AND (?5 IS NULL OR (p.name COLLATE NOCASE, p.id, k.name COLLATE NOCASE, k.id)
                 > (?5, ?6, ?7, ?8))
            AND (?10 IS NULL OR k.priority = ?10)
@@ -239,7 +271,8 @@ pub fn list(
             i64::try_from(limit).unwrap_or(i64::MAX),
             filter.priority.map(TaskPriority::as_str),
             filter.due_before.map(|d| d.to_string()),
-            filter.milestone_id.map(|m| m.0)
+            filter.milestone_id.map(|m| m.0),
+            filter.assignee.map(|a| a.map_or(0, |p| p.0))
         ],
         from_row,
     )?;

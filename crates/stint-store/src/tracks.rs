@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::{Cols, Result, to_ts};
 use stint_domain::entities::Track;
-use stint_domain::{ClientId, InvoiceId, ProjectId, TagId, TaskId, TrackId};
+use stint_domain::{ClientId, InvoiceId, PersonId, ProjectId, TagId, TaskId, TrackId};
 
 /// Every writable column of a track (tags are set with [`set_tags`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +25,8 @@ pub struct TrackFields {
     /// [`insert`] only; [`update`] leaves them, [`set_draft`] changes them.
     pub draft: bool,
     pub draft_of: Option<TrackId>,
+    /// Whose track (`None`: the owner's).
+    pub person_id: Option<PersonId>,
 }
 
 impl From<&Track> for TrackFields {
@@ -40,6 +42,7 @@ impl From<&Track> for TrackFields {
             task_id: t.task_id,
             draft: t.draft,
             draft_of: t.draft_of,
+            person_id: t.person_id,
         }
     }
 }
@@ -49,11 +52,12 @@ const SELECT: &str = "SELECT t.id, t.start_at, t.end_at, t.timezone, t.descripti
        t.updated_at,
        (SELECT group_concat(g.id || char(31) || g.name, char(30))
           FROM track_tags tt JOIN tags g ON g.id = tt.tag_id WHERE tt.track_id = t.id),
-       t.task_id, k.name, t.draft, t.draft_of
+       t.task_id, k.name, t.draft, t.draft_of, t.person_id, pe.name
   FROM tracks t
   LEFT JOIN projects p ON p.id = t.project_id
   LEFT JOIN clients c ON c.id = p.client_id
-  LEFT JOIN tasks k ON k.id = t.task_id";
+  LEFT JOIN tasks k ON k.id = t.task_id
+  LEFT JOIN people pe ON pe.id = t.person_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Track> {
     let tags: Option<String> = r.get(14)?;
@@ -88,6 +92,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Track> {
         task_name: r.get(16)?,
         draft: r.get(17)?,
         draft_of: r.get::<_, Option<i64>>(18)?.map(TrackId),
+        person_id: r.get::<_, Option<i64>>(19)?.map(PersonId),
+        person_name: r.get(20)?,
     })
 }
 
@@ -105,8 +111,8 @@ fn insert_row(
 ) -> Result<TrackId> {
     conn.prepare_cached(
         "INSERT INTO tracks (id, start_at, end_at, timezone, description, project_id, billable,
-           hourly_rate, import_key, created_at, updated_at, task_id, draft, draft_of)
-         VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?11, ?12, ?13)",
+           hourly_rate, import_key, created_at, updated_at, task_id, draft, draft_of, person_id)
+         VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         to_ts(f.start),
@@ -121,7 +127,8 @@ fn insert_row(
         super::sync::next_id(conn, "tracks")?,
         f.task_id.map(|k| k.0),
         f.draft,
-        f.draft_of.map(|d| d.0)
+        f.draft_of.map(|d| d.0),
+        f.person_id.map(|p| p.0)
     ])?;
     Ok(TrackId(conn.last_insert_rowid()))
 }
@@ -130,7 +137,8 @@ fn insert_row(
 pub fn update(conn: &Connection, id: TrackId, f: &TrackFields, now: DateTime<Utc>) -> Result<()> {
     conn.execute(
         "UPDATE tracks SET start_at = ?2, end_at = ?3, timezone = ?4, description = ?5,
-           project_id = ?6, billable = ?7, hourly_rate = ?8, updated_at = ?9, task_id = ?10
+           project_id = ?6, billable = ?7, hourly_rate = ?8, updated_at = ?9, task_id = ?10,
+           person_id = ?11
          WHERE id = ?1",
         params![
             id.0,
@@ -142,7 +150,8 @@ pub fn update(conn: &Connection, id: TrackId, f: &TrackFields, now: DateTime<Utc
             f.billable,
             f.hourly_rate.map(|d| d.to_string()),
             to_ts(now),
-            f.task_id.map(|k| k.0)
+            f.task_id.map(|k| k.0),
+            f.person_id.map(|p| p.0)
         ],
     )?;
     Ok(())
@@ -214,6 +223,16 @@ pub fn running(conn: &Connection) -> Result<Vec<Track>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Running timers of one person (`None`: the owner), oldest first: each person has their own.
+pub fn running_of(conn: &Connection, person: Option<PersonId>) -> Result<Vec<Track>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT} WHERE t.end_at IS NULL AND ifnull(t.person_id, 0) = ?1
+          ORDER BY t.start_at, t.id"
+    ))?;
+    let rows = stmt.query_map([person.map_or(0, |p| p.0)], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Filter for [`list`]. Every field narrows the result; `None` means "any".
 #[derive(Debug, Clone, Default)]
 pub struct TrackFilter {
@@ -231,10 +250,13 @@ pub struct TrackFilter {
     pub task_id: Option<TaskId>,
     /// Only drafts (`Some(true)`) or only approved tracks (`Some(false)`).
     pub draft: Option<bool>,
+    /// Tracks of one person: `Some(None)` the owner's, `Some(Some(id))` that person's.
+    pub person: Option<Option<PersonId>>,
 }
 
 /// The conditions of a [`TrackFilter`] on `t` (and `p`, its project), then the keyset: tracks
-/// before `(?10, ?11)` in newest-first order; `?13` is the task. Parameters as bound by
+/// before `(?10, ?11)` in newest-first order; `?13` is the task, `?14` drafts, `?15` the
+/// person. Parameters as bound by
 /// [`filter_params`].
 const FILTER_WHERE: &str = "
          WHERE (?1 IS NULL OR (t.start_at >= ?1 AND t.start_at < ?2))
@@ -247,6 +269,7 @@ const FILTER_WHERE: &str = "
            AND (?9 IS NULL OR t.description LIKE '%' || ?9 || '%' ESCAPE '\\')
            AND (?13 IS NULL OR t.task_id = ?13)
            AND (?14 IS NULL OR t.draft = ?14)
+           AND (?15 IS NULL OR ifnull(t.person_id, 0) = ?15)
            AND (t.start_at, t.id) < (ifnull(?10, 9223372036854775807), ?11)
          ORDER BY t.start_at DESC, t.id DESC
          LIMIT ?12";
@@ -255,7 +278,7 @@ fn filter_params(
     filter: &TrackFilter,
     after: Option<(i64, i64)>,
     limit: Option<usize>,
-) -> [rusqlite::types::Value; 14] {
+) -> [rusqlite::types::Value; 15] {
     use rusqlite::types::Value;
     let opt = |v: Option<i64>| v.map_or(Value::Null, Value::Integer);
     [
@@ -276,6 +299,7 @@ fn filter_params(
         Value::Integer(limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX))),
         opt(filter.task_id.map(|k| k.0)),
         opt(filter.draft.map(i64::from)),
+        opt(filter.person.map(|p| p.map_or(0, |p| p.0))),
     ]
 }
 
@@ -392,8 +416,10 @@ pub fn for_each_export<E: From<super::StoreError>>(
 /// longest track), and running ones. The three sets are disjoint, so each is counted on its own
 /// index range and only the first `limit` of each are read for the ids: a span that overlaps
 /// thousands of tracks costs a count over an index, not a sort of them all.
+/// Only tracks of `person` (`None`: the owner) count: two people work at the same time.
 pub fn overlapping(
     conn: &Connection,
+    person: Option<PersonId>,
     start: DateTime<Utc>,
     end: Option<DateTime<Utc>>,
     exclude: Option<TrackId>,
@@ -403,18 +429,21 @@ pub fn overlapping(
     // before. A running track that starts inside the span is in 1 only (3 needs start_at < ?1),
     // and 2 needs an end, so no track is in two sets.
     let inside = "FROM tracks WHERE start_at >= ?1 AND start_at < ifnull(?2, 9223372036854775807) \
-                  AND id != ?3";
+                  AND id != ?3 AND ifnull(person_id, 0) = ?5";
     let before = format!(
-        "FROM tracks WHERE start_at < ?1 AND end_at > ?1 AND id != ?3 AND start_at >= ?1 - {}",
+        "FROM tracks WHERE start_at < ?1 AND end_at > ?1 AND id != ?3 AND start_at >= ?1 - {} \
+         AND ifnull(person_id, 0) = ?5",
         super::LONGEST_TRACK_SQL
     );
     let running = "FROM tracks INDEXED BY tracks_running \
-                   WHERE end_at IS NULL AND +start_at < ?1 AND id != ?3";
+                   WHERE end_at IS NULL AND +start_at < ?1 AND id != ?3 \
+                   AND ifnull(person_id, 0) = ?5";
     let args = params![
         to_ts(start),
         end.map(to_ts),
         exclude.map_or(0, |t| t.0),
-        i64::try_from(limit).unwrap_or(i64::MAX)
+        i64::try_from(limit).unwrap_or(i64::MAX),
+        person.map_or(0, |p| p.0)
     ];
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT id FROM (
@@ -438,7 +467,13 @@ pub fn overlapping(
               + (SELECT count(*) {running})"
     ))?;
     let n = count.query_row(
-        params![to_ts(start), end.map(to_ts), exclude.map_or(0, |t| t.0)],
+        params![
+            to_ts(start),
+            end.map(to_ts),
+            exclude.map_or(0, |t| t.0),
+            i64::try_from(limit).unwrap_or(i64::MAX),
+            person.map_or(0, |p| p.0)
+        ],
         |r| r.get(0),
     )?;
     Ok((ids, n))

@@ -31,6 +31,7 @@ impl StintServer {
                 tag: a.tag.map(|r| r.0),
                 billable: a.billable,
                 milestone: a.milestone.map(|r| r.0),
+                person: a.person,
             })
             .map_err(fail)?;
         Ok(Json((&s).into()))
@@ -96,10 +97,11 @@ impl StintServer {
     ) -> Result<Json<SummaryOut>, String> {
         let s = self
             .svc
-            .unbilled_summary(
+            .unbilled_summary_for(
                 a.client.as_ref().map(|r| r.0.as_str()),
                 a.from.as_deref(),
                 a.to.as_deref(),
+                a.person.as_deref(),
             )
             .map_err(fail)?;
         Ok(Json((&s).into()))

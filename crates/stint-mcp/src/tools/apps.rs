@@ -36,6 +36,7 @@ impl StintServer {
                 tag: a.tag.map(|r| r.0),
                 billable: None,
                 milestone: None,
+                person: None,
             })
             .map_err(fail)?;
         Ok(Json((&s).into()))

@@ -7,6 +7,7 @@ mod billing;
 mod catalog;
 mod expenses;
 mod history;
+mod milestones;
 mod settings;
 mod tasks;
 mod team;
@@ -27,6 +28,7 @@ pub(crate) fn router() -> ToolRouter<StintServer> {
         + StintServer::tasks_router()
         + StintServer::expenses_router()
         + StintServer::team_router()
+        + StintServer::milestones_router()
 }
 
 /// The tools served only to clients that announce the MCP Apps extension (`show_week`).

@@ -19,8 +19,11 @@ impl StintServer {
         Parameters(a): Parameters<CreateTaskArgs>,
     ) -> Result<Json<Replayable<TaskResultOut>>, String> {
         let rid = a.request_id.clone();
+        let assignee = a.assignee.clone();
         let (k, replayed) = (self.svc)
-            .once(rid.as_deref(), |s| s.create_task(a.into()))
+            .once(rid.as_deref(), |s| {
+                s.create_task_for(a.into(), assignee.as_deref())
+            })
             .map_err(fail)?;
         Ok(crate::replayable(
             TaskResultOut { task: (&k).into() },
@@ -33,7 +36,10 @@ impl StintServer {
         &self,
         Parameters(a): Parameters<ListTasksArgs>,
     ) -> Result<Json<TaskPageOut>, String> {
-        let page = self.svc.list_tasks(a.into()).map_err(fail)?;
+        let assignee = a.assignee.clone();
+        let page = (self.svc)
+            .list_tasks_for(a.into(), assignee.as_deref())
+            .map_err(fail)?;
         Ok(Json(TaskPageOut {
             tasks: page.items.iter().map(Into::into).collect(),
             next_cursor: page.next_cursor,
@@ -45,9 +51,10 @@ impl StintServer {
         &self,
         Parameters(a): Parameters<UpdateTaskArgs>,
     ) -> Result<Json<TaskResultOut>, String> {
+        let assignee = a.assignee.clone();
         let (task, project, changes) = a.into_parts();
         let k = (self.svc)
-            .update_task(&task, project.as_deref(), changes)
+            .update_task_for(&task, project.as_deref(), changes, assignee.as_deref())
             .map_err(fail)?;
         Ok(Json(TaskResultOut { task: (&k).into() }))
     }

@@ -1,5 +1,6 @@
-//! The team tools: milestones and drafts (see [`crate::catalog::TEAM_TOOLS`], served only when
-//! the team toolset is asked for).
+//! People and utilization (toolset `team`). Listed only where a team exists (a person
+//! besides the owner, or a token speaking for one) or when asked for (`--toolsets team`);
+//! always callable, so an assistant can add the first person.
 //!
 //! Titles, annotations and the HTTP scope of each tool come from the table in
 //! [`crate::catalog`]; this module holds what each tool does.
@@ -8,94 +9,71 @@ use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 
 use crate::server::{StintServer, fail};
-use stint_api::dto_team::*;
+use stint_api::dto_people::*;
 
 #[tool_router(router = team_router, vis = "pub(super)")]
 impl StintServer {
-    #[tool(
-        name = "create_milestone",
-        description = "Create a milestone of a project."
-    )]
-    async fn create_milestone(
+    #[tool(name = "create_person", description = "Add a person to the team.")]
+    async fn create_person(
         &self,
-        Parameters(a): Parameters<CreateMilestoneArgs>,
-    ) -> Result<Json<MilestoneResultOut>, String> {
-        let m = self.svc.create_milestone(a.into()).map_err(fail)?;
-        Ok(Json(MilestoneResultOut {
-            milestone: (&m).into(),
+        Parameters(a): Parameters<CreatePersonArgs>,
+    ) -> Result<Json<PersonResultOut>, String> {
+        let p = self.svc.create_person(a.into()).map_err(fail)?;
+        Ok(Json(PersonResultOut {
+            person: (&p).into(),
         }))
     }
 
-    #[tool(
-        name = "list_milestones",
-        description = "List milestones by due date, with task counts and time."
-    )]
-    async fn list_milestones(
+    #[tool(name = "list_people", description = "List the team.")]
+    async fn list_people(
         &self,
-        Parameters(a): Parameters<ListMilestonesArgs>,
-    ) -> Result<Json<MilestoneListOut>, String> {
-        let ms = self.svc.list_milestones(a.into()).map_err(fail)?;
-        Ok(Json(MilestoneListOut {
-            milestones: ms.iter().map(Into::into).collect(),
-        }))
-    }
-
-    #[tool(name = "update_milestone", description = "Change a milestone.")]
-    async fn update_milestone(
-        &self,
-        Parameters(a): Parameters<UpdateMilestoneArgs>,
-    ) -> Result<Json<MilestoneResultOut>, String> {
-        let (m, changes) = a.into_parts();
-        let m = self.svc.update_milestone(&m, None, changes).map_err(fail)?;
-        Ok(Json(MilestoneResultOut {
-            milestone: (&m).into(),
-        }))
-    }
-
-    #[tool(
-        name = "complete_milestone",
-        description = "Complete a milestone and close its open tasks (one undo)."
-    )]
-    async fn complete_milestone(
-        &self,
-        Parameters(a): Parameters<CompleteMilestoneArgs>,
-    ) -> Result<Json<MilestoneCompletedOut>, String> {
-        let c = (self.svc)
-            .complete_milestone(&a.milestone.0, None)
+        Parameters(a): Parameters<ListPeopleArgs>,
+    ) -> Result<Json<PeopleOut>, String> {
+        let people = (self.svc)
+            .list_people(a.archived.unwrap_or(false))
             .map_err(fail)?;
-        Ok(Json((&c).into()))
+        Ok(Json(PeopleOut {
+            people: people.iter().map(Into::into).collect(),
+        }))
     }
 
-    #[tool(
-        name = "list_drafts",
-        description = "Tracks and expenses waiting for approval; counted nowhere yet."
-    )]
-    async fn list_drafts(&self) -> Result<Json<DraftsOut>, String> {
-        let d = self.svc.list_drafts().map_err(fail)?;
-        Ok(Json(DraftsOut::new(&d, self.svc.now())))
-    }
-
-    #[tool(
-        name = "approve_drafts",
-        description = "Approve drafts (the ids, else all): they count from now on."
-    )]
-    async fn approve_drafts(
+    #[tool(name = "update_person", description = "Change a person.")]
+    async fn update_person(
         &self,
-        Parameters(a): Parameters<DraftIdsArgs>,
-    ) -> Result<Json<DraftsOut>, String> {
-        let d = self.svc.approve_drafts(a.into()).map_err(fail)?;
-        Ok(Json(DraftsOut::new(&d, self.svc.now())))
+        Parameters(a): Parameters<UpdatePersonArgs>,
+    ) -> Result<Json<PersonResultOut>, String> {
+        let (who, changes) = a.into_parts();
+        let p = self.svc.update_person(&who, changes).map_err(fail)?;
+        Ok(Json(PersonResultOut {
+            person: (&p).into(),
+        }))
     }
 
     #[tool(
-        name = "discard_drafts",
-        description = "Discard drafts (the ids, else all)."
+        name = "delete_person",
+        description = "Delete a person who has no tracks."
     )]
-    async fn discard_drafts(
+    async fn delete_person(
         &self,
-        Parameters(a): Parameters<DraftIdsArgs>,
-    ) -> Result<Json<DraftsOut>, String> {
-        let d = self.svc.discard_drafts(a.into()).map_err(fail)?;
-        Ok(Json(DraftsOut::new(&d, self.svc.now())))
+        Parameters(a): Parameters<PersonArgs>,
+    ) -> Result<Json<PersonResultOut>, String> {
+        let p = self.svc.delete_person(&a.person.0).map_err(fail)?;
+        Ok(Json(PersonResultOut {
+            person: (&p).into(),
+        }))
+    }
+
+    #[tool(
+        name = "utilization",
+        description = "Utilization per person; cost and margin per project."
+    )]
+    async fn utilization(
+        &self,
+        Parameters(a): Parameters<UtilizationArgs>,
+    ) -> Result<Json<UtilizationOut>, String> {
+        let u = (self.svc)
+            .utilization(a.from.as_deref(), a.to.as_deref(), a.person.as_deref())
+            .map_err(fail)?;
+        Ok(Json((&u).into()))
     }
 }

@@ -1210,6 +1210,7 @@ impl Service {
                 task_id,
                 draft: false,
                 draft_of: None,
+                person_id: ctx.acting.person,
             },
             &key,
             &tag_ids,
