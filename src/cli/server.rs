@@ -25,7 +25,10 @@ pub fn mcp(cli: &Cli, a: &McpArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     rt.block_on(stint_mcp::stdio::serve_stdio(StintServer::with_toolsets(
-        svc, &toolsets, a.drafts,
+        svc,
+        &toolsets,
+        stint_mcp::catalog::team_named(&a.toolsets),
+        a.drafts,
     )))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -209,17 +209,17 @@ async def default_mode_session(binary: str, db: str, state: dict) -> None:
         C.check(not missing, f"all {len(EXPECTED_TOOLS)} catalogue tools are listed", f"missing: {missing}")
         no_title = [n for n, t in by_name.items() if not t.title]
         C.check(not no_title, "every tool has a top-level title", f"no title: {no_title}")
-        no_ann = [n for n, t in by_name.items()
-                  if not t.annotations or None in (t.annotations.read_only_hint, t.annotations.destructive_hint,
-                                                   t.annotations.idempotent_hint, t.annotations.open_world_hint)]
-        C.check(not no_ann, "every tool has all four annotation hints", f"incomplete: {no_ann}")
+        # Hints equal to MCP's defaults are left out (readOnlyHint false, destructiveHint true,
+        # idempotentHint false); openWorldHint (default true) is always written, as false.
+        no_ann = [n for n, t in by_name.items() if not t.annotations]
+        C.check(not no_ann, "every tool has annotations", f"none: {no_ann}")
         open_world = [n for n, t in by_name.items() if t.annotations and t.annotations.open_world_hint is not False]
         C.check(not open_world, "openWorldHint is false everywhere", f"not false: {open_world}")
         reads = [n for n in by_name if n.startswith(("list_", "get_"))]
         not_ro = [n for n in reads if not by_name[n].annotations or not by_name[n].annotations.read_only_hint]
         C.check(not not_ro, "list_*/get_* tools are readOnlyHint", f"not read-only: {not_ro}")
         deletes = [n for n in by_name if n.startswith("delete_")]
-        not_destr = [n for n in deletes if not by_name[n].annotations or not by_name[n].annotations.destructive_hint]
+        not_destr = [n for n in deletes if not by_name[n].annotations or by_name[n].annotations.destructive_hint is False]
         C.check(not not_destr, "delete_* tools are destructiveHint", f"not destructive: {not_destr}")
         no_desc = [n for n, t in by_name.items() if not t.description]
         C.check(not no_desc, "every tool has a description", f"no description: {no_desc}")

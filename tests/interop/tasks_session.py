@@ -86,7 +86,8 @@ async def tasks_session(binary: str, db: str) -> None:
         if "list_tasks" in tools:
             C.check(tools["list_tasks"].annotations.read_only_hint is True, "list_tasks is read-only")
         if "delete_task" in tools:
-            C.check(tools["delete_task"].annotations.destructive_hint is True, "delete_task is destructive")
+            # destructiveHint defaults to true in MCP: left out, or true.
+            C.check(tools["delete_task"].annotations.destructive_hint is not False, "delete_task is destructive")
         for name in ["start_timer", "create_track", "update_track", "list_tracks"]:
             props = (tools[name].input_schema or {}).get("properties", {}) if name in tools else {}
             C.check("task" in props, f"{name} takes `task`", sorted(props))

@@ -25,7 +25,7 @@ fn cases() -> Vec<(&'static str, Value, &'static str)> {
         (
             "time_summary",
             json!({"from": "last week", "group_by": "project"}),
-            "`group_by` must be a list of texts (One or two groupings, outer first: day, week, month, year, project, client, tag, task, milestone), e.g. [\"project\"]; got text \"project\"",
+            "`group_by` must be a list of texts (One or two groupings, outer first: day, week, month, year, project, client, tag, task, milestone, person), e.g. [\"project\"]; got text \"project\"",
         ),
         (
             "list_tracks",
@@ -79,7 +79,7 @@ fn cases() -> Vec<(&'static str, Value, &'static str)> {
         (
             "time_summary",
             json!({"from": "last week"}),
-            "`time_summary` needs `group_by`: a list of texts (One or two groupings, outer first: day, week, month, year, project, client, tag, task, milestone)",
+            "`time_summary` needs `group_by`: a list of texts (One or two groupings, outer first: day, week, month, year, project, client, tag, task, milestone, person)",
         ),
         // Our own lenient readers (ids, decimals) say what they take too.
         (

@@ -872,17 +872,14 @@ fn export_tool_on_stdio_writes_a_new_file_only() {
         .iter()
         .find(|t| t["name"] == "export_invoice_csv")
         .unwrap();
-    assert_eq!(
-        tool["annotations"]["idempotentHint"],
-        json!(false),
-        "{tool}"
-    );
+    // Hints equal to MCP's defaults are left out: idempotentHint and readOnlyHint false.
+    assert_eq!(tool["annotations"].get("idempotentHint"), None, "{tool}");
     assert_eq!(
         tool["annotations"]["destructiveHint"],
         json!(false),
         "{tool}"
     );
-    assert_eq!(tool["annotations"]["readOnlyHint"], json!(false), "{tool}");
+    assert_eq!(tool["annotations"].get("readOnlyHint"), None, "{tool}");
     assert_eq!(tool["annotations"]["openWorldHint"], json!(false), "{tool}");
     let out = &a[1]["result"]["structuredContent"];
     assert_eq!(out["path"], json!(root.join("out.csv")), "{}", a[1]);

@@ -543,13 +543,13 @@ fn the_team_toolset_appears_with_the_first_person() {
     use super::util::Mcp;
     let env = Env::new();
     let mut mcp = Mcp::new(&env);
-    let team_tools = [
-        "create_person",
-        "list_people",
-        "update_person",
-        "delete_person",
-        "utilization",
-    ];
+    // The people tools: milestones and drafts are listed once there are any (tests/it/team.rs).
+    let people = stint::mcp::catalog::TeamListing(stint::mcp::catalog::TeamListing::PEOPLE);
+    let team_tools: Vec<&str> = stint::mcp::catalog::TEAM_TOOLS
+        .iter()
+        .map(|t| t.name)
+        .filter(|name| people.lists(name))
+        .collect();
     let prompts = |mcp: &mut Mcp| -> Vec<String> {
         mcp.request("prompts/list", json!({}))["result"]["prompts"]
             .as_array()

@@ -111,8 +111,19 @@ fn initialize_then_list_tools() {
             stint::mcp::catalog::spec(name.as_str().unwrap()).is_some(),
             "{name} is routed but missing from the table of tool kinds in src/mcp/catalog.rs"
         );
-        for hint in ["readOnlyHint", "destructiveHint", "idempotentHint"] {
-            assert!(t["annotations"][hint].is_boolean(), "{name}: {hint}");
+        // Hints are written where they differ from MCP's defaults (readOnlyHint false,
+        // destructiveHint true, idempotentHint false); read with those defaults, they are the
+        // kind's.
+        let (read_only, destructive, idempotent) =
+            stint::mcp::catalog::spec(name.as_str().unwrap())
+                .unwrap()
+                .kind
+                .hints();
+        let hint = |h: &str, default: bool| t["annotations"][h].as_bool().unwrap_or(default);
+        assert_eq!(hint("readOnlyHint", false), read_only, "{name}");
+        if !read_only {
+            assert_eq!(hint("destructiveHint", true), destructive, "{name}");
+            assert_eq!(hint("idempotentHint", false), idempotent, "{name}");
         }
         assert_eq!(t["annotations"]["openWorldHint"], false, "{name}");
         assert_eq!(t["inputSchema"]["type"], "object", "{name}");

@@ -717,3 +717,20 @@ fn invoices_group_lines_by_milestone() {
     }));
     assert!(e.contains("task (or milestone)"), "{e}");
 }
+
+/// Every catalogue a session can get stays within 48,000 bytes: the solo one, and the one with
+/// every team tool listed (`--toolsets all,team`, or a database with people, milestones and
+/// drafts).
+#[test]
+fn every_catalogue_fits_in_48000_bytes() {
+    let env = Env::new();
+    for args in [&["mcp"][..], &["mcp", "--toolsets", "all,team"][..]] {
+        let mut m = Mcp::process(stint(args).db(env.db_path()));
+        let answer = m.request("tools/list", serde_json::json!({}));
+        m.close();
+        let bytes = answer.to_string().len();
+        let tools = answer["result"]["tools"].as_array().map_or(0, Vec::len);
+        assert!(tools >= 50, "{args:?}: {tools} tools");
+        assert!(bytes <= 48_000, "{args:?}: tools/list is {bytes} bytes");
+    }
+}

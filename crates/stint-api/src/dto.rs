@@ -189,7 +189,7 @@ pub struct StartTimerArgs {
     pub task: Option<RefArg>,
     /// The project's client, when names repeat.
     pub client: Option<RefArg>,
-    /// Retry key: a repeat within 24 h replays the first answer.
+    /// Retry key: a repeat within 24 h replays the answer.
     pub request_id: Option<String>,
 }
 
@@ -214,7 +214,7 @@ impl From<StartTimerArgs> for service::StartTimer {
 pub struct ContinueTimerArgs {
     /// Track to copy.
     pub track_id: Option<IdArg>,
-    /// Retry key: a repeat within 24 h replays the first answer.
+    /// Retry key: a repeat within 24 h replays the answer.
     pub request_id: Option<String>,
 }
 
@@ -284,7 +284,7 @@ pub struct CreateTrackArgs {
     pub client: Option<RefArg>,
     /// Record even an exact repeat.
     pub allow_duplicate: Option<bool>,
-    /// Retry key: a repeat within 24 h replays the first answer.
+    /// Retry key: a repeat within 24 h replays the answer.
     pub request_id: Option<String>,
 }
 
@@ -329,11 +329,11 @@ pub struct ListTracksArgs {
     pub invoiced: Option<bool>,
     /// Only running timers (true) or finished tracks (false).
     pub running: Option<bool>,
-    /// Only tracks whose description contains this text (case-insensitive).
+    /// Only tracks whose description contains this text.
     pub search: Option<String>,
     /// Page size, 1 to 500 (default 50).
     pub limit: Option<u32>,
-    /// The next_cursor of the previous page; leave out for the first page.
+    /// The next_cursor of the previous page.
     pub cursor: Option<String>,
     /// Only this person's: name, id, "me" or "owner".
     pub person: Option<String>,
@@ -441,7 +441,7 @@ pub struct CreateProjectArgs {
     pub budget_period: Option<String>,
     /// Percent of the budget at which its status turns to alert (default 80).
     pub budget_alert_percent: Option<u32>,
-    /// Retry key: a repeat within 24 h replays the first answer.
+    /// Retry key: a repeat within 24 h replays the answer.
     pub request_id: Option<String>,
 }
 
@@ -573,7 +573,7 @@ pub struct CreateClientArgs {
     pub currency: Option<String>,
     /// Its invoices' default tax %.
     pub tax_rate_percent: Option<DecimalArg>,
-    /// Retry key: a repeat within 24 h replays the first answer.
+    /// Retry key: a repeat within 24 h replays the answer.
     pub request_id: Option<String>,
 }
 
@@ -683,7 +683,7 @@ pub struct DeleteClientArgs {
 pub struct CreateTagArgs {
     /// Tag name, unique ignoring case, e.g. "meeting".
     pub name: String,
-    /// Retry key: a repeat within 24 h replays the first answer.
+    /// Retry key: a repeat within 24 h replays the answer.
     pub request_id: Option<String>,
 }
 

@@ -58,7 +58,7 @@ fn hours(seconds: i64) -> Decimal {
 #[serde(deny_unknown_fields)]
 #[schemars(transform = no_null)]
 pub struct CreateInvoiceArgs {
-    /// Client id or exact name; its projects' billable tracks are invoiced.
+    /// Client id or exact name.
     pub client: Option<RefArg>,
     /// Project ids or names (default: all the client's).
     pub projects: Option<Vec<RefArg>>,
@@ -84,7 +84,7 @@ pub struct CreateInvoiceArgs {
     pub include_expenses: Option<bool>,
     /// Preview without saving or holding tracks (default false).
     pub dry_run: Option<bool>,
-    /// Retry key: a repeat within 24 h replays the first answer.
+    /// Retry key: a repeat within 24 h replays the answer.
     pub request_id: Option<String>,
 }
 
@@ -538,7 +538,7 @@ pub struct TimeSummaryArgs {
     #[serde(default)]
     pub to: String,
     /// One or two groupings, outer first: day, week, month, year, project, client, tag, task,
-    /// milestone.
+    /// milestone, person.
     pub group_by: Vec<String>,
     /// Only this project (id or exact name).
     pub project: Option<RefArg>,

@@ -115,10 +115,6 @@ impl Toolset {
     pub fn parse_list(list: &str) -> Result<Vec<Toolset>, String> {
         let mut sets = Vec::new();
         for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-            // The team tools are named apart (see `TEAM_TOOLS` and `team_named`).
-            if name.eq_ignore_ascii_case("team") {
-                continue;
-            }
             if name.eq_ignore_ascii_case("all") {
                 return Ok(Toolset::ALL.to_vec());
             }
@@ -269,6 +265,50 @@ pub const TEAM_TOOLS: &[ToolSpec] = &[
     t("discard_drafts", "Discard drafts", Remove, Team),
 ];
 
+/// Which of the team's tools a catalogue lists, so a catalogue carries only what the database
+/// uses and stays within 48,000 bytes: people and `utilization` once there is a person besides
+/// the owner, the milestone tools once there is a milestone, the drafts tools once there is a
+/// draft (or in a drafts session). Naming `team` in `--toolsets` lists them all. A bit set:
+/// [`TeamListing::PEOPLE`], [`TeamListing::MILESTONES`], [`TeamListing::DRAFTS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TeamListing(pub u8);
+
+impl TeamListing {
+    pub const NONE: TeamListing = TeamListing(0);
+    pub const PEOPLE: u8 = 1;
+    pub const MILESTONES: u8 = 2;
+    pub const DRAFTS: u8 = 4;
+    pub const ALL: TeamListing = TeamListing(7);
+
+    /// From what the database holds: `(people, milestones, drafts)`.
+    pub fn of(features: (bool, bool, bool)) -> TeamListing {
+        TeamListing(
+            u8::from(features.0) * Self::PEOPLE
+                | u8::from(features.1) * Self::MILESTONES
+                | u8::from(features.2) * Self::DRAFTS,
+        )
+    }
+
+    /// Whether team tool `name` is listed.
+    pub fn lists(self, name: &str) -> bool {
+        let bit = if name.contains("milestone") {
+            Self::MILESTONES
+        } else if name.contains("draft") {
+            Self::DRAFTS
+        } else {
+            Self::PEOPLE
+        };
+        self.0 & bit != 0
+    }
+}
+
+/// Whether a `--toolsets` list names the team toolset (`team`, case-insensitive): its tools
+/// are then listed whatever the database holds.
+pub fn team_named(list: &str) -> bool {
+    list.split(',')
+        .any(|n| n.trim().eq_ignore_ascii_case("team"))
+}
+
 /// The team tools a drafts session (`stint mcp --drafts`) lists without the team's: it may
 /// list and discard its drafts; approving is refused in drafts mode.
 pub const DRAFTS_SESSION_TOOLS: &[&str] = &["list_drafts", "discard_drafts"];
@@ -292,19 +332,29 @@ pub(crate) fn finish<S>(router: &mut ToolRouter<S>) {
         if let Some(spec) = spec(&tool.name) {
             let (read_only, destructive, idempotent) = spec.kind.hints();
             tool.title = Some(spec.title.to_owned());
-            tool.annotations = Some(ToolAnnotations::from_raw(
-                None,
-                Some(read_only),
-                Some(destructive),
-                Some(idempotent),
-                Some(false),
-            ));
+            tool.annotations = Some(hints(read_only, destructive, idempotent));
         }
         tool.input_schema = std::sync::Arc::new(lean_input(&tool.input_schema));
         if let Some(out) = &tool.output_schema {
             tool.output_schema = Some(std::sync::Arc::new(lean_output(out)));
         }
     }
+}
+
+/// The annotations of a tool with these hints, written only where they differ from MCP's
+/// defaults (`readOnlyHint` false, `destructiveHint` true, `idempotentHint` false,
+/// `openWorldHint` true; the last three mean something only for a tool that writes), so
+/// `tools/list` carries what a client could not assume: every stint tool has a closed world
+/// (it touches only the database), so `openWorldHint: false` is always written.
+pub(crate) fn hints(read_only: bool, destructive: bool, idempotent: bool) -> ToolAnnotations {
+    let writes = !read_only;
+    ToolAnnotations::from_raw(
+        None,
+        read_only.then_some(true),
+        (writes && !destructive).then_some(false),
+        (writes && idempotent).then_some(true),
+        Some(false),
+    )
 }
 
 /// An input schema without `$schema` and `format`, descriptions on one line, with alternatives of plain types (such as

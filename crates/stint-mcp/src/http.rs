@@ -109,9 +109,9 @@ struct Direct {
     peer: rmcp::Peer<rmcp::RoleServer>,
     _running: rmcp::service::RunningService<rmcp::RoleServer, StintServer>,
     _far_end: tokio::io::DuplexStream,
-    /// `result` of `tools/list` for scopes read, write and admin, without then with the
-    /// team's tools.
-    tool_lists: [Bytes; 6],
+    /// `result` of `tools/list` for scopes read, write and admin (the index's low part), for
+    /// each [`crate::catalog::TeamListing`] (times 3).
+    tool_lists: Vec<Bytes>,
 }
 
 impl Direct {
@@ -129,14 +129,12 @@ impl Direct {
             result.fill_missing_cache_hints();
             Bytes::from(serde_json::to_vec(&result).unwrap_or_default())
         };
-        let tool_lists = [
-            list(Scope::Read, false),
-            list(Scope::Write, false),
-            list(Scope::Admin, false),
-            list(Scope::Read, true),
-            list(Scope::Write, true),
-            list(Scope::Admin, true),
-        ];
+        let tool_lists = (0..=crate::catalog::TeamListing::ALL.0)
+            .flat_map(|bits| {
+                let team = crate::catalog::TeamListing(bits);
+                [Scope::Read, Scope::Write, Scope::Admin].map(|scope| list(scope, team))
+            })
+            .collect();
         Direct {
             server,
             peer,
@@ -820,13 +818,10 @@ async fn serve_direct(
     if method == "tools/list" {
         // The team's tools where a team exists (issue 21), read per request: a person added
         // since the server started shows them.
-        let team = direct.server.team_listed
-            || state
-                .svc
-                .for_caller(caller.caller())
-                .has_team()
-                .unwrap_or(false);
-        let list = &direct.tool_lists[usize::from(team) * 3
+        let team = direct
+            .server
+            .team_listing(&state.svc.for_caller(caller.caller()));
+        let list = &direct.tool_lists[usize::from(team.0) * 3
             + match caller.scope() {
                 Scope::Read => 0,
                 Scope::Write => 1,

@@ -206,24 +206,25 @@ impl StintServer {
     }
 
     /// A server with only the tools of `toolsets` (see [`super::catalog::Toolset`]); prompts,
-    /// resources and completions stay. Naming `team` lists the team's tools whatever the
+    /// resources and completions stay. Naming `team` (`team_named`) lists the team's tools whatever the
     /// database holds; a `drafts_session` (`stint mcp --drafts`) lists the drafts tools it may
     /// use ([`super::catalog::DRAFTS_SESSION_TOOLS`]). MCP Apps clients also get `show_week`
     /// when the analytics toolset is served.
     pub fn with_toolsets(
         svc: Service,
         toolsets: &[super::catalog::Toolset],
+        team_named: bool,
         drafts_session: bool,
     ) -> Self {
         let mut server = Self::new(svc);
         server.drafts_listed = drafts_session;
+        server.team_listed = team_named;
         if toolsets.len() < super::catalog::Toolset::ALL.len() {
             let mut router = (*server.tool_router).clone();
             super::catalog::keep_toolsets(&mut router, toolsets);
             let analytics = toolsets.contains(&super::catalog::Toolset::Analytics);
             server.ui_router = Arc::new(with_apps(&router, analytics));
             server.tool_router = Arc::new(router);
-            server.team_listed = toolsets.contains(&super::catalog::Toolset::Team);
         }
         server
     }
@@ -293,26 +294,55 @@ impl StintServer {
     /// The tool list a caller sees: `None` on stdio (every tool); over HTTP, the tools within
     /// the caller's scope, and none without an authenticated caller (`Some(None)`).
     pub(crate) fn tools_for(&self, http_scope: Option<Option<Scope>>) -> ListToolsResult {
-        let team = self.team_listed || self.svc.has_team().unwrap_or(false);
-        self.tools_listed(http_scope, team)
+        self.tools_listed(http_scope, self.team_listing(&self.svc))
     }
 
-    /// [`StintServer::tools_for`], with the team's tools (toolset `team`) when `team`: a solo
-    /// user's catalogue does not carry them (issue 21); they stay callable, so the first person
-    /// can be added by an assistant too.
+    /// Which team tools `svc`'s caller is listed ([`super::catalog::TeamListing`]).
+    pub(crate) fn team_listing(&self, svc: &Service) -> super::catalog::TeamListing {
+        use super::catalog::TeamListing;
+        if self.team_listed {
+            return TeamListing::ALL;
+        }
+        let mut listing = TeamListing::of(svc.team_features().unwrap_or_default());
+        if self.drafts_listed {
+            listing.0 |= TeamListing::DRAFTS;
+        }
+        listing
+    }
+
+    /// [`StintServer::tools_for`], with the team's tools (toolset `team`) that `team` lists: a
+    /// solo user's catalogue does not carry them (issue 21); they stay callable, so the first
+    /// person or milestone can be added by an assistant too. A drafts session lists only the
+    /// drafts tools it may use.
     pub(crate) fn tools_listed(
         &self,
         http_scope: Option<Option<Scope>>,
-        team: bool,
+        team: super::catalog::TeamListing,
     ) -> ListToolsResult {
         let mut tools = self.tool_router.list_all();
-        if !team {
-            tools.retain(|t| {
-                super::catalog::spec(&t.name)
-                    .is_none_or(|s| s.toolset != super::catalog::Toolset::Team)
-                    || (self.drafts_listed
-                        && super::catalog::DRAFTS_SESSION_TOOLS.contains(&t.name.as_ref()))
-            });
+        let drafts_only = self.drafts_listed && !self.team_listed;
+        tools.retain(|t| {
+            let name = t.name.as_ref();
+            match super::catalog::spec(name) {
+                Some(s) if s.toolset == super::catalog::Toolset::Team => {
+                    team.lists(name)
+                        && (!drafts_only
+                            || !name.contains("draft")
+                            || super::catalog::DRAFTS_SESSION_TOOLS.contains(&name))
+                }
+                _ => true,
+            }
+        });
+        for t in &mut tools {
+            // Unknown arguments are refused with the list of those a tool takes
+            // (`arg_errors`), so the listing leaves out each schema's top-level
+            // `"additionalProperties": false` (29 bytes a tool) to keep the team's catalogue
+            // within 48,000 bytes.
+            if t.input_schema.get("additionalProperties") == Some(&serde_json::Value::Bool(false)) {
+                let mut schema = (*t.input_schema).clone();
+                schema.remove("additionalProperties");
+                t.input_schema = Arc::new(schema);
+            }
         }
         let tools = match http_scope {
             None => tools,
@@ -506,7 +536,7 @@ impl ServerHandler for StintServer {
             Origin::Http(Some(caller)) => self.svc.for_caller(caller.caller()),
             _ => self.svc.clone(),
         };
-        let team = self.team_listed || svc.has_team().unwrap_or(false);
+        let team = self.team_listing(&svc).0 & super::catalog::TeamListing::PEOPLE != 0;
         Ok(rmcp::model::ListPromptsResult::with_all_items(
             super::prompts::list(team),
         ))

@@ -449,6 +449,20 @@ impl Service {
         self.read(|ctx| Ok(ctx.acting.person.is_some() || people::count(ctx.tx)? > 0))
     }
 
+    /// What of a team the database holds, for this caller: `(people, milestones, drafts)`.
+    /// `people` is [`Service::has_team`]; `milestones` whether a milestone exists; `drafts`
+    /// whether a draft track or expense exists or this caller writes drafts.
+    pub fn team_features(&self) -> Result<(bool, bool, bool)> {
+        self.read(|ctx| {
+            let (people, milestones, drafts) = people::team_features(ctx.tx)?;
+            Ok((
+                people || ctx.acting.person.is_some(),
+                milestones,
+                drafts || ctx.drafts(),
+            ))
+        })
+    }
+
     /// Whether this caller's role is owner (the owner, or a person made an owner): only such
     /// a token may sync the whole database over HTTP, or change the team's shared records.
     pub fn speaks_for_an_owner(&self) -> Result<bool> {

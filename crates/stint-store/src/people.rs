@@ -121,6 +121,19 @@ pub fn count(conn: &Connection) -> Result<i64> {
         .query_row([], |r| r.get(0))?)
 }
 
+/// What of a team the database holds: `(people, milestones, drafts)`, whether it has a person
+/// besides the owner, a milestone, and a draft track or expense (which team tools a catalogue
+/// lists: `stint_mcp::catalog::TeamListing`).
+pub fn team_features(conn: &Connection) -> Result<(bool, bool, bool)> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM people), EXISTS (SELECT 1 FROM milestones),
+                    EXISTS (SELECT 1 FROM tracks WHERE draft = 1)
+                    OR EXISTS (SELECT 1 FROM expenses WHERE draft = 1)",
+        )?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?)
+}
+
 /// How many tracks and expenses person `id` has: a person with any cannot be deleted.
 pub fn usage(conn: &Connection, id: PersonId) -> Result<(i64, i64)> {
     Ok(conn

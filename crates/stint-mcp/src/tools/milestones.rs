@@ -67,7 +67,7 @@ impl StintServer {
 
     #[tool(
         name = "list_drafts",
-        description = "Tracks and expenses waiting for approval; counted nowhere yet."
+        description = "Drafts waiting for approval; counted nowhere yet."
     )]
     async fn list_drafts(&self) -> Result<Json<DraftsOut>, String> {
         let d = self.svc.list_drafts().map_err(fail)?;
@@ -76,7 +76,7 @@ impl StintServer {
 
     #[tool(
         name = "approve_drafts",
-        description = "Approve drafts (the ids, else all): they count from now on."
+        description = "Approve drafts (these ids, else all)."
     )]
     async fn approve_drafts(
         &self,
