@@ -117,7 +117,8 @@ struct Direct {
 impl Direct {
     /// Must run inside the Tokio runtime (the peer's task is spawned there).
     fn new(svc: &Service) -> Direct {
-        let server = StintServer::new(svc.clone());
+        let mut server = StintServer::new(svc.clone());
+        server.over_http = true;
         let (near, far) = tokio::io::duplex(4096);
         let running = rmcp::service::serve_directly(server.clone(), near, None);
         let peer = running.peer().clone();
@@ -205,7 +206,11 @@ pub fn router(
         .with_cancellation_token(shutdown);
     let factory_svc = svc.clone();
     let mcp = StreamableHttpService::new(
-        move || Ok(StintServer::new(factory_svc.clone())),
+        move || {
+            let mut server = StintServer::new(factory_svc.clone());
+            server.over_http = true;
+            Ok(server)
+        },
         Arc::new(LocalSessionManager::default()),
         config,
     );

@@ -154,6 +154,9 @@ pub struct StintServer {
     pub(crate) team_listed: bool,
     /// A drafts session: its drafts tools are listed without the team's.
     pub(crate) drafts_listed: bool,
+    /// Served over HTTP (`stint serve`): no notification can reach the client, so resource
+    /// subscriptions are not announced (and refused).
+    pub(crate) over_http: bool,
     tool_router: Arc<ToolRouter<Self>>,
     /// `tool_router` plus the tools only MCP Apps clients see (`show_week`).
     ui_router: Arc<ToolRouter<Self>>,
@@ -176,6 +179,7 @@ impl StintServer {
             svc,
             team_listed: false,
             drafts_listed: false,
+            over_http: false,
             tool_router,
             ui_router,
             session: Arc::default(),
@@ -363,6 +367,7 @@ impl StintServer {
             svc: self.svc.for_caller(caller.caller()),
             team_listed: self.team_listed,
             drafts_listed: self.drafts_listed,
+            over_http: self.over_http,
             tool_router: Arc::clone(&self.tool_router),
             ui_router: Arc::clone(&self.ui_router),
             session: Arc::clone(&self.session),
@@ -609,17 +614,22 @@ impl ServerHandler for StintServer {
     fn get_info(&self) -> rmcp::model::ServerConfig {
         let mut info = rmcp::model::Implementation::new("stint", env!("CARGO_PKG_VERSION"));
         info.title = Some("stint time tracker".to_owned());
-        rmcp::model::ServerConfig::new(
-            rmcp::model::ServerCapabilities::builder()
-                .enable_tools()
-                .enable_prompts()
-                .enable_logging()
-                .enable_resources()
-                .enable_resources_subscribe()
-                .enable_completions()
-                .build(),
-        )
-        .with_server_info(info)
-        .with_instructions(INSTRUCTIONS.to_owned())
+        let mut capabilities = rmcp::model::ServerCapabilities::builder()
+            .enable_tools()
+            .enable_prompts()
+            .enable_logging()
+            .enable_resources()
+            .enable_resources_subscribe()
+            .enable_completions()
+            .build();
+        if self.over_http
+            && let Some(resources) = capabilities.resources.as_mut()
+        {
+            // Stateless HTTP answers carry no notifications: subscriptions are stdio only.
+            resources.subscribe = None;
+        }
+        rmcp::model::ServerConfig::new(capabilities)
+            .with_server_info(info)
+            .with_instructions(INSTRUCTIONS.to_owned())
     }
 }
