@@ -282,10 +282,11 @@ impl TeamListing {
 
     /// From what the database holds: `(people, milestones, drafts)`.
     pub fn of(features: (bool, bool, bool)) -> TeamListing {
+        let bit = |on: bool, bit: u8| if on { bit } else { 0 };
         TeamListing(
-            u8::from(features.0) * Self::PEOPLE
-                | u8::from(features.1) * Self::MILESTONES
-                | u8::from(features.2) * Self::DRAFTS,
+            bit(features.0, Self::PEOPLE)
+                | bit(features.1, Self::MILESTONES)
+                | bit(features.2, Self::DRAFTS),
         )
     }
 
