@@ -163,7 +163,7 @@ fn selected(
         return Err(stint_domain::DomainError::Invalid(
             format!(
                 "at most {MAX_DRAFTS_PER_CALL} track ids and {MAX_DRAFTS_PER_CALL} expense ids \
-                 per call; send the rest in another call, or no ids for every draft"
+                 at once; give the rest next time, or no ids for every draft"
             )
             .into(),
         )
