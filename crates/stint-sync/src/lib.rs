@@ -2,7 +2,7 @@
 //! the SQL half: change sets, clocks, how changes that meet are decided) and the service (the
 //! use cases `stint sync` runs).
 //!
-//! - [`file`]: the sync files: header, codecs of logs, snapshots and device files, sealing
+//! - [`file`](mod@file): the sync files: header, codecs of logs, snapshots and device files, sealing
 //!   with the sync key, the file-name grammar, and the scan of a folder.
 //! - [`name`]: the file-name grammar ([`SyncFile`]), parsed once.
 //! - [`fs`]: the shared folder as hostile ground: only regular files, sizes checked before
