@@ -167,7 +167,7 @@ pub struct StintServer {
 impl StintServer {
     /// A server whose tools call `svc`: every tool is callable; the team's tools (toolset
     /// `team`: [`super::catalog::TEAM_TOOLS`]) are listed once the database has a team
-    /// ([`Service::has_team`]). The tool routers are built once per process: over HTTP rmcp
+    /// ([`Service::team_features`]). The tool routers are built once per process: over HTTP rmcp
     /// makes a server per request.
     pub fn new(svc: Service) -> Self {
         static UI_ROUTER: std::sync::OnceLock<Arc<ToolRouter<StintServer>>> =

@@ -443,14 +443,9 @@ impl Service {
         })
     }
 
-    /// Whether the team's tools apply: the database has people besides the owner, or this
-    /// caller speaks for one of them.
-    pub fn has_team(&self) -> Result<bool> {
-        self.read(|ctx| Ok(ctx.acting.person.is_some() || people::count(ctx.tx)? > 0))
-    }
-
     /// What of a team the database holds, for this caller: `(people, milestones, drafts)`.
-    /// `people` is [`Service::has_team`]; `milestones` whether a milestone exists; `drafts`
+    /// `people` whether the database has a person besides the owner or this caller speaks for
+    /// one; `milestones` whether a milestone exists; `drafts`
     /// whether a draft track or expense exists or this caller writes drafts.
     pub fn team_features(&self) -> Result<(bool, bool, bool)> {
         self.read(|ctx| {

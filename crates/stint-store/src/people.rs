@@ -114,13 +114,6 @@ pub fn list(conn: &Connection, archived: bool) -> Result<Vec<Person>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// How many people there are besides the owner (archived ones too).
-pub fn count(conn: &Connection) -> Result<i64> {
-    Ok(conn
-        .prepare_cached("SELECT count(*) FROM people")?
-        .query_row([], |r| r.get(0))?)
-}
-
 /// What of a team the database holds: `(people, milestones, drafts)`, whether it has a person
 /// besides the owner, a milestone, and a draft track or expense (which team tools a catalogue
 /// lists: `stint_mcp::catalog::TeamListing`).
