@@ -20,7 +20,8 @@ pub fn mcp(cli: &Cli, a: &McpArgs) -> anyhow::Result<ExitCode> {
     if a.drafts {
         svc = svc.for_caller(Caller::local(Frontend::McpStdio).with_drafts(true));
     }
-    svc.start_auto_sync();
+    // Syncs on its own until this function returns (dropping the handle stops it).
+    let _auto_sync = svc.start_auto_sync();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -43,7 +44,8 @@ pub fn serve(cli: &Cli, a: &ServeArgs) -> anyhow::Result<ExitCode> {
         a.connections,
     )?;
     svc.set_hub_client(stint_mcp::sync_http::hub_client());
-    if svc.start_auto_sync()
+    let auto_sync = svc.start_auto_sync();
+    if auto_sync.is_some()
         && let Ok(Some(f)) = svc.auto_sync_folder()
     {
         eprintln!(

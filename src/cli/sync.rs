@@ -74,7 +74,11 @@ pub enum KeyCommand {
     /// Use this key (as `stint sync key show` prints it on another device).
     Set {
         /// 43 characters; read from STINT_SYNC_KEY when left out, to keep it out of shell history.
-        #[arg(env = "STINT_SYNC_KEY", hide_env_values = true)]
+        #[arg(
+            env = "STINT_SYNC_KEY",
+            hide_env_values = true,
+            allow_hyphen_values = true
+        )]
         key: String,
     },
     /// Print this device's key, to copy it to another device.

@@ -18,7 +18,7 @@ struct Device {
     svc: Service,
     clock: Arc<FixedClock>,
     /// Every project this device has held, by lower-case name: `(name, id)` pairs.
-    held: std::cell::RefCell<Vec<(String, i64)>>,
+    held: std::sync::Mutex<Vec<(String, i64)>>,
 }
 
 impl Device {
@@ -591,7 +591,7 @@ fn recreates_shared_name(d: &Device, name: &str) -> bool {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    let mut held = d.held.borrow_mut();
+    let mut held = d.held.lock().unwrap();
     for row in &now {
         if !held.contains(row) {
             held.push(row.clone());
@@ -1177,7 +1177,8 @@ fn mcp_and_serve_sync_on_their_own_after_a_write() {
     let (a, b) = (Device::new(), Device::new());
     let ra = a.sync(folder.path());
     b.sync(folder.path());
-    assert!(a.svc.start_auto_sync());
+    let auto = a.svc.start_auto_sync();
+    assert!(auto.is_some());
     a.project("Written while serving");
     // Published after a quiet moment, without anyone asking.
     let log_of_a = || {
@@ -1188,10 +1189,20 @@ fn mcp_and_serve_sync_on_their_own_after_a_write() {
     };
     let before = log_of_a();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    // Its timing reads the service's clock: time passes here as the test says.
     while log_of_a() == before && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(200));
+        a.clock.advance(1);
     }
     assert!(log_of_a() > before, "nothing was published on its own");
+    // Dropping the handle stops the thread (and waits for it): later writes stay here.
+    drop(auto);
+    let published = log_of_a();
+    a.project("Written after stopping");
+    a.clock.advance(120);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(log_of_a(), published);
+    assert_eq!(a.svc.sync_status().unwrap().unpublished, 1);
     b.sync(folder.path());
     assert_eq!(
         b.count("SELECT count(*) FROM projects WHERE name = 'Written while serving'"),
@@ -1199,7 +1210,7 @@ fn mcp_and_serve_sync_on_their_own_after_a_write() {
     );
     // Turned off, it does not start.
     b.svc.set_auto_sync(false).unwrap();
-    assert!(!b.svc.start_auto_sync());
+    assert!(b.svc.start_auto_sync().is_none());
 }
 
 /// Found by `three_devices_converge` (a long mix of every act).
@@ -1704,4 +1715,24 @@ fn a_reference_to_a_row_deleted_and_brought_back_meanwhile_converges() {
         ],
         &[0, 0, 0],
     );
+}
+
+/// A key is URL-safe base64, so one in 64 begins with '-': `stint sync key set` takes it as
+/// the key, not as a flag (it used to answer "unexpected argument").
+#[test]
+fn a_key_that_begins_with_a_dash_is_set_and_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("stint.db");
+    let key = "-AcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc";
+    let (ok, _, err) = super::util::stint(&["sync", "key", "set", key])
+        .db(&db)
+        .run()
+        .triple();
+    assert!(ok, "{err}");
+    let (ok, out, err) = super::util::stint(&["sync", "key", "show"])
+        .db(&db)
+        .run()
+        .triple();
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), key);
 }

@@ -702,13 +702,11 @@ fn a_new_key_on_every_device_travels_through_the_server() {
     let (ok, k2, _) = stint(&["sync", "key", "new"]).db(&a).run().triple();
     assert!(ok);
     for db in [&server.db(), &b] {
-        assert!(
-            stint(&["sync", "key", "set", k2.trim()])
-                .db(db)
-                .run()
-                .triple()
-                .0
-        );
+        let (ok, _, err) = stint(&["sync", "key", "set", k2.trim()])
+            .db(db)
+            .run()
+            .triple();
+        assert!(ok, "{err}");
     }
     // A first: B's files are still sealed with the old key until B syncs (said so).
     let (ok, _, err) = stint(&["sync"]).db(&a).run().triple();

@@ -299,7 +299,7 @@ impl Service {
         let _writer = self.inner.writer.lock();
         let now = self.now();
         let mut conn = self.conn();
-        store::write(
+        let out = store::write(
             &mut conn,
             |tx| {
                 // Expired request ids go lazily, with any write (an indexed range delete).
@@ -312,7 +312,11 @@ impl Service {
                 }
                 self.record_change(tx, now, operation, changeset, extra(value))
             },
-        )
+        );
+        if out.is_ok() {
+            self.wrote();
+        }
+        out
     }
 
     /// Runs a bulk write (a large import) in one `BEGIN IMMEDIATE` transaction without

@@ -112,7 +112,7 @@ impl Service {
         let _writer = self.inner.writer.lock();
         let now = self.now();
         let mut conn = self.conn();
-        store::write_unrecorded(
+        let out = store::write_unrecorded(
             &mut conn,
             |tx| {
                 let parts = Parts {
@@ -134,7 +134,11 @@ impl Service {
                 Ok(value)
             },
             |_, _| Ok(()),
-        )
+        );
+        if out.is_ok() {
+            self.wrote();
+        }
+        out
     }
 
     /// How imports are split: `(bulk_rows, part_rows)`, an import of more than `bulk_rows`

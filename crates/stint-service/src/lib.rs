@@ -9,6 +9,7 @@
 //! **Architecture invariant:** no JSON-RPC, clap or terminal output here; the clock is read
 //! only through [`Clock`].
 
+mod auto_sync;
 mod catalog;
 mod changes;
 pub mod drafts;
@@ -51,6 +52,7 @@ use stint_domain::settings::Settings;
 pub use stint_domain::words::{Act, Arg, Msg, Name, Words};
 use stint_store::{self as store, StoreError, audit};
 
+pub use auto_sync::AutoSync;
 pub use catalog::{
     ClientChanges, DeleteClient, DeleteProject, DeleteTag, Deleted, ListClients, ListProjects,
     ListTags, NewClient, NewProject, ProjectChanges, TagWithUsage,
@@ -375,6 +377,8 @@ struct Inner {
     hub_client: std::sync::OnceLock<sync_remote::HubClient>,
     /// `(bulk_rows, part_rows)` of imports (see [`Service::set_import_parts`]).
     import_parts: Mutex<(usize, usize)>,
+    /// Wakes the auto-sync threads of this database after a write ([`Service::wrote`]).
+    auto_sync: Mutex<Vec<std::sync::mpsc::Sender<auto_sync::Wake>>>,
 }
 
 /// The stint service over one database connection.
@@ -485,6 +489,7 @@ impl Service {
                 writer: parking_lot::FairMutex::new(()),
                 hub_client: std::sync::OnceLock::new(),
                 import_parts: Mutex::new(import_parts::DEFAULT_IMPORT_PARTS),
+                auto_sync: Mutex::new(Vec::new()),
             }),
             caller: Arc::new(caller),
             request: None,

@@ -161,6 +161,20 @@ impl Service {
     }
 
     fn sync_folder_with(&self, dir: &Path, compact: bool) -> Result<SyncReport> {
+        let before = self.sync_key_here()?;
+        let report = self.sync_folder_once(dir, compact)?;
+        // Another process (`stint sync key set` beside a running server) may have set a new
+        // key while this sync wrote files sealed with the old one: re-seal them, so no device
+        // meets a file of this device under a key it no longer has.
+        let after = self.sync_key_here()?;
+        if after.as_ref().map(|k| k.0) != before.as_ref().map(|k| k.0) {
+            let _writer = self.inner.writer.lock();
+            self.reseal_own_files(before.as_ref(), after.as_ref())?;
+        }
+        Ok(report)
+    }
+
+    fn sync_folder_once(&self, dir: &Path, compact: bool) -> Result<SyncReport> {
         let _writer = self.inner.writer.lock();
         private_dir(dir)?;
         let dir = std::fs::canonicalize(dir).map_err(|e| io_err("open", dir, e))?;
@@ -890,10 +904,10 @@ impl Service {
     pub fn set_sync_key(&self, key: Option<&SyncKey>) -> Result<usize> {
         let _writer = self.inner.writer.lock();
         let old = self.sync_key_here()?;
-        let n = self.reseal_own_files(old.as_ref(), key)?;
-        let conn = self.conn();
-        ss::set_sync_key(&conn, key.map(|k| &k.0[..]))?;
-        Ok(n)
+        // The key first: a sync another process starts from now on seals with it, and one
+        // already running re-seals what it wrote when it sees the key changed.
+        ss::set_sync_key(&self.conn(), key.map(|k| &k.0[..]))?;
+        self.reseal_own_files(old.as_ref(), key)
     }
 
     /// The sync key, if this device has one.
@@ -933,111 +947,6 @@ impl Service {
 
 /// How often a front end that syncs on its own looks at the folder when nothing was written
 /// here: `STINT_SYNC_INTERVAL` seconds (1..=86,400), 30 by default.
-fn auto_sync_every() -> std::time::Duration {
-    let secs = std::env::var("STINT_SYNC_INTERVAL")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .filter(|s| (1..=86_400).contains(s))
-        .unwrap_or(30);
-    std::time::Duration::from_secs(secs)
-}
-
-/// A write is sent once nothing more was written for this long (so a burst of writes makes
-/// one log), or at the latest after [`AUTO_SYNC_LATEST`].
-const AUTO_SYNC_QUIET: std::time::Duration = std::time::Duration::from_secs(2);
-const AUTO_SYNC_LATEST: std::time::Duration = std::time::Duration::from_secs(10);
-
-impl Service {
-    /// Starts syncing on its own in a background thread, for `stint mcp` and `stint serve`:
-    /// once now, after writes (debounced: two seconds after the last one, ten at most), and every
-    /// `STINT_SYNC_INTERVAL` seconds to receive the other devices' changes. Does nothing
-    /// (returns false) unless this database syncs through a folder and auto-sync is on
-    /// (`stint sync auto on|off`). Problems are logged, never fatal.
-    pub fn start_auto_sync(&self) -> bool {
-        if !matches!(self.auto_sync_folder(), Ok(Some(_))) {
-            return false;
-        }
-        let svc = self.clone();
-        let every = auto_sync_every();
-        std::thread::Builder::new()
-            .name("stint-auto-sync".to_owned())
-            .spawn(move || {
-                use std::time::{Duration, Instant};
-                let mut last_sync: Option<Instant> = None;
-                let mut pending: Option<(i64, Instant, Instant)> = None;
-                // After a failed sync (folder gone, server down) the next waits 2, 4, 8 ...
-                // seconds, at most five minutes, whatever is written meanwhile.
-                let mut failures: u32 = 0;
-                let mut not_before: Option<Instant> = None;
-                loop {
-                    let folder = match svc.auto_sync_folder() {
-                        Ok(Some(f)) => f,
-                        _ => {
-                            std::thread::sleep(Duration::from_secs(5));
-                            continue;
-                        }
-                    };
-                    let waiting = svc
-                        .read(|ctx| Ok(ss::unpublished_count(ctx.tx)?))
-                        .unwrap_or(0);
-                    let now = Instant::now();
-                    pending = match (pending, waiting) {
-                        (_, 0) => None,
-                        (Some((n, first, changed)), w) if w == n => Some((n, first, changed)),
-                        (Some((_, first, _)), w) => Some((w, first, now)),
-                        (None, w) => Some((w, now, now)),
-                    };
-                    let due = match (last_sync, pending) {
-                        (None, _) => true,
-                        (_, Some((_, first, changed))) => {
-                            now.duration_since(changed) >= AUTO_SYNC_QUIET
-                                || now.duration_since(first) >= AUTO_SYNC_LATEST
-                        }
-                        (Some(t), None) => now.duration_since(t) >= every,
-                    } && not_before.is_none_or(|t| now >= t);
-                    if due {
-                        match svc.sync_bound(&folder) {
-                            Ok(r) => {
-                                failures = 0;
-                                not_before = None;
-                                if r.published > 0 || !r.applied.is_empty() {
-                                    tracing::info!(
-                                        published = r.published,
-                                        applied = r.applied.iter().map(|a| a.1).sum::<usize>(),
-                                        "synced with {}",
-                                        folder.display()
-                                    );
-                                }
-                                for d in &r.decisions {
-                                    tracing::info!("sync decided: {d}");
-                                }
-                                for p in &r.problems {
-                                    tracing::warn!("sync: {p}");
-                                }
-                            }
-                            Err(e) => {
-                                failures = failures.saturating_add(1);
-                                let wait = Duration::from_secs(
-                                    2u64.saturating_pow(failures.min(9)).min(300),
-                                );
-                                not_before = Some(Instant::now() + wait);
-                                tracing::warn!(
-                                    "sync with {} failed: {e}; next try in {} s",
-                                    folder.display(),
-                                    wait.as_secs()
-                                );
-                            }
-                        }
-                        last_sync = Some(Instant::now());
-                        pending = None;
-                    }
-                    std::thread::sleep(Duration::from_millis(500));
-                }
-            })
-            .is_ok()
-    }
-}
-
 /// The snapshot an empty device starts from: among each device's newest, one whose later
 /// changes are all still in the folder, covering the most changes.
 /// Why a log's clock values cannot be from stint (a stamp or instant out of range), if so.
