@@ -1067,140 +1067,256 @@ fn apply_row_op(
     let (key_vals, key) = key_of(m, &values);
     let current = row_values(conn, table, m, &key_vals)?;
     let what = format!("{} {key}", singular(table));
-    match op.kind {
-        RowOp::Insert => match current {
-            Some(cur) => {
-                // The same key inserted on two devices (a setting, a tag of a track): each
-                // column keeps the later write. A row on an invoice keeps the invoice's
-                // version (an undone delete made elsewhere brings back nothing else).
-                let base = row_clock(conn, table, &key)?;
-                let keep = frozen(conn, table, m, &values, Some(&cur))?.is_some();
-                let mut set = Vec::new();
-                for (i, v) in values.iter().enumerate() {
-                    let Some(v) = v else { continue };
-                    if m.pk.contains(&i) || cur.get(i) == Some(v) {
-                        continue;
-                    }
-                    if keep {
-                        continue;
-                    }
-                    let eff = later(
-                        base.as_ref().map(|b| &b.0),
-                        col_clock(conn, table, &key, i)?,
-                    );
-                    if eff.as_ref().is_none_or(|e| stamp > e) {
-                        set.push((i, v.clone()));
-                    }
-                }
-                let newer = base.as_ref().is_none_or(|(b, _)| stamp > b);
-                if newer {
-                    set_row_clock(conn, table, &key, stamp, false)?;
-                }
-                for (i, _) in &set {
-                    set_col_clock(conn, table, &key, *i, stamp)?;
-                }
-                update_cols(
-                    conn, meta, table, m, &key_vals, &set, stamp, known, decisions,
-                )?;
+    let claims = op.kind == RowOp::Update && is_claim(table, m, &values);
+    let mut applier = Applier {
+        conn,
+        meta,
+        stamp,
+        known,
+        decisions,
+    };
+    let row = Row {
+        table,
+        m,
+        values,
+        key_vals,
+        key,
+        what,
+    };
+    match (op.kind, current) {
+        (RowOp::Insert, Some(cur)) => applier.insert_over(row, cur),
+        (RowOp::Insert, None) => applier.insert_new(row),
+        (RowOp::Update, current) if claims => applier.claim(row, current),
+        (RowOp::Update, current) => applier.update(row, current),
+        (RowOp::Delete, current) => applier.delete(row, current),
+    }
+}
+
+/// One row operation of a remote change, ready for its [`Applier`] method: the table, its
+/// shape, the values (references to merged rows already redirected), the key and how decisions
+/// name the row ("track 130").
+struct Row<'a> {
+    table: &'a str,
+    m: &'a TableMeta,
+    values: Vec<Option<Value>>,
+    key_vals: Vec<Value>,
+    key: String,
+    what: String,
+}
+
+/// Applies the row operations of one remote change stamped `stamp`, made by a device that had
+/// applied `known`: one method per row operation; what it decided where changes met goes to
+/// `decisions`.
+struct Applier<'a> {
+    conn: &'a Connection,
+    meta: &'a Meta,
+    stamp: &'a Stamp,
+    known: &'a Known,
+    decisions: &'a mut Vec<Decision>,
+}
+
+impl Applier<'_> {
+    /// An insert of a row that is here already (the same key inserted on two devices: a setting, a
+    /// tag of a track): each column keeps the later write; a row on an invoice keeps the
+    /// invoice's version.
+    fn insert_over(&mut self, row: Row<'_>, cur: Vec<Value>) -> Result<()> {
+        let (conn, meta, stamp, known) = (self.conn, self.meta, self.stamp, self.known);
+        let decisions = &mut *self.decisions;
+        let Row {
+            table,
+            m,
+            values,
+            key_vals,
+            key,
+            what: _,
+        } = row;
+        // The same key inserted on two devices (a setting, a tag of a track): each
+        // column keeps the later write. A row on an invoice keeps the invoice's
+        // version (an undone delete made elsewhere brings back nothing else).
+        let base = row_clock(conn, table, &key)?;
+        let keep = frozen(conn, table, m, &values, Some(&cur))?.is_some();
+        let mut set = Vec::new();
+        for (i, v) in values.iter().enumerate() {
+            let Some(v) = v else { continue };
+            if m.pk.contains(&i) || cur.get(i) == Some(v) {
+                continue;
             }
-            None => {
-                if let Some((clock, true)) = row_clock(conn, table, &key)?
-                    && *stamp <= clock
-                {
-                    decisions.push(Decision {
-                        kind: DecisionKind::DeletedWins,
-                        detail: format!("{what} stays deleted (its deletion is later)"),
+            if keep {
+                continue;
+            }
+            let eff = later(
+                base.as_ref().map(|b| &b.0),
+                col_clock(conn, table, &key, i)?,
+            );
+            if eff.as_ref().is_none_or(|e| stamp > e) {
+                set.push((i, v.clone()));
+            }
+        }
+        let newer = base.as_ref().is_none_or(|(b, _)| stamp > b);
+        if newer {
+            set_row_clock(conn, table, &key, stamp, false)?;
+        }
+        for (i, _) in &set {
+            set_col_clock(conn, table, &key, *i, stamp)?;
+        }
+        update_cols(
+            conn, meta, table, m, &key_vals, &set, stamp, known, decisions,
+        )?;
+        Ok(())
+    }
+
+    /// An insert of a row not here: stays deleted when its delete is later; a row created under a
+    /// name another row holds merges with it ([`classes`]); references to missing parents are
+    /// cleared or the row is dropped ([`fix_references`]).
+    fn insert_new(&mut self, row: Row<'_>) -> Result<()> {
+        let (conn, meta, stamp, known) = (self.conn, self.meta, self.stamp, self.known);
+        let decisions = &mut *self.decisions;
+        let Row {
+            table,
+            m,
+            mut values,
+            key_vals: _,
+            key,
+            what,
+        } = row;
+        if let Some((clock, true)) = row_clock(conn, table, &key)?
+            && *stamp <= clock
+        {
+            decisions.push(Decision {
+                kind: DecisionKind::DeletedWins,
+                detail: format!("{what} stays deleted (its deletion is later)"),
+            });
+            return Ok(());
+        }
+        let mut carried = Vec::new();
+        if let (Some(mk), Some(id)) = (merge_key(table, m, &values), int_key(m, &values)) {
+            record_created(conn, table, &mk, id, stamp)?;
+            // Only rows still here count: a name created again after its row was
+            // deleted is a new row.
+            let mut same = Vec::new();
+            for (o, created) in created_with(conn, table, &mk)? {
+                // A row the creator of this one had seen (its own, or one whose
+                // creation it had applied: it renamed it, say) was not created
+                // concurrently, so the two stay apart.
+                // (A claim with a stamp is judged by it: a rename of this device's
+                // row by another device is a claim of that device.)
+                let same_device = created.is_none()
+                    && o != id
+                    && o.rem_euclid(ID_STRIDE) == id.rem_euclid(ID_STRIDE);
+                let seen = o != id
+                    && created.is_some_and(|(h, d)| {
+                        d == stamp.1 || known.get(&d).is_some_and(|k| *k >= h)
                     });
-                    return Ok(());
+                if same_device || seen {
+                    continue;
                 }
-                let mut carried = Vec::new();
-                if let (Some(mk), Some(id)) = (merge_key(table, m, &values), int_key(m, &values)) {
-                    record_created(conn, table, &mk, id, stamp)?;
-                    // Only rows still here count: a name created again after its row was
-                    // deleted is a new row.
-                    let mut same = Vec::new();
-                    for (o, created) in created_with(conn, table, &mk)? {
-                        // A row the creator of this one had seen (its own, or one whose
-                        // creation it had applied: it renamed it, say) was not created
-                        // concurrently, so the two stay apart.
-                        // (A claim with a stamp is judged by it: a rename of this device's
-                        // row by another device is a claim of that device.)
-                        let same_device = created.is_none()
-                            && o != id
-                            && o.rem_euclid(ID_STRIDE) == id.rem_euclid(ID_STRIDE);
-                        let seen = o != id
-                            && created.is_some_and(|(h, d)| {
-                                d == stamp.1 || known.get(&d).is_some_and(|k| *k >= h)
-                            });
-                        if same_device || seen {
-                            continue;
-                        }
-                        if o == id || exists(conn, table, m, &[Value::Integer(o)])? {
-                            same.push(o);
-                        } else if let Some(to) = classes::live(conn, table, m, o)? {
-                            // Merged into another row here: it stands for that row.
-                            same.push(to);
-                        } else if o < id
-                            && let Some((clock, true)) =
-                                row_clock(conn, table, &key_text(&Value::Integer(o)))?
-                            && clock.1 != stamp.1
-                            && known.get(&clock.1).is_none_or(|k| *k < clock.0)
-                        {
-                            // Created under that name elsewhere first (lower id) and deleted
-                            // there without this device knowing: on the devices that merged
-                            // the two before the delete came, it deleted both; so here too.
-                            same.push(o);
-                        }
-                    }
-                    same.sort_unstable();
-                    same.dedup();
-                    let low = same.first().copied().unwrap_or(id);
-                    let name = name_of(
-                        m,
-                        &values
-                            .iter()
-                            .map(|v| v.clone().unwrap_or(Value::Null))
-                            .collect::<Vec<_>>(),
-                    );
-                    if low != id {
-                        // Created under the same name elsewhere first (lower id): one row.
-                        redirect_to(conn, table, id, low)?;
-                        let alive = exists(conn, table, m, &[Value::Integer(low)])?;
-                        decisions.push(Decision {
-                            kind: DecisionKind::Merged,
-                            detail: if alive {
-                                format!(
-                                    "{what}{name} was created on two devices: merged into {} {low}",
-                                    singular(table)
-                                )
-                            } else {
-                                format!(
-                                    "{what}{name} was created on two devices, and {} {low} it \
-                                     merges into is deleted: it stays deleted",
-                                    singular(table)
-                                )
-                            },
-                        });
-                        return Ok(());
-                    }
-                    for other in same.into_iter().filter(|o| *o != id) {
-                        if exists(conn, table, m, &[Value::Integer(other)])? {
-                            carried
-                                .extend(merge_into(conn, meta, table, m, other, id, None, false)?);
-                            decisions.push(Decision {
-                                kind: DecisionKind::Merged,
-                                detail: format!(
-                                    "{} {other}{name} was created on two devices: merged into \
-                                     {what}",
-                                    singular(table)
-                                ),
-                            });
-                        } else {
-                            redirect_to(conn, table, other, id)?;
-                        }
-                    }
+                if o == id || exists(conn, table, m, &[Value::Integer(o)])? {
+                    same.push(o);
+                } else if let Some(to) = classes::live(conn, table, m, o)? {
+                    // Merged into another row here: it stands for that row.
+                    same.push(to);
+                } else if o < id
+                    && let Some((clock, true)) =
+                        row_clock(conn, table, &key_text(&Value::Integer(o)))?
+                    && clock.1 != stamp.1
+                    && known.get(&clock.1).is_none_or(|k| *k < clock.0)
+                {
+                    // Created under that name elsewhere first (lower id) and deleted
+                    // there without this device knowing: on the devices that merged
+                    // the two before the delete came, it deleted both; so here too.
+                    same.push(o);
                 }
-                if !fix_references(
+            }
+            same.sort_unstable();
+            same.dedup();
+            let low = same.first().copied().unwrap_or(id);
+            let name = name_of(
+                m,
+                &values
+                    .iter()
+                    .map(|v| v.clone().unwrap_or(Value::Null))
+                    .collect::<Vec<_>>(),
+            );
+            if low != id {
+                // Created under the same name elsewhere first (lower id): one row.
+                redirect_to(conn, table, id, low)?;
+                let alive = exists(conn, table, m, &[Value::Integer(low)])?;
+                decisions.push(Decision {
+                    kind: DecisionKind::Merged,
+                    detail: if alive {
+                        format!(
+                            "{what}{name} was created on two devices: merged into {} {low}",
+                            singular(table)
+                        )
+                    } else {
+                        format!(
+                            "{what}{name} was created on two devices, and {} {low} it \
+                                 merges into is deleted: it stays deleted",
+                            singular(table)
+                        )
+                    },
+                });
+                return Ok(());
+            }
+            for other in same.into_iter().filter(|o| *o != id) {
+                if exists(conn, table, m, &[Value::Integer(other)])? {
+                    carried.extend(merge_into(conn, meta, table, m, other, id, None, false)?);
+                    decisions.push(Decision {
+                        kind: DecisionKind::Merged,
+                        detail: format!(
+                            "{} {other}{name} was created on two devices: merged into \
+                                 {what}",
+                            singular(table)
+                        ),
+                    });
+                } else {
+                    redirect_to(conn, table, other, id)?;
+                }
+            }
+        }
+        if !fix_references(
+            conn,
+            meta,
+            table,
+            m,
+            &mut values,
+            &what,
+            stamp,
+            known,
+            decisions,
+        )? {
+            return Ok(());
+        }
+        insert_row(conn, meta, table, m, &values, stamp, decisions)?;
+        if !m.int_pk || row_clock(conn, table, &key)?.is_some() {
+            set_row_clock(conn, table, &key, stamp, false)?;
+        }
+        if let Some(id) = int_key(m, &values) {
+            for c in &carried {
+                classes::carry(conn, table, m, id, c)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A track put on an invoice on the billing device, sent in full ([`expand_claims`]): its
+    /// version wins, and a track deleted here meanwhile comes back.
+    fn claim(&mut self, row: Row<'_>, current: Option<Vec<Value>>) -> Result<()> {
+        let (conn, meta, stamp, known) = (self.conn, self.meta, self.stamp, self.known);
+        let decisions = &mut *self.decisions;
+        let Row {
+            table,
+            m,
+            mut values,
+            key_vals,
+            key,
+            what,
+        } = row;
+        // The billing device put this track on an invoice: its version wins, and a track
+        // deleted here meanwhile comes back.
+        match current {
+            None => {
+                if fix_references(
                     conn,
                     meta,
                     table,
@@ -1211,231 +1327,229 @@ fn apply_row_op(
                     known,
                     decisions,
                 )? {
-                    return Ok(());
-                }
-                insert_row(conn, meta, table, m, &values, stamp, decisions)?;
-                if !m.int_pk || row_clock(conn, table, &key)?.is_some() {
+                    insert_row(conn, meta, table, m, &values, stamp, decisions)?;
                     set_row_clock(conn, table, &key, stamp, false)?;
-                }
-                if let Some(id) = int_key(m, &values) {
-                    for c in &carried {
-                        classes::carry(conn, table, m, id, c)?;
-                    }
-                }
-            }
-        },
-        RowOp::Update if is_claim(table, m, &values) => {
-            // The billing device put this track on an invoice: its version wins, and a track
-            // deleted here meanwhile comes back.
-            match current {
-                None => {
-                    if fix_references(
-                        conn,
-                        meta,
-                        table,
-                        m,
-                        &mut values,
-                        &what,
-                        stamp,
-                        known,
-                        decisions,
-                    )? {
-                        insert_row(conn, meta, table, m, &values, stamp, decisions)?;
-                        set_row_clock(conn, table, &key, stamp, false)?;
-                        decisions.push(Decision {
-                            kind: DecisionKind::InvoiceKept,
-                            detail: format!(
-                                "{what} was deleted here but is on an invoice made on the \
-                                 billing device: it is back"
-                            ),
-                        });
-                    }
-                }
-                Some(cur) => {
-                    // Two invoices claiming one track: the later claim wins. Only a claim
-                    // counts against it (the invoice column's own clock): a re-insert made
-                    // meanwhile (an undone delete) does not take the track off an invoice,
-                    // as it does not on the devices that had the invoice first.
-                    let inv_col = m.cols.iter().position(|c| c == "invoice_id").unwrap_or(0);
-                    let eff = col_clock(conn, table, &key, inv_col)?;
-                    if eff.as_ref().is_some_and(|e| stamp <= e) {
-                        decisions.push(Decision {
-                            kind: DecisionKind::InvoiceKept,
-                            detail: format!(
-                                "{what} was put on another invoice later: it stays on that one"
-                            ),
-                        });
-                        return Ok(());
-                    }
-                    let mut set = Vec::new();
-                    let mut replaced = Vec::new();
-                    for (i, v) in values.iter().enumerate() {
-                        let Some(v) = v else { continue };
-                        if m.pk.contains(&i) {
-                            continue;
-                        }
-                        set_col_clock(conn, table, &key, i, stamp)?;
-                        if cur.get(i) != Some(v) {
-                            set.push((i, v.clone()));
-                            if !matches!(
-                                m.cols[i].as_str(),
-                                "invoice_id" | "invoice_line_id" | "updated_at"
-                            ) {
-                                replaced.push(m.cols[i].clone());
-                            }
-                        }
-                    }
-                    if !replaced.is_empty() {
-                        decisions.push(Decision {
-                            kind: DecisionKind::InvoiceKept,
-                            detail: format!(
-                                "{what}: {} took the version on its invoice; the edit made \
-                                 here meanwhile was not kept",
-                                replaced.join(", ")
-                            ),
-                        });
-                    }
-                    update_cols(
-                        conn, meta, table, m, &key_vals, &set, stamp, known, decisions,
-                    )?;
+                    decisions.push(Decision {
+                        kind: DecisionKind::InvoiceKept,
+                        detail: format!(
+                            "{what} was deleted here but is on an invoice made on the \
+                             billing device: it is back"
+                        ),
+                    });
                 }
             }
-        }
-        RowOp::Update => {
-            let Some(cur) = current else {
-                let gone = matches!(row_clock(conn, table, &key)?, Some((_, true)));
-                decisions.push(Decision {
-                    kind: DecisionKind::DeletedWins,
-                    detail: if gone {
-                        format!("an edit of {what} was dropped: it was deleted")
-                    } else {
-                        format!("an edit of {what} was dropped: the row is not here")
-                    },
-                });
-                return Ok(());
-            };
-            if let Some(inv) = frozen(conn, table, m, &values, Some(&cur))? {
-                let touches_content = values.iter().enumerate().any(|(i, v)| {
-                    v.is_some()
-                        && !m.pk.contains(&i)
-                        && !matches!(
-                            m.cols[i].as_str(),
-                            "invoice_id" | "invoice_line_id" | "updated_at"
-                        )
-                });
-                let touches_invoice = values.iter().enumerate().any(|(i, v)| {
-                    v.is_some() && matches!(m.cols[i].as_str(), "invoice_id" | "invoice_line_id")
-                });
-                // An edit that only moved `updated_at` is dropped too (silently): on the
-                // devices that get the invoice's full version later, that version sets every
-                // column, so keeping the edit here would leave this device different.
-                if !touches_invoice {
-                    if touches_content {
-                        decisions.push(Decision {
-                            kind: DecisionKind::InvoiceKept,
-                            detail: format!(
-                                "an edit of {what} made on another device was not applied: it \
-                                 is on invoice {inv}, which keeps its version"
-                            ),
-                        });
-                    }
+            Some(cur) => {
+                // Two invoices claiming one track: the later claim wins. Only a claim
+                // counts against it (the invoice column's own clock): a re-insert made
+                // meanwhile (an undone delete) does not take the track off an invoice,
+                // as it does not on the devices that had the invoice first.
+                let inv_col = m.cols.iter().position(|c| c == "invoice_id").unwrap_or(0);
+                let eff = col_clock(conn, table, &key, inv_col)?;
+                if eff.as_ref().is_some_and(|e| stamp <= e) {
+                    decisions.push(Decision {
+                        kind: DecisionKind::InvoiceKept,
+                        detail: format!(
+                            "{what} was put on another invoice later: it stays on that one"
+                        ),
+                    });
                     return Ok(());
                 }
-            }
-            let base = row_clock(conn, table, &key)?;
-            // A row with an id has a row clock only when it came back after a delete (an undo):
-            // an edit made elsewhere without knowing of that return was made before the delete
-            // (it could not edit a deleted row). The delete won against it on the devices that
-            // had the edit first, and the return restored the row as it was: it loses here too.
-            if m.int_pk
-                && let Some(((h, dev), false)) = &base
-                && *dev != stamp.1
-                && known.get(dev).is_none_or(|k| k < h)
-            {
-                decisions.push(Decision {
-                    kind: DecisionKind::DeletedWins,
-                    detail: format!(
-                        "an edit of {what} was dropped: it was deleted meanwhile, and brought back \
-                         as it was"
-                    ),
-                });
-                return Ok(());
-            }
-            let mut set = Vec::new();
-            let mut lost = Vec::new();
-            for (i, v) in values.iter().enumerate() {
-                let Some(v) = v else { continue };
-                if m.pk.contains(&i) {
-                    continue;
-                }
-                let eff = later(
-                    base.as_ref().map(|b| &b.0),
-                    col_clock(conn, table, &key, i)?,
-                );
-                if eff.as_ref().is_none_or(|e| stamp > e) {
+                let mut set = Vec::new();
+                let mut replaced = Vec::new();
+                for (i, v) in values.iter().enumerate() {
+                    let Some(v) = v else { continue };
+                    if m.pk.contains(&i) {
+                        continue;
+                    }
                     set_col_clock(conn, table, &key, i, stamp)?;
                     if cur.get(i) != Some(v) {
                         set.push((i, v.clone()));
+                        if !matches!(
+                            m.cols[i].as_str(),
+                            "invoice_id" | "invoice_line_id" | "updated_at"
+                        ) {
+                            replaced.push(m.cols[i].clone());
+                        }
                     }
-                } else if cur.get(i) != Some(v) && m.cols[i] != "updated_at" {
-                    lost.push(m.cols[i].clone());
                 }
-            }
-            if !lost.is_empty() {
-                decisions.push(Decision {
-                    kind: DecisionKind::LaterEditWins,
-                    detail: format!("{what}: {} kept the later edit made here", lost.join(", ")),
-                });
-            }
-            update_cols(
-                conn, meta, table, m, &key_vals, &set, stamp, known, decisions,
-            )?;
-        }
-        RowOp::Delete => {
-            if current.is_none() {
-                // Already gone: keep the later of the two clocks (an older delete arriving
-                // after a newer one must not let a re-insert between them back in).
-                if row_clock(conn, table, &key)?.is_none_or(|(clock, _)| *stamp > clock) {
-                    set_row_clock(conn, table, &key, stamp, true)?;
+                if !replaced.is_empty() {
+                    decisions.push(Decision {
+                        kind: DecisionKind::InvoiceKept,
+                        detail: format!(
+                            "{what}: {} took the version on its invoice; the edit made \
+                             here meanwhile was not kept",
+                            replaced.join(", ")
+                        ),
+                    });
                 }
-                return Ok(());
+                update_cols(
+                    conn, meta, table, m, &key_vals, &set, stamp, known, decisions,
+                )?;
             }
-            if let Some((clock, false)) = row_clock(conn, table, &key)?
-                && *stamp <= clock
-            {
-                decisions.push(Decision {
-                    kind: DecisionKind::DeletedWins,
-                    detail: format!("{what} was not deleted: it was added again later"),
-                });
-                return Ok(());
-            }
-            if let Some(inv) = frozen(conn, table, m, &values, current.as_deref())? {
-                decisions.push(Decision {
-                    kind: DecisionKind::InvoiceKept,
-                    detail: format!(
-                        "{what} was deleted on another device but kept: it is on issued \
-                         invoice {inv}"
-                    ),
-                });
-                return Ok(());
-            }
-            if let Some(inv) = claimed_unseen(conn, table, m, &values, stamp, known)? {
-                decisions.push(Decision {
-                    kind: DecisionKind::InvoiceKept,
-                    detail: format!(
-                        "{what} was deleted on another device that had not seen it put on \
-                         invoice {inv}: it is kept"
-                    ),
-                });
-                return Ok(());
-            }
-            delete_row(conn, meta, table, m, &key_vals, &what, decisions)?;
-            set_row_clock(conn, table, &key, stamp, true)?;
-            conn.prepare_cached("DELETE FROM sync_cols WHERE tbl = ?1 AND key = ?2")?
-                .execute([table, &key])?;
         }
+        Ok(())
     }
-    Ok(())
+
+    /// An edit: each column keeps the later write; an edit of a row on an issued invoice, or of
+    /// a row deleted meanwhile, is dropped.
+    fn update(&mut self, row: Row<'_>, current: Option<Vec<Value>>) -> Result<()> {
+        let (conn, meta, stamp, known) = (self.conn, self.meta, self.stamp, self.known);
+        let decisions = &mut *self.decisions;
+        let Row {
+            table,
+            m,
+            values,
+            key_vals,
+            key,
+            what,
+        } = row;
+        let Some(cur) = current else {
+            let gone = matches!(row_clock(conn, table, &key)?, Some((_, true)));
+            decisions.push(Decision {
+                kind: DecisionKind::DeletedWins,
+                detail: if gone {
+                    format!("an edit of {what} was dropped: it was deleted")
+                } else {
+                    format!("an edit of {what} was dropped: the row is not here")
+                },
+            });
+            return Ok(());
+        };
+        if let Some(inv) = frozen(conn, table, m, &values, Some(&cur))? {
+            let touches_content = values.iter().enumerate().any(|(i, v)| {
+                v.is_some()
+                    && !m.pk.contains(&i)
+                    && !matches!(
+                        m.cols[i].as_str(),
+                        "invoice_id" | "invoice_line_id" | "updated_at"
+                    )
+            });
+            let touches_invoice = values.iter().enumerate().any(|(i, v)| {
+                v.is_some() && matches!(m.cols[i].as_str(), "invoice_id" | "invoice_line_id")
+            });
+            // An edit that only moved `updated_at` is dropped too (silently): on the
+            // devices that get the invoice's full version later, that version sets every
+            // column, so keeping the edit here would leave this device different.
+            if !touches_invoice {
+                if touches_content {
+                    decisions.push(Decision {
+                        kind: DecisionKind::InvoiceKept,
+                        detail: format!(
+                            "an edit of {what} made on another device was not applied: it \
+                             is on invoice {inv}, which keeps its version"
+                        ),
+                    });
+                }
+                return Ok(());
+            }
+        }
+        let base = row_clock(conn, table, &key)?;
+        // A row with an id has a row clock only when it came back after a delete (an undo):
+        // an edit made elsewhere without knowing of that return was made before the delete
+        // (it could not edit a deleted row). The delete won against it on the devices that
+        // had the edit first, and the return restored the row as it was: it loses here too.
+        if m.int_pk
+            && let Some(((h, dev), false)) = &base
+            && *dev != stamp.1
+            && known.get(dev).is_none_or(|k| k < h)
+        {
+            decisions.push(Decision {
+                kind: DecisionKind::DeletedWins,
+                detail: format!(
+                    "an edit of {what} was dropped: it was deleted meanwhile, and brought back \
+                     as it was"
+                ),
+            });
+            return Ok(());
+        }
+        let mut set = Vec::new();
+        let mut lost = Vec::new();
+        for (i, v) in values.iter().enumerate() {
+            let Some(v) = v else { continue };
+            if m.pk.contains(&i) {
+                continue;
+            }
+            let eff = later(
+                base.as_ref().map(|b| &b.0),
+                col_clock(conn, table, &key, i)?,
+            );
+            if eff.as_ref().is_none_or(|e| stamp > e) {
+                set_col_clock(conn, table, &key, i, stamp)?;
+                if cur.get(i) != Some(v) {
+                    set.push((i, v.clone()));
+                }
+            } else if cur.get(i) != Some(v) && m.cols[i] != "updated_at" {
+                lost.push(m.cols[i].clone());
+            }
+        }
+        if !lost.is_empty() {
+            decisions.push(Decision {
+                kind: DecisionKind::LaterEditWins,
+                detail: format!("{what}: {} kept the later edit made here", lost.join(", ")),
+            });
+        }
+        update_cols(
+            conn, meta, table, m, &key_vals, &set, stamp, known, decisions,
+        )?;
+        Ok(())
+    }
+
+    /// A delete: applied unless the row was added again later, is on an issued invoice, or was
+    /// put on an invoice without the deleting device knowing.
+    fn delete(&mut self, row: Row<'_>, current: Option<Vec<Value>>) -> Result<()> {
+        let (conn, meta, stamp, known) = (self.conn, self.meta, self.stamp, self.known);
+        let decisions = &mut *self.decisions;
+        let Row {
+            table,
+            m,
+            values,
+            key_vals,
+            key,
+            what,
+        } = row;
+        if current.is_none() {
+            // Already gone: keep the later of the two clocks (an older delete arriving
+            // after a newer one must not let a re-insert between them back in).
+            if row_clock(conn, table, &key)?.is_none_or(|(clock, _)| *stamp > clock) {
+                set_row_clock(conn, table, &key, stamp, true)?;
+            }
+            return Ok(());
+        }
+        if let Some((clock, false)) = row_clock(conn, table, &key)?
+            && *stamp <= clock
+        {
+            decisions.push(Decision {
+                kind: DecisionKind::DeletedWins,
+                detail: format!("{what} was not deleted: it was added again later"),
+            });
+            return Ok(());
+        }
+        if let Some(inv) = frozen(conn, table, m, &values, current.as_deref())? {
+            decisions.push(Decision {
+                kind: DecisionKind::InvoiceKept,
+                detail: format!(
+                    "{what} was deleted on another device but kept: it is on issued \
+                     invoice {inv}"
+                ),
+            });
+            return Ok(());
+        }
+        if let Some(inv) = claimed_unseen(conn, table, m, &values, stamp, known)? {
+            decisions.push(Decision {
+                kind: DecisionKind::InvoiceKept,
+                detail: format!(
+                    "{what} was deleted on another device that had not seen it put on \
+                     invoice {inv}: it is kept"
+                ),
+            });
+            return Ok(());
+        }
+        delete_row(conn, meta, table, m, &key_vals, &what, decisions)?;
+        set_row_clock(conn, table, &key, stamp, true)?;
+        conn.prepare_cached("DELETE FROM sync_cols WHERE tbl = ?1 AND key = ?2")?
+            .execute([table, &key])?;
+        Ok(())
+    }
 }
 
 /// The invoice that put the track `values` (of a table whose rows are frozen with their
