@@ -15,6 +15,7 @@ mod crash;
 mod disk;
 mod http;
 mod import;
+mod import_people;
 mod importers;
 mod inputs;
 mod integrity;

@@ -435,6 +435,8 @@ struct ImportOut {
     created_clients: usize,
     created_tags: usize,
     created_tasks: usize,
+    /// People created for the file's users (names; a dry run: those it would create).
+    created_people: Vec<String>,
     /// Zero-length entries left out.
     empty: usize,
     /// Running intervals (no end) left out.
@@ -470,6 +472,7 @@ pub fn import_report(r: &stint_service::ImportReport) -> String {
         created_clients: s.created_clients,
         created_tags: s.created_tags,
         created_tasks: s.created_tasks,
+        created_people: s.created_people.clone(),
         empty: s.empty,
         running: s.running,
         invalid: s.invalid,
