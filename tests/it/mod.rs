@@ -40,6 +40,7 @@ mod sync_http;
 mod sync_races;
 mod tasks;
 mod team;
+mod team_billing;
 mod tidy;
 mod upgrade;
 mod util;
