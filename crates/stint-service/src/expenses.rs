@@ -362,11 +362,13 @@ impl Service {
             std::collections::HashMap::new();
         if inv.group_by == stint_domain::billing::GroupBy::Person {
             for e in &mut found {
-                if !names.contains_key(&e.person_id) {
-                    let name = super::people::load(ctx, e.person_id)?.name;
-                    names.insert(e.person_id, name);
-                }
-                e.description = format!("{}: {}", names[&e.person_id], e.description);
+                let name = match names.entry(e.person_id) {
+                    std::collections::hash_map::Entry::Occupied(n) => n.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(super::people::load(ctx, e.person_id)?.name)
+                    }
+                };
+                e.description = format!("{name}: {}", e.description);
             }
         }
         found.reverse(); // oldest first
