@@ -490,6 +490,9 @@ impl Names {
     }
 }
 
+/// Where a row was first seen, and its user (the file's text, shared).
+type FirstSeen = (RowPlace, Option<Arc<str>>);
+
 /// The check phase: turns entries into rows, or stops at the first bad one.
 #[derive(Debug)]
 pub(crate) struct Checker {
@@ -506,9 +509,9 @@ pub(crate) struct Checker {
     /// Bad rows: how many, and the first [`MAX_LISTED_ROWS`].
     invalid: usize,
     invalid_rows: Vec<RejectedRow>,
-    /// Each row's key (start or day, and hash), where it first was and its user (folded), to
-    /// find repeats.
-    seen: HashMap<(i64, [u8; 16]), (RowPlace, String)>,
+    /// Each row's key (start or day, and hash), where it first was and its user, to find
+    /// repeats.
+    seen: HashMap<(i64, [u8; 16]), FirstSeen>,
     duplicates: usize,
     duplicate_rows: Vec<DuplicateRow>,
     crowded_dates: Vec<chrono::NaiveDate>,
@@ -750,12 +753,13 @@ impl Checker {
         // Another tracker's export holding one entry twice: keep the first. The same entry of
         // two users (a meeting both logged) is two tracks: the later one's hash takes its user,
         // so that the first keeps the key of earlier builds.
-        let user_key = user.as_deref().map(name_key).unwrap_or_default();
+        let user = user.map(|u| self.names.get(&u));
+        let user_key = |u: &Option<Arc<str>>| u.as_deref().map(name_key).unwrap_or_default();
         let mut hash = hash;
         if let Some((_, first_user)) = self.seen.get(&(key_at, hash))
-            && *first_user != user_key
+            && user_key(first_user) != user_key(&user)
         {
-            hash = hash_parts(&[hex(&hash), user_key.clone()]);
+            hash = hash_parts(&[hex(&hash), user_key(&user)]);
         }
         match self.seen.entry((key_at, hash)) {
             std::collections::hash_map::Entry::Occupied(first) => {
@@ -769,7 +773,7 @@ impl Checker {
                 return Ok(());
             }
             std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert((place, user_key));
+                slot.insert((place, user.clone()));
             }
         }
         if let (Some(p), Some(t)) = (&project, &task) {
@@ -787,7 +791,7 @@ impl Checker {
             billable: e.billable,
             rate,
             currency,
-            user: user.map(|u| self.names.get(&u)),
+            user,
             key_at,
             hash,
         };
