@@ -63,6 +63,8 @@ fn billable(n: usize) -> Vec<BillableTrack> {
                 task_name: None,
                 milestone_id: None,
                 milestone_name: None,
+                person_id: None,
+                person_name: "Owner".to_owned(),
             }
         })
         .collect()

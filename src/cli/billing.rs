@@ -142,9 +142,12 @@ pub struct CreateInvoiceArgs {
     /// Last day of the period (included).
     #[arg(long)]
     pub to: String,
-    /// Lines per track, project, day, tag, task or milestone.
+    /// Lines per track, project, day, tag, task, milestone or person.
     #[arg(long)]
     pub group_by: Option<String>,
+    /// Only this person's tracks and expenses (a name, an id, `me` or `owner`).
+    #[arg(long)]
+    pub person: Option<String>,
     /// Tax rate in percent, e.g. 19 [default: the client's, else `default_tax_rate_percent`].
     #[arg(long, visible_alias = "tax-rate")]
     pub tax: Option<String>,
@@ -461,6 +464,7 @@ pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
                 from: a.from.clone(),
                 to: a.to.clone(),
                 group_by: a.group_by.clone(),
+                person: a.person.clone(),
                 tax_rate_percent: a.tax.clone(),
                 due_days: a.due_days,
                 notes: a.notes.clone(),

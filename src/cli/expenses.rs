@@ -74,6 +74,9 @@ pub struct ListExpenseArgs {
     /// Only expenses not on an invoice yet.
     #[arg(long)]
     pub unbilled: bool,
+    /// Only this person's expenses (a name, an id, `me` or `owner`).
+    #[arg(long)]
+    pub person: Option<String>,
 }
 
 /// `stint expense edit`.
@@ -165,6 +168,7 @@ pub fn expense(svc: &Service, cmd: &ExpenseCommand) -> anyhow::Result<()> {
                     from: a.from.clone(),
                     to: a.to.clone(),
                     invoiced: a.unbilled.then_some(false),
+                    person: a.person.clone(),
                     limit: Some(500),
                     cursor,
                     ..Default::default()

@@ -203,6 +203,19 @@ fn print_report(r: &ImportReport, seconds: f64) {
             println!("Read as {}.", r.format.title());
         }
     }
+    if !s.created_people.is_empty() {
+        println!(
+            "{} {} {}: {} (members; stint person edit NAME to set capacity and cost).",
+            if r.dry_run { "Would create" } else { "Created" },
+            s.created_people.len(),
+            if s.created_people.len() == 1 {
+                "person"
+            } else {
+                "people"
+            },
+            s.created_people.join(", ")
+        );
+    }
     if s.empty + s.running > 0 {
         println!(
             "Left out {} zero-length entries and {} running intervals (stint keeps neither).",

@@ -105,13 +105,15 @@ pub fn token(svc: &Service, cmd: &TokenCommand) -> anyhow::Result<ExitCode> {
             }
         }
         TokenCommand::List if o.json => {
-            println!("{}", json::tokens(&svc.list_tokens()?));
+            println!("{}", json::token_list(&svc.list_tokens_with_people()?));
         }
         TokenCommand::List => {
             let mut table = Table::new();
             table.load_preset(UTF8_FULL_CONDENSED).set_header([
                 "name",
                 "scope",
+                "person",
+                "role",
                 "sensitive",
                 "created",
                 "last used",
@@ -123,10 +125,13 @@ pub fn token(svc: &Service, cmd: &TokenCommand) -> anyhow::Result<ExitCode> {
                     .format("%Y-%m-%d %H:%M %Z")
                     .to_string()
             };
-            for t in svc.list_tokens()? {
+            for listed in svc.list_tokens_with_people()? {
+                let t = listed.token;
                 table.add_row([
                     t.name,
                     t.scope,
+                    listed.person,
+                    listed.role.as_str().to_owned(),
                     if t.sensitive { "yes" } else { "no" }.to_owned(),
                     local(t.created_at),
                     t.last_used_at

@@ -9,6 +9,7 @@
 #   billing_session.py the money rule, expenses, two tax rates, a discount, outstanding/overdue
 #   sync_session.py    2 stdio servers on two databases syncing through a folder
 #   team_session.py    drafts (an assistant logs a day, the owner approves) and milestones
+#   people_session.py  a team on `stint serve`: a token each, scopes, reports, utilization, invoices by person
 #   (checks.py is the check counter billing_session.py and tasks_session.py share)
 # Each prints "N passed, M failed"; all of them run even when one fails.
 #
@@ -39,7 +40,7 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/stint-interop.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
 status=0
-for script in stdio_session.py http_session.py concurrency.py pdf_session.py tasks_session.py billing_session.py sync_session.py team_session.py; do
+for script in stdio_session.py http_session.py concurrency.py pdf_session.py tasks_session.py billing_session.py sync_session.py team_session.py people_session.py; do
     echo "== $script"
     mkdir -p "$work/${script%.py}"
     "$venv/bin/python" "$root/tests/interop/$script" "$bin" "$work/${script%.py}" || status=1

@@ -63,7 +63,7 @@ fn cases() -> Vec<(&'static str, Value, &'static str)> {
         (
             "create_invoice",
             json!({"client": "Acme", "from": "last month", "project": ["Website"]}),
-            "`project` is not an argument of `create_invoice`; it takes: client, discount_amount, discount_percent, dry_run, due_days, from, group_by, include_expenses, notes, projects, request_id, tax_rate_percent, to; did you mean `projects`?",
+            "`project` is not an argument of `create_invoice`; it takes: client, discount_amount, discount_percent, dry_run, due_days, from, group_by, include_expenses, notes, person, projects, request_id, tax_rate_percent, to; did you mean `projects`?",
         ),
         (
             "list_tracks",

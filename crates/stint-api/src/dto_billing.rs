@@ -68,13 +68,15 @@ pub struct CreateInvoiceArgs {
     /// Last day (included) or an end instant (excluded).
     #[serde(default)]
     pub to: String,
-    /// Lines per "track" (default), "project", "day", "tag", "task" or "milestone".
+    /// Lines per track (default), project, day, tag, task, milestone or person.
     pub group_by: Option<String>,
-    /// Tax rate in percent, e.g. 19 (default: the client's, else the setting's).
+    /// Name, id or "me".
+    pub person: Option<String>,
+    /// Percent, e.g. 19 (default: the client's, else the setting's).
     pub tax_rate_percent: Option<DecimalArg>,
-    /// Days until due (default: setting invoice_due_days).
+    /// Default: setting invoice_due_days.
     pub due_days: Option<u32>,
-    /// Free text printed on the invoice, e.g. payment details.
+    /// Printed on the invoice, e.g. payment details.
     pub notes: Option<String>,
     /// Before tax.
     pub discount_percent: Option<DecimalArg>,
@@ -82,7 +84,7 @@ pub struct CreateInvoiceArgs {
     pub discount_amount: Option<DecimalArg>,
     /// Default true.
     pub include_expenses: Option<bool>,
-    /// Preview without saving or holding tracks (default false).
+    /// Preview only: saves nothing.
     pub dry_run: Option<bool>,
     /// Retry key: a repeat within 24 h replays the answer.
     pub request_id: Option<String>,
@@ -101,6 +103,7 @@ impl From<CreateInvoiceArgs> for service::NewInvoice {
             from: a.from,
             to: a.to,
             group_by: a.group_by,
+            person: a.person,
             tax_rate_percent: a.tax_rate_percent.map(|d| d.0),
             due_days: a.due_days,
             notes: a.notes,
@@ -975,6 +978,8 @@ pub struct ListExpensesArgs {
     pub billable: Option<bool>,
     /// Filter.
     pub invoiced: Option<bool>,
+    /// Name, id or "me".
+    pub person: Option<String>,
     /// Page size.
     pub limit: Option<u32>,
     /// next_cursor.

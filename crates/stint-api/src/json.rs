@@ -261,6 +261,13 @@ struct TokenOut {
     last_used_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     revoked_at: Option<String>,
+    /// Whom it speaks for (`stint token list`): the person's name, the owner's for a token
+    /// made without `--person`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    person: Option<String>,
+    /// That person's role: member, manager or owner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<&'static str>,
 }
 
 /// `{"tokens": [...]}`: every token's name, scope, flags and dates (UTC), without secrets.
@@ -275,6 +282,8 @@ pub fn tokens(rows: &[stint_service::TokenRow]) -> String {
             created_at: utc(t.created_at),
             last_used_at: t.last_used_at.map(utc),
             revoked_at: t.revoked_at.map(utc),
+            person: None,
+            role: None,
         })
         .collect();
     let mut m = Map::new();
@@ -283,6 +292,20 @@ pub fn tokens(rows: &[stint_service::TokenRow]) -> String {
         serde_json::to_value(tokens).unwrap_or(Value::Null),
     );
     pretty(&Value::Object(m))
+}
+
+/// `stint token list --json`: `{"tokens": [...]}`, each token as [`tokens`] gives it with
+/// `person` (whom it speaks for) and `role` (member, manager or owner).
+pub fn token_list(rows: &[stint_service::TokenListing]) -> String {
+    let plain: Vec<stint_service::TokenRow> = rows.iter().map(|r| r.token.clone()).collect();
+    let mut v: Value = serde_json::from_str(&tokens(&plain)).unwrap_or(Value::Null);
+    if let Some(list) = v["tokens"].as_array_mut() {
+        for (out, row) in list.iter_mut().zip(rows) {
+            out["person"] = Value::from(row.person.clone());
+            out["role"] = Value::from(row.role.as_str());
+        }
+    }
+    pretty(&v)
 }
 
 /// `stint sync status --json`: this device, its peers, the billing device and the newest
@@ -435,6 +458,8 @@ struct ImportOut {
     created_clients: usize,
     created_tags: usize,
     created_tasks: usize,
+    /// People created for the file's users (names; a dry run: those it would create).
+    created_people: Vec<String>,
     /// Zero-length entries left out.
     empty: usize,
     /// Running intervals (no end) left out.
@@ -470,6 +495,7 @@ pub fn import_report(r: &stint_service::ImportReport) -> String {
         created_clients: s.created_clients,
         created_tags: s.created_tags,
         created_tasks: s.created_tasks,
+        created_people: s.created_people.clone(),
         empty: s.empty,
         running: s.running,
         invalid: s.invalid,

@@ -279,6 +279,9 @@ pub struct BillableTrack {
     /// The milestone of its task, if any, and its name.
     pub milestone_id: Option<i64>,
     pub milestone_name: Option<String>,
+    /// Whose track it is (`None`: the owner) and their name, for lines by person.
+    pub person_id: Option<i64>,
+    pub person_name: String,
 }
 
 impl BillableTrack {
@@ -314,6 +317,9 @@ pub enum GroupBy {
     /// One line per milestone of a project (and rate); tracks whose task has no milestone (or
     /// that have no task) form their project's line.
     Milestone,
+    /// One line per person and project (and rate), described `Person: Project`; the owner's
+    /// lines first, then people by name.
+    Person,
 }
 
 impl GroupBy {
@@ -329,10 +335,11 @@ impl GroupBy {
             "tag" => Ok(Self::Tag),
             "task" => Ok(Self::Task),
             "milestone" => Ok(Self::Milestone),
+            "person" => Ok(Self::Person),
             _ => Err(DomainError::parse(
                 "invoice grouping",
                 input,
-                "give track, project, day, tag or task (or milestone)",
+                "give track, project, day, tag or task (or milestone) or person",
             )),
         }
     }
@@ -346,6 +353,7 @@ impl GroupBy {
             Self::Tag => "tag",
             Self::Task => "task",
             Self::Milestone => "milestone",
+            Self::Person => "person",
         }
     }
 }
@@ -397,6 +405,10 @@ pub struct LineDraft {
 /// - `Task`: one line per project and task, by project name then task name, described
 ///   `Project: Task`; a project's tracks without a task form the line `Project` before its
 ///   tasks; tracks without a project last as "No project".
+/// - `Milestone`: as `Task`, with the task's milestone (`Project: Milestone`).
+/// - `Person`: one line per person and project, the owner's first, then people by name, each
+///   person's projects by name; described `Person: Project`, or `Person` for tracks without a
+///   project.
 /// - Lines of one group at different rates are ordered by rate.
 /// - Rounding scope `entry`: each track rounded, then summed within the line; scope `total`: the
 ///   line's summed seconds rounded once.
@@ -483,6 +495,13 @@ enum GroupKey {
         project_id: Option<i64>,
         milestone: Option<((String, String), i64)>,
     },
+    /// The owner first, then people by name; within one, projects as for `Project`.
+    Person {
+        person: (bool, (String, String), Option<i64>),
+        missing: bool,
+        project: (String, String),
+        project_id: Option<i64>,
+    },
 }
 
 impl GroupKey {
@@ -516,6 +535,16 @@ impl GroupKey {
                         id,
                     )
                 }),
+            },
+            GroupBy::Person => GroupKey::Person {
+                person: (
+                    t.person_id.is_some(),
+                    name_order(&t.person_name),
+                    t.person_id,
+                ),
+                missing: t.project_id.is_none() && t.project_name.is_none(),
+                project: name_order(t.project_name.as_deref().unwrap_or_default()),
+                project_id: t.project_id,
             },
             GroupBy::Tag => {
                 let tag = t.first_tag();
@@ -568,6 +597,10 @@ fn price_line(key: &GroupKey, tracks: &[&BillableTrack], rounding: Rounding) -> 
                 None => project.to_owned(),
             }
         }
+        GroupKey::Person { .. } => match &project_name {
+            Some(project) => format!("{}: {project}", first.person_name),
+            None => first.person_name.clone(),
+        },
         GroupKey::Milestone { .. } => {
             let project = project_name.as_deref().unwrap_or(NO_PROJECT);
             match &first.milestone_name {
@@ -914,6 +947,8 @@ mod tests {
             task_name: None,
             milestone_id: None,
             milestone_name: None,
+            person_id: None,
+            person_name: "Owner".to_owned(),
         }
     }
 
@@ -1410,6 +1445,8 @@ mod tests {
             GroupBy::Day,
             GroupBy::Tag,
             GroupBy::Task,
+            GroupBy::Milestone,
+            GroupBy::Person,
         ] {
             assert_eq!(GroupBy::parse(g.as_str()), Ok(g));
         }
@@ -1566,6 +1603,8 @@ mod tests {
                         task_name: None,
                         milestone_id: None,
                         milestone_name: None,
+                        person_id: (i % 3 > 0).then_some(i as i64 % 3),
+                        person_name: ["Olga", "Ana", "Ben"][i % 3].to_owned(),
                     }
                 })
                 .collect()

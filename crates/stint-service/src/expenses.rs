@@ -68,6 +68,9 @@ pub struct ListExpenses {
     pub to: Option<String>,
     pub billable: Option<bool>,
     pub invoiced: Option<bool>,
+    /// Only this person's expenses: a name, an id, `me` (the caller's person) or `owner`;
+    /// none: everyone's the caller may read (a member's token: its own).
+    pub person: Option<String>,
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
@@ -240,7 +243,7 @@ impl Service {
                 to: day(req.to.clone())?,
                 billable: req.billable,
                 invoiced: req.invoiced,
-                person: ctx.acting.filter(None)?,
+                person: super::people::person_filter(ctx, req.person.as_deref())?,
             };
             let after = match req.cursor.as_deref().filter(|c| !c.trim().is_empty()) {
                 Some(c) => {
@@ -350,9 +353,24 @@ impl Service {
             billable: Some(true),
             invoiced: Some(false),
             draft: Some(false),
+            person: selection.person,
             ..Default::default()
         };
         let mut found = expenses::list(ctx.tx, &filter, None, usize::MAX)?;
+        // Lines by person name each expense's person too.
+        let mut names: std::collections::HashMap<Option<stint_domain::PersonId>, String> =
+            std::collections::HashMap::new();
+        if inv.group_by == stint_domain::billing::GroupBy::Person {
+            for e in &mut found {
+                let name = match names.entry(e.person_id) {
+                    std::collections::hash_map::Entry::Occupied(n) => n.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(super::people::load(ctx, e.person_id)?.name)
+                    }
+                };
+                e.description = format!("{name}: {}", e.description);
+            }
+        }
         found.reverse(); // oldest first
         if let Some(other) = found.iter().find(|e| e.currency != inv.currency) {
             return Err(ServiceError::Conflict(msg![

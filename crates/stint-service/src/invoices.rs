@@ -33,8 +33,11 @@ pub struct NewInvoice {
     pub from: String,
     /// Last day (included) or end instant (excluded) of the period.
     pub to: String,
-    /// `track` (default), `project`, `day`, `tag` or `task`.
+    /// `track` (default), `project`, `day`, `tag`, `task`, `milestone` or `person`.
     pub group_by: Option<String>,
+    /// Only this person's tracks and expenses: a name, an id, `me` (the caller's person) or
+    /// `owner`; none: everyone's.
+    pub person: Option<String>,
     /// Tax rate in percent, e.g. `19`; default: the client's `tax_rate_percent`, else the
     /// setting `default_tax_rate_percent`, else 0. A rate strictly between 0 and 1 is refused
     /// as a likely fraction unless written with a percent sign (`"0.5%"`).
@@ -286,6 +289,7 @@ fn parse_invoice_request(ctx: &Ctx<'_>, req: &NewInvoice) -> Result<InvoicePlan>
         end: range.end.timestamp(),
         client_id: client.as_ref().map(|c| c.id),
         project_ids,
+        person: super::people::person_filter(ctx, req.person.as_deref())?,
     };
     Ok(InvoicePlan {
         client,
@@ -304,8 +308,12 @@ fn parse_invoice_request(ctx: &Ctx<'_>, req: &NewInvoice) -> Result<InvoicePlan>
 fn select_tracks(ctx: &Ctx<'_>, req: &NewInvoice, plan: &InvoicePlan) -> Result<Vec<BillableRow>> {
     let rows = invoices::billable_tracks(ctx.tx, &plan.selection)?;
     if rows.is_empty() {
-        let scope =
+        let mut scope =
             describe_selection(plan.client.as_ref().map(|c| c.name.as_str()), &req.projects);
+        if let Some(person) = plan.selection.person {
+            let name = super::people::load(ctx, person)?.name;
+            scope = format!("of {name} {scope}");
+        }
         return Err(ServiceError::Conflict(msg![
             format!(
                 "there are no billable, finished, uninvoiced tracks {scope} starting between \
@@ -337,6 +345,7 @@ fn price_tracks(ctx: &Ctx<'_>, rows: Vec<BillableRow>) -> Result<PricedTracks> {
     };
     let mut tracks = Vec::with_capacity(rows.len());
     let mut currency = None;
+    let owner = stint_store::people::owner(ctx.tx)?.name;
     for row in rows {
         let c = resolve_currency(
             row.project_currency,
@@ -371,6 +380,8 @@ fn price_tracks(ctx: &Ctx<'_>, rows: Vec<BillableRow>) -> Result<PricedTracks> {
             task_name: row.task_name,
             milestone_id: row.milestone_id,
             milestone_name: row.milestone_name,
+            person_id: row.person_id,
+            person_name: row.person_name.unwrap_or_else(|| owner.clone()),
         });
     }
     if by_currency.len() > 1 {

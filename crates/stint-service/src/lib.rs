@@ -91,7 +91,7 @@ pub use sync_remote::{
 };
 pub use tasks::{DeleteTask, ListTasks, NewTask, TaskChanges};
 pub use tokens::{
-    HttpCaller, LAST_USED_RESOLUTION_SECS, SECRET_PREFIX, Scope, TokenInfo, TokenRow,
+    HttpCaller, LAST_USED_RESOLUTION_SECS, SECRET_PREFIX, Scope, TokenInfo, TokenListing, TokenRow,
 };
 pub use tracks::{
     ContinueTimer, ListTracks, NewTrack, StartTimer, StopTimer, TimerContinued, TimerStarted,

@@ -213,7 +213,7 @@ pub struct PersonChanges {
     pub archived: Option<bool>,
 }
 
-fn check_name(name: &str) -> Result<String> {
+pub(crate) fn check_name(name: &str) -> Result<String> {
     let n = name.trim().to_owned();
     if n.is_empty() {
         return Err(DomainError::Invalid("a person needs a name, e.g. \"Ana\"".into()).into());

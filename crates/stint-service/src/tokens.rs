@@ -10,6 +10,16 @@ use stint_store as store;
 use stint_store::tokens;
 pub use stint_store::tokens::TokenRow;
 
+/// A token with whom it speaks for ([`Service::list_tokens_with_people`]).
+#[derive(Debug, Clone)]
+pub struct TokenListing {
+    pub token: TokenRow,
+    /// The person's name (the owner's for a token made without `--person`).
+    pub person: String,
+    /// That person's role.
+    pub role: stint_domain::people::Role,
+}
+
 /// What a token may do (docs/rules.md, "HTTP front end").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Scope {
@@ -179,6 +189,34 @@ impl Service {
     /// Every token, revoked ones included.
     pub fn list_tokens(&self) -> Result<Vec<TokenRow>> {
         self.read(|ctx| Ok(tokens::list(ctx.tx)?))
+    }
+
+    /// Every token (revoked ones included) with the person it speaks for (the owner for a
+    /// token made without `--person`) and that person's role, as `stint token list` shows
+    /// them.
+    pub fn list_tokens_with_people(&self) -> Result<Vec<TokenListing>> {
+        self.read(|ctx| {
+            let people = store::people::token_people(ctx.tx)?;
+            let owner = store::people::owner(ctx.tx)?;
+            let mut out = Vec::new();
+            for token in tokens::list(ctx.tx)? {
+                // A person's tokens go with the person (V13), so every id is found; one that
+                // is not is listed by id rather than failing the list.
+                let (person, role) = match people.get(&token.id).copied().flatten() {
+                    None => (owner.name.clone(), owner.role),
+                    Some(id) => match store::people::get(ctx.tx, id)? {
+                        Some(p) => (p.name, p.role),
+                        None => (format!("person {id}"), stint_domain::people::Role::Member),
+                    },
+                };
+                out.push(TokenListing {
+                    token,
+                    person,
+                    role,
+                });
+            }
+            Ok(out)
+        })
     }
 
     /// Revokes the active token named `name`; requests carrying it are refused from then on,

@@ -36,6 +36,9 @@ pub struct BillableRow {
     /// The milestone of its task, and its name.
     pub milestone_id: Option<i64>,
     pub milestone_name: Option<String>,
+    /// Whose track it is (`None`: the owner) and that person's name (`None`: the owner).
+    pub person_id: Option<i64>,
+    pub person_name: Option<String>,
 }
 
 /// Which tracks to bill: starting in `[start, end)`, of a client and/or some projects.
@@ -45,6 +48,8 @@ pub struct BillableQuery {
     pub end: i64,
     pub client_id: Option<ClientId>,
     pub project_ids: Vec<ProjectId>,
+    /// Only this person's tracks (`Some(None)`: the owner's); `None`: everyone's.
+    pub person: Option<Option<stint_domain::PersonId>>,
 }
 
 /// Billable, finished, not yet invoiced tracks matching `q`, by start.
@@ -56,7 +61,8 @@ pub fn billable_tracks(conn: &Connection, q: &BillableQuery) -> Result<Vec<Billa
                 (SELECT group_concat(g.name, char(30)) FROM track_tags tt JOIN tags g ON g.id = tt.tag_id
                   WHERE tt.track_id = t.id),
                 t.task_id, k.name, k.hourly_rate, k.milestone_id,
-                (SELECT m.name FROM milestones m WHERE m.id = k.milestone_id)
+                (SELECT m.name FROM milestones m WHERE m.id = k.milestone_id),
+                t.person_id, (SELECT pp.name FROM people pp WHERE pp.id = t.person_id)
            FROM tracks t
            LEFT JOIN projects p ON p.id = t.project_id
            LEFT JOIN clients c ON c.id = p.client_id
@@ -80,6 +86,14 @@ pub fn billable_tracks(conn: &Connection, q: &BillableQuery) -> Result<Vec<Billa
                 .iter()
                 .map(|p| rusqlite::types::Value::from(p.0)),
         );
+    }
+    match q.person {
+        None => {}
+        Some(None) => sql.push_str(" AND t.person_id IS NULL"),
+        Some(Some(p)) => {
+            args.push(p.0.into());
+            sql.push_str(&format!(" AND t.person_id = ?{}", args.len()));
+        }
     }
     sql.push_str(" ORDER BY t.start_at, t.id");
     let mut stmt = conn.prepare(&sql)?;
@@ -119,6 +133,8 @@ pub fn billable_tracks(conn: &Connection, q: &BillableQuery) -> Result<Vec<Billa
                 .or_else(|e| null_id(r, 15, e))?,
             milestone_id: r.get(18)?,
             milestone_name: r.get(19)?,
+            person_id: r.get(20)?,
+            person_name: r.get(21)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -145,16 +161,26 @@ fn null_id<T>(r: &Row<'_>, id_col: usize, e: rusqlite::Error) -> rusqlite::Resul
 /// values schema 1 allows, `grouping` a newer one (`task`, with `group_by` `project`; see
 /// `migrations/V8__tasks.sql`), `grouping_v14` a newer one still (`milestone`, with `task` and
 /// `project` in the older columns; see `migrations/V14__milestones_drafts.sql`). Read back as
-/// `coalesce(grouping_v14, grouping, group_by)`.
-fn stored_group_by(g: GroupBy) -> (&'static str, Option<&'static str>, Option<&'static str>) {
+/// `coalesce(grouping_v15, grouping_v14, grouping, group_by)`; `grouping_v15` holds `person`
+/// (with `project` in `group_by`; see `migrations/V15__invoice_person.sql`), the fourth value.
+type StoredGroupBy = (
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+fn stored_group_by(g: GroupBy) -> StoredGroupBy {
     match g {
-        GroupBy::Task => (GroupBy::Project.as_str(), Some(g.as_str()), None),
+        GroupBy::Person => (GroupBy::Project.as_str(), None, None, Some(g.as_str())),
+        GroupBy::Task => (GroupBy::Project.as_str(), Some(g.as_str()), None, None),
         GroupBy::Milestone => (
             GroupBy::Project.as_str(),
             Some(GroupBy::Task.as_str()),
             Some(g.as_str()),
+            None,
         ),
-        other => (other.as_str(), None, None),
+        other => (other.as_str(), None, None, None),
     }
 }
 
@@ -166,9 +192,9 @@ pub fn insert(conn: &Connection, inv: &Invoice) -> Result<InvoiceId> {
            seller_name, seller_address, client_name, client_email, client_address, client_tax_id,
            rounding_mode, rounding_increment_minutes, rounding_scope, timezone, created_at,
            updated_at, grouping, discount_percent, discount_amount, discount, paid_on, id,
-           grouping_v14)
+           grouping_v14, grouping_v15)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-           ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)",
+           ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)",
         params![
             inv.number,
             inv.status.as_str(),
@@ -202,6 +228,7 @@ pub fn insert(conn: &Connection, inv: &Invoice) -> Result<InvoiceId> {
             date_text(inv.paid_on),
             super::sync::next_id(conn, "invoices")?,
             stored_group_by(inv.group_by).2,
+            stored_group_by(inv.group_by).3,
         ],
     )?;
     let id = InvoiceId(conn.last_insert_rowid());
@@ -253,7 +280,7 @@ pub fn insert(conn: &Connection, inv: &Invoice) -> Result<InvoiceId> {
 }
 
 const SELECT: &str = "SELECT id, number, status, client_id, currency, period_start, period_end,
-       issue_date, due_date, coalesce(grouping_v14, grouping, group_by), tax_rate_percent, subtotal, tax, total,
+       issue_date, due_date, coalesce(grouping_v15, grouping_v14, grouping, group_by), tax_rate_percent, subtotal, tax, total,
        notes, seller_name,
        seller_address, client_name, client_email, client_address, client_tax_id, rounding_mode,
        rounding_increment_minutes, rounding_scope, timezone, created_at, updated_at, sent_at,

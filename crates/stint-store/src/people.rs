@@ -238,6 +238,18 @@ pub fn token_person(conn: &Connection, name: &str) -> Result<Option<Option<Perso
         .map(|p| p.map(PersonId)))
 }
 
+/// Whom each token speaks for, by token id (revoked ones too): `None` the owner.
+pub fn token_people(conn: &Connection) -> Result<std::collections::HashMap<i64, Option<PersonId>>> {
+    let mut stmt = conn.prepare_cached("SELECT id, person_id FROM api_tokens")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, Option<i64>>(1)?.map(PersonId),
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Sets whom token `id` speaks for (`None`: the owner).
 pub fn set_token_person(conn: &Connection, token: i64, person: Option<PersonId>) -> Result<()> {
     conn.execute(

@@ -56,6 +56,7 @@ impl StintServer {
                 to: a.to,
                 billable: a.billable,
                 invoiced: a.invoiced,
+                person: a.person,
                 limit: a.limit,
                 cursor: a.cursor,
             })

@@ -1,6 +1,8 @@
 //! The CSV formats: stint's own, Toggl Track's detailed report, Clockify's detailed report and
 //! Harvest's time report. Columns are found by header name, case-insensitive, in any order;
-//! other columns (user, email, amounts of cost) are ignored.
+//! other columns (email, amounts of cost) are ignored. The user of a row (Toggl's and
+//! Clockify's `User`, Harvest's `First Name` and `Last Name`, or a `Person` column) becomes
+//! its person (see `import::people`).
 //!
 //! - stint: `start` (or `start_utc`), `end` (or `end_utc`), and optionally `project`,
 //!   `client`, `tags` (or `tag`; `;` or `,` between tags), `description` (or `note`/`notes`),
@@ -271,6 +273,7 @@ struct Dated {
     billable: Option<usize>,
     rate: Option<(usize, Option<String>)>,
     amount: Option<(usize, Option<String>)>,
+    user: Option<usize>,
 }
 
 impl Dated {
@@ -303,6 +306,7 @@ impl Dated {
                 .or_else(|| col(headers, &["rate"]).map(|i| (i, None))),
             amount: col_with_currency(headers, "amount")
                 .or_else(|| col_with_currency(headers, "billable amount")),
+            user: col(headers, &["user", "person"]),
         })
     }
 }
@@ -386,6 +390,7 @@ fn dated_row(
     e.tags = split_tags(cell(record, cols.tags));
     e.billable = parse_bool(checker, line, cell(record, cols.billable))?;
     e.currency = currency.cloned();
+    e.user = Some(cell(record, cols.user).to_owned());
     e.rate = match (&cols.rate, &cols.amount) {
         (Some((c, _)), _) => parse_number(cell(record, Some(*c))),
         (None, Some((c, _))) => {
@@ -448,6 +453,7 @@ pub(super) fn read_harvest(input: impl BufRead, checker: &mut Checker) -> Result
     let c_billable = col(&headers, &["billable?", "billable"]);
     let c_rate = col(&headers, &["billable rate"]);
     let c_currency = col(&headers, &["currency"]);
+    let c_user = HarvestUser::find(&headers);
     let mut records = Vec::new();
     let mut order = None;
     let mut at = reader.position().line();
@@ -468,9 +474,11 @@ pub(super) fn read_harvest(input: impl BufRead, checker: &mut Checker) -> Result
     let order = order.unwrap_or(Order::MonthFirst);
     // Each record's date and seconds (or why not), then the seconds of each date: a date's
     // entries start at 09:00, or earlier when they would run past midnight.
+    // Each person's day is laid out on its own: two people both start at 09:00.
     let mut parsed = Vec::with_capacity(records.len());
-    let mut totals: HashMap<NaiveDate, i64> = HashMap::new();
+    let mut totals: HashMap<(String, NaiveDate), i64> = HashMap::new();
     for record in &records {
+        let user = c_user.name(record);
         let line = line_of(record, 0);
         let ds = cell(record, Some(c_date));
         let hs = cell(record, Some(c_hours));
@@ -482,7 +490,7 @@ pub(super) fn read_harvest(input: impl BufRead, checker: &mut Checker) -> Result
                     format!("hours {hs:?} is not a number of hours up to 744"),
                 )),
                 Some(seconds) => {
-                    *totals.entry(date).or_insert(0) += seconds;
+                    *totals.entry((user.clone(), date)).or_insert(0) += seconds;
                     Ok((date, seconds))
                 }
             },
@@ -490,7 +498,7 @@ pub(super) fn read_harvest(input: impl BufRead, checker: &mut Checker) -> Result
         parsed.push(outcome);
     }
     // Seconds already laid out on each date, and how often each row's content was seen.
-    let mut used: HashMap<NaiveDate, i64> = HashMap::new();
+    let mut used: HashMap<(String, NaiveDate), i64> = HashMap::new();
     let mut seen: HashMap<String, u32> = HashMap::new();
     for (record, outcome) in records.iter().zip(parsed) {
         let outcome = outcome.and_then(|(date, seconds)| {
@@ -505,12 +513,41 @@ pub(super) fn read_harvest(input: impl BufRead, checker: &mut Checker) -> Result
                 rate: c_rate,
                 currency: c_currency,
             };
-            let layout = (date, seconds, totals[&date]);
-            harvest_row(checker, record, &cols, layout, &mut used, &mut seen)
+            let user = c_user.name(record);
+            let layout = (date, seconds, totals[&(user.clone(), date)]);
+            harvest_row(checker, record, &cols, layout, &user, &mut used, &mut seen)
         });
         checker.settle(outcome);
     }
     Ok(())
+}
+
+/// Where a Harvest report names the person: `First Name` and `Last Name`, or one `Person`
+/// (or `User`) column.
+struct HarvestUser {
+    first: Option<usize>,
+    last: Option<usize>,
+    whole: Option<usize>,
+}
+
+impl HarvestUser {
+    fn find(headers: &[String]) -> HarvestUser {
+        HarvestUser {
+            first: col(headers, &["first name"]),
+            last: col(headers, &["last name"]),
+            whole: col(headers, &["person", "user"]),
+        }
+    }
+
+    /// The row's person, `First Last` (empty when the file names none).
+    fn name(&self, record: &csv::StringRecord) -> String {
+        let whole = cell(record, self.whole);
+        if !whole.is_empty() {
+            return whole.to_owned();
+        }
+        let (first, last) = (cell(record, self.first), cell(record, self.last));
+        format!("{first} {last}").trim().to_owned()
+    }
 }
 
 /// The columns of a Harvest report.
@@ -530,13 +567,15 @@ struct HarvestCols {
 /// all entries of its date. Entries of a date run end to end from 09:00, or from as much
 /// earlier as their total needs to end by midnight (from 00:00 at the earliest); a date with
 /// more than a day of entries keeps them on the date, overlapping (each ends by midnight), and
-/// is reported. `used` holds the seconds laid out per date so far.
+/// is reported. `used` holds the seconds laid out per person and date so far; `user` is the
+/// row's person (empty: none named).
 fn harvest_row(
     checker: &mut Checker,
     record: &csv::StringRecord,
     c: &HarvestCols,
     layout: (NaiveDate, i64, i64),
-    used: &mut HashMap<NaiveDate, i64>,
+    user: &str,
+    used: &mut HashMap<(String, NaiveDate), i64>,
     seen: &mut HashMap<String, u32>,
 ) -> RowResult<()> {
     let (date, seconds, total) = layout;
@@ -562,7 +601,7 @@ fn harvest_row(
     if total > day {
         checker.crowded(date);
     }
-    let offset = used.entry(date).or_insert(0);
+    let offset = used.entry((user.to_owned(), date)).or_insert(0);
     let mut start = first + Duration::seconds(*offset);
     *offset += seconds;
     if start + Duration::seconds(seconds) > next_midnight {
@@ -598,6 +637,7 @@ fn harvest_row(
     e.description = cell(record, c.notes).to_owned();
     e.billable = parse_bool(checker, line, cell(record, c.billable))?;
     e.rate = parse_number(cell(record, c.rate));
+    e.user = Some(user.to_owned());
     // `Euro - EUR`, `US Dollar - USD`, or just `EUR`.
     e.currency = Some(cell(record, c.currency))
         .map(|c| c.rsplit(['-', ' ']).next().unwrap_or("").trim().to_owned())

@@ -36,6 +36,7 @@
 
 mod csv_formats;
 mod json_formats;
+mod people;
 mod portable;
 
 use std::collections::{HashMap, HashSet};
@@ -275,6 +276,12 @@ pub struct ImportSummary {
     /// Dates whose entries (a format without times of day: Harvest) add up to more than the
     /// day: their entries overlap instead of spilling into the next date.
     pub crowded_dates: Vec<chrono::NaiveDate>,
+    /// People created for the file's users (Toggl and Clockify `User`, Harvest `First Name`
+    /// and `Last Name`), by name, in the order the file names them; a dry run lists those it
+    /// would create. A user is matched to the owner (by the owner's name) or a person (by
+    /// name, case-insensitive), else created as a member; in a database without people, a
+    /// file of one user is the owner's own export and is read as the owner's.
+    pub created_people: Vec<String>,
 }
 
 /// One row of the file as it would be imported, for a dry run's preview.
@@ -290,6 +297,8 @@ pub struct PreviewRow {
     pub billable: Option<bool>,
     /// The row's hourly rate (major units), where the file has one.
     pub rate: Option<Decimal>,
+    /// The user the file names for the row (a person's name), where it has a user column.
+    pub user: Option<String>,
 }
 
 /// The answer of [`Service::import_path`] and [`Service::import_reader`].
@@ -388,6 +397,9 @@ pub(crate) struct Entry {
     /// Hourly rate in major units.
     pub rate: Option<Decimal>,
     pub currency: Option<String>,
+    /// The person the file names (Toggl's and Clockify's `User`, Harvest's first and last
+    /// name); `None` or empty: the importing caller.
+    pub user: Option<String>,
     pub(crate) identity: Identity,
 }
 
@@ -406,6 +418,7 @@ impl Entry {
             billable: None,
             rate: None,
             currency: None,
+            user: None,
             identity,
         }
     }
@@ -426,6 +439,8 @@ struct Row {
     billable: Option<bool>,
     rate: Option<Decimal>,
     currency: Option<Currency>,
+    /// The user the file names, as written (matched to people when written).
+    user: Option<Arc<str>>,
     /// Unix seconds at the front of the key (the start, unless the identity says otherwise).
     key_at: i64,
     /// The row's hash; the stored key is [`Row::key`].
@@ -455,6 +470,7 @@ impl Row {
             description: self.description.to_string(),
             billable: self.billable,
             rate: self.rate,
+            user: self.user.as_deref().map(str::to_owned),
         }
     }
 }
@@ -474,6 +490,9 @@ impl Names {
     }
 }
 
+/// Where a row was first seen, and its user (the file's text, shared).
+type FirstSeen = (RowPlace, Option<Arc<str>>);
+
 /// The check phase: turns entries into rows, or stops at the first bad one.
 #[derive(Debug)]
 pub(crate) struct Checker {
@@ -490,8 +509,9 @@ pub(crate) struct Checker {
     /// Bad rows: how many, and the first [`MAX_LISTED_ROWS`].
     invalid: usize,
     invalid_rows: Vec<RejectedRow>,
-    /// Each row's key (start or day, and hash) and where it first was, to find repeats.
-    seen: HashMap<(i64, [u8; 16]), RowPlace>,
+    /// Each row's key (start or day, and hash), where it first was and its user, to find
+    /// repeats.
+    seen: HashMap<(i64, [u8; 16]), FirstSeen>,
     duplicates: usize,
     duplicate_rows: Vec<DuplicateRow>,
     crowded_dates: Vec<chrono::NaiveDate>,
@@ -675,6 +695,10 @@ impl Checker {
         }
         let description = e.description;
         check_text("description", &description).map_err(|err| bad(&err))?;
+        let user = clean(e.user);
+        if let Some(u) = &user {
+            check_line("user", u).map_err(|err| bad(&err))?;
+        }
         let rate = match e.rate.filter(|r| !r.is_zero()) {
             None => None,
             Some(r) => Some(
@@ -726,20 +750,30 @@ impl Checker {
                 hash_parts(&[self.format.as_str().to_owned(), id.clone()]),
             ),
         };
-        // Another tracker's export holding one entry twice: keep the first.
+        // Another tracker's export holding one entry twice: keep the first. The same entry of
+        // two users (a meeting both logged) is two tracks: the later one's hash takes its user,
+        // so that the first keeps the key of earlier builds.
+        let user = user.map(|u| self.names.get(&u));
+        let user_key = |u: &Option<Arc<str>>| u.as_deref().map(name_key).unwrap_or_default();
+        let mut hash = hash;
+        if let Some((_, first_user)) = self.seen.get(&(key_at, hash))
+            && user_key(first_user) != user_key(&user)
+        {
+            hash = hash_parts(&[hex(&hash), user_key(&user)]);
+        }
         match self.seen.entry((key_at, hash)) {
             std::collections::hash_map::Entry::Occupied(first) => {
                 self.duplicates += 1;
                 if self.duplicate_rows.len() < MAX_LISTED_ROWS {
                     self.duplicate_rows.push(DuplicateRow {
                         place,
-                        first: first.get().clone(),
+                        first: first.get().0.clone(),
                     });
                 }
                 return Ok(());
             }
             std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(place);
+                slot.insert((place, user.clone()));
             }
         }
         if let (Some(p), Some(t)) = (&project, &task) {
@@ -757,6 +791,7 @@ impl Checker {
             billable: e.billable,
             rate,
             currency,
+            user,
             key_at,
             hash,
         };
@@ -792,6 +827,15 @@ fn stint_row_hash(
         description.to_owned(),
         format!("{billable:?}"),
     ])
+}
+
+/// `hash` in lower-case hex.
+fn hex(hash: &[u8; 16]) -> String {
+    let mut out = String::with_capacity(32);
+    for b in hash {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }
 
 /// The first 16 bytes of the SHA-256 of `parts`, each followed by a NUL.
@@ -1093,6 +1137,7 @@ impl Service {
         // memory stays bounded. The audit log gets one row per BATCH_ROWS rows.
         let body = |ctx: &super::Ctx<'_>| {
             stint_store::set_cache_kib(ctx.tx, IMPORT_CACHE_KIB)?;
+            caches.people = self.import_people(ctx, &rows, &mut summary)?;
             for batch in rows.chunks(BATCH_ROWS) {
                 self.write_batch(ctx, batch, format, &tz_name, &mut caches, &mut summary)?;
                 progress.written(summary.imported + summary.skipped);
@@ -1210,7 +1255,14 @@ impl Service {
                 task_id,
                 draft: false,
                 draft_of: None,
-                person_id: ctx.acting.person,
+                person_id: match &row.user {
+                    Some(u) => caches
+                        .people
+                        .get(&name_key(u))
+                        .copied()
+                        .unwrap_or(ctx.acting.person),
+                    None => ctx.acting.person,
+                },
             },
             &key,
             &tag_ids,
@@ -1331,6 +1383,8 @@ struct ImportCaches {
     clients: HashMap<String, ClientId>,
     tags: HashMap<String, TagId>,
     tasks: HashMap<(ProjectId, String), stint_domain::TaskId>,
+    /// The person of each user of the file, by [`name_key`] (`None`: the owner).
+    people: HashMap<String, Option<stint_domain::PersonId>>,
 }
 
 /// The ids of a row's tags, each found by name or created (counted in
