@@ -185,3 +185,193 @@ fn an_older_delete_arriving_after_a_newer_one_does_not_let_an_undone_delete_back
         );
     }
 }
+
+/// A draft holding back an edit of a track names it (`draft_of`, `ON DELETE SET NULL`). One
+/// device proposes an edit (a draft) while a second deletes the track without knowing of the
+/// draft and the billing device, knowing of neither, invoices the track: the track comes back
+/// everywhere (the invoice keeps it), and the draft names it again on the devices where the
+/// delete let go of the link, as it does where the link was never let go of.
+#[test]
+fn a_track_deleted_while_invoiced_keeps_the_draft_that_holds_back_its_edit() {
+    use stint::service::{Caller, Frontend, TrackChanges};
+    let folder = tempfile::tempdir().unwrap();
+    let (billing, other, drafter) = (Device::new(), Device::new(), Device::new());
+    for d in [&billing, &other, &drafter] {
+        d.sync(folder.path());
+    }
+    let track = billing
+        .svc
+        .create_track(NewTrack {
+            start: "2026-10-17T09:00:00Z".into(),
+            end: Some("2026-10-17T10:30:00Z".into()),
+            billable: Some(true),
+            description: Some("work".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    billing.sync(folder.path());
+    other.sync(folder.path());
+    drafter.sync(folder.path());
+    drafter.clock.advance(20);
+    drafter
+        .svc
+        .for_caller(Caller::local(Frontend::McpStdio).with_drafts(true))
+        .update_track(
+            track.track.id.0,
+            TrackChanges {
+                description: Some("proposed".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    other.clock.advance(30);
+    other.svc.delete_track(track.track.id.0).unwrap();
+    billing.clock.advance(60);
+    let invoice = billing
+        .svc
+        .create_invoice(NewInvoice {
+            from: "2026-10-01".into(),
+            to: "2026-10-31".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    billing
+        .svc
+        .mark_invoice_sent(&invoice.id.to_string(), None)
+        .unwrap();
+    // The draft reaches the deleting device before its delete goes out, and the delete
+    // reaches the drafter before the invoice does.
+    drafter.sync(folder.path());
+    other.sync(folder.path());
+    drafter.sync(folder.path());
+    billing.sync(folder.path());
+    for _ in 0..2 {
+        for d in [&other, &drafter, &billing] {
+            d.sync(folder.path());
+        }
+    }
+    assert_same(&[&billing, &other, &drafter]);
+    let linked = format!(
+        "SELECT count(*) FROM tracks WHERE draft = 1 AND draft_of = {}",
+        track.track.id.0
+    );
+    assert_eq!(billing.count(&linked), 1, "the draft names its track again");
+}
+
+/// An edit of a track made on one device while the billing device, not knowing of it, put the
+/// track on an invoice and voided the invoice: the invoice's version of the track wins on every
+/// device. The editing device, which got the invoice (sent with the track in full) after its
+/// edit, kept the invoice's version; the billing device, which got the edit after the void,
+/// used to apply it, and the two ended different for good.
+#[test]
+fn an_edit_made_without_knowing_of_an_invoice_loses_to_it_even_once_voided() {
+    use stint::service::TrackChanges;
+    let folder = tempfile::tempdir().unwrap();
+    let (billing, other) = (Device::new(), Device::new());
+    billing.sync(folder.path());
+    other.clock.advance(7);
+    other
+        .svc
+        .create_track(NewTrack {
+            start: "2026-10-01T09:00:00Z".into(),
+            end: Some("2026-10-01T10:00:00Z".into()),
+            billable: Some(true),
+            description: Some("work".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    // Joining renumbers the track.
+    other.sync(folder.path());
+    let id = other.count("SELECT id FROM tracks");
+    other.clock.advance(14);
+    other
+        .svc
+        .update_track(
+            id,
+            TrackChanges {
+                description: Some("edited".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    billing.clock.advance(14);
+    billing.sync(folder.path());
+    billing.clock.advance(7);
+    let invoice = billing
+        .svc
+        .create_invoice(NewInvoice {
+            from: "2026-10-01".into(),
+            to: "2026-10-31".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    billing.clock.advance(7);
+    billing.svc.void_invoice(&invoice.id.to_string()).unwrap();
+    for _ in 0..2 {
+        billing.sync(folder.path());
+        other.sync(folder.path());
+    }
+    assert_same(&[&billing, &other]);
+    assert_eq!(
+        billing.count(&format!(
+            "SELECT count(*) FROM tracks WHERE id = {id} AND description = 'work'"
+        )),
+        1
+    );
+}
+
+/// Two invoices put one track on them on two devices (the later one wins), while a third device
+/// deletes the track knowing of neither. The deleting device gets the track back with the first
+/// invoice that arrives; the second, arriving next, used to win there whatever its stamp, so the
+/// track ended on the earlier invoice there and on the later one elsewhere.
+#[test]
+fn a_track_two_invoices_claimed_while_deleted_elsewhere_ends_on_the_later_invoice() {
+    let folder = tempfile::tempdir().unwrap();
+    let (billing, other, deleter) = (Device::new(), Device::new(), Device::new());
+    for d in [&billing, &other, &deleter] {
+        d.sync(folder.path());
+    }
+    let track = other
+        .svc
+        .create_track(NewTrack {
+            start: "2026-10-17T09:00:00Z".into(),
+            end: Some("2026-10-17T10:30:00Z".into()),
+            billable: Some(true),
+            description: Some("work".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    other.sync(folder.path());
+    billing.sync(folder.path());
+    deleter.sync(folder.path());
+    let october = || NewInvoice {
+        from: "2026-10-01".into(),
+        to: "2026-10-31".into(),
+        ..Default::default()
+    };
+    other.clock.advance(10);
+    let earlier = other.svc.create_invoice(october()).unwrap();
+    billing.clock.advance(60);
+    let later = billing.svc.create_invoice(october()).unwrap();
+    deleter.clock.advance(30);
+    deleter.svc.delete_track(track.track.id.0).unwrap();
+    // The later invoice reaches the deleting device first, the earlier one next.
+    billing.sync(folder.path());
+    deleter.sync(folder.path());
+    other.sync(folder.path());
+    deleter.sync(folder.path());
+    for _ in 0..2 {
+        for d in [&billing, &other, &deleter] {
+            d.sync(folder.path());
+        }
+    }
+    assert_same(&[&billing, &other, &deleter]);
+    assert_ne!(earlier.id, later.id);
+    assert_eq!(
+        deleter.count(&format!(
+            "SELECT invoice_id FROM tracks WHERE id = {}",
+            track.track.id.0
+        )),
+        later.id.0
+    );
+}

@@ -13,7 +13,7 @@
 //! on an issued invoice keeps its values. Every decision is returned as a [`Decision`].
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use rusqlite::types::Value;
@@ -658,6 +658,50 @@ fn col_clock(conn: &Connection, table: &str, key: &str, col: usize) -> Result<Op
         .optional()?)
 }
 
+/// The `sync_cols` column number that holds the stamp of the latest claim of a track (an
+/// invoice putting it on): not a column of the table.
+const CLAIM_COL: i64 = -1;
+
+/// The stamp of the latest claim of track `key` here (its own or applied), if any.
+fn claim_clock(conn: &Connection, table: &str, key: &str) -> Result<Option<Stamp>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT hlc, device FROM sync_cols WHERE tbl = ?1 AND key = ?2 AND col = ?3",
+        )?
+        .query_row(params![table, key, CLAIM_COL], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?)
+}
+
+/// Notes claim `s` of track `key`, unless a later one is noted.
+fn note_claim(conn: &Connection, table: &str, key: &str, s: &Stamp) -> Result<()> {
+    if claim_clock(conn, table, key)?.is_none_or(|c| *s > c) {
+        conn.prepare_cached(
+            "INSERT OR REPLACE INTO sync_cols (tbl, key, col, hlc, device)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![table, key, CLAIM_COL, s.0, s.1])?;
+    }
+    Ok(())
+}
+
+/// Whether an edit stamped `stamp` of track `key` was made without knowing of the latest claim
+/// of the track: that claim's version wins over it, whatever became of the invoice since (on
+/// the devices that had the edit first, the claim, sent in full, replaced it).
+fn claim_unknown_to(
+    conn: &Connection,
+    table: &str,
+    key: &str,
+    stamp: &Stamp,
+    known: &Known,
+) -> Result<bool> {
+    Ok(match claim_clock(conn, table, key)? {
+        Some((h, d)) => d != stamp.1 && known.get(&d).is_none_or(|k| *k < h),
+        None => false,
+    })
+}
+
 fn set_col_clock(conn: &Connection, table: &str, key: &str, col: usize, s: &Stamp) -> Result<()> {
     conn.prepare_cached(
         "INSERT OR REPLACE INTO sync_cols (tbl, key, col, hlc, device) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -734,6 +778,9 @@ pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &str) 
         .collect::<rusqlite::Result<_>>()?;
     for (_, hlc, changeset) in &rows {
         let stamp = (*hlc, device.to_owned());
+        for (child, id, col, parent, parent_id) in local_releases(meta, changeset)? {
+            record_release(conn, &child, id, &col, &parent, parent_id)?;
+        }
         for op in ops_of_changeset(changeset)? {
             let Some(m) = meta.get(&op.table) else {
                 continue;
@@ -749,6 +796,10 @@ pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &str) 
                     {
                         record_created(conn, &op.table, &mk, id, &stamp)?;
                     }
+                    // Back after a delete here (an undo): what let go of it points at it again.
+                    if let Some(id) = m.int_pk.then(|| int_key(m, &op.values)).flatten() {
+                        restore_released(conn, meta, &op.table, id)?;
+                    }
                 }
                 RowOp::Delete => set_row_clock(conn, &op.table, &key, &stamp, true)?,
                 RowOp::Update => {
@@ -756,6 +807,16 @@ pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &str) 
                         if v.is_some() && !op.pk.get(i).copied().unwrap_or(false) {
                             set_col_clock(conn, &op.table, &key, i, &stamp)?;
                         }
+                    }
+                    if rule(&op.table).and_then(|r| r.frozen_with_track) == Some("id")
+                        && m.cols
+                            .iter()
+                            .position(|c| c == "invoice_id")
+                            .is_some_and(|i| {
+                                matches!(op.values.get(i), Some(Some(Value::Integer(_))))
+                            })
+                    {
+                        note_claim(conn, &op.table, &key, &stamp)?;
                     }
                     claim_local_rename(conn, m, &op, &stamp)?;
                 }
@@ -768,6 +829,61 @@ pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &str) 
         [],
     )?;
     Ok(())
+}
+
+/// A reference let go of: `(table, id, column, parent, parent id)`.
+type Release = (String, i64, String, String, i64);
+
+/// The references a change made here let go of: `(table, id, column, parent, parent id)` of
+/// each nullable reference one of its updates cleared from a row the same change deletes
+/// (SQLite's `ON DELETE SET NULL`; the changeset holds the old value).
+fn local_releases(meta: &Meta, changeset: &[u8]) -> Result<Vec<Release>> {
+    let items = ChangesetIter::new(changeset)?.collect::<std::result::Result<Vec<_>, _>>()?;
+    let deleted: HashSet<(String, i64)> = items
+        .iter()
+        .filter(|i| i.op == stint_sqlite_session::Op::Delete)
+        .filter_map(|i| {
+            let m = meta.get(&i.table).filter(|m| m.int_pk && m.pk.len() == 1)?;
+            match i.old.get(m.pk[0]) {
+                Some(Some(Value::Integer(id))) => Some((i.table.clone(), *id)),
+                _ => None,
+            }
+        })
+        .collect();
+    let mut out = Vec::new();
+    if deleted.is_empty() {
+        return Ok(out);
+    }
+    for i in items
+        .iter()
+        .filter(|i| i.op == stint_sqlite_session::Op::Update)
+    {
+        let Some(m) = meta.get(&i.table).filter(|m| m.int_pk && m.pk.len() == 1) else {
+            continue;
+        };
+        let Some(Some(Value::Integer(id))) = i.old.get(m.pk[0]) else {
+            continue;
+        };
+        for fk in m
+            .fks
+            .iter()
+            .filter(|fk| !fk.notnull && !fk.keeps && fk.when.is_none())
+        {
+            if let (Some(Some(Value::Integer(p))), Some(Some(Value::Null))) =
+                (i.old.get(fk.col), i.new.get(fk.col))
+                && deleted.contains(&(fk.parent.clone(), *p))
+            {
+                out.push((
+                    i.table.clone(),
+                    *id,
+                    m.cols[fk.col].clone(),
+                    fk.parent.clone(),
+                    *p,
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A rename made here (an edit of merge columns of a row of a table with a merge rule) claims
@@ -891,10 +1007,106 @@ pub(crate) fn apply_ops(
     known: &Known,
 ) -> Result<Vec<Decision>> {
     let mut decisions = Vec::new();
+    let deleting = deleted_ids(meta, ops);
     for op in apply_order(ops) {
-        apply_op(conn, meta, op, stamp, known, &mut decisions)?;
+        apply_op(conn, meta, op, (stamp, known, &deleting), &mut decisions)?;
     }
     Ok(decisions)
+}
+
+/// The rows (table, id) that `ops` delete: a reference one of its updates clears from one of
+/// them is SQLite's `ON DELETE SET NULL` on the device that made it, not an edit.
+fn deleted_ids(meta: &Meta, ops: &[Op]) -> HashSet<(String, i64)> {
+    ops.iter()
+        .filter(|op| op.kind == RowOp::Delete)
+        .filter_map(|op| {
+            let m = meta.get(&op.table)?;
+            Some((op.table.clone(), int_key(m, &op.values)?))
+        })
+        .collect()
+}
+
+/// The change a row operation belongs to: its stamp, what its device had applied, and the rows
+/// it deletes ([`deleted_ids`]).
+type ChangeCtx<'a> = (&'a Stamp, &'a Known, &'a HashSet<(String, i64)>);
+
+/// Records that row `id` of `child` let go of its reference `col` to row `parent_id` of
+/// `parent` (deleted), so that it points at it again if the row comes back
+/// ([`restore_released`]).
+fn record_release(
+    conn: &Connection,
+    child: &str,
+    id: i64,
+    col: &str,
+    parent: &str,
+    parent_id: i64,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO sync_released (tbl, id, col, parent, parent_id)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![child, id, col, parent, parent_id])?;
+    Ok(())
+}
+
+/// Row `id` of `parent` is here again (an undone delete, or a track an invoice kept): the
+/// references this device let go of when it was deleted ([`record_release`]) point at it
+/// again where they are still empty. Returns how many did.
+fn restore_released(conn: &Connection, meta: &Meta, parent: &str, id: i64) -> Result<usize> {
+    let released: Vec<(String, i64, String)> = conn
+        .prepare_cached(
+            "SELECT tbl, id, col FROM sync_released WHERE parent = ?1 AND parent_id = ?2
+              ORDER BY tbl, id, col",
+        )?
+        .query_map(params![parent, id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let Some(pm) = meta.get(parent) else {
+        return Ok(0);
+    };
+    if released.is_empty() || !exists(conn, parent, pm, &[Value::Integer(id)])? {
+        return Ok(0);
+    }
+    let mut n = 0;
+    for (t, child, c) in released {
+        let Some(cm) = meta.get(&t).filter(|cm| cm.int_pk && cm.pk.len() == 1) else {
+            continue;
+        };
+        if !cm.cols.contains(&c) {
+            continue;
+        }
+        let pk = &cm.cols[cm.pk[0]];
+        n += conn
+            .prepare_cached(&format!(
+                "UPDATE \"{t}\" SET \"{c}\" = ?1 WHERE \"{pk}\" = ?2 AND \"{c}\" IS NULL"
+            ))?
+            .execute(params![id, child])?;
+    }
+    conn.prepare_cached("DELETE FROM sync_released WHERE parent = ?1 AND parent_id = ?2")?
+        .execute(params![parent, id])?;
+    Ok(n)
+}
+
+/// Records the references to row `id` of `table` that its delete lets go of (nullable ones:
+/// `ON DELETE SET NULL`, or cleared by [`delete_row`]).
+fn record_releases_of(conn: &Connection, meta: &Meta, table: &str, id: i64) -> Result<()> {
+    for (child, cm, fk) in meta.children(table) {
+        if fk.notnull || fk.keeps || fk.when.is_some() || !cm.int_pk || cm.pk.len() != 1 {
+            continue;
+        }
+        let (pk, c) = (&cm.cols[cm.pk[0]], &cm.cols[fk.col]);
+        let ids: Vec<i64> = conn
+            .prepare_cached(&format!(
+                "SELECT \"{pk}\" FROM \"{child}\" WHERE \"{c}\" = ?1"
+            ))?
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for i in ids {
+            record_release(conn, &child, i, c, table, id)?;
+        }
+    }
+    Ok(())
 }
 
 /// The order one change's row operations are applied in: inserts and updates parents first
@@ -979,10 +1191,10 @@ fn apply_op(
     conn: &Connection,
     meta: &Meta,
     op: &Op,
-    stamp: &Stamp,
-    known: &Known,
+    ctx: ChangeCtx<'_>,
     decisions: &mut Vec<Decision>,
 ) -> Result<()> {
+    let (stamp, known, _) = ctx;
     let table = op.table.as_str();
     let Some(m) = meta.get(table).filter(|m| {
         op.kind == RowOp::Update
@@ -991,19 +1203,19 @@ fn apply_op(
             && rule(table).is_some_and(|r| !r.merge_on.is_empty())
             && !is_claim(table, m, &op.values)
     }) else {
-        return apply_row_op(conn, meta, op, stamp, known, decisions);
+        return apply_row_op(conn, meta, op, ctx, decisions);
     };
     let Some(id) = int_key(m, &op.values) else {
-        return apply_row_op(conn, meta, op, stamp, known, decisions);
+        return apply_row_op(conn, meta, op, ctx, decisions);
     };
     let target = classes::live(conn, table, m, id)?;
     match target {
         Some(to) if to != id => {
             let mut moved = op.clone();
             moved.values[m.pk[0]] = Some(Value::Integer(to));
-            apply_row_op(conn, meta, &moved, stamp, known, decisions)?;
+            apply_row_op(conn, meta, &moved, ctx, decisions)?;
         }
-        _ => apply_row_op(conn, meta, op, stamp, known, decisions)?,
+        _ => apply_row_op(conn, meta, op, ctx, decisions)?,
     }
     let renames = rule(table).is_some_and(|r| {
         r.merge_on.iter().any(|c| {
@@ -1039,10 +1251,10 @@ fn apply_row_op(
     conn: &Connection,
     meta: &Meta,
     op: &Op,
-    stamp: &Stamp,
-    known: &Known,
+    ctx: ChangeCtx<'_>,
     decisions: &mut Vec<Decision>,
 ) -> Result<()> {
+    let (stamp, known, deleting) = ctx;
     let Some(m) = meta.get(&op.table) else {
         decisions.push(Decision {
             kind: DecisionKind::Refused,
@@ -1073,6 +1285,7 @@ fn apply_row_op(
         meta,
         stamp,
         known,
+        deleting,
         decisions,
     };
     let row = Row {
@@ -1112,6 +1325,8 @@ struct Applier<'a> {
     meta: &'a Meta,
     stamp: &'a Stamp,
     known: &'a Known,
+    /// The rows the change deletes ([`deleted_ids`]).
+    deleting: &'a HashSet<(String, i64)>,
     decisions: &'a mut Vec<Decision>,
 }
 
@@ -1295,6 +1510,8 @@ impl Applier<'_> {
             for c in &carried {
                 classes::carry(conn, table, m, id, c)?;
             }
+            // Back after a delete (an undo): what let go of it points at it again.
+            restore_released(conn, meta, table, id)?;
         }
         Ok(())
     }
@@ -1329,6 +1546,15 @@ impl Applier<'_> {
                 )? {
                     insert_row(conn, meta, table, m, &values, stamp, decisions)?;
                     set_row_clock(conn, table, &key, stamp, false)?;
+                    note_claim(conn, table, &key, stamp)?;
+                    // Every column as the claim wrote it: a later claim of the track arriving
+                    // next wins over it, an earlier one does not.
+                    for i in (0..m.cols.len()).filter(|i| !m.pk.contains(i)) {
+                        set_col_clock(conn, table, &key, i, stamp)?;
+                    }
+                    if let Some(id) = int_key(m, &values) {
+                        restore_released(conn, meta, table, id)?;
+                    }
                     decisions.push(Decision {
                         kind: DecisionKind::InvoiceKept,
                         detail: format!(
@@ -1382,6 +1608,7 @@ impl Applier<'_> {
                         ),
                     });
                 }
+                note_claim(conn, table, &key, stamp)?;
                 update_cols(
                     conn, meta, table, m, &key_vals, &set, stamp, known, decisions,
                 )?;
@@ -1443,6 +1670,32 @@ impl Applier<'_> {
                 return Ok(());
             }
         }
+        // An edit of a track made without knowing of the latest claim of it loses to that
+        // claim, as it did on the devices where the claim arrived after it.
+        if rule(table).and_then(|r| r.frozen_with_track) == Some("id")
+            && claim_unknown_to(conn, table, &key, stamp, known)?
+        {
+            let touches_invoice = values.iter().enumerate().any(|(i, v)| {
+                v.is_some() && matches!(m.cols[i].as_str(), "invoice_id" | "invoice_line_id")
+            });
+            if !touches_invoice {
+                let content = values
+                    .iter()
+                    .enumerate()
+                    .any(|(i, v)| v.is_some() && !m.pk.contains(&i) && m.cols[i] != "updated_at");
+                if content {
+                    decisions.push(Decision {
+                        kind: DecisionKind::InvoiceKept,
+                        detail: format!(
+                            "an edit of {what} made on another device was not applied: it \
+                             was made without knowing the track was put on an invoice, whose \
+                             version it keeps"
+                        ),
+                    });
+                }
+                return Ok(());
+            }
+        }
         let base = row_clock(conn, table, &key)?;
         // A row with an id has a row clock only when it came back after a delete (an undo):
         // an edit made elsewhere without knowing of that return was made before the delete
@@ -1488,6 +1741,24 @@ impl Applier<'_> {
                 detail: format!("{what}: {} kept the later edit made here", lost.join(", ")),
             });
         }
+        // A reference this change clears from a row it deletes is that delete's `ON DELETE SET
+        // NULL`: remembered, to point again at the row if it comes back.
+        if let Some(id) = m.int_pk.then(|| int_key(m, &values)).flatten() {
+            for (i, v) in &set {
+                let (Value::Null, Some(Value::Integer(p))) = (v, cur.get(*i)) else {
+                    continue;
+                };
+                for fk in m
+                    .fks
+                    .iter()
+                    .filter(|fk| fk.col == *i && !fk.notnull && !fk.keeps && fk.when.is_none())
+                {
+                    if self.deleting.contains(&(fk.parent.clone(), *p)) {
+                        record_release(conn, table, id, &m.cols[*i], &fk.parent, *p)?;
+                    }
+                }
+            }
+        }
         update_cols(
             conn, meta, table, m, &key_vals, &set, stamp, known, decisions,
         )?;
@@ -1515,34 +1786,41 @@ impl Applier<'_> {
             }
             return Ok(());
         }
-        if let Some((clock, false)) = row_clock(conn, table, &key)?
+        let id = m.int_pk.then(|| int_key(m, &values)).flatten();
+        let kept = if let Some((clock, false)) = row_clock(conn, table, &key)?
             && *stamp <= clock
         {
-            decisions.push(Decision {
+            Some(Decision {
                 kind: DecisionKind::DeletedWins,
                 detail: format!("{what} was not deleted: it was added again later"),
-            });
-            return Ok(());
-        }
-        if let Some(inv) = frozen(conn, table, m, &values, current.as_deref())? {
-            decisions.push(Decision {
+            })
+        } else if let Some(inv) = frozen(conn, table, m, &values, current.as_deref())? {
+            Some(Decision {
                 kind: DecisionKind::InvoiceKept,
                 detail: format!(
                     "{what} was deleted on another device but kept: it is on issued \
                      invoice {inv}"
                 ),
-            });
-            return Ok(());
-        }
-        if let Some(inv) = claimed_unseen(conn, table, m, &values, stamp, known)? {
-            decisions.push(Decision {
+            })
+        } else {
+            claimed_unseen(conn, table, m, &values, stamp, known)?.map(|inv| Decision {
                 kind: DecisionKind::InvoiceKept,
                 detail: format!(
                     "{what} was deleted on another device that had not seen it put on \
                      invoice {inv}: it is kept"
                 ),
-            });
+            })
+        };
+        if let Some(kept) = kept {
+            decisions.push(kept);
+            // The references the deleting device let go of in this change point at it again.
+            if let Some(id) = id {
+                restore_released(conn, meta, table, id)?;
+            }
             return Ok(());
+        }
+        if let Some(id) = id {
+            record_releases_of(conn, meta, table, id)?;
         }
         delete_row(conn, meta, table, m, &key_vals, &what, decisions)?;
         set_row_clock(conn, table, &key, stamp, true)?;
@@ -1669,15 +1947,17 @@ fn fix_references(
         }
         if exists(conn, &fk.parent, pm, std::slice::from_ref(&v))? {
             // A parent that came back after a delete its referrer's device did not know of
-            // counts as deleted for it: where the reference arrived before the delete, the
-            // delete let go of it, and the return did not restore it.
+            // counts as deleted for a required reference: where the row arrived before the
+            // delete, the delete took it along, and the return did not bring it back.
             let returned_unknown = pm.int_pk
                 && matches!(
                     row_clock(conn, &fk.parent, &key_text(&v))?,
                     Some(((h, dev), false))
                         if dev != stamp.1 && known.get(&dev).is_none_or(|k| *k < h)
                 );
-            if !returned_unknown {
+            // A nullable reference stays: every device that let go of it restored it when
+            // the parent came back ([`restore_released`]).
+            if !returned_unknown || !fk.notnull {
                 continue;
             }
         }
@@ -1691,6 +1971,11 @@ fn fix_references(
             return Ok(false);
         }
         values[fk.col] = Some(Value::Null);
+        if let (Some(id), Value::Integer(p)) = (m.int_pk.then(|| int_key(m, values)).flatten(), &v)
+            && pm.int_pk
+        {
+            record_release(conn, table, id, &m.cols[fk.col], &fk.parent, *p)?;
+        }
         decisions.push(Decision {
             kind: DecisionKind::Orphan,
             detail: format!(
@@ -2077,6 +2362,10 @@ fn update_cols(
     let mut fixed: Vec<Option<Value>> = vec![None; m.cols.len()];
     for (i, v) in set {
         fixed[*i] = Some(v.clone());
+    }
+    if m.int_pk && m.pk.len() == 1 {
+        // The id, so that a reference cleared below is remembered for its row.
+        fixed[m.pk[0]] = Some(key[0].clone());
     }
     let (_, key_text_) = {
         let mut full: Vec<Option<Value>> = vec![None; m.cols.len()];
@@ -2584,8 +2873,13 @@ pub fn has_data(conn: &Connection) -> Result<bool> {
 
 /// The bookkeeping tables a snapshot carries beside the data, so a device that starts from it
 /// decides later changes exactly as the device that wrote it would.
-pub(crate) const SNAPSHOT_BOOKKEEPING: &[&str] =
-    &["sync_rows", "sync_cols", "sync_redirects", "sync_created"];
+pub(crate) const SNAPSHOT_BOOKKEEPING: &[&str] = &[
+    "sync_rows",
+    "sync_cols",
+    "sync_redirects",
+    "sync_created",
+    "sync_released",
+];
 
 /// This device's sync key (32 bytes), if files are encrypted.
 pub fn sync_key(conn: &Connection) -> Result<Option<Vec<u8>>> {

@@ -240,6 +240,10 @@ pub const TABLES: &[TableDecl] = &[
         "sync_created",
         "sync bookkeeping (a snapshot carries it, see SNAPSHOT_BOOKKEEPING)",
     ),
+    local(
+        "sync_released",
+        "sync bookkeeping (a snapshot carries it, see SNAPSHOT_BOOKKEEPING)",
+    ),
     local("sync_decisions", "this device's sync bookkeeping"),
 ];
 
