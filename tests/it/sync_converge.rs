@@ -1202,11 +1202,9 @@ fn check_everything_converges(ops: &[(usize, Op)], order: &[usize], join: &Join)
     }
 }
 
+/// `PROPTEST_CASES` when set, else 32, or 256 with the slow switch (`.ci/run` sets it).
 fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(32)
+    crate::it::util::proptest_cases(32, 256)
 }
 
 proptest! {
