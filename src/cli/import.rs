@@ -213,7 +213,7 @@ fn print_report(r: &ImportReport, seconds: f64) {
             } else {
                 "people"
             },
-            s.created_people.join(", ")
+            listed_names(&s.created_people)
         );
     }
     if s.empty + s.running > 0 {
@@ -348,5 +348,19 @@ pub fn db(cli: &super::Cli, cmd: &super::DbCommand) -> anyhow::Result<ExitCode> 
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Names for one line of output: all of them, or the first twenty and how many more.
+fn listed_names(names: &[String]) -> String {
+    const SHOWN: usize = 20;
+    if names.len() <= SHOWN {
+        names.join(", ")
+    } else {
+        format!(
+            "{} and {} more (stint person list)",
+            names[..SHOWN].join(", "),
+            names.len() - SHOWN
+        )
     }
 }

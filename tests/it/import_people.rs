@@ -242,3 +242,57 @@ fn cli_names_the_people_an_import_creates() {
         serde_json::json!(["Ada Lovelace", "Grace Hopper"])
     );
 }
+
+/// A file of `users` distinct users, one hour each on its own day.
+fn toggl_of_users(env: &Env, users: usize) -> PathBuf {
+    let mut text =
+        String::from("User,Project,Description,Start date,Start time,End date,End time,Duration\n");
+    for u in 0..users {
+        let day =
+            chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Days::new(u as u64);
+        text.push_str(&format!(
+            "User {u:03},Website,work,{day},09:00:00,{day},10:00:00,01:00:00\n"
+        ));
+    }
+    let file = env.dir.path().join(format!("toggl-{users}.csv"));
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+/// An import adds at most 200 people: a file naming more is refused whole, and the CLI lists
+/// the first twenty of the people it creates with how many more.
+#[test]
+fn an_import_adds_a_bounded_number_of_people_and_lists_twenty() {
+    let env = Env::new();
+    let err = env
+        .svc
+        .import_path(
+            &toggl_of_users(&env, 201),
+            &ImportOptions::default(),
+            &NoProgress,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("stint adds at most 200 people in one import")
+            && err.contains("nothing was imported"),
+        "{err}"
+    );
+    assert_eq!(env.count("SELECT count(*) FROM tracks"), 0);
+    assert_eq!(people(&env), ["Owner (owner)"]);
+    let out = crate::it::util::stint(&["import"])
+        .db(env.db_path())
+        .arg(toggl_of_users(&env, 25))
+        .ok()
+        .stdout;
+    assert!(
+        out.contains(
+            "Created 25 people: User 000, User 001, User 002, User 003, User 004, User 005, \
+             User 006, User 007, User 008, User 009, User 010, User 011, User 012, User 013, \
+             User 014, User 015, User 016, User 017, User 018, User 019 and 5 more (stint \
+             person list) (members; stint person edit NAME to set capacity and cost)."
+        ),
+        "{out}"
+    );
+    assert_eq!(env.count("SELECT count(*) FROM people"), 25);
+}

@@ -46,6 +46,9 @@ pub(crate) const MAX_TEXT_CHARS: usize = 10_000;
 pub(crate) const MAX_SEARCH_CHARS: usize = 200;
 /// Most rows in one summary (time_summary, `stint report`).
 pub const MAX_SUMMARY_ROWS: usize = 10_000;
+/// Most people one import may add (a file naming more users is refused before anything is
+/// written: a team that large is set up on purpose, not by an import).
+pub const MAX_IMPORT_PEOPLE: usize = 200;
 /// Most ids listed inside one answer (the overlapping tracks of a write); the count is given too.
 pub const MAX_LISTED_IDS: usize = 20;
 /// Longest echo of an input inside an error message, in characters.

@@ -56,6 +56,15 @@ impl Service {
             } else if let Some(p) = people::find_by_name(ctx.tx, name)? {
                 p.id
             } else {
+                if summary.created_people.len() >= stint_domain::limits::MAX_IMPORT_PEOPLE {
+                    return Err(invalid(format!(
+                        "the file names more than {} users who are not people here; stint adds \
+                         at most {} people in one import. Add the team first (`stint person \
+                         add`), or split the file by user (nothing was imported)",
+                        stint_domain::limits::MAX_IMPORT_PEOPLE,
+                        stint_domain::limits::MAX_IMPORT_PEOPLE
+                    )));
+                }
                 let name = crate::people::check_name(name).map_err(|e| {
                     invalid(format!(
                         "the file's user {name:?} cannot be a person ({e}); rename the user in \
