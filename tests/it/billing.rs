@@ -599,7 +599,10 @@ fn selection_takes_billable_finished_tracks_starting_in_the_period() {
                 group_by: Some("week".into()),
                 ..invoice(Some("Globex"), "2026-10-01", "2026-10-31")
             },
-            &["invoice grouping", "track, project, day, tag or task"],
+            &[
+                "invoice grouping",
+                "track, project, day, tag, task, milestone or person",
+            ],
         ),
         (
             NewInvoice {

@@ -715,7 +715,7 @@ fn invoices_group_lines_by_milestone() {
         group_by: Some("stage".into()),
         ..Default::default()
     }));
-    assert!(e.contains("task (or milestone)"), "{e}");
+    assert!(e.contains("task, milestone or person"), "{e}");
 }
 
 /// Every catalogue a session can get stays within 48,000 bytes: the solo one, and the one with

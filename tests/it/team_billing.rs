@@ -231,7 +231,7 @@ fn a_bad_grouping_names_person_among_the_choices() {
         .create_invoice(week(None, "people"))
         .unwrap_err()
         .to_string();
-    assert!(e.contains("(or milestone) or person"), "{e}");
+    assert!(e.contains("tag, task, milestone or person"), "{e}");
 }
 
 /// Descriptions of the expenses `svc` lists for `person`.

@@ -339,7 +339,7 @@ impl GroupBy {
             _ => Err(DomainError::parse(
                 "invoice grouping",
                 input,
-                "give track, project, day, tag or task (or milestone) or person",
+                "give track, project, day, tag, task, milestone or person",
             )),
         }
     }
@@ -1059,7 +1059,7 @@ mod tests {
             GroupBy::parse("tasks")
                 .unwrap_err()
                 .to_string()
-                .contains("tag or task")
+                .contains("tag, task, milestone or person")
         );
     }
 
@@ -1453,7 +1453,10 @@ mod tests {
         assert_eq!(GroupBy::parse(" Day "), Ok(GroupBy::Day));
         assert_eq!(GroupBy::default(), GroupBy::Track);
         let e = GroupBy::parse("client").unwrap_err().to_string();
-        assert!(e.contains("track, project, day, tag or task"), "{e}");
+        assert!(
+            e.contains("track, project, day, tag, task, milestone or person"),
+            "{e}"
+        );
     }
 
     #[test]
