@@ -735,3 +735,198 @@ fn a_new_key_on_every_device_travels_through_the_server() {
     got.sort();
     assert_eq!(got, ["Review", "Spec"]);
 }
+
+/// The portable export (`stint db export --json`'s tables) of the database at `db`.
+fn export_of(db: &Path) -> Vec<(String, Vec<Value>)> {
+    let svc = stint::service::Service::open(
+        db,
+        stint::service::Caller::local(stint::service::Frontend::Cli),
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    svc.export_portable(&mut out).unwrap();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    v["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_owned(),
+                t["rows"].as_array().unwrap().clone(),
+            )
+        })
+        .collect()
+}
+
+/// A copy of folder `from` at `to` (files only, one level of device folders).
+fn copy_folder(from: &Path, to: &Path) {
+    for (path, bytes) in files_under(from) {
+        let dest = to.join(path.strip_prefix(from).unwrap());
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::write(dest, bytes).unwrap();
+    }
+}
+
+/// A database with every kind of row people make (a client, a project with a budget, a
+/// milestone and a task, a person, tracks with the task and tags, an expense, a sent invoice
+/// of tracks and the expense, a draft, a setting) goes to `stint serve`; then three empty
+/// databases join: through the server, by a copy of its folder (from the logs), and from a
+/// snapshot written in that copy. All four end with the same data, table by table, every
+/// reference (a track's task, an invoice line's expense) included.
+#[test]
+fn joining_through_the_server_by_folder_and_from_a_snapshot_gives_the_same_database() {
+    use stint::service::{
+        Caller, Frontend, NewClient, NewExpense, NewInvoice, NewMilestone, NewPerson, NewProject,
+        NewTask, NewTrack,
+    };
+    let (server, token) = serve();
+    let source = super::sync_converge::Device::new();
+    let svc = &source.svc;
+    svc.create_client(NewClient {
+        name: "Acme".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    svc.create_project(NewProject {
+        name: "Website".into(),
+        client: Some("Acme".into()),
+        hourly_rate: Some("95".into()),
+        budget_hours: Some("40".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    svc.create_milestone(NewMilestone {
+        project: "Website".into(),
+        name: "Launch".into(),
+        due_date: Some("2026-11-30".into()),
+    })
+    .unwrap();
+    svc.create_task(NewTask {
+        project: "Website".into(),
+        name: "Design".into(),
+        milestone: Some("Launch".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    svc.create_person(NewPerson {
+        name: "Ana".into(),
+        weekly_capacity_hours: Some("30".into()),
+        cost_rate: Some("40".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    svc.create_tag("review").unwrap();
+    svc.create_tag("call").unwrap();
+    for (day, tags) in [
+        (5, vec!["review"]),
+        (6, vec!["review", "call"]),
+        (7, vec![]),
+    ] {
+        svc.create_track(NewTrack {
+            description: Some(format!("design {day}")),
+            project: Some("Website".into()),
+            task: Some("Design".into()),
+            tags: tags.into_iter().map(Into::into).collect(),
+            billable: Some(true),
+            start: format!("2026-10-{day:02}T09:00:00Z"),
+            end: Some(format!("2026-10-{day:02}T11:35:00Z")),
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    svc.create_expense(NewExpense {
+        project: "Website".into(),
+        date: "2026-10-08".into(),
+        amount: "120.50".into(),
+        description: "fonts".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let invoice = svc
+        .create_invoice(NewInvoice {
+            client: Some("Acme".into()),
+            from: "2026-10-01".into(),
+            to: "2026-10-31".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    svc.mark_invoice_sent(&invoice.id.to_string(), None)
+        .unwrap();
+    svc.for_caller(Caller::local(Frontend::McpStdio).with_drafts(true))
+        .create_track(NewTrack {
+            description: Some("proposed".into()),
+            project: Some("Website".into()),
+            start: "2026-11-02T09:00:00Z".into(),
+            duration: Some("1h".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let url_sync = |db: &Path| {
+        let (ok, _, err) = stint(&["sync", "--url", &server.url, "--token", &token])
+            .db(db)
+            .run()
+            .triple();
+        assert!(ok, "{err}");
+    };
+    url_sync(&source.db());
+    let dir = tempfile::tempdir().unwrap();
+    // Through the server.
+    let through = dir.path().join("through.db");
+    url_sync(&through);
+    // By a copy of the server's folder, from the logs.
+    let copy = dir.path().join("folder");
+    copy_folder(&server.hub(), &copy);
+    let by_folder = dir.path().join("folder.db");
+    let (ok, _, err) = stint(&["sync", copy.to_str().unwrap()])
+        .db(&by_folder)
+        .run()
+        .triple();
+    assert!(ok, "{err}");
+    // From a snapshot that device writes in the copy.
+    let (ok, _, err) = stint(&["sync", "compact", copy.to_str().unwrap()])
+        .db(&by_folder)
+        .run()
+        .triple();
+    assert!(ok, "{err}");
+    assert!(
+        files_under(&copy)
+            .iter()
+            .any(|(p, _)| p.to_string_lossy().contains("snapshot-")),
+        "no snapshot was written"
+    );
+    let from_snapshot = dir.path().join("snapshot.db");
+    let (ok, _, err) = stint(&["sync", copy.to_str().unwrap()])
+        .db(&from_snapshot)
+        .run()
+        .triple();
+    assert!(ok, "{err}");
+    let want = export_of(&source.db());
+    let rows = |t: &str| {
+        want.iter()
+            .find(|(n, _)| n == t)
+            .map_or(0, |(_, r)| r.len())
+    };
+    assert_eq!(
+        (
+            rows("tracks"),
+            rows("invoice_items"),
+            rows("tasks"),
+            rows("people")
+        ),
+        (4, 4, 1, 1),
+        "the source holds what it made"
+    );
+    for (how, db) in [
+        ("through the server", &through),
+        ("by folder", &by_folder),
+        ("from a snapshot", &from_snapshot),
+    ] {
+        let got = export_of(db);
+        assert!(
+            got == want,
+            "joined {how}, the database differs from the source:\n{}",
+            super::sync_converge::export_diff(&want, &got)
+        );
+    }
+}
