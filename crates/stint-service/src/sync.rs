@@ -466,32 +466,48 @@ impl Service {
                 };
                 // The name, the (authenticated) header and the entries must agree: a sealed
                 // log copied under another name must not mark changes applied that it lacks.
+                // A first pass over the entries keeps a few figures (their count and order,
+                // bad clocks, what waits); the apply below decodes one change at a time:
+                // memory holds the file and one change, never the whole log decoded.
                 let (first, last) = (next.map_or(0, |l| l.0), next.map_or(0, |l| l.1));
-                let log = match (h.kind, h.device_id == r.id) {
+                let accepted = ss::peers(&conn)?
+                    .into_iter()
+                    .find(|p| p.device_id == r.id)
+                    .map_or(0, |p| p.accepted_hlc);
+                let read = match (h.kind, h.device_id == r.id) {
                     (KIND_LOG, true)
                         if h.first_seq == first as u64
                             && h.last_seq == last as u64
                             && i64::from(h.device_no) == r.no =>
                     {
-                        decode_log(&body, h.format).filter(|l| {
-                            l.entries.len() as i64 == last - first + 1
-                                && l.entries.iter().zip(first..).all(|(e, seq)| e.seq == seq)
+                        read_log(&body, h.format).and_then(|(head, entries)| {
+                            let bounds = (first, last, done);
+                            let survey = survey_log(
+                                &head,
+                                entries.clone(),
+                                bounds,
+                                accepted,
+                                now.timestamp_millis(),
+                            )?;
+                            Some((head, entries, survey))
                         })
                     }
                     _ => None,
                 };
-                // The file's bytes go before its changes are applied: one copy at a time.
-                drop(body);
-                let Some(log) = log else {
-                    report.problems.push(format!(
-                        "{} is not a log of device {}; it is skipped",
+                let not_a_log = |why: Option<String>| {
+                    format!(
+                        "{} is not a log of device {}{}; it is skipped",
                         path.display(),
-                        short(&r.id)
-                    ));
+                        short(&r.id),
+                        why.map(|w| format!(" ({w})")).unwrap_or_default()
+                    )
+                };
+                let Some((head, entries, survey)) = read else {
+                    report.problems.push(not_a_log(None));
                     blocked.insert(r.id.clone());
                     continue;
                 };
-                let ready = log.deps.iter().all(|(d, s)| {
+                let ready = head.deps.iter().all(|(d, s)| {
                     *d == me || *d == r.id || applied.get(d).copied().unwrap_or(0) >= *s
                 });
                 if !ready {
@@ -499,7 +515,7 @@ impl Service {
                 }
                 // Clocks: a stamp or instant no stint writes refuses the file; a change
                 // stamped too far ahead of this clock waits, with every later one.
-                if let Some(why) = clock_problem(&log) {
+                if let Some(why) = survey.clock {
                     let msg = format!(
                         "device {} ({}): {} is refused: {why}; it is not applied. The file was \
                          not written by stint as it is: remove it, or that device's folder, \
@@ -513,46 +529,52 @@ impl Service {
                     blocked.insert(r.id.clone());
                     continue;
                 }
-                let accepted = ss::peers(&conn)?
-                    .into_iter()
-                    .find(|p| p.device_id == r.id)
-                    .map_or(0, |p| p.accepted_hlc);
-                let hold = held_back(&log, done, accepted, now.timestamp_millis());
-                let mut log = log;
+                let hold = survey.hold;
                 let mut last = last;
                 if let Some((seq, _, _)) = hold {
-                    log.entries.retain(|e| e.seq < seq);
                     last = seq - 1;
                 }
-                let known: ss::Known = log.known.iter().cloned().collect();
-                let changes: Vec<RemoteChange> = log
-                    .entries
-                    .into_iter()
-                    .filter(|e| e.seq > done)
-                    .map(|e| RemoteChange {
-                        device_id: r.id.clone(),
-                        device_name: r.name.clone(),
-                        hlc: e.hlc,
-                        at: e.at,
-                        operation: sync_fs::sanitize(&e.operation),
-                        summary: sync_fs::sanitize(&e.summary),
-                        ops: e.ops,
-                    })
-                    .collect();
-                let n = changes.len();
+                let known: ss::Known = head.known.into_iter().collect();
+                let mut n = 0;
                 let decided = if last > done {
-                    ss::apply_file(
+                    let changes = entries
+                        .take_while(|e| e.as_ref().map_or(true, |e| e.seq <= last))
+                        .filter(|e| e.as_ref().map_or(true, |e| e.seq > done))
+                        .map(|e| {
+                            let e = e?;
+                            n += 1;
+                            Ok(RemoteChange {
+                                device_id: r.id.clone(),
+                                device_name: r.name.clone(),
+                                hlc: e.hlc,
+                                at: e.at,
+                                operation: sync_fs::sanitize(&e.operation),
+                                summary: sync_fs::sanitize(&e.summary),
+                                ops: e.ops,
+                            })
+                        });
+                    let applied = ss::apply_file(
                         &mut conn,
                         &r.id,
                         last,
-                        &changes,
+                        changes,
                         &known,
                         now.timestamp(),
                         store::SCHEMA_VERSION,
-                    )?
+                    )?;
+                    match applied {
+                        Ok(decided) => decided,
+                        Err(p) => {
+                            // Rolled back: nothing of the file applied.
+                            report.problems.push(not_a_log(Some(problem_text(p))));
+                            blocked.insert(r.id.clone());
+                            continue;
+                        }
+                    }
                 } else {
                     Vec::new()
                 };
+                drop(body);
                 match hold {
                     Some((seq, first_hlc, newest)) => {
                         let msg = format!(
@@ -1038,52 +1060,76 @@ impl Service {
     }
 }
 
-/// The snapshot an empty device starts from: among each device's newest, one whose later
-/// changes are all still in the folder, covering the most changes.
-/// Why a log's clock values cannot be from stint (a stamp or instant out of range), if so.
-fn clock_problem(log: &Log) -> Option<String> {
-    for e in &log.entries {
-        if !ss_clock::stamp_in_range(e.hlc) {
-            return Some(format!(
-                "change {} carries the clock stamp {}, outside the years stint accepts",
-                e.seq, e.hlc
-            ));
+/// What the first pass over a log's entries found ([`survey_log`]): a few figures, whatever
+/// the file's size.
+struct LogSurvey {
+    /// Why its clock values cannot be from stint (a stamp or instant out of range), if so.
+    clock: Option<String>,
+    /// The first change after `done` stamped more than the drift bound ahead of real time and
+    /// not accepted (stamps up to `accepted` are): its sequence number and stamp, and the
+    /// newest stamp among the held changes of the file.
+    hold: Option<(i64, i64, i64)>,
+}
+
+/// Reads the stamps of a log's entries once (nothing of their changes kept): `None` unless
+/// they are whole, `last - first + 1` of them numbered `first..=last` (`bounds` is `(first,
+/// last, done)`, `done` the last change of that device applied here); else what the clocks
+/// say ([`LogSurvey`]).
+fn survey_log(
+    head: &LogHead,
+    entries: LogEntries<'_>,
+    (first, last, done): (i64, i64, i64),
+    accepted: i64,
+    now_ms: i64,
+) -> Option<LogSurvey> {
+    if i64::try_from(head.entries).ok()? != last - first + 1 {
+        return None;
+    }
+    let ceil = ss_clock::ceiling(now_ms);
+    let mut clock = None;
+    let mut hold: Option<(i64, i64, i64)> = None;
+    for (stamp, seq) in entries.stamps().zip(first..) {
+        let e = stamp.ok()?;
+        if e.seq != seq {
+            return None;
         }
-        if !ss_clock::at_in_range(e.at) {
-            return Some(format!(
-                "change {} was made at {} (Unix seconds), outside the years 1900 to 2199",
-                e.seq, e.at
-            ));
+        if clock.is_none() {
+            if !ss_clock::stamp_in_range(e.hlc) {
+                clock = Some(format!(
+                    "change {} carries the clock stamp {}, outside the years stint accepts",
+                    e.seq, e.hlc
+                ));
+            } else if !ss_clock::at_in_range(e.at) {
+                clock = Some(format!(
+                    "change {} was made at {} (Unix seconds), outside the years 1900 to 2199",
+                    e.seq, e.at
+                ));
+            }
+        }
+        match &mut hold {
+            Some((_, _, newest)) => *newest = (*newest).max(e.hlc),
+            None if e.seq > done && e.hlc > ceil && e.hlc > accepted => {
+                hold = Some((e.seq, e.hlc, e.hlc));
+            }
+            None => {}
         }
     }
-    log.known
-        .iter()
-        .find(|(_, h)| !ss_clock::stamp_in_range(*h))
-        .map(|(d, h)| {
-            format!(
-                "it claims to know device {} up to the clock stamp {h}",
-                short(d)
-            )
-        })
+    let clock = clock.or_else(|| {
+        head.known
+            .iter()
+            .find(|(_, h)| !ss_clock::stamp_in_range(*h))
+            .map(|(d, h)| {
+                format!(
+                    "it claims to know device {} up to the clock stamp {h}",
+                    short(d)
+                )
+            })
+    });
+    Some(LogSurvey { clock, hold })
 }
 
-/// The first change of `log` after `done` stamped more than the drift bound ahead of real
-/// time `now_ms` and not accepted (stamps up to `accepted` are): its sequence number and
-/// stamp, and the newest stamp among the held changes of the file.
-fn held_back(log: &Log, done: i64, accepted: i64, now_ms: i64) -> Option<(i64, i64, i64)> {
-    let ceil = ss_clock::ceiling(now_ms);
-    let ahead = |h: i64| h > ceil && h > accepted;
-    let first = log.entries.iter().find(|e| e.seq > done && ahead(e.hlc))?;
-    let newest = log
-        .entries
-        .iter()
-        .filter(|e| e.seq >= first.seq)
-        .map(|e| e.hlc)
-        .max()
-        .unwrap_or(first.hlc);
-    Some((first.seq, first.hlc, newest))
-}
-
+/// The snapshot an empty device starts from: among each device's newest, one whose later
+/// changes are all still in the folder, covering the most changes.
 fn best_snapshot(
     remotes: &[Remote],
     key: Option<&SyncKey>,

@@ -2101,17 +2101,24 @@ pub struct RemoteChange {
 /// device and stamp), decisions go to `sync_decisions`, the local clock moves past the remote
 /// stamps, and the peer's applied sequence becomes `last_seq`. All or nothing.
 ///
+/// `changes` is read one at a time, inside the transaction (a log is decoded as it is
+/// applied, so memory holds one change, not the file's): the first `Err` it yields rolls
+/// everything back and is returned as `Ok(Err(..))`, nothing applied.
+///
 /// Returns the decisions, with the change log id of the change they belong to.
+///
+/// # Errors
+/// Those of the database (everything rolled back too).
 #[allow(clippy::too_many_arguments)]
-pub fn apply_file(
+pub fn apply_file<E>(
     conn: &mut Connection,
     device: &str,
     last_seq: i64,
-    changes: &[RemoteChange],
+    changes: impl IntoIterator<Item = std::result::Result<RemoteChange, E>>,
     known: &Known,
     now: i64,
     schema_version: i64,
-) -> Result<Vec<(i64, Decision)>> {
+) -> Result<std::result::Result<Vec<(i64, Decision)>, E>> {
     let conn: &Connection = conn;
     let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
     tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
@@ -2120,6 +2127,11 @@ pub fn apply_file(
     clock_local_changes(&tx, &meta, &local)?;
     let mut out = Vec::new();
     for ch in changes {
+        // Dropping `tx` unfinished rolls back what earlier changes did.
+        let ch = match ch {
+            Ok(ch) => ch,
+            Err(e) => return Ok(Err(e)),
+        };
         let seen: bool = tx
             .prepare_cached(
                 "SELECT count(*) > 0 FROM change_log WHERE hlc = ?1 AND device_id = ?2",
@@ -2195,7 +2207,7 @@ pub fn apply_file(
         params![device, last_seq],
     )?;
     tx.commit()?;
-    Ok(out)
+    Ok(Ok(out))
 }
 
 /// Appends a decision.
