@@ -247,8 +247,16 @@ impl Service {
                     ss::set_device_no(tx, no)?;
                     ss::set_place(tx, &folder, &ident)?;
                 }
-                if let Some((author, snap)) = &start {
-                    match ss::load_snapshot(tx, &snap.rows, snap.hlc, now.timestamp_millis())? {
+                if let Some((author, body)) = &start {
+                    // Checked whole by `best_snapshot`; its rows are decoded as they load.
+                    let (snap, rows) = read_snapshot(body).ok_or_else(|| {
+                        conflict(format!(
+                            "the snapshot of device {} could not be read again; sync again",
+                            short(author)
+                        ))
+                    })?;
+                    let rows = rows.map(|row| row.map_err(problem_text));
+                    match ss::load_snapshot(tx, rows, snap.hlc, now.timestamp_millis())? {
                         Ok(n) => {
                             for (d, dno, seq, known) in &snap.covers {
                                 if *d != me {
@@ -1129,14 +1137,16 @@ fn survey_log(
 }
 
 /// The snapshot an empty device starts from: among each device's newest, one whose later
-/// changes are all still in the folder, covering the most changes.
+/// changes are all still in the folder, covering the most changes. Returns its device and its
+/// opened body (checked whole: [`read_snapshot`] reads it again as it loads); the others'
+/// bodies are dropped as they are passed over, and no snapshot is decoded whole.
 fn best_snapshot(
     remotes: &[Remote],
     key: Option<&SyncKey>,
     now_ms: i64,
     report: &mut SyncReport,
-) -> Option<(String, Snapshot)> {
-    let mut best: Option<(i64, String, Snapshot)> = None;
+) -> Option<(String, Vec<u8>)> {
+    let mut best: Option<(i64, String, Vec<u8>)> = None;
     for r in remotes.iter().filter(|r| r.problem.is_none() && r.no >= 0) {
         let Some((_, path)) = &r.snapshot else {
             continue;
@@ -1147,14 +1157,20 @@ fn best_snapshot(
                 open_file_owned(b, store::SCHEMA_VERSION as u32, key).map_err(problem_text)
             })
             .and_then(|(h, body)| {
-                (h.kind == KIND_SNAPSHOT && h.device_id == r.id)
-                    .then(|| decode_snapshot(&body))
+                // Its rows are checked whole here, nothing of them kept: only the chosen
+                // snapshot's body is, and its rows are decoded as they load.
+                let top = (h.kind == KIND_SNAPSHOT && h.device_id == r.id)
+                    .then(|| read_snapshot(&body))
                     .flatten()
-                    .ok_or_else(|| "not a snapshot of that device".to_owned())
+                    .and_then(|(top, rows)| rows.check().is_ok().then_some(top));
+                match top {
+                    Some(top) => Ok((top, body)),
+                    None => Err("not a snapshot of that device".to_owned()),
+                }
             });
         // Its clocks are checked as a log's are; one too far ahead is not started from (the
         // logs after it wait the same way).
-        let opened = opened.and_then(|snap| {
+        let opened = opened.and_then(|(snap, body)| {
             let stamps = std::iter::once(snap.hlc).chain(snap.covers.iter().map(|c| c.3));
             if stamps
                 .clone()
@@ -1167,10 +1183,10 @@ fn best_snapshot(
                     ss_clock::describe(stamps.max().unwrap_or(0))
                 ))
             } else {
-                Ok(snap)
+                Ok((snap, body))
             }
         });
-        let snap = match opened {
+        let (snap, body) = match opened {
             Ok(s) => s,
             Err(why) => {
                 report.problems.push(format!(
@@ -1189,7 +1205,7 @@ fn best_snapshot(
         }
         let weight: i64 = snap.covers.iter().map(|c| c.2).sum();
         if best.as_ref().is_none_or(|b| weight > b.0) {
-            best = Some((weight, r.id.clone(), snap));
+            best = Some((weight, r.id.clone(), body));
         }
     }
     best.map(|(_, id, s)| (id, s))

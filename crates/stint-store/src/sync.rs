@@ -2560,6 +2560,8 @@ pub fn snapshot_rows(conn: &Connection, meta: &Meta, device: &str) -> Result<Vec
 /// transaction, and moves the local clock past `hlc` (within the drift bound of real time
 /// `now_ms`, see `super::sync_clock::observe`). Rows of tables this database does not
 /// have, or with more columns than it has, are refused: the snapshot comes from a newer stint.
+/// `ops` is read one row at a time (a snapshot is decoded from its file as it loads); its
+/// first `Err` is why the snapshot cannot be loaded.
 ///
 /// Returns how many rows were loaded, or why the snapshot cannot be loaded (nothing is then
 /// written; the caller rolls back).
@@ -2568,7 +2570,7 @@ pub fn snapshot_rows(conn: &Connection, meta: &Meta, device: &str) -> Result<Vec
 /// SQLite errors.
 pub fn load_snapshot(
     conn: &Connection,
-    ops: &[Op],
+    ops: impl IntoIterator<Item = std::result::Result<Op, String>>,
     hlc: i64,
     now_ms: i64,
 ) -> Result<std::result::Result<usize, String>> {
@@ -2576,7 +2578,13 @@ pub fn load_snapshot(
     let mut allowed: Vec<String> = synced_tables(conn)?;
     allowed.extend(SNAPSHOT_BOOKKEEPING.iter().map(|t| (*t).to_owned()));
     let mut cols: HashMap<String, Vec<String>> = HashMap::new();
+    let mut loaded = 0;
     for op in ops {
+        let op = match op {
+            Ok(op) => op,
+            Err(why) => return Ok(Err(why)),
+        };
+        loaded += 1;
         if !allowed.contains(&op.table) || op.kind != RowOp::Insert {
             return Ok(Err(format!(
                 "the snapshot has rows of {:?}, which this stint does not know; update stint on \
@@ -2617,7 +2625,7 @@ pub fn load_snapshot(
             .execute(params_from_iter(op.values.iter().flatten()))?;
     }
     super::sync_clock::observe(conn, hlc, now_ms)?;
-    Ok(Ok(ops.len()))
+    Ok(Ok(loaded))
 }
 
 /// Records the sequence numbers a snapshot covers: each device's changes up to its number are

@@ -668,13 +668,7 @@ pub fn read_log(body: &[u8], format: u16) -> Option<(LogHead, LogEntries<'_>)> {
         known,
         entries: n,
     };
-    let entries = LogEntries {
-        r,
-        count: n,
-        read: 0,
-        done: false,
-    };
-    Some((head, entries))
+    Some((head, LogEntries(Counted::new(r, "change", n))))
 }
 
 /// The entries of a log body, read in order ([`read_log`]): an iterator of
@@ -683,8 +677,16 @@ pub fn read_log(body: &[u8], format: u16) -> Option<(LogHead, LogEntries<'_>)> {
 /// stops at the first error has seen every entry only if it met no error. Cloning it is cheap
 /// (a slice and two counters): [`LogEntries::stamps`] on a clone is the usual first pass.
 #[derive(Debug, Clone)]
-pub struct LogEntries<'a> {
+pub struct LogEntries<'a>(Counted<'a>);
+
+/// A count, then that many items, then the end of the body: read one item at a time, each
+/// step an item, or one [`FileProblem::NotWhole`] naming the damaged item (or the bytes after
+/// the last) and then the end.
+#[derive(Debug, Clone)]
+struct Counted<'a> {
     r: R<'a>,
+    /// What an item is called in a problem ("change", "row").
+    noun: &'static str,
     count: usize,
     read: usize,
     done: bool,
@@ -706,10 +708,24 @@ impl<'a> LogEntries<'a> {
     /// row operations well formed) but nothing allocated: the first pass over a log, for the
     /// checks that need every entry.
     pub fn stamps(self) -> LogStamps<'a> {
-        LogStamps(self)
+        LogStamps(self.0)
+    }
+}
+
+impl<'a> Counted<'a> {
+    /// `r` just after the count `count` (at most the bytes left: every item takes at least
+    /// one byte).
+    fn new(r: R<'a>, noun: &'static str, count: usize) -> Self {
+        Counted {
+            r,
+            noun,
+            count,
+            read: 0,
+            done: false,
+        }
     }
 
-    /// The next entry's start, or the end: `None` after the last entry or an error.
+    /// The next item read by `read`, or the end: `None` after the last item or an error.
     fn step<T>(
         &mut self,
         read: impl FnOnce(&mut R<'a>) -> Option<T>,
@@ -721,8 +737,9 @@ impl<'a> LogEntries<'a> {
             self.done = true;
             return (!self.r.0.is_empty()).then(|| {
                 Err(FileProblem::NotWhole(format!(
-                    "{} bytes after its last change",
-                    self.r.0.len()
+                    "{} bytes after its last {}",
+                    self.r.0.len(),
+                    self.noun
                 )))
             });
         }
@@ -732,11 +749,16 @@ impl<'a> LogEntries<'a> {
             None => {
                 self.done = true;
                 Some(Err(FileProblem::NotWhole(format!(
-                    "its change {} of {} is damaged or cut",
-                    self.read, self.count
+                    "its {} {} of {} is damaged or cut",
+                    self.noun, self.read, self.count
                 ))))
             }
         }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        // No lower bound: a stated count must not make a caller reserve memory for it.
+        (0, Some(self.count - self.read + 1))
     }
 }
 
@@ -744,7 +766,7 @@ impl Iterator for LogEntries<'_> {
     type Item = std::result::Result<Entry, FileProblem>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.step(|r| {
+        self.0.step(|r| {
             Some(Entry {
                 seq: r.i64()?,
                 hlc: r.i64()?,
@@ -758,14 +780,13 @@ impl Iterator for LogEntries<'_> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        // No lower bound: a stated count must not make a caller reserve memory for it.
-        (0, Some(self.count - self.read + 1))
+        self.0.size_hint()
     }
 }
 
 /// The stamps of a log's entries ([`LogEntries::stamps`]).
 #[derive(Debug, Clone)]
-pub struct LogStamps<'a>(LogEntries<'a>);
+pub struct LogStamps<'a>(Counted<'a>);
 
 impl Iterator for LogStamps<'_> {
     type Item = std::result::Result<EntryStamp, FileProblem>;
@@ -1074,16 +1095,78 @@ pub fn snapshot_head(r: &mut R<'_>) -> Option<SnapshotHead> {
     Some((name, hlc, covers))
 }
 
+/// A whole snapshot body decoded at once: for tests and fixtures. A join streams it instead
+/// ([`read_snapshot`]). `None` when the body is damaged, cut, or longer than its rows.
 pub fn decode_snapshot(body: &[u8]) -> Option<Snapshot> {
+    let (head, rows) = read_snapshot(body)?;
+    let rows = rows.collect::<std::result::Result<Vec<_>, _>>().ok()?;
+    Some(Snapshot {
+        name: head.name,
+        hlc: head.hlc,
+        covers: head.covers,
+        rows,
+    })
+}
+
+/// What comes before a snapshot's rows (as in [`Snapshot`]; the name sanitized for a
+/// terminal), and how many rows follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotTop {
+    pub name: String,
+    pub hlc: i64,
+    pub covers: Vec<(String, i64, i64, i64)>,
+    pub rows: usize,
+}
+
+/// Reads a snapshot body's head and returns it with a reader of its rows, one at a time
+/// ([`SnapshotRows`]; the body is borrowed). `None` when the head is damaged.
+pub fn read_snapshot(body: &[u8]) -> Option<(SnapshotTop, SnapshotRows<'_>)> {
     let mut r = R(body);
     let (name, hlc, covers) = snapshot_head(&mut r)?;
-    let rows = r.list(R::op)?;
-    r.0.is_empty().then_some(Snapshot {
+    let n = r.u32()? as usize;
+    if n > r.0.len() {
+        return None;
+    }
+    let top = SnapshotTop {
         name: sync_fs::device_name(&name),
         hlc,
         covers,
-        rows,
-    })
+        rows: n,
+    };
+    Some((top, SnapshotRows(Counted::new(r, "row", n))))
+}
+
+/// The rows of a snapshot body ([`read_snapshot`]): an iterator of `Result<Op, FileProblem>`,
+/// ending after the first problem (a damaged row, or bytes after the last one).
+#[derive(Debug, Clone)]
+pub struct SnapshotRows<'a>(Counted<'a>);
+
+impl SnapshotRows<'_> {
+    /// Checks every row as [`Iterator::next`] would, allocating nothing: `Ok` with the count
+    /// when the rows are whole.
+    ///
+    /// # Errors
+    /// The first problem met.
+    pub fn check(mut self) -> std::result::Result<usize, FileProblem> {
+        let mut n = 0;
+        while let Some(row) = self.0.step(R::skip_op) {
+            row?;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+impl Iterator for SnapshotRows<'_> {
+    type Item = std::result::Result<Op, FileProblem>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.step(R::op)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
 }
 
 /// The oldest sequence number of a device's changes still in the folder (1 when nothing was
