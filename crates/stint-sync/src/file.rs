@@ -1355,4 +1355,37 @@ mod tests {
         body[n - 4..].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(read_log(&body, FORMAT_VERSION).is_none());
     }
+
+    #[test]
+    fn a_streamed_snapshot_reads_as_the_whole_decode_and_its_damage_is_named() {
+        let log = three_entry_log();
+        let snap = Snapshot {
+            name: "desk".to_owned(),
+            hlc: 1 << 40,
+            covers: vec![("d".repeat(32), 5, 12, 1 << 39)],
+            rows: log.entries.into_iter().flat_map(|e| e.ops).collect(),
+        };
+        let body = encode_snapshot(&snap);
+        let (top, rows) = read_snapshot(&body).unwrap();
+        assert_eq!(
+            top,
+            SnapshotTop {
+                name: snap.name.clone(),
+                hlc: snap.hlc,
+                covers: snap.covers.clone(),
+                rows: 3,
+            }
+        );
+        assert_eq!(rows.clone().check(), Ok(3));
+        assert_eq!(rows.map(|r| r.unwrap()).collect::<Vec<_>>(), snap.rows);
+        assert_eq!(decode_snapshot(&body), Some(snap));
+
+        let cut = &body[..body.len() - 1];
+        let (_, rows) = read_snapshot(cut).unwrap();
+        let damage = FileProblem::NotWhole("its row 3 of 3 is damaged or cut".to_owned());
+        assert_eq!(rows.clone().check(), Err(damage.clone()));
+        let errors: Vec<FileProblem> = rows.filter_map(Result::err).collect();
+        assert_eq!(errors, vec![damage]);
+        assert_eq!(decode_snapshot(cut), None);
+    }
 }
