@@ -168,7 +168,7 @@ fn a_log_whose_last_change_is_damaged_applies_nothing_and_is_named() {
     assert_eq!(
         report.problems,
         vec![format!(
-            "{} is not a log of device {}; it is skipped",
+            "{} is not a log of device {} (its change 6 of 6 is damaged or cut); it is skipped",
             log.display(),
             &a.svc.sync_status().unwrap().device_id[..8]
         )]
@@ -184,7 +184,12 @@ fn snapshot_of(folder: &Path, d: &Device) -> (u64, PathBuf) {
     let p = std::fs::read_dir(folder.join(me))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("snapshot-"))
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("snapshot-")
+        })
         .unwrap();
     (std::fs::metadata(&p).unwrap().len(), p)
 }

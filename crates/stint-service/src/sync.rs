@@ -255,7 +255,15 @@ impl Service {
                             short(author)
                         ))
                     })?;
-                    let rows = rows.map(|row| row.map_err(problem_text));
+                    let rows = rows.map(|row| {
+                        row.map_err(|p| {
+                            format!(
+                                "the snapshot of device {} cannot be loaded: {}; sync again",
+                                short(author),
+                                damage(p)
+                            )
+                        })
+                    });
                     match ss::load_snapshot(tx, rows, snap.hlc, now.timestamp_millis())? {
                         Ok(n) => {
                             for (d, dno, seq, known) in &snap.covers {
@@ -488,19 +496,20 @@ impl Service {
                             && h.last_seq == last as u64
                             && i64::from(h.device_no) == r.no =>
                     {
-                        read_log(&body, h.format).and_then(|(head, entries)| {
-                            let bounds = (first, last, done);
-                            let survey = survey_log(
+                        match read_log(&body, h.format) {
+                            Some((head, entries)) => survey_log(
                                 &head,
                                 entries.clone(),
-                                bounds,
+                                (first, last, done),
                                 accepted,
                                 now.timestamp_millis(),
-                            )?;
-                            Some((head, entries, survey))
-                        })
+                            )
+                            .map(|survey| (head, entries, survey))
+                            .map_err(Some),
+                            None => Err(Some("its head is damaged or cut".to_owned())),
+                        }
                     }
-                    _ => None,
+                    _ => Err(None),
                 };
                 let not_a_log = |why: Option<String>| {
                     format!(
@@ -510,10 +519,13 @@ impl Service {
                         why.map(|w| format!(" ({w})")).unwrap_or_default()
                     )
                 };
-                let Some((head, entries, survey)) = read else {
-                    report.problems.push(not_a_log(None));
-                    blocked.insert(r.id.clone());
-                    continue;
+                let (head, entries, survey) = match read {
+                    Ok(read) => read,
+                    Err(why) => {
+                        report.problems.push(not_a_log(why));
+                        blocked.insert(r.id.clone());
+                        continue;
+                    }
                 };
                 let ready = head.deps.iter().all(|(d, s)| {
                     *d == me || *d == r.id || applied.get(d).copied().unwrap_or(0) >= *s
@@ -574,7 +586,7 @@ impl Service {
                         Ok(decided) => decided,
                         Err(p) => {
                             // Rolled back: nothing of the file applied.
-                            report.problems.push(not_a_log(Some(problem_text(p))));
+                            report.problems.push(not_a_log(Some(damage(p))));
                             blocked.insert(r.id.clone());
                             continue;
                         }
@@ -1068,6 +1080,14 @@ impl Service {
     }
 }
 
+/// What is wrong inside a file whose checksum (and seal) held: the reader's words.
+fn damage(p: FileProblem) -> String {
+    match p {
+        FileProblem::NotWhole(why) => why,
+        p => problem_text(p),
+    }
+}
+
 /// What the first pass over a log's entries found ([`survey_log`]): a few figures, whatever
 /// the file's size.
 struct LogSurvey {
@@ -1079,27 +1099,34 @@ struct LogSurvey {
     hold: Option<(i64, i64, i64)>,
 }
 
-/// Reads the stamps of a log's entries once (nothing of their changes kept): `None` unless
-/// they are whole, `last - first + 1` of them numbered `first..=last` (`bounds` is `(first,
-/// last, done)`, `done` the last change of that device applied here); else what the clocks
-/// say ([`LogSurvey`]).
+/// Reads the stamps of a log's entries once (nothing of their changes kept) and says what the
+/// clocks say ([`LogSurvey`]). `bounds` is `(first, last, done)`: the sequence numbers its
+/// name gives, and the last change of that device applied here.
+///
+/// # Errors
+/// Why it is not that log (said after "is not a log of device …"): entries damaged, cut, not
+/// `last - first + 1` of them, or not numbered `first..=last`.
 fn survey_log(
     head: &LogHead,
     entries: LogEntries<'_>,
     (first, last, done): (i64, i64, i64),
     accepted: i64,
     now_ms: i64,
-) -> Option<LogSurvey> {
-    if i64::try_from(head.entries).ok()? != last - first + 1 {
-        return None;
+) -> std::result::Result<LogSurvey, String> {
+    if i64::try_from(head.entries).ok() != Some(last - first + 1) {
+        return Err(format!(
+            "it holds {} changes, its name says {}",
+            head.entries,
+            last - first + 1
+        ));
     }
     let ceil = ss_clock::ceiling(now_ms);
     let mut clock = None;
     let mut hold: Option<(i64, i64, i64)> = None;
     for (stamp, seq) in entries.stamps().zip(first..) {
-        let e = stamp.ok()?;
+        let e = stamp.map_err(damage)?;
         if e.seq != seq {
-            return None;
+            return Err(format!("its change {seq} is numbered {}", e.seq));
         }
         if clock.is_none() {
             if !ss_clock::stamp_in_range(e.hlc) {
@@ -1133,7 +1160,7 @@ fn survey_log(
                 )
             })
     });
-    Some(LogSurvey { clock, hold })
+    Ok(LogSurvey { clock, hold })
 }
 
 /// The snapshot an empty device starts from: among each device's newest, one whose later
