@@ -38,6 +38,7 @@ mod sync_converge;
 mod sync_hostile;
 mod sync_http;
 mod sync_races;
+mod sync_stream;
 mod tasks;
 mod team;
 mod team_billing;

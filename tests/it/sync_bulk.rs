@@ -9,7 +9,7 @@ use super::util::slow;
 
 /// A stint CSV of `rows` tracks over 7 projects of 3 clients, with tags, a task on every
 /// fifth row and a rate on some.
-fn stint_csv(rows: usize) -> String {
+pub(super) fn stint_csv(rows: usize) -> String {
     let mut out = String::from("start,end,project,client,task,tags,description,billable,rate\n");
     let start = chrono::DateTime::parse_from_rfc3339("2015-01-01T08:00:00Z").unwrap();
     for i in 0..rows {

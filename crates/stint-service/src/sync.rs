@@ -261,8 +261,24 @@ impl Service {
                     ss::set_device_no(tx, no)?;
                     ss::set_place(tx, &folder, &ident)?;
                 }
-                if let Some((author, snap)) = &start {
-                    match ss::load_snapshot(tx, &snap.rows, snap.hlc, now.timestamp_millis())? {
+                if let Some((author, body)) = &start {
+                    // Checked whole by `best_snapshot`; its rows are decoded as they load.
+                    let (snap, rows) = read_snapshot(body).ok_or_else(|| {
+                        conflict(format!(
+                            "the snapshot of device {} could not be read again; sync again",
+                            short(author)
+                        ))
+                    })?;
+                    let rows = rows.map(|row| {
+                        row.map_err(|p| {
+                            format!(
+                                "the snapshot of device {} cannot be loaded: {}; sync again",
+                                short(author),
+                                damage(p)
+                            )
+                        })
+                    });
+                    match ss::load_snapshot(tx, rows, snap.hlc, now.timestamp_millis())? {
                         Ok(n) => {
                             for (d, dno, seq, known) in &snap.covers {
                                 if *d != me {
@@ -480,32 +496,52 @@ impl Service {
                 };
                 // The name, the (authenticated) header and the entries must agree: a sealed
                 // log copied under another name must not mark changes applied that it lacks.
+                // A first pass over the entries keeps a few figures (their count and order,
+                // bad clocks, what waits); the apply below decodes one change at a time:
+                // memory holds the file and one change, never the whole log decoded.
                 let (first, last) = (next.map_or(0, |l| l.0), next.map_or(0, |l| l.1));
-                let log = match (h.kind, h.device_id == r.id) {
+                let accepted = ss::peers(&conn)?
+                    .into_iter()
+                    .find(|p| p.device_id == r.id)
+                    .map_or(0, |p| p.accepted_hlc);
+                let read = match (h.kind, h.device_id == r.id) {
                     (KIND_LOG, true)
                         if h.first_seq == first as u64
                             && h.last_seq == last as u64
                             && i64::from(h.device_no) == r.no =>
                     {
-                        decode_log(&body, h.format).filter(|l| {
-                            l.entries.len() as i64 == last - first + 1
-                                && l.entries.iter().zip(first..).all(|(e, seq)| e.seq == seq)
-                        })
+                        match read_log(&body, h.format) {
+                            Some((head, entries)) => survey_log(
+                                &head,
+                                entries.clone(),
+                                (first, last, done),
+                                accepted,
+                                now.timestamp_millis(),
+                            )
+                            .map(|survey| (head, entries, survey))
+                            .map_err(Some),
+                            None => Err(Some("its head is damaged or cut".to_owned())),
+                        }
                     }
-                    _ => None,
+                    _ => Err(None),
                 };
-                // The file's bytes go before its changes are applied: one copy at a time.
-                drop(body);
-                let Some(log) = log else {
-                    report.problems.push(format!(
-                        "{} is not a log of device {}; it is skipped",
+                let not_a_log = |why: Option<String>| {
+                    format!(
+                        "{} is not a log of device {}{}; it is skipped",
                         path.display(),
-                        short(&r.id)
-                    ));
-                    blocked.insert(r.id.clone());
-                    continue;
+                        short(&r.id),
+                        why.map(|w| format!(" ({w})")).unwrap_or_default()
+                    )
                 };
-                let ready = log.deps.iter().all(|(d, s)| {
+                let (head, entries, survey) = match read {
+                    Ok(read) => read,
+                    Err(why) => {
+                        report.problems.push(not_a_log(why));
+                        blocked.insert(r.id.clone());
+                        continue;
+                    }
+                };
+                let ready = head.deps.iter().all(|(d, s)| {
                     *d == me || *d == r.id || applied.get(d).copied().unwrap_or(0) >= *s
                 });
                 if !ready {
@@ -513,7 +549,7 @@ impl Service {
                 }
                 // Clocks: a stamp or instant no stint writes refuses the file; a change
                 // stamped too far ahead of this clock waits, with every later one.
-                if let Some(why) = clock_problem(&log) {
+                if let Some(why) = survey.clock {
                     let msg = format!(
                         "device {} ({}): {} is refused: {why}; it is not applied. The file was \
                          not written by stint as it is: remove it, or that device's folder, \
@@ -527,46 +563,52 @@ impl Service {
                     blocked.insert(r.id.clone());
                     continue;
                 }
-                let accepted = ss::peers(&conn)?
-                    .into_iter()
-                    .find(|p| p.device_id == r.id)
-                    .map_or(0, |p| p.accepted_hlc);
-                let hold = held_back(&log, done, accepted, now.timestamp_millis());
-                let mut log = log;
+                let hold = survey.hold;
                 let mut last = last;
                 if let Some((seq, _, _)) = hold {
-                    log.entries.retain(|e| e.seq < seq);
                     last = seq - 1;
                 }
-                let known: ss::Known = log.known.iter().cloned().collect();
-                let changes: Vec<RemoteChange> = log
-                    .entries
-                    .into_iter()
-                    .filter(|e| e.seq > done)
-                    .map(|e| RemoteChange {
-                        device_id: r.id.clone(),
-                        device_name: r.name.clone(),
-                        hlc: e.hlc,
-                        at: e.at,
-                        operation: sync_fs::sanitize(&e.operation),
-                        summary: sync_fs::sanitize(&e.summary),
-                        ops: e.ops,
-                    })
-                    .collect();
-                let n = changes.len();
+                let known: ss::Known = head.known.into_iter().collect();
+                let mut n = 0;
                 let decided = if last > done {
-                    ss::apply_file(
+                    let changes = entries
+                        .take_while(|e| e.as_ref().map_or(true, |e| e.seq <= last))
+                        .filter(|e| e.as_ref().map_or(true, |e| e.seq > done))
+                        .map(|e| {
+                            let e = e?;
+                            n += 1;
+                            Ok(RemoteChange {
+                                device_id: r.id.clone(),
+                                device_name: r.name.clone(),
+                                hlc: e.hlc,
+                                at: e.at,
+                                operation: sync_fs::sanitize(&e.operation),
+                                summary: sync_fs::sanitize(&e.summary),
+                                ops: e.ops,
+                            })
+                        });
+                    let applied = ss::apply_file(
                         &mut conn,
                         &r.id,
                         last,
-                        &changes,
+                        changes,
                         &known,
                         now.timestamp(),
                         store::SCHEMA_VERSION,
-                    )?
+                    )?;
+                    match applied {
+                        Ok(decided) => decided,
+                        Err(p) => {
+                            // Rolled back: nothing of the file applied.
+                            report.problems.push(not_a_log(Some(damage(p))));
+                            blocked.insert(r.id.clone());
+                            continue;
+                        }
+                    }
                 } else {
                     Vec::new()
                 };
+                drop(body);
                 match hold {
                     Some((seq, first_hlc, newest)) => {
                         let msg = format!(
@@ -945,61 +987,100 @@ impl Service {
     }
 }
 
-/// How often a front end that syncs on its own looks at the folder when nothing was written
-/// here: `STINT_SYNC_INTERVAL` seconds (1..=86,400), 30 by default.
-/// The snapshot an empty device starts from: among each device's newest, one whose later
-/// changes are all still in the folder, covering the most changes.
-/// Why a log's clock values cannot be from stint (a stamp or instant out of range), if so.
-fn clock_problem(log: &Log) -> Option<String> {
-    for e in &log.entries {
-        if !ss_clock::stamp_in_range(e.hlc) {
-            return Some(format!(
-                "change {} carries the clock stamp {}, outside the years stint accepts",
-                e.seq, e.hlc
-            ));
+/// What is wrong inside a file whose checksum (and seal) held: the reader's words.
+fn damage(p: FileProblem) -> String {
+    match p {
+        FileProblem::NotWhole(why) => why,
+        p => problem_text(p),
+    }
+}
+
+/// What the first pass over a log's entries found ([`survey_log`]): a few figures, whatever
+/// the file's size.
+struct LogSurvey {
+    /// Why its clock values cannot be from stint (a stamp or instant out of range), if so.
+    clock: Option<String>,
+    /// The first change after `done` stamped more than the drift bound ahead of real time and
+    /// not accepted (stamps up to `accepted` are): its sequence number and stamp, and the
+    /// newest stamp among the held changes of the file.
+    hold: Option<(i64, i64, i64)>,
+}
+
+/// Reads the stamps of a log's entries once (nothing of their changes kept) and says what the
+/// clocks say ([`LogSurvey`]). `bounds` is `(first, last, done)`: the sequence numbers its
+/// name gives, and the last change of that device applied here.
+///
+/// # Errors
+/// Why it is not that log (said after "is not a log of device …"): entries damaged, cut, not
+/// `last - first + 1` of them, or not numbered `first..=last`.
+fn survey_log(
+    head: &LogHead,
+    entries: LogEntries<'_>,
+    (first, last, done): (i64, i64, i64),
+    accepted: i64,
+    now_ms: i64,
+) -> std::result::Result<LogSurvey, String> {
+    if i64::try_from(head.entries).ok() != Some(last - first + 1) {
+        return Err(format!(
+            "it holds {} changes, its name says {}",
+            head.entries,
+            last - first + 1
+        ));
+    }
+    let ceil = ss_clock::ceiling(now_ms);
+    let mut clock = None;
+    let mut hold: Option<(i64, i64, i64)> = None;
+    for (stamp, seq) in entries.stamps().zip(first..) {
+        let e = stamp.map_err(damage)?;
+        if e.seq != seq {
+            return Err(format!("its change {seq} is numbered {}", e.seq));
         }
-        if !ss_clock::at_in_range(e.at) {
-            return Some(format!(
-                "change {} was made at {} (Unix seconds), outside the years 1900 to 2199",
-                e.seq, e.at
-            ));
+        if clock.is_none() {
+            if !ss_clock::stamp_in_range(e.hlc) {
+                clock = Some(format!(
+                    "change {} carries the clock stamp {}, outside the years stint accepts",
+                    e.seq, e.hlc
+                ));
+            } else if !ss_clock::at_in_range(e.at) {
+                clock = Some(format!(
+                    "change {} was made at {} (Unix seconds), outside the years 1900 to 2199",
+                    e.seq, e.at
+                ));
+            }
+        }
+        match &mut hold {
+            Some((_, _, newest)) => *newest = (*newest).max(e.hlc),
+            None if e.seq > done && e.hlc > ceil && e.hlc > accepted => {
+                hold = Some((e.seq, e.hlc, e.hlc));
+            }
+            None => {}
         }
     }
-    log.known
-        .iter()
-        .find(|(_, h)| !ss_clock::stamp_in_range(*h))
-        .map(|(d, h)| {
-            format!(
-                "it claims to know device {} up to the clock stamp {h}",
-                short(d)
-            )
-        })
+    let clock = clock.or_else(|| {
+        head.known
+            .iter()
+            .find(|(_, h)| !ss_clock::stamp_in_range(*h))
+            .map(|(d, h)| {
+                format!(
+                    "it claims to know device {} up to the clock stamp {h}",
+                    short(d)
+                )
+            })
+    });
+    Ok(LogSurvey { clock, hold })
 }
 
-/// The first change of `log` after `done` stamped more than the drift bound ahead of real
-/// time `now_ms` and not accepted (stamps up to `accepted` are): its sequence number and
-/// stamp, and the newest stamp among the held changes of the file.
-fn held_back(log: &Log, done: i64, accepted: i64, now_ms: i64) -> Option<(i64, i64, i64)> {
-    let ceil = ss_clock::ceiling(now_ms);
-    let ahead = |h: i64| h > ceil && h > accepted;
-    let first = log.entries.iter().find(|e| e.seq > done && ahead(e.hlc))?;
-    let newest = log
-        .entries
-        .iter()
-        .filter(|e| e.seq >= first.seq)
-        .map(|e| e.hlc)
-        .max()
-        .unwrap_or(first.hlc);
-    Some((first.seq, first.hlc, newest))
-}
-
+/// The snapshot an empty device starts from: among each device's newest, one whose later
+/// changes are all still in the folder, covering the most changes. Returns its device and its
+/// opened body (checked whole: [`read_snapshot`] reads it again as it loads); the others'
+/// bodies are dropped as they are passed over, and no snapshot is decoded whole.
 fn best_snapshot(
     remotes: &[Remote],
     key: Option<&SyncKey>,
     now_ms: i64,
     report: &mut SyncReport,
-) -> Option<(String, Snapshot)> {
-    let mut best: Option<(i64, String, Snapshot)> = None;
+) -> Option<(String, Vec<u8>)> {
+    let mut best: Option<(i64, String, Vec<u8>)> = None;
     for r in remotes.iter().filter(|r| r.problem.is_none() && r.no >= 0) {
         let Some((_, path)) = &r.snapshot else {
             continue;
@@ -1010,14 +1091,20 @@ fn best_snapshot(
                 open_file_owned(b, store::SCHEMA_VERSION as u32, key).map_err(problem_text)
             })
             .and_then(|(h, body)| {
-                (h.kind == KIND_SNAPSHOT && h.device_id == r.id)
-                    .then(|| decode_snapshot(&body))
+                // Its rows are checked whole here, nothing of them kept: only the chosen
+                // snapshot's body is, and its rows are decoded as they load.
+                let top = (h.kind == KIND_SNAPSHOT && h.device_id == r.id)
+                    .then(|| read_snapshot(&body))
                     .flatten()
-                    .ok_or_else(|| "not a snapshot of that device".to_owned())
+                    .and_then(|(top, rows)| rows.check().is_ok().then_some(top));
+                match top {
+                    Some(top) => Ok((top, body)),
+                    None => Err("not a snapshot of that device".to_owned()),
+                }
             });
         // Its clocks are checked as a log's are; one too far ahead is not started from (the
         // logs after it wait the same way).
-        let opened = opened.and_then(|snap| {
+        let opened = opened.and_then(|(snap, body)| {
             let stamps = std::iter::once(snap.hlc).chain(snap.covers.iter().map(|c| c.3));
             if stamps
                 .clone()
@@ -1030,10 +1117,10 @@ fn best_snapshot(
                     ss_clock::describe(stamps.max().unwrap_or(0))
                 ))
             } else {
-                Ok(snap)
+                Ok((snap, body))
             }
         });
-        let snap = match opened {
+        let (snap, body) = match opened {
             Ok(s) => s,
             Err(why) => {
                 report.problems.push(format!(
@@ -1052,7 +1139,7 @@ fn best_snapshot(
         }
         let weight: i64 = snap.covers.iter().map(|c| c.2).sum();
         if best.as_ref().is_none_or(|b| weight > b.0) {
-            best = Some((weight, r.id.clone(), snap));
+            best = Some((weight, r.id.clone(), body));
         }
     }
     best.map(|(_, id, s)| (id, s))

@@ -2504,17 +2504,24 @@ pub struct RemoteChange {
 /// device and stamp), decisions go to `sync_decisions`, the local clock moves past the remote
 /// stamps, and the peer's applied sequence becomes `last_seq`. All or nothing.
 ///
+/// `changes` is read one at a time, inside the transaction (a log is decoded as it is
+/// applied, so memory holds one change, not the file's): the first `Err` it yields rolls
+/// everything back and is returned as `Ok(Err(..))`, nothing applied.
+///
 /// Returns the decisions, with the change log id of the change they belong to.
+///
+/// # Errors
+/// Those of the database (everything rolled back too).
 #[allow(clippy::too_many_arguments)]
-pub fn apply_file(
+pub fn apply_file<E>(
     conn: &mut Connection,
     device: &str,
     last_seq: i64,
-    changes: &[RemoteChange],
+    changes: impl IntoIterator<Item = std::result::Result<RemoteChange, E>>,
     known: &Known,
     now: i64,
     schema_version: i64,
-) -> Result<Vec<(i64, Decision)>> {
+) -> Result<std::result::Result<Vec<(i64, Decision)>, E>> {
     let conn: &Connection = conn;
     let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
     tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
@@ -2523,6 +2530,11 @@ pub fn apply_file(
     clock_local_changes(&tx, &meta, &local)?;
     let mut out = Vec::new();
     for ch in changes {
+        // Dropping `tx` unfinished rolls back what earlier changes did.
+        let ch = match ch {
+            Ok(ch) => ch,
+            Err(e) => return Ok(Err(e)),
+        };
         let seen: bool = tx
             .prepare_cached(
                 "SELECT count(*) > 0 FROM change_log WHERE hlc = ?1 AND device_id = ?2",
@@ -2598,7 +2610,7 @@ pub fn apply_file(
         params![device, last_seq],
     )?;
     tx.commit()?;
-    Ok(out)
+    Ok(Ok(out))
 }
 
 /// Appends a decision.
@@ -2956,6 +2968,8 @@ pub fn snapshot_rows(conn: &Connection, meta: &Meta, device: &str) -> Result<Vec
 /// transaction, and moves the local clock past `hlc` (within the drift bound of real time
 /// `now_ms`, see `super::sync_clock::observe`). Rows of tables this database does not
 /// have, or with more columns than it has, are refused: the snapshot comes from a newer stint.
+/// `ops` is read one row at a time (a snapshot is decoded from its file as it loads); its
+/// first `Err` is why the snapshot cannot be loaded.
 ///
 /// Returns how many rows were loaded, or why the snapshot cannot be loaded (nothing is then
 /// written; the caller rolls back).
@@ -2964,7 +2978,7 @@ pub fn snapshot_rows(conn: &Connection, meta: &Meta, device: &str) -> Result<Vec
 /// SQLite errors.
 pub fn load_snapshot(
     conn: &Connection,
-    ops: &[Op],
+    ops: impl IntoIterator<Item = std::result::Result<Op, String>>,
     hlc: i64,
     now_ms: i64,
 ) -> Result<std::result::Result<usize, String>> {
@@ -2972,7 +2986,13 @@ pub fn load_snapshot(
     let mut allowed: Vec<String> = synced_tables(conn)?;
     allowed.extend(SNAPSHOT_BOOKKEEPING.iter().map(|t| (*t).to_owned()));
     let mut cols: HashMap<String, Vec<String>> = HashMap::new();
+    let mut loaded = 0;
     for op in ops {
+        let op = match op {
+            Ok(op) => op,
+            Err(why) => return Ok(Err(why)),
+        };
+        loaded += 1;
         if !allowed.contains(&op.table) || op.kind != RowOp::Insert {
             return Ok(Err(format!(
                 "the snapshot has rows of {:?}, which this stint does not know; update stint on \
@@ -3013,7 +3033,7 @@ pub fn load_snapshot(
             .execute(params_from_iter(op.values.iter().flatten()))?;
     }
     super::sync_clock::observe(conn, hlc, now_ms)?;
-    Ok(Ok(ops.len()))
+    Ok(Ok(loaded))
 }
 
 /// Records the sequence numbers a snapshot covers: each device's changes up to its number are

@@ -444,7 +444,7 @@ impl W {
 }
 
 /// Byte reader for bodies; every read is bounded by what is left.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct R<'a>(pub &'a [u8]);
 
 impl<'a> R<'a> {
@@ -503,6 +503,36 @@ impl<'a> R<'a> {
             _ => return None,
         };
         Some((pk, v))
+    }
+    /// Text checked (UTF-8) and passed over, nothing allocated: [`R::text`] without the
+    /// `String`.
+    pub fn skip_text(&mut self) -> Option<()> {
+        std::str::from_utf8(self.bytes()?).ok().map(drop)
+    }
+    /// A row operation checked as [`R::op`] checks it and passed over, nothing allocated.
+    pub fn skip_op(&mut self) -> Option<()> {
+        self.skip_text()?;
+        if !(1..=3).contains(&self.u8()?) {
+            return None;
+        }
+        let n = self.u32()? as usize;
+        if n > 4096 || n > self.0.len() {
+            return None;
+        }
+        for _ in 0..n {
+            match self.u8()? & 0x7f {
+                0 | 1 => {}
+                2 | 3 => {
+                    self.take(8)?;
+                }
+                4 => self.skip_text()?,
+                5 => {
+                    self.bytes()?;
+                }
+                _ => return None,
+            }
+        }
+        Some(())
     }
     pub fn op(&mut self) -> Option<Op> {
         let table = self.text()?;
@@ -586,7 +616,40 @@ pub fn encode_log(log: &Log) -> Vec<u8> {
     w.0
 }
 
+/// A whole log body decoded at once: for tests, fixtures and small files. Applying a log
+/// streams it instead ([`read_log`]), so that memory does not grow with the file.
+///
+/// `None` when the body is not a whole log of format `format` (damaged, cut, or with bytes
+/// after its last entry).
 pub fn decode_log(body: &[u8], format: u16) -> Option<Log> {
+    let (head, entries) = read_log(body, format)?;
+    let entries = entries.collect::<std::result::Result<Vec<_>, _>>().ok()?;
+    Some(Log {
+        name: head.name,
+        deps: head.deps,
+        known: head.known,
+        entries,
+    })
+}
+
+/// What comes before a log's entries: the device's name, its `deps` and `known` (as in
+/// [`Log`]), and how many entries follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogHead {
+    pub name: String,
+    pub deps: Vec<(String, i64)>,
+    pub known: Vec<(String, i64)>,
+    /// The entry count the body states (at most the bytes left after the head: every entry
+    /// takes more than a byte); [`LogEntries`] checks it.
+    pub entries: usize,
+}
+
+/// Reads a log body's head and returns it with a reader of its entries, one at a time
+/// ([`LogEntries`]): the body is borrowed, nothing of the entries is decoded yet. Memory for a
+/// whole pass is one entry, whatever the file's size.
+///
+/// `None` when the head is damaged (a cut or foreign body, a count above the bytes left).
+pub fn read_log(body: &[u8], format: u16) -> Option<(LogHead, LogEntries<'_>)> {
     let mut r = R(body);
     let name = r.text()?;
     let deps = r.list(|r| Some((r.text()?, r.i64()?)))?;
@@ -595,23 +658,163 @@ pub fn decode_log(body: &[u8], format: u16) -> Option<Log> {
     } else {
         Vec::new()
     };
-    let entries = r.list(|r| {
-        Some(Entry {
-            seq: r.i64()?,
-            hlc: r.i64()?,
-            at: r.i64()?,
-            schema: r.i64()?,
-            operation: r.text()?,
-            summary: r.text()?,
-            ops: r.list(R::op)?,
-        })
-    })?;
-    r.0.is_empty().then_some(Log {
+    let n = r.u32()? as usize;
+    if n > r.0.len() {
+        return None;
+    }
+    let head = LogHead {
         name,
         deps,
         known,
-        entries,
-    })
+        entries: n,
+    };
+    Some((head, LogEntries(Counted::new(r, "change", n))))
+}
+
+/// The entries of a log body, read in order ([`read_log`]): an iterator of
+/// `Result<Entry, FileProblem>`. A damaged entry, or bytes after the last one, is one
+/// [`FileProblem::NotWhole`] naming the entry, after which the iterator ends; so a caller that
+/// stops at the first error has seen every entry only if it met no error. Cloning it is cheap
+/// (a slice and two counters): [`LogEntries::stamps`] on a clone is the usual first pass.
+#[derive(Debug, Clone)]
+pub struct LogEntries<'a>(Counted<'a>);
+
+/// A count, then that many items, then the end of the body: read one item at a time, each
+/// step an item, or one [`FileProblem::NotWhole`] naming the damaged item (or the bytes after
+/// the last) and then the end.
+#[derive(Debug, Clone)]
+struct Counted<'a> {
+    r: R<'a>,
+    /// What an item is called in a problem ("change", "row").
+    noun: &'static str,
+    count: usize,
+    read: usize,
+    done: bool,
+}
+
+/// The sequence number and clock values of one log entry, read without its changes
+/// ([`LogEntries::stamps`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryStamp {
+    pub seq: i64,
+    /// Hybrid logical clock stamp (`store::sync_clock`).
+    pub hlc: i64,
+    /// Unix seconds, UTC.
+    pub at: i64,
+}
+
+impl<'a> LogEntries<'a> {
+    /// The entries' stamps, each entry checked whole as [`Iterator::next`] would (text UTF-8,
+    /// row operations well formed) but nothing allocated: the first pass over a log, for the
+    /// checks that need every entry.
+    pub fn stamps(self) -> LogStamps<'a> {
+        LogStamps(self.0)
+    }
+}
+
+impl<'a> Counted<'a> {
+    /// `r` just after the count `count` (at most the bytes left: every item takes at least
+    /// one byte).
+    fn new(r: R<'a>, noun: &'static str, count: usize) -> Self {
+        Counted {
+            r,
+            noun,
+            count,
+            read: 0,
+            done: false,
+        }
+    }
+
+    /// The next item read by `read`, or the end: `None` after the last item or an error.
+    fn step<T>(
+        &mut self,
+        read: impl FnOnce(&mut R<'a>) -> Option<T>,
+    ) -> Option<std::result::Result<T, FileProblem>> {
+        if self.done {
+            return None;
+        }
+        if self.read == self.count {
+            self.done = true;
+            return (!self.r.0.is_empty()).then(|| {
+                Err(FileProblem::NotWhole(format!(
+                    "{} bytes after its last {}",
+                    self.r.0.len(),
+                    self.noun
+                )))
+            });
+        }
+        self.read += 1;
+        match read(&mut self.r) {
+            Some(v) => Some(Ok(v)),
+            None => {
+                self.done = true;
+                Some(Err(FileProblem::NotWhole(format!(
+                    "its {} {} of {} is damaged or cut",
+                    self.noun, self.read, self.count
+                ))))
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        // No lower bound: a stated count must not make a caller reserve memory for it.
+        (0, Some(self.count - self.read + 1))
+    }
+}
+
+impl Iterator for LogEntries<'_> {
+    type Item = std::result::Result<Entry, FileProblem>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.step(|r| {
+            Some(Entry {
+                seq: r.i64()?,
+                hlc: r.i64()?,
+                at: r.i64()?,
+                schema: r.i64()?,
+                operation: r.text()?,
+                summary: r.text()?,
+                ops: r.list(R::op)?,
+            })
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
+}
+
+/// The stamps of a log's entries ([`LogEntries::stamps`]).
+#[derive(Debug, Clone)]
+pub struct LogStamps<'a>(Counted<'a>);
+
+impl Iterator for LogStamps<'_> {
+    type Item = std::result::Result<EntryStamp, FileProblem>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.step(|r| {
+            let stamp = EntryStamp {
+                seq: r.i64()?,
+                hlc: r.i64()?,
+                at: r.i64()?,
+            };
+            r.i64()?;
+            r.skip_text()?;
+            r.skip_text()?;
+            let n = r.u32()? as usize;
+            if n > r.0.len() {
+                return None;
+            }
+            for _ in 0..n {
+                r.skip_op()?;
+            }
+            Some(stamp)
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
 }
 
 pub fn private_dir(dir: &Path) -> Result<()> {
@@ -892,16 +1095,78 @@ pub fn snapshot_head(r: &mut R<'_>) -> Option<SnapshotHead> {
     Some((name, hlc, covers))
 }
 
+/// A whole snapshot body decoded at once: for tests and fixtures. A join streams it instead
+/// ([`read_snapshot`]). `None` when the body is damaged, cut, or longer than its rows.
 pub fn decode_snapshot(body: &[u8]) -> Option<Snapshot> {
+    let (head, rows) = read_snapshot(body)?;
+    let rows = rows.collect::<std::result::Result<Vec<_>, _>>().ok()?;
+    Some(Snapshot {
+        name: head.name,
+        hlc: head.hlc,
+        covers: head.covers,
+        rows,
+    })
+}
+
+/// What comes before a snapshot's rows (as in [`Snapshot`]; the name sanitized for a
+/// terminal), and how many rows follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotTop {
+    pub name: String,
+    pub hlc: i64,
+    pub covers: Vec<(String, i64, i64, i64)>,
+    pub rows: usize,
+}
+
+/// Reads a snapshot body's head and returns it with a reader of its rows, one at a time
+/// ([`SnapshotRows`]; the body is borrowed). `None` when the head is damaged.
+pub fn read_snapshot(body: &[u8]) -> Option<(SnapshotTop, SnapshotRows<'_>)> {
     let mut r = R(body);
     let (name, hlc, covers) = snapshot_head(&mut r)?;
-    let rows = r.list(R::op)?;
-    r.0.is_empty().then_some(Snapshot {
+    let n = r.u32()? as usize;
+    if n > r.0.len() {
+        return None;
+    }
+    let top = SnapshotTop {
         name: sync_fs::device_name(&name),
         hlc,
         covers,
-        rows,
-    })
+        rows: n,
+    };
+    Some((top, SnapshotRows(Counted::new(r, "row", n))))
+}
+
+/// The rows of a snapshot body ([`read_snapshot`]): an iterator of `Result<Op, FileProblem>`,
+/// ending after the first problem (a damaged row, or bytes after the last one).
+#[derive(Debug, Clone)]
+pub struct SnapshotRows<'a>(Counted<'a>);
+
+impl SnapshotRows<'_> {
+    /// Checks every row as [`Iterator::next`] would, allocating nothing: `Ok` with the count
+    /// when the rows are whole.
+    ///
+    /// # Errors
+    /// The first problem met.
+    pub fn check(mut self) -> std::result::Result<usize, FileProblem> {
+        let mut n = 0;
+        while let Some(row) = self.0.step(R::skip_op) {
+            row?;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+impl Iterator for SnapshotRows<'_> {
+    type Item = std::result::Result<Op, FileProblem>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.step(R::op)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
 }
 
 /// The oldest sequence number of a device's changes still in the folder (1 when nothing was
@@ -970,5 +1235,157 @@ mod tests {
             decode_file(&file, 8),
             Err(FileProblem::TooNew { schema: 9, .. })
         ));
+    }
+
+    fn three_entry_log() -> Log {
+        let entry = |seq: i64| Entry {
+            seq,
+            hlc: 1_000 + seq,
+            at: 2_000 + seq,
+            schema: 9,
+            operation: format!("op{seq}"),
+            summary: "é".repeat(seq as usize),
+            ops: vec![Op {
+                table: "tracks".to_owned(),
+                kind: RowOp::Insert,
+                pk: vec![true, false, false, false],
+                values: vec![
+                    Some(Value::Integer(64 * seq)),
+                    Some(Value::Real(1.5)),
+                    Some(Value::Blob(vec![seq as u8; 3])),
+                    Some(Value::Null),
+                ],
+            }],
+        };
+        Log {
+            name: "phone".to_owned(),
+            deps: vec![("c".repeat(32), 4)],
+            known: vec![("c".repeat(32), 77)],
+            entries: (1..=3).map(entry).collect(),
+        }
+    }
+
+    #[test]
+    fn a_streamed_log_reads_as_the_whole_decode_and_its_stamps_pass_over_the_changes() {
+        let log = three_entry_log();
+        let body = encode_log(&log);
+        let (head, entries) = read_log(&body, FORMAT_VERSION).unwrap();
+        assert_eq!(
+            head,
+            LogHead {
+                name: log.name.clone(),
+                deps: log.deps.clone(),
+                known: log.known.clone(),
+                entries: 3,
+            }
+        );
+        let stamps: Vec<EntryStamp> = entries.clone().stamps().map(|s| s.unwrap()).collect();
+        assert_eq!(
+            stamps,
+            log.entries
+                .iter()
+                .map(|e| EntryStamp {
+                    seq: e.seq,
+                    hlc: e.hlc,
+                    at: e.at,
+                })
+                .collect::<Vec<_>>()
+        );
+        let streamed: Vec<Entry> = entries.map(|e| e.unwrap()).collect();
+        assert_eq!(streamed, log.entries);
+    }
+
+    #[test]
+    fn a_damaged_last_change_or_trailing_bytes_end_the_stream_with_a_problem() {
+        let body = encode_log(&three_entry_log());
+        // The last change's last value is a blob of 3 bytes (then the null's tag): cut one.
+        let cut = &body[..body.len() - 2];
+        let (_, entries) = read_log(cut, FORMAT_VERSION).unwrap();
+        let read: Vec<_> = entries.clone().collect();
+        assert_eq!(read.len(), 3);
+        assert!(read[..2].iter().all(Result::is_ok));
+        assert_eq!(
+            read[2],
+            Err(FileProblem::NotWhole(
+                "its change 3 of 3 is damaged or cut".to_owned()
+            ))
+        );
+        let stamps: Vec<_> = entries.stamps().collect();
+        assert_eq!(stamps.len(), 3);
+        assert_eq!(read[2].clone().map(|_| ()), stamps[2].clone().map(|_| ()));
+        assert_eq!(decode_log(cut, FORMAT_VERSION), None);
+
+        let mut long = body.clone();
+        long.push(0);
+        let (_, entries) = read_log(&long, FORMAT_VERSION).unwrap();
+        let read: Vec<_> = entries.clone().collect();
+        assert_eq!(read.len(), 4);
+        assert_eq!(
+            read[3],
+            Err(FileProblem::NotWhole(
+                "1 bytes after its last change".to_owned()
+            ))
+        );
+        assert_eq!(entries.stamps().filter(Result::is_err).count(), 1);
+        assert_eq!(decode_log(&long, FORMAT_VERSION), None);
+
+        // A bad UTF-8 summary is damage in both passes, as in the whole decode.
+        let mut log = three_entry_log();
+        log.entries[1].summary = "ab".to_owned();
+        let mut bad = encode_log(&log);
+        let at = bad.windows(2).position(|w| w == b"ab").unwrap();
+        bad[at] = 0xff;
+        let (_, entries) = read_log(&bad, FORMAT_VERSION).unwrap();
+        assert_eq!(
+            entries.clone().stamps().nth(1),
+            Some(Err(FileProblem::NotWhole(
+                "its change 2 of 3 is damaged or cut".to_owned()
+            )))
+        );
+        assert_eq!(entries.filter(Result::is_ok).count(), 1);
+    }
+
+    #[test]
+    fn a_stated_count_above_the_bytes_left_is_refused_before_any_entry() {
+        let mut body = encode_log(&Log {
+            entries: Vec::new(),
+            ..three_entry_log()
+        });
+        let n = body.len();
+        body[n - 4..].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(read_log(&body, FORMAT_VERSION).is_none());
+    }
+
+    #[test]
+    fn a_streamed_snapshot_reads_as_the_whole_decode_and_its_damage_is_named() {
+        let log = three_entry_log();
+        let snap = Snapshot {
+            name: "desk".to_owned(),
+            hlc: 1 << 40,
+            covers: vec![("d".repeat(32), 5, 12, 1 << 39)],
+            rows: log.entries.into_iter().flat_map(|e| e.ops).collect(),
+        };
+        let body = encode_snapshot(&snap);
+        let (top, rows) = read_snapshot(&body).unwrap();
+        assert_eq!(
+            top,
+            SnapshotTop {
+                name: snap.name.clone(),
+                hlc: snap.hlc,
+                covers: snap.covers.clone(),
+                rows: 3,
+            }
+        );
+        assert_eq!(rows.clone().check(), Ok(3));
+        assert_eq!(rows.map(|r| r.unwrap()).collect::<Vec<_>>(), snap.rows);
+        assert_eq!(decode_snapshot(&body), Some(snap));
+
+        let cut = &body[..body.len() - 1];
+        let (_, rows) = read_snapshot(cut).unwrap();
+        let damage = FileProblem::NotWhole("its row 3 of 3 is damaged or cut".to_owned());
+        assert_eq!(rows.clone().check(), Err(damage.clone()));
+        let errors: Vec<FileProblem> = rows.filter_map(Result::err).collect();
+        assert_eq!(errors, vec![damage]);
+        assert_eq!(decode_snapshot(cut), None);
     }
 }
