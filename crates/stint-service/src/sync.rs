@@ -301,7 +301,7 @@ impl Service {
                 if first_join && start.is_none() && ss::has_data(tx)? {
                     let ops = ss::snapshot_ops(tx, &meta)?;
                     let hlc = ss::tick(tx, now.timestamp_millis())?;
-                    ss::clock_snapshot(tx, &ops, &meta, &(hlc, me.clone()))?;
+                    ss::clock_snapshot(tx, &ops, &meta, &ss::Stamp::new(hlc, me.clone()))?;
                     let n = ops.len();
                     let log = Log {
                         name: name.clone(),

@@ -587,8 +587,31 @@ fn local_references(conn: &Connection, meta: &Meta, parent: &str) -> Result<Vec<
     Ok(out)
 }
 
-/// A hybrid logical clock stamp and the device that made it; later compares greater.
-pub(crate) type Stamp = (i64, String);
+/// When and where a change was made: its hybrid logical clock stamp (`sync_clock`: Unix
+/// milliseconds << 16 | a counter) and the id of the device that made it. Ordered by stamp, then
+/// by device id: the tie-break every device applies the same way, so the later of two changes is
+/// the same everywhere.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Stamp {
+    pub hlc: i64,
+    pub device: String,
+}
+
+impl Stamp {
+    pub fn new(hlc: i64, device: impl Into<String>) -> Stamp {
+        Stamp {
+            hlc,
+            device: device.into(),
+        }
+    }
+
+    /// Whether the change stamped so was unknown to the device that made the change stamped
+    /// `by` when it made it (made elsewhere, and later than what that device had applied of
+    /// its device, by `known`): the two were concurrent.
+    pub(crate) fn unknown_to(&self, by: &Stamp, known: &Known) -> bool {
+        self.device != by.device && known.get(&self.device).is_none_or(|k| *k < self.hlc)
+    }
+}
 
 fn key_of(m: &TableMeta, values: &[Option<Value>]) -> (Vec<Value>, String) {
     let vals: Vec<Value> =
@@ -628,7 +651,10 @@ fn row_clock(conn: &Connection, table: &str, key: &str) -> Result<Option<(Stamp,
     Ok(conn
         .prepare_cached("SELECT hlc, device, deleted FROM sync_rows WHERE tbl = ?1 AND key = ?2")?
         .query_row([table, key], |r| {
-            Ok(((r.get::<_, i64>(0)?, r.get::<_, String>(1)?), r.get(2)?))
+            Ok((
+                Stamp::new(r.get::<_, i64>(0)?, r.get::<_, String>(1)?),
+                r.get(2)?,
+            ))
         })
         .optional()?)
 }
@@ -643,7 +669,7 @@ fn set_row_clock(
     conn.prepare_cached(
         "INSERT OR REPLACE INTO sync_rows (tbl, key, hlc, device, deleted) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![table, key, stamp.0, stamp.1, deleted])?;
+    .execute(params![table, key, stamp.hlc, stamp.device, deleted])?;
     Ok(())
 }
 
@@ -653,7 +679,7 @@ fn col_clock(conn: &Connection, table: &str, key: &str, col: usize) -> Result<Op
             "SELECT hlc, device FROM sync_cols WHERE tbl = ?1 AND key = ?2 AND col = ?3",
         )?
         .query_row(params![table, key, col as i64], |r| {
-            Ok((r.get(0)?, r.get(1)?))
+            Ok(Stamp::new(r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
         })
         .optional()?)
 }
@@ -669,7 +695,7 @@ fn claim_clock(conn: &Connection, table: &str, key: &str) -> Result<Option<Stamp
             "SELECT hlc, device FROM sync_cols WHERE tbl = ?1 AND key = ?2 AND col = ?3",
         )?
         .query_row(params![table, key, CLAIM_COL], |r| {
-            Ok((r.get(0)?, r.get(1)?))
+            Ok(Stamp::new(r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
         })
         .optional()?)
 }
@@ -681,7 +707,7 @@ fn note_claim(conn: &Connection, table: &str, key: &str, s: &Stamp) -> Result<()
             "INSERT OR REPLACE INTO sync_cols (tbl, key, col, hlc, device)
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )?
-        .execute(params![table, key, CLAIM_COL, s.0, s.1])?;
+        .execute(params![table, key, CLAIM_COL, s.hlc, s.device])?;
     }
     Ok(())
 }
@@ -697,7 +723,7 @@ fn claim_unknown_to(
     known: &Known,
 ) -> Result<bool> {
     Ok(match claim_clock(conn, table, key)? {
-        Some((h, d)) => d != stamp.1 && known.get(&d).is_none_or(|k| *k < h),
+        Some(claim) => claim.unknown_to(stamp, known),
         None => false,
     })
 }
@@ -706,7 +732,7 @@ fn set_col_clock(conn: &Connection, table: &str, key: &str, col: usize, s: &Stam
     conn.prepare_cached(
         "INSERT OR REPLACE INTO sync_cols (tbl, key, col, hlc, device) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![table, key, col as i64, s.0, s.1])?;
+    .execute(params![table, key, col as i64, s.hlc, s.device])?;
     Ok(())
 }
 
@@ -733,7 +759,7 @@ fn record_created(conn: &Connection, table: &str, mkey: &str, id: i64, s: &Stamp
     conn.prepare_cached(
         "INSERT OR IGNORE INTO sync_created (tbl, mkey, id, hlc, device) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![table, mkey, id, s.0, s.1])?;
+    .execute(params![table, mkey, id, s.hlc, s.device])?;
     Ok(())
 }
 
@@ -747,7 +773,7 @@ fn created_with(conn: &Connection, table: &str, mkey: &str) -> Result<Vec<(i64, 
         .query_map([table, mkey], |r| {
             let hlc: Option<i64> = r.get(1)?;
             let device: Option<String> = r.get(2)?;
-            Ok((r.get(0)?, hlc.zip(device)))
+            Ok((r.get(0)?, hlc.zip(device).map(|(h, d)| Stamp::new(h, d))))
         })?
         .collect::<rusqlite::Result<_>>()?)
 }
@@ -777,7 +803,7 @@ pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &str) 
         })?
         .collect::<rusqlite::Result<_>>()?;
     for (_, hlc, changeset) in &rows {
-        let stamp = (*hlc, device.to_owned());
+        let stamp = Stamp::new(*hlc, device);
         for (child, id, col, parent, parent_id) in local_releases(meta, changeset)? {
             record_release(conn, &child, id, &col, &parent, parent_id)?;
         }
@@ -1418,10 +1444,7 @@ impl Applier<'_> {
                 let same_device = created.is_none()
                     && o != id
                     && o.rem_euclid(ID_STRIDE) == id.rem_euclid(ID_STRIDE);
-                let seen = o != id
-                    && created.is_some_and(|(h, d)| {
-                        d == stamp.1 || known.get(&d).is_some_and(|k| *k >= h)
-                    });
+                let seen = o != id && created.is_some_and(|c| !c.unknown_to(stamp, known));
                 if same_device || seen {
                     continue;
                 }
@@ -1433,8 +1456,7 @@ impl Applier<'_> {
                 } else if o < id
                     && let Some((clock, true)) =
                         row_clock(conn, table, &key_text(&Value::Integer(o)))?
-                    && clock.1 != stamp.1
-                    && known.get(&clock.1).is_none_or(|k| *k < clock.0)
+                    && clock.unknown_to(stamp, known)
                 {
                     // Created under that name elsewhere first (lower id) and deleted
                     // there without this device knowing: on the devices that merged
@@ -1702,9 +1724,8 @@ impl Applier<'_> {
         // (it could not edit a deleted row). The delete won against it on the devices that
         // had the edit first, and the return restored the row as it was: it loses here too.
         if m.int_pk
-            && let Some(((h, dev), false)) = &base
-            && *dev != stamp.1
-            && known.get(dev).is_none_or(|k| k < h)
+            && let Some((returned, false)) = &base
+            && returned.unknown_to(stamp, known)
         {
             decisions.push(Decision {
                 kind: DecisionKind::DeletedWins,
@@ -1858,9 +1879,8 @@ fn claimed_unseen(
         .collect::<rusqlite::Result<_>>()?;
     for inv in invoices {
         let key = format!("{inv}/track/{id}");
-        if let Some(((h, d), false)) = row_clock(conn, "invoice_items", &key)?
-            && d != stamp.1
-            && known.get(&d).is_none_or(|k| *k < h)
+        if let Some((claimed, false)) = row_clock(conn, "invoice_items", &key)?
+            && claimed.unknown_to(stamp, known)
         {
             return Ok(Some(inv));
         }
@@ -1952,8 +1972,7 @@ fn fix_references(
             let returned_unknown = pm.int_pk
                 && matches!(
                     row_clock(conn, &fk.parent, &key_text(&v))?,
-                    Some(((h, dev), false))
-                        if dev != stamp.1 && known.get(&dev).is_none_or(|k| *k < h)
+                    Some((returned, false)) if returned.unknown_to(stamp, known)
                 );
             // A nullable reference stays: every device that let go of it restored it when
             // the parent came back ([`restore_released`]).
@@ -2543,7 +2562,7 @@ pub fn apply_file<E>(
         if seen {
             continue;
         }
-        let stamp: Stamp = (ch.hlc, ch.device_id.clone());
+        let stamp = Stamp::new(ch.hlc, ch.device_id.clone());
         let decisions = RefCell::new(Vec::new());
         let mut changeset = Vec::new();
         {

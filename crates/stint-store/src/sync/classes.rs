@@ -131,8 +131,7 @@ pub(super) fn claim_rename(
         if o == id {
             continue;
         }
-        let seen =
-            created.is_some_and(|(h, d)| d == stamp.1 || known.get(&d).is_some_and(|k| *k >= h));
+        let seen = created.is_some_and(|c| !c.unknown_to(stamp, known));
         if seen {
             continue;
         }
