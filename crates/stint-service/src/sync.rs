@@ -219,113 +219,7 @@ impl Service {
         // Join: claim a number, renumber, publish everything as the first log; an empty
         // database starts from the best snapshot in the folder instead of every log.
         if st.device_no.is_none() {
-            let mut used: Vec<i64> = remotes.iter().map(|r| r.no).collect();
-            used.extend(ss::peers(&conn)?.iter().map(|p| p.device_no));
-            let free: Vec<i64> = (0..ss::ID_STRIDE).filter(|n| !used.contains(n)).collect();
-            if free.is_empty() {
-                return Err(conflict(
-                    "the sync folder has 64 devices already, the most stint supports; remove \
-                     the folder of a device no longer used"
-                        .to_owned(),
-                ));
-            }
-            let mut b = [0u8; 2];
-            getrandom::fill(&mut b).map_err(|e| {
-                conflict(format!(
-                    "cannot join the sync folder: the system gave no random bytes to pick a \
-                     device number ({e}); nothing was changed, try again"
-                ))
-            })?;
-            let no = free[usize::from(u16::from_le_bytes(b)) % free.len()];
-            let first_join = st.folder.is_none();
-            let name = host_name();
-            let empty = !ss::has_data(&conn)?;
-            let start = if first_join && empty {
-                best_snapshot(&remotes, key, now.timestamp_millis(), &mut report)
-            } else {
-                None
-            };
-            let mut renumbered = 0;
-            ss::immediate(&mut conn, |tx| -> Result<()> {
-                let meta = ss::Meta::load(tx)?;
-                if first_join {
-                    renumbered = ss::renumber(tx, &meta, no)?;
-                    if remotes.is_empty() && ss::billing_device(tx)?.is_none() {
-                        ss::set_billing_device(tx, &me, now.timestamp())?;
-                    }
-                }
-                let last = ss::last_change_id(tx)?;
-                if first_join {
-                    ss::set_joined(tx, no, &name, &folder, &ident, last)?;
-                } else {
-                    ss::set_device_no(tx, no)?;
-                    ss::set_place(tx, &folder, &ident)?;
-                }
-                if let Some((author, body)) = &start {
-                    // Checked whole by `best_snapshot`; its rows are decoded as they load.
-                    let (snap, rows) = read_snapshot(body).ok_or_else(|| {
-                        conflict(format!(
-                            "the snapshot of device {} could not be read again; sync again",
-                            short(author)
-                        ))
-                    })?;
-                    let rows = rows.map(|row| {
-                        row.map_err(|p| {
-                            format!(
-                                "the snapshot of device {} cannot be loaded: {}; sync again",
-                                short(author),
-                                damage(p)
-                            )
-                        })
-                    });
-                    match ss::load_snapshot(tx, rows, snap.hlc, now.timestamp_millis())? {
-                        Ok(n) => {
-                            for (d, dno, seq, known) in &snap.covers {
-                                if *d != me {
-                                    let dname = if d == author { snap.name.as_str() } else { "" };
-                                    ss::set_applied_from_snapshot(
-                                        tx, d, *dno, dname, *seq, *known,
-                                    )?;
-                                }
-                            }
-                            report.notes.push(format!(
-                                "started from the snapshot of device {} ({}): {n} rows, without \
-                                 replaying its history",
-                                short(author),
-                                snap.name
-                            ));
-                        }
-                        Err(why) => return Err(conflict(why)),
-                    }
-                }
-                if first_join && start.is_none() && ss::has_data(tx)? {
-                    let ops = ss::snapshot_ops(tx, &meta)?;
-                    let hlc = ss::tick(tx, now.timestamp_millis())?;
-                    ss::clock_snapshot(tx, &ops, &meta, &ss::Stamp::new(hlc, me.clone()))?;
-                    let n = ops.len();
-                    let log = Log {
-                        name: name.clone(),
-                        deps: Vec::new(),
-                        known: Vec::new(),
-                        entries: vec![Entry {
-                            seq: 1,
-                            hlc,
-                            at: now.timestamp(),
-                            schema: store::SCHEMA_VERSION,
-                            operation: "sync_join".to_owned(),
-                            summary: format!("joined with {n} rows"),
-                            ops,
-                        }],
-                    };
-                    // Written before the join commits: a folder that refuses the file
-                    // leaves the database as it was.
-                    self.write_log(&dir, &me, no, 1, 1, &log, key)?;
-                    ss::set_published(tx, 1, last)?;
-                }
-                Ok(())
-            })?;
-            report.joined = true;
-            report.renumbered = renumbered;
+            self.join_folder(&mut conn, &dir, &st, &remotes, key, now, &mut report)?;
             st = ss::state(&conn)?;
         }
         let no = st.device_no.unwrap_or(0);
@@ -387,284 +281,8 @@ impl Service {
             ss::set_published(&conn, seq, last_change)?;
         }
 
-        // The other devices' changes, each file once the files it depends on are applied.
-        let mut applied_counts: Vec<(String, usize)> = Vec::new();
-        let mut blocked: std::collections::HashSet<String> = std::collections::HashSet::new();
-        for r in &remotes {
-            if r.no >= 0 {
-                let seen = r.logs.last().map_or(0, |l| l.1).max(r.published);
-                ss::upsert_peer(&conn, &r.id, r.no, &r.name, seen, r.problem.as_deref())?;
-                if r.no == no {
-                    let msg = format!(
-                        "device {} ({}) uses device number {no} too; its changes are not \
-                         applied. Sync that device again after deleting its folder {}, or start \
-                         it from a new database",
-                        short(&r.id),
-                        r.name,
-                        r.dir.display()
-                    );
-                    ss::upsert_peer(&conn, &r.id, r.no, &r.name, seen, Some(&msg))?;
-                    report.problems.push(msg);
-                    blocked.insert(r.id.clone());
-                } else if let Some(p) = &r.problem {
-                    report
-                        .problems
-                        .push(format!("device {}: {p}", short(&r.id)));
-                    blocked.insert(r.id.clone());
-                }
-            } else if let Some(p) = &r.problem {
-                report
-                    .problems
-                    .push(format!("device {}: {p}", short(&r.id)));
-                blocked.insert(r.id.clone());
-            }
-        }
-        loop {
-            let mut progress = false;
-            let applied: std::collections::HashMap<String, i64> = ss::peers(&conn)?
-                .into_iter()
-                .map(|p| (p.device_id, p.applied_seq))
-                .collect();
-            for r in &remotes {
-                if blocked.contains(&r.id) {
-                    continue;
-                }
-                let done = applied.get(&r.id).copied().unwrap_or(0);
-                let next = r.logs.iter().find(|l| l.1 > done);
-                let first = next.map_or(r.published + 1, |l| l.0);
-                if first > done + 1 {
-                    // A device that knew this one (its device file lists it) removed only
-                    // what this one had applied, and one without a snapshot removed nothing:
-                    // the missing logs are still on their way.
-                    let msg = if r.acks.contains_key(&me) || r.snapshot.is_none() {
-                        format!(
-                            "device {} ({}): waiting for its changes {}..{}, not in the folder \
-                             yet (still being copied?)",
-                            short(&r.id),
-                            r.name,
-                            done + 1,
-                            first - 1
-                        )
-                    } else {
-                        format!(
-                            "device {} ({}): its changes {}..{} were compacted away before this \
-                             device joined. Start this device from an empty database (it then \
-                             joins from a snapshot), after `stint db export` of anything only \
-                             here",
-                            short(&r.id),
-                            r.name,
-                            done + 1,
-                            first - 1
-                        )
-                    };
-                    ss::upsert_peer(&conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
-                    report.problems.push(msg);
-                    blocked.insert(r.id.clone());
-                    continue;
-                }
-                let Some((_, _, path)) = next else {
-                    continue;
-                };
-                let bytes = match read_small(path) {
-                    Ok(b) => b,
-                    Err(e) => {
-                        report
-                            .problems
-                            .push(format!("cannot read {} ({e})", path.display()));
-                        blocked.insert(r.id.clone());
-                        continue;
-                    }
-                };
-                let (h, body) = match open_file_owned(bytes, store::SCHEMA_VERSION as u32, key) {
-                    Ok(x) => x,
-                    Err(FileProblem::NotWhole(w)) => {
-                        report.problems.push(format!(
-                            "{} is not whole yet ({w}); it is skipped until it is",
-                            path.display()
-                        ));
-                        blocked.insert(r.id.clone());
-                        continue;
-                    }
-                    Err(p) => {
-                        let msg =
-                            format!("device {} ({}): {}", short(&r.id), r.name, problem_text(p));
-                        ss::upsert_peer(&conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
-                        report.problems.push(msg);
-                        blocked.insert(r.id.clone());
-                        continue;
-                    }
-                };
-                // The name, the (authenticated) header and the entries must agree: a sealed
-                // log copied under another name must not mark changes applied that it lacks.
-                // A first pass over the entries keeps a few figures (their count and order,
-                // bad clocks, what waits); the apply below decodes one change at a time:
-                // memory holds the file and one change, never the whole log decoded.
-                let (first, last) = (next.map_or(0, |l| l.0), next.map_or(0, |l| l.1));
-                let accepted = ss::peers(&conn)?
-                    .into_iter()
-                    .find(|p| p.device_id == r.id)
-                    .map_or(0, |p| p.accepted_hlc);
-                let read = match (h.kind, h.device_id == r.id) {
-                    (KIND_LOG, true)
-                        if h.first_seq == first as u64
-                            && h.last_seq == last as u64
-                            && i64::from(h.device_no) == r.no =>
-                    {
-                        match read_log(&body, h.format) {
-                            Some((head, entries)) => survey_log(
-                                &head,
-                                entries.clone(),
-                                (first, last, done),
-                                accepted,
-                                now.timestamp_millis(),
-                            )
-                            .map(|survey| (head, entries, survey))
-                            .map_err(Some),
-                            None => Err(Some("its head is damaged or cut".to_owned())),
-                        }
-                    }
-                    _ => Err(None),
-                };
-                let not_a_log = |why: Option<String>| {
-                    format!(
-                        "{} is not a log of device {}{}; it is skipped",
-                        path.display(),
-                        short(&r.id),
-                        why.map(|w| format!(" ({w})")).unwrap_or_default()
-                    )
-                };
-                let (head, entries, survey) = match read {
-                    Ok(read) => read,
-                    Err(why) => {
-                        report.problems.push(not_a_log(why));
-                        blocked.insert(r.id.clone());
-                        continue;
-                    }
-                };
-                let ready = head.deps.iter().all(|(d, s)| {
-                    *d == me || *d == r.id || applied.get(d).copied().unwrap_or(0) >= *s
-                });
-                if !ready {
-                    continue;
-                }
-                // Clocks: a stamp or instant no stint writes refuses the file; a change
-                // stamped too far ahead of this clock waits, with every later one.
-                if let Some(why) = survey.clock {
-                    let msg = format!(
-                        "device {} ({}): {} is refused: {why}; it is not applied. The file was \
-                         not written by stint as it is: remove it, or that device's folder, \
-                         and sync that device again",
-                        short(&r.id),
-                        r.name,
-                        path.display()
-                    );
-                    ss::upsert_peer(&conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
-                    report.problems.push(msg);
-                    blocked.insert(r.id.clone());
-                    continue;
-                }
-                let hold = survey.hold;
-                let mut last = last;
-                if let Some((seq, _, _)) = hold {
-                    last = seq - 1;
-                }
-                let known: ss::Known = head.known.into_iter().collect();
-                let mut n = 0;
-                let decided = if last > done {
-                    let changes = entries
-                        .take_while(|e| e.as_ref().map_or(true, |e| e.seq <= last))
-                        .filter(|e| e.as_ref().map_or(true, |e| e.seq > done))
-                        .map(|e| {
-                            let e = e?;
-                            n += 1;
-                            Ok(RemoteChange {
-                                device_id: r.id.clone(),
-                                device_name: r.name.clone(),
-                                hlc: e.hlc,
-                                at: e.at,
-                                operation: sync_fs::sanitize(&e.operation),
-                                summary: sync_fs::sanitize(&e.summary),
-                                ops: e.ops,
-                            })
-                        });
-                    let applied = ss::apply_file(
-                        &mut conn,
-                        &r.id,
-                        last,
-                        changes,
-                        &known,
-                        now.timestamp(),
-                        store::SCHEMA_VERSION,
-                    )?;
-                    match applied {
-                        Ok(decided) => decided,
-                        Err(p) => {
-                            // Rolled back: nothing of the file applied.
-                            report.problems.push(not_a_log(Some(damage(p))));
-                            blocked.insert(r.id.clone());
-                            continue;
-                        }
-                    }
-                } else {
-                    Vec::new()
-                };
-                drop(body);
-                match hold {
-                    Some((seq, first_hlc, newest)) => {
-                        let msg = format!(
-                            "device {} ({}): its changes from number {seq} on are held back: \
-                             its clock read {} when it made them, more than a day ahead of this \
-                             device's clock ({}). They are applied when this clock gets there; \
-                             if that device's clock is right, apply them now with `stint sync \
-                             accept {}`",
-                            short(&r.id),
-                            r.name,
-                            ss_clock::describe(first_hlc),
-                            now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                            short(&r.id)
-                        );
-                        ss::set_held(&conn, &r.id, Some(newest))?;
-                        ss::upsert_peer(&conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
-                        report.problems.push(msg);
-                        blocked.insert(r.id.clone());
-                    }
-                    None => ss::set_held(&conn, &r.id, None)?,
-                }
-                report.decisions.extend(
-                    decided
-                        .into_iter()
-                        .map(|(id, d)| format!("change {id}: {}", d.detail)),
-                );
-                if n > 0 {
-                    match applied_counts.iter_mut().find(|(n, _)| *n == r.name) {
-                        Some((_, c)) => *c += n,
-                        None => applied_counts.push((r.name.clone(), n)),
-                    }
-                    progress = true;
-                }
-            }
-            if !progress {
-                break;
-            }
-        }
-        for r in remotes
-            .iter()
-            .filter(|r| !blocked.contains(&r.id) && r.no >= 0)
-        {
-            let done = ss::peers(&conn)?
-                .into_iter()
-                .find(|p| p.device_id == r.id)
-                .map_or(0, |p| p.applied_seq);
-            if r.logs.last().is_some_and(|l| l.1 > done) {
-                report.problems.push(format!(
-                    "device {} ({}): some changes wait for changes of another device that are \
-                     not in the folder yet",
-                    short(&r.id),
-                    r.name
-                ));
-            }
-        }
-        report.applied = applied_counts;
+        // The other devices' changes.
+        self.apply_remote_logs(&mut conn, &remotes, &me, no, key, now, &mut report)?;
 
         // Two timers running after a sync are both kept, and flagged.
         let settings = store::settings::load(&conn)?;
@@ -739,6 +357,434 @@ impl Service {
         }
         ss::set_place(&conn, &folder, &ident)?;
         Ok(report)
+    }
+
+    /// The first sync of this database with folder `dir` (state `st`, the other devices
+    /// `remotes`): claims a device number no device there uses (at random), renumbers every id
+    /// into it (`id * 64 + number`), and publishes what is here as the first log; an empty
+    /// database that never synced starts from the best snapshot in the folder instead of every
+    /// log. One transaction: a failure leaves the database as it was.
+    ///
+    /// # Errors
+    /// 64 devices in the folder already; no random bytes from the system; a folder that
+    /// refuses the first log; store errors.
+    #[allow(clippy::too_many_arguments)]
+    fn join_folder(
+        &self,
+        conn: &mut store::Connection,
+        dir: &Path,
+        st: &ss::State,
+        remotes: &[Remote],
+        key: Option<&SyncKey>,
+        now: chrono::DateTime<chrono::Utc>,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        let me = st.device_id.clone();
+        let folder = dir.display().to_string();
+        let ident = file_ident(&self.inner.db_path);
+        let mut used: Vec<i64> = remotes.iter().map(|r| r.no).collect();
+        used.extend(ss::peers(conn)?.iter().map(|p| p.device_no));
+        let free: Vec<i64> = (0..ss::ID_STRIDE).filter(|n| !used.contains(n)).collect();
+        if free.is_empty() {
+            return Err(conflict(
+                "the sync folder has 64 devices already, the most stint supports; remove \
+                 the folder of a device no longer used"
+                    .to_owned(),
+            ));
+        }
+        let mut b = [0u8; 2];
+        getrandom::fill(&mut b).map_err(|e| {
+            conflict(format!(
+                "cannot join the sync folder: the system gave no random bytes to pick a \
+                 device number ({e}); nothing was changed, try again"
+            ))
+        })?;
+        let no = free[usize::from(u16::from_le_bytes(b)) % free.len()];
+        let first_join = st.folder.is_none();
+        let name = host_name();
+        let empty = !ss::has_data(conn)?;
+        let start = if first_join && empty {
+            best_snapshot(remotes, key, now.timestamp_millis(), report)
+        } else {
+            None
+        };
+        let mut renumbered = 0;
+        ss::immediate(conn, |tx| -> Result<()> {
+            let meta = ss::Meta::load(tx)?;
+            if first_join {
+                renumbered = ss::renumber(tx, &meta, no)?;
+                if remotes.is_empty() && ss::billing_device(tx)?.is_none() {
+                    ss::set_billing_device(tx, &me, now.timestamp())?;
+                }
+            }
+            let last = ss::last_change_id(tx)?;
+            if first_join {
+                ss::set_joined(tx, no, &name, &folder, &ident, last)?;
+            } else {
+                ss::set_device_no(tx, no)?;
+                ss::set_place(tx, &folder, &ident)?;
+            }
+            if let Some((author, body)) = &start {
+                // Checked whole by `best_snapshot`; its rows are decoded as they load.
+                let (snap, rows) = read_snapshot(body).ok_or_else(|| {
+                    conflict(format!(
+                        "the snapshot of device {} could not be read again; sync again",
+                        short(author)
+                    ))
+                })?;
+                let rows = rows.map(|row| {
+                    row.map_err(|p| {
+                        format!(
+                            "the snapshot of device {} cannot be loaded: {}; sync again",
+                            short(author),
+                            damage(p)
+                        )
+                    })
+                });
+                match ss::load_snapshot(tx, rows, snap.hlc, now.timestamp_millis())? {
+                    Ok(n) => {
+                        for (d, dno, seq, known) in &snap.covers {
+                            if *d != me {
+                                let dname = if d == author { snap.name.as_str() } else { "" };
+                                ss::set_applied_from_snapshot(tx, d, *dno, dname, *seq, *known)?;
+                            }
+                        }
+                        report.notes.push(format!(
+                            "started from the snapshot of device {} ({}): {n} rows, without \
+                             replaying its history",
+                            short(author),
+                            snap.name
+                        ));
+                    }
+                    Err(why) => return Err(conflict(why)),
+                }
+            }
+            if first_join && start.is_none() && ss::has_data(tx)? {
+                let ops = ss::snapshot_ops(tx, &meta)?;
+                let hlc = ss::tick(tx, now.timestamp_millis())?;
+                ss::clock_snapshot(tx, &ops, &meta, &ss::Stamp::new(hlc, me.clone()))?;
+                let n = ops.len();
+                let log = Log {
+                    name: name.clone(),
+                    deps: Vec::new(),
+                    known: Vec::new(),
+                    entries: vec![Entry {
+                        seq: 1,
+                        hlc,
+                        at: now.timestamp(),
+                        schema: store::SCHEMA_VERSION,
+                        operation: "sync_join".to_owned(),
+                        summary: format!("joined with {n} rows"),
+                        ops,
+                    }],
+                };
+                // Written before the join commits: a folder that refuses the file
+                // leaves the database as it was.
+                self.write_log(dir, &me, no, 1, 1, &log, key)?;
+                ss::set_published(tx, 1, last)?;
+            }
+            Ok(())
+        })?;
+        report.joined = true;
+        report.renumbered = renumbered;
+        Ok(())
+    }
+
+    /// Applies the other devices' logs found in the folder (`remotes`), each file in one
+    /// transaction once the files it depends on are applied, in as many rounds as make
+    /// progress; a device using this device's number `no`, a damaged or misnamed file, or
+    /// clocks out of range block that device (said in `report.problems`); what was applied of
+    /// whom goes to `report.applied`.
+    #[allow(clippy::too_many_arguments)]
+    fn apply_remote_logs(
+        &self,
+        conn: &mut store::Connection,
+        remotes: &[Remote],
+        me: &str,
+        no: i64,
+        key: Option<&SyncKey>,
+        now: chrono::DateTime<chrono::Utc>,
+        report: &mut SyncReport,
+    ) -> Result<()> {
+        // The other devices' changes, each file once the files it depends on are applied.
+        let mut applied_counts: Vec<(String, usize)> = Vec::new();
+        let mut blocked: std::collections::HashSet<String> = std::collections::HashSet::new();
+        for r in remotes {
+            if r.no >= 0 {
+                let seen = r.logs.last().map_or(0, |l| l.1).max(r.published);
+                ss::upsert_peer(conn, &r.id, r.no, &r.name, seen, r.problem.as_deref())?;
+                if r.no == no {
+                    let msg = format!(
+                        "device {} ({}) uses device number {no} too; its changes are not \
+                         applied. Sync that device again after deleting its folder {}, or start \
+                         it from a new database",
+                        short(&r.id),
+                        r.name,
+                        r.dir.display()
+                    );
+                    ss::upsert_peer(conn, &r.id, r.no, &r.name, seen, Some(&msg))?;
+                    report.problems.push(msg);
+                    blocked.insert(r.id.clone());
+                } else if let Some(p) = &r.problem {
+                    report
+                        .problems
+                        .push(format!("device {}: {p}", short(&r.id)));
+                    blocked.insert(r.id.clone());
+                }
+            } else if let Some(p) = &r.problem {
+                report
+                    .problems
+                    .push(format!("device {}: {p}", short(&r.id)));
+                blocked.insert(r.id.clone());
+            }
+        }
+        loop {
+            let mut progress = false;
+            let applied: std::collections::HashMap<String, i64> = ss::peers(conn)?
+                .into_iter()
+                .map(|p| (p.device_id, p.applied_seq))
+                .collect();
+            for r in remotes {
+                if blocked.contains(&r.id) {
+                    continue;
+                }
+                let done = applied.get(&r.id).copied().unwrap_or(0);
+                let next = r.logs.iter().find(|l| l.1 > done);
+                let first = next.map_or(r.published + 1, |l| l.0);
+                if first > done + 1 {
+                    // A device that knew this one (its device file lists it) removed only
+                    // what this one had applied, and one without a snapshot removed nothing:
+                    // the missing logs are still on their way.
+                    let msg = if r.acks.contains_key(me) || r.snapshot.is_none() {
+                        format!(
+                            "device {} ({}): waiting for its changes {}..{}, not in the folder \
+                             yet (still being copied?)",
+                            short(&r.id),
+                            r.name,
+                            done + 1,
+                            first - 1
+                        )
+                    } else {
+                        format!(
+                            "device {} ({}): its changes {}..{} were compacted away before this \
+                             device joined. Start this device from an empty database (it then \
+                             joins from a snapshot), after `stint db export` of anything only \
+                             here",
+                            short(&r.id),
+                            r.name,
+                            done + 1,
+                            first - 1
+                        )
+                    };
+                    ss::upsert_peer(conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
+                    report.problems.push(msg);
+                    blocked.insert(r.id.clone());
+                    continue;
+                }
+                let Some((_, _, path)) = next else {
+                    continue;
+                };
+                let bytes = match read_small(path) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        report
+                            .problems
+                            .push(format!("cannot read {} ({e})", path.display()));
+                        blocked.insert(r.id.clone());
+                        continue;
+                    }
+                };
+                let (h, body) = match open_file_owned(bytes, store::SCHEMA_VERSION as u32, key) {
+                    Ok(x) => x,
+                    Err(FileProblem::NotWhole(w)) => {
+                        report.problems.push(format!(
+                            "{} is not whole yet ({w}); it is skipped until it is",
+                            path.display()
+                        ));
+                        blocked.insert(r.id.clone());
+                        continue;
+                    }
+                    Err(p) => {
+                        let msg =
+                            format!("device {} ({}): {}", short(&r.id), r.name, problem_text(p));
+                        ss::upsert_peer(conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
+                        report.problems.push(msg);
+                        blocked.insert(r.id.clone());
+                        continue;
+                    }
+                };
+                // The name, the (authenticated) header and the entries must agree: a sealed
+                // log copied under another name must not mark changes applied that it lacks.
+                // A first pass over the entries keeps a few figures (their count and order,
+                // bad clocks, what waits); the apply below decodes one change at a time:
+                // memory holds the file and one change, never the whole log decoded.
+                let (first, last) = (next.map_or(0, |l| l.0), next.map_or(0, |l| l.1));
+                let accepted = ss::peers(conn)?
+                    .into_iter()
+                    .find(|p| p.device_id == r.id)
+                    .map_or(0, |p| p.accepted_hlc);
+                let read = match (h.kind, h.device_id == r.id) {
+                    (KIND_LOG, true)
+                        if h.first_seq == first as u64
+                            && h.last_seq == last as u64
+                            && i64::from(h.device_no) == r.no =>
+                    {
+                        match read_log(&body, h.format) {
+                            Some((head, entries)) => survey_log(
+                                &head,
+                                entries.clone(),
+                                (first, last, done),
+                                accepted,
+                                now.timestamp_millis(),
+                            )
+                            .map(|survey| (head, entries, survey))
+                            .map_err(Some),
+                            None => Err(Some("its head is damaged or cut".to_owned())),
+                        }
+                    }
+                    _ => Err(None),
+                };
+                let not_a_log = |why: Option<String>| {
+                    format!(
+                        "{} is not a log of device {}{}; it is skipped",
+                        path.display(),
+                        short(&r.id),
+                        why.map(|w| format!(" ({w})")).unwrap_or_default()
+                    )
+                };
+                let (head, entries, survey) = match read {
+                    Ok(read) => read,
+                    Err(why) => {
+                        report.problems.push(not_a_log(why));
+                        blocked.insert(r.id.clone());
+                        continue;
+                    }
+                };
+                let ready = head.deps.iter().all(|(d, s)| {
+                    *d == me || *d == r.id || applied.get(d).copied().unwrap_or(0) >= *s
+                });
+                if !ready {
+                    continue;
+                }
+                // Clocks: a stamp or instant no stint writes refuses the file; a change
+                // stamped too far ahead of this clock waits, with every later one.
+                if let Some(why) = survey.clock {
+                    let msg = format!(
+                        "device {} ({}): {} is refused: {why}; it is not applied. The file was \
+                         not written by stint as it is: remove it, or that device's folder, \
+                         and sync that device again",
+                        short(&r.id),
+                        r.name,
+                        path.display()
+                    );
+                    ss::upsert_peer(conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
+                    report.problems.push(msg);
+                    blocked.insert(r.id.clone());
+                    continue;
+                }
+                let hold = survey.hold;
+                let mut last = last;
+                if let Some((seq, _, _)) = hold {
+                    last = seq - 1;
+                }
+                let known: ss::Known = head.known.into_iter().collect();
+                let mut n = 0;
+                let decided = if last > done {
+                    let changes = entries
+                        .take_while(|e| e.as_ref().map_or(true, |e| e.seq <= last))
+                        .filter(|e| e.as_ref().map_or(true, |e| e.seq > done))
+                        .map(|e| {
+                            let e = e?;
+                            n += 1;
+                            Ok(RemoteChange {
+                                device_id: r.id.clone(),
+                                device_name: r.name.clone(),
+                                hlc: e.hlc,
+                                at: e.at,
+                                operation: sync_fs::sanitize(&e.operation),
+                                summary: sync_fs::sanitize(&e.summary),
+                                ops: e.ops,
+                            })
+                        });
+                    let applied = ss::apply_file(
+                        conn,
+                        &r.id,
+                        last,
+                        changes,
+                        &known,
+                        now.timestamp(),
+                        store::SCHEMA_VERSION,
+                    )?;
+                    match applied {
+                        Ok(decided) => decided,
+                        Err(p) => {
+                            // Rolled back: nothing of the file applied.
+                            report.problems.push(not_a_log(Some(damage(p))));
+                            blocked.insert(r.id.clone());
+                            continue;
+                        }
+                    }
+                } else {
+                    Vec::new()
+                };
+                drop(body);
+                match hold {
+                    Some((seq, first_hlc, newest)) => {
+                        let msg = format!(
+                            "device {} ({}): its changes from number {seq} on are held back: \
+                             its clock read {} when it made them, more than a day ahead of this \
+                             device's clock ({}). They are applied when this clock gets there; \
+                             if that device's clock is right, apply them now with `stint sync \
+                             accept {}`",
+                            short(&r.id),
+                            r.name,
+                            ss_clock::describe(first_hlc),
+                            now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                            short(&r.id)
+                        );
+                        ss::set_held(conn, &r.id, Some(newest))?;
+                        ss::upsert_peer(conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
+                        report.problems.push(msg);
+                        blocked.insert(r.id.clone());
+                    }
+                    None => ss::set_held(conn, &r.id, None)?,
+                }
+                report.decisions.extend(
+                    decided
+                        .into_iter()
+                        .map(|(id, d)| format!("change {id}: {}", d.detail)),
+                );
+                if n > 0 {
+                    match applied_counts.iter_mut().find(|(n, _)| *n == r.name) {
+                        Some((_, c)) => *c += n,
+                        None => applied_counts.push((r.name.clone(), n)),
+                    }
+                    progress = true;
+                }
+            }
+            if !progress {
+                break;
+            }
+        }
+        for r in remotes
+            .iter()
+            .filter(|r| !blocked.contains(&r.id) && r.no >= 0)
+        {
+            let done = ss::peers(conn)?
+                .into_iter()
+                .find(|p| p.device_id == r.id)
+                .map_or(0, |p| p.applied_seq);
+            if r.logs.last().is_some_and(|l| l.1 > done) {
+                report.problems.push(format!(
+                    "device {} ({}): some changes wait for changes of another device that are \
+                     not in the folder yet",
+                    short(&r.id),
+                    r.name
+                ));
+            }
+        }
+        report.applied = applied_counts;
+        Ok(())
     }
 
     /// Writes this device's snapshot (every row and clock, what it covers) and removes its
