@@ -548,212 +548,10 @@ impl Service {
                 if blocked.contains(&r.id) {
                     continue;
                 }
-                let done = applied.get(&r.id).copied().unwrap_or(0);
-                let next = r.logs.iter().find(|l| l.1 > done);
-                let first = next.map_or(r.published + 1, |l| l.0);
-                if first > done + 1 {
-                    // A device that knew this one (its device file lists it) removed only
-                    // what this one had applied, and one without a snapshot removed nothing:
-                    // the missing logs are still on their way.
-                    let msg = if r.acks.contains_key(me) || r.snapshot.is_none() {
-                        format!(
-                            "device {} ({}): waiting for its changes {}..{}, not in the folder \
-                             yet (still being copied?)",
-                            short(&r.id),
-                            r.name,
-                            done + 1,
-                            first - 1
-                        )
-                    } else {
-                        format!(
-                            "device {} ({}): its changes {}..{} were compacted away before this \
-                             device joined. Start this device from an empty database (it then \
-                             joins from a snapshot), after `stint db export` of anything only \
-                             here",
-                            short(&r.id),
-                            r.name,
-                            done + 1,
-                            first - 1
-                        )
-                    };
-                    ss::upsert_peer(conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
-                    report.problems.push(msg);
+                let (n, stop) = self.apply_next_log(conn, r, &applied, me, key, now, report)?;
+                if stop {
                     blocked.insert(r.id.clone());
-                    continue;
                 }
-                let Some((_, _, path)) = next else {
-                    continue;
-                };
-                let bytes = match read_small(path) {
-                    Ok(b) => b,
-                    Err(e) => {
-                        report
-                            .problems
-                            .push(format!("cannot read {} ({e})", path.display()));
-                        blocked.insert(r.id.clone());
-                        continue;
-                    }
-                };
-                let (h, body) = match open_file_owned(bytes, store::SCHEMA_VERSION as u32, key) {
-                    Ok(x) => x,
-                    Err(FileProblem::NotWhole(w)) => {
-                        report.problems.push(format!(
-                            "{} is not whole yet ({w}); it is skipped until it is",
-                            path.display()
-                        ));
-                        blocked.insert(r.id.clone());
-                        continue;
-                    }
-                    Err(p) => {
-                        let msg =
-                            format!("device {} ({}): {}", short(&r.id), r.name, problem_text(p));
-                        ss::upsert_peer(conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
-                        report.problems.push(msg);
-                        blocked.insert(r.id.clone());
-                        continue;
-                    }
-                };
-                // The name, the (authenticated) header and the entries must agree: a sealed
-                // log copied under another name must not mark changes applied that it lacks.
-                // A first pass over the entries keeps a few figures (their count and order,
-                // bad clocks, what waits); the apply below decodes one change at a time:
-                // memory holds the file and one change, never the whole log decoded.
-                let (first, last) = (next.map_or(0, |l| l.0), next.map_or(0, |l| l.1));
-                let accepted = ss::peers(conn)?
-                    .into_iter()
-                    .find(|p| p.device_id == r.id)
-                    .map_or(0, |p| p.accepted_hlc);
-                let read = match (h.kind, h.device_id == r.id) {
-                    (KIND_LOG, true)
-                        if h.first_seq == first as u64
-                            && h.last_seq == last as u64
-                            && i64::from(h.device_no) == r.no =>
-                    {
-                        match read_log(&body, h.format) {
-                            Some((head, entries)) => survey_log(
-                                &head,
-                                entries.clone(),
-                                (first, last, done),
-                                accepted,
-                                now.timestamp_millis(),
-                            )
-                            .map(|survey| (head, entries, survey))
-                            .map_err(Some),
-                            None => Err(Some("its head is damaged or cut".to_owned())),
-                        }
-                    }
-                    _ => Err(None),
-                };
-                let not_a_log = |why: Option<String>| {
-                    format!(
-                        "{} is not a log of device {}{}; it is skipped",
-                        path.display(),
-                        short(&r.id),
-                        why.map(|w| format!(" ({w})")).unwrap_or_default()
-                    )
-                };
-                let (head, entries, survey) = match read {
-                    Ok(read) => read,
-                    Err(why) => {
-                        report.problems.push(not_a_log(why));
-                        blocked.insert(r.id.clone());
-                        continue;
-                    }
-                };
-                let ready = head.deps.iter().all(|(d, s)| {
-                    *d == me || *d == r.id || applied.get(d).copied().unwrap_or(0) >= *s
-                });
-                if !ready {
-                    continue;
-                }
-                // Clocks: a stamp or instant no stint writes refuses the file; a change
-                // stamped too far ahead of this clock waits, with every later one.
-                if let Some(why) = survey.clock {
-                    let msg = format!(
-                        "device {} ({}): {} is refused: {why}; it is not applied. The file was \
-                         not written by stint as it is: remove it, or that device's folder, \
-                         and sync that device again",
-                        short(&r.id),
-                        r.name,
-                        path.display()
-                    );
-                    ss::upsert_peer(conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
-                    report.problems.push(msg);
-                    blocked.insert(r.id.clone());
-                    continue;
-                }
-                let hold = survey.hold;
-                let mut last = last;
-                if let Some((seq, _, _)) = hold {
-                    last = seq - 1;
-                }
-                let known: ss::Known = head.known.into_iter().collect();
-                let mut n = 0;
-                let decided = if last > done {
-                    let changes = entries
-                        .take_while(|e| e.as_ref().map_or(true, |e| e.seq <= last))
-                        .filter(|e| e.as_ref().map_or(true, |e| e.seq > done))
-                        .map(|e| {
-                            let e = e?;
-                            n += 1;
-                            Ok(RemoteChange {
-                                device_id: r.id.clone(),
-                                device_name: r.name.clone(),
-                                hlc: e.hlc,
-                                at: e.at,
-                                operation: sync_fs::sanitize(&e.operation),
-                                summary: sync_fs::sanitize(&e.summary),
-                                ops: e.ops,
-                            })
-                        });
-                    let applied = ss::apply_file(
-                        conn,
-                        &r.id,
-                        last,
-                        changes,
-                        &known,
-                        now.timestamp(),
-                        store::SCHEMA_VERSION,
-                    )?;
-                    match applied {
-                        Ok(decided) => decided,
-                        Err(p) => {
-                            // Rolled back: nothing of the file applied.
-                            report.problems.push(not_a_log(Some(damage(p))));
-                            blocked.insert(r.id.clone());
-                            continue;
-                        }
-                    }
-                } else {
-                    Vec::new()
-                };
-                drop(body);
-                match hold {
-                    Some((seq, first_hlc, newest)) => {
-                        let msg = format!(
-                            "device {} ({}): its changes from number {seq} on are held back: \
-                             its clock read {} when it made them, more than a day ahead of this \
-                             device's clock ({}). They are applied when this clock gets there; \
-                             if that device's clock is right, apply them now with `stint sync \
-                             accept {}`",
-                            short(&r.id),
-                            r.name,
-                            ss_clock::describe(first_hlc),
-                            now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                            short(&r.id)
-                        );
-                        ss::set_held(conn, &r.id, Some(newest))?;
-                        ss::upsert_peer(conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
-                        report.problems.push(msg);
-                        blocked.insert(r.id.clone());
-                    }
-                    None => ss::set_held(conn, &r.id, None)?,
-                }
-                report.decisions.extend(
-                    decided
-                        .into_iter()
-                        .map(|(id, d)| format!("change {id}: {}", d.detail)),
-                );
                 if n > 0 {
                     match applied_counts.iter_mut().find(|(n, _)| *n == r.name) {
                         Some((_, c)) => *c += n,
@@ -785,6 +583,224 @@ impl Service {
         }
         report.applied = applied_counts;
         Ok(())
+    }
+
+    /// Applies the next log of device `r` in the folder, if it is there, whole and ready (the
+    /// changes of other devices it depends on are applied here, by `applied`). Returns how many
+    /// changes it applied, and whether that device is blocked for this sync (a gap, a damaged or
+    /// foreign file, clocks out of range, changes held back): said in `report.problems`.
+    #[allow(clippy::too_many_arguments)]
+    fn apply_next_log(
+        &self,
+        conn: &mut store::Connection,
+        r: &Remote,
+        applied: &std::collections::HashMap<String, i64>,
+        me: &str,
+        key: Option<&SyncKey>,
+        now: chrono::DateTime<chrono::Utc>,
+        report: &mut SyncReport,
+    ) -> Result<(usize, bool)> {
+        let mut held = false;
+        let done = applied.get(&r.id).copied().unwrap_or(0);
+        let next = r.logs.iter().find(|l| l.1 > done);
+        let first = next.map_or(r.published + 1, |l| l.0);
+        if first > done + 1 {
+            // A device that knew this one (its device file lists it) removed only
+            // what this one had applied, and one without a snapshot removed nothing:
+            // the missing logs are still on their way.
+            let msg = if r.acks.contains_key(me) || r.snapshot.is_none() {
+                format!(
+                    "device {} ({}): waiting for its changes {}..{}, not in the folder \
+                     yet (still being copied?)",
+                    short(&r.id),
+                    r.name,
+                    done + 1,
+                    first - 1
+                )
+            } else {
+                format!(
+                    "device {} ({}): its changes {}..{} were compacted away before this \
+                     device joined. Start this device from an empty database (it then \
+                     joins from a snapshot), after `stint db export` of anything only \
+                     here",
+                    short(&r.id),
+                    r.name,
+                    done + 1,
+                    first - 1
+                )
+            };
+            ss::upsert_peer(conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
+            report.problems.push(msg);
+            return Ok((0, true));
+        }
+        let Some((_, _, path)) = next else {
+            return Ok((0, false));
+        };
+        let bytes = match read_small(path) {
+            Ok(b) => b,
+            Err(e) => {
+                report
+                    .problems
+                    .push(format!("cannot read {} ({e})", path.display()));
+                return Ok((0, true));
+            }
+        };
+        let (h, body) = match open_file_owned(bytes, store::SCHEMA_VERSION as u32, key) {
+            Ok(x) => x,
+            Err(FileProblem::NotWhole(w)) => {
+                report.problems.push(format!(
+                    "{} is not whole yet ({w}); it is skipped until it is",
+                    path.display()
+                ));
+                return Ok((0, true));
+            }
+            Err(p) => {
+                let msg = format!("device {} ({}): {}", short(&r.id), r.name, problem_text(p));
+                ss::upsert_peer(conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
+                report.problems.push(msg);
+                return Ok((0, true));
+            }
+        };
+        // The name, the (authenticated) header and the entries must agree: a sealed
+        // log copied under another name must not mark changes applied that it lacks.
+        // A first pass over the entries keeps a few figures (their count and order,
+        // bad clocks, what waits); the apply below decodes one change at a time:
+        // memory holds the file and one change, never the whole log decoded.
+        let (first, last) = (next.map_or(0, |l| l.0), next.map_or(0, |l| l.1));
+        let accepted = ss::peers(conn)?
+            .into_iter()
+            .find(|p| p.device_id == r.id)
+            .map_or(0, |p| p.accepted_hlc);
+        let read = match (h.kind, h.device_id == r.id) {
+            (KIND_LOG, true)
+                if h.first_seq == first as u64
+                    && h.last_seq == last as u64
+                    && i64::from(h.device_no) == r.no =>
+            {
+                match read_log(&body, h.format) {
+                    Some((head, entries)) => survey_log(
+                        &head,
+                        entries.clone(),
+                        (first, last, done),
+                        accepted,
+                        now.timestamp_millis(),
+                    )
+                    .map(|survey| (head, entries, survey))
+                    .map_err(Some),
+                    None => Err(Some("its head is damaged or cut".to_owned())),
+                }
+            }
+            _ => Err(None),
+        };
+        let not_a_log = |why: Option<String>| {
+            format!(
+                "{} is not a log of device {}{}; it is skipped",
+                path.display(),
+                short(&r.id),
+                why.map(|w| format!(" ({w})")).unwrap_or_default()
+            )
+        };
+        let (head, entries, survey) = match read {
+            Ok(read) => read,
+            Err(why) => {
+                report.problems.push(not_a_log(why));
+                return Ok((0, true));
+            }
+        };
+        let ready = head
+            .deps
+            .iter()
+            .all(|(d, s)| *d == me || *d == r.id || applied.get(d).copied().unwrap_or(0) >= *s);
+        if !ready {
+            return Ok((0, false));
+        }
+        // Clocks: a stamp or instant no stint writes refuses the file; a change
+        // stamped too far ahead of this clock waits, with every later one.
+        if let Some(why) = survey.clock {
+            let msg = format!(
+                "device {} ({}): {} is refused: {why}; it is not applied. The file was \
+                 not written by stint as it is: remove it, or that device's folder, \
+                 and sync that device again",
+                short(&r.id),
+                r.name,
+                path.display()
+            );
+            ss::upsert_peer(conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
+            report.problems.push(msg);
+            return Ok((0, true));
+        }
+        let hold = survey.hold;
+        let mut last = last;
+        if let Some((seq, _, _)) = hold {
+            last = seq - 1;
+        }
+        let known: ss::Known = head.known.into_iter().collect();
+        let mut n = 0;
+        let decided = if last > done {
+            let changes = entries
+                .take_while(|e| e.as_ref().map_or(true, |e| e.seq <= last))
+                .filter(|e| e.as_ref().map_or(true, |e| e.seq > done))
+                .map(|e| {
+                    let e = e?;
+                    n += 1;
+                    Ok(RemoteChange {
+                        device_id: r.id.clone(),
+                        device_name: r.name.clone(),
+                        hlc: e.hlc,
+                        at: e.at,
+                        operation: sync_fs::sanitize(&e.operation),
+                        summary: sync_fs::sanitize(&e.summary),
+                        ops: e.ops,
+                    })
+                });
+            let applied = ss::apply_file(
+                conn,
+                &r.id,
+                last,
+                changes,
+                &known,
+                now.timestamp(),
+                store::SCHEMA_VERSION,
+            )?;
+            match applied {
+                Ok(decided) => decided,
+                Err(p) => {
+                    // Rolled back: nothing of the file applied.
+                    report.problems.push(not_a_log(Some(damage(p))));
+                    return Ok((0, true));
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        drop(body);
+        match hold {
+            Some((seq, first_hlc, newest)) => {
+                let msg = format!(
+                    "device {} ({}): its changes from number {seq} on are held back: \
+                     its clock read {} when it made them, more than a day ahead of this \
+                     device's clock ({}). They are applied when this clock gets there; \
+                     if that device's clock is right, apply them now with `stint sync \
+                     accept {}`",
+                    short(&r.id),
+                    r.name,
+                    ss_clock::describe(first_hlc),
+                    now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    short(&r.id)
+                );
+                ss::set_held(conn, &r.id, Some(newest))?;
+                ss::upsert_peer(conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
+                report.problems.push(msg);
+                held = true;
+            }
+            None => ss::set_held(conn, &r.id, None)?,
+        }
+        report.decisions.extend(
+            decided
+                .into_iter()
+                .map(|(id, d)| format!("change {id}: {}", d.detail)),
+        );
+        Ok((n, held))
     }
 
     /// Writes this device's snapshot (every row and clock, what it covers) and removes its
