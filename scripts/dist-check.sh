@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Checks the release archive cargo-dist makes for this machine:
-#   - installs `dist` (cargo-dist, the version dist-workspace.toml pins) into target/dist-tool
-#     unless that version is already there or on PATH (idempotent; the first time compiles it,
-#     which takes minutes);
+#   - installs `dist` (cargo-dist, the version dist-workspace.toml pins) into this machine's
+#     cache, $STINT_TOOLS_CACHE (default ~/.cache/stint-dev), shared by every checkout, unless
+#     that version is already there or on PATH (idempotent; the first time on a machine
+#     compiles it, which takes minutes; a fresh clone after that does not);
 #   - `dist build --artifacts=local --target HOST` makes target/distrib/stint-HOST.tar.xz (or
 #     .zip on Windows) and its .sha256;
 #   - the checksum file matches the archive;
@@ -41,10 +42,11 @@ finish() {
 
 version="$(sed -n 's/^cargo-dist-version = "\(.*\)"$/\1/p' dist-workspace.toml)"
 host="$(rustc -vV | sed -n 's/^host: //p')"
+tools="${STINT_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stint-dev}/cargo-dist-$version"
 dist=""
 find_dist() {
     local candidate
-    for candidate in "$root/target/dist-tool/bin/dist" "$(command -v dist || true)"; do
+    for candidate in "$tools/bin/dist" "$root/target/dist-tool/bin/dist" "$(command -v dist || true)"; do
         if [[ -n "$candidate" && -x "$candidate" ]] && [[ "$("$candidate" --version)" == "cargo-dist $version" ]]; then
             dist="$candidate"
             return 0
@@ -54,8 +56,8 @@ find_dist() {
 }
 install_dist() {
     find_dist && return 0
-    echo "dist-check: installing cargo-dist $version into target/dist-tool (takes minutes)" >&2
-    cargo install cargo-dist --version "$version" --locked --root "$root/target/dist-tool" >&2 && find_dist
+    echo "dist-check: installing cargo-dist $version into $tools (takes minutes, once a machine)" >&2
+    cargo install cargo-dist --version "$version" --locked --root "$tools" >&2 && find_dist
 }
 if [[ $build -eq 1 ]]; then
     check "cargo-dist $version is installed" install_dist
