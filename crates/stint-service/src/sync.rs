@@ -234,12 +234,13 @@ impl Service {
                 break;
             }
             let st = ss::state(&conn)?;
-            let deps = ss::peers(&conn)?
+            let deps: Vec<(String, i64)> = ss::peers(&conn)?
                 .into_iter()
                 .map(|p| (p.device_id, p.applied_seq))
                 .collect();
             let meta = ss::Meta::load(&conn)?;
-            let mut entries = Vec::with_capacity(pending.len());
+            // Each change is encoded as it is read: the body grows, the entries do not stay.
+            let mut body = LogWriter::new(&name, &deps, &ss::known_stamps(&conn)?);
             let mut seq = st.published_seq;
             let mut last_change = st.published_change;
             for (id, hlc, at, operation, summary, changeset) in pending {
@@ -259,7 +260,7 @@ impl Service {
                         Vec::new()
                     }
                 };
-                entries.push(Entry {
+                body.push(&Entry {
                     seq,
                     hlc,
                     at,
@@ -270,14 +271,8 @@ impl Service {
                 });
             }
             let first = st.published_seq + 1;
-            report.published += entries.len();
-            let log = Log {
-                name: name.clone(),
-                deps,
-                known: ss::known_stamps(&conn)?,
-                entries,
-            };
-            self.write_log(&dir, &me, no, first, seq, &log, key)?;
+            report.published += body.len();
+            self.write_log(&dir, &me, no, first, seq, &body.finish(), key)?;
             ss::set_published(&conn, seq, last_change)?;
         }
 
@@ -480,7 +475,7 @@ impl Service {
                 };
                 // Written before the join commits: a folder that refuses the file
                 // leaves the database as it was.
-                self.write_log(dir, &me, no, 1, 1, &log, key)?;
+                self.write_log(dir, &me, no, 1, 1, &encode_log(&log), key)?;
                 ss::set_published(tx, 1, last)?;
             }
             Ok(())
@@ -945,10 +940,9 @@ impl Service {
         no: i64,
         first: i64,
         last: i64,
-        log: &Log,
+        body: &[u8],
         key: Option<&SyncKey>,
     ) -> Result<()> {
-        let body = encode_log(log);
         let file = seal_file(
             &Header {
                 format: FORMAT_VERSION,
@@ -960,7 +954,7 @@ impl Service {
                 last_seq: last as u64,
                 body_len: 0,
             },
-            &body,
+            body,
             key,
         )?;
         let my_dir = dir.join(me);

@@ -588,20 +588,50 @@ pub struct Log {
 }
 
 pub fn encode_log(log: &Log) -> Vec<u8> {
-    let mut w = W::default();
-    w.bytes(log.name.as_bytes());
-    w.u32(log.deps.len() as u32);
-    for (d, s) in &log.deps {
-        w.bytes(d.as_bytes());
-        w.i64(*s);
-    }
-    w.u32(log.known.len() as u32);
-    for (d, h) in &log.known {
-        w.bytes(d.as_bytes());
-        w.i64(*h);
-    }
-    w.u32(log.entries.len() as u32);
+    let mut w = LogWriter::new(&log.name, &log.deps, &log.known);
     for e in &log.entries {
+        w.push(e);
+    }
+    w.finish()
+}
+
+/// A log body written one entry at a time: the bytes of [`encode_log`] without holding the
+/// entries (each is encoded as it is pushed, then can go).
+#[derive(Debug)]
+pub struct LogWriter {
+    w: W,
+    /// Where the entry count goes, written at [`LogWriter::finish`].
+    count_at: usize,
+    count: u32,
+}
+
+impl LogWriter {
+    /// The head of a log: its device's name, `deps` and `known` (as in [`Log`]).
+    pub fn new(name: &str, deps: &[(String, i64)], known: &[(String, i64)]) -> LogWriter {
+        let mut w = W::default();
+        w.bytes(name.as_bytes());
+        w.u32(deps.len() as u32);
+        for (d, s) in deps {
+            w.bytes(d.as_bytes());
+            w.i64(*s);
+        }
+        w.u32(known.len() as u32);
+        for (d, h) in known {
+            w.bytes(d.as_bytes());
+            w.i64(*h);
+        }
+        let count_at = w.0.len();
+        w.u32(0);
+        LogWriter {
+            w,
+            count_at,
+            count: 0,
+        }
+    }
+
+    /// Appends one entry (at most [`ENTRIES_PER_FILE`] go in a file; the caller keeps to it).
+    pub fn push(&mut self, e: &Entry) {
+        let w = &mut self.w;
         w.i64(e.seq);
         w.i64(e.hlc);
         w.i64(e.at);
@@ -612,8 +642,24 @@ pub fn encode_log(log: &Log) -> Vec<u8> {
         for op in &e.ops {
             w.op(op);
         }
+        self.count += 1;
     }
-    w.0
+
+    /// How many entries were pushed.
+    pub fn len(&self) -> usize {
+        self.count as usize
+    }
+
+    /// Whether no entry was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The body.
+    pub fn finish(mut self) -> Vec<u8> {
+        self.w.0[self.count_at..self.count_at + 4].copy_from_slice(&self.count.to_le_bytes());
+        self.w.0
+    }
 }
 
 /// A whole log body decoded at once: for tests, fixtures and small files. Applying a log
