@@ -48,21 +48,27 @@ impl Device {
 
     /// The portable export (`stint db export --json`): `table -> rows`, each row a JSON array.
     pub fn export(&self) -> Vec<(String, Vec<serde_json::Value>)> {
-        let mut out = Vec::new();
-        self.svc.export_portable(&mut out).unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-        v["tables"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| {
-                (
-                    t["name"].as_str().unwrap().to_owned(),
-                    t["rows"].as_array().unwrap().clone(),
-                )
-            })
-            .collect()
+        portable_export(&self.svc)
     }
+}
+
+/// The portable export (`stint db export --json`'s tables) of `svc`'s database: each table's
+/// name and rows.
+pub(crate) fn portable_export(svc: &Service) -> Vec<(String, Vec<serde_json::Value>)> {
+    let mut out = Vec::new();
+    svc.export_portable(&mut out).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    v["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_owned(),
+                t["rows"].as_array().unwrap().clone(),
+            )
+        })
+        .collect()
 }
 
 /// The differences between two exports, table by table: rows only in one of them.

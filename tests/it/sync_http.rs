@@ -743,20 +743,7 @@ fn export_of(db: &Path) -> Vec<(String, Vec<Value>)> {
         stint::service::Caller::local(stint::service::Frontend::Cli),
     )
     .unwrap();
-    let mut out = Vec::new();
-    svc.export_portable(&mut out).unwrap();
-    let v: Value = serde_json::from_slice(&out).unwrap();
-    v["tables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                t["name"].as_str().unwrap().to_owned(),
-                t["rows"].as_array().unwrap().clone(),
-            )
-        })
-        .collect()
+    super::sync_converge::portable_export(&svc)
 }
 
 /// A copy of folder `from` at `to` (files only, one level of device folders).

@@ -26,6 +26,31 @@ fn project(d: &Device, name: &str, client: Option<&str>) {
         .unwrap();
 }
 
+/// A billable track "work" on 2026-10-17, 09:00 to 10:30 UTC, made on `d`: its id.
+fn work_track(d: &Device) -> i64 {
+    d.svc
+        .create_track(NewTrack {
+            start: "2026-10-17T09:00:00Z".into(),
+            end: Some("2026-10-17T10:30:00Z".into()),
+            billable: Some(true),
+            description: Some("work".into()),
+            ..Default::default()
+        })
+        .unwrap()
+        .track
+        .id
+        .0
+}
+
+/// An invoice of October 2026: every billable track not yet invoiced.
+fn october() -> NewInvoice {
+    NewInvoice {
+        from: "2026-10-01".into(),
+        to: "2026-10-31".into(),
+        ..Default::default()
+    }
+}
+
 /// `(id, name, client_id)` of every project.
 fn projects(d: &Device) -> Vec<(i64, String, Option<i64>)> {
     let conn = rusqlite::Connection::open(d.db()).unwrap();
@@ -110,28 +135,12 @@ fn a_track_deleted_while_the_billing_device_invoiced_it_is_kept_everywhere() {
     let (billing, other) = (Device::new(), Device::new());
     billing.sync(folder.path());
     other.sync(folder.path());
-    let track = billing
-        .svc
-        .create_track(NewTrack {
-            start: "2026-10-17T09:00:00Z".into(),
-            end: Some("2026-10-17T10:30:00Z".into()),
-            billable: Some(true),
-            description: Some("work".into()),
-            ..Default::default()
-        })
-        .unwrap();
+    let track = work_track(&billing);
     billing.sync(folder.path());
     other.sync(folder.path());
-    other.svc.delete_track(track.track.id.0).unwrap();
+    other.svc.delete_track(track).unwrap();
     billing.clock.advance(60);
-    let invoice = billing
-        .svc
-        .create_invoice(NewInvoice {
-            from: "2026-10-01".into(),
-            to: "2026-10-31".into(),
-            ..Default::default()
-        })
-        .unwrap();
+    let invoice = billing.svc.create_invoice(october()).unwrap();
     billing.svc.void_invoice(&invoice.id.to_string()).unwrap();
     other.sync(folder.path());
     billing.sync(folder.path());
@@ -140,7 +149,7 @@ fn a_track_deleted_while_the_billing_device_invoiced_it_is_kept_everywhere() {
     assert_eq!(
         billing.count(&format!(
             "SELECT count(*) FROM tracks WHERE id = {} AND invoice_id IS NULL",
-            track.track.id.0
+            track
         )),
         1
     );
@@ -199,16 +208,7 @@ fn a_track_deleted_while_invoiced_keeps_the_draft_that_holds_back_its_edit() {
     for d in [&billing, &other, &drafter] {
         d.sync(folder.path());
     }
-    let track = billing
-        .svc
-        .create_track(NewTrack {
-            start: "2026-10-17T09:00:00Z".into(),
-            end: Some("2026-10-17T10:30:00Z".into()),
-            billable: Some(true),
-            description: Some("work".into()),
-            ..Default::default()
-        })
-        .unwrap();
+    let track = work_track(&billing);
     billing.sync(folder.path());
     other.sync(folder.path());
     drafter.sync(folder.path());
@@ -217,7 +217,7 @@ fn a_track_deleted_while_invoiced_keeps_the_draft_that_holds_back_its_edit() {
         .svc
         .for_caller(Caller::local(Frontend::McpStdio).with_drafts(true))
         .update_track(
-            track.track.id.0,
+            track,
             TrackChanges {
                 description: Some("proposed".into()),
                 ..Default::default()
@@ -225,16 +225,9 @@ fn a_track_deleted_while_invoiced_keeps_the_draft_that_holds_back_its_edit() {
         )
         .unwrap();
     other.clock.advance(30);
-    other.svc.delete_track(track.track.id.0).unwrap();
+    other.svc.delete_track(track).unwrap();
     billing.clock.advance(60);
-    let invoice = billing
-        .svc
-        .create_invoice(NewInvoice {
-            from: "2026-10-01".into(),
-            to: "2026-10-31".into(),
-            ..Default::default()
-        })
-        .unwrap();
+    let invoice = billing.svc.create_invoice(october()).unwrap();
     billing
         .svc
         .mark_invoice_sent(&invoice.id.to_string(), None)
@@ -253,7 +246,7 @@ fn a_track_deleted_while_invoiced_keeps_the_draft_that_holds_back_its_edit() {
     assert_same(&[&billing, &other, &drafter]);
     let linked = format!(
         "SELECT count(*) FROM tracks WHERE draft = 1 AND draft_of = {}",
-        track.track.id.0
+        track
     );
     assert_eq!(billing.count(&linked), 1, "the draft names its track again");
 }
@@ -270,16 +263,7 @@ fn an_edit_made_without_knowing_of_an_invoice_loses_to_it_even_once_voided() {
     let (billing, other) = (Device::new(), Device::new());
     billing.sync(folder.path());
     other.clock.advance(7);
-    other
-        .svc
-        .create_track(NewTrack {
-            start: "2026-10-01T09:00:00Z".into(),
-            end: Some("2026-10-01T10:00:00Z".into()),
-            billable: Some(true),
-            description: Some("work".into()),
-            ..Default::default()
-        })
-        .unwrap();
+    work_track(&other);
     // Joining renumbers the track.
     other.sync(folder.path());
     let id = other.count("SELECT id FROM tracks");
@@ -297,14 +281,7 @@ fn an_edit_made_without_knowing_of_an_invoice_loses_to_it_even_once_voided() {
     billing.clock.advance(14);
     billing.sync(folder.path());
     billing.clock.advance(7);
-    let invoice = billing
-        .svc
-        .create_invoice(NewInvoice {
-            from: "2026-10-01".into(),
-            to: "2026-10-31".into(),
-            ..Default::default()
-        })
-        .unwrap();
+    let invoice = billing.svc.create_invoice(october()).unwrap();
     billing.clock.advance(7);
     billing.svc.void_invoice(&invoice.id.to_string()).unwrap();
     for _ in 0..2 {
@@ -331,30 +308,16 @@ fn a_track_two_invoices_claimed_while_deleted_elsewhere_ends_on_the_later_invoic
     for d in [&billing, &other, &deleter] {
         d.sync(folder.path());
     }
-    let track = other
-        .svc
-        .create_track(NewTrack {
-            start: "2026-10-17T09:00:00Z".into(),
-            end: Some("2026-10-17T10:30:00Z".into()),
-            billable: Some(true),
-            description: Some("work".into()),
-            ..Default::default()
-        })
-        .unwrap();
+    let track = work_track(&other);
     other.sync(folder.path());
     billing.sync(folder.path());
     deleter.sync(folder.path());
-    let october = || NewInvoice {
-        from: "2026-10-01".into(),
-        to: "2026-10-31".into(),
-        ..Default::default()
-    };
     other.clock.advance(10);
     let earlier = other.svc.create_invoice(october()).unwrap();
     billing.clock.advance(60);
     let later = billing.svc.create_invoice(october()).unwrap();
     deleter.clock.advance(30);
-    deleter.svc.delete_track(track.track.id.0).unwrap();
+    deleter.svc.delete_track(track).unwrap();
     // The later invoice reaches the deleting device first, the earlier one next.
     billing.sync(folder.path());
     deleter.sync(folder.path());
@@ -370,7 +333,7 @@ fn a_track_two_invoices_claimed_while_deleted_elsewhere_ends_on_the_later_invoic
     assert_eq!(
         deleter.count(&format!(
             "SELECT invoice_id FROM tracks WHERE id = {}",
-            track.track.id.0
+            track
         )),
         later.id.0
     );
