@@ -257,18 +257,3 @@ pub struct TaskPageOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
-
-/// A task as the tools show it, as pretty-printed JSON (for `stint task show --json`).
-pub fn task_json(k: &Task) -> String {
-    serde_json::to_string_pretty(&TaskOut::from(k)).unwrap_or_default()
-}
-
-/// Tasks as `list_tasks` shows them (`{"tasks": [...]}`), as pretty-printed JSON (for
-/// `stint task list --json`).
-pub fn tasks_json(tasks: &[Task]) -> String {
-    serde_json::to_string_pretty(&TaskPageOut {
-        tasks: tasks.iter().map(TaskOut::from).collect(),
-        next_cursor: None,
-    })
-    .unwrap_or_default()
-}

@@ -44,7 +44,7 @@ pub const ACCEPTED_DATES: &str = "2026-11-30, today, yesterday, monday, last fri
 
 /// The current local time as error messages give it: `Mon 2026-12-07 10:14 (+01:00,
 /// Europe/Berlin)`, so that a caller who sent an unreadable time sees what "today" is.
-pub fn now_for_message(now: DateTime<Utc>, tz: Tz) -> String {
+pub(crate) fn now_for_message(now: DateTime<Utc>, tz: Tz) -> String {
     let local = now.with_timezone(&tz);
     format!(
         "{} ({}, {tz})",

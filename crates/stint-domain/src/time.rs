@@ -23,7 +23,8 @@ use rust_decimal::prelude::ToPrimitive;
 
 use super::DomainError;
 use super::limits::{MAX_DURATION_SECONDS, check_date, check_instant};
-pub use super::natural_time::{ACCEPTED_DATES, ACCEPTED_TIMES, Reading, now_for_message};
+use super::natural_time::now_for_message;
+pub use super::natural_time::{ACCEPTED_DATES, ACCEPTED_TIMES, Reading};
 use super::natural_time::{read_date, read_month};
 
 const DURATION_HINT: &str = "give a duration such as 1h30m, 90m, 45min, 1 hour, 1.5h, 2 hrs, \

@@ -41,7 +41,7 @@ pub struct DraftSelection {
 
 impl DraftSelection {
     /// Whether the selection names no id (every draft).
-    pub fn is_all(&self) -> bool {
+    pub(crate) fn is_all(&self) -> bool {
         self.tracks.is_empty() && self.expenses.is_empty()
     }
 }

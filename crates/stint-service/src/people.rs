@@ -305,7 +305,7 @@ impl Service {
     }
 
     /// Whether this caller sees cost rates and margins.
-    pub fn sees_costs(&self) -> bool {
+    pub(crate) fn sees_costs(&self) -> bool {
         !self.caller().redact_contacts
     }
 
@@ -462,11 +462,6 @@ impl Service {
     /// a token may sync the whole database over HTTP, or change the team's shared records.
     pub fn speaks_for_an_owner(&self) -> Result<bool> {
         self.read(|ctx| Ok(ctx.acting.role == Role::Owner))
-    }
-
-    /// The name of the person this caller acts for (the owner's name for local callers).
-    pub fn acting_person(&self) -> Result<Person> {
-        self.read(|ctx| load(ctx, ctx.acting.person).map(|p| self.shown_person(p)))
     }
 }
 

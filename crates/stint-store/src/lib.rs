@@ -165,7 +165,7 @@ pub fn schema_version(conn: &Connection) -> Result<i64> {
 }
 
 /// A WAL file larger than this (bytes) is folded into the database and truncated when a
-/// connection opens ([`fold_grown_wal`]).
+/// connection opens (`fold_grown_wal`).
 ///
 /// Why: the WAL is kept between processes (no checkpoint on close), and the first connection
 /// of a process rebuilds SQLite's WAL index from the file, forgetting how much of it earlier
@@ -295,7 +295,7 @@ pub fn open(path: &Path) -> Result<Connection> {
 /// process is writing or still reading old pages it is simply left for a later open (SQLite's
 /// `wal_checkpoint(TRUNCATE)` returns "busy" and nothing is lost). Commits stay durable either
 /// way: the checkpoint only copies committed pages.
-pub fn fold_grown_wal(conn: &Connection, path: &Path) {
+pub(crate) fn fold_grown_wal(conn: &Connection, path: &Path) {
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");
     let grown = std::fs::symlink_metadata(&wal).is_ok_and(|m| m.len() > WAL_FOLD_BYTES);

@@ -198,13 +198,3 @@ pub fn close_open_tasks(
     )?;
     Ok(ids)
 }
-
-/// `(task id, milestone id, milestone name)` of every task on a milestone: what a report by
-/// milestone groups tasks into.
-pub fn task_milestones(conn: &Connection) -> Result<Vec<(i64, i64, String)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT k.id, m.id, m.name FROM tasks k JOIN milestones m ON m.id = k.milestone_id",
-    )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}

@@ -258,7 +258,7 @@ fn header_bytes(h: &Header) -> Vec<u8> {
 }
 
 /// A whole file: header, checksum, body.
-pub fn encode_file(h: &Header, body: &[u8]) -> Vec<u8> {
+pub(crate) fn encode_file(h: &Header, body: &[u8]) -> Vec<u8> {
     let mut h = h.clone();
     h.body_len = body.len() as u64;
     let mut out = header_bytes(&h);
@@ -506,11 +506,11 @@ impl<'a> R<'a> {
     }
     /// Text checked (UTF-8) and passed over, nothing allocated: [`R::text`] without the
     /// `String`.
-    pub fn skip_text(&mut self) -> Option<()> {
+    pub(crate) fn skip_text(&mut self) -> Option<()> {
         std::str::from_utf8(self.bytes()?).ok().map(drop)
     }
     /// A row operation checked as [`R::op`] checks it and passed over, nothing allocated.
-    pub fn skip_op(&mut self) -> Option<()> {
+    pub(crate) fn skip_op(&mut self) -> Option<()> {
         self.skip_text()?;
         if !(1..=3).contains(&self.u8()?) {
             return None;
@@ -667,7 +667,8 @@ impl LogWriter {
 ///
 /// `None` when the body is not a whole log of format `format` (damaged, cut, or with bytes
 /// after its last entry).
-pub fn decode_log(body: &[u8], format: u16) -> Option<Log> {
+#[cfg(test)]
+pub(crate) fn decode_log(body: &[u8], format: u16) -> Option<Log> {
     let (head, entries) = read_log(body, format)?;
     let entries = entries.collect::<std::result::Result<Vec<_>, _>>().ok()?;
     Some(Log {
@@ -956,7 +957,7 @@ pub fn encode_device(name: &str, acks: &[(String, i64)]) -> Vec<u8> {
 }
 
 /// A device file's name and acks (a file without acks, from an older stint, has none).
-pub fn decode_device(body: &[u8]) -> (String, std::collections::HashMap<String, i64>) {
+pub(crate) fn decode_device(body: &[u8]) -> (String, std::collections::HashMap<String, i64>) {
     let mut r = R(body);
     let name = r.text().unwrap_or_default();
     let mut acks = std::collections::HashMap::new();
@@ -1089,7 +1090,7 @@ pub fn devices_in(dir: &Path, me: &str, key: Option<&SyncKey>) -> Result<Vec<(St
         .collect())
 }
 
-pub fn too_new_message(schema: u32) -> String {
+pub(crate) fn too_new_message(schema: u32) -> String {
     format!(
         "its files come from a newer stint (schema {schema}, this one reads up to {}); update \
          stint on this device",
@@ -1143,7 +1144,8 @@ pub fn snapshot_head(r: &mut R<'_>) -> Option<SnapshotHead> {
 
 /// A whole snapshot body decoded at once: for tests and fixtures. A join streams it instead
 /// ([`read_snapshot`]). `None` when the body is damaged, cut, or longer than its rows.
-pub fn decode_snapshot(body: &[u8]) -> Option<Snapshot> {
+#[cfg(test)]
+pub(crate) fn decode_snapshot(body: &[u8]) -> Option<Snapshot> {
     let (head, rows) = read_snapshot(body)?;
     let rows = rows.collect::<std::result::Result<Vec<_>, _>>().ok()?;
     Some(Snapshot {

@@ -179,7 +179,7 @@ pub fn check_real_dir(dir: &Path) -> Result<bool> {
 
 /// What one device's folder holds, counted without reading or following anything: its sync
 /// files' total size and number; `Err` with the problem when either is above its limit.
-pub fn check_device_folder(dir: &Path, sizes: &[u64]) -> std::result::Result<(), String> {
+pub(crate) fn check_device_folder(dir: &Path, sizes: &[u64]) -> std::result::Result<(), String> {
     let total: u64 = sizes.iter().sum();
     if sizes.len() > MAX_DEVICE_FOLDER_FILES {
         return Err(format!(

@@ -34,7 +34,12 @@ pub(super) struct Carried {
 impl Carried {
     /// Row `id` as it is here, with the clock of each field's latest edit; `None` when the
     /// row is not here.
-    pub fn of_row(conn: &Connection, table: &str, m: &TableMeta, id: i64) -> Result<Option<Self>> {
+    pub(crate) fn of_row(
+        conn: &Connection,
+        table: &str,
+        m: &TableMeta,
+        id: i64,
+    ) -> Result<Option<Self>> {
         let Some(values) = row_values(conn, table, m, &[Value::Integer(id)])? else {
             return Ok(None);
         };
