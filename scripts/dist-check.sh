@@ -21,24 +21,8 @@ cd "$root"
 
 build=1
 [[ "${1:-}" == "--no-build" ]] && build=0
-passed=0
-failed=0
-check() {  # check WHAT CMD...: runs CMD, counts it.
-    local what="$1"
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-        echo "[      ok] $what"
-    else
-        failed=$((failed + 1))
-        echo "[  FAILED] $what"
-    fi
-}
-finish() {
-    echo "$passed passed, $failed failed"
-    [[ $failed -eq 0 ]]
-    exit
-}
+# shellcheck source=scripts/checks.sh
+source "$root/scripts/checks.sh"
 
 version="$(sed -n 's/^cargo-dist-version = "\(.*\)"$/\1/p' dist-workspace.toml)"
 host="$(rustc -vV | sed -n 's/^host: //p')"

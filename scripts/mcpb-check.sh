@@ -17,24 +17,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 bin="${STINT_BIN:-target/release/stint}"
-passed=0
-failed=0
-check() {  # check WHAT CMD...: runs CMD, counts it.
-    local what="$1"
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-        echo "[      ok] $what"
-    else
-        failed=$((failed + 1))
-        echo "[  FAILED] $what"
-    fi
-}
-finish() {
-    echo "$passed passed, $failed failed"
-    [[ $failed -eq 0 ]]
-    exit
-}
+# shellcheck source=scripts/checks.sh
+source "$root/scripts/checks.sh"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/stint-mcpb.XXXXXX")"
 trap 'rm -rf "$work"' EXIT

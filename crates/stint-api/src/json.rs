@@ -270,22 +270,22 @@ struct TokenOut {
     role: Option<&'static str>,
 }
 
-/// `{"tokens": [...]}`: every token's name, scope, flags and dates (UTC), without secrets.
-pub fn tokens(rows: &[stint_service::TokenRow]) -> String {
+/// One token as every `stint token` answer shows it (without person and role).
+fn token_out(t: &stint_service::TokenRow) -> TokenOut {
     let utc = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let tokens: Vec<TokenOut> = rows
-        .iter()
-        .map(|t| TokenOut {
-            name: t.name.clone(),
-            scope: t.scope.clone(),
-            sensitive: t.sensitive,
-            created_at: utc(t.created_at),
-            last_used_at: t.last_used_at.map(utc),
-            revoked_at: t.revoked_at.map(utc),
-            person: None,
-            role: None,
-        })
-        .collect();
+    TokenOut {
+        name: t.name.clone(),
+        scope: t.scope.clone(),
+        sensitive: t.sensitive,
+        created_at: utc(t.created_at),
+        last_used_at: t.last_used_at.map(utc),
+        revoked_at: t.revoked_at.map(utc),
+        person: None,
+        role: None,
+    }
+}
+
+fn token_page(tokens: Vec<TokenOut>) -> String {
     let mut m = Map::new();
     m.insert(
         "tokens".to_owned(),
@@ -294,18 +294,18 @@ pub fn tokens(rows: &[stint_service::TokenRow]) -> String {
     pretty(&Value::Object(m))
 }
 
-/// `stint token list --json`: `{"tokens": [...]}`, each token as [`tokens`] gives it with
-/// `person` (whom it speaks for) and `role` (member, manager or owner).
+/// `stint token list --json`: `{"tokens": [...]}`, every token's name, scope, flags and dates
+/// (UTC) without secrets, `person` (whom it speaks for) and `role` (member, manager or owner).
 pub fn token_list(rows: &[stint_service::TokenListing]) -> String {
-    let plain: Vec<stint_service::TokenRow> = rows.iter().map(|r| r.token.clone()).collect();
-    let mut v: Value = serde_json::from_str(&tokens(&plain)).unwrap_or(Value::Null);
-    if let Some(list) = v["tokens"].as_array_mut() {
-        for (out, row) in list.iter_mut().zip(rows) {
-            out["person"] = Value::from(row.person.clone());
-            out["role"] = Value::from(row.role.as_str());
-        }
-    }
-    pretty(&v)
+    token_page(
+        rows.iter()
+            .map(|r| TokenOut {
+                person: Some(r.person.clone()),
+                role: Some(r.role.as_str()),
+                ..token_out(&r.token)
+            })
+            .collect(),
+    )
 }
 
 /// `stint sync status --json`: this device, its peers, the billing device and the newest
@@ -424,19 +424,13 @@ pub fn path(p: &std::path::Path) -> String {
 /// `stint token create --json`: `{"token": {...}, "secret"}`; the secret is shown only this
 /// once (as in the text output).
 pub fn token_created(row: &stint_service::TokenRow, secret: &str) -> String {
-    let token = serde_json::from_str::<Value>(&tokens(std::slice::from_ref(row)))
-        .ok()
-        .and_then(|v| v["tokens"].get(0).cloned())
-        .unwrap_or(Value::Null);
+    let token = serde_json::to_value(token_out(row)).unwrap_or(Value::Null);
     pretty(&serde_json::json!({ "token": token, "secret": secret }))
 }
 
 /// `stint token revoke --json`: `{"revoked": {...}}`, the token as `stint token list` shows it.
 pub fn token_revoked(row: &stint_service::TokenRow) -> String {
-    let token = serde_json::from_str::<Value>(&tokens(std::slice::from_ref(row)))
-        .ok()
-        .and_then(|v| v["tokens"].get(0).cloned())
-        .unwrap_or(Value::Null);
+    let token = serde_json::to_value(token_out(row)).unwrap_or(Value::Null);
     pretty(&serde_json::json!({ "revoked": token }))
 }
 

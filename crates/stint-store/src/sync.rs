@@ -674,14 +674,28 @@ fn set_row_clock(
 }
 
 fn col_clock(conn: &Connection, table: &str, key: &str, col: usize) -> Result<Option<Stamp>> {
+    cols_stamp(conn, table, key, col as i64)
+}
+
+/// The stamp `sync_cols` holds for column number `col` of row `key` (a column of the table, or
+/// [`CLAIM_COL`]).
+fn cols_stamp(conn: &Connection, table: &str, key: &str, col: i64) -> Result<Option<Stamp>> {
     Ok(conn
         .prepare_cached(
             "SELECT hlc, device FROM sync_cols WHERE tbl = ?1 AND key = ?2 AND col = ?3",
         )?
-        .query_row(params![table, key, col as i64], |r| {
+        .query_row(params![table, key, col], |r| {
             Ok(Stamp::new(r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
         })
         .optional()?)
+}
+
+fn set_cols_stamp(conn: &Connection, table: &str, key: &str, col: i64, s: &Stamp) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO sync_cols (tbl, key, col, hlc, device) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![table, key, col, s.hlc, s.device])?;
+    Ok(())
 }
 
 /// The `sync_cols` column number that holds the stamp of the latest claim of a track (an
@@ -690,24 +704,13 @@ const CLAIM_COL: i64 = -1;
 
 /// The stamp of the latest claim of track `key` here (its own or applied), if any.
 fn claim_clock(conn: &Connection, table: &str, key: &str) -> Result<Option<Stamp>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT hlc, device FROM sync_cols WHERE tbl = ?1 AND key = ?2 AND col = ?3",
-        )?
-        .query_row(params![table, key, CLAIM_COL], |r| {
-            Ok(Stamp::new(r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })
-        .optional()?)
+    cols_stamp(conn, table, key, CLAIM_COL)
 }
 
 /// Notes claim `s` of track `key`, unless a later one is noted.
 fn note_claim(conn: &Connection, table: &str, key: &str, s: &Stamp) -> Result<()> {
     if claim_clock(conn, table, key)?.is_none_or(|c| *s > c) {
-        conn.prepare_cached(
-            "INSERT OR REPLACE INTO sync_cols (tbl, key, col, hlc, device)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![table, key, CLAIM_COL, s.hlc, s.device])?;
+        set_cols_stamp(conn, table, key, CLAIM_COL, s)?;
     }
     Ok(())
 }
@@ -729,11 +732,7 @@ fn claim_unknown_to(
 }
 
 fn set_col_clock(conn: &Connection, table: &str, key: &str, col: usize, s: &Stamp) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT OR REPLACE INTO sync_cols (tbl, key, col, hlc, device) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![table, key, col as i64, s.hlc, s.device])?;
-    Ok(())
+    set_cols_stamp(conn, table, key, col as i64, s)
 }
 
 /// The merge key of a row of a table with a merge rule: its merge columns' values, or `None`
@@ -814,7 +813,9 @@ pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &str) 
             let (_, key) = key_of(m, &op.values);
             match op.kind {
                 RowOp::Insert => {
-                    if !m.int_pk || row_clock(conn, &op.table, &key)?.is_some() {
+                    // A row with an id has a row clock only once it was deleted.
+                    let back = m.int_pk && row_clock(conn, &op.table, &key)?.is_some();
+                    if !m.int_pk || back {
                         set_row_clock(conn, &op.table, &key, &stamp, false)?;
                     }
                     if let (Some(mk), Some(id)) =
@@ -823,7 +824,7 @@ pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &str) 
                         record_created(conn, &op.table, &mk, id, &stamp)?;
                     }
                     // Back after a delete here (an undo): what let go of it points at it again.
-                    if let Some(id) = m.int_pk.then(|| int_key(m, &op.values)).flatten() {
+                    if let Some(id) = int_key(m, &op.values).filter(|_| back) {
                         restore_released(conn, meta, &op.table, id)?;
                     }
                 }
@@ -834,14 +835,7 @@ pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &str) 
                             set_col_clock(conn, &op.table, &key, i, &stamp)?;
                         }
                     }
-                    if rule(&op.table).and_then(|r| r.frozen_with_track) == Some("id")
-                        && m.cols
-                            .iter()
-                            .position(|c| c == "invoice_id")
-                            .is_some_and(|i| {
-                                matches!(op.values.get(i), Some(Some(Value::Integer(_))))
-                            })
-                    {
+                    if sets_invoice(&op.table, m, &op.values) {
                         note_claim(conn, &op.table, &key, &stamp)?;
                     }
                     claim_local_rename(conn, m, &op, &stamp)?;
@@ -1525,15 +1519,19 @@ impl Applier<'_> {
             return Ok(());
         }
         insert_row(conn, meta, table, m, &values, stamp, decisions)?;
-        if !m.int_pk || row_clock(conn, table, &key)?.is_some() {
+        // A row with an id has a row clock only once it was deleted: this is its return.
+        let back = m.int_pk && row_clock(conn, table, &key)?.is_some();
+        if !m.int_pk || back {
             set_row_clock(conn, table, &key, stamp, false)?;
         }
         if let Some(id) = int_key(m, &values) {
             for c in &carried {
                 classes::carry(conn, table, m, id, c)?;
             }
-            // Back after a delete (an undo): what let go of it points at it again.
-            restore_released(conn, meta, table, id)?;
+            if back {
+                // Back after a delete (an undo): what let go of it points at it again.
+                restore_released(conn, meta, table, id)?;
+            }
         }
         Ok(())
     }
@@ -1890,13 +1888,19 @@ fn claimed_unseen(
 
 /// Whether `values` is a track put on an invoice, sent in full (see [`expand_claims`]).
 fn is_claim(table: &str, m: &TableMeta, values: &[Option<Value>]) -> bool {
-    rule(table).and_then(|r| r.frozen_with_track) == Some("id")
-        && values.len() == m.cols.len()
+    values.len() == m.cols.len()
         && values.iter().all(Option::is_some)
+        && sets_invoice(table, m, values)
+}
+
+/// Whether a write of `values` (by position; `None`: not written) to a row of `table` puts a
+/// track on an invoice (sets its `invoice_id`).
+fn sets_invoice(table: &str, m: &TableMeta, values: &[Option<Value>]) -> bool {
+    rule(table).and_then(|r| r.frozen_with_track) == Some("id")
         && m.cols
             .iter()
             .position(|c| c == "invoice_id")
-            .is_some_and(|i| matches!(values[i], Some(Value::Integer(_))))
+            .is_some_and(|i| matches!(values.get(i), Some(Some(Value::Integer(_)))))
 }
 
 /// Sends in full (every column: the ones the update set as it set them, the others as the row
@@ -1904,18 +1908,10 @@ fn is_claim(table: &str, m: &TableMeta, values: &[Option<Value>]) -> bool {
 /// invoice, and brings the track back where it was deleted.
 pub fn expand_claims(conn: &Connection, meta: &Meta, ops: &mut [Op]) -> Result<()> {
     for op in ops.iter_mut() {
-        if op.kind != RowOp::Update
-            || rule(&op.table).and_then(|r| r.frozen_with_track) != Some("id")
-        {
-            continue;
-        }
         let Some(m) = meta.get(&op.table) else {
             continue;
         };
-        let Some(i) = m.cols.iter().position(|c| c == "invoice_id") else {
-            continue;
-        };
-        if !matches!(op.values.get(i), Some(Some(Value::Integer(_)))) {
+        if op.kind != RowOp::Update || !sets_invoice(&op.table, m, &op.values) {
             continue;
         }
         let (key, _) = key_of(m, &op.values);
