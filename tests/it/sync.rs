@@ -579,9 +579,9 @@ fn pname(p: u8, who: usize) -> String {
 
 /// Notes every project `d` holds now (before each act, so no row goes unseen) and says whether
 /// creating the shared project name `name` would create again a name whose row this device held
-/// and no longer has (deleted, or undone). That is not covered: created again while a device it
-/// never synced with created and deleted the same name, devices can end apart (see docs/sync.md,
-/// "Known divergences").
+/// and no longer holds under that name (deleted, undone, or renamed away). That is not covered:
+/// created again while a device it never synced with created the same name, devices can end
+/// apart (see docs/sync.md, "Known divergences").
 fn recreates_shared_name(d: &Device, name: &str) -> bool {
     let conn = rusqlite::Connection::open(d.db()).unwrap();
     let now: Vec<(String, i64)> = conn
@@ -599,7 +599,7 @@ fn recreates_shared_name(d: &Device, name: &str) -> bool {
     }
     let key = name.to_lowercase();
     held.iter()
-        .any(|(n, id)| *n == key && !now.iter().any(|(_, live)| live == id))
+        .any(|(n, id)| *n == key && !now.iter().any(|row| row == &(key.clone(), *id)))
 }
 
 /// Runs one act on device number `who`; refusals (a name taken, nothing running, an invoiced
