@@ -76,7 +76,7 @@ impl From<ChangeRow> for Change {
     fn from(r: ChangeRow) -> Change {
         Change {
             id: r.id,
-            hlc: r.hlc,
+            hlc: r.hlc.raw(),
             device_id: r.device_id,
             at: r.at,
             frontend: r.frontend,

@@ -20,7 +20,7 @@ use super::sync_fs;
 pub(crate) use super::sync_fs::write_atomic;
 use super::{Result, Service, ServiceError};
 use stint_store as store;
-use stint_store::sync::{self as ss, RemoteChange};
+use stint_store::sync::{self as ss, Hlc, RemoteChange};
 use stint_store::sync_clock as ss_clock;
 pub(crate) use stint_sync::file::*;
 
@@ -438,10 +438,21 @@ impl Service {
                 });
                 match ss::load_snapshot(tx, rows, snap.hlc, now.timestamp_millis())? {
                     Ok(n) => {
-                        for (d, dno, seq, known) in &snap.covers {
-                            if *d != me {
-                                let dname = if d == author { snap.name.as_str() } else { "" };
-                                ss::set_applied_from_snapshot(tx, d, *dno, dname, *seq, *known)?;
+                        for c in &snap.covers {
+                            if c.device != me {
+                                let dname = if c.device == *author {
+                                    snap.name.as_str()
+                                } else {
+                                    ""
+                                };
+                                ss::set_applied_from_snapshot(
+                                    tx,
+                                    &c.device,
+                                    c.device_no,
+                                    dname,
+                                    c.seq,
+                                    c.known,
+                                )?;
                             }
                         }
                         report.notes.push(format!(
@@ -665,7 +676,7 @@ impl Service {
         let accepted = ss::peers(conn)?
             .into_iter()
             .find(|p| p.device_id == r.id)
-            .map_or(0, |p| p.accepted_hlc);
+            .map_or(ss::Hlc::ZERO, |p| p.accepted_hlc);
         let read = match (h.kind, h.device_id == r.id) {
             (KIND_LOG, true)
                 if h.first_seq == first as u64
@@ -779,7 +790,7 @@ impl Service {
                      accept {}`",
                     short(&r.id),
                     r.name,
-                    ss_clock::describe(first_hlc),
+                    first_hlc,
                     now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                     short(&r.id)
                 );
@@ -813,18 +824,19 @@ impl Service {
             let meta = ss::Meta::load(tx)?;
             let st = ss::state(tx)?;
             let rows = ss::snapshot_rows(tx, &meta, me)?;
-            let hlc: i64 = ss::tick(tx, self.now().timestamp_millis())?;
-            let known: std::collections::HashMap<String, i64> =
-                ss::known_stamps(tx)?.into_iter().collect();
-            let mut covers = vec![(
-                me.to_owned(),
-                no,
-                st.published_seq,
-                ss::own_newest_stamp(tx)?,
-            )];
-            covers.extend(ss::peers(tx)?.into_iter().map(|p| {
-                let k = known.get(&p.device_id).copied().unwrap_or(0);
-                (p.device_id, p.device_no, p.applied_seq, k)
+            let hlc = ss::tick(tx, self.now().timestamp_millis())?;
+            let known: ss::Known = ss::known_stamps(tx)?.into_iter().collect();
+            let mut covers = vec![Cover {
+                device: me.to_owned(),
+                device_no: no,
+                seq: st.published_seq,
+                known: ss::own_newest_stamp(tx)?,
+            }];
+            covers.extend(ss::peers(tx)?.into_iter().map(|p| Cover {
+                known: known.get(&p.device_id).copied().unwrap_or_default(),
+                device: p.device_id,
+                device_no: p.device_no,
+                seq: p.applied_seq,
             }));
             ss::set_snapshot_seq(tx, st.published_seq)?;
             Ok((
@@ -921,8 +933,8 @@ impl Service {
                     .ok()
                     .and_then(|b| open_file_owned(b, store::SCHEMA_VERSION as u32, key).ok())
                     .and_then(|(_, body)| snapshot_head(&mut R(&body)))
-                    .and_then(|(_, _, covers)| covers.into_iter().find(|c| c.0 == me))
-                    .map(|c| c.2);
+                    .and_then(|(_, _, covers)| covers.into_iter().find(|c| c.device == me))
+                    .map(|c| c.seq);
                 limit = limit.min(covers.unwrap_or(0));
             }
         }
@@ -1059,7 +1071,7 @@ struct LogSurvey {
     /// The first change after `done` stamped more than the drift bound ahead of real time and
     /// not accepted (stamps up to `accepted` are): its sequence number and stamp, and the
     /// newest stamp among the held changes of the file.
-    hold: Option<(i64, i64, i64)>,
+    hold: Option<(i64, Hlc, Hlc)>,
 }
 
 /// Reads the stamps of a log's entries once (nothing of their changes kept) and says what the
@@ -1073,7 +1085,7 @@ fn survey_log(
     head: &LogHead,
     entries: LogEntries<'_>,
     (first, last, done): (i64, i64, i64),
-    accepted: i64,
+    accepted: Hlc,
     now_ms: i64,
 ) -> std::result::Result<LogSurvey, String> {
     if i64::try_from(head.entries).ok() != Some(last - first + 1) {
@@ -1083,19 +1095,19 @@ fn survey_log(
             last - first + 1
         ));
     }
-    let ceil = ss_clock::ceiling(now_ms);
     let mut clock = None;
-    let mut hold: Option<(i64, i64, i64)> = None;
+    let mut hold: Option<(i64, Hlc, Hlc)> = None;
     for (stamp, seq) in entries.stamps().zip(first..) {
         let e = stamp.map_err(damage)?;
         if e.seq != seq {
             return Err(format!("its change {seq} is numbered {}", e.seq));
         }
         if clock.is_none() {
-            if !ss_clock::stamp_in_range(e.hlc) {
+            if !e.hlc.in_range() {
                 clock = Some(format!(
                     "change {} carries the clock stamp {}, outside the years stint accepts",
-                    e.seq, e.hlc
+                    e.seq,
+                    e.hlc.raw()
                 ));
             } else if !ss_clock::at_in_range(e.at) {
                 clock = Some(format!(
@@ -1106,7 +1118,7 @@ fn survey_log(
         }
         match &mut hold {
             Some((_, _, newest)) => *newest = (*newest).max(e.hlc),
-            None if e.seq > done && e.hlc > ceil && e.hlc > accepted => {
+            None if e.seq > done && e.hlc.is_ahead_of(now_ms) && e.hlc > accepted => {
                 hold = Some((e.seq, e.hlc, e.hlc));
             }
             None => {}
@@ -1115,11 +1127,12 @@ fn survey_log(
     let clock = clock.or_else(|| {
         head.known
             .iter()
-            .find(|(_, h)| !ss_clock::stamp_in_range(*h))
+            .find(|(_, h)| !h.in_range())
             .map(|(d, h)| {
                 format!(
-                    "it claims to know device {} up to the clock stamp {h}",
-                    short(d)
+                    "it claims to know device {} up to the clock stamp {}",
+                    short(d),
+                    h.raw()
                 )
             })
     });
@@ -1161,16 +1174,13 @@ fn best_snapshot(
         // Its clocks are checked as a log's are; one too far ahead is not started from (the
         // logs after it wait the same way).
         let opened = opened.and_then(|(snap, body)| {
-            let stamps = std::iter::once(snap.hlc).chain(snap.covers.iter().map(|c| c.3));
-            if stamps
-                .clone()
-                .any(|h| h != 0 && !ss_clock::stamp_in_range(h))
-            {
+            let stamps = std::iter::once(snap.hlc).chain(snap.covers.iter().map(|c| c.known));
+            if stamps.clone().any(|h| h != Hlc::ZERO && !h.in_range()) {
                 Err("it carries clock stamps outside the years stint accepts".to_owned())
-            } else if stamps.clone().any(|h| h > ss_clock::ceiling(now_ms)) {
+            } else if stamps.clone().any(|h| h.is_ahead_of(now_ms)) {
                 Err(format!(
                     "its device's clock read {}, more than a day ahead of this device's clock",
-                    ss_clock::describe(stamps.max().unwrap_or(0))
+                    stamps.max().unwrap_or_default()
                 ))
             } else {
                 Ok((snap, body))
@@ -1187,13 +1197,17 @@ fn best_snapshot(
             }
         };
         let usable = remotes.iter().all(|e| {
-            let covered = snap.covers.iter().find(|c| c.0 == e.id).map_or(0, |c| c.2);
+            let covered = snap
+                .covers
+                .iter()
+                .find(|c| c.device == e.id)
+                .map_or(0, |c| c.seq);
             e.logs.last().is_none_or(|l| l.1 <= covered) || oldest_kept(e) <= covered + 1
         });
         if !usable {
             continue;
         }
-        let weight: i64 = snap.covers.iter().map(|c| c.2).sum();
+        let weight: i64 = snap.covers.iter().map(|c| c.seq).sum();
         if best.as_ref().is_none_or(|b| weight > b.0) {
             best = Some((weight, r.id.clone(), body));
         }

@@ -79,7 +79,7 @@ impl Service {
             Ok(SyncAccepted {
                 device_id: p.device_id.clone(),
                 name: p.name.clone(),
-                until_ms: stint_store::sync_clock::ms_of(h),
+                until_ms: h.ms(),
             })
         })
     }

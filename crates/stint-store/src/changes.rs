@@ -224,7 +224,7 @@ pub struct NewChange<'a> {
 /// Appends `change` (in the caller's transaction), stamping it with this device's id and the
 /// next hybrid logical clock value; returns its id.
 pub fn append(conn: &Connection, change: &NewChange<'_>) -> Result<i64> {
-    let (device, last): (String, i64) = conn
+    let (device, last): (String, super::sync_clock::Hlc) = conn
         .prepare_cached("SELECT device_id, hlc FROM change_clock WHERE id = 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let hlc = super::sync_clock::own_stamp(conn, &device, last, change.at.timestamp_millis())?;
@@ -257,7 +257,7 @@ pub fn append(conn: &Connection, change: &NewChange<'_>) -> Result<i64> {
 #[derive(Debug, Clone)]
 pub struct ChangeRow {
     pub id: i64,
-    pub hlc: i64,
+    pub hlc: super::sync_clock::Hlc,
     pub device_id: String,
     pub at: DateTime<Utc>,
     pub frontend: String,

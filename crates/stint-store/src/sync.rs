@@ -18,6 +18,8 @@ use std::sync::Arc;
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+
+pub use super::sync_clock::Hlc;
 use stint_sqlite_session::{ChangesetIter, Session};
 
 use super::Result;
@@ -593,12 +595,12 @@ fn local_references(conn: &Connection, meta: &Meta, parent: &str) -> Result<Vec<
 /// the same everywhere.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Stamp {
-    pub hlc: i64,
+    pub hlc: Hlc,
     pub device: String,
 }
 
 impl Stamp {
-    pub fn new(hlc: i64, device: impl Into<String>) -> Stamp {
+    pub fn new(hlc: Hlc, device: impl Into<String>) -> Stamp {
         Stamp {
             hlc,
             device: device.into(),
@@ -652,7 +654,7 @@ fn row_clock(conn: &Connection, table: &str, key: &str) -> Result<Option<(Stamp,
         .prepare_cached("SELECT hlc, device, deleted FROM sync_rows WHERE tbl = ?1 AND key = ?2")?
         .query_row([table, key], |r| {
             Ok((
-                Stamp::new(r.get::<_, i64>(0)?, r.get::<_, String>(1)?),
+                Stamp::new(r.get::<_, Hlc>(0)?, r.get::<_, String>(1)?),
                 r.get(2)?,
             ))
         })
@@ -685,7 +687,7 @@ fn cols_stamp(conn: &Connection, table: &str, key: &str, col: i64) -> Result<Opt
             "SELECT hlc, device FROM sync_cols WHERE tbl = ?1 AND key = ?2 AND col = ?3",
         )?
         .query_row(params![table, key, col], |r| {
-            Ok(Stamp::new(r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            Ok(Stamp::new(r.get::<_, Hlc>(0)?, r.get::<_, String>(1)?))
         })
         .optional()?)
 }
@@ -770,7 +772,7 @@ fn created_with(conn: &Connection, table: &str, mkey: &str) -> Result<Vec<(i64, 
             "SELECT id, hlc, device FROM sync_created WHERE tbl = ?1 AND mkey = ?2 ORDER BY id",
         )?
         .query_map([table, mkey], |r| {
-            let hlc: Option<i64> = r.get(1)?;
+            let hlc: Option<Hlc> = r.get(1)?;
             let device: Option<String> = r.get(2)?;
             Ok((r.get(0)?, hlc.zip(device).map(|(h, d)| Stamp::new(h, d))))
         })?
@@ -796,7 +798,7 @@ pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &str) 
         "SELECT id, hlc, changeset FROM change_log
           WHERE id > ?1 AND device_id = ?2 AND changeset IS NOT NULL ORDER BY id",
     )?;
-    let rows: Vec<(i64, i64, Vec<u8>)> = stmt
+    let rows: Vec<(i64, Hlc, Vec<u8>)> = stmt
         .query_map(params![from, device], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?
@@ -1146,7 +1148,7 @@ fn apply_order(ops: &[Op]) -> Vec<&Op> {
 /// What the device that made a change had applied of every other device when it made it: the
 /// newest clock stamp of each device's changes it had (from its log file). A deletion stamped
 /// at or below it was known to that device; one above it was concurrent.
-pub type Known = HashMap<String, i64>;
+pub type Known = HashMap<String, Hlc>;
 
 fn redirect(conn: &Connection, table: &str, id: i64) -> Result<Option<i64>> {
     Ok(conn
@@ -2506,7 +2508,7 @@ fn delete_row(
 pub struct RemoteChange {
     pub device_id: String,
     pub device_name: String,
-    pub hlc: i64,
+    pub hlc: Hlc,
     /// Unix seconds, UTC.
     pub at: i64,
     pub operation: String,
@@ -2695,9 +2697,9 @@ pub struct Peer {
     pub seen_seq: i64,
     pub problem: Option<String>,
     /// The newest stamp of its changes held back (too far ahead of this device's clock).
-    pub held_hlc: Option<i64>,
+    pub held_hlc: Option<Hlc>,
     /// Its changes stamped up to this are applied however far ahead (the person accepted).
-    pub accepted_hlc: i64,
+    pub accepted_hlc: Hlc,
 }
 
 /// Every known peer, by device number.
@@ -2725,7 +2727,7 @@ pub fn peers(conn: &Connection) -> Result<Vec<Peer>> {
 
 /// Records that changes of `device` stamped up to `held` wait (too far ahead of this clock),
 /// or with `None` that nothing of it waits.
-pub fn set_held(conn: &Connection, device: &str, held: Option<i64>) -> Result<()> {
+pub fn set_held(conn: &Connection, device: &str, held: Option<Hlc>) -> Result<()> {
     conn.prepare_cached("UPDATE sync_peers SET held_hlc = ?2 WHERE device_id = ?1")?
         .execute(params![device, held])?;
     Ok(())
@@ -2734,8 +2736,8 @@ pub fn set_held(conn: &Connection, device: &str, held: Option<i64>) -> Result<()
 /// Accepts the changes of `device` held back now (up to its `held_hlc`): the next sync
 /// applies them however far ahead they are stamped. Returns the accepted stamp, or `None`
 /// when nothing of it is held.
-pub fn accept_held(conn: &Connection, device: &str) -> Result<Option<i64>> {
-    let held: Option<i64> = conn
+pub fn accept_held(conn: &Connection, device: &str) -> Result<Option<Hlc>> {
+    let held: Option<Hlc> = conn
         .prepare_cached("SELECT held_hlc FROM sync_peers WHERE device_id = ?1")?
         .query_row([device], |r| r.get(0))
         .optional()?
@@ -2775,7 +2777,7 @@ pub fn upsert_peer(
 pub fn unpublished(
     conn: &Connection,
     limit: usize,
-) -> Result<Vec<(i64, i64, i64, String, String, Option<Vec<u8>>)>> {
+) -> Result<Vec<(i64, Hlc, i64, String, String, Option<Vec<u8>>)>> {
     let s = state(conn)?;
     Ok(conn
         .prepare_cached(
@@ -2810,8 +2812,8 @@ pub fn unpublished_count(conn: &Connection) -> Result<i64> {
 
 /// Bumps and returns this device's hybrid logical clock for `now_ms` (Unix milliseconds),
 /// within the bounds of `super::sync_clock::own_stamp`.
-pub fn tick(conn: &Connection, now_ms: i64) -> Result<i64> {
-    let (device, last): (String, i64) = conn.query_row(
+pub fn tick(conn: &Connection, now_ms: i64) -> Result<Hlc> {
+    let (device, last): (String, Hlc) = conn.query_row(
         "SELECT device_id, hlc FROM change_clock WHERE id = 1",
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
@@ -2994,7 +2996,7 @@ pub fn snapshot_rows(conn: &Connection, meta: &Meta, device: &str) -> Result<Vec
 pub fn load_snapshot(
     conn: &Connection,
     ops: impl IntoIterator<Item = std::result::Result<Op, String>>,
-    hlc: i64,
+    hlc: Hlc,
     now_ms: i64,
 ) -> Result<std::result::Result<usize, String>> {
     conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
@@ -3059,7 +3061,7 @@ pub fn set_applied_from_snapshot(
     no: i64,
     name: &str,
     seq: i64,
-    known_hlc: i64,
+    known_hlc: Hlc,
 ) -> Result<()> {
     conn.execute(
         "INSERT INTO sync_peers (device_id, device_no, name, applied_seq, seen_seq, known_hlc)
@@ -3074,16 +3076,16 @@ pub fn set_applied_from_snapshot(
 
 /// The newest clock stamp of every other device's changes applied here (what a log written now
 /// tells of this device's knowledge, see [`Known`]).
-pub fn known_stamps(conn: &Connection) -> Result<Vec<(String, i64)>> {
+pub fn known_stamps(conn: &Connection) -> Result<Vec<(String, Hlc)>> {
     let mut out = Vec::new();
     for p in peers(conn)? {
-        let hlc: i64 = conn
+        let hlc: Hlc = conn
             .prepare_cached(
                 "SELECT max(ifnull((SELECT max(hlc) FROM change_log WHERE device_id = ?1), 0),
                             (SELECT known_hlc FROM sync_peers WHERE device_id = ?1))",
             )?
             .query_row([&p.device_id], |r| r.get(0))?;
-        if hlc > 0 {
+        if hlc > Hlc::ZERO {
             out.push((p.device_id, hlc));
         }
     }
@@ -3091,7 +3093,7 @@ pub fn known_stamps(conn: &Connection) -> Result<Vec<(String, i64)>> {
 }
 
 /// The newest clock stamp of this device's own changes (0 when it made none).
-pub fn own_newest_stamp(conn: &Connection) -> Result<i64> {
+pub fn own_newest_stamp(conn: &Connection) -> Result<Hlc> {
     let me = state(conn)?.device_id;
     Ok(conn
         .prepare_cached("SELECT ifnull(max(hlc), 0) FROM change_log WHERE device_id = ?1")?

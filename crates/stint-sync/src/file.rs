@@ -9,7 +9,7 @@ use crate::name::SyncFile;
 use crate::{Result, conflict, io_err};
 use stint_store as store;
 use stint_store::changes::{RowOp, Value};
-use stint_store::sync::{self as ss, Op};
+use stint_store::sync::{self as ss, Hlc, Op};
 
 /// The version of the file format this stint writes and reads (2: logs also carry what their
 /// device knew of every other device when it made them; version 1 files are still read).
@@ -467,6 +467,10 @@ impl<'a> R<'a> {
         self.take(8)
             .map(|b| i64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
     }
+    /// A clock stamp as written, unchecked ([`Hlc::from_raw`]).
+    pub fn hlc(&mut self) -> Option<Hlc> {
+        self.i64().map(Hlc::from_raw)
+    }
     pub fn bytes(&mut self) -> Option<&'a [u8]> {
         let n = self.u32()? as usize;
         self.take(n)
@@ -566,7 +570,7 @@ impl<'a> R<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     pub seq: i64,
-    pub hlc: i64,
+    pub hlc: Hlc,
     /// Unix seconds, UTC.
     pub at: i64,
     pub schema: i64,
@@ -583,7 +587,7 @@ pub struct Log {
     pub deps: Vec<(String, i64)>,
     /// `(device id, clock stamp)`: the newest change of each other device its device had
     /// applied when it made these entries (format 2; empty in version 1 files).
-    pub known: Vec<(String, i64)>,
+    pub known: Vec<(String, Hlc)>,
     pub entries: Vec<Entry>,
 }
 
@@ -607,7 +611,7 @@ pub struct LogWriter {
 
 impl LogWriter {
     /// The head of a log: its device's name, `deps` and `known` (as in [`Log`]).
-    pub fn new(name: &str, deps: &[(String, i64)], known: &[(String, i64)]) -> LogWriter {
+    pub fn new(name: &str, deps: &[(String, i64)], known: &[(String, Hlc)]) -> LogWriter {
         let mut w = W::default();
         w.bytes(name.as_bytes());
         w.u32(deps.len() as u32);
@@ -618,7 +622,7 @@ impl LogWriter {
         w.u32(known.len() as u32);
         for (d, h) in known {
             w.bytes(d.as_bytes());
-            w.i64(*h);
+            w.i64(h.raw());
         }
         let count_at = w.0.len();
         w.u32(0);
@@ -633,7 +637,7 @@ impl LogWriter {
     pub fn push(&mut self, e: &Entry) {
         let w = &mut self.w;
         w.i64(e.seq);
-        w.i64(e.hlc);
+        w.i64(e.hlc.raw());
         w.i64(e.at);
         w.i64(e.schema);
         w.bytes(e.operation.as_bytes());
@@ -685,7 +689,7 @@ pub(crate) fn decode_log(body: &[u8], format: u16) -> Option<Log> {
 pub struct LogHead {
     pub name: String,
     pub deps: Vec<(String, i64)>,
-    pub known: Vec<(String, i64)>,
+    pub known: Vec<(String, Hlc)>,
     /// The entry count the body states (at most the bytes left after the head: every entry
     /// takes more than a byte); [`LogEntries`] checks it.
     pub entries: usize,
@@ -701,7 +705,7 @@ pub fn read_log(body: &[u8], format: u16) -> Option<(LogHead, LogEntries<'_>)> {
     let name = r.text()?;
     let deps = r.list(|r| Some((r.text()?, r.i64()?)))?;
     let known = if format >= 2 {
-        r.list(|r| Some((r.text()?, r.i64()?)))?
+        r.list(|r| Some((r.text()?, r.hlc()?)))?
     } else {
         Vec::new()
     };
@@ -744,8 +748,8 @@ struct Counted<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EntryStamp {
     pub seq: i64,
-    /// Hybrid logical clock stamp (`store::sync_clock`).
-    pub hlc: i64,
+    /// Hybrid logical clock stamp, as read (check it with [`Hlc::in_range`]).
+    pub hlc: Hlc,
     /// Unix seconds, UTC.
     pub at: i64,
 }
@@ -816,7 +820,7 @@ impl Iterator for LogEntries<'_> {
         self.0.step(|r| {
             Some(Entry {
                 seq: r.i64()?,
-                hlc: r.i64()?,
+                hlc: r.hlc()?,
                 at: r.i64()?,
                 schema: r.i64()?,
                 operation: r.text()?,
@@ -842,7 +846,7 @@ impl Iterator for LogStamps<'_> {
         self.0.step(|r| {
             let stamp = EntryStamp {
                 seq: r.i64()?,
-                hlc: r.i64()?,
+                hlc: r.hlc()?,
                 at: r.i64()?,
             };
             r.i64()?;
@@ -1106,24 +1110,23 @@ pub fn short(id: &str) -> &str {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Snapshot {
     pub name: String,
-    pub hlc: i64,
-    /// `(device id, device number, sequence number, clock stamp)`: every device's changes up
-    /// to its number are in the rows (the writer's own included), the newest of them stamped
-    /// as given (what a device that starts from it knows of that device).
-    pub covers: Vec<(String, i64, i64, i64)>,
+    pub hlc: Hlc,
+    /// Every device's changes up to its sequence number are in the rows (the writer's own
+    /// included).
+    pub covers: Vec<Cover>,
     pub rows: Vec<Op>,
 }
 
 pub fn encode_snapshot(s: &Snapshot) -> Vec<u8> {
     let mut w = W::default();
     w.bytes(s.name.as_bytes());
-    w.i64(s.hlc);
+    w.i64(s.hlc.raw());
     w.u32(s.covers.len() as u32);
-    for (d, no, seq, known) in &s.covers {
-        w.bytes(d.as_bytes());
-        w.i64(*no);
-        w.i64(*seq);
-        w.i64(*known);
+    for c in &s.covers {
+        w.bytes(c.device.as_bytes());
+        w.i64(c.device_no);
+        w.i64(c.seq);
+        w.i64(c.known.raw());
     }
     w.u32(s.rows.len() as u32);
     for op in &s.rows {
@@ -1132,13 +1135,30 @@ pub fn encode_snapshot(s: &Snapshot) -> Vec<u8> {
     w.0
 }
 
+/// How far a snapshot covers one device: its changes up to `seq` are in the rows, the newest
+/// of them stamped `known` (what a device that starts from the snapshot knows of that device).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cover {
+    pub device: String,
+    pub device_no: i64,
+    pub seq: i64,
+    pub known: Hlc,
+}
+
 /// A snapshot's name, clock and covers: what comes before its rows.
-pub type SnapshotHead = (String, i64, Vec<(String, i64, i64, i64)>);
+pub type SnapshotHead = (String, Hlc, Vec<Cover>);
 
 pub fn snapshot_head(r: &mut R<'_>) -> Option<SnapshotHead> {
     let name = r.text()?;
-    let hlc = r.i64()?;
-    let covers = r.list(|r| Some((r.text()?, r.i64()?, r.i64()?, r.i64()?)))?;
+    let hlc = r.hlc()?;
+    let covers = r.list(|r| {
+        Some(Cover {
+            device: r.text()?,
+            device_no: r.i64()?,
+            seq: r.i64()?,
+            known: r.hlc()?,
+        })
+    })?;
     Some((name, hlc, covers))
 }
 
@@ -1161,8 +1181,8 @@ pub(crate) fn decode_snapshot(body: &[u8]) -> Option<Snapshot> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnapshotTop {
     pub name: String,
-    pub hlc: i64,
-    pub covers: Vec<(String, i64, i64, i64)>,
+    pub hlc: Hlc,
+    pub covers: Vec<Cover>,
     pub rows: usize,
 }
 
@@ -1232,10 +1252,10 @@ mod tests {
         let log = Log {
             name: "laptop".to_owned(),
             deps: vec![("a".repeat(32), 7)],
-            known: vec![("a".repeat(32), 1 << 40)],
+            known: vec![("a".repeat(32), Hlc::from_raw(1 << 40))],
             entries: vec![Entry {
                 seq: 1,
-                hlc: 99,
+                hlc: Hlc::from_raw(99),
                 at: 5,
                 schema: 9,
                 operation: "create_track".to_owned(),
@@ -1288,7 +1308,7 @@ mod tests {
     fn three_entry_log() -> Log {
         let entry = |seq: i64| Entry {
             seq,
-            hlc: 1_000 + seq,
+            hlc: Hlc::from_raw(1_000 + seq),
             at: 2_000 + seq,
             schema: 9,
             operation: format!("op{seq}"),
@@ -1308,7 +1328,7 @@ mod tests {
         Log {
             name: "phone".to_owned(),
             deps: vec![("c".repeat(32), 4)],
-            known: vec![("c".repeat(32), 77)],
+            known: vec![("c".repeat(32), Hlc::from_raw(77))],
             entries: (1..=3).map(entry).collect(),
         }
     }
@@ -1409,8 +1429,13 @@ mod tests {
         let log = three_entry_log();
         let snap = Snapshot {
             name: "desk".to_owned(),
-            hlc: 1 << 40,
-            covers: vec![("d".repeat(32), 5, 12, 1 << 39)],
+            hlc: Hlc::from_raw(1 << 40),
+            covers: vec![Cover {
+                device: "d".repeat(32),
+                device_no: 5,
+                seq: 12,
+                known: Hlc::from_raw(1 << 39),
+            }],
             rows: log.entries.into_iter().flat_map(|e| e.ops).collect(),
         };
         let body = encode_snapshot(&snap);

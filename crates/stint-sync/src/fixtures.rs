@@ -4,12 +4,12 @@
 //! random).
 
 use stint_store::changes::{RowOp, Value};
-use stint_store::sync::Op;
+use stint_store::sync::{Hlc, Op};
 
 use crate::file::{
-    ENCRYPTED, Entry, FORMAT_VERSION, Header, KIND_DEVICE, KIND_LOG, KIND_SNAPSHOT, Log, Snapshot,
-    SyncKey, decode_device, decode_file, decode_log, decode_snapshot, encode_device, encode_file,
-    encode_log, encode_snapshot, open_file,
+    Cover, ENCRYPTED, Entry, FORMAT_VERSION, Header, KIND_DEVICE, KIND_LOG, KIND_SNAPSHOT, Log,
+    Snapshot, SyncKey, decode_device, decode_file, decode_log, decode_snapshot, encode_device,
+    encode_file, encode_log, encode_snapshot, open_file,
 };
 
 const SCHEMA: u32 = 12;
@@ -51,13 +51,13 @@ fn log(format: u16) -> Log {
         name: "laptop".to_owned(),
         deps: vec![(OTHER.to_owned(), 7)],
         known: if format >= 2 {
-            vec![(OTHER.to_owned(), 1_795_262_400_000 << 16)]
+            vec![(OTHER.to_owned(), Hlc::from_raw(1_795_262_400_000 << 16))]
         } else {
             Vec::new()
         },
         entries: vec![Entry {
             seq: 1,
-            hlc: 1_795_262_400_000 << 16,
+            hlc: Hlc::from_raw(1_795_262_400_000 << 16),
             at: 1_795_262_400,
             schema: i64::from(SCHEMA),
             operation: "update_track".to_owned(),
@@ -70,10 +70,20 @@ fn log(format: u16) -> Log {
 fn snapshot() -> Snapshot {
     Snapshot {
         name: "laptop".to_owned(),
-        hlc: 1_795_262_400_000 << 16,
+        hlc: Hlc::from_raw(1_795_262_400_000 << 16),
         covers: vec![
-            (DEVICE.to_owned(), 5, 1, 1_795_262_400_000 << 16),
-            (OTHER.to_owned(), 9, 7, 1_795_262_300_000 << 16),
+            Cover {
+                device: DEVICE.to_owned(),
+                device_no: 5,
+                seq: 1,
+                known: Hlc::from_raw(1_795_262_400_000 << 16),
+            },
+            Cover {
+                device: OTHER.to_owned(),
+                device_no: 9,
+                seq: 7,
+                known: Hlc::from_raw(1_795_262_300_000 << 16),
+            },
         ],
         rows: vec![Op {
             kind: RowOp::Insert,
