@@ -820,10 +820,9 @@ impl Service {
         name: &str,
         key: Option<&SyncKey>,
     ) -> Result<()> {
-        let (seq, snap) = ss::immediate(conn, |tx| -> Result<(i64, Snapshot)> {
+        let (seq, body) = ss::immediate(conn, |tx| -> Result<(i64, Vec<u8>)> {
             let meta = ss::Meta::load(tx)?;
             let st = ss::state(tx)?;
-            let rows = ss::snapshot_rows(tx, &meta, me)?;
             let hlc = ss::tick(tx, self.now().timestamp_millis())?;
             let known: ss::Known = ss::known_stamps(tx)?.into_iter().collect();
             let mut covers = vec![Cover {
@@ -838,16 +837,11 @@ impl Service {
                 device_no: p.device_no,
                 seq: p.applied_seq,
             }));
+            // Rows go into the body as they are read: memory holds the body, not the rows.
+            let mut body = SnapshotWriter::new(name, hlc, &covers);
+            ss::for_each_snapshot_row(tx, &meta, me, |op| body.push(&op))?;
             ss::set_snapshot_seq(tx, st.published_seq)?;
-            Ok((
-                st.published_seq,
-                Snapshot {
-                    name: name.to_owned(),
-                    hlc,
-                    covers,
-                    rows,
-                },
-            ))
+            Ok((st.published_seq, body.finish()))
         })?;
         let file = seal_file(
             &Header {
@@ -860,7 +854,7 @@ impl Service {
                 last_seq: seq as u64,
                 body_len: 0,
             },
-            &encode_snapshot(&snap),
+            &body,
             key,
         )?;
         write_atomic(&my_dir.join(snapshot_name(seq)), &file)?;

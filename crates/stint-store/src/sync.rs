@@ -288,25 +288,42 @@ pub(crate) fn synced_tables(conn: &Connection) -> Result<Vec<String>> {
 /// Every row of every synced table, as inserts (what a device that joins publishes first).
 pub fn snapshot_ops(conn: &Connection, meta: &Meta) -> Result<Vec<Op>> {
     let mut out = Vec::new();
+    for_each_synced_row(conn, meta, |op| out.push(op))?;
+    Ok(out)
+}
+
+/// Hands `f` every row of every synced table as an insert, parents' tables first, one row at
+/// a time (memory holds one row, whatever the database's size).
+fn for_each_synced_row(conn: &Connection, meta: &Meta, mut f: impl FnMut(Op)) -> Result<()> {
     for t in synced_tables(conn)? {
         let Some(m) = meta.get(&t) else { continue };
-        let n = m.cols.len();
-        let pk: Vec<bool> = (0..n).map(|i| m.pk.contains(&i)).collect();
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\""))?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let values = (0..n)
-                .map(|i| r.get_ref(i).map(|v| Some(owned(v))))
-                .collect::<rusqlite::Result<_>>()?;
-            out.push(Op {
-                table: t.clone(),
-                kind: RowOp::Insert,
-                pk: pk.clone(),
-                values,
-            });
-        }
+        let pk: Vec<bool> = (0..m.cols.len()).map(|i| m.pk.contains(&i)).collect();
+        for_each_row(conn, &t, &pk, &mut f)?;
     }
-    Ok(out)
+    Ok(())
+}
+
+/// Hands `f` every row of `table` as an insert (`pk`: which columns are its key).
+fn for_each_row(conn: &Connection, table: &str, pk: &[bool], f: &mut impl FnMut(Op)) -> Result<()> {
+    let mut stmt = conn.prepare(&format!("SELECT * FROM \"{table}\""))?;
+    let n = stmt.column_count();
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let values = (0..n)
+            .map(|i| r.get_ref(i).map(|v| Some(owned(v))))
+            .collect::<rusqlite::Result<_>>()?;
+        f(Op {
+            table: table.to_owned(),
+            kind: RowOp::Insert,
+            pk: if pk.len() == n {
+                pk.to_vec()
+            } else {
+                vec![false; n]
+            },
+            values,
+        });
+    }
+    Ok(())
 }
 
 /// A reference of a table (its declaration's [`super::sync_tables::Ref`], by position).
@@ -2956,29 +2973,25 @@ pub fn set_snapshot_seq(conn: &Connection, seq: i64) -> Result<()> {
     Ok(())
 }
 
-/// Everything a snapshot carries: every row of every synced table and of the bookkeeping
-/// tables (`SNAPSHOT_BOOKKEEPING`), as inserts, with the clocks of local changes brought up
-/// to date first. Call it in one transaction with nothing unpublished.
-pub fn snapshot_rows(conn: &Connection, meta: &Meta, device: &str) -> Result<Vec<Op>> {
+/// Hands `f` everything a snapshot carries, one row at a time (memory holds one row, not the
+/// database): every row of every synced table, parents first, then of the bookkeeping tables
+/// (`SNAPSHOT_BOOKKEEPING`), as inserts, with the clocks of local changes brought up to date
+/// first. Call it in one transaction with nothing unpublished.
+///
+/// # Errors
+/// SQLite errors.
+pub fn for_each_snapshot_row(
+    conn: &Connection,
+    meta: &Meta,
+    device: &str,
+    mut f: impl FnMut(Op),
+) -> Result<()> {
     clock_local_changes(conn, meta, device)?;
-    let mut out = snapshot_ops(conn, meta)?;
+    for_each_synced_row(conn, meta, &mut f)?;
     for t in SNAPSHOT_BOOKKEEPING {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\""))?;
-        let n = stmt.column_count();
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let values = (0..n)
-                .map(|i| r.get_ref(i).map(|v| Some(owned(v))))
-                .collect::<rusqlite::Result<_>>()?;
-            out.push(Op {
-                table: (*t).to_owned(),
-                kind: RowOp::Insert,
-                pk: vec![false; n],
-                values,
-            });
-        }
+        for_each_row(conn, t, &[], &mut f)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Loads a snapshot's rows into this database (which has no data yet), in the caller's

@@ -1106,9 +1106,11 @@ pub fn short(id: &str) -> &str {
     &id[..id.len().min(8)]
 }
 
-/// A snapshot body: the writer's name and clock, what it covers, and its rows.
+/// A snapshot body decoded whole: the writer's name and clock, what it covers, and its rows
+/// (tests and fixtures; stint writes with [`SnapshotWriter`] and reads with [`read_snapshot`]).
+#[cfg(test)]
 #[derive(Debug, Clone, PartialEq)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     pub name: String,
     pub hlc: Hlc,
     /// Every device's changes up to its sequence number are in the rows (the writer's own
@@ -1117,22 +1119,69 @@ pub struct Snapshot {
     pub rows: Vec<Op>,
 }
 
-pub fn encode_snapshot(s: &Snapshot) -> Vec<u8> {
-    let mut w = W::default();
-    w.bytes(s.name.as_bytes());
-    w.i64(s.hlc.raw());
-    w.u32(s.covers.len() as u32);
-    for c in &s.covers {
-        w.bytes(c.device.as_bytes());
-        w.i64(c.device_no);
-        w.i64(c.seq);
-        w.i64(c.known.raw());
-    }
-    w.u32(s.rows.len() as u32);
+#[cfg(test)]
+pub(crate) fn encode_snapshot(s: &Snapshot) -> Vec<u8> {
+    let mut w = SnapshotWriter::new(&s.name, s.hlc, &s.covers);
     for op in &s.rows {
-        w.op(op);
+        w.push(op);
     }
-    w.0
+    w.finish()
+}
+
+/// A snapshot body written one row at a time: memory holds the encoded body, never the rows
+/// decoded (a snapshot of a large database is written this way, its rows read from the store
+/// as they are pushed).
+#[derive(Debug)]
+pub struct SnapshotWriter {
+    w: W,
+    /// Where the row count goes, written at [`SnapshotWriter::finish`].
+    count_at: usize,
+    count: u32,
+}
+
+impl SnapshotWriter {
+    /// The head of a snapshot: its writer's name, clock and covers (as in [`Snapshot`]).
+    pub fn new(name: &str, hlc: Hlc, covers: &[Cover]) -> SnapshotWriter {
+        let mut w = W::default();
+        w.bytes(name.as_bytes());
+        w.i64(hlc.raw());
+        w.u32(covers.len() as u32);
+        for c in covers {
+            w.bytes(c.device.as_bytes());
+            w.i64(c.device_no);
+            w.i64(c.seq);
+            w.i64(c.known.raw());
+        }
+        let count_at = w.0.len();
+        w.u32(0);
+        SnapshotWriter {
+            w,
+            count_at,
+            count: 0,
+        }
+    }
+
+    /// Appends one row (an insert).
+    pub fn push(&mut self, op: &Op) {
+        self.w.op(op);
+        self.count += 1;
+    }
+
+    /// How many rows were pushed.
+    pub fn len(&self) -> usize {
+        self.count as usize
+    }
+
+    /// Whether no row was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The body.
+    pub fn finish(mut self) -> Vec<u8> {
+        self.w.0[self.count_at..self.count_at + 4].copy_from_slice(&self.count.to_le_bytes());
+        self.w.0
+    }
 }
 
 /// How far a snapshot covers one device: its changes up to `seq` are in the rows, the newest
