@@ -11,6 +11,9 @@ use crate::plan::LogSurvey;
 /// what its clocks say.
 type Surveyed<'b> = (LogHead, LogEntries<'b>, LogSurvey);
 
+/// How many changes of a log were applied, and the decisions taken: `(change id, decision)`.
+type Applied = (usize, Vec<(i64, ss::Decision)>);
+
 impl Run<'_, '_> {
     /// Applies the other devices' logs found in the folder (`remotes`); a device using this
     /// device's number, a damaged or misnamed file, or clocks out of range block that device
@@ -224,7 +227,7 @@ impl Run<'_, '_> {
         known: &ss::Known,
         done: i64,
         last: i64,
-    ) -> Result<std::result::Result<(usize, Vec<(i64, ss::Decision)>), FileProblem>> {
+    ) -> Result<std::result::Result<Applied, FileProblem>> {
         if last <= done {
             return Ok(Ok((0, Vec::new())));
         }
