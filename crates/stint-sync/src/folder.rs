@@ -1,6 +1,6 @@
-//! A sync through a shared folder, executed: scan the folder, [`plan`](crate::plan) the
+//! A sync through a shared folder, executed: scan the folder, [`plan`] the
 //! sync, run its steps (join, publish, apply, device file, snapshot, compact) and report.
-//! Every decision is a pure function in [`plan`](crate::plan); here is the reading and
+//! Every decision is a pure function in [`plan`]; here is the reading and
 //! writing of files and the SQL of [`stint_store::sync`].
 //!
 //! Each device writes only its own files, in `DIR/<device id>/`: `device.stint` (its number and
