@@ -12,7 +12,9 @@
 
 use std::collections::HashMap;
 
-use crate::file::{FileProblem, LogEntries, LogHead, Remote, oldest_kept, problem_text, short};
+use crate::file::{
+    FileProblem, Header, KIND_LOG, LogEntries, LogHead, Remote, oldest_kept, problem_text, short,
+};
 use stint_store::sync::ID_STRIDE;
 use stint_store::sync_clock as ss_clock;
 
@@ -300,6 +302,35 @@ pub fn next_log<'a>(r: &'a Remote, done: i64, me: &str) -> NextLog<'a> {
         },
         None => NextLog::Nothing,
     }
+}
+
+/// How far device `r` published, by its logs and its device file.
+pub fn seen_seq(r: &Remote) -> i64 {
+    r.logs.last().map_or(0, |l| l.1).max(r.published)
+}
+
+/// Whether the authenticated header `h` of the file named as log `first..=last` of device `r`
+/// says the same: a sealed log copied under another name must not mark changes applied that
+/// it lacks.
+pub fn header_names_log(h: &Header, r: &Remote, first: i64, last: i64) -> bool {
+    h.kind == KIND_LOG
+        && h.device_id == r.id
+        && h.first_seq == first as u64
+        && h.last_seq == last as u64
+        && i64::from(h.device_no) == r.no
+}
+
+/// After the apply rounds, what to say of device `r` (not blocked) whose logs go past its
+/// change `done` applied here: they wait for changes of another device not in the folder.
+pub fn still_waiting(r: &Remote, done: i64) -> Option<String> {
+    r.logs.last().is_some_and(|l| l.1 > done).then(|| {
+        format!(
+            "device {} ({}): some changes wait for changes of another device that are not in \
+             the folder yet",
+            short(&r.id),
+            r.name
+        )
+    })
 }
 
 /// Whether a log of device `author` may be applied: every other device's changes it depends

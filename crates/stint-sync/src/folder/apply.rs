@@ -57,7 +57,7 @@ impl Run<'_, '_> {
     /// ([`plan::apply_blocks`]). Returns their ids.
     fn record_peers(&mut self, remotes: &[Remote]) -> Result<HashSet<String>> {
         for r in remotes.iter().filter(|r| r.no >= 0) {
-            let seen = seen_seq(r);
+            let seen = plan::seen_seq(r);
             ss::upsert_peer(self.conn, &r.id, r.no, &r.name, seen, r.problem.as_deref())?;
         }
         let mut blocked = HashSet::new();
@@ -72,7 +72,7 @@ impl Run<'_, '_> {
                     &r.id,
                     r.no,
                     &r.name,
-                    seen_seq(r),
+                    plan::seen_seq(r),
                     Some(&b.message),
                 )?;
             }
@@ -92,13 +92,8 @@ impl Run<'_, '_> {
                 .into_iter()
                 .find(|p| p.device_id == r.id)
                 .map_or(0, |p| p.applied_seq);
-            if r.logs.last().is_some_and(|l| l.1 > done) {
-                self.report.problems.push(format!(
-                    "device {} ({}): some changes wait for changes of another device that are \
-                     not in the folder yet",
-                    short(&r.id),
-                    r.name
-                ));
+            if let Some(msg) = plan::still_waiting(r, done) {
+                self.report.problems.push(msg);
             }
         }
         Ok(())
@@ -287,11 +282,6 @@ impl Run<'_, '_> {
     }
 }
 
-/// How far device `r` published, by its logs and its device file.
-fn seen_seq(r: &Remote) -> i64 {
-    r.logs.last().map_or(0, |l| l.1).max(r.published)
-}
-
 /// The name, the (authenticated) header `h` and the entries of the log `first..=last` of
 /// device `r` must agree: a sealed log copied under another name must not mark changes
 /// applied that it lacks. A first pass over the entries keeps a few figures (their count and
@@ -308,12 +298,7 @@ fn survey<'b>(
     accepted: i64,
     now_ms: i64,
 ) -> std::result::Result<Surveyed<'b>, Option<String>> {
-    let names_it = h.kind == KIND_LOG
-        && h.device_id == r.id
-        && h.first_seq == first as u64
-        && h.last_seq == last as u64
-        && i64::from(h.device_no) == r.no;
-    if !names_it {
+    if !plan::header_names_log(h, r, first, last) {
         return Err(None);
     }
     let (head, entries) =

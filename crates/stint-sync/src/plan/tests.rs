@@ -458,3 +458,48 @@ fn small_decisions_between_steps() {
     assert!(!device_file_current(Some((7, b"y")), 7, b"x"));
     assert!(!device_file_current(None, 7, b"x"));
 }
+
+#[test]
+fn a_log_counts_only_under_its_own_name_and_a_device_waiting_is_said() {
+    let r = remote(B, 3, &[(1, 5), (6, 9)], None, &[], 9);
+    let header = |kind, device: &str, no: u16, first: u64, last: u64| Header {
+        format: 2,
+        schema: 1,
+        device_id: device.to_owned(),
+        device_no: no,
+        kind,
+        first_seq: first,
+        last_seq: last,
+        body_len: 0,
+    };
+    let cases = [
+        (header(KIND_LOG, B, 3, 6, 9), true),
+        (header(KIND_LOG, B, 3, 1, 9), false),
+        (header(KIND_LOG, C, 3, 6, 9), false),
+        (header(KIND_LOG, B, 4, 6, 9), false),
+        (header(crate::file::KIND_SNAPSHOT, B, 3, 6, 9), false),
+    ];
+    for (h, names_it) in cases {
+        assert_eq!(header_names_log(&h, &r, 6, 9), names_it, "{h:?}");
+    }
+    assert_eq!(seen_seq(&r), 9);
+    assert_eq!(
+        seen_seq(&Remote {
+            published: 12,
+            ..remote(B, 3, &[(1, 5)], None, &[], 0)
+        }),
+        12
+    );
+    assert_eq!(still_waiting(&r, 9), None);
+    assert_eq!(
+        still_waiting(&r, 5).as_deref(),
+        Some(
+            format!(
+                "device {} (dev-3): some changes wait for changes of another device that are \
+                 not in the folder yet",
+                short(B)
+            )
+            .as_str()
+        )
+    );
+}
