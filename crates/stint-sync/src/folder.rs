@@ -106,12 +106,8 @@ pub fn sync(
     let remotes = scan(&run.dir, &run.me, run.key.as_ref())?;
     run.own_dir()?;
     let plan = plan::plan(&run.here()?, &remotes, req).map_err(conflict)?;
-    let mut steps = plan.steps.into_iter().peekable();
-    if let Some(Step::Join(join)) = steps.next_if(|s| matches!(s, Step::Join(_))) {
-        run.join(&join, &remotes)?;
-    }
     run.settle()?;
-    for step in steps {
+    for step in plan.steps {
         run.step(step, &remotes)?;
     }
     ss::set_place(run.conn, &run.folder, env.ident)?;
@@ -176,7 +172,7 @@ impl Run<'_, '_> {
         })
     }
 
-    /// This device's number and name, once it has joined.
+    /// This device's number and name (again once it has joined).
     fn settle(&mut self) -> Result<()> {
         let st = ss::state(self.conn)?;
         self.no = st.device_no.unwrap_or(0);
@@ -188,7 +184,10 @@ impl Run<'_, '_> {
 
     fn step(&mut self, step: Step, remotes: &[Remote]) -> Result<()> {
         match step {
-            Step::Join(join) => self.join(&join, remotes),
+            Step::Join(join) => {
+                self.join(&join, remotes)?;
+                self.settle()
+            }
             Step::Publish => self.publish(),
             Step::Apply => self.apply(remotes),
             Step::FlagTimers => self.flag_timers(),
@@ -418,22 +417,16 @@ impl Run<'_, '_> {
     /// device files) and that every snapshot in the folder covers, so a new device can still
     /// start from any of them.
     fn compact(&mut self, remotes: &[Remote]) -> Result<()> {
+        let snapshot_seq = ss::snapshot_seq(self.conn)?;
         let facts = plan::CompactFacts {
             published: ss::state(self.conn)?.published_seq,
-            snapshot_seq: ss::snapshot_seq(self.conn)?,
-            snapshot_exists: false,
+            snapshot_seq,
+            snapshot_exists: self.my_dir.join(snapshot_name(snapshot_seq)).is_file(),
             peers: ss::peers(self.conn)?
                 .into_iter()
                 .map(|p| p.device_id)
                 .collect(),
             keyed: self.key.is_some(),
-        };
-        let facts = plan::CompactFacts {
-            snapshot_exists: self
-                .my_dir
-                .join(snapshot_name(facts.snapshot_seq))
-                .is_file(),
-            ..facts
         };
         let Some(limit) = plan::compact_limit(&self.me, &facts, remotes) else {
             return Ok(());
