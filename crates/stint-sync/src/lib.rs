@@ -7,15 +7,22 @@
 //! - [`name`]: the file-name grammar ([`SyncFile`]), parsed once.
 //! - [`fs`]: the shared folder as hostile ground: only regular files, sizes checked before
 //!   reading, temporary files created exclusively, names sanitized for a terminal.
+//! - [`plan`]: what a folder sync decides (join, publish, apply, snapshot, compact), as pure
+//!   functions of what was read; [`folder`] runs a sync: it reads the folder and the
+//!   database, asks [`plan`], and writes. [`report`]: what it says it did.
 
 pub mod file;
+pub mod folder;
 pub mod fs;
 pub mod name;
+pub mod plan;
+pub mod report;
 
 #[cfg(test)]
 mod fixtures;
 
 pub use name::SyncFile;
+pub use report::{PeerStatus, SyncDecision, SyncReport, SyncStatus};
 
 use std::path::Path;
 

@@ -1,0 +1,67 @@
+//! The publish step: this device's new changes, written as logs of at most
+//! [`ENTRIES_PER_FILE`] changes.
+
+use super::*;
+
+/// Changes not yet published, as [`ss::unpublished`] reads them: `(id, hlc, at, operation,
+/// summary, changeset)`.
+type Pending = Vec<(i64, Hlc, i64, String, String, Option<Vec<u8>>)>;
+
+impl Run<'_, '_> {
+    /// Writes this device's changes not yet in the folder, one log per batch.
+    pub(super) fn publish(&mut self) -> Result<()> {
+        loop {
+            let pending = ss::unpublished(self.conn, ENTRIES_PER_FILE)?;
+            if pending.is_empty() {
+                return Ok(());
+            }
+            self.publish_batch(pending)?;
+        }
+    }
+
+    /// Writes one log of `pending` changes and marks them published.
+    fn publish_batch(&mut self, pending: Pending) -> Result<()> {
+        let st = ss::state(self.conn)?;
+        let deps: Vec<(String, i64)> = ss::peers(self.conn)?
+            .into_iter()
+            .map(|p| (p.device_id, p.applied_seq))
+            .collect();
+        let meta = ss::Meta::load(self.conn)?;
+        // Each change is encoded as it is read: the body grows, the entries do not stay.
+        let mut body = LogWriter::new(&self.name, &deps, &ss::known_stamps(self.conn)?);
+        let mut seq = st.published_seq;
+        let mut last_change = st.published_change;
+        for (id, hlc, at, operation, summary, changeset) in pending {
+            seq += 1;
+            last_change = id;
+            let ops = match &changeset {
+                Some(c) => {
+                    let mut ops = ss::ops_of_changeset(c)?;
+                    ss::expand_claims(self.conn, &meta, &mut ops)?;
+                    ops
+                }
+                None => {
+                    self.report.problems.push(format!(
+                        "change {id} ({operation}) was too large to keep, so other devices \
+                         do not get it; make it again in smaller parts"
+                    ));
+                    Vec::new()
+                }
+            };
+            body.push(&Entry {
+                seq,
+                hlc,
+                at,
+                schema: store::SCHEMA_VERSION,
+                operation,
+                summary,
+                ops,
+            });
+        }
+        let first = st.published_seq + 1;
+        self.report.published += body.len();
+        self.write_log(first, seq, &body.finish())?;
+        ss::set_published(self.conn, seq, last_change)?;
+        Ok(())
+    }
+}
