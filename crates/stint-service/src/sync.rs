@@ -175,7 +175,7 @@ impl Service {
                     pending: (p.seen_seq - p.applied_seq).max(0),
                     applied: p.applied_seq,
                     device_id: p.device_id,
-                    device_no: p.device_no,
+                    device_no: p.device_no.map_or(-1, ss::DeviceNo::get),
                     name: p.name.map(|n| sync_fs::device_name(&n)),
                     problem: p.problem.map(|m| sync_fs::sanitize(&m)),
                 })
@@ -186,7 +186,7 @@ impl Service {
                 billing_device: billing,
                 unpublished: ss::unpublished_count(ctx.tx)?,
                 device_id: st.device_id,
-                device_no: st.device_no,
+                device_no: st.device_no.map(ss::DeviceNo::get),
                 device_name: st.device_name,
                 folder: st.folder,
                 peers,

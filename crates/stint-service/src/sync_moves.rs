@@ -111,7 +111,7 @@ impl Service {
         let key = self.sync_key_here()?;
         if let Some((other, _)) = devices_in(&new, &st.device_id, key.as_ref())?
             .into_iter()
-            .find(|(_, n)| *n == no)
+            .find(|(_, n)| *n == Some(no))
         {
             return Err(conflict(format!(
                 "device {} in {} uses this device's number {no}: that folder belongs to other \

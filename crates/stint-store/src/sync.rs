@@ -27,6 +27,8 @@ use super::changes::{RowOp, is_recorded, key_text, owned};
 
 mod classes;
 use classes::Carried;
+mod ids;
+pub use ids::DeviceNo;
 
 /// Ids are `seq * ID_STRIDE + device_no`, so at most this many devices share a folder.
 pub const ID_STRIDE: i64 = 64;
@@ -62,7 +64,7 @@ pub struct State {
     /// From `change_clock` (32 hex digits).
     pub device_id: String,
     /// `None` before the first sync.
-    pub device_no: Option<i64>,
+    pub device_no: Option<DeviceNo>,
     pub device_name: Option<String>,
     pub folder: Option<String>,
     pub file_ident: Option<String>,
@@ -112,7 +114,7 @@ pub fn immediate<T, E: From<super::StoreError>>(
 /// Records that this database joined `folder` as device number `no`, at change `joined`.
 pub fn set_joined(
     conn: &Connection,
-    no: i64,
+    no: DeviceNo,
     name: &str,
     folder: &str,
     ident: &str,
@@ -154,7 +156,7 @@ pub fn become_new_device(conn: &Connection, old: &State) -> Result<String> {
          VALUES (?1, ?2, ?3, ?4, ?4)",
         params![
             old.device_id,
-            old.device_no.unwrap_or(0),
+            old.device_no.map_or(0, DeviceNo::get),
             old.device_name,
             old.published_seq
         ],
@@ -173,7 +175,7 @@ pub fn become_new_device(conn: &Connection, old: &State) -> Result<String> {
 }
 
 /// Sets the device number (after a copy took a new device id).
-pub fn set_device_no(conn: &Connection, no: i64) -> Result<()> {
+pub fn set_device_no(conn: &Connection, no: DeviceNo) -> Result<()> {
     conn.execute("UPDATE sync_state SET device_no = ?1 WHERE id = 1", [no])?;
     Ok(())
 }
@@ -514,7 +516,7 @@ impl Meta {
 /// Renumbers every row with an integer id to `id * 64 + no` (and every reference to it), for
 /// a database that joins sync with rows of its own. Runs inside the caller's transaction with
 /// foreign keys deferred; the change log does not record it.
-pub fn renumber(conn: &Connection, meta: &Meta, no: i64) -> Result<usize> {
+pub fn renumber(conn: &Connection, meta: &Meta, no: DeviceNo) -> Result<usize> {
     conn.execute_batch("PRAGMA defer_foreign_keys = ON")?;
     let mut n = 0;
     let mut names: Vec<&String> = meta.tables.keys().collect();
@@ -1454,9 +1456,8 @@ impl Applier<'_> {
                 // concurrently, so the two stay apart.
                 // (A claim with a stamp is judged by it: a rename of this device's
                 // row by another device is a claim of that device.)
-                let same_device = created.is_none()
-                    && o != id
-                    && o.rem_euclid(ID_STRIDE) == id.rem_euclid(ID_STRIDE);
+                let same_device =
+                    created.is_none() && o != id && DeviceNo::of_id(o) == DeviceNo::of_id(id);
                 let seen = o != id && created.is_some_and(|c| !c.unknown_to(stamp, known));
                 if same_device || seen {
                     continue;
@@ -2170,7 +2171,7 @@ fn renumber_clashing_invoice(
         return Ok(None);
     };
     let loser = id.max(other);
-    let renamed = format!("{number}-{}", loser.rem_euclid(ID_STRIDE));
+    let renamed = format!("{number}-{}", DeviceNo::of_id(loser));
     decisions.push(Decision {
         kind: DecisionKind::Renumbered,
         detail: format!(
@@ -2708,7 +2709,8 @@ pub fn has_decision(conn: &Connection, kind: DecisionKind, detail: &str) -> Resu
 #[derive(Debug, Clone)]
 pub struct Peer {
     pub device_id: String,
-    pub device_no: i64,
+    /// `None`: its folder never said a number this device could trust (stored as -1).
+    pub device_no: Option<DeviceNo>,
     pub name: Option<String>,
     pub applied_seq: i64,
     pub seen_seq: i64,
@@ -2730,7 +2732,7 @@ pub fn peers(conn: &Connection) -> Result<Vec<Peer>> {
         .query_map([], |r| {
             Ok(Peer {
                 device_id: r.get(0)?,
-                device_no: r.get(1)?,
+                device_no: DeviceNo::new(r.get(1)?),
                 name: r.get(2)?,
                 applied_seq: r.get(3)?,
                 seen_seq: r.get(4)?,
@@ -2768,11 +2770,12 @@ pub fn accept_held(conn: &Connection, device: &str) -> Result<Option<Hlc>> {
     Ok(held)
 }
 
-/// Records (or refreshes) a peer seen in the folder.
+/// Records (or refreshes) a peer seen in the folder, with its number when known (`None` is
+/// kept as -1).
 pub fn upsert_peer(
     conn: &Connection,
     device_id: &str,
-    no: i64,
+    no: Option<DeviceNo>,
     name: &str,
     seen_seq: i64,
     problem: Option<&str>,
@@ -2783,7 +2786,13 @@ pub fn upsert_peer(
          ON CONFLICT (device_id) DO UPDATE SET device_no = excluded.device_no,
            name = excluded.name, seen_seq = max(seen_seq, excluded.seen_seq),
            problem = excluded.problem",
-        params![device_id, no, name, seen_seq, problem],
+        params![
+            device_id,
+            no.map_or(-1, DeviceNo::get),
+            name,
+            seen_seq,
+            problem
+        ],
     )?;
     Ok(())
 }
@@ -3071,7 +3080,7 @@ pub fn load_snapshot(
 pub fn set_applied_from_snapshot(
     conn: &Connection,
     device: &str,
-    no: i64,
+    no: Option<DeviceNo>,
     name: &str,
     seq: i64,
     known_hlc: Hlc,
@@ -3082,7 +3091,7 @@ pub fn set_applied_from_snapshot(
          ON CONFLICT (device_id) DO UPDATE SET applied_seq = max(applied_seq, excluded.applied_seq),
            seen_seq = max(seen_seq, excluded.seen_seq),
            known_hlc = max(known_hlc, excluded.known_hlc)",
-        params![device, no, name, seq, known_hlc],
+        params![device, no.map_or(-1, DeviceNo::get), name, seq, known_hlc],
     )?;
     Ok(())
 }

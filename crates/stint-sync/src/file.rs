@@ -9,7 +9,7 @@ use crate::name::SyncFile;
 use crate::{Result, conflict, io_err};
 use stint_store as store;
 use stint_store::changes::{RowOp, Value};
-use stint_store::sync::{self as ss, Hlc, Op};
+use stint_store::sync::{self as ss, DeviceNo, Hlc, Op};
 
 /// The version of the file format this stint writes and reads (2: logs also carry what their
 /// device knew of every other device when it made them; version 1 files are still read).
@@ -885,7 +885,8 @@ pub fn private_dir(dir: &Path) -> Result<()> {
 pub struct Remote {
     pub id: String,
     pub dir: PathBuf,
-    pub no: i64,
+    /// Its number, from its device file (`None`: not known yet, or not authenticated).
+    pub no: Option<DeviceNo>,
     pub name: String,
     /// `(first, last, path)`, by first sequence number.
     pub logs: Vec<(i64, i64, PathBuf)>,
@@ -1004,7 +1005,7 @@ pub fn scan(dir: &Path, me: &str, key: Option<&SyncKey>) -> Result<Vec<Remote>> 
         let mut remote = Remote {
             id: name.clone(),
             dir: ddir.clone(),
-            no: -1,
+            no: None,
             name: String::new(),
             logs: Vec::new(),
             snapshot: None,
@@ -1044,7 +1045,7 @@ pub fn scan(dir: &Path, me: &str, key: Option<&SyncKey>) -> Result<Vec<Remote>> 
         match sync_fs::read_regular(&device_file, sync_fs::MAX_DEVICE_FILE_BYTES) {
             Ok(bytes) => match open_file_owned(bytes.clone(), store::SCHEMA_VERSION as u32, key) {
                 Ok((h, body)) if h.kind == KIND_DEVICE && h.device_id == name => {
-                    remote.no = i64::from(h.device_no);
+                    remote.no = DeviceNo::new(i64::from(h.device_no));
                     remote.published = i64::try_from(h.last_seq).unwrap_or(0);
                     let (raw_name, acks) = decode_device(&body);
                     remote.name = sync_fs::device_name(&raw_name);
@@ -1063,7 +1064,7 @@ pub fn scan(dir: &Path, me: &str, key: Option<&SyncKey>) -> Result<Vec<Remote>> 
                         && let Ok((h, _)) = decode_file(&bytes, store::SCHEMA_VERSION as u32)
                         && h.device_id == name
                     {
-                        remote.no = i64::from(h.device_no);
+                        remote.no = DeviceNo::new(i64::from(h.device_no));
                     }
                     remote.problem = Some(problem_text(p));
                 }
@@ -1085,9 +1086,13 @@ pub fn scan(dir: &Path, me: &str, key: Option<&SyncKey>) -> Result<Vec<Remote>> 
     Ok(out)
 }
 
-/// The other devices in `dir` and their device numbers (-1: not known yet), for moving a
+/// The other devices in `dir` and their device numbers (`None`: not known yet), for moving a
 /// device into it.
-pub fn devices_in(dir: &Path, me: &str, key: Option<&SyncKey>) -> Result<Vec<(String, i64)>> {
+pub fn devices_in(
+    dir: &Path,
+    me: &str,
+    key: Option<&SyncKey>,
+) -> Result<Vec<(String, Option<DeviceNo>)>> {
     Ok(scan(dir, me, key)?
         .into_iter()
         .map(|r| (r.id, r.no))
@@ -1148,7 +1153,7 @@ impl SnapshotWriter {
         w.u32(covers.len() as u32);
         for c in covers {
             w.bytes(c.device.as_bytes());
-            w.i64(c.device_no);
+            w.i64(c.device_no.map_or(-1, DeviceNo::get));
             w.i64(c.seq);
             w.i64(c.known.raw());
         }
@@ -1189,7 +1194,8 @@ impl SnapshotWriter {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cover {
     pub device: String,
-    pub device_no: i64,
+    /// `None`: a device whose number the writer never learned (written as -1).
+    pub device_no: Option<DeviceNo>,
     pub seq: i64,
     pub known: Hlc,
 }
@@ -1203,7 +1209,7 @@ pub fn snapshot_head(r: &mut R<'_>) -> Option<SnapshotHead> {
     let covers = r.list(|r| {
         Some(Cover {
             device: r.text()?,
-            device_no: r.i64()?,
+            device_no: DeviceNo::new(r.i64()?),
             seq: r.i64()?,
             known: r.hlc()?,
         })
@@ -1481,7 +1487,7 @@ mod tests {
             hlc: Hlc::from_raw(1 << 40),
             covers: vec![Cover {
                 device: "d".repeat(32),
-                device_no: 5,
+                device_no: DeviceNo::new(5),
                 seq: 12,
                 known: Hlc::from_raw(1 << 39),
             }],

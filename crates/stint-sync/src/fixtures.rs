@@ -4,7 +4,7 @@
 //! random).
 
 use stint_store::changes::{RowOp, Value};
-use stint_store::sync::{Hlc, Op};
+use stint_store::sync::{DeviceNo, Hlc, Op};
 
 use crate::file::{
     Cover, ENCRYPTED, Entry, FORMAT_VERSION, Header, KIND_DEVICE, KIND_LOG, KIND_SNAPSHOT, Log,
@@ -74,13 +74,13 @@ fn snapshot() -> Snapshot {
         covers: vec![
             Cover {
                 device: DEVICE.to_owned(),
-                device_no: 5,
+                device_no: DeviceNo::new(5),
                 seq: 1,
                 known: Hlc::from_raw(1_795_262_400_000 << 16),
             },
             Cover {
                 device: OTHER.to_owned(),
-                device_no: 9,
+                device_no: DeviceNo::new(9),
                 seq: 7,
                 known: Hlc::from_raw(1_795_262_300_000 << 16),
             },

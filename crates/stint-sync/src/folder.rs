@@ -30,7 +30,7 @@ use crate::plan::{self, Here, NextLog, Request, SnapshotWhen, Step};
 use crate::report::SyncReport;
 use crate::{Result, conflict, io_err};
 use stint_store as store;
-use stint_store::sync::{self as ss, Hlc, RemoteChange};
+use stint_store::sync::{self as ss, DeviceNo, Hlc, RemoteChange};
 
 /// What a sync runs with besides the database and the folder.
 pub struct Env<'a> {
@@ -97,7 +97,7 @@ pub fn sync(
         now,
         env,
         me: String::new(),
-        no: 0,
+        no: DeviceNo::of_id(0),
         name: String::new(),
         report: SyncReport::default(),
     };
@@ -122,7 +122,8 @@ struct Run<'a, 'e> {
     /// This device's own folder in it, its id, number and name.
     my_dir: PathBuf,
     me: String,
-    no: i64,
+    /// Set once the device has joined (`settle`).
+    no: DeviceNo,
     name: String,
     key: Option<SyncKey>,
     now: DateTime<Utc>,
@@ -167,16 +168,19 @@ impl Run<'_, '_> {
             synced_before: st.folder.is_some(),
             empty: !ss::has_data(self.conn)?,
             unpublished: ss::unpublished_count(self.conn)?,
-            peer_numbers: ss::peers(self.conn)?.iter().map(|p| p.device_no).collect(),
+            peer_numbers: ss::peers(self.conn)?
+                .iter()
+                .filter_map(|p| p.device_no)
+                .collect(),
         })
     }
 
     /// This device's number and name (again once it has joined).
     fn settle(&mut self) -> Result<()> {
         let st = ss::state(self.conn)?;
-        self.no = st.device_no.unwrap_or(0);
+        self.no = st.device_no.unwrap_or(self.no);
         self.report.device_id = self.me.clone();
-        self.report.device_no = self.no;
+        self.report.device_no = self.no.get();
         self.name = st.device_name.unwrap_or_else(host_name);
         Ok(())
     }
@@ -222,7 +226,7 @@ mod publish;
 fn write_log(
     dir: &Path,
     me: &str,
-    no: i64,
+    no: DeviceNo,
     (first, last): (i64, i64),
     body: &[u8],
     key: Option<&SyncKey>,
@@ -232,7 +236,7 @@ fn write_log(
             format: FORMAT_VERSION,
             schema: store::SCHEMA_VERSION as u32,
             device_id: me.to_owned(),
-            device_no: no as u16,
+            device_no: no.get() as u16,
             kind: KIND_LOG,
             first_seq: first as u64,
             last_seq: last as u64,
@@ -326,7 +330,7 @@ impl Run<'_, '_> {
             format: FORMAT_VERSION,
             schema: store::SCHEMA_VERSION as u32,
             device_id: self.me.clone(),
-            device_no: self.no as u16,
+            device_no: self.no.get() as u16,
             kind: KIND_DEVICE,
             first_seq: 0,
             last_seq: st.published_seq as u64,
@@ -364,7 +368,7 @@ impl Run<'_, '_> {
             let known: ss::Known = ss::known_stamps(tx)?.into_iter().collect();
             let mut covers = vec![Cover {
                 device: me.to_owned(),
-                device_no: no,
+                device_no: Some(no),
                 seq: st.published_seq,
                 known: ss::own_newest_stamp(tx)?,
             }];
@@ -385,7 +389,7 @@ impl Run<'_, '_> {
                 format: FORMAT_VERSION,
                 schema: store::SCHEMA_VERSION as u32,
                 device_id: me.to_owned(),
-                device_no: no as u16,
+                device_no: no.get() as u16,
                 kind: KIND_SNAPSHOT,
                 first_seq: seq as u64,
                 last_seq: seq as u64,

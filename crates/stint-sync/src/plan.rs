@@ -16,7 +16,7 @@ use crate::file::{
     Cover, FileProblem, Header, KIND_LOG, LogEntries, LogHead, Remote, oldest_kept, problem_text,
     short,
 };
-use stint_store::sync::{Hlc, ID_STRIDE};
+use stint_store::sync::{DeviceNo, Hlc};
 use stint_store::sync_clock as ss_clock;
 
 /// Publishes a snapshot after this many of the device's own changes since its last one.
@@ -27,8 +27,8 @@ pub const SNAPSHOT_EVERY: i64 = 5_000;
 pub struct Here {
     /// This device's id (32 hex digits).
     pub device_id: String,
-    /// Its number (0..63), `None` before the first sync and after a copy took a new id.
-    pub device_no: Option<i64>,
+    /// Its number, `None` before the first sync and after a copy took a new id.
+    pub device_no: Option<DeviceNo>,
     /// Whether this database synced with a folder before (it then keeps its ids on a join).
     pub synced_before: bool,
     /// Whether no synced table holds a row.
@@ -36,7 +36,7 @@ pub struct Here {
     /// Its changes not written to the folder yet.
     pub unpublished: i64,
     /// The numbers of the other devices known here.
-    pub peer_numbers: Vec<i64>,
+    pub peer_numbers: Vec<DeviceNo>,
 }
 
 /// What the caller asked for.
@@ -63,7 +63,7 @@ pub struct Join {
     /// Renumber the ids and take the billing role if alone (never synced before).
     pub first: bool,
     /// The device numbers no device in the folder or known here uses, ascending.
-    pub free: Vec<i64>,
+    pub free: Vec<DeviceNo>,
     pub from: JoinFrom,
 }
 
@@ -124,12 +124,12 @@ pub fn plan(here: &Here, remotes: &[Remote], req: Request) -> Result<Plan, Strin
 }
 
 fn join(here: &Here, remotes: &[Remote]) -> Result<Join, String> {
-    let used: Vec<i64> = remotes
+    let used: Vec<DeviceNo> = remotes
         .iter()
-        .map(|r| r.no)
+        .filter_map(|r| r.no)
         .chain(here.peer_numbers.iter().copied())
         .collect();
-    let free: Vec<i64> = (0..ID_STRIDE).filter(|n| !used.contains(n)).collect();
+    let free: Vec<DeviceNo> = DeviceNo::all().filter(|n| !used.contains(n)).collect();
     if free.is_empty() {
         return Err(
             "the sync folder has 64 devices already, the most stint supports; remove \
@@ -140,7 +140,7 @@ fn join(here: &Here, remotes: &[Remote]) -> Result<Join, String> {
     let first = !here.synced_before;
     let candidates: Vec<String> = remotes
         .iter()
-        .filter(|r| r.problem.is_none() && r.no >= 0 && r.snapshot.is_some())
+        .filter(|r| r.problem.is_none() && r.no.is_some() && r.snapshot.is_some())
         .map(|r| r.id.clone())
         .collect();
     let from = if first && here.empty && !candidates.is_empty() {
@@ -153,13 +153,13 @@ fn join(here: &Here, remotes: &[Remote]) -> Result<Join, String> {
 
 /// The device number a joining device takes: one of `free` (non-empty, from [`plan`]) chosen
 /// by two random bytes `random`.
-pub fn pick_number(free: &[i64], random: [u8; 2]) -> i64 {
+pub fn pick_number(free: &[DeviceNo], random: [u8; 2]) -> DeviceNo {
     free[usize::from(u16::from_le_bytes(random)) % free.len()]
 }
 
 /// Whether this database is a copy (or a move) of the device it names: it has a number, and
 /// the database file's identity (`dev:inode`) is not the one it synced from.
-pub fn is_copy(device_no: Option<i64>, synced_ident: Option<&str>, ident: &str) -> bool {
+pub fn is_copy(device_no: Option<DeviceNo>, synced_ident: Option<&str>, ident: &str) -> bool {
     device_no.is_some() && synced_ident != Some(ident)
 }
 
@@ -218,10 +218,10 @@ pub struct Blocked {
 
 /// The devices of the folder blocked before anything is applied: one using this device's
 /// number `no` (its changes would collide with ours), and one whose folder has a problem.
-pub fn apply_blocks(remotes: &[Remote], no: i64) -> Vec<Blocked> {
+pub fn apply_blocks(remotes: &[Remote], no: DeviceNo) -> Vec<Blocked> {
     let mut out = Vec::new();
     for r in remotes {
-        if r.no >= 0 && r.no == no {
+        if r.no == Some(no) {
             out.push(Blocked {
                 device: r.id.clone(),
                 message: format!(
@@ -314,7 +314,7 @@ pub fn header_names_log(h: &Header, r: &Remote, first: i64, last: i64) -> bool {
         && h.device_id == r.id
         && h.first_seq == first as u64
         && h.last_seq == last as u64
-        && i64::from(h.device_no) == r.no
+        && DeviceNo::new(i64::from(h.device_no)) == r.no
 }
 
 /// After the apply rounds, what to say of device `r` (not blocked) whose logs go past its
@@ -498,10 +498,10 @@ pub fn compact_limit(me: &str, facts: &CompactFacts, remotes: &[Remote]) -> Opti
     for r in remotes {
         // With a key, a folder nothing authenticates (planted, or sealed with another key) of
         // no device known here holds nothing back.
-        if facts.keyed && r.no < 0 && !facts.peers.contains(&r.id) {
+        if facts.keyed && r.no.is_none() && !facts.peers.contains(&r.id) {
             continue;
         }
-        if r.no < 0 || r.problem.is_some() {
+        if r.no.is_none() || r.problem.is_some() {
             return None;
         }
         limit = limit.min(r.acks.get(me).copied().unwrap_or(0));

@@ -56,7 +56,7 @@ impl Run<'_, '_> {
     /// problem), and reports the devices blocked before anything is applied
     /// ([`plan::apply_blocks`]). Returns their ids.
     fn record_peers(&mut self, remotes: &[Remote]) -> Result<HashSet<String>> {
-        for r in remotes.iter().filter(|r| r.no >= 0) {
+        for r in remotes.iter().filter(|r| r.no.is_some()) {
             let seen = plan::seen_seq(r);
             ss::upsert_peer(self.conn, &r.id, r.no, &r.name, seen, r.problem.as_deref())?;
         }
@@ -86,7 +86,7 @@ impl Run<'_, '_> {
     fn report_waiting(&mut self, remotes: &[Remote], blocked: &HashSet<String>) -> Result<()> {
         for r in remotes
             .iter()
-            .filter(|r| !blocked.contains(&r.id) && r.no >= 0)
+            .filter(|r| !blocked.contains(&r.id) && r.no.is_some())
         {
             let done = ss::peers(self.conn)?
                 .into_iter()

@@ -116,7 +116,7 @@ struct Joining<'a> {
     first: bool,
     /// No other device in the folder (the joiner takes the billing role).
     alone: bool,
-    no: i64,
+    no: DeviceNo,
     name: String,
     me: &'a str,
     dir: &'a Path,

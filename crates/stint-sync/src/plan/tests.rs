@@ -23,7 +23,7 @@ fn remote(
     let dir = PathBuf::from("/sync").join(id);
     Remote {
         id: id.to_owned(),
-        no,
+        no: DeviceNo::new(no),
         name: format!("dev-{no}"),
         logs: logs
             .iter()
@@ -40,7 +40,7 @@ fn remote(
 fn here(no: Option<i64>, synced_before: bool, empty: bool, unpublished: i64) -> Here {
     Here {
         device_id: ME.to_owned(),
-        device_no: no,
+        device_no: no.map(n),
         synced_before,
         empty,
         unpublished,
@@ -48,8 +48,13 @@ fn here(no: Option<i64>, synced_before: bool, empty: bool, unpublished: i64) -> 
     }
 }
 
-fn all_but(used: &[i64]) -> Vec<i64> {
-    (0..64).filter(|n| !used.contains(n)).collect()
+fn all_but(used: &[i64]) -> Vec<DeviceNo> {
+    (0..64).filter(|u| !used.contains(u)).map(n).collect()
+}
+
+/// Device number `no` (0..64).
+fn n(no: i64) -> DeviceNo {
+    DeviceNo::new(no).expect("a device number")
 }
 
 /// The steps after joining and publishing, the same on every sync.
@@ -156,7 +161,7 @@ fn a_join_starts_from_logs_unless_an_empty_database_meets_a_usable_snapshot() {
 #[test]
 fn a_join_takes_a_number_no_device_in_the_folder_or_known_here_uses() {
     let mut h = here(None, false, false, 1);
-    h.peer_numbers = (2..64).collect();
+    h.peer_numbers = (2..64).map(n).collect();
     let remotes = [remote(B, 0, &[], None, &[], 0)];
     let Ok(p) = plan(&h, &remotes, Request::default()) else {
         panic!("a free number is left");
@@ -164,10 +169,10 @@ fn a_join_takes_a_number_no_device_in_the_folder_or_known_here_uses() {
     let Step::Join(join) = &p.steps[0] else {
         panic!("a join comes first: {p:?}");
     };
-    assert_eq!(join.free, vec![1]);
-    assert_eq!(pick_number(&join.free, [0xff, 0xff]), 1);
-    assert_eq!(pick_number(&[4, 9, 20], [1, 0]), 9);
-    assert_eq!(pick_number(&[4, 9, 20], [2, 1]), 4);
+    assert_eq!(join.free, vec![n(1)]);
+    assert_eq!(pick_number(&join.free, [0xff, 0xff]), n(1));
+    assert_eq!(pick_number(&[n(4), n(9), n(20)], [1, 0]), n(9));
+    assert_eq!(pick_number(&[n(4), n(9), n(20)], [2, 1]), n(4));
 }
 
 #[test]
@@ -310,7 +315,7 @@ fn devices_using_this_number_or_with_a_problem_are_blocked() {
     let mut broken = remote(C, 2, &[], None, &[], 0);
     broken.problem = Some("its device file is damaged".to_owned());
     let fine = remote(&"d".repeat(32), 3, &[], None, &[], 0);
-    let blocks = apply_blocks(&[same_no, broken, fine], 1);
+    let blocks = apply_blocks(&[same_no, broken, fine], n(1));
     let expected = [
         Blocked {
             device: B.to_owned(),
@@ -419,7 +424,7 @@ fn a_snapshot_is_worth_what_it_covers_unless_changes_after_it_are_gone() {
     let c = remote(C, 4, &[(6, 8)], None, &[], 8);
     let cover = |device: &str, device_no, seq| Cover {
         device: device.to_owned(),
-        device_no,
+        device_no: Some(n(device_no)),
         seq,
         known: Hlc::from_raw(1),
     };
@@ -435,8 +440,8 @@ fn a_snapshot_is_worth_what_it_covers_unless_changes_after_it_are_gone() {
 
 #[test]
 fn small_decisions_between_steps() {
-    assert!(is_copy(Some(1), Some("1:2"), "1:3"));
-    assert!(!is_copy(Some(1), Some("1:2"), "1:2"));
+    assert!(is_copy(Some(n(1)), Some("1:2"), "1:3"));
+    assert!(!is_copy(Some(n(1)), Some("1:2"), "1:2"));
     assert!(!is_copy(None, None, "1:2"));
     assert_eq!(check_folder(None, "/b", false), Ok(()));
     assert_eq!(check_folder(Some("/b"), "/b", false), Ok(()));
