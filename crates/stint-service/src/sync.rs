@@ -174,7 +174,7 @@ impl Service {
                 .map(|p| PeerStatus {
                     pending: (p.seen_seq - p.applied_seq).max(0),
                     applied: p.applied_seq,
-                    device_id: p.device_id,
+                    device_id: p.device_id.into(),
                     device_no: p.device_no.map_or(-1, ss::DeviceNo::get),
                     name: p.name.map(|n| sync_fs::device_name(&n)),
                     problem: p.problem.map(|m| sync_fs::sanitize(&m)),
@@ -185,7 +185,7 @@ impl Service {
                 is_billing_device: billing.as_deref() == Some(st.device_id.as_str()),
                 billing_device: billing,
                 unpublished: ss::unpublished_count(ctx.tx)?,
-                device_id: st.device_id,
+                device_id: st.device_id.into(),
                 device_no: st.device_no.map(ss::DeviceNo::get),
                 device_name: st.device_name,
                 folder: st.folder,
@@ -214,7 +214,7 @@ impl Service {
         self.write("set_billing_device", |ctx| {
             let me = ss::state(ctx.tx)?.device_id;
             ss::set_billing_device(ctx.tx, &me, ctx.now.timestamp())?;
-            Ok(me)
+            Ok(me.to_string())
         })
     }
 }

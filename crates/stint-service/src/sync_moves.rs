@@ -77,7 +77,7 @@ impl Service {
                 )));
             };
             Ok(SyncAccepted {
-                device_id: p.device_id.clone(),
+                device_id: p.device_id.to_string(),
                 name: p.name.clone(),
                 until_ms: h.ms(),
             })

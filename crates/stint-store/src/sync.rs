@@ -28,7 +28,7 @@ use super::changes::{RowOp, is_recorded, key_text, owned};
 mod classes;
 use classes::Carried;
 mod ids;
-pub use ids::DeviceNo;
+pub use ids::{DeviceId, DeviceNo};
 
 /// Ids are `seq * ID_STRIDE + device_no`, so at most this many devices share a folder.
 pub const ID_STRIDE: i64 = 64;
@@ -61,8 +61,8 @@ fn rule(table: &str) -> Option<TableRule> {
 /// This database's sync state.
 #[derive(Debug, Clone)]
 pub struct State {
-    /// From `change_clock` (32 hex digits).
-    pub device_id: String,
+    /// From `change_clock`.
+    pub device_id: DeviceId,
     /// `None` before the first sync.
     pub device_no: Option<DeviceNo>,
     pub device_name: Option<String>,
@@ -149,8 +149,8 @@ pub fn set_published(conn: &Connection, seq: i64, change: i64) -> Result<()> {
 /// Gives this database a new device id (a copy of another device's file): the old id becomes
 /// a peer whose changes up to what it published are already here; the device number is
 /// dropped so the next sync claims a new one (ids already handed out stay).
-pub fn become_new_device(conn: &Connection, old: &State) -> Result<String> {
-    let new_id: String = conn.query_row("SELECT lower(hex(randomblob(16)))", [], |r| r.get(0))?;
+pub fn become_new_device(conn: &Connection, old: &State) -> Result<DeviceId> {
+    let new_id: DeviceId = conn.query_row("SELECT lower(hex(randomblob(16)))", [], |r| r.get(0))?;
     conn.execute(
         "INSERT OR REPLACE INTO sync_peers (device_id, device_no, name, applied_seq, seen_seq)
          VALUES (?1, ?2, ?3, ?4, ?4)",
@@ -615,15 +615,12 @@ fn local_references(conn: &Connection, meta: &Meta, parent: &str) -> Result<Vec<
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Stamp {
     pub hlc: Hlc,
-    pub device: String,
+    pub device: DeviceId,
 }
 
 impl Stamp {
-    pub fn new(hlc: Hlc, device: impl Into<String>) -> Stamp {
-        Stamp {
-            hlc,
-            device: device.into(),
-        }
+    pub fn new(hlc: Hlc, device: DeviceId) -> Stamp {
+        Stamp { hlc, device }
     }
 
     /// Whether the change stamped so was unknown to the device that made the change stamped
@@ -673,7 +670,7 @@ fn row_clock(conn: &Connection, table: &str, key: &str) -> Result<Option<(Stamp,
         .prepare_cached("SELECT hlc, device, deleted FROM sync_rows WHERE tbl = ?1 AND key = ?2")?
         .query_row([table, key], |r| {
             Ok((
-                Stamp::new(r.get::<_, Hlc>(0)?, r.get::<_, String>(1)?),
+                Stamp::new(r.get::<_, Hlc>(0)?, r.get::<_, DeviceId>(1)?),
                 r.get(2)?,
             ))
         })
@@ -706,7 +703,7 @@ fn cols_stamp(conn: &Connection, table: &str, key: &str, col: i64) -> Result<Opt
             "SELECT hlc, device FROM sync_cols WHERE tbl = ?1 AND key = ?2 AND col = ?3",
         )?
         .query_row(params![table, key, col], |r| {
-            Ok(Stamp::new(r.get::<_, Hlc>(0)?, r.get::<_, String>(1)?))
+            Ok(Stamp::new(r.get::<_, Hlc>(0)?, r.get::<_, DeviceId>(1)?))
         })
         .optional()?)
 }
@@ -792,7 +789,7 @@ fn created_with(conn: &Connection, table: &str, mkey: &str) -> Result<Vec<(i64, 
         )?
         .query_map([table, mkey], |r| {
             let hlc: Option<Hlc> = r.get(1)?;
-            let device: Option<String> = r.get(2)?;
+            let device: Option<DeviceId> = r.get(2)?;
             Ok((r.get(0)?, hlc.zip(device).map(|(h, d)| Stamp::new(h, d))))
         })?
         .collect::<rusqlite::Result<_>>()?)
@@ -807,7 +804,7 @@ fn int_key(m: &TableMeta, values: &[Option<Value>]) -> Option<i64> {
 
 /// Records the clocks of this device's own changes made since the last call (change log rows
 /// of `device` after `state.clocked_change`), so remote changes are compared against them.
-pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &str) -> Result<()> {
+pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &DeviceId) -> Result<()> {
     let from: i64 = conn.query_row(
         "SELECT clocked_change FROM sync_state WHERE id = 1",
         [],
@@ -823,7 +820,7 @@ pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &str) 
         })?
         .collect::<rusqlite::Result<_>>()?;
     for (_, hlc, changeset) in &rows {
-        let stamp = Stamp::new(*hlc, device);
+        let stamp = Stamp::new(*hlc, device.clone());
         for (child, id, col, parent, parent_id) in local_releases(meta, changeset)? {
             record_release(conn, &child, id, &col, &parent, parent_id)?;
         }
@@ -1167,7 +1164,7 @@ fn apply_order(ops: &[Op]) -> Vec<&Op> {
 /// What the device that made a change had applied of every other device when it made it: the
 /// newest clock stamp of each device's changes it had (from its log file). A deletion stamped
 /// at or below it was known to that device; one above it was concurrent.
-pub type Known = HashMap<String, Hlc>;
+pub type Known = HashMap<DeviceId, Hlc>;
 
 fn redirect(conn: &Connection, table: &str, id: i64) -> Result<Option<i64>> {
     Ok(conn
@@ -2524,7 +2521,7 @@ fn delete_row(
 /// One remote change to apply: its stamp, when and where it was made, and what it did.
 #[derive(Debug, Clone)]
 pub struct RemoteChange {
-    pub device_id: String,
+    pub device_id: DeviceId,
     pub device_name: String,
     pub hlc: Hlc,
     /// Unix seconds, UTC.
@@ -2708,7 +2705,7 @@ pub fn has_decision(conn: &Connection, kind: DecisionKind, detail: &str) -> Resu
 /// A device seen in the folder.
 #[derive(Debug, Clone)]
 pub struct Peer {
-    pub device_id: String,
+    pub device_id: DeviceId,
     /// `None`: its folder never said a number this device could trust (stored as -1).
     pub device_no: Option<DeviceNo>,
     pub name: Option<String>,
@@ -2992,7 +2989,7 @@ pub fn set_snapshot_seq(conn: &Connection, seq: i64) -> Result<()> {
 pub fn for_each_snapshot_row(
     conn: &Connection,
     meta: &Meta,
-    device: &str,
+    device: &DeviceId,
     mut f: impl FnMut(Op),
 ) -> Result<()> {
     clock_local_changes(conn, meta, device)?;
@@ -3098,7 +3095,7 @@ pub fn set_applied_from_snapshot(
 
 /// The newest clock stamp of every other device's changes applied here (what a log written now
 /// tells of this device's knowledge, see [`Known`]).
-pub fn known_stamps(conn: &Connection) -> Result<Vec<(String, Hlc)>> {
+pub fn known_stamps(conn: &Connection) -> Result<Vec<(DeviceId, Hlc)>> {
     let mut out = Vec::new();
     for p in peers(conn)? {
         let hlc: Hlc = conn

@@ -9,7 +9,7 @@ use crate::name::SyncFile;
 use crate::{Result, conflict, io_err};
 use stint_store as store;
 use stint_store::changes::{RowOp, Value};
-use stint_store::sync::{self as ss, DeviceNo, Hlc, Op};
+use stint_store::sync::{self as ss, DeviceId, DeviceNo, Hlc, Op};
 
 /// The version of the file format this stint writes and reads (2: logs also carry what their
 /// device knew of every other device when it made them; version 1 files are still read).
@@ -467,6 +467,10 @@ impl<'a> R<'a> {
         self.take(8)
             .map(|b| i64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
     }
+    /// A device id (`None`: not 32 hex digits, a damaged or forged body).
+    pub fn device_id(&mut self) -> Option<DeviceId> {
+        DeviceId::parse(&self.text()?)
+    }
     /// A clock stamp as written, unchecked ([`Hlc::from_raw`]).
     pub fn hlc(&mut self) -> Option<Hlc> {
         self.i64().map(Hlc::from_raw)
@@ -584,10 +588,10 @@ pub struct Entry {
 pub struct Log {
     pub name: String,
     /// `(device id, sequence number)`: this log is applied after those.
-    pub deps: Vec<(String, i64)>,
+    pub deps: Vec<(DeviceId, i64)>,
     /// `(device id, clock stamp)`: the newest change of each other device its device had
     /// applied when it made these entries (format 2; empty in version 1 files).
-    pub known: Vec<(String, Hlc)>,
+    pub known: Vec<(DeviceId, Hlc)>,
     pub entries: Vec<Entry>,
 }
 
@@ -611,7 +615,7 @@ pub struct LogWriter {
 
 impl LogWriter {
     /// The head of a log: its device's name, `deps` and `known` (as in [`Log`]).
-    pub fn new(name: &str, deps: &[(String, i64)], known: &[(String, Hlc)]) -> LogWriter {
+    pub fn new(name: &str, deps: &[(DeviceId, i64)], known: &[(DeviceId, Hlc)]) -> LogWriter {
         let mut w = W::default();
         w.bytes(name.as_bytes());
         w.u32(deps.len() as u32);
@@ -688,8 +692,8 @@ pub(crate) fn decode_log(body: &[u8], format: u16) -> Option<Log> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogHead {
     pub name: String,
-    pub deps: Vec<(String, i64)>,
-    pub known: Vec<(String, Hlc)>,
+    pub deps: Vec<(DeviceId, i64)>,
+    pub known: Vec<(DeviceId, Hlc)>,
     /// The entry count the body states (at most the bytes left after the head: every entry
     /// takes more than a byte); [`LogEntries`] checks it.
     pub entries: usize,
@@ -703,9 +707,9 @@ pub struct LogHead {
 pub fn read_log(body: &[u8], format: u16) -> Option<(LogHead, LogEntries<'_>)> {
     let mut r = R(body);
     let name = r.text()?;
-    let deps = r.list(|r| Some((r.text()?, r.i64()?)))?;
+    let deps = r.list(|r| Some((r.device_id()?, r.i64()?)))?;
     let known = if format >= 2 {
-        r.list(|r| Some((r.text()?, r.hlc()?)))?
+        r.list(|r| Some((r.device_id()?, r.hlc()?)))?
     } else {
         Vec::new()
     };
@@ -883,7 +887,7 @@ pub fn private_dir(dir: &Path) -> Result<()> {
 /// A device's folder as found: its device file, logs and snapshot.
 #[derive(Debug)]
 pub struct Remote {
-    pub id: String,
+    pub id: DeviceId,
     pub dir: PathBuf,
     /// Its number, from its device file (`None`: not known yet, or not authenticated).
     pub no: Option<DeviceNo>,
@@ -950,7 +954,7 @@ pub fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
     sync_fs::read_regular(path, MAX_FILE_BYTES)
 }
 
-pub fn encode_device(name: &str, acks: &[(String, i64)]) -> Vec<u8> {
+pub fn encode_device(name: &str, acks: &[(DeviceId, i64)]) -> Vec<u8> {
     let mut w = W::default();
     w.bytes(name.as_bytes());
     w.u32(acks.len() as u32);
@@ -994,8 +998,10 @@ pub fn scan(dir: &Path, me: &str, key: Option<&SyncKey>) -> Result<Vec<Remote>> 
         let name = entry.file_name().to_string_lossy().into_owned();
         // Device ids are lower-case hex: another spelling (of this device's id too) is not a
         // device's folder; nor is a symlink to a folder elsewhere.
-        if !is_device_dir(&name)
-            || name.bytes().any(|b| b.is_ascii_uppercase())
+        let Some(id) = DeviceId::parse(&name) else {
+            continue;
+        };
+        if name.bytes().any(|b| b.is_ascii_uppercase())
             || name == me
             || !entry.file_type().is_ok_and(|t| t.is_dir())
         {
@@ -1003,7 +1009,7 @@ pub fn scan(dir: &Path, me: &str, key: Option<&SyncKey>) -> Result<Vec<Remote>> 
         }
         let ddir = entry.path();
         let mut remote = Remote {
-            id: name.clone(),
+            id,
             dir: ddir.clone(),
             no: None,
             name: String::new(),
@@ -1092,7 +1098,7 @@ pub fn devices_in(
     dir: &Path,
     me: &str,
     key: Option<&SyncKey>,
-) -> Result<Vec<(String, Option<DeviceNo>)>> {
+) -> Result<Vec<(DeviceId, Option<DeviceNo>)>> {
     Ok(scan(dir, me, key)?
         .into_iter()
         .map(|r| (r.id, r.no))
@@ -1145,7 +1151,7 @@ pub struct SnapshotWriter {
 }
 
 impl SnapshotWriter {
-    /// The head of a snapshot: its writer's name, clock and covers (as in [`Snapshot`]).
+    /// The head of a snapshot: its writer's name, clock and covers.
     pub fn new(name: &str, hlc: Hlc, covers: &[Cover]) -> SnapshotWriter {
         let mut w = W::default();
         w.bytes(name.as_bytes());
@@ -1193,7 +1199,7 @@ impl SnapshotWriter {
 /// of them stamped `known` (what a device that starts from the snapshot knows of that device).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cover {
-    pub device: String,
+    pub device: DeviceId,
     /// `None`: a device whose number the writer never learned (written as -1).
     pub device_no: Option<DeviceNo>,
     pub seq: i64,
@@ -1208,7 +1214,7 @@ pub fn snapshot_head(r: &mut R<'_>) -> Option<SnapshotHead> {
     let hlc = r.hlc()?;
     let covers = r.list(|r| {
         Some(Cover {
-            device: r.text()?,
+            device: r.device_id()?,
             device_no: DeviceNo::new(r.i64()?),
             seq: r.i64()?,
             known: r.hlc()?,
@@ -1231,7 +1237,7 @@ pub(crate) fn decode_snapshot(body: &[u8]) -> Option<Snapshot> {
     })
 }
 
-/// What comes before a snapshot's rows (as in [`Snapshot`]; the name sanitized for a
+/// What comes before a snapshot's rows (the writer's name sanitized for a
 /// terminal), and how many rows follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnapshotTop {
@@ -1302,12 +1308,16 @@ pub fn oldest_kept(r: &Remote) -> i64 {
 mod tests {
     use super::*;
 
+    fn device(id: &str) -> DeviceId {
+        DeviceId::parse(id).expect("a device id")
+    }
+
     #[test]
     fn a_log_round_trips_and_a_cut_file_is_not_whole() {
         let log = Log {
             name: "laptop".to_owned(),
-            deps: vec![("a".repeat(32), 7)],
-            known: vec![("a".repeat(32), Hlc::from_raw(1 << 40))],
+            deps: vec![(device(&"a".repeat(32)), 7)],
+            known: vec![(device(&"a".repeat(32)), Hlc::from_raw(1 << 40))],
             entries: vec![Entry {
                 seq: 1,
                 hlc: Hlc::from_raw(99),
@@ -1382,8 +1392,8 @@ mod tests {
         };
         Log {
             name: "phone".to_owned(),
-            deps: vec![("c".repeat(32), 4)],
-            known: vec![("c".repeat(32), Hlc::from_raw(77))],
+            deps: vec![(device(&"c".repeat(32)), 4)],
+            known: vec![(device(&"c".repeat(32)), Hlc::from_raw(77))],
             entries: (1..=3).map(entry).collect(),
         }
     }
@@ -1486,7 +1496,7 @@ mod tests {
             name: "desk".to_owned(),
             hlc: Hlc::from_raw(1 << 40),
             covers: vec![Cover {
-                device: "d".repeat(32),
+                device: device(&"d".repeat(32)),
                 device_no: DeviceNo::new(5),
                 seq: 12,
                 known: Hlc::from_raw(1 << 39),

@@ -30,7 +30,7 @@ use crate::plan::{self, Here, NextLog, Request, SnapshotWhen, Step};
 use crate::report::SyncReport;
 use crate::{Result, conflict, io_err};
 use stint_store as store;
-use stint_store::sync::{self as ss, DeviceNo, Hlc, RemoteChange};
+use stint_store::sync::{self as ss, DeviceId, DeviceNo, Hlc, RemoteChange};
 
 /// What a sync runs with besides the database and the folder.
 pub struct Env<'a> {
@@ -96,7 +96,7 @@ pub fn sync(
         key,
         now,
         env,
-        me: String::new(),
+        me: DeviceId::default(),
         no: DeviceNo::of_id(0),
         name: String::new(),
         report: SyncReport::default(),
@@ -121,7 +121,7 @@ struct Run<'a, 'e> {
     folder: String,
     /// This device's own folder in it, its id, number and name.
     my_dir: PathBuf,
-    me: String,
+    me: DeviceId,
     /// Set once the device has joined (`settle`).
     no: DeviceNo,
     name: String,
@@ -179,7 +179,7 @@ impl Run<'_, '_> {
     fn settle(&mut self) -> Result<()> {
         let st = ss::state(self.conn)?;
         self.no = st.device_no.unwrap_or(self.no);
-        self.report.device_id = self.me.clone();
+        self.report.device_id = self.me.to_string();
         self.report.device_no = self.no.get();
         self.name = st.device_name.unwrap_or_else(host_name);
         Ok(())
@@ -313,7 +313,7 @@ impl Run<'_, '_> {
     /// lets each device remove logs that all have). Rewritten only when it says something new.
     fn write_device_file(&mut self) -> Result<()> {
         let st = ss::state(self.conn)?;
-        let acks: Vec<(String, i64)> = ss::peers(self.conn)?
+        let acks: Vec<(DeviceId, i64)> = ss::peers(self.conn)?
             .into_iter()
             .map(|p| (p.device_id, p.applied_seq))
             .collect();
@@ -329,7 +329,7 @@ impl Run<'_, '_> {
         let header = Header {
             format: FORMAT_VERSION,
             schema: store::SCHEMA_VERSION as u32,
-            device_id: self.me.clone(),
+            device_id: self.me.to_string(),
             device_no: self.no.get() as u16,
             kind: KIND_DEVICE,
             first_seq: 0,
@@ -359,7 +359,7 @@ impl Run<'_, '_> {
     /// Writes this device's snapshot (every row and clock, what it covers) and removes its
     /// older ones.
     fn write_snapshot(&mut self) -> Result<()> {
-        let (me, no, name) = (self.me.as_str(), self.no, self.name.as_str());
+        let (me, no, name) = (&self.me, self.no, self.name.as_str());
         let clock = self.env.clock;
         let (seq, body) = ss::immediate(self.conn, |tx| -> Result<(i64, Vec<u8>)> {
             let meta = ss::Meta::load(tx)?;
@@ -367,7 +367,7 @@ impl Run<'_, '_> {
             let hlc = ss::tick(tx, clock().timestamp_millis())?;
             let known: ss::Known = ss::known_stamps(tx)?.into_iter().collect();
             let mut covers = vec![Cover {
-                device: me.to_owned(),
+                device: me.clone(),
                 device_no: Some(no),
                 seq: st.published_seq,
                 known: ss::own_newest_stamp(tx)?,
@@ -388,7 +388,7 @@ impl Run<'_, '_> {
             &Header {
                 format: FORMAT_VERSION,
                 schema: store::SCHEMA_VERSION as u32,
-                device_id: me.to_owned(),
+                device_id: me.to_string(),
                 device_no: no.get() as u16,
                 kind: KIND_SNAPSHOT,
                 first_seq: seq as u64,

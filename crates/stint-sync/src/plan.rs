@@ -16,7 +16,7 @@ use crate::file::{
     Cover, FileProblem, Header, KIND_LOG, LogEntries, LogHead, Remote, oldest_kept, problem_text,
     short,
 };
-use stint_store::sync::{DeviceNo, Hlc};
+use stint_store::sync::{DeviceId, DeviceNo, Hlc};
 use stint_store::sync_clock as ss_clock;
 
 /// Publishes a snapshot after this many of the device's own changes since its last one.
@@ -25,8 +25,8 @@ pub const SNAPSHOT_EVERY: i64 = 5_000;
 /// This device as the database says before a sync (after a copied database took a new id).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Here {
-    /// This device's id (32 hex digits).
-    pub device_id: String,
+    /// This device's id.
+    pub device_id: DeviceId,
     /// Its number, `None` before the first sync and after a copy took a new id.
     pub device_no: Option<DeviceNo>,
     /// Whether this database synced with a folder before (it then keeps its ids on a join).
@@ -51,7 +51,7 @@ pub struct Request {
 pub enum JoinFrom {
     /// An empty database that never synced: the best of these devices' snapshots
     /// ([`snapshot_weight`]), or the logs when none is usable.
-    Snapshot { candidates: Vec<String> },
+    Snapshot { candidates: Vec<DeviceId> },
     /// What is here: published as the first log (a first sync with rows), or nothing new
     /// (a device that takes a number again keeps its ids and history).
     Logs,
@@ -138,7 +138,7 @@ fn join(here: &Here, remotes: &[Remote]) -> Result<Join, String> {
         );
     }
     let first = !here.synced_before;
-    let candidates: Vec<String> = remotes
+    let candidates: Vec<DeviceId> = remotes
         .iter()
         .filter(|r| r.problem.is_none() && r.no.is_some() && r.snapshot.is_some())
         .map(|r| r.id.clone())
@@ -210,7 +210,7 @@ pub fn snapshot_clock_problem(hlc: Hlc, covers: &[Cover], now_ms: i64) -> Option
 /// A device whose changes are not applied in this sync, and why (said in the report).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Blocked {
-    pub device: String,
+    pub device: DeviceId,
     pub message: String,
     /// Whether the message is kept as the device's problem (`sync status`).
     pub record: bool,
@@ -333,8 +333,8 @@ pub fn still_waiting(r: &Remote, done: i64) -> Option<String> {
 /// Whether a log of device `author` may be applied: every other device's changes it depends
 /// on (`deps`, from its head) are applied here (`applied`), this device's own excepted.
 pub fn log_ready(
-    deps: &[(String, i64)],
-    applied: &HashMap<String, i64>,
+    deps: &[(DeviceId, i64)],
+    applied: &HashMap<DeviceId, i64>,
     me: &str,
     author: &str,
 ) -> bool {
@@ -472,7 +472,7 @@ pub struct CompactFacts {
     pub snapshot_seq: i64,
     pub snapshot_exists: bool,
     /// The devices known here (ids).
-    pub peers: Vec<String>,
+    pub peers: Vec<DeviceId>,
     /// Whether files are sealed with a key.
     pub keyed: bool,
 }

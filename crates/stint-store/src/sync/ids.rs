@@ -1,6 +1,8 @@
-//! The numbers that name a device and its changes in a sync folder.
+//! The names of a device in a sync folder: its id and its number.
 
+use std::borrow::Borrow;
 use std::fmt;
+use std::ops::Deref;
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
@@ -62,6 +64,115 @@ impl FromSql for DeviceNo {
     }
 }
 
+/// A device's id: 32 hexadecimal digits, made at random once per database
+/// (`change_clock.device_id`, lower case) and the name of the device's folder in a sync folder.
+/// It stays the same through every sync; a copied database takes a new one.
+///
+/// Read from a folder or a file, it is checked with [`DeviceId::parse`]; it keeps its text as
+/// found (a folder named in upper case is another folder on most disks).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DeviceId(String);
+
+impl DeviceId {
+    /// `text` as a device id, or `None` when it is not 32 hexadecimal digits.
+    pub fn parse(text: &str) -> Option<DeviceId> {
+        (text.len() == 32 && text.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| DeviceId(text.to_owned()))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Its first 8 digits, as messages name a device.
+    pub fn short(&self) -> &str {
+        &self.0[..self.0.len().min(8)]
+    }
+}
+
+impl Deref for DeviceId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Borrow<str> for DeviceId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for DeviceId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for DeviceId {
+    fn as_ref(&self) -> &std::path::Path {
+        std::path::Path::new(&self.0)
+    }
+}
+
+impl fmt::Display for DeviceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for DeviceId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for DeviceId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for DeviceId {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<DeviceId> for String {
+    fn eq(&self, other: &DeviceId) -> bool {
+        *self == other.0
+    }
+}
+
+impl PartialEq<DeviceId> for &str {
+    fn eq(&self, other: &DeviceId) -> bool {
+        *self == other.0
+    }
+}
+
+impl From<DeviceId> for String {
+    fn from(id: DeviceId) -> String {
+        id.0
+    }
+}
+
+impl ToSql for DeviceId {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        self.0.to_sql()
+    }
+}
+
+/// As stored by this database (its own id and the ids of the folders it synced with, each
+/// checked when first read): taken as it is.
+impl FromSql for DeviceId {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        String::column_result(value).map(DeviceId)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +193,25 @@ mod tests {
         assert_eq!(DeviceNo::of_id(five.id(1_000)), five);
         assert_eq!(DeviceNo::of_id(-59), five);
         assert_eq!(five.to_string(), "5");
+    }
+
+    #[test]
+    fn a_device_id_is_32_hex_digits_kept_as_found() {
+        let check = |text: &str, expected: bool| {
+            assert_eq!(DeviceId::parse(text).is_some(), expected, "{text:?}");
+        };
+        check(&"a".repeat(32), true);
+        check(&"0F".repeat(16), true);
+        check(&"a".repeat(31), false);
+        check(&"a".repeat(33), false);
+        check(&format!("{}g", "a".repeat(31)), false);
+        check("", false);
+        check("../../etc/passwd", false);
+        let id = DeviceId::parse(&"0F".repeat(16)).unwrap();
+        assert_eq!(
+            (id.as_str(), id.short()),
+            ("0F".repeat(16).as_str(), "0F0F0F0F")
+        );
+        assert_ne!(id, DeviceId::parse(&"0f".repeat(16)).unwrap());
     }
 }

@@ -23,7 +23,7 @@ impl Run<'_, '_> {
         let mut counts: Vec<(String, usize)> = Vec::new();
         loop {
             let mut progress = false;
-            let applied: HashMap<String, i64> = ss::peers(self.conn)?
+            let applied: HashMap<DeviceId, i64> = ss::peers(self.conn)?
                 .into_iter()
                 .map(|p| (p.device_id, p.applied_seq))
                 .collect();
@@ -55,7 +55,7 @@ impl Run<'_, '_> {
     /// Records what the folder says of each device with a number (how far it published, its
     /// problem), and reports the devices blocked before anything is applied
     /// ([`plan::apply_blocks`]). Returns their ids.
-    fn record_peers(&mut self, remotes: &[Remote]) -> Result<HashSet<String>> {
+    fn record_peers(&mut self, remotes: &[Remote]) -> Result<HashSet<DeviceId>> {
         for r in remotes.iter().filter(|r| r.no.is_some()) {
             let seen = plan::seen_seq(r);
             ss::upsert_peer(self.conn, &r.id, r.no, &r.name, seen, r.problem.as_deref())?;
@@ -83,7 +83,7 @@ impl Run<'_, '_> {
     }
 
     /// Says which devices still have changes in the folder that wait for another device's.
-    fn report_waiting(&mut self, remotes: &[Remote], blocked: &HashSet<String>) -> Result<()> {
+    fn report_waiting(&mut self, remotes: &[Remote], blocked: &HashSet<DeviceId>) -> Result<()> {
         for r in remotes
             .iter()
             .filter(|r| !blocked.contains(&r.id) && r.no.is_some())
@@ -114,7 +114,7 @@ impl Run<'_, '_> {
     fn apply_next_log(
         &mut self,
         r: &Remote,
-        applied: &HashMap<String, i64>,
+        applied: &HashMap<DeviceId, i64>,
     ) -> Result<(usize, bool)> {
         let done = applied.get(&r.id).copied().unwrap_or(0);
         let (first, last, path) = match plan::next_log(r, done, &self.me) {

@@ -54,9 +54,9 @@ impl Run<'_, '_> {
     fn best_snapshot(
         &mut self,
         remotes: &[Remote],
-        candidates: &[String],
-    ) -> Option<(String, Vec<u8>)> {
-        let mut best: Option<(i64, String, Vec<u8>)> = None;
+        candidates: &[DeviceId],
+    ) -> Option<(DeviceId, Vec<u8>)> {
+        let mut best: Option<(i64, DeviceId, Vec<u8>)> = None;
         for r in remotes.iter().filter(|r| candidates.contains(&r.id)) {
             let Some((_, path)) = &r.snapshot else {
                 continue;
@@ -118,7 +118,7 @@ struct Joining<'a> {
     alone: bool,
     no: DeviceNo,
     name: String,
-    me: &'a str,
+    me: &'a DeviceId,
     dir: &'a Path,
     folder: &'a str,
     ident: &'a str,
@@ -131,7 +131,7 @@ impl Joining<'_> {
     fn run(
         &self,
         tx: &store::Connection,
-        start: Option<&(String, Vec<u8>)>,
+        start: Option<&(DeviceId, Vec<u8>)>,
         notes: &mut Vec<String>,
     ) -> Result<usize> {
         let meta = ss::Meta::load(tx)?;
@@ -179,7 +179,7 @@ impl Joining<'_> {
         let n = ss::load_snapshot(tx, rows, snap.hlc, self.now.timestamp_millis())?
             .map_err(conflict)?;
         for c in &snap.covers {
-            if c.device != self.me {
+            if c.device != *self.me {
                 let dname = if c.device == author {
                     snap.name.as_str()
                 } else {
@@ -202,7 +202,7 @@ impl Joining<'_> {
     fn publish_all(&self, tx: &store::Connection, meta: &ss::Meta, last: i64) -> Result<()> {
         let ops = ss::snapshot_ops(tx, meta)?;
         let hlc = ss::tick(tx, self.now.timestamp_millis())?;
-        ss::clock_snapshot(tx, &ops, meta, &ss::Stamp::new(hlc, self.me.to_owned()))?;
+        ss::clock_snapshot(tx, &ops, meta, &ss::Stamp::new(hlc, self.me.clone()))?;
         let n = ops.len();
         let log = Log {
             name: self.name.clone(),

@@ -22,7 +22,7 @@ impl Run<'_, '_> {
     /// Writes one log of `pending` changes and marks them published.
     fn publish_batch(&mut self, pending: Pending) -> Result<()> {
         let st = ss::state(self.conn)?;
-        let deps: Vec<(String, i64)> = ss::peers(self.conn)?
+        let deps: Vec<(DeviceId, i64)> = ss::peers(self.conn)?
             .into_iter()
             .map(|p| (p.device_id, p.applied_seq))
             .collect();

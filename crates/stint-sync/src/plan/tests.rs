@@ -22,7 +22,7 @@ fn remote(
 ) -> Remote {
     let dir = PathBuf::from("/sync").join(id);
     Remote {
-        id: id.to_owned(),
+        id: dev(id),
         no: DeviceNo::new(no),
         name: format!("dev-{no}"),
         logs: logs
@@ -39,7 +39,7 @@ fn remote(
 
 fn here(no: Option<i64>, synced_before: bool, empty: bool, unpublished: i64) -> Here {
     Here {
-        device_id: ME.to_owned(),
+        device_id: dev(ME),
         device_no: no.map(n),
         synced_before,
         empty,
@@ -50,6 +50,11 @@ fn here(no: Option<i64>, synced_before: bool, empty: bool, unpublished: i64) -> 
 
 fn all_but(used: &[i64]) -> Vec<DeviceNo> {
     (0..64).filter(|u| !used.contains(u)).map(n).collect()
+}
+
+/// Device id `id` (32 hex digits).
+fn dev(id: &str) -> DeviceId {
+    DeviceId::parse(id).expect("a device id")
 }
 
 /// Device number `no` (0..64).
@@ -88,7 +93,7 @@ fn a_first_sync_of_an_empty_database_joins_from_the_snapshots_in_the_folder() {
             first: true,
             free: all_but(&[3, 5]),
             from: JoinFrom::Snapshot {
-                candidates: vec![B.to_owned()],
+                candidates: vec![dev(B)],
             },
         }),
         Step::Publish,
@@ -295,14 +300,14 @@ fn a_gap_before_a_snapshot_of_a_device_that_never_knew_this_one_was_compacted_aw
 
 #[test]
 fn a_log_waits_for_the_changes_of_other_devices_it_depends_on() {
-    let applied: HashMap<String, i64> = [(C.to_owned(), 7)].into();
-    let cases: [(&[(String, i64)], bool); 5] = [
+    let applied: HashMap<DeviceId, i64> = [(dev(C), 7)].into();
+    let cases: [(&[(DeviceId, i64)], bool); 5] = [
         (&[], true),
-        (&[(C.to_owned(), 7)], true),
-        (&[(C.to_owned(), 8)], false),
+        (&[(dev(C), 7)], true),
+        (&[(dev(C), 8)], false),
         // Its own device's and this device's changes are not waited for.
-        (&[(ME.to_owned(), 99), (B.to_owned(), 99)], true),
-        (&[("d".repeat(32), 1)], false),
+        (&[(dev(ME), 99), (dev(B), 99)], true),
+        (&[(dev(&"d".repeat(32)), 1)], false),
     ];
     for (deps, ready) in cases {
         assert_eq!(log_ready(deps, &applied, ME, B), ready, "deps {deps:?}");
@@ -318,7 +323,7 @@ fn devices_using_this_number_or_with_a_problem_are_blocked() {
     let blocks = apply_blocks(&[same_no, broken, fine], n(1));
     let expected = [
         Blocked {
-            device: B.to_owned(),
+            device: dev(B),
             message: format!(
                 "device {} (dev-1) uses device number 1 too; its changes are not applied. \
                  Sync that device again after deleting its folder /sync/{B}, or start it \
@@ -328,7 +333,7 @@ fn devices_using_this_number_or_with_a_problem_are_blocked() {
             record: true,
         },
         Blocked {
-            device: C.to_owned(),
+            device: dev(C),
             message: format!("device {}: its device file is damaged", short(C)),
             record: false,
         },
@@ -363,7 +368,7 @@ fn logs_are_compacted_up_to_what_every_device_and_snapshot_has() {
         published: 40,
         snapshot_seq: 30,
         snapshot_exists: true,
-        peers: vec![B.to_owned(), C.to_owned()],
+        peers: vec![dev(B), dev(C)],
         keyed: false,
     };
     let b = || remote(B, 3, &[], Some(9), &[(ME, 25)], 0);
@@ -423,7 +428,7 @@ fn a_snapshot_is_worth_what_it_covers_unless_changes_after_it_are_gone() {
     let b = remote(B, 3, &[(11, 20)], Some(10), &[], 20);
     let c = remote(C, 4, &[(6, 8)], None, &[], 8);
     let cover = |device: &str, device_no, seq| Cover {
-        device: device.to_owned(),
+        device: dev(device),
         device_no: Some(n(device_no)),
         seq,
         known: Hlc::from_raw(1),
