@@ -533,6 +533,9 @@ impl Service {
 
     /// Records a finished track from two of `start`, `end` and `duration`.
     ///
+    /// A retried request (same request id) gets the first answer again, reloaded (see
+    /// `replayed_track`).
+    ///
     /// # Errors
     /// Fewer or more than two of start, end and duration; a start computed from end and
     /// duration before 1900; an end before the start, a zero duration, an end in
@@ -540,146 +543,12 @@ impl Service {
     pub fn create_track(&self, req: NewTrack) -> Result<TrackWritten> {
         let args = format!("{req:?}");
         let ids = |v: &TrackWritten| vec![v.track.id.0];
-        // Whether the span was given by two full date-times does not depend on the clock, so a
-        // replay gives the first answer's warning again.
-        let exact = |s: &str, e: &str, tz, now| {
-            let read = |x: &str| read_instant(x, tz, now).is_ok_and(|r| r.exact);
-            read(s) && read(e)
-        };
         let (replay_start, replay_end) = (req.start.clone(), req.end.clone());
         let reload = |ctx: &Ctx<'_>, ids: &[i64]| {
-            let track = load_track(ctx, ids.first().copied().unwrap_or(0))?;
-            let (overlaps, overlap_count) = tracks::overlapping(
-                ctx.tx,
-                track.person_id,
-                track.start,
-                track.end,
-                Some(track.id),
-                MAX_LISTED_IDS,
-            )?;
-            let given_exact = match &replay_end {
-                Some(e) => exact(&replay_start, e, ctx.tz, ctx.now),
-                None => true,
-            };
-            Ok(TrackWritten {
-                warning: long_track_warning(track.start, track.end, given_exact, ctx.tz),
-                track,
-                overlaps,
-                overlap_count,
-                discarded: false,
-            })
+            replayed_track(ctx, ids, &replay_start, replay_end.as_deref())
         };
         self.write_once("create_track", &args, ids, reload, |ctx| {
-            let given_start = clean(Some(req.start.clone()));
-            // `exact`: the span was given by two full date-times, or by a duration; anything
-            // else longer than 12 hours is flagged (see `long_track_warning`).
-            let (start, end, exact) = match (given_start, clean(req.end), clean(req.duration)) {
-                (Some(s), Some(e), None) => {
-                    let start = read_instant(&s, ctx.tz, ctx.now)?;
-                    // A bare time of day ends at the first such time after the start.
-                    let end = read_end(&e, ctx.tz, ctx.now, start.at)?;
-                    (start.at, end.at, start.exact && end.exact)
-                }
-                (Some(s), None, Some(d)) => {
-                    let start = read_instant(&s, ctx.tz, ctx.now)?.at;
-                    (start, add_seconds(start, parse_duration(&d)?)?, true)
-                }
-                // "45 minutes ending now".
-                (None, Some(e), Some(d)) => {
-                    let end = read_instant(&e, ctx.tz, ctx.now)?.at;
-                    let start = add_seconds(end, -parse_duration(&d)?)?;
-                    (check_instant(start, &format!("{e} minus {d}"))?, end, true)
-                }
-                (Some(_), Some(_), Some(_)) => {
-                    return Err(DomainError::Invalid(msg![
-                        "give two of ",
-                        Arg::Start,
-                        ", ",
-                        Arg::End,
-                        " and ",
-                        Arg::Duration,
-                        ", not all three",
-                    ])
-                    .into());
-                }
-                (None, _, _) => {
-                    return Err(DomainError::Invalid(msg![
-                        "a track needs a start with an end or a duration, or an end with a \
-                         duration (e.g. ",
-                        Arg::Start,
-                        " \"9am\" and ",
-                        Arg::End,
-                        " \"11:00\", or ",
-                        Arg::End,
-                        " \"now\" and ",
-                        Arg::Duration,
-                        " \"45m\"); to track ongoing work, use ",
-                        Act::StartTimer,
-                    ])
-                    .into());
-                }
-                (Some(_), None, None) => {
-                    return Err(DomainError::Invalid(msg![
-                        "a track needs an end or a duration (e.g. ",
-                        Arg::End,
-                        " \"11:00\" or ",
-                        Arg::Duration,
-                        " \"1h30m\"); to track ongoing work, use ",
-                        Act::StartTimer,
-                    ])
-                    .into());
-                }
-            };
-            validate_span(start, Some(end), ctx.now, ctx.tz)?;
-            let project = project_within(ctx, req.project.as_deref(), req.client.as_deref())?;
-            let (project_id, task_id, default_billable) =
-                track_placement(ctx, project.as_deref(), req.task.as_deref())?;
-            let tag_ids = resolve_tags(ctx, &req.tags)?;
-            let hourly_rate = match clean(req.hourly_rate) {
-                Some(r) => Some(parse_rate(&r)?),
-                None => None,
-            };
-            let text = description(req.description.clone())?;
-            if !req.allow_duplicate
-                && let Some(id) = tracks::find_same(ctx.tx, project_id, start, end, &text)?
-            {
-                return Err(duplicate(
-                    "track",
-                    id.0,
-                    stint_domain::words::Act::EditTrack,
-                ));
-            }
-            let fields = TrackFields {
-                start,
-                end: Some(end),
-                timezone: ctx.tz.name().to_owned(),
-                description: text,
-                project_id,
-                billable: req.billable.unwrap_or(default_billable),
-                hourly_rate,
-                task_id,
-                draft: ctx.drafts(),
-                draft_of: None,
-                person_id: ctx.acting.person,
-            };
-            let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
-            tracks::set_tags(ctx.tx, id, &tag_ids)?;
-            let (overlaps, overlap_count) = tracks::overlapping(
-                ctx.tx,
-                ctx.acting.person,
-                start,
-                Some(end),
-                Some(id),
-                MAX_LISTED_IDS,
-            )?;
-            ctx.audit("track", &[id.0], None)?;
-            Ok(TrackWritten {
-                warning: long_track_warning(start, Some(end), exact, ctx.tz),
-                track: load_track(ctx, id.0)?,
-                overlaps,
-                overlap_count,
-                discarded: false,
-            })
+            record_track(ctx, &req)
         })
     }
 
@@ -819,6 +688,184 @@ impl Service {
             Ok(track)
         })
     }
+}
+
+/// The answer to a replayed `create_track`: the track first written (`ids[0]`) as it is now,
+/// with its overlaps and the long-track warning of the first answer.
+fn replayed_track(
+    ctx: &Ctx<'_>,
+    ids: &[i64],
+    start: &str,
+    end: Option<&str>,
+) -> Result<TrackWritten> {
+    let track = load_track(ctx, ids.first().copied().unwrap_or(0))?;
+    let (overlaps, overlap_count) = tracks::overlapping(
+        ctx.tx,
+        track.person_id,
+        track.start,
+        track.end,
+        Some(track.id),
+        MAX_LISTED_IDS,
+    )?;
+    // Whether the span was given by two full date-times does not depend on the clock, so a
+    // replay gives the first answer's warning again.
+    let given_exact = match end {
+        Some(e) => {
+            let read = |x: &str| read_instant(x, ctx.tz, ctx.now).is_ok_and(|r| r.exact);
+            read(start) && read(e)
+        }
+        None => true,
+    };
+    Ok(TrackWritten {
+        warning: long_track_warning(track.start, track.end, given_exact, ctx.tz),
+        track,
+        overlaps,
+        overlap_count,
+        discarded: false,
+    })
+}
+
+/// The write of `create_track`: reads and checks the span, then the project, task, tags, rate
+/// and description, refuses a duplicate, inserts the track and its tags, and answers with its
+/// overlaps and the long-track warning.
+fn record_track(ctx: &Ctx<'_>, req: &NewTrack) -> Result<TrackWritten> {
+    let (start, end, exact) = given_span(
+        ctx,
+        clean(Some(req.start.clone())),
+        clean(req.end.clone()),
+        clean(req.duration.clone()),
+    )?;
+    validate_span(start, Some(end), ctx.now, ctx.tz)?;
+    let (fields, tag_ids) = new_track_fields(ctx, req, start, end)?;
+    let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
+    tracks::set_tags(ctx.tx, id, &tag_ids)?;
+    let (overlaps, overlap_count) = tracks::overlapping(
+        ctx.tx,
+        ctx.acting.person,
+        start,
+        Some(end),
+        Some(id),
+        MAX_LISTED_IDS,
+    )?;
+    ctx.audit("track", &[id.0], None)?;
+    Ok(TrackWritten {
+        warning: long_track_warning(start, Some(end), exact, ctx.tz),
+        track: load_track(ctx, id.0)?,
+        overlaps,
+        overlap_count,
+        discarded: false,
+    })
+}
+
+/// The span of a new track, `(start, end, exact)`, from two of its start, end and duration
+/// (each already [`clean`]ed), read in the configured zone.
+///
+/// `exact`: the span was given by two full date-times, or by a duration; anything else longer
+/// than 12 hours is flagged (see `long_track_warning`).
+///
+/// # Errors
+/// All three given, or fewer than two; a time or duration that does not read; a start
+/// computed from end and duration out of range.
+fn given_span(
+    ctx: &Ctx<'_>,
+    start: Option<String>,
+    end: Option<String>,
+    duration: Option<String>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>, bool)> {
+    match (start, end, duration) {
+        (Some(s), Some(e), None) => {
+            let start = read_instant(&s, ctx.tz, ctx.now)?;
+            // A bare time of day ends at the first such time after the start.
+            let end = read_end(&e, ctx.tz, ctx.now, start.at)?;
+            Ok((start.at, end.at, start.exact && end.exact))
+        }
+        (Some(s), None, Some(d)) => {
+            let start = read_instant(&s, ctx.tz, ctx.now)?.at;
+            Ok((start, add_seconds(start, parse_duration(&d)?)?, true))
+        }
+        // "45 minutes ending now".
+        (None, Some(e), Some(d)) => {
+            let end = read_instant(&e, ctx.tz, ctx.now)?.at;
+            let start = add_seconds(end, -parse_duration(&d)?)?;
+            Ok((check_instant(start, &format!("{e} minus {d}"))?, end, true))
+        }
+        (Some(_), Some(_), Some(_)) => Err(DomainError::Invalid(msg![
+            "give two of ",
+            Arg::Start,
+            ", ",
+            Arg::End,
+            " and ",
+            Arg::Duration,
+            ", not all three",
+        ])
+        .into()),
+        (None, _, _) => Err(DomainError::Invalid(msg![
+            "a track needs a start with an end or a duration, or an end with a \
+             duration (e.g. ",
+            Arg::Start,
+            " \"9am\" and ",
+            Arg::End,
+            " \"11:00\", or ",
+            Arg::End,
+            " \"now\" and ",
+            Arg::Duration,
+            " \"45m\"); to track ongoing work, use ",
+            Act::StartTimer,
+        ])
+        .into()),
+        (Some(_), None, None) => Err(DomainError::Invalid(msg![
+            "a track needs an end or a duration (e.g. ",
+            Arg::End,
+            " \"11:00\" or ",
+            Arg::Duration,
+            " \"1h30m\"); to track ongoing work, use ",
+            Act::StartTimer,
+        ])
+        .into()),
+    }
+}
+
+/// The fields and tag ids of a new track over `start..end`, in this order: the project (within
+/// its client), the task and billable default, the tags, the rate, the description, then the
+/// duplicate check (the same project, span and description; skipped with `allow_duplicate`).
+fn new_track_fields(
+    ctx: &Ctx<'_>,
+    req: &NewTrack,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<(TrackFields, Vec<stint_domain::TagId>)> {
+    let project = project_within(ctx, req.project.as_deref(), req.client.as_deref())?;
+    let (project_id, task_id, default_billable) =
+        track_placement(ctx, project.as_deref(), req.task.as_deref())?;
+    let tag_ids = resolve_tags(ctx, &req.tags)?;
+    let hourly_rate = match clean(req.hourly_rate.clone()) {
+        Some(r) => Some(parse_rate(&r)?),
+        None => None,
+    };
+    let text = description(req.description.clone())?;
+    if !req.allow_duplicate
+        && let Some(id) = tracks::find_same(ctx.tx, project_id, start, end, &text)?
+    {
+        return Err(duplicate(
+            "track",
+            id.0,
+            stint_domain::words::Act::EditTrack,
+        ));
+    }
+    let fields = TrackFields {
+        start,
+        end: Some(end),
+        timezone: ctx.tz.name().to_owned(),
+        description: text,
+        project_id,
+        billable: req.billable.unwrap_or(default_billable),
+        hourly_rate,
+        task_id,
+        draft: ctx.drafts(),
+        draft_of: None,
+        person_id: ctx.acting.person,
+    };
+    Ok((fields, tag_ids))
 }
 
 /// The ids a start records for a replay: the new timer, then the timers it stopped (replaced
