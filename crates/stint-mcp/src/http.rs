@@ -655,34 +655,15 @@ async fn plain_json_rpc(State(state): State<AppState>, req: Request, next: Next)
     if req.method() != axum::http::Method::POST {
         return next.run(req).await;
     }
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > DRAIN_LIMIT as u64) {
+    if declared_length(req.headers()).is_some_and(|n| n > DRAIN_LIMIT as u64) {
         return too_large();
     }
     let is_plain_post = !req.headers().contains_key("mcp-session-id");
     let (mut parts, body) = req.into_parts();
-    let bytes = match read_body(body).await {
-        Ok(b) => b,
+    let (bytes, parsed) = match read_message(body).await {
+        Ok(read) => read,
         Err(answer) => return *answer,
     };
-    let parsed = match serde_json::from_slice::<Value>(&bytes) {
-        Ok(v) => v,
-        Err(e) => {
-            return rpc_error(
-                StatusCode::BAD_REQUEST,
-                &Value::Null,
-                -32700,
-                &format!("Parse error: the body is not JSON ({e}); send one JSON-RPC object"),
-            );
-        }
-    };
-    if let Err(answer) = check_message(&parsed) {
-        return *answer;
-    }
     if !is_plain_post {
         return next
             .run(Request::from_parts(parts, Body::from(bytes)))
@@ -697,30 +678,11 @@ async fn plain_json_rpc(State(state): State<AppState>, req: Request, next: Next)
         .unwrap_or("")
         .to_owned();
     let id = msg.get("id").cloned();
-    // `ping` was removed in protocol 2026-07-28: a request that declares that revision (or a
-    // later one) goes to rmcp, which answers 404 with -32601 as the revision requires.
-    let declared_version = msg
-        .get("params")
-        .and_then(|p| p.get("_meta"))
-        .and_then(|m| m.get("io.modelcontextprotocol/protocolVersion"))
-        .and_then(Value::as_str)
-        .or_else(|| {
-            parts
-                .headers
-                .get("mcp-protocol-version")
-                .and_then(|v| v.to_str().ok())
-        });
-    let ping_removed = declared_version.is_some_and(|v| v >= "2026-07-28");
     if method == "ping"
-        && !ping_removed
+        && !ping_removed(&msg, &parts.headers)
         && let Some(id) = &id
     {
-        return (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            json!({"jsonrpc": "2.0", "id": id, "result": {}}).to_string(),
-        )
-            .into_response();
+        return pong(id);
     }
     let mut body_bytes = bytes;
     let is_request = id.is_some() && !method.is_empty();
@@ -729,9 +691,9 @@ async fn plain_json_rpc(State(state): State<AppState>, req: Request, next: Next)
         .and_then(|p| p.get("_meta"))
         .and_then(|m| m.get("io.modelcontextprotocol/protocolVersion"))
         .is_some();
+    let unversioned = !has_version && !parts.headers.contains_key("mcp-protocol-version");
     if let Some(id) = &id
-        && !has_version
-        && !parts.headers.contains_key("mcp-protocol-version")
+        && unversioned
         && (method == "tools/call" || method == "tools/list")
         && let Some(caller) = parts.extensions.get::<HttpCaller>()
     {
@@ -739,54 +701,126 @@ async fn plain_json_rpc(State(state): State<AppState>, req: Request, next: Next)
     }
     if is_request
         && method != "initialize"
-        && !has_version
-        && !parts.headers.contains_key("mcp-protocol-version")
+        && unversioned
+        && let Some(stamped) = stamp_current_protocol(&mut parts.headers, msg, &method)
     {
-        let params = msg.entry("params").or_insert_with(|| json!({}));
-        if let Value::Object(p) = params {
-            let meta = p.entry("_meta").or_insert_with(|| json!({}));
-            if let Value::Object(m) = meta {
-                m.entry("io.modelcontextprotocol/protocolVersion")
-                    .or_insert_with(|| json!(PLAIN_PROTOCOL_VERSION));
-                m.entry("io.modelcontextprotocol/clientCapabilities")
-                    .or_insert_with(|| json!({}));
-                m.entry("io.modelcontextprotocol/clientInfo")
-                    .or_insert_with(|| json!({"name": "plain-json-rpc", "version": "0"}));
-            }
-        }
-        parts.headers.insert(
-            "mcp-protocol-version",
-            HeaderValue::from_static(PLAIN_PROTOCOL_VERSION),
-        );
-        if let Ok(v) = HeaderValue::from_str(&method) {
-            parts.headers.insert("mcp-method", v);
-        }
-        let name = msg
-            .get("params")
-            .and_then(|p| p.get("name").or_else(|| p.get("uri")))
-            .and_then(Value::as_str)
-            .and_then(|n| HeaderValue::from_str(n).ok());
-        if let Some(name) = name {
-            parts.headers.insert("mcp-name", name);
-        }
-        if let Ok(v) = serde_json::to_vec(&Value::Object(msg)) {
-            body_bytes = Bytes::from(v);
-        }
+        body_bytes = stamped;
     }
-    let accept = parts
-        .headers
+    accept_json_and_events(&mut parts.headers);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    next.run(Request::from_parts(parts, Body::from(body_bytes)))
+        .await
+}
+
+/// The body length a request declares (`Content-Length`, in bytes), if it is a number.
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+}
+
+/// The answer to a plain `ping` request `id`: an empty result.
+fn pong(id: &Value) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        json!({"jsonrpc": "2.0", "id": id, "result": {}}).to_string(),
+    )
+        .into_response()
+}
+
+/// Sets the `Accept` header rmcp expects (JSON and an event stream) unless it names both.
+fn accept_json_and_events(headers: &mut HeaderMap) {
+    let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if !(accept.contains("application/json") && accept.contains("text/event-stream")) {
-        parts.headers.insert(
+        headers.insert(
             header::ACCEPT,
             HeaderValue::from_static("application/json, text/event-stream"),
         );
     }
-    parts.headers.remove(header::CONTENT_LENGTH);
-    next.run(Request::from_parts(parts, Body::from(body_bytes)))
-        .await
+}
+
+/// Reads a POST body (at most [`MAX_BODY_BYTES`]) and parses it as one JSON-RPC message:
+/// the body's bytes and their JSON. The answer to send instead when the body is too large,
+/// not JSON (-32700) or not a JSON-RPC message (see [`check_message`]).
+async fn read_message(body: Body) -> Result<(Bytes, Value), Box<Response>> {
+    let bytes = read_body(body).await?;
+    let parsed = match serde_json::from_slice::<Value>(&bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            return Err(Box::new(rpc_error(
+                StatusCode::BAD_REQUEST,
+                &Value::Null,
+                -32700,
+                &format!("Parse error: the body is not JSON ({e}); send one JSON-RPC object"),
+            )));
+        }
+    };
+    check_message(&parsed)?;
+    Ok((bytes, parsed))
+}
+
+/// Whether a `ping` is for rmcp to refuse: `ping` was removed in protocol 2026-07-28, so a
+/// request that declares that revision or a later one (in `_meta`, else the
+/// `mcp-protocol-version` header) goes to rmcp, which answers 404 with -32601 as the revision
+/// requires.
+fn ping_removed(msg: &serde_json::Map<String, Value>, headers: &HeaderMap) -> bool {
+    let declared_version = msg
+        .get("params")
+        .and_then(|p| p.get("_meta"))
+        .and_then(|m| m.get("io.modelcontextprotocol/protocolVersion"))
+        .and_then(Value::as_str)
+        .or_else(|| {
+            headers
+                .get("mcp-protocol-version")
+                .and_then(|v| v.to_str().ok())
+        });
+    declared_version.is_some_and(|v| v >= "2026-07-28")
+}
+
+/// Makes a plain request without a protocol version one of [`PLAIN_PROTOCOL_VERSION`] for
+/// rmcp's stateless path: the `_meta` (version, empty client capabilities, a client name)
+/// where the request has none, and the `mcp-protocol-version`, `mcp-method` and `mcp-name`
+/// headers. Gives the new body, or `None` if it cannot be written.
+fn stamp_current_protocol(
+    headers: &mut HeaderMap,
+    mut msg: serde_json::Map<String, Value>,
+    method: &str,
+) -> Option<Bytes> {
+    let params = msg.entry("params").or_insert_with(|| json!({}));
+    if let Value::Object(p) = params {
+        let meta = p.entry("_meta").or_insert_with(|| json!({}));
+        if let Value::Object(m) = meta {
+            m.entry("io.modelcontextprotocol/protocolVersion")
+                .or_insert_with(|| json!(PLAIN_PROTOCOL_VERSION));
+            m.entry("io.modelcontextprotocol/clientCapabilities")
+                .or_insert_with(|| json!({}));
+            m.entry("io.modelcontextprotocol/clientInfo")
+                .or_insert_with(|| json!({"name": "plain-json-rpc", "version": "0"}));
+        }
+    }
+    headers.insert(
+        "mcp-protocol-version",
+        HeaderValue::from_static(PLAIN_PROTOCOL_VERSION),
+    );
+    if let Ok(v) = HeaderValue::from_str(method) {
+        headers.insert("mcp-method", v);
+    }
+    let name = msg
+        .get("params")
+        .and_then(|p| p.get("name").or_else(|| p.get("uri")))
+        .and_then(Value::as_str)
+        .and_then(|n| HeaderValue::from_str(n).ok());
+    if let Some(name) = name {
+        headers.insert("mcp-name", name);
+    }
+    serde_json::to_vec(&Value::Object(msg))
+        .ok()
+        .map(Bytes::from)
 }
 
 /// Answers a plain `tools/list` or `tools/call` (see [`Direct`]): the same checks and answers
