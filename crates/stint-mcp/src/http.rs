@@ -833,86 +833,125 @@ async fn serve_direct(
     id: &Value,
     params: Option<Value>,
 ) -> Response {
-    #[derive(serde::Serialize)]
-    struct Answer<'a, T: serde::Serialize> {
-        jsonrpc: &'static str,
-        id: &'a Value,
-        result: T,
-    }
-    #[derive(serde::Serialize)]
-    struct Failure<'a> {
-        jsonrpc: &'static str,
-        id: &'a Value,
-        error: rmcp::ErrorData,
-    }
-    let json = |body: Vec<u8>| {
-        (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            body,
-        )
-            .into_response()
-    };
     let direct = state.direct.get_or_init(|| Direct::new(&state.svc));
     if method == "tools/list" {
-        // The team's tools where a team exists (issue 21), read per request: a person added
-        // since the server started shows them.
-        let team = direct
-            .server
-            .team_listing(&state.svc.for_caller(caller.caller()));
-        let list = &direct.tool_lists[usize::from(team.0) * 3
-            + match caller.scope() {
-                Scope::Read => 0,
-                Scope::Write => 1,
-                Scope::Admin => 2,
-            }];
-        let mut body = Vec::with_capacity(list.len() + 64);
-        body.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
-        body.extend_from_slice(&serde_json::to_vec(id).unwrap_or_default());
-        body.extend_from_slice(br#","result":"#);
-        body.extend_from_slice(list);
-        body.push(b'}');
-        return json(body);
+        return direct_tools_list(state, direct, caller, id);
     }
-    let fail = |error: rmcp::ErrorData| {
-        json(
-            serde_json::to_vec(&Failure {
-                jsonrpc: "2.0",
+    direct_tools_call(direct, caller, id, params).await
+}
+
+/// A JSON-RPC answer's shape: the request's `id` and its `result`.
+#[derive(serde::Serialize)]
+struct Answer<'a, T: serde::Serialize> {
+    jsonrpc: &'static str,
+    id: &'a Value,
+    result: T,
+}
+
+/// A JSON-RPC error answer's shape: the request's `id` and the `error`.
+#[derive(serde::Serialize)]
+struct Failure<'a> {
+    jsonrpc: &'static str,
+    id: &'a Value,
+    error: rmcp::ErrorData,
+}
+
+/// A 200 answer with a JSON `body`.
+fn json_ok(body: Vec<u8>) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
+}
+
+/// The 200 answer to request `id` with `result`.
+fn direct_answer<T: serde::Serialize>(id: &Value, result: T) -> Response {
+    json_ok(
+        serde_json::to_vec(&Answer {
+            jsonrpc: "2.0",
+            id,
+            result,
+        })
+        .unwrap_or_default(),
+    )
+}
+
+/// The 200 answer to request `id` with `error` (its text bounded as rmcp's answers are).
+fn direct_failure(id: &Value, error: rmcp::ErrorData) -> Response {
+    json_ok(
+        serde_json::to_vec(&Failure {
+            jsonrpc: "2.0",
+            id,
+            error: super::server::bound_error(error),
+        })
+        .unwrap_or_default(),
+    )
+}
+
+/// A plain `tools/list`: the list serialized at start for the caller's scope, with the team's
+/// tools where a team exists (issue 21), read per request: a person added since the server
+/// started shows them.
+fn direct_tools_list(
+    state: &AppState,
+    direct: &Direct,
+    caller: &HttpCaller,
+    id: &Value,
+) -> Response {
+    let team = direct
+        .server
+        .team_listing(&state.svc.for_caller(caller.caller()));
+    let list = &direct.tool_lists[usize::from(team.0) * 3
+        + match caller.scope() {
+            Scope::Read => 0,
+            Scope::Write => 1,
+            Scope::Admin => 2,
+        }];
+    let mut body = Vec::with_capacity(list.len() + 64);
+    body.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    body.extend_from_slice(&serde_json::to_vec(id).unwrap_or_default());
+    body.extend_from_slice(br#","result":"#);
+    body.extend_from_slice(list);
+    body.push(b'}');
+    json_ok(body)
+}
+
+/// A plain `tools/call`: checks, in this order, the params' shape, the id (a string or an
+/// integer) and the caller's right to the tool (a refusal is a tool error result), then runs
+/// the tool as rmcp would, cache hints filled in.
+async fn direct_tools_call(
+    direct: &Direct,
+    caller: &HttpCaller,
+    id: &Value,
+    params: Option<Value>,
+) -> Response {
+    let request: rmcp::model::CallToolRequestParams = match serde_json::from_value(
+        params.unwrap_or(Value::Null),
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            return direct_failure(
                 id,
-                error: super::server::bound_error(error),
-            })
-            .unwrap_or_default(),
-        )
-    };
-    let request: rmcp::model::CallToolRequestParams =
-        match serde_json::from_value(params.unwrap_or(Value::Null)) {
-            Ok(r) => r,
-            Err(e) => {
-                return fail(rmcp::ErrorData::invalid_params(
+                rmcp::ErrorData::invalid_params(
                     format!(
                         "tools/call needs params {{\"name\": TOOL, \"arguments\": {{...}}}}: {e}"
                     ),
                     None,
-                ));
-            }
-        };
+                ),
+            );
+        }
+    };
     let Ok(request_id) = serde_json::from_value::<rmcp::model::RequestId>(id.clone()) else {
-        return fail(rmcp::ErrorData::invalid_request(
-            "id must be a string or an integer",
-            None,
-        ));
+        return direct_failure(
+            id,
+            rmcp::ErrorData::invalid_request("id must be a string or an integer", None),
+        );
     };
     if let Some(refusal) = direct.server.http_refusal(caller, &request) {
         let result =
             rmcp::model::CallToolResult::error(vec![rmcp::model::ContentBlock::text(refusal)]);
-        return json(
-            serde_json::to_vec(&Answer {
-                jsonrpc: "2.0",
-                id,
-                result,
-            })
-            .unwrap_or_default(),
-        );
+        return direct_answer(id, result);
     }
     let context = rmcp::service::RequestContext::new(request_id, direct.peer.clone());
     match direct
@@ -921,19 +960,12 @@ async fn serve_direct(
         .call_blocking(request, context)
         .await
     {
-        Ok(result) => json(
-            serde_json::to_vec(&Answer {
-                jsonrpc: "2.0",
-                id,
-                result: {
-                    let mut result = rmcp::model::ServerResult::from(result);
-                    result.fill_missing_cache_hints();
-                    result
-                },
-            })
-            .unwrap_or_default(),
-        ),
-        Err(error) => fail(error),
+        Ok(result) => {
+            let mut result = rmcp::model::ServerResult::from(result);
+            result.fill_missing_cache_hints();
+            direct_answer(id, result)
+        }
+        Err(error) => direct_failure(id, error),
     }
 }
 
