@@ -913,37 +913,7 @@ fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
     let (project_id, task_id, default_billable) =
         track_placement(ctx, project.as_deref(), req.task.as_deref())?;
     let tag_ids = resolve_tags(ctx, &req.tags)?;
-    let mut stopped = Vec::new();
-    let mut replaced = Vec::new();
-    if !ctx.settings.allow_concurrent_timers {
-        for running in tracks::running_of(ctx.tx, ctx.acting.person)? {
-            if running.start == start {
-                // Stopping it would record zero seconds: the new timer replaces it (deleted
-                // below, after the new timer is in, so that the new timer never reuses its id).
-                replaced.push(running);
-                continue;
-            }
-            if running.start > start {
-                let show = |t: DateTime<Utc>| show_instant(t, ctx.tz);
-                return Err(ServiceError::Conflict(msg![
-                    format!(
-                        "timer {} has been running since {}, which is not before the new \
-                         start {}; stop it at an earlier end (",
-                        running.id,
-                        show(running.start),
-                        show(start)
-                    ),
-                    Act::StopTimerAt,
-                    "), or start the new timer later",
-                ]));
-            }
-            // In drafts mode the stop of an approved timer is held as a draft of the change.
-            let base = super::drafts::edit_base(ctx, &running)?;
-            let mut f = TrackFields::from(&base);
-            f.end = Some(start);
-            stopped.push(super::drafts::write_track_edit(ctx, &base, &f, None)?);
-        }
-    }
+    let (stopped, replaced) = make_room_for_timer(ctx, start)?;
     let fields = TrackFields {
         start,
         end: None,
@@ -973,6 +943,66 @@ fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
     let mut ids = vec![id.0];
     ids.extend(stopped.iter().map(|t| t.0));
     ids.extend(replaced.iter().map(|t| t.id.0));
+    let detail = timer_start_detail(&stopped, &replaced);
+    ctx.audit("track", &ids, detail.as_deref())?;
+    let stopped = stopped
+        .into_iter()
+        .map(|t| load_track(ctx, t.0))
+        .collect::<Result<_>>()?;
+    Ok(TimerStarted {
+        track: load_track(ctx, id.0)?,
+        stopped,
+        replaced,
+        overlaps,
+        overlap_count,
+    })
+}
+
+/// Makes room for a timer starting at `start` (unless concurrent timers are allowed): each
+/// running timer of the acting person is stopped at `start`, or replaced when it started at
+/// `start` itself. Gives the stopped timers' ids and the replaced timers (for the caller to
+/// delete once the new timer is in).
+///
+/// # Errors
+/// A running timer that started after `start` (a conflict that says what to do).
+fn make_room_for_timer(ctx: &Ctx<'_>, start: DateTime<Utc>) -> Result<(Vec<TrackId>, Vec<Track>)> {
+    let mut stopped = Vec::new();
+    let mut replaced = Vec::new();
+    if ctx.settings.allow_concurrent_timers {
+        return Ok((stopped, replaced));
+    }
+    for running in tracks::running_of(ctx.tx, ctx.acting.person)? {
+        if running.start == start {
+            // Stopping it would record zero seconds: the new timer replaces it (the caller
+            // deletes it after the new timer is in, so that the new timer never reuses its id).
+            replaced.push(running);
+            continue;
+        }
+        if running.start > start {
+            let show = |t: DateTime<Utc>| show_instant(t, ctx.tz);
+            return Err(ServiceError::Conflict(msg![
+                format!(
+                    "timer {} has been running since {}, which is not before the new \
+                     start {}; stop it at an earlier end (",
+                    running.id,
+                    show(running.start),
+                    show(start)
+                ),
+                Act::StopTimerAt,
+                "), or start the new timer later",
+            ]));
+        }
+        // In drafts mode the stop of an approved timer is held as a draft of the change.
+        let base = super::drafts::edit_base(ctx, &running)?;
+        let mut f = TrackFields::from(&base);
+        f.end = Some(start);
+        stopped.push(super::drafts::write_track_edit(ctx, &base, &f, None)?);
+    }
+    Ok((stopped, replaced))
+}
+
+/// The audit note of a started timer: the timers it stopped and replaced, `None` if none.
+fn timer_start_detail(stopped: &[TrackId], replaced: &[Track]) -> Option<String> {
     let list = |ids: &mut dyn Iterator<Item = TrackId>| {
         ids.map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
     };
@@ -986,19 +1016,7 @@ fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
             list(&mut replaced.iter().map(|t| t.id))
         ));
     }
-    let detail = (!details.is_empty()).then(|| details.join("; "));
-    ctx.audit("track", &ids, detail.as_deref())?;
-    let stopped = stopped
-        .into_iter()
-        .map(|t| load_track(ctx, t.0))
-        .collect::<Result<_>>()?;
-    Ok(TimerStarted {
-        track: load_track(ctx, id.0)?,
-        stopped,
-        replaced,
-        overlaps,
-        overlap_count,
-    })
+    (!details.is_empty()).then(|| details.join("; "))
 }
 
 /// Discards `timer`, stopped within its first second (see [`Service::stop_timer`]): deletes
