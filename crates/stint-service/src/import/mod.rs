@@ -833,6 +833,39 @@ impl Checker {
     pub(crate) fn running(&mut self) {
         self.running += 1;
     }
+
+    /// What the check phase found, for the write phase: the format, the zone, the rows to
+    /// write, and the summary of the file so far (rows read, tasks named, and the empty,
+    /// running, bad and repeated rows, crowded dates); the write adds what it imports.
+    fn into_findings(self) -> (ImportFormat, Tz, Vec<Row>, ImportSummary) {
+        let Checker {
+            format,
+            tz,
+            rows,
+            tasks,
+            empty,
+            running,
+            invalid,
+            invalid_rows,
+            duplicates,
+            duplicate_rows,
+            crowded_dates,
+            ..
+        } = self;
+        let summary = ImportSummary {
+            rows: rows.len() + empty + running + invalid + duplicates,
+            tasks: tasks.len(),
+            empty,
+            running,
+            invalid,
+            invalid_rows,
+            duplicates,
+            duplicate_rows,
+            crowded_dates,
+            ..Default::default()
+        };
+        (format, tz, rows, summary)
+    }
 }
 
 /// An entry's text and money fields once checked (see [`Checker::checked_fields`]): empty
@@ -1173,34 +1206,9 @@ impl Service {
         dry_run: bool,
         progress: &dyn ImportProgress,
     ) -> Result<ImportReport> {
-        let Checker {
-            format,
-            tz,
-            rows,
-            tasks,
-            empty,
-            running,
-            invalid,
-            invalid_rows,
-            duplicates,
-            duplicate_rows,
-            crowded_dates,
-            ..
-        } = checker;
+        let (format, tz, rows, mut summary) = checker.into_findings();
         progress.checked(rows.len());
         tracing::debug!("import: {} rows checked, writing them", rows.len());
-        let mut summary = ImportSummary {
-            rows: rows.len() + empty + running + invalid + duplicates,
-            tasks: tasks.len(),
-            empty,
-            running,
-            invalid,
-            invalid_rows,
-            duplicates,
-            duplicate_rows,
-            crowded_dates,
-            ..Default::default()
-        };
         let preview = rows.iter().take(PREVIEW_ROWS).map(Row::preview).collect();
         let tz_name = tz.name().to_owned();
         let row_count = rows.len();
