@@ -450,42 +450,7 @@ impl Service {
     /// when the track is not running; an end before the start or in the future.
     pub fn stop_timer(&self, req: StopTimer) -> Result<TrackWritten> {
         self.write("stop_timer", |ctx| {
-            let running = tracks::running_of(ctx.tx, ctx.acting.person)?;
-            let track =
-                match req.track_id {
-                    Some(id) => {
-                        let t = load_track(ctx, id)?;
-                        if !t.is_running() {
-                            return Err(ServiceError::Conflict(format!(
-                            "track {id} is not running (it ended at {}); running timers: {}",
-                            t.end.map(|e| show_instant(e, ctx.tz)).unwrap_or_default(),
-                            describe_running(&running, ctx.tz)
-                        ).into()));
-                        }
-                        t
-                    }
-                    None => match running.len() {
-                        0 => {
-                            return Err(ServiceError::Conflict(msg![
-                                "no timer is running, so there is nothing to stop; start one with ",
-                                Act::StartTimer,
-                                ", or record finished work with ",
-                                Act::CreateTrack,
-                            ]));
-                        }
-                        1 => running.into_iter().next().expect("one"),
-                        n => {
-                            return Err(ServiceError::Conflict(msg![
-                                format!(
-                                    "{n} timers are running ({}); give ",
-                                    describe_running(&running, ctx.tz)
-                                ),
-                                Arg::TimerId,
-                                " to say which to stop",
-                            ]));
-                        }
-                    },
-                };
+            let track = timer_to_stop(ctx, req.track_id)?;
             ctx.check_writes(track.person_id, &format!("track {}", track.id))?;
             // A bare time of day ends at the first such time after the timer's start.
             let (end, exact) = match clean(req.end.clone()) {
@@ -621,33 +586,7 @@ impl Service {
                     None => None,
                 };
             }
-            // `exact`: every time sent was a full date-time (or a duration); a span longer than
-            // 12 hours made from a phrase is flagged.
-            let mut exact = true;
-            if let Some(s) = clean(req.start) {
-                let r = read_instant(&s, ctx.tz, ctx.now)?;
-                (f.start, exact) = (r.at, r.exact);
-            }
-            match (clean(req.end), clean(req.duration)) {
-                (Some(_), Some(_)) => {
-                    return Err(DomainError::Invalid(msg![
-                        "give either ",
-                        Arg::End,
-                        " or ",
-                        Arg::Duration,
-                        ", not both",
-                    ])
-                    .into());
-                }
-                (Some(e), None) => {
-                    // A bare time of day ends at the first such time after the start.
-                    let r = read_end(&e, ctx.tz, ctx.now, f.start)?;
-                    f.end = Some(r.at);
-                    exact &= r.exact;
-                }
-                (None, Some(d)) => f.end = Some(add_seconds(f.start, parse_duration(&d)?)?),
-                (None, None) => {}
-            }
+            let exact = change_span(ctx, &mut f, req.start, req.end, req.duration)?;
             validate_span(f.start, f.end, ctx.now, ctx.tz)?;
             let tags = match req.tags {
                 Some(tags) => Some(resolve_tags(ctx, &tags)?),
@@ -903,6 +842,95 @@ fn reload_started(
         overlaps,
         overlap_count,
     })
+}
+
+/// Moves the span of an edited track `f` to a new `start` and a new `end` or `duration`
+/// (each optional, blank as not given; the end read after the new start), and says whether
+/// the span is `exact`: every time sent was a full date-time (or a duration); a span longer
+/// than 12 hours made from a phrase is flagged (see `long_track_warning`).
+///
+/// # Errors
+/// Both `end` and `duration`; a time or duration that does not read.
+fn change_span(
+    ctx: &Ctx<'_>,
+    f: &mut TrackFields,
+    start: Option<String>,
+    end: Option<String>,
+    duration: Option<String>,
+) -> Result<bool> {
+    let mut exact = true;
+    if let Some(s) = clean(start) {
+        let r = read_instant(&s, ctx.tz, ctx.now)?;
+        (f.start, exact) = (r.at, r.exact);
+    }
+    match (clean(end), clean(duration)) {
+        (Some(_), Some(_)) => {
+            return Err(DomainError::Invalid(msg![
+                "give either ",
+                Arg::End,
+                " or ",
+                Arg::Duration,
+                ", not both",
+            ])
+            .into());
+        }
+        (Some(e), None) => {
+            // A bare time of day ends at the first such time after the start.
+            let r = read_end(&e, ctx.tz, ctx.now, f.start)?;
+            f.end = Some(r.at);
+            exact &= r.exact;
+        }
+        (None, Some(d)) => f.end = Some(add_seconds(f.start, parse_duration(&d)?)?),
+        (None, None) => {}
+    }
+    Ok(exact)
+}
+
+/// The timer a stop names (`track_id`), or else the acting person's only running timer.
+///
+/// # Errors
+/// [`ServiceError::Conflict`] when the named track is not running, when nothing runs, or when
+/// several run (each message lists the running timers or says what to do); an unknown track.
+fn timer_to_stop(ctx: &Ctx<'_>, track_id: Option<i64>) -> Result<Track> {
+    let running = tracks::running_of(ctx.tx, ctx.acting.person)?;
+    let track = match track_id {
+        Some(id) => {
+            let t = load_track(ctx, id)?;
+            if !t.is_running() {
+                return Err(ServiceError::Conflict(
+                    format!(
+                        "track {id} is not running (it ended at {}); running timers: {}",
+                        t.end.map(|e| show_instant(e, ctx.tz)).unwrap_or_default(),
+                        describe_running(&running, ctx.tz)
+                    )
+                    .into(),
+                ));
+            }
+            t
+        }
+        None => match running.len() {
+            0 => {
+                return Err(ServiceError::Conflict(msg![
+                    "no timer is running, so there is nothing to stop; start one with ",
+                    Act::StartTimer,
+                    ", or record finished work with ",
+                    Act::CreateTrack,
+                ]));
+            }
+            1 => running.into_iter().next().expect("one"),
+            n => {
+                return Err(ServiceError::Conflict(msg![
+                    format!(
+                        "{n} timers are running ({}); give ",
+                        describe_running(&running, ctx.tz)
+                    ),
+                    Arg::TimerId,
+                    " to say which to stop",
+                ]));
+            }
+        },
+    };
+    Ok(track)
 }
 
 /// Starts a timer in `ctx` (see [`Service::start_timer`]).

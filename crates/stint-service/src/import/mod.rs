@@ -912,6 +912,35 @@ fn checked_tags(tags: &[String], place: &RowPlace) -> RowResult<Vec<String>> {
     Ok(checked)
 }
 
+/// The client named `name` (names compared as [`name_key`]s, through `cache`): the first one
+/// of that name, else a new one (counted in `summary`).
+fn import_client(
+    ctx: &super::Ctx<'_>,
+    name: &str,
+    cache: &mut HashMap<String, ClientId>,
+    summary: &mut ImportSummary,
+) -> Result<ClientId> {
+    if let Some(id) = cache.get(&name_key(name)) {
+        return Ok(*id);
+    }
+    let id = match clients::find_by_name(ctx.tx, name)?.first() {
+        Some(found) => found.id,
+        None => {
+            summary.created_clients += 1;
+            clients::insert(
+                ctx.tx,
+                &ClientFields {
+                    name: name.to_string(),
+                    ..Default::default()
+                },
+                ctx.now,
+            )?
+        }
+    };
+    cache.insert(name_key(name), id);
+    Ok(id)
+}
+
 /// The hash of earlier builds' stint CSV rows (names and tags case-insensitive, tags in any
 /// order): kept exactly, so files imported before are still recognised.
 fn stint_row_hash(
@@ -1375,6 +1404,11 @@ impl Service {
         Ok(found)
     }
 
+    /// The project `name` of `row` (within the row's client, found or created first): the one
+    /// of that name, else a new one with the row's rate and currency, billable by default.
+    ///
+    /// # Errors
+    /// Several projects of that name and no client to tell them apart (a refusal of the row).
     fn import_project(
         &self,
         ctx: &super::Ctx<'_>,
@@ -1385,27 +1419,7 @@ impl Service {
     ) -> Result<ProjectHit> {
         let client_id = match &row.client {
             None => None,
-            Some(c) => Some(match client_cache.get(&name_key(c)) {
-                Some(id) => *id,
-                None => {
-                    let id = match clients::find_by_name(ctx.tx, c)?.first() {
-                        Some(found) => found.id,
-                        None => {
-                            summary.created_clients += 1;
-                            clients::insert(
-                                ctx.tx,
-                                &ClientFields {
-                                    name: c.to_string(),
-                                    ..Default::default()
-                                },
-                                ctx.now,
-                            )?
-                        }
-                    };
-                    client_cache.insert(name_key(c), id);
-                    id
-                }
-            }),
+            Some(c) => Some(import_client(ctx, c, client_cache, summary)?),
         };
         let candidates = projects::find_by_name(ctx.tx, name)?;
         let matching: Vec<_> = match client_id {
