@@ -100,6 +100,67 @@ struct AppState {
     direct: Arc<std::sync::OnceLock<Direct>>,
 }
 
+/// The `Host` header values the server accepts: the loopback names, `--allow-host`'s, and
+/// the address it listens on when that is neither loopback nor unspecified (an IPv6 one in
+/// brackets).
+fn host_names(opts: &HttpOptions) -> Vec<String> {
+    let mut hosts: Vec<String> = vec![
+        "localhost".into(),
+        "127.0.0.1".into(),
+        "::1".into(),
+        "[::1]".into(),
+    ];
+    hosts.extend(opts.allowed_hosts.iter().cloned());
+    if !opts.host.is_loopback() && !opts.host.is_unspecified() {
+        hosts.push(match opts.host {
+            IpAddr::V6(v6) => format!("[{v6}]"),
+            IpAddr::V4(v4) => v4.to_string(),
+        });
+    }
+    hosts
+}
+
+/// The `Origin` header values the server accepts: loopback pages on any port, and
+/// `--allow-origin`'s.
+fn origin_patterns(opts: &HttpOptions) -> Vec<String> {
+    let mut origins: Vec<String> = vec![
+        "http://localhost:*".into(),
+        "http://127.0.0.1:*".into(),
+        "http://[::1]:*".into(),
+    ];
+    origins.extend(opts.allowed_origins.iter().cloned());
+    origins
+}
+
+/// Parses [`host_names`]; the first that does not parse is an error naming `--allow-host`.
+fn parse_hosts(hosts: &[String]) -> anyhow::Result<Vec<AllowedHost>> {
+    hosts
+        .iter()
+        .map(|h| {
+            AllowedHost::parse(h).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--allow-host {h:?} is not a host name or address with an optional :port"
+                )
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+}
+
+/// Parses [`origin_patterns`]; the first that does not parse is an error naming
+/// `--allow-origin`.
+fn parse_origins(origins: &[String]) -> anyhow::Result<Vec<AllowedOrigin>> {
+    origins
+        .iter()
+        .map(|o| {
+            AllowedOrigin::parse(o).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--allow-origin {o:?} is not an origin such as https://app.example:443 (or :* for any port)"
+                )
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+}
+
 /// What plain `tools/call` and `tools/list` POSTs are served with, without rmcp's per-request
 /// server: the tool router, a peer that stays connected for the server's lifetime (the tools
 /// never message the client, but a tool call context needs one), and the tool lists per scope,
@@ -156,45 +217,10 @@ pub fn router(
     opts: &HttpOptions,
     shutdown: CancellationToken,
 ) -> anyhow::Result<Router> {
-    let mut hosts: Vec<String> = vec![
-        "localhost".into(),
-        "127.0.0.1".into(),
-        "::1".into(),
-        "[::1]".into(),
-    ];
-    hosts.extend(opts.allowed_hosts.iter().cloned());
-    if !opts.host.is_loopback() && !opts.host.is_unspecified() {
-        hosts.push(match opts.host {
-            IpAddr::V6(v6) => format!("[{v6}]"),
-            IpAddr::V4(v4) => v4.to_string(),
-        });
-    }
-    let mut origins: Vec<String> = vec![
-        "http://localhost:*".into(),
-        "http://127.0.0.1:*".into(),
-        "http://[::1]:*".into(),
-    ];
-    origins.extend(opts.allowed_origins.iter().cloned());
-    let allowed_hosts = hosts
-        .iter()
-        .map(|h| {
-            AllowedHost::parse(h).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "--allow-host {h:?} is not a host name or address with an optional :port"
-                )
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let allowed_origins = origins
-        .iter()
-        .map(|o| {
-            AllowedOrigin::parse(o).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "--allow-origin {o:?} is not an origin such as https://app.example:443 (or :* for any port)"
-                )
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let hosts = host_names(opts);
+    let origins = origin_patterns(opts);
+    let allowed_hosts = parse_hosts(&hosts)?;
+    let allowed_origins = parse_origins(&origins)?;
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
@@ -1106,29 +1132,7 @@ pub async fn serve_listener(
         let service =
             hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                 let guard = InFlight::new(&conn_for_service);
-                let app = app.clone();
-                async move {
-                    let call = tower_oneshot(app, req.map(Body::new));
-                    let mut resp = match tokio::time::timeout(request_timeout, call).await {
-                        Ok(resp) => resp,
-                        Err(_) => {
-                            let mut r = (
-                                StatusCode::SERVICE_UNAVAILABLE,
-                                "the request took too long; try again",
-                            )
-                                .into_response();
-                            r.headers_mut()
-                                .insert(header::CONNECTION, HeaderValue::from_static("close"));
-                            r
-                        }
-                    };
-                    let body = std::mem::take(resp.body_mut());
-                    *resp.body_mut() = Body::new(body.map_frame(move |f| {
-                        let _ = &guard;
-                        f
-                    }));
-                    Ok::<_, Infallible>(resp)
-                }
+                answer_within(app.clone(), req.map(Body::new), request_timeout, guard)
             });
         let connection = http.serve_connection(TokioIo::new(stream), service);
         let conns = Arc::clone(&conns);
@@ -1149,6 +1153,36 @@ pub async fn serve_listener(
     drop(listener);
     while tasks.join_next().await.is_some() {}
     Ok(())
+}
+
+/// The router's answer to one request of a connection, or after `timeout` a 503 that closes
+/// the connection. `guard` counts the request as in flight until its body is sent.
+async fn answer_within(
+    app: Router,
+    req: Request,
+    timeout: Duration,
+    guard: InFlight,
+) -> Result<Response, Infallible> {
+    let call = tower_oneshot(app, req);
+    let mut resp = match tokio::time::timeout(timeout, call).await {
+        Ok(resp) => resp,
+        Err(_) => {
+            let mut r = (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the request took too long; try again",
+            )
+                .into_response();
+            r.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            r
+        }
+    };
+    let body = std::mem::take(resp.body_mut());
+    *resp.body_mut() = Body::new(body.map_frame(move |f| {
+        let _ = &guard;
+        f
+    }));
+    Ok(resp)
 }
 
 /// Calls the router once with `req`.
