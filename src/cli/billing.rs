@@ -454,174 +454,230 @@ pub fn print_invoice(inv: &Invoice) {
     println!("{t}");
 }
 
-/// `stint invoice ...`.
+/// `stint invoice ...`: one function per subcommand.
 pub fn invoice(svc: &Service, cmd: &InvoiceCommand) -> anyhow::Result<()> {
     match cmd {
-        InvoiceCommand::Create(a) => {
-            let inv = svc.create_invoice(NewInvoice {
-                client: a.client.clone(),
-                projects: a.projects.clone(),
-                from: a.from.clone(),
-                to: a.to.clone(),
-                group_by: a.group_by.clone(),
-                person: a.person.clone(),
-                tax_rate_percent: a.tax.clone(),
-                due_days: a.due_days,
-                notes: a.notes.clone(),
-                discount_percent: a.discount_percent.clone(),
-                discount_amount: a.discount.clone(),
-                include_expenses: Some(!a.no_expenses),
-                dry_run: a.dry_run,
-            })?;
-            if super::out().json {
-                println!("{}", stint_api::json::invoice(inv, a.dry_run));
-                return Ok(());
-            }
-            print_invoice(&inv);
-        }
-        InvoiceCommand::List { status, client } => {
-            let overdue = overdue_ids(svc, client.as_deref())?;
-            let mut outstanding: std::collections::BTreeMap<String, rust_decimal::Decimal> =
-                Default::default();
-            let mut cursor = None;
-            let mut all = Vec::new();
-            let mut t = table();
-            t.set_header(["id", "number", "status", "client", "issued", "due", "total"]);
-            loop {
-                let page = svc.list_invoices(ListInvoices {
-                    status: status.clone(),
-                    client: client.clone(),
-                    limit: Some(500),
-                    cursor,
-                })?;
-                for i in &page.items {
-                    if i.status == stint_domain::entities::InvoiceStatus::Sent {
-                        *outstanding.entry(i.currency.code().to_owned()).or_default() += i.total;
-                    }
-                    if super::out().json {
-                        continue;
-                    }
-                    t.add_row([
-                        i.id.to_string(),
-                        i.number.clone().unwrap_or_default(),
-                        if overdue.contains(&i.id.0) {
-                            "sent, OVERDUE".to_owned()
-                        } else {
-                            i.status.as_str().to_owned()
-                        },
-                        i.client_name.clone().unwrap_or_default(),
-                        i.issue_date.map(|d| d.to_string()).unwrap_or_default(),
-                        i.due_date.map(|d| d.to_string()).unwrap_or_default(),
-                        format!("{} {}", i.total, i.currency),
-                    ]);
-                }
-                if super::out().json {
-                    all.extend(page.items);
-                }
-                match page.next_cursor {
-                    Some(c) => cursor = Some(c),
-                    None => break,
-                }
-            }
-            if super::out().json {
-                println!("{}", stint_api::json::invoices(all));
-                return Ok(());
-            }
-            println!("{t}");
-            for (currency, total) in &outstanding {
-                println!("Outstanding: {total} {currency}");
-            }
-            if !overdue.is_empty() {
-                println!("Overdue: {} invoice(s)", overdue.len());
-            }
-        }
-        InvoiceCommand::Show { invoice } if super::out().json => {
-            println!(
-                "{}",
-                stint_api::json::invoice(svc.get_invoice(invoice)?, false)
-            );
-        }
-        InvoiceCommand::Show { invoice } => print_invoice(&svc.get_invoice(invoice)?),
+        InvoiceCommand::Create(a) => invoice_create(svc, a),
+        InvoiceCommand::List { status, client } => invoice_list(svc, status, client),
+        InvoiceCommand::Show { invoice } => invoice_show(svc, invoice),
         InvoiceCommand::Send { invoice, date } => {
             let inv = svc.mark_invoice_sent(invoice, date.as_deref())?;
-            if super::out().json {
-                println!("{}", stint_api::json::invoice_changed(&inv));
-                return Ok(());
-            }
-            println!(
-                "{}: issued {}",
-                invoice_title(&inv),
-                inv.issue_date.map(|d| d.to_string()).unwrap_or_default()
-            );
+            print_changed(&inv, |inv| {
+                format!(
+                    "{}: issued {}",
+                    invoice_title(inv),
+                    inv.issue_date.map(|d| d.to_string()).unwrap_or_default()
+                )
+            });
+            Ok(())
         }
         InvoiceCommand::Paid { invoice, paid_on } => {
             let inv = svc.mark_invoice_paid(invoice, paid_on.as_deref())?;
-            if super::out().json {
-                println!("{}", stint_api::json::invoice_changed(&inv));
-                return Ok(());
-            }
-            println!(
-                "{}: paid on {}",
-                invoice_title(&inv),
-                inv.paid_on.map(|d| d.to_string()).unwrap_or_default()
-            );
+            print_changed(&inv, |inv| {
+                format!(
+                    "{}: paid on {}",
+                    invoice_title(inv),
+                    inv.paid_on.map(|d| d.to_string()).unwrap_or_default()
+                )
+            });
+            Ok(())
         }
         InvoiceCommand::Void { invoice } => {
             let inv = svc.void_invoice(invoice)?;
-            if super::out().json {
-                println!("{}", stint_api::json::invoice_changed(&inv));
-                return Ok(());
-            }
-            println!("{}; its tracks are released", invoice_title(&inv));
+            print_changed(&inv, |inv| {
+                format!("{}; its tracks are released", invoice_title(inv))
+            });
+            Ok(())
         }
         InvoiceCommand::Delete { invoice } => {
             let inv = svc.delete_invoice(invoice)?;
-            if super::out().json {
-                println!("{}", stint_api::json::invoice_changed(&inv));
-                return Ok(());
-            }
-            println!(
-                "Deleted draft invoice id {}; its tracks are released",
-                inv.id
-            );
+            print_changed(&inv, |inv| {
+                format!(
+                    "Deleted draft invoice id {}; its tracks are released",
+                    inv.id
+                )
+            });
+            Ok(())
         }
         InvoiceCommand::Export {
             invoice,
             csv,
             pdf,
             force,
-        } => {
-            // With --json, one answer per file written, in the export tools' shapes (an array
-            // when both files are written); a CSV or PDF on standard output is itself the output.
-            let mut answers = Vec::new();
-            if let Some(csv) = csv {
-                if csv.as_os_str() == "-" {
-                    let (_, text) = svc.export_invoice_csv(invoice)?;
-                    print!("{text}");
-                } else {
-                    let (inv, text, written) = svc.export_invoice_csv_to(invoice, csv, *force)?;
-                    if super::out().json {
-                        answers.push(stint_api::json::invoice_csv(&inv, text, Some(&written)));
-                    }
-                    eprintln!(
-                        "Wrote {} ({} lines) to {}",
-                        invoice_title(&inv),
-                        inv.lines.len(),
-                        written.display()
-                    );
-                }
-            }
-            if let Some(pdf) = pdf {
-                answers.extend(export_pdf(svc, invoice, pdf, *force)?);
-            }
-            match answers.as_slice() {
-                [] => {}
-                [one] => println!("{one}"),
-                [csv, pdf, ..] => println!("[{csv},\n{pdf}]"),
-            }
-        }
+        } => invoice_export(svc, invoice, csv.as_deref(), pdf.as_deref(), *force),
+    }
+}
+
+/// `stint invoice create`: creates (or with `--dry-run` previews) an invoice and prints it.
+fn invoice_create(svc: &Service, a: &CreateInvoiceArgs) -> anyhow::Result<()> {
+    let inv = svc.create_invoice(NewInvoice {
+        client: a.client.clone(),
+        projects: a.projects.clone(),
+        from: a.from.clone(),
+        to: a.to.clone(),
+        group_by: a.group_by.clone(),
+        person: a.person.clone(),
+        tax_rate_percent: a.tax.clone(),
+        due_days: a.due_days,
+        notes: a.notes.clone(),
+        discount_percent: a.discount_percent.clone(),
+        discount_amount: a.discount.clone(),
+        include_expenses: Some(!a.no_expenses),
+        dry_run: a.dry_run,
+    })?;
+    if super::out().json {
+        println!("{}", stint_api::json::invoice(inv, a.dry_run));
+    } else {
+        print_invoice(&inv);
     }
     Ok(())
+}
+
+/// `stint invoice list`: every matching invoice (all pages), then the outstanding totals
+/// (sent, unpaid) per currency and the count of overdue invoices.
+fn invoice_list(
+    svc: &Service,
+    status: &Option<String>,
+    client: &Option<String>,
+) -> anyhow::Result<()> {
+    let overdue = overdue_ids(svc, client.as_deref())?;
+    let all = all_invoices(svc, status, client)?;
+    if super::out().json {
+        println!("{}", stint_api::json::invoices(all));
+        return Ok(());
+    }
+    print_invoice_list(&all, &overdue);
+    Ok(())
+}
+
+/// Every invoice with `status` (of `client`), read page by page, in the service's order.
+fn all_invoices(
+    svc: &Service,
+    status: &Option<String>,
+    client: &Option<String>,
+) -> anyhow::Result<Vec<Invoice>> {
+    let mut cursor = None;
+    let mut all = Vec::new();
+    loop {
+        let page = svc.list_invoices(ListInvoices {
+            status: status.clone(),
+            client: client.clone(),
+            limit: Some(500),
+            cursor,
+        })?;
+        all.extend(page.items);
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(all),
+        }
+    }
+}
+
+/// Prints the invoice table (an overdue one says so), then the outstanding total of the sent
+/// invoices per currency (in code order) and how many are overdue.
+fn print_invoice_list(invoices: &[Invoice], overdue: &[i64]) {
+    let mut outstanding: std::collections::BTreeMap<String, rust_decimal::Decimal> =
+        Default::default();
+    let mut t = table();
+    t.set_header(["id", "number", "status", "client", "issued", "due", "total"]);
+    for i in invoices {
+        if i.status == stint_domain::entities::InvoiceStatus::Sent {
+            *outstanding.entry(i.currency.code().to_owned()).or_default() += i.total;
+        }
+        t.add_row([
+            i.id.to_string(),
+            i.number.clone().unwrap_or_default(),
+            if overdue.contains(&i.id.0) {
+                "sent, OVERDUE".to_owned()
+            } else {
+                i.status.as_str().to_owned()
+            },
+            i.client_name.clone().unwrap_or_default(),
+            i.issue_date.map(|d| d.to_string()).unwrap_or_default(),
+            i.due_date.map(|d| d.to_string()).unwrap_or_default(),
+            format!("{} {}", i.total, i.currency),
+        ]);
+    }
+    println!("{t}");
+    for (currency, total) in &outstanding {
+        println!("Outstanding: {total} {currency}");
+    }
+    if !overdue.is_empty() {
+        println!("Overdue: {} invoice(s)", overdue.len());
+    }
+}
+
+/// `stint invoice show`: the invoice with its lines and totals.
+fn invoice_show(svc: &Service, invoice: &str) -> anyhow::Result<()> {
+    let inv = svc.get_invoice(invoice)?;
+    if super::out().json {
+        println!("{}", stint_api::json::invoice(inv, false));
+    } else {
+        print_invoice(&inv);
+    }
+    Ok(())
+}
+
+/// Prints the answer to a status change (send, paid, void, delete): the changed invoice with
+/// `--json`, else the sentence `human` makes of it.
+fn print_changed(inv: &Invoice, human: impl FnOnce(&Invoice) -> String) {
+    if super::out().json {
+        println!("{}", stint_api::json::invoice_changed(inv));
+    } else {
+        println!("{}", human(inv));
+    }
+}
+
+/// `stint invoice export`: the CSV first, then the PDF. With --json, one answer per file
+/// written, in the export tools' shapes (an array when both files are written); a CSV or PDF
+/// on standard output is itself the output.
+fn invoice_export(
+    svc: &Service,
+    invoice: &str,
+    csv: Option<&std::path::Path>,
+    pdf: Option<&std::path::Path>,
+    force: bool,
+) -> anyhow::Result<()> {
+    let mut answers = Vec::new();
+    if let Some(csv) = csv {
+        answers.extend(export_csv(svc, invoice, csv, force)?);
+    }
+    if let Some(pdf) = pdf {
+        answers.extend(export_pdf(svc, invoice, pdf, force)?);
+    }
+    match answers.as_slice() {
+        [] => {}
+        [one] => println!("{one}"),
+        [csv, pdf, ..] => println!("[{csv},\n{pdf}]"),
+    }
+    Ok(())
+}
+
+/// `stint invoice export N --csv FILE`: writes the CSV to a new file (says so on standard
+/// error), or to standard output for `-`. With `--json` and a file, the `export_invoice_csv`
+/// answer to print.
+fn export_csv(
+    svc: &Service,
+    invoice: &str,
+    csv: &std::path::Path,
+    force: bool,
+) -> anyhow::Result<Option<String>> {
+    if csv.as_os_str() == "-" {
+        let (_, text) = svc.export_invoice_csv(invoice)?;
+        print!("{text}");
+        return Ok(None);
+    }
+    let (inv, text, written) = svc.export_invoice_csv_to(invoice, csv, force)?;
+    let answer = super::out()
+        .json
+        .then(|| stint_api::json::invoice_csv(&inv, text, Some(&written)));
+    eprintln!(
+        "Wrote {} ({} lines) to {}",
+        invoice_title(&inv),
+        inv.lines.len(),
+        written.display()
+    );
+    Ok(answer)
 }
 
 /// `stint invoice export N --pdf FILE`: writes the PDF to a new file, or to standard output

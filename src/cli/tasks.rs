@@ -204,96 +204,14 @@ fn print_task(k: &Task) {
     );
 }
 
-/// Runs a `stint task` command.
+/// Runs a `stint task` command: one function per subcommand.
 ///
 /// # Errors
 /// The service's errors (unknown project or task, a taken name, a task with tracks, ...).
 pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        TaskCommand::Add(a) => {
-            let k = svc.create_task_for(
-                NewTask {
-                    project: a.project.clone(),
-                    name: a.name.clone(),
-                    estimate_hours: a.estimate.clone(),
-                    billable: super::billable_flag(a.billable, a.no_billable),
-                    hourly_rate: a.rate.clone(),
-                    due_date: a.due.clone(),
-                    priority: a.priority.clone(),
-                    milestone: a.milestone.clone(),
-                },
-                a.assignee.as_deref(),
-            )?;
-            if super::out().json {
-                println!("{}", stint_api::json::task(&k));
-                return Ok(ExitCode::SUCCESS);
-            }
-            println!(
-                "Added task #{} {} to project {}",
-                k.id, k.name, k.project_name
-            );
-        }
-        TaskCommand::List(a) => {
-            let page = svc.list_tasks_for(
-                ListTasks {
-                    project: a.project.clone(),
-                    status: a.status.clone(),
-                    priority: a.priority.clone(),
-                    due_before: a.due_before.clone(),
-                    milestone: a.milestone.clone(),
-                    limit: Some(a.limit),
-                    ..ListTasks::default()
-                },
-                a.assignee.as_deref(),
-            )?;
-            if super::out().json {
-                println!("{}", stint_api::json::tasks(&page));
-                return Ok(ExitCode::SUCCESS);
-            }
-            if page.items.is_empty() {
-                println!("No tasks.");
-                return Ok(ExitCode::SUCCESS);
-            }
-            let mut table = Table::new();
-            table
-                .load_preset(UTF8_FULL_CONDENSED)
-                .set_content_arrangement(ContentArrangement::Dynamic)
-                .set_header([
-                    "id",
-                    "project",
-                    "task",
-                    "status",
-                    "priority",
-                    "due",
-                    "milestone",
-                    "tracked",
-                    "billable",
-                    "rate",
-                ]);
-            for k in &page.items {
-                table.add_row([
-                    k.id.to_string(),
-                    k.project_name.clone(),
-                    k.name.clone(),
-                    status(k),
-                    k.priority.as_str().to_owned(),
-                    k.due_date.map(|d| d.to_string()).unwrap_or_default(),
-                    k.milestone_name.clone().unwrap_or_default(),
-                    progress(k),
-                    match k.billable_by_default {
-                        Some(true) => "yes",
-                        Some(false) => "no",
-                        None => "",
-                    }
-                    .to_owned(),
-                    k.hourly_rate.map(|r| r.to_string()).unwrap_or_default(),
-                ]);
-            }
-            println!("{table}");
-            if page.next_cursor.is_some() {
-                println!("(more tasks: raise --limit or pick a --project)");
-            }
-        }
+        TaskCommand::Add(a) => add(svc, a)?,
+        TaskCommand::List(a) => list(svc, a)?,
         TaskCommand::Show(a) => {
             let k = svc.get_task(&a.task.task, a.task.project.as_deref())?;
             if super::out().json {
@@ -302,63 +220,170 @@ pub fn run(svc: &Service, cmd: &TaskCommand) -> anyhow::Result<ExitCode> {
                 print_task(&k);
             }
         }
-        TaskCommand::Edit(a) => {
-            let k = svc.update_task_for(
-                &a.task.task,
-                a.task.project.as_deref(),
-                TaskChanges {
-                    name: a.name.clone(),
-                    estimate_hours: a.estimate.clone(),
-                    status: a.status.clone(),
-                    billable: super::billable_flag(a.billable, a.no_billable),
-                    hourly_rate: a.rate.clone(),
-                    archived: None,
-                    due_date: a.due.clone(),
-                    priority: a.priority.clone(),
-                    milestone: a.milestone.clone(),
-                },
-                a.assignee.as_deref(),
-            )?;
-            if super::out().json {
-                println!("{}", stint_api::json::task(&k));
-                return Ok(ExitCode::SUCCESS);
-            }
-            println!("Changed task #{} {}", k.id, k.name);
-            print_task(&k);
-        }
-        TaskCommand::Archive(a) => {
-            let d = svc.delete_task(DeleteTask {
-                task: a.task.clone(),
-                project: a.project.clone(),
-                force: false,
-                archive: true,
-            })?;
-            if super::out().json {
-                println!("{}", stint_api::json::task_deleted(d));
-                return Ok(ExitCode::SUCCESS);
-            }
-            println!(
-                "Archived task #{} {}; unarchive with: stint task edit {} --status open",
-                d.id, d.name, d.id
-            );
-        }
-        TaskCommand::Delete(a) => {
-            let d = svc.delete_task(DeleteTask {
-                task: a.task.task.clone(),
-                project: a.task.project.clone(),
-                force: a.force,
-                archive: false,
-            });
-            let d = d?;
-            if super::out().json {
-                println!("{}", stint_api::json::task_deleted(d));
-                return Ok(ExitCode::SUCCESS);
-            }
-            println!("Deleted task #{} {}", d.id, d.name);
-            if let Some(note) = d.note {
-                println!("({note})");
-            }
-        }
+        TaskCommand::Edit(a) => edit(svc, a)?,
+        TaskCommand::Archive(a) => archive(svc, a)?,
+        TaskCommand::Delete(a) => delete(svc, a)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `stint task add`.
+fn add(svc: &Service, a: &AddArgs) -> anyhow::Result<()> {
+    let k = svc.create_task_for(
+        NewTask {
+            project: a.project.clone(),
+            name: a.name.clone(),
+            estimate_hours: a.estimate.clone(),
+            billable: super::billable_flag(a.billable, a.no_billable),
+            hourly_rate: a.rate.clone(),
+            due_date: a.due.clone(),
+            priority: a.priority.clone(),
+            milestone: a.milestone.clone(),
+        },
+        a.assignee.as_deref(),
+    )?;
+    if super::out().json {
+        println!("{}", stint_api::json::task(&k));
+        return Ok(());
+    }
+    println!(
+        "Added task #{} {} to project {}",
+        k.id, k.name, k.project_name
+    );
+    Ok(())
+}
+
+/// `stint task list`: one page of tasks (up to `--limit`), as a table or JSON.
+fn list(svc: &Service, a: &ListArgs) -> anyhow::Result<()> {
+    let page = svc.list_tasks_for(
+        ListTasks {
+            project: a.project.clone(),
+            status: a.status.clone(),
+            priority: a.priority.clone(),
+            due_before: a.due_before.clone(),
+            milestone: a.milestone.clone(),
+            limit: Some(a.limit),
+            ..ListTasks::default()
+        },
+        a.assignee.as_deref(),
+    )?;
+    if super::out().json {
+        println!("{}", stint_api::json::tasks(&page));
+        return Ok(());
+    }
+    if page.items.is_empty() {
+        println!("No tasks.");
+        return Ok(());
+    }
+    println!("{}", task_table(&page.items));
+    if page.next_cursor.is_some() {
+        println!("(more tasks: raise --limit or pick a --project)");
+    }
+    Ok(())
+}
+
+/// The table `stint task list` prints: one row per task, tracked time against its estimate.
+fn task_table(tasks: &[Task]) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header([
+            "id",
+            "project",
+            "task",
+            "status",
+            "priority",
+            "due",
+            "milestone",
+            "tracked",
+            "billable",
+            "rate",
+        ]);
+    for k in tasks {
+        table.add_row([
+            k.id.to_string(),
+            k.project_name.clone(),
+            k.name.clone(),
+            status(k),
+            k.priority.as_str().to_owned(),
+            k.due_date.map(|d| d.to_string()).unwrap_or_default(),
+            k.milestone_name.clone().unwrap_or_default(),
+            progress(k),
+            match k.billable_by_default {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "",
+            }
+            .to_owned(),
+            k.hourly_rate.map(|r| r.to_string()).unwrap_or_default(),
+        ]);
+    }
+    table
+}
+
+/// `stint task edit`.
+fn edit(svc: &Service, a: &EditArgs) -> anyhow::Result<()> {
+    let k = svc.update_task_for(
+        &a.task.task,
+        a.task.project.as_deref(),
+        TaskChanges {
+            name: a.name.clone(),
+            estimate_hours: a.estimate.clone(),
+            status: a.status.clone(),
+            billable: super::billable_flag(a.billable, a.no_billable),
+            hourly_rate: a.rate.clone(),
+            archived: None,
+            due_date: a.due.clone(),
+            priority: a.priority.clone(),
+            milestone: a.milestone.clone(),
+        },
+        a.assignee.as_deref(),
+    )?;
+    if super::out().json {
+        println!("{}", stint_api::json::task(&k));
+        return Ok(());
+    }
+    println!("Changed task #{} {}", k.id, k.name);
+    print_task(&k);
+    Ok(())
+}
+
+/// `stint task archive`.
+fn archive(svc: &Service, a: &TaskRef) -> anyhow::Result<()> {
+    let d = svc.delete_task(DeleteTask {
+        task: a.task.clone(),
+        project: a.project.clone(),
+        force: false,
+        archive: true,
+    })?;
+    if super::out().json {
+        println!("{}", stint_api::json::task_deleted(d));
+        return Ok(());
+    }
+    println!(
+        "Archived task #{} {}; unarchive with: stint task edit {} --status open",
+        d.id, d.name, d.id
+    );
+    Ok(())
+}
+
+/// `stint task delete`: a task with tracks only with `--force` (its tracks stay on the
+/// project, as the printed note says).
+fn delete(svc: &Service, a: &DeleteArgs) -> anyhow::Result<()> {
+    let d = svc.delete_task(DeleteTask {
+        task: a.task.task.clone(),
+        project: a.task.project.clone(),
+        force: a.force,
+        archive: false,
+    })?;
+    if super::out().json {
+        println!("{}", stint_api::json::task_deleted(d));
+        return Ok(());
+    }
+    println!("Deleted task #{} {}", d.id, d.name);
+    if let Some(note) = d.note {
+        println!("({note})");
+    }
+    Ok(())
 }

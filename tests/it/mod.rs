@@ -27,6 +27,7 @@ mod pdf;
 mod people;
 mod periods;
 mod protocol;
+mod serve_setup;
 mod service_catalog;
 mod service_tracks;
 mod setup;

@@ -100,6 +100,67 @@ struct AppState {
     direct: Arc<std::sync::OnceLock<Direct>>,
 }
 
+/// The `Host` header values the server accepts: the loopback names, `--allow-host`'s, and
+/// the address it listens on when that is neither loopback nor unspecified (an IPv6 one in
+/// brackets).
+fn host_names(opts: &HttpOptions) -> Vec<String> {
+    let mut hosts: Vec<String> = vec![
+        "localhost".into(),
+        "127.0.0.1".into(),
+        "::1".into(),
+        "[::1]".into(),
+    ];
+    hosts.extend(opts.allowed_hosts.iter().cloned());
+    if !opts.host.is_loopback() && !opts.host.is_unspecified() {
+        hosts.push(match opts.host {
+            IpAddr::V6(v6) => format!("[{v6}]"),
+            IpAddr::V4(v4) => v4.to_string(),
+        });
+    }
+    hosts
+}
+
+/// The `Origin` header values the server accepts: loopback pages on any port, and
+/// `--allow-origin`'s.
+fn origin_patterns(opts: &HttpOptions) -> Vec<String> {
+    let mut origins: Vec<String> = vec![
+        "http://localhost:*".into(),
+        "http://127.0.0.1:*".into(),
+        "http://[::1]:*".into(),
+    ];
+    origins.extend(opts.allowed_origins.iter().cloned());
+    origins
+}
+
+/// Parses [`host_names`]; the first that does not parse is an error naming `--allow-host`.
+fn parse_hosts(hosts: &[String]) -> anyhow::Result<Vec<AllowedHost>> {
+    hosts
+        .iter()
+        .map(|h| {
+            AllowedHost::parse(h).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--allow-host {h:?} is not a host name or address with an optional :port"
+                )
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+}
+
+/// Parses [`origin_patterns`]; the first that does not parse is an error naming
+/// `--allow-origin`.
+fn parse_origins(origins: &[String]) -> anyhow::Result<Vec<AllowedOrigin>> {
+    origins
+        .iter()
+        .map(|o| {
+            AllowedOrigin::parse(o).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--allow-origin {o:?} is not an origin such as https://app.example:443 (or :* for any port)"
+                )
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()
+}
+
 /// What plain `tools/call` and `tools/list` POSTs are served with, without rmcp's per-request
 /// server: the tool router, a peer that stays connected for the server's lifetime (the tools
 /// never message the client, but a tool call context needs one), and the tool lists per scope,
@@ -156,45 +217,10 @@ pub fn router(
     opts: &HttpOptions,
     shutdown: CancellationToken,
 ) -> anyhow::Result<Router> {
-    let mut hosts: Vec<String> = vec![
-        "localhost".into(),
-        "127.0.0.1".into(),
-        "::1".into(),
-        "[::1]".into(),
-    ];
-    hosts.extend(opts.allowed_hosts.iter().cloned());
-    if !opts.host.is_loopback() && !opts.host.is_unspecified() {
-        hosts.push(match opts.host {
-            IpAddr::V6(v6) => format!("[{v6}]"),
-            IpAddr::V4(v4) => v4.to_string(),
-        });
-    }
-    let mut origins: Vec<String> = vec![
-        "http://localhost:*".into(),
-        "http://127.0.0.1:*".into(),
-        "http://[::1]:*".into(),
-    ];
-    origins.extend(opts.allowed_origins.iter().cloned());
-    let allowed_hosts = hosts
-        .iter()
-        .map(|h| {
-            AllowedHost::parse(h).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "--allow-host {h:?} is not a host name or address with an optional :port"
-                )
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let allowed_origins = origins
-        .iter()
-        .map(|o| {
-            AllowedOrigin::parse(o).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "--allow-origin {o:?} is not an origin such as https://app.example:443 (or :* for any port)"
-                )
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let hosts = host_names(opts);
+    let origins = origin_patterns(opts);
+    let allowed_hosts = parse_hosts(&hosts)?;
+    let allowed_origins = parse_origins(&origins)?;
     let config = StreamableHttpServerConfig::default()
         .with_legacy_session_mode(false)
         .with_json_response(true)
@@ -655,34 +681,15 @@ async fn plain_json_rpc(State(state): State<AppState>, req: Request, next: Next)
     if req.method() != axum::http::Method::POST {
         return next.run(req).await;
     }
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > DRAIN_LIMIT as u64) {
+    if declared_length(req.headers()).is_some_and(|n| n > DRAIN_LIMIT as u64) {
         return too_large();
     }
     let is_plain_post = !req.headers().contains_key("mcp-session-id");
     let (mut parts, body) = req.into_parts();
-    let bytes = match read_body(body).await {
-        Ok(b) => b,
+    let (bytes, parsed) = match read_message(body).await {
+        Ok(read) => read,
         Err(answer) => return *answer,
     };
-    let parsed = match serde_json::from_slice::<Value>(&bytes) {
-        Ok(v) => v,
-        Err(e) => {
-            return rpc_error(
-                StatusCode::BAD_REQUEST,
-                &Value::Null,
-                -32700,
-                &format!("Parse error: the body is not JSON ({e}); send one JSON-RPC object"),
-            );
-        }
-    };
-    if let Err(answer) = check_message(&parsed) {
-        return *answer;
-    }
     if !is_plain_post {
         return next
             .run(Request::from_parts(parts, Body::from(bytes)))
@@ -697,30 +704,11 @@ async fn plain_json_rpc(State(state): State<AppState>, req: Request, next: Next)
         .unwrap_or("")
         .to_owned();
     let id = msg.get("id").cloned();
-    // `ping` was removed in protocol 2026-07-28: a request that declares that revision (or a
-    // later one) goes to rmcp, which answers 404 with -32601 as the revision requires.
-    let declared_version = msg
-        .get("params")
-        .and_then(|p| p.get("_meta"))
-        .and_then(|m| m.get("io.modelcontextprotocol/protocolVersion"))
-        .and_then(Value::as_str)
-        .or_else(|| {
-            parts
-                .headers
-                .get("mcp-protocol-version")
-                .and_then(|v| v.to_str().ok())
-        });
-    let ping_removed = declared_version.is_some_and(|v| v >= "2026-07-28");
     if method == "ping"
-        && !ping_removed
+        && !ping_removed(&msg, &parts.headers)
         && let Some(id) = &id
     {
-        return (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            json!({"jsonrpc": "2.0", "id": id, "result": {}}).to_string(),
-        )
-            .into_response();
+        return pong(id);
     }
     let mut body_bytes = bytes;
     let is_request = id.is_some() && !method.is_empty();
@@ -729,9 +717,9 @@ async fn plain_json_rpc(State(state): State<AppState>, req: Request, next: Next)
         .and_then(|p| p.get("_meta"))
         .and_then(|m| m.get("io.modelcontextprotocol/protocolVersion"))
         .is_some();
+    let unversioned = !has_version && !parts.headers.contains_key("mcp-protocol-version");
     if let Some(id) = &id
-        && !has_version
-        && !parts.headers.contains_key("mcp-protocol-version")
+        && unversioned
         && (method == "tools/call" || method == "tools/list")
         && let Some(caller) = parts.extensions.get::<HttpCaller>()
     {
@@ -739,54 +727,126 @@ async fn plain_json_rpc(State(state): State<AppState>, req: Request, next: Next)
     }
     if is_request
         && method != "initialize"
-        && !has_version
-        && !parts.headers.contains_key("mcp-protocol-version")
+        && unversioned
+        && let Some(stamped) = stamp_current_protocol(&mut parts.headers, msg, &method)
     {
-        let params = msg.entry("params").or_insert_with(|| json!({}));
-        if let Value::Object(p) = params {
-            let meta = p.entry("_meta").or_insert_with(|| json!({}));
-            if let Value::Object(m) = meta {
-                m.entry("io.modelcontextprotocol/protocolVersion")
-                    .or_insert_with(|| json!(PLAIN_PROTOCOL_VERSION));
-                m.entry("io.modelcontextprotocol/clientCapabilities")
-                    .or_insert_with(|| json!({}));
-                m.entry("io.modelcontextprotocol/clientInfo")
-                    .or_insert_with(|| json!({"name": "plain-json-rpc", "version": "0"}));
-            }
-        }
-        parts.headers.insert(
-            "mcp-protocol-version",
-            HeaderValue::from_static(PLAIN_PROTOCOL_VERSION),
-        );
-        if let Ok(v) = HeaderValue::from_str(&method) {
-            parts.headers.insert("mcp-method", v);
-        }
-        let name = msg
-            .get("params")
-            .and_then(|p| p.get("name").or_else(|| p.get("uri")))
-            .and_then(Value::as_str)
-            .and_then(|n| HeaderValue::from_str(n).ok());
-        if let Some(name) = name {
-            parts.headers.insert("mcp-name", name);
-        }
-        if let Ok(v) = serde_json::to_vec(&Value::Object(msg)) {
-            body_bytes = Bytes::from(v);
-        }
+        body_bytes = stamped;
     }
-    let accept = parts
-        .headers
+    accept_json_and_events(&mut parts.headers);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    next.run(Request::from_parts(parts, Body::from(body_bytes)))
+        .await
+}
+
+/// The body length a request declares (`Content-Length`, in bytes), if it is a number.
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+}
+
+/// The answer to a plain `ping` request `id`: an empty result.
+fn pong(id: &Value) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        json!({"jsonrpc": "2.0", "id": id, "result": {}}).to_string(),
+    )
+        .into_response()
+}
+
+/// Sets the `Accept` header rmcp expects (JSON and an event stream) unless it names both.
+fn accept_json_and_events(headers: &mut HeaderMap) {
+    let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if !(accept.contains("application/json") && accept.contains("text/event-stream")) {
-        parts.headers.insert(
+        headers.insert(
             header::ACCEPT,
             HeaderValue::from_static("application/json, text/event-stream"),
         );
     }
-    parts.headers.remove(header::CONTENT_LENGTH);
-    next.run(Request::from_parts(parts, Body::from(body_bytes)))
-        .await
+}
+
+/// Reads a POST body (at most [`MAX_BODY_BYTES`]) and parses it as one JSON-RPC message:
+/// the body's bytes and their JSON. The answer to send instead when the body is too large,
+/// not JSON (-32700) or not a JSON-RPC message (see [`check_message`]).
+async fn read_message(body: Body) -> Result<(Bytes, Value), Box<Response>> {
+    let bytes = read_body(body).await?;
+    let parsed = match serde_json::from_slice::<Value>(&bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            return Err(Box::new(rpc_error(
+                StatusCode::BAD_REQUEST,
+                &Value::Null,
+                -32700,
+                &format!("Parse error: the body is not JSON ({e}); send one JSON-RPC object"),
+            )));
+        }
+    };
+    check_message(&parsed)?;
+    Ok((bytes, parsed))
+}
+
+/// Whether a `ping` is for rmcp to refuse: `ping` was removed in protocol 2026-07-28, so a
+/// request that declares that revision or a later one (in `_meta`, else the
+/// `mcp-protocol-version` header) goes to rmcp, which answers 404 with -32601 as the revision
+/// requires.
+fn ping_removed(msg: &serde_json::Map<String, Value>, headers: &HeaderMap) -> bool {
+    let declared_version = msg
+        .get("params")
+        .and_then(|p| p.get("_meta"))
+        .and_then(|m| m.get("io.modelcontextprotocol/protocolVersion"))
+        .and_then(Value::as_str)
+        .or_else(|| {
+            headers
+                .get("mcp-protocol-version")
+                .and_then(|v| v.to_str().ok())
+        });
+    declared_version.is_some_and(|v| v >= "2026-07-28")
+}
+
+/// Makes a plain request without a protocol version one of [`PLAIN_PROTOCOL_VERSION`] for
+/// rmcp's stateless path: the `_meta` (version, empty client capabilities, a client name)
+/// where the request has none, and the `mcp-protocol-version`, `mcp-method` and `mcp-name`
+/// headers. Gives the new body, or `None` if it cannot be written.
+fn stamp_current_protocol(
+    headers: &mut HeaderMap,
+    mut msg: serde_json::Map<String, Value>,
+    method: &str,
+) -> Option<Bytes> {
+    let params = msg.entry("params").or_insert_with(|| json!({}));
+    if let Value::Object(p) = params {
+        let meta = p.entry("_meta").or_insert_with(|| json!({}));
+        if let Value::Object(m) = meta {
+            m.entry("io.modelcontextprotocol/protocolVersion")
+                .or_insert_with(|| json!(PLAIN_PROTOCOL_VERSION));
+            m.entry("io.modelcontextprotocol/clientCapabilities")
+                .or_insert_with(|| json!({}));
+            m.entry("io.modelcontextprotocol/clientInfo")
+                .or_insert_with(|| json!({"name": "plain-json-rpc", "version": "0"}));
+        }
+    }
+    headers.insert(
+        "mcp-protocol-version",
+        HeaderValue::from_static(PLAIN_PROTOCOL_VERSION),
+    );
+    if let Ok(v) = HeaderValue::from_str(method) {
+        headers.insert("mcp-method", v);
+    }
+    let name = msg
+        .get("params")
+        .and_then(|p| p.get("name").or_else(|| p.get("uri")))
+        .and_then(Value::as_str)
+        .and_then(|n| HeaderValue::from_str(n).ok());
+    if let Some(name) = name {
+        headers.insert("mcp-name", name);
+    }
+    serde_json::to_vec(&Value::Object(msg))
+        .ok()
+        .map(Bytes::from)
 }
 
 /// Answers a plain `tools/list` or `tools/call` (see [`Direct`]): the same checks and answers
@@ -799,86 +859,125 @@ async fn serve_direct(
     id: &Value,
     params: Option<Value>,
 ) -> Response {
-    #[derive(serde::Serialize)]
-    struct Answer<'a, T: serde::Serialize> {
-        jsonrpc: &'static str,
-        id: &'a Value,
-        result: T,
-    }
-    #[derive(serde::Serialize)]
-    struct Failure<'a> {
-        jsonrpc: &'static str,
-        id: &'a Value,
-        error: rmcp::ErrorData,
-    }
-    let json = |body: Vec<u8>| {
-        (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json")],
-            body,
-        )
-            .into_response()
-    };
     let direct = state.direct.get_or_init(|| Direct::new(&state.svc));
     if method == "tools/list" {
-        // The team's tools where a team exists (issue 21), read per request: a person added
-        // since the server started shows them.
-        let team = direct
-            .server
-            .team_listing(&state.svc.for_caller(caller.caller()));
-        let list = &direct.tool_lists[usize::from(team.0) * 3
-            + match caller.scope() {
-                Scope::Read => 0,
-                Scope::Write => 1,
-                Scope::Admin => 2,
-            }];
-        let mut body = Vec::with_capacity(list.len() + 64);
-        body.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
-        body.extend_from_slice(&serde_json::to_vec(id).unwrap_or_default());
-        body.extend_from_slice(br#","result":"#);
-        body.extend_from_slice(list);
-        body.push(b'}');
-        return json(body);
+        return direct_tools_list(state, direct, caller, id);
     }
-    let fail = |error: rmcp::ErrorData| {
-        json(
-            serde_json::to_vec(&Failure {
-                jsonrpc: "2.0",
+    direct_tools_call(direct, caller, id, params).await
+}
+
+/// A JSON-RPC answer's shape: the request's `id` and its `result`.
+#[derive(serde::Serialize)]
+struct Answer<'a, T: serde::Serialize> {
+    jsonrpc: &'static str,
+    id: &'a Value,
+    result: T,
+}
+
+/// A JSON-RPC error answer's shape: the request's `id` and the `error`.
+#[derive(serde::Serialize)]
+struct Failure<'a> {
+    jsonrpc: &'static str,
+    id: &'a Value,
+    error: rmcp::ErrorData,
+}
+
+/// A 200 answer with a JSON `body`.
+fn json_ok(body: Vec<u8>) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
+}
+
+/// The 200 answer to request `id` with `result`.
+fn direct_answer<T: serde::Serialize>(id: &Value, result: T) -> Response {
+    json_ok(
+        serde_json::to_vec(&Answer {
+            jsonrpc: "2.0",
+            id,
+            result,
+        })
+        .unwrap_or_default(),
+    )
+}
+
+/// The 200 answer to request `id` with `error` (its text bounded as rmcp's answers are).
+fn direct_failure(id: &Value, error: rmcp::ErrorData) -> Response {
+    json_ok(
+        serde_json::to_vec(&Failure {
+            jsonrpc: "2.0",
+            id,
+            error: super::server::bound_error(error),
+        })
+        .unwrap_or_default(),
+    )
+}
+
+/// A plain `tools/list`: the list serialized at start for the caller's scope, with the team's
+/// tools where a team exists (issue 21), read per request: a person added since the server
+/// started shows them.
+fn direct_tools_list(
+    state: &AppState,
+    direct: &Direct,
+    caller: &HttpCaller,
+    id: &Value,
+) -> Response {
+    let team = direct
+        .server
+        .team_listing(&state.svc.for_caller(caller.caller()));
+    let list = &direct.tool_lists[usize::from(team.0) * 3
+        + match caller.scope() {
+            Scope::Read => 0,
+            Scope::Write => 1,
+            Scope::Admin => 2,
+        }];
+    let mut body = Vec::with_capacity(list.len() + 64);
+    body.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    body.extend_from_slice(&serde_json::to_vec(id).unwrap_or_default());
+    body.extend_from_slice(br#","result":"#);
+    body.extend_from_slice(list);
+    body.push(b'}');
+    json_ok(body)
+}
+
+/// A plain `tools/call`: checks, in this order, the params' shape, the id (a string or an
+/// integer) and the caller's right to the tool (a refusal is a tool error result), then runs
+/// the tool as rmcp would, cache hints filled in.
+async fn direct_tools_call(
+    direct: &Direct,
+    caller: &HttpCaller,
+    id: &Value,
+    params: Option<Value>,
+) -> Response {
+    let request: rmcp::model::CallToolRequestParams = match serde_json::from_value(
+        params.unwrap_or(Value::Null),
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            return direct_failure(
                 id,
-                error: super::server::bound_error(error),
-            })
-            .unwrap_or_default(),
-        )
-    };
-    let request: rmcp::model::CallToolRequestParams =
-        match serde_json::from_value(params.unwrap_or(Value::Null)) {
-            Ok(r) => r,
-            Err(e) => {
-                return fail(rmcp::ErrorData::invalid_params(
+                rmcp::ErrorData::invalid_params(
                     format!(
                         "tools/call needs params {{\"name\": TOOL, \"arguments\": {{...}}}}: {e}"
                     ),
                     None,
-                ));
-            }
-        };
+                ),
+            );
+        }
+    };
     let Ok(request_id) = serde_json::from_value::<rmcp::model::RequestId>(id.clone()) else {
-        return fail(rmcp::ErrorData::invalid_request(
-            "id must be a string or an integer",
-            None,
-        ));
+        return direct_failure(
+            id,
+            rmcp::ErrorData::invalid_request("id must be a string or an integer", None),
+        );
     };
     if let Some(refusal) = direct.server.http_refusal(caller, &request) {
         let result =
             rmcp::model::CallToolResult::error(vec![rmcp::model::ContentBlock::text(refusal)]);
-        return json(
-            serde_json::to_vec(&Answer {
-                jsonrpc: "2.0",
-                id,
-                result,
-            })
-            .unwrap_or_default(),
-        );
+        return direct_answer(id, result);
     }
     let context = rmcp::service::RequestContext::new(request_id, direct.peer.clone());
     match direct
@@ -887,19 +986,12 @@ async fn serve_direct(
         .call_blocking(request, context)
         .await
     {
-        Ok(result) => json(
-            serde_json::to_vec(&Answer {
-                jsonrpc: "2.0",
-                id,
-                result: {
-                    let mut result = rmcp::model::ServerResult::from(result);
-                    result.fill_missing_cache_hints();
-                    result
-                },
-            })
-            .unwrap_or_default(),
-        ),
-        Err(error) => fail(error),
+        Ok(result) => {
+            let mut result = rmcp::model::ServerResult::from(result);
+            result.fill_missing_cache_hints();
+            direct_answer(id, result)
+        }
+        Err(error) => direct_failure(id, error),
     }
 }
 
@@ -1040,29 +1132,7 @@ pub async fn serve_listener(
         let service =
             hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                 let guard = InFlight::new(&conn_for_service);
-                let app = app.clone();
-                async move {
-                    let call = tower_oneshot(app, req.map(Body::new));
-                    let mut resp = match tokio::time::timeout(request_timeout, call).await {
-                        Ok(resp) => resp,
-                        Err(_) => {
-                            let mut r = (
-                                StatusCode::SERVICE_UNAVAILABLE,
-                                "the request took too long; try again",
-                            )
-                                .into_response();
-                            r.headers_mut()
-                                .insert(header::CONNECTION, HeaderValue::from_static("close"));
-                            r
-                        }
-                    };
-                    let body = std::mem::take(resp.body_mut());
-                    *resp.body_mut() = Body::new(body.map_frame(move |f| {
-                        let _ = &guard;
-                        f
-                    }));
-                    Ok::<_, Infallible>(resp)
-                }
+                answer_within(app.clone(), req.map(Body::new), request_timeout, guard)
             });
         let connection = http.serve_connection(TokioIo::new(stream), service);
         let conns = Arc::clone(&conns);
@@ -1083,6 +1153,36 @@ pub async fn serve_listener(
     drop(listener);
     while tasks.join_next().await.is_some() {}
     Ok(())
+}
+
+/// The router's answer to one request of a connection, or after `timeout` a 503 that closes
+/// the connection. `guard` counts the request as in flight until its body is sent.
+async fn answer_within(
+    app: Router,
+    req: Request,
+    timeout: Duration,
+    guard: InFlight,
+) -> Result<Response, Infallible> {
+    let call = tower_oneshot(app, req);
+    let mut resp = match tokio::time::timeout(timeout, call).await {
+        Ok(resp) => resp,
+        Err(_) => {
+            let mut r = (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the request took too long; try again",
+            )
+                .into_response();
+            r.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            r
+        }
+    };
+    let body = std::mem::take(resp.body_mut());
+    *resp.body_mut() = Body::new(body.map_frame(move |f| {
+        let _ = &guard;
+        f
+    }));
+    Ok(resp)
 }
 
 /// Calls the router once with `req`.

@@ -23,6 +23,7 @@ use rmcp::model::ClientJsonRpcMessage;
 use serde_json::{Value, json};
 use tokio::io::{
     AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader,
+    DuplexStream, ReadHalf, WriteHalf,
 };
 use tokio::sync::mpsc;
 
@@ -178,80 +179,116 @@ impl Out {
 ///
 /// # Errors
 /// I/O errors on `output`; rmcp failing to start. End of input before any message is not an error.
-pub async fn serve_lines<R, W>(
-    server: StintServer,
-    mut input: R,
-    mut output: W,
-) -> anyhow::Result<()>
+pub async fn serve_lines<R, W>(server: StintServer, mut input: R, output: W) -> anyhow::Result<()>
 where
     R: AsyncBufRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let (ours, theirs) = tokio::io::duplex(1 << 20);
+    let service = spawn_rmcp(server, theirs);
+    let (from_rmcp, to_rmcp) = tokio::io::split(ours);
+    let (answered_tx, answered) = mpsc::unbounded_channel::<Value>();
+    let (out_tx, out_rx) = mpsc::unbounded_channel::<Out>();
+    let writer = spawn_writer(output, out_rx, answered_tx);
+    let relay = spawn_relay(from_rmcp, out_tx.clone());
+    let mut session = Session {
+        to_rmcp,
+        answered,
+        early_answers: VecDeque::new(),
+        open: false,
+    };
+    forward_input(&mut input, &mut session, &out_tx).await?;
+
+    // End of input: let rmcp finish, then flush every answer.
+    let _ = session.to_rmcp.shutdown().await;
+    drop(session);
+    let _ = service.await;
+    let _ = relay.await;
+    drop(out_tx);
+    writer.await??;
+    Ok(())
+}
+
+/// Runs rmcp's side of the session on `theirs` until it ends.
+fn spawn_rmcp(server: StintServer, theirs: DuplexStream) -> tokio::task::JoinHandle<()> {
     let (rmcp_read, rmcp_write) = tokio::io::split(theirs);
-    let service = tokio::spawn(async move {
+    tokio::spawn(async move {
         match server.serve((rmcp_read, rmcp_write)).await {
             Ok(running) => {
                 let _ = running.waiting().await;
             }
             Err(e) => tracing::debug!("MCP session ended before it began: {e}"),
         }
-    });
-    let (from_rmcp, mut to_rmcp) = tokio::io::split(ours);
+    })
+}
 
-    // One writer owns stdout, so answers from rmcp and from this adapter never interleave.
-    // It reports a request id as answered only once its answer line is written and flushed:
-    // the next input line is read after that, so a client killed or cut off never misses the
-    // answer to a write that was committed before it sent its next request.
-    let (answered_tx, mut answered_rx) = mpsc::unbounded_channel::<Value>();
-    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Out>();
-    let writer = tokio::spawn(async move {
-        while let Some(Out { line, answers }) = out_rx.recv().await {
+/// The one writer of `output`, so answers from rmcp and from this adapter never interleave.
+///
+/// It reports a request id on `answered` only once its answer line is written and flushed:
+/// the next input line is read after that, so a client killed or cut off never misses the
+/// answer to a write that was committed before it sent its next request. Ends with the first
+/// I/O error on `output`, or when every sender of `lines` is gone.
+fn spawn_writer<W>(
+    mut output: W,
+    mut lines: mpsc::UnboundedReceiver<Out>,
+    answered: mpsc::UnboundedSender<Value>,
+) -> tokio::task::JoinHandle<anyhow::Result<()>>
+where
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        while let Some(Out { line, answers }) = lines.recv().await {
             if let Some(line) = line {
                 output.write_all(line.as_bytes()).await?;
                 output.write_all(b"\n").await?;
                 output.flush().await?;
             }
             if let Some(id) = answers {
-                let _ = answered_tx.send(id);
+                let _ = answered.send(id);
             }
         }
         anyhow::Ok(())
-    });
+    })
+}
 
-    // Relay rmcp's output, swallowing the answer to an initialize sent on a script's behalf,
-    // and tell the writer which request id each line answers.
-    let relay_out = out_tx.clone();
-    let relay = tokio::spawn(async move {
+/// Relays rmcp's output to the writer, swallowing the answer to an initialize sent on a
+/// script's behalf, and tells the writer which request id each line answers.
+fn spawn_relay(
+    from_rmcp: ReadHalf<DuplexStream>,
+    out: mpsc::UnboundedSender<Out>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
         let mut lines = BufReader::new(from_rmcp).lines();
         while let Ok(Some(line)) = lines.next_line().await {
             let id = answer_id(&line);
             let shown = id.as_ref() != Some(&Value::String(AUTO_INIT_ID.to_owned()));
-            let _ = relay_out.send(Out {
+            let _ = out.send(Out {
                 line: shown.then_some(line),
                 answers: id,
             });
         }
-    });
+    })
+}
 
-    let mut session_open = false;
-    let mut early_answers: VecDeque<Value> = VecDeque::new();
+/// Reads `input` line by line until its end and forwards each message to rmcp, one at a
+/// time: the next line is read once the answer to the last request is written. A line too
+/// long or not JSON-RPC is answered here (through `out`); a blank line is skipped.
+///
+/// # Errors
+/// I/O errors reading `input`. rmcp going away ends the loop without an error.
+async fn forward_input<R: AsyncBufRead + Unpin>(
+    input: &mut R,
+    session: &mut Session,
+    out: &mpsc::UnboundedSender<Out>,
+) -> anyhow::Result<()> {
     let mut buf = Vec::new();
-    let send = async |to_rmcp: &mut tokio::io::WriteHalf<tokio::io::DuplexStream>,
-                      message: &Value|
-           -> std::io::Result<()> {
-        let mut bytes = serde_json::to_vec(message).expect("a Value serialises");
-        bytes.push(b'\n');
-        to_rmcp.write_all(&bytes).await?;
-        to_rmcp.flush().await
-    };
     loop {
-        let complete = match read_line(&mut input, &mut buf).await? {
+        let complete = match read_line(input, &mut buf).await? {
             None => break,
             Some(c) => c,
         };
         if !complete {
-            let _ = out_tx.send(Out::line(error_line(
+            let _ = out.send(Out::line(error_line(
                 Value::Null,
                 -32600,
                 format!("Invalid Request: the line is longer than {MAX_LINE_BYTES} bytes"),
@@ -261,59 +298,93 @@ where
         let (message, id) = match classify(&buf) {
             Line::Skip => continue,
             Line::Answer(line) => {
-                let _ = out_tx.send(Out::line(line));
+                let _ = out.send(Out::line(line));
                 continue;
             }
             Line::Forward { message, id } => (message, id),
         };
-        if !session_open {
-            if !opens_session(&message) {
-                let init = json!({
-                    "jsonrpc": "2.0",
-                    "id": AUTO_INIT_ID,
-                    "method": "initialize",
-                    "params": {
-                        "protocolVersion": AUTO_PROTOCOL_VERSION,
-                        "capabilities": {},
-                        "clientInfo": {"name": "stint-script", "version": env!("CARGO_PKG_VERSION")}
-                    }
-                });
-                if send(&mut to_rmcp, &init).await.is_err() {
-                    break;
-                }
-                let auto_id = Value::String(AUTO_INIT_ID.to_owned());
-                if !wait_for(&mut answered_rx, &mut early_answers, &auto_id).await {
-                    break;
-                }
-                let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-                if send(&mut to_rmcp, &initialized).await.is_err() {
-                    break;
-                }
-                session_open = true;
-            } else if message.get("method").and_then(Value::as_str) != Some("ping")
-                && message.get("method").and_then(Value::as_str) != Some("server/discover")
-            {
-                session_open = true;
-            }
-        }
-        if send(&mut to_rmcp, &message).await.is_err() {
-            break;
-        }
-        if let Some(id) = id
-            && !wait_for(&mut answered_rx, &mut early_answers, &id).await
-        {
+        if !session.forward(&message, id).await {
             break;
         }
     }
-
-    // End of input: let rmcp finish, then flush every answer.
-    let _ = to_rmcp.shutdown().await;
-    drop(to_rmcp);
-    let _ = service.await;
-    let _ = relay.await;
-    drop(out_tx);
-    writer.await??;
     Ok(())
+}
+
+/// This adapter's side of the rmcp session: where messages go, the ids answered so far, and
+/// whether the session is open.
+struct Session {
+    to_rmcp: WriteHalf<DuplexStream>,
+    /// Request ids whose answers are written, from the writer.
+    answered: mpsc::UnboundedReceiver<Value>,
+    /// Ids reported before they were waited for.
+    early_answers: VecDeque<Value>,
+    open: bool,
+}
+
+impl Session {
+    /// Sends `message` to rmcp (opening the session first if need be) and, for a request
+    /// (`id`), waits until its answer is written. `false`: rmcp or the writer went away.
+    async fn forward(&mut self, message: &Value, id: Option<Value>) -> bool {
+        if !self.open && !self.open_before(message).await {
+            return false;
+        }
+        if self.send(message).await.is_err() {
+            return false;
+        }
+        match id {
+            Some(id) => self.answered(&id).await,
+            None => true,
+        }
+    }
+
+    /// Before the first `message` of a script that did not open the session: sends
+    /// `initialize` (its answer swallowed) and `notifications/initialized` on its behalf. An
+    /// opening message opens the session itself, unless it is a `ping` or `server/discover`,
+    /// which may come before. `false`: rmcp or the writer went away.
+    async fn open_before(&mut self, message: &Value) -> bool {
+        if !opens_session(message) {
+            let init = json!({
+                "jsonrpc": "2.0",
+                "id": AUTO_INIT_ID,
+                "method": "initialize",
+                "params": {
+                    "protocolVersion": AUTO_PROTOCOL_VERSION,
+                    "capabilities": {},
+                    "clientInfo": {"name": "stint-script", "version": env!("CARGO_PKG_VERSION")}
+                }
+            });
+            if self.send(&init).await.is_err() {
+                return false;
+            }
+            let auto_id = Value::String(AUTO_INIT_ID.to_owned());
+            if !self.answered(&auto_id).await {
+                return false;
+            }
+            let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+            if self.send(&initialized).await.is_err() {
+                return false;
+            }
+            self.open = true;
+        } else if message.get("method").and_then(Value::as_str) != Some("ping")
+            && message.get("method").and_then(Value::as_str) != Some("server/discover")
+        {
+            self.open = true;
+        }
+        true
+    }
+
+    /// Writes `message` to rmcp as one line.
+    async fn send(&mut self, message: &Value) -> std::io::Result<()> {
+        let mut bytes = serde_json::to_vec(message).expect("a Value serialises");
+        bytes.push(b'\n');
+        self.to_rmcp.write_all(&bytes).await?;
+        self.to_rmcp.flush().await
+    }
+
+    /// Waits until the answer to `id` is written; `false` if the writer went away first.
+    async fn answered(&mut self, id: &Value) -> bool {
+        wait_for(&mut self.answered, &mut self.early_answers, id).await
+    }
 }
 
 /// Waits until rmcp has answered `id`. Returns false if rmcp stopped first.

@@ -450,42 +450,7 @@ impl Service {
     /// when the track is not running; an end before the start or in the future.
     pub fn stop_timer(&self, req: StopTimer) -> Result<TrackWritten> {
         self.write("stop_timer", |ctx| {
-            let running = tracks::running_of(ctx.tx, ctx.acting.person)?;
-            let track =
-                match req.track_id {
-                    Some(id) => {
-                        let t = load_track(ctx, id)?;
-                        if !t.is_running() {
-                            return Err(ServiceError::Conflict(format!(
-                            "track {id} is not running (it ended at {}); running timers: {}",
-                            t.end.map(|e| show_instant(e, ctx.tz)).unwrap_or_default(),
-                            describe_running(&running, ctx.tz)
-                        ).into()));
-                        }
-                        t
-                    }
-                    None => match running.len() {
-                        0 => {
-                            return Err(ServiceError::Conflict(msg![
-                                "no timer is running, so there is nothing to stop; start one with ",
-                                Act::StartTimer,
-                                ", or record finished work with ",
-                                Act::CreateTrack,
-                            ]));
-                        }
-                        1 => running.into_iter().next().expect("one"),
-                        n => {
-                            return Err(ServiceError::Conflict(msg![
-                                format!(
-                                    "{n} timers are running ({}); give ",
-                                    describe_running(&running, ctx.tz)
-                                ),
-                                Arg::TimerId,
-                                " to say which to stop",
-                            ]));
-                        }
-                    },
-                };
+            let track = timer_to_stop(ctx, req.track_id)?;
             ctx.check_writes(track.person_id, &format!("track {}", track.id))?;
             // A bare time of day ends at the first such time after the timer's start.
             let (end, exact) = match clean(req.end.clone()) {
@@ -533,6 +498,9 @@ impl Service {
 
     /// Records a finished track from two of `start`, `end` and `duration`.
     ///
+    /// A retried request (same request id) gets the first answer again, reloaded (see
+    /// `replayed_track`).
+    ///
     /// # Errors
     /// Fewer or more than two of start, end and duration; a start computed from end and
     /// duration before 1900; an end before the start, a zero duration, an end in
@@ -540,146 +508,12 @@ impl Service {
     pub fn create_track(&self, req: NewTrack) -> Result<TrackWritten> {
         let args = format!("{req:?}");
         let ids = |v: &TrackWritten| vec![v.track.id.0];
-        // Whether the span was given by two full date-times does not depend on the clock, so a
-        // replay gives the first answer's warning again.
-        let exact = |s: &str, e: &str, tz, now| {
-            let read = |x: &str| read_instant(x, tz, now).is_ok_and(|r| r.exact);
-            read(s) && read(e)
-        };
         let (replay_start, replay_end) = (req.start.clone(), req.end.clone());
         let reload = |ctx: &Ctx<'_>, ids: &[i64]| {
-            let track = load_track(ctx, ids.first().copied().unwrap_or(0))?;
-            let (overlaps, overlap_count) = tracks::overlapping(
-                ctx.tx,
-                track.person_id,
-                track.start,
-                track.end,
-                Some(track.id),
-                MAX_LISTED_IDS,
-            )?;
-            let given_exact = match &replay_end {
-                Some(e) => exact(&replay_start, e, ctx.tz, ctx.now),
-                None => true,
-            };
-            Ok(TrackWritten {
-                warning: long_track_warning(track.start, track.end, given_exact, ctx.tz),
-                track,
-                overlaps,
-                overlap_count,
-                discarded: false,
-            })
+            replayed_track(ctx, ids, &replay_start, replay_end.as_deref())
         };
         self.write_once("create_track", &args, ids, reload, |ctx| {
-            let given_start = clean(Some(req.start.clone()));
-            // `exact`: the span was given by two full date-times, or by a duration; anything
-            // else longer than 12 hours is flagged (see `long_track_warning`).
-            let (start, end, exact) = match (given_start, clean(req.end), clean(req.duration)) {
-                (Some(s), Some(e), None) => {
-                    let start = read_instant(&s, ctx.tz, ctx.now)?;
-                    // A bare time of day ends at the first such time after the start.
-                    let end = read_end(&e, ctx.tz, ctx.now, start.at)?;
-                    (start.at, end.at, start.exact && end.exact)
-                }
-                (Some(s), None, Some(d)) => {
-                    let start = read_instant(&s, ctx.tz, ctx.now)?.at;
-                    (start, add_seconds(start, parse_duration(&d)?)?, true)
-                }
-                // "45 minutes ending now".
-                (None, Some(e), Some(d)) => {
-                    let end = read_instant(&e, ctx.tz, ctx.now)?.at;
-                    let start = add_seconds(end, -parse_duration(&d)?)?;
-                    (check_instant(start, &format!("{e} minus {d}"))?, end, true)
-                }
-                (Some(_), Some(_), Some(_)) => {
-                    return Err(DomainError::Invalid(msg![
-                        "give two of ",
-                        Arg::Start,
-                        ", ",
-                        Arg::End,
-                        " and ",
-                        Arg::Duration,
-                        ", not all three",
-                    ])
-                    .into());
-                }
-                (None, _, _) => {
-                    return Err(DomainError::Invalid(msg![
-                        "a track needs a start with an end or a duration, or an end with a \
-                         duration (e.g. ",
-                        Arg::Start,
-                        " \"9am\" and ",
-                        Arg::End,
-                        " \"11:00\", or ",
-                        Arg::End,
-                        " \"now\" and ",
-                        Arg::Duration,
-                        " \"45m\"); to track ongoing work, use ",
-                        Act::StartTimer,
-                    ])
-                    .into());
-                }
-                (Some(_), None, None) => {
-                    return Err(DomainError::Invalid(msg![
-                        "a track needs an end or a duration (e.g. ",
-                        Arg::End,
-                        " \"11:00\" or ",
-                        Arg::Duration,
-                        " \"1h30m\"); to track ongoing work, use ",
-                        Act::StartTimer,
-                    ])
-                    .into());
-                }
-            };
-            validate_span(start, Some(end), ctx.now, ctx.tz)?;
-            let project = project_within(ctx, req.project.as_deref(), req.client.as_deref())?;
-            let (project_id, task_id, default_billable) =
-                track_placement(ctx, project.as_deref(), req.task.as_deref())?;
-            let tag_ids = resolve_tags(ctx, &req.tags)?;
-            let hourly_rate = match clean(req.hourly_rate) {
-                Some(r) => Some(parse_rate(&r)?),
-                None => None,
-            };
-            let text = description(req.description.clone())?;
-            if !req.allow_duplicate
-                && let Some(id) = tracks::find_same(ctx.tx, project_id, start, end, &text)?
-            {
-                return Err(duplicate(
-                    "track",
-                    id.0,
-                    stint_domain::words::Act::EditTrack,
-                ));
-            }
-            let fields = TrackFields {
-                start,
-                end: Some(end),
-                timezone: ctx.tz.name().to_owned(),
-                description: text,
-                project_id,
-                billable: req.billable.unwrap_or(default_billable),
-                hourly_rate,
-                task_id,
-                draft: ctx.drafts(),
-                draft_of: None,
-                person_id: ctx.acting.person,
-            };
-            let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
-            tracks::set_tags(ctx.tx, id, &tag_ids)?;
-            let (overlaps, overlap_count) = tracks::overlapping(
-                ctx.tx,
-                ctx.acting.person,
-                start,
-                Some(end),
-                Some(id),
-                MAX_LISTED_IDS,
-            )?;
-            ctx.audit("track", &[id.0], None)?;
-            Ok(TrackWritten {
-                warning: long_track_warning(start, Some(end), exact, ctx.tz),
-                track: load_track(ctx, id.0)?,
-                overlaps,
-                overlap_count,
-                discarded: false,
-            })
+            record_track(ctx, &req)
         })
     }
 
@@ -752,33 +586,7 @@ impl Service {
                     None => None,
                 };
             }
-            // `exact`: every time sent was a full date-time (or a duration); a span longer than
-            // 12 hours made from a phrase is flagged.
-            let mut exact = true;
-            if let Some(s) = clean(req.start) {
-                let r = read_instant(&s, ctx.tz, ctx.now)?;
-                (f.start, exact) = (r.at, r.exact);
-            }
-            match (clean(req.end), clean(req.duration)) {
-                (Some(_), Some(_)) => {
-                    return Err(DomainError::Invalid(msg![
-                        "give either ",
-                        Arg::End,
-                        " or ",
-                        Arg::Duration,
-                        ", not both",
-                    ])
-                    .into());
-                }
-                (Some(e), None) => {
-                    // A bare time of day ends at the first such time after the start.
-                    let r = read_end(&e, ctx.tz, ctx.now, f.start)?;
-                    f.end = Some(r.at);
-                    exact &= r.exact;
-                }
-                (None, Some(d)) => f.end = Some(add_seconds(f.start, parse_duration(&d)?)?),
-                (None, None) => {}
-            }
+            let exact = change_span(ctx, &mut f, req.start, req.end, req.duration)?;
             validate_span(f.start, f.end, ctx.now, ctx.tz)?;
             let tags = match req.tags {
                 Some(tags) => Some(resolve_tags(ctx, &tags)?),
@@ -821,6 +629,184 @@ impl Service {
     }
 }
 
+/// The answer to a replayed `create_track`: the track first written (`ids[0]`) as it is now,
+/// with its overlaps and the long-track warning of the first answer.
+fn replayed_track(
+    ctx: &Ctx<'_>,
+    ids: &[i64],
+    start: &str,
+    end: Option<&str>,
+) -> Result<TrackWritten> {
+    let track = load_track(ctx, ids.first().copied().unwrap_or(0))?;
+    let (overlaps, overlap_count) = tracks::overlapping(
+        ctx.tx,
+        track.person_id,
+        track.start,
+        track.end,
+        Some(track.id),
+        MAX_LISTED_IDS,
+    )?;
+    // Whether the span was given by two full date-times does not depend on the clock, so a
+    // replay gives the first answer's warning again.
+    let given_exact = match end {
+        Some(e) => {
+            let read = |x: &str| read_instant(x, ctx.tz, ctx.now).is_ok_and(|r| r.exact);
+            read(start) && read(e)
+        }
+        None => true,
+    };
+    Ok(TrackWritten {
+        warning: long_track_warning(track.start, track.end, given_exact, ctx.tz),
+        track,
+        overlaps,
+        overlap_count,
+        discarded: false,
+    })
+}
+
+/// The write of `create_track`: reads and checks the span, then the project, task, tags, rate
+/// and description, refuses a duplicate, inserts the track and its tags, and answers with its
+/// overlaps and the long-track warning.
+fn record_track(ctx: &Ctx<'_>, req: &NewTrack) -> Result<TrackWritten> {
+    let (start, end, exact) = given_span(
+        ctx,
+        clean(Some(req.start.clone())),
+        clean(req.end.clone()),
+        clean(req.duration.clone()),
+    )?;
+    validate_span(start, Some(end), ctx.now, ctx.tz)?;
+    let (fields, tag_ids) = new_track_fields(ctx, req, start, end)?;
+    let id = tracks::insert(ctx.tx, &fields, ctx.now)?;
+    tracks::set_tags(ctx.tx, id, &tag_ids)?;
+    let (overlaps, overlap_count) = tracks::overlapping(
+        ctx.tx,
+        ctx.acting.person,
+        start,
+        Some(end),
+        Some(id),
+        MAX_LISTED_IDS,
+    )?;
+    ctx.audit("track", &[id.0], None)?;
+    Ok(TrackWritten {
+        warning: long_track_warning(start, Some(end), exact, ctx.tz),
+        track: load_track(ctx, id.0)?,
+        overlaps,
+        overlap_count,
+        discarded: false,
+    })
+}
+
+/// The span of a new track, `(start, end, exact)`, from two of its start, end and duration
+/// (each already [`clean`]ed), read in the configured zone.
+///
+/// `exact`: the span was given by two full date-times, or by a duration; anything else longer
+/// than 12 hours is flagged (see `long_track_warning`).
+///
+/// # Errors
+/// All three given, or fewer than two; a time or duration that does not read; a start
+/// computed from end and duration out of range.
+fn given_span(
+    ctx: &Ctx<'_>,
+    start: Option<String>,
+    end: Option<String>,
+    duration: Option<String>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>, bool)> {
+    match (start, end, duration) {
+        (Some(s), Some(e), None) => {
+            let start = read_instant(&s, ctx.tz, ctx.now)?;
+            // A bare time of day ends at the first such time after the start.
+            let end = read_end(&e, ctx.tz, ctx.now, start.at)?;
+            Ok((start.at, end.at, start.exact && end.exact))
+        }
+        (Some(s), None, Some(d)) => {
+            let start = read_instant(&s, ctx.tz, ctx.now)?.at;
+            Ok((start, add_seconds(start, parse_duration(&d)?)?, true))
+        }
+        // "45 minutes ending now".
+        (None, Some(e), Some(d)) => {
+            let end = read_instant(&e, ctx.tz, ctx.now)?.at;
+            let start = add_seconds(end, -parse_duration(&d)?)?;
+            Ok((check_instant(start, &format!("{e} minus {d}"))?, end, true))
+        }
+        (Some(_), Some(_), Some(_)) => Err(DomainError::Invalid(msg![
+            "give two of ",
+            Arg::Start,
+            ", ",
+            Arg::End,
+            " and ",
+            Arg::Duration,
+            ", not all three",
+        ])
+        .into()),
+        (None, _, _) => Err(DomainError::Invalid(msg![
+            "a track needs a start with an end or a duration, or an end with a \
+             duration (e.g. ",
+            Arg::Start,
+            " \"9am\" and ",
+            Arg::End,
+            " \"11:00\", or ",
+            Arg::End,
+            " \"now\" and ",
+            Arg::Duration,
+            " \"45m\"); to track ongoing work, use ",
+            Act::StartTimer,
+        ])
+        .into()),
+        (Some(_), None, None) => Err(DomainError::Invalid(msg![
+            "a track needs an end or a duration (e.g. ",
+            Arg::End,
+            " \"11:00\" or ",
+            Arg::Duration,
+            " \"1h30m\"); to track ongoing work, use ",
+            Act::StartTimer,
+        ])
+        .into()),
+    }
+}
+
+/// The fields and tag ids of a new track over `start..end`, in this order: the project (within
+/// its client), the task and billable default, the tags, the rate, the description, then the
+/// duplicate check (the same project, span and description; skipped with `allow_duplicate`).
+fn new_track_fields(
+    ctx: &Ctx<'_>,
+    req: &NewTrack,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<(TrackFields, Vec<stint_domain::TagId>)> {
+    let project = project_within(ctx, req.project.as_deref(), req.client.as_deref())?;
+    let (project_id, task_id, default_billable) =
+        track_placement(ctx, project.as_deref(), req.task.as_deref())?;
+    let tag_ids = resolve_tags(ctx, &req.tags)?;
+    let hourly_rate = match clean(req.hourly_rate.clone()) {
+        Some(r) => Some(parse_rate(&r)?),
+        None => None,
+    };
+    let text = description(req.description.clone())?;
+    if !req.allow_duplicate
+        && let Some(id) = tracks::find_same(ctx.tx, project_id, start, end, &text)?
+    {
+        return Err(duplicate(
+            "track",
+            id.0,
+            stint_domain::words::Act::EditTrack,
+        ));
+    }
+    let fields = TrackFields {
+        start,
+        end: Some(end),
+        timezone: ctx.tz.name().to_owned(),
+        description: text,
+        project_id,
+        billable: req.billable.unwrap_or(default_billable),
+        hourly_rate,
+        task_id,
+        draft: ctx.drafts(),
+        draft_of: None,
+        person_id: ctx.acting.person,
+    };
+    Ok((fields, tag_ids))
+}
+
 /// The ids a start records for a replay: the new timer, then the timers it stopped (replaced
 /// timers are deleted, so a replay answers without them).
 fn started_ids(v: &TimerStarted) -> Vec<i64> {
@@ -858,6 +844,95 @@ fn reload_started(
     })
 }
 
+/// Moves the span of an edited track `f` to a new `start` and a new `end` or `duration`
+/// (each optional, blank as not given; the end read after the new start), and says whether
+/// the span is `exact`: every time sent was a full date-time (or a duration); a span longer
+/// than 12 hours made from a phrase is flagged (see `long_track_warning`).
+///
+/// # Errors
+/// Both `end` and `duration`; a time or duration that does not read.
+fn change_span(
+    ctx: &Ctx<'_>,
+    f: &mut TrackFields,
+    start: Option<String>,
+    end: Option<String>,
+    duration: Option<String>,
+) -> Result<bool> {
+    let mut exact = true;
+    if let Some(s) = clean(start) {
+        let r = read_instant(&s, ctx.tz, ctx.now)?;
+        (f.start, exact) = (r.at, r.exact);
+    }
+    match (clean(end), clean(duration)) {
+        (Some(_), Some(_)) => {
+            return Err(DomainError::Invalid(msg![
+                "give either ",
+                Arg::End,
+                " or ",
+                Arg::Duration,
+                ", not both",
+            ])
+            .into());
+        }
+        (Some(e), None) => {
+            // A bare time of day ends at the first such time after the start.
+            let r = read_end(&e, ctx.tz, ctx.now, f.start)?;
+            f.end = Some(r.at);
+            exact &= r.exact;
+        }
+        (None, Some(d)) => f.end = Some(add_seconds(f.start, parse_duration(&d)?)?),
+        (None, None) => {}
+    }
+    Ok(exact)
+}
+
+/// The timer a stop names (`track_id`), or else the acting person's only running timer.
+///
+/// # Errors
+/// [`ServiceError::Conflict`] when the named track is not running, when nothing runs, or when
+/// several run (each message lists the running timers or says what to do); an unknown track.
+fn timer_to_stop(ctx: &Ctx<'_>, track_id: Option<i64>) -> Result<Track> {
+    let running = tracks::running_of(ctx.tx, ctx.acting.person)?;
+    let track = match track_id {
+        Some(id) => {
+            let t = load_track(ctx, id)?;
+            if !t.is_running() {
+                return Err(ServiceError::Conflict(
+                    format!(
+                        "track {id} is not running (it ended at {}); running timers: {}",
+                        t.end.map(|e| show_instant(e, ctx.tz)).unwrap_or_default(),
+                        describe_running(&running, ctx.tz)
+                    )
+                    .into(),
+                ));
+            }
+            t
+        }
+        None => match running.len() {
+            0 => {
+                return Err(ServiceError::Conflict(msg![
+                    "no timer is running, so there is nothing to stop; start one with ",
+                    Act::StartTimer,
+                    ", or record finished work with ",
+                    Act::CreateTrack,
+                ]));
+            }
+            1 => running.into_iter().next().expect("one"),
+            n => {
+                return Err(ServiceError::Conflict(msg![
+                    format!(
+                        "{n} timers are running ({}); give ",
+                        describe_running(&running, ctx.tz)
+                    ),
+                    Arg::TimerId,
+                    " to say which to stop",
+                ]));
+            }
+        },
+    };
+    Ok(track)
+}
+
 /// Starts a timer in `ctx` (see [`Service::start_timer`]).
 fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
     let start = parse_opt_instant(ctx, req.start.as_deref())?.unwrap_or(ctx.now);
@@ -866,37 +941,7 @@ fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
     let (project_id, task_id, default_billable) =
         track_placement(ctx, project.as_deref(), req.task.as_deref())?;
     let tag_ids = resolve_tags(ctx, &req.tags)?;
-    let mut stopped = Vec::new();
-    let mut replaced = Vec::new();
-    if !ctx.settings.allow_concurrent_timers {
-        for running in tracks::running_of(ctx.tx, ctx.acting.person)? {
-            if running.start == start {
-                // Stopping it would record zero seconds: the new timer replaces it (deleted
-                // below, after the new timer is in, so that the new timer never reuses its id).
-                replaced.push(running);
-                continue;
-            }
-            if running.start > start {
-                let show = |t: DateTime<Utc>| show_instant(t, ctx.tz);
-                return Err(ServiceError::Conflict(msg![
-                    format!(
-                        "timer {} has been running since {}, which is not before the new \
-                         start {}; stop it at an earlier end (",
-                        running.id,
-                        show(running.start),
-                        show(start)
-                    ),
-                    Act::StopTimerAt,
-                    "), or start the new timer later",
-                ]));
-            }
-            // In drafts mode the stop of an approved timer is held as a draft of the change.
-            let base = super::drafts::edit_base(ctx, &running)?;
-            let mut f = TrackFields::from(&base);
-            f.end = Some(start);
-            stopped.push(super::drafts::write_track_edit(ctx, &base, &f, None)?);
-        }
-    }
+    let (stopped, replaced) = make_room_for_timer(ctx, start)?;
     let fields = TrackFields {
         start,
         end: None,
@@ -926,6 +971,66 @@ fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
     let mut ids = vec![id.0];
     ids.extend(stopped.iter().map(|t| t.0));
     ids.extend(replaced.iter().map(|t| t.id.0));
+    let detail = timer_start_detail(&stopped, &replaced);
+    ctx.audit("track", &ids, detail.as_deref())?;
+    let stopped = stopped
+        .into_iter()
+        .map(|t| load_track(ctx, t.0))
+        .collect::<Result<_>>()?;
+    Ok(TimerStarted {
+        track: load_track(ctx, id.0)?,
+        stopped,
+        replaced,
+        overlaps,
+        overlap_count,
+    })
+}
+
+/// Makes room for a timer starting at `start` (unless concurrent timers are allowed): each
+/// running timer of the acting person is stopped at `start`, or replaced when it started at
+/// `start` itself. Gives the stopped timers' ids and the replaced timers (for the caller to
+/// delete once the new timer is in).
+///
+/// # Errors
+/// A running timer that started after `start` (a conflict that says what to do).
+fn make_room_for_timer(ctx: &Ctx<'_>, start: DateTime<Utc>) -> Result<(Vec<TrackId>, Vec<Track>)> {
+    let mut stopped = Vec::new();
+    let mut replaced = Vec::new();
+    if ctx.settings.allow_concurrent_timers {
+        return Ok((stopped, replaced));
+    }
+    for running in tracks::running_of(ctx.tx, ctx.acting.person)? {
+        if running.start == start {
+            // Stopping it would record zero seconds: the new timer replaces it (the caller
+            // deletes it after the new timer is in, so that the new timer never reuses its id).
+            replaced.push(running);
+            continue;
+        }
+        if running.start > start {
+            let show = |t: DateTime<Utc>| show_instant(t, ctx.tz);
+            return Err(ServiceError::Conflict(msg![
+                format!(
+                    "timer {} has been running since {}, which is not before the new \
+                     start {}; stop it at an earlier end (",
+                    running.id,
+                    show(running.start),
+                    show(start)
+                ),
+                Act::StopTimerAt,
+                "), or start the new timer later",
+            ]));
+        }
+        // In drafts mode the stop of an approved timer is held as a draft of the change.
+        let base = super::drafts::edit_base(ctx, &running)?;
+        let mut f = TrackFields::from(&base);
+        f.end = Some(start);
+        stopped.push(super::drafts::write_track_edit(ctx, &base, &f, None)?);
+    }
+    Ok((stopped, replaced))
+}
+
+/// The audit note of a started timer: the timers it stopped and replaced, `None` if none.
+fn timer_start_detail(stopped: &[TrackId], replaced: &[Track]) -> Option<String> {
     let list = |ids: &mut dyn Iterator<Item = TrackId>| {
         ids.map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
     };
@@ -939,19 +1044,7 @@ fn start_in(ctx: &Ctx<'_>, req: StartTimer) -> Result<TimerStarted> {
             list(&mut replaced.iter().map(|t| t.id))
         ));
     }
-    let detail = (!details.is_empty()).then(|| details.join("; "));
-    ctx.audit("track", &ids, detail.as_deref())?;
-    let stopped = stopped
-        .into_iter()
-        .map(|t| load_track(ctx, t.0))
-        .collect::<Result<_>>()?;
-    Ok(TimerStarted {
-        track: load_track(ctx, id.0)?,
-        stopped,
-        replaced,
-        overlaps,
-        overlap_count,
-    })
+    (!details.is_empty()).then(|| details.join("; "))
 }
 
 /// Discards `timer`, stopped within its first second (see [`Service::stop_timer`]): deletes

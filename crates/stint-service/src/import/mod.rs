@@ -639,16 +639,16 @@ impl Checker {
     }
 
     /// Checks `e` and keeps it as a row; a repeat of an earlier row is counted, not kept.
+    ///
+    /// Steps, in this order (the first refusal wins): the start and end instants (no end: a
+    /// running interval, counted; end at start: empty, counted), the span, the text and money
+    /// fields ([`Checker::checked_fields`]), the row's key ([`Checker::row_key`]), and the
+    /// check for a repeat ([`Checker::first_sighting`]).
     pub(crate) fn push(&mut self, mut e: Entry) -> RowResult<()> {
         let line = e.line;
         let place = match e.place.take() {
             Some(p) => RowPlace::Entry(p),
             None => self.line_place(line),
-        };
-        let place_ = place.clone();
-        let bad = move |reason: &dyn std::fmt::Display| RejectedRow {
-            place: place_.clone(),
-            reason: reason.to_string(),
         };
         let start = self.instant(&place, "start", &e.start)?;
         let Some(end) = &e.end else {
@@ -660,7 +660,40 @@ impl Checker {
             self.empty += 1;
             return Ok(());
         }
-        validate_span(start, Some(end), self.now, self.tz).map_err(|err| bad(&err))?;
+        validate_span(start, Some(end), self.now, self.tz).map_err(|err| refusal(&place, &err))?;
+        let f = self.checked_fields(e, &place)?;
+        let (key_at, hash) = self.row_key(&f, start, end);
+        let user = f.user.map(|u| self.names.get(&u));
+        let Some(hash) = self.first_sighting(place, key_at, hash, &user) else {
+            return Ok(());
+        };
+        if let (Some(p), Some(t)) = (&f.project, &f.task) {
+            self.tasks.insert((name_key(p), name_key(t)));
+        }
+        let row = Row {
+            line,
+            start,
+            end,
+            project: f.project.map(|p| self.names.get(&p)),
+            client: f.client.map(|c| self.names.get(&c)),
+            task: f.task.map(|t| self.names.get(&t)),
+            tags: f.tags.iter().map(|t| self.names.get(t)).collect(),
+            description: f.description.into_boxed_str(),
+            billable: f.billable,
+            rate: f.rate,
+            currency: f.currency,
+            user,
+            key_at,
+            hash,
+        };
+        self.rows.push(row);
+        Ok(())
+    }
+
+    /// The text and money fields of `e` (at `place`), checked: empty values dropped, then the
+    /// names, the tags, the description, the user, the rate and the currency, in this order.
+    fn checked_fields(&self, e: Entry, place: &RowPlace) -> RowResult<Fields> {
+        let bad = |reason: &dyn std::fmt::Display| refusal(place, reason);
         // Parsers trim their cells; values are kept as given (a stint CSV cell such as `'\tx`
         // reads back as `\tx`), and only empty ones dropped.
         let clean = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
@@ -678,21 +711,7 @@ impl Checker {
                 check_line(what, v).map_err(|err| bad(&err))?;
             }
         }
-        let mut tags: Vec<String> = Vec::with_capacity(e.tags.len());
-        for t in &e.tags {
-            // Repeated tags stay in the row (earlier builds hashed them so); the write keeps
-            // each tag once.
-            if t.trim().is_empty() {
-                continue;
-            }
-            check_line("tag", t).map_err(|err| bad(&err))?;
-            if t.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(bad(&format!(
-                    "tag {t:?} is only digits; tag names need a letter"
-                )));
-            }
-            tags.push(t.to_owned());
-        }
+        let tags = checked_tags(&e.tags, place)?;
         let description = e.description;
         check_text("description", &description).map_err(|err| bad(&err))?;
         let user = clean(e.user);
@@ -715,33 +734,53 @@ impl Checker {
             None => None,
             Some(c) => Some(Currency::parse(c).map_err(|err| bad(&err))?),
         };
-        let (key_at, hash) = match &e.identity {
+        Ok(Fields {
+            project,
+            client,
+            task,
+            tags,
+            description,
+            billable: e.billable,
+            rate,
+            currency,
+            user,
+            identity: e.identity,
+        })
+    }
+
+    /// The key of a checked row, `(key_at, hash)`: `key_at` in seconds since the epoch (the
+    /// start, or the source's own day for [`Identity::Source`]), the hash by the entry's
+    /// [`Identity`] (a stint CSV row keeps the hash of earlier builds).
+    fn row_key(&self, f: &Fields, start: DateTime<Utc>, end: DateTime<Utc>) -> (i64, [u8; 16]) {
+        match &f.identity {
             Identity::StintCsv => (
                 start.timestamp(),
                 stint_row_hash(
                     start.timestamp(),
                     end.timestamp(),
-                    project.as_deref().unwrap_or(""),
-                    client.as_deref().unwrap_or(""),
-                    &tags,
-                    &description,
-                    e.billable,
+                    f.project.as_deref().unwrap_or(""),
+                    f.client.as_deref().unwrap_or(""),
+                    &f.tags,
+                    &f.description,
+                    f.billable,
                 ),
             ),
             Identity::Content => {
-                let mut sorted: Vec<String> = tags.iter().map(|t| name_key(t)).collect();
+                let mut sorted: Vec<String> = f.tags.iter().map(|t| name_key(t)).collect();
                 sorted.sort();
                 let parts = [
                     self.format.as_str().to_owned(),
                     start.timestamp().to_string(),
                     end.timestamp().to_string(),
-                    project.as_deref().map(name_key).unwrap_or_default(),
-                    client.as_deref().map(name_key).unwrap_or_default(),
-                    task.as_deref().map(name_key).unwrap_or_default(),
+                    f.project.as_deref().map(name_key).unwrap_or_default(),
+                    f.client.as_deref().map(name_key).unwrap_or_default(),
+                    f.task.as_deref().map(name_key).unwrap_or_default(),
                     sorted.join("\u{1f}"),
-                    description.clone(),
-                    format!("{:?}", e.billable),
-                    rate.map(|r| r.normalize().to_string()).unwrap_or_default(),
+                    f.description.clone(),
+                    format!("{:?}", f.billable),
+                    f.rate
+                        .map(|r| r.normalize().to_string())
+                        .unwrap_or_default(),
                 ];
                 (start.timestamp(), hash_parts(&parts))
             }
@@ -749,17 +788,28 @@ impl Checker {
                 key_at.unwrap_or(start.timestamp()),
                 hash_parts(&[self.format.as_str().to_owned(), id.clone()]),
             ),
-        };
-        // Another tracker's export holding one entry twice: keep the first. The same entry of
-        // two users (a meeting both logged) is two tracks: the later one's hash takes its user,
-        // so that the first keeps the key of earlier builds.
-        let user = user.map(|u| self.names.get(&u));
+        }
+    }
+
+    /// Records the row keyed `(key_at, hash)` at `place` and gives the hash it is kept under,
+    /// or counts it as a repeat (the first [`MAX_LISTED_ROWS`] listed) and gives `None`.
+    ///
+    /// Another tracker's export holding one entry twice: keep the first. The same entry of
+    /// two users (a meeting both logged) is two tracks: the later one's hash takes its user,
+    /// so that the first keeps the key of earlier builds.
+    fn first_sighting(
+        &mut self,
+        place: RowPlace,
+        key_at: i64,
+        hash: [u8; 16],
+        user: &Option<Arc<str>>,
+    ) -> Option<[u8; 16]> {
         let user_key = |u: &Option<Arc<str>>| u.as_deref().map(name_key).unwrap_or_default();
         let mut hash = hash;
         if let Some((_, first_user)) = self.seen.get(&(key_at, hash))
-            && user_key(first_user) != user_key(&user)
+            && user_key(first_user) != user_key(user)
         {
-            hash = hash_parts(&[hex(&hash), user_key(&user)]);
+            hash = hash_parts(&[hex(&hash), user_key(user)]);
         }
         match self.seen.entry((key_at, hash)) {
             std::collections::hash_map::Entry::Occupied(first) => {
@@ -770,39 +820,125 @@ impl Checker {
                         first: first.get().0.clone(),
                     });
                 }
-                return Ok(());
+                None
             }
             std::collections::hash_map::Entry::Vacant(slot) => {
                 slot.insert((place, user.clone()));
+                Some(hash)
             }
         }
-        if let (Some(p), Some(t)) = (&project, &task) {
-            self.tasks.insert((name_key(p), name_key(t)));
-        }
-        let row = Row {
-            line,
-            start,
-            end,
-            project: project.map(|p| self.names.get(&p)),
-            client: client.map(|c| self.names.get(&c)),
-            task: task.map(|t| self.names.get(&t)),
-            tags: tags.iter().map(|t| self.names.get(t)).collect(),
-            description: description.into_boxed_str(),
-            billable: e.billable,
-            rate,
-            currency,
-            user,
-            key_at,
-            hash,
-        };
-        self.rows.push(row);
-        Ok(())
     }
 
     /// Counts a running interval, which is not imported.
     pub(crate) fn running(&mut self) {
         self.running += 1;
     }
+
+    /// What the check phase found, for the write phase: the format, the zone, the rows to
+    /// write, and the summary of the file so far (rows read, tasks named, and the empty,
+    /// running, bad and repeated rows, crowded dates); the write adds what it imports.
+    fn into_findings(self) -> (ImportFormat, Tz, Vec<Row>, ImportSummary) {
+        let Checker {
+            format,
+            tz,
+            rows,
+            tasks,
+            empty,
+            running,
+            invalid,
+            invalid_rows,
+            duplicates,
+            duplicate_rows,
+            crowded_dates,
+            ..
+        } = self;
+        let summary = ImportSummary {
+            rows: rows.len() + empty + running + invalid + duplicates,
+            tasks: tasks.len(),
+            empty,
+            running,
+            invalid,
+            invalid_rows,
+            duplicates,
+            duplicate_rows,
+            crowded_dates,
+            ..Default::default()
+        };
+        (format, tz, rows, summary)
+    }
+}
+
+/// An entry's text and money fields once checked (see [`Checker::checked_fields`]): empty
+/// values are `None`, a client or task without a project is dropped, a zero rate is `None`.
+struct Fields {
+    project: Option<String>,
+    client: Option<String>,
+    task: Option<String>,
+    tags: Vec<String>,
+    description: String,
+    billable: Option<bool>,
+    rate: Option<Decimal>,
+    currency: Option<Currency>,
+    user: Option<String>,
+    identity: Identity,
+}
+
+/// A refusal of the row at `place`.
+fn refusal(place: &RowPlace, reason: &dyn std::fmt::Display) -> RejectedRow {
+    RejectedRow {
+        place: place.clone(),
+        reason: reason.to_string(),
+    }
+}
+
+/// The tags of the row at `place`, blank ones left out: each one line, not only digits.
+/// Repeated tags stay in the row (earlier builds hashed them so); the write keeps each tag
+/// once.
+fn checked_tags(tags: &[String], place: &RowPlace) -> RowResult<Vec<String>> {
+    let mut checked: Vec<String> = Vec::with_capacity(tags.len());
+    for t in tags {
+        if t.trim().is_empty() {
+            continue;
+        }
+        check_line("tag", t).map_err(|err| refusal(place, &err))?;
+        if t.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(refusal(
+                place,
+                &format!("tag {t:?} is only digits; tag names need a letter"),
+            ));
+        }
+        checked.push(t.to_owned());
+    }
+    Ok(checked)
+}
+
+/// The client named `name` (names compared as [`name_key`]s, through `cache`): the first one
+/// of that name, else a new one (counted in `summary`).
+fn import_client(
+    ctx: &super::Ctx<'_>,
+    name: &str,
+    cache: &mut HashMap<String, ClientId>,
+    summary: &mut ImportSummary,
+) -> Result<ClientId> {
+    if let Some(id) = cache.get(&name_key(name)) {
+        return Ok(*id);
+    }
+    let id = match clients::find_by_name(ctx.tx, name)?.first() {
+        Some(found) => found.id,
+        None => {
+            summary.created_clients += 1;
+            clients::insert(
+                ctx.tx,
+                &ClientFields {
+                    name: name.to_string(),
+                    ..Default::default()
+                },
+                ctx.now,
+            )?
+        }
+    };
+    cache.insert(name_key(name), id);
+    Ok(id)
 }
 
 /// The hash of earlier builds' stint CSV rows (names and tags case-insensitive, tags in any
@@ -1099,34 +1235,9 @@ impl Service {
         dry_run: bool,
         progress: &dyn ImportProgress,
     ) -> Result<ImportReport> {
-        let Checker {
-            format,
-            tz,
-            rows,
-            tasks,
-            empty,
-            running,
-            invalid,
-            invalid_rows,
-            duplicates,
-            duplicate_rows,
-            crowded_dates,
-            ..
-        } = checker;
+        let (format, tz, rows, mut summary) = checker.into_findings();
         progress.checked(rows.len());
         tracing::debug!("import: {} rows checked, writing them", rows.len());
-        let mut summary = ImportSummary {
-            rows: rows.len() + empty + running + invalid + duplicates,
-            tasks: tasks.len(),
-            empty,
-            running,
-            invalid,
-            invalid_rows,
-            duplicates,
-            duplicate_rows,
-            crowded_dates,
-            ..Default::default()
-        };
         let preview = rows.iter().take(PREVIEW_ROWS).map(Row::preview).collect();
         let tz_name = tz.name().to_owned();
         let row_count = rows.len();
@@ -1293,6 +1404,11 @@ impl Service {
         Ok(found)
     }
 
+    /// The project `name` of `row` (within the row's client, found or created first): the one
+    /// of that name, else a new one with the row's rate and currency, billable by default.
+    ///
+    /// # Errors
+    /// Several projects of that name and no client to tell them apart (a refusal of the row).
     fn import_project(
         &self,
         ctx: &super::Ctx<'_>,
@@ -1303,27 +1419,7 @@ impl Service {
     ) -> Result<ProjectHit> {
         let client_id = match &row.client {
             None => None,
-            Some(c) => Some(match client_cache.get(&name_key(c)) {
-                Some(id) => *id,
-                None => {
-                    let id = match clients::find_by_name(ctx.tx, c)?.first() {
-                        Some(found) => found.id,
-                        None => {
-                            summary.created_clients += 1;
-                            clients::insert(
-                                ctx.tx,
-                                &ClientFields {
-                                    name: c.to_string(),
-                                    ..Default::default()
-                                },
-                                ctx.now,
-                            )?
-                        }
-                    };
-                    client_cache.insert(name_key(c), id);
-                    id
-                }
-            }),
+            Some(c) => Some(import_client(ctx, c, client_cache, summary)?),
         };
         let candidates = projects::find_by_name(ctx.tx, name)?;
         let matching: Vec<_> = match client_id {

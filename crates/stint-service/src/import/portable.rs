@@ -139,17 +139,39 @@ impl Service {
     /// the copy's replace them), in one transaction; rolled back for a dry run.
     pub(super) fn import_portable(
         &self,
-        mut input: impl Read,
+        input: impl Read,
         options: &ImportOptions,
         progress: &dyn ImportProgress,
     ) -> Result<ImportReport> {
-        let mut bytes = Vec::new();
-        input
-            .read_to_end(&mut bytes)
-            .map_err(|e| bad_copy(format!("cannot read the file ({e})")))?;
-        let doc: Map<String, Value> = serde_json::from_slice(&bytes)
-            .map_err(|e| bad_copy(format!("line {}: {e}", e.line())))?;
-        drop(bytes);
+        let doc = read_copy(input)?;
+        let tables = self.copy_tables(&doc)?;
+        let rows_total: usize = tables
+            .iter()
+            .map(|t| t.get("rows").and_then(Value::as_array).map_or(0, Vec::len))
+            .sum();
+        progress.checked(rows_total);
+        let restored = self.restore_copy(tables, options, progress)?;
+        let tracks = restored.rows("tracks");
+        Ok(ImportReport {
+            format: super::ImportFormat::StintJson,
+            timezone: self.get_settings()?.effective_timezone.name().to_owned(),
+            dry_run: options.dry_run,
+            summary: ImportSummary {
+                rows: rows_total,
+                imported: tracks,
+                created_projects: restored.rows("projects"),
+                created_clients: restored.rows("clients"),
+                created_tags: restored.rows("tags"),
+                ..ImportSummary::default()
+            },
+            preview: Vec::new(),
+            restored: Some(restored),
+        })
+    }
+
+    /// The `tables` list of a portable copy, once its header is checked, in this order: the
+    /// `format`, the layout `version`, and a `schema_version` no newer than this database's.
+    fn copy_tables<'d>(&self, doc: &'d Map<String, Value>) -> Result<&'d Vec<Value>> {
         if doc.get("format").and_then(Value::as_str) != Some(EXPORT_FORMAT) {
             return Err(bad_copy(format!("its \"format\" is not {EXPORT_FORMAT:?}")));
         }
@@ -173,87 +195,30 @@ impl Service {
                  stint and import again"
             )));
         }
-        let tables = doc
-            .get("tables")
+        doc.get("tables")
             .and_then(Value::as_array)
-            .ok_or_else(|| bad_copy("it has no \"tables\" list"))?;
-        let rows_total: usize = tables
-            .iter()
-            .map(|t| t.get("rows").and_then(Value::as_array).map_or(0, Vec::len))
-            .sum();
-        progress.checked(rows_total);
+            .ok_or_else(|| bad_copy("it has no \"tables\" list"))
+    }
+
+    /// Writes the copy's `tables` into this empty database in one transaction (foreign keys
+    /// checked at commit), then checkpoints; a dry run is rolled back once every row went in.
+    /// Gives the rows restored per table, in the copy's order.
+    fn restore_copy(
+        &self,
+        tables: &[Value],
+        options: &ImportOptions,
+        progress: &dyn ImportProgress,
+    ) -> Result<PortableSummary> {
         let mut restored = PortableSummary::default();
         let mut finished = false;
         let outcome = self.write("import_stint_json", |ctx| {
             let known = store_portable::tables(ctx.tx)?;
-            for t in &known {
-                if t.name != "settings" && store_portable::count_rows(ctx.tx, &t.name)? > 0 {
-                    return Err(ServiceError::Conflict(
-                        format!(
-                            "a stint export is restored only into an empty database, and this one \
-                         has {} rows; import it with --db pointing at a new file (nothing was \
-                         imported)",
-                            t.name
-                        )
-                        .into(),
-                    ));
-                }
-            }
+            refuse_unless_empty(ctx, &known)?;
             store_portable::defer_foreign_keys(ctx.tx)?;
             let mut done = 0usize;
             for t in tables {
-                let name = t
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| bad_copy("a table has no name"))?;
-                let info: &TableInfo = known.iter().find(|k| k.name == name).ok_or_else(|| {
-                    bad_copy(format!("this stint has no table {name:?}; upgrade stint"))
-                })?;
-                let columns: Vec<String> = t
-                    .get("columns")
-                    .and_then(Value::as_array)
-                    .ok_or_else(|| bad_copy(format!("table {name} has no columns")))?
-                    .iter()
-                    .map(|c| c.as_str().map(str::to_owned))
-                    .collect::<Option<_>>()
-                    .ok_or_else(|| {
-                        bad_copy(format!("table {name} has a column that is not a name"))
-                    })?;
-                if let Some(c) = columns.iter().find(|c| !info.columns.contains(c)) {
-                    return Err(bad_copy(format!(
-                        "table {name} has a column {c:?} this stint does not know; upgrade stint"
-                    )));
-                }
-                if name == "settings" {
-                    store_portable::clear(ctx.tx, name)?;
-                }
-                let rows = t
-                    .get("rows")
-                    .and_then(Value::as_array)
-                    .map_or(&[][..], Vec::as_slice);
-                let id_column = columns.iter().position(|c| c == "id");
-                for (i, row) in rows.iter().enumerate() {
-                    // A row is named by its id where its table has one (issue 18: errors name
-                    // the entry, not its ordinal).
-                    let label = match id_column.and_then(|c| row.as_array()?.get(c)?.as_i64()) {
-                        Some(id) => format!("{name} row id {id} (row {} of the table)", i + 1),
-                        None => format!("row {} of table {name}", i + 1),
-                    };
-                    let cells: Vec<Cell> = row
-                        .as_array()
-                        .filter(|r| r.len() == columns.len())
-                        .and_then(|r| r.iter().map(json_cell).collect())
-                        .ok_or_else(|| {
-                            bad_copy(format!("{label} does not have {} values", columns.len()))
-                        })?;
-                    store_portable::insert_row(ctx.tx, name, &columns, &cells)
-                        .map_err(|e| bad_copy(format!("{label} was refused ({e})")))?;
-                    done += 1;
-                    if done.is_multiple_of(super::BATCH_ROWS) {
-                        progress.written(done);
-                    }
-                }
-                restored.tables.push((name.to_owned(), rows.len()));
+                let (name, rows) = restore_table(ctx, &known, t, &mut done, progress)?;
+                restored.tables.push((name.to_owned(), rows));
             }
             ctx.audit(
                 "database",
@@ -275,21 +240,110 @@ impl Service {
                 if options.dry_run && finished && m == super::DRY_RUN_ROLLBACK.into() => {}
             Err(e) => return Err(e),
         }
-        let tracks = restored.rows("tracks");
-        Ok(ImportReport {
-            format: super::ImportFormat::StintJson,
-            timezone: self.get_settings()?.effective_timezone.name().to_owned(),
-            dry_run: options.dry_run,
-            summary: ImportSummary {
-                rows: rows_total,
-                imported: tracks,
-                created_projects: restored.rows("projects"),
-                created_clients: restored.rows("clients"),
-                created_tags: restored.rows("tags"),
-                ..ImportSummary::default()
-            },
-            preview: Vec::new(),
-            restored: Some(restored),
-        })
+        Ok(restored)
     }
+}
+
+/// Reads and parses a whole portable copy (a JSON object).
+fn read_copy(mut input: impl Read) -> Result<Map<String, Value>> {
+    let mut bytes = Vec::new();
+    input
+        .read_to_end(&mut bytes)
+        .map_err(|e| bad_copy(format!("cannot read the file ({e})")))?;
+    serde_json::from_slice(&bytes).map_err(|e| bad_copy(format!("line {}: {e}", e.line())))
+}
+
+/// Refuses (a conflict, naming the first such table) a database with rows in any of the
+/// `known` tables but settings.
+fn refuse_unless_empty(ctx: &crate::Ctx<'_>, known: &[TableInfo]) -> Result<()> {
+    for t in known {
+        if t.name != "settings" && store_portable::count_rows(ctx.tx, &t.name)? > 0 {
+            return Err(ServiceError::Conflict(
+                format!(
+                    "a stint export is restored only into an empty database, and this one \
+                 has {} rows; import it with --db pointing at a new file (nothing was \
+                 imported)",
+                    t.name
+                )
+                .into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Restores one table `t` of a copy (settings replace this database's), adding its rows to
+/// `done` and reporting every [`super::BATCH_ROWS`]; gives its name and row count.
+///
+/// Checks, in this order: a name, a table this build knows, columns that are names this
+/// build knows, then each row in turn.
+fn restore_table<'t>(
+    ctx: &crate::Ctx<'_>,
+    known: &[TableInfo],
+    t: &'t Value,
+    done: &mut usize,
+    progress: &dyn ImportProgress,
+) -> Result<(&'t str, usize)> {
+    let name = t
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad_copy("a table has no name"))?;
+    let info: &TableInfo = known
+        .iter()
+        .find(|k| k.name == name)
+        .ok_or_else(|| bad_copy(format!("this stint has no table {name:?}; upgrade stint")))?;
+    let columns: Vec<String> = t
+        .get("columns")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad_copy(format!("table {name} has no columns")))?
+        .iter()
+        .map(|c| c.as_str().map(str::to_owned))
+        .collect::<Option<_>>()
+        .ok_or_else(|| bad_copy(format!("table {name} has a column that is not a name")))?;
+    if let Some(c) = columns.iter().find(|c| !info.columns.contains(c)) {
+        return Err(bad_copy(format!(
+            "table {name} has a column {c:?} this stint does not know; upgrade stint"
+        )));
+    }
+    if name == "settings" {
+        store_portable::clear(ctx.tx, name)?;
+    }
+    let rows = t
+        .get("rows")
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
+    restore_rows(ctx, name, &columns, rows, done, progress)?;
+    Ok((name, rows.len()))
+}
+
+/// Inserts the `rows` of table `name` (each an array of one value per column), counting them
+/// in `done`. A refused row is named by its id where the table has one (issue 18: errors name
+/// the entry, not its ordinal).
+fn restore_rows(
+    ctx: &crate::Ctx<'_>,
+    name: &str,
+    columns: &[String],
+    rows: &[Value],
+    done: &mut usize,
+    progress: &dyn ImportProgress,
+) -> Result<()> {
+    let id_column = columns.iter().position(|c| c == "id");
+    for (i, row) in rows.iter().enumerate() {
+        let label = match id_column.and_then(|c| row.as_array()?.get(c)?.as_i64()) {
+            Some(id) => format!("{name} row id {id} (row {} of the table)", i + 1),
+            None => format!("row {} of table {name}", i + 1),
+        };
+        let cells: Vec<Cell> = row
+            .as_array()
+            .filter(|r| r.len() == columns.len())
+            .and_then(|r| r.iter().map(json_cell).collect())
+            .ok_or_else(|| bad_copy(format!("{label} does not have {} values", columns.len())))?;
+        store_portable::insert_row(ctx.tx, name, columns, &cells)
+            .map_err(|e| bad_copy(format!("{label} was refused ({e})")))?;
+        *done += 1;
+        if done.is_multiple_of(super::BATCH_ROWS) {
+            progress.written(*done);
+        }
+    }
+    Ok(())
 }
