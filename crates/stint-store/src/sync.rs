@@ -1355,6 +1355,15 @@ struct Row<'a> {
     what: String,
 }
 
+/// Whether an edit's `values` set a track's invoice (`invoice_id`, `invoice_line_id`): what
+/// puts a track on an invoice or takes it off is applied even to an invoiced track.
+fn touches_invoice(m: &TableMeta, values: &[Option<Value>]) -> bool {
+    values
+        .iter()
+        .enumerate()
+        .any(|(i, v)| v.is_some() && matches!(m.cols[i].as_str(), "invoice_id" | "invoice_line_id"))
+}
+
 /// Applies the row operations of one remote change stamped `stamp`, made by a device that had
 /// applied `known`: one method per row operation; what it decided where changes met goes to
 /// `decisions`.
@@ -1422,106 +1431,27 @@ impl Applier<'_> {
     /// name another row holds merges with it ([`classes`]); references to missing parents are
     /// cleared or the row is dropped ([`fix_references`]).
     fn insert_new(&mut self, row: Row<'_>) -> Result<()> {
-        let (conn, meta, stamp, known) = (self.conn, self.meta, self.stamp, self.known);
-        let decisions = &mut *self.decisions;
+        if self.stays_deleted(&row)? {
+            return Ok(());
+        }
         let Row {
             table,
             m,
             mut values,
-            key_vals: _,
             key,
             what,
+            ..
         } = row;
-        if let Some((clock, true)) = row_clock(conn, table, &key)?
-            && *stamp <= clock
-        {
-            decisions.push(Decision {
-                kind: DecisionKind::DeletedWins,
-                detail: format!("{what} stays deleted (its deletion is later)"),
-            });
-            return Ok(());
-        }
         let mut carried = Vec::new();
         if let (Some(mk), Some(id)) = (merge_key(table, m, &values), int_key(m, &values)) {
-            record_created(conn, table, &mk, id, stamp)?;
-            // Only rows still here count: a name created again after its row was
-            // deleted is a new row.
-            let mut same = Vec::new();
-            for (o, created) in created_with(conn, table, &mk)? {
-                // A row the creator of this one had seen (its own, or one whose
-                // creation it had applied: it renamed it, say) was not created
-                // concurrently, so the two stay apart.
-                // (A claim with a stamp is judged by it: a rename of this device's
-                // row by another device is a claim of that device.)
-                let same_device =
-                    created.is_none() && o != id && DeviceNo::of_id(o) == DeviceNo::of_id(id);
-                let seen = o != id && created.is_some_and(|c| !c.unknown_to(stamp, known));
-                if same_device || seen {
-                    continue;
-                }
-                if o == id || exists(conn, table, m, &[Value::Integer(o)])? {
-                    same.push(o);
-                } else if let Some(to) = classes::live(conn, table, m, o)? {
-                    // Merged into another row here: it stands for that row.
-                    same.push(to);
-                } else if o < id
-                    && let Some((clock, true)) =
-                        row_clock(conn, table, &key_text(&Value::Integer(o)))?
-                    && clock.unknown_to(stamp, known)
-                {
-                    // Created under that name elsewhere first (lower id) and deleted
-                    // there without this device knowing: on the devices that merged
-                    // the two before the delete came, it deleted both; so here too.
-                    same.push(o);
-                }
-            }
-            same.sort_unstable();
-            same.dedup();
-            let low = same.first().copied().unwrap_or(id);
-            let name = name_of(
-                m,
-                &values
-                    .iter()
-                    .map(|v| v.clone().unwrap_or(Value::Null))
-                    .collect::<Vec<_>>(),
-            );
-            if low != id {
-                // Created under the same name elsewhere first (lower id): one row.
-                redirect_to(conn, table, id, low)?;
-                let alive = exists(conn, table, m, &[Value::Integer(low)])?;
-                decisions.push(Decision {
-                    kind: DecisionKind::Merged,
-                    detail: if alive {
-                        format!(
-                            "{what}{name} was created on two devices: merged into {} {low}",
-                            singular(table)
-                        )
-                    } else {
-                        format!(
-                            "{what}{name} was created on two devices, and {} {low} it \
-                                 merges into is deleted: it stays deleted",
-                            singular(table)
-                        )
-                    },
-                });
-                return Ok(());
-            }
-            for other in same.into_iter().filter(|o| *o != id) {
-                if exists(conn, table, m, &[Value::Integer(other)])? {
-                    carried.extend(merge_into(conn, meta, table, m, other, id, None, false)?);
-                    decisions.push(Decision {
-                        kind: DecisionKind::Merged,
-                        detail: format!(
-                            "{} {other}{name} was created on two devices: merged into \
-                                 {what}",
-                            singular(table)
-                        ),
-                    });
-                } else {
-                    redirect_to(conn, table, other, id)?;
-                }
+            record_created(self.conn, table, &mk, id, self.stamp)?;
+            let same = self.same_name_rows(table, m, &mk, id)?;
+            match self.merge_same_name(table, m, &values, &what, id, same)? {
+                Some(c) => carried = c,
+                None => return Ok(()),
             }
         }
+        let (conn, meta, stamp, known) = (self.conn, self.meta, self.stamp, self.known);
         if !fix_references(
             conn,
             meta,
@@ -1531,11 +1461,11 @@ impl Applier<'_> {
             &what,
             stamp,
             known,
-            decisions,
+            self.decisions,
         )? {
             return Ok(());
         }
-        insert_row(conn, meta, table, m, &values, stamp, decisions)?;
+        insert_row(conn, meta, table, m, &values, stamp, self.decisions)?;
         // A row with an id has a row clock only once it was deleted: this is its return.
         let back = m.int_pk && row_clock(conn, table, &key)?.is_some();
         if !m.int_pk || back {
@@ -1551,6 +1481,118 @@ impl Applier<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Whether the inserted row stays deleted: its deletion here is later than the insert.
+    fn stays_deleted(&mut self, row: &Row<'_>) -> Result<bool> {
+        let Some((clock, true)) = row_clock(self.conn, row.table, &row.key)? else {
+            return Ok(false);
+        };
+        if *self.stamp > clock {
+            return Ok(false);
+        }
+        self.decisions.push(Decision {
+            kind: DecisionKind::DeletedWins,
+            detail: format!("{} stays deleted (its deletion is later)", row.what),
+        });
+        Ok(true)
+    }
+
+    /// The rows that claimed merge values `mk` concurrently with new row `id` (itself
+    /// included), as the rows they stand for here, ascending, without repeats. Only rows still
+    /// here count: a name created again after its row was deleted is a new row.
+    fn same_name_rows(&self, table: &str, m: &TableMeta, mk: &str, id: i64) -> Result<Vec<i64>> {
+        let (conn, stamp, known) = (self.conn, self.stamp, self.known);
+        let mut same = Vec::new();
+        for (o, created) in created_with(conn, table, mk)? {
+            // A row the creator of this one had seen (its own, or one whose creation it had
+            // applied: it renamed it, say) was not created concurrently, so the two stay
+            // apart. (A claim with a stamp is judged by it: a rename of this device's row by
+            // another device is a claim of that device.)
+            let same_device =
+                created.is_none() && o != id && DeviceNo::of_id(o) == DeviceNo::of_id(id);
+            let seen = o != id && created.is_some_and(|c| !c.unknown_to(stamp, known));
+            if same_device || seen {
+                continue;
+            }
+            if o == id || exists(conn, table, m, &[Value::Integer(o)])? {
+                same.push(o);
+            } else if let Some(to) = classes::live(conn, table, m, o)? {
+                // Merged into another row here: it stands for that row.
+                same.push(to);
+            } else if o < id
+                && let Some((clock, true)) = row_clock(conn, table, &key_text(&Value::Integer(o)))?
+                && clock.unknown_to(stamp, known)
+            {
+                // Created under that name elsewhere first (lower id) and deleted there
+                // without this device knowing: on the devices that merged the two before the
+                // delete came, it deleted both; so here too.
+                same.push(o);
+            }
+        }
+        same.sort_unstable();
+        same.dedup();
+        Ok(same)
+    }
+
+    /// Merges new row `id` (with `values`) and the rows created under the same name
+    /// concurrently (`same`, from [`Applier::same_name_rows`]): the lowest id stays. Returns
+    /// `None` when `id` is not the lowest (it went into that row, or stays deleted with it),
+    /// else what the rows merged into it carry ([`classes::carry`]).
+    fn merge_same_name(
+        &mut self,
+        table: &str,
+        m: &TableMeta,
+        values: &[Option<Value>],
+        what: &str,
+        id: i64,
+        same: Vec<i64>,
+    ) -> Result<Option<Vec<Carried>>> {
+        let (conn, meta) = (self.conn, self.meta);
+        let low = same.first().copied().unwrap_or(id);
+        let full: Vec<Value> = values
+            .iter()
+            .map(|v| v.clone().unwrap_or(Value::Null))
+            .collect();
+        let name = name_of(m, &full);
+        if low != id {
+            // Created under the same name elsewhere first (lower id): one row.
+            redirect_to(conn, table, id, low)?;
+            let alive = exists(conn, table, m, &[Value::Integer(low)])?;
+            self.decisions.push(Decision {
+                kind: DecisionKind::Merged,
+                detail: if alive {
+                    format!(
+                        "{what}{name} was created on two devices: merged into {} {low}",
+                        singular(table)
+                    )
+                } else {
+                    format!(
+                        "{what}{name} was created on two devices, and {} {low} it \
+                             merges into is deleted: it stays deleted",
+                        singular(table)
+                    )
+                },
+            });
+            return Ok(None);
+        }
+        let mut carried = Vec::new();
+        for other in same.into_iter().filter(|o| *o != id) {
+            if exists(conn, table, m, &[Value::Integer(other)])? {
+                carried.extend(merge_into(conn, meta, table, m, other, id, None, false)?);
+                self.decisions.push(Decision {
+                    kind: DecisionKind::Merged,
+                    detail: format!(
+                        "{} {other}{name} was created on two devices: merged into \
+                             {what}",
+                        singular(table)
+                    ),
+                });
+            } else {
+                redirect_to(conn, table, other, id)?;
+            }
+        }
+        Ok(Some(carried))
     }
 
     /// A track put on an invoice on the billing device, sent in full ([`expand_claims`]): its
@@ -1657,113 +1699,153 @@ impl Applier<'_> {
     /// An edit: each column keeps the later write; an edit of a row on an issued invoice, or of
     /// a row deleted meanwhile, is dropped.
     fn update(&mut self, row: Row<'_>, current: Option<Vec<Value>>) -> Result<()> {
+        let Some(cur) = current else {
+            return self.drop_edit_of_missing_row(&row);
+        };
+        if self.edit_kept_off_invoice(&row, &cur)?
+            || self.edit_loses_to_unseen_claim(&row)?
+            || self.edit_loses_to_return(&row)?
+        {
+            return Ok(());
+        }
+        let set = self.later_columns(&row, &cur)?;
+        self.remember_releases(&row, &cur, &set)?;
         let (conn, meta, stamp, known) = (self.conn, self.meta, self.stamp, self.known);
-        let decisions = &mut *self.decisions;
         let Row {
+            table, m, key_vals, ..
+        } = &row;
+        update_cols(
+            conn,
+            meta,
             table,
             m,
-            values,
             key_vals,
-            key,
-            what,
-        } = row;
-        let Some(cur) = current else {
-            let gone = matches!(row_clock(conn, table, &key)?, Some((_, true)));
-            decisions.push(Decision {
-                kind: DecisionKind::DeletedWins,
-                detail: if gone {
-                    format!("an edit of {what} was dropped: it was deleted")
-                } else {
-                    format!("an edit of {what} was dropped: the row is not here")
-                },
-            });
-            return Ok(());
+            &set,
+            stamp,
+            known,
+            self.decisions,
+        )
+    }
+
+    /// The edit of a row that is not here: dropped, and said (deleted, or never here).
+    fn drop_edit_of_missing_row(&mut self, row: &Row<'_>) -> Result<()> {
+        let gone = matches!(row_clock(self.conn, row.table, &row.key)?, Some((_, true)));
+        let what = &row.what;
+        self.decisions.push(Decision {
+            kind: DecisionKind::DeletedWins,
+            detail: if gone {
+                format!("an edit of {what} was dropped: it was deleted")
+            } else {
+                format!("an edit of {what} was dropped: the row is not here")
+            },
+        });
+        Ok(())
+    }
+
+    /// Whether the edit is dropped because its row is on an issued invoice (`cur`: the row
+    /// here), unless the edit is what puts it on or takes it off an invoice.
+    fn edit_kept_off_invoice(&mut self, row: &Row<'_>, cur: &[Value]) -> Result<bool> {
+        let (m, values) = (row.m, &row.values);
+        let Some(inv) = frozen(self.conn, row.table, m, values, Some(cur))? else {
+            return Ok(false);
         };
-        if let Some(inv) = frozen(conn, table, m, &values, Some(&cur))? {
-            let touches_content = values.iter().enumerate().any(|(i, v)| {
-                v.is_some()
-                    && !m.pk.contains(&i)
-                    && !matches!(
-                        m.cols[i].as_str(),
-                        "invoice_id" | "invoice_line_id" | "updated_at"
-                    )
-            });
-            let touches_invoice = values.iter().enumerate().any(|(i, v)| {
-                v.is_some() && matches!(m.cols[i].as_str(), "invoice_id" | "invoice_line_id")
-            });
-            // An edit that only moved `updated_at` is dropped too (silently): on the
-            // devices that get the invoice's full version later, that version sets every
-            // column, so keeping the edit here would leave this device different.
-            if !touches_invoice {
-                if touches_content {
-                    decisions.push(Decision {
-                        kind: DecisionKind::InvoiceKept,
-                        detail: format!(
-                            "an edit of {what} made on another device was not applied: it \
-                             is on invoice {inv}, which keeps its version"
-                        ),
-                    });
-                }
-                return Ok(());
-            }
+        // An edit that only moved `updated_at` is dropped too (silently): on the devices that
+        // get the invoice's full version later, that version sets every column, so keeping the
+        // edit here would leave this device different.
+        if touches_invoice(m, values) {
+            return Ok(false);
         }
-        // An edit of a track made without knowing of the latest claim of it loses to that
-        // claim, as it did on the devices where the claim arrived after it.
-        if rule(table).and_then(|r| r.frozen_with_track) == Some("id")
-            && claim_unknown_to(conn, table, &key, stamp, known)?
-        {
-            let touches_invoice = values.iter().enumerate().any(|(i, v)| {
-                v.is_some() && matches!(m.cols[i].as_str(), "invoice_id" | "invoice_line_id")
-            });
-            if !touches_invoice {
-                let content = values
-                    .iter()
-                    .enumerate()
-                    .any(|(i, v)| v.is_some() && !m.pk.contains(&i) && m.cols[i] != "updated_at");
-                if content {
-                    decisions.push(Decision {
-                        kind: DecisionKind::InvoiceKept,
-                        detail: format!(
-                            "an edit of {what} made on another device was not applied: it \
-                             was made without knowing the track was put on an invoice, whose \
-                             version it keeps"
-                        ),
-                    });
-                }
-                return Ok(());
-            }
-        }
-        let base = row_clock(conn, table, &key)?;
-        // A row with an id has a row clock only when it came back after a delete (an undo):
-        // an edit made elsewhere without knowing of that return was made before the delete
-        // (it could not edit a deleted row). The delete won against it on the devices that
-        // had the edit first, and the return restored the row as it was: it loses here too.
-        if m.int_pk
-            && let Some((returned, false)) = &base
-            && returned.unknown_to(stamp, known)
-        {
-            decisions.push(Decision {
-                kind: DecisionKind::DeletedWins,
+        let touches_content = values.iter().enumerate().any(|(i, v)| {
+            v.is_some()
+                && !m.pk.contains(&i)
+                && !matches!(
+                    m.cols[i].as_str(),
+                    "invoice_id" | "invoice_line_id" | "updated_at"
+                )
+        });
+        if touches_content {
+            self.decisions.push(Decision {
+                kind: DecisionKind::InvoiceKept,
                 detail: format!(
-                    "an edit of {what} was dropped: it was deleted meanwhile, and brought back \
-                     as it was"
+                    "an edit of {} made on another device was not applied: it is on invoice \
+                     {inv}, which keeps its version",
+                    row.what
                 ),
             });
-            return Ok(());
         }
+        Ok(true)
+    }
+
+    /// Whether the edit of a track is dropped because it was made without knowing of the
+    /// latest claim of it (an invoice), as it was on the devices where the claim arrived after
+    /// it.
+    fn edit_loses_to_unseen_claim(&mut self, row: &Row<'_>) -> Result<bool> {
+        let (m, values) = (row.m, &row.values);
+        if rule(row.table).and_then(|r| r.frozen_with_track) != Some("id")
+            || !claim_unknown_to(self.conn, row.table, &row.key, self.stamp, self.known)?
+            || touches_invoice(m, values)
+        {
+            return Ok(false);
+        }
+        let content = values
+            .iter()
+            .enumerate()
+            .any(|(i, v)| v.is_some() && !m.pk.contains(&i) && m.cols[i] != "updated_at");
+        if content {
+            self.decisions.push(Decision {
+                kind: DecisionKind::InvoiceKept,
+                detail: format!(
+                    "an edit of {} made on another device was not applied: it was made \
+                     without knowing the track was put on an invoice, whose version it keeps",
+                    row.what
+                ),
+            });
+        }
+        Ok(true)
+    }
+
+    /// Whether the edit is dropped because its row came back after a delete the editing device
+    /// did not know of. A row with an id has a row clock only when it came back after a delete
+    /// (an undo): an edit made elsewhere without knowing of that return was made before the
+    /// delete (it could not edit a deleted row). The delete won against it on the devices that
+    /// had the edit first, and the return restored the row as it was: it loses here too.
+    fn edit_loses_to_return(&mut self, row: &Row<'_>) -> Result<bool> {
+        if !row.m.int_pk {
+            return Ok(false);
+        }
+        let Some((returned, false)) = row_clock(self.conn, row.table, &row.key)? else {
+            return Ok(false);
+        };
+        if !returned.unknown_to(self.stamp, self.known) {
+            return Ok(false);
+        }
+        self.decisions.push(Decision {
+            kind: DecisionKind::DeletedWins,
+            detail: format!(
+                "an edit of {} was dropped: it was deleted meanwhile, and brought back as it was",
+                row.what
+            ),
+        });
+        Ok(true)
+    }
+
+    /// The columns the edit sets (later than their clocks here, and different from `cur`),
+    /// with their clocks moved to the edit's stamp; the ones where a later edit made here wins
+    /// are said.
+    fn later_columns(&mut self, row: &Row<'_>, cur: &[Value]) -> Result<Vec<(usize, Value)>> {
+        let (conn, stamp) = (self.conn, self.stamp);
+        let (table, m, key) = (row.table, row.m, &row.key);
+        let base = row_clock(conn, table, key)?;
         let mut set = Vec::new();
         let mut lost = Vec::new();
-        for (i, v) in values.iter().enumerate() {
+        for (i, v) in row.values.iter().enumerate() {
             let Some(v) = v else { continue };
             if m.pk.contains(&i) {
                 continue;
             }
-            let eff = later(
-                base.as_ref().map(|b| &b.0),
-                col_clock(conn, table, &key, i)?,
-            );
+            let eff = later(base.as_ref().map(|b| &b.0), col_clock(conn, table, key, i)?);
             if eff.as_ref().is_none_or(|e| stamp > e) {
-                set_col_clock(conn, table, &key, i, stamp)?;
+                set_col_clock(conn, table, key, i, stamp)?;
                 if cur.get(i) != Some(v) {
                     set.push((i, v.clone()));
                 }
@@ -1772,32 +1854,45 @@ impl Applier<'_> {
             }
         }
         if !lost.is_empty() {
-            decisions.push(Decision {
+            self.decisions.push(Decision {
                 kind: DecisionKind::LaterEditWins,
-                detail: format!("{what}: {} kept the later edit made here", lost.join(", ")),
+                detail: format!(
+                    "{}: {} kept the later edit made here",
+                    row.what,
+                    lost.join(", ")
+                ),
             });
         }
-        // A reference this change clears from a row it deletes is that delete's `ON DELETE SET
-        // NULL`: remembered, to point again at the row if it comes back.
-        if let Some(id) = m.int_pk.then(|| int_key(m, &values)).flatten() {
-            for (i, v) in &set {
-                let (Value::Null, Some(Value::Integer(p))) = (v, cur.get(*i)) else {
-                    continue;
-                };
-                for fk in m
-                    .fks
-                    .iter()
-                    .filter(|fk| fk.col == *i && !fk.notnull && !fk.keeps && fk.when.is_none())
-                {
-                    if self.deleting.contains(&(fk.parent.clone(), *p)) {
-                        record_release(conn, table, id, &m.cols[*i], &fk.parent, *p)?;
-                    }
+        Ok(set)
+    }
+
+    /// A reference this change clears (`set`) from a row whose parent it deletes is that
+    /// delete's `ON DELETE SET NULL`: remembered, to point again at the parent if it comes
+    /// back.
+    fn remember_releases(
+        &mut self,
+        row: &Row<'_>,
+        cur: &[Value],
+        set: &[(usize, Value)],
+    ) -> Result<()> {
+        let m = row.m;
+        let Some(id) = m.int_pk.then(|| int_key(m, &row.values)).flatten() else {
+            return Ok(());
+        };
+        for (i, v) in set {
+            let (Value::Null, Some(Value::Integer(p))) = (v, cur.get(*i)) else {
+                continue;
+            };
+            for fk in m
+                .fks
+                .iter()
+                .filter(|fk| fk.col == *i && !fk.notnull && !fk.keeps && fk.when.is_none())
+            {
+                if self.deleting.contains(&(fk.parent.clone(), *p)) {
+                    record_release(self.conn, row.table, id, &m.cols[*i], &fk.parent, *p)?;
                 }
             }
         }
-        update_cols(
-            conn, meta, table, m, &key_vals, &set, stamp, known, decisions,
-        )?;
         Ok(())
     }
 
