@@ -6,6 +6,8 @@
 //! - `stint-mcp` (rmcp tools, JSON-RPC on stdio and HTTP) and [`cli`] (clap, terminal tables)
 //!   are the front ends;
 //! - `stint-service` holds the use cases, each write one transaction with an audit row;
+//! - `stint-sync` holds sync between devices: the files, the folder sync, and the round
+//!   through a server with its HTTP client;
 //! - `stint-store` is the only crate with SQL (rusqlite, refinery migrations);
 //! - `stint-render` turns the domain's views into documents (PDF invoices), without I/O;
 //! - `stint-domain` holds pure rules: time parsing, validation, money, rounding, billing.
@@ -28,3 +30,4 @@ pub use stint_mcp as mcp;
 pub use stint_render as render;
 pub use stint_service as service;
 pub use stint_store as store;
+pub use stint_sync as sync;

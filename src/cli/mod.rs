@@ -594,7 +594,7 @@ fn clock() -> anyhow::Result<std::sync::Arc<dyn stint_service::Clock>> {
 fn open(cli: &Cli, frontend: Frontend) -> anyhow::Result<Service> {
     let path = db_path(cli)?;
     let svc = Service::with_clock(&path, Caller::local(frontend), clock()?)?;
-    svc.set_hub_client(stint_mcp::sync_http::hub_client());
+    svc.set_hub_client(stint_sync::remote::http::hub_client());
     Ok(svc)
 }
 

@@ -43,7 +43,7 @@ pub fn serve(cli: &Cli, a: &ServeArgs) -> anyhow::Result<ExitCode> {
         clock()?,
         a.connections,
     )?;
-    svc.set_hub_client(stint_mcp::sync_http::hub_client());
+    svc.set_hub_client(stint_sync::remote::http::hub_client());
     let auto_sync = svc.start_auto_sync();
     if auto_sync.is_some()
         && let Ok(Some(f)) = svc.auto_sync_folder()

@@ -193,7 +193,7 @@ fn remote(svc: &Service, url: &str, token: Option<&str>) -> anyhow::Result<ExitC
         );
     }
     let url = url.as_str();
-    let kept = svc.server_token(&stint_mcp::sync_http::base_url(url));
+    let kept = svc.server_token(&stint_sync::remote::http::base_url(url));
     let Some(token) = token.or(kept.as_deref()) else {
         bail!(
             "give the server's token: stint sync --url {url} --token T, or set STINT_SYNC_TOKEN \
@@ -201,7 +201,8 @@ fn remote(svc: &Service, url: &str, token: Option<&str>) -> anyhow::Result<ExitC
              --sensitive`)"
         );
     };
-    let hub = stint_mcp::sync_http::HttpHub::new(url, token)?;
+    let hub = stint_sync::remote::http::HttpHub::new(url, token)
+        .map_err(stint_service::ServiceError::from)?;
     let r = svc.sync_remote(&hub)?;
     // Kept (0600, beside the database) so later syncs, the assistant's `sync` tool and
     // auto-sync reach the server without it.

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use stint::mcp::http::{AuthMode, HttpOptions, ServeLimits, router, serve_listener};
-use stint::mcp::sync_http::HttpHub;
 use stint::service::{Caller, Frontend, NewTrack, Service, SyncKey};
+use stint::sync::remote::http::HttpHub;
 
 use super::util::Env;
 

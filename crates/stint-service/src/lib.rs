@@ -87,7 +87,7 @@ pub use sync_fs::{sanitize as sanitize_folder_text, strip_url_credentials};
 pub use sync_moves::SyncAccepted;
 pub use sync_remote::{
     HubClient, HubFile, HubListing, HubTransport, HubUpload, MAX_SERVER_URL_CHARS,
-    MAX_SYNC_FILE_BYTES, RemoteSyncReport,
+    MAX_SYNC_FILE_BYTES, RemoteSyncReport, SYNC_TOKEN_HINT,
 };
 pub use tasks::{DeleteTask, ListTasks, NewTask, TaskChanges};
 pub use tokens::{
@@ -307,6 +307,10 @@ impl From<stint_sync::SyncError> for ServiceError {
     fn from(e: stint_sync::SyncError) -> Self {
         match e {
             stint_sync::SyncError::Refused(m) => ServiceError::Conflict(m.into()),
+            stint_sync::SyncError::Invalid(m) => {
+                ServiceError::Domain(stint_domain::DomainError::Invalid(m.into()))
+            }
+            stint_sync::SyncError::NotFound(m) => ServiceError::NotFound(m.into()),
             stint_sync::SyncError::Store(e) => ServiceError::Store(e),
         }
     }

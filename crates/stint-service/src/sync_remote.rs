@@ -1,125 +1,39 @@
 //! Sync through `stint serve` on another device: the hub folder a server keeps for its
-//! callers, and the round a client runs against it (`stint sync --url URL --token T`).
+//! callers, and thin wrappers of the round a client runs against it (`stint sync --url URL
+//! --token T`, in [`stint_sync::remote`]).
 //!
-//! Both sides reuse the folder machinery of [`super::sync`]:
 //! - **Server.** The served database is a device of a *hub folder*: the folder it already
 //!   syncs through, or `<database directory>/<database file name>.sync/` (created 0700 on
 //!   first use). Callers list, read, write and delete the other devices' files there
-//!   ([`Service::hub_list`], [`Service::hub_read`], [`Service::hub_accept`],
-//!   [`Service::hub_delete`]) and ask the server to apply them ([`Service::hub_apply`], which
-//!   is [`Service::sync_folder`] on the hub). A file is accepted only under its own device's
-//!   folder, under a sync file name, whole and readable by this stint, and never into the
-//!   server's own folder.
+//!   ([`Service::hub_list`], [`Service::hub_open`], [`Service::hub_upload`] and
+//!   [`Service::hub_store`], [`Service::hub_delete`]) and ask the server to apply them
+//!   ([`Service::hub_apply`], which is [`Service::sync_folder`] on the hub). A file is
+//!   accepted only under its own device's folder, under a sync file name, whole and readable
+//!   by this stint, and never into the server's own folder. These check the caller and write
+//!   audit rows, so they are the service's.
 //! - **Client.** The local database syncs through a *mirror folder*
 //!   `<database directory>/<database file name>.sync-remote/`, which stands for the server:
-//!   [`Service::sync_remote`] uploads this device's files the server lacks, has the server
-//!   apply them, downloads the other devices' files the mirror lacks, syncs the mirror
-//!   locally, and uploads what that wrote. The server's address is kept in
-//!   `<mirror>/.server-url` so later syncs and `stint sync status` name it, and its device id
-//!   in `<mirror>/.server-device`: a database syncs with one server, wherever it moves. A file
-//!   of this device is removed from the server only when the mirror holds a file covering it
-//!   (compaction), never because the mirror lost it.
+//!   [`Service::sync_remote`] runs [`stint_sync::remote::sync`] there with
+//!   [`Service::sync_folder`] as its local sync. The mirror keeps the server's address, its
+//!   device id and the token ([`Service::remember_server_token`]).
 //!
-//! The wire (HTTP and JSON) is not here: it is a [`HubTransport`], implemented over HTTP in
-//! the `mcp` front end.
+//! The wire (HTTP and JSON) is not here: the client is a [`HubTransport`]
+//! ([`stint_sync::remote::http::HttpHub`]), the routes are the `mcp` front end's.
 
 use std::path::{Path, PathBuf};
 
 use super::sync::{
-    ENCRYPTED, FileProblem, KIND_LOG, MAX_FILE_BYTES, decode_file, file_sum, is_device_dir,
-    is_sync_file_name, private_dir, read_small, write_atomic,
+    ENCRYPTED, FileProblem, MAX_FILE_BYTES, is_device_dir, is_sync_file_name, private_dir,
 };
 use super::sync_fs;
 use super::{Result, Service, ServiceError, SyncReport};
 use stint_domain::DomainError;
 use stint_store as store;
-
-/// Name of the file in the mirror folder that holds the server's address.
-const SERVER_URL_FILE: &str = ".server-url";
-
-/// Name of the file in the mirror folder that holds the server's device id: a database syncs
-/// with one server, wherever it moves.
-const SERVER_DEVICE_FILE: &str = ".server-device";
-
-/// Largest sync file, in bytes (the body limit of uploads and downloads).
-pub const MAX_SYNC_FILE_BYTES: u64 = MAX_FILE_BYTES;
-
-/// Longest server address accepted, in characters.
-pub const MAX_SERVER_URL_CHARS: usize = 2_000;
-
-/// One file of the hub folder: `path` is `<device id>/<file name>`, `size` in bytes, `sum` the
-/// checksum in its header (64 hex digits; empty when unknown).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HubFile {
-    pub path: String,
-    pub size: u64,
-    pub sum: String,
-}
-
-/// What a hub holds: the server's own device id (32 hex digits) and every device's sync files.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HubListing {
-    pub device_id: String,
-    pub files: Vec<HubFile>,
-}
-
-/// The calls a client makes to a hub (implemented over HTTP by the `mcp` front end).
-///
-/// Every error is a [`ServiceError`] whose message says what to do next (start the server,
-/// check the token, create an admin token, update stint on the server).
-pub trait HubTransport {
-    /// The server's address, as the person gave it (`http://host:port`).
-    fn url(&self) -> &str;
-    /// Every sync file of the hub.
-    fn list(&self) -> Result<HubListing>;
-    /// The bytes of `<dev>/<name>`; [`ServiceError::NotFound`] when it is gone.
-    fn get(&self, dev: &str, name: &str) -> Result<Vec<u8>>;
-    /// Stores `bytes` as `<dev>/<name>` on the hub.
-    fn put(&self, dev: &str, name: &str, bytes: &[u8]) -> Result<()>;
-    /// Removes `<dev>/<name>` from the hub (no error when it is absent).
-    fn delete(&self, dev: &str, name: &str) -> Result<()>;
-    /// Has the server apply the hub's files and publish its own changes.
-    fn apply(&self) -> Result<SyncReport>;
-}
-
-/// Makes a [`HubTransport`] for a server address and token: set once by a front end that has
-/// an HTTP client ([`Service::set_hub_client`]).
-#[derive(Clone)]
-pub struct HubClient(pub std::sync::Arc<MakeHub>);
-
-/// `(server address, token) -> transport`.
-pub(crate) type MakeHub = dyn Fn(&str, &str) -> Result<Box<dyn HubTransport>> + Send + Sync;
-
-impl std::fmt::Debug for HubClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("HubClient(..)")
-    }
-}
-
-/// Name of the file in the mirror folder that holds the token of the last successful sync
-/// with the server (0600), so later syncs, the `sync` tool and auto-sync reach it.
-const SERVER_TOKEN_FILE: &str = ".server-token";
-
-/// What one `stint sync --url` did.
-#[derive(Debug, Clone, Default)]
-pub struct RemoteSyncReport {
-    /// The server's address.
-    pub url: String,
-    /// The server's device id.
-    pub(crate) server_device_id: String,
-    /// The local sync through the mirror folder (joined, published, applied, decisions).
-    pub local: SyncReport,
-    /// What the server applied: the report of each apply, first (this device's files as they
-    /// were) and second (after the local sync).
-    pub server: Vec<SyncReport>,
-    /// Files uploaded to and downloaded from the server, and files removed (on the server:
-    /// this device's compacted logs; in the mirror: files the server no longer lists).
-    pub uploaded: usize,
-    pub downloaded: usize,
-    pub removed: usize,
-    /// Files skipped, and why (a damaged download).
-    pub problems: Vec<String>,
-}
+use stint_sync::remote::{self, kind_of_name, list_folder};
+pub use stint_sync::remote::{
+    HubClient, HubFile, HubListing, HubTransport, MAX_SERVER_URL_CHARS, MAX_SYNC_FILE_BYTES,
+    RemoteSyncReport, SYNC_TOKEN_HINT,
+};
 
 fn invalid(msg: String) -> ServiceError {
     DomainError::Invalid(msg.into()).into()
@@ -161,17 +75,6 @@ fn hub_dev(dev: &str, name: &str) -> Result<String> {
     Ok(dev.to_ascii_lowercase())
 }
 
-/// Largest file of the mirror's own (server address, device, token) read, in bytes.
-const MAX_PRIVATE_FILE_BYTES: u64 = 16 * 1024;
-
-/// A small text file of the mirror folder (a regular file only), `None` when absent or not
-/// text.
-fn read_private(path: &Path) -> Option<String> {
-    sync_fs::read_regular(path, MAX_PRIVATE_FILE_BYTES)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-}
-
 /// A file being received by the hub ([`Service::hub_upload`]): written to a temporary file
 /// in its device's folder as it arrives, never held in memory whole.
 #[derive(Debug)]
@@ -205,71 +108,6 @@ impl HubUpload {
             ))
         })
     }
-}
-
-/// The header kind a file of this (sync file) name must have, encryption flag left out.
-fn kind_of_name(name: &str) -> u8 {
-    name.parse::<stint_sync::SyncFile>()
-        .map_or(KIND_LOG, stint_sync::SyncFile::kind)
-}
-
-/// The sequence numbers a sync file name covers: a log `first-last`, a snapshot `1..=n`;
-/// `None` for `device.stint`.
-fn covered_range(name: &str) -> Option<(i64, i64)> {
-    name.parse::<stint_sync::SyncFile>().ok()?.covers()
-}
-
-/// True when another of `names` holds every change of the sync file `name` (a longer log, or
-/// a snapshot at least as far).
-fn is_covered(name: &str, names: &[&str]) -> bool {
-    let Some((a, b)) = covered_range(name) else {
-        return false;
-    };
-    names.iter().any(|other| {
-        *other != name
-            && covered_range(other)
-                .is_some_and(|(c, d)| d >= b && (c <= a || other.starts_with("snapshot-")))
-    })
-}
-
-/// `(device id, file name, size, header checksum)`.
-type Listed = (String, String, u64, String);
-
-/// The sync files of every device folder under `dir`: `(device id, file name, size, header checksum)`, sorted.
-fn list_folder(dir: &Path) -> Result<Vec<Listed>> {
-    let mut out = Vec::new();
-    let rd = match std::fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-        Err(e) => return Err(io_err("read", dir, &e)),
-    };
-    for entry in rd.flatten() {
-        let dev = entry.file_name().to_string_lossy().into_owned();
-        if !is_device_dir(&dev)
-            || dev.bytes().any(|b| b.is_ascii_uppercase())
-            || !entry.file_type().is_ok_and(|t| t.is_dir())
-        {
-            continue;
-        }
-        let Ok(files) = std::fs::read_dir(entry.path()) else {
-            continue;
-        };
-        for f in files.flatten() {
-            let name = f.file_name().to_string_lossy().into_owned();
-            if !is_sync_file_name(&name) {
-                continue;
-            }
-            match f.metadata() {
-                Ok(m) if m.is_file() => {
-                    let sum = file_sum(&f.path());
-                    out.push((dev.clone(), name, m.len(), sum));
-                }
-                _ => {}
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 impl Service {
@@ -570,27 +408,23 @@ impl Service {
         let _ = self.inner.hub_client.set(client);
     }
 
-    /// Keeps `token` for the server at `url` (0600, in the mirror folder) for later syncs.
+    /// Keeps `token` for the server at `url` (0600, in the mirror folder) for later syncs
+    /// ([`stint_sync::remote::remember_token`]).
     ///
     /// # Errors
     /// A mirror folder that cannot be written.
     pub fn remember_server_token(&self, url: &str, token: &str) -> Result<()> {
-        let mirror = self.sync_mirror_folder();
-        private_dir(&mirror)?;
-        Ok(write_atomic(
-            &mirror.join(SERVER_TOKEN_FILE),
-            format!("{}\n{}\n", url.trim(), token.trim()).as_bytes(),
+        Ok(remote::remember_token(
+            &self.sync_mirror_folder(),
+            url,
+            token,
         )?)
     }
 
     /// The token kept by [`Service::remember_server_token`] for the server at `url` (the same
     /// base address): never one kept for another address.
     pub fn server_token(&self, url: &str) -> Option<String> {
-        let kept = read_private(&self.sync_mirror_folder().join(SERVER_TOKEN_FILE))?;
-        let mut lines = kept.lines();
-        let (for_url, token) = (lines.next()?.trim(), lines.next()?.trim());
-        (for_url == url.trim() && !token.is_empty() && token.len() <= 1_000)
-            .then(|| token.to_owned())
+        remote::kept_token(&self.sync_mirror_folder(), url)
     }
 
     /// Syncs the way this database syncs: with its server (`stint sync --url`, when a token is
@@ -612,26 +446,7 @@ impl Service {
             )));
         };
         let hub = (client.0)(&url, &token)?;
-        let r = self.sync_remote_unchecked(hub.as_ref())?;
-        let mut local = r.local;
-        local.notes.push(format!(
-            "through the server {}: sent {} file(s), received {} file(s)",
-            r.url, r.uploaded, r.downloaded
-        ));
-        for s in r.server {
-            local.decisions.extend(
-                s.decisions
-                    .into_iter()
-                    .map(|d| format!("on the server: {d}")),
-            );
-            local.problems.extend(
-                s.problems
-                    .into_iter()
-                    .map(|p| format!("on the server: {p}")),
-            );
-        }
-        local.problems.extend(r.problems);
-        Ok(local)
+        Ok(self.sync_remote_unchecked(hub.as_ref())?.into_local())
     }
 
     /// The mirror folder of `stint sync --url`: `<database directory>/<database file
@@ -641,34 +456,28 @@ impl Service {
     }
 
     /// The server this database syncs with (`stint sync --url`), if it syncs through its
-    /// mirror folder; `None` when it syncs through a plain folder or not at all.
+    /// mirror folder; `None` when it syncs through a plain folder or not at all
+    /// ([`stint_sync::remote::server_url`]).
     ///
     /// # Errors
     /// Store errors.
     pub fn sync_server_url(&self) -> Result<Option<String>> {
-        let Some(folder) = self.sync_status()?.folder else {
-            return Ok(None);
-        };
-        // Only this device's own mirror says which server it syncs with: a `.server-url` in a
-        // shared folder is anyone's.
-        let mirror = self.sync_mirror_folder();
-        let canon = std::fs::canonicalize(&mirror).unwrap_or_else(|_| mirror.clone());
-        if canon != Path::new(&folder) {
-            return Ok(None);
-        }
-        let url = read_private(&mirror.join(SERVER_URL_FILE))
-            .map(|s| sync_fs::strip_url_credentials(s.trim()).0)
-            .filter(|s| !s.is_empty() && s.len() <= MAX_SERVER_URL_CHARS);
-        Ok(url)
+        let folder = self.sync_status()?.folder;
+        Ok(remote::server_url(
+            &self.sync_mirror_folder(),
+            folder.as_deref(),
+        ))
     }
 
-    /// One sync round with the server behind `hub` (see the module docs): upload, server
-    /// apply, download, local sync, upload, server apply.
+    /// One sync round with the server behind `hub` ([`stint_sync::remote::sync`]): upload,
+    /// server apply, download, local sync ([`Service::sync_folder`] on the mirror folder),
+    /// upload, server apply.
     ///
     /// # Errors
-    /// Those of the transport (server unreachable, token refused, a file refused); a server
-    /// that is this very database; a database that already syncs through another folder;
-    /// those of [`Service::sync_folder`].
+    /// A caller that may not write files ([`ServiceError::Conflict`]); those of the transport
+    /// (server unreachable, token refused, a file refused); a server that is this very
+    /// database; a database that already syncs through another folder; those of
+    /// [`Service::sync_folder`].
     pub fn sync_remote(&self, hub: &dyn HubTransport) -> Result<RemoteSyncReport> {
         if !self.caller.may_write_files {
             return Err(conflict(
@@ -681,201 +490,13 @@ impl Service {
     }
 
     fn sync_remote_unchecked(&self, hub: &dyn HubTransport) -> Result<RemoteSyncReport> {
-        let mirror = self.sync_mirror_folder();
         let status = self.sync_status()?;
-        if let Some(f) = &status.folder {
-            // The database path is canonical, so the mirror's is too, even when it is gone.
-            let canon = std::fs::canonicalize(&mirror).unwrap_or_else(|_| mirror.clone());
-            if canon != Path::new(f) {
-                return Err(conflict(format!(
-                    "this database syncs through the folder {f}; keep syncing with `stint sync \
-                     {f}` (a database syncs through one folder), or start from a new database \
-                     to sync with {}",
-                    hub.url()
-                )));
-            }
-        }
-        let mut report = RemoteSyncReport {
-            url: hub.url().to_owned(),
-            ..RemoteSyncReport::default()
+        let local = remote::Local {
+            device_id: &status.device_id,
+            folder: status.folder.as_deref(),
         };
-        let listing = hub.list()?;
-        if listing.device_id == status.device_id {
-            return Err(conflict(format!(
-                "{} serves this very database; sync from another device's database",
-                hub.url()
-            )));
-        }
-        if !is_device_dir(&listing.device_id) {
-            return Err(conflict(format!(
-                "{} did not name its device; is it `stint serve`? check the URL",
-                hub.url()
-            )));
-        }
-        let bound = read_private(&mirror.join(SERVER_DEVICE_FILE));
-        if let Some(bound) = bound.as_deref().map(str::trim)
-            && status.folder.is_some()
-            && bound != listing.device_id
-        {
-            let last = self.sync_server_url()?.unwrap_or_else(|| "?".to_owned());
-            return Err(conflict(format!(
-                "{} serves another database (device {}) than the server this database syncs \
-                 with (device {}, last at {last}); a database syncs with one server: sync with \
-                 that one (a server that moved keeps its device), or start from a new database \
-                 to sync with {}",
-                hub.url(),
-                &listing.device_id[..8],
-                bound.chars().take(8).collect::<String>(),
-                hub.url()
-            )));
-        }
-        report.server_device_id = listing.device_id.clone();
-        private_dir(&mirror)?;
-        write_atomic(
-            &mirror.join(SERVER_URL_FILE),
-            format!("{}\n", hub.url()).as_bytes(),
-        )?;
-        write_atomic(
-            &mirror.join(SERVER_DEVICE_FILE),
-            format!("{}\n", listing.device_id).as_bytes(),
-        )?;
-
-        // a. This device's files the server lacks; then the server applies them.
-        self.upload_mine(hub, &mirror, &status.device_id, &listing, &mut report)?;
-        report.server.push(hub.apply()?);
-
-        // b. The other devices' files the mirror lacks.
-        let listing = hub.list()?;
-        self.download_others(hub, &mirror, &status.device_id, &listing, &mut report)?;
-
-        // c. The local sync through the mirror.
-        report.local = self.sync_folder(&mirror)?;
-
-        // d. What c wrote goes up, and the server applies it.
-        let me = report.local.device_id.clone();
-        self.upload_mine(hub, &mirror, &me, &listing, &mut report)?;
-        report.server.push(hub.apply()?);
-        Ok(report)
-    }
-
-    /// Uploads `mirror/<me>/` files that `listing` lacks or has with another size
-    /// (`device.stint` always), and deletes the server's files of `me` the mirror no longer has.
-    fn upload_mine(
-        &self,
-        hub: &dyn HubTransport,
-        mirror: &Path,
-        me: &str,
-        listing: &HubListing,
-        report: &mut RemoteSyncReport,
-    ) -> Result<()> {
-        let theirs: std::collections::HashMap<&str, (u64, &str)> = listing
-            .files
-            .iter()
-            .filter_map(|f| {
-                let (d, n) = f.path.split_once('/')?;
-                (d == me).then_some((n, (f.size, f.sum.as_str())))
-            })
-            .collect();
-        let mine: Vec<Listed> = list_folder(mirror)?
-            .into_iter()
-            .filter(|(d, _, _, _)| d == me)
-            .collect();
-        // device.stint last: the server sees a device's logs before its new sequence number.
-        let mut order: Vec<&Listed> = mine.iter().collect();
-        order.sort_by_key(|(_, n, _, _)| n == "device.stint");
-        for (d, n, size, sum) in order {
-            // Same size and header checksum: the same file (a file re-sealed with a new key
-            // has the same size, not the same checksum).
-            if n != "device.stint" && theirs.get(n.as_str()) == Some(&(*size, sum.as_str())) {
-                continue;
-            }
-            let path = mirror.join(d).join(n);
-            let bytes = read_small(&path).map_err(|e| io_err("read", &path, &e))?;
-            hub.put(d, n, &bytes)?;
-            report.uploaded += 1;
-        }
-        // A file of this device the mirror no longer has is removed from the server only when
-        // a file the mirror has covers its changes (compacted into a longer log or a later
-        // snapshot): a mirror folder deleted by hand must not take the server's copies along.
-        let names: Vec<&str> = mine.iter().map(|(_, n, _, _)| n.as_str()).collect();
-        let mut gone: Vec<&str> = theirs
-            .keys()
-            .copied()
-            .filter(|n| !names.contains(n) && is_covered(n, &names))
-            .collect();
-        gone.sort_unstable();
-        for name in gone {
-            hub.delete(me, name)?;
-            report.removed += 1;
-        }
-        Ok(())
-    }
-
-    /// Downloads the other devices' files the mirror lacks or has with another size
-    /// (`device.stint` always), and removes mirror files of other devices the server no
-    /// longer lists.
-    fn download_others(
-        &self,
-        hub: &dyn HubTransport,
-        mirror: &Path,
-        me: &str,
-        listing: &HubListing,
-        report: &mut RemoteSyncReport,
-    ) -> Result<()> {
-        let local: std::collections::HashMap<(String, String), (u64, String)> =
-            list_folder(mirror)?
-                .into_iter()
-                .filter(|(d, _, _, _)| d != me)
-                .map(|(d, n, size, sum)| ((d, n), (size, sum)))
-                .collect();
-        let mut listed = std::collections::HashSet::new();
-        for f in &listing.files {
-            let Some((d, n)) = f.path.split_once('/') else {
-                continue;
-            };
-            if d == me || !is_device_dir(d) || !is_sync_file_name(n) {
-                continue;
-            }
-            listed.insert((d.to_owned(), n.to_owned()));
-            let have = local.get(&(d.to_owned(), n.to_owned()));
-            if n != "device.stint" && have == Some(&(f.size, f.sum.clone())) {
-                continue;
-            }
-            let bytes = match hub.get(d, n) {
-                Ok(b) => b,
-                // Removed between the list and the download (compacted): nothing to fetch.
-                Err(ServiceError::NotFound(_)) => continue,
-                Err(e) => return Err(e),
-            };
-            if let Err(FileProblem::NotWhole(why)) =
-                decode_file(&bytes, store::SCHEMA_VERSION as u32)
-            {
-                report.problems.push(format!(
-                    "{d}/{n} from the server is not whole ({why}); it is fetched again at the \
-                     next sync"
-                ));
-                continue;
-            }
-            let dir = mirror.join(d);
-            private_dir(&dir)?;
-            let path = dir.join(n);
-            if read_small(&path).ok().as_deref() == Some(&bytes[..]) {
-                continue;
-            }
-            write_atomic(&path, &bytes)?;
-            report.downloaded += 1;
-        }
-        for (d, n) in local.keys() {
-            if !listed.contains(&(d.clone(), n.clone())) {
-                let path = mirror.join(d).join(n);
-                match std::fs::remove_file(&path) {
-                    Ok(()) => report.removed += 1,
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(io_err("remove", &path, &e)),
-                }
-            }
-        }
-        Ok(())
+        let mut local_sync = |mirror: &Path| self.sync_folder(mirror);
+        remote::sync(hub, &self.sync_mirror_folder(), local, &mut local_sync)
     }
 }
 
@@ -911,24 +532,6 @@ mod tests {
         ] {
             assert!(check_hub_path(dev, name).is_err(), "{name:?}");
         }
-        // What a file covers: compacted logs and snapshots cover, later logs do not.
-        let log = "000000000003-000000000005.stint";
-        assert!(is_covered(log, &[log, "000000000001-000000000009.stint"]));
-        assert!(is_covered(log, &["snapshot-000000000005.stint"]));
-        assert!(!is_covered(log, &[log, "000000000006-000000000007.stint"]));
-        assert!(!is_covered(log, &["000000000004-000000000009.stint"]));
-        assert!(!is_covered(
-            log,
-            &["snapshot-000000000004.stint", "device.stint"]
-        ));
-        assert!(!is_covered(
-            "device.stint",
-            &["snapshot-000000000009.stint"]
-        ));
-        assert!(is_covered(
-            "snapshot-000000000004.stint",
-            &["snapshot-000000000009.stint"]
-        ));
         for d in [
             "",
             "..",

@@ -10,12 +10,16 @@
 //! - [`plan`]: what a folder sync decides (join, publish, apply, snapshot, compact), as pure
 //!   functions of what was read; [`folder`] runs a sync: it reads the folder and the
 //!   database, asks [`plan`], and writes. [`report`]: what it says it did.
+//! - [`remote`]: the client's round through `stint serve` on another device (a mirror folder
+//!   that stands for the server, synced with [`folder`] by the caller), its pure decisions,
+//!   and the HTTP client ([`remote::http::HttpHub`]).
 
 pub mod file;
 pub mod folder;
 pub mod fs;
 pub mod name;
 pub mod plan;
+pub mod remote;
 pub mod report;
 
 #[cfg(test)]
@@ -35,6 +39,15 @@ pub enum SyncError {
     /// message says what to do next (the service reports it as a conflict).
     #[error("{0}")]
     Refused(String),
+    /// What a caller sent is not valid (a server address that is not http(s), an empty
+    /// token); the message says what to send instead (the service reports it as invalid
+    /// input).
+    #[error("{0}")]
+    Invalid(String),
+    /// What was asked for is not there (a hub file removed since it was listed; the service
+    /// reports it as not found).
+    #[error("{0}")]
+    NotFound(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
