@@ -115,9 +115,11 @@ async def main(binary: str, work: str) -> None:
             Client(params(binary, os.path.join(work, "b.db"), "1")) as b:
         await ok(a, "create_project", {"name": "Made while both run"})
         seen = False
+        # Polled without counting each answer, so the run's total does not depend on timing.
         for _ in range(60):
-            names = [p.get("name") for p in
-                     (await ok(b, "list_projects", {"limit": 500})).get("projects", [])]
+            r = await b.call_tool("list_projects", {"limit": 500})
+            projects = (r.structured_content or {}).get("projects", []) if not r.is_error else []
+            names = [p.get("name") for p in projects]
             if "Made while both run" in names:
                 seen = True
                 break
