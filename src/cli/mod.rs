@@ -10,6 +10,7 @@ mod chart;
 pub mod errors;
 mod expenses;
 mod import;
+mod lazy;
 pub mod people;
 mod server;
 pub mod setup;
@@ -34,6 +35,8 @@ use stint_domain::time::format_hmm;
 use stint_domain::track::elapsed_seconds;
 use stint_service::{Caller, Frontend, ListTracks, Service, TimerStarted};
 
+use lazy::Lazy;
+
 /// stint: a local-first time tracker you drive from your AI assistant or the terminal.
 #[derive(Debug, Parser)]
 #[command(name = "stint", version = env!("STINT_VERSION_TEXT"), about, long_about = None)]
@@ -55,85 +58,85 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve MCP on stdin/stdout (what Claude Code, Claude Desktop and Cursor spawn).
-    Mcp(McpArgs),
+    Mcp(Lazy<McpArgs>),
     /// Start a timer (stops the running one first).
-    Start(StartArgs),
+    Start(Lazy<StartArgs>),
     /// Stop the running timer.
-    Stop(StopArgs),
+    Stop(Lazy<StopArgs>),
     /// Start a timer like the last finished track (or track ID): same project, tags,
     /// description and billable flag.
-    Continue(ContinueArgs),
+    Continue(Lazy<ContinueArgs>),
     /// Show running timers.
     Status,
     /// Log finished work: two of a start, an end and a duration (`--end now --duration 45m`).
-    Log(LogArgs),
+    Log(Lazy<LogArgs>),
     /// List tracks as a table, newest first (or all of them as CSV with --csv).
-    Tracks(TracksArgs),
+    Tracks(Lazy<TracksArgs>),
     /// Time report: a table grouped by period, project, client, tag or task.
-    Report(billing::ReportArgs),
+    Report(Lazy<billing::ReportArgs>),
     /// Budget use of projects with a budget.
-    Budget(billing::BudgetArgs),
+    Budget(Lazy<billing::BudgetArgs>),
     /// Invoices: create, list, show, send, paid, void, delete, export.
     #[command(subcommand)]
-    Invoice(billing::InvoiceCommand),
+    Invoice(Lazy<billing::InvoiceCommand>),
     /// Serve MCP over HTTP at /api/mcp (Streamable HTTP and plain JSON-RPC POST), plus /health.
-    Serve(ServeArgs),
+    Serve(Lazy<ServeArgs>),
     /// API tokens for `stint serve`.
     #[command(subcommand)]
-    Token(TokenCommand),
+    Token(Lazy<TokenCommand>),
     /// Import tracks from Toggl, Clockify or Harvest CSV, Timewarrior, Watson, stint CSV, or a
     /// `stint db export --json` copy; a re-import adds nothing.
-    Import(import::ImportArgs),
+    Import(Lazy<import::ImportArgs>),
     /// Database commands.
     #[command(subcommand)]
-    Db(DbCommand),
+    Db(Lazy<DbCommand>),
     /// Undo a change (default: your latest CLI change still in effect); see `stint history`.
-    Undo(changes::UndoArgs),
+    Undo(Lazy<changes::UndoArgs>),
     /// List recorded changes, newest first, with their ids for `stint undo`.
-    History(changes::HistoryArgs),
+    History(Lazy<changes::HistoryArgs>),
     /// Projects: add, list, show, edit, archive, delete.
     #[command(subcommand)]
-    Project(catalog::ProjectCommand),
+    Project(Lazy<catalog::ProjectCommand>),
     /// Clients: add, list, show, edit, archive, delete.
     #[command(subcommand)]
-    Client(catalog::ClientCommand),
+    Client(Lazy<catalog::ClientCommand>),
     /// Tags: add, list, show, edit (rename), delete. Tags have no archive.
     #[command(subcommand)]
-    Tag(catalog::TagCommand),
+    Tag(Lazy<catalog::TagCommand>),
     /// Settings: `stint config get [KEY]`, `stint config set KEY VALUE`.
     #[command(subcommand)]
-    Config(catalog::ConfigCommand),
+    Config(Lazy<catalog::ConfigCommand>),
     /// Change a track (only the fields given).
-    Edit(EditArgs),
+    Edit(Lazy<EditArgs>),
     /// Delete a track (`stint undo` brings it back).
-    Delete(DeleteArgs),
+    Delete(Lazy<DeleteArgs>),
     /// This week's hours per day and project as bars (the week of --date, by `week_start`).
-    Week(WeekArgs),
+    Week(Lazy<WeekArgs>),
     /// Print a shell completion script: `source <(stint completions bash)`; completes
     /// commands, flags, and project, client and tag names.
-    Completions(CompletionsArgs),
+    Completions(Lazy<CompletionsArgs>),
     /// Tasks under projects: add, list, show, edit, archive, delete.
     #[command(subcommand)]
-    Task(tasks::TaskCommand),
+    Task(Lazy<tasks::TaskCommand>),
     /// Expenses billed beside time: add, list, edit, delete.
     #[command(subcommand)]
-    Expense(expenses::ExpenseCommand),
+    Expense(Lazy<expenses::ExpenseCommand>),
     /// Milestones of projects, which hold tasks: add, list, show, edit, complete.
     #[command(subcommand)]
-    Milestone(team::MilestoneCommand),
+    Milestone(Lazy<team::MilestoneCommand>),
     /// Drafts an assistant wrote (`stint mcp --drafts`, a `--drafts` token): list them, or
     /// approve or discard them.
-    Drafts(team::DraftsArgs),
+    Drafts(Lazy<team::DraftsArgs>),
     /// The people of a team: add, list, show, edit, archive, delete.
     #[command(subcommand)]
-    Person(people::PersonCommand),
+    Person(Lazy<people::PersonCommand>),
     /// Sync with your other devices through a shared folder or `stint serve` (`stint sync DIR`,
     /// `stint sync --url URL`, `stint sync status`).
-    Sync(sync::SyncArgs),
+    Sync(Lazy<sync::SyncArgs>),
     /// Add stint to an assistant's MCP servers (claude-code, claude-desktop, cursor, vscode,
     /// windsurf, codex), keeping the rest of its config; `--dry-run` shows the diff,
     /// `--check` what each assistant has.
-    Setup(setup::SetupArgs),
+    Setup(Lazy<setup::SetupArgs>),
 }
 
 impl Command {
