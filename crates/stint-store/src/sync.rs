@@ -191,19 +191,22 @@ pub fn set_device_no(conn: &Connection, no: i64) -> Result<()> {
 /// Every insert into a table with an integer id must take its id from here (a row put back
 /// with its own id, by undo or a sync, is the same row).
 pub(crate) fn next_id(conn: &Connection, table: &str) -> Result<i64> {
-    // One statement reads the three figures (a `stint start` inserts a track: one prepare
-    // instead of three). The device number only counts for a table that syncs.
-    let device_no = if is_recorded(table) {
-        "(SELECT device_no FROM sync_state WHERE id = 1)"
+    let no: Option<i64> = if is_recorded(table) {
+        conn.prepare_cached("SELECT device_no FROM sync_state WHERE id = 1")?
+            .query_row([], |r| r.get(0))
+            .optional()?
+            .flatten()
     } else {
-        "NULL"
+        None
     };
-    let (no, max, hw): (Option<i64>, i64, i64) = conn
-        .prepare_cached(&format!(
-            "SELECT {device_no}, (SELECT ifnull(max(rowid), 0) FROM \"{table}\"),
-                    ifnull((SELECT next_seq FROM sync_ids WHERE tbl = ?1), 0)"
-        ))?
-        .query_row([table], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let max: i64 = conn
+        .prepare_cached(&format!("SELECT ifnull(max(rowid), 0) FROM \"{table}\""))?
+        .query_row([], |r| r.get(0))?;
+    let hw: i64 = conn
+        .prepare_cached("SELECT next_seq FROM sync_ids WHERE tbl = ?1")?
+        .query_row([table], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0);
     let (seq, id) = match no {
         Some(no) => {
             let seq = hw.max(max.div_euclid(ID_STRIDE) + 1);
