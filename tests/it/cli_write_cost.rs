@@ -48,14 +48,14 @@ fn help_of_lazily_built_subcommands_keeps_their_text_and_arguments() {
     let s = Stint::new();
     let start = s.ok(&["start", "--help"]);
     assert!(
-        start.starts_with("Start a timer (stops the running one first)."),
+        start.starts_with("Start a timer (stops the running one first)\n"),
         "{start}"
     );
     for arg in ["--project", "--tag", "--db", "--json", "--color"] {
         assert!(start.contains(arg), "{arg} missing: {start}");
     }
     let task = s.ok(&["task", "--help"]);
-    assert!(task.contains("Usage: stint task <COMMAND>"), "{task}");
+    assert!(task.contains("Usage: stint task [OPTIONS] <COMMAND>"), "{task}");
     assert!(task.contains("\n  add "), "{task}");
     let add = s.ok(&["task", "add", "--help"]);
     assert!(add.contains("Usage: stint task add"), "{add}");
@@ -69,7 +69,7 @@ fn help_of_lazily_built_subcommands_keeps_their_text_and_arguments() {
     // The top-level list still names every subcommand with its line of help.
     let top = s.ok(&["--help"]);
     assert!(
-        top.contains("start") && top.contains("Start a timer (stops the running one first)."),
+        top.contains("start") && top.contains("Start a timer (stops the running one first)"),
         "{top}"
     );
 }
