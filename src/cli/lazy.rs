@@ -1,19 +1,21 @@
-//! Subcommands whose arguments clap builds only when the command line names them.
+//! Groups of subcommands whose members clap builds only when the command line names the group.
 //!
-//! `stint start` is a short process, and building clap's whole tree of commands (some 70
-//! subcommands and 220 arguments, each with its help text) took more instructions than
-//! SQLite spends on the start's transaction. [`Lazy`] wraps the arguments of one subcommand
-//! (`Start(Lazy<StartArgs>)`) so that its `clap::Command` is filled in by clap's
-//! [`clap::Command::defer`] when that subcommand is parsed, shown in help or completed; the
-//! others stay a name and a line of help. What a user sees (help, errors, completions) is the
-//! same: `tests/it/cli_lazy.rs` compares it with the command tree built eagerly.
+//! `stint start` is a short process, and building clap's whole tree of commands (some 100
+//! commands and 220 arguments, each with its help text) and freeing it again cost 16 % of its
+//! instructions. [`Lazy`] wraps a group (`Task(Lazy<TaskCommand>)`) so
+//! that its subcommands are added by clap's [`clap::Command::defer`] when `stint task ...` is
+//! parsed, shown in help or completed; until then `task` is a name and a line of help. Help,
+//! errors and completions are the same as with the tree built at once (compared command by
+//! command; `tests/it/cli_write_cost.rs` keeps an eye on it). Plain subcommands (`start`)
+//! keep their arguments built at once: deferred, clap would list the global options first
+//! among the completions of their own.
 
 use std::ops::Deref;
 
-use clap::{ArgMatches, Args, Command, FromArgMatches, Subcommand};
+use clap::{ArgMatches, Command, FromArgMatches, Subcommand};
 
-/// The arguments `T` of one subcommand, added to its `clap::Command` only when clap builds
-/// that subcommand. Derefs to `T`.
+/// The subcommands `T` of one group, added to its `clap::Command` only when clap builds that
+/// group. Derefs to `T`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lazy<T>(pub T);
 
@@ -24,9 +26,10 @@ impl<T> Deref for Lazy<T> {
     }
 }
 
-/// Runs `fill` on `cmd` but keeps the about and long about the subcommand had before it:
-/// clap's derive sets them from the variant's doc comment after adding the arguments, so the
-/// variant's text must win over the one of `T`'s own doc comment, as it does eagerly.
+/// Runs `fill` on `cmd` but keeps the about and long about the group had before it: clap's
+/// derive sets them from the variant's doc comment after adding the subcommands, so the
+/// variant's text must win over the one of `T`'s own doc comment, as it does when built at
+/// once.
 fn keeping_about(cmd: Command, fill: impl FnOnce(Command) -> Command) -> Command {
     let about = cmd.get_about().cloned();
     let long_about = cmd.get_long_about().cloned();
@@ -53,18 +56,6 @@ impl<T: FromArgMatches> FromArgMatches for Lazy<T> {
     }
     fn update_from_arg_matches_mut(&mut self, matches: &mut ArgMatches) -> Result<(), clap::Error> {
         self.0.update_from_arg_matches_mut(matches)
-    }
-}
-
-impl<T: Args> Args for Lazy<T> {
-    fn group_id() -> Option<clap::Id> {
-        T::group_id()
-    }
-    fn augment_args(cmd: Command) -> Command {
-        cmd.defer(|c| keeping_about(c, T::augment_args))
-    }
-    fn augment_args_for_update(cmd: Command) -> Command {
-        cmd.defer(|c| keeping_about(c, T::augment_args_for_update))
     }
 }
 

@@ -58,42 +58,42 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve MCP on stdin/stdout (what Claude Code, Claude Desktop and Cursor spawn).
-    Mcp(Lazy<McpArgs>),
+    Mcp(McpArgs),
     /// Start a timer (stops the running one first).
-    Start(Lazy<StartArgs>),
+    Start(StartArgs),
     /// Stop the running timer.
-    Stop(Lazy<StopArgs>),
+    Stop(StopArgs),
     /// Start a timer like the last finished track (or track ID): same project, tags,
     /// description and billable flag.
-    Continue(Lazy<ContinueArgs>),
+    Continue(ContinueArgs),
     /// Show running timers.
     Status,
     /// Log finished work: two of a start, an end and a duration (`--end now --duration 45m`).
-    Log(Lazy<LogArgs>),
+    Log(LogArgs),
     /// List tracks as a table, newest first (or all of them as CSV with --csv).
-    Tracks(Lazy<TracksArgs>),
+    Tracks(TracksArgs),
     /// Time report: a table grouped by period, project, client, tag or task.
-    Report(Lazy<billing::ReportArgs>),
+    Report(billing::ReportArgs),
     /// Budget use of projects with a budget.
-    Budget(Lazy<billing::BudgetArgs>),
+    Budget(billing::BudgetArgs),
     /// Invoices: create, list, show, send, paid, void, delete, export.
     #[command(subcommand)]
     Invoice(Lazy<billing::InvoiceCommand>),
     /// Serve MCP over HTTP at /api/mcp (Streamable HTTP and plain JSON-RPC POST), plus /health.
-    Serve(Lazy<ServeArgs>),
+    Serve(ServeArgs),
     /// API tokens for `stint serve`.
     #[command(subcommand)]
     Token(Lazy<TokenCommand>),
     /// Import tracks from Toggl, Clockify or Harvest CSV, Timewarrior, Watson, stint CSV, or a
     /// `stint db export --json` copy; a re-import adds nothing.
-    Import(Lazy<import::ImportArgs>),
+    Import(import::ImportArgs),
     /// Database commands.
     #[command(subcommand)]
     Db(Lazy<DbCommand>),
     /// Undo a change (default: your latest CLI change still in effect); see `stint history`.
-    Undo(Lazy<changes::UndoArgs>),
+    Undo(changes::UndoArgs),
     /// List recorded changes, newest first, with their ids for `stint undo`.
-    History(Lazy<changes::HistoryArgs>),
+    History(changes::HistoryArgs),
     /// Projects: add, list, show, edit, archive, delete.
     #[command(subcommand)]
     Project(Lazy<catalog::ProjectCommand>),
@@ -107,14 +107,14 @@ pub enum Command {
     #[command(subcommand)]
     Config(Lazy<catalog::ConfigCommand>),
     /// Change a track (only the fields given).
-    Edit(Lazy<EditArgs>),
+    Edit(EditArgs),
     /// Delete a track (`stint undo` brings it back).
-    Delete(Lazy<DeleteArgs>),
+    Delete(DeleteArgs),
     /// This week's hours per day and project as bars (the week of --date, by `week_start`).
-    Week(Lazy<WeekArgs>),
+    Week(WeekArgs),
     /// Print a shell completion script: `source <(stint completions bash)`; completes
     /// commands, flags, and project, client and tag names.
-    Completions(Lazy<CompletionsArgs>),
+    Completions(CompletionsArgs),
     /// Tasks under projects: add, list, show, edit, archive, delete.
     #[command(subcommand)]
     Task(Lazy<tasks::TaskCommand>),
@@ -126,17 +126,17 @@ pub enum Command {
     Milestone(Lazy<team::MilestoneCommand>),
     /// Drafts an assistant wrote (`stint mcp --drafts`, a `--drafts` token): list them, or
     /// approve or discard them.
-    Drafts(Lazy<team::DraftsArgs>),
+    Drafts(team::DraftsArgs),
     /// The people of a team: add, list, show, edit, archive, delete.
     #[command(subcommand)]
     Person(Lazy<people::PersonCommand>),
     /// Sync with your other devices through a shared folder or `stint serve` (`stint sync DIR`,
     /// `stint sync --url URL`, `stint sync status`).
-    Sync(Lazy<sync::SyncArgs>),
+    Sync(sync::SyncArgs),
     /// Add stint to an assistant's MCP servers (claude-code, claude-desktop, cursor, vscode,
     /// windsurf, codex), keeping the rest of its config; `--dry-run` shows the diff,
     /// `--check` what each assistant has.
-    Setup(Lazy<setup::SetupArgs>),
+    Setup(setup::SetupArgs),
 }
 
 impl Command {
@@ -601,6 +601,20 @@ fn open(cli: &Cli, frontend: Frontend) -> anyhow::Result<Service> {
     Ok(svc)
 }
 
+/// `svc`, with one reference to it left unreleased until the process ends, so that its
+/// SQLite connection is never closed: for the short writes (`start`, `stop`, `continue`),
+/// which exit right after their one transaction.
+///
+/// Closing freed the parsed schema and the prepared statements one by one (7 % of the
+/// instructions of a `stint start`) and wrote nothing: the commit is in the WAL already, and
+/// `store::open` turns off the checkpoint on close. Exiting with the connection open is what
+/// a killed process does, which the README's durability promise covers; the next process
+/// rebuilds SQLite's WAL index either way.
+fn kept(svc: Service) -> Service {
+    std::mem::forget(svc.clone());
+    svc
+}
+
 /// Prints what a started timer replaced and stopped, then the new timer and its overlaps (or
 /// the whole answer as JSON with --json).
 fn print_started(
@@ -649,9 +663,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Mcp(a) => server::mcp(&cli, a),
         Command::Serve(a) => server::serve(&cli, a),
         Command::Token(cmd) => server::token(&svc()?, cmd),
-        Command::Start(a) => tracks::start(svc()?, a),
-        Command::Continue(a) => tracks::continue_timer(&svc()?, a),
-        Command::Stop(a) => tracks::stop(&svc()?, a),
+        Command::Start(a) => tracks::start(kept(svc()?), a),
+        Command::Continue(a) => tracks::continue_timer(&kept(svc()?), a),
+        Command::Stop(a) => tracks::stop(&kept(svc()?), a),
         Command::Status => tracks::status(&svc()?),
         Command::Log(a) => tracks::log(svc()?, a),
         Command::Tracks(a) => tracks::list(&svc()?, a),

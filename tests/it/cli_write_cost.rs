@@ -1,6 +1,6 @@
 //! What a short CLI write pays besides its transaction (issue 20, item 5): statements compiled
-//! once, clap's subcommands built only when named, and the help and errors of every
-//! subcommand unchanged by that.
+//! once, a new database's WAL folded, clap's groups of subcommands built only when named, and
+//! the help and errors of every subcommand unchanged by that.
 
 use rusqlite::StatementStatus;
 
@@ -41,8 +41,9 @@ fn a_cached_statement_is_compiled_once_whatever_is_bound() {
     assert_eq!(seen, vec![(keys(1), 0), (keys(3), 0), (keys(2), 0)]);
 }
 
-/// Subcommands are built only when named (`cli::lazy`): each one's help still shows the
-/// variant's own text and its own arguments beside the global ones, at every level.
+/// Groups of subcommands (`task`, `invoice`, ...) are built only when named (`cli::lazy`):
+/// their help and their subcommands' help still show the variant's own text and arguments
+/// beside the global ones, as plain subcommands (`start`) do.
 #[test]
 fn help_of_lazily_built_subcommands_keeps_their_text_and_arguments() {
     let s = Stint::new();
@@ -55,7 +56,10 @@ fn help_of_lazily_built_subcommands_keeps_their_text_and_arguments() {
         assert!(start.contains(arg), "{arg} missing: {start}");
     }
     let task = s.ok(&["task", "--help"]);
-    assert!(task.contains("Usage: stint task [OPTIONS] <COMMAND>"), "{task}");
+    assert!(
+        task.contains("Usage: stint task [OPTIONS] <COMMAND>"),
+        "{task}"
+    );
     assert!(task.contains("\n  add "), "{task}");
     let add = s.ok(&["task", "add", "--help"]);
     assert!(add.contains("Usage: stint task add"), "{add}");
