@@ -78,7 +78,7 @@ fn help_of_lazily_built_subcommands_keeps_their_text_and_arguments() {
     );
 }
 
-/// Creating a database writes its whole schema to the WAL (900 KB); each later process read
+/// Creating a database writes its whole schema to the WAL (750 KB); each later process read
 /// and checksummed all of it when it opened, until it grew past the fold threshold. `open`
 /// now folds it right after migrating: the database holds the schema, the WAL is empty.
 #[test]

@@ -295,7 +295,7 @@ pub fn open(path: &Path) -> Result<Connection> {
                 );
             }
         }
-        // The migrations filled the WAL (900 KB for a new file), which each later process
+        // The migrations filled the WAL (750 KB for a new file), which each later process
         // would read and checksum when it opens, until it grew past WAL_FOLD_BYTES: fold it
         // now, once.
         fold_wal(&conn);
