@@ -7,7 +7,8 @@ are shared: compare ratios, not absolute times across runs).
 
 Data: `gen.py N` from the peers folder (as scripts/bench.py; reused under target/bench-data/).
 Each binary imports the same CSV into a database of its own. Start and stop alternate, each
-process timed alone (1.1 s apart, as bench.py does); one warm-up pair, then `--runs` pairs.
+process timed alone (1.1 s apart, as bench.py does); `--runs` rounds, each one pair of every
+tool in turn (a load that comes and goes falls on all of them alike), after a warm-up round.
 Prints one markdown table: operation, who, median ms, p90 ms, ratio to timew (above 1: stint
 is faster), the number of fsyncs of one start/stop (strace, when installed), and the size of
 each binary.
@@ -38,18 +39,13 @@ def load_bench():
     return mod
 
 
-def pairs(bench, start: list[str], stop: list[str], env: dict, runs: int) -> tuple[list[float], list[float]]:
-    """Wall times (ms) of `runs` start/stop pairs after one warm-up pair."""
-    def pair() -> tuple[float, float]:
-        a = bench.run_once(start, env)[0]
-        time.sleep(1.1)
-        b = bench.run_once(stop, env)[0]
-        time.sleep(0.05)
-        return a * 1000, b * 1000
-
-    pair()
-    got = [pair() for _ in range(runs)]
-    return [g[0] for g in got], [g[1] for g in got]
+def pair(bench, start: list[str], stop: list[str], env: dict) -> tuple[float, float]:
+    """Wall times (ms) of one start, then (1.1 s later, so the track is not discarded) one stop."""
+    a = bench.run_once(start, env)[0]
+    time.sleep(1.1)
+    b = bench.run_once(stop, env)[0]
+    time.sleep(0.05)
+    return a * 1000, b * 1000
 
 
 def fsyncs(argv: list[str], env: dict) -> int | None:
@@ -86,31 +82,38 @@ def main() -> int:
     rows = []   # (op, who, median, p90, fsyncs)
     sizes = {}
     who = [("stint", args.bin)] + ([("stint (baseline)", args.baseline)] if args.baseline else [])
+    # (name, start argv, stop argv, env) of each tool; each gets its own copy of the data.
+    tools = []
     for name, binary in who:
         # Each binary imports the data itself (an older one cannot open a newer schema).
-        db = os.path.join(scratch, f"{len(rows)}.db")
+        db = os.path.join(scratch, f"{len(tools)}.db")
         env = dict(base, STINT_DB=db)
         bench.log(f"{name}: importing {args.size:,} tracks ...")
         subprocess.run([binary, "import", "csv", canonical], env=env, check=True, stdout=subprocess.DEVNULL)
-        bench.log(f"{name}: start/stop x{args.runs} ...")
-        a, b = pairs(bench, [binary, "start", "-p", "proj01", "bench"], [binary, "stop"], env, args.runs)
-        fs_start = fsyncs([binary, "start", "-p", "proj01", "bench"], env)
-        time.sleep(1.1)
-        fs_stop = fsyncs([binary, "stop"], env)
-        rows.append(("start", name, statistics.median(a), p90(a), fs_start))
-        rows.append(("stop", name, statistics.median(b), p90(b), fs_stop))
+        tools.append((name, [binary, "start", "-p", "proj01", "bench"], [binary, "stop"], env))
         sizes[name] = os.path.getsize(binary)
     if args.timew:
         tw_db = os.path.join(scratch, "tw")
         shutil.copytree(os.path.join(d, "tw"), tw_db)
-        env = dict(base, TIMEWARRIORDB=tw_db)
-        bench.log("timew: start/stop ...")
-        a, b = pairs(bench, [args.timew, "start", "proj01", "bench"], [args.timew, "stop"], env, args.runs)
-        fs_start = fsyncs([args.timew, "start", "proj01", "bench"], env)
+        tools.append(("timew", [args.timew, "start", "proj01", "bench"], [args.timew, "stop"],
+                      dict(base, TIMEWARRIORDB=tw_db)))
+    # Rounds: one start/stop pair of each tool in turn, so that a load that comes and goes on
+    # this shared machine falls on all of them alike (one warm-up round first).
+    bench.log(f"start/stop x{args.runs}, {len(tools)} tools in turn ...")
+    times = {name: ([], []) for name, *_ in tools}
+    for r in range(args.runs + 1):
+        for name, start, stop, env in tools:
+            a, b = pair(bench, start, stop, env)
+            if r > 0:
+                times[name][0].append(a)
+                times[name][1].append(b)
+    for name, start, stop, env in tools:
+        a, b = times[name]
+        fs_start = fsyncs(start, env)
         time.sleep(1.1)
-        fs_stop = fsyncs([args.timew, "stop"], env)
-        rows.append(("start", "timew", statistics.median(a), p90(a), fs_start))
-        rows.append(("stop", "timew", statistics.median(b), p90(b), fs_stop))
+        fs_stop = fsyncs(stop, env)
+        rows.append(("start", name, statistics.median(a), p90(a), fs_start))
+        rows.append(("stop", name, statistics.median(b), p90(b), fs_stop))
     shutil.rmtree(scratch, ignore_errors=True)
 
     timew = {op: med for op, w, med, _, _ in rows if w == "timew"}

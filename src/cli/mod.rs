@@ -10,6 +10,7 @@ mod chart;
 pub mod errors;
 mod expenses;
 mod import;
+mod lazy;
 pub mod people;
 mod server;
 pub mod setup;
@@ -33,6 +34,8 @@ use stint_domain::entities::Track;
 use stint_domain::time::format_hmm;
 use stint_domain::track::elapsed_seconds;
 use stint_service::{Caller, Frontend, ListTracks, Service, TimerStarted};
+
+use lazy::Lazy;
 
 /// stint: a local-first time tracker you drive from your AI assistant or the terminal.
 #[derive(Debug, Parser)]
@@ -75,34 +78,34 @@ pub enum Command {
     Budget(billing::BudgetArgs),
     /// Invoices: create, list, show, send, paid, void, delete, export.
     #[command(subcommand)]
-    Invoice(billing::InvoiceCommand),
+    Invoice(Lazy<billing::InvoiceCommand>),
     /// Serve MCP over HTTP at /api/mcp (Streamable HTTP and plain JSON-RPC POST), plus /health.
     Serve(ServeArgs),
     /// API tokens for `stint serve`.
     #[command(subcommand)]
-    Token(TokenCommand),
+    Token(Lazy<TokenCommand>),
     /// Import tracks from Toggl, Clockify or Harvest CSV, Timewarrior, Watson, stint CSV, or a
     /// `stint db export --json` copy; a re-import adds nothing.
     Import(import::ImportArgs),
     /// Database commands.
     #[command(subcommand)]
-    Db(DbCommand),
+    Db(Lazy<DbCommand>),
     /// Undo a change (default: your latest CLI change still in effect); see `stint history`.
     Undo(changes::UndoArgs),
     /// List recorded changes, newest first, with their ids for `stint undo`.
     History(changes::HistoryArgs),
     /// Projects: add, list, show, edit, archive, delete.
     #[command(subcommand)]
-    Project(catalog::ProjectCommand),
+    Project(Lazy<catalog::ProjectCommand>),
     /// Clients: add, list, show, edit, archive, delete.
     #[command(subcommand)]
-    Client(catalog::ClientCommand),
+    Client(Lazy<catalog::ClientCommand>),
     /// Tags: add, list, show, edit (rename), delete. Tags have no archive.
     #[command(subcommand)]
-    Tag(catalog::TagCommand),
+    Tag(Lazy<catalog::TagCommand>),
     /// Settings: `stint config get [KEY]`, `stint config set KEY VALUE`.
     #[command(subcommand)]
-    Config(catalog::ConfigCommand),
+    Config(Lazy<catalog::ConfigCommand>),
     /// Change a track (only the fields given).
     Edit(EditArgs),
     /// Delete a track (`stint undo` brings it back).
@@ -114,19 +117,19 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Tasks under projects: add, list, show, edit, archive, delete.
     #[command(subcommand)]
-    Task(tasks::TaskCommand),
+    Task(Lazy<tasks::TaskCommand>),
     /// Expenses billed beside time: add, list, edit, delete.
     #[command(subcommand)]
-    Expense(expenses::ExpenseCommand),
+    Expense(Lazy<expenses::ExpenseCommand>),
     /// Milestones of projects, which hold tasks: add, list, show, edit, complete.
     #[command(subcommand)]
-    Milestone(team::MilestoneCommand),
+    Milestone(Lazy<team::MilestoneCommand>),
     /// Drafts an assistant wrote (`stint mcp --drafts`, a `--drafts` token): list them, or
     /// approve or discard them.
     Drafts(team::DraftsArgs),
     /// The people of a team: add, list, show, edit, archive, delete.
     #[command(subcommand)]
-    Person(people::PersonCommand),
+    Person(Lazy<people::PersonCommand>),
     /// Sync with your other devices through a shared folder or `stint serve` (`stint sync DIR`,
     /// `stint sync --url URL`, `stint sync status`).
     Sync(sync::SyncArgs),
@@ -598,6 +601,20 @@ fn open(cli: &Cli, frontend: Frontend) -> anyhow::Result<Service> {
     Ok(svc)
 }
 
+/// `svc`, with one reference to it left unreleased until the process ends, so that its
+/// SQLite connection is never closed: for the short writes (`start`, `stop`, `continue`),
+/// which exit right after their one transaction.
+///
+/// Closing freed the parsed schema and the prepared statements one by one (7 % of the
+/// instructions of a `stint start`) and wrote nothing: the commit is in the WAL already, and
+/// `store::open` turns off the checkpoint on close. Exiting with the connection open is what
+/// a killed process does, which the README's durability promise covers; the next process
+/// rebuilds SQLite's WAL index either way.
+fn kept(svc: Service) -> Service {
+    std::mem::forget(svc.clone());
+    svc
+}
+
 /// Prints what a started timer replaced and stopped, then the new timer and its overlaps (or
 /// the whole answer as JSON with --json).
 fn print_started(
@@ -646,9 +663,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Mcp(a) => server::mcp(&cli, a),
         Command::Serve(a) => server::serve(&cli, a),
         Command::Token(cmd) => server::token(&svc()?, cmd),
-        Command::Start(a) => tracks::start(svc()?, a),
-        Command::Continue(a) => tracks::continue_timer(&svc()?, a),
-        Command::Stop(a) => tracks::stop(&svc()?, a),
+        Command::Start(a) => tracks::start(kept(svc()?), a),
+        Command::Continue(a) => tracks::continue_timer(&kept(svc()?), a),
+        Command::Stop(a) => tracks::stop(&kept(svc()?), a),
         Command::Status => tracks::status(&svc()?),
         Command::Log(a) => tracks::log(svc()?, a),
         Command::Tracks(a) => tracks::list(&svc()?, a),

@@ -11,6 +11,7 @@ mod cli_catalog;
 mod cli_json;
 mod cli_shorthand;
 mod cli_tasks;
+mod cli_write_cost;
 mod crash;
 mod disk;
 mod http;

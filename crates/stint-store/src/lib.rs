@@ -149,19 +149,25 @@ pub fn supported_schema_version() -> i64 {
 
 /// The schema version recorded in an open database (0 for a new file).
 pub fn schema_version(conn: &Connection) -> Result<i64> {
-    let has_history: bool = conn.query_row(
-        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history'",
-        [],
-        |r| r.get(0),
-    )?;
-    if !has_history {
-        return Ok(0);
-    }
-    Ok(conn.query_row(
+    // A current database answers in one statement (every process opens one); the history
+    // table is looked for only when that fails, so a new file reads as 0 and any other error
+    // is the caller's.
+    let recorded = conn.query_row(
         "SELECT ifnull(max(version), 0) FROM refinery_schema_history",
         [],
         |r| r.get(0),
-    )?)
+    );
+    match recorded {
+        Ok(version) => Ok(version),
+        Err(e) => {
+            let has_history: bool = conn.query_row(
+                "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history'",
+                [],
+                |r| r.get(0),
+            )?;
+            if has_history { Err(e.into()) } else { Ok(0) }
+        }
+    }
 }
 
 /// A WAL file larger than this (bytes) is folded into the database and truncated when a
@@ -224,9 +230,13 @@ pub fn open(path: &Path) -> Result<Connection> {
     let _mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
         .map_err(not_a_db)?;
+    // Foreign keys on (`PRAGMA foreign_keys = ON`, set through the C API: no statement).
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_FKEY,
+        true,
+    )?;
     conn.execute_batch(
-        "PRAGMA foreign_keys = ON;
-         PRAGMA synchronous = NORMAL;
+        "PRAGMA synchronous = NORMAL;
          PRAGMA journal_size_limit = 4194304;",
     )?;
     // Keep the -wal and -shm files between processes (SQLITE_FCNTL_PERSIST_WAL), and do not
@@ -247,6 +257,7 @@ pub fn open(path: &Path) -> Result<Connection> {
         rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
         true,
     )?;
+    plan_once(&conn)?;
     fold_grown_wal(&conn, path);
     let found = schema_version(&conn).map_err(|e| match e {
         StoreError::Sqlite(cause) | StoreError::Corrupt(cause) => not_a_db(cause),
@@ -284,8 +295,32 @@ pub fn open(path: &Path) -> Result<Connection> {
                 );
             }
         }
+        // The migrations filled the WAL (750 KB for a new file), which each later process
+        // would read and checksum when it opens, until it grew past WAL_FOLD_BYTES: fold it
+        // now, once.
+        fold_wal(&conn);
     }
     Ok(conn)
+}
+
+/// Makes each prepared statement keep the plan it was prepared with, whatever values are bound
+/// to it (SQLite's query planner stability guarantee, `SQLITE_DBCONFIG_ENABLE_QPSG`).
+///
+/// Why: without it SQLite marks a statement whose plan could depend on a bound value (a
+/// `LIMIT ?N`, a `column = ?N` that no index serves) so that binding that parameter expires
+/// the statement, and its next step compiles it again with the value in hand. Every such
+/// statement was therefore compiled twice on its first use, and again on every reuse from the
+/// statement cache (rusqlite clears the bindings of a cached statement, which expires it too):
+/// in a `stint start`, the project lookup and the overlap check (about a tenth of its
+/// instructions). stint's queries do not need the values to plan: the database has no
+/// `sqlite_stat4` statistics, partial indexes are matched by literal terms (the queries spell
+/// them out), and the plans `store::reports` checks are the same either way.
+fn plan_once(conn: &Connection) -> Result<()> {
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
+    Ok(())
 }
 
 /// Folds the WAL of the database at `path` into the database file and truncates it to zero
@@ -299,9 +334,14 @@ pub(crate) fn fold_grown_wal(conn: &Connection, path: &Path) {
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");
     let grown = std::fs::symlink_metadata(&wal).is_ok_and(|m| m.len() > WAL_FOLD_BYTES);
-    if !grown {
-        return;
+    if grown {
+        fold_wal(conn);
     }
+}
+
+/// Folds the WAL into the database file and truncates it, without waiting (see
+/// [`fold_grown_wal`]).
+fn fold_wal(conn: &Connection) {
     if conn.busy_timeout(Duration::ZERO).is_err() {
         return;
     }
