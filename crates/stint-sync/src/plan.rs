@@ -314,7 +314,7 @@ pub fn header_names_log(h: &Header, r: &Remote, first: i64, last: i64) -> bool {
         && h.device_id == r.id
         && h.first_seq == first as u64
         && h.last_seq == last as u64
-        && DeviceNo::new(i64::from(h.device_no)) == r.no
+        && r.no.is_some_and(|n| i64::from(h.device_no) == n.get())
 }
 
 /// After the apply rounds, what to say of device `r` (not blocked) whose logs go past its
