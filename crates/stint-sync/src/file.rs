@@ -43,6 +43,24 @@ pub struct Header {
     pub body_len: u64,
 }
 
+impl Header {
+    /// The header this stint writes on a file of device `me` (number `no`): `kind`
+    /// (`KIND_LOG`, `KIND_DEVICE`, `KIND_SNAPSHOT`) and the sequence numbers it covers; the
+    /// format, schema and body length are filled in here and by [`seal_file`].
+    pub fn of(me: &DeviceId, no: DeviceNo, kind: u8, (first, last): (i64, i64)) -> Header {
+        Header {
+            format: FORMAT_VERSION,
+            schema: store::SCHEMA_VERSION as u32,
+            device_id: me.to_string(),
+            device_no: no.get() as u16,
+            kind,
+            first_seq: first as u64,
+            last_seq: last as u64,
+            body_len: 0,
+        }
+    }
+}
+
 /// Header kind of a device file (`device.stint`: the device's name and how far it has applied
 /// every other device).
 pub const KIND_DEVICE: u8 = 0;
@@ -606,11 +624,40 @@ pub fn encode_log(log: &Log) -> Vec<u8> {
 /// A log body written one entry at a time: the bytes of [`encode_log`] without holding the
 /// entries (each is encoded as it is pushed, then can go).
 #[derive(Debug)]
-pub struct LogWriter {
+pub struct LogWriter(CountedBody);
+
+/// A body whose head is written, then items, each counted; the count goes in front of them
+/// at [`CountedBody::finish`]. What [`LogWriter`] and [`SnapshotWriter`] share.
+#[derive(Debug)]
+struct CountedBody {
     w: W,
-    /// Where the entry count goes, written at [`LogWriter::finish`].
+    /// Where the count goes.
     count_at: usize,
     count: u32,
+}
+
+impl CountedBody {
+    /// After the head in `w`: a place for the count.
+    fn after(mut w: W) -> CountedBody {
+        let count_at = w.0.len();
+        w.u32(0);
+        CountedBody {
+            w,
+            count_at,
+            count: 0,
+        }
+    }
+
+    /// Writes one item with `f` and counts it.
+    fn item(&mut self, f: impl FnOnce(&mut W)) {
+        f(&mut self.w);
+        self.count += 1;
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        self.w.0[self.count_at..self.count_at + 4].copy_from_slice(&self.count.to_le_bytes());
+        self.w.0
+    }
 }
 
 impl LogWriter {
@@ -628,45 +675,38 @@ impl LogWriter {
             w.bytes(d.as_bytes());
             w.i64(h.raw());
         }
-        let count_at = w.0.len();
-        w.u32(0);
-        LogWriter {
-            w,
-            count_at,
-            count: 0,
-        }
+        LogWriter(CountedBody::after(w))
     }
 
     /// Appends one entry (at most [`ENTRIES_PER_FILE`] go in a file; the caller keeps to it).
     pub fn push(&mut self, e: &Entry) {
-        let w = &mut self.w;
-        w.i64(e.seq);
-        w.i64(e.hlc.raw());
-        w.i64(e.at);
-        w.i64(e.schema);
-        w.bytes(e.operation.as_bytes());
-        w.bytes(e.summary.as_bytes());
-        w.u32(e.ops.len() as u32);
-        for op in &e.ops {
-            w.op(op);
-        }
-        self.count += 1;
+        self.0.item(|w| {
+            w.i64(e.seq);
+            w.i64(e.hlc.raw());
+            w.i64(e.at);
+            w.i64(e.schema);
+            w.bytes(e.operation.as_bytes());
+            w.bytes(e.summary.as_bytes());
+            w.u32(e.ops.len() as u32);
+            for op in &e.ops {
+                w.op(op);
+            }
+        });
     }
 
     /// How many entries were pushed.
     pub fn len(&self) -> usize {
-        self.count as usize
+        self.0.count as usize
     }
 
     /// Whether no entry was pushed.
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.0.count == 0
     }
 
     /// The body.
-    pub fn finish(mut self) -> Vec<u8> {
-        self.w.0[self.count_at..self.count_at + 4].copy_from_slice(&self.count.to_le_bytes());
-        self.w.0
+    pub fn finish(self) -> Vec<u8> {
+        self.0.finish()
     }
 }
 
@@ -1143,12 +1183,7 @@ pub(crate) fn encode_snapshot(s: &Snapshot) -> Vec<u8> {
 /// decoded (a snapshot of a large database is written this way, its rows read from the store
 /// as they are pushed).
 #[derive(Debug)]
-pub struct SnapshotWriter {
-    w: W,
-    /// Where the row count goes, written at [`SnapshotWriter::finish`].
-    count_at: usize,
-    count: u32,
-}
+pub struct SnapshotWriter(CountedBody);
 
 impl SnapshotWriter {
     /// The head of a snapshot: its writer's name, clock and covers.
@@ -1163,35 +1198,27 @@ impl SnapshotWriter {
             w.i64(c.seq);
             w.i64(c.known.raw());
         }
-        let count_at = w.0.len();
-        w.u32(0);
-        SnapshotWriter {
-            w,
-            count_at,
-            count: 0,
-        }
+        SnapshotWriter(CountedBody::after(w))
     }
 
     /// Appends one row (an insert).
     pub fn push(&mut self, op: &Op) {
-        self.w.op(op);
-        self.count += 1;
+        self.0.item(|w| w.op(op));
     }
 
     /// How many rows were pushed.
     pub fn len(&self) -> usize {
-        self.count as usize
+        self.0.count as usize
     }
 
     /// Whether no row was pushed.
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.0.count == 0
     }
 
     /// The body.
-    pub fn finish(mut self) -> Vec<u8> {
-        self.w.0[self.count_at..self.count_at + 4].copy_from_slice(&self.count.to_le_bytes());
-        self.w.0
+    pub fn finish(self) -> Vec<u8> {
+        self.0.finish()
     }
 }
 

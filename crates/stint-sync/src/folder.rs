@@ -225,26 +225,13 @@ mod publish;
 /// with `key` when there is one) into its folder in `dir`.
 fn write_log(
     dir: &Path,
-    me: &str,
+    me: &DeviceId,
     no: DeviceNo,
     (first, last): (i64, i64),
     body: &[u8],
     key: Option<&SyncKey>,
 ) -> Result<()> {
-    let file = seal_file(
-        &Header {
-            format: FORMAT_VERSION,
-            schema: store::SCHEMA_VERSION as u32,
-            device_id: me.to_owned(),
-            device_no: no.get() as u16,
-            kind: KIND_LOG,
-            first_seq: first as u64,
-            last_seq: last as u64,
-            body_len: 0,
-        },
-        body,
-        key,
-    )?;
+    let file = seal_file(&Header::of(me, no, KIND_LOG, (first, last)), body, key)?;
     let my_dir = dir.join(me);
     check_real_dir(&my_dir)?;
     private_dir(&my_dir)?;
@@ -326,16 +313,7 @@ impl Run<'_, '_> {
         if plan::device_file_current(existing, st.published_seq, &body) {
             return Ok(());
         }
-        let header = Header {
-            format: FORMAT_VERSION,
-            schema: store::SCHEMA_VERSION as u32,
-            device_id: self.me.to_string(),
-            device_no: self.no.get() as u16,
-            kind: KIND_DEVICE,
-            first_seq: 0,
-            last_seq: st.published_seq as u64,
-            body_len: 0,
-        };
+        let header = Header::of(&self.me, self.no, KIND_DEVICE, (0, st.published_seq));
         write_atomic(&device_path, &seal_file(&header, &body, self.key())?)
     }
 
@@ -384,20 +362,8 @@ impl Run<'_, '_> {
             ss::set_snapshot_seq(tx, st.published_seq)?;
             Ok((st.published_seq, body.finish()))
         })?;
-        let file = seal_file(
-            &Header {
-                format: FORMAT_VERSION,
-                schema: store::SCHEMA_VERSION as u32,
-                device_id: me.to_string(),
-                device_no: no.get() as u16,
-                kind: KIND_SNAPSHOT,
-                first_seq: seq as u64,
-                last_seq: seq as u64,
-                body_len: 0,
-            },
-            &body,
-            self.key(),
-        )?;
+        let header = Header::of(me, no, KIND_SNAPSHOT, (seq, seq));
+        let file = seal_file(&header, &body, self.key())?;
         write_atomic(&self.my_dir.join(snapshot_name(seq)), &file)?;
         if let Ok(files) = std::fs::read_dir(&self.my_dir) {
             for f in files.flatten() {
