@@ -10,19 +10,8 @@
 #   STINT_BIN=target/debug/stint ROWS=20000 scripts/bench-sync-log.sh
 #   ENCRYPT=1 scripts/bench-sync-log.sh               # with a sync key on every device
 set -euo pipefail
-BIN=${STINT_BIN:-target/release/stint}
 ROWS=${ROWS:-120000}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export TZ=UTC
-if [ "${ENCRYPT:-0}" = 1 ]; then
-    KEY=$("$BIN" --db "$T/a.db" sync key new 2>/dev/null)
-    "$BIN" --db "$T/b.db" sync key set "$KEY" >/dev/null
-    "$BIN" --db "$T/c.db" sync key set "$KEY" >/dev/null
-fi
-for d in a b c; do "$BIN" --db "$T/$d.db" sync auto off >/dev/null; done
-"$BIN" --db "$T/a.db" sync "$T/folder" >/dev/null
-"$BIN" --db "$T/b.db" sync "$T/folder" >/dev/null
+source "$(dirname "$0")/bench-sync-devices.sh"
 python3 - "$ROWS" >"$T/tracks.csv" <<'PY'
 import sys, datetime
 n = int(sys.argv[1])

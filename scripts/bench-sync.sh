@@ -9,18 +9,8 @@
 #   ENCRYPT=1 scripts/bench-sync.sh       # the same with a sync key on every device
 #   STINT_BIN=target/debug/stint CHANGES=2000 scripts/bench-sync.sh
 set -euo pipefail
-BIN=${STINT_BIN:-target/release/stint}
 N=${CHANGES:-10000}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export TZ=UTC
-if [ "${ENCRYPT:-0}" = 1 ]; then
-    KEY=$("$BIN" --db "$T/a.db" sync key new 2>/dev/null)
-    "$BIN" --db "$T/b.db" sync key set "$KEY" >/dev/null
-    "$BIN" --db "$T/c.db" sync key set "$KEY" >/dev/null
-fi
-"$BIN" --db "$T/a.db" sync "$T/folder" >/dev/null
-"$BIN" --db "$T/b.db" sync "$T/folder" >/dev/null
+source "$(dirname "$0")/bench-sync-devices.sh"
 python3 - "$N" >"$T/req.jsonl" <<'PY'
 import json, sys
 n = int(sys.argv[1])

@@ -1702,13 +1702,14 @@ impl Applier<'_> {
         let Some(cur) = current else {
             return self.drop_edit_of_missing_row(&row);
         };
-        if self.edit_kept_off_invoice(&row, &cur)?
-            || self.edit_loses_to_unseen_claim(&row)?
-            || self.edit_loses_to_return(&row)?
-        {
+        if self.edit_kept_off_invoice(&row, &cur)? || self.edit_loses_to_unseen_claim(&row)? {
             return Ok(());
         }
-        let set = self.later_columns(&row, &cur)?;
+        let base = row_clock(self.conn, row.table, &row.key)?;
+        if self.edit_loses_to_return(&row, base.as_ref()) {
+            return Ok(());
+        }
+        let set = self.later_columns(&row, &cur, base.as_ref().map(|b| &b.0))?;
         self.remember_releases(&row, &cur, &set)?;
         let (conn, meta, stamp, known) = (self.conn, self.meta, self.stamp, self.known);
         let Row {
@@ -1809,15 +1810,16 @@ impl Applier<'_> {
     /// (an undo): an edit made elsewhere without knowing of that return was made before the
     /// delete (it could not edit a deleted row). The delete won against it on the devices that
     /// had the edit first, and the return restored the row as it was: it loses here too.
-    fn edit_loses_to_return(&mut self, row: &Row<'_>) -> Result<bool> {
+    /// `base`: the row's clock here and whether it marks a delete.
+    fn edit_loses_to_return(&mut self, row: &Row<'_>, base: Option<&(Stamp, bool)>) -> bool {
         if !row.m.int_pk {
-            return Ok(false);
+            return false;
         }
-        let Some((returned, false)) = row_clock(self.conn, row.table, &row.key)? else {
-            return Ok(false);
+        let Some((returned, false)) = base else {
+            return false;
         };
         if !returned.unknown_to(self.stamp, self.known) {
-            return Ok(false);
+            return false;
         }
         self.decisions.push(Decision {
             kind: DecisionKind::DeletedWins,
@@ -1826,16 +1828,20 @@ impl Applier<'_> {
                 row.what
             ),
         });
-        Ok(true)
+        true
     }
 
     /// The columns the edit sets (later than their clocks here, and different from `cur`),
     /// with their clocks moved to the edit's stamp; the ones where a later edit made here wins
-    /// are said.
-    fn later_columns(&mut self, row: &Row<'_>, cur: &[Value]) -> Result<Vec<(usize, Value)>> {
+    /// are said. `base`: the row's clock here (a column's clock counts from it).
+    fn later_columns(
+        &mut self,
+        row: &Row<'_>,
+        cur: &[Value],
+        base: Option<&Stamp>,
+    ) -> Result<Vec<(usize, Value)>> {
         let (conn, stamp) = (self.conn, self.stamp);
         let (table, m, key) = (row.table, row.m, &row.key);
-        let base = row_clock(conn, table, key)?;
         let mut set = Vec::new();
         let mut lost = Vec::new();
         for (i, v) in row.values.iter().enumerate() {
@@ -1843,7 +1849,7 @@ impl Applier<'_> {
             if m.pk.contains(&i) {
                 continue;
             }
-            let eff = later(base.as_ref().map(|b| &b.0), col_clock(conn, table, key, i)?);
+            let eff = later(base, col_clock(conn, table, key, i)?);
             if eff.as_ref().is_none_or(|e| stamp > e) {
                 set_col_clock(conn, table, key, i, stamp)?;
                 if cur.get(i) != Some(v) {
@@ -2656,6 +2662,9 @@ pub fn apply_file<E>(
     let local = state(&tx)?.device_id;
     clock_local_changes(&tx, &meta, &local)?;
     let mut out = Vec::new();
+    // The local clock moves past the newest stamp applied, once for the file: nothing in the
+    // file's transaction reads it.
+    let mut newest = Hlc::ZERO;
     for ch in changes {
         // Dropping `tx` unfinished rolls back what earlier changes did.
         let ch = match ch {
@@ -2720,12 +2729,13 @@ pub fn apply_file<E>(
             (!changeset.is_empty()).then_some(&changeset),
         ])?;
         let change_id = tx.last_insert_rowid();
-        super::sync_clock::observe(&tx, ch.hlc, now.saturating_mul(1000))?;
+        newest = newest.max(ch.hlc);
         for d in decisions {
             record_decision(&tx, now, Some(change_id), Some(&ch.device_id), &d)?;
             out.push((change_id, d));
         }
     }
+    super::sync_clock::observe(&tx, newest, now.saturating_mul(1000))?;
     tx.execute(
         "UPDATE sync_state SET clocked_change = (SELECT ifnull(max(id), 0) FROM change_log)
           WHERE id = 1",
