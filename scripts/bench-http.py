@@ -5,8 +5,11 @@ Runs a load generator against a release `stint serve` with a bearer token, one p
 POST body per tool (no initialize, as `curl` scripts send them):
   - /health (GET, the HTTP stack alone, for comparison);
   - a read tool:  list_running_timers;
-  - a write tool: create_track with a fixed past start and a 5 minute duration (a valid write every
-    time: overlapping tracks are allowed);
+  - a write tool: create_track of a 5 minute track, each call in a 5 minute slot of its own
+    going back from 2020-01-06 09:00 UTC (`--writes spread`, the default: a person's tracks do not
+    overlap, so each write's overlap check finds nothing), or every call the same track
+    (`--writes same`: each write overlaps every earlier one and counts them all, so a write costs
+    more the longer the run; the load of the figures before December 2026);
 at 1, 16 and 64 connections for a few seconds each, and prints one table: tool, connections,
 calls/s, p50 ms, p99 ms, errors (non-2xx answers and transport errors), and the CPU time the
 server used (100 % = one core; this machine's cores are shared with the load generator).
@@ -23,6 +26,10 @@ Load generator: `oha` from target/tools/bin (installed there with
 
 Usage:  cargo build --release && scripts/bench-http.py [--duration 8] [--connections 1,16,64]
         [--bin target/release/stint] [--serve-arg=--connections=8] [--loadgen oha|wrk]
+        [--writes spread|same]
+
+oha sends one body for every call, so the spread writes always run under wrk (its Lua script
+makes each body); `--loadgen` picks the generator of the other runs.
 
 Exits 1 when a correctness check fails (errors, lost or extra writes, a failed side session);
 missing the throughput aims (>= 5,000 read and >= 1,000 write calls/s at 16 connections, p99
@@ -61,6 +68,10 @@ READ_BODY = rpc("list_running_timers", {})
 WRITE_BODY = rpc("create_track", {"start": "2020-01-06T09:00:00Z", "duration": "5m", "description": "bench-http",
                                       # the same track each time: a real write, not a refused repeat
                                       "allow_duplicate": True})
+# The spread writes: wrk's script puts each call's own start in place of __START__.
+SPREAD_TEMPLATE = rpc("create_track", {"start": "__START__", "duration": "5m", "description": "bench-http",
+                                       "allow_duplicate": True})
+SPREAD_FROM = 1578301200  # 2020-01-06T09:00:00Z; run k's slots go back from k * 10^7 s before it
 
 
 # ----- load generators -----------------------------------------------------------------------
@@ -118,6 +129,20 @@ local body = os.getenv("BENCH_BODY")
 if body ~= "" then wrk.body = body; wrk.headers["Content-Type"] = "application/json" end
 local auth = os.getenv("BENCH_AUTH")
 if auth ~= "" then wrk.headers["Authorization"] = auth end
+-- Spread writes: each call of each thread its own 5 minute slot, going back from BENCH_FROM.
+local template = os.getenv("BENCH_TEMPLATE")
+local from = tonumber(os.getenv("BENCH_FROM") or "0")
+local threads = tonumber(os.getenv("BENCH_THREADS") or "1")
+local made = 0
+function setup(thread) thread:set("tid", made); made = made + 1 end
+if template ~= nil and template ~= "" then
+  local calls = 0
+  request = function()
+    calls = calls + 1
+    local start = os.date("!%Y-%m-%dT%H:%M:%SZ", from - (calls * threads + tid) * 300)
+    return wrk.format(nil, nil, nil, (string.gsub(template, "__START__", start)))
+  end
+end
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format('BENCH {"requests":%d,"duration_us":%d,"bytes":%d,"connect":%d,"read":%d,"write":%d,"timeout":%d,"status":%d,"p50_us":%d,"p99_us":%d}\n',
@@ -128,12 +153,15 @@ end
 
 
 def run_wrk(wrk: str, url: str, method: str, headers: dict, body: str | None, conns: int, secs: float,
-            workdir: str) -> Result:
+            workdir: str, spread_from: int | None = None) -> Result:
     script = os.path.join(workdir, "bench.lua")
     with open(script, "w") as f:
         f.write(WRK_LUA)
-    env = dict(os.environ, BENCH_METHOD=method, BENCH_BODY=body or "", BENCH_AUTH=headers.get("Authorization", ""))
-    p = subprocess.run([wrk, "-t", str(min(2, conns)), "-c", str(conns), "-d", f"{int(secs)}s", "-s", script, url],
+    threads = min(2, conns)
+    env = dict(os.environ, BENCH_METHOD=method, BENCH_BODY=body or "", BENCH_AUTH=headers.get("Authorization", ""),
+               BENCH_THREADS=str(threads), BENCH_TEMPLATE=SPREAD_TEMPLATE if spread_from is not None else "",
+               BENCH_FROM=str(spread_from or 0))
+    p = subprocess.run([wrk, "-t", str(threads), "-c", str(conns), "-d", f"{int(secs)}s", "-s", script, url],
                        capture_output=True, text=True, env=env, timeout=secs + 120)
     m = re.search(r"^BENCH (\{.*\})$", p.stdout, re.M)
     if not m:
@@ -240,6 +268,8 @@ def main() -> int:
     ap.add_argument("--serve-arg", action="append", default=[], help="extra `stint serve` argument (repeatable)")
     ap.add_argument("--loadgen", choices=["oha", "wrk"], help="default: oha if it can be had, else wrk")
     ap.add_argument("--no-install", action="store_true", help="do not install a missing load generator")
+    ap.add_argument("--writes", choices=["spread", "same"], default="spread",
+                    help="create_track calls: each in its own slot (default), or all the same track")
     a = ap.parse_args()
     binary = os.path.abspath(a.bin)
     if not os.access(binary, os.X_OK):
@@ -250,12 +280,16 @@ def main() -> int:
     oha = wrk = None
     if a.loadgen in (None, "oha"):
         oha = find_oha(not a.no_install)
-    if not oha and a.loadgen in (None, "wrk"):
+    if (not oha and a.loadgen in (None, "wrk")) or a.writes == "spread":
         wrk = find_wrk(not a.no_install)
     if not (oha or wrk):
         print("bench-http: neither oha nor wrk is available", file=sys.stderr)
         return 2
+    if a.writes == "spread" and not wrk:
+        print("bench-http: spread writes need wrk (apt-get install wrk), or pass --writes same", file=sys.stderr)
+        return 2
     loadgen = f"oha ({oha})" if oha else f"wrk ({wrk})"
+    loadgen += f"; create_track writes: {a.writes}" + (f" (wrk {wrk})" if a.writes == "spread" and oha else "")
 
     failures: list[str] = []
     with tempfile.TemporaryDirectory(prefix="stint-bench-http-") as work:
@@ -281,9 +315,16 @@ def main() -> int:
             failures.append(f"pre-flight write: HTTP {status} {write_answer[:300]!r}")
         writes_ok = 1
 
+        spread_runs = 0
+
         def load(method: str, url: str, headers: dict, body: str | None, c: int) -> Result:
+            nonlocal spread_runs
             cpu0, t0 = srv.cpu_seconds(), time.monotonic()
-            if oha:
+            if body is WRITE_BODY and a.writes == "spread":
+                spread_runs += 1
+                r = run_wrk(wrk, url, method, headers, body, c, a.duration, work,
+                            spread_from=SPREAD_FROM - spread_runs * 10_000_000)
+            elif oha:
                 r = run_oha(oha, url, method, headers, body, c, a.duration)
             else:
                 r = run_wrk(wrk, url, method, headers, body, c, a.duration, work)
