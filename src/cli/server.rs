@@ -44,6 +44,8 @@ pub fn serve(cli: &Cli, a: &ServeArgs) -> anyhow::Result<ExitCode> {
         a.connections,
     )?;
     svc.set_hub_client(stint_sync::remote::http::hub_client());
+    // Concurrent writers must not wait for the whole WAL to reach the disk in a checkpoint.
+    let _flusher = svc.flush_wal_in_background()?;
     let auto_sync = svc.start_auto_sync();
     if auto_sync.is_some()
         && let Ok(Some(f)) = svc.auto_sync_folder()

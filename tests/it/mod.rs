@@ -48,4 +48,5 @@ mod tidy;
 mod upgrade;
 mod util;
 mod version;
+mod wal_flush;
 mod words;

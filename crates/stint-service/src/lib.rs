@@ -35,6 +35,7 @@ mod tasks;
 mod tokens;
 mod tracks;
 mod utilization;
+mod wal_flusher;
 
 use std::fmt;
 use std::path::Path;
@@ -98,6 +99,7 @@ pub use tracks::{
     TrackChanges, TrackWritten,
 };
 pub use utilization::{MarginRow, PersonUse, Utilization};
+pub use wal_flusher::WalFlusher;
 
 /// Source of "now". The service reads time only through this, so tests can freeze it.
 pub trait Clock: Send + Sync + fmt::Debug {

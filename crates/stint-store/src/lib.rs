@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod changes;
+pub mod checkpoint;
 pub mod clients;
 pub mod expenses;
 pub mod invoices;
