@@ -20,7 +20,9 @@ For each size N (default 10k, 100k and 1M tracks):
   - timed, peers (when installed; commands as in ../shared/peers/bench.py): `timew summary :all`,
     `timew summary WEEK` (both weeks), `timew start proj01 bench` / `timew stop`, `timew export` (JSON: the
     nearest thing to a CSV export of everything); `bartib report`, `bartib report --from --to`,
-    `bartib start -p proj01 -d bench` / `bartib stop`. Start/stop run on copies of their files.
+    `bartib start -p proj01 -d bench` / `bartib stop`. Start/stop run on copies of their files,
+    every tool in turn: each round runs one start/stop pair of each tool, so all of them meet
+    the same load on the machine.
   - peak memory: GNU time's %M (max RSS) of the warm-up run of each process (the timed runs are
     not wrapped, so the wrapper's ~1 ms does not count); for `stint mcp`, VmHWM after the calls.
 
@@ -169,29 +171,53 @@ def measure(argv: list[str], env: dict, runs: int, slow_limit: float, peer: bool
             "cpu_ms": statistics.median(cpu)}
 
 
-def measure_pair(start: list[str], stop: list[str], env: dict, runs: int, slow_limit: float,
-                 peer: bool) -> tuple[dict, dict]:
-    """Alternates start and stop (each process timed alone, 1.1 s apart so that no track is
-    zero seconds long); one warm-up pair, then the median of `runs` pairs (3 when slow)."""
-    def pair() -> tuple[float, float, float, float]:
+def measure_pairs_in_turn(tools: dict[str, tuple[list[str], list[str], dict, bool]], runs: int,
+                          slow_limit: float) -> dict[str, tuple[dict, dict]]:
+    """Start/stop of several tools in turn: one warm-up pair each, then `runs` rounds in which
+    each tool runs one pair (start, 1.1 s, stop; each process timed alone), so that every tool
+    meets the same load on the machine; medians per tool. A tool whose warm-up is slower than
+    slow_limit keeps that one pair (a peer is skipped); a failing peer is reported and left out."""
+    def pair(start: list[str], stop: list[str], env: dict, peer: bool) -> tuple[float, float, float, float]:
         a = run_once(start, env, timeout=slow_limit if peer else None)[0]
         a_cpu = CPU_MS[-1]
         time.sleep(1.1)
         b = run_once(stop, env, timeout=slow_limit if peer else None)[0]
         return a, b, a_cpu, CPU_MS[-1]
 
-    try:
-        a0, b0, _, _ = pair()
-    except TooSlow:
-        return {"skipped": True}, {"skipped": True}
-    if max(a0, b0) > slow_limit:
-        return ({"ms": a0 * 1000, "runs": 1, "skipped": peer}, {"ms": b0 * 1000, "runs": 1, "skipped": peer})
-    k = runs if max(a0, b0) <= 2 else 3
-    got = [pair() for _ in range(k)]
-    return ({"ms": statistics.median(g[0] for g in got) * 1000, "runs": k,
-             "cpu_ms": statistics.median(g[2] for g in got)},
-            {"ms": statistics.median(g[1] for g in got) * 1000, "runs": k,
-             "cpu_ms": statistics.median(g[3] for g in got)})
+    out: dict[str, tuple[dict, dict]] = {}
+    live: dict[str, tuple[list[str], list[str], dict, bool]] = {}
+    for who, (start, stop, env, peer) in tools.items():
+        try:
+            a0, b0, _, _ = pair(start, stop, env, peer)
+        except TooSlow:
+            out[who] = ({"skipped": True}, {"skipped": True})
+            continue
+        except Exception as e:  # noqa: BLE001 - a peer's failure is reported, not fatal
+            if not peer:
+                raise
+            log(f"  {who} start/stop failed, left out: {e}")
+            continue
+        if max(a0, b0) > slow_limit:
+            out[who] = ({"ms": a0 * 1000, "runs": 1, "skipped": peer}, {"ms": b0 * 1000, "runs": 1, "skipped": peer})
+            continue
+        live[who] = (start, stop, env, peer)
+    got: dict[str, list] = {who: [] for who in live}
+    for _ in range(runs):
+        for who, (start, stop, env, peer) in live.items():
+            if who in got:
+                try:
+                    got[who].append(pair(start, stop, env, peer))
+                except Exception as e:  # noqa: BLE001
+                    if not peer:
+                        raise
+                    log(f"  {who} start/stop failed, left out: {e}")
+                    del got[who]
+    for who, g in got.items():
+        out[who] = ({"ms": statistics.median(x[0] for x in g) * 1000, "runs": len(g),
+                     "cpu_ms": statistics.median(x[2] for x in g)},
+                    {"ms": statistics.median(x[1] for x in g) * 1000, "runs": len(g),
+                     "cpu_ms": statistics.median(x[3] for x in g)})
+    return out
 
 
 def guarded(label: str, fn, *args, **kwargs):
@@ -373,15 +399,11 @@ def bench_size(binary: str, n: int, args, peers: dict[str, str]) -> dict:
         put(op, "stint", m)
         put(f"rss:{op}", "stint", {"kib": m["kib"]})
 
-    # Start/stop on a copy.
-    log("  stint start / stop ...")
+    # Start/stop on copies, every tool in turn (after the peers' reads below).
     ss_db = os.path.join(scratch, "stint-startstop.db")
     copy_db(db, ss_db)
-    a, b = measure_pair([binary, "start", "-p", "proj01", "bench"], [binary, "stop"],
-                        dict(base, STINT_DB=ss_db), runs, slow, peer=False)
-    put("start", "stint", a)
-    put("stop", "stint", b)
-    remove_db(ss_db)
+    in_turn: dict[str, tuple[list[str], list[str], dict, bool]] = {
+        "stint": ([binary, "start", "-p", "proj01", "bench"], [binary, "stop"], dict(base, STINT_DB=ss_db), False)}
 
     # Peers.
     if "timew" in peers:
@@ -398,12 +420,7 @@ def bench_size(binary: str, n: int, args, peers: dict[str, str]) -> dict:
                 put(f"rss:{op}", "timew", {"kib": m.get("kib")} if not m.get("skipped") else {"skipped": True})
         tw_copy = os.path.join(scratch, "tw")
         shutil.copytree(os.path.join(d, "tw"), tw_copy)
-        ab = guarded("timew start/stop", measure_pair, [tw, "start", "proj01", "bench"], [tw, "stop"],
-                     dict(tenv, TIMEWARRIORDB=tw_copy), runs, slow, peer=True)
-        if ab:
-            put("start", "timew", ab[0])
-            put("stop", "timew", ab[1])
-        shutil.rmtree(tw_copy, ignore_errors=True)
+        in_turn["timew"] = ([tw, "start", "proj01", "bench"], [tw, "stop"], dict(tenv, TIMEWARRIORDB=tw_copy), True)
     if "bartib" in peers:
         bt = peers["bartib"]
         log(f"  bartib ({bt}) ...")
@@ -418,12 +435,12 @@ def bench_size(binary: str, n: int, args, peers: dict[str, str]) -> dict:
                 put(f"rss:{op}", "bartib", {"kib": m.get("kib")} if not m.get("skipped") else {"skipped": True})
         bcopy = os.path.join(scratch, "bartib.txt")
         shutil.copyfile(bfile, bcopy)
-        ab = guarded("bartib start/stop", measure_pair, [bt, "-f", bcopy, "start", "-p", "proj01", "-d", "bench"],
-                     [bt, "-f", bcopy, "stop"], dict(benv, BARTIB_FILE=bcopy), runs, slow, peer=True)
-        if ab:
-            put("start", "bartib", ab[0])
-            put("stop", "bartib", ab[1])
-        os.remove(bcopy)
+        in_turn["bartib"] = ([bt, "-f", bcopy, "start", "-p", "proj01", "-d", "bench"], [bt, "-f", bcopy, "stop"],
+                             dict(benv, BARTIB_FILE=bcopy), True)
+    log(f"  start / stop in turn: {', '.join(in_turn)} ...")
+    for who, (a, b) in measure_pairs_in_turn(in_turn, runs, slow).items():
+        put("start", who, a)
+        put("stop", who, b)
     shutil.rmtree(scratch, ignore_errors=True)
     return res
 
