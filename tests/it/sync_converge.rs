@@ -52,6 +52,48 @@ impl Device {
     }
 }
 
+/// `stint serve`'s hub without the HTTP in between: a [`HubTransport`] whose calls are the
+/// served database's own hub use cases (the routes of `stint serve` call the same ones), so a
+/// device can sync through another device as its server in a test of many cases.
+pub(crate) struct InProcessHub<'a>(pub &'a Service);
+
+fn hub_err(e: stint::service::ServiceError) -> stint::sync::SyncError {
+    match e {
+        stint::service::ServiceError::NotFound(m) => {
+            stint::sync::SyncError::NotFound(m.to_string())
+        }
+        other => stint::sync::SyncError::Refused(other.to_string()),
+    }
+}
+
+impl stint::service::HubTransport for InProcessHub<'_> {
+    fn url(&self) -> &str {
+        "http://in-process.test:1"
+    }
+    fn list(&self) -> stint::sync::Result<stint::service::HubListing> {
+        self.0.hub_list().map_err(hub_err)
+    }
+    fn get(&self, dev: &str, name: &str) -> stint::sync::Result<Vec<u8>> {
+        use std::io::Read as _;
+        let (mut f, len) = self.0.hub_open(dev, name).map_err(hub_err)?;
+        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        f.read_to_end(&mut bytes)
+            .map_err(|e| stint::sync::SyncError::Refused(e.to_string()))?;
+        Ok(bytes)
+    }
+    fn put(&self, dev: &str, name: &str, bytes: &[u8]) -> stint::sync::Result<()> {
+        let mut up = self.0.hub_upload(dev, name).map_err(hub_err)?;
+        up.write(bytes).map_err(hub_err)?;
+        self.0.hub_store(up).map_err(hub_err)
+    }
+    fn delete(&self, dev: &str, name: &str) -> stint::sync::Result<()> {
+        self.0.hub_delete(dev, name).map_err(hub_err)
+    }
+    fn apply(&self) -> stint::sync::Result<stint::service::SyncReport> {
+        self.0.hub_apply().map_err(hub_err)
+    }
+}
+
 /// The portable export (`stint db export --json`'s tables) of `svc`'s database: each table's
 /// name and rows.
 pub(crate) fn portable_export(svc: &Service) -> Vec<(String, Vec<serde_json::Value>)> {
@@ -785,12 +827,27 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// How the fourth device joins: `None` never, else after this many operations, by folder or
-/// (after a compaction) from a snapshot.
+/// How the fourth device joins: after this many operations, by folder or (after a
+/// compaction) from a snapshot; and whether it syncs through device 0 as its server (`stint
+/// serve`'s hub, in process) instead of the folder, from its join on.
 #[derive(Debug, Clone)]
 struct Join {
     after: usize,
     snapshot: bool,
+    server: bool,
+}
+
+/// One sync of device `who`: through the folder, or through device 0's hub for a fourth
+/// device that joined by the server.
+fn sync_one(devices: &[Device], who: usize, folder: &Path, join: &Join) {
+    if who == 3 && join.server {
+        devices[3]
+            .svc
+            .sync_remote(&InProcessHub(&devices[0].svc))
+            .unwrap();
+    } else {
+        devices[who].sync(folder);
+    }
 }
 
 const CLIENTS: [&str; 3] = ["Acme", "Globex", "Initech"];
@@ -1126,8 +1183,9 @@ fn own_changes(d: &Device, own: bool) -> Vec<(i64, String)> {
 
 /// Plays `ops` on four devices (device 0 joins first and bills; 1 and 2 join with data of
 /// their own at their first sync; 3 joins empty after `join.after` operations, from a
-/// snapshot when asked), syncs in `order`, then until quiet, and checks that every device
-/// exports the same database and holds every change made on every device.
+/// snapshot when asked, and through device 0 as its server when asked), syncs in `order`,
+/// then until quiet, and checks that every device exports the same database and holds every
+/// change made on every device.
 fn check_everything_converges(ops: &[(usize, Op)], order: &[usize], join: &Join) {
     let folder = tempfile::tempdir().unwrap();
     let devices = [Device::new(), Device::new(), Device::new(), Device::new()];
@@ -1147,12 +1205,17 @@ fn check_everything_converges(ops: &[(usize, Op)], order: &[usize], join: &Join)
                 synced[2] = true;
                 devices[0].svc.sync_compact(folder.path()).unwrap();
             }
-            devices[3].sync(folder.path());
+            sync_one(&devices, 3, folder.path(), join);
             synced[3] = true;
             joined = true;
         }
         let who = if joined { *who } else { *who % 3 };
         let op = match op {
+            // A device of the server compacts nothing of the folder; its sync is the round.
+            Op::Compact | Op::Sync if who == 3 && join.server => {
+                sync_one(&devices, 3, folder.path(), join);
+                continue;
+            }
             Op::Compact if !(synced[1] && synced[2]) => &Op::Sync,
             op => op,
         };
@@ -1162,15 +1225,22 @@ fn check_everything_converges(ops: &[(usize, Op)], order: &[usize], join: &Join)
         play(&devices[who], who, op, folder.path());
     }
     if !joined {
-        devices[3].sync(folder.path());
+        sync_one(&devices, 3, folder.path(), join);
     }
     for who in order {
-        devices[*who].sync(folder.path());
+        sync_one(&devices, *who, folder.path(), join);
     }
     for _ in 0..3 {
-        for d in &devices {
-            d.sync(folder.path());
+        for who in 0..devices.len() {
+            sync_one(&devices, who, folder.path(), join);
         }
+    }
+    if join.server {
+        assert_eq!(
+            devices[3].svc.sync_server_url().unwrap().as_deref(),
+            Some("http://in-process.test:1"),
+            "device 3 syncs through the server"
+        );
     }
     let exports: Vec<_> = devices.iter().map(Device::export).collect();
     for i in 1..devices.len() {
@@ -1230,8 +1300,9 @@ proptest! {
         order in proptest::collection::vec(0usize..4, 3..10),
         after in 0usize..48,
         snapshot in any::<bool>(),
+        server in any::<bool>(),
     ) {
-        check_everything_converges(&ops, &order, &Join { after, snapshot });
+        check_everything_converges(&ops, &order, &Join { after, snapshot, server });
     }
 }
 
