@@ -98,7 +98,11 @@ fn sync_against(files: &Value) -> (String, Vec<String>, bool) {
     let e = env.svc.sync_remote(&client).unwrap_err().to_string();
     let e = e.replace(&hub.url(), "SERVER");
     let asked = hub.asked.lock().unwrap().clone();
-    (e, asked, env.dir.path().join("stint.db.sync-remote").exists())
+    (
+        e,
+        asked,
+        env.dir.path().join("stint.db.sync-remote").exists(),
+    )
 }
 
 #[test]
@@ -131,7 +135,11 @@ fn a_listing_with_a_path_that_names_no_device_or_no_sync_file_is_refused_before_
     for (files, expected) in cases {
         assert_eq!(
             sync_against(&files),
-            (expected, vec!["GET /api/sync/files HTTP/1.1".to_owned()], false),
+            (
+                expected,
+                vec!["GET /api/sync/files HTTP/1.1".to_owned()],
+                false
+            ),
             "{files}"
         );
     }

@@ -125,7 +125,9 @@ pub fn parse_hub_file_path(path: &str) -> Result<(DeviceId, SyncFile)> {
 pub trait HubTransport {
     /// The server's address, as the person gave it (`http://host:port`).
     fn url(&self) -> &str;
-    /// Every sync file of the hub.
+    /// Every sync file of the hub. A listing that names no device, or a file without a path
+    /// `<device id>/<file name>` or a size, is refused ([`SyncError::Refused`], naming it),
+    /// never read in part.
     fn list(&self) -> Result<HubListing>;
     /// The bytes of `<dev>/<file>`; [`SyncError::NotFound`] when it is gone.
     fn get(&self, dev: &DeviceId, file: &SyncFile) -> Result<Vec<u8>>;
