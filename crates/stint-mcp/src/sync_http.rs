@@ -37,6 +37,7 @@ use serde_json::{Value, json};
 
 use stint_service::{
     HttpCaller, HubListing, HubUpload, SYNC_TOKEN_HINT, Scope, Service, ServiceError, SyncReport,
+    hub_path,
 };
 
 /// Largest sync file, in bytes: the body limit of `PUT` and of downloads.
@@ -156,7 +157,12 @@ async fn read(
     caller: Option<Extension<HttpCaller>>,
     Path((dev, name)): Path<(String, String)>,
 ) -> Response {
-    let (file, len) = match run(caller, svc, move |svc| svc.hub_open(&dev, &name)).await {
+    // The path is parsed once the caller may sync (a caller that may not learns nothing).
+    let open = move |svc: Service| {
+        let (dev, name) = hub_path(&dev, &name)?;
+        svc.hub_open(&dev, &name)
+    };
+    let (file, len) = match run(caller, svc, open).await {
         Ok(x) => x,
         Err(r) => return *r,
     };
@@ -237,7 +243,11 @@ async fn accept(
     if declared.is_some_and(|n| n > MAX_FILE_BYTES) {
         return too_large();
     }
-    let up = match blocking(svc.clone(), move |svc| svc.hub_upload(&dev, &name)).await {
+    let start = move |svc: Service| {
+        let (dev, name) = hub_path(&dev, &name)?;
+        svc.hub_upload(&dev, &name)
+    };
+    let up = match blocking(svc.clone(), start).await {
         Ok(up) => up,
         Err(r) => return *r,
     };
@@ -296,7 +306,11 @@ async fn remove(
     caller: Option<Extension<HttpCaller>>,
     Path((dev, name)): Path<(String, String)>,
 ) -> Response {
-    match run(caller, svc, move |svc| svc.hub_delete(&dev, &name)).await {
+    let delete = move |svc: Service| {
+        let (dev, name) = hub_path(&dev, &name)?;
+        svc.hub_delete(&dev, &name)
+    };
+    match run(caller, svc, delete).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(r) => *r,
     }
@@ -311,8 +325,8 @@ async fn apply(State(svc): State<Service>, caller: Option<Extension<HttpCaller>>
 
 fn listing_json(l: &HubListing) -> Value {
     json!({
-        "device_id": l.device_id,
-        "files": l.files.iter().map(|f| json!({"path": f.path, "size": f.size, "sum": f.sum})).collect::<Vec<_>>(),
+        "device_id": l.device_id.as_str(),
+        "files": l.files.iter().map(|f| json!({"path": f.path(), "size": f.size, "sum": f.sum})).collect::<Vec<_>>(),
     })
 }
 

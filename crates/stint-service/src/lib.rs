@@ -88,7 +88,7 @@ pub use sync_fs::{sanitize as sanitize_folder_text, strip_url_credentials};
 pub use sync_moves::SyncAccepted;
 pub use sync_remote::{
     HubClient, HubFile, HubListing, HubTransport, HubUpload, MAX_SERVER_URL_CHARS,
-    MAX_SYNC_FILE_BYTES, RemoteSyncReport, SYNC_TOKEN_HINT,
+    MAX_SYNC_FILE_BYTES, RemoteSyncReport, SYNC_TOKEN_HINT, hub_path,
 };
 pub use tasks::{DeleteTask, ListTasks, NewTask, TaskChanges};
 pub use tokens::{

@@ -22,14 +22,14 @@
 
 use std::path::{Path, PathBuf};
 
-use super::sync::{
-    ENCRYPTED, FileProblem, MAX_FILE_BYTES, is_device_dir, is_sync_file_name, private_dir,
-};
+use super::sync::{ENCRYPTED, FileProblem, MAX_FILE_BYTES, private_dir};
 use super::sync_fs;
 use super::{Result, Service, ServiceError, SyncReport};
 use stint_domain::DomainError;
 use stint_store as store;
-use stint_sync::remote::{self, kind_of_name, list_folder};
+use stint_store::sync::DeviceId;
+use stint_sync::SyncFile;
+use stint_sync::remote::{self, list_folder};
 pub use stint_sync::remote::{
     HubClient, HubFile, HubListing, HubTransport, MAX_SERVER_URL_CHARS, MAX_SYNC_FILE_BYTES,
     RemoteSyncReport, SYNC_TOKEN_HINT,
@@ -50,29 +50,15 @@ fn io_err(what: &str, path: &Path, e: &std::io::Error) -> ServiceError {
     ))
 }
 
-/// Checks a `<dev>/<name>` pair sent by a caller: 32 hex digits and a sync file name.
-fn check_hub_path(dev: &str, name: &str) -> Result<()> {
-    if !is_device_dir(dev) {
-        return Err(invalid(format!(
-            "{:?} is not a device id (32 hex digits)",
-            dev.chars().take(64).collect::<String>()
-        )));
-    }
-    if !is_sync_file_name(name) {
-        return Err(invalid(format!(
-            "{:?} is not a sync file name (device.stint, NNNNNNNNNNNN-NNNNNNNNNNNN.stint or \
-             snapshot-NNNNNNNNNNNN.stint)",
-            name.chars().take(64).collect::<String>()
-        )));
-    }
-    Ok(())
-}
-
-/// [`check_hub_path`], then the device id in lower case (as devices name themselves): a
-/// device id sent in another case names the same device.
-fn hub_dev(dev: &str, name: &str) -> Result<String> {
-    check_hub_path(dev, name)?;
-    Ok(dev.to_ascii_lowercase())
+/// A hub file's `<dev>/<name>` as a caller sent it (a route's path), parsed once
+/// ([`remote::parse_hub_path`]): the device id in lower case, as devices name themselves, so
+/// an id sent in another case names the same device.
+///
+/// # Errors
+/// A device id that is not 32 hex digits or a name that is no sync file's
+/// ([`DomainError::Invalid`], quoting it).
+pub fn hub_path(dev: &str, name: &str) -> Result<(DeviceId, SyncFile)> {
+    Ok(remote::parse_hub_path(dev, name)?)
 }
 
 /// A file being received by the hub ([`Service::hub_upload`]): written to a temporary file
@@ -81,8 +67,8 @@ fn hub_dev(dev: &str, name: &str) -> Result<String> {
 pub struct HubUpload {
     tmp: tempfile::NamedTempFile,
     dir: PathBuf,
-    dev: String,
-    name: String,
+    dev: DeviceId,
+    file: SyncFile,
     len: u64,
 }
 
@@ -104,7 +90,7 @@ impl HubUpload {
         self.tmp.write_all(chunk).map_err(|e| {
             conflict(format!(
                 "cannot store {}/{} ({e}); check the server's disk",
-                self.dev, self.name
+                self.dev, self.file
             ))
         })
     }
@@ -211,29 +197,27 @@ impl Service {
     /// The hub folder cannot be created or read.
     pub fn hub_list(&self) -> Result<HubListing> {
         let dir = self.hub_folder()?;
-        let device_id = self.sync_status()?.device_id;
         Ok(HubListing {
-            device_id,
-            files: list_folder(&dir)?
-                .into_iter()
-                .map(|(d, n, size, sum)| HubFile {
-                    path: format!("{d}/{n}"),
-                    size,
-                    sum,
-                })
-                .collect(),
+            device_id: self.own_device_id()?,
+            files: list_folder(&dir)?,
         })
     }
 
+    /// This database's device id.
+    fn own_device_id(&self) -> Result<DeviceId> {
+        self.read(|ctx| Ok(store::sync::state(ctx.tx)?.device_id))
+    }
+
     /// The hub file `<dev>/<name>` opened for reading (a regular file only), and its length in
-    /// bytes: for answers that stream it.
+    /// bytes: for answers that stream it. `dev` and `name` come from [`hub_path`].
     ///
     /// # Errors
-    /// Those of `Service::hub_read`; no error names a path of this machine.
-    pub fn hub_open(&self, dev: &str, name: &str) -> Result<(std::fs::File, u64)> {
-        let dev = hub_dev(dev, name)?;
+    /// A file larger than the largest sync file ([`ServiceError::Conflict`]); an absent file
+    /// ([`ServiceError::NotFound`]); a file that cannot be read. No error names a path of this
+    /// machine.
+    pub fn hub_open(&self, dev: &DeviceId, name: &SyncFile) -> Result<(std::fs::File, u64)> {
         let run = || {
-            let path = self.hub_folder()?.join(&dev).join(name);
+            let path = self.hub_folder()?.join(dev).join(name.to_string());
             match sync_fs::open_regular(&path) {
                 Ok((_, len)) if len > MAX_FILE_BYTES => Err(conflict(format!(
                     "{dev}/{name} is {len} bytes, more than the largest sync file \
@@ -251,15 +235,14 @@ impl Service {
 
     /// Starts receiving `<dev>/<name>` for the hub: a new temporary file (exclusive, random
     /// name, 0600) in the device's folder of the hub, which the caller fills with
-    /// [`HubUpload::write`] as the bytes arrive and hands to [`Service::hub_store`]. Device
-    /// ids are compared without regard to case and kept in lower case.
+    /// [`HubUpload::write`] as the bytes arrive and hands to [`Service::hub_store`]. `dev`
+    /// and `name` come from [`hub_path`] (device ids compared without regard to case, kept
+    /// in lower case).
     ///
     /// # Errors
-    /// A bad device id or file name ([`DomainError::Invalid`]); the server's own device, in
-    /// any spelling ([`ServiceError::Conflict`]); a folder that cannot be written. No error
-    /// names a path of this machine.
-    pub fn hub_upload(&self, dev: &str, name: &str) -> Result<HubUpload> {
-        let dev = hub_dev(dev, name)?;
+    /// The server's own device, in any spelling ([`ServiceError::Conflict`]); a folder that
+    /// cannot be written. No error names a path of this machine.
+    pub fn hub_upload(&self, dev: &DeviceId, name: &SyncFile) -> Result<HubUpload> {
         let run = || {
             let me = self.sync_status()?.device_id;
             if dev.eq_ignore_ascii_case(&me) {
@@ -267,14 +250,14 @@ impl Service {
                     "{dev} is this server's own device; its files are written by the server only"
                 )));
             }
-            let dir = self.hub_folder()?.join(&dev);
+            let dir = self.hub_folder()?.join(dev);
             sync_fs::check_real_dir(&dir)?;
             private_dir(&dir)?;
             Ok(HubUpload {
                 tmp: sync_fs::new_temp(&dir)?,
                 dir,
                 dev: dev.clone(),
-                name: name.to_owned(),
+                file: *name,
                 len: 0,
             })
         };
@@ -296,7 +279,7 @@ impl Service {
 
     fn hub_store_checked(&self, mut up: HubUpload) -> Result<()> {
         use std::io::{Seek as _, Write as _};
-        let (dev, name, len) = (up.dev.clone(), up.name.clone(), up.len);
+        let (dev, name, len) = (up.dev.clone(), up.file, up.len);
         let file = up.tmp.as_file_mut();
         file.flush()
             .and_then(|()| file.seek(std::io::SeekFrom::Start(0)).map(drop))
@@ -313,7 +296,7 @@ impl Service {
                         .collect::<String>()
                 )));
             }
-            Ok(h) if h.kind & !ENCRYPTED != kind_of_name(&name) => {
+            Ok(h) if h.kind & !ENCRYPTED != name.kind() => {
                 return Err(invalid(format!(
                     "{name} does not hold what its name says (device.stint holds a device \
                      file, snapshot-N.stint a snapshot, every other name a log)"
@@ -340,19 +323,18 @@ impl Service {
             .as_file()
             .sync_all()
             .map_err(|e| conflict(format!("cannot write {dev}/{name} ({e})")))?;
-        sync_fs::persist(up.tmp, &up.dir.join(&name))?;
+        sync_fs::persist(up.tmp, &up.dir.join(name.to_string()))?;
         let detail = format!("stored {dev}/{name} ({len} bytes)");
         self.write("sync_put", |ctx| ctx.audit("sync_file", &[], Some(&detail)))
     }
 
     /// Removes another device's log or snapshot `<dev>/<name>` from the hub folder (its logs
-    /// once compacted). Absent files are not an error.
+    /// once compacted; `dev` and `name` come from [`hub_path`]). Absent files are not an error.
     ///
     /// # Errors
-    /// A bad device id or file name; `device.stint`; the server's own device.
-    pub fn hub_delete(&self, dev: &str, name: &str) -> Result<()> {
-        let dev = hub_dev(dev, name)?;
-        if name == "device.stint" {
+    /// `device.stint` ([`DomainError::Invalid`]); the server's own device.
+    pub fn hub_delete(&self, dev: &DeviceId, name: &SyncFile) -> Result<()> {
+        if *name == SyncFile::Device {
             return Err(invalid(
                 "device.stint is never removed; remove logs or snapshots only".to_owned(),
             ));
@@ -363,11 +345,11 @@ impl Service {
                     "{dev} is this server's own device; its files are removed by the server only"
                 )));
             }
-            let dir = self.hub_folder()?.join(&dev);
+            let dir = self.hub_folder()?.join(dev);
             if !sync_fs::check_real_dir(&dir)? {
                 return Ok(());
             }
-            let path = dir.join(name);
+            let path = dir.join(name.to_string());
             match std::fs::remove_file(&path) {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -491,8 +473,9 @@ impl Service {
 
     fn sync_remote_unchecked(&self, hub: &dyn HubTransport) -> Result<RemoteSyncReport> {
         let status = self.sync_status()?;
+        let device_id = self.own_device_id()?;
         let local = remote::Local {
-            device_id: &status.device_id,
+            device_id: &device_id,
             folder: status.folder.as_deref(),
         };
         let mut local_sync = |mirror: &Path| self.sync_folder(mirror);
@@ -513,7 +496,7 @@ mod tests {
             "000000000001-000000005000.stint",
             "snapshot-000000000042.stint",
         ] {
-            assert!(check_hub_path(dev, name).is_ok(), "{name}");
+            assert!(hub_path(dev, name).is_ok(), "{name}");
         }
         for name in [
             "",
@@ -530,7 +513,7 @@ mod tests {
             "snapshot-00000000004x.stint",
             "000000000001-000000000001.stint.tmp",
         ] {
-            assert!(check_hub_path(dev, name).is_err(), "{name:?}");
+            assert!(hub_path(dev, name).is_err(), "{name:?}");
         }
         for d in [
             "",
@@ -539,7 +522,17 @@ mod tests {
             &format!("{dev}0"),
             "0123456789abcdef0123456789abcdeg",
         ] {
-            assert!(check_hub_path(d, "device.stint").is_err(), "{d:?}");
+            assert!(hub_path(d, "device.stint").is_err(), "{d:?}");
         }
+        // Kept in lower case, as devices name themselves; a refusal quotes what was sent.
+        let (d, f) = hub_path(dev, "device.stint").unwrap();
+        assert_eq!(
+            (d.as_str(), f),
+            ("0123456789abcdef0123456789abcdef", SyncFile::Device)
+        );
+        assert_eq!(
+            hub_path("..", "device.stint").unwrap_err().to_string(),
+            "\"..\" is not a device id (32 hex digits)"
+        );
     }
 }

@@ -94,6 +94,16 @@ impl SyncFile {
             SyncFile::Snapshot { seq } => Some((1, seq)),
         }
     }
+
+    /// True when `other`, another file of the same device, holds every change of this one: a
+    /// log reaching at least as far back and as far on, or a snapshot at least as far on (the
+    /// compaction rule, docs/sync.md). Never the file itself, never the device file.
+    pub fn covered_by(self, other: SyncFile) -> bool {
+        match (self.covers(), other.covers()) {
+            (Some((a, b)), Some((c, d))) => other != self && c <= a && d >= b,
+            _ => false,
+        }
+    }
 }
 
 #[cfg(test)]

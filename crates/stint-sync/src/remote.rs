@@ -23,13 +23,11 @@ pub mod http;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use crate::file::{
-    FileProblem, KIND_LOG, MAX_FILE_BYTES, decode_file, file_sum, is_device_dir, is_sync_file_name,
-    private_dir, read_small,
-};
+use crate::file::{FileProblem, MAX_FILE_BYTES, decode_file, file_sum, private_dir, read_small};
 use crate::fs::{read_regular, strip_url_credentials, write_atomic};
 use crate::{Result, SyncError, SyncFile, SyncReport};
 use stint_store as store;
+use stint_store::sync::DeviceId;
 
 /// Name of the file in the mirror folder that holds the server's address.
 const SERVER_URL_FILE: &str = ".server-url";
@@ -56,20 +54,67 @@ pub const SYNC_TOKEN_HINT: &str = "create one on the server with `stint token cr
                                    NAME --scope admin --sensitive` (sync files carry every \
                                    row, client contact details included)";
 
-/// One file of the hub folder: `path` is `<device id>/<file name>`, `size` in bytes, `sum` the
-/// checksum in its header (64 hex digits; empty when unknown).
+/// One sync file of a hub folder, or of the mirror folder that stands for it: the device
+/// whose folder holds it, its name, its size in bytes and the checksum in its header (64 hex
+/// digits; empty when unknown). The wire names it by [`HubFile::path`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HubFile {
-    pub path: String,
+    pub device: DeviceId,
+    pub file: SyncFile,
     pub size: u64,
     pub sum: String,
 }
 
-/// What a hub holds: the server's own device id (32 hex digits) and every device's sync files.
+impl HubFile {
+    /// `<device id>/<file name>`, as the hub's listing and routes name the file.
+    pub fn path(&self) -> String {
+        format!("{}/{}", self.device, self.file)
+    }
+}
+
+/// What a hub holds: the server's own device id and every device's sync files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HubListing {
-    pub device_id: String,
+    pub device_id: DeviceId,
     pub files: Vec<HubFile>,
+}
+
+/// The longest part of a refused path a message quotes, in characters.
+const QUOTED_CHARS: usize = 64;
+
+/// A file's device id and name as sent over the wire (a hub route's `{dev}/{name}`, a
+/// listing's path), parsed once: the id in lower case (as a device names itself; ids are
+/// compared without regard to case), the name by [`SyncFile`]'s grammar.
+///
+/// # Errors
+/// [`SyncError::Invalid`] saying which part is wrong and what it must be (a device id of 32
+/// hex digits, a sync file name); the part is quoted, cut to 64 characters.
+pub fn parse_hub_path(dev: &str, name: &str) -> Result<(DeviceId, SyncFile)> {
+    let quoted = |s: &str| format!("{:?}", s.chars().take(QUOTED_CHARS).collect::<String>());
+    let device = DeviceId::parse_any_case(dev).ok_or_else(|| {
+        SyncError::Invalid(format!(
+            "{} is not a device id (32 hex digits)",
+            quoted(dev)
+        ))
+    })?;
+    let file = name
+        .parse::<SyncFile>()
+        .map_err(|e| SyncError::Invalid(format!("{} is {e}", quoted(name))))?;
+    Ok((device, file))
+}
+
+/// [`parse_hub_path`] of a listing's `<device id>/<file name>` (split at its first `/`).
+///
+/// # Errors
+/// [`SyncError::Invalid`]: a path without `/`, or one [`parse_hub_path`] refuses.
+pub fn parse_hub_file_path(path: &str) -> Result<(DeviceId, SyncFile)> {
+    let (dev, name) = path.split_once('/').ok_or_else(|| {
+        SyncError::Invalid(format!(
+            "{:?} is not a path <device id>/<file name>",
+            path.chars().take(QUOTED_CHARS).collect::<String>()
+        ))
+    })?;
+    parse_hub_path(dev, name)
 }
 
 /// The calls a client makes to a hub (implemented over HTTP by [`http::HttpHub`]).
@@ -80,14 +125,16 @@ pub struct HubListing {
 pub trait HubTransport {
     /// The server's address, as the person gave it (`http://host:port`).
     fn url(&self) -> &str;
-    /// Every sync file of the hub.
+    /// Every sync file of the hub. A listing that names no device, or a file without a path
+    /// `<device id>/<file name>` or a size, is refused ([`SyncError::Refused`], naming it),
+    /// never read in part.
     fn list(&self) -> Result<HubListing>;
-    /// The bytes of `<dev>/<name>`; [`SyncError::NotFound`] when it is gone.
-    fn get(&self, dev: &str, name: &str) -> Result<Vec<u8>>;
-    /// Stores `bytes` as `<dev>/<name>` on the hub.
-    fn put(&self, dev: &str, name: &str, bytes: &[u8]) -> Result<()>;
-    /// Removes `<dev>/<name>` from the hub (no error when it is absent).
-    fn delete(&self, dev: &str, name: &str) -> Result<()>;
+    /// The bytes of `<dev>/<file>`; [`SyncError::NotFound`] when it is gone.
+    fn get(&self, dev: &DeviceId, file: &SyncFile) -> Result<Vec<u8>>;
+    /// Stores `bytes` as `<dev>/<file>` on the hub.
+    fn put(&self, dev: &DeviceId, file: &SyncFile, bytes: &[u8]) -> Result<()>;
+    /// Removes `<dev>/<file>` from the hub (no error when it is absent).
+    fn delete(&self, dev: &DeviceId, file: &SyncFile) -> Result<()>;
     /// Has the server apply the hub's files and publish its own changes.
     fn apply(&self) -> Result<SyncReport>;
 }
@@ -112,7 +159,7 @@ pub struct RemoteSyncReport {
     /// The server's address.
     pub url: String,
     /// The server's device id.
-    pub server_device_id: String,
+    pub server_device_id: DeviceId,
     /// The local sync through the mirror folder (joined, published, applied, decisions).
     pub local: SyncReport,
     /// What the server applied: the report of each apply, first (this device's files as they
@@ -173,42 +220,15 @@ fn read_private(path: &Path) -> Option<String> {
         .and_then(|b| String::from_utf8(b).ok())
 }
 
-// ----- what the names say ---------------------------------------------------------------------
+// ----- what the folders hold -----------------------------------------------------------------
 
-/// The header kind a file of this (sync file) name must have, encryption flag left out.
-pub fn kind_of_name(name: &str) -> u8 {
-    name.parse::<SyncFile>().map_or(KIND_LOG, SyncFile::kind)
-}
-
-/// The sequence numbers a sync file name covers: a log `first-last`, a snapshot `1..=n`;
-/// `None` for `device.stint`.
-pub fn covered_range(name: &str) -> Option<(i64, i64)> {
-    name.parse::<SyncFile>().ok()?.covers()
-}
-
-/// True when another of `names` holds every change of the sync file `name` (a longer log, or
-/// a snapshot at least as far).
-pub fn is_covered(name: &str, names: &[&str]) -> bool {
-    let Some((a, b)) = covered_range(name) else {
-        return false;
-    };
-    names.iter().any(|other| {
-        *other != name
-            && covered_range(other)
-                .is_some_and(|(c, d)| d >= b && (c <= a || other.starts_with("snapshot-")))
-    })
-}
-
-/// `(device id, file name, size, header checksum)`.
-pub type Listed = (String, String, u64, String);
-
-/// The sync files of every device folder under `dir`: `(device id, file name, size, header
-/// checksum)`, sorted; none when `dir` is absent. Device folders in upper case, other names
-/// and anything but regular files are left out.
+/// The sync files of every device folder under `dir`, sorted by [`HubFile::path`] as text (the
+/// order of the hub's listing); none when `dir` is absent. Device folders in upper case, other names and anything but regular
+/// files are left out.
 ///
 /// # Errors
 /// A folder that cannot be read ([`SyncError::Refused`] naming it).
-pub fn list_folder(dir: &Path) -> Result<Vec<Listed>> {
+pub fn list_folder(dir: &Path) -> Result<Vec<HubFile>> {
     let mut out = Vec::new();
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
@@ -216,9 +236,11 @@ pub fn list_folder(dir: &Path) -> Result<Vec<Listed>> {
         Err(e) => return Err(io_err("read", dir, &e)),
     };
     for entry in rd.flatten() {
-        let dev = entry.file_name().to_string_lossy().into_owned();
-        if !is_device_dir(&dev)
-            || dev.bytes().any(|b| b.is_ascii_uppercase())
+        let name = entry.file_name();
+        let Some(device) = name.to_str().and_then(DeviceId::parse) else {
+            continue;
+        };
+        if device.bytes().any(|b| b.is_ascii_uppercase())
             || !entry.file_type().is_ok_and(|t| t.is_dir())
         {
             continue;
@@ -227,34 +249,33 @@ pub fn list_folder(dir: &Path) -> Result<Vec<Listed>> {
             continue;
         };
         for f in files.flatten() {
-            let name = f.file_name().to_string_lossy().into_owned();
-            if !is_sync_file_name(&name) {
+            let Some(file) = f.file_name().to_str().and_then(|n| n.parse().ok()) else {
                 continue;
-            }
+            };
             match f.metadata() {
-                Ok(m) if m.is_file() => {
-                    let sum = file_sum(&f.path());
-                    out.push((dev.clone(), name, m.len(), sum));
-                }
+                Ok(m) if m.is_file() => out.push(HubFile {
+                    device: device.clone(),
+                    file,
+                    size: m.len(),
+                    sum: file_sum(&f.path()),
+                }),
                 _ => {}
             }
         }
     }
-    out.sort();
+    out.sort_by_cached_key(HubFile::path);
     Ok(out)
 }
 
 // ----- what a round decides -------------------------------------------------------------------
 
-/// This device's files as the hub lists them: name → (size, header checksum).
-fn on_server<'a>(listing: &'a HubListing, me: &str) -> HashMap<&'a str, (u64, &'a str)> {
+/// This device's files as the hub lists them: file → (size, header checksum).
+fn on_server<'a>(listing: &'a HubListing, me: &DeviceId) -> HashMap<SyncFile, (u64, &'a str)> {
     listing
         .files
         .iter()
-        .filter_map(|f| {
-            let (d, n) = f.path.split_once('/')?;
-            (d == me).then_some((n, (f.size, f.sum.as_str())))
-        })
+        .filter(|f| f.device == *me)
+        .map(|f| (f.file, (f.size, f.sum.as_str())))
         .collect()
 }
 
@@ -262,83 +283,84 @@ fn on_server<'a>(listing: &'a HubListing, me: &str) -> HashMap<&'a str, (u64, &'
 /// with another size or header checksum (a file re-sealed with a new key has the same size,
 /// not the same checksum), and `device.stint` always, last (the server sees a device's logs
 /// before its new sequence number). `mirror` is [`list_folder`] of the mirror.
-pub fn uploads<'a>(me: &str, mirror: &'a [Listed], listing: &HubListing) -> Vec<&'a Listed> {
+pub fn uploads<'a>(me: &DeviceId, mirror: &'a [HubFile], listing: &HubListing) -> Vec<&'a HubFile> {
     let theirs = on_server(listing, me);
-    let mut order: Vec<&Listed> = mirror.iter().filter(|(d, _, _, _)| d == me).collect();
-    order.sort_by_key(|(_, n, _, _)| n == "device.stint");
-    order.retain(|(_, n, size, sum)| {
-        n == "device.stint" || theirs.get(n.as_str()) != Some(&(*size, sum.as_str()))
+    let mut order: Vec<&HubFile> = mirror.iter().filter(|f| f.device == *me).collect();
+    order.sort_by_key(|f| f.file == SyncFile::Device);
+    order.retain(|f| {
+        f.file == SyncFile::Device || theirs.get(&f.file) != Some(&(f.size, f.sum.as_str()))
     });
     order
 }
 
 /// This device's (`me`) files to remove from the hub, sorted: those the mirror no longer has
-/// and a file it has covers (compacted into a longer log or a later snapshot). A mirror
-/// folder deleted by hand must not take the server's copies along.
-pub fn server_removals(me: &str, mirror: &[Listed], listing: &HubListing) -> Vec<String> {
-    let names: Vec<&str> = mirror
+/// and a file it has covers ([`SyncFile::covered_by`]: compacted into a longer log or a later
+/// snapshot). A mirror folder deleted by hand must not take the server's copies along.
+pub fn server_removals(me: &DeviceId, mirror: &[HubFile], listing: &HubListing) -> Vec<SyncFile> {
+    let mine: Vec<SyncFile> = mirror
         .iter()
-        .filter(|(d, _, _, _)| d == me)
-        .map(|(_, n, _, _)| n.as_str())
+        .filter(|f| f.device == *me)
+        .map(|f| f.file)
         .collect();
-    let mut gone: Vec<String> = on_server(listing, me)
+    let mut gone: Vec<SyncFile> = on_server(listing, me)
         .into_keys()
-        .filter(|n| !names.contains(n) && is_covered(n, &names))
-        .map(str::to_owned)
+        .filter(|n| !mine.contains(n) && mine.iter().any(|m| n.covered_by(*m)))
         .collect();
     gone.sort_unstable();
     gone
 }
 
-/// The other devices' files the hub lists (valid device ids and sync file names, not `me`'s):
-/// `(device id, file name, size, header checksum)`, in the hub's order.
-fn others_listed<'a>(me: &str, listing: &'a HubListing) -> Vec<(&'a str, &'a str, &'a HubFile)> {
-    listing
-        .files
-        .iter()
-        .filter_map(|f| {
-            let (d, n) = f.path.split_once('/')?;
-            (d != me && is_device_dir(d) && is_sync_file_name(n)).then_some((d, n, f))
-        })
-        .collect()
+/// The other devices' files the hub lists (not `me`'s), in the hub's order.
+fn others_listed<'a>(
+    me: &'a DeviceId,
+    listing: &'a HubListing,
+) -> impl Iterator<Item = &'a HubFile> + 'a {
+    listing.files.iter().filter(move |f| f.device != *me)
 }
 
-/// The other devices' files to download, `(device id, file name)` in the hub's order: those
-/// the mirror lacks or has with another size or header checksum, and every `device.stint`.
-pub fn downloads(me: &str, mirror: &[Listed], listing: &HubListing) -> Vec<(String, String)> {
-    let local: HashMap<(&str, &str), (u64, &str)> = mirror
+/// The other devices' files to download, `(device id, file)` in the hub's order: those the
+/// mirror lacks or has with another size or header checksum, and every `device.stint`.
+pub fn downloads(
+    me: &DeviceId,
+    mirror: &[HubFile],
+    listing: &HubListing,
+) -> Vec<(DeviceId, SyncFile)> {
+    let local: HashMap<(&DeviceId, SyncFile), (u64, &str)> = mirror
         .iter()
-        .filter(|(d, _, _, _)| d != me)
-        .map(|(d, n, size, sum)| ((d.as_str(), n.as_str()), (*size, sum.as_str())))
+        .filter(|f| f.device != *me)
+        .map(|f| ((&f.device, f.file), (f.size, f.sum.as_str())))
         .collect();
     others_listed(me, listing)
-        .into_iter()
-        .filter(|(d, n, f)| {
-            *n == "device.stint" || local.get(&(*d, *n)) != Some(&(f.size, f.sum.as_str()))
+        .filter(|f| {
+            f.file == SyncFile::Device
+                || local.get(&(&f.device, f.file)) != Some(&(f.size, f.sum.as_str()))
         })
-        .map(|(d, n, _)| (d.to_owned(), n.to_owned()))
+        .map(|f| (f.device.clone(), f.file))
         .collect()
 }
 
 /// The other devices' mirror files the hub no longer lists (compacted or removed there), to
-/// remove from the mirror: `(device id, file name)`, sorted.
-pub fn mirror_removals(me: &str, mirror: &[Listed], listing: &HubListing) -> Vec<(String, String)> {
-    let listed: HashSet<(&str, &str)> = others_listed(me, listing)
-        .into_iter()
-        .map(|(d, n, _)| (d, n))
+/// remove from the mirror: `(device id, file)`, in the mirror's order (sorted).
+pub fn mirror_removals(
+    me: &DeviceId,
+    mirror: &[HubFile],
+    listing: &HubListing,
+) -> Vec<(DeviceId, SyncFile)> {
+    let listed: HashSet<(&DeviceId, SyncFile)> = others_listed(me, listing)
+        .map(|f| (&f.device, f.file))
         .collect();
     mirror
         .iter()
-        .filter(|(d, n, _, _)| d != me && !listed.contains(&(d.as_str(), n.as_str())))
-        .map(|(d, n, _, _)| (d.clone(), n.clone()))
+        .filter(|f| f.device != *me && !listed.contains(&(&f.device, f.file)))
+        .map(|f| (f.device.clone(), f.file))
         .collect()
 }
 
 /// This device as a round needs it.
 #[derive(Debug, Clone, Copy)]
 pub struct Local<'a> {
-    /// This device's id (32 hex digits).
-    pub device_id: &'a str,
+    /// This device's id.
+    pub device_id: &'a DeviceId,
     /// The folder it syncs through (its mirror, canonical), `None` before the first sync.
     pub folder: Option<&'a str>,
 }
@@ -362,16 +384,17 @@ pub fn check_folder(local: Local<'_>, mirror: &Path, url: &str) -> Result<()> {
 }
 
 /// Whether the hub at `url`, naming itself `server` (its device id), may be synced with: not
-/// this very database, a device id it named, and the server this database is bound to
-/// (`bound`: the device id kept in the mirror, which counts once the database syncs; `last`:
-/// the address kept with it).
+/// this very database, and the server this database is bound to (`bound`: the device id kept
+/// in the mirror, which counts once the database syncs, compared without regard to case;
+/// `last`: the address kept with it). A hub that names no device is refused when its listing
+/// is read ([`http::HttpHub`]).
 ///
 /// # Errors
 /// [`SyncError::Refused`] saying which, and what to do.
 pub fn check_server(
     local: Local<'_>,
     url: &str,
-    server: &str,
+    server: &DeviceId,
     bound: Option<&str>,
     last: &str,
 ) -> Result<()> {
@@ -380,20 +403,17 @@ pub fn check_server(
             "{url} serves this very database; sync from another device's database"
         )));
     }
-    if !is_device_dir(server) {
-        return Err(conflict(format!(
-            "{url} did not name its device; is it `stint serve`? check the URL"
-        )));
-    }
     match bound {
-        Some(bound) if local.folder.is_some() && bound != server => Err(conflict(format!(
-            "{url} serves another database (device {}) than the server this database syncs \
+        Some(bound) if local.folder.is_some() && !bound.eq_ignore_ascii_case(server) => {
+            Err(conflict(format!(
+                "{url} serves another database (device {}) than the server this database syncs \
              with (device {}, last at {last}); a database syncs with one server: sync with \
              that one (a server that moved keeps its device), or start from a new database \
              to sync with {url}",
-            &server[..8],
-            bound.chars().take(8).collect::<String>(),
-        ))),
+                server.short(),
+                bound.chars().take(8).collect::<String>(),
+            )))
+        }
         _ => Ok(()),
     }
 }
@@ -434,7 +454,17 @@ pub fn sync<E: From<SyncError>>(
     report.local = local_sync(mirror)?;
 
     // d. What c wrote goes up, and the server applies it.
-    let me = report.local.device_id.clone();
+    let me = DeviceId::parse_any_case(&report.local.device_id).ok_or_else(|| {
+        conflict(format!(
+            "the local sync named no device id ({:?}); run `stint sync status` and report this",
+            report
+                .local
+                .device_id
+                .chars()
+                .take(QUOTED_CHARS)
+                .collect::<String>()
+        ))
+    })?;
     upload_mine(hub, mirror, &me, &listing, &mut report)?;
     report.server.push(hub.apply()?);
     Ok(report)
@@ -472,19 +502,19 @@ fn bind(hub: &dyn HubTransport, mirror: &Path, local: Local<'_>) -> Result<HubLi
 fn upload_mine(
     hub: &dyn HubTransport,
     mirror: &Path,
-    me: &str,
+    me: &DeviceId,
     listing: &HubListing,
     report: &mut RemoteSyncReport,
 ) -> Result<()> {
     let mine = list_folder(mirror)?;
-    for (d, n, _, _) in uploads(me, &mine, listing) {
-        let path = mirror.join(d).join(n);
+    for f in uploads(me, &mine, listing) {
+        let path = mirror.join(&f.device).join(f.file.to_string());
         let bytes = read_small(&path).map_err(|e| io_err("read", &path, &e))?;
-        hub.put(d, n, &bytes)?;
+        hub.put(&f.device, &f.file, &bytes)?;
         report.uploaded += 1;
     }
-    for name in server_removals(me, &mine, listing) {
-        hub.delete(me, &name)?;
+    for file in server_removals(me, &mine, listing) {
+        hub.delete(me, &file)?;
         report.removed += 1;
     }
     Ok(())
@@ -496,7 +526,7 @@ fn upload_mine(
 fn download_others(
     hub: &dyn HubTransport,
     mirror: &Path,
-    me: &str,
+    me: &DeviceId,
     listing: &HubListing,
     report: &mut RemoteSyncReport,
 ) -> Result<()> {
@@ -517,7 +547,7 @@ fn download_others(
         }
         let dir = mirror.join(&d);
         private_dir(&dir)?;
-        let path = dir.join(&n);
+        let path = dir.join(n.to_string());
         if read_small(&path).ok().as_deref() == Some(&bytes[..]) {
             continue;
         }
@@ -525,7 +555,7 @@ fn download_others(
         report.downloaded += 1;
     }
     for (d, n) in mirror_removals(me, &local, listing) {
-        let path = mirror.join(d).join(n);
+        let path = mirror.join(d).join(n.to_string());
         match std::fs::remove_file(&path) {
             Ok(()) => report.removed += 1,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

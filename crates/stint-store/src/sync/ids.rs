@@ -80,6 +80,13 @@ impl DeviceId {
             .then(|| DeviceId(text.to_owned()))
     }
 
+    /// `text` as a device id in lower case, as a device names itself, or `None` when it is
+    /// not 32 hexadecimal digits: for ids that arrive over the wire (`stint serve`'s routes and
+    /// listings), where `0F…` and `0f…` name the same device.
+    pub fn parse_any_case(text: &str) -> Option<DeviceId> {
+        DeviceId::parse(text).map(|id| DeviceId(id.0.to_ascii_lowercase()))
+    }
+
     /// The id as text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -213,5 +220,10 @@ mod tests {
             ("0F".repeat(16).as_str(), "0F0F0F0F")
         );
         assert_ne!(id, DeviceId::parse(&"0f".repeat(16)).unwrap());
+        assert_eq!(
+            DeviceId::parse_any_case(&"0F".repeat(16)),
+            DeviceId::parse(&"0f".repeat(16))
+        );
+        assert_eq!(DeviceId::parse_any_case("../../etc/passwd"), None);
     }
 }

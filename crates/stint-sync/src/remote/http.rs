@@ -13,10 +13,11 @@ use serde_json::Value;
 
 use super::{
     HubClient, HubFile, HubListing, HubTransport, MAX_SERVER_URL_CHARS, MAX_SYNC_FILE_BYTES,
-    SYNC_TOKEN_HINT,
+    SYNC_TOKEN_HINT, parse_hub_file_path,
 };
 use crate::fs::strip_url_credentials;
-use crate::{Result, SyncError, SyncReport};
+use crate::{Result, SyncError, SyncFile, SyncReport};
+use stint_store::sync::DeviceId;
 
 /// Largest sync file, in bytes: the body limit of downloads.
 const MAX_FILE_BYTES: u64 = MAX_SYNC_FILE_BYTES;
@@ -124,8 +125,8 @@ impl HttpHub {
         })
     }
 
-    fn file_url(&self, dev: &str, name: &str) -> String {
-        format!("{}/api/sync/files/{dev}/{name}", self.base)
+    fn file_url(&self, dev: &DeviceId, file: &SyncFile) -> String {
+        format!("{}/api/sync/files/{dev}/{file}", self.base)
     }
 
     fn unreachable(&self, e: &ureq3::Error) -> SyncError {
@@ -181,26 +182,61 @@ impl HttpHub {
     }
 }
 
-/// A hub listing as `GET /api/sync/files` answers it; entries without a path or size are
-/// left out.
-fn listing_from_json(v: &Value) -> HubListing {
-    HubListing {
-        device_id: v["device_id"].as_str().unwrap_or_default().to_owned(),
-        files: v["files"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|f| {
-                        Some(HubFile {
-                            path: f["path"].as_str()?.to_owned(),
-                            size: f["size"].as_u64()?,
-                            sum: f["sum"].as_str().unwrap_or_default().to_owned(),
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-    }
+/// A hub listing as `GET /api/sync/files` answers it (from the server at `base`): the
+/// server's device id and each file's path parsed here, once ([`parse_hub_file_path`]); a
+/// missing `sum` is unknown (empty).
+///
+/// # Errors
+/// [`SyncError::Refused`], naming what is wrong and what to do: no device id (not `stint
+/// serve`), or a file without a path `<device id>/<file name>` or a size (a server this stint
+/// cannot sync with).
+fn listing_from_json(base: &str, v: &Value) -> Result<HubListing> {
+    let device_id = v["device_id"]
+        .as_str()
+        .and_then(DeviceId::parse_any_case)
+        .ok_or_else(|| {
+            SyncError::Refused(format!(
+                "{base} did not name its device; is it `stint serve`? check the URL"
+            ))
+        })?;
+    let files = match &v["files"] {
+        Value::Null => Vec::new(),
+        Value::Array(a) => a
+            .iter()
+            .map(|f| file_from_json(base, f))
+            .collect::<Result<_>>()?,
+        _ => return Err(bad_listing(base, "its files are not a list".to_owned())),
+    };
+    Ok(HubListing { device_id, files })
+}
+
+/// One entry of a hub listing, `{"path", "size", "sum"}` (see [`listing_from_json`]).
+fn file_from_json(base: &str, f: &Value) -> Result<HubFile> {
+    let path = f["path"]
+        .as_str()
+        .ok_or_else(|| bad_listing(base, "a file has no path".to_owned()))?;
+    let (device, file) = parse_hub_file_path(path).map_err(|e| {
+        let quoted: String = path.chars().take(super::QUOTED_CHARS).collect();
+        bad_listing(base, format!("the file {quoted:?}: {e}"))
+    })?;
+    let size = f["size"]
+        .as_u64()
+        .ok_or_else(|| bad_listing(base, format!("{device}/{file} has no size")))?;
+    let sum = f["sum"].as_str().unwrap_or_default().to_owned();
+    Ok(HubFile {
+        device,
+        file,
+        size,
+        sum,
+    })
+}
+
+/// The error of a listing this client cannot read: `why` it is refused.
+fn bad_listing(base: &str, why: String) -> SyncError {
+    SyncError::Refused(format!(
+        "{base} listed its files in a way this stint cannot read ({why}); is it `stint serve` \
+         of the same stint version? update stint on both sides, and check the URL"
+    ))
 }
 
 impl HubTransport for HttpHub {
@@ -222,36 +258,36 @@ impl HubTransport for HttpHub {
                 self.base
             ))
         })?;
-        Ok(listing_from_json(&v))
+        listing_from_json(&self.base, &v)
     }
 
-    fn get(&self, dev: &str, name: &str) -> Result<Vec<u8>> {
+    fn get(&self, dev: &DeviceId, file: &SyncFile) -> Result<Vec<u8>> {
         let resp = self
             .agent
-            .get(self.file_url(dev, name))
+            .get(self.file_url(dev, file))
             .header("Authorization", &self.bearer)
             .call();
-        self.answer(&format!("download {dev}/{name}"), resp, MAX_FILE_BYTES)
+        self.answer(&format!("download {dev}/{file}"), resp, MAX_FILE_BYTES)
     }
 
-    fn put(&self, dev: &str, name: &str, bytes: &[u8]) -> Result<()> {
+    fn put(&self, dev: &DeviceId, file: &SyncFile, bytes: &[u8]) -> Result<()> {
         let resp = self
             .agent
-            .put(self.file_url(dev, name))
+            .put(self.file_url(dev, file))
             .header("Authorization", &self.bearer)
             .header("Content-Type", "application/octet-stream")
             .send(bytes);
-        self.answer(&format!("store {dev}/{name}"), resp, MAX_ANSWER_BYTES)
+        self.answer(&format!("store {dev}/{file}"), resp, MAX_ANSWER_BYTES)
             .map(drop)
     }
 
-    fn delete(&self, dev: &str, name: &str) -> Result<()> {
+    fn delete(&self, dev: &DeviceId, file: &SyncFile) -> Result<()> {
         let resp = self
             .agent
-            .delete(self.file_url(dev, name))
+            .delete(self.file_url(dev, file))
             .header("Authorization", &self.bearer)
             .call();
-        self.answer(&format!("remove {dev}/{name}"), resp, MAX_ANSWER_BYTES)
+        self.answer(&format!("remove {dev}/{file}"), resp, MAX_ANSWER_BYTES)
             .map(drop)
     }
 
@@ -282,4 +318,87 @@ pub fn base_url(url: &str) -> String {
     let (url, _) = strip_url_credentials(url.trim());
     let base = url.trim_end_matches('/');
     base.strip_suffix("/api/mcp").unwrap_or(base).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const BASE: &str = "http://h:1";
+    const DEV: &str = "0123456789abcdef0123456789abcdef";
+
+    /// `listing_from_json` of `v`, as the listing's paths or the error's text.
+    fn check(v: Value, expected: Result<(&str, &[&str]), &str>) {
+        let got = listing_from_json(BASE, &v)
+            .map(|l| {
+                let paths: Vec<String> = l.files.iter().map(HubFile::path).collect();
+                (l.device_id.to_string(), paths)
+            })
+            .map_err(|e| e.to_string());
+        let expected = expected
+            .map(|(d, p)| (d.to_owned(), p.iter().map(|s| (*s).to_owned()).collect()))
+            .map_err(str::to_owned);
+        assert_eq!(got, expected, "{v}");
+    }
+
+    fn refused(why: &str) -> String {
+        format!(
+            "{BASE} listed its files in a way this stint cannot read ({why}); is it `stint \
+             serve` of the same stint version? update stint on both sides, and check the URL"
+        )
+    }
+
+    #[test]
+    fn a_listing_is_read_whole_or_refused() {
+        let log = "000000000001-000000000005.stint";
+        // Ids in upper case name the same devices: kept in lower case.
+        check(
+            json!({"device_id": DEV.to_uppercase(), "files": [
+                {"path": format!("{}/{log}", DEV.to_uppercase()), "size": 9, "sum": "x"},
+                {"path": format!("{DEV}/device.stint"), "size": 1},
+            ]}),
+            Ok((
+                DEV,
+                &[&format!("{DEV}/{log}"), &format!("{DEV}/device.stint")],
+            )),
+        );
+        check(json!({"device_id": DEV}), Ok((DEV, &[])));
+        let no_device =
+            "http://h:1 did not name its device; is it `stint serve`? check the URL".to_owned();
+        for v in [json!({}), json!({"device_id": "nope", "files": []})] {
+            check(v, Err(&no_device));
+        }
+        let with = |f: Value| json!({"device_id": DEV, "files": [f]});
+        for (file, why) in [
+            (
+                json!({"path": "../x/device.stint", "size": 1}),
+                "the file \"../x/device.stint\": \"..\" is not a device id (32 hex digits)"
+                    .to_owned(),
+            ),
+            (
+                json!({"path": format!("{DEV}/notes.txt"), "size": 1}),
+                format!(
+                    "the file \"{DEV}/notes.txt\": \"notes.txt\" is not a sync file name \
+                     (device.stint, NNNNNNNNNNNN-NNNNNNNNNNNN.stint or \
+                     snapshot-NNNNNNNNNNNN.stint)"
+                ),
+            ),
+            (
+                json!({"path": "nopath", "size": 1}),
+                "the file \"nopath\": \"nopath\" is not a path <device id>/<file name>".to_owned(),
+            ),
+            (json!({"size": 1}), "a file has no path".to_owned()),
+            (
+                json!({"path": format!("{DEV}/{log}"), "size": -1}),
+                format!("{DEV}/{log} has no size"),
+            ),
+        ] {
+            check(with(file), Err(&refused(&why)));
+        }
+        check(
+            json!({"device_id": DEV, "files": {}}),
+            Err(&refused("its files are not a list")),
+        );
+    }
 }

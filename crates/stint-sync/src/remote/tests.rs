@@ -16,33 +16,41 @@ const L12: &str = "000000000001-000000000009.stint";
 const S9: &str = "snapshot-000000000009.stint";
 const DEV: &str = "device.stint";
 
+fn dev(d: &str) -> DeviceId {
+    DeviceId::parse(d).expect("a device id")
+}
+
+fn file(n: &str) -> SyncFile {
+    n.parse().expect("a sync file name")
+}
+
 /// A mirror listing from `(device, name, size, sum)`.
-fn mirror(files: &[(&str, &str, u64, &str)]) -> Vec<Listed> {
+fn mirror(files: &[(&str, &str, u64, &str)]) -> Vec<HubFile> {
     files
         .iter()
-        .map(|&(d, n, s, h)| (d.to_owned(), n.to_owned(), s, h.to_owned()))
+        .map(|&(d, n, size, sum)| HubFile {
+            device: dev(d),
+            file: file(n),
+            size,
+            sum: sum.to_owned(),
+        })
         .collect()
 }
 
 /// A hub listing (server `C`) from `(device, name, size, sum)`.
 fn hub(files: &[(&str, &str, u64, &str)]) -> HubListing {
     HubListing {
-        device_id: C.to_owned(),
-        files: files
-            .iter()
-            .map(|&(d, n, size, sum)| HubFile {
-                path: format!("{d}/{n}"),
-                size,
-                sum: sum.to_owned(),
-            })
-            .collect(),
+        device_id: dev(C),
+        files: mirror(files),
     }
 }
 
-fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-    v.iter()
-        .map(|&(d, n)| (d.to_owned(), n.to_owned()))
-        .collect()
+fn pairs(v: &[(&str, &str)]) -> Vec<(DeviceId, SyncFile)> {
+    v.iter().map(|&(d, n)| (dev(d), file(n))).collect()
+}
+
+fn names(files: &[SyncFile]) -> Vec<String> {
+    files.iter().map(SyncFile::to_string).collect()
 }
 
 #[test]
@@ -50,9 +58,9 @@ fn uploads_send_what_the_hub_lacks_or_has_otherwise_and_the_device_file_last() {
     type Files<'a> = &'a [(&'a str, &'a str, u64, &'a str)];
     let check = |mine: Files<'_>, theirs: Files<'_>, expected: &[&str]| {
         let mine = mirror(mine);
-        let got: Vec<&str> = uploads(ME, &mine, &hub(theirs))
+        let got: Vec<String> = uploads(&dev(ME), &mine, &hub(theirs))
             .into_iter()
-            .map(|(_, n, _, _)| n.as_str())
+            .map(|f| f.file.to_string())
             .collect();
         assert_eq!(got, expected, "mine {mine:?}, theirs {theirs:?}");
     };
@@ -86,7 +94,7 @@ fn the_server_loses_a_file_only_when_the_mirror_holds_one_that_covers_it() {
         let m: Vec<_> = mine.iter().map(|n| (ME, *n, 1, "s")).collect();
         let t: Vec<_> = theirs.iter().map(|n| (ME, *n, 1, "s")).collect();
         assert_eq!(
-            server_removals(ME, &mirror(&m), &hub(&t)),
+            names(&server_removals(&dev(ME), &mirror(&m), &hub(&t))),
             expected,
             "mine {mine:?}, theirs {theirs:?}"
         );
@@ -99,8 +107,12 @@ fn the_server_loses_a_file_only_when_the_mirror_holds_one_that_covers_it() {
     check(&[L2], &[L1, L2], &[]);
     // device.stint is never removed; another device's files are not this device's.
     check(&[S9], &[DEV], &[]);
-    let other = server_removals(ME, &mirror(&[(ME, S9, 1, "s")]), &hub(&[(B, L1, 1, "s")]));
-    assert_eq!(other, Vec::<String>::new());
+    let other = server_removals(
+        &dev(ME),
+        &mirror(&[(ME, S9, 1, "s")]),
+        &hub(&[(B, L1, 1, "s")]),
+    );
+    assert_eq!(other, Vec::<SyncFile>::new());
 }
 
 #[test]
@@ -121,14 +133,19 @@ fn covered_files_are_those_a_longer_log_or_a_later_snapshot_holds() {
         (log, &[log], false),
     ];
     for (name, names, expected) in cases {
-        assert_eq!(is_covered(name, names), *expected, "{name} in {names:?}");
+        let covered = names.iter().any(|n| file(name).covered_by(file(n)));
+        assert_eq!(covered, *expected, "{name} in {names:?}");
     }
-    assert_eq!(covered_range(L2), Some((6, 9)));
-    assert_eq!(covered_range(S9), Some((1, 9)));
-    assert_eq!(covered_range(DEV), None);
+    assert_eq!(file(L2).covers(), Some((6, 9)));
+    assert_eq!(file(S9).covers(), Some((1, 9)));
+    assert_eq!(file(DEV).covers(), None);
     assert_eq!(
-        [DEV, L1, S9, "junk"].map(kind_of_name),
-        [KIND_DEVICE, KIND_LOG, crate::file::KIND_SNAPSHOT, KIND_LOG]
+        [DEV, L1, S9].map(|n| file(n).kind()),
+        [
+            KIND_DEVICE,
+            crate::file::KIND_LOG,
+            crate::file::KIND_SNAPSHOT
+        ]
     );
 }
 
@@ -139,12 +156,12 @@ fn downloads_fetch_what_the_mirror_lacks_and_leftovers_go() {
         |mine: Files<'_>, theirs: Files<'_>, get: &[(&str, &str)], gone: &[(&str, &str)]| {
             let (m, t) = (mirror(mine), hub(theirs));
             assert_eq!(
-                downloads(ME, &m, &t),
+                downloads(&dev(ME), &m, &t),
                 pairs(get),
                 "get: {mine:?} / {theirs:?}"
             );
             assert_eq!(
-                mirror_removals(ME, &m, &t),
+                mirror_removals(&dev(ME), &m, &t),
                 pairs(gone),
                 "gone: {mine:?} / {theirs:?}"
             );
@@ -175,28 +192,23 @@ fn downloads_fetch_what_the_mirror_lacks_and_leftovers_go() {
         &[(B, L1), (B, S9)],
         &[(B, L2)],
     );
-    // Names that are no device or no sync file are neither fetched nor kept.
-    check(
-        &[(B, L1, 9, "x")],
-        &[
-            ("../x", DEV, 1, "d"),
-            (B, "notes.txt", 1, "n"),
-            ("nopath", "", 1, ""),
-        ],
-        &[],
-        &[(B, L1)],
-    );
+    // A mirror file the hub does not list at all goes; nothing is fetched. (A listing whose
+    // paths name no device or no sync file is refused where it is read: see
+    // `a_listing_is_read_whole_or_refused` in `http`.)
+    check(&[(B, L1, 9, "x")], &[], &[], &[(B, L1)]);
 }
 
 #[test]
 fn a_server_is_refused_when_it_is_this_database_or_not_the_one_it_is_bound_to() {
     let url = "http://h:1";
+    let me = dev(ME);
     let local = |folder: Option<&'static str>| Local {
-        device_id: ME,
+        device_id: &me,
         folder,
     };
     let check = |l: Local<'_>, server: &str, bound: Option<&str>, expected: Result<(), &str>| {
-        let got = check_server(l, url, server, bound, "http://old:2").map_err(|e| e.to_string());
+        let got =
+            check_server(l, url, &dev(server), bound, "http://old:2").map_err(|e| e.to_string());
         assert_eq!(
             got,
             expected.map_err(str::to_owned),
@@ -205,6 +217,8 @@ fn a_server_is_refused_when_it_is_this_database_or_not_the_one_it_is_bound_to() 
     };
     check(local(None), B, None, Ok(()));
     check(local(Some("/m")), B, Some(B), Ok(()));
+    // The id kept in the mirror is compared without regard to case.
+    check(local(Some("/m")), B, Some(&B.to_ascii_uppercase()), Ok(()));
     // Bound to another server, but not syncing yet (a failed first sync): not binding.
     check(local(None), B, Some(C), Ok(()));
     check(
@@ -212,12 +226,6 @@ fn a_server_is_refused_when_it_is_this_database_or_not_the_one_it_is_bound_to() 
         ME,
         None,
         Err("http://h:1 serves this very database; sync from another device's database"),
-    );
-    check(
-        local(None),
-        "nope",
-        None,
-        Err("http://h:1 did not name its device; is it `stint serve`? check the URL"),
     );
     check(
         local(Some("/m")),
@@ -322,28 +330,32 @@ impl HubTransport for MemHub {
     fn list(&self) -> Result<HubListing> {
         self.calls.borrow_mut().push("list".to_owned());
         let files = self.files.borrow();
-        let files = files.iter().map(|(p, b)| HubFile {
-            path: p.clone(),
-            size: b.len() as u64,
-            sum: String::new(),
+        let files = files.iter().map(|(p, b)| {
+            let (device, file) = parse_hub_file_path(p)?;
+            Ok(HubFile {
+                device,
+                file,
+                size: b.len() as u64,
+                sum: String::new(),
+            })
         });
         Ok(HubListing {
-            device_id: C.to_owned(),
-            files: files.collect(),
+            device_id: dev(C),
+            files: files.collect::<Result<_>>()?,
         })
     }
-    fn get(&self, dev: &str, name: &str) -> Result<Vec<u8>> {
+    fn get(&self, dev: &DeviceId, name: &SyncFile) -> Result<Vec<u8>> {
         self.calls.borrow_mut().push(format!("get {dev}/{name}"));
         let f = self.files.borrow().get(&format!("{dev}/{name}")).cloned();
         f.ok_or_else(|| SyncError::NotFound(format!("no {dev}/{name}")))
     }
-    fn put(&self, dev: &str, name: &str, bytes: &[u8]) -> Result<()> {
+    fn put(&self, dev: &DeviceId, name: &SyncFile, bytes: &[u8]) -> Result<()> {
         self.calls.borrow_mut().push(format!("put {dev}/{name}"));
         let path = format!("{dev}/{name}");
         self.files.borrow_mut().insert(path, bytes.to_vec());
         Ok(())
     }
-    fn delete(&self, dev: &str, name: &str) -> Result<()> {
+    fn delete(&self, dev: &DeviceId, name: &SyncFile) -> Result<()> {
         self.calls.borrow_mut().push(format!("delete {dev}/{name}"));
         self.files.borrow_mut().remove(&format!("{dev}/{name}"));
         Ok(())
@@ -386,8 +398,9 @@ fn a_round_uploads_applies_downloads_syncs_locally_and_uploads_again() {
         ])),
         calls: RefCell::new(Vec::new()),
     };
+    let me = dev(ME);
     let local = Local {
-        device_id: ME,
+        device_id: &me,
         folder: None,
     };
     // The local sync writes this device's device file, as a folder sync does.
@@ -433,4 +446,44 @@ fn a_round_uploads_applies_downloads_syncs_locally_and_uploads_again() {
         std::fs::read_to_string(mirror.join(".server-device")).unwrap(),
         format!("{C}\n")
     );
+}
+
+#[test]
+fn a_path_from_the_wire_is_parsed_once_or_refused_with_what_it_must_be() {
+    let check = |path: &str, expected: Result<(&str, &str), &str>| {
+        let got = parse_hub_file_path(path)
+            .map(|(d, f)| (d.to_string(), f.to_string()))
+            .map_err(|e| e.to_string());
+        let expected = expected
+            .map(|(d, f)| (d.to_owned(), f.to_owned()))
+            .map_err(str::to_owned);
+        assert_eq!(got, expected, "{path:?}");
+    };
+    check(&format!("{B}/{L1}"), Ok((B, L1)));
+    // A device id in upper case names the same device, in lower case.
+    check(&format!("{}/{S9}", B.to_uppercase()), Ok((B, S9)));
+    check(
+        &format!("{B}/x/{DEV}"),
+        Err("\"x/device.stint\" is not a sync file name (device.stint, \
+             NNNNNNNNNNNN-NNNNNNNNNNNN.stint or snapshot-NNNNNNNNNNNN.stint)"),
+    );
+    check(
+        &format!("../{DEV}"),
+        Err("\"..\" is not a device id (32 hex digits)"),
+    );
+    check(
+        DEV,
+        Err("\"device.stint\" is not a path <device id>/<file name>"),
+    );
+    // What is quoted is cut to 64 characters.
+    let long = "a".repeat(1_000);
+    let quoted = format!("\"{}\"", "a".repeat(64));
+    check(
+        &format!("{long}/{DEV}"),
+        Err(&format!("{quoted} is not a device id (32 hex digits)")),
+    );
+    assert!(matches!(
+        parse_hub_path(B, "1-1.stint"),
+        Err(SyncError::Invalid(_))
+    ));
 }
