@@ -7,6 +7,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use stint::store::sync::DeviceId;
+use stint::sync::SyncFile;
+
 use stint::service::{
     Caller, FixedClock, Frontend, NewExpense, NewInvoice, NewProject, NewTask, NewTrack, Service,
 };
@@ -73,7 +76,7 @@ impl stint::service::HubTransport for InProcessHub<'_> {
     fn list(&self) -> stint::sync::Result<stint::service::HubListing> {
         self.0.hub_list().map_err(hub_err)
     }
-    fn get(&self, dev: &str, name: &str) -> stint::sync::Result<Vec<u8>> {
+    fn get(&self, dev: &DeviceId, name: &SyncFile) -> stint::sync::Result<Vec<u8>> {
         use std::io::Read as _;
         let (mut f, len) = self.0.hub_open(dev, name).map_err(hub_err)?;
         let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
@@ -81,12 +84,12 @@ impl stint::service::HubTransport for InProcessHub<'_> {
             .map_err(|e| stint::sync::SyncError::Refused(e.to_string()))?;
         Ok(bytes)
     }
-    fn put(&self, dev: &str, name: &str, bytes: &[u8]) -> stint::sync::Result<()> {
+    fn put(&self, dev: &DeviceId, name: &SyncFile, bytes: &[u8]) -> stint::sync::Result<()> {
         let mut up = self.0.hub_upload(dev, name).map_err(hub_err)?;
         up.write(bytes).map_err(hub_err)?;
         self.0.hub_store(up).map_err(hub_err)
     }
-    fn delete(&self, dev: &str, name: &str) -> stint::sync::Result<()> {
+    fn delete(&self, dev: &DeviceId, name: &SyncFile) -> stint::sync::Result<()> {
         self.0.hub_delete(dev, name).map_err(hub_err)
     }
     fn apply(&self) -> stint::sync::Result<stint::service::SyncReport> {
