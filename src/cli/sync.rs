@@ -27,9 +27,10 @@ pub struct SyncArgs {
     /// --scope admin --sensitive` there).
     #[arg(long, env = "STINT_SYNC_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// Move this device to the folder DIR without starting over: its files are copied there
-    /// from the folder it synced through, and it syncs there from now on (move every device).
-    #[arg(long = "move", value_name = "DIR", conflicts_with_all = ["dir", "url"])]
+    /// Move this device to the folder DIR, or to the server at an http(s) URL (with --token),
+    /// without starting over: its files are copied there from the folder or server it synced
+    /// with, and it syncs there from now on (move every device).
+    #[arg(long = "move", value_name = "DIR|URL", conflicts_with_all = ["dir", "url"])]
     pub move_to: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<SyncCommand>,
@@ -154,6 +155,12 @@ pub fn run(svc: &Service, a: &SyncArgs) -> anyhow::Result<ExitCode> {
         }
         (None, _) if a.move_to.is_some() => {
             let to = a.move_to.clone().unwrap_or_default();
+            if let Some(url) = to
+                .to_str()
+                .filter(|t| t.starts_with("http://") || t.starts_with("https://"))
+            {
+                return remote(svc, url, a.token.as_deref(), Round::Move);
+            }
             let r = svc.sync_move(&to)?;
             print_report(&to.display().to_string(), &r);
             Ok(ExitCode::SUCCESS)
@@ -165,7 +172,7 @@ pub fn run(svc: &Service, a: &SyncArgs) -> anyhow::Result<ExitCode> {
                 (None, Some(_)) => None,
             };
             if let Some(url) = server {
-                return remote(svc, &url, a.token.as_deref());
+                return remote(svc, &url, a.token.as_deref(), Round::Sync);
             }
             if let (Some(d), Some(url)) = (dir, svc.sync_server_url()?) {
                 bail!(
@@ -182,8 +189,18 @@ pub fn run(svc: &Service, a: &SyncArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `stint sync --url URL --token T`: one round with `stint serve` on another device.
-fn remote(svc: &Service, url: &str, token: Option<&str>) -> anyhow::Result<ExitCode> {
+/// What a round with a server is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Round {
+    /// `stint sync --url URL`.
+    Sync,
+    /// `stint sync --move URL`: this device goes to the server.
+    Move,
+}
+
+/// `stint sync --url URL --token T` (or `--move URL`): one round with `stint serve` on another
+/// device.
+fn remote(svc: &Service, url: &str, token: Option<&str>, round: Round) -> anyhow::Result<ExitCode> {
     // A `user:password@` in the URL is never sent, printed or kept.
     let (url, dropped) = stint_service::strip_url_credentials(url.trim());
     if dropped {
@@ -195,15 +212,23 @@ fn remote(svc: &Service, url: &str, token: Option<&str>) -> anyhow::Result<ExitC
     let url = url.as_str();
     let kept = svc.server_token(&stint_sync::remote::http::base_url(url));
     let Some(token) = token.or(kept.as_deref()) else {
+        let flag = if round == Round::Move {
+            "--move"
+        } else {
+            "--url"
+        };
         bail!(
-            "give the server's token: stint sync --url {url} --token T, or set STINT_SYNC_TOKEN \
+            "give the server's token: stint sync {flag} {url} --token T, or set STINT_SYNC_TOKEN \
              (create it on the server with `stint token create --name NAME --scope admin \
              --sensitive`)"
         );
     };
     let hub = stint_sync::remote::http::HttpHub::new(url, token)
         .map_err(stint_service::ServiceError::from)?;
-    let r = svc.sync_remote(&hub)?;
+    let r = match round {
+        Round::Sync => svc.sync_remote(&hub)?,
+        Round::Move => svc.sync_move_to_server(&hub)?,
+    };
     // Kept (0600, beside the database) so later syncs, the assistant's `sync` tool and
     // auto-sync reach the server without it.
     svc.remember_server_token(&r.url, token)?;

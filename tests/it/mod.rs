@@ -39,6 +39,7 @@ mod sync_bulk;
 mod sync_converge;
 mod sync_hostile;
 mod sync_http;
+mod sync_move_server;
 mod sync_races;
 mod sync_remote_ids;
 mod sync_stream;

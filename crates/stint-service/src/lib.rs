@@ -29,6 +29,7 @@ mod reports;
 mod settings;
 mod sync;
 use stint_sync::fs as sync_fs;
+mod sync_move_server;
 mod sync_moves;
 mod sync_remote;
 mod tasks;

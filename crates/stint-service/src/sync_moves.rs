@@ -87,7 +87,10 @@ impl Service {
     /// Moves this device to the folder `dir` without starting over: its own files are copied
     /// there from the folder it synced through (or, when that folder cannot be read, a
     /// snapshot of everything here is written there), the database remembers `dir`, and it
-    /// syncs with it. A database that never synced just syncs with `dir`.
+    /// syncs with it. A device that synced with a server (`stint sync --url`) copies its files
+    /// from its mirror folder and also writes a snapshot there, since the server's own
+    /// history stays on the server. A database that never synced just syncs with `dir`.
+    /// The way to a server is [`Service::sync_move_to_server`].
     ///
     /// # Errors
     /// A folder that cannot be created or written (nothing changes then); a device in `dir`
@@ -98,6 +101,8 @@ impl Service {
         let (Some(old), Some(no)) = (st.folder.clone(), st.device_no) else {
             return self.sync_folder(dir);
         };
+        // Leaving a server: the mirror folder is the old folder (see `sync_move_server`).
+        let server = self.sync_server_url()?;
         private_dir(dir)?;
         let new = std::fs::canonicalize(dir).map_err(|e| {
             conflict(format!(
@@ -121,59 +126,55 @@ impl Service {
                 new.display()
             )));
         }
-        let from = Path::new(&old).join(&st.device_id);
-        let to = new.join(&st.device_id);
-        private_dir(&to)?;
-        let copied = match std::fs::read_dir(&from) {
-            Ok(entries) => {
-                for e in entries.flatten() {
-                    let name = e.file_name().to_string_lossy().into_owned();
-                    let is_file = e.file_type().is_ok_and(|t| t.is_file());
-                    if !is_file || !(is_sync_file_name(&name) || name == "device.stint") {
-                        continue;
-                    }
-                    if to.join(&name).exists() {
-                        continue;
-                    }
-                    let bytes = read_small(&e.path()).map_err(|err| {
-                        conflict(format!(
-                            "cannot read {} ({err}); nothing was moved",
-                            e.path().display()
-                        ))
-                    })?;
-                    write_atomic(&to.join(&name), &bytes)?;
-                }
-                true
-            }
-            Err(_) => false,
-        };
+        let copied = copy_own_files(
+            &Path::new(&old).join(&st.device_id),
+            &new.join(&st.device_id),
+        )?;
         let ident = super::sync::file_ident(&self.inner.db_path);
         self.write_with_sync_state(|tx| {
             ss::set_place(tx, &new.display().to_string(), &ident)?;
             Ok(())
         })?;
-        let mut report = if copied {
-            self.sync_folder(&new)?
-        } else {
+        // A device leaving a server goes alone (the server stays a hub): a snapshot of
+        // everything it has lets the devices that join the new folder start from it, since
+        // the server's own history is not copied there.
+        let snapshot = !copied || server.is_some();
+        let mut report = if snapshot {
             self.sync_compact(&new)?
+        } else {
+            self.sync_folder(&new)?
         };
+        let from = server.map_or_else(|| old.clone(), |url| format!("the server {url}"));
         report.notes.insert(
             0,
-            if copied {
-                format!(
-                    "moved from {old}: this device's files were copied into {}, where it syncs \
-                     from now on; move the other devices the same way",
+            match (copied, snapshot) {
+                (true, false) => format!(
+                    "moved from {from}: this device's files were copied into {}, where it \
+                     syncs from now on; move the other devices the same way",
                     new.display()
-                )
-            } else {
-                format!(
-                    "moved from {old}, which cannot be read: this device published a snapshot \
-                     of everything it has in {}, where it syncs from now on",
+                ),
+                (true, true) => format!(
+                    "moved from {from}: this device's files were copied into {}, with a \
+                     snapshot of everything it has (a device joining there starts from it); it \
+                     syncs there from now on",
                     new.display()
-                )
+                ),
+                (false, _) => format!(
+                    "moved from {from}, which cannot be read: this device published a \
+                     snapshot of everything it has in {}, where it syncs from now on",
+                    new.display()
+                ),
             },
         );
         Ok(report)
+    }
+
+    /// Binds the database to `folder` (its sync place) with the database file's identity.
+    pub(crate) fn write_sync_place(&self, folder: &str, ident: &str) -> Result<()> {
+        self.write_with_sync_state(|tx| {
+            ss::set_place(tx, folder, ident)?;
+            Ok(())
+        })
     }
 
     fn write_with_sync_state(
@@ -184,4 +185,38 @@ impl Service {
         let mut conn = self.conn();
         ss::immediate(&mut conn, f)
     }
+}
+
+/// Copies this device's own files (device file, logs, snapshot) from `from` (its folder in the
+/// old place) into `to` (its folder in the new one, created 0700), leaving files already there
+/// as they are. Returns `false`, copying nothing, when `from` cannot be read.
+///
+/// # Errors
+/// A file that cannot be read or written (the message names it; "nothing was moved").
+pub(crate) fn copy_own_files(from: &Path, to: &Path) -> Result<bool> {
+    private_dir(to)?;
+    let copied = match std::fs::read_dir(from) {
+        Ok(entries) => {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let is_file = e.file_type().is_ok_and(|t| t.is_file());
+                if !is_file || !(is_sync_file_name(&name) || name == "device.stint") {
+                    continue;
+                }
+                if to.join(&name).exists() {
+                    continue;
+                }
+                let bytes = read_small(&e.path()).map_err(|err| {
+                    conflict(format!(
+                        "cannot read {} ({err}); nothing was moved",
+                        e.path().display()
+                    ))
+                })?;
+                write_atomic(&to.join(&name), &bytes)?;
+            }
+            true
+        }
+        Err(_) => false,
+    };
+    Ok(copied)
 }

@@ -161,7 +161,7 @@ impl Service {
 
     /// The database file's directory and name (`<dir>/<name>.sync` and `.sync-remote` live
     /// next to it).
-    fn beside_db(&self, suffix: &str) -> PathBuf {
+    pub(crate) fn beside_db(&self, suffix: &str) -> PathBuf {
         let path = &self.inner.db_path;
         let dir = path.parent().unwrap_or(Path::new("."));
         let name = path

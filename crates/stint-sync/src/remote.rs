@@ -567,6 +567,12 @@ fn download_others(
 
 // ----- what the mirror keeps ------------------------------------------------------------------
 
+/// The device id of the server `mirror` is bound to (kept by the first round with it), in
+/// lower case; `None` for a mirror never bound or whose file does not read as a device id.
+pub fn bound_server(mirror: &Path) -> Option<DeviceId> {
+    DeviceId::parse_any_case(read_private(&mirror.join(SERVER_DEVICE_FILE))?.trim())
+}
+
 /// The server a database syncs with (`stint sync --url`), from its mirror folder: `None`
 /// unless it syncs through that very mirror (`folder`, canonical, is the mirror's canonical
 /// path). Only this device's own mirror says which server it syncs with: a `.server-url` in a
