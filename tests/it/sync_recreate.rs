@@ -105,7 +105,9 @@ fn play(
     for (i, d) in devices.iter().enumerate() {
         let got = names(d);
         if got != expected {
-            wrong.push_str(&format!("device {i} holds projects {got:?}, not {expected:?}\n"));
+            wrong.push_str(&format!(
+                "device {i} holds projects {got:?}, not {expected:?}\n"
+            ));
         }
     }
     (lower, wrong)
@@ -153,7 +155,6 @@ fn check_every_order(
 /// created concurrently: one row, deleted. The second "Alpha" of device 0 was created after
 /// it knew its first was gone: a new row, kept everywhere.
 #[test]
-#[ignore = "known divergence until claims record what their claimer knew (issue 19)"]
 fn a_name_created_again_after_its_delete_while_another_device_created_and_deleted_it_is_kept() {
     check_every_order(
         2,
@@ -174,7 +175,6 @@ fn a_name_created_again_after_its_delete_while_another_device_created_and_delete
 /// were created concurrently: one row, renamed "Omega". Device 0's second "Alpha" was
 /// created after it knew the name was free: a row of its own.
 #[test]
-#[ignore = "known divergence until claims record what their claimer knew (issue 19)"]
 fn a_name_renamed_away_and_created_again_while_another_device_created_it_is_two_rows() {
     check_every_order(
         2,
@@ -194,7 +194,6 @@ fn a_name_renamed_away_and_created_again_while_another_device_created_it_is_two_
 /// Device 2's "Beta" and device 0's were created concurrently: one row, which device 1
 /// deleted (a delete wins over the rename), whichever of the two has the lower id.
 #[test]
-#[ignore = "known divergence until claims record what their claimer knew (issue 19)"]
 fn a_shared_name_renamed_on_one_device_deleted_on_a_second_and_created_on_a_third_is_gone() {
     check_every_order(
         3,

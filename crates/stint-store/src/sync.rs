@@ -772,27 +772,22 @@ fn merge_key(table: &str, m: &TableMeta, values: &[Option<Value>]) -> Option<Str
     Some(parts.join("\u{1f}"))
 }
 
-fn record_created(conn: &Connection, table: &str, mkey: &str, id: i64, s: &Stamp) -> Result<()> {
+/// Records the claim of merge values `mkey` by row `id`, stamped `s` by a device that knew
+/// `known` (as [`classes::known_text`] writes it). The first claim of a row under a name stays.
+fn record_created(
+    conn: &Connection,
+    table: &str,
+    mkey: &str,
+    id: i64,
+    s: &Stamp,
+    known: &str,
+) -> Result<()> {
     conn.prepare_cached(
-        "INSERT OR IGNORE INTO sync_created (tbl, mkey, id, hlc, device) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT OR IGNORE INTO sync_created (tbl, mkey, id, hlc, device, known)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![table, mkey, id, s.hlc, s.device])?;
+    .execute(params![table, mkey, id, s.hlc, s.device, known])?;
     Ok(())
-}
-
-/// The rows created with merge values `mkey`, and the stamp of each creation (unknown for rows
-/// recorded before schema 10).
-fn created_with(conn: &Connection, table: &str, mkey: &str) -> Result<Vec<(i64, Option<Stamp>)>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT id, hlc, device FROM sync_created WHERE tbl = ?1 AND mkey = ?2 ORDER BY id",
-        )?
-        .query_map([table, mkey], |r| {
-            let hlc: Option<Hlc> = r.get(1)?;
-            let device: Option<DeviceId> = r.get(2)?;
-            Ok((r.get(0)?, hlc.zip(device).map(|(h, d)| Stamp::new(h, d))))
-        })?
-        .collect::<rusqlite::Result<_>>()?)
 }
 
 fn int_key(m: &TableMeta, values: &[Option<Value>]) -> Option<i64> {
@@ -819,8 +814,17 @@ pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &Devic
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    for (_, hlc, changeset) in &rows {
+    for (change, hlc, changeset) in &rows {
         let stamp = Stamp::new(*hlc, device.clone());
+        // What this device knew when it made the change: what its claims record.
+        let mut known: Option<String> = None;
+        let mut known_now = |conn: &Connection| -> Result<String> {
+            if known.is_none() {
+                let k: Known = known_at(conn, *change)?.into_iter().collect();
+                known = Some(classes::known_text(&k));
+            }
+            Ok(known.clone().unwrap_or_default())
+        };
         for (child, id, col, parent, parent_id) in local_releases(meta, changeset)? {
             record_release(conn, &child, id, &col, &parent, parent_id)?;
         }
@@ -839,7 +843,7 @@ pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &Devic
                     if let (Some(mk), Some(id)) =
                         (merge_key(&op.table, m, &op.values), int_key(m, &op.values))
                     {
-                        record_created(conn, &op.table, &mk, id, &stamp)?;
+                        record_created(conn, &op.table, &mk, id, &stamp, &known_now(conn)?)?;
                     }
                     // Back after a delete here (an undo): what let go of it points at it again.
                     if let Some(id) = int_key(m, &op.values).filter(|_| back) {
@@ -856,7 +860,7 @@ pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &Devic
                     if sets_invoice(&op.table, m, &op.values) {
                         note_claim(conn, &op.table, &key, &stamp)?;
                     }
-                    claim_local_rename(conn, m, &op, &stamp)?;
+                    claim_local_rename(conn, m, &op, &stamp, &mut known_now)?;
                 }
             }
         }
@@ -926,7 +930,13 @@ fn local_releases(meta: &Meta, changeset: &[u8]) -> Result<Vec<Release>> {
 
 /// A rename made here (an edit of merge columns of a row of a table with a merge rule) claims
 /// its new merge values, as it does on the devices that apply it ([`classes`]).
-fn claim_local_rename(conn: &Connection, m: &TableMeta, op: &Op, stamp: &Stamp) -> Result<()> {
+fn claim_local_rename(
+    conn: &Connection,
+    m: &TableMeta,
+    op: &Op,
+    stamp: &Stamp,
+    known: &mut impl FnMut(&Connection) -> Result<String>,
+) -> Result<()> {
     let table = op.table.as_str();
     let Some(r) = rule(table).filter(|r| !r.merge_on.is_empty()) else {
         return Ok(());
@@ -952,7 +962,7 @@ fn claim_local_rename(conn: &Connection, m: &TableMeta, op: &Op, stamp: &Stamp) 
         })
         .collect();
     if let Some(mk) = merge_key(table, m, &claimed) {
-        record_created(conn, table, &mk, id, stamp)?;
+        record_created(conn, table, &mk, id, stamp, &known(conn)?)?;
     }
     Ok(())
 }
@@ -970,7 +980,9 @@ pub fn clock_snapshot(conn: &Connection, ops: &[Op], meta: &Meta, stamp: &Stamp)
         }
         if let (Some(mk), Some(id)) = (merge_key(&op.table, m, &op.values), int_key(m, &op.values))
         {
-            record_created(conn, &op.table, &mk, id, stamp)?;
+            // A device joining with data knew nothing of the others (its join log's `known`
+            // is empty too).
+            record_created(conn, &op.table, &mk, id, stamp, "")?;
         }
     }
     Ok(())
@@ -1234,6 +1246,20 @@ fn apply_op(
 ) -> Result<()> {
     let (stamp, known, _) = ctx;
     let table = op.table.as_str();
+    if op.kind == RowOp::Delete
+        && let Some(to) = delete_reaches_merged(conn, meta, op, stamp)?
+    {
+        // A delete of a row merged away here: the row it went into was its twin, created
+        // without knowing of the delete, so it goes too (docs/sync.md, "Names: claims and
+        // classes").
+        apply_row_op(conn, meta, op, ctx, decisions)?;
+        let m = meta.get(table).map(Arc::clone);
+        let mut moved = op.clone();
+        if let Some(m) = m {
+            moved.values[m.pk[0]] = Some(Value::Integer(to));
+        }
+        return apply_row_op(conn, meta, &moved, ctx, decisions);
+    }
     let Some(m) = meta.get(table).filter(|m| {
         op.kind == RowOp::Update
             && m.int_pk
@@ -1283,6 +1309,33 @@ fn apply_op(
         )?;
     }
     Ok(())
+}
+
+/// The row that a delete `op` (stamped `stamp`) of a row merged away here reaches too: the
+/// row it went into, when its claims did not know of the delete ([`classes::delete_reaches`]).
+/// `None` for every other delete.
+fn delete_reaches_merged(
+    conn: &Connection,
+    meta: &Meta,
+    op: &Op,
+    stamp: &Stamp,
+) -> Result<Option<i64>> {
+    let table = op.table.as_str();
+    let Some(m) = meta.get(table).filter(|m| {
+        m.int_pk && m.pk.len() == 1 && rule(table).is_some_and(|r| !r.merge_on.is_empty())
+    }) else {
+        return Ok(None);
+    };
+    let Some(id) = int_key(m, &op.values) else {
+        return Ok(None);
+    };
+    if exists(conn, table, m, &[Value::Integer(id)])? {
+        return Ok(None);
+    }
+    match classes::live(conn, table, m, id)? {
+        Some(to) if to != id && classes::delete_reaches(conn, table, to, stamp)? => Ok(Some(to)),
+        _ => Ok(None),
+    }
 }
 
 fn apply_row_op(
@@ -1444,13 +1497,15 @@ impl Applier<'_> {
         } = row;
         let mut carried = Vec::new();
         if let (Some(mk), Some(id)) = (merge_key(table, m, &values), int_key(m, &values)) {
-            record_created(self.conn, table, &mk, id, self.stamp)?;
-            let same = self.same_name_rows(table, m, &mk, id)?;
-            match self.merge_same_name(table, m, &values, &what, id, same)? {
+            let known = classes::known_text(self.known);
+            record_created(self.conn, table, &mk, id, self.stamp, &known)?;
+            let (same, dead) = self.same_name_rows(table, m, &mk, id)?;
+            match self.merge_same_name(table, m, &values, &what, id, same, dead)? {
                 Some(c) => carried = c,
                 None => return Ok(()),
             }
         }
+        classes::carry_into_values(m, &mut values, &carried);
         let (conn, meta, stamp, known) = (self.conn, self.meta, self.stamp, self.known);
         if !fix_references(
             conn,
@@ -1498,47 +1553,66 @@ impl Applier<'_> {
         Ok(true)
     }
 
-    /// The rows that claimed merge values `mk` concurrently with new row `id` (itself
-    /// included), as the rows they stand for here, ascending, without repeats. Only rows still
-    /// here count: a name created again after its row was deleted is a new row.
-    fn same_name_rows(&self, table: &str, m: &TableMeta, mk: &str, id: i64) -> Result<Vec<i64>> {
+    /// The rows whose claims of merge values `mk` are twins of new row `id`'s
+    /// ([`classes::Claim::twin_of`]: concurrent, each claimer knowing neither the other's claim
+    /// nor a third concurrent with it), itself included, as the rows they stand for here,
+    /// ascending, without repeats; and the lowest twin deleted without this row's creator
+    /// knowing, if any. A name created again after its row was deleted is a new row.
+    fn same_name_rows(
+        &self,
+        table: &str,
+        m: &TableMeta,
+        mk: &str,
+        id: i64,
+    ) -> Result<(Vec<i64>, Option<i64>)> {
         let (conn, stamp, known) = (self.conn, self.stamp, self.known);
+        let all = classes::claims_of(conn, table, mk)?;
+        let me = classes::Claim {
+            id,
+            stamp: Some(stamp.clone()),
+            known: Some(known.clone()),
+        };
         let mut same = Vec::new();
-        for (o, created) in created_with(conn, table, mk)? {
+        let mut dead = None;
+        for o in &all {
             // A row the creator of this one had seen (its own, or one whose creation it had
             // applied: it renamed it, say) was not created concurrently, so the two stay
             // apart. (A claim with a stamp is judged by it: a rename of this device's row by
             // another device is a claim of that device.)
             let same_device =
-                created.is_none() && o != id && DeviceNo::of_id(o) == DeviceNo::of_id(id);
-            let seen = o != id && created.is_some_and(|c| !c.unknown_to(stamp, known));
+                o.stamp.is_none() && o.id != id && DeviceNo::of_id(o.id) == DeviceNo::of_id(id);
+            let seen = o.id != id && !me.twin_of(o, &all);
             if same_device || seen {
                 continue;
             }
-            if o == id || exists(conn, table, m, &[Value::Integer(o)])? {
-                same.push(o);
-            } else if let Some(to) = classes::live(conn, table, m, o)? {
+            if o.id == id || exists(conn, table, m, &[Value::Integer(o.id)])? {
+                same.push(o.id);
+            } else if let Some(to) = classes::live(conn, table, m, o.id)? {
                 // Merged into another row here: it stands for that row.
                 same.push(to);
-            } else if o < id
-                && let Some((clock, true)) = row_clock(conn, table, &key_text(&Value::Integer(o)))?
+            } else if dead.is_none()
+                && let Some((clock, true)) =
+                    row_clock(conn, table, &key_text(&Value::Integer(o.id)))?
                 && clock.unknown_to(stamp, known)
             {
-                // Created under that name elsewhere first (lower id) and deleted there
-                // without this device knowing: on the devices that merged the two before the
-                // delete came, it deleted both; so here too.
-                same.push(o);
+                // Created under that name elsewhere and deleted there without this device
+                // knowing: on the devices that merged the two before the delete came, it
+                // deleted both (whichever id stayed: [`classes::delete_reaches`]); so here
+                // too.
+                dead = Some(o.id);
             }
         }
         same.sort_unstable();
         same.dedup();
-        Ok(same)
+        Ok((same, dead))
     }
 
     /// Merges new row `id` (with `values`) and the rows created under the same name
-    /// concurrently (`same`, from [`Applier::same_name_rows`]): the lowest id stays. Returns
-    /// `None` when `id` is not the lowest (it went into that row, or stays deleted with it),
-    /// else what the rows merged into it carry ([`classes::carry`]).
+    /// concurrently (`same` and `dead`, from [`Applier::same_name_rows`]): the lowest id stays;
+    /// with a twin deleted, `id` stays deleted with it. Returns `None` when `id` is not the
+    /// lowest (it went into that row) or stays deleted, else what the rows merged into it
+    /// carry ([`classes::carry`]).
+    #[allow(clippy::too_many_arguments)]
     fn merge_same_name(
         &mut self,
         table: &str,
@@ -1547,9 +1621,10 @@ impl Applier<'_> {
         what: &str,
         id: i64,
         same: Vec<i64>,
+        dead: Option<i64>,
     ) -> Result<Option<Vec<Carried>>> {
         let (conn, meta) = (self.conn, self.meta);
-        let low = same.first().copied().unwrap_or(id);
+        let low = dead.or(same.first().copied()).unwrap_or(id);
         let full: Vec<Value> = values
             .iter()
             .map(|v| v.clone().unwrap_or(Value::Null))
@@ -3214,6 +3289,37 @@ pub fn known_stamps(conn: &Connection) -> Result<Vec<(DeviceId, Hlc)>> {
         }
     }
     Ok(out)
+}
+
+/// What this device knew of every other device when it made change `change` (a `change_log`
+/// id): the newest clock stamp of each device's changes applied here before it, and what a
+/// snapshot it started from covered. What its claims record, and the `known` of the log that
+/// carries the change (a log holds only changes made between two applies).
+pub fn known_at(conn: &Connection, change: i64) -> Result<Vec<(DeviceId, Hlc)>> {
+    let mut out = Vec::new();
+    for p in peers(conn)? {
+        let hlc: Hlc = conn
+            .prepare_cached(
+                "SELECT max(ifnull((SELECT max(hlc) FROM change_log
+                                     WHERE device_id = ?1 AND id < ?2), 0),
+                            (SELECT known_hlc FROM sync_peers WHERE device_id = ?1))",
+            )?
+            .query_row(params![&p.device_id, change], |r| r.get(0))?;
+        if hlc > Hlc::ZERO {
+            out.push((p.device_id, hlc));
+        }
+    }
+    Ok(out)
+}
+
+/// The first change applied here from another device after change `change` (a `change_log`
+/// id), if any: a log of this device's changes ends before it, so that its `known` holds for
+/// every change in it ([`known_at`]).
+pub fn next_foreign_change(conn: &Connection, change: i64) -> Result<Option<i64>> {
+    let me = state(conn)?.device_id;
+    Ok(conn
+        .prepare_cached("SELECT min(id) FROM change_log WHERE id > ?1 AND device_id != ?2")?
+        .query_row(params![change, me], |r| r.get(0))?)
 }
 
 /// The newest clock stamp of this device's own changes (0 when it made none).
