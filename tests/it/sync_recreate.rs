@@ -68,9 +68,10 @@ fn orders(n: usize) -> Vec<Vec<usize>> {
 }
 
 /// Plays one case: `n` devices join an empty folder, `offline` makes their changes (it may
-/// sync some of them), then they sync in `order` and three more full rounds. Returns whether
-/// device `pair.0`'s number is below device `pair.1`'s, and what went wrong (empty: the
-/// devices agree and hold `expected`).
+/// sync some of them), then they sync in `order`; device 0 writes a snapshot, a new device
+/// joins (from it: the claims it carries decide later changes there), and all sync three more
+/// full rounds. Returns whether device `pair.0`'s number is below device `pair.1`'s, and what
+/// went wrong (empty: the devices, the joiner included, agree and hold `expected`).
 fn play(
     n: usize,
     offline: &dyn Fn(&[Device], &Path),
@@ -79,7 +80,7 @@ fn play(
     expected: &[&str],
 ) -> (bool, String) {
     let folder = tempfile::tempdir().unwrap();
-    let devices: Vec<Device> = (0..n).map(|_| Device::new()).collect();
+    let mut devices: Vec<Device> = (0..n).map(|_| Device::new()).collect();
     for d in &devices {
         d.sync(folder.path());
     }
@@ -89,6 +90,10 @@ fn play(
     for who in order {
         devices[*who].sync(folder.path());
     }
+    devices[0].svc.sync_compact(folder.path()).unwrap();
+    let joiner = Device::new();
+    joiner.sync(folder.path());
+    devices.push(joiner);
     for _ in 0..3 {
         for d in &devices {
             d.sync(folder.path());
@@ -211,4 +216,57 @@ fn a_shared_name_renamed_on_one_device_deleted_on_a_second_and_created_on_a_thir
         (0, 2),
         &[],
     );
+}
+
+/// Device 0 renames project "Old" (every device has it) to "New", device 1 deletes it, and
+/// device 2 creates "New". The rename and device 2's "New" claimed the name concurrently: one
+/// row, which device 1's delete (made without knowing of either) takes with it, on every
+/// device, also where the rename arrives after the delete.
+#[test]
+fn a_row_renamed_into_a_name_created_elsewhere_and_deleted_on_a_third_device_takes_it_along() {
+    check_every_order(
+        3,
+        &|d, folder| {
+            create(&d[0], "Old");
+            for x in d {
+                x.sync(folder);
+            }
+            for x in d {
+                x.clock.advance(10);
+            }
+            rename(&d[0], "Old", "New");
+            delete(&d[1], "Old");
+            create(&d[2], "New");
+        },
+        (0, 2),
+        &[],
+    );
+}
+
+/// A claim whose stored `known` does not read is an error naming the table, column and row,
+/// never taken as "knew nothing"; nothing of the file is applied.
+#[test]
+fn an_unreadable_claim_knowledge_is_a_clear_error() {
+    let folder = tempfile::tempdir().unwrap();
+    let (a, b, c) = (Device::new(), Device::new(), Device::new());
+    for d in [&a, &b, &c] {
+        d.sync(folder.path());
+    }
+    create(&a, "Alpha");
+    create(&c, "Alpha");
+    a.sync(folder.path());
+    b.sync(folder.path());
+    let conn = rusqlite::Connection::open(b.db()).unwrap();
+    let n = conn
+        .execute("UPDATE sync_created SET known = 'not a device:12'", [])
+        .unwrap();
+    assert_eq!(n, 1);
+    drop(conn);
+    c.sync(folder.path());
+    let err = b.svc.sync_folder(folder.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("sync_created.known") && err.contains("\"not a device:12\""),
+        "{err}"
+    );
+    assert_eq!(b.count("SELECT count(*) FROM projects"), 1);
 }

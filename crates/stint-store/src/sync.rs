@@ -1289,6 +1289,9 @@ fn apply_op(
                 .is_some_and(|i| op.values.get(i).is_some_and(Option::is_some))
         })
     });
+    if renames && target.is_none() {
+        return claim_rename_of_deleted(conn, meta, table, m, op, id, stamp, known, decisions);
+    }
     let Some(target) = target.filter(|_| renames) else {
         return Ok(());
     };
@@ -1336,6 +1339,107 @@ fn delete_reaches_merged(
         Some(to) if to != id && classes::delete_reaches(conn, table, to, stamp)? => Ok(Some(to)),
         _ => Ok(None),
     }
+}
+
+/// A rename (stamped `stamp`, by a device that knew `known`) of row `id`, deleted here: the
+/// claim is recorded all the same (its values: the row's latest claim with the renamed
+/// columns), and a live row whose claim is its twin goes with the deleted row when none of its
+/// claims knew of the delete. On a device where the rename came before the delete, the two
+/// rows met at the name and were one, and the delete took it (docs/sync.md, "Names: claims
+/// and classes"); a twin arriving after this claim stays deleted ([`Applier::same_name_rows`]).
+#[allow(clippy::too_many_arguments)]
+fn claim_rename_of_deleted(
+    conn: &Connection,
+    meta: &Meta,
+    table: &str,
+    m: &TableMeta,
+    op: &Op,
+    id: i64,
+    stamp: &Stamp,
+    known: &Known,
+    decisions: &mut Vec<Decision>,
+) -> Result<()> {
+    let Some((deleted, true)) = row_clock(conn, table, &key_text(&Value::Integer(id)))? else {
+        return Ok(());
+    };
+    let Some(mkey) = renamed_key(conn, table, m, op, id)? else {
+        return Ok(());
+    };
+    record_created(conn, table, &mkey, id, stamp, &classes::known_text(known))?;
+    let me = classes::Claim {
+        id,
+        stamp: Some(stamp.clone()),
+        known: Some(known.clone()),
+    };
+    let all = classes::claims_of(conn, table, &mkey)?;
+    for o in &all {
+        if o.id == id || !me.twin_of(o, &all) {
+            continue;
+        }
+        let Some(w) = classes::live(conn, table, m, o.id)? else {
+            continue;
+        };
+        if !classes::delete_reaches(conn, table, w, &deleted)? {
+            continue;
+        }
+        let kind = singular(table);
+        record_releases_of(conn, meta, table, w)?;
+        let what = format!("{kind} {w}");
+        delete_row(conn, meta, table, m, &[Value::Integer(w)], &what, decisions)?;
+        let key = key_text(&Value::Integer(w));
+        set_row_clock(conn, table, &key, &deleted, true)?;
+        conn.prepare_cached("DELETE FROM sync_cols WHERE tbl = ?1 AND key = ?2")?
+            .execute([table, &key])?;
+        redirect_to(conn, table, w, id)?;
+        decisions.push(Decision {
+            kind: DecisionKind::DeletedWins,
+            detail: format!(
+                "{kind} {id}, deleted here, was renamed on another device to the name {what} \
+                 took meanwhile: they are one {kind}, and it stays deleted"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The merge values row `id` claims when renamed by `op`: its latest claim's, with the columns
+/// `op` sets (`None`: no claim of it is recorded, or the new values have no merge key).
+fn renamed_key(
+    conn: &Connection,
+    table: &str,
+    m: &TableMeta,
+    op: &Op,
+    id: i64,
+) -> Result<Option<String>> {
+    let Some(r) = rule(table).filter(|r| !r.merge_on.is_empty()) else {
+        return Ok(None);
+    };
+    let latest: Option<String> = conn
+        .prepare_cached(
+            "SELECT mkey FROM sync_created WHERE tbl = ?1 AND id = ?2
+              ORDER BY hlc DESC, device DESC LIMIT 1",
+        )?
+        .query_row(params![table, id], |r| r.get(0))
+        .optional()?;
+    let Some(latest) = latest else {
+        return Ok(None);
+    };
+    let mut parts: Vec<String> = latest.split('\u{1f}').map(str::to_owned).collect();
+    if parts.len() != r.merge_on.len() {
+        return Ok(None);
+    }
+    for (n, c) in r.merge_on.iter().enumerate() {
+        let Some(i) = m.cols.iter().position(|x| x == c) else {
+            return Ok(None);
+        };
+        if let Some(Some(v)) = op.values.get(i) {
+            if *v == Value::Null && !c.ends_with("_id") {
+                return Ok(None);
+            }
+            parts[n] = key_text(v);
+        }
+    }
+    Ok(Some(parts.join("\u{1f}")))
 }
 
 fn apply_row_op(
