@@ -230,7 +230,7 @@ pub(super) fn known_text(known: &Known) -> String {
 }
 
 /// Reads [`known_text`]'s form back; an unreadable value is `BadValue` naming the claim.
-fn parse_known(text: &str, table: &str, id: i64) -> Result<Known> {
+fn parse_known(text: &str, table: &str, id: i64) -> rusqlite::Result<Known> {
     let bad = || {
         BadValue {
             table: "sync_created",
@@ -250,45 +250,38 @@ fn parse_known(text: &str, table: &str, id: i64) -> Result<Known> {
     Ok(out)
 }
 
+/// A claim of `table` from a `sync_created` row selected as `id, hlc, device, known`.
+fn claim_of_row(table: &str, r: &rusqlite::Row<'_>) -> rusqlite::Result<Claim> {
+    let id: i64 = r.get(0)?;
+    let hlc: Option<Hlc> = r.get(1)?;
+    let device: Option<DeviceId> = r.get(2)?;
+    let known: Option<String> = r.get(3)?;
+    Ok(Claim {
+        id,
+        stamp: hlc.zip(device).map(|(h, d)| Stamp::new(h, d)),
+        known: known.map(|k| parse_known(&k, table, id)).transpose()?,
+    })
+}
+
 /// Every claim of merge values `mkey` of `table`, by id.
 pub(super) fn claims_of(conn: &Connection, table: &str, mkey: &str) -> Result<Vec<Claim>> {
-    let rows: Vec<(i64, Option<Hlc>, Option<DeviceId>, Option<String>)> = conn
+    Ok(conn
         .prepare_cached(
             "SELECT id, hlc, device, known FROM sync_created WHERE tbl = ?1 AND mkey = ?2
               ORDER BY id",
         )?
-        .query_map([table, mkey], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    rows.into_iter()
-        .map(|(id, hlc, device, known)| {
-            Ok(Claim {
-                id,
-                stamp: hlc.zip(device).map(|(h, d)| Stamp::new(h, d)),
-                known: known.map(|k| parse_known(&k, table, id)).transpose()?,
-            })
-        })
-        .collect()
+        .query_map([table, mkey], |r| claim_of_row(table, r))?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// Every claim row `id` of `table` made (its creation and renames, under any values).
 pub(super) fn claims_by(conn: &Connection, table: &str, id: i64) -> Result<Vec<Claim>> {
-    let rows: Vec<(Option<Hlc>, Option<DeviceId>, Option<String>)> = conn
-        .prepare_cached("SELECT hlc, device, known FROM sync_created WHERE tbl = ?1 AND id = ?2")?
-        .query_map(params![table, id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    rows.into_iter()
-        .map(|(hlc, device, known)| {
-            Ok(Claim {
-                id,
-                stamp: hlc.zip(device).map(|(h, d)| Stamp::new(h, d)),
-                known: known.map(|k| parse_known(&k, table, id)).transpose()?,
-            })
-        })
-        .collect()
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, hlc, device, known FROM sync_created WHERE tbl = ?1 AND id = ?2",
+        )?
+        .query_map(params![table, id], |r| claim_of_row(table, r))?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 /// Whether a delete stamped `stamp` of row `id`, merged away here into row `into`, deletes
