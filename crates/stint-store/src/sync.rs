@@ -1521,6 +1521,16 @@ fn touches_invoice(m: &TableMeta, values: &[Option<Value>]) -> bool {
         .any(|(i, v)| v.is_some() && matches!(m.cols[i].as_str(), "invoice_id" | "invoice_line_id"))
 }
 
+/// What [`Applier::same_name_rows`] found for a new row: its twins here (the rows they stand
+/// for, itself included, ascending), the lowest twin deleted without its creator knowing (it
+/// stays deleted with it), and whether that twin is here again after the delete (`gone`: the
+/// new row stays deleted, without standing for it).
+struct Twins {
+    same: Vec<i64>,
+    dead: Option<i64>,
+    gone: bool,
+}
+
 /// Applies the row operations of one remote change stamped `stamp`, made by a device that had
 /// applied `known`: one method per row operation; what it decided where changes met goes to
 /// `decisions`.
@@ -1603,8 +1613,8 @@ impl Applier<'_> {
         if let (Some(mk), Some(id)) = (merge_key(table, m, &values), int_key(m, &values)) {
             let known = classes::known_text(self.known);
             record_created(self.conn, table, &mk, id, self.stamp, &known)?;
-            let (same, dead) = self.same_name_rows(table, m, &mk, id)?;
-            match self.merge_same_name(table, m, &values, &what, id, same, dead)? {
+            let twins = self.same_name_rows(table, m, &mk, id)?;
+            match self.merge_same_name(table, m, &values, &what, id, twins)? {
                 Some(c) => carried = c,
                 None => return Ok(()),
             }
@@ -1662,13 +1672,7 @@ impl Applier<'_> {
     /// nor a third concurrent with it), itself included, as the rows they stand for here,
     /// ascending, without repeats; and the lowest twin deleted without this row's creator
     /// knowing, if any. A name created again after its row was deleted is a new row.
-    fn same_name_rows(
-        &self,
-        table: &str,
-        m: &TableMeta,
-        mk: &str,
-        id: i64,
-    ) -> Result<(Vec<i64>, Option<i64>)> {
+    fn same_name_rows(&self, table: &str, m: &TableMeta, mk: &str, id: i64) -> Result<Twins> {
         let (conn, stamp, known) = (self.conn, self.stamp, self.known);
         let all = classes::claims_of(conn, table, mk)?;
         let me = classes::Claim {
@@ -1678,6 +1682,7 @@ impl Applier<'_> {
         };
         let mut same = Vec::new();
         let mut dead = None;
+        let mut gone = false;
         for o in &all {
             // A row the creator of this one had seen (its own, or one whose creation it had
             // applied: it renamed it, say) was not created concurrently, so the two stay
@@ -1689,7 +1694,17 @@ impl Applier<'_> {
             if same_device || seen {
                 continue;
             }
-            if o.id == id || exists(conn, table, m, &[Value::Integer(o.id)])? {
+            if o.id != id
+                && dead.is_none()
+                && exists(conn, table, m, &[Value::Integer(o.id)])?
+                && row_clock(conn, table, &key_text(&Value::Integer(o.id)))?.is_some()
+            {
+                // A twin here again after a delete (an undo): that delete took this row too,
+                // as where the two met before it (a twin's claimer knew of neither); the
+                // return brings back the row it deleted, not this one.
+                dead = Some(o.id);
+                gone = true;
+            } else if o.id == id || exists(conn, table, m, &[Value::Integer(o.id)])? {
                 same.push(o.id);
             } else if let Some(to) = classes::live(conn, table, m, o.id)? {
                 // Merged into another row here: it stands for that row.
@@ -1708,7 +1723,7 @@ impl Applier<'_> {
         }
         same.sort_unstable();
         same.dedup();
-        Ok((same, dead))
+        Ok(Twins { same, dead, gone })
     }
 
     /// Merges new row `id` (with `values`) and the rows created under the same name
@@ -1724,9 +1739,9 @@ impl Applier<'_> {
         values: &[Option<Value>],
         what: &str,
         id: i64,
-        same: Vec<i64>,
-        dead: Option<i64>,
+        twins: Twins,
     ) -> Result<Option<Vec<Carried>>> {
+        let Twins { same, dead, gone } = twins;
         let (conn, meta) = (self.conn, self.meta);
         let low = dead.or(same.first().copied()).unwrap_or(id);
         let full: Vec<Value> = values
@@ -1734,6 +1749,17 @@ impl Applier<'_> {
             .map(|v| v.clone().unwrap_or(Value::Null))
             .collect();
         let name = name_of(m, &full);
+        if gone {
+            self.decisions.push(Decision {
+                kind: DecisionKind::DeletedWins,
+                detail: format!(
+                    "{what}{name} was created on two devices, and {} {low} it is one with \
+                     was deleted meanwhile (and brought back since): it stays deleted",
+                    singular(table)
+                ),
+            });
+            return Ok(None);
+        }
         if low != id {
             // Created under the same name elsewhere first (lower id): one row.
             redirect_to(conn, table, id, low)?;
