@@ -2389,11 +2389,52 @@ fn merge_into(
         [loser],
     )?;
     redirect_to(conn, table, loser, winner)?;
+    rekey_claims(conn, meta, table, loser, winner)?;
     if carry_now && let Some(c) = &carried {
         classes::carry(conn, table, m, winner, c)?;
         return Ok(None);
     }
     Ok(carried)
+}
+
+/// Claims (`sync_created`) whose merge values name row `from` of `table` (a project's client)
+/// name `to` instead, the row it was merged into: as on the devices where the claimer's
+/// reference was re-pointed before its claim was recorded, so that claims of one name meet
+/// whatever order the merge and the claim came in.
+fn rekey_claims(conn: &Connection, meta: &Meta, table: &str, from: i64, to: i64) -> Result<()> {
+    let (old, new) = (
+        key_text(&Value::Integer(from)),
+        key_text(&Value::Integer(to)),
+    );
+    for (child, cm, fk) in meta.children(table) {
+        let Some(r) = rule(&child) else { continue };
+        let Some(n) = r.merge_on.iter().position(|c| *c == cm.cols[fk.col]) else {
+            continue;
+        };
+        let claims: Vec<(String, i64)> = conn
+            .prepare_cached("SELECT mkey, id FROM sync_created WHERE tbl = ?1")?
+            .query_map([&child], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (mkey, id) in claims {
+            let mut parts: Vec<&str> = mkey.split('\u{1f}').collect();
+            if parts.get(n) != Some(&old.as_str()) {
+                continue;
+            }
+            parts[n] = &new;
+            let rekeyed = parts.join("\u{1f}");
+            conn.prepare_cached(
+                "INSERT OR IGNORE INTO sync_created (tbl, mkey, id, hlc, device, known)
+                 SELECT tbl, ?3, id, hlc, device, known FROM sync_created
+                  WHERE tbl = ?1 AND mkey = ?2 AND id = ?4",
+            )?
+            .execute(params![child, mkey, rekeyed, id])?;
+            conn.prepare_cached(
+                "DELETE FROM sync_created WHERE tbl = ?1 AND mkey = ?2 AND id = ?3",
+            )?
+            .execute(params![child, mkey, id])?;
+        }
+    }
+    Ok(())
 }
 
 fn name_of(m: &TableMeta, values: &[Value]) -> String {
