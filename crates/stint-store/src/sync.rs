@@ -1315,7 +1315,8 @@ fn apply_op(
 }
 
 /// The row that a delete `op` (stamped `stamp`) of a row merged away here reaches too: the
-/// row it went into, when its claims did not know of the delete ([`classes::delete_reaches`]).
+/// row it went into, when the two claimed a name as twins ([`classes::claimed_as_twins`]) and
+/// its claims did not know of the delete ([`classes::delete_reaches`]).
 /// `None` for every other delete.
 fn delete_reaches_merged(
     conn: &Connection,
@@ -1336,7 +1337,13 @@ fn delete_reaches_merged(
         return Ok(None);
     }
     match classes::live(conn, table, m, id)? {
-        Some(to) if to != id && classes::delete_reaches(conn, table, to, stamp)? => Ok(Some(to)),
+        Some(to)
+            if to != id
+                && classes::claimed_as_twins(conn, table, id, to)?
+                && classes::delete_reaches(conn, table, to, stamp)? =>
+        {
+            Ok(Some(to))
+        }
         _ => Ok(None),
     }
 }

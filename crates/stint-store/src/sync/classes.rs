@@ -300,6 +300,30 @@ pub(super) fn delete_reaches(
     Ok(!claims.is_empty() && claims.iter().all(|c| c.knew_change(stamp) == Some(false)))
 }
 
+/// Whether rows `a` and `b` of `table` claimed some merge values as twins
+/// ([`Claim::twin_of`]): they are one row by their names, not merely met at the unique index
+/// (a row that holds a name only because its reference was cleared gives way to the other
+/// without being its twin, docs/sync.md, "Names held by a cleared reference").
+pub(super) fn claimed_as_twins(conn: &Connection, table: &str, a: i64, b: i64) -> Result<bool> {
+    let mkeys: Vec<String> = conn
+        .prepare_cached("SELECT mkey FROM sync_created WHERE tbl = ?1 AND id = ?2")?
+        .query_map(params![table, a], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for mkey in mkeys {
+        let all = claims_of(conn, table, &mkey)?;
+        let (Some(ca), Some(cb)) = (
+            all.iter().find(|c| c.id == a),
+            all.iter().find(|c| c.id == b),
+        ) else {
+            continue;
+        };
+        if ca.twin_of(cb, &all) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Gives a new row's `values`, before it is written, the fields of the rows merged into it
 /// (`from`) that were edited, the latest edit of each field winning: the row is written as
 /// [`carry`] leaves it, so a name one of them was renamed to is the row's before it meets the
