@@ -415,6 +415,8 @@ fn upgraded_databases_do_not_reuse_ids_their_audit_log_names() {
     // Later migrations run again too: undo what they added.
     for alter in [
         "ALTER TABLE clients DROP COLUMN tax_rate_percent",
+        // V17: what each claim's claimer knew.
+        "ALTER TABLE sync_created DROP COLUMN known",
         // V16: references sync let go of.
         "DROP TABLE sync_released",
         // V15: invoices grouped by person.

@@ -41,6 +41,7 @@ mod sync_hostile;
 mod sync_http;
 mod sync_move_server;
 mod sync_races;
+mod sync_recreate;
 mod sync_remote_ids;
 mod sync_stream;
 mod tasks;

@@ -141,7 +141,7 @@ pub(crate) type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// The schema version this binary creates and understands: the newest migration in
 /// `migrations/` (a unit test checks the two agree). A constant, so that opening a current
 /// database does not build refinery's runner, which parses every embedded migration.
-pub const SCHEMA_VERSION: i64 = 16;
+pub const SCHEMA_VERSION: i64 = 17;
 
 /// The schema version this binary creates and understands ([`SCHEMA_VERSION`]).
 pub fn supported_schema_version() -> i64 {

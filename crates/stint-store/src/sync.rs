@@ -772,27 +772,22 @@ fn merge_key(table: &str, m: &TableMeta, values: &[Option<Value>]) -> Option<Str
     Some(parts.join("\u{1f}"))
 }
 
-fn record_created(conn: &Connection, table: &str, mkey: &str, id: i64, s: &Stamp) -> Result<()> {
+/// Records the claim of merge values `mkey` by row `id`, stamped `s` by a device that knew
+/// `known` (as [`classes::known_text`] writes it). The first claim of a row under a name stays.
+fn record_created(
+    conn: &Connection,
+    table: &str,
+    mkey: &str,
+    id: i64,
+    s: &Stamp,
+    known: &str,
+) -> Result<()> {
     conn.prepare_cached(
-        "INSERT OR IGNORE INTO sync_created (tbl, mkey, id, hlc, device) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT OR IGNORE INTO sync_created (tbl, mkey, id, hlc, device, known)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![table, mkey, id, s.hlc, s.device])?;
+    .execute(params![table, mkey, id, s.hlc, s.device, known])?;
     Ok(())
-}
-
-/// The rows created with merge values `mkey`, and the stamp of each creation (unknown for rows
-/// recorded before schema 10).
-fn created_with(conn: &Connection, table: &str, mkey: &str) -> Result<Vec<(i64, Option<Stamp>)>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT id, hlc, device FROM sync_created WHERE tbl = ?1 AND mkey = ?2 ORDER BY id",
-        )?
-        .query_map([table, mkey], |r| {
-            let hlc: Option<Hlc> = r.get(1)?;
-            let device: Option<DeviceId> = r.get(2)?;
-            Ok((r.get(0)?, hlc.zip(device).map(|(h, d)| Stamp::new(h, d))))
-        })?
-        .collect::<rusqlite::Result<_>>()?)
 }
 
 fn int_key(m: &TableMeta, values: &[Option<Value>]) -> Option<i64> {
@@ -819,8 +814,17 @@ pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &Devic
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    for (_, hlc, changeset) in &rows {
+    for (change, hlc, changeset) in &rows {
         let stamp = Stamp::new(*hlc, device.clone());
+        // What this device knew when it made the change: what its claims record.
+        let mut known: Option<String> = None;
+        let mut known_now = |conn: &Connection| -> Result<String> {
+            if known.is_none() {
+                let k: Known = known_at(conn, *change)?.into_iter().collect();
+                known = Some(classes::known_text(&k));
+            }
+            Ok(known.clone().unwrap_or_default())
+        };
         for (child, id, col, parent, parent_id) in local_releases(meta, changeset)? {
             record_release(conn, &child, id, &col, &parent, parent_id)?;
         }
@@ -839,7 +843,7 @@ pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &Devic
                     if let (Some(mk), Some(id)) =
                         (merge_key(&op.table, m, &op.values), int_key(m, &op.values))
                     {
-                        record_created(conn, &op.table, &mk, id, &stamp)?;
+                        record_created(conn, &op.table, &mk, id, &stamp, &known_now(conn)?)?;
                     }
                     // Back after a delete here (an undo): what let go of it points at it again.
                     if let Some(id) = int_key(m, &op.values).filter(|_| back) {
@@ -856,7 +860,7 @@ pub(crate) fn clock_local_changes(conn: &Connection, meta: &Meta, device: &Devic
                     if sets_invoice(&op.table, m, &op.values) {
                         note_claim(conn, &op.table, &key, &stamp)?;
                     }
-                    claim_local_rename(conn, m, &op, &stamp)?;
+                    claim_local_rename(conn, m, &op, &stamp, &mut known_now)?;
                 }
             }
         }
@@ -926,7 +930,13 @@ fn local_releases(meta: &Meta, changeset: &[u8]) -> Result<Vec<Release>> {
 
 /// A rename made here (an edit of merge columns of a row of a table with a merge rule) claims
 /// its new merge values, as it does on the devices that apply it ([`classes`]).
-fn claim_local_rename(conn: &Connection, m: &TableMeta, op: &Op, stamp: &Stamp) -> Result<()> {
+fn claim_local_rename(
+    conn: &Connection,
+    m: &TableMeta,
+    op: &Op,
+    stamp: &Stamp,
+    known: &mut impl FnMut(&Connection) -> Result<String>,
+) -> Result<()> {
     let table = op.table.as_str();
     let Some(r) = rule(table).filter(|r| !r.merge_on.is_empty()) else {
         return Ok(());
@@ -952,7 +962,7 @@ fn claim_local_rename(conn: &Connection, m: &TableMeta, op: &Op, stamp: &Stamp) 
         })
         .collect();
     if let Some(mk) = merge_key(table, m, &claimed) {
-        record_created(conn, table, &mk, id, stamp)?;
+        record_created(conn, table, &mk, id, stamp, &known(conn)?)?;
     }
     Ok(())
 }
@@ -970,7 +980,9 @@ pub fn clock_snapshot(conn: &Connection, ops: &[Op], meta: &Meta, stamp: &Stamp)
         }
         if let (Some(mk), Some(id)) = (merge_key(&op.table, m, &op.values), int_key(m, &op.values))
         {
-            record_created(conn, &op.table, &mk, id, stamp)?;
+            // A device joining with data knew nothing of the others (its join log's `known`
+            // is empty too).
+            record_created(conn, &op.table, &mk, id, stamp, "")?;
         }
     }
     Ok(())
@@ -1234,6 +1246,20 @@ fn apply_op(
 ) -> Result<()> {
     let (stamp, known, _) = ctx;
     let table = op.table.as_str();
+    if op.kind == RowOp::Delete
+        && let Some(to) = delete_reaches_merged(conn, meta, op, stamp)?
+    {
+        // A delete of a row merged away here: the row it went into was its twin, created
+        // without knowing of the delete, so it goes too (docs/sync.md, "Names: claims and
+        // classes").
+        apply_row_op(conn, meta, op, ctx, decisions)?;
+        let m = meta.get(table).map(Arc::clone);
+        let mut moved = op.clone();
+        if let Some(m) = m {
+            moved.values[m.pk[0]] = Some(Value::Integer(to));
+        }
+        return apply_row_op(conn, meta, &moved, ctx, decisions);
+    }
     let Some(m) = meta.get(table).filter(|m| {
         op.kind == RowOp::Update
             && m.int_pk
@@ -1263,6 +1289,9 @@ fn apply_op(
                 .is_some_and(|i| op.values.get(i).is_some_and(Option::is_some))
         })
     });
+    if renames && target.is_none() {
+        return claim_rename_of_deleted(conn, meta, table, m, op, id, stamp, known, decisions);
+    }
     let Some(target) = target.filter(|_| renames) else {
         return Ok(());
     };
@@ -1283,6 +1312,141 @@ fn apply_op(
         )?;
     }
     Ok(())
+}
+
+/// The row that a delete `op` (stamped `stamp`) of a row merged away here reaches too: the
+/// row it went into, when the two claimed a name as twins ([`classes::claimed_as_twins`]) and
+/// its claims did not know of the delete ([`classes::delete_reaches`]).
+/// `None` for every other delete.
+fn delete_reaches_merged(
+    conn: &Connection,
+    meta: &Meta,
+    op: &Op,
+    stamp: &Stamp,
+) -> Result<Option<i64>> {
+    let table = op.table.as_str();
+    let Some(m) = meta.get(table).filter(|m| {
+        m.int_pk && m.pk.len() == 1 && rule(table).is_some_and(|r| !r.merge_on.is_empty())
+    }) else {
+        return Ok(None);
+    };
+    let Some(id) = int_key(m, &op.values) else {
+        return Ok(None);
+    };
+    if exists(conn, table, m, &[Value::Integer(id)])? {
+        return Ok(None);
+    }
+    match classes::live(conn, table, m, id)? {
+        Some(to)
+            if to != id
+                && classes::claimed_as_twins(conn, table, id, to)?
+                && classes::delete_reaches(conn, table, to, stamp)? =>
+        {
+            Ok(Some(to))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// A rename (stamped `stamp`, by a device that knew `known`) of row `id`, deleted here: the
+/// claim is recorded all the same (its values: the row's latest claim with the renamed
+/// columns), and a live row whose claim is its twin goes with the deleted row when none of its
+/// claims knew of the delete. On a device where the rename came before the delete, the two
+/// rows met at the name and were one, and the delete took it (docs/sync.md, "Names: claims
+/// and classes"); a twin arriving after this claim stays deleted ([`Applier::same_name_rows`]).
+#[allow(clippy::too_many_arguments)]
+fn claim_rename_of_deleted(
+    conn: &Connection,
+    meta: &Meta,
+    table: &str,
+    m: &TableMeta,
+    op: &Op,
+    id: i64,
+    stamp: &Stamp,
+    known: &Known,
+    decisions: &mut Vec<Decision>,
+) -> Result<()> {
+    let Some((deleted, true)) = row_clock(conn, table, &key_text(&Value::Integer(id)))? else {
+        return Ok(());
+    };
+    let Some(mkey) = renamed_key(conn, table, m, op, id)? else {
+        return Ok(());
+    };
+    record_created(conn, table, &mkey, id, stamp, &classes::known_text(known))?;
+    let me = classes::Claim {
+        id,
+        stamp: Some(stamp.clone()),
+        known: Some(known.clone()),
+    };
+    let all = classes::claims_of(conn, table, &mkey)?;
+    for o in &all {
+        if o.id == id || !me.twin_of(o, &all) {
+            continue;
+        }
+        let Some(w) = classes::live(conn, table, m, o.id)? else {
+            continue;
+        };
+        if !classes::delete_reaches(conn, table, w, &deleted)? {
+            continue;
+        }
+        let kind = singular(table);
+        record_releases_of(conn, meta, table, w)?;
+        let what = format!("{kind} {w}");
+        delete_row(conn, meta, table, m, &[Value::Integer(w)], &what, decisions)?;
+        let key = key_text(&Value::Integer(w));
+        set_row_clock(conn, table, &key, &deleted, true)?;
+        conn.prepare_cached("DELETE FROM sync_cols WHERE tbl = ?1 AND key = ?2")?
+            .execute([table, &key])?;
+        redirect_to(conn, table, w, id)?;
+        decisions.push(Decision {
+            kind: DecisionKind::DeletedWins,
+            detail: format!(
+                "{kind} {id}, deleted here, was renamed on another device to the name {what} \
+                 took meanwhile: they are one {kind}, and it stays deleted"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The merge values row `id` claims when renamed by `op`: its latest claim's, with the columns
+/// `op` sets (`None`: no claim of it is recorded, or the new values have no merge key).
+fn renamed_key(
+    conn: &Connection,
+    table: &str,
+    m: &TableMeta,
+    op: &Op,
+    id: i64,
+) -> Result<Option<String>> {
+    let Some(r) = rule(table).filter(|r| !r.merge_on.is_empty()) else {
+        return Ok(None);
+    };
+    let latest: Option<String> = conn
+        .prepare_cached(
+            "SELECT mkey FROM sync_created WHERE tbl = ?1 AND id = ?2
+              ORDER BY hlc DESC, device DESC LIMIT 1",
+        )?
+        .query_row(params![table, id], |r| r.get(0))
+        .optional()?;
+    let Some(latest) = latest else {
+        return Ok(None);
+    };
+    let mut parts: Vec<String> = latest.split('\u{1f}').map(str::to_owned).collect();
+    if parts.len() != r.merge_on.len() {
+        return Ok(None);
+    }
+    for (n, c) in r.merge_on.iter().enumerate() {
+        let Some(i) = m.cols.iter().position(|x| x == c) else {
+            return Ok(None);
+        };
+        if let Some(Some(v)) = op.values.get(i) {
+            if *v == Value::Null && !c.ends_with("_id") {
+                return Ok(None);
+            }
+            parts[n] = key_text(v);
+        }
+    }
+    Ok(Some(parts.join("\u{1f}")))
 }
 
 fn apply_row_op(
@@ -1362,6 +1526,16 @@ fn touches_invoice(m: &TableMeta, values: &[Option<Value>]) -> bool {
         .iter()
         .enumerate()
         .any(|(i, v)| v.is_some() && matches!(m.cols[i].as_str(), "invoice_id" | "invoice_line_id"))
+}
+
+/// What [`Applier::same_name_rows`] found for a new row: its twins here (the rows they stand
+/// for, itself included, ascending), the lowest twin deleted without its creator knowing (it
+/// stays deleted with it), and whether that twin is here again after the delete (`gone`: the
+/// new row stays deleted, without standing for it).
+struct Twins {
+    same: Vec<i64>,
+    dead: Option<i64>,
+    gone: bool,
 }
 
 /// Applies the row operations of one remote change stamped `stamp`, made by a device that had
@@ -1444,13 +1618,15 @@ impl Applier<'_> {
         } = row;
         let mut carried = Vec::new();
         if let (Some(mk), Some(id)) = (merge_key(table, m, &values), int_key(m, &values)) {
-            record_created(self.conn, table, &mk, id, self.stamp)?;
-            let same = self.same_name_rows(table, m, &mk, id)?;
-            match self.merge_same_name(table, m, &values, &what, id, same)? {
+            let known = classes::known_text(self.known);
+            record_created(self.conn, table, &mk, id, self.stamp, &known)?;
+            let twins = self.same_name_rows(table, m, &mk, id)?;
+            match self.merge_same_name(table, m, &values, &what, id, twins)? {
                 Some(c) => carried = c,
                 None => return Ok(()),
             }
         }
+        classes::carry_into_values(m, &mut values, &carried);
         let (conn, meta, stamp, known) = (self.conn, self.meta, self.stamp, self.known);
         if !fix_references(
             conn,
@@ -1498,47 +1674,71 @@ impl Applier<'_> {
         Ok(true)
     }
 
-    /// The rows that claimed merge values `mk` concurrently with new row `id` (itself
-    /// included), as the rows they stand for here, ascending, without repeats. Only rows still
-    /// here count: a name created again after its row was deleted is a new row.
-    fn same_name_rows(&self, table: &str, m: &TableMeta, mk: &str, id: i64) -> Result<Vec<i64>> {
+    /// The rows whose claims of merge values `mk` are twins of new row `id`'s
+    /// ([`classes::Claim::twin_of`]: concurrent, each claimer knowing neither the other's claim
+    /// nor a third concurrent with it), itself included, as the rows they stand for here,
+    /// ascending, without repeats; and the lowest twin deleted without this row's creator
+    /// knowing, if any. A name created again after its row was deleted is a new row.
+    fn same_name_rows(&self, table: &str, m: &TableMeta, mk: &str, id: i64) -> Result<Twins> {
         let (conn, stamp, known) = (self.conn, self.stamp, self.known);
+        let all = classes::claims_of(conn, table, mk)?;
+        let me = classes::Claim {
+            id,
+            stamp: Some(stamp.clone()),
+            known: Some(known.clone()),
+        };
         let mut same = Vec::new();
-        for (o, created) in created_with(conn, table, mk)? {
+        let mut dead = None;
+        let mut gone = false;
+        for o in &all {
             // A row the creator of this one had seen (its own, or one whose creation it had
             // applied: it renamed it, say) was not created concurrently, so the two stay
             // apart. (A claim with a stamp is judged by it: a rename of this device's row by
             // another device is a claim of that device.)
             let same_device =
-                created.is_none() && o != id && DeviceNo::of_id(o) == DeviceNo::of_id(id);
-            let seen = o != id && created.is_some_and(|c| !c.unknown_to(stamp, known));
+                o.stamp.is_none() && o.id != id && DeviceNo::of_id(o.id) == DeviceNo::of_id(id);
+            let seen = o.id != id && !me.twin_of(o, &all);
             if same_device || seen {
                 continue;
             }
-            if o == id || exists(conn, table, m, &[Value::Integer(o)])? {
-                same.push(o);
-            } else if let Some(to) = classes::live(conn, table, m, o)? {
+            if o.id != id
+                && dead.is_none()
+                && exists(conn, table, m, &[Value::Integer(o.id)])?
+                && row_clock(conn, table, &key_text(&Value::Integer(o.id)))?.is_some()
+            {
+                // A twin here again after a delete (an undo): that delete took this row too,
+                // as where the two met before it (a twin's claimer knew of neither); the
+                // return brings back the row it deleted, not this one.
+                dead = Some(o.id);
+                gone = true;
+            } else if o.id == id || exists(conn, table, m, &[Value::Integer(o.id)])? {
+                same.push(o.id);
+            } else if let Some(to) = classes::live(conn, table, m, o.id)? {
                 // Merged into another row here: it stands for that row.
                 same.push(to);
-            } else if o < id
-                && let Some((clock, true)) = row_clock(conn, table, &key_text(&Value::Integer(o)))?
+            } else if dead.is_none()
+                && let Some((clock, true)) =
+                    row_clock(conn, table, &key_text(&Value::Integer(o.id)))?
                 && clock.unknown_to(stamp, known)
             {
-                // Created under that name elsewhere first (lower id) and deleted there
-                // without this device knowing: on the devices that merged the two before the
-                // delete came, it deleted both; so here too.
-                same.push(o);
+                // Created under that name elsewhere and deleted there without this device
+                // knowing: on the devices that merged the two before the delete came, it
+                // deleted both (whichever id stayed: [`classes::delete_reaches`]); so here
+                // too.
+                dead = Some(o.id);
             }
         }
         same.sort_unstable();
         same.dedup();
-        Ok(same)
+        Ok(Twins { same, dead, gone })
     }
 
     /// Merges new row `id` (with `values`) and the rows created under the same name
-    /// concurrently (`same`, from [`Applier::same_name_rows`]): the lowest id stays. Returns
-    /// `None` when `id` is not the lowest (it went into that row, or stays deleted with it),
-    /// else what the rows merged into it carry ([`classes::carry`]).
+    /// concurrently (`same` and `dead`, from [`Applier::same_name_rows`]): the lowest id stays;
+    /// with a twin deleted, `id` stays deleted with it. Returns `None` when `id` is not the
+    /// lowest (it went into that row) or stays deleted, else what the rows merged into it
+    /// carry ([`classes::carry`]).
+    #[allow(clippy::too_many_arguments)]
     fn merge_same_name(
         &mut self,
         table: &str,
@@ -1546,15 +1746,27 @@ impl Applier<'_> {
         values: &[Option<Value>],
         what: &str,
         id: i64,
-        same: Vec<i64>,
+        twins: Twins,
     ) -> Result<Option<Vec<Carried>>> {
+        let Twins { same, dead, gone } = twins;
         let (conn, meta) = (self.conn, self.meta);
-        let low = same.first().copied().unwrap_or(id);
+        let low = dead.or(same.first().copied()).unwrap_or(id);
         let full: Vec<Value> = values
             .iter()
             .map(|v| v.clone().unwrap_or(Value::Null))
             .collect();
         let name = name_of(m, &full);
+        if gone {
+            self.decisions.push(Decision {
+                kind: DecisionKind::DeletedWins,
+                detail: format!(
+                    "{what}{name} was created on two devices, and {} {low} it is one with \
+                     was deleted meanwhile (and brought back since): it stays deleted",
+                    singular(table)
+                ),
+            });
+            return Ok(None);
+        }
         if low != id {
             // Created under the same name elsewhere first (lower id): one row.
             redirect_to(conn, table, id, low)?;
@@ -2184,11 +2396,52 @@ fn merge_into(
         [loser],
     )?;
     redirect_to(conn, table, loser, winner)?;
+    rekey_claims(conn, meta, table, loser, winner)?;
     if carry_now && let Some(c) = &carried {
         classes::carry(conn, table, m, winner, c)?;
         return Ok(None);
     }
     Ok(carried)
+}
+
+/// Claims (`sync_created`) whose merge values name row `from` of `table` (a project's client)
+/// name `to` instead, the row it was merged into: as on the devices where the claimer's
+/// reference was re-pointed before its claim was recorded, so that claims of one name meet
+/// whatever order the merge and the claim came in.
+fn rekey_claims(conn: &Connection, meta: &Meta, table: &str, from: i64, to: i64) -> Result<()> {
+    let (old, new) = (
+        key_text(&Value::Integer(from)),
+        key_text(&Value::Integer(to)),
+    );
+    for (child, cm, fk) in meta.children(table) {
+        let Some(r) = rule(&child) else { continue };
+        let Some(n) = r.merge_on.iter().position(|c| *c == cm.cols[fk.col]) else {
+            continue;
+        };
+        let claims: Vec<(String, i64)> = conn
+            .prepare_cached("SELECT mkey, id FROM sync_created WHERE tbl = ?1")?
+            .query_map([&child], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (mkey, id) in claims {
+            let mut parts: Vec<&str> = mkey.split('\u{1f}').collect();
+            if parts.get(n) != Some(&old.as_str()) {
+                continue;
+            }
+            parts[n] = &new;
+            let rekeyed = parts.join("\u{1f}");
+            conn.prepare_cached(
+                "INSERT OR IGNORE INTO sync_created (tbl, mkey, id, hlc, device, known)
+                 SELECT tbl, ?3, id, hlc, device, known FROM sync_created
+                  WHERE tbl = ?1 AND mkey = ?2 AND id = ?4",
+            )?
+            .execute(params![child, mkey, rekeyed, id])?;
+            conn.prepare_cached(
+                "DELETE FROM sync_created WHERE tbl = ?1 AND mkey = ?2 AND id = ?3",
+            )?
+            .execute(params![child, mkey, id])?;
+        }
+    }
+    Ok(())
 }
 
 fn name_of(m: &TableMeta, values: &[Value]) -> String {
@@ -3214,6 +3467,37 @@ pub fn known_stamps(conn: &Connection) -> Result<Vec<(DeviceId, Hlc)>> {
         }
     }
     Ok(out)
+}
+
+/// What this device knew of every other device when it made change `change` (a `change_log`
+/// id): the newest clock stamp of each device's changes applied here before it, and what a
+/// snapshot it started from covered. What its claims record, and the `known` of the log that
+/// carries the change (a log holds only changes made between two applies).
+pub fn known_at(conn: &Connection, change: i64) -> Result<Vec<(DeviceId, Hlc)>> {
+    let mut out = Vec::new();
+    for p in peers(conn)? {
+        let hlc: Hlc = conn
+            .prepare_cached(
+                "SELECT max(ifnull((SELECT max(hlc) FROM change_log
+                                     WHERE device_id = ?1 AND id < ?2), 0),
+                            (SELECT known_hlc FROM sync_peers WHERE device_id = ?1))",
+            )?
+            .query_row(params![&p.device_id, change], |r| r.get(0))?;
+        if hlc > Hlc::ZERO {
+            out.push((p.device_id, hlc));
+        }
+    }
+    Ok(out)
+}
+
+/// The first change applied here from another device after change `change` (a `change_log`
+/// id), if any: a log of this device's changes ends before it, so that its `known` holds for
+/// every change in it ([`known_at`]).
+pub fn next_foreign_change(conn: &Connection, change: i64) -> Result<Option<i64>> {
+    let me = state(conn)?.device_id;
+    Ok(conn
+        .prepare_cached("SELECT min(id) FROM change_log WHERE id > ?1 AND device_id != ?2")?
+        .query_row(params![change, me], |r| r.get(0))?)
 }
 
 /// The newest clock stamp of this device's own changes (0 when it made none).

@@ -19,8 +19,15 @@ impl Run<'_, '_> {
         }
     }
 
-    /// Writes one log of `pending` changes and marks them published.
-    fn publish_batch(&mut self, pending: Pending) -> Result<()> {
+    /// Writes one log of `pending` changes and marks them published. The log ends before the
+    /// first change this device applied from another after the first of them, so that its
+    /// `known` is what this device knew when it made each change in it ([`ss::known_at`]):
+    /// the other devices judge its claims by it (docs/sync.md, "Names: claims and classes").
+    fn publish_batch(&mut self, mut pending: Pending) -> Result<()> {
+        let first_change = pending.first().map_or(0, |p| p.0);
+        if let Some(cut) = ss::next_foreign_change(self.conn, first_change)? {
+            pending.retain(|p| p.0 < cut);
+        }
         let st = ss::state(self.conn)?;
         let deps: Vec<(DeviceId, i64)> = ss::peers(self.conn)?
             .into_iter()
@@ -28,7 +35,8 @@ impl Run<'_, '_> {
             .collect();
         let meta = ss::Meta::load(self.conn)?;
         // Each change is encoded as it is read: the body grows, the entries do not stay.
-        let mut body = LogWriter::new(&self.name, &deps, &ss::known_stamps(self.conn)?);
+        let known = ss::known_at(self.conn, first_change)?;
+        let mut body = LogWriter::new(&self.name, &deps, &known);
         let mut seq = st.published_seq;
         let mut last_change = st.published_change;
         for (id, hlc, at, operation, summary, changeset) in pending {
