@@ -307,6 +307,11 @@ fn a_folder_over_its_limits_is_named_and_not_read() {
         .unwrap();
         f.set_len(1 << 30).unwrap();
     }
+    // A single file over the per-file limit names the file. Both planted devices are there
+    // before this device's first sync, so its random number is neither of theirs.
+    let dir2 = plant_device(folder.path(), &fake_id(8), 10, "huge");
+    let f = std::fs::File::create(dir2.join("000000000001-000000000001.stint")).unwrap();
+    f.set_len(600 << 20).unwrap();
     let r = env.svc.sync_folder(folder.path()).unwrap();
     let want = format!(
         "device {}: its folder {} holds {} bytes of sync files, more than the {} a device may have",
@@ -320,11 +325,6 @@ fn a_folder_over_its_limits_is_named_and_not_read() {
         "{:?}",
         r.problems
     );
-    // A single file over the per-file limit names the file.
-    let dir2 = plant_device(folder.path(), &fake_id(8), 10, "huge");
-    let f = std::fs::File::create(dir2.join("000000000001-000000000001.stint")).unwrap();
-    f.set_len(600 << 20).unwrap();
-    let r = env.svc.sync_folder(folder.path()).unwrap();
     assert!(
         r.problems.iter().any(|p| p.contains(&format!(
             "000000000001-000000000001.stint (it is {} bytes, more than the {} bytes a file of \
@@ -564,8 +564,8 @@ fn no_answer_names_a_path_of_the_server() {
     let h = hub();
     log_track(&h.env.svc, "on the server");
     let folder = tempfile::tempdir().unwrap();
-    h.env.svc.sync_folder(folder.path()).unwrap();
-    // A device whose log is cut: its problem names the file.
+    // A device whose log is cut: its problem names the file. Planted before the server's
+    // first sync, so the server's random device number is not its number.
     let dir = plant_device(folder.path(), &fake_id(10), 11, "cut");
     let log = sync_file(&fake_id(10), 11, 1, 1, 1, b"0123456789");
     std::fs::write(
@@ -573,6 +573,7 @@ fn no_answer_names_a_path_of_the_server() {
         &log[..log.len() - 3],
     )
     .unwrap();
+    h.env.svc.sync_folder(folder.path()).unwrap();
     let secret_paths = [
         h.env.dir.path().display().to_string(),
         std::fs::canonicalize(folder.path())
