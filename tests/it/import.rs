@@ -248,7 +248,15 @@ fn imports_are_one_change_and_large_ones_are_kept_without_a_changeset() {
     assert_eq!(undone.reverted.operation, "import_csv");
     assert_eq!(env.count("SELECT count(*) FROM tracks"), 0);
 
-    let rows = stint::service::BULK_IMPORT_ROWS + 1;
+    // The real thresholds (50,001 rows, parts of BATCH_ROWS) with the slow switch
+    // (`STINT_SLOW_TESTS=1`, as `.ci/run` runs it); plain `cargo test` lowers them to 5,000
+    // and 1,000 and imports 5,001 rows.
+    let (bulk, part) = if crate::it::util::slow() {
+        (stint::service::BULK_IMPORT_ROWS, stint::service::BATCH_ROWS)
+    } else {
+        (5_000, 1_000)
+    };
+    let rows = bulk + 1;
     let mut big = String::from("start,end,project,client,tags,description,billable\n");
     let start = chrono::DateTime::parse_from_rfc3339("2010-01-01T00:00:00Z").unwrap();
     for i in 0..rows {
@@ -264,6 +272,8 @@ fn imports_are_one_change_and_large_ones_are_kept_without_a_changeset() {
     // A database that syncs writes it in parts of BATCH_ROWS rows, each a change with its
     // changeset, so it reaches the other devices (tests/it/sync_bulk.rs).
     let synced = Env::new();
+    synced.svc.set_import_parts(bulk, part);
+    env.svc.set_import_parts(bulk, part);
     let folder = tempfile::tempdir().unwrap();
     synced.svc.sync_folder(folder.path()).unwrap();
     assert_eq!(import(&synced, &big).unwrap().imported, rows);
@@ -273,16 +283,16 @@ fn imports_are_one_change_and_large_ones_are_kept_without_a_changeset() {
             "SELECT count(*) FROM change_log WHERE operation = 'import_csv' \
               AND changeset IS NOT NULL AND summary LIKE '%part % of a large import%'"
         ),
-        rows.div_ceil(stint::service::BATCH_ROWS) as i64
+        rows.div_ceil(part) as i64
     );
     let summary = import(&env, &big).unwrap();
     assert_eq!(summary.imported, rows);
     assert_eq!(env.count("SELECT count(*) FROM tracks"), rows as i64);
     assert_eq!(
-        env.count(
+        env.count(&format!(
             "SELECT count(*) FROM change_log WHERE operation = 'import_csv' AND changeset IS NULL \
-              AND summary LIKE '%imported 50001 rows%cannot be undone%'"
-        ),
+              AND summary LIKE '%imported {rows} rows%cannot be undone%'"
+        )),
         1
     );
 }
