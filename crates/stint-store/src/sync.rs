@@ -28,7 +28,7 @@ use super::changes::{RowOp, is_recorded, key_text, owned};
 mod classes;
 use classes::Carried;
 mod ids;
-pub use ids::{DeviceId, DeviceNo};
+pub use ids::{DeviceId, DeviceNo, Position, Seq, SeqRange};
 
 /// Ids are `seq * ID_STRIDE + device_no`, so at most this many devices share a folder.
 pub const ID_STRIDE: i64 = 64;
