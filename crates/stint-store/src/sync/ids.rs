@@ -290,6 +290,11 @@ impl SeqRange {
         self.first <= seq && seq <= self.last
     }
 
+    /// How many numbers the range holds (`last - first + 1`).
+    pub const fn count(self) -> i64 {
+        self.last.0 - self.first.0 + 1
+    }
+
     /// True when every number of `other` is in this range.
     pub fn covers(self, other: SeqRange) -> bool {
         self.first <= other.first && other.last <= self.last
@@ -420,6 +425,7 @@ mod tests {
         );
         let inside: Vec<i64> = (0..9).filter(|&n| r.contains(seq(n))).collect();
         assert_eq!(inside, [3, 4, 5, 6]);
+        assert_eq!(r.count(), 4);
         let range = |a, b| SeqRange::new(seq(a), seq(b)).unwrap();
         assert!(r.covers(r) && r.covers(range(4, 5)) && r.covers(range(3, 3)));
         assert!(!r.covers(range(2, 5)) && !r.covers(range(4, 7)) && !range(4, 5).covers(r));
