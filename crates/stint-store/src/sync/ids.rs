@@ -275,7 +275,9 @@ impl FromSql for Seq {
 /// [`SeqRange::new`]), or of a snapshot, `1..=seq`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SeqRange {
+    /// The first number of the range.
     pub first: Seq,
+    /// The last number of the range (included).
     pub last: Seq,
 }
 
@@ -311,11 +313,14 @@ impl fmt::Display for SeqRange {
 /// dependencies and a device file's acknowledgements name them ([`Seq::ZERO`]: none).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Position {
+    /// The device whose changes are meant.
     pub device: DeviceId,
+    /// Its changes up to this one (included).
     pub seq: Seq,
 }
 
 impl Position {
+    /// Device `device`'s changes up to `seq`.
     pub fn new(device: DeviceId, seq: Seq) -> Position {
         Position { device, seq }
     }
