@@ -1441,6 +1441,34 @@ mod tests {
     }
 
     #[test]
+    fn a_negative_sequence_number_in_a_body_is_damage_not_a_number() {
+        let log = three_entry_log();
+        let body = encode_log(&log);
+        let minus_one = (-1i64).to_le_bytes();
+        // The dep's number comes after the name and the dep's device id (each length-prefixed).
+        let dep_at = 4 + log.name.len() + 4 + 4 + 32;
+        assert_eq!(body[dep_at..dep_at + 8], 4i64.to_le_bytes());
+        let mut bad_dep = body.clone();
+        bad_dep[dep_at..dep_at + 8].copy_from_slice(&minus_one);
+        assert_eq!(
+            read_log(&bad_dep, FORMAT_VERSION).map(|(head, _)| head),
+            None
+        );
+        // The first entry: its number 1, then its stamp 1001.
+        let first: Vec<u8> = [1i64.to_le_bytes(), 1_001i64.to_le_bytes()].concat();
+        let entry_at = body.windows(16).position(|w| w == first).unwrap();
+        let mut bad_entry = body;
+        bad_entry[entry_at..entry_at + 8].copy_from_slice(&minus_one);
+        let (_, entries) = read_log(&bad_entry, FORMAT_VERSION).unwrap();
+        let read: Vec<_> = entries.clone().map(|e| e.map(|e| e.seq)).collect();
+        let stamps: Vec<_> = entries.stamps().map(|e| e.map(|e| e.seq)).collect();
+        let damaged = vec![Err(FileProblem::NotWhole(
+            "its change 1 of 3 is damaged or cut".to_owned(),
+        ))];
+        assert_eq!((read, stamps), (damaged.clone(), damaged));
+    }
+
+    #[test]
     fn a_streamed_log_reads_as_the_whole_decode_and_its_stamps_pass_over_the_changes() {
         let log = three_entry_log();
         let body = encode_log(&log);
