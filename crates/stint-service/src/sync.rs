@@ -172,8 +172,8 @@ impl Service {
             let peers = ss::peers(ctx.tx)?
                 .into_iter()
                 .map(|p| PeerStatus {
-                    pending: (p.seen_seq - p.applied_seq).max(0),
-                    applied: p.applied_seq,
+                    pending: p.seen_seq.since(p.applied_seq),
+                    applied: p.applied_seq.get(),
                     device_id: p.device_id.into(),
                     device_no: p.device_no.map_or(-1, ss::DeviceNo::get),
                     name: p.name.map(|n| sync_fs::device_name(&n)),
@@ -204,7 +204,7 @@ impl Service {
                 running_timers: ss::running_tracks(ctx.tx)?,
                 encrypted: ss::sync_key(ctx.tx)?.is_some(),
                 auto_sync: ss::auto_sync(ctx.tx)?,
-                snapshot_seq: ss::snapshot_seq(ctx.tx)?,
+                snapshot_seq: ss::snapshot_seq(ctx.tx)?.get(),
             })
         })
     }

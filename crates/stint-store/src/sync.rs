@@ -28,7 +28,7 @@ use super::changes::{RowOp, is_recorded, key_text, owned};
 mod classes;
 use classes::Carried;
 mod ids;
-pub use ids::{DeviceId, DeviceNo};
+pub use ids::{DeviceId, DeviceNo, Position, Seq, SeqRange};
 
 /// Ids are `seq * ID_STRIDE + device_no`, so at most this many devices share a folder.
 pub const ID_STRIDE: i64 = 64;
@@ -69,7 +69,8 @@ pub struct State {
     pub folder: Option<String>,
     pub file_ident: Option<String>,
     pub joined_change: i64,
-    pub published_seq: i64,
+    /// The last sequence number written to the folder ([`Seq::ZERO`]: none yet).
+    pub published_seq: Seq,
     pub published_change: i64,
     pub clocked_change: i64,
 }
@@ -138,7 +139,7 @@ pub fn set_place(conn: &Connection, folder: &str, ident: &str) -> Result<()> {
 }
 
 /// Records what was written to the folder.
-pub fn set_published(conn: &Connection, seq: i64, change: i64) -> Result<()> {
+pub fn set_published(conn: &Connection, seq: Seq, change: i64) -> Result<()> {
     conn.execute(
         "UPDATE sync_state SET published_seq = ?1, published_change = ?2 WHERE id = 1",
         params![seq, change],
@@ -2902,7 +2903,7 @@ pub struct RemoteChange {
 pub fn apply_file<E>(
     conn: &mut Connection,
     device: &str,
-    last_seq: i64,
+    last_seq: Seq,
     changes: impl IntoIterator<Item = std::result::Result<RemoteChange, E>>,
     known: &Known,
     now: i64,
@@ -3067,8 +3068,10 @@ pub struct Peer {
     /// `None`: its folder never said a number this device could trust (stored as -1).
     pub device_no: Option<DeviceNo>,
     pub name: Option<String>,
-    pub applied_seq: i64,
-    pub seen_seq: i64,
+    /// Its changes up to this one are applied here ([`Seq::ZERO`]: none yet).
+    pub applied_seq: Seq,
+    /// The last of its changes seen in the folder ([`Seq::ZERO`]: none yet).
+    pub seen_seq: Seq,
     pub problem: Option<String>,
     /// The newest stamp of its changes held back (too far ahead of this device's clock).
     pub held_hlc: Option<Hlc>,
@@ -3132,7 +3135,7 @@ pub fn upsert_peer(
     device_id: &str,
     no: Option<DeviceNo>,
     name: &str,
-    seen_seq: i64,
+    seen_seq: Seq,
     problem: Option<&str>,
 ) -> Result<()> {
     conn.execute(
@@ -3321,15 +3324,15 @@ pub fn set_auto_sync(conn: &Connection, on: bool) -> Result<()> {
     Ok(())
 }
 
-/// This device's published sequence number at its last snapshot.
-pub fn snapshot_seq(conn: &Connection) -> Result<i64> {
+/// This device's published sequence number at its last snapshot ([`Seq::ZERO`]: none yet).
+pub fn snapshot_seq(conn: &Connection) -> Result<Seq> {
     Ok(conn
         .prepare_cached("SELECT snapshot_seq FROM sync_state WHERE id = 1")?
         .query_row([], |r| r.get(0))?)
 }
 
 /// Records that a snapshot was written at published sequence number `seq`.
-pub fn set_snapshot_seq(conn: &Connection, seq: i64) -> Result<()> {
+pub fn set_snapshot_seq(conn: &Connection, seq: Seq) -> Result<()> {
     conn.execute(
         "UPDATE sync_state SET snapshot_seq = ?1 WHERE id = 1",
         [seq],
@@ -3437,7 +3440,7 @@ pub fn set_applied_from_snapshot(
     device: &str,
     no: Option<DeviceNo>,
     name: &str,
-    seq: i64,
+    seq: Seq,
     known_hlc: Hlc,
 ) -> Result<()> {
     conn.execute(

@@ -9,7 +9,7 @@ use crate::name::SyncFile;
 use crate::{Result, conflict, io_err};
 use stint_store as store;
 use stint_store::changes::{RowOp, Value};
-use stint_store::sync::{self as ss, DeviceId, DeviceNo, Hlc, Op};
+use stint_store::sync::{self as ss, DeviceId, DeviceNo, Hlc, Op, Position, Seq, SeqRange};
 
 /// The version of the file format this stint writes and reads (2: logs also carry what their
 /// device knew of every other device when it made them; version 1 files are still read).
@@ -46,16 +46,17 @@ pub struct Header {
 impl Header {
     /// The header this stint writes on a file of device `me` (number `no`): `kind`
     /// (`KIND_LOG`, `KIND_DEVICE`, `KIND_SNAPSHOT`) and the sequence numbers it covers; the
-    /// format, schema and body length are filled in here and by [`seal_file`].
-    pub fn of(me: &DeviceId, no: DeviceNo, kind: u8, (first, last): (i64, i64)) -> Header {
+    /// format, schema and body length are filled in here and by [`seal_file`]. A device file
+    /// covers `0..=published` (`first` is [`Seq::ZERO`]), a snapshot `seq..=seq`.
+    pub fn of(me: &DeviceId, no: DeviceNo, kind: u8, first: Seq, last: Seq) -> Header {
         Header {
             format: FORMAT_VERSION,
             schema: store::SCHEMA_VERSION as u32,
             device_id: me.to_string(),
             device_no: no.get() as u16,
             kind,
-            first_seq: first as u64,
-            last_seq: last as u64,
+            first_seq: first.get() as u64,
+            last_seq: last.get() as u64,
             body_len: 0,
         }
     }
@@ -420,6 +421,9 @@ impl W {
     fn i64(&mut self, v: i64) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
+    fn seq(&mut self, v: Seq) {
+        self.i64(v.get());
+    }
     fn bytes(&mut self, b: &[u8]) {
         self.u32(b.len() as u32);
         self.0.extend_from_slice(b);
@@ -484,6 +488,10 @@ impl<'a> R<'a> {
     pub fn i64(&mut self) -> Option<i64> {
         self.take(8)
             .map(|b| i64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+    }
+    /// A sequence number (`None`: negative, a damaged or forged body).
+    pub fn seq(&mut self) -> Option<Seq> {
+        self.i64().and_then(Seq::new)
     }
     /// A device id (`None`: not 32 hex digits, a damaged or forged body).
     pub fn device_id(&mut self) -> Option<DeviceId> {
@@ -591,7 +599,7 @@ impl<'a> R<'a> {
 /// One change in a log file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
-    pub seq: i64,
+    pub seq: Seq,
     pub hlc: Hlc,
     /// Unix seconds, UTC.
     pub at: i64,
@@ -605,8 +613,8 @@ pub struct Entry {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Log {
     pub name: String,
-    /// `(device id, sequence number)`: this log is applied after those.
-    pub deps: Vec<(DeviceId, i64)>,
+    /// This log is applied after each of these devices' changes up to its position.
+    pub deps: Vec<Position>,
     /// `(device id, clock stamp)`: the newest change of each other device its device had
     /// applied when it made these entries (format 2; empty in version 1 files).
     pub known: Vec<(DeviceId, Hlc)>,
@@ -662,13 +670,13 @@ impl CountedBody {
 
 impl LogWriter {
     /// The head of a log: its device's name, `deps` and `known` (as in [`Log`]).
-    pub fn new(name: &str, deps: &[(DeviceId, i64)], known: &[(DeviceId, Hlc)]) -> LogWriter {
+    pub fn new(name: &str, deps: &[Position], known: &[(DeviceId, Hlc)]) -> LogWriter {
         let mut w = W::default();
         w.bytes(name.as_bytes());
         w.u32(deps.len() as u32);
-        for (d, s) in deps {
-            w.bytes(d.as_bytes());
-            w.i64(*s);
+        for d in deps {
+            w.bytes(d.device.as_bytes());
+            w.seq(d.seq);
         }
         w.u32(known.len() as u32);
         for (d, h) in known {
@@ -681,7 +689,7 @@ impl LogWriter {
     /// Appends one entry (at most [`ENTRIES_PER_FILE`] go in a file; the caller keeps to it).
     pub fn push(&mut self, e: &Entry) {
         self.0.item(|w| {
-            w.i64(e.seq);
+            w.seq(e.seq);
             w.i64(e.hlc.raw());
             w.i64(e.at);
             w.i64(e.schema);
@@ -732,7 +740,7 @@ pub(crate) fn decode_log(body: &[u8], format: u16) -> Option<Log> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogHead {
     pub name: String,
-    pub deps: Vec<(DeviceId, i64)>,
+    pub deps: Vec<Position>,
     pub known: Vec<(DeviceId, Hlc)>,
     /// The entry count the body states (at most the bytes left after the head: every entry
     /// takes more than a byte); [`LogEntries`] checks it.
@@ -747,7 +755,7 @@ pub struct LogHead {
 pub fn read_log(body: &[u8], format: u16) -> Option<(LogHead, LogEntries<'_>)> {
     let mut r = R(body);
     let name = r.text()?;
-    let deps = r.list(|r| Some((r.device_id()?, r.i64()?)))?;
+    let deps = r.list(|r| Some(Position::new(r.device_id()?, r.seq()?)))?;
     let known = if format >= 2 {
         r.list(|r| Some((r.device_id()?, r.hlc()?)))?
     } else {
@@ -791,7 +799,7 @@ struct Counted<'a> {
 /// ([`LogEntries::stamps`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EntryStamp {
-    pub seq: i64,
+    pub seq: Seq,
     /// Hybrid logical clock stamp, as read (check it with [`Hlc::in_range`]).
     pub hlc: Hlc,
     /// Unix seconds, UTC.
@@ -863,7 +871,7 @@ impl Iterator for LogEntries<'_> {
     fn next(&mut self) -> Option<Self::Item> {
         self.0.step(|r| {
             Some(Entry {
-                seq: r.i64()?,
+                seq: r.seq()?,
                 hlc: r.hlc()?,
                 at: r.i64()?,
                 schema: r.i64()?,
@@ -889,7 +897,7 @@ impl Iterator for LogStamps<'_> {
     fn next(&mut self) -> Option<Self::Item> {
         self.0.step(|r| {
             let stamp = EntryStamp {
-                seq: r.i64()?,
+                seq: r.seq()?,
                 hlc: r.hlc()?,
                 at: r.i64()?,
             };
@@ -932,27 +940,27 @@ pub struct Remote {
     /// Its number, from its device file (`None`: not known yet, or not authenticated).
     pub no: Option<DeviceNo>,
     pub name: String,
-    /// `(first, last, path)`, by first sequence number.
-    pub logs: Vec<(i64, i64, PathBuf)>,
+    /// `(first..=last, path)`, by first sequence number.
+    pub logs: Vec<(SeqRange, PathBuf)>,
     /// Its newest snapshot: `(seq, path)`.
-    pub snapshot: Option<(i64, PathBuf)>,
+    pub snapshot: Option<(Seq, PathBuf)>,
     /// How far it had applied each other device when it last synced (from its device file).
-    pub acks: std::collections::HashMap<String, i64>,
+    pub acks: std::collections::HashMap<String, Seq>,
     /// The last sequence number it had published (from its device file's header).
-    pub published: i64,
+    pub published: Seq,
     pub problem: Option<String>,
 }
 
-/// `(first, last)` of a log's name ([`SyncFile::Log`]).
-pub fn parse_log_name(name: &str) -> Option<(i64, i64)> {
+/// `first..=last` of a log's name ([`SyncFile::Log`]).
+pub fn parse_log_name(name: &str) -> Option<SeqRange> {
     match name.parse() {
-        Ok(SyncFile::Log { first, last }) => Some((first, last)),
+        Ok(SyncFile::Log { first, last }) => Some(SeqRange { first, last }),
         _ => None,
     }
 }
 
 /// The sequence number of a snapshot's name ([`SyncFile::Snapshot`]).
-pub fn parse_snapshot_name(name: &str) -> Option<i64> {
+pub fn parse_snapshot_name(name: &str) -> Option<Seq> {
     match name.parse() {
         Ok(SyncFile::Snapshot { seq }) => Some(seq),
         _ => None,
@@ -960,12 +968,12 @@ pub fn parse_snapshot_name(name: &str) -> Option<i64> {
 }
 
 /// The name of the log of changes `first..=last`.
-pub fn log_name(first: i64, last: i64) -> String {
+pub fn log_name(SeqRange { first, last }: SeqRange) -> String {
     SyncFile::Log { first, last }.to_string()
 }
 
 /// The name of the snapshot as of change `seq`.
-pub fn snapshot_name(seq: i64) -> String {
+pub fn snapshot_name(seq: Seq) -> String {
     SyncFile::Snapshot { seq }.to_string()
 }
 
@@ -994,25 +1002,25 @@ pub fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
     sync_fs::read_regular(path, MAX_FILE_BYTES)
 }
 
-pub fn encode_device(name: &str, acks: &[(DeviceId, i64)]) -> Vec<u8> {
+pub fn encode_device(name: &str, acks: &[Position]) -> Vec<u8> {
     let mut w = W::default();
     w.bytes(name.as_bytes());
     w.u32(acks.len() as u32);
-    for (d, s) in acks {
-        w.bytes(d.as_bytes());
-        w.i64(*s);
+    for a in acks {
+        w.bytes(a.device.as_bytes());
+        w.seq(a.seq);
     }
     w.0
 }
 
 /// A device file's name and acks (a file without acks, from an older stint, has none).
-pub(crate) fn decode_device(body: &[u8]) -> (String, std::collections::HashMap<String, i64>) {
+pub(crate) fn decode_device(body: &[u8]) -> (String, std::collections::HashMap<String, Seq>) {
     let mut r = R(body);
     let name = r.text().unwrap_or_default();
     let mut acks = std::collections::HashMap::new();
     if let Some(n) = r.u32() {
         for _ in 0..(n as usize).min(ss::ID_STRIDE as usize * 4) {
-            match (r.text(), r.i64()) {
+            match (r.text(), r.seq()) {
                 (Some(d), Some(s)) => {
                     acks.insert(d, s);
                 }
@@ -1056,7 +1064,7 @@ pub fn scan(dir: &Path, me: &str, key: Option<&SyncKey>) -> Result<Vec<Remote>> 
             logs: Vec::new(),
             snapshot: None,
             acks: std::collections::HashMap::new(),
-            published: 0,
+            published: Seq::ZERO,
             problem: None,
         };
         // What the folder holds, by name and size only (nothing followed, nothing read).
@@ -1071,8 +1079,8 @@ pub fn scan(dir: &Path, me: &str, key: Option<&SyncKey>) -> Result<Vec<Remote>> 
                 if sizes.len() > sync_fs::MAX_DEVICE_FOLDER_FILES {
                     break;
                 }
-                if let Some((a, b)) = parse_log_name(&n) {
-                    remote.logs.push((a, b, f.path()));
+                if let Some(range) = parse_log_name(&n) {
+                    remote.logs.push((range, f.path()));
                 } else if let Some(seq) = parse_snapshot_name(&n)
                     && remote.snapshot.as_ref().is_none_or(|s| s.0 < seq)
                 {
@@ -1092,7 +1100,10 @@ pub fn scan(dir: &Path, me: &str, key: Option<&SyncKey>) -> Result<Vec<Remote>> 
             Ok(bytes) => match open_file_owned(bytes.clone(), store::SCHEMA_VERSION as u32, key) {
                 Ok((h, body)) if h.kind == KIND_DEVICE && h.device_id == name => {
                     remote.no = DeviceNo::new(i64::from(h.device_no));
-                    remote.published = i64::try_from(h.last_seq).unwrap_or(0);
+                    remote.published = i64::try_from(h.last_seq)
+                        .ok()
+                        .and_then(Seq::new)
+                        .unwrap_or_default();
                     let (raw_name, acks) = decode_device(&body);
                     remote.name = sync_fs::device_name(&raw_name);
                     remote.acks = acks;
@@ -1195,7 +1206,7 @@ impl SnapshotWriter {
         for c in covers {
             w.bytes(c.device.as_bytes());
             w.i64(c.device_no.map_or(-1, DeviceNo::get));
-            w.i64(c.seq);
+            w.seq(c.seq);
             w.i64(c.known.raw());
         }
         SnapshotWriter(CountedBody::after(w))
@@ -1229,7 +1240,7 @@ pub struct Cover {
     pub device: DeviceId,
     /// `None`: a device whose number the writer never learned (written as -1).
     pub device_no: Option<DeviceNo>,
-    pub seq: i64,
+    pub seq: Seq,
     pub known: Hlc,
 }
 
@@ -1243,7 +1254,7 @@ pub fn snapshot_head(r: &mut R<'_>) -> Option<SnapshotHead> {
         Some(Cover {
             device: r.device_id()?,
             device_no: DeviceNo::new(r.i64()?),
-            seq: r.i64()?,
+            seq: r.seq()?,
             known: r.hlc()?,
         })
     })?;
@@ -1327,8 +1338,8 @@ impl Iterator for SnapshotRows<'_> {
 
 /// The oldest sequence number of a device's changes still in the folder (1 when nothing was
 /// compacted; one past the last when it has no log).
-pub fn oldest_kept(r: &Remote) -> i64 {
-    r.logs.first().map_or(i64::MAX, |l| l.0)
+pub fn oldest_kept(r: &Remote) -> Seq {
+    r.logs.first().map_or(Seq::MAX, |l| l.0.first)
 }
 
 #[cfg(test)]
@@ -1339,14 +1350,18 @@ mod tests {
         DeviceId::parse(id).expect("a device id")
     }
 
+    fn seq(n: i64) -> Seq {
+        Seq::new(n).expect("a sequence number")
+    }
+
     #[test]
     fn a_log_round_trips_and_a_cut_file_is_not_whole() {
         let log = Log {
             name: "laptop".to_owned(),
-            deps: vec![(device(&"a".repeat(32)), 7)],
+            deps: vec![Position::new(device(&"a".repeat(32)), seq(7))],
             known: vec![(device(&"a".repeat(32)), Hlc::from_raw(1 << 40))],
             entries: vec![Entry {
-                seq: 1,
+                seq: Seq::FIRST,
                 hlc: Hlc::from_raw(99),
                 at: 5,
                 schema: 9,
@@ -1399,7 +1414,7 @@ mod tests {
 
     fn three_entry_log() -> Log {
         let entry = |seq: i64| Entry {
-            seq,
+            seq: self::seq(seq),
             hlc: Hlc::from_raw(1_000 + seq),
             at: 2_000 + seq,
             schema: 9,
@@ -1419,10 +1434,38 @@ mod tests {
         };
         Log {
             name: "phone".to_owned(),
-            deps: vec![(device(&"c".repeat(32)), 4)],
+            deps: vec![Position::new(device(&"c".repeat(32)), seq(4))],
             known: vec![(device(&"c".repeat(32)), Hlc::from_raw(77))],
             entries: (1..=3).map(entry).collect(),
         }
+    }
+
+    #[test]
+    fn a_negative_sequence_number_in_a_body_is_damage_not_a_number() {
+        let log = three_entry_log();
+        let body = encode_log(&log);
+        let minus_one = (-1i64).to_le_bytes();
+        // The dep's number comes after the name and the dep's device id (each length-prefixed).
+        let dep_at = 4 + log.name.len() + 4 + 4 + 32;
+        assert_eq!(body[dep_at..dep_at + 8], 4i64.to_le_bytes());
+        let mut bad_dep = body.clone();
+        bad_dep[dep_at..dep_at + 8].copy_from_slice(&minus_one);
+        assert_eq!(
+            read_log(&bad_dep, FORMAT_VERSION).map(|(head, _)| head),
+            None
+        );
+        // The first entry: its number 1, then its stamp 1001.
+        let first: Vec<u8> = [1i64.to_le_bytes(), 1_001i64.to_le_bytes()].concat();
+        let entry_at = body.windows(16).position(|w| w == first).unwrap();
+        let mut bad_entry = body;
+        bad_entry[entry_at..entry_at + 8].copy_from_slice(&minus_one);
+        let (_, entries) = read_log(&bad_entry, FORMAT_VERSION).unwrap();
+        let read: Vec<_> = entries.clone().map(|e| e.map(|e| e.seq)).collect();
+        let stamps: Vec<_> = entries.stamps().map(|e| e.map(|e| e.seq)).collect();
+        let damaged = vec![Err(FileProblem::NotWhole(
+            "its change 1 of 3 is damaged or cut".to_owned(),
+        ))];
+        assert_eq!((read, stamps), (damaged.clone(), damaged));
     }
 
     #[test]
@@ -1525,7 +1568,7 @@ mod tests {
             covers: vec![Cover {
                 device: device(&"d".repeat(32)),
                 device_no: DeviceNo::new(5),
-                seq: 12,
+                seq: seq(12),
                 known: Hlc::from_raw(1 << 39),
             }],
             rows: log.entries.into_iter().flat_map(|e| e.ops).collect(),

@@ -4,7 +4,7 @@
 //! random).
 
 use stint_store::changes::{RowOp, Value};
-use stint_store::sync::{DeviceId, DeviceNo, Hlc, Op};
+use stint_store::sync::{DeviceId, DeviceNo, Hlc, Op, Position, Seq};
 
 use crate::file::{
     Cover, ENCRYPTED, Entry, FORMAT_VERSION, Header, KIND_DEVICE, KIND_LOG, KIND_SNAPSHOT, Log,
@@ -15,6 +15,10 @@ use crate::file::{
 const SCHEMA: u32 = 12;
 const DEVICE: &str = "0123456789abcdef0123456789abcdef";
 const OTHER: &str = "fedcba9876543210fedcba9876543210";
+
+fn seq(n: i64) -> Seq {
+    Seq::new(n).expect("a sequence number")
+}
 
 fn device(id: &str) -> DeviceId {
     DeviceId::parse(id).expect("a device id")
@@ -53,14 +57,14 @@ fn op() -> Op {
 fn log(format: u16) -> Log {
     Log {
         name: "laptop".to_owned(),
-        deps: vec![(device(OTHER), 7)],
+        deps: vec![Position::new(device(OTHER), seq(7))],
         known: if format >= 2 {
             vec![(device(OTHER), Hlc::from_raw(1_795_262_400_000 << 16))]
         } else {
             Vec::new()
         },
         entries: vec![Entry {
-            seq: 1,
+            seq: Seq::FIRST,
             hlc: Hlc::from_raw(1_795_262_400_000 << 16),
             at: 1_795_262_400,
             schema: i64::from(SCHEMA),
@@ -79,13 +83,13 @@ fn snapshot() -> Snapshot {
             Cover {
                 device: device(DEVICE),
                 device_no: DeviceNo::new(5),
-                seq: 1,
+                seq: Seq::FIRST,
                 known: Hlc::from_raw(1_795_262_400_000 << 16),
             },
             Cover {
                 device: device(OTHER),
                 device_no: DeviceNo::new(9),
-                seq: 7,
+                seq: seq(7),
                 known: Hlc::from_raw(1_795_262_300_000 << 16),
             },
         ],
@@ -131,7 +135,7 @@ fn write_fixtures() {
         "log-v2.stint",
         encode_file(&header(2, KIND_LOG, 1, 1), &encode_log(&log(2))),
     );
-    let acks = [(device(OTHER), 7)];
+    let acks = [Position::new(device(OTHER), seq(7))];
     w(
         "device-v2.stint",
         encode_file(
@@ -188,8 +192,8 @@ fn every_format_version_decodes_and_the_written_ones_encode_to_the_same_bytes() 
     );
     let (name, acks) = decode_device(body);
     assert_eq!(name, "laptop");
-    assert_eq!(acks, [(OTHER.to_owned(), 7)].into_iter().collect());
-    let acks = [(device(OTHER), 7)];
+    assert_eq!(acks, [(OTHER.to_owned(), seq(7))].into_iter().collect());
+    let acks = [Position::new(device(OTHER), seq(7))];
     assert_eq!(
         encode_file(
             &header(2, KIND_DEVICE, 0, 1),

@@ -30,7 +30,9 @@ use crate::plan::{self, Here, NextLog, Request, SnapshotWhen, Step};
 use crate::report::SyncReport;
 use crate::{Result, conflict, io_err};
 use stint_store as store;
-use stint_store::sync::{self as ss, DeviceId, DeviceNo, Hlc, RemoteChange};
+use stint_store::sync::{
+    self as ss, DeviceId, DeviceNo, Hlc, Position, RemoteChange, Seq, SeqRange,
+};
 
 /// What a sync runs with besides the database and the folder.
 pub struct Env<'a> {
@@ -204,16 +206,9 @@ impl Run<'_, '_> {
         self.key.as_ref()
     }
 
-    /// Writes this device's log of changes `first..=last` (`body`) into its folder.
-    fn write_log(&self, first: i64, last: i64, body: &[u8]) -> Result<()> {
-        write_log(
-            &self.dir,
-            &self.me,
-            self.no,
-            (first, last),
-            body,
-            self.key(),
-        )
+    /// Writes this device's log of changes `range` (`body`) into its folder.
+    fn write_log(&self, range: SeqRange, body: &[u8]) -> Result<()> {
+        write_log(&self.dir, &self.me, self.no, range, body, self.key())
     }
 }
 
@@ -221,21 +216,25 @@ mod apply;
 mod join;
 mod publish;
 
-/// Writes the log of device `me` (number `no`) of its changes `first..=last` (`body`, sealed
+/// Writes the log of device `me` (number `no`) of its changes `range` (`body`, sealed
 /// with `key` when there is one) into its folder in `dir`.
 fn write_log(
     dir: &Path,
     me: &DeviceId,
     no: DeviceNo,
-    (first, last): (i64, i64),
+    range: SeqRange,
     body: &[u8],
     key: Option<&SyncKey>,
 ) -> Result<()> {
-    let file = seal_file(&Header::of(me, no, KIND_LOG, (first, last)), body, key)?;
+    let file = seal_file(
+        &Header::of(me, no, KIND_LOG, range.first, range.last),
+        body,
+        key,
+    )?;
     let my_dir = dir.join(me);
     check_real_dir(&my_dir)?;
     private_dir(&my_dir)?;
-    write_atomic(&my_dir.join(log_name(first, last)), &file)
+    write_atomic(&my_dir.join(log_name(range)), &file)
 }
 
 /// Re-seals this device's own files in its sync folder with `new` (after the key was set,
@@ -300,9 +299,9 @@ impl Run<'_, '_> {
     /// lets each device remove logs that all have). Rewritten only when it says something new.
     fn write_device_file(&mut self) -> Result<()> {
         let st = ss::state(self.conn)?;
-        let acks: Vec<(DeviceId, i64)> = ss::peers(self.conn)?
+        let acks: Vec<Position> = ss::peers(self.conn)?
             .into_iter()
-            .map(|p| (p.device_id, p.applied_seq))
+            .map(|p| Position::new(p.device_id, p.applied_seq))
             .collect();
         let body = encode_device(&self.name, &acks);
         let device_path = self.my_dir.join("device.stint");
@@ -313,7 +312,7 @@ impl Run<'_, '_> {
         if plan::device_file_current(existing, st.published_seq, &body) {
             return Ok(());
         }
-        let header = Header::of(&self.me, self.no, KIND_DEVICE, (0, st.published_seq));
+        let header = Header::of(&self.me, self.no, KIND_DEVICE, Seq::ZERO, st.published_seq);
         write_atomic(&device_path, &seal_file(&header, &body, self.key())?)
     }
 
@@ -339,7 +338,7 @@ impl Run<'_, '_> {
     fn write_snapshot(&mut self) -> Result<()> {
         let (me, no, name) = (&self.me, self.no, self.name.as_str());
         let clock = self.env.clock;
-        let (seq, body) = ss::immediate(self.conn, |tx| -> Result<(i64, Vec<u8>)> {
+        let (seq, body) = ss::immediate(self.conn, |tx| -> Result<(Seq, Vec<u8>)> {
             let meta = ss::Meta::load(tx)?;
             let st = ss::state(tx)?;
             let hlc = ss::tick(tx, clock().timestamp_millis())?;
@@ -362,7 +361,7 @@ impl Run<'_, '_> {
             ss::set_snapshot_seq(tx, st.published_seq)?;
             Ok((st.published_seq, body.finish()))
         })?;
-        let header = Header::of(me, no, KIND_SNAPSHOT, (seq, seq));
+        let header = Header::of(me, no, KIND_SNAPSHOT, seq, seq);
         let file = seal_file(&header, &body, self.key())?;
         write_atomic(&self.my_dir.join(snapshot_name(seq)), &file)?;
         if let Ok(files) = std::fs::read_dir(&self.my_dir) {
@@ -399,7 +398,7 @@ impl Run<'_, '_> {
             return Ok(());
         }
         // Only now the other devices' snapshots (they can be large): what each covers of us.
-        let covers: Vec<Option<i64>> = remotes
+        let covers: Vec<Option<Seq>> = remotes
             .iter()
             .filter_map(|r| r.snapshot.as_ref())
             .map(|(_, path)| self.snapshot_covers_me(path))
@@ -418,14 +417,14 @@ impl Run<'_, '_> {
     }
 
     /// This device's logs in its folder: `(last seq, path)`.
-    fn own_logs(&self) -> Vec<(i64, PathBuf)> {
+    fn own_logs(&self) -> Vec<(Seq, PathBuf)> {
         std::fs::read_dir(&self.my_dir)
             .map(|files| {
                 files
                     .flatten()
                     .filter_map(|f| {
-                        let (_, last) = parse_log_name(&f.file_name().to_string_lossy())?;
-                        Some((last, f.path()))
+                        let range = parse_log_name(&f.file_name().to_string_lossy())?;
+                        Some((range.last, f.path()))
                     })
                     .collect()
             })
@@ -433,7 +432,7 @@ impl Run<'_, '_> {
     }
 
     /// How far the snapshot at `path` covers this device's changes (`None`: unreadable).
-    fn snapshot_covers_me(&self, path: &Path) -> Option<i64> {
+    fn snapshot_covers_me(&self, path: &Path) -> Option<Seq> {
         read_small(path)
             .ok()
             .and_then(|b| open_file_owned(b, store::SCHEMA_VERSION as u32, self.key()).ok())

@@ -5,6 +5,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use stint_store::sync::{Seq, SeqRange};
+
 use crate::file::{KIND_DEVICE, KIND_LOG, KIND_SNAPSHOT};
 
 /// One sync file, by its name.
@@ -15,9 +17,9 @@ pub enum SyncFile {
     Device,
     /// `<first>-<last>.stint`: the device's changes `first..=last` (sequence numbers, `1 <=
     /// first <= last`).
-    Log { first: i64, last: i64 },
+    Log { first: Seq, last: Seq },
     /// `snapshot-<seq>.stint`: every row as of the device's change `seq`.
-    Snapshot { seq: i64 },
+    Snapshot { seq: Seq },
 }
 
 /// A name that is not a sync file's (see [`SyncFile`]).
@@ -35,13 +37,6 @@ impl fmt::Display for NotASyncFile {
 
 impl std::error::Error for NotASyncFile {}
 
-/// Twelve decimal digits, nothing else (no sign, no spaces).
-fn twelve_digits(s: &str) -> Option<i64> {
-    (s.len() == 12 && s.bytes().all(|c| c.is_ascii_digit()))
-        .then(|| s.parse().ok())
-        .flatten()
-}
-
 impl FromStr for SyncFile {
     type Err = NotASyncFile;
 
@@ -51,16 +46,18 @@ impl FromStr for SyncFile {
         }
         let stem = name.strip_suffix(".stint").ok_or(NotASyncFile)?;
         if let Some(seq) = stem.strip_prefix("snapshot-") {
-            return twelve_digits(seq)
+            return Seq::parse_padded(seq)
                 .map(|seq| SyncFile::Snapshot { seq })
                 .ok_or(NotASyncFile);
         }
         let (a, b) = stem.split_once('-').ok_or(NotASyncFile)?;
-        match (twelve_digits(a), twelve_digits(b)) {
-            (Some(first), Some(last)) if first >= 1 && last >= first => {
-                Ok(SyncFile::Log { first, last })
-            }
-            _ => Err(NotASyncFile),
+        let (first, last) = (Seq::parse_padded(a), Seq::parse_padded(b));
+        match first
+            .zip(last)
+            .and_then(|(first, last)| SeqRange::new(first, last))
+        {
+            Some(SeqRange { first, last }) => Ok(SyncFile::Log { first, last }),
+            None => Err(NotASyncFile),
         }
     }
 }
@@ -69,8 +66,10 @@ impl fmt::Display for SyncFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SyncFile::Device => f.write_str("device.stint"),
-            SyncFile::Log { first, last } => write!(f, "{first:012}-{last:012}.stint"),
-            SyncFile::Snapshot { seq } => write!(f, "snapshot-{seq:012}.stint"),
+            SyncFile::Log { first, last } => {
+                write!(f, "{}-{}.stint", first.padded(), last.padded())
+            }
+            SyncFile::Snapshot { seq } => write!(f, "snapshot-{}.stint", seq.padded()),
         }
     }
 }
@@ -87,11 +86,14 @@ impl SyncFile {
 
     /// The sequence numbers whose changes the file holds: a log `first..=last`, a snapshot
     /// `1..=seq`; `None` for the device file.
-    pub fn covers(self) -> Option<(i64, i64)> {
+    pub fn covers(self) -> Option<SeqRange> {
         match self {
             SyncFile::Device => None,
-            SyncFile::Log { first, last } => Some((first, last)),
-            SyncFile::Snapshot { seq } => Some((1, seq)),
+            SyncFile::Log { first, last } => Some(SeqRange { first, last }),
+            SyncFile::Snapshot { seq } => Some(SeqRange {
+                first: Seq::FIRST,
+                last: seq,
+            }),
         }
     }
 
@@ -100,7 +102,7 @@ impl SyncFile {
     /// compaction rule, docs/sync.md). Never the file itself, never the device file.
     pub fn covered_by(self, other: SyncFile) -> bool {
         match (self.covers(), other.covers()) {
-            (Some((a, b)), Some((c, d))) => other != self && c <= a && d >= b,
+            (Some(mine), Some(theirs)) => other != self && theirs.covers(mine),
             _ => false,
         }
     }
@@ -110,6 +112,10 @@ impl SyncFile {
 mod tests {
     use super::*;
 
+    fn seq(n: i64) -> Seq {
+        Seq::new(n).unwrap()
+    }
+
     #[test]
     fn names_parse_once_and_print_back() {
         for (name, file) in [
@@ -117,13 +123,13 @@ mod tests {
             (
                 "000000000001-000000005000.stint",
                 SyncFile::Log {
-                    first: 1,
-                    last: 5000,
+                    first: seq(1),
+                    last: seq(5000),
                 },
             ),
             (
                 "snapshot-000000000042.stint",
-                SyncFile::Snapshot { seq: 42 },
+                SyncFile::Snapshot { seq: seq(42) },
             ),
         ] {
             assert_eq!(name.parse(), Ok(file));

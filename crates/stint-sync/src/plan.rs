@@ -16,7 +16,7 @@ use crate::file::{
     Cover, FileProblem, Header, KIND_LOG, LogEntries, LogHead, Remote, oldest_kept, problem_text,
     short,
 };
-use stint_store::sync::{DeviceId, DeviceNo, Hlc};
+use stint_store::sync::{DeviceId, DeviceNo, Hlc, Position, Seq, SeqRange};
 use stint_store::sync_clock as ss_clock;
 
 /// Publishes a snapshot after this many of the device's own changes since its last one.
@@ -185,10 +185,10 @@ pub fn snapshot_weight(remotes: &[Remote], covers: &[Cover]) -> Option<i64> {
         let covered = covers
             .iter()
             .find(|c| c.device == e.id)
-            .map_or(0, |c| c.seq);
-        e.logs.last().is_none_or(|l| l.1 <= covered) || oldest_kept(e) <= covered + 1
+            .map_or(Seq::ZERO, |c| c.seq);
+        e.logs.last().is_none_or(|l| l.0.last <= covered) || oldest_kept(e) <= covered.next()
     });
-    usable.then(|| covers.iter().map(|c| c.seq).sum())
+    usable.then(|| covers.iter().map(|c| c.seq.get()).sum())
 }
 
 /// Why a snapshot's clocks keep a device from starting from it: a stamp no stint writes, or
@@ -250,28 +250,27 @@ pub fn apply_blocks(remotes: &[Remote], no: DeviceNo) -> Vec<Blocked> {
 pub enum NextLog<'a> {
     /// Nothing new of it in the folder.
     Nothing,
-    /// Its log `first..=last`, at `path`.
+    /// Its log `range` (`first..=last`), at `path`.
     File {
-        first: i64,
-        last: i64,
+        range: SeqRange,
         path: &'a std::path::Path,
     },
     /// Its changes `from..=to` are not in the folder: the device is blocked, with this
     /// message (still being copied, or compacted away before this device joined).
-    Gap { from: i64, to: i64, message: String },
+    Gap { from: Seq, to: Seq, message: String },
 }
 
 /// The next log of device `r` after its change `done`, for this device `me`: the first log
 /// ending after `done`, unless changes are missing before it (or before what its device file
 /// says it published).
-pub fn next_log<'a>(r: &'a Remote, done: i64, me: &str) -> NextLog<'a> {
-    let next = r.logs.iter().find(|l| l.1 > done);
-    let first = next.map_or(r.published + 1, |l| l.0);
-    if first > done + 1 {
+pub fn next_log<'a>(r: &'a Remote, done: Seq, me: &str) -> NextLog<'a> {
+    let next = r.logs.iter().find(|l| l.0.last > done);
+    let first = next.map_or(r.published.next(), |l| l.0.first);
+    if first > done.next() {
         // A device that knew this one (its device file lists it) removed only what this one
         // had applied, and one without a snapshot removed nothing: the missing logs are still
         // on their way.
-        let (from, to) = (done + 1, first - 1);
+        let (from, to) = (done.next(), first.prev());
         let message = if r.acks.contains_key(me) || r.snapshot.is_none() {
             format!(
                 "device {} ({}): waiting for its changes {from}..{to}, not in the folder \
@@ -292,9 +291,8 @@ pub fn next_log<'a>(r: &'a Remote, done: i64, me: &str) -> NextLog<'a> {
         return NextLog::Gap { from, to, message };
     }
     match next {
-        Some((first, last, path)) => NextLog::File {
-            first: *first,
-            last: *last,
+        Some((range, path)) => NextLog::File {
+            range: *range,
             path,
         },
         None => NextLog::Nothing,
@@ -302,25 +300,28 @@ pub fn next_log<'a>(r: &'a Remote, done: i64, me: &str) -> NextLog<'a> {
 }
 
 /// How far device `r` published, by its logs and its device file.
-pub fn seen_seq(r: &Remote) -> i64 {
-    r.logs.last().map_or(0, |l| l.1).max(r.published)
+pub fn seen_seq(r: &Remote) -> Seq {
+    r.logs
+        .last()
+        .map_or(Seq::ZERO, |l| l.0.last)
+        .max(r.published)
 }
 
-/// Whether the authenticated header `h` of the file named as log `first..=last` of device `r`
-/// says the same: a sealed log copied under another name must not mark changes applied that
-/// it lacks.
-pub fn header_names_log(h: &Header, r: &Remote, first: i64, last: i64) -> bool {
+/// Whether the authenticated header `h` of the file named as log `range` of device `r` says
+/// the same: a sealed log copied under another name must not mark changes applied that it
+/// lacks.
+pub fn header_names_log(h: &Header, r: &Remote, range: SeqRange) -> bool {
     h.kind == KIND_LOG
         && h.device_id == r.id
-        && h.first_seq == first as u64
-        && h.last_seq == last as u64
+        && h.first_seq == range.first.get() as u64
+        && h.last_seq == range.last.get() as u64
         && r.no.is_some_and(|n| i64::from(h.device_no) == n.get())
 }
 
 /// After the apply rounds, what to say of device `r` (not blocked) whose logs go past its
 /// change `done` applied here: they wait for changes of another device not in the folder.
-pub fn still_waiting(r: &Remote, done: i64) -> Option<String> {
-    r.logs.last().is_some_and(|l| l.1 > done).then(|| {
+pub fn still_waiting(r: &Remote, done: Seq) -> Option<String> {
+    r.logs.last().is_some_and(|l| l.0.last > done).then(|| {
         format!(
             "device {} ({}): some changes wait for changes of another device that are not in \
              the folder yet",
@@ -333,13 +334,14 @@ pub fn still_waiting(r: &Remote, done: i64) -> Option<String> {
 /// Whether a log of device `author` may be applied: every other device's changes it depends
 /// on (`deps`, from its head) are applied here (`applied`), this device's own excepted.
 pub fn log_ready(
-    deps: &[(DeviceId, i64)],
-    applied: &HashMap<DeviceId, i64>,
+    deps: &[Position],
+    applied: &HashMap<DeviceId, Seq>,
     me: &str,
     author: &str,
 ) -> bool {
-    deps.iter()
-        .all(|(d, s)| d == me || d == author || applied.get(d).copied().unwrap_or(0) >= *s)
+    deps.iter().all(|Position { device: d, seq: s }| {
+        d == me || d == author || applied.get(d).copied().unwrap_or_default() >= *s
+    })
 }
 
 /// What the first pass over a log's entries found ([`survey_log`]): a few figures, whatever
@@ -351,12 +353,12 @@ pub struct LogSurvey {
     /// The first change after `done` stamped more than the drift bound ahead of real time and
     /// not accepted (stamps up to `accepted` are): its sequence number and stamp, and the
     /// newest stamp among the held changes of the file.
-    pub hold: Option<(i64, Hlc, Hlc)>,
+    pub hold: Option<(Seq, Hlc, Hlc)>,
 }
 
 /// Reads the stamps of a log's entries once (nothing of their changes kept) and says what the
-/// clocks say ([`LogSurvey`]). `bounds` is `(first, last, done)`: the sequence numbers its
-/// name gives, and the last change of that device applied here.
+/// clocks say ([`LogSurvey`]). `bounds` is `(range, done)`: the sequence numbers its name
+/// gives, and the last change of that device applied here.
 ///
 /// # Errors
 /// Why it is not that log (said after "is not a log of device …"): entries damaged, cut, not
@@ -364,22 +366,22 @@ pub struct LogSurvey {
 pub fn survey_log(
     head: &LogHead,
     entries: LogEntries<'_>,
-    (first, last, done): (i64, i64, i64),
+    (range, done): (SeqRange, Seq),
     accepted: Hlc,
     now_ms: i64,
 ) -> std::result::Result<LogSurvey, String> {
-    if i64::try_from(head.entries).ok() != Some(last - first + 1) {
+    if i64::try_from(head.entries).ok() != Some(range.count()) {
         return Err(format!(
             "it holds {} changes, its name says {}",
             head.entries,
-            last - first + 1
+            range.count()
         ));
     }
     let mut clock = None;
-    let mut hold: Option<(i64, Hlc, Hlc)> = None;
-    for (stamp, seq) in entries.stamps().zip(first..) {
+    let mut hold: Option<(Seq, Hlc, Hlc)> = None;
+    for (stamp, seq) in entries.stamps().zip(range.first.get()..) {
         let e = stamp.map_err(damage)?;
-        if e.seq != seq {
+        if e.seq.get() != seq {
             return Err(format!("its change {seq} is numbered {}", e.seq));
         }
         if clock.is_none() {
@@ -408,7 +410,7 @@ pub fn survey_log(
     Ok(LogSurvey { clock, hold })
 }
 
-fn entry_clock_problem(seq: i64, hlc: Hlc, at: i64) -> Option<String> {
+fn entry_clock_problem(seq: Seq, hlc: Hlc, at: i64) -> Option<String> {
     if !hlc.in_range() {
         Some(format!(
             "change {seq} carries the clock stamp {}, outside the years stint accepts",
@@ -451,16 +453,17 @@ pub fn timers_decision(running: &[i64], allow_concurrent: bool) -> Option<String
 /// Whether this device's file in the folder (`existing`: its last sequence number and body,
 /// when it opens) already says what it would now (`published`, `body`): it is rewritten only
 /// when it says something new, since sealing draws a fresh nonce every time.
-pub fn device_file_current(existing: Option<(u64, &[u8])>, published: i64, body: &[u8]) -> bool {
-    existing.is_some_and(|(last, b)| last == published as u64 && b == body)
+pub fn device_file_current(existing: Option<(u64, &[u8])>, published: Seq, body: &[u8]) -> bool {
+    existing.is_some_and(|(last, b)| last == published.get() as u64 && b == body)
 }
 
 /// Whether a snapshot is due: this device published something, and `SNAPSHOT_EVERY` changes
-/// since its last snapshot (at `snapshot_seq`, 0: none), or that snapshot is not in the
-/// folder any more (`own_exists`).
-pub fn snapshot_due(published: i64, snapshot_seq: i64, own_exists: bool) -> bool {
-    published > 0
-        && (published - snapshot_seq >= SNAPSHOT_EVERY || (snapshot_seq > 0 && !own_exists))
+/// since its last snapshot (at `snapshot_seq`, [`Seq::ZERO`]: none), or that snapshot is not
+/// in the folder any more (`own_exists`).
+pub fn snapshot_due(published: Seq, snapshot_seq: Seq, own_exists: bool) -> bool {
+    published > Seq::ZERO
+        && (published.since(snapshot_seq) >= SNAPSHOT_EVERY
+            || (snapshot_seq > Seq::ZERO && !own_exists))
 }
 
 /// What [`compact_limit`] reads: this device, and what the folder says of it.
@@ -468,8 +471,8 @@ pub fn snapshot_due(published: i64, snapshot_seq: i64, own_exists: bool) -> bool
 pub struct CompactFacts {
     /// This device's published sequence number, its snapshot's, and whether that snapshot
     /// is in the folder.
-    pub published: i64,
-    pub snapshot_seq: i64,
+    pub published: Seq,
+    pub snapshot_seq: Seq,
     pub snapshot_exists: bool,
     /// The devices known here (ids).
     pub peers: Vec<DeviceId>,
@@ -481,7 +484,7 @@ pub struct CompactFacts {
 /// in the folder has applied (their device files) and its own snapshot: `None` when nothing
 /// may go (no snapshot of its own in the folder; a known device missing from the folder or
 /// with a problem). The other devices' snapshots lower it further ([`covered_limit`]).
-pub fn compact_limit(me: &str, facts: &CompactFacts, remotes: &[Remote]) -> Option<i64> {
+pub fn compact_limit(me: &str, facts: &CompactFacts, remotes: &[Remote]) -> Option<Seq> {
     if !facts.snapshot_exists {
         return None;
     }
@@ -504,7 +507,7 @@ pub fn compact_limit(me: &str, facts: &CompactFacts, remotes: &[Remote]) -> Opti
         if r.no.is_none() || r.problem.is_some() {
             return None;
         }
-        limit = limit.min(r.acks.get(me).copied().unwrap_or(0));
+        limit = limit.min(r.acks.get(me).copied().unwrap_or_default());
     }
     Some(limit)
 }
@@ -512,12 +515,14 @@ pub fn compact_limit(me: &str, facts: &CompactFacts, remotes: &[Remote]) -> Opti
 /// `limit` lowered to what every other device's snapshot covers of this device (`covers`: one
 /// per snapshot in the folder, `None` when it cannot be read), so a new device can still start
 /// from any of them.
-pub fn covered_limit(limit: i64, covers: &[Option<i64>]) -> i64 {
-    covers.iter().fold(limit, |l, c| l.min(c.unwrap_or(0)))
+pub fn covered_limit(limit: Seq, covers: &[Option<Seq>]) -> Seq {
+    covers
+        .iter()
+        .fold(limit, |l, c| l.min(c.unwrap_or_default()))
 }
 
 /// This device's logs (`(last, path)`) that go at `limit`.
-pub fn removable<P: Clone>(logs: &[(i64, P)], limit: i64) -> Vec<P> {
+pub fn removable<P: Clone>(logs: &[(Seq, P)], limit: Seq) -> Vec<P> {
     logs.iter()
         .filter(|(last, _)| *last <= limit)
         .map(|(_, p)| p.clone())

@@ -23,7 +23,7 @@ impl Run<'_, '_> {
         let mut counts: Vec<(String, usize)> = Vec::new();
         loop {
             let mut progress = false;
-            let applied: HashMap<DeviceId, i64> = ss::peers(self.conn)?
+            let applied: HashMap<DeviceId, Seq> = ss::peers(self.conn)?
                 .into_iter()
                 .map(|p| (p.device_id, p.applied_seq))
                 .collect();
@@ -91,7 +91,7 @@ impl Run<'_, '_> {
             let done = ss::peers(self.conn)?
                 .into_iter()
                 .find(|p| p.device_id == r.id)
-                .map_or(0, |p| p.applied_seq);
+                .map_or(Seq::ZERO, |p| p.applied_seq);
             if let Some(msg) = plan::still_waiting(r, done) {
                 self.report.problems.push(msg);
             }
@@ -101,7 +101,7 @@ impl Run<'_, '_> {
 
     /// Records `msg` as device `r`'s problem, and reports it.
     fn peer_problem(&mut self, r: &Remote, msg: String) -> Result<()> {
-        ss::upsert_peer(self.conn, &r.id, r.no, &r.name, 0, Some(&msg))?;
+        ss::upsert_peer(self.conn, &r.id, r.no, &r.name, Seq::ZERO, Some(&msg))?;
         self.report.problems.push(msg);
         Ok(())
     }
@@ -114,16 +114,16 @@ impl Run<'_, '_> {
     fn apply_next_log(
         &mut self,
         r: &Remote,
-        applied: &HashMap<DeviceId, i64>,
+        applied: &HashMap<DeviceId, Seq>,
     ) -> Result<(usize, bool)> {
-        let done = applied.get(&r.id).copied().unwrap_or(0);
-        let (first, last, path) = match plan::next_log(r, done, &self.me) {
+        let done = applied.get(&r.id).copied().unwrap_or_default();
+        let (range, path) = match plan::next_log(r, done, &self.me) {
             NextLog::Nothing => return Ok((0, false)),
             NextLog::Gap { message, .. } => {
                 self.peer_problem(r, message)?;
                 return Ok((0, true));
             }
-            NextLog::File { first, last, path } => (first, last, path),
+            NextLog::File { range, path } => (range, path),
         };
         let Some((h, body)) = self.open_log(r, path)? else {
             return Ok((0, true));
@@ -133,14 +133,13 @@ impl Run<'_, '_> {
             .find(|p| p.device_id == r.id)
             .map_or(Hlc::ZERO, |p| p.accepted_hlc);
         let now_ms = self.now.timestamp_millis();
-        let (head, entries, survey) =
-            match survey(&h, &body, r, (first, last, done), accepted, now_ms) {
-                Ok(read) => read,
-                Err(why) => {
-                    self.report.problems.push(not_a_log(path, r, why));
-                    return Ok((0, true));
-                }
-            };
+        let (head, entries, survey) = match survey(&h, &body, r, (range, done), accepted, now_ms) {
+            Ok(read) => read,
+            Err(why) => {
+                self.report.problems.push(not_a_log(path, r, why));
+                return Ok((0, true));
+            }
+        };
         if !plan::log_ready(&head.deps, applied, &self.me, &r.id) {
             return Ok((0, false));
         }
@@ -148,7 +147,7 @@ impl Run<'_, '_> {
             self.refuse_clocks(r, path, &why)?;
             return Ok((0, true));
         }
-        let last = survey.hold.map_or(last, |(seq, _, _)| seq - 1);
+        let last = survey.hold.map_or(range.last, |(seq, _, _)| seq.prev());
         let known: ss::Known = head.known.into_iter().collect();
         let (n, decided) = match self.apply_entries(r, entries, &known, done, last)? {
             Ok(applied) => applied,
@@ -220,8 +219,8 @@ impl Run<'_, '_> {
         r: &Remote,
         entries: LogEntries<'_>,
         known: &ss::Known,
-        done: i64,
-        last: i64,
+        done: Seq,
+        last: Seq,
     ) -> Result<std::result::Result<Applied, FileProblem>> {
         if last <= done {
             return Ok(Ok((0, Vec::new())));
@@ -259,7 +258,7 @@ impl Run<'_, '_> {
     /// Holds back device `r`'s changes stamped too far ahead (`hold`: the first held change's
     /// sequence number and stamp, and the newest held stamp), or clears a hold. Returns
     /// whether changes are held (the device is then blocked for this sync).
-    fn note_hold(&mut self, r: &Remote, hold: Option<(i64, Hlc, Hlc)>) -> Result<bool> {
+    fn note_hold(&mut self, r: &Remote, hold: Option<(Seq, Hlc, Hlc)>) -> Result<bool> {
         let Some((seq, first_hlc, newest)) = hold else {
             ss::set_held(self.conn, &r.id, None)?;
             return Ok(false);
@@ -282,7 +281,7 @@ impl Run<'_, '_> {
     }
 }
 
-/// The name, the (authenticated) header `h` and the entries of the log `first..=last` of
+/// The name, the (authenticated) header `h` and the entries of the log `range` of
 /// device `r` must agree: a sealed log copied under another name must not mark changes
 /// applied that it lacks. A first pass over the entries keeps a few figures (their count and
 /// order, bad clocks, what waits, [`plan::survey_log`]); the apply decodes one change at a
@@ -294,23 +293,17 @@ fn survey<'b>(
     h: &Header,
     body: &'b [u8],
     r: &Remote,
-    (first, last, done): (i64, i64, i64),
+    (range, done): (SeqRange, Seq),
     accepted: Hlc,
     now_ms: i64,
 ) -> std::result::Result<Surveyed<'b>, Option<String>> {
-    if !plan::header_names_log(h, r, first, last) {
+    if !plan::header_names_log(h, r, range) {
         return Err(None);
     }
     let (head, entries) =
         read_log(body, h.format).ok_or_else(|| Some("its head is damaged or cut".to_owned()))?;
-    let survey = plan::survey_log(
-        &head,
-        entries.clone(),
-        (first, last, done),
-        accepted,
-        now_ms,
-    )
-    .map_err(Some)?;
+    let survey =
+        plan::survey_log(&head, entries.clone(), (range, done), accepted, now_ms).map_err(Some)?;
     Ok((head, entries, survey))
 }
 

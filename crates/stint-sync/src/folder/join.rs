@@ -209,7 +209,7 @@ impl Joining<'_> {
             deps: Vec::new(),
             known: Vec::new(),
             entries: vec![Entry {
-                seq: 1,
+                seq: Seq::FIRST,
                 hlc,
                 at: self.now.timestamp(),
                 schema: store::SCHEMA_VERSION,
@@ -222,11 +222,14 @@ impl Joining<'_> {
             self.dir,
             self.me,
             self.no,
-            (1, 1),
+            SeqRange {
+                first: Seq::FIRST,
+                last: Seq::FIRST,
+            },
             &encode_log(&log),
             self.key,
         )?;
-        ss::set_published(tx, 1, last)?;
+        ss::set_published(tx, Seq::FIRST, last)?;
         Ok(())
     }
 }

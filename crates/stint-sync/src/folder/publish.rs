@@ -29,9 +29,9 @@ impl Run<'_, '_> {
             pending.retain(|p| p.0 < cut);
         }
         let st = ss::state(self.conn)?;
-        let deps: Vec<(DeviceId, i64)> = ss::peers(self.conn)?
+        let deps: Vec<Position> = ss::peers(self.conn)?
             .into_iter()
-            .map(|p| (p.device_id, p.applied_seq))
+            .map(|p| Position::new(p.device_id, p.applied_seq))
             .collect();
         let meta = ss::Meta::load(self.conn)?;
         // Each change is encoded as it is read: the body grows, the entries do not stay.
@@ -40,7 +40,7 @@ impl Run<'_, '_> {
         let mut seq = st.published_seq;
         let mut last_change = st.published_change;
         for (id, hlc, at, operation, summary, changeset) in pending {
-            seq += 1;
+            seq = seq.next();
             last_change = id;
             let ops = match &changeset {
                 Some(c) => {
@@ -66,9 +66,12 @@ impl Run<'_, '_> {
                 ops,
             });
         }
-        let first = st.published_seq + 1;
+        let range = SeqRange {
+            first: st.published_seq.next(),
+            last: seq,
+        };
         self.report.published += body.len();
-        self.write_log(first, seq, &body.finish())?;
+        self.write_log(range, &body.finish())?;
         ss::set_published(self.conn, seq, last_change)?;
         Ok(())
     }

@@ -27,11 +27,11 @@ fn remote(
         name: format!("dev-{no}"),
         logs: logs
             .iter()
-            .map(|&(f, l)| (f, l, dir.join(format!("{f}-{l}.stint"))))
+            .map(|&(f, l)| (range(f, l), dir.join(format!("{f}-{l}.stint"))))
             .collect(),
-        snapshot: snapshot.map(|s| (s, dir.join(format!("snapshot-{s}.stint")))),
-        acks: acks.iter().map(|&(d, s)| (d.to_owned(), s)).collect(),
-        published,
+        snapshot: snapshot.map(|s| (seq(s), dir.join(format!("snapshot-{s}.stint")))),
+        acks: acks.iter().map(|&(d, s)| (d.to_owned(), seq(s))).collect(),
+        published: seq(published),
         problem: None,
         dir,
     }
@@ -55,6 +55,16 @@ fn all_but(used: &[i64]) -> Vec<DeviceNo> {
 /// Device id `id` (32 hex digits).
 fn dev(id: &str) -> DeviceId {
     DeviceId::parse(id).expect("a device id")
+}
+
+/// Sequence number `n` (0..).
+fn seq(n: i64) -> Seq {
+    Seq::new(n).expect("a sequence number")
+}
+
+/// The log range `first..=last`.
+fn range(first: i64, last: i64) -> SeqRange {
+    SeqRange::new(seq(first), seq(last)).expect("a log range")
 }
 
 /// Device number `no` (0..64).
@@ -206,8 +216,8 @@ fn nothing_new_plans_no_join_and_no_publish_and_finds_nothing_to_apply() {
         Request::default(),
         Ok(tail(SnapshotWhen::IfDue)),
     );
-    assert_eq!(next_log(&remotes[0], 10, ME), NextLog::Nothing);
-    assert!(!snapshot_due(7, 0, false));
+    assert_eq!(next_log(&remotes[0], seq(10), ME), NextLog::Nothing);
+    assert!(!snapshot_due(seq(7), Seq::ZERO, false));
 }
 
 #[test]
@@ -244,32 +254,29 @@ fn logs_apply_in_sequence_order_and_stop_at_a_gap() {
         (
             0,
             NextLog::File {
-                first: 1,
-                last: 5,
+                range: range(1, 5),
                 path: &a,
             },
         ),
         (
             3,
             NextLog::File {
-                first: 1,
-                last: 5,
+                range: range(1, 5),
                 path: &a,
             },
         ),
         (
             5,
             NextLog::File {
-                first: 6,
-                last: 9,
+                range: range(6, 9),
                 path: &b,
             },
         ),
         (
             9,
             NextLog::Gap {
-                from: 10,
-                to: 11,
+                from: seq(10),
+                to: seq(11),
                 message: format!(
                     "device {} (dev-3): waiting for its changes 10..11, not in the folder yet \
                      (still being copied?)",
@@ -279,7 +286,7 @@ fn logs_apply_in_sequence_order_and_stop_at_a_gap() {
         ),
     ];
     for (done, expected) in cases {
-        assert_eq!(next_log(&r, done, ME), expected, "after change {done}");
+        assert_eq!(next_log(&r, seq(done), ME), expected, "after change {done}");
     }
 }
 
@@ -288,8 +295,10 @@ fn a_gap_before_a_snapshot_of_a_device_that_never_knew_this_one_was_compacted_aw
     let compacted = remote(B, 3, &[(21, 30)], Some(20), &[], 30);
     let knows_me = remote(B, 3, &[(21, 30)], Some(20), &[(ME, 4)], 30);
     let published_more = remote(B, 3, &[(1, 4)], None, &[], 6);
-    let gap = |r: &Remote, done| match next_log(r, done, ME) {
-        NextLog::Gap { from, to, message } => (from, to, message.contains("compacted away")),
+    let gap = |r: &Remote, done| match next_log(r, seq(done), ME) {
+        NextLog::Gap { from, to, message } => {
+            (from.get(), to.get(), message.contains("compacted away"))
+        }
         other => panic!("a gap after {done}, not {other:?}"),
     };
     assert_eq!(gap(&compacted, 0), (1, 20, true));
@@ -300,7 +309,7 @@ fn a_gap_before_a_snapshot_of_a_device_that_never_knew_this_one_was_compacted_aw
 
 #[test]
 fn a_log_waits_for_the_changes_of_other_devices_it_depends_on() {
-    let applied: HashMap<DeviceId, i64> = [(dev(C), 7)].into();
+    let applied: HashMap<DeviceId, Seq> = [(dev(C), seq(7))].into();
     let cases: [(&[(DeviceId, i64)], bool); 5] = [
         (&[], true),
         (&[(dev(C), 7)], true),
@@ -310,7 +319,11 @@ fn a_log_waits_for_the_changes_of_other_devices_it_depends_on() {
         (&[(dev(&"d".repeat(32)), 1)], false),
     ];
     for (deps, ready) in cases {
-        assert_eq!(log_ready(deps, &applied, ME, B), ready, "deps {deps:?}");
+        let deps: Vec<Position> = deps
+            .iter()
+            .map(|(d, s)| Position::new(d.clone(), seq(*s)))
+            .collect();
+        assert_eq!(log_ready(&deps, &applied, ME, B), ready, "deps {deps:?}");
     }
 }
 
@@ -355,7 +368,7 @@ fn a_snapshot_is_due_after_5000_changes_or_when_its_file_is_gone() {
     ];
     for ((published, seq, exists), due) in cases {
         assert_eq!(
-            snapshot_due(published, seq, exists),
+            snapshot_due(self::seq(published), self::seq(seq), exists),
             due,
             "published {published}, snapshot at {seq}, file there: {exists}"
         );
@@ -365,8 +378,8 @@ fn a_snapshot_is_due_after_5000_changes_or_when_its_file_is_gone() {
 #[test]
 fn logs_are_compacted_up_to_what_every_device_and_snapshot_has() {
     let facts = CompactFacts {
-        published: 40,
-        snapshot_seq: 30,
+        published: seq(40),
+        snapshot_seq: seq(30),
         snapshot_exists: true,
         peers: vec![dev(B), dev(C)],
         keyed: false,
@@ -413,24 +426,28 @@ fn logs_are_compacted_up_to_what_every_device_and_snapshot_has() {
         ),
     ];
     for (what, facts, remotes, expected) in cases {
-        assert_eq!(compact_limit(ME, &facts, &remotes), expected, "{what}");
+        let limit = compact_limit(ME, &facts, &remotes);
+        assert_eq!(limit.map(Seq::get), expected, "{what}");
     }
     // The other devices' snapshots lower it (one unreadable keeps everything).
-    assert_eq!(covered_limit(25, &[Some(20), Some(30)]), 20);
-    assert_eq!(covered_limit(25, &[Some(30), None]), 0);
-    let logs = [(10, "1-10"), (20, "11-20"), (30, "21-30")];
-    assert_eq!(removable(&logs, 20), vec!["1-10", "11-20"]);
-    assert_eq!(removable(&logs, 5), Vec::<&str>::new());
+    assert_eq!(
+        covered_limit(seq(25), &[Some(seq(20)), Some(seq(30))]),
+        seq(20)
+    );
+    assert_eq!(covered_limit(seq(25), &[Some(seq(30)), None]), Seq::ZERO);
+    let logs = [(seq(10), "1-10"), (seq(20), "11-20"), (seq(30), "21-30")];
+    assert_eq!(removable(&logs, seq(20)), vec!["1-10", "11-20"]);
+    assert_eq!(removable(&logs, seq(5)), Vec::<&str>::new());
 }
 
 #[test]
 fn a_snapshot_is_worth_what_it_covers_unless_changes_after_it_are_gone() {
     let b = remote(B, 3, &[(11, 20)], Some(10), &[], 20);
     let c = remote(C, 4, &[(6, 8)], None, &[], 8);
-    let cover = |device: &str, device_no, seq| Cover {
+    let cover = |device: &str, device_no, n_seq| Cover {
         device: dev(device),
         device_no: Some(n(device_no)),
-        seq,
+        seq: seq(n_seq),
         known: Hlc::from_raw(1),
     };
     let covers = |b_seq, c_seq| vec![cover(B, 3, b_seq), cover(C, 4, c_seq)];
@@ -469,10 +486,10 @@ fn small_decisions_between_steps() {
              kept; stop the one you did not mean"
         )
     );
-    assert!(device_file_current(Some((7, b"x")), 7, b"x"));
-    assert!(!device_file_current(Some((6, b"x")), 7, b"x"));
-    assert!(!device_file_current(Some((7, b"y")), 7, b"x"));
-    assert!(!device_file_current(None, 7, b"x"));
+    assert!(device_file_current(Some((7, b"x")), seq(7), b"x"));
+    assert!(!device_file_current(Some((6, b"x")), seq(7), b"x"));
+    assert!(!device_file_current(Some((7, b"y")), seq(7), b"x"));
+    assert!(!device_file_current(None, seq(7), b"x"));
 }
 
 #[test]
@@ -496,19 +513,19 @@ fn a_log_counts_only_under_its_own_name_and_a_device_waiting_is_said() {
         (header(crate::file::KIND_SNAPSHOT, B, 3, 6, 9), false),
     ];
     for (h, names_it) in cases {
-        assert_eq!(header_names_log(&h, &r, 6, 9), names_it, "{h:?}");
+        assert_eq!(header_names_log(&h, &r, range(6, 9)), names_it, "{h:?}");
     }
-    assert_eq!(seen_seq(&r), 9);
+    assert_eq!(seen_seq(&r), seq(9));
     assert_eq!(
         seen_seq(&Remote {
-            published: 12,
+            published: seq(12),
             ..remote(B, 3, &[(1, 5)], None, &[], 0)
         }),
-        12
+        seq(12)
     );
-    assert_eq!(still_waiting(&r, 9), None);
+    assert_eq!(still_waiting(&r, seq(9)), None);
     assert_eq!(
-        still_waiting(&r, 5).as_deref(),
+        still_waiting(&r, seq(5)).as_deref(),
         Some(
             format!(
                 "device {} (dev-3): some changes wait for changes of another device that are \

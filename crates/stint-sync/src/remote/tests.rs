@@ -136,8 +136,10 @@ fn covered_files_are_those_a_longer_log_or_a_later_snapshot_holds() {
         let covered = names.iter().any(|n| file(name).covered_by(file(n)));
         assert_eq!(covered, *expected, "{name} in {names:?}");
     }
-    assert_eq!(file(L2).covers(), Some((6, 9)));
-    assert_eq!(file(S9).covers(), Some((1, 9)));
+    use stint_store::sync::{Seq, SeqRange};
+    let range = |first, last| SeqRange::new(Seq::new(first)?, Seq::new(last)?);
+    assert_eq!(file(L2).covers(), range(6, 9));
+    assert_eq!(file(S9).covers(), range(1, 9));
     assert_eq!(file(DEV).covers(), None);
     assert_eq!(
         [DEV, L1, S9].map(|n| file(n).kind()),
