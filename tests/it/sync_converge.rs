@@ -1281,9 +1281,9 @@ fn check_everything_converges(ops: &[(usize, Op)], order: &[usize], join: &Join)
     }
 }
 
-/// `PROPTEST_CASES` when set, else 32, or 256 with the slow switch (`.ci/run` sets it).
+/// `PROPTEST_CASES` when set, else 16, or 256 with the slow switch (`.ci/run` sets it).
 fn cases() -> u32 {
-    crate::it::util::proptest_cases(32, 256)
+    crate::it::util::proptest_cases(16, 256)
 }
 
 proptest! {
