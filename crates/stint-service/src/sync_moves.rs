@@ -102,7 +102,7 @@ impl Service {
             return self.sync_folder(dir);
         };
         // Leaving a server: the mirror folder is the old folder (see `sync_move_server`).
-        let server = self.sync_server_url()?;
+        let server = stint_sync::remote::server_url(&self.sync_mirror_folder(), Some(&old));
         private_dir(dir)?;
         let new = std::fs::canonicalize(dir).map_err(|e| {
             conflict(format!(
@@ -131,10 +131,7 @@ impl Service {
             &new.join(&st.device_id),
         )?;
         let ident = super::sync::file_ident(&self.inner.db_path);
-        self.write_with_sync_state(|tx| {
-            ss::set_place(tx, &new.display().to_string(), &ident)?;
-            Ok(())
-        })?;
+        self.write_sync_place(&new.display().to_string(), &ident)?;
         // A device leaving a server goes alone (the server stays a hub): a snapshot of
         // everything it has lets the devices that join the new folder start from it, since
         // the server's own history is not copied there.
@@ -195,28 +192,25 @@ impl Service {
 /// A file that cannot be read or written (the message names it; "nothing was moved").
 pub(crate) fn copy_own_files(from: &Path, to: &Path) -> Result<bool> {
     private_dir(to)?;
-    let copied = match std::fs::read_dir(from) {
-        Ok(entries) => {
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                let is_file = e.file_type().is_ok_and(|t| t.is_file());
-                if !is_file || !(is_sync_file_name(&name) || name == "device.stint") {
-                    continue;
-                }
-                if to.join(&name).exists() {
-                    continue;
-                }
-                let bytes = read_small(&e.path()).map_err(|err| {
-                    conflict(format!(
-                        "cannot read {} ({err}); nothing was moved",
-                        e.path().display()
-                    ))
-                })?;
-                write_atomic(&to.join(&name), &bytes)?;
-            }
-            true
-        }
-        Err(_) => false,
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return Ok(false);
     };
-    Ok(copied)
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let is_file = e.file_type().is_ok_and(|t| t.is_file());
+        if !is_file || !(is_sync_file_name(&name) || name == "device.stint") {
+            continue;
+        }
+        if to.join(&name).exists() {
+            continue;
+        }
+        let bytes = read_small(&e.path()).map_err(|err| {
+            conflict(format!(
+                "cannot read {} ({err}); nothing was moved",
+                e.path().display()
+            ))
+        })?;
+        write_atomic(&to.join(&name), &bytes)?;
+    }
+    Ok(true)
 }

@@ -244,8 +244,10 @@ impl Service {
     /// cannot be written. No error names a path of this machine.
     pub fn hub_upload(&self, dev: &DeviceId, name: &SyncFile) -> Result<HubUpload> {
         let run = || {
-            let me = self.sync_status()?.device_id;
-            if dev.eq_ignore_ascii_case(&me) {
+            if dev
+                .as_str()
+                .eq_ignore_ascii_case(self.own_device_id()?.as_str())
+            {
                 return Err(conflict(format!(
                     "{dev} is this server's own device; its files are written by the server only"
                 )));
@@ -340,7 +342,10 @@ impl Service {
             ));
         }
         let run = || {
-            if dev.eq_ignore_ascii_case(&self.sync_status()?.device_id) {
+            if dev
+                .as_str()
+                .eq_ignore_ascii_case(self.own_device_id()?.as_str())
+            {
                 return Err(conflict(format!(
                     "{dev} is this server's own device; its files are removed by the server only"
                 )));
@@ -472,11 +477,10 @@ impl Service {
     }
 
     fn sync_remote_unchecked(&self, hub: &dyn HubTransport) -> Result<RemoteSyncReport> {
-        let status = self.sync_status()?;
-        let device_id = self.own_device_id()?;
+        let st = self.read(|ctx| Ok(store::sync::state(ctx.tx)?))?;
         let local = remote::Local {
-            device_id: &device_id,
-            folder: status.folder.as_deref(),
+            device_id: &st.device_id,
+            folder: st.folder.as_deref(),
         };
         let mut local_sync = |mirror: &Path| self.sync_folder(mirror);
         remote::sync(hub, &self.sync_mirror_folder(), local, &mut local_sync)

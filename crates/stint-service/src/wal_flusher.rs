@@ -1,7 +1,6 @@
 //! The WAL written out to disk by a thread of its own, for `stint serve`
 //! ([`Service::flush_wal_in_background`]; `store::checkpoint` says why).
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 
@@ -61,9 +60,7 @@ impl Service {
     /// # Errors
     /// When the thread cannot be started or a connection's hook cannot be set.
     pub fn flush_wal_in_background(&self) -> Result<WalFlusher> {
-        let mut wal = self.inner.db_path.clone().into_os_string();
-        wal.push("-wal");
-        let wal = PathBuf::from(wal);
+        let wal = store::wal_path(&self.inner.db_path);
         // A buffer of one: asks made while a flush runs fold into one more flush.
         let (ask, asks) = mpsc::sync_channel(1);
         let flushes = Arc::new(AtomicU64::new(0));

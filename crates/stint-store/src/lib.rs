@@ -332,12 +332,17 @@ fn plan_once(conn: &Connection) -> Result<()> {
 /// `wal_checkpoint(TRUNCATE)` returns "busy" and nothing is lost). Commits stay durable either
 /// way: the checkpoint only copies committed pages.
 pub(crate) fn fold_grown_wal(conn: &Connection, path: &Path) {
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    let grown = std::fs::symlink_metadata(&wal).is_ok_and(|m| m.len() > WAL_FOLD_BYTES);
+    let grown = std::fs::symlink_metadata(wal_path(path)).is_ok_and(|m| m.len() > WAL_FOLD_BYTES);
     if grown {
         fold_wal(conn);
     }
+}
+
+/// The WAL file of the database at `path`: SQLite's `<path>-wal` beside it.
+pub fn wal_path(path: &Path) -> PathBuf {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    PathBuf::from(wal)
 }
 
 /// Folds the WAL into the database file and truncates it, without waiting (see

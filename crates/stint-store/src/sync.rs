@@ -3493,11 +3493,10 @@ pub fn known_at(conn: &Connection, change: i64) -> Result<Vec<(DeviceId, Hlc)>> 
     Ok(out)
 }
 
-/// The first change applied here from another device after change `change` (a `change_log`
-/// id), if any: a log of this device's changes ends before it, so that its `known` holds for
-/// every change in it ([`known_at`]).
-pub fn next_foreign_change(conn: &Connection, change: i64) -> Result<Option<i64>> {
-    let me = state(conn)?.device_id;
+/// The first change applied here from another device than `me` (this one) after change
+/// `change` (a `change_log` id), if any: a log of this device's changes ends before it, so
+/// that its `known` holds for every change in it ([`known_at`]).
+pub fn next_foreign_change(conn: &Connection, me: &DeviceId, change: i64) -> Result<Option<i64>> {
     Ok(conn
         .prepare_cached("SELECT min(id) FROM change_log WHERE id > ?1 AND device_id != ?2")?
         .query_row(params![change, me], |r| r.get(0))?)

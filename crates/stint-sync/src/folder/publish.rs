@@ -24,11 +24,11 @@ impl Run<'_, '_> {
     /// `known` is what this device knew when it made each change in it ([`ss::known_at`]):
     /// the other devices judge its claims by it (docs/sync.md, "Names: claims and classes").
     fn publish_batch(&mut self, mut pending: Pending) -> Result<()> {
+        let st = ss::state(self.conn)?;
         let first_change = pending.first().map_or(0, |p| p.0);
-        if let Some(cut) = ss::next_foreign_change(self.conn, first_change)? {
+        if let Some(cut) = ss::next_foreign_change(self.conn, &st.device_id, first_change)? {
             pending.retain(|p| p.0 < cut);
         }
-        let st = ss::state(self.conn)?;
         let deps: Vec<Position> = ss::peers(self.conn)?
             .into_iter()
             .map(|p| Position::new(p.device_id, p.applied_seq))
